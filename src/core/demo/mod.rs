@@ -1,0 +1,1 @@
+//! Deterministic demo / benchmark database generator (v1 schema written by this project).

@@ -1,0 +1,48 @@
+//! The one port every database adapter implements: sql.js in a Web Worker in the browser,
+//! rusqlite natively. It is async so that the browser adapter can live off the UI thread.
+
+use std::fmt;
+
+use super::value::{ResultSet, Value};
+
+/// Why a statement failed, in words a person can read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DbError {
+    /// SQLite itself refused: syntax, constraint, a trigger's RAISE, a damaged page.
+    Sqlite(String),
+    /// The engine could not be reached or broke down (worker crashed, wasm failed to load).
+    Engine(String),
+}
+
+impl DbError {
+    pub fn message(&self) -> &str {
+        match self {
+            DbError::Sqlite(m) | DbError::Engine(m) => m,
+        }
+    }
+}
+
+impl fmt::Display for DbError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DbError::Sqlite(m) => write!(f, "SQLite error: {m}"),
+            DbError::Engine(m) => write!(f, "database engine error: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for DbError {}
+
+/// An open SQLite database. Implementations run every statement on the same connection, in the
+/// order the calls are made.
+#[allow(async_fn_in_trait)] // used with concrete types only; no Send bound wanted in the browser
+pub trait Database {
+    /// Runs one statement with positional (`?`) parameters and returns its rows.
+    async fn query(&self, sql: &str, params: &[Value]) -> Result<ResultSet, DbError>;
+
+    /// Runs a script of one or more statements without parameters.
+    async fn execute_batch(&self, sql: &str) -> Result<(), DbError>;
+
+    /// The whole database file as it stands now.
+    async fn export(&self) -> Result<Vec<u8>, DbError>;
+}

@@ -1,0 +1,32 @@
+//! Helpers shared by the native integration tests.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use flagdeck::core::inspect::{self, OpenError, Report};
+use flagdeck::core::schema::SchemaFacts;
+use flagdeck::core::header;
+use flagdeck::native::NativeDb;
+
+/// `../shared/fixtures` next to the repository, if this machine has it.
+pub fn fixtures_dir() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures");
+    if dir.join("acolytes-v1-small.db").exists() {
+        Some(dir)
+    } else {
+        eprintln!("NOTE: ../shared/fixtures is absent on this machine: the fixture checks are not run here");
+        None
+    }
+}
+
+pub fn fixture_bytes(name: &str) -> Option<Vec<u8>> {
+    fixtures_dir().map(|d| std::fs::read(d.join(name)).expect("fixture is readable"))
+}
+
+/// The whole open procedure, natively, exactly as the browser runs it.
+pub fn open_and_inspect(bytes: &[u8]) -> Result<(NativeDb, Report, SchemaFacts), OpenError> {
+    let info = inspect::check_bytes(bytes)?;
+    let db = NativeDb::open_bytes(&header::for_engine(bytes, &info)).map_err(OpenError::Engine)?;
+    let (report, facts) = pollster::block_on(inspect::inspect(&db, &info))?;
+    Ok((db, report, facts))
+}

@@ -1,0 +1,43 @@
+//! The open procedure on the real databases in ../shared/fixtures, checked against the facts
+//! that folder's README states.
+
+mod common;
+
+use flagdeck::core::schema::Generation;
+
+#[test]
+fn v1_fixture_is_recognised_with_the_documented_counts() {
+    let Some(bytes) = common::fixture_bytes("acolytes-v1-small.db") else { return };
+    let (_db, report, facts) = common::open_and_inspect(&bytes).expect("the v1 fixture opens");
+    assert_eq!(report.generation, Generation::V1);
+    assert_eq!(report.user_version, 1);
+    assert!(!report.wal);
+    assert_eq!(report.file_bytes, 1_998_848);
+    let c = &report.counts;
+    assert_eq!((c.flags, c.pending, c.completed), (300, 139, 161));
+    assert_eq!((c.locked, c.locked_pending), (30, 27));
+    assert_eq!(c.workable, 4 + 22 + 58 + 28);
+    assert_eq!(c.agents, 59);
+    assert_eq!(c.tool_logs, Some(4931));
+    assert_eq!(c.agent_health, Some(60));
+    assert_eq!(report.triggers, 7);
+    assert!(facts.views.contains(&"pending_flags".to_string()));
+    assert!(facts.has_table("schema_migrations"));
+}
+
+#[test]
+fn v0_fixture_is_recognised_with_the_documented_counts() {
+    let Some(bytes) = common::fixture_bytes("claudesquad-v0-small.db") else { return };
+    let (_db, report, facts) = common::open_and_inspect(&bytes).expect("the v0 fixture opens");
+    assert_eq!(report.generation, Generation::V0);
+    assert_eq!(report.user_version, 0);
+    let c = &report.counts;
+    assert_eq!((c.flags, c.pending, c.completed, c.locked), (150, 76, 74, 15));
+    assert_eq!(c.workable, 4 + 14 + 29 + 16);
+    assert_eq!(c.agents, 44);
+    assert_eq!(c.tool_logs, Some(1185));
+    assert_eq!(c.agent_health, Some(20));
+    assert_eq!(report.triggers, 2);
+    assert!(facts.has_table("agents_dynamic"));
+    assert!(!facts.has_table("schema_migrations"));
+}
