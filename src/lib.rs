@@ -7,3 +7,6 @@ pub mod core;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;

@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! The open procedure on the real databases in ../shared/fixtures, checked against the facts
 //! that folder's README states.
 

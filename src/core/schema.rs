@@ -31,8 +31,8 @@ impl Generation {
 
     pub fn label(self) -> &'static str {
         match self {
-            Generation::V1 => "Acolytes 1.x (v1)",
-            Generation::V0 => "ClaudeSquad (v0)",
+            Generation::V1 => "Acolytes 1.x",
+            Generation::V0 => "ClaudeSquad",
             Generation::Unknown => "not a flag database",
         }
     }

@@ -1,0 +1,171 @@
+//! Getting bytes into the engine and back out: files, URLs, the demo, and export.
+//! Nothing here touches the DOM beyond what a download needs; the UI calls these and shows
+//! the result or the error.
+
+use std::fmt;
+use std::rc::Rc;
+
+use js_sys::{Array, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+mod stubdemo { #[derive(Default)] pub struct DemoOptions; pub const DEMO_FILE_NAME: &str = "x"; pub fn demo_script(_: &DemoOptions) -> String { String::new() } }
+use stubdemo::{demo_script, DemoOptions, DEMO_FILE_NAME};
+use crate::core::header::{self, HeaderInfo, JournalMode};
+use crate::core::inspect::{self, OpenError, Report};
+use crate::core::schema::SchemaFacts;
+use crate::core::{Database, DbError};
+
+use super::sqljs::{describe, SqlJsWorker, WORKER_URL};
+
+/// Where an opened database came from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    File,
+    Url(String),
+    Demo,
+}
+
+/// A database that opened, passed every check and is being looked at.
+pub struct OpenDb {
+    pub name: String,
+    pub source: Source,
+    pub header: HeaderInfo,
+    pub report: Report,
+    pub facts: SchemaFacts,
+    pub db: SqlJsWorker,
+}
+
+/// Why nothing new was opened. The previous database, if any, stays as it was.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LoadError {
+    Open(OpenError),
+    Read(String),
+    Fetch { url: String, why: FetchFailure },
+    Demo(DbError),
+    Export(DbError),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum FetchFailure {
+    /// The request never produced a response: offline, refused, or blocked by CORS (the
+    /// browser does not tell which, on purpose).
+    Network(String),
+    Status(u16, String),
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::Open(e) => e.fmt(f),
+            LoadError::Read(why) => write!(f, "The file could not be read: {why}."),
+            LoadError::Fetch { url, why: FetchFailure::Network(detail) } => write!(
+                f,
+                "Could not download {url}: the server did not answer, or it does not allow this page to \
+                 read the file (a CORS restriction: the server must send Access-Control-Allow-Origin). \
+                 Download the file and open it from disk instead. ({detail})"
+            ),
+            LoadError::Fetch { url, why: FetchFailure::Status(code, text) } => {
+                write!(f, "Could not download {url}: the server answered {code} {text}")?;
+                if *code == 404 {
+                    write!(f, " (no file at that address)")?;
+                }
+                write!(f, ".")
+            }
+            LoadError::Demo(e) => write!(f, "The demo database could not be built: {}", e.message()),
+            LoadError::Export(e) => write!(f, "The database could not be exported: {}", e.message()),
+        }
+    }
+}
+
+impl From<OpenError> for LoadError {
+    fn from(e: OpenError) -> Self {
+        LoadError::Open(e)
+    }
+}
+
+/// Checks, opens and inspects `bytes` in a new worker. On any failure the worker is dropped.
+pub async fn open_bytes(name: String, source: Source, bytes: Vec<u8>) -> Result<OpenDb, LoadError> {
+    let info = inspect::check_bytes(&bytes)?;
+    let engine_bytes = header::for_engine(&bytes, &info);
+    drop(bytes);
+    let db = SqlJsWorker::open(WORKER_URL, engine_bytes).await.map_err(OpenError::Engine)?;
+    let (report, facts) = inspect::inspect(&db, &info).await?;
+    Ok(OpenDb { name, source, header: info, report, facts, db })
+}
+
+/// Builds the demo database in a worker from the project's own generator, then inspects it
+/// exactly like any opened file.
+pub async fn open_demo() -> Result<OpenDb, LoadError> {
+    let db = SqlJsWorker::open(WORKER_URL, Vec::new()).await.map_err(LoadError::Demo)?;
+    db.execute_batch(&demo_script(&DemoOptions::default())).await.map_err(LoadError::Demo)?;
+    let bytes = db.export().await.map_err(LoadError::Demo)?;
+    let info = inspect::check_bytes(&bytes)?;
+    let (report, facts) = inspect::inspect(&db, &info).await?;
+    Ok(OpenDb { name: DEMO_FILE_NAME.to_owned(), source: Source::Demo, header: info, report, facts, db })
+}
+
+/// Reads a picked or dropped file.
+pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, LoadError> {
+    let blob = gloo_file::Blob::from(web_sys::Blob::from(file.clone()));
+    gloo_file::futures::read_as_bytes(&blob).await.map_err(|e| LoadError::Read(e.to_string()))
+}
+
+/// Downloads `url` (the `?db=` parameter).
+pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, LoadError> {
+    let window = web_sys::window().ok_or_else(|| LoadError::Read("no window".into()))?;
+    let failed = |why| LoadError::Fetch { url: url.to_owned(), why };
+    let response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(|e| failed(FetchFailure::Network(describe(&e))))?;
+    let response: web_sys::Response = response.unchecked_into();
+    if !response.ok() {
+        return Err(failed(FetchFailure::Status(response.status(), response.status_text())));
+    }
+    let buffer = response.array_buffer().map_err(|e| failed(FetchFailure::Network(describe(&e))))?;
+    let buffer = JsFuture::from(buffer).await.map_err(|e| failed(FetchFailure::Network(describe(&e))))?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+/// The last path segment of a URL, for display and as the export name.
+pub fn name_from_url(url: &str) -> String {
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    path.rsplit('/').find(|s| !s.is_empty()).unwrap_or("database.db").to_owned()
+}
+
+/// The bytes to save: what the engine holds, with the original journal mode put back.
+pub async fn export_bytes(open: &OpenDb) -> Result<Vec<u8>, LoadError> {
+    let bytes = open.db.export().await.map_err(LoadError::Export)?;
+    Ok(header::restore_journal_mode(bytes, open.header.journal_mode))
+}
+
+/// Offers `bytes` as a download named `name`. Nothing leaves the machine.
+pub fn download(name: &str, bytes: &[u8]) -> Result<(), LoadError> {
+    let fail = |e: JsValue| LoadError::Export(DbError::Engine(describe(&e)));
+    let parts = Array::of1(&Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/vnd.sqlite3");
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(fail)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or_else(|| fail(JsValue::from_str("no document")))?;
+    let a: web_sys::HtmlAnchorElement = document.create_element("a").map_err(fail)?.unchecked_into();
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    // Revoke later: the download reads the blob asynchronously.
+    let later = url.clone();
+    leptos::prelude::set_timeout(
+        move || {
+            let _ = web_sys::Url::revoke_object_url(&later);
+        },
+        std::time::Duration::from_secs(60),
+    );
+    Ok(())
+}
+
+/// True when the file was in WAL mode, so changes in its `-wal` companion are not included.
+pub fn was_wal(open: &OpenDb) -> bool {
+    open.header.journal_mode == JournalMode::Wal
+}
+
+pub type Shared = Rc<OpenDb>;

@@ -1,0 +1,12 @@
+//! The browser shell: the Leptos app and the sql.js worker adapter (wasm32 only).
+
+mod app;
+mod components;
+pub mod loader;
+pub mod sqljs;
+
+/// Entry point called by `main` in the browser.
+pub fn start() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}

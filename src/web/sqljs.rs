@@ -1,0 +1,235 @@
+//! The browser adapter of the database port: sql.js running in its own Web Worker
+//! (`worker.sql-wasm.js`, shipped by the sql.js package), so the UI thread never runs SQL.
+//!
+//! This is the only module that talks to the worker. Requests are `{id, action, ...}` messages;
+//! every answer carries the same `id` and either a result or `error` (a string from sql.js, which
+//! for `exec` is SQLite's own message). A worker that fails to load or crashes rejects every
+//! request in flight.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use futures_channel::oneshot;
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{ErrorEvent, Event, MessageEvent, Worker};
+
+use crate::core::{Database, DbError, ResultSet, Value};
+
+/// Where Trunk puts the worker script (see index.html).
+pub const WORKER_URL: &str = "worker.sql-wasm.js";
+
+type Reply = Result<JsValue, DbError>;
+type Pending = Rc<RefCell<HashMap<u32, oneshot::Sender<Reply>>>>;
+
+/// Errors of the JavaScript side, keeping the thrown value for the console.
+#[derive(Debug)]
+pub enum JsFailure {
+    /// `new Worker(...)` threw (bad URL, blocked by the page's policy).
+    WorkerStart(JsValue),
+    /// `postMessage` threw (a value could not be cloned).
+    Post(JsValue),
+    /// Reading a field of the worker's answer failed.
+    Reply(JsValue),
+}
+
+impl JsFailure {
+    fn into_db_error(self) -> DbError {
+        let (what, value) = match self {
+            JsFailure::WorkerStart(v) => ("the SQL engine worker could not be started", v),
+            JsFailure::Post(v) => ("a request could not be sent to the SQL engine", v),
+            JsFailure::Reply(v) => ("the SQL engine sent an unreadable answer", v),
+        };
+        web_sys::console::error_2(&JsValue::from_str(what), &value);
+        DbError::Engine(format!("{what}: {}", describe(&value)))
+    }
+}
+
+/// Text of a thrown JS value (an Error's message, or the value itself).
+pub fn describe(value: &JsValue) -> String {
+    if let Some(s) = value.as_string() {
+        return s;
+    }
+    if let Ok(msg) = Reflect::get(value, &JsValue::from_str("message")) {
+        if let Some(s) = msg.as_string() {
+            return s;
+        }
+    }
+    format!("{value:?}")
+}
+
+/// A sql.js database living in a dedicated worker.
+pub struct SqlJsWorker {
+    worker: Worker,
+    pending: Pending,
+    next_id: Cell<u32>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(Event)>,
+}
+
+impl Drop for SqlJsWorker {
+    fn drop(&mut self) {
+        self.worker.set_onmessage(None);
+        self.worker.set_onerror(None);
+        self.worker.terminate();
+    }
+}
+
+fn set(obj: &Object, key: &str, value: &JsValue) {
+    // Setting a plain data property on a fresh Object cannot throw.
+    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
+}
+
+fn get(obj: &JsValue, key: &str) -> Result<JsValue, DbError> {
+    Reflect::get(obj, &JsValue::from_str(key)).map_err(|e| JsFailure::Reply(e).into_db_error())
+}
+
+impl SqlJsWorker {
+    /// Starts a worker from `url` and opens `bytes` in it (empty: a new, empty database).
+    pub async fn open(url: &str, bytes: Vec<u8>) -> Result<Self, DbError> {
+        let worker = Worker::new(url).map_err(|e| JsFailure::WorkerStart(e).into_db_error())?;
+        let pending: Pending = Rc::default();
+
+        let answers = pending.clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let data = event.data();
+            let Some(id) = Reflect::get(&data, &JsValue::from_str("id")).ok().and_then(|v| v.as_f64()) else {
+                // Messages without an id come only from sql.js' global error handlers.
+                fail_all(&answers, DbError::Engine(format!("the SQL engine reported: {}", describe(&data))));
+                return;
+            };
+            let Some(sender) = answers.borrow_mut().remove(&(id as u32)) else { return };
+            let error = Reflect::get(&data, &JsValue::from_str("error")).unwrap_or(JsValue::UNDEFINED);
+            let reply = if error.is_undefined() && !Reflect::has(&data, &JsValue::from_str("error")).unwrap_or(false) {
+                Ok(data)
+            } else {
+                let text = error.as_string().unwrap_or_else(|| "unknown error (sql.js gave no message)".into());
+                Err(DbError::Sqlite(text))
+            };
+            let _ = sender.send(reply);
+        });
+        let broken = pending.clone();
+        // A script that fails to load fires a plain `Event`; an uncaught exception an `ErrorEvent`.
+        let on_error = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
+            event.prevent_default();
+            let detail = event.dyn_ref::<ErrorEvent>().map(ErrorEvent::message).unwrap_or_default();
+            let detail = if detail.is_empty() { "the worker script could not be loaded".to_owned() } else { detail };
+            fail_all(&broken, DbError::Engine(format!("the SQL engine (sql.js worker) stopped: {detail}")));
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+
+        let db = SqlJsWorker { worker, pending, next_id: Cell::new(1), _on_message: on_message, _on_error: on_error };
+        let msg = Object::new();
+        let transfer = Array::new();
+        if !bytes.is_empty() {
+            let buffer = Uint8Array::from(bytes.as_slice());
+            transfer.push(&buffer.buffer());
+            set(&msg, "buffer", &buffer.buffer());
+        }
+        drop(bytes);
+        db.request("open", msg, Some(transfer)).await?;
+        Ok(db)
+    }
+
+    async fn request(&self, action: &str, msg: Object, transfer: Option<Array>) -> Reply {
+        let id = self.next_id.get();
+        self.next_id.set(id.wrapping_add(1));
+        set(&msg, "id", &JsValue::from(id));
+        set(&msg, "action", &JsValue::from_str(action));
+        let (tx, rx) = oneshot::channel();
+        self.pending.borrow_mut().insert(id, tx);
+        let posted = match transfer {
+            Some(list) => self.worker.post_message_with_transfer(&msg, &list),
+            None => self.worker.post_message(&msg),
+        };
+        if let Err(e) = posted {
+            self.pending.borrow_mut().remove(&id);
+            return Err(JsFailure::Post(e).into_db_error());
+        }
+        rx.await.unwrap_or_else(|_| Err(DbError::Engine("the SQL engine went away before answering".into())))
+    }
+
+    /// Runs SQL and returns every result set sql.js produced (one per row-returning statement).
+    async fn exec(&self, sql: &str, params: &[Value]) -> Result<Vec<ResultSet>, DbError> {
+        let msg = Object::new();
+        set(&msg, "sql", &JsValue::from_str(sql));
+        if !params.is_empty() {
+            let list: Array = params.iter().map(to_js).collect();
+            set(&msg, "params", &list);
+        }
+        // INTEGER columns come back as BigInt, REAL as number: the storage class survives.
+        let config = Object::new();
+        set(&config, "useBigInt", &JsValue::TRUE);
+        set(&msg, "config", &config);
+        let data = self.request("exec", msg, None).await?;
+        let results: Array = get(&data, "results")?.dyn_into().map_err(|e| JsFailure::Reply(e).into_db_error())?;
+        results.iter().map(|r| to_result_set(&r)).collect()
+    }
+}
+
+fn fail_all(pending: &Pending, error: DbError) {
+    for (_, sender) in pending.borrow_mut().drain() {
+        let _ = sender.send(Err(error.clone()));
+    }
+}
+
+fn to_js(value: &Value) -> JsValue {
+    match value {
+        Value::Null => JsValue::NULL,
+        // sql.js binds a whole number that fits 32 bits as an integer and any other number as a
+        // double, which SQLite's INTEGER affinity turns back into an integer when lossless.
+        Value::Integer(i) => JsValue::from_f64(*i as f64),
+        Value::Real(f) => JsValue::from_f64(*f),
+        Value::Text(s) => JsValue::from_str(s),
+        Value::Blob(b) => Uint8Array::from(b.as_slice()).into(),
+    }
+}
+
+fn from_js(value: &JsValue) -> Value {
+    if value.is_null() || value.is_undefined() {
+        Value::Null
+    } else if value.is_bigint() {
+        let text = js_sys::BigInt::unchecked_from_js_ref(value).to_string(10).ok().and_then(|s| s.as_string());
+        text.and_then(|s| s.parse().ok()).map(Value::Integer).unwrap_or(Value::Null)
+    } else if let Some(f) = value.as_f64() {
+        Value::Real(f)
+    } else if let Some(s) = value.as_string() {
+        Value::Text(s)
+    } else if let Some(bytes) = value.dyn_ref::<Uint8Array>() {
+        Value::Blob(bytes.to_vec())
+    } else {
+        Value::Text(describe(value))
+    }
+}
+
+fn to_result_set(result: &JsValue) -> Result<ResultSet, DbError> {
+    let columns: Array = get(result, "columns")?.into();
+    let values: Array = get(result, "values")?.into();
+    Ok(ResultSet {
+        columns: columns.iter().filter_map(|c| c.as_string()).collect(),
+        rows: values.iter().map(|row| Array::from(&row).iter().map(|v| from_js(&v)).collect()).collect(),
+    })
+}
+
+impl Database for SqlJsWorker {
+    async fn query(&self, sql: &str, params: &[Value]) -> Result<ResultSet, DbError> {
+        Ok(self.exec(sql, params).await?.into_iter().next().unwrap_or_default())
+    }
+
+    async fn execute_batch(&self, sql: &str) -> Result<(), DbError> {
+        self.exec(sql, &[]).await.map(drop)
+    }
+
+    async fn export(&self) -> Result<Vec<u8>, DbError> {
+        let data = self.request("export", Object::new(), None).await?;
+        let buffer: Uint8Array = get(&data, "buffer")?.dyn_into().map_err(|e| JsFailure::Reply(e).into_db_error())?;
+        let bytes = buffer.to_vec();
+        // sql.js closes and reopens the database to export it, which resets per-connection
+        // settings: put the safety pragmas back.
+        self.execute_batch(crate::core::inspect::SAFETY_PRAGMAS).await?;
+        Ok(bytes)
+    }
+}

@@ -1,0 +1,168 @@
+//! The sql.js Web Worker adapter in headless Chromium (wasm-bindgen-test). The test runner
+//! serves the repository root, so the worker comes straight from node_modules.
+#![cfg(target_arch = "wasm32")]
+
+use flagdeck::core::header;
+use flagdeck::core::inspect::{self, OpenError};
+use flagdeck::core::schema::Generation;
+use flagdeck::core::{Database, DbError, Value};
+use flagdeck::web::sqljs::SqlJsWorker;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const WORKER: &str = "/node_modules/sql.js/dist/worker.sql-wasm.js";
+
+/// wasm-bindgen-test-runner replaces `Worker` with a wrapper that loads every worker script
+/// from a `blob:` URL (to forward its console). sql.js finds its `.wasm` next to its own script
+/// URL, which a `blob:` URL does not have, so put the browser's own constructor back: the tests
+/// then use workers exactly as the app does.
+fn use_native_worker() {
+    use wasm_bindgen::JsValue;
+    let global = js_sys::global();
+    let key = |k: &str| JsValue::from_str(k);
+    let patched = js_sys::Reflect::get(&global, &key("Worker")).unwrap();
+    let prototype = js_sys::Reflect::get(&patched, &key("prototype")).unwrap();
+    let native = js_sys::Reflect::get(&prototype, &key("constructor")).unwrap();
+    js_sys::Reflect::set(&global, &key("Worker"), &native).unwrap();
+}
+
+async fn open(bytes: Vec<u8>) -> SqlJsWorker {
+    use_native_worker();
+    SqlJsWorker::open(WORKER, bytes).await.expect("the database opens")
+}
+
+async fn empty() -> SqlJsWorker {
+    open(Vec::new()).await
+}
+
+#[wasm_bindgen_test]
+async fn parameters_round_trip_with_their_storage_class() {
+    let db = empty().await;
+    db.execute_batch("CREATE TABLE t (a, b, c, d, e); ").await.unwrap();
+    let params = [
+        Value::Text("héllo 'quoted' 🚩".into()),
+        Value::Integer(42),
+        Value::Real(1234.5),
+        Value::Null,
+        Value::Blob(vec![0, 1, 2, 255]),
+    ];
+    db.query("INSERT INTO t VALUES (?, ?, ?, ?, ?)", &params).await.unwrap();
+    let rs = db.query("SELECT a, b, c, d, e, typeof(b), typeof(c) FROM t", &[]).await.unwrap();
+    assert_eq!(rs.columns, ["a", "b", "c", "d", "e", "typeof(b)", "typeof(c)"]);
+    let row = &rs.rows[0];
+    assert_eq!(&row[..5], &params[..]);
+    assert_eq!(row[5], Value::Text("integer".into()));
+    assert_eq!(row[6], Value::Text("real".into()));
+
+    // Integers beyond 32 bits come back exactly (as BigInt from the worker).
+    let big = db.query("SELECT 9007199254740993, -5000000000", &[]).await.unwrap();
+    assert_eq!(big.rows[0], [Value::Integer(9_007_199_254_740_993), Value::Integer(-5_000_000_000)]);
+    // sql.js binds numbers beyond 32 bits as doubles: exact up to 2^53, and an INTEGER column
+    // stores them as integers again, which is what every flag database column needs.
+    db.execute_batch("CREATE TABLE n (v INTEGER)").await.unwrap();
+    db.query("INSERT INTO n VALUES (?)", &[Value::Integer(5_000_000_000)]).await.unwrap();
+    let stored = db.query("SELECT v, typeof(v) FROM n WHERE v = ?", &[Value::Integer(5_000_000_000)]).await.unwrap();
+    assert_eq!(stored.rows, [[Value::Integer(5_000_000_000), Value::Text("integer".into())]]);
+}
+
+#[wasm_bindgen_test]
+async fn sqlite_errors_keep_sqlites_own_words() {
+    let db = empty().await;
+    match db.query("SELEKT 1", &[]).await {
+        Err(DbError::Sqlite(m)) => assert!(m.contains("syntax error"), "{m}"),
+        other => panic!("expected a SQLite error, got {other:?}"),
+    }
+    db.execute_batch(
+        "CREATE TABLE f (x TEXT NOT NULL);
+         CREATE TRIGGER q BEFORE INSERT ON f BEGIN
+           SELECT CASE WHEN length(NEW.x) < 3 THEN RAISE(ABORT, 'x must be at least 3 characters') END;
+         END;",
+    )
+    .await
+    .unwrap();
+    match db.query("INSERT INTO f VALUES (?)", &[Value::from("ab")]).await {
+        Err(DbError::Sqlite(m)) => assert_eq!(m, "x must be at least 3 characters"),
+        other => panic!("expected the trigger's message, got {other:?}"),
+    }
+    // The connection is still usable and nothing was inserted.
+    let n = db.query("SELECT count(*) FROM f", &[]).await.unwrap();
+    assert_eq!(n.scalar(), Some(&Value::Integer(0)));
+}
+
+#[wasm_bindgen_test]
+async fn a_missing_worker_script_is_an_engine_error() {
+    use_native_worker();
+    match SqlJsWorker::open("/no/such/worker.js", Vec::new()).await {
+        Err(DbError::Engine(m)) => assert!(!m.is_empty()),
+        Err(other) => panic!("expected an engine error, got {other:?}"),
+        Ok(_) => panic!("a missing worker script must not open"),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn export_gives_a_database_that_reopens_with_the_same_rows() {
+    let db = empty().await;
+    db.execute_batch(
+        "PRAGMA user_version = 7;
+         CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);
+         CREATE VIEW tv AS SELECT v FROM t;
+         INSERT INTO t (v) VALUES ('one'), ('two'), ('three');",
+    )
+    .await
+    .unwrap();
+    let bytes = db.export().await.unwrap();
+    let info = header::check(&bytes).expect("the export has a valid header");
+    assert_eq!(info.user_version, 7);
+    // Still usable after export (sql.js reopens the database internally).
+    assert_eq!(db.query("SELECT count(*) FROM t", &[]).await.unwrap().scalar(), Some(&Value::Integer(3)));
+    let ts = db.query("PRAGMA trusted_schema", &[]).await.unwrap();
+    assert_eq!(ts.scalar(), Some(&Value::Integer(0)), "safety pragmas are restored after export");
+
+    let again = open(bytes).await;
+    let rows = again.query("SELECT v FROM t ORDER BY id", &[]).await.unwrap();
+    assert_eq!(rows.first_column_text(), ["one", "two", "three"]);
+    let through_view = again.query("SELECT count(*) FROM tv", &[]).await.unwrap();
+    assert_eq!(through_view.scalar(), Some(&Value::Integer(3)));
+    let check = again.query("PRAGMA integrity_check", &[]).await.unwrap();
+    assert_eq!(check.first_column_text(), ["ok"]);
+}
+
+#[wasm_bindgen_test]
+async fn the_open_procedure_recognises_a_flag_database_and_rejects_others() {
+    // A v0-shaped catalog next to a flags table, built here with plain SQL.
+    let db = empty().await;
+    db.execute_batch(
+        "CREATE TABLE flags (id INTEGER PRIMARY KEY, chain_origin_id INTEGER, flag_type TEXT, source_agent TEXT,
+            target_agent TEXT, change_description TEXT, action_required TEXT, impact_level TEXT, status TEXT,
+            locked INTEGER, created_at TEXT, completed_at TEXT, completed_by TEXT);
+         CREATE TABLE agents_catalog (id INTEGER PRIMARY KEY, name TEXT, type TEXT, description TEXT,
+            capabilities TEXT, routing_keywords TEXT, status TEXT);
+         INSERT INTO flags (status, locked, target_agent) VALUES ('pending', 0, '@a'), ('pending', 1, '@a'),
+            ('completed', 1, '@b'), ('pending', 0, NULL);
+         INSERT INTO agents_catalog (name) VALUES ('@a'), ('@b');",
+    )
+    .await
+    .unwrap();
+    let bytes = db.export().await.unwrap();
+    let info = inspect::check_bytes(&bytes).unwrap();
+    let reopened = open(header::for_engine(&bytes, &info)).await;
+    let (report, _) = inspect::inspect(&reopened, &info).await.expect("a flag database");
+    assert_eq!(report.generation, Generation::V0);
+    let c = report.counts;
+    assert_eq!((c.flags, c.pending, c.locked, c.workable, c.agents), (4, 3, 2, 1, 2));
+    assert_eq!((c.tool_logs, c.agent_health), (None, None));
+
+    let other = empty().await;
+    other.execute_batch("CREATE TABLE photos (id INTEGER PRIMARY KEY, path TEXT);").await.unwrap();
+    let bytes = other.export().await.unwrap();
+    let info = inspect::check_bytes(&bytes).unwrap();
+    let reopened = open(bytes).await;
+    match inspect::inspect(&reopened, &info).await {
+        Err(OpenError::NotFlagDatabase { missing, tables }) => {
+            assert_eq!(missing, ["flags", "agents_catalog"]);
+            assert_eq!(tables, ["photos"]);
+        }
+        other => panic!("expected NotFlagDatabase, got {:?}", other.map(|r| r.0)),
+    }
+}
