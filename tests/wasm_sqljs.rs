@@ -62,7 +62,8 @@ async fn parameters_round_trip_with_their_storage_class() {
     // stores them as integers again, which is what every flag database column needs.
     db.execute_batch("CREATE TABLE n (v INTEGER)").await.unwrap();
     db.query("INSERT INTO n VALUES (?)", &[Value::Integer(5_000_000_000)]).await.unwrap();
-    let stored = db.query("SELECT v, typeof(v) FROM n WHERE v = ?", &[Value::Integer(5_000_000_000)]).await.unwrap();
+    let stored =
+        db.query("SELECT v, typeof(v) FROM n WHERE v = ?", &[Value::Integer(5_000_000_000)]).await.unwrap();
     assert_eq!(stored.rows, [[Value::Integer(5_000_000_000), Value::Text("integer".into())]]);
 }
 

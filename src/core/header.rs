@@ -64,11 +64,8 @@ fn be_u32(bytes: &[u8], at: usize) -> u32 {
 
 /// Shows the first bytes of a non-SQLite file as a quoted, printable snippet.
 fn snippet(bytes: &[u8]) -> String {
-    let shown: String = bytes
-        .iter()
-        .take(16)
-        .map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' })
-        .collect();
+    let shown: String =
+        bytes.iter().take(16).map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' }).collect();
     format!("\"{shown}\"")
 }
 
@@ -103,13 +100,13 @@ pub fn check(bytes: &[u8]) -> Result<HeaderInfo, HeaderError> {
         }
     };
     if bytes[21] != 64 || bytes[22] != 32 || bytes[23] != 32 {
-        return Err(HeaderError::Damaged(
-            "the payload fractions are not the fixed values 64, 32, 32".into(),
-        ));
+        return Err(HeaderError::Damaged("the payload fractions are not the fixed values 64, 32, 32".into()));
     }
     let reserved = bytes[20] as u32;
     if page_size - reserved < 480 {
-        return Err(HeaderError::Damaged(format!("{reserved} reserved bytes per page leave too little room")));
+        return Err(HeaderError::Damaged(format!(
+            "{reserved} reserved bytes per page leave too little room"
+        )));
     }
     let encoding = be_u32(bytes, 56);
     if encoding > 3 {
@@ -137,13 +134,7 @@ pub fn check(bytes: &[u8]) -> Result<HeaderInfo, HeaderError> {
         (len / page_size as usize) as u32
     };
 
-    Ok(HeaderInfo {
-        page_size,
-        page_count,
-        file_bytes: len,
-        journal_mode,
-        user_version: be_u32(bytes, 60),
-    })
+    Ok(HeaderInfo { page_size, page_count, file_bytes: len, journal_mode, user_version: be_u32(bytes, 60) })
 }
 
 /// The bytes the engine should open. A WAL-mode file is handed over in rollback mode: an
@@ -217,10 +208,7 @@ mod tests {
     #[test]
     fn reports_truncation() {
         let b = minimal_header(4096, 3);
-        assert_eq!(
-            check(&b[..4096 * 2]),
-            Err(HeaderError::Truncated { expected: 4096 * 3, actual: 8192 })
-        );
+        assert_eq!(check(&b[..4096 * 2]), Err(HeaderError::Truncated { expected: 4096 * 3, actual: 8192 }));
         assert!(matches!(check(&b[..5000]), Err(HeaderError::Truncated { .. })));
     }
 

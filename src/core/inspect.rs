@@ -37,7 +37,10 @@ pub enum OpenError {
     /// `PRAGMA quick_check` did not answer `ok`.
     Corrupt(Vec<String>),
     /// A healthy SQLite file of some other application.
-    NotFlagDatabase { missing: Vec<String>, tables: Vec<String> },
+    NotFlagDatabase {
+        missing: Vec<String>,
+        tables: Vec<String>,
+    },
     Engine(DbError),
 }
 
@@ -56,7 +59,11 @@ impl fmt::Display for OpenError {
                 )
             }
             OpenError::NotFlagDatabase { missing, tables } => {
-                write!(f, "This SQLite file is not a flag database (schema generation: unknown). Missing: {}.", missing.join(", "))?;
+                write!(
+                    f,
+                    "This SQLite file is not a flag database (schema generation: unknown). Missing: {}.",
+                    missing.join(", ")
+                )?;
                 if tables.is_empty() {
                     write!(f, " It has no tables at all.")
                 } else {

@@ -54,8 +54,10 @@ pub const FLAG_COLUMNS: &[&str] = &[
     "completed_at",
     "completed_by",
 ];
-pub const V1_CATALOG_COLUMNS: &[&str] = &["name", "type", "role", "tech_stack", "scenarios", "tags", "connections"];
-pub const V0_CATALOG_COLUMNS: &[&str] = &["name", "type", "description", "capabilities", "routing_keywords", "status"];
+pub const V1_CATALOG_COLUMNS: &[&str] =
+    &["name", "type", "role", "tech_stack", "scenarios", "tags", "connections"];
+pub const V0_CATALOG_COLUMNS: &[&str] =
+    &["name", "type", "description", "capabilities", "routing_keywords", "status"];
 
 /// What the schema holds, as read from the database.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -96,11 +98,8 @@ pub struct Detection {
 /// Decides the generation. The catalog's columns decide between v1 and v0 (they are what the
 /// rest of the app reads); `user_version` and `schema_migrations` only confirm it.
 pub fn detect(facts: &SchemaFacts) -> Detection {
-    let mut missing: Vec<String> = ["flags", "agents_catalog"]
-        .iter()
-        .filter(|t| !facts.has_table(t))
-        .map(|t| t.to_string())
-        .collect();
+    let mut missing: Vec<String> =
+        ["flags", "agents_catalog"].iter().filter(|t| !facts.has_table(t)).map(|t| t.to_string()).collect();
     if facts.has_table("flags") {
         missing.extend(facts.missing_columns("flags", FLAG_COLUMNS));
     }
@@ -128,10 +127,7 @@ pub fn quote_ident(name: &str) -> String {
 /// Reads the schema through any adapter.
 pub async fn read_facts<D: Database>(db: &D) -> Result<SchemaFacts, DbError> {
     let master = db
-        .query(
-            "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
-            &[],
-        )
+        .query("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name", &[])
         .await?;
     let mut facts = SchemaFacts::default();
     for row in &master.rows {
@@ -152,6 +148,7 @@ pub async fn read_facts<D: Database>(db: &D) -> Result<SchemaFacts, DbError> {
             .await?;
         *columns = info.first_column_text();
     }
-    facts.user_version = db.query("PRAGMA user_version", &[]).await?.scalar().and_then(Value::as_i64).unwrap_or(0);
+    facts.user_version =
+        db.query("PRAGMA user_version", &[]).await?.scalar().and_then(Value::as_i64).unwrap_or(0);
     Ok(facts)
 }

@@ -79,9 +79,6 @@ impl ResultSet {
 
     /// Every value of the first column as text (NULLs skipped).
     pub fn first_column_text(&self) -> Vec<String> {
-        self.rows
-            .iter()
-            .filter_map(|r| r.first().and_then(Value::as_str).map(str::to_owned))
-            .collect()
+        self.rows.iter().filter_map(|r| r.first().and_then(Value::as_str).map(str::to_owned)).collect()
     }
 }

@@ -118,7 +118,8 @@ impl AppState {
         let Some(open) = self.current.get_untracked() else { return };
         self.busy.set(Some(format!("Exporting {}…", open.name)));
         spawn_local(async move {
-            let result = loader::export_bytes(&open).await.and_then(|bytes| loader::download(&open.name, &bytes));
+            let result =
+                loader::export_bytes(&open).await.and_then(|bytes| loader::download(&open.name, &bytes));
             self.busy.set(None);
             if let Err(e) = result {
                 self.alert(e.to_string());
@@ -145,7 +146,9 @@ pub fn App() -> impl IntoView {
     // Drag-and-drop anywhere on the page. `dragover` must be cancelled for `drop` to fire.
     let dragging = RwSignal::new(false);
     let has_files = |e: &ev::DragEvent| {
-        e.data_transfer().map(|dt| dt.types().iter().any(|t| t.as_string().as_deref() == Some("Files"))).unwrap_or(false)
+        e.data_transfer()
+            .map(|dt| dt.types().iter().any(|t| t.as_string().as_deref() == Some("Files")))
+            .unwrap_or(false)
     };
     let over = window_event_listener(ev::dragover, move |e| {
         if has_files(&e) {

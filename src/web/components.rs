@@ -129,7 +129,12 @@ pub fn Welcome() -> impl IntoView {
 
 /// One headline number with its hook for tests.
 #[component]
-fn Count(label: &'static str, testid: &'static str, value: Option<i64>, #[prop(optional)] hint: &'static str) -> impl IntoView {
+fn Count(
+    label: &'static str,
+    testid: &'static str,
+    value: Option<i64>,
+    #[prop(optional)] hint: &'static str,
+) -> impl IntoView {
     let text = value.map(|v| v.to_string()).unwrap_or_else(|| "—".into());
     view! {
         <div class="count" title=hint>

@@ -9,8 +9,7 @@ use js_sys::{Array, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-mod stubdemo { #[derive(Default)] pub struct DemoOptions; pub const DEMO_FILE_NAME: &str = "x"; pub fn demo_script(_: &DemoOptions) -> String { String::new() } }
-use stubdemo::{demo_script, DemoOptions, DEMO_FILE_NAME};
+use crate::core::demo::{demo_script, DemoOptions, DEMO_FILE_NAME};
 use crate::core::header::{self, HeaderInfo, JournalMode};
 use crate::core::inspect::{self, OpenError, Report};
 use crate::core::schema::SchemaFacts;
@@ -147,7 +146,8 @@ pub fn download(name: &str, bytes: &[u8]) -> Result<(), LoadError> {
     options.set_type("application/vnd.sqlite3");
     let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(fail)?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
-    let document = web_sys::window().and_then(|w| w.document()).ok_or_else(|| fail(JsValue::from_str("no document")))?;
+    let document =
+        web_sys::window().and_then(|w| w.document()).ok_or_else(|| fail(JsValue::from_str("no document")))?;
     let a: web_sys::HtmlAnchorElement = document.create_element("a").map_err(fail)?.unchecked_into();
     a.set_href(&url);
     a.set_download(name);

@@ -102,10 +102,13 @@ impl SqlJsWorker {
             };
             let Some(sender) = answers.borrow_mut().remove(&(id as u32)) else { return };
             let error = Reflect::get(&data, &JsValue::from_str("error")).unwrap_or(JsValue::UNDEFINED);
-            let reply = if error.is_undefined() && !Reflect::has(&data, &JsValue::from_str("error")).unwrap_or(false) {
+            let reply = if error.is_undefined()
+                && !Reflect::has(&data, &JsValue::from_str("error")).unwrap_or(false)
+            {
                 Ok(data)
             } else {
-                let text = error.as_string().unwrap_or_else(|| "unknown error (sql.js gave no message)".into());
+                let text =
+                    error.as_string().unwrap_or_else(|| "unknown error (sql.js gave no message)".into());
                 Err(DbError::Sqlite(text))
             };
             let _ = sender.send(reply);
@@ -115,13 +118,20 @@ impl SqlJsWorker {
         let on_error = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
             event.prevent_default();
             let detail = event.dyn_ref::<ErrorEvent>().map(ErrorEvent::message).unwrap_or_default();
-            let detail = if detail.is_empty() { "the worker script could not be loaded".to_owned() } else { detail };
+            let detail =
+                if detail.is_empty() { "the worker script could not be loaded".to_owned() } else { detail };
             fail_all(&broken, DbError::Engine(format!("the SQL engine (sql.js worker) stopped: {detail}")));
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
 
-        let db = SqlJsWorker { worker, pending, next_id: Cell::new(1), _on_message: on_message, _on_error: on_error };
+        let db = SqlJsWorker {
+            worker,
+            pending,
+            next_id: Cell::new(1),
+            _on_message: on_message,
+            _on_error: on_error,
+        };
         let msg = Object::new();
         let transfer = Array::new();
         if !bytes.is_empty() {
@@ -165,7 +175,8 @@ impl SqlJsWorker {
         set(&config, "useBigInt", &JsValue::TRUE);
         set(&msg, "config", &config);
         let data = self.request("exec", msg, None).await?;
-        let results: Array = get(&data, "results")?.dyn_into().map_err(|e| JsFailure::Reply(e).into_db_error())?;
+        let results: Array =
+            get(&data, "results")?.dyn_into().map_err(|e| JsFailure::Reply(e).into_db_error())?;
         results.iter().map(|r| to_result_set(&r)).collect()
     }
 }
@@ -192,7 +203,8 @@ fn from_js(value: &JsValue) -> Value {
     if value.is_null() || value.is_undefined() {
         Value::Null
     } else if value.is_bigint() {
-        let text = js_sys::BigInt::unchecked_from_js_ref(value).to_string(10).ok().and_then(|s| s.as_string());
+        let text =
+            js_sys::BigInt::unchecked_from_js_ref(value).to_string(10).ok().and_then(|s| s.as_string());
         text.and_then(|s| s.parse().ok()).map(Value::Integer).unwrap_or(Value::Null)
     } else if let Some(f) = value.as_f64() {
         Value::Real(f)
@@ -225,7 +237,8 @@ impl Database for SqlJsWorker {
 
     async fn export(&self) -> Result<Vec<u8>, DbError> {
         let data = self.request("export", Object::new(), None).await?;
-        let buffer: Uint8Array = get(&data, "buffer")?.dyn_into().map_err(|e| JsFailure::Reply(e).into_db_error())?;
+        let buffer: Uint8Array =
+            get(&data, "buffer")?.dyn_into().map_err(|e| JsFailure::Reply(e).into_db_error())?;
         let bytes = buffer.to_vec();
         // sql.js closes and reopens the database to export it, which resets per-connection
         // settings: put the safety pragmas back.

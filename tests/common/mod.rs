@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
+use flagdeck::core::header;
 use flagdeck::core::inspect::{self, OpenError, Report};
 use flagdeck::core::schema::SchemaFacts;
-use flagdeck::core::header;
 use flagdeck::native::NativeDb;
 
 /// `../shared/fixtures` next to the repository, if this machine has it.
