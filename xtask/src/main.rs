@@ -1,1 +1,107 @@
-fn main(){}
+//! `cargo xtask <command>`: the project's one entry point for set-up, serving, testing,
+//! benchmarking and the native database tools. See README.md.
+
+mod dbtools;
+mod serve;
+mod setup;
+mod tiers;
+mod util;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use util::{Args, Result};
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+  setup                 install what building and testing need (idempotent; needs root or
+                        sudo only when Chromium/chromedriver are missing)
+  serve [--port N]      set up, build the release app with trunk, serve dist/ on 127.0.0.1
+                        (default port 8080)
+  test                  set up (with Chromium), then every test tier, failing fast:
+                        a. fmt + clippy (native and wasm32)  b. native tests
+                        c. wasm-bindgen tests in headless Chromium  d. trunk build + e2e tests
+  bench                 release build; app size (raw/gzip/brotli) and open-to-summary timings
+                        for generated 10k/100k-flag databases next to raw sql.js
+
+  inspect-db FILE                          JSON description of a database (integrity, schema,
+                                           per-table row counts and content digests)
+  gen-demo --flags N [--seed S] --out FILE write a generated flag database
+  counts-sql FILE --out SQLFILE            the summary count SQL for FILE's schema
+  exec-sql [--from FILE] --out FILE SQL    run SQL on a copy of FILE (or an empty database)
+";
+
+fn main() -> ExitCode {
+    util::ensure_cargo_bin_on_path();
+    let mut argv = std::env::args().skip(1);
+    let command = argv.next().unwrap_or_default();
+    let args = Args::new(argv.collect());
+    match dispatch(&command, args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!();
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn dispatch(command: &str, mut args: Args) -> Result<()> {
+    match command {
+        "setup" => {
+            args.finish()?;
+            setup::setup(true)
+        }
+        "serve" => {
+            let port = args.parsed::<u16>("port")?.unwrap_or(8080);
+            args.finish()?;
+            setup::setup(false)?;
+            let dist = tiers::trunk_build()?;
+            serve::serve_dir(&dist, port)
+        }
+        "test" => {
+            args.finish()?;
+            tiers::test()
+        }
+        "bench" => {
+            args.finish()?;
+            tiers::bench()
+        }
+        "inspect-db" => {
+            let file = PathBuf::from(args.positional("FILE")?);
+            args.finish()?;
+            let report = dbtools::inspect_db(&file)?;
+            let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+            // A closed pipe (`| head`) is not worth a panic.
+            let _ = writeln!(std::io::stdout(), "{text}");
+            Ok(())
+        }
+        "gen-demo" => {
+            let flags = args.parsed::<usize>("flags")?.ok_or("--flags N is required")?;
+            let seed = args.parsed::<u64>("seed")?;
+            let out = args.opt("out")?.ok_or("--out FILE is required")?;
+            args.finish()?;
+            dbtools::gen_demo(flags, seed, &PathBuf::from(out))
+        }
+        "counts-sql" => {
+            let out = args.opt("out")?.ok_or("--out SQLFILE is required")?;
+            let file = PathBuf::from(args.positional("FILE")?);
+            args.finish()?;
+            dbtools::write_counts_sql(&file, &PathBuf::from(out))
+        }
+        "exec-sql" => {
+            let from = args.opt("from")?.map(PathBuf::from);
+            let out = args.opt("out")?.ok_or("--out FILE is required")?;
+            let sql = args.positional("SQL")?;
+            args.finish()?;
+            dbtools::exec_sql(from.as_deref(), &PathBuf::from(out), &sql)
+        }
+        "" | "help" | "-h" | "--help" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+    }
+}

@@ -1,0 +1,275 @@
+// Shared plumbing for the end-to-end tests: paths, servers, the browser, the app's stable hooks
+// (data-testid attributes and role="alert"), downloads, and `cargo xtask inspect-db`.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+import { startServer } from './server.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const REPO = path.resolve(here, '..', '..');
+export const DIST = process.env.FLAGDECK_DIST ?? path.join(REPO, 'dist');
+export const FIXTURES = process.env.FLAGDECK_FIXTURES ?? path.resolve(REPO, '..', 'shared', 'fixtures');
+export const V1 = path.join(FIXTURES, 'acolytes-v1-small.db');
+export const V0 = path.join(FIXTURES, 'claudesquad-v0-small.db');
+export const HAVE_FIXTURES = existsSync(V1) && existsSync(V0);
+export const NOTE = 'NOTE: ../shared/fixtures absent';
+
+export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+// Playwright gives every launch a fresh temporary profile (--user-data-dir) of its own.
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export const WAIT_MS = 30_000;
+
+/** The documented counts of the two fixtures (../shared/fixtures/README.md). */
+export const V1_SUMMARY = {
+  generation: 'v1',
+  flags: '300',
+  pending: '139',
+  locked: '30',
+  workable: '112',
+  agents: '59',
+  toolLogs: '4931',
+  agentHealth: '60',
+};
+export const V0_SUMMARY = {
+  generation: 'v0',
+  flags: '150',
+  pending: '76',
+  locked: '15',
+  workable: '63',
+  agents: '44',
+};
+
+/** Skips the test with a visible NOTE when the fixtures are not on this machine. */
+export function skipWithoutFixtures(t) {
+  if (HAVE_FIXTURES) return false;
+  t.skip(NOTE);
+  return true;
+}
+
+/** A fresh, empty scratch directory under tests/e2e/out/ (gitignored). */
+export function outDir(name) {
+  const dir = path.join(REPO, 'tests', 'e2e', 'out', name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export function assertDist() {
+  if (!existsSync(path.join(DIST, 'index.html'))) {
+    throw new Error(
+      `${DIST}/index.html is missing: build the app first (\`trunk build --release --offline\`, or run \`cargo xtask test\`)`,
+    );
+  }
+}
+
+/**
+ * Starts the servers a test file needs:
+ *   app     — dist/ plus /fixtures/ and /out/ (with CORS headers)
+ *   foreign — another port serving the same /fixtures/ and /out/ WITHOUT any CORS header
+ */
+export async function startServers(out) {
+  assertDist();
+  const mounts = { out };
+  if (HAVE_FIXTURES) mounts.fixtures = FIXTURES;
+  const app = await startServer({ dist: DIST, mounts, cors: true });
+  const foreign = await startServer({ mounts, cors: false });
+  return {
+    app,
+    foreign,
+    close: async () => {
+      await app.close();
+      await foreign.close();
+    },
+  };
+}
+
+export async function launchBrowser() {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: run \`cargo xtask setup\` (installs Debian's chromium)`);
+  }
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+}
+
+/**
+ * Opens the app in a fresh context. `problems` collects uncaught page errors and Rust panics
+ * reported on the console; `assertHealthy` fails the test if any were seen.
+ */
+export async function openApp(browser, url) {
+  const context = await browser.newContext({ acceptDownloads: true });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /panicked|RuntimeError|unreachable/i.test(m.text())) {
+      problems.push(`console: ${m.text()}`);
+    }
+  });
+  await page.goto(url);
+  await page.locator('[data-testid="open-file"]').waitFor({ state: 'attached', timeout: WAIT_MS });
+  return {
+    page,
+    problems,
+    assertHealthy() {
+      assert.deepEqual(problems, [], 'the page reported errors');
+    },
+    close: () => context.close(),
+  };
+}
+
+const text = (page, id) =>
+  page.evaluate(
+    (id) => document.querySelector(`[data-testid="${id}"]`)?.textContent?.trim() ?? null,
+    id,
+  );
+
+/** Every summary hook's text (null when the element is absent). */
+export async function readSummary(page) {
+  const ids = {
+    fileName: 'file-name',
+    generation: 'schema-generation',
+    flags: 'count-flags',
+    pending: 'count-pending',
+    locked: 'count-locked',
+    workable: 'count-workable',
+    agents: 'count-agents',
+    toolLogs: 'count-tool-logs',
+    agentHealth: 'count-agent-health',
+  };
+  const out = {};
+  for (const [key, id] of Object.entries(ids)) out[key] = await text(page, id);
+  return out;
+}
+
+/** Asserts the hooks listed in `expected` (keys of readSummary). */
+export async function assertSummary(page, expected) {
+  const got = await readSummary(page);
+  const picked = Object.fromEntries(Object.keys(expected).map((k) => [k, got[k]]));
+  assert.deepEqual(picked, expected);
+  return got;
+}
+
+/**
+ * Waits until the summary shows `fileName` (when given) with `flags` flags and `generation`
+ * (when given), and reports what is on the page if it never does. With `alertFails` an alert
+ * appearing first ends the wait at once (for pages where no alert is expected).
+ */
+export async function waitForSummary(page, { fileName, flags, generation, alertFails = false } = {}) {
+  let outcome;
+  try {
+    outcome = await page.waitForFunction(
+      ({ fileName, flags, generation, alertFails }) => {
+        const t = (id) => document.querySelector(`[data-testid="${id}"]`)?.textContent?.trim();
+        if (alertFails && [...document.querySelectorAll('[role="alert"]')].some((e) => e.textContent.trim())) {
+          return 'alert';
+        }
+        const count = t('count-flags');
+        if (count === undefined || count === '') return false;
+        if (fileName !== undefined && !(t('file-name') ?? '').includes(fileName)) return false;
+        if (flags !== undefined && count !== flags) return false;
+        if (generation !== undefined && t('schema-generation') !== generation) return false;
+        return 'summary';
+      },
+      { fileName, flags, generation, alertFails },
+      { timeout: WAIT_MS },
+    );
+    outcome = await outcome.jsonValue();
+  } catch (e) {
+    outcome = `timeout (${e.message.split('\n')[0]})`;
+  }
+  if (outcome !== 'summary') {
+    const now = await readSummary(page);
+    const alerts = await alertText(page);
+    throw new Error(
+      `the summary for ${JSON.stringify({ fileName, flags, generation })} did not appear (${outcome}): ` +
+        `summary now ${JSON.stringify(now)}, alerts ${JSON.stringify(alerts)}`,
+    );
+  }
+}
+
+/** The text of every role="alert" element, joined. */
+export async function alertText(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('[role="alert"]')]
+      .map((e) => e.textContent.trim())
+      .filter(Boolean)
+      .join(' | '),
+  );
+}
+
+/** Waits for a role="alert" whose text matches `re`; returns all alert text. */
+export async function waitForAlert(page, re) {
+  try {
+    await page.waitForFunction(
+      ({ source, flags }) => {
+        const re = new RegExp(source, flags);
+        return [...document.querySelectorAll('[role="alert"]')].some((e) => re.test(e.textContent));
+      },
+      { source: re.source, flags: re.flags },
+      { timeout: WAIT_MS },
+    );
+  } catch (e) {
+    throw new Error(
+      `no role="alert" matching ${re} appeared; alerts now: ${JSON.stringify(await alertText(page))}, ` +
+        `summary ${JSON.stringify(await readSummary(page))} (${e.message.split('\n')[0]})`,
+    );
+  }
+  return alertText(page);
+}
+
+/** Picks a file through the real file input. */
+export async function pickFile(page, file) {
+  await page.locator('[data-testid="open-file"]').setInputFiles(file);
+}
+
+/** Clicks export and saves the download to `dest`; returns the suggested file name. */
+export async function exportTo(page, dest) {
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: WAIT_MS }),
+    page.locator('[data-testid="export-db"]').click(),
+  ]);
+  const failure = await download.failure();
+  assert.equal(failure, null, `the download failed: ${failure}`);
+  await download.saveAs(dest);
+  return download.suggestedFilename();
+}
+
+/** Runs `cargo xtask ARGS...` (the already-built binary when XTASK_BIN is set). */
+export function xtask(args) {
+  const bin = process.env.XTASK_BIN;
+  const [cmd, argv] = bin ? [bin, args] : ['cargo', ['run', '-q', '-p', 'xtask', '--', ...args]];
+  return execFileSync(cmd, argv, { cwd: REPO, encoding: 'utf8', maxBuffer: 64 << 20 });
+}
+
+export function inspectDb(file) {
+  return JSON.parse(xtask(['inspect-db', file]));
+}
+
+/** The export must be the same database: integrity, schema, every row, user_version. */
+export function assertSameDatabase(original, exported) {
+  assert.equal(exported.integrity_check, 'ok', 'integrity_check of the export');
+  assert.deepEqual(exported.master, original.master, 'sqlite_master entries');
+  assert.deepEqual(exported.tables, original.tables, 'row counts and digests per table');
+  assert.equal(exported.user_version, original.user_version, 'user_version');
+  assert.equal(exported.page_size, original.page_size, 'page_size');
+  assert.equal(exported.header.journal_mode, original.header.journal_mode, 'journal mode in the header');
+}
+
+export function readBytes(file) {
+  return readFileSync(file);
+}

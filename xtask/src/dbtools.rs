@@ -1,0 +1,262 @@
+//! Native database tools built on the project's rusqlite adapter (`flagdeck::native::NativeDb`):
+//! `inspect-db`, `gen-demo`, `counts-sql`, `exec-sql`.
+
+use std::path::Path;
+
+use flagdeck::core::demo::{demo_script, DemoOptions};
+use flagdeck::core::schema::{quote_ident, read_facts};
+use flagdeck::core::summary::counts_sql;
+use flagdeck::core::Value;
+use flagdeck::native::NativeDb;
+use serde_json::{json, Map};
+
+use crate::util::Result;
+
+/// FNV-1a, 64 bits: a simple, stable digest (not for security, only to compare contents).
+struct Fnv64(u64);
+
+impl Fnv64 {
+    fn new() -> Self {
+        Fnv64(0xcbf2_9ce4_8422_2325)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= b as u64;
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    fn hex(&self) -> String {
+        format!("{:016x}", self.0)
+    }
+}
+
+/// Feeds one value as its storage class (a tag, like `typeof`) followed by its exact content.
+fn hash_value(h: &mut Fnv64, v: &Value) {
+    match v {
+        Value::Null => h.write(&[0]),
+        Value::Integer(i) => {
+            h.write(&[1]);
+            h.write(&i.to_le_bytes());
+        }
+        Value::Real(f) => {
+            h.write(&[2]);
+            h.write(&f.to_bits().to_le_bytes());
+        }
+        Value::Text(s) => {
+            h.write(&[3]);
+            h.write(&(s.len() as u64).to_le_bytes());
+            h.write(s.as_bytes());
+        }
+        Value::Blob(b) => {
+            h.write(&[4]);
+            h.write(&(b.len() as u64).to_le_bytes());
+            h.write(b);
+        }
+    }
+}
+
+fn db_err(what: &str) -> impl Fn(flagdeck::core::DbError) -> String + '_ {
+    move |e| format!("{what}: {e}")
+}
+
+/// The ORDER BY that makes a table's row order stable: rowid, or the primary key of a
+/// WITHOUT ROWID table.
+fn row_order(db: &NativeDb, table: &str, sql: &str) -> Result<String> {
+    let without_rowid =
+        sql.to_ascii_uppercase().split_whitespace().collect::<Vec<_>>().join(" ").contains("WITHOUT ROWID");
+    if !without_rowid {
+        return Ok("rowid".into());
+    }
+    let pk = db
+        .query_sync("SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk", &[Value::from(table)])
+        .map_err(db_err(table))?;
+    let cols: Vec<String> = pk.first_column_text().iter().map(|c| quote_ident(c)).collect();
+    Ok(cols.join(", "))
+}
+
+/// `cargo xtask inspect-db FILE`: a JSON description of a database file, read natively.
+pub fn inspect_db(path: &Path) -> Result<serde_json::Value> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let header = if bytes.len() >= 100 && bytes.starts_with(b"SQLite format 3\0") {
+        let raw_page = u16::from_be_bytes([bytes[16], bytes[17]]);
+        let journal = match (bytes[18], bytes[19]) {
+            (1, 1) => "rollback".to_owned(),
+            (2, 2) => "wal".to_owned(),
+            (w, r) => format!("unknown ({w}/{r})"),
+        };
+        json!({
+            "page_size": if raw_page == 1 { 65536 } else { raw_page as u32 },
+            "write_version": bytes[18],
+            "read_version": bytes[19],
+            "journal_mode": journal,
+            "user_version": u32::from_be_bytes([bytes[60], bytes[61], bytes[62], bytes[63]]),
+        })
+    } else {
+        return Err(format!("{} is not a SQLite database (no valid 100-byte header)", path.display()));
+    };
+
+    let db = NativeDb::open_bytes(&bytes).map_err(db_err("open"))?;
+    let integrity =
+        db.query_sync("PRAGMA integrity_check", &[]).map_err(db_err("integrity_check"))?.first_column_text();
+    let scalar = |sql: &str| -> Result<i64> {
+        db.query_sync(sql, &[])
+            .map_err(db_err(sql))?
+            .scalar()
+            .and_then(Value::as_i64)
+            .ok_or_else(|| format!("{sql} returned no number"))
+    };
+    let user_version = scalar("PRAGMA user_version")?;
+    let page_size = scalar("PRAGMA page_size")?;
+    let page_count = scalar("PRAGMA page_count")?;
+
+    let master = db
+        .query_sync("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name", &[])
+        .map_err(db_err("sqlite_master"))?;
+    let text = |v: &Value| match v {
+        Value::Null => serde_json::Value::Null,
+        other => serde_json::Value::String(other.display()),
+    };
+    let mut entries = Vec::new();
+    let mut tables = Map::new();
+    for row in &master.rows {
+        entries.push(json!({
+            "type": text(&row[0]),
+            "name": text(&row[1]),
+            "tbl_name": text(&row[2]),
+            "sql": text(&row[3]),
+        }));
+        if row[0].as_str() != Some("table") {
+            continue;
+        }
+        let name = row[1].display();
+        let sql = row[3].display();
+        let order = row_order(&db, &name, &sql)?;
+        let select = format!("SELECT * FROM {} ORDER BY {order}", quote_ident(&name));
+        let entry = match db.query_sync(&select, &[]) {
+            Ok(rs) => {
+                let mut h = Fnv64::new();
+                for r in &rs.rows {
+                    for v in r {
+                        hash_value(&mut h, v);
+                    }
+                    h.write(&[0xff]);
+                }
+                json!({ "rows": rs.rows.len(), "digest": h.hex() })
+            }
+            // A virtual table whose module this SQLite lacks: say so instead of failing.
+            Err(e) => json!({ "error": e.to_string() }),
+        };
+        tables.insert(name, entry);
+    }
+
+    let integrity_text = integrity.join("; ");
+    Ok(json!({
+        "file": path.display().to_string(),
+        "bytes": bytes.len(),
+        "header": header,
+        "integrity_check": integrity_text,
+        "integrity_ok": integrity_text == "ok",
+        "user_version": user_version,
+        "page_size": page_size,
+        "page_count": page_count,
+        "digest": "FNV-1a 64 over each row's values (storage class tag + exact content), rows in rowid or primary-key order",
+        "master": entries,
+        "tables": tables,
+    }))
+}
+
+/// `cargo xtask gen-demo --flags N [--seed S] --out FILE`.
+pub fn gen_demo(flags: usize, seed: Option<u64>, out: &Path) -> Result<()> {
+    let mut opts = DemoOptions { flags, ..DemoOptions::default() };
+    if let Some(seed) = seed {
+        opts.seed = seed;
+    }
+    let script = demo_script(&opts);
+    let db = NativeDb::open_bytes(&[]).map_err(db_err("open an empty database"))?;
+    db.execute_batch_sync(&script).map_err(db_err("demo script"))?;
+    let bytes = db.export_sync().map_err(db_err("export"))?;
+    write_file(out, &bytes)?;
+    println!("wrote {} ({} flags, seed {}, {} bytes)", out.display(), opts.flags, opts.seed, bytes.len());
+    Ok(())
+}
+
+/// `cargo xtask counts-sql FILE --out SQLFILE`: the summary's count statement for this file's
+/// schema, exactly as the app builds it (for the raw sql.js side of the benchmark).
+pub fn write_counts_sql(db_path: &Path, out: &Path) -> Result<()> {
+    let db = NativeDb::open_copy(db_path).map_err(db_err("open"))?;
+    let facts = pollster::block_on(read_facts(&db)).map_err(db_err("read schema"))?;
+    write_file(out, counts_sql(&facts).as_bytes())
+}
+
+/// `cargo xtask exec-sql [--from FILE] --out FILE SQL`: runs SQL on a copy of FILE (or on an
+/// empty database) and writes the result. Used by the end-to-end tests to make inputs (a WAL
+/// copy, a SQLite file of another application) without needing the sqlite3 command.
+pub fn exec_sql(from: Option<&Path>, out: &Path, sql: &str) -> Result<()> {
+    let db = match from {
+        Some(p) => NativeDb::open_copy(p),
+        None => NativeDb::open_bytes(&[]),
+    }
+    .map_err(db_err("open"))?;
+    db.execute_batch_sync(sql).map_err(db_err("execute"))?;
+    let bytes = db.export_sync().map_err(db_err("export"))?;
+    write_file(out, &bytes)
+}
+
+fn write_file(out: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    std::fs::write(out, bytes).map_err(|e| format!("cannot write {}: {e}", out.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv1a_matches_the_reference_vectors() {
+        let mut h = Fnv64::new();
+        assert_eq!(h.hex(), "cbf29ce484222325");
+        h.write(b"a");
+        assert_eq!(h.hex(), "af63dc4c8601ec8c");
+        let mut h = Fnv64::new();
+        h.write(b"foobar");
+        assert_eq!(h.hex(), "85944171f73967e8");
+    }
+
+    #[test]
+    fn digest_tells_storage_classes_apart() {
+        let digest = |v: Value| {
+            let mut h = Fnv64::new();
+            hash_value(&mut h, &v);
+            h.hex()
+        };
+        assert_ne!(digest(Value::Integer(1)), digest(Value::Real(1.0)));
+        assert_ne!(digest(Value::Text("1".into())), digest(Value::Blob(b"1".to_vec())));
+        assert_ne!(digest(Value::Null), digest(Value::Text(String::new())));
+    }
+
+    #[test]
+    fn inspect_reports_schema_and_detects_a_changed_row() {
+        let dir = std::env::temp_dir().join(format!("xtask-inspect-{}", std::process::id()));
+        let (a, b) = (dir.join("a.db"), dir.join("b.db"));
+        let setup = "CREATE TABLE t(id INTEGER PRIMARY KEY, x); INSERT INTO t(x) VALUES (1), ('two'), (3.5), (NULL);\
+                     CREATE TABLE k(a TEXT PRIMARY KEY, b) WITHOUT ROWID; INSERT INTO k VALUES ('z', 1), ('y', 2);\
+                     CREATE INDEX t_x ON t(x); PRAGMA user_version = 7;";
+        exec_sql(None, &a, setup).unwrap();
+        exec_sql(Some(&a), &b, "UPDATE t SET x = 2 WHERE id = 1").unwrap();
+        let ja = inspect_db(&a).unwrap();
+        let jb = inspect_db(&b).unwrap();
+        assert_eq!(ja["integrity_check"], "ok");
+        assert_eq!(ja["user_version"], 7);
+        assert_eq!(ja["header"]["journal_mode"], "rollback");
+        assert_eq!(ja["tables"]["t"]["rows"], 4);
+        assert_eq!(ja["tables"]["k"]["rows"], 2);
+        assert_eq!(ja["master"], jb["master"]);
+        assert_eq!(ja["tables"]["k"], jb["tables"]["k"]);
+        assert_ne!(ja["tables"]["t"]["digest"], jb["tables"]["t"]["digest"]);
+        let again = inspect_db(&a).unwrap();
+        assert_eq!(ja["tables"], again["tables"]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,239 @@
+//! `cargo xtask test` (every tier, fail fast) and `cargo xtask bench` (figures, no assertions).
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::dbtools;
+use crate::setup::setup;
+use crate::util::{cmd, fixtures_dir, fmt_duration, repo_root, run, run_tee, Result};
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// `trunk build --release --offline`, then checks that dist/ has the page.
+pub fn trunk_build() -> Result<PathBuf> {
+    run(cmd("trunk").args(["build", "--release", "--offline"]))?;
+    let dist = repo_root().join("dist");
+    if !dist.join("index.html").is_file() {
+        return Err("trunk build succeeded but dist/index.html is missing".into());
+    }
+    Ok(dist)
+}
+
+fn cargo(args: &[&str]) -> Command {
+    let mut c = cmd("cargo");
+    c.args(args);
+    c
+}
+
+fn lint() -> Result<String> {
+    run(&mut cargo(&["fmt", "--all", "--check"]))
+        .map_err(|e| format!("{e}\n  → formatting differs: run `cargo fmt --all`"))?;
+    run(&mut cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    let mut wasm = vec!["clippy", "--lib", "--bins"];
+    let wasm_test = repo_root().join("tests/wasm_sqljs.rs").is_file();
+    if wasm_test {
+        // Only the wasm test target: the other integration tests use the native adapter and do
+        // not build for wasm32, so `--tests` cannot be used here.
+        wasm.extend(["--test", "wasm_sqljs"]);
+    }
+    wasm.extend(["--target", WASM_TARGET, "--", "-D", "warnings"]);
+    run(&mut cargo(&wasm))?;
+    Ok(if wasm_test {
+        "fmt, clippy native (all targets), clippy wasm32 (lib, bins, test wasm_sqljs)".into()
+    } else {
+        "fmt, clippy native (all targets), clippy wasm32 (lib, bins)".into()
+    })
+}
+
+fn native_tests() -> Result<String> {
+    let out = run_tee(&mut cargo(&["test", "--workspace"]))?;
+    Ok(summarise_cargo_test(&out))
+}
+
+/// Adds up the "test result:" lines of cargo test output.
+fn summarise_cargo_test(out: &str) -> String {
+    let (mut passed, mut ignored) = (0u64, 0u64);
+    for line in out.lines().filter(|l| l.starts_with("test result:")) {
+        let num_before = |word: &str| {
+            line.split(';')
+                .find(|p| p.trim().ends_with(word))
+                .and_then(|p| p.split_whitespace().rev().nth(1))
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        passed += num_before("passed");
+        ignored += num_before("ignored");
+    }
+    format!("{passed} passed, {ignored} ignored")
+}
+
+fn wasm_tests() -> Result<String> {
+    let root = repo_root();
+    if !root.join("tests/wasm_sqljs.rs").is_file() {
+        return Err("tests/wasm_sqljs.rs does not exist, so the wasm tier has nothing to run".into());
+    }
+    if !root.join("node_modules/sql.js/dist/worker.sql-wasm.js").is_file() {
+        return Err("node_modules/sql.js is missing (npm ci did not run?)".into());
+    }
+    let mut c = cargo(&["test", "--target", WASM_TARGET, "--test", "wasm_sqljs"]);
+    // The runner serves its own files first and then the current directory (the repository
+    // root), which is how the test reaches /node_modules/sql.js/dist/worker.sql-wasm.js. It reads
+    // webdriver.json from the current directory for Chromium's path and flags.
+    c.current_dir(&root)
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
+        .env("CHROMEDRIVER", CHROMEDRIVER);
+    for other in ["GECKODRIVER", "SAFARIDRIVER", "MSEDGEDRIVER"] {
+        c.env_remove(other).env_remove(format!("{other}_REMOTE"));
+    }
+    c.env_remove("CHROMEDRIVER_REMOTE").env_remove("NO_HEADLESS");
+    if std::env::var_os("WASM_BINDGEN_TEST_TIMEOUT").is_none() {
+        c.env("WASM_BINDGEN_TEST_TIMEOUT", "120");
+    }
+    let out = run_tee(&mut c)?;
+    if out.contains("no tests to run!") {
+        return Err("wasm-bindgen-test-runner found no tests in wasm_sqljs".into());
+    }
+    if !out.contains("Running headless tests in Chrome") {
+        return Err("the wasm tests did not run in headless Chrome (is `wasm_bindgen_test_configure!(run_in_browser)` set?)".into());
+    }
+    let summary = summarise_cargo_test(&out);
+    if summary.starts_with("0 passed") {
+        return Err(format!("the wasm tests report {summary}"));
+    }
+    Ok(format!("{summary} (headless Chromium)"))
+}
+
+fn e2e() -> Result<String> {
+    let build_start = Instant::now();
+    trunk_build()?;
+    let build = fmt_duration(build_start.elapsed());
+    let xtask = std::env::current_exe().map_err(|e| format!("cannot locate the xtask binary: {e}"))?;
+    // The test files are listed explicitly: `node --test tests/e2e/` finds the same files on
+    // node 20, but newer node versions read the argument as a glob pattern.
+    let mut files: Vec<String> = std::fs::read_dir(repo_root().join("tests/e2e"))
+        .map_err(|e| format!("cannot list tests/e2e: {e}"))?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".test.mjs"))
+        .map(|n| format!("tests/e2e/{n}"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err("tests/e2e has no *.test.mjs files".into());
+    }
+    let mut c = cmd("node");
+    c.arg("--test").args(&files).env("XTASK_BIN", xtask);
+    let out = run_tee(&mut c)?;
+    // node's reporters end with "# pass N" (TAP) or "ℹ pass N" (spec).
+    let count = |word: &str| {
+        out.lines()
+            .rev()
+            .find_map(|l| {
+                let l = l.trim_start_matches(['#', 'ℹ', ' ']);
+                l.strip_prefix(word).and_then(|n| n.trim().parse::<u64>().ok())
+            })
+            .unwrap_or(0)
+    };
+    let (pass, skipped) = (count("pass "), count("skipped "));
+    if pass == 0 {
+        return Err("node --test ran no passing end-to-end test".into());
+    }
+    Ok(format!("trunk build {build}; {pass} passed, {skipped} skipped"))
+}
+
+struct Outcome {
+    name: &'static str,
+    took: Duration,
+    result: std::result::Result<String, String>,
+}
+
+fn print_summary(outcomes: &[Outcome], total: Duration, note: Option<&str>) {
+    println!();
+    println!("==================== cargo xtask test: summary ====================");
+    for o in outcomes {
+        let (status, detail) = match &o.result {
+            Ok(d) => ("ok  ", d.as_str()),
+            Err(e) => ("FAIL", e.lines().next().unwrap_or("")),
+        };
+        println!("{status}  {:<22} {:>8}  {detail}", o.name, fmt_duration(o.took));
+    }
+    if let Some(note) = note {
+        println!("NOTE  {note}");
+    }
+    println!("total {}", fmt_duration(total));
+}
+
+/// `cargo xtask test`: set-up, then every tier in order, stopping at the first failure.
+pub fn test() -> Result<()> {
+    let start = Instant::now();
+    let note = match fixtures_dir() {
+        Some(_) => None,
+        None => {
+            let n = "../shared/fixtures is absent: the fixture tests are reported as skipped (NOTE), everything else runs";
+            println!("[xtask] NOTE: {n}");
+            Some(n)
+        }
+    };
+    type Tier = fn() -> Result<String>;
+    let tiers: [(&'static str, Tier); 5] = [
+        ("setup", || setup(true).map(|_| "tools present at the right versions".into())),
+        ("a. fmt + clippy", lint),
+        ("b. native tests", native_tests),
+        ("c. wasm tests", wasm_tests),
+        ("d. build + e2e tests", e2e),
+    ];
+    let mut outcomes = Vec::new();
+    for (name, tier) in tiers {
+        println!();
+        println!("==================== {name} ====================");
+        let t = Instant::now();
+        let result = tier();
+        let failed = result.is_err();
+        outcomes.push(Outcome { name, took: t.elapsed(), result });
+        if failed {
+            print_summary(&outcomes, start.elapsed(), note);
+            let msg = outcomes.last().and_then(|o| o.result.clone().err()).unwrap_or_default();
+            return Err(format!("tier `{name}` failed: {msg}"));
+        }
+    }
+    print_summary(&outcomes, start.elapsed(), note);
+    println!("all tiers passed");
+    Ok(())
+}
+
+/// `cargo xtask bench`: release build, sizes, and open-to-summary timings against raw sql.js.
+pub fn bench() -> Result<()> {
+    setup(true)?;
+    let dist = trunk_build()?;
+    let out = repo_root().join("tests/e2e/out/bench");
+    let mut cases = Vec::new();
+    for (label, flags) in [("10k", 10_000usize), ("100k", 100_000)] {
+        let db = out.join(format!("demo-{label}.db"));
+        let sql = out.join(format!("demo-{label}.sql"));
+        let t = Instant::now();
+        dbtools::gen_demo(flags, None, &db)?;
+        println!("[bench] generated {label} in {}", fmt_duration(t.elapsed()));
+        dbtools::write_counts_sql(&db, &sql)?;
+        cases.push(format!("{label}={},{}", db.display(), sql.display()));
+    }
+    let mut c = cmd("node");
+    c.arg("tests/e2e/bench.mjs").arg("--dist").arg(&dist);
+    for case in &cases {
+        c.args(["--case", case]);
+    }
+    run(&mut c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::summarise_cargo_test;
+
+    #[test]
+    fn adds_up_cargo_test_results() {
+        let out = "test result: ok. 3 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.01s\n\
+                   noise\n\
+                   test result: ok. 2 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s\n";
+        assert_eq!(summarise_cargo_test(out), "5 passed, 1 ignored");
+    }
+}
