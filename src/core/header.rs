@@ -71,15 +71,21 @@ fn snippet(bytes: &[u8]) -> String {
 
 /// Validates the header and the file length against it.
 pub fn check(bytes: &[u8]) -> Result<HeaderInfo, HeaderError> {
-    if bytes.is_empty() {
+    check_head(&bytes[..bytes.len().min(HEADER_LEN)], bytes.len())
+}
+
+/// The same check from the first bytes of a file (at least [`HEADER_LEN`] when the file has
+/// them) and its total length: the browser checks a file without copying all of it.
+pub fn check_head(bytes: &[u8], len: usize) -> Result<HeaderInfo, HeaderError> {
+    if len == 0 {
         return Err(HeaderError::Empty);
     }
     let prefix = &bytes[..bytes.len().min(MAGIC.len())];
     if prefix != &MAGIC[..prefix.len()] {
         return Err(HeaderError::NotSqlite { starts_with: snippet(bytes) });
     }
-    if bytes.len() < HEADER_LEN {
-        return Err(HeaderError::TooShort { bytes: bytes.len() });
+    if len < HEADER_LEN || bytes.len() < HEADER_LEN {
+        return Err(HeaderError::TooShort { bytes: len });
     }
 
     let raw_page_size = u16::from_be_bytes([bytes[16], bytes[17]]) as u32;
@@ -117,7 +123,6 @@ pub fn check(bytes: &[u8]) -> Result<HeaderInfo, HeaderError> {
     // version-valid-for number (otherwise a legacy writer did not maintain it).
     let in_header_pages = be_u32(bytes, 28);
     let counter_valid = be_u32(bytes, 24) == be_u32(bytes, 92);
-    let len = bytes.len();
     if counter_valid && in_header_pages > 0 {
         let expected = in_header_pages as u64 * page_size as u64;
         if (len as u64) < expected {
@@ -137,14 +142,25 @@ pub fn check(bytes: &[u8]) -> Result<HeaderInfo, HeaderError> {
     Ok(HeaderInfo { page_size, page_count, file_bytes: len, journal_mode, user_version: be_u32(bytes, 60) })
 }
 
+/// Header bytes 18 and 19 (write and read format versions) for each journal mode.
+pub const JOURNAL_BYTES_AT: usize = 18;
+
+/// The value of header bytes 18 and 19 for a journal mode.
+pub fn journal_byte(mode: JournalMode) -> u8 {
+    match mode {
+        JournalMode::Rollback => 1,
+        JournalMode::Wal => 2,
+    }
+}
+
 /// The bytes the engine should open. A WAL-mode file is handed over in rollback mode: an
 /// in-memory engine (sql.js keeps the file in Emscripten's MEMFS) has no `-wal` file next to it
 /// and no shared memory, and the header's WAL flag is all that differs between the two modes.
 pub fn for_engine(bytes: &[u8], info: &HeaderInfo) -> Vec<u8> {
     let mut out = bytes.to_vec();
     if info.journal_mode == JournalMode::Wal {
-        out[18] = 1;
-        out[19] = 1;
+        out[JOURNAL_BYTES_AT] = journal_byte(JournalMode::Rollback);
+        out[JOURNAL_BYTES_AT + 1] = journal_byte(JournalMode::Rollback);
     }
     out
 }
@@ -153,8 +169,8 @@ pub fn for_engine(bytes: &[u8], info: &HeaderInfo) -> Vec<u8> {
 /// database gives back a WAL database (agent_db.py and SQLite open it as they did before).
 pub fn restore_journal_mode(mut exported: Vec<u8>, original: JournalMode) -> Vec<u8> {
     if original == JournalMode::Wal && exported.len() >= HEADER_LEN {
-        exported[18] = 2;
-        exported[19] = 2;
+        exported[JOURNAL_BYTES_AT] = journal_byte(JournalMode::Wal);
+        exported[JOURNAL_BYTES_AT + 1] = journal_byte(JournalMode::Wal);
     }
     exported
 }

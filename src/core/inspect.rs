@@ -91,6 +91,11 @@ pub fn check_bytes(bytes: &[u8]) -> Result<HeaderInfo, OpenError> {
     header::check(bytes).map_err(OpenError::Header)
 }
 
+/// Step 1 from the first bytes and the length only (the browser keeps the file in JS memory).
+pub fn check_head(head: &[u8], len: usize) -> Result<HeaderInfo, OpenError> {
+    header::check_head(head, len).map_err(OpenError::Header)
+}
+
 /// Step 2, on a freshly opened engine holding `header::for_engine(bytes)`.
 pub async fn inspect<D: Database>(db: &D, info: &HeaderInfo) -> Result<(Report, SchemaFacts), OpenError> {
     db.execute_batch(SAFETY_PRAGMAS).await?;

@@ -83,12 +83,22 @@ impl From<OpenError> for LoadError {
     }
 }
 
+/// Checks the header of bytes held by JavaScript: only the first 100 bytes enter wasm memory.
+fn check_array(bytes: &Uint8Array) -> Result<HeaderInfo, LoadError> {
+    let head = bytes.subarray(0, bytes.length().min(header::HEADER_LEN as u32)).to_vec();
+    Ok(inspect::check_head(&head, bytes.length() as usize)?)
+}
+
 /// Checks, opens and inspects `bytes` in a new worker. On any failure the worker is dropped.
-pub async fn open_bytes(name: String, source: Source, bytes: Vec<u8>) -> Result<OpenDb, LoadError> {
-    let info = inspect::check_bytes(&bytes)?;
-    let engine_bytes = header::for_engine(&bytes, &info);
-    drop(bytes);
-    let db = SqlJsWorker::open(WORKER_URL, engine_bytes).await.map_err(OpenError::Engine)?;
+/// The bytes go to the worker without a copy (see [`header::for_engine`] for the WAL flag).
+pub async fn open_bytes(name: String, source: Source, bytes: Uint8Array) -> Result<OpenDb, LoadError> {
+    let info = check_array(&bytes)?;
+    if info.journal_mode == JournalMode::Wal {
+        let rollback = header::journal_byte(JournalMode::Rollback);
+        bytes.set_index(header::JOURNAL_BYTES_AT as u32, rollback);
+        bytes.set_index(header::JOURNAL_BYTES_AT as u32 + 1, rollback);
+    }
+    let db = SqlJsWorker::open_array(WORKER_URL, Some(bytes)).await.map_err(OpenError::Engine)?;
     let (report, facts) = inspect::inspect(&db, &info).await?;
     Ok(OpenDb { name, source, header: info, report, facts, db })
 }
@@ -96,22 +106,24 @@ pub async fn open_bytes(name: String, source: Source, bytes: Vec<u8>) -> Result<
 /// Builds the demo database in a worker from the project's own generator, then inspects it
 /// exactly like any opened file.
 pub async fn open_demo() -> Result<OpenDb, LoadError> {
-    let db = SqlJsWorker::open(WORKER_URL, Vec::new()).await.map_err(LoadError::Demo)?;
+    let db = SqlJsWorker::open_array(WORKER_URL, None).await.map_err(LoadError::Demo)?;
     db.execute_batch(&demo_script(&DemoOptions::default())).await.map_err(LoadError::Demo)?;
-    let bytes = db.export().await.map_err(LoadError::Demo)?;
-    let info = inspect::check_bytes(&bytes)?;
+    let bytes = db.export_array().await.map_err(LoadError::Demo)?;
+    let info = check_array(&bytes)?;
     let (report, facts) = inspect::inspect(&db, &info).await?;
     Ok(OpenDb { name: DEMO_FILE_NAME.to_owned(), source: Source::Demo, header: info, report, facts, db })
 }
 
-/// Reads a picked or dropped file.
-pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, LoadError> {
+/// Reads a picked or dropped file into JavaScript memory.
+pub async fn read_file(file: &web_sys::File) -> Result<Uint8Array, LoadError> {
     let blob = gloo_file::Blob::from(web_sys::Blob::from(file.clone()));
-    gloo_file::futures::read_as_bytes(&blob).await.map_err(|e| LoadError::Read(e.to_string()))
+    let buffer =
+        gloo_file::futures::read_as_array_buffer(&blob).await.map_err(|e| LoadError::Read(e.to_string()))?;
+    Ok(Uint8Array::new(&buffer))
 }
 
 /// Downloads `url` (the `?db=` parameter).
-pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, LoadError> {
+pub async fn fetch_bytes(url: &str) -> Result<Uint8Array, LoadError> {
     let window = web_sys::window().ok_or_else(|| LoadError::Read("no window".into()))?;
     let failed = |why| LoadError::Fetch { url: url.to_owned(), why };
     let response = JsFuture::from(window.fetch_with_str(url))
@@ -123,7 +135,7 @@ pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, LoadError> {
     }
     let buffer = response.array_buffer().map_err(|e| failed(FetchFailure::Network(describe(&e))))?;
     let buffer = JsFuture::from(buffer).await.map_err(|e| failed(FetchFailure::Network(describe(&e))))?;
-    Ok(Uint8Array::new(&buffer).to_vec())
+    Ok(Uint8Array::new(&buffer))
 }
 
 /// The last path segment of a URL, for display and as the export name.
@@ -132,16 +144,22 @@ pub fn name_from_url(url: &str) -> String {
     path.rsplit('/').find(|s| !s.is_empty()).unwrap_or("database.db").to_owned()
 }
 
-/// The bytes to save: what the engine holds, with the original journal mode put back.
-pub async fn export_bytes(open: &OpenDb) -> Result<Vec<u8>, LoadError> {
-    let bytes = open.db.export().await.map_err(LoadError::Export)?;
-    Ok(header::restore_journal_mode(bytes, open.header.journal_mode))
+/// The bytes to save: what the engine holds, with the original journal mode put back
+/// (the same rule as [`header::restore_journal_mode`], applied in place on the JS array).
+pub async fn export_bytes(open: &OpenDb) -> Result<Uint8Array, LoadError> {
+    let bytes = open.db.export_array().await.map_err(LoadError::Export)?;
+    if open.header.journal_mode == JournalMode::Wal && bytes.length() as usize >= header::HEADER_LEN {
+        let wal = header::journal_byte(JournalMode::Wal);
+        bytes.set_index(header::JOURNAL_BYTES_AT as u32, wal);
+        bytes.set_index(header::JOURNAL_BYTES_AT as u32 + 1, wal);
+    }
+    Ok(bytes)
 }
 
 /// Offers `bytes` as a download named `name`. Nothing leaves the machine.
-pub fn download(name: &str, bytes: &[u8]) -> Result<(), LoadError> {
+pub fn download(name: &str, bytes: &Uint8Array) -> Result<(), LoadError> {
     let fail = |e: JsValue| LoadError::Export(DbError::Engine(describe(&e)));
-    let parts = Array::of1(&Uint8Array::from(bytes));
+    let parts = Array::of1(bytes);
     let options = web_sys::BlobPropertyBag::new();
     options.set_type("application/vnd.sqlite3");
     let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(fail)?;

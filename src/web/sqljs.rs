@@ -89,6 +89,14 @@ fn get(obj: &JsValue, key: &str) -> Result<JsValue, DbError> {
 impl SqlJsWorker {
     /// Starts a worker from `url` and opens `bytes` in it (empty: a new, empty database).
     pub async fn open(url: &str, bytes: Vec<u8>) -> Result<Self, DbError> {
+        let array = (!bytes.is_empty()).then(|| Uint8Array::from(bytes.as_slice()));
+        drop(bytes);
+        Self::open_array(url, array).await
+    }
+
+    /// Starts a worker and hands it `bytes` without copying them through wasm memory: the
+    /// buffer is transferred, so it is empty on this side afterwards.
+    pub async fn open_array(url: &str, bytes: Option<Uint8Array>) -> Result<Self, DbError> {
         let worker = Worker::new(url).map_err(|e| JsFailure::WorkerStart(e).into_db_error())?;
         let pending: Pending = Rc::default();
 
@@ -134,12 +142,14 @@ impl SqlJsWorker {
         };
         let msg = Object::new();
         let transfer = Array::new();
-        if !bytes.is_empty() {
-            let buffer = Uint8Array::from(bytes.as_slice());
-            transfer.push(&buffer.buffer());
-            set(&msg, "buffer", &buffer.buffer());
+        if let Some(bytes) = bytes {
+            // A view over part of a larger buffer must be cut out first: the worker reads the
+            // whole buffer it receives.
+            let whole = bytes.byte_offset() == 0 && bytes.byte_length() == bytes.buffer().byte_length();
+            let bytes = if whole { bytes } else { bytes.slice(0, bytes.length()) };
+            transfer.push(&bytes.buffer());
+            set(&msg, "buffer", &bytes.buffer());
         }
-        drop(bytes);
         db.request("open", msg, Some(transfer)).await?;
         Ok(db)
     }
@@ -224,6 +234,19 @@ fn to_result_set(result: &JsValue) -> Result<ResultSet, DbError> {
         columns: columns.iter().filter_map(|c| c.as_string()).collect(),
         rows: values.iter().map(|row| Array::from(&row).iter().map(|v| from_js(&v)).collect()).collect(),
     })
+}
+
+impl SqlJsWorker {
+    /// The database file as a JS array, for a download without a copy through wasm memory.
+    pub async fn export_array(&self) -> Result<Uint8Array, DbError> {
+        let data = self.request("export", Object::new(), None).await?;
+        let buffer: Uint8Array =
+            get(&data, "buffer")?.dyn_into().map_err(|e| JsFailure::Reply(e).into_db_error())?;
+        // sql.js closes and reopens the database to export it, which resets per-connection
+        // settings: put the safety pragmas back.
+        self.execute_batch(crate::core::inspect::SAFETY_PRAGMAS).await?;
+        Ok(buffer)
+    }
 }
 
 impl Database for SqlJsWorker {
