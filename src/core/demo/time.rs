@@ -1,0 +1,139 @@
+//! Calendar arithmetic for the demo data, without a date crate and without the wall clock.
+//!
+//! Times are local wall-clock values with no zone, as agent_db.py writes them: whole minutes
+//! (or seconds) counted from 1970-01-01 00:00 in the proleptic Gregorian calendar.
+
+/// First day of the demo window, a Monday.
+pub const WINDOW_START: (i64, u32, u32) = (2026, 7, 13);
+/// The window is this many whole Monday-to-Sunday weeks.
+pub const WINDOW_WEEKS: i64 = 13;
+
+pub const MINUTES_PER_DAY: i64 = 24 * 60;
+
+/// Days since 1970-01-01 of a civil date (Howard Hinnant's `days_from_civil`).
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400; // [0, 399]
+    let m = m as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1; // [0, 365]
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy; // [0, 146096]
+    era * 146_097 + doe - 719_468
+}
+
+/// The civil date of a day number (inverse of [`days_from_civil`]).
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// Day of the week, 0 = Monday … 6 = Sunday.
+pub fn weekday(days: i64) -> u32 {
+    (days + 3).rem_euclid(7) as u32 // 1970-01-01 was a Thursday
+}
+
+/// The demo window as minutes: `[start, end)`.
+pub fn window_minutes() -> (i64, i64) {
+    let (y, m, d) = WINDOW_START;
+    let start = days_from_civil(y, m, d) * MINUTES_PER_DAY;
+    (start, start + WINDOW_WEEKS * 7 * MINUTES_PER_DAY)
+}
+
+fn push_2(out: &mut String, n: u32) {
+    out.push((b'0' + (n / 10) as u8) as char);
+    out.push((b'0' + (n % 10) as u8) as char);
+}
+
+fn push_date(out: &mut String, days: i64) {
+    let (y, m, d) = civil_from_days(days);
+    let y = y as u32;
+    push_2(out, y / 100);
+    push_2(out, y % 100);
+    out.push('-');
+    push_2(out, m);
+    out.push('-');
+    push_2(out, d);
+}
+
+/// Appends `YYYY-MM-DD HH:MM` (agent_db.py's format).
+pub fn push_minute(out: &mut String, minutes: i64) {
+    push_date(out, minutes.div_euclid(MINUTES_PER_DAY));
+    let mod_day = minutes.rem_euclid(MINUTES_PER_DAY) as u32;
+    out.push(' ');
+    push_2(out, mod_day / 60);
+    out.push(':');
+    push_2(out, mod_day % 60);
+}
+
+/// Appends `YYYY-MM-DD HH:MM:SS` (the tool-log format).
+pub fn push_second(out: &mut String, seconds: i64) {
+    push_minute(out, seconds.div_euclid(60));
+    out.push(':');
+    push_2(out, seconds.rem_euclid(60) as u32);
+}
+
+pub fn minute_text(minutes: i64) -> String {
+    let mut s = String::with_capacity(16);
+    push_minute(&mut s, minutes);
+    s
+}
+
+pub fn second_text(seconds: i64) -> String {
+    let mut s = String::with_capacity(19);
+    push_second(&mut s, seconds);
+    s
+}
+
+/// `YYYYMMDD` of the day a minute falls in (migration file prefixes).
+pub fn compact_date(minutes: i64) -> String {
+    let mut s = String::with_capacity(10);
+    push_date(&mut s, minutes.div_euclid(MINUTES_PER_DAY));
+    s.retain(|c| c != '-');
+    s
+}
+
+/// `YYYY-MM-DD` of the day a minute falls in.
+pub fn date_text(minutes: i64) -> String {
+    let mut s = String::with_capacity(10);
+    push_date(&mut s, minutes.div_euclid(MINUTES_PER_DAY));
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_round_trip_and_known_days() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(weekday(0), 3);
+        for z in -800_000..800_000 {
+            if z % 997 == 0 {
+                let (y, m, d) = civil_from_days(z);
+                assert_eq!(days_from_civil(y, m, d), z);
+            }
+        }
+        assert_eq!(civil_from_days(days_from_civil(2024, 2, 29)), (2024, 2, 29));
+    }
+
+    #[test]
+    fn window_is_thirteen_weeks_from_a_monday_ending_in_october_2026() {
+        let (start, end) = window_minutes();
+        assert_eq!(weekday(start / MINUTES_PER_DAY), 0);
+        assert_eq!((end - start) / MINUTES_PER_DAY, 91);
+        assert_eq!(minute_text(start), "2026-07-13 00:00");
+        assert_eq!(minute_text(end - 1), "2026-10-11 23:59");
+        assert_eq!(weekday((end - 1) / MINUTES_PER_DAY), 6);
+        assert_eq!(second_text(start * 60 + 3_723), "2026-07-13 01:02:03");
+        assert_eq!(compact_date(start), "20260713");
+    }
+}
