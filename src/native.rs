@@ -70,7 +70,12 @@ impl NativeDb {
     }
 
     pub fn execute_batch_sync(&self, sql: &str) -> Result<(), DbError> {
-        self.conn().execute_batch(sql).map_err(sqlite_err)
+        // Without a terminating NUL, rusqlite hands SQLite a copy of the rest of the script for
+        // every statement: quadratic on a 100 MB generated script (46 s instead of 3 s).
+        let mut terminated = String::with_capacity(sql.len() + 1);
+        terminated.push_str(sql);
+        terminated.push('\0');
+        self.conn().execute_batch(&terminated).map_err(sqlite_err)
     }
 
     pub fn export_sync(&self) -> Result<Vec<u8>, DbError> {
