@@ -1,11 +1,13 @@
 //! The pure core of flagdeck: no web dependencies, no engine. Everything here is tested natively
 //! against real SQLite, and runs unchanged in the browser against sql.js through the same port.
 
+pub mod catalog;
 pub mod demo;
 pub mod header;
 pub mod inspect;
 pub mod port;
 pub mod schema;
+pub mod search;
 pub mod summary;
 pub mod value;
 

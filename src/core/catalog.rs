@@ -1,0 +1,97 @@
+//! The agent catalog of either schema generation, read through the database port.
+
+use super::port::{Database, DbError};
+use super::schema::Generation;
+use super::search::{AgentText, RoleField};
+use super::value::Value;
+
+/// One `agents_catalog` row with the fields both generations share and the raw JSON text of
+/// the rest (shown as chips, or raw with a warning when invalid).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatalogAgent {
+    pub id: i64,
+    pub name: String,
+    pub agent_type: String,
+    pub module: Option<String>,
+    pub sub_module: Option<String>,
+    pub generation: Generation,
+    /// v1: role (JSON). v0: description (text).
+    pub role: Option<String>,
+    /// v1: tech_stack. v0: capabilities.
+    pub tech_stack: Option<String>,
+    /// v1 only.
+    pub scenarios: Option<String>,
+    /// v1: tags. v0: routing_keywords.
+    pub tags: Option<String>,
+    /// v1 only.
+    pub connections: Option<String>,
+    /// v0 only.
+    pub status: Option<String>,
+}
+
+/// The catalog query of each generation, in `id` order (the order the tool's search sees).
+pub fn catalog_sql(generation: Generation) -> Option<&'static str> {
+    match generation {
+        Generation::V1 => Some(
+            "SELECT id, name, type, module, sub_module, role, tech_stack, scenarios, tags, connections, NULL \
+             FROM agents_catalog ORDER BY rowid",
+        ),
+        Generation::V0 => Some(
+            "SELECT id, name, type, module, sub_module, description, capabilities, NULL, routing_keywords, NULL, status \
+             FROM agents_catalog ORDER BY rowid",
+        ),
+        Generation::Unknown => None,
+    }
+}
+
+/// Text of a cell as Python's sqlite3 would hand it to `json.loads`: NULL stays absent, any
+/// other value becomes text (a number then fails the tool's list handling, as it does there).
+fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::Text(s) => Some(s.clone()),
+        other => Some(other.display()),
+    }
+}
+
+pub async fn read_catalog<D: Database>(db: &D, generation: Generation) -> Result<Vec<CatalogAgent>, DbError> {
+    let Some(sql) = catalog_sql(generation) else { return Ok(Vec::new()) };
+    let rs = db.query(sql, &[]).await?;
+    Ok(rs
+        .rows
+        .iter()
+        .map(|r| CatalogAgent {
+            id: r[0].as_i64().unwrap_or_default(),
+            name: text(&r[1]).unwrap_or_default(),
+            agent_type: text(&r[2]).unwrap_or_default(),
+            module: text(&r[3]),
+            sub_module: text(&r[4]),
+            generation,
+            role: text(&r[5]),
+            tech_stack: text(&r[6]),
+            scenarios: text(&r[7]),
+            tags: text(&r[8]),
+            connections: text(&r[9]),
+            status: text(&r[10]),
+        })
+        .collect())
+}
+
+impl CatalogAgent {
+    /// What the search scores. v0 maps routing_keywords → tags, capabilities → tech_stack and
+    /// the plain-text description → role.
+    pub fn search_text(&self) -> AgentText {
+        AgentText {
+            name: self.name.clone(),
+            module: self.module.clone(),
+            sub_module: self.sub_module.clone(),
+            tags: self.tags.clone(),
+            tech_stack: self.tech_stack.clone(),
+            scenarios: self.scenarios.clone(),
+            role: match self.generation {
+                Generation::V0 => RoleField::Text(self.role.clone()),
+                _ => RoleField::Json(self.role.clone()),
+            },
+        }
+    }
+}
