@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! The demo generator: its script builds a v1 database that flagdeck opens, that is
 //! deterministic, whose schema matches what the real `agent_db.py` creates (compared with the
 //! v1 fixture pragma by pragma), and whose rows the real tool's triggers accept.

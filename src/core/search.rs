@@ -357,7 +357,7 @@ impl SearchIndex {
             })
             .collect();
         // `sort_by` is stable, as Python's sort is.
-        hits.sort_by(|a, b| b.score.cmp(&a.score));
+        hits.sort_by_key(|h| std::cmp::Reverse(h.score));
         hits.truncate(limit);
         for (i, hit) in hits.iter_mut().enumerate() {
             hit.rank = i + 1;
