@@ -124,29 +124,37 @@ pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// Every schema object with, for tables, each column in declaration order: one statement,
+/// so the browser pays for one round trip to the worker. Views report no columns here.
+pub const SCHEMA_SQL: &str = "SELECT m.type, m.name, p.name FROM sqlite_master AS m \
+     LEFT JOIN pragma_table_info(m.name) AS p ON m.type = 'table' \
+     WHERE m.name NOT LIKE 'sqlite_%' ORDER BY m.type, m.name, p.cid";
+
 /// Reads the schema through any adapter.
 pub async fn read_facts<D: Database>(db: &D) -> Result<SchemaFacts, DbError> {
-    let master = db
-        .query("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name", &[])
-        .await?;
+    let rows = db.query(SCHEMA_SQL, &[]).await?;
     let mut facts = SchemaFacts::default();
-    for row in &master.rows {
+    for row in &rows.rows {
         let (Some(kind), Some(name)) = (row[0].as_str(), row[1].as_str()) else { continue };
         match kind {
             "table" => {
-                facts.tables.insert(name.to_owned(), Vec::new());
+                let columns = facts.tables.entry(name.to_owned()).or_default();
+                if let Some(column) = row[2].as_str() {
+                    columns.push(column.to_owned());
+                }
             }
-            "view" => facts.views.push(name.to_owned()),
-            "trigger" => facts.triggers.push(name.to_owned()),
-            "index" => facts.indexes.push(name.to_owned()),
+            "view" | "trigger" | "index" => {
+                let list = match kind {
+                    "view" => &mut facts.views,
+                    "trigger" => &mut facts.triggers,
+                    _ => &mut facts.indexes,
+                };
+                if list.last().map(String::as_str) != Some(name) {
+                    list.push(name.to_owned());
+                }
+            }
             _ => {}
         }
-    }
-    for (table, columns) in facts.tables.iter_mut() {
-        let info = db
-            .query("SELECT name FROM pragma_table_info(?) ORDER BY cid", &[Value::from(table.as_str())])
-            .await?;
-        *columns = info.first_column_text();
     }
     facts.user_version =
         db.query("PRAGMA user_version", &[]).await?.scalar().and_then(Value::as_i64).unwrap_or(0);

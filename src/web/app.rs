@@ -9,7 +9,7 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 use super::components::{AlertList, DropOverlay, SummaryPanel, Toolbar, Welcome};
-use super::loader::{self, LoadError, OpenDb, Shared, Source};
+use super::loader::{self, mark, LoadError, OpenDb, Shared, Source};
 
 /// One line in the alert region.
 #[derive(Clone, Debug, PartialEq)]
@@ -28,12 +28,6 @@ pub struct AppState {
     next_alert: StoredValue<u32>,
     /// Increases with every open attempt, so a slow earlier attempt cannot replace a later one.
     generation: StoredValue<u64>,
-}
-
-fn mark(name: &str) {
-    if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
-        let _ = perf.mark(name);
-    }
 }
 
 impl AppState {
@@ -141,6 +135,8 @@ pub fn App() -> impl IntoView {
 
     if let Some(url) = db_param() {
         state.open_url(url);
+    } else {
+        loader::prepare_spare_worker();
     }
 
     // Drag-and-drop anywhere on the page. `dragover` must be cancelled for `drop` to fire.

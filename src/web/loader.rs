@@ -83,6 +83,42 @@ impl From<OpenError> for LoadError {
     }
 }
 
+thread_local! {
+    /// A worker that has already loaded sql.js, ready for the next open.
+    static SPARE: std::cell::RefCell<Option<SqlJsWorker>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Starts the spare worker if there is none, so that opening a file does not wait for sql.js to
+/// download and compile (about 80 ms). Called once the page is up and after each open.
+pub fn prepare_spare_worker() {
+    SPARE.with(|spare| {
+        let mut spare = spare.borrow_mut();
+        if spare.is_none() {
+            // A failure here shows up when the worker is used.
+            *spare = SqlJsWorker::start(WORKER_URL).ok();
+        }
+    });
+}
+
+/// The spare worker, or a new one; then a new spare is started for next time.
+fn take_worker() -> Result<SqlJsWorker, DbError> {
+    let worker = SPARE.with(|spare| spare.borrow_mut().take());
+    let worker = match worker {
+        Some(w) => w,
+        None => SqlJsWorker::start(WORKER_URL)?,
+    };
+    prepare_spare_worker();
+    Ok(worker)
+}
+
+/// A `performance.mark`, so `cargo xtask bench` can time each step of an open
+/// (`flagdeck:open-start`, `bytes-read`, `engine-loaded`, `summary-shown`).
+pub fn mark(name: &str) {
+    if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = perf.mark(name);
+    }
+}
+
 /// Checks the header of bytes held by JavaScript: only the first 100 bytes enter wasm memory.
 fn check_array(bytes: &Uint8Array) -> Result<HeaderInfo, LoadError> {
     let head = bytes.subarray(0, bytes.length().min(header::HEADER_LEN as u32)).to_vec();
@@ -92,21 +128,25 @@ fn check_array(bytes: &Uint8Array) -> Result<HeaderInfo, LoadError> {
 /// Checks, opens and inspects `bytes` in a new worker. On any failure the worker is dropped.
 /// The bytes go to the worker without a copy (see [`header::for_engine`] for the WAL flag).
 pub async fn open_bytes(name: String, source: Source, bytes: Uint8Array) -> Result<OpenDb, LoadError> {
+    mark("flagdeck:bytes-read");
     let info = check_array(&bytes)?;
     if info.journal_mode == JournalMode::Wal {
         let rollback = header::journal_byte(JournalMode::Rollback);
         bytes.set_index(header::JOURNAL_BYTES_AT as u32, rollback);
         bytes.set_index(header::JOURNAL_BYTES_AT as u32 + 1, rollback);
     }
-    let db = SqlJsWorker::open_array(WORKER_URL, Some(bytes)).await.map_err(OpenError::Engine)?;
+    let db = take_worker().map_err(OpenError::Engine)?;
+    db.load(Some(bytes)).await.map_err(OpenError::Engine)?;
+    mark("flagdeck:engine-loaded");
     let (report, facts) = inspect::inspect(&db, &info).await?;
+    mark("flagdeck:inspected");
     Ok(OpenDb { name, source, header: info, report, facts, db })
 }
 
 /// Builds the demo database in a worker from the project's own generator, then inspects it
 /// exactly like any opened file.
 pub async fn open_demo() -> Result<OpenDb, LoadError> {
-    let db = SqlJsWorker::open_array(WORKER_URL, None).await.map_err(LoadError::Demo)?;
+    let db = take_worker().map_err(LoadError::Demo)?;
     db.execute_batch(&demo_script(&DemoOptions::default())).await.map_err(LoadError::Demo)?;
     let bytes = db.export_array().await.map_err(LoadError::Demo)?;
     let info = check_array(&bytes)?;

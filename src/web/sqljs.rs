@@ -23,6 +23,7 @@ pub const WORKER_URL: &str = "worker.sql-wasm.js";
 
 type Reply = Result<JsValue, DbError>;
 type Pending = Rc<RefCell<HashMap<u32, oneshot::Sender<Reply>>>>;
+type Failed = Rc<RefCell<Option<DbError>>>;
 
 /// Errors of the JavaScript side, keeping the thrown value for the console.
 #[derive(Debug)]
@@ -64,6 +65,8 @@ pub fn describe(value: &JsValue) -> String {
 pub struct SqlJsWorker {
     worker: Worker,
     pending: Pending,
+    /// Set once the worker has died; every later request fails with it at once.
+    failed: Failed,
     next_id: Cell<u32>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(Event)>,
@@ -97,8 +100,17 @@ impl SqlJsWorker {
     /// Starts a worker and hands it `bytes` without copying them through wasm memory: the
     /// buffer is transferred, so it is empty on this side afterwards.
     pub async fn open_array(url: &str, bytes: Option<Uint8Array>) -> Result<Self, DbError> {
+        let db = Self::start(url)?;
+        db.load(bytes).await?;
+        Ok(db)
+    }
+
+    /// Starts a worker and lets it load sql.js right away (sql.js initialises on its first
+    /// message), so that a later [`load`](Self::load) finds the engine ready.
+    pub fn start(url: &str) -> Result<Self, DbError> {
         let worker = Worker::new(url).map_err(|e| JsFailure::WorkerStart(e).into_db_error())?;
         let pending: Pending = Rc::default();
+        let failed: Failed = Rc::default();
 
         let answers = pending.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
@@ -122,13 +134,17 @@ impl SqlJsWorker {
             let _ = sender.send(reply);
         });
         let broken = pending.clone();
+        let remembered = failed.clone();
         // A script that fails to load fires a plain `Event`; an uncaught exception an `ErrorEvent`.
         let on_error = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
             event.prevent_default();
             let detail = event.dyn_ref::<ErrorEvent>().map(ErrorEvent::message).unwrap_or_default();
             let detail =
                 if detail.is_empty() { "the worker script could not be loaded".to_owned() } else { detail };
-            fail_all(&broken, DbError::Engine(format!("the SQL engine (sql.js worker) stopped: {detail}")));
+            let error = DbError::Engine(format!("the SQL engine (sql.js worker) stopped: {detail}"));
+            // Remembered for requests made later (a spare worker may fail before its first use).
+            *remembered.borrow_mut() = Some(error.clone());
+            fail_all(&broken, error);
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -136,10 +152,21 @@ impl SqlJsWorker {
         let db = SqlJsWorker {
             worker,
             pending,
+            failed,
             next_id: Cell::new(1),
             _on_message: on_message,
             _on_error: on_error,
         };
+        // Warm-up: an empty database, answered to nobody (id 0 is never awaited).
+        let warm = Object::new();
+        set(&warm, "id", &JsValue::from(0));
+        set(&warm, "action", &JsValue::from_str("open"));
+        db.worker.post_message(&warm).map_err(|e| JsFailure::Post(e).into_db_error())?;
+        Ok(db)
+    }
+
+    /// Replaces the worker's database with `bytes` (transferred), or an empty one.
+    pub async fn load(&self, bytes: Option<Uint8Array>) -> Result<(), DbError> {
         let msg = Object::new();
         let transfer = Array::new();
         if let Some(bytes) = bytes {
@@ -150,11 +177,13 @@ impl SqlJsWorker {
             transfer.push(&bytes.buffer());
             set(&msg, "buffer", &bytes.buffer());
         }
-        db.request("open", msg, Some(transfer)).await?;
-        Ok(db)
+        self.request("open", msg, Some(transfer)).await.map(drop)
     }
 
     async fn request(&self, action: &str, msg: Object, transfer: Option<Array>) -> Reply {
+        if let Some(error) = self.failed.borrow().clone() {
+            return Err(error);
+        }
         let id = self.next_id.get();
         self.next_id.set(id.wrapping_add(1));
         set(&msg, "id", &JsValue::from(id));
