@@ -1,6 +1,7 @@
 //! The pure core of flagdeck: no web dependencies, no engine. Everything here is tested natively
 //! against real SQLite, and runs unchanged in the browser against sql.js through the same port.
 
+pub mod agents;
 pub mod catalog;
 pub mod demo;
 pub mod header;

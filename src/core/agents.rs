@@ -1,0 +1,338 @@
+//! What the agent pages show: JSON lists as chips, connections, an agent's pending flags in
+//! `get-pending-flags` order, its chains and latest health, and flags routed to nobody.
+
+use serde_json::Value as Json;
+
+use super::port::{Database, DbError};
+use super::schema::{Generation, SchemaFacts};
+use super::value::Value;
+
+/// A JSON list column as it should be shown.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JsonList {
+    /// NULL or empty text.
+    Missing,
+    /// A JSON array; non-text elements are shown as their JSON text.
+    Items(Vec<String>),
+    /// Text that is not valid JSON (shown raw, with a warning).
+    Invalid { raw: String, error: String },
+    /// Valid JSON that is not an array (shown raw, with a warning).
+    NotAList { raw: String },
+}
+
+impl JsonList {
+    pub fn parse(raw: Option<&str>) -> JsonList {
+        let Some(raw) = raw.filter(|r| !r.trim().is_empty()) else { return JsonList::Missing };
+        match serde_json::from_str::<Json>(raw) {
+            Ok(Json::Array(items)) => JsonList::Items(
+                items
+                    .into_iter()
+                    .map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()))
+                    .collect(),
+            ),
+            Ok(_) => JsonList::NotAList { raw: raw.to_owned() },
+            Err(e) => JsonList::Invalid { raw: raw.to_owned(), error: e.to_string() },
+        }
+    }
+
+    /// The warning to show next to the raw text, if any.
+    pub fn warning(&self) -> Option<String> {
+        match self {
+            JsonList::Invalid { error, .. } => Some(format!("not valid JSON ({error}); shown as stored")),
+            JsonList::NotAList { .. } => Some("valid JSON but not a list; shown as stored".into()),
+            _ => None,
+        }
+    }
+}
+
+/// One entry of a v1 `connections` list, e.g. `@backend.api [optional,seq:2]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connection {
+    pub agent: String,
+    /// `Some(true)` for `required`, `Some(false)` for `optional`, `None` when not said.
+    pub required: Option<bool>,
+    pub sequence: Option<u32>,
+    /// Any other words inside the brackets ("for pipeline integration").
+    pub note: Option<String>,
+}
+
+impl Connection {
+    pub fn parse(entry: &str) -> Connection {
+        let entry = entry.trim();
+        let (agent, options) = match entry.find('[') {
+            Some(open) => {
+                let close = entry[open..].find(']').map(|c| open + c).unwrap_or(entry.len());
+                (entry[..open].trim(), &entry[open + 1..close])
+            }
+            None => (entry, ""),
+        };
+        let mut c = Connection { agent: agent.to_owned(), required: None, sequence: None, note: None };
+        let mut notes = Vec::new();
+        for option in options.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+            let lower = option.to_lowercase();
+            if let Some(n) = lower.strip_prefix("seq:").and_then(|n| n.trim().parse().ok()) {
+                c.sequence = Some(n);
+            } else if let Some(rest) = lower.strip_prefix("required") {
+                c.required = Some(true);
+                notes.push(option[option.len() - rest.len()..].trim().to_owned());
+            } else if let Some(rest) = lower.strip_prefix("optional") {
+                c.required = Some(false);
+                notes.push(option[option.len() - rest.len()..].trim().to_owned());
+            } else {
+                notes.push(option.to_owned());
+            }
+        }
+        notes.retain(|n| !n.is_empty());
+        if !notes.is_empty() {
+            c.note = Some(notes.join(", "));
+        }
+        c
+    }
+}
+
+/// `get-pending-flags` order: critical, high, medium, then every other level (unknown ones
+/// with low), then `created_at` as text; `id` settles flags created in the same minute.
+pub const PENDING_ORDER: &str = "CASE impact_level WHEN 'critical' THEN 1 WHEN 'high' THEN 2 \
+     WHEN 'medium' THEN 3 ELSE 4 END, created_at ASC, id ASC";
+
+/// The flag columns the lists show, in [`FlagRow`] order.
+const FLAG_COLUMNS: &str = "id, flag_type, source_agent, target_agent, change_description, impact_level, \
+     status, locked, created_at, chain_origin_id";
+
+/// A flag as the agent and routing pages list it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlagRow {
+    pub id: i64,
+    pub flag_type: String,
+    pub source_agent: String,
+    pub target_agent: Option<String>,
+    pub change_description: String,
+    pub impact_level: Option<String>,
+    pub status: Option<String>,
+    pub locked: bool,
+    pub created_at: String,
+    pub chain_origin_id: Option<i64>,
+}
+
+fn text(v: &Value) -> String {
+    v.display()
+}
+
+fn opt_text(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        other => Some(other.display()),
+    }
+}
+
+fn flag_rows(rows: &[Vec<Value>]) -> Vec<FlagRow> {
+    rows.iter()
+        .map(|r| FlagRow {
+            id: r[0].as_i64().unwrap_or_default(),
+            flag_type: text(&r[1]),
+            source_agent: text(&r[2]),
+            target_agent: opt_text(&r[3]),
+            change_description: text(&r[4]),
+            impact_level: opt_text(&r[5]),
+            status: opt_text(&r[6]),
+            locked: r[7].as_i64().unwrap_or(0) != 0,
+            created_at: text(&r[8]),
+            chain_origin_id: r[9].as_i64(),
+        })
+        .collect()
+}
+
+/// Pending flags addressed to `agent`, in `get-pending-flags AGENT` order (locked included).
+pub async fn pending_for<D: Database>(db: &D, agent: &str) -> Result<Vec<FlagRow>, DbError> {
+    let sql = format!(
+        "SELECT {FLAG_COLUMNS} FROM flags WHERE status = 'pending' AND target_agent = ? ORDER BY {PENDING_ORDER}"
+    );
+    Ok(flag_rows(&db.query(&sql, &[Value::from(agent)]).await?.rows))
+}
+
+/// Pending flags that `agent` raised, same order.
+pub async fn pending_from<D: Database>(db: &D, agent: &str) -> Result<Vec<FlagRow>, DbError> {
+    let sql = format!(
+        "SELECT {FLAG_COLUMNS} FROM flags WHERE status = 'pending' AND source_agent = ? ORDER BY {PENDING_ORDER}"
+    );
+    Ok(flag_rows(&db.query(&sql, &[Value::from(agent)]).await?.rows))
+}
+
+/// A chain (`chain_origin_id` always names the first flag) that involves an agent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainSummary {
+    pub origin: i64,
+    pub flags: i64,
+    pub pending: i64,
+}
+
+/// Chains with at least two flags in which `agent` is a source or target. A follow-up whose
+/// origin row is missing still groups under the origin id it names.
+pub async fn chains_of<D: Database>(db: &D, agent: &str) -> Result<Vec<ChainSummary>, DbError> {
+    let rs = db
+        .query(
+            "SELECT COALESCE(chain_origin_id, id) AS origin, COUNT(*), SUM(status = 'pending') FROM flags \
+             WHERE COALESCE(chain_origin_id, id) IN \
+               (SELECT COALESCE(chain_origin_id, id) FROM flags WHERE source_agent = ?1 OR target_agent = ?1) \
+             GROUP BY origin HAVING COUNT(*) > 1 ORDER BY origin",
+            &[Value::from(agent)],
+        )
+        .await?;
+    Ok(rs
+        .rows
+        .iter()
+        .map(|r| ChainSummary {
+            origin: r[0].as_i64().unwrap_or_default(),
+            flags: r[1].as_i64().unwrap_or_default(),
+            pending: r[2].as_i64().unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// The latest `agent_health` row of an agent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Health {
+    pub status: String,
+    pub drift_score: Option<String>,
+    pub confidence_score: Option<String>,
+    pub needs_compaction: bool,
+    pub memory_size_kb: Option<String>,
+    pub checked_at: String,
+}
+
+/// v1 keys health by agent name; v0 by `agents_dynamic.id`, whose names have no `@`.
+pub async fn latest_health<D: Database>(
+    db: &D,
+    facts: &SchemaFacts,
+    generation: Generation,
+    agent: &str,
+) -> Result<Option<Health>, DbError> {
+    if !facts.has_table("agent_health") {
+        return Ok(None);
+    }
+    const COLUMNS: &str =
+        "h.status, h.drift_score, h.confidence_score, h.needs_compaction, h.memory_size_kb, h.checked_at";
+    let rs = match generation {
+        Generation::V0 if facts.has_table("agents_dynamic") => {
+            let sql = format!(
+                "SELECT {COLUMNS} FROM agent_health h JOIN agents_dynamic d ON d.id = h.agent_id \
+                 WHERE d.name = ?1 OR '@' || d.name = ?1 ORDER BY h.checked_at DESC, h.id DESC LIMIT 1"
+            );
+            db.query(&sql, &[Value::from(agent)]).await?
+        }
+        Generation::V1 => {
+            let sql = format!(
+                "SELECT {COLUMNS} FROM agent_health h WHERE h.agent_name = ? ORDER BY h.checked_at DESC, h.id DESC LIMIT 1"
+            );
+            db.query(&sql, &[Value::from(agent)]).await?
+        }
+        _ => return Ok(None),
+    };
+    Ok(rs.rows.first().map(|r| Health {
+        status: text(&r[0]),
+        drift_score: opt_text(&r[1]),
+        confidence_score: opt_text(&r[2]),
+        needs_compaction: r[3].as_i64().unwrap_or(0) != 0,
+        memory_size_kb: opt_text(&r[4]),
+        checked_at: text(&r[5]),
+    }))
+}
+
+/// Pending flags per target (NULL and '' kept apart), for sorting the catalog.
+pub async fn pending_by_target<D: Database>(db: &D) -> Result<Vec<(Option<String>, i64)>, DbError> {
+    let rs = db
+        .query("SELECT target_agent, COUNT(*) FROM flags WHERE status = 'pending' GROUP BY target_agent", &[])
+        .await?;
+    Ok(rs.rows.iter().map(|r| (opt_text(&r[0]), r[1].as_i64().unwrap_or_default())).collect())
+}
+
+/// A v0 project agent from `agents_dynamic`; flags address it as `@` + name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DynamicAgent {
+    pub id: i64,
+    pub name: String,
+    pub module: Option<String>,
+    pub sub_module: Option<String>,
+    pub created_at: String,
+}
+
+impl DynamicAgent {
+    /// The name flags use for this agent.
+    pub fn flag_name(&self) -> String {
+        if self.name.starts_with('@') {
+            self.name.clone()
+        } else {
+            format!("@{}", self.name)
+        }
+    }
+}
+
+pub async fn dynamic_agents<D: Database>(db: &D, facts: &SchemaFacts) -> Result<Vec<DynamicAgent>, DbError> {
+    if !facts.has_table("agents_dynamic") {
+        return Ok(Vec::new());
+    }
+    let rs = db
+        .query("SELECT id, name, module, sub_module, created_at FROM agents_dynamic ORDER BY id", &[])
+        .await?;
+    Ok(rs
+        .rows
+        .iter()
+        .map(|r| DynamicAgent {
+            id: r[0].as_i64().unwrap_or_default(),
+            name: text(&r[1]),
+            module: opt_text(&r[2]),
+            sub_module: opt_text(&r[3]),
+            created_at: text(&r[4]),
+        })
+        .collect())
+}
+
+/// Pending flags whose target is empty or names no known agent: not in `agents_catalog`, and
+/// for v0 not an `agents_dynamic` name either (with or without its `@`). Also returns each
+/// flag's change_description for the target suggestion.
+pub async fn routing_errors<D: Database>(db: &D, facts: &SchemaFacts) -> Result<Vec<FlagRow>, DbError> {
+    let dynamic = if facts.has_table("agents_dynamic") {
+        "AND target_agent NOT IN (SELECT name FROM agents_dynamic) \
+         AND target_agent NOT IN (SELECT '@' || name FROM agents_dynamic)"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT {FLAG_COLUMNS} FROM flags WHERE status = 'pending' AND (target_agent IS NULL OR target_agent = '' \
+           OR (target_agent NOT IN (SELECT name FROM agents_catalog) {dynamic})) \
+         ORDER BY {PENDING_ORDER}"
+    );
+    Ok(flag_rows(&db.query(&sql, &[]).await?.rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connections_parse_agent_requirement_sequence_and_notes() {
+        let c = Connection::parse("@backend.api [optional,seq:2]");
+        assert_eq!(
+            c,
+            Connection { agent: "@backend.api".into(), required: Some(false), sequence: Some(2), note: None }
+        );
+        let c = Connection::parse("@ops.monitoring [required for system metrics]");
+        assert_eq!(c.required, Some(true));
+        assert_eq!(c.note.as_deref(), Some("for system metrics"));
+        let c = Connection::parse("@docs.specialist");
+        assert_eq!((c.agent.as_str(), c.required, c.sequence), ("@docs.specialist", None, None));
+        let c = Connection::parse("@x [seq:3, required]");
+        assert_eq!((c.required, c.sequence), (Some(true), Some(3)));
+    }
+
+    #[test]
+    fn json_lists_are_items_or_raw_with_a_warning() {
+        assert_eq!(JsonList::parse(Some(r#"["a", 2]"#)), JsonList::Items(vec!["a".into(), "2".into()]));
+        assert_eq!(JsonList::parse(None), JsonList::Missing);
+        assert_eq!(JsonList::parse(Some("  ")), JsonList::Missing);
+        let broken = JsonList::parse(Some(r#"["broken"#));
+        assert!(matches!(&broken, JsonList::Invalid { raw, .. } if raw == r#"["broken"#));
+        assert!(broken.warning().unwrap().contains("not valid JSON"));
+        assert!(JsonList::parse(Some(r#"{"a":1}"#)).warning().is_some());
+    }
+}
