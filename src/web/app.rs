@@ -8,8 +8,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
-use super::components::{AlertList, DropOverlay, SummaryPanel, Toolbar, Welcome};
-use super::loader::{self, mark, LoadError, OpenDb, Shared, Source};
+use super::agents::{AgentPage, AgentsPage, RoutingPage};
+use super::components::{AlertList, DropOverlay, NavBar, SummaryPanel, Toolbar, Welcome};
+use super::loader::{self, mark, CatalogData, LoadError, OpenDb, Shared, Source};
 
 /// One line in the alert region.
 #[derive(Clone, Debug, PartialEq)]
@@ -18,10 +19,54 @@ pub struct Notice {
     pub text: String,
 }
 
+/// Which page is shown. Mirrored in the address fragment (`#agents`, `#agent/@backend.api`,
+/// `#routing`) so that back/forward and links work.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum View {
+    Summary,
+    Agents,
+    Agent(String),
+    Routing,
+}
+
+impl View {
+    pub fn from_hash(hash: &str) -> View {
+        let hash = hash.trim_start_matches('#');
+        let decoded = js_sys::decode_uri_component(hash).ok().and_then(|s| s.as_string()).unwrap_or_default();
+        match decoded.split_once('/') {
+            Some(("agent", name)) if !name.is_empty() => View::Agent(name.to_owned()),
+            _ => match decoded.as_str() {
+                "agents" => View::Agents,
+                "routing" => View::Routing,
+                _ => View::Summary,
+            },
+        }
+    }
+
+    pub fn to_hash(&self) -> String {
+        match self {
+            View::Summary => "#summary".into(),
+            View::Agents => "#agents".into(),
+            View::Agent(name) => format!("#agent/{}", String::from(js_sys::encode_uri_component(name))),
+            View::Routing => "#routing".into(),
+        }
+    }
+}
+
+/// The catalog of the open database, loaded once after it opens.
+#[derive(Clone)]
+pub enum CatalogState {
+    Loading,
+    Ready(Rc<CatalogData>),
+    Failed(String),
+}
+
 /// Everything the UI shares. `Copy` handles, cheap to pass to components.
 #[derive(Clone, Copy)]
 pub struct AppState {
     pub current: RwSignal<Option<Shared>, LocalStorage>,
+    pub view: RwSignal<View>,
+    pub catalog: RwSignal<CatalogState, LocalStorage>,
     /// What is being opened right now (shown as progress; buttons stay usable).
     pub busy: RwSignal<Option<String>>,
     pub alerts: RwSignal<Vec<Notice>>,
@@ -34,6 +79,8 @@ impl AppState {
     fn new() -> Self {
         AppState {
             current: RwSignal::new_local(None),
+            view: RwSignal::new(View::Summary),
+            catalog: RwSignal::new_local(CatalogState::Loading),
             busy: RwSignal::new(None),
             alerts: RwSignal::new(Vec::new()),
             next_alert: StoredValue::new(1),
@@ -77,12 +124,39 @@ impl AppState {
                             open.name, open.name
                         ));
                     }
-                    self.current.set(Some(Rc::new(open)));
+                    let open = Rc::new(open);
+                    self.current.set(Some(open.clone()));
                     request_animation_frame(|| mark("flagdeck:summary-shown"));
+                    self.load_catalog(open);
                 }
                 Err(e) => self.alert(e.to_string()),
             }
         });
+    }
+
+    /// Reads the catalog of a newly opened database in the background; a result for a
+    /// database that is no longer open is dropped.
+    fn load_catalog(self, open: Shared) {
+        self.catalog.set(CatalogState::Loading);
+        spawn_local(async move {
+            let result = loader::load_catalog(&open).await;
+            let still_open =
+                self.current.with_untracked(|c| c.as_ref().is_some_and(|c| Rc::ptr_eq(c, &open)));
+            if still_open {
+                self.catalog.set(match result {
+                    Ok(data) => CatalogState::Ready(Rc::new(data)),
+                    Err(e) => CatalogState::Failed(e.to_string()),
+                });
+            }
+        });
+    }
+
+    /// Shows a page and records it in the address fragment.
+    pub fn go(self, view: View) {
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().set_hash(&view.to_hash());
+        }
+        self.view.set(view);
     }
 
     pub fn open_file(self, file: web_sys::File) {
@@ -167,7 +241,20 @@ pub fn App() -> impl IntoView {
             None => state.alert("Nothing to open: drop a database file (such as project.db).".into()),
         }
     });
+    // Back/forward and edited fragments change the page.
+    if let Some(window) = web_sys::window() {
+        state.view.set(View::from_hash(&window.location().hash().unwrap_or_default()));
+    }
+    let hash_listener = window_event_listener(ev::hashchange, move |_| {
+        if let Some(window) = web_sys::window() {
+            let view = View::from_hash(&window.location().hash().unwrap_or_default());
+            if state.view.get_untracked() != view {
+                state.view.set(view);
+            }
+        }
+    });
     on_cleanup(move || {
+        hash_listener.remove();
         over.remove();
         leave.remove();
         drop_listener.remove();
@@ -179,8 +266,13 @@ pub fn App() -> impl IntoView {
             <AlertList />
             <main class="content">
                 {move || match state.current.get() {
-                    Some(open) => view! { <SummaryPanel open=open /> }.into_any(),
                     None => view! { <Welcome /> }.into_any(),
+                    Some(open) => match state.view.get() {
+                        View::Summary => view! { <NavBar /> <SummaryPanel open=open /> }.into_any(),
+                        View::Agents => view! { <NavBar /> <AgentsPage /> }.into_any(),
+                        View::Agent(name) => view! { <NavBar /> <AgentPage name=name /> }.into_any(),
+                        View::Routing => view! { <NavBar /> <RoutingPage /> }.into_any(),
+                    },
                 }}
             </main>
             <DropOverlay visible=dragging />

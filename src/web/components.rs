@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::app::{input_files, AppState};
+use super::app::{input_files, AppState, View};
 use super::loader::{Shared, Source};
 use crate::core::schema::Generation;
 
@@ -214,5 +214,38 @@ pub fn DropOverlay(visible: RwSignal<bool>) -> impl IntoView {
         <div class="drop-overlay" class:visible=move || visible.get() aria-hidden="true">
             <div class="drop-target">"Drop the database to open it"</div>
         </div>
+    }
+}
+
+/// Page tabs, shown while a database is open.
+#[component]
+pub fn NavBar() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let tab = move |label: &'static str, testid: &'static str, target: View| {
+        let active = {
+            let target = target.clone();
+            move || match (&state.view.get(), &target) {
+                (View::Agent(_), View::Agents) => true,
+                (current, target) => current == target,
+            }
+        };
+        view! {
+            <button
+                class="tab"
+                class:active=active.clone()
+                aria-current=move || if active() { Some("page") } else { None }
+                data-testid=testid
+                on:click=move |_| state.go(target.clone())
+            >
+                {label}
+            </button>
+        }
+    };
+    view! {
+        <nav class="tabs" aria-label="Pages">
+            {tab("Summary", "nav-summary", View::Summary)}
+            {tab("Agents", "nav-agents", View::Agents)}
+            {tab("Routing", "nav-routing", View::Routing)}
+        </nav>
     }
 }

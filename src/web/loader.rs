@@ -2,6 +2,7 @@
 //! Nothing here touches the DOM beyond what a download needs; the UI calls these and shows
 //! the result or the error.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::rc::Rc;
 
@@ -9,10 +10,13 @@ use js_sys::{Array, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+use crate::core::agents::{dynamic_agents, pending_by_target, DynamicAgent};
+use crate::core::catalog::{read_catalog, CatalogAgent};
 use crate::core::demo::{demo_script, DemoOptions, DEMO_FILE_NAME};
 use crate::core::header::{self, HeaderInfo, JournalMode};
 use crate::core::inspect::{self, OpenError, Report};
 use crate::core::schema::SchemaFacts;
+use crate::core::search::SearchIndex;
 use crate::core::{Database, DbError};
 
 use super::sqljs::{describe, SqlJsWorker, WORKER_URL};
@@ -227,3 +231,32 @@ pub fn was_wal(open: &OpenDb) -> bool {
 }
 
 pub type Shared = Rc<OpenDb>;
+
+/// The catalog of the open database, prepared for the agent pages and search.
+pub struct CatalogData {
+    pub agents: Vec<CatalogAgent>,
+    pub index: SearchIndex,
+    /// Pending flags per target agent name.
+    pub pending: HashMap<String, i64>,
+    /// v0 project agents.
+    pub dynamic: Vec<DynamicAgent>,
+}
+
+impl CatalogData {
+    pub fn agent(&self, name: &str) -> Option<&CatalogAgent> {
+        self.agents.iter().find(|a| a.name == name)
+    }
+
+    pub fn pending_for(&self, name: &str) -> i64 {
+        self.pending.get(name).copied().unwrap_or(0)
+    }
+}
+
+pub async fn load_catalog(open: &OpenDb) -> Result<CatalogData, DbError> {
+    let generation = open.report.generation;
+    let agents = read_catalog(&open.db, generation).await?;
+    let pending = pending_by_target(&open.db).await?.into_iter().filter_map(|(t, n)| Some((t?, n))).collect();
+    let dynamic = dynamic_agents(&open.db, &open.facts).await?;
+    let index = SearchIndex::new(&agents.iter().map(CatalogAgent::search_text).collect::<Vec<_>>());
+    Ok(CatalogData { agents, index, pending, dynamic })
+}

@@ -1,5 +1,6 @@
 //! The browser shell: the Leptos app and the sql.js worker adapter (wasm32 only).
 
+mod agents;
 mod app;
 mod components;
 pub mod loader;

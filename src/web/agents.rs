@@ -1,0 +1,653 @@
+//! The agent catalog, agent search, agent pages and the routing check.
+
+use std::collections::HashSet;
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::app::{AppState, CatalogState, View};
+use super::loader::{mark, CatalogData, Shared};
+use crate::core::agents::{
+    chains_of, latest_health, pending_for, pending_from, routing_errors, ChainSummary, Connection, FlagRow,
+    Health, JsonList,
+};
+use crate::core::catalog::CatalogAgent;
+use crate::core::schema::Generation;
+use crate::core::search::{Field, Hit, Query, Reason, DEFAULT_LIMIT};
+
+/// Shows the catalog once it is loaded.
+fn with_catalog<V: IntoView + 'static>(
+    state: AppState,
+    ready: impl Fn(Rc<CatalogData>) -> V + Send + Sync + 'static,
+) -> impl IntoView {
+    move || match state.catalog.get() {
+        CatalogState::Loading => view! { <p class="muted">"Reading the agent catalog…"</p> }.into_any(),
+        CatalogState::Failed(e) => {
+            view! { <p class="alert" role="alert">{format!("The agent catalog could not be read: {e}")}</p> }
+                .into_any()
+        }
+        CatalogState::Ready(data) => ready(data).into_any(),
+    }
+}
+
+/// A `performance.measure` from a mark, for the bench.
+fn measure(name: &str, start: &str) {
+    if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = perf.measure_with_start_mark(name, start);
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SortBy {
+    Name,
+    Pending,
+}
+
+/// Catalog list and search as you type.
+#[component]
+pub fn AgentsPage() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let query = RwSignal::new(String::new());
+    let type_filter = RwSignal::new(String::new());
+    let sort = RwSignal::new(SortBy::Name);
+    let limit = RwSignal::new(DEFAULT_LIMIT);
+    view! {
+        <section class="page agents">
+            <div class="page-head">
+                <h1>"Agents"</h1>
+                <p class="muted">
+                    "Search scores agents exactly like " <code>"agent_db.py search-agents"</code>
+                    ": tags, tech stack, role, scenarios and module words."
+                </p>
+            </div>
+            <div class="controls">
+                <input
+                    type="search"
+                    class="search"
+                    placeholder="Describe the work, e.g. JWT authentication implementation"
+                    aria-label="Search agents"
+                    data-testid="agent-search"
+                    prop:value=move || query.get()
+                    on:input=move |e| {
+                        mark("flagdeck:search-start");
+                        query.set(event_target_value(&e));
+                        request_animation_frame(|| measure("flagdeck:search", "flagdeck:search-start"));
+                    }
+                />
+                <label>
+                    "Type "
+                    <select
+                        data-testid="type-filter"
+                        on:change=move |e| type_filter.set(event_target_value(&e))
+                        prop:value=move || type_filter.get()
+                    >
+                        <option value="">"all"</option>
+                        {with_catalog(state, move |data| {
+                            let mut types: Vec<String> = data.agents.iter().map(|a| a.agent_type.clone()).collect();
+                            types.sort();
+                            types.dedup();
+                            types.into_iter().map(|t| view! { <option value=t.clone()>{t.clone()}</option> }).collect_view()
+                        })}
+                    </select>
+                </label>
+                <label>
+                    "Sort "
+                    <select on:change=move |e| {
+                        sort.set(if event_target_value(&e) == "pending" { SortBy::Pending } else { SortBy::Name })
+                    }>
+                        <option value="name">"by name"</option>
+                        <option value="pending">"by pending flags"</option>
+                    </select>
+                </label>
+                <label>
+                    "Show "
+                    <select on:change=move |e| limit.set(event_target_value(&e).parse().unwrap_or(DEFAULT_LIMIT))>
+                        <option value="5">"top 5 (like the tool)"</option>
+                        <option value="10">"top 10"</option>
+                        <option value="50">"top 50"</option>
+                    </select>
+                </label>
+            </div>
+            {with_catalog(state, move |data| match Query::new(&query.get()) {
+                Some(q) => {
+                    view! { <SearchResults data=data query=q type_filter=type_filter.get() limit=limit.get() /> }
+                        .into_any()
+                }
+                None => view! { <CatalogTable data=data type_filter=type_filter.get() sort=sort.get() /> }.into_any(),
+            })}
+        </section>
+    }
+}
+
+/// Ranked search results, each with "why this score".
+#[component]
+fn SearchResults(data: Rc<CatalogData>, query: Query, type_filter: String, limit: usize) -> impl IntoView {
+    let hits: Vec<Hit> = if type_filter.is_empty() {
+        data.index.search(&query, limit)
+    } else {
+        let mut hits: Vec<Hit> = data
+            .index
+            .search(&query, usize::MAX)
+            .into_iter()
+            .filter(|h| data.agents[h.index].agent_type == type_filter)
+            .take(limit)
+            .collect();
+        for (i, h) in hits.iter_mut().enumerate() {
+            h.rank = i + 1;
+        }
+        hits
+    };
+    if hits.is_empty() {
+        return view! { <p class="muted">"No agent scores above zero for this query."</p> }.into_any();
+    }
+    let state = expect_context::<AppState>();
+    view! {
+        <ol class="results">
+            {hits
+                .into_iter()
+                .map(|hit| {
+                    let agent = data.agents[hit.index].clone();
+                    let score = hit.score;
+                    let name = agent.name.clone();
+                    let open = name.clone();
+                    view! {
+                        <li class="result" data-testid="agent-result" data-agent=name.clone() data-score=score>
+                            <div class="result-line">
+                                <span class="rank">{hit.rank}</span>
+                                <button class="link agent-name" on:click=move |_| state.go(View::Agent(open.clone()))>
+                                    {name.clone()}
+                                </button>
+                                <span class="type">{agent.agent_type.clone()}</span>
+                                <span class="score" title="search-agents score">{score}</span>
+                            </div>
+                            <details class="why">
+                                <summary>"why this score"</summary>
+                                <WhyScore agent=agent hit=hit />
+                            </details>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ol>
+    }
+    .into_any()
+}
+
+/// Every reason with its points, and the agent's fields with the matched words marked.
+#[component]
+fn WhyScore(agent: CatalogAgent, hit: Hit) -> impl IntoView {
+    let words_of = |field: Field| -> HashSet<String> {
+        hit.reasons
+            .iter()
+            .filter_map(|r| match r {
+                Reason::Word { field: f, word } if *f == field => Some(word.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let exact: HashSet<String> = hit
+        .reasons
+        .iter()
+        .filter_map(|r| match r {
+            Reason::ExactTag(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    let v0 = agent.generation == Generation::V0;
+    let module = format!(
+        "{} {}",
+        agent.module.clone().unwrap_or_default(),
+        agent.sub_module.clone().unwrap_or_default()
+    );
+    let reasons = hit.reasons.clone();
+    view! {
+        <ul class="reasons">
+            {reasons
+                .into_iter()
+                .map(|r| view! { <li><span class="points">{format!("+{}", r.points())}</span> {r.to_string()}</li> })
+                .collect_view()}
+        </ul>
+        <dl class="fields">
+            <FieldChips label=if v0 { "routing_keywords (tags)" } else { "tags" } raw=agent.tags.clone() marked=words_of(Field::Tags) whole=exact />
+            <FieldChips label=if v0 { "capabilities (tech_stack)" } else { "tech_stack" } raw=agent.tech_stack.clone() marked=words_of(Field::TechStack) />
+            {if v0 {
+                view! { <dt>"description (role)"</dt> <dd>{highlight(agent.role.as_deref().unwrap_or(""), &words_of(Field::Role))}</dd> }.into_any()
+            } else {
+                view! { <FieldChips label="role" raw=agent.role.clone() marked=words_of(Field::Role) /> }.into_any()
+            }}
+            {(!v0).then(|| view! { <FieldChips label="scenarios" raw=agent.scenarios.clone() marked=words_of(Field::Scenarios) /> })}
+            <dt>"module"</dt>
+            <dd>{highlight(module.trim(), &words_of(Field::Module))}</dd>
+        </dl>
+    }
+}
+
+/// Text with the words of `marked` (compared lower-cased) wrapped in `<mark>`.
+fn highlight(text: &str, marked: &HashSet<String>) -> impl IntoView {
+    let mut parts = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let space_end = rest.find(|c: char| !c.is_whitespace()).unwrap_or(rest.len());
+        let (space, after) = rest.split_at(space_end);
+        let word_end = after.find(char::is_whitespace).unwrap_or(after.len());
+        let (word, tail) = after.split_at(word_end);
+        if !space.is_empty() {
+            parts.push(space.to_owned().into_any());
+        }
+        if !word.is_empty() {
+            if marked.contains(&word.to_lowercase()) {
+                parts.push(view! { <mark>{word.to_owned()}</mark> }.into_any());
+            } else {
+                parts.push(word.to_owned().into_any());
+            }
+        }
+        rest = tail;
+    }
+    parts
+}
+
+/// A JSON list column as chips, or its raw text with a warning when it is not a JSON list.
+#[component]
+fn FieldChips(
+    label: &'static str,
+    raw: Option<String>,
+    #[prop(optional)] marked: HashSet<String>,
+    #[prop(optional)] whole: HashSet<String>,
+) -> impl IntoView {
+    let list = JsonList::parse(raw.as_deref());
+    let body = match &list {
+        JsonList::Missing => view! { <span class="muted">"—"</span> }.into_any(),
+        JsonList::Items(items) => view! {
+            <span class="chips">
+                {items
+                    .iter()
+                    .map(|item| {
+                        let exact = whole.contains(item);
+                        view! { <span class="chip" class:exact=exact>{highlight(item, &marked)}</span> }
+                    })
+                    .collect_view()}
+            </span>
+        }
+        .into_any(),
+        JsonList::Invalid { raw, .. } | JsonList::NotAList { raw } => view! {
+            <span class="json-warning" data-testid="json-warning" role="note">
+                "⚠ " {list.warning().unwrap_or_default()}
+            </span>
+            <code class="raw">{raw.clone()}</code>
+        }
+        .into_any(),
+    };
+    view! {
+        <dt>{label}</dt>
+        <dd>{body}</dd>
+    }
+}
+
+/// True when any JSON list column of the agent is not a valid list.
+fn has_json_problem(agent: &CatalogAgent) -> bool {
+    let mut fields = vec![&agent.tags, &agent.tech_stack];
+    if agent.generation == Generation::V1 {
+        fields.extend([&agent.role, &agent.scenarios, &agent.connections]);
+    }
+    fields.into_iter().any(|f| JsonList::parse(f.as_deref()).warning().is_some())
+}
+
+/// The whole catalog (no query), filtered and sorted.
+#[component]
+fn CatalogTable(data: Rc<CatalogData>, type_filter: String, sort: SortBy) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let mut agents: Vec<&CatalogAgent> =
+        data.agents.iter().filter(|a| type_filter.is_empty() || a.agent_type == type_filter).collect();
+    match sort {
+        SortBy::Name => agents.sort_by(|a, b| a.name.cmp(&b.name)),
+        SortBy::Pending => agents.sort_by(|a, b| {
+            data.pending_for(&b.name).cmp(&data.pending_for(&a.name)).then(a.name.cmp(&b.name))
+        }),
+    }
+    let v0 = data.agents.first().is_some_and(|a| a.generation == Generation::V0);
+    let rows = agents
+        .into_iter()
+        .map(|agent| {
+            let name = agent.name.clone();
+            let open = name.clone();
+            let summary = if v0 { agent.role.clone().unwrap_or_default() } else { first_item(&agent.role) };
+            let problem = has_json_problem(agent);
+            view! {
+                <tr data-testid="catalog-row" data-agent=name.clone()>
+                    <td>
+                        <button class="link agent-name" on:click=move |_| state.go(View::Agent(open.clone()))>
+                            {name.clone()}
+                        </button>
+                        {problem.then(|| view! {
+                            <span class="json-warning" data-testid="json-warning" title="a JSON field of this agent is not a valid list">
+                                "⚠ invalid JSON"
+                            </span>
+                        })}
+                    </td>
+                    <td>{agent.agent_type.clone()}</td>
+                    <td>{[agent.module.clone(), agent.sub_module.clone()].into_iter().flatten().collect::<Vec<_>>().join(" / ")}</td>
+                    <td class="num">{data.pending_for(&agent.name)}</td>
+                    <td class="summary-cell">{summary}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let state2 = state;
+    view! {
+        <table class="catalog">
+            <thead>
+                <tr>
+                    <th>"Agent"</th>
+                    <th>"Type"</th>
+                    <th>"Module"</th>
+                    <th class="num">"Pending"</th>
+                    <th>{if v0 { "Description" } else { "Role" }}</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+        {(!data.dynamic.is_empty()).then(|| view! {
+            <h2>"Project agents (agents_dynamic)"</h2>
+            <p class="muted">"Stored without the @ that flags use to address them."</p>
+            <ul class="dynamic">
+                {data.dynamic.iter().map(|d| {
+                    let flag_name = d.flag_name();
+                    let open = flag_name.clone();
+                    view! {
+                        <li data-testid="dynamic-agent" data-agent=flag_name.clone()>
+                            <button class="link" on:click=move |_| state2.go(View::Agent(open.clone()))>{d.name.clone()}</button>
+                            <span class="muted">{format!(" module {} · {} pending", d.module.clone().unwrap_or_default(), data.pending_for(&flag_name))}</span>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        })}
+    }
+}
+
+fn first_item(raw: &Option<String>) -> String {
+    match JsonList::parse(raw.as_deref()) {
+        JsonList::Items(items) => items.into_iter().next().unwrap_or_default(),
+        JsonList::Missing => String::new(),
+        JsonList::Invalid { raw, .. } | JsonList::NotAList { raw } => raw,
+    }
+}
+
+/// What the agent page loads from the database.
+#[derive(Clone)]
+struct AgentDetail {
+    to: Vec<FlagRow>,
+    from: Vec<FlagRow>,
+    chains: Vec<ChainSummary>,
+    health: Option<Health>,
+}
+
+async fn load_detail(open: &Shared, name: &str) -> Result<AgentDetail, String> {
+    let db = &open.db;
+    let to = pending_for(db, name).await.map_err(|e| e.to_string())?;
+    let from = pending_from(db, name).await.map_err(|e| e.to_string())?;
+    let chains = chains_of(db, name).await.map_err(|e| e.to_string())?;
+    let health =
+        latest_health(db, &open.facts, open.report.generation, name).await.map_err(|e| e.to_string())?;
+    Ok(AgentDetail { to, from, chains, health })
+}
+
+/// One agent: its catalog fields, its pending flags, chains and health.
+#[component]
+pub fn AgentPage(name: String) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let detail: RwSignal<Option<Result<AgentDetail, String>>, LocalStorage> = RwSignal::new_local(None);
+    if let Some(open) = state.current.get_untracked() {
+        let name = name.clone();
+        spawn_local(async move {
+            let result = load_detail(&open, &name).await;
+            detail.set(Some(result));
+        });
+    }
+    let header_name = name.clone();
+    let fields_name = name.clone();
+    view! {
+        <section class="page agent" data-testid="agent-page" data-agent=name.clone()>
+            <button class="link back" on:click=move |_| state.go(View::Agents)>"← all agents"</button>
+            <h1>{header_name}</h1>
+            {with_catalog(state, move |data| view! { <AgentFields data=data name=fields_name.clone() /> })}
+            {move || match detail.get() {
+                None => view! { <p class="muted">"Reading flags…"</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="alert" role="alert">{format!("Could not read this agent's flags: {e}")}</p> }.into_any(),
+                Some(Ok(d)) => view! { <AgentFlags detail=d /> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn AgentFields(data: Rc<CatalogData>, name: String) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let Some(agent) = data.agent(&name).cloned() else {
+        let dynamic = data.dynamic.iter().find(|d| d.flag_name() == name).cloned();
+        return match dynamic {
+            Some(d) => view! {
+                <p class="muted">
+                    {format!("Project agent from agents_dynamic (stored as \"{}\", module {}).", d.name, d.module.unwrap_or_default())}
+                </p>
+            }
+            .into_any(),
+            None => view! { <p class="warning">"This agent is not in the catalog: flags addressed to it are routing errors."</p> }.into_any(),
+        };
+    };
+    let v0 = agent.generation == Generation::V0;
+    let connections = match JsonList::parse(agent.connections.as_deref()) {
+        JsonList::Items(items) => {
+            let links = items
+                .iter()
+                .map(|entry| {
+                    let c = Connection::parse(entry);
+                    let known = data.agent(&c.agent).is_some();
+                    let target = c.agent.clone();
+                    let detail = [
+                        c.required.map(|r| if r { "required".to_owned() } else { "optional".to_owned() }),
+                        c.sequence.map(|s| format!("step {s}")),
+                        c.note.clone(),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                    view! {
+                        <li>
+                            {if known {
+                                view! { <button class="link" on:click=move |_| state.go(View::Agent(target.clone()))>{c.agent.clone()}</button> }.into_any()
+                            } else {
+                                view! { <span title="not in the catalog">{c.agent.clone()}</span> }.into_any()
+                            }}
+                            <span class="muted">{if detail.is_empty() { String::new() } else { format!(" ({detail})") }}</span>
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! { <ul class="connections">{links}</ul> }.into_any()
+        }
+        _ => view! { <FieldChips label="connections" raw=agent.connections.clone() /> }.into_any(),
+    };
+    view! {
+        <p class="muted">
+            {format!(
+                "{} agent{}",
+                agent.agent_type,
+                [agent.module.clone(), agent.sub_module.clone()]
+                    .into_iter()
+                    .flatten()
+                    .map(|m| format!(" · module {m}"))
+                    .collect::<String>()
+            )}
+            {agent.status.clone().map(|s| format!(" · status {s}"))}
+        </p>
+        <dl class="fields">
+            {if v0 {
+                view! {
+                    <dt>"description"</dt>
+                    <dd>{agent.role.clone().unwrap_or_default()}</dd>
+                    <FieldChips label="capabilities" raw=agent.tech_stack.clone() />
+                    <FieldChips label="routing_keywords" raw=agent.tags.clone() />
+                }
+                .into_any()
+            } else {
+                view! {
+                    <FieldChips label="role" raw=agent.role.clone() />
+                    <FieldChips label="tech_stack" raw=agent.tech_stack.clone() />
+                    <FieldChips label="scenarios" raw=agent.scenarios.clone() />
+                    <FieldChips label="tags" raw=agent.tags.clone() />
+                    <dt>"connections"</dt>
+                    <dd>{connections}</dd>
+                }
+                .into_any()
+            }}
+        </dl>
+    }
+    .into_any()
+}
+
+#[component]
+fn AgentFlags(detail: AgentDetail) -> impl IntoView {
+    let workable = detail.to.iter().filter(|f| !f.locked).count();
+    let locked = detail.to.iter().filter(|f| f.locked).count();
+    view! {
+        <div class="counts">
+            <div class="count"><div class="count-value" data-testid="agent-pending">{detail.to.len()}</div><div class="count-label">"pending to it"</div></div>
+            <div class="count" title="pending and unlocked"><div class="count-value" data-testid="agent-workable">{workable}</div><div class="count-label">"workable"</div></div>
+            <div class="count" title="pending and locked (waiting for an answer)"><div class="count-value" data-testid="agent-locked">{locked}</div><div class="count-label">"locked"</div></div>
+            <div class="count"><div class="count-value">{detail.from.len()}</div><div class="count-label">"pending from it"</div></div>
+        </div>
+        {detail.health.map(|h| view! {
+            <h2>"Latest health check"</h2>
+            <p data-testid="agent-health">
+                <span class=format!("health {}", h.status)>{h.status.clone()}</span>
+                {format!(
+                    " · drift {} · confidence {} · {} · checked {}",
+                    h.drift_score.clone().unwrap_or_else(|| "—".into()),
+                    h.confidence_score.clone().unwrap_or_else(|| "—".into()),
+                    if h.needs_compaction { "needs compaction" } else { "no compaction needed" },
+                    h.checked_at
+                )}
+            </p>
+        })}
+        <h2>"Pending flags to this agent"</h2>
+        <p class="muted">"In get-pending-flags order: critical, high, medium, then the rest; oldest first."</p>
+        <FlagList flags=detail.to testid="agent-pending-flag" />
+        <h2>"Pending flags from this agent"</h2>
+        <FlagList flags=detail.from testid="agent-raised-flag" />
+        <h2>"Chains"</h2>
+        {if detail.chains.is_empty() {
+            view! { <p class="muted">"Part of no chain."</p> }.into_any()
+        } else {
+            view! {
+                <ul class="chains">
+                    {detail.chains.iter().map(|c| view! {
+                        <li data-testid="agent-chain" data-origin=c.origin>
+                            {format!("chain from flag #{}: {} flags, {} pending", c.origin, c.flags, c.pending)}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
+    }
+}
+
+/// Flags as a compact list.
+#[component]
+fn FlagList(flags: Vec<FlagRow>, testid: &'static str) -> impl IntoView {
+    if flags.is_empty() {
+        return view! { <p class="muted">"None."</p> }.into_any();
+    }
+    view! {
+        <table class="flags">
+            <tbody>
+                {flags.into_iter().map(|f| {
+                    let level = f.impact_level.clone().unwrap_or_default();
+                    view! {
+                        <tr data-testid=testid data-flag-id=f.id>
+                            <td class="num">{format!("#{}", f.id)}</td>
+                            <td><span class=format!("impact {level}")>{level.clone()}</span></td>
+                            <td>{f.flag_type.clone()}</td>
+                            <td class="muted">{format!("{} → {}", f.source_agent, f.target_agent.clone().filter(|t| !t.is_empty()).unwrap_or_else(|| "(nobody)".into()))}</td>
+                            <td class="desc">{f.change_description.clone()}</td>
+                            <td>{f.locked.then_some("locked")}</td>
+                            <td class="muted">{f.created_at.clone()}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+/// Pending flags that no known agent will pick up, each with the agent search's suggestion.
+#[component]
+pub fn RoutingPage() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let rows: RwSignal<Option<Result<Vec<FlagRow>, String>>, LocalStorage> = RwSignal::new_local(None);
+    if let Some(open) = state.current.get_untracked() {
+        spawn_local(async move {
+            rows.set(Some(routing_errors(&open.db, &open.facts).await.map_err(|e| e.to_string())));
+        });
+    }
+    view! {
+        <section class="page routing">
+            <h1>"Routing"</h1>
+            <p class="muted">
+                "Pending flags whose target is empty or is not an agent of the catalog"
+                " (ClaudeSquad: nor a project agent). The suggestion is the top agent search result for the flag's change description."
+            </p>
+            {move || match rows.get() {
+                None => view! { <p class="muted">"Checking targets…"</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="alert" role="alert">{format!("Could not check routing: {e}")}</p> }.into_any(),
+                Some(Ok(flags)) if flags.is_empty() => view! { <p data-testid="routing-ok">"Every pending flag is addressed to a known agent."</p> }.into_any(),
+                Some(Ok(flags)) => {
+                    let count = flags.len();
+                    with_catalog(state, move |data| {
+                        let flags = flags.clone();
+                        view! {
+                            <p>{format!("{count} pending flag{} without a known target.", if count == 1 { "" } else { "s" })}</p>
+                            <table class="flags">
+                                <thead><tr><th>"Flag"</th><th>"Impact"</th><th>"From"</th><th>"Target"</th><th>"Change"</th><th>"Suggested target"</th></tr></thead>
+                                <tbody>
+                                    {flags.into_iter().map(|f| {
+                                        let suggestion = data
+                                            .index
+                                            .search_text(&f.change_description)
+                                            .first()
+                                            .map(|h| (data.agents[h.index].name.clone(), h.score));
+                                        let level = f.impact_level.clone().unwrap_or_default();
+                                        view! {
+                                            <tr data-testid="routing-error" data-flag-id=f.id>
+                                                <td class="num">{format!("#{}", f.id)}</td>
+                                                <td><span class=format!("impact {level}")>{level.clone()}</span></td>
+                                                <td>{f.source_agent.clone()}</td>
+                                                <td>{match f.target_agent.as_deref() {
+                                                    None => "NULL".to_owned(),
+                                                    Some("") => "(empty: broadcast)".to_owned(),
+                                                    Some(t) => format!("{t} (unknown)"),
+                                                }}</td>
+                                                <td class="desc">{f.change_description.clone()}</td>
+                                                <td data-testid="routing-suggestion">{suggestion.map(|(name, score)| {
+                                                    let open = name.clone();
+                                                    view! {
+                                                        <button class="link" on:click=move |_| state.go(View::Agent(open.clone()))>{name.clone()}</button>
+                                                        <span class="muted">{format!(" score {score}")}</span>
+                                                    }
+                                                })}</td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }
+                    })
+                    .into_any()
+                }
+            }}
+        </section>
+    }
+}
