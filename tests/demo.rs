@@ -5,10 +5,13 @@
 
 mod common;
 
+use flagdeck::core::catalog::{read_catalog, CatalogAgent};
 use flagdeck::core::demo::{
-    demo_script, tool_log_count, DemoOptions, DEFAULT_SEED, DEMO_FILE_NAME, V1_SCHEMA,
+    catalog_size, demo_script, tool_log_count, DemoOptions, DEFAULT_SEED, DEMO_FILE_NAME, NORMAL_AGENTS,
+    V1_SCHEMA,
 };
 use flagdeck::core::schema::Generation;
+use flagdeck::core::search::{Query, SearchIndex};
 use flagdeck::core::Value;
 use flagdeck::native::NativeDb;
 
@@ -73,7 +76,7 @@ const TABLES_IN_DEPENDENCY_ORDER: &[&str] = &[
 #[test]
 fn default_demo_opens_as_v1_with_the_counts_the_generator_intends() {
     assert_eq!(DEMO_FILE_NAME, "flagdeck-demo.db");
-    assert_eq!(DemoOptions::default(), DemoOptions { flags: 300, seed: DEFAULT_SEED });
+    assert_eq!(DemoOptions::default(), DemoOptions { flags: 300, seed: DEFAULT_SEED, agents: None });
     let db = build(&DemoOptions::default());
     let bytes = db.export_sync().expect("export");
     let (db, report, facts) = common::open_and_inspect(&bytes).expect("the demo opens like any file");
@@ -349,7 +352,7 @@ fn same_seed_same_script_other_seed_other_data() {
 fn other_seeds_and_sizes_build_and_stay_within_the_rules() {
     for (flags, seed) in [(0, 5), (1, 5), (7, 5), (400, 1), (400, 2), (400, 42), (400, u64::MAX)] {
         // the script runs through our own triggers, so any rule-breaking row would abort it
-        let db = build(&DemoOptions { flags, seed });
+        let db = build(&DemoOptions { flags, seed, agents: None });
         assert_eq!(int(&db, "SELECT COUNT(*) FROM flags"), flags as i64);
         assert_eq!(int(&db, "SELECT COUNT(*) FROM tool_logs"), tool_log_count(flags) as i64);
         assert_eq!(int(&db, "SELECT COUNT(*) FROM agent_health"), 60);
@@ -364,7 +367,7 @@ fn other_seeds_and_sizes_build_and_stay_within_the_rules() {
 
 #[test]
 fn ten_thousand_flags() {
-    let opts = DemoOptions { flags: 10_000, seed: 11 };
+    let opts = DemoOptions { flags: 10_000, seed: 11, agents: None };
     let db = build(&opts);
     assert_eq!(int(&db, "SELECT COUNT(*) FROM flags"), 10_000);
     assert_eq!(int(&db, "SELECT MAX(id) FROM flags"), 10_000);
@@ -388,6 +391,181 @@ fn v1_schema_alone_makes_an_empty_v1_database() {
         int(&db, "SELECT COUNT(*) FROM schema_migrations WHERE version = 1 AND applied_at IS NOT NULL"),
         1
     );
+}
+
+/// FNV-1a 64 of a text (the same digest `cargo xtask inspect-db` uses for rows).
+fn fnv64(text: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in text.as_bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+#[test]
+fn default_demo_script_is_unchanged_byte_for_byte() {
+    // The built-in demo is a fixed artefact: the app's demo button, the e2e tests and anyone's
+    // saved copy must keep meaning the same database. A change to the generator that alters the
+    // default script must be deliberate, and update this digest in the same commit.
+    let script = demo_script(&DemoOptions::default());
+    assert_eq!(
+        (script.len(), format!("{:016x}", fnv64(&script))),
+        (1_661_349, "e9171a7a055bb939".to_owned())
+    );
+    // a catalog size at or below the normal catalog is the normal catalog
+    assert_eq!(NORMAL_AGENTS, 57);
+    for agents in [Some(0), Some(10), Some(NORMAL_AGENTS)] {
+        let opts = DemoOptions { agents, ..DemoOptions::default() };
+        assert_eq!(catalog_size(&opts), NORMAL_AGENTS);
+        assert!(demo_script(&opts) == script, "agents {agents:?} changes the default script");
+    }
+}
+
+fn search_index(db: &NativeDb) -> (Vec<CatalogAgent>, SearchIndex) {
+    let catalog = pollster::block_on(read_catalog(db, Generation::V1)).expect("the catalog reads");
+    let index = SearchIndex::new(&catalog.iter().map(CatalogAgent::search_text).collect::<Vec<_>>());
+    (catalog, index)
+}
+
+const CHECK_TYPES: &[&str] = &[
+    "analyst",
+    "audit",
+    "backend",
+    "business",
+    "coordinator",
+    "database",
+    "docs",
+    "frontend",
+    "ops",
+    "service",
+    "test",
+];
+
+#[test]
+fn benchmark_catalog_holds_n_agents_that_search_finds_with_varied_scores() {
+    let n = 3_000;
+    let opts = DemoOptions { flags: 60, agents: Some(n), ..DemoOptions::default() };
+    assert_eq!(catalog_size(&opts), n);
+    let script = demo_script(&opts);
+    assert_eq!(script, demo_script(&opts), "deterministic");
+    let db = build(&opts);
+    let bytes = db.export_sync().expect("export");
+    let (db, report, _) = common::open_and_inspect(&bytes).expect("a benchmark database opens like any file");
+    assert_eq!(report.generation, Generation::V1);
+    assert_eq!(report.counts.agents, n as i64);
+    assert_eq!(int(&db, "SELECT COUNT(*) FROM agents_catalog"), n as i64);
+    assert_eq!(text(&db, "PRAGMA integrity_check"), "ok");
+
+    // The script is the normal one with more catalog rows: the same statements in the same
+    // order once the catalog's are set aside, and the normal catalog's statements come first.
+    let normal = demo_script(&DemoOptions { flags: 60, ..DemoOptions::default() });
+    let split = |s: &str| -> (Vec<String>, Vec<String>) {
+        let (catalog, rest): (Vec<&str>, Vec<&str>) =
+            s.split(";\n").partition(|st| st.starts_with("INSERT INTO agents_catalog "));
+        (catalog.into_iter().map(str::to_owned).collect(), rest.into_iter().map(str::to_owned).collect())
+    };
+    let (big_catalog, big_rest) = split(&script);
+    let (normal_catalog, normal_rest) = split(&normal);
+    assert!(big_rest == normal_rest, "only agents_catalog differs");
+    assert_eq!(big_catalog[..normal_catalog.len()], normal_catalog[..]);
+    assert!(big_catalog.len() > normal_catalog.len());
+    let normal = build(&DemoOptions { flags: 60, ..DemoOptions::default() });
+    assert_eq!(int(&normal, "SELECT COUNT(*) FROM agents_catalog"), NORMAL_AGENTS as i64);
+    let head = "SELECT group_concat(id || name || type || ifnull(role, '') || ifnull(tags, ''), '|') \
+                FROM (SELECT * FROM agents_catalog WHERE id <= 57 ORDER BY id)";
+    assert_eq!(text(&db, head), text(&normal, head));
+
+    // synthetic names: @<type>.<word>-<k>, k = 1.. in id order, types of the CHECK list
+    let synthetic = rows(&db, "SELECT id, name, type FROM agents_catalog WHERE id > 57 ORDER BY id", &[]);
+    assert_eq!(synthetic.len(), n - NORMAL_AGENTS);
+    for (i, row) in synthetic.iter().enumerate() {
+        let (name, kind) = (row[1].display(), row[2].display());
+        let rest = name
+            .strip_prefix('@')
+            .and_then(|r| r.strip_prefix(kind.as_str()))
+            .and_then(|r| r.strip_prefix('.'));
+        let (word, k) = rest.and_then(|r| r.rsplit_once('-')).unwrap_or_else(|| panic!("bad name {name}"));
+        assert!(!word.is_empty() && word.chars().all(|c| c.is_ascii_lowercase()), "{name}");
+        assert_eq!(k, (i + 1).to_string(), "{name}");
+        assert!(CHECK_TYPES.contains(&kind.as_str()), "{name}: {kind}");
+    }
+    assert_eq!(
+        int(&db, "SELECT COUNT(DISTINCT type) FROM agents_catalog WHERE id > 57"),
+        CHECK_TYPES.len() as i64
+    );
+    // five JSON arrays of text per synthetic agent, module agents' columns stay NULL
+    for col in ["role", "tech_stack", "scenarios", "tags", "connections"] {
+        assert_eq!(
+            int(&db, &format!("SELECT COUNT(*) FROM agents_catalog WHERE id > 57 AND json_valid({col}) AND json_type({col}) = 'array' AND json_array_length({col}) > 0")),
+            (n - NORMAL_AGENTS) as i64,
+            "{col}"
+        );
+        assert_eq!(
+            int(&db, &format!("SELECT COUNT(*) FROM agents_catalog c, json_each(c.{col}) e WHERE c.id > 57 AND e.type != 'text'")),
+            0,
+            "{col}"
+        );
+    }
+    assert_eq!(int(&db, "SELECT COUNT(*) FROM agents_catalog WHERE id > 57 AND (module IS NOT NULL OR sub_module IS NOT NULL)"), 0);
+    // connections name agents of the catalog
+    let dangling = "SELECT COUNT(*) FROM agents_catalog c, json_each(c.connections) e \
+                    WHERE substr(e.value, 1, instr(e.value, ' ') - 1) NOT IN (SELECT name FROM agents_catalog)";
+    assert_eq!(int(&db, dangling), 0);
+    // varied descriptions, not one agent repeated
+    assert!(int(&db, "SELECT COUNT(DISTINCT tags) FROM agents_catalog") > (n as i64) * 9 / 10);
+    assert!(int(&db, "SELECT COUNT(DISTINCT role) FROM agents_catalog") > 500);
+
+    // searching: every synthetic row indexes without a warning, realistic queries match many
+    // agents with many different scores, and the ranking is the search-agents one
+    let (catalog, index) = search_index(&db);
+    assert_eq!(catalog.len(), n);
+    assert!(index.agents.iter().all(|a| a.warning.is_none()));
+    let queries = [
+        "JWT authentication implementation",
+        "PostgreSQL query performance tuning",
+        "React component state management",
+        "payment webhook retry with Stripe",
+        "MongoDB aggregation pipeline",
+        "Kubernetes autoscaling",
+        "load testing with k6",
+        "GDPR data retention",
+    ];
+    let mut all_scores = std::collections::BTreeSet::new();
+    for q in queries {
+        let top = index.search_text(q);
+        assert_eq!(top.len(), 5, "{q}: {top:?}");
+        assert!(top.windows(2).all(|w| w[0].score >= w[1].score), "{q}");
+        assert!(top.iter().any(|h| h.index >= NORMAL_AGENTS), "{q}: synthetic agents rank in the top five");
+        let every = index.search(&Query::new(q).unwrap(), usize::MAX);
+        let scores: std::collections::BTreeSet<u32> = every.iter().map(|h| h.score).collect();
+        assert!(every.len() > 50, "{q}: {} matches", every.len());
+        assert!(scores.len() >= 10, "{q}: scores {scores:?}");
+        all_scores.extend(scores);
+        // stable order: ties keep catalog order
+        assert!(every.windows(2).all(|w| w[0].score > w[1].score || w[0].index < w[1].index), "{q}");
+    }
+    assert!(all_scores.len() >= 20, "{all_scores:?}");
+    // the scoring rules all occur: an exact-tag match, and the multi-criteria bonus
+    let hits = index.search(&Query::new("PostgreSQL query performance tuning").unwrap(), usize::MAX);
+    let reasons: Vec<String> = hits.iter().flat_map(|h| h.reasons.iter().map(ToString::to_string)).collect();
+    for prefix in ["exact tag: ", "tag match: ", "tech_stack: ", "role: ", "scenario: ", "multi-criteria"] {
+        assert!(reasons.iter().any(|r| r.starts_with(prefix)), "no {prefix} reason");
+    }
+}
+
+#[test]
+fn the_real_tools_schema_accepts_a_benchmark_catalog() {
+    let Some(real) = fixture_copy() else { return };
+    let generated = build(&DemoOptions { flags: 10, agents: Some(600), ..DemoOptions::default() });
+    let file = TempFile::with_bytes("catalog", &generated.export_sync().unwrap());
+    real.execute_batch_sync(&format!(
+        "PRAGMA foreign_keys = OFF; DELETE FROM main.agents_catalog; ATTACH DATABASE {} AS gen; \
+         INSERT INTO main.agents_catalog SELECT * FROM gen.agents_catalog; DETACH DATABASE gen;",
+        file.sql_literal()
+    ))
+    .expect("the real agents_catalog (CHECK on type, UNIQUE name) accepts every generated row");
+    assert_eq!(int(&real, "SELECT COUNT(*) FROM agents_catalog"), 600);
 }
 
 // ---------------------------------------------------------------- parity with the real tool

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use flagdeck::core::demo::{demo_script, DemoOptions};
+use flagdeck::core::demo::{catalog_size, demo_script, DemoOptions, NORMAL_AGENTS};
 use flagdeck::core::schema::{quote_ident, read_facts};
 use flagdeck::core::summary::counts_sql;
 use flagdeck::core::Value;
@@ -165,9 +165,14 @@ pub fn inspect_db(path: &Path) -> Result<serde_json::Value> {
     }))
 }
 
-/// `cargo xtask gen-demo --flags N [--seed S] --out FILE`.
-pub fn gen_demo(flags: usize, seed: Option<u64>, out: &Path) -> Result<()> {
-    let mut opts = DemoOptions { flags, ..DemoOptions::default() };
+/// `cargo xtask gen-demo --flags N [--seed S] [--agents M] --out FILE`.
+pub fn gen_demo(flags: usize, seed: Option<u64>, agents: Option<usize>, out: &Path) -> Result<()> {
+    if let Some(m) = agents.filter(|m| *m < NORMAL_AGENTS) {
+        return Err(format!(
+            "--agents {m}: the catalog holds at least the {NORMAL_AGENTS} normal demo agents (the flags, memories and health checks refer to them)"
+        ));
+    }
+    let mut opts = DemoOptions { flags, agents, ..DemoOptions::default() };
     if let Some(seed) = seed {
         opts.seed = seed;
     }
@@ -176,7 +181,14 @@ pub fn gen_demo(flags: usize, seed: Option<u64>, out: &Path) -> Result<()> {
     db.execute_batch_sync(&script).map_err(db_err("demo script"))?;
     let bytes = db.export_sync().map_err(db_err("export"))?;
     write_file(out, &bytes)?;
-    println!("wrote {} ({} flags, seed {}, {} bytes)", out.display(), opts.flags, opts.seed, bytes.len());
+    println!(
+        "wrote {} ({} flags, {} agents, seed {}, {} bytes)",
+        out.display(),
+        opts.flags,
+        catalog_size(&opts),
+        opts.seed,
+        bytes.len()
+    );
     Ok(())
 }
 

@@ -28,7 +28,9 @@ usage: cargo xtask <command>
 
   inspect-db FILE                          JSON description of a database (integrity, schema,
                                            per-table row counts and content digests)
-  gen-demo --flags N [--seed S] --out FILE write a generated flag database
+  gen-demo --flags N [--seed S] [--agents M] --out FILE
+                                           write a generated flag database (M: catalog size,
+                                           at least the 57 normal agents; default: those 57)
   counts-sql FILE --out SQLFILE            the summary count SQL for FILE's schema
   exec-sql [--from FILE] --out FILE SQL    run SQL on a copy of FILE (or an empty database)
 ";
@@ -81,9 +83,10 @@ fn dispatch(command: &str, mut args: Args) -> Result<()> {
         "gen-demo" => {
             let flags = args.parsed::<usize>("flags")?.ok_or("--flags N is required")?;
             let seed = args.parsed::<u64>("seed")?;
+            let agents = args.parsed::<usize>("agents")?;
             let out = args.opt("out")?.ok_or("--out FILE is required")?;
             args.finish()?;
-            dbtools::gen_demo(flags, seed, &PathBuf::from(out))
+            dbtools::gen_demo(flags, seed, agents, &PathBuf::from(out))
         }
         "counts-sql" => {
             let out = args.opt("out")?.ok_or("--out SQLFILE is required")?;

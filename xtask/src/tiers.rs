@@ -212,7 +212,7 @@ pub fn bench() -> Result<()> {
         let db = out.join(format!("demo-{label}.db"));
         let sql = out.join(format!("demo-{label}.sql"));
         let t = Instant::now();
-        dbtools::gen_demo(flags, None, &db)?;
+        dbtools::gen_demo(flags, None, None, &db)?;
         println!("[bench] generated {label} in {}", fmt_duration(t.elapsed()));
         dbtools::write_counts_sql(&db, &sql)?;
         cases.push(format!("{label}={},{}", db.display(), sql.display()));

@@ -12,6 +12,7 @@ pub mod ddl;
 mod flags;
 pub mod rng;
 mod sql;
+mod synthetic;
 mod texts;
 pub mod time;
 mod tools;
@@ -32,11 +33,18 @@ pub struct DemoOptions {
     /// Number of flags (the other tables scale with it where that makes sense).
     pub flags: usize,
     pub seed: u64,
+    /// Size of the agent catalog. `None` is the normal demo catalog ([`NORMAL_AGENTS`] agents).
+    /// `Some(n)` is a benchmark catalog of `n` agents: the normal catalog first, then
+    /// `n - NORMAL_AGENTS` synthetic specialists named `@<type>.<word>-<k>` whose JSON columns
+    /// are composed from a broad technical vocabulary. A value below [`NORMAL_AGENTS`] keeps the
+    /// normal catalog (flags, memories and health checks refer to its agents); see
+    /// [`catalog_size`]. Flags keep targeting the normal agents either way.
+    pub agents: Option<usize>,
 }
 
 impl Default for DemoOptions {
     fn default() -> Self {
-        DemoOptions { flags: 300, seed: DEFAULT_SEED }
+        DemoOptions { flags: 300, seed: DEFAULT_SEED, agents: None }
     }
 }
 
@@ -47,12 +55,26 @@ const STREAM_MEMORY: u64 = 3;
 const STREAM_FLAGS: u64 = 4;
 const STREAM_HEALTH: u64 = 5;
 const STREAM_TOOLS: u64 = 6;
+const STREAM_SYNTHETIC_AGENTS: u64 = 7;
+
+/// Agents in the normal demo catalog: the specialists and the project's module agents.
+pub const NORMAL_AGENTS: usize = catalog::SPECIALISTS.len() + catalog::ACOLYTES.len();
+
+/// How many agents `agents_catalog` holds for these options.
+pub fn catalog_size(opts: &DemoOptions) -> usize {
+    opts.agents.map_or(NORMAL_AGENTS, |n| n.max(NORMAL_AGENTS))
+}
 
 /// The complete SQL script for a demo database: schema, data, one transaction.
 pub fn demo_script(opts: &DemoOptions) -> String {
     let logs = tool_log_count(opts.flags);
+    let synthetic = catalog_size(opts) - NORMAL_AGENTS;
     let mut out = String::with_capacity(
-        opts.flags.saturating_mul(700).saturating_add(logs.saturating_mul(280)).saturating_add(250_000),
+        opts.flags
+            .saturating_mul(700)
+            .saturating_add(logs.saturating_mul(280))
+            .saturating_add(synthetic.saturating_mul(1_100))
+            .saturating_add(250_000),
     );
     let world = world::World::build(&mut rng::Rng::stream(opts.seed, STREAM_WORLD));
 
@@ -63,6 +85,10 @@ pub fn demo_script(opts: &DemoOptions) -> String {
     out.push_str("' WHERE version = 1;\n");
 
     agents::write_catalog(&mut out);
+    if synthetic > 0 {
+        let mut rng = rng::Rng::stream(opts.seed, STREAM_SYNTHETIC_AGENTS);
+        synthetic::write_synthetic(&mut out, &mut rng, synthetic);
+    }
     agents::write_memories(&mut out, &world, &mut rng::Rng::stream(opts.seed, STREAM_MEMORY));
     world.write_jobs(&mut out);
     let mut session_rng = rng::Rng::stream(opts.seed, STREAM_SESSIONS);
