@@ -149,6 +149,7 @@ fn SearchResults(data: Rc<CatalogData>, query: Query, type_filter: String, limit
                 .map(|hit| {
                     let agent = data.agents[hit.index].clone();
                     let score = hit.score;
+                    let expanded = RwSignal::new(false);
                     let name = agent.name.clone();
                     let open = name.clone();
                     view! {
@@ -161,9 +162,16 @@ fn SearchResults(data: Rc<CatalogData>, query: Query, type_filter: String, limit
                                 <span class="type">{agent.agent_type.clone()}</span>
                                 <span class="score" title="search-agents score">{score}</span>
                             </div>
-                            <details class="why">
+                            // The explanation is built only when opened: typing stays within a frame.
+                            <details
+                                class="why"
+                                on:toggle=move |e| {
+                                    let open = event_target::<web_sys::HtmlDetailsElement>(&e).open();
+                                    expanded.set(open);
+                                }
+                            >
                                 <summary>"why this score"</summary>
-                                <WhyScore agent=agent hit=hit />
+                                {move || expanded.get().then(|| view! { <WhyScore agent=agent.clone() hit=hit.clone() /> })}
                             </details>
                         </li>
                     }
