@@ -445,6 +445,8 @@ fn AgentFields(data: Rc<CatalogData>, name: String) -> impl IntoView {
         };
     };
     let v0 = agent.generation == Generation::V0;
+    // How search treats this agent when a field is broken (as agent_db.py does).
+    let search_warning = data.index.agents.iter().find(|a| a.name == name).and_then(|a| a.warning.clone());
     let connections = match JsonList::parse(agent.connections.as_deref()) {
         JsonList::Items(items) => {
             let links = items
@@ -491,6 +493,7 @@ fn AgentFields(data: Rc<CatalogData>, name: String) -> impl IntoView {
             )}
             {agent.status.clone().map(|s| format!(" · status {s}"))}
         </p>
+        {search_warning.map(|w| view! { <p class="json-warning search-warning">"⚠ Search: " {w.to_string()}</p> })}
         <dl class="fields">
             {if v0 {
                 view! {
