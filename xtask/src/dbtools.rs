@@ -1,10 +1,12 @@
 //! Native database tools built on the project's rusqlite adapter (`flagdeck::native::NativeDb`):
-//! `inspect-db`, `gen-demo`, `counts-sql`, `exec-sql`.
+//! `inspect-db`, `gen-demo`, `counts-sql`, `exec-sql`, `search-agents`, `routing-errors`.
 
 use std::path::Path;
 
+use flagdeck::core::catalog::{read_catalog, CatalogAgent};
 use flagdeck::core::demo::{catalog_size, demo_script, DemoOptions, NORMAL_AGENTS};
-use flagdeck::core::schema::{quote_ident, read_facts};
+use flagdeck::core::schema::{detect, quote_ident, read_facts, Generation};
+use flagdeck::core::search::{Query, SearchIndex};
 use flagdeck::core::summary::counts_sql;
 use flagdeck::core::Value;
 use flagdeck::native::NativeDb;
@@ -214,6 +216,107 @@ pub fn exec_sql(from: Option<&Path>, out: &Path, sql: &str) -> Result<()> {
     write_file(out, &bytes)
 }
 
+/// A flag database opened natively, with its generation and its catalog ready for searching.
+pub struct Searchable {
+    pub db: NativeDb,
+    pub generation: Generation,
+    pub catalog: Vec<CatalogAgent>,
+    pub index: SearchIndex,
+}
+
+pub fn open_searchable(path: &Path) -> Result<Searchable> {
+    let db = NativeDb::open_copy(path).map_err(db_err("open"))?;
+    let facts = pollster::block_on(read_facts(&db)).map_err(db_err("read schema"))?;
+    let generation = detect(&facts).generation;
+    if generation == Generation::Unknown {
+        return Err(format!("{} is not a flag database (no v1 or v0 agents_catalog)", path.display()));
+    }
+    let catalog = pollster::block_on(read_catalog(&db, generation)).map_err(db_err("read the catalog"))?;
+    let index = SearchIndex::new(&catalog.iter().map(CatalogAgent::search_text).collect::<Vec<_>>());
+    Ok(Searchable { db, generation, catalog, index })
+}
+
+/// `cargo xtask search-agents FILE QUERY [--limit N]`: flagdeck's search (the scoring of
+/// `agent_db.py search-agents`) run natively, as JSON shaped like the tool's output.
+pub fn search_agents(path: &Path, query: &str, limit: usize) -> Result<serde_json::Value> {
+    let s = open_searchable(path)?;
+    let hits = Query::new(query).map(|q| s.index.search(&q, limit)).unwrap_or_default();
+    let results: Vec<serde_json::Value> = hits
+        .iter()
+        .map(|h| {
+            let a = &s.catalog[h.index];
+            json!({
+                "rank": h.rank,
+                "name": a.name,
+                "type": a.agent_type,
+                "score": h.score,
+                "reasons": h.reasons.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "warning": s.index.agents[h.index].warning.as_ref().map(ToString::to_string),
+            })
+        })
+        .collect();
+    Ok(json!({
+        "query": query,
+        "generation": s.generation.code(),
+        "total_matches": results.len(),
+        "results": results,
+    }))
+}
+
+/// The routing check in plain SQL: pending flags whose target is NULL, empty, or not a name of
+/// `agents_catalog` (v0: nor `'@' || agents_dynamic.name`, flags prefix dynamic agents with `@`).
+pub fn routing_errors_sql(generation: Generation) -> String {
+    let dynamic = if generation == Generation::V0 {
+        " AND target_agent NOT IN (SELECT '@' || name FROM agents_dynamic WHERE name IS NOT NULL)"
+    } else {
+        ""
+    };
+    format!(
+        "SELECT id, target_agent, impact_level, change_description FROM flags \
+         WHERE status = 'pending' AND (target_agent IS NULL OR target_agent = '' \
+           OR (target_agent NOT IN (SELECT name FROM agents_catalog WHERE name IS NOT NULL){dynamic})) \
+         ORDER BY id"
+    )
+}
+
+/// `cargo xtask routing-errors FILE`: the pending flags without a known target (see
+/// [`routing_errors_sql`]), each with the top search result for its change_description.
+pub fn routing_errors(path: &Path) -> Result<serde_json::Value> {
+    let s = open_searchable(path)?;
+    let sql = routing_errors_sql(s.generation);
+    let rs = s.db.query_sync(&sql, &[]).map_err(db_err("routing query"))?;
+    let text = |v: &Value| match v {
+        Value::Null => serde_json::Value::Null,
+        other => serde_json::Value::String(other.display()),
+    };
+    let flags: Vec<serde_json::Value> = rs
+        .rows
+        .iter()
+        .map(|r| {
+            let description = r[3].as_str().map(str::to_owned).unwrap_or_else(|| r[3].display());
+            let suggestion = s
+                .index
+                .search_text(&description)
+                .first()
+                .map(|h| json!({ "name": s.catalog[h.index].name, "score": h.score }));
+            json!({
+                "id": r[0].as_i64(),
+                "target_agent": text(&r[1]),
+                "impact_level": text(&r[2]),
+                "change_description": description,
+                "suggestion": suggestion,
+            })
+        })
+        .collect();
+    Ok(json!({
+        "file": path.display().to_string(),
+        "generation": s.generation.code(),
+        "sql": sql,
+        "count": flags.len(),
+        "flags": flags,
+    }))
+}
+
 fn write_file(out: &Path, bytes: &[u8]) -> Result<()> {
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
@@ -269,6 +372,43 @@ mod tests {
         assert_ne!(ja["tables"]["t"]["digest"], jb["tables"]["t"]["digest"]);
         let again = inspect_db(&a).unwrap();
         assert_eq!(ja["tables"], again["tables"]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn search_and_routing_tools_on_a_generated_database() {
+        let dir = std::env::temp_dir().join(format!("xtask-routing-{}", std::process::id()));
+        let (a, b) = (dir.join("a.db"), dir.join("b.db"));
+        gen_demo(30, Some(9), Some(80), &a).unwrap();
+        let flag = |id: i64, target: &str| {
+            format!(
+                "INSERT INTO flags (id, flag_type, source_agent, target_agent, change_description, action_required, \
+                 impact_level, created_at) VALUES ({id}, 'change', '@ops.git', {target}, \
+                 'Rotated the JWT signing key and moved token issuing to RS256 for every authentication endpoint.', \
+                 'Reload the public keys from the JWKS endpoint at start-up and drop the shared secret from the configuration.', \
+                 'medium', '2026-09-30 12:0{}');",
+                id % 10
+            )
+        };
+        let sql = [flag(1001, "''"), flag(1002, "'@nobody.here'"), flag(1003, "'@backend.api'")].concat();
+        exec_sql(Some(&a), &b, &sql).unwrap();
+        let before = routing_errors(&a).unwrap();
+        let after = routing_errors(&b).unwrap();
+        let ids = |v: &serde_json::Value| -> Vec<i64> {
+            v["flags"].as_array().unwrap().iter().map(|f| f["id"].as_i64().unwrap()).collect()
+        };
+        let mut expected = ids(&before);
+        expected.extend([1001, 1002]);
+        assert_eq!(ids(&after), expected);
+        let added = after["flags"].as_array().unwrap().iter().find(|f| f["id"] == 1002).unwrap();
+        assert_eq!(added["target_agent"], "@nobody.here");
+        assert_eq!(added["suggestion"]["name"], "@service.auth");
+
+        let found = search_agents(&b, "JWT authentication implementation", 5).unwrap();
+        assert_eq!(found["generation"], "v1");
+        assert_eq!(found["results"].as_array().unwrap().len(), 5);
+        assert_eq!(found["results"][0]["rank"], 1);
+        assert!(search_agents(&b, "   ", 5).unwrap()["results"].as_array().unwrap().is_empty());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

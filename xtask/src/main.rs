@@ -33,6 +33,10 @@ usage: cargo xtask <command>
                                            at least the 57 normal agents; default: those 57)
   counts-sql FILE --out SQLFILE            the summary count SQL for FILE's schema
   exec-sql [--from FILE] --out FILE SQL    run SQL on a copy of FILE (or an empty database)
+  search-agents FILE QUERY [--limit N]     JSON: flagdeck's agent search (search-agents scoring,
+                                           default limit 5) on FILE's catalog, natively
+  routing-errors FILE                      JSON: pending flags whose target is empty or not an
+                                           agent (plain SQL), each with its top search result
 ";
 
 fn main() -> ExitCode {
@@ -48,6 +52,13 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn print_json(value: &serde_json::Value) -> Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
+    // A closed pipe (`| head`) is not worth a panic.
+    let _ = writeln!(std::io::stdout(), "{text}");
+    Ok(())
 }
 
 fn dispatch(command: &str, mut args: Args) -> Result<()> {
@@ -74,11 +85,7 @@ fn dispatch(command: &str, mut args: Args) -> Result<()> {
         "inspect-db" => {
             let file = PathBuf::from(args.positional("FILE")?);
             args.finish()?;
-            let report = dbtools::inspect_db(&file)?;
-            let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
-            // A closed pipe (`| head`) is not worth a panic.
-            let _ = writeln!(std::io::stdout(), "{text}");
-            Ok(())
+            print_json(&dbtools::inspect_db(&file)?)
         }
         "gen-demo" => {
             let flags = args.parsed::<usize>("flags")?.ok_or("--flags N is required")?;
@@ -100,6 +107,18 @@ fn dispatch(command: &str, mut args: Args) -> Result<()> {
             let sql = args.positional("SQL")?;
             args.finish()?;
             dbtools::exec_sql(from.as_deref(), &PathBuf::from(out), &sql)
+        }
+        "search-agents" => {
+            let limit = args.parsed::<usize>("limit")?.unwrap_or(flagdeck::core::search::DEFAULT_LIMIT);
+            let file = PathBuf::from(args.positional("FILE")?);
+            let query = args.positional("QUERY")?;
+            args.finish()?;
+            print_json(&dbtools::search_agents(&file, &query, limit)?)
+        }
+        "routing-errors" => {
+            let file = PathBuf::from(args.positional("FILE")?);
+            args.finish()?;
+            print_json(&dbtools::routing_errors(&file)?)
         }
         "" | "help" | "-h" | "--help" => {
             print!("{USAGE}");

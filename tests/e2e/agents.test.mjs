@@ -1,0 +1,429 @@
+// The agent pages: catalog, search as you type (scores of `agent_db.py search-agents`), agent
+// pages with their pending flags, catalog fields that are not valid JSON, and the routing check.
+//
+// Expected values come from the real tool's captured output (../shared/fixtures/expected/), from
+// the fixture README's documented facts, and from `cargo xtask search-agents` / `cargo xtask
+// routing-errors` (flagdeck's search and plain SQL, run natively on the same file).
+
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+
+import {
+  FIXTURES,
+  V0,
+  V1,
+  launchBrowser,
+  openApp,
+  outDir,
+  pickFile,
+  skipWithoutFixtures,
+  startServers,
+  waitForSummary,
+  xtask,
+} from './helpers.mjs';
+
+const EXPECTED = path.join(FIXTURES, 'expected');
+/** How long to wait for a view to show what it should before reporting what it shows. */
+const SETTLE_MS = 10_000;
+
+let servers;
+let browser;
+let out;
+
+before(async () => {
+  out = outDir('agents');
+  servers = await startServers(out);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await servers?.close();
+});
+
+const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
+const sel = (testid, agent) => `[data-testid="${testid}"]${agent === undefined ? '' : `[data-agent="${agent}"]`}`;
+
+/** Opens `file` through the file input and waits for its summary. */
+async function openDb(file, flags) {
+  const app = await openApp(browser, `${servers.app.url}/`);
+  await pickFile(app.page, file);
+  await waitForSummary(app.page, { fileName: path.basename(file), flags, alertFails: true });
+  return app;
+}
+
+/** Clicks a navigation button and waits for `hook` to be visible. */
+async function nav(page, button, hook) {
+  const b = page.locator(`[data-testid="${button}"]`);
+  try {
+    await b.waitFor({ state: 'visible', timeout: SETTLE_MS });
+  } catch {
+    throw new Error(`navigation button [data-testid="${button}"] is not visible once a database is open`);
+  }
+  await b.click();
+  try {
+    await page.locator(hook).first().waitFor({ state: 'visible', timeout: SETTLE_MS });
+  } catch {
+    throw new Error(`after clicking [data-testid="${button}"], ${hook} did not become visible`);
+  }
+}
+
+const gotoAgents = (page) => nav(page, 'nav-agents', sel('agent-search'));
+
+/** `[data-agent, data-score]` of every search result row, in page order. */
+function readResults(page) {
+  return page.evaluate((s) =>
+    [...document.querySelectorAll(s)].map((r) => [r.getAttribute('data-agent'), r.getAttribute('data-score')]),
+  sel('agent-result'));
+}
+
+/** The results as [name, number]; a data-score that is not a plain number stays text. */
+const asRanking = (rows) => rows.map(([a, s]) => [a, /^\d+$/.test(s ?? '') ? Number(s) : s]);
+
+/** Waits until the result rows equal `expected` ([name, score] in rank order), then asserts. */
+async function expectResults(page, expected, what) {
+  try {
+    await page.waitForFunction(
+      ({ s, want }) => {
+        const rows = [...document.querySelectorAll(s)].map((r) => [r.getAttribute('data-agent'), Number(r.getAttribute('data-score'))]);
+        return JSON.stringify(rows) === JSON.stringify(want);
+      },
+      { s: sel('agent-result'), want: expected },
+      { timeout: SETTLE_MS, polling: 50 },
+    );
+  } catch {
+    // fall through: the assertion below shows what the page has
+  }
+  const got = asRanking(await readResults(page));
+  assert.deepEqual(got, expected, `${what}: [data-testid="agent-result"] rows as [data-agent, data-score] in order`);
+}
+
+/** Empties the search box and types `text` one key at a time (no Enter). */
+async function typeQuery(page, text, { clear = true } = {}) {
+  const input = page.locator(sel('agent-search'));
+  if (clear) await input.fill('');
+  await input.pressSequentially(text);
+}
+
+const native = {
+  search: (file, query) =>
+    readJsonText(xtask(['search-agents', file, query])).results.map((r) => [r.name, r.score]),
+  routing: (file) => readJsonText(xtask(['routing-errors', file])),
+};
+function readJsonText(text) {
+  return JSON.parse(text);
+}
+
+function capturedSearches() {
+  return readdirSync(EXPECTED)
+    .filter((n) => /^search-agents-.*\.json$/.test(n))
+    .sort()
+    .map((n) => ({ file: n, ...readJson(path.join(EXPECTED, n)) }));
+}
+
+/** Waits for the agent page of `agent` (after a click) and returns it. */
+async function expectAgentPage(page, agent, how) {
+  const loc = page.locator(sel('agent-page', agent));
+  try {
+    await loc.waitFor({ state: 'visible', timeout: SETTLE_MS });
+  } catch {
+    const shown = await page.evaluate(
+      (s) => [...document.querySelectorAll(s)].map((e) => e.getAttribute('data-agent')),
+      sel('agent-page'),
+    );
+    throw new Error(`${how}: expected [data-testid="agent-page"][data-agent="${agent}"], got agent pages ${JSON.stringify(shown)}`);
+  }
+  return loc;
+}
+
+/** Pending flag ids of the agent page, in page order, once `count` rows are there. */
+async function pendingIds(page, count) {
+  const s = `${sel('agent-page')} ${sel('agent-pending-flag')}`;
+  await page
+    .waitForFunction(({ s, count }) => document.querySelectorAll(s).length === count, { s, count }, { timeout: SETTLE_MS })
+    .catch(() => {});
+  return page.evaluate((s) => [...document.querySelectorAll(s)].map((r) => Number(r.getAttribute('data-flag-id'))), s);
+}
+
+const hookText = (page, testid) =>
+  page.evaluate((s) => document.querySelector(s)?.textContent?.trim() ?? null, sel(testid));
+
+test('v1: every captured search-agents output comes back, typed key by key, with the same names, scores and order', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const searches = capturedSearches();
+  assert.ok(searches.length >= 5, `only ${searches.length} captured searches in ${EXPECTED}`);
+  const app = await openDb(V1, '300');
+  try {
+    await gotoAgents(app.page);
+    for (const s of searches) {
+      await typeQuery(app.page, s.query);
+      await expectResults(app.page, s.results.map((r) => [r.name, r.score]), `${s.file} (query ${JSON.stringify(s.query)})`);
+    }
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test('v1: results follow the typing, with no Enter and no submit', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const partial = 'PostgreSQL';
+  const rest = ' query performance tuning';
+  const whole = readJson(path.join(EXPECTED, 'search-agents-02-postgresql-query-performance-tuning.json'));
+  assert.equal(whole.query, partial + rest);
+  const partialExpected = native.search(V1, partial);
+  const wholeExpected = whole.results.map((r) => [r.name, r.score]);
+  assert.notDeepEqual(partialExpected, wholeExpected, 'the partial query must rank differently for this test to mean anything');
+  const app = await openDb(V1, '300');
+  try {
+    await gotoAgents(app.page);
+    await typeQuery(app.page, partial);
+    await expectResults(app.page, partialExpected, `after typing ${JSON.stringify(partial)}`);
+    await typeQuery(app.page, rest, { clear: false });
+    assert.equal(await app.page.locator(sel('agent-search')).inputValue(), partial + rest);
+    await expectResults(app.page, wholeExpected, `after typing the rest, ${JSON.stringify(rest)}`);
+    // deleting characters updates too
+    for (let i = 0; i < rest.length; i++) await app.page.keyboard.press('Backspace');
+    await expectResults(app.page, partialExpected, `after deleting back to ${JSON.stringify(partial)}`);
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test('v1: an empty query lists the whole catalog; the type filter narrows it and the search', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const listed = readJson(path.join(EXPECTED, 'list-agents.json'));
+  const catalog = [
+    ...listed.global_agents.map((a) => ({ name: a.name, type: a.type })),
+    ...listed.acolytes.map((a) => ({ name: a.name, type: 'acolyte' })),
+  ];
+  assert.equal(catalog.length, 59);
+  const app = await openDb(V1, '300');
+  try {
+    await gotoAgents(app.page);
+    const rows = () =>
+      app.page.evaluate((s) => [...document.querySelectorAll(s)].map((r) => r.getAttribute('data-agent')), sel('catalog-row'));
+    const waitRows = (n) =>
+      app.page
+        .waitForFunction(({ s, n }) => document.querySelectorAll(s).length === n, { s: sel('catalog-row'), n }, { timeout: SETTLE_MS })
+        .catch(() => {});
+    await waitRows(catalog.length);
+    assert.deepEqual(
+      [...(await rows())].sort(),
+      catalog.map((a) => a.name).sort(),
+      'with an empty query, [data-testid="catalog-row"] data-agent = every agent of the catalog',
+    );
+    assert.equal(await app.page.locator(sel('agent-result')).count(), 0, 'no agent-result rows for an empty query');
+
+    const filter = app.page.locator(sel('type-filter'));
+    const options = await filter.evaluate((s) => [...s.options].map((o) => o.value));
+    const types = [...new Set(catalog.map((a) => a.type))].sort();
+    assert.deepEqual([...options].sort(), ['', ...types].sort(), '<select data-testid="type-filter"> option values');
+    await filter.selectOption('database');
+    const databases = catalog.filter((a) => a.type === 'database').map((a) => a.name).sort();
+    await waitRows(databases.length);
+    assert.deepEqual([...(await rows())].sort(), databases, 'catalog rows with type-filter = database');
+
+    // the filter applies to search results too: the ranking restricted to that type
+    const query = 'PostgreSQL query performance tuning';
+    const all = readJson(path.join(EXPECTED, 'search-agents-02-postgresql-query-performance-tuning.json'));
+    await typeQuery(app.page, query);
+    const got = asRanking(await (async () => {
+      await app.page.waitForFunction((s) => document.querySelectorAll(s).length > 0, sel('agent-result'), { timeout: SETTLE_MS }).catch(() => {});
+      return readResults(app.page);
+    })());
+    assert.ok(got.length > 0, 'the filtered search shows results');
+    assert.ok(got.every(([name]) => databases.includes(name)), `filtered results are all database agents: ${JSON.stringify(got)}`);
+    const databaseHits = all.results.filter((r) => databases.includes(r.name)).map((r) => [r.name, r.score]);
+    assert.deepEqual(got.slice(0, databaseHits.length), databaseHits, 'database agents keep their scores and order');
+
+    await filter.selectOption('');
+    await expectResults(app.page, all.results.map((r) => [r.name, r.score]), 'type filter back to "" (all)');
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test('v1: clicking a search result row (anywhere in it, here its centre) opens that agent\'s page', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const app = await openDb(V1, '300');
+  try {
+    await gotoAgents(app.page);
+    await typeQuery(app.page, 'JWT authentication implementation');
+    await expectResults(
+      app.page,
+      readJson(path.join(EXPECTED, 'search-agents-01-jwt-authentication-implementation.json')).results.map((r) => [r.name, r.score]),
+      'JWT authentication implementation',
+    );
+    await app.page.locator(sel('agent-result', '@service.auth')).click();
+    await expectAgentPage(app.page, '@service.auth', 'clicking the centre of the agent-result row of @service.auth');
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test('v1: clicking a catalog row (anywhere in it, here its centre) opens that agent\'s page', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const app = await openDb(V1, '300');
+  try {
+    await gotoAgents(app.page);
+    await app.page.locator(sel('catalog-row', '@backend.api')).click();
+    await expectAgentPage(app.page, '@backend.api', 'clicking the centre of the catalog-row of @backend.api');
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+/**
+ * Opens an agent's page from the catalog by clicking the agent's name in its catalog row (the
+ * tests above check that the whole row is clickable; the agent page tests below should not
+ * depend on that).
+ */
+async function openAgentFromCatalog(page, agent) {
+  const row = page.locator(sel('catalog-row', agent));
+  try {
+    await row.waitFor({ state: 'visible', timeout: SETTLE_MS });
+  } catch {
+    throw new Error(`no visible [data-testid="catalog-row"][data-agent="${agent}"] on the agents page with an empty query`);
+  }
+  await row.getByText(agent, { exact: true }).first().click();
+  return expectAgentPage(page, agent, `clicking the name in the catalog-row of ${agent}`);
+}
+
+test('v1: the agent page of @backend.api lists its pending flags in get-pending-flags order, workable 6, locked 1', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const documented = [203, 269, 298, 8, 38, 104, 192];
+  const captured = readJson(path.join(EXPECTED, 'get-pending-flags-backend.api.json')).map((f) => f.id);
+  assert.deepEqual(captured, documented, 'the fixture README and the captured output agree');
+  const app = await openDb(V1, '300');
+  try {
+    await gotoAgents(app.page);
+    await openAgentFromCatalog(app.page, '@backend.api');
+    assert.deepEqual(await pendingIds(app.page, documented.length), documented, '[data-testid="agent-pending-flag"] data-flag-id in order');
+    assert.equal(await hookText(app.page, 'agent-workable'), '6', '[data-testid="agent-workable"] text');
+    assert.equal(await hookText(app.page, 'agent-locked'), '1', '[data-testid="agent-locked"] text');
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test('v0: the agent page of @backend.api lists its 12 pending flags in get-pending-flags order', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const captured = readJson(path.join(EXPECTED, 'v0-get-pending-flags-backend.api.json'));
+  assert.equal(captured.length, 12, 'fixture README: 12 pending flags for @backend.api in v0');
+  const locked = captured.filter((f) => f.locked).length;
+  const app = await openDb(V0, '150');
+  try {
+    await gotoAgents(app.page);
+    await openAgentFromCatalog(app.page, '@backend.api');
+    assert.deepEqual(
+      await pendingIds(app.page, 12),
+      captured.map((f) => f.id),
+      '[data-testid="agent-pending-flag"] data-flag-id in the order of v0-get-pending-flags-backend.api.json',
+    );
+    assert.equal(await hookText(app.page, 'agent-workable'), String(12 - locked), '[data-testid="agent-workable"] text');
+    assert.equal(await hookText(app.page, 'agent-locked'), String(locked), '[data-testid="agent-locked"] text');
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test('a catalog field that is not valid JSON shows its raw text with a warning, and search ignores that agent\'s lists', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const broken = path.join(out, 'v1-broken-tags.db');
+  xtask([
+    'exec-sql',
+    '--from',
+    V1,
+    '--out',
+    broken,
+    `UPDATE agents_catalog SET tags = '["broken' WHERE name = '@service.auth'`,
+  ]);
+  const query = 'JWT authentication implementation';
+  const expected = native.search(broken, query);
+  assert.notEqual(expected[0]?.[0], '@service.auth', 'natively, @service.auth no longer ranks first');
+  const app = await openDb(broken, '300');
+  try {
+    await gotoAgents(app.page);
+    const row = app.page.locator(sel('catalog-row', '@service.auth'));
+    await row.waitFor({ state: 'visible', timeout: SETTLE_MS });
+    assert.ok(
+      await row.locator(sel('json-warning')).first().isVisible(),
+      'a visible [data-testid="json-warning"] inside the catalog-row of @service.auth',
+    );
+    const others = await app.page.locator(`${sel('catalog-row')}:not([data-agent="@service.auth"]) ${sel('json-warning')}`).count();
+    assert.equal(others, 0, 'no json-warning on the catalog rows of agents whose JSON is valid');
+
+    const agentPage = await openAgentFromCatalog(app.page, '@service.auth');
+    assert.ok(await agentPage.locator(sel('json-warning')).first().isVisible(), 'a visible json-warning on the agent page');
+    const pageText = await agentPage.textContent();
+    assert.ok(pageText.includes('["broken'), `the agent page shows the raw text ["broken; it shows: ${pageText.slice(0, 400)}`);
+
+    await gotoAgents(app.page);
+    await typeQuery(app.page, query);
+    await expectResults(app.page, expected, `${query} on the copy with broken tags`);
+    const first = (await readResults(app.page))[0]?.[0];
+    assert.notEqual(first, '@service.auth', '@service.auth must not rank first any more');
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+for (const [label, file, flags] of [
+  ['v1', V1, '300'],
+  ['v0', V0, '150'],
+]) {
+  test(`${label}: the routing page lists exactly the pending flags without a known target, with the top search result as suggestion`, async (t) => {
+    if (skipWithoutFixtures(t)) return;
+    const expected = native.routing(file);
+    const ids = expected.flags.map((f) => f.id).sort((a, b) => a - b);
+    if (label === 'v1') {
+      const broadcast = expected.flags.filter((f) => f.target_agent === '').map((f) => f.id);
+      assert.equal(broadcast.length, 4, 'fixture README: 4 pending broadcast flags in v1');
+    }
+    const app = await openDb(file, flags);
+    try {
+      await nav(app.page, 'nav-routing', `${sel('routing-error')}, [data-testid="routing-ok"]`);
+      await app.page
+        .waitForFunction(({ s, n }) => document.querySelectorAll(s).length === n, { s: sel('routing-error'), n: ids.length }, { timeout: SETTLE_MS })
+        .catch(() => {});
+      const rows = await app.page.evaluate(
+        ({ s, sugg }) =>
+          [...document.querySelectorAll(s)].map((r) => ({
+            id: Number(r.getAttribute('data-flag-id')),
+            suggestion: r.querySelector(sugg) === null ? null : r.querySelector(sugg).textContent.trim(),
+          })),
+        { s: sel('routing-error'), sugg: sel('routing-suggestion') },
+      );
+      assert.deepEqual(
+        rows.map((r) => r.id).sort((a, b) => a - b),
+        ids,
+        `[data-testid="routing-error"] data-flag-id set (expected from: ${expected.sql})`,
+      );
+      for (const f of expected.flags) {
+        const row = rows.find((r) => r.id === f.id);
+        assert.notEqual(row.suggestion, null, `flag ${f.id}: the row has a [data-testid="routing-suggestion"] element`);
+        if (f.suggestion === null) {
+          assert.equal(row.suggestion, '', `flag ${f.id}: no agent scores for its change_description, so the suggestion is empty`);
+        } else {
+          assert.ok(
+            row.suggestion.includes(f.suggestion.name),
+            `flag ${f.id}: routing-suggestion ${JSON.stringify(row.suggestion)} names the top search result ${f.suggestion.name}`,
+          );
+        }
+      }
+      app.assertHealthy();
+    } finally {
+      await app.close();
+    }
+  });
+}
