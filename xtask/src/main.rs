@@ -2,6 +2,7 @@
 //! benchmarking and the native database tools. See README.md.
 
 mod dbtools;
+mod searchbench;
 mod serve;
 mod setup;
 mod tiers;
@@ -24,7 +25,8 @@ usage: cargo xtask <command>
                         a. fmt + clippy (native and wasm32)  b. native tests
                         c. wasm-bindgen tests in headless Chromium  d. trunk build + e2e tests
   bench                 release build; app size (raw/gzip/brotli) and open-to-summary timings
-                        for generated 10k/100k-flag databases next to raw sql.js
+                        for generated 10k/100k-flag databases next to raw sql.js; agent search
+                        over a 10000-agent catalog, natively and per keystroke in the app
 
   inspect-db FILE                          JSON description of a database (integrity, schema,
                                            per-table row counts and content digests)
@@ -35,6 +37,8 @@ usage: cargo xtask <command>
   exec-sql [--from FILE] --out FILE SQL    run SQL on a copy of FILE (or an empty database)
   search-agents FILE QUERY [--limit N]     JSON: flagdeck's agent search (search-agents scoring,
                                            default limit 5) on FILE's catalog, natively
+  search-bench DB --out JSON               time SearchIndex::new and 20 queries natively (bench
+                                           runs it in a release build); JSON for bench.mjs
   routing-errors FILE                      JSON: pending flags whose target is empty or not an
                                            agent (plain SQL), each with its top search result
 ";
@@ -114,6 +118,12 @@ fn dispatch(command: &str, mut args: Args) -> Result<()> {
             let query = args.positional("QUERY")?;
             args.finish()?;
             print_json(&dbtools::search_agents(&file, &query, limit)?)
+        }
+        "search-bench" => {
+            let out = args.opt("out")?.ok_or("--out JSON is required")?;
+            let db = PathBuf::from(args.positional("DB")?);
+            args.finish()?;
+            searchbench::run(&db, &PathBuf::from(out))
         }
         "routing-errors" => {
             let file = PathBuf::from(args.positional("FILE")?);

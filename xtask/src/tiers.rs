@@ -202,7 +202,8 @@ pub fn test() -> Result<()> {
     Ok(())
 }
 
-/// `cargo xtask bench`: release build, sizes, and open-to-summary timings against raw sql.js.
+/// `cargo xtask bench`: release build, sizes, open-to-summary timings against raw sql.js, and
+/// agent search over a big catalog (natively in a release build, then per keystroke in the app).
 pub fn bench() -> Result<()> {
     setup(true)?;
     let dist = trunk_build()?;
@@ -222,6 +223,21 @@ pub fn bench() -> Result<()> {
     for case in &cases {
         c.args(["--case", case]);
     }
+    run(&mut c)?;
+
+    // Agent search: 300 flags, 10000 agents (the normal catalog plus synthetic specialists).
+    let db = out.join("demo-agents-10k.db");
+    let json = out.join("search-native.json");
+    let t = Instant::now();
+    dbtools::gen_demo(300, None, Some(10_000), &db)?;
+    println!("[bench] generated the 10000-agent catalog in {}", fmt_duration(t.elapsed()));
+    // Timings from this (debug) binary would say little: run the same code in a release build.
+    let mut native = cargo(&["run", "--release", "-q", "-p", "xtask", "--", "search-bench"]);
+    native.arg(&db).arg("--out").arg(&json);
+    run(&mut native)?;
+    let mut c = cmd("node");
+    c.arg("tests/e2e/bench.mjs").arg("--dist").arg(&dist).arg("--no-sizes");
+    c.arg("--search").arg(format!("{},{}", db.display(), json.display()));
     run(&mut c)
 }
 
