@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::dbtools;
 use crate::setup::setup;
-use crate::util::{cmd, fixtures_dir, fmt_duration, repo_root, run, run_tee, Result};
+use crate::util::{cmd, fixtures_dir, fmt_duration, repo_root, run, run_tee, run_tee_status, Result};
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -124,7 +124,7 @@ fn e2e() -> Result<String> {
     }
     let mut c = cmd("node");
     c.arg("--test").args(&files).env("XTASK_BIN", xtask);
-    let out = run_tee(&mut c)?;
+    let (out, status, line) = run_tee_status(&mut c)?;
     // node's reporters end with "# pass N" (TAP) or "ℹ pass N" (spec).
     let count = |word: &str| {
         out.lines()
@@ -135,11 +135,27 @@ fn e2e() -> Result<String> {
             })
             .unwrap_or(0)
     };
-    let (pass, skipped) = (count("pass "), count("skipped "));
+    let (pass, skipped, fail) = (count("pass "), count("skipped "), count("fail "));
+    if !status.success() {
+        let failed = failed_tests(&out);
+        return Err(format!(
+            "{fail} end-to-end test(s) failed ({pass} passed){}{}",
+            if failed.is_empty() { String::new() } else { format!(": {}", failed.join("; ")) },
+            if failed.is_empty() { format!(" — `{line}` exited with {status}") } else { String::new() }
+        ));
+    }
     if pass == 0 {
         return Err("node --test ran no passing end-to-end test".into());
     }
     Ok(format!("trunk build {build}; {pass} passed, {skipped} skipped"))
+}
+
+/// Names of the failed tests in node's TAP output (`not ok N - name`, at any nesting).
+fn failed_tests(out: &str) -> Vec<String> {
+    out.lines()
+        .filter_map(|l| l.trim_start().strip_prefix("not ok "))
+        .filter_map(|rest| rest.split_once(" - ").map(|(_, name)| name.trim().to_owned()))
+        .collect()
 }
 
 struct Outcome {
@@ -243,7 +259,13 @@ pub fn bench() -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::summarise_cargo_test;
+    use super::{failed_tests, summarise_cargo_test};
+
+    #[test]
+    fn names_the_failed_node_tests() {
+        let out = "ok 1 - a\nnot ok 2 - clicking a row opens the page\n  ---\n# Subtest: x\n    not ok 1 - nested\n# fail 2\n";
+        assert_eq!(failed_tests(out), ["clicking a row opens the page", "nested"]);
+    }
 
     #[test]
     fn adds_up_cargo_test_results() {

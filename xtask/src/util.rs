@@ -83,6 +83,17 @@ pub fn run(c: &mut Command) -> Result<()> {
 
 /// Runs a command, streaming its stdout to ours while keeping a copy (stderr is inherited).
 pub fn run_tee(c: &mut Command) -> Result<String> {
+    let (copy, status, line) = run_tee_status(c)?;
+    if status.success() {
+        Ok(copy)
+    } else {
+        Err(format!("`{line}` failed ({status})"))
+    }
+}
+
+/// Like [`run_tee`], but a failing command still hands back its output (with its status and
+/// command line), so that the caller can say what failed.
+pub fn run_tee_status(c: &mut Command) -> Result<(String, std::process::ExitStatus, String)> {
     let line = describe(c);
     println!("$ {line}");
     let _ = std::io::stdout().flush();
@@ -96,11 +107,7 @@ pub fn run_tee(c: &mut Command) -> Result<String> {
         }
     }
     let status = child.wait().map_err(|e| format!("`{line}`: {e}"))?;
-    if status.success() {
-        Ok(copy)
-    } else {
-        Err(format!("`{line}` failed ({status})"))
-    }
+    Ok((copy, status, line))
 }
 
 /// The trimmed stdout of a command that succeeded, or `None` (also when it cannot start).
