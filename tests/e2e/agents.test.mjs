@@ -138,6 +138,20 @@ async function expectAgentPage(page, agent, how) {
   return loc;
 }
 
+/** Clicks the centre of `loc`; returns a description of the element that was under it. */
+async function clickCentre(page, loc) {
+  await loc.scrollIntoViewIfNeeded();
+  const box = await loc.boundingBox();
+  const hit = await page.evaluate(({ x, y }) => {
+    const e = document.elementFromPoint(x, y);
+    if (!e) return 'nothing';
+    const cls = e.className && typeof e.className === 'string' ? `.${e.className.trim().split(/\s+/).join('.')}` : '';
+    return `<${e.tagName.toLowerCase()}${cls}> "${(e.textContent ?? '').trim().slice(0, 50)}"`;
+  }, { x: box.x + box.width / 2, y: box.y + box.height / 2 });
+  await loc.click();
+  return hit;
+}
+
 /** Pending flag ids of the agent page, in page order, once `count` rows are there. */
 async function pendingIds(page, count) {
   const s = `${sel('agent-page')} ${sel('agent-pending-flag')}`;
@@ -149,6 +163,26 @@ async function pendingIds(page, count) {
 
 const hookText = (page, testid) =>
   page.evaluate((s) => document.querySelector(s)?.textContent?.trim() ?? null, sel(testid));
+
+test('navigation: summary, agents and routing buttons appear once a database is open', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const app = await openApp(browser, `${servers.app.url}/`);
+  try {
+    const visible = (id) => app.page.locator(`[data-testid="${id}"]`).isVisible();
+    for (const id of ['nav-summary', 'nav-agents', 'nav-routing']) {
+      assert.equal(await visible(id), false, `[data-testid="${id}"] is not shown before a database is open`);
+    }
+    await pickFile(app.page, V1);
+    await waitForSummary(app.page, { fileName: 'acolytes-v1-small.db', flags: '300', alertFails: true });
+    await gotoAgents(app.page);
+    await nav(app.page, 'nav-routing', `${sel('routing-error')}, [data-testid="routing-ok"]`);
+    await nav(app.page, 'nav-summary', '[data-testid="count-flags"]');
+    assert.equal(await hookText(app.page, 'count-flags'), '300', 'the summary is back after nav-summary');
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
 
 test('v1: every captured search-agents output comes back, typed key by key, with the same names, scores and order', async (t) => {
   if (skipWithoutFixtures(t)) return;
@@ -259,8 +293,8 @@ test('v1: clicking a search result row (anywhere in it, here its centre) opens t
       readJson(path.join(EXPECTED, 'search-agents-01-jwt-authentication-implementation.json')).results.map((r) => [r.name, r.score]),
       'JWT authentication implementation',
     );
-    await app.page.locator(sel('agent-result', '@service.auth')).click();
-    await expectAgentPage(app.page, '@service.auth', 'clicking the centre of the agent-result row of @service.auth');
+    const hit = await clickCentre(app.page, app.page.locator(sel('agent-result', '@service.auth')));
+    await expectAgentPage(app.page, '@service.auth', `clicking the centre of the agent-result row of @service.auth (the click landed on ${hit})`);
     app.assertHealthy();
   } finally {
     await app.close();
@@ -272,8 +306,8 @@ test('v1: clicking a catalog row (anywhere in it, here its centre) opens that ag
   const app = await openDb(V1, '300');
   try {
     await gotoAgents(app.page);
-    await app.page.locator(sel('catalog-row', '@backend.api')).click();
-    await expectAgentPage(app.page, '@backend.api', 'clicking the centre of the catalog-row of @backend.api');
+    const hit = await clickCentre(app.page, app.page.locator(sel('catalog-row', '@backend.api')));
+    await expectAgentPage(app.page, '@backend.api', `clicking the centre of the catalog-row of @backend.api (the click landed on ${hit})`);
     app.assertHealthy();
   } finally {
     await app.close();
@@ -350,6 +384,8 @@ test('a catalog field that is not valid JSON shows its raw text with a warning, 
   const query = 'JWT authentication implementation';
   const expected = native.search(broken, query);
   assert.notEqual(expected[0]?.[0], '@service.auth', 'natively, @service.auth no longer ranks first');
+  // its four JSON lists are ignored and it has no module words: it scores 0 and is dropped
+  assert.ok(!expected.some(([name]) => name === '@service.auth'), `natively: ${JSON.stringify(expected)}`);
   const app = await openDb(broken, '300');
   try {
     await gotoAgents(app.page);
