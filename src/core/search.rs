@@ -16,7 +16,7 @@
 //! (a `null` tags list, a number, a list holding non-strings) flagdeck scores the agent as if its
 //! four lists were empty and says so in [`AgentWarning`].
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::Value as Json;
 
@@ -334,19 +334,107 @@ pub struct Hit {
 }
 
 /// The whole catalog, prepared for searching.
+///
+/// Besides the per-agent sets, it keeps two inverted maps so that a search costs what the query
+/// matches, not the size of the catalog: each word to the agents and fields that contain it,
+/// and each distinct lower-cased tag to the agents that carry it (as often as they carry it).
+/// The substring rule then looks up every substring of the query up to the longest tag.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchIndex {
     pub agents: Vec<IndexedAgent>,
+    /// word → (agent, field) for every field whose words contain it.
+    words: HashMap<String, Vec<(u32, Field)>>,
+    /// lower-cased tag → one entry per occurrence of that tag in an agent's list.
+    tags: HashMap<String, Vec<u32>>,
+    /// Length in bytes of the longest lower-cased tag.
+    longest_tag: usize,
 }
 
 impl SearchIndex {
     /// Index agents in catalog (`id`) order: that order breaks ties.
     pub fn new(agents: &[AgentText]) -> Self {
-        SearchIndex { agents: agents.iter().map(IndexedAgent::new).collect() }
+        let agents: Vec<IndexedAgent> = agents.iter().map(IndexedAgent::new).collect();
+        let mut words: HashMap<String, Vec<(u32, Field)>> = HashMap::new();
+        let mut tags: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut longest_tag = 0;
+        for (i, agent) in agents.iter().enumerate() {
+            let i = i as u32;
+            for field in Field::ALL {
+                for word in agent.field_words(field) {
+                    words.entry(word.clone()).or_default().push((i, field));
+                }
+            }
+            for (_, lower) in &agent.exact_tags {
+                longest_tag = longest_tag.max(lower.len());
+                tags.entry(lower.clone()).or_default().push(i);
+            }
+        }
+        SearchIndex { agents, words, tags, longest_tag }
+    }
+
+    /// Scores of every agent above zero, computed from the inverted maps.
+    fn scores(&self, query: &Query) -> HashMap<u32, (u32, u8)> {
+        // agent → (score, bit set of the word groups that matched)
+        let mut scores: HashMap<u32, (u32, u8)> = HashMap::new();
+        for word in &query.words {
+            for &(agent, field) in self.words.get(word).into_iter().flatten() {
+                let entry = scores.entry(agent).or_default();
+                entry.0 += field.points();
+                entry.1 |= 1 << field as u8;
+            }
+        }
+        // Every distinct substring of the query, up to the longest tag (the empty string
+        // included: an empty tag is "in" any query, as in Python).
+        let q: &str = query.lower.as_str();
+        let mut substrings: HashSet<&str> = HashSet::from([""]);
+        let bounds: Vec<usize> = q.char_indices().map(|(i, _)| i).chain(std::iter::once(q.len())).collect();
+        for (n, &from) in bounds.iter().enumerate() {
+            for &to in &bounds[n + 1..] {
+                if to - from > self.longest_tag {
+                    break;
+                }
+                substrings.insert(&q[from..to]);
+            }
+        }
+        for sub in substrings {
+            for &agent in self.tags.get(sub).into_iter().flatten() {
+                scores.entry(agent).or_default().0 += EXACT_TAG_POINTS;
+            }
+        }
+        for (score, groups) in scores.values_mut() {
+            if groups.count_ones() >= 2 {
+                *score += MULTI_CRITERIA_BONUS;
+            }
+        }
+        scores
     }
 
     /// Every agent with a score above zero, best first, ties in catalog order, cut to `limit`.
+    /// Reasons are worked out for the returned agents only.
     pub fn search(&self, query: &Query, limit: usize) -> Vec<Hit> {
+        let mut ranked: Vec<(u32, u32)> = self
+            .scores(query)
+            .into_iter()
+            .filter(|(_, (score, _))| *score > 0)
+            .map(|(a, (s, _))| (a, s))
+            .collect();
+        // Highest score first; equal scores in catalog order, as Python's stable sort leaves them.
+        ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked.truncate(limit);
+        ranked
+            .into_iter()
+            .enumerate()
+            .map(|(i, (agent, score))| {
+                let (check, reasons) = self.agents[agent as usize].score(query);
+                debug_assert_eq!(check, score, "inverted and direct scoring disagree");
+                Hit { index: agent as usize, score, rank: i + 1, reasons }
+            })
+            .collect()
+    }
+
+    /// The same ranking computed agent by agent with the rules as written; the reference the
+    /// inverted search is tested against.
+    pub fn search_direct(&self, query: &Query, limit: usize) -> Vec<Hit> {
         let mut hits: Vec<Hit> = self
             .agents
             .iter()
@@ -356,7 +444,7 @@ impl SearchIndex {
                 (score > 0).then_some(Hit { index, score, rank: 0, reasons })
             })
             .collect();
-        // `sort_by` is stable, as Python's sort is.
+        // `sort_by_key` is stable, as Python's sort is.
         hits.sort_by_key(|h| std::cmp::Reverse(h.score));
         hits.truncate(limit);
         for (i, hit) in hits.iter_mut().enumerate() {
@@ -456,6 +544,59 @@ mod tests {
         assert_eq!(order, [0, 1, 2, 4, 5]);
         assert_eq!(hits.iter().map(|h| h.rank).collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
         assert!(Query::new(" \t ").is_none());
+    }
+
+    #[test]
+    fn inverted_search_equals_the_rules_applied_agent_by_agent() {
+        let agents = vec![
+            agent(
+                "@a",
+                r#"["Go", "AI", "", "go"]"#,
+                r#"["Go services", "gRPC"]"#,
+                r#"["API architect"]"#,
+                r#"["email digests"]"#,
+            ),
+            agent(
+                "@b",
+                r#"["mongodb", "ai"]"#,
+                r#"["MongoDB 7"]"#,
+                r#"["data"]"#,
+                r#"["aggregation pipelines"]"#,
+            ),
+            agent("@c", r#""xy""#, "null", r#"["ÄÖ Straße"]"#, "[]"),
+            agent("@d", "not json", r#"["go"]"#, "[]", "[]"),
+            AgentText {
+                name: "@e".into(),
+                module: Some("payments".into()),
+                sub_module: Some("go".into()),
+                ..Default::default()
+            },
+        ];
+        let index = SearchIndex::new(&agents);
+        for q in [
+            "go",
+            "MongoDB email go",
+            "ai api",
+            "x",
+            "xy yx",
+            "straße äö",
+            "payments go gRPC",
+            "",
+            "  ",
+            "aggregation pipelines for mongodb and go ai",
+            "émail",
+            "g",
+            "ﬁ go",
+        ] {
+            let Some(query) = Query::new(q) else { continue };
+            for limit in [1, 3, 5, 100] {
+                assert_eq!(
+                    index.search(&query, limit),
+                    index.search_direct(&query, limit),
+                    "query {q:?} limit {limit}"
+                );
+            }
+        }
     }
 
     #[test]

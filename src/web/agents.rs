@@ -38,6 +38,9 @@ fn measure(name: &str, start: &str) {
     }
 }
 
+/// Catalog rows laid out before "show all".
+const CATALOG_ROWS: usize = 300;
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum SortBy {
     Name,
@@ -52,6 +55,7 @@ pub fn AgentsPage() -> impl IntoView {
     let type_filter = RwSignal::new(String::new());
     let sort = RwSignal::new(SortBy::Name);
     let limit = RwSignal::new(DEFAULT_LIMIT);
+    let show_all = RwSignal::new(false);
     view! {
         <section class="page agents">
             <div class="page-head">
@@ -72,7 +76,14 @@ pub fn AgentsPage() -> impl IntoView {
                     on:input=move |e| {
                         mark("flagdeck:search-start");
                         query.set(event_target_value(&e));
-                        request_animation_frame(|| measure("flagdeck:search", "flagdeck:search-start"));
+                        // Measured after the frame that shows the results has been painted
+                        // (a task queued from requestAnimationFrame runs after that paint).
+                        request_animation_frame(|| {
+                            set_timeout(
+                                || measure("flagdeck:search", "flagdeck:search-start"),
+                                std::time::Duration::ZERO,
+                            )
+                        });
                     }
                 />
                 <label>
@@ -114,7 +125,16 @@ pub fn AgentsPage() -> impl IntoView {
                     view! { <SearchResults data=data query=q type_filter=type_filter.get() limit=limit.get() /> }
                         .into_any()
                 }
-                None => view! { <CatalogTable data=data type_filter=type_filter.get() sort=sort.get() /> }.into_any(),
+                None => view! {
+                    <CatalogTable
+                        data=data
+                        type_filter=type_filter.get()
+                        sort=sort.get()
+                        show_all=show_all.get()
+                        show_all_signal=show_all
+                    />
+                }
+                .into_any(),
             })}
         </section>
     }
@@ -154,9 +174,10 @@ fn SearchResults(data: Rc<CatalogData>, query: Query, type_filter: String, limit
                     let open = name.clone();
                     view! {
                         <li class="result" data-testid="agent-result" data-agent=name.clone() data-score=score>
-                            <div class="result-line">
+                            // The whole line opens the agent; the name is the keyboard target.
+                            <div class="result-line clickable" on:click=move |_| state.go(View::Agent(open.clone()))>
                                 <span class="rank">{hit.rank}</span>
-                                <button class="link agent-name" on:click=move |_| state.go(View::Agent(open.clone()))>
+                                <button class="link agent-name">
                                     {name.clone()}
                                 </button>
                                 <span class="type">{agent.agent_type.clone()}</span>
@@ -303,7 +324,13 @@ fn has_json_problem(agent: &CatalogAgent) -> bool {
 
 /// The whole catalog (no query), filtered and sorted.
 #[component]
-fn CatalogTable(data: Rc<CatalogData>, type_filter: String, sort: SortBy) -> impl IntoView {
+fn CatalogTable(
+    data: Rc<CatalogData>,
+    type_filter: String,
+    sort: SortBy,
+    show_all: bool,
+    show_all_signal: RwSignal<bool>,
+) -> impl IntoView {
     let state = expect_context::<AppState>();
     let mut agents: Vec<&CatalogAgent> =
         data.agents.iter().filter(|a| type_filter.is_empty() || a.agent_type == type_filter).collect();
@@ -314,17 +341,22 @@ fn CatalogTable(data: Rc<CatalogData>, type_filter: String, sort: SortBy) -> imp
         }),
     }
     let v0 = data.agents.first().is_some_and(|a| a.generation == Generation::V0);
+    // A catalog of thousands would cost seconds to lay out; the first rows and a count suffice
+    // (search reaches every agent).
+    let total = agents.len();
+    let shown = if show_all { total } else { total.min(CATALOG_ROWS) };
     let rows = agents
         .into_iter()
+        .take(shown)
         .map(|agent| {
             let name = agent.name.clone();
             let open = name.clone();
             let summary = if v0 { agent.role.clone().unwrap_or_default() } else { first_item(&agent.role) };
             let problem = has_json_problem(agent);
             view! {
-                <tr data-testid="catalog-row" data-agent=name.clone()>
+                <tr data-testid="catalog-row" data-agent=name.clone() class="clickable" on:click=move |_| state.go(View::Agent(open.clone()))>
                     <td>
-                        <button class="link agent-name" on:click=move |_| state.go(View::Agent(open.clone()))>
+                        <button class="link agent-name">
                             {name.clone()}
                         </button>
                         {problem.then(|| view! {
@@ -355,6 +387,13 @@ fn CatalogTable(data: Rc<CatalogData>, type_filter: String, sort: SortBy) -> imp
             </thead>
             <tbody>{rows}</tbody>
         </table>
+        {(shown < total).then(|| view! {
+            <p class="muted" data-testid="catalog-truncated">
+                {format!("Showing {shown} of {total} agents. Search or filter by type to find the others, or ")}
+                <button class="link" on:click=move |_| show_all_signal.set(true)>{format!("show all {total}")}</button>
+                "."
+            </p>
+        })}
         {(!data.dynamic.is_empty()).then(|| view! {
             <h2>"Project agents (agents_dynamic)"</h2>
             <p class="muted">"Stored without the @ that flags use to address them."</p>
