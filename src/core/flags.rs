@@ -1,0 +1,425 @@
+//! Flags: the tool's creation rules as a pure check, list queries with filters and keyset
+//! paging, and the `get-workable-flags` preset.
+
+use serde::Serialize;
+
+use super::agents::PENDING_ORDER;
+use super::port::{Database, DbError};
+use super::value::Value;
+
+/// The flag types whose flags may be critical (v1 `validate_flag_consistency`).
+pub const CRITICAL_TYPES: &[&str] = &["breaking_change", "security", "data_loss"];
+/// The flag types whose flags may never be low.
+pub const NEVER_LOW_TYPES: &[&str] = &["breaking_change", "security"];
+pub const MIN_ACTION_REQUIRED: usize = 100;
+pub const MIN_CHANGE_DESCRIPTION: usize = 50;
+
+/// What a person is about to save.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FlagDraft {
+    pub flag_type: String,
+    pub source_agent: String,
+    pub target_agent: String,
+    pub change_description: String,
+    pub action_required: String,
+    pub impact_level: String,
+}
+
+/// A rule of agent_db.py or of the v1 triggers that a draft breaks. `Display` gives the tool's
+/// own message, so what the editor says is what the tool would say.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum RuleViolation {
+    ActionRequiredTooShort { length: usize },
+    ChangeDescriptionTooShort { length: usize },
+    HighImpactNeedsTarget,
+    CriticalOnlyForSevereTypes,
+    LowNotForBreakingOrSecurity,
+}
+
+impl std::fmt::Display for RuleViolation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RuleViolation::ActionRequiredTooShort { length } => write!(
+                f,
+                "action_required must be at least 100 characters for quality control. Be specific: include file paths, line numbers, exact changes needed. ({length}/100)"
+            ),
+            RuleViolation::ChangeDescriptionTooShort { length } => write!(
+                f,
+                "change_description must be at least 50 characters. Describe what changed and why. ({length}/50)"
+            ),
+            RuleViolation::HighImpactNeedsTarget => {
+                write!(f, "High/critical impact flags must have specific target_agent specified.")
+            }
+            RuleViolation::CriticalOnlyForSevereTypes => {
+                write!(f, "Critical flags must be breaking changes, security issues, or data loss scenarios")
+            }
+            RuleViolation::LowNotForBreakingOrSecurity => {
+                write!(f, "Breaking changes and security issues cannot have low impact level")
+            }
+        }
+    }
+}
+
+/// Characters as Python's `len()` and SQLite's `LENGTH()` count them (code points).
+pub fn text_length(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// Every rule the draft breaks, in the order the tool checks them: its own length checks and
+/// target check (an empty target counts as none, as in Python), then the v1 consistency trigger
+/// (which v0 files do not have, hence `consistency`).
+pub fn validate(draft: &FlagDraft, consistency: bool) -> Vec<RuleViolation> {
+    let mut out = Vec::new();
+    let action = text_length(&draft.action_required);
+    if action < MIN_ACTION_REQUIRED {
+        out.push(RuleViolation::ActionRequiredTooShort { length: action });
+    }
+    let change = text_length(&draft.change_description);
+    if change < MIN_CHANGE_DESCRIPTION {
+        out.push(RuleViolation::ChangeDescriptionTooShort { length: change });
+    }
+    let level = draft.impact_level.as_str();
+    if draft.target_agent.is_empty() && matches!(level, "high" | "critical") {
+        out.push(RuleViolation::HighImpactNeedsTarget);
+    }
+    if consistency {
+        if level == "critical" && !CRITICAL_TYPES.contains(&draft.flag_type.as_str()) {
+            out.push(RuleViolation::CriticalOnlyForSevereTypes);
+        }
+        if level == "low" && NEVER_LOW_TYPES.contains(&draft.flag_type.as_str()) {
+            out.push(RuleViolation::LowNotForBreakingOrSecurity);
+        }
+    }
+    out
+}
+
+/// agent_db.py puts an `@` in front of agent names that lack one (empty stays empty).
+pub fn with_at(name: &str) -> String {
+    let name = name.trim();
+    if name.is_empty() || name.starts_with('@') {
+        name.to_owned()
+    } else {
+        format!("@{name}")
+    }
+}
+
+/// Severity rank of an impact level: critical 0 … low 3, anything else after low.
+pub fn severity(level: &str) -> u8 {
+    match level {
+        "critical" => 0,
+        "high" => 1,
+        "medium" => 2,
+        "low" => 3,
+        _ => 4,
+    }
+}
+
+/// One target of `get-workable-flags`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WorkableGroup {
+    pub target_agent: String,
+    pub workable_flags: i64,
+    /// What the tool reports: `MAX(impact_level)` on the text, the alphabetically largest.
+    pub tool_highest_priority: String,
+    /// The most severe level actually present.
+    pub most_severe: String,
+}
+
+/// `get-workable-flags`: pending, unlocked flags with a non-NULL target (the empty broadcast
+/// target included), grouped by target, most flags first; ties by target name (the tool leaves
+/// them unordered).
+pub async fn workable_groups<D: Database>(db: &D) -> Result<Vec<WorkableGroup>, DbError> {
+    let rs = db
+        .query(
+            "SELECT target_agent, COUNT(*), MAX(impact_level), \
+               MIN(CASE impact_level WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 \
+                   WHEN 'low' THEN 3 ELSE 4 END) \
+             FROM flags WHERE status = 'pending' AND locked = 0 AND target_agent IS NOT NULL \
+             GROUP BY target_agent ORDER BY COUNT(*) DESC, target_agent",
+            &[],
+        )
+        .await?;
+    Ok(rs
+        .rows
+        .iter()
+        .map(|r| {
+            let rank = r[3].as_i64().unwrap_or(4);
+            let most_severe = match rank {
+                0 => "critical",
+                1 => "high",
+                2 => "medium",
+                3 => "low",
+                _ => "other",
+            };
+            WorkableGroup {
+                target_agent: r[0].display(),
+                workable_flags: r[1].as_i64().unwrap_or_default(),
+                tool_highest_priority: r[2].display(),
+                most_severe: most_severe.to_owned(),
+            }
+        })
+        .collect())
+}
+
+/// A column the flag list can sort by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum SortColumn {
+    Id,
+    CreatedAt,
+    CompletedAt,
+    Impact,
+    FlagType,
+    Source,
+    Target,
+    Status,
+}
+
+impl SortColumn {
+    fn sql(self) -> &'static str {
+        match self {
+            SortColumn::Id => "id",
+            SortColumn::CreatedAt => "IFNULL(created_at, '')",
+            SortColumn::CompletedAt => "IFNULL(completed_at, '')",
+            SortColumn::Impact => {
+                "CASE impact_level WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 \
+                 WHEN 'low' THEN 3 ELSE 4 END"
+            }
+            SortColumn::FlagType => "IFNULL(flag_type, '')",
+            SortColumn::Source => "IFNULL(source_agent, '')",
+            SortColumn::Target => "IFNULL(target_agent, '')",
+            SortColumn::Status => "IFNULL(status, '')",
+        }
+    }
+}
+
+/// Filters combined with AND; each list is OR within itself. Empty means "any".
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FlagFilter {
+    pub status: Vec<String>,
+    pub impact: Vec<String>,
+    pub flag_type: Vec<String>,
+    pub source: Vec<String>,
+    pub target: Vec<String>,
+    pub locked: Option<bool>,
+    /// Inclusive bounds compared as text in the tool's `YYYY-MM-DD HH:MM` format.
+    pub created_from: Option<String>,
+    pub created_to: Option<String>,
+    pub completed_from: Option<String>,
+    pub completed_to: Option<String>,
+    /// Words that must all occur (case-insensitively for ASCII) in change_description,
+    /// action_required, related_files, code_location or notes.
+    pub text: Option<String>,
+}
+
+/// The facets of [`FlagFilter`] that have per-value counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Facet {
+    Status,
+    Impact,
+    FlagType,
+    Source,
+    Target,
+    Locked,
+}
+
+impl Facet {
+    fn column(self) -> &'static str {
+        match self {
+            Facet::Status => "status",
+            Facet::Impact => "impact_level",
+            Facet::FlagType => "flag_type",
+            Facet::Source => "source_agent",
+            Facet::Target => "target_agent",
+            Facet::Locked => "locked",
+        }
+    }
+}
+
+fn in_list(column: &str, values: &[String], sql: &mut Vec<String>, params: &mut Vec<Value>) {
+    if values.is_empty() {
+        return;
+    }
+    let marks = vec!["?"; values.len()].join(", ");
+    sql.push(format!("{column} IN ({marks})"));
+    params.extend(values.iter().map(|v| Value::from(v.as_str())));
+}
+
+impl FlagFilter {
+    /// `WHERE` conditions and their parameters, leaving out one facet (for its counts).
+    fn conditions(&self, except: Option<Facet>) -> (Vec<String>, Vec<Value>) {
+        let mut sql = Vec::new();
+        let mut params = Vec::new();
+        let skip = |f: Facet| except == Some(f);
+        if !skip(Facet::Status) {
+            in_list("status", &self.status, &mut sql, &mut params);
+        }
+        if !skip(Facet::Impact) {
+            in_list("impact_level", &self.impact, &mut sql, &mut params);
+        }
+        if !skip(Facet::FlagType) {
+            in_list("flag_type", &self.flag_type, &mut sql, &mut params);
+        }
+        if !skip(Facet::Source) {
+            in_list("source_agent", &self.source, &mut sql, &mut params);
+        }
+        if !skip(Facet::Target) {
+            in_list("target_agent", &self.target, &mut sql, &mut params);
+        }
+        if let (Some(locked), false) = (self.locked, skip(Facet::Locked)) {
+            sql.push(if locked { "locked = 1".into() } else { "locked = 0".into() });
+        }
+        for (column, op, bound) in [
+            ("created_at", ">=", &self.created_from),
+            ("created_at", "<=", &self.created_to),
+            ("completed_at", ">=", &self.completed_from),
+            ("completed_at", "<=", &self.completed_to),
+        ] {
+            if let Some(bound) = bound {
+                sql.push(format!("{column} {op} ?"));
+                params.push(Value::from(bound.as_str()));
+            }
+        }
+        if let Some(text) = &self.text {
+            for word in text.split_whitespace() {
+                // instr() finds the word literally: no LIKE wildcards to escape.
+                sql.push(
+                    "instr(lower(IFNULL(change_description, '') || ' ' || IFNULL(action_required, '') || ' ' || \
+                     IFNULL(related_files, '') || ' ' || IFNULL(code_location, '') || ' ' || IFNULL(notes, '')), lower(?)) > 0"
+                        .into(),
+                );
+                params.push(Value::from(word));
+            }
+        }
+        (sql, params)
+    }
+
+    fn where_clause(&self, except: Option<Facet>) -> (String, Vec<Value>) {
+        let (conditions, params) = self.conditions(except);
+        if conditions.is_empty() {
+            (String::new(), params)
+        } else {
+            (format!(" WHERE {}", conditions.join(" AND ")), params)
+        }
+    }
+}
+
+/// Where the previous page ended: the sort value and the id of its last row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cursor {
+    pub key: Value,
+    pub id: i64,
+}
+
+/// One page of the flag list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlagPageQuery {
+    pub filter: FlagFilter,
+    pub sort: SortColumn,
+    pub descending: bool,
+    pub after: Option<Cursor>,
+    pub limit: usize,
+}
+
+impl FlagPageQuery {
+    /// SQL and parameters: keyset paging on (sort key, id), so every page costs the same however
+    /// deep it is. Each row is `id`, then the sort key, then the listed columns.
+    pub fn sql(&self) -> (String, Vec<Value>) {
+        let (mut conditions, mut params) = self.filter.conditions(None);
+        let key = self.sort.sql();
+        let (cmp, dir) = if self.descending { ("<", "DESC") } else { (">", "ASC") };
+        if let Some(cursor) = &self.after {
+            conditions.push(format!("({key}, id) {cmp} (?, ?)"));
+            params.push(cursor.key.clone());
+            params.push(Value::Integer(cursor.id));
+        }
+        let where_sql = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", conditions.join(" AND "))
+        };
+        (
+            format!(
+                "SELECT id, {key} AS sort_key, flag_type, source_agent, target_agent, change_description, impact_level, \
+                 status, locked, created_at, completed_at FROM flags{where_sql} ORDER BY {key} {dir}, id {dir} LIMIT {}",
+                self.limit
+            ),
+            params,
+        )
+    }
+}
+
+/// Count of flags per value of a facet, under every other filter (so a person sees what each
+/// choice would give).
+pub async fn facet_counts<D: Database>(
+    db: &D,
+    filter: &FlagFilter,
+    facet: Facet,
+) -> Result<Vec<(Value, i64)>, DbError> {
+    let (where_sql, params) = filter.where_clause(Some(facet));
+    let column = facet.column();
+    let sql = format!(
+        "SELECT {column}, COUNT(*) FROM flags{where_sql} GROUP BY {column} ORDER BY COUNT(*) DESC, {column}"
+    );
+    let rs = db.query(&sql, &params).await?;
+    Ok(rs.rows.into_iter().map(|r| (r[0].clone(), r[1].as_i64().unwrap_or_default())).collect())
+}
+
+/// Ids of the pending flags of an agent in `get-pending-flags` order (or of every agent).
+pub fn pending_order_sql(agent: bool) -> String {
+    let target = if agent { " AND target_agent = ?" } else { "" };
+    format!("SELECT id FROM flags WHERE status = 'pending'{target} ORDER BY {PENDING_ORDER}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft(level: &str, kind: &str, target: &str, change: usize, action: usize) -> FlagDraft {
+        FlagDraft {
+            flag_type: kind.into(),
+            source_agent: "@a".into(),
+            target_agent: target.into(),
+            change_description: "c".repeat(change),
+            action_required: "a".repeat(action),
+            impact_level: level.into(),
+        }
+    }
+
+    #[test]
+    fn each_rule_of_the_tool_is_checked() {
+        assert!(validate(&draft("medium", "change", "@b", 50, 100), true).is_empty());
+        assert_eq!(
+            validate(&draft("medium", "change", "@b", 49, 99), true),
+            [
+                RuleViolation::ActionRequiredTooShort { length: 99 },
+                RuleViolation::ChangeDescriptionTooShort { length: 49 }
+            ]
+        );
+        assert_eq!(
+            validate(&draft("high", "change", "", 50, 100), true),
+            [RuleViolation::HighImpactNeedsTarget]
+        );
+        assert_eq!(
+            validate(&draft("critical", "change", "@b", 50, 100), true),
+            [RuleViolation::CriticalOnlyForSevereTypes]
+        );
+        assert!(validate(&draft("critical", "data_loss", "@b", 50, 100), true).is_empty());
+        assert_eq!(
+            validate(&draft("low", "security", "@b", 50, 100), true),
+            [RuleViolation::LowNotForBreakingOrSecurity]
+        );
+        // v0 has no consistency trigger.
+        assert!(validate(&draft("low", "security", "@b", 50, 100), false).is_empty());
+        // Lengths count characters, not bytes.
+        let mut d = draft("medium", "change", "@b", 0, 100);
+        d.change_description = "ü".repeat(50);
+        assert!(validate(&d, true).is_empty());
+    }
+
+    #[test]
+    fn agent_names_get_the_tools_at_sign() {
+        assert_eq!(with_at("backend.api"), "@backend.api");
+        assert_eq!(with_at("@backend.api"), "@backend.api");
+        assert_eq!(with_at(""), "");
+    }
+}

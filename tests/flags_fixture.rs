@@ -1,0 +1,210 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! Flag list queries, the workable preset and the creation rules, against the real fixtures.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use flagdeck::core::flags::{
+    facet_counts, validate, workable_groups, Cursor, Facet, FlagDraft, FlagFilter, FlagPageQuery, SortColumn,
+};
+use flagdeck::core::Value;
+use flagdeck::native::NativeDb;
+use pollster::block_on;
+
+fn open(name: &str) -> Option<NativeDb> {
+    let bytes = common::fixture_bytes(name)?;
+    Some(common::open_and_inspect(&bytes).unwrap().0)
+}
+
+fn expected(file: &str) -> serde_json::Value {
+    let path = common::fixtures_dir().unwrap().join("expected").join(file);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn workable_groups_match_get_workable_flags() {
+    for (fixture, file) in [
+        ("acolytes-v1-small.db", "get-workable-flags.json"),
+        ("claudesquad-v0-small.db", "v0-get-workable-flags.json"),
+    ] {
+        let Some(db) = open(fixture) else { return };
+        let groups = block_on(workable_groups(&db)).unwrap();
+        let ours: BTreeMap<String, (i64, String)> = groups
+            .iter()
+            .map(|g| (g.target_agent.clone(), (g.workable_flags, g.tool_highest_priority.clone())))
+            .collect();
+        let theirs: BTreeMap<String, (i64, String)> = expected(file)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| {
+                (
+                    g["target_agent"].as_str().unwrap().to_owned(),
+                    (
+                        g["workable_flags"].as_i64().unwrap(),
+                        g["highest_priority"].as_str().unwrap().to_owned(),
+                    ),
+                )
+            })
+            .collect();
+        assert_eq!(ours, theirs, "{fixture}");
+        assert!(groups.windows(2).all(|w| w[0].workable_flags >= w[1].workable_flags));
+        // The tool's "highest" is alphabetical; the most severe level is reported separately.
+        let api = groups.iter().find(|g| g.target_agent == "@backend.api").unwrap();
+        assert_eq!(api.tool_highest_priority, "medium");
+        if fixture.starts_with("acolytes") {
+            assert_eq!(api.most_severe, "critical");
+        }
+    }
+}
+
+fn all_ids(db: &NativeDb, query: &FlagPageQuery) -> Vec<i64> {
+    let mut q = query.clone();
+    q.after = None;
+    q.limit = usize::MAX >> 1;
+    let (sql, params) = q.sql();
+    db.query_sync(&sql, &params).unwrap().rows.iter().map(|r| r[0].as_i64().unwrap()).collect()
+}
+
+#[test]
+fn keyset_pages_cover_the_list_exactly_once_in_order() {
+    let Some(db) = open("acolytes-v1-small.db") else { return };
+    let filters = [
+        FlagFilter::default(),
+        FlagFilter { status: vec!["pending".into()], ..Default::default() },
+        FlagFilter {
+            impact: vec!["high".into(), "critical".into()],
+            locked: Some(false),
+            ..Default::default()
+        },
+        FlagFilter { text: Some("src/api".into()), ..Default::default() },
+        FlagFilter {
+            created_from: Some("2025-07-01 00:00".into()),
+            created_to: Some("2025-07-31 23:59".into()),
+            ..Default::default()
+        },
+    ];
+    let sorts = [
+        SortColumn::Id,
+        SortColumn::CreatedAt,
+        SortColumn::CompletedAt,
+        SortColumn::Impact,
+        SortColumn::FlagType,
+        SortColumn::Source,
+        SortColumn::Target,
+        SortColumn::Status,
+    ];
+    for filter in &filters {
+        for sort in sorts {
+            for descending in [false, true] {
+                let mut query =
+                    FlagPageQuery { filter: filter.clone(), sort, descending, after: None, limit: 37 };
+                let expected = all_ids(&db, &query);
+                let mut paged = Vec::new();
+                loop {
+                    let (sql, params) = query.sql();
+                    let rows = db.query_sync(&sql, &params).unwrap().rows;
+                    let Some(last) = rows.last() else { break };
+                    query.after = Some(Cursor { key: last[1].clone(), id: last[0].as_i64().unwrap() });
+                    paged.extend(rows.iter().map(|r| r[0].as_i64().unwrap()));
+                }
+                assert_eq!(paged, expected, "{filter:?} {sort:?} desc={descending}");
+            }
+        }
+    }
+}
+
+#[test]
+fn filters_and_facet_counts_agree_with_the_documented_facts() {
+    let Some(db) = open("acolytes-v1-small.db") else { return };
+    let status = block_on(facet_counts(&db, &FlagFilter::default(), Facet::Status)).unwrap();
+    assert_eq!(status, [(Value::from("completed"), 161), (Value::from("pending"), 139)]);
+    // Counts of a facet ignore that facet's own selection but honour the others.
+    let pending_only = FlagFilter { status: vec!["pending".into()], ..Default::default() };
+    let status = block_on(facet_counts(&db, &pending_only, Facet::Status)).unwrap();
+    assert_eq!(status.iter().map(|(_, n)| n).sum::<i64>(), 300);
+    let impact = block_on(facet_counts(&db, &pending_only, Facet::Impact)).unwrap();
+    let impact: BTreeMap<String, i64> = impact.into_iter().map(|(v, n)| (v.display(), n)).collect();
+    assert_eq!(
+        impact,
+        BTreeMap::from([
+            ("critical".into(), 5),
+            ("high".into(), 27),
+            ("medium".into(), 75),
+            ("low".into(), 32)
+        ])
+    );
+    let workable = FlagFilter { status: vec!["pending".into()], locked: Some(false), ..Default::default() };
+    let locked = block_on(facet_counts(&db, &workable, Facet::Locked)).unwrap();
+    assert_eq!(locked, [(Value::Integer(0), 112), (Value::Integer(1), 27)]);
+    // Text search is literal: % and _ are not wildcards.
+    let none = FlagFilter { text: Some("%".into()), ..Default::default() };
+    let q = FlagPageQuery { filter: none, sort: SortColumn::Id, descending: false, after: None, limit: 10 };
+    let (sql, params) = q.sql();
+    let with_percent = db
+        .query_sync(
+            "SELECT count(*) FROM flags WHERE instr(IFNULL(change_description,'') || IFNULL(action_required,'') || \
+             IFNULL(related_files,'') || IFNULL(code_location,'') || IFNULL(notes,''), '%') > 0",
+            &[],
+        )
+        .unwrap();
+    let n = db.query_sync(&sql, &params).unwrap().rows.len() as i64;
+    assert_eq!(n, with_percent.scalar().unwrap().as_i64().unwrap().min(10));
+}
+
+#[test]
+fn the_rules_accept_exactly_what_the_v1_triggers_accept() {
+    let Some(db) = open("acolytes-v1-small.db") else { return };
+    let long = |n: usize| "x".repeat(n);
+    let cases = [
+        ("medium", "change", 50, 100),
+        ("medium", "change", 49, 100),
+        ("medium", "change", 50, 99),
+        ("critical", "change", 50, 100),
+        ("critical", "security", 50, 100),
+        ("critical", "data_loss", 50, 100),
+        ("low", "security", 50, 100),
+        ("low", "breaking_change", 50, 100),
+        ("low", "refactor", 50, 100),
+        ("high", "enhancement", 50, 100),
+    ];
+    for (level, kind, change, action) in cases {
+        let draft = FlagDraft {
+            flag_type: kind.into(),
+            source_agent: "@a".into(),
+            target_agent: "@backend.api".into(),
+            change_description: long(change),
+            action_required: long(action),
+            impact_level: level.into(),
+        };
+        let violations = validate(&draft, true);
+        let inserted = db.query_sync(
+            "INSERT INTO flags (flag_type, source_agent, target_agent, change_description, action_required, impact_level, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, '2025-09-01 10:00')",
+            &[
+                Value::from(kind),
+                Value::from("@a"),
+                Value::from("@backend.api"),
+                Value::from(draft.change_description.as_str()),
+                Value::from(draft.action_required.as_str()),
+                Value::from(level),
+            ],
+        );
+        match (violations.first(), inserted) {
+            (None, Ok(_)) => {}
+            (Some(v), Err(e)) => {
+                let ours = v.to_string();
+                assert!(
+                    ours.starts_with(e.message()),
+                    "{level}/{kind}: ours {ours:?}, trigger {:?}",
+                    e.message()
+                );
+            }
+            (v, r) => panic!("{level}/{kind} {change}/{action}: rules say {v:?}, trigger says {r:?}"),
+        }
+    }
+    // A high flag with a NULL target: the trigger refuses it, the rules (empty target) too.
+    let draft = FlagDraft { impact_level: "high".into(), ..Default::default() };
+    assert!(validate(&draft, true).contains(&flagdeck::core::flags::RuleViolation::HighImpactNeedsTarget));
+}
