@@ -94,6 +94,7 @@ fn keyset_pages_cover_the_list_exactly_once_in_order() {
         SortColumn::Source,
         SortColumn::Target,
         SortColumn::Status,
+        SortColumn::ToolOrder,
     ];
     for filter in &filters {
         for sort in sorts {
@@ -113,6 +114,25 @@ fn keyset_pages_cover_the_list_exactly_once_in_order() {
             }
         }
     }
+}
+
+#[test]
+fn tool_order_pages_give_get_pending_flags() {
+    let Some(db) = open("acolytes-v1-small.db") else { return };
+    let filter = FlagFilter {
+        status: vec!["pending".into()],
+        target: vec!["@backend.api".into()],
+        ..Default::default()
+    };
+    let query =
+        FlagPageQuery { filter, sort: SortColumn::ToolOrder, descending: false, after: None, limit: 3 };
+    let expected: Vec<i64> = expected("get-pending-flags-backend.api.json")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(all_ids(&db, &query), expected);
 }
 
 #[test]
@@ -207,4 +227,43 @@ fn the_rules_accept_exactly_what_the_v1_triggers_accept() {
     // A high flag with a NULL target: the trigger refuses it, the rules (empty target) too.
     let draft = FlagDraft { impact_level: "high".into(), ..Default::default() };
     assert!(validate(&draft, true).contains(&flagdeck::core::flags::RuleViolation::HighImpactNeedsTarget));
+}
+
+#[test]
+fn flag_detail_has_every_column_and_its_chain() {
+    use flagdeck::core::flags::flag_detail;
+    let Some(db) = open("acolytes-v1-small.db") else { return };
+    let chained = db
+        .query_sync(
+            "SELECT id, chain_origin_id FROM flags WHERE chain_origin_id IS NOT NULL ORDER BY id LIMIT 1",
+            &[],
+        )
+        .unwrap();
+    let (follow_up, origin) = (chained.rows[0][0].as_i64().unwrap(), chained.rows[0][1].as_i64().unwrap());
+    let detail = block_on(flag_detail(&db, follow_up)).unwrap().unwrap();
+    assert_eq!(detail.columns.len(), 20);
+    assert_eq!(detail.get("chain_origin_id"), Some(&Value::Integer(origin)));
+    assert_eq!(detail.chain.first().map(|l| (l.id, l.is_origin)), Some((origin, true)));
+    assert!(detail.chain.iter().any(|l| l.id == follow_up));
+    let expected_len = db
+        .query_sync("SELECT 1 + count(*) FROM flags WHERE chain_origin_id = ?", &[Value::Integer(origin)])
+        .unwrap();
+    assert_eq!(detail.chain.len() as i64, expected_len.scalar().unwrap().as_i64().unwrap());
+    // The origin's page shows the same chain.
+    let from_origin = block_on(flag_detail(&db, origin)).unwrap().unwrap();
+    assert_eq!(from_origin.chain, detail.chain);
+    assert!(block_on(flag_detail(&db, 999_999)).unwrap().is_none());
+
+    // A missing origin and a self-reference do not break anything (triggers are bypassed by
+    // dropping them in this private copy, as old files predate them).
+    db.execute_batch_sync(
+        "DROP TRIGGER validate_flag_quality_update; PRAGMA foreign_keys = OFF; \
+         UPDATE flags SET chain_origin_id = 5000 WHERE id = 1; UPDATE flags SET chain_origin_id = 2 WHERE id = 2;",
+    )
+    .unwrap();
+    let orphan = block_on(flag_detail(&db, 1)).unwrap().unwrap();
+    assert_eq!(orphan.missing_origin, Some(5000));
+    let own = block_on(flag_detail(&db, 2)).unwrap().unwrap();
+    assert!(own.chain.iter().filter(|l| l.id == 2).count() <= 1, "{:?}", own.chain);
+    assert_eq!(own.missing_origin, None);
 }

@@ -172,11 +172,18 @@ pub enum SortColumn {
     Source,
     Target,
     Status,
+    /// `get-pending-flags` order: critical, high, medium, the rest; then created_at (one text
+    /// key, so keyset paging works on it).
+    ToolOrder,
 }
 
 impl SortColumn {
     fn sql(self) -> &'static str {
         match self {
+            SortColumn::ToolOrder => {
+                "(CASE impact_level WHEN 'critical' THEN '1' WHEN 'high' THEN '2' WHEN 'medium' THEN '3' \
+                 ELSE '4' END || IFNULL(created_at, ''))"
+            }
             SortColumn::Id => "id",
             SortColumn::CreatedAt => "IFNULL(created_at, '')",
             SortColumn::CompletedAt => "IFNULL(completed_at, '')",
@@ -422,4 +429,66 @@ mod tests {
         assert_eq!(with_at("@backend.api"), "@backend.api");
         assert_eq!(with_at(""), "");
     }
+}
+
+/// Every column of one flag, by name, in table order (both generations share the table).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlagDetail {
+    pub id: i64,
+    pub columns: Vec<(String, Value)>,
+    /// The chain this flag belongs to: its origin (when the origin row exists) and every
+    /// follow-up naming that origin, oldest first. Empty when the flag is in no chain.
+    pub chain: Vec<ChainLink>,
+    /// The origin id the flag's chain names, when that row is missing from the file.
+    pub missing_origin: Option<i64>,
+}
+
+impl FlagDetail {
+    pub fn get(&self, column: &str) -> Option<&Value> {
+        self.columns.iter().find(|(c, _)| c == column).map(|(_, v)| v)
+    }
+}
+
+/// One flag of a chain.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChainLink {
+    pub id: i64,
+    pub is_origin: bool,
+    pub source_agent: String,
+    pub target_agent: String,
+    pub status: String,
+    pub created_at: String,
+}
+
+/// Reads one flag and its chain. `chain_origin_id` always names the first flag, so the chain
+/// is one level deep: the origin and the rows naming it. Nothing is followed recursively, so a
+/// row naming itself or a cycle cannot loop.
+pub async fn flag_detail<D: Database>(db: &D, id: i64) -> Result<Option<FlagDetail>, DbError> {
+    let rs = db.query("SELECT * FROM flags WHERE id = ?", &[Value::Integer(id)]).await?;
+    let Some(row) = rs.rows.first() else { return Ok(None) };
+    let columns: Vec<(String, Value)> = rs.columns.iter().cloned().zip(row.iter().cloned()).collect();
+    let own_origin = columns.iter().find(|(c, _)| c == "chain_origin_id").and_then(|(_, v)| v.as_i64());
+    let origin = own_origin.unwrap_or(id);
+    let links = db
+        .query(
+            "SELECT id, id = ?1, source_agent, IFNULL(target_agent, ''), IFNULL(status, ''), IFNULL(created_at, '') \
+             FROM flags WHERE id = ?1 OR chain_origin_id = ?1 ORDER BY id = ?1 DESC, created_at, id",
+            &[Value::Integer(origin)],
+        )
+        .await?;
+    let chain: Vec<ChainLink> = links
+        .rows
+        .iter()
+        .map(|r| ChainLink {
+            id: r[0].as_i64().unwrap_or_default(),
+            is_origin: r[1].as_i64() == Some(1),
+            source_agent: r[2].display(),
+            target_agent: r[3].display(),
+            status: r[4].display(),
+            created_at: r[5].display(),
+        })
+        .collect();
+    let missing_origin = own_origin.filter(|o| !chain.iter().any(|l| l.id == *o));
+    let chain = if chain.len() > 1 || missing_origin.is_some() { chain } else { Vec::new() };
+    Ok(Some(FlagDetail { id, columns, chain, missing_origin }))
 }
