@@ -156,6 +156,8 @@ fn filters_and_facet_counts_agree_with_the_documented_facts() {
         ])
     );
     let workable = FlagFilter { status: vec!["pending".into()], locked: Some(false), ..Default::default() };
+    let (sql, params) = workable.count_sql();
+    assert_eq!(db.query_sync(&sql, &params).unwrap().scalar(), Some(&Value::Integer(112)));
     let locked = block_on(facet_counts(&db, &workable, Facet::Locked)).unwrap();
     assert_eq!(locked, [(Value::Integer(0), 112), (Value::Integer(1), 27)]);
     // Text search is literal: % and _ are not wildcards.

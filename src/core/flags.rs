@@ -300,6 +300,12 @@ impl FlagFilter {
         (sql, params)
     }
 
+    /// How many flags pass the filter.
+    pub fn count_sql(&self) -> (String, Vec<Value>) {
+        let (where_sql, params) = self.where_clause(None);
+        (format!("SELECT count(*) FROM flags{where_sql}"), params)
+    }
+
     fn where_clause(&self, except: Option<Facet>) -> (String, Vec<Value>) {
         let (conditions, params) = self.conditions(except);
         if conditions.is_empty() {

@@ -10,6 +10,7 @@ use wasm_bindgen::JsCast;
 
 use super::agents::{AgentPage, AgentsPage, RoutingPage};
 use super::components::{AlertList, DropOverlay, NavBar, SummaryPanel, Toolbar, Welcome};
+use super::flags::FlagsPage;
 use super::loader::{self, mark, CatalogData, LoadError, OpenDb, Shared, Source};
 
 /// One line in the alert region.
@@ -27,6 +28,8 @@ pub enum View {
     Agents,
     Agent(String),
     Routing,
+    Flags,
+    Flag(i64),
 }
 
 impl View {
@@ -35,9 +38,11 @@ impl View {
         let decoded = js_sys::decode_uri_component(hash).ok().and_then(|s| s.as_string()).unwrap_or_default();
         match decoded.split_once('/') {
             Some(("agent", name)) if !name.is_empty() => View::Agent(name.to_owned()),
+            Some(("flag", id)) if id.parse::<i64>().is_ok() => View::Flag(id.parse().unwrap_or_default()),
             _ => match decoded.as_str() {
                 "agents" => View::Agents,
                 "routing" => View::Routing,
+                "flags" => View::Flags,
                 _ => View::Summary,
             },
         }
@@ -49,6 +54,8 @@ impl View {
             View::Agents => "#agents".into(),
             View::Agent(name) => format!("#agent/{}", String::from(js_sys::encode_uri_component(name))),
             View::Routing => "#routing".into(),
+            View::Flags => "#flags".into(),
+            View::Flag(id) => format!("#flag/{id}"),
         }
     }
 }
@@ -260,19 +267,25 @@ pub fn App() -> impl IntoView {
         drop_listener.remove();
     });
 
+    // The page to mount: a flag's detail is part of the flags page, so selecting another flag
+    // keeps the list (its filters, its scroll position) instead of building it again.
+    let page = Memo::new(move |_| match state.view.get() {
+        View::Flag(_) => View::Flags,
+        other => other,
+    });
+
     view! {
         <div class="app">
             <Toolbar />
             <AlertList />
             <main class="content">
-                {move || match state.current.get() {
-                    None => view! { <Welcome /> }.into_any(),
-                    Some(open) => match state.view.get() {
-                        View::Summary => view! { <NavBar /> <SummaryPanel open=open /> }.into_any(),
-                        View::Agents => view! { <NavBar /> <AgentsPage /> }.into_any(),
-                        View::Agent(name) => view! { <NavBar /> <AgentPage name=name /> }.into_any(),
-                        View::Routing => view! { <NavBar /> <RoutingPage /> }.into_any(),
-                    },
+                {move || match (state.current.get(), page.get()) {
+                    (None, _) => view! { <Welcome /> }.into_any(),
+                    (Some(open), View::Summary) => view! { <NavBar /> <SummaryPanel open=open /> }.into_any(),
+                    (Some(_), View::Agents) => view! { <NavBar /> <AgentsPage /> }.into_any(),
+                    (Some(_), View::Agent(name)) => view! { <NavBar /> <AgentPage name=name /> }.into_any(),
+                    (Some(_), View::Routing) => view! { <NavBar /> <RoutingPage /> }.into_any(),
+                    (Some(_), _) => view! { <NavBar /> <FlagsPage /> }.into_any(),
                 }}
             </main>
             <DropOverlay visible=dragging />

@@ -225,7 +225,7 @@ pub fn NavBar() -> impl IntoView {
         let active = {
             let target = target.clone();
             move || match (&state.view.get(), &target) {
-                (View::Agent(_), View::Agents) => true,
+                (View::Agent(_), View::Agents) | (View::Flag(_), View::Flags) => true,
                 (current, target) => current == target,
             }
         };
@@ -244,6 +244,7 @@ pub fn NavBar() -> impl IntoView {
     view! {
         <nav class="tabs" aria-label="Pages">
             {tab("Summary", "nav-summary", View::Summary)}
+            {tab("Flags", "nav-flags", View::Flags)}
             {tab("Agents", "nav-agents", View::Agents)}
             {tab("Routing", "nav-routing", View::Routing)}
         </nav>

@@ -3,6 +3,7 @@
 mod agents;
 mod app;
 mod components;
+mod flags;
 pub mod loader;
 pub mod sqljs;
 
