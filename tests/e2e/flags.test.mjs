@@ -1,0 +1,124 @@
+// The flag list: pending flags in the tool's order, facet filters with counts, a virtual table
+// that keeps few rows in the DOM, keyset pages when scrolling, and the detail with its chain.
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+
+import {
+  FIXTURES,
+  V1,
+  launchBrowser,
+  openApp,
+  outDir,
+  pickFile,
+  skipWithoutFixtures,
+  startServers,
+  waitForSummary,
+} from './helpers.mjs';
+
+let servers;
+let browser;
+
+before(async () => {
+  servers = await startServers(outDir('flags'));
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await servers?.close();
+});
+
+/** Ids of the flag rows in the DOM, top to bottom. */
+const rowIds = (page) =>
+  page.evaluate(() =>
+    [...document.querySelectorAll('[data-testid="flag-row"]')]
+      .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
+      .map((e) => Number(e.dataset.flagId)),
+  );
+
+async function openFlags() {
+  const app = await openApp(browser, `${servers.app.url}/`);
+  await pickFile(app.page, V1);
+  await waitForSummary(app.page, { fileName: 'acolytes-v1-small.db', flags: '300', alertFails: true });
+  await app.page.locator('[data-testid="nav-flags"]').click();
+  await app.page.locator('[data-testid="flag-row"]').first().waitFor({ timeout: 10_000 });
+  return app;
+}
+
+test('pending flags for @backend.api come in get-pending-flags order, with facet counts', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const app = await openFlags();
+  try {
+    const { page } = app;
+    await page.waitForFunction(() => document.querySelector('[data-testid="flag-total"]')?.textContent.includes('139'));
+    const target = page.locator('[data-testid="facet-value"][data-facet="Target"][data-value="@backend.api"]');
+    assert.match(await target.textContent(), /7$/, 'the facet shows 7 pending flags for @backend.api');
+    await target.locator('input').check();
+    await page.waitForFunction(() => document.querySelector('[data-testid="flag-total"]')?.textContent.startsWith('7 '));
+    const expected = JSON.parse(readFileSync(path.join(FIXTURES, 'expected', 'get-pending-flags-backend.api.json'), 'utf8'));
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="flag-row"]').length === n, expected.length);
+    assert.deepEqual(await rowIds(page), expected.map((f) => f.id));
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test('all 300 flags: few rows in the DOM, scrolling loads the rest in order', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const app = await openFlags();
+  try {
+    const { page } = app;
+    await page.locator('[data-testid="preset-all"]').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="flag-total"]')?.textContent.startsWith('300 '));
+    const first = await rowIds(page);
+    assert.ok(first.length > 0 && first.length <= 150, `${first.length} rows in the DOM`);
+    // Newest first: the fixture's flags are numbered in creation order.
+    assert.equal(first[0], 300);
+    await page.locator('.flag-scroll').evaluate((e) => (e.scrollTop = e.scrollHeight));
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('[data-testid="flag-row"]')].some((e) => e.dataset.flagId === '1'),
+    );
+    const last = await rowIds(page);
+    assert.ok(last.length <= 150, `${last.length} rows in the DOM after scrolling`);
+    assert.deepEqual(last.slice(-3), [3, 2, 1]);
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test('the detail shows every field and the chain, and back returns to the list', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const app = await openFlags();
+  try {
+    const { page } = app;
+    // Flag 203 of the fixture: critical security flag to @backend.api. The database stays
+    // open: only the address fragment changes.
+    await page.evaluate(() => (location.hash = '#flag/203'));
+    const detail = page.locator('[data-testid="flag-detail"][data-flag-id="203"]');
+    await detail.waitFor({ timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="flag-detail"]')?.textContent.includes('@frontend.mobile'));
+    const text = await detail.textContent();
+    for (const s of ['security', 'critical', '@backend.api', 'CVE-2025-32761', 'action_required']) {
+      assert.ok(text.includes(s), `the detail shows ${s}`);
+    }
+    // A follow-up flag (3 follows origin 1, as does 4) shows its chain with the origin first.
+    await page.evaluate(() => (location.hash = '#flag/3'));
+    const chain = page.locator('[data-testid="flag-detail"][data-flag-id="3"] [data-testid="flag-chain"] li');
+    await chain.first().waitFor({ timeout: 10_000 });
+    const ids = await chain.evaluateAll((items) => items.map((li) => Number(li.dataset.flagId)));
+    assert.equal(ids[0], 1, 'the origin comes first');
+    assert.ok(ids.includes(3) && ids.includes(4), `chain ${ids}`);
+    // Closing the detail keeps the list and its filter.
+    await page.locator('[data-testid="flag-detail"] button', { hasText: 'close' }).click();
+    await page.locator('[data-testid="flag-detail"]').waitFor({ state: 'detached' });
+    assert.ok((await rowIds(page)).length > 0);
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
