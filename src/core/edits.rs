@@ -1,0 +1,199 @@
+//! Changes to flags as values: each knows the SQL that applies it and the SQL that takes it
+//! back, so the app can show every change since the file was opened, undo and redo them, and
+//! refuse an undo when the row no longer holds what the change wrote.
+
+use serde::Serialize;
+
+use super::port::{Database, DbError};
+use super::value::Value;
+
+/// Columns of `flags` that edits may change.
+pub const EDITABLE: &[&str] = &[
+    "flag_type",
+    "source_agent",
+    "target_agent",
+    "change_description",
+    "action_required",
+    "impact_level",
+    "status",
+    "locked",
+    "related_files",
+    "code_location",
+    "example_usage",
+    "context",
+    "completed_at",
+    "completed_by",
+    "notes",
+    "chain_origin_id",
+];
+
+/// One column of one flag, before and after.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldChange {
+    pub column: &'static str,
+    #[serde(skip)]
+    pub before: Value,
+    #[serde(skip)]
+    pub after: Value,
+}
+
+/// One step of the undo history: an update of one flag.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Edit {
+    pub flag_id: i64,
+    /// What a person reads in the Changes panel ("complete", "lock", …).
+    pub label: String,
+    pub changes: Vec<FieldChange>,
+}
+
+/// Why an edit was not applied. Nothing was changed in either case.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EditError {
+    /// SQLite refused (a trigger's RAISE or a constraint): its own words.
+    Refused(String),
+    /// The row is gone or no longer holds what the edit expects (for undo/redo).
+    Stale {
+        flag_id: i64,
+        column: &'static str,
+    },
+    Engine(DbError),
+}
+
+impl std::fmt::Display for EditError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EditError::Refused(m) => write!(f, "The database refused the change: {m}"),
+            EditError::Stale { flag_id, column } => write!(
+                f,
+                "Flag #{flag_id} changed since (its {column} is no longer what this step wrote), so it was left as it is."
+            ),
+            EditError::Engine(e) => write!(f, "The change could not be made: {}", e.message()),
+        }
+    }
+}
+
+fn column(name: &str) -> &'static str {
+    EDITABLE.iter().copied().find(|c| *c == name).expect("only editable columns are changed")
+}
+
+/// Reads the current values of `columns` of a flag.
+async fn current<D: Database>(
+    db: &D,
+    id: i64,
+    columns: &[&'static str],
+) -> Result<Option<Vec<Value>>, EditError> {
+    let sql = format!("SELECT {} FROM flags WHERE id = ?", columns.join(", "));
+    let rs = db.query(&sql, &[Value::Integer(id)]).await.map_err(EditError::Engine)?;
+    Ok(rs.rows.into_iter().next())
+}
+
+/// Builds an edit from the wanted new values, reading the current ones. Columns whose value
+/// does not change are left out; `None` when nothing changes.
+pub async fn plan<D: Database>(
+    db: &D,
+    flag_id: i64,
+    label: &str,
+    wanted: &[(&str, Value)],
+) -> Result<Option<Edit>, EditError> {
+    let columns: Vec<&'static str> = wanted.iter().map(|(c, _)| column(c)).collect();
+    let Some(before) = current(db, flag_id, &columns).await? else {
+        return Err(EditError::Stale { flag_id, column: columns.first().copied().unwrap_or("id") });
+    };
+    let changes: Vec<FieldChange> = columns
+        .iter()
+        .zip(before)
+        .zip(wanted)
+        .filter(|((_, before), (_, after))| before != after)
+        .map(|((column, before), (_, after))| FieldChange { column, before, after: after.clone() })
+        .collect();
+    Ok((!changes.is_empty()).then(|| Edit { flag_id, label: label.to_owned(), changes }))
+}
+
+/// Writes one side of an edit (`forward`: the new values; otherwise the old ones) after checking
+/// that the row holds the other side. One UPDATE statement: all columns or none.
+async fn write<D: Database>(db: &D, edit: &Edit, forward: bool) -> Result<(), EditError> {
+    let columns: Vec<&'static str> = edit.changes.iter().map(|c| c.column).collect();
+    let expected: Vec<&Value> =
+        edit.changes.iter().map(|c| if forward { &c.before } else { &c.after }).collect();
+    let Some(now) = current(db, edit.flag_id, &columns).await? else {
+        return Err(EditError::Stale { flag_id: edit.flag_id, column: columns[0] });
+    };
+    if let Some(i) = now.iter().zip(&expected).position(|(a, b)| a != *b) {
+        return Err(EditError::Stale { flag_id: edit.flag_id, column: columns[i] });
+    }
+    let set: Vec<String> = columns.iter().map(|c| format!("{c} = ?")).collect();
+    let mut params: Vec<Value> =
+        edit.changes.iter().map(|c| if forward { c.after.clone() } else { c.before.clone() }).collect();
+    params.push(Value::Integer(edit.flag_id));
+    let sql = format!("UPDATE flags SET {} WHERE id = ?", set.join(", "));
+    db.query(&sql, &params).await.map(drop).map_err(|e| match e {
+        DbError::Sqlite(m) => EditError::Refused(m),
+        other => EditError::Engine(other),
+    })
+}
+
+pub async fn apply<D: Database>(db: &D, edit: &Edit) -> Result<(), EditError> {
+    write(db, edit, true).await
+}
+
+pub async fn revert<D: Database>(db: &D, edit: &Edit) -> Result<(), EditError> {
+    write(db, edit, false).await
+}
+
+/// `complete-flag ID [AGENT]`: status, completed_at in the tool's local `YYYY-MM-DD HH:MM`,
+/// completed_by as given (the tool adds no `@` here, and leaves it NULL when not given), and
+/// optional notes. Like the tool, completing does not unlock.
+pub fn complete_values(now: &str, agent: Option<&str>, notes: Option<&str>) -> Vec<(&'static str, Value)> {
+    let mut v = vec![
+        ("status", Value::from("completed")),
+        ("completed_at", Value::from(now)),
+        (
+            "completed_by",
+            agent.filter(|a| !a.trim().is_empty()).map(|a| Value::from(a.trim())).unwrap_or(Value::Null),
+        ),
+    ];
+    if let Some(notes) = notes.filter(|n| !n.trim().is_empty()) {
+        v.push(("notes", Value::from(notes)));
+    }
+    v
+}
+
+/// Back to pending: the completion fields are cleared.
+pub fn reopen_values() -> Vec<(&'static str, Value)> {
+    vec![("status", Value::from("pending")), ("completed_at", Value::Null), ("completed_by", Value::Null)]
+}
+
+pub fn lock_values(locked: bool) -> Vec<(&'static str, Value)> {
+    vec![("locked", Value::Integer(locked as i64))]
+}
+
+/// The undo history: applied steps, and undone steps that can be redone.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct History {
+    pub done: Vec<Edit>,
+    pub undone: Vec<Edit>,
+}
+
+impl History {
+    /// Records an applied edit; a new edit clears what could be redone.
+    pub fn record(&mut self, edit: Edit) {
+        self.done.push(edit);
+        self.undone.clear();
+    }
+
+    pub async fn undo<D: Database>(&mut self, db: &D) -> Result<Option<Edit>, EditError> {
+        let Some(edit) = self.done.last().cloned() else { return Ok(None) };
+        revert(db, &edit).await?;
+        self.done.pop();
+        self.undone.push(edit.clone());
+        Ok(Some(edit))
+    }
+
+    pub async fn redo<D: Database>(&mut self, db: &D) -> Result<Option<Edit>, EditError> {
+        let Some(edit) = self.undone.last().cloned() else { return Ok(None) };
+        apply(db, &edit).await?;
+        self.undone.pop();
+        self.done.push(edit.clone());
+        Ok(Some(edit))
+    }
+}

@@ -1,0 +1,122 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! Edits to flags: applied through the real triggers, refused in SQLite's words with nothing
+//! changed, undone and redone to the exact values.
+
+mod common;
+
+use flagdeck::core::edits::{apply, complete_values, lock_values, plan, reopen_values, EditError, History};
+use flagdeck::core::Value;
+use flagdeck::native::NativeDb;
+use pollster::block_on;
+
+fn v1() -> Option<NativeDb> {
+    let bytes = common::fixture_bytes("acolytes-v1-small.db")?;
+    Some(common::open_and_inspect(&bytes).unwrap().0)
+}
+
+fn row(db: &NativeDb, id: i64) -> Vec<Value> {
+    db.query_sync("SELECT * FROM flags WHERE id = ?", &[Value::Integer(id)]).unwrap().rows.remove(0)
+}
+
+fn all_rows(db: &NativeDb) -> Vec<Vec<Value>> {
+    db.query_sync("SELECT * FROM flags ORDER BY id", &[]).unwrap().rows
+}
+
+#[test]
+fn complete_lock_undo_redo_restore_exact_values() {
+    let Some(db) = v1() else { return };
+    let id = db
+        .query_sync("SELECT id FROM flags WHERE status = 'pending' AND locked = 0 ORDER BY id LIMIT 1", &[])
+        .unwrap()
+        .scalar()
+        .unwrap()
+        .as_i64()
+        .unwrap();
+    let original = all_rows(&db);
+    let mut history = History::default();
+
+    let values = complete_values("2025-09-01 10:15", Some("backend.api"), Some("done in PR 42"));
+    let edit = block_on(plan(&db, id, "complete", &values)).unwrap().expect("something changes");
+    block_on(apply(&db, &edit)).unwrap();
+    history.record(edit);
+    let lock = block_on(plan(&db, id, "lock", &lock_values(true))).unwrap().unwrap();
+    block_on(apply(&db, &lock)).unwrap();
+    history.record(lock);
+
+    let after = row(&db, id);
+    let text = |i: usize| after[i].display();
+    // status, completed_at, completed_by (no @ added, as the tool), notes, locked.
+    assert_eq!(text(9), "completed");
+    assert_eq!(text(17), "2025-09-01 10:15");
+    assert_eq!(text(18), "backend.api");
+    assert_eq!(text(19), "done in PR 42");
+    assert_eq!(after[10], Value::Integer(1));
+
+    block_on(history.undo(&db)).unwrap();
+    block_on(history.undo(&db)).unwrap();
+    assert_eq!(all_rows(&db), original, "two undos give back every row exactly");
+    assert!(block_on(history.undo(&db)).unwrap().is_none());
+    block_on(history.redo(&db)).unwrap();
+    block_on(history.redo(&db)).unwrap();
+    assert_eq!(row(&db, id), after);
+
+    // Reopen clears the completion fields; undo restores them.
+    let reopen = block_on(plan(&db, id, "reopen", &reopen_values())).unwrap().unwrap();
+    block_on(apply(&db, &reopen)).unwrap();
+    history.record(reopen);
+    assert_eq!(row(&db, id)[17], Value::Null);
+    block_on(history.undo(&db)).unwrap();
+    assert_eq!(row(&db, id), after);
+}
+
+#[test]
+fn a_trigger_refusal_changes_nothing_and_keeps_sqlites_words() {
+    let Some(db) = v1() else { return };
+    // A row older than the triggers: its action_required is too short, so any update fails,
+    // as complete-flag fails in the real tool.
+    db.execute_batch_sync(
+        "DROP TRIGGER validate_flag_quality_update; UPDATE flags SET action_required = 'too short' WHERE id = 7; \
+         CREATE TRIGGER validate_flag_quality_update BEFORE UPDATE ON flags BEGIN SELECT CASE \
+         WHEN LENGTH(NEW.action_required) < 100 THEN RAISE(ABORT, 'action_required must be at least 100 characters for quality control. Be specific: include file paths, line numbers, exact changes needed.') END; END;",
+    )
+    .unwrap();
+    let before = all_rows(&db);
+    let edit = block_on(plan(&db, 7, "complete", &complete_values("2025-09-01 10:15", None, None)))
+        .unwrap()
+        .unwrap();
+    match block_on(apply(&db, &edit)) {
+        Err(EditError::Refused(m)) => assert!(m.starts_with("action_required must be at least 100"), "{m}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(all_rows(&db), before);
+    // Fixing the text in the same step is accepted.
+    let long = "x".repeat(120);
+    let mut values = complete_values("2025-09-01 10:15", None, None);
+    values.push(("action_required", Value::from(long.as_str())));
+    let fixed = block_on(plan(&db, 7, "complete", &values)).unwrap().unwrap();
+    block_on(apply(&db, &fixed)).unwrap();
+    assert_eq!(row(&db, 7)[9], Value::from("completed"));
+}
+
+#[test]
+fn undo_refuses_a_row_changed_behind_its_back() {
+    let Some(db) = v1() else { return };
+    let mut history = History::default();
+    let edit = block_on(plan(&db, 1, "lock", &lock_values(false))).unwrap();
+    let edit = match edit {
+        Some(e) => e,
+        None => block_on(plan(&db, 1, "lock", &lock_values(true))).unwrap().unwrap(),
+    };
+    block_on(apply(&db, &edit)).unwrap();
+    history.record(edit.clone());
+    let now = row(&db, 1)[10].as_i64().unwrap();
+    db.query_sync("UPDATE flags SET locked = ? WHERE id = 1", &[Value::Integer(1 - now)]).unwrap();
+    match block_on(history.undo(&db)) {
+        Err(EditError::Stale { flag_id: 1, column: "locked" }) => {}
+        other => panic!("expected a stale refusal, got {other:?}"),
+    }
+    assert_eq!(history.done.len(), 1, "the step stays in the history");
+    // Nothing to change: no edit.
+    let same = row(&db, 1)[10].as_i64().unwrap() != 0;
+    assert!(block_on(plan(&db, 1, "lock", &lock_values(same))).unwrap().is_none());
+}
