@@ -12,6 +12,9 @@ use super::agents::{AgentPage, AgentsPage, RoutingPage};
 use super::components::{AlertList, DropOverlay, NavBar, SummaryPanel, Toolbar, Welcome};
 use super::flags::FlagsPage;
 use super::loader::{self, mark, CatalogData, LoadError, OpenDb, Shared, Source};
+use crate::core::edits::{self, EditError, History};
+use crate::core::summary::{self, Counts};
+use crate::core::Value;
 
 /// One line in the alert region.
 #[derive(Clone, Debug, PartialEq)]
@@ -74,6 +77,12 @@ pub struct AppState {
     pub current: RwSignal<Option<Shared>, LocalStorage>,
     pub view: RwSignal<View>,
     pub catalog: RwSignal<CatalogState, LocalStorage>,
+    /// Every change made since the file was opened (what export writes), for undo and redo.
+    pub history: RwSignal<History>,
+    /// Bumped after every change, so lists and details read the database again.
+    pub data_version: RwSignal<u64>,
+    /// Counts read again after changes (the summary shows these once there are any).
+    pub live_counts: RwSignal<Option<Counts>>,
     /// What is being opened right now (shown as progress; buttons stay usable).
     pub busy: RwSignal<Option<String>>,
     pub alerts: RwSignal<Vec<Notice>>,
@@ -88,6 +97,9 @@ impl AppState {
             current: RwSignal::new_local(None),
             view: RwSignal::new(View::Summary),
             catalog: RwSignal::new_local(CatalogState::Loading),
+            history: RwSignal::new(History::default()),
+            data_version: RwSignal::new(0),
+            live_counts: RwSignal::new(None),
             busy: RwSignal::new(None),
             alerts: RwSignal::new(Vec::new()),
             next_alert: StoredValue::new(1),
@@ -132,6 +144,8 @@ impl AppState {
                         ));
                     }
                     let open = Rc::new(open);
+                    self.history.set(History::default());
+                    self.live_counts.set(None);
                     self.current.set(Some(open.clone()));
                     request_animation_frame(|| mark("flagdeck:summary-shown"));
                     self.load_catalog(open);
@@ -156,6 +170,55 @@ impl AppState {
                 });
             }
         });
+    }
+
+    /// Plans and applies a change to one flag; on success it joins the history and everything
+    /// reads the database again. A refusal is shown in SQLite's words and changes nothing.
+    pub fn edit_flag(self, flag_id: i64, label: &'static str, values: Vec<(&'static str, Value)>) {
+        let Some(open) = self.current.get_untracked() else { return };
+        spawn_local(async move {
+            let result = async {
+                let Some(edit) = edits::plan(&open.db, flag_id, label, &values).await? else {
+                    return Ok(None);
+                };
+                edits::apply(&open.db, &edit).await?;
+                Ok::<_, EditError>(Some(edit))
+            }
+            .await;
+            match result {
+                Ok(Some(edit)) => {
+                    self.history.update(|h| h.record(edit));
+                    self.changed(&open).await;
+                }
+                Ok(None) => {}
+                Err(e) => self.alert(format!("Flag #{flag_id}: {e}")),
+            }
+        });
+    }
+
+    /// Undoes (`back`) or redoes the last step.
+    pub fn step(self, back: bool) {
+        let Some(open) = self.current.get_untracked() else { return };
+        spawn_local(async move {
+            let mut history = self.history.get_untracked();
+            let result = if back { history.undo(&open.db).await } else { history.redo(&open.db).await };
+            match result {
+                Ok(Some(_)) => {
+                    self.history.set(history);
+                    self.changed(&open).await;
+                }
+                Ok(None) => {}
+                Err(e) => self.alert(e.to_string()),
+            }
+        });
+    }
+
+    async fn changed(self, open: &Shared) {
+        self.data_version.update(|v| *v += 1);
+        match summary::read_counts(&open.db, &open.facts).await {
+            Ok(counts) => self.live_counts.set(Some(counts)),
+            Err(e) => self.alert(format!("The counts could not be read again: {e}")),
+        }
     }
 
     /// Shows a page and records it in the address fragment.
@@ -248,6 +311,13 @@ pub fn App() -> impl IntoView {
             None => state.alert("Nothing to open: drop a database file (such as project.db).".into()),
         }
     });
+    // Unexported changes: the browser asks before the tab is closed.
+    let unload = window_event_listener(ev::beforeunload, move |e| {
+        if state.history.with_untracked(|h| !h.done.is_empty()) {
+            e.prevent_default();
+            e.set_return_value("There are changes that were not exported.");
+        }
+    });
     // Back/forward and edited fragments change the page.
     if let Some(window) = web_sys::window() {
         state.view.set(View::from_hash(&window.location().hash().unwrap_or_default()));
@@ -262,6 +332,7 @@ pub fn App() -> impl IntoView {
     });
     on_cleanup(move || {
         hash_listener.remove();
+        unload.remove();
         over.remove();
         leave.remove();
         drop_listener.remove();

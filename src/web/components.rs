@@ -69,6 +69,24 @@ pub fn Toolbar() -> impl IntoView {
                 </button>
                 <button
                     class="button"
+                    data-testid="undo"
+                    title="Undo the last change"
+                    disabled=move || state.history.with(|h| h.done.is_empty())
+                    on:click=move |_| state.step(true)
+                >
+                    "Undo"
+                </button>
+                <button
+                    class="button"
+                    data-testid="redo"
+                    title="Redo the last undone change"
+                    disabled=move || state.history.with(|h| h.undone.is_empty())
+                    on:click=move |_| state.step(false)
+                >
+                    "Redo"
+                </button>
+                <button
+                    class="button"
                     data-testid="export-db"
                     disabled=move || !has_db()
                     title="Download the database you are looking at as a .db file"
@@ -147,8 +165,10 @@ fn Count(
 /// What was opened: file, schema generation, counts.
 #[component]
 pub fn SummaryPanel(open: Shared) -> impl IntoView {
+    let state = expect_context::<AppState>();
     let r = &open.report;
-    let c = &r.counts;
+    let live = state.live_counts.get_untracked();
+    let c = live.as_ref().unwrap_or(&r.counts);
     let source = match &open.source {
         Source::File => "opened from this computer".to_owned(),
         Source::Url(url) => format!("downloaded from {url}"),
@@ -197,6 +217,7 @@ pub fn SummaryPanel(open: Shared) -> impl IntoView {
                 <Count label="tool_logs rows" testid="count-tool-logs" value=c.tool_logs />
                 <Count label="agent_health rows" testid="count-agent-health" value=c.agent_health />
             </div>
+            <ChangesList />
             <p class="detail">
                 {format!(
                     "Schema: {} tables, {} indexes, {} triggers, {} views. Integrity quick check: ok.",
@@ -248,5 +269,46 @@ pub fn NavBar() -> impl IntoView {
             {tab("Agents", "nav-agents", View::Agents)}
             {tab("Routing", "nav-routing", View::Routing)}
         </nav>
+    }
+}
+
+/// Every change since the file was opened, before → after: what export will write.
+#[component]
+fn ChangesList() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    move || {
+        let done = state.history.with(|h| h.done.clone());
+        (!done.is_empty()).then(|| {
+            view! {
+                <h2>{format!("Changes since opening ({})", done.len())}</h2>
+                <ol class="changes" data-testid="changes">
+                    {done
+                        .iter()
+                        .map(|e| {
+                            let parts: Vec<String> = e
+                                .changes
+                                .iter()
+                                .map(|c| format!("{}: {} → {}", c.column, shown(&c.before), shown(&c.after)))
+                                .collect();
+                            view! { <li data-flag-id=e.flag_id>{format!("#{} {}: {}", e.flag_id, e.label, parts.join("; "))}</li> }
+                        })
+                        .collect_view()}
+                </ol>
+            }
+        })
+    }
+}
+
+fn shown(v: &crate::core::Value) -> String {
+    match v {
+        crate::core::Value::Null => "NULL".into(),
+        other => {
+            let t = other.display();
+            if t.chars().count() > 60 {
+                format!("{}…", t.chars().take(60).collect::<String>())
+            } else {
+                t
+            }
+        }
     }
 }

@@ -5,10 +5,24 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::app::{AppState, View};
+use crate::core::edits;
 use crate::core::flags::{
     facet_counts, flag_detail, Cursor, Facet, FlagDetail, FlagFilter, FlagPageQuery, SortColumn,
 };
 use crate::core::{Database, Value};
+
+/// Now as agent_db.py writes times: local time, `YYYY-MM-DD HH:MM`.
+fn local_minute() -> String {
+    let d = js_sys::Date::new_0();
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date(),
+        d.get_hours(),
+        d.get_minutes()
+    )
+}
 
 /// Height of one table row in pixels (the virtual list positions rows by it).
 const ROW_HEIGHT: f64 = 36.0;
@@ -184,6 +198,7 @@ pub fn FlagsPage() -> impl IntoView {
     Effect::new(move |_| {
         list.filter.track();
         list.sort.track();
+        app.data_version.track();
         list.restart(app);
     });
     let scroll_top = RwSignal::new(0.0f64);
@@ -377,11 +392,15 @@ fn FlagDetailPanel(id: i64) -> impl IntoView {
     let app = expect_context::<AppState>();
     let detail: RwSignal<Option<Result<Option<FlagDetail>, String>>, LocalStorage> =
         RwSignal::new_local(None);
-    if let Some(open) = app.current.get_untracked() {
-        spawn_local(async move {
-            detail.set(Some(flag_detail(&open.db, id).await.map_err(|e| e.to_string())));
-        });
-    }
+    // Read again after every change.
+    Effect::new(move |_| {
+        app.data_version.track();
+        if let Some(open) = app.current.get_untracked() {
+            spawn_local(async move {
+                detail.set(Some(flag_detail(&open.db, id).await.map_err(|e| e.to_string())));
+            });
+        }
+    });
     view! {
         <aside class="flag-detail" data-testid="flag-detail" data-flag-id=id>
             <button class="link" on:click=move |_| app.go(View::Flags)>"close"</button>
@@ -429,8 +448,42 @@ fn DetailBody(detail: FlagDetail) -> impl IntoView {
         "session_id",
         "acknowledged_at",
     ];
+    let id = detail.id;
+    let pending = text("status") == "pending";
+    let locked = detail.get("locked").and_then(Value::as_i64).unwrap_or(0) != 0;
+    let completed_by = RwSignal::new(String::new());
+    let notes = RwSignal::new(String::new());
     view! {
         <h2>{format!("Flag #{}", detail.id)}</h2>
+        <div class="flag-actions">
+            {if pending {
+                view! {
+                    <input class="small" placeholder="completed by (optional)" data-testid="complete-by"
+                        on:input=move |e| completed_by.set(event_target_value(&e)) />
+                    <input class="small" placeholder="notes (optional)" data-testid="complete-notes"
+                        on:input=move |e| notes.set(event_target_value(&e)) />
+                    <button class="button primary" data-testid="flag-complete" on:click=move |_| {
+                        let values = edits::complete_values(
+                            &local_minute(),
+                            Some(&completed_by.get_untracked()),
+                            Some(&notes.get_untracked()),
+                        );
+                        app.edit_flag(id, "complete", values);
+                    }>"Complete"</button>
+                }.into_any()
+            } else {
+                view! {
+                    <button class="button" data-testid="flag-reopen" on:click=move |_| app.edit_flag(id, "reopen", edits::reopen_values())>
+                        "Reopen"
+                    </button>
+                }.into_any()
+            }}
+            {if locked {
+                view! { <button class="button" data-testid="flag-unlock" on:click=move |_| app.edit_flag(id, "unlock", edits::lock_values(false))>"Unlock"</button> }.into_any()
+            } else {
+                view! { <button class="button" data-testid="flag-lock" on:click=move |_| app.edit_flag(id, "lock", edits::lock_values(true))>"Lock"</button> }.into_any()
+            }}
+        </div>
         <dl class="fields">
             {plain.iter().map(|c| view! { <dt>{*c}</dt> <dd>{text(c)}</dd> }).collect_view()}
             <dt>"change_description"</dt><dd class="prose">{text("change_description")}</dd>
