@@ -120,3 +120,53 @@ fn undo_refuses_a_row_changed_behind_its_back() {
     let same = row(&db, 1)[10].as_i64().unwrap() != 0;
     assert!(block_on(plan(&db, 1, "lock", &lock_values(same))).unwrap().is_none());
 }
+
+#[test]
+fn a_created_flag_goes_through_the_triggers_and_undo_removes_every_trace() {
+    use flagdeck::core::edits::plan_insert;
+    let Some(db) = v1() else { return };
+    let snapshot = |db: &NativeDb| {
+        let flags = all_rows(db);
+        let seq = db.query_sync("SELECT * FROM sqlite_sequence ORDER BY name", &[]).unwrap().rows;
+        (flags, seq)
+    };
+    let original = snapshot(&db);
+    let values = |action: &str| {
+        vec![
+            ("flag_type", Value::from("change")),
+            ("source_agent", Value::from("@backend.api")),
+            ("target_agent", Value::from("@frontend.react")),
+            (
+                "change_description",
+                Value::from("Renamed the orders endpoint; clients must follow the new path now."),
+            ),
+            ("action_required", Value::from(action)),
+            ("impact_level", Value::from("medium")),
+            ("status", Value::from("pending")),
+            ("locked", Value::Integer(0)),
+            ("created_at", Value::from("2025-09-01 10:20")),
+        ]
+    };
+    // Refused by the trigger: nothing changes.
+    let short = block_on(plan_insert(&db, "create", &values("too short"))).unwrap();
+    assert!(
+        matches!(block_on(apply(&db, &short)), Err(EditError::Refused(m)) if m.starts_with("action_required"))
+    );
+    assert_eq!(snapshot(&db), original);
+
+    let good = block_on(plan_insert(
+        &db,
+        "create",
+        &values(&"Update src/web/orders.ts and every caller. ".repeat(3)),
+    ))
+    .unwrap();
+    assert_eq!(good.flag_id, 301);
+    let mut history = History::default();
+    block_on(apply(&db, &good)).unwrap();
+    history.record(good);
+    assert_eq!(row(&db, 301)[4], Value::from("@backend.api"));
+    block_on(history.undo(&db)).unwrap();
+    assert_eq!(snapshot(&db), original, "undo removes the row and restores sqlite_sequence");
+    block_on(history.redo(&db)).unwrap();
+    assert_eq!(row(&db, 301)[9], Value::from("pending"));
+}

@@ -25,6 +25,8 @@ pub const EDITABLE: &[&str] = &[
     "completed_by",
     "notes",
     "chain_origin_id",
+    "created_at",
+    "session_id",
 ];
 
 /// One column of one flag, before and after.
@@ -44,6 +46,16 @@ pub struct Edit {
     /// What a person reads in the Changes panel ("complete", "lock", …).
     pub label: String,
     pub changes: Vec<FieldChange>,
+    /// Set for a new flag: applying inserts the row (`after` values, `before` all NULL),
+    /// reverting deletes it and puts `sqlite_sequence` back to this value.
+    pub created: Option<Created>,
+}
+
+/// What undoing an insert must restore besides removing the row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Created {
+    /// `sqlite_sequence.seq` for flags before the insert (None: there was no row for flags).
+    pub sequence_before: Option<i64>,
 }
 
 /// Why an edit was not applied. Nothing was changed in either case.
@@ -106,12 +118,84 @@ pub async fn plan<D: Database>(
         .filter(|((_, before), (_, after))| before != after)
         .map(|((column, before), (_, after))| FieldChange { column, before, after: after.clone() })
         .collect();
-    Ok((!changes.is_empty()).then(|| Edit { flag_id, label: label.to_owned(), changes }))
+    Ok((!changes.is_empty()).then(|| Edit { flag_id, label: label.to_owned(), changes, created: None }))
+}
+
+/// Plans a new flag with the next id the table would give it (AUTOINCREMENT: above both the
+/// largest id and `sqlite_sequence`).
+pub async fn plan_insert<D: Database>(
+    db: &D,
+    label: &str,
+    values: &[(&str, Value)],
+) -> Result<Edit, EditError> {
+    let rs = db
+        .query(
+            "SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'flags'), (SELECT max(id) FROM flags)",
+            &[],
+        )
+        .await
+        .map_err(EditError::Engine)?;
+    let row = rs.rows.first().cloned().unwrap_or_default();
+    let sequence_before = row.first().and_then(Value::as_i64);
+    let max_id = row.get(1).and_then(Value::as_i64).unwrap_or(0);
+    let flag_id = sequence_before.unwrap_or(0).max(max_id) + 1;
+    let changes = values
+        .iter()
+        .map(|(c, v)| FieldChange { column: column(c), before: Value::Null, after: v.clone() })
+        .collect();
+    Ok(Edit { flag_id, label: label.to_owned(), changes, created: Some(Created { sequence_before }) })
+}
+
+fn refused(e: DbError) -> EditError {
+    match e {
+        DbError::Sqlite(m) => EditError::Refused(m),
+        other => EditError::Engine(other),
+    }
+}
+
+/// Inserts (forward) or removes (back) the row of a created flag.
+async fn write_created<D: Database>(
+    db: &D,
+    edit: &Edit,
+    created: &Created,
+    forward: bool,
+) -> Result<(), EditError> {
+    let columns: Vec<&'static str> = edit.changes.iter().map(|c| c.column).collect();
+    let now = current(db, edit.flag_id, &columns).await?;
+    if forward {
+        if now.is_some() {
+            return Err(EditError::Stale { flag_id: edit.flag_id, column: "id" });
+        }
+        let marks = vec!["?"; columns.len() + 1].join(", ");
+        let sql = format!("INSERT INTO flags (id, {}) VALUES ({marks})", columns.join(", "));
+        let mut params = vec![Value::Integer(edit.flag_id)];
+        params.extend(edit.changes.iter().map(|c| c.after.clone()));
+        return db.query(&sql, &params).await.map(drop).map_err(refused);
+    }
+    match now {
+        None => return Err(EditError::Stale { flag_id: edit.flag_id, column: "id" }),
+        Some(now) => {
+            if let Some(i) = now.iter().zip(&edit.changes).position(|(a, c)| *a != c.after) {
+                return Err(EditError::Stale { flag_id: edit.flag_id, column: columns[i] });
+            }
+        }
+    }
+    db.query("DELETE FROM flags WHERE id = ?", &[Value::Integer(edit.flag_id)]).await.map_err(refused)?;
+    let restore = match created.sequence_before {
+        Some(seq) => {
+            db.query("UPDATE sqlite_sequence SET seq = ? WHERE name = 'flags'", &[Value::Integer(seq)]).await
+        }
+        None => db.query("DELETE FROM sqlite_sequence WHERE name = 'flags'", &[]).await,
+    };
+    restore.map(drop).map_err(refused)
 }
 
 /// Writes one side of an edit (`forward`: the new values; otherwise the old ones) after checking
 /// that the row holds the other side. One UPDATE statement: all columns or none.
 async fn write<D: Database>(db: &D, edit: &Edit, forward: bool) -> Result<(), EditError> {
+    if let Some(created) = &edit.created {
+        return write_created(db, edit, created, forward).await;
+    }
     let columns: Vec<&'static str> = edit.changes.iter().map(|c| c.column).collect();
     let expected: Vec<&Value> =
         edit.changes.iter().map(|c| if forward { &c.before } else { &c.after }).collect();
@@ -126,10 +210,7 @@ async fn write<D: Database>(db: &D, edit: &Edit, forward: bool) -> Result<(), Ed
         edit.changes.iter().map(|c| if forward { c.after.clone() } else { c.before.clone() }).collect();
     params.push(Value::Integer(edit.flag_id));
     let sql = format!("UPDATE flags SET {} WHERE id = ?", set.join(", "));
-    db.query(&sql, &params).await.map(drop).map_err(|e| match e {
-        DbError::Sqlite(m) => EditError::Refused(m),
-        other => EditError::Engine(other),
-    })
+    db.query(&sql, &params).await.map(drop).map_err(refused)
 }
 
 pub async fn apply<D: Database>(db: &D, edit: &Edit) -> Result<(), EditError> {
