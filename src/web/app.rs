@@ -14,7 +14,7 @@ use super::flags::FlagsPage;
 use super::loader::{self, mark, CatalogData, LoadError, OpenDb, Shared, Source};
 use crate::core::edits::{self, EditError, History};
 use crate::core::summary::{self, Counts};
-use crate::core::Value;
+use crate::core::{Database, Value};
 
 /// One line in the alert region.
 #[derive(Clone, Debug, PartialEq)]
@@ -192,6 +192,44 @@ impl AppState {
                 }
                 Ok(None) => {}
                 Err(e) => self.alert(format!("Flag #{flag_id}: {e}")),
+            }
+        });
+    }
+
+    /// Creates a flag the way agent_db.py does (session_id of the open work period, when the
+    /// file has one) and shows it. A refusal is shown in SQLite's words; the form keeps its text.
+    pub fn create_flag(self, mut values: Vec<(&'static str, Value)>, done: impl Fn(bool) + 'static) {
+        let Some(open) = self.current.get_untracked() else { return };
+        spawn_local(async move {
+            let result = async {
+                if open.facts.has_table("sessions") {
+                    let rs = open
+                        .db
+                        .query(
+                            "SELECT id FROM sessions WHERE ended_at IS NULL ORDER BY created_at DESC LIMIT 1",
+                            &[],
+                        )
+                        .await
+                        .map_err(EditError::Engine)?;
+                    values.push(("session_id", rs.scalar().cloned().unwrap_or(Value::Null)));
+                }
+                let edit = edits::plan_insert(&open.db, "create", &values).await?;
+                edits::apply(&open.db, &edit).await?;
+                Ok::<_, EditError>(edit)
+            }
+            .await;
+            match result {
+                Ok(edit) => {
+                    let id = edit.flag_id;
+                    self.history.update(|h| h.record(edit));
+                    self.changed(&open).await;
+                    done(true);
+                    self.go(View::Flag(id));
+                }
+                Err(e) => {
+                    done(false);
+                    self.alert(format!("The new flag was not saved: {e}"));
+                }
             }
         });
     }

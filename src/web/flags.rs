@@ -4,11 +4,13 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::app::CatalogState;
 use super::app::{AppState, View};
 use crate::core::edits;
 use crate::core::flags::{
     facet_counts, flag_detail, Cursor, Facet, FlagDetail, FlagFilter, FlagPageQuery, SortColumn,
 };
+use crate::core::flags::{validate, with_at, FlagDraft, CRITICAL_TYPES};
 use crate::core::{Database, Value};
 
 /// Now as agent_db.py writes times: local time, `YYYY-MM-DD HH:MM`.
@@ -201,6 +203,13 @@ pub fn FlagsPage() -> impl IntoView {
         app.data_version.track();
         list.restart(app);
     });
+    let creating = RwSignal::new(false);
+    // Opening a flag closes the form.
+    Effect::new(move |_| {
+        if selected.get().is_some() {
+            creating.set(false);
+        }
+    });
     let scroll_top = RwSignal::new(0.0f64);
     let viewport = 640.0;
     let visible = move || {
@@ -256,6 +265,10 @@ pub fn FlagsPage() -> impl IntoView {
         <section class="page flags-page">
             <div class="flags-layout">
                 <aside class="filters" aria-label="Filters">
+                    <button class="button primary" data-testid="new-flag" on:click=move |_| {
+                        app.go(View::Flags);
+                        creating.set(true);
+                    }>"New flag"</button>
                     <div class="presets">
                         <button class="button" data-testid="preset-pending" on:click=move |_| {
                             list.filter.set(FlagFilter { status: vec!["pending".into()], ..Default::default() });
@@ -380,7 +393,11 @@ pub fn FlagsPage() -> impl IntoView {
                         </div>
                     </div>
                 </div>
-                {move || selected.get().map(|id| view! { <FlagDetailPanel id=id /> })}
+                {move || match (creating.get(), selected.get()) {
+                    (true, _) => Some(view! { <FlagForm creating=creating /> }.into_any()),
+                    (false, Some(id)) => Some(view! { <FlagDetailPanel id=id /> }.into_any()),
+                    (false, None) => None,
+                }}
             </div>
         </section>
     }
@@ -514,5 +531,170 @@ fn DetailBody(detail: FlagDetail) -> impl IntoView {
                 </ol>
             }.into_any()
         }}
+    }
+}
+
+/// The flag types agent_db.py's users write.
+const FLAG_TYPES: &[&str] = &[
+    "change",
+    "new_feature",
+    "refactor",
+    "enhancement",
+    "deprecation",
+    "breaking_change",
+    "security",
+    "data_loss",
+];
+const IMPACTS: &[&str] = &["low", "medium", "high", "critical"];
+
+/// A new flag, checked live against the tool's rules before it can be saved.
+#[component]
+fn FlagForm(creating: RwSignal<bool>) -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let consistency = app
+        .current
+        .get_untracked()
+        .is_some_and(|o| o.facts.triggers.iter().any(|t| t == "validate_flag_consistency"));
+    let flag_type = RwSignal::new("change".to_owned());
+    let impact = RwSignal::new("medium".to_owned());
+    let source = RwSignal::new(String::new());
+    let target = RwSignal::new(String::new());
+    let change = RwSignal::new(String::new());
+    let action = RwSignal::new(String::new());
+    let files = RwSignal::new(String::new());
+    let location = RwSignal::new(String::new());
+    let example = RwSignal::new(String::new());
+    let saving = RwSignal::new(false);
+    let draft = move || FlagDraft {
+        flag_type: flag_type.get(),
+        source_agent: with_at(&source.get()),
+        target_agent: with_at(&target.get()),
+        change_description: change.get(),
+        action_required: action.get(),
+        impact_level: impact.get(),
+    };
+    let violations = Memo::new(move |_| validate(&draft(), consistency));
+    let counter = |text: RwSignal<String>, min: usize| {
+        move || {
+            let n = text.with(|t| t.chars().count());
+            format!("{n}/{min}")
+        }
+    };
+    let known_target = move || {
+        let name = with_at(&target.get());
+        if name.is_empty() {
+            return true;
+        }
+        match app.catalog.get() {
+            CatalogState::Ready(data) => {
+                data.agent(&name).is_some() || data.dynamic.iter().any(|d| d.flag_name() == name)
+            }
+            _ => true,
+        }
+    };
+    let suggestions = move || {
+        let text = change.get();
+        match app.catalog.get() {
+            CatalogState::Ready(data) => data
+                .index
+                .search_text(&text)
+                .into_iter()
+                .take(3)
+                .map(|h| (data.agents[h.index].name.clone(), h.score))
+                .collect::<Vec<_>>(),
+            _ => Vec::new(),
+        }
+    };
+    let save = move |_| {
+        if !violations.get_untracked().is_empty() || saving.get_untracked() {
+            return;
+        }
+        saving.set(true);
+        let opt = |s: String| if s.trim().is_empty() { Value::Null } else { Value::from(s.trim()) };
+        let values = vec![
+            ("flag_type", Value::from(flag_type.get_untracked())),
+            ("source_agent", Value::from(with_at(&source.get_untracked()))),
+            ("target_agent", Value::from(with_at(&target.get_untracked()))),
+            ("change_description", Value::from(change.get_untracked())),
+            ("action_required", Value::from(action.get_untracked())),
+            ("impact_level", Value::from(impact.get_untracked())),
+            ("status", Value::from("pending")),
+            ("locked", Value::Integer(0)),
+            ("related_files", opt(files.get_untracked())),
+            ("code_location", opt(location.get_untracked())),
+            ("example_usage", opt(example.get_untracked())),
+            ("created_at", Value::from(local_minute())),
+        ];
+        app.create_flag(values, move |ok| {
+            saving.set(false);
+            if ok {
+                creating.set(false);
+            }
+        });
+    };
+    let text_input = |label: &'static str, signal: RwSignal<String>, testid: &'static str| {
+        view! {
+            <label class="form-field">
+                <span>{label}</span>
+                <input data-testid=testid prop:value=move || signal.get() on:input=move |e| signal.set(event_target_value(&e)) />
+            </label>
+        }
+    };
+    view! {
+        <aside class="flag-detail" data-testid="flag-form">
+            <button class="link" on:click=move |_| creating.set(false)>"cancel"</button>
+            <h2>"New flag"</h2>
+            <div class="form-row">
+                <label class="form-field">
+                    <span>"Type"</span>
+                    <select data-testid="form-type" on:change=move |e| flag_type.set(event_target_value(&e))>
+                        {FLAG_TYPES.iter().map(|t| view! { <option value=*t selected=*t == "change">{*t}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label class="form-field">
+                    <span>"Impact"</span>
+                    <select data-testid="form-impact" on:change=move |e| impact.set(event_target_value(&e))>
+                        {IMPACTS.iter().map(|t| view! { <option value=*t selected=*t == "medium">{*t}</option> }).collect_view()}
+                    </select>
+                </label>
+            </div>
+            {text_input("From (source agent)", source, "form-source")}
+            {text_input("To (target agent; empty = broadcast)", target, "form-target")}
+            <div class="suggestions">
+                {move || suggestions().into_iter().map(|(name, score)| {
+                    let pick = name.clone();
+                    view! {
+                        <button class="chip" data-testid="target-suggestion" title=format!("search score {score}")
+                            on:click=move |_| target.set(pick.clone())>{name}</button>
+                    }
+                }).collect_view()}
+            </div>
+            {move || (!known_target()).then(|| view! {
+                <p class="warning" data-testid="target-warning">
+                    {format!("{} is not an agent of the catalog: nobody may pick this flag up.", with_at(&target.get()))}
+                </p>
+            })}
+            <label class="form-field">
+                <span>"What changed (change_description) " <em class="muted">{counter(change, 50)}</em></span>
+                <textarea data-testid="form-change" rows="3" prop:value=move || change.get() on:input=move |e| change.set(event_target_value(&e))></textarea>
+            </label>
+            <label class="form-field">
+                <span>"What others must do (action_required) " <em class="muted">{counter(action, 100)}</em></span>
+                <textarea data-testid="form-action" rows="4" prop:value=move || action.get() on:input=move |e| action.set(event_target_value(&e))></textarea>
+            </label>
+            {text_input("Related files (comma-separated)", files, "form-files")}
+            {text_input("Code location (file:line)", location, "form-location")}
+            {text_input("Example usage", example, "form-example")}
+            <ul class="form-errors">
+                {move || violations.get().into_iter().map(|v| view! { <li data-testid="flag-error">{v.to_string()}</li> }).collect_view()}
+            </ul>
+            <p class="muted">
+                {format!("Critical is only for {}. ", CRITICAL_TYPES.join(", "))}
+                {(!consistency).then_some("This ClaudeSquad file has no consistency trigger; the tool's own checks still apply.")}
+            </p>
+            <button class="button primary" data-testid="flag-save"
+                disabled=move || !violations.get().is_empty() || saving.get()
+                on:click=save>"Save flag"</button>
+        </aside>
     }
 }

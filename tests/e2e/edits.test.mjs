@@ -90,3 +90,57 @@ test('complete, lock, undo the lock, export: only the completion is in the file'
     await app.close();
   }
 });
+
+test('a new flag breaks each rule of the tool in turn, then saves and undoes', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const app = await openApp(browser, `${servers.app.url}/`);
+  try {
+    const { page } = app;
+    await pickFile(page, V1);
+    await waitForSummary(page, { fileName: 'acolytes-v1-small.db', flags: '300', alertFails: true });
+    await page.locator('[data-testid="nav-flags"]').click();
+    await page.locator('[data-testid="new-flag"]').click();
+    await page.locator('[data-testid="flag-form"]').waitFor();
+    const errors = () => page.locator('[data-testid="flag-error"]').allTextContents();
+    const save = page.locator('[data-testid="flag-save"]');
+    const has = async (re) => (await errors()).some((e) => re.test(e));
+
+    assert.ok(await has(/^action_required must be at least 100/));
+    assert.ok(await has(/^change_description must be at least 50/));
+    assert.ok(await save.isDisabled());
+    await page.locator('[data-testid="form-change"]').fill('Rotated the JWT signing key for the webhook checks; old tokens stop tonight.');
+    await page.locator('[data-testid="form-action"]').fill(
+      'Update every consumer in src/payments/webhooks/ to fetch the new JWKS from /.well-known/jwks.json and redeploy before 22:00.',
+    );
+    assert.deepEqual(await errors(), []);
+
+    await page.locator('[data-testid="form-impact"]').selectOption('critical');
+    assert.ok(await has(/^High\/critical impact flags must have specific target_agent/));
+    assert.ok(await has(/^Critical flags must be breaking changes/));
+    await page.locator('[data-testid="form-type"]').selectOption('security');
+    await page.locator('[data-testid="form-impact"]').selectOption('low');
+    assert.ok(await has(/^Breaking changes and security issues cannot have low impact/));
+    await page.locator('[data-testid="form-impact"]').selectOption('high');
+    await page.locator('[data-testid="form-target"]').fill('nobody.here');
+    await page.locator('[data-testid="target-warning"]').waitFor();
+    // The suggestion comes from the agent search on the change description.
+    await page.locator('[data-testid="target-suggestion"]').first().click();
+    await page.locator('[data-testid="form-source"]').fill('backend.api');
+    assert.deepEqual(await errors(), []);
+    assert.ok(!(await save.isDisabled()));
+
+    await save.click();
+    const detail = page.locator('[data-testid="flag-detail"][data-flag-id="301"]');
+    await detail.waitFor({ timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="flag-detail"]')?.textContent.includes('@backend.api'));
+    const text = await detail.textContent();
+    assert.ok(text.includes('@service.auth'), 'the picked suggestion is the target');
+    assert.ok(text.includes('@backend.api'), 'the source got its @ as the tool adds it');
+
+    await page.locator('[data-testid="undo"]').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="flag-detail"]')?.textContent.includes('no flag #301'));
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
