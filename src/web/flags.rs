@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
 
 use super::app::CatalogState;
 use super::app::{AppState, View};
@@ -240,6 +241,86 @@ pub fn FlagsPage() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     };
+    // Keyboard triage: the whole list works without a mouse.
+    let help = RwSignal::new(false);
+    let scroller = NodeRef::<leptos::html::Div>::new();
+    let text_box = NodeRef::<leptos::html::Input>::new();
+    let move_to = move |index: usize| {
+        let Some(id) = list.rows.with_untracked(|rows| rows.get(index).map(|r| r.id)) else { return };
+        app.go(View::Flag(id));
+        if let Some(el) = scroller.get_untracked() {
+            let top = index as f64 * ROW_HEIGHT;
+            let (scroll, height) = (el.scroll_top() as f64, el.client_height() as f64);
+            if top < scroll || top + ROW_HEIGHT > scroll + height {
+                el.set_scroll_top((top - height / 2.0).max(0.0) as i32);
+            }
+        }
+    };
+    let keys = window_event_listener(leptos::ev::keydown, move |e| {
+        if e.ctrl_key() || e.meta_key() || e.alt_key() {
+            return;
+        }
+        // Typing in a field is typing, not a shortcut.
+        let typing = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+        if typing {
+            if e.key() == "Escape" {
+                if let Some(el) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) {
+                    let _ = el.blur();
+                }
+            }
+            return;
+        }
+        let current = selected.get_untracked();
+        let index =
+            current.and_then(|id| list.rows.with_untracked(|rows| rows.iter().position(|r| r.id == id)));
+        let row = index.and_then(|i| list.rows.with_untracked(|rows| rows.get(i).cloned()));
+        match e.key().as_str() {
+            "j" | "ArrowDown" => move_to(index.map(|i| i + 1).unwrap_or(0)),
+            "k" | "ArrowUp" => move_to(index.map(|i| i.saturating_sub(1)).unwrap_or(0)),
+            "c" => {
+                if let Some(r) = row.filter(|r| r.status == "pending") {
+                    app.edit_flag(r.id, "complete", edits::complete_values(&local_minute(), None, None));
+                }
+            }
+            "l" => {
+                if let Some(r) = row {
+                    let label = if r.locked { "unlock" } else { "lock" };
+                    app.edit_flag(r.id, label, edits::lock_values(!r.locked));
+                }
+            }
+            "o" => {
+                if let Some(r) = row.filter(|r| r.status == "completed") {
+                    app.edit_flag(r.id, "reopen", edits::reopen_values());
+                }
+            }
+            "u" => app.step(true),
+            "U" => app.step(false),
+            "n" => {
+                app.go(View::Flags);
+                creating.set(true);
+            }
+            "/" => {
+                if let Some(el) = text_box.get_untracked() {
+                    let _ = el.focus();
+                }
+            }
+            "?" => help.update(|h| *h = !*h),
+            "Escape" => {
+                if help.get_untracked() {
+                    help.set(false);
+                } else {
+                    creating.set(false);
+                    app.go(View::Flags);
+                }
+            }
+            _ => return,
+        }
+        e.prevent_default();
+    });
+    on_cleanup(move || keys.remove());
     let set_sort = move |column: SortColumn| {
         list.sort.update(|(c, desc)| {
             if *c == column {
@@ -284,6 +365,7 @@ pub fn FlagsPage() -> impl IntoView {
                         }>"All flags"</button>
                     </div>
                     <input
+                        node_ref=text_box
                         type="search"
                         class="search"
                         placeholder="Text in description, action, files, location, notes"
@@ -339,6 +421,23 @@ pub fn FlagsPage() -> impl IntoView {
                     }).collect_view()}
                 </aside>
                 <div class="flags-main">
+                    {move || help.get().then(|| view! {
+                        <div class="shortcuts" data-testid="shortcuts-help" role="dialog" aria-label="Keyboard shortcuts">
+                            <h2>"Keyboard"</h2>
+                            <dl class="fields">
+                                <dt><kbd>"j"</kbd> " / " <kbd>"↓"</kbd></dt><dd>"next flag"</dd>
+                                <dt><kbd>"k"</kbd> " / " <kbd>"↑"</kbd></dt><dd>"previous flag"</dd>
+                                <dt><kbd>"c"</kbd></dt><dd>"complete the selected flag"</dd>
+                                <dt><kbd>"l"</kbd></dt><dd>"lock / unlock"</dd>
+                                <dt><kbd>"o"</kbd></dt><dd>"reopen a completed flag"</dd>
+                                <dt><kbd>"u"</kbd> " / " <kbd>"U"</kbd></dt><dd>"undo / redo"</dd>
+                                <dt><kbd>"n"</kbd></dt><dd>"new flag"</dd>
+                                <dt><kbd>"/"</kbd></dt><dd>"search the text"</dd>
+                                <dt><kbd>"Esc"</kbd></dt><dd>"close"</dd>
+                                <dt><kbd>"?"</kbd></dt><dd>"this help"</dd>
+                            </dl>
+                        </div>
+                    })}
                     <p class="muted" data-testid="flag-total">
                         {move || match list.total.get() {
                             Some(n) => format!("{n} flags"),
@@ -357,6 +456,7 @@ pub fn FlagsPage() -> impl IntoView {
                         {header("Created", SortColumn::CreatedAt)}
                     </div>
                     <div
+                        node_ref=scroller
                         class="flag-scroll"
                         style=format!("height:{viewport}px")
                         on:scroll=move |e| {

@@ -122,3 +122,40 @@ test('the detail shows every field and the chain, and back returns to the list',
     await app.close();
   }
 });
+
+test('keyboard triage: move, lock, complete, undo, help, search focus', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const app = await openFlags();
+  try {
+    const { page } = app;
+    const hash = () => page.evaluate(() => location.hash);
+    const first = await rowIds(page);
+    await page.keyboard.press('j');
+    await page.waitForFunction((id) => location.hash === `#flag/${id}`, first[0]);
+    await page.keyboard.press('j');
+    await page.waitForFunction((id) => location.hash === `#flag/${id}`, first[1]);
+    await page.keyboard.press('k');
+    await page.waitForFunction((id) => location.hash === `#flag/${id}`, first[0]);
+    const detail = page.locator('[data-testid="flag-detail"]');
+    await page.keyboard.press('l');
+    await detail.locator('[data-testid="flag-unlock"]').waitFor({ timeout: 10_000 });
+    await page.keyboard.press('c');
+    await detail.locator('[data-testid="flag-reopen"]').waitFor({ timeout: 10_000 });
+    await page.keyboard.press('u');
+    await detail.locator('[data-testid="flag-complete"]').waitFor({ timeout: 10_000 });
+    await page.keyboard.press('u');
+    await detail.locator('[data-testid="flag-lock"]').waitFor({ timeout: 10_000 });
+    await page.keyboard.press('?');
+    await page.locator('[data-testid="shortcuts-help"]').waitFor();
+    await page.keyboard.press('Escape');
+    await page.locator('[data-testid="shortcuts-help"]').waitFor({ state: 'detached' });
+    await page.keyboard.press('/');
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset?.testid), 'flag-text');
+    const before = await hash();
+    await page.keyboard.type('jk');
+    assert.equal(await hash(), before, 'typing in the search box is not a shortcut');
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
