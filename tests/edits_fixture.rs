@@ -170,3 +170,49 @@ fn a_created_flag_goes_through_the_triggers_and_undo_removes_every_trace() {
     block_on(history.redo(&db)).unwrap();
     assert_eq!(row(&db, 301)[9], Value::from("pending"));
 }
+
+#[test]
+fn a_bulk_change_is_all_or_nothing_and_one_undo_step() {
+    use flagdeck::core::edits::{run_all, Step};
+    let Some(db) = v1() else { return };
+    let ids: Vec<i64> = db
+        .query_sync("SELECT id FROM flags WHERE status = 'pending' AND locked = 0 ORDER BY id LIMIT 3", &[])
+        .unwrap()
+        .rows
+        .iter()
+        .map(|r| r[0].as_i64().unwrap())
+        .collect();
+    let original = all_rows(&db);
+    let plan_all = |db: &NativeDb| -> Vec<_> {
+        ids.iter()
+            .map(|&id| {
+                block_on(plan(db, id, "complete", &complete_values("2025-09-02 09:00", None, None)))
+                    .unwrap()
+                    .unwrap()
+            })
+            .collect()
+    };
+    // The third flag is an old row whose action_required is too short: the update trigger
+    // refuses it, so none of the three may change.
+    db.execute_batch_sync(&format!(
+        "DROP TRIGGER validate_flag_quality_update; UPDATE flags SET action_required = 'short' WHERE id = {}; \
+         CREATE TRIGGER validate_flag_quality_update BEFORE UPDATE ON flags BEGIN SELECT CASE \
+         WHEN LENGTH(NEW.action_required) < 100 THEN RAISE(ABORT, 'action_required must be at least 100 characters for quality control. Be specific: include file paths, line numbers, exact changes needed.') END; END;",
+        ids[2]
+    ))
+    .unwrap();
+    let broken = all_rows(&db);
+    let edits = plan_all(&db);
+    assert!(matches!(block_on(run_all(&db, &edits, true)), Err(EditError::Refused(_))));
+    assert_eq!(all_rows(&db), broken, "all or nothing");
+
+    // Without the old row, the three complete together and one undo takes all three back.
+    let edits: Vec<_> = plan_all(&db).into_iter().take(2).collect();
+    block_on(run_all(&db, &edits, true)).unwrap();
+    let mut history = History::default();
+    history.record_step(Step { label: "complete 2 flags".into(), edits });
+    assert_eq!(history.edits().count(), 2);
+    block_on(history.undo(&db)).unwrap();
+    assert_eq!(all_rows(&db), broken);
+    assert_ne!(broken, original);
+}

@@ -248,33 +248,71 @@ pub fn lock_values(locked: bool) -> Vec<(&'static str, Value)> {
     vec![("locked", Value::Integer(locked as i64))]
 }
 
+/// One entry of the undo history: one edit, or several made together (a bulk action), which
+/// are applied and taken back all or nothing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Step {
+    pub label: String,
+    pub edits: Vec<Edit>,
+}
+
+/// Runs `edits` forward (or backward, in reverse order) inside one transaction: if any of them
+/// fails, the transaction is rolled back and the database is as it was.
+pub async fn run_all<D: Database>(db: &D, edits: &[Edit], forward: bool) -> Result<(), EditError> {
+    db.execute_batch("BEGIN").await.map_err(EditError::Engine)?;
+    let mut result = Ok(());
+    let ordered: Vec<&Edit> = if forward { edits.iter().collect() } else { edits.iter().rev().collect() };
+    for edit in ordered {
+        result = write(db, edit, forward).await;
+        if result.is_err() {
+            break;
+        }
+    }
+    match result {
+        Ok(()) => db.execute_batch("COMMIT").await.map_err(EditError::Engine),
+        Err(e) => {
+            db.execute_batch("ROLLBACK").await.map_err(EditError::Engine)?;
+            Err(e)
+        }
+    }
+}
+
 /// The undo history: applied steps, and undone steps that can be redone.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct History {
-    pub done: Vec<Edit>,
-    pub undone: Vec<Edit>,
+    pub done: Vec<Step>,
+    pub undone: Vec<Step>,
 }
 
 impl History {
     /// Records an applied edit; a new edit clears what could be redone.
     pub fn record(&mut self, edit: Edit) {
-        self.done.push(edit);
+        self.record_step(Step { label: edit.label.clone(), edits: vec![edit] });
+    }
+
+    pub fn record_step(&mut self, step: Step) {
+        self.done.push(step);
         self.undone.clear();
     }
 
-    pub async fn undo<D: Database>(&mut self, db: &D) -> Result<Option<Edit>, EditError> {
-        let Some(edit) = self.done.last().cloned() else { return Ok(None) };
-        revert(db, &edit).await?;
-        self.done.pop();
-        self.undone.push(edit.clone());
-        Ok(Some(edit))
+    /// Every edit applied so far, oldest first (what export writes).
+    pub fn edits(&self) -> impl Iterator<Item = &Edit> {
+        self.done.iter().flat_map(|s| s.edits.iter())
     }
 
-    pub async fn redo<D: Database>(&mut self, db: &D) -> Result<Option<Edit>, EditError> {
-        let Some(edit) = self.undone.last().cloned() else { return Ok(None) };
-        apply(db, &edit).await?;
+    pub async fn undo<D: Database>(&mut self, db: &D) -> Result<Option<Step>, EditError> {
+        let Some(step) = self.done.last().cloned() else { return Ok(None) };
+        run_all(db, &step.edits, false).await?;
+        self.done.pop();
+        self.undone.push(step.clone());
+        Ok(Some(step))
+    }
+
+    pub async fn redo<D: Database>(&mut self, db: &D) -> Result<Option<Step>, EditError> {
+        let Some(step) = self.undone.last().cloned() else { return Ok(None) };
+        run_all(db, &step.edits, true).await?;
         self.undone.pop();
-        self.done.push(edit.clone());
-        Ok(Some(edit))
+        self.done.push(step.clone());
+        Ok(Some(step))
     }
 }

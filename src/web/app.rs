@@ -234,6 +234,45 @@ impl AppState {
         });
     }
 
+    /// The same change to many flags, in one transaction and one undo step: all or nothing.
+    pub fn bulk_edit(
+        self,
+        label: String,
+        ids: Vec<i64>,
+        values: Vec<(&'static str, Value)>,
+        done: impl Fn(bool) + 'static,
+    ) {
+        let Some(open) = self.current.get_untracked() else { return };
+        spawn_local(async move {
+            let result = async {
+                let mut planned = Vec::new();
+                for &id in &ids {
+                    if let Some(edit) = edits::plan(&open.db, id, &label, &values).await? {
+                        planned.push(edit);
+                    }
+                }
+                if !planned.is_empty() {
+                    edits::run_all(&open.db, &planned, true).await?;
+                }
+                Ok::<_, EditError>(planned)
+            }
+            .await;
+            match result {
+                Ok(planned) if planned.is_empty() => done(true),
+                Ok(planned) => {
+                    self.history
+                        .update(|h| h.record_step(edits::Step { label: label.clone(), edits: planned }));
+                    self.changed(&open).await;
+                    done(true);
+                }
+                Err(e) => {
+                    done(false);
+                    self.alert(format!("{label}: nothing was changed. {e}"));
+                }
+            }
+        });
+    }
+
     /// Undoes (`back`) or redoes the last step.
     pub fn step(self, back: bool) {
         let Some(open) = self.current.get_untracked() else { return };

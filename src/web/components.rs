@@ -277,7 +277,7 @@ pub fn NavBar() -> impl IntoView {
 fn ChangesList() -> impl IntoView {
     let state = expect_context::<AppState>();
     move || {
-        let done = state.history.with(|h| h.done.clone());
+        let done: Vec<crate::core::edits::Edit> = state.history.with(|h| h.edits().cloned().collect());
         (!done.is_empty()).then(|| {
             view! {
                 <h2>{format!("Changes since opening ({})", done.len())}</h2>

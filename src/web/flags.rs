@@ -205,6 +205,26 @@ pub fn FlagsPage() -> impl IntoView {
         list.restart(app);
     });
     let creating = RwSignal::new(false);
+    // Flags chosen for a bulk action.
+    let chosen = RwSignal::new(Vec::<i64>::new());
+    let toggle_chosen = move |id: i64| {
+        chosen.update(|c| match c.iter().position(|x| *x == id) {
+            Some(i) => {
+                c.remove(i);
+            }
+            None => c.push(id),
+        })
+    };
+    let retarget = RwSignal::new(String::new());
+    let bulk = move |label: &str, values: Vec<(&'static str, Value)>| {
+        let ids = chosen.get_untracked();
+        let label = format!("{label} {} flags", ids.len());
+        app.bulk_edit(label, ids, values, move |ok| {
+            if ok {
+                chosen.set(Vec::new());
+            }
+        });
+    };
     // Opening a flag closes the form.
     Effect::new(move |_| {
         if selected.get().is_some() {
@@ -305,6 +325,11 @@ pub fn FlagsPage() -> impl IntoView {
             "/" => {
                 if let Some(el) = text_box.get_untracked() {
                     let _ = el.focus();
+                }
+            }
+            "x" => {
+                if let Some(r) = row {
+                    toggle_chosen(r.id);
                 }
             }
             "?" => help.update(|h| *h = !*h),
@@ -430,12 +455,28 @@ pub fn FlagsPage() -> impl IntoView {
                                 <dt><kbd>"c"</kbd></dt><dd>"complete the selected flag"</dd>
                                 <dt><kbd>"l"</kbd></dt><dd>"lock / unlock"</dd>
                                 <dt><kbd>"o"</kbd></dt><dd>"reopen a completed flag"</dd>
+                                <dt><kbd>"x"</kbd></dt><dd>"choose for a bulk action"</dd>
                                 <dt><kbd>"u"</kbd> " / " <kbd>"U"</kbd></dt><dd>"undo / redo"</dd>
                                 <dt><kbd>"n"</kbd></dt><dd>"new flag"</dd>
                                 <dt><kbd>"/"</kbd></dt><dd>"search the text"</dd>
                                 <dt><kbd>"Esc"</kbd></dt><dd>"close"</dd>
                                 <dt><kbd>"?"</kbd></dt><dd>"this help"</dd>
                             </dl>
+                        </div>
+                    })}
+                    {move || (!chosen.with(Vec::is_empty)).then(|| view! {
+                        <div class="bulk-bar" data-testid="bulk-bar">
+                            <strong data-testid="bulk-count">{move || chosen.with(Vec::len)}</strong>
+                            " chosen · one step, all or nothing:"
+                            <button class="button" data-testid="bulk-complete" on:click=move |_| bulk("complete", edits::complete_values(&local_minute(), None, None))>"Complete"</button>
+                            <button class="button" data-testid="bulk-lock" on:click=move |_| bulk("lock", edits::lock_values(true))>"Lock"</button>
+                            <button class="button" data-testid="bulk-unlock" on:click=move |_| bulk("unlock", edits::lock_values(false))>"Unlock"</button>
+                            <input class="small" placeholder="new target" data-testid="bulk-target" on:input=move |e| retarget.set(event_target_value(&e)) />
+                            <button class="button" data-testid="bulk-retarget" on:click=move |_| {
+                                let target = with_at(&retarget.get_untracked());
+                                bulk("retarget", vec![("target_agent", Value::from(target))]);
+                            }>"Retarget"</button>
+                            <button class="link" on:click=move |_| chosen.set(Vec::new())>"clear"</button>
                         </div>
                     })}
                     <p class="muted" data-testid="flag-total">
@@ -478,7 +519,19 @@ pub fn FlagsPage() -> impl IntoView {
                                             style=format!("top:{}px", i as f64 * ROW_HEIGHT)
                                             on:click=move |_| app.go(View::Flag(id))
                                         >
-                                            <span class="td num">{format!("#{id}")}</span>
+                                            <span class="td num">
+                                                <input
+                                                    type="checkbox"
+                                                    data-testid="flag-select"
+                                                    aria-label=format!("choose flag {id}")
+                                                    prop:checked=move || chosen.with(|c| c.contains(&id))
+                                                    on:click=move |e| {
+                                                        e.stop_propagation();
+                                                        toggle_chosen(id);
+                                                    }
+                                                />
+                                                {format!("#{id}")}
+                                            </span>
                                             <span class="td"><span class=format!("impact {}", r.impact)>{r.impact.clone()}</span></span>
                                             <span class="td">{r.flag_type.clone()}</span>
                                             <span class="td">{r.source.clone()}</span>

@@ -159,3 +159,29 @@ test('keyboard triage: move, lock, complete, undo, help, search focus', async (t
     await app.close();
   }
 });
+
+test('bulk: lock three chosen flags in one step, undo takes all three back', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const app = await openFlags();
+  try {
+    const { page } = app;
+    await page.locator('[data-testid="filter-locked"]').selectOption('0');
+    await page.waitForFunction(() => document.querySelector('[data-testid="flag-total"]')?.textContent.startsWith('112 '));
+    const ids = (await rowIds(page)).slice(0, 3);
+    for (const id of ids) {
+      await page.locator(`[data-testid="flag-row"][data-flag-id="${id}"] [data-testid="flag-select"]`).click();
+    }
+    assert.equal((await page.locator('[data-testid="bulk-count"]').textContent()).trim(), '3');
+    assert.equal(await page.locator('[data-testid="flag-detail"]').count(), 0, 'choosing does not open a flag');
+    await page.locator('[data-testid="bulk-lock"]').click();
+    // The unlocked list loses the three flags.
+    await page.waitForFunction(() => document.querySelector('[data-testid="flag-total"]')?.textContent.startsWith('109 '));
+    await page.locator('[data-testid="bulk-bar"]').waitFor({ state: 'detached' });
+    await page.locator('[data-testid="undo"]').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="flag-total"]')?.textContent.startsWith('112 '));
+    assert.deepEqual((await rowIds(page)).slice(0, 3), ids);
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
