@@ -205,6 +205,8 @@ pub fn FlagsPage() -> impl IntoView {
         list.restart(app);
     });
     let creating = RwSignal::new(false);
+    let follow = RwSignal::new(None::<(i64, String)>);
+    provide_context(FormRequest { creating, follow });
     // Flags chosen for a bulk action.
     let chosen = RwSignal::new(Vec::<i64>::new());
     let toggle_chosen = move |id: i64| {
@@ -320,6 +322,7 @@ pub fn FlagsPage() -> impl IntoView {
             "U" => app.step(false),
             "n" => {
                 app.go(View::Flags);
+                follow.set(None);
                 creating.set(true);
             }
             "/" => {
@@ -373,6 +376,7 @@ pub fn FlagsPage() -> impl IntoView {
                 <aside class="filters" aria-label="Filters">
                     <button class="button primary" data-testid="new-flag" on:click=move |_| {
                         app.go(View::Flags);
+                        follow.set(None);
                         creating.set(true);
                     }>"New flag"</button>
                     <div class="presets">
@@ -621,6 +625,9 @@ fn DetailBody(detail: FlagDetail) -> impl IntoView {
     let id = detail.id;
     let pending = text("status") == "pending";
     let locked = detail.get("locked").and_then(Value::as_i64).unwrap_or(0) != 0;
+    let form = expect_context::<FormRequest>();
+    let origin = detail.get("chain_origin_id").and_then(Value::as_i64).unwrap_or(detail.id);
+    let responder = text("target_agent");
     let completed_by = RwSignal::new(String::new());
     let notes = RwSignal::new(String::new());
     view! {
@@ -648,6 +655,11 @@ fn DetailBody(detail: FlagDetail) -> impl IntoView {
                     </button>
                 }.into_any()
             }}
+            <button class="button" data-testid="flag-follow-up" title="A new flag in this flag's chain" on:click=move |_| {
+                form.follow.set(Some((origin, responder.clone())));
+                app.go(View::Flags);
+                form.creating.set(true);
+            }>"Follow up"</button>
             {if locked {
                 view! { <button class="button" data-testid="flag-unlock" on:click=move |_| app.edit_flag(id, "unlock", edits::lock_values(false))>"Unlock"</button> }.into_any()
             } else {
@@ -687,6 +699,14 @@ fn DetailBody(detail: FlagDetail) -> impl IntoView {
     }
 }
 
+/// Opens the new-flag form, optionally as a follow-up in an existing chain.
+#[derive(Clone, Copy)]
+struct FormRequest {
+    creating: RwSignal<bool>,
+    /// (chain origin id, suggested source agent) for a follow-up.
+    follow: RwSignal<Option<(i64, String)>>,
+}
+
 /// The flag types agent_db.py's users write.
 const FLAG_TYPES: &[&str] = &[
     "change",
@@ -704,13 +724,15 @@ const IMPACTS: &[&str] = &["low", "medium", "high", "critical"];
 #[component]
 fn FlagForm(creating: RwSignal<bool>) -> impl IntoView {
     let app = expect_context::<AppState>();
+    let follow_up = expect_context::<FormRequest>().follow.get_untracked();
+    let origin = follow_up.as_ref().map(|(o, _)| *o);
     let consistency = app
         .current
         .get_untracked()
         .is_some_and(|o| o.facts.triggers.iter().any(|t| t == "validate_flag_consistency"));
     let flag_type = RwSignal::new("change".to_owned());
     let impact = RwSignal::new("medium".to_owned());
-    let source = RwSignal::new(String::new());
+    let source = RwSignal::new(follow_up.as_ref().map(|(_, s)| s.clone()).unwrap_or_default());
     let target = RwSignal::new(String::new());
     let change = RwSignal::new(String::new());
     let action = RwSignal::new(String::new());
@@ -778,6 +800,11 @@ fn FlagForm(creating: RwSignal<bool>) -> impl IntoView {
             ("example_usage", opt(example.get_untracked())),
             ("created_at", Value::from(local_minute())),
         ];
+        let mut values = values;
+        if let Some(origin) = origin {
+            // chain_origin_id always names the first flag of the chain, as the tool writes it.
+            values.push(("chain_origin_id", Value::Integer(origin)));
+        }
         app.create_flag(values, move |ok| {
             saving.set(false);
             if ok {
@@ -796,7 +823,10 @@ fn FlagForm(creating: RwSignal<bool>) -> impl IntoView {
     view! {
         <aside class="flag-detail" data-testid="flag-form">
             <button class="link" on:click=move |_| creating.set(false)>"cancel"</button>
-            <h2>"New flag"</h2>
+            <h2 data-testid="form-title">{match origin {
+                Some(origin) => format!("Follow-up in the chain of flag #{origin}"),
+                None => "New flag".to_owned(),
+            }}</h2>
             <div class="form-row">
                 <label class="form-field">
                     <span>"Type"</span>

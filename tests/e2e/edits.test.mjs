@@ -144,3 +144,32 @@ test('a new flag breaks each rule of the tool in turn, then saves and undoes', a
     await app.close();
   }
 });
+
+test('a follow-up joins the chain of its flag, naming the chain origin', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const app = await openApp(browser, `${servers.app.url}/`);
+  try {
+    const { page } = app;
+    await pickFile(page, V1);
+    await waitForSummary(page, { fileName: 'acolytes-v1-small.db', flags: '300', alertFails: true });
+    // Flag 3 follows flag 1 (the fixture's first chain).
+    await page.evaluate(() => (location.hash = '#flag/3'));
+    await page.locator('[data-testid="flag-follow-up"]').click();
+    await page.locator('[data-testid="flag-form"]').waitFor();
+    assert.match(await page.locator('[data-testid="form-title"]').textContent(), /chain of flag #1\b/);
+    await page.locator('[data-testid="form-change"]').fill('Answered the question about the migration order; the backfill runs first now.');
+    await page.locator('[data-testid="form-action"]').fill(
+      'Re-run scripts/backfill/orders.ts against staging, compare the row counts with the numbers in this flag and close the original when they match.',
+    );
+    await page.locator('[data-testid="form-target"]').fill('@database.postgres');
+    await page.locator('[data-testid="flag-save"]').click();
+    const chain = page.locator('[data-testid="flag-detail"][data-flag-id="301"] [data-testid="flag-chain"] li');
+    await chain.first().waitFor({ timeout: 10_000 });
+    const ids = await chain.evaluateAll((items) => items.map((li) => Number(li.dataset.flagId)));
+    assert.equal(ids[0], 1, 'the origin stays first');
+    assert.ok(ids.includes(3) && ids.includes(301), `chain ${ids}`);
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
