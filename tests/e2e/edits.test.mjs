@@ -10,30 +10,13 @@ import {
   V1,
   exportTo,
   inspectDb,
-  launchBrowser,
-  openApp,
-  outDir,
-  pickFile,
+  openWith,
   skipWithoutFixtures,
-  startServers,
-  waitForSummary,
+  useSuite,
   xtask,
 } from './helpers.mjs';
 
-let servers;
-let browser;
-let out;
-
-before(async () => {
-  out = outDir('edits');
-  servers = await startServers(out);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await servers?.close();
-});
+const env = useSuite('edits', { before, after });
 
 /** The value shown next to a field name in the flag detail. */
 const field = (page, name) =>
@@ -44,11 +27,9 @@ const field = (page, name) =>
 
 test('complete, lock, undo the lock, export: only the completion is in the file', async (t) => {
   if (skipWithoutFixtures(t)) return;
-  const app = await openApp(browser, `${servers.app.url}/`);
+  const app = await openWith(env, V1, '300');
   try {
     const { page } = app;
-    await pickFile(page, V1);
-    await waitForSummary(page, { fileName: 'acolytes-v1-small.db', flags: '300', alertFails: true });
     await page.evaluate(() => (location.hash = '#flag/203'));
     await page.locator('[data-testid="flag-complete"]').waitFor({ timeout: 10_000 });
     await page.locator('[data-testid="complete-by"]').fill('backend.api');
@@ -69,9 +50,9 @@ test('complete, lock, undo the lock, export: only the completion is in the file'
     assert.equal(await page.locator('[data-testid="changes"] li').count(), 1, 'one change remains after the undo');
     assert.equal((await page.locator('[data-testid="count-pending"]').textContent()).trim(), '138');
 
-    const exported = path.join(out, 'edited.db');
+    const exported = path.join(env.out, 'edited.db');
     await exportTo(page, exported);
-    const expected = path.join(out, 'expected.db');
+    const expected = path.join(env.out, 'expected.db');
     xtask([
       'exec-sql',
       '--from',
@@ -93,11 +74,9 @@ test('complete, lock, undo the lock, export: only the completion is in the file'
 
 test('a new flag breaks each rule of the tool in turn, then saves and undoes', async (t) => {
   if (skipWithoutFixtures(t)) return;
-  const app = await openApp(browser, `${servers.app.url}/`);
+  const app = await openWith(env, V1, '300');
   try {
     const { page } = app;
-    await pickFile(page, V1);
-    await waitForSummary(page, { fileName: 'acolytes-v1-small.db', flags: '300', alertFails: true });
     await page.locator('[data-testid="nav-flags"]').click();
     await page.locator('[data-testid="new-flag"]').click();
     await page.locator('[data-testid="flag-form"]').waitFor();
@@ -147,11 +126,9 @@ test('a new flag breaks each rule of the tool in turn, then saves and undoes', a
 
 test('a follow-up joins the chain of its flag, naming the chain origin', async (t) => {
   if (skipWithoutFixtures(t)) return;
-  const app = await openApp(browser, `${servers.app.url}/`);
+  const app = await openWith(env, V1, '300');
   try {
     const { page } = app;
-    await pickFile(page, V1);
-    await waitForSummary(page, { fileName: 'acolytes-v1-small.db', flags: '300', alertFails: true });
     // Flag 3 follows flag 1 (the fixture's first chain).
     await page.evaluate(() => (location.hash = '#flag/3'));
     await page.locator('[data-testid="flag-follow-up"]').click();

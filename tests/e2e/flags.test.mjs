@@ -9,27 +9,12 @@ import { after, before, test } from 'node:test';
 import {
   FIXTURES,
   V1,
-  launchBrowser,
-  openApp,
-  outDir,
-  pickFile,
+  openWith,
   skipWithoutFixtures,
-  startServers,
-  waitForSummary,
+  useSuite,
 } from './helpers.mjs';
 
-let servers;
-let browser;
-
-before(async () => {
-  servers = await startServers(outDir('flags'));
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await servers?.close();
-});
+const env = useSuite('flags', { before, after });
 
 /** Ids of the flag rows in the DOM, top to bottom. */
 const rowIds = (page) =>
@@ -40,9 +25,7 @@ const rowIds = (page) =>
   );
 
 async function openFlags() {
-  const app = await openApp(browser, `${servers.app.url}/`);
-  await pickFile(app.page, V1);
-  await waitForSummary(app.page, { fileName: 'acolytes-v1-small.db', flags: '300', alertFails: true });
+  const app = await openWith(env, V1, '300');
   await app.page.locator('[data-testid="nav-flags"]').click();
   await app.page.locator('[data-testid="flag-row"]').first().waitFor({ timeout: 10_000 });
   return app;

@@ -273,3 +273,29 @@ export function assertSameDatabase(original, exported) {
 export function readBytes(file) {
   return readFileSync(file);
 }
+
+/**
+ * Registers the servers and browser one test file needs (node:test `before`/`after`) and
+ * returns an object whose `servers`, `browser` and `out` are filled in once they are up.
+ */
+export function useSuite(name, { before, after }) {
+  const env = { servers: null, browser: null, out: null };
+  before(async () => {
+    env.out = outDir(name);
+    env.servers = await startServers(env.out);
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.servers?.close();
+  });
+  return env;
+}
+
+/** A new page with `file` opened through the file input and its summary shown. */
+export async function openWith(env, file, flags) {
+  const app = await openApp(env.browser, `${env.servers.app.url}/`);
+  await pickFile(app.page, file);
+  await waitForSummary(app.page, { fileName: path.basename(file), flags, alertFails: true });
+  return app;
+}
