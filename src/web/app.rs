@@ -175,6 +175,18 @@ impl AppState {
     /// Plans and applies a change to one flag; on success it joins the history and everything
     /// reads the database again. A refusal is shown in SQLite's words and changes nothing.
     pub fn edit_flag(self, flag_id: i64, label: &'static str, values: Vec<(&'static str, Value)>) {
+        self.edit_flag_then(flag_id, label, values, |_| {});
+    }
+
+    /// [`edit_flag`](Self::edit_flag), telling `refused` when SQLite refused the change (so the
+    /// page can offer to fix the text in the same step).
+    pub fn edit_flag_then(
+        self,
+        flag_id: i64,
+        label: &'static str,
+        values: Vec<(&'static str, Value)>,
+        refused: impl Fn(&str) + 'static,
+    ) {
         let Some(open) = self.current.get_untracked() else { return };
         spawn_local(async move {
             let result = async {
@@ -191,7 +203,12 @@ impl AppState {
                     self.changed(&open).await;
                 }
                 Ok(None) => {}
-                Err(e) => self.alert(format!("Flag #{flag_id}: {e}")),
+                Err(e) => {
+                    if let EditError::Refused(m) = &e {
+                        refused(m);
+                    }
+                    self.alert(format!("Flag #{flag_id}: {e}"));
+                }
             }
         });
     }

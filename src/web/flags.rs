@@ -12,6 +12,7 @@ use crate::core::flags::{
     facet_counts, flag_detail, Cursor, Facet, FlagDetail, FlagFilter, FlagPageQuery, SortColumn,
 };
 use crate::core::flags::{validate, with_at, FlagDraft, CRITICAL_TYPES};
+use crate::core::flags::{MIN_ACTION_REQUIRED, MIN_CHANGE_DESCRIPTION};
 use crate::core::{Database, Value};
 
 /// Now as agent_db.py writes times: local time, `YYYY-MM-DD HH:MM`.
@@ -630,6 +631,10 @@ fn DetailBody(detail: FlagDetail) -> impl IntoView {
     let responder = text("target_agent");
     let completed_by = RwSignal::new(String::new());
     let notes = RwSignal::new(String::new());
+    // A refused completion whose text must be lengthened first: (column, the completion values).
+    let fix = RwSignal::new(None::<(&'static str, Vec<(&'static str, Value)>)>);
+    let fix_text = RwSignal::new(String::new());
+    let current_texts = (text("action_required"), text("change_description"));
     view! {
         <h2>{format!("Flag #{}", detail.id)}</h2>
         <div class="flag-actions">
@@ -645,7 +650,21 @@ fn DetailBody(detail: FlagDetail) -> impl IntoView {
                             Some(&completed_by.get_untracked()),
                             Some(&notes.get_untracked()),
                         );
-                        app.edit_flag(id, "complete", values);
+                        let retry = values.clone();
+                        app.edit_flag_then(id, "complete", values, move |message| {
+                            // A row older than the triggers: offer to fix the short text and
+                            // complete in the same step, as the tool cannot.
+                            let column = if message.starts_with("action_required") {
+                                Some("action_required")
+                            } else if message.starts_with("change_description") {
+                                Some("change_description")
+                            } else {
+                                None
+                            };
+                            if let Some(column) = column {
+                                fix.set(Some((column, retry.clone())));
+                            }
+                        });
                     }>"Complete"</button>
                 }.into_any()
             } else {
@@ -666,6 +685,36 @@ fn DetailBody(detail: FlagDetail) -> impl IntoView {
                 view! { <button class="button" data-testid="flag-lock" on:click=move |_| app.edit_flag(id, "lock", edits::lock_values(true))>"Lock"</button> }.into_any()
             }}
         </div>
+        {move || fix.get().map(|(column, values)| {
+            let (minimum, current) = if column == "action_required" {
+                (MIN_ACTION_REQUIRED, current_texts.0.clone())
+            } else {
+                (MIN_CHANGE_DESCRIPTION, current_texts.1.clone())
+            };
+            if fix_text.get_untracked().is_empty() {
+                fix_text.set(current.clone());
+            }
+            view! {
+                <div class="fix-box" data-testid="fix-box">
+                    <p class="warning">
+                        {format!(
+                            "This flag is older than the database's rules: its {column} is shorter than {minimum} characters, so SQLite refuses any change to it (agent_db.py complete-flag fails on it too). Lengthen it and complete in one step:"
+                        )}
+                    </p>
+                    <textarea data-testid="fix-text" rows="4" prop:value=move || fix_text.get()
+                        on:input=move |e| fix_text.set(event_target_value(&e))></textarea>
+                    <p class="muted">{move || format!("{}/{minimum}", fix_text.with(|t| t.chars().count()))}</p>
+                    <button class="button primary" data-testid="fix-and-apply"
+                        disabled=move || fix_text.with(|t| t.chars().count()) < minimum
+                        on:click=move |_| {
+                            let mut values = values.clone();
+                            values.push((column, Value::from(fix_text.get_untracked())));
+                            fix.set(None);
+                            app.edit_flag(id, "complete (text fixed)", values);
+                        }>"Fix and complete"</button>
+                </div>
+            }
+        })}
         <dl class="fields">
             {plain.iter().map(|c| view! { <dt>{*c}</dt> <dd>{text(c)}</dd> }).collect_view()}
             <dt>"change_description"</dt><dd class="prose">{text("change_description")}</dd>

@@ -150,3 +150,43 @@ test('a follow-up joins the chain of its flag, naming the chain origin', async (
     await app.close();
   }
 });
+
+test('a row older than the triggers: completing is refused in words, fixed and completed in one step', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  // A copy whose flag 203 has a too-short action_required, as files written before the
+  // triggers existed have.
+  const old = path.join(env.out, 'old-row.db');
+  xtask([
+    'exec-sql',
+    '--from',
+    V1,
+    '--out',
+    old,
+    `DROP TRIGGER validate_flag_quality_update;
+     UPDATE flags SET action_required = 'Rebuild the lockfile.' WHERE id = 203;
+     CREATE TRIGGER validate_flag_quality_update BEFORE UPDATE ON flags BEGIN SELECT CASE
+       WHEN LENGTH(NEW.action_required) < 100 THEN RAISE(ABORT, 'action_required must be at least 100 characters for quality control. Be specific: include file paths, line numbers, exact changes needed.')
+       WHEN LENGTH(NEW.change_description) < 50 THEN RAISE(ABORT, 'change_description must be at least 50 characters. Describe what changed and why.')
+       WHEN NEW.target_agent IS NULL AND NEW.impact_level IN ('high', 'critical') THEN RAISE(ABORT, 'High/critical impact flags must have specific target_agent specified.')
+     END; END;`,
+  ]);
+  const app = await openWith(env, old, '300');
+  try {
+    const { page } = app;
+    await page.evaluate(() => (location.hash = '#flag/203'));
+    await page.locator('[data-testid="flag-complete"]').click();
+    await page.locator('[data-testid="fix-box"]').waitFor({ timeout: 10_000 });
+    const alert = await page.locator('[role="alert"]').allTextContents();
+    assert.ok(alert.some((a) => a.includes('action_required must be at least 100')), `alert: ${alert}`);
+    assert.equal(await page.locator('[data-testid="fix-text"]').inputValue(), 'Rebuild the lockfile.', 'the current text is kept');
+    assert.ok(await page.locator('[data-testid="fix-and-apply"]').isDisabled());
+    await page
+      .locator('[data-testid="fix-text"]')
+      .fill('Rebuild the lockfile of every service that bundles @tanstack/react-query and redeploy its container image before Friday.');
+    await page.locator('[data-testid="fix-and-apply"]').click();
+    await page.locator('[data-testid="flag-reopen"]').waitFor({ timeout: 10_000 });
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
