@@ -215,7 +215,14 @@ impl AppState {
 
     /// Creates a flag the way agent_db.py does (session_id of the open work period, when the
     /// file has one) and shows it. A refusal is shown in SQLite's words; the form keeps its text.
-    pub fn create_flag(self, mut values: Vec<(&'static str, Value)>, done: impl Fn(bool) + 'static) {
+    /// With `lock`, the flag of that id is locked in the same transaction ("ask for
+    /// information": the question is asked and the flag waits for the answer, one undo step).
+    pub fn create_flag(
+        self,
+        mut values: Vec<(&'static str, Value)>,
+        lock: Option<i64>,
+        done: impl Fn(bool) + 'static,
+    ) {
         let Some(open) = self.current.get_untracked() else { return };
         spawn_local(async move {
             let result = async {
@@ -230,15 +237,20 @@ impl AppState {
                         .map_err(EditError::Engine)?;
                     values.push(("session_id", rs.scalar().cloned().unwrap_or(Value::Null)));
                 }
-                let edit = edits::plan_insert(&open.db, "create", &values).await?;
-                edits::apply(&open.db, &edit).await?;
-                Ok::<_, EditError>(edit)
+                let label = if lock.is_some() { "ask for information" } else { "create" };
+                let mut step = Vec::new();
+                if let Some(asked) = lock {
+                    step.extend(edits::plan(&open.db, asked, "lock", &edits::lock_values(true)).await?);
+                }
+                step.push(edits::plan_insert(&open.db, label, &values).await?);
+                edits::run_all(&open.db, &step, true).await?;
+                Ok::<_, EditError>(edits::Step { label: label.to_owned(), edits: step })
             }
             .await;
             match result {
-                Ok(edit) => {
-                    let id = edit.flag_id;
-                    self.history.update(|h| h.record(edit));
+                Ok(step) => {
+                    let id = step.edits.last().map(|e| e.flag_id).unwrap_or_default();
+                    self.history.update(|h| h.record_step(step));
                     self.changed(&open).await;
                     done(true);
                     self.go(View::Flag(id));

@@ -206,7 +206,7 @@ pub fn FlagsPage() -> impl IntoView {
         list.restart(app);
     });
     let creating = RwSignal::new(false);
-    let follow = RwSignal::new(None::<(i64, String)>);
+    let follow = RwSignal::new(None::<FollowUp>);
     provide_context(FormRequest { creating, follow });
     // Flags chosen for a bulk action.
     let chosen = RwSignal::new(Vec::<i64>::new());
@@ -629,6 +629,15 @@ fn DetailBody(detail: FlagDetail) -> impl IntoView {
     let form = expect_context::<FormRequest>();
     let origin = detail.get("chain_origin_id").and_then(Value::as_i64).unwrap_or(detail.id);
     let responder = text("target_agent");
+    let asker = responder.clone();
+    let source_agent = text("source_agent");
+    // A locked flag whose information request (a follow-up its target raised in this chain)
+    // has been completed: offer to unlock it.
+    let answered = detail
+        .chain
+        .iter()
+        .find(|l| !l.is_origin && l.id != detail.id && l.source_agent == responder && l.status == "completed")
+        .map(|l| l.id);
     let completed_by = RwSignal::new(String::new());
     let notes = RwSignal::new(String::new());
     // A refused completion whose text must be lengthened first: (column, the completion values).
@@ -675,10 +684,27 @@ fn DetailBody(detail: FlagDetail) -> impl IntoView {
                 }.into_any()
             }}
             <button class="button" data-testid="flag-follow-up" title="A new flag in this flag's chain" on:click=move |_| {
-                form.follow.set(Some((origin, responder.clone())));
+                form.follow.set(Some(FollowUp { origin, source: responder.clone(), target: String::new(), ask_about: None }));
                 app.go(View::Flags);
                 form.creating.set(true);
             }>"Follow up"</button>
+            {(pending && !locked).then(|| {
+                let asker = asker.clone();
+                let source_agent = source_agent.clone();
+                view! {
+                    <button class="button" data-testid="flag-ask" title="Lock this flag and ask another agent for what is missing, in one step" on:click=move |_| {
+                        form.follow.set(Some(FollowUp { origin, source: asker.clone(), target: source_agent.clone(), ask_about: Some(id) }));
+                        app.go(View::Flags);
+                        form.creating.set(true);
+                    }>"Ask for information"</button>
+                }
+            })}
+            {(locked && pending).then(|| answered.map(|answer| view! {
+                <p class="notice" data-testid="answered">
+                    {format!("The information request #{answer} is completed. ")}
+                    <button class="button" data-testid="unlock-answered" on:click=move |_| app.edit_flag(id, "unlock", edits::lock_values(false))>"Unlock"</button>
+                </p>
+            }))}
             {if locked {
                 view! { <button class="button" data-testid="flag-unlock" on:click=move |_| app.edit_flag(id, "unlock", edits::lock_values(false))>"Unlock"</button> }.into_any()
             } else {
@@ -752,8 +778,17 @@ fn DetailBody(detail: FlagDetail) -> impl IntoView {
 #[derive(Clone, Copy)]
 struct FormRequest {
     creating: RwSignal<bool>,
-    /// (chain origin id, suggested source agent) for a follow-up.
-    follow: RwSignal<Option<(i64, String)>>,
+    follow: RwSignal<Option<FollowUp>>,
+}
+
+/// A follow-up to write: its chain, the agents to prefill, and for "ask for information" the
+/// flag to lock while it waits for the answer.
+#[derive(Clone, Debug, PartialEq)]
+struct FollowUp {
+    origin: i64,
+    source: String,
+    target: String,
+    ask_about: Option<i64>,
 }
 
 /// The flag types agent_db.py's users write.
@@ -774,15 +809,16 @@ const IMPACTS: &[&str] = &["low", "medium", "high", "critical"];
 fn FlagForm(creating: RwSignal<bool>) -> impl IntoView {
     let app = expect_context::<AppState>();
     let follow_up = expect_context::<FormRequest>().follow.get_untracked();
-    let origin = follow_up.as_ref().map(|(o, _)| *o);
+    let origin = follow_up.as_ref().map(|f| f.origin);
+    let ask_about = follow_up.as_ref().and_then(|f| f.ask_about);
     let consistency = app
         .current
         .get_untracked()
         .is_some_and(|o| o.facts.triggers.iter().any(|t| t == "validate_flag_consistency"));
     let flag_type = RwSignal::new("change".to_owned());
     let impact = RwSignal::new("medium".to_owned());
-    let source = RwSignal::new(follow_up.as_ref().map(|(_, s)| s.clone()).unwrap_or_default());
-    let target = RwSignal::new(String::new());
+    let source = RwSignal::new(follow_up.as_ref().map(|f| f.source.clone()).unwrap_or_default());
+    let target = RwSignal::new(follow_up.as_ref().map(|f| f.target.clone()).unwrap_or_default());
     let change = RwSignal::new(String::new());
     let action = RwSignal::new(String::new());
     let files = RwSignal::new(String::new());
@@ -854,7 +890,7 @@ fn FlagForm(creating: RwSignal<bool>) -> impl IntoView {
             // chain_origin_id always names the first flag of the chain, as the tool writes it.
             values.push(("chain_origin_id", Value::Integer(origin)));
         }
-        app.create_flag(values, move |ok| {
+        app.create_flag(values, ask_about, move |ok| {
             saving.set(false);
             if ok {
                 creating.set(false);
@@ -872,9 +908,10 @@ fn FlagForm(creating: RwSignal<bool>) -> impl IntoView {
     view! {
         <aside class="flag-detail" data-testid="flag-form">
             <button class="link" on:click=move |_| creating.set(false)>"cancel"</button>
-            <h2 data-testid="form-title">{match origin {
-                Some(origin) => format!("Follow-up in the chain of flag #{origin}"),
-                None => "New flag".to_owned(),
+            <h2 data-testid="form-title">{match (ask_about, origin) {
+                (Some(asked), _) => format!("Ask for information about flag #{asked} (it is locked until answered)"),
+                (None, Some(origin)) => format!("Follow-up in the chain of flag #{origin}"),
+                (None, None) => "New flag".to_owned(),
             }}</h2>
             <div class="form-row">
                 <label class="form-field">

@@ -190,3 +190,47 @@ test('a row older than the triggers: completing is refused in words, fixed and c
     await app.close();
   }
 });
+
+test('ask for information: lock and chained question in one step, unlock offered once answered', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const app = await openWith(env, V1, '300');
+  try {
+    const { page } = app;
+    const show = async (id) => {
+      await page.evaluate((id) => (location.hash = `#flag/${id}`), id);
+      await page.locator(`[data-testid="flag-detail"][data-flag-id="${id}"] h2`).first().waitFor({ timeout: 10_000 });
+    };
+    await show(203);
+    await page.locator('[data-testid="flag-ask"]').click();
+    await page.locator('[data-testid="flag-form"]').waitFor();
+    assert.match(await page.locator('[data-testid="form-title"]').textContent(), /flag #203/);
+    assert.equal(await page.locator('[data-testid="form-source"]').inputValue(), '@backend.api', 'asked by the flag target');
+    assert.equal(await page.locator('[data-testid="form-target"]').inputValue(), '@frontend.mobile', 'asking the flag source');
+    await page.locator('[data-testid="form-change"]').fill('Which services still pin @tanstack/react-query 6.8? The flag does not list them.');
+    await page.locator('[data-testid="form-action"]').fill(
+      'List every service and lockfile that still pins @tanstack/react-query 6.8.x, with the path of each lockfile, so the rebuild can be planned.',
+    );
+    await page.locator('[data-testid="flag-save"]').click();
+    await page.locator('[data-testid="flag-detail"][data-flag-id="301"]').waitFor({ timeout: 10_000 });
+
+    // One step: undo takes back both the question and the lock.
+    await page.locator('[data-testid="undo"]').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="flag-detail"]')?.textContent.includes('no flag #301'));
+    await show(203);
+    await page.locator('[data-testid="flag-lock"]').waitFor();
+    await page.locator('[data-testid="redo"]').click();
+    await page.locator('[data-testid="flag-unlock"]').waitFor({ timeout: 10_000 });
+
+    // The answer comes: completing the question offers to unlock the original.
+    await show(301);
+    await page.locator('[data-testid="flag-complete"]').click();
+    await page.locator('[data-testid="flag-reopen"]').waitFor({ timeout: 10_000 });
+    await show(203);
+    await page.locator('[data-testid="answered"]').waitFor({ timeout: 10_000 });
+    await page.locator('[data-testid="unlock-answered"]').click();
+    await page.locator('[data-testid="flag-lock"]').waitFor({ timeout: 10_000 });
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
