@@ -90,10 +90,26 @@ impl Connection {
     }
 }
 
+/// The rank `get-pending-flags` sorts by: critical 1, high 2, medium 3, anything else 4.
+#[macro_export]
+macro_rules! tool_rank {
+    () => {
+        "CASE impact_level WHEN 'critical' THEN 1 WHEN 'high' THEN 2 WHEN 'medium' THEN 3 ELSE 4 END"
+    };
+}
+
+/// Severity rank that keeps low apart from unknown levels: critical 1 … low 4, anything else 5.
+#[macro_export]
+macro_rules! impact_rank {
+    () => {
+        "CASE impact_level WHEN 'critical' THEN 1 WHEN 'high' THEN 2 WHEN 'medium' THEN 3 \
+         WHEN 'low' THEN 4 ELSE 5 END"
+    };
+}
+
 /// `get-pending-flags` order: critical, high, medium, then every other level (unknown ones
 /// with low), then `created_at` as text; `id` settles flags created in the same minute.
-pub const PENDING_ORDER: &str = "CASE impact_level WHEN 'critical' THEN 1 WHEN 'high' THEN 2 \
-     WHEN 'medium' THEN 3 ELSE 4 END, created_at ASC, id ASC";
+pub const PENDING_ORDER: &str = concat!(tool_rank!(), ", created_at ASC, id ASC");
 
 /// The flag columns the lists show, in [`FlagRow`] order.
 const FLAG_COLUMNS: &str = "id, flag_type, source_agent, target_agent, change_description, impact_level, \
@@ -119,10 +135,7 @@ fn text(v: &Value) -> String {
 }
 
 fn opt_text(v: &Value) -> Option<String> {
-    match v {
-        Value::Null => None,
-        other => Some(other.display()),
-    }
+    v.text_or_null()
 }
 
 fn flag_rows(rows: &[Vec<Value>]) -> Vec<FlagRow> {

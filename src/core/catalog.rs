@@ -47,11 +47,7 @@ pub fn catalog_sql(generation: Generation) -> Option<&'static str> {
 /// Text of a cell as Python's sqlite3 would hand it to `json.loads`: NULL stays absent, any
 /// other value becomes text (a number then fails the tool's list handling, as it does there).
 fn text(v: &Value) -> Option<String> {
-    match v {
-        Value::Null => None,
-        Value::Text(s) => Some(s.clone()),
-        other => Some(other.display()),
-    }
+    v.text_or_null()
 }
 
 pub async fn read_catalog<D: Database>(db: &D, generation: Generation) -> Result<Vec<CatalogAgent>, DbError> {

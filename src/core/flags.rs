@@ -3,7 +3,6 @@
 
 use serde::Serialize;
 
-use super::agents::PENDING_ORDER;
 use super::port::{Database, DbError};
 use super::value::Value;
 
@@ -103,17 +102,6 @@ pub fn with_at(name: &str) -> String {
     }
 }
 
-/// Severity rank of an impact level: critical 0 … low 3, anything else after low.
-pub fn severity(level: &str) -> u8 {
-    match level {
-        "critical" => 0,
-        "high" => 1,
-        "medium" => 2,
-        "low" => 3,
-        _ => 4,
-    }
-}
-
 /// One target of `get-workable-flags`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WorkableGroup {
@@ -131,11 +119,13 @@ pub struct WorkableGroup {
 pub async fn workable_groups<D: Database>(db: &D) -> Result<Vec<WorkableGroup>, DbError> {
     let rs = db
         .query(
-            "SELECT target_agent, COUNT(*), MAX(impact_level), \
-               MIN(CASE impact_level WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 \
-                   WHEN 'low' THEN 3 ELSE 4 END) \
-             FROM flags WHERE status = 'pending' AND locked = 0 AND target_agent IS NOT NULL \
-             GROUP BY target_agent ORDER BY COUNT(*) DESC, target_agent",
+            concat!(
+                "SELECT target_agent, COUNT(*), MAX(impact_level), MIN(",
+                crate::impact_rank!(),
+                ") FROM flags \
+                 WHERE status = 'pending' AND locked = 0 AND target_agent IS NOT NULL \
+                 GROUP BY target_agent ORDER BY COUNT(*) DESC, target_agent"
+            ),
             &[],
         )
         .await?;
@@ -143,12 +133,11 @@ pub async fn workable_groups<D: Database>(db: &D) -> Result<Vec<WorkableGroup>, 
         .rows
         .iter()
         .map(|r| {
-            let rank = r[3].as_i64().unwrap_or(4);
-            let most_severe = match rank {
-                0 => "critical",
-                1 => "high",
-                2 => "medium",
-                3 => "low",
+            let most_severe = match r[3].as_i64().unwrap_or(5) {
+                1 => "critical",
+                2 => "high",
+                3 => "medium",
+                4 => "low",
                 _ => "other",
             };
             WorkableGroup {
@@ -180,17 +169,11 @@ pub enum SortColumn {
 impl SortColumn {
     fn sql(self) -> &'static str {
         match self {
-            SortColumn::ToolOrder => {
-                "(CASE impact_level WHEN 'critical' THEN '1' WHEN 'high' THEN '2' WHEN 'medium' THEN '3' \
-                 ELSE '4' END || IFNULL(created_at, ''))"
-            }
+            SortColumn::ToolOrder => concat!("(", crate::tool_rank!(), " || IFNULL(created_at, ''))"),
             SortColumn::Id => "id",
             SortColumn::CreatedAt => "IFNULL(created_at, '')",
             SortColumn::CompletedAt => "IFNULL(completed_at, '')",
-            SortColumn::Impact => {
-                "CASE impact_level WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 \
-                 WHEN 'low' THEN 3 ELSE 4 END"
-            }
+            SortColumn::Impact => crate::impact_rank!(),
             SortColumn::FlagType => "IFNULL(flag_type, '')",
             SortColumn::Source => "IFNULL(source_agent, '')",
             SortColumn::Target => "IFNULL(target_agent, '')",
@@ -375,12 +358,6 @@ pub async fn facet_counts<D: Database>(
     );
     let rs = db.query(&sql, &params).await?;
     Ok(rs.rows.into_iter().map(|r| (r[0].clone(), r[1].as_i64().unwrap_or_default())).collect())
-}
-
-/// Ids of the pending flags of an agent in `get-pending-flags` order (or of every agent).
-pub fn pending_order_sql(agent: bool) -> String {
-    let target = if agent { " AND target_agent = ?" } else { "" };
-    format!("SELECT id FROM flags WHERE status = 'pending'{target} ORDER BY {PENDING_ORDER}")
 }
 
 #[cfg(test)]

@@ -30,6 +30,14 @@ impl Value {
         }
     }
 
+    /// `None` for NULL, otherwise the value as text (how the pages and Python's sqlite3 see it).
+    pub fn text_or_null(&self) -> Option<String> {
+        match self {
+            Value::Null => None,
+            other => Some(other.display()),
+        }
+    }
+
     /// Text as a person reads it in a table cell.
     pub fn display(&self) -> String {
         match self {

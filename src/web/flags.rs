@@ -208,6 +208,11 @@ pub fn FlagsPage() -> impl IntoView {
     let creating = RwSignal::new(false);
     let follow = RwSignal::new(None::<FollowUp>);
     provide_context(FormRequest { creating, follow });
+    let new_flag = move || {
+        app.go(View::Flags);
+        follow.set(None);
+        creating.set(true);
+    };
     // Flags chosen for a bulk action.
     let chosen = RwSignal::new(Vec::<i64>::new());
     let toggle_chosen = move |id: i64| {
@@ -321,11 +326,7 @@ pub fn FlagsPage() -> impl IntoView {
             }
             "u" => app.step(true),
             "U" => app.step(false),
-            "n" => {
-                app.go(View::Flags);
-                follow.set(None);
-                creating.set(true);
-            }
+            "n" => new_flag(),
             "/" => {
                 if let Some(el) = text_box.get_untracked() {
                     let _ = el.focus();
@@ -375,11 +376,9 @@ pub fn FlagsPage() -> impl IntoView {
         <section class="page flags-page">
             <div class="flags-layout">
                 <aside class="filters" aria-label="Filters">
-                    <button class="button primary" data-testid="new-flag" on:click=move |_| {
-                        app.go(View::Flags);
-                        follow.set(None);
-                        creating.set(true);
-                    }>"New flag"</button>
+                    <button class="button primary" data-testid="new-flag" on:click=move |_| new_flag()>
+                        "New flag"
+                    </button>
                     <div class="presets">
                         <button class="button" data-testid="preset-pending" on:click=move |_| {
                             list.filter.set(FlagFilter { status: vec!["pending".into()], ..Default::default() });

@@ -123,6 +123,13 @@ pub fn mark(name: &str) {
     }
 }
 
+/// Header bytes 18 and 19 in place, on bytes held by JavaScript (see [`header::for_engine`]).
+fn set_journal_mode(bytes: &Uint8Array, mode: JournalMode) {
+    let value = header::journal_byte(mode);
+    bytes.set_index(header::JOURNAL_BYTES_AT as u32, value);
+    bytes.set_index(header::JOURNAL_BYTES_AT as u32 + 1, value);
+}
+
 /// Checks the header of bytes held by JavaScript: only the first 100 bytes enter wasm memory.
 fn check_array(bytes: &Uint8Array) -> Result<HeaderInfo, LoadError> {
     let head = bytes.subarray(0, bytes.length().min(header::HEADER_LEN as u32)).to_vec();
@@ -135,9 +142,7 @@ pub async fn open_bytes(name: String, source: Source, bytes: Uint8Array) -> Resu
     mark("flagdeck:bytes-read");
     let info = check_array(&bytes)?;
     if info.journal_mode == JournalMode::Wal {
-        let rollback = header::journal_byte(JournalMode::Rollback);
-        bytes.set_index(header::JOURNAL_BYTES_AT as u32, rollback);
-        bytes.set_index(header::JOURNAL_BYTES_AT as u32 + 1, rollback);
+        set_journal_mode(&bytes, JournalMode::Rollback);
     }
     let db = take_worker().map_err(OpenError::Engine)?;
     db.load(Some(bytes)).await.map_err(OpenError::Engine)?;
@@ -193,9 +198,7 @@ pub fn name_from_url(url: &str) -> String {
 pub async fn export_bytes(open: &OpenDb) -> Result<Uint8Array, LoadError> {
     let bytes = open.db.export_array().await.map_err(LoadError::Export)?;
     if open.header.journal_mode == JournalMode::Wal && bytes.length() as usize >= header::HEADER_LEN {
-        let wal = header::journal_byte(JournalMode::Wal);
-        bytes.set_index(header::JOURNAL_BYTES_AT as u32, wal);
-        bytes.set_index(header::JOURNAL_BYTES_AT as u32 + 1, wal);
+        set_journal_mode(&bytes, JournalMode::Wal);
     }
     Ok(bytes)
 }
