@@ -216,3 +216,63 @@ fn a_bulk_change_is_all_or_nothing_and_one_undo_step() {
     assert_eq!(all_rows(&db), broken);
     assert_ne!(broken, original);
 }
+
+#[test]
+fn an_edit_of_many_fields_writes_only_what_changed_and_undo_restores_it() {
+    use flagdeck::core::edit_form::{read_edit_form, EDIT_FIELDS};
+    use flagdeck::core::flags::flag_detail;
+    let Some(db) = v1() else { return };
+    let id = db
+        .query_sync("SELECT id FROM flags WHERE target_agent IS NOT NULL ORDER BY id LIMIT 1", &[])
+        .unwrap()
+        .scalar()
+        .unwrap()
+        .as_i64()
+        .unwrap();
+    let original = all_rows(&db);
+    let detail = block_on(flag_detail(&db, id)).unwrap().unwrap();
+    let mut typed: Vec<(&'static str, String)> =
+        EDIT_FIELDS.iter().filter_map(|(c, _)| detail.get(c).map(|v| (*c, v.display()))).collect();
+    fn set(typed: &mut [(&'static str, String)], column: &str, text: &str) {
+        typed.iter_mut().find(|(c, _)| *c == column).unwrap().1 = text.into();
+    }
+    set(&mut typed, "target_agent", "frontend.react");
+    set(&mut typed, "code_location", "src/api/users.py:42");
+    set(&mut typed, "context", "{\"pr\": 42, \"reviewers\": [\"a\", \"b\"]}");
+    set(&mut typed, "notes", "checked by hand");
+    let read = read_edit_form(&detail.columns, &typed, true);
+    assert_eq!(read.problems, vec![]);
+    let edit = block_on(plan(&db, id, "edit", &read.values)).unwrap().expect("four columns change");
+    let columns: Vec<&str> = edit.changes.iter().map(|c| c.column).collect();
+    let mut expected = vec!["target_agent", "code_location", "context", "notes"];
+    // Only columns whose value differs are written (the stored ones may already match).
+    expected.retain(|c| columns.contains(c));
+    assert_eq!(columns, expected, "nothing but the typed columns");
+    block_on(apply(&db, &edit)).unwrap();
+    let after = block_on(flag_detail(&db, id)).unwrap().unwrap();
+    assert_eq!(
+        after.get("target_agent"),
+        Some(&Value::from("@frontend.react")),
+        "@ added as the tool adds it"
+    );
+    assert_eq!(after.get("context"), Some(&Value::from("{\"pr\": 42, \"reviewers\": [\"a\", \"b\"]}")));
+    let before_rows: Vec<_> = original.iter().filter(|r| r[0] != Value::Integer(id)).collect();
+    let after_rows = all_rows(&db);
+    let others: Vec<_> = after_rows.iter().filter(|r| r[0] != Value::Integer(id)).collect();
+    assert_eq!(others, before_rows, "every other row untouched");
+    let mut history = History::default();
+    history.record(edit);
+    block_on(history.undo(&db)).unwrap();
+    assert_eq!(all_rows(&db), original, "undo gives back the exact row");
+
+    // The update trigger refuses a too-short text; the form reader says so before SQLite does.
+    set(&mut typed, "action_required", "short");
+    let read = read_edit_form(&detail.columns, &typed, true);
+    assert_eq!(read.problems.len(), 1, "{:?}", read.problems);
+    let edit = block_on(plan(&db, id, "edit", &read.values)).unwrap().unwrap();
+    match block_on(apply(&db, &edit)) {
+        Err(EditError::Refused(m)) => assert!(m.starts_with("action_required must be at least 100"), "{m}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(all_rows(&db), original, "a refused edit changes nothing");
+}

@@ -4,6 +4,7 @@
 pub mod agents;
 pub mod catalog;
 pub mod demo;
+pub mod edit_form;
 pub mod edits;
 pub mod flags;
 pub mod header;

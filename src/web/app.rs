@@ -178,14 +178,15 @@ impl AppState {
         self.edit_flag_then(flag_id, label, values, |_| {});
     }
 
-    /// [`edit_flag`](Self::edit_flag), telling `refused` when SQLite refused the change (so the
-    /// page can offer to fix the text in the same step).
+    /// [`edit_flag`](Self::edit_flag), then `outcome`: `Ok` once applied (or when nothing
+    /// changed), `Err` with SQLite's own words when it refused (so the page can keep the input or
+    /// offer to fix the text in the same step), or the whole message for any other failure.
     pub fn edit_flag_then(
         self,
         flag_id: i64,
         label: &'static str,
         values: Vec<(&'static str, Value)>,
-        refused: impl Fn(&str) + 'static,
+        outcome: impl Fn(Result<(), &str>) + 'static,
     ) {
         let Some(open) = self.current.get_untracked() else { return };
         spawn_local(async move {
@@ -201,11 +202,13 @@ impl AppState {
                 Ok(Some(edit)) => {
                     self.history.update(|h| h.record(edit));
                     self.changed(&open).await;
+                    outcome(Ok(()));
                 }
-                Ok(None) => {}
+                Ok(None) => outcome(Ok(())),
                 Err(e) => {
-                    if let EditError::Refused(m) = &e {
-                        refused(m);
+                    match &e {
+                        EditError::Refused(m) => outcome(Err(m)),
+                        other => outcome(Err(&other.to_string())),
                     }
                     self.alert(format!("Flag #{flag_id}: {e}"));
                 }

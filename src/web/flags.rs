@@ -1,32 +1,18 @@
-//! The flag list: filters with counts, presets, a virtual table fed by keyset pages, and the
-//! detail panel with the flag's chain. Read-only for now (editing comes with issue 4's rest).
+//! The flag list: filters with counts, presets, a virtual table fed by keyset pages, keyboard
+//! triage and bulk actions. The detail panel and the form live in their own modules.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
-use super::app::CatalogState;
 use super::app::{AppState, View};
+use super::flag_detail::FlagDetailPanel;
+use super::flag_form::{local_minute, FlagForm, FormRequest};
 use crate::core::edits;
 use crate::core::flags::{
-    facet_counts, flag_detail, Cursor, Facet, FlagDetail, FlagFilter, FlagPageQuery, SortColumn,
+    facet_counts, flag_detail, with_at, Cursor, Facet, FlagFilter, FlagPageQuery, SortColumn,
 };
-use crate::core::flags::{validate, with_at, FlagDraft, CRITICAL_TYPES};
-use crate::core::flags::{MIN_ACTION_REQUIRED, MIN_CHANGE_DESCRIPTION};
 use crate::core::{Database, Value};
-
-/// Now as agent_db.py writes times: local time, `YYYY-MM-DD HH:MM`.
-fn local_minute() -> String {
-    let d = js_sys::Date::new_0();
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}",
-        d.get_full_year(),
-        d.get_month() + 1,
-        d.get_date(),
-        d.get_hours(),
-        d.get_minutes()
-    )
-}
 
 /// Height of one table row in pixels (the virtual list positions rows by it).
 const ROW_HEIGHT: f64 = 36.0;
@@ -205,13 +191,23 @@ pub fn FlagsPage() -> impl IntoView {
         app.data_version.track();
         list.restart(app);
     });
-    let creating = RwSignal::new(false);
-    let follow = RwSignal::new(None::<FollowUp>);
-    provide_context(FormRequest { creating, follow });
+    let form = FormRequest::new();
+    provide_context(form);
+    let creating = form.creating;
     let new_flag = move || {
         app.go(View::Flags);
-        follow.set(None);
-        creating.set(true);
+        form.create(None);
+    };
+    // Every field of the selected flag, read fresh so the form starts from what is stored.
+    let edit_flag = move |id: i64| {
+        let Some(open) = app.current.get_untracked() else { return };
+        spawn_local(async move {
+            match flag_detail(&open.db, id).await {
+                Ok(Some(detail)) => form.edit(detail),
+                Ok(None) => app.alert(format!("There is no flag #{id} in this file.")),
+                Err(e) => app.alert(format!("Flag #{id} could not be read: {e}")),
+            }
+        });
     };
     // Flags chosen for a bulk action.
     let chosen = RwSignal::new(Vec::<i64>::new());
@@ -327,6 +323,11 @@ pub fn FlagsPage() -> impl IntoView {
             "u" => app.step(true),
             "U" => app.step(false),
             "n" => new_flag(),
+            "e" => {
+                if let Some(r) = row {
+                    edit_flag(r.id);
+                }
+            }
             "/" => {
                 if let Some(el) = text_box.get_untracked() {
                     let _ = el.focus();
@@ -462,6 +463,7 @@ pub fn FlagsPage() -> impl IntoView {
                                 <dt><kbd>"x"</kbd></dt><dd>"choose for a bulk action"</dd>
                                 <dt><kbd>"u"</kbd> " / " <kbd>"U"</kbd></dt><dd>"undo / redo"</dd>
                                 <dt><kbd>"n"</kbd></dt><dd>"new flag"</dd>
+                                <dt><kbd>"e"</kbd></dt><dd>"edit every field of the selected flag"</dd>
                                 <dt><kbd>"/"</kbd></dt><dd>"search the text"</dd>
                                 <dt><kbd>"Esc"</kbd></dt><dd>"close"</dd>
                                 <dt><kbd>"?"</kbd></dt><dd>"this help"</dd>
@@ -551,418 +553,11 @@ pub fn FlagsPage() -> impl IntoView {
                     </div>
                 </div>
                 {move || match (creating.get(), selected.get()) {
-                    (true, _) => Some(view! { <FlagForm creating=creating /> }.into_any()),
+                    (true, _) => Some(view! { <FlagForm /> }.into_any()),
                     (false, Some(id)) => Some(view! { <FlagDetailPanel id=id /> }.into_any()),
                     (false, None) => None,
                 }}
             </div>
         </section>
-    }
-}
-
-/// Every field of one flag and its chain.
-#[component]
-fn FlagDetailPanel(id: i64) -> impl IntoView {
-    let app = expect_context::<AppState>();
-    let detail: RwSignal<Option<Result<Option<FlagDetail>, String>>, LocalStorage> =
-        RwSignal::new_local(None);
-    // Read again after every change.
-    Effect::new(move |_| {
-        app.data_version.track();
-        if let Some(open) = app.current.get_untracked() {
-            spawn_local(async move {
-                detail.set(Some(flag_detail(&open.db, id).await.map_err(|e| e.to_string())));
-            });
-        }
-    });
-    view! {
-        <aside class="flag-detail" data-testid="flag-detail" data-flag-id=id>
-            <button class="link" on:click=move |_| app.go(View::Flags)>"close"</button>
-            {move || match detail.get() {
-                None => view! { <p class="muted">"Reading…"</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="alert" role="alert">{e}</p> }.into_any(),
-                Some(Ok(None)) => view! { <p class="warning">{format!("There is no flag #{id} in this file.")}</p> }.into_any(),
-                Some(Ok(Some(d))) => view! { <DetailBody detail=d /> }.into_any(),
-            }}
-        </aside>
-    }
-}
-
-#[component]
-fn DetailBody(detail: FlagDetail) -> impl IntoView {
-    let app = expect_context::<AppState>();
-    let text = |c: &str| detail.get(c).map(Value::display).unwrap_or_default();
-    let files: Vec<String> = text("related_files")
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
-    let context = match detail.get("context") {
-        Some(Value::Text(raw)) if !raw.is_empty() => match serde_json::from_str::<serde_json::Value>(raw) {
-            Ok(v) => view! { <pre class="code">{serde_json::to_string_pretty(&v).unwrap_or_default()}</pre> }.into_any(),
-            Err(e) => view! {
-                <span class="json-warning" data-testid="json-warning">{format!("⚠ not valid JSON ({e}); shown as stored")}</span>
-                <pre class="code">{raw.clone()}</pre>
-            }
-            .into_any(),
-        },
-        _ => view! { <span class="muted">"—"</span> }.into_any(),
-    };
-    let plain = [
-        "flag_type",
-        "impact_level",
-        "status",
-        "locked",
-        "source_agent",
-        "target_agent",
-        "created_at",
-        "completed_at",
-        "completed_by",
-        "session_id",
-        "acknowledged_at",
-    ];
-    let id = detail.id;
-    let pending = text("status") == "pending";
-    let locked = detail.get("locked").and_then(Value::as_i64).unwrap_or(0) != 0;
-    let form = expect_context::<FormRequest>();
-    let origin = detail.get("chain_origin_id").and_then(Value::as_i64).unwrap_or(detail.id);
-    let responder = text("target_agent");
-    let asker = responder.clone();
-    let source_agent = text("source_agent");
-    // A locked flag whose information request (a follow-up its target raised in this chain)
-    // has been completed: offer to unlock it.
-    let answered = detail
-        .chain
-        .iter()
-        .find(|l| !l.is_origin && l.id != detail.id && l.source_agent == responder && l.status == "completed")
-        .map(|l| l.id);
-    let completed_by = RwSignal::new(String::new());
-    let notes = RwSignal::new(String::new());
-    // A refused completion whose text must be lengthened first: (column, the completion values).
-    let fix = RwSignal::new(None::<(&'static str, Vec<(&'static str, Value)>)>);
-    let fix_text = RwSignal::new(String::new());
-    let current_texts = (text("action_required"), text("change_description"));
-    view! {
-        <h2>{format!("Flag #{}", detail.id)}</h2>
-        <div class="flag-actions">
-            {if pending {
-                view! {
-                    <input class="small" placeholder="completed by (optional)" data-testid="complete-by"
-                        on:input=move |e| completed_by.set(event_target_value(&e)) />
-                    <input class="small" placeholder="notes (optional)" data-testid="complete-notes"
-                        on:input=move |e| notes.set(event_target_value(&e)) />
-                    <button class="button primary" data-testid="flag-complete" on:click=move |_| {
-                        let values = edits::complete_values(
-                            &local_minute(),
-                            Some(&completed_by.get_untracked()),
-                            Some(&notes.get_untracked()),
-                        );
-                        let retry = values.clone();
-                        app.edit_flag_then(id, "complete", values, move |message| {
-                            // A row older than the triggers: offer to fix the short text and
-                            // complete in the same step, as the tool cannot.
-                            let column = if message.starts_with("action_required") {
-                                Some("action_required")
-                            } else if message.starts_with("change_description") {
-                                Some("change_description")
-                            } else {
-                                None
-                            };
-                            if let Some(column) = column {
-                                fix.set(Some((column, retry.clone())));
-                            }
-                        });
-                    }>"Complete"</button>
-                }.into_any()
-            } else {
-                view! {
-                    <button class="button" data-testid="flag-reopen" on:click=move |_| app.edit_flag(id, "reopen", edits::reopen_values())>
-                        "Reopen"
-                    </button>
-                }.into_any()
-            }}
-            <button class="button" data-testid="flag-follow-up" title="A new flag in this flag's chain" on:click=move |_| {
-                form.follow.set(Some(FollowUp { origin, source: responder.clone(), target: String::new(), ask_about: None }));
-                app.go(View::Flags);
-                form.creating.set(true);
-            }>"Follow up"</button>
-            {(pending && !locked).then(|| {
-                let asker = asker.clone();
-                let source_agent = source_agent.clone();
-                view! {
-                    <button class="button" data-testid="flag-ask" title="Lock this flag and ask another agent for what is missing, in one step" on:click=move |_| {
-                        form.follow.set(Some(FollowUp { origin, source: asker.clone(), target: source_agent.clone(), ask_about: Some(id) }));
-                        app.go(View::Flags);
-                        form.creating.set(true);
-                    }>"Ask for information"</button>
-                }
-            })}
-            {(locked && pending).then(|| answered.map(|answer| view! {
-                <p class="notice" data-testid="answered">
-                    {format!("The information request #{answer} is completed. ")}
-                    <button class="button" data-testid="unlock-answered" on:click=move |_| app.edit_flag(id, "unlock", edits::lock_values(false))>"Unlock"</button>
-                </p>
-            }))}
-            {if locked {
-                view! { <button class="button" data-testid="flag-unlock" on:click=move |_| app.edit_flag(id, "unlock", edits::lock_values(false))>"Unlock"</button> }.into_any()
-            } else {
-                view! { <button class="button" data-testid="flag-lock" on:click=move |_| app.edit_flag(id, "lock", edits::lock_values(true))>"Lock"</button> }.into_any()
-            }}
-        </div>
-        {move || fix.get().map(|(column, values)| {
-            let (minimum, current) = if column == "action_required" {
-                (MIN_ACTION_REQUIRED, current_texts.0.clone())
-            } else {
-                (MIN_CHANGE_DESCRIPTION, current_texts.1.clone())
-            };
-            if fix_text.get_untracked().is_empty() {
-                fix_text.set(current.clone());
-            }
-            view! {
-                <div class="fix-box" data-testid="fix-box">
-                    <p class="warning">
-                        {format!(
-                            "This flag is older than the database's rules: its {column} is shorter than {minimum} characters, so SQLite refuses any change to it (agent_db.py complete-flag fails on it too). Lengthen it and complete in one step:"
-                        )}
-                    </p>
-                    <textarea data-testid="fix-text" rows="4" prop:value=move || fix_text.get()
-                        on:input=move |e| fix_text.set(event_target_value(&e))></textarea>
-                    <p class="muted">{move || format!("{}/{minimum}", fix_text.with(|t| t.chars().count()))}</p>
-                    <button class="button primary" data-testid="fix-and-apply"
-                        disabled=move || fix_text.with(|t| t.chars().count()) < minimum
-                        on:click=move |_| {
-                            let mut values = values.clone();
-                            values.push((column, Value::from(fix_text.get_untracked())));
-                            fix.set(None);
-                            app.edit_flag(id, "complete (text fixed)", values);
-                        }>"Fix and complete"</button>
-                </div>
-            }
-        })}
-        <dl class="fields">
-            {plain.iter().map(|c| view! { <dt>{*c}</dt> <dd>{text(c)}</dd> }).collect_view()}
-            <dt>"change_description"</dt><dd class="prose">{text("change_description")}</dd>
-            <dt>"action_required"</dt><dd class="prose">{text("action_required")}</dd>
-            <dt>"related_files"</dt>
-            <dd><ul class="files">{files.into_iter().map(|f| view! { <li><code>{f}</code></li> }).collect_view()}</ul></dd>
-            <dt>"code_location"</dt><dd><code>{text("code_location")}</code></dd>
-            <dt>"example_usage"</dt><dd><pre class="code">{text("example_usage")}</pre></dd>
-            <dt>"context"</dt><dd>{context}</dd>
-            <dt>"notes"</dt><dd class="prose">{text("notes")}</dd>
-        </dl>
-        <h2>"Chain"</h2>
-        {detail.missing_origin.map(|o| view! { <p class="warning">{format!("The chain's origin, flag #{o}, is not in this file.")}</p> })}
-        {if detail.chain.is_empty() {
-            view! { <p class="muted">"Not part of a chain."</p> }.into_any()
-        } else {
-            view! {
-                <ol class="chain" data-testid="flag-chain">
-                    {detail.chain.iter().map(|l| {
-                        let id = l.id;
-                        view! {
-                            <li class:current=l.id == detail.id data-flag-id=id>
-                                <button class="link" on:click=move |_| app.go(View::Flag(id))>{format!("#{}", l.id)}</button>
-                                {format!(" {} {} → {} · {} · {}", if l.is_origin { "origin ·" } else { "" }, l.source_agent, if l.target_agent.is_empty() { "(broadcast)" } else { &l.target_agent }, l.status, l.created_at)}
-                            </li>
-                        }
-                    }).collect_view()}
-                </ol>
-            }.into_any()
-        }}
-    }
-}
-
-/// Opens the new-flag form, optionally as a follow-up in an existing chain.
-#[derive(Clone, Copy)]
-struct FormRequest {
-    creating: RwSignal<bool>,
-    follow: RwSignal<Option<FollowUp>>,
-}
-
-/// A follow-up to write: its chain, the agents to prefill, and for "ask for information" the
-/// flag to lock while it waits for the answer.
-#[derive(Clone, Debug, PartialEq)]
-struct FollowUp {
-    origin: i64,
-    source: String,
-    target: String,
-    ask_about: Option<i64>,
-}
-
-/// The flag types agent_db.py's users write.
-const FLAG_TYPES: &[&str] = &[
-    "change",
-    "new_feature",
-    "refactor",
-    "enhancement",
-    "deprecation",
-    "breaking_change",
-    "security",
-    "data_loss",
-];
-const IMPACTS: &[&str] = &["low", "medium", "high", "critical"];
-
-/// A new flag, checked live against the tool's rules before it can be saved.
-#[component]
-fn FlagForm(creating: RwSignal<bool>) -> impl IntoView {
-    let app = expect_context::<AppState>();
-    let follow_up = expect_context::<FormRequest>().follow.get_untracked();
-    let origin = follow_up.as_ref().map(|f| f.origin);
-    let ask_about = follow_up.as_ref().and_then(|f| f.ask_about);
-    let consistency = app
-        .current
-        .get_untracked()
-        .is_some_and(|o| o.facts.triggers.iter().any(|t| t == "validate_flag_consistency"));
-    let flag_type = RwSignal::new("change".to_owned());
-    let impact = RwSignal::new("medium".to_owned());
-    let source = RwSignal::new(follow_up.as_ref().map(|f| f.source.clone()).unwrap_or_default());
-    let target = RwSignal::new(follow_up.as_ref().map(|f| f.target.clone()).unwrap_or_default());
-    let change = RwSignal::new(String::new());
-    let action = RwSignal::new(String::new());
-    let files = RwSignal::new(String::new());
-    let location = RwSignal::new(String::new());
-    let example = RwSignal::new(String::new());
-    let saving = RwSignal::new(false);
-    let draft = move || FlagDraft {
-        flag_type: flag_type.get(),
-        source_agent: with_at(&source.get()),
-        target_agent: with_at(&target.get()),
-        change_description: change.get(),
-        action_required: action.get(),
-        impact_level: impact.get(),
-    };
-    let violations = Memo::new(move |_| validate(&draft(), consistency));
-    let counter = |text: RwSignal<String>, min: usize| {
-        move || {
-            let n = text.with(|t| t.chars().count());
-            format!("{n}/{min}")
-        }
-    };
-    let known_target = move || {
-        let name = with_at(&target.get());
-        if name.is_empty() {
-            return true;
-        }
-        match app.catalog.get() {
-            CatalogState::Ready(data) => {
-                data.agent(&name).is_some() || data.dynamic.iter().any(|d| d.flag_name() == name)
-            }
-            _ => true,
-        }
-    };
-    let suggestions = move || {
-        let text = change.get();
-        match app.catalog.get() {
-            CatalogState::Ready(data) => data
-                .index
-                .search_text(&text)
-                .into_iter()
-                .take(3)
-                .map(|h| (data.agents[h.index].name.clone(), h.score))
-                .collect::<Vec<_>>(),
-            _ => Vec::new(),
-        }
-    };
-    let save = move |_| {
-        if !violations.get_untracked().is_empty() || saving.get_untracked() {
-            return;
-        }
-        saving.set(true);
-        let opt = |s: String| if s.trim().is_empty() { Value::Null } else { Value::from(s.trim()) };
-        let values = vec![
-            ("flag_type", Value::from(flag_type.get_untracked())),
-            ("source_agent", Value::from(with_at(&source.get_untracked()))),
-            ("target_agent", Value::from(with_at(&target.get_untracked()))),
-            ("change_description", Value::from(change.get_untracked())),
-            ("action_required", Value::from(action.get_untracked())),
-            ("impact_level", Value::from(impact.get_untracked())),
-            ("status", Value::from("pending")),
-            ("locked", Value::Integer(0)),
-            ("related_files", opt(files.get_untracked())),
-            ("code_location", opt(location.get_untracked())),
-            ("example_usage", opt(example.get_untracked())),
-            ("created_at", Value::from(local_minute())),
-        ];
-        let mut values = values;
-        if let Some(origin) = origin {
-            // chain_origin_id always names the first flag of the chain, as the tool writes it.
-            values.push(("chain_origin_id", Value::Integer(origin)));
-        }
-        app.create_flag(values, ask_about, move |ok| {
-            saving.set(false);
-            if ok {
-                creating.set(false);
-            }
-        });
-    };
-    let text_input = |label: &'static str, signal: RwSignal<String>, testid: &'static str| {
-        view! {
-            <label class="form-field">
-                <span>{label}</span>
-                <input data-testid=testid prop:value=move || signal.get() on:input=move |e| signal.set(event_target_value(&e)) />
-            </label>
-        }
-    };
-    view! {
-        <aside class="flag-detail" data-testid="flag-form">
-            <button class="link" on:click=move |_| creating.set(false)>"cancel"</button>
-            <h2 data-testid="form-title">{match (ask_about, origin) {
-                (Some(asked), _) => format!("Ask for information about flag #{asked} (it is locked until answered)"),
-                (None, Some(origin)) => format!("Follow-up in the chain of flag #{origin}"),
-                (None, None) => "New flag".to_owned(),
-            }}</h2>
-            <div class="form-row">
-                <label class="form-field">
-                    <span>"Type"</span>
-                    <select data-testid="form-type" on:change=move |e| flag_type.set(event_target_value(&e))>
-                        {FLAG_TYPES.iter().map(|t| view! { <option value=*t selected=*t == "change">{*t}</option> }).collect_view()}
-                    </select>
-                </label>
-                <label class="form-field">
-                    <span>"Impact"</span>
-                    <select data-testid="form-impact" on:change=move |e| impact.set(event_target_value(&e))>
-                        {IMPACTS.iter().map(|t| view! { <option value=*t selected=*t == "medium">{*t}</option> }).collect_view()}
-                    </select>
-                </label>
-            </div>
-            {text_input("From (source agent)", source, "form-source")}
-            {text_input("To (target agent; empty = broadcast)", target, "form-target")}
-            <div class="suggestions">
-                {move || suggestions().into_iter().map(|(name, score)| {
-                    let pick = name.clone();
-                    view! {
-                        <button class="chip" data-testid="target-suggestion" title=format!("search score {score}")
-                            on:click=move |_| target.set(pick.clone())>{name}</button>
-                    }
-                }).collect_view()}
-            </div>
-            {move || (!known_target()).then(|| view! {
-                <p class="warning" data-testid="target-warning">
-                    {format!("{} is not an agent of the catalog: nobody may pick this flag up.", with_at(&target.get()))}
-                </p>
-            })}
-            <label class="form-field">
-                <span>"What changed (change_description) " <em class="muted">{counter(change, 50)}</em></span>
-                <textarea data-testid="form-change" rows="3" prop:value=move || change.get() on:input=move |e| change.set(event_target_value(&e))></textarea>
-            </label>
-            <label class="form-field">
-                <span>"What others must do (action_required) " <em class="muted">{counter(action, 100)}</em></span>
-                <textarea data-testid="form-action" rows="4" prop:value=move || action.get() on:input=move |e| action.set(event_target_value(&e))></textarea>
-            </label>
-            {text_input("Related files (comma-separated)", files, "form-files")}
-            {text_input("Code location (file:line)", location, "form-location")}
-            {text_input("Example usage", example, "form-example")}
-            <ul class="form-errors">
-                {move || violations.get().into_iter().map(|v| view! { <li data-testid="flag-error">{v.to_string()}</li> }).collect_view()}
-            </ul>
-            <p class="muted">
-                {format!("Critical is only for {}. ", CRITICAL_TYPES.join(", "))}
-                {(!consistency).then_some("This ClaudeSquad file has no consistency trigger; the tool's own checks still apply.")}
-            </p>
-            <button class="button primary" data-testid="flag-save"
-                disabled=move || !violations.get().is_empty() || saving.get()
-                on:click=save>"Save flag"</button>
-        </aside>
     }
 }

@@ -3,6 +3,8 @@
 mod agents;
 mod app;
 mod components;
+mod flag_detail;
+mod flag_form;
 mod flags;
 pub mod loader;
 pub mod sqljs;

@@ -1,0 +1,227 @@
+//! The detail panel of one flag: every field, the actions (complete, reopen, lock, follow up,
+//! ask for information, edit), the fix of rows older than the triggers, and the chain.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::app::{AppState, View};
+use super::flag_form::{local_minute, FollowUp, FormRequest};
+use crate::core::edits;
+use crate::core::flags::{flag_detail, FlagDetail, MIN_ACTION_REQUIRED, MIN_CHANGE_DESCRIPTION};
+use crate::core::Value;
+
+/// Every field of one flag and its chain.
+#[component]
+pub(super) fn FlagDetailPanel(id: i64) -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let detail: RwSignal<Option<Result<Option<FlagDetail>, String>>, LocalStorage> =
+        RwSignal::new_local(None);
+    // Read again after every change.
+    Effect::new(move |_| {
+        app.data_version.track();
+        if let Some(open) = app.current.get_untracked() {
+            spawn_local(async move {
+                detail.set(Some(flag_detail(&open.db, id).await.map_err(|e| e.to_string())));
+            });
+        }
+    });
+    view! {
+        <aside class="flag-detail" data-testid="flag-detail" data-flag-id=id>
+            <button class="link" on:click=move |_| app.go(View::Flags)>"close"</button>
+            {move || match detail.get() {
+                None => view! { <p class="muted">"Reading…"</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="alert" role="alert">{e}</p> }.into_any(),
+                Some(Ok(None)) => view! { <p class="warning">{format!("There is no flag #{id} in this file.")}</p> }.into_any(),
+                Some(Ok(Some(d))) => view! { <DetailBody detail=d /> }.into_any(),
+            }}
+        </aside>
+    }
+}
+
+#[component]
+fn DetailBody(detail: FlagDetail) -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let text = |c: &str| detail.get(c).map(Value::display).unwrap_or_default();
+    let files: Vec<String> = text("related_files")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let context = match detail.get("context") {
+        Some(Value::Text(raw)) if !raw.is_empty() => match serde_json::from_str::<serde_json::Value>(raw) {
+            Ok(v) => view! { <pre class="code">{serde_json::to_string_pretty(&v).unwrap_or_default()}</pre> }.into_any(),
+            Err(e) => view! {
+                <span class="json-warning" data-testid="json-warning">{format!("⚠ not valid JSON ({e}); shown as stored")}</span>
+                <pre class="code">{raw.clone()}</pre>
+            }
+            .into_any(),
+        },
+        _ => view! { <span class="muted">"—"</span> }.into_any(),
+    };
+    let plain = [
+        "flag_type",
+        "impact_level",
+        "status",
+        "locked",
+        "source_agent",
+        "target_agent",
+        "created_at",
+        "completed_at",
+        "completed_by",
+        "session_id",
+        "acknowledged_at",
+    ];
+    let id = detail.id;
+    let pending = text("status") == "pending";
+    let locked = detail.get("locked").and_then(Value::as_i64).unwrap_or(0) != 0;
+    let form = expect_context::<FormRequest>();
+    let origin = detail.get("chain_origin_id").and_then(Value::as_i64).unwrap_or(detail.id);
+    let responder = text("target_agent");
+    let asker = responder.clone();
+    let source_agent = text("source_agent");
+    // A locked flag whose information request (a follow-up its target raised in this chain)
+    // has been completed: offer to unlock it.
+    let answered = detail
+        .chain
+        .iter()
+        .find(|l| !l.is_origin && l.id != detail.id && l.source_agent == responder && l.status == "completed")
+        .map(|l| l.id);
+    let completed_by = RwSignal::new(String::new());
+    let notes = RwSignal::new(String::new());
+    // A refused completion whose text must be lengthened first: (column, the completion values).
+    let fix = RwSignal::new(None::<(&'static str, Vec<(&'static str, Value)>)>);
+    let fix_text = RwSignal::new(String::new());
+    let current_texts = (text("action_required"), text("change_description"));
+    let for_edit = detail.clone();
+    view! {
+        <h2>{format!("Flag #{}", detail.id)}</h2>
+        <div class="flag-actions">
+            {if pending {
+                view! {
+                    <input class="small" placeholder="completed by (optional)" data-testid="complete-by"
+                        on:input=move |e| completed_by.set(event_target_value(&e)) />
+                    <input class="small" placeholder="notes (optional)" data-testid="complete-notes"
+                        on:input=move |e| notes.set(event_target_value(&e)) />
+                    <button class="button primary" data-testid="flag-complete" on:click=move |_| {
+                        let values = edits::complete_values(
+                            &local_minute(),
+                            Some(&completed_by.get_untracked()),
+                            Some(&notes.get_untracked()),
+                        );
+                        let retry = values.clone();
+                        app.edit_flag_then(id, "complete", values, move |outcome| {
+                            let Err(message) = outcome else { return };
+                            // A row older than the triggers: offer to fix the short text and
+                            // complete in the same step, as the tool cannot.
+                            let column = if message.starts_with("action_required") {
+                                Some("action_required")
+                            } else if message.starts_with("change_description") {
+                                Some("change_description")
+                            } else {
+                                None
+                            };
+                            if let Some(column) = column {
+                                fix.set(Some((column, retry.clone())));
+                            }
+                        });
+                    }>"Complete"</button>
+                }.into_any()
+            } else {
+                view! {
+                    <button class="button" data-testid="flag-reopen" on:click=move |_| app.edit_flag(id, "reopen", edits::reopen_values())>
+                        "Reopen"
+                    </button>
+                }.into_any()
+            }}
+            <button class="button" data-testid="flag-edit" title="Edit every field (e)" on:click=move |_| form.edit(for_edit.clone())>
+                "Edit"
+            </button>
+            <button class="button" data-testid="flag-follow-up" title="A new flag in this flag's chain" on:click=move |_| {
+                app.go(View::Flags);
+                form.create(Some(FollowUp { origin, source: responder.clone(), target: String::new(), ask_about: None }));
+            }>"Follow up"</button>
+            {(pending && !locked).then(|| {
+                let asker = asker.clone();
+                let source_agent = source_agent.clone();
+                view! {
+                    <button class="button" data-testid="flag-ask" title="Lock this flag and ask another agent for what is missing, in one step" on:click=move |_| {
+                        app.go(View::Flags);
+                        form.create(Some(FollowUp { origin, source: asker.clone(), target: source_agent.clone(), ask_about: Some(id) }));
+                    }>"Ask for information"</button>
+                }
+            })}
+            {(locked && pending).then(|| answered.map(|answer| view! {
+                <p class="notice" data-testid="answered">
+                    {format!("The information request #{answer} is completed. ")}
+                    <button class="button" data-testid="unlock-answered" on:click=move |_| app.edit_flag(id, "unlock", edits::lock_values(false))>"Unlock"</button>
+                </p>
+            }))}
+            {if locked {
+                view! { <button class="button" data-testid="flag-unlock" on:click=move |_| app.edit_flag(id, "unlock", edits::lock_values(false))>"Unlock"</button> }.into_any()
+            } else {
+                view! { <button class="button" data-testid="flag-lock" on:click=move |_| app.edit_flag(id, "lock", edits::lock_values(true))>"Lock"</button> }.into_any()
+            }}
+        </div>
+        {move || fix.get().map(|(column, values)| {
+            let (minimum, current) = if column == "action_required" {
+                (MIN_ACTION_REQUIRED, current_texts.0.clone())
+            } else {
+                (MIN_CHANGE_DESCRIPTION, current_texts.1.clone())
+            };
+            if fix_text.get_untracked().is_empty() {
+                fix_text.set(current.clone());
+            }
+            view! {
+                <div class="fix-box" data-testid="fix-box">
+                    <p class="warning">
+                        {format!(
+                            "This flag is older than the database's rules: its {column} is shorter than {minimum} characters, so SQLite refuses any change to it (agent_db.py complete-flag fails on it too). Lengthen it and complete in one step:"
+                        )}
+                    </p>
+                    <textarea data-testid="fix-text" rows="4" prop:value=move || fix_text.get()
+                        on:input=move |e| fix_text.set(event_target_value(&e))></textarea>
+                    <p class="muted">{move || format!("{}/{minimum}", fix_text.with(|t| t.chars().count()))}</p>
+                    <button class="button primary" data-testid="fix-and-apply"
+                        disabled=move || fix_text.with(|t| t.chars().count()) < minimum
+                        on:click=move |_| {
+                            let mut values = values.clone();
+                            values.push((column, Value::from(fix_text.get_untracked())));
+                            fix.set(None);
+                            app.edit_flag(id, "complete (text fixed)", values);
+                        }>"Fix and complete"</button>
+                </div>
+            }
+        })}
+        <dl class="fields">
+            {plain.iter().map(|c| view! { <dt>{*c}</dt> <dd>{text(c)}</dd> }).collect_view()}
+            <dt>"change_description"</dt><dd class="prose">{text("change_description")}</dd>
+            <dt>"action_required"</dt><dd class="prose">{text("action_required")}</dd>
+            <dt>"related_files"</dt>
+            <dd><ul class="files">{files.into_iter().map(|f| view! { <li><code>{f}</code></li> }).collect_view()}</ul></dd>
+            <dt>"code_location"</dt><dd><code>{text("code_location")}</code></dd>
+            <dt>"example_usage"</dt><dd><pre class="code">{text("example_usage")}</pre></dd>
+            <dt>"context"</dt><dd>{context}</dd>
+            <dt>"notes"</dt><dd class="prose">{text("notes")}</dd>
+        </dl>
+        <h2>"Chain"</h2>
+        {detail.missing_origin.map(|o| view! { <p class="warning">{format!("The chain's origin, flag #{o}, is not in this file.")}</p> })}
+        {if detail.chain.is_empty() {
+            view! { <p class="muted">"Not part of a chain."</p> }.into_any()
+        } else {
+            view! {
+                <ol class="chain" data-testid="flag-chain">
+                    {detail.chain.iter().map(|l| {
+                        let id = l.id;
+                        view! {
+                            <li class:current=l.id == detail.id data-flag-id=id>
+                                <button class="link" on:click=move |_| app.go(View::Flag(id))>{format!("#{}", l.id)}</button>
+                                {format!(" {} {} → {} · {} · {}", if l.is_origin { "origin ·" } else { "" }, l.source_agent, if l.target_agent.is_empty() { "(broadcast)" } else { &l.target_agent }, l.status, l.created_at)}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ol>
+            }.into_any()
+        }}
+    }
+}

@@ -1,0 +1,354 @@
+//! The flag form: a new flag, a follow-up in a chain, or an edit of any field of an existing
+//! flag, checked live against the tool's rules before it can be saved.
+
+use leptos::prelude::*;
+
+use super::app::{AppState, CatalogState, View};
+use crate::core::edit_form::{read_edit_form, EDIT_FIELDS};
+use crate::core::flags::{validate, with_at, FlagDetail, FlagDraft, CRITICAL_TYPES};
+use crate::core::flags::{MIN_ACTION_REQUIRED, MIN_CHANGE_DESCRIPTION};
+use crate::core::Value;
+
+/// Now as agent_db.py writes times: local time, `YYYY-MM-DD HH:MM`.
+pub(super) fn local_minute() -> String {
+    let d = js_sys::Date::new_0();
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date(),
+        d.get_hours(),
+        d.get_minutes()
+    )
+}
+
+/// Which form is open: shared by the list (the `n` and `e` keys), the detail panel's buttons and
+/// the form itself.
+#[derive(Clone, Copy)]
+pub(super) struct FormRequest {
+    pub creating: RwSignal<bool>,
+    pub follow: RwSignal<Option<FollowUp>>,
+    pub editing: RwSignal<Option<FlagDetail>>,
+}
+
+impl FormRequest {
+    pub fn new() -> Self {
+        FormRequest {
+            creating: RwSignal::new(false),
+            follow: RwSignal::new(None),
+            editing: RwSignal::new(None),
+        }
+    }
+
+    /// A new flag, or a follow-up in a chain.
+    pub fn create(self, follow: Option<FollowUp>) {
+        self.editing.set(None);
+        self.follow.set(follow);
+        self.creating.set(true);
+    }
+
+    /// Every field of an existing flag.
+    pub fn edit(self, detail: FlagDetail) {
+        self.follow.set(None);
+        self.editing.set(Some(detail));
+        self.creating.set(true);
+    }
+
+    pub fn close(self) {
+        self.creating.set(false);
+    }
+}
+
+/// A follow-up to write: its chain, the agents to prefill, and for "ask for information" the
+/// flag to lock while it waits for the answer.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct FollowUp {
+    pub origin: i64,
+    pub source: String,
+    pub target: String,
+    pub ask_about: Option<i64>,
+}
+
+/// The flag types agent_db.py's users write.
+const FLAG_TYPES: &[&str] = &[
+    "change",
+    "new_feature",
+    "refactor",
+    "enhancement",
+    "deprecation",
+    "breaking_change",
+    "security",
+    "data_loss",
+];
+const IMPACTS: &[&str] = &["low", "medium", "high", "critical"];
+
+/// What the person has typed, column by column.
+#[derive(Clone, Copy)]
+struct Typed(RwSignal<Vec<(&'static str, String)>>);
+
+impl Typed {
+    fn get(self, column: &str) -> String {
+        self.0.with(|t| t.iter().find(|(c, _)| *c == column).map(|(_, v)| v.clone()).unwrap_or_default())
+    }
+
+    fn set(self, column: &'static str, text: String) {
+        self.0.update(|t| match t.iter_mut().find(|(c, _)| *c == column) {
+            Some(entry) => entry.1 = text,
+            None => t.push((column, text)),
+        })
+    }
+
+    fn peek(self, column: &str) -> String {
+        self.0.with_untracked(|t| {
+            t.iter().find(|(c, _)| *c == column).map(|(_, v)| v.clone()).unwrap_or_default()
+        })
+    }
+
+    fn has(self, column: &str) -> bool {
+        self.0.with_untracked(|t| t.iter().any(|(c, _)| *c == column))
+    }
+}
+
+/// The form: a new flag, a follow-up, or an edit of every field of a flag. The tool's rules are
+/// checked while typing; a refusal by SQLite keeps everything typed.
+#[component]
+pub(super) fn FlagForm() -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let request = expect_context::<FormRequest>();
+    let editing = request.editing.get_untracked();
+    let follow_up = if editing.is_some() { None } else { request.follow.get_untracked() };
+    let origin = follow_up.as_ref().map(|f| f.origin);
+    let ask_about = follow_up.as_ref().and_then(|f| f.ask_about);
+    let consistency = app
+        .current
+        .get_untracked()
+        .is_some_and(|o| o.facts.triggers.iter().any(|t| t == "validate_flag_consistency"));
+    let typed = Typed(RwSignal::new(match &editing {
+        // Each column the row has, as stored.
+        Some(detail) => {
+            EDIT_FIELDS.iter().filter_map(|(c, _)| detail.get(c).map(|v| (*c, v.display()))).collect()
+        }
+        None => vec![
+            ("flag_type", "change".to_owned()),
+            ("impact_level", "medium".to_owned()),
+            ("source_agent", follow_up.as_ref().map(|f| f.source.clone()).unwrap_or_default()),
+            ("target_agent", follow_up.as_ref().map(|f| f.target.clone()).unwrap_or_default()),
+        ],
+    }));
+    let stored = editing.as_ref().map(|d| d.columns.clone());
+    let saving = RwSignal::new(false);
+    let problems = Memo::new(move |_| match &stored {
+        Some(stored) => typed
+            .0
+            .with(|t| read_edit_form(stored, t, consistency))
+            .problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        None => {
+            let draft = FlagDraft {
+                flag_type: typed.get("flag_type"),
+                source_agent: with_at(&typed.get("source_agent")),
+                target_agent: with_at(&typed.get("target_agent")),
+                change_description: typed.get("change_description"),
+                action_required: typed.get("action_required"),
+                impact_level: typed.get("impact_level"),
+            };
+            validate(&draft, consistency).iter().map(ToString::to_string).collect()
+        }
+    });
+    let known_target = move || {
+        let name = with_at(&typed.get("target_agent"));
+        if name.is_empty() {
+            return true;
+        }
+        match app.catalog.get() {
+            CatalogState::Ready(data) => {
+                data.agent(&name).is_some() || data.dynamic.iter().any(|d| d.flag_name() == name)
+            }
+            _ => true,
+        }
+    };
+    let suggestions = move || {
+        let text = typed.get("change_description");
+        match app.catalog.get() {
+            CatalogState::Ready(data) => data
+                .index
+                .search_text(&text)
+                .into_iter()
+                .take(3)
+                .map(|h| (data.agents[h.index].name.clone(), h.score))
+                .collect::<Vec<_>>(),
+            _ => Vec::new(),
+        }
+    };
+    let editing_id = editing.as_ref().map(|d| d.id);
+    let stored_for_save = editing.as_ref().map(|d| d.columns.clone());
+    let save = move |_| {
+        if !problems.get_untracked().is_empty() || saving.get_untracked() {
+            return;
+        }
+        saving.set(true);
+        if let (Some(id), Some(stored)) = (editing_id, &stored_for_save) {
+            let values = typed.0.with_untracked(|t| read_edit_form(stored, t, consistency)).values;
+            app.edit_flag_then(id, "edit", values, move |outcome| {
+                saving.set(false);
+                if outcome.is_ok() {
+                    request.close();
+                    app.go(View::Flag(id));
+                }
+            });
+            return;
+        }
+        let text = |c: &str| typed.peek(c);
+        let opt = |s: String| if s.trim().is_empty() { Value::Null } else { Value::from(s.trim()) };
+        let mut values = vec![
+            ("flag_type", Value::from(text("flag_type"))),
+            ("source_agent", Value::from(with_at(&text("source_agent")))),
+            ("target_agent", Value::from(with_at(&text("target_agent")))),
+            ("change_description", Value::from(text("change_description"))),
+            ("action_required", Value::from(text("action_required"))),
+            ("impact_level", Value::from(text("impact_level"))),
+            ("status", Value::from("pending")),
+            ("locked", Value::Integer(0)),
+            ("related_files", opt(text("related_files"))),
+            ("code_location", opt(text("code_location"))),
+            ("example_usage", opt(text("example_usage"))),
+            ("created_at", Value::from(local_minute())),
+        ];
+        if let Some(origin) = origin {
+            // chain_origin_id always names the first flag of the chain, as the tool writes it.
+            values.push(("chain_origin_id", Value::Integer(origin)));
+        }
+        app.create_flag(values, ask_about, move |ok| {
+            saving.set(false);
+            if ok {
+                request.close();
+            }
+        });
+    };
+    // In an edit, only the columns the row has are offered (v0 files lack some).
+    let offered = move |column: &str| editing_id.is_none() || typed.has(column);
+    let line = move |label: &'static str, column: &'static str, testid: &'static str| {
+        offered(column).then(|| {
+            view! {
+                <label class="form-field">
+                    <span>{label}</span>
+                    <input data-testid=testid prop:value=move || typed.get(column)
+                        on:input=move |e| typed.set(column, event_target_value(&e)) />
+                </label>
+            }
+        })
+    };
+    let counted = move |label: &'static str, column: &'static str, testid: &'static str, min: usize| {
+        let count = move || format!("{}/{min}", typed.get(column).chars().count());
+        view! {
+            <label class="form-field">
+                <span>{label} " " <em class="muted">{count}</em></span>
+                <textarea data-testid=testid rows="4" prop:value=move || typed.get(column)
+                    on:input=move |e| typed.set(column, event_target_value(&e))></textarea>
+            </label>
+        }
+    };
+    let area = move |label: &'static str, column: &'static str, testid: &'static str| {
+        offered(column).then(|| {
+            view! {
+                <label class="form-field">
+                    <span>{label}</span>
+                    <textarea class="code" data-testid=testid rows="4" prop:value=move || typed.get(column)
+                        on:input=move |e| typed.set(column, event_target_value(&e))></textarea>
+                </label>
+            }
+        })
+    };
+    // The choices, plus the stored value when a file uses one outside them.
+    let choices = move |column: &'static str, known: &'static [&'static str]| {
+        let current = typed.peek(column);
+        let mut options: Vec<String> = known.iter().map(|s| (*s).to_owned()).collect();
+        if !current.is_empty() && !options.contains(&current) {
+            options.push(current.clone());
+        }
+        options
+            .into_iter()
+            .map(|o| view! { <option value=o.clone() selected=o == current>{o.clone()}</option> })
+            .collect_view()
+    };
+    let title = match (editing_id, ask_about, origin) {
+        (Some(id), _, _) => format!("Edit flag #{id}"),
+        (None, Some(asked), _) => {
+            format!("Ask for information about flag #{asked} (it is locked until answered)")
+        }
+        (None, None, Some(origin)) => format!("Follow-up in the chain of flag #{origin}"),
+        (None, None, None) => "New flag".to_owned(),
+    };
+    let cancel = move |_| {
+        request.close();
+        if let Some(id) = editing_id {
+            app.go(View::Flag(id));
+        }
+    };
+    view! {
+        <aside class="flag-detail" data-testid="flag-form" data-editing=editing_id>
+            <button class="link" on:click=cancel>"cancel"</button>
+            <h2 data-testid="form-title">{title}</h2>
+            <div class="form-row">
+                <label class="form-field">
+                    <span>"Type"</span>
+                    <select data-testid="form-type" on:change=move |e| typed.set("flag_type", event_target_value(&e))>
+                        {choices("flag_type", FLAG_TYPES)}
+                    </select>
+                </label>
+                <label class="form-field">
+                    <span>"Impact"</span>
+                    <select data-testid="form-impact" on:change=move |e| typed.set("impact_level", event_target_value(&e))>
+                        {choices("impact_level", IMPACTS)}
+                    </select>
+                </label>
+            </div>
+            {line("From (source agent)", "source_agent", "form-source")}
+            {line("To (target agent; empty = broadcast)", "target_agent", "form-target")}
+            <div class="suggestions">
+                {move || suggestions().into_iter().map(|(name, score)| {
+                    let pick = name.clone();
+                    view! {
+                        <button class="chip" data-testid="target-suggestion" title=format!("search score {score}")
+                            on:click=move |_| typed.set("target_agent", pick.clone())>{name}</button>
+                    }
+                }).collect_view()}
+            </div>
+            {move || (!known_target()).then(|| view! {
+                <p class="warning" data-testid="target-warning">
+                    {format!("{} is not an agent of the catalog: nobody may pick this flag up.", with_at(&typed.get("target_agent")))}
+                </p>
+            })}
+            {counted("What changed (change_description)", "change_description", "form-change", MIN_CHANGE_DESCRIPTION)}
+            {counted("What others must do (action_required)", "action_required", "form-action", MIN_ACTION_REQUIRED)}
+            {line("Related files (comma-separated)", "related_files", "form-files")}
+            {line("Code location (file:line)", "code_location", "form-location")}
+            {line("Example usage", "example_usage", "form-example")}
+            {editing_id.map(|_| view! {
+                {area("Context (JSON)", "context", "form-context")}
+                {area("Notes", "notes", "form-notes")}
+                <details class="advanced">
+                    <summary>"Times, completion, session and chain"</summary>
+                    {line("Created (YYYY-MM-DD HH:MM)", "created_at", "form-created_at")}
+                    {line("Completed (YYYY-MM-DD HH:MM, empty if pending)", "completed_at", "form-completed_at")}
+                    {line("Completed by", "completed_by", "form-completed_by")}
+                    {line("Session id", "session_id", "form-session_id")}
+                    {line("Chain origin (flag id)", "chain_origin_id", "form-chain_origin_id")}
+                    <p class="muted">"Status and lock have their own buttons: complete, reopen, lock, unlock."</p>
+                </details>
+            })}
+            <ul class="form-errors">
+                {move || problems.get().into_iter().map(|v| view! { <li data-testid="flag-error">{v}</li> }).collect_view()}
+            </ul>
+            <p class="muted">
+                {format!("Critical is only for {}. ", CRITICAL_TYPES.join(", "))}
+                {(!consistency).then_some("This ClaudeSquad file has no consistency trigger; the tool's own checks still apply.")}
+            </p>
+            <button class="button primary" data-testid="flag-save"
+                disabled=move || !problems.get().is_empty() || saving.get()
+                on:click=save>{if editing_id.is_some() { "Save changes" } else { "Save flag" }}</button>
+        </aside>
+    }
+}
