@@ -300,20 +300,27 @@ pub async fn dynamic_agents<D: Database>(db: &D, facts: &SchemaFacts) -> Result<
         .collect())
 }
 
-/// Pending flags whose target is empty or names no known agent: not in `agents_catalog`, and
-/// for v0 not an `agents_dynamic` name either (with or without its `@`). Also returns each
-/// flag's change_description for the target suggestion.
-pub async fn routing_errors<D: Database>(db: &D, facts: &SchemaFacts) -> Result<Vec<FlagRow>, DbError> {
+/// The condition "the flag's target is empty or names no known agent" (the routing-error rule
+/// shared by the routing page and the dashboard).
+pub fn misrouted_sql(facts: &SchemaFacts) -> String {
     let dynamic = if facts.has_table("agents_dynamic") {
         "AND target_agent NOT IN (SELECT name FROM agents_dynamic) \
          AND target_agent NOT IN (SELECT '@' || name FROM agents_dynamic)"
     } else {
         ""
     };
+    format!(
+        "(target_agent IS NULL OR target_agent = '' OR (target_agent NOT IN (SELECT name FROM agents_catalog) {dynamic}))"
+    )
+}
+
+/// Pending flags whose target is empty or names no known agent: not in `agents_catalog`, and
+/// for v0 not an `agents_dynamic` name either (with or without its `@`). Also returns each
+/// flag's change_description for the target suggestion.
+pub async fn routing_errors<D: Database>(db: &D, facts: &SchemaFacts) -> Result<Vec<FlagRow>, DbError> {
+    let misrouted = misrouted_sql(facts);
     let sql = format!(
-        "SELECT {FLAG_COLUMNS} FROM flags WHERE status = 'pending' AND (target_agent IS NULL OR target_agent = '' \
-           OR (target_agent NOT IN (SELECT name FROM agents_catalog) {dynamic})) \
-         ORDER BY {PENDING_ORDER}"
+        "SELECT {FLAG_COLUMNS} FROM flags WHERE status = 'pending' AND {misrouted} ORDER BY {PENDING_ORDER}"
     );
     Ok(flag_rows(&db.query(&sql, &[]).await?.rows))
 }

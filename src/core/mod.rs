@@ -3,6 +3,7 @@
 
 pub mod agents;
 pub mod catalog;
+pub mod dashboard;
 pub mod demo;
 pub mod edit_form;
 pub mod edits;

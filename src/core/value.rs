@@ -23,6 +23,17 @@ impl Value {
         }
     }
 
+    /// A number, whatever its storage class (text that parses counts: real files hold numbers
+    /// as text, e.g. drift scores).
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Integer(i) => Some(*i as f64),
+            Value::Real(f) => Some(*f),
+            Value::Text(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::Text(s) => Some(s),

@@ -234,3 +234,83 @@ test('ask for information: lock and chained question in one step, unlock offered
     await app.close();
   }
 });
+
+test('edit any field: checked while typing, only what changed is written, undo and export', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const app = await openWith(env, V1, '300');
+  try {
+    const { page } = app;
+    // The keyboard: the first row of the list, then `e` opens the edit form for it.
+    await page.locator('[data-testid="nav-flags"]').click();
+    await page.locator('[data-testid="flag-row"]').first().waitFor({ timeout: 10_000 });
+    await page.keyboard.press('j');
+    await page.locator('[data-testid="flag-detail"]').waitFor();
+    const firstId = await page.locator('[data-testid="flag-detail"]').getAttribute('data-flag-id');
+    await page.keyboard.press('e');
+    const form = page.locator('[data-testid="flag-form"]');
+    await form.waitFor({ timeout: 10_000 });
+    assert.equal(await form.getAttribute('data-editing'), firstId, 'e edits the selected flag');
+    assert.equal(await page.locator('[data-testid="flag-save"]').isDisabled(), false, 'a stored row is valid as it is');
+    await page.keyboard.press('Escape');
+
+    // The Edit button on flag 203 (critical security, target @backend.api).
+    await page.evaluate(() => (location.hash = '#flag/203'));
+    await page.locator('[data-testid="flag-edit"]').click();
+    await form.waitFor();
+    assert.equal(await form.getAttribute('data-editing'), '203');
+    assert.equal(await page.locator('[data-testid="form-target"]').inputValue(), '@backend.api', 'prefilled as stored');
+    const errors = () => page.locator('[data-testid="flag-error"]').allTextContents();
+
+    await page.locator('[data-testid="form-context"]').fill('{"pr": 42,');
+    assert.match((await errors()).join('\n'), /context must be valid JSON/);
+    assert.equal(await page.locator('[data-testid="flag-save"]').isDisabled(), true);
+    await page.locator('[data-testid="form-context"]').fill('{"pr": 42, "cve": "CVE-2025-32761"}');
+    await page.locator('[data-testid="form-target"]').fill('');
+    assert.match((await errors()).join('\n'), /High\/critical impact flags must have specific target_agent/);
+    await page.locator('[data-testid="form-target"]').fill('frontend.react');
+    await page.locator('[data-testid="form-notes"]').fill('Lockfiles rebuilt in PR 42');
+    await page.locator('summary', { hasText: 'Times, completion' }).click();
+    await page.locator('[data-testid="form-created_at"]').fill('2025-07-30T11:10');
+    assert.match((await errors()).join('\n'), /created_at must be written as the tool writes it/);
+    await page.locator('[data-testid="form-created_at"]').fill('2025-07-30 11:10');
+    assert.deepEqual(await errors(), []);
+    await page.locator('[data-testid="flag-save"]').click();
+
+    await page.locator('[data-testid="flag-detail"]').waitFor({ timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="flag-detail"]')?.textContent.includes('@frontend.react'));
+    assert.equal(await field(page, 'target_agent'), '@frontend.react', '@ added as the tool adds it');
+
+    await page.locator('[data-testid="nav-summary"]').click();
+    const changes = page.locator('[data-testid="changes"] li');
+    await changes.first().waitFor();
+    assert.equal(await changes.count(), 1, 'one step');
+    const text = await changes.first().textContent();
+    for (const column of ['target_agent', 'context', 'notes']) assert.ok(text.includes(column), `${column} listed: ${text}`);
+    for (const column of ['created_at', 'flag_type', 'example_usage']) assert.ok(!text.includes(column), `${column} untouched: ${text}`);
+
+    // Undo gives the stored row back; redo writes it again.
+    await page.locator('[data-testid="undo"]').click();
+    await page.waitForFunction(() => !document.querySelector('[data-testid="changes"] li'));
+    await page.locator('[data-testid="redo"]').click();
+    await changes.first().waitFor();
+
+    const exported = path.join(env.out, 'edited-fields.db');
+    await exportTo(page, exported);
+    const expected = path.join(env.out, 'expected-fields.db');
+    xtask([
+      'exec-sql',
+      '--from',
+      V1,
+      '--out',
+      expected,
+      `UPDATE flags SET target_agent = '@frontend.react', context = '{"pr": 42, "cve": "CVE-2025-32761"}', notes = 'Lockfiles rebuilt in PR 42' WHERE id = 203`,
+    ]);
+    const got = inspectDb(exported);
+    const want = inspectDb(expected);
+    assert.equal(got.integrity_check, 'ok');
+    assert.deepEqual(got.tables, want.tables, 'every table holds exactly the expected rows');
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});

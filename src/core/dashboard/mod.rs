@@ -1,0 +1,949 @@
+//! The executive dashboard: flag KPIs, tool latency and errors, agent health, forecasts,
+//! capacity with a growth what-if, and performance budgets. Every figure is an SQL aggregate
+//! (run where the database lives: the sql.js worker in the browser) followed by a little
+//! arithmetic here; the definitions are in [`definitions`] so the UI shows them on hover.
+
+pub mod capacity;
+pub mod stats;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use self::capacity::{Capacity, Forecast, ToolLoad};
+use self::stats::{parse_day, parse_minute, rank_sql, week_label};
+use super::agents::misrouted_sql;
+use super::demo::time::{minute_text, MINUTES_PER_DAY};
+use super::port::{Database, DbError};
+use super::schema::SchemaFacts;
+use super::value::Value;
+
+/// The time range the range-dependent figures cover.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Range {
+    /// The last N days up to "as of".
+    Days(u32),
+    /// From the earliest activity in the file.
+    All,
+    /// Whole days, `YYYY-MM-DD` both included.
+    Custom { from: String, to: String },
+}
+
+/// The moment ages and "last N days" count from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AsOf {
+    /// The latest activity in the file (flags, tool calls, health checks): fixtures and old
+    /// files would otherwise read as months idle.
+    Latest,
+    /// The wall clock.
+    Now,
+}
+
+/// Release gates the user sets; `None` switches a gate off.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Budgets {
+    pub tool_p95_ms: Option<f64>,
+    pub error_rate_pct: Option<f64>,
+    pub critical_pending_max: Option<i64>,
+    pub lead_time_p90_hours: Option<f64>,
+    pub utilisation_max: Option<f64>,
+}
+
+impl Default for Budgets {
+    fn default() -> Self {
+        Budgets {
+            tool_p95_ms: Some(30_000.0),
+            error_rate_pct: Some(5.0),
+            critical_pending_max: Some(0),
+            lead_time_p90_hours: Some(72.0),
+            utilisation_max: Some(0.8),
+        }
+    }
+}
+
+/// Everything a person sets on the dashboard (the sharing issue carries it in links).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DashboardState {
+    pub range: Range,
+    pub as_of: AsOf,
+    pub target: Option<String>,
+    pub flag_type: Option<String>,
+    pub tool: Option<String>,
+    /// Forecast horizon in days (30 or 90).
+    pub horizon_days: u32,
+    /// The what-if: inflow (flags and tool calls) + this share (3.0 = +300 %).
+    pub growth: f64,
+    /// Tool calls per hour the system can take, for the tool-load what-if.
+    pub tool_capacity_per_hour: Option<f64>,
+    pub budgets: Budgets,
+}
+
+impl Default for DashboardState {
+    fn default() -> Self {
+        DashboardState {
+            range: Range::All,
+            as_of: AsOf::Latest,
+            target: None,
+            flag_type: None,
+            tool: None,
+            horizon_days: 30,
+            growth: 0.0,
+            tool_capacity_per_hour: None,
+            budgets: Budgets::default(),
+        }
+    }
+}
+
+/// The resolved time window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Window {
+    /// `YYYY-MM-DD HH:MM`.
+    pub as_of: String,
+    pub start: String,
+    pub end: String,
+    /// First and last day whose data is complete in the window (day numbers).
+    pub first_day: i64,
+    pub last_day: i64,
+}
+
+impl Window {
+    pub fn days(&self) -> i64 {
+        (self.last_day - self.first_day + 1).max(0)
+    }
+}
+
+/// One day of flag flow.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FlagDay {
+    pub day: String,
+    pub created: i64,
+    pub completed: i64,
+    /// Pending at the end of the day.
+    pub backlog: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bottleneck {
+    pub target: String,
+    pub pending: i64,
+    pub oldest_hours: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct FlagKpis {
+    /// Pending now by level: critical, high, medium, low, then any other level.
+    pub pending_by_impact: Vec<(String, i64)>,
+    pub pending: i64,
+    pub workable: i64,
+    pub locked_pending: i64,
+    pub created: i64,
+    pub completed: i64,
+    pub completion_rate: Option<f64>,
+    pub lead_time_count: i64,
+    pub lead_time_p50_hours: Option<f64>,
+    pub lead_time_p90_hours: Option<f64>,
+    pub oldest_critical_hours: Option<f64>,
+    pub oldest_high_hours: Option<f64>,
+    pub bottlenecks: Vec<Bottleneck>,
+    pub routing_errors: i64,
+    pub routing_error_share: Option<f64>,
+    pub chains: i64,
+    /// (flags in the chain including its origin, number of chains).
+    pub chain_lengths: Vec<(i64, i64)>,
+    pub critical_pending_ids: Vec<i64>,
+    pub daily: Vec<FlagDay>,
+    /// (week, created, completed) for whole and partial weeks of the window.
+    pub weekly: Vec<(String, i64, i64)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Latency {
+    pub p50: Option<f64>,
+    pub p95: Option<f64>,
+    pub p99: Option<f64>,
+    pub max: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolStat {
+    pub tool: String,
+    pub calls: i64,
+    pub failures: i64,
+    pub blocked: i64,
+    pub latency: Latency,
+}
+
+impl ToolStat {
+    pub fn error_rate(&self) -> Option<f64> {
+        (self.calls > 0).then(|| self.failures as f64 / self.calls as f64)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolDay {
+    pub day: String,
+    pub calls: i64,
+    pub failures: i64,
+    pub latency: Latency,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct ToolKpis {
+    pub calls: i64,
+    pub failures: i64,
+    pub blocked: i64,
+    pub error_rate: Option<f64>,
+    pub latency: Latency,
+    /// Busiest tools first.
+    pub per_tool: Vec<ToolStat>,
+    pub daily: Vec<ToolDay>,
+    pub weekly: Vec<(String, i64)>,
+    pub peak_per_hour: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentCheck {
+    pub agent: String,
+    pub status: String,
+    pub drift_score: Option<f64>,
+    pub needs_compaction: bool,
+    pub checked_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct HealthKpis {
+    /// Checks in the window, by status.
+    pub checks_by_status: Vec<(String, i64)>,
+    pub checks: i64,
+    pub checks_needing_compaction: i64,
+    /// The latest check of each agent (up to "as of").
+    pub latest: Vec<AgentCheck>,
+    pub latest_by_status: Vec<(String, i64)>,
+    pub needing_compaction: Vec<String>,
+    /// (week, mean drift score of the checks that week).
+    pub drift_weekly: Vec<(String, f64)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BudgetResult {
+    /// Stable name for tests and links: tool-p95, error-rate, critical-pending, lead-time-p90,
+    /// utilisation.
+    pub name: String,
+    pub label: String,
+    pub limit: f64,
+    pub actual: Option<f64>,
+    pub pass: bool,
+    pub offenders: Vec<String>,
+}
+
+/// What the SQL returned: everything the what-if needs, so moving a slider recomputes without
+/// asking the database again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Aggregates {
+    pub window: Window,
+    pub flags: FlagKpis,
+    pub tools: Option<ToolKpis>,
+    pub health: Option<HealthKpis>,
+    pub created_daily: BTreeMap<i64, f64>,
+    pub completed_daily: BTreeMap<i64, f64>,
+    pub calls_daily: BTreeMap<i64, f64>,
+}
+
+/// The whole dashboard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Dashboard {
+    pub aggregates: Aggregates,
+    pub flag_forecast: Forecast,
+    pub tool_forecast: Forecast,
+    pub capacity: Capacity,
+    pub tool_load: ToolLoad,
+    pub budgets: Vec<BudgetResult>,
+}
+
+/// Text shown on hover: how each figure is computed.
+pub fn definitions() -> &'static [(&'static str, &'static str)] {
+    &[
+        ("pending", "Flags with status 'pending' now, whatever the range."),
+        ("workable", "Pending flags that are not locked."),
+        ("locked-pending", "Pending flags that are locked."),
+        ("created", "Flags whose created_at falls in the range."),
+        ("completed", "Flags with status 'completed' whose completed_at falls in the range."),
+        ("completion-rate", "Completed in range ÷ created in range."),
+        (
+            "lead-time",
+            "completed_at − created_at in hours for flags completed in the range; nearest-rank percentile (the value at rank ⌈p·n⌉ of the sorted times).",
+        ),
+        ("oldest", "Hours from the oldest pending flag's created_at to \"as of\"."),
+        (
+            "routing-errors",
+            "Pending flags whose target is empty or is not an agent of the catalog (nor, in ClaudeSquad files, a dynamic agent); share of all pending.",
+        ),
+        ("chains", "Chains (origin plus follow-ups naming it) among flags created in the range, by number of flags."),
+        ("backlog", "Pending at the end of each day: flags created up to then minus flags completed up to then."),
+        ("tool-latency", "duration_ms of tool_logs rows in the range; nearest-rank p50/p95/p99."),
+        ("error-rate", "Tool calls with success = 0 (hook blocks included) ÷ all calls in the range."),
+        ("hook-blocks", "Tool calls with blocked_by_hook = 1."),
+        (
+            "forecast",
+            "Least-squares fit of ln(weekly total) on the week number over the whole Monday-to-Sunday weeks of the range (a log-linear trend, i.e. constant weekly growth); the band is ±1.96 residual standard deviations. Needs 3 whole weeks.",
+        ),
+        (
+            "utilisation",
+            "ρ = λ ÷ μ: flags created per day (with the what-if growth) over flags completed per day, both over the last 28 days of the range. Above 1 the backlog grows.",
+        ),
+        ("days-to-clear", "Pending ÷ (μ − λ) when completion outpaces inflow."),
+        ("days-to-double", "Pending ÷ (λ − μ) when inflow outpaces completion."),
+        (
+            "tool-load",
+            "The busiest hour of the range, grown by the weekly trend to the end of the horizon and by the what-if, against the capacity you enter.",
+        ),
+        ("health", "The latest agent_health check of each agent up to \"as of\"; statuses counted over checks in the range."),
+    ]
+}
+
+/// Which figures filters touch: a target filters flags by target_agent, tool_logs by
+/// agent_name and agent_health by agent; a flag type filters flags only; a tool filters
+/// tool_logs only.
+fn flag_filter(state: &DashboardState) -> (String, Vec<Value>) {
+    let mut sql = String::new();
+    let mut params = Vec::new();
+    if let Some(t) = &state.target {
+        sql.push_str(" AND target_agent = ?");
+        params.push(Value::from(t.as_str()));
+    }
+    if let Some(t) = &state.flag_type {
+        sql.push_str(" AND flag_type = ?");
+        params.push(Value::from(t.as_str()));
+    }
+    (sql, params)
+}
+
+fn tool_filter(state: &DashboardState) -> (String, Vec<Value>) {
+    let mut sql = String::new();
+    let mut params = Vec::new();
+    if let Some(t) = &state.tool {
+        sql.push_str(" AND tool_name = ?");
+        params.push(Value::from(t.as_str()));
+    }
+    if let Some(t) = &state.target {
+        sql.push_str(" AND agent_name = ?");
+        params.push(Value::from(t.as_str()));
+    }
+    (sql, params)
+}
+
+/// Only values shaped like a date take part in min/max (real files hold odd text).
+const DATE_GLOB: &str = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'";
+
+fn with(params: &[Value], extra: &[Value]) -> Vec<Value> {
+    params.iter().chain(extra).cloned().collect()
+}
+
+fn int(v: &Value) -> i64 {
+    v.as_i64().unwrap_or(0)
+}
+
+fn hours_between(from: &str, to_minute: i64) -> Option<f64> {
+    parse_minute(from).map(|m| (to_minute - m) as f64 / 60.0)
+}
+
+/// The SQL sources of activity times in this file.
+fn activity_sources(facts: &SchemaFacts) -> Vec<String> {
+    let mut parts = vec![
+        format!("SELECT max(created_at) AS hi, min(created_at) AS lo FROM flags WHERE created_at GLOB {DATE_GLOB}"),
+        format!("SELECT max(completed_at), NULL FROM flags WHERE completed_at GLOB {DATE_GLOB}"),
+    ];
+    if facts.has_table("tool_logs") {
+        parts.push(format!(
+            "SELECT substr(max(timestamp), 1, 16), substr(min(timestamp), 1, 16) FROM tool_logs WHERE timestamp GLOB {DATE_GLOB}"
+        ));
+    }
+    if facts.tables.get("agent_health").is_some_and(|c| c.iter().any(|c| c == "checked_at")) {
+        parts.push(format!(
+            "SELECT max(checked_at), min(checked_at) FROM agent_health WHERE checked_at GLOB {DATE_GLOB}"
+        ));
+    }
+    parts
+}
+
+/// Resolves "as of" and the range into a window.
+pub async fn window<D: Database>(
+    db: &D,
+    facts: &SchemaFacts,
+    state: &DashboardState,
+    now: &str,
+) -> Result<Window, DbError> {
+    let sql = format!("SELECT max(hi), min(lo) FROM ({})", activity_sources(facts).join(" UNION ALL "));
+    let rs = db.query(&sql, &[]).await?;
+    let row = rs.rows.first().cloned().unwrap_or_default();
+    let now_minute = parse_minute(now).unwrap_or(0);
+    let latest = row.first().and_then(|v| v.as_str()).and_then(parse_minute);
+    let earliest = row.get(1).and_then(|v| v.as_str()).and_then(parse_minute);
+    let as_of = match state.as_of {
+        AsOf::Latest => latest.unwrap_or(now_minute),
+        AsOf::Now => now_minute,
+    };
+    let (start, end, start_is_complete) = match &state.range {
+        Range::Days(n) => {
+            let start = as_of - *n as i64 * MINUTES_PER_DAY;
+            (start, as_of, start % MINUTES_PER_DAY == 0)
+        }
+        Range::All => (earliest.unwrap_or(as_of).min(as_of), as_of, true),
+        Range::Custom { from, to } => {
+            let from = parse_minute(from).unwrap_or(as_of);
+            let to = parse_minute(to).map(|t| t + MINUTES_PER_DAY - 1).unwrap_or(as_of);
+            (from.min(to), to.max(from), true)
+        }
+    };
+    let start_day = start.div_euclid(MINUTES_PER_DAY);
+    Ok(Window {
+        as_of: minute_text(as_of),
+        start: minute_text(start),
+        end: minute_text(end),
+        first_day: if start_is_complete { start_day } else { start_day + 1 },
+        last_day: end.div_euclid(MINUTES_PER_DAY),
+    })
+}
+
+const LEVELS: [&str; 4] = ["critical", "high", "medium", "low"];
+
+async fn flag_kpis<D: Database>(
+    db: &D,
+    facts: &SchemaFacts,
+    state: &DashboardState,
+    w: &Window,
+    agg: &mut Aggregates,
+) -> Result<(), DbError> {
+    let (f, fp) = flag_filter(state);
+    let range = [Value::from(w.start.as_str()), Value::from(w.end.as_str())];
+    let as_of = parse_minute(&w.as_of).unwrap_or(0);
+    let k = &mut agg.flags;
+
+    let rs = db
+        .query(
+            &format!(
+                "SELECT impact_level, COUNT(*), SUM(COALESCE(locked, 0) = 0) FROM flags WHERE status = 'pending'{f} \
+                 GROUP BY impact_level"
+            ),
+            &fp,
+        )
+        .await?;
+    let mut by_level: Vec<(String, i64)> = LEVELS.iter().map(|l| ((*l).to_owned(), 0)).collect();
+    for r in &rs.rows {
+        let level = r[0].display();
+        let (n, unlocked) = (int(&r[1]), int(&r[2]));
+        k.pending += n;
+        k.workable += unlocked;
+        match by_level.iter_mut().find(|(l, _)| *l == level) {
+            Some(entry) => entry.1 += n,
+            None => by_level.push((level, n)),
+        }
+    }
+    k.locked_pending = k.pending - k.workable;
+    k.pending_by_impact = by_level;
+
+    let daily = |column: &str, extra: &str| {
+        format!(
+            "SELECT substr({column}, 1, 10), COUNT(*) FROM flags WHERE {column} >= ?1 AND {column} <= ?2{extra}{f} \
+             GROUP BY 1"
+        )
+    };
+    let params = with(&range, &fp);
+    for (column, extra, into) in [
+        ("created_at", "", &mut agg.created_daily),
+        ("completed_at", " AND status = 'completed'", &mut agg.completed_daily),
+    ] {
+        for r in db.query(&daily(column, extra), &params).await?.rows {
+            if let Some(day) = r[0].as_str().and_then(parse_day) {
+                *into.entry(day).or_default() += int(&r[1]) as f64;
+            }
+        }
+    }
+    k.created = agg.created_daily.values().sum::<f64>() as i64;
+    k.completed = agg.completed_daily.values().sum::<f64>() as i64;
+    k.completion_rate = (k.created > 0).then(|| k.completed as f64 / k.created as f64);
+
+    // Pending at the start of the window, then day by day.
+    let rs = db
+        .query(
+            &format!(
+                "SELECT SUM(created_at < ?1), SUM(status = 'completed' AND completed_at < ?1) FROM flags WHERE 1{f}"
+            ),
+            &with(&range[..1], &fp),
+        )
+        .await?;
+    let base = rs.rows.first().map(|r| int(&r[0]) - int(&r[1])).unwrap_or(0);
+    let mut backlog = base;
+    let mut weekly: Vec<(String, i64, i64)> = Vec::new();
+    let first = parse_day(&w.start).unwrap_or(w.first_day);
+    for day in first..=w.last_day {
+        let created = agg.created_daily.get(&day).copied().unwrap_or(0.0) as i64;
+        let completed = agg.completed_daily.get(&day).copied().unwrap_or(0.0) as i64;
+        backlog += created - completed;
+        k.daily.push(FlagDay { day: stats::day_text(day), created, completed, backlog });
+        let week = week_label(day);
+        match weekly.last_mut() {
+            Some((w, c, d)) if *w == week => {
+                *c += created;
+                *d += completed;
+            }
+            _ => weekly.push((week, created, completed)),
+        }
+    }
+    k.weekly = weekly;
+
+    let (p50, p90) = (rank_sql(50, "n"), rank_sql(90, "n"));
+    let rs = db
+        .query(
+            &format!(
+                "WITH lt AS (SELECT (julianday(completed_at) - julianday(created_at)) * 24.0 AS h FROM flags \
+                   WHERE status = 'completed' AND completed_at >= ?1 AND completed_at <= ?2{f} \
+                   AND julianday(completed_at) IS NOT NULL AND julianday(created_at) IS NOT NULL), \
+                 r AS (SELECT h, ROW_NUMBER() OVER (ORDER BY h) AS rn, COUNT(*) OVER () AS n FROM lt) \
+                 SELECT MAX(n), MAX(CASE WHEN rn = {p50} THEN h END), MAX(CASE WHEN rn = {p90} THEN h END) FROM r"
+            ),
+            &params,
+        )
+        .await?;
+    if let Some(r) = rs.rows.first() {
+        k.lead_time_count = int(&r[0]);
+        k.lead_time_p50_hours = r[1].as_f64();
+        k.lead_time_p90_hours = r[2].as_f64();
+    }
+
+    let rs = db
+        .query(
+            &format!(
+                "SELECT impact_level, MIN(created_at) FROM flags WHERE status = 'pending' \
+                 AND impact_level IN ('critical', 'high'){f} GROUP BY impact_level"
+            ),
+            &fp,
+        )
+        .await?;
+    for r in &rs.rows {
+        let age = r[1].as_str().and_then(|c| hours_between(c, as_of));
+        match r[0].as_str() {
+            Some("critical") => k.oldest_critical_hours = age,
+            Some("high") => k.oldest_high_hours = age,
+            _ => {}
+        }
+    }
+
+    let rs = db
+        .query(
+            &format!(
+                "SELECT COALESCE(target_agent, ''), COUNT(*), MIN(created_at) FROM flags WHERE status = 'pending'{f} \
+                 GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10"
+            ),
+            &fp,
+        )
+        .await?;
+    k.bottlenecks = rs
+        .rows
+        .iter()
+        .map(|r| Bottleneck {
+            target: r[0].display(),
+            pending: int(&r[1]),
+            oldest_hours: r[2].as_str().and_then(|c| hours_between(c, as_of)),
+        })
+        .collect();
+
+    if facts.has_table("agents_catalog") {
+        let rs = db
+            .query(
+                &format!(
+                    "SELECT SUM({}), COUNT(*) FROM flags WHERE status = 'pending'{f}",
+                    misrouted_sql(facts)
+                ),
+                &fp,
+            )
+            .await?;
+        if let Some(r) = rs.rows.first() {
+            k.routing_errors = int(&r[0]);
+            k.routing_error_share = (int(&r[1]) > 0).then(|| int(&r[0]) as f64 / int(&r[1]) as f64);
+        }
+    }
+
+    let rs = db
+        .query(
+            &format!(
+                "SELECT n, COUNT(*) FROM (SELECT COALESCE(chain_origin_id, id) AS origin, COUNT(*) AS n FROM flags \
+                 WHERE created_at >= ?1 AND created_at <= ?2{f} GROUP BY origin HAVING COUNT(*) > 1) GROUP BY n ORDER BY n"
+            ),
+            &params,
+        )
+        .await?;
+    k.chain_lengths = rs.rows.iter().map(|r| (int(&r[0]), int(&r[1]))).collect();
+    k.chains = k.chain_lengths.iter().map(|(_, c)| c).sum();
+
+    let rs = db
+        .query(
+            &format!(
+                "SELECT id FROM flags WHERE status = 'pending' AND impact_level = 'critical'{f} ORDER BY created_at, id LIMIT 20"
+            ),
+            &fp,
+        )
+        .await?;
+    k.critical_pending_ids = rs.rows.iter().map(|r| int(&r[0])).collect();
+    Ok(())
+}
+
+fn latency(r: &[Value]) -> Latency {
+    Latency { p50: r[0].as_f64(), p95: r[1].as_f64(), p99: r[2].as_f64(), max: r[3].as_f64() }
+}
+
+/// Percentile columns `p50, p95, p99, max` of `d` per `partition` (empty: overall).
+fn percentile_sql(partition: &str, source: &str) -> String {
+    let over = if partition.is_empty() { String::new() } else { format!("PARTITION BY {partition} ") };
+    let group = if partition.is_empty() { String::new() } else { format!(" GROUP BY {partition}") };
+    let keys = if partition.is_empty() { String::new() } else { format!("{partition}, ") };
+    let pick = |p: u32| format!("MAX(CASE WHEN rn = {} THEN d END)", rank_sql(p, "n"));
+    format!(
+        "SELECT {keys}{}, {}, {}, MAX(d) FROM (SELECT {keys}d, ROW_NUMBER() OVER ({over}ORDER BY d) AS rn, \
+         COUNT(*) OVER ({over}) AS n FROM {source} WHERE d IS NOT NULL){group}",
+        pick(50),
+        pick(95),
+        pick(99)
+    )
+}
+
+async fn tool_kpis<D: Database>(
+    db: &D,
+    state: &DashboardState,
+    w: &Window,
+    agg: &mut Aggregates,
+) -> Result<ToolKpis, DbError> {
+    let (f, fp) = tool_filter(state);
+    // Tool times carry seconds: the window's last minute runs to :59.
+    let params = with(&[Value::from(w.start.as_str()), Value::from(format!("{}:59", w.end))], &fp);
+    let t = format!(
+        "(SELECT tool_name AS tool, substr(timestamp, 1, 10) AS day, duration_ms AS d, success, blocked_by_hook \
+         FROM tool_logs WHERE timestamp >= ?1 AND timestamp <= ?2{f})"
+    );
+    let mut k = ToolKpis::default();
+
+    let sql = format!(
+        "WITH t AS {t} SELECT c.tool, c.calls, c.failures, c.blocked, p.* FROM \
+         (SELECT tool, COUNT(*) AS calls, SUM(success = 0) AS failures, SUM(blocked_by_hook = 1) AS blocked FROM t GROUP BY tool) c \
+         LEFT JOIN ({}) p ON p.tool IS c.tool ORDER BY c.calls DESC, c.tool",
+        percentile_sql("tool", "t")
+    );
+    for r in db.query(&sql, &params).await?.rows {
+        let stat = ToolStat {
+            tool: r[0].display(),
+            calls: int(&r[1]),
+            failures: int(&r[2]),
+            blocked: int(&r[3]),
+            latency: latency(&r[5..9]),
+        };
+        k.calls += stat.calls;
+        k.failures += stat.failures;
+        k.blocked += stat.blocked;
+        k.per_tool.push(stat);
+    }
+    k.error_rate = (k.calls > 0).then(|| k.failures as f64 / k.calls as f64);
+
+    let sql = format!("WITH t AS {t} {}", percentile_sql("", "t"));
+    if let Some(r) = db.query(&sql, &params).await?.rows.first() {
+        k.latency = latency(&r[0..4]);
+    }
+
+    let sql = format!(
+        "WITH t AS {t} SELECT c.day, c.calls, c.failures, p.* FROM \
+         (SELECT day, COUNT(*) AS calls, SUM(success = 0) AS failures FROM t GROUP BY day) c \
+         LEFT JOIN ({}) p ON p.day IS c.day ORDER BY c.day",
+        percentile_sql("day", "t")
+    );
+    for r in db.query(&sql, &params).await?.rows {
+        let day = r[0].display();
+        if let Some(n) = parse_day(&day) {
+            *agg.calls_daily.entry(n).or_default() += int(&r[1]) as f64;
+        }
+        k.daily.push(ToolDay { day, calls: int(&r[1]), failures: int(&r[2]), latency: latency(&r[4..8]) });
+    }
+    let mut weekly: Vec<(String, i64)> = Vec::new();
+    for (day, calls) in &agg.calls_daily {
+        let week = week_label(*day);
+        match weekly.last_mut() {
+            Some((w, c)) if *w == week => *c += *calls as i64,
+            _ => weekly.push((week, *calls as i64)),
+        }
+    }
+    k.weekly = weekly;
+
+    let sql = format!(
+        "SELECT MAX(c) FROM (SELECT COUNT(*) AS c FROM tool_logs WHERE timestamp >= ?1 AND timestamp <= ?2{f} \
+         GROUP BY substr(timestamp, 1, 13))"
+    );
+    k.peak_per_hour = db.query(&sql, &params).await?.rows.first().map(|r| int(&r[0])).unwrap_or(0);
+    Ok(k)
+}
+
+/// The agent a health row is about, as flags name it.
+fn health_agent(facts: &SchemaFacts) -> Option<&'static str> {
+    let columns = facts.tables.get("agent_health")?;
+    if columns.iter().any(|c| c == "agent_name") {
+        Some("h.agent_name")
+    } else if columns.iter().any(|c| c == "agent_id") && facts.has_table("agents_dynamic") {
+        // ClaudeSquad keys health by agents_dynamic.id; flags name those agents with an @.
+        Some("(SELECT '@' || d.name FROM agents_dynamic d WHERE d.id = h.agent_id)")
+    } else {
+        None
+    }
+}
+
+async fn health_kpis<D: Database>(
+    db: &D,
+    facts: &SchemaFacts,
+    state: &DashboardState,
+    w: &Window,
+) -> Result<Option<HealthKpis>, DbError> {
+    let Some(agent) = health_agent(facts) else { return Ok(None) };
+    let mut k = HealthKpis::default();
+    let (f, fp) = match &state.target {
+        Some(t) => (format!(" AND {agent} = ?"), vec![Value::from(t.as_str())]),
+        None => (String::new(), Vec::new()),
+    };
+    let range = with(&[Value::from(w.start.as_str()), Value::from(w.end.as_str())], &fp);
+    let rs = db
+        .query(
+            &format!(
+                "SELECT status, COUNT(*), SUM(needs_compaction = 1) FROM agent_health h \
+                 WHERE checked_at >= ?1 AND checked_at <= ?2{f} GROUP BY status ORDER BY status"
+            ),
+            &range,
+        )
+        .await?;
+    for r in &rs.rows {
+        k.checks += int(&r[1]);
+        k.checks_needing_compaction += int(&r[2]);
+        k.checks_by_status.push((r[0].display(), int(&r[1])));
+    }
+    let rs = db
+        .query(
+            &format!(
+                "SELECT agent, status, drift_score, needs_compaction, checked_at FROM \
+                 (SELECT {agent} AS agent, status, drift_score, needs_compaction, checked_at, \
+                   ROW_NUMBER() OVER (PARTITION BY {agent} ORDER BY checked_at DESC, h.id DESC) AS rn \
+                  FROM agent_health h WHERE checked_at <= ?1{f}) WHERE rn = 1 ORDER BY agent"
+            ),
+            &with(&[Value::from(w.as_of.as_str())], &fp),
+        )
+        .await?;
+    for r in &rs.rows {
+        let check = AgentCheck {
+            agent: r[0].display(),
+            status: r[1].display(),
+            drift_score: r[2].as_f64(),
+            needs_compaction: int(&r[3]) != 0,
+            checked_at: r[4].display(),
+        };
+        match k.latest_by_status.iter_mut().find(|(s, _)| *s == check.status) {
+            Some(e) => e.1 += 1,
+            None => k.latest_by_status.push((check.status.clone(), 1)),
+        }
+        if check.needs_compaction {
+            k.needing_compaction.push(check.agent.clone());
+        }
+        k.latest.push(check);
+    }
+    k.latest_by_status.sort();
+    let rs = db
+        .query(
+            &format!(
+                "SELECT substr(checked_at, 1, 10), SUM(CAST(drift_score AS REAL)), COUNT(drift_score) FROM agent_health h \
+                 WHERE checked_at >= ?1 AND checked_at <= ?2{f} GROUP BY 1 ORDER BY 1"
+            ),
+            &range,
+        )
+        .await?;
+    let mut weeks: Vec<(String, f64, f64)> = Vec::new();
+    for r in &rs.rows {
+        let Some(day) = r[0].as_str().and_then(parse_day) else { continue };
+        let (sum, n) = (r[1].as_f64().unwrap_or(0.0), r[2].as_f64().unwrap_or(0.0));
+        let week = week_label(day);
+        match weeks.last_mut() {
+            Some((w, s, c)) if *w == week => {
+                *s += sum;
+                *c += n;
+            }
+            _ => weeks.push((week, sum, n)),
+        }
+    }
+    k.drift_weekly = weeks.into_iter().filter(|(_, _, n)| *n > 0.0).map(|(w, s, n)| (w, s / n)).collect();
+    Ok(Some(k))
+}
+
+/// Every SQL aggregate of the dashboard. `progress` hears each step (for a progress bar on
+/// large files).
+pub async fn aggregates<D: Database>(
+    db: &D,
+    facts: &SchemaFacts,
+    state: &DashboardState,
+    now: &str,
+    progress: &dyn Fn(u32, u32, &str),
+) -> Result<Aggregates, DbError> {
+    const STEPS: u32 = 4;
+    progress(0, STEPS, "time window");
+    let w = window(db, facts, state, now).await?;
+    let mut agg = Aggregates { window: w.clone(), ..Default::default() };
+    progress(1, STEPS, "flags");
+    flag_kpis(db, facts, state, &w, &mut agg).await?;
+    progress(2, STEPS, "tool calls");
+    if facts.has_table("tool_logs") {
+        agg.tools = Some(tool_kpis(db, state, &w, &mut agg).await?);
+    }
+    progress(3, STEPS, "agent health");
+    agg.health = health_kpis(db, facts, state, &w).await?;
+    progress(STEPS, STEPS, "done");
+    Ok(agg)
+}
+
+/// Forecasts, capacity, what-if and budgets from the aggregates: cheap, run on every slider move.
+pub fn derive(agg: Aggregates, state: &DashboardState) -> Dashboard {
+    let w = &agg.window;
+    let horizon = state.horizon_days.max(1) as usize;
+    let flag_forecast = capacity::forecast(&agg.created_daily, w.first_day, w.last_day, horizon, true);
+    let tool_forecast =
+        capacity::forecast(&agg.calls_daily, w.first_day, w.last_day, horizon.div_ceil(7), false);
+    let cap = capacity::capacity(
+        &agg.created_daily,
+        &agg.completed_daily,
+        w.first_day,
+        w.last_day,
+        agg.flags.pending as f64,
+        state.growth,
+        horizon,
+    );
+    let load = capacity::tool_load(
+        agg.tools.as_ref().map(|t| t.peak_per_hour as f64).unwrap_or(0.0),
+        tool_forecast.fit.as_ref(),
+        horizon as f64 / 7.0,
+        state.growth,
+        state.tool_capacity_per_hour,
+    );
+    let budgets = budgets(&agg, &cap, &state.budgets);
+    Dashboard { aggregates: agg, flag_forecast, tool_forecast, capacity: cap, tool_load: load, budgets }
+}
+
+/// Each gate: pass or fail, with what breaks it.
+pub fn budgets(agg: &Aggregates, cap: &Capacity, b: &Budgets) -> Vec<BudgetResult> {
+    let mut out = Vec::new();
+    let tools = agg.tools.as_ref();
+    if let Some(limit) = b.tool_p95_ms {
+        let stats = tools.map(|t| t.per_tool.as_slice()).unwrap_or(&[]);
+        let offenders: Vec<String> = stats
+            .iter()
+            .filter(|s| s.latency.p95.is_some_and(|p| p > limit))
+            .map(|s| format!("{} p95 {}", s.tool, stats::millis(s.latency.p95.unwrap_or(0.0))))
+            .collect();
+        let actual = stats
+            .iter()
+            .filter_map(|s| s.latency.p95)
+            .fold(None, |m: Option<f64>, p| Some(m.map_or(p, |m| m.max(p))));
+        out.push(BudgetResult {
+            name: "tool-p95".into(),
+            label: format!("p95 duration of every tool ≤ {}", stats::millis(limit)),
+            limit,
+            actual,
+            pass: offenders.is_empty(),
+            offenders,
+        });
+    }
+    if let Some(limit) = b.error_rate_pct {
+        let actual = tools.and_then(|t| t.error_rate).map(|r| r * 100.0);
+        let offenders = tools
+            .map(|t| {
+                t.per_tool
+                    .iter()
+                    .filter(|s| s.error_rate().is_some_and(|r| r * 100.0 > limit))
+                    .map(|s| format!("{} {}", s.tool, stats::percent(s.error_rate().unwrap_or(0.0))))
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.push(BudgetResult {
+            name: "error-rate".into(),
+            label: format!("tool error rate ≤ {limit} %"),
+            limit,
+            actual,
+            pass: actual.is_none_or(|a| a <= limit),
+            offenders,
+        });
+    }
+    if let Some(limit) = b.critical_pending_max {
+        let actual =
+            agg.flags.pending_by_impact.iter().find(|(l, _)| l == "critical").map(|(_, n)| *n).unwrap_or(0);
+        out.push(BudgetResult {
+            name: "critical-pending".into(),
+            label: format!("critical pending flags ≤ {limit}"),
+            limit: limit as f64,
+            actual: Some(actual as f64),
+            pass: actual <= limit,
+            offenders: if actual > limit {
+                agg.flags.critical_pending_ids.iter().map(|id| format!("flag #{id}")).collect()
+            } else {
+                Vec::new()
+            },
+        });
+    }
+    if let Some(limit) = b.lead_time_p90_hours {
+        let actual = agg.flags.lead_time_p90_hours;
+        out.push(BudgetResult {
+            name: "lead-time-p90".into(),
+            label: format!("lead time p90 ≤ {}", stats::hours(limit)),
+            limit,
+            actual,
+            pass: actual.is_none_or(|a| a <= limit),
+            offenders: actual
+                .filter(|a| *a > limit)
+                .map(|a| vec![format!("p90 {}", stats::hours(a))])
+                .unwrap_or_default(),
+        });
+    }
+    if let Some(limit) = b.utilisation_max {
+        let actual = cap.utilisation;
+        out.push(BudgetResult {
+            name: "utilisation".into(),
+            label: format!("utilisation ρ ≤ {limit} (with the what-if)"),
+            limit,
+            actual,
+            // No completions at all while flags arrive is the worst case, not a pass.
+            pass: match actual {
+                Some(a) => a <= limit,
+                None => cap.inflow_what_if == 0.0,
+            },
+            offenders: match actual {
+                Some(a) if a > limit => {
+                    vec![format!("λ {:.2}/day against μ {:.2}/day", cap.inflow_what_if, cap.capacity)]
+                }
+                None if cap.inflow_what_if > 0.0 => vec!["nothing completed in the last 28 days".into()],
+                _ => Vec::new(),
+            },
+        });
+    }
+    out
+}
+
+/// The choices the filters offer: targets, flag types and tools present in the file.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterChoices {
+    pub targets: Vec<String>,
+    pub flag_types: Vec<String>,
+    pub tools: Vec<String>,
+}
+
+pub async fn filter_choices<D: Database>(db: &D, facts: &SchemaFacts) -> Result<FilterChoices, DbError> {
+    let list = |rs: super::value::ResultSet| rs.rows.iter().map(|r| r[0].display()).collect::<Vec<_>>();
+    let targets = list(
+        db.query("SELECT DISTINCT target_agent FROM flags WHERE target_agent <> '' ORDER BY 1", &[]).await?,
+    );
+    let flag_types = list(db.query("SELECT DISTINCT flag_type FROM flags ORDER BY 1", &[]).await?);
+    let tools = if facts.has_table("tool_logs") {
+        list(db.query("SELECT tool_name FROM tool_logs GROUP BY 1 ORDER BY COUNT(*) DESC, 1", &[]).await?)
+    } else {
+        Vec::new()
+    };
+    Ok(FilterChoices { targets, flag_types, tools })
+}
