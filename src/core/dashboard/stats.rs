@@ -174,6 +174,8 @@ mod tests {
         // The SQL rank gives the same ranks.
         for n in 1..300usize {
             for p in [50u32, 90, 95, 99] {
+                // The SQL's integer arithmetic, spelled out on purpose.
+                #[allow(clippy::manual_div_ceil)]
                 let sql_rank = (p as usize * n + 99) / 100;
                 assert_eq!(sql_rank, (p as usize * n).div_ceil(100), "n={n} p={p}");
             }
