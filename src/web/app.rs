@@ -9,6 +9,8 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 use super::agents::{AgentPage, AgentsPage, RoutingPage};
+use super::dashboard::DashboardPage;
+use crate::core::dashboard::DashboardState;
 use super::components::{AlertList, DropOverlay, NavBar, SummaryPanel, Toolbar, Welcome};
 use super::flags::FlagsPage;
 use super::loader::{self, mark, CatalogData, LoadError, OpenDb, Shared, Source};
@@ -33,6 +35,7 @@ pub enum View {
     Routing,
     Flags,
     Flag(i64),
+    Dashboard,
 }
 
 impl View {
@@ -46,6 +49,7 @@ impl View {
                 "agents" => View::Agents,
                 "routing" => View::Routing,
                 "flags" => View::Flags,
+                "dashboard" => View::Dashboard,
                 _ => View::Summary,
             },
         }
@@ -59,6 +63,7 @@ impl View {
             View::Routing => "#routing".into(),
             View::Flags => "#flags".into(),
             View::Flag(id) => format!("#flag/{id}"),
+            View::Dashboard => "#dashboard".into(),
         }
     }
 }
@@ -86,6 +91,8 @@ pub struct AppState {
     /// What is being opened right now (shown as progress; buttons stay usable).
     pub busy: RwSignal<Option<String>>,
     pub alerts: RwSignal<Vec<Notice>>,
+    /// The dashboard's settings: kept while moving between pages (and, later, in links).
+    pub dashboard: RwSignal<DashboardState>,
     next_alert: StoredValue<u32>,
     /// Increases with every open attempt, so a slow earlier attempt cannot replace a later one.
     generation: StoredValue<u64>,
@@ -102,6 +109,7 @@ impl AppState {
             live_counts: RwSignal::new(None),
             busy: RwSignal::new(None),
             alerts: RwSignal::new(Vec::new()),
+            dashboard: RwSignal::new(DashboardState::default()),
             next_alert: StoredValue::new(1),
             generation: StoredValue::new(0),
         }
@@ -465,6 +473,7 @@ pub fn App() -> impl IntoView {
                     (Some(_), View::Agents) => view! { <NavBar /> <AgentsPage /> }.into_any(),
                     (Some(_), View::Agent(name)) => view! { <NavBar /> <AgentPage name=name /> }.into_any(),
                     (Some(_), View::Routing) => view! { <NavBar /> <RoutingPage /> }.into_any(),
+                    (Some(_), View::Dashboard) => view! { <NavBar /> <DashboardPage /> }.into_any(),
                     (Some(_), _) => view! { <NavBar /> <FlagsPage /> }.into_any(),
                 }}
             </main>

@@ -268,6 +268,7 @@ pub fn NavBar() -> impl IntoView {
             {tab("Flags", "nav-flags", View::Flags)}
             {tab("Agents", "nav-agents", View::Agents)}
             {tab("Routing", "nav-routing", View::Routing)}
+            {tab("Dashboard", "nav-dashboard", View::Dashboard)}
         </nav>
     }
 }

@@ -2,7 +2,9 @@
 
 mod agents;
 mod app;
+mod charts;
 mod components;
+mod dashboard;
 mod flag_detail;
 mod flag_form;
 mod flags;

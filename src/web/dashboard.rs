@@ -1,0 +1,574 @@
+//! The executive dashboard. The SQL aggregates run in the sql.js worker (off the UI thread);
+//! forecasts, the growth what-if and the budgets are recomputed here from those aggregates on
+//! every control change, without asking the database again.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::app::AppState;
+use super::charts::{Chart, Mark, Series, SvgChart};
+use super::flag_form::local_minute;
+use super::loader::mark;
+use crate::core::dashboard::stats::{compact, hours, millis, percent};
+use crate::core::dashboard::{
+    aggregates, definitions, derive, filter_choices, Aggregates, AsOf, Dashboard, DashboardState, FilterChoices,
+    Range,
+};
+
+/// How a definition is looked up for the hover text.
+fn definition(key: &str) -> &'static str {
+    definitions().iter().find(|(k, _)| *k == key).map(|(_, d)| *d).unwrap_or("")
+}
+
+/// One figure: `data-testid="kpi-<name>"`, the raw number in `data-value` (empty when there is
+/// no data), the formatted value, and its definition on hover.
+fn kpi(name: &'static str, label: &'static str, value: Option<f64>, shown: String, def: &'static str) -> impl IntoView {
+    view! {
+        <div class="kpi" data-testid=format!("kpi-{name}") data-value=value.map(|v| v.to_string()).unwrap_or_default()
+            title=definition(def)>
+            <span class="kpi-label">{label}</span>
+            <strong class="kpi-value">{if value.is_some() { shown } else { "—".to_owned() }}</strong>
+        </div>
+    }
+}
+
+fn count(n: i64) -> (Option<f64>, String) {
+    (Some(n as f64), compact(n as f64))
+}
+
+/// The part of the settings that needs SQL; the rest only re-derives.
+fn query_key(s: &DashboardState) -> (Range, AsOf, Option<String>, Option<String>, Option<String>) {
+    (s.range.clone(), s.as_of, s.target.clone(), s.flag_type.clone(), s.tool.clone())
+}
+
+#[component]
+pub fn DashboardPage() -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let state = app.dashboard;
+    let aggregated: RwSignal<Option<Result<Aggregates, String>>> = RwSignal::new(None);
+    let progress = RwSignal::new(None::<(u32, u32, String)>);
+    let choices = RwSignal::new(FilterChoices::default());
+    let epoch = StoredValue::new(0u64);
+    let key = Memo::new(move |_| state.with(query_key));
+    Effect::new(move |_| {
+        let Some(open) = app.current.get() else { return };
+        spawn_local(async move {
+            if let Ok(c) = filter_choices(&open.db, &open.facts).await {
+                choices.set(c);
+            }
+        });
+    });
+    Effect::new(move |_| {
+        key.track();
+        app.data_version.track();
+        let Some(open) = app.current.get() else { return };
+        let settings = state.get_untracked();
+        let run = epoch.get_value() + 1;
+        epoch.set_value(run);
+        mark("flagdeck:dashboard-start");
+        progress.set(Some((0, 4, "starting".into())));
+        spawn_local(async move {
+            let report = |step: u32, total: u32, label: &str| {
+                if epoch.get_value() == run {
+                    progress.set(Some((step, total, label.to_owned())));
+                }
+            };
+            let result = aggregates(&open.db, &open.facts, &settings, &local_minute(), &report).await;
+            if epoch.get_value() != run {
+                return;
+            }
+            aggregated.set(Some(result.map_err(|e| e.to_string())));
+            progress.set(None);
+            request_animation_frame(|| {
+                set_timeout(
+                    || {
+                        mark("flagdeck:dashboard-shown");
+                        if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
+                            let _ = perf.measure_with_start_mark_and_end_mark(
+                                "flagdeck:dashboard",
+                                "flagdeck:dashboard-start",
+                                "flagdeck:dashboard-shown",
+                            );
+                        }
+                    },
+                    std::time::Duration::ZERO,
+                )
+            });
+        });
+    });
+    let dashboard = Memo::new(move |_| {
+        let agg = aggregated.get()?.ok()?;
+        Some(state.with(|s| derive(agg, s)))
+    });
+    view! {
+        <section class="page dashboard" data-testid="dashboard">
+            <Controls state=state choices=choices />
+            {move || progress.get().map(|(step, total, label)| view! {
+                <p class="progress" data-testid="dashboard-progress">
+                    <progress max=total value=step></progress>
+                    {format!(" Computing in the worker: {label}…")}
+                </p>
+            })}
+            {move || match aggregated.get() {
+                Some(Err(e)) => Some(view! { <p class="alert" role="alert">{format!("The dashboard could not be computed: {e}")}</p> }.into_any()),
+                _ => None,
+            }}
+            {move || dashboard.get().map(|d| view! { <DashboardBody dashboard=d state=state /> })}
+        </section>
+    }
+}
+
+/// Range, as-of, filters.
+#[component]
+fn Controls(state: RwSignal<DashboardState>, choices: RwSignal<FilterChoices>) -> impl IntoView {
+    let range_button = move |label: &'static str, range: Range| {
+        let active = {
+            let range = range.clone();
+            move || state.with(|s| s.range == range)
+        };
+        view! {
+            <button class="button" class:active=active data-testid=format!("range-{}", label.to_lowercase().replace(' ', "-"))
+                on:click=move |_| state.update(|s| s.range = range.clone())>{label}</button>
+        }
+    };
+    let custom = RwSignal::new((String::new(), String::new()));
+    let apply_custom = move || {
+        let (from, to) = custom.get_untracked();
+        if !from.is_empty() && !to.is_empty() {
+            state.update(|s| s.range = Range::Custom { from, to });
+        }
+    };
+    let select = move |label: &'static str,
+                       testid: &'static str,
+                       options: Signal<Vec<String>>,
+                       get: fn(&DashboardState) -> Option<String>,
+                       set: fn(&mut DashboardState, Option<String>)| {
+        view! {
+            <label class="control">
+                {label}
+                <select data-testid=testid on:change=move |e| {
+                    let v = event_target_value(&e);
+                    state.update(|s| set(s, (!v.is_empty()).then_some(v)));
+                }>
+                    <option value="">"all"</option>
+                    {move || {
+                        let current = state.with(get);
+                        options.get().into_iter().map(|o| {
+                            let selected = current.as_deref() == Some(o.as_str());
+                            view! { <option value=o.clone() selected=selected>{if o.is_empty() { "(broadcast)".to_owned() } else { o.clone() }}</option> }
+                        }).collect_view()
+                    }}
+                </select>
+            </label>
+        }
+    };
+    view! {
+        <div class="dashboard-controls" role="group" aria-label="Dashboard settings">
+            <span class="control">"Range "</span>
+            {range_button("7 days", Range::Days(7))}
+            {range_button("30 days", Range::Days(30))}
+            {range_button("90 days", Range::Days(90))}
+            {range_button("All", Range::All)}
+            <label class="control">"from "
+                <input type="date" data-testid="range-from" on:change=move |e| { custom.update(|c| c.0 = event_target_value(&e)); apply_custom(); } />
+            </label>
+            <label class="control">"to "
+                <input type="date" data-testid="range-to" on:change=move |e| { custom.update(|c| c.1 = event_target_value(&e)); apply_custom(); } />
+            </label>
+            <label class="control" title="Fixtures and old files are from the past: ages count from their latest activity unless you choose now.">
+                "As of "
+                <select data-testid="as-of" on:change=move |e| {
+                    let now = event_target_value(&e) == "now";
+                    state.update(|s| s.as_of = if now { AsOf::Now } else { AsOf::Latest });
+                }>
+                    <option value="latest" selected=move || state.with(|s| s.as_of == AsOf::Latest)>"latest activity in the file"</option>
+                    <option value="now" selected=move || state.with(|s| s.as_of == AsOf::Now)>"now"</option>
+                </select>
+            </label>
+            {select("Target ", "filter-target", Signal::derive(move || choices.with(|c| c.targets.clone())), |s| s.target.clone(), |s, v| s.target = v)}
+            {select("Type ", "filter-type", Signal::derive(move || choices.with(|c| c.flag_types.clone())), |s| s.flag_type.clone(), |s, v| s.flag_type = v)}
+            {select("Tool ", "filter-tool", Signal::derive(move || choices.with(|c| c.tools.clone())), |s| s.tool.clone(), |s, v| s.tool = v)}
+        </div>
+    }
+}
+
+#[component]
+fn DashboardBody(dashboard: Dashboard, state: RwSignal<DashboardState>) -> impl IntoView {
+    let d = dashboard;
+    let a = &d.aggregates;
+    let k = &a.flags;
+    let level = |l: &str| k.pending_by_impact.iter().find(|(x, _)| x == l).map(|(_, n)| *n).unwrap_or(0);
+    let (pc, pc_s) = count(level("critical"));
+    let (ph, ph_s) = count(level("high"));
+    let (pm, pm_s) = count(level("medium"));
+    let (pl, pl_s) = count(level("low"));
+    let opt_hours = |h: Option<f64>| (h, h.map(hours).unwrap_or_default());
+    let opt_share = |s: Option<f64>| (s, s.map(percent).unwrap_or_default());
+    let window = format!("{} → {} (as of {})", a.window.start, a.window.end, a.window.as_of);
+    let flags_kpis = view! {
+        <div class="kpis">
+            {kpi("pending", "Pending", count(k.pending).0, count(k.pending).1, "pending")}
+            {kpi("pending-critical", "Critical", pc, pc_s, "pending")}
+            {kpi("pending-high", "High", ph, ph_s, "pending")}
+            {kpi("pending-medium", "Medium", pm, pm_s, "pending")}
+            {kpi("pending-low", "Low", pl, pl_s, "pending")}
+            {kpi("workable", "Workable", count(k.workable).0, count(k.workable).1, "workable")}
+            {kpi("locked-pending", "Locked pending", count(k.locked_pending).0, count(k.locked_pending).1, "locked-pending")}
+            {kpi("created", "Created", count(k.created).0, count(k.created).1, "created")}
+            {kpi("completed", "Completed", count(k.completed).0, count(k.completed).1, "completed")}
+            {kpi("completion-rate", "Completion rate", opt_share(k.completion_rate).0, opt_share(k.completion_rate).1, "completion-rate")}
+            {kpi("lead-time-p50-hours", "Lead time p50", opt_hours(k.lead_time_p50_hours).0, opt_hours(k.lead_time_p50_hours).1, "lead-time")}
+            {kpi("lead-time-p90-hours", "Lead time p90", opt_hours(k.lead_time_p90_hours).0, opt_hours(k.lead_time_p90_hours).1, "lead-time")}
+            {kpi("oldest-critical-hours", "Oldest critical", opt_hours(k.oldest_critical_hours).0, opt_hours(k.oldest_critical_hours).1, "oldest")}
+            {kpi("oldest-high-hours", "Oldest high", opt_hours(k.oldest_high_hours).0, opt_hours(k.oldest_high_hours).1, "oldest")}
+            {kpi("routing-errors", "Routing errors", count(k.routing_errors).0, count(k.routing_errors).1, "routing-errors")}
+            {kpi("routing-error-share", "Misrouted share", opt_share(k.routing_error_share).0, opt_share(k.routing_error_share).1, "routing-errors")}
+            {kpi("chains", "Chains", count(k.chains).0, count(k.chains).1, "chains")}
+        </div>
+    };
+    let flow = Chart {
+        title: "Flags per day".into(),
+        labels: k.daily.iter().map(|d| d.day.clone()).collect(),
+        series: vec![
+            Series { name: "created".into(), class: "s1", mark: Mark::Bars, values: k.daily.iter().map(|d| Some(d.created as f64)).collect() },
+            Series { name: "completed".into(), class: "s2", mark: Mark::Bars, values: k.daily.iter().map(|d| Some(d.completed as f64)).collect() },
+            Series { name: "backlog (end of day)".into(), class: "s3", mark: Mark::Line, values: k.daily.iter().map(|d| Some(d.backlog as f64)).collect() },
+        ],
+        band: None,
+        unit: "flags".into(),
+        format: compact,
+    };
+    let weekly_table = k
+        .weekly
+        .iter()
+        .map(|(w, c, d)| view! { <tr><th scope="row">{w.clone()}</th><td>{*c}</td><td>{*d}</td></tr> })
+        .collect_view();
+    let bottlenecks = k
+        .bottlenecks
+        .iter()
+        .map(|b| {
+            view! {
+                <tr data-testid="bottleneck">
+                    <th scope="row">{if b.target.is_empty() { "(broadcast)".to_owned() } else { b.target.clone() }}</th>
+                    <td>{b.pending}</td>
+                    <td>{b.oldest_hours.map(hours).unwrap_or_default()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let chains = k
+        .chain_lengths
+        .iter()
+        .map(|(len, n)| format!("{n} of {len} flags"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    view! {
+        <p class="muted" data-testid="dashboard-window">{window}</p>
+        <h2>"Flags"</h2>
+        {flags_kpis}
+        <SvgChart chart=flow />
+        <div class="dashboard-columns">
+            <div>
+                <h3 title=definition("oldest")>"Bottlenecks: top targets by pending"</h3>
+                <table class="data">
+                    <thead><tr><th>"Target"</th><th>"Pending"</th><th>"Oldest"</th></tr></thead>
+                    <tbody>{bottlenecks}</tbody>
+                </table>
+                <p class="muted" title=definition("chains")>{format!("Chains by length: {}", if chains.is_empty() { "none".to_owned() } else { chains })}</p>
+            </div>
+            <div>
+                <h3>"Per week"</h3>
+                <table class="data">
+                    <thead><tr><th>"Week"</th><th>"Created"</th><th>"Completed"</th></tr></thead>
+                    <tbody>{weekly_table}</tbody>
+                </table>
+            </div>
+        </div>
+        <ToolSection dashboard=d.clone() />
+        <HealthSection dashboard=d.clone() />
+        <CapacitySection dashboard=d.clone() state=state />
+        <BudgetSection dashboard=d state=state />
+    }
+}
+
+#[component]
+fn ToolSection(dashboard: Dashboard) -> impl IntoView {
+    let Some(t) = dashboard.aggregates.tools.clone() else {
+        return view! { <h2>"Tool calls"</h2> <p class="muted">"This file has no tool_logs table."</p> }.into_any();
+    };
+    let f = &dashboard.tool_forecast;
+    let growth = f.fit.map(|fit| fit.factor);
+    let weeks: Vec<String> =
+        f.history.iter().map(|(w, _)| w.clone()).chain(f.projection.iter().map(|p| p.label.clone())).collect();
+    let hist = f.history.len();
+    let mut actual: Vec<Option<f64>> = f.history.iter().map(|(_, v)| Some(*v)).collect();
+    actual.resize(weeks.len(), None);
+    let mut projected: Vec<Option<f64>> = vec![None; hist.saturating_sub(1)];
+    if let Some((_, last)) = f.history.last() {
+        projected.push(Some(*last));
+    }
+    projected.extend(f.projection.iter().map(|p| Some(p.mid)));
+    let mut band: Vec<Option<(f64, f64)>> = vec![None; hist];
+    band.extend(f.projection.iter().map(|p| Some((p.low, p.high))));
+    let forecast = Chart {
+        title: "Tool calls per whole week, with the trend forward".into(),
+        labels: weeks,
+        series: vec![
+            Series { name: "calls".into(), class: "s1", mark: Mark::Bars, values: actual },
+            Series { name: "forecast".into(), class: "s4", mark: Mark::Dashed, values: projected },
+        ],
+        band: Some(band),
+        unit: "calls / week".into(),
+        format: compact,
+    };
+    let latency = Chart {
+        title: "Tool latency per day".into(),
+        labels: t.daily.iter().map(|d| d.day.clone()).collect(),
+        series: vec![
+            Series { name: "p50".into(), class: "s2", mark: Mark::Line, values: t.daily.iter().map(|d| d.latency.p50).collect() },
+            Series { name: "p95".into(), class: "s3", mark: Mark::Line, values: t.daily.iter().map(|d| d.latency.p95).collect() },
+        ],
+        band: None,
+        unit: "ms".into(),
+        format: millis,
+    };
+    let mut slowest = t.per_tool.clone();
+    slowest.sort_by(|a, b| b.latency.p95.unwrap_or(0.0).total_cmp(&a.latency.p95.unwrap_or(0.0)));
+    let rows = slowest
+        .iter()
+        .map(|s| {
+            view! {
+                <tr data-testid="tool-row" data-tool=s.tool.clone()>
+                    <th scope="row">{s.tool.clone()}</th>
+                    <td>{compact(s.calls as f64)}</td>
+                    <td>{s.latency.p50.map(millis).unwrap_or_default()}</td>
+                    <td>{s.latency.p95.map(millis).unwrap_or_default()}</td>
+                    <td>{s.latency.p99.map(millis).unwrap_or_default()}</td>
+                    <td>{s.latency.max.map(millis).unwrap_or_default()}</td>
+                    <td>{s.error_rate().map(percent).unwrap_or_default()}</td>
+                    <td>{s.blocked}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let ms = |v: Option<f64>| (v, v.map(millis).unwrap_or_default());
+    view! {
+        <h2>"Tool calls"</h2>
+        <div class="kpis">
+            {kpi("tool-calls", "Calls", Some(t.calls as f64), compact(t.calls as f64), "tool-latency")}
+            {kpi("tool-p50-ms", "p50", ms(t.latency.p50).0, ms(t.latency.p50).1, "tool-latency")}
+            {kpi("tool-p95-ms", "p95", ms(t.latency.p95).0, ms(t.latency.p95).1, "tool-latency")}
+            {kpi("tool-p99-ms", "p99", ms(t.latency.p99).0, ms(t.latency.p99).1, "tool-latency")}
+            {kpi("error-rate", "Error rate", t.error_rate, t.error_rate.map(percent).unwrap_or_default(), "error-rate")}
+            {kpi("hook-blocks", "Hook blocks", Some(t.blocked as f64), compact(t.blocked as f64), "hook-blocks")}
+            {kpi("peak-calls-per-hour", "Busiest hour", Some(t.peak_per_hour as f64), compact(t.peak_per_hour as f64), "tool-load")}
+            {kpi("tool-growth-weekly", "Weekly growth", growth, growth.map(|g| format!("×{g:.3}")).unwrap_or_default(), "forecast")}
+        </div>
+        <div class="dashboard-columns">
+            <SvgChart chart=forecast />
+            <SvgChart chart=latency />
+        </div>
+        <h3>"Slowest tools"</h3>
+        <table class="data">
+            <thead><tr><th>"Tool"</th><th>"Calls"</th><th>"p50"</th><th>"p95"</th><th>"p99"</th><th>"max"</th><th>"Errors"</th><th>"Hook blocks"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
+}
+
+#[component]
+fn HealthSection(dashboard: Dashboard) -> impl IntoView {
+    let Some(h) = dashboard.aggregates.health.clone() else {
+        return view! { <h2>"Agent health"</h2> <p class="muted">"No agent health checks in this file."</p> }.into_any();
+    };
+    let statuses = h
+        .latest_by_status
+        .iter()
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let drift = Chart {
+        title: "Mean drift score per week".into(),
+        labels: h.drift_weekly.iter().map(|(w, _)| w.clone()).collect(),
+        series: vec![Series {
+            name: "drift".into(),
+            class: "s3",
+            mark: Mark::Line,
+            values: h.drift_weekly.iter().map(|(_, v)| Some(*v)).collect(),
+        }],
+        band: None,
+        unit: "drift score".into(),
+        format: |v| format!("{v:.1}"),
+    };
+    let rows = h
+        .latest
+        .iter()
+        .map(|c| {
+            view! {
+                <tr class:warn=c.needs_compaction>
+                    <th scope="row">{c.agent.clone()}</th>
+                    <td>{c.status.clone()}</td>
+                    <td>{c.drift_score.map(|d| format!("{d:.1}")).unwrap_or_default()}</td>
+                    <td>{if c.needs_compaction { "yes" } else { "" }}</td>
+                    <td class="muted">{c.checked_at.clone()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <h2>"Agent health"</h2>
+        <div class="kpis">
+            {kpi("agents-checked", "Agents checked", Some(h.latest.len() as f64), h.latest.len().to_string(), "health")}
+            {kpi("health-checks", "Checks in range", Some(h.checks as f64), h.checks.to_string(), "health")}
+            {kpi("needs-compaction", "Need compaction", Some(h.needing_compaction.len() as f64), h.needing_compaction.len().to_string(), "health")}
+        </div>
+        <p class="muted" title=definition("health")>{format!("Latest check per agent: {statuses}")}</p>
+        <div class="dashboard-columns">
+            <SvgChart chart=drift />
+            <table class="data">
+                <thead><tr><th>"Agent"</th><th>"Status"</th><th>"Drift"</th><th>"Compaction"</th><th>"Checked"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn CapacitySection(dashboard: Dashboard, state: RwSignal<DashboardState>) -> impl IntoView {
+    let c = dashboard.capacity.clone();
+    let load = dashboard.tool_load.clone();
+    let f = &dashboard.flag_forecast;
+    let backlog = Chart {
+        title: format!("Backlog projection, next {} days (with the what-if)", c.projection.len().saturating_sub(1)),
+        labels: (0..c.projection.len()).map(|d| format!("day {d}")).collect(),
+        series: vec![Series {
+            name: "pending".into(),
+            class: "s3",
+            mark: Mark::Line,
+            values: c.projection.iter().map(|v| Some(*v)).collect(),
+        }],
+        band: None,
+        unit: "flags".into(),
+        format: compact,
+    };
+    let inflow = Chart {
+        title: "Flags created per day: trend forward".into(),
+        labels: f.projection.iter().map(|p| p.label.clone()).collect(),
+        series: vec![Series {
+            name: "forecast".into(),
+            class: "s4",
+            mark: Mark::Dashed,
+            values: f.projection.iter().map(|p| Some(p.mid)).collect(),
+        }],
+        band: Some(f.projection.iter().map(|p| Some((p.low, p.high))).collect()),
+        unit: "flags / day".into(),
+        format: |v| format!("{v:.1}"),
+    };
+    let flag_growth = f.fit.map(|fit| fit.factor);
+    let days = |v: Option<f64>| (v, v.map(|d| format!("{d:.0} d")).unwrap_or_default());
+    let rate = |v: f64| format!("{v:.2}/day");
+    view! {
+        <h2>"Capacity"</h2>
+        <div class="what-if">
+            <label class="control" for="growth">
+                "What-if: inflow + "
+                <strong data-testid="growth-value">{move || format!("{:.0} %", state.with(|s| s.growth) * 100.0)}</strong>
+            </label>
+            <input id="growth" type="range" min="0" max="500" step="10" list="growth-marks" data-testid="growth"
+                prop:value=move || (state.with(|s| s.growth) * 100.0).round().to_string()
+                on:input=move |e| {
+                    let pct: f64 = event_target_value(&e).parse().unwrap_or(0.0);
+                    state.update(|s| s.growth = pct / 100.0);
+                } />
+            <datalist id="growth-marks"><option value="0" label="0 %"></option><option value="300" label="+300 %"></option><option value="500" label="+500 %"></option></datalist>
+            <span class="muted">" +300 % is the consultant's scenario"</span>
+            <button class="button" data-testid="growth-300" on:click=move |_| state.update(|s| s.growth = 3.0)>"+300 %"</button>
+            <label class="control">
+                " Horizon "
+                <select data-testid="horizon" on:change=move |e| {
+                    let v: u32 = event_target_value(&e).parse().unwrap_or(30);
+                    state.update(|s| s.horizon_days = v);
+                }>
+                    <option value="30" selected=move || state.with(|s| s.horizon_days == 30)>"30 days"</option>
+                    <option value="90" selected=move || state.with(|s| s.horizon_days == 90)>"90 days"</option>
+                </select>
+            </label>
+        </div>
+        <div class="kpis">
+            {kpi("inflow-per-day", "Inflow λ", Some(c.inflow_what_if), rate(c.inflow_what_if), "utilisation")}
+            {kpi("capacity-per-day", "Completion μ", Some(c.capacity), rate(c.capacity), "utilisation")}
+            {kpi("utilisation", "Utilisation ρ", c.utilisation, c.utilisation.map(|u| format!("{u:.2}")).unwrap_or_default(), "utilisation")}
+            {kpi("days-to-clear", "Days to clear", days(c.days_to_clear).0, days(c.days_to_clear).1, "days-to-clear")}
+            {kpi("days-to-double", "Days to double", days(c.days_to_double).0, days(c.days_to_double).1, "days-to-double")}
+            {kpi("flag-growth-weekly", "Flag growth / week", flag_growth, flag_growth.map(|g| format!("×{g:.3}")).unwrap_or_default(), "forecast")}
+        </div>
+        <div class="dashboard-columns">
+            <SvgChart chart=backlog />
+            <SvgChart chart=inflow />
+        </div>
+        <h3 title=definition("tool-load")>"Tool load against capacity"</h3>
+        <div class="kpis">
+            <label class="control">
+                "Capacity (calls per hour) "
+                <input type="number" min="0" class="small" data-testid="tool-capacity"
+                    prop:value=move || state.with(|s| s.tool_capacity_per_hour.map(|c| c.to_string()).unwrap_or_default())
+                    on:change=move |e| {
+                        let v = event_target_value(&e).parse::<f64>().ok().filter(|v| *v > 0.0);
+                        state.update(|s| s.tool_capacity_per_hour = v);
+                    } />
+            </label>
+            {kpi("projected-peak-per-hour", "Busiest hour at horizon", Some(load.projected_peak_per_hour), compact(load.projected_peak_per_hour), "tool-load")}
+            {kpi("tool-utilisation", "Tool load", load.utilisation, load.utilisation.map(percent).unwrap_or_default(), "tool-load")}
+        </div>
+    }
+}
+
+#[component]
+fn BudgetSection(dashboard: Dashboard, state: RwSignal<DashboardState>) -> impl IntoView {
+    // A number input bound to one budget; empty switches the gate off.
+    let gate = move |label: &'static str,
+                     testid: &'static str,
+                     get: fn(&DashboardState) -> Option<f64>,
+                     set: fn(&mut DashboardState, Option<f64>)| {
+        view! {
+            <label class="control">
+                {label}
+                <input type="number" class="small" step="any" data-testid=testid
+                    prop:value=move || state.with(|s| get(s).map(|v| v.to_string()).unwrap_or_default())
+                    on:change=move |e| {
+                        let v = event_target_value(&e).parse::<f64>().ok();
+                        state.update(|s| set(s, v));
+                    } />
+            </label>
+        }
+    };
+    let results = dashboard
+        .budgets
+        .iter()
+        .map(|b| {
+            let actual = b.actual.map(|a| format!("{a:.2}")).unwrap_or_else(|| "no data".into());
+            view! {
+                <li class="budget" class:fail=!b.pass data-testid="budget" data-name=b.name.clone() data-pass=b.pass.to_string()>
+                    <strong>{if b.pass { "✓ pass" } else { "✗ fail" }}</strong>
+                    {format!(" {} (now {actual})", b.label)}
+                    {(!b.offenders.is_empty()).then(|| view! {
+                        <ul class="offenders">{b.offenders.iter().map(|o| view! { <li>{o.clone()}</li> }).collect_view()}</ul>
+                    })}
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <h2>"Performance budgets"</h2>
+        <div class="budget-inputs">
+            {gate("p95 per tool ≤ ms ", "budget-tool-p95", |s| s.budgets.tool_p95_ms, |s, v| s.budgets.tool_p95_ms = v)}
+            {gate("error rate ≤ % ", "budget-error-rate", |s| s.budgets.error_rate_pct, |s, v| s.budgets.error_rate_pct = v)}
+            {gate("critical pending ≤ ", "budget-critical", |s| s.budgets.critical_pending_max.map(|v| v as f64), |s, v| s.budgets.critical_pending_max = v.map(|v| v as i64))}
+            {gate("lead time p90 ≤ h ", "budget-lead-time", |s| s.budgets.lead_time_p90_hours, |s, v| s.budgets.lead_time_p90_hours = v)}
+            {gate("ρ ≤ ", "budget-utilisation", |s| s.budgets.utilisation_max, |s, v| s.budgets.utilisation_max = v)}
+        </div>
+        <ul class="budgets">{results}</ul>
+    }
+}
