@@ -108,10 +108,18 @@ fn flag_kpis_match_the_facts_and_a_plain_computation() {
     assert_eq!(k.chains, 36);
     assert_eq!(k.chain_lengths, vec![(2, 19), (3, 10), (4, 7)]);
 
-    let lead = column_f64(
-        &db,
-        "SELECT (julianday(completed_at) - julianday(created_at)) * 24 FROM flags WHERE status = 'completed'",
-    );
+    // Lead times from the texts, minute arithmetic done here rather than in SQL.
+    let mut lead: Vec<f64> = db
+        .query_sync("SELECT created_at, completed_at FROM flags WHERE status = 'completed'", &[])
+        .unwrap()
+        .rows
+        .iter()
+        .map(|r| {
+            let minute = |v: &Value| parse_minute(v.as_str().unwrap()).unwrap();
+            (minute(&r[1]) - minute(&r[0])) as f64 / 60.0
+        })
+        .collect();
+    lead.sort_by(f64::total_cmp);
     assert_eq!(k.lead_time_count, 161);
     assert_eq!(k.lead_time_p50_hours, nearest_rank(&lead, 50));
     assert_eq!(k.lead_time_p90_hours, nearest_rank(&lead, 90));

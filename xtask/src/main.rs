@@ -39,6 +39,9 @@ usage: cargo xtask <command>
                                            default limit 5) on FILE's catalog, natively
   search-bench DB --out JSON               time SearchIndex::new and 20 queries natively (bench
                                            runs it in a release build); JSON for bench.mjs
+  dashboard FILE [--state JSON] [--now 'YYYY-MM-DD HH:MM']
+                                           JSON: the dashboard computed natively (rusqlite) by
+                                           the app's core, for the given settings
   routing-errors FILE                      JSON: pending flags whose target is empty or not an
                                            agent (plain SQL), each with its top search result
 ";
@@ -124,6 +127,13 @@ fn dispatch(command: &str, mut args: Args) -> Result<()> {
             let db = PathBuf::from(args.positional("DB")?);
             args.finish()?;
             searchbench::run(&db, &PathBuf::from(out))
+        }
+        "dashboard" => {
+            let state = args.opt("state")?;
+            let now = args.opt("now")?.unwrap_or_else(|| "2026-01-01 00:00".to_owned());
+            let file = PathBuf::from(args.positional("FILE")?);
+            args.finish()?;
+            print_json(&dbtools::dashboard(&file, state.as_deref(), &now)?)
         }
         "routing-errors" => {
             let file = PathBuf::from(args.positional("FILE")?);

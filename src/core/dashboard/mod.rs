@@ -273,7 +273,7 @@ pub fn definitions() -> &'static [(&'static str, &'static str)] {
         ("completion-rate", "Completed in range ÷ created in range."),
         (
             "lead-time",
-            "completed_at − created_at in hours for flags completed in the range; nearest-rank percentile (the value at rank ⌈p·n⌉ of the sorted times).",
+            "completed_at − created_at in hours (to the minute) for flags completed in the range; nearest-rank percentile (the value at rank ⌈p·n⌉ of the sorted times).",
         ),
         ("oldest", "Hours from the oldest pending flag's created_at to \"as of\"."),
         (
@@ -498,7 +498,7 @@ async fn flag_kpis<D: Database>(
     let rs = db
         .query(
             &format!(
-                "WITH lt AS (SELECT (julianday(completed_at) - julianday(created_at)) * 24.0 AS h FROM flags \
+                "WITH lt AS (SELECT ROUND((julianday(completed_at) - julianday(created_at)) * 1440) / 60.0 AS h FROM flags \
                    WHERE status = 'completed' AND completed_at >= ?1 AND completed_at <= ?2{f} \
                    AND julianday(completed_at) IS NOT NULL AND julianday(created_at) IS NOT NULL), \
                  r AS (SELECT h, ROW_NUMBER() OVER (ORDER BY h) AS rn, COUNT(*) OVER () AS n FROM lt) \
