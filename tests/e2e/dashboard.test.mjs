@@ -1,0 +1,172 @@
+// The dashboard in the built app: its figures (read from each kpi-* element's data-value)
+// against the fixture facts and against the same dashboard computed natively by
+// `cargo xtask dashboard` (rusqlite instead of sql.js), then the controls: a filter, a range,
+// the growth what-if and a budget, each changing what it must.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { V1, openWith, skipWithoutFixtures, useSuite, xtask } from './helpers.mjs';
+
+const env = useSuite('dashboard', { before, after });
+
+/** Every kpi-* figure on the page, by name, as numbers (null when it shows no data). */
+const figures = (page) =>
+  page.evaluate(() =>
+    Object.fromEntries(
+      [...document.querySelectorAll('[data-testid^="kpi-"]')].map((el) => [
+        el.dataset.testid.slice(4),
+        el.dataset.value === '' ? null : Number(el.dataset.value),
+      ]),
+    ),
+  );
+
+const budgets = (page) =>
+  page.evaluate(() =>
+    Object.fromEntries(
+      [...document.querySelectorAll('[data-testid="budget"]')].map((el) => [el.dataset.name, el.dataset.pass === 'true']),
+    ),
+  );
+
+/** Waits until the dashboard shows figures for the settings just made. */
+async function settled(page, check) {
+  await page.waitForFunction(() => !document.querySelector('[data-testid="dashboard-progress"]'));
+  await page.waitForFunction(check ?? (() => true));
+  return figures(page);
+}
+
+const close = (a, b, what) => assert.ok(Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
+
+test('the dashboard shows the fixture facts and the natively computed figures', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const app = await openWith(env, V1, '300');
+  try {
+    const { page } = app;
+    await page.locator('[data-testid="nav-dashboard"]').click();
+    await page.locator('[data-testid="kpi-pending"]').waitFor({ timeout: 30_000 });
+    const got = await settled(page);
+
+    // The README's facts.
+    assert.equal(got['pending'], 139);
+    assert.equal(got['pending-critical'], 5);
+    assert.equal(got['pending-high'], 27);
+    assert.equal(got['workable'], 112);
+    assert.equal(got['locked-pending'], 27);
+    assert.equal(got['created'], 300);
+    assert.equal(got['completed'], 161);
+    assert.equal(got['chains'], 36);
+    assert.equal(got['tool-calls'], 4931);
+    assert.equal(got['hook-blocks'], 16);
+    close(got['error-rate'], 197 / 4931, 'error rate (success = 0)');
+    assert.ok(Math.abs(got['tool-growth-weekly'] - 1.0449) / 1.0449 < 0.01, `weekly growth ${got['tool-growth-weekly']}`);
+    assert.equal(got['agents-checked'], 20);
+    assert.equal(got['health-checks'], 60);
+
+    // The same core natively on rusqlite: the browser's sql.js gives the same numbers.
+    const native = JSON.parse(xtask(['dashboard', V1]));
+    const f = native.aggregates.flags;
+    const tools = native.aggregates.tools;
+    close(got['lead-time-p50-hours'], f.lead_time_p50_hours, 'lead time p50');
+    close(got['lead-time-p90-hours'], f.lead_time_p90_hours, 'lead time p90');
+    close(got['oldest-critical-hours'], f.oldest_critical_hours, 'oldest critical');
+    assert.equal(got['routing-errors'], f.routing_errors);
+    assert.equal(got['tool-p50-ms'], tools.latency.p50);
+    assert.equal(got['tool-p95-ms'], tools.latency.p95);
+    assert.equal(got['tool-p99-ms'], tools.latency.p99);
+    assert.equal(got['peak-calls-per-hour'], tools.peak_per_hour);
+    close(got['utilisation'], native.capacity.utilisation, 'utilisation');
+    close(got['inflow-per-day'], native.capacity.inflow_what_if, 'inflow');
+    assert.equal(await page.locator('[data-testid="tool-row"]').count(), 13);
+    assert.equal(await page.locator('[data-testid="tool-row"]').first().getAttribute('data-tool'), 'Task', 'slowest first');
+
+    // Budgets with their defaults: Task and WebFetch break p95 ≤ 30 s; five critical pending.
+    const gates = await budgets(page);
+    assert.deepEqual(gates, {
+      'tool-p95': false,
+      'error-rate': true,
+      'critical-pending': false,
+      'lead-time-p90': true,
+      utilisation: false,
+    });
+    // Charts carry a text alternative and hover values.
+    const label = await page.locator('.chart svg').first().getAttribute('aria-label');
+    assert.match(label, /^Flags per day: \d+ points from 2025-05-26 to 2025-08-24/);
+    assert.ok((await page.locator('.chart svg title').count()) > 50, 'hover texts');
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test('filters, range, the +300 % what-if and a budget change the figures they touch', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const app = await openWith(env, V1, '300');
+  try {
+    const { page } = app;
+    await page.locator('[data-testid="nav-dashboard"]').click();
+    await page.locator('[data-testid="kpi-pending"]').waitFor({ timeout: 30_000 });
+    const base = await settled(page);
+
+    await page.locator('[data-testid="filter-tool"]').selectOption('Bash');
+    let got = await settled(page, () => document.querySelector('[data-testid="kpi-tool-calls"]')?.dataset.value === '696');
+    assert.equal(got['pending'], 139, 'a tool filter leaves the flags alone');
+    await page.locator('[data-testid="filter-tool"]').selectOption('');
+    await page.locator('[data-testid="filter-target"]').selectOption('@backend.api');
+    got = await settled(page, () => document.querySelector('[data-testid="kpi-pending"]')?.dataset.value === '7');
+    assert.equal(got['locked-pending'], 1);
+    assert.equal(got['created'], 26);
+    await page.locator('[data-testid="filter-target"]').selectOption('');
+
+    await page.locator('[data-testid="range-7-days"]').click();
+    got = await settled(page, () => document.querySelector('[data-testid="dashboard-window"]')?.textContent.startsWith('2025-08-17 21:40'));
+    const native = JSON.parse(xtask(['dashboard', V1, '--state', JSON.stringify({ ...defaults(), range: { days: 7 } })]));
+    assert.equal(got['created'], native.aggregates.flags.created);
+    assert.equal(got['tool-calls'], native.aggregates.tools.calls);
+    assert.ok(got['created'] < base['created']);
+    await page.locator('[data-testid="range-all"]').click();
+    await settled(page, () => document.querySelector('[data-testid="kpi-created"]')?.dataset.value === '300');
+
+    // +300 %: four times the inflow, four times ρ, and a backlog that doubles sooner.
+    await page.locator('[data-testid="growth-300"]').click();
+    got = await settled(page, () => document.querySelector('[data-testid="growth-value"]')?.textContent === '300 %');
+    close(got['inflow-per-day'], 4 * base['inflow-per-day'], 'inflow +300 %');
+    close(got['utilisation'], 4 * base['utilisation'], 'ρ +300 %');
+    assert.ok(got['days-to-double'] < base['days-to-double']);
+
+    // A budget the user relaxes passes.
+    await page.locator('[data-testid="budget-tool-p95"]').fill('600000');
+    await page.locator('[data-testid="budget-tool-p95"]').press('Enter');
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="budget"][data-name="tool-p95"]')?.dataset.pass === 'true',
+    );
+    // "As of now" (the wall clock): nothing of 2025 is in the last 30 days.
+    await page.locator('[data-testid="range-30-days"]').click();
+    await page.locator('[data-testid="as-of"]').selectOption('now');
+    got = await settled(page, () => document.querySelector('[data-testid="kpi-created"]')?.dataset.value === '0');
+    assert.equal(got['pending'], 139);
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+/** The default dashboard settings, as the core serialises them. */
+function defaults() {
+  return {
+    range: 'all',
+    as_of: 'latest',
+    target: null,
+    flag_type: null,
+    tool: null,
+    horizon_days: 30,
+    growth: 0,
+    tool_capacity_per_hour: null,
+    budgets: {
+      tool_p95_ms: 30000,
+      error_rate_pct: 5,
+      critical_pending_max: 0,
+      lead_time_p90_hours: 72,
+      utilisation_max: 0.8,
+    },
+  };
+}
