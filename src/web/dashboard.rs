@@ -59,7 +59,9 @@ pub fn DashboardPage() -> impl IntoView {
         });
     });
     Effect::new(move |_| {
-        key.track();
+        // Read (not just tracked): a memo that is never read is never computed, so it would
+        // never notice the settings change.
+        key.with(|_| ());
         app.data_version.track();
         let Some(open) = app.current.get() else { return };
         let settings = state.get_untracked();
