@@ -76,7 +76,10 @@ const TABLES_IN_DEPENDENCY_ORDER: &[&str] = &[
 #[test]
 fn default_demo_opens_as_v1_with_the_counts_the_generator_intends() {
     assert_eq!(DEMO_FILE_NAME, "flagdeck-demo.db");
-    assert_eq!(DemoOptions::default(), DemoOptions { flags: 300, seed: DEFAULT_SEED, agents: None });
+    assert_eq!(
+        DemoOptions::default(),
+        DemoOptions { flags: 300, seed: DEFAULT_SEED, agents: None, tool_logs: None }
+    );
     let db = build(&DemoOptions::default());
     let bytes = db.export_sync().expect("export");
     let (db, report, facts) = common::open_and_inspect(&bytes).expect("the demo opens like any file");
@@ -352,7 +355,7 @@ fn same_seed_same_script_other_seed_other_data() {
 fn other_seeds_and_sizes_build_and_stay_within_the_rules() {
     for (flags, seed) in [(0, 5), (1, 5), (7, 5), (400, 1), (400, 2), (400, 42), (400, u64::MAX)] {
         // the script runs through our own triggers, so any rule-breaking row would abort it
-        let db = build(&DemoOptions { flags, seed, agents: None });
+        let db = build(&DemoOptions { flags, seed, agents: None, tool_logs: None });
         assert_eq!(int(&db, "SELECT COUNT(*) FROM flags"), flags as i64);
         assert_eq!(int(&db, "SELECT COUNT(*) FROM tool_logs"), tool_log_count(flags) as i64);
         assert_eq!(int(&db, "SELECT COUNT(*) FROM agent_health"), 60);
@@ -367,7 +370,7 @@ fn other_seeds_and_sizes_build_and_stay_within_the_rules() {
 
 #[test]
 fn ten_thousand_flags() {
-    let opts = DemoOptions { flags: 10_000, seed: 11, agents: None };
+    let opts = DemoOptions { flags: 10_000, seed: 11, agents: None, tool_logs: None };
     let db = build(&opts);
     assert_eq!(int(&db, "SELECT COUNT(*) FROM flags"), 10_000);
     assert_eq!(int(&db, "SELECT MAX(id) FROM flags"), 10_000);

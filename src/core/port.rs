@@ -46,3 +46,32 @@ pub trait Database {
     /// The whole database file as it stands now.
     async fn export(&self) -> Result<Vec<u8>, DbError>;
 }
+
+/// A database that writes down every statement it runs (in order) before passing it on: the
+/// benchmarks use it to run exactly the app's SQL on raw engines.
+pub struct Recording<'a, D> {
+    pub inner: &'a D,
+    pub statements: std::cell::RefCell<Vec<(String, Vec<Value>)>>,
+}
+
+impl<'a, D: Database> Recording<'a, D> {
+    pub fn new(inner: &'a D) -> Self {
+        Recording { inner, statements: std::cell::RefCell::new(Vec::new()) }
+    }
+}
+
+impl<D: Database> Database for Recording<'_, D> {
+    async fn query(&self, sql: &str, params: &[Value]) -> Result<ResultSet, DbError> {
+        self.statements.borrow_mut().push((sql.to_owned(), params.to_vec()));
+        self.inner.query(sql, params).await
+    }
+
+    async fn execute_batch(&self, sql: &str) -> Result<(), DbError> {
+        self.statements.borrow_mut().push((sql.to_owned(), Vec::new()));
+        self.inner.execute_batch(sql).await
+    }
+
+    async fn export(&self) -> Result<Vec<u8>, DbError> {
+        self.inner.export().await
+    }
+}

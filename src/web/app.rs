@@ -9,11 +9,11 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 use super::agents::{AgentPage, AgentsPage, RoutingPage};
-use super::dashboard::DashboardPage;
-use crate::core::dashboard::DashboardState;
 use super::components::{AlertList, DropOverlay, NavBar, SummaryPanel, Toolbar, Welcome};
+use super::dashboard::DashboardPage;
 use super::flags::FlagsPage;
 use super::loader::{self, mark, CatalogData, LoadError, OpenDb, Shared, Source};
+use crate::core::dashboard::DashboardState;
 use crate::core::edits::{self, EditError, History};
 use crate::core::summary::{self, Counts};
 use crate::core::{Database, Value};

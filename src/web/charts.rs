@@ -69,8 +69,11 @@ pub fn SvgChart(chart: Chart) -> impl IntoView {
     let bar_width = (slot * 0.8 / bar_series.len().max(1) as f64).max(0.5);
 
     let band = chart.band.as_ref().map(|band| {
-        let upper: Vec<String> =
-            band.iter().enumerate().filter_map(|(i, b)| b.map(|(_, hi)| format!("{:.1},{:.1}", x(i), y(hi)))).collect();
+        let upper: Vec<String> = band
+            .iter()
+            .enumerate()
+            .filter_map(|(i, b)| b.map(|(_, hi)| format!("{:.1},{:.1}", x(i), y(hi))))
+            .collect();
         let lower: Vec<String> = band
             .iter()
             .enumerate()
@@ -144,8 +147,20 @@ pub fn SvgChart(chart: Chart) -> impl IntoView {
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .map(|i| {
-            let anchor = if i == 0 { "start" } else if i == last { "end" } else { "middle" };
-            let at = if i == 0 { LEFT } else if i == last { W - RIGHT } else { x(i) };
+            let anchor = if i == 0 {
+                "start"
+            } else if i == last {
+                "end"
+            } else {
+                "middle"
+            };
+            let at = if i == 0 {
+                LEFT
+            } else if i == last {
+                W - RIGHT
+            } else {
+                x(i)
+            };
             view! { <text class="tick" x=at y=H - 8.0 text-anchor=anchor>{chart.labels[i].clone()}</text> }
         })
         .collect_view();

@@ -11,8 +11,8 @@ use super::flag_form::local_minute;
 use super::loader::mark;
 use crate::core::dashboard::stats::{compact, hours, millis, percent};
 use crate::core::dashboard::{
-    aggregates, definitions, derive, filter_choices, Aggregates, AsOf, Dashboard, DashboardState, FilterChoices,
-    Range,
+    aggregates, definitions, derive, filter_choices, Aggregates, AsOf, Dashboard, DashboardState,
+    FilterChoices, Range,
 };
 
 /// How a definition is looked up for the hover text.
@@ -22,7 +22,13 @@ fn definition(key: &str) -> &'static str {
 
 /// One figure: `data-testid="kpi-<name>"`, the raw number in `data-value` (empty when there is
 /// no data), the formatted value, and its definition on hover.
-fn kpi(name: &'static str, label: &'static str, value: Option<f64>, shown: String, def: &'static str) -> impl IntoView {
+fn kpi(
+    name: &'static str,
+    label: &'static str,
+    value: Option<f64>,
+    shown: String,
+    def: &'static str,
+) -> impl IntoView {
     view! {
         <div class="kpi" data-testid=format!("kpi-{name}") data-value=value.map(|v| v.to_string()).unwrap_or_default()
             title=definition(def)>
@@ -232,9 +238,24 @@ fn DashboardBody(dashboard: Dashboard, state: RwSignal<DashboardState>) -> impl 
         title: "Flags per day".into(),
         labels: k.daily.iter().map(|d| d.day.clone()).collect(),
         series: vec![
-            Series { name: "created".into(), class: "s1", mark: Mark::Bars, values: k.daily.iter().map(|d| Some(d.created as f64)).collect() },
-            Series { name: "completed".into(), class: "s2", mark: Mark::Bars, values: k.daily.iter().map(|d| Some(d.completed as f64)).collect() },
-            Series { name: "backlog (end of day)".into(), class: "s3", mark: Mark::Line, values: k.daily.iter().map(|d| Some(d.backlog as f64)).collect() },
+            Series {
+                name: "created".into(),
+                class: "s1",
+                mark: Mark::Bars,
+                values: k.daily.iter().map(|d| Some(d.created as f64)).collect(),
+            },
+            Series {
+                name: "completed".into(),
+                class: "s2",
+                mark: Mark::Bars,
+                values: k.daily.iter().map(|d| Some(d.completed as f64)).collect(),
+            },
+            Series {
+                name: "backlog (end of day)".into(),
+                class: "s3",
+                mark: Mark::Line,
+                values: k.daily.iter().map(|d| Some(d.backlog as f64)).collect(),
+            },
         ],
         band: None,
         unit: "flags".into(),
@@ -258,12 +279,8 @@ fn DashboardBody(dashboard: Dashboard, state: RwSignal<DashboardState>) -> impl 
             }
         })
         .collect_view();
-    let chains = k
-        .chain_lengths
-        .iter()
-        .map(|(len, n)| format!("{n} of {len} flags"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let chains =
+        k.chain_lengths.iter().map(|(len, n)| format!("{n} of {len} flags")).collect::<Vec<_>>().join(", ");
     view! {
         <p class="muted" data-testid="dashboard-window">{window}</p>
         <h2>"Flags"</h2>
@@ -296,12 +313,17 @@ fn DashboardBody(dashboard: Dashboard, state: RwSignal<DashboardState>) -> impl 
 #[component]
 fn ToolSection(dashboard: Dashboard) -> impl IntoView {
     let Some(t) = dashboard.aggregates.tools.clone() else {
-        return view! { <h2>"Tool calls"</h2> <p class="muted">"This file has no tool_logs table."</p> }.into_any();
+        return view! { <h2>"Tool calls"</h2> <p class="muted">"This file has no tool_logs table."</p> }
+            .into_any();
     };
     let f = &dashboard.tool_forecast;
     let growth = f.fit.map(|fit| fit.factor);
-    let weeks: Vec<String> =
-        f.history.iter().map(|(w, _)| w.clone()).chain(f.projection.iter().map(|p| p.label.clone())).collect();
+    let weeks: Vec<String> = f
+        .history
+        .iter()
+        .map(|(w, _)| w.clone())
+        .chain(f.projection.iter().map(|p| p.label.clone()))
+        .collect();
     let hist = f.history.len();
     let mut actual: Vec<Option<f64>> = f.history.iter().map(|(_, v)| Some(*v)).collect();
     actual.resize(weeks.len(), None);
@@ -327,8 +349,18 @@ fn ToolSection(dashboard: Dashboard) -> impl IntoView {
         title: "Tool latency per day".into(),
         labels: t.daily.iter().map(|d| d.day.clone()).collect(),
         series: vec![
-            Series { name: "p50".into(), class: "s2", mark: Mark::Line, values: t.daily.iter().map(|d| d.latency.p50).collect() },
-            Series { name: "p95".into(), class: "s3", mark: Mark::Line, values: t.daily.iter().map(|d| d.latency.p95).collect() },
+            Series {
+                name: "p50".into(),
+                class: "s2",
+                mark: Mark::Line,
+                values: t.daily.iter().map(|d| d.latency.p50).collect(),
+            },
+            Series {
+                name: "p95".into(),
+                class: "s3",
+                mark: Mark::Line,
+                values: t.daily.iter().map(|d| d.latency.p95).collect(),
+            },
         ],
         band: None,
         unit: "ms".into(),
@@ -382,14 +414,10 @@ fn ToolSection(dashboard: Dashboard) -> impl IntoView {
 #[component]
 fn HealthSection(dashboard: Dashboard) -> impl IntoView {
     let Some(h) = dashboard.aggregates.health.clone() else {
-        return view! { <h2>"Agent health"</h2> <p class="muted">"No agent health checks in this file."</p> }.into_any();
+        return view! { <h2>"Agent health"</h2> <p class="muted">"No agent health checks in this file."</p> }
+            .into_any();
     };
-    let statuses = h
-        .latest_by_status
-        .iter()
-        .map(|(s, n)| format!("{n} {s}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let statuses = h.latest_by_status.iter().map(|(s, n)| format!("{n} {s}")).collect::<Vec<_>>().join(", ");
     let drift = Chart {
         title: "Mean drift score per week".into(),
         labels: h.drift_weekly.iter().map(|(w, _)| w.clone()).collect(),
@@ -443,7 +471,10 @@ fn CapacitySection(dashboard: Dashboard, state: RwSignal<DashboardState>) -> imp
     let load = dashboard.tool_load.clone();
     let f = &dashboard.flag_forecast;
     let backlog = Chart {
-        title: format!("Backlog projection, next {} days (with the what-if)", c.projection.len().saturating_sub(1)),
+        title: format!(
+            "Backlog projection, next {} days (with the what-if)",
+            c.projection.len().saturating_sub(1)
+        ),
         labels: (0..c.projection.len()).map(|d| format!("day {d}")).collect(),
         series: vec![Series {
             name: "pending".into(),

@@ -57,7 +57,7 @@ fn hash_value(h: &mut Fnv64, v: &Value) {
     }
 }
 
-fn db_err(what: &str) -> impl Fn(flagdeck::core::DbError) -> String + '_ {
+pub fn db_err(what: &str) -> impl Fn(flagdeck::core::DbError) -> String + '_ {
     move |e| format!("{what}: {e}")
 }
 
@@ -168,13 +168,19 @@ pub fn inspect_db(path: &Path) -> Result<serde_json::Value> {
 }
 
 /// `cargo xtask gen-demo --flags N [--seed S] [--agents M] --out FILE`.
-pub fn gen_demo(flags: usize, seed: Option<u64>, agents: Option<usize>, out: &Path) -> Result<()> {
+pub fn gen_demo(
+    flags: usize,
+    seed: Option<u64>,
+    agents: Option<usize>,
+    tool_logs: Option<usize>,
+    out: &Path,
+) -> Result<()> {
     if let Some(m) = agents.filter(|m| *m < NORMAL_AGENTS) {
         return Err(format!(
             "--agents {m}: the catalog holds at least the {NORMAL_AGENTS} normal demo agents (the flags, memories and health checks refer to them)"
         ));
     }
-    let mut opts = DemoOptions { flags, agents, ..DemoOptions::default() };
+    let mut opts = DemoOptions { flags, agents, tool_logs, ..DemoOptions::default() };
     if let Some(seed) = seed {
         opts.seed = seed;
     }
@@ -317,7 +323,7 @@ pub fn routing_errors(path: &Path) -> Result<serde_json::Value> {
     }))
 }
 
-fn write_file(out: &Path, bytes: &[u8]) -> Result<()> {
+pub fn write_file(out: &Path, bytes: &[u8]) -> Result<()> {
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
@@ -379,7 +385,7 @@ mod tests {
     fn search_and_routing_tools_on_a_generated_database() {
         let dir = std::env::temp_dir().join(format!("xtask-routing-{}", std::process::id()));
         let (a, b) = (dir.join("a.db"), dir.join("b.db"));
-        gen_demo(30, Some(9), Some(80), &a).unwrap();
+        gen_demo(30, Some(9), Some(80), None, &a).unwrap();
         let flag = |id: i64, target: &str| {
             format!(
                 "INSERT INTO flags (id, flag_type, source_agent, target_agent, change_description, action_required, \

@@ -2,6 +2,7 @@
 //! benchmarking and the native database tools. See README.md.
 
 mod dbtools;
+mod dashbench;
 mod searchbench;
 mod serve;
 mod setup;
@@ -30,7 +31,7 @@ usage: cargo xtask <command>
 
   inspect-db FILE                          JSON description of a database (integrity, schema,
                                            per-table row counts and content digests)
-  gen-demo --flags N [--seed S] [--agents M] --out FILE
+  gen-demo --flags N [--seed S] [--agents M] [--tool-logs L] --out FILE
                                            write a generated flag database (M: catalog size,
                                            at least the 57 normal agents; default: those 57)
   counts-sql FILE --out SQLFILE            the summary count SQL for FILE's schema
@@ -42,6 +43,8 @@ usage: cargo xtask <command>
   dashboard FILE [--state JSON] [--now 'YYYY-MM-DD HH:MM']
                                            JSON: the dashboard computed natively (rusqlite) by
                                            the app's core, for the given settings
+  dashboard-bench DB --out JSON            time the dashboard natively (bench runs it in a release
+                                           build); its SQL statements as JSON for bench-dashboard.mjs
   routing-errors FILE                      JSON: pending flags whose target is empty or not an
                                            agent (plain SQL), each with its top search result
 ";
@@ -98,9 +101,10 @@ fn dispatch(command: &str, mut args: Args) -> Result<()> {
             let flags = args.parsed::<usize>("flags")?.ok_or("--flags N is required")?;
             let seed = args.parsed::<u64>("seed")?;
             let agents = args.parsed::<usize>("agents")?;
+            let tool_logs = args.parsed::<usize>("tool-logs")?;
             let out = args.opt("out")?.ok_or("--out FILE is required")?;
             args.finish()?;
-            dbtools::gen_demo(flags, seed, agents, &PathBuf::from(out))
+            dbtools::gen_demo(flags, seed, agents, tool_logs, &PathBuf::from(out))
         }
         "counts-sql" => {
             let out = args.opt("out")?.ok_or("--out SQLFILE is required")?;
@@ -127,6 +131,12 @@ fn dispatch(command: &str, mut args: Args) -> Result<()> {
             let db = PathBuf::from(args.positional("DB")?);
             args.finish()?;
             searchbench::run(&db, &PathBuf::from(out))
+        }
+        "dashboard-bench" => {
+            let out = args.opt("out")?.ok_or("--out JSON is required")?;
+            let db = PathBuf::from(args.positional("DB")?);
+            args.finish()?;
+            dashbench::run(&db, &PathBuf::from(out))
         }
         "dashboard" => {
             let state = args.opt("state")?;

@@ -229,7 +229,7 @@ pub fn bench() -> Result<()> {
         let db = out.join(format!("demo-{label}.db"));
         let sql = out.join(format!("demo-{label}.sql"));
         let t = Instant::now();
-        dbtools::gen_demo(flags, None, None, &db)?;
+        dbtools::gen_demo(flags, None, None, None, &db)?;
         println!("[bench] generated {label} in {}", fmt_duration(t.elapsed()));
         dbtools::write_counts_sql(&db, &sql)?;
         cases.push(format!("{label}={},{}", db.display(), sql.display()));
@@ -245,7 +245,7 @@ pub fn bench() -> Result<()> {
     let db = out.join("demo-agents-10k.db");
     let json = out.join("search-native.json");
     let t = Instant::now();
-    dbtools::gen_demo(300, None, Some(10_000), &db)?;
+    dbtools::gen_demo(300, None, Some(10_000), None, &db)?;
     println!("[bench] generated the 10000-agent catalog in {}", fmt_duration(t.elapsed()));
     // Timings from this (debug) binary would say little: run the same code in a release build.
     let mut native = cargo(&["run", "--release", "-q", "-p", "xtask", "--", "search-bench"]);

@@ -594,20 +594,27 @@ fn latency(r: &[Value]) -> Latency {
     Latency { p50: r[0].as_f64(), p95: r[1].as_f64(), p99: r[2].as_f64(), max: r[3].as_f64() }
 }
 
-/// Percentile columns `p50, p95, p99, max` of `d` per `partition` (empty: overall).
-fn percentile_sql(partition: &str, source: &str) -> String {
+/// Percentile columns `p50, p95, p99, max` of `d` per `partition` (empty: overall), from a
+/// table of `(…, d, k)` rows where `k` counts the calls that took `d` ms: the nearest-rank value
+/// is the smallest `d` whose running count reaches the rank. Counting equal durations first
+/// turns a million-row sort into one over the distinct durations.
+fn percentile_sql(partition: &str, grouped: &str) -> String {
+    let keys = if partition.is_empty() { String::new() } else { format!("{partition}, ") };
     let over = if partition.is_empty() { String::new() } else { format!("PARTITION BY {partition} ") };
     let group = if partition.is_empty() { String::new() } else { format!(" GROUP BY {partition}") };
-    let keys = if partition.is_empty() { String::new() } else { format!("{partition}, ") };
-    let pick = |p: u32| format!("MAX(CASE WHEN rn = {} THEN d END)", rank_sql(p, "n"));
+    let pick = |p: u32| format!("MIN(CASE WHEN cum >= {} THEN d END)", rank_sql(p, "n"));
     format!(
-        "SELECT {keys}{}, {}, {}, MAX(d) FROM (SELECT {keys}d, ROW_NUMBER() OVER ({over}ORDER BY d) AS rn, \
-         COUNT(*) OVER ({over}) AS n FROM {source} WHERE d IS NOT NULL){group}",
+        "SELECT {keys}{}, {}, {}, MAX(d) FROM (SELECT {keys}d, \
+           SUM(k) OVER ({over}ORDER BY d ROWS UNBOUNDED PRECEDING) AS cum, SUM(k) OVER ({over}) AS n \
+           FROM (SELECT {keys}d, SUM(k) AS k FROM {grouped} WHERE d IS NOT NULL GROUP BY {keys}d)){group}",
         pick(50),
         pick(95),
         pick(99)
     )
 }
+
+/// Numbers the temporary tables of concurrent dashboard runs apart.
+static RUN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 async fn tool_kpis<D: Database>(
     db: &D,
@@ -618,19 +625,39 @@ async fn tool_kpis<D: Database>(
     let (f, fp) = tool_filter(state);
     // Tool times carry seconds: the window's last minute runs to :59.
     let params = with(&[Value::from(w.start.as_str()), Value::from(format!("{}:59", w.end))], &fp);
-    let t = format!(
-        "(SELECT tool_name AS tool, substr(timestamp, 1, 10) AS day, duration_ms AS d, success, blocked_by_hook \
-         FROM tool_logs WHERE timestamp >= ?1 AND timestamp <= ?2{f})"
-    );
-    let mut k = ToolKpis::default();
-
+    // One pass over tool_logs: calls counted per tool, day and duration into a TEMP table (the
+    // temp schema is never part of the file, so nothing of this reaches an export).
+    let g = format!("temp.flagdeck_tool_days_{}", RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    db.query(
+        &format!(
+            "CREATE TABLE {g} AS SELECT tool_name AS tool, substr(timestamp, 1, 10) AS day, duration_ms AS d, \
+             COUNT(*) AS k, SUM(success = 0) AS failures, SUM(blocked_by_hook = 1) AS blocked \
+             FROM tool_logs WHERE timestamp >= ?1 AND timestamp <= ?2{f} GROUP BY 1, 2, 3"
+        ),
+        &params,
+    )
+    .await?;
+    let result = tool_figures(db, &g, agg).await;
+    db.query(&format!("DROP TABLE IF EXISTS {g}"), &[]).await?;
+    let mut k = result?;
     let sql = format!(
-        "WITH t AS {t} SELECT c.tool, c.calls, c.failures, c.blocked, p.* FROM \
-         (SELECT tool, COUNT(*) AS calls, SUM(success = 0) AS failures, SUM(blocked_by_hook = 1) AS blocked FROM t GROUP BY tool) c \
-         LEFT JOIN ({}) p ON p.tool IS c.tool ORDER BY c.calls DESC, c.tool",
-        percentile_sql("tool", "t")
+        "SELECT MAX(c) FROM (SELECT COUNT(*) AS c FROM tool_logs WHERE timestamp >= ?1 AND timestamp <= ?2{f} \
+         GROUP BY substr(timestamp, 1, 13))"
     );
-    for r in db.query(&sql, &params).await?.rows {
+    k.peak_per_hour = db.query(&sql, &params).await?.rows.first().map(|r| int(&r[0])).unwrap_or(0);
+    Ok(k)
+}
+
+/// The tool figures from the grouped table `g` (see [`tool_kpis`]).
+async fn tool_figures<D: Database>(db: &D, g: &str, agg: &mut Aggregates) -> Result<ToolKpis, DbError> {
+    let mut k = ToolKpis::default();
+    let sql = format!(
+        "SELECT c.tool, c.calls, c.failures, c.blocked, p.* FROM \
+         (SELECT tool, SUM(k) AS calls, SUM(failures) AS failures, SUM(blocked) AS blocked FROM {g} GROUP BY tool) c \
+         LEFT JOIN ({}) p ON p.tool IS c.tool ORDER BY c.calls DESC, c.tool",
+        percentile_sql("tool", g)
+    );
+    for r in db.query(&sql, &[]).await?.rows {
         let stat = ToolStat {
             tool: r[0].display(),
             calls: int(&r[1]),
@@ -645,18 +672,17 @@ async fn tool_kpis<D: Database>(
     }
     k.error_rate = (k.calls > 0).then(|| k.failures as f64 / k.calls as f64);
 
-    let sql = format!("WITH t AS {t} {}", percentile_sql("", "t"));
-    if let Some(r) = db.query(&sql, &params).await?.rows.first() {
+    if let Some(r) = db.query(&percentile_sql("", g), &[]).await?.rows.first() {
         k.latency = latency(&r[0..4]);
     }
 
     let sql = format!(
-        "WITH t AS {t} SELECT c.day, c.calls, c.failures, p.* FROM \
-         (SELECT day, COUNT(*) AS calls, SUM(success = 0) AS failures FROM t GROUP BY day) c \
+        "SELECT c.day, c.calls, c.failures, p.* FROM \
+         (SELECT day, SUM(k) AS calls, SUM(failures) AS failures FROM {g} GROUP BY day) c \
          LEFT JOIN ({}) p ON p.day IS c.day ORDER BY c.day",
-        percentile_sql("day", "t")
+        percentile_sql("day", g)
     );
-    for r in db.query(&sql, &params).await?.rows {
+    for r in db.query(&sql, &[]).await?.rows {
         let day = r[0].display();
         if let Some(n) = parse_day(&day) {
             *agg.calls_daily.entry(n).or_default() += int(&r[1]) as f64;
@@ -672,12 +698,6 @@ async fn tool_kpis<D: Database>(
         }
     }
     k.weekly = weekly;
-
-    let sql = format!(
-        "SELECT MAX(c) FROM (SELECT COUNT(*) AS c FROM tool_logs WHERE timestamp >= ?1 AND timestamp <= ?2{f} \
-         GROUP BY substr(timestamp, 1, 13))"
-    );
-    k.peak_per_hour = db.query(&sql, &params).await?.rows.first().map(|r| int(&r[0])).unwrap_or(0);
     Ok(k)
 }
 

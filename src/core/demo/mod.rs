@@ -40,11 +40,14 @@ pub struct DemoOptions {
     /// normal catalog (flags, memories and health checks refer to its agents); see
     /// [`catalog_size`]. Flags keep targeting the normal agents either way.
     pub agents: Option<usize>,
+    /// Rows of `tool_logs`. `None` scales them with the flags ([`tools::tool_log_count`]);
+    /// the dashboard benchmark asks for a million.
+    pub tool_logs: Option<usize>,
 }
 
 impl Default for DemoOptions {
     fn default() -> Self {
-        DemoOptions { flags: 300, seed: DEFAULT_SEED, agents: None }
+        DemoOptions { flags: 300, seed: DEFAULT_SEED, agents: None, tool_logs: None }
     }
 }
 
@@ -67,7 +70,7 @@ pub fn catalog_size(opts: &DemoOptions) -> usize {
 
 /// The complete SQL script for a demo database: schema, data, one transaction.
 pub fn demo_script(opts: &DemoOptions) -> String {
-    let logs = tool_log_count(opts.flags);
+    let logs = opts.tool_logs.unwrap_or_else(|| tool_log_count(opts.flags));
     let synthetic = catalog_size(opts) - NORMAL_AGENTS;
     let mut out = String::with_capacity(
         opts.flags

@@ -1,0 +1,79 @@
+//! `cargo xtask dashboard-bench DB --out JSON`: the dashboard's compute time natively (release
+//! build, rusqlite), the same SQL statements on their own, and those statements as JSON so the
+//! browser benchmark can run exactly them on raw sql.js.
+
+use std::path::Path;
+use std::time::Instant;
+
+use flagdeck::core::dashboard::{aggregates, derive, DashboardState};
+use flagdeck::core::port::Recording;
+use flagdeck::core::schema::read_facts;
+use flagdeck::core::Value;
+use flagdeck::native::NativeDb;
+use serde_json::json;
+
+use crate::dbtools::{db_err, write_file};
+use crate::util::Result;
+
+const RUNS: usize = 3;
+/// The same "now" the browser run would not use (as of = latest activity is the default).
+const NOW: &str = "2026-01-01 00:00";
+
+fn param(v: &Value) -> serde_json::Value {
+    match v {
+        Value::Null => serde_json::Value::Null,
+        Value::Integer(i) => json!(i),
+        Value::Real(f) => json!(f),
+        Value::Text(s) => json!(s),
+        Value::Blob(_) => serde_json::Value::Null,
+    }
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+pub fn run(db_path: &Path, out: &Path) -> Result<()> {
+    let build = if cfg!(debug_assertions) { "debug build: NOT representative" } else { "release build" };
+    let db = NativeDb::open_copy(db_path).map_err(db_err("open"))?;
+    let facts = pollster::block_on(read_facts(&db)).map_err(db_err("read schema"))?;
+    let state = DashboardState::default();
+    let recording = Recording::new(&db);
+    let agg = pollster::block_on(aggregates(&recording, &facts, &state, NOW, &|_, _, _| {}))
+        .map_err(db_err("dashboard"))?;
+    let statements = recording.statements.into_inner();
+
+    let mut whole = Vec::new();
+    let mut sql_only = Vec::new();
+    for _ in 0..RUNS {
+        let t = Instant::now();
+        let agg = pollster::block_on(aggregates(&db, &facts, &state, NOW, &|_, _, _| {}))
+            .map_err(db_err("dashboard"))?;
+        std::hint::black_box(derive(agg, &state));
+        whole.push(t.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
+        for (sql, params) in &statements {
+            std::hint::black_box(db.query_sync(sql, params).map_err(db_err("statement"))?);
+        }
+        sql_only.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    let (whole, sql_only) = (median(whole), median(sql_only));
+    println!();
+    println!("== Dashboard, native ({build}; {}) ==", db_path.display());
+    println!(
+        "{} statements; whole dashboard (SQL + derive) median {whole:.0} ms, the statements alone {sql_only:.0} ms ({RUNS} runs); {} flags created, {} tool calls",
+        statements.len(),
+        agg.flags.created,
+        agg.tools.as_ref().map(|t| t.calls).unwrap_or(0)
+    );
+    let report = json!({
+        "native_dashboard_ms": whole,
+        "native_sql_ms": sql_only,
+        "statements": statements.iter().map(|(sql, params)| json!({
+            "sql": sql,
+            "params": params.iter().map(param).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    });
+    write_file(out, serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?.as_bytes())
+}
