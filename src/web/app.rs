@@ -13,7 +13,7 @@ use super::components::{AlertList, DropOverlay, NavBar, SummaryPanel, Toolbar, W
 use super::dashboard::DashboardPage;
 use super::flags::FlagsPage;
 use super::loader::{self, mark, CatalogData, LoadError, OpenDb, Shared, Source};
-use crate::core::dashboard::DashboardState;
+use crate::core::dashboard::{DashboardState, FilterChoices};
 use crate::core::edits::{self, EditError, History};
 use crate::core::summary::{self, Counts};
 use crate::core::{Database, Value};
@@ -93,6 +93,8 @@ pub struct AppState {
     pub alerts: RwSignal<Vec<Notice>>,
     /// The dashboard's settings: kept while moving between pages (and, later, in links).
     pub dashboard: RwSignal<DashboardState>,
+    /// The dashboard's filter choices and the data they were read from ([`AppState::data_key`]).
+    pub dashboard_choices: RwSignal<(Option<(u64, u64)>, FilterChoices)>,
     next_alert: StoredValue<u32>,
     /// Increases with every open attempt, so a slow earlier attempt cannot replace a later one.
     generation: StoredValue<u64>,
@@ -110,9 +112,15 @@ impl AppState {
             busy: RwSignal::new(None),
             alerts: RwSignal::new(Vec::new()),
             dashboard: RwSignal::new(DashboardState::default()),
+            dashboard_choices: RwSignal::new((None, FilterChoices::default())),
             next_alert: StoredValue::new(1),
             generation: StoredValue::new(0),
         }
+    }
+
+    /// Which data is on screen: the open attempt and the change count.
+    pub fn data_key(&self) -> (u64, u64) {
+        (self.generation.get_value(), self.data_version.get_untracked())
     }
 
     pub fn alert(&self, text: String) {

@@ -53,17 +53,8 @@ pub fn DashboardPage() -> impl IntoView {
     let state = app.dashboard;
     let aggregated: RwSignal<Option<Result<Aggregates, String>>> = RwSignal::new(None);
     let progress = RwSignal::new(None::<(u32, u32, String)>);
-    let choices = RwSignal::new(FilterChoices::default());
     let epoch = StoredValue::new(0u64);
     let key = Memo::new(move |_| state.with(query_key));
-    Effect::new(move |_| {
-        let Some(open) = app.current.get() else { return };
-        spawn_local(async move {
-            if let Ok(c) = filter_choices(&open.db, &open.facts).await {
-                choices.set(c);
-            }
-        });
-    });
     Effect::new(move |_| {
         // Read (not just tracked): a memo that is never read is never computed, so it would
         // never notice the settings change.
@@ -102,6 +93,14 @@ pub fn DashboardPage() -> impl IntoView {
                     std::time::Duration::ZERO,
                 )
             });
+            // The filter choices scan tool_logs: read after the figures, and again only when
+            // the data changed.
+            let key = app.data_key();
+            if app.dashboard_choices.with_untracked(|(k, _)| *k != Some(key)) {
+                if let Ok(c) = filter_choices(&open.db, &open.facts).await {
+                    app.dashboard_choices.set((Some(key), c));
+                }
+            }
         });
     });
     let dashboard = Memo::new(move |_| {
@@ -110,7 +109,7 @@ pub fn DashboardPage() -> impl IntoView {
     });
     view! {
         <section class="page dashboard" data-testid="dashboard">
-            <Controls state=state choices=choices />
+            <Controls state=state choices=Signal::derive(move || app.dashboard_choices.with(|(_, c)| c.clone())) />
             {move || progress.get().map(|(step, total, label)| view! {
                 <p class="progress" data-testid="dashboard-progress">
                     <progress max=total value=step></progress>
@@ -128,7 +127,7 @@ pub fn DashboardPage() -> impl IntoView {
 
 /// Range, as-of, filters.
 #[component]
-fn Controls(state: RwSignal<DashboardState>, choices: RwSignal<FilterChoices>) -> impl IntoView {
+fn Controls(state: RwSignal<DashboardState>, choices: Signal<FilterChoices>) -> impl IntoView {
     let range_button = move |label: &'static str, range: Range| {
         let active = {
             let range = range.clone();

@@ -1,8 +1,8 @@
 //! `cargo xtask <command>`: the project's one entry point for set-up, serving, testing,
 //! benchmarking and the native database tools. See README.md.
 
-mod dbtools;
 mod dashbench;
+mod dbtools;
 mod searchbench;
 mod serve;
 mod setup;
