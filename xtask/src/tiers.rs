@@ -218,8 +218,9 @@ pub fn test() -> Result<()> {
     Ok(())
 }
 
-/// `cargo xtask bench`: release build, sizes, open-to-summary timings against raw sql.js, and
-/// agent search over a big catalog (natively in a release build, then per keystroke in the app).
+/// `cargo xtask bench`: release build, sizes, open-to-summary timings against raw sql.js, agent
+/// search over a big catalog (natively in a release build, then per keystroke in the app), and
+/// the dashboard on 200k flags / 1M tool calls.
 pub fn bench() -> Result<()> {
     setup(true)?;
     let dist = trunk_build()?;
@@ -254,6 +255,25 @@ pub fn bench() -> Result<()> {
     let mut c = cmd("node");
     c.arg("tests/e2e/bench.mjs").arg("--dist").arg(&dist).arg("--no-sizes");
     c.arg("--search").arg(format!("{},{}", db.display(), json.display()));
+    run(&mut c)?;
+    dashboard_bench(&dist, &out)
+}
+
+/// The dashboard on 200k flags and a million tool calls: natively (release build, which also
+/// records the statements), then in the app next to raw sql.js running those statements.
+fn dashboard_bench(dist: &std::path::Path, out: &std::path::Path) -> Result<()> {
+    let db = out.join("demo-dashboard-200k-1m.db");
+    let json = out.join("dashboard-native.json");
+    let t = Instant::now();
+    let mut generate = cargo(&["run", "--release", "-q", "-p", "xtask", "--", "gen-demo"]);
+    generate.args(["--flags", "200000", "--tool-logs", "1000000", "--out"]).arg(&db);
+    run(&mut generate)?;
+    println!("[bench] generated 200k flags / 1M tool calls in {}", fmt_duration(t.elapsed()));
+    let mut native = cargo(&["run", "--release", "-q", "-p", "xtask", "--", "dashboard-bench"]);
+    native.arg(&db).arg("--out").arg(&json);
+    run(&mut native)?;
+    let mut c = cmd("node");
+    c.arg("tests/e2e/bench-dashboard.mjs").arg("--dist").arg(dist).arg("--db").arg(&db).arg("--json").arg(&json);
     run(&mut c)
 }
 
