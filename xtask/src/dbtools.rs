@@ -330,6 +330,22 @@ pub fn write_file(out: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(out, bytes).map_err(|e| format!("cannot write {}: {e}", out.display()))
 }
 
+/// `cargo xtask dashboard FILE [--state JSON] [--now MINUTE]`: the whole dashboard computed
+/// natively (rusqlite) with the same core the app runs on sql.js, as JSON. The end-to-end test
+/// compares the figures the app shows with it; `--state` takes a `DashboardState` as JSON.
+pub fn dashboard(path: &Path, state: Option<&str>, now: &str) -> Result<serde_json::Value> {
+    use flagdeck::core::dashboard::{aggregates, derive, DashboardState};
+    let state: DashboardState = match state {
+        Some(s) => serde_json::from_str(s).map_err(|e| format!("--state is not a dashboard state: {e}"))?,
+        None => DashboardState::default(),
+    };
+    let db = NativeDb::open_copy(path).map_err(db_err("open"))?;
+    let facts = pollster::block_on(read_facts(&db)).map_err(db_err("read schema"))?;
+    let agg = pollster::block_on(aggregates(&db, &facts, &state, now, &|_, _, _| {}))
+        .map_err(db_err("dashboard queries"))?;
+    serde_json::to_value(derive(agg, &state)).map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -417,20 +433,4 @@ mod tests {
         assert!(search_agents(&b, "   ", 5).unwrap()["results"].as_array().unwrap().is_empty());
         let _ = std::fs::remove_dir_all(&dir);
     }
-}
-
-/// `cargo xtask dashboard FILE [--state JSON] [--now MINUTE]`: the whole dashboard computed
-/// natively (rusqlite) with the same core the app runs on sql.js, as JSON. The end-to-end test
-/// compares the figures the app shows with it; `--state` takes a `DashboardState` as JSON.
-pub fn dashboard(path: &Path, state: Option<&str>, now: &str) -> Result<serde_json::Value> {
-    use flagdeck::core::dashboard::{aggregates, derive, DashboardState};
-    let state: DashboardState = match state {
-        Some(s) => serde_json::from_str(s).map_err(|e| format!("--state is not a dashboard state: {e}"))?,
-        None => DashboardState::default(),
-    };
-    let db = NativeDb::open_copy(path).map_err(db_err("open"))?;
-    let facts = pollster::block_on(read_facts(&db)).map_err(db_err("read schema"))?;
-    let agg = pollster::block_on(aggregates(&db, &facts, &state, now, &|_, _, _| {}))
-        .map_err(db_err("dashboard queries"))?;
-    serde_json::to_value(derive(agg, &state)).map_err(|e| e.to_string())
 }

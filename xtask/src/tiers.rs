@@ -273,7 +273,13 @@ fn dashboard_bench(dist: &std::path::Path, out: &std::path::Path) -> Result<()> 
     native.arg(&db).arg("--out").arg(&json);
     run(&mut native)?;
     let mut c = cmd("node");
-    c.arg("tests/e2e/bench-dashboard.mjs").arg("--dist").arg(dist).arg("--db").arg(&db).arg("--json").arg(&json);
+    c.arg("tests/e2e/bench-dashboard.mjs")
+        .arg("--dist")
+        .arg(dist)
+        .arg("--db")
+        .arg(&db)
+        .arg("--json")
+        .arg(&json);
     run(&mut c)
 }
 
