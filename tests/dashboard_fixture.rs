@@ -284,3 +284,41 @@ fn capacity_what_if_and_budgets() {
     assert!(gate(&d, "tool-p95").pass);
     assert!(gate(&d, "critical-pending").pass);
 }
+
+#[test]
+fn a_snapshot_of_the_fixture_dashboard_round_trips_and_redacts_every_agent() {
+    use flagdeck::core::dashboard::share::{decode_snapshot, encode_snapshot, redact, Snapshot};
+    let Some((db, facts, _)) = open("acolytes-v1-small.db") else { return };
+    let state = DashboardState::default();
+    let agg = block_on(aggregates(&db, &facts, &state, "2026-11-30 12:00", &|_, _, _| {})).unwrap();
+    let snapshot = Snapshot {
+        file: Some("acolytes-v1-small.db".into()),
+        made_at: "2026-11-30 12:00".into(),
+        redacted: false,
+        state,
+        aggregates: agg,
+    };
+    let link = encode_snapshot(&snapshot);
+    let back = decode_snapshot(&link).unwrap();
+    // The view made from the snapshot is the view made from the database.
+    assert_eq!(back.aggregates.created_daily, snapshot.aggregates.created_daily);
+    assert_eq!(back.aggregates.completed_daily, snapshot.aggregates.completed_daily);
+    assert_eq!(back.aggregates.calls_daily, snapshot.aggregates.calls_daily);
+    assert_eq!(back.aggregates.flags, snapshot.aggregates.flags);
+    assert_eq!(back.aggregates.tools, snapshot.aggregates.tools);
+    assert_eq!(back.aggregates.health, snapshot.aggregates.health);
+    assert_eq!(back.aggregates.window, snapshot.aggregates.window);
+    assert_eq!(
+        derive(back.aggregates.clone(), &back.state),
+        derive(snapshot.aggregates.clone(), &snapshot.state)
+    );
+    eprintln!("snapshot link of the v1 default dashboard: {} characters", link.len());
+
+    let mut redacted = snapshot.clone();
+    redact(&mut redacted);
+    let text = serde_json::to_string(&redacted).unwrap();
+    for agent in db.query_sync("SELECT name FROM agents_catalog", &[]).unwrap().rows {
+        let name = agent[0].display();
+        assert!(!text.contains(&format!("\"{name}\"")), "{name} left in a redacted snapshot");
+    }
+}

@@ -4,6 +4,7 @@
 //! arithmetic here; the definitions are in [`definitions`] so the UI shows them on hover.
 
 pub mod capacity;
+pub mod share;
 pub mod stats;
 
 use std::collections::BTreeMap;
@@ -246,9 +247,42 @@ pub struct Aggregates {
     pub flags: FlagKpis,
     pub tools: Option<ToolKpis>,
     pub health: Option<HealthKpis>,
+    // The per-day maps repeat `flags.daily` and `tools.daily` keyed by day number for the
+    // arithmetic; they are not serialised (snapshot links stay short) and are rebuilt by
+    // [`Aggregates::rebuild_daily`].
+    #[serde(skip)]
     pub created_daily: BTreeMap<i64, f64>,
+    #[serde(skip)]
     pub completed_daily: BTreeMap<i64, f64>,
+    #[serde(skip)]
     pub calls_daily: BTreeMap<i64, f64>,
+}
+
+impl Aggregates {
+    /// Rebuilds the per-day maps from the daily series (after deserialising).
+    pub fn rebuild_daily(&mut self) {
+        let day = |text: &str| parse_day(text);
+        self.created_daily = self
+            .flags
+            .daily
+            .iter()
+            .filter(|d| d.created > 0)
+            .filter_map(|d| day(&d.day).map(|n| (n, d.created as f64)))
+            .collect();
+        self.completed_daily = self
+            .flags
+            .daily
+            .iter()
+            .filter(|d| d.completed > 0)
+            .filter_map(|d| day(&d.day).map(|n| (n, d.completed as f64)))
+            .collect();
+        self.calls_daily = self
+            .tools
+            .iter()
+            .flat_map(|t| t.daily.iter())
+            .filter_map(|d| day(&d.day).map(|n| (n, d.calls as f64)))
+            .collect();
+    }
 }
 
 /// The whole dashboard.
