@@ -322,3 +322,38 @@ fn a_snapshot_of_the_fixture_dashboard_round_trips_and_redacts_every_agent() {
         assert!(!text.contains(&format!("\"{name}\"")), "{name} left in a redacted snapshot");
     }
 }
+
+#[test]
+fn saved_dashboards_live_in_their_own_table_created_on_first_save() {
+    use flagdeck::core::dashboard::saved::{delete, list, save, TABLE};
+    use flagdeck::core::schema::{detect, Generation};
+    let Some((db, _, _)) = open("acolytes-v1-small.db") else { return };
+    let tables = |db: &NativeDb| scalar(db, &format!("SELECT COUNT(*) FROM sqlite_master WHERE name = '{TABLE}'"));
+    assert!(block_on(list(&db)).unwrap().is_empty());
+    assert_eq!(tables(&db), 0, "listing creates nothing");
+    let state = DashboardState { range: Range::Days(30), growth: 3.0, ..Default::default() };
+    block_on(save(&db, "Weekly review", &state, "2026-11-30 12:00")).unwrap();
+    block_on(save(&db, "Weekly review", &DashboardState::default(), "2026-11-30 12:05")).unwrap();
+    block_on(save(&db, "Release gate", &state, "2026-11-30 12:10")).unwrap();
+    assert_eq!(tables(&db), 1);
+    let saved = block_on(list(&db)).unwrap();
+    assert_eq!(saved.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["Release gate", "Weekly review"]);
+    assert_eq!(saved[0].state, Ok(state));
+    assert_eq!(saved[1].state, Ok(DashboardState::default()), "saving again replaces");
+    // A hand-edited row is reported, not fatal.
+    db.execute_batch_sync(&format!("UPDATE {TABLE} SET state = '{{broken' WHERE name = 'Release gate'")).unwrap();
+    assert!(block_on(list(&db)).unwrap()[0].state.is_err());
+    block_on(delete(&db, "Release gate")).unwrap();
+    assert_eq!(block_on(list(&db)).unwrap().len(), 1);
+
+    // The file stays a v1 flag database and the tool's triggers still guard its flags.
+    let facts = block_on(flagdeck::core::schema::read_facts(&db)).unwrap();
+    assert_eq!(detect(&facts).generation, Generation::V1);
+    let refused = db.execute_batch_sync(
+        "INSERT INTO flags (flag_type, source_agent, target_agent, change_description, action_required, impact_level, status) \
+         VALUES ('change', '@a', '@b', 'short', 'short', 'low', 'pending')",
+    );
+    assert!(refused.is_err());
+    let check = db.query_sync("PRAGMA integrity_check", &[]).unwrap();
+    assert_eq!(check.scalar(), Some(&Value::from("ok")));
+}

@@ -4,6 +4,7 @@
 //! arithmetic here; the definitions are in [`definitions`] so the UI shows them on hover.
 
 pub mod capacity;
+pub mod saved;
 pub mod share;
 pub mod stats;
 
