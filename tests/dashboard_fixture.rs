@@ -328,7 +328,8 @@ fn saved_dashboards_live_in_their_own_table_created_on_first_save() {
     use flagdeck::core::dashboard::saved::{delete, list, save, TABLE};
     use flagdeck::core::schema::{detect, Generation};
     let Some((db, _, _)) = open("acolytes-v1-small.db") else { return };
-    let tables = |db: &NativeDb| scalar(db, &format!("SELECT COUNT(*) FROM sqlite_master WHERE name = '{TABLE}'"));
+    let tables =
+        |db: &NativeDb| scalar(db, &format!("SELECT COUNT(*) FROM sqlite_master WHERE name = '{TABLE}'"));
     assert!(block_on(list(&db)).unwrap().is_empty());
     assert_eq!(tables(&db), 0, "listing creates nothing");
     let state = DashboardState { range: Range::Days(30), growth: 3.0, ..Default::default() };
@@ -341,7 +342,8 @@ fn saved_dashboards_live_in_their_own_table_created_on_first_save() {
     assert_eq!(saved[0].state, Ok(state));
     assert_eq!(saved[1].state, Ok(DashboardState::default()), "saving again replaces");
     // A hand-edited row is reported, not fatal.
-    db.execute_batch_sync(&format!("UPDATE {TABLE} SET state = '{{broken' WHERE name = 'Release gate'")).unwrap();
+    db.execute_batch_sync(&format!("UPDATE {TABLE} SET state = '{{broken' WHERE name = 'Release gate'"))
+        .unwrap();
     assert!(block_on(list(&db)).unwrap()[0].state.is_err());
     block_on(delete(&db, "Release gate")).unwrap();
     assert_eq!(block_on(list(&db)).unwrap().len(), 1);

@@ -13,6 +13,7 @@ use super::components::{AlertList, DropOverlay, NavBar, SummaryPanel, Toolbar, W
 use super::dashboard::DashboardPage;
 use super::flags::FlagsPage;
 use super::loader::{self, mark, CatalogData, LoadError, OpenDb, Shared, Source};
+use super::share::{apply_shared_state, SnapshotView};
 use crate::core::dashboard::{DashboardState, FilterChoices};
 use crate::core::edits::{self, EditError, History};
 use crate::core::summary::{self, Counts};
@@ -36,13 +37,20 @@ pub enum View {
     Flags,
     Flag(i64),
     Dashboard,
+    /// A snapshot link: the dashboard carried by the link, no file needed.
+    Snapshot(String),
 }
 
 impl View {
     pub fn from_hash(hash: &str) -> View {
         let hash = hash.trim_start_matches('#');
+        // Snapshot payloads are base64url: taken as they are, never URI-decoded.
+        if let Some(payload) = hash.strip_prefix("snapshot/") {
+            return View::Snapshot(payload.to_owned());
+        }
         let decoded = js_sys::decode_uri_component(hash).ok().and_then(|s| s.as_string()).unwrap_or_default();
         match decoded.split_once('/') {
+            Some(("dashboard", _)) => View::Dashboard,
             Some(("agent", name)) if !name.is_empty() => View::Agent(name.to_owned()),
             Some(("flag", id)) if id.parse::<i64>().is_ok() => View::Flag(id.parse().unwrap_or_default()),
             _ => match decoded.as_str() {
@@ -64,6 +72,7 @@ impl View {
             View::Flags => "#flags".into(),
             View::Flag(id) => format!("#flag/{id}"),
             View::Dashboard => "#dashboard".into(),
+            View::Snapshot(payload) => format!("#snapshot/{payload}"),
         }
     }
 }
@@ -95,6 +104,8 @@ pub struct AppState {
     pub dashboard: RwSignal<DashboardState>,
     /// The dashboard's filter choices and the data they were read from ([`AppState::data_key`]).
     pub dashboard_choices: RwSignal<(Option<(u64, u64)>, FilterChoices)>,
+    /// Changes to the file besides flag edits (saved dashboards), listed with the changes.
+    pub other_changes: RwSignal<Vec<String>>,
     next_alert: StoredValue<u32>,
     /// Increases with every open attempt, so a slow earlier attempt cannot replace a later one.
     generation: StoredValue<u64>,
@@ -113,9 +124,15 @@ impl AppState {
             alerts: RwSignal::new(Vec::new()),
             dashboard: RwSignal::new(DashboardState::default()),
             dashboard_choices: RwSignal::new((None, FilterChoices::default())),
+            other_changes: RwSignal::new(Vec::new()),
             next_alert: StoredValue::new(1),
             generation: StoredValue::new(0),
         }
+    }
+
+    /// Records a change to the file that is not a flag edit (it has no undo).
+    pub fn note_change(&self, text: String) {
+        self.other_changes.update(|c| c.push(text));
     }
 
     /// Which data is on screen: the open attempt and the change count.
@@ -438,18 +455,24 @@ pub fn App() -> impl IntoView {
     });
     // Unexported changes: the browser asks before the tab is closed.
     let unload = window_event_listener(ev::beforeunload, move |e| {
-        if state.history.with_untracked(|h| !h.done.is_empty()) {
+        if state.history.with_untracked(|h| !h.done.is_empty())
+            || state.other_changes.with_untracked(|c| !c.is_empty())
+        {
             e.prevent_default();
             e.set_return_value("There are changes that were not exported.");
         }
     });
     // Back/forward and edited fragments change the page.
     if let Some(window) = web_sys::window() {
-        state.view.set(View::from_hash(&window.location().hash().unwrap_or_default()));
+        let hash = window.location().hash().unwrap_or_default();
+        apply_shared_state(state, &hash);
+        state.view.set(View::from_hash(&hash));
     }
     let hash_listener = window_event_listener(ev::hashchange, move |_| {
         if let Some(window) = web_sys::window() {
-            let view = View::from_hash(&window.location().hash().unwrap_or_default());
+            let hash = window.location().hash().unwrap_or_default();
+            apply_shared_state(state, &hash);
+            let view = View::from_hash(&hash);
             if state.view.get_untracked() != view {
                 state.view.set(view);
             }
@@ -476,6 +499,7 @@ pub fn App() -> impl IntoView {
             <AlertList />
             <main class="content">
                 {move || match (state.current.get(), page.get()) {
+                    (_, View::Snapshot(payload)) => view! { <SnapshotView payload=payload /> }.into_any(),
                     (None, _) => view! { <Welcome /> }.into_any(),
                     (Some(open), View::Summary) => view! { <NavBar /> <SummaryPanel open=open /> }.into_any(),
                     (Some(_), View::Agents) => view! { <NavBar /> <AgentsPage /> }.into_any(),

@@ -277,7 +277,7 @@ pub fn NavBar() -> impl IntoView {
 #[component]
 fn ChangesList() -> impl IntoView {
     let state = expect_context::<AppState>();
-    move || {
+    let edits = move || {
         let done: Vec<crate::core::edits::Edit> = state.history.with(|h| h.edits().cloned().collect());
         (!done.is_empty()).then(|| {
             view! {
@@ -297,7 +297,19 @@ fn ChangesList() -> impl IntoView {
                 </ol>
             }
         })
-    }
+    };
+    let other = move || {
+        let notes = state.other_changes.get();
+        (!notes.is_empty()).then(|| {
+            view! {
+                <h3>"Other changes to the file (no undo)"</h3>
+                <ul class="changes" data-testid="other-changes">
+                    {notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
+                </ul>
+            }
+        })
+    };
+    view! { {edits} {other} }
 }
 
 fn shown(v: &crate::core::Value) -> String {

@@ -9,6 +9,7 @@ use super::app::AppState;
 use super::charts::{Chart, Mark, Series, SvgChart};
 use super::flag_form::local_minute;
 use super::loader::mark;
+use super::share::SharePanel;
 use crate::core::dashboard::stats::{compact, hours, millis, percent};
 use crate::core::dashboard::{
     aggregates, definitions, derive, filter_choices, Aggregates, AsOf, Dashboard, DashboardState,
@@ -120,7 +121,10 @@ pub fn DashboardPage() -> impl IntoView {
                 Some(Err(e)) => Some(view! { <p class="alert" role="alert">{format!("The dashboard could not be computed: {e}")}</p> }.into_any()),
                 _ => None,
             }}
-            {move || dashboard.get().map(|d| view! { <DashboardBody dashboard=d state=state /> })}
+            {move || dashboard.get().map(|d| view! {
+                <div class="dashboard-body" data-testid="dashboard-body"><DashboardBody dashboard=d state=state /></div>
+            })}
+            <SharePanel state=state aggregated=Signal::derive(move || aggregated.get().and_then(Result::ok)) />
         </section>
     }
 }
@@ -200,7 +204,7 @@ fn Controls(state: RwSignal<DashboardState>, choices: Signal<FilterChoices>) -> 
 }
 
 #[component]
-fn DashboardBody(dashboard: Dashboard, state: RwSignal<DashboardState>) -> impl IntoView {
+pub(super) fn DashboardBody(dashboard: Dashboard, state: RwSignal<DashboardState>) -> impl IntoView {
     let d = dashboard;
     let a = &d.aggregates;
     let k = &a.flags;

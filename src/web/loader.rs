@@ -205,11 +205,19 @@ pub async fn export_bytes(open: &OpenDb) -> Result<Uint8Array, LoadError> {
 
 /// Offers `bytes` as a download named `name`. Nothing leaves the machine.
 pub fn download(name: &str, bytes: &Uint8Array) -> Result<(), LoadError> {
+    download_as(name, &Array::of1(bytes), "application/vnd.sqlite3")
+}
+
+/// Downloads text (a report, a CSV file) under `name`.
+pub fn download_text(name: &str, text: &str, mime: &str) -> Result<(), LoadError> {
+    download_as(name, &Array::of1(&JsValue::from_str(text)), mime)
+}
+
+fn download_as(name: &str, parts: &Array, mime: &str) -> Result<(), LoadError> {
     let fail = |e: JsValue| LoadError::Export(DbError::Engine(describe(&e)));
-    let parts = Array::of1(bytes);
     let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/vnd.sqlite3");
-    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(fail)?;
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(parts, &options).map_err(fail)?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
     let document =
         web_sys::window().and_then(|w| w.document()).ok_or_else(|| fail(JsValue::from_str("no document")))?;

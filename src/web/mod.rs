@@ -9,6 +9,7 @@ mod flag_detail;
 mod flag_form;
 mod flags;
 pub mod loader;
+mod share;
 pub mod sqljs;
 
 /// Entry point called by `main` in the browser.

@@ -23,7 +23,9 @@ pub struct SavedDashboard {
 }
 
 async fn table_exists<D: Database>(db: &D) -> Result<bool, DbError> {
-    let rs = db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", &[Value::from(TABLE)]).await?;
+    let rs = db
+        .query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", &[Value::from(TABLE)])
+        .await?;
     Ok(!rs.rows.is_empty())
 }
 
