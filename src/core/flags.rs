@@ -194,6 +194,15 @@ pub enum Preset {
 }
 
 impl Preset {
+    /// The preset button's `data-testid`.
+    pub fn test_id(self) -> &'static str {
+        match self {
+            Preset::Pending => "preset-pending",
+            Preset::Workable => "preset-workable",
+            Preset::All => "preset-all",
+        }
+    }
+
     pub fn filter(self) -> FlagFilter {
         let pending = vec!["pending".to_owned()];
         match self {
@@ -248,6 +257,18 @@ pub const SHOWN_FACETS: [Facet; 5] =
     [Facet::Status, Facet::Impact, Facet::FlagType, Facet::Target, Facet::Source];
 
 impl Facet {
+    /// The facet's name on the page (also its `data-facet` hook).
+    pub fn label(self) -> &'static str {
+        match self {
+            Facet::Status => "Status",
+            Facet::Impact => "Impact",
+            Facet::FlagType => "Type",
+            Facet::Target => "Target",
+            Facet::Source => "Source",
+            Facet::Locked => "Locked",
+        }
+    }
+
     fn column(self) -> &'static str {
         match self {
             Facet::Status => "status",
