@@ -35,6 +35,7 @@ usage: cargo xtask <command>
                                            at least the 57 normal agents; default: those 57)
   counts-sql FILE --out SQLFILE            the summary count SQL for FILE's schema
   exec-sql [--from FILE] --out FILE SQL    run SQL on a copy of FILE (or an empty database)
+  query FILE SQL                           JSON: the rows SQL returns on a copy of FILE, natively
   search-agents FILE QUERY [--limit N]     JSON: flagdeck's agent search (search-agents scoring,
                                            default limit 5) on FILE's catalog, natively
   search-bench DB --out JSON               time SearchIndex::new and 20 queries natively (bench
@@ -111,6 +112,12 @@ fn dispatch(command: &str, mut args: Args) -> Result<()> {
             let sql = args.positional("SQL")?;
             args.finish()?;
             dbtools::exec_sql(from.as_deref(), &PathBuf::from(out), &sql)
+        }
+        "query" => {
+            let file = PathBuf::from(args.positional("FILE")?);
+            let sql = args.positional("SQL")?;
+            args.finish()?;
+            print_json(&dbtools::query(&file, &sql)?)
         }
         "search-agents" => {
             let limit = args.parsed::<usize>("limit")?.unwrap_or(flagdeck::core::search::DEFAULT_LIMIT);
