@@ -67,6 +67,57 @@ fn all_ids(db: &NativeDb, query: &FlagPageQuery) -> Vec<i64> {
     db.query_sync(&sql, &params).unwrap().rows.iter().map(|r| r[0].as_i64().unwrap()).collect()
 }
 
+fn ids(db: &NativeDb, query: &FlagPageQuery) -> Vec<i64> {
+    let (sql, params) = query.sql();
+    db.query_sync(&sql, &params).unwrap().rows.iter().map(|r| r[0].as_i64().unwrap()).collect()
+}
+
+/// Every page's ids, each page read with the keyset cursor after the previous page's last row.
+fn keyset_pages(db: &NativeDb, query: &mut FlagPageQuery) -> Vec<Vec<i64>> {
+    let mut pages = Vec::new();
+    loop {
+        let (sql, params) = query.sql();
+        let rows = db.query_sync(&sql, &params).unwrap().rows;
+        let Some(last) = rows.last() else { break };
+        query.after = Some(Cursor { key: last[1].clone(), id: last[0].as_i64().unwrap() });
+        pages.push(rows.iter().map(|r| r[0].as_i64().unwrap()).collect());
+    }
+    pages
+}
+
+/// The same pages, each read on its own by OFFSET, as a jump deep into the list reads them.
+fn offset_pages(db: &NativeDb, query: &FlagPageQuery, count: usize) -> Vec<Vec<i64>> {
+    (0..count).map(|page| ids(db, &query.clone().at_page(page, None))).collect()
+}
+
+#[test]
+fn keyset_and_offset_pages_agree_on_a_generated_database() {
+    use flagdeck::core::demo::{demo_script, DemoOptions};
+    use flagdeck::core::flags::Preset;
+    let db = NativeDb::open_bytes(&[]).unwrap();
+    db.execute_batch_sync(&demo_script(&DemoOptions { flags: 2_500, ..DemoOptions::default() })).unwrap();
+    for preset in [Preset::All, Preset::Pending, Preset::Workable] {
+        let mut query = FlagPageQuery::first(preset.filter(), preset.sort(), 200);
+        let expected = all_ids(&db, &query);
+        let paged = keyset_pages(&db, &mut query);
+        assert!(paged.len() > 3, "{preset:?}: {} pages", paged.len());
+        assert_eq!(paged.concat(), expected, "{preset:?}");
+        assert_eq!(offset_pages(&db, &query, paged.len()), paged, "{preset:?}");
+        // A page after a loaded one uses the cursor and no OFFSET; the same page reached
+        // directly uses OFFSET and no cursor.
+        let (sql, params) = query.clone().at_page(1, None).sql();
+        let rows = db.query_sync(&sql, &params).unwrap().rows;
+        let last = rows.last().unwrap();
+        let keyset =
+            query.clone().at_page(2, Some(Cursor { key: last[1].clone(), id: last[0].as_i64().unwrap() }));
+        assert_eq!((keyset.offset, keyset.sql().0.contains("OFFSET")), (0, false));
+        let direct = query.clone().at_page(2, None);
+        assert_eq!((direct.after.is_none(), direct.offset), (true, 400));
+        assert_eq!(ids(&db, &keyset), paged[2]);
+        assert_eq!(ids(&db, &direct), paged[2]);
+    }
+}
+
 #[test]
 fn keyset_pages_cover_the_list_exactly_once_in_order() {
     let Some(db) = open("acolytes-v1-small.db") else { return };
@@ -99,18 +150,19 @@ fn keyset_pages_cover_the_list_exactly_once_in_order() {
     for filter in &filters {
         for sort in sorts {
             for descending in [false, true] {
-                let mut query =
-                    FlagPageQuery { filter: filter.clone(), sort, descending, after: None, limit: 37 };
+                let mut query = FlagPageQuery {
+                    filter: filter.clone(),
+                    sort,
+                    descending,
+                    after: None,
+                    offset: 0,
+                    limit: 37,
+                };
                 let expected = all_ids(&db, &query);
-                let mut paged = Vec::new();
-                loop {
-                    let (sql, params) = query.sql();
-                    let rows = db.query_sync(&sql, &params).unwrap().rows;
-                    let Some(last) = rows.last() else { break };
-                    query.after = Some(Cursor { key: last[1].clone(), id: last[0].as_i64().unwrap() });
-                    paged.extend(rows.iter().map(|r| r[0].as_i64().unwrap()));
-                }
-                assert_eq!(paged, expected, "{filter:?} {sort:?} desc={descending}");
+                let paged = keyset_pages(&db, &mut query);
+                let by_offset = offset_pages(&db, &query, paged.len());
+                assert_eq!(paged.concat(), expected, "{filter:?} {sort:?} desc={descending}");
+                assert_eq!(by_offset, paged, "OFFSET pages: {filter:?} {sort:?} desc={descending}");
             }
         }
     }
@@ -124,8 +176,14 @@ fn tool_order_pages_give_get_pending_flags() {
         target: vec!["@backend.api".into()],
         ..Default::default()
     };
-    let query =
-        FlagPageQuery { filter, sort: SortColumn::ToolOrder, descending: false, after: None, limit: 3 };
+    let query = FlagPageQuery {
+        filter,
+        sort: SortColumn::ToolOrder,
+        descending: false,
+        after: None,
+        offset: 0,
+        limit: 3,
+    };
     let expected: Vec<i64> = expected("get-pending-flags-backend.api.json")
         .as_array()
         .unwrap()
@@ -162,7 +220,14 @@ fn filters_and_facet_counts_agree_with_the_documented_facts() {
     assert_eq!(locked, [(Value::Integer(0), 112), (Value::Integer(1), 27)]);
     // Text search is literal: % and _ are not wildcards.
     let none = FlagFilter { text: Some("%".into()), ..Default::default() };
-    let q = FlagPageQuery { filter: none, sort: SortColumn::Id, descending: false, after: None, limit: 10 };
+    let q = FlagPageQuery {
+        filter: none,
+        sort: SortColumn::Id,
+        descending: false,
+        after: None,
+        offset: 0,
+        limit: 10,
+    };
     let (sql, params) = q.sql();
     let with_percent = db
         .query_sync(

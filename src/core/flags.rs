@@ -182,6 +182,46 @@ impl SortColumn {
     }
 }
 
+/// The list's one-click starting points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Preset {
+    /// `get-pending-flags`: pending flags in the tool's order.
+    Pending,
+    /// `get-workable-flags`: pending and unlocked, grouped by target.
+    Workable,
+    /// Every flag, newest first.
+    All,
+}
+
+impl Preset {
+    /// The preset button's `data-testid`.
+    pub fn test_id(self) -> &'static str {
+        match self {
+            Preset::Pending => "preset-pending",
+            Preset::Workable => "preset-workable",
+            Preset::All => "preset-all",
+        }
+    }
+
+    pub fn filter(self) -> FlagFilter {
+        let pending = vec!["pending".to_owned()];
+        match self {
+            Preset::Pending => FlagFilter { status: pending, ..Default::default() },
+            Preset::Workable => FlagFilter { status: pending, locked: Some(false), ..Default::default() },
+            Preset::All => FlagFilter::default(),
+        }
+    }
+
+    /// Sort column and whether it runs descending.
+    pub fn sort(self) -> (SortColumn, bool) {
+        match self {
+            Preset::Pending => (SortColumn::ToolOrder, false),
+            Preset::Workable => (SortColumn::Target, false),
+            Preset::All => (SortColumn::CreatedAt, true),
+        }
+    }
+}
+
 /// Filters combined with AND; each list is OR within itself. Empty means "any".
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct FlagFilter {
@@ -212,7 +252,23 @@ pub enum Facet {
     Locked,
 }
 
+/// The facets the flag list shows with per-value counts, in the order it shows them.
+pub const SHOWN_FACETS: [Facet; 5] =
+    [Facet::Status, Facet::Impact, Facet::FlagType, Facet::Target, Facet::Source];
+
 impl Facet {
+    /// The facet's name on the page (also its `data-facet` hook).
+    pub fn label(self) -> &'static str {
+        match self {
+            Facet::Status => "Status",
+            Facet::Impact => "Impact",
+            Facet::FlagType => "Type",
+            Facet::Target => "Target",
+            Facet::Source => "Source",
+            Facet::Locked => "Locked",
+        }
+    }
+
     fn column(self) -> &'static str {
         match self {
             Facet::Status => "status",
@@ -235,6 +291,46 @@ fn in_list(column: &str, values: &[String], sql: &mut Vec<String>, params: &mut 
 }
 
 impl FlagFilter {
+    /// The selected values of a list facet (`locked` is a yes/no choice, not a list).
+    pub fn values_mut(&mut self, facet: Facet) -> Option<&mut Vec<String>> {
+        match facet {
+            Facet::Status => Some(&mut self.status),
+            Facet::Impact => Some(&mut self.impact),
+            Facet::FlagType => Some(&mut self.flag_type),
+            Facet::Target => Some(&mut self.target),
+            Facet::Source => Some(&mut self.source),
+            Facet::Locked => None,
+        }
+    }
+
+    pub fn has_value(&self, facet: Facet, value: &str) -> bool {
+        let values = match facet {
+            Facet::Status => &self.status,
+            Facet::Impact => &self.impact,
+            Facet::FlagType => &self.flag_type,
+            Facet::Target => &self.target,
+            Facet::Source => &self.source,
+            Facet::Locked => return false,
+        };
+        values.iter().any(|v| v == value)
+    }
+
+    /// Ticking a facet value adds it, ticking it again removes it.
+    pub fn toggle(&mut self, facet: Facet, value: &str) {
+        let Some(values) = self.values_mut(facet) else { return };
+        match values.iter().position(|v| v == value) {
+            Some(i) => {
+                values.remove(i);
+            }
+            None => values.push(value.to_owned()),
+        }
+    }
+
+    /// The text box: blank means no text filter.
+    pub fn set_text(&mut self, text: &str) {
+        self.text = (!text.trim().is_empty()).then(|| text.to_owned());
+    }
+
     /// `WHERE` conditions and their parameters, leaving out one facet (for its counts).
     fn conditions(&self, except: Option<Facet>) -> (Vec<String>, Vec<Value>) {
         let mut sql = Vec::new();
@@ -313,12 +409,31 @@ pub struct FlagPageQuery {
     pub sort: SortColumn,
     pub descending: bool,
     pub after: Option<Cursor>,
+    /// Rows skipped (after the cursor, when there is one). Reaches a page whose predecessor is
+    /// not loaded without reading the pages before it.
+    pub offset: usize,
     pub limit: usize,
 }
 
 impl FlagPageQuery {
+    /// The first page of `limit` rows.
+    pub fn first(filter: FlagFilter, (sort, descending): (SortColumn, bool), limit: usize) -> Self {
+        FlagPageQuery { filter, sort, descending, after: None, offset: 0, limit }
+    }
+
+    /// The same list at page `page`: right after `previous` (the last row of page - 1) when the
+    /// caller has it, the cheap keyset step; otherwise by OFFSET from the start, so a jump deep
+    /// into the list costs one query instead of one per page before it.
+    pub fn at_page(mut self, page: usize, previous: Option<Cursor>) -> Self {
+        self.offset = if previous.is_some() { 0 } else { page * self.limit };
+        self.after = previous;
+        self
+    }
+
     /// SQL and parameters: keyset paging on (sort key, id), so every page costs the same however
-    /// deep it is. Each row is `id`, then the sort key, then the listed columns.
+    /// deep it is, or OFFSET for a page reached without its predecessor; (sort key, id) is a
+    /// total order, so both give the same rows. Each row is `id`, then the sort key, then the
+    /// listed columns.
     pub fn sql(&self) -> (String, Vec<Value>) {
         let (mut conditions, mut params) = self.filter.conditions(None);
         let key = self.sort.sql();
@@ -336,12 +451,23 @@ impl FlagPageQuery {
         (
             format!(
                 "SELECT id, {key} AS sort_key, flag_type, source_agent, target_agent, change_description, impact_level, \
-                 status, locked, created_at, completed_at FROM flags{where_sql} ORDER BY {key} {dir}, id {dir} LIMIT {}",
-                self.limit
+                 status, locked, created_at, completed_at FROM flags{where_sql} ORDER BY {key} {dir}, id {dir} LIMIT {}{}",
+                self.limit,
+                if self.offset > 0 { format!(" OFFSET {}", self.offset) } else { String::new() }
             ),
             params,
         )
     }
+}
+
+/// The statement behind [`facet_counts`]: rows of (value, count), most frequent first.
+pub fn facet_sql(filter: &FlagFilter, facet: Facet) -> (String, Vec<Value>) {
+    let (where_sql, params) = filter.where_clause(Some(facet));
+    let column = facet.column();
+    let sql = format!(
+        "SELECT {column}, COUNT(*) FROM flags{where_sql} GROUP BY {column} ORDER BY COUNT(*) DESC, {column}"
+    );
+    (sql, params)
 }
 
 /// Count of flags per value of a facet, under every other filter (so a person sees what each
@@ -351,11 +477,7 @@ pub async fn facet_counts<D: Database>(
     filter: &FlagFilter,
     facet: Facet,
 ) -> Result<Vec<(Value, i64)>, DbError> {
-    let (where_sql, params) = filter.where_clause(Some(facet));
-    let column = facet.column();
-    let sql = format!(
-        "SELECT {column}, COUNT(*) FROM flags{where_sql} GROUP BY {column} ORDER BY COUNT(*) DESC, {column}"
-    );
+    let (sql, params) = facet_sql(filter, facet);
     let rs = db.query(&sql, &params).await?;
     Ok(rs.rows.into_iter().map(|r| (r[0].clone(), r[1].as_i64().unwrap_or_default())).collect())
 }
@@ -404,6 +526,33 @@ mod tests {
         let mut d = draft("medium", "change", "@b", 0, 100);
         d.change_description = "ü".repeat(50);
         assert!(validate(&d, true).is_empty());
+    }
+
+    #[test]
+    fn facet_ticks_and_the_text_box_edit_the_filter() {
+        let mut f = Preset::Pending.filter();
+        f.toggle(Facet::Impact, "critical");
+        f.toggle(Facet::Status, "pending");
+        assert!(f.has_value(Facet::Impact, "critical") && f.status.is_empty());
+        f.toggle(Facet::Impact, "critical");
+        f.toggle(Facet::Locked, "1");
+        assert_eq!(f, FlagFilter::default());
+        f.set_text("  ");
+        assert_eq!(f.text, None);
+        f.set_text("jwt rotate");
+        assert_eq!(f.text.as_deref(), Some("jwt rotate"));
+    }
+
+    #[test]
+    fn a_page_is_reached_by_cursor_when_known_else_by_offset() {
+        let q = FlagPageQuery::first(FlagFilter::default(), Preset::All.sort(), 200);
+        assert!(!q.sql().0.contains("OFFSET"));
+        let deep = q.clone().at_page(7, None);
+        assert!(deep.sql().0.ends_with("LIMIT 200 OFFSET 1400"), "{}", deep.sql().0);
+        let next = deep.at_page(8, Some(Cursor { key: Value::from("2025-01-01 00:00"), id: 9 }));
+        let (sql, params) = next.sql();
+        assert!(sql.ends_with("LIMIT 200") && sql.contains("(IFNULL(created_at, ''), id) < (?, ?)"), "{sql}");
+        assert_eq!(params, [Value::from("2025-01-01 00:00"), Value::Integer(9)]);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::app::{AppState, CatalogState, View};
-use super::loader::{mark, CatalogData, Shared};
+use super::loader::{after_paint, mark, measure, CatalogData, Shared};
 use crate::core::agents::{
     chains_of, latest_health, pending_for, pending_from, routing_errors, ChainSummary, Connection, FlagRow,
     Health, JsonList,
@@ -28,13 +28,6 @@ fn with_catalog<V: IntoView + 'static>(
                 .into_any()
         }
         CatalogState::Ready(data) => ready(data).into_any(),
-    }
-}
-
-/// A `performance.measure` from a mark, for the bench.
-fn measure(name: &str, start: &str) {
-    if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
-        let _ = perf.measure_with_start_mark(name, start);
     }
 }
 
@@ -76,14 +69,8 @@ pub fn AgentsPage() -> impl IntoView {
                     on:input=move |e| {
                         mark("flagdeck:search-start");
                         query.set(event_target_value(&e));
-                        // Measured after the frame that shows the results has been painted
-                        // (a task queued from requestAnimationFrame runs after that paint).
-                        request_animation_frame(|| {
-                            set_timeout(
-                                || measure("flagdeck:search", "flagdeck:search-start"),
-                                std::time::Duration::ZERO,
-                            )
-                        });
+                        // Measured after the frame that shows the results has been painted.
+                        after_paint(|| measure("flagdeck:search", "flagdeck:search-start"));
                     }
                 />
                 <label>

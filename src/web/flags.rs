@@ -1,5 +1,8 @@
-//! The flag list: filters with counts, presets, a virtual table fed by keyset pages, keyboard
-//! triage and bulk actions. The detail panel and the form live in their own modules.
+//! The flag list: filters with counts, presets, a virtual table fed by pages that arrive in any
+//! order (keyset after a loaded page, OFFSET for a jump), keyboard triage and bulk actions. The
+//! detail panel and the form live in their own modules.
+
+use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -8,18 +11,19 @@ use wasm_bindgen::JsCast;
 use super::app::{AppState, View};
 use super::flag_detail::FlagDetailPanel;
 use super::flag_form::{local_minute, FlagForm, FormRequest};
+use super::loader::{after_paint, clear_mark, mark, measure, Shared};
 use crate::core::edits;
 use crate::core::flags::{
-    facet_counts, flag_detail, with_at, Cursor, Facet, FlagFilter, FlagPageQuery, SortColumn,
+    facet_counts, flag_detail, with_at, Cursor, Facet, FlagFilter, FlagPageQuery, Preset, SortColumn,
+    SHOWN_FACETS,
 };
+use crate::core::paging::{SparsePages, FLAG_TABLE, PAGE};
 use crate::core::{Database, Value};
 
-/// Height of one table row in pixels (the virtual list positions rows by it).
-const ROW_HEIGHT: f64 = 36.0;
-/// Rows fetched per keyset page.
-const PAGE: usize = 200;
-/// Rows rendered beyond the visible ones, above and below.
-const OVERSCAN: usize = 20;
+/// Pages asked of the worker at once. The worker answers in order, so more would only queue
+/// pages for scroll positions already left behind; when one arrives the window asks again for
+/// what it shows then.
+const MAX_IN_FLIGHT: usize = 2;
 
 /// One row of the list.
 #[derive(Clone, Debug, PartialEq)]
@@ -51,117 +55,190 @@ fn to_row(r: &[Value]) -> Row {
     }
 }
 
-const FACETS: [(Facet, &str); 5] = [
-    (Facet::Status, "Status"),
-    (Facet::Impact, "Impact"),
-    (Facet::FlagType, "Type"),
-    (Facet::Target, "Target"),
-    (Facet::Source, "Source"),
-];
-
-/// The filter's selected values of a list facet (`locked` is a yes/no choice, not a list).
-fn facet_values(filter: &mut FlagFilter, facet: Facet) -> Option<&mut Vec<String>> {
-    match facet {
-        Facet::Status => Some(&mut filter.status),
-        Facet::Impact => Some(&mut filter.impact),
-        Facet::FlagType => Some(&mut filter.flag_type),
-        Facet::Target => Some(&mut filter.target),
-        Facet::Source => Some(&mut filter.source),
-        Facet::Locked => None,
-    }
-}
-
 /// A facet with the count of flags per value.
 type FacetCounts = (Facet, Vec<(String, i64)>);
+
+/// Which figure of the bench a page's arrival completes.
+#[derive(Clone, Copy)]
+enum Timing {
+    /// The first page of a new query: `flagdeck:flags`.
+    FirstPage,
+    /// A page the scroll position needs: `flagdeck:page`.
+    Scrolled,
+}
 
 /// The list state shared by the page's parts.
 #[derive(Clone, Copy)]
 struct ListState {
     filter: RwSignal<FlagFilter>,
     sort: RwSignal<(SortColumn, bool)>,
-    rows: RwSignal<Vec<Row>>,
+    pages: RwSignal<SparsePages<Row>>,
+    /// Pages asked for and not answered yet.
+    in_flight: RwSignal<BTreeSet<usize>>,
     total: RwSignal<Option<i64>>,
-    done: RwSignal<bool>,
-    loading: RwSignal<bool>,
     facets: RwSignal<Vec<FacetCounts>>,
     error: RwSignal<Option<String>>,
-    /// Bumped on every new query so that late pages of an old query are dropped.
+    /// A row the keyboard moved to before its page had arrived; selected when it does.
+    wanted: RwSignal<Option<usize>>,
+    /// Bumped on every new query so that late answers to an old query are dropped.
     epoch: StoredValue<u64>,
 }
 
 impl ListState {
-    fn query(&self, after: Option<Cursor>) -> FlagPageQuery {
-        let (sort, descending) = self.sort.get_untracked();
-        FlagPageQuery { filter: self.filter.get_untracked(), sort, descending, after, limit: PAGE }
+    fn new() -> Self {
+        let preset = Preset::Pending;
+        ListState {
+            filter: RwSignal::new(preset.filter()),
+            sort: RwSignal::new(preset.sort()),
+            pages: RwSignal::new(SparsePages::new(PAGE)),
+            in_flight: RwSignal::new(BTreeSet::new()),
+            total: RwSignal::new(None),
+            facets: RwSignal::new(Vec::new()),
+            error: RwSignal::new(None),
+            wanted: RwSignal::new(None),
+            epoch: StoredValue::new(0),
+        }
+    }
+
+    fn apply(&self, preset: Preset) {
+        self.filter.set(preset.filter());
+        self.sort.set(preset.sort());
+    }
+
+    /// Rows in the list: the count once known, until then as far as the loaded pages reach.
+    fn len(&self) -> usize {
+        match self.total.get() {
+            Some(n) => n.max(0) as usize,
+            None => self.pages.with(SparsePages::loaded_end),
+        }
+    }
+
+    fn len_untracked(&self) -> usize {
+        untrack(|| self.len())
+    }
+
+    fn row_id(&self, index: usize) -> Option<i64> {
+        self.pages.with_untracked(|p| p.get(index).map(|r| r.id))
     }
 
     /// Starts over: count, facets and the first page for the current filter and sort.
     fn restart(self, app: AppState) {
+        mark("flagdeck:flags-start");
         let epoch = self.epoch.get_value() + 1;
         self.epoch.set_value(epoch);
-        self.rows.set(Vec::new());
-        self.done.set(false);
+        self.pages.set(SparsePages::new(PAGE));
+        self.in_flight.set(BTreeSet::new());
+        self.wanted.set(None);
         self.total.set(None);
         self.error.set(None);
         let Some(open) = app.current.get_untracked() else { return };
+        // The count is asked first and the first page right behind it, before the facets: the
+        // worker answers in order, and the table needs the count (its height) and the page.
+        self.count_and_facets(open.clone(), epoch);
+        self.fetch(open, 0, Timing::FirstPage);
+    }
+
+    fn count_and_facets(self, open: Shared, epoch: u64) {
         let filter = self.filter.get_untracked();
+        let current = move || self.epoch.get_value() == epoch;
         spawn_local(async move {
             let db = &open.db;
             let (sql, params) = filter.count_sql();
             let total = db.query(&sql, &params).await.map(|rs| rs.scalar().and_then(Value::as_i64));
-            let mut facets = Vec::new();
-            for (facet, _) in FACETS {
-                match facet_counts(db, &filter, facet).await {
-                    Ok(values) => {
-                        facets.push((facet, values.into_iter().map(|(v, n)| (v.display(), n)).collect()))
-                    }
-                    Err(e) => {
-                        self.error.set(Some(e.to_string()));
-                        return;
-                    }
-                }
-            }
-            if self.epoch.get_value() != epoch {
+            if !current() {
                 return;
             }
             match total {
                 Ok(total) => self.total.set(total),
                 Err(e) => self.error.set(Some(e.to_string())),
             }
-            self.facets.set(facets);
-            self.load_more(app);
+            let mut facets = Vec::new();
+            for facet in SHOWN_FACETS {
+                match facet_counts(db, &filter, facet).await {
+                    Ok(values) => {
+                        facets.push((facet, values.into_iter().map(|(v, n)| (v.display(), n)).collect()))
+                    }
+                    Err(e) => {
+                        if current() {
+                            self.error.set(Some(e.to_string()));
+                        }
+                        return;
+                    }
+                }
+            }
+            if current() {
+                self.facets.set(facets);
+                after_paint(|| measure("flagdeck:facets", "flagdeck:flags-start"));
+            }
         });
     }
 
-    /// Fetches the next keyset page after the last loaded row.
-    fn load_more(self, app: AppState) {
-        if self.loading.get_untracked() || self.done.get_untracked() {
+    /// Asks for page `page` unless it is loaded or already asked for: right after the last row
+    /// of the page before when that one is loaded (keyset), otherwise by OFFSET.
+    fn fetch(self, open: Shared, page: usize, timing: Timing) {
+        if self.pages.with_untracked(|p| p.contains(page))
+            || self.in_flight.with_untracked(|f| f.contains(&page))
+        {
             return;
         }
-        let Some(open) = app.current.get_untracked() else { return };
+        self.in_flight.update(|f| {
+            f.insert(page);
+        });
+        let previous = self
+            .pages
+            .with_untracked(|p| p.last_before(page).map(|r| Cursor { key: r.key.clone(), id: r.id }));
+        let (sort, descending) = self.sort.get_untracked();
+        let query = FlagPageQuery::first(self.filter.get_untracked(), (sort, descending), PAGE);
+        let (sql, params) = query.at_page(page, previous).sql();
         let epoch = self.epoch.get_value();
-        let after =
-            self.rows.with_untracked(|rows| rows.last().map(|r| Cursor { key: r.key.clone(), id: r.id }));
-        let (sql, params) = self.query(after).sql();
-        self.loading.set(true);
+        // One mark per request: several pages may be on their way at once.
+        let start = format!("flagdeck:page-start:{epoch}:{page}");
+        if let Timing::Scrolled = timing {
+            mark(&start);
+        }
         spawn_local(async move {
             let result = open.db.query(&sql, &params).await;
             if self.epoch.get_value() != epoch {
-                self.loading.set(false);
+                clear_mark(&start);
                 return;
             }
+            self.in_flight.update(|f| {
+                f.remove(&page);
+            });
             match result {
-                Ok(rs) => {
-                    if rs.rows.len() < PAGE {
-                        self.done.set(true);
-                    }
-                    let page: Vec<Row> = rs.rows.iter().map(|r| to_row(r)).collect();
-                    self.rows.update(|rows| rows.extend(page));
+                Ok(rs) => self.pages.update(|p| p.insert(page, rs.rows.iter().map(|r| to_row(r)).collect())),
+                Err(e) => {
+                    clear_mark(&start);
+                    self.error.set(Some(e.to_string()));
+                    return;
                 }
-                Err(e) => self.error.set(Some(e.to_string())),
             }
-            self.loading.set(false);
+            after_paint(move || match timing {
+                Timing::FirstPage => {
+                    mark("flagdeck:flags-shown");
+                    measure("flagdeck:flags", "flagdeck:flags-start");
+                }
+                Timing::Scrolled => {
+                    measure("flagdeck:page", &start);
+                    clear_mark(&start);
+                }
+            });
         });
+    }
+
+    /// Asks for the pages of `rows` that are neither loaded nor on their way, as many as may be
+    /// in flight. Nothing after an error: asking again would fail again, in a loop.
+    fn cover(self, app: AppState, rows: std::ops::Range<usize>) {
+        if self.error.with(Option::is_some) {
+            return;
+        }
+        let (Some(total), Some(open)) = (self.total.get(), app.current.get_untracked()) else { return };
+        let in_flight = self.in_flight.get();
+        let missing = self.pages.with(|p| p.missing(rows, total.max(0) as usize));
+        let free = MAX_IN_FLIGHT.saturating_sub(in_flight.len());
+        for page in missing.into_iter().filter(|p| !in_flight.contains(p)).take(free) {
+            self.fetch(open.clone(), page, Timing::Scrolled);
+        }
     }
 }
 
@@ -173,23 +250,22 @@ pub fn FlagsPage() -> impl IntoView {
         View::Flag(id) => Some(id),
         _ => None,
     });
-    let list = ListState {
-        filter: RwSignal::new(FlagFilter { status: vec!["pending".into()], ..Default::default() }),
-        sort: RwSignal::new((SortColumn::ToolOrder, false)),
-        rows: RwSignal::new(Vec::new()),
-        total: RwSignal::new(None),
-        done: RwSignal::new(false),
-        loading: RwSignal::new(false),
-        facets: RwSignal::new(Vec::new()),
-        error: RwSignal::new(None),
-        epoch: StoredValue::new(0),
-    };
-    // Any change of filter or sort starts the list over.
-    Effect::new(move |_| {
-        list.filter.track();
-        list.sort.track();
+    let list = ListState::new();
+    let scroll_top = RwSignal::new(0.0f64);
+    let scroller = NodeRef::<leptos::html::Div>::new();
+    // Any change of filter or sort starts the list over at its first row; a change of the data
+    // (an edit, undo) reloads it where it is.
+    Effect::new(move |previous: Option<(FlagFilter, (SortColumn, bool))>| {
+        let query = (list.filter.get(), list.sort.get());
         app.data_version.track();
+        if previous.is_some_and(|p| p != query) {
+            if let Some(el) = scroller.get_untracked() {
+                el.set_scroll_top(0);
+            }
+            scroll_top.set(0.0);
+        }
         list.restart(app);
+        query
     });
     let form = FormRequest::new();
     provide_context(form);
@@ -235,49 +311,48 @@ pub fn FlagsPage() -> impl IntoView {
             creating.set(false);
         }
     });
-    let scroll_top = RwSignal::new(0.0f64);
-    let viewport = 640.0;
-    let visible = move || {
-        let first = ((scroll_top.get() / ROW_HEIGHT) as usize).saturating_sub(OVERSCAN);
-        let count = (viewport / ROW_HEIGHT) as usize + 2 * OVERSCAN;
-        (first, first + count)
+    let row_height = FLAG_TABLE.row_height;
+    let visible = move || FLAG_TABLE.rows(scroll_top.get(), list.len());
+    // Ask for the pages the rendered rows need, whatever the position: a jump to the bottom asks
+    // for the last page directly.
+    Effect::new(move |_| list.cover(app, visible()));
+    let height = move || format!("{}px", list.len() as f64 * row_height);
+    // Rows of the window, `None` where the page has not arrived yet.
+    let window = move || {
+        let rows = visible();
+        list.pages.with(|p| rows.map(|i| (i, p.get(i).cloned())).collect::<Vec<_>>())
     };
-    // Load pages until the visible window is covered.
+    // A row the keyboard moved to before its page arrived is selected when the page arrives.
     Effect::new(move |_| {
-        let (_, end) = visible();
-        let loaded = list.rows.with(Vec::len);
-        if end > loaded && !list.loading.get() && !list.done.get() {
-            list.load_more(app);
+        let Some(index) = list.wanted.get() else { return };
+        if let Some(id) = list.pages.with(|p| p.get(index).map(|r| r.id)) {
+            list.wanted.set(None);
+            app.go(View::Flag(id));
         }
     });
-    let height = move || {
-        let n = list.total.get().map(|t| t as usize).unwrap_or_else(|| list.rows.with(Vec::len));
-        format!("{}px", n as f64 * ROW_HEIGHT)
-    };
-    let window = move || {
-        let (start, end) = visible();
-        list.rows.with(|rows| {
-            rows.iter()
-                .enumerate()
-                .skip(start)
-                .take(end.saturating_sub(start))
-                .map(|(i, r)| (i, r.clone()))
-                .collect::<Vec<_>>()
-        })
-    };
     // Keyboard triage: the whole list works without a mouse.
     let help = RwSignal::new(false);
-    let scroller = NodeRef::<leptos::html::Div>::new();
     let text_box = NodeRef::<leptos::html::Input>::new();
+    let scroll_to = move |index: usize| {
+        let Some(el) = scroller.get_untracked() else { return };
+        let top = index as f64 * row_height;
+        let (scroll, height) = (el.scroll_top() as f64, el.client_height() as f64);
+        if top < scroll || top + row_height > scroll + height {
+            el.set_scroll_top((top - height / 2.0).max(0.0) as i32);
+        }
+    };
     let move_to = move |index: usize| {
-        let Some(id) = list.rows.with_untracked(|rows| rows.get(index).map(|r| r.id)) else { return };
-        app.go(View::Flag(id));
-        if let Some(el) = scroller.get_untracked() {
-            let top = index as f64 * ROW_HEIGHT;
-            let (scroll, height) = (el.scroll_top() as f64, el.client_height() as f64);
-            if top < scroll || top + ROW_HEIGHT > scroll + height {
-                el.set_scroll_top((top - height / 2.0).max(0.0) as i32);
+        if index >= list.len_untracked() {
+            return;
+        }
+        scroll_to(index);
+        match list.row_id(index) {
+            Some(id) => {
+                list.wanted.set(None);
+                app.go(View::Flag(id));
             }
+            // Scrolling there asks for its page.
+            None => list.wanted.set(Some(index)),
         }
     };
     let keys = window_event_listener(leptos::ev::keydown, move |e| {
@@ -298,9 +373,8 @@ pub fn FlagsPage() -> impl IntoView {
             return;
         }
         let current = selected.get_untracked();
-        let index =
-            current.and_then(|id| list.rows.with_untracked(|rows| rows.iter().position(|r| r.id == id)));
-        let row = index.and_then(|i| list.rows.with_untracked(|rows| rows.get(i).cloned()));
+        let index = current.and_then(|id| list.pages.with_untracked(|p| p.position(|r| r.id == id)));
+        let row = index.and_then(|i| list.pages.with_untracked(|p| p.get(i).cloned()));
         match e.key().as_str() {
             "j" | "ArrowDown" => move_to(index.map(|i| i + 1).unwrap_or(0)),
             "k" | "ArrowUp" => move_to(index.map(|i| i.saturating_sub(1)).unwrap_or(0)),
@@ -381,18 +455,15 @@ pub fn FlagsPage() -> impl IntoView {
                         "New flag"
                     </button>
                     <div class="presets">
-                        <button class="button" data-testid="preset-pending" on:click=move |_| {
-                            list.filter.set(FlagFilter { status: vec!["pending".into()], ..Default::default() });
-                            list.sort.set((SortColumn::ToolOrder, false));
-                        }>"Pending (tool order)"</button>
-                        <button class="button" data-testid="preset-workable" on:click=move |_| {
-                            list.filter.set(FlagFilter { status: vec!["pending".into()], locked: Some(false), ..Default::default() });
-                            list.sort.set((SortColumn::Target, false));
-                        }>"Workable"</button>
-                        <button class="button" data-testid="preset-all" on:click=move |_| {
-                            list.filter.set(FlagFilter::default());
-                            list.sort.set((SortColumn::CreatedAt, true));
-                        }>"All flags"</button>
+                        <button class="button" data-testid=Preset::Pending.test_id() on:click=move |_| list.apply(Preset::Pending)>
+                            "Pending (tool order)"
+                        </button>
+                        <button class="button" data-testid=Preset::Workable.test_id() on:click=move |_| list.apply(Preset::Workable)>
+                            "Workable"
+                        </button>
+                        <button class="button" data-testid=Preset::All.test_id() on:click=move |_| list.apply(Preset::All)>
+                            "All flags"
+                        </button>
                     </div>
                     <input
                         node_ref=text_box
@@ -400,10 +471,7 @@ pub fn FlagsPage() -> impl IntoView {
                         class="search"
                         placeholder="Text in description, action, files, location, notes"
                         data-testid="flag-text"
-                        on:change=move |e| {
-                            let text = event_target_value(&e);
-                            list.filter.update(|f| f.text = (!text.trim().is_empty()).then_some(text));
-                        }
+                        on:change=move |e| list.filter.update(|f| f.set_text(&event_target_value(&e)))
                     />
                     <label class="locked-filter">
                         "Locked "
@@ -417,29 +485,20 @@ pub fn FlagsPage() -> impl IntoView {
                         </select>
                     </label>
                     {move || list.facets.get().into_iter().map(|(facet, values)| {
-                        let label = FACETS.iter().find(|(f, _)| *f == facet).map(|(_, l)| *l).unwrap_or("");
+                        let label = facet.label();
                         view! {
                             <fieldset class="facet">
                                 <legend>{label}</legend>
                                 {values.into_iter().take(40).map(|(value, count)| {
                                     let checked = {
                                         let value = value.clone();
-                                        move || list.filter.with(|f| {
-                                            let mut f = f.clone();
-                                            facet_values(&mut f, facet).is_some_and(|v| v.contains(&value))
-                                        })
+                                        move || list.filter.with(|f| f.has_value(facet, &value))
                                     };
                                     let toggle = value.clone();
                                     view! {
                                         <label class="facet-value" data-testid="facet-value" data-facet=label data-value=value.clone()>
                                             <input type="checkbox" prop:checked=checked on:change=move |_| {
-                                                list.filter.update(|f| {
-                                                    let Some(values) = facet_values(f, facet) else { return };
-                                                    match values.iter().position(|v| *v == toggle) {
-                                                        Some(i) => { values.remove(i); }
-                                                        None => values.push(toggle.clone()),
-                                                    }
-                                                });
+                                                list.filter.update(|f| f.toggle(facet, &toggle));
                                             } />
                                             <span class="facet-name">{if value.is_empty() { "(empty)".to_owned() } else { value.clone() }}</span>
                                             <span class="facet-count">{count}</span>
@@ -505,47 +564,26 @@ pub fn FlagsPage() -> impl IntoView {
                     <div
                         node_ref=scroller
                         class="flag-scroll"
-                        style=format!("height:{viewport}px")
+                        style=format!("height:{}px", FLAG_TABLE.height)
                         on:scroll=move |e| {
                             let el = event_target::<web_sys::Element>(&e);
                             scroll_top.set(el.scroll_top() as f64);
                         }
                     >
                         <div class="flag-space" style:height=height>
-                            <For each=window key=|(_, r)| r.id let:item>
+                            // Keyed by position and id: a row keeps its place, and a placeholder
+                            // gives way to the row when its page arrives.
+                            <For each=window key=|(i, r)| (*i, r.as_ref().map(|r| r.id)) let:item>
                                 {
-                                    let (i, r) = item;
-                                    let id = r.id;
-                                    view! {
-                                        <div
-                                            class="flag-row"
-                                            class:selected=move || selected.get() == Some(id)
-                                            data-testid="flag-row"
-                                            data-flag-id=id
-                                            style=format!("top:{}px", i as f64 * ROW_HEIGHT)
-                                            on:click=move |_| app.go(View::Flag(id))
-                                        >
-                                            <span class="td num">
-                                                <input
-                                                    type="checkbox"
-                                                    data-testid="flag-select"
-                                                    aria-label=format!("choose flag {id}")
-                                                    prop:checked=move || chosen.with(|c| c.contains(&id))
-                                                    on:click=move |e| {
-                                                        e.stop_propagation();
-                                                        toggle_chosen(id);
-                                                    }
-                                                />
-                                                {format!("#{id}")}
-                                            </span>
-                                            <span class="td"><span class=format!("impact {}", r.impact)>{r.impact.clone()}</span></span>
-                                            <span class="td">{r.flag_type.clone()}</span>
-                                            <span class="td">{r.source.clone()}</span>
-                                            <span class="td">{if r.target.is_empty() { "(broadcast)".to_owned() } else { r.target.clone() }}</span>
-                                            <span class="td change-col" title=r.change.clone()>{r.change.clone()}</span>
-                                            <span class="td">{r.status.clone()}{r.locked.then_some(" · locked")}</span>
-                                            <span class="td muted">{r.created_at.clone()}</span>
-                                        </div>
+                                    let (i, row) = item;
+                                    let top = format!("top:{}px", i as f64 * row_height);
+                                    match row {
+                                        Some(r) => view! { <FlagRow row=r top=top selected=selected chosen=chosen toggle_chosen=toggle_chosen /> }.into_any(),
+                                        None => view! {
+                                            <div class="flag-row placeholder" data-testid="flag-placeholder" aria-hidden="true" style=top>
+                                                <span class="td num muted">"…"</span>
+                                            </div>
+                                        }.into_any(),
                                     }
                                 }
                             </For>
@@ -559,5 +597,51 @@ pub fn FlagsPage() -> impl IntoView {
                 }}
             </div>
         </section>
+    }
+}
+
+/// One loaded row of the table.
+#[component]
+fn FlagRow(
+    row: Row,
+    top: String,
+    selected: Memo<Option<i64>>,
+    chosen: RwSignal<Vec<i64>>,
+    toggle_chosen: impl Fn(i64) + Copy + 'static,
+) -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let id = row.id;
+    let title = row.change.clone();
+    let impact_class = format!("impact {}", row.impact);
+    view! {
+        <div
+            class="flag-row"
+            class:selected=move || selected.get() == Some(id)
+            data-testid="flag-row"
+            data-flag-id=id
+            style=top
+            on:click=move |_| app.go(View::Flag(id))
+        >
+            <span class="td num">
+                <input
+                    type="checkbox"
+                    data-testid="flag-select"
+                    aria-label=format!("choose flag {id}")
+                    prop:checked=move || chosen.with(|c| c.contains(&id))
+                    on:click=move |e| {
+                        e.stop_propagation();
+                        toggle_chosen(id);
+                    }
+                />
+                {format!("#{id}")}
+            </span>
+            <span class="td"><span class=impact_class>{row.impact}</span></span>
+            <span class="td">{row.flag_type}</span>
+            <span class="td">{row.source}</span>
+            <span class="td">{if row.target.is_empty() { "(broadcast)".to_owned() } else { row.target }}</span>
+            <span class="td change-col" title=title>{row.change}</span>
+            <span class="td">{row.status}{row.locked.then_some(" · locked")}</span>
+            <span class="td muted">{row.created_at}</span>
+        </div>
     }
 }

@@ -123,6 +123,28 @@ pub fn mark(name: &str) {
     }
 }
 
+/// A `performance.measure` from a mark to now, for the bench.
+pub fn measure(name: &str, start: &str) {
+    if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = perf.measure_with_start_mark(name, start);
+    }
+}
+
+/// Removes a mark made for one measurement, so the timeline does not fill up with them.
+pub fn clear_mark(name: &str) {
+    if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
+        perf.clear_marks_with_mark_name(name);
+    }
+}
+
+/// Runs `f` once the next frame has been painted (a task queued from requestAnimationFrame
+/// runs after that paint), so a measure ending in `f` includes putting the rows on screen.
+pub fn after_paint(f: impl FnOnce() + 'static) {
+    leptos::prelude::request_animation_frame(move || {
+        leptos::prelude::set_timeout(f, std::time::Duration::ZERO)
+    });
+}
+
 /// Header bytes 18 and 19 in place, on bytes held by JavaScript (see [`header::for_engine`]).
 fn set_journal_mode(bytes: &Uint8Array, mode: JournalMode) {
     let value = header::journal_byte(mode);

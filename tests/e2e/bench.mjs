@@ -12,9 +12,18 @@
 //      a time; each keystroke's latency is the app's performance measure `flagdeck:search`
 //      (input event → results painted). The queries and the native top five come from
 //      `cargo xtask search-bench` (JSON), so the page's results are checked against them.
+//   4. the flag list (with --flags): a generated database is opened and the flags page shown;
+//      (a) filter changes (presets, facet ticks, the text box) timed by the app's measures
+//      `flagdeck:flags` (query started → first page painted) and `flagdeck:facets` (→ facet
+//      counts painted); (b) scrolling "All flags" one page down at a time and jumping to 25, 50,
+//      75 and 100 %, timed by `flagdeck:page` (page asked → its rows painted). Next to each, raw
+//      sql.js in a warmed worker of the same page runs the same statements, which come with the
+//      steps from `cargo xtask flags-bench-sql` (JSON, built by the app's core); the page's rows
+//      are checked against the native answers in it. Long tasks (> 50 ms) on the UI thread are
+//      counted with a PerformanceObserver registered before the measurements.
 //
 // usage: node tests/e2e/bench.mjs --dist DIR [--runs 3] [--no-sizes] [--case LABEL=DB_FILE,SQL_FILE ...]
-//                                 [--search DB_FILE,NATIVE_JSON]
+//                                 [--search DB_FILE,NATIVE_JSON] [--flags DB_FILE,SQL_JSON] [--rounds 5]
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -30,7 +39,7 @@ const FIRST_LOAD_GOAL = 1024 * 1024;
 const RATIO_GOAL = 1.3;
 
 function parseArgs(argv) {
-  const opts = { dist: null, runs: 3, cases: [], sizes: true, search: null };
+  const opts = { dist: null, runs: 3, cases: [], sizes: true, search: null, flags: null, rounds: 5 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -47,7 +56,11 @@ function parseArgs(argv) {
     else if (a === '--search') {
       const [db, json] = next().split(',');
       opts.search = { db, json };
-    } else throw new Error(`unknown argument ${a}`);
+    } else if (a === '--flags') {
+      const [db, json] = next().split(',');
+      opts.flags = { db, json };
+    } else if (a === '--rounds') opts.rounds = Number(next());
+    else throw new Error(`unknown argument ${a}`);
   }
   if (!opts.dist) throw new Error('--dist DIR is required');
   return opts;
@@ -422,7 +435,299 @@ async function searchBench(dist, db, nativeJson) {
   }
 }
 
+
+/** The newest measure of `name` (ms), or null. */
+const lastMeasure = (page, name) =>
+  page.evaluate((name) => performance.getEntriesByName(name, 'measure').at(-1)?.duration ?? null, name);
+
+/** [position in the list, id] of every flag row in the DOM, and how many placeholders are left. */
+const shownRows = (page) =>
+  page.evaluate(() => ({
+    rows: [...document.querySelectorAll('[data-testid="flag-row"]')]
+      .map((e) => [Math.round(e.offsetTop / e.offsetHeight), Number(e.dataset.flagId)])
+      .sort((a, b) => a[0] - b[0]),
+    placeholders: document.querySelectorAll('[data-testid="flag-placeholder"]').length,
+    total: document.querySelector('[data-testid="flag-total"]')?.textContent?.trim() ?? null,
+  }));
+
+/** Does what a filter step says: a preset button, a facet tick, or text committed with Enter. */
+async function filterAction(page, action) {
+  if (action.preset) {
+    await page.locator(`[data-testid="${action.preset}"]`).click();
+  } else if (action.facet) {
+    await page
+      .locator(`[data-testid="facet-value"][data-facet="${action.facet}"][data-value="${action.value}"] input`)
+      .click();
+  } else {
+    const box = page.locator('[data-testid="flag-text"]');
+    await box.fill(action.text);
+    await box.press('Enter');
+  }
+}
+
+/** Waits for the next `flagdeck:flags` and `flagdeck:facets` measures (cleared before). */
+async function waitForQuery(page) {
+  await page.waitForFunction(
+    () =>
+      performance.getEntriesByName('flagdeck:flags', 'measure').length > 0 &&
+      performance.getEntriesByName('flagdeck:facets', 'measure').length > 0,
+    null,
+    { timeout: 120_000 },
+  );
+}
+
+const pageNow = (page) => page.evaluate(() => performance.now());
+
+const clearMeasures = (page, names) =>
+  page.evaluate((names) => names.forEach((n) => performance.clearMeasures(n)), names);
+
+/** One filter change in the app: its two measures and whether the page agrees with native. */
+async function appFilterStep(page, step) {
+  await clearMeasures(page, ['flagdeck:flags', 'flagdeck:facets']);
+  const from = await pageNow(page);
+  await filterAction(page, step.action);
+  await waitForQuery(page);
+  const to = await pageNow(page);
+  const table = await lastMeasure(page, 'flagdeck:flags');
+  const facets = await lastMeasure(page, 'flagdeck:facets');
+  const shown = await shownRows(page);
+  const ids = shown.rows.slice(0, step.first_ids.length).map(([, id]) => id);
+  const agrees =
+    shown.total === `${step.total} flags` &&
+    ids.length === Math.min(step.first_ids.length, step.total) &&
+    ids.every((id, i) => id === step.first_ids[i]);
+  return { table, facets, agrees, shown: `${shown.total}, first ids ${ids.slice(0, 3).join(' ')}`, span: [from, to] };
+}
+
+/** A fresh "All flags" list at its top: every later position starts from nothing loaded. */
+async function freshList(page, preset) {
+  await page.locator('.flag-scroll').evaluate((e) => (e.scrollTop = 0));
+  await clearMeasures(page, ['flagdeck:flags', 'flagdeck:facets']);
+  await page.locator(`[data-testid="${preset}"]`).click();
+  // The facet queries run after the first page: wait for them too, so that no page of the
+  // scrolling below waits behind them in the worker.
+  await waitForQuery(page);
+}
+
+/** One scroll position in the app: the slowest page it asked for, and the rows it then shows. */
+async function appScrollStep(page, step) {
+  await clearMeasures(page, ['flagdeck:page']);
+  const from = await pageNow(page);
+  await page.locator('.flag-scroll').evaluate((e, top) => (e.scrollTop = top), step.scroll_top);
+  await page.waitForFunction(
+    (pages) =>
+      performance.getEntriesByName('flagdeck:page', 'measure').length >= pages &&
+      !document.querySelector('[data-testid="flag-placeholder"]') &&
+      document.querySelector('[data-testid="flag-row"]'),
+    step.pages.length,
+    { timeout: 120_000 },
+  );
+  const measures = await page.evaluate(() =>
+    performance.getEntriesByName('flagdeck:page', 'measure').map((e) => e.duration),
+  );
+  const to = await pageNow(page);
+  const expected = new Map(step.shown.map(([i, id]) => [i, id]));
+  const { rows } = await shownRows(page);
+  const agrees = rows.length === expected.size && rows.every(([i, id]) => expected.get(i) === id);
+  return { ms: measures.length ? Math.max(...measures) : null, asked: measures.length, agrees, span: [from, to] };
+}
+
+/**
+ * Raw sql.js in the same page: a worker of dist/worker.sql-wasm.js with the database open under
+ * the app's connection settings and every statement run once (warm), then each step's statements posted together and timed until
+ * the last answer, as many rounds as the app ran.
+ */
+async function rawFlagSteps(page, db, workerUrl, spec, rounds) {
+  await page.evaluate(() => {
+    const input = document.createElement('input');
+    input.type = 'file';
+    input.id = 'bench-raw-flags';
+    input.style.display = 'none';
+    document.body.append(input);
+  });
+  await page.locator('#bench-raw-flags').setInputFiles(db);
+  return page.evaluate(
+    async ({ workerUrl, spec, rounds }) => {
+      const input = document.getElementById('bench-raw-flags');
+      const buffer = await input.files[0].arrayBuffer();
+      input.remove();
+      const worker = new Worker(workerUrl);
+      const waiting = new Map();
+      let nextId = 1;
+      worker.onmessage = (e) => {
+        const w = waiting.get(e.data.id);
+        waiting.delete(e.data.id);
+        if (w) e.data.error ? w.reject(new Error(e.data.error)) : w.resolve(e.data);
+      };
+      const call = (msg, transfer = []) =>
+        new Promise((resolve, reject) => {
+          const id = nextId++;
+          waiting.set(id, { resolve, reject });
+          worker.postMessage({ ...msg, id }, transfer);
+        });
+      // As the app asks: parameters bound, integers as BigInt.
+      const exec = (s) => call({ action: 'exec', sql: s.sql, params: s.params, config: { useBigInt: true } });
+      const time = async (statements) => {
+        const t0 = performance.now();
+        await Promise.all(statements.map(exec));
+        return performance.now() - t0;
+      };
+      await call({ action: 'open', buffer }, [buffer]);
+      await call({ action: 'exec', sql: spec.connection_sql });
+      const filterSets = spec.filter_steps.map((s) => ({ table: [s.count, s.page], all: [s.count, s.page, ...s.facets] }));
+      const scrollSets = spec.scroll.steps.map((s) => s.pages.map((p) => p.statement));
+      for (const set of [...filterSets.map((f) => f.all), ...scrollSets]) await time(set);
+      const filter = filterSets.map(() => ({ table: [], all: [] }));
+      const scroll = scrollSets.map(() => []);
+      for (let round = 0; round < rounds; round++) {
+        for (const [i, set] of filterSets.entries()) {
+          filter[i].table.push(await time(set.table));
+          filter[i].all.push(await time(set.all));
+        }
+        for (const [i, set] of scrollSets.entries()) if (set.length) scroll[i].push(await time(set));
+      }
+      worker.terminate();
+      return { filter, scroll };
+    },
+    { workerUrl, spec, rounds },
+  );
+}
+
+/** "median / p95 / max" of a list of ms, or n/a. */
+function spread(xs) {
+  const v = xs.filter((x) => x !== null);
+  if (!v.length) return 'n/a';
+  return `${percentile(v, 0.5).toFixed(0)} / ${percentile(v, 0.95).toFixed(0)} / ${Math.max(...v).toFixed(0)}`;
+}
+
+/** Long tasks that started inside any of the spans ([from, to] in the page's performance.now()). */
+function longTasksIn(tasks, spans) {
+  const inside = tasks.filter((t) => spans.some(([from, to]) => t.start >= from && t.start < to));
+  const over = inside.filter((t) => t.ms > 50);
+  const longest = inside.length ? Math.max(...inside.map((t) => t.ms)) : 0;
+  return { text: `${over.length} over 50 ms${over.length ? `, longest ${longest.toFixed(0)} ms` : ''}`, short: over.length ? `${over.length}, ${longest.toFixed(0)}` : '0' };
+}
+
+async function flagsBench(dist, db, jsonFile, rounds) {
+  const spec = JSON.parse(readFileSync(jsonFile, 'utf8'));
+  const workerRel = listFiles(dist).find((f) => path.basename(f) === 'worker.sql-wasm.js');
+  const mb = (statSync(db).size / (1024 * 1024)).toFixed(1);
+  console.log(
+    `\n== Flag list: ${spec.flags} flags (${path.basename(db)}, ${mb} MB), headless Chromium, ${rounds} rounds; ms as median / p95 / max ==`,
+  );
+  const server = await startServer({ dist });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  const context = await browser.newContext();
+  const errors = [];
+  try {
+    const page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${server.url}/`);
+    await page.locator('[data-testid="open-file"]').waitFor({ state: 'attached', timeout: 60_000 });
+    await page.waitForTimeout(1000);
+    const opened = await appOpen(page, db);
+    console.log(`opened in ${opened.ms?.toFixed(0)} ms (${opened.breakdown})`);
+    await clearMeasures(page, ['flagdeck:flags', 'flagdeck:facets']);
+    await page.locator('[data-testid="nav-flags"]').click();
+    await waitForQuery(page);
+    console.log(`flags page (pending, tool order) shown: first page ${(await lastMeasure(page, 'flagdeck:flags')).toFixed(0)} ms, facets ${(await lastMeasure(page, 'flagdeck:facets')).toFixed(0)} ms`);
+    // Every long task from now on (and, buffered, the ones before, reported apart).
+    const begun = await page.evaluate(() => {
+      window.benchLongTasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) window.benchLongTasks.push({ start: e.startTime, ms: e.duration });
+      }).observe({ type: 'longtask', buffered: true });
+      return performance.now();
+    });
+
+    const filterApp = spec.filter_steps.map(() => ({ table: [], facets: [], disagree: [], spans: [] }));
+    for (let round = 0; round < rounds; round++) {
+      for (const [i, step] of spec.filter_steps.entries()) {
+        const r = await appFilterStep(page, step);
+        filterApp[i].table.push(r.table);
+        filterApp[i].facets.push(r.facets);
+        filterApp[i].spans.push(r.span);
+        if (!r.agrees) filterApp[i].disagree.push(r.shown);
+      }
+    }
+    const filtersDone = await page.evaluate(() => performance.now());
+
+    const scrollApp = spec.scroll.steps.map(() => ({ ms: [], asked: [], disagree: 0, spans: [] }));
+    for (let round = 0; round < rounds; round++) {
+      await freshList(page, spec.scroll.preset);
+      for (const [i, step] of spec.scroll.steps.entries()) {
+        const r = await appScrollStep(page, step);
+        scrollApp[i].ms.push(r.ms);
+        scrollApp[i].asked.push(r.asked);
+        scrollApp[i].spans.push(r.span);
+        if (!r.agrees) scrollApp[i].disagree++;
+      }
+    }
+    const scrollDone = await page.evaluate(() => performance.now());
+    const tasks = await page.evaluate(() => window.benchLongTasks);
+
+    const raw = await rawFlagSteps(page, db, `/${workerRel.split(path.sep).join('/')}`, spec, rounds);
+
+    console.log(
+      '\n-- filter change: app = flagdeck:flags (query started → first page painted) and flagdeck:facets (→ facet counts\n' +
+        '   painted); raw = the same statements in a warmed sql.js worker (with the app\'s safety pragmas): count + first page,\n' +
+        '   and count + first page + 5 facets --',
+    );
+    console.log(
+      `${'step'.padEnd(26)} ${'flags'.padStart(7)} ${'app table'.padStart(16)} ${'raw table'.padStart(16)} ${'app +facets'.padStart(16)} ${'raw +facets'.padStart(16)} ${'long tasks'.padStart(10)}  page = native`,
+    );
+    for (const [i, step] of spec.filter_steps.entries()) {
+      const a = filterApp[i];
+      const r = raw.filter[i];
+      console.log(
+        `${step.label.padEnd(26)} ${String(step.total).padStart(7)} ${spread(a.table).padStart(16)} ${spread(r.table).padStart(16)} ` +
+          `${spread(a.facets).padStart(16)} ${spread(r.all).padStart(16)} ${longTasksIn(tasks, a.spans).short.padStart(10)}  ${a.disagree.length ? `NO (${a.disagree[0]})` : 'yes'}`,
+      );
+    }
+    const all = (xs, k) => xs.flatMap((x) => x[k]);
+    console.log(
+      `${'every filter change'.padEnd(34)} ${spread(all(filterApp, 'table')).padStart(16)} ${spread(all(raw.filter, 'table')).padStart(16)} ` +
+        `${spread(all(filterApp, 'facets')).padStart(16)} ${spread(all(raw.filter, 'all')).padStart(16)}`,
+    );
+
+    console.log(
+      `\n-- scrolling "${spec.scroll.preset}" (${spec.scroll.total} flags, ${spec.page_size} rows a page): app = flagdeck:page (page asked →\n` +
+        '   its rows painted; the slowest when a position needs two); raw = that position\'s page statements in the warmed worker --',
+    );
+    console.log(`${'position'.padEnd(18)} ${'pages read'.padEnd(22)} ${'app'.padStart(16)} ${'raw'.padStart(16)} ${'long tasks'.padStart(10)}  rows = native`);
+    for (const [i, step] of spec.scroll.steps.entries()) {
+      const a = scrollApp[i];
+      const pages = step.pages.map((p) => `${p.page} ${p.by}`).join(', ') || 'none';
+      const asked = [...new Set(a.asked)].join('/');
+      console.log(
+        `${step.label.padEnd(18)} ${pages.padEnd(22)} ${spread(a.ms).padStart(16)} ${spread(raw.scroll[i]).padStart(16)} ${longTasksIn(tasks, a.spans).short.padStart(10)}  ` +
+          `${a.disagree ? `NO in ${a.disagree} of ${rounds}` : 'yes'}${asked !== String(step.pages.length) ? ` (app read ${asked} pages)` : ''}`,
+      );
+    }
+    const kind = (by) => spec.scroll.steps.flatMap((s, i) => (s.pages.some((p) => p.by === by) ? [i] : []));
+    for (const [by, idx] of [['keyset', kind('keyset')], ['offset', kind('offset')]]) {
+      console.log(
+        `${`every ${by} position`.padEnd(41)} ${spread(idx.flatMap((i) => scrollApp[i].ms)).padStart(16)} ${spread(idx.flatMap((i) => raw.scroll[i])).padStart(16)}`,
+      );
+    }
+
+    console.log(
+      `\nlong tasks on the UI thread (PerformanceObserver 'longtask'; per step above as "count, longest ms"): ` +
+        `filter changes ${longTasksIn(tasks, [[begun, filtersDone]]).text}; scrolling ${longTasksIn(tasks, [[filtersDone, scrollDone]]).text}; ` +
+        `before the measurements (open, first list) ${longTasksIn(tasks, [[0, begun]]).text}`,
+    );
+    if (errors.length) console.log(`page errors: ${errors.join('; ')}`);
+  } catch (e) {
+    console.log(`flag list bench FAILED: ${e.message.split('\n')[0]}${errors.length ? ` (page errors: ${errors.join('; ')})` : ''}`);
+  } finally {
+    await context.close();
+    await browser.close();
+    await server.close();
+  }
+}
+
 const opts = parseArgs(process.argv.slice(2));
 if (opts.sizes) sizes(opts.dist);
 if (opts.cases.length) await timings(opts.dist, opts.cases, opts.runs);
 if (opts.search) await searchBench(opts.dist, opts.search.db, opts.search.json);
+if (opts.flags) await flagsBench(opts.dist, opts.flags.db, opts.flags.json, opts.rounds);

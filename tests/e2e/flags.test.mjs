@@ -1,5 +1,6 @@
 // The flag list: pending flags in the tool's order, facet filters with counts, a virtual table
-// that keeps few rows in the DOM, keyset pages when scrolling, and the detail with its chain.
+// that keeps few rows in the DOM, pages when scrolling (keyset after a loaded page, OFFSET for a
+// jump), and the detail with its chain.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import {
   openWith,
   skipWithoutFixtures,
   useSuite,
+  xtask,
 } from './helpers.mjs';
 
 const env = useSuite('flags', { before, after });
@@ -23,6 +25,26 @@ const rowIds = (page) =>
       .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
       .map((e) => Number(e.dataset.flagId)),
   );
+
+/** [position in the list, id] of each flag row in the DOM, from its offset in the table. */
+const rowsByPosition = (page) =>
+  page.evaluate(() =>
+    [...document.querySelectorAll('[data-testid="flag-row"]')]
+      .map((e) => [Math.round(e.offsetTop / e.offsetHeight), Number(e.dataset.flagId)])
+      .sort((a, b) => a[0] - b[0]),
+  );
+
+/** Waits until the rendered rows include `id` and no placeholder is left. */
+const waitForRow = (page, id) =>
+  page.waitForFunction(
+    (id) =>
+      document.querySelector(`[data-testid="flag-row"][data-flag-id="${id}"]`) &&
+      !document.querySelector('[data-testid="flag-placeholder"]'),
+    id,
+    { timeout: 10_000 },
+  );
+
+const pageMeasures = (page) => page.evaluate(() => performance.getEntriesByName('flagdeck:page', 'measure').length);
 
 async function openFlags() {
   const app = await openWith(env, V1, '300');
@@ -163,6 +185,66 @@ test('bulk: lock three chosen flags in one step, undo takes all three back', asy
     await page.locator('[data-testid="undo"]').click();
     await page.waitForFunction(() => document.querySelector('[data-testid="flag-total"]')?.textContent.startsWith('112 '));
     assert.deepEqual((await rowIds(page)).slice(0, 3), ids);
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test('thousands of flags: a jump to the bottom or the middle is served at once, keys cross pages', async () => {
+  const db = path.join(env.out, 'generated-4000.db');
+  xtask(['gen-demo', '--flags', '4000', '--out', db]);
+  // The "All flags" order in plain SQL: newest first, ties by id.
+  const order = JSON.parse(
+    xtask(['query', db, "SELECT id FROM flags ORDER BY IFNULL(created_at, '') DESC, id DESC"]),
+  ).rows.map((r) => r[0]);
+  assert.equal(order.length, 4000);
+  const app = await openWith(env, db, '4000');
+  try {
+    const { page } = app;
+    await page.locator('[data-testid="nav-flags"]').click();
+    await page.locator('[data-testid="preset-all"]').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="flag-total"]')?.textContent.startsWith('4000 '));
+    await waitForRow(page, order[0]);
+    const scroller = page.locator('.flag-scroll');
+    const inPlace = async (what) => {
+      const rows = await rowsByPosition(page);
+      assert.ok(rows.length > 0 && rows.length <= 150, `${what}: ${rows.length} rows in the DOM`);
+      assert.deepEqual(
+        rows.map(([, id]) => id),
+        rows.map(([i]) => order[i]),
+        `${what}: every rendered row is the flag of its position`,
+      );
+      return rows;
+    };
+
+    // One jump to the bottom: the last page comes by OFFSET, not after the 19 pages before it.
+    const before = await pageMeasures(page);
+    await scroller.evaluate((e) => (e.scrollTop = e.scrollHeight));
+    await waitForRow(page, order.at(-1));
+    const bottom = await inPlace('bottom');
+    assert.deepEqual(bottom.slice(-5).map(([, id]) => id), order.slice(-5));
+    assert.equal(bottom.at(-1)[0], order.length - 1);
+    const asked = (await pageMeasures(page)) - before;
+    assert.ok(asked >= 1 && asked <= 2, `${asked} pages were read for the jump`);
+
+    // The middle, between two pages nothing has loaded.
+    await scroller.evaluate((e) => (e.scrollTop = e.scrollHeight / 2));
+    await waitForRow(page, order[2000]);
+    await inPlace('middle');
+
+    // Back at the top, j from the last row of the first page selects the first row of the
+    // second page, whose page is read then; k comes back.
+    await scroller.evaluate((e) => (e.scrollTop = 0));
+    await waitForRow(page, order[0]);
+    await page.evaluate((id) => (location.hash = `#flag/${id}`), order[199]);
+    await page.locator(`[data-testid="flag-detail"][data-flag-id="${order[199]}"]`).waitFor({ timeout: 10_000 });
+    await page.keyboard.press('j');
+    await page.waitForFunction((id) => location.hash === `#flag/${id}`, order[200], { timeout: 10_000 });
+    await page.locator(`[data-testid="flag-row"][data-flag-id="${order[200]}"].selected`).waitFor({ timeout: 10_000 });
+    await page.keyboard.press('k');
+    await page.waitForFunction((id) => location.hash === `#flag/${id}`, order[199], { timeout: 10_000 });
+    await inPlace('after the keys');
     app.assertHealthy();
   } finally {
     await app.close();

@@ -1,5 +1,5 @@
 //! Native database tools built on the project's rusqlite adapter (`flagdeck::native::NativeDb`):
-//! `inspect-db`, `gen-demo`, `counts-sql`, `exec-sql`, `search-agents`, `routing-errors`.
+//! `inspect-db`, `gen-demo`, `counts-sql`, `exec-sql`, `query`, `search-agents`, `routing-errors`.
 
 use std::path::Path;
 
@@ -220,6 +220,27 @@ pub fn exec_sql(from: Option<&Path>, out: &Path, sql: &str) -> Result<()> {
     db.execute_batch_sync(sql).map_err(db_err("execute"))?;
     let bytes = db.export_sync().map_err(db_err("export"))?;
     write_file(out, &bytes)
+}
+
+/// A value as JSON the way sql.js hands it to JavaScript (and takes it as a parameter).
+pub fn value_json(v: &Value) -> serde_json::Value {
+    match v {
+        Value::Null => serde_json::Value::Null,
+        Value::Integer(i) => json!(i),
+        Value::Real(f) => json!(f),
+        other => serde_json::Value::String(other.display()),
+    }
+}
+
+/// `cargo xtask query FILE SQL`: the rows of SQL on a copy of FILE, each an array of values
+/// (integers and reals as numbers, text as strings, NULL as null, blobs described), for tests
+/// that check the page against plain SQL.
+pub fn query(path: &Path, sql: &str) -> Result<serde_json::Value> {
+    let db = NativeDb::open_copy(path).map_err(db_err("open"))?;
+    let rs = db.query_sync(sql, &[]).map_err(db_err("query"))?;
+    let rows: Vec<serde_json::Value> =
+        rs.rows.iter().map(|r| serde_json::Value::Array(r.iter().map(value_json).collect())).collect();
+    Ok(json!({ "columns": rs.columns, "rows": rows }))
 }
 
 /// A flag database opened natively, with its generation and its catalog ready for searching.

@@ -3,6 +3,7 @@
 
 mod dashbench;
 mod dbtools;
+mod flagbench;
 mod searchbench;
 mod serve;
 mod setup;
@@ -26,8 +27,9 @@ usage: cargo xtask <command>
                         a. fmt + clippy (native and wasm32)  b. native tests
                         c. wasm-bindgen tests in headless Chromium  d. trunk build + e2e tests
   bench                 release build; app size (raw/gzip/brotli) and open-to-summary timings
-                        for generated 10k/100k-flag databases next to raw sql.js; agent search
-                        over a 10000-agent catalog, natively and per keystroke in the app
+                        for generated 10k/100k-flag databases next to raw sql.js; the flag list
+                        over 100k flags (filter changes, scrolling) next to raw sql.js; agent
+                        search over a 10000-agent catalog, natively and per keystroke in the app
 
   inspect-db FILE                          JSON description of a database (integrity, schema,
                                            per-table row counts and content digests)
@@ -36,6 +38,7 @@ usage: cargo xtask <command>
                                            at least the 57 normal agents; default: those 57)
   counts-sql FILE --out SQLFILE            the summary count SQL for FILE's schema
   exec-sql [--from FILE] --out FILE SQL    run SQL on a copy of FILE (or an empty database)
+  query FILE SQL                           JSON: the rows SQL returns on a copy of FILE, natively
   search-agents FILE QUERY [--limit N]     JSON: flagdeck's agent search (search-agents scoring,
                                            default limit 5) on FILE's catalog, natively
   search-bench DB --out JSON               time SearchIndex::new and 20 queries natively (bench
@@ -45,6 +48,9 @@ usage: cargo xtask <command>
                                            the app's core, for the given settings
   dashboard-bench DB --out JSON            time the dashboard natively (bench runs it in a release
                                            build); its SQL statements as JSON for bench-dashboard.mjs
+  flags-bench-sql DB --out JSON            the flag list's filter changes and scroll positions
+                                           with the SQL the app runs for each (the core's
+                                           builders) and the native answers; JSON for bench.mjs
   routing-errors FILE                      JSON: pending flags whose target is empty or not an
                                            agent (plain SQL), each with its top search result
 ";
@@ -118,6 +124,18 @@ fn dispatch(command: &str, mut args: Args) -> Result<()> {
             let sql = args.positional("SQL")?;
             args.finish()?;
             dbtools::exec_sql(from.as_deref(), &PathBuf::from(out), &sql)
+        }
+        "query" => {
+            let file = PathBuf::from(args.positional("FILE")?);
+            let sql = args.positional("SQL")?;
+            args.finish()?;
+            print_json(&dbtools::query(&file, &sql)?)
+        }
+        "flags-bench-sql" => {
+            let out = args.opt("out")?.ok_or("--out JSON is required")?;
+            let db = PathBuf::from(args.positional("DB")?);
+            args.finish()?;
+            flagbench::write(&db, &PathBuf::from(out))
         }
         "search-agents" => {
             let limit = args.parsed::<usize>("limit")?.unwrap_or(flagdeck::core::search::DEFAULT_LIMIT);

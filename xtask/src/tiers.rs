@@ -5,6 +5,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::dbtools;
+use crate::flagbench;
 use crate::setup::setup;
 use crate::util::{cmd, fixtures_dir, fmt_duration, repo_root, run, run_tee, run_tee_status, Result};
 
@@ -221,6 +222,9 @@ pub fn test() -> Result<()> {
 /// `cargo xtask bench`: release build, sizes, open-to-summary timings against raw sql.js, agent
 /// search over a big catalog (natively in a release build, then per keystroke in the app), and
 /// the dashboard on 200k flags / 1M tool calls.
+/// `cargo xtask bench`: release build, sizes, open-to-summary timings against raw sql.js, the
+/// flag list (filter changes, scrolling) against raw sql.js, and agent search over a big catalog
+/// (natively in a release build, then per keystroke in the app).
 pub fn bench() -> Result<()> {
     setup(true)?;
     let dist = trunk_build()?;
@@ -240,6 +244,17 @@ pub fn bench() -> Result<()> {
     for case in &cases {
         c.args(["--case", case]);
     }
+    run(&mut c)?;
+
+    // The flag list over the 100k database: filter changes and scrolling next to raw sql.js.
+    let db = out.join("demo-100k.db");
+    let json = out.join("flags-100k.json");
+    let t = Instant::now();
+    flagbench::write(&db, &json)?;
+    println!("[bench] wrote the flag-list steps and their SQL in {}", fmt_duration(t.elapsed()));
+    let mut c = cmd("node");
+    c.arg("tests/e2e/bench.mjs").arg("--dist").arg(&dist).arg("--no-sizes");
+    c.arg("--flags").arg(format!("{},{}", db.display(), json.display()));
     run(&mut c)?;
 
     // Agent search: 300 flags, 10000 agents (the normal catalog plus synthetic specialists).

@@ -1,0 +1,155 @@
+//! A long list read in fixed-size pages that may arrive in any order, and the geometry of the
+//! virtual table that shows it. Pure, so the app, the bench's SQL generator and the tests agree
+//! on which rows a scroll position shows and which pages it needs.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+/// Rows per page of the flag list.
+pub const PAGE: usize = 200;
+
+/// How the virtual table lays rows out: fixed-height rows in a fixed-height scroller, with some
+/// rows rendered beyond the visible ones so that small scrolls show rows at once.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Viewport {
+    pub row_height: f64,
+    pub height: f64,
+    /// Rows rendered above and below the visible ones.
+    pub overscan: usize,
+}
+
+/// The flag table's layout.
+pub const FLAG_TABLE: Viewport = Viewport { row_height: 36.0, height: 640.0, overscan: 20 };
+
+impl Viewport {
+    /// The rows rendered at `scroll_top` in a list of `total` rows.
+    pub fn rows(&self, scroll_top: f64, total: usize) -> Range<usize> {
+        let first = ((scroll_top.max(0.0) / self.row_height) as usize).saturating_sub(self.overscan);
+        let count = (self.height / self.row_height) as usize + 2 * self.overscan;
+        first.min(total)..(first + count).min(total)
+    }
+
+    /// The scroll position a fraction of the way down a list of `total` rows (1.0: the bottom),
+    /// in whole pixels as a browser sets it.
+    pub fn scroll_top_at(&self, fraction: f64, total: usize) -> f64 {
+        let max = (total as f64 * self.row_height - self.height).max(0.0);
+        (fraction.clamp(0.0, 1.0) * max).round()
+    }
+}
+
+/// Rows held as pages of `size` rows, any of which may be missing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SparsePages<T> {
+    size: usize,
+    pages: BTreeMap<usize, Vec<T>>,
+}
+
+impl<T> SparsePages<T> {
+    pub fn new(size: usize) -> Self {
+        SparsePages { size: size.max(1), pages: BTreeMap::new() }
+    }
+
+    pub fn page_of(&self, index: usize) -> usize {
+        index / self.size
+    }
+
+    pub fn get(&self, index: usize) -> Option<&T> {
+        self.pages.get(&self.page_of(index))?.get(index % self.size)
+    }
+
+    pub fn insert(&mut self, page: usize, rows: Vec<T>) {
+        self.pages.insert(page, rows);
+    }
+
+    pub fn contains(&self, page: usize) -> bool {
+        self.pages.contains_key(&page)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pages.is_empty()
+    }
+
+    /// One past the furthest loaded row: the list's length as far as the loaded pages tell.
+    pub fn loaded_end(&self) -> usize {
+        self.pages.iter().next_back().map_or(0, |(p, rows)| p * self.size + rows.len())
+    }
+
+    /// Index of the first loaded row that satisfies `pred`.
+    pub fn position(&self, mut pred: impl FnMut(&T) -> bool) -> Option<usize> {
+        self.pages.iter().find_map(|(p, rows)| rows.iter().position(&mut pred).map(|i| p * self.size + i))
+    }
+
+    /// The last row before page `page` when the page before it is loaded (and full, so that row
+    /// is really the one just before): where a keyset query for `page` starts.
+    pub fn last_before(&self, page: usize) -> Option<&T> {
+        let previous = self.pages.get(&page.checked_sub(1)?)?;
+        previous.last().filter(|_| previous.len() == self.size)
+    }
+
+    /// The pages not loaded yet that hold rows of `rows` in a list of `total` rows, in order.
+    pub fn missing(&self, rows: Range<usize>, total: usize) -> Vec<usize> {
+        let end = rows.end.min(total);
+        if rows.start >= end {
+            return Vec::new();
+        }
+        (self.page_of(rows.start)..=self.page_of(end - 1)).filter(|p| !self.contains(*p)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pages(loaded: &[usize]) -> SparsePages<usize> {
+        let mut p = SparsePages::new(10);
+        for &page in loaded {
+            p.insert(page, (page * 10..page * 10 + 10).collect());
+        }
+        p
+    }
+
+    #[test]
+    fn rows_are_found_by_index_and_by_content_across_gaps() {
+        let p = pages(&[0, 7]);
+        assert_eq!(p.get(3), Some(&3));
+        assert_eq!(p.get(75), Some(&75));
+        assert_eq!(p.get(15), None);
+        assert_eq!(p.position(|r| *r == 72), Some(72));
+        assert_eq!(p.position(|r| *r == 50), None);
+        assert_eq!(p.loaded_end(), 80);
+        assert_eq!(SparsePages::<usize>::new(10).loaded_end(), 0);
+    }
+
+    #[test]
+    fn keyset_start_only_after_a_full_loaded_page() {
+        let mut p = pages(&[0, 4]);
+        assert_eq!(p.last_before(1), Some(&9));
+        assert_eq!(p.last_before(5), Some(&49));
+        assert_eq!(p.last_before(0), None);
+        assert_eq!(p.last_before(3), None);
+        p.insert(6, vec![60, 61]);
+        assert_eq!(p.last_before(7), None, "a short page is the list's end, not a cursor");
+    }
+
+    #[test]
+    fn missing_pages_of_a_window_clipped_to_the_list() {
+        let p = pages(&[1]);
+        assert_eq!(p.missing(5..25, 100), [0, 2]);
+        assert_eq!(p.missing(10..20, 100), Vec::<usize>::new());
+        assert_eq!(p.missing(95..150, 97), [9]);
+        assert_eq!(p.missing(120..150, 97), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn the_window_covers_the_visible_rows_and_the_overscan() {
+        let v = FLAG_TABLE;
+        let visible = (v.height / v.row_height) as usize;
+        assert_eq!(v.rows(0.0, 100_000), 0..visible + 2 * v.overscan);
+        let top = v.scroll_top_at(1.0, 100_000);
+        let bottom = v.rows(top, 100_000);
+        assert_eq!(bottom.end, 100_000);
+        assert!(bottom.len() <= 150);
+        assert_eq!(v.rows(0.0, 5), 0..5);
+        assert_eq!(v.scroll_top_at(0.5, 10), 0.0, "a list shorter than the scroller does not scroll");
+    }
+}
