@@ -385,6 +385,14 @@ impl FlagFilter {
         (format!("SELECT count(*) FROM flags{where_sql}"), params)
     }
 
+    /// Every column of every flag the filter keeps, in the list's order (CSV and JSON export).
+    pub fn export_sql(&self, sort: SortColumn, descending: bool) -> (String, Vec<Value>) {
+        let (where_sql, params) = self.where_clause(None);
+        let key = sort.sql();
+        let dir = if descending { "DESC" } else { "ASC" };
+        (format!("SELECT * FROM flags{where_sql} ORDER BY {key} {dir}, id {dir}"), params)
+    }
+
     fn where_clause(&self, except: Option<Facet>) -> (String, Vec<Value>) {
         let (conditions, params) = self.conditions(except);
         if conditions.is_empty() {

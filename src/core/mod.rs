@@ -15,6 +15,7 @@ pub mod port;
 pub mod schema;
 pub mod search;
 pub mod summary;
+pub mod table_export;
 pub mod value;
 
 pub use port::{Database, DbError};

@@ -11,13 +11,14 @@ use wasm_bindgen::JsCast;
 use super::app::{AppState, View};
 use super::flag_detail::FlagDetailPanel;
 use super::flag_form::{local_minute, FlagForm, FormRequest};
-use super::loader::{after_paint, clear_mark, mark, measure, Shared};
+use super::loader::{after_paint, clear_mark, download_text, mark, measure, Shared};
 use crate::core::edits;
 use crate::core::flags::{
     facet_counts, flag_detail, with_at, Cursor, Facet, FlagFilter, FlagPageQuery, Preset, SortColumn,
     SHOWN_FACETS,
 };
 use crate::core::paging::{SparsePages, FLAG_TABLE, PAGE};
+use crate::core::table_export::{to_csv, to_json};
 use crate::core::{Database, Value};
 
 /// Pages asked of the worker at once. The worker answers in order, so more would only queue
@@ -465,6 +466,10 @@ pub fn FlagsPage() -> impl IntoView {
                             "All flags"
                         </button>
                     </div>
+                    <div class="presets" title="The flags of the current filter, in the list's order, every column">
+                        <button class="button" data-testid="export-csv" on:click=move |_| export_filtered(app, list, false)>"Export CSV"</button>
+                        <button class="button" data-testid="export-json" on:click=move |_| export_filtered(app, list, true)>"Export JSON"</button>
+                    </div>
                     <input
                         node_ref=text_box
                         type="search"
@@ -644,4 +649,27 @@ fn FlagRow(
             <span class="td muted">{row.created_at}</span>
         </div>
     }
+}
+
+/// Downloads the flags the filter keeps as CSV (formula-looking text neutralised) or JSON.
+fn export_filtered(app: AppState, list: ListState, json: bool) {
+    let Some(open) = app.current.get_untracked() else { return };
+    let (sort, descending) = list.sort.get_untracked();
+    let (sql, params) = list.filter.get_untracked().export_sql(sort, descending);
+    spawn_local(async move {
+        match open.db.query(&sql, &params).await {
+            Ok(rs) => {
+                let stem = open.name.trim_end_matches(".db").to_owned();
+                let result = if json {
+                    download_text(&format!("{stem}-flags.json"), &to_json(&rs), "application/json")
+                } else {
+                    download_text(&format!("{stem}-flags.csv"), &to_csv(&rs), "text/csv")
+                };
+                if let Err(e) = result {
+                    app.alert(format!("The flags could not be exported: {e}"));
+                }
+            }
+            Err(e) => app.alert(format!("The flags could not be read for export: {e}")),
+        }
+    });
 }
