@@ -69,16 +69,17 @@ pub fn DashboardPage() -> impl IntoView {
         progress.set(Some((0, 4, "starting".into())));
         spawn_local(async move {
             let report = |step: u32, total: u32, label: &str| {
-                if epoch.get_value() == run {
-                    progress.set(Some((step, total, label.to_owned())));
+                // The page may be gone by now (the person moved on): then nothing is shown.
+                if epoch.try_get_value() == Some(run) {
+                    progress.try_set(Some((step, total, label.to_owned())));
                 }
             };
             let result = aggregates(&open.db, &open.facts, &settings, &local_minute(), &report).await;
-            if epoch.get_value() != run {
+            if epoch.try_get_value() != Some(run) {
                 return;
             }
-            aggregated.set(Some(result.map_err(|e| e.to_string())));
-            progress.set(None);
+            aggregated.try_set(Some(result.map_err(|e| e.to_string())));
+            progress.try_set(None);
             request_animation_frame(|| {
                 set_timeout(
                     || {

@@ -102,7 +102,9 @@ pub fn SharePanel(state: RwSignal<DashboardState>, aggregated: Signal<Option<Agg
         let Some(open) = app.current.get_untracked() else { return };
         spawn_local(async move {
             match saved::list(&open.db).await {
-                Ok(list) => saved_list.set(list),
+                Ok(list) => {
+                    saved_list.try_set(list);
+                }
                 Err(e) => app.alert(format!("Saved dashboards could not be read: {e}")),
             }
         });
@@ -124,7 +126,7 @@ pub fn SharePanel(state: RwSignal<DashboardState>, aggregated: Signal<Option<Agg
             match saved::save(&open.db, &title, &settings, &local_minute()).await {
                 Ok(()) => {
                     app.note_change(format!("saved dashboard “{title}” (table {})", saved::TABLE));
-                    name.set(String::new());
+                    name.try_set(String::new());
                     reload_saved();
                 }
                 Err(e) => app.alert(format!("The dashboard could not be saved in the file: {e}")),
