@@ -7,7 +7,8 @@
 // service worker and an empty Cache Storage.
 
 import assert from 'node:assert/strict';
-import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
@@ -150,13 +151,16 @@ test('a new deployment replaces the cache of the old one', async () => {
     // `trunk build` would produce.
     appendFileSync(path.join(site, 'worker.sql-wasm.js'), '\n// deployment 2\n');
     writeFileSync(path.join(site, 'sw.js'), readFileSync(path.join(REPO, 'static', 'sw.js')));
-    const { execFileSync } = await import('node:child_process');
     execFileSync('node', [path.join(REPO, 'tools', 'stamp-sw.mjs'), site]);
     const newBuild = buildOf(readFileSync(path.join(site, 'sw.js'), 'utf8'));
     assert.ok(newBuild && newBuild !== oldBuild, `a new build hash (${oldBuild} → ${newBuild})`);
 
     // What a browser does on the next navigation; asked for directly here.
-    await app.page.evaluate(async () => (await navigator.serviceWorker.getRegistration()).update());
+    await app.page.evaluate(async () => {
+      window.controllerChanged = false;
+      navigator.serviceWorker.addEventListener('controllerchange', () => (window.controllerChanged = true));
+      await (await navigator.serviceWorker.getRegistration()).update();
+    });
     const names = await until(
       'the new service worker replacing the old cache',
       () => app.page.evaluate(() => caches.keys()),
@@ -165,10 +169,11 @@ test('a new deployment replaces the cache of the old one', async () => {
     assert.deepEqual(names, [`flagdeck-shell-${newBuild}`]);
     const worker = await app.page.evaluate(async () => (await caches.match('worker.sql-wasm.js'))?.text());
     assert.ok(worker?.endsWith('// deployment 2\n'), 'the cache holds the new worker.sql-wasm.js');
+    // skipWaiting + clients.claim: the open page is handed to the new worker without a reload.
     await until(
       'the page coming under the new service worker',
-      () => app.page.evaluate(() => navigator.serviceWorker.controller?.scriptURL ?? null),
-      (url) => url !== null,
+      () => app.page.evaluate(() => window.controllerChanged),
+      (changed) => changed === true,
     );
     // The page still works, now served by the new worker.
     await app.page.locator('[data-testid="open-demo"]').click();
