@@ -28,11 +28,25 @@ self.addEventListener('install', (event) => {
         // A failed install leaves the app as it is without a service worker: online only.
         throw new Error('sw.js was copied without tools/stamp-sw.mjs filling in BUILD and SHELL');
       }
-      const cache = await caches.open(CACHE);
       // 'no-cache': revalidate with the server instead of trusting the HTTP cache, so that the
-      // copy kept offline is the file of this build. addAll fails (and so does the install)
-      // unless every file answers 200-299.
-      await cache.addAll(SHELL.map((u) => new Request(u, { cache: 'no-cache' })));
+      // copy kept offline is the file of this build. Each body streams into the cache as it
+      // arrives (holding responses unread until all have come would exhaust the browser's
+      // connections per host and stall). Every file must answer 200: otherwise this build's cache
+      // is dropped, the install fails and the previous worker (if any) stays in charge.
+      const cache = await caches.open(CACHE);
+      try {
+        await Promise.all(
+          SHELL.map(async (u) => {
+            const request = new Request(u, { cache: 'no-cache' });
+            const response = await fetch(request);
+            if (response.status !== 200) throw new Error(`${u} answered ${response.status}`);
+            await cache.put(request, response);
+          }),
+        );
+      } catch (e) {
+        await caches.delete(CACHE);
+        throw e;
+      }
       // Take over at once rather than after every tab of the old version has closed: the first
       // visit's page becomes controlled (with clients.claim below) and a new deployment
       // replaces the old cache without waiting.

@@ -3,7 +3,8 @@
 //
 //   SHELL — every file of the build except sw.js itself, as URLs relative to sw.js, with
 //           index.html as './' (the page is requested as the directory);
-//   BUILD — the first 16 hex digits of a SHA-256 over those names and contents.
+//   BUILD — the first 16 hex digits of a SHA-256 over those names and contents and the
+//           unstamped sw.js.
 //
 // The list is read from the build rather than from index.html because the sql.js files (copied,
 // not linked) and any wasm-bindgen snippets appear nowhere in the page. Hashing the contents
@@ -47,7 +48,9 @@ if (!shipped.includes('index.html')) {
   console.error(`stamp-sw: ${dir} has no index.html`);
   process.exit(1);
 }
-const hash = createHash('sha256');
+// sw.js itself (unstamped) counts too: a change to the worker's logic alone must also give a new
+// cache name, since a failed install deletes the cache of its own BUILD.
+const hash = createHash('sha256').update('sw.js\0').update(template).update('\0');
 for (const f of shipped) {
   hash.update(f).update('\0').update(readFileSync(path.join(dir, f))).update('\0');
 }
