@@ -1,6 +1,6 @@
 // Offline and install: after one visit the service worker (static/sw.js) holds the app shell
 // and the app opens and works with the network switched off (a file, the demo); databases are
-// never cached; a new deployment replaces the cache; the manifest and icons are served; where
+// never cached; a new deployment replaces the cache (a broken one does not); the manifest and icons are served; where
 // the service worker cannot register, the app works as before.
 //
 // Every test uses its own browser context (openApp, or newContext here), so it starts with no
@@ -136,7 +136,31 @@ test('after one visit the app opens a file and the demo with the network off; da
   }
 });
 
-test('a new deployment replaces the cache of the old one', async () => {
+/**
+ * Asks the browser to check for a new service worker — what it does by itself on the next
+ * navigation — and returns the state the new worker ends in: 'installed' (it will take over) or
+ * 'redundant' (its install failed).
+ */
+const checkForUpdate = (page) =>
+  page.evaluate(async () => {
+    const reg = await navigator.serviceWorker.getRegistration();
+    const outcome = new Promise((resolve) => {
+      reg.addEventListener(
+        'updatefound',
+        () => {
+          const worker = reg.installing;
+          worker.addEventListener('statechange', () => {
+            if (worker.state !== 'installing') resolve(worker.state);
+          });
+        },
+        { once: true },
+      );
+    });
+    await reg.update();
+    return outcome;
+  });
+
+test('a new deployment replaces the cache of the old one; a broken one leaves it alone', async () => {
   // A copy of the build that can be redeployed in place.
   const site = path.join(env.out, 'deploy');
   rmSync(site, { recursive: true, force: true });
@@ -145,22 +169,35 @@ test('a new deployment replaces the cache of the old one', async () => {
   const app = await openApp(env.browser, `${server.url}/`);
   try {
     const oldBuild = buildOf(readFileSync(path.join(site, 'sw.js'), 'utf8'));
-    assert.deepEqual(Object.keys(await waitUntilOfflineReady(app.page)), [`flagdeck-shell-${oldBuild}`]);
+    const oldCache = await waitUntilOfflineReady(app.page);
+    assert.deepEqual(Object.keys(oldCache), [`flagdeck-shell-${oldBuild}`]);
+    await app.page.evaluate(() => {
+      window.controllerChanged = false;
+      navigator.serviceWorker.addEventListener('controllerchange', () => (window.controllerChanged = true));
+    });
 
-    // Deploy: a changed sql.js worker script and a service worker stamped for the new files, as
-    // `trunk build` would produce.
+    // Deployment 2: a changed sql.js worker script and a service worker stamped for the new
+    // files, as `trunk build` would produce.
     appendFileSync(path.join(site, 'worker.sql-wasm.js'), '\n// deployment 2\n');
     writeFileSync(path.join(site, 'sw.js'), readFileSync(path.join(REPO, 'static', 'sw.js')));
     execFileSync('node', [path.join(REPO, 'tools', 'stamp-sw.mjs'), site]);
     const newBuild = buildOf(readFileSync(path.join(site, 'sw.js'), 'utf8'));
     assert.ok(newBuild && newBuild !== oldBuild, `a new build hash (${oldBuild} → ${newBuild})`);
 
-    // What a browser does on the next navigation; asked for directly here.
-    await app.page.evaluate(async () => {
-      window.controllerChanged = false;
-      navigator.serviceWorker.addEventListener('controllerchange', () => (window.controllerChanged = true));
-      await (await navigator.serviceWorker.getRegistration()).update();
-    });
+    // First half-uploaded (a file of the list answers 404): the install fails and the old worker
+    // keeps its cache and the page.
+    const icon = path.join(site, 'icon.svg');
+    const aside = `${icon}.aside`;
+    cpSync(icon, aside);
+    rmSync(icon);
+    assert.equal(await checkForUpdate(app.page), 'redundant', 'the install of a broken deployment fails');
+    assert.deepEqual(await cacheContents(app.page), oldCache, 'the old cache is untouched');
+    assert.equal(await app.page.evaluate(() => window.controllerChanged), false, 'the page stays with the old worker');
+
+    // Then complete: the new worker installs, deletes the old cache and takes the page over.
+    cpSync(aside, icon);
+    rmSync(aside);
+    assert.equal(await checkForUpdate(app.page), 'installed');
     const names = await until(
       'the new service worker replacing the old cache',
       () => app.page.evaluate(() => caches.keys()),
