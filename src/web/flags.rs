@@ -83,6 +83,10 @@ struct ListState {
     wanted: RwSignal<Option<usize>>,
     /// Bumped on every new query so that late answers to an old query are dropped.
     epoch: StoredValue<u64>,
+    /// The pages shown belong to the previous query: they stay on screen until the new query's
+    /// first page replaces them, so a filter change repaints the rows once, not twice (rows,
+    /// placeholders, rows).
+    stale: StoredValue<bool>,
 }
 
 impl ListState {
@@ -98,6 +102,7 @@ impl ListState {
             error: RwSignal::new(None),
             wanted: RwSignal::new(None),
             epoch: StoredValue::new(0),
+            stale: StoredValue::new(false),
         }
     }
 
@@ -127,7 +132,7 @@ impl ListState {
         mark("flagdeck:flags-start");
         let epoch = self.epoch.get_value() + 1;
         self.epoch.set_value(epoch);
-        self.pages.set(SparsePages::new(PAGE));
+        self.stale.set_value(true);
         self.in_flight.set(BTreeSet::new());
         self.wanted.set(None);
         self.total.set(None);
@@ -177,7 +182,8 @@ impl ListState {
     /// Asks for page `page` unless it is loaded or already asked for: right after the last row
     /// of the page before when that one is loaded (keyset), otherwise by OFFSET.
     fn fetch(self, open: Shared, page: usize, timing: Timing) {
-        if self.pages.with_untracked(|p| p.contains(page))
+        let stale = self.stale.get_value();
+        if (!stale && self.pages.with_untracked(|p| p.contains(page)))
             || self.in_flight.with_untracked(|f| f.contains(&page))
         {
             return;
@@ -185,9 +191,12 @@ impl ListState {
         self.in_flight.update(|f| {
             f.insert(page);
         });
-        let previous = self
-            .pages
-            .with_untracked(|p| p.last_before(page).map(|r| Cursor { key: r.key.clone(), id: r.id }));
+        let previous = if stale {
+            None
+        } else {
+            self.pages
+                .with_untracked(|p| p.last_before(page).map(|r| Cursor { key: r.key.clone(), id: r.id }))
+        };
         let (sort, descending) = self.sort.get_untracked();
         let query = FlagPageQuery::first(self.filter.get_untracked(), (sort, descending), PAGE);
         let (sql, params) = query.at_page(page, previous).sql();
@@ -207,7 +216,17 @@ impl ListState {
                 f.remove(&page);
             });
             match result {
-                Ok(rs) => self.pages.update(|p| p.insert(page, rs.rows.iter().map(|r| to_row(r)).collect())),
+                Ok(rs) => {
+                    let rows = rs.rows.iter().map(|r| to_row(r)).collect();
+                    if self.stale.get_value() {
+                        let mut fresh = SparsePages::new(PAGE);
+                        fresh.insert(page, rows);
+                        self.stale.set_value(false);
+                        self.pages.set(fresh);
+                    } else {
+                        self.pages.update(|p| p.insert(page, rows));
+                    }
+                }
                 Err(e) => {
                     clear_mark(&start);
                     self.error.set(Some(e.to_string()));
@@ -489,27 +508,37 @@ pub fn FlagsPage() -> impl IntoView {
                             <option value="1">"locked"</option>
                         </select>
                     </label>
-                    {move || list.facets.get().into_iter().map(|(facet, values)| {
+                    // One fieldset per facet, built once; inside, a keyed list, so a filter change
+                    // repaints only the values whose count changed.
+                    {SHOWN_FACETS.into_iter().map(|facet| {
                         let label = facet.label();
+                        let values = move || {
+                            list.facets.with(|all| {
+                                all.iter().find(|(f, _)| *f == facet).map(|(_, v)| v.iter().take(40).cloned().collect::<Vec<_>>()).unwrap_or_default()
+                            })
+                        };
                         view! {
-                            <fieldset class="facet">
+                            <fieldset class="facet" class:empty=move || values().is_empty()>
                                 <legend>{label}</legend>
-                                {values.into_iter().take(40).map(|(value, count)| {
-                                    let checked = {
-                                        let value = value.clone();
-                                        move || list.filter.with(|f| f.has_value(facet, &value))
-                                    };
-                                    let toggle = value.clone();
-                                    view! {
-                                        <label class="facet-value" data-testid="facet-value" data-facet=label data-value=value.clone()>
-                                            <input type="checkbox" prop:checked=checked on:change=move |_| {
-                                                list.filter.update(|f| f.toggle(facet, &toggle));
-                                            } />
-                                            <span class="facet-name">{if value.is_empty() { "(empty)".to_owned() } else { value.clone() }}</span>
-                                            <span class="facet-count">{count}</span>
-                                        </label>
+                                <For each=values key=|(value, count)| (value.clone(), *count) let:item>
+                                    {
+                                        let (value, count) = item;
+                                        let checked = {
+                                            let value = value.clone();
+                                            move || list.filter.with(|f| f.has_value(facet, &value))
+                                        };
+                                        let toggle = value.clone();
+                                        view! {
+                                            <label class="facet-value" data-testid="facet-value" data-facet=label data-value=value.clone()>
+                                                <input type="checkbox" prop:checked=checked on:change=move |_| {
+                                                    list.filter.update(|f| f.toggle(facet, &toggle));
+                                                } />
+                                                <span class="facet-name">{if value.is_empty() { "(empty)".to_owned() } else { value.clone() }}</span>
+                                                <span class="facet-count">{count}</span>
+                                            </label>
+                                        }
                                     }
-                                }).collect_view()}
+                                </For>
                             </fieldset>
                         }
                     }).collect_view()}
