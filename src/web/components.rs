@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use super::app::{input_files, AppState, View};
 use super::loader::{Shared, Source};
+use super::save_in_place::SaveInPlace;
 use crate::core::schema::Generation;
 
 /// "1.9 MB (1,998,848 bytes)".
@@ -94,6 +95,7 @@ pub fn Toolbar() -> impl IntoView {
                 >
                     "Export .db"
                 </button>
+                <SaveInPlace />
             </div>
             <div class="status" role="status" aria-live="polite">
                 {move || state.busy.get().map(|text| view! { <span class="spinner" aria-hidden="true"></span> {text} })}

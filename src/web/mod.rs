@@ -9,6 +9,7 @@ mod flag_detail;
 mod flag_form;
 mod flags;
 pub mod loader;
+mod save_in_place;
 mod share;
 pub mod sqljs;
 
