@@ -77,3 +77,27 @@ pub fn run(db_path: &Path, out: &Path) -> Result<()> {
     });
     write_file(out, serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?.as_bytes())
 }
+
+/// `cargo xtask snapshot-link FILE`: the snapshot link of FILE's default dashboard, made by the
+/// same core as the app's *Snapshot link*, and its length against the goal (≤ 8 KB).
+pub fn snapshot_link(path: &Path) -> Result<()> {
+    use flagdeck::core::dashboard::share::{encode_snapshot, redact, Snapshot};
+    let db = NativeDb::open_copy(path).map_err(db_err("open"))?;
+    let facts = pollster::block_on(read_facts(&db)).map_err(db_err("read schema"))?;
+    let state = DashboardState::default();
+    let aggregates = pollster::block_on(aggregates(&db, &facts, &state, NOW, &|_, _, _| {}))
+        .map_err(db_err("dashboard"))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    let mut snapshot = Snapshot { file: name, made_at: NOW.to_owned(), redacted: false, state, aggregates };
+    let plain = encode_snapshot(&snapshot).len();
+    redact(&mut snapshot);
+    let redacted = encode_snapshot(&snapshot).len();
+    println!();
+    println!("== Snapshot link ({}) ==", path.display());
+    println!(
+        "default dashboard: {plain} characters ({:.1} KB), {redacted} with agent names redacted; goal ≤ 8 KB: {}",
+        plain as f64 / 1024.0,
+        if plain <= 8 * 1024 { "met" } else { "NOT met" }
+    );
+    Ok(())
+}

@@ -46,6 +46,7 @@ usage: cargo xtask <command>
   dashboard FILE [--state JSON] [--now 'YYYY-MM-DD HH:MM']
                                            JSON: the dashboard computed natively (rusqlite) by
                                            the app's core, for the given settings
+  snapshot-link FILE                       length of the snapshot link of FILE's default dashboard
   dashboard-bench DB --out JSON            time the dashboard natively (bench runs it in a release
                                            build); its SQL statements as JSON for bench-dashboard.mjs
   flags-bench-sql DB --out JSON            the flag list's filter changes and scroll positions
@@ -149,6 +150,11 @@ fn dispatch(command: &str, mut args: Args) -> Result<()> {
             let db = PathBuf::from(args.positional("DB")?);
             args.finish()?;
             searchbench::run(&db, &PathBuf::from(out))
+        }
+        "snapshot-link" => {
+            let file = PathBuf::from(args.positional("FILE")?);
+            args.finish()?;
+            dashbench::snapshot_link(&file)
         }
         "dashboard-bench" => {
             let out = args.opt("out")?.ok_or("--out JSON is required")?;

@@ -277,6 +277,13 @@ pub fn bench() -> Result<()> {
 /// The dashboard on 200k flags and a million tool calls: natively (release build, which also
 /// records the statements), then in the app next to raw sql.js running those statements.
 fn dashboard_bench(dist: &std::path::Path, out: &std::path::Path) -> Result<()> {
+    let fixture = repo_root().join("../shared/fixtures/acolytes-v1-small.db");
+    if fixture.exists() {
+        let mut c = cargo(&["run", "--release", "-q", "-p", "xtask", "--", "snapshot-link"]);
+        run(c.arg(&fixture))?;
+    } else {
+        println!("[bench] ../shared/fixtures is absent: no snapshot-link figure");
+    }
     let db = out.join("demo-dashboard-200k-1m.db");
     let json = out.join("dashboard-native.json");
     let t = Instant::now();
