@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use super::app::{input_files, AppState, View};
 use super::loader::{Shared, Source};
+use super::resume::CopyBadge;
 use crate::core::schema::Generation;
 
 /// "1.9 MB (1,998,848 bytes)".
@@ -95,6 +96,7 @@ pub fn Toolbar() -> impl IntoView {
                     "Export .db"
                 </button>
             </div>
+            <CopyBadge />
             <div class="status" role="status" aria-live="polite">
                 {move || state.busy.get().map(|text| view! { <span class="spinner" aria-hidden="true"></span> {text} })}
             </div>

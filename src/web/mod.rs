@@ -8,8 +8,11 @@ mod dashboard;
 mod flag_detail;
 mod flag_form;
 mod flags;
+mod idb;
 pub mod loader;
+mod resume;
 pub mod sqljs;
+mod working_copy;
 
 /// Entry point called by `main` in the browser.
 pub fn start() {
