@@ -2,7 +2,7 @@
 //! back, so the app can show every change since the file was opened, undo and redo them, and
 //! refuse an undo when the row no longer holds what the change wrote.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::port::{Database, DbError};
 use super::value::Value;
@@ -29,18 +29,37 @@ pub const EDITABLE: &[&str] = &[
     "session_id",
 ];
 
-/// One column of one flag, before and after.
+/// One column of one flag, before and after. Serialized in full (the working copy kept in
+/// browser storage is replayed from these), so the values keep their storage class exactly.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FieldChange {
     pub column: &'static str,
-    #[serde(skip)]
     pub before: Value,
-    #[serde(skip)]
     pub after: Value,
 }
 
+/// A [`FieldChange`] as read back from storage, before its column is checked.
+#[derive(Deserialize)]
+struct StoredChange {
+    column: String,
+    before: Value,
+    after: Value,
+}
+
+/// Only the [`EDITABLE`] columns: stored text can never put another column (or SQL) into a
+/// statement. (Written by hand: serde's derive would tie a `&'static str` field to the input.)
+impl<'de> Deserialize<'de> for FieldChange {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = StoredChange::deserialize(d)?;
+        let column = EDITABLE.iter().copied().find(|c| *c == s.column).ok_or_else(|| {
+            serde::de::Error::custom(format!("{:?} is not a column flagdeck edits", s.column))
+        })?;
+        Ok(FieldChange { column, before: s.before, after: s.after })
+    }
+}
+
 /// One step of the undo history: an update of one flag.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Edit {
     pub flag_id: i64,
     /// What a person reads in the Changes panel ("complete", "lock", …).
@@ -52,7 +71,7 @@ pub struct Edit {
 }
 
 /// What undoing an insert must restore besides removing the row.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Created {
     /// `sqlite_sequence.seq` for flags before the insert (None: there was no row for flags).
     pub sequence_before: Option<i64>,
@@ -250,7 +269,7 @@ pub fn lock_values(locked: bool) -> Vec<(&'static str, Value)> {
 
 /// One entry of the undo history: one edit, or several made together (a bulk action), which
 /// are applied and taken back all or nothing.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step {
     pub label: String,
     pub edits: Vec<Edit>,
@@ -278,7 +297,7 @@ pub async fn run_all<D: Database>(db: &D, edits: &[Edit], forward: bool) -> Resu
 }
 
 /// The undo history: applied steps, and undone steps that can be redone.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct History {
     pub done: Vec<Step>,
     pub undone: Vec<Step>,

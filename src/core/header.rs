@@ -22,6 +22,9 @@ pub struct HeaderInfo {
     pub file_bytes: usize,
     pub journal_mode: JournalMode,
     pub user_version: u32,
+    /// The file change counter (offset 24): with the size, how the stored copy of an opened file
+    /// is recognised as the same bytes.
+    pub change_counter: u32,
 }
 
 /// Why bytes cannot be opened as a database. Each variant reads as a sentence for the UI.
@@ -139,7 +142,14 @@ pub fn check_head(bytes: &[u8], len: usize) -> Result<HeaderInfo, HeaderError> {
         (len / page_size as usize) as u32
     };
 
-    Ok(HeaderInfo { page_size, page_count, file_bytes: len, journal_mode, user_version: be_u32(bytes, 60) })
+    Ok(HeaderInfo {
+        page_size,
+        page_count,
+        file_bytes: len,
+        journal_mode,
+        user_version: be_u32(bytes, 60),
+        change_counter: be_u32(bytes, 24),
+    })
 }
 
 /// Header bytes 18 and 19 (write and read format versions) for each journal mode.

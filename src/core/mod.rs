@@ -10,6 +10,7 @@ pub mod edits;
 pub mod flags;
 pub mod header;
 pub mod inspect;
+pub mod journal;
 pub mod paging;
 pub mod port;
 pub mod schema;

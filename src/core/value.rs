@@ -1,11 +1,16 @@
 //! SQLite values and result sets as both adapters hand them back.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// One SQLite value. sql.js reports every number as a JavaScript double, so an integral REAL
 /// from the browser arrives as `Integer`; code that cares about storage classes asks SQL
 /// (`typeof(col)`) instead of inspecting the variant.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Serialized exactly (the working copy kept in browser storage replays these values): the
+/// storage class is the tag, an INTEGER is a JSON integer (i64 as is), a REAL is text in Rust's
+/// shortest round-trip form (`"0.1"`, `"1e300"`, `"inf"`: a JSON number would lose infinities
+/// and may be parsed one ulp off), a BLOB is lowercase hex.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Null,
     Integer(i64),
@@ -59,6 +64,63 @@ impl Value {
             Value::Blob(b) => format!("<{} bytes>", b.len()),
         }
     }
+}
+
+/// How a value is written: see [`Value`].
+#[derive(Serialize)]
+enum StoredRef<'a> {
+    Null,
+    Integer(i64),
+    Real(String),
+    Text(&'a str),
+    Blob(String),
+}
+
+#[derive(Deserialize)]
+enum Stored {
+    Null,
+    Integer(i64),
+    Real(String),
+    Text(String),
+    Blob(String),
+}
+
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Null => StoredRef::Null,
+            Value::Integer(i) => StoredRef::Integer(*i),
+            // `{:?}` is the shortest text that parses back to the same bits (and names inf/NaN).
+            Value::Real(f) => StoredRef::Real(format!("{f:?}")),
+            Value::Text(t) => StoredRef::Text(t),
+            Value::Blob(b) => StoredRef::Blob(b.iter().map(|byte| format!("{byte:02x}")).collect()),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        Ok(match Stored::deserialize(d)? {
+            Stored::Null => Value::Null,
+            Stored::Integer(i) => Value::Integer(i),
+            Stored::Real(text) => {
+                Value::Real(text.parse().map_err(|_| D::Error::custom(format!("not a REAL: {text:?}")))?)
+            }
+            Stored::Text(t) => Value::Text(t),
+            Stored::Blob(hex) => {
+                Value::Blob(from_hex(&hex).ok_or_else(|| D::Error::custom("a BLOB must be hex"))?)
+            }
+        })
+    }
+}
+
+fn from_hex(hex: &str) -> Option<Vec<u8>> {
+    if hex.len() % 2 != 0 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok()).collect()
 }
 
 impl From<&str> for Value {

@@ -12,10 +12,13 @@ use super::agents::{AgentPage, AgentsPage, RoutingPage};
 use super::components::{AlertList, DropOverlay, NavBar, SummaryPanel, Toolbar, Welcome};
 use super::dashboard::DashboardPage;
 use super::flags::FlagsPage;
-use super::loader::{self, mark, CatalogData, LoadError, OpenDb, Shared, Source};
+use super::loader::{self, mark, CatalogData, LoadError, Shared, Source};
+use super::resume::{ResumeBanner, StorageNotice};
 use super::share::{apply_shared_state, SnapshotView};
+use super::working_copy::{CopyStatus, Offer, Opened};
 use crate::core::dashboard::{DashboardState, FilterChoices};
-use crate::core::edits::{self, EditError, History};
+use crate::core::edits::{self, EditError, History, Step};
+use crate::core::journal::Entry;
 use crate::core::summary::{self, Counts};
 use crate::core::{Database, Value};
 
@@ -106,6 +109,16 @@ pub struct AppState {
     pub dashboard_choices: RwSignal<(Option<(u64, u64)>, FilterChoices)>,
     /// Changes to the file besides flag edits (saved dashboards), listed with the changes.
     pub other_changes: RwSignal<Vec<String>>,
+    /// The working copy kept in browser storage (see `working_copy`): its state for the badge,
+    pub copy_status: RwSignal<CopyStatus>,
+    /// a stored one offered for resuming at start,
+    pub resume_offer: RwSignal<Option<Rc<Offer>>, LocalStorage>,
+    /// a quiet notice (persistent storage refused),
+    pub storage_notice: RwSignal<Option<String>>,
+    /// changes since the last export (or since opening): what closing the tab warns about,
+    pub unexported: RwSignal<bool>,
+    /// and a `?db=` address held back while a working copy is offered.
+    pub(super) pending_url: StoredValue<Option<String>>,
     next_alert: StoredValue<u32>,
     /// Increases with every open attempt, so a slow earlier attempt cannot replace a later one.
     generation: StoredValue<u64>,
@@ -125,6 +138,11 @@ impl AppState {
             dashboard: RwSignal::new(DashboardState::default()),
             dashboard_choices: RwSignal::new((None, FilterChoices::default())),
             other_changes: RwSignal::new(Vec::new()),
+            copy_status: RwSignal::new(CopyStatus::Idle),
+            resume_offer: RwSignal::new_local(None),
+            storage_notice: RwSignal::new(None),
+            unexported: RwSignal::new(false),
+            pending_url: StoredValue::new(None),
             next_alert: StoredValue::new(1),
             generation: StoredValue::new(0),
         }
@@ -152,9 +170,9 @@ impl AppState {
 
     /// Runs one open attempt. The previous database stays until the new one has passed every
     /// check; a failure only adds an alert.
-    fn run_open<F>(self, label: String, attempt: F)
+    pub(super) fn run_open<F>(self, label: String, attempt: F)
     where
-        F: std::future::Future<Output = Result<OpenDb, LoadError>> + 'static,
+        F: std::future::Future<Output = Result<Opened, LoadError>> + 'static,
     {
         let ticket = self.generation.get_value() + 1;
         self.generation.set_value(ticket);
@@ -166,7 +184,7 @@ impl AppState {
             }
             self.busy.set(None);
             match outcome {
-                Ok(open) => {
+                Ok(Opened { open, resumed }) => {
                     self.alerts.set(Vec::new());
                     if loader::was_wal(&open) {
                         self.alert(format!(
@@ -177,9 +195,10 @@ impl AppState {
                         ));
                     }
                     let open = Rc::new(open);
-                    self.history.set(History::default());
-                    self.live_counts.set(None);
+                    self.history.set(resumed.as_ref().map(|r| r.history.clone()).unwrap_or_default());
+                    self.live_counts.set(resumed.as_ref().and_then(|r| r.counts.clone()));
                     self.current.set(Some(open.clone()));
+                    self.copy_opened(&open, resumed);
                     request_animation_frame(|| mark("flagdeck:summary-shown"));
                     self.load_catalog(open);
                 }
@@ -233,8 +252,9 @@ impl AppState {
             .await;
             match result {
                 Ok(Some(edit)) => {
-                    self.history.update(|h| h.record(edit));
-                    self.changed(&open).await;
+                    let step = Step { label: edit.label.clone(), edits: vec![edit] };
+                    self.history.update(|h| h.record_step(step.clone()));
+                    self.changed(&open, Entry::Did(step)).await;
                     outcome(Ok(()));
                 }
                 Ok(None) => outcome(Ok(())),
@@ -286,8 +306,8 @@ impl AppState {
             match result {
                 Ok(step) => {
                     let id = step.edits.last().map(|e| e.flag_id).unwrap_or_default();
-                    self.history.update(|h| h.record_step(step));
-                    self.changed(&open).await;
+                    self.history.update(|h| h.record_step(step.clone()));
+                    self.changed(&open, Entry::Did(step)).await;
                     done(true);
                     self.go(View::Flag(id));
                 }
@@ -325,9 +345,9 @@ impl AppState {
             match result {
                 Ok(planned) if planned.is_empty() => done(true),
                 Ok(planned) => {
-                    self.history
-                        .update(|h| h.record_step(edits::Step { label: label.clone(), edits: planned }));
-                    self.changed(&open).await;
+                    let step = Step { label: label.clone(), edits: planned };
+                    self.history.update(|h| h.record_step(step.clone()));
+                    self.changed(&open, Entry::Did(step)).await;
                     done(true);
                 }
                 Err(e) => {
@@ -347,7 +367,7 @@ impl AppState {
             match result {
                 Ok(Some(_)) => {
                     self.history.set(history);
-                    self.changed(&open).await;
+                    self.changed(&open, if back { Entry::Undid } else { Entry::Redid }).await;
                 }
                 Ok(None) => {}
                 Err(e) => self.alert(e.to_string()),
@@ -355,7 +375,10 @@ impl AppState {
         });
     }
 
-    async fn changed(self, open: &Shared) {
+    /// After every change to the history (`entry` says which), in the order they happen: the
+    /// working copy gets its record first, then everything reads the database again.
+    async fn changed(self, open: &Shared, entry: Entry) {
+        self.keep(entry);
         self.data_version.update(|v| *v += 1);
         match summary::read_counts(&open.db, &open.facts).await {
             Ok(counts) => self.live_counts.set(Some(counts)),
@@ -376,7 +399,8 @@ impl AppState {
         let name = file.name();
         self.run_open(format!("Opening {name}…"), async move {
             let bytes = loader::read_file(&file).await?;
-            loader::open_bytes(name, Source::File, bytes).await
+            // The picked file is its own Blob: the working copy stores it without a copy.
+            loader::open_bytes(name, Source::File, bytes, file.into()).await.map(Opened::from)
         });
     }
 
@@ -385,13 +409,17 @@ impl AppState {
         let name = loader::name_from_url(&url);
         self.run_open(format!("Downloading {url}…"), async move {
             let bytes = loader::fetch_bytes(&url).await?;
-            loader::open_bytes(name, Source::Url(url), bytes).await
+            // Copied before the bytes are handed (transferred) to the worker.
+            let original = loader::blob_of(&bytes)?;
+            loader::open_bytes(name, Source::Url(url), bytes, original).await.map(Opened::from)
         });
     }
 
     pub fn open_demo(self) {
         mark("flagdeck:open-start");
-        self.run_open("Building the demo database…".into(), loader::open_demo());
+        self.run_open("Building the demo database…".into(), async {
+            loader::open_demo().await.map(Opened::from)
+        });
     }
 
     pub fn export(self) {
@@ -401,8 +429,9 @@ impl AppState {
             let result =
                 loader::export_bytes(&open).await.and_then(|bytes| loader::download(&open.name, &bytes));
             self.busy.set(None);
-            if let Err(e) = result {
-                self.alert(e.to_string());
+            match result {
+                Ok(()) => self.copy_exported(),
+                Err(e) => self.alert(e.to_string()),
             }
         });
     }
@@ -419,11 +448,9 @@ pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
 
-    if let Some(url) = db_param() {
-        state.open_url(url);
-    } else {
-        loader::prepare_spare_worker();
-    }
+    loader::prepare_spare_worker();
+    // Looks for a stored working copy first: `?db=` opens once it is clear nothing is replaced.
+    state.start_working_copy(db_param());
 
     // Drag-and-drop anywhere on the page. `dragover` must be cancelled for `drop` to fire.
     let dragging = RwSignal::new(false);
@@ -453,9 +480,10 @@ pub fn App() -> impl IntoView {
             None => state.alert("Nothing to open: drop a database file (such as project.db).".into()),
         }
     });
-    // Unexported changes: the browser asks before the tab is closed.
+    // Unexported changes: the browser asks before the tab is closed (they are also in the working
+    // copy kept in this browser, but the file on disk does not have them).
     let unload = window_event_listener(ev::beforeunload, move |e| {
-        if state.history.with_untracked(|h| !h.done.is_empty())
+        if (state.unexported.get_untracked() && state.history.with_untracked(|h| !h.done.is_empty()))
             || state.other_changes.with_untracked(|c| !c.is_empty())
         {
             e.prevent_default();
@@ -497,7 +525,9 @@ pub fn App() -> impl IntoView {
         <div class="app">
             <Toolbar />
             <AlertList />
+            <StorageNotice />
             <main class="content">
+                <ResumeBanner />
                 {move || match (state.current.get(), page.get()) {
                     (_, View::Snapshot(payload)) => view! { <SnapshotView payload=payload /> }.into_any(),
                     (None, _) => view! { <Welcome /> }.into_any(),

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use super::app::{input_files, AppState, View};
 use super::loader::{Shared, Source};
+use super::resume::CopyBadge;
 use super::save_in_place::SaveInPlace;
 use crate::core::schema::Generation;
 
@@ -97,6 +98,7 @@ pub fn Toolbar() -> impl IntoView {
                 </button>
                 <SaveInPlace />
             </div>
+            <CopyBadge />
             <div class="status" role="status" aria-live="polite">
                 {move || state.busy.get().map(|text| view! { <span class="spinner" aria-hidden="true"></span> {text} })}
             </div>

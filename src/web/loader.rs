@@ -37,6 +37,9 @@ pub struct OpenDb {
     pub report: Report,
     pub facts: SchemaFacts,
     pub db: SqlJsWorker,
+    /// The bytes as opened, in JavaScript memory (a picked file is its own Blob), until they are
+    /// stored as the working copy; then taken, so the tab does not hold a second copy.
+    pub original: std::cell::RefCell<Option<web_sys::Blob>>,
 }
 
 /// Why nothing new was opened. The previous database, if any, stays as it was.
@@ -44,9 +47,14 @@ pub struct OpenDb {
 pub enum LoadError {
     Open(OpenError),
     Read(String),
-    Fetch { url: String, why: FetchFailure },
+    Fetch {
+        url: String,
+        why: FetchFailure,
+    },
     Demo(DbError),
     Export(DbError),
+    /// The stored working copy could not be opened (it stays stored).
+    Restore(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -77,6 +85,10 @@ impl fmt::Display for LoadError {
             }
             LoadError::Demo(e) => write!(f, "The demo database could not be built: {}", e.message()),
             LoadError::Export(e) => write!(f, "The database could not be exported: {}", e.message()),
+            LoadError::Restore(why) => write!(
+                f,
+                "The working copy could not be restored: {why}. It is still stored: try again, or discard it."
+            ),
         }
     }
 }
@@ -158,9 +170,21 @@ fn check_array(bytes: &Uint8Array) -> Result<HeaderInfo, LoadError> {
     Ok(inspect::check_head(&head, bytes.length() as usize)?)
 }
 
+/// The bytes as a Blob, copied inside JavaScript memory: kept as the working copy's original
+/// while `bytes` themselves go to the worker.
+pub fn blob_of(bytes: &Uint8Array) -> Result<web_sys::Blob, LoadError> {
+    web_sys::Blob::new_with_u8_array_sequence(&Array::of1(bytes)).map_err(|e| LoadError::Read(describe(&e)))
+}
+
 /// Checks, opens and inspects `bytes` in a new worker. On any failure the worker is dropped.
-/// The bytes go to the worker without a copy (see [`header::for_engine`] for the WAL flag).
-pub async fn open_bytes(name: String, source: Source, bytes: Uint8Array) -> Result<OpenDb, LoadError> {
+/// The bytes go to the worker without a copy (see [`header::for_engine`] for the WAL flag);
+/// `original` is the same bytes as a Blob, untouched, for the working copy.
+pub async fn open_bytes(
+    name: String,
+    source: Source,
+    bytes: Uint8Array,
+    original: web_sys::Blob,
+) -> Result<OpenDb, LoadError> {
     mark("flagdeck:bytes-read");
     let info = check_array(&bytes)?;
     if info.journal_mode == JournalMode::Wal {
@@ -171,7 +195,7 @@ pub async fn open_bytes(name: String, source: Source, bytes: Uint8Array) -> Resu
     mark("flagdeck:engine-loaded");
     let (report, facts) = inspect::inspect(&db, &info).await?;
     mark("flagdeck:inspected");
-    Ok(OpenDb { name, source, header: info, report, facts, db })
+    Ok(OpenDb { name, source, header: info, report, facts, db, original: Some(original).into() })
 }
 
 /// Builds the demo database in a worker from the project's own generator, then inspects it
@@ -181,8 +205,17 @@ pub async fn open_demo() -> Result<OpenDb, LoadError> {
     db.execute_batch(&demo_script(&DemoOptions::default())).await.map_err(LoadError::Demo)?;
     let bytes = db.export_array().await.map_err(LoadError::Demo)?;
     let info = check_array(&bytes)?;
+    let original = Some(blob_of(&bytes)?).into();
     let (report, facts) = inspect::inspect(&db, &info).await?;
-    Ok(OpenDb { name: DEMO_FILE_NAME.to_owned(), source: Source::Demo, header: info, report, facts, db })
+    Ok(OpenDb {
+        name: DEMO_FILE_NAME.to_owned(),
+        source: Source::Demo,
+        header: info,
+        report,
+        facts,
+        db,
+        original,
+    })
 }
 
 /// Reads a picked or dropped file into JavaScript memory.

@@ -8,10 +8,13 @@ mod dashboard;
 mod flag_detail;
 mod flag_form;
 mod flags;
+mod idb;
 pub mod loader;
+mod resume;
 mod save_in_place;
 mod share;
 pub mod sqljs;
+mod working_copy;
 
 /// Entry point called by `main` in the browser.
 pub fn start() {

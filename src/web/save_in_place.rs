@@ -163,8 +163,9 @@ fn replay(app: AppState, state: RwSignal<SaveState>, merged: StoredValue<Option<
         let result = async {
             let disk = disk_file(&opened.handle).await?;
             let bytes = loader::read_file(&disk).await.map_err(|e| e.to_string())?;
-            let newer =
-                loader::open_bytes(disk.name(), Source::File, bytes).await.map_err(|e| e.to_string())?;
+            let newer = loader::open_bytes(disk.name(), Source::File, bytes, disk.clone().into())
+                .await
+                .map_err(|e| e.to_string())?;
             let mut applied = 0;
             let mut conflicts = Vec::new();
             for step in &steps {

@@ -1,0 +1,640 @@
+//! The durable working copy, the app's side: what is written when (see [`crate::core::journal`]
+//! for the format and [`super::idb`] for the storage).
+//!
+//! * A database that opens is stored once, as it was opened (its original bytes, never through
+//!   wasm memory), in the background.
+//! * Every change to the history ([`AppState::keep`], called from the one place the history
+//!   changes) adds one small record; an export adds an "exported" record. Writes go one after
+//!   another through a queue, so they land in the order the changes were made.
+//! * At start, a stored working copy with changes is offered for resuming: the original bytes
+//!   are opened the normal way and every step is made again ([`AppState::resume`]).
+//! * When storage is missing, full or failing, the user is told once and keeps working in memory.
+//!   After a failed write the next record is a snapshot of the whole history, so the stored log
+//!   is whole again as soon as a write succeeds.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use js_sys::{Object, Reflect, Uint8Array};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::Blob;
+
+use super::app::AppState;
+use super::components::human_size;
+use super::idb::{Found, Store, StoreError};
+use super::loader::{self, mark, LoadError, OpenDb, Shared, Source};
+use crate::core::edits::History;
+use crate::core::journal::{self, rebuild, Entry, Origin, Rebuilt, Record, ReplayFailure, SessionMeta};
+use crate::core::summary::{self, Counts};
+
+/// What the badge beside the toolbar says about the working copy of the open database.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CopyStatus {
+    /// Nothing to keep yet.
+    Idle,
+    Saving,
+    Saved,
+    /// The last write failed; the next change tries again.
+    Failed(String),
+    /// Not kept for this database (no storage here, or the original did not fit).
+    Off(String),
+}
+
+/// A stored working copy found at start.
+pub struct Offer {
+    /// `Err`: something is stored but cannot be read (it can only be discarded).
+    pub meta: Result<SessionMeta, String>,
+    pub rebuilt: Rebuilt,
+}
+
+impl Offer {
+    /// Changes as the Changes list counts them (a bulk step counts each flag).
+    pub fn changes(&self) -> usize {
+        self.rebuilt.history.edits().count()
+    }
+}
+
+/// A database and, when it came from the working copy, what was restored on it.
+pub struct Opened {
+    pub open: OpenDb,
+    pub resumed: Option<Resumed>,
+}
+
+impl From<OpenDb> for Opened {
+    fn from(open: OpenDb) -> Self {
+        Opened { open, resumed: None }
+    }
+}
+
+pub struct Resumed {
+    meta: SessionMeta,
+    rebuilt: Rebuilt,
+    /// What now holds on the database (all of the stored history unless `failure`).
+    pub history: History,
+    failure: Option<ReplayFailure>,
+    /// Counts after the replay (the report's are from before it).
+    pub counts: Option<Counts>,
+}
+
+/// The open database's place in storage.
+struct Session {
+    id: String,
+    next_seq: u64,
+    /// The next record must be a snapshot: an earlier one may be missing.
+    needs_snapshot: bool,
+    /// A write failed and the user was told; reset by the next success.
+    failing: bool,
+    exported_at_ms: Option<f64>,
+}
+
+enum Job {
+    Begin { meta: SessionMeta, original: Blob, started: f64 },
+    Write { session: String, record: Record, replace: bool, started: f64 },
+    Discard,
+}
+
+thread_local! {
+    /// `None` until storage was opened (or found missing) at start.
+    static STORE: RefCell<Option<Result<Rc<Store>, StoreError>>> = const { RefCell::new(None) };
+    static SESSION: RefCell<Option<Session>> = const { RefCell::new(None) };
+    static QUEUE: RefCell<VecDeque<Job>> = const { RefCell::new(VecDeque::new()) };
+    /// A task is draining the queue (or storage is still being opened).
+    static RUNNING: Cell<bool> = const { Cell::new(false) };
+    static PERSISTENCE_ASKED: Cell<bool> = const { Cell::new(false) };
+}
+
+fn store() -> Option<Rc<Store>> {
+    STORE.with(|s| s.borrow().as_ref().and_then(|r| r.as_ref().ok().cloned()))
+}
+
+fn unavailable_reason() -> Option<String> {
+    STORE.with(|s| s.borrow().as_ref().and_then(|r| r.as_ref().err().map(why)))
+}
+
+/// The Web Lock a tab holds while it writes to a working copy.
+fn lock_name(session: &str) -> String {
+    format!("flagdeck-working-copy:{session}")
+}
+
+/// `navigator.locks`, where the browser has it.
+fn locks() -> Option<JsValue> {
+    let navigator = web_sys::window()?.navigator();
+    Reflect::get(&navigator, &"locks".into()).ok().filter(|l| !l.is_undefined())
+}
+
+/// Holds the session's lock until the tab goes away (the browser releases it then, crash
+/// included), so another tab never offers to resume, and then writes into, the same working copy.
+fn hold_lock(session: &str) {
+    let Some(locks) = locks() else { return };
+    let held = Closure::<dyn FnMut(JsValue) -> JsValue>::new(|_| js_sys::Promise::new(&mut |_, _| {}).into());
+    if let Ok(request) =
+        Reflect::get(&locks, &"request".into()).and_then(|f| f.dyn_into::<js_sys::Function>())
+    {
+        let _ = request.call2(&locks, &lock_name(session).into(), held.as_ref());
+    }
+    // One small closure per opened database, alive as long as the lock.
+    held.forget();
+}
+
+/// Whether another tab holds the session's lock (it has that working copy open).
+async fn in_use_elsewhere(session: &str) -> bool {
+    let Some(locks) = locks() else { return false };
+    let Ok(query) = Reflect::get(&locks, &"query".into()).and_then(|f| f.dyn_into::<js_sys::Function>())
+    else {
+        return false;
+    };
+    let Ok(promise) = query.call0(&locks).and_then(|p| p.dyn_into::<js_sys::Promise>()) else { return false };
+    let Ok(state) = JsFuture::from(promise).await else { return false };
+    let held = Reflect::get(&state, &"held".into()).map(|h| js_sys::Array::from(&h)).unwrap_or_default();
+    let name = lock_name(session);
+    held.iter()
+        .any(|l| Reflect::get(&l, &"name".into()).ok().and_then(|n| n.as_string()) == Some(name.clone()))
+}
+
+/// Milliseconds since 1970 (for the records and the banner).
+fn date_now() -> f64 {
+    js_sys::Date::now()
+}
+
+/// The page clock (for the measures).
+fn perf_now() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or_default()
+}
+
+/// A `performance.measure` from `start` to now, read by `cargo xtask bench`.
+fn measure(name: &str, start: f64) {
+    let Some(perf) = web_sys::window().and_then(|w| w.performance()) else { return };
+    let options = Object::new();
+    let _ = Reflect::set(&options, &"start".into(), &start.into());
+    let _ = Reflect::set(&options, &"end".into(), &perf.now().into());
+    if let Ok(f) = Reflect::get(&perf, &"measure".into()).and_then(|f| f.dyn_into::<js_sys::Function>()) {
+        let _ = f.call2(&perf, &name.into(), &options);
+    }
+}
+
+/// `YYYY-MM-DD HH:MM` in local time.
+pub fn local_time(ms: f64) -> String {
+    let d = js_sys::Date::new(&ms.into());
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date(),
+        d.get_hours(),
+        d.get_minutes()
+    )
+}
+
+fn origin_of(source: &Source) -> Origin {
+    match source {
+        Source::File => Origin::File,
+        Source::Url(url) => Origin::Url(url.clone()),
+        Source::Demo => Origin::Demo,
+    }
+}
+
+fn source_of(origin: &Origin) -> Source {
+    match origin {
+        Origin::File => Source::File,
+        Origin::Url(url) => Source::Url(url.clone()),
+        Origin::Demo => Source::Demo,
+    }
+}
+
+/// Something stored worth offering: changes to resume, or something unreadable to discard.
+fn offer_from(found: Found) -> Option<Offer> {
+    let meta = match found.meta {
+        Ok(meta) if meta.format != journal::FORMAT => {
+            Err(format!("it was written by another version of flagdeck (format {})", meta.format))
+        }
+        other => other,
+    };
+    match meta {
+        Err(why) => Some(Offer { meta: Err(why), rebuilt: Rebuilt::default() }),
+        Ok(meta) => {
+            let rebuilt = rebuild(&found.records);
+            (!rebuilt.history.done.is_empty()).then_some(Offer { meta: Ok(meta), rebuilt })
+        }
+    }
+}
+
+/// `navigator.storage.persist()`, unless already granted; `None` when the browser has no
+/// StorageManager here.
+async fn persist() -> Option<bool> {
+    let navigator = web_sys::window()?.navigator();
+    let storage = Reflect::get(&navigator, &"storage".into()).ok().filter(|s| !s.is_undefined())?;
+    let storage: web_sys::StorageManager = storage.unchecked_into();
+    if JsFuture::from(storage.persisted().ok()?).await.ok()?.as_bool() == Some(true) {
+        return Some(true);
+    }
+    JsFuture::from(storage.persist().ok()?).await.ok()?.as_bool()
+}
+
+/// The bytes of a stored Blob, in JavaScript memory.
+async fn blob_bytes(blob: &Blob) -> Result<Uint8Array, String> {
+    let buffer = JsFuture::from(blob.array_buffer()).await.map_err(|e| super::sqljs::describe(&e))?;
+    Ok(Uint8Array::new(&buffer))
+}
+
+impl AppState {
+    /// Opens storage, offers a stored working copy with changes, and then writes whatever the
+    /// app asks in order. A `?db=` address waits while a working copy is offered (opening it
+    /// would replace the copy): it opens after Discard.
+    pub(super) fn start_working_copy(self, url: Option<String>) {
+        RUNNING.with(|r| r.set(true));
+        spawn_local(async move {
+            let opened = Store::open().await;
+            let found = match &opened {
+                Ok(store) => store.load().await.unwrap_or_else(|e| {
+                    web_sys::console::warn_1(
+                        &format!("flagdeck: the working copy could not be read: {e:?}").into(),
+                    );
+                    None
+                }),
+                Err(e) => {
+                    web_sys::console::warn_1(
+                        &format!("flagdeck: no storage for a working copy: {e:?}").into(),
+                    );
+                    None
+                }
+            };
+            STORE.with(|s| *s.borrow_mut() = Some(opened.map(Rc::new)));
+            let mut offer = found.and_then(offer_from);
+            if let Some(Offer { meta: Ok(meta), .. }) = &offer {
+                if in_use_elsewhere(&meta.id).await {
+                    // Another tab is working on it: it stays that tab's.
+                    offer = None;
+                }
+            }
+            let untouched = self.current.get_untracked().is_none() && self.busy.get_untracked().is_none();
+            match offer {
+                Some(offer) if untouched => {
+                    self.resume_offer.set(Some(Rc::new(offer)));
+                    self.pending_url.set_value(url);
+                }
+                _ => {
+                    if let Some(url) = url {
+                        self.open_url(url);
+                    }
+                }
+            }
+            // For tests: from here on the page has said whether a working copy is stored.
+            mark("flagdeck:working-copy-checked");
+            self.drain().await;
+        });
+    }
+
+    fn enqueue(self, job: Job) {
+        if !matches!(job, Job::Discard) && !matches!(self.copy_status.get_untracked(), CopyStatus::Off(_)) {
+            self.copy_status.set(CopyStatus::Saving);
+        }
+        QUEUE.with(|q| q.borrow_mut().push_back(job));
+        if !RUNNING.with(|r| r.replace(true)) {
+            spawn_local(self.drain());
+        }
+    }
+
+    async fn drain(self) {
+        loop {
+            let Some(job) = QUEUE.with(|q| q.borrow_mut().pop_front()) else {
+                RUNNING.with(|r| r.set(false));
+                return;
+            };
+            self.run(job).await;
+        }
+    }
+
+    async fn run(self, job: Job) {
+        let idle = || QUEUE.with(|q| q.borrow().is_empty());
+        match job {
+            Job::Begin { meta, original, started } => {
+                let result = match store() {
+                    Some(store) => match store.begin(&meta, &original) {
+                        Ok(commit) => commit.done().await,
+                        Err(e) => Err(e),
+                    },
+                    None => Err(StoreError::Unavailable(unavailable_reason().unwrap_or_default())),
+                };
+                match result {
+                    Ok(()) => {
+                        measure("flagdeck:store-original", started);
+                        if idle() {
+                            self.copy_status.set(CopyStatus::Saved);
+                        }
+                    }
+                    Err(e) => {
+                        // Without the original, records would replay onto nothing: keep none.
+                        SESSION.with(|s| {
+                            let mut s = s.borrow_mut();
+                            if s.as_ref().is_some_and(|s| s.id == meta.id) {
+                                *s = None;
+                            }
+                        });
+                        let (short, text) = begin_failed(&meta, &e);
+                        self.copy_status.set(CopyStatus::Off(short));
+                        self.alert(text);
+                    }
+                }
+            }
+            Job::Write { session, record, replace, started } => {
+                let current = SESSION.with(|s| s.borrow().as_ref().is_some_and(|s| s.id == session));
+                let Some(store) = store().filter(|_| current) else { return };
+                let change = !matches!(record.entry, Entry::Exported);
+                let result = match store.write(&session, &record, replace) {
+                    Ok(commit) => commit.done().await,
+                    Err(e) => Err(e),
+                };
+                let told = SESSION.with(|s| {
+                    let mut s = s.borrow_mut();
+                    let s = s.as_mut().filter(|s| s.id == session)?;
+                    let told = s.failing;
+                    s.failing = result.is_err();
+                    s.needs_snapshot |= result.is_err();
+                    Some(told)
+                });
+                match result {
+                    Ok(()) => {
+                        if change {
+                            measure("flagdeck:persist", started);
+                        }
+                        if idle() {
+                            self.copy_status.set(CopyStatus::Saved);
+                        }
+                    }
+                    Err(StoreError::Replaced) => {
+                        SESSION.with(|s| *s.borrow_mut() = None);
+                        self.copy_status.set(CopyStatus::Off("not kept: another tab replaced it".into()));
+                        self.alert(
+                            "Another flagdeck tab opened a database, which replaced this tab's working copy in \
+                             browser storage (one is kept per browser). Your changes here stay in this tab only: \
+                             export the database before closing it."
+                                .into(),
+                        );
+                    }
+                    Err(e) => {
+                        let (short, text) = write_failed(&e);
+                        self.copy_status.set(CopyStatus::Failed(short));
+                        if told == Some(false) {
+                            self.alert(text);
+                        }
+                    }
+                }
+            }
+            Job::Discard => {
+                let Some(store) = store() else { return };
+                let result = match store.discard() {
+                    Ok(commit) => commit.done().await,
+                    Err(e) => Err(e),
+                };
+                match result {
+                    Ok(()) => mark("flagdeck:working-copy-discarded"),
+                    Err(e) => {
+                        self.alert(format!("The stored working copy could not be removed: {}.", why(&e)))
+                    }
+                }
+            }
+        }
+    }
+
+    /// A database is on screen: a new one is stored (replacing any stored working copy), a
+    /// resumed one goes on writing to its own.
+    pub(super) fn copy_opened(self, open: &Shared, resumed: Option<Resumed>) {
+        self.resume_offer.set(None);
+        let pending_url = self.pending_url.try_update_value(Option::take).flatten();
+        let Some(resumed) = resumed else {
+            let opened_at_ms = date_now();
+            let meta = SessionMeta {
+                format: journal::FORMAT,
+                id: format!(
+                    "{opened_at_ms:.0}-{:08x}",
+                    (js_sys::Math::random() * f64::from(u32::MAX)) as u32
+                ),
+                name: open.name.clone(),
+                origin: origin_of(&open.source),
+                size: open.header.file_bytes as u64,
+                change_counter: open.header.change_counter,
+                opened_at_ms,
+            };
+            hold_lock(&meta.id);
+            SESSION.with(|s| {
+                *s.borrow_mut() = Some(Session {
+                    id: meta.id.clone(),
+                    next_seq: 0,
+                    needs_snapshot: false,
+                    failing: false,
+                    exported_at_ms: None,
+                })
+            });
+            self.unexported.set(false);
+            self.copy_status.set(CopyStatus::Idle);
+            match open.original.borrow_mut().take() {
+                Some(original) => self.enqueue(Job::Begin { meta, original, started: perf_now() }),
+                None => self.copy_status.set(CopyStatus::Off("nothing to store".into())),
+            }
+            return;
+        };
+        // Already stored: nothing to hold on to.
+        open.original.borrow_mut().take();
+        let Resumed { meta, rebuilt, history, failure, .. } = resumed;
+        let stored = rebuilt.history.edits().count();
+        hold_lock(&meta.id);
+        SESSION.with(|s| {
+            *s.borrow_mut() = Some(Session {
+                id: meta.id.clone(),
+                next_seq: rebuilt.next_seq,
+                // The stored log says more than what holds now: the next record replaces it.
+                needs_snapshot: failure.is_some() || rebuilt.problem.is_some(),
+                failing: false,
+                exported_at_ms: rebuilt.exported_at_ms,
+            })
+        });
+        self.unexported.set(rebuilt.unexported || failure.is_some());
+        self.copy_status.set(CopyStatus::Saved);
+        if let Some(failure) = failure {
+            self.alert(format!(
+                "{failure} The {} change(s) before it were restored. The working copy stored in this browser \
+                 still holds all {stored}; your next change replaces it with what is shown here.",
+                history.edits().count()
+            ));
+        }
+        if let Some(problem) = rebuilt.problem {
+            self.alert(format!(
+                "Part of the stored working copy could not be read ({problem}): the changes before that \
+                 were restored. Your next change replaces the stored copy with what is shown here."
+            ));
+        }
+        if let Some(url) = pending_url {
+            self.alert(format!(
+                "{url} (from the address) was not opened, because the working copy of {} was resumed. \
+                 Opening it replaces the working copy.",
+                meta.name
+            ));
+        }
+    }
+
+    /// The history changed (or, for [`Entry::Exported`], the database was exported): one record
+    /// is written. The single point every change passes through (see `AppState::changed`).
+    pub(super) fn keep(self, entry: Entry) {
+        let change = !matches!(entry, Entry::Exported);
+        if change {
+            self.unexported.set(true);
+        }
+        let started = perf_now();
+        let history = self.history;
+        let jobs = SESSION.with(|s| {
+            let mut s = s.borrow_mut();
+            let Some(s) = s.as_mut() else { return Vec::new() };
+            let mut jobs = Vec::new();
+            let mut write = |s: &mut Session, entry: Entry, replace: bool| {
+                let record = Record { seq: s.next_seq, at_ms: date_now(), entry };
+                s.next_seq += 1;
+                jobs.push(Job::Write { session: s.id.clone(), record, replace, started });
+            };
+            let snapshot = s.needs_snapshot;
+            if snapshot {
+                s.needs_snapshot = false;
+                let whole =
+                    Entry::Snapshot { history: history.get_untracked(), exported_at_ms: s.exported_at_ms };
+                write(s, whole, true);
+            }
+            if matches!(entry, Entry::Exported) {
+                s.exported_at_ms = Some(date_now());
+            }
+            // A snapshot already holds the change it was written for.
+            if !(change && snapshot) {
+                write(s, entry, false);
+            }
+            jobs
+        });
+        if change && !jobs.is_empty() {
+            self.ask_persistence();
+        }
+        for job in jobs {
+            self.enqueue(job);
+        }
+    }
+
+    /// After a successful export: the working copy is kept (a later resume is still possible)
+    /// and marked exported, so neither the banner nor closing the tab warns about it.
+    pub(super) fn copy_exported(self) {
+        self.unexported.set(false);
+        self.keep(Entry::Exported);
+    }
+
+    /// Asks once per page for persistent storage; a refusal is a quiet notice, not an alert.
+    fn ask_persistence(self) {
+        if PERSISTENCE_ASKED.with(|a| a.replace(true)) {
+            return;
+        }
+        spawn_local(async move {
+            if persist().await != Some(true) {
+                self.storage_notice.set(Some(
+                    "The browser did not grant persistent storage, so it may remove the working copy kept \
+                     here when space runs short. Export the database to be safe."
+                        .into(),
+                ));
+            }
+        });
+    }
+
+    /// Opens the stored original bytes the normal way and makes every stored change again.
+    pub fn resume(self) {
+        let Some(offer) = self.resume_offer.get_untracked() else { return };
+        let Ok(meta) = offer.meta.clone() else { return };
+        mark("flagdeck:open-start");
+        self.run_open(format!("Restoring the working copy of {}…", meta.name), async move {
+            let failed = |why: String| LoadError::Restore(why);
+            let store = store().ok_or_else(|| failed("storage is not available".into()))?;
+            let original = store.original().await.map_err(|e| failed(why(&e)))?;
+            let original = original.ok_or_else(|| failed("the original database is missing".into()))?;
+            let bytes = blob_bytes(&original).await.map_err(failed)?;
+            if u64::from(bytes.length()) != meta.size {
+                return Err(failed(format!(
+                    "{} bytes were stored where {} are expected",
+                    bytes.length(),
+                    meta.size
+                )));
+            }
+            let open =
+                loader::open_bytes(meta.name.clone(), source_of(&meta.origin), bytes, original).await?;
+            if open.header.change_counter != meta.change_counter {
+                return Err(failed("the stored database is not the one the changes were made to".into()));
+            }
+            let (history, failure) = journal::replay(&open.db, &offer.rebuilt.history).await;
+            let counts = summary::read_counts(&open.db, &open.facts).await.ok();
+            let resumed = Resumed { meta, rebuilt: offer.rebuilt.clone(), history, failure, counts };
+            Ok(Opened { open, resumed: Some(resumed) })
+        });
+    }
+
+    /// Forgets the stored working copy (and opens the `?db=` address that was waiting for it).
+    pub fn discard_copy(self) {
+        self.resume_offer.set(None);
+        self.enqueue(Job::Discard);
+        if let Some(url) = self.pending_url.try_update_value(Option::take).flatten() {
+            self.open_url(url);
+        }
+    }
+}
+
+fn why(e: &StoreError) -> String {
+    match e {
+        StoreError::Unavailable(w) | StoreError::Full(w) | StoreError::Failed(w) => w.clone(),
+        StoreError::Replaced => "another tab replaced the working copy".into(),
+    }
+}
+
+/// The badge text and the alert for a database that could not be stored.
+fn begin_failed(meta: &SessionMeta, e: &StoreError) -> (String, String) {
+    let keep = "Your changes stay in this tab only: export the database before closing it.";
+    match e {
+        StoreError::Unavailable(w) => (
+            "not kept: no storage in this browser".into(),
+            format!(
+                "This browser does not let flagdeck keep a working copy of {} (a private window, or storage \
+                 turned off for this site{}). {keep}",
+                meta.name,
+                if w.is_empty() { String::new() } else { format!(": {w}") }
+            ),
+        ),
+        StoreError::Full(w) => (
+            "not kept: storage full".into(),
+            format!(
+                "{} ({}) does not fit in the storage this browser grants the page, so no working copy is \
+                 kept ({w}). {keep}",
+                meta.name,
+                human_size(meta.size as usize)
+            ),
+        ),
+        StoreError::Failed(_) | StoreError::Replaced => (
+            "not kept: storage failed".into(),
+            format!("The working copy of {} could not be stored ({}). {keep}", meta.name, why(e)),
+        ),
+    }
+}
+
+/// The badge text and the alert for a change that could not be written.
+fn write_failed(e: &StoreError) -> (String, String) {
+    let after = "It is here in the tab: export to keep it. flagdeck tries again at your next change.";
+    match e {
+        StoreError::Full(w) => (
+            "last change not kept: storage full".into(),
+            format!(
+                "The browser's storage for this page is full ({w}): your last change is not in the working \
+                 copy kept in this browser. {after}"
+            ),
+        ),
+        other => (
+            "last change not kept".into(),
+            format!(
+                "Your last change could not be written to the working copy kept in this browser ({}). {after}",
+                why(other)
+            ),
+        ),
+    }
+}
