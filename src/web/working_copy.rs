@@ -301,8 +301,9 @@ impl AppState {
             let untouched = self.current.get_untracked().is_none() && self.busy.get_untracked().is_none();
             match offer {
                 Some(offer) if untouched => {
-                    self.resume_offer.set(Some(Rc::new(offer)));
+                    // The URL first: the banner reads it when the offer appears.
                     self.pending_url.set_value(url);
+                    self.resume_offer.set(Some(Rc::new(offer)));
                 }
                 _ => {
                     if let Some(url) = url {
