@@ -15,7 +15,7 @@ use super::flags::FlagsPage;
 use super::loader::{self, mark, CatalogData, LoadError, Shared, Source};
 use super::resume::{ResumeBanner, StorageNotice};
 use super::share::{apply_shared_state, SnapshotView};
-use super::working_copy::{CopyStatus, Offer, Opened};
+use super::working_copy::{within, CopyStatus, Offer, Opened};
 use crate::core::dashboard::{DashboardState, FilterChoices};
 use crate::core::edits::{self, EditError, History, Step};
 use crate::core::journal::Entry;
@@ -376,9 +376,13 @@ impl AppState {
     }
 
     /// After every change to the history (`entry` says which), in the order they happen: the
-    /// working copy gets its record first, then everything reads the database again.
+    /// working copy gets its record first, then everything reads the database again. The
+    /// re-reading waits for the record (a few milliseconds; at most 200), so a change on screen is
+    /// a change kept, and the write does not queue behind the work the re-reading sets off.
     async fn changed(self, open: &Shared, entry: Entry) {
-        self.keep(entry);
+        if let Some(written) = self.keep(entry) {
+            within(200, written).await;
+        }
         self.data_version.update(|v| *v += 1);
         match summary::read_counts(&open.db, &open.facts).await {
             Ok(counts) => self.live_counts.set(Some(counts)),

@@ -4,7 +4,8 @@
 //! the journal, so a crash never leaves a new database beside an old journal (OPFS writes one
 //! file at a time); a `Blob` (a picked `File` as it is) is stored without passing through wasm
 //! memory; and it works on the main thread of every current browser, private windows included
-//! (there it lasts as long as the window), where OPFS `createWritable` is missing in Safari.
+//! (there it lasts as long as the window), while OPFS `createWritable` on the page's own thread
+//! is not available in every browser (Safari long had it only in workers).
 //!
 //! Layout (database `flagdeck-working-copy`, version 1):
 //! * store `session`: `"meta"` → JSON of [`SessionMeta`], `"original"` → the opened bytes (Blob);

@@ -14,8 +14,11 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
+use std::future::Future;
 use std::rc::Rc;
+use std::task::Poll;
 
+use futures_channel::oneshot;
 use js_sys::{Object, Reflect, Uint8Array};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -93,8 +96,18 @@ struct Session {
 }
 
 enum Job {
-    Begin { meta: SessionMeta, original: Blob, started: f64 },
-    Write { session: String, record: Record, replace: bool, started: f64 },
+    Begin {
+        meta: SessionMeta,
+        original: Blob,
+        started: f64,
+    },
+    Write {
+        session: String,
+        record: Record,
+        replace: bool,
+        started: f64,
+        written: Option<oneshot::Sender<()>>,
+    },
     Discard,
 }
 
@@ -175,6 +188,20 @@ fn measure(name: &str, start: f64) {
     if let Ok(f) = Reflect::get(&perf, &"measure".into()).and_then(|f| f.dyn_into::<js_sys::Function>()) {
         let _ = f.call2(&perf, &name.into(), &options);
     }
+}
+
+/// Waits for `f`, but `ms` at most.
+pub async fn within<F: Future>(ms: u32, f: F) {
+    let mut f = std::pin::pin!(f);
+    let mut timer = std::pin::pin!(gloo_timers::future::TimeoutFuture::new(ms));
+    std::future::poll_fn(|cx| {
+        if f.as_mut().poll(cx).is_ready() || timer.as_mut().poll(cx).is_ready() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await
 }
 
 /// `YYYY-MM-DD HH:MM` in local time.
@@ -274,8 +301,9 @@ impl AppState {
             let untouched = self.current.get_untracked().is_none() && self.busy.get_untracked().is_none();
             match offer {
                 Some(offer) if untouched => {
-                    self.resume_offer.set(Some(Rc::new(offer)));
+                    // The URL first: the banner reads it when the offer appears.
                     self.pending_url.set_value(url);
+                    self.resume_offer.set(Some(Rc::new(offer)));
                 }
                 _ => {
                     if let Some(url) = url {
@@ -341,7 +369,9 @@ impl AppState {
                     }
                 }
             }
-            Job::Write { session, record, replace, started } => {
+            Job::Write { session, record, replace, started, written } => {
+                // Whatever happens, the change is shown (dropping `written` says so too).
+                let _written = written;
                 let current = SESSION.with(|s| s.borrow().as_ref().is_some_and(|s| s.id == session));
                 let Some(store) = store().filter(|_| current) else { return };
                 let change = !matches!(record.entry, Entry::Exported);
@@ -479,7 +509,8 @@ impl AppState {
 
     /// The history changed (or, for [`Entry::Exported`], the database was exported): one record
     /// is written. The single point every change passes through (see `AppState::changed`).
-    pub(super) fn keep(self, entry: Entry) {
+    /// Answers once the record is written or given up (nothing to wait for: `None`).
+    pub(super) fn keep(self, entry: Entry) -> Option<oneshot::Receiver<()>> {
         let change = !matches!(entry, Entry::Exported);
         if change {
             self.unexported.set(true);
@@ -493,7 +524,7 @@ impl AppState {
             let mut write = |s: &mut Session, entry: Entry, replace: bool| {
                 let record = Record { seq: s.next_seq, at_ms: date_now(), entry };
                 s.next_seq += 1;
-                jobs.push(Job::Write { session: s.id.clone(), record, replace, started });
+                jobs.push(Job::Write { session: s.id.clone(), record, replace, started, written: None });
             };
             let snapshot = s.needs_snapshot;
             if snapshot {
@@ -514,16 +545,25 @@ impl AppState {
         if change && !jobs.is_empty() {
             self.ask_persistence();
         }
-        for job in jobs {
+        let (tx, rx) = oneshot::channel();
+        let mut tx = Some(tx);
+        let last = jobs.len();
+        for (i, mut job) in jobs.into_iter().enumerate() {
+            if let Job::Write { written, .. } = &mut job {
+                if i + 1 == last {
+                    *written = tx.take();
+                }
+            }
             self.enqueue(job);
         }
+        tx.is_none().then_some(rx)
     }
 
     /// After a successful export: the working copy is kept (a later resume is still possible)
     /// and marked exported, so neither the banner nor closing the tab warns about it.
     pub(super) fn copy_exported(self) {
         self.unexported.set(false);
-        self.keep(Entry::Exported);
+        let _ = self.keep(Entry::Exported);
     }
 
     /// Asks once per page for persistent storage; a refusal is a quiet notice, not an alert.
