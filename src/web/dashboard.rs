@@ -26,8 +26,7 @@ fn definition(key: &str) -> &'static str {
 fn kpi(
     name: &'static str,
     label: &'static str,
-    value: Option<f64>,
-    shown: String,
+    (value, shown): (Option<f64>, String),
     def: &'static str,
 ) -> impl IntoView {
     view! {
@@ -210,32 +209,28 @@ pub(super) fn DashboardBody(dashboard: Dashboard, state: RwSignal<DashboardState
     let a = &d.aggregates;
     let k = &a.flags;
     let level = |l: &str| k.pending_by_impact.iter().find(|(x, _)| x == l).map(|(_, n)| *n).unwrap_or(0);
-    let (pc, pc_s) = count(level("critical"));
-    let (ph, ph_s) = count(level("high"));
-    let (pm, pm_s) = count(level("medium"));
-    let (pl, pl_s) = count(level("low"));
     let opt_hours = |h: Option<f64>| (h, h.map(hours).unwrap_or_default());
     let opt_share = |s: Option<f64>| (s, s.map(percent).unwrap_or_default());
     let window = format!("{} → {} (as of {})", a.window.start, a.window.end, a.window.as_of);
     let flags_kpis = view! {
         <div class="kpis">
-            {kpi("pending", "Pending", count(k.pending).0, count(k.pending).1, "pending")}
-            {kpi("pending-critical", "Critical", pc, pc_s, "pending")}
-            {kpi("pending-high", "High", ph, ph_s, "pending")}
-            {kpi("pending-medium", "Medium", pm, pm_s, "pending")}
-            {kpi("pending-low", "Low", pl, pl_s, "pending")}
-            {kpi("workable", "Workable", count(k.workable).0, count(k.workable).1, "workable")}
-            {kpi("locked-pending", "Locked pending", count(k.locked_pending).0, count(k.locked_pending).1, "locked-pending")}
-            {kpi("created", "Created", count(k.created).0, count(k.created).1, "created")}
-            {kpi("completed", "Completed", count(k.completed).0, count(k.completed).1, "completed")}
-            {kpi("completion-rate", "Completion rate", opt_share(k.completion_rate).0, opt_share(k.completion_rate).1, "completion-rate")}
-            {kpi("lead-time-p50-hours", "Lead time p50", opt_hours(k.lead_time_p50_hours).0, opt_hours(k.lead_time_p50_hours).1, "lead-time")}
-            {kpi("lead-time-p90-hours", "Lead time p90", opt_hours(k.lead_time_p90_hours).0, opt_hours(k.lead_time_p90_hours).1, "lead-time")}
-            {kpi("oldest-critical-hours", "Oldest critical", opt_hours(k.oldest_critical_hours).0, opt_hours(k.oldest_critical_hours).1, "oldest")}
-            {kpi("oldest-high-hours", "Oldest high", opt_hours(k.oldest_high_hours).0, opt_hours(k.oldest_high_hours).1, "oldest")}
-            {kpi("routing-errors", "Routing errors", count(k.routing_errors).0, count(k.routing_errors).1, "routing-errors")}
-            {kpi("routing-error-share", "Misrouted share", opt_share(k.routing_error_share).0, opt_share(k.routing_error_share).1, "routing-errors")}
-            {kpi("chains", "Chains", count(k.chains).0, count(k.chains).1, "chains")}
+            {kpi("pending", "Pending", count(k.pending), "pending")}
+            {kpi("pending-critical", "Critical", count(level("critical")), "pending")}
+            {kpi("pending-high", "High", count(level("high")), "pending")}
+            {kpi("pending-medium", "Medium", count(level("medium")), "pending")}
+            {kpi("pending-low", "Low", count(level("low")), "pending")}
+            {kpi("workable", "Workable", count(k.workable), "workable")}
+            {kpi("locked-pending", "Locked pending", count(k.locked_pending), "locked-pending")}
+            {kpi("created", "Created", count(k.created), "created")}
+            {kpi("completed", "Completed", count(k.completed), "completed")}
+            {kpi("completion-rate", "Completion rate", opt_share(k.completion_rate), "completion-rate")}
+            {kpi("lead-time-p50-hours", "Lead time p50", opt_hours(k.lead_time_p50_hours), "lead-time")}
+            {kpi("lead-time-p90-hours", "Lead time p90", opt_hours(k.lead_time_p90_hours), "lead-time")}
+            {kpi("oldest-critical-hours", "Oldest critical", opt_hours(k.oldest_critical_hours), "oldest")}
+            {kpi("oldest-high-hours", "Oldest high", opt_hours(k.oldest_high_hours), "oldest")}
+            {kpi("routing-errors", "Routing errors", count(k.routing_errors), "routing-errors")}
+            {kpi("routing-error-share", "Misrouted share", opt_share(k.routing_error_share), "routing-errors")}
+            {kpi("chains", "Chains", count(k.chains), "chains")}
         </div>
     };
     let flow = Chart {
@@ -393,14 +388,14 @@ fn ToolSection(dashboard: Dashboard) -> impl IntoView {
     view! {
         <h2>"Tool calls"</h2>
         <div class="kpis">
-            {kpi("tool-calls", "Calls", Some(t.calls as f64), compact(t.calls as f64), "tool-latency")}
-            {kpi("tool-p50-ms", "p50", ms(t.latency.p50).0, ms(t.latency.p50).1, "tool-latency")}
-            {kpi("tool-p95-ms", "p95", ms(t.latency.p95).0, ms(t.latency.p95).1, "tool-latency")}
-            {kpi("tool-p99-ms", "p99", ms(t.latency.p99).0, ms(t.latency.p99).1, "tool-latency")}
-            {kpi("error-rate", "Error rate", t.error_rate, t.error_rate.map(percent).unwrap_or_default(), "error-rate")}
-            {kpi("hook-blocks", "Hook blocks", Some(t.blocked as f64), compact(t.blocked as f64), "hook-blocks")}
-            {kpi("peak-calls-per-hour", "Busiest hour", Some(t.peak_per_hour as f64), compact(t.peak_per_hour as f64), "tool-load")}
-            {kpi("tool-growth-weekly", "Weekly growth", growth, growth.map(|g| format!("×{g:.3}")).unwrap_or_default(), "forecast")}
+            {kpi("tool-calls", "Calls", (Some(t.calls as f64), compact(t.calls as f64)), "tool-latency")}
+            {kpi("tool-p50-ms", "p50", ms(t.latency.p50), "tool-latency")}
+            {kpi("tool-p95-ms", "p95", ms(t.latency.p95), "tool-latency")}
+            {kpi("tool-p99-ms", "p99", ms(t.latency.p99), "tool-latency")}
+            {kpi("error-rate", "Error rate", (t.error_rate, t.error_rate.map(percent).unwrap_or_default()), "error-rate")}
+            {kpi("hook-blocks", "Hook blocks", (Some(t.blocked as f64), compact(t.blocked as f64)), "hook-blocks")}
+            {kpi("peak-calls-per-hour", "Busiest hour", (Some(t.peak_per_hour as f64), compact(t.peak_per_hour as f64)), "tool-load")}
+            {kpi("tool-growth-weekly", "Weekly growth", (growth, growth.map(|g| format!("×{g:.3}")).unwrap_or_default()), "forecast")}
         </div>
         <div class="dashboard-columns">
             <SvgChart chart=forecast />
@@ -453,9 +448,9 @@ fn HealthSection(dashboard: Dashboard) -> impl IntoView {
     view! {
         <h2>"Agent health"</h2>
         <div class="kpis">
-            {kpi("agents-checked", "Agents checked", Some(h.latest.len() as f64), h.latest.len().to_string(), "health")}
-            {kpi("health-checks", "Checks in range", Some(h.checks as f64), h.checks.to_string(), "health")}
-            {kpi("needs-compaction", "Need compaction", Some(h.needing_compaction.len() as f64), h.needing_compaction.len().to_string(), "health")}
+            {kpi("agents-checked", "Agents checked", (Some(h.latest.len() as f64), h.latest.len().to_string()), "health")}
+            {kpi("health-checks", "Checks in range", (Some(h.checks as f64), h.checks.to_string()), "health")}
+            {kpi("needs-compaction", "Need compaction", (Some(h.needing_compaction.len() as f64), h.needing_compaction.len().to_string()), "health")}
         </div>
         <p class="muted" title=definition("health")>{format!("Latest check per agent: {statuses}")}</p>
         <div class="dashboard-columns">
@@ -534,12 +529,12 @@ fn CapacitySection(dashboard: Dashboard, state: RwSignal<DashboardState>) -> imp
             </label>
         </div>
         <div class="kpis">
-            {kpi("inflow-per-day", "Inflow λ", Some(c.inflow_what_if), rate(c.inflow_what_if), "utilisation")}
-            {kpi("capacity-per-day", "Completion μ", Some(c.capacity), rate(c.capacity), "utilisation")}
-            {kpi("utilisation", "Utilisation ρ", c.utilisation, c.utilisation.map(|u| format!("{u:.2}")).unwrap_or_default(), "utilisation")}
-            {kpi("days-to-clear", "Days to clear", days(c.days_to_clear).0, days(c.days_to_clear).1, "days-to-clear")}
-            {kpi("days-to-double", "Days to double", days(c.days_to_double).0, days(c.days_to_double).1, "days-to-double")}
-            {kpi("flag-growth-weekly", "Flag growth / week", flag_growth, flag_growth.map(|g| format!("×{g:.3}")).unwrap_or_default(), "forecast")}
+            {kpi("inflow-per-day", "Inflow λ", (Some(c.inflow_what_if), rate(c.inflow_what_if)), "utilisation")}
+            {kpi("capacity-per-day", "Completion μ", (Some(c.capacity), rate(c.capacity)), "utilisation")}
+            {kpi("utilisation", "Utilisation ρ", (c.utilisation, c.utilisation.map(|u| format!("{u:.2}")).unwrap_or_default()), "utilisation")}
+            {kpi("days-to-clear", "Days to clear", days(c.days_to_clear), "days-to-clear")}
+            {kpi("days-to-double", "Days to double", days(c.days_to_double), "days-to-double")}
+            {kpi("flag-growth-weekly", "Flag growth / week", (flag_growth, flag_growth.map(|g| format!("×{g:.3}")).unwrap_or_default()), "forecast")}
         </div>
         <div class="dashboard-columns">
             <SvgChart chart=backlog />
@@ -556,8 +551,8 @@ fn CapacitySection(dashboard: Dashboard, state: RwSignal<DashboardState>) -> imp
                         state.update(|s| s.tool_capacity_per_hour = v);
                     } />
             </label>
-            {kpi("projected-peak-per-hour", "Busiest hour at horizon", Some(load.projected_peak_per_hour), compact(load.projected_peak_per_hour), "tool-load")}
-            {kpi("tool-utilisation", "Tool load", load.utilisation, load.utilisation.map(percent).unwrap_or_default(), "tool-load")}
+            {kpi("projected-peak-per-hour", "Busiest hour at horizon", (Some(load.projected_peak_per_hour), compact(load.projected_peak_per_hour)), "tool-load")}
+            {kpi("tool-utilisation", "Tool load", (load.utilisation, load.utilisation.map(percent).unwrap_or_default()), "tool-load")}
         </div>
     }
 }
