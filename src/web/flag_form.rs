@@ -11,15 +11,7 @@ use crate::core::Value;
 
 /// Now as agent_db.py writes times: local time, `YYYY-MM-DD HH:MM`.
 pub(super) fn local_minute() -> String {
-    let d = js_sys::Date::new_0();
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}",
-        d.get_full_year(),
-        d.get_month() + 1,
-        d.get_date(),
-        d.get_hours(),
-        d.get_minutes()
-    )
+    super::working_copy::local_time(js_sys::Date::now())
 }
 
 /// Which form is open: shared by the list (the `n` and `e` keys), the detail panel's buttons and
