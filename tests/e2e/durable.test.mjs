@@ -194,7 +194,7 @@ test('changes survive a crashed tab: resume restores each one, undo works, the e
   }
 });
 
-test('discard forgets the working copy: the next visit offers nothing', async (t) => {
+test('discard forgets the working copy; a ?db= address waits for the answer, then opens', async (t) => {
   if (skipWithoutFixtures(t)) return;
   const context = await env.browser.newContext();
   try {
@@ -204,14 +204,21 @@ test('discard forgets the working copy: the next visit offers nothing', async (t
     await waitSaved(page);
     await page.close({ runBeforeUnload: false });
 
-    page = await newPage(context);
-    await page.locator('[data-testid="resume-session"]').waitFor({ timeout: WAIT_MS });
+    // Opening the address's database would replace the stored copy: it waits.
+    page = await context.newPage();
+    await page.goto(`${env.servers.app.url}/?db=/fixtures/claudesquad-v0-small.db`);
+    const banner = page.locator('[data-testid="resume-session"]');
+    await banner.waitFor({ timeout: WAIT_MS });
+    assert.match(await banner.textContent(), /claudesquad-v0-small\.db: it opens after Discard/);
+    assert.equal(await page.locator('[data-testid="count-flags"]').count(), 0, 'nothing opened yet');
     await page.locator('[data-testid="resume-session-discard"]').click();
-    assert.equal(await page.locator('[data-testid="resume-session"]').count(), 0);
-    // Once the Discard is written, a reload finds nothing.
+    assert.equal(await banner.count(), 0);
+    await waitForSummary(page, { fileName: 'claudesquad-v0-small.db', flags: '150' });
+
+    // Once the Discard is written, the next visit finds nothing to offer.
     await page.waitForFunction(() => performance.getEntriesByName('flagdeck:working-copy-discarded').length > 0);
-    await page.reload();
-    await page.waitForFunction(() => performance.getEntriesByName('flagdeck:working-copy-checked').length > 0);
+    await page.close({ runBeforeUnload: false });
+    page = await newPage(context);
     assert.equal(await page.locator('[data-testid="resume-session"]').count(), 0, 'no offer after Discard');
     page.assertHealthy();
   } finally {
