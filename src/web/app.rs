@@ -9,13 +9,14 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 use super::agents::{AgentPage, AgentsPage, RoutingPage};
+use super::browser::within;
 use super::components::{AlertList, DropOverlay, NavBar, SummaryPanel, Toolbar, Welcome};
 use super::dashboard::DashboardPage;
 use super::flags::FlagsPage;
 use super::loader::{self, mark, CatalogData, LoadError, Shared, Source};
 use super::resume::{ResumeBanner, StorageNotice};
 use super::share::{apply_shared_state, SnapshotView};
-use super::working_copy::{within, CopyStatus, Offer, Opened};
+use super::working_copy::{CopyStatus, Offer, Opened};
 use crate::core::dashboard::{DashboardState, FilterChoices};
 use crate::core::edits::{self, EditError, History, Step};
 use crate::core::journal::Entry;

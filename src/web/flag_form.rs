@@ -11,7 +11,7 @@ use crate::core::Value;
 
 /// Now as agent_db.py writes times: local time, `YYYY-MM-DD HH:MM`.
 pub(super) fn local_minute() -> String {
-    super::working_copy::local_time(js_sys::Date::now())
+    super::browser::local_time(js_sys::Date::now())
 }
 
 /// Which form is open: shared by the list (the `n` and `e` keys), the detail panel's buttons and

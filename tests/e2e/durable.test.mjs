@@ -55,12 +55,19 @@ async function show(page, id) {
 
 const inDetail = (page, id, testid) => page.locator(`[data-testid="flag-detail"][data-flag-id="${id}"] [data-testid="${testid}"]`);
 
-/** The value shown next to a field name in the flag detail. */
-const field = (page, name) =>
-  page.evaluate((name) => {
-    const dt = [...document.querySelectorAll('[data-testid="flag-detail"] dt')].find((d) => d.textContent === name);
-    return dt?.nextElementSibling?.textContent ?? null;
-  }, name);
+/** The (non-empty) value shown next to a field name in flag `id`'s detail, once it is shown. */
+async function field(page, id, name) {
+  const shown = await page.waitForFunction(
+    ({ id, name }) => {
+      const dts = document.querySelectorAll(`[data-testid="flag-detail"][data-flag-id="${id}"] dt`);
+      const dt = [...dts].find((d) => d.textContent === name);
+      return dt?.nextElementSibling?.textContent || null;
+    },
+    { id, name },
+    { timeout: WAIT_MS },
+  );
+  return shown.jsonValue();
+}
 
 async function lock(page, id) {
   await show(page, id);
@@ -70,6 +77,7 @@ async function lock(page, id) {
 
 async function changesList(page) {
   await page.locator('[data-testid="nav-summary"]').click();
+  await page.locator('[data-testid="count-flags"]').waitFor({ timeout: WAIT_MS });
   return page.locator('[data-testid="changes"] li').allTextContents();
 }
 
@@ -103,7 +111,7 @@ test('changes survive a crashed tab: resume restores each one, undo works, the e
     await inDetail(page, 203, 'complete-by').fill('backend.api');
     await inDetail(page, 203, 'flag-complete').click();
     await inDetail(page, 203, 'flag-reopen').waitFor({ timeout: WAIT_MS });
-    const completedAt = await field(page, 'completed_at');
+    const completedAt = await field(page, 203, 'completed_at');
     await lock(page, 7);
     await page.locator('[data-testid="nav-flags"]').click();
     await page.locator('[data-testid="new-flag"]').click();
@@ -116,7 +124,7 @@ test('changes survive a crashed tab: resume restores each one, undo works, the e
     await page.locator('[data-testid="form-target"]').fill('frontend.react');
     await page.locator('[data-testid="flag-save"]').click();
     await page.locator('[data-testid="flag-detail"][data-flag-id="301"]').waitFor({ timeout: WAIT_MS });
-    const createdAt = await field(page, 'created_at');
+    const createdAt = await field(page, 301, 'created_at');
     await lock(page, 12);
     await page.locator('[data-testid="undo"]').click();
     await inDetail(page, 12, 'flag-lock').waitFor({ timeout: WAIT_MS });
@@ -147,8 +155,8 @@ test('changes survive a crashed tab: resume restores each one, undo works, the e
     await page.locator('[data-testid="redo"]').click();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="changes"] li').length === 3);
     await show(page, 203);
-    assert.equal(await field(page, 'status'), 'completed');
-    assert.equal(await field(page, 'completed_by'), 'backend.api');
+    assert.equal(await field(page, 203, 'status'), 'completed');
+    assert.equal(await field(page, 203, 'completed_by'), 'backend.api');
     await show(page, 7);
     await inDetail(page, 7, 'flag-unlock').waitFor();
     await show(page, 12);
@@ -194,7 +202,7 @@ test('changes survive a crashed tab: resume restores each one, undo works, the e
   }
 });
 
-test('discard forgets the working copy: the next visit offers nothing', async (t) => {
+test('discard forgets the working copy; a ?db= address waits for the answer, then opens', async (t) => {
   if (skipWithoutFixtures(t)) return;
   const context = await env.browser.newContext();
   try {
@@ -204,14 +212,21 @@ test('discard forgets the working copy: the next visit offers nothing', async (t
     await waitSaved(page);
     await page.close({ runBeforeUnload: false });
 
-    page = await newPage(context);
-    await page.locator('[data-testid="resume-session"]').waitFor({ timeout: WAIT_MS });
+    // Opening the address's database would replace the stored copy: it waits.
+    page = await context.newPage();
+    await page.goto(`${env.servers.app.url}/?db=/fixtures/claudesquad-v0-small.db`);
+    const banner = page.locator('[data-testid="resume-session"]');
+    await banner.waitFor({ timeout: WAIT_MS });
+    assert.match(await banner.textContent(), /claudesquad-v0-small\.db: it opens after Discard/);
+    assert.equal(await page.locator('[data-testid="count-flags"]').count(), 0, 'nothing opened yet');
     await page.locator('[data-testid="resume-session-discard"]').click();
-    assert.equal(await page.locator('[data-testid="resume-session"]').count(), 0);
-    // Once the Discard is written, a reload finds nothing.
+    assert.equal(await banner.count(), 0);
+    await waitForSummary(page, { fileName: 'claudesquad-v0-small.db', flags: '150' });
+
+    // Once the Discard is written, the next visit finds nothing to offer.
     await page.waitForFunction(() => performance.getEntriesByName('flagdeck:working-copy-discarded').length > 0);
-    await page.reload();
-    await page.waitForFunction(() => performance.getEntriesByName('flagdeck:working-copy-checked').length > 0);
+    await page.close({ runBeforeUnload: false });
+    page = await newPage(context);
     assert.equal(await page.locator('[data-testid="resume-session"]').count(), 0, 'no offer after Discard');
     page.assertHealthy();
   } finally {
