@@ -3,21 +3,18 @@
 // export is remembered, and storage that is missing or full is said in words while editing goes on.
 
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import {
   V1,
   WAIT_MS,
   alertText,
-  exportTo,
-  inspectDb,
+  assertExportMatchesSql,
   pickFile,
   skipWithoutFixtures,
   useSuite,
   waitForAlert,
   waitForSummary,
-  xtask,
 } from './helpers.mjs';
 
 const env = useSuite('durable', { before, after });
@@ -165,16 +162,12 @@ test('changes survive a crashed tab: resume restores each one, undo works, the e
     assert.ok((await page.locator('[data-testid="flag-detail"]').textContent()).includes('@frontend.react'));
     await waitSaved(page);
 
-    const exported = path.join(env.out, 'resumed.db');
-    await exportTo(page, exported);
-    const expected = path.join(env.out, 'resumed-expected.db');
     const q = (s) => `'${s.replaceAll("'", "''")}'`;
-    xtask([
-      'exec-sql',
-      '--from',
+    await assertExportMatchesSql(
+      page,
+      env.out,
+      'resumed',
       V1,
-      '--out',
-      expected,
       `UPDATE flags SET status = 'completed', completed_at = ${q(completedAt)}, completed_by = 'backend.api' WHERE id = 203;
        UPDATE flags SET locked = 1 WHERE id = 7;
        INSERT INTO flags (id, flag_type, source_agent, target_agent, change_description, action_required, impact_level,
@@ -182,12 +175,7 @@ test('changes survive a crashed tab: resume restores each one, undo works, the e
        VALUES (301, 'enhancement', '@backend.api', '@frontend.react', ${q(NEW_FLAG.change)}, ${q(NEW_FLAG.action)},
                'medium', 'pending', 0, NULL, NULL, NULL, ${q(createdAt)},
                (SELECT id FROM sessions WHERE ended_at IS NULL ORDER BY created_at DESC LIMIT 1));`,
-    ]);
-    const got = inspectDb(exported);
-    const want = inspectDb(expected);
-    assert.equal(got.integrity_check, 'ok');
-    assert.deepEqual(got.tables, want.tables, 'every table holds exactly the expected rows');
-    assert.deepEqual(got.master, want.master, 'schema unchanged');
+    );
 
     // The export is remembered: a later visit still offers the copy, saying it was exported.
     await waitSaved(page);

@@ -8,8 +8,7 @@ import { after, before, test } from 'node:test';
 
 import {
   V1,
-  exportTo,
-  inspectDb,
+  assertExportMatchesSql,
   openWith,
   skipWithoutFixtures,
   useSuite,
@@ -50,22 +49,13 @@ test('complete, lock, undo the lock, export: only the completion is in the file'
     assert.equal(await page.locator('[data-testid="changes"] li').count(), 1, 'one change remains after the undo');
     assert.equal((await page.locator('[data-testid="count-pending"]').textContent()).trim(), '138');
 
-    const exported = path.join(env.out, 'edited.db');
-    await exportTo(page, exported);
-    const expected = path.join(env.out, 'expected.db');
-    xtask([
-      'exec-sql',
-      '--from',
+    await assertExportMatchesSql(
+      page,
+      env.out,
+      'edited',
       V1,
-      '--out',
-      expected,
       `UPDATE flags SET status = 'completed', completed_at = '${completedAt}', completed_by = 'backend.api' WHERE id = 203`,
-    ]);
-    const got = inspectDb(exported);
-    const want = inspectDb(expected);
-    assert.equal(got.integrity_check, 'ok');
-    assert.deepEqual(got.tables, want.tables, 'every table holds exactly the expected rows');
-    assert.deepEqual(got.master, want.master, 'schema unchanged');
+    );
     app.assertHealthy();
   } finally {
     await app.close();
@@ -294,21 +284,13 @@ test('edit any field: checked while typing, only what changed is written, undo a
     await page.locator('[data-testid="redo"]').click();
     await changes.first().waitFor();
 
-    const exported = path.join(env.out, 'edited-fields.db');
-    await exportTo(page, exported);
-    const expected = path.join(env.out, 'expected-fields.db');
-    xtask([
-      'exec-sql',
-      '--from',
+    await assertExportMatchesSql(
+      page,
+      env.out,
+      'edited-fields',
       V1,
-      '--out',
-      expected,
       `UPDATE flags SET target_agent = '@frontend.react', context = '{"pr": 42, "cve": "CVE-2025-32761"}', notes = 'Lockfiles rebuilt in PR 42' WHERE id = 203`,
-    ]);
-    const got = inspectDb(exported);
-    const want = inspectDb(expected);
-    assert.equal(got.integrity_check, 'ok');
-    assert.deepEqual(got.tables, want.tables, 'every table holds exactly the expected rows');
+    );
     app.assertHealthy();
   } finally {
     await app.close();

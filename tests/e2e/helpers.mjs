@@ -299,3 +299,19 @@ export async function openWith(env, file, flags) {
   await waitForSummary(app.page, { fileName: path.basename(file), flags, alertFails: true });
   return app;
 }
+
+/**
+ * Exports the open database to `${name}.db` and checks it against the same change made with
+ * plain SQL (`sql`) on a copy of `original`: integrity, every table's rows, the schema.
+ */
+export async function assertExportMatchesSql(page, dir, name, original, sql) {
+  const exported = path.join(dir, `${name}.db`);
+  await exportTo(page, exported);
+  const expected = path.join(dir, `${name}-expected.db`);
+  xtask(['exec-sql', '--from', original, '--out', expected, sql]);
+  const got = inspectDb(exported);
+  const want = inspectDb(expected);
+  assert.equal(got.integrity_check, 'ok');
+  assert.deepEqual(got.tables, want.tables, 'every table holds exactly the expected rows');
+  assert.deepEqual(got.master, want.master, 'schema unchanged');
+}
