@@ -3,10 +3,10 @@
 
 mod common;
 
-use flagdeck::core::agents::{chains_of, dynamic_agents, latest_health, pending_for, routing_errors};
-use flagdeck::core::catalog::{read_catalog, CatalogAgent};
-use flagdeck::core::schema::Generation;
-use flagdeck::core::search::SearchIndex;
+use flagdeck_core::agents::{chains_of, dynamic_agents, latest_health, pending_for, routing_errors};
+use flagdeck_core::catalog::{read_catalog, CatalogAgent};
+use flagdeck_core::schema::Generation;
+use flagdeck_core::search::SearchIndex;
 use pollster::block_on;
 
 fn expected_ids(file: &str) -> Vec<i64> {

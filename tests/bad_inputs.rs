@@ -4,11 +4,11 @@
 
 mod common;
 
-use flagdeck::core::demo::{demo_script, DemoOptions};
-use flagdeck::core::header::{self, HeaderError, JournalMode};
-use flagdeck::core::inspect::OpenError;
-use flagdeck::core::schema::Generation;
-use flagdeck::native::NativeDb;
+use flagdeck_core::header::{self, HeaderError, JournalMode};
+use flagdeck_core::inspect::OpenError;
+use flagdeck_core::native::NativeDb;
+use flagdeck_core::schema::Generation;
+use flagdeck_demo::{demo_script, DemoOptions};
 
 /// A small, valid flag database made by the project's generator (no fixtures needed).
 fn demo_bytes() -> Vec<u8> {

@@ -4,11 +4,11 @@
 
 mod common;
 
-use flagdeck::core::dashboard::stats::{nearest_rank, parse_minute};
-use flagdeck::core::dashboard::{aggregates, derive, AsOf, Dashboard, DashboardState, Range};
-use flagdeck::core::schema::SchemaFacts;
-use flagdeck::core::Value;
-use flagdeck::native::NativeDb;
+use flagdeck_core::dashboard::stats::{nearest_rank, parse_minute};
+use flagdeck_core::dashboard::{aggregates, derive, AsOf, Dashboard, DashboardState, Range};
+use flagdeck_core::native::NativeDb;
+use flagdeck_core::schema::SchemaFacts;
+use flagdeck_core::Value;
 use pollster::block_on;
 use serde_json::Value as Json;
 
@@ -140,7 +140,7 @@ fn flag_kpis_match_the_facts_and_a_plain_computation() {
     assert_eq!(top[0], ("@acolyte.api".to_owned(), 10));
     assert_eq!(top[2], ("@service.auth".to_owned(), 10));
     assert_eq!(top[3], ("@acolyte.payments".to_owned(), 9));
-    let routing = block_on(flagdeck::core::agents::routing_errors(&db, &facts)).unwrap();
+    let routing = block_on(flagdeck_core::agents::routing_errors(&db, &facts)).unwrap();
     assert_eq!(k.routing_errors, routing.len() as i64);
     assert_eq!(k.routing_error_share, Some(routing.len() as f64 / 139.0));
     assert_eq!(k.critical_pending_ids.len(), 5);
@@ -273,7 +273,7 @@ fn capacity_what_if_and_budgets() {
         errors.offenders
     );
     let relaxed = DashboardState {
-        budgets: flagdeck::core::dashboard::Budgets {
+        budgets: flagdeck_core::dashboard::Budgets {
             tool_p95_ms: Some(200_000.0),
             critical_pending_max: Some(5),
             ..Default::default()
@@ -287,7 +287,7 @@ fn capacity_what_if_and_budgets() {
 
 #[test]
 fn a_snapshot_of_the_fixture_dashboard_round_trips_and_redacts_every_agent() {
-    use flagdeck::core::dashboard::share::{decode_snapshot, encode_snapshot, redact, Snapshot};
+    use flagdeck_core::dashboard::share::{decode_snapshot, encode_snapshot, redact, Snapshot};
     let Some((db, facts, _)) = open("acolytes-v1-small.db") else { return };
     let state = DashboardState::default();
     let agg = block_on(aggregates(&db, &facts, &state, "2026-11-30 12:00", &|_, _, _| {})).unwrap();
@@ -325,8 +325,8 @@ fn a_snapshot_of_the_fixture_dashboard_round_trips_and_redacts_every_agent() {
 
 #[test]
 fn saved_dashboards_live_in_their_own_table_created_on_first_save() {
-    use flagdeck::core::dashboard::saved::{delete, list, save, TABLE};
-    use flagdeck::core::schema::{detect, Generation};
+    use flagdeck_core::dashboard::saved::{delete, list, save, TABLE};
+    use flagdeck_core::schema::{detect, Generation};
     let Some((db, _, _)) = open("acolytes-v1-small.db") else { return };
     let tables =
         |db: &NativeDb| scalar(db, &format!("SELECT COUNT(*) FROM sqlite_master WHERE name = '{TABLE}'"));
@@ -349,7 +349,7 @@ fn saved_dashboards_live_in_their_own_table_created_on_first_save() {
     assert_eq!(block_on(list(&db)).unwrap().len(), 1);
 
     // The file stays a v1 flag database and the tool's triggers still guard its flags.
-    let facts = block_on(flagdeck::core::schema::read_facts(&db)).unwrap();
+    let facts = block_on(flagdeck_core::schema::read_facts(&db)).unwrap();
     assert_eq!(detect(&facts).generation, Generation::V1);
     let refused = db.execute_batch_sync(
         "INSERT INTO flags (flag_type, source_agent, target_agent, change_description, action_required, impact_level, status) \

@@ -5,15 +5,15 @@
 
 mod common;
 
-use flagdeck::core::catalog::{read_catalog, CatalogAgent};
-use flagdeck::core::demo::{
+use flagdeck_core::catalog::{read_catalog, CatalogAgent};
+use flagdeck_core::native::NativeDb;
+use flagdeck_core::schema::Generation;
+use flagdeck_core::search::{Query, SearchIndex};
+use flagdeck_core::Value;
+use flagdeck_demo::{
     catalog_size, demo_script, tool_log_count, DemoOptions, DEFAULT_SEED, DEMO_FILE_NAME, NORMAL_AGENTS,
     V1_SCHEMA,
 };
-use flagdeck::core::schema::Generation;
-use flagdeck::core::search::{Query, SearchIndex};
-use flagdeck::core::Value;
-use flagdeck::native::NativeDb;
 
 fn build(opts: &DemoOptions) -> NativeDb {
     let db = NativeDb::open_bytes(&[]).expect("an empty database opens");

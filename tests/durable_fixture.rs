@@ -4,13 +4,13 @@
 
 mod common;
 
-use flagdeck::core::edits::{
+use flagdeck_core::edits::{
     apply, complete_values, lock_values, plan, plan_insert, run_all, Created, Edit, FieldChange, History,
     Step,
 };
-use flagdeck::core::journal::{rebuild, replay, Entry, Origin, Record, SessionMeta};
-use flagdeck::core::Value;
-use flagdeck::native::NativeDb;
+use flagdeck_core::journal::{rebuild, replay, Entry, Origin, Record, SessionMeta};
+use flagdeck_core::native::NativeDb;
+use flagdeck_core::Value;
 use pollster::block_on;
 
 fn change(column: &'static str, before: Value, after: Value) -> FieldChange {

@@ -4,9 +4,9 @@
 
 mod common;
 
-use flagdeck::core::edits::{apply, complete_values, lock_values, plan, reopen_values, EditError, History};
-use flagdeck::core::Value;
-use flagdeck::native::NativeDb;
+use flagdeck_core::edits::{apply, complete_values, lock_values, plan, reopen_values, EditError, History};
+use flagdeck_core::native::NativeDb;
+use flagdeck_core::Value;
 use pollster::block_on;
 
 fn v1() -> Option<NativeDb> {
@@ -123,7 +123,7 @@ fn undo_refuses_a_row_changed_behind_its_back() {
 
 #[test]
 fn a_created_flag_goes_through_the_triggers_and_undo_removes_every_trace() {
-    use flagdeck::core::edits::plan_insert;
+    use flagdeck_core::edits::plan_insert;
     let Some(db) = v1() else { return };
     let snapshot = |db: &NativeDb| {
         let flags = all_rows(db);
@@ -173,7 +173,7 @@ fn a_created_flag_goes_through_the_triggers_and_undo_removes_every_trace() {
 
 #[test]
 fn a_bulk_change_is_all_or_nothing_and_one_undo_step() {
-    use flagdeck::core::edits::{run_all, Step};
+    use flagdeck_core::edits::{run_all, Step};
     let Some(db) = v1() else { return };
     let ids: Vec<i64> = db
         .query_sync("SELECT id FROM flags WHERE status = 'pending' AND locked = 0 ORDER BY id LIMIT 3", &[])
@@ -219,8 +219,8 @@ fn a_bulk_change_is_all_or_nothing_and_one_undo_step() {
 
 #[test]
 fn an_edit_of_many_fields_writes_only_what_changed_and_undo_restores_it() {
-    use flagdeck::core::edit_form::{read_edit_form, EDIT_FIELDS};
-    use flagdeck::core::flags::flag_detail;
+    use flagdeck_core::edit_form::{read_edit_form, EDIT_FIELDS};
+    use flagdeck_core::flags::flag_detail;
     let Some(db) = v1() else { return };
     let id = db
         .query_sync("SELECT id FROM flags WHERE target_agent IS NOT NULL ORDER BY id LIMIT 1", &[])

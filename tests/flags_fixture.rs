@@ -5,11 +5,11 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use flagdeck::core::flags::{
+use flagdeck_core::flags::{
     facet_counts, validate, workable_groups, Cursor, Facet, FlagDraft, FlagFilter, FlagPageQuery, SortColumn,
 };
-use flagdeck::core::Value;
-use flagdeck::native::NativeDb;
+use flagdeck_core::native::NativeDb;
+use flagdeck_core::Value;
 use pollster::block_on;
 
 fn open(name: &str) -> Option<NativeDb> {
@@ -92,8 +92,8 @@ fn offset_pages(db: &NativeDb, query: &FlagPageQuery, count: usize) -> Vec<Vec<i
 
 #[test]
 fn keyset_and_offset_pages_agree_on_a_generated_database() {
-    use flagdeck::core::demo::{demo_script, DemoOptions};
-    use flagdeck::core::flags::Preset;
+    use flagdeck_core::flags::Preset;
+    use flagdeck_demo::{demo_script, DemoOptions};
     let db = NativeDb::open_bytes(&[]).unwrap();
     db.execute_batch_sync(&demo_script(&DemoOptions { flags: 2_500, ..DemoOptions::default() })).unwrap();
     for preset in [Preset::All, Preset::Pending, Preset::Workable] {
@@ -293,12 +293,12 @@ fn the_rules_accept_exactly_what_the_v1_triggers_accept() {
     }
     // A high flag with a NULL target: the trigger refuses it, the rules (empty target) too.
     let draft = FlagDraft { impact_level: "high".into(), ..Default::default() };
-    assert!(validate(&draft, true).contains(&flagdeck::core::flags::RuleViolation::HighImpactNeedsTarget));
+    assert!(validate(&draft, true).contains(&flagdeck_core::flags::RuleViolation::HighImpactNeedsTarget));
 }
 
 #[test]
 fn flag_detail_has_every_column_and_its_chain() {
-    use flagdeck::core::flags::flag_detail;
+    use flagdeck_core::flags::flag_detail;
     let Some(db) = open("acolytes-v1-small.db") else { return };
     let chained = db
         .query_sync(

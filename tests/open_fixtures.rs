@@ -4,7 +4,7 @@
 
 mod common;
 
-use flagdeck::core::schema::Generation;
+use flagdeck_core::schema::Generation;
 
 #[test]
 fn v1_fixture_is_recognised_with_the_documented_counts() {

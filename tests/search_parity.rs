@@ -5,10 +5,10 @@
 
 mod common;
 
-use flagdeck::core::catalog::{read_catalog, CatalogAgent};
-use flagdeck::core::schema::Generation;
-use flagdeck::core::search::SearchIndex;
-use flagdeck::native::NativeDb;
+use flagdeck_core::catalog::{read_catalog, CatalogAgent};
+use flagdeck_core::native::NativeDb;
+use flagdeck_core::schema::Generation;
+use flagdeck_core::search::SearchIndex;
 
 fn v1_catalog() -> Option<Vec<CatalogAgent>> {
     let dir = common::fixtures_dir()?;

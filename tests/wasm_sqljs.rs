@@ -2,11 +2,11 @@
 //! serves the repository root, so the worker comes straight from node_modules.
 #![cfg(target_arch = "wasm32")]
 
-use flagdeck::core::header;
-use flagdeck::core::inspect::{self, OpenError};
-use flagdeck::core::schema::Generation;
-use flagdeck::core::{Database, DbError, Value};
 use flagdeck::web::sqljs::SqlJsWorker;
+use flagdeck_core::header;
+use flagdeck_core::inspect::{self, OpenError};
+use flagdeck_core::schema::Generation;
+use flagdeck_core::{Database, DbError, Value};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);

@@ -8,13 +8,13 @@ use leptos::task::spawn_local;
 
 use super::app::{AppState, CatalogState, View};
 use super::loader::{after_paint, mark, measure, CatalogData, Shared};
-use crate::core::agents::{
+use flagdeck_core::agents::{
     chains_of, latest_health, pending_for, pending_from, routing_errors, ChainSummary, Connection, FlagRow,
     Health, JsonList,
 };
-use crate::core::catalog::CatalogAgent;
-use crate::core::schema::Generation;
-use crate::core::search::{Field, Hit, Query, Reason, DEFAULT_LIMIT};
+use flagdeck_core::catalog::CatalogAgent;
+use flagdeck_core::schema::Generation;
+use flagdeck_core::search::{Field, Hit, Query, Reason, DEFAULT_LIMIT};
 
 /// Shows the catalog once it is loaded.
 fn with_catalog<V: IntoView + 'static>(

@@ -17,11 +17,11 @@ use super::loader::{self, mark, CatalogData, LoadError, Shared, Source};
 use super::resume::{ResumeBanner, StorageNotice};
 use super::share::{apply_shared_state, SnapshotView};
 use super::working_copy::{CopyStatus, Offer, Opened};
-use crate::core::dashboard::{DashboardState, FilterChoices};
-use crate::core::edits::{self, EditError, History, Step};
-use crate::core::journal::Entry;
-use crate::core::summary::{self, Counts};
-use crate::core::{Database, Value};
+use flagdeck_core::dashboard::{DashboardState, FilterChoices};
+use flagdeck_core::edits::{self, EditError, History, Step};
+use flagdeck_core::journal::Entry;
+use flagdeck_core::summary::{self, Counts};
+use flagdeck_core::{Database, Value};
 
 /// One line in the alert region.
 #[derive(Clone, Debug, PartialEq)]

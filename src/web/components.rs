@@ -6,7 +6,7 @@ use super::app::{input_files, AppState, View};
 use super::loader::{Shared, Source};
 use super::resume::CopyBadge;
 use super::save_in_place::SaveInPlace;
-use crate::core::schema::Generation;
+use flagdeck_core::schema::Generation;
 
 /// "1.9 MB (1,998,848 bytes)".
 pub fn human_size(bytes: usize) -> String {
@@ -176,7 +176,7 @@ pub fn SummaryPanel(open: Shared) -> impl IntoView {
     let source = match &open.source {
         Source::File => "opened from this computer".to_owned(),
         Source::Url(url) => format!("downloaded from {url}"),
-        Source::Demo => "built in this tab by flagdeck's demo generator".to_owned(),
+        Source::Demo => "flagdeck's demo database (made by its demo generator)".to_owned(),
     };
     let generation_class = match r.generation {
         Generation::V1 => "badge v1",
@@ -282,7 +282,7 @@ pub fn NavBar() -> impl IntoView {
 fn ChangesList() -> impl IntoView {
     let state = expect_context::<AppState>();
     let edits = move || {
-        let done: Vec<crate::core::edits::Edit> = state.history.with(|h| h.edits().cloned().collect());
+        let done: Vec<flagdeck_core::edits::Edit> = state.history.with(|h| h.edits().cloned().collect());
         (!done.is_empty()).then(|| {
             view! {
                 <h2>{format!("Changes since opening ({})", done.len())}</h2>
@@ -316,9 +316,9 @@ fn ChangesList() -> impl IntoView {
     view! { {edits} {other} }
 }
 
-fn shown(v: &crate::core::Value) -> String {
+fn shown(v: &flagdeck_core::Value) -> String {
     match v {
-        crate::core::Value::Null => "NULL".into(),
+        flagdeck_core::Value::Null => "NULL".into(),
         other => {
             let t = other.display();
             if t.chars().count() > 60 {

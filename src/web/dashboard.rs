@@ -10,8 +10,8 @@ use super::charts::{Chart, Mark, Series, SvgChart};
 use super::flag_form::local_minute;
 use super::loader::mark;
 use super::share::SharePanel;
-use crate::core::dashboard::stats::{compact, hours, millis, percent};
-use crate::core::dashboard::{
+use flagdeck_core::dashboard::stats::{compact, hours, millis, percent};
+use flagdeck_core::dashboard::{
     aggregates, definitions, derive, filter_choices, Aggregates, AsOf, Dashboard, DashboardState,
     FilterChoices, Range,
 };

@@ -6,9 +6,9 @@ use leptos::task::spawn_local;
 
 use super::app::{AppState, View};
 use super::flag_form::{local_minute, FollowUp, FormRequest};
-use crate::core::edits;
-use crate::core::flags::{flag_detail, FlagDetail, MIN_ACTION_REQUIRED, MIN_CHANGE_DESCRIPTION};
-use crate::core::Value;
+use flagdeck_core::edits;
+use flagdeck_core::flags::{flag_detail, FlagDetail, MIN_ACTION_REQUIRED, MIN_CHANGE_DESCRIPTION};
+use flagdeck_core::Value;
 
 /// Every field of one flag and its chain.
 #[component]

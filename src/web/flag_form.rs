@@ -4,10 +4,10 @@
 use leptos::prelude::*;
 
 use super::app::{AppState, CatalogState, View};
-use crate::core::edit_form::{read_edit_form, EDIT_FIELDS};
-use crate::core::flags::{validate, with_at, FlagDetail, FlagDraft, CRITICAL_TYPES};
-use crate::core::flags::{MIN_ACTION_REQUIRED, MIN_CHANGE_DESCRIPTION};
-use crate::core::Value;
+use flagdeck_core::edit_form::{read_edit_form, EDIT_FIELDS};
+use flagdeck_core::flags::{validate, with_at, FlagDetail, FlagDraft, CRITICAL_TYPES};
+use flagdeck_core::flags::{MIN_ACTION_REQUIRED, MIN_CHANGE_DESCRIPTION};
+use flagdeck_core::Value;
 
 /// Now as agent_db.py writes times: local time, `YYYY-MM-DD HH:MM`.
 pub(super) fn local_minute() -> String {

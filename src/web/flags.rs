@@ -12,14 +12,14 @@ use super::app::{AppState, View};
 use super::flag_detail::FlagDetailPanel;
 use super::flag_form::{local_minute, FlagForm, FormRequest};
 use super::loader::{after_paint, clear_mark, download_text, mark, measure, Shared};
-use crate::core::edits;
-use crate::core::flags::{
+use flagdeck_core::edits;
+use flagdeck_core::flags::{
     facet_counts, flag_detail, with_at, Cursor, Facet, FlagFilter, FlagPageQuery, Preset, SortColumn,
     SHOWN_FACETS,
 };
-use crate::core::paging::{SparsePages, FLAG_TABLE, PAGE};
-use crate::core::table_export::{to_csv, to_json};
-use crate::core::{Database, Value};
+use flagdeck_core::paging::{SparsePages, FLAG_TABLE, PAGE};
+use flagdeck_core::table_export::{to_csv, to_json};
+use flagdeck_core::{Database, Value};
 
 /// Pages asked of the worker at once. The worker answers in order, so more would only queue
 /// pages for scroll positions already left behind; when one arrives the window asks again for

@@ -30,7 +30,7 @@ use web_sys::{
 };
 
 use super::sqljs::describe;
-use crate::core::journal::{Record, SessionMeta};
+use flagdeck_core::journal::{Record, SessionMeta};
 
 const DB_NAME: &str = "flagdeck-working-copy";
 const VERSION: u32 = 1;

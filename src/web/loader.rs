@@ -10,14 +10,13 @@ use js_sys::{Array, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::core::agents::{dynamic_agents, pending_by_target, DynamicAgent};
-use crate::core::catalog::{read_catalog, CatalogAgent};
-use crate::core::demo::{demo_script, DemoOptions, DEMO_FILE_NAME};
-use crate::core::header::{self, HeaderInfo, JournalMode};
-use crate::core::inspect::{self, OpenError, Report};
-use crate::core::schema::SchemaFacts;
-use crate::core::search::SearchIndex;
-use crate::core::{Database, DbError};
+use flagdeck_core::agents::{dynamic_agents, pending_by_target, DynamicAgent};
+use flagdeck_core::catalog::{read_catalog, CatalogAgent};
+use flagdeck_core::header::{self, HeaderInfo, JournalMode};
+use flagdeck_core::inspect::{self, OpenError, Report};
+use flagdeck_core::schema::SchemaFacts;
+use flagdeck_core::search::SearchIndex;
+use flagdeck_core::DbError;
 
 use super::sqljs::{describe, SqlJsWorker, WORKER_URL};
 
@@ -51,7 +50,8 @@ pub enum LoadError {
         url: String,
         why: FetchFailure,
     },
-    Demo(DbError),
+    /// The built-in demo database could not be fetched or inflated.
+    Demo(String),
     Export(DbError),
     /// The stored working copy could not be opened (it stays stored).
     Restore(String),
@@ -83,7 +83,11 @@ impl fmt::Display for LoadError {
                 }
                 write!(f, ".")
             }
-            LoadError::Demo(e) => write!(f, "The demo database could not be built: {}", e.message()),
+            LoadError::Demo(why) => write!(
+                f,
+                "The demo database could not be loaded: {why}. Reload the page (offline, it is \
+                 available once the app has been opened online once)."
+            ),
             LoadError::Export(e) => write!(f, "The database could not be exported: {}", e.message()),
             LoadError::Restore(why) => write!(
                 f,
@@ -198,24 +202,21 @@ pub async fn open_bytes(
     Ok(OpenDb { name, source, header: info, report, facts, db, original: Some(original).into() })
 }
 
-/// Builds the demo database in a worker from the project's own generator, then inspects it
-/// exactly like any opened file.
+/// The demo database's file name: what it is shown and exported as.
+pub const DEMO_FILE_NAME: &str = "flagdeck-demo.db";
+
+/// The demo database as the build ships it: zlib-deflated, made by `cargo xtask demo-asset`
+/// (the `flagdeck-demo` generator, 300 flags) in Trunk's pre-build hook, precached offline.
+pub const DEMO_ASSET: &str = "flagdeck-demo.db.zlib";
+
+/// Fetches and inflates the built-in demo database, then opens it exactly like any file.
 pub async fn open_demo() -> Result<OpenDb, LoadError> {
-    let db = take_worker().map_err(LoadError::Demo)?;
-    db.execute_batch(&demo_script(&DemoOptions::default())).await.map_err(LoadError::Demo)?;
-    let bytes = db.export_array().await.map_err(LoadError::Demo)?;
-    let info = check_array(&bytes)?;
-    let original = Some(blob_of(&bytes)?).into();
-    let (report, facts) = inspect::inspect(&db, &info).await?;
-    Ok(OpenDb {
-        name: DEMO_FILE_NAME.to_owned(),
-        source: Source::Demo,
-        header: info,
-        report,
-        facts,
-        db,
-        original,
-    })
+    let packed = fetch_bytes(DEMO_ASSET).await.map_err(|e| LoadError::Demo(e.to_string()))?;
+    let bytes = miniz_oxide::inflate::decompress_to_vec_zlib(&packed.to_vec())
+        .map_err(|e| LoadError::Demo(format!("the shipped file is damaged ({:?})", e.status)))?;
+    let bytes = Uint8Array::from(bytes.as_slice());
+    let original = blob_of(&bytes)?;
+    open_bytes(DEMO_FILE_NAME.to_owned(), Source::Demo, bytes, original).await
 }
 
 /// Reads a picked or dropped file into JavaScript memory.

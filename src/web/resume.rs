@@ -7,7 +7,7 @@ use super::app::AppState;
 use super::browser::local_time;
 use super::components::human_size;
 use super::working_copy::{CopyStatus, Offer};
-use crate::core::journal::{Origin, SessionMeta};
+use flagdeck_core::journal::{Origin, SessionMeta};
 
 /// "Resume where you left off?" with the stored database, its changes and when; Resume or Discard.
 #[component]

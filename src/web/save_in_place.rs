@@ -17,7 +17,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::app::AppState;
 use super::loader::{self, Source};
-use crate::core::edits::run_all;
+use flagdeck_core::edits::run_all;
 
 /// The file handle of the open database and what the file looked like when it was read.
 #[derive(Clone)]

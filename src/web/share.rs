@@ -10,11 +10,11 @@ use super::app::{AppState, View};
 use super::dashboard::DashboardBody;
 use super::flag_form::local_minute;
 use super::loader::download_text;
-use crate::core::dashboard::saved::{self, SavedDashboard};
-use crate::core::dashboard::share::{
+use flagdeck_core::dashboard::saved::{self, SavedDashboard};
+use flagdeck_core::dashboard::share::{
     decode_snapshot, decode_state, encode_snapshot, encode_state, redact, Snapshot,
 };
-use crate::core::dashboard::{derive, Aggregates, DashboardState};
+use flagdeck_core::dashboard::{derive, Aggregates, DashboardState};
 
 /// The page's address without its fragment.
 fn base_url() -> String {

@@ -16,7 +16,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{ErrorEvent, Event, MessageEvent, Worker};
 
-use crate::core::{Database, DbError, ResultSet, Value};
+use flagdeck_core::{Database, DbError, ResultSet, Value};
 
 /// Where Trunk puts the worker script (see index.html).
 pub const WORKER_URL: &str = "worker.sql-wasm.js";
@@ -273,7 +273,7 @@ impl SqlJsWorker {
             get(&data, "buffer")?.dyn_into().map_err(|e| JsFailure::Reply(e).into_db_error())?;
         // sql.js closes and reopens the database to export it, which resets per-connection
         // settings: put the safety pragmas back.
-        self.execute_batch(crate::core::inspect::SAFETY_PRAGMAS).await?;
+        self.execute_batch(flagdeck_core::inspect::SAFETY_PRAGMAS).await?;
         Ok(buffer)
     }
 }
@@ -294,7 +294,7 @@ impl Database for SqlJsWorker {
         let bytes = buffer.to_vec();
         // sql.js closes and reopens the database to export it, which resets per-connection
         // settings: put the safety pragmas back.
-        self.execute_batch(crate::core::inspect::SAFETY_PRAGMAS).await?;
+        self.execute_batch(flagdeck_core::inspect::SAFETY_PRAGMAS).await?;
         Ok(bytes)
     }
 }

@@ -1,4 +1,4 @@
-//! The durable working copy, the app's side: what is written when (see [`crate::core::journal`]
+//! The durable working copy, the app's side: what is written when (see [`flagdeck_core::journal`]
 //! for the format and [`super::idb`] for the storage).
 //!
 //! * A database that opens is stored once, as it was opened (its original bytes, never through
@@ -26,9 +26,9 @@ use super::browser::{blob_bytes, date_now, hold_lock, in_use_elsewhere, measure,
 use super::components::human_size;
 use super::idb::{Found, Store, StoreError};
 use super::loader::{self, mark, LoadError, OpenDb, Shared, Source};
-use crate::core::edits::History;
-use crate::core::journal::{self, rebuild, Entry, Origin, Rebuilt, Record, ReplayFailure, SessionMeta};
-use crate::core::summary::{self, Counts};
+use flagdeck_core::edits::History;
+use flagdeck_core::journal::{self, rebuild, Entry, Origin, Rebuilt, Record, ReplayFailure, SessionMeta};
+use flagdeck_core::summary::{self, Counts};
 
 /// What the badge beside the toolbar says about the working copy of the open database.
 #[derive(Clone, Debug, PartialEq)]

@@ -3,10 +3,10 @@
 
 use std::path::PathBuf;
 
-use flagdeck::core::header;
-use flagdeck::core::inspect::{self, OpenError, Report};
-use flagdeck::core::schema::SchemaFacts;
-use flagdeck::native::NativeDb;
+use flagdeck_core::header;
+use flagdeck_core::inspect::{self, OpenError, Report};
+use flagdeck_core::native::NativeDb;
+use flagdeck_core::schema::SchemaFacts;
 
 /// `../shared/fixtures` next to the repository, if this machine has it.
 pub fn fixtures_dir() -> Option<PathBuf> {

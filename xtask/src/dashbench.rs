@@ -5,11 +5,11 @@
 use std::path::Path;
 use std::time::Instant;
 
-use flagdeck::core::dashboard::{aggregates, derive, DashboardState};
-use flagdeck::core::port::Recording;
-use flagdeck::core::schema::read_facts;
-use flagdeck::core::Value;
-use flagdeck::native::NativeDb;
+use flagdeck_core::dashboard::{aggregates, derive, DashboardState};
+use flagdeck_core::native::NativeDb;
+use flagdeck_core::port::Recording;
+use flagdeck_core::schema::read_facts;
+use flagdeck_core::Value;
 use serde_json::json;
 
 use crate::dbtools::{db_err, write_file};
@@ -81,7 +81,7 @@ pub fn run(db_path: &Path, out: &Path) -> Result<()> {
 /// `cargo xtask snapshot-link FILE`: the snapshot link of FILE's default dashboard, made by the
 /// same core as the app's *Snapshot link*, and its length against the goal (≤ 8 KB).
 pub fn snapshot_link(path: &Path) -> Result<()> {
-    use flagdeck::core::dashboard::share::{encode_snapshot, redact, Snapshot};
+    use flagdeck_core::dashboard::share::{encode_snapshot, redact, Snapshot};
     let db = NativeDb::open_copy(path).map_err(db_err("open"))?;
     let facts = pollster::block_on(read_facts(&db)).map_err(db_err("read schema"))?;
     let state = DashboardState::default();

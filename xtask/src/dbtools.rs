@@ -1,15 +1,15 @@
-//! Native database tools built on the project's rusqlite adapter (`flagdeck::native::NativeDb`):
+//! Native database tools built on the project's rusqlite adapter (`flagdeck_core::native::NativeDb`):
 //! `inspect-db`, `gen-demo`, `counts-sql`, `exec-sql`, `query`, `search-agents`, `routing-errors`.
 
 use std::path::Path;
 
-use flagdeck::core::catalog::{read_catalog, CatalogAgent};
-use flagdeck::core::demo::{catalog_size, demo_script, DemoOptions, NORMAL_AGENTS};
-use flagdeck::core::schema::{detect, quote_ident, read_facts, Generation};
-use flagdeck::core::search::{Query, SearchIndex};
-use flagdeck::core::summary::counts_sql;
-use flagdeck::core::Value;
-use flagdeck::native::NativeDb;
+use flagdeck_core::catalog::{read_catalog, CatalogAgent};
+use flagdeck_core::native::NativeDb;
+use flagdeck_core::schema::{detect, quote_ident, read_facts, Generation};
+use flagdeck_core::search::{Query, SearchIndex};
+use flagdeck_core::summary::counts_sql;
+use flagdeck_core::Value;
+use flagdeck_demo::{catalog_size, demo_script, DemoOptions, NORMAL_AGENTS};
 use serde_json::{json, Map};
 
 use crate::util::Result;
@@ -57,7 +57,7 @@ fn hash_value(h: &mut Fnv64, v: &Value) {
     }
 }
 
-pub fn db_err(what: &str) -> impl Fn(flagdeck::core::DbError) -> String + '_ {
+pub fn db_err(what: &str) -> impl Fn(flagdeck_core::DbError) -> String + '_ {
     move |e| format!("{what}: {e}")
 }
 
@@ -184,10 +184,7 @@ pub fn gen_demo(
     if let Some(seed) = seed {
         opts.seed = seed;
     }
-    let script = demo_script(&opts);
-    let db = NativeDb::open_bytes(&[]).map_err(db_err("open an empty database"))?;
-    db.execute_batch_sync(&script).map_err(db_err("demo script"))?;
-    let bytes = db.export_sync().map_err(db_err("export"))?;
+    let bytes = demo_bytes(&opts)?;
     write_file(out, &bytes)?;
     println!(
         "wrote {} ({} flags, {} agents, seed {}, {} bytes)",
@@ -197,6 +194,29 @@ pub fn gen_demo(
         opts.seed,
         bytes.len()
     );
+    Ok(())
+}
+
+/// The database the demo script builds, as file bytes (native SQLite).
+fn demo_bytes(opts: &DemoOptions) -> Result<Vec<u8>> {
+    let db = NativeDb::open_bytes(&[]).map_err(db_err("open an empty database"))?;
+    db.execute_batch_sync(&demo_script(opts)).map_err(db_err("demo script"))?;
+    db.export_sync().map_err(db_err("export"))
+}
+
+/// `cargo xtask demo-asset OUT`: the app's built-in demo (the default options: 300 flags) as a
+/// zlib stream, for the app to fetch when *Open demo* is clicked (run by Trunk's pre-build hook,
+/// so the generator never ships inside the app's wasm). The file is rewritten only when its
+/// bytes change, so repeated builds leave it alone.
+pub fn demo_asset(out: &Path) -> Result<()> {
+    let bytes = demo_bytes(&DemoOptions::default())?;
+    let packed = miniz_oxide::deflate::compress_to_vec_zlib(&bytes, 10);
+    if std::fs::read(out).ok().as_deref() == Some(packed.as_slice()) {
+        println!("demo-asset: {} is up to date ({} bytes)", out.display(), packed.len());
+        return Ok(());
+    }
+    write_file(out, &packed)?;
+    println!("demo-asset: wrote {} ({} bytes, {} inflated)", out.display(), packed.len(), bytes.len());
     Ok(())
 }
 
@@ -355,7 +375,7 @@ pub fn write_file(out: &Path, bytes: &[u8]) -> Result<()> {
 /// natively (rusqlite) with the same core the app runs on sql.js, as JSON. The end-to-end test
 /// compares the figures the app shows with it; `--state` takes a `DashboardState` as JSON.
 pub fn dashboard(path: &Path, state: Option<&str>, now: &str) -> Result<serde_json::Value> {
-    use flagdeck::core::dashboard::{aggregates, derive, DashboardState};
+    use flagdeck_core::dashboard::{aggregates, derive, DashboardState};
     let state: DashboardState = match state {
         Some(s) => serde_json::from_str(s).map_err(|e| format!("--state is not a dashboard state: {e}"))?,
         None => DashboardState::default(),

@@ -6,12 +6,12 @@
 
 use std::path::Path;
 
-use flagdeck::core::flags::{
+use flagdeck_core::flags::{
     facet_sql, Cursor, Facet, FlagFilter, FlagPageQuery, Preset, SortColumn, SHOWN_FACETS,
 };
-use flagdeck::core::paging::{SparsePages, FLAG_TABLE, PAGE};
-use flagdeck::core::Value;
-use flagdeck::native::NativeDb;
+use flagdeck_core::native::NativeDb;
+use flagdeck_core::paging::{SparsePages, FLAG_TABLE, PAGE};
+use flagdeck_core::Value;
 use serde_json::{json, Value as Json};
 
 use crate::dbtools::value_json;
@@ -173,7 +173,7 @@ pub fn write(db_path: &Path, out: &Path) -> Result<()> {
         "page_size": PAGE,
         // The app runs these on every database it opens; raw sql.js runs them too, so both
         // answer the same statements under the same connection settings.
-        "connection_sql": flagdeck::core::inspect::SAFETY_PRAGMAS,
+        "connection_sql": flagdeck_core::inspect::SAFETY_PRAGMAS,
         "row_height": FLAG_TABLE.row_height,
         "filter_steps": filter_steps(&db)?,
         "scroll": scroll_steps(&db)?,

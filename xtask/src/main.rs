@@ -36,6 +36,8 @@ usage: cargo xtask <command>
   gen-demo --flags N [--seed S] [--agents M] [--tool-logs L] --out FILE
                                            write a generated flag database (M: catalog size,
                                            at least the 57 normal agents; default: those 57)
+  demo-asset OUT                           the app's built-in demo database, zlib-deflated
+                                           (Trunk's pre-build hook writes it for the build)
   counts-sql FILE --out SQLFILE            the summary count SQL for FILE's schema
   exec-sql [--from FILE] --out FILE SQL    run SQL on a copy of FILE (or an empty database)
   query FILE SQL                           JSON: the rows SQL returns on a copy of FILE, natively
@@ -113,6 +115,11 @@ fn dispatch(command: &str, mut args: Args) -> Result<()> {
             args.finish()?;
             dbtools::gen_demo(flags, seed, agents, tool_logs, &PathBuf::from(out))
         }
+        "demo-asset" => {
+            let out = PathBuf::from(args.positional("OUT")?);
+            args.finish()?;
+            dbtools::demo_asset(&out)
+        }
         "counts-sql" => {
             let out = args.opt("out")?.ok_or("--out SQLFILE is required")?;
             let file = PathBuf::from(args.positional("FILE")?);
@@ -139,7 +146,7 @@ fn dispatch(command: &str, mut args: Args) -> Result<()> {
             flagbench::write(&db, &PathBuf::from(out))
         }
         "search-agents" => {
-            let limit = args.parsed::<usize>("limit")?.unwrap_or(flagdeck::core::search::DEFAULT_LIMIT);
+            let limit = args.parsed::<usize>("limit")?.unwrap_or(flagdeck_core::search::DEFAULT_LIMIT);
             let file = PathBuf::from(args.positional("FILE")?);
             let query = args.positional("QUERY")?;
             args.finish()?;

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use flagdeck::core::search::{Query, SearchIndex};
+use flagdeck_core::search::{Query, SearchIndex};
 use serde_json::json;
 
 use crate::dbtools::open_searchable;

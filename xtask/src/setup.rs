@@ -188,7 +188,7 @@ pub fn setup(with_browser: bool) -> Result<()> {
     took.push(("wasm-bindgen-cli", step("wasm-bindgen-cli (same version as Cargo.lock)", wasm_bindgen_cli)?));
     took.push(("trunk", step(&format!("trunk {TRUNK_VERSION}"), trunk)?));
     took.push(("node", step("node 20+", node)?));
-    took.push(("npm ci", step("npm packages (sql.js, playwright-core)", npm_packages)?));
+    took.push(("npm ci", step("npm packages (sql.js, binaryen, playwright-core)", npm_packages)?));
     if with_browser {
         took.push(("chromium", step("Chromium and chromedriver (Debian packages)", browser)?));
     }

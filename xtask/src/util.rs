@@ -31,17 +31,19 @@ pub fn cargo_bin_dir() -> PathBuf {
     PathBuf::from(home).join(".cargo").join("bin")
 }
 
-/// Puts `~/.cargo/bin` first on this process's PATH so that every child (trunk, wasm-bindgen,
+/// Puts `~/.cargo/bin` and `node_modules/.bin` first on this process's PATH so that every child (trunk, wasm-opt, wasm-bindgen,
 /// wasm-bindgen-test-runner) finds the tools `setup` installs. Called once, before any thread.
 pub fn ensure_cargo_bin_on_path() {
-    let bin = cargo_bin_dir();
+    // node_modules/.bin holds binaryen's wasm-opt, which Trunk runs on the release wasm
+    // (index.html: data-wasm-opt); cargo's bin holds trunk and wasm-bindgen.
+    let wanted = [cargo_bin_dir(), repo_root().join("node_modules/.bin")];
     let current = std::env::var_os("PATH").unwrap_or_default();
     let mut parts: Vec<PathBuf> = std::env::split_paths(&current).collect();
-    if parts.first() == Some(&bin) {
+    if parts.starts_with(&wanted) {
         return;
     }
-    parts.retain(|p| p != &bin);
-    parts.insert(0, bin);
+    parts.retain(|p| !wanted.contains(p));
+    parts.splice(0..0, wanted);
     if let Ok(joined) = std::env::join_paths(parts) {
         std::env::set_var("PATH", joined);
     }

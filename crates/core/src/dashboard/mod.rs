@@ -15,10 +15,10 @@ use serde::{Deserialize, Serialize};
 use self::capacity::{Capacity, Forecast, ToolLoad};
 use self::stats::{parse_day, parse_minute, rank_sql, week_label};
 use super::agents::misrouted_sql;
-use super::demo::time::{minute_text, MINUTES_PER_DAY};
 use super::port::{Database, DbError};
 use super::schema::SchemaFacts;
 use super::value::Value;
+use crate::calendar::{minute_text, MINUTES_PER_DAY};
 
 /// The time range the range-dependent figures cover.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

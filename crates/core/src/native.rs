@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{params_from_iter, Connection};
 
-use crate::core::{Database, DbError, ResultSet, Value};
+use crate::{Database, DbError, ResultSet, Value};
 
 /// A database held in a private temporary file.
 pub struct NativeDb {

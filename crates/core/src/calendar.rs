@@ -1,12 +1,7 @@
-//! Calendar arithmetic for the demo data, without a date crate and without the wall clock.
-//!
-//! Times are local wall-clock values with no zone, as agent_db.py writes them: whole minutes
-//! (or seconds) counted from 1970-01-01 00:00 in the proleptic Gregorian calendar.
-
-/// First day of the demo window, a Monday.
-pub const WINDOW_START: (i64, u32, u32) = (2026, 7, 13);
-/// The window is this many whole Monday-to-Sunday weeks.
-pub const WINDOW_WEEKS: i64 = 13;
+//! Calendar arithmetic without a date crate and without the wall clock: whole minutes (or
+//! seconds) counted from 1970-01-01 00:00 in the proleptic Gregorian calendar, local wall-clock
+//! values with no zone, as agent_db.py writes them. Used by the dashboard (days, weeks, labels)
+//! and by the demo generator (`flagdeck-demo`).
 
 pub const MINUTES_PER_DAY: i64 = 24 * 60;
 
@@ -40,19 +35,13 @@ pub fn weekday(days: i64) -> u32 {
     (days + 3).rem_euclid(7) as u32 // 1970-01-01 was a Thursday
 }
 
-/// The demo window as minutes: `[start, end)`.
-pub fn window_minutes() -> (i64, i64) {
-    let (y, m, d) = WINDOW_START;
-    let start = days_from_civil(y, m, d) * MINUTES_PER_DAY;
-    (start, start + WINDOW_WEEKS * 7 * MINUTES_PER_DAY)
-}
-
 fn push_2(out: &mut String, n: u32) {
     out.push((b'0' + (n / 10) as u8) as char);
     out.push((b'0' + (n % 10) as u8) as char);
 }
 
-fn push_date(out: &mut String, days: i64) {
+/// Appends `YYYY-MM-DD` of a day number.
+pub fn push_date(out: &mut String, days: i64) {
     let (y, m, d) = civil_from_days(days);
     let y = y as u32;
     push_2(out, y / 100);
@@ -92,14 +81,6 @@ pub fn second_text(seconds: i64) -> String {
     s
 }
 
-/// `YYYYMMDD` of the day a minute falls in (migration file prefixes).
-pub fn compact_date(minutes: i64) -> String {
-    let mut s = String::with_capacity(10);
-    push_date(&mut s, minutes.div_euclid(MINUTES_PER_DAY));
-    s.retain(|c| c != '-');
-    s
-}
-
 /// `YYYY-MM-DD` of the day a minute falls in.
 pub fn date_text(minutes: i64) -> String {
     let mut s = String::with_capacity(10);
@@ -126,14 +107,10 @@ mod tests {
     }
 
     #[test]
-    fn window_is_thirteen_weeks_from_a_monday_ending_in_october_2026() {
-        let (start, end) = window_minutes();
-        assert_eq!(weekday(start / MINUTES_PER_DAY), 0);
-        assert_eq!((end - start) / MINUTES_PER_DAY, 91);
+    fn texts_in_the_tools_formats() {
+        let start = days_from_civil(2026, 7, 13) * MINUTES_PER_DAY;
         assert_eq!(minute_text(start), "2026-07-13 00:00");
-        assert_eq!(minute_text(end - 1), "2026-10-11 23:59");
-        assert_eq!(weekday((end - 1) / MINUTES_PER_DAY), 6);
         assert_eq!(second_text(start * 60 + 3_723), "2026-07-13 01:02:03");
-        assert_eq!(compact_date(start), "20260713");
+        assert_eq!(date_text(start + 1439), "2026-07-13");
     }
 }

@@ -147,7 +147,7 @@ pub fn redact(snapshot: &mut Snapshot) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::dashboard::{Bottleneck, FlagDay, FlagKpis};
+    use crate::dashboard::{Bottleneck, FlagDay, FlagKpis};
 
     fn sample() -> Snapshot {
         let mut aggregates = Aggregates {

@@ -2,9 +2,9 @@
 //! against real SQLite, and runs unchanged in the browser against sql.js through the same port.
 
 pub mod agents;
+pub mod calendar;
 pub mod catalog;
 pub mod dashboard;
-pub mod demo;
 pub mod edit_form;
 pub mod edits;
 pub mod flags;
@@ -18,6 +18,9 @@ pub mod search;
 pub mod summary;
 pub mod table_export;
 pub mod value;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod native;
 
 pub use port::{Database, DbError};
 pub use value::{ResultSet, Value};

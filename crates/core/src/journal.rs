@@ -190,8 +190,8 @@ pub async fn replay<D: Database>(db: &D, wanted: &History) -> (History, Option<R
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::edits::{Edit, FieldChange};
-    use crate::core::Value;
+    use crate::edits::{Edit, FieldChange};
+    use crate::Value;
 
     fn step(label: &str, id: i64) -> Step {
         let change = FieldChange { column: "locked", before: Value::Integer(0), after: Value::Integer(1) };

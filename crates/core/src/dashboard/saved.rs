@@ -3,8 +3,8 @@
 //! other tables than its own, so it keeps working on such a file.
 
 use super::DashboardState;
-use crate::core::port::{Database, DbError};
-use crate::core::value::Value;
+use crate::port::{Database, DbError};
+use crate::value::Value;
 
 pub const TABLE: &str = "flagdeck_dashboards";
 

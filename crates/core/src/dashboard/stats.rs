@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::demo::time::{civil_from_days, days_from_civil, weekday, MINUTES_PER_DAY};
+use crate::calendar::{civil_from_days, days_from_civil, weekday, MINUTES_PER_DAY};
 
 /// Nearest-rank percentile: the value at rank `ceil(p/100 · n)` of the sorted values (the
 /// definition the fixtures README uses). `None` for no values.
