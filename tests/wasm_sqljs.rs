@@ -2,7 +2,7 @@
 //! serves the repository root, so the worker comes straight from node_modules.
 #![cfg(target_arch = "wasm32")]
 
-use flagdeck::web::sqljs::SqlJsWorker;
+use flagdeck::web::platform::sqljs::SqlJsWorker;
 use flagdeck_core::header;
 use flagdeck_core::inspect::{self, OpenError};
 use flagdeck_core::schema::Generation;

@@ -1,20 +1,18 @@
 //! The browser shell: the Leptos app and the sql.js worker adapter (wasm32 only).
+//!
+//! Features are folders (`flags/`, `agents/`, `dashboard/`, `share/`, `working_copy/`,
+//! `summary/`, `files/`); `widgets/` holds what several pages share and `platform/` every
+//! browser capability.
 
 mod agents;
 mod app;
-mod browser;
-mod charts;
-mod components;
 mod dashboard;
-mod flag_detail;
-mod flag_form;
+mod files;
 mod flags;
-mod idb;
-pub mod loader;
-mod resume;
-mod save_in_place;
+pub mod platform;
 mod share;
-pub mod sqljs;
+mod summary;
+mod widgets;
 mod working_copy;
 
 /// Entry point called by `main` in the browser.

@@ -8,10 +8,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
-use super::app::{AppState, View};
-use super::flag_detail::FlagDetailPanel;
-use super::flag_form::{local_minute, FlagForm, FormRequest};
-use super::loader::{after_paint, clear_mark, download_text, mark, measure, Shared};
+use crate::web::app::{AppState, View};
+use crate::web::files::loader::{after_paint, clear_mark, download_text, mark, measure, Shared};
+use crate::web::flags::detail::FlagDetailPanel;
+use crate::web::flags::form::{FlagForm, FormRequest};
+use crate::web::platform::browser::local_minute;
 use flagdeck_core::edits;
 use flagdeck_core::flags::{
     facet_counts, flag_detail, with_at, Cursor, Facet, FlagFilter, FlagPageQuery, Preset, SortColumn,

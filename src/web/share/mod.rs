@@ -6,10 +6,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
-use super::app::{AppState, View};
-use super::dashboard::DashboardBody;
-use super::flag_form::local_minute;
-use super::loader::download_text;
+use crate::web::app::{AppState, View};
+use crate::web::dashboard::DashboardBody;
+use crate::web::files::loader::download_text;
+use crate::web::platform::browser::local_minute;
 use flagdeck_core::dashboard::saved::{self, SavedDashboard};
 use flagdeck_core::dashboard::share::{
     decode_snapshot, decode_state, encode_snapshot, encode_state, redact, Snapshot,
@@ -36,7 +36,7 @@ pub fn apply_shared_state(app: AppState, hash: &str) {
 }
 
 /// The stylesheet, inlined into reports so they need nothing else.
-const CSS: &str = include_str!("../../style/main.css");
+const CSS: &str = include_str!("../../../style/main.css");
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")

@@ -3,10 +3,10 @@
 
 use leptos::prelude::*;
 
-use super::app::AppState;
-use super::browser::local_time;
-use super::components::human_size;
-use super::working_copy::{CopyStatus, Offer};
+use crate::web::app::AppState;
+use crate::web::platform::browser::local_time;
+use crate::web::widgets::human_size;
+use crate::web::working_copy::{CopyStatus, Offer};
 use flagdeck_core::journal::{Origin, SessionMeta};
 
 /// "Resume where you left off?" with the stored database, its changes and when; Resume or Discard.

@@ -3,16 +3,12 @@
 
 use leptos::prelude::*;
 
-use super::app::{AppState, CatalogState, View};
+use crate::web::app::{AppState, CatalogState, View};
+use crate::web::platform::browser::local_minute;
 use flagdeck_core::edit_form::{read_edit_form, EDIT_FIELDS};
 use flagdeck_core::flags::{validate, with_at, FlagDetail, FlagDraft, CRITICAL_TYPES};
 use flagdeck_core::flags::{MIN_ACTION_REQUIRED, MIN_CHANGE_DESCRIPTION};
 use flagdeck_core::Value;
-
-/// Now as agent_db.py writes times: local time, `YYYY-MM-DD HH:MM`.
-pub(super) fn local_minute() -> String {
-    super::browser::local_time(js_sys::Date::now())
-}
 
 /// Which form is open: shared by the list (the `n` and `e` keys), the detail panel's buttons and
 /// the form itself.

@@ -18,7 +18,7 @@ use flagdeck_core::schema::SchemaFacts;
 use flagdeck_core::search::SearchIndex;
 use flagdeck_core::DbError;
 
-use super::sqljs::{describe, SqlJsWorker, WORKER_URL};
+use crate::web::platform::sqljs::{describe, SqlJsWorker, WORKER_URL};
 
 /// Where an opened database came from.
 #[derive(Debug, Clone, PartialEq)]

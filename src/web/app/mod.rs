@@ -1,6 +1,8 @@
 //! The application shell: owns "what is open", runs the loaders, and shows the result or the
 //! reason nothing changed.
 
+mod chrome;
+
 use std::rc::Rc;
 
 use leptos::ev;
@@ -8,15 +10,16 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
-use super::agents::{AgentPage, AgentsPage, RoutingPage};
-use super::browser::within;
-use super::components::{AlertList, DropOverlay, NavBar, SummaryPanel, Toolbar, Welcome};
-use super::dashboard::DashboardPage;
-use super::flags::FlagsPage;
-use super::loader::{self, mark, CatalogData, LoadError, Shared, Source};
-use super::resume::{ResumeBanner, StorageNotice};
-use super::share::{apply_shared_state, SnapshotView};
-use super::working_copy::{CopyStatus, Offer, Opened};
+use crate::web::agents::{AgentPage, AgentsPage, RoutingPage};
+use crate::web::dashboard::DashboardPage;
+use crate::web::files::loader::{self, mark, CatalogData, LoadError, Shared, Source};
+use crate::web::flags::FlagsPage;
+use crate::web::platform::browser::within;
+use crate::web::share::{apply_shared_state, SnapshotView};
+use crate::web::summary::SummaryPanel;
+use crate::web::working_copy::resume::{ResumeBanner, StorageNotice};
+use crate::web::working_copy::{CopyStatus, Offer, Opened};
+use chrome::{AlertList, DropOverlay, NavBar, Toolbar, Welcome};
 use flagdeck_core::dashboard::{DashboardState, FilterChoices};
 use flagdeck_core::edits::{self, EditError, History, Step};
 use flagdeck_core::journal::Entry;

@@ -4,8 +4,9 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::app::{AppState, View};
-use super::flag_form::{local_minute, FollowUp, FormRequest};
+use crate::web::app::{AppState, View};
+use crate::web::flags::form::{FollowUp, FormRequest};
+use crate::web::platform::browser::local_minute;
 use flagdeck_core::edits;
 use flagdeck_core::flags::{flag_detail, FlagDetail, MIN_ACTION_REQUIRED, MIN_CHANGE_DESCRIPTION};
 use flagdeck_core::Value;

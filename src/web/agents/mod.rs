@@ -6,8 +6,8 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::app::{AppState, CatalogState, View};
-use super::loader::{after_paint, mark, measure, CatalogData, Shared};
+use crate::web::app::{AppState, CatalogState, View};
+use crate::web::files::loader::{after_paint, mark, measure, CatalogData, Shared};
 use flagdeck_core::agents::{
     chains_of, latest_health, pending_for, pending_from, routing_errors, ChainSummary, Connection, FlagRow,
     Health, JsonList,

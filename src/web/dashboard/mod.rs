@@ -5,11 +5,11 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::app::AppState;
-use super::charts::{Chart, Mark, Series, SvgChart};
-use super::flag_form::local_minute;
-use super::loader::mark;
-use super::share::SharePanel;
+use crate::web::app::AppState;
+use crate::web::files::loader::mark;
+use crate::web::platform::browser::local_minute;
+use crate::web::share::SharePanel;
+use crate::web::widgets::charts::{Chart, Mark, Series, SvgChart};
 use flagdeck_core::dashboard::stats::{compact, hours, millis, percent};
 use flagdeck_core::dashboard::{
     aggregates, definitions, derive, filter_choices, Aggregates, AsOf, Dashboard, DashboardState,

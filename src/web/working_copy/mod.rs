@@ -1,5 +1,5 @@
 //! The durable working copy, the app's side: what is written when (see [`flagdeck_core::journal`]
-//! for the format and [`super::idb`] for the storage).
+//! for the format and [`crate::web::platform::idb`] for the storage).
 //!
 //! * A database that opens is stored once, as it was opened (its original bytes, never through
 //!   wasm memory), in the background.
@@ -12,6 +12,8 @@
 //!   After a failed write the next record is a snapshot of the whole history, so the stored log
 //!   is whole again as soon as a write succeeds.
 
+pub mod resume;
+
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -21,11 +23,13 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::Blob;
 
-use super::app::AppState;
-use super::browser::{blob_bytes, date_now, hold_lock, in_use_elsewhere, measure, perf_now, persist};
-use super::components::human_size;
-use super::idb::{Found, Store, StoreError};
-use super::loader::{self, mark, LoadError, OpenDb, Shared, Source};
+use crate::web::app::AppState;
+use crate::web::files::loader::{self, mark, LoadError, OpenDb, Shared, Source};
+use crate::web::platform::browser::{
+    blob_bytes, date_now, hold_lock, in_use_elsewhere, measure, perf_now, persist,
+};
+use crate::web::platform::idb::{Found, Store, StoreError};
+use crate::web::widgets::human_size;
 use flagdeck_core::edits::History;
 use flagdeck_core::journal::{self, rebuild, Entry, Origin, Rebuilt, Record, ReplayFailure, SessionMeta};
 use flagdeck_core::summary::{self, Counts};

@@ -99,6 +99,11 @@ pub fn local_time(ms: f64) -> String {
     )
 }
 
+/// Now as agent_db.py writes times: local time, `YYYY-MM-DD HH:MM`.
+pub fn local_minute() -> String {
+    local_time(js_sys::Date::now())
+}
+
 /// `navigator.storage.persist()`, unless already granted; `None` when the browser has no
 /// StorageManager here.
 pub async fn persist() -> Option<bool> {
@@ -113,6 +118,7 @@ pub async fn persist() -> Option<bool> {
 
 /// The bytes of a stored Blob, in JavaScript memory.
 pub async fn blob_bytes(blob: &Blob) -> Result<Uint8Array, String> {
-    let buffer = JsFuture::from(blob.array_buffer()).await.map_err(|e| super::sqljs::describe(&e))?;
+    let buffer =
+        JsFuture::from(blob.array_buffer()).await.map_err(|e| crate::web::platform::sqljs::describe(&e))?;
     Ok(Uint8Array::new(&buffer))
 }

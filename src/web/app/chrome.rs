@@ -1,0 +1,162 @@
+//! The app's frame: toolbar, alerts, welcome page, navigation and the drop overlay. State lives
+//! in [`AppState`]; these only read it and call it.
+
+use leptos::prelude::*;
+
+use crate::web::app::{input_files, AppState, View};
+use crate::web::files::save_in_place::SaveInPlace;
+use crate::web::working_copy::resume::CopyBadge;
+
+/// Open / demo / export controls, always visible.
+#[component]
+pub fn Toolbar() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let has_db = move || state.current.with(Option::is_some);
+    view! {
+        <header class="toolbar">
+            <div class="brand">
+                <span class="logo" aria-hidden="true">"⚑"</span>
+                <span class="name">"flagdeck"</span>
+            </div>
+            <div class="actions">
+                <label class="button primary">
+                    "Open database…"
+                    <input
+                        type="file"
+                        class="visually-hidden"
+                        data-testid="open-file"
+                        accept=".db,.sqlite,.sqlite3,.db3,application/vnd.sqlite3,application/x-sqlite3"
+                        on:change=move |e| {
+                            if let Some(file) = input_files(&e) {
+                                state.open_file(file);
+                            }
+                        }
+                    />
+                </label>
+                <button class="button" data-testid="open-demo" on:click=move |_| state.open_demo()>
+                    "Open demo"
+                </button>
+                <button
+                    class="button"
+                    data-testid="undo"
+                    title="Undo the last change"
+                    disabled=move || state.history.with(|h| h.done.is_empty())
+                    on:click=move |_| state.step(true)
+                >
+                    "Undo"
+                </button>
+                <button
+                    class="button"
+                    data-testid="redo"
+                    title="Redo the last undone change"
+                    disabled=move || state.history.with(|h| h.undone.is_empty())
+                    on:click=move |_| state.step(false)
+                >
+                    "Redo"
+                </button>
+                <button
+                    class="button"
+                    data-testid="export-db"
+                    disabled=move || !has_db()
+                    title="Download the database you are looking at as a .db file"
+                    on:click=move |_| state.export()
+                >
+                    "Export .db"
+                </button>
+                <SaveInPlace />
+            </div>
+            <CopyBadge />
+            <div class="status" role="status" aria-live="polite">
+                {move || state.busy.get().map(|text| view! { <span class="spinner" aria-hidden="true"></span> {text} })}
+            </div>
+        </header>
+    }
+}
+
+/// Errors and warnings. Rendered only while there is something to say, so `role="alert"` is
+/// announced by screen readers and findable by tests exactly when it matters.
+#[component]
+pub fn AlertList() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    view! {
+        <div class="alerts">
+            <For each=move || state.alerts.get() key=|n| n.id let:notice>
+                <div class="alert" role="alert">
+                    <span class="alert-text">{notice.text.clone()}</span>
+                    <button class="dismiss" aria-label="Dismiss" on:click=move |_| state.dismiss(notice.id)>
+                        "×"
+                    </button>
+                </div>
+            </For>
+        </div>
+    }
+}
+
+/// First screen: what this is and how to start.
+#[component]
+pub fn Welcome() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    view! {
+        <section class="welcome">
+            <h1>"Review an agent flag database"</h1>
+            <p>
+                "Open the " <code>"project.db"</code> " your agents write through " <code>"agent_db.py"</code>
+                " (Acolytes v1 or ClaudeSquad v0): pick it, drop it anywhere on this page, or add "
+                <code>"?db=<url>"</code> " to the address."
+            </p>
+            <p class="privacy">
+                "Your file never leaves this computer: it is read and queried inside this browser tab."
+            </p>
+            <p>
+                <button class="button primary" on:click=move |_| state.open_demo()>
+                    "Explore the demo database"
+                </button>
+            </p>
+        </section>
+    }
+}
+
+/// Shown while a file is dragged over the window.
+#[component]
+pub fn DropOverlay(visible: RwSignal<bool>) -> impl IntoView {
+    view! {
+        <div class="drop-overlay" class:visible=move || visible.get() aria-hidden="true">
+            <div class="drop-target">"Drop the database to open it"</div>
+        </div>
+    }
+}
+
+/// Page tabs, shown while a database is open.
+#[component]
+pub fn NavBar() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let tab = move |label: &'static str, testid: &'static str, target: View| {
+        let active = {
+            let target = target.clone();
+            move || match (&state.view.get(), &target) {
+                (View::Agent(_), View::Agents) | (View::Flag(_), View::Flags) => true,
+                (current, target) => current == target,
+            }
+        };
+        view! {
+            <button
+                class="tab"
+                class:active=active.clone()
+                aria-current=move || if active() { Some("page") } else { None }
+                data-testid=testid
+                on:click=move |_| state.go(target.clone())
+            >
+                {label}
+            </button>
+        }
+    };
+    view! {
+        <nav class="tabs" aria-label="Pages">
+            {tab("Summary", "nav-summary", View::Summary)}
+            {tab("Flags", "nav-flags", View::Flags)}
+            {tab("Agents", "nav-agents", View::Agents)}
+            {tab("Routing", "nav-routing", View::Routing)}
+            {tab("Dashboard", "nav-dashboard", View::Dashboard)}
+        </nav>
+    }
+}

@@ -1,0 +1,4 @@
+//! Getting databases in and out: open (file, drop, URL, demo), export, save in place.
+
+pub mod loader;
+pub mod save_in_place;

@@ -1,0 +1,144 @@
+//! The summary page: what is open (file, generation, counts) and the changes since opening.
+
+use leptos::prelude::*;
+
+use crate::web::app::AppState;
+use crate::web::files::loader::{Shared, Source};
+use crate::web::widgets::human_size;
+use flagdeck_core::schema::Generation;
+
+/// One headline number with its hook for tests.
+#[component]
+fn Count(
+    label: &'static str,
+    testid: &'static str,
+    value: Option<i64>,
+    #[prop(optional)] hint: &'static str,
+) -> impl IntoView {
+    let text = value.map(|v| v.to_string()).unwrap_or_else(|| "—".into());
+    view! {
+        <div class="count" title=hint>
+            <div class="count-value" data-testid=testid>{text}</div>
+            <div class="count-label">{label}</div>
+        </div>
+    }
+}
+
+/// What was opened: file, schema generation, counts.
+#[component]
+pub fn SummaryPanel(open: Shared) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let r = &open.report;
+    let live = state.live_counts.get_untracked();
+    let c = live.as_ref().unwrap_or(&r.counts);
+    let source = match &open.source {
+        Source::File => "opened from this computer".to_owned(),
+        Source::Url(url) => format!("downloaded from {url}"),
+        Source::Demo => "flagdeck's demo database (made by its demo generator)".to_owned(),
+    };
+    let generation_class = match r.generation {
+        Generation::V1 => "badge v1",
+        Generation::V0 => "badge v0",
+        Generation::Unknown => "badge unknown",
+    };
+    view! {
+        <section class="summary" aria-label="Database summary">
+            <div class="file-line">
+                <h1 data-testid="file-name">{open.name.clone()}</h1>
+                <span class=generation_class title=r.generation.label()>
+                    <span data-testid="schema-generation">{r.generation.code()}</span>
+                    " · " {r.generation.label()}
+                </span>
+            </div>
+            <p class="file-meta">
+                {human_size(r.file_bytes)} " · " {source} " · user_version " {r.user_version} " · page size "
+                {r.page_size} {if r.wal { " · WAL journal" } else { " · rollback journal" }}
+            </p>
+            <h2>"Flags"</h2>
+            <div class="counts">
+                <Count label="flags" testid="count-flags" value=Some(c.flags) />
+                <Count label="pending" testid="count-pending" value=Some(c.pending) hint="status = 'pending'" />
+                <Count label="completed" testid="count-completed" value=Some(c.completed) hint="status = 'completed'" />
+                <Count
+                    label="locked"
+                    testid="count-locked"
+                    value=Some(c.locked)
+                    hint="locked = 1, any status (completing a flag does not unlock it)"
+                />
+                <Count
+                    label="workable"
+                    testid="count-workable"
+                    value=Some(c.workable)
+                    hint="pending, unlocked, with a target (the empty broadcast target counts), as get-workable-flags lists them"
+                />
+            </div>
+            <p class="detail">{format!("{} of the locked flags are pending.", c.locked_pending)}</p>
+            <h2>"Agents and activity"</h2>
+            <div class="counts">
+                <Count label="agents in the catalog" testid="count-agents" value=Some(c.agents) />
+                <Count label="tool_logs rows" testid="count-tool-logs" value=c.tool_logs />
+                <Count label="agent_health rows" testid="count-agent-health" value=c.agent_health />
+            </div>
+            <ChangesList />
+            <p class="detail">
+                {format!(
+                    "Schema: {} tables, {} indexes, {} triggers, {} views. Integrity quick check: ok.",
+                    r.tables, r.indexes, r.triggers, r.views
+                )}
+            </p>
+        </section>
+    }
+}
+
+/// Every change since the file was opened, before → after: what export will write.
+#[component]
+fn ChangesList() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let edits = move || {
+        let done: Vec<flagdeck_core::edits::Edit> = state.history.with(|h| h.edits().cloned().collect());
+        (!done.is_empty()).then(|| {
+            view! {
+                <h2>{format!("Changes since opening ({})", done.len())}</h2>
+                <ol class="changes" data-testid="changes">
+                    {done
+                        .iter()
+                        .map(|e| {
+                            let parts: Vec<String> = e
+                                .changes
+                                .iter()
+                                .map(|c| format!("{}: {} → {}", c.column, shown(&c.before), shown(&c.after)))
+                                .collect();
+                            view! { <li data-flag-id=e.flag_id>{format!("#{} {}: {}", e.flag_id, e.label, parts.join("; "))}</li> }
+                        })
+                        .collect_view()}
+                </ol>
+            }
+        })
+    };
+    let other = move || {
+        let notes = state.other_changes.get();
+        (!notes.is_empty()).then(|| {
+            view! {
+                <h3>"Other changes to the file (no undo)"</h3>
+                <ul class="changes" data-testid="other-changes">
+                    {notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
+                </ul>
+            }
+        })
+    };
+    view! { {edits} {other} }
+}
+
+fn shown(v: &flagdeck_core::Value) -> String {
+    match v {
+        flagdeck_core::Value::Null => "NULL".into(),
+        other => {
+            let t = other.display();
+            if t.chars().count() > 60 {
+                format!("{}…", t.chars().take(60).collect::<String>())
+            } else {
+                t
+            }
+        }
+    }
+}

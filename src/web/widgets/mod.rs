@@ -1,0 +1,35 @@
+//! Widgets and formats shared by several pages.
+
+pub mod charts;
+
+/// "1.9 MB (1,998,848 bytes)".
+pub fn human_size(bytes: usize) -> String {
+    let exact = group_digits(bytes as i64);
+    let b = bytes as f64;
+    let short = if b >= 1e9 {
+        format!("{:.1} GB", b / 1e9)
+    } else if b >= 1e6 {
+        format!("{:.1} MB", b / 1e6)
+    } else if b >= 1e3 {
+        format!("{:.1} kB", b / 1e3)
+    } else {
+        return format!("{exact} bytes");
+    };
+    format!("{short} ({exact} bytes)")
+}
+
+pub fn group_digits(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
