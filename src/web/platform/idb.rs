@@ -29,7 +29,7 @@ use web_sys::{
     IdbTransaction,
 };
 
-use crate::web::platform::sqljs::describe;
+use super::describe;
 use flagdeck_core::journal::{Record, SessionMeta};
 
 const DB_NAME: &str = "flagdeck-working-copy";
