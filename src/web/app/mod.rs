@@ -14,8 +14,8 @@ use crate::web::dashboard::DashboardPage;
 use crate::web::files::loader::{self, CatalogData, LoadError, Shared, Source};
 use crate::web::flags::FlagsPage;
 use crate::web::platform::browser::{
-    decode_uri_component, encode_uri_component, location_hash, query_param, set_location_hash,
-    take_input_file, within,
+    decode_uri_component, drag_has_files, dropped_file, encode_uri_component, location_hash, query_param,
+    set_location_hash, take_input_file, within,
 };
 use crate::web::platform::perf::mark;
 use crate::web::share::{apply_shared_state, SnapshotView};
@@ -462,11 +462,7 @@ pub fn App() -> impl IntoView {
 
     // Drag-and-drop anywhere on the page. `dragover` must be cancelled for `drop` to fire.
     let dragging = RwSignal::new(false);
-    let has_files = |e: &ev::DragEvent| {
-        e.data_transfer()
-            .map(|dt| dt.types().iter().any(|t| t.as_string().as_deref() == Some("Files")))
-            .unwrap_or(false)
-    };
+    let has_files = |e: &ev::DragEvent| drag_has_files(e);
     let over = window_event_listener(ev::dragover, move |e| {
         if has_files(&e) {
             e.prevent_default();
@@ -482,7 +478,7 @@ pub fn App() -> impl IntoView {
     let drop_listener = window_event_listener(ev::drop, move |e| {
         e.prevent_default();
         dragging.set(false);
-        let file = e.data_transfer().and_then(|dt| dt.files()).and_then(|files| files.get(0));
+        let file = dropped_file(&e);
         match file {
             Some(file) => state.open_file(file),
             None => state.alert("Nothing to open: drop a database file (such as project.db).".into()),

@@ -120,6 +120,18 @@ pub fn blur_target(e: &web_sys::Event) {
     }
 }
 
+/// Whether a drag carries files (not text or a link).
+pub fn drag_has_files(e: &web_sys::DragEvent) -> bool {
+    e.data_transfer()
+        .map(|dt| dt.types().iter().any(|t| t.as_string().as_deref() == Some("Files")))
+        .unwrap_or(false)
+}
+
+/// The first file of a drop, if any.
+pub fn dropped_file(e: &web_sys::DragEvent) -> Option<web_sys::File> {
+    e.data_transfer().and_then(|dt| dt.files()).and_then(|files| files.get(0))
+}
+
 /// A deep copy of the first element matching `selector`, with every descendant matching
 /// `remove` taken out, as HTML (`outerHTML`); `None` when nothing matches.
 pub fn element_html_without(selector: &str, remove: &str) -> Option<String> {
