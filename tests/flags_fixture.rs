@@ -334,3 +334,44 @@ fn flag_detail_has_every_column_and_its_chain() {
     assert!(own.chain.iter().filter(|l| l.id == 2).count() <= 1, "{:?}", own.chain);
     assert_eq!(own.missing_origin, None);
 }
+
+#[test]
+fn csv_and_json_exports_hold_every_row_of_the_filter_in_list_order() {
+    let Some(bytes) = common::fixture_bytes("acolytes-v1-small.db") else { return };
+    let (db, _, facts) = common::open_and_inspect(&bytes).unwrap();
+    let columns = facts.tables["flags"].clone();
+    let filters = [
+        FlagFilter::default(),
+        FlagFilter { status: vec!["pending".into()], ..Default::default() },
+        FlagFilter { text: Some("no flag says this".into()), ..Default::default() },
+    ];
+    for filter in filters {
+        for (sort, descending) in [(SortColumn::ToolOrder, false), (SortColumn::CreatedAt, true)] {
+            let listed = all_ids(&db, &FlagPageQuery::first(filter.clone(), (sort, descending), 50));
+            let export = filter.export_query(columns.clone(), sort, descending);
+            let value = |sql: &str| db.query_sync(sql, &export.params).unwrap().scalar().cloned().unwrap();
+
+            let csv = export.file(true, &value(&export.csv_sql()));
+            let mut lines = csv.split("\r\n");
+            assert_eq!(lines.next().unwrap(), columns.join(","), "the header names every column");
+            // Ids are the first column; a quoted cell may hold a line break, so only lines that
+            // start with a number followed by a comma begin a row.
+            let ids: Vec<i64> = csv
+                .split("\r\n")
+                .skip(1)
+                .filter_map(|l| l.split_once(',').and_then(|(id, _)| id.parse().ok()))
+                .collect();
+            assert_eq!(ids, listed, "CSV: {filter:?} {sort:?}");
+            assert!(csv.ends_with("\r\n"));
+
+            let json: serde_json::Value =
+                serde_json::from_str(&export.file(false, &value(&export.json_sql()))).unwrap();
+            let rows = json.as_array().unwrap();
+            let ids: Vec<i64> = rows.iter().map(|r| r["id"].as_i64().unwrap()).collect();
+            assert_eq!(ids, listed, "JSON: {filter:?} {sort:?}");
+            for row in rows {
+                assert_eq!(row.as_object().unwrap().len(), columns.len(), "every column");
+            }
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! Flags: the tool's creation rules as a pure check, list queries with filters and keyset
 //! paging, and the `get-workable-flags` preset.
 
+use crate::table_export::ExportQuery;
 use serde::Serialize;
 
 use super::port::{Database, DbError};
@@ -386,11 +387,19 @@ impl FlagFilter {
     }
 
     /// Every column of every flag the filter keeps, in the list's order (CSV and JSON export).
-    pub fn export_sql(&self, sort: SortColumn, descending: bool) -> (String, Vec<Value>) {
+    /// What *Export CSV / JSON* writes: every column of `flags` (`columns`, in the table's
+    /// order, from [`SchemaFacts`](crate::schema::SchemaFacts)) of the flags this filter keeps,
+    /// in the list's order (`sort`, then id, both `descending` or not).
+    pub fn export_query(&self, columns: Vec<String>, sort: SortColumn, descending: bool) -> ExportQuery {
         let (where_sql, params) = self.where_clause(None);
-        let key = sort.sql();
         let dir = if descending { "DESC" } else { "ASC" };
-        (format!("SELECT * FROM flags{where_sql} ORDER BY {key} {dir}, id {dir}"), params)
+        ExportQuery {
+            table: "flags".to_owned(),
+            columns,
+            where_sql,
+            order_by: format!("{} {dir}, id {dir}", sort.sql()),
+            params,
+        }
     }
 
     fn where_clause(&self, except: Option<Facet>) -> (String, Vec<Value>) {

@@ -19,7 +19,6 @@ use flagdeck_core::flags::{
     SHOWN_FACETS,
 };
 use flagdeck_core::paging::{SparsePages, FLAG_TABLE, PAGE};
-use flagdeck_core::table_export::{to_csv, to_json};
 use flagdeck_core::{Database, Value};
 
 /// Pages asked of the worker at once. The worker answers in order, so more would only queue
@@ -677,20 +676,26 @@ fn FlagRow(
 }
 
 /// Downloads the flags the filter keeps as CSV (formula-looking text neutralised) or JSON.
+/// Downloads every column of the flags the filter keeps, in the list's order, as CSV or JSON.
+/// SQLite builds the file's text in the worker (`table_export`), so a whole filter is converted
+/// off the page's thread and arrives as one string.
 fn export_filtered(app: AppState, list: ListState, json: bool) {
     let Some(open) = app.current.get_untracked() else { return };
     let (sort, descending) = list.sort.get_untracked();
-    let (sql, params) = list.filter.get_untracked().export_sql(sort, descending);
+    let columns = open.facts.tables.get("flags").cloned().unwrap_or_default();
+    let export = list.filter.get_untracked().export_query(columns, sort, descending);
+    let sql = if json { export.json_sql() } else { export.csv_sql() };
     spawn_local(async move {
-        match open.db.query(&sql, &params).await {
+        match open.db.query(&sql, &export.params).await {
             Ok(rs) => {
                 let stem = open.name.trim_end_matches(".db").to_owned();
-                let result = if json {
-                    download_text(&format!("{stem}-flags.json"), &to_json(&rs), "application/json")
+                let text = export.file(!json, rs.scalar().unwrap_or(&Value::Null));
+                let (name, mime) = if json {
+                    (format!("{stem}-flags.json"), "application/json")
                 } else {
-                    download_text(&format!("{stem}-flags.csv"), &to_csv(&rs), "text/csv")
+                    (format!("{stem}-flags.csv"), "text/csv")
                 };
-                if let Err(e) = result {
+                if let Err(e) = download_text(&name, &text, mime) {
                     app.alert(format!("The flags could not be exported: {e}"));
                 }
             }
