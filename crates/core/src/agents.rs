@@ -6,6 +6,7 @@ use serde_json::Value as Json;
 use super::port::{Database, DbError};
 use super::schema::{Generation, SchemaFacts};
 use super::value::Value;
+use super::vocabulary::{Impact, Ranking};
 
 /// A JSON list column as it should be shown.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,26 +91,11 @@ impl Connection {
     }
 }
 
-/// The rank `get-pending-flags` sorts by: critical 1, high 2, medium 3, anything else 4.
-#[macro_export]
-macro_rules! tool_rank {
-    () => {
-        "CASE impact_level WHEN 'critical' THEN 1 WHEN 'high' THEN 2 WHEN 'medium' THEN 3 ELSE 4 END"
-    };
-}
-
-/// Severity rank that keeps low apart from unknown levels: critical 1 … low 4, anything else 5.
-#[macro_export]
-macro_rules! impact_rank {
-    () => {
-        "CASE impact_level WHEN 'critical' THEN 1 WHEN 'high' THEN 2 WHEN 'medium' THEN 3 \
-         WHEN 'low' THEN 4 ELSE 5 END"
-    };
-}
-
 /// `get-pending-flags` order: critical, high, medium, then every other level (unknown ones
 /// with low), then `created_at` as text; `id` settles flags created in the same minute.
-pub const PENDING_ORDER: &str = concat!(tool_rank!(), ", created_at ASC, id ASC");
+pub fn pending_order() -> String {
+    format!("{}, created_at ASC, id ASC", Impact::rank_sql(Ranking::Tool))
+}
 
 /// The flag columns the lists show, in [`FlagRow`] order.
 const FLAG_COLUMNS: &str = "id, flag_type, source_agent, target_agent, change_description, impact_level, \
@@ -158,7 +144,8 @@ fn flag_rows(rows: &[Vec<Value>]) -> Vec<FlagRow> {
 /// Pending flags addressed to `agent`, in `get-pending-flags AGENT` order (locked included).
 pub async fn pending_for<D: Database>(db: &D, agent: &str) -> Result<Vec<FlagRow>, DbError> {
     let sql = format!(
-        "SELECT {FLAG_COLUMNS} FROM flags WHERE status = 'pending' AND target_agent = ? ORDER BY {PENDING_ORDER}"
+        "SELECT {FLAG_COLUMNS} FROM flags WHERE status = 'pending' AND target_agent = ? ORDER BY {}",
+        pending_order()
     );
     Ok(flag_rows(&db.query(&sql, &[Value::from(agent)]).await?.rows))
 }
@@ -166,7 +153,8 @@ pub async fn pending_for<D: Database>(db: &D, agent: &str) -> Result<Vec<FlagRow
 /// Pending flags that `agent` raised, same order.
 pub async fn pending_from<D: Database>(db: &D, agent: &str) -> Result<Vec<FlagRow>, DbError> {
     let sql = format!(
-        "SELECT {FLAG_COLUMNS} FROM flags WHERE status = 'pending' AND source_agent = ? ORDER BY {PENDING_ORDER}"
+        "SELECT {FLAG_COLUMNS} FROM flags WHERE status = 'pending' AND source_agent = ? ORDER BY {}",
+        pending_order()
     );
     Ok(flag_rows(&db.query(&sql, &[Value::from(agent)]).await?.rows))
 }
@@ -320,7 +308,8 @@ pub fn misrouted_sql(facts: &SchemaFacts) -> String {
 pub async fn routing_errors<D: Database>(db: &D, facts: &SchemaFacts) -> Result<Vec<FlagRow>, DbError> {
     let misrouted = misrouted_sql(facts);
     let sql = format!(
-        "SELECT {FLAG_COLUMNS} FROM flags WHERE status = 'pending' AND {misrouted} ORDER BY {PENDING_ORDER}"
+        "SELECT {FLAG_COLUMNS} FROM flags WHERE status = 'pending' AND {misrouted} ORDER BY {}",
+        pending_order()
     );
     Ok(flag_rows(&db.query(&sql, &[]).await?.rows))
 }

@@ -6,28 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use super::port::{Database, DbError};
 use super::value::Value;
+use super::vocabulary::{FlagColumn, Status, EDITABLE_COLUMNS};
 
-/// Columns of `flags` that edits may change.
-pub const EDITABLE: &[&str] = &[
-    "flag_type",
-    "source_agent",
-    "target_agent",
-    "change_description",
-    "action_required",
-    "impact_level",
-    "status",
-    "locked",
-    "related_files",
-    "code_location",
-    "example_usage",
-    "context",
-    "completed_at",
-    "completed_by",
-    "notes",
-    "chain_origin_id",
-    "created_at",
-    "session_id",
-];
+/// Columns of `flags` that edits may change: the [`FlagColumn::editable`] ones.
+pub const EDITABLE: &[&str] = EDITABLE_COLUMNS;
 
 /// One column of one flag, before and after. Serialized in full (the working copy kept in
 /// browser storage is replayed from these), so the values keep their storage class exactly.
@@ -245,7 +227,7 @@ pub async fn revert<D: Database>(db: &D, edit: &Edit) -> Result<(), EditError> {
 /// optional notes. Like the tool, completing does not unlock.
 pub fn complete_values(now: &str, agent: Option<&str>, notes: Option<&str>) -> Vec<(&'static str, Value)> {
     let mut v = vec![
-        ("status", Value::from("completed")),
+        (FlagColumn::Status.sql(), Value::from(Status::Completed.sql())),
         ("completed_at", Value::from(now)),
         (
             "completed_by",
@@ -260,11 +242,15 @@ pub fn complete_values(now: &str, agent: Option<&str>, notes: Option<&str>) -> V
 
 /// Back to pending: the completion fields are cleared.
 pub fn reopen_values() -> Vec<(&'static str, Value)> {
-    vec![("status", Value::from("pending")), ("completed_at", Value::Null), ("completed_by", Value::Null)]
+    vec![
+        (FlagColumn::Status.sql(), Value::from(Status::Pending.sql())),
+        (FlagColumn::CompletedAt.sql(), Value::Null),
+        (FlagColumn::CompletedBy.sql(), Value::Null),
+    ]
 }
 
 pub fn lock_values(locked: bool) -> Vec<(&'static str, Value)> {
-    vec![("locked", Value::Integer(locked as i64))]
+    vec![(FlagColumn::Locked.sql(), Value::Integer(locked as i64))]
 }
 
 /// One entry of the undo history: one edit, or several made together (a bulk action), which

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::port::{Database, DbError};
 use super::value::Value;
+use super::vocabulary::{FlagColumn, Impact, Ranking, Status};
 
 /// The flag types whose flags may be critical (v1 `validate_flag_consistency`).
 pub const CRITICAL_TYPES: &[&str] = &["breaking_change", "security", "data_loss"];
@@ -119,12 +120,11 @@ pub struct WorkableGroup {
 pub async fn workable_groups<D: Database>(db: &D) -> Result<Vec<WorkableGroup>, DbError> {
     let rs = db
         .query(
-            concat!(
-                "SELECT target_agent, COUNT(*), MAX(impact_level), MIN(",
-                crate::impact_rank!(),
-                ") FROM flags \
+            &format!(
+                "SELECT target_agent, COUNT(*), MAX(impact_level), MIN({}) FROM flags \
                  WHERE status = 'pending' AND locked = 0 AND target_agent IS NOT NULL \
-                 GROUP BY target_agent ORDER BY COUNT(*) DESC, target_agent"
+                 GROUP BY target_agent ORDER BY COUNT(*) DESC, target_agent",
+                Impact::rank_sql(Ranking::Severity)
             ),
             &[],
         )
@@ -133,13 +133,7 @@ pub async fn workable_groups<D: Database>(db: &D) -> Result<Vec<WorkableGroup>, 
         .rows
         .iter()
         .map(|r| {
-            let most_severe = match r[3].as_i64().unwrap_or(5) {
-                1 => "critical",
-                2 => "high",
-                3 => "medium",
-                4 => "low",
-                _ => "other",
-            };
+            let most_severe = r[3].as_i64().and_then(Impact::from_severity_rank).map_or("other", Impact::sql);
             WorkableGroup {
                 target_agent: r[0].display(),
                 workable_flags: r[1].as_i64().unwrap_or_default(),
@@ -167,13 +161,29 @@ pub enum SortColumn {
 }
 
 impl SortColumn {
-    fn sql(self) -> &'static str {
+    /// The column it sorts by ([`SortColumn::ToolOrder`]: the impact level).
+    pub fn column(self) -> FlagColumn {
         match self {
-            SortColumn::ToolOrder => concat!("(", crate::tool_rank!(), " || IFNULL(created_at, ''))"),
+            SortColumn::Id => FlagColumn::Id,
+            SortColumn::CreatedAt => FlagColumn::CreatedAt,
+            SortColumn::CompletedAt => FlagColumn::CompletedAt,
+            SortColumn::Impact | SortColumn::ToolOrder => FlagColumn::ImpactLevel,
+            SortColumn::FlagType => FlagColumn::FlagType,
+            SortColumn::Source => FlagColumn::SourceAgent,
+            SortColumn::Target => FlagColumn::TargetAgent,
+            SortColumn::Status => FlagColumn::Status,
+        }
+    }
+
+    fn sql(self) -> &'static str {
+        static TOOL_ORDER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        match self {
+            SortColumn::ToolOrder => TOOL_ORDER
+                .get_or_init(|| format!("({} || IFNULL(created_at, ''))", Impact::rank_sql(Ranking::Tool))),
             SortColumn::Id => "id",
             SortColumn::CreatedAt => "IFNULL(created_at, '')",
             SortColumn::CompletedAt => "IFNULL(completed_at, '')",
-            SortColumn::Impact => crate::impact_rank!(),
+            SortColumn::Impact => Impact::rank_sql(Ranking::Severity),
             SortColumn::FlagType => "IFNULL(flag_type, '')",
             SortColumn::Source => "IFNULL(source_agent, '')",
             SortColumn::Target => "IFNULL(target_agent, '')",
@@ -204,7 +214,7 @@ impl Preset {
     }
 
     pub fn filter(self) -> FlagFilter {
-        let pending = vec!["pending".to_owned()];
+        let pending = vec![Status::Pending.sql().to_owned()];
         match self {
             Preset::Pending => FlagFilter { status: pending, ..Default::default() },
             Preset::Workable => FlagFilter { status: pending, locked: Some(false), ..Default::default() },

@@ -18,9 +18,10 @@ pub mod search;
 pub mod summary;
 pub mod table_export;
 pub mod value;
+pub mod vocabulary;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;
 
 pub use port::{Database, DbError};
-pub use value::{ResultSet, Value};
+pub use value::{NamedRow, ResultSet, Value};

@@ -9,6 +9,7 @@ use crate::web::flags::form::{FollowUp, FormRequest};
 use crate::web::platform::browser::local_minute;
 use flagdeck_core::edits;
 use flagdeck_core::flags::{flag_detail, FlagDetail, MIN_ACTION_REQUIRED, MIN_CHANGE_DESCRIPTION};
+use flagdeck_core::vocabulary::Status;
 use flagdeck_core::Value;
 
 /// Every field of one flag and its chain.
@@ -74,7 +75,7 @@ fn DetailBody(detail: FlagDetail) -> impl IntoView {
         "acknowledged_at",
     ];
     let id = detail.id;
-    let pending = text("status") == "pending";
+    let pending = Status::parse(&text("status")) == Status::Pending;
     let locked = detail.get("locked").and_then(Value::as_i64).unwrap_or(0) != 0;
     let form = expect_context::<FormRequest>();
     let origin = detail.get("chain_origin_id").and_then(Value::as_i64).unwrap_or(detail.id);
@@ -86,7 +87,12 @@ fn DetailBody(detail: FlagDetail) -> impl IntoView {
     let answered = detail
         .chain
         .iter()
-        .find(|l| !l.is_origin && l.id != detail.id && l.source_agent == responder && l.status == "completed")
+        .find(|l| {
+            !l.is_origin
+                && l.id != detail.id
+                && l.source_agent == responder
+                && Status::parse(&l.status) == Status::Completed
+        })
         .map(|l| l.id);
     let completed_by = RwSignal::new(String::new());
     let notes = RwSignal::new(String::new());

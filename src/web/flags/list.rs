@@ -20,6 +20,7 @@ use flagdeck_core::flags::{
 };
 use flagdeck_core::paging::{SparsePages, FLAG_TABLE, PAGE};
 use flagdeck_core::table_export::{to_csv, to_json};
+use flagdeck_core::vocabulary::{FlagAction, FlagColumn, Status};
 use flagdeck_core::{Database, Value};
 
 /// Pages asked of the worker at once. The worker answers in order, so more would only queue
@@ -396,45 +397,46 @@ pub fn FlagsPage() -> impl IntoView {
         let current = selected.get_untracked();
         let index = current.and_then(|id| list.pages.with_untracked(|p| p.position(|r| r.id == id)));
         let row = index.and_then(|i| list.pages.with_untracked(|p| p.get(i).cloned()));
-        match e.key().as_str() {
-            "j" | "ArrowDown" => move_to(index.map(|i| i + 1).unwrap_or(0)),
-            "k" | "ArrowUp" => move_to(index.map(|i| i.saturating_sub(1)).unwrap_or(0)),
-            "c" => {
-                if let Some(r) = row.filter(|r| r.status == "pending") {
+        let Some(action) = FlagAction::from_key(&e.key()) else { return };
+        match action {
+            FlagAction::Next => move_to(index.map(|i| i + 1).unwrap_or(0)),
+            FlagAction::Previous => move_to(index.map(|i| i.saturating_sub(1)).unwrap_or(0)),
+            FlagAction::Complete => {
+                if let Some(r) = row.filter(|r| Status::parse(&r.status) == Status::Pending) {
                     app.edit_flag(r.id, "complete", edits::complete_values(&local_minute(), None, None));
                 }
             }
-            "l" => {
+            FlagAction::ToggleLock => {
                 if let Some(r) = row {
                     let label = if r.locked { "unlock" } else { "lock" };
                     app.edit_flag(r.id, label, edits::lock_values(!r.locked));
                 }
             }
-            "o" => {
-                if let Some(r) = row.filter(|r| r.status == "completed") {
+            FlagAction::Reopen => {
+                if let Some(r) = row.filter(|r| Status::parse(&r.status) == Status::Completed) {
                     app.edit_flag(r.id, "reopen", edits::reopen_values());
                 }
             }
-            "u" => app.step(true),
-            "U" => app.step(false),
-            "n" => new_flag(),
-            "e" => {
+            FlagAction::Undo => app.step(true),
+            FlagAction::Redo => app.step(false),
+            FlagAction::New => new_flag(),
+            FlagAction::Edit => {
                 if let Some(r) = row {
                     edit_flag(r.id);
                 }
             }
-            "/" => {
+            FlagAction::Search => {
                 if let Some(el) = text_box.get_untracked() {
                     let _ = el.focus();
                 }
             }
-            "x" => {
+            FlagAction::Choose => {
                 if let Some(r) = row {
                     toggle_chosen(r.id);
                 }
             }
-            "?" => help.update(|h| *h = !*h),
-            "Escape" => {
+            FlagAction::Help => help.update(|h| *h = !*h),
+            FlagAction::Close => {
                 if help.get_untracked() {
                     help.set(false);
                 } else {
@@ -442,7 +444,8 @@ pub fn FlagsPage() -> impl IntoView {
                     app.go(View::Flags);
                 }
             }
-            _ => return,
+            // Buttons only: no key does them.
+            FlagAction::Lock | FlagAction::Unlock | FlagAction::FollowUp | FlagAction::Ask => return,
         }
         e.prevent_default();
     });
@@ -457,7 +460,8 @@ pub fn FlagsPage() -> impl IntoView {
             }
         })
     };
-    let header = move |label: &'static str, column: SortColumn| {
+    let header = move |column: SortColumn| {
+        let label = column.column().label();
         view! {
             <button class="th" on:click=move |_| set_sort(column)>
                 {label}
@@ -549,18 +553,16 @@ pub fn FlagsPage() -> impl IntoView {
                         <div class="shortcuts" data-testid="shortcuts-help" role="dialog" aria-label="Keyboard shortcuts">
                             <h2>"Keyboard"</h2>
                             <dl class="fields">
-                                <dt><kbd>"j"</kbd> " / " <kbd>"↓"</kbd></dt><dd>"next flag"</dd>
-                                <dt><kbd>"k"</kbd> " / " <kbd>"↑"</kbd></dt><dd>"previous flag"</dd>
-                                <dt><kbd>"c"</kbd></dt><dd>"complete the selected flag"</dd>
-                                <dt><kbd>"l"</kbd></dt><dd>"lock / unlock"</dd>
-                                <dt><kbd>"o"</kbd></dt><dd>"reopen a completed flag"</dd>
-                                <dt><kbd>"x"</kbd></dt><dd>"choose for a bulk action"</dd>
-                                <dt><kbd>"u"</kbd> " / " <kbd>"U"</kbd></dt><dd>"undo / redo"</dd>
-                                <dt><kbd>"n"</kbd></dt><dd>"new flag"</dd>
-                                <dt><kbd>"e"</kbd></dt><dd>"edit every field of the selected flag"</dd>
-                                <dt><kbd>"/"</kbd></dt><dd>"search the text"</dd>
-                                <dt><kbd>"Esc"</kbd></dt><dd>"close"</dd>
-                                <dt><kbd>"?"</kbd></dt><dd>"this help"</dd>
+                                {FlagAction::keyboard().map(|action| {
+                                    let captions = action.key_captions();
+                                    let last = captions.len().saturating_sub(1);
+                                    view! {
+                                        <dt>{captions.into_iter().enumerate().map(|(i, k)| view! {
+                                            <kbd>{k}</kbd>{(i < last).then_some(" / ")}
+                                        }).collect_view()}</dt>
+                                        <dd>{action.help()}</dd>
+                                    }
+                                }).collect_view()}
                             </dl>
                         </div>
                     })}
@@ -587,14 +589,14 @@ pub fn FlagsPage() -> impl IntoView {
                     </p>
                     {move || list.error.get().map(|e| view! { <p class="alert" role="alert">{format!("The flag list could not be read: {e}")}</p> })}
                     <div class="flag-head">
-                        {header("#", SortColumn::Id)}
-                        {header("Impact", SortColumn::Impact)}
-                        {header("Type", SortColumn::FlagType)}
-                        {header("From", SortColumn::Source)}
-                        {header("To", SortColumn::Target)}
-                        <span class="th change-col">"Change"</span>
-                        {header("Status", SortColumn::Status)}
-                        {header("Created", SortColumn::CreatedAt)}
+                        {header(SortColumn::Id)}
+                        {header(SortColumn::Impact)}
+                        {header(SortColumn::FlagType)}
+                        {header(SortColumn::Source)}
+                        {header(SortColumn::Target)}
+                        <span class="th change-col">{FlagColumn::ChangeDescription.label()}</span>
+                        {header(SortColumn::Status)}
+                        {header(SortColumn::CreatedAt)}
                     </div>
                     <div
                         node_ref=scroller

@@ -18,6 +18,7 @@ use super::agents::misrouted_sql;
 use super::port::{Database, DbError};
 use super::schema::SchemaFacts;
 use super::value::Value;
+use super::vocabulary::Impact;
 use crate::calendar::{minute_text, MINUTES_PER_DAY};
 
 /// The time range the range-dependent figures cover.
@@ -442,7 +443,8 @@ pub async fn window<D: Database>(
     })
 }
 
-const LEVELS: [&str; 4] = ["critical", "high", "medium", "low"];
+const LEVELS: [&str; 4] =
+    [Impact::Critical.sql(), Impact::High.sql(), Impact::Medium.sql(), Impact::Low.sql()];
 
 async fn flag_kpis<D: Database>(
     db: &D,
