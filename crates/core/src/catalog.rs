@@ -3,7 +3,6 @@
 use super::port::{Database, DbError};
 use super::schema::Generation;
 use super::search::{AgentText, RoleField};
-use super::value::Value;
 
 /// One `agents_catalog` row with the fields both generations share and the raw JSON text of
 /// the rest (shown as chips, or raw with a warning when invalid).
@@ -29,48 +28,44 @@ pub struct CatalogAgent {
     pub status: Option<String>,
 }
 
-/// The catalog query of each generation, in `id` order (the order the tool's search sees).
+/// The catalog query of each generation, in `id` order, v0's columns named as v1's
+/// ([`CatalogAgent`]'s fields) (the order the tool's search sees).
 pub fn catalog_sql(generation: Generation) -> Option<&'static str> {
     match generation {
         Generation::V1 => Some(
-            "SELECT id, name, type, module, sub_module, role, tech_stack, scenarios, tags, connections, NULL \
+            "SELECT id, name, type, module, sub_module, role, tech_stack, scenarios, tags, connections, NULL AS status \
              FROM agents_catalog ORDER BY rowid",
         ),
         Generation::V0 => Some(
-            "SELECT id, name, type, module, sub_module, description, capabilities, NULL, routing_keywords, NULL, status \
+            "SELECT id, name, type, module, sub_module, description AS role, capabilities AS tech_stack, \
+             NULL AS scenarios, routing_keywords AS tags, NULL AS connections, status \
              FROM agents_catalog ORDER BY rowid",
         ),
         Generation::Unknown => None,
     }
 }
 
-/// Text of a cell as Python's sqlite3 would hand it to `json.loads`: NULL stays absent, any
-/// other value becomes text (a number then fails the tool's list handling, as it does there).
-fn text(v: &Value) -> Option<String> {
-    v.text_or_null()
-}
-
+/// Reads the catalog. A cell is text as Python's sqlite3 would hand it to `json.loads`: NULL
+/// stays absent, any other value becomes text (a number then fails the tool's list handling, as
+/// it does there). Errors: the database's, or a column missing from the result.
 pub async fn read_catalog<D: Database>(db: &D, generation: Generation) -> Result<Vec<CatalogAgent>, DbError> {
     let Some(sql) = catalog_sql(generation) else { return Ok(Vec::new()) };
-    let rs = db.query(sql, &[]).await?;
-    Ok(rs
-        .rows
-        .iter()
-        .map(|r| CatalogAgent {
-            id: r[0].as_i64().unwrap_or_default(),
-            name: text(&r[1]).unwrap_or_default(),
-            agent_type: text(&r[2]).unwrap_or_default(),
-            module: text(&r[3]),
-            sub_module: text(&r[4]),
+    db.query(sql, &[]).await?.map_rows(|r| {
+        Ok(CatalogAgent {
+            id: r.i64("id")?,
+            name: r.opt_text("name")?.unwrap_or_default(),
+            agent_type: r.opt_text("type")?.unwrap_or_default(),
+            module: r.opt_text("module")?,
+            sub_module: r.opt_text("sub_module")?,
             generation,
-            role: text(&r[5]),
-            tech_stack: text(&r[6]),
-            scenarios: text(&r[7]),
-            tags: text(&r[8]),
-            connections: text(&r[9]),
-            status: text(&r[10]),
+            role: r.opt_text("role")?,
+            tech_stack: r.opt_text("tech_stack")?,
+            scenarios: r.opt_text("scenarios")?,
+            tags: r.opt_text("tags")?,
+            connections: r.opt_text("connections")?,
+            status: r.opt_text("status")?,
         })
-        .collect())
+    })
 }
 
 impl CatalogAgent {

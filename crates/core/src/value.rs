@@ -224,3 +224,21 @@ impl<'a> NamedRow<'a> {
         Ok(self.i64(name)? != 0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_read_by_column_name_and_a_missing_column_is_an_error() {
+        let rs = ResultSet {
+            columns: vec!["n".into(), "name".into()],
+            rows: vec![vec![Value::Integer(2), Value::from("a")], vec![Value::Null, Value::Null]],
+        };
+        let read = rs.map_rows(|r| Ok((r.i64("n")?, r.opt_text("name")?))).unwrap();
+        assert_eq!(read, [(2, Some("a".into())), (0, None)]);
+        let missing = rs.map_rows(|r| r.text("gone")).unwrap_err();
+        assert!(missing.message().contains("\"gone\""), "{missing}");
+        assert_eq!(ResultSet::default().map_first(|r| r.text("gone")).unwrap(), None);
+    }
+}

@@ -15,8 +15,8 @@ use crate::web::flags::form::{FlagForm, FormRequest};
 use crate::web::platform::browser::local_minute;
 use flagdeck_core::edits;
 use flagdeck_core::flags::{
-    facet_counts, flag_detail, with_at, Cursor, Facet, FlagFilter, FlagPageQuery, Preset, SortColumn,
-    SHOWN_FACETS,
+    facet_counts, flag_detail, with_at, Cursor, Facet, FlagFilter, FlagPageQuery, FlagRow, Preset,
+    SortColumn, SHOWN_FACETS,
 };
 use flagdeck_core::paging::{SparsePages, FLAG_TABLE, PAGE};
 use flagdeck_core::table_export::{to_csv, to_json};
@@ -27,36 +27,6 @@ use flagdeck_core::{Database, Value};
 /// pages for scroll positions already left behind; when one arrives the window asks again for
 /// what it shows then.
 const MAX_IN_FLIGHT: usize = 2;
-
-/// One row of the list.
-#[derive(Clone, Debug, PartialEq)]
-struct Row {
-    id: i64,
-    key: Value,
-    flag_type: String,
-    source: String,
-    target: String,
-    change: String,
-    impact: String,
-    status: String,
-    locked: bool,
-    created_at: String,
-}
-
-fn to_row(r: &[Value]) -> Row {
-    Row {
-        id: r[0].as_i64().unwrap_or_default(),
-        key: r[1].clone(),
-        flag_type: r[2].display(),
-        source: r[3].display(),
-        target: r[4].display(),
-        change: r[5].display(),
-        impact: r[6].display(),
-        status: r[7].display(),
-        locked: r[8].as_i64().unwrap_or(0) != 0,
-        created_at: r[9].display(),
-    }
-}
 
 /// A facet with the count of flags per value.
 type FacetCounts = (Facet, Vec<(String, i64)>);
@@ -75,7 +45,7 @@ enum Timing {
 struct ListState {
     filter: RwSignal<FlagFilter>,
     sort: RwSignal<(SortColumn, bool)>,
-    pages: RwSignal<SparsePages<Row>>,
+    pages: RwSignal<SparsePages<FlagRow>>,
     /// Pages asked for and not answered yet.
     in_flight: RwSignal<BTreeSet<usize>>,
     total: RwSignal<Option<i64>>,
@@ -197,7 +167,7 @@ impl ListState {
             None
         } else {
             self.pages
-                .with_untracked(|p| p.last_before(page).map(|r| Cursor { key: r.key.clone(), id: r.id }))
+                .with_untracked(|p| p.last_before(page).map(|r| Cursor { key: r.sort_key.clone(), id: r.id }))
         };
         let (sort, descending) = self.sort.get_untracked();
         let query = FlagPageQuery::first(self.filter.get_untracked(), (sort, descending), PAGE);
@@ -219,7 +189,14 @@ impl ListState {
             });
             match result {
                 Ok(rs) => {
-                    let rows = rs.rows.iter().map(|r| to_row(r)).collect();
+                    let rows = match FlagRow::all(&rs) {
+                        Ok(rows) => rows,
+                        Err(e) => {
+                            clear_mark(&start);
+                            self.error.set(Some(e.to_string()));
+                            return;
+                        }
+                    };
                     if self.stale.get_value() {
                         let mut fresh = SparsePages::new(PAGE);
                         fresh.insert(page, rows);
@@ -402,7 +379,7 @@ pub fn FlagsPage() -> impl IntoView {
             FlagAction::Next => move_to(index.map(|i| i + 1).unwrap_or(0)),
             FlagAction::Previous => move_to(index.map(|i| i.saturating_sub(1)).unwrap_or(0)),
             FlagAction::Complete => {
-                if let Some(r) = row.filter(|r| Status::parse(&r.status) == Status::Pending) {
+                if let Some(r) = row.filter(|r| r.status == Status::Pending) {
                     app.edit_flag(r.id, "complete", edits::complete_values(&local_minute(), None, None));
                 }
             }
@@ -413,7 +390,7 @@ pub fn FlagsPage() -> impl IntoView {
                 }
             }
             FlagAction::Reopen => {
-                if let Some(r) = row.filter(|r| Status::parse(&r.status) == Status::Completed) {
+                if let Some(r) = row.filter(|r| r.status == Status::Completed) {
                     app.edit_flag(r.id, "reopen", edits::reopen_values());
                 }
             }
@@ -615,7 +592,7 @@ pub fn FlagsPage() -> impl IntoView {
                                     let (i, row) = item;
                                     let top = format!("top:{}px", i as f64 * row_height);
                                     match row {
-                                        Some(r) => view! { <FlagRow row=r top=top selected=selected chosen=chosen toggle_chosen=toggle_chosen /> }.into_any(),
+                                        Some(r) => view! { <ListRow row=r top=top selected=selected chosen=chosen toggle_chosen=toggle_chosen /> }.into_any(),
                                         None => view! {
                                             <div class="flag-row placeholder" data-testid="flag-placeholder" aria-hidden="true" style=top>
                                                 <span class="td num muted">"…"</span>
@@ -639,8 +616,8 @@ pub fn FlagsPage() -> impl IntoView {
 
 /// One loaded row of the table.
 #[component]
-fn FlagRow(
-    row: Row,
+fn ListRow(
+    row: FlagRow,
     top: String,
     selected: Memo<Option<i64>>,
     chosen: RwSignal<Vec<i64>>,
@@ -648,8 +625,10 @@ fn FlagRow(
 ) -> impl IntoView {
     let app = expect_context::<AppState>();
     let id = row.id;
-    let title = row.change.clone();
-    let impact_class = format!("impact {}", row.impact);
+    let title = row.change_description.clone();
+    let impact = row.impact_level.unwrap_or_default();
+    let impact_class = format!("impact {impact}");
+    let target = row.target_agent.unwrap_or_default();
     view! {
         <div
             class="flag-row"
@@ -672,12 +651,12 @@ fn FlagRow(
                 />
                 {format!("#{id}")}
             </span>
-            <span class="td"><span class=impact_class>{row.impact}</span></span>
+            <span class="td"><span class=impact_class>{impact}</span></span>
             <span class="td">{row.flag_type}</span>
-            <span class="td">{row.source}</span>
-            <span class="td">{if row.target.is_empty() { "(broadcast)".to_owned() } else { row.target }}</span>
-            <span class="td change-col" title=title>{row.change}</span>
-            <span class="td">{row.status}{row.locked.then_some(" · locked")}</span>
+            <span class="td">{row.source_agent}</span>
+            <span class="td">{if target.is_empty() { "(broadcast)".to_owned() } else { target }}</span>
+            <span class="td change-col" title=title>{row.change_description}</span>
+            <span class="td">{row.status.sql().to_owned()}{row.locked.then_some(" · locked")}</span>
             <span class="td muted">{row.created_at}</span>
         </div>
     }
