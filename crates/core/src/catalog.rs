@@ -2,7 +2,7 @@
 
 use super::port::{Database, DbError};
 use super::schema::Generation;
-use super::search::{AgentText, RoleField};
+use super::search::{AgentText, Hit, Query, RoleField, SearchIndex};
 
 /// One `agents_catalog` row with the fields both generations share and the raw JSON text of
 /// the rest (shown as chips, or raw with a warning when invalid).
@@ -85,4 +85,67 @@ impl CatalogAgent {
             },
         }
     }
+}
+
+/// The agent search of the agents page: [`SearchIndex::search`] over the catalog `index` was
+/// built from (same order as `agents`), keeping only agents whose `type` is `agent_type` (empty:
+/// every type), cut to `limit` and ranked 1.. again after the filter.
+pub fn search_of_type(
+    index: &SearchIndex,
+    agents: &[CatalogAgent],
+    query: &Query,
+    agent_type: &str,
+    limit: usize,
+) -> Vec<Hit> {
+    if agent_type.is_empty() {
+        return index.search(query, limit);
+    }
+    let mut hits: Vec<Hit> = index
+        .search(query, usize::MAX)
+        .into_iter()
+        .filter(|h| agents.get(h.index).is_some_and(|a| a.agent_type == agent_type))
+        .take(limit)
+        .collect();
+    for (i, h) in hits.iter_mut().enumerate() {
+        h.rank = i + 1;
+    }
+    hits
+}
+
+/// The target the routing page suggests for a flag: the top result of the tool's
+/// `search-agents` (default limit) for the flag's change_description, as (agent name, score).
+/// `None` when no agent scores above zero.
+pub fn suggest_target(
+    index: &SearchIndex,
+    agents: &[CatalogAgent],
+    change_description: &str,
+) -> Option<(String, u32)> {
+    let hit = index.search_text(change_description).into_iter().next()?;
+    agents.get(hit.index).map(|a| (a.name.clone(), hit.score))
+}
+
+/// How the catalog table is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CatalogOrder {
+    Name,
+    /// Most pending flags first (`pending(name)`), then by name.
+    Pending,
+}
+
+/// The catalog table's rows: agents of `agent_type` (empty: every type) in `order`.
+pub fn catalog_rows<'a>(
+    agents: &'a [CatalogAgent],
+    agent_type: &str,
+    order: CatalogOrder,
+    pending: impl Fn(&str) -> i64,
+) -> Vec<&'a CatalogAgent> {
+    let mut rows: Vec<&CatalogAgent> =
+        agents.iter().filter(|a| agent_type.is_empty() || a.agent_type == agent_type).collect();
+    match order {
+        CatalogOrder::Name => rows.sort_by(|a, b| a.name.cmp(&b.name)),
+        CatalogOrder::Pending => {
+            rows.sort_by(|a, b| pending(&b.name).cmp(&pending(&a.name)).then(a.name.cmp(&b.name)))
+        }
+    }
+    rows
 }

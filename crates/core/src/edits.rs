@@ -5,8 +5,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::port::{Database, DbError};
+use super::schema::SchemaFacts;
 use super::value::Value;
-use super::vocabulary::{FlagColumn, Status, EDITABLE_COLUMNS};
+use super::vocabulary::{FlagAction, FlagColumn, Status, EDITABLE_COLUMNS};
 
 /// Columns of `flags` that edits may change: the [`FlagColumn::editable`] ones.
 pub const EDITABLE: &[&str] = EDITABLE_COLUMNS;
@@ -320,4 +321,47 @@ impl History {
         self.done.push(step.clone());
         Ok(Some(step))
     }
+}
+
+/// The open work period agent_db.py files a new flag under: the newest `sessions` row not yet
+/// ended (`SELECT id FROM sessions WHERE ended_at IS NULL ORDER BY created_at DESC LIMIT 1`).
+/// `None` when the file has no `sessions` table (v0); `Some(Value::Null)` when no period is open.
+pub async fn open_session<D: Database>(db: &D, facts: &SchemaFacts) -> Result<Option<Value>, EditError> {
+    if !facts.has_table("sessions") {
+        return Ok(None);
+    }
+    let rs = db
+        .query("SELECT id FROM sessions WHERE ended_at IS NULL ORDER BY created_at DESC LIMIT 1", &[])
+        .await
+        .map_err(EditError::Engine)?;
+    Ok(Some(rs.scalar().cloned().unwrap_or(Value::Null)))
+}
+
+/// Creates a flag the way agent_db.py does and returns the step to record: `values` (column,
+/// value) plus `session_id` of the open work period when the file has `sessions` (see
+/// [`open_session`]). With `lock`, that flag is locked in the same transaction ("ask for
+/// information": the question is asked and the flag waits for the answer); the step is then
+/// labelled [`FlagAction::Ask`], otherwise [`FlagAction::New`]. The new flag's edit is the
+/// step's last. All or nothing: errors ([`EditError::Refused`] in SQLite's words, `Stale` when
+/// the flag to lock is gone) leave the database as it was.
+pub async fn create_flag<D: Database>(
+    db: &D,
+    facts: &SchemaFacts,
+    values: &[(&'static str, Value)],
+    lock: Option<i64>,
+) -> Result<Step, EditError> {
+    let mut values = values.to_vec();
+    if let Some(session) = open_session(db, facts).await? {
+        values.push((FlagColumn::SessionId.sql(), session));
+    }
+    let action = if lock.is_some() { FlagAction::Ask } else { FlagAction::New };
+    let label = action.step_label().unwrap_or_default();
+    let mut edits = Vec::new();
+    if let Some(asked) = lock {
+        let lock_label = FlagAction::Lock.step_label().unwrap_or_default();
+        edits.extend(plan(db, asked, lock_label, &lock_values(true)).await?);
+    }
+    edits.push(plan_insert(db, label, &values).await?);
+    run_all(db, &edits, true).await?;
+    Ok(Step { label: label.to_owned(), edits })
 }
