@@ -17,6 +17,8 @@ pub mod schema;
 pub mod search;
 pub mod summary;
 pub mod table_export;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod value;
 pub mod vocabulary;
 
