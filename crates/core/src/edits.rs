@@ -355,11 +355,10 @@ pub async fn create_flag<D: Database>(
         values.push((FlagColumn::SessionId.sql(), session));
     }
     let action = if lock.is_some() { FlagAction::Ask } else { FlagAction::New };
-    let label = action.step_label().unwrap_or_default();
+    let label = action.label();
     let mut edits = Vec::new();
     if let Some(asked) = lock {
-        let lock_label = FlagAction::Lock.step_label().unwrap_or_default();
-        edits.extend(plan(db, asked, lock_label, &lock_values(true)).await?);
+        edits.extend(plan(db, asked, FlagAction::Lock.label(), &lock_values(true)).await?);
     }
     edits.push(plan_insert(db, label, &values).await?);
     run_all(db, &edits, true).await?;

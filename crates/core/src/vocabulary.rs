@@ -413,17 +413,48 @@ impl FlagAction {
         }
     }
 
-    /// The label of the history step it makes (what the Changes panel shows), if it makes one.
-    pub const fn step_label(self) -> Option<&'static str> {
+    /// Its short name, which is also the label of the history step it makes (what the Changes
+    /// panel shows: "complete", "lock", "ask for information", "create", …).
+    pub const fn label(self) -> &'static str {
         match self {
-            FlagAction::Complete => Some("complete"),
-            FlagAction::Lock => Some("lock"),
-            FlagAction::Unlock => Some("unlock"),
-            FlagAction::Reopen => Some("reopen"),
-            FlagAction::FollowUp => Some("follow-up"),
-            FlagAction::Ask => Some("ask for information"),
-            FlagAction::New => Some("create"),
-            _ => None,
+            FlagAction::Next => "next",
+            FlagAction::Previous => "previous",
+            FlagAction::Complete => "complete",
+            FlagAction::ToggleLock => "lock / unlock",
+            FlagAction::Lock => "lock",
+            FlagAction::Unlock => "unlock",
+            FlagAction::Reopen => "reopen",
+            FlagAction::FollowUp => "follow-up",
+            FlagAction::Ask => "ask for information",
+            FlagAction::Choose => "choose",
+            FlagAction::Undo => "undo",
+            FlagAction::Redo => "redo",
+            FlagAction::New => "create",
+            FlagAction::Edit => "edit",
+            FlagAction::Search => "search",
+            FlagAction::Close => "close",
+            FlagAction::Help => "help",
+        }
+    }
+
+    /// Whether it can be done to a flag of that status and lock: complete a pending flag, reopen a
+    /// completed one, lock an unlocked one, unlock a locked one; the rest always.
+    pub fn applies_to(self, status: &Status, locked: bool) -> bool {
+        match self {
+            FlagAction::Complete => *status == Status::Pending,
+            FlagAction::Reopen => *status == Status::Completed,
+            FlagAction::Lock => !locked,
+            FlagAction::Unlock => locked,
+            _ => true,
+        }
+    }
+
+    /// What the lock key does to a flag: unlock it when locked, lock it otherwise.
+    pub const fn lock_toggle(locked: bool) -> FlagAction {
+        if locked {
+            FlagAction::Unlock
+        } else {
+            FlagAction::Lock
         }
     }
 
@@ -496,5 +527,10 @@ mod tests {
         assert_eq!(FlagAction::Next.key_captions(), ["j", "↓"]);
         assert_eq!(Status::parse("done?"), Status::Other("done?".into()));
         assert_eq!(Status::parse("pending").sql(), "pending");
+        assert!(FlagAction::Complete.applies_to(&Status::Pending, true));
+        assert!(!FlagAction::Complete.applies_to(&Status::Completed, false));
+        assert!(FlagAction::Reopen.applies_to(&Status::Completed, false));
+        assert!(!FlagAction::Reopen.applies_to(&Status::Other("done".into()), false));
+        assert_eq!(FlagAction::lock_toggle(true), FlagAction::Unlock);
     }
 }

@@ -9,7 +9,7 @@ use crate::web::flags::form::{FollowUp, FormRequest};
 use crate::web::platform::browser::local_minute;
 use flagdeck_core::edits;
 use flagdeck_core::flags::{flag_detail, FlagDetail, MIN_ACTION_REQUIRED, MIN_CHANGE_DESCRIPTION};
-use flagdeck_core::vocabulary::Status;
+use flagdeck_core::vocabulary::{FlagAction, Status};
 use flagdeck_core::Value;
 
 /// Every field of one flag and its chain.
@@ -117,7 +117,7 @@ fn DetailBody(detail: FlagDetail) -> impl IntoView {
                             Some(&notes.get_untracked()),
                         );
                         let retry = values.clone();
-                        app.edit_flag_then(id, "complete", values, move |outcome| {
+                        app.edit_flag_then(id, FlagAction::Complete.label(), values, move |outcome| {
                             let Err(message) = outcome else { return };
                             // A row older than the triggers: offer to fix the short text and
                             // complete in the same step, as the tool cannot.
@@ -136,7 +136,7 @@ fn DetailBody(detail: FlagDetail) -> impl IntoView {
                 }.into_any()
             } else {
                 view! {
-                    <button class="button" data-testid="flag-reopen" on:click=move |_| app.edit_flag(id, "reopen", edits::reopen_values())>
+                    <button class="button" data-testid="flag-reopen" on:click=move |_| app.edit_flag(id, FlagAction::Reopen.label(), edits::reopen_values())>
                         "Reopen"
                     </button>
                 }.into_any()
@@ -161,13 +161,13 @@ fn DetailBody(detail: FlagDetail) -> impl IntoView {
             {(locked && pending).then(|| answered.map(|answer| view! {
                 <p class="notice" data-testid="answered">
                     {format!("The information request #{answer} is completed. ")}
-                    <button class="button" data-testid="unlock-answered" on:click=move |_| app.edit_flag(id, "unlock", edits::lock_values(false))>"Unlock"</button>
+                    <button class="button" data-testid="unlock-answered" on:click=move |_| app.edit_flag(id, FlagAction::Unlock.label(), edits::lock_values(false))>"Unlock"</button>
                 </p>
             }))}
             {if locked {
-                view! { <button class="button" data-testid="flag-unlock" on:click=move |_| app.edit_flag(id, "unlock", edits::lock_values(false))>"Unlock"</button> }.into_any()
+                view! { <button class="button" data-testid="flag-unlock" on:click=move |_| app.edit_flag(id, FlagAction::Unlock.label(), edits::lock_values(false))>"Unlock"</button> }.into_any()
             } else {
-                view! { <button class="button" data-testid="flag-lock" on:click=move |_| app.edit_flag(id, "lock", edits::lock_values(true))>"Lock"</button> }.into_any()
+                view! { <button class="button" data-testid="flag-lock" on:click=move |_| app.edit_flag(id, FlagAction::Lock.label(), edits::lock_values(true))>"Lock"</button> }.into_any()
             }}
         </div>
         {move || fix.get().map(|(column, values)| {

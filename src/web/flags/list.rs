@@ -20,7 +20,7 @@ use flagdeck_core::flags::{
 };
 use flagdeck_core::paging::{SparsePages, FLAG_TABLE, PAGE};
 use flagdeck_core::table_export::{to_csv, to_json};
-use flagdeck_core::vocabulary::{FlagAction, FlagColumn, Status};
+use flagdeck_core::vocabulary::{FlagAction, FlagColumn};
 use flagdeck_core::{Database, Value};
 
 /// Pages asked of the worker at once. The worker answers in order, so more would only queue
@@ -379,19 +379,19 @@ pub fn FlagsPage() -> impl IntoView {
             FlagAction::Next => move_to(index.map(|i| i + 1).unwrap_or(0)),
             FlagAction::Previous => move_to(index.map(|i| i.saturating_sub(1)).unwrap_or(0)),
             FlagAction::Complete => {
-                if let Some(r) = row.filter(|r| r.status == Status::Pending) {
-                    app.edit_flag(r.id, "complete", edits::complete_values(&local_minute(), None, None));
+                if let Some(r) = row.filter(|r| action.applies_to(&r.status, r.locked)) {
+                    app.edit_flag(r.id, action.label(), edits::complete_values(&local_minute(), None, None));
                 }
             }
             FlagAction::ToggleLock => {
                 if let Some(r) = row {
-                    let label = if r.locked { "unlock" } else { "lock" };
+                    let label = FlagAction::lock_toggle(r.locked).label();
                     app.edit_flag(r.id, label, edits::lock_values(!r.locked));
                 }
             }
             FlagAction::Reopen => {
-                if let Some(r) = row.filter(|r| r.status == Status::Completed) {
-                    app.edit_flag(r.id, "reopen", edits::reopen_values());
+                if let Some(r) = row.filter(|r| action.applies_to(&r.status, r.locked)) {
+                    app.edit_flag(r.id, action.label(), edits::reopen_values());
                 }
             }
             FlagAction::Undo => app.step(true),
@@ -547,9 +547,9 @@ pub fn FlagsPage() -> impl IntoView {
                         <div class="bulk-bar" data-testid="bulk-bar">
                             <strong data-testid="bulk-count">{move || chosen.with(Vec::len)}</strong>
                             " chosen · one step, all or nothing:"
-                            <button class="button" data-testid="bulk-complete" on:click=move |_| bulk("complete", edits::complete_values(&local_minute(), None, None))>"Complete"</button>
-                            <button class="button" data-testid="bulk-lock" on:click=move |_| bulk("lock", edits::lock_values(true))>"Lock"</button>
-                            <button class="button" data-testid="bulk-unlock" on:click=move |_| bulk("unlock", edits::lock_values(false))>"Unlock"</button>
+                            <button class="button" data-testid="bulk-complete" on:click=move |_| bulk(FlagAction::Complete.label(), edits::complete_values(&local_minute(), None, None))>"Complete"</button>
+                            <button class="button" data-testid="bulk-lock" on:click=move |_| bulk(FlagAction::Lock.label(), edits::lock_values(true))>"Lock"</button>
+                            <button class="button" data-testid="bulk-unlock" on:click=move |_| bulk(FlagAction::Unlock.label(), edits::lock_values(false))>"Unlock"</button>
                             <input class="small" placeholder="new target" data-testid="bulk-target" on:input=move |e| retarget.set(event_target_value(&e)) />
                             <button class="button" data-testid="bulk-retarget" on:click=move |_| {
                                 let target = with_at(&retarget.get_untracked());
