@@ -122,3 +122,24 @@ pub async fn blob_bytes(blob: &Blob) -> Result<Uint8Array, String> {
         JsFuture::from(blob.array_buffer()).await.map_err(|e| crate::web::platform::sqljs::describe(&e))?;
     Ok(Uint8Array::new(&buffer))
 }
+
+/// The page's own stylesheets as CSS text, read through the CSSOM (rules of every same-origin
+/// sheet, one per line): what a standalone report inlines, so the app does not carry a second
+/// copy of its stylesheet. Empty when there is no document.
+pub fn page_css() -> String {
+    let Some(sheets) = web_sys::window().and_then(|w| w.document()).map(|d| d.style_sheets()) else {
+        return String::new();
+    };
+    let mut css = String::new();
+    for sheet in (0..sheets.length()).filter_map(|i| sheets.item(i)) {
+        // A cross-origin sheet's rules cannot be read (and flagdeck has none): skipped.
+        let Some(rules) = sheet.dyn_ref::<web_sys::CssStyleSheet>().and_then(|s| s.css_rules().ok()) else {
+            continue;
+        };
+        for rule in (0..rules.length()).filter_map(|i| rules.item(i)) {
+            css.push_str(&rule.css_text());
+            css.push('\n');
+        }
+    }
+    css
+}

@@ -9,7 +9,7 @@ use wasm_bindgen::JsCast;
 use crate::web::app::{AppState, View};
 use crate::web::dashboard::DashboardBody;
 use crate::web::files::loader::download_text;
-use crate::web::platform::browser::local_minute;
+use crate::web::platform::browser::{local_minute, page_css};
 use flagdeck_core::dashboard::saved::{self, SavedDashboard};
 use flagdeck_core::dashboard::share::{
     decode_snapshot, decode_state, encode_snapshot, encode_state, redact, Snapshot,
@@ -35,9 +35,6 @@ pub fn apply_shared_state(app: AppState, hash: &str) {
     }
 }
 
-/// The stylesheet, inlined into reports so they need nothing else.
-const CSS: &str = include_str!("../../../style/main.css");
-
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
@@ -52,9 +49,11 @@ fn report_html(title: &str, subtitle: &str) -> Option<String> {
     while let Ok(Some(control)) = copy.query_selector(CONTROLS) {
         control.remove();
     }
+    // The page's stylesheet, inlined so the report needs nothing else.
+    let css = page_css();
     Some(format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{}</title><style>{CSS}</style></head><body><main class=\"content report\"><h1>{}</h1><p class=\"muted\">{}</p>{}\
+         <title>{}</title><style>{css}</style></head><body><main class=\"content report\"><h1>{}</h1><p class=\"muted\">{}</p>{}\
          <p class=\"muted\">Made with flagdeck. Hover a chart for its values; each chart's data table is under it.</p></main></body></html>\n",
         escape(title),
         escape(title),
