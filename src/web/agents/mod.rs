@@ -7,7 +7,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::web::app::{AppState, CatalogState, View};
-use crate::web::files::loader::{after_paint, mark, measure, CatalogData, Shared};
+use crate::web::files::loader::{CatalogData, Shared};
+use crate::web::platform::perf::{after_paint, mark, measure};
 use flagdeck_core::agents::{
     chains_of, latest_health, pending_for, pending_from, routing_errors, ChainSummary, Connection, FlagRow,
     Health, JsonList,

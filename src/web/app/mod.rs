@@ -8,13 +8,16 @@ use std::rc::Rc;
 use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::JsCast;
 
 use crate::web::agents::{AgentPage, AgentsPage, RoutingPage};
 use crate::web::dashboard::DashboardPage;
-use crate::web::files::loader::{self, mark, CatalogData, LoadError, Shared, Source};
+use crate::web::files::loader::{self, CatalogData, LoadError, Shared, Source};
 use crate::web::flags::FlagsPage;
-use crate::web::platform::browser::within;
+use crate::web::platform::browser::{
+    decode_uri_component, drag_has_files, dropped_file, encode_uri_component, location_hash, query_param,
+    set_location_hash, take_input_file, within,
+};
+use crate::web::platform::perf::mark;
 use crate::web::share::{apply_shared_state, SnapshotView};
 use crate::web::summary::SummaryPanel;
 use crate::web::working_copy::resume::{ResumeBanner, StorageNotice};
@@ -55,7 +58,7 @@ impl View {
         if let Some(payload) = hash.strip_prefix("snapshot/") {
             return View::Snapshot(payload.to_owned());
         }
-        let decoded = js_sys::decode_uri_component(hash).ok().and_then(|s| s.as_string()).unwrap_or_default();
+        let decoded = decode_uri_component(hash).unwrap_or_default();
         match decoded.split_once('/') {
             Some(("dashboard", _)) => View::Dashboard,
             Some(("agent", name)) if !name.is_empty() => View::Agent(name.to_owned()),
@@ -74,7 +77,7 @@ impl View {
         match self {
             View::Summary => "#summary".into(),
             View::Agents => "#agents".into(),
-            View::Agent(name) => format!("#agent/{}", String::from(js_sys::encode_uri_component(name))),
+            View::Agent(name) => format!("#agent/{}", encode_uri_component(name)),
             View::Routing => "#routing".into(),
             View::Flags => "#flags".into(),
             View::Flag(id) => format!("#flag/{id}"),
@@ -375,9 +378,7 @@ impl AppState {
 
     /// Shows a page and records it in the address fragment.
     pub fn go(self, view: View) {
-        if let Some(window) = web_sys::window() {
-            let _ = window.location().set_hash(&view.to_hash());
-        }
+        set_location_hash(&view.to_hash());
         self.view.set(view);
     }
 
@@ -426,8 +427,7 @@ impl AppState {
 
 /// The `?db=` parameter of the page address, if any.
 fn db_param() -> Option<String> {
-    let search = web_sys::window()?.location().search().ok()?;
-    web_sys::UrlSearchParams::new_with_str(&search).ok()?.get("db").filter(|s| !s.is_empty())
+    query_param("db").filter(|s| !s.is_empty())
 }
 
 #[component]
@@ -441,11 +441,7 @@ pub fn App() -> impl IntoView {
 
     // Drag-and-drop anywhere on the page. `dragover` must be cancelled for `drop` to fire.
     let dragging = RwSignal::new(false);
-    let has_files = |e: &ev::DragEvent| {
-        e.data_transfer()
-            .map(|dt| dt.types().iter().any(|t| t.as_string().as_deref() == Some("Files")))
-            .unwrap_or(false)
-    };
+    let has_files = |e: &ev::DragEvent| drag_has_files(e);
     let over = window_event_listener(ev::dragover, move |e| {
         if has_files(&e) {
             e.prevent_default();
@@ -461,7 +457,7 @@ pub fn App() -> impl IntoView {
     let drop_listener = window_event_listener(ev::drop, move |e| {
         e.prevent_default();
         dragging.set(false);
-        let file = e.data_transfer().and_then(|dt| dt.files()).and_then(|files| files.get(0));
+        let file = dropped_file(&e);
         match file {
             Some(file) => state.open_file(file),
             None => state.alert("Nothing to open: drop a database file (such as project.db).".into()),
@@ -478,19 +474,15 @@ pub fn App() -> impl IntoView {
         }
     });
     // Back/forward and edited fragments change the page.
-    if let Some(window) = web_sys::window() {
-        let hash = window.location().hash().unwrap_or_default();
-        apply_shared_state(state, &hash);
-        state.view.set(View::from_hash(&hash));
-    }
+    let hash = location_hash();
+    apply_shared_state(state, &hash);
+    state.view.set(View::from_hash(&hash));
     let hash_listener = window_event_listener(ev::hashchange, move |_| {
-        if let Some(window) = web_sys::window() {
-            let hash = window.location().hash().unwrap_or_default();
-            apply_shared_state(state, &hash);
-            let view = View::from_hash(&hash);
-            if state.view.get_untracked() != view {
-                state.view.set(view);
-            }
+        let hash = location_hash();
+        apply_shared_state(state, &hash);
+        let view = View::from_hash(&hash);
+        if state.view.get_untracked() != view {
+            state.view.set(view);
         }
     });
     on_cleanup(move || {
@@ -533,9 +525,6 @@ pub fn App() -> impl IntoView {
 
 /// The input element behind a change event.
 pub fn input_files(e: &ev::Event) -> Option<web_sys::File> {
-    let input: web_sys::HtmlInputElement = e.target()?.dyn_into().ok()?;
-    let file = input.files()?.get(0);
     // Reset so that picking the same file again fires `change` again.
-    input.set_value("");
-    file
+    take_input_file(e)
 }

@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::web::app::AppState;
-use crate::web::files::loader::mark;
 use crate::web::platform::browser::local_minute;
+use crate::web::platform::perf::{mark, measure_marks};
 use crate::web::share::SharePanel;
 use crate::web::widgets::charts::{Chart, Mark, Series, SvgChart};
 use flagdeck_core::dashboard::stats::{compact, hours, millis, percent};
@@ -83,13 +83,11 @@ pub fn DashboardPage() -> impl IntoView {
                 set_timeout(
                     || {
                         mark("flagdeck:dashboard-shown");
-                        if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
-                            let _ = perf.measure_with_start_mark_and_end_mark(
-                                "flagdeck:dashboard",
-                                "flagdeck:dashboard-start",
-                                "flagdeck:dashboard-shown",
-                            );
-                        }
+                        measure_marks(
+                            "flagdeck:dashboard",
+                            "flagdeck:dashboard-start",
+                            "flagdeck:dashboard-shown",
+                        );
                     },
                     std::time::Duration::ZERO,
                 )
