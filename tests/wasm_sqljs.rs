@@ -168,6 +168,40 @@ async fn the_open_procedure_recognises_a_flag_database_and_rejects_others() {
     }
 }
 
+/// The v1 fixture, opened exactly as the app opens a file: the port's test bodies
+/// (`flagdeck_core::testkit`, also run natively by tests/port_suite.rs) run on it.
+async fn v1() -> (SqlJsWorker, flagdeck_core::schema::SchemaFacts) {
+    let bytes = include_bytes!("../../shared/fixtures/acolytes-v1-small.db").to_vec();
+    let info = inspect::check_bytes(&bytes).unwrap();
+    let db = open(header::for_engine(&bytes, &info)).await;
+    let (_, facts) = inspect::inspect(&db, &info).await.expect("the v1 fixture is a flag database");
+    (db, facts)
+}
+
+#[wasm_bindgen_test]
+async fn port_suite_paging_keyset_equals_offset() {
+    let (db, _) = v1().await;
+    flagdeck_core::testkit::paging_keyset_equals_offset(&db).await;
+}
+
+#[wasm_bindgen_test]
+async fn port_suite_edit_undo_round_trip() {
+    let (db, _) = v1().await;
+    flagdeck_core::testkit::edit_undo_round_trip(&db).await;
+}
+
+#[wasm_bindgen_test]
+async fn port_suite_create_and_undo() {
+    let (db, facts) = v1().await;
+    flagdeck_core::testkit::create_and_undo(&db, &facts).await;
+}
+
+#[wasm_bindgen_test]
+async fn port_suite_counts_agree() {
+    let (db, facts) = v1().await;
+    flagdeck_core::testkit::counts_agree(&db, &facts).await;
+}
+
 /// Thrown values are told apart by their DOMException name, never by their message.
 #[wasm_bindgen_test]
 fn thrown_values_are_named_and_described() {

@@ -3,9 +3,11 @@
 
 use serde_json::Value as Json;
 
+pub use super::flags::FlagRow;
 use super::port::{Database, DbError};
 use super::schema::{Generation, SchemaFacts};
 use super::value::Value;
+use super::vocabulary::{Impact, Ranking};
 
 /// A JSON list column as it should be shown.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,85 +92,30 @@ impl Connection {
     }
 }
 
-/// The rank `get-pending-flags` sorts by: critical 1, high 2, medium 3, anything else 4.
-#[macro_export]
-macro_rules! tool_rank {
-    () => {
-        "CASE impact_level WHEN 'critical' THEN 1 WHEN 'high' THEN 2 WHEN 'medium' THEN 3 ELSE 4 END"
-    };
-}
-
-/// Severity rank that keeps low apart from unknown levels: critical 1 … low 4, anything else 5.
-#[macro_export]
-macro_rules! impact_rank {
-    () => {
-        "CASE impact_level WHEN 'critical' THEN 1 WHEN 'high' THEN 2 WHEN 'medium' THEN 3 \
-         WHEN 'low' THEN 4 ELSE 5 END"
-    };
-}
-
 /// `get-pending-flags` order: critical, high, medium, then every other level (unknown ones
 /// with low), then `created_at` as text; `id` settles flags created in the same minute.
-pub const PENDING_ORDER: &str = concat!(tool_rank!(), ", created_at ASC, id ASC");
-
-/// The flag columns the lists show, in [`FlagRow`] order.
-const FLAG_COLUMNS: &str = "id, flag_type, source_agent, target_agent, change_description, impact_level, \
-     status, locked, created_at, chain_origin_id";
-
-/// A flag as the agent and routing pages list it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FlagRow {
-    pub id: i64,
-    pub flag_type: String,
-    pub source_agent: String,
-    pub target_agent: Option<String>,
-    pub change_description: String,
-    pub impact_level: Option<String>,
-    pub status: Option<String>,
-    pub locked: bool,
-    pub created_at: String,
-    pub chain_origin_id: Option<i64>,
-}
-
-fn text(v: &Value) -> String {
-    v.display()
-}
-
-fn opt_text(v: &Value) -> Option<String> {
-    v.text_or_null()
-}
-
-fn flag_rows(rows: &[Vec<Value>]) -> Vec<FlagRow> {
-    rows.iter()
-        .map(|r| FlagRow {
-            id: r[0].as_i64().unwrap_or_default(),
-            flag_type: text(&r[1]),
-            source_agent: text(&r[2]),
-            target_agent: opt_text(&r[3]),
-            change_description: text(&r[4]),
-            impact_level: opt_text(&r[5]),
-            status: opt_text(&r[6]),
-            locked: r[7].as_i64().unwrap_or(0) != 0,
-            created_at: text(&r[8]),
-            chain_origin_id: r[9].as_i64(),
-        })
-        .collect()
+pub fn pending_order() -> String {
+    format!("{}, created_at ASC, id ASC", Impact::rank_sql(Ranking::Tool))
 }
 
 /// Pending flags addressed to `agent`, in `get-pending-flags AGENT` order (locked included).
 pub async fn pending_for<D: Database>(db: &D, agent: &str) -> Result<Vec<FlagRow>, DbError> {
     let sql = format!(
-        "SELECT {FLAG_COLUMNS} FROM flags WHERE status = 'pending' AND target_agent = ? ORDER BY {PENDING_ORDER}"
+        "SELECT {} FROM flags WHERE status = 'pending' AND target_agent = ? ORDER BY {}",
+        FlagRow::select_list(),
+        pending_order()
     );
-    Ok(flag_rows(&db.query(&sql, &[Value::from(agent)]).await?.rows))
+    FlagRow::all(&db.query(&sql, &[Value::from(agent)]).await?)
 }
 
 /// Pending flags that `agent` raised, same order.
 pub async fn pending_from<D: Database>(db: &D, agent: &str) -> Result<Vec<FlagRow>, DbError> {
     let sql = format!(
-        "SELECT {FLAG_COLUMNS} FROM flags WHERE status = 'pending' AND source_agent = ? ORDER BY {PENDING_ORDER}"
+        "SELECT {} FROM flags WHERE status = 'pending' AND source_agent = ? ORDER BY {}",
+        FlagRow::select_list(),
+        pending_order()
     );
-    Ok(flag_rows(&db.query(&sql, &[Value::from(agent)]).await?.rows))
+    FlagRow::all(&db.query(&sql, &[Value::from(agent)]).await?)
 }
 
 /// A chain (`chain_origin_id` always names the first flag) that involves an agent.
@@ -184,22 +131,16 @@ pub struct ChainSummary {
 pub async fn chains_of<D: Database>(db: &D, agent: &str) -> Result<Vec<ChainSummary>, DbError> {
     let rs = db
         .query(
-            "SELECT COALESCE(chain_origin_id, id) AS origin, COUNT(*), SUM(status = 'pending') FROM flags \
+            "SELECT COALESCE(chain_origin_id, id) AS origin, COUNT(*) AS flags, SUM(status = 'pending') AS pending FROM flags \
              WHERE COALESCE(chain_origin_id, id) IN \
                (SELECT COALESCE(chain_origin_id, id) FROM flags WHERE source_agent = ?1 OR target_agent = ?1) \
              GROUP BY origin HAVING COUNT(*) > 1 ORDER BY origin",
             &[Value::from(agent)],
         )
         .await?;
-    Ok(rs
-        .rows
-        .iter()
-        .map(|r| ChainSummary {
-            origin: r[0].as_i64().unwrap_or_default(),
-            flags: r[1].as_i64().unwrap_or_default(),
-            pending: r[2].as_i64().unwrap_or_default(),
-        })
-        .collect())
+    rs.map_rows(|r| {
+        Ok(ChainSummary { origin: r.i64("origin")?, flags: r.i64("flags")?, pending: r.i64("pending")? })
+    })
 }
 
 /// The latest `agent_health` row of an agent.
@@ -241,22 +182,27 @@ pub async fn latest_health<D: Database>(
         }
         _ => return Ok(None),
     };
-    Ok(rs.rows.first().map(|r| Health {
-        status: text(&r[0]),
-        drift_score: opt_text(&r[1]),
-        confidence_score: opt_text(&r[2]),
-        needs_compaction: r[3].as_i64().unwrap_or(0) != 0,
-        memory_size_kb: opt_text(&r[4]),
-        checked_at: text(&r[5]),
-    }))
+    rs.map_first(|r| {
+        Ok(Health {
+            status: r.text("status")?,
+            drift_score: r.opt_text("drift_score")?,
+            confidence_score: r.opt_text("confidence_score")?,
+            needs_compaction: r.flag("needs_compaction")?,
+            memory_size_kb: r.opt_text("memory_size_kb")?,
+            checked_at: r.text("checked_at")?,
+        })
+    })
 }
 
 /// Pending flags per target (NULL and '' kept apart), for sorting the catalog.
 pub async fn pending_by_target<D: Database>(db: &D) -> Result<Vec<(Option<String>, i64)>, DbError> {
     let rs = db
-        .query("SELECT target_agent, COUNT(*) FROM flags WHERE status = 'pending' GROUP BY target_agent", &[])
+        .query(
+            "SELECT target_agent, COUNT(*) AS n FROM flags WHERE status = 'pending' GROUP BY target_agent",
+            &[],
+        )
         .await?;
-    Ok(rs.rows.iter().map(|r| (opt_text(&r[0]), r[1].as_i64().unwrap_or_default())).collect())
+    rs.map_rows(|r| Ok((r.opt_text("target_agent")?, r.i64("n")?)))
 }
 
 /// A v0 project agent from `agents_dynamic`; flags address it as `@` + name.
@@ -287,17 +233,15 @@ pub async fn dynamic_agents<D: Database>(db: &D, facts: &SchemaFacts) -> Result<
     let rs = db
         .query("SELECT id, name, module, sub_module, created_at FROM agents_dynamic ORDER BY id", &[])
         .await?;
-    Ok(rs
-        .rows
-        .iter()
-        .map(|r| DynamicAgent {
-            id: r[0].as_i64().unwrap_or_default(),
-            name: text(&r[1]),
-            module: opt_text(&r[2]),
-            sub_module: opt_text(&r[3]),
-            created_at: text(&r[4]),
+    rs.map_rows(|r| {
+        Ok(DynamicAgent {
+            id: r.i64("id")?,
+            name: r.text("name")?,
+            module: r.opt_text("module")?,
+            sub_module: r.opt_text("sub_module")?,
+            created_at: r.text("created_at")?,
         })
-        .collect())
+    })
 }
 
 /// The condition "the flag's target is empty or names no known agent" (the routing-error rule
@@ -320,9 +264,11 @@ pub fn misrouted_sql(facts: &SchemaFacts) -> String {
 pub async fn routing_errors<D: Database>(db: &D, facts: &SchemaFacts) -> Result<Vec<FlagRow>, DbError> {
     let misrouted = misrouted_sql(facts);
     let sql = format!(
-        "SELECT {FLAG_COLUMNS} FROM flags WHERE status = 'pending' AND {misrouted} ORDER BY {PENDING_ORDER}"
+        "SELECT {} FROM flags WHERE status = 'pending' AND {misrouted} ORDER BY {}",
+        FlagRow::select_list(),
+        pending_order()
     );
-    Ok(flag_rows(&db.query(&sql, &[]).await?.rows))
+    FlagRow::all(&db.query(&sql, &[]).await?)
 }
 
 #[cfg(test)]

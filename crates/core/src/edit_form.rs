@@ -5,6 +5,7 @@
 
 use super::flags::{validate, with_at, FlagDraft, RuleViolation};
 use super::value::Value;
+use super::vocabulary::FlagColumn;
 
 /// How a column is typed into the form and turned back into a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,22 +26,22 @@ pub enum FieldKind {
 
 /// Every column the edit form offers, with its kind, in the order the form shows them.
 pub const EDIT_FIELDS: &[(&str, FieldKind)] = &[
-    ("flag_type", FieldKind::Text),
-    ("impact_level", FieldKind::Text),
-    ("source_agent", FieldKind::Agent),
-    ("target_agent", FieldKind::Agent),
-    ("change_description", FieldKind::Text),
-    ("action_required", FieldKind::Text),
-    ("related_files", FieldKind::Optional),
-    ("code_location", FieldKind::Optional),
-    ("example_usage", FieldKind::Optional),
-    ("context", FieldKind::Json),
-    ("notes", FieldKind::Optional),
-    ("created_at", FieldKind::Minute { required: true }),
-    ("completed_at", FieldKind::Minute { required: false }),
-    ("completed_by", FieldKind::Optional),
-    ("session_id", FieldKind::Optional),
-    ("chain_origin_id", FieldKind::Integer),
+    (FlagColumn::FlagType.sql(), FieldKind::Text),
+    (FlagColumn::ImpactLevel.sql(), FieldKind::Text),
+    (FlagColumn::SourceAgent.sql(), FieldKind::Agent),
+    (FlagColumn::TargetAgent.sql(), FieldKind::Agent),
+    (FlagColumn::ChangeDescription.sql(), FieldKind::Text),
+    (FlagColumn::ActionRequired.sql(), FieldKind::Text),
+    (FlagColumn::RelatedFiles.sql(), FieldKind::Optional),
+    (FlagColumn::CodeLocation.sql(), FieldKind::Optional),
+    (FlagColumn::ExampleUsage.sql(), FieldKind::Optional),
+    (FlagColumn::Context.sql(), FieldKind::Json),
+    (FlagColumn::Notes.sql(), FieldKind::Optional),
+    (FlagColumn::CreatedAt.sql(), FieldKind::Minute { required: true }),
+    (FlagColumn::CompletedAt.sql(), FieldKind::Minute { required: false }),
+    (FlagColumn::CompletedBy.sql(), FieldKind::Optional),
+    (FlagColumn::SessionId.sql(), FieldKind::Optional),
+    (FlagColumn::ChainOriginId.sql(), FieldKind::Integer),
 ];
 
 /// Why a typed field cannot be written.

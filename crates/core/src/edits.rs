@@ -5,29 +5,12 @@
 use serde::{Deserialize, Serialize};
 
 use super::port::{Database, DbError};
+use super::schema::SchemaFacts;
 use super::value::Value;
+use super::vocabulary::{FlagAction, FlagColumn, Status, EDITABLE_COLUMNS};
 
-/// Columns of `flags` that edits may change.
-pub const EDITABLE: &[&str] = &[
-    "flag_type",
-    "source_agent",
-    "target_agent",
-    "change_description",
-    "action_required",
-    "impact_level",
-    "status",
-    "locked",
-    "related_files",
-    "code_location",
-    "example_usage",
-    "context",
-    "completed_at",
-    "completed_by",
-    "notes",
-    "chain_origin_id",
-    "created_at",
-    "session_id",
-];
+/// Columns of `flags` that edits may change: the [`FlagColumn::editable`] ones.
+pub const EDITABLE: &[&str] = EDITABLE_COLUMNS;
 
 /// One column of one flag, before and after. Serialized in full (the working copy kept in
 /// browser storage is replayed from these), so the values keep their storage class exactly.
@@ -245,7 +228,7 @@ pub async fn revert<D: Database>(db: &D, edit: &Edit) -> Result<(), EditError> {
 /// optional notes. Like the tool, completing does not unlock.
 pub fn complete_values(now: &str, agent: Option<&str>, notes: Option<&str>) -> Vec<(&'static str, Value)> {
     let mut v = vec![
-        ("status", Value::from("completed")),
+        (FlagColumn::Status.sql(), Value::from(Status::Completed.sql())),
         ("completed_at", Value::from(now)),
         (
             "completed_by",
@@ -260,11 +243,15 @@ pub fn complete_values(now: &str, agent: Option<&str>, notes: Option<&str>) -> V
 
 /// Back to pending: the completion fields are cleared.
 pub fn reopen_values() -> Vec<(&'static str, Value)> {
-    vec![("status", Value::from("pending")), ("completed_at", Value::Null), ("completed_by", Value::Null)]
+    vec![
+        (FlagColumn::Status.sql(), Value::from(Status::Pending.sql())),
+        (FlagColumn::CompletedAt.sql(), Value::Null),
+        (FlagColumn::CompletedBy.sql(), Value::Null),
+    ]
 }
 
 pub fn lock_values(locked: bool) -> Vec<(&'static str, Value)> {
-    vec![("locked", Value::Integer(locked as i64))]
+    vec![(FlagColumn::Locked.sql(), Value::Integer(locked as i64))]
 }
 
 /// One entry of the undo history: one edit, or several made together (a bulk action), which
@@ -334,4 +321,46 @@ impl History {
         self.done.push(step.clone());
         Ok(Some(step))
     }
+}
+
+/// The open work period agent_db.py files a new flag under: the newest `sessions` row not yet
+/// ended (`SELECT id FROM sessions WHERE ended_at IS NULL ORDER BY created_at DESC LIMIT 1`).
+/// `None` when the file has no `sessions` table (v0); `Some(Value::Null)` when no period is open.
+pub async fn open_session<D: Database>(db: &D, facts: &SchemaFacts) -> Result<Option<Value>, EditError> {
+    if !facts.has_table("sessions") {
+        return Ok(None);
+    }
+    let rs = db
+        .query("SELECT id FROM sessions WHERE ended_at IS NULL ORDER BY created_at DESC LIMIT 1", &[])
+        .await
+        .map_err(EditError::Engine)?;
+    Ok(Some(rs.scalar().cloned().unwrap_or(Value::Null)))
+}
+
+/// Creates a flag the way agent_db.py does and returns the step to record: `values` (column,
+/// value) plus `session_id` of the open work period when the file has `sessions` (see
+/// [`open_session`]). With `lock`, that flag is locked in the same transaction ("ask for
+/// information": the question is asked and the flag waits for the answer); the step is then
+/// labelled [`FlagAction::Ask`], otherwise [`FlagAction::New`]. The new flag's edit is the
+/// step's last. All or nothing: errors ([`EditError::Refused`] in SQLite's words, `Stale` when
+/// the flag to lock is gone) leave the database as it was.
+pub async fn create_flag<D: Database>(
+    db: &D,
+    facts: &SchemaFacts,
+    values: &[(&'static str, Value)],
+    lock: Option<i64>,
+) -> Result<Step, EditError> {
+    let mut values = values.to_vec();
+    if let Some(session) = open_session(db, facts).await? {
+        values.push((FlagColumn::SessionId.sql(), session));
+    }
+    let action = if lock.is_some() { FlagAction::Ask } else { FlagAction::New };
+    let label = action.label();
+    let mut edits = Vec::new();
+    if let Some(asked) = lock {
+        edits.extend(plan(db, asked, FlagAction::Lock.label(), &lock_values(true)).await?);
+    }
+    edits.push(plan_insert(db, label, &values).await?);
+    run_all(db, &edits, true).await?;
+    Ok(Step { label: label.to_owned(), edits })
 }

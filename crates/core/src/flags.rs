@@ -5,7 +5,8 @@ use crate::table_export::ExportQuery;
 use serde::Serialize;
 
 use super::port::{Database, DbError};
-use super::value::Value;
+use super::value::{NamedRow, ResultSet, Value};
+use super::vocabulary::{FlagColumn, Impact, Ranking, Status};
 
 /// The flag types whose flags may be critical (v1 `validate_flag_consistency`).
 pub const CRITICAL_TYPES: &[&str] = &["breaking_change", "security", "data_loss"];
@@ -120,35 +121,94 @@ pub struct WorkableGroup {
 pub async fn workable_groups<D: Database>(db: &D) -> Result<Vec<WorkableGroup>, DbError> {
     let rs = db
         .query(
-            concat!(
-                "SELECT target_agent, COUNT(*), MAX(impact_level), MIN(",
-                crate::impact_rank!(),
-                ") FROM flags \
+            &format!(
+                "SELECT target_agent, COUNT(*) AS n, MAX(impact_level) AS tool_highest, MIN({}) AS severity FROM flags \
                  WHERE status = 'pending' AND locked = 0 AND target_agent IS NOT NULL \
-                 GROUP BY target_agent ORDER BY COUNT(*) DESC, target_agent"
+                 GROUP BY target_agent ORDER BY COUNT(*) DESC, target_agent",
+                Impact::rank_sql(Ranking::Severity)
             ),
             &[],
         )
         .await?;
-    Ok(rs
-        .rows
-        .iter()
-        .map(|r| {
-            let most_severe = match r[3].as_i64().unwrap_or(5) {
-                1 => "critical",
-                2 => "high",
-                3 => "medium",
-                4 => "low",
-                _ => "other",
-            };
-            WorkableGroup {
-                target_agent: r[0].display(),
-                workable_flags: r[1].as_i64().unwrap_or_default(),
-                tool_highest_priority: r[2].display(),
-                most_severe: most_severe.to_owned(),
-            }
+    rs.map_rows(|r| {
+        let most_severe =
+            r.opt_i64("severity")?.and_then(Impact::from_severity_rank).map_or("other", Impact::sql);
+        Ok(WorkableGroup {
+            target_agent: r.text("target_agent")?,
+            workable_flags: r.i64("n")?,
+            tool_highest_priority: r.text("tool_highest")?,
+            most_severe: most_severe.to_owned(),
         })
-        .collect())
+    })
+}
+
+/// The columns a listed flag shows ([`FlagRow`]), in SELECT order.
+pub const LIST_COLUMNS: [FlagColumn; 11] = [
+    FlagColumn::Id,
+    FlagColumn::FlagType,
+    FlagColumn::SourceAgent,
+    FlagColumn::TargetAgent,
+    FlagColumn::ChangeDescription,
+    FlagColumn::ImpactLevel,
+    FlagColumn::Status,
+    FlagColumn::Locked,
+    FlagColumn::CreatedAt,
+    FlagColumn::CompletedAt,
+    FlagColumn::ChainOriginId,
+];
+
+/// A flag as every list shows it (the flag list, an agent's flags, the routing page). Built
+/// only by [`FlagRow::from_row`], by column name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlagRow {
+    pub id: i64,
+    /// The value the flag list sorted by (`sort_key` of [`FlagPageQuery::sql`]), for the next
+    /// page's cursor; NULL where the query has none.
+    pub sort_key: Value,
+    pub flag_type: String,
+    pub source_agent: String,
+    /// `None` for NULL; `Some("")` is the broadcast target.
+    pub target_agent: Option<String>,
+    pub change_description: String,
+    pub impact_level: Option<String>,
+    /// NULL reads as `Status::Other("")`.
+    pub status: Status,
+    pub locked: bool,
+    pub created_at: String,
+    pub completed_at: Option<String>,
+    pub chain_origin_id: Option<i64>,
+}
+
+impl FlagRow {
+    /// The SELECT list of [`LIST_COLUMNS`].
+    pub fn select_list() -> String {
+        FlagColumn::select_list(&LIST_COLUMNS)
+    }
+
+    /// Reads a row holding [`LIST_COLUMNS`] (and optionally `sort_key`) by name. Errors: a
+    /// column missing from the result.
+    pub fn from_row(r: &NamedRow<'_>) -> Result<FlagRow, DbError> {
+        use FlagColumn as C;
+        Ok(FlagRow {
+            id: r.i64(C::Id.sql())?,
+            sort_key: r.get("sort_key").cloned().unwrap_or(Value::Null),
+            flag_type: r.text(C::FlagType.sql())?,
+            source_agent: r.text(C::SourceAgent.sql())?,
+            target_agent: r.opt_text(C::TargetAgent.sql())?,
+            change_description: r.text(C::ChangeDescription.sql())?,
+            impact_level: r.opt_text(C::ImpactLevel.sql())?,
+            status: Status::parse(&r.text(C::Status.sql())?),
+            locked: r.flag(C::Locked.sql())?,
+            created_at: r.text(C::CreatedAt.sql())?,
+            completed_at: r.opt_text(C::CompletedAt.sql())?,
+            chain_origin_id: r.opt_i64(C::ChainOriginId.sql())?,
+        })
+    }
+
+    /// Every row of a result, by name.
+    pub fn all(rs: &ResultSet) -> Result<Vec<FlagRow>, DbError> {
+        rs.map_rows(FlagRow::from_row)
+    }
 }
 
 /// A column the flag list can sort by.
@@ -168,13 +228,29 @@ pub enum SortColumn {
 }
 
 impl SortColumn {
-    fn sql(self) -> &'static str {
+    /// The column it sorts by ([`SortColumn::ToolOrder`]: the impact level).
+    pub fn column(self) -> FlagColumn {
         match self {
-            SortColumn::ToolOrder => concat!("(", crate::tool_rank!(), " || IFNULL(created_at, ''))"),
+            SortColumn::Id => FlagColumn::Id,
+            SortColumn::CreatedAt => FlagColumn::CreatedAt,
+            SortColumn::CompletedAt => FlagColumn::CompletedAt,
+            SortColumn::Impact | SortColumn::ToolOrder => FlagColumn::ImpactLevel,
+            SortColumn::FlagType => FlagColumn::FlagType,
+            SortColumn::Source => FlagColumn::SourceAgent,
+            SortColumn::Target => FlagColumn::TargetAgent,
+            SortColumn::Status => FlagColumn::Status,
+        }
+    }
+
+    fn sql(self) -> &'static str {
+        static TOOL_ORDER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        match self {
+            SortColumn::ToolOrder => TOOL_ORDER
+                .get_or_init(|| format!("({} || IFNULL(created_at, ''))", Impact::rank_sql(Ranking::Tool))),
             SortColumn::Id => "id",
             SortColumn::CreatedAt => "IFNULL(created_at, '')",
             SortColumn::CompletedAt => "IFNULL(completed_at, '')",
-            SortColumn::Impact => crate::impact_rank!(),
+            SortColumn::Impact => Impact::rank_sql(Ranking::Severity),
             SortColumn::FlagType => "IFNULL(flag_type, '')",
             SortColumn::Source => "IFNULL(source_agent, '')",
             SortColumn::Target => "IFNULL(target_agent, '')",
@@ -205,7 +281,7 @@ impl Preset {
     }
 
     pub fn filter(self) -> FlagFilter {
-        let pending = vec!["pending".to_owned()];
+        let pending = vec![Status::Pending.sql().to_owned()];
         match self {
             Preset::Pending => FlagFilter { status: pending, ..Default::default() },
             Preset::Workable => FlagFilter { status: pending, locked: Some(false), ..Default::default() },
@@ -449,8 +525,8 @@ impl FlagPageQuery {
 
     /// SQL and parameters: keyset paging on (sort key, id), so every page costs the same however
     /// deep it is, or OFFSET for a page reached without its predecessor; (sort key, id) is a
-    /// total order, so both give the same rows. Each row is `id`, then the sort key, then the
-    /// listed columns.
+    /// total order, so both give the same rows. Each row is `id`, then the sort key (`sort_key`),
+    /// then the rest of [`LIST_COLUMNS`]: read it with [`FlagRow::all`].
     pub fn sql(&self) -> (String, Vec<Value>) {
         let (mut conditions, mut params) = self.filter.conditions(None);
         let key = self.sort.sql();
@@ -467,8 +543,8 @@ impl FlagPageQuery {
         };
         (
             format!(
-                "SELECT id, {key} AS sort_key, flag_type, source_agent, target_agent, change_description, impact_level, \
-                 status, locked, created_at, completed_at FROM flags{where_sql} ORDER BY {key} {dir}, id {dir} LIMIT {}{}",
+                "SELECT id, {key} AS sort_key, {} FROM flags{where_sql} ORDER BY {key} {dir}, id {dir} LIMIT {}{}",
+                FlagColumn::select_list(&LIST_COLUMNS[1..]),
                 self.limit,
                 if self.offset > 0 { format!(" OFFSET {}", self.offset) } else { String::new() }
             ),
@@ -482,7 +558,7 @@ pub fn facet_sql(filter: &FlagFilter, facet: Facet) -> (String, Vec<Value>) {
     let (where_sql, params) = filter.where_clause(Some(facet));
     let column = facet.column();
     let sql = format!(
-        "SELECT {column}, COUNT(*) FROM flags{where_sql} GROUP BY {column} ORDER BY COUNT(*) DESC, {column}"
+        "SELECT {column} AS value, COUNT(*) AS n FROM flags{where_sql} GROUP BY {column} ORDER BY COUNT(*) DESC, {column}"
     );
     (sql, params)
 }
@@ -496,7 +572,7 @@ pub async fn facet_counts<D: Database>(
 ) -> Result<Vec<(Value, i64)>, DbError> {
     let (sql, params) = facet_sql(filter, facet);
     let rs = db.query(&sql, &params).await?;
-    Ok(rs.rows.into_iter().map(|r| (r[0].clone(), r[1].as_i64().unwrap_or_default())).collect())
+    rs.map_rows(|r| Ok((r.get("value")?.clone(), r.i64("n")?)))
 }
 
 #[cfg(test)]
@@ -620,23 +696,22 @@ pub async fn flag_detail<D: Database>(db: &D, id: i64) -> Result<Option<FlagDeta
     let origin = own_origin.unwrap_or(id);
     let links = db
         .query(
-            "SELECT id, id = ?1, source_agent, IFNULL(target_agent, ''), IFNULL(status, ''), IFNULL(created_at, '') \
+            "SELECT id, id = ?1 AS is_origin, source_agent, IFNULL(target_agent, '') AS target_agent, \
+             IFNULL(status, '') AS status, IFNULL(created_at, '') AS created_at \
              FROM flags WHERE id = ?1 OR chain_origin_id = ?1 ORDER BY id = ?1 DESC, created_at, id",
             &[Value::Integer(origin)],
         )
         .await?;
-    let chain: Vec<ChainLink> = links
-        .rows
-        .iter()
-        .map(|r| ChainLink {
-            id: r[0].as_i64().unwrap_or_default(),
-            is_origin: r[1].as_i64() == Some(1),
-            source_agent: r[2].display(),
-            target_agent: r[3].display(),
-            status: r[4].display(),
-            created_at: r[5].display(),
+    let chain: Vec<ChainLink> = links.map_rows(|r| {
+        Ok(ChainLink {
+            id: r.i64("id")?,
+            is_origin: r.opt_i64("is_origin")? == Some(1),
+            source_agent: r.text("source_agent")?,
+            target_agent: r.text("target_agent")?,
+            status: r.text("status")?,
+            created_at: r.text("created_at")?,
         })
-        .collect();
+    })?;
     let missing_origin = own_origin.filter(|o| !chain.iter().any(|l| l.id == *o));
     let chain = if chain.len() > 1 || missing_origin.is_some() { chain } else { Vec::new() };
     Ok(Some(FlagDetail { id, columns, chain, missing_origin }))

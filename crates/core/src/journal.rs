@@ -187,6 +187,39 @@ pub async fn replay<D: Database>(db: &D, wanted: &History) -> (History, Option<R
     (applied, None)
 }
 
+/// What replaying a history onto a newer copy of the file gave (save in place, when agents
+/// wrote to the file meanwhile).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Merge {
+    /// The steps now in the newer database, oldest first.
+    pub applied: Vec<Step>,
+    /// The steps left out, each with why: the rows they change no longer hold what they
+    /// expect ([`EditError::Stale`]), or SQLite refused them.
+    pub conflicts: Vec<(Step, EditError)>,
+}
+
+impl Merge {
+    /// One line per conflict, as the save dialog lists them: `label: reason`.
+    pub fn conflict_lines(&self) -> Vec<String> {
+        self.conflicts.iter().map(|(step, e)| format!("{}: {e}", step.label)).collect()
+    }
+}
+
+/// Applies `steps` (oldest first) to a newer database, each in its own transaction as it was
+/// made. A step whose rows changed on disk (or that SQLite now refuses) is a conflict: it is
+/// rolled back and left out, and the later steps are still tried. Errors are never returned:
+/// they are the conflicts.
+pub async fn replay_onto<D: Database>(db: &D, steps: &[Step]) -> Merge {
+    let mut merge = Merge::default();
+    for step in steps {
+        match run_all(db, &step.edits, true).await {
+            Ok(()) => merge.applied.push(step.clone()),
+            Err(e) => merge.conflicts.push((step.clone(), e)),
+        }
+    }
+    merge
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

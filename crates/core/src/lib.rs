@@ -17,10 +17,13 @@ pub mod schema;
 pub mod search;
 pub mod summary;
 pub mod table_export;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod value;
+pub mod vocabulary;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;
 
 pub use port::{Database, DbError};
-pub use value::{ResultSet, Value};
+pub use value::{NamedRow, ResultSet, Value};

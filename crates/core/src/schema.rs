@@ -38,22 +38,9 @@ impl Generation {
     }
 }
 
-/// Columns of `flags` that every reader of a flag database relies on.
-pub const FLAG_COLUMNS: &[&str] = &[
-    "id",
-    "chain_origin_id",
-    "flag_type",
-    "source_agent",
-    "target_agent",
-    "change_description",
-    "action_required",
-    "impact_level",
-    "status",
-    "locked",
-    "created_at",
-    "completed_at",
-    "completed_by",
-];
+/// Columns of `flags` that every reader of a flag database relies on: the
+/// [`FlagColumn::required`](crate::vocabulary::FlagColumn::required) ones.
+pub const FLAG_COLUMNS: &[&str] = crate::vocabulary::REQUIRED_COLUMNS;
 pub const V1_CATALOG_COLUMNS: &[&str] =
     &["name", "type", "role", "tech_stack", "scenarios", "tags", "connections"];
 pub const V0_CATALOG_COLUMNS: &[&str] =

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::port::DbError;
+
 /// One SQLite value. sql.js reports every number as a JavaScript double, so an integral REAL
 /// from the browser arrives as `Integer`; code that cares about storage classes asks SQL
 /// (`typeof(col)`) instead of inspecting the variant.
@@ -158,8 +160,85 @@ impl ResultSet {
         self.columns.iter().position(|c| c == name)
     }
 
+    /// Each row mapped by column name: `map` reads cells with [`NamedRow::get`] and friends.
+    /// Errors: the first error `map` returns (a column missing from the result is
+    /// [`DbError::Engine`], naming the column).
+    pub fn map_rows<T>(&self, map: impl Fn(&NamedRow<'_>) -> Result<T, DbError>) -> Result<Vec<T>, DbError> {
+        self.rows.iter().map(|values| map(&NamedRow { columns: &self.columns, values })).collect()
+    }
+
+    /// The first row mapped by column name, if there is a row (see [`ResultSet::map_rows`]).
+    pub fn map_first<T>(
+        &self,
+        map: impl Fn(&NamedRow<'_>) -> Result<T, DbError>,
+    ) -> Result<Option<T>, DbError> {
+        self.rows.first().map(|values| map(&NamedRow { columns: &self.columns, values })).transpose()
+    }
+
     /// Every value of the first column as text (NULLs skipped).
     pub fn first_column_text(&self) -> Vec<String> {
         self.rows.iter().filter_map(|r| r.first().and_then(Value::as_str).map(str::to_owned)).collect()
+    }
+}
+
+/// One row of a [`ResultSet`], read by column name (the one way rows become structs, so a
+/// change to a SELECT list cannot shift values into the wrong fields).
+#[derive(Debug, Clone, Copy)]
+pub struct NamedRow<'a> {
+    columns: &'a [String],
+    values: &'a [Value],
+}
+
+impl<'a> NamedRow<'a> {
+    /// The cell of column `name`. Errors: [`DbError::Engine`] when the result has no such column.
+    pub fn get(&self, name: &str) -> Result<&'a Value, DbError> {
+        self.columns
+            .iter()
+            .position(|c| c == name)
+            .and_then(|i| self.values.get(i))
+            .ok_or_else(|| DbError::Engine(format!("the result has no column {name:?}")))
+    }
+
+    /// The cell as text a person reads ([`Value::display`]; NULL is empty).
+    pub fn text(&self, name: &str) -> Result<String, DbError> {
+        self.get(name).map(Value::display)
+    }
+
+    /// `None` for NULL, otherwise the cell as text ([`Value::text_or_null`]).
+    pub fn opt_text(&self, name: &str) -> Result<Option<String>, DbError> {
+        self.get(name).map(Value::text_or_null)
+    }
+
+    /// The cell as an integer; `None` for NULL or a non-integral value.
+    pub fn opt_i64(&self, name: &str) -> Result<Option<i64>, DbError> {
+        self.get(name).map(Value::as_i64)
+    }
+
+    /// The cell as an integer, 0 for NULL (counts, sums, ids).
+    pub fn i64(&self, name: &str) -> Result<i64, DbError> {
+        Ok(self.opt_i64(name)?.unwrap_or_default())
+    }
+
+    /// A SQLite boolean: any integer but 0 is true, NULL is false.
+    pub fn flag(&self, name: &str) -> Result<bool, DbError> {
+        Ok(self.i64(name)? != 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_read_by_column_name_and_a_missing_column_is_an_error() {
+        let rs = ResultSet {
+            columns: vec!["n".into(), "name".into()],
+            rows: vec![vec![Value::Integer(2), Value::from("a")], vec![Value::Null, Value::Null]],
+        };
+        let read = rs.map_rows(|r| Ok((r.i64("n")?, r.opt_text("name")?))).unwrap();
+        assert_eq!(read, [(2, Some("a".into())), (0, None)]);
+        let missing = rs.map_rows(|r| r.text("gone")).unwrap_err();
+        assert!(missing.message().contains("\"gone\""), "{missing}");
+        assert_eq!(ResultSet::default().map_first(|r| r.text("gone")).unwrap(), None);
     }
 }

@@ -13,7 +13,7 @@ use flagdeck_core::agents::{
     chains_of, latest_health, pending_for, pending_from, routing_errors, ChainSummary, Connection, FlagRow,
     Health, JsonList,
 };
-use flagdeck_core::catalog::CatalogAgent;
+use flagdeck_core::catalog::{catalog_rows, search_of_type, suggest_target, CatalogAgent, CatalogOrder};
 use flagdeck_core::schema::Generation;
 use flagdeck_core::search::{Field, Hit, Query, Reason, DEFAULT_LIMIT};
 
@@ -131,21 +131,7 @@ pub fn AgentsPage() -> impl IntoView {
 /// Ranked search results, each with "why this score".
 #[component]
 fn SearchResults(data: Rc<CatalogData>, query: Query, type_filter: String, limit: usize) -> impl IntoView {
-    let hits: Vec<Hit> = if type_filter.is_empty() {
-        data.index.search(&query, limit)
-    } else {
-        let mut hits: Vec<Hit> = data
-            .index
-            .search(&query, usize::MAX)
-            .into_iter()
-            .filter(|h| data.agents[h.index].agent_type == type_filter)
-            .take(limit)
-            .collect();
-        for (i, h) in hits.iter_mut().enumerate() {
-            h.rank = i + 1;
-        }
-        hits
-    };
+    let hits: Vec<Hit> = search_of_type(&data.index, &data.agents, &query, &type_filter, limit);
     if hits.is_empty() {
         return view! { <p class="muted">"No agent scores above zero for this query."</p> }.into_any();
     }
@@ -320,14 +306,11 @@ fn CatalogTable(
     show_all_signal: RwSignal<bool>,
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let mut agents: Vec<&CatalogAgent> =
-        data.agents.iter().filter(|a| type_filter.is_empty() || a.agent_type == type_filter).collect();
-    match sort {
-        SortBy::Name => agents.sort_by(|a, b| a.name.cmp(&b.name)),
-        SortBy::Pending => agents.sort_by(|a, b| {
-            data.pending_for(&b.name).cmp(&data.pending_for(&a.name)).then(a.name.cmp(&b.name))
-        }),
-    }
+    let order = match sort {
+        SortBy::Name => CatalogOrder::Name,
+        SortBy::Pending => CatalogOrder::Pending,
+    };
+    let agents = catalog_rows(&data.agents, &type_filter, order, |name| data.pending_for(name));
     let v0 = data.agents.first().is_some_and(|a| a.generation == Generation::V0);
     // A catalog of thousands would cost seconds to lay out; the first rows and a count suffice
     // (search reaches every agent).
@@ -652,11 +635,7 @@ pub fn RoutingPage() -> impl IntoView {
                                 <thead><tr><th>"Flag"</th><th>"Impact"</th><th>"From"</th><th>"Target"</th><th>"Change"</th><th>"Suggested target"</th></tr></thead>
                                 <tbody>
                                     {flags.into_iter().map(|f| {
-                                        let suggestion = data
-                                            .index
-                                            .search_text(&f.change_description)
-                                            .first()
-                                            .map(|h| (data.agents[h.index].name.clone(), h.score));
+                                        let suggestion = suggest_target(&data.index, &data.agents, &f.change_description);
                                         let level = f.impact_level.clone().unwrap_or_default();
                                         view! {
                                             <tr data-testid="routing-error" data-flag-id=f.id>

@@ -27,7 +27,7 @@ use flagdeck_core::dashboard::{DashboardState, FilterChoices};
 use flagdeck_core::edits::{self, EditError, History, Step};
 use flagdeck_core::journal::Entry;
 use flagdeck_core::summary::{self, Counts};
-use flagdeck_core::{Database, Value};
+use flagdeck_core::Value;
 
 /// One line in the alert region.
 #[derive(Clone, Debug, PartialEq)]
@@ -282,34 +282,13 @@ impl AppState {
     /// information": the question is asked and the flag waits for the answer, one undo step).
     pub fn create_flag(
         self,
-        mut values: Vec<(&'static str, Value)>,
+        values: Vec<(&'static str, Value)>,
         lock: Option<i64>,
         done: impl Fn(bool) + 'static,
     ) {
         let Some(open) = self.current.get_untracked() else { return };
         spawn_local(async move {
-            let result = async {
-                if open.facts.has_table("sessions") {
-                    let rs = open
-                        .db
-                        .query(
-                            "SELECT id FROM sessions WHERE ended_at IS NULL ORDER BY created_at DESC LIMIT 1",
-                            &[],
-                        )
-                        .await
-                        .map_err(EditError::Engine)?;
-                    values.push(("session_id", rs.scalar().cloned().unwrap_or(Value::Null)));
-                }
-                let label = if lock.is_some() { "ask for information" } else { "create" };
-                let mut step = Vec::new();
-                if let Some(asked) = lock {
-                    step.extend(edits::plan(&open.db, asked, "lock", &edits::lock_values(true)).await?);
-                }
-                step.push(edits::plan_insert(&open.db, label, &values).await?);
-                edits::run_all(&open.db, &step, true).await?;
-                Ok::<_, EditError>(edits::Step { label: label.to_owned(), edits: step })
-            }
-            .await;
+            let result = edits::create_flag(&open.db, &open.facts, &values, lock).await;
             match result {
                 Ok(step) => {
                     let id = step.edits.last().map(|e| e.flag_id).unwrap_or_default();

@@ -16,7 +16,7 @@ use leptos::task::spawn_local;
 use crate::web::app::AppState;
 use crate::web::files::loader::{self, Source};
 use crate::web::platform::file_system::{self, FileHandle, FileSystemError};
-use flagdeck_core::edits::run_all;
+use flagdeck_core::journal::replay_onto;
 
 /// The file handle of the open database and what the file looked like when it was read.
 #[derive(Clone)]
@@ -130,14 +130,8 @@ fn replay(app: AppState, state: RwSignal<SaveState>, merged: StoredValue<Option<
             let newer = loader::open_bytes(disk.name(), Source::File, bytes, disk.clone().into())
                 .await
                 .map_err(|e| e.to_string())?;
-            let mut applied = 0;
-            let mut conflicts = Vec::new();
-            for step in &steps {
-                match run_all(&newer.db, &step.edits, true).await {
-                    Ok(()) => applied += 1,
-                    Err(e) => conflicts.push(format!("{}: {e}", step.label)),
-                }
-            }
+            let merge = replay_onto(&newer.db, &steps).await;
+            let (applied, conflicts) = (merge.applied.len(), merge.conflict_lines());
             let out = loader::export_bytes(&newer).await.map_err(|e| e.to_string())?;
             Ok::<_, String>((applied, conflicts, out))
         }

@@ -9,6 +9,7 @@ use crate::web::flags::form::{FollowUp, FormRequest};
 use crate::web::platform::browser::local_minute;
 use flagdeck_core::edits;
 use flagdeck_core::flags::{flag_detail, FlagDetail, MIN_ACTION_REQUIRED, MIN_CHANGE_DESCRIPTION};
+use flagdeck_core::vocabulary::{FlagAction, Status};
 use flagdeck_core::Value;
 
 /// Every field of one flag and its chain.
@@ -74,7 +75,7 @@ fn DetailBody(detail: FlagDetail) -> impl IntoView {
         "acknowledged_at",
     ];
     let id = detail.id;
-    let pending = text("status") == "pending";
+    let pending = Status::parse(&text("status")) == Status::Pending;
     let locked = detail.get("locked").and_then(Value::as_i64).unwrap_or(0) != 0;
     let form = expect_context::<FormRequest>();
     let origin = detail.get("chain_origin_id").and_then(Value::as_i64).unwrap_or(detail.id);
@@ -86,7 +87,12 @@ fn DetailBody(detail: FlagDetail) -> impl IntoView {
     let answered = detail
         .chain
         .iter()
-        .find(|l| !l.is_origin && l.id != detail.id && l.source_agent == responder && l.status == "completed")
+        .find(|l| {
+            !l.is_origin
+                && l.id != detail.id
+                && l.source_agent == responder
+                && Status::parse(&l.status) == Status::Completed
+        })
         .map(|l| l.id);
     let completed_by = RwSignal::new(String::new());
     let notes = RwSignal::new(String::new());
@@ -111,7 +117,7 @@ fn DetailBody(detail: FlagDetail) -> impl IntoView {
                             Some(&notes.get_untracked()),
                         );
                         let retry = values.clone();
-                        app.edit_flag_then(id, "complete", values, move |outcome| {
+                        app.edit_flag_then(id, FlagAction::Complete.label(), values, move |outcome| {
                             let Err(message) = outcome else { return };
                             // A row older than the triggers: offer to fix the short text and
                             // complete in the same step, as the tool cannot.
@@ -130,7 +136,7 @@ fn DetailBody(detail: FlagDetail) -> impl IntoView {
                 }.into_any()
             } else {
                 view! {
-                    <button class="button" data-testid="flag-reopen" on:click=move |_| app.edit_flag(id, "reopen", edits::reopen_values())>
+                    <button class="button" data-testid="flag-reopen" on:click=move |_| app.edit_flag(id, FlagAction::Reopen.label(), edits::reopen_values())>
                         "Reopen"
                     </button>
                 }.into_any()
@@ -155,13 +161,13 @@ fn DetailBody(detail: FlagDetail) -> impl IntoView {
             {(locked && pending).then(|| answered.map(|answer| view! {
                 <p class="notice" data-testid="answered">
                     {format!("The information request #{answer} is completed. ")}
-                    <button class="button" data-testid="unlock-answered" on:click=move |_| app.edit_flag(id, "unlock", edits::lock_values(false))>"Unlock"</button>
+                    <button class="button" data-testid="unlock-answered" on:click=move |_| app.edit_flag(id, FlagAction::Unlock.label(), edits::lock_values(false))>"Unlock"</button>
                 </p>
             }))}
             {if locked {
-                view! { <button class="button" data-testid="flag-unlock" on:click=move |_| app.edit_flag(id, "unlock", edits::lock_values(false))>"Unlock"</button> }.into_any()
+                view! { <button class="button" data-testid="flag-unlock" on:click=move |_| app.edit_flag(id, FlagAction::Unlock.label(), edits::lock_values(false))>"Unlock"</button> }.into_any()
             } else {
-                view! { <button class="button" data-testid="flag-lock" on:click=move |_| app.edit_flag(id, "lock", edits::lock_values(true))>"Lock"</button> }.into_any()
+                view! { <button class="button" data-testid="flag-lock" on:click=move |_| app.edit_flag(id, FlagAction::Lock.label(), edits::lock_values(true))>"Lock"</button> }.into_any()
             }}
         </div>
         {move || fix.get().map(|(column, values)| {

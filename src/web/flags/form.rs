@@ -8,6 +8,7 @@ use crate::web::platform::browser::local_minute;
 use flagdeck_core::edit_form::{read_edit_form, EDIT_FIELDS};
 use flagdeck_core::flags::{validate, with_at, FlagDetail, FlagDraft, CRITICAL_TYPES};
 use flagdeck_core::flags::{MIN_ACTION_REQUIRED, MIN_CHANGE_DESCRIPTION};
+use flagdeck_core::vocabulary::Impact;
 use flagdeck_core::Value;
 
 /// Which form is open: shared by the list (the `n` and `e` keys), the detail panel's buttons and
@@ -68,7 +69,7 @@ const FLAG_TYPES: &[&str] = &[
     "security",
     "data_loss",
 ];
-const IMPACTS: &[&str] = &["low", "medium", "high", "critical"];
+const IMPACTS: &[&str] = &Impact::LEAST_FIRST;
 
 /// What the person has typed, column by column.
 #[derive(Clone, Copy)]

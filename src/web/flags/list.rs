@@ -15,46 +15,17 @@ use crate::web::platform::browser::{blur_target, from_form_field, local_minute};
 use crate::web::platform::perf::{after_paint, clear_mark, mark, measure};
 use flagdeck_core::edits;
 use flagdeck_core::flags::{
-    facet_counts, flag_detail, with_at, Cursor, Facet, FlagFilter, FlagPageQuery, Preset, SortColumn,
-    SHOWN_FACETS,
+    facet_counts, flag_detail, with_at, Cursor, Facet, FlagFilter, FlagPageQuery, FlagRow, Preset,
+    SortColumn, SHOWN_FACETS,
 };
 use flagdeck_core::paging::{SparsePages, FLAG_TABLE, PAGE};
+use flagdeck_core::vocabulary::{FlagAction, FlagColumn};
 use flagdeck_core::{Database, Value};
 
 /// Pages asked of the worker at once. The worker answers in order, so more would only queue
 /// pages for scroll positions already left behind; when one arrives the window asks again for
 /// what it shows then.
 const MAX_IN_FLIGHT: usize = 2;
-
-/// One row of the list.
-#[derive(Clone, Debug, PartialEq)]
-struct Row {
-    id: i64,
-    key: Value,
-    flag_type: String,
-    source: String,
-    target: String,
-    change: String,
-    impact: String,
-    status: String,
-    locked: bool,
-    created_at: String,
-}
-
-fn to_row(r: &[Value]) -> Row {
-    Row {
-        id: r[0].as_i64().unwrap_or_default(),
-        key: r[1].clone(),
-        flag_type: r[2].display(),
-        source: r[3].display(),
-        target: r[4].display(),
-        change: r[5].display(),
-        impact: r[6].display(),
-        status: r[7].display(),
-        locked: r[8].as_i64().unwrap_or(0) != 0,
-        created_at: r[9].display(),
-    }
-}
 
 /// A facet with the count of flags per value.
 type FacetCounts = (Facet, Vec<(String, i64)>);
@@ -73,7 +44,7 @@ enum Timing {
 struct ListState {
     filter: RwSignal<FlagFilter>,
     sort: RwSignal<(SortColumn, bool)>,
-    pages: RwSignal<SparsePages<Row>>,
+    pages: RwSignal<SparsePages<FlagRow>>,
     /// Pages asked for and not answered yet.
     in_flight: RwSignal<BTreeSet<usize>>,
     total: RwSignal<Option<i64>>,
@@ -195,7 +166,7 @@ impl ListState {
             None
         } else {
             self.pages
-                .with_untracked(|p| p.last_before(page).map(|r| Cursor { key: r.key.clone(), id: r.id }))
+                .with_untracked(|p| p.last_before(page).map(|r| Cursor { key: r.sort_key.clone(), id: r.id }))
         };
         let (sort, descending) = self.sort.get_untracked();
         let query = FlagPageQuery::first(self.filter.get_untracked(), (sort, descending), PAGE);
@@ -217,7 +188,14 @@ impl ListState {
             });
             match result {
                 Ok(rs) => {
-                    let rows = rs.rows.iter().map(|r| to_row(r)).collect();
+                    let rows = match FlagRow::all(&rs) {
+                        Ok(rows) => rows,
+                        Err(e) => {
+                            clear_mark(&start);
+                            self.error.set(Some(e.to_string()));
+                            return;
+                        }
+                    };
                     if self.stale.get_value() {
                         let mut fresh = SparsePages::new(PAGE);
                         fresh.insert(page, rows);
@@ -390,45 +368,46 @@ pub fn FlagsPage() -> impl IntoView {
         let current = selected.get_untracked();
         let index = current.and_then(|id| list.pages.with_untracked(|p| p.position(|r| r.id == id)));
         let row = index.and_then(|i| list.pages.with_untracked(|p| p.get(i).cloned()));
-        match e.key().as_str() {
-            "j" | "ArrowDown" => move_to(index.map(|i| i + 1).unwrap_or(0)),
-            "k" | "ArrowUp" => move_to(index.map(|i| i.saturating_sub(1)).unwrap_or(0)),
-            "c" => {
-                if let Some(r) = row.filter(|r| r.status == "pending") {
-                    app.edit_flag(r.id, "complete", edits::complete_values(&local_minute(), None, None));
+        let Some(action) = FlagAction::from_key(&e.key()) else { return };
+        match action {
+            FlagAction::Next => move_to(index.map(|i| i + 1).unwrap_or(0)),
+            FlagAction::Previous => move_to(index.map(|i| i.saturating_sub(1)).unwrap_or(0)),
+            FlagAction::Complete => {
+                if let Some(r) = row.filter(|r| action.applies_to(&r.status, r.locked)) {
+                    app.edit_flag(r.id, action.label(), edits::complete_values(&local_minute(), None, None));
                 }
             }
-            "l" => {
+            FlagAction::ToggleLock => {
                 if let Some(r) = row {
-                    let label = if r.locked { "unlock" } else { "lock" };
+                    let label = FlagAction::lock_toggle(r.locked).label();
                     app.edit_flag(r.id, label, edits::lock_values(!r.locked));
                 }
             }
-            "o" => {
-                if let Some(r) = row.filter(|r| r.status == "completed") {
-                    app.edit_flag(r.id, "reopen", edits::reopen_values());
+            FlagAction::Reopen => {
+                if let Some(r) = row.filter(|r| action.applies_to(&r.status, r.locked)) {
+                    app.edit_flag(r.id, action.label(), edits::reopen_values());
                 }
             }
-            "u" => app.step(true),
-            "U" => app.step(false),
-            "n" => new_flag(),
-            "e" => {
+            FlagAction::Undo => app.step(true),
+            FlagAction::Redo => app.step(false),
+            FlagAction::New => new_flag(),
+            FlagAction::Edit => {
                 if let Some(r) = row {
                     edit_flag(r.id);
                 }
             }
-            "/" => {
+            FlagAction::Search => {
                 if let Some(el) = text_box.get_untracked() {
                     let _ = el.focus();
                 }
             }
-            "x" => {
+            FlagAction::Choose => {
                 if let Some(r) = row {
                     toggle_chosen(r.id);
                 }
             }
-            "?" => help.update(|h| *h = !*h),
-            "Escape" => {
+            FlagAction::Help => help.update(|h| *h = !*h),
+            FlagAction::Close => {
                 if help.get_untracked() {
                     help.set(false);
                 } else {
@@ -436,7 +415,8 @@ pub fn FlagsPage() -> impl IntoView {
                     app.go(View::Flags);
                 }
             }
-            _ => return,
+            // Buttons only: no key does them.
+            FlagAction::Lock | FlagAction::Unlock | FlagAction::FollowUp | FlagAction::Ask => return,
         }
         e.prevent_default();
     });
@@ -451,7 +431,8 @@ pub fn FlagsPage() -> impl IntoView {
             }
         })
     };
-    let header = move |label: &'static str, column: SortColumn| {
+    let header = move |column: SortColumn| {
+        let label = column.column().label();
         view! {
             <button class="th" on:click=move |_| set_sort(column)>
                 {label}
@@ -543,18 +524,16 @@ pub fn FlagsPage() -> impl IntoView {
                         <div class="shortcuts" data-testid="shortcuts-help" role="dialog" aria-label="Keyboard shortcuts">
                             <h2>"Keyboard"</h2>
                             <dl class="fields">
-                                <dt><kbd>"j"</kbd> " / " <kbd>"↓"</kbd></dt><dd>"next flag"</dd>
-                                <dt><kbd>"k"</kbd> " / " <kbd>"↑"</kbd></dt><dd>"previous flag"</dd>
-                                <dt><kbd>"c"</kbd></dt><dd>"complete the selected flag"</dd>
-                                <dt><kbd>"l"</kbd></dt><dd>"lock / unlock"</dd>
-                                <dt><kbd>"o"</kbd></dt><dd>"reopen a completed flag"</dd>
-                                <dt><kbd>"x"</kbd></dt><dd>"choose for a bulk action"</dd>
-                                <dt><kbd>"u"</kbd> " / " <kbd>"U"</kbd></dt><dd>"undo / redo"</dd>
-                                <dt><kbd>"n"</kbd></dt><dd>"new flag"</dd>
-                                <dt><kbd>"e"</kbd></dt><dd>"edit every field of the selected flag"</dd>
-                                <dt><kbd>"/"</kbd></dt><dd>"search the text"</dd>
-                                <dt><kbd>"Esc"</kbd></dt><dd>"close"</dd>
-                                <dt><kbd>"?"</kbd></dt><dd>"this help"</dd>
+                                {FlagAction::keyboard().map(|action| {
+                                    let captions = action.key_captions();
+                                    let last = captions.len().saturating_sub(1);
+                                    view! {
+                                        <dt>{captions.into_iter().enumerate().map(|(i, k)| view! {
+                                            <kbd>{k}</kbd>{(i < last).then_some(" / ")}
+                                        }).collect_view()}</dt>
+                                        <dd>{action.help()}</dd>
+                                    }
+                                }).collect_view()}
                             </dl>
                         </div>
                     })}
@@ -562,9 +541,9 @@ pub fn FlagsPage() -> impl IntoView {
                         <div class="bulk-bar" data-testid="bulk-bar">
                             <strong data-testid="bulk-count">{move || chosen.with(Vec::len)}</strong>
                             " chosen · one step, all or nothing:"
-                            <button class="button" data-testid="bulk-complete" on:click=move |_| bulk("complete", edits::complete_values(&local_minute(), None, None))>"Complete"</button>
-                            <button class="button" data-testid="bulk-lock" on:click=move |_| bulk("lock", edits::lock_values(true))>"Lock"</button>
-                            <button class="button" data-testid="bulk-unlock" on:click=move |_| bulk("unlock", edits::lock_values(false))>"Unlock"</button>
+                            <button class="button" data-testid="bulk-complete" on:click=move |_| bulk(FlagAction::Complete.label(), edits::complete_values(&local_minute(), None, None))>"Complete"</button>
+                            <button class="button" data-testid="bulk-lock" on:click=move |_| bulk(FlagAction::Lock.label(), edits::lock_values(true))>"Lock"</button>
+                            <button class="button" data-testid="bulk-unlock" on:click=move |_| bulk(FlagAction::Unlock.label(), edits::lock_values(false))>"Unlock"</button>
                             <input class="small" placeholder="new target" data-testid="bulk-target" on:input=move |e| retarget.set(event_target_value(&e)) />
                             <button class="button" data-testid="bulk-retarget" on:click=move |_| {
                                 let target = with_at(&retarget.get_untracked());
@@ -581,14 +560,14 @@ pub fn FlagsPage() -> impl IntoView {
                     </p>
                     {move || list.error.get().map(|e| view! { <p class="alert" role="alert">{format!("The flag list could not be read: {e}")}</p> })}
                     <div class="flag-head">
-                        {header("#", SortColumn::Id)}
-                        {header("Impact", SortColumn::Impact)}
-                        {header("Type", SortColumn::FlagType)}
-                        {header("From", SortColumn::Source)}
-                        {header("To", SortColumn::Target)}
-                        <span class="th change-col">"Change"</span>
-                        {header("Status", SortColumn::Status)}
-                        {header("Created", SortColumn::CreatedAt)}
+                        {header(SortColumn::Id)}
+                        {header(SortColumn::Impact)}
+                        {header(SortColumn::FlagType)}
+                        {header(SortColumn::Source)}
+                        {header(SortColumn::Target)}
+                        <span class="th change-col">{FlagColumn::ChangeDescription.label()}</span>
+                        {header(SortColumn::Status)}
+                        {header(SortColumn::CreatedAt)}
                     </div>
                     <div
                         node_ref=scroller
@@ -607,7 +586,7 @@ pub fn FlagsPage() -> impl IntoView {
                                     let (i, row) = item;
                                     let top = format!("top:{}px", i as f64 * row_height);
                                     match row {
-                                        Some(r) => view! { <FlagRow row=r top=top selected=selected chosen=chosen toggle_chosen=toggle_chosen /> }.into_any(),
+                                        Some(r) => view! { <ListRow row=r top=top selected=selected chosen=chosen toggle_chosen=toggle_chosen /> }.into_any(),
                                         None => view! {
                                             <div class="flag-row placeholder" data-testid="flag-placeholder" aria-hidden="true" style=top>
                                                 <span class="td num muted">"…"</span>
@@ -631,8 +610,8 @@ pub fn FlagsPage() -> impl IntoView {
 
 /// One loaded row of the table.
 #[component]
-fn FlagRow(
-    row: Row,
+fn ListRow(
+    row: FlagRow,
     top: String,
     selected: Memo<Option<i64>>,
     chosen: RwSignal<Vec<i64>>,
@@ -640,8 +619,10 @@ fn FlagRow(
 ) -> impl IntoView {
     let app = expect_context::<AppState>();
     let id = row.id;
-    let title = row.change.clone();
-    let impact_class = format!("impact {}", row.impact);
+    let title = row.change_description.clone();
+    let impact = row.impact_level.unwrap_or_default();
+    let impact_class = format!("impact {impact}");
+    let target = row.target_agent.unwrap_or_default();
     view! {
         <div
             class="flag-row"
@@ -664,12 +645,12 @@ fn FlagRow(
                 />
                 {format!("#{id}")}
             </span>
-            <span class="td"><span class=impact_class>{row.impact}</span></span>
+            <span class="td"><span class=impact_class>{impact}</span></span>
             <span class="td">{row.flag_type}</span>
-            <span class="td">{row.source}</span>
-            <span class="td">{if row.target.is_empty() { "(broadcast)".to_owned() } else { row.target }}</span>
-            <span class="td change-col" title=title>{row.change}</span>
-            <span class="td">{row.status}{row.locked.then_some(" · locked")}</span>
+            <span class="td">{row.source_agent}</span>
+            <span class="td">{if target.is_empty() { "(broadcast)".to_owned() } else { target }}</span>
+            <span class="td change-col" title=title>{row.change_description}</span>
+            <span class="td">{row.status.sql().to_owned()}{row.locked.then_some(" · locked")}</span>
             <span class="td muted">{row.created_at}</span>
         </div>
     }

@@ -18,6 +18,7 @@ use super::agents::misrouted_sql;
 use super::port::{Database, DbError};
 use super::schema::SchemaFacts;
 use super::value::Value;
+use super::vocabulary::Impact;
 use crate::calendar::{minute_text, MINUTES_PER_DAY};
 
 /// The time range the range-dependent figures cover.
@@ -442,7 +443,8 @@ pub async fn window<D: Database>(
     })
 }
 
-const LEVELS: [&str; 4] = ["critical", "high", "medium", "low"];
+const LEVELS: [&str; 4] =
+    [Impact::Critical.sql(), Impact::High.sql(), Impact::Medium.sql(), Impact::Low.sql()];
 
 async fn flag_kpis<D: Database>(
     db: &D,
@@ -559,9 +561,9 @@ async fn flag_kpis<D: Database>(
         .await?;
     for r in &rs.rows {
         let age = r[1].as_str().and_then(|c| hours_between(c, as_of));
-        match r[0].as_str() {
-            Some("critical") => k.oldest_critical_hours = age,
-            Some("high") => k.oldest_high_hours = age,
+        match r[0].as_str().and_then(Impact::parse) {
+            Some(Impact::Critical) => k.oldest_critical_hours = age,
+            Some(Impact::High) => k.oldest_high_hours = age,
             _ => {}
         }
     }
@@ -569,21 +571,20 @@ async fn flag_kpis<D: Database>(
     let rs = db
         .query(
             &format!(
-                "SELECT COALESCE(target_agent, ''), COUNT(*), MIN(created_at) FROM flags WHERE status = 'pending'{f} \
+                "SELECT COALESCE(target_agent, '') AS target, COUNT(*) AS pending, MIN(created_at) AS oldest \
+                 FROM flags WHERE status = 'pending'{f} \
                  GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10"
             ),
             &fp,
         )
         .await?;
-    k.bottlenecks = rs
-        .rows
-        .iter()
-        .map(|r| Bottleneck {
-            target: r[0].display(),
-            pending: int(&r[1]),
-            oldest_hours: r[2].as_str().and_then(|c| hours_between(c, as_of)),
+    k.bottlenecks = rs.map_rows(|r| {
+        Ok(Bottleneck {
+            target: r.text("target")?,
+            pending: r.i64("pending")?,
+            oldest_hours: r.get("oldest")?.as_str().and_then(|c| hours_between(c, as_of)),
         })
-        .collect();
+    })?;
 
     if facts.has_table("agents_catalog") {
         let rs = db
@@ -787,14 +788,16 @@ async fn health_kpis<D: Database>(
             &with(&[Value::from(w.as_of.as_str())], &fp),
         )
         .await?;
-    for r in &rs.rows {
-        let check = AgentCheck {
-            agent: r[0].display(),
-            status: r[1].display(),
-            drift_score: r[2].as_f64(),
-            needs_compaction: int(&r[3]) != 0,
-            checked_at: r[4].display(),
-        };
+    let checks = rs.map_rows(|r| {
+        Ok(AgentCheck {
+            agent: r.text("agent")?,
+            status: r.text("status")?,
+            drift_score: r.get("drift_score")?.as_f64(),
+            needs_compaction: r.flag("needs_compaction")?,
+            checked_at: r.text("checked_at")?,
+        })
+    })?;
+    for check in checks {
         match k.latest_by_status.iter_mut().find(|(s, _)| *s == check.status) {
             Some(e) => e.1 += 1,
             None => k.latest_by_status.push((check.status.clone(), 1)),

@@ -35,15 +35,13 @@ pub async fn list<D: Database>(db: &D) -> Result<Vec<SavedDashboard>, DbError> {
         return Ok(Vec::new());
     }
     let rs = db.query(&format!("SELECT name, state, saved_at FROM {TABLE} ORDER BY name"), &[]).await?;
-    Ok(rs
-        .rows
-        .iter()
-        .map(|r| SavedDashboard {
-            name: r[0].display(),
-            state: serde_json::from_str(&r[1].display()).map_err(|e| e.to_string()),
-            saved_at: r[2].display(),
+    rs.map_rows(|r| {
+        Ok(SavedDashboard {
+            name: r.text("name")?,
+            state: serde_json::from_str(&r.text("state")?).map_err(|e| e.to_string()),
+            saved_at: r.text("saved_at")?,
         })
-        .collect())
+    })
 }
 
 /// Saves (or replaces) a dashboard under `name`, creating the table the first time.

@@ -1,0 +1,144 @@
+//! SQL-level test bodies written once, generic over the [`Database`] port, so the same checks
+//! run natively on rusqlite (`tests/port_suite.rs`) and in the browser on sql.js
+//! (`tests/wasm_sqljs.rs`), in the way reedline runs one history test body over each backend.
+//!
+//! Each body takes a database holding a fresh copy of the v1 fixture
+//! (`../shared/fixtures/acolytes-v1-small.db`) and its [`SchemaFacts`], and panics with a
+//! message when a check fails. Built only with the `testkit` feature (tests enable it).
+
+use crate::edits::{self, History};
+use crate::flags::{Cursor, FlagFilter, FlagPageQuery, FlagRow, Preset, SortColumn};
+use crate::port::Database;
+use crate::schema::SchemaFacts;
+use crate::summary;
+use crate::value::Value;
+
+async fn rows<D: Database>(db: &D, sql: &str) -> Vec<Vec<Value>> {
+    db.query(sql, &[]).await.expect(sql).rows
+}
+
+async fn count<D: Database>(db: &D, sql: &str) -> i64 {
+    db.query(sql, &[]).await.expect(sql).scalar().and_then(Value::as_i64).expect("a count")
+}
+
+/// Every flag of `query`'s filter and sort, page after page: by keyset (each page after the
+/// last row of the one before) or by OFFSET.
+async fn walk<D: Database>(db: &D, query: &FlagPageQuery, keyset: bool) -> Vec<i64> {
+    let mut ids = Vec::new();
+    let mut previous: Option<Cursor> = None;
+    for page in 0.. {
+        let q = query.clone().at_page(page, if keyset { previous.clone() } else { None });
+        let (sql, params) = q.sql();
+        let rs = db.query(&sql, &params).await.expect("a page");
+        let rows = FlagRow::all(&rs).expect("list rows read by name");
+        if rows.is_empty() {
+            break;
+        }
+        previous = rows.last().map(|r| Cursor { key: r.sort_key.clone(), id: r.id });
+        ids.extend(rows.iter().map(|r| r.id));
+    }
+    ids
+}
+
+/// Keyset paging and OFFSET paging give the same rows in the same order as the count says, for
+/// every preset and every sort column, both directions.
+pub async fn paging_keyset_equals_offset<D: Database>(db: &D) {
+    let mut checked = 0;
+    for preset in [Preset::Pending, Preset::Workable, Preset::All] {
+        let filter: FlagFilter = preset.filter();
+        let (count_sql, params) = filter.count_sql();
+        let total = db.query(&count_sql, &params).await.unwrap().scalar().and_then(Value::as_i64).unwrap();
+        for sort in [
+            SortColumn::Id,
+            SortColumn::CreatedAt,
+            SortColumn::CompletedAt,
+            SortColumn::Impact,
+            SortColumn::FlagType,
+            SortColumn::Source,
+            SortColumn::Target,
+            SortColumn::Status,
+            SortColumn::ToolOrder,
+        ] {
+            for descending in [false, true] {
+                let query = FlagPageQuery::first(filter.clone(), (sort, descending), 37);
+                let keyset = walk(db, &query, true).await;
+                let offset = walk(db, &query, false).await;
+                assert_eq!(keyset, offset, "{preset:?} by {sort:?} desc={descending}");
+                assert_eq!(keyset.len() as i64, total, "{preset:?} by {sort:?}: every row once");
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 54);
+}
+
+/// Completing a flag and undoing it gives back the exact table; redoing gives the completion
+/// again.
+pub async fn edit_undo_round_trip<D: Database>(db: &D) {
+    let table = "SELECT * FROM flags ORDER BY id";
+    let before = rows(db, table).await;
+    let id = count(db, "SELECT min(id) FROM flags WHERE status = 'pending' AND locked = 0").await;
+    let values = edits::complete_values("2025-09-01 10:15", Some("@port"), Some("checked on every adapter"));
+    let edit = edits::plan(db, id, "complete", &values).await.unwrap().expect("something changes");
+    edits::apply(db, &edit).await.unwrap();
+    let mut history = History::default();
+    history.record(edit);
+    let status_sql = format!("SELECT status, completed_by FROM flags WHERE id = {id}");
+    let status = || async { rows(db, &status_sql).await.remove(0) };
+    assert_eq!(status().await, [Value::from("completed"), Value::from("@port")]);
+    history.undo(db).await.unwrap().expect("one step to undo");
+    assert_eq!(rows(db, table).await, before, "undo restores every value exactly");
+    history.redo(db).await.unwrap().expect("one step to redo");
+    assert_eq!(status().await, [Value::from("completed"), Value::from("@port")]);
+    history.undo(db).await.unwrap();
+    assert_eq!(rows(db, table).await, before);
+}
+
+/// A new flag (with the ask-lock) and its undo: the row, the lock and `sqlite_sequence` come and
+/// go together.
+pub async fn create_and_undo<D: Database>(db: &D, facts: &SchemaFacts) {
+    let snapshot = || async {
+        (
+            rows(db, "SELECT * FROM flags ORDER BY id").await,
+            rows(db, "SELECT * FROM sqlite_sequence ORDER BY name").await,
+        )
+    };
+    let before = snapshot().await;
+    let asked = count(db, "SELECT min(id) FROM flags WHERE status = 'pending' AND locked = 0").await;
+    let values = vec![
+        ("flag_type", Value::from("change")),
+        ("source_agent", Value::from("@backend.api")),
+        ("target_agent", Value::from("@frontend.react")),
+        (
+            "change_description",
+            Value::from("Renamed the orders endpoint; clients must follow the new path now."),
+        ),
+        ("action_required", Value::from("Update src/web/orders.ts and every caller. ".repeat(3))),
+        ("impact_level", Value::from("medium")),
+        ("status", Value::from("pending")),
+        ("locked", Value::Integer(0)),
+        ("created_at", Value::from("2025-09-01 10:20")),
+    ];
+    let step = edits::create_flag(db, facts, &values, Some(asked)).await.unwrap();
+    let id = step.edits.last().unwrap().flag_id;
+    assert_eq!(count(db, &format!("SELECT count(*) FROM flags WHERE id = {id}")).await, 1);
+    assert_eq!(count(db, &format!("SELECT locked FROM flags WHERE id = {asked}")).await, 1);
+    let mut history = History::default();
+    history.record_step(step);
+    history.undo(db).await.unwrap();
+    assert_eq!(snapshot().await, before, "one undo takes back the flag and the lock");
+}
+
+/// The summary counts agree with plain SQL, and the facet counts of a facet add up to the total.
+pub async fn counts_agree<D: Database>(db: &D, facts: &SchemaFacts) {
+    let c = summary::read_counts(db, facts).await.unwrap();
+    assert_eq!(c.flags, count(db, "SELECT count(*) FROM flags").await);
+    assert_eq!(c.pending, count(db, "SELECT count(*) FROM flags WHERE status = 'pending'").await);
+    assert_eq!(c.completed, count(db, "SELECT count(*) FROM flags WHERE status = 'completed'").await);
+    assert_eq!(c.locked, count(db, "SELECT count(*) FROM flags WHERE locked").await);
+    let filter = Preset::All.filter();
+    for facet in crate::flags::SHOWN_FACETS {
+        let values = crate::flags::facet_counts(db, &filter, facet).await.unwrap();
+        assert_eq!(values.iter().map(|(_, n)| n).sum::<i64>(), c.flags, "{facet:?}");
+    }
+}

@@ -1,0 +1,40 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! The port's SQL-level test bodies (`flagdeck_core::testkit`) on the rusqlite adapter. The same
+//! bodies run on sql.js in the browser (tests/wasm_sqljs.rs).
+
+mod common;
+
+use flagdeck_core::native::NativeDb;
+use flagdeck_core::schema::SchemaFacts;
+use flagdeck_core::testkit;
+use pollster::block_on;
+
+fn v1() -> Option<(NativeDb, SchemaFacts)> {
+    let bytes = common::fixture_bytes("acolytes-v1-small.db")?;
+    let (db, _, facts) = common::open_and_inspect(&bytes).unwrap();
+    Some((db, facts))
+}
+
+#[test]
+fn paging_keyset_equals_offset() {
+    let Some((db, _)) = v1() else { return };
+    block_on(testkit::paging_keyset_equals_offset(&db));
+}
+
+#[test]
+fn edit_undo_round_trip() {
+    let Some((db, _)) = v1() else { return };
+    block_on(testkit::edit_undo_round_trip(&db));
+}
+
+#[test]
+fn create_and_undo() {
+    let Some((db, facts)) = v1() else { return };
+    block_on(testkit::create_and_undo(&db, &facts));
+}
+
+#[test]
+fn counts_agree() {
+    let Some((db, facts)) = v1() else { return };
+    block_on(testkit::counts_agree(&db, &facts));
+}
