@@ -6,8 +6,9 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::web::app::{AppState, CatalogState, View};
+use crate::web::app::AppState;
 use crate::web::files::loader::{after_paint, mark, measure, CatalogData, Shared};
+use crate::web::state::{CatalogState, View};
 use flagdeck_core::agents::{
     chains_of, latest_health, pending_for, pending_from, routing_errors, ChainSummary, Connection, FlagRow,
     Health, JsonList,
@@ -21,7 +22,7 @@ fn with_catalog<V: IntoView + 'static>(
     state: AppState,
     ready: impl Fn(Rc<CatalogData>) -> V + Send + Sync + 'static,
 ) -> impl IntoView {
-    move || match state.catalog.get() {
+    move || match state.db().catalog().get() {
         CatalogState::Loading => view! { <p class="muted">"Reading the agent catalog…"</p> }.into_any(),
         CatalogState::Failed(e) => {
             view! { <p class="alert" role="alert">{format!("The agent catalog could not be read: {e}")}</p> }
@@ -432,7 +433,7 @@ async fn load_detail(open: &Shared, name: &str) -> Result<AgentDetail, String> {
 pub fn AgentPage(name: String) -> impl IntoView {
     let state = expect_context::<AppState>();
     let detail: RwSignal<Option<Result<AgentDetail, String>>, LocalStorage> = RwSignal::new_local(None);
-    if let Some(open) = state.current.get_untracked() {
+    if let Some(open) = state.db().get() {
         let name = name.clone();
         spawn_local(async move {
             let result = load_detail(&open, &name).await;
@@ -625,7 +626,7 @@ fn FlagList(flags: Vec<FlagRow>, testid: &'static str) -> impl IntoView {
 pub fn RoutingPage() -> impl IntoView {
     let state = expect_context::<AppState>();
     let rows: RwSignal<Option<Result<Vec<FlagRow>, String>>, LocalStorage> = RwSignal::new_local(None);
-    if let Some(open) = state.current.get_untracked() {
+    if let Some(open) = state.db().get() {
         spawn_local(async move {
             rows.set(Some(routing_errors(&open.db, &open.facts).await.map_err(|e| e.to_string())));
         });

@@ -12,107 +12,33 @@ use wasm_bindgen::JsCast;
 
 use crate::web::agents::{AgentPage, AgentsPage, RoutingPage};
 use crate::web::dashboard::DashboardPage;
-use crate::web::files::loader::{self, mark, CatalogData, LoadError, Shared, Source};
+use crate::web::files::loader::{self, mark, LoadError, Shared, Source};
 use crate::web::flags::FlagsPage;
 use crate::web::platform::browser::within;
 use crate::web::share::{apply_shared_state, SnapshotView};
+use crate::web::state::{provide_contexts, Alerts, CatalogState, Changes, Nav, OpenDb, View};
 use crate::web::summary::SummaryPanel;
 use crate::web::working_copy::resume::{ResumeBanner, StorageNotice};
 use crate::web::working_copy::{CopyStatus, Offer, Opened};
 use chrome::{AlertList, DropOverlay, NavBar, Toolbar, Welcome};
 use flagdeck_core::dashboard::{DashboardState, FilterChoices};
-use flagdeck_core::edits::{self, EditError, History, Step};
+use flagdeck_core::edits::{self, EditError, Step};
 use flagdeck_core::journal::Entry;
-use flagdeck_core::summary::{self, Counts};
+use flagdeck_core::summary;
 use flagdeck_core::{Database, Value};
 
-/// One line in the alert region.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Notice {
-    pub id: u32,
-    pub text: String,
-}
-
-/// Which page is shown. Mirrored in the address fragment (`#agents`, `#agent/@backend.api`,
-/// `#routing`) so that back/forward and links work.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum View {
-    Summary,
-    Agents,
-    Agent(String),
-    Routing,
-    Flags,
-    Flag(i64),
-    Dashboard,
-    /// A snapshot link: the dashboard carried by the link, no file needed.
-    Snapshot(String),
-}
-
-impl View {
-    pub fn from_hash(hash: &str) -> View {
-        let hash = hash.trim_start_matches('#');
-        // Snapshot payloads are base64url: taken as they are, never URI-decoded.
-        if let Some(payload) = hash.strip_prefix("snapshot/") {
-            return View::Snapshot(payload.to_owned());
-        }
-        let decoded = js_sys::decode_uri_component(hash).ok().and_then(|s| s.as_string()).unwrap_or_default();
-        match decoded.split_once('/') {
-            Some(("dashboard", _)) => View::Dashboard,
-            Some(("agent", name)) if !name.is_empty() => View::Agent(name.to_owned()),
-            Some(("flag", id)) if id.parse::<i64>().is_ok() => View::Flag(id.parse().unwrap_or_default()),
-            _ => match decoded.as_str() {
-                "agents" => View::Agents,
-                "routing" => View::Routing,
-                "flags" => View::Flags,
-                "dashboard" => View::Dashboard,
-                _ => View::Summary,
-            },
-        }
-    }
-
-    pub fn to_hash(&self) -> String {
-        match self {
-            View::Summary => "#summary".into(),
-            View::Agents => "#agents".into(),
-            View::Agent(name) => format!("#agent/{}", String::from(js_sys::encode_uri_component(name))),
-            View::Routing => "#routing".into(),
-            View::Flags => "#flags".into(),
-            View::Flag(id) => format!("#flag/{id}"),
-            View::Dashboard => "#dashboard".into(),
-            View::Snapshot(payload) => format!("#snapshot/{payload}"),
-        }
-    }
-}
-
-/// The catalog of the open database, loaded once after it opens.
-#[derive(Clone)]
-pub enum CatalogState {
-    Loading,
-    Ready(Rc<CatalogData>),
-    Failed(String),
-}
-
-/// Everything the UI shares. `Copy` handles, cheap to pass to components.
+/// The actions that coordinate several contexts (opening, edits, undo, export) and the state
+/// of the dashboard and the working copy. `Copy`, cheap to pass to components.
 #[derive(Clone, Copy)]
 pub struct AppState {
-    pub current: RwSignal<Option<Shared>, LocalStorage>,
-    pub view: RwSignal<View>,
-    pub catalog: RwSignal<CatalogState, LocalStorage>,
-    /// Every change made since the file was opened (what export writes), for undo and redo.
-    pub history: RwSignal<History>,
-    /// Bumped after every change, so lists and details read the database again.
-    pub data_version: RwSignal<u64>,
-    /// Counts read again after changes (the summary shows these once there are any).
-    pub live_counts: RwSignal<Option<Counts>>,
-    /// What is being opened right now (shown as progress; buttons stay usable).
-    pub busy: RwSignal<Option<String>>,
-    pub alerts: RwSignal<Vec<Notice>>,
+    nav: Nav,
+    alerts: Alerts,
+    db: OpenDb,
+    changes: Changes,
     /// The dashboard's settings: kept while moving between pages (and, later, in links).
     pub dashboard: RwSignal<DashboardState>,
-    /// The dashboard's filter choices and the data they were read from ([`AppState::data_key`]).
+    /// The dashboard's filter choices and the data they were read from ([`OpenDb::data_key`]).
     pub dashboard_choices: RwSignal<(Option<(u64, u64)>, FilterChoices)>,
-    /// Changes to the file besides flag edits (saved dashboards), listed with the changes.
-    pub other_changes: RwSignal<Vec<String>>,
     /// The working copy kept in browser storage (see `working_copy`): its state for the badge,
     pub copy_status: RwSignal<CopyStatus>,
     /// a stored one offered for resuming at start,
@@ -122,54 +48,44 @@ pub struct AppState {
     /// changes since the last export (or since opening): what closing the tab warns about,
     pub unexported: RwSignal<bool>,
     /// and a `?db=` address held back while a working copy is offered.
-    pub(super) pending_url: StoredValue<Option<String>>,
-    next_alert: StoredValue<u32>,
-    /// Increases with every open attempt, so a slow earlier attempt cannot replace a later one.
-    generation: StoredValue<u64>,
+    pub(in crate::web) pending_url: StoredValue<Option<String>>,
 }
 
 impl AppState {
-    fn new() -> Self {
+    fn new((nav, alerts, db, changes): (Nav, Alerts, OpenDb, Changes)) -> Self {
         AppState {
-            current: RwSignal::new_local(None),
-            view: RwSignal::new(View::Summary),
-            catalog: RwSignal::new_local(CatalogState::Loading),
-            history: RwSignal::new(History::default()),
-            data_version: RwSignal::new(0),
-            live_counts: RwSignal::new(None),
-            busy: RwSignal::new(None),
-            alerts: RwSignal::new(Vec::new()),
+            nav,
+            alerts,
+            db,
+            changes,
             dashboard: RwSignal::new(DashboardState::default()),
             dashboard_choices: RwSignal::new((None, FilterChoices::default())),
-            other_changes: RwSignal::new(Vec::new()),
             copy_status: RwSignal::new(CopyStatus::Idle),
             resume_offer: RwSignal::new_local(None),
             storage_notice: RwSignal::new(None),
             unexported: RwSignal::new(false),
             pending_url: StoredValue::new(None),
-            next_alert: StoredValue::new(1),
-            generation: StoredValue::new(0),
         }
     }
 
-    /// Records a change to the file that is not a flag edit (it has no undo).
-    pub fn note_change(&self, text: String) {
-        self.other_changes.update(|c| c.push(text));
+    /// The open database (see [`OpenDb`]).
+    pub fn db(&self) -> OpenDb {
+        self.db
     }
 
-    /// Which data is on screen: the open attempt and the change count.
-    pub fn data_key(&self) -> (u64, u64) {
-        (self.generation.get_value(), self.data_version.get_untracked())
+    /// The changes since opening (see [`Changes`]).
+    pub fn changes(&self) -> Changes {
+        self.changes
     }
 
+    /// Adds an alert (see [`Alerts::alert`]).
     pub fn alert(&self, text: String) {
-        let id = self.next_alert.get_value();
-        self.next_alert.set_value(id + 1);
-        self.alerts.update(|list| list.push(Notice { id, text }));
+        self.alerts.alert(text);
     }
 
-    pub fn dismiss(&self, id: u32) {
-        self.alerts.update(|list| list.retain(|n| n.id != id));
+    /// Shows a page (see [`Nav::go`]).
+    pub fn go(&self, view: View) {
+        self.nav.go(view);
     }
 
     /// Runs one open attempt. The previous database stays until the new one has passed every
@@ -178,18 +94,15 @@ impl AppState {
     where
         F: std::future::Future<Output = Result<Opened, LoadError>> + 'static,
     {
-        let ticket = self.generation.get_value() + 1;
-        self.generation.set_value(ticket);
-        self.busy.set(Some(label));
+        let ticket = self.db.begin_attempt(label);
         spawn_local(async move {
             let outcome = attempt.await;
-            if self.generation.get_value() != ticket {
+            if !self.db.finish_attempt(ticket) {
                 return; // a newer attempt took over; drop this one (its worker terminates)
             }
-            self.busy.set(None);
             match outcome {
                 Ok(Opened { open, resumed }) => {
-                    self.alerts.set(Vec::new());
+                    self.alerts.clear();
                     if loader::was_wal(&open) {
                         self.alert(format!(
                             "{} uses WAL journal mode. It was opened, but changes still sitting in a \
@@ -199,9 +112,11 @@ impl AppState {
                         ));
                     }
                     let open = Rc::new(open);
-                    self.history.set(resumed.as_ref().map(|r| r.history.clone()).unwrap_or_default());
-                    self.live_counts.set(resumed.as_ref().and_then(|r| r.counts.clone()));
-                    self.current.set(Some(open.clone()));
+                    self.changes.start(
+                        resumed.as_ref().map(|r| r.history.clone()).unwrap_or_default(),
+                        resumed.as_ref().and_then(|r| r.counts.clone()),
+                    );
+                    self.db.opened(open.clone());
                     self.copy_opened(&open, resumed);
                     request_animation_frame(|| mark("flagdeck:summary-shown"));
                     self.load_catalog(open);
@@ -214,17 +129,15 @@ impl AppState {
     /// Reads the catalog of a newly opened database in the background; a result for a
     /// database that is no longer open is dropped.
     fn load_catalog(self, open: Shared) {
-        self.catalog.set(CatalogState::Loading);
         spawn_local(async move {
             let result = loader::load_catalog(&open).await;
-            let still_open =
-                self.current.with_untracked(|c| c.as_ref().is_some_and(|c| Rc::ptr_eq(c, &open)));
-            if still_open {
-                self.catalog.set(match result {
+            self.db.catalog_read(
+                &open,
+                match result {
                     Ok(data) => CatalogState::Ready(Rc::new(data)),
                     Err(e) => CatalogState::Failed(e.to_string()),
-                });
-            }
+                },
+            );
         });
     }
 
@@ -244,7 +157,7 @@ impl AppState {
         values: Vec<(&'static str, Value)>,
         outcome: impl Fn(Result<(), &str>) + 'static,
     ) {
-        let Some(open) = self.current.get_untracked() else { return };
+        let Some(open) = self.db.get() else { return };
         spawn_local(async move {
             let result = async {
                 let Some(edit) = edits::plan(&open.db, flag_id, label, &values).await? else {
@@ -257,7 +170,7 @@ impl AppState {
             match result {
                 Ok(Some(edit)) => {
                     let step = Step { label: edit.label.clone(), edits: vec![edit] };
-                    self.history.update(|h| h.record_step(step.clone()));
+                    self.changes.record(step.clone());
                     self.changed(&open, Entry::Did(step)).await;
                     outcome(Ok(()));
                 }
@@ -283,7 +196,7 @@ impl AppState {
         lock: Option<i64>,
         done: impl Fn(bool) + 'static,
     ) {
-        let Some(open) = self.current.get_untracked() else { return };
+        let Some(open) = self.db.get() else { return };
         spawn_local(async move {
             let result = async {
                 if open.facts.has_table("sessions") {
@@ -310,7 +223,7 @@ impl AppState {
             match result {
                 Ok(step) => {
                     let id = step.edits.last().map(|e| e.flag_id).unwrap_or_default();
-                    self.history.update(|h| h.record_step(step.clone()));
+                    self.changes.record(step.clone());
                     self.changed(&open, Entry::Did(step)).await;
                     done(true);
                     self.go(View::Flag(id));
@@ -331,7 +244,7 @@ impl AppState {
         values: Vec<(&'static str, Value)>,
         done: impl Fn(bool) + 'static,
     ) {
-        let Some(open) = self.current.get_untracked() else { return };
+        let Some(open) = self.db.get() else { return };
         spawn_local(async move {
             let result = async {
                 let mut planned = Vec::new();
@@ -350,7 +263,7 @@ impl AppState {
                 Ok(planned) if planned.is_empty() => done(true),
                 Ok(planned) => {
                     let step = Step { label: label.clone(), edits: planned };
-                    self.history.update(|h| h.record_step(step.clone()));
+                    self.changes.record(step.clone());
                     self.changed(&open, Entry::Did(step)).await;
                     done(true);
                 }
@@ -364,13 +277,13 @@ impl AppState {
 
     /// Undoes (`back`) or redoes the last step.
     pub fn step(self, back: bool) {
-        let Some(open) = self.current.get_untracked() else { return };
+        let Some(open) = self.db.get() else { return };
         spawn_local(async move {
-            let mut history = self.history.get_untracked();
+            let mut history = self.changes.history().get_untracked();
             let result = if back { history.undo(&open.db).await } else { history.redo(&open.db).await };
             match result {
                 Ok(Some(_)) => {
-                    self.history.set(history);
+                    self.changes.replace_history(history);
                     self.changed(&open, if back { Entry::Undid } else { Entry::Redid }).await;
                 }
                 Ok(None) => {}
@@ -387,19 +300,11 @@ impl AppState {
         if let Some(written) = self.keep(entry) {
             within(200, written).await;
         }
-        self.data_version.update(|v| *v += 1);
+        self.db.data_changed();
         match summary::read_counts(&open.db, &open.facts).await {
-            Ok(counts) => self.live_counts.set(Some(counts)),
+            Ok(counts) => self.changes.counted(counts),
             Err(e) => self.alert(format!("The counts could not be read again: {e}")),
         }
-    }
-
-    /// Shows a page and records it in the address fragment.
-    pub fn go(self, view: View) {
-        if let Some(window) = web_sys::window() {
-            let _ = window.location().set_hash(&view.to_hash());
-        }
-        self.view.set(view);
     }
 
     pub fn open_file(self, file: web_sys::File) {
@@ -431,12 +336,12 @@ impl AppState {
     }
 
     pub fn export(self) {
-        let Some(open) = self.current.get_untracked() else { return };
-        self.busy.set(Some(format!("Exporting {}…", open.name)));
+        let Some(open) = self.db.get() else { return };
+        self.db.working(Some(format!("Exporting {}…", open.name)));
         spawn_local(async move {
             let result =
                 loader::export_bytes(&open).await.and_then(|bytes| loader::download(&open.name, &bytes));
-            self.busy.set(None);
+            self.db.working(None);
             match result {
                 Ok(()) => self.copy_exported(),
                 Err(e) => self.alert(e.to_string()),
@@ -453,7 +358,9 @@ fn db_param() -> Option<String> {
 
 #[component]
 pub fn App() -> impl IntoView {
-    let state = AppState::new();
+    let contexts = provide_contexts();
+    let (nav, db) = (contexts.0, contexts.2);
+    let state = AppState::new(contexts);
     provide_context(state);
 
     loader::prepare_spare_worker();
@@ -485,14 +392,15 @@ pub fn App() -> impl IntoView {
         let file = e.data_transfer().and_then(|dt| dt.files()).and_then(|files| files.get(0));
         match file {
             Some(file) => state.open_file(file),
-            None => state.alert("Nothing to open: drop a database file (such as project.db).".into()),
+            None => state.alerts.alert("Nothing to open: drop a database file (such as project.db).".into()),
         }
     });
     // Unexported changes: the browser asks before the tab is closed (they are also in the working
     // copy kept in this browser, but the file on disk does not have them).
     let unload = window_event_listener(ev::beforeunload, move |e| {
-        if (state.unexported.get_untracked() && state.history.with_untracked(|h| !h.done.is_empty()))
-            || state.other_changes.with_untracked(|c| !c.is_empty())
+        let changes = state.changes;
+        if (state.unexported.get_untracked() && changes.history().with_untracked(|h| !h.done.is_empty()))
+            || changes.other().with_untracked(|c| !c.is_empty())
         {
             e.prevent_default();
             e.set_return_value("There are changes that were not exported.");
@@ -502,16 +410,13 @@ pub fn App() -> impl IntoView {
     if let Some(window) = web_sys::window() {
         let hash = window.location().hash().unwrap_or_default();
         apply_shared_state(state, &hash);
-        state.view.set(View::from_hash(&hash));
+        nav.follow(View::from_hash(&hash));
     }
     let hash_listener = window_event_listener(ev::hashchange, move |_| {
         if let Some(window) = web_sys::window() {
             let hash = window.location().hash().unwrap_or_default();
             apply_shared_state(state, &hash);
-            let view = View::from_hash(&hash);
-            if state.view.get_untracked() != view {
-                state.view.set(view);
-            }
+            nav.follow(View::from_hash(&hash));
         }
     });
     on_cleanup(move || {
@@ -524,7 +429,7 @@ pub fn App() -> impl IntoView {
 
     // The page to mount: a flag's detail is part of the flags page, so selecting another flag
     // keeps the list (its filters, its scroll position) instead of building it again.
-    let page = Memo::new(move |_| match state.view.get() {
+    let page = Memo::new(move |_| match nav.view().get() {
         View::Flag(_) => View::Flags,
         other => other,
     });
@@ -536,7 +441,7 @@ pub fn App() -> impl IntoView {
             <StorageNotice />
             <main class="content">
                 <ResumeBanner />
-                {move || match (state.current.get(), page.get()) {
+                {move || match (db.current().get(), page.get()) {
                     (_, View::Snapshot(payload)) => view! { <SnapshotView payload=payload /> }.into_any(),
                     (None, _) => view! { <Welcome /> }.into_any(),
                     (Some(open), View::Summary) => view! { <NavBar /> <SummaryPanel open=open /> }.into_any(),

@@ -59,8 +59,8 @@ pub fn DashboardPage() -> impl IntoView {
         // Read (not just tracked): a memo that is never read is never computed, so it would
         // never notice the settings change.
         key.with(|_| ());
-        app.data_version.track();
-        let Some(open) = app.current.get() else { return };
+        app.db().data_version().track();
+        let Some(open) = app.db().current().get() else { return };
         let settings = state.get_untracked();
         let run = epoch.get_value() + 1;
         epoch.set_value(run);
@@ -96,7 +96,7 @@ pub fn DashboardPage() -> impl IntoView {
             });
             // The filter choices scan tool_logs: read after the figures, and again only when
             // the data changed.
-            let key = app.data_key();
+            let key = app.db().data_key();
             if app.dashboard_choices.with_untracked(|(k, _)| *k != Some(key)) {
                 if let Ok(c) = filter_choices(&open.db, &open.facts).await {
                     app.dashboard_choices.set((Some(key), c));

@@ -2,11 +2,11 @@
 //! ask for information, edit), the fix of rows older than the triggers, and the chain.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-use crate::web::app::{AppState, View};
+use crate::web::app::AppState;
 use crate::web::flags::form::{FollowUp, FormRequest};
 use crate::web::platform::browser::local_minute;
+use crate::web::state::{OpenDb, View};
 use flagdeck_core::edits;
 use flagdeck_core::flags::{flag_detail, FlagDetail, MIN_ACTION_REQUIRED, MIN_CHANGE_DESCRIPTION};
 use flagdeck_core::Value;
@@ -15,15 +15,17 @@ use flagdeck_core::Value;
 #[component]
 pub(super) fn FlagDetailPanel(id: i64) -> impl IntoView {
     let app = expect_context::<AppState>();
-    let detail: RwSignal<Option<Result<Option<FlagDetail>, String>>, LocalStorage> =
-        RwSignal::new_local(None);
-    // Read again after every change.
-    Effect::new(move |_| {
-        app.data_version.track();
-        if let Some(open) = app.current.get_untracked() {
-            spawn_local(async move {
-                detail.set(Some(flag_detail(&open.db, id).await.map_err(|e| e.to_string())));
-            });
+    let db = expect_context::<OpenDb>();
+    let version = db.data_version();
+    // Read again after every change; the latest read wins, the previous stays shown meanwhile.
+    let detail = LocalResource::new(move || {
+        version.track();
+        let open = db.get();
+        async move {
+            match open {
+                Some(open) => flag_detail(&open.db, id).await.map_err(|e| e.to_string()),
+                None => Ok(None),
+            }
         }
     });
     view! {

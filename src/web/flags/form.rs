@@ -3,8 +3,9 @@
 
 use leptos::prelude::*;
 
-use crate::web::app::{AppState, CatalogState, View};
+use crate::web::app::AppState;
 use crate::web::platform::browser::local_minute;
+use crate::web::state::{CatalogState, OpenDb, View};
 use flagdeck_core::edit_form::{read_edit_form, EDIT_FIELDS};
 use flagdeck_core::flags::{validate, with_at, FlagDetail, FlagDraft, CRITICAL_TYPES};
 use flagdeck_core::flags::{MIN_ACTION_REQUIRED, MIN_CHANGE_DESCRIPTION};
@@ -102,15 +103,15 @@ impl Typed {
 #[component]
 pub(super) fn FlagForm() -> impl IntoView {
     let app = expect_context::<AppState>();
+    let db = expect_context::<OpenDb>();
+    let catalog = db.catalog();
     let request = expect_context::<FormRequest>();
     let editing = request.editing.get_untracked();
     let follow_up = if editing.is_some() { None } else { request.follow.get_untracked() };
     let origin = follow_up.as_ref().map(|f| f.origin);
     let ask_about = follow_up.as_ref().and_then(|f| f.ask_about);
-    let consistency = app
-        .current
-        .get_untracked()
-        .is_some_and(|o| o.facts.triggers.iter().any(|t| t == "validate_flag_consistency"));
+    let consistency =
+        db.get().is_some_and(|o| o.facts.triggers.iter().any(|t| t == "validate_flag_consistency"));
     let typed = Typed(RwSignal::new(match &editing {
         // Each column the row has, as stored.
         Some(detail) => {
@@ -150,7 +151,7 @@ pub(super) fn FlagForm() -> impl IntoView {
         if name.is_empty() {
             return true;
         }
-        match app.catalog.get() {
+        match catalog.get() {
             CatalogState::Ready(data) => {
                 data.agent(&name).is_some() || data.dynamic.iter().any(|d| d.flag_name() == name)
             }
@@ -159,7 +160,7 @@ pub(super) fn FlagForm() -> impl IntoView {
     };
     let suggestions = move || {
         let text = typed.get("change_description");
-        match app.catalog.get() {
+        match catalog.get() {
             CatalogState::Ready(data) => data
                 .index
                 .search_text(&text)

@@ -8,11 +8,12 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
-use crate::web::app::{AppState, View};
+use crate::web::app::AppState;
 use crate::web::files::loader::{after_paint, clear_mark, download_text, mark, measure, Shared};
 use crate::web::flags::detail::FlagDetailPanel;
 use crate::web::flags::form::{FlagForm, FormRequest};
 use crate::web::platform::browser::local_minute;
+use crate::web::state::{Nav, OpenDb, View};
 use flagdeck_core::edits;
 use flagdeck_core::flags::{
     facet_counts, flag_detail, with_at, Cursor, Facet, FlagFilter, FlagPageQuery, Preset, SortColumn,
@@ -60,13 +61,15 @@ fn to_row(r: &[Value]) -> Row {
 /// A facet with the count of flags per value.
 type FacetCounts = (Facet, Vec<(String, i64)>);
 
-/// Which figure of the bench a page's arrival completes.
-#[derive(Clone, Copy)]
-enum Timing {
-    /// The first page of a new query: `flagdeck:flags`.
-    FirstPage,
-    /// A page the scroll position needs: `flagdeck:page`.
-    Scrolled,
+/// One query's answer as it is on screen: its count and its loaded pages. A new query's count
+/// and first page replace the previous generation in one step, so the count shown is always the
+/// count of the rows shown (the previous rows stay until then: a filter change repaints once).
+#[derive(Clone)]
+struct Generation {
+    /// Which query this answers (see [`ListState::asked`]); 0 before the first answer.
+    epoch: u64,
+    total: Option<i64>,
+    pages: SparsePages<Row>,
 }
 
 /// The list state shared by the page's parts.
@@ -74,20 +77,18 @@ enum Timing {
 struct ListState {
     filter: RwSignal<FlagFilter>,
     sort: RwSignal<(SortColumn, bool)>,
-    pages: RwSignal<SparsePages<Row>>,
-    /// Pages asked for and not answered yet.
+    /// The generation on screen: count and rows together.
+    shown: RwSignal<Generation>,
+    /// Pages of the shown generation asked for and not answered yet.
     in_flight: RwSignal<BTreeSet<usize>>,
-    total: RwSignal<Option<i64>>,
+    /// The facet counts of the latest query; they follow its count and first page.
     facets: RwSignal<Vec<FacetCounts>>,
     error: RwSignal<Option<String>>,
     /// A row the keyboard moved to before its page had arrived; selected when it does.
     wanted: RwSignal<Option<usize>>,
-    /// Bumped on every new query so that late answers to an old query are dropped.
-    epoch: StoredValue<u64>,
-    /// The pages shown belong to the previous query: they stay on screen until the new query's
-    /// first page replaces them, so a filter change repaints the rows once, not twice (rows,
-    /// placeholders, rows).
-    stale: StoredValue<bool>,
+    /// The latest query asked for: answers to any other are dropped. While it is not the shown
+    /// generation's, the previous generation stays on screen and asks for no pages.
+    asked: StoredValue<u64>,
 }
 
 impl ListState {
@@ -96,14 +97,12 @@ impl ListState {
         ListState {
             filter: RwSignal::new(preset.filter()),
             sort: RwSignal::new(preset.sort()),
-            pages: RwSignal::new(SparsePages::new(PAGE)),
+            shown: RwSignal::new(Generation { epoch: 0, total: None, pages: SparsePages::new(PAGE) }),
             in_flight: RwSignal::new(BTreeSet::new()),
-            total: RwSignal::new(None),
             facets: RwSignal::new(Vec::new()),
             error: RwSignal::new(None),
             wanted: RwSignal::new(None),
-            epoch: StoredValue::new(0),
-            stale: StoredValue::new(false),
+            asked: StoredValue::new(0),
         }
     }
 
@@ -114,10 +113,10 @@ impl ListState {
 
     /// Rows in the list: the count once known, until then as far as the loaded pages reach.
     fn len(&self) -> usize {
-        match self.total.get() {
+        self.shown.with(|g| match g.total {
             Some(n) => n.max(0) as usize,
-            None => self.pages.with(SparsePages::loaded_end),
-        }
+            None => g.pages.loaded_end(),
+        })
     }
 
     fn len_untracked(&self) -> usize {
@@ -125,43 +124,65 @@ impl ListState {
     }
 
     fn row_id(&self, index: usize) -> Option<i64> {
-        self.pages.with_untracked(|p| p.get(index).map(|r| r.id))
+        self.shown.with_untracked(|g| g.pages.get(index).map(|r| r.id))
     }
 
-    /// Starts over: count, facets and the first page for the current filter and sort.
-    fn restart(self, app: AppState) {
+    /// The page query for the current filter and sort.
+    fn page_query(&self) -> FlagPageQuery {
+        FlagPageQuery::first(self.filter.get_untracked(), self.sort.get_untracked(), PAGE)
+    }
+
+    /// Starts a new generation: count, first page and facets for the current filter and sort.
+    /// The count is asked first and the first page right behind it, before the facets: the
+    /// worker answers in order, and the table needs the count (its height) and the page.
+    fn restart(self, open: Option<Shared>) {
         mark("flagdeck:flags-start");
-        let epoch = self.epoch.get_value() + 1;
-        self.epoch.set_value(epoch);
-        self.stale.set_value(true);
+        let epoch = self.asked.get_value() + 1;
+        self.asked.set_value(epoch);
         self.in_flight.set(BTreeSet::new());
         self.wanted.set(None);
-        self.total.set(None);
         self.error.set(None);
-        let Some(open) = app.current.get_untracked() else { return };
-        // The count is asked first and the first page right behind it, before the facets: the
-        // worker answers in order, and the table needs the count (its height) and the page.
-        self.count_and_facets(open.clone(), epoch);
-        self.fetch(open, 0, Timing::FirstPage);
-    }
-
-    fn count_and_facets(self, open: Shared, epoch: u64) {
+        let Some(open) = open else { return };
         let filter = self.filter.get_untracked();
-        let current = move || self.epoch.get_value() == epoch;
+        let (count_tx, count_rx) = futures_channel::oneshot::channel();
+        {
+            let (open, (sql, params)) = (open.clone(), filter.count_sql());
+            spawn_local(async move {
+                let total = open.db.query(&sql, &params).await.map(|rs| rs.scalar().and_then(Value::as_i64));
+                let _ = count_tx.send(total.map_err(|e| e.to_string()));
+            });
+        }
+        let (sql, params) = self.page_query().at_page(0, None).sql();
+        let first = open.clone();
         spawn_local(async move {
-            let db = &open.db;
-            let (sql, params) = filter.count_sql();
-            let total = db.query(&sql, &params).await.map(|rs| rs.scalar().and_then(Value::as_i64));
-            if !current() {
+            let page = first.db.query(&sql, &params).await.map_err(|e| e.to_string());
+            let total = count_rx.await.unwrap_or_else(|_| Err("the count was dropped".to_owned()));
+            if self.asked.get_value() != epoch {
                 return;
             }
-            match total {
-                Ok(total) => self.total.set(total),
-                Err(e) => self.error.set(Some(e.to_string())),
+            match total.and_then(|total| page.map(|rs| (total, rs))) {
+                Ok((total, rs)) => {
+                    let mut pages = SparsePages::new(PAGE);
+                    pages.insert(0, rs.rows.iter().map(|r| to_row(r)).collect());
+                    self.shown.set(Generation { epoch, total, pages });
+                    after_paint(|| {
+                        mark("flagdeck:flags-shown");
+                        measure("flagdeck:flags", "flagdeck:flags-start");
+                    });
+                }
+                Err(e) => self.error.set(Some(e)),
             }
+        });
+        self.load_facets(open, filter, epoch);
+    }
+
+    /// The facet counts of generation `epoch`, dropped if another query was asked meanwhile.
+    fn load_facets(self, open: Shared, filter: FlagFilter, epoch: u64) {
+        let current = move || self.asked.get_value() == epoch;
+        spawn_local(async move {
             let mut facets = Vec::new();
             for facet in SHOWN_FACETS {
-                match facet_counts(db, &filter, facet).await {
+                match facet_counts(&open.db, &filter, facet).await {
                     Ok(values) => {
                         facets.push((facet, values.into_iter().map(|(v, n)| (v.display(), n)).collect()))
                     }
@@ -180,36 +201,31 @@ impl ListState {
         });
     }
 
-    /// Asks for page `page` unless it is loaded or already asked for: right after the last row
-    /// of the page before when that one is loaded (keyset), otherwise by OFFSET.
-    fn fetch(self, open: Shared, page: usize, timing: Timing) {
-        let stale = self.stale.get_value();
-        if (!stale && self.pages.with_untracked(|p| p.contains(page)))
-            || self.in_flight.with_untracked(|f| f.contains(&page))
-        {
+    /// Asks for page `page` of the shown generation unless it is loaded or already asked for:
+    /// right after the last row of the page before when that one is loaded (keyset), otherwise
+    /// by OFFSET.
+    fn fetch(self, open: Shared, page: usize) {
+        let epoch = self.asked.get_value();
+        let (pending, loaded, previous) = self.shown.with_untracked(|g| {
+            (
+                g.epoch != epoch,
+                g.pages.contains(page),
+                g.pages.last_before(page).map(|r| Cursor { key: r.key.clone(), id: r.id }),
+            )
+        });
+        if pending || loaded || self.in_flight.with_untracked(|f| f.contains(&page)) {
             return;
         }
         self.in_flight.update(|f| {
             f.insert(page);
         });
-        let previous = if stale {
-            None
-        } else {
-            self.pages
-                .with_untracked(|p| p.last_before(page).map(|r| Cursor { key: r.key.clone(), id: r.id }))
-        };
-        let (sort, descending) = self.sort.get_untracked();
-        let query = FlagPageQuery::first(self.filter.get_untracked(), (sort, descending), PAGE);
-        let (sql, params) = query.at_page(page, previous).sql();
-        let epoch = self.epoch.get_value();
+        let (sql, params) = self.page_query().at_page(page, previous).sql();
         // One mark per request: several pages may be on their way at once.
         let start = format!("flagdeck:page-start:{epoch}:{page}");
-        if let Timing::Scrolled = timing {
-            mark(&start);
-        }
+        mark(&start);
         spawn_local(async move {
             let result = open.db.query(&sql, &params).await;
-            if self.epoch.get_value() != epoch {
+            if self.asked.get_value() != epoch {
                 clear_mark(&start);
                 return;
             }
@@ -219,14 +235,7 @@ impl ListState {
             match result {
                 Ok(rs) => {
                     let rows = rs.rows.iter().map(|r| to_row(r)).collect();
-                    if self.stale.get_value() {
-                        let mut fresh = SparsePages::new(PAGE);
-                        fresh.insert(page, rows);
-                        self.stale.set_value(false);
-                        self.pages.set(fresh);
-                    } else {
-                        self.pages.update(|p| p.insert(page, rows));
-                    }
+                    self.shown.update(|g| g.pages.insert(page, rows));
                 }
                 Err(e) => {
                     clear_mark(&start);
@@ -234,31 +243,30 @@ impl ListState {
                     return;
                 }
             }
-            after_paint(move || match timing {
-                Timing::FirstPage => {
-                    mark("flagdeck:flags-shown");
-                    measure("flagdeck:flags", "flagdeck:flags-start");
-                }
-                Timing::Scrolled => {
-                    measure("flagdeck:page", &start);
-                    clear_mark(&start);
-                }
+            after_paint(move || {
+                measure("flagdeck:page", &start);
+                clear_mark(&start);
             });
         });
     }
 
     /// Asks for the pages of `rows` that are neither loaded nor on their way, as many as may be
     /// in flight. Nothing after an error: asking again would fail again, in a loop.
-    fn cover(self, app: AppState, rows: std::ops::Range<usize>) {
+    fn cover(self, db: OpenDb, rows: std::ops::Range<usize>) {
         if self.error.with(Option::is_some) {
             return;
         }
-        let (Some(total), Some(open)) = (self.total.get(), app.current.get_untracked()) else { return };
+        let Some(open) = db.get() else { return };
+        let Some(missing) = self.shown.with(|g| {
+            let total = g.total.filter(|_| g.epoch == self.asked.get_value())?;
+            Some(g.pages.missing(rows, total.max(0) as usize))
+        }) else {
+            return;
+        };
         let in_flight = self.in_flight.get();
-        let missing = self.pages.with(|p| p.missing(rows, total.max(0) as usize));
         let free = MAX_IN_FLIGHT.saturating_sub(in_flight.len());
         for page in missing.into_iter().filter(|p| !in_flight.contains(p)).take(free) {
-            self.fetch(open.clone(), page, Timing::Scrolled);
+            self.fetch(open.clone(), page);
         }
     }
 }
@@ -267,10 +275,8 @@ impl ListState {
 #[component]
 pub fn FlagsPage() -> impl IntoView {
     let app = expect_context::<AppState>();
-    let selected = Memo::new(move |_| match app.view.get() {
-        View::Flag(id) => Some(id),
-        _ => None,
-    });
+    let db = expect_context::<OpenDb>();
+    let selected = expect_context::<Nav>().selected_flag();
     let list = ListState::new();
     let scroll_top = RwSignal::new(0.0f64);
     let scroller = NodeRef::<leptos::html::Div>::new();
@@ -278,14 +284,14 @@ pub fn FlagsPage() -> impl IntoView {
     // (an edit, undo) reloads it where it is.
     Effect::new(move |previous: Option<(FlagFilter, (SortColumn, bool))>| {
         let query = (list.filter.get(), list.sort.get());
-        app.data_version.track();
+        db.data_version().track();
         if previous.is_some_and(|p| p != query) {
             if let Some(el) = scroller.get_untracked() {
                 el.set_scroll_top(0);
             }
             scroll_top.set(0.0);
         }
-        list.restart(app);
+        list.restart(db.get());
         query
     });
     let form = FormRequest::new();
@@ -297,7 +303,7 @@ pub fn FlagsPage() -> impl IntoView {
     };
     // Every field of the selected flag, read fresh so the form starts from what is stored.
     let edit_flag = move |id: i64| {
-        let Some(open) = app.current.get_untracked() else { return };
+        let Some(open) = db.get() else { return };
         spawn_local(async move {
             match flag_detail(&open.db, id).await {
                 Ok(Some(detail)) => form.edit(detail),
@@ -336,17 +342,17 @@ pub fn FlagsPage() -> impl IntoView {
     let visible = move || FLAG_TABLE.rows(scroll_top.get(), list.len());
     // Ask for the pages the rendered rows need, whatever the position: a jump to the bottom asks
     // for the last page directly.
-    Effect::new(move |_| list.cover(app, visible()));
+    Effect::new(move |_| list.cover(db, visible()));
     let height = move || format!("{}px", list.len() as f64 * row_height);
     // Rows of the window, `None` where the page has not arrived yet.
     let window = move || {
         let rows = visible();
-        list.pages.with(|p| rows.map(|i| (i, p.get(i).cloned())).collect::<Vec<_>>())
+        list.shown.with(|g| rows.map(|i| (i, g.pages.get(i).cloned())).collect::<Vec<_>>())
     };
     // A row the keyboard moved to before its page arrived is selected when the page arrives.
     Effect::new(move |_| {
         let Some(index) = list.wanted.get() else { return };
-        if let Some(id) = list.pages.with(|p| p.get(index).map(|r| r.id)) {
+        if let Some(id) = list.shown.with(|g| g.pages.get(index).map(|r| r.id)) {
             list.wanted.set(None);
             app.go(View::Flag(id));
         }
@@ -394,8 +400,8 @@ pub fn FlagsPage() -> impl IntoView {
             return;
         }
         let current = selected.get_untracked();
-        let index = current.and_then(|id| list.pages.with_untracked(|p| p.position(|r| r.id == id)));
-        let row = index.and_then(|i| list.pages.with_untracked(|p| p.get(i).cloned()));
+        let index = current.and_then(|id| list.shown.with_untracked(|g| g.pages.position(|r| r.id == id)));
+        let row = index.and_then(|i| list.shown.with_untracked(|g| g.pages.get(i).cloned()));
         match e.key().as_str() {
             "j" | "ArrowDown" => move_to(index.map(|i| i + 1).unwrap_or(0)),
             "k" | "ArrowUp" => move_to(index.map(|i| i.saturating_sub(1)).unwrap_or(0)),
@@ -579,8 +585,9 @@ pub fn FlagsPage() -> impl IntoView {
                             <button class="link" on:click=move |_| chosen.set(Vec::new())>"clear"</button>
                         </div>
                     })}
-                    <p class="muted" data-testid="flag-total">
-                        {move || match list.total.get() {
+                    // The generation of the count and the rows shown, set in the same step as both.
+                    <p class="muted" data-testid="flag-total" data-generation=move || list.shown.with(|g| g.epoch)>
+                        {move || match list.shown.with(|g| g.total) {
                             Some(n) => format!("{n} flags"),
                             None => "Counting…".to_owned(),
                         }}
@@ -640,7 +647,7 @@ pub fn FlagsPage() -> impl IntoView {
 fn FlagRow(
     row: Row,
     top: String,
-    selected: Memo<Option<i64>>,
+    selected: Signal<Option<i64>>,
     chosen: RwSignal<Vec<i64>>,
     toggle_chosen: impl Fn(i64) + Copy + 'static,
 ) -> impl IntoView {
@@ -683,7 +690,7 @@ fn FlagRow(
 
 /// Downloads the flags the filter keeps as CSV (formula-looking text neutralised) or JSON.
 fn export_filtered(app: AppState, list: ListState, json: bool) {
-    let Some(open) = app.current.get_untracked() else { return };
+    let Some(open) = app.db().get() else { return };
     let (sort, descending) = list.sort.get_untracked();
     let (sql, params) = list.filter.get_untracked().export_sql(sort, descending);
     spawn_local(async move {

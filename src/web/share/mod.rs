@@ -6,10 +6,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
-use crate::web::app::{AppState, View};
+use crate::web::app::AppState;
 use crate::web::dashboard::DashboardBody;
 use crate::web::files::loader::download_text;
 use crate::web::platform::browser::local_minute;
+use crate::web::state::View;
 use flagdeck_core::dashboard::saved::{self, SavedDashboard};
 use flagdeck_core::dashboard::share::{
     decode_snapshot, decode_state, encode_snapshot, encode_state, redact, Snapshot,
@@ -80,7 +81,7 @@ fn download_report(app: AppState, file: &str, subtitle: &str) {
 #[component]
 pub fn SharePanel(state: RwSignal<DashboardState>, aggregated: Signal<Option<Aggregates>>) -> impl IntoView {
     let app = expect_context::<AppState>();
-    let file = move || app.current.with(|c| c.as_ref().map(|o| o.name.clone()).unwrap_or_default());
+    let file = move || app.db().current().with(|c| c.as_ref().map(|o| o.name.clone()).unwrap_or_default());
     let share_link = move || format!("{}#dashboard/{}", base_url(), state.with(encode_state));
     let redacted = RwSignal::new(false);
     let snapshot = Memo::new(move |_| {
@@ -99,7 +100,7 @@ pub fn SharePanel(state: RwSignal<DashboardState>, aggregated: Signal<Option<Agg
     });
     let saved_list = RwSignal::new(Vec::<SavedDashboard>::new());
     let reload_saved = move || {
-        let Some(open) = app.current.get_untracked() else { return };
+        let Some(open) = app.db().get() else { return };
         spawn_local(async move {
             match saved::list(&open.db).await {
                 Ok(list) => {
@@ -110,12 +111,12 @@ pub fn SharePanel(state: RwSignal<DashboardState>, aggregated: Signal<Option<Agg
         });
     };
     Effect::new(move |_| {
-        app.data_version.track();
+        app.db().data_version().track();
         reload_saved();
     });
     let name = RwSignal::new(String::new());
     let save = move |_| {
-        let Some(open) = app.current.get_untracked() else { return };
+        let Some(open) = app.db().get() else { return };
         let title = name.get_untracked().trim().to_owned();
         if title.is_empty() {
             app.alert("Give the dashboard a name to save it.".to_owned());
@@ -125,7 +126,7 @@ pub fn SharePanel(state: RwSignal<DashboardState>, aggregated: Signal<Option<Agg
         spawn_local(async move {
             match saved::save(&open.db, &title, &settings, &local_minute()).await {
                 Ok(()) => {
-                    app.note_change(format!("saved dashboard “{title}” (table {})", saved::TABLE));
+                    app.changes().note(format!("saved dashboard “{title}” (table {})", saved::TABLE));
                     name.try_set(String::new());
                     reload_saved();
                 }
@@ -187,12 +188,12 @@ pub fn SharePanel(state: RwSignal<DashboardState>, aggregated: Signal<Option<Agg
                         }}
                         " "
                         <button class="link" data-testid="saved-dashboard-delete" on:click=move |_| {
-                            let Some(open) = app.current.get_untracked() else { return };
+                            let Some(open) = app.db().get() else { return };
                             let title = remove.clone();
                             spawn_local(async move {
                                 match saved::delete(&open.db, &title).await {
                                     Ok(()) => {
-                                        app.note_change(format!("deleted saved dashboard “{title}”"));
+                                        app.changes().note(format!("deleted saved dashboard “{title}”"));
                                         reload_saved();
                                     }
                                     Err(e) => app.alert(format!("The saved dashboard could not be deleted: {e}")),

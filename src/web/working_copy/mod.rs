@@ -191,7 +191,7 @@ impl AppState {
                     offer = None;
                 }
             }
-            let untouched = self.current.get_untracked().is_none() && self.busy.get_untracked().is_none();
+            let untouched = self.db().get().is_none() && self.db().busy().get_untracked().is_none();
             match offer {
                 Some(offer) if untouched => {
                     // The URL first: the banner reads it when the offer appears.
@@ -409,7 +409,7 @@ impl AppState {
             self.unexported.set(true);
         }
         let started = perf_now();
-        let history = self.history;
+        let history = self.changes().history();
         let jobs = SESSION.with(|s| {
             let mut s = s.borrow_mut();
             let Some(s) = s.as_mut() else { return Vec::new() };

@@ -94,7 +94,7 @@ fn described(meta: &SessionMeta, offer: &Offer) -> impl IntoView {
 pub fn CopyBadge() -> impl IntoView {
     let state = expect_context::<AppState>();
     move || {
-        state.current.with(Option::is_some).then(|| {
+        state.db().current().with(Option::is_some).then(|| {
             let status = state.copy_status.get();
             let (key, text, title) = match &status {
                 CopyStatus::Idle => ("idle", String::new(), String::new()),
