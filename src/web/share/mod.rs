@@ -98,22 +98,25 @@ pub fn SharePanel(state: RwSignal<DashboardState>, aggregated: Signal<Option<Agg
         }
         Some(format!("{}#snapshot/{}", base_url(), encode_snapshot(&s)))
     });
-    let saved_list = RwSignal::new(Vec::<SavedDashboard>::new());
-    let reload_saved = move || {
-        let Some(open) = app.db().get() else { return };
-        spawn_local(async move {
-            match saved::list(&open.db).await {
-                Ok(list) => {
-                    saved_list.try_set(list);
-                }
-                Err(e) => app.alert(format!("Saved dashboards could not be read: {e}")),
-            }
-        });
-    };
-    Effect::new(move |_| {
+    // Read again after every change to the data, and after a dashboard is saved or deleted.
+    let saved_list = LocalResource::new(move || {
         app.db().data_version().track();
-        reload_saved();
+        let open = app.db().get();
+        async move {
+            match saved::list(&open?.db).await {
+                Ok(list) => Some(list),
+                Err(e) => {
+                    app.alert(format!("Saved dashboards could not be read: {e}"));
+                    None
+                }
+            }
+        }
     });
+    // A failed read keeps the list shown before it.
+    let shown_list = Memo::new(move |previous: Option<&Vec<SavedDashboard>>| {
+        saved_list.get().flatten().or_else(|| previous.cloned()).unwrap_or_default()
+    });
+    let reload_saved = move || saved_list.refetch();
     let name = RwSignal::new(String::new());
     let save = move |_| {
         let Some(open) = app.db().get() else { return };
@@ -173,7 +176,7 @@ pub fn SharePanel(state: RwSignal<DashboardState>, aggregated: Signal<Option<Agg
             <button class="button" data-testid="dashboard-save" on:click=save>"Save dashboard"</button>
         </div>
         <ul class="saved-dashboards">
-            {move || saved_list.get().into_iter().map(|s| {
+            {move || shown_list.get().into_iter().map(|s| {
                 let SavedDashboard { name: title, state: stored, saved_at } = s;
                 let remove = title.clone();
                 view! {

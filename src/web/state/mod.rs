@@ -5,15 +5,19 @@
 //! - [`Nav`]: which page is shown;
 //! - [`Alerts`]: the alert region;
 //! - [`OpenDb`]: the open database, its data version, its catalog and what is being opened;
-//! - [`Changes`]: the history of flag edits, other changes, the counts read after changes.
+//! - [`Changes`]: the history of flag edits, other changes, the counts read after changes;
+//!
+//! and [`use_latest`], the hook for loads that report progress (others use `LocalResource`).
 
 mod alerts;
 mod changes;
+mod latest;
 mod nav;
 mod open;
 
 pub use alerts::Alerts;
 pub use changes::Changes;
+pub use latest::{use_latest, Run};
 pub use nav::{Nav, View};
 pub use open::{CatalogState, OpenDb};
 
