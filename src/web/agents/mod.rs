@@ -5,8 +5,8 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 
-use crate::web::app::AppState;
 use crate::web::files::loader::{after_paint, mark, measure, CatalogData, Shared};
+use crate::web::state::AppState;
 use crate::web::state::{CatalogState, View};
 use flagdeck_core::agents::{
     chains_of, latest_health, pending_for, pending_from, routing_errors, ChainSummary, Connection, FlagRow,

@@ -3,8 +3,9 @@
 
 use leptos::prelude::*;
 
-use crate::web::app::{input_files, AppState};
+use crate::web::app::input_files;
 use crate::web::files::save_in_place::SaveInPlace;
+use crate::web::state::AppState;
 use crate::web::state::{Alerts, Changes, Nav, OpenDb, View};
 use crate::web::working_copy::resume::CopyBadge;
 

@@ -1,354 +1,21 @@
-//! The application shell: owns "what is open", runs the loaders, and shows the result or the
-//! reason nothing changed.
+//! The root component: provides the contexts (`state`), listens to the window (drops, the
+//! address fragment, closing the tab) and shows the page of the current view.
 
 mod chrome;
 
-use std::rc::Rc;
-
 use leptos::ev;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 use crate::web::agents::{AgentPage, AgentsPage, RoutingPage};
 use crate::web::dashboard::DashboardPage;
-use crate::web::files::loader::{self, mark, LoadError, Shared, Source};
+use crate::web::files::loader;
 use crate::web::flags::FlagsPage;
-use crate::web::platform::browser::within;
 use crate::web::share::{apply_shared_state, SnapshotView};
-use crate::web::state::{provide_contexts, Alerts, CatalogState, Changes, Nav, OpenDb, View};
+use crate::web::state::{provide_contexts, AppState, View};
 use crate::web::summary::SummaryPanel;
 use crate::web::working_copy::resume::{ResumeBanner, StorageNotice};
-use crate::web::working_copy::{CopyStatus, Offer, Opened};
 use chrome::{AlertList, DropOverlay, NavBar, Toolbar, Welcome};
-use flagdeck_core::dashboard::{DashboardState, FilterChoices};
-use flagdeck_core::edits::{self, EditError, Step};
-use flagdeck_core::journal::Entry;
-use flagdeck_core::summary;
-use flagdeck_core::{Database, Value};
-
-/// The actions that coordinate several contexts (opening, edits, undo, export) and the state
-/// of the dashboard and the working copy. `Copy`, cheap to pass to components.
-#[derive(Clone, Copy)]
-pub struct AppState {
-    nav: Nav,
-    alerts: Alerts,
-    db: OpenDb,
-    changes: Changes,
-    /// The dashboard's settings: kept while moving between pages (and, later, in links).
-    pub dashboard: RwSignal<DashboardState>,
-    /// The dashboard's filter choices and the data they were read from ([`OpenDb::data_key`]).
-    pub dashboard_choices: RwSignal<(Option<(u64, u64)>, FilterChoices)>,
-    /// The working copy kept in browser storage (see `working_copy`): its state for the badge,
-    pub copy_status: RwSignal<CopyStatus>,
-    /// a stored one offered for resuming at start,
-    pub resume_offer: RwSignal<Option<Rc<Offer>>, LocalStorage>,
-    /// a quiet notice (persistent storage refused),
-    pub storage_notice: RwSignal<Option<String>>,
-    /// changes since the last export (or since opening): what closing the tab warns about,
-    pub unexported: RwSignal<bool>,
-    /// and a `?db=` address held back while a working copy is offered.
-    pub(in crate::web) pending_url: StoredValue<Option<String>>,
-}
-
-impl AppState {
-    fn new((nav, alerts, db, changes): (Nav, Alerts, OpenDb, Changes)) -> Self {
-        AppState {
-            nav,
-            alerts,
-            db,
-            changes,
-            dashboard: RwSignal::new(DashboardState::default()),
-            dashboard_choices: RwSignal::new((None, FilterChoices::default())),
-            copy_status: RwSignal::new(CopyStatus::Idle),
-            resume_offer: RwSignal::new_local(None),
-            storage_notice: RwSignal::new(None),
-            unexported: RwSignal::new(false),
-            pending_url: StoredValue::new(None),
-        }
-    }
-
-    /// The open database (see [`OpenDb`]).
-    pub fn db(&self) -> OpenDb {
-        self.db
-    }
-
-    /// The changes since opening (see [`Changes`]).
-    pub fn changes(&self) -> Changes {
-        self.changes
-    }
-
-    /// Adds an alert (see [`Alerts::alert`]).
-    pub fn alert(&self, text: String) {
-        self.alerts.alert(text);
-    }
-
-    /// Shows a page (see [`Nav::go`]).
-    pub fn go(&self, view: View) {
-        self.nav.go(view);
-    }
-
-    /// Runs one open attempt. The previous database stays until the new one has passed every
-    /// check; a failure only adds an alert.
-    pub(super) fn run_open<F>(self, label: String, attempt: F)
-    where
-        F: std::future::Future<Output = Result<Opened, LoadError>> + 'static,
-    {
-        let ticket = self.db.begin_attempt(label);
-        spawn_local(async move {
-            let outcome = attempt.await;
-            if !self.db.finish_attempt(ticket) {
-                return; // a newer attempt took over; drop this one (its worker terminates)
-            }
-            match outcome {
-                Ok(Opened { open, resumed }) => {
-                    self.alerts.clear();
-                    if loader::was_wal(&open) {
-                        self.alert(format!(
-                            "{} uses WAL journal mode. It was opened, but changes still sitting in a \
-                             \"{}-wal\" file next to it on disk are not included: open it once with \
-                             sqlite3 or agent_db.py (which checkpoints the -wal file) to include them.",
-                            open.name, open.name
-                        ));
-                    }
-                    let open = Rc::new(open);
-                    self.changes.start(
-                        resumed.as_ref().map(|r| r.history.clone()).unwrap_or_default(),
-                        resumed.as_ref().and_then(|r| r.counts.clone()),
-                    );
-                    self.db.opened(open.clone());
-                    self.copy_opened(&open, resumed);
-                    request_animation_frame(|| mark("flagdeck:summary-shown"));
-                    self.load_catalog(open);
-                }
-                Err(e) => self.alert(e.to_string()),
-            }
-        });
-    }
-
-    /// Reads the catalog of a newly opened database in the background; a result for a
-    /// database that is no longer open is dropped.
-    fn load_catalog(self, open: Shared) {
-        spawn_local(async move {
-            let result = loader::load_catalog(&open).await;
-            self.db.catalog_read(
-                &open,
-                match result {
-                    Ok(data) => CatalogState::Ready(Rc::new(data)),
-                    Err(e) => CatalogState::Failed(e.to_string()),
-                },
-            );
-        });
-    }
-
-    /// Plans and applies a change to one flag; on success it joins the history and everything
-    /// reads the database again. A refusal is shown in SQLite's words and changes nothing.
-    pub fn edit_flag(self, flag_id: i64, label: &'static str, values: Vec<(&'static str, Value)>) {
-        self.edit_flag_then(flag_id, label, values, |_| {});
-    }
-
-    /// [`edit_flag`](Self::edit_flag), then `outcome`: `Ok` once applied (or when nothing
-    /// changed), `Err` with SQLite's own words when it refused (so the page can keep the input or
-    /// offer to fix the text in the same step), or the whole message for any other failure.
-    pub fn edit_flag_then(
-        self,
-        flag_id: i64,
-        label: &'static str,
-        values: Vec<(&'static str, Value)>,
-        outcome: impl Fn(Result<(), &str>) + 'static,
-    ) {
-        let Some(open) = self.db.get() else { return };
-        spawn_local(async move {
-            let result = async {
-                let Some(edit) = edits::plan(&open.db, flag_id, label, &values).await? else {
-                    return Ok(None);
-                };
-                edits::apply(&open.db, &edit).await?;
-                Ok::<_, EditError>(Some(edit))
-            }
-            .await;
-            match result {
-                Ok(Some(edit)) => {
-                    let step = Step { label: edit.label.clone(), edits: vec![edit] };
-                    self.changes.record(step.clone());
-                    self.changed(&open, Entry::Did(step)).await;
-                    outcome(Ok(()));
-                }
-                Ok(None) => outcome(Ok(())),
-                Err(e) => {
-                    match &e {
-                        EditError::Refused(m) => outcome(Err(m)),
-                        other => outcome(Err(&other.to_string())),
-                    }
-                    self.alert(format!("Flag #{flag_id}: {e}"));
-                }
-            }
-        });
-    }
-
-    /// Creates a flag the way agent_db.py does (session_id of the open work period, when the
-    /// file has one) and shows it. A refusal is shown in SQLite's words; the form keeps its text.
-    /// With `lock`, the flag of that id is locked in the same transaction ("ask for
-    /// information": the question is asked and the flag waits for the answer, one undo step).
-    pub fn create_flag(
-        self,
-        mut values: Vec<(&'static str, Value)>,
-        lock: Option<i64>,
-        done: impl Fn(bool) + 'static,
-    ) {
-        let Some(open) = self.db.get() else { return };
-        spawn_local(async move {
-            let result = async {
-                if open.facts.has_table("sessions") {
-                    let rs = open
-                        .db
-                        .query(
-                            "SELECT id FROM sessions WHERE ended_at IS NULL ORDER BY created_at DESC LIMIT 1",
-                            &[],
-                        )
-                        .await
-                        .map_err(EditError::Engine)?;
-                    values.push(("session_id", rs.scalar().cloned().unwrap_or(Value::Null)));
-                }
-                let label = if lock.is_some() { "ask for information" } else { "create" };
-                let mut step = Vec::new();
-                if let Some(asked) = lock {
-                    step.extend(edits::plan(&open.db, asked, "lock", &edits::lock_values(true)).await?);
-                }
-                step.push(edits::plan_insert(&open.db, label, &values).await?);
-                edits::run_all(&open.db, &step, true).await?;
-                Ok::<_, EditError>(edits::Step { label: label.to_owned(), edits: step })
-            }
-            .await;
-            match result {
-                Ok(step) => {
-                    let id = step.edits.last().map(|e| e.flag_id).unwrap_or_default();
-                    self.changes.record(step.clone());
-                    self.changed(&open, Entry::Did(step)).await;
-                    done(true);
-                    self.go(View::Flag(id));
-                }
-                Err(e) => {
-                    done(false);
-                    self.alert(format!("The new flag was not saved: {e}"));
-                }
-            }
-        });
-    }
-
-    /// The same change to many flags, in one transaction and one undo step: all or nothing.
-    pub fn bulk_edit(
-        self,
-        label: String,
-        ids: Vec<i64>,
-        values: Vec<(&'static str, Value)>,
-        done: impl Fn(bool) + 'static,
-    ) {
-        let Some(open) = self.db.get() else { return };
-        spawn_local(async move {
-            let result = async {
-                let mut planned = Vec::new();
-                for &id in &ids {
-                    if let Some(edit) = edits::plan(&open.db, id, &label, &values).await? {
-                        planned.push(edit);
-                    }
-                }
-                if !planned.is_empty() {
-                    edits::run_all(&open.db, &planned, true).await?;
-                }
-                Ok::<_, EditError>(planned)
-            }
-            .await;
-            match result {
-                Ok(planned) if planned.is_empty() => done(true),
-                Ok(planned) => {
-                    let step = Step { label: label.clone(), edits: planned };
-                    self.changes.record(step.clone());
-                    self.changed(&open, Entry::Did(step)).await;
-                    done(true);
-                }
-                Err(e) => {
-                    done(false);
-                    self.alert(format!("{label}: nothing was changed. {e}"));
-                }
-            }
-        });
-    }
-
-    /// Undoes (`back`) or redoes the last step.
-    pub fn step(self, back: bool) {
-        let Some(open) = self.db.get() else { return };
-        spawn_local(async move {
-            let mut history = self.changes.history().get_untracked();
-            let result = if back { history.undo(&open.db).await } else { history.redo(&open.db).await };
-            match result {
-                Ok(Some(_)) => {
-                    self.changes.replace_history(history);
-                    self.changed(&open, if back { Entry::Undid } else { Entry::Redid }).await;
-                }
-                Ok(None) => {}
-                Err(e) => self.alert(e.to_string()),
-            }
-        });
-    }
-
-    /// After every change to the history (`entry` says which), in the order they happen: the
-    /// working copy gets its record first, then everything reads the database again. The
-    /// re-reading waits for the record (a few milliseconds; at most 200), so a change on screen is
-    /// a change kept, and the write does not queue behind the work the re-reading sets off.
-    async fn changed(self, open: &Shared, entry: Entry) {
-        if let Some(written) = self.keep(entry) {
-            within(200, written).await;
-        }
-        self.db.data_changed();
-        match summary::read_counts(&open.db, &open.facts).await {
-            Ok(counts) => self.changes.counted(counts),
-            Err(e) => self.alert(format!("The counts could not be read again: {e}")),
-        }
-    }
-
-    pub fn open_file(self, file: web_sys::File) {
-        mark("flagdeck:open-start");
-        let name = file.name();
-        self.run_open(format!("Opening {name}…"), async move {
-            let bytes = loader::read_file(&file).await?;
-            // The picked file is its own Blob: the working copy stores it without a copy.
-            loader::open_bytes(name, Source::File, bytes, file.into()).await.map(Opened::from)
-        });
-    }
-
-    pub fn open_url(self, url: String) {
-        mark("flagdeck:open-start");
-        let name = loader::name_from_url(&url);
-        self.run_open(format!("Downloading {url}…"), async move {
-            let bytes = loader::fetch_bytes(&url).await?;
-            // Copied before the bytes are handed (transferred) to the worker.
-            let original = loader::blob_of(&bytes)?;
-            loader::open_bytes(name, Source::Url(url), bytes, original).await.map(Opened::from)
-        });
-    }
-
-    pub fn open_demo(self) {
-        mark("flagdeck:open-start");
-        self.run_open("Building the demo database…".into(), async {
-            loader::open_demo().await.map(Opened::from)
-        });
-    }
-
-    pub fn export(self) {
-        let Some(open) = self.db.get() else { return };
-        self.db.working(Some(format!("Exporting {}…", open.name)));
-        spawn_local(async move {
-            let result =
-                loader::export_bytes(&open).await.and_then(|bytes| loader::download(&open.name, &bytes));
-            self.db.working(None);
-            match result {
-                Ok(()) => self.copy_exported(),
-                Err(e) => self.alert(e.to_string()),
-            }
-        });
-    }
-}
 
 /// The `?db=` parameter of the page address, if any.
 fn db_param() -> Option<String> {
@@ -359,7 +26,7 @@ fn db_param() -> Option<String> {
 #[component]
 pub fn App() -> impl IntoView {
     let contexts = provide_contexts();
-    let (nav, db) = (contexts.0, contexts.2);
+    let (nav, alerts, db, changes) = contexts;
     let state = AppState::new(contexts);
     provide_context(state);
 
@@ -392,13 +59,12 @@ pub fn App() -> impl IntoView {
         let file = e.data_transfer().and_then(|dt| dt.files()).and_then(|files| files.get(0));
         match file {
             Some(file) => state.open_file(file),
-            None => state.alerts.alert("Nothing to open: drop a database file (such as project.db).".into()),
+            None => alerts.alert("Nothing to open: drop a database file (such as project.db).".into()),
         }
     });
     // Unexported changes: the browser asks before the tab is closed (they are also in the working
     // copy kept in this browser, but the file on disk does not have them).
     let unload = window_event_listener(ev::beforeunload, move |e| {
-        let changes = state.changes;
         if (state.unexported.get_untracked() && changes.history().with_untracked(|h| !h.done.is_empty()))
             || changes.other().with_untracked(|c| !c.is_empty())
         {

@@ -5,10 +5,10 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::web::app::AppState;
 use crate::web::files::loader::{mark, Shared};
 use crate::web::platform::browser::local_minute;
 use crate::web::share::SharePanel;
+use crate::web::state::AppState;
 use crate::web::state::{use_latest, Run};
 use crate::web::widgets::charts::{Chart, Mark, Series, SvgChart};
 use flagdeck_core::dashboard::stats::{compact, hours, millis, percent};

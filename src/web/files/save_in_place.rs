@@ -15,8 +15,8 @@ use leptos::task::spawn_local;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::web::app::AppState;
 use crate::web::files::loader::{self, Source};
+use crate::web::state::AppState;
 use flagdeck_core::edits::run_all;
 
 /// The file handle of the open database and what the file looked like when it was read.

@@ -3,9 +3,9 @@
 
 use leptos::prelude::*;
 
-use crate::web::app::AppState;
 use crate::web::flags::form::{FollowUp, FormRequest};
 use crate::web::platform::browser::local_minute;
+use crate::web::state::AppState;
 use crate::web::state::{OpenDb, View};
 use flagdeck_core::edits;
 use flagdeck_core::flags::{flag_detail, FlagDetail, MIN_ACTION_REQUIRED, MIN_CHANGE_DESCRIPTION};

@@ -3,8 +3,8 @@
 
 use leptos::prelude::*;
 
-use crate::web::app::AppState;
 use crate::web::platform::browser::local_minute;
+use crate::web::state::AppState;
 use crate::web::state::{CatalogState, OpenDb, View};
 use flagdeck_core::edit_form::{read_edit_form, EDIT_FIELDS};
 use flagdeck_core::flags::{validate, with_at, FlagDetail, FlagDraft, CRITICAL_TYPES};

@@ -8,11 +8,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
-use crate::web::app::AppState;
 use crate::web::files::loader::{after_paint, clear_mark, download_text, mark, measure, Shared};
 use crate::web::flags::detail::FlagDetailPanel;
 use crate::web::flags::form::{FlagForm, FormRequest};
 use crate::web::platform::browser::local_minute;
+use crate::web::state::AppState;
 use crate::web::state::{Nav, OpenDb, View};
 use flagdeck_core::edits;
 use flagdeck_core::flags::{

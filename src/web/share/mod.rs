@@ -6,10 +6,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
-use crate::web::app::AppState;
 use crate::web::dashboard::DashboardBody;
 use crate::web::files::loader::download_text;
 use crate::web::platform::browser::local_minute;
+use crate::web::state::AppState;
 use crate::web::state::View;
 use flagdeck_core::dashboard::saved::{self, SavedDashboard};
 use flagdeck_core::dashboard::share::{

@@ -7,14 +7,17 @@
 //! - [`OpenDb`]: the open database, its data version, its catalog and what is being opened;
 //! - [`Changes`]: the history of flag edits, other changes, the counts read after changes;
 //!
-//! and [`use_latest`], the hook for loads that report progress (others use `LocalResource`).
+//! [`AppState`] holds the actions that span several of them (open, edit, undo, export) and the
+//! dashboard's and the working copy's state; and [`use_latest`], the hook for loads that report progress (others use `LocalResource`).
 
+mod actions;
 mod alerts;
 mod changes;
 mod latest;
 mod nav;
 mod open;
 
+pub use actions::AppState;
 pub use alerts::Alerts;
 pub use changes::Changes;
 pub use latest::{use_latest, Run};

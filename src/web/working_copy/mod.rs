@@ -23,12 +23,12 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::Blob;
 
-use crate::web::app::AppState;
 use crate::web::files::loader::{self, mark, LoadError, OpenDb, Shared, Source};
 use crate::web::platform::browser::{
     blob_bytes, date_now, hold_lock, in_use_elsewhere, measure, perf_now, persist,
 };
 use crate::web::platform::idb::{Found, Store, StoreError};
+use crate::web::state::AppState;
 use crate::web::widgets::human_size;
 use flagdeck_core::edits::History;
 use flagdeck_core::journal::{self, rebuild, Entry, Origin, Rebuilt, Record, ReplayFailure, SessionMeta};

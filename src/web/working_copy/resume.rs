@@ -3,8 +3,8 @@
 
 use leptos::prelude::*;
 
-use crate::web::app::AppState;
 use crate::web::platform::browser::local_time;
+use crate::web::state::AppState;
 use crate::web::widgets::human_size;
 use crate::web::working_copy::{CopyStatus, Offer};
 use flagdeck_core::journal::{Origin, SessionMeta};
