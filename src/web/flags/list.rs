@@ -271,39 +271,71 @@ impl ListState {
     }
 }
 
-/// The flags page: filters on the left, the virtual table, the detail of the selected flag.
-#[component]
-pub fn FlagsPage() -> impl IntoView {
-    let app = expect_context::<AppState>();
-    let db = expect_context::<OpenDb>();
-    let selected = expect_context::<Nav>().selected_flag();
-    let list = ListState::new();
-    let scroll_top = RwSignal::new(0.0f64);
-    let scroller = NodeRef::<leptos::html::Div>::new();
-    // Any change of filter or sort starts the list over at its first row; a change of the data
-    // (an edit, undo) reloads it where it is.
-    Effect::new(move |previous: Option<(FlagFilter, (SortColumn, bool))>| {
-        let query = (list.filter.get(), list.sort.get());
-        db.data_version().track();
-        if previous.is_some_and(|p| p != query) {
-            if let Some(el) = scroller.get_untracked() {
-                el.set_scroll_top(0);
+/// Flags chosen for a bulk action.
+#[derive(Clone, Copy)]
+struct Chosen(RwSignal<Vec<i64>>);
+
+impl Chosen {
+    fn contains(&self, id: i64) -> bool {
+        self.0.with(|c| c.contains(&id))
+    }
+
+    fn toggle(&self, id: i64) {
+        self.0.update(|c| match c.iter().position(|x| *x == id) {
+            Some(i) => {
+                c.remove(i);
             }
-            scroll_top.set(0.0);
+            None => c.push(id),
+        })
+    }
+
+    fn clear(&self) {
+        self.0.set(Vec::new());
+    }
+}
+
+/// What the parts of the flags page share: the list, the table's scroll position, the form,
+/// the flags chosen for a bulk action, the help and the text box the keyboard focuses.
+#[derive(Clone, Copy)]
+struct Page {
+    app: AppState,
+    db: OpenDb,
+    selected: Signal<Option<i64>>,
+    list: ListState,
+    form: FormRequest,
+    chosen: Chosen,
+    help: RwSignal<bool>,
+    scroll_top: RwSignal<f64>,
+    scroller: NodeRef<leptos::html::Div>,
+    text_box: NodeRef<leptos::html::Input>,
+}
+
+impl Page {
+    fn new() -> Self {
+        Page {
+            app: expect_context::<AppState>(),
+            db: expect_context::<OpenDb>(),
+            selected: expect_context::<Nav>().selected_flag(),
+            list: ListState::new(),
+            form: FormRequest::new(),
+            chosen: Chosen(RwSignal::new(Vec::new())),
+            help: RwSignal::new(false),
+            scroll_top: RwSignal::new(0.0),
+            scroller: NodeRef::new(),
+            text_box: NodeRef::new(),
         }
-        list.restart(db.get());
-        query
-    });
-    let form = FormRequest::new();
-    provide_context(form);
-    let creating = form.creating;
-    let new_flag = move || {
-        app.go(View::Flags);
-        form.create(None);
-    };
-    // Every field of the selected flag, read fresh so the form starts from what is stored.
-    let edit_flag = move |id: i64| {
-        let Some(open) = db.get() else { return };
+    }
+
+    /// Opens the form for a new flag.
+    fn new_flag(self) {
+        self.app.go(View::Flags);
+        self.form.create(None);
+    }
+
+    /// Opens the form on every field of flag `id`, read fresh so it starts from what is stored.
+    fn edit_flag(self, id: i64) {
+        let Some(open) = self.db.get() else { return };
+        let (app, form) = (self.app, self.form);
         spawn_local(async move {
             match flag_detail(&open.db, id).await {
                 Ok(Some(detail)) => form.edit(detail),
@@ -311,77 +343,127 @@ pub fn FlagsPage() -> impl IntoView {
                 Err(e) => app.alert(format!("Flag #{id} could not be read: {e}")),
             }
         });
-    };
-    // Flags chosen for a bulk action.
-    let chosen = RwSignal::new(Vec::<i64>::new());
-    let toggle_chosen = move |id: i64| {
-        chosen.update(|c| match c.iter().position(|x| *x == id) {
-            Some(i) => {
-                c.remove(i);
-            }
-            None => c.push(id),
-        })
-    };
-    let retarget = RwSignal::new(String::new());
-    let bulk = move |label: &str, values: Vec<(&'static str, Value)>| {
-        let ids = chosen.get_untracked();
+    }
+
+    /// The same change to every chosen flag, in one step; the choice is cleared once it is done.
+    fn bulk(self, label: &str, values: Vec<(&'static str, Value)>) {
+        let ids = self.chosen.0.get_untracked();
         let label = format!("{label} {} flags", ids.len());
-        app.bulk_edit(label, ids, values, move |ok| {
+        let chosen = self.chosen;
+        self.app.bulk_edit(label, ids, values, move |ok| {
             if ok {
-                chosen.set(Vec::new());
+                chosen.clear();
             }
         });
-    };
-    // Opening a flag closes the form.
-    Effect::new(move |_| {
-        if selected.get().is_some() {
-            creating.set(false);
-        }
-    });
-    let row_height = FLAG_TABLE.row_height;
-    let visible = move || FLAG_TABLE.rows(scroll_top.get(), list.len());
-    // Ask for the pages the rendered rows need, whatever the position: a jump to the bottom asks
-    // for the last page directly.
-    Effect::new(move |_| list.cover(db, visible()));
-    let height = move || format!("{}px", list.len() as f64 * row_height);
-    // Rows of the window, `None` where the page has not arrived yet.
-    let window = move || {
-        let rows = visible();
-        list.shown.with(|g| rows.map(|i| (i, g.pages.get(i).cloned())).collect::<Vec<_>>())
-    };
-    // A row the keyboard moved to before its page arrived is selected when the page arrives.
-    Effect::new(move |_| {
-        let Some(index) = list.wanted.get() else { return };
-        if let Some(id) = list.shown.with(|g| g.pages.get(index).map(|r| r.id)) {
-            list.wanted.set(None);
-            app.go(View::Flag(id));
-        }
-    });
-    // Keyboard triage: the whole list works without a mouse.
-    let help = RwSignal::new(false);
-    let text_box = NodeRef::<leptos::html::Input>::new();
-    let scroll_to = move |index: usize| {
-        let Some(el) = scroller.get_untracked() else { return };
+    }
+
+    /// Scrolls row `index` into view (to the middle) unless it is in view.
+    fn scroll_to(self, index: usize) {
+        let Some(el) = self.scroller.get_untracked() else { return };
+        let row_height = FLAG_TABLE.row_height;
         let top = index as f64 * row_height;
         let (scroll, height) = (el.scroll_top() as f64, el.client_height() as f64);
         if top < scroll || top + row_height > scroll + height {
             el.set_scroll_top((top - height / 2.0).max(0.0) as i32);
         }
-    };
-    let move_to = move |index: usize| {
+    }
+
+    /// Selects row `index`; if its page has not arrived, once it does (scrolling there asks).
+    fn move_to(self, index: usize) {
+        let list = self.list;
         if index >= list.len_untracked() {
             return;
         }
-        scroll_to(index);
+        self.scroll_to(index);
         match list.row_id(index) {
             Some(id) => {
                 list.wanted.set(None);
-                app.go(View::Flag(id));
+                self.app.go(View::Flag(id));
             }
-            // Scrolling there asks for its page.
             None => list.wanted.set(Some(index)),
         }
-    };
+    }
+
+    /// The effects of the page: a new query starts the list over, the rows shown ask for their
+    /// pages, a row moved to by the keyboard is selected when its page arrives, opening a flag
+    /// closes the form.
+    fn run(self) {
+        let (list, db) = (self.list, self.db);
+        // Any change of filter or sort starts the list over at its first row; a change of the
+        // data (an edit, undo) reloads it where it is.
+        Effect::new(move |previous: Option<(FlagFilter, (SortColumn, bool))>| {
+            let query = (list.filter.get(), list.sort.get());
+            db.data_version().track();
+            if previous.is_some_and(|p| p != query) {
+                if let Some(el) = self.scroller.get_untracked() {
+                    el.set_scroll_top(0);
+                }
+                self.scroll_top.set(0.0);
+            }
+            list.restart(db.get());
+            query
+        });
+        // Ask for the pages the rendered rows need, whatever the position: a jump to the bottom
+        // asks for the last page directly.
+        Effect::new(move |_| list.cover(db, self.visible()));
+        Effect::new(move |_| {
+            let Some(index) = list.wanted.get() else { return };
+            if let Some(id) = list.shown.with(|g| g.pages.get(index).map(|r| r.id)) {
+                list.wanted.set(None);
+                self.app.go(View::Flag(id));
+            }
+        });
+        Effect::new(move |_| {
+            if self.selected.get().is_some() {
+                self.form.creating.set(false);
+            }
+        });
+    }
+
+    /// Positions of the rows the table renders at its scroll position.
+    fn visible(self) -> std::ops::Range<usize> {
+        FLAG_TABLE.rows(self.scroll_top.get(), self.list.len())
+    }
+}
+
+/// The flags page: filters on the left, the virtual table, the detail of the selected flag.
+#[component]
+pub fn FlagsPage() -> impl IntoView {
+    let page = Page::new();
+    provide_context(page.form);
+    page.run();
+    use_flag_keys(page);
+    let creating = page.form.creating;
+    let selected = page.selected;
+    view! {
+        <section class="page flags-page">
+            <div class="flags-layout">
+                <Filters page=page />
+                <div class="flags-main">
+                    {move || page.help.get().then(|| view! { <KeyboardHelp /> })}
+                    {move || (!page.chosen.0.with(Vec::is_empty)).then(|| view! { <BulkBar page=page /> })}
+                    // The generation of the count and the rows shown, set in the same step as both.
+                    <p class="muted" data-testid="flag-total" data-generation=move || page.list.shown.with(|g| g.epoch)>
+                        {move || match page.list.shown.with(|g| g.total) {
+                            Some(n) => format!("{n} flags"),
+                            None => "Counting…".to_owned(),
+                        }}
+                    </p>
+                    {move || page.list.error.get().map(|e| view! { <p class="alert" role="alert">{format!("The flag list could not be read: {e}")}</p> })}
+                    <FlagTable page=page />
+                </div>
+                {move || match (creating.get(), selected.get()) {
+                    (true, _) => Some(view! { <FlagForm /> }.into_any()),
+                    (false, Some(id)) => Some(view! { <FlagDetailPanel id=id /> }.into_any()),
+                    (false, None) => None,
+                }}
+            </div>
+        </section>
+    }
+}
+
+/// Keyboard triage: the whole list works without a mouse (see [`KeyboardHelp`]).
+fn use_flag_keys(page: Page) {
     let keys = window_event_listener(leptos::ev::keydown, move |e| {
         if e.ctrl_key() || e.meta_key() || e.alt_key() {
             return;
@@ -399,61 +481,264 @@ pub fn FlagsPage() -> impl IntoView {
             }
             return;
         }
-        let current = selected.get_untracked();
-        let index = current.and_then(|id| list.shown.with_untracked(|g| g.pages.position(|r| r.id == id)));
-        let row = index.and_then(|i| list.shown.with_untracked(|g| g.pages.get(i).cloned()));
-        match e.key().as_str() {
-            "j" | "ArrowDown" => move_to(index.map(|i| i + 1).unwrap_or(0)),
-            "k" | "ArrowUp" => move_to(index.map(|i| i.saturating_sub(1)).unwrap_or(0)),
-            "c" => {
-                if let Some(r) = row.filter(|r| r.status == "pending") {
-                    app.edit_flag(r.id, "complete", edits::complete_values(&local_minute(), None, None));
-                }
-            }
-            "l" => {
-                if let Some(r) = row {
-                    let label = if r.locked { "unlock" } else { "lock" };
-                    app.edit_flag(r.id, label, edits::lock_values(!r.locked));
-                }
-            }
-            "o" => {
-                if let Some(r) = row.filter(|r| r.status == "completed") {
-                    app.edit_flag(r.id, "reopen", edits::reopen_values());
-                }
-            }
-            "u" => app.step(true),
-            "U" => app.step(false),
-            "n" => new_flag(),
-            "e" => {
-                if let Some(r) = row {
-                    edit_flag(r.id);
-                }
-            }
-            "/" => {
-                if let Some(el) = text_box.get_untracked() {
-                    let _ = el.focus();
-                }
-            }
-            "x" => {
-                if let Some(r) = row {
-                    toggle_chosen(r.id);
-                }
-            }
-            "?" => help.update(|h| *h = !*h),
-            "Escape" => {
-                if help.get_untracked() {
-                    help.set(false);
-                } else {
-                    creating.set(false);
-                    app.go(View::Flags);
-                }
-            }
-            _ => return,
+        if flag_key(page, &e.key()) {
+            e.prevent_default();
         }
-        e.prevent_default();
     });
     on_cleanup(move || keys.remove());
-    let set_sort = move |column: SortColumn| {
+}
+
+/// Does what `key` does on the flags page; `false` for a key that does nothing here.
+fn flag_key(page: Page, key: &str) -> bool {
+    let (app, list) = (page.app, page.list);
+    let index = page
+        .selected
+        .get_untracked()
+        .and_then(|id| list.shown.with_untracked(|g| g.pages.position(|r| r.id == id)));
+    let row = index.and_then(|i| list.shown.with_untracked(|g| g.pages.get(i).cloned()));
+    match key {
+        "j" | "ArrowDown" => page.move_to(index.map(|i| i + 1).unwrap_or(0)),
+        "k" | "ArrowUp" => page.move_to(index.map(|i| i.saturating_sub(1)).unwrap_or(0)),
+        "c" => {
+            if let Some(r) = row.filter(|r| r.status == "pending") {
+                app.edit_flag(r.id, "complete", edits::complete_values(&local_minute(), None, None));
+            }
+        }
+        "l" => {
+            if let Some(r) = row {
+                let label = if r.locked { "unlock" } else { "lock" };
+                app.edit_flag(r.id, label, edits::lock_values(!r.locked));
+            }
+        }
+        "o" => {
+            if let Some(r) = row.filter(|r| r.status == "completed") {
+                app.edit_flag(r.id, "reopen", edits::reopen_values());
+            }
+        }
+        "u" => app.step(true),
+        "U" => app.step(false),
+        "n" => page.new_flag(),
+        "e" => {
+            if let Some(r) = row {
+                page.edit_flag(r.id);
+            }
+        }
+        "/" => {
+            if let Some(el) = page.text_box.get_untracked() {
+                let _ = el.focus();
+            }
+        }
+        "x" => {
+            if let Some(r) = row {
+                page.chosen.toggle(r.id);
+            }
+        }
+        "?" => page.help.update(|h| *h = !*h),
+        "Escape" => {
+            if page.help.get_untracked() {
+                page.help.set(false);
+            } else {
+                page.form.creating.set(false);
+                app.go(View::Flags);
+            }
+        }
+        _ => return false,
+    }
+    true
+}
+
+/// The filters: new flag, presets, export, text, locked, and one box of values per facet.
+#[component]
+fn Filters(page: Page) -> impl IntoView {
+    let (app, list) = (page.app, page.list);
+    view! {
+        <aside class="filters" aria-label="Filters">
+            <button class="button primary" data-testid="new-flag" on:click=move |_| page.new_flag()>
+                "New flag"
+            </button>
+            <div class="presets">
+                <button class="button" data-testid=Preset::Pending.test_id() on:click=move |_| list.apply(Preset::Pending)>
+                    "Pending (tool order)"
+                </button>
+                <button class="button" data-testid=Preset::Workable.test_id() on:click=move |_| list.apply(Preset::Workable)>
+                    "Workable"
+                </button>
+                <button class="button" data-testid=Preset::All.test_id() on:click=move |_| list.apply(Preset::All)>
+                    "All flags"
+                </button>
+            </div>
+            <div class="presets" title="The flags of the current filter, in the list's order, every column">
+                <button class="button" data-testid="export-csv" on:click=move |_| export_filtered(app, list, false)>"Export CSV"</button>
+                <button class="button" data-testid="export-json" on:click=move |_| export_filtered(app, list, true)>"Export JSON"</button>
+            </div>
+            <input
+                node_ref=page.text_box
+                type="search"
+                class="search"
+                placeholder="Text in description, action, files, location, notes"
+                data-testid="flag-text"
+                on:change=move |e| list.filter.update(|f| f.set_text(&event_target_value(&e)))
+            />
+            <label class="locked-filter">
+                "Locked "
+                <select data-testid="filter-locked" on:change=move |e| {
+                    let v = event_target_value(&e);
+                    list.filter.update(|f| f.locked = match v.as_str() { "1" => Some(true), "0" => Some(false), _ => None });
+                }>
+                    <option value="">"any"</option>
+                    <option value="0">"unlocked"</option>
+                    <option value="1">"locked"</option>
+                </select>
+            </label>
+            // One fieldset per facet, built once.
+            {SHOWN_FACETS.into_iter().map(|facet| view! { <FacetBox list=list facet=facet /> }).collect_view()}
+        </aside>
+    }
+}
+
+/// The values of one facet with their counts; ticking one filters on it. A keyed list, so a
+/// filter change repaints only the values whose count changed.
+#[component]
+fn FacetBox(list: ListState, facet: Facet) -> impl IntoView {
+    let label = facet.label();
+    let values = move || {
+        list.facets.with(|all| {
+            all.iter()
+                .find(|(f, _)| *f == facet)
+                .map(|(_, v)| v.iter().take(40).cloned().collect::<Vec<_>>())
+                .unwrap_or_default()
+        })
+    };
+    view! {
+        <fieldset class="facet" class:empty=move || values().is_empty()>
+            <legend>{label}</legend>
+            <For each=values key=|(value, count)| (value.clone(), *count) let:item>
+                {
+                    let (value, count) = item;
+                    let checked = {
+                        let value = value.clone();
+                        move || list.filter.with(|f| f.has_value(facet, &value))
+                    };
+                    let toggle = value.clone();
+                    view! {
+                        <label class="facet-value" data-testid="facet-value" data-facet=label data-value=value.clone()>
+                            <input type="checkbox" prop:checked=checked on:change=move |_| {
+                                list.filter.update(|f| f.toggle(facet, &toggle));
+                            } />
+                            <span class="facet-name">{if value.is_empty() { "(empty)".to_owned() } else { value.clone() }}</span>
+                            <span class="facet-count">{count}</span>
+                        </label>
+                    }
+                }
+            </For>
+        </fieldset>
+    }
+}
+
+/// The keyboard shortcuts, shown with `?`.
+#[component]
+fn KeyboardHelp() -> impl IntoView {
+    view! {
+        <div class="shortcuts" data-testid="shortcuts-help" role="dialog" aria-label="Keyboard shortcuts">
+            <h2>"Keyboard"</h2>
+            <dl class="fields">
+                <dt><kbd>"j"</kbd> " / " <kbd>"↓"</kbd></dt><dd>"next flag"</dd>
+                <dt><kbd>"k"</kbd> " / " <kbd>"↑"</kbd></dt><dd>"previous flag"</dd>
+                <dt><kbd>"c"</kbd></dt><dd>"complete the selected flag"</dd>
+                <dt><kbd>"l"</kbd></dt><dd>"lock / unlock"</dd>
+                <dt><kbd>"o"</kbd></dt><dd>"reopen a completed flag"</dd>
+                <dt><kbd>"x"</kbd></dt><dd>"choose for a bulk action"</dd>
+                <dt><kbd>"u"</kbd> " / " <kbd>"U"</kbd></dt><dd>"undo / redo"</dd>
+                <dt><kbd>"n"</kbd></dt><dd>"new flag"</dd>
+                <dt><kbd>"e"</kbd></dt><dd>"edit every field of the selected flag"</dd>
+                <dt><kbd>"/"</kbd></dt><dd>"search the text"</dd>
+                <dt><kbd>"Esc"</kbd></dt><dd>"close"</dd>
+                <dt><kbd>"?"</kbd></dt><dd>"this help"</dd>
+            </dl>
+        </div>
+    }
+}
+
+/// The actions on the chosen flags, one step each, all or nothing.
+#[component]
+fn BulkBar(page: Page) -> impl IntoView {
+    let chosen = page.chosen;
+    let retarget = RwSignal::new(String::new());
+    view! {
+        <div class="bulk-bar" data-testid="bulk-bar">
+            <strong data-testid="bulk-count">{move || chosen.0.with(Vec::len)}</strong>
+            " chosen · one step, all or nothing:"
+            <button class="button" data-testid="bulk-complete" on:click=move |_| page.bulk("complete", edits::complete_values(&local_minute(), None, None))>"Complete"</button>
+            <button class="button" data-testid="bulk-lock" on:click=move |_| page.bulk("lock", edits::lock_values(true))>"Lock"</button>
+            <button class="button" data-testid="bulk-unlock" on:click=move |_| page.bulk("unlock", edits::lock_values(false))>"Unlock"</button>
+            <input class="small" placeholder="new target" data-testid="bulk-target" on:input=move |e| retarget.set(event_target_value(&e)) />
+            <button class="button" data-testid="bulk-retarget" on:click=move |_| {
+                let target = with_at(&retarget.get_untracked());
+                page.bulk("retarget", vec![("target_agent", Value::from(target))]);
+            }>"Retarget"</button>
+            <button class="link" on:click=move |_| chosen.clear()>"clear"</button>
+        </div>
+    }
+}
+
+/// The sortable header and the virtual table: only the rows of the scroll position are in the
+/// page, placeholders where their page has not arrived.
+#[component]
+fn FlagTable(page: Page) -> impl IntoView {
+    let list = page.list;
+    let row_height = FLAG_TABLE.row_height;
+    let height = move || format!("{}px", list.len() as f64 * row_height);
+    // Rows of the window, `None` where the page has not arrived yet.
+    let window = move || {
+        let rows = page.visible();
+        list.shown.with(|g| rows.map(|i| (i, g.pages.get(i).cloned())).collect::<Vec<_>>())
+    };
+    view! {
+        <div class="flag-head">
+            <SortHeader list=list label="#" column=SortColumn::Id />
+            <SortHeader list=list label="Impact" column=SortColumn::Impact />
+            <SortHeader list=list label="Type" column=SortColumn::FlagType />
+            <SortHeader list=list label="From" column=SortColumn::Source />
+            <SortHeader list=list label="To" column=SortColumn::Target />
+            <span class="th change-col">"Change"</span>
+            <SortHeader list=list label="Status" column=SortColumn::Status />
+            <SortHeader list=list label="Created" column=SortColumn::CreatedAt />
+        </div>
+        <div
+            node_ref=page.scroller
+            class="flag-scroll"
+            style=format!("height:{}px", FLAG_TABLE.height)
+            on:scroll=move |e| {
+                let el = event_target::<web_sys::Element>(&e);
+                page.scroll_top.set(el.scroll_top() as f64);
+            }
+        >
+            <div class="flag-space" style:height=height>
+                // Keyed by position and id: a row keeps its place, and a placeholder gives way
+                // to the row when its page arrives.
+                <For each=window key=|(i, r)| (*i, r.as_ref().map(|r| r.id)) let:item>
+                    {
+                        let (i, row) = item;
+                        let top = format!("top:{}px", i as f64 * row_height);
+                        match row {
+                            Some(r) => view! { <FlagRow row=r top=top selected=page.selected chosen=page.chosen /> }.into_any(),
+                            None => view! {
+                                <div class="flag-row placeholder" data-testid="flag-placeholder" aria-hidden="true" style=top>
+                                    <span class="td num muted">"…"</span>
+                                </div>
+                            }.into_any(),
+                        }
+                    }
+                </For>
+            </div>
+        </div>
+    }
+}
+
+/// A column header: sorts by its column, again to reverse.
+#[component]
+fn SortHeader(list: ListState, label: &'static str, column: SortColumn) -> impl IntoView {
+    let set_sort = move |_| {
         list.sort.update(|(c, desc)| {
             if *c == column {
                 *desc = !*desc;
@@ -463,194 +748,20 @@ pub fn FlagsPage() -> impl IntoView {
             }
         })
     };
-    let header = move |label: &'static str, column: SortColumn| {
-        view! {
-            <button class="th" on:click=move |_| set_sort(column)>
-                {label}
-                {move || {
-                    let (c, desc) = list.sort.get();
-                    (c == column).then_some(if desc { " ▼" } else { " ▲" })
-                }}
-            </button>
-        }
-    };
     view! {
-        <section class="page flags-page">
-            <div class="flags-layout">
-                <aside class="filters" aria-label="Filters">
-                    <button class="button primary" data-testid="new-flag" on:click=move |_| new_flag()>
-                        "New flag"
-                    </button>
-                    <div class="presets">
-                        <button class="button" data-testid=Preset::Pending.test_id() on:click=move |_| list.apply(Preset::Pending)>
-                            "Pending (tool order)"
-                        </button>
-                        <button class="button" data-testid=Preset::Workable.test_id() on:click=move |_| list.apply(Preset::Workable)>
-                            "Workable"
-                        </button>
-                        <button class="button" data-testid=Preset::All.test_id() on:click=move |_| list.apply(Preset::All)>
-                            "All flags"
-                        </button>
-                    </div>
-                    <div class="presets" title="The flags of the current filter, in the list's order, every column">
-                        <button class="button" data-testid="export-csv" on:click=move |_| export_filtered(app, list, false)>"Export CSV"</button>
-                        <button class="button" data-testid="export-json" on:click=move |_| export_filtered(app, list, true)>"Export JSON"</button>
-                    </div>
-                    <input
-                        node_ref=text_box
-                        type="search"
-                        class="search"
-                        placeholder="Text in description, action, files, location, notes"
-                        data-testid="flag-text"
-                        on:change=move |e| list.filter.update(|f| f.set_text(&event_target_value(&e)))
-                    />
-                    <label class="locked-filter">
-                        "Locked "
-                        <select data-testid="filter-locked" on:change=move |e| {
-                            let v = event_target_value(&e);
-                            list.filter.update(|f| f.locked = match v.as_str() { "1" => Some(true), "0" => Some(false), _ => None });
-                        }>
-                            <option value="">"any"</option>
-                            <option value="0">"unlocked"</option>
-                            <option value="1">"locked"</option>
-                        </select>
-                    </label>
-                    // One fieldset per facet, built once; inside, a keyed list, so a filter change
-                    // repaints only the values whose count changed.
-                    {SHOWN_FACETS.into_iter().map(|facet| {
-                        let label = facet.label();
-                        let values = move || {
-                            list.facets.with(|all| {
-                                all.iter().find(|(f, _)| *f == facet).map(|(_, v)| v.iter().take(40).cloned().collect::<Vec<_>>()).unwrap_or_default()
-                            })
-                        };
-                        view! {
-                            <fieldset class="facet" class:empty=move || values().is_empty()>
-                                <legend>{label}</legend>
-                                <For each=values key=|(value, count)| (value.clone(), *count) let:item>
-                                    {
-                                        let (value, count) = item;
-                                        let checked = {
-                                            let value = value.clone();
-                                            move || list.filter.with(|f| f.has_value(facet, &value))
-                                        };
-                                        let toggle = value.clone();
-                                        view! {
-                                            <label class="facet-value" data-testid="facet-value" data-facet=label data-value=value.clone()>
-                                                <input type="checkbox" prop:checked=checked on:change=move |_| {
-                                                    list.filter.update(|f| f.toggle(facet, &toggle));
-                                                } />
-                                                <span class="facet-name">{if value.is_empty() { "(empty)".to_owned() } else { value.clone() }}</span>
-                                                <span class="facet-count">{count}</span>
-                                            </label>
-                                        }
-                                    }
-                                </For>
-                            </fieldset>
-                        }
-                    }).collect_view()}
-                </aside>
-                <div class="flags-main">
-                    {move || help.get().then(|| view! {
-                        <div class="shortcuts" data-testid="shortcuts-help" role="dialog" aria-label="Keyboard shortcuts">
-                            <h2>"Keyboard"</h2>
-                            <dl class="fields">
-                                <dt><kbd>"j"</kbd> " / " <kbd>"↓"</kbd></dt><dd>"next flag"</dd>
-                                <dt><kbd>"k"</kbd> " / " <kbd>"↑"</kbd></dt><dd>"previous flag"</dd>
-                                <dt><kbd>"c"</kbd></dt><dd>"complete the selected flag"</dd>
-                                <dt><kbd>"l"</kbd></dt><dd>"lock / unlock"</dd>
-                                <dt><kbd>"o"</kbd></dt><dd>"reopen a completed flag"</dd>
-                                <dt><kbd>"x"</kbd></dt><dd>"choose for a bulk action"</dd>
-                                <dt><kbd>"u"</kbd> " / " <kbd>"U"</kbd></dt><dd>"undo / redo"</dd>
-                                <dt><kbd>"n"</kbd></dt><dd>"new flag"</dd>
-                                <dt><kbd>"e"</kbd></dt><dd>"edit every field of the selected flag"</dd>
-                                <dt><kbd>"/"</kbd></dt><dd>"search the text"</dd>
-                                <dt><kbd>"Esc"</kbd></dt><dd>"close"</dd>
-                                <dt><kbd>"?"</kbd></dt><dd>"this help"</dd>
-                            </dl>
-                        </div>
-                    })}
-                    {move || (!chosen.with(Vec::is_empty)).then(|| view! {
-                        <div class="bulk-bar" data-testid="bulk-bar">
-                            <strong data-testid="bulk-count">{move || chosen.with(Vec::len)}</strong>
-                            " chosen · one step, all or nothing:"
-                            <button class="button" data-testid="bulk-complete" on:click=move |_| bulk("complete", edits::complete_values(&local_minute(), None, None))>"Complete"</button>
-                            <button class="button" data-testid="bulk-lock" on:click=move |_| bulk("lock", edits::lock_values(true))>"Lock"</button>
-                            <button class="button" data-testid="bulk-unlock" on:click=move |_| bulk("unlock", edits::lock_values(false))>"Unlock"</button>
-                            <input class="small" placeholder="new target" data-testid="bulk-target" on:input=move |e| retarget.set(event_target_value(&e)) />
-                            <button class="button" data-testid="bulk-retarget" on:click=move |_| {
-                                let target = with_at(&retarget.get_untracked());
-                                bulk("retarget", vec![("target_agent", Value::from(target))]);
-                            }>"Retarget"</button>
-                            <button class="link" on:click=move |_| chosen.set(Vec::new())>"clear"</button>
-                        </div>
-                    })}
-                    // The generation of the count and the rows shown, set in the same step as both.
-                    <p class="muted" data-testid="flag-total" data-generation=move || list.shown.with(|g| g.epoch)>
-                        {move || match list.shown.with(|g| g.total) {
-                            Some(n) => format!("{n} flags"),
-                            None => "Counting…".to_owned(),
-                        }}
-                    </p>
-                    {move || list.error.get().map(|e| view! { <p class="alert" role="alert">{format!("The flag list could not be read: {e}")}</p> })}
-                    <div class="flag-head">
-                        {header("#", SortColumn::Id)}
-                        {header("Impact", SortColumn::Impact)}
-                        {header("Type", SortColumn::FlagType)}
-                        {header("From", SortColumn::Source)}
-                        {header("To", SortColumn::Target)}
-                        <span class="th change-col">"Change"</span>
-                        {header("Status", SortColumn::Status)}
-                        {header("Created", SortColumn::CreatedAt)}
-                    </div>
-                    <div
-                        node_ref=scroller
-                        class="flag-scroll"
-                        style=format!("height:{}px", FLAG_TABLE.height)
-                        on:scroll=move |e| {
-                            let el = event_target::<web_sys::Element>(&e);
-                            scroll_top.set(el.scroll_top() as f64);
-                        }
-                    >
-                        <div class="flag-space" style:height=height>
-                            // Keyed by position and id: a row keeps its place, and a placeholder
-                            // gives way to the row when its page arrives.
-                            <For each=window key=|(i, r)| (*i, r.as_ref().map(|r| r.id)) let:item>
-                                {
-                                    let (i, row) = item;
-                                    let top = format!("top:{}px", i as f64 * row_height);
-                                    match row {
-                                        Some(r) => view! { <FlagRow row=r top=top selected=selected chosen=chosen toggle_chosen=toggle_chosen /> }.into_any(),
-                                        None => view! {
-                                            <div class="flag-row placeholder" data-testid="flag-placeholder" aria-hidden="true" style=top>
-                                                <span class="td num muted">"…"</span>
-                                            </div>
-                                        }.into_any(),
-                                    }
-                                }
-                            </For>
-                        </div>
-                    </div>
-                </div>
-                {move || match (creating.get(), selected.get()) {
-                    (true, _) => Some(view! { <FlagForm /> }.into_any()),
-                    (false, Some(id)) => Some(view! { <FlagDetailPanel id=id /> }.into_any()),
-                    (false, None) => None,
-                }}
-            </div>
-        </section>
+        <button class="th" on:click=set_sort>
+            {label}
+            {move || {
+                let (c, desc) = list.sort.get();
+                (c == column).then_some(if desc { " ▼" } else { " ▲" })
+            }}
+        </button>
     }
 }
 
 /// One loaded row of the table.
 #[component]
-fn FlagRow(
-    row: Row,
-    top: String,
-    selected: Signal<Option<i64>>,
-    chosen: RwSignal<Vec<i64>>,
-    toggle_chosen: impl Fn(i64) + Copy + 'static,
-) -> impl IntoView {
+fn FlagRow(row: Row, top: String, selected: Signal<Option<i64>>, chosen: Chosen) -> impl IntoView {
     let app = expect_context::<AppState>();
     let id = row.id;
     let title = row.change.clone();
@@ -669,10 +780,10 @@ fn FlagRow(
                     type="checkbox"
                     data-testid="flag-select"
                     aria-label=format!("choose flag {id}")
-                    prop:checked=move || chosen.with(|c| c.contains(&id))
+                    prop:checked=move || chosen.contains(id)
                     on:click=move |e| {
                         e.stop_propagation();
-                        toggle_chosen(id);
+                        chosen.toggle(id);
                     }
                 />
                 {format!("#{id}")}
