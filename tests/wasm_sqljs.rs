@@ -167,3 +167,42 @@ async fn the_open_procedure_recognises_a_flag_database_and_rejects_others() {
         other => panic!("expected NotFlagDatabase, got {:?}", other.map(|r| r.0)),
     }
 }
+
+/// Thrown values are told apart by their DOMException name, never by their message.
+#[wasm_bindgen_test]
+fn thrown_values_are_named_and_described() {
+    use flagdeck::web::platform::{describe, error_name};
+    use wasm_bindgen::JsValue;
+    let abort =
+        web_sys::DomException::new_with_message_and_name("closed (not allowed)", "AbortError").unwrap();
+    assert_eq!(error_name(&abort).as_deref(), Some("AbortError"));
+    assert_eq!(describe(&abort), "closed (not allowed)");
+    let error = js_sys::TypeError::new("bad type");
+    assert_eq!(error_name(&error).as_deref(), Some("TypeError"));
+    assert_eq!(describe(&error), "bad type");
+    assert_eq!(error_name(&JsValue::from_str("abort")), None);
+    assert_eq!(describe(&JsValue::from_str("a thrown string")), "a thrown string");
+}
+
+/// Sets `window.showOpenFilePicker` to a function that rejects with a DOMException.
+fn picker_rejecting(message: &str, name: &str) {
+    let body = format!("throw new DOMException({message:?}, {name:?})");
+    let f = js_sys::Function::new_no_args(&format!("return (async () => {{ {body} }})()"));
+    js_sys::Reflect::set(&js_sys::global(), &"showOpenFilePicker".into(), &f).unwrap();
+}
+
+/// Closing the picker is its own case (decided by the name `AbortError`); a refusal is kept
+/// with what the browser threw.
+#[wasm_bindgen_test]
+async fn picker_outcomes_are_sorted_by_name() {
+    use flagdeck::web::platform::file_system::{pick_file, FileSystemError};
+    picker_rejecting("The user aborted a request.", "AbortError");
+    assert!(matches!(pick_file().await, Err(FileSystemError::PickerCancelled)));
+    picker_rejecting("abort: not allowed", "NotAllowedError");
+    match pick_file().await {
+        Err(e @ FileSystemError::NotAllowed(_)) => assert!(e.to_string().contains("abort: not allowed")),
+        other => panic!("expected NotAllowed, got {other:?}"),
+    }
+    picker_rejecting("disk on fire", "NotReadableError");
+    assert!(matches!(pick_file().await, Err(FileSystemError::Failed(_))));
+}

@@ -109,11 +109,17 @@ function sizes(dist) {
         ` — goal ≤ ${kb(APP_WASM_GOAL)} brotli: ${w.brotli <= APP_WASM_GOAL ? 'met' : 'NOT met'}`,
     );
   }
-  const total = { raw: sum(rows, 'raw'), gzip: sum(rows, 'gzip'), brotli: sum(rows, 'brotli') };
+  // The demo database is fetched only when "Open demo" is clicked (the service worker precaches
+  // it once the page has loaded): it is not part of the first load, but is shown after it.
+  const onDemand = (r) => r.file.endsWith('flagdeck-demo.db.zlib');
+  const page = rows.filter((r) => !onDemand(r));
+  const total = { raw: sum(page, 'raw'), gzip: sum(page, 'gzip'), brotli: sum(page, 'brotli') };
   console.log(
-    `first load (all ${rows.length} files of dist/): raw ${kb(total.raw)}, gzip ${kb(total.gzip)}, brotli ${kb(total.brotli)}` +
+    `first load (${page.length} files of dist/, the demo database left out): raw ${kb(total.raw)}, gzip ${kb(total.gzip)}, brotli ${kb(total.brotli)}` +
       ` — goal ≤ ${kb(FIRST_LOAD_GOAL)} brotli: ${total.brotli <= FIRST_LOAD_GOAL ? 'met' : 'NOT met'}`,
   );
+  const all = sum(rows, 'brotli');
+  console.log(`offline precache (all ${rows.length} files, the demo database included): brotli ${kb(all)}`);
   return rows;
 }
 

@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { V1, openApp, skipWithoutFixtures, useSuite, waitForSummary, xtask } from './helpers.mjs';
+import { V1, alertText, openApp, skipWithoutFixtures, useSuite, waitForSummary, xtask } from './helpers.mjs';
 
 const env = useSuite('save-in-place', { before, after });
 
@@ -107,6 +107,34 @@ test('save back in place; a file changed on disk gets a replay with its conflict
     ].map(([id, locked, notes]) => [id, locked, id === 104 ? notes : query(saved, `SELECT notes FROM flags WHERE id = ${id}`)[0][0]]));
     assert.deepEqual(query(merged, "SELECT status FROM flags WHERE id = 203"), [['completed']], 'the first save is still there');
     assert.deepEqual(query(merged, 'PRAGMA integrity_check'), [['ok']]);
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test('closing the picker says nothing; a refused picker says why, in words', async () => {
+  const app = await openApp(env.browser, `${env.servers.app.url}/`);
+  const { page } = app;
+  try {
+    // The picker's outcome is decided by the DOMException's name, whatever its message says.
+    await page.addInitScript(() => {
+      window.__pickerCalls = 0;
+      window.showOpenFilePicker = async () => {
+        window.__pickerCalls += 1;
+        if (window.__pickerCalls === 1) throw new DOMException('closed by the person', 'AbortError');
+        throw new DOMException('The request is not allowed (abort).', 'NotAllowedError');
+      };
+    });
+    await page.reload();
+    await page.locator('[data-testid="open-in-place"]').click();
+    await page.waitForFunction(() => window.__pickerCalls === 1);
+    await page.locator('[data-testid="open-in-place"]').click();
+    await page.locator('[role="alert"]').first().waitFor();
+    const alerts = await alertText(page);
+    assert.equal(alerts.split(' | ').length, 1, `only the refusal is reported: ${alerts}`);
+    assert.match(alerts, /could not be picked/);
+    assert.match(alerts, /did not allow access/);
     app.assertHealthy();
   } finally {
     await app.close();

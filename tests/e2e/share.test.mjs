@@ -148,6 +148,7 @@ test('the report is one HTML file that shows the dashboard with scripts off', as
     assert.ok(!/<(input|select|button)\b/i.test(html), 'no controls');
     assert.ok(!/(src|href)="(?!#|data:)/i.test(html), 'nothing loaded from elsewhere');
     assert.match(html, /<svg/);
+    assert.match(html, /<style>[^<]*\.kpi[^<]*<\/style>/, "the page's stylesheet is inlined");
     const context = await env.browser.newContext({ javaScriptEnabled: false });
     try {
       const report = await context.newPage();

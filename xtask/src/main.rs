@@ -23,9 +23,10 @@ usage: cargo xtask <command>
                         sudo only when Chromium/chromedriver are missing)
   serve [--port N]      set up, build the release app with trunk, serve dist/ on 127.0.0.1
                         (default port 8080)
-  test                  set up (with Chromium), then every test tier, failing fast:
+  test [--repeat N]     set up (with Chromium), then every test tier, failing fast:
                         a. fmt + clippy (native and wasm32)  b. native tests
                         c. wasm-bindgen tests in headless Chromium  d. trunk build + e2e tests
+                        (--repeat N: the e2e tests N times in all, each run must pass)
   bench                 release build; app size (raw/gzip/brotli) and open-to-summary timings
                         for generated 10k/100k-flag databases next to raw sql.js; the flag list
                         over 100k flags (filter changes, scrolling) next to raw sql.js; agent
@@ -94,8 +95,9 @@ fn dispatch(command: &str, mut args: Args) -> Result<()> {
             serve::serve_dir(&dist, port)
         }
         "test" => {
+            let repeat = args.parsed::<u32>("repeat")?.unwrap_or(1);
             args.finish()?;
-            tiers::test()
+            tiers::test(repeat)
         }
         "bench" => {
             args.finish()?;

@@ -110,6 +110,11 @@ fn e2e() -> Result<String> {
     let build_start = Instant::now();
     trunk_build()?;
     let build = fmt_duration(build_start.elapsed());
+    e2e_run().map(|ran| format!("trunk build {build}; {ran}"))
+}
+
+/// Runs every end-to-end test file once against the build already in dist/.
+fn e2e_run() -> Result<String> {
     let xtask = std::env::current_exe().map_err(|e| format!("cannot locate the xtask binary: {e}"))?;
     // The test files are listed explicitly: `node --test tests/e2e/` finds the same files on
     // node 20, but newer node versions read the argument as a glob pattern.
@@ -148,7 +153,7 @@ fn e2e() -> Result<String> {
     if pass == 0 {
         return Err("node --test ran no passing end-to-end test".into());
     }
-    Ok(format!("trunk build {build}; {pass} passed, {skipped} skipped"))
+    Ok(format!("{pass} passed, {skipped} skipped"))
 }
 
 /// Names of the failed tests in node's TAP output (`not ok N - name`, at any nesting).
@@ -160,7 +165,7 @@ fn failed_tests(out: &str) -> Vec<String> {
 }
 
 struct Outcome {
-    name: &'static str,
+    name: String,
     took: Duration,
     result: std::result::Result<String, String>,
 }
@@ -181,8 +186,10 @@ fn print_summary(outcomes: &[Outcome], total: Duration, note: Option<&str>) {
     println!("total {}", fmt_duration(total));
 }
 
-/// `cargo xtask test`: set-up, then every tier in order, stopping at the first failure.
-pub fn test() -> Result<()> {
+/// `cargo xtask test [--repeat N]`: set-up, then every tier in order, stopping at the first
+/// failure; with `--repeat N` the end-to-end tier runs N times in all on the same build (a
+/// flakiness check: every run must pass).
+pub fn test(repeat: u32) -> Result<()> {
     let start = Instant::now();
     let note = match fixtures_dir() {
         Some(_) => None,
@@ -200,14 +207,15 @@ pub fn test() -> Result<()> {
         ("c. wasm tests", wasm_tests),
         ("d. build + e2e tests", e2e),
     ];
+    let reruns = (2..=repeat.max(1)).map(|k| (format!("d. e2e again ({k}/{repeat})"), e2e_run as Tier));
     let mut outcomes = Vec::new();
-    for (name, tier) in tiers {
+    for (name, tier) in tiers.into_iter().map(|(n, t)| (n.to_owned(), t)).chain(reruns) {
         println!();
         println!("==================== {name} ====================");
         let t = Instant::now();
         let result = tier();
         let failed = result.is_err();
-        outcomes.push(Outcome { name, took: t.elapsed(), result });
+        outcomes.push(Outcome { name: name.clone(), took: t.elapsed(), result });
         if failed {
             print_summary(&outcomes, start.elapsed(), note);
             let msg = outcomes.last().and_then(|o| o.result.clone().err()).unwrap_or_default();

@@ -5,9 +5,9 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 
-use crate::web::files::loader::{after_paint, mark, measure, CatalogData, Shared};
-use crate::web::state::AppState;
-use crate::web::state::{CatalogState, View};
+use crate::web::files::loader::{CatalogData, Shared};
+use crate::web::platform::perf::{after_paint, mark, measure};
+use crate::web::state::{AppState, CatalogState, View};
 use flagdeck_core::agents::{
     chains_of, latest_health, pending_for, pending_from, routing_errors, ChainSummary, Connection, FlagRow,
     Health, JsonList,

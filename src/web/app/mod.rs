@@ -3,24 +3,24 @@
 
 mod chrome;
 
-use leptos::ev;
-use leptos::prelude::*;
-use wasm_bindgen::JsCast;
-
 use crate::web::agents::{AgentPage, AgentsPage, RoutingPage};
 use crate::web::dashboard::DashboardPage;
 use crate::web::files::loader;
 use crate::web::flags::FlagsPage;
+use crate::web::platform::browser::{
+    drag_has_files, dropped_file, location_hash, query_param, take_input_file,
+};
 use crate::web::share::{apply_shared_state, SnapshotView};
 use crate::web::state::{provide_contexts, AppState, View};
 use crate::web::summary::SummaryPanel;
 use crate::web::working_copy::resume::{ResumeBanner, StorageNotice};
 use chrome::{AlertList, DropOverlay, NavBar, Toolbar, Welcome};
+use leptos::ev;
+use leptos::prelude::*;
 
 /// The `?db=` parameter of the page address, if any.
 fn db_param() -> Option<String> {
-    let search = web_sys::window()?.location().search().ok()?;
-    web_sys::UrlSearchParams::new_with_str(&search).ok()?.get("db").filter(|s| !s.is_empty())
+    query_param("db").filter(|s| !s.is_empty())
 }
 
 #[component]
@@ -36,11 +36,7 @@ pub fn App() -> impl IntoView {
 
     // Drag-and-drop anywhere on the page. `dragover` must be cancelled for `drop` to fire.
     let dragging = RwSignal::new(false);
-    let has_files = |e: &ev::DragEvent| {
-        e.data_transfer()
-            .map(|dt| dt.types().iter().any(|t| t.as_string().as_deref() == Some("Files")))
-            .unwrap_or(false)
-    };
+    let has_files = |e: &ev::DragEvent| drag_has_files(e);
     let over = window_event_listener(ev::dragover, move |e| {
         if has_files(&e) {
             e.prevent_default();
@@ -56,7 +52,7 @@ pub fn App() -> impl IntoView {
     let drop_listener = window_event_listener(ev::drop, move |e| {
         e.prevent_default();
         dragging.set(false);
-        let file = e.data_transfer().and_then(|dt| dt.files()).and_then(|files| files.get(0));
+        let file = dropped_file(&e);
         match file {
             Some(file) => state.open_file(file),
             None => alerts.alert("Nothing to open: drop a database file (such as project.db).".into()),
@@ -73,17 +69,13 @@ pub fn App() -> impl IntoView {
         }
     });
     // Back/forward and edited fragments change the page.
-    if let Some(window) = web_sys::window() {
-        let hash = window.location().hash().unwrap_or_default();
+    let hash = location_hash();
+    apply_shared_state(state, &hash);
+    nav.follow(View::from_hash(&hash));
+    let hash_listener = window_event_listener(ev::hashchange, move |_| {
+        let hash = location_hash();
         apply_shared_state(state, &hash);
         nav.follow(View::from_hash(&hash));
-    }
-    let hash_listener = window_event_listener(ev::hashchange, move |_| {
-        if let Some(window) = web_sys::window() {
-            let hash = window.location().hash().unwrap_or_default();
-            apply_shared_state(state, &hash);
-            nav.follow(View::from_hash(&hash));
-        }
     });
     on_cleanup(move || {
         hash_listener.remove();
@@ -125,9 +117,6 @@ pub fn App() -> impl IntoView {
 
 /// The input element behind a change event.
 pub fn input_files(e: &ev::Event) -> Option<web_sys::File> {
-    let input: web_sys::HtmlInputElement = e.target()?.dyn_into().ok()?;
-    let file = input.files()?.get(0);
     // Reset so that picking the same file again fires `change` again.
-    input.set_value("");
-    file
+    take_input_file(e)
 }

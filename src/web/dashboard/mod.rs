@@ -5,8 +5,9 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::web::files::loader::{mark, Shared};
+use crate::web::files::loader::Shared;
 use crate::web::platform::browser::local_minute;
+use crate::web::platform::perf::{mark, measure_marks};
 use crate::web::share::SharePanel;
 use crate::web::state::AppState;
 use crate::web::state::{use_latest, Run};
@@ -109,13 +110,7 @@ fn after_dashboard(app: AppState, open: Shared) {
         set_timeout(
             || {
                 mark("flagdeck:dashboard-shown");
-                if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
-                    let _ = perf.measure_with_start_mark_and_end_mark(
-                        "flagdeck:dashboard",
-                        "flagdeck:dashboard-start",
-                        "flagdeck:dashboard-shown",
-                    );
-                }
+                measure_marks("flagdeck:dashboard", "flagdeck:dashboard-start", "flagdeck:dashboard-shown");
             },
             std::time::Duration::ZERO,
         )

@@ -6,9 +6,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::rc::Rc;
 
-use js_sys::{Array, Uint8Array};
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
+use js_sys::Uint8Array;
 
 use flagdeck_core::agents::{dynamic_agents, pending_by_target, DynamicAgent};
 use flagdeck_core::catalog::{read_catalog, CatalogAgent};
@@ -18,7 +16,11 @@ use flagdeck_core::schema::SchemaFacts;
 use flagdeck_core::search::SearchIndex;
 use flagdeck_core::DbError;
 
-use crate::web::platform::sqljs::{describe, SqlJsWorker, WORKER_URL};
+use crate::web::platform::describe;
+use crate::web::platform::download::{self, DownloadError};
+use crate::web::platform::fetch::{self, FetchError};
+use crate::web::platform::perf::mark;
+use crate::web::platform::sqljs::{SqlJsWorker, WORKER_URL};
 
 /// Where an opened database came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -131,36 +133,6 @@ fn take_worker() -> Result<SqlJsWorker, DbError> {
     Ok(worker)
 }
 
-/// A `performance.mark`, so `cargo xtask bench` can time each step of an open
-/// (`flagdeck:open-start`, `bytes-read`, `engine-loaded`, `summary-shown`).
-pub fn mark(name: &str) {
-    if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
-        let _ = perf.mark(name);
-    }
-}
-
-/// A `performance.measure` from a mark to now, for the bench.
-pub fn measure(name: &str, start: &str) {
-    if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
-        let _ = perf.measure_with_start_mark(name, start);
-    }
-}
-
-/// Removes a mark made for one measurement, so the timeline does not fill up with them.
-pub fn clear_mark(name: &str) {
-    if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
-        perf.clear_marks_with_mark_name(name);
-    }
-}
-
-/// Runs `f` once the next frame has been painted (a task queued from requestAnimationFrame
-/// runs after that paint), so a measure ending in `f` includes putting the rows on screen.
-pub fn after_paint(f: impl FnOnce() + 'static) {
-    leptos::prelude::request_animation_frame(move || {
-        leptos::prelude::set_timeout(f, std::time::Duration::ZERO)
-    });
-}
-
 /// Header bytes 18 and 19 in place, on bytes held by JavaScript (see [`header::for_engine`]).
 fn set_journal_mode(bytes: &Uint8Array, mode: JournalMode) {
     let value = header::journal_byte(mode);
@@ -177,7 +149,7 @@ fn check_array(bytes: &Uint8Array) -> Result<HeaderInfo, LoadError> {
 /// The bytes as a Blob, copied inside JavaScript memory: kept as the working copy's original
 /// while `bytes` themselves go to the worker.
 pub fn blob_of(bytes: &Uint8Array) -> Result<web_sys::Blob, LoadError> {
-    web_sys::Blob::new_with_u8_array_sequence(&Array::of1(bytes)).map_err(|e| LoadError::Read(describe(&e)))
+    fetch::blob_of(bytes).map_err(|e| LoadError::Read(e.to_string()))
 }
 
 /// Checks, opens and inspects `bytes` in a new worker. On any failure the worker is dropped.
@@ -221,26 +193,19 @@ pub async fn open_demo() -> Result<OpenDb, LoadError> {
 
 /// Reads a picked or dropped file into JavaScript memory.
 pub async fn read_file(file: &web_sys::File) -> Result<Uint8Array, LoadError> {
-    let blob = gloo_file::Blob::from(web_sys::Blob::from(file.clone()));
-    let buffer =
-        gloo_file::futures::read_as_array_buffer(&blob).await.map_err(|e| LoadError::Read(e.to_string()))?;
-    Ok(Uint8Array::new(&buffer))
+    fetch::read_file(file).await.map_err(|e| LoadError::Read(e.to_string()))
 }
 
 /// Downloads `url` (the `?db=` parameter).
 pub async fn fetch_bytes(url: &str) -> Result<Uint8Array, LoadError> {
-    let window = web_sys::window().ok_or_else(|| LoadError::Read("no window".into()))?;
-    let failed = |why| LoadError::Fetch { url: url.to_owned(), why };
-    let response = JsFuture::from(window.fetch_with_str(url))
-        .await
-        .map_err(|e| failed(FetchFailure::Network(describe(&e))))?;
-    let response: web_sys::Response = response.unchecked_into();
-    if !response.ok() {
-        return Err(failed(FetchFailure::Status(response.status(), response.status_text())));
-    }
-    let buffer = response.array_buffer().map_err(|e| failed(FetchFailure::Network(describe(&e))))?;
-    let buffer = JsFuture::from(buffer).await.map_err(|e| failed(FetchFailure::Network(describe(&e))))?;
-    Ok(Uint8Array::new(&buffer))
+    fetch::fetch_bytes(url).await.map_err(|e| {
+        let why = match e {
+            FetchError::NoWindow => return LoadError::Read("no window".into()),
+            FetchError::Network(e) => FetchFailure::Network(describe(&e)),
+            FetchError::Status(code, text) => FetchFailure::Status(code, text),
+        };
+        LoadError::Fetch { url: url.to_owned(), why }
+    })
 }
 
 /// The last path segment of a URL, for display and as the export name.
@@ -261,35 +226,16 @@ pub async fn export_bytes(open: &OpenDb) -> Result<Uint8Array, LoadError> {
 
 /// Offers `bytes` as a download named `name`. Nothing leaves the machine.
 pub fn download(name: &str, bytes: &Uint8Array) -> Result<(), LoadError> {
-    download_as(name, &Array::of1(bytes), "application/vnd.sqlite3")
+    download::download_bytes(name, bytes, "application/vnd.sqlite3").map_err(export_failed)
 }
 
 /// Downloads text (a report, a CSV file) under `name`.
 pub fn download_text(name: &str, text: &str, mime: &str) -> Result<(), LoadError> {
-    download_as(name, &Array::of1(&JsValue::from_str(text)), mime)
+    download::download_text(name, text, mime).map_err(export_failed)
 }
 
-fn download_as(name: &str, parts: &Array, mime: &str) -> Result<(), LoadError> {
-    let fail = |e: JsValue| LoadError::Export(DbError::Engine(describe(&e)));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type(mime);
-    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(parts, &options).map_err(fail)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
-    let document =
-        web_sys::window().and_then(|w| w.document()).ok_or_else(|| fail(JsValue::from_str("no document")))?;
-    let a: web_sys::HtmlAnchorElement = document.create_element("a").map_err(fail)?.unchecked_into();
-    a.set_href(&url);
-    a.set_download(name);
-    a.click();
-    // Revoke later: the download reads the blob asynchronously.
-    let later = url.clone();
-    leptos::prelude::set_timeout(
-        move || {
-            let _ = web_sys::Url::revoke_object_url(&later);
-        },
-        std::time::Duration::from_secs(60),
-    );
-    Ok(())
+fn export_failed(e: DownloadError) -> LoadError {
+    LoadError::Export(DbError::Engine(e.to_string()))
 }
 
 /// True when the file was in WAL mode, so changes in its `-wal` companion are not included.

@@ -3,26 +3,25 @@
 //! what was opened (agents keep writing to it); when it changed, the person chooses between
 //! replaying their changes onto the newer file (conflicts listed) and saving a new file.
 //!
-//! The API is not in web-sys's stable set, so it is reached through `Reflect`, here and only
-//! here. `createWritable` writes to a temporary file that replaces the original on `close`, so
-//! a failed or interrupted save leaves the original untouched.
+//! The File System Access calls are in [`crate::web::platform::file_system`]. A write replaces
+//! the file only when it is complete, so a failed or interrupted save leaves the original
+//! untouched.
 
 use std::cell::RefCell;
 
-use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use js_sys::Uint8Array;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
 use crate::web::files::loader::{self, Source};
+use crate::web::platform::file_system::{self, FileHandle, FileSystemError};
 use crate::web::state::AppState;
 use flagdeck_core::edits::run_all;
 
 /// The file handle of the open database and what the file looked like when it was read.
 #[derive(Clone)]
 struct Opened {
-    handle: JsValue,
+    handle: FileHandle,
     /// The open attempt it belongs to ([`OpenDb::data_key`](crate::web::state::OpenDb::data_key)'s first part).
     generation: u64,
     last_modified: f64,
@@ -33,53 +32,25 @@ thread_local! {
     static OPENED: RefCell<Option<Opened>> = const { RefCell::new(None) };
 }
 
-fn describe(e: &JsValue) -> String {
-    e.dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| e.as_string())
-        .unwrap_or_else(|| format!("{e:?}"))
-}
-
-/// Calls `object.name(args…)` and awaits the promise it returns.
-async fn call(object: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, String> {
-    let f: Function = Reflect::get(object, &JsValue::from_str(name))
-        .map_err(|e| describe(&e))?
-        .dyn_into()
-        .map_err(|_| format!("{name} is not available in this browser"))?;
-    let result = f.apply(object, &args.iter().collect::<Array>()).map_err(|e| describe(&e))?;
-    match result.dyn_into::<Promise>() {
-        Ok(p) => JsFuture::from(p).await.map_err(|e| describe(&e)),
-        Err(value) => Ok(value),
-    }
-}
-
 /// True where the browser offers the File System Access API.
 pub fn supported() -> bool {
-    web_sys::window()
-        .is_some_and(|w| Reflect::has(&w, &JsValue::from_str("showOpenFilePicker")).unwrap_or(false))
+    file_system::supported()
 }
 
 /// The file behind the handle as it is on disk now.
-async fn disk_file(handle: &JsValue) -> Result<web_sys::File, String> {
-    call(handle, "getFile", &[])
-        .await?
-        .dyn_into::<web_sys::File>()
-        .map_err(|_| "getFile gave no file".to_owned())
+async fn disk_file(handle: &FileHandle) -> Result<web_sys::File, String> {
+    handle.file().await.map_err(|e| e.to_string())
 }
 
 /// Picks a database with the browser's picker and opens it, remembering the handle.
 pub fn open_with_picker(app: AppState) {
     spawn_local(async move {
-        let Some(window) = web_sys::window() else { return };
-        let options = Object::new();
-        let _ = Reflect::set(&options, &JsValue::from_str("multiple"), &JsValue::FALSE);
-        let handles = match call(&window, "showOpenFilePicker", &[options.into()]).await {
+        let handle = match file_system::pick_file().await {
             Ok(h) => h,
             // The person closed the picker: nothing to say.
-            Err(e) if e.contains("abort") => return,
+            Err(FileSystemError::PickerCancelled) => return,
             Err(e) => return app.alert(format!("The file could not be picked: {e}")),
         };
-        let handle = Array::from(&handles).get(0);
         let file = match disk_file(&handle).await {
             Ok(f) => f,
             Err(e) => return app.alert(format!("The picked file could not be read: {e}")),
@@ -111,17 +82,10 @@ pub enum SaveState {
     },
 }
 
-async fn write(handle: &JsValue, bytes: &Uint8Array) -> Result<(), String> {
-    let stream = call(handle, "createWritable", &[]).await?;
-    call(&stream, "write", &[bytes.into()]).await?;
-    call(&stream, "close", &[]).await?;
-    Ok(())
-}
-
 /// Writes `bytes` to the file and opens it again from disk (its changes are saved, so the
 /// history starts over).
 async fn write_and_reopen(app: AppState, opened: &Opened, bytes: &Uint8Array) -> Result<(), String> {
-    write(&opened.handle, bytes).await?;
+    opened.handle.write_all(bytes).await.map_err(|e| e.to_string())?;
     let file = disk_file(&opened.handle).await?;
     let (last_modified, size) = (file.last_modified(), file.size());
     app.open_file(file);

@@ -6,14 +6,13 @@ use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::JsCast;
 
-use crate::web::files::loader::{after_paint, clear_mark, download_text, mark, measure, Shared};
+use crate::web::files::loader::{download_text, Shared};
 use crate::web::flags::detail::FlagDetailPanel;
 use crate::web::flags::form::{FlagForm, FormRequest};
-use crate::web::platform::browser::local_minute;
-use crate::web::state::AppState;
-use crate::web::state::{Nav, OpenDb, View};
+use crate::web::platform::browser::{blur_target, from_form_field, local_minute};
+use crate::web::platform::perf::{after_paint, clear_mark, mark, measure};
+use crate::web::state::{AppState, Nav, OpenDb, View};
 use flagdeck_core::edits;
 use flagdeck_core::flags::{
     facet_counts, flag_detail, with_at, Cursor, Facet, FlagFilter, FlagPageQuery, Preset, SortColumn,
@@ -469,15 +468,10 @@ fn use_flag_keys(page: Page) {
             return;
         }
         // Typing in a field is typing, not a shortcut.
-        let typing = e
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+        let typing = from_form_field(&e);
         if typing {
             if e.key() == "Escape" {
-                if let Some(el) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) {
-                    let _ = el.blur();
-                }
+                blur_target(&e);
             }
             return;
         }

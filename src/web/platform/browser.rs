@@ -1,75 +1,14 @@
-//! Small wrappers over the browser APIs the working copy uses, each failing quietly where the
-//! browser lacks it: Web Locks, persistent storage, Blob bytes, clocks, `performance.measure`
-//! with explicit times, and a timeout.
+//! Small wrappers over the page itself: clocks, the address (fragment and query), a timeout,
+//! the console, randomness, and the DOM elements behind events.
 
 use std::future::Future;
 use std::task::Poll;
 
-use js_sys::{Object, Reflect, Uint8Array};
-use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
-use web_sys::Blob;
-
-/// The Web Lock a tab holds while it writes to a working copy.
-fn lock_name(session: &str) -> String {
-    format!("flagdeck-working-copy:{session}")
-}
-
-/// `navigator.locks`, where the browser has it.
-fn locks() -> Option<JsValue> {
-    let navigator = web_sys::window()?.navigator();
-    Reflect::get(&navigator, &"locks".into()).ok().filter(|l| !l.is_undefined())
-}
-
-/// Holds the session's lock until the tab goes away (the browser releases it then, crash
-/// included), so another tab never offers to resume, and then writes into, the same working copy.
-pub fn hold_lock(session: &str) {
-    let Some(locks) = locks() else { return };
-    let held = Closure::<dyn FnMut(JsValue) -> JsValue>::new(|_| js_sys::Promise::new(&mut |_, _| {}).into());
-    if let Ok(request) =
-        Reflect::get(&locks, &"request".into()).and_then(|f| f.dyn_into::<js_sys::Function>())
-    {
-        let _ = request.call2(&locks, &lock_name(session).into(), held.as_ref());
-    }
-    // One small closure per opened database, alive as long as the lock.
-    held.forget();
-}
-
-/// Whether another tab holds the session's lock (it has that working copy open).
-pub async fn in_use_elsewhere(session: &str) -> bool {
-    let Some(locks) = locks() else { return false };
-    let Ok(query) = Reflect::get(&locks, &"query".into()).and_then(|f| f.dyn_into::<js_sys::Function>())
-    else {
-        return false;
-    };
-    let Ok(promise) = query.call0(&locks).and_then(|p| p.dyn_into::<js_sys::Promise>()) else { return false };
-    let Ok(state) = JsFuture::from(promise).await else { return false };
-    let held = Reflect::get(&state, &"held".into()).map(|h| js_sys::Array::from(&h)).unwrap_or_default();
-    let name = lock_name(session);
-    held.iter()
-        .any(|l| Reflect::get(&l, &"name".into()).ok().and_then(|n| n.as_string()) == Some(name.clone()))
-}
 
 /// Milliseconds since 1970 (for the records and the banner).
 pub fn date_now() -> f64 {
     js_sys::Date::now()
-}
-
-/// The page clock (for the measures).
-pub fn perf_now() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or_default()
-}
-
-/// A `performance.measure` from `start` to now, read by `cargo xtask bench`.
-pub fn measure(name: &str, start: f64) {
-    let Some(perf) = web_sys::window().and_then(|w| w.performance()) else { return };
-    let options = Object::new();
-    let _ = Reflect::set(&options, &"start".into(), &start.into());
-    let _ = Reflect::set(&options, &"end".into(), &perf.now().into());
-    if let Ok(f) = Reflect::get(&perf, &"measure".into()).and_then(|f| f.dyn_into::<js_sys::Function>()) {
-        let _ = f.call2(&perf, &name.into(), &options);
-    }
 }
 
 /// Waits for `f`, but `ms` at most.
@@ -86,7 +25,7 @@ pub async fn within<F: Future>(ms: u32, f: F) {
     .await
 }
 
-/// `YYYY-MM-DD HH:MM` in local time.
+/// `YYYY-MM-DD HH:MM` in local time, for `ms` milliseconds since 1970.
 pub fn local_time(ms: f64) -> String {
     let d = js_sys::Date::new(&ms.into());
     format!(
@@ -104,21 +43,124 @@ pub fn local_minute() -> String {
     local_time(js_sys::Date::now())
 }
 
-/// `navigator.storage.persist()`, unless already granted; `None` when the browser has no
-/// StorageManager here.
-pub async fn persist() -> Option<bool> {
-    let navigator = web_sys::window()?.navigator();
-    let storage = Reflect::get(&navigator, &"storage".into()).ok().filter(|s| !s.is_undefined())?;
-    let storage: web_sys::StorageManager = storage.unchecked_into();
-    if JsFuture::from(storage.persisted().ok()?).await.ok()?.as_bool() == Some(true) {
-        return Some(true);
-    }
-    JsFuture::from(storage.persist().ok()?).await.ok()?.as_bool()
+/// A random number in `0..u32::MAX` (`Math.random`), for ids that need not be secret.
+pub fn random_u32() -> u32 {
+    (js_sys::Math::random() * f64::from(u32::MAX)) as u32
 }
 
-/// The bytes of a stored Blob, in JavaScript memory.
-pub async fn blob_bytes(blob: &Blob) -> Result<Uint8Array, String> {
-    let buffer =
-        JsFuture::from(blob.array_buffer()).await.map_err(|e| crate::web::platform::sqljs::describe(&e))?;
-    Ok(Uint8Array::new(&buffer))
+/// A warning in the browser console (for what is not worth an alert).
+pub fn warn(text: &str) {
+    web_sys::console::warn_1(&text.into());
+}
+
+/// `decodeURIComponent`; `None` for a malformed escape.
+pub fn decode_uri_component(text: &str) -> Option<String> {
+    js_sys::decode_uri_component(text).ok().and_then(|s| s.as_string())
+}
+
+/// `encodeURIComponent`.
+pub fn encode_uri_component(text: &str) -> String {
+    js_sys::encode_uri_component(text).into()
+}
+
+/// The address fragment, `#` included (empty when there is none).
+pub fn location_hash() -> String {
+    web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
+}
+
+/// Sets the address fragment (a new history entry; `hashchange` follows).
+pub fn set_location_hash(hash: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().set_hash(hash);
+    }
+}
+
+/// The page's address without its fragment.
+pub fn location_without_hash() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .map(|h| h.split('#').next().unwrap_or_default().to_owned())
+        .unwrap_or_default()
+}
+
+/// A parameter of the address's query (`?name=value`), if present.
+pub fn query_param(name: &str) -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    web_sys::UrlSearchParams::new_with_str(&search).ok()?.get(name)
+}
+
+/// The file picked in the `<input type=file>` behind a change event, if any; the input is
+/// reset so that picking the same file again fires `change` again.
+pub fn take_input_file(e: &web_sys::Event) -> Option<web_sys::File> {
+    let input: web_sys::HtmlInputElement = e.target()?.dyn_into().ok()?;
+    let file = input.files()?.get(0);
+    input.set_value("");
+    file
+}
+
+/// Selects the text of the `<input>` behind a focus event.
+pub fn select_input_text(e: &web_sys::Event) {
+    if let Some(input) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+        input.select();
+    }
+}
+
+/// Whether an event comes from a form field (`input`, `textarea`, `select`): typing there is
+/// typing, not a shortcut.
+pub fn from_form_field(e: &web_sys::Event) -> bool {
+    e.target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
+}
+
+/// Takes the keyboard focus away from the element behind an event.
+pub fn blur_target(e: &web_sys::Event) {
+    if let Some(el) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = el.blur();
+    }
+}
+
+/// Whether a drag carries files (not text or a link).
+pub fn drag_has_files(e: &web_sys::DragEvent) -> bool {
+    e.data_transfer()
+        .map(|dt| dt.types().iter().any(|t| t.as_string().as_deref() == Some("Files")))
+        .unwrap_or(false)
+}
+
+/// The first file of a drop, if any.
+pub fn dropped_file(e: &web_sys::DragEvent) -> Option<web_sys::File> {
+    e.data_transfer().and_then(|dt| dt.files()).and_then(|files| files.get(0))
+}
+
+/// A deep copy of the first element matching `selector`, with every descendant matching
+/// `remove` taken out, as HTML (`outerHTML`); `None` when nothing matches.
+pub fn element_html_without(selector: &str, remove: &str) -> Option<String> {
+    let document = web_sys::window()?.document()?;
+    let element = document.query_selector(selector).ok()??;
+    let copy: web_sys::Element = element.clone_node_with_deep(true).ok()?.dyn_into().ok()?;
+    while let Ok(Some(child)) = copy.query_selector(remove) {
+        child.remove();
+    }
+    Some(copy.outer_html())
+}
+
+/// The page's own stylesheets as CSS text, read through the CSSOM (rules of every same-origin
+/// sheet, one per line): what a standalone report inlines, so the app does not carry a second
+/// copy of its stylesheet. Empty when there is no document.
+pub fn page_css() -> String {
+    let Some(sheets) = web_sys::window().and_then(|w| w.document()).map(|d| d.style_sheets()) else {
+        return String::new();
+    };
+    let mut css = String::new();
+    for sheet in (0..sheets.length()).filter_map(|i| sheets.item(i)) {
+        // A cross-origin sheet's rules cannot be read (and flagdeck has none): skipped.
+        let Some(rules) = sheet.dyn_ref::<web_sys::CssStyleSheet>().and_then(|s| s.css_rules().ok()) else {
+            continue;
+        };
+        for rule in (0..rules.length()).filter_map(|i| rules.item(i)) {
+            css.push_str(&rule.css_text());
+            css.push('\n');
+        }
+    }
+    css
 }

@@ -21,7 +21,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use futures_channel::oneshot;
-use js_sys::{Array, Function, Object, Reflect};
+use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{
@@ -29,7 +29,7 @@ use web_sys::{
     IdbTransaction,
 };
 
-use crate::web::platform::sqljs::describe;
+use super::describe;
 use flagdeck_core::journal::{Record, SessionMeta};
 
 const DB_NAME: &str = "flagdeck-working-copy";
@@ -38,6 +38,21 @@ const SESSION: &str = "session";
 const JOURNAL: &str = "journal";
 const META_KEY: &str = "meta";
 const ORIGINAL_KEY: &str = "original";
+
+#[wasm_bindgen]
+extern "C" {
+    /// `IDBDatabase`, for `transaction(stores, mode, options)`: the options (`durability`) are
+    /// not in web-sys's stable API.
+    type IdbDatabaseOptions;
+
+    #[wasm_bindgen(method, catch, js_name = transaction)]
+    fn transaction_with_options(
+        this: &IdbDatabaseOptions,
+        stores: &Array,
+        mode: &str,
+        options: &Object,
+    ) -> Result<IdbTransaction, JsValue>;
+}
 
 /// Why storage did not work, as the messages tell them apart.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,18 +152,18 @@ fn transaction(
     fill: impl FnOnce(&IdbTransaction) -> Result<(), JsValue>,
 ) -> Result<Commit, StoreError> {
     let names: Array = stores.iter().map(|s| JsValue::from_str(s)).collect();
-    let mode = JsValue::from_str(if write { "readwrite" } else { "readonly" });
-    // `durability: "strict"` (flushed to disk before `complete`) is not in web-sys' stable API:
-    // call `transaction` directly. Browsers without the option ignore it.
+    let mode = if write { "readwrite" } else { "readonly" };
+    // `durability: "strict"` (flushed to disk before `complete`). Browsers without the option
+    // ignore it.
     let options = Object::new();
     if write {
+        // A data property on a fresh object: cannot throw.
         let _ = Reflect::set(&options, &"durability".into(), &"strict".into());
     }
-    let open = Reflect::get(db, &"transaction".into())
-        .and_then(|f| f.dyn_into::<Function>())
-        .and_then(|f| f.call3(db, &names, &mode, &options))
+    let tx = db
+        .unchecked_ref::<IdbDatabaseOptions>()
+        .transaction_with_options(&names, mode, &options)
         .map_err(|e| StoreError::from_js(&e))?;
-    let tx: IdbTransaction = open.unchecked_into();
     if let Err(e) = fill(&tx) {
         let _ = tx.abort();
         return Err(StoreError::from_js(&e));

@@ -16,6 +16,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{ErrorEvent, Event, MessageEvent, Worker};
 
+use super::describe;
 use flagdeck_core::{Database, DbError, ResultSet, Value};
 
 /// Where Trunk puts the worker script (see index.html).
@@ -46,19 +47,6 @@ impl JsFailure {
         web_sys::console::error_2(&JsValue::from_str(what), &value);
         DbError::Engine(format!("{what}: {}", describe(&value)))
     }
-}
-
-/// Text of a thrown JS value (an Error's message, or the value itself).
-pub fn describe(value: &JsValue) -> String {
-    if let Some(s) = value.as_string() {
-        return s;
-    }
-    if let Ok(msg) = Reflect::get(value, &JsValue::from_str("message")) {
-        if let Some(s) = msg.as_string() {
-            return s;
-        }
-    }
-    format!("{value:?}")
 }
 
 /// A sql.js database living in a dedicated worker.

@@ -4,13 +4,13 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::JsCast;
 
 use crate::web::dashboard::DashboardBody;
 use crate::web::files::loader::download_text;
-use crate::web::platform::browser::local_minute;
-use crate::web::state::AppState;
-use crate::web::state::View;
+use crate::web::platform::browser::{
+    element_html_without, local_minute, location_without_hash, page_css, select_input_text,
+};
+use crate::web::state::{AppState, View};
 use flagdeck_core::dashboard::saved::{self, SavedDashboard};
 use flagdeck_core::dashboard::share::{
     decode_snapshot, decode_state, encode_snapshot, encode_state, redact, Snapshot,
@@ -19,10 +19,7 @@ use flagdeck_core::dashboard::{derive, Aggregates, DashboardState};
 
 /// The page's address without its fragment.
 fn base_url() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().href().ok())
-        .map(|h| h.split('#').next().unwrap_or_default().to_owned())
-        .unwrap_or_default()
+    location_without_hash()
 }
 
 /// `#dashboard/<settings>` in the address: take those settings (a shared link).
@@ -36,9 +33,6 @@ pub fn apply_shared_state(app: AppState, hash: &str) {
     }
 }
 
-/// The stylesheet, inlined into reports so they need nothing else.
-const CSS: &str = include_str!("../../../style/main.css");
-
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
@@ -46,21 +40,18 @@ fn escape(text: &str) -> String {
 /// The shown dashboard as one self-contained HTML file: inline SVG charts, tables, budgets; the
 /// controls are left out and there is no script.
 fn report_html(title: &str, subtitle: &str) -> Option<String> {
-    let document = web_sys::window()?.document()?;
-    let body = document.query_selector("[data-testid=\"dashboard-body\"]").ok()??;
-    let copy: web_sys::Element = body.clone_node_with_deep(true).ok()?.dyn_into().ok()?;
     const CONTROLS: &str = "input, select, button, datalist, label.control, .what-if, .budget-inputs";
-    while let Ok(Some(control)) = copy.query_selector(CONTROLS) {
-        control.remove();
-    }
+    let body = element_html_without("[data-testid=\"dashboard-body\"]", CONTROLS)?;
+    // The page's stylesheet, inlined so the report needs nothing else.
+    let css = page_css();
     Some(format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{}</title><style>{CSS}</style></head><body><main class=\"content report\"><h1>{}</h1><p class=\"muted\">{}</p>{}\
+         <title>{}</title><style>{css}</style></head><body><main class=\"content report\"><h1>{}</h1><p class=\"muted\">{}</p>{}\
          <p class=\"muted\">Made with flagdeck. Hover a chart for its values; each chart's data table is under it.</p></main></body></html>\n",
         escape(title),
         escape(title),
         escape(subtitle),
-        copy.outer_html()
+        body
     ))
 }
 
@@ -137,11 +128,7 @@ pub fn SharePanel(state: RwSignal<DashboardState>, aggregated: Signal<Option<Agg
             }
         });
     };
-    let select_all = |e: leptos::ev::FocusEvent| {
-        if let Some(input) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
-            input.select();
-        }
-    };
+    let select_all = |e: leptos::ev::FocusEvent| select_input_text(&e);
     view! {
         <h2>"Share"</h2>
         <div class="share">

@@ -6,8 +6,9 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::web::files::loader::{self, mark, LoadError, Shared, Source};
+use crate::web::files::loader::{self, LoadError, Shared, Source};
 use crate::web::platform::browser::within;
+use crate::web::platform::perf::mark;
 use crate::web::state::{Alerts, CatalogState, Changes, Nav, OpenDb, View};
 use crate::web::working_copy::{CopyStatus, Offer, Opened};
 use flagdeck_core::dashboard::{DashboardState, FilterChoices};

@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::web::platform::browser::{decode_uri_component, encode_uri_component, set_location_hash};
+
 /// Which page is shown. Mirrored in the address fragment (`#agents`, `#agent/@backend.api`,
 /// `#routing`) so that back/forward and links work.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,7 +27,7 @@ impl View {
         if let Some(payload) = hash.strip_prefix("snapshot/") {
             return View::Snapshot(payload.to_owned());
         }
-        let decoded = js_sys::decode_uri_component(hash).ok().and_then(|s| s.as_string()).unwrap_or_default();
+        let decoded = decode_uri_component(hash).unwrap_or_default();
         match decoded.split_once('/') {
             Some(("dashboard", _)) => View::Dashboard,
             Some(("agent", name)) if !name.is_empty() => View::Agent(name.to_owned()),
@@ -45,7 +47,7 @@ impl View {
         match self {
             View::Summary => "#summary".into(),
             View::Agents => "#agents".into(),
-            View::Agent(name) => format!("#agent/{}", String::from(js_sys::encode_uri_component(name))),
+            View::Agent(name) => format!("#agent/{}", encode_uri_component(name)),
             View::Routing => "#routing".into(),
             View::Flags => "#flags".into(),
             View::Flag(id) => format!("#flag/{id}"),
@@ -82,9 +84,7 @@ impl Nav {
 
     /// Shows a page and records it in the address fragment.
     pub fn go(&self, view: View) {
-        if let Some(window) = web_sys::window() {
-            let _ = window.location().set_hash(&view.to_hash());
-        }
+        set_location_hash(&view.to_hash());
         self.view.set(view);
     }
 

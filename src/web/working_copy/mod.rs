@@ -23,11 +23,13 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::Blob;
 
-use crate::web::files::loader::{self, mark, LoadError, OpenDb, Shared, Source};
-use crate::web::platform::browser::{
-    blob_bytes, date_now, hold_lock, in_use_elsewhere, measure, perf_now, persist,
-};
+use crate::web::files::loader::{self, LoadError, OpenDb, Shared, Source};
+use crate::web::platform::browser::{date_now, random_u32, warn};
+use crate::web::platform::fetch::blob_bytes;
 use crate::web::platform::idb::{Found, Store, StoreError};
+use crate::web::platform::locks::{hold_lock, in_use_elsewhere};
+use crate::web::platform::perf::{mark, measure_since as measure, perf_now};
+use crate::web::platform::storage::persist;
 use crate::web::state::AppState;
 use crate::web::widgets::human_size;
 use flagdeck_core::edits::History;
@@ -171,15 +173,11 @@ impl AppState {
             let opened = Store::open().await;
             let found = match &opened {
                 Ok(store) => store.load().await.unwrap_or_else(|e| {
-                    web_sys::console::warn_1(
-                        &format!("flagdeck: the working copy could not be read: {e:?}").into(),
-                    );
+                    warn(&format!("flagdeck: the working copy could not be read: {e:?}"));
                     None
                 }),
                 Err(e) => {
-                    web_sys::console::warn_1(
-                        &format!("flagdeck: no storage for a working copy: {e:?}").into(),
-                    );
+                    warn(&format!("flagdeck: no storage for a working copy: {e:?}"));
                     None
                 }
             };
@@ -333,10 +331,7 @@ impl AppState {
             let opened_at_ms = date_now();
             let meta = SessionMeta {
                 format: journal::FORMAT,
-                id: format!(
-                    "{opened_at_ms:.0}-{:08x}",
-                    (js_sys::Math::random() * f64::from(u32::MAX)) as u32
-                ),
+                id: format!("{opened_at_ms:.0}-{:08x}", random_u32()),
                 name: open.name.clone(),
                 origin: origin_of(&open.source),
                 size: open.header.file_bytes as u64,
@@ -465,7 +460,7 @@ impl AppState {
             return;
         }
         spawn_local(async move {
-            if persist().await != Some(true) {
+            if persist().await.ok() != Some(true) {
                 self.storage_notice.set(Some(
                     "The browser did not grant persistent storage, so it may remove the working copy kept \
                      here when space runs short. Export the database to be safe."
@@ -485,7 +480,7 @@ impl AppState {
             let store = store().ok_or_else(|| failed("storage is not available".into()))?;
             let original = store.original().await.map_err(|e| failed(why(&e)))?;
             let original = original.ok_or_else(|| failed("the original database is missing".into()))?;
-            let bytes = blob_bytes(&original).await.map_err(failed)?;
+            let bytes = blob_bytes(&original).await.map_err(|e| failed(e.to_string()))?;
             if u64::from(bytes.length()) != meta.size {
                 return Err(failed(format!(
                     "{} bytes were stored where {} are expected",
