@@ -89,6 +89,41 @@ pub fn SharePanel(state: RwSignal<DashboardState>, aggregated: Signal<Option<Agg
         }
         Some(format!("{}#snapshot/{}", base_url(), encode_snapshot(&s)))
     });
+    let select_all = |e: leptos::ev::FocusEvent| select_input_text(&e);
+    view! {
+        <h2>"Share"</h2>
+        <div class="share">
+            <label class="form-field">
+                <span>"Link to these settings (whoever opens it with the same file sees this view)"</span>
+                <input readonly data-testid="share-link" prop:value=share_link on:focus=select_all />
+            </label>
+            <label class="form-field">
+                <span>
+                    "Snapshot link: the figures travel in the link itself, nothing is sent to a server "
+                    <em class="muted" data-testid="snapshot-length">{move || snapshot.with(|s| s.as_ref().map(|s| format!("({:.1} KB, {} characters)", s.len() as f64 / 1024.0, s.len())).unwrap_or_default())}</em>
+                </span>
+                <input readonly data-testid="snapshot-link" prop:value=move || snapshot.get().unwrap_or_default() on:focus=select_all />
+            </label>
+            <label class="control">
+                <input type="checkbox" data-testid="snapshot-redact" prop:checked=move || redacted.get()
+                    on:change=move |e| redacted.set(event_target_checked(&e)) />
+                " replace agent names with “agent 1”, “agent 2”… (and leave the file name out)"
+            </label>
+            <div>
+                <button class="button" data-testid="download-report" on:click=move |_| {
+                    let subtitle = aggregated.with_untracked(|a| a.as_ref().map(|a| format!("{} → {} (as of {}), made {}", a.window.start, a.window.end, a.window.as_of, local_minute())).unwrap_or_default());
+                    download_report(app, &file(), &subtitle);
+                }>"Download report (HTML)"</button>
+            </div>
+        </div>
+        <SavedDashboards state=state />
+    }
+}
+
+/// The dashboards saved in the file: save the settings shown under a name, show or delete one.
+#[component]
+fn SavedDashboards(state: RwSignal<DashboardState>) -> impl IntoView {
+    let app = expect_context::<AppState>();
     // Read again after every change to the data, and after a dashboard is saved or deleted.
     let saved_list = LocalResource::new(move || {
         app.db().data_version().track();
@@ -128,33 +163,7 @@ pub fn SharePanel(state: RwSignal<DashboardState>, aggregated: Signal<Option<Agg
             }
         });
     };
-    let select_all = |e: leptos::ev::FocusEvent| select_input_text(&e);
     view! {
-        <h2>"Share"</h2>
-        <div class="share">
-            <label class="form-field">
-                <span>"Link to these settings (whoever opens it with the same file sees this view)"</span>
-                <input readonly data-testid="share-link" prop:value=share_link on:focus=select_all />
-            </label>
-            <label class="form-field">
-                <span>
-                    "Snapshot link: the figures travel in the link itself, nothing is sent to a server "
-                    <em class="muted" data-testid="snapshot-length">{move || snapshot.with(|s| s.as_ref().map(|s| format!("({:.1} KB, {} characters)", s.len() as f64 / 1024.0, s.len())).unwrap_or_default())}</em>
-                </span>
-                <input readonly data-testid="snapshot-link" prop:value=move || snapshot.get().unwrap_or_default() on:focus=select_all />
-            </label>
-            <label class="control">
-                <input type="checkbox" data-testid="snapshot-redact" prop:checked=move || redacted.get()
-                    on:change=move |e| redacted.set(event_target_checked(&e)) />
-                " replace agent names with “agent 1”, “agent 2”… (and leave the file name out)"
-            </label>
-            <div>
-                <button class="button" data-testid="download-report" on:click=move |_| {
-                    let subtitle = aggregated.with_untracked(|a| a.as_ref().map(|a| format!("{} → {} (as of {}), made {}", a.window.start, a.window.end, a.window.as_of, local_minute())).unwrap_or_default());
-                    download_report(app, &file(), &subtitle);
-                }>"Download report (HTML)"</button>
-            </div>
-        </div>
         <h3>"Saved in this file"</h3>
         <p class="muted">{format!("Saved dashboards go into a table of their own ({}) created with the first one; export the file to keep them. agent_db.py ignores it.", saved::TABLE)}</p>
         <div class="control">
