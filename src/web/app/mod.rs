@@ -61,7 +61,8 @@ pub fn App() -> impl IntoView {
     // Unexported changes: the browser asks before the tab is closed (they are also in the working
     // copy kept in this browser, but the file on disk does not have them).
     let unload = window_event_listener(ev::beforeunload, move |e| {
-        if (state.unexported.get_untracked() && changes.history().with_untracked(|h| !h.done.is_empty()))
+        if (state.copy().unexported().get_untracked()
+            && changes.history().with_untracked(|h| !h.done.is_empty()))
             || changes.other().with_untracked(|c| !c.is_empty())
         {
             e.prevent_default();

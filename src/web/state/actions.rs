@@ -10,7 +10,7 @@ use crate::web::files::loader::{self, LoadError, Shared, Source};
 use crate::web::platform::browser::within;
 use crate::web::platform::perf::mark;
 use crate::web::state::{Alerts, CatalogState, Changes, Nav, OpenDb, View};
-use crate::web::working_copy::{CopyStatus, Offer, Opened};
+use crate::web::working_copy::{Opened, WorkingCopy};
 use flagdeck_core::dashboard::{DashboardState, FilterChoices};
 use flagdeck_core::edits::{self, EditError, Step};
 use flagdeck_core::journal::Entry;
@@ -29,16 +29,8 @@ pub struct AppState {
     pub dashboard: RwSignal<DashboardState>,
     /// The dashboard's filter choices and the data they were read from ([`OpenDb::data_key`]).
     pub dashboard_choices: RwSignal<(Option<(u64, u64)>, FilterChoices)>,
-    /// The working copy kept in browser storage (see `working_copy`): its state for the badge,
-    pub copy_status: RwSignal<CopyStatus>,
-    /// a stored one offered for resuming at start,
-    pub resume_offer: RwSignal<Option<Rc<Offer>>, LocalStorage>,
-    /// a quiet notice (persistent storage refused),
-    pub storage_notice: RwSignal<Option<String>>,
-    /// changes since the last export (or since opening): what closing the tab warns about,
-    pub unexported: RwSignal<bool>,
-    /// and a `?db=` address held back while a working copy is offered.
-    pub(in crate::web) pending_url: StoredValue<Option<String>>,
+    /// The working copy kept in browser storage (see `working_copy`).
+    copy: WorkingCopy,
 }
 
 impl AppState {
@@ -50,17 +42,18 @@ impl AppState {
             changes,
             dashboard: RwSignal::new(DashboardState::default()),
             dashboard_choices: RwSignal::new((None, FilterChoices::default())),
-            copy_status: RwSignal::new(CopyStatus::Idle),
-            resume_offer: RwSignal::new_local(None),
-            storage_notice: RwSignal::new(None),
-            unexported: RwSignal::new(false),
-            pending_url: StoredValue::new(None),
+            copy: WorkingCopy::new(),
         }
     }
 
     /// The open database (see [`OpenDb`]).
     pub fn db(&self) -> OpenDb {
         self.db
+    }
+
+    /// The working copy's state (see [`WorkingCopy`]).
+    pub fn copy(&self) -> WorkingCopy {
+        self.copy
     }
 
     /// The changes since opening (see [`Changes`]).
