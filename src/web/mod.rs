@@ -1,7 +1,7 @@
 //! The browser shell: the Leptos app and the sql.js worker adapter (wasm32 only).
 //!
 //! Features are folders (`flags/`, `agents/`, `dashboard/`, `share/`, `working_copy/`,
-//! `summary/`, `files/`); `widgets/` holds what several pages share and `platform/` every
+//! `summary/`, `files/`); `state/` holds the app's contexts, `widgets/` holds what several pages share and `platform/` every
 //! browser capability.
 
 mod agents;
@@ -11,6 +11,7 @@ mod files;
 mod flags;
 pub mod platform;
 mod share;
+mod state;
 mod summary;
 mod widgets;
 mod working_copy;

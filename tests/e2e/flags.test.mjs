@@ -44,6 +44,24 @@ const waitForRow = (page, id) =>
     { timeout: 10_000 },
   );
 
+/** The generation of the count and rows on screen (they change together, in one render). */
+const generation = (page) =>
+  page.evaluate(() => Number(document.querySelector('[data-testid="flag-total"]')?.dataset.generation ?? 0));
+
+/**
+ * Waits for a generation newer than `after` whose count starts with `total`: its rows are the
+ * ones in the DOM, never the previous query's.
+ */
+const waitForTotal = (page, total, after) =>
+  page.waitForFunction(
+    ([total, after]) => {
+      const el = document.querySelector('[data-testid="flag-total"]');
+      return el && Number(el.dataset.generation) > after && el.textContent.startsWith(`${total} `);
+    },
+    [total, after],
+    { timeout: 10_000 },
+  );
+
 const pageMeasures = (page) => page.evaluate(() => performance.getEntriesByName('flagdeck:page', 'measure').length);
 
 async function openFlags() {
@@ -170,20 +188,23 @@ test('bulk: lock three chosen flags in one step, undo takes all three back', asy
   const app = await openFlags();
   try {
     const { page } = app;
+    let shown = await generation(page);
     await page.locator('[data-testid="filter-locked"]').selectOption('0');
-    await page.waitForFunction(() => document.querySelector('[data-testid="flag-total"]')?.textContent.startsWith('112 '));
+    await waitForTotal(page, 112, shown);
     const ids = (await rowIds(page)).slice(0, 3);
     for (const id of ids) {
       await page.locator(`[data-testid="flag-row"][data-flag-id="${id}"] [data-testid="flag-select"]`).click();
     }
     assert.equal((await page.locator('[data-testid="bulk-count"]').textContent()).trim(), '3');
     assert.equal(await page.locator('[data-testid="flag-detail"]').count(), 0, 'choosing does not open a flag');
+    shown = await generation(page);
     await page.locator('[data-testid="bulk-lock"]').click();
     // The unlocked list loses the three flags.
-    await page.waitForFunction(() => document.querySelector('[data-testid="flag-total"]')?.textContent.startsWith('109 '));
+    await waitForTotal(page, 109, shown);
     await page.locator('[data-testid="bulk-bar"]').waitFor({ state: 'detached' });
+    shown = await generation(page);
     await page.locator('[data-testid="undo"]').click();
-    await page.waitForFunction(() => document.querySelector('[data-testid="flag-total"]')?.textContent.startsWith('112 '));
+    await waitForTotal(page, 112, shown);
     assert.deepEqual((await rowIds(page)).slice(0, 3), ids);
     app.assertHealthy();
   } finally {

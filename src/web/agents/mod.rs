@@ -4,11 +4,10 @@ use std::collections::HashSet;
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-use crate::web::app::{AppState, CatalogState, View};
 use crate::web::files::loader::{CatalogData, Shared};
 use crate::web::platform::perf::{after_paint, mark, measure};
+use crate::web::state::{AppState, CatalogState, View};
 use flagdeck_core::agents::{
     chains_of, latest_health, pending_for, pending_from, routing_errors, ChainSummary, Connection, FlagRow,
     Health, JsonList,
@@ -22,7 +21,7 @@ fn with_catalog<V: IntoView + 'static>(
     state: AppState,
     ready: impl Fn(Rc<CatalogData>) -> V + Send + Sync + 'static,
 ) -> impl IntoView {
-    move || match state.catalog.get() {
+    move || match state.db().catalog().get() {
         CatalogState::Loading => view! { <p class="muted">"Reading the agent catalog…"</p> }.into_any(),
         CatalogState::Failed(e) => {
             view! { <p class="alert" role="alert">{format!("The agent catalog could not be read: {e}")}</p> }
@@ -415,14 +414,18 @@ async fn load_detail(open: &Shared, name: &str) -> Result<AgentDetail, String> {
 #[component]
 pub fn AgentPage(name: String) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let detail: RwSignal<Option<Result<AgentDetail, String>>, LocalStorage> = RwSignal::new_local(None);
-    if let Some(open) = state.current.get_untracked() {
+    let detail = {
         let name = name.clone();
-        spawn_local(async move {
-            let result = load_detail(&open, &name).await;
-            detail.set(Some(result));
-        });
-    }
+        LocalResource::new(move || {
+            let (open, name) = (state.db().get(), name.clone());
+            async move {
+                match open {
+                    Some(open) => Some(load_detail(&open, &name).await),
+                    None => None,
+                }
+            }
+        })
+    };
     let header_name = name.clone();
     let fields_name = name.clone();
     view! {
@@ -430,7 +433,7 @@ pub fn AgentPage(name: String) -> impl IntoView {
             <button class="link back" on:click=move |_| state.go(View::Agents)>"← all agents"</button>
             <h1>{header_name}</h1>
             {with_catalog(state, move |data| view! { <AgentFields data=data name=fields_name.clone() /> })}
-            {move || match detail.get() {
+            {move || match detail.get().flatten() {
                 None => view! { <p class="muted">"Reading flags…"</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="alert" role="alert">{format!("Could not read this agent's flags: {e}")}</p> }.into_any(),
                 Some(Ok(d)) => view! { <AgentFlags detail=d /> }.into_any(),
@@ -608,12 +611,15 @@ fn FlagList(flags: Vec<FlagRow>, testid: &'static str) -> impl IntoView {
 #[component]
 pub fn RoutingPage() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let rows: RwSignal<Option<Result<Vec<FlagRow>, String>>, LocalStorage> = RwSignal::new_local(None);
-    if let Some(open) = state.current.get_untracked() {
-        spawn_local(async move {
-            rows.set(Some(routing_errors(&open.db, &open.facts).await.map_err(|e| e.to_string())));
-        });
-    }
+    let rows = LocalResource::new(move || {
+        let open = state.db().get();
+        async move {
+            match open {
+                Some(open) => Some(routing_errors(&open.db, &open.facts).await.map_err(|e| e.to_string())),
+                None => None,
+            }
+        }
+    });
     view! {
         <section class="page routing">
             <h1>"Routing"</h1>
@@ -621,7 +627,7 @@ pub fn RoutingPage() -> impl IntoView {
                 "Pending flags whose target is empty or is not an agent of the catalog"
                 " (ClaudeSquad: nor a project agent). The suggestion is the top agent search result for the flag's change description."
             </p>
-            {move || match rows.get() {
+            {move || match rows.get().flatten() {
                 None => view! { <p class="muted">"Checking targets…"</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="alert" role="alert">{format!("Could not check routing: {e}")}</p> }.into_any(),
                 Some(Ok(flags)) if flags.is_empty() => view! { <p data-testid="routing-ok">"Every pending flag is addressed to a known agent."</p> }.into_any(),

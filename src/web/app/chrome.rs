@@ -1,17 +1,21 @@
-//! The app's frame: toolbar, alerts, welcome page, navigation and the drop overlay. State lives
-//! in [`AppState`]; these only read it and call it.
+//! The app's frame: toolbar, alerts, welcome page, navigation and the drop overlay. These read
+//! the contexts of `state` and call their actions (or [`AppState`]'s).
 
 use leptos::prelude::*;
 
-use crate::web::app::{input_files, AppState, View};
+use crate::web::app::input_files;
 use crate::web::files::save_in_place::SaveInPlace;
+use crate::web::state::AppState;
+use crate::web::state::{Alerts, Changes, Nav, OpenDb, View};
 use crate::web::working_copy::resume::CopyBadge;
 
 /// Open / demo / export controls, always visible.
 #[component]
 pub fn Toolbar() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let has_db = move || state.current.with(Option::is_some);
+    let (db, changes) = (expect_context::<OpenDb>(), expect_context::<Changes>());
+    let has_db = db.is_open();
+    let (can_undo, can_redo) = (changes.can_undo(), changes.can_redo());
     view! {
         <header class="toolbar">
             <div class="brand">
@@ -40,7 +44,7 @@ pub fn Toolbar() -> impl IntoView {
                     class="button"
                     data-testid="undo"
                     title="Undo the last change"
-                    disabled=move || state.history.with(|h| h.done.is_empty())
+                    disabled=move || !can_undo.get()
                     on:click=move |_| state.step(true)
                 >
                     "Undo"
@@ -49,7 +53,7 @@ pub fn Toolbar() -> impl IntoView {
                     class="button"
                     data-testid="redo"
                     title="Redo the last undone change"
-                    disabled=move || state.history.with(|h| h.undone.is_empty())
+                    disabled=move || !can_redo.get()
                     on:click=move |_| state.step(false)
                 >
                     "Redo"
@@ -57,7 +61,7 @@ pub fn Toolbar() -> impl IntoView {
                 <button
                     class="button"
                     data-testid="export-db"
-                    disabled=move || !has_db()
+                    disabled=move || !has_db.get()
                     title="Download the database you are looking at as a .db file"
                     on:click=move |_| state.export()
                 >
@@ -67,7 +71,7 @@ pub fn Toolbar() -> impl IntoView {
             </div>
             <CopyBadge />
             <div class="status" role="status" aria-live="polite">
-                {move || state.busy.get().map(|text| view! { <span class="spinner" aria-hidden="true"></span> {text} })}
+                {move || db.busy().get().map(|text| view! { <span class="spinner" aria-hidden="true"></span> {text} })}
             </div>
         </header>
     }
@@ -77,13 +81,13 @@ pub fn Toolbar() -> impl IntoView {
 /// announced by screen readers and findable by tests exactly when it matters.
 #[component]
 pub fn AlertList() -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let alerts = expect_context::<Alerts>();
     view! {
         <div class="alerts">
-            <For each=move || state.alerts.get() key=|n| n.id let:notice>
+            <For each=move || alerts.list().get() key=|n| n.id let:notice>
                 <div class="alert" role="alert">
                     <span class="alert-text">{notice.text.clone()}</span>
-                    <button class="dismiss" aria-label="Dismiss" on:click=move |_| state.dismiss(notice.id)>
+                    <button class="dismiss" aria-label="Dismiss" on:click=move |_| alerts.dismiss(notice.id)>
                         "×"
                     </button>
                 </div>
@@ -129,11 +133,11 @@ pub fn DropOverlay(visible: RwSignal<bool>) -> impl IntoView {
 /// Page tabs, shown while a database is open.
 #[component]
 pub fn NavBar() -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let nav = expect_context::<Nav>();
     let tab = move |label: &'static str, testid: &'static str, target: View| {
         let active = {
             let target = target.clone();
-            move || match (&state.view.get(), &target) {
+            move || match (&nav.view().get(), &target) {
                 (View::Agent(_), View::Agents) | (View::Flag(_), View::Flags) => true,
                 (current, target) => current == target,
             }
@@ -144,7 +148,7 @@ pub fn NavBar() -> impl IntoView {
                 class:active=active.clone()
                 aria-current=move || if active() { Some("page") } else { None }
                 data-testid=testid
-                on:click=move |_| state.go(target.clone())
+                on:click=move |_| nav.go(target.clone())
             >
                 {label}
             </button>

@@ -5,15 +5,16 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::web::app::AppState;
+use crate::web::files::loader::Shared;
 use crate::web::platform::browser::local_minute;
 use crate::web::platform::perf::{mark, measure_marks};
 use crate::web::share::SharePanel;
+use crate::web::state::AppState;
+use crate::web::state::{use_latest, Run};
 use crate::web::widgets::charts::{Chart, Mark, Series, SvgChart};
 use flagdeck_core::dashboard::stats::{compact, hours, millis, percent};
 use flagdeck_core::dashboard::{
-    aggregates, definitions, derive, filter_choices, Aggregates, AsOf, Dashboard, DashboardState,
-    FilterChoices, Range,
+    aggregates, definitions, derive, filter_choices, AsOf, Dashboard, DashboardState, FilterChoices, Range,
 };
 
 /// How a definition is looked up for the hover text.
@@ -51,56 +52,31 @@ fn query_key(s: &DashboardState) -> (Range, AsOf, Option<String>, Option<String>
 pub fn DashboardPage() -> impl IntoView {
     let app = expect_context::<AppState>();
     let state = app.dashboard;
-    let aggregated: RwSignal<Option<Result<Aggregates, String>>> = RwSignal::new(None);
     let progress = RwSignal::new(None::<(u32, u32, String)>);
-    let epoch = StoredValue::new(0u64);
     let key = Memo::new(move |_| state.with(query_key));
-    Effect::new(move |_| {
+    let aggregated = use_latest(move |run: Run| {
         // Read (not just tracked): a memo that is never read is never computed, so it would
         // never notice the settings change.
         key.with(|_| ());
-        app.data_version.track();
-        let Some(open) = app.current.get() else { return };
+        app.db().data_version().track();
+        let open = app.db().current().get()?;
         let settings = state.get_untracked();
-        let run = epoch.get_value() + 1;
-        epoch.set_value(run);
         mark("flagdeck:dashboard-start");
         progress.set(Some((0, 4, "starting".into())));
-        spawn_local(async move {
+        Some(async move {
             let report = |step: u32, total: u32, label: &str| {
                 // The page may be gone by now (the person moved on): then nothing is shown.
-                if epoch.try_get_value() == Some(run) {
+                if run.is_latest() {
                     progress.try_set(Some((step, total, label.to_owned())));
                 }
             };
             let result = aggregates(&open.db, &open.facts, &settings, &local_minute(), &report).await;
-            if epoch.try_get_value() != Some(run) {
-                return;
+            if run.is_latest() {
+                progress.try_set(None);
+                after_dashboard(app, open);
             }
-            aggregated.try_set(Some(result.map_err(|e| e.to_string())));
-            progress.try_set(None);
-            request_animation_frame(|| {
-                set_timeout(
-                    || {
-                        mark("flagdeck:dashboard-shown");
-                        measure_marks(
-                            "flagdeck:dashboard",
-                            "flagdeck:dashboard-start",
-                            "flagdeck:dashboard-shown",
-                        );
-                    },
-                    std::time::Duration::ZERO,
-                )
-            });
-            // The filter choices scan tool_logs: read after the figures, and again only when
-            // the data changed.
-            let key = app.data_key();
-            if app.dashboard_choices.with_untracked(|(k, _)| *k != Some(key)) {
-                if let Ok(c) = filter_choices(&open.db, &open.facts).await {
-                    app.dashboard_choices.set((Some(key), c));
-                }
-            }
-        });
+            result.map_err(|e| e.to_string())
+        })
     });
     let dashboard = Memo::new(move |_| {
         let agg = aggregated.get()?.ok()?;
@@ -125,6 +101,28 @@ pub fn DashboardPage() -> impl IntoView {
             <SharePanel state=state aggregated=Signal::derive(move || aggregated.get().and_then(Result::ok)) />
         </section>
     }
+}
+
+/// Once the figures are shown: the bench's mark after the paint, then the filter choices. They
+/// scan tool_logs: read after the figures, and again only when the data changed.
+fn after_dashboard(app: AppState, open: Shared) {
+    request_animation_frame(|| {
+        set_timeout(
+            || {
+                mark("flagdeck:dashboard-shown");
+                measure_marks("flagdeck:dashboard", "flagdeck:dashboard-start", "flagdeck:dashboard-shown");
+            },
+            std::time::Duration::ZERO,
+        )
+    });
+    spawn_local(async move {
+        let key = app.db().data_key();
+        if app.dashboard_choices.with_untracked(|(k, _)| *k != Some(key)) {
+            if let Ok(c) = filter_choices(&open.db, &open.facts).await {
+                app.dashboard_choices.set((Some(key), c));
+            }
+        }
+    });
 }
 
 /// Range, as-of, filters.

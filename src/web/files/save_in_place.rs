@@ -13,16 +13,16 @@ use js_sys::Uint8Array;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::web::app::AppState;
 use crate::web::files::loader::{self, Source};
 use crate::web::platform::file_system::{self, FileHandle, FileSystemError};
+use crate::web::state::AppState;
 use flagdeck_core::journal::replay_onto;
 
 /// The file handle of the open database and what the file looked like when it was read.
 #[derive(Clone)]
 struct Opened {
     handle: FileHandle,
-    /// The open attempt it belongs to ([`AppState::data_key`]'s first part).
+    /// The open attempt it belongs to ([`OpenDb::data_key`](crate::web::state::OpenDb::data_key)'s first part).
     generation: u64,
     last_modified: f64,
     size: f64,
@@ -58,14 +58,14 @@ pub fn open_with_picker(app: AppState) {
         let (last_modified, size) = (file.last_modified(), file.size());
         app.open_file(file);
         // `open_file` starts a new open attempt: the handle belongs to that one only.
-        let generation = app.data_key().0;
+        let generation = app.db().data_key().0;
         OPENED.with(|o| *o.borrow_mut() = Some(Opened { handle, generation, last_modified, size }));
     });
 }
 
 /// The handle of the database on screen, if it was opened with the picker.
 fn current(app: AppState) -> Option<Opened> {
-    let generation = app.data_key().0;
+    let generation = app.db().data_key().0;
     OPENED.with(|o| o.borrow().clone()).filter(|o| o.generation == generation)
 }
 
@@ -89,7 +89,7 @@ async fn write_and_reopen(app: AppState, opened: &Opened, bytes: &Uint8Array) ->
     let file = disk_file(&opened.handle).await?;
     let (last_modified, size) = (file.last_modified(), file.size());
     app.open_file(file);
-    let generation = app.data_key().0;
+    let generation = app.db().data_key().0;
     OPENED.with(|o| {
         *o.borrow_mut() = Some(Opened { handle: opened.handle.clone(), generation, last_modified, size })
     });
@@ -97,7 +97,7 @@ async fn write_and_reopen(app: AppState, opened: &Opened, bytes: &Uint8Array) ->
 }
 
 fn save(app: AppState, state: RwSignal<SaveState>) {
-    let (Some(opened), Some(open)) = (current(app), app.current.get_untracked()) else { return };
+    let (Some(opened), Some(open)) = (current(app), app.db().get()) else { return };
     spawn_local(async move {
         let result = async {
             let disk = disk_file(&opened.handle).await?;
@@ -122,7 +122,7 @@ fn save(app: AppState, state: RwSignal<SaveState>) {
 /// it; a step whose rows changed meanwhile is a conflict and is left out.
 fn replay(app: AppState, state: RwSignal<SaveState>, merged: StoredValue<Option<Uint8Array>, LocalStorage>) {
     let Some(opened) = current(app) else { return };
-    let steps = app.history.get_untracked().done;
+    let steps = app.changes().history().get_untracked().done;
     spawn_local(async move {
         let result = async {
             let disk = disk_file(&opened.handle).await?;
@@ -153,8 +153,8 @@ pub fn SaveInPlace() -> impl IntoView {
     let state = RwSignal::new(SaveState::Idle);
     let merged = StoredValue::new_local(None::<Uint8Array>);
     let can_save = move || {
-        app.current.track();
-        app.data_version.track();
+        app.db().current().track();
+        app.db().data_version().track();
         current(app).is_some()
     };
     let dialog = move || {

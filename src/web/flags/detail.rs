@@ -2,11 +2,11 @@
 //! ask for information, edit), the fix of rows older than the triggers, and the chain.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-use crate::web::app::{AppState, View};
 use crate::web::flags::form::{FollowUp, FormRequest};
 use crate::web::platform::browser::local_minute;
+use crate::web::state::AppState;
+use crate::web::state::{OpenDb, View};
 use flagdeck_core::edits;
 use flagdeck_core::flags::{flag_detail, FlagDetail, MIN_ACTION_REQUIRED, MIN_CHANGE_DESCRIPTION};
 use flagdeck_core::vocabulary::{FlagAction, Status};
@@ -16,15 +16,17 @@ use flagdeck_core::Value;
 #[component]
 pub(super) fn FlagDetailPanel(id: i64) -> impl IntoView {
     let app = expect_context::<AppState>();
-    let detail: RwSignal<Option<Result<Option<FlagDetail>, String>>, LocalStorage> =
-        RwSignal::new_local(None);
-    // Read again after every change.
-    Effect::new(move |_| {
-        app.data_version.track();
-        if let Some(open) = app.current.get_untracked() {
-            spawn_local(async move {
-                detail.set(Some(flag_detail(&open.db, id).await.map_err(|e| e.to_string())));
-            });
+    let db = expect_context::<OpenDb>();
+    let version = db.data_version();
+    // Read again after every change; the latest read wins, the previous stays shown meanwhile.
+    let detail = LocalResource::new(move || {
+        version.track();
+        let open = db.get();
+        async move {
+            match open {
+                Some(open) => flag_detail(&open.db, id).await.map_err(|e| e.to_string()),
+                None => Ok(None),
+            }
         }
     });
     view! {
@@ -40,48 +42,40 @@ pub(super) fn FlagDetailPanel(id: i64) -> impl IntoView {
     }
 }
 
+/// A refused completion whose text must be lengthened first: (column, the completion values).
+type Fix = Option<(&'static str, Vec<(&'static str, Value)>)>;
+
+/// The text of column `c` of the flag, as shown.
+fn text(detail: &FlagDetail, c: &str) -> String {
+    detail.get(c).map(Value::display).unwrap_or_default()
+}
+
+/// The flag: its actions, the fix of a text older than the rules, its fields and its chain.
 #[component]
 fn DetailBody(detail: FlagDetail) -> impl IntoView {
+    let fix = RwSignal::new(None);
+    let current_texts = (text(&detail, "action_required"), text(&detail, "change_description"));
+    view! {
+        <h2>{format!("Flag #{}", detail.id)}</h2>
+        <FlagActions detail=detail.clone() fix=fix />
+        <FixBox id=detail.id fix=fix current_texts=current_texts />
+        <FlagFields detail=detail.clone() />
+        <FlagChain detail=detail />
+    }
+}
+
+/// Complete (or reopen), edit, follow up, ask for information, lock or unlock.
+#[component]
+fn FlagActions(detail: FlagDetail, fix: RwSignal<Fix>) -> impl IntoView {
     let app = expect_context::<AppState>();
-    let text = |c: &str| detail.get(c).map(Value::display).unwrap_or_default();
-    let files: Vec<String> = text("related_files")
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
-    let context = match detail.get("context") {
-        Some(Value::Text(raw)) if !raw.is_empty() => match serde_json::from_str::<serde_json::Value>(raw) {
-            Ok(v) => view! { <pre class="code">{serde_json::to_string_pretty(&v).unwrap_or_default()}</pre> }.into_any(),
-            Err(e) => view! {
-                <span class="json-warning" data-testid="json-warning">{format!("⚠ not valid JSON ({e}); shown as stored")}</span>
-                <pre class="code">{raw.clone()}</pre>
-            }
-            .into_any(),
-        },
-        _ => view! { <span class="muted">"—"</span> }.into_any(),
-    };
-    let plain = [
-        "flag_type",
-        "impact_level",
-        "status",
-        "locked",
-        "source_agent",
-        "target_agent",
-        "created_at",
-        "completed_at",
-        "completed_by",
-        "session_id",
-        "acknowledged_at",
-    ];
     let id = detail.id;
-    let pending = Status::parse(&text("status")) == Status::Pending;
+    let pending = Status::parse(&text(&detail, "status")) == Status::Pending;
     let locked = detail.get("locked").and_then(Value::as_i64).unwrap_or(0) != 0;
     let form = expect_context::<FormRequest>();
     let origin = detail.get("chain_origin_id").and_then(Value::as_i64).unwrap_or(detail.id);
-    let responder = text("target_agent");
+    let responder = text(&detail, "target_agent");
     let asker = responder.clone();
-    let source_agent = text("source_agent");
+    let source_agent = text(&detail, "source_agent");
     // A locked flag whose information request (a follow-up its target raised in this chain)
     // has been completed: offer to unlock it.
     let answered = detail
@@ -94,46 +88,11 @@ fn DetailBody(detail: FlagDetail) -> impl IntoView {
                 && Status::parse(&l.status) == Status::Completed
         })
         .map(|l| l.id);
-    let completed_by = RwSignal::new(String::new());
-    let notes = RwSignal::new(String::new());
-    // A refused completion whose text must be lengthened first: (column, the completion values).
-    let fix = RwSignal::new(None::<(&'static str, Vec<(&'static str, Value)>)>);
-    let fix_text = RwSignal::new(String::new());
-    let current_texts = (text("action_required"), text("change_description"));
     let for_edit = detail.clone();
     view! {
-        <h2>{format!("Flag #{}", detail.id)}</h2>
         <div class="flag-actions">
             {if pending {
-                view! {
-                    <input class="small" placeholder="completed by (optional)" data-testid="complete-by"
-                        on:input=move |e| completed_by.set(event_target_value(&e)) />
-                    <input class="small" placeholder="notes (optional)" data-testid="complete-notes"
-                        on:input=move |e| notes.set(event_target_value(&e)) />
-                    <button class="button primary" data-testid="flag-complete" on:click=move |_| {
-                        let values = edits::complete_values(
-                            &local_minute(),
-                            Some(&completed_by.get_untracked()),
-                            Some(&notes.get_untracked()),
-                        );
-                        let retry = values.clone();
-                        app.edit_flag_then(id, FlagAction::Complete.label(), values, move |outcome| {
-                            let Err(message) = outcome else { return };
-                            // A row older than the triggers: offer to fix the short text and
-                            // complete in the same step, as the tool cannot.
-                            let column = if message.starts_with("action_required") {
-                                Some("action_required")
-                            } else if message.starts_with("change_description") {
-                                Some("change_description")
-                            } else {
-                                None
-                            };
-                            if let Some(column) = column {
-                                fix.set(Some((column, retry.clone())));
-                            }
-                        });
-                    }>"Complete"</button>
-                }.into_any()
+                view! { <CompleteControls id=id fix=fix /> }.into_any()
             } else {
                 view! {
                     <button class="button" data-testid="flag-reopen" on:click=move |_| app.edit_flag(id, FlagAction::Reopen.label(), edits::reopen_values())>
@@ -170,7 +129,55 @@ fn DetailBody(detail: FlagDetail) -> impl IntoView {
                 view! { <button class="button" data-testid="flag-lock" on:click=move |_| app.edit_flag(id, FlagAction::Lock.label(), edits::lock_values(true))>"Lock"</button> }.into_any()
             }}
         </div>
-        {move || fix.get().map(|(column, values)| {
+    }
+}
+
+/// Completes a pending flag, with who and notes; a refusal over a text older than the rules
+/// opens the fix.
+#[component]
+fn CompleteControls(id: i64, fix: RwSignal<Fix>) -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let completed_by = RwSignal::new(String::new());
+    let notes = RwSignal::new(String::new());
+    let complete = move |_| {
+        let values = edits::complete_values(
+            &local_minute(),
+            Some(&completed_by.get_untracked()),
+            Some(&notes.get_untracked()),
+        );
+        let retry = values.clone();
+        app.edit_flag_then(id, FlagAction::Complete.label(), values, move |outcome| {
+            let Err(message) = outcome else { return };
+            // A row older than the triggers: offer to fix the short text and complete in the
+            // same step, as the tool cannot.
+            let column = if message.starts_with("action_required") {
+                Some("action_required")
+            } else if message.starts_with("change_description") {
+                Some("change_description")
+            } else {
+                None
+            };
+            if let Some(column) = column {
+                fix.set(Some((column, retry.clone())));
+            }
+        });
+    };
+    view! {
+        <input class="small" placeholder="completed by (optional)" data-testid="complete-by"
+            on:input=move |e| completed_by.set(event_target_value(&e)) />
+        <input class="small" placeholder="notes (optional)" data-testid="complete-notes"
+            on:input=move |e| notes.set(event_target_value(&e)) />
+        <button class="button primary" data-testid="flag-complete" on:click=complete>"Complete"</button>
+    }
+}
+
+/// Lengthens the text SQLite refused and completes, in one step.
+#[component]
+fn FixBox(id: i64, fix: RwSignal<Fix>, current_texts: (String, String)) -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let fix_text = RwSignal::new(String::new());
+    move || {
+        fix.get().map(|(column, values)| {
             let (minimum, current) = if column == "action_required" {
                 (MIN_ACTION_REQUIRED, current_texts.0.clone())
             } else {
@@ -199,7 +206,45 @@ fn DetailBody(detail: FlagDetail) -> impl IntoView {
                         }>"Fix and complete"</button>
                 </div>
             }
-        })}
+        })
+    }
+}
+
+/// Every field of the flag; context JSON pretty-printed, or as stored with a warning.
+#[component]
+fn FlagFields(detail: FlagDetail) -> impl IntoView {
+    let text = |c: &str| text(&detail, c);
+    let files: Vec<String> = text("related_files")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let context = match detail.get("context") {
+        Some(Value::Text(raw)) if !raw.is_empty() => match serde_json::from_str::<serde_json::Value>(raw) {
+            Ok(v) => view! { <pre class="code">{serde_json::to_string_pretty(&v).unwrap_or_default()}</pre> }.into_any(),
+            Err(e) => view! {
+                <span class="json-warning" data-testid="json-warning">{format!("⚠ not valid JSON ({e}); shown as stored")}</span>
+                <pre class="code">{raw.clone()}</pre>
+            }
+            .into_any(),
+        },
+        _ => view! { <span class="muted">"—"</span> }.into_any(),
+    };
+    let plain = [
+        "flag_type",
+        "impact_level",
+        "status",
+        "locked",
+        "source_agent",
+        "target_agent",
+        "created_at",
+        "completed_at",
+        "completed_by",
+        "session_id",
+        "acknowledged_at",
+    ];
+    view! {
         <dl class="fields">
             {plain.iter().map(|c| view! { <dt>{*c}</dt> <dd>{text(c)}</dd> }).collect_view()}
             <dt>"change_description"</dt><dd class="prose">{text("change_description")}</dd>
@@ -211,6 +256,14 @@ fn DetailBody(detail: FlagDetail) -> impl IntoView {
             <dt>"context"</dt><dd>{context}</dd>
             <dt>"notes"</dt><dd class="prose">{text("notes")}</dd>
         </dl>
+    }
+}
+
+/// The flag's chain, each link a way to its flag.
+#[component]
+fn FlagChain(detail: FlagDetail) -> impl IntoView {
+    let app = expect_context::<AppState>();
+    view! {
         <h2>"Chain"</h2>
         {detail.missing_origin.map(|o| view! { <p class="warning">{format!("The chain's origin, flag #{o}, is not in this file.")}</p> })}
         {if detail.chain.is_empty() {

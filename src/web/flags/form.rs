@@ -3,8 +3,9 @@
 
 use leptos::prelude::*;
 
-use crate::web::app::{AppState, CatalogState, View};
 use crate::web::platform::browser::local_minute;
+use crate::web::state::AppState;
+use crate::web::state::{CatalogState, OpenDb, View};
 use flagdeck_core::edit_form::{read_edit_form, EDIT_FIELDS};
 use flagdeck_core::flags::{validate, with_at, FlagDetail, FlagDraft, CRITICAL_TYPES};
 use flagdeck_core::flags::{MIN_ACTION_REQUIRED, MIN_CHANGE_DESCRIPTION};
@@ -98,35 +99,119 @@ impl Typed {
     }
 }
 
-/// The form: a new flag, a follow-up, or an edit of every field of a flag. The tool's rules are
-/// checked while typing; a refusal by SQLite keeps everything typed.
-#[component]
-pub(super) fn FlagForm() -> impl IntoView {
-    let app = expect_context::<AppState>();
-    let request = expect_context::<FormRequest>();
-    let editing = request.editing.get_untracked();
-    let follow_up = if editing.is_some() { None } else { request.follow.get_untracked() };
-    let origin = follow_up.as_ref().map(|f| f.origin);
-    let ask_about = follow_up.as_ref().and_then(|f| f.ask_about);
-    let consistency = app
-        .current
-        .get_untracked()
-        .is_some_and(|o| o.facts.triggers.iter().any(|t| t == "validate_flag_consistency"));
-    let typed = Typed(RwSignal::new(match &editing {
-        // Each column the row has, as stored.
-        Some(detail) => {
-            EDIT_FIELDS.iter().filter_map(|(c, _)| detail.get(c).map(|v| (*c, v.display()))).collect()
+/// The form's state, shared by its parts.
+#[derive(Clone, Copy)]
+struct Form {
+    app: AppState,
+    request: FormRequest,
+    typed: Typed,
+    /// The flag edited, `None` for a new flag,
+    editing_id: Option<i64>,
+    /// and its columns as stored.
+    stored: StoredValue<Option<Vec<(String, Value)>>>,
+    /// The chain a follow-up joins.
+    origin: Option<i64>,
+    /// The flag an "ask for information" locks.
+    ask_about: Option<i64>,
+    /// Whether the file has the consistency trigger (ClaudeSquad files may not).
+    consistency: bool,
+    saving: RwSignal<bool>,
+    /// What the tool's rules say about the text typed.
+    problems: Memo<Vec<String>>,
+}
+
+impl Form {
+    /// The form the request asks for: every stored field of the flag edited, or a new flag
+    /// (prefilled for a follow-up).
+    fn new(app: AppState, db: OpenDb, request: FormRequest) -> Self {
+        let editing = request.editing.get_untracked();
+        let follow_up = if editing.is_some() { None } else { request.follow.get_untracked() };
+        let consistency =
+            db.get().is_some_and(|o| o.facts.triggers.iter().any(|t| t == "validate_flag_consistency"));
+        let typed = Typed(RwSignal::new(match &editing {
+            // Each column the row has, as stored.
+            Some(detail) => {
+                EDIT_FIELDS.iter().filter_map(|(c, _)| detail.get(c).map(|v| (*c, v.display()))).collect()
+            }
+            None => vec![
+                ("flag_type", "change".to_owned()),
+                ("impact_level", "medium".to_owned()),
+                ("source_agent", follow_up.as_ref().map(|f| f.source.clone()).unwrap_or_default()),
+                ("target_agent", follow_up.as_ref().map(|f| f.target.clone()).unwrap_or_default()),
+            ],
+        }));
+        let stored = editing.as_ref().map(|d| d.columns.clone());
+        Form {
+            app,
+            request,
+            typed,
+            editing_id: editing.as_ref().map(|d| d.id),
+            stored: StoredValue::new(stored.clone()),
+            origin: follow_up.as_ref().map(|f| f.origin),
+            ask_about: follow_up.as_ref().and_then(|f| f.ask_about),
+            consistency,
+            saving: RwSignal::new(false),
+            problems: Memo::new(move |_| problems(typed, stored.as_deref(), consistency)),
         }
-        None => vec![
-            ("flag_type", "change".to_owned()),
-            ("impact_level", "medium".to_owned()),
-            ("source_agent", follow_up.as_ref().map(|f| f.source.clone()).unwrap_or_default()),
-            ("target_agent", follow_up.as_ref().map(|f| f.target.clone()).unwrap_or_default()),
-        ],
-    }));
-    let stored = editing.as_ref().map(|d| d.columns.clone());
-    let saving = RwSignal::new(false);
-    let problems = Memo::new(move |_| match &stored {
+    }
+
+    /// The form's heading.
+    fn title(&self) -> String {
+        match (self.editing_id, self.ask_about, self.origin) {
+            (Some(id), _, _) => format!("Edit flag #{id}"),
+            (None, Some(asked), _) => {
+                format!("Ask for information about flag #{asked} (it is locked until answered)")
+            }
+            (None, None, Some(origin)) => format!("Follow-up in the chain of flag #{origin}"),
+            (None, None, None) => "New flag".to_owned(),
+        }
+    }
+
+    /// In an edit, only the columns the row has are offered (v0 files lack some).
+    fn offered(&self, column: &str) -> bool {
+        self.editing_id.is_none() || self.typed.has(column)
+    }
+
+    /// Saves the edit or the new flag, unless the rules object or it is being saved; a refusal
+    /// keeps everything typed.
+    fn save(self) {
+        let (app, request, saving) = (self.app, self.request, self.saving);
+        if !self.problems.get_untracked().is_empty() || saving.get_untracked() {
+            return;
+        }
+        saving.set(true);
+        if let (Some(id), Some(stored)) = (self.editing_id, self.stored.get_value()) {
+            let values = self.typed.0.with_untracked(|t| read_edit_form(&stored, t, self.consistency)).values;
+            app.edit_flag_then(id, "edit", values, move |outcome| {
+                saving.set(false);
+                if outcome.is_ok() {
+                    request.close();
+                    app.go(View::Flag(id));
+                }
+            });
+            return;
+        }
+        app.create_flag(new_flag_values(self.typed, self.origin), self.ask_about, move |ok| {
+            saving.set(false);
+            if ok {
+                request.close();
+            }
+        });
+    }
+
+    /// Closes the form; an edit goes back to its flag.
+    fn cancel(self) {
+        self.request.close();
+        if let Some(id) = self.editing_id {
+            self.app.go(View::Flag(id));
+        }
+    }
+}
+
+/// What the tool's rules say about the text typed: of the edit (against the stored row) or of
+/// the new flag.
+fn problems(typed: Typed, stored: Option<&[(String, Value)]>, consistency: bool) -> Vec<String> {
+    match stored {
         Some(stored) => typed
             .0
             .with(|t| read_edit_form(stored, t, consistency))
@@ -145,13 +230,112 @@ pub(super) fn FlagForm() -> impl IntoView {
             };
             validate(&draft, consistency).iter().map(ToString::to_string).collect()
         }
-    });
+    }
+}
+
+/// The columns of a new flag from what was typed, pending and unlocked, created now; a
+/// follow-up names its chain's origin.
+fn new_flag_values(typed: Typed, origin: Option<i64>) -> Vec<(&'static str, Value)> {
+    let text = |c: &str| typed.peek(c);
+    let opt = |s: String| if s.trim().is_empty() { Value::Null } else { Value::from(s.trim()) };
+    let mut values = vec![
+        ("flag_type", Value::from(text("flag_type"))),
+        ("source_agent", Value::from(with_at(&text("source_agent")))),
+        ("target_agent", Value::from(with_at(&text("target_agent")))),
+        ("change_description", Value::from(text("change_description"))),
+        ("action_required", Value::from(text("action_required"))),
+        ("impact_level", Value::from(text("impact_level"))),
+        ("status", Value::from("pending")),
+        ("locked", Value::Integer(0)),
+        ("related_files", opt(text("related_files"))),
+        ("code_location", opt(text("code_location"))),
+        ("example_usage", opt(text("example_usage"))),
+        ("created_at", Value::from(local_minute())),
+    ];
+    if let Some(origin) = origin {
+        // chain_origin_id always names the first flag of the chain, as the tool writes it.
+        values.push(("chain_origin_id", Value::Integer(origin)));
+    }
+    values
+}
+
+/// The form: a new flag, a follow-up, or an edit of every field of a flag. The tool's rules are
+/// checked while typing; a refusal by SQLite keeps everything typed.
+#[component]
+pub(super) fn FlagForm() -> impl IntoView {
+    let form =
+        Form::new(expect_context::<AppState>(), expect_context::<OpenDb>(), expect_context::<FormRequest>());
+    let (typed, problems, saving, editing_id) = (form.typed, form.problems, form.saving, form.editing_id);
+    view! {
+        <aside class="flag-detail" data-testid="flag-form" data-editing=editing_id>
+            <button class="link" on:click=move |_| form.cancel()>"cancel"</button>
+            <h2 data-testid="form-title">{form.title()}</h2>
+            <div class="form-row">
+                <label class="form-field">
+                    <span>"Type"</span>
+                    <select data-testid="form-type" on:change=move |e| typed.set("flag_type", event_target_value(&e))>
+                        {choices(typed, "flag_type", FLAG_TYPES)}
+                    </select>
+                </label>
+                <label class="form-field">
+                    <span>"Impact"</span>
+                    <select data-testid="form-impact" on:change=move |e| typed.set("impact_level", event_target_value(&e))>
+                        {choices(typed, "impact_level", IMPACTS)}
+                    </select>
+                </label>
+            </div>
+            {line(form, "From (source agent)", "source_agent", "form-source")}
+            {line(form, "To (target agent; empty = broadcast)", "target_agent", "form-target")}
+            <TargetHelp typed=typed />
+            {counted(typed, "What changed (change_description)", "change_description", "form-change", MIN_CHANGE_DESCRIPTION)}
+            {counted(typed, "What others must do (action_required)", "action_required", "form-action", MIN_ACTION_REQUIRED)}
+            {line(form, "Related files (comma-separated)", "related_files", "form-files")}
+            {line(form, "Code location (file:line)", "code_location", "form-location")}
+            {line(form, "Example usage", "example_usage", "form-example")}
+            {editing_id.map(|_| view! { <EditOnlyFields form=form /> })}
+            <ul class="form-errors">
+                {move || problems.get().into_iter().map(|v| view! { <li data-testid="flag-error">{v}</li> }).collect_view()}
+            </ul>
+            <p class="muted">
+                {format!("Critical is only for {}. ", CRITICAL_TYPES.join(", "))}
+                {(!form.consistency).then_some("This ClaudeSquad file has no consistency trigger; the tool's own checks still apply.")}
+            </p>
+            <button class="button primary" data-testid="flag-save"
+                disabled=move || !problems.get().is_empty() || saving.get()
+                on:click=move |_| form.save()>{if editing_id.is_some() { "Save changes" } else { "Save flag" }}</button>
+        </aside>
+    }
+}
+
+/// The fields only an edit has: context, notes, and times, completion, session and chain.
+#[component]
+fn EditOnlyFields(form: Form) -> impl IntoView {
+    view! {
+        {area(form, "Context (JSON)", "context", "form-context")}
+        {area(form, "Notes", "notes", "form-notes")}
+        <details class="advanced">
+            <summary>"Times, completion, session and chain"</summary>
+            {line(form, "Created (YYYY-MM-DD HH:MM)", "created_at", "form-created_at")}
+            {line(form, "Completed (YYYY-MM-DD HH:MM, empty if pending)", "completed_at", "form-completed_at")}
+            {line(form, "Completed by", "completed_by", "form-completed_by")}
+            {line(form, "Session id", "session_id", "form-session_id")}
+            {line(form, "Chain origin (flag id)", "chain_origin_id", "form-chain_origin_id")}
+            <p class="muted">"Status and lock have their own buttons: complete, reopen, lock, unlock."</p>
+        </details>
+    }
+}
+
+/// The catalog's help with the target: the agents whose search best matches the change, and a
+/// warning when the target typed is no agent of the catalog.
+#[component]
+fn TargetHelp(typed: Typed) -> impl IntoView {
+    let catalog = expect_context::<OpenDb>().catalog();
     let known_target = move || {
         let name = with_at(&typed.get("target_agent"));
         if name.is_empty() {
             return true;
         }
-        match app.catalog.get() {
+        match catalog.get() {
             CatalogState::Ready(data) => {
                 data.agent(&name).is_some() || data.dynamic.iter().any(|d| d.flag_name() == name)
             }
@@ -160,7 +344,7 @@ pub(super) fn FlagForm() -> impl IntoView {
     };
     let suggestions = move || {
         let text = typed.get("change_description");
-        match app.catalog.get() {
+        match catalog.get() {
             CatalogState::Ready(data) => data
                 .index
                 .search_text(&text)
@@ -171,173 +355,79 @@ pub(super) fn FlagForm() -> impl IntoView {
             _ => Vec::new(),
         }
     };
-    let editing_id = editing.as_ref().map(|d| d.id);
-    let stored_for_save = editing.as_ref().map(|d| d.columns.clone());
-    let save = move |_| {
-        if !problems.get_untracked().is_empty() || saving.get_untracked() {
-            return;
-        }
-        saving.set(true);
-        if let (Some(id), Some(stored)) = (editing_id, &stored_for_save) {
-            let values = typed.0.with_untracked(|t| read_edit_form(stored, t, consistency)).values;
-            app.edit_flag_then(id, "edit", values, move |outcome| {
-                saving.set(false);
-                if outcome.is_ok() {
-                    request.close();
-                    app.go(View::Flag(id));
+    view! {
+        <div class="suggestions">
+            {move || suggestions().into_iter().map(|(name, score)| {
+                let pick = name.clone();
+                view! {
+                    <button class="chip" data-testid="target-suggestion" title=format!("search score {score}")
+                        on:click=move |_| typed.set("target_agent", pick.clone())>{name}</button>
                 }
-            });
-            return;
-        }
-        let text = |c: &str| typed.peek(c);
-        let opt = |s: String| if s.trim().is_empty() { Value::Null } else { Value::from(s.trim()) };
-        let mut values = vec![
-            ("flag_type", Value::from(text("flag_type"))),
-            ("source_agent", Value::from(with_at(&text("source_agent")))),
-            ("target_agent", Value::from(with_at(&text("target_agent")))),
-            ("change_description", Value::from(text("change_description"))),
-            ("action_required", Value::from(text("action_required"))),
-            ("impact_level", Value::from(text("impact_level"))),
-            ("status", Value::from("pending")),
-            ("locked", Value::Integer(0)),
-            ("related_files", opt(text("related_files"))),
-            ("code_location", opt(text("code_location"))),
-            ("example_usage", opt(text("example_usage"))),
-            ("created_at", Value::from(local_minute())),
-        ];
-        if let Some(origin) = origin {
-            // chain_origin_id always names the first flag of the chain, as the tool writes it.
-            values.push(("chain_origin_id", Value::Integer(origin)));
-        }
-        app.create_flag(values, ask_about, move |ok| {
-            saving.set(false);
-            if ok {
-                request.close();
-            }
-        });
-    };
-    // In an edit, only the columns the row has are offered (v0 files lack some).
-    let offered = move |column: &str| editing_id.is_none() || typed.has(column);
-    let line = move |label: &'static str, column: &'static str, testid: &'static str| {
-        offered(column).then(|| {
-            view! {
-                <label class="form-field">
-                    <span>{label}</span>
-                    <input data-testid=testid prop:value=move || typed.get(column)
-                        on:input=move |e| typed.set(column, event_target_value(&e)) />
-                </label>
-            }
-        })
-    };
-    let counted = move |label: &'static str, column: &'static str, testid: &'static str, min: usize| {
-        let count = move || format!("{}/{min}", typed.get(column).chars().count());
+            }).collect_view()}
+        </div>
+        {move || (!known_target()).then(|| view! {
+            <p class="warning" data-testid="target-warning">
+                {format!("{} is not an agent of the catalog: nobody may pick this flag up.", with_at(&typed.get("target_agent")))}
+            </p>
+        })}
+    }
+}
+
+/// A one-line field, when the row has its column.
+fn line(form: Form, label: &'static str, column: &'static str, testid: &'static str) -> impl IntoView {
+    let typed = form.typed;
+    form.offered(column).then(|| {
         view! {
             <label class="form-field">
-                <span>{label} " " <em class="muted">{count}</em></span>
-                <textarea data-testid=testid rows="4" prop:value=move || typed.get(column)
+                <span>{label}</span>
+                <input data-testid=testid prop:value=move || typed.get(column)
+                    on:input=move |e| typed.set(column, event_target_value(&e)) />
+            </label>
+        }
+    })
+}
+
+/// A text with its length counted against the rule's minimum.
+fn counted(
+    typed: Typed,
+    label: &'static str,
+    column: &'static str,
+    testid: &'static str,
+    min: usize,
+) -> impl IntoView {
+    let count = move || format!("{}/{min}", typed.get(column).chars().count());
+    view! {
+        <label class="form-field">
+            <span>{label} " " <em class="muted">{count}</em></span>
+            <textarea data-testid=testid rows="4" prop:value=move || typed.get(column)
+                on:input=move |e| typed.set(column, event_target_value(&e))></textarea>
+        </label>
+    }
+}
+
+/// A code-like text area, when the row has its column.
+fn area(form: Form, label: &'static str, column: &'static str, testid: &'static str) -> impl IntoView {
+    let typed = form.typed;
+    form.offered(column).then(|| {
+        view! {
+            <label class="form-field">
+                <span>{label}</span>
+                <textarea class="code" data-testid=testid rows="4" prop:value=move || typed.get(column)
                     on:input=move |e| typed.set(column, event_target_value(&e))></textarea>
             </label>
         }
-    };
-    let area = move |label: &'static str, column: &'static str, testid: &'static str| {
-        offered(column).then(|| {
-            view! {
-                <label class="form-field">
-                    <span>{label}</span>
-                    <textarea class="code" data-testid=testid rows="4" prop:value=move || typed.get(column)
-                        on:input=move |e| typed.set(column, event_target_value(&e))></textarea>
-                </label>
-            }
-        })
-    };
-    // The choices, plus the stored value when a file uses one outside them.
-    let choices = move |column: &'static str, known: &'static [&'static str]| {
-        let current = typed.peek(column);
-        let mut options: Vec<String> = known.iter().map(|s| (*s).to_owned()).collect();
-        if !current.is_empty() && !options.contains(&current) {
-            options.push(current.clone());
-        }
-        options
-            .into_iter()
-            .map(|o| view! { <option value=o.clone() selected=o == current>{o.clone()}</option> })
-            .collect_view()
-    };
-    let title = match (editing_id, ask_about, origin) {
-        (Some(id), _, _) => format!("Edit flag #{id}"),
-        (None, Some(asked), _) => {
-            format!("Ask for information about flag #{asked} (it is locked until answered)")
-        }
-        (None, None, Some(origin)) => format!("Follow-up in the chain of flag #{origin}"),
-        (None, None, None) => "New flag".to_owned(),
-    };
-    let cancel = move |_| {
-        request.close();
-        if let Some(id) = editing_id {
-            app.go(View::Flag(id));
-        }
-    };
-    view! {
-        <aside class="flag-detail" data-testid="flag-form" data-editing=editing_id>
-            <button class="link" on:click=cancel>"cancel"</button>
-            <h2 data-testid="form-title">{title}</h2>
-            <div class="form-row">
-                <label class="form-field">
-                    <span>"Type"</span>
-                    <select data-testid="form-type" on:change=move |e| typed.set("flag_type", event_target_value(&e))>
-                        {choices("flag_type", FLAG_TYPES)}
-                    </select>
-                </label>
-                <label class="form-field">
-                    <span>"Impact"</span>
-                    <select data-testid="form-impact" on:change=move |e| typed.set("impact_level", event_target_value(&e))>
-                        {choices("impact_level", IMPACTS)}
-                    </select>
-                </label>
-            </div>
-            {line("From (source agent)", "source_agent", "form-source")}
-            {line("To (target agent; empty = broadcast)", "target_agent", "form-target")}
-            <div class="suggestions">
-                {move || suggestions().into_iter().map(|(name, score)| {
-                    let pick = name.clone();
-                    view! {
-                        <button class="chip" data-testid="target-suggestion" title=format!("search score {score}")
-                            on:click=move |_| typed.set("target_agent", pick.clone())>{name}</button>
-                    }
-                }).collect_view()}
-            </div>
-            {move || (!known_target()).then(|| view! {
-                <p class="warning" data-testid="target-warning">
-                    {format!("{} is not an agent of the catalog: nobody may pick this flag up.", with_at(&typed.get("target_agent")))}
-                </p>
-            })}
-            {counted("What changed (change_description)", "change_description", "form-change", MIN_CHANGE_DESCRIPTION)}
-            {counted("What others must do (action_required)", "action_required", "form-action", MIN_ACTION_REQUIRED)}
-            {line("Related files (comma-separated)", "related_files", "form-files")}
-            {line("Code location (file:line)", "code_location", "form-location")}
-            {line("Example usage", "example_usage", "form-example")}
-            {editing_id.map(|_| view! {
-                {area("Context (JSON)", "context", "form-context")}
-                {area("Notes", "notes", "form-notes")}
-                <details class="advanced">
-                    <summary>"Times, completion, session and chain"</summary>
-                    {line("Created (YYYY-MM-DD HH:MM)", "created_at", "form-created_at")}
-                    {line("Completed (YYYY-MM-DD HH:MM, empty if pending)", "completed_at", "form-completed_at")}
-                    {line("Completed by", "completed_by", "form-completed_by")}
-                    {line("Session id", "session_id", "form-session_id")}
-                    {line("Chain origin (flag id)", "chain_origin_id", "form-chain_origin_id")}
-                    <p class="muted">"Status and lock have their own buttons: complete, reopen, lock, unlock."</p>
-                </details>
-            })}
-            <ul class="form-errors">
-                {move || problems.get().into_iter().map(|v| view! { <li data-testid="flag-error">{v}</li> }).collect_view()}
-            </ul>
-            <p class="muted">
-                {format!("Critical is only for {}. ", CRITICAL_TYPES.join(", "))}
-                {(!consistency).then_some("This ClaudeSquad file has no consistency trigger; the tool's own checks still apply.")}
-            </p>
-            <button class="button primary" data-testid="flag-save"
-                disabled=move || !problems.get().is_empty() || saving.get()
-                on:click=save>{if editing_id.is_some() { "Save changes" } else { "Save flag" }}</button>
-        </aside>
+    })
+}
+
+/// The choices, plus the stored value when a file uses one outside them.
+fn choices(typed: Typed, column: &'static str, known: &'static [&'static str]) -> impl IntoView {
+    let current = typed.peek(column);
+    let mut options: Vec<String> = known.iter().map(|s| (*s).to_owned()).collect();
+    if !current.is_empty() && !options.contains(&current) {
+        options.push(current.clone());
     }
+    options
+        .into_iter()
+        .map(|o| view! { <option value=o.clone() selected=o == current>{o.clone()}</option> })
+        .collect_view()
 }

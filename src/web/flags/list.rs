@@ -7,12 +7,12 @@ use std::collections::BTreeSet;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::web::app::{AppState, View};
 use crate::web::files::loader::{download_text, Shared};
 use crate::web::flags::detail::FlagDetailPanel;
 use crate::web::flags::form::{FlagForm, FormRequest};
 use crate::web::platform::browser::{blur_target, from_form_field, local_minute};
 use crate::web::platform::perf::{after_paint, clear_mark, mark, measure};
+use crate::web::state::{AppState, Nav, OpenDb, View};
 use flagdeck_core::edits;
 use flagdeck_core::flags::{
     facet_counts, flag_detail, with_at, Cursor, Facet, FlagFilter, FlagPageQuery, FlagRow, Preset,
@@ -30,13 +30,15 @@ const MAX_IN_FLIGHT: usize = 2;
 /// A facet with the count of flags per value.
 type FacetCounts = (Facet, Vec<(String, i64)>);
 
-/// Which figure of the bench a page's arrival completes.
-#[derive(Clone, Copy)]
-enum Timing {
-    /// The first page of a new query: `flagdeck:flags`.
-    FirstPage,
-    /// A page the scroll position needs: `flagdeck:page`.
-    Scrolled,
+/// One query's answer as it is on screen: its count and its loaded pages. A new query's count
+/// and first page replace the previous generation in one step, so the count shown is always the
+/// count of the rows shown (the previous rows stay until then: a filter change repaints once).
+#[derive(Clone)]
+struct Generation {
+    /// Which query this answers (see [`ListState::asked`]); 0 before the first answer.
+    epoch: u64,
+    total: Option<i64>,
+    pages: SparsePages<FlagRow>,
 }
 
 /// The list state shared by the page's parts.
@@ -44,20 +46,18 @@ enum Timing {
 struct ListState {
     filter: RwSignal<FlagFilter>,
     sort: RwSignal<(SortColumn, bool)>,
-    pages: RwSignal<SparsePages<FlagRow>>,
-    /// Pages asked for and not answered yet.
+    /// The generation on screen: count and rows together.
+    shown: RwSignal<Generation>,
+    /// Pages of the shown generation asked for and not answered yet.
     in_flight: RwSignal<BTreeSet<usize>>,
-    total: RwSignal<Option<i64>>,
+    /// The facet counts of the latest query; they follow its count and first page.
     facets: RwSignal<Vec<FacetCounts>>,
     error: RwSignal<Option<String>>,
     /// A row the keyboard moved to before its page had arrived; selected when it does.
     wanted: RwSignal<Option<usize>>,
-    /// Bumped on every new query so that late answers to an old query are dropped.
-    epoch: StoredValue<u64>,
-    /// The pages shown belong to the previous query: they stay on screen until the new query's
-    /// first page replaces them, so a filter change repaints the rows once, not twice (rows,
-    /// placeholders, rows).
-    stale: StoredValue<bool>,
+    /// The latest query asked for: answers to any other are dropped. While it is not the shown
+    /// generation's, the previous generation stays on screen and asks for no pages.
+    asked: StoredValue<u64>,
 }
 
 impl ListState {
@@ -66,14 +66,12 @@ impl ListState {
         ListState {
             filter: RwSignal::new(preset.filter()),
             sort: RwSignal::new(preset.sort()),
-            pages: RwSignal::new(SparsePages::new(PAGE)),
+            shown: RwSignal::new(Generation { epoch: 0, total: None, pages: SparsePages::new(PAGE) }),
             in_flight: RwSignal::new(BTreeSet::new()),
-            total: RwSignal::new(None),
             facets: RwSignal::new(Vec::new()),
             error: RwSignal::new(None),
             wanted: RwSignal::new(None),
-            epoch: StoredValue::new(0),
-            stale: StoredValue::new(false),
+            asked: StoredValue::new(0),
         }
     }
 
@@ -84,10 +82,10 @@ impl ListState {
 
     /// Rows in the list: the count once known, until then as far as the loaded pages reach.
     fn len(&self) -> usize {
-        match self.total.get() {
+        self.shown.with(|g| match g.total {
             Some(n) => n.max(0) as usize,
-            None => self.pages.with(SparsePages::loaded_end),
-        }
+            None => g.pages.loaded_end(),
+        })
     }
 
     fn len_untracked(&self) -> usize {
@@ -95,43 +93,66 @@ impl ListState {
     }
 
     fn row_id(&self, index: usize) -> Option<i64> {
-        self.pages.with_untracked(|p| p.get(index).map(|r| r.id))
+        self.shown.with_untracked(|g| g.pages.get(index).map(|r| r.id))
     }
 
-    /// Starts over: count, facets and the first page for the current filter and sort.
-    fn restart(self, app: AppState) {
+    /// The page query for the current filter and sort.
+    fn page_query(&self) -> FlagPageQuery {
+        FlagPageQuery::first(self.filter.get_untracked(), self.sort.get_untracked(), PAGE)
+    }
+
+    /// Starts a new generation: count, first page and facets for the current filter and sort.
+    /// The count is asked first and the first page right behind it, before the facets: the
+    /// worker answers in order, and the table needs the count (its height) and the page.
+    fn restart(self, open: Option<Shared>) {
         mark("flagdeck:flags-start");
-        let epoch = self.epoch.get_value() + 1;
-        self.epoch.set_value(epoch);
-        self.stale.set_value(true);
+        let epoch = self.asked.get_value() + 1;
+        self.asked.set_value(epoch);
         self.in_flight.set(BTreeSet::new());
         self.wanted.set(None);
-        self.total.set(None);
         self.error.set(None);
-        let Some(open) = app.current.get_untracked() else { return };
-        // The count is asked first and the first page right behind it, before the facets: the
-        // worker answers in order, and the table needs the count (its height) and the page.
-        self.count_and_facets(open.clone(), epoch);
-        self.fetch(open, 0, Timing::FirstPage);
-    }
-
-    fn count_and_facets(self, open: Shared, epoch: u64) {
+        let Some(open) = open else { return };
         let filter = self.filter.get_untracked();
-        let current = move || self.epoch.get_value() == epoch;
+        let (count_tx, count_rx) = futures_channel::oneshot::channel();
+        {
+            let (open, (sql, params)) = (open.clone(), filter.count_sql());
+            spawn_local(async move {
+                let total = open.db.query(&sql, &params).await.map(|rs| rs.scalar().and_then(Value::as_i64));
+                let _ = count_tx.send(total.map_err(|e| e.to_string()));
+            });
+        }
+        let (sql, params) = self.page_query().at_page(0, None).sql();
+        let first = open.clone();
         spawn_local(async move {
-            let db = &open.db;
-            let (sql, params) = filter.count_sql();
-            let total = db.query(&sql, &params).await.map(|rs| rs.scalar().and_then(Value::as_i64));
-            if !current() {
+            let page = first.db.query(&sql, &params).await.map_err(|e| e.to_string());
+            let total = count_rx.await.unwrap_or_else(|_| Err("the count was dropped".to_owned()));
+            if self.asked.get_value() != epoch {
                 return;
             }
-            match total {
-                Ok(total) => self.total.set(total),
-                Err(e) => self.error.set(Some(e.to_string())),
+            let rows = page.and_then(|rs| FlagRow::all(&rs).map_err(|e| e.to_string()));
+            match total.and_then(|total| rows.map(|rows| (total, rows))) {
+                Ok((total, rows)) => {
+                    let mut pages = SparsePages::new(PAGE);
+                    pages.insert(0, rows);
+                    self.shown.set(Generation { epoch, total, pages });
+                    after_paint(|| {
+                        mark("flagdeck:flags-shown");
+                        measure("flagdeck:flags", "flagdeck:flags-start");
+                    });
+                }
+                Err(e) => self.error.set(Some(e)),
             }
+        });
+        self.load_facets(open, filter, epoch);
+    }
+
+    /// The facet counts of generation `epoch`, dropped if another query was asked meanwhile.
+    fn load_facets(self, open: Shared, filter: FlagFilter, epoch: u64) {
+        let current = move || self.asked.get_value() == epoch;
+        spawn_local(async move {
             let mut facets = Vec::new();
             for facet in SHOWN_FACETS {
-                match facet_counts(db, &filter, facet).await {
+                match facet_counts(&open.db, &filter, facet).await {
                     Ok(values) => {
                         facets.push((facet, values.into_iter().map(|(v, n)| (v.display(), n)).collect()))
                     }
@@ -150,36 +171,31 @@ impl ListState {
         });
     }
 
-    /// Asks for page `page` unless it is loaded or already asked for: right after the last row
-    /// of the page before when that one is loaded (keyset), otherwise by OFFSET.
-    fn fetch(self, open: Shared, page: usize, timing: Timing) {
-        let stale = self.stale.get_value();
-        if (!stale && self.pages.with_untracked(|p| p.contains(page)))
-            || self.in_flight.with_untracked(|f| f.contains(&page))
-        {
+    /// Asks for page `page` of the shown generation unless it is loaded or already asked for:
+    /// right after the last row of the page before when that one is loaded (keyset), otherwise
+    /// by OFFSET.
+    fn fetch(self, open: Shared, page: usize) {
+        let epoch = self.asked.get_value();
+        let (pending, loaded, previous) = self.shown.with_untracked(|g| {
+            (
+                g.epoch != epoch,
+                g.pages.contains(page),
+                g.pages.last_before(page).map(|r| Cursor { key: r.sort_key.clone(), id: r.id }),
+            )
+        });
+        if pending || loaded || self.in_flight.with_untracked(|f| f.contains(&page)) {
             return;
         }
         self.in_flight.update(|f| {
             f.insert(page);
         });
-        let previous = if stale {
-            None
-        } else {
-            self.pages
-                .with_untracked(|p| p.last_before(page).map(|r| Cursor { key: r.sort_key.clone(), id: r.id }))
-        };
-        let (sort, descending) = self.sort.get_untracked();
-        let query = FlagPageQuery::first(self.filter.get_untracked(), (sort, descending), PAGE);
-        let (sql, params) = query.at_page(page, previous).sql();
-        let epoch = self.epoch.get_value();
+        let (sql, params) = self.page_query().at_page(page, previous).sql();
         // One mark per request: several pages may be on their way at once.
         let start = format!("flagdeck:page-start:{epoch}:{page}");
-        if let Timing::Scrolled = timing {
-            mark(&start);
-        }
+        mark(&start);
         spawn_local(async move {
             let result = open.db.query(&sql, &params).await;
-            if self.epoch.get_value() != epoch {
+            if self.asked.get_value() != epoch {
                 clear_mark(&start);
                 return;
             }
@@ -187,94 +203,113 @@ impl ListState {
                 f.remove(&page);
             });
             match result {
-                Ok(rs) => {
-                    let rows = match FlagRow::all(&rs) {
-                        Ok(rows) => rows,
-                        Err(e) => {
-                            clear_mark(&start);
-                            self.error.set(Some(e.to_string()));
-                            return;
-                        }
-                    };
-                    if self.stale.get_value() {
-                        let mut fresh = SparsePages::new(PAGE);
-                        fresh.insert(page, rows);
-                        self.stale.set_value(false);
-                        self.pages.set(fresh);
-                    } else {
-                        self.pages.update(|p| p.insert(page, rows));
+                Ok(rs) => match FlagRow::all(&rs) {
+                    Ok(rows) => self.shown.update(|g| g.pages.insert(page, rows)),
+                    Err(e) => {
+                        clear_mark(&start);
+                        self.error.set(Some(e.to_string()));
+                        return;
                     }
-                }
+                },
                 Err(e) => {
                     clear_mark(&start);
                     self.error.set(Some(e.to_string()));
                     return;
                 }
             }
-            after_paint(move || match timing {
-                Timing::FirstPage => {
-                    mark("flagdeck:flags-shown");
-                    measure("flagdeck:flags", "flagdeck:flags-start");
-                }
-                Timing::Scrolled => {
-                    measure("flagdeck:page", &start);
-                    clear_mark(&start);
-                }
+            after_paint(move || {
+                measure("flagdeck:page", &start);
+                clear_mark(&start);
             });
         });
     }
 
     /// Asks for the pages of `rows` that are neither loaded nor on their way, as many as may be
     /// in flight. Nothing after an error: asking again would fail again, in a loop.
-    fn cover(self, app: AppState, rows: std::ops::Range<usize>) {
+    fn cover(self, db: OpenDb, rows: std::ops::Range<usize>) {
         if self.error.with(Option::is_some) {
             return;
         }
-        let (Some(total), Some(open)) = (self.total.get(), app.current.get_untracked()) else { return };
+        let Some(open) = db.get() else { return };
+        let Some(missing) = self.shown.with(|g| {
+            let total = g.total.filter(|_| g.epoch == self.asked.get_value())?;
+            Some(g.pages.missing(rows, total.max(0) as usize))
+        }) else {
+            return;
+        };
         let in_flight = self.in_flight.get();
-        let missing = self.pages.with(|p| p.missing(rows, total.max(0) as usize));
         let free = MAX_IN_FLIGHT.saturating_sub(in_flight.len());
         for page in missing.into_iter().filter(|p| !in_flight.contains(p)).take(free) {
-            self.fetch(open.clone(), page, Timing::Scrolled);
+            self.fetch(open.clone(), page);
         }
     }
 }
 
-/// The flags page: filters on the left, the virtual table, the detail of the selected flag.
-#[component]
-pub fn FlagsPage() -> impl IntoView {
-    let app = expect_context::<AppState>();
-    let selected = Memo::new(move |_| match app.view.get() {
-        View::Flag(id) => Some(id),
-        _ => None,
-    });
-    let list = ListState::new();
-    let scroll_top = RwSignal::new(0.0f64);
-    let scroller = NodeRef::<leptos::html::Div>::new();
-    // Any change of filter or sort starts the list over at its first row; a change of the data
-    // (an edit, undo) reloads it where it is.
-    Effect::new(move |previous: Option<(FlagFilter, (SortColumn, bool))>| {
-        let query = (list.filter.get(), list.sort.get());
-        app.data_version.track();
-        if previous.is_some_and(|p| p != query) {
-            if let Some(el) = scroller.get_untracked() {
-                el.set_scroll_top(0);
+/// Flags chosen for a bulk action.
+#[derive(Clone, Copy)]
+struct Chosen(RwSignal<Vec<i64>>);
+
+impl Chosen {
+    fn contains(&self, id: i64) -> bool {
+        self.0.with(|c| c.contains(&id))
+    }
+
+    fn toggle(&self, id: i64) {
+        self.0.update(|c| match c.iter().position(|x| *x == id) {
+            Some(i) => {
+                c.remove(i);
             }
-            scroll_top.set(0.0);
+            None => c.push(id),
+        })
+    }
+
+    fn clear(&self) {
+        self.0.set(Vec::new());
+    }
+}
+
+/// What the parts of the flags page share: the list, the table's scroll position, the form,
+/// the flags chosen for a bulk action, the help and the text box the keyboard focuses.
+#[derive(Clone, Copy)]
+struct Page {
+    app: AppState,
+    db: OpenDb,
+    selected: Signal<Option<i64>>,
+    list: ListState,
+    form: FormRequest,
+    chosen: Chosen,
+    help: RwSignal<bool>,
+    scroll_top: RwSignal<f64>,
+    scroller: NodeRef<leptos::html::Div>,
+    text_box: NodeRef<leptos::html::Input>,
+}
+
+impl Page {
+    fn new() -> Self {
+        Page {
+            app: expect_context::<AppState>(),
+            db: expect_context::<OpenDb>(),
+            selected: expect_context::<Nav>().selected_flag(),
+            list: ListState::new(),
+            form: FormRequest::new(),
+            chosen: Chosen(RwSignal::new(Vec::new())),
+            help: RwSignal::new(false),
+            scroll_top: RwSignal::new(0.0),
+            scroller: NodeRef::new(),
+            text_box: NodeRef::new(),
         }
-        list.restart(app);
-        query
-    });
-    let form = FormRequest::new();
-    provide_context(form);
-    let creating = form.creating;
-    let new_flag = move || {
-        app.go(View::Flags);
-        form.create(None);
-    };
-    // Every field of the selected flag, read fresh so the form starts from what is stored.
-    let edit_flag = move |id: i64| {
-        let Some(open) = app.current.get_untracked() else { return };
+    }
+
+    /// Opens the form for a new flag.
+    fn new_flag(self) {
+        self.app.go(View::Flags);
+        self.form.create(None);
+    }
+
+    /// Opens the form on every field of flag `id`, read fresh so it starts from what is stored.
+    fn edit_flag(self, id: i64) {
+        let Some(open) = self.db.get() else { return };
+        let (app, form) = (self.app, self.form);
         spawn_local(async move {
             match flag_detail(&open.db, id).await {
                 Ok(Some(detail)) => form.edit(detail),
@@ -282,77 +317,127 @@ pub fn FlagsPage() -> impl IntoView {
                 Err(e) => app.alert(format!("Flag #{id} could not be read: {e}")),
             }
         });
-    };
-    // Flags chosen for a bulk action.
-    let chosen = RwSignal::new(Vec::<i64>::new());
-    let toggle_chosen = move |id: i64| {
-        chosen.update(|c| match c.iter().position(|x| *x == id) {
-            Some(i) => {
-                c.remove(i);
-            }
-            None => c.push(id),
-        })
-    };
-    let retarget = RwSignal::new(String::new());
-    let bulk = move |label: &str, values: Vec<(&'static str, Value)>| {
-        let ids = chosen.get_untracked();
+    }
+
+    /// The same change to every chosen flag, in one step; the choice is cleared once it is done.
+    fn bulk(self, label: &str, values: Vec<(&'static str, Value)>) {
+        let ids = self.chosen.0.get_untracked();
         let label = format!("{label} {} flags", ids.len());
-        app.bulk_edit(label, ids, values, move |ok| {
+        let chosen = self.chosen;
+        self.app.bulk_edit(label, ids, values, move |ok| {
             if ok {
-                chosen.set(Vec::new());
+                chosen.clear();
             }
         });
-    };
-    // Opening a flag closes the form.
-    Effect::new(move |_| {
-        if selected.get().is_some() {
-            creating.set(false);
-        }
-    });
-    let row_height = FLAG_TABLE.row_height;
-    let visible = move || FLAG_TABLE.rows(scroll_top.get(), list.len());
-    // Ask for the pages the rendered rows need, whatever the position: a jump to the bottom asks
-    // for the last page directly.
-    Effect::new(move |_| list.cover(app, visible()));
-    let height = move || format!("{}px", list.len() as f64 * row_height);
-    // Rows of the window, `None` where the page has not arrived yet.
-    let window = move || {
-        let rows = visible();
-        list.pages.with(|p| rows.map(|i| (i, p.get(i).cloned())).collect::<Vec<_>>())
-    };
-    // A row the keyboard moved to before its page arrived is selected when the page arrives.
-    Effect::new(move |_| {
-        let Some(index) = list.wanted.get() else { return };
-        if let Some(id) = list.pages.with(|p| p.get(index).map(|r| r.id)) {
-            list.wanted.set(None);
-            app.go(View::Flag(id));
-        }
-    });
-    // Keyboard triage: the whole list works without a mouse.
-    let help = RwSignal::new(false);
-    let text_box = NodeRef::<leptos::html::Input>::new();
-    let scroll_to = move |index: usize| {
-        let Some(el) = scroller.get_untracked() else { return };
+    }
+
+    /// Scrolls row `index` into view (to the middle) unless it is in view.
+    fn scroll_to(self, index: usize) {
+        let Some(el) = self.scroller.get_untracked() else { return };
+        let row_height = FLAG_TABLE.row_height;
         let top = index as f64 * row_height;
         let (scroll, height) = (el.scroll_top() as f64, el.client_height() as f64);
         if top < scroll || top + row_height > scroll + height {
             el.set_scroll_top((top - height / 2.0).max(0.0) as i32);
         }
-    };
-    let move_to = move |index: usize| {
+    }
+
+    /// Selects row `index`; if its page has not arrived, once it does (scrolling there asks).
+    fn move_to(self, index: usize) {
+        let list = self.list;
         if index >= list.len_untracked() {
             return;
         }
-        scroll_to(index);
+        self.scroll_to(index);
         match list.row_id(index) {
             Some(id) => {
                 list.wanted.set(None);
-                app.go(View::Flag(id));
+                self.app.go(View::Flag(id));
             }
-            // Scrolling there asks for its page.
             None => list.wanted.set(Some(index)),
         }
-    };
+    }
+
+    /// The effects of the page: a new query starts the list over, the rows shown ask for their
+    /// pages, a row moved to by the keyboard is selected when its page arrives, opening a flag
+    /// closes the form.
+    fn run(self) {
+        let (list, db) = (self.list, self.db);
+        // Any change of filter or sort starts the list over at its first row; a change of the
+        // data (an edit, undo) reloads it where it is.
+        Effect::new(move |previous: Option<(FlagFilter, (SortColumn, bool))>| {
+            let query = (list.filter.get(), list.sort.get());
+            db.data_version().track();
+            if previous.is_some_and(|p| p != query) {
+                if let Some(el) = self.scroller.get_untracked() {
+                    el.set_scroll_top(0);
+                }
+                self.scroll_top.set(0.0);
+            }
+            list.restart(db.get());
+            query
+        });
+        // Ask for the pages the rendered rows need, whatever the position: a jump to the bottom
+        // asks for the last page directly.
+        Effect::new(move |_| list.cover(db, self.visible()));
+        Effect::new(move |_| {
+            let Some(index) = list.wanted.get() else { return };
+            if let Some(id) = list.shown.with(|g| g.pages.get(index).map(|r| r.id)) {
+                list.wanted.set(None);
+                self.app.go(View::Flag(id));
+            }
+        });
+        Effect::new(move |_| {
+            if self.selected.get().is_some() {
+                self.form.creating.set(false);
+            }
+        });
+    }
+
+    /// Positions of the rows the table renders at its scroll position.
+    fn visible(self) -> std::ops::Range<usize> {
+        FLAG_TABLE.rows(self.scroll_top.get(), self.list.len())
+    }
+}
+
+/// The flags page: filters on the left, the virtual table, the detail of the selected flag.
+#[component]
+pub fn FlagsPage() -> impl IntoView {
+    let page = Page::new();
+    provide_context(page.form);
+    page.run();
+    use_flag_keys(page);
+    let creating = page.form.creating;
+    let selected = page.selected;
+    view! {
+        <section class="page flags-page">
+            <div class="flags-layout">
+                <Filters page=page />
+                <div class="flags-main">
+                    {move || page.help.get().then(|| view! { <KeyboardHelp /> })}
+                    {move || (!page.chosen.0.with(Vec::is_empty)).then(|| view! { <BulkBar page=page /> })}
+                    // The generation of the count and the rows shown, set in the same step as both.
+                    <p class="muted" data-testid="flag-total" data-generation=move || page.list.shown.with(|g| g.epoch)>
+                        {move || match page.list.shown.with(|g| g.total) {
+                            Some(n) => format!("{n} flags"),
+                            None => "Counting…".to_owned(),
+                        }}
+                    </p>
+                    {move || page.list.error.get().map(|e| view! { <p class="alert" role="alert">{format!("The flag list could not be read: {e}")}</p> })}
+                    <FlagTable page=page />
+                </div>
+                {move || match (creating.get(), selected.get()) {
+                    (true, _) => Some(view! { <FlagForm /> }.into_any()),
+                    (false, Some(id)) => Some(view! { <FlagDetailPanel id=id /> }.into_any()),
+                    (false, None) => None,
+                }}
+            </div>
+        </section>
+    }
+}
+
+/// Keyboard triage: the whole list works without a mouse (see [`KeyboardHelp`]).
+fn use_flag_keys(page: Page) {
     let keys = window_event_listener(leptos::ev::keydown, move |e| {
         if e.ctrl_key() || e.meta_key() || e.alt_key() {
             return;
@@ -365,63 +450,265 @@ pub fn FlagsPage() -> impl IntoView {
             }
             return;
         }
-        let current = selected.get_untracked();
-        let index = current.and_then(|id| list.pages.with_untracked(|p| p.position(|r| r.id == id)));
-        let row = index.and_then(|i| list.pages.with_untracked(|p| p.get(i).cloned()));
-        let Some(action) = FlagAction::from_key(&e.key()) else { return };
-        match action {
-            FlagAction::Next => move_to(index.map(|i| i + 1).unwrap_or(0)),
-            FlagAction::Previous => move_to(index.map(|i| i.saturating_sub(1)).unwrap_or(0)),
-            FlagAction::Complete => {
-                if let Some(r) = row.filter(|r| action.applies_to(&r.status, r.locked)) {
-                    app.edit_flag(r.id, action.label(), edits::complete_values(&local_minute(), None, None));
-                }
-            }
-            FlagAction::ToggleLock => {
-                if let Some(r) = row {
-                    let label = FlagAction::lock_toggle(r.locked).label();
-                    app.edit_flag(r.id, label, edits::lock_values(!r.locked));
-                }
-            }
-            FlagAction::Reopen => {
-                if let Some(r) = row.filter(|r| action.applies_to(&r.status, r.locked)) {
-                    app.edit_flag(r.id, action.label(), edits::reopen_values());
-                }
-            }
-            FlagAction::Undo => app.step(true),
-            FlagAction::Redo => app.step(false),
-            FlagAction::New => new_flag(),
-            FlagAction::Edit => {
-                if let Some(r) = row {
-                    edit_flag(r.id);
-                }
-            }
-            FlagAction::Search => {
-                if let Some(el) = text_box.get_untracked() {
-                    let _ = el.focus();
-                }
-            }
-            FlagAction::Choose => {
-                if let Some(r) = row {
-                    toggle_chosen(r.id);
-                }
-            }
-            FlagAction::Help => help.update(|h| *h = !*h),
-            FlagAction::Close => {
-                if help.get_untracked() {
-                    help.set(false);
-                } else {
-                    creating.set(false);
-                    app.go(View::Flags);
-                }
-            }
-            // Buttons only: no key does them.
-            FlagAction::Lock | FlagAction::Unlock | FlagAction::FollowUp | FlagAction::Ask => return,
+        if flag_key(page, &e.key()) {
+            e.prevent_default();
         }
-        e.prevent_default();
     });
     on_cleanup(move || keys.remove());
-    let set_sort = move |column: SortColumn| {
+}
+
+/// Does what `key` does on the flags page; `false` for a key that does nothing here.
+fn flag_key(page: Page, key: &str) -> bool {
+    let (app, list) = (page.app, page.list);
+    let index = page
+        .selected
+        .get_untracked()
+        .and_then(|id| list.shown.with_untracked(|g| g.pages.position(|r| r.id == id)));
+    let row = index.and_then(|i| list.shown.with_untracked(|g| g.pages.get(i).cloned()));
+    let Some(action) = FlagAction::from_key(key) else { return false };
+    match action {
+        FlagAction::Next => page.move_to(index.map(|i| i + 1).unwrap_or(0)),
+        FlagAction::Previous => page.move_to(index.map(|i| i.saturating_sub(1)).unwrap_or(0)),
+        FlagAction::Complete => {
+            if let Some(r) = row.filter(|r| action.applies_to(&r.status, r.locked)) {
+                app.edit_flag(r.id, action.label(), edits::complete_values(&local_minute(), None, None));
+            }
+        }
+        FlagAction::ToggleLock => {
+            if let Some(r) = row {
+                let label = FlagAction::lock_toggle(r.locked).label();
+                app.edit_flag(r.id, label, edits::lock_values(!r.locked));
+            }
+        }
+        FlagAction::Reopen => {
+            if let Some(r) = row.filter(|r| action.applies_to(&r.status, r.locked)) {
+                app.edit_flag(r.id, action.label(), edits::reopen_values());
+            }
+        }
+        FlagAction::Undo => app.step(true),
+        FlagAction::Redo => app.step(false),
+        FlagAction::New => page.new_flag(),
+        FlagAction::Edit => {
+            if let Some(r) = row {
+                page.edit_flag(r.id);
+            }
+        }
+        FlagAction::Search => {
+            if let Some(el) = page.text_box.get_untracked() {
+                let _ = el.focus();
+            }
+        }
+        FlagAction::Choose => {
+            if let Some(r) = row {
+                page.chosen.toggle(r.id);
+            }
+        }
+        FlagAction::Help => page.help.update(|h| *h = !*h),
+        FlagAction::Close => {
+            if page.help.get_untracked() {
+                page.help.set(false);
+            } else {
+                page.form.creating.set(false);
+                app.go(View::Flags);
+            }
+        }
+        // Buttons only: no key does them.
+        FlagAction::Lock | FlagAction::Unlock | FlagAction::FollowUp | FlagAction::Ask => return false,
+    }
+    true
+}
+
+/// The filters: new flag, presets, export, text, locked, and one box of values per facet.
+#[component]
+fn Filters(page: Page) -> impl IntoView {
+    let (app, list) = (page.app, page.list);
+    view! {
+        <aside class="filters" aria-label="Filters">
+            <button class="button primary" data-testid="new-flag" on:click=move |_| page.new_flag()>
+                "New flag"
+            </button>
+            <div class="presets">
+                <button class="button" data-testid=Preset::Pending.test_id() on:click=move |_| list.apply(Preset::Pending)>
+                    "Pending (tool order)"
+                </button>
+                <button class="button" data-testid=Preset::Workable.test_id() on:click=move |_| list.apply(Preset::Workable)>
+                    "Workable"
+                </button>
+                <button class="button" data-testid=Preset::All.test_id() on:click=move |_| list.apply(Preset::All)>
+                    "All flags"
+                </button>
+            </div>
+            <div class="presets" title="The flags of the current filter, in the list's order, every column">
+                <button class="button" data-testid="export-csv" on:click=move |_| export_filtered(app, list, false)>"Export CSV"</button>
+                <button class="button" data-testid="export-json" on:click=move |_| export_filtered(app, list, true)>"Export JSON"</button>
+            </div>
+            <input
+                node_ref=page.text_box
+                type="search"
+                class="search"
+                placeholder="Text in description, action, files, location, notes"
+                data-testid="flag-text"
+                on:change=move |e| list.filter.update(|f| f.set_text(&event_target_value(&e)))
+            />
+            <label class="locked-filter">
+                "Locked "
+                <select data-testid="filter-locked" on:change=move |e| {
+                    let v = event_target_value(&e);
+                    list.filter.update(|f| f.locked = match v.as_str() { "1" => Some(true), "0" => Some(false), _ => None });
+                }>
+                    <option value="">"any"</option>
+                    <option value="0">"unlocked"</option>
+                    <option value="1">"locked"</option>
+                </select>
+            </label>
+            // One fieldset per facet, built once.
+            {SHOWN_FACETS.into_iter().map(|facet| view! { <FacetBox list=list facet=facet /> }).collect_view()}
+        </aside>
+    }
+}
+
+/// The values of one facet with their counts; ticking one filters on it. A keyed list, so a
+/// filter change repaints only the values whose count changed.
+#[component]
+fn FacetBox(list: ListState, facet: Facet) -> impl IntoView {
+    let label = facet.label();
+    let values = move || {
+        list.facets.with(|all| {
+            all.iter()
+                .find(|(f, _)| *f == facet)
+                .map(|(_, v)| v.iter().take(40).cloned().collect::<Vec<_>>())
+                .unwrap_or_default()
+        })
+    };
+    view! {
+        <fieldset class="facet" class:empty=move || values().is_empty()>
+            <legend>{label}</legend>
+            <For each=values key=|(value, count)| (value.clone(), *count) let:item>
+                {
+                    let (value, count) = item;
+                    let checked = {
+                        let value = value.clone();
+                        move || list.filter.with(|f| f.has_value(facet, &value))
+                    };
+                    let toggle = value.clone();
+                    view! {
+                        <label class="facet-value" data-testid="facet-value" data-facet=label data-value=value.clone()>
+                            <input type="checkbox" prop:checked=checked on:change=move |_| {
+                                list.filter.update(|f| f.toggle(facet, &toggle));
+                            } />
+                            <span class="facet-name">{if value.is_empty() { "(empty)".to_owned() } else { value.clone() }}</span>
+                            <span class="facet-count">{count}</span>
+                        </label>
+                    }
+                }
+            </For>
+        </fieldset>
+    }
+}
+
+/// The keyboard shortcuts, shown with `?`.
+#[component]
+fn KeyboardHelp() -> impl IntoView {
+    view! {
+        <div class="shortcuts" data-testid="shortcuts-help" role="dialog" aria-label="Keyboard shortcuts">
+            <h2>"Keyboard"</h2>
+            <dl class="fields">
+                {FlagAction::keyboard().map(|action| {
+                    let captions = action.key_captions();
+                    let last = captions.len().saturating_sub(1);
+                    view! {
+                        <dt>{captions.into_iter().enumerate().map(|(i, k)| view! {
+                            <kbd>{k}</kbd>{(i < last).then_some(" / ")}
+                        }).collect_view()}</dt>
+                        <dd>{action.help()}</dd>
+                    }
+                }).collect_view()}
+            </dl>
+        </div>
+    }
+}
+
+/// The actions on the chosen flags, one step each, all or nothing.
+#[component]
+fn BulkBar(page: Page) -> impl IntoView {
+    let chosen = page.chosen;
+    let retarget = RwSignal::new(String::new());
+    view! {
+        <div class="bulk-bar" data-testid="bulk-bar">
+            <strong data-testid="bulk-count">{move || chosen.0.with(Vec::len)}</strong>
+            " chosen · one step, all or nothing:"
+            <button class="button" data-testid="bulk-complete" on:click=move |_| page.bulk(FlagAction::Complete.label(), edits::complete_values(&local_minute(), None, None))>"Complete"</button>
+            <button class="button" data-testid="bulk-lock" on:click=move |_| page.bulk(FlagAction::Lock.label(), edits::lock_values(true))>"Lock"</button>
+            <button class="button" data-testid="bulk-unlock" on:click=move |_| page.bulk(FlagAction::Unlock.label(), edits::lock_values(false))>"Unlock"</button>
+            <input class="small" placeholder="new target" data-testid="bulk-target" on:input=move |e| retarget.set(event_target_value(&e)) />
+            <button class="button" data-testid="bulk-retarget" on:click=move |_| {
+                let target = with_at(&retarget.get_untracked());
+                page.bulk("retarget", vec![("target_agent", Value::from(target))]);
+            }>"Retarget"</button>
+            <button class="link" on:click=move |_| chosen.clear()>"clear"</button>
+        </div>
+    }
+}
+
+/// The sortable header and the virtual table: only the rows of the scroll position are in the
+/// page, placeholders where their page has not arrived.
+#[component]
+fn FlagTable(page: Page) -> impl IntoView {
+    let list = page.list;
+    let row_height = FLAG_TABLE.row_height;
+    let height = move || format!("{}px", list.len() as f64 * row_height);
+    // Rows of the window, `None` where the page has not arrived yet.
+    let window = move || {
+        let rows = page.visible();
+        list.shown.with(|g| rows.map(|i| (i, g.pages.get(i).cloned())).collect::<Vec<_>>())
+    };
+    view! {
+        <div class="flag-head">
+            <SortHeader list=list column=SortColumn::Id />
+            <SortHeader list=list column=SortColumn::Impact />
+            <SortHeader list=list column=SortColumn::FlagType />
+            <SortHeader list=list column=SortColumn::Source />
+            <SortHeader list=list column=SortColumn::Target />
+            <span class="th change-col">{FlagColumn::ChangeDescription.label()}</span>
+            <SortHeader list=list column=SortColumn::Status />
+            <SortHeader list=list column=SortColumn::CreatedAt />
+        </div>
+        <div
+            node_ref=page.scroller
+            class="flag-scroll"
+            style=format!("height:{}px", FLAG_TABLE.height)
+            on:scroll=move |e| {
+                let el = event_target::<web_sys::Element>(&e);
+                page.scroll_top.set(el.scroll_top() as f64);
+            }
+        >
+            <div class="flag-space" style:height=height>
+                // Keyed by position and id: a row keeps its place, and a placeholder gives way
+                // to the row when its page arrives.
+                <For each=window key=|(i, r)| (*i, r.as_ref().map(|r| r.id)) let:item>
+                    {
+                        let (i, row) = item;
+                        let top = format!("top:{}px", i as f64 * row_height);
+                        match row {
+                            Some(r) => view! { <ListRow row=r top=top selected=page.selected chosen=page.chosen /> }.into_any(),
+                            None => view! {
+                                <div class="flag-row placeholder" data-testid="flag-placeholder" aria-hidden="true" style=top>
+                                    <span class="td num muted">"…"</span>
+                                </div>
+                            }.into_any(),
+                        }
+                    }
+                </For>
+            </div>
+        </div>
+    }
+}
+
+/// A column header: sorts by its column, again to reverse.
+#[component]
+fn SortHeader(list: ListState, column: SortColumn) -> impl IntoView {
+    let label = column.column().label();
+    let set_sort = move |_| {
         list.sort.update(|(c, desc)| {
             if *c == column {
                 *desc = !*desc;
@@ -431,192 +718,20 @@ pub fn FlagsPage() -> impl IntoView {
             }
         })
     };
-    let header = move |column: SortColumn| {
-        let label = column.column().label();
-        view! {
-            <button class="th" on:click=move |_| set_sort(column)>
-                {label}
-                {move || {
-                    let (c, desc) = list.sort.get();
-                    (c == column).then_some(if desc { " ▼" } else { " ▲" })
-                }}
-            </button>
-        }
-    };
     view! {
-        <section class="page flags-page">
-            <div class="flags-layout">
-                <aside class="filters" aria-label="Filters">
-                    <button class="button primary" data-testid="new-flag" on:click=move |_| new_flag()>
-                        "New flag"
-                    </button>
-                    <div class="presets">
-                        <button class="button" data-testid=Preset::Pending.test_id() on:click=move |_| list.apply(Preset::Pending)>
-                            "Pending (tool order)"
-                        </button>
-                        <button class="button" data-testid=Preset::Workable.test_id() on:click=move |_| list.apply(Preset::Workable)>
-                            "Workable"
-                        </button>
-                        <button class="button" data-testid=Preset::All.test_id() on:click=move |_| list.apply(Preset::All)>
-                            "All flags"
-                        </button>
-                    </div>
-                    <div class="presets" title="The flags of the current filter, in the list's order, every column">
-                        <button class="button" data-testid="export-csv" on:click=move |_| export_filtered(app, list, false)>"Export CSV"</button>
-                        <button class="button" data-testid="export-json" on:click=move |_| export_filtered(app, list, true)>"Export JSON"</button>
-                    </div>
-                    <input
-                        node_ref=text_box
-                        type="search"
-                        class="search"
-                        placeholder="Text in description, action, files, location, notes"
-                        data-testid="flag-text"
-                        on:change=move |e| list.filter.update(|f| f.set_text(&event_target_value(&e)))
-                    />
-                    <label class="locked-filter">
-                        "Locked "
-                        <select data-testid="filter-locked" on:change=move |e| {
-                            let v = event_target_value(&e);
-                            list.filter.update(|f| f.locked = match v.as_str() { "1" => Some(true), "0" => Some(false), _ => None });
-                        }>
-                            <option value="">"any"</option>
-                            <option value="0">"unlocked"</option>
-                            <option value="1">"locked"</option>
-                        </select>
-                    </label>
-                    // One fieldset per facet, built once; inside, a keyed list, so a filter change
-                    // repaints only the values whose count changed.
-                    {SHOWN_FACETS.into_iter().map(|facet| {
-                        let label = facet.label();
-                        let values = move || {
-                            list.facets.with(|all| {
-                                all.iter().find(|(f, _)| *f == facet).map(|(_, v)| v.iter().take(40).cloned().collect::<Vec<_>>()).unwrap_or_default()
-                            })
-                        };
-                        view! {
-                            <fieldset class="facet" class:empty=move || values().is_empty()>
-                                <legend>{label}</legend>
-                                <For each=values key=|(value, count)| (value.clone(), *count) let:item>
-                                    {
-                                        let (value, count) = item;
-                                        let checked = {
-                                            let value = value.clone();
-                                            move || list.filter.with(|f| f.has_value(facet, &value))
-                                        };
-                                        let toggle = value.clone();
-                                        view! {
-                                            <label class="facet-value" data-testid="facet-value" data-facet=label data-value=value.clone()>
-                                                <input type="checkbox" prop:checked=checked on:change=move |_| {
-                                                    list.filter.update(|f| f.toggle(facet, &toggle));
-                                                } />
-                                                <span class="facet-name">{if value.is_empty() { "(empty)".to_owned() } else { value.clone() }}</span>
-                                                <span class="facet-count">{count}</span>
-                                            </label>
-                                        }
-                                    }
-                                </For>
-                            </fieldset>
-                        }
-                    }).collect_view()}
-                </aside>
-                <div class="flags-main">
-                    {move || help.get().then(|| view! {
-                        <div class="shortcuts" data-testid="shortcuts-help" role="dialog" aria-label="Keyboard shortcuts">
-                            <h2>"Keyboard"</h2>
-                            <dl class="fields">
-                                {FlagAction::keyboard().map(|action| {
-                                    let captions = action.key_captions();
-                                    let last = captions.len().saturating_sub(1);
-                                    view! {
-                                        <dt>{captions.into_iter().enumerate().map(|(i, k)| view! {
-                                            <kbd>{k}</kbd>{(i < last).then_some(" / ")}
-                                        }).collect_view()}</dt>
-                                        <dd>{action.help()}</dd>
-                                    }
-                                }).collect_view()}
-                            </dl>
-                        </div>
-                    })}
-                    {move || (!chosen.with(Vec::is_empty)).then(|| view! {
-                        <div class="bulk-bar" data-testid="bulk-bar">
-                            <strong data-testid="bulk-count">{move || chosen.with(Vec::len)}</strong>
-                            " chosen · one step, all or nothing:"
-                            <button class="button" data-testid="bulk-complete" on:click=move |_| bulk(FlagAction::Complete.label(), edits::complete_values(&local_minute(), None, None))>"Complete"</button>
-                            <button class="button" data-testid="bulk-lock" on:click=move |_| bulk(FlagAction::Lock.label(), edits::lock_values(true))>"Lock"</button>
-                            <button class="button" data-testid="bulk-unlock" on:click=move |_| bulk(FlagAction::Unlock.label(), edits::lock_values(false))>"Unlock"</button>
-                            <input class="small" placeholder="new target" data-testid="bulk-target" on:input=move |e| retarget.set(event_target_value(&e)) />
-                            <button class="button" data-testid="bulk-retarget" on:click=move |_| {
-                                let target = with_at(&retarget.get_untracked());
-                                bulk("retarget", vec![("target_agent", Value::from(target))]);
-                            }>"Retarget"</button>
-                            <button class="link" on:click=move |_| chosen.set(Vec::new())>"clear"</button>
-                        </div>
-                    })}
-                    <p class="muted" data-testid="flag-total">
-                        {move || match list.total.get() {
-                            Some(n) => format!("{n} flags"),
-                            None => "Counting…".to_owned(),
-                        }}
-                    </p>
-                    {move || list.error.get().map(|e| view! { <p class="alert" role="alert">{format!("The flag list could not be read: {e}")}</p> })}
-                    <div class="flag-head">
-                        {header(SortColumn::Id)}
-                        {header(SortColumn::Impact)}
-                        {header(SortColumn::FlagType)}
-                        {header(SortColumn::Source)}
-                        {header(SortColumn::Target)}
-                        <span class="th change-col">{FlagColumn::ChangeDescription.label()}</span>
-                        {header(SortColumn::Status)}
-                        {header(SortColumn::CreatedAt)}
-                    </div>
-                    <div
-                        node_ref=scroller
-                        class="flag-scroll"
-                        style=format!("height:{}px", FLAG_TABLE.height)
-                        on:scroll=move |e| {
-                            let el = event_target::<web_sys::Element>(&e);
-                            scroll_top.set(el.scroll_top() as f64);
-                        }
-                    >
-                        <div class="flag-space" style:height=height>
-                            // Keyed by position and id: a row keeps its place, and a placeholder
-                            // gives way to the row when its page arrives.
-                            <For each=window key=|(i, r)| (*i, r.as_ref().map(|r| r.id)) let:item>
-                                {
-                                    let (i, row) = item;
-                                    let top = format!("top:{}px", i as f64 * row_height);
-                                    match row {
-                                        Some(r) => view! { <ListRow row=r top=top selected=selected chosen=chosen toggle_chosen=toggle_chosen /> }.into_any(),
-                                        None => view! {
-                                            <div class="flag-row placeholder" data-testid="flag-placeholder" aria-hidden="true" style=top>
-                                                <span class="td num muted">"…"</span>
-                                            </div>
-                                        }.into_any(),
-                                    }
-                                }
-                            </For>
-                        </div>
-                    </div>
-                </div>
-                {move || match (creating.get(), selected.get()) {
-                    (true, _) => Some(view! { <FlagForm /> }.into_any()),
-                    (false, Some(id)) => Some(view! { <FlagDetailPanel id=id /> }.into_any()),
-                    (false, None) => None,
-                }}
-            </div>
-        </section>
+        <button class="th" on:click=set_sort>
+            {label}
+            {move || {
+                let (c, desc) = list.sort.get();
+                (c == column).then_some(if desc { " ▼" } else { " ▲" })
+            }}
+        </button>
     }
 }
 
 /// One loaded row of the table.
 #[component]
-fn ListRow(
-    row: FlagRow,
-    top: String,
-    selected: Memo<Option<i64>>,
-    chosen: RwSignal<Vec<i64>>,
-    toggle_chosen: impl Fn(i64) + Copy + 'static,
-) -> impl IntoView {
+fn ListRow(row: FlagRow, top: String, selected: Signal<Option<i64>>, chosen: Chosen) -> impl IntoView {
     let app = expect_context::<AppState>();
     let id = row.id;
     let title = row.change_description.clone();
@@ -637,10 +752,10 @@ fn ListRow(
                     type="checkbox"
                     data-testid="flag-select"
                     aria-label=format!("choose flag {id}")
-                    prop:checked=move || chosen.with(|c| c.contains(&id))
+                    prop:checked=move || chosen.contains(id)
                     on:click=move |e| {
                         e.stop_propagation();
-                        toggle_chosen(id);
+                        chosen.toggle(id);
                     }
                 />
                 {format!("#{id}")}
@@ -656,12 +771,11 @@ fn ListRow(
     }
 }
 
-/// Downloads the flags the filter keeps as CSV (formula-looking text neutralised) or JSON.
 /// Downloads every column of the flags the filter keeps, in the list's order, as CSV or JSON.
 /// SQLite builds the file's text in the worker (`table_export`), so a whole filter is converted
 /// off the page's thread and arrives as one string.
 fn export_filtered(app: AppState, list: ListState, json: bool) {
-    let Some(open) = app.current.get_untracked() else { return };
+    let Some(open) = app.db().get() else { return };
     let (sort, descending) = list.sort.get_untracked();
     let columns = open.facts.tables.get("flags").cloned().unwrap_or_default();
     let export = list.filter.get_untracked().export_query(columns, sort, descending);

@@ -5,12 +5,12 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::web::app::{AppState, View};
 use crate::web::dashboard::DashboardBody;
 use crate::web::files::loader::download_text;
 use crate::web::platform::browser::{
     element_html_without, local_minute, location_without_hash, page_css, select_input_text,
 };
+use crate::web::state::{AppState, View};
 use flagdeck_core::dashboard::saved::{self, SavedDashboard};
 use flagdeck_core::dashboard::share::{
     decode_snapshot, decode_state, encode_snapshot, encode_state, redact, Snapshot,
@@ -72,7 +72,7 @@ fn download_report(app: AppState, file: &str, subtitle: &str) {
 #[component]
 pub fn SharePanel(state: RwSignal<DashboardState>, aggregated: Signal<Option<Aggregates>>) -> impl IntoView {
     let app = expect_context::<AppState>();
-    let file = move || app.current.with(|c| c.as_ref().map(|o| o.name.clone()).unwrap_or_default());
+    let file = move || app.db().current().with(|c| c.as_ref().map(|o| o.name.clone()).unwrap_or_default());
     let share_link = move || format!("{}#dashboard/{}", base_url(), state.with(encode_state));
     let redacted = RwSignal::new(false);
     let snapshot = Memo::new(move |_| {
@@ -89,42 +89,6 @@ pub fn SharePanel(state: RwSignal<DashboardState>, aggregated: Signal<Option<Agg
         }
         Some(format!("{}#snapshot/{}", base_url(), encode_snapshot(&s)))
     });
-    let saved_list = RwSignal::new(Vec::<SavedDashboard>::new());
-    let reload_saved = move || {
-        let Some(open) = app.current.get_untracked() else { return };
-        spawn_local(async move {
-            match saved::list(&open.db).await {
-                Ok(list) => {
-                    saved_list.try_set(list);
-                }
-                Err(e) => app.alert(format!("Saved dashboards could not be read: {e}")),
-            }
-        });
-    };
-    Effect::new(move |_| {
-        app.data_version.track();
-        reload_saved();
-    });
-    let name = RwSignal::new(String::new());
-    let save = move |_| {
-        let Some(open) = app.current.get_untracked() else { return };
-        let title = name.get_untracked().trim().to_owned();
-        if title.is_empty() {
-            app.alert("Give the dashboard a name to save it.".to_owned());
-            return;
-        }
-        let settings = state.get_untracked();
-        spawn_local(async move {
-            match saved::save(&open.db, &title, &settings, &local_minute()).await {
-                Ok(()) => {
-                    app.note_change(format!("saved dashboard “{title}” (table {})", saved::TABLE));
-                    name.try_set(String::new());
-                    reload_saved();
-                }
-                Err(e) => app.alert(format!("The dashboard could not be saved in the file: {e}")),
-            }
-        });
-    };
     let select_all = |e: leptos::ev::FocusEvent| select_input_text(&e);
     view! {
         <h2>"Share"</h2>
@@ -152,6 +116,54 @@ pub fn SharePanel(state: RwSignal<DashboardState>, aggregated: Signal<Option<Agg
                 }>"Download report (HTML)"</button>
             </div>
         </div>
+        <SavedDashboards state=state />
+    }
+}
+
+/// The dashboards saved in the file: save the settings shown under a name, show or delete one.
+#[component]
+fn SavedDashboards(state: RwSignal<DashboardState>) -> impl IntoView {
+    let app = expect_context::<AppState>();
+    // Read again after every change to the data, and after a dashboard is saved or deleted.
+    let saved_list = LocalResource::new(move || {
+        app.db().data_version().track();
+        let open = app.db().get();
+        async move {
+            match saved::list(&open?.db).await {
+                Ok(list) => Some(list),
+                Err(e) => {
+                    app.alert(format!("Saved dashboards could not be read: {e}"));
+                    None
+                }
+            }
+        }
+    });
+    // A failed read keeps the list shown before it.
+    let shown_list = Memo::new(move |previous: Option<&Vec<SavedDashboard>>| {
+        saved_list.get().flatten().or_else(|| previous.cloned()).unwrap_or_default()
+    });
+    let reload_saved = move || saved_list.refetch();
+    let name = RwSignal::new(String::new());
+    let save = move |_| {
+        let Some(open) = app.db().get() else { return };
+        let title = name.get_untracked().trim().to_owned();
+        if title.is_empty() {
+            app.alert("Give the dashboard a name to save it.".to_owned());
+            return;
+        }
+        let settings = state.get_untracked();
+        spawn_local(async move {
+            match saved::save(&open.db, &title, &settings, &local_minute()).await {
+                Ok(()) => {
+                    app.changes().note(format!("saved dashboard “{title}” (table {})", saved::TABLE));
+                    name.try_set(String::new());
+                    reload_saved();
+                }
+                Err(e) => app.alert(format!("The dashboard could not be saved in the file: {e}")),
+            }
+        });
+    };
+    view! {
         <h3>"Saved in this file"</h3>
         <p class="muted">{format!("Saved dashboards go into a table of their own ({}) created with the first one; export the file to keep them. agent_db.py ignores it.", saved::TABLE)}</p>
         <div class="control">
@@ -160,7 +172,7 @@ pub fn SharePanel(state: RwSignal<DashboardState>, aggregated: Signal<Option<Agg
             <button class="button" data-testid="dashboard-save" on:click=save>"Save dashboard"</button>
         </div>
         <ul class="saved-dashboards">
-            {move || saved_list.get().into_iter().map(|s| {
+            {move || shown_list.get().into_iter().map(|s| {
                 let SavedDashboard { name: title, state: stored, saved_at } = s;
                 let remove = title.clone();
                 view! {
@@ -175,12 +187,12 @@ pub fn SharePanel(state: RwSignal<DashboardState>, aggregated: Signal<Option<Agg
                         }}
                         " "
                         <button class="link" data-testid="saved-dashboard-delete" on:click=move |_| {
-                            let Some(open) = app.current.get_untracked() else { return };
+                            let Some(open) = app.db().get() else { return };
                             let title = remove.clone();
                             spawn_local(async move {
                                 match saved::delete(&open.db, &title).await {
                                     Ok(()) => {
-                                        app.note_change(format!("deleted saved dashboard “{title}”"));
+                                        app.changes().note(format!("deleted saved dashboard “{title}”"));
                                         reload_saved();
                                     }
                                     Err(e) => app.alert(format!("The saved dashboard could not be deleted: {e}")),

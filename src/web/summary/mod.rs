@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 
-use crate::web::app::AppState;
 use crate::web::files::loader::{Shared, Source};
+use crate::web::state::Changes;
 use crate::web::widgets::human_size;
 use flagdeck_core::schema::Generation;
 
@@ -27,9 +27,9 @@ fn Count(
 /// What was opened: file, schema generation, counts.
 #[component]
 pub fn SummaryPanel(open: Shared) -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let changes = expect_context::<Changes>();
     let r = &open.report;
-    let live = state.live_counts.get_untracked();
+    let live = changes.live_counts().get_untracked();
     let c = live.as_ref().unwrap_or(&r.counts);
     let source = match &open.source {
         Source::File => "opened from this computer".to_owned(),
@@ -93,9 +93,9 @@ pub fn SummaryPanel(open: Shared) -> impl IntoView {
 /// Every change since the file was opened, before → after: what export will write.
 #[component]
 fn ChangesList() -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let changes = expect_context::<Changes>();
     let edits = move || {
-        let done: Vec<flagdeck_core::edits::Edit> = state.history.with(|h| h.edits().cloned().collect());
+        let done: Vec<flagdeck_core::edits::Edit> = changes.history().with(|h| h.edits().cloned().collect());
         (!done.is_empty()).then(|| {
             view! {
                 <h2>{format!("Changes since opening ({})", done.len())}</h2>
@@ -116,7 +116,7 @@ fn ChangesList() -> impl IntoView {
         })
     };
     let other = move || {
-        let notes = state.other_changes.get();
+        let notes = changes.other().get();
         (!notes.is_empty()).then(|| {
             view! {
                 <h3>"Other changes to the file (no undo)"</h3>

@@ -23,7 +23,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::Blob;
 
-use crate::web::app::AppState;
 use crate::web::files::loader::{self, LoadError, OpenDb, Shared, Source};
 use crate::web::platform::browser::{date_now, random_u32, warn};
 use crate::web::platform::fetch::blob_bytes;
@@ -31,6 +30,7 @@ use crate::web::platform::idb::{Found, Store, StoreError};
 use crate::web::platform::locks::{hold_lock, in_use_elsewhere};
 use crate::web::platform::perf::{mark, measure_since as measure, perf_now};
 use crate::web::platform::storage::persist;
+use crate::web::state::AppState;
 use crate::web::widgets::human_size;
 use flagdeck_core::edits::History;
 use flagdeck_core::journal::{self, rebuild, Entry, Origin, Rebuilt, Record, ReplayFailure, SessionMeta};
@@ -47,6 +47,40 @@ pub enum CopyStatus {
     Failed(String),
     /// Not kept for this database (no storage here, or the original did not fit).
     Off(String),
+}
+
+/// The working copy's state on screen. Its signals are written by this module's `AppState`
+/// methods only; the rest of the app reads them.
+#[derive(Clone, Copy)]
+pub struct WorkingCopy {
+    /// Its state for the badge,
+    status: RwSignal<CopyStatus>,
+    /// a stored one offered for resuming at start,
+    offer: RwSignal<Option<Rc<Offer>>, LocalStorage>,
+    /// a quiet notice (persistent storage refused),
+    notice: RwSignal<Option<String>>,
+    /// changes since the last export (or since opening): what closing the tab warns about,
+    unexported: RwSignal<bool>,
+    /// and a `?db=` address held back while a working copy is offered.
+    pending_url: StoredValue<Option<String>>,
+}
+
+impl WorkingCopy {
+    /// Nothing kept, nothing offered.
+    pub fn new() -> Self {
+        WorkingCopy {
+            status: RwSignal::new(CopyStatus::Idle),
+            offer: RwSignal::new_local(None),
+            notice: RwSignal::new(None),
+            unexported: RwSignal::new(false),
+            pending_url: StoredValue::new(None),
+        }
+    }
+
+    /// Whether there are changes since the last export (or since opening).
+    pub fn unexported(&self) -> ReadSignal<bool> {
+        self.unexported.read_only()
+    }
 }
 
 /// A stored working copy found at start.
@@ -189,12 +223,12 @@ impl AppState {
                     offer = None;
                 }
             }
-            let untouched = self.current.get_untracked().is_none() && self.busy.get_untracked().is_none();
+            let untouched = self.db().get().is_none() && self.db().busy().get_untracked().is_none();
             match offer {
                 Some(offer) if untouched => {
                     // The URL first: the banner reads it when the offer appears.
-                    self.pending_url.set_value(url);
-                    self.resume_offer.set(Some(Rc::new(offer)));
+                    self.copy().pending_url.set_value(url);
+                    self.copy().offer.set(Some(Rc::new(offer)));
                 }
                 _ => {
                     if let Some(url) = url {
@@ -209,8 +243,8 @@ impl AppState {
     }
 
     fn enqueue(self, job: Job) {
-        if !matches!(job, Job::Discard) && !matches!(self.copy_status.get_untracked(), CopyStatus::Off(_)) {
-            self.copy_status.set(CopyStatus::Saving);
+        if !matches!(job, Job::Discard) && !matches!(self.copy().status.get_untracked(), CopyStatus::Off(_)) {
+            self.copy().status.set(CopyStatus::Saving);
         }
         QUEUE.with(|q| q.borrow_mut().push_back(job));
         if !RUNNING.with(|r| r.replace(true)) {
@@ -243,7 +277,7 @@ impl AppState {
                     Ok(()) => {
                         measure("flagdeck:store-original", started);
                         if idle() {
-                            self.copy_status.set(CopyStatus::Saved);
+                            self.copy().status.set(CopyStatus::Saved);
                         }
                     }
                     Err(e) => {
@@ -255,7 +289,7 @@ impl AppState {
                             }
                         });
                         let (short, text) = begin_failed(&meta, &e);
-                        self.copy_status.set(CopyStatus::Off(short));
+                        self.copy().status.set(CopyStatus::Off(short));
                         self.alert(text);
                     }
                 }
@@ -284,12 +318,12 @@ impl AppState {
                             measure("flagdeck:persist", started);
                         }
                         if idle() {
-                            self.copy_status.set(CopyStatus::Saved);
+                            self.copy().status.set(CopyStatus::Saved);
                         }
                     }
                     Err(StoreError::Replaced) => {
                         SESSION.with(|s| *s.borrow_mut() = None);
-                        self.copy_status.set(CopyStatus::Off("not kept: another tab replaced it".into()));
+                        self.copy().status.set(CopyStatus::Off("not kept: another tab replaced it".into()));
                         self.alert(
                             "Another flagdeck tab opened a database, which replaced this tab's working copy in \
                              browser storage (one is kept per browser). Your changes here stay in this tab only: \
@@ -299,7 +333,7 @@ impl AppState {
                     }
                     Err(e) => {
                         let (short, text) = write_failed(&e);
-                        self.copy_status.set(CopyStatus::Failed(short));
+                        self.copy().status.set(CopyStatus::Failed(short));
                         if told == Some(false) {
                             self.alert(text);
                         }
@@ -325,8 +359,8 @@ impl AppState {
     /// A database is on screen: a new one is stored (replacing any stored working copy), a
     /// resumed one goes on writing to its own.
     pub(super) fn copy_opened(self, open: &Shared, resumed: Option<Resumed>) {
-        self.resume_offer.set(None);
-        let pending_url = self.pending_url.try_update_value(Option::take).flatten();
+        self.copy().offer.set(None);
+        let pending_url = self.copy().pending_url.try_update_value(Option::take).flatten();
         let Some(resumed) = resumed else {
             let opened_at_ms = date_now();
             let meta = SessionMeta {
@@ -348,11 +382,11 @@ impl AppState {
                     exported_at_ms: None,
                 })
             });
-            self.unexported.set(false);
-            self.copy_status.set(CopyStatus::Idle);
+            self.copy().unexported.set(false);
+            self.copy().status.set(CopyStatus::Idle);
             match open.original.borrow_mut().take() {
                 Some(original) => self.enqueue(Job::Begin { meta, original, started: perf_now() }),
-                None => self.copy_status.set(CopyStatus::Off("nothing to store".into())),
+                None => self.copy().status.set(CopyStatus::Off("nothing to store".into())),
             }
             return;
         };
@@ -371,8 +405,8 @@ impl AppState {
                 exported_at_ms: rebuilt.exported_at_ms,
             })
         });
-        self.unexported.set(rebuilt.unexported || failure.is_some());
-        self.copy_status.set(CopyStatus::Saved);
+        self.copy().unexported.set(rebuilt.unexported || failure.is_some());
+        self.copy().status.set(CopyStatus::Saved);
         if let Some(failure) = failure {
             self.alert(format!(
                 "{failure} The {} change(s) before it were restored. The working copy stored in this browser \
@@ -401,10 +435,10 @@ impl AppState {
     pub(super) fn keep(self, entry: Entry) -> Option<oneshot::Receiver<()>> {
         let change = !matches!(entry, Entry::Exported);
         if change {
-            self.unexported.set(true);
+            self.copy().unexported.set(true);
         }
         let started = perf_now();
-        let history = self.history;
+        let history = self.changes().history();
         let jobs = SESSION.with(|s| {
             let mut s = s.borrow_mut();
             let Some(s) = s.as_mut() else { return Vec::new() };
@@ -450,7 +484,7 @@ impl AppState {
     /// After a successful export: the working copy is kept (a later resume is still possible)
     /// and marked exported, so neither the banner nor closing the tab warns about it.
     pub(super) fn copy_exported(self) {
-        self.unexported.set(false);
+        self.copy().unexported.set(false);
         let _ = self.keep(Entry::Exported);
     }
 
@@ -461,7 +495,7 @@ impl AppState {
         }
         spawn_local(async move {
             if persist().await.ok() != Some(true) {
-                self.storage_notice.set(Some(
+                self.copy().notice.set(Some(
                     "The browser did not grant persistent storage, so it may remove the working copy kept \
                      here when space runs short. Export the database to be safe."
                         .into(),
@@ -472,7 +506,7 @@ impl AppState {
 
     /// Opens the stored original bytes the normal way and makes every stored change again.
     pub fn resume(self) {
-        let Some(offer) = self.resume_offer.get_untracked() else { return };
+        let Some(offer) = self.copy().offer.get_untracked() else { return };
         let Ok(meta) = offer.meta.clone() else { return };
         mark("flagdeck:open-start");
         self.run_open(format!("Restoring the working copy of {}…", meta.name), async move {
@@ -502,9 +536,9 @@ impl AppState {
 
     /// Forgets the stored working copy (and opens the `?db=` address that was waiting for it).
     pub fn discard_copy(self) {
-        self.resume_offer.set(None);
+        self.copy().offer.set(None);
         self.enqueue(Job::Discard);
-        if let Some(url) = self.pending_url.try_update_value(Option::take).flatten() {
+        if let Some(url) = self.copy().pending_url.try_update_value(Option::take).flatten() {
             self.open_url(url);
         }
     }

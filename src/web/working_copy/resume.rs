@@ -3,8 +3,8 @@
 
 use leptos::prelude::*;
 
-use crate::web::app::AppState;
 use crate::web::platform::browser::local_time;
+use crate::web::state::AppState;
 use crate::web::widgets::human_size;
 use crate::web::working_copy::{CopyStatus, Offer};
 use flagdeck_core::journal::{Origin, SessionMeta};
@@ -14,7 +14,7 @@ use flagdeck_core::journal::{Origin, SessionMeta};
 pub fn ResumeBanner() -> impl IntoView {
     let state = expect_context::<AppState>();
     move || {
-        state.resume_offer.get().map(|offer| {
+        state.copy().offer.get().map(|offer| {
             let body = match &offer.meta {
                 Ok(meta) => described(meta, &offer).into_any(),
                 Err(why) => view! {
@@ -26,7 +26,7 @@ pub fn ResumeBanner() -> impl IntoView {
                 .into_any(),
             };
             let can_resume = offer.meta.is_ok();
-            let waiting = state.pending_url.get_value();
+            let waiting = state.copy().pending_url.get_value();
             view! {
                 <section class="resume" data-testid="resume-session" aria-label="Stored working copy">
                     <h2>"Resume where you left off?"</h2>
@@ -94,8 +94,8 @@ fn described(meta: &SessionMeta, offer: &Offer) -> impl IntoView {
 pub fn CopyBadge() -> impl IntoView {
     let state = expect_context::<AppState>();
     move || {
-        state.current.with(Option::is_some).then(|| {
-            let status = state.copy_status.get();
+        state.db().current().with(Option::is_some).then(|| {
+            let status = state.copy().status.get();
             let (key, text, title) = match &status {
                 CopyStatus::Idle => ("idle", String::new(), String::new()),
                 CopyStatus::Saving => ("saving", "Saving…".to_owned(), String::new()),
@@ -119,11 +119,11 @@ pub fn CopyBadge() -> impl IntoView {
 pub fn StorageNotice() -> impl IntoView {
     let state = expect_context::<AppState>();
     move || {
-        state.storage_notice.get().map(|text| {
+        state.copy().notice.get().map(|text| {
             view! {
                 <div class="storage-notice" role="status" data-testid="storage-notice">
                     <span>{text}</span>
-                    <button class="dismiss" aria-label="Dismiss" on:click=move |_| state.storage_notice.set(None)>
+                    <button class="dismiss" aria-label="Dismiss" on:click=move |_| state.copy().notice.set(None)>
                         "×"
                     </button>
                 </div>

@@ -1,0 +1,313 @@
+//! The actions that coordinate several contexts: opening a file, edits, undo and redo, export.
+//! Each passes through the working copy (`working_copy` adds the methods that keep it).
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::web::files::loader::{self, LoadError, Shared, Source};
+use crate::web::platform::browser::within;
+use crate::web::platform::perf::mark;
+use crate::web::state::{Alerts, CatalogState, Changes, Nav, OpenDb, View};
+use crate::web::working_copy::{Opened, WorkingCopy};
+use flagdeck_core::dashboard::{DashboardState, FilterChoices};
+use flagdeck_core::edits::{self, EditError, Step};
+use flagdeck_core::journal::Entry;
+use flagdeck_core::summary;
+use flagdeck_core::Value;
+
+/// The actions that coordinate several contexts (opening, edits, undo, export) and the state
+/// of the dashboard and the working copy. `Copy`, cheap to pass to components.
+#[derive(Clone, Copy)]
+pub struct AppState {
+    nav: Nav,
+    alerts: Alerts,
+    db: OpenDb,
+    changes: Changes,
+    /// The dashboard's settings: kept while moving between pages (and, later, in links).
+    pub dashboard: RwSignal<DashboardState>,
+    /// The dashboard's filter choices and the data they were read from ([`OpenDb::data_key`]).
+    pub dashboard_choices: RwSignal<(Option<(u64, u64)>, FilterChoices)>,
+    /// The working copy kept in browser storage (see `working_copy`).
+    copy: WorkingCopy,
+}
+
+impl AppState {
+    pub(in crate::web) fn new((nav, alerts, db, changes): (Nav, Alerts, OpenDb, Changes)) -> Self {
+        AppState {
+            nav,
+            alerts,
+            db,
+            changes,
+            dashboard: RwSignal::new(DashboardState::default()),
+            dashboard_choices: RwSignal::new((None, FilterChoices::default())),
+            copy: WorkingCopy::new(),
+        }
+    }
+
+    /// The open database (see [`OpenDb`]).
+    pub fn db(&self) -> OpenDb {
+        self.db
+    }
+
+    /// The working copy's state (see [`WorkingCopy`]).
+    pub fn copy(&self) -> WorkingCopy {
+        self.copy
+    }
+
+    /// The changes since opening (see [`Changes`]).
+    pub fn changes(&self) -> Changes {
+        self.changes
+    }
+
+    /// Adds an alert (see [`Alerts::alert`]).
+    pub fn alert(&self, text: String) {
+        self.alerts.alert(text);
+    }
+
+    /// Shows a page (see [`Nav::go`]).
+    pub fn go(&self, view: View) {
+        self.nav.go(view);
+    }
+
+    /// Runs one open attempt. The previous database stays until the new one has passed every
+    /// check; a failure only adds an alert.
+    pub(in crate::web) fn run_open<F>(self, label: String, attempt: F)
+    where
+        F: std::future::Future<Output = Result<Opened, LoadError>> + 'static,
+    {
+        let ticket = self.db.begin_attempt(label);
+        spawn_local(async move {
+            let outcome = attempt.await;
+            if !self.db.finish_attempt(ticket) {
+                return; // a newer attempt took over; drop this one (its worker terminates)
+            }
+            match outcome {
+                Ok(Opened { open, resumed }) => {
+                    self.alerts.clear();
+                    if loader::was_wal(&open) {
+                        self.alert(format!(
+                            "{} uses WAL journal mode. It was opened, but changes still sitting in a \
+                             \"{}-wal\" file next to it on disk are not included: open it once with \
+                             sqlite3 or agent_db.py (which checkpoints the -wal file) to include them.",
+                            open.name, open.name
+                        ));
+                    }
+                    let open = Rc::new(open);
+                    self.changes.start(
+                        resumed.as_ref().map(|r| r.history.clone()).unwrap_or_default(),
+                        resumed.as_ref().and_then(|r| r.counts.clone()),
+                    );
+                    self.db.opened(open.clone());
+                    self.copy_opened(&open, resumed);
+                    request_animation_frame(|| mark("flagdeck:summary-shown"));
+                    self.load_catalog(open);
+                }
+                Err(e) => self.alert(e.to_string()),
+            }
+        });
+    }
+
+    /// Reads the catalog of a newly opened database in the background; a result for a
+    /// database that is no longer open is dropped.
+    fn load_catalog(self, open: Shared) {
+        spawn_local(async move {
+            let result = loader::load_catalog(&open).await;
+            self.db.catalog_read(
+                &open,
+                match result {
+                    Ok(data) => CatalogState::Ready(Rc::new(data)),
+                    Err(e) => CatalogState::Failed(e.to_string()),
+                },
+            );
+        });
+    }
+
+    /// Plans and applies a change to one flag; on success it joins the history and everything
+    /// reads the database again. A refusal is shown in SQLite's words and changes nothing.
+    pub fn edit_flag(self, flag_id: i64, label: &'static str, values: Vec<(&'static str, Value)>) {
+        self.edit_flag_then(flag_id, label, values, |_| {});
+    }
+
+    /// [`edit_flag`](Self::edit_flag), then `outcome`: `Ok` once applied (or when nothing
+    /// changed), `Err` with SQLite's own words when it refused (so the page can keep the input or
+    /// offer to fix the text in the same step), or the whole message for any other failure.
+    pub fn edit_flag_then(
+        self,
+        flag_id: i64,
+        label: &'static str,
+        values: Vec<(&'static str, Value)>,
+        outcome: impl Fn(Result<(), &str>) + 'static,
+    ) {
+        let Some(open) = self.db.get() else { return };
+        spawn_local(async move {
+            let result = async {
+                let Some(edit) = edits::plan(&open.db, flag_id, label, &values).await? else {
+                    return Ok(None);
+                };
+                edits::apply(&open.db, &edit).await?;
+                Ok::<_, EditError>(Some(edit))
+            }
+            .await;
+            match result {
+                Ok(Some(edit)) => {
+                    let step = Step { label: edit.label.clone(), edits: vec![edit] };
+                    self.changes.record(step.clone());
+                    self.changed(&open, Entry::Did(step)).await;
+                    outcome(Ok(()));
+                }
+                Ok(None) => outcome(Ok(())),
+                Err(e) => {
+                    match &e {
+                        EditError::Refused(m) => outcome(Err(m)),
+                        other => outcome(Err(&other.to_string())),
+                    }
+                    self.alert(format!("Flag #{flag_id}: {e}"));
+                }
+            }
+        });
+    }
+
+    /// Creates a flag the way agent_db.py does (session_id of the open work period, when the
+    /// file has one) and shows it. A refusal is shown in SQLite's words; the form keeps its text.
+    /// With `lock`, the flag of that id is locked in the same transaction ("ask for
+    /// information": the question is asked and the flag waits for the answer, one undo step).
+    pub fn create_flag(
+        self,
+        values: Vec<(&'static str, Value)>,
+        lock: Option<i64>,
+        done: impl Fn(bool) + 'static,
+    ) {
+        let Some(open) = self.db.get() else { return };
+        spawn_local(async move {
+            let result = edits::create_flag(&open.db, &open.facts, &values, lock).await;
+            match result {
+                Ok(step) => {
+                    let id = step.edits.last().map(|e| e.flag_id).unwrap_or_default();
+                    self.changes.record(step.clone());
+                    self.changed(&open, Entry::Did(step)).await;
+                    done(true);
+                    self.go(View::Flag(id));
+                }
+                Err(e) => {
+                    done(false);
+                    self.alert(format!("The new flag was not saved: {e}"));
+                }
+            }
+        });
+    }
+
+    /// The same change to many flags, in one transaction and one undo step: all or nothing.
+    pub fn bulk_edit(
+        self,
+        label: String,
+        ids: Vec<i64>,
+        values: Vec<(&'static str, Value)>,
+        done: impl Fn(bool) + 'static,
+    ) {
+        let Some(open) = self.db.get() else { return };
+        spawn_local(async move {
+            let result = async {
+                let mut planned = Vec::new();
+                for &id in &ids {
+                    if let Some(edit) = edits::plan(&open.db, id, &label, &values).await? {
+                        planned.push(edit);
+                    }
+                }
+                if !planned.is_empty() {
+                    edits::run_all(&open.db, &planned, true).await?;
+                }
+                Ok::<_, EditError>(planned)
+            }
+            .await;
+            match result {
+                Ok(planned) if planned.is_empty() => done(true),
+                Ok(planned) => {
+                    let step = Step { label: label.clone(), edits: planned };
+                    self.changes.record(step.clone());
+                    self.changed(&open, Entry::Did(step)).await;
+                    done(true);
+                }
+                Err(e) => {
+                    done(false);
+                    self.alert(format!("{label}: nothing was changed. {e}"));
+                }
+            }
+        });
+    }
+
+    /// Undoes (`back`) or redoes the last step.
+    pub fn step(self, back: bool) {
+        let Some(open) = self.db.get() else { return };
+        spawn_local(async move {
+            let mut history = self.changes.history().get_untracked();
+            let result = if back { history.undo(&open.db).await } else { history.redo(&open.db).await };
+            match result {
+                Ok(Some(_)) => {
+                    self.changes.replace_history(history);
+                    self.changed(&open, if back { Entry::Undid } else { Entry::Redid }).await;
+                }
+                Ok(None) => {}
+                Err(e) => self.alert(e.to_string()),
+            }
+        });
+    }
+
+    /// After every change to the history (`entry` says which), in the order they happen: the
+    /// working copy gets its record first, then everything reads the database again. The
+    /// re-reading waits for the record (a few milliseconds; at most 200), so a change on screen is
+    /// a change kept, and the write does not queue behind the work the re-reading sets off.
+    async fn changed(self, open: &Shared, entry: Entry) {
+        if let Some(written) = self.keep(entry) {
+            within(200, written).await;
+        }
+        self.db.data_changed();
+        match summary::read_counts(&open.db, &open.facts).await {
+            Ok(counts) => self.changes.counted(counts),
+            Err(e) => self.alert(format!("The counts could not be read again: {e}")),
+        }
+    }
+
+    pub fn open_file(self, file: web_sys::File) {
+        mark("flagdeck:open-start");
+        let name = file.name();
+        self.run_open(format!("Opening {name}…"), async move {
+            let bytes = loader::read_file(&file).await?;
+            // The picked file is its own Blob: the working copy stores it without a copy.
+            loader::open_bytes(name, Source::File, bytes, file.into()).await.map(Opened::from)
+        });
+    }
+
+    pub fn open_url(self, url: String) {
+        mark("flagdeck:open-start");
+        let name = loader::name_from_url(&url);
+        self.run_open(format!("Downloading {url}…"), async move {
+            let bytes = loader::fetch_bytes(&url).await?;
+            // Copied before the bytes are handed (transferred) to the worker.
+            let original = loader::blob_of(&bytes)?;
+            loader::open_bytes(name, Source::Url(url), bytes, original).await.map(Opened::from)
+        });
+    }
+
+    pub fn open_demo(self) {
+        mark("flagdeck:open-start");
+        self.run_open("Building the demo database…".into(), async {
+            loader::open_demo().await.map(Opened::from)
+        });
+    }
+
+    pub fn export(self) {
+        let Some(open) = self.db.get() else { return };
+        self.db.working(Some(format!("Exporting {}…", open.name)));
+        spawn_local(async move {
+            let result =
+                loader::export_bytes(&open).await.and_then(|bytes| loader::download(&open.name, &bytes));
+            self.db.working(None);
+            match result {
+                Ok(()) => self.copy_exported(),
+                Err(e) => self.alert(e.to_string()),
+            }
+        });
+    }
+}

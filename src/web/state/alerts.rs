@@ -1,0 +1,47 @@
+//! The alert region: errors and warnings, each until dismissed.
+
+use leptos::prelude::*;
+
+/// One line in the alert region.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    /// Unique while the app runs: the key of the line and what [`Alerts::dismiss`] takes.
+    pub id: u32,
+    /// What is said.
+    pub text: String,
+}
+
+/// The alerts shown, and the actions that add and remove them.
+#[derive(Clone, Copy)]
+pub struct Alerts {
+    list: RwSignal<Vec<Notice>>,
+    next: StoredValue<u32>,
+}
+
+impl Alerts {
+    pub(super) fn new() -> Self {
+        Alerts { list: RwSignal::new(Vec::new()), next: StoredValue::new(1) }
+    }
+
+    /// The alerts shown, oldest first.
+    pub fn list(&self) -> ReadSignal<Vec<Notice>> {
+        self.list.read_only()
+    }
+
+    /// Adds an alert.
+    pub fn alert(&self, text: String) {
+        let id = self.next.get_value();
+        self.next.set_value(id + 1);
+        self.list.update(|list| list.push(Notice { id, text }));
+    }
+
+    /// Removes the alert `id`.
+    pub fn dismiss(&self, id: u32) {
+        self.list.update(|list| list.retain(|n| n.id != id));
+    }
+
+    /// Removes every alert (a new database is open: the old words are about the old one).
+    pub fn clear(&self) {
+        self.list.set(Vec::new());
+    }
+}

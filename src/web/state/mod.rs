@@ -1,0 +1,37 @@
+//! The app's state as small contexts, each a `Copy` handle with private signals: read-only
+//! signals to read, named actions to change. `App` provides them; components take the ones they
+//! need with `expect_context`, so pages depend on these and not on the root component.
+//!
+//! - [`Nav`]: which page is shown;
+//! - [`Alerts`]: the alert region;
+//! - [`OpenDb`]: the open database, its data version, its catalog and what is being opened;
+//! - [`Changes`]: the history of flag edits, other changes, the counts read after changes;
+//!
+//! [`AppState`] holds the actions that span several of them (open, edit, undo, export) and the
+//! dashboard's and the working copy's state; and [`use_latest`], the hook for loads that report progress (others use `LocalResource`).
+
+mod actions;
+mod alerts;
+mod changes;
+mod latest;
+mod nav;
+mod open;
+
+pub use actions::AppState;
+pub use alerts::Alerts;
+pub use changes::Changes;
+pub use latest::{use_latest, Run};
+pub use nav::{Nav, View};
+pub use open::{CatalogState, OpenDb};
+
+use leptos::prelude::provide_context;
+
+/// Creates every context and provides it to the components below the caller.
+pub fn provide_contexts() -> (Nav, Alerts, OpenDb, Changes) {
+    let contexts = (Nav::new(), Alerts::new(), OpenDb::new(), Changes::new());
+    provide_context(contexts.0);
+    provide_context(contexts.1);
+    provide_context(contexts.2);
+    provide_context(contexts.3);
+    contexts
+}

@@ -1,0 +1,122 @@
+//! The open database: which one, how far its data has changed, its catalog, and what is being
+//! opened right now.
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+
+use crate::web::files::loader::{CatalogData, Shared};
+
+/// The catalog of the open database, loaded once after it opens.
+#[derive(Clone)]
+pub enum CatalogState {
+    /// Being read.
+    Loading,
+    /// Read.
+    Ready(Rc<CatalogData>),
+    /// Could not be read; the reason.
+    Failed(String),
+}
+
+/// The open database and the actions of opening one.
+#[derive(Clone, Copy)]
+pub struct OpenDb {
+    current: RwSignal<Option<Shared>, LocalStorage>,
+    /// Bumped after every change, so lists and details read the database again.
+    data_version: RwSignal<u64>,
+    catalog: RwSignal<CatalogState, LocalStorage>,
+    /// What is being opened (or exported) right now, shown as progress.
+    busy: RwSignal<Option<String>>,
+    /// Increases with every open attempt, so a slow earlier attempt cannot replace a later one.
+    attempt: StoredValue<u64>,
+}
+
+impl OpenDb {
+    pub(super) fn new() -> Self {
+        OpenDb {
+            current: RwSignal::new_local(None),
+            data_version: RwSignal::new(0),
+            catalog: RwSignal::new_local(CatalogState::Loading),
+            busy: RwSignal::new(None),
+            attempt: StoredValue::new(0),
+        }
+    }
+
+    /// The open database, if any.
+    pub fn current(&self) -> ReadSignal<Option<Shared>, LocalStorage> {
+        self.current.read_only()
+    }
+
+    /// The open database, without tracking (for actions).
+    pub fn get(&self) -> Option<Shared> {
+        self.current.get_untracked()
+    }
+
+    /// Whether a database is open.
+    pub fn is_open(&self) -> Signal<bool> {
+        let current = self.current;
+        Signal::derive(move || current.with(Option::is_some))
+    }
+
+    /// How many changes were made to the open data: read it to read the database again after
+    /// each.
+    pub fn data_version(&self) -> ReadSignal<u64> {
+        self.data_version.read_only()
+    }
+
+    /// Which data is on screen: the open attempt and the change count.
+    pub fn data_key(&self) -> (u64, u64) {
+        (self.attempt.get_value(), self.data_version.get_untracked())
+    }
+
+    /// The catalog of the open database.
+    pub fn catalog(&self) -> ReadSignal<CatalogState, LocalStorage> {
+        self.catalog.read_only()
+    }
+
+    /// What is being opened or exported right now.
+    pub fn busy(&self) -> ReadSignal<Option<String>> {
+        self.busy.read_only()
+    }
+
+    /// Shows `label` as the work in progress; `None` when it is over.
+    pub fn working(&self, label: Option<String>) {
+        self.busy.set(label);
+    }
+
+    /// Starts an open attempt; its ticket says later whether it is still the latest.
+    pub fn begin_attempt(&self, label: String) -> u64 {
+        let ticket = self.attempt.get_value() + 1;
+        self.attempt.set_value(ticket);
+        self.busy.set(Some(label));
+        ticket
+    }
+
+    /// Whether `ticket` is the latest open attempt; ends its progress when it is.
+    pub fn finish_attempt(&self, ticket: u64) -> bool {
+        let latest = self.attempt.get_value() == ticket;
+        if latest {
+            self.busy.set(None);
+        }
+        latest
+    }
+
+    /// `open` is the open database now; its catalog is being read.
+    pub fn opened(&self, open: Shared) {
+        self.catalog.set(CatalogState::Loading);
+        self.current.set(Some(open));
+    }
+
+    /// The catalog of `open` was read: shown if `open` is still the open database.
+    pub fn catalog_read(&self, open: &Shared, catalog: CatalogState) {
+        let still_open = self.current.with_untracked(|c| c.as_ref().is_some_and(|c| Rc::ptr_eq(c, open)));
+        if still_open {
+            self.catalog.set(catalog);
+        }
+    }
+
+    /// The data changed: everything that reads it reads it again.
+    pub fn data_changed(&self) {
+        self.data_version.update(|v| *v += 1);
+    }
+}
