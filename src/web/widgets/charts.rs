@@ -51,69 +51,93 @@ fn nice_max(v: f64) -> f64 {
     [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * p).find(|m| *m >= v).unwrap_or(10.0 * p)
 }
 
-#[component]
-pub fn SvgChart(chart: Chart) -> impl IntoView {
-    let n = chart.labels.len().max(1);
-    let top_value = chart
+/// Where values and slots land in the SVG's coordinates.
+#[derive(Clone, Copy)]
+struct Scale {
+    /// Width of one slot, in SVG units.
+    slot: f64,
+    /// The value at the top of the axis.
+    max: f64,
+}
+
+impl Scale {
+    fn of(chart: &Chart, top_value: f64) -> Scale {
+        Scale { slot: (W - LEFT - RIGHT) / chart.labels.len().max(1) as f64, max: nice_max(top_value) }
+    }
+
+    /// Centre of slot `i`.
+    fn x(self, i: usize) -> f64 {
+        LEFT + self.slot * (i as f64 + 0.5)
+    }
+
+    fn y(self, v: f64) -> f64 {
+        TOP + (H - TOP - BOTTOM) * (1.0 - (v / self.max).clamp(0.0, 1.0))
+    }
+
+    fn point(self, i: usize, v: f64) -> String {
+        format!("{:.1},{:.1}", self.x(i), self.y(v))
+    }
+}
+
+/// The highest value drawn (series and band).
+fn top_value(chart: &Chart) -> f64 {
+    chart
         .series
         .iter()
         .flat_map(|s| s.values.iter().flatten().copied())
         .chain(chart.band.iter().flatten().flatten().map(|(_, hi)| *hi))
-        .fold(0.0f64, f64::max);
-    let max = nice_max(top_value);
-    let slot = (W - LEFT - RIGHT) / n as f64;
-    let x = move |i: usize| LEFT + slot * (i as f64 + 0.5);
-    let y = move |v: f64| TOP + (H - TOP - BOTTOM) * (1.0 - (v / max).clamp(0.0, 1.0));
-    let fmt = chart.format;
-    let bar_series: Vec<&Series> = chart.series.iter().filter(|s| s.mark == Mark::Bars).collect();
-    let bar_width = (slot * 0.8 / bar_series.len().max(1) as f64).max(0.5);
+        .fold(0.0f64, f64::max)
+}
 
-    let band = chart.band.as_ref().map(|band| {
-        let upper: Vec<String> = band
-            .iter()
-            .enumerate()
-            .filter_map(|(i, b)| b.map(|(_, hi)| format!("{:.1},{:.1}", x(i), y(hi))))
-            .collect();
-        let lower: Vec<String> = band
-            .iter()
-            .enumerate()
-            .rev()
-            .filter_map(|(i, b)| b.map(|(lo, _)| format!("{:.1},{:.1}", x(i), y(lo))))
-            .collect();
-        view! { <polygon class="band" points=[upper, lower].concat().join(" ") /> }
-    });
-    let bars = bar_series
+/// The forecast band as one shaded polygon: its upper edge left to right, then the lower back.
+fn band_view(chart: &Chart, sc: Scale) -> Option<impl IntoView> {
+    let band = chart.band.as_ref()?;
+    let upper = band.iter().enumerate().filter_map(|(i, b)| b.map(|(_, hi)| sc.point(i, hi)));
+    let lower = band.iter().enumerate().rev().filter_map(|(i, b)| b.map(|(lo, _)| sc.point(i, lo)));
+    let points: Vec<String> = upper.chain(lower).collect();
+    Some(view! { <polygon class="band" points=points.join(" ") /> })
+}
+
+/// The bar series side by side within each slot.
+fn bars_view(chart: &Chart, sc: Scale) -> impl IntoView {
+    let bar_series: Vec<&Series> = chart.series.iter().filter(|s| s.mark == Mark::Bars).collect();
+    let bar_width = (sc.slot * 0.8 / bar_series.len().max(1) as f64).max(0.5);
+    bar_series
         .iter()
         .enumerate()
         .flat_map(|(k, s)| {
-            let offset = -slot * 0.4 + bar_width * k as f64;
+            let offset = -sc.slot * 0.4 + bar_width * k as f64;
             s.values.iter().enumerate().filter_map(move |(i, v)| {
                 v.map(|v| {
                     view! {
-                        <rect class=format!("bar {}", s.class) x=format!("{:.1}", x(i) + offset) y=format!("{:.1}", y(v))
-                            width=format!("{bar_width:.1}") height=format!("{:.1}", (y(0.0) - y(v)).max(0.0)) />
+                        <rect class=format!("bar {}", s.class) x=format!("{:.1}", sc.x(i) + offset) y=format!("{:.1}", sc.y(v))
+                            width=format!("{bar_width:.1}") height=format!("{:.1}", (sc.y(0.0) - sc.y(v)).max(0.0)) />
                     }
                 })
             })
         })
-        .collect_view();
-    let lines = chart
+        .collect_view()
+}
+
+/// The line and dashed series.
+fn lines_view(chart: &Chart, sc: Scale) -> impl IntoView {
+    chart
         .series
         .iter()
         .filter(|s| s.mark != Mark::Bars)
         .map(|s| {
-            let points: Vec<String> = s
-                .values
-                .iter()
-                .enumerate()
-                .filter_map(|(i, v)| v.map(|v| format!("{:.1},{:.1}", x(i), y(v))))
-                .collect();
+            let points: Vec<String> =
+                s.values.iter().enumerate().filter_map(|(i, v)| v.map(|v| sc.point(i, v))).collect();
             let class = format!("line {}{}", s.class, if s.mark == Mark::Dashed { " dashed" } else { "" });
             view! { <polyline class=class points=points.join(" ") /> }
         })
-        .collect_view();
-    // One transparent column per slot carries the hover text.
-    let hovers = (0..chart.labels.len())
+        .collect_view()
+}
+
+/// One transparent column per slot carrying the hover text: the label and each value.
+fn hovers_view(chart: &Chart, sc: Scale) -> impl IntoView {
+    let fmt = chart.format;
+    (0..chart.labels.len())
         .map(|i| {
             let mut text = chart.labels[i].clone();
             for s in &chart.series {
@@ -125,45 +149,77 @@ pub fn SvgChart(chart: Chart) -> impl IntoView {
                 text.push_str(&format!("\nband: {} – {}", fmt(*lo), fmt(*hi)));
             }
             view! {
-                <rect class="hover" x=format!("{:.1}", x(i) - slot / 2.0) y=TOP width=format!("{slot:.1}") height=H - TOP - BOTTOM>
+                <rect class="hover" x=format!("{:.1}", sc.x(i) - sc.slot / 2.0) y=TOP width=format!("{:.1}", sc.slot) height=H - TOP - BOTTOM>
                     <title>{text}</title>
                 </rect>
             }
         })
-        .collect_view();
-    let ticks = [0.0, max / 2.0, max]
+        .collect_view()
+}
+
+/// The y axis: grid lines and values at 0, half and the top.
+fn ticks_view(chart: &Chart, sc: Scale) -> impl IntoView {
+    let fmt = chart.format;
+    [0.0, sc.max / 2.0, sc.max]
         .into_iter()
         .map(|v| {
             view! {
-                <line class="grid" x1=LEFT x2=W - RIGHT y1=y(v) y2=y(v) />
-                <text class="tick" x=LEFT - 4.0 y=y(v) + 4.0 text-anchor="end">{fmt(v)}</text>
+                <line class="grid" x1=LEFT x2=W - RIGHT y1=sc.y(v) y2=sc.y(v) />
+                <text class="tick" x=LEFT - 4.0 y=sc.y(v) + 4.0 text-anchor="end">{fmt(v)}</text>
             }
         })
-        .collect_view();
+        .collect_view()
+}
+
+/// The x axis: the first, middle and last labels.
+fn x_labels_view(chart: &Chart, sc: Scale) -> impl IntoView {
     let last = chart.labels.len().saturating_sub(1);
-    let x_labels = [0, last / 2, last]
+    [0, last / 2, last]
         .into_iter()
         .filter(|i| *i < chart.labels.len())
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .map(|i| {
-            let anchor = if i == 0 {
-                "start"
-            } else if i == last {
-                "end"
-            } else {
-                "middle"
-            };
-            let at = if i == 0 {
-                LEFT
-            } else if i == last {
-                W - RIGHT
-            } else {
-                x(i)
+            let (anchor, at) = match i {
+                0 => ("start", LEFT),
+                i if i == last => ("end", W - RIGHT),
+                i => ("middle", sc.x(i)),
             };
             view! { <text class="tick" x=at y=H - 8.0 text-anchor=anchor>{chart.labels[i].clone()}</text> }
         })
+        .collect_view()
+}
+
+/// The same numbers as a table (screen readers, exact values).
+fn data_table(chart: &Chart) -> impl IntoView {
+    let fmt = chart.format;
+    let rows = (0..chart.labels.len())
+        .map(|i| {
+            view! {
+                <tr>
+                    <th scope="row">{chart.labels[i].clone()}</th>
+                    {chart.series.iter().map(|s| view! { <td>{s.values.get(i).copied().flatten().map(fmt).unwrap_or_default()}</td> }).collect_view()}
+                </tr>
+            }
+        })
         .collect_view();
+    view! {
+        <details class="chart-data">
+            <summary>"Data table"</summary>
+            <table>
+                <thead><tr><th>""</th>{chart.series.iter().map(|s| view! { <th scope="col">{s.name.clone()}</th> }).collect_view()}</tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </details>
+    }
+}
+
+/// A chart: legend, SVG (axes, band, bars, lines, hover texts) with a spoken summary, and its
+/// data table.
+#[component]
+pub fn SvgChart(chart: Chart) -> impl IntoView {
+    let top = top_value(&chart);
+    let sc = Scale::of(&chart, top);
     let legend = chart
         .series
         .iter()
@@ -175,38 +231,22 @@ pub fn SvgChart(chart: Chart) -> impl IntoView {
         chart.labels.len(),
         chart.labels.first().cloned().unwrap_or_default(),
         chart.labels.last().cloned().unwrap_or_default(),
-        fmt(top_value),
+        (chart.format)(top),
         chart.unit
     );
-    let table_rows = (0..chart.labels.len())
-        .map(|i| {
-            view! {
-                <tr>
-                    <th scope="row">{chart.labels[i].clone()}</th>
-                    {chart.series.iter().map(|s| view! { <td>{s.values.get(i).copied().flatten().map(fmt).unwrap_or_default()}</td> }).collect_view()}
-                </tr>
-            }
-        })
-        .collect_view();
     view! {
         <figure class="chart">
             <figcaption>{chart.title.clone()} <span class="muted">{format!(" ({})", chart.unit)}</span></figcaption>
             <div class="legend">{legend}</div>
             <svg viewBox=format!("0 0 {W} {H}") role="img" aria-label=summary>
-                {ticks}
-                {band}
-                {bars}
-                {lines}
-                {x_labels}
-                {hovers}
+                {ticks_view(&chart, sc)}
+                {band_view(&chart, sc)}
+                {bars_view(&chart, sc)}
+                {lines_view(&chart, sc)}
+                {x_labels_view(&chart, sc)}
+                {hovers_view(&chart, sc)}
             </svg>
-            <details class="chart-data">
-                <summary>"Data table"</summary>
-                <table>
-                    <thead><tr><th>""</th>{chart.series.iter().map(|s| view! { <th scope="col">{s.name.clone()}</th> }).collect_view()}</tr></thead>
-                    <tbody>{table_rows}</tbody>
-                </table>
-            </details>
+            {data_table(&chart)}
         </figure>
     }
 }

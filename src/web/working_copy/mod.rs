@@ -263,96 +263,107 @@ impl AppState {
     }
 
     async fn run(self, job: Job) {
-        let idle = || QUEUE.with(|q| q.borrow().is_empty());
         match job {
-            Job::Begin { meta, original, started } => {
-                let result = match store() {
-                    Some(store) => match store.begin(&meta, &original) {
-                        Ok(commit) => commit.done().await,
-                        Err(e) => Err(e),
-                    },
-                    None => Err(StoreError::Unavailable(unavailable_reason().unwrap_or_default())),
-                };
-                match result {
-                    Ok(()) => {
-                        measure("flagdeck:store-original", started);
-                        if idle() {
-                            self.copy().status.set(CopyStatus::Saved);
-                        }
-                    }
-                    Err(e) => {
-                        // Without the original, records would replay onto nothing: keep none.
-                        SESSION.with(|s| {
-                            let mut s = s.borrow_mut();
-                            if s.as_ref().is_some_and(|s| s.id == meta.id) {
-                                *s = None;
-                            }
-                        });
-                        let (short, text) = begin_failed(&meta, &e);
-                        self.copy().status.set(CopyStatus::Off(short));
-                        self.alert(text);
-                    }
-                }
-            }
+            Job::Begin { meta, original, started } => self.run_begin(meta, original, started).await,
             Job::Write { session, record, replace, started, written } => {
                 // Whatever happens, the change is shown (dropping `written` says so too).
                 let _written = written;
-                let current = SESSION.with(|s| s.borrow().as_ref().is_some_and(|s| s.id == session));
-                let Some(store) = store().filter(|_| current) else { return };
-                let change = !matches!(record.entry, Entry::Exported);
-                let result = match store.write(&session, &record, replace) {
-                    Ok(commit) => commit.done().await,
-                    Err(e) => Err(e),
-                };
-                let told = SESSION.with(|s| {
+                self.run_write(&session, &record, replace, started).await;
+            }
+            Job::Discard => self.run_discard().await,
+        }
+    }
+
+    /// Nothing else is queued: the badge may say the copy is kept.
+    fn saved_if_idle(self) {
+        if QUEUE.with(|q| q.borrow().is_empty()) {
+            self.copy().status.set(CopyStatus::Saved);
+        }
+    }
+
+    /// Stores the opened bytes and the session's description.
+    async fn run_begin(self, meta: SessionMeta, original: Blob, started: f64) {
+        let result = match store() {
+            Some(store) => match store.begin(&meta, &original) {
+                Ok(commit) => commit.done().await,
+                Err(e) => Err(e),
+            },
+            None => Err(StoreError::Unavailable(unavailable_reason().unwrap_or_default())),
+        };
+        match result {
+            Ok(()) => {
+                measure("flagdeck:store-original", started);
+                self.saved_if_idle();
+            }
+            Err(e) => {
+                // Without the original, records would replay onto nothing: keep none.
+                SESSION.with(|s| {
                     let mut s = s.borrow_mut();
-                    let s = s.as_mut().filter(|s| s.id == session)?;
-                    let told = s.failing;
-                    s.failing = result.is_err();
-                    s.needs_snapshot |= result.is_err();
-                    Some(told)
+                    if s.as_ref().is_some_and(|s| s.id == meta.id) {
+                        *s = None;
+                    }
                 });
-                match result {
-                    Ok(()) => {
-                        if change {
-                            measure("flagdeck:persist", started);
-                        }
-                        if idle() {
-                            self.copy().status.set(CopyStatus::Saved);
-                        }
-                    }
-                    Err(StoreError::Replaced) => {
-                        SESSION.with(|s| *s.borrow_mut() = None);
-                        self.copy().status.set(CopyStatus::Off("not kept: another tab replaced it".into()));
-                        self.alert(
-                            "Another flagdeck tab opened a database, which replaced this tab's working copy in \
-                             browser storage (one is kept per browser). Your changes here stay in this tab only: \
-                             export the database before closing it."
-                                .into(),
-                        );
-                    }
-                    Err(e) => {
-                        let (short, text) = write_failed(&e);
-                        self.copy().status.set(CopyStatus::Failed(short));
-                        if told == Some(false) {
-                            self.alert(text);
-                        }
-                    }
+                let (short, text) = begin_failed(&meta, &e);
+                self.copy().status.set(CopyStatus::Off(short));
+                self.alert(text);
+            }
+        }
+    }
+
+    /// Adds one record to the journal of `session` (or, with `replace`, the whole history).
+    async fn run_write(self, session: &str, record: &Record, replace: bool, started: f64) {
+        let current = SESSION.with(|s| s.borrow().as_ref().is_some_and(|s| s.id == session));
+        let Some(store) = store().filter(|_| current) else { return };
+        let change = !matches!(record.entry, Entry::Exported);
+        let result = match store.write(session, record, replace) {
+            Ok(commit) => commit.done().await,
+            Err(e) => Err(e),
+        };
+        let told = SESSION.with(|s| {
+            let mut s = s.borrow_mut();
+            let s = s.as_mut().filter(|s| s.id == session)?;
+            let told = s.failing;
+            s.failing = result.is_err();
+            s.needs_snapshot |= result.is_err();
+            Some(told)
+        });
+        match result {
+            Ok(()) => {
+                if change {
+                    measure("flagdeck:persist", started);
+                }
+                self.saved_if_idle();
+            }
+            Err(StoreError::Replaced) => {
+                SESSION.with(|s| *s.borrow_mut() = None);
+                self.copy().status.set(CopyStatus::Off("not kept: another tab replaced it".into()));
+                self.alert(
+                    "Another flagdeck tab opened a database, which replaced this tab's working copy in \
+                     browser storage (one is kept per browser). Your changes here stay in this tab only: \
+                     export the database before closing it."
+                        .into(),
+                );
+            }
+            Err(e) => {
+                let (short, text) = write_failed(&e);
+                self.copy().status.set(CopyStatus::Failed(short));
+                if told == Some(false) {
+                    self.alert(text);
                 }
             }
-            Job::Discard => {
-                let Some(store) = store() else { return };
-                let result = match store.discard() {
-                    Ok(commit) => commit.done().await,
-                    Err(e) => Err(e),
-                };
-                match result {
-                    Ok(()) => mark("flagdeck:working-copy-discarded"),
-                    Err(e) => {
-                        self.alert(format!("The stored working copy could not be removed: {}.", why(&e)))
-                    }
-                }
-            }
+        }
+    }
+
+    /// Forgets the stored working copy.
+    async fn run_discard(self) {
+        let Some(store) = store() else { return };
+        let result = match store.discard() {
+            Ok(commit) => commit.done().await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(()) => mark("flagdeck:working-copy-discarded"),
+            Err(e) => self.alert(format!("The stored working copy could not be removed: {}.", why(&e))),
         }
     }
 
