@@ -2,6 +2,10 @@
 //! forecasts, the growth what-if and the budgets are recomputed here from those aggregates on
 //! every control change, without asking the database again.
 
+mod settings;
+
+pub use settings::DashboardSettings;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -51,7 +55,7 @@ fn query_key(s: &DashboardState) -> (Range, AsOf, Option<String>, Option<String>
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let app = expect_context::<AppState>();
-    let state = app.dashboard;
+    let state = expect_context::<DashboardSettings>();
     let progress = RwSignal::new(None::<(u32, u32, String)>);
     let key = Memo::new(move |_| state.with(query_key));
     let aggregated = use_latest(move |run: Run| {
@@ -73,7 +77,7 @@ pub fn DashboardPage() -> impl IntoView {
             let result = aggregates(&open.db, &open.facts, &settings, &local_minute(), &report).await;
             if run.is_latest() {
                 progress.try_set(None);
-                after_dashboard(app, open);
+                after_dashboard(app, state, open);
             }
             result.map_err(|e| e.to_string())
         })
@@ -84,7 +88,7 @@ pub fn DashboardPage() -> impl IntoView {
     });
     view! {
         <section class="page dashboard" data-testid="dashboard">
-            <Controls state=state choices=Signal::derive(move || app.dashboard_choices.with(|(_, c)| c.clone())) />
+            <Controls state=state choices=state.choices() />
             {move || progress.get().map(|(step, total, label)| view! {
                 <p class="progress" data-testid="dashboard-progress">
                     <progress max=total value=step></progress>
@@ -105,7 +109,7 @@ pub fn DashboardPage() -> impl IntoView {
 
 /// Once the figures are shown: the bench's mark after the paint, then the filter choices. They
 /// scan tool_logs: read after the figures, and again only when the data changed.
-fn after_dashboard(app: AppState, open: Shared) {
+fn after_dashboard(app: AppState, settings: DashboardSettings, open: Shared) {
     request_animation_frame(|| {
         set_timeout(
             || {
@@ -117,9 +121,9 @@ fn after_dashboard(app: AppState, open: Shared) {
     });
     spawn_local(async move {
         let key = app.db().data_key();
-        if app.dashboard_choices.with_untracked(|(k, _)| *k != Some(key)) {
+        if settings.choices_stale(key) {
             if let Ok(c) = filter_choices(&open.db, &open.facts).await {
-                app.dashboard_choices.set((Some(key), c));
+                settings.choices_read(key, c);
             }
         }
     });
@@ -127,7 +131,7 @@ fn after_dashboard(app: AppState, open: Shared) {
 
 /// Range, as-of, filters.
 #[component]
-fn Controls(state: RwSignal<DashboardState>, choices: Signal<FilterChoices>) -> impl IntoView {
+fn Controls(state: DashboardSettings, choices: Signal<FilterChoices>) -> impl IntoView {
     let range_button = move |label: &'static str, range: Range| {
         let active = {
             let range = range.clone();
@@ -135,14 +139,14 @@ fn Controls(state: RwSignal<DashboardState>, choices: Signal<FilterChoices>) -> 
         };
         view! {
             <button class="button" class:active=active data-testid=format!("range-{}", label.to_lowercase().replace(' ', "-"))
-                on:click=move |_| state.update(|s| s.range = range.clone())>{label}</button>
+                on:click=move |_| state.edit(|s| s.range = range.clone())>{label}</button>
         }
     };
     let custom = RwSignal::new((String::new(), String::new()));
     let apply_custom = move || {
         let (from, to) = custom.get_untracked();
         if !from.is_empty() && !to.is_empty() {
-            state.update(|s| s.range = Range::Custom { from, to });
+            state.edit(|s| s.range = Range::Custom { from, to });
         }
     };
     let select = move |label: &'static str,
@@ -155,7 +159,7 @@ fn Controls(state: RwSignal<DashboardState>, choices: Signal<FilterChoices>) -> 
                 {label}
                 <select data-testid=testid on:change=move |e| {
                     let v = event_target_value(&e);
-                    state.update(|s| set(s, (!v.is_empty()).then_some(v)));
+                    state.edit(|s| set(s, (!v.is_empty()).then_some(v)));
                 }>
                     <option value="">"all"</option>
                     {move || {
@@ -186,7 +190,7 @@ fn Controls(state: RwSignal<DashboardState>, choices: Signal<FilterChoices>) -> 
                 "As of "
                 <select data-testid="as-of" on:change=move |e| {
                     let now = event_target_value(&e) == "now";
-                    state.update(|s| s.as_of = if now { AsOf::Now } else { AsOf::Latest });
+                    state.edit(|s| s.as_of = if now { AsOf::Now } else { AsOf::Latest });
                 }>
                     <option value="latest" selected=move || state.with(|s| s.as_of == AsOf::Latest)>"latest activity in the file"</option>
                     <option value="now" selected=move || state.with(|s| s.as_of == AsOf::Now)>"now"</option>
@@ -200,7 +204,7 @@ fn Controls(state: RwSignal<DashboardState>, choices: Signal<FilterChoices>) -> 
 }
 
 #[component]
-pub(super) fn DashboardBody(dashboard: Dashboard, state: RwSignal<DashboardState>) -> impl IntoView {
+pub(super) fn DashboardBody(dashboard: Dashboard, state: DashboardSettings) -> impl IntoView {
     let d = dashboard;
     let a = &d.aggregates;
     let k = &a.flags;
@@ -461,7 +465,7 @@ fn HealthSection(dashboard: Dashboard) -> impl IntoView {
 }
 
 #[component]
-fn CapacitySection(dashboard: Dashboard, state: RwSignal<DashboardState>) -> impl IntoView {
+fn CapacitySection(dashboard: Dashboard, state: DashboardSettings) -> impl IntoView {
     let c = dashboard.capacity.clone();
     let load = dashboard.tool_load.clone();
     let f = &dashboard.flag_forecast;
@@ -508,16 +512,16 @@ fn CapacitySection(dashboard: Dashboard, state: RwSignal<DashboardState>) -> imp
                 prop:value=move || (state.with(|s| s.growth) * 100.0).round().to_string()
                 on:input=move |e| {
                     let pct: f64 = event_target_value(&e).parse().unwrap_or(0.0);
-                    state.update(|s| s.growth = pct / 100.0);
+                    state.edit(|s| s.growth = pct / 100.0);
                 } />
             <datalist id="growth-marks"><option value="0" label="0 %"></option><option value="300" label="+300 %"></option><option value="500" label="+500 %"></option></datalist>
             <span class="muted">" +300 % is the consultant's scenario"</span>
-            <button class="button" data-testid="growth-300" on:click=move |_| state.update(|s| s.growth = 3.0)>"+300 %"</button>
+            <button class="button" data-testid="growth-300" on:click=move |_| state.edit(|s| s.growth = 3.0)>"+300 %"</button>
             <label class="control">
                 " Horizon "
                 <select data-testid="horizon" on:change=move |e| {
                     let v: u32 = event_target_value(&e).parse().unwrap_or(30);
-                    state.update(|s| s.horizon_days = v);
+                    state.edit(|s| s.horizon_days = v);
                 }>
                     <option value="30" selected=move || state.with(|s| s.horizon_days == 30)>"30 days"</option>
                     <option value="90" selected=move || state.with(|s| s.horizon_days == 90)>"90 days"</option>
@@ -544,7 +548,7 @@ fn CapacitySection(dashboard: Dashboard, state: RwSignal<DashboardState>) -> imp
                     prop:value=move || state.with(|s| s.tool_capacity_per_hour.map(|c| c.to_string()).unwrap_or_default())
                     on:change=move |e| {
                         let v = event_target_value(&e).parse::<f64>().ok().filter(|v| *v > 0.0);
-                        state.update(|s| s.tool_capacity_per_hour = v);
+                        state.edit(|s| s.tool_capacity_per_hour = v);
                     } />
             </label>
             {kpi("projected-peak-per-hour", "Busiest hour at horizon", (Some(load.projected_peak_per_hour), compact(load.projected_peak_per_hour)), "tool-load")}
@@ -554,7 +558,7 @@ fn CapacitySection(dashboard: Dashboard, state: RwSignal<DashboardState>) -> imp
 }
 
 #[component]
-fn BudgetSection(dashboard: Dashboard, state: RwSignal<DashboardState>) -> impl IntoView {
+fn BudgetSection(dashboard: Dashboard, state: DashboardSettings) -> impl IntoView {
     // A number input bound to one budget; empty switches the gate off.
     let gate = move |label: &'static str,
                      testid: &'static str,
@@ -567,7 +571,7 @@ fn BudgetSection(dashboard: Dashboard, state: RwSignal<DashboardState>) -> impl 
                     prop:value=move || state.with(|s| get(s).map(|v| v.to_string()).unwrap_or_default())
                     on:change=move |e| {
                         let v = event_target_value(&e).parse::<f64>().ok();
-                        state.update(|s| set(s, v));
+                        state.edit(|s| set(s, v));
                     } />
             </label>
         }

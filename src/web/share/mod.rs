@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::web::dashboard::DashboardBody;
+use crate::web::dashboard::{DashboardBody, DashboardSettings};
 use crate::web::files::loader::download_text;
 use crate::web::platform::browser::{
     element_html_without, local_minute, location_without_hash, page_css, select_input_text,
@@ -15,7 +15,7 @@ use flagdeck_core::dashboard::saved::{self, SavedDashboard};
 use flagdeck_core::dashboard::share::{
     decode_snapshot, decode_state, encode_snapshot, encode_state, redact, Snapshot,
 };
-use flagdeck_core::dashboard::{derive, Aggregates, DashboardState};
+use flagdeck_core::dashboard::{derive, Aggregates};
 
 /// The page's address without its fragment.
 fn base_url() -> String {
@@ -26,7 +26,7 @@ fn base_url() -> String {
 pub fn apply_shared_state(app: AppState, hash: &str) {
     let Some(encoded) = hash.strip_prefix("#dashboard/").filter(|s| !s.is_empty()) else { return };
     match decode_state(encoded) {
-        Ok(state) => app.dashboard.set(state),
+        Ok(state) => expect_context::<DashboardSettings>().replace(state),
         Err(e) => {
             app.alert(format!("The dashboard link could not be used: {e} The default dashboard is shown."))
         }
@@ -70,7 +70,7 @@ fn download_report(app: AppState, file: &str, subtitle: &str) {
 
 /// Share link, snapshot link, report and saved dashboards, under the live dashboard.
 #[component]
-pub fn SharePanel(state: RwSignal<DashboardState>, aggregated: Signal<Option<Aggregates>>) -> impl IntoView {
+pub fn SharePanel(state: DashboardSettings, aggregated: Signal<Option<Aggregates>>) -> impl IntoView {
     let app = expect_context::<AppState>();
     let file = move || app.db().current().with(|c| c.as_ref().map(|o| o.name.clone()).unwrap_or_default());
     let share_link = move || format!("{}#dashboard/{}", base_url(), state.with(encode_state));
@@ -122,7 +122,7 @@ pub fn SharePanel(state: RwSignal<DashboardState>, aggregated: Signal<Option<Agg
 
 /// The dashboards saved in the file: save the settings shown under a name, show or delete one.
 #[component]
-fn SavedDashboards(state: RwSignal<DashboardState>) -> impl IntoView {
+fn SavedDashboards(state: DashboardSettings) -> impl IntoView {
     let app = expect_context::<AppState>();
     // Read again after every change to the data, and after a dashboard is saved or deleted.
     let saved_list = LocalResource::new(move || {
@@ -181,7 +181,7 @@ fn SavedDashboards(state: RwSignal<DashboardState>) -> impl IntoView {
                         <span class="muted">{format!(" saved {saved_at} ")}</span>
                         {match stored {
                             Ok(settings) => view! {
-                                <button class="link" data-testid="saved-dashboard-load" on:click=move |_| state.set(settings.clone())>"show"</button>
+                                <button class="link" data-testid="saved-dashboard-load" on:click=move |_| state.replace(settings.clone())>"show"</button>
                             }.into_any(),
                             Err(e) => view! { <span class="warning">{format!("cannot be read: {e}")}</span> }.into_any(),
                         }}
@@ -220,7 +220,7 @@ pub fn SnapshotView(payload: String) -> impl IntoView {
         .into_any(),
         Ok(snapshot) => {
             let Snapshot { file, made_at, redacted, state, aggregates } = snapshot;
-            let state = RwSignal::new(state);
+            let state = DashboardSettings::starting_from(state);
             let shown = Memo::new(move |_| state.with(|s| derive(aggregates.clone(), s)));
             let file = file.unwrap_or_else(|| "a flag database".to_owned());
             let heading = format!(

@@ -11,39 +11,26 @@ use crate::web::platform::browser::within;
 use crate::web::platform::perf::mark;
 use crate::web::state::{Alerts, CatalogState, Changes, Nav, OpenDb, View};
 use crate::web::working_copy::{Opened, WorkingCopy};
-use flagdeck_core::dashboard::{DashboardState, FilterChoices};
 use flagdeck_core::edits::{self, EditError, Step};
 use flagdeck_core::journal::Entry;
 use flagdeck_core::summary;
 use flagdeck_core::Value;
 
 /// The actions that coordinate several contexts (opening, edits, undo, export) and the state
-/// of the dashboard and the working copy. `Copy`, cheap to pass to components.
+/// of the working copy. `Copy`, cheap to pass to components.
 #[derive(Clone, Copy)]
 pub struct AppState {
     nav: Nav,
     alerts: Alerts,
     db: OpenDb,
     changes: Changes,
-    /// The dashboard's settings: kept while moving between pages (and, later, in links).
-    pub dashboard: RwSignal<DashboardState>,
-    /// The dashboard's filter choices and the data they were read from ([`OpenDb::data_key`]).
-    pub dashboard_choices: RwSignal<(Option<(u64, u64)>, FilterChoices)>,
     /// The working copy kept in browser storage (see `working_copy`).
     copy: WorkingCopy,
 }
 
 impl AppState {
     pub(in crate::web) fn new((nav, alerts, db, changes): (Nav, Alerts, OpenDb, Changes)) -> Self {
-        AppState {
-            nav,
-            alerts,
-            db,
-            changes,
-            dashboard: RwSignal::new(DashboardState::default()),
-            dashboard_choices: RwSignal::new((None, FilterChoices::default())),
-            copy: WorkingCopy::new(),
-        }
+        AppState { nav, alerts, db, changes, copy: WorkingCopy::new() }
     }
 
     /// The open database (see [`OpenDb`]).

@@ -33,5 +33,6 @@ pub fn provide_contexts() -> (Nav, Alerts, OpenDb, Changes) {
     provide_context(contexts.1);
     provide_context(contexts.2);
     provide_context(contexts.3);
+    provide_context(crate::web::dashboard::DashboardSettings::new());
     contexts
 }
