@@ -13,12 +13,12 @@ use flagdeck_core::vocabulary::Impact;
 use flagdeck_core::Value;
 
 /// Which form is open: shared by the list (the `n` and `e` keys), the detail panel's buttons and
-/// the form itself.
+/// the form itself. `Copy`; read with [`is_open`](Self::is_open), change with the named actions.
 #[derive(Clone, Copy)]
 pub(super) struct FormRequest {
-    pub creating: RwSignal<bool>,
-    pub follow: RwSignal<Option<FollowUp>>,
-    pub editing: RwSignal<Option<FlagDetail>>,
+    creating: RwSignal<bool>,
+    follow: RwSignal<Option<FollowUp>>,
+    editing: RwSignal<Option<FlagDetail>>,
 }
 
 impl FormRequest {
@@ -46,6 +46,11 @@ impl FormRequest {
 
     pub fn close(self) {
         self.creating.set(false);
+    }
+
+    /// The form is shown (tracked).
+    pub fn is_open(self) -> bool {
+        self.creating.get()
     }
 }
 

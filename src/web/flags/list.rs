@@ -389,7 +389,7 @@ impl Page {
         });
         Effect::new(move |_| {
             if self.selected.get().is_some() {
-                self.form.creating.set(false);
+                self.form.close();
             }
         });
     }
@@ -407,7 +407,7 @@ pub fn FlagsPage() -> impl IntoView {
     provide_context(page.form);
     page.run();
     use_flag_keys(page);
-    let creating = page.form.creating;
+    let form = page.form;
     let selected = page.selected;
     view! {
         <section class="page flags-page">
@@ -426,7 +426,7 @@ pub fn FlagsPage() -> impl IntoView {
                     {move || page.list.error.get().map(|e| view! { <p class="alert" role="alert">{format!("The flag list could not be read: {e}")}</p> })}
                     <FlagTable page=page />
                 </div>
-                {move || match (creating.get(), selected.get()) {
+                {move || match (form.is_open(), selected.get()) {
                     (true, _) => Some(view! { <FlagForm /> }.into_any()),
                     (false, Some(id)) => Some(view! { <FlagDetailPanel id=id /> }.into_any()),
                     (false, None) => None,
@@ -508,7 +508,7 @@ fn flag_key(page: Page, key: &str) -> bool {
             if page.help.get_untracked() {
                 page.help.set(false);
             } else {
-                page.form.creating.set(false);
+                page.form.close();
                 app.go(View::Flags);
             }
         }

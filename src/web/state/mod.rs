@@ -8,7 +8,9 @@
 //! - [`Changes`]: the history of flag edits, other changes, the counts read after changes;
 //!
 //! [`AppState`] holds the actions that span several of them (open, edit, undo, export) and the
-//! dashboard's and the working copy's state; and [`use_latest`], the hook for loads that report progress (others use `LocalResource`).
+//! working copy's handle; [`use_latest`] is the hook for loads that report progress (other loads
+//! are `LocalResource`s). Feature state lives with its feature: the dashboard's settings in
+//! `dashboard::DashboardSettings`, the flag form's in `flags::form::FormRequest`.
 
 mod actions;
 mod alerts;
