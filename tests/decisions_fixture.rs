@@ -17,27 +17,6 @@ use flagdeck_core::search::{Query, SearchIndex};
 use flagdeck_core::Value;
 use pollster::block_on;
 
-fn values(action: &str) -> Vec<(&'static str, Value)> {
-    vec![
-        ("flag_type", Value::from("change")),
-        ("source_agent", Value::from("@backend.api")),
-        ("target_agent", Value::from("@frontend.react")),
-        (
-            "change_description",
-            Value::from("Renamed the orders endpoint; clients must follow the new path now."),
-        ),
-        ("action_required", Value::from(action)),
-        ("impact_level", Value::from("medium")),
-        ("status", Value::from("pending")),
-        ("locked", Value::Integer(0)),
-        ("created_at", Value::from("2025-09-01 10:20")),
-    ]
-}
-
-fn long_action() -> String {
-    "Update src/web/orders.ts and every caller. ".repeat(3)
-}
-
 fn all_rows(db: &NativeDb) -> Vec<Vec<Value>> {
     db.query_sync("SELECT * FROM flags ORDER BY id", &[]).unwrap().rows
 }
@@ -65,7 +44,8 @@ fn a_new_flag_joins_the_open_work_period_and_an_ask_locks_in_the_same_step() {
         .cloned()
         .unwrap_or(Value::Null);
 
-    let step = block_on(create_flag(&db, &facts, &values(&long_action()), None)).unwrap();
+    let step =
+        block_on(create_flag(&db, &facts, &common::new_flag_values(&common::long_action()), None)).unwrap();
     assert_eq!((step.label.as_str(), step.edits.len()), ("create", 1));
     let id = step.edits[0].flag_id;
     let stored = db
@@ -75,7 +55,9 @@ fn a_new_flag_joins_the_open_work_period_and_an_ask_locks_in_the_same_step() {
 
     // Ask for information: the asked flag is locked by the same step, the new flag last.
     let asked = first_pending_unlocked(&db, 0);
-    let step = block_on(create_flag(&db, &facts, &values(&long_action()), Some(asked))).unwrap();
+    let step =
+        block_on(create_flag(&db, &facts, &common::new_flag_values(&common::long_action()), Some(asked)))
+            .unwrap();
     assert_eq!(step.label, "ask for information");
     assert_eq!(step.edits.len(), 2);
     assert_eq!((step.edits[0].flag_id, step.edits[0].label.as_str()), (asked, "lock"));
@@ -86,7 +68,7 @@ fn a_new_flag_joins_the_open_work_period_and_an_ask_locks_in_the_same_step() {
     // A refused flag leaves the lock undone as well: all or nothing.
     let before = all_rows(&db);
     let other = first_pending_unlocked(&db, 0);
-    let refused = block_on(create_flag(&db, &facts, &values("too short"), Some(other)));
+    let refused = block_on(create_flag(&db, &facts, &common::new_flag_values("too short"), Some(other)));
     assert!(matches!(refused, Err(EditError::Refused(m)) if m.starts_with("action_required")));
     assert_eq!(all_rows(&db), before);
 }

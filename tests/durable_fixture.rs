@@ -194,30 +194,14 @@ impl Live {
     }
 }
 
-fn new_flag_values() -> Vec<(&'static str, Value)> {
-    vec![
-        ("flag_type", Value::from("change")),
-        ("source_agent", Value::from("@backend.api")),
-        ("target_agent", Value::from("@frontend.react")),
-        (
-            "change_description",
-            Value::from("Renamed the orders endpoint; clients must follow the new path now."),
-        ),
-        ("action_required", Value::from("Update src/web/orders.ts and every caller. ".repeat(3).as_str())),
-        ("impact_level", Value::from("medium")),
-        ("status", Value::from("pending")),
-        ("locked", Value::Integer(0)),
-        ("created_at", Value::from("2025-09-01 10:20")),
-    ]
-}
-
 /// Edits of every kind through the app's code paths: complete, lock, a new flag, a bulk lock,
 /// undo, redo, a second undo (left on the redo stack), an edit of NULL columns to values.
 fn live_session(db: &NativeDb) -> Live {
     let mut live = Live { history: History::default(), log: Vec::new() };
     live.edit(db, 203, "complete", &complete_values("2025-09-01 10:15", Some("backend.api"), Some("done")));
     live.edit(db, 7, "lock", &lock_values(true));
-    let created = block_on(plan_insert(db, "create", &new_flag_values())).unwrap();
+    let created =
+        block_on(plan_insert(db, "create", &common::new_flag_values(&common::long_action()))).unwrap();
     block_on(run_all(db, std::slice::from_ref(&created), true)).unwrap();
     live.did(Step { label: "create".into(), edits: vec![created] });
     let ids: Vec<i64> = db

@@ -131,22 +131,7 @@ fn a_created_flag_goes_through_the_triggers_and_undo_removes_every_trace() {
         (flags, seq)
     };
     let original = snapshot(&db);
-    let values = |action: &str| {
-        vec![
-            ("flag_type", Value::from("change")),
-            ("source_agent", Value::from("@backend.api")),
-            ("target_agent", Value::from("@frontend.react")),
-            (
-                "change_description",
-                Value::from("Renamed the orders endpoint; clients must follow the new path now."),
-            ),
-            ("action_required", Value::from(action)),
-            ("impact_level", Value::from("medium")),
-            ("status", Value::from("pending")),
-            ("locked", Value::Integer(0)),
-            ("created_at", Value::from("2025-09-01 10:20")),
-        ]
-    };
+    let values = common::new_flag_values;
     // Refused by the trigger: nothing changes.
     let short = block_on(plan_insert(&db, "create", &values("too short"))).unwrap();
     assert!(

@@ -7,6 +7,7 @@ use flagdeck_core::header;
 use flagdeck_core::inspect::{self, OpenError, Report};
 use flagdeck_core::native::NativeDb;
 use flagdeck_core::schema::SchemaFacts;
+use flagdeck_core::Value;
 
 /// `../shared/fixtures` next to the repository, if this machine has it.
 pub fn fixtures_dir() -> Option<PathBuf> {
@@ -29,4 +30,28 @@ pub fn open_and_inspect(bytes: &[u8]) -> Result<(NativeDb, Report, SchemaFacts),
     let db = NativeDb::open_bytes(&header::for_engine(bytes, &info)).map_err(OpenError::Engine)?;
     let (report, facts) = pollster::block_on(inspect::inspect(&db, &info))?;
     Ok((db, report, facts))
+}
+
+/// An action long enough for the v1 triggers (50 characters at least).
+pub fn long_action() -> String {
+    "Update src/web/orders.ts and every caller. ".repeat(3)
+}
+
+/// The columns of a new medium-impact change flag from @backend.api to @frontend.react, with
+/// `action` as its action_required (too short a text is refused by the v1 triggers).
+pub fn new_flag_values(action: &str) -> Vec<(&'static str, Value)> {
+    vec![
+        ("flag_type", Value::from("change")),
+        ("source_agent", Value::from("@backend.api")),
+        ("target_agent", Value::from("@frontend.react")),
+        (
+            "change_description",
+            Value::from("Renamed the orders endpoint; clients must follow the new path now."),
+        ),
+        ("action_required", Value::from(action)),
+        ("impact_level", Value::from("medium")),
+        ("status", Value::from("pending")),
+        ("locked", Value::Integer(0)),
+        ("created_at", Value::from("2025-09-01 10:20")),
+    ]
 }
