@@ -136,17 +136,7 @@ fn keyset_pages_cover_the_list_exactly_once_in_order() {
             ..Default::default()
         },
     ];
-    let sorts = [
-        SortColumn::Id,
-        SortColumn::CreatedAt,
-        SortColumn::CompletedAt,
-        SortColumn::Impact,
-        SortColumn::FlagType,
-        SortColumn::Source,
-        SortColumn::Target,
-        SortColumn::Status,
-        SortColumn::ToolOrder,
-    ];
+    let sorts = SortColumn::ALL;
     for filter in &filters {
         for sort in sorts {
             for descending in [false, true] {

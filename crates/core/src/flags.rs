@@ -228,6 +228,19 @@ pub enum SortColumn {
 }
 
 impl SortColumn {
+    /// Every sort the list offers.
+    pub const ALL: [SortColumn; 9] = [
+        SortColumn::Id,
+        SortColumn::CreatedAt,
+        SortColumn::CompletedAt,
+        SortColumn::Impact,
+        SortColumn::FlagType,
+        SortColumn::Source,
+        SortColumn::Target,
+        SortColumn::Status,
+        SortColumn::ToolOrder,
+    ];
+
     /// The column it sorts by ([`SortColumn::ToolOrder`]: the impact level).
     pub fn column(self) -> FlagColumn {
         match self {

@@ -48,17 +48,7 @@ pub async fn paging_keyset_equals_offset<D: Database>(db: &D) {
         let filter: FlagFilter = preset.filter();
         let (count_sql, params) = filter.count_sql();
         let total = db.query(&count_sql, &params).await.unwrap().scalar().and_then(Value::as_i64).unwrap();
-        for sort in [
-            SortColumn::Id,
-            SortColumn::CreatedAt,
-            SortColumn::CompletedAt,
-            SortColumn::Impact,
-            SortColumn::FlagType,
-            SortColumn::Source,
-            SortColumn::Target,
-            SortColumn::Status,
-            SortColumn::ToolOrder,
-        ] {
+        for sort in SortColumn::ALL {
             for descending in [false, true] {
                 let query = FlagPageQuery::first(filter.clone(), (sort, descending), 37);
                 let keyset = walk(db, &query, true).await;
