@@ -42,6 +42,7 @@ pub fn csv_text(text: &str) -> String {
 /// The rows an export writes: `SELECT <columns> FROM <table> <where_sql> ORDER BY <order_by>`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExportQuery {
+    /// The table the rows come from.
     pub table: String,
     /// Every column, in the table's order (the file's column order).
     pub columns: Vec<String>,
@@ -49,6 +50,7 @@ pub struct ExportQuery {
     pub where_sql: String,
     /// ORDER BY terms (without the keywords), e.g. `created_at DESC, id DESC`.
     pub order_by: String,
+    /// The values of the `?` placeholders of [`where_sql`](Self::where_sql), in order.
     pub params: Vec<Value>,
 }
 

@@ -237,6 +237,7 @@ impl Impact {
         }
     }
 
+    /// The level stored as `stored`; `None` for text that is not one of the four levels.
     pub fn parse(stored: &str) -> Option<Impact> {
         Impact::ALL.into_iter().find(|i| i.sql() == stored)
     }
@@ -292,6 +293,7 @@ pub enum Status {
 }
 
 impl Status {
+    /// The status stored as `stored`: anything but `pending` or `completed` is kept as `Other`.
     pub fn parse(stored: &str) -> Status {
         match stored {
             "pending" => Status::Pending,
