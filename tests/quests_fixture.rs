@@ -10,9 +10,9 @@ use flagdeck_core::flags::Cursor;
 use flagdeck_core::header;
 use flagdeck_core::native::NativeDb;
 use flagdeck_core::quests::{
-    self, quest_detail, status_counts, QuestCard, QuestFilter, QuestPageQuery, QuestSort, QuestStatus,
+    self, parse_log, quest_detail, status_counts, LogKind, QuestCard, QuestFilter, QuestLog, QuestPageQuery,
+    QuestSort, QuestStatus,
 };
-use flagdeck_core::Value;
 use pollster::block_on;
 use serde_json::Value as Json;
 
@@ -141,6 +141,59 @@ fn quest_detail_reads_every_quest() {
         }
         assert_eq!(messages, facts["messages"]["total"].as_i64().unwrap(), "{file}");
         assert_eq!(block_on(quest_detail(&db, total + 1)).unwrap(), None);
-        let _ = Value::Null;
+    }
+}
+
+/// The quest log folder next to a fixture, every file parsed.
+fn logs(file: &str) -> Vec<QuestLog> {
+    let dir = common::fixtures_dir().unwrap().join(file.replace(".db", ".quest-logs"));
+    let mut out: Vec<QuestLog> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+            parse_log(&name, &std::fs::read_to_string(&path).unwrap()).unwrap()
+        })
+        .collect();
+    out.sort_by_key(|l| l.quest_id);
+    out
+}
+
+#[test]
+fn log_status_histories_and_violations_match_the_facts() {
+    for file in FILES {
+        if common::fixtures_dir().is_none() {
+            return;
+        }
+        let facts = &facts(file)["logs"];
+        let logs = logs(file);
+        assert_eq!(logs.len() as i64, facts["files"].as_i64().unwrap(), "{file}");
+        let expected = facts["status_history"].as_object().unwrap();
+        assert_eq!(expected.len(), logs.len());
+        for log in &logs {
+            assert!(log.unparsed.is_empty() && log.warning().is_none(), "{file} quest {}", log.quest_id);
+            let want: Vec<String> =
+                serde_json::from_value(expected[&log.quest_id.to_string()].clone()).unwrap();
+            assert_eq!(log.status_history(), want, "{file} quest {}", log.quest_id);
+        }
+        let per_quest: BTreeMap<String, i64> = logs
+            .iter()
+            .map(|l| (l.quest_id.to_string(), l.violations().count() as i64))
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        assert_eq!(per_quest, as_counts(&facts["violations_per_quest"]), "{file}");
+        let kinds = counted(logs.iter().flat_map(|l| l.violations().map(|(_, k)| k.label())));
+        assert_eq!(kinds, as_counts(&facts["violation_kinds"]), "{file}");
+        assert_eq!(kinds.values().sum::<i64>(), facts["violations_total"].as_i64().unwrap());
+        let examples: Vec<&str> = facts["example_violation_lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        for line in examples {
+            let parsed = parse_log("quest_1.log", line).unwrap();
+            assert!(matches!(parsed.events[0].kind, LogKind::Violation { .. }), "{line}");
+        }
     }
 }

@@ -21,12 +21,14 @@
 
 pub mod card;
 pub mod detail;
+pub mod log;
 pub mod query;
 pub mod status;
 pub mod thread;
 
 pub use card::{read_recruited, QuestCard, MESSAGES_SQL};
 pub use detail::{quest_detail, Parsed, QuestDetail};
+pub use log::{parse_log, LogEvent, LogKind, LogNameError, QuestLog, ViolationKind};
 pub use query::{count, page, status_counts, QuestFilter, QuestPageQuery, QuestSort, StatusCount};
 pub use status::QuestStatus;
 pub use thread::{split_files, QuestMessage, Thread};
