@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::web::app::input_files;
 use crate::web::files::save_in_place::SaveInPlace;
+use crate::web::quests::has_quests;
 use crate::web::state::AppState;
 use crate::web::state::{Alerts, Changes, Nav, OpenDb, View};
 use crate::web::working_copy::resume::CopyBadge;
@@ -134,11 +135,12 @@ pub fn DropOverlay(visible: RwSignal<bool>) -> impl IntoView {
 #[component]
 pub fn NavBar() -> impl IntoView {
     let nav = expect_context::<Nav>();
+    let db = expect_context::<OpenDb>();
     let tab = move |label: &'static str, testid: &'static str, target: View| {
         let active = {
             let target = target.clone();
             move || match (&nav.view().get(), &target) {
-                (View::Agent(_), View::Agents) | (View::Flag(_), View::Flags) => true,
+                (View::Agent(_), View::Agents) | (View::Flag(_), View::Flags) | (View::Quest(_), View::Quests) => true,
                 (current, target) => current == target,
             }
         };
@@ -154,10 +156,13 @@ pub fn NavBar() -> impl IntoView {
             </button>
         }
     };
+    // Quests only for a file that has them (Acolytes 2.x, or 1.x upgraded).
+    let quests = db.current().with_untracked(|c| c.as_ref().is_some_and(|o| has_quests(&o.facts)));
     view! {
         <nav class="tabs" aria-label="Pages">
             {tab("Summary", "nav-summary", View::Summary)}
             {tab("Flags", "nav-flags", View::Flags)}
+            {quests.then(|| tab("Quests", "nav-quests", View::Quests))}
             {tab("Agents", "nav-agents", View::Agents)}
             {tab("Routing", "nav-routing", View::Routing)}
             {tab("Dashboard", "nav-dashboard", View::Dashboard)}

@@ -23,6 +23,7 @@ pub mod card;
 pub mod detail;
 pub mod log;
 pub mod query;
+pub mod raw;
 pub mod status;
 pub mod thread;
 
