@@ -21,6 +21,7 @@
 
 pub mod card;
 pub mod detail;
+pub mod edit;
 pub mod log;
 pub mod query;
 pub mod raw;
@@ -29,6 +30,7 @@ pub mod thread;
 
 pub use card::{read_recruited, QuestCard, MESSAGES_SQL};
 pub use detail::{quest_detail, Parsed, QuestDetail};
+pub use edit::{change_status, plan_status_change};
 pub use log::{parse_log, LogEvent, LogKind, LogNameError, QuestLog, ViolationKind};
 pub use query::{count, page, status_counts, QuestFilter, QuestPageQuery, QuestSort, StatusCount};
 pub use status::QuestStatus;
