@@ -23,7 +23,7 @@ impl QuestsState {
             return;
         };
         let filter = self.view.query().with_untracked(|q| only_status(&q.filter, &status));
-        let query = QuestPageQuery::first(filter, self.sort.get_untracked(), BOARD_CARDS).at_page(1, last);
+        let query = QuestPageQuery::first(filter, self.sort.get_untracked(), BOARD_CARDS).at_page(1, Some(last));
         let start = format!("flagdeck:quest-page-start:{epoch}:{status}");
         mark(&start);
         let rx = ask(&open, query.sql());
@@ -81,6 +81,7 @@ fn BoardColumn(state: QuestsState, status: String) -> impl IntoView {
         let column = column.clone();
         move || column().map(|c| c.cards).unwrap_or_default()
     };
+    let count_value = count.clone();
     let label = status_label(&status);
     let known = QuestStatus::parse(&status).is_some();
     let list_link = {
@@ -98,7 +99,7 @@ fn BoardColumn(state: QuestsState, status: String) -> impl IntoView {
     };
     view! {
         <section class="quest-column" class:unknown=!known data-status=status.clone()>
-            <h2 class="column-head" data-testid="quest-status-count" data-status=status.clone() data-value=count.clone()
+            <h2 class="column-head" data-testid="quest-status-count" data-status=status.clone() data-value=count_value
                 title=if known { String::new() } else { format!("A status the quest scripts never write, as stored: {status:?}") }>
                 {label} " " <span class="count">{count}</span>
             </h2>

@@ -62,8 +62,9 @@ pub(super) fn Team(recruited: Vec<String>) -> impl IntoView {
         <ul class="team">
             {recruited.into_iter().enumerate().map(|(i, agent)| {
                 let leader = i == 0;
+                let name = agent.clone();
                 view! {
-                    <li class:leader=leader data-testid="quest-agent" data-agent=agent.clone() data-leader=leader.to_string()>
+                    <li class:leader=leader data-testid="quest-agent" data-agent=name data-leader=leader.to_string()>
                         {agent}
                         {leader.then(|| view! { <span class="lead" title="leader (first recruited)">" ★"</span> })}
                     </li>

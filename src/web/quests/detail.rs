@@ -147,8 +147,9 @@ fn Message(message: QuestMessage) -> impl IntoView {
     let from = message.from.clone().unwrap_or_default();
     let to = message.to.clone().unwrap_or_default();
     let raw = message.at_raw.clone().map(Value::from).unwrap_or(Value::Null);
+    let (from_attr, to_attr) = (from.clone(), to.clone());
     view! {
-        <li class="message" data-testid="quest-message" data-from=from.clone() data-to=to.clone()>
+        <li class="message" data-testid="quest-message" data-from=from_attr data-to=to_attr>
             <header>
                 <strong class="from">{if from.is_empty() { "(no sender)".to_owned() } else { from }}</strong>
                 " → "

@@ -175,13 +175,14 @@ fn ListRow(row: QuestCard, top: String) -> impl IntoView {
     let app = expect_context::<AppState>();
     let id = row.id;
     let turn = row.current_agent.clone().unwrap_or_default();
+    let turn_attr = turn.clone();
     let team = match row.recruited.split_first() {
         Some((leader, rest)) if rest.is_empty() => format!("{leader} ★"),
         Some((leader, rest)) => format!("{leader} ★, {}", rest.join(", ")),
         None => String::new(),
     };
     view! {
-        <div class="quest-row" data-testid="quest-row" data-quest-id=id data-status=row.status.clone() data-turn=turn.clone()
+        <div class="quest-row" data-testid="quest-row" data-quest-id=id data-status=row.status.clone() data-turn=turn_attr
             style=top on:click=move |_| app.go(View::Quest(id))>
             <span class="td num">{format!("#{id}")}</span>
             <span class="td" title=row.name.clone()>{row.name.clone()} <WarningBadge warnings=row.warnings.clone() /></span>

@@ -229,7 +229,7 @@ pub fn AddLogs() -> impl IntoView {
             </label>
             <label class="button" title="The whole .claude/logs/quests folder">
                 "Add a log folder…"
-                <input type="file" multiple webkitdirectory class="visually-hidden"
+                <input type="file" multiple prop:webkitdirectory=true class="visually-hidden"
                     data-testid="quest-logs-folder" on:change=pick />
             </label>
             {move || {

@@ -19,7 +19,7 @@ use crate::web::state::{Nav, OpenDb};
 use flagdeck_core::flags::with_at;
 use flagdeck_core::paging::{SparsePages, Viewport};
 use flagdeck_core::quests::{QuestCard, QuestFilter, QuestPageQuery, QuestSort, QuestStatus, StatusCount};
-use flagdeck_core::{DbError, ResultSet, Value};
+use flagdeck_core::{Database, DbError, ResultSet, Value};
 
 /// Rows per page of the quest list.
 pub(super) const PAGE: usize = 200;

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use crate::web::platform::browser::date_now;
 use crate::web::quests::address::QuestsView;
 use crate::web::state::AppState;
-use flagdeck_core::quests::timeline::{turn_timeline, TurnTimeline};
+use flagdeck_core::quests::timeline::{turn_timeline, MarkerKind, TimelineSource, TurnTimeline};
 use flagdeck_core::quests::QuestDetail;
 use flagdeck_core::timestamp::{duration_text, Offset, TimeFormat, Timestamp};
 
@@ -39,13 +39,24 @@ impl Scale {
     }
 }
 
-/// The time the drawing covers: the first span's start to the last end (now for a span still
-/// open).
+/// The time the drawing covers: from the quest's start (or its first span) to its end, or now
+/// while a span is open; markers included. `None` when nothing has a time.
 fn range(t: &TurnTimeline, now: i64) -> Option<Scale> {
     let spans = t.lanes.iter().flat_map(|l| l.spans.iter());
-    let from = spans.clone().map(|s| s.from_ms).min()?;
-    let to = spans.map(|s| s.to_ms.unwrap_or(now)).max()?.max(from + 1);
+    let starts = t.start_ms.into_iter().chain(spans.clone().map(|s| s.from_ms));
+    let ends = t.end_ms.into_iter().chain(spans.map(|s| s.to_ms.unwrap_or(now)));
+    let marks = t.markers.iter().map(|m| m.at_ms);
+    let from = starts.clone().chain(marks.clone()).min()?;
+    let to = ends.chain(starts).chain(marks).max()?.max(from + 1);
     Some(Scale { from, to })
+}
+
+/// A marker's class, hook kind and words.
+fn marker_words(kind: &MarkerKind) -> (&'static str, String) {
+    match kind {
+        MarkerKind::Status(status) => ("status", format!("status set to {status}")),
+        MarkerKind::Refused { text, kind } => ("refused", format!("refused ({}): {text}", kind.label())),
+    }
 }
 
 /// The timeline with its threshold input.
@@ -54,10 +65,10 @@ pub(super) fn Timeline(detail: QuestDetail) -> impl IntoView {
     let view = expect_context::<QuestsView>();
     let logs = expect_context::<AppState>().quest_logs();
     let id = detail.card.id;
+    let stall_ms = move || (view.stall_hours().get() * 3_600_000.0) as i64;
     let timeline = move || {
-        let stall_ms = (view.stall_hours().get() * 3_600_000.0) as i64;
         let log = logs.log(id);
-        turn_timeline(&detail, log.as_ref(), date_now() as i64, stall_ms)
+        turn_timeline(&detail, log.as_ref(), date_now() as i64, stall_ms())
     };
     view! {
         <h2>"Turns"</h2>
@@ -72,13 +83,13 @@ pub(super) fn Timeline(detail: QuestDetail) -> impl IntoView {
                 } />
             " hours waiting on the turn holder"
         </label>
-        {move || view! { <TimelineChart timeline=timeline() id=id /> }}
+        {move || view! { <TimelineChart timeline=timeline() id=id stall_ms=stall_ms() /> }}
     }
 }
 
 /// The drawing, its summary and its data table.
 #[component]
-fn TimelineChart(timeline: TurnTimeline, id: i64) -> impl IntoView {
+fn TimelineChart(timeline: TurnTimeline, id: i64, stall_ms: i64) -> impl IntoView {
     let now = date_now() as i64;
     let warnings = timeline
         .warnings
@@ -165,14 +176,47 @@ fn TimelineChart(timeline: TurnTimeline, id: i64) -> impl IntoView {
                 cx=sc.x(now.min(sc.to)) cy=y r="5"><title>{text}</title></circle>
         }
     });
+    // Where the wait crossed the threshold: a line there, and the words.
     let stalled = timeline.stalled.then(|| {
+        let since = timeline.waiting_ms.map(|w| now - w).unwrap_or(now);
+        let x = sc.x((since + stall_ms).min(sc.to));
+        let title = format!(
+            "Stalled: waiting {} on {}, past the {} set above",
+            waiting.clone().unwrap_or_default(),
+            holder.clone().unwrap_or_default(),
+            duration_text(stall_ms)
+        );
         view! {
-            <text class="stalled" data-testid="quest-stalled" x=W - RIGHT y=TOP + 10.0 text-anchor="end">
-                {format!("stalled: waiting {}", waiting.clone().unwrap_or_default())}
-                <title>"Past the threshold set above"</title>
-            </text>
+            <g class="stalled" data-testid="quest-stalled">
+                <line class="stall-line" x1=x x2=x y1=TOP y2=axis_y />
+                <text x=W - RIGHT y=TOP + 10.0 text-anchor="end">{format!("stalled: waiting {}", waiting.clone().unwrap_or_default())}</text>
+                <title>{title}</title>
+            </g>
         }
     });
+    let markers = timeline
+        .markers
+        .iter()
+        .map(|m| {
+            let (kind, words) = marker_words(&m.kind);
+            let lane = m.agent.as_ref().and_then(|a| timeline.lanes.iter().position(|l| &l.agent == a));
+            let (y1, y2) = match lane {
+                Some(i) => (TOP + LANE * i as f64 + 2.0, TOP + LANE * (i + 1) as f64 - 2.0),
+                None => (TOP, axis_y),
+            };
+            let x = sc.x(m.at_ms);
+            let title = format!("{}{words} at {}", m.agent.as_ref().map(|a| format!("{a}: ")).unwrap_or_default(), at(m.at_ms));
+            view! {
+                <line class=format!("marker {kind}") data-testid="quest-marker" data-kind=kind x1=x x2=x y1=y1 y2=y2>
+                    <title>{title}</title>
+                </line>
+            }
+        })
+        .collect_view();
+    let source = match timeline.source {
+        TimelineSource::Log => "from the quest log (every turn change, status change and refused command)",
+        TimelineSource::Database => "from the database (creation, each message, the last update of a closed quest)",
+    };
     let rows = timeline
         .lanes
         .iter()
@@ -192,7 +236,7 @@ fn TimelineChart(timeline: TurnTimeline, id: i64) -> impl IntoView {
     view! {
         {warnings}
         <figure class="chart timeline" data-testid="quest-timeline">
-            <figcaption>"Who held the turn when" <span class="muted">" (time, as the quest's times read; lanes: recruited agents)"</span></figcaption>
+            <figcaption>"Who held the turn when" <span class="muted">{format!(" (x: time, YYYY-MM-DD HH:MM as the quest's times read; one lane per agent; {source})")}</span></figcaption>
             {holder.clone().map(|h| view! {
                 <p class="notice" data-testid="quest-waiting">
                     {match &waiting { Some(w) => format!("Waiting on {h} for {w}."), None => format!("The turn is with {h}.") }}
@@ -202,6 +246,7 @@ fn TimelineChart(timeline: TurnTimeline, id: i64) -> impl IntoView {
                 {lanes}
                 <line class="axis" x1=LEFT x2=W - RIGHT y1=axis_y y2=axis_y />
                 {ticks}
+                {markers}
                 {holder_mark}
                 {stalled}
             </svg>

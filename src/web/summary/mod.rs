@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use crate::web::files::loader::{Shared, Source};
 use crate::web::state::Changes;
 use crate::web::widgets::human_size;
+use flagdeck_core::edits::EditTable;
 use flagdeck_core::schema::Generation;
 
 /// One headline number with its hook for tests.
@@ -90,7 +91,8 @@ pub fn SummaryPanel(open: Shared) -> impl IntoView {
     }
 }
 
-/// Every change since the file was opened, before → after: what export will write.
+/// Every change since the file was opened (flag edits, quest status changes), before → after:
+/// what export will write.
 #[component]
 fn ChangesList() -> impl IntoView {
     let changes = expect_context::<Changes>();
@@ -108,7 +110,14 @@ fn ChangesList() -> impl IntoView {
                                 .iter()
                                 .map(|c| format!("{}: {} → {}", c.column, shown(&c.before), shown(&c.after)))
                                 .collect();
-                            view! { <li data-flag-id=e.flag_id>{format!("#{} {}: {}", e.flag_id, e.label, parts.join("; "))}</li> }
+                            // The row's key is `flag_id` for both tables (see `Edit::table`).
+                            let quest = e.table == EditTable::Quests;
+                            let noun = if quest { "Quest " } else { "" };
+                            view! {
+                                <li data-flag-id=(!quest).then_some(e.flag_id) data-quest-id=quest.then_some(e.flag_id)>
+                                    {format!("{noun}#{} {}: {}", e.flag_id, e.label, parts.join("; "))}
+                                </li>
+                            }
                         })
                         .collect_view()}
                 </ol>
