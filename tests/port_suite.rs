@@ -38,3 +38,18 @@ fn counts_agree() {
     let Some((db, facts)) = v1() else { return };
     block_on(testkit::counts_agree(&db, &facts));
 }
+
+#[test]
+fn instants_agree_on_every_fixture() {
+    for name in [
+        "acolytes-v1-small.db",
+        "claudesquad-v0-small.db",
+        "acolytes-v2-small.db",
+        "acolytes-hybrid-small.db",
+    ] {
+        let Some(bytes) = common::fixture_bytes(name) else { continue };
+        let db = NativeDb::open_bytes(&bytes).unwrap();
+        let facts = block_on(flagdeck_core::schema::read_facts(&db)).unwrap();
+        block_on(testkit::instants_agree(&db, &facts));
+    }
+}

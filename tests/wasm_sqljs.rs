@@ -203,6 +203,12 @@ async fn port_suite_counts_agree() {
     flagdeck_core::testkit::counts_agree(&db, &facts).await;
 }
 
+#[wasm_bindgen_test]
+async fn port_suite_instants_agree() {
+    let (db, facts) = v1().await;
+    flagdeck_core::testkit::instants_agree(&db, &facts).await;
+}
+
 /// Thrown values are told apart by their DOMException name, never by their message.
 #[wasm_bindgen_test]
 fn thrown_values_are_named_and_described() {

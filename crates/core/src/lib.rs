@@ -19,6 +19,7 @@ pub mod summary;
 pub mod table_export;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod timestamp;
 pub mod value;
 pub mod vocabulary;
 

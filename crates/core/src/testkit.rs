@@ -135,3 +135,47 @@ pub async fn counts_agree<D: Database>(db: &D, facts: &SchemaFacts) {
         assert_eq!(values.iter().map(|(_, n)| n).sum::<i64>(), c.total, "{facet:?}");
     }
 }
+
+/// Stored shapes the instant reader must agree on, beyond what a fixture happens to hold.
+const INSTANT_SAMPLES: &[&str] = &[
+    "2025-09-29 09:16:13",
+    "2025-09-29 09:16",
+    "2025-09-29T09:16:13.004800",
+    "2025-09-29T08:48:45.267Z",
+    "2025-09-29T08:50:45.003400Z",
+    "2025-09-29T11:16:13+02:00",
+    "2025-09-29",
+    "1759141881",
+    " 2025-09-29 09:16:13 ",
+    "soon",
+    "",
+];
+
+/// [`crate::timestamp::instant_sql`] gives, for every timestamp-like column of `facts` (names
+/// ending in `_at`, `timestamp`) and a list of sample shapes, the instant [`crate::timestamp::read`]
+/// gives (or NULL exactly where it gives `None`), to the millisecond.
+pub async fn instants_agree<D: Database>(db: &D, facts: &SchemaFacts) {
+    use crate::schema::quote_ident;
+    use crate::timestamp::{instant_sql, read};
+    let mut checked = 0;
+    let mut sources: Vec<String> = INSTANT_SAMPLES
+        .iter()
+        .map(|s| format!("SELECT '{s}' AS v"))
+        .chain(["SELECT 1759228725 AS v".to_owned(), "SELECT NULL AS v".to_owned()])
+        .collect();
+    for (table, columns) in &facts.tables {
+        for column in columns.iter().filter(|c| c.ends_with("_at") || c.as_str() == "timestamp") {
+            sources.push(format!("SELECT {} AS v FROM {}", quote_ident(column), quote_ident(table)));
+        }
+    }
+    for source in sources {
+        let sql = format!("SELECT v, {} AS instant FROM ({source})", instant_sql("v"));
+        for row in rows(db, &sql).await {
+            let expected = read(&row[0]).map(|t| t.epoch_ms);
+            let got = row[1].as_f64().map(|s| (s * 1000.0).round() as i64);
+            assert_eq!(got, expected, "{source}: {:?}", row[0]);
+            checked += 1;
+        }
+    }
+    assert!(checked > INSTANT_SAMPLES.len(), "only the samples were checked");
+}
