@@ -162,7 +162,7 @@ impl AppState {
             self.alert("Quest logs go with the database they belong to: open it first (or drop both together).".into());
             return;
         };
-        if !has_quests(&open.facts) {
+        if !has_quests(&open) {
             self.alert(format!(
                 "{} has no quests (no acolyte_quests table): the quest logs were not added. They belong to an \
                  Acolytes 2.x or upgraded database.",
@@ -190,7 +190,7 @@ impl AppState {
         }
         if let Some(files) = logs.pending.try_update_value(Option::take).flatten() {
             let n = files.len();
-            if has_quests(&open.facts) {
+            if has_quests(open) {
                 let report = logs.add(files, &[]);
                 self.keep_quest_logs(logs.json());
                 logs.report.set(Some(format!("Opened {} and read the quest logs dropped with it. {report}", open.name)));

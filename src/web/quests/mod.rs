@@ -18,7 +18,7 @@ pub use detail::QuestPage;
 pub use logs::QuestLogs;
 pub use page::QuestsPage;
 
-/// Whether the open file has quests (an `acolyte_quests` table: v2, or v1 upgraded).
-pub fn has_quests(facts: &flagdeck_core::schema::SchemaFacts) -> bool {
-    facts.has_table(flagdeck_core::quests::TABLE)
+/// Whether the open file has quests (v2, or v1 upgraded: see `Generation::has_quests`).
+pub fn has_quests(open: &crate::web::files::loader::OpenDb) -> bool {
+    open.report.generation.has_quests()
 }
