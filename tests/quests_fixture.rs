@@ -6,6 +6,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
+use flagdeck_core::edits::{run_all, EditError, EditTable, History};
 use flagdeck_core::flags::Cursor;
 use flagdeck_core::header;
 use flagdeck_core::native::NativeDb;
@@ -13,9 +14,11 @@ use flagdeck_core::quests::{
     self, parse_log, quest_detail, status_counts, LogKind, Parsed, QuestCard, QuestDetail, QuestFilter,
     QuestLog, QuestMessage, QuestPageQuery, QuestSort, QuestStatus,
 };
-use flagdeck_core::quests::{turn_timeline, MarkerKind, TimelineSource, TurnSpan, TurnTimeline};
+use flagdeck_core::quests::{
+    plan_status_change, turn_timeline, MarkerKind, TimelineSource, TurnSpan, TurnTimeline,
+};
 use flagdeck_core::timestamp::{self, Timestamp};
-use flagdeck_core::Value;
+use flagdeck_core::{Database, Value};
 use pollster::block_on;
 use serde_json::Value as Json;
 
@@ -517,4 +520,236 @@ fn turn_timelines_from_the_database_and_from_the_logs_agree() {
             }
         }
     }
+}
+
+#[test]
+fn a_status_change_stores_what_quest_status_py_stores_and_undoes() {
+    for (file, stored_type) in [("acolytes-v2-small.db", "text"), ("acolytes-hybrid-small.db", "integer")] {
+        let (Some(ours), Some(script)) = (open(file), open(file)) else { return };
+        let table = "SELECT * FROM acolyte_quests ORDER BY quest_id";
+        let before = ours.query_sync(table, &[]).unwrap();
+        let row = "SELECT status, quote(updated_at) AS stored, typeof(updated_at) AS kind, result, current_agent FROM acolyte_quests WHERE quest_id = ?";
+        // An open quest: `quest_status.py --status completed` (no result, the turn stays).
+        let id = ours
+            .query_sync("SELECT min(quest_id) FROM acolyte_quests WHERE status IN ('working', 'waiting', 'reviewing')", &[])
+            .unwrap()
+            .scalar()
+            .and_then(Value::as_i64)
+            .unwrap();
+        let key = [Value::Integer(id)];
+        let holder = ours.query_sync(row, &key).unwrap().rows[0][4].clone();
+        // The script's own statement (update_quest) on the other copy…
+        script
+            .query_sync(
+                "UPDATE acolyte_quests SET status = ?, updated_at = strftime('%s', 'now') WHERE quest_id = ?",
+                &[Value::from("completed"), Value::Integer(id)],
+            )
+            .unwrap();
+        let theirs = script.query_sync(row, &key).unwrap();
+        let now_s = script
+            .query_sync("SELECT CAST(updated_at AS INTEGER) FROM acolyte_quests WHERE quest_id = ?", &key)
+            .unwrap()
+            .scalar()
+            .and_then(Value::as_i64)
+            .unwrap();
+        // …and ours at the same second store the same bytes.
+        let edit =
+            block_on(plan_status_change(&ours, id, QuestStatus::Completed, Some(now_s))).unwrap().unwrap();
+        assert_eq!(edit.table, EditTable::Quests);
+        assert_eq!(edit.label, "status: completed");
+        block_on(run_all(&ours, std::slice::from_ref(&edit), true)).unwrap();
+        let mine = ours.query_sync(row, &key).unwrap();
+        assert_eq!(mine, theirs, "{file}: byte for byte what the script stores");
+        assert_eq!(mine.rows[0][2], Value::from(stored_type), "{file}");
+        assert_eq!(mine.rows[0][3], Value::Null, "completed this way leaves result NULL");
+        assert_eq!(mine.rows[0][4], holder, "and current_agent as it was");
+        let stored_now =
+            ours.query_sync("SELECT updated_at FROM acolyte_quests WHERE quest_id = ?", &key).unwrap();
+        assert_eq!(
+            edit.changes.iter().find(|c| c.column == "updated_at").unwrap().after,
+            stored_now.rows[0][0]
+        );
+
+        // Now completed: refused in the tool's words, nothing written.
+        let after = ours.query_sync(table, &[]).unwrap();
+        match block_on(plan_status_change(&ours, id, QuestStatus::Working, None)) {
+            Err(EditError::ToolRule(words)) => {
+                assert_eq!(words, format!("Quest {id} is completed. No modifications allowed."))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(ours.query_sync(table, &[]).unwrap(), after);
+
+        // Undo gives back the table exactly; the undo history round-trips through storage.
+        let mut history = History::default();
+        history.record(edit);
+        let mut history: History = serde_json::from_str(&serde_json::to_string(&history).unwrap()).unwrap();
+        block_on(history.undo(&ours)).unwrap().unwrap();
+        assert_eq!(ours.query_sync(table, &[]).unwrap(), before, "{file}");
+        // A failed or timed-out quest can still be changed (only completed is final).
+        let failed = ours
+            .query_sync("SELECT min(quest_id) FROM acolyte_quests WHERE status IN ('failed', 'timeout')", &[])
+            .unwrap()
+            .scalar()
+            .and_then(Value::as_i64)
+            .unwrap();
+        let edit = block_on(plan_status_change(&ours, failed, QuestStatus::Working, None)).unwrap().unwrap();
+        assert_eq!(edit.changes[0].after, Value::from("working"));
+    }
+}
+
+/// A table of odd rows (issue item 8), with the columns the scripts create but no constraints.
+fn odd_table() -> NativeDb {
+    let db = NativeDb::open_bytes(&[]).unwrap();
+    block_on(db.execute_batch(
+        r#"CREATE TABLE acolyte_quests (quest_id INTEGER PRIMARY KEY AUTOINCREMENT, quest_name TEXT, quest_phase TEXT,
+             mission TEXT, recruited TEXT, current_agent TEXT, status TEXT, broadcast TEXT, context TEXT, result TEXT,
+             created_at TEXT, updated_at TEXT);
+           INSERT INTO acolyte_quests VALUES
+             (1, 'quest-1', '1/1', 'Broadcast is cut', '["@a", "@b"]', '@a', 'working', '[{"from": "@a", "to": ', NULL, NULL, '2025-09-29 09:00:00', '1759136400'),
+             (2, 'quest-2', '1/1', 'Broadcast is an object', '', NULL, 'waiting', '{"from": "@a", "to": "@b", "message": "hi", "timestamp": "2025-09-29T09:10:00.000100"}', NULL, NULL, '2025-09-29 09:00:00', '1759137000'),
+             (3, 'quest-3', '1/1', 'Nobody recruited', '[]', '@x', 'working', '[]', '{"mission": "Nobody recruited", "leader": "@x", "phase": "1/1"}', NULL, '2025-09-29 09:00:00', '2025-09-29 09:00:00'),
+             (4, 'quest-4', '2/3', 'Comma list' || char(10) || 'second line', '@a, @b', '@b', 'paused', '[{"message": "no sender"}, {"from": "@a", "to": "@b", "message": "late"}]', NULL, NULL, 1759136400, 1759137600),
+             (5, 'quest-5', NULL, 'Bad JSON columns', '["@a"]', NULL, NULL, '[]', '{mission', '[1, 2]', 'yesterday', NULL),
+             (6, 'quest-6', '1/1', 'Escaped text', '["@a", "@c"]', '@c', 'waiting', '[{"from": "@a", "to": "@c", "message": "A\u00f1adir doble factor", "timestamp": "2025-09-29T09:30:00.000001"}]', NULL, NULL, '2025-09-29 09:00:00', '1759138200');"#,
+    ))
+    .unwrap();
+    db
+}
+
+fn ids(db: &NativeDb, filter: QuestFilter) -> Vec<i64> {
+    let q = QuestPageQuery::first(filter.clone(), (QuestSort::Id, false), 100);
+    let got: Vec<i64> = block_on(quests::page(db, &q)).unwrap().iter().map(|c| c.id).collect();
+    assert_eq!(got.len() as i64, block_on(quests::count(db, &filter)).unwrap(), "{filter:?}");
+    got
+}
+
+fn has(warnings: &[String], part: &str) -> bool {
+    warnings.iter().any(|w| w.contains(part))
+}
+
+#[test]
+fn odd_rows_give_warnings_and_keep_the_stored_text() {
+    let db = odd_table();
+    let cards = all_cards(&db, &QuestFilter::default(), (QuestSort::Id, false), 2);
+    assert_eq!(cards.len(), 6);
+    let w = |id: usize| &cards[id - 1].warnings;
+    // 1: broadcast not JSON; 2: not an array, recruited empty text (not JSON).
+    assert_eq!((cards[0].messages, cards[1].messages), (None, None));
+    assert!(has(w(1), "broadcast is not a JSON array") && has(w(2), "broadcast is not a JSON array"));
+    assert!(has(w(2), "recruited is not JSON") && has(w(2), "recruited is empty"));
+    // 3: no messages yet, empty recruited, turn with someone not recruited.
+    assert_eq!(cards[2].messages, Some(0));
+    assert!(has(w(3), "recruited is empty") && has(w(3), "@x, who is not recruited"));
+    // 4: comma-separated names, unknown status, first line of a two-line mission.
+    assert_eq!(cards[3].recruited, ["@a", "@b"]);
+    assert!(has(w(4), "recruited is not JSON") && has(w(4), "Unknown status \"paused\""));
+    assert_eq!(cards[3].mission_first_line, "Comma list");
+    assert_eq!(cards[3].created.0, Value::from("1759136400"), "as stored (TEXT affinity)");
+    // 5: NULL status, created_at in no format, NULL updated_at.
+    assert_eq!(cards[4].status, "");
+    assert!(has(w(5), "created_at is in no known time format: \"yesterday\""));
+    assert_eq!((cards[4].created.1, &cards[4].updated), (None, &(Value::Null, None)));
+    assert!(cards[5].warnings.is_empty(), "{:?}", cards[5].warnings);
+
+    let detail = |id| block_on(quest_detail(&db, id)).unwrap().unwrap();
+    let d1 = detail(1);
+    assert!(
+        d1.thread.messages.is_empty()
+            && d1.thread.warning.as_deref().unwrap().starts_with("broadcast is not JSON")
+    );
+    let d2 = detail(2);
+    assert_eq!(d2.thread.messages.len(), 1, "an object is one message, as the tool reads it");
+    assert_eq!(d2.leader(), None);
+    let d3 = detail(3);
+    assert_eq!(d3.thread.warning.as_deref(), Some("No messages yet."));
+    assert_eq!(d3.leader(), Some("@x"), "context names the leader when recruited is empty");
+    let d4 = detail(4);
+    let m = &d4.thread.messages;
+    assert!(
+        has(&m[0].warnings, "no sender")
+            && has(&m[0].warnings, "no addressee")
+            && has(&m[0].warnings, "no timestamp")
+    );
+    assert!(has(&m[1].warnings, "no timestamp") && m[1].from.as_deref() == Some("@a"));
+    assert_eq!(d4.mission, "Comma list\nsecond line");
+    let d5 = detail(5);
+    assert!(matches!(&d5.context, Parsed::Malformed { raw, .. } if raw == "{mission"));
+    assert!(
+        matches!(&d5.result, Parsed::Malformed { raw, error } if raw == "[1, 2]" && error.contains("an array"))
+    );
+    assert!(has(&d5.warnings(), "context is malformed") && has(&d5.warnings(), "result is malformed"));
+    assert_eq!(detail(6).thread.messages[0].text, "Añadir doble factor");
+
+    // Timelines of odd rows: warnings, never a panic.
+    let now = 1_759_140_000_000;
+    let t4 = turn_timeline(&d4, None, now, 60_000);
+    assert!(has(&t4.warnings, "Message 1 has no time") && has(&t4.warnings, "Message 2 has no time"));
+    assert_eq!((t4.holder.as_deref(), t4.waiting_ms), (Some("@b"), Some(now - 1_759_137_600_000)));
+    assert!(has(&t4.warnings, "with @b in the database but with @a by the messages"));
+    let t5 = turn_timeline(&d5, None, now, 60_000);
+    assert!(has(&t5.warnings, "created_at is not a time"));
+    assert_eq!(t5.waiting_ms, None);
+    let t3 = turn_timeline(&d3, None, now, 60_000);
+    assert_eq!((t3.holder.as_deref(), t3.stalled), (Some("@x"), true));
+    let other_log = parse_log("quest_9.log", "").unwrap();
+    assert!(has(&turn_timeline(&d3, Some(&other_log), now, 1).warnings, "not this quest's log"));
+}
+
+#[test]
+fn filters_and_board_counts_on_odd_rows() {
+    let db = odd_table();
+    let board = block_on(status_counts(&db, &QuestFilter::default())).unwrap();
+    let columns: Vec<(&str, i64)> = board.iter().map(|c| (c.status.as_str(), c.count)).collect();
+    assert_eq!(
+        columns,
+        [
+            ("working", 2),
+            ("waiting", 2),
+            ("reviewing", 0),
+            ("completed", 0),
+            ("failed", 0),
+            ("timeout", 0),
+            ("", 1),
+            ("paused", 1)
+        ]
+    );
+    assert_eq!(
+        ids(&db, QuestFilter { statuses: vec!["".into(), "paused".into()], ..Default::default() }),
+        [4, 5]
+    );
+    let agent = |a: &str| ids(&db, QuestFilter { agent: Some(a.into()), ..Default::default() });
+    assert_eq!(agent("@b"), [1, 4], "JSON array and comma list alike");
+    assert_eq!(agent("@x"), [3], "the turn holder, recruited or not");
+    assert_eq!(agent("@a"), [1, 4, 5, 6]);
+    assert_eq!(agent("@"), Vec::<i64>::new(), "names match whole");
+    let text = |t: &str| ids(&db, QuestFilter { text: t.into(), ..Default::default() });
+    assert_eq!(text("añadir"), [6], "non-ASCII words match what json.dumps escaped");
+    assert_eq!(text("DOBLE factor"), [6]);
+    assert_eq!(text("from"), [1], "JSON keys are not message text; unparsable broadcasts match as stored");
+    assert_eq!(text("late"), [4]);
+    assert_eq!(text("hi"), [2], "an object broadcast is searched as one message");
+    assert_eq!(text("comma second"), [4]);
+    // The board under a text filter leaves the status list out, like a facet.
+    let filter =
+        QuestFilter { statuses: vec!["working".into()], text: "escaped".into(), ..Default::default() };
+    let board = block_on(status_counts(&db, &filter)).unwrap();
+    assert_eq!(board.iter().map(|c| c.count).sum::<i64>(), 1);
+    assert_eq!(board.iter().find(|c| c.count == 1).unwrap().status, "waiting");
+    // Every sort pages through odd keys (NULL, unparsable times) by keyset as by OFFSET.
+    for sort in QuestSort::ALL {
+        for descending in [false, true] {
+            let keyset: Vec<i64> =
+                all_cards(&db, &QuestFilter::default(), (sort, descending), 2).iter().map(|c| c.id).collect();
+            let q = QuestPageQuery::first(QuestFilter::default(), (sort, descending), 100);
+            let whole: Vec<i64> = block_on(quests::page(&db, &q)).unwrap().iter().map(|c| c.id).collect();
+            assert_eq!(keyset, whole, "{sort:?} {descending}");
+        }
+    }
+    // Time sorts order by instant across formats: 4 (epoch integer) and the date texts.
+    let by_updated: Vec<i64> = all_cards(&db, &QuestFilter::default(), (QuestSort::Updated, false), 10)
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(by_updated, [5, 1, 3, 2, 4, 6], "1 and 3 share an instant: by id");
 }
