@@ -33,16 +33,19 @@ pub struct QuestFilter {
 /// The columns the list sorts by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum QuestSort {
+    /// `quest_id` (creation order).
     Id,
     /// The instant of `created_at` (mixed formats compare as instants; unreadable values first).
     Created,
     /// The instant of `updated_at` (epoch text, epoch integer and date text alike).
     Updated,
+    /// `quest_name` as text.
     Name,
     /// Life-cycle order ([`QuestStatus::rank_sql`]), unknown statuses last by name.
     Status,
     /// Whose turn (`current_agent`; none first).
     Turn,
+    /// `quest_phase` as text (`1/3` before `2/3`).
     Phase,
 }
 
