@@ -10,7 +10,7 @@ use crate::web::flags::{FlagsPage, NoFlagsNotice};
 use crate::web::platform::browser::{drag_has_files, location_hash, query_param, take_input_file};
 use crate::web::platform::dropped::{dropped, folder_files, Dropped};
 use crate::web::quests::logs::{is_quest_log, read_files};
-use crate::web::quests::{QuestPage, QuestsPage, QuestsView};
+use crate::web::quests::{NoQuestsNotice, QuestPage, QuestsPage, QuestsView};
 use crate::web::share::{apply_shared_state, SnapshotView};
 use crate::web::state::{provide_contexts, AppState, View};
 use crate::web::summary::SummaryPanel;
@@ -111,6 +111,10 @@ pub fn App() -> impl IntoView {
                     (Some(_), View::Agent(name)) => view! { <NavBar /> <AgentPage name=name /> }.into_any(),
                     (Some(_), View::Routing) => view! { <NavBar /> <RoutingPage /> }.into_any(),
                     (Some(_), View::Dashboard) => view! { <NavBar /> <DashboardPage /> }.into_any(),
+                    // `#quests` or `#quest/ID` on a file without quests (v0, v1).
+                    (Some(open), View::Quests | View::Quest(_)) if !open.report.generation.has_quests() => {
+                        view! { <NavBar /> <NoQuestsNotice label=open.report.generation.label() /> }.into_any()
+                    }
                     (Some(_), View::Quests) => view! { <NavBar /> <QuestsPage /> }.into_any(),
                     (Some(_), View::Quest(id)) => view! { <NavBar /> <QuestPage id=id /> }.into_any(),
                     // `#flags` or `#flag/ID` typed on a file without flags.

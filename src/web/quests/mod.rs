@@ -7,8 +7,8 @@
 mod address;
 mod board;
 mod cards;
-mod html;
 mod detail;
+mod html;
 mod list;
 pub mod logs;
 mod page;
@@ -18,6 +18,24 @@ pub use address::QuestsView;
 pub use detail::QuestPage;
 pub use logs::QuestLogs;
 pub use page::QuestsPage;
+
+use leptos::prelude::*;
+
+/// What `#quests` or `#quest/ID` shows on a file without quests (`label`: its generation).
+#[component]
+pub fn NoQuestsNotice(label: &'static str) -> impl IntoView {
+    view! {
+        <section class="page">
+            <div class="generation-notice" data-testid="no-quests-notice" role="note">
+                <h1>"No quests in this file"</h1>
+                <p>
+                    {format!("This file ({label}) has no ")} <code>"acolyte_quests"</code>
+                    " table: quests come with Acolytes 2.x (and with a 1.x file upgraded to it)."
+                </p>
+            </div>
+        </section>
+    }
+}
 
 /// Whether the open file has quests (v2, or v1 upgraded: see `Generation::has_quests`).
 pub fn has_quests(open: &crate::web::files::loader::OpenDb) -> bool {

@@ -23,7 +23,8 @@ const AXIS: f64 = 30.0;
 
 /// An instant as the UI shows times (`YYYY-MM-DD HH:MM`).
 fn at(ms: i64) -> String {
-    Timestamp { epoch_ms: ms, offset: Offset::Unknown, format: TimeFormat::EpochSeconds { text: false } }.display()
+    Timestamp { epoch_ms: ms, offset: Offset::Unknown, format: TimeFormat::EpochSeconds { text: false } }
+        .display()
 }
 
 /// Where instants land on the x axis.
@@ -127,7 +128,9 @@ fn chart_html(timeline: &TurnTimeline, id: i64, stall_ms: i64, now: i64) -> Stri
     );
     let source = match timeline.source {
         TimelineSource::Log => "from the quest log (every turn change, status change and refused command)",
-        TimelineSource::Database => "from the database (creation, each message, the last update of a closed quest)",
+        TimelineSource::Database => {
+            "from the database (creation, each message, the last update of a closed quest)"
+        }
     };
     h.open("figure", &[("class", Some("chart timeline")), ("data-testid", Some("quest-timeline"))]);
     h.open("figcaption", &[]).text("Who held the turn when");
@@ -146,19 +149,40 @@ fn chart_html(timeline: &TurnTimeline, id: i64, stall_ms: i64, now: i64) -> Stri
     }
     h.open(
         "svg",
-        &[("viewBox", Some(&format!("0 0 {W} {height}"))), ("role", Some("img")), ("aria-label", Some(&summary))],
+        &[
+            ("viewBox", Some(&format!("0 0 {W} {height}"))),
+            ("role", Some("img")),
+            ("aria-label", Some(&summary)),
+        ],
     );
     for (i, lane) in timeline.lanes.iter().enumerate() {
         let y = TOP + LANE * i as f64;
         let agent = lane.agent.as_str();
         let class = if holder == Some(agent) { "lane holding" } else { "lane" };
-        h.open("g", &[("class", Some(class)), ("data-testid", Some("quest-lane")), ("data-agent", Some(agent))]);
+        h.open(
+            "g",
+            &[("class", Some(class)), ("data-testid", Some("quest-lane")), ("data-agent", Some(agent))],
+        );
         let mid = n(y + LANE / 2.0);
-        h.open("line", &[("class", Some("grid")), ("x1", Some(&n(LEFT))), ("x2", Some(&n(W - RIGHT))), ("y1", Some(&mid)), ("y2", Some(&mid))])
-            .close("line");
+        h.open(
+            "line",
+            &[
+                ("class", Some("grid")),
+                ("x1", Some(&n(LEFT))),
+                ("x2", Some(&n(W - RIGHT))),
+                ("y1", Some(&mid)),
+                ("y2", Some(&mid)),
+            ],
+        )
+        .close("line");
         h.elem(
             "text",
-            &[("class", Some("tick")), ("x", Some(&n(LEFT - 6.0))), ("y", Some(&n(y + LANE / 2.0 + 4.0))), ("text-anchor", Some("end"))],
+            &[
+                ("class", Some("tick")),
+                ("x", Some(&n(LEFT - 6.0))),
+                ("y", Some(&n(y + LANE / 2.0 + 4.0))),
+                ("text-anchor", Some("end")),
+            ],
             agent,
         );
         for s in &lane.spans {
@@ -190,12 +214,26 @@ fn chart_html(timeline: &TurnTimeline, id: i64, stall_ms: i64, now: i64) -> Stri
         h.close("g");
     }
     let axis = n(axis_y);
-    h.open("line", &[("class", Some("axis")), ("x1", Some(&n(LEFT))), ("x2", Some(&n(W - RIGHT))), ("y1", Some(&axis)), ("y2", Some(&axis))])
-        .close("line");
+    h.open(
+        "line",
+        &[
+            ("class", Some("axis")),
+            ("x1", Some(&n(LEFT))),
+            ("x2", Some(&n(W - RIGHT))),
+            ("y1", Some(&axis)),
+            ("y2", Some(&axis)),
+        ],
+    )
+    .close("line");
     for (ms, anchor) in [(sc.from, "start"), (sc.from + (sc.to - sc.from) / 2, "middle"), (sc.to, "end")] {
         h.elem(
             "text",
-            &[("class", Some("tick")), ("x", Some(&n(sc.x(ms)))), ("y", Some(&n(axis_y + 14.0))), ("text-anchor", Some(anchor))],
+            &[
+                ("class", Some("tick")),
+                ("x", Some(&n(sc.x(ms)))),
+                ("y", Some(&n(axis_y + 14.0))),
+                ("text-anchor", Some(anchor)),
+            ],
             &at(ms),
         );
     }
@@ -249,8 +287,17 @@ fn chart_html(timeline: &TurnTimeline, id: i64, stall_ms: i64, now: i64) -> Stri
         let x = n(sc.x((since + stall_ms).min(sc.to)));
         let waited = waiting.clone().unwrap_or_default();
         h.open("g", &[("class", Some("stalled")), ("data-testid", Some("quest-stalled"))]);
-        h.open("line", &[("class", Some("stall-line")), ("x1", Some(&x)), ("x2", Some(&x)), ("y1", Some(&n(TOP))), ("y2", Some(&axis))])
-            .close("line");
+        h.open(
+            "line",
+            &[
+                ("class", Some("stall-line")),
+                ("x1", Some(&x)),
+                ("x2", Some(&x)),
+                ("y1", Some(&n(TOP))),
+                ("y2", Some(&axis)),
+            ],
+        )
+        .close("line");
         h.elem(
             "text",
             &[("x", Some(&n(W - RIGHT))), ("y", Some(&n(TOP + 10.0))), ("text-anchor", Some("end"))],

@@ -1,0 +1,618 @@
+// Quests of Acolytes 2.x (v2) and upgraded (hybrid) files in the built app: the board's status
+// counts (fixture README facts), filters by agent and text against plain SQL on the fixture
+// (`cargo xtask query`), the list's virtual scrolling to the end, a quest's thread against the
+// real tool's `quest_conversation.py --raw` output, quest logs (status history and refused
+// commands of expected/facts-v2.json), a status change exported and read back with plain SQL,
+// undo, a refusal in the tool's words, a malformed broadcast shown raw, drops, and the working
+// copy keeping the logs.
+
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+
+import {
+  FIXTURES,
+  HYBRID,
+  V1,
+  V2,
+  WAIT_MS,
+  alertText,
+  exportTo,
+  openApp,
+  pickFile,
+  skipWithoutV2Fixtures,
+  useSuite,
+  waitForAlert,
+  waitForSummary,
+  xtask,
+} from './helpers.mjs';
+
+const env = useSuite('quests', { before, after });
+
+const FACTS = JSON.parse(readFileSync(path.join(FIXTURES, 'expected', 'facts-v2.json'), 'utf8'));
+const V2_LOGS = path.join(FIXTURES, 'acolytes-v2-small.quest-logs');
+const STATUSES = ['working', 'waiting', 'reviewing', 'completed', 'failed', 'timeout'];
+
+/** Rows of plain SQL on a copy of `file` (natively, `cargo xtask query`). */
+const query = (file, sql) => JSON.parse(xtask(['query', file, sql])).rows;
+const sqlText = (s) => `'${s.replaceAll("'", "''")}'`;
+
+/**
+ * A new page with `file` opened through the file input and its summary shown. The v2 and hybrid
+ * headers say WAL, so the app's notice about a `-wal` companion is expected: alerts do not end
+ * the wait.
+ */
+async function open(file, context) {
+  const app = context ? await pageIn(context) : await openApp(env.browser, `${env.servers.app.url}/`);
+  await pickFile(app.page, file);
+  await waitForSummary(app.page, { fileName: path.basename(file) });
+  return app;
+}
+
+/** A page in `context` (sharing its storage) with the app loaded and its storage checked. */
+async function pageIn(context) {
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /panicked|RuntimeError|unreachable/i.test(m.text())) problems.push(`console: ${m.text()}`);
+  });
+  await page.goto(`${env.servers.app.url}/`);
+  await page.waitForFunction(() => performance.getEntriesByName('flagdeck:working-copy-checked').length > 0, null, {
+    timeout: WAIT_MS,
+  });
+  return {
+    page,
+    assertHealthy: () => assert.deepEqual(problems, [], 'the page reported errors'),
+    close: () => page.close({ runBeforeUnload: false }),
+  };
+}
+
+/** The generation of the count and rows on screen. */
+const generation = (page) =>
+  page.evaluate(() => Number(document.querySelector('[data-testid="quest-total"]')?.dataset.generation ?? 0));
+
+/** Waits for a generation newer than `after` whose count is `total`. */
+async function waitForTotal(page, total, after) {
+  await page.waitForFunction(
+    ([total, after]) => {
+      const el = document.querySelector('[data-testid="quest-total"]');
+      return el && Number(el.dataset.generation) > after && el.textContent.trim() === `${total} quests`;
+    },
+    [total, after],
+    { timeout: WAIT_MS },
+  );
+}
+
+/** Opens the quests page from the nav and waits for its first answer. */
+async function showQuests(page) {
+  await page.locator('[data-testid="nav-quests"]').click();
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="quest-total"]')?.dataset.generation) > 0, null, {
+    timeout: WAIT_MS,
+  });
+}
+
+/** The board's column headers: { status: count }. */
+const boardCounts = (page) =>
+  page.evaluate(() =>
+    Object.fromEntries(
+      [...document.querySelectorAll('[data-testid="quest-status-count"]')].map((e) => [e.dataset.status, Number(e.dataset.value)]),
+    ),
+  );
+
+/** Keeps the quests whose name has `name` (the text filter) and waits for the board. */
+async function findByName(page, name) {
+  const before = await generation(page);
+  await page.locator('[data-testid="quest-filter-text"]').fill(name);
+  await page.locator('[data-testid="quest-filter-text"]').press('Enter');
+  await page.waitForFunction((after) => Number(document.querySelector('[data-testid="quest-total"]')?.dataset.generation) > after, before, {
+    timeout: WAIT_MS,
+  });
+}
+
+/** Shows quest `id` through the address and waits for its page. */
+async function showQuest(page, id) {
+  await page.evaluate((id) => (location.hash = `#quest/${id}`), id);
+  await page.locator(`[data-testid="quest-page"][data-quest-id="${id}"] [data-testid="quest-status"]`).waitFor({ timeout: WAIT_MS });
+}
+
+const shownStatus = (page) => page.locator('[data-testid="quest-status"]').getAttribute('data-status');
+
+for (const [name, file, key] of [
+  ['v2', V2, 'acolytes-v2-small.db'],
+  ['hybrid', HYBRID, 'acolytes-hybrid-small.db'],
+]) {
+  test(`${name}: the board has one column per status with the README's counts, and cards for each`, async (t) => {
+    if (skipWithoutV2Fixtures(t)) return;
+    const app = await open(file);
+    try {
+      const { page } = app;
+      await showQuests(page);
+      const facts = FACTS[key].quests;
+      assert.equal(await page.locator('[data-testid="quest-total"]').textContent(), `${facts.total} quests`);
+      const counts = await boardCounts(page);
+      assert.deepEqual(Object.keys(counts), STATUSES, 'known statuses in life-cycle order');
+      assert.deepEqual(counts, facts.by_status);
+      // Each column shows its first cards (at most 12), each with its status.
+      for (const status of STATUSES) {
+        const cards = await page.evaluate(
+          (s) => [...document.querySelectorAll(`.quest-column[data-status="${s}"] [data-testid="quest-card"]`)].map((c) => c.dataset.status),
+          status,
+        );
+        assert.equal(cards.length, Math.min(facts.by_status[status], 12), `${status}: cards shown`);
+        assert.ok(cards.every((s) => s === status), `${status}: every card has its column's status`);
+      }
+      // Whose turn each card says is the row's current_agent.
+      const turns = await page.evaluate(() =>
+        [...document.querySelectorAll('[data-testid="quest-card"]')].map((c) => [Number(c.dataset.questId), c.dataset.turn]),
+      );
+      const stored = new Map(query(file, 'SELECT quest_id, IFNULL(current_agent, \'\') FROM acolyte_quests'));
+      for (const [id, turn] of turns) assert.equal(turn, stored.get(id), `quest ${id}: data-turn`);
+      const measures = await page.evaluate(() => performance.getEntriesByName('flagdeck:quests', 'measure').length);
+      assert.ok(measures > 0, 'flagdeck:quests measured');
+      app.assertHealthy();
+    } finally {
+      await app.close();
+    }
+  });
+}
+
+test('v2: filters by agent and text give the counts of plain SQL; back and forward follow them', async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const app = await open(V2);
+  try {
+    const { page } = app;
+    await showQuests(page);
+    const agent = '@acolyte.auth';
+    const byAgent = `current_agent = ${sqlText(agent)} OR EXISTS (SELECT 1 FROM json_each(recruited) WHERE value = ${sqlText(agent)})`;
+    const [[agentTotal]] = query(V2, `SELECT count(*) FROM acolyte_quests WHERE ${byAgent}`);
+    assert.ok(agentTotal > 0 && agentTotal < 40, `${agent} is on ${agentTotal} quests`);
+    let before = await generation(page);
+    await page.locator('[data-testid="quest-filter-agent"]').fill(agent);
+    await page.locator('[data-testid="quest-filter-agent"]').press('Enter');
+    await waitForTotal(page, agentTotal, before);
+    assert.match(await page.evaluate(() => location.hash), /^#quests\?agent=%40acolyte\.auth$/);
+    // The status boxes and the board's columns count under the agent filter.
+    const perStatus = Object.fromEntries(STATUSES.map((s) => [s, 0]));
+    for (const [s, n] of query(V2, `SELECT status, count(*) FROM acolyte_quests WHERE ${byAgent} GROUP BY status`)) perStatus[s] = n;
+    assert.deepEqual(await boardCounts(page), perStatus);
+    const boxes = await page.evaluate(() =>
+      Object.fromEntries(
+        [...document.querySelectorAll('[data-testid="quest-filter-status"]')].map((e) => [e.dataset.status, Number(e.dataset.value)]),
+      ),
+    );
+    assert.deepEqual(boxes, perStatus);
+    const cards = await page.evaluate(() => [...document.querySelectorAll('[data-testid="quest-card"]')].map((c) => Number(c.dataset.questId)));
+    const ids = query(V2, `SELECT quest_id FROM acolyte_quests WHERE ${byAgent}`).map(([id]) => id);
+    assert.deepEqual(cards.sort((a, b) => a - b), ids.sort((a, b) => a - b), 'the cards are the SQL rows (all fit the columns)');
+
+    // Text: one word, in the name, the mission or one message (ASCII case-insensitive).
+    const word = 'webhook';
+    const [[textTotal]] = query(
+      V2,
+      `SELECT count(*) FROM acolyte_quests WHERE (${byAgent}) AND (lower(quest_name) LIKE '%${word}%' OR lower(mission) LIKE '%${word}%'
+         OR EXISTS (SELECT 1 FROM json_each(broadcast) WHERE lower(json_extract(value, '$.message')) LIKE '%${word}%'))`,
+    );
+    before = await generation(page);
+    await page.locator('[data-testid="quest-filter-text"]').fill('WebHook');
+    await page.locator('[data-testid="quest-filter-text"]').press('Enter');
+    await waitForTotal(page, textTotal, before);
+
+    // A status box keeps only that column.
+    const [[failedTotal]] = query(
+      V2,
+      `SELECT count(*) FROM acolyte_quests WHERE (${byAgent}) AND status = 'completed' AND (lower(quest_name) LIKE '%${word}%' OR lower(mission) LIKE '%${word}%'
+         OR EXISTS (SELECT 1 FROM json_each(broadcast) WHERE lower(json_extract(value, '$.message')) LIKE '%${word}%'))`,
+    );
+    before = await generation(page);
+    await page.locator('[data-testid="quest-filter-status"][data-status="completed"] input').check();
+    await waitForTotal(page, failedTotal, before);
+    assert.deepEqual(Object.keys(await boardCounts(page)), ['completed']);
+
+    // Back: the text filter without the status; back again: the agent only; forward: the text.
+    before = await generation(page);
+    await page.goBack();
+    await waitForTotal(page, textTotal, before);
+    before = await generation(page);
+    await page.goBack();
+    await waitForTotal(page, agentTotal, before);
+    assert.equal(await page.locator('[data-testid="quest-filter-agent"]').inputValue(), agent);
+    assert.equal(await page.locator('[data-testid="quest-filter-text"]').inputValue(), '');
+    before = await generation(page);
+    await page.goForward();
+    await waitForTotal(page, textTotal, before);
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test('the list: few rows in the DOM, scrolling reaches the last of 2040 quests in SQL order', async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  // 50 more copies of every quest: pages of 200 rows, keyset and OFFSET both needed.
+  const many = path.join(env.out, 'many-quests.db');
+  const columns = 'quest_name, quest_phase, mission, recruited, current_agent, status, broadcast, context, result, created_at, updated_at';
+  xtask([
+    'exec-sql', '--from', V2, '--out', many,
+    `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50)
+     INSERT INTO acolyte_quests (${columns}) SELECT ${columns} FROM acolyte_quests, n;`,
+  ]);
+  const [[total]] = query(many, 'SELECT count(*) FROM acolyte_quests');
+  assert.equal(total, 2040);
+  // The list's default order: newest first by creation (one text format in this file), then id.
+  const order = query(many, 'SELECT quest_id FROM acolyte_quests ORDER BY created_at DESC, quest_id DESC').map(([id]) => id);
+  const app = await open(many);
+  try {
+    const { page } = app;
+    await showQuests(page);
+    const before = await generation(page);
+    await page.locator('[data-testid="quest-view-list"]').click();
+    await page.locator('[data-testid="quest-row"]').first().waitFor({ timeout: WAIT_MS });
+    assert.match(await page.evaluate(() => location.hash), /view=list/);
+    assert.ok((await generation(page)) > before);
+    const rowIds = () =>
+      page.evaluate(() =>
+        [...document.querySelectorAll('[data-testid="quest-row"]')]
+          .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
+          .map((e) => Number(e.dataset.questId)),
+      );
+    const first = await rowIds();
+    assert.ok(first.length > 0 && first.length <= 150, `${first.length} rows in the DOM`);
+    assert.deepEqual(first, order.slice(0, first.length), 'the first rows in SQL order');
+    await page.locator('[data-testid="quest-scroll"]').evaluate((e) => (e.scrollTop = e.scrollHeight));
+    const last = order.at(-1);
+    await page.waitForFunction(
+      (id) =>
+        document.querySelector(`[data-testid="quest-row"][data-quest-id="${id}"]`) &&
+        !document.querySelector('[data-testid="quest-placeholder"]'),
+      last,
+      { timeout: WAIT_MS },
+    );
+    const end = await rowIds();
+    assert.ok(end.length <= 150, `${end.length} rows in the DOM after scrolling`);
+    assert.deepEqual(end, order.slice(order.length - end.length), 'the last rows in SQL order');
+    // Back to the middle: a page reached by OFFSET, then its neighbours by keyset.
+    await page.locator('[data-testid="quest-scroll"]').evaluate((e) => (e.scrollTop = e.scrollHeight / 2));
+    await page.waitForFunction(() => !document.querySelector('[data-testid="quest-placeholder"]'), null, { timeout: WAIT_MS });
+    const middle = await rowIds();
+    const at = order.indexOf(middle[0]);
+    assert.deepEqual(middle, order.slice(at, at + middle.length), 'the middle rows in SQL order');
+    const pages = await page.evaluate(() => performance.getEntriesByName('flagdeck:quest-page', 'measure').length);
+    assert.ok(pages > 0, 'flagdeck:quest-page measured');
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+/** A message as the page shows it: the text without the `Files modified:` block, and the files. */
+function split(message) {
+  const marker = '\n\nFiles modified:\n';
+  const at = message.lastIndexOf(marker);
+  if (at < 0) return { text: message, files: [] };
+  return { text: message.slice(0, at), files: message.slice(at + marker.length).split('\n').map((l) => l.replace(/^- /, '')) };
+}
+
+test("v2: quest 3's thread is its broadcast: senders, recipients, texts and file chips", async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const raw = JSON.parse(readFileSync(path.join(FIXTURES, 'expected', 'v2-quest-conversation-raw-3.json'), 'utf8'));
+  const app = await open(V2);
+  try {
+    const { page } = app;
+    await showQuests(page);
+    // Quest 3 is an old completed one, beyond the column's first cards: found by its name.
+    await findByName(page, raw.quest_name);
+    await page.locator('[data-testid="quest-card"][data-quest-id="3"] a').click();
+    await page.locator('[data-testid="quest-page"][data-quest-id="3"] [data-testid="quest-message"]').first().waitFor({ timeout: WAIT_MS });
+    const shown = await page.evaluate(() =>
+      [...document.querySelectorAll('[data-testid="quest-message"]')].map((m) => ({
+        from: m.dataset.from,
+        to: m.dataset.to,
+        text: m.querySelector('[data-testid="quest-message-text"]').textContent,
+        files: [...m.querySelectorAll('[data-testid="quest-file"]')].map((f) => f.textContent),
+        time: m.querySelector('time').getAttribute('title'),
+      })),
+    );
+    assert.equal(shown.length, raw.broadcast.length);
+    shown.forEach((m, i) => {
+      const want = raw.broadcast[i];
+      assert.equal(m.from, want.from, `message ${i + 1}: sender`);
+      assert.equal(m.to, want.to, `message ${i + 1}: recipient`);
+      assert.deepEqual({ text: m.text, files: m.files }, split(want.message), `message ${i + 1}: text and files`);
+      assert.ok(m.time.includes(want.timestamp), `message ${i + 1}: the stored time on hover (${m.time})`);
+    });
+    assert.equal(await page.locator('[data-testid="quest-mission"]').textContent(), raw.mission);
+    assert.equal(await page.locator('[data-testid="quest-result-summary"]').textContent(), raw.result.summary);
+    const team = await page.evaluate(() =>
+      [...document.querySelectorAll('[data-testid="quest-result"] [data-testid="quest-agent"]')].map((a) => a.dataset.agent),
+    );
+    assert.deepEqual(team, raw.result.team);
+    // One lane per recruited agent, the leader first.
+    const lanes = await page.evaluate(() => [...document.querySelectorAll('[data-testid="quest-lane"]')].map((l) => l.dataset.agent));
+    assert.deepEqual(lanes.slice(0, raw.recruited.length), raw.recruited);
+    assert.ok((await page.locator('[data-testid="quest-span"]').count()) >= raw.broadcast.length, 'a span per turn');
+    assert.equal(await page.locator('[data-testid="quest-holder"]').count(), 0, 'a completed quest has no holder');
+    assert.equal(await page.locator('[data-testid="quest-warning"]').count(), 0, 'quest 3 has nothing odd');
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test('v2: added quest logs give each quest its status history and refused commands; odd lines are shown raw', async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const files = readdirSync(V2_LOGS).map((f) => path.join(V2_LOGS, f));
+  assert.equal(files.length, FACTS['acolytes-v2-small.db'].quests.logs.files);
+  const app = await open(V2);
+  try {
+    const { page } = app;
+    await showQuests(page);
+    await page.locator('[data-testid="quest-logs-input"]').setInputFiles(files);
+    await page.locator('[data-testid="quest-logs-report"]').waitFor({ timeout: WAIT_MS });
+    assert.match(await page.locator('[data-testid="quest-logs-report"]').textContent(), /Added 40 quest logs \(quests 1–40\)\./);
+    const logs = FACTS['acolytes-v2-small.db'].quests.logs;
+    for (const id of ['1', '2', '3', '33']) {
+      await showQuest(page, id);
+      await page.locator('[data-testid="quest-log-event"]').first().waitFor({ timeout: WAIT_MS });
+      const statuses = await page.evaluate(() =>
+        [...document.querySelectorAll('[data-testid="quest-log-event"][data-kind="status"]')].map((e) => e.dataset.status),
+      );
+      assert.deepEqual(statuses, logs.status_history[id], `quest ${id}: status history`);
+      const text = readFileSync(path.join(V2_LOGS, `quest_${id}.log`), 'utf8');
+      const violations = text.split('\n').filter((l) => l.includes('[VIOLATION]'));
+      assert.equal(violations.length, logs.violations_per_quest[id] ?? 0);
+      const shown = await page.evaluate(() =>
+        [...document.querySelectorAll('[data-testid="quest-log-event"][data-kind="violation"]')].map((e) => e.textContent),
+      );
+      assert.equal(shown.length, violations.length, `quest ${id}: refused commands`);
+      violations.forEach((line, i) => {
+        const said = line.split('] ').at(-1);
+        assert.ok(shown[i].includes(said), `quest ${id}: "${said}" in "${shown[i]}"`);
+        assert.ok(shown[i].includes(line.slice(11, 16)), `quest ${id}: the line's time`);
+      });
+      assert.equal(await page.locator('[data-testid="quest-log-unparsed"]').count(), 0);
+      assert.ok((await page.locator('[data-testid="quest-marker"]').count()) > 0, 'status changes and refusals marked on the timeline');
+    }
+
+    // A log with lines that do not parse: counted, shown as written, with a warning.
+    const odd = path.join(env.out, 'quest_1.log');
+    const oddLines = ['this is not a log line', '2025-13-45 99:99:99 | [TURN] nonsense'];
+    writeFileSync(odd, `${readFileSync(path.join(V2_LOGS, 'quest_1.log'), 'utf8')}${oddLines.join('\n')}\n`);
+    await page.locator('[data-testid="quest-logs-input"]').setInputFiles([odd]);
+    await page.locator('[data-testid="quest-logs-report"]').filter({ hasText: '2 lines did not parse' }).waitFor({ timeout: WAIT_MS });
+    await showQuest(page, 1);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="quest-log-unparsed"]').length === 2, null, {
+      timeout: WAIT_MS,
+    });
+    const unparsed = await page.locator('[data-testid="quest-log-unparsed"]').allTextContents();
+    unparsed.forEach((u, i) => assert.ok(u.endsWith(oddLines[i]), `shown as written: ${u}`));
+    assert.match(await page.locator('[data-testid="quest-page"]').textContent(), /2 lines of quest_1\.log did not parse/);
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test('v2: the turn holder of an open quest, how long it has waited, and the stall threshold', async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const [[id, holder]] = query(V2, "SELECT quest_id, current_agent FROM acolyte_quests WHERE status = 'waiting' ORDER BY quest_id LIMIT 1");
+  const app = await open(V2);
+  try {
+    const { page } = app;
+    await showQuests(page);
+    await showQuest(page, id);
+    await page.locator('[data-testid="quest-holder"]').waitFor({ timeout: WAIT_MS });
+    assert.equal(await page.locator('[data-testid="quest-holder"]').getAttribute('data-agent'), holder);
+    assert.equal(await page.locator('[data-testid="quest-turn"]').getAttribute('data-turn'), holder);
+    const waited = Number(await page.locator('[data-testid="quest-holder"]').getAttribute('data-waiting-ms'));
+    assert.ok(waited > 0, `waiting ${waited} ms`);
+    // The fixture's quests are months old: any threshold below the wait marks it stalled.
+    await page.locator('[data-testid="quest-stall-hours"]').fill(String(Math.floor(waited / 3_600_000) + 1000));
+    await page.locator('[data-testid="quest-stall-hours"]').press('Enter');
+    await page.locator('[data-testid="quest-stalled"]').waitFor({ state: 'detached', timeout: WAIT_MS });
+    await page.locator('[data-testid="quest-stall-hours"]').fill('1');
+    await page.locator('[data-testid="quest-stall-hours"]').press('Enter');
+    await page.locator('[data-testid="quest-stalled"]').waitFor({ timeout: WAIT_MS });
+    // The threshold is kept while moving between pages.
+    await showQuests(page);
+    await showQuest(page, id);
+    assert.equal(await page.locator('[data-testid="quest-stall-hours"]').inputValue(), '1');
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+for (const [name, file, storage] of [
+  ['v2', V2, 'text'],
+  ['hybrid', HYBRID, 'integer'],
+]) {
+  test(`${name}: a status change is exported as quest_status.py writes it (updated_at ${storage}), and undone`, async (t) => {
+    if (skipWithoutV2Fixtures(t)) return;
+    const [[id, status, updated]] = query(
+      file,
+      "SELECT quest_id, status, updated_at FROM acolyte_quests WHERE status IN ('waiting', 'reviewing') ORDER BY quest_id LIMIT 1",
+    );
+    const app = await open(file);
+    try {
+      const { page } = app;
+      await showQuests(page);
+      await showQuest(page, id);
+      assert.equal(await shownStatus(page), status);
+      await page.locator('[data-testid="quest-status-select"]').selectOption('failed');
+      await page.locator('[data-testid="quest-status-apply"]').click();
+      await page.waitForFunction(
+        () => document.querySelector('[data-testid="quest-status"]')?.dataset.status === 'failed',
+        null,
+        { timeout: WAIT_MS },
+      );
+      const changed = path.join(env.out, `${name}-status.db`);
+      await exportTo(page, changed);
+      const [[stored, type, epoch]] = query(changed, `SELECT status, typeof(updated_at), CAST(updated_at AS INTEGER) FROM acolyte_quests WHERE quest_id = ${id}`);
+      assert.deepEqual([stored, type], ['failed', storage]);
+      assert.ok(Math.abs(epoch - Date.now() / 1000) < 600, `updated_at is now in epoch seconds (${epoch})`);
+      // Nothing else changed: every other row and column as in the fixture.
+      const others = (f) => query(f, `SELECT * FROM acolyte_quests WHERE quest_id <> ${id} ORDER BY quest_id`);
+      assert.deepEqual(others(changed), others(file));
+      // The Changes list names it.
+      await page.locator('[data-testid="nav-summary"]').click();
+      const change = await page.locator(`[data-testid="changes"] li[data-quest-id="${id}"]`).textContent();
+      assert.match(change, new RegExp(`Quest #${id} status: failed: status: ${status} → failed`));
+
+      await page.locator('[data-testid="undo"]').click();
+      await page.waitForFunction(() => !document.querySelector('[data-testid="changes"] li'), null, { timeout: WAIT_MS });
+      await showQuest(page, id);
+      assert.equal(await shownStatus(page), status);
+      const undone = path.join(env.out, `${name}-undone.db`);
+      await exportTo(page, undone);
+      assert.deepEqual(
+        query(undone, `SELECT status, updated_at, typeof(updated_at) FROM acolyte_quests WHERE quest_id = ${id}`),
+        query(file, `SELECT status, updated_at, typeof(updated_at) FROM acolyte_quests WHERE quest_id = ${id}`),
+      );
+      assert.deepEqual(query(undone, `SELECT updated_at FROM acolyte_quests WHERE quest_id = ${id}`), [[updated]]);
+      app.assertHealthy();
+    } finally {
+      await app.close();
+    }
+  });
+}
+
+test('v2: changing a completed quest is refused in the tool\'s words, and nothing changes', async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const [[id]] = query(V2, "SELECT quest_id FROM acolyte_quests WHERE status = 'completed' ORDER BY quest_id LIMIT 1");
+  const app = await open(V2);
+  try {
+    const { page } = app;
+    await showQuests(page);
+    await showQuest(page, id);
+    await page.locator('[data-testid="quest-status-select"]').selectOption('working');
+    await page.locator('[data-testid="quest-status-apply"]').click();
+    const alerts = await waitForAlert(page, new RegExp(`Quest ${id} is completed\\. No modifications allowed\\.`));
+    assert.match(alerts, new RegExp(`Quest #${id}:`));
+    assert.equal(await shownStatus(page), 'completed');
+    assert.equal(await page.locator('[data-testid="undo"]').isDisabled(), true, 'nothing to undo');
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test('a malformed broadcast is shown as stored with a warning, on the board and on the quest', async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const bad = path.join(env.out, 'bad-broadcast.db');
+  const stored = '[{"from": "@acolyte.auth", "to": broken';
+  xtask(['exec-sql', '--from', V2, '--out', bad, `UPDATE acolyte_quests SET broadcast = ${sqlText(stored)} WHERE quest_id = 3;`]);
+  assert.deepEqual(query(bad, 'SELECT broadcast FROM acolyte_quests WHERE quest_id = 3'), [[stored]]);
+  const app = await open(bad);
+  try {
+    const { page } = app;
+    await showQuests(page);
+    const [[name]] = query(bad, 'SELECT quest_name FROM acolyte_quests WHERE quest_id = 3');
+    await findByName(page, name);
+    const badge = page.locator('[data-testid="quest-card"][data-quest-id="3"] [data-testid="quest-card-warning"]');
+    assert.match(await badge.getAttribute('title'), /broadcast is not a JSON array/);
+    await showQuest(page, 3);
+    assert.equal(await page.locator('[data-testid="quest-broadcast-raw"]').textContent(), stored);
+    const warnings = await page.locator('[data-testid="quest-warning"]').allTextContents();
+    assert.ok(warnings.some((w) => /broadcast is not JSON/.test(w)), `a warning about broadcast: ${warnings}`);
+    assert.equal(await page.locator('[data-testid="quest-message"]').count(), 0);
+    // The rest of the quest is still there.
+    assert.ok((await page.locator('[data-testid="quest-mission"]').textContent()).length > 0);
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+/** Drops `files` ([url, name, type]) on the page as one drag-and-drop. */
+async function drop(page, files) {
+  await page.evaluate(async (files) => {
+    const dt = new DataTransfer();
+    for (const [url, name, type] of files) {
+      const bytes = await (await fetch(url)).arrayBuffer();
+      dt.items.add(new File([bytes], name, { type }));
+    }
+    for (const kind of ['dragenter', 'dragover', 'drop']) {
+      document.body.dispatchEvent(new DragEvent(kind, { bubbles: true, cancelable: true, dataTransfer: dt }));
+    }
+  }, files);
+}
+
+test('drops: a database with logs opens it and adds them; logs alone go to the open file; a file without quests refuses them', async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const app = await openApp(env.browser, `${env.servers.app.url}/`);
+  try {
+    const { page } = app;
+    const log = (n) => [`/fixtures/acolytes-v2-small.quest-logs/quest_${n}.log`, `quest_${n}.log`, 'text/plain'];
+    await drop(page, [['/fixtures/acolytes-v2-small.db', 'acolytes-v2-small.db', 'application/vnd.sqlite3'], log(1), log(2)]);
+    await waitForSummary(page, { fileName: 'acolytes-v2-small.db', generation: 'v2' });
+    await showQuests(page);
+    const report = await page.locator('[data-testid="quest-logs-report"]').textContent();
+    assert.match(report, /Opened acolytes-v2-small\.db and read the quest logs dropped with it\. Added 2 quest logs \(quests 1–2\)\./);
+    await drop(page, [log(3)]);
+    await page.waitForFunction(() => /Added the quest log of quest 3\./.test(document.querySelector('[data-testid="quest-logs-report"]')?.textContent), null, {
+      timeout: WAIT_MS,
+    });
+    await showQuest(page, 3);
+    const statuses = await page.evaluate(() =>
+      [...document.querySelectorAll('[data-testid="quest-log-event"][data-kind="status"]')].map((e) => e.dataset.status),
+    );
+    assert.deepEqual(statuses, FACTS['acolytes-v2-small.db'].quests.logs.status_history['3']);
+    app.assertHealthy();
+
+    // The v1 file has no quests: the quest page says so, its logs are refused, it stays open.
+    await pickFile(page, V1);
+    await page.locator('[data-testid="no-quests-notice"]').waitFor({ timeout: WAIT_MS });
+    await page.locator('[data-testid="nav-summary"]').click();
+    await waitForSummary(page, { fileName: 'acolytes-v1-small.db', generation: 'v1' });
+    assert.equal(await page.locator('[data-testid="nav-quests"]').count(), 0, 'no Quests tab without quests');
+    await drop(page, [log(4)]);
+    await waitForAlert(page, /has no quests \(no acolyte_quests table\): the quest logs were not added/);
+    assert.match(await alertText(page), /acolytes-v1-small\.db/);
+  } finally {
+    await app.close();
+  }
+});
+
+test('the working copy keeps the added logs: a resumed copy shows them again', async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const context = await env.browser.newContext({ acceptDownloads: true });
+  try {
+    let app = await open(V2, context);
+    let { page } = app;
+    await page.locator('[data-testid="working-copy"][data-state="saved"]').waitFor({ timeout: WAIT_MS });
+    await showQuests(page);
+    await page.locator('[data-testid="quest-logs-input"]').setInputFiles([path.join(V2_LOGS, 'quest_2.log')]);
+    await page.locator('[data-testid="quest-logs-report"]').waitFor({ timeout: WAIT_MS });
+    // A change, so that there is a working copy to resume.
+    const [[id]] = query(V2, "SELECT quest_id FROM acolyte_quests WHERE status = 'working' ORDER BY quest_id LIMIT 1");
+    await showQuest(page, id);
+    await page.locator('[data-testid="quest-status-select"]').selectOption('timeout');
+    await page.locator('[data-testid="quest-status-apply"]').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="quest-status"]')?.dataset.status === 'timeout', null, {
+      timeout: WAIT_MS,
+    });
+    await page.locator('[data-testid="working-copy"][data-state="saved"]').waitFor({ timeout: WAIT_MS });
+    app.assertHealthy();
+    await app.close();
+
+    app = await pageIn(context);
+    page = app.page;
+    await page.locator('[data-testid="resume-session"]').waitFor({ timeout: WAIT_MS });
+    await page.locator('[data-testid="resume-session-resume"]').click();
+    await waitForSummary(page, { fileName: 'acolytes-v2-small.db', generation: 'v2' });
+    await showQuests(page);
+    await showQuest(page, id);
+    assert.equal(await shownStatus(page), 'timeout', 'the change is restored');
+    await showQuest(page, 2);
+    await page.locator('[data-testid="quest-log-event"]').first().waitFor({ timeout: WAIT_MS });
+    const statuses = await page.evaluate(() =>
+      [...document.querySelectorAll('[data-testid="quest-log-event"][data-kind="status"]')].map((e) => e.dataset.status),
+    );
+    assert.deepEqual(statuses, FACTS['acolytes-v2-small.db'].quests.logs.status_history['2']);
+    app.assertHealthy();
+  } finally {
+    await context.close();
+  }
+});
