@@ -138,7 +138,7 @@ pub(super) fn row(h: &mut Html, card: &QuestCard, top: f64, now_ms: i64) {
     let id = card.id.to_string();
     let turn = card.current_agent.as_deref().unwrap_or("");
     let team = match card.recruited.split_first() {
-        Some((leader, rest)) if rest.is_empty() => format!("{leader} ★"),
+        Some((leader, [])) => format!("{leader} ★"),
         Some((leader, rest)) => format!("{leader} ★, {}", rest.join(", ")),
         None => String::new(),
     };
