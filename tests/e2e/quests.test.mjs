@@ -188,26 +188,28 @@ test('v2: filters by agent and text give the counts of plain SQL; back and forwa
     assert.deepEqual(cards.sort((a, b) => a - b), ids.sort((a, b) => a - b), 'the cards are the SQL rows (all fit the columns)');
 
     // Text: one word, in the name, the mission or one message (ASCII case-insensitive).
-    const word = 'webhook';
+    const word = 'login';
     const [[textTotal]] = query(
       V2,
       `SELECT count(*) FROM acolyte_quests WHERE (${byAgent}) AND (lower(quest_name) LIKE '%${word}%' OR lower(mission) LIKE '%${word}%'
          OR EXISTS (SELECT 1 FROM json_each(broadcast) WHERE lower(json_extract(value, '$.message')) LIKE '%${word}%'))`,
     );
+    assert.ok(textTotal > 0 && textTotal < agentTotal, `"${word}" narrows ${agentTotal} to ${textTotal}`);
     before = await generation(page);
-    await page.locator('[data-testid="quest-filter-text"]').fill('WebHook');
+    await page.locator('[data-testid="quest-filter-text"]').fill('LogIn');
     await page.locator('[data-testid="quest-filter-text"]').press('Enter');
     await waitForTotal(page, textTotal, before);
 
     // A status box keeps only that column.
-    const [[failedTotal]] = query(
+    const [[completedTotal]] = query(
       V2,
       `SELECT count(*) FROM acolyte_quests WHERE (${byAgent}) AND status = 'completed' AND (lower(quest_name) LIKE '%${word}%' OR lower(mission) LIKE '%${word}%'
          OR EXISTS (SELECT 1 FROM json_each(broadcast) WHERE lower(json_extract(value, '$.message')) LIKE '%${word}%'))`,
     );
     before = await generation(page);
+    assert.ok(completedTotal > 0 && completedTotal < textTotal, `completed: ${completedTotal} of ${textTotal}`);
     await page.locator('[data-testid="quest-filter-status"][data-status="completed"] input').check();
-    await waitForTotal(page, failedTotal, before);
+    await waitForTotal(page, completedTotal, before);
     assert.deepEqual(Object.keys(await boardCounts(page)), ['completed']);
 
     // Back: the text filter without the status; back again: the agent only; forward: the text.
