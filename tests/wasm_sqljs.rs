@@ -209,6 +209,35 @@ async fn port_suite_instants_agree() {
     flagdeck_core::testkit::instants_agree(&db, &facts).await;
 }
 
+/// The v2 fixture (Acolytes 2.x quests, `updated_at` a TEXT column), opened as the app opens
+/// it: the quest test bodies of `flagdeck_core::testkit` run on it (natively also on the hybrid,
+/// tests/port_suite.rs).
+async fn v2() -> SqlJsWorker {
+    let bytes = include_bytes!("../../shared/fixtures/acolytes-v2-small.db").to_vec();
+    let info = inspect::check_bytes(&bytes).unwrap();
+    open(header::for_engine(&bytes, &info)).await
+}
+
+#[wasm_bindgen_test]
+async fn port_suite_quest_pages_and_counts() {
+    flagdeck_core::testkit::quest_pages_and_counts(&v2().await).await;
+}
+
+#[wasm_bindgen_test]
+async fn port_suite_quest_details_agree_with_sql() {
+    flagdeck_core::testkit::quest_details_agree_with_sql(&v2().await).await;
+}
+
+#[wasm_bindgen_test]
+async fn port_suite_quest_status_change_round_trip() {
+    flagdeck_core::testkit::quest_status_change_round_trip(&v2().await, "text").await;
+}
+
+#[wasm_bindgen_test]
+async fn port_suite_quest_completed_is_refused() {
+    flagdeck_core::testkit::quest_completed_is_refused(&v2().await).await;
+}
+
 /// Thrown values are told apart by their DOMException name, never by their message.
 #[wasm_bindgen_test]
 fn thrown_values_are_named_and_described() {
