@@ -150,9 +150,10 @@ async fn the_open_procedure_recognises_a_flag_database_and_rejects_others() {
     let reopened = open(header::for_engine(&bytes, &info)).await;
     let (report, _) = inspect::inspect(&reopened, &info).await.expect("a flag database");
     assert_eq!(report.generation, Generation::V0);
-    let c = report.counts;
-    assert_eq!((c.flags, c.pending, c.locked, c.workable, c.agents), (4, 3, 2, 1, 2));
-    assert_eq!((c.tool_logs, c.agent_health), (None, None));
+    let counts = report.counts;
+    let c = counts.flags.expect("flag counts");
+    assert_eq!((c.total, c.pending, c.locked, c.workable, counts.agents), (4, 3, 2, 1, 2));
+    assert_eq!((counts.tool_logs, counts.agent_health, counts.quests), (None, None, None));
 
     let other = empty().await;
     other.execute_batch("CREATE TABLE photos (id INTEGER PRIMARY KEY, path TEXT);").await.unwrap();
@@ -160,11 +161,11 @@ async fn the_open_procedure_recognises_a_flag_database_and_rejects_others() {
     let info = inspect::check_bytes(&bytes).unwrap();
     let reopened = open(bytes).await;
     match inspect::inspect(&reopened, &info).await {
-        Err(OpenError::NotFlagDatabase { missing, tables }) => {
-            assert_eq!(missing, ["flags", "agents_catalog"]);
+        Err(OpenError::UnknownSchema { missing, tables }) => {
+            assert_eq!(missing, ["flags or acolyte_quests", "agents_catalog"]);
             assert_eq!(tables, ["photos"]);
         }
-        other => panic!("expected NotFlagDatabase, got {:?}", other.map(|r| r.0)),
+        other => panic!("expected UnknownSchema, got {:?}", other.map(|r| r.0)),
     }
 }
 
