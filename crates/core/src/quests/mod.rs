@@ -38,4 +38,4 @@ pub use thread::{split_files, QuestMessage, Thread};
 pub use timeline::{turn_timeline, Lane, Marker, MarkerKind, TimelineSource, TurnSpan, TurnTimeline};
 
 /// The table the quest scripts write (`TABLE_NAME` in `acolyte_quest_core.py`).
-pub const TABLE: &str = "acolyte_quests";
+pub const TABLE: &str = crate::schema::QUEST_TABLE;
