@@ -66,7 +66,7 @@ pub fn DashboardPage() -> impl IntoView {
         let open = app.db().current().get()?;
         let settings = state.get_untracked();
         mark("flagdeck:dashboard-start");
-        progress.set(Some((0, 4, "starting".into())));
+        progress.set(Some((0, 5, "starting".into())));
         Some(async move {
             let report = |step: u32, total: u32, label: &str| {
                 // The page may be gone by now (the person moved on): then nothing is shown.
