@@ -440,7 +440,9 @@ fn activity_sources(facts: &SchemaFacts) -> Vec<String> {
         parts.push(format!(
             "SELECT max(created_at) AS hi, min(created_at) AS lo FROM flags WHERE created_at GLOB {DATE_GLOB}"
         ));
-        parts.push(format!("SELECT max(completed_at) AS hi, NULL AS lo FROM flags WHERE completed_at GLOB {DATE_GLOB}"));
+        parts.push(format!(
+            "SELECT max(completed_at) AS hi, NULL AS lo FROM flags WHERE completed_at GLOB {DATE_GLOB}"
+        ));
     }
     if quests::applies(facts) {
         parts.push(quests::activity_sql());

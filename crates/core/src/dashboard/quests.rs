@@ -174,11 +174,8 @@ impl Tables {
 fn build_sql(t: &Tables) -> [String; 4] {
     let ended = ended_list();
     let arr = is_array_sql("broadcast");
-    let leader = format!(
-        "COALESCE({}, {})",
-        json_text_sql("recruited", "$[0]"),
-        json_text_sql("context", "$.leader")
-    );
+    let leader =
+        format!("COALESCE({}, {})", json_text_sql("recruited", "$[0]"), json_text_sql("context", "$.leader"));
     let quests = format!(
         "CREATE TABLE {q} AS SELECT quest_id AS id, quest_name AS name, status, \
            (status IS NULL OR status NOT IN {ended}) AS open, \
@@ -281,12 +278,7 @@ async fn figures<D: Database>(
     let mut k = QuestKpis { stall_after_hours, ..Default::default() };
 
     let rs = db
-        .query(
-            &format!(
-                "SELECT COUNT(*) AS total, SUM(c IS NULL OR u IS NULL) AS unreadable FROM {q}"
-            ),
-            &[],
-        )
+        .query(&format!("SELECT COUNT(*) AS total, SUM(c IS NULL OR u IS NULL) AS unreadable FROM {q}"), &[])
         .await?;
     if let Some((total, unreadable)) = rs.map_first(|r| Ok((r.i64("total")?, r.i64("unreadable")?)))? {
         k.total = total;
