@@ -13,6 +13,7 @@ pub mod inspect;
 pub mod journal;
 pub mod paging;
 pub mod port;
+pub mod quests;
 pub mod schema;
 pub mod search;
 pub mod summary;
