@@ -19,18 +19,21 @@ use serde::{Deserialize, Serialize};
 use super::stats::{parse_day, parse_minute, rank_sql, week_label};
 use super::{Window, RUN};
 use crate::port::{Database, DbError};
+use crate::quests::QuestStatus;
 use crate::schema::SchemaFacts;
 use crate::timestamp::instant_sql;
 use crate::value::Value;
 
-/// The quest table of Acolytes 2.x.
-pub const TABLE: &str = "acolyte_quests";
+pub use crate::quests::TABLE;
 
-/// Statuses that end a quest (`acolyte_quest_core.get_all_active_quests` counts every other
-/// status, unknown ones included, as active).
-const ENDED: [&str; 3] = ["completed", "failed", "timeout"];
-/// The open statuses the scripts write, in life-cycle order: always shown, even at 0.
-const OPEN_KNOWN: [&str; 3] = ["working", "waiting", "reviewing"];
+/// `('completed', 'failed', 'timeout')`: the statuses that end a quest
+/// ([`QuestStatus::is_open`]; unknown statuses are open, as `get_all_active_quests` counts).
+fn ended_list() -> String {
+    let quoted: Vec<String> =
+        QuestStatus::ALL.iter().filter(|s| !s.is_open()).map(|s| format!("'{}'", s.sql())).collect();
+    format!("({})", quoted.join(", "))
+}
+
 /// How many agents (turn holding) and stalled quests the aggregates keep: the snapshot link
 /// carries them, so they stay short.
 pub const TOP: usize = 10;
@@ -134,12 +137,6 @@ fn is_array_sql(column: &str) -> String {
     format!(
         "(CASE WHEN typeof({column}) = 'text' AND json_valid({column}) THEN json_type({column}) = 'array' ELSE 0 END)"
     )
-}
-
-/// `('completed', 'failed', 'timeout')`.
-fn ended_list() -> String {
-    let quoted: Vec<String> = ENDED.iter().map(|s| format!("'{s}'")).collect();
-    format!("({})", quoted.join(", "))
 }
 
 /// The temporary tables of one run (the temp schema is never part of the file).
@@ -295,7 +292,8 @@ async fn figures<D: Database>(
     let rs = db
         .query(&format!("SELECT COALESCE(status, '') AS status, COUNT(*) AS n FROM {q} WHERE open GROUP BY 1 ORDER BY 1"), &[])
         .await?;
-    let mut by_status: Vec<(String, i64)> = OPEN_KNOWN.iter().map(|s| ((*s).to_owned(), 0)).collect();
+    let mut by_status: Vec<(String, i64)> =
+        QuestStatus::ALL.iter().filter(|s| s.is_open()).map(|s| (s.sql().to_owned(), 0)).collect();
     for (status, n) in rs.map_rows(|r| Ok((r.text("status")?, r.i64("n")?)))? {
         match by_status.iter_mut().find(|(s, _)| *s == status) {
             Some(e) => e.1 += n,
@@ -311,7 +309,8 @@ async fn figures<D: Database>(
         .query(
             &format!(
                 "SELECT date(u, 'unixepoch') AS day, COUNT(*) AS n FROM {q} \
-                 WHERE status = 'completed' AND u >= ?1 AND u <= ?2 GROUP BY 1 ORDER BY 1"
+                 WHERE status = '{completed}' AND u >= ?1 AND u <= ?2 GROUP BY 1 ORDER BY 1",
+                completed = QuestStatus::Completed.sql()
             ),
             &range,
         )
@@ -339,10 +338,11 @@ async fn figures<D: Database>(
     let rs = db
         .query(
             &format!(
-                "WITH d AS (SELECT u - c AS s FROM {q} WHERE status = 'completed' AND u >= ?1 AND u <= ?2 AND c IS NOT NULL), \
+                "WITH d AS (SELECT u - c AS s FROM {q} WHERE status = '{completed}' AND u >= ?1 AND u <= ?2 AND c IS NOT NULL), \
                  r AS (SELECT s, ROW_NUMBER() OVER (ORDER BY s) AS rn, COUNT(*) OVER () AS n FROM d) \
                  SELECT COUNT(*) AS n, MAX(CASE WHEN rn = {p50} THEN s END) AS p50, \
-                   MAX(CASE WHEN rn = {p90} THEN s END) AS p90, MIN(s) AS lo, MAX(s) AS hi FROM r"
+                   MAX(CASE WHEN rn = {p90} THEN s END) AS p90, MIN(s) AS lo, MAX(s) AS hi FROM r",
+                completed = QuestStatus::Completed.sql()
             ),
             &range,
         )
@@ -402,8 +402,10 @@ async fn figures<D: Database>(
     let rs = db
         .query(
             &format!(
-                "SELECT COUNT(*) AS ended, SUM(status = 'failed') AS failed, SUM(status = 'timeout') AS timeout \
-                 FROM {q} WHERE NOT open AND u >= ?1 AND u <= ?2"
+                "SELECT COUNT(*) AS ended, SUM(status = '{failed}') AS failed, SUM(status = '{timeout}') AS timeout \
+                 FROM {q} WHERE NOT open AND u >= ?1 AND u <= ?2",
+                failed = QuestStatus::Failed.sql(),
+                timeout = QuestStatus::Timeout.sql()
             ),
             &range,
         )
