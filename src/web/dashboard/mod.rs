@@ -2,6 +2,7 @@
 //! forecasts, the growth what-if and the budgets are recomputed here from those aggregates on
 //! every control change, without asking the database again.
 
+mod quests;
 mod settings;
 
 pub use settings::DashboardSettings;
@@ -17,6 +18,7 @@ use crate::web::state::AppState;
 use crate::web::state::{use_latest, Run};
 use crate::web::widgets::charts::{Chart, Mark, Series, SvgChart};
 use flagdeck_core::dashboard::stats::{compact, hours, millis, percent};
+use flagdeck_core::dashboard::quests::applies as quest_kpis_apply;
 use flagdeck_core::dashboard::{
     aggregates, definitions, derive, filter_choices, AsOf, Dashboard, DashboardState, FilterChoices, Range,
 };
@@ -47,9 +49,12 @@ fn count(n: i64) -> (Option<f64>, String) {
     (Some(n as f64), compact(n as f64))
 }
 
-/// The part of the settings that needs SQL; the rest only re-derives.
-fn query_key(s: &DashboardState) -> (Range, AsOf, Option<String>, Option<String>, Option<String>) {
-    (s.range.clone(), s.as_of, s.target.clone(), s.flag_type.clone(), s.tool.clone())
+type QueryKey = (Range, AsOf, Option<String>, Option<String>, Option<String>, u64);
+
+/// The part of the settings that needs SQL; the rest only re-derives. The stall threshold is
+/// part of it: stalled quests are counted in SQL.
+fn query_key(s: &DashboardState) -> QueryKey {
+    (s.range.clone(), s.as_of, s.target.clone(), s.flag_type.clone(), s.tool.clone(), s.stall_after_hours.to_bits())
 }
 
 #[component]
@@ -132,6 +137,10 @@ fn after_dashboard(app: AppState, settings: DashboardSettings, open: Shared) {
 /// Range, as-of, filters.
 #[component]
 fn Controls(state: DashboardSettings, choices: Signal<FilterChoices>) -> impl IntoView {
+    let app = expect_context::<AppState>();
+    // The stall threshold only means something in a file with quests.
+    let has_quests =
+        move || app.db().current().with(|c| c.as_ref().is_some_and(|open| quest_kpis_apply(&open.facts)));
     let range_button = move |label: &'static str, range: Range| {
         let active = {
             let range = range.clone();
@@ -199,6 +208,18 @@ fn Controls(state: DashboardSettings, choices: Signal<FilterChoices>) -> impl In
             {select("Target ", "filter-target", Signal::derive(move || choices.with(|c| c.targets.clone())), |s| s.target.clone(), |s, v| s.target = v)}
             {select("Type ", "filter-type", Signal::derive(move || choices.with(|c| c.flag_types.clone())), |s| s.flag_type.clone(), |s, v| s.flag_type = v)}
             {select("Tool ", "filter-tool", Signal::derive(move || choices.with(|c| c.tools.clone())), |s| s.tool.clone(), |s, v| s.tool = v)}
+            {move || has_quests().then(|| view! {
+                <label class="control" title=definition("quests-stalled")>
+                    "Quest stalled after (hours) "
+                    <input type="number" min="0" step="any" class="small" data-testid="quest-stall-hours"
+                        prop:value=move || state.with(|s| s.stall_after_hours.to_string())
+                        on:change=move |e| {
+                            if let Some(v) = event_target_value(&e).parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0) {
+                                state.edit(|s| s.stall_after_hours = v);
+                            }
+                        } />
+                </label>
+            })}
         </div>
     }
 }
@@ -302,6 +323,7 @@ pub(super) fn DashboardBody(dashboard: Dashboard, state: DashboardSettings) -> i
                 </table>
             </div>
         </div>
+        <quests::QuestSection quests=a.quests.clone() />
         <ToolSection dashboard=d.clone() />
         <HealthSection dashboard=d.clone() />
         <CapacitySection dashboard=d.clone() state=state />
