@@ -228,91 +228,90 @@ fn hybrid_figures_match_the_readme() {
     readme_facts(HYBRID, (4014.0, 1578.0, 179_005.0, 11));
 }
 
-/// Weekly completions, hand-offs, turn holding and stalled quests against the walk above.
+/// Weekly completions, hand-offs, turn holding and stalled quests of `db` with `state` against
+/// the walk above.
+fn check_against_plain(db: &NativeDb, facts: &SchemaFacts, state: &DashboardState, what: &str) {
+    let all = read_quests(db);
+    let d = dashboard(db, facts, state);
+    let k = quests(&d);
+    let w = &d.aggregates.window;
+    let (ws, we, as_of) = bounds(w);
+
+    // Completed per Monday-to-Sunday week, by updated_at.
+    let mut weeks: BTreeMap<String, i64> = BTreeMap::new();
+    let mut completed_in_range = 0;
+    for q in all.iter().filter(|q| q.status == "completed") {
+        let Some(u) = q.updated else { continue };
+        if u >= ws && u <= we {
+            *weeks.entry(week_of((u / 86_400.0).floor() as i64)).or_default() += 1;
+            completed_in_range += 1;
+        }
+    }
+    let shown: BTreeMap<String, i64> = k.weekly_completed.iter().filter(|(_, n)| *n > 0).cloned().collect();
+    assert_eq!(shown, weeks, "{what}");
+    assert_eq!(k.completed, completed_in_range, "{what}");
+    let first_day = (ws / 86_400.0).floor() as i64;
+    assert_eq!(k.weekly_completed.first().map(|(w, _)| w.clone()), Some(week_of(first_day)), "{what}");
+    assert_eq!(k.weekly_completed.last().map(|(w, _)| w.clone()), Some(week_of(w.last_day)), "{what}");
+
+    // Hand-offs per quest created in the range.
+    let created: Vec<&Quest> = all.iter().filter(|q| q.created.is_some_and(|c| c >= ws && c <= we)).collect();
+    let walked: Vec<Turns> = created.iter().filter_map(|q| turns(q, as_of)).collect();
+    assert_eq!(k.with_thread, walked.len() as i64, "{what}");
+    let handoffs: i64 = walked.iter().map(|t| t.1).sum();
+    assert_eq!(k.handoffs, handoffs, "{what}");
+    if !walked.is_empty() {
+        close(k.handoffs_mean.unwrap(), handoffs as f64 / walked.len() as f64, "hand-offs mean");
+    }
+
+    // Turn holding per agent, clipped to the range, longest first.
+    let mut per_agent: BTreeMap<String, f64> = BTreeMap::new();
+    for q in &all {
+        let Some((spans, ..)) = turns(q, as_of) else { continue };
+        for (agent, from, until) in spans {
+            let len = (until.min(we) - from.max(ws)).max(0.0);
+            if len > 0.0 {
+                *per_agent.entry(agent).or_default() += len;
+            }
+        }
+    }
+    let mut ranked: Vec<(String, f64)> = per_agent.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    assert_eq!(k.agents_holding, ranked.len() as i64, "{what}");
+    assert_eq!(k.turn_holding.len(), ranked.len().min(10), "{what}");
+    for (got, want) in k.turn_holding.iter().zip(&ranked) {
+        assert_eq!(&got.agent, &want.0, "{what}");
+        close(got.seconds, want.1, &format!("{what} {}", want.0));
+    }
+
+    // Stalled now: open quests whose holder has had the turn longer than the threshold.
+    let threshold = state.stall_after_hours * 3600.0;
+    let mut stalled: Vec<(f64, i64, String)> = all
+        .iter()
+        .filter(|q| q.open())
+        .filter_map(|q| {
+            let (_, _, holder, since) = turns(q, as_of)?;
+            let held = as_of - since?;
+            (held > threshold).then_some((held, q.id, holder?))
+        })
+        .collect();
+    stalled.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    assert_eq!(k.stalled, stalled.len() as i64, "{what}");
+    assert_eq!(k.stall_after_hours, state.stall_after_hours);
+    for (got, want) in k.stalled_longest.iter().zip(&stalled) {
+        assert_eq!((got.id, &got.holder), (want.1, &want.2), "{what}");
+        close(got.held_seconds, want.0, "held");
+    }
+}
+
 fn plain_computation(fixture: &str) {
     let Some((db, facts, _)) = open(fixture) else { return };
-    let all = read_quests(&db);
     for state in [
         DashboardState::default(),
         DashboardState { range: Range::Days(7), stall_after_hours: 1.0, ..Default::default() },
         DashboardState { range: Range::Days(30), stall_after_hours: 26.5, ..Default::default() },
     ] {
-        let d = dashboard(&db, &facts, &state);
-        let k = quests(&d);
-        let w = &d.aggregates.window;
-        let (ws, we, as_of) = bounds(w);
-        let what = format!("{fixture} {:?}", state.range);
-
-        // Completed per Monday-to-Sunday week, by updated_at.
-        let mut weeks: BTreeMap<String, i64> = BTreeMap::new();
-        let mut completed_in_range = 0;
-        for q in all.iter().filter(|q| q.status == "completed") {
-            let u = q.updated.unwrap();
-            if u >= ws && u <= we {
-                *weeks.entry(week_of((u / 86_400.0).floor() as i64)).or_default() += 1;
-                completed_in_range += 1;
-            }
-        }
-        let shown: BTreeMap<String, i64> =
-            k.weekly_completed.iter().filter(|(_, n)| *n > 0).cloned().collect();
-        assert_eq!(shown, weeks, "{what}");
-        assert_eq!(k.completed, completed_in_range, "{what}");
-        let first_day = (ws / 86_400.0).floor() as i64;
-        assert_eq!(k.weekly_completed.first().map(|(w, _)| w.clone()), Some(week_of(first_day)), "{what}");
-        assert_eq!(k.weekly_completed.last().map(|(w, _)| w.clone()), Some(week_of(w.last_day)), "{what}");
-
-        // Hand-offs per quest created in the range.
-        let created: Vec<&Quest> =
-            all.iter().filter(|q| q.created.is_some_and(|c| c >= ws && c <= we)).collect();
-        let walked: Vec<Turns> = created.iter().filter_map(|q| turns(q, as_of)).collect();
-        assert_eq!(k.with_thread, walked.len() as i64, "{what}");
-        let handoffs: i64 = walked.iter().map(|t| t.1).sum();
-        assert_eq!(k.handoffs, handoffs, "{what}");
-        if !walked.is_empty() {
-            close(k.handoffs_mean.unwrap(), handoffs as f64 / walked.len() as f64, "hand-offs mean");
-        }
-
-        // Turn holding per agent, clipped to the range, longest first.
-        let mut per_agent: BTreeMap<String, (f64, std::collections::BTreeSet<i64>)> = BTreeMap::new();
-        for q in &all {
-            let Some((spans, ..)) = turns(q, as_of) else { continue };
-            for (agent, from, until) in spans {
-                let len = (until.min(we) - from.max(ws)).max(0.0);
-                if len > 0.0 {
-                    let e = per_agent.entry(agent).or_default();
-                    e.0 += len;
-                    e.1.insert(q.id);
-                }
-            }
-        }
-        let mut ranked: Vec<(String, f64, i64)> =
-            per_agent.into_iter().map(|(a, (s, ids))| (a, s, ids.len() as i64)).collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        assert_eq!(k.agents_holding, ranked.len() as i64, "{what}");
-        assert_eq!(k.turn_holding.len(), ranked.len().min(10), "{what}");
-        for (got, want) in k.turn_holding.iter().zip(&ranked) {
-            assert_eq!((&got.agent, got.quests), (&want.0, want.2), "{what}");
-            close(got.seconds, want.1, &format!("{what} {}", want.0));
-        }
-
-        // Stalled now: open quests whose holder has had the turn longer than the threshold.
-        let threshold = state.stall_after_hours * 3600.0;
-        let mut stalled: Vec<(f64, i64, String)> = all
-            .iter()
-            .filter(|q| q.open())
-            .filter_map(|q| {
-                let (_, _, holder, since) = turns(q, as_of)?;
-                let held = as_of - since?;
-                (held > threshold).then_some((held, q.id, holder?))
-            })
-            .collect();
-        stalled.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        assert_eq!(k.stalled, stalled.len() as i64, "{what}");
-        assert_eq!(k.stall_after_hours, state.stall_after_hours);
-        for (got, want) in k.stalled_longest.iter().zip(&stalled) {
-            assert_eq!((got.id, &got.holder), (want.1, &want.2), "{what}");
-            close(got.held_seconds, want.0, "held");
-        }
+        check_against_plain(&db, &facts, &state, &format!("{fixture} {:?}", state.range));
     }
 }
 
@@ -380,6 +379,10 @@ fn malformed_quests_are_counted_apart_and_never_fail() {
          UPDATE acolyte_quests SET broadcast = '[\"hello\", 3, {\"to\": 5, \"timestamp\": \"soon\"}, {\"to\": \"@z.agent\", \"timestamp\": \"yesterday\"}]', \
            status = 'paused', recruited = 'not json' WHERE quest_id = 4; \
          UPDATE acolyte_quests SET created_at = 'someday' WHERE quest_id = 5; \
+         UPDATE acolyte_quests SET broadcast = json_set(broadcast, '$[1].timestamp', '2025-10-07T10:00:00') WHERE quest_id = 7; \
+         UPDATE acolyte_quests SET broadcast = json_set(broadcast, '$[2].timestamp', \
+           json_extract(broadcast, '$[0].timestamp')) WHERE quest_id = 8; \
+         UPDATE acolyte_quests SET broadcast = json_set(broadcast, '$[0].to', json('{\"a\": 1}')) WHERE quest_id = 9; \
          UPDATE acolyte_quests SET broadcast = json_insert(broadcast, '$[#]', \
            json('{\"from\": \"@acolyte.notifications\", \"to\": \"@acolyte.notifications\", \"timestamp\": \"2025-10-06T16:30:00\"}')) \
            WHERE quest_id = 6;",
@@ -412,4 +415,12 @@ fn malformed_quests_are_counted_apart_and_never_fail() {
         quests.iter().filter(|q| q.created.is_some()).filter_map(|q| turns(q, as_of)).map(|t| t.1).sum();
     assert_eq!(k.handoffs, walked);
     assert!(k.handoffs < k.messages);
+    // Times out of order (7: before created_at; 8: before the message before it) and a `to`
+    // that is an object (9): every figure still as the plain walk has it.
+    let q9 = quests.iter().find(|q| q.id == 9).unwrap();
+    assert_eq!(q9.messages.as_ref().unwrap()[0].0, None);
+    for hours in [24.0, 0.5] {
+        let state = DashboardState { stall_after_hours: hours, ..Default::default() };
+        check_against_plain(&db, &facts, &state, &format!("malformed, stalled after {hours} h"));
+    }
 }

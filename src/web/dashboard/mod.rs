@@ -17,8 +17,8 @@ use crate::web::share::SharePanel;
 use crate::web::state::AppState;
 use crate::web::state::{use_latest, Run};
 use crate::web::widgets::charts::{Chart, Mark, Series, SvgChart};
-use flagdeck_core::dashboard::stats::{compact, hours, millis, percent};
 use flagdeck_core::dashboard::quests::applies as quest_kpis_apply;
+use flagdeck_core::dashboard::stats::{compact, hours, millis, percent};
 use flagdeck_core::dashboard::{
     aggregates, definitions, derive, filter_choices, AsOf, Dashboard, DashboardState, FilterChoices, Range,
 };
@@ -54,7 +54,14 @@ type QueryKey = (Range, AsOf, Option<String>, Option<String>, Option<String>, u6
 /// The part of the settings that needs SQL; the rest only re-derives. The stall threshold is
 /// part of it: stalled quests are counted in SQL.
 fn query_key(s: &DashboardState) -> QueryKey {
-    (s.range.clone(), s.as_of, s.target.clone(), s.flag_type.clone(), s.tool.clone(), s.stall_after_hours.to_bits())
+    (
+        s.range.clone(),
+        s.as_of,
+        s.target.clone(),
+        s.flag_type.clone(),
+        s.tool.clone(),
+        s.stall_after_hours.to_bits(),
+    )
 }
 
 #[component]

@@ -19,8 +19,10 @@ fn seconds_text(s: f64) -> String {
 /// `data-testid` suffix of a stored status: lower case, anything but letters and digits as `-`
 /// (the stored text itself is in `data-status`).
 fn status_slug(status: &str) -> String {
-    let slug: String =
-        status.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    let slug: String = status
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .collect();
     if slug.is_empty() {
         "none".to_owned()
     } else {
@@ -68,7 +70,6 @@ pub(super) fn QuestSection(quests: Option<QuestKpis>) -> impl IntoView {
                 <tr data-testid="quest-turn-agent" data-agent=a.agent.clone() data-value=a.seconds.to_string()>
                     <th scope="row">{a.agent.clone()}</th>
                     <td>{seconds_text(a.seconds)}</td>
-                    <td>{a.quests}</td>
                 </tr>
             }
         })
@@ -131,7 +132,7 @@ pub(super) fn QuestSection(quests: Option<QuestKpis>) -> impl IntoView {
             <div>
                 <h3 title=definition("quest-turn-holding")>"Waited on most: turn holding per agent"</h3>
                 <table class="data">
-                    <thead><tr><th>"Agent"</th><th>"Held the turn"</th><th>"Quests"</th></tr></thead>
+                    <thead><tr><th>"Agent"</th><th>"Held the turn"</th></tr></thead>
                     <tbody>{holding}</tbody>
                 </table>
                 {(more_agents > 0).then(|| view! { <p class="muted">{format!("and {more_agents} more agent(s)")}</p> })}

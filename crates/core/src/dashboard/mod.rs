@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use self::capacity::{Capacity, Forecast, ToolLoad};
-use self::quests::QuestKpis;
+use self::quests::{QuestKpis, QuestRun};
 use self::stats::{parse_day, parse_minute, rank_sql, week_label};
 use super::agents::misrouted_sql;
 use super::port::{Database, DbError};
@@ -434,7 +434,7 @@ fn hours_between(from: &str, to_minute: i64) -> Option<f64> {
 }
 
 /// The SQL sources of activity times in this file.
-fn activity_sources(facts: &SchemaFacts) -> Vec<String> {
+fn activity_sources(facts: &SchemaFacts, quests: Option<&QuestRun>) -> Vec<String> {
     let mut parts = Vec::new();
     if facts.has_table("flags") {
         parts.push(format!(
@@ -444,8 +444,8 @@ fn activity_sources(facts: &SchemaFacts) -> Vec<String> {
             "SELECT max(completed_at) AS hi, NULL AS lo FROM flags WHERE completed_at GLOB {DATE_GLOB}"
         ));
     }
-    if quests::applies(facts) {
-        parts.push(quests::activity_sql());
+    if let Some(run) = quests {
+        parts.push(run.activity_sql());
     }
     if facts.has_table("tool_logs") {
         parts.push(format!(
@@ -460,14 +460,16 @@ fn activity_sources(facts: &SchemaFacts) -> Vec<String> {
     parts
 }
 
-/// Resolves "as of" and the range into a window.
+/// Resolves "as of" and the range into a window (the quest activity counts when `quests` is
+/// given: a run prepared with [`QuestRun::prepare`]).
 pub async fn window<D: Database>(
     db: &D,
     facts: &SchemaFacts,
     state: &DashboardState,
     now: &str,
+    quests: Option<&QuestRun>,
 ) -> Result<Window, DbError> {
-    let mut sources = activity_sources(facts);
+    let mut sources = activity_sources(facts, quests);
     if sources.is_empty() {
         sources.push("SELECT NULL AS hi, NULL AS lo".to_owned());
     }
@@ -894,6 +896,9 @@ async fn health_kpis<D: Database>(
     Ok(Some(k))
 }
 
+/// Steps of [`aggregates`] for its progress bar.
+const STEPS: u32 = 5;
+
 /// Every SQL aggregate of the dashboard. `progress` hears each step (for a progress bar on
 /// large files).
 pub async fn aggregates<D: Database>(
@@ -903,9 +908,27 @@ pub async fn aggregates<D: Database>(
     now: &str,
     progress: &dyn Fn(u32, u32, &str),
 ) -> Result<Aggregates, DbError> {
-    const STEPS: u32 = 5;
+    // The quests are read first: their table gives the window its quest activity, and is
+    // dropped whatever happens next.
+    progress(0, STEPS, "quests");
+    let run = QuestRun::prepare(db, facts).await?;
+    let result = aggregates_with(db, facts, state, now, progress, run.as_ref()).await;
+    if let Some(run) = run {
+        run.finish(db).await?;
+    }
+    result
+}
+
+async fn aggregates_with<D: Database>(
+    db: &D,
+    facts: &SchemaFacts,
+    state: &DashboardState,
+    now: &str,
+    progress: &dyn Fn(u32, u32, &str),
+    quests: Option<&QuestRun>,
+) -> Result<Aggregates, DbError> {
     progress(0, STEPS, "time window");
-    let w = window(db, facts, state, now).await?;
+    let w = window(db, facts, state, now, quests).await?;
     let mut agg = Aggregates { window: w.clone(), ..Default::default() };
     progress(1, STEPS, "flags");
     if facts.has_table("flags") {
@@ -918,7 +941,9 @@ pub async fn aggregates<D: Database>(
     progress(3, STEPS, "agent health");
     agg.health = health_kpis(db, facts, state, &w).await?;
     progress(4, STEPS, "quests");
-    agg.quests = quests::quest_kpis(db, facts, &w, state.stall_after_hours).await?;
+    if let Some(run) = quests {
+        agg.quests = run.figures(db, &w, state.stall_after_hours).await?;
+    }
     progress(STEPS, STEPS, "done");
     Ok(agg)
 }

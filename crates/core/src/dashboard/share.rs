@@ -229,8 +229,8 @@ mod tests {
             total: 2,
             open_by_status: vec![("working".into(), 1)],
             turn_holding: vec![
-                AgentTurns { agent: "@backend.api".into(), seconds: 90.5, quests: 1 },
-                AgentTurns { agent: "@acolyte.auth".into(), seconds: 30.0, quests: 2 },
+                AgentTurns { agent: "@backend.api".into(), seconds: 90.5 },
+                AgentTurns { agent: "@acolyte.auth".into(), seconds: 30.0 },
             ],
             stalled_longest: vec![StalledQuest {
                 id: 7,
