@@ -53,3 +53,9 @@ fn instants_agree_on_every_fixture() {
         block_on(testkit::instants_agree(&db, &facts));
     }
 }
+
+#[test]
+fn quest_kpis_by_hand() {
+    let Some((db, _)) = v1() else { return };
+    block_on(testkit::quest_kpis_by_hand(&db));
+}

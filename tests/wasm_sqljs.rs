@@ -208,6 +208,12 @@ async fn port_suite_instants_agree() {
     flagdeck_core::testkit::instants_agree(&db, &facts).await;
 }
 
+#[wasm_bindgen_test]
+async fn port_suite_quest_kpis_by_hand() {
+    let (db, _) = v1().await;
+    flagdeck_core::testkit::quest_kpis_by_hand(&db).await;
+}
+
 /// Thrown values are told apart by their DOMException name, never by their message.
 #[wasm_bindgen_test]
 fn thrown_values_are_named_and_described() {
