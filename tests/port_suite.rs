@@ -54,6 +54,47 @@ fn instants_agree_on_every_fixture() {
     }
 }
 
+/// The v2 and the hybrid fixture, each with the `typeof(updated_at)` the quest scripts store in
+/// it (TEXT column in v2, INTEGER column in the hybrid).
+fn quest_files() -> Vec<(NativeDb, &'static str)> {
+    [("acolytes-v2-small.db", "text"), ("acolytes-hybrid-small.db", "integer")]
+        .into_iter()
+        .filter_map(|(name, stored)| {
+            let bytes = common::fixture_bytes(name)?;
+            let info = flagdeck_core::header::check(&bytes).unwrap();
+            Some((NativeDb::open_bytes(&flagdeck_core::header::for_engine(&bytes, &info)).unwrap(), stored))
+        })
+        .collect()
+}
+
+#[test]
+fn quest_pages_and_counts() {
+    for (db, _) in quest_files() {
+        block_on(testkit::quest_pages_and_counts(&db));
+    }
+}
+
+#[test]
+fn quest_details_agree_with_sql() {
+    for (db, _) in quest_files() {
+        block_on(testkit::quest_details_agree_with_sql(&db));
+    }
+}
+
+#[test]
+fn quest_status_change_round_trip() {
+    for (db, stored) in quest_files() {
+        block_on(testkit::quest_status_change_round_trip(&db, stored));
+    }
+}
+
+#[test]
+fn quest_completed_is_refused() {
+    for (db, _) in quest_files() {
+        block_on(testkit::quest_completed_is_refused(&db));
+    }
+}
+
 #[test]
 fn quest_kpis_by_hand() {
     let Some((db, _)) = v1() else { return };

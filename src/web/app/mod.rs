@@ -6,7 +6,7 @@ mod chrome;
 use crate::web::agents::{AgentPage, AgentsPage, RoutingPage};
 use crate::web::dashboard::DashboardPage;
 use crate::web::files::loader;
-use crate::web::flags::FlagsPage;
+use crate::web::flags::{FlagsPage, NoFlagsNotice};
 use crate::web::platform::browser::{
     drag_has_files, dropped_file, location_hash, query_param, take_input_file,
 };
@@ -108,6 +108,10 @@ pub fn App() -> impl IntoView {
                     (Some(_), View::Agent(name)) => view! { <NavBar /> <AgentPage name=name /> }.into_any(),
                     (Some(_), View::Routing) => view! { <NavBar /> <RoutingPage /> }.into_any(),
                     (Some(_), View::Dashboard) => view! { <NavBar /> <DashboardPage /> }.into_any(),
+                    // `#flags` or `#flag/ID` typed on a file without flags.
+                    (Some(open), _) if !open.report.generation.has_flags() => {
+                        view! { <NavBar /> <NoFlagsNotice label=open.report.generation.label() /> }.into_any()
+                    }
                     (Some(_), _) => view! { <NavBar /> <FlagsPage /> }.into_any(),
                 }}
             </main>

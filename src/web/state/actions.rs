@@ -250,7 +250,7 @@ impl AppState {
             within(200, written).await;
         }
         self.db.data_changed();
-        match summary::read_counts(&open.db, &open.facts).await {
+        match summary::read_counts(&open.db, &open.facts, open.report.generation).await {
             Ok(counts) => self.changes.counted(counts),
             Err(e) => self.alert(format!("The counts could not be read again: {e}")),
         }

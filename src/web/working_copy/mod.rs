@@ -539,7 +539,7 @@ impl AppState {
                 return Err(failed("the stored database is not the one the changes were made to".into()));
             }
             let (history, failure) = journal::replay(&open.db, &offer.rebuilt.history).await;
-            let counts = summary::read_counts(&open.db, &open.facts).await.ok();
+            let counts = summary::read_counts(&open.db, &open.facts, open.report.generation).await.ok();
             let resumed = Resumed { meta, rebuilt: offer.rebuilt.clone(), history, failure, counts };
             Ok(Opened { open, resumed: Some(resumed) })
         });

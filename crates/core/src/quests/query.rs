@@ -23,25 +23,29 @@ pub struct QuestFilter {
     /// [`read_recruited`](super::read_recruited) reads it), ignoring spaces, tabs and line
     /// breaks.
     pub agent: Option<String>,
-    /// Words that must all occur (ASCII case-insensitively) in the name, the mission or the text
-    /// of one message (`broadcast[].message`; the whole stored text when `broadcast` is not
-    /// JSON). Blank: no text filter.
+    /// Words that must all occur (ASCII case-insensitively, SQLite's `LIKE`) in the name, the
+    /// mission or the text of one message (`broadcast[].message`; the whole stored text when
+    /// `broadcast` is not JSON). Messages are only parsed (`json_each`) in rows whose stored text
+    /// holds the word as typed or as `json.dumps` escapes it. Blank: no text filter.
     pub text: String,
 }
 
 /// The columns the list sorts by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum QuestSort {
+    /// `quest_id` (creation order).
     Id,
     /// The instant of `created_at` (mixed formats compare as instants; unreadable values first).
     Created,
     /// The instant of `updated_at` (epoch text, epoch integer and date text alike).
     Updated,
+    /// `quest_name` as text.
     Name,
     /// Life-cycle order ([`QuestStatus::rank_sql`]), unknown statuses last by name.
     Status,
     /// Whose turn (`current_agent`; none first).
     Turn,
+    /// `quest_phase` as text (`1/3` before `2/3`).
     Phase,
 }
 
@@ -74,6 +78,18 @@ impl QuestSort {
         }
     }
 
+    /// The sort key for a file whose time columns are as `order` says: a time column whose
+    /// stored values sort as their instants do is sorted by the stored value itself, so SQLite
+    /// walks its index (`idx_created_at`) and stops after the page instead of computing
+    /// [`instant_sql`] for every row; otherwise [`QuestSort::sql`].
+    pub fn key_sql(self, order: TimeOrder) -> String {
+        match self {
+            QuestSort::Created if order.created_raw => "created_at".into(),
+            QuestSort::Updated if order.updated_raw => "updated_at".into(),
+            other => other.sql(),
+        }
+    }
+
     /// The sort key as one SQL expression that is never NULL (so `(key, quest_id)` row values
     /// compare for keyset paging).
     pub fn sql(self) -> String {
@@ -89,21 +105,64 @@ impl QuestSort {
     }
 }
 
-/// A word as Python's `json.dumps` (ensure_ascii) writes it inside a JSON string: non-ASCII as
-/// `\uXXXX` (surrogate pairs beyond the BMP), lower-case hex.
+/// A word as Python's `json.dumps` (ensure_ascii) writes it inside a JSON string: `"` and `\`
+/// escaped, control characters and non-ASCII as `\uXXXX` (surrogate pairs beyond the BMP),
+/// lower-case hex.
 fn json_escaped(word: &str) -> String {
     let mut out = String::new();
     for c in word.chars() {
-        if c.is_ascii() {
-            out.push(c);
-        } else {
-            let mut units = [0u16; 2];
-            for u in c.encode_utf16(&mut units) {
-                out.push_str(&format!("\\u{u:04x}"));
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_ascii() && !c.is_ascii_control() => out.push(c),
+            c => {
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{u:04x}"));
+                }
             }
         }
     }
     out
+}
+
+/// A `LIKE … ESCAPE '!'` pattern finding `text` anywhere (ASCII case-insensitively, as SQLite's
+/// LIKE compares): `%`, `_` and `!` are escaped.
+fn contains_pattern(text: &str) -> Value {
+    let mut out = String::from("%");
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '!') {
+            out.push('!');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    Value::from(out)
+}
+
+/// The condition for one word of the text box, and its parameters.
+fn word_condition(word: &str) -> (String, Vec<Value>) {
+    let raw = contains_pattern(word);
+    let escaped = contains_pattern(&json_escaped(word));
+    // LIKE on the stored text first (cheap, no JSON): the word as typed or as json.dumps wrote it.
+    let (stored, mut params) = if escaped == raw {
+        ("broadcast LIKE ? ESCAPE '!'", vec![raw.clone(), raw.clone(), raw.clone()])
+    } else {
+        (
+            "(broadcast LIKE ? ESCAPE '!' OR broadcast LIKE ? ESCAPE '!')",
+            vec![raw.clone(), raw.clone(), raw.clone(), escaped],
+        )
+    };
+    params.extend([raw.clone(), raw]);
+    let sql = format!(
+        "(quest_name LIKE ? ESCAPE '!' OR mission LIKE ? ESCAPE '!' OR ({stored} AND (CASE \
+           WHEN NOT json_valid(broadcast) THEN 1 \
+           WHEN json_type(broadcast) = 'array' THEN EXISTS (SELECT 1 FROM json_each(broadcast) AS m \
+             WHERE (CASE WHEN m.type = 'object' THEN json_extract(m.value, '$.message') ELSE m.value END) LIKE ? ESCAPE '!') \
+           WHEN json_type(broadcast) = 'object' THEN json_extract(broadcast, '$.message') LIKE ? ESCAPE '!' \
+           ELSE 1 END)))"
+    );
+    (sql, params)
 }
 
 impl QuestFilter {
@@ -152,27 +211,9 @@ impl QuestFilter {
             ]);
         }
         for word in self.text.split_whitespace() {
-            // Name and mission by instr(); the messages only where the stored broadcast text holds
-            // the word (as typed, or as json.dumps escapes it), and then message by message.
-            sql.push(
-                "(instr(lower(IFNULL(quest_name, '') || ' ' || IFNULL(mission, '')), lower(?)) > 0 \
-                  OR ((instr(lower(IFNULL(broadcast, '')), lower(?)) > 0 OR instr(lower(IFNULL(broadcast, '')), lower(?)) > 0) \
-                  AND (CASE WHEN NOT json_valid(broadcast) THEN 1 \
-                    WHEN json_type(broadcast) = 'array' THEN EXISTS (SELECT 1 FROM json_each(broadcast) AS m \
-                      WHERE CASE WHEN m.type = 'object' THEN instr(lower(json_extract(m.value, '$.message')), lower(?)) > 0 \
-                        ELSE instr(lower(m.value), lower(?)) > 0 END) \
-                    WHEN json_type(broadcast) = 'object' THEN instr(lower(json_extract(broadcast, '$.message')), lower(?)) > 0 \
-                    ELSE 1 END)))"
-                    .into(),
-            );
-            params.extend([
-                Value::from(word),
-                Value::from(word),
-                Value::from(json_escaped(word)),
-                Value::from(word),
-                Value::from(word),
-                Value::from(word),
-            ]);
+            let (condition, values) = word_condition(word);
+            sql.push(condition);
+            params.extend(values);
         }
         (sql, params)
     }
@@ -242,6 +283,54 @@ pub async fn count<D: Database>(db: &D, filter: &QuestFilter) -> Result<i64, DbE
     Ok(rs.map_first(|r| r.i64("n"))?.unwrap_or(0))
 }
 
+/// Which time columns of `acolyte_quests` can be sorted by their stored values, because every
+/// stored value has one shape whose order is the order of the instants: all INTEGER epoch
+/// seconds (the hybrid's columns), or all `YYYY-MM-DD HH:MM:SS` text (v2's `created_at`), or
+/// all ten-digit epoch-seconds text, with no NULL (a NULL would break the keyset comparison).
+/// The default (`false`, `false`) always sorts by the instant. Read once per opened data with
+/// [`TimeOrder::read`]; a file that mixes shapes (v2's `updated_at`: epoch text and, for a
+/// quest never updated, date text) is sorted by [`instant_sql`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct TimeOrder {
+    pub created_raw: bool,
+    pub updated_raw: bool,
+}
+
+impl TimeOrder {
+    /// One row, columns `created_raw` and `updated_raw` (0/1). Each is one scan of the column,
+    /// which SQLite answers from the column's index when there is one.
+    pub fn sql() -> String {
+        let uniform = |c: &str| {
+            let all = |cond: String| format!("NOT EXISTS (SELECT 1 FROM {TABLE} WHERE NOT ({cond}))");
+            format!(
+                "({} OR {} OR {})",
+                all(format!("typeof({c}) = 'integer'")),
+                all(format!(
+                    "typeof({c}) = 'text' AND {c} GLOB \
+                     '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9]'"
+                )),
+                all(format!(
+                    "typeof({c}) = 'text' AND {c} GLOB '[1-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]'"
+                )),
+            )
+        };
+        format!("SELECT {} AS created_raw, {} AS updated_raw", uniform("created_at"), uniform("updated_at"))
+    }
+
+    /// Runs [`TimeOrder::sql`].
+    pub async fn read<D: Database>(db: &D) -> Result<TimeOrder, DbError> {
+        let rs = db.query(&Self::sql(), &[]).await?;
+        Ok(rs
+            .map_first(|r| {
+                Ok(TimeOrder {
+                    created_raw: r.i64("created_raw")? == 1,
+                    updated_raw: r.i64("updated_raw")? == 1,
+                })
+            })?
+            .unwrap_or_default())
+    }
+}
+
 /// One page of the quest list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuestPageQuery {
@@ -254,12 +343,28 @@ pub struct QuestPageQuery {
     /// not loaded.
     pub offset: usize,
     pub limit: usize,
+    /// How the file's time columns sort ([`TimeOrder`]); the default sorts by instants.
+    pub time_order: TimeOrder,
 }
 
 impl QuestPageQuery {
     /// The first page of `limit` rows.
     pub fn first(filter: QuestFilter, (sort, descending): (QuestSort, bool), limit: usize) -> Self {
-        QuestPageQuery { filter, sort, descending, after: None, offset: 0, limit }
+        QuestPageQuery {
+            filter,
+            sort,
+            descending,
+            after: None,
+            offset: 0,
+            limit,
+            time_order: TimeOrder::default(),
+        }
+    }
+
+    /// The same query for a file whose time columns sort as `order` says.
+    pub fn with_time_order(mut self, order: TimeOrder) -> Self {
+        self.time_order = order;
+        self
     }
 
     /// The same list at page `page` (0-based): right after `previous` (the last row of page - 1,
@@ -276,7 +381,7 @@ impl QuestPageQuery {
     /// returns them in the page's order with the key as `sort_key`. Read with [`QuestCard::all`].
     pub fn sql(&self) -> (String, Vec<Value>) {
         let (mut conditions, mut params) = self.filter.conditions(true);
-        let key = self.sort.sql();
+        let key = self.sort.key_sql(self.time_order);
         let (cmp, dir) = if self.descending { ("<", "DESC") } else { (">", "ASC") };
         if let Some(cursor) = &self.after {
             conditions.push(format!("({key}, quest_id) {cmp} (?, ?)"));
@@ -327,6 +432,8 @@ mod tests {
     #[test]
     fn words_are_escaped_as_python_writes_json() {
         assert_eq!(json_escaped("añadir"), "a\\u00f1adir");
+        assert_eq!(json_escaped("say \"hi\" \\o/"), "say \\\"hi\\\" \\\\o/");
+        assert_eq!(contains_pattern("50%_a!"), Value::from("%50!%!_a!!%"));
         assert_eq!(json_escaped("🙂"), "\\ud83d\\ude42");
         assert_eq!(json_escaped("plain"), "plain");
     }
