@@ -368,7 +368,7 @@ pub fn definitions() -> &'static [(&'static str, &'static str)] {
         ),
         (
             "quest-handoffs",
-            "Turn passes per quest created in the range: the turn starts with the leader (the first of recruited, else context.leader); each broadcast message, in array order, whose `to` is a text different from the agent holding the turn before it is a hand-off, and gives the turn to `to` (a message without a `to` leaves the turn where it is).",
+            "Turn passes per quest created in the range: the turn starts with the leader (the first of recruited, else context.leader); each broadcast message, in array order, whose `to` is a text different from the agent holding the turn before it is a hand-off, and gives the turn to `to` (a message whose `to` is missing or not a JSON string leaves the turn where it is).",
         ),
         (
             "quest-failed-timeout",
