@@ -271,22 +271,6 @@ fn a_v2_file_whose_quest_table_lacks_columns_is_unknown_and_says_which() {
     }
 }
 
-/// Quest ids whose `recruited` (parsed here with serde_json) names `agent`, or whose turn it is.
-fn quests_of(db: &NativeDb, agent: &str) -> Vec<i64> {
-    let rs = db
-        .query_sync("SELECT quest_id, recruited, current_agent FROM acolyte_quests ORDER BY quest_id", &[])
-        .unwrap();
-    rs.rows
-        .iter()
-        .filter(|r| {
-            let recruited: Vec<String> =
-                r[1].as_str().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
-            recruited.iter().any(|a| a == agent) || r[2].as_str() == Some(agent)
-        })
-        .map(|r| r[0].as_i64().unwrap())
-        .collect()
-}
-
 fn sorted_ids(list: &flagdeck_core::agents::AgentQuests) -> Vec<i64> {
     let mut ids: Vec<i64> = list.quests.iter().map(|q| q.id).collect();
     ids.sort();
@@ -294,17 +278,12 @@ fn sorted_ids(list: &flagdeck_core::agents::AgentQuests) -> Vec<i64> {
 }
 
 #[test]
-fn a_v2_file_without_quest_phase_opens_and_lists_quests_without_phases() {
+fn a_v2_file_without_quest_phase_is_refused_naming_it() {
     let Some(dir) = common::fixtures_dir() else { return };
     let db = NativeDb::open_copy(&dir.join(V2)).unwrap();
     db.execute_batch_sync("ALTER TABLE acolyte_quests DROP COLUMN quest_phase;").unwrap();
-    let (db, report, schema) = common::open_and_inspect(&db.export_sync().unwrap()).unwrap();
-    assert_eq!(report.generation, Generation::V2);
-    assert!(report.warnings.is_empty(), "quest_phase is optional");
-    let list = block_on(agent_quests(&db, &schema, report.generation, "@acolyte.auth")).unwrap();
-    assert_eq!(sorted_ids(&list), quests_of(&db, "@acolyte.auth"));
-    assert!(!list.quests.is_empty());
-    assert!(list.quests.iter().all(|q| q.phase.is_none()));
+    let err = common::open_and_inspect(&db.export_sync().unwrap()).err().expect("refused");
+    assert!(err.to_string().contains("acolyte_quests.quest_phase"), "{err}");
 }
 
 #[test]

@@ -94,3 +94,9 @@ fn quest_completed_is_refused() {
         block_on(testkit::quest_completed_is_refused(&db));
     }
 }
+
+#[test]
+fn quest_kpis_by_hand() {
+    let Some((db, _)) = v1() else { return };
+    block_on(testkit::quest_kpis_by_hand(&db));
+}

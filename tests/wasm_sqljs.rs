@@ -238,6 +238,12 @@ async fn port_suite_quest_completed_is_refused() {
     flagdeck_core::testkit::quest_completed_is_refused(&v2().await).await;
 }
 
+#[wasm_bindgen_test]
+async fn port_suite_quest_kpis_by_hand() {
+    let (db, _) = v1().await;
+    flagdeck_core::testkit::quest_kpis_by_hand(&db).await;
+}
+
 /// Thrown values are told apart by their DOMException name, never by their message.
 #[wasm_bindgen_test]
 fn thrown_values_are_named_and_described() {

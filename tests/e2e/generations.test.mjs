@@ -62,6 +62,8 @@ test('v2: the summary names the generation and shows the quest count, no flag ti
     // The WAL notice is the only alert; nothing about flags.
     const alerts = await app.page.evaluate(() => [...document.querySelectorAll('[role="alert"]')].map((e) => e.textContent));
     assert.ok(alerts.every((a) => /WAL/.test(a)), JSON.stringify(alerts));
+    // The working copy keeps the file as opened, as for any generation.
+    await visible(app.page, '[data-testid="working-copy"][data-state="saved"]', 'the working copy of a v2 file');
     app.assertHealthy();
   } finally {
     await app.close();
@@ -224,6 +226,24 @@ test('v2: the dashboard shows tool and health figures and no flag sections', asy
     assert.equal(await count(page, '[data-testid="filter-type"]'), 0, 'no flag-type filter');
     const gates = await page.evaluate(() => [...document.querySelectorAll('[data-testid="budget"]')].map((b) => b.dataset.name));
     assert.deepEqual(gates, ['tool-p95', 'error-rate'], 'only the tool gates');
+
+    // Shared as a snapshot link, the same figures show with no file open.
+    const link = await page.locator('[data-testid="snapshot-link"]').inputValue();
+    const viewer = await openApp(env.browser, link);
+    try {
+      const view = viewer.page.locator('[data-testid="snapshot-view"][data-ok="true"]');
+      await view.waitFor({ timeout: SETTLE_MS });
+      const shared = await viewer.page.evaluate(() =>
+        Object.fromEntries(
+          [...document.querySelectorAll('[data-testid^="kpi-"]')].map((el) => [el.dataset.testid.slice(4), el.dataset.value]),
+        ),
+      );
+      assert.deepEqual(shared, got, 'the snapshot shows exactly the live figures');
+      assert.equal(await count(viewer.page, '[data-testid="dashboard-flags"]'), 0);
+      viewer.assertHealthy();
+    } finally {
+      await viewer.close();
+    }
     app.assertHealthy();
   } finally {
     await app.close();

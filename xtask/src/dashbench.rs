@@ -59,6 +59,14 @@ pub fn run(db_path: &Path, out: &Path) -> Result<()> {
         sql_only.push(t.elapsed().as_secs_f64() * 1e3);
     }
     let (whole, sql_only) = (median(whole), median(sql_only));
+    // The slowest statements, once more, one by one.
+    let mut each: Vec<(f64, &str)> = Vec::new();
+    for (sql, params) in &statements {
+        let t = Instant::now();
+        std::hint::black_box(db.query_sync(sql, params).map_err(db_err("statement"))?);
+        each.push((t.elapsed().as_secs_f64() * 1e3, sql));
+    }
+    each.sort_by(|a, b| b.0.total_cmp(&a.0));
     println!();
     println!("== Dashboard, native ({build}; {}) ==", db_path.display());
     println!(
@@ -67,6 +75,12 @@ pub fn run(db_path: &Path, out: &Path) -> Result<()> {
         agg.flags.as_ref().map_or(0, |f| f.created),
         agg.tools.as_ref().map(|t| t.calls).unwrap_or(0)
     );
+    if let Some(q) = &agg.quests {
+        println!("{} quests ({} messages)", q.total, q.messages);
+    }
+    for (ms, sql) in each.iter().take(5) {
+        println!("  {ms:7.0} ms  {}", sql.chars().take(100).collect::<String>());
+    }
     let report = json!({
         "native_dashboard_ms": whole,
         "native_sql_ms": sql_only,

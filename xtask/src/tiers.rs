@@ -298,12 +298,15 @@ fn durable_bench(dist: &std::path::Path, out: &std::path::Path) -> Result<()> {
 /// The dashboard on 200k flags and a million tool calls: natively (release build, which also
 /// records the statements), then in the app next to raw sql.js running those statements.
 fn dashboard_bench(dist: &std::path::Path, out: &std::path::Path) -> Result<()> {
-    let fixture = repo_root().join("../shared/fixtures/acolytes-v1-small.db");
-    if fixture.exists() {
-        let mut c = cargo(&["run", "--release", "-q", "-p", "xtask", "--", "snapshot-link"]);
-        run(c.arg(&fixture))?;
-    } else {
-        println!("[bench] ../shared/fixtures is absent: no snapshot-link figure");
+    // The v1 fixture (flags), the v2 one (quests) and the hybrid (both).
+    for name in ["acolytes-v1-small.db", "acolytes-v2-small.db", "acolytes-hybrid-small.db"] {
+        let fixture = repo_root().join("../shared/fixtures").join(name);
+        if fixture.exists() {
+            let mut c = cargo(&["run", "--release", "-q", "-p", "xtask", "--", "snapshot-link"]);
+            run(c.arg(&fixture))?;
+        } else {
+            println!("[bench] ../shared/fixtures/{name} is absent: no snapshot-link figure for it");
+        }
     }
     let db = out.join("demo-dashboard-200k-1m.db");
     let json = out.join("dashboard-native.json");

@@ -322,10 +322,9 @@ fn recruited_list() -> String {
     format!("CASE WHEN {RECRUITED_IS_LIST} THEN q.recruited ELSE '[]' END")
 }
 
-/// The SQL of [`agent_quests`]: one parameter, the agent name. `quest_phase` is read when
-/// the table has it (see [`crate::schema::QUEST_OPTIONAL_COLUMNS`]).
-pub fn agent_quests_sql(facts: &SchemaFacts) -> String {
-    let phase = if facts.has_column(QUEST_TABLE, "quest_phase") { "q.quest_phase" } else { "NULL" };
+/// The SQL of [`agent_quests`]: one parameter, the agent name.
+pub fn agent_quests_sql(_facts: &SchemaFacts) -> String {
+    let phase = "q.quest_phase";
     let list = recruited_list();
     format!(
         "SELECT q.quest_id AS id, q.quest_name AS name, {phase} AS phase, q.status AS status, \

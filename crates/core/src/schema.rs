@@ -105,11 +105,13 @@ pub const V0_CATALOG_COLUMNS: &[&str] =
 /// The table of Acolytes 2.x quests.
 pub const QUEST_TABLE: &str = "acolyte_quests";
 /// Columns of `acolyte_quests` every quest reader relies on: all of the upstream table
-/// (`acolyte_quest_core.py` `_ensure_table_exists`, and `init_db.sql` of v2) except
-/// [`QUEST_OPTIONAL_COLUMNS`]. When one is missing the table is left out (see [`detect`]).
+/// (`acolyte_quest_core.py` `_ensure_table_exists`, and `init_db.sql` of v2; both writers
+/// create `quest_phase` too, so a table without it was not written by the tool). When one is
+/// missing the table is left out (see [`detect`]).
 pub const QUEST_COLUMNS: &[&str] = &[
     "quest_id",
     "quest_name",
+    "quest_phase",
     "mission",
     "recruited",
     "current_agent",
@@ -120,9 +122,6 @@ pub const QUEST_COLUMNS: &[&str] = &[
     "created_at",
     "updated_at",
 ];
-/// Columns of `acolyte_quests` a reader must do without when absent (check with
-/// [`SchemaFacts::has_column`]): `quest_phase` (`DEFAULT '1/1'` upstream).
-pub const QUEST_OPTIONAL_COLUMNS: &[&str] = &["quest_phase"];
 
 /// What the schema holds, as read from the database.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -364,12 +363,12 @@ mod tests {
     }
 
     #[test]
-    fn quest_phase_is_optional() {
-        // QUEST_COLUMNS has no quest_phase: a table without it is still read.
-        assert!(!QUEST_COLUMNS.contains(&"quest_phase"));
-        let f = facts(&[QUESTS, V1_CATALOG]);
-        assert!(!f.has_column(QUEST_TABLE, "quest_phase"));
-        assert_eq!(detect(&f).generation, Generation::V2);
+    fn quest_phase_is_required() {
+        // The quest list and detail read quest_phase: a table without it is not read as quests.
+        let cols = quests_without(&["quest_phase"]);
+        let d = detect(&facts(&[(QUEST_TABLE, &cols), V1_CATALOG]));
+        assert_eq!(d.generation, Generation::Unknown);
+        assert_eq!(d.missing, ["acolyte_quests.quest_phase"]);
     }
 
     #[test]

@@ -150,6 +150,9 @@ const INSTANT_SAMPLES: &[&str] = &[
     "1759141881",
     " 2025-09-29 09:16:13 ",
     "soon",
+    "now",
+    "12.3.4",
+    "1759141881.25",
     "",
 ];
 
@@ -312,4 +315,90 @@ pub async fn quest_completed_is_refused<D: Database>(db: &D) {
         matches!(quests::change_status(db, 0, QuestStatus::Working, None).await, Err(EditError::ToolRule(w)) if w == "Quest 0 not found")
     );
     assert_eq!(rows(db, table).await, before);
+}
+
+/// The dashboard's quest KPIs ([`crate::dashboard::quests::quest_kpis`]) on five quests built
+/// here in an `acolyte_quests` table (the v2 columns; `created_at` / `updated_at` without a
+/// declared type, so text datetimes, epoch text and INTEGER epochs sit side by side), for the
+/// week of 2025-01-06 (Monday) to 2025-01-12 23:59, as of its end. Each expected figure is
+/// worked out by hand in the comments from the rows below. Covers the JSON (`json_each`,
+/// `->>`), the MATERIALIZED CTE and the fast and slow turn paths on each engine.
+pub async fn quest_kpis_by_hand<D: Database>(db: &D) {
+    use crate::dashboard::quests::quest_kpis;
+    use crate::dashboard::stats::parse_day;
+    use crate::dashboard::Window;
+    db.execute_batch(
+        "CREATE TABLE acolyte_quests (quest_id INTEGER PRIMARY KEY AUTOINCREMENT, quest_name TEXT NOT NULL, \
+           quest_phase TEXT DEFAULT '1/1', mission TEXT NOT NULL, recruited TEXT NOT NULL, current_agent TEXT, \
+           status TEXT NOT NULL DEFAULT 'working', broadcast TEXT, context TEXT, result TEXT, created_at, updated_at);
+         INSERT INTO acolyte_quests (quest_name, mission, recruited, status, broadcast, created_at, updated_at) VALUES
+         -- 1: completed in 1 h; @lead 10:00-10:15 (900 s), @w 10:15-10:45:00.5 (1800.5 s), @lead again
+         --    until updated_at 11:00 (899.5 s); 2 hand-offs.
+         ('q1', 'm', '[\"@lead\", \"@w\"]', 'completed',
+          '[{\"from\": \"@lead\", \"to\": \"@w\", \"message\": \"a\", \"timestamp\": \"2025-01-06T10:15:00\"},
+            {\"from\": \"@w\", \"to\": \"@lead\", \"message\": \"b\", \"timestamp\": \"2025-01-06T10:45:00.500000\"}]',
+          '2025-01-06 10:00:00', '1736161200'),
+         -- 2: failed, INTEGER epochs: Tue 00:00 to 02:00; @lead2 until 01:00 (3600 s), @w after (3600 s).
+         ('q2', 'm', '[\"@lead2\", \"@w\"]', 'failed',
+          '[{\"from\": \"@lead2\", \"to\": \"@w\", \"message\": \"a\", \"timestamp\": \"2025-01-07T01:00:00\"}]',
+          1736208000, 1736215200),
+         -- 3: waiting (open): @lead Fri 12:00 to Sat 00:00 (43200 s), then @w until as of
+         --    (Sun 23:59:59): 172799 s, stalled after 24 h.
+         ('q3', 'm', '[\"@lead\", \"@w\"]', 'waiting',
+          '[{\"from\": \"@lead\", \"to\": \"@w\", \"message\": \"a\", \"timestamp\": \"2025-01-11T00:00:00\"}]',
+          '2025-01-10 12:00:00', '2025-01-10 12:00:00'),
+         -- 4: an unknown open status and a broadcast that is not JSON: counted apart.
+         ('q4', 'm', '[\"@x\"]', 'paused', 'not json', '2025-01-08 08:00:00', '2025-01-08 08:00:00'),
+         -- 5: completed in 3 h, an odd thread: @lead 09:00-10:00 (3600 s) hands to @w; a message
+         --    whose `to` is a number and whose time (09:30) is earlier passes nothing at 10:00;
+         --    @w hands back to @lead at an unreadable time (still 10:00); @lead holds until 12:00
+         --    (7200 s). 2 hand-offs.
+         ('q5', 'm', '[\"@lead\", \"@w\"]', 'completed',
+          '[{\"to\": \"@w\", \"timestamp\": \"2025-01-08T10:00:00\"}, {\"to\": 7, \"timestamp\": \"2025-01-08T09:30:00\"},
+            {\"to\": \"@lead\", \"timestamp\": \"bad\"}]',
+          '2025-01-08 09:00:00', '2025-01-08 12:00:00');",
+    )
+    .await
+    .expect("the quest table");
+    let facts = crate::schema::read_facts(db).await.expect("facts");
+    let day = |d: &str| parse_day(d).expect("a day");
+    let w = Window {
+        as_of: "2025-01-12 23:59".into(),
+        start: "2025-01-06 00:00".into(),
+        end: "2025-01-12 23:59".into(),
+        first_day: day("2025-01-06"),
+        last_day: day("2025-01-12"),
+    };
+    let k = quest_kpis(db, &facts, &w, 24.0).await.expect("quest KPIs").expect("quests");
+    assert_eq!(k.total, 5);
+    let open: Vec<(&str, i64)> = k.open_by_status.iter().map(|(s, n)| (s.as_str(), *n)).collect();
+    assert_eq!(open, [("working", 0), ("waiting", 1), ("reviewing", 0), ("paused", 1)]);
+    assert_eq!(k.open, 2);
+    // Completed: 1 and 5, both in 2025-W01 (the year's first Monday is 01-06).
+    assert_eq!(k.completed, 2);
+    assert_eq!(k.weekly_completed, [("2025-W01".to_owned(), 2)]);
+    // Times to complete 3600 and 10800 s: p50 = rank ⌈1⌉, p90 = rank ⌈1.8⌉.
+    let t = &k.time_to_complete;
+    assert_eq!(
+        (t.count, t.p50, t.p90, t.min, t.max),
+        (2, Some(3600.0), Some(10800.0), Some(3600.0), Some(10800.0))
+    );
+    // Messages 2, 1, 1, 3 (quest 4 apart): mean 1.75, median (1 + 2) / 2.
+    assert_eq!((k.with_thread, k.broadcast_not_array, k.messages), (4, 1, 7));
+    assert_eq!((k.messages_mean, k.messages_median), (Some(1.75), Some(1.5)));
+    // Hand-offs 2 + 1 + 1 + 2 over 4 quests.
+    assert_eq!((k.handoffs, k.handoffs_mean), (6, Some(1.5)));
+    // Ended: 1, 2 (failed), 5.
+    assert_eq!((k.ended, k.failed, k.timeout, k.failed_timeout_share), (3, 1, 0, Some(1.0 / 3.0)));
+    // @w: 1800.5 + 3600 + 172799; @lead: 900 + 899.5 + 43200 + 3600 + 7200; @lead2: 3600.
+    let held: Vec<(&str, f64)> = k.turn_holding.iter().map(|a| (a.agent.as_str(), a.seconds)).collect();
+    assert_eq!(held, [("@w", 178_199.5), ("@lead", 55_799.5), ("@lead2", 3600.0)]);
+    assert_eq!(k.agents_holding, 3);
+    assert_eq!(k.stalled, 1);
+    let s = &k.stalled_longest[0];
+    assert_eq!((s.id, s.holder.as_str(), s.held_seconds), (3, "@w", 172_799.0));
+    assert_eq!(k.unreadable_times, 0);
+    // The temporary tables are gone.
+    let left = count(db, "SELECT COUNT(*) FROM sqlite_temp_master WHERE name LIKE 'flagdeck_quest%'").await;
+    assert_eq!(left, 0, "temporary tables left behind");
 }

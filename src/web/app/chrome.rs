@@ -103,7 +103,7 @@ pub fn Welcome() -> impl IntoView {
     let state = expect_context::<AppState>();
     view! {
         <section class="welcome">
-            <h1>"Review an agent flag database"</h1>
+            <h1>"Review an Acolytes or ClaudeSquad database"</h1>
             <p>
                 "Open the " <code>"project.db"</code> " your agents write through " <code>"agent_db.py"</code>
                 " and the quest scripts: pick it, drop it anywhere on this page, or add "

@@ -2,6 +2,7 @@
 //! forecasts, the growth what-if and the budgets are recomputed here from those aggregates on
 //! every control change, without asking the database again.
 
+mod quests;
 mod settings;
 
 pub use settings::DashboardSettings;
@@ -16,6 +17,7 @@ use crate::web::share::SharePanel;
 use crate::web::state::AppState;
 use crate::web::state::{use_latest, Run};
 use crate::web::widgets::charts::{Chart, Mark, Series, SvgChart};
+use flagdeck_core::dashboard::quests::applies as quest_kpis_apply;
 use flagdeck_core::dashboard::stats::{compact, hours, millis, percent};
 use flagdeck_core::dashboard::{
     aggregates, definitions, derive, filter_choices, AsOf, Dashboard, DashboardState, FilterChoices,
@@ -48,9 +50,19 @@ fn count(n: i64) -> (Option<f64>, String) {
     (Some(n as f64), compact(n as f64))
 }
 
-/// The part of the settings that needs SQL; the rest only re-derives.
-fn query_key(s: &DashboardState) -> (Range, AsOf, Option<String>, Option<String>, Option<String>) {
-    (s.range.clone(), s.as_of, s.target.clone(), s.flag_type.clone(), s.tool.clone())
+type QueryKey = (Range, AsOf, Option<String>, Option<String>, Option<String>, u64);
+
+/// The part of the settings that needs SQL; the rest only re-derives. The stall threshold is
+/// part of it: stalled quests are counted in SQL.
+fn query_key(s: &DashboardState) -> QueryKey {
+    (
+        s.range.clone(),
+        s.as_of,
+        s.target.clone(),
+        s.flag_type.clone(),
+        s.tool.clone(),
+        s.stall_after_hours.to_bits(),
+    )
 }
 
 #[component]
@@ -59,6 +71,7 @@ pub fn DashboardPage() -> impl IntoView {
     let state = expect_context::<DashboardSettings>();
     let progress = RwSignal::new(None::<(u32, u32, String)>);
     let has_flags = app.db().get().is_some_and(|o| o.report.generation.has_flags());
+    let has_quests = app.db().get().is_some_and(|o| quest_kpis_apply(&o.facts));
     // Settings outlive the file: a target or flag type picked on a file with flags would filter
     // this one's tool calls and health checks, with no control left to clear it.
     if !has_flags && state.with_untracked(|s| s.target.is_some() || s.flag_type.is_some()) {
@@ -76,7 +89,7 @@ pub fn DashboardPage() -> impl IntoView {
         let open = app.db().current().get()?;
         let settings = state.get_untracked();
         mark("flagdeck:dashboard-start");
-        progress.set(Some((0, 4, "starting".into())));
+        progress.set(Some((0, 5, "starting".into())));
         Some(async move {
             let report = |step: u32, total: u32, label: &str| {
                 // The page may be gone by now (the person moved on): then nothing is shown.
@@ -98,7 +111,7 @@ pub fn DashboardPage() -> impl IntoView {
     });
     view! {
         <section class="page dashboard" data-testid="dashboard">
-            <Controls state=state choices=state.choices() has_flags=has_flags />
+            <Controls state=state choices=state.choices() has_flags=has_flags has_quests=has_quests />
             {move || progress.get().map(|(step, total, label)| view! {
                 <p class="progress" data-testid="dashboard-progress">
                     <progress max=total value=step></progress>
@@ -141,7 +154,12 @@ fn after_dashboard(app: AppState, settings: DashboardSettings, open: Shared) {
 
 /// Range, as-of, filters.
 #[component]
-fn Controls(state: DashboardSettings, choices: Signal<FilterChoices>, has_flags: bool) -> impl IntoView {
+fn Controls(
+    state: DashboardSettings,
+    choices: Signal<FilterChoices>,
+    has_flags: bool,
+    has_quests: bool,
+) -> impl IntoView {
     let range_button = move |label: &'static str, range: Range| {
         let active = {
             let range = range.clone();
@@ -212,6 +230,19 @@ fn Controls(state: DashboardSettings, choices: Signal<FilterChoices>, has_flags:
                 {select("Type ", "filter-type", Signal::derive(move || choices.with(|c| c.flag_types.clone())), |s| s.flag_type.clone(), |s, v| s.flag_type = v)}
             })}
             {select("Tool ", "filter-tool", Signal::derive(move || choices.with(|c| c.tools.clone())), |s| s.tool.clone(), |s, v| s.tool = v)}
+            // The stall threshold only means something in a file with quests.
+            {has_quests.then(|| view! {
+                <label class="control" title=definition("quests-stalled")>
+                    "Quest stalled after (hours) "
+                    <input type="number" min="0" step="any" class="small" data-testid="quest-stall-hours"
+                        prop:value=move || state.with(|s| s.stall_after_hours.to_string())
+                        on:change=move |e| {
+                            if let Some(v) = event_target_value(&e).parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0) {
+                                state.edit(|s| s.stall_after_hours = v);
+                            }
+                        } />
+                </label>
+            })}
         </div>
     }
 }
@@ -226,6 +257,7 @@ pub(super) fn DashboardBody(dashboard: Dashboard, state: DashboardSettings) -> i
     view! {
         <p class="muted" data-testid="dashboard-window">{window}</p>
         {flags}
+        <quests::QuestSection quests=a.quests.clone() />
         <ToolSection dashboard=d.clone() />
         <HealthSection dashboard=d.clone() />
         <CapacitySection dashboard=d.clone() state=state />

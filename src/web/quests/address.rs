@@ -87,23 +87,16 @@ fn query_of(hash: &str) -> &str {
     hash.trim_start_matches('#').strip_prefix("quests?").unwrap_or_default()
 }
 
-/// The quests page's query, and the settings of the quest pages, kept while moving between pages.
+/// The quests page's query, kept while moving between pages. (The stall threshold of the quest
+/// pages is the dashboard's setting, `DashboardState::stall_after_hours`.)
 #[derive(Clone, Copy)]
 pub struct QuestsView {
     query: RwSignal<QuestQuery>,
-    /// A quest waiting this long on its turn holder is marked stalled (hours; `quest-stall-hours`).
-    stall_hours: RwSignal<f64>,
 }
-
-/// The stall threshold before the user sets one: a working day.
-pub const DEFAULT_STALL_HOURS: f64 = 24.0;
 
 impl QuestsView {
     pub fn new() -> Self {
-        QuestsView {
-            query: RwSignal::new(QuestQuery::default()),
-            stall_hours: RwSignal::new(DEFAULT_STALL_HOURS),
-        }
+        QuestsView { query: RwSignal::new(QuestQuery::default()) }
     }
 
     /// The query shown, tracked.
@@ -137,18 +130,6 @@ impl QuestsView {
     pub fn open(self, nav: Nav, query: QuestQuery) {
         nav.go_with_query(View::Quests, &query.to_query());
         self.query.set(query);
-    }
-
-    /// The stall threshold in hours, tracked.
-    pub fn stall_hours(self) -> ReadSignal<f64> {
-        self.stall_hours.read_only()
-    }
-
-    /// Sets the stall threshold (hours; negative or not finite values are ignored).
-    pub fn set_stall_hours(self, hours: f64) {
-        if hours.is_finite() && hours >= 0.0 {
-            self.stall_hours.set(hours);
-        }
     }
 }
 

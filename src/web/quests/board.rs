@@ -15,7 +15,7 @@ use crate::web::quests::html::Html;
 use crate::web::quests::page::{
     answer, ask, cards, only_status, status_label, Generation, QuestsState, BOARD_CARDS,
 };
-use flagdeck_core::quests::{QuestFilter, QuestPageQuery, QuestStatus};
+use flagdeck_core::quests::{QuestFilter, QuestStatus};
 
 impl QuestsState {
     /// Adds the next cards of column `status` (after its last card) to the shown generation.
@@ -29,8 +29,7 @@ impl QuestsState {
             return;
         };
         let filter = self.view.query().with_untracked(|q| only_status(&q.filter, &status));
-        let query =
-            QuestPageQuery::first(filter, self.sort.get_untracked(), BOARD_CARDS).at_page(1, Some(last));
+        let query = self.query_of(filter, BOARD_CARDS).at_page(1, Some(last));
         let start = format!("flagdeck:quest-page-start:{epoch}:{status}");
         mark(&start);
         let rx = ask(&open, query.sql());

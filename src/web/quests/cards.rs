@@ -5,32 +5,46 @@
 use crate::web::quests::html::Html;
 use crate::web::quests::page::status_label;
 use crate::web::state::View;
+use crate::web::widgets::time::time_title;
 use flagdeck_core::quests::QuestCard;
 use flagdeck_core::timestamp::{duration_text, Timestamp};
 use flagdeck_core::Value;
 
-/// The hover text of a stored time: what was stored and how it was read.
-pub(super) fn time_title(raw: &Value, read: Option<&Timestamp>) -> String {
-    let stored = match raw {
-        Value::Null => return "not stored (NULL)".to_owned(),
-        Value::Text(t) => format!("{t:?}"),
-        Value::Integer(i) => format!("{i} (INTEGER)"),
-        other => other.display(),
-    };
+/// The hover text of a stored time: what was stored and how it was read (the app's one
+/// wording, `widgets::time::time_title`).
+fn title_of(raw: &Value, read: Option<&Timestamp>) -> String {
+    let stored = raw.display();
     match read {
-        Some(t) => t.explain(&stored),
-        None => format!("stored: {stored} (in no known time format)"),
+        Some(t) => time_title(t, &stored),
+        None if matches!(raw, Value::Null) => "not stored (NULL)".to_owned(),
+        None => "not a date flagdeck can read: shown as stored".to_owned(),
     }
 }
 
-/// A stored time as the UI shows it (`YYYY-MM-DD HH:MM`), the stored value on hover.
+/// A stored time as `widgets::time::Time` shows it (`YYYY-MM-DD HH:MM`, the stored value on
+/// hover, `—` for none, the stored text with ⚠ when it is no date), as HTML text.
 pub(super) fn time(h: &mut Html, raw: &Value, read: Option<&Timestamp>) {
-    let text = match (read, raw) {
-        (Some(t), _) => t.display(),
-        (None, Value::Null) => "—".to_owned(),
-        (None, other) => other.display(),
-    };
-    h.elem("time", &[("title", Some(&time_title(raw, read)))], &text);
+    let stored = raw.display();
+    let title = title_of(raw, read);
+    match read {
+        _ if matches!(raw, Value::Null) || stored.trim().is_empty() => {
+            h.elem("span", &[("class", Some("muted"))], "—");
+        }
+        Some(t) => {
+            h.elem(
+                "time",
+                &[("class", Some("ts")), ("title", Some(&title)), ("data-stored", Some(&stored))],
+                &t.display(),
+            );
+        }
+        None => {
+            h.elem(
+                "span",
+                &[("class", Some("ts unreadable")), ("title", Some(&title)), ("data-stored", Some(&stored))],
+                &format!("⚠ {stored}"),
+            );
+        }
+    }
 }
 
 /// "3.4 h ago" for a time before `now_ms` ("in …" after it), the stored value on hover.
@@ -40,7 +54,7 @@ pub(super) fn since(h: &mut Html, raw: &Value, read: Option<&Timestamp>, now_ms:
         Some(t) => format!("in {}", duration_text(t.epoch_ms - now_ms)),
         None => "—".to_owned(),
     };
-    h.elem("time", &[("class", Some("since")), ("title", Some(&time_title(raw, read)))], &text);
+    h.elem("time", &[("class", Some("since")), ("title", Some(&title_of(raw, read)))], &text);
 }
 
 /// The recruited agents, the leader (first) marked.

@@ -20,7 +20,9 @@ use crate::web::quests::logs::AddLogs;
 use crate::web::state::{Nav, OpenDb};
 use flagdeck_core::flags::with_at;
 use flagdeck_core::paging::{SparsePages, Viewport};
-use flagdeck_core::quests::{QuestCard, QuestFilter, QuestPageQuery, QuestSort, QuestStatus, StatusCount};
+use flagdeck_core::quests::{
+    QuestCard, QuestFilter, QuestPageQuery, QuestSort, QuestStatus, StatusCount, TimeOrder,
+};
 use flagdeck_core::{Database, DbError, ResultSet, Value};
 
 /// Rows per page of the quest list.
@@ -82,6 +84,8 @@ pub(super) struct QuestsState {
     pub error: RwSignal<Option<String>>,
     /// The latest query asked for: answers to any other are dropped.
     pub asked: StoredValue<u64>,
+    /// How the time columns sort, and the data (`OpenDb::data_key`) it was read from.
+    time_order: StoredValue<Option<((u64, u64), TimeOrder)>>,
 }
 
 /// Starts `sql` on the worker now (the worker answers in the order asked) and gives its answer.
@@ -121,6 +125,7 @@ impl QuestsState {
             in_flight: RwSignal::new(BTreeSet::new()),
             error: RwSignal::new(None),
             asked: StoredValue::new(0),
+            time_order: StoredValue::new(None),
         }
     }
 
@@ -132,15 +137,27 @@ impl QuestsState {
         })
     }
 
+    /// How the open data's time columns sort (read once per data, see [`TimeOrder`]); instants
+    /// until it is known.
+    pub fn time_order(&self) -> TimeOrder {
+        let key = self.db.data_key();
+        self.time_order.get_value().filter(|(k, _)| *k == key).map(|(_, o)| o).unwrap_or_default()
+    }
+
+    /// The page query of `filter` in the current sort, `limit` rows.
+    pub fn query_of(&self, filter: QuestFilter, limit: usize) -> QuestPageQuery {
+        QuestPageQuery::first(filter, self.sort.get_untracked(), limit).with_time_order(self.time_order())
+    }
+
     /// The page query of the list for the current filter and sort.
     pub fn page_query(&self, limit: usize) -> QuestPageQuery {
-        let filter = self.view.query().with_untracked(|q| q.filter.clone());
-        QuestPageQuery::first(filter, self.sort.get_untracked(), limit)
+        self.query_of(self.view.query().with_untracked(|q| q.filter.clone()), limit)
     }
 
     /// Starts a new generation for the current query: count and status counts, then the first
-    /// list page or the first cards of every board column, all asked at once (the worker answers
-    /// in order) and shown together.
+    /// list page or the first cards of every board column, asked together (the worker answers in
+    /// order; for new data the time columns' order is read first, see [`TimeOrder`]) and shown
+    /// together.
     fn restart(self, open: Option<Shared>) {
         mark("flagdeck:quests-start");
         let epoch = self.asked.get_value() + 1;
@@ -149,13 +166,19 @@ impl QuestsState {
         self.error.set(None);
         let Some(open) = open else { return };
         let QuestQuery { filter, layout } = self.view.query().get_untracked();
-        let sort = self.sort.get_untracked();
+        // The time columns' order is read once per data, before the first page needs it.
+        let key = self.db.data_key();
+        let known = self.time_order.get_value().is_some_and(|(k, _)| k == key);
         let total = ask(&open, filter.count_sql());
         let counts = ask(&open, filter.status_counts_sql());
-        let first_page = (layout == Layout::List)
-            .then(|| ask(&open, QuestPageQuery::first(filter.clone(), sort, PAGE).at_page(0, None).sql()));
         spawn_local(async move {
             let result = async {
+                if !known {
+                    let order = TimeOrder::read(&open.db).await.map_err(|e| e.to_string())?;
+                    self.time_order.set_value(Some((key, order)));
+                }
+                let first_page = (layout == Layout::List)
+                    .then(|| ask(&open, self.query_of(filter.clone(), PAGE).at_page(0, None).sql()));
                 let total = answer(total).await?.map_first(|r| r.i64("n")).map_err(|e| e.to_string())?;
                 let counts = read_counts(&answer(counts).await?)?;
                 let mut pages = SparsePages::new(PAGE);
@@ -171,8 +194,7 @@ impl QuestsState {
                         let asked: Vec<_> = wanted
                             .iter()
                             .map(|c| {
-                                let query =
-                                    QuestPageQuery::first(only_status(&filter, &c.status), sort, BOARD_CARDS);
+                                let query = self.query_of(only_status(&filter, &c.status), BOARD_CARDS);
                                 (c.count > 0).then(|| ask(&open, query.sql()))
                             })
                             .collect();

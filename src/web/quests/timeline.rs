@@ -6,8 +6,8 @@
 
 use leptos::prelude::*;
 
+use crate::web::dashboard::DashboardSettings;
 use crate::web::platform::browser::date_now;
-use crate::web::quests::address::QuestsView;
 use crate::web::quests::html::Html;
 use crate::web::state::AppState;
 use flagdeck_core::quests::timeline::{turn_timeline, MarkerKind, TimelineSource, TurnTimeline};
@@ -64,10 +64,12 @@ fn marker_words(kind: &MarkerKind) -> (&'static str, String) {
 /// The timeline with its threshold input.
 #[component]
 pub(super) fn Timeline(detail: QuestDetail) -> impl IntoView {
-    let view = expect_context::<QuestsView>();
+    // The stall threshold is the dashboard's setting: one threshold for the whole app.
+    let settings = expect_context::<DashboardSettings>();
+    let hours = move || settings.with(|s| s.stall_after_hours);
     let logs = expect_context::<AppState>().quest_logs();
     let id = detail.card.id;
-    let stall_ms = move || (view.stall_hours().get() * 3_600_000.0) as i64;
+    let stall_ms = move || (hours() * 3_600_000.0) as i64;
     let timeline = move || {
         let log = logs.log(id);
         turn_timeline(&detail, log.as_ref(), date_now() as i64, stall_ms())
@@ -76,14 +78,15 @@ pub(super) fn Timeline(detail: QuestDetail) -> impl IntoView {
         <h2>"Turns"</h2>
         <label class="control">
             "Stalled after "
-            <input type="number" min="0" step="1" class="small" data-testid="quest-stall-hours"
-                prop:value=move || view.stall_hours().get().to_string()
+            <input type="number" min="0" step="any" class="small" data-testid="quest-stall-hours"
+                prop:value=move || hours().to_string()
                 on:change=move |e| {
-                    if let Ok(hours) = event_target_value(&e).trim().parse::<f64>() {
-                        view.set_stall_hours(hours);
+                    // As the dashboard's control: a finite, non-negative number of hours.
+                    if let Some(v) = event_target_value(&e).trim().parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0) {
+                        settings.edit(|s| s.stall_after_hours = v);
                     }
                 } />
-            " hours waiting on the turn holder"
+            " hours waiting on the turn holder (the dashboard's threshold too)"
         </label>
         <div inner_html=move || chart_html(&timeline(), id, stall_ms(), date_now() as i64)></div>
     }

@@ -1,9 +1,11 @@
-//! The executive dashboard: flag KPIs, tool latency and errors, agent health, forecasts,
+//! The executive dashboard: flag KPIs, tool latency and errors, agent health, quest KPIs
+//! (Acolytes 2.x, [`quests`]), forecasts,
 //! capacity with a growth what-if, and performance budgets. Every figure is an SQL aggregate
 //! (run where the database lives: the sql.js worker in the browser) followed by a little
 //! arithmetic here; the definitions are in [`definitions`] so the UI shows them on hover.
 
 pub mod capacity;
+pub mod quests;
 pub mod saved;
 pub mod share;
 pub mod stats;
@@ -13,6 +15,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use self::capacity::{Capacity, Forecast, ToolLoad};
+use self::quests::{QuestKpis, QuestRun};
 use self::stats::{parse_day, parse_minute, rank_sql, week_label};
 use super::agents::misrouted_sql;
 use super::port::{Database, DbError};
@@ -81,6 +84,14 @@ pub struct DashboardState {
     /// Tool calls per hour the system can take, for the tool-load what-if.
     pub tool_capacity_per_hour: Option<f64>,
     pub budgets: Budgets,
+    /// Hours an open quest's holder may keep the turn before the quest counts as stalled
+    /// (links and saved dashboards made before it existed read as the default, 24).
+    #[serde(default = "default_stall_after_hours")]
+    pub stall_after_hours: f64,
+}
+
+fn default_stall_after_hours() -> f64 {
+    quests::DEFAULT_STALL_AFTER_HOURS
 }
 
 impl Default for DashboardState {
@@ -95,6 +106,7 @@ impl Default for DashboardState {
             growth: 0.0,
             tool_capacity_per_hour: None,
             budgets: Budgets::default(),
+            stall_after_hours: quests::DEFAULT_STALL_AFTER_HOURS,
         }
     }
 }
@@ -251,6 +263,10 @@ pub struct Aggregates {
     pub flags: Option<FlagKpis>,
     pub tools: Option<ToolKpis>,
     pub health: Option<HealthKpis>,
+    /// Quest KPIs (Acolytes 2.x files with quests); absent from the JSON when there are none,
+    /// so links of files without quests stay as they were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quests: Option<QuestKpis>,
     // The per-day maps repeat `flags.daily` and `tools.daily` keyed by day number for the
     // arithmetic; they are not serialised (snapshot links stay short) and are rebuilt by
     // [`Aggregates::rebuild_daily`].
@@ -334,6 +350,38 @@ pub fn definitions() -> &'static [(&'static str, &'static str)] {
             "The busiest hour of the range, grown by the weekly trend to the end of the horizon and by the what-if, against the capacity you enter.",
         ),
         ("health", "The latest agent_health check of each agent up to \"as of\"; statuses counted over checks in the range."),
+        (
+            "quests-open",
+            "Quests now (whatever the range) whose status is not completed, failed or timeout — the active quests of acolyte_quest_core.get_all_active_quests — by status as stored.",
+        ),
+        (
+            "quests-completed",
+            "Quests with status 'completed' whose updated_at (set by the completing command, never changed after) falls in the range; weeks run Monday to Sunday.",
+        ),
+        (
+            "quest-time-to-complete",
+            "epoch(updated_at) − epoch(created_at) of the quests completed in the range, whatever format each value is stored in; nearest-rank percentile (the value at rank ⌈p·n⌉ of the sorted times).",
+        ),
+        (
+            "quest-messages",
+            "Entries of the broadcast JSON array of each quest created in the range; mean and median (the mean of the two middle values for an even count). Quests whose broadcast is not a JSON array are counted apart, not as 0.",
+        ),
+        (
+            "quest-handoffs",
+            "Turn passes per quest created in the range: the turn starts with the leader (the first of recruited, else context.leader); each broadcast message, in array order, whose `to` is a text different from the agent holding the turn before it is a hand-off, and gives the turn to `to` (a message whose `to` is missing or not a JSON string leaves the turn where it is).",
+        ),
+        (
+            "quest-failed-timeout",
+            "(failed + timeout) ÷ ended, over the quests that ended (completed, failed or timeout) with updated_at in the range.",
+        ),
+        (
+            "quest-turn-holding",
+            "Seconds each agent held the turn, within the range: from created_at the leader holds it; each broadcast message passes it to its `to` at its timestamp (a time earlier than the one before it, or unreadable, counts as the one before); the last holder keeps it until updated_at for an ended quest, or until \"as of\" (the end of its minute) for an open one. Summed per agent: the agents waited on most.",
+        ),
+        (
+            "quests-stalled",
+            "Open quests whose current holder (the last `to` of broadcast, or the leader) has held the turn longer than the threshold you set, as of \"as of\" (the end of its minute), whatever the range.",
+        ),
     ]
 }
 
@@ -390,7 +438,7 @@ fn has_flags(facts: &SchemaFacts) -> bool {
 }
 
 /// The SQL sources of activity times in this file.
-fn activity_sources(facts: &SchemaFacts) -> Vec<String> {
+fn activity_sources(facts: &SchemaFacts, quests: Option<&QuestRun>) -> Vec<String> {
     let mut parts = Vec::new();
     if has_flags(facts) {
         parts.push(format!(
@@ -399,6 +447,9 @@ fn activity_sources(facts: &SchemaFacts) -> Vec<String> {
         parts.push(format!(
             "SELECT max(completed_at) AS hi, NULL AS lo FROM flags WHERE completed_at GLOB {DATE_GLOB}"
         ));
+    }
+    if let Some(run) = quests {
+        parts.push(run.activity_sql());
     }
     if facts.has_table("tool_logs") {
         parts.push(format!(
@@ -413,14 +464,16 @@ fn activity_sources(facts: &SchemaFacts) -> Vec<String> {
     parts
 }
 
-/// Resolves "as of" and the range into a window.
+/// Resolves "as of" and the range into a window (the quest activity counts when `quests` is
+/// given: a run prepared with [`QuestRun::prepare`]).
 pub async fn window<D: Database>(
     db: &D,
     facts: &SchemaFacts,
     state: &DashboardState,
     now: &str,
+    quests: Option<&QuestRun>,
 ) -> Result<Window, DbError> {
-    let sources = activity_sources(facts);
+    let sources = activity_sources(facts, quests);
     let row = if sources.is_empty() {
         Vec::new()
     } else {
@@ -849,6 +902,9 @@ async fn health_kpis<D: Database>(
     Ok(Some(k))
 }
 
+/// Steps of [`aggregates`] for its progress bar.
+const STEPS: u32 = 5;
+
 /// Every SQL aggregate of the dashboard. `progress` hears each step (for a progress bar on
 /// large files).
 pub async fn aggregates<D: Database>(
@@ -858,9 +914,27 @@ pub async fn aggregates<D: Database>(
     now: &str,
     progress: &dyn Fn(u32, u32, &str),
 ) -> Result<Aggregates, DbError> {
-    const STEPS: u32 = 4;
+    // The quests are read first: their table gives the window its quest activity, and is
+    // dropped whatever happens next.
+    progress(0, STEPS, "quests");
+    let run = QuestRun::prepare(db, facts).await?;
+    let result = aggregates_with(db, facts, state, now, progress, run.as_ref()).await;
+    if let Some(run) = run {
+        run.finish(db).await?;
+    }
+    result
+}
+
+async fn aggregates_with<D: Database>(
+    db: &D,
+    facts: &SchemaFacts,
+    state: &DashboardState,
+    now: &str,
+    progress: &dyn Fn(u32, u32, &str),
+    quests: Option<&QuestRun>,
+) -> Result<Aggregates, DbError> {
     progress(0, STEPS, "time window");
-    let w = window(db, facts, state, now).await?;
+    let w = window(db, facts, state, now, quests).await?;
     let mut agg = Aggregates { window: w.clone(), ..Default::default() };
     progress(1, STEPS, "flags");
     if has_flags(facts) {
@@ -872,6 +946,10 @@ pub async fn aggregates<D: Database>(
     }
     progress(3, STEPS, "agent health");
     agg.health = health_kpis(db, facts, state, &w).await?;
+    progress(4, STEPS, "quests");
+    if let Some(run) = quests {
+        agg.quests = run.figures(db, &w, state.stall_after_hours).await?;
+    }
     progress(STEPS, STEPS, "done");
     Ok(agg)
 }

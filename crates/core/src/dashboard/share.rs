@@ -137,6 +137,14 @@ pub fn redact(snapshot: &mut Snapshot) {
             alias(n);
         }
     }
+    if let Some(q) = &mut a.quests {
+        for t in &mut q.turn_holding {
+            alias(&mut t.agent);
+        }
+        for s in &mut q.stalled_longest {
+            alias(&mut s.holder);
+        }
+    }
     if let Some(t) = &mut snapshot.state.target {
         alias(t);
     }
@@ -212,6 +220,46 @@ mod tests {
         assert_eq!(s.state.target.as_deref(), Some("agent 1"), "the same agent, the same alias");
         assert_eq!(s.file, None);
         assert!(!encode_snapshot(&s).is_empty());
+    }
+
+    #[test]
+    fn quest_figures_travel_in_the_snapshot_and_their_agents_are_redacted() {
+        use crate::dashboard::quests::{AgentTurns, QuestKpis, StalledQuest};
+        let mut s = sample();
+        s.aggregates.quests = Some(QuestKpis {
+            total: 2,
+            open_by_status: vec![("working".into(), 1)],
+            turn_holding: vec![
+                AgentTurns { agent: "@backend.api".into(), seconds: 90.5 },
+                AgentTurns { agent: "@acolyte.auth".into(), seconds: 30.0 },
+            ],
+            stalled_longest: vec![StalledQuest {
+                id: 7,
+                name: "quest-20251107-155756".into(),
+                holder: "@acolyte.auth".into(),
+                held_seconds: 100_000.0,
+            }],
+            ..Default::default()
+        });
+        let link = encode_snapshot(&s);
+        assert_eq!(decode_snapshot(&link).unwrap().aggregates.quests, s.aggregates.quests);
+        redact(&mut s);
+        let q = s.aggregates.quests.as_ref().unwrap();
+        // @backend.api was aliased first (a flag bottleneck), @acolyte.auth next.
+        assert_eq!(q.turn_holding[0].agent, "agent 1");
+        assert_eq!(q.turn_holding[1].agent, "agent 2");
+        assert_eq!(q.stalled_longest[0].holder, "agent 2", "the same agent, the same alias");
+        // A file without quests keeps the JSON it had: no `quests` key at all.
+        let none = serde_json::to_string(&sample().aggregates).unwrap();
+        assert!(!none.contains("quests"), "{none}");
+    }
+
+    #[test]
+    fn settings_from_before_the_stall_threshold_read_as_the_default() {
+        let mut json = serde_json::to_value(DashboardState::default()).unwrap();
+        json.as_object_mut().unwrap().remove("stall_after_hours");
+        let old = URL_SAFE_NO_PAD.encode(json.to_string());
+        assert_eq!(decode_state(&old).unwrap().stall_after_hours, 24.0);
     }
 
     #[test]

@@ -33,10 +33,10 @@ pub use card::{read_recruited, QuestCard, MESSAGES_SQL};
 pub use detail::{quest_detail, Parsed, QuestDetail};
 pub use edit::{change_status, plan_status_change};
 pub use log::{parse_log, LogEvent, LogKind, LogNameError, QuestLog, ViolationKind};
-pub use query::{count, page, status_counts, QuestFilter, QuestPageQuery, QuestSort, StatusCount};
+pub use query::{count, page, status_counts, QuestFilter, QuestPageQuery, QuestSort, StatusCount, TimeOrder};
 pub use status::QuestStatus;
 pub use thread::{split_files, QuestMessage, Thread};
 pub use timeline::{turn_timeline, Lane, Marker, MarkerKind, TimelineSource, TurnSpan, TurnTimeline};
 
 /// The table the quest scripts write (`TABLE_NAME` in `acolyte_quest_core.py`).
-pub const TABLE: &str = "acolyte_quests";
+pub const TABLE: &str = crate::schema::QUEST_TABLE;

@@ -78,6 +78,18 @@ impl QuestSort {
         }
     }
 
+    /// The sort key for a file whose time columns are as `order` says: a time column whose
+    /// stored values sort as their instants do is sorted by the stored value itself, so SQLite
+    /// walks its index (`idx_created_at`) and stops after the page instead of computing
+    /// [`instant_sql`] for every row; otherwise [`QuestSort::sql`].
+    pub fn key_sql(self, order: TimeOrder) -> String {
+        match self {
+            QuestSort::Created if order.created_raw => "created_at".into(),
+            QuestSort::Updated if order.updated_raw => "updated_at".into(),
+            other => other.sql(),
+        }
+    }
+
     /// The sort key as one SQL expression that is never NULL (so `(key, quest_id)` row values
     /// compare for keyset paging).
     pub fn sql(self) -> String {
@@ -271,6 +283,54 @@ pub async fn count<D: Database>(db: &D, filter: &QuestFilter) -> Result<i64, DbE
     Ok(rs.map_first(|r| r.i64("n"))?.unwrap_or(0))
 }
 
+/// Which time columns of `acolyte_quests` can be sorted by their stored values, because every
+/// stored value has one shape whose order is the order of the instants: all INTEGER epoch
+/// seconds (the hybrid's columns), or all `YYYY-MM-DD HH:MM:SS` text (v2's `created_at`), or
+/// all ten-digit epoch-seconds text, with no NULL (a NULL would break the keyset comparison).
+/// The default (`false`, `false`) always sorts by the instant. Read once per opened data with
+/// [`TimeOrder::read`]; a file that mixes shapes (v2's `updated_at`: epoch text and, for a
+/// quest never updated, date text) is sorted by [`instant_sql`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct TimeOrder {
+    pub created_raw: bool,
+    pub updated_raw: bool,
+}
+
+impl TimeOrder {
+    /// One row, columns `created_raw` and `updated_raw` (0/1). Each is one scan of the column,
+    /// which SQLite answers from the column's index when there is one.
+    pub fn sql() -> String {
+        let uniform = |c: &str| {
+            let all = |cond: String| format!("NOT EXISTS (SELECT 1 FROM {TABLE} WHERE NOT ({cond}))");
+            format!(
+                "({} OR {} OR {})",
+                all(format!("typeof({c}) = 'integer'")),
+                all(format!(
+                    "typeof({c}) = 'text' AND {c} GLOB \
+                     '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9]'"
+                )),
+                all(format!(
+                    "typeof({c}) = 'text' AND {c} GLOB '[1-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]'"
+                )),
+            )
+        };
+        format!("SELECT {} AS created_raw, {} AS updated_raw", uniform("created_at"), uniform("updated_at"))
+    }
+
+    /// Runs [`TimeOrder::sql`].
+    pub async fn read<D: Database>(db: &D) -> Result<TimeOrder, DbError> {
+        let rs = db.query(&Self::sql(), &[]).await?;
+        Ok(rs
+            .map_first(|r| {
+                Ok(TimeOrder {
+                    created_raw: r.i64("created_raw")? == 1,
+                    updated_raw: r.i64("updated_raw")? == 1,
+                })
+            })?
+            .unwrap_or_default())
+    }
+}
+
 /// One page of the quest list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuestPageQuery {
@@ -283,12 +343,28 @@ pub struct QuestPageQuery {
     /// not loaded.
     pub offset: usize,
     pub limit: usize,
+    /// How the file's time columns sort ([`TimeOrder`]); the default sorts by instants.
+    pub time_order: TimeOrder,
 }
 
 impl QuestPageQuery {
     /// The first page of `limit` rows.
     pub fn first(filter: QuestFilter, (sort, descending): (QuestSort, bool), limit: usize) -> Self {
-        QuestPageQuery { filter, sort, descending, after: None, offset: 0, limit }
+        QuestPageQuery {
+            filter,
+            sort,
+            descending,
+            after: None,
+            offset: 0,
+            limit,
+            time_order: TimeOrder::default(),
+        }
+    }
+
+    /// The same query for a file whose time columns sort as `order` says.
+    pub fn with_time_order(mut self, order: TimeOrder) -> Self {
+        self.time_order = order;
+        self
     }
 
     /// The same list at page `page` (0-based): right after `previous` (the last row of page - 1,
@@ -305,7 +381,7 @@ impl QuestPageQuery {
     /// returns them in the page's order with the key as `sort_key`. Read with [`QuestCard::all`].
     pub fn sql(&self) -> (String, Vec<Value>) {
         let (mut conditions, mut params) = self.filter.conditions(true);
-        let key = self.sort.sql();
+        let key = self.sort.key_sql(self.time_order);
         let (cmp, dir) = if self.descending { ("<", "DESC") } else { (">", "ASC") };
         if let Some(cursor) = &self.after {
             conditions.push(format!("({key}, quest_id) {cmp} (?, ?)"));
