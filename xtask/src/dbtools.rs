@@ -4,12 +4,13 @@
 use std::path::Path;
 
 use flagdeck_core::catalog::{read_catalog, CatalogAgent};
+use flagdeck_core::header::{restore_journal_mode, JournalMode};
 use flagdeck_core::native::NativeDb;
 use flagdeck_core::schema::{detect, quote_ident, read_facts, Generation};
 use flagdeck_core::search::{Query, SearchIndex};
 use flagdeck_core::summary::counts_sql;
 use flagdeck_core::Value;
-use flagdeck_demo::{catalog_size, demo_script, DemoOptions, NORMAL_AGENTS};
+use flagdeck_demo::{catalog_size, generation_script, DemoGeneration, DemoOptions, NORMAL_AGENTS};
 use serde_json::{json, Map};
 
 use crate::util::Result;
@@ -167,8 +168,55 @@ pub fn inspect_db(path: &Path) -> Result<serde_json::Value> {
     }))
 }
 
-/// `cargo xtask gen-demo --flags N [--seed S] [--agents M] --out FILE`.
+/// `cargo xtask gen-demo --flags N [--seed S] [--agents M] [--tool-logs L] --out FILE`: a v1 file.
 pub fn gen_demo(
+    flags: usize,
+    seed: Option<u64>,
+    agents: Option<usize>,
+    tool_logs: Option<usize>,
+    out: &Path,
+) -> Result<()> {
+    gen_demo_of(DemoGeneration::V1, flags, seed, agents, tool_logs, out)
+}
+
+/// The flag count `gen-demo` uses for a hybrid file when `--flags` is not given (the v1 demo's).
+pub const HYBRID_DEFAULT_FLAGS: usize = 300;
+
+/// Reads `gen-demo`'s `--generation v1|v2|hybrid`, `--flags N` and `--quests N` into a
+/// generation and a flag count: v1 needs `--flags` and takes no `--quests`; v2 needs `--quests`
+/// and takes no `--flags` (a v2 file has no flags table); hybrid needs `--quests` and takes
+/// `--flags` (default [`HYBRID_DEFAULT_FLAGS`]).
+pub fn demo_generation(
+    generation: Option<&str>,
+    flags: Option<usize>,
+    quests: Option<usize>,
+) -> Result<(DemoGeneration, usize)> {
+    match generation.unwrap_or("v1") {
+        "v1" => {
+            if quests.is_some() {
+                return Err("--quests: a v1 file has no quests (use --generation v2 or hybrid)".into());
+            }
+            Ok((DemoGeneration::V1, flags.ok_or("--flags N is required")?))
+        }
+        "v2" => {
+            if flags.is_some() {
+                return Err("--flags: a v2 file has no flags table (use --generation hybrid)".into());
+            }
+            let quests = quests.ok_or("--quests N is required for --generation v2")?;
+            Ok((DemoGeneration::V2 { quests }, 0))
+        }
+        "hybrid" => {
+            let quests = quests.ok_or("--quests N is required for --generation hybrid")?;
+            Ok((DemoGeneration::Hybrid { quests }, flags.unwrap_or(HYBRID_DEFAULT_FLAGS)))
+        }
+        other => Err(format!("--generation {other}: expected v1, v2 or hybrid")),
+    }
+}
+
+/// `cargo xtask gen-demo [--generation v1|v2|hybrid] ...`: writes the generated file of any
+/// generation (v2 and hybrid files get the WAL header the real tool leaves them with).
+pub fn gen_demo_of(
+    generation: DemoGeneration,
     flags: usize,
     seed: Option<u64>,
     agents: Option<usize>,
@@ -184,12 +232,17 @@ pub fn gen_demo(
     if let Some(seed) = seed {
         opts.seed = seed;
     }
-    let bytes = demo_bytes(&opts)?;
+    let bytes = generation_bytes(generation, &opts)?;
     write_file(out, &bytes)?;
+    let contents = match generation {
+        DemoGeneration::V1 => format!("{} flags", opts.flags),
+        DemoGeneration::V2 { quests } => format!("{quests} quests"),
+        DemoGeneration::Hybrid { quests } => format!("{} flags, {quests} quests", opts.flags),
+    };
     println!(
-        "wrote {} ({} flags, {} agents, seed {}, {} bytes)",
+        "wrote {} ({}, {contents}, {} agents, seed {}, {} bytes)",
         out.display(),
-        opts.flags,
+        generation.code(),
         catalog_size(&opts),
         opts.seed,
         bytes.len()
@@ -197,11 +250,18 @@ pub fn gen_demo(
     Ok(())
 }
 
-/// The database the demo script builds, as file bytes (native SQLite).
+/// The database the v1 demo script builds, as file bytes (native SQLite).
 fn demo_bytes(opts: &DemoOptions) -> Result<Vec<u8>> {
+    generation_bytes(DemoGeneration::V1, opts)
+}
+
+/// The database a generation's script builds, as file bytes (native SQLite), with the WAL
+/// header for v2 and hybrid files.
+pub fn generation_bytes(generation: DemoGeneration, opts: &DemoOptions) -> Result<Vec<u8>> {
     let db = NativeDb::open_bytes(&[]).map_err(db_err("open an empty database"))?;
-    db.execute_batch_sync(&demo_script(opts)).map_err(db_err("demo script"))?;
-    db.export_sync().map_err(db_err("export"))
+    db.execute_batch_sync(&generation_script(generation, opts)).map_err(db_err("demo script"))?;
+    let bytes = db.export_sync().map_err(db_err("export"))?;
+    Ok(if generation.wal_header() { restore_journal_mode(bytes, JournalMode::Wal) } else { bytes })
 }
 
 /// `cargo xtask demo-asset OUT`: the app's built-in demo (the default options: 300 flags) as a

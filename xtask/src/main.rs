@@ -37,6 +37,11 @@ usage: cargo xtask <command>
   gen-demo --flags N [--seed S] [--agents M] [--tool-logs L] --out FILE
                                            write a generated flag database (M: catalog size,
                                            at least the 57 normal agents; default: those 57)
+  gen-demo --generation v2 --quests N [--seed S] [--agents M] [--tool-logs L] --out FILE
+                                           an Acolytes 2.x file: N quests, no flags
+  gen-demo --generation hybrid --quests N [--flags F] [--seed S] [--agents M] [--tool-logs L]
+           --out FILE                      the v1 file (F flags, default 300) upgraded to 2.x
+                                           with N quests
   demo-asset OUT                           the app's built-in demo database, zlib-deflated
                                            (Trunk's pre-build hook writes it for the build)
   counts-sql FILE --out SQLFILE            the summary count SQL for FILE's schema
@@ -109,13 +114,16 @@ fn dispatch(command: &str, mut args: Args) -> Result<()> {
             print_json(&dbtools::inspect_db(&file)?)
         }
         "gen-demo" => {
-            let flags = args.parsed::<usize>("flags")?.ok_or("--flags N is required")?;
+            let generation = args.opt("generation")?;
+            let flags = args.parsed::<usize>("flags")?;
+            let quests = args.parsed::<usize>("quests")?;
             let seed = args.parsed::<u64>("seed")?;
             let agents = args.parsed::<usize>("agents")?;
             let tool_logs = args.parsed::<usize>("tool-logs")?;
             let out = args.opt("out")?.ok_or("--out FILE is required")?;
             args.finish()?;
-            dbtools::gen_demo(flags, seed, agents, tool_logs, &PathBuf::from(out))
+            let (generation, flags) = dbtools::demo_generation(generation.as_deref(), flags, quests)?;
+            dbtools::gen_demo_of(generation, flags, seed, agents, tool_logs, &PathBuf::from(out))
         }
         "demo-asset" => {
             let out = PathBuf::from(args.positional("OUT")?);
