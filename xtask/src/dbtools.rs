@@ -499,6 +499,43 @@ mod tests {
     }
 
     #[test]
+    fn gen_demo_reads_the_generation_options() {
+        assert_eq!(demo_generation(None, Some(40), None).unwrap(), (DemoGeneration::V1, 40));
+        assert!(demo_generation(None, None, None).is_err(), "v1 needs --flags");
+        assert!(demo_generation(Some("v1"), Some(4), Some(2)).is_err(), "v1 has no quests");
+        assert_eq!(
+            demo_generation(Some("v2"), None, Some(7)).unwrap(),
+            (DemoGeneration::V2 { quests: 7 }, 0)
+        );
+        assert!(demo_generation(Some("v2"), Some(3), Some(7)).is_err(), "v2 has no flags");
+        assert!(demo_generation(Some("v2"), None, None).is_err(), "v2 needs --quests");
+        assert_eq!(
+            demo_generation(Some("hybrid"), None, Some(5)).unwrap(),
+            (DemoGeneration::Hybrid { quests: 5 }, HYBRID_DEFAULT_FLAGS)
+        );
+        assert!(demo_generation(Some("v3"), None, Some(5)).is_err());
+    }
+
+    #[test]
+    fn v2_and_hybrid_files_get_a_wal_header_and_v1_files_do_not() {
+        let dir = std::env::temp_dir().join(format!("xtask-gen-v2-{}", std::process::id()));
+        for (generation, journal) in [
+            (DemoGeneration::V1, "rollback"),
+            (DemoGeneration::V2 { quests: 12 }, "wal"),
+            (DemoGeneration::Hybrid { quests: 12 }, "wal"),
+        ] {
+            let file = dir.join(format!("{}.db", generation.code()));
+            gen_demo_of(generation, 20, Some(3), None, Some(200), &file).unwrap();
+            let report = inspect_db(&file).unwrap();
+            assert_eq!(report["header"]["journal_mode"], journal, "{generation:?}");
+            assert_eq!(report["integrity_check"], "ok");
+            let quests = report["tables"]["acolyte_quests"]["rows"].as_u64();
+            assert_eq!(quests, (generation.quests() > 0).then_some(12), "{generation:?}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn search_and_routing_tools_on_a_generated_database() {
         let dir = std::env::temp_dir().join(format!("xtask-routing-{}", std::process::id()));
         let (a, b) = (dir.join("a.db"), dir.join("b.db"));
