@@ -85,18 +85,21 @@ fn another_applications_database_lists_what_is_missing() {
     let e = open_error(&db.export_sync().unwrap());
     assert_eq!(
         e,
-        OpenError::NotFlagDatabase {
-            missing: vec!["flags".into(), "agents_catalog".into()],
+        OpenError::UnknownSchema {
+            missing: vec!["flags or acolyte_quests".into(), "agents_catalog".into()],
             tables: vec!["photos".into()]
         }
     );
-    assert!(e.to_string().contains("not a flag database"), "{e}");
+    let text = e.to_string();
+    assert!(text.contains("not an Acolytes or ClaudeSquad database"), "{e}");
+    assert!(text.contains("Missing: flags or acolyte_quests, agents_catalog."), "{e}");
+    assert!(text.contains("Its tables: photos."), "{e}");
 
     // A flags table without the catalog: only the catalog is missing.
     let db = NativeDb::open_bytes(&[]).unwrap();
     db.execute_batch_sync("CREATE TABLE flags (id INTEGER PRIMARY KEY, status TEXT);").unwrap();
     match open_error(&db.export_sync().unwrap()) {
-        OpenError::NotFlagDatabase { missing, .. } => {
+        OpenError::UnknownSchema { missing, .. } => {
             assert!(missing.contains(&"agents_catalog".to_string()));
             assert!(missing.contains(&"flags.action_required".to_string()));
         }
@@ -121,7 +124,7 @@ fn a_wal_database_opens_and_exports_in_wal_mode() {
     let (db, report, _) = common::open_and_inspect(&bytes).expect("a WAL file opens");
     assert!(report.wal);
     assert_eq!(report.generation, Generation::V1);
-    assert_eq!(report.counts.flags, 40);
+    assert_eq!(report.counts.flag_total(), Some(40));
 
     let exported = header::restore_journal_mode(db.export_sync().unwrap(), JournalMode::Wal);
     assert_eq!(header::check(&exported).unwrap().journal_mode, JournalMode::Wal);

@@ -93,7 +93,7 @@ fn flag_kpis_match_the_facts_and_a_plain_computation() {
     let w = &d.aggregates.window;
     assert_eq!(w.as_of, "2025-08-24 21:40", "latest activity: the last tool call");
     assert_eq!(w.start, "2025-05-26 08:40");
-    let k = &d.aggregates.flags;
+    let k = d.aggregates.flags.as_ref().expect("flag figures");
     let f = &json["flags"];
     for (level, n) in &k.pending_by_impact {
         assert_eq!(*n, f["pending_by_impact"][level].as_i64().unwrap(), "{level}");
@@ -151,7 +151,7 @@ fn filters_and_ranges_change_every_figure_they_touch() {
     let Some((db, facts, json)) = open("acolytes-v1-small.db") else { return };
     let state = DashboardState { target: Some("@backend.api".into()), ..Default::default() };
     let d = dashboard(&db, &facts, &state);
-    let k = &d.aggregates.flags;
+    let k = d.aggregates.flags.as_ref().expect("flag figures");
     let focus = &json["flags"]["focus_agent"];
     assert_eq!(k.pending, focus["pending"].as_i64().unwrap());
     assert_eq!(k.locked_pending, focus["pending_locked"].as_i64().unwrap());
@@ -166,17 +166,21 @@ fn filters_and_ranges_change_every_figure_they_touch() {
     };
     let d = dashboard(&db, &facts, &state);
     assert_eq!(d.aggregates.tools.as_ref().unwrap().calls, 696);
-    assert_eq!(d.aggregates.flags.created, 23);
+    assert_eq!(d.aggregates.flags.as_ref().unwrap().created, 23);
 
     // The last 7 days up to the last activity (2025-08-24 21:40).
     let state = DashboardState { range: Range::Days(7), ..Default::default() };
     let d = dashboard(&db, &facts, &state);
     assert_eq!(d.aggregates.window.start, "2025-08-17 21:40");
     let created = scalar(&db, "SELECT COUNT(*) FROM flags WHERE created_at >= '2025-08-17 21:40'");
-    assert_eq!(d.aggregates.flags.created, created);
+    assert_eq!(d.aggregates.flags.as_ref().unwrap().created, created);
     let calls = scalar(&db, "SELECT COUNT(*) FROM tool_logs WHERE timestamp >= '2025-08-17 21:40'");
     assert_eq!(d.aggregates.tools.as_ref().unwrap().calls, calls);
-    assert_eq!(d.aggregates.flags.pending, 139, "pending is a snapshot, not a range figure");
+    assert_eq!(
+        d.aggregates.flags.as_ref().unwrap().pending,
+        139,
+        "pending is a snapshot, not a range figure"
+    );
 
     let state = DashboardState {
         range: Range::Custom { from: "2025-06-02".into(), to: "2025-06-08".into() },
@@ -188,7 +192,11 @@ fn filters_and_ranges_change_every_figure_they_touch() {
     let state = DashboardState { as_of: AsOf::Now, range: Range::Days(30), ..Default::default() };
     let d = dashboard(&db, &facts, &state);
     assert_eq!(d.aggregates.window.as_of, "2026-11-30 12:00");
-    assert_eq!(d.aggregates.flags.created, 0, "nothing happened in the last 30 days of wall-clock time");
+    assert_eq!(
+        d.aggregates.flags.as_ref().unwrap().created,
+        0,
+        "nothing happened in the last 30 days of wall-clock time"
+    );
 }
 
 #[test]
@@ -218,7 +226,7 @@ fn agent_health_latest_checks_and_statuses() {
     assert_eq!(h.checks, 20);
     assert_eq!(h.latest.len(), 10);
     assert!(h.latest.iter().all(|c| c.agent.starts_with('@')), "{:?}", h.latest);
-    let k = &d.aggregates.flags;
+    let k = d.aggregates.flags.as_ref().expect("flag figures");
     let f = &json["flags"];
     for (level, n) in &k.pending_by_impact {
         assert_eq!(*n, f["pending_by_impact"][level].as_i64().unwrap(), "v0 {level}");

@@ -91,8 +91,9 @@ fn default_demo_opens_as_v1_with_the_counts_the_generator_intends() {
     assert!(facts.has_table("schema_migrations"));
 
     // the report agrees with counts taken directly
-    let c = &report.counts;
-    assert_eq!(c.flags, int(&db, "SELECT COUNT(*) FROM flags"));
+    let (counts, c) = (&report.counts, report.counts.flags.as_ref().expect("flag counts"));
+    assert_eq!(counts.quests, None);
+    assert_eq!(c.total, int(&db, "SELECT COUNT(*) FROM flags"));
     assert_eq!(c.pending, int(&db, "SELECT COUNT(*) FROM flags WHERE status = 'pending'"));
     assert_eq!(c.completed, int(&db, "SELECT COUNT(*) FROM flags WHERE completed_at IS NOT NULL"));
     assert_eq!(c.locked, int(&db, "SELECT COUNT(*) FROM flags WHERE locked"));
@@ -104,21 +105,21 @@ fn default_demo_opens_as_v1_with_the_counts_the_generator_intends() {
         c.workable,
         int(&db, "SELECT COUNT(*) FROM pending_flags WHERE NOT locked AND target_agent IS NOT NULL")
     );
-    assert_eq!(c.agents, int(&db, "SELECT COUNT(DISTINCT name) FROM agents_catalog"));
-    assert_eq!(c.tool_logs, Some(int(&db, "SELECT MAX(id) FROM tool_logs")));
-    assert_eq!(c.agent_health, Some(int(&db, "SELECT COUNT(*) FROM agent_health")));
+    assert_eq!(counts.agents, int(&db, "SELECT COUNT(DISTINCT name) FROM agents_catalog"));
+    assert_eq!(counts.tool_logs, Some(int(&db, "SELECT MAX(id) FROM tool_logs")));
+    assert_eq!(counts.agent_health, Some(int(&db, "SELECT COUNT(*) FROM agent_health")));
 
     // … and the generator's intentions
-    assert_eq!(c.flags, 300);
+    assert_eq!(c.total, 300);
     assert_eq!(c.pending + c.completed, 300);
     assert!((110..=190).contains(&c.completed), "about half completed: {}", c.completed);
     assert!((15..=50).contains(&c.locked), "locked {}", c.locked);
     assert!(c.locked > c.locked_pending, "some completed flags stay locked");
     assert_eq!(c.workable, c.pending - c.locked_pending, "no NULL targets");
-    assert!((40..=60).contains(&c.agents), "agents {}", c.agents);
-    assert_eq!(c.tool_logs, Some(tool_log_count(300) as i64));
-    assert!((4_500..=5_500).contains(&c.tool_logs.unwrap()));
-    assert_eq!(c.agent_health, Some(60));
+    assert!((40..=60).contains(&counts.agents), "agents {}", counts.agents);
+    assert_eq!(counts.tool_logs, Some(tool_log_count(300) as i64));
+    assert!((4_500..=5_500).contains(&counts.tool_logs.unwrap()));
+    assert_eq!(counts.agent_health, Some(60));
 
     assert_eq!(text(&db, "PRAGMA integrity_check"), "ok");
     assert!(rows(&db, "PRAGMA foreign_key_check", &[]).is_empty());
@@ -389,7 +390,7 @@ fn v1_schema_alone_makes_an_empty_v1_database() {
     let (db, report, _) = common::open_and_inspect(&bytes).expect("an empty v1 database opens");
     assert_eq!(report.generation, Generation::V1);
     assert_eq!(report.user_version, 1);
-    assert_eq!(report.counts.flags, 0);
+    assert_eq!(report.counts.flag_total(), Some(0));
     assert_eq!(
         int(&db, "SELECT COUNT(*) FROM schema_migrations WHERE version = 1 AND applied_at IS NOT NULL"),
         1

@@ -5,8 +5,8 @@
 mod common;
 
 use flagdeck_core::edits::{
-    apply, complete_values, lock_values, plan, plan_insert, run_all, Created, Edit, FieldChange, History,
-    Step,
+    apply, complete_values, lock_values, plan, plan_insert, run_all, Created, Edit, EditTable, FieldChange,
+    History, Step,
 };
 use flagdeck_core::journal::{rebuild, replay, Entry, Origin, Record, SessionMeta};
 use flagdeck_core::native::NativeDb;
@@ -75,6 +75,7 @@ fn steps_and_records_round_trip_and_unknown_columns_are_refused() {
             .map(|(before, after)| change("notes", before.clone(), after.clone()))
             .collect(),
         created: None,
+        table: EditTable::Flags,
     };
     let insert = |seq| Edit {
         flag_id: 301,
@@ -84,6 +85,7 @@ fn steps_and_records_round_trip_and_unknown_columns_are_refused() {
             change("locked", Value::Null, Value::Integer(0)),
         ],
         created: Some(Created { sequence_before: seq }),
+        table: EditTable::Flags,
     };
     let steps = vec![
         Step { label: "edit".into(), edits: vec![update] },

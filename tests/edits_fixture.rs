@@ -4,7 +4,9 @@
 
 mod common;
 
-use flagdeck_core::edits::{apply, complete_values, lock_values, plan, reopen_values, EditError, History};
+use flagdeck_core::edits::{
+    apply, complete_values, lock_values, plan, reopen_values, EditError, EditTable, History,
+};
 use flagdeck_core::native::NativeDb;
 use flagdeck_core::Value;
 use pollster::block_on;
@@ -112,7 +114,7 @@ fn undo_refuses_a_row_changed_behind_its_back() {
     let now = row(&db, 1)[10].as_i64().unwrap();
     db.query_sync("UPDATE flags SET locked = ? WHERE id = 1", &[Value::Integer(1 - now)]).unwrap();
     match block_on(history.undo(&db)) {
-        Err(EditError::Stale { flag_id: 1, column: "locked" }) => {}
+        Err(EditError::Stale { table: EditTable::Flags, flag_id: 1, column: "locked" }) => {}
         other => panic!("expected a stale refusal, got {other:?}"),
     }
     assert_eq!(history.done.len(), 1, "the step stays in the history");

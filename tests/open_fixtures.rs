@@ -14,10 +14,12 @@ fn v1_fixture_is_recognised_with_the_documented_counts() {
     assert_eq!(report.user_version, 1);
     assert!(!report.wal);
     assert_eq!(report.file_bytes, 1_998_848);
-    let c = &report.counts;
-    assert_eq!((c.flags, c.pending, c.completed), (300, 139, 161));
+    let c = report.counts.flags.as_ref().expect("flag counts");
+    assert_eq!((c.total, c.pending, c.completed), (300, 139, 161));
     assert_eq!((c.locked, c.locked_pending), (30, 27));
     assert_eq!(c.workable, 4 + 22 + 58 + 28);
+    let c = &report.counts;
+    assert_eq!(c.quests, None);
     assert_eq!(c.agents, 59);
     assert_eq!(c.tool_logs, Some(4931));
     assert_eq!(c.agent_health, Some(60));
@@ -32,9 +34,11 @@ fn v0_fixture_is_recognised_with_the_documented_counts() {
     let (_db, report, facts) = common::open_and_inspect(&bytes).expect("the v0 fixture opens");
     assert_eq!(report.generation, Generation::V0);
     assert_eq!(report.user_version, 0);
-    let c = &report.counts;
-    assert_eq!((c.flags, c.pending, c.completed, c.locked), (150, 76, 74, 15));
+    let c = report.counts.flags.as_ref().expect("flag counts");
+    assert_eq!((c.total, c.pending, c.completed, c.locked), (150, 76, 74, 15));
     assert_eq!(c.workable, 4 + 14 + 29 + 16);
+    let c = &report.counts;
+    assert_eq!(c.quests, None);
     assert_eq!(c.agents, 44);
     assert_eq!(c.tool_logs, Some(1185));
     assert_eq!(c.agent_health, Some(20));

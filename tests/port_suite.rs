@@ -38,3 +38,59 @@ fn counts_agree() {
     let Some((db, facts)) = v1() else { return };
     block_on(testkit::counts_agree(&db, &facts));
 }
+
+#[test]
+fn instants_agree_on_every_fixture() {
+    for name in [
+        "acolytes-v1-small.db",
+        "claudesquad-v0-small.db",
+        "acolytes-v2-small.db",
+        "acolytes-hybrid-small.db",
+    ] {
+        let Some(bytes) = common::fixture_bytes(name) else { continue };
+        let db = NativeDb::open_bytes(&bytes).unwrap();
+        let facts = block_on(flagdeck_core::schema::read_facts(&db)).unwrap();
+        block_on(testkit::instants_agree(&db, &facts));
+    }
+}
+
+/// The v2 and the hybrid fixture, each with the `typeof(updated_at)` the quest scripts store in
+/// it (TEXT column in v2, INTEGER column in the hybrid).
+fn quest_files() -> Vec<(NativeDb, &'static str)> {
+    [("acolytes-v2-small.db", "text"), ("acolytes-hybrid-small.db", "integer")]
+        .into_iter()
+        .filter_map(|(name, stored)| {
+            let bytes = common::fixture_bytes(name)?;
+            let info = flagdeck_core::header::check(&bytes).unwrap();
+            Some((NativeDb::open_bytes(&flagdeck_core::header::for_engine(&bytes, &info)).unwrap(), stored))
+        })
+        .collect()
+}
+
+#[test]
+fn quest_pages_and_counts() {
+    for (db, _) in quest_files() {
+        block_on(testkit::quest_pages_and_counts(&db));
+    }
+}
+
+#[test]
+fn quest_details_agree_with_sql() {
+    for (db, _) in quest_files() {
+        block_on(testkit::quest_details_agree_with_sql(&db));
+    }
+}
+
+#[test]
+fn quest_status_change_round_trip() {
+    for (db, stored) in quest_files() {
+        block_on(testkit::quest_status_change_round_trip(&db, stored));
+    }
+}
+
+#[test]
+fn quest_completed_is_refused() {
+    for (db, _) in quest_files() {
+        block_on(testkit::quest_completed_is_refused(&db));
+    }
+}

@@ -1,7 +1,8 @@
 #![cfg(not(target_arch = "wasm32"))]
 //! `search-agents` parity: every captured output of the real tool in
-//! ../shared/fixtures/expected/search-agents-*.json must come out of flagdeck's search with the
-//! same names, scores, ranks and order, on the v1 fixture.
+//! ../shared/fixtures/expected/search-agents-*.json (v1 fixture) and v2-search-agents-*.json
+//! (v2 fixture, whose catalog ranks some queries differently) must come out of flagdeck's search
+//! with the same names, scores, ranks and order.
 
 mod common;
 
@@ -10,22 +11,35 @@ use flagdeck_core::native::NativeDb;
 use flagdeck_core::schema::Generation;
 use flagdeck_core::search::SearchIndex;
 
-fn v1_catalog() -> Option<Vec<CatalogAgent>> {
+fn catalog(fixture: &str, generation: Generation) -> Option<Vec<CatalogAgent>> {
     let dir = common::fixtures_dir()?;
-    let db = NativeDb::open_copy(&dir.join("acolytes-v1-small.db")).unwrap();
-    Some(pollster::block_on(read_catalog(&db, Generation::V1)).unwrap())
+    let db = NativeDb::open_copy(&dir.join(fixture)).unwrap();
+    Some(pollster::block_on(read_catalog(&db, generation)).unwrap())
 }
 
 #[test]
 fn every_captured_search_gives_the_same_ranking() {
-    let Some(catalog) = v1_catalog() else { return };
+    let Some(catalog) = catalog("acolytes-v1-small.db", Generation::V1) else { return };
+    assert!(parity(&catalog, "search-agents-") >= 5);
+}
+
+#[test]
+fn every_captured_v2_search_gives_the_same_ranking() {
+    let Some(catalog) = catalog("acolytes-v2-small.db", Generation::V2) else { return };
+    assert_eq!(catalog.len(), 59);
+    assert!(parity(&catalog, "v2-search-agents-") >= 5);
+}
+
+/// Checks every captured output whose file name starts with `prefix` against the search over
+/// `catalog`; returns how many were checked.
+fn parity(catalog: &[CatalogAgent], prefix: &str) -> usize {
     let dir = common::fixtures_dir().unwrap().join("expected");
     let index = SearchIndex::new(&catalog.iter().map(CatalogAgent::search_text).collect::<Vec<_>>());
     let mut checked = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
-        if !name.starts_with("search-agents-") {
+        if !name.starts_with(prefix) {
             continue;
         }
         let expected: serde_json::Value =
@@ -61,5 +75,5 @@ fn every_captured_search_gives_the_same_ranking() {
         }
         checked += 1;
     }
-    assert!(checked >= 5, "only {checked} captured searches found");
+    checked
 }

@@ -150,9 +150,10 @@ async fn the_open_procedure_recognises_a_flag_database_and_rejects_others() {
     let reopened = open(header::for_engine(&bytes, &info)).await;
     let (report, _) = inspect::inspect(&reopened, &info).await.expect("a flag database");
     assert_eq!(report.generation, Generation::V0);
-    let c = report.counts;
-    assert_eq!((c.flags, c.pending, c.locked, c.workable, c.agents), (4, 3, 2, 1, 2));
-    assert_eq!((c.tool_logs, c.agent_health), (None, None));
+    let counts = report.counts;
+    let c = counts.flags.expect("flag counts");
+    assert_eq!((c.total, c.pending, c.locked, c.workable, counts.agents), (4, 3, 2, 1, 2));
+    assert_eq!((counts.tool_logs, counts.agent_health, counts.quests), (None, None, None));
 
     let other = empty().await;
     other.execute_batch("CREATE TABLE photos (id INTEGER PRIMARY KEY, path TEXT);").await.unwrap();
@@ -160,11 +161,11 @@ async fn the_open_procedure_recognises_a_flag_database_and_rejects_others() {
     let info = inspect::check_bytes(&bytes).unwrap();
     let reopened = open(bytes).await;
     match inspect::inspect(&reopened, &info).await {
-        Err(OpenError::NotFlagDatabase { missing, tables }) => {
-            assert_eq!(missing, ["flags", "agents_catalog"]);
+        Err(OpenError::UnknownSchema { missing, tables }) => {
+            assert_eq!(missing, ["flags or acolyte_quests", "agents_catalog"]);
             assert_eq!(tables, ["photos"]);
         }
-        other => panic!("expected NotFlagDatabase, got {:?}", other.map(|r| r.0)),
+        other => panic!("expected UnknownSchema, got {:?}", other.map(|r| r.0)),
     }
 }
 
@@ -200,6 +201,41 @@ async fn port_suite_create_and_undo() {
 async fn port_suite_counts_agree() {
     let (db, facts) = v1().await;
     flagdeck_core::testkit::counts_agree(&db, &facts).await;
+}
+
+#[wasm_bindgen_test]
+async fn port_suite_instants_agree() {
+    let (db, facts) = v1().await;
+    flagdeck_core::testkit::instants_agree(&db, &facts).await;
+}
+
+/// The v2 fixture (Acolytes 2.x quests, `updated_at` a TEXT column), opened as the app opens
+/// it: the quest test bodies of `flagdeck_core::testkit` run on it (natively also on the hybrid,
+/// tests/port_suite.rs).
+async fn v2() -> SqlJsWorker {
+    let bytes = include_bytes!("../../shared/fixtures/acolytes-v2-small.db").to_vec();
+    let info = inspect::check_bytes(&bytes).unwrap();
+    open(header::for_engine(&bytes, &info)).await
+}
+
+#[wasm_bindgen_test]
+async fn port_suite_quest_pages_and_counts() {
+    flagdeck_core::testkit::quest_pages_and_counts(&v2().await).await;
+}
+
+#[wasm_bindgen_test]
+async fn port_suite_quest_details_agree_with_sql() {
+    flagdeck_core::testkit::quest_details_agree_with_sql(&v2().await).await;
+}
+
+#[wasm_bindgen_test]
+async fn port_suite_quest_status_change_round_trip() {
+    flagdeck_core::testkit::quest_status_change_round_trip(&v2().await, "text").await;
+}
+
+#[wasm_bindgen_test]
+async fn port_suite_quest_completed_is_refused() {
+    flagdeck_core::testkit::quest_completed_is_refused(&v2().await).await;
 }
 
 /// Thrown values are told apart by their DOMException name, never by their message.

@@ -1,6 +1,6 @@
 //! The browser shell: the Leptos app and the sql.js worker adapter (wasm32 only).
 //!
-//! Features are folders (`flags/`, `agents/`, `dashboard/`, `share/`, `working_copy/`,
+//! Features are folders (`flags/`, `quests/`, `agents/`, `dashboard/`, `share/`, `working_copy/`,
 //! `summary/`, `files/`); `state/` holds the app's contexts, `widgets/` holds what several pages share and `platform/` every
 //! browser capability.
 
@@ -10,6 +10,7 @@ mod dashboard;
 mod files;
 mod flags;
 pub mod platform;
+mod quests;
 mod share;
 mod state;
 mod summary;

@@ -64,7 +64,7 @@ pub fn run(db_path: &Path, out: &Path) -> Result<()> {
     println!(
         "{} statements; whole dashboard (SQL + derive) median {whole:.0} ms, the statements alone {sql_only:.0} ms ({RUNS} runs); {} flags created, {} tool calls",
         statements.len(),
-        agg.flags.created,
+        agg.flags.as_ref().map_or(0, |f| f.created),
         agg.tools.as_ref().map(|t| t.calls).unwrap_or(0)
     );
     let report = json!({

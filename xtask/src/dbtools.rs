@@ -6,7 +6,7 @@ use std::path::Path;
 use flagdeck_core::catalog::{read_catalog, CatalogAgent};
 use flagdeck_core::header::{restore_journal_mode, JournalMode};
 use flagdeck_core::native::NativeDb;
-use flagdeck_core::schema::{detect, quote_ident, read_facts, Generation};
+use flagdeck_core::schema::{detect, quote_ident, read_facts, CatalogShape, Generation};
 use flagdeck_core::search::{Query, SearchIndex};
 use flagdeck_core::summary::counts_sql;
 use flagdeck_core::Value;
@@ -285,7 +285,7 @@ pub fn demo_asset(out: &Path) -> Result<()> {
 pub fn write_counts_sql(db_path: &Path, out: &Path) -> Result<()> {
     let db = NativeDb::open_copy(db_path).map_err(db_err("open"))?;
     let facts = pollster::block_on(read_facts(&db)).map_err(db_err("read schema"))?;
-    write_file(out, counts_sql(&facts).as_bytes())
+    write_file(out, counts_sql(&facts, detect(&facts).generation).as_bytes())
 }
 
 /// `cargo xtask exec-sql [--from FILE] --out FILE SQL`: runs SQL on a copy of FILE (or on an
@@ -336,7 +336,11 @@ pub fn open_searchable(path: &Path) -> Result<Searchable> {
     let facts = pollster::block_on(read_facts(&db)).map_err(db_err("read schema"))?;
     let generation = detect(&facts).generation;
     if generation == Generation::Unknown {
-        return Err(format!("{} is not a flag database (no v1 or v0 agents_catalog)", path.display()));
+        return Err(format!(
+            "{} is not an Acolytes or ClaudeSquad database (missing: {})",
+            path.display(),
+            detect(&facts).missing.join(", ")
+        ));
     }
     let catalog = pollster::block_on(read_catalog(&db, generation)).map_err(db_err("read the catalog"))?;
     let index = SearchIndex::new(&catalog.iter().map(CatalogAgent::search_text).collect::<Vec<_>>());
@@ -372,8 +376,9 @@ pub fn search_agents(path: &Path, query: &str, limit: usize) -> Result<serde_jso
 
 /// The routing check in plain SQL: pending flags whose target is NULL, empty, or not a name of
 /// `agents_catalog` (v0: nor `'@' || agents_dynamic.name`, flags prefix dynamic agents with `@`).
+/// Only for generations with flags.
 pub fn routing_errors_sql(generation: Generation) -> String {
-    let dynamic = if generation == Generation::V0 {
+    let dynamic = if generation.catalog_shape() == Some(CatalogShape::ClaudeSquad) {
         " AND target_agent NOT IN (SELECT '@' || name FROM agents_dynamic WHERE name IS NOT NULL)"
     } else {
         ""
@@ -390,6 +395,13 @@ pub fn routing_errors_sql(generation: Generation) -> String {
 /// [`routing_errors_sql`]), each with the top search result for its change_description.
 pub fn routing_errors(path: &Path) -> Result<serde_json::Value> {
     let s = open_searchable(path)?;
+    if !s.generation.has_flags() {
+        return Err(format!(
+            "{} is an {} file: it has no flags to route",
+            path.display(),
+            s.generation.label()
+        ));
+    }
     let sql = routing_errors_sql(s.generation);
     let rs = s.db.query_sync(&sql, &[]).map_err(db_err("routing query"))?;
     let text = |v: &Value| match v {

@@ -1,11 +1,12 @@
 //! What the agent pages show: JSON lists as chips, connections, an agent's pending flags in
-//! `get-pending-flags` order, its chains and latest health, and flags routed to nobody.
+//! `get-pending-flags` order, its chains and latest health, flags routed to nobody, and (in
+//! Acolytes 2.x and hybrid files) the quests it is recruited to or whose turn it holds.
 
 use serde_json::Value as Json;
 
 pub use super::flags::FlagRow;
 use super::port::{Database, DbError};
-use super::schema::{Generation, SchemaFacts};
+use super::schema::{CatalogShape, Generation, SchemaFacts, QUEST_TABLE};
 use super::value::Value;
 use super::vocabulary::{Impact, Ranking};
 
@@ -154,7 +155,8 @@ pub struct Health {
     pub checked_at: String,
 }
 
-/// v1 keys health by agent name; v0 by `agents_dynamic.id`, whose names have no `@`.
+/// The Acolytes generations (v1, v2, hybrid) key health by agent name; v0 by
+/// `agents_dynamic.id`, whose names have no `@`. `None` when there is no check (or no table).
 pub async fn latest_health<D: Database>(
     db: &D,
     facts: &SchemaFacts,
@@ -166,15 +168,15 @@ pub async fn latest_health<D: Database>(
     }
     const COLUMNS: &str =
         "h.status, h.drift_score, h.confidence_score, h.needs_compaction, h.memory_size_kb, h.checked_at";
-    let rs = match generation {
-        Generation::V0 if facts.has_table("agents_dynamic") => {
+    let rs = match generation.catalog_shape() {
+        Some(CatalogShape::ClaudeSquad) if facts.has_table("agents_dynamic") => {
             let sql = format!(
                 "SELECT {COLUMNS} FROM agent_health h JOIN agents_dynamic d ON d.id = h.agent_id \
                  WHERE d.name = ?1 OR '@' || d.name = ?1 ORDER BY h.checked_at DESC, h.id DESC LIMIT 1"
             );
             db.query(&sql, &[Value::from(agent)]).await?
         }
-        Generation::V1 => {
+        Some(CatalogShape::Acolytes) if facts.has_column("agent_health", "agent_name") => {
             let sql = format!(
                 "SELECT {COLUMNS} FROM agent_health h WHERE h.agent_name = ? ORDER BY h.checked_at DESC, h.id DESC LIMIT 1"
             );
@@ -269,6 +271,110 @@ pub async fn routing_errors<D: Database>(db: &D, facts: &SchemaFacts) -> Result<
         pending_order()
     );
     FlagRow::all(&db.query(&sql, &[]).await?)
+}
+
+/// One quest an agent takes part in, for its agent page (Acolytes 2.x and hybrid files).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentQuest {
+    /// `quest_id`.
+    pub id: i64,
+    /// `quest_name` as stored (`quest-YYYYMMDD-HHMMSS`; two quests may share one).
+    pub name: String,
+    /// `quest_phase` (`k/n`); `None` when NULL or the column is absent.
+    pub phase: Option<String>,
+    /// `status` as stored (unknown statuses kept).
+    pub status: String,
+    /// Not `completed`, `failed` or `timeout`: what `acolyte_quest_core.get_all_active_quests`
+    /// lists.
+    pub open: bool,
+    /// Whose turn it is (`current_agent`).
+    pub current_agent: Option<String>,
+    /// It is this agent's turn (`current_agent` names it).
+    pub turn: bool,
+    /// This agent is in the `recruited` JSON list.
+    pub recruited: bool,
+    /// This agent leads the quest (first entry of `recruited`, as `quest_create.py` stores it).
+    pub leader: bool,
+    /// `mission` as stored.
+    pub mission: String,
+    /// `created_at` and `updated_at` as stored: date text in v2, epoch seconds (INTEGER) in the
+    /// hybrid, `updated_at` epoch text after any update in v2.
+    pub created_at: Value,
+    pub updated_at: Value,
+}
+
+/// The quests of one agent, and how many quests could not be checked for it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AgentQuests {
+    /// Its turn first, then newest (`quest_id`) first.
+    pub quests: Vec<AgentQuest>,
+    /// Quests whose `recruited` is not a JSON list: matched on `current_agent` only.
+    pub unreadable_recruited: i64,
+}
+
+/// 1 when `recruited` is a JSON array, else 0 (NULL included). `json_type`, `json_each` and
+/// `json_extract` raise an error on malformed JSON; CASE evaluates only the branch it picks.
+const RECRUITED_IS_LIST: &str =
+    "CASE WHEN json_valid(q.recruited) THEN json_type(q.recruited) = 'array' ELSE 0 END";
+
+/// `recruited` when it is a JSON array, else `'[]'`.
+fn recruited_list() -> String {
+    format!("CASE WHEN {RECRUITED_IS_LIST} THEN q.recruited ELSE '[]' END")
+}
+
+/// The SQL of [`agent_quests`]: one parameter, the agent name. `quest_phase` is read when
+/// the table has it (see [`crate::schema::QUEST_OPTIONAL_COLUMNS`]).
+pub fn agent_quests_sql(facts: &SchemaFacts) -> String {
+    let phase = if facts.has_column(QUEST_TABLE, "quest_phase") { "q.quest_phase" } else { "NULL" };
+    let list = recruited_list();
+    format!(
+        "SELECT q.quest_id AS id, q.quest_name AS name, {phase} AS phase, q.status AS status, \
+           IFNULL(q.status NOT IN ('completed', 'failed', 'timeout'), 0) AS open, q.current_agent AS current_agent, \
+           q.current_agent IS ?1 AS turn, \
+           EXISTS (SELECT 1 FROM json_each({list}) WHERE value = ?1) AS recruited, \
+           json_extract({list}, '$[0]') IS ?1 AS leader, \
+           q.mission AS mission, q.created_at AS created_at, q.updated_at AS updated_at \
+         FROM {QUEST_TABLE} q \
+         WHERE q.current_agent = ?1 OR EXISTS (SELECT 1 FROM json_each({list}) WHERE value = ?1) \
+         ORDER BY turn DESC, q.quest_id DESC"
+    )
+}
+
+/// The quests `agent` is recruited to (an entry of the `recruited` JSON list) or whose turn it
+/// is (`current_agent`), for files with quests ([`Generation::has_quests`]); empty otherwise.
+/// Rows are read by column name; a NULL name, status or mission reads as empty text.
+/// Errors: the database's.
+pub async fn agent_quests<D: Database>(
+    db: &D,
+    facts: &SchemaFacts,
+    generation: Generation,
+    agent: &str,
+) -> Result<AgentQuests, DbError> {
+    if !generation.has_quests() {
+        return Ok(AgentQuests::default());
+    }
+    let rs = db.query(&agent_quests_sql(facts), &[Value::from(agent)]).await?;
+    let quests = rs.map_rows(|r| {
+        Ok(AgentQuest {
+            id: r.i64("id")?,
+            name: r.text("name")?,
+            phase: r.opt_text("phase")?,
+            status: r.text("status")?,
+            open: r.flag("open")?,
+            current_agent: r.opt_text("current_agent")?,
+            turn: r.flag("turn")?,
+            recruited: r.flag("recruited")?,
+            leader: r.flag("leader")?,
+            mission: r.text("mission")?,
+            created_at: r.get("created_at")?.clone(),
+            updated_at: r.get("updated_at")?.clone(),
+        })
+    })?;
+    let unreadable = db
+        .query(&format!("SELECT COUNT(*) AS n FROM {QUEST_TABLE} q WHERE NOT ({RECRUITED_IS_LIST})"), &[])
+        .await?;
+    let unreadable_recruited = unreadable.map_first(|r| r.i64("n"))?.unwrap_or(0);
+    Ok(AgentQuests { quests, unreadable_recruited })
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The agent catalog of either schema generation, read through the database port.
 
 use super::port::{Database, DbError};
-use super::schema::Generation;
+use super::schema::{CatalogShape, Generation};
 use super::search::{AgentText, Hit, Query, RoleField, SearchIndex};
 
 /// One `agents_catalog` row with the fields both generations share and the raw JSON text of
@@ -14,7 +14,7 @@ pub struct CatalogAgent {
     pub module: Option<String>,
     pub sub_module: Option<String>,
     pub generation: Generation,
-    /// v1: role (JSON). v0: description (text).
+    /// Acolytes (v1, v2, hybrid): role (JSON). v0: description (text).
     pub role: Option<String>,
     /// v1: tech_stack. v0: capabilities.
     pub tech_stack: Option<String>,
@@ -29,19 +29,19 @@ pub struct CatalogAgent {
 }
 
 /// The catalog query of each generation, in `id` order, v0's columns named as v1's
-/// ([`CatalogAgent`]'s fields) (the order the tool's search sees).
+/// ([`CatalogAgent`]'s fields) (the order the tool's search sees). v1, v2 and hybrid files share
+/// the Acolytes shape ([`Generation::catalog_shape`]); `None` for an unknown file.
 pub fn catalog_sql(generation: Generation) -> Option<&'static str> {
-    match generation {
-        Generation::V1 => Some(
+    match generation.catalog_shape()? {
+        CatalogShape::Acolytes => Some(
             "SELECT id, name, type, module, sub_module, role, tech_stack, scenarios, tags, connections, NULL AS status \
              FROM agents_catalog ORDER BY rowid",
         ),
-        Generation::V0 => Some(
+        CatalogShape::ClaudeSquad => Some(
             "SELECT id, name, type, module, sub_module, description AS role, capabilities AS tech_stack, \
              NULL AS scenarios, routing_keywords AS tags, NULL AS connections, status \
              FROM agents_catalog ORDER BY rowid",
         ),
-        Generation::Unknown => None,
     }
 }
 
@@ -79,8 +79,8 @@ impl CatalogAgent {
             tags: self.tags.clone(),
             tech_stack: self.tech_stack.clone(),
             scenarios: self.scenarios.clone(),
-            role: match self.generation {
-                Generation::V0 => RoleField::Text(self.role.clone()),
+            role: match self.generation.catalog_shape() {
+                Some(CatalogShape::ClaudeSquad) => RoleField::Text(self.role.clone()),
                 _ => RoleField::Json(self.role.clone()),
             },
         }

@@ -1,6 +1,6 @@
-//! Changes to flags as values: each knows the SQL that applies it and the SQL that takes it
-//! back, so the app can show every change since the file was opened, undo and redo them, and
-//! refuse an undo when the row no longer holds what the change wrote.
+//! Changes to flags and quests as values: each knows the SQL that applies it and the SQL that
+//! takes it back, so the app can show every change since the file was opened, undo and redo
+//! them, and refuse an undo when the row no longer holds what the change wrote.
 
 use serde::{Deserialize, Serialize};
 
@@ -12,7 +12,56 @@ use super::vocabulary::{FlagAction, FlagColumn, Status, EDITABLE_COLUMNS};
 /// Columns of `flags` that edits may change: the [`FlagColumn::editable`] ones.
 pub const EDITABLE: &[&str] = EDITABLE_COLUMNS;
 
-/// One column of one flag, before and after. Serialized in full (the working copy kept in
+/// Columns of `acolyte_quests` that edits may change: what `quest_status.py` writes
+/// (`acolyte_quest_core.change_status` → `update_quest`).
+pub const QUEST_EDITABLE: &[&str] = &["status", "updated_at"];
+
+/// The table an [`Edit`] changes. Stored edits written before quests existed have no `table`
+/// and read as [`EditTable::Flags`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EditTable {
+    /// `flags`, keyed by `id`.
+    #[default]
+    Flags,
+    /// `acolyte_quests`, keyed by `quest_id`.
+    Quests,
+}
+
+impl EditTable {
+    /// The table's name in SQL.
+    pub fn table(self) -> &'static str {
+        match self {
+            EditTable::Flags => "flags",
+            EditTable::Quests => "acolyte_quests",
+        }
+    }
+
+    /// The key column (`id`, `quest_id`).
+    pub fn key(self) -> &'static str {
+        match self {
+            EditTable::Flags => "id",
+            EditTable::Quests => "quest_id",
+        }
+    }
+
+    /// The columns edits may change in this table ([`EDITABLE`], [`QUEST_EDITABLE`]).
+    pub fn editable(self) -> &'static [&'static str] {
+        match self {
+            EditTable::Flags => EDITABLE,
+            EditTable::Quests => QUEST_EDITABLE,
+        }
+    }
+
+    /// What a person calls a row of it ("Flag", "Quest").
+    pub fn noun(self) -> &'static str {
+        match self {
+            EditTable::Flags => "Flag",
+            EditTable::Quests => "Quest",
+        }
+    }
+}
+
+/// One column of one row, before and after. Serialized in full (the working copy kept in
 /// browser storage is replayed from these), so the values keep their storage class exactly.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FieldChange {
@@ -29,28 +78,69 @@ struct StoredChange {
     after: Value,
 }
 
-/// Only the [`EDITABLE`] columns: stored text can never put another column (or SQL) into a
-/// statement. (Written by hand: serde's derive would tie a `&'static str` field to the input.)
+/// Only the [`EDITABLE`] and [`QUEST_EDITABLE`] columns (and [`Edit`] checks them per table):
+/// stored text can never put another column (or SQL) into a statement. (Written by hand:
+/// serde's derive would tie a `&'static str` field to the input.)
 impl<'de> Deserialize<'de> for FieldChange {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = StoredChange::deserialize(d)?;
-        let column = EDITABLE.iter().copied().find(|c| *c == s.column).ok_or_else(|| {
-            serde::de::Error::custom(format!("{:?} is not a column flagdeck edits", s.column))
-        })?;
+        let column =
+            EDITABLE.iter().chain(QUEST_EDITABLE).copied().find(|c| *c == s.column).ok_or_else(|| {
+                serde::de::Error::custom(format!("{:?} is not a column flagdeck edits", s.column))
+            })?;
         Ok(FieldChange { column, before: s.before, after: s.after })
     }
 }
 
-/// One step of the undo history: an update of one flag.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One step of the undo history: an update of one row (a flag, or a quest), or a new flag.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Edit {
+    /// The row's key in [`Edit::table`]: the flag's `id`, or the quest's `quest_id` (the
+    /// name is the one stored edits have always had).
     pub flag_id: i64,
     /// What a person reads in the Changes panel ("complete", "lock", …).
     pub label: String,
     pub changes: Vec<FieldChange>,
     /// Set for a new flag: applying inserts the row (`after` values, `before` all NULL),
-    /// reverting deletes it and puts `sqlite_sequence` back to this value.
+    /// reverting deletes it and puts `sqlite_sequence` back to this value. Flags only.
     pub created: Option<Created>,
+    /// The table changed; absent in stored flag edits (read as [`EditTable::Flags`]).
+    pub table: EditTable,
+}
+
+/// An [`Edit`] as read back from storage, before its columns are checked against its table.
+#[derive(Deserialize)]
+struct StoredEdit {
+    flag_id: i64,
+    label: String,
+    changes: Vec<FieldChange>,
+    created: Option<Created>,
+    #[serde(default)]
+    table: EditTable,
+}
+
+/// Each change's column must be editable in the edit's table, and only flags are created.
+impl<'de> Deserialize<'de> for Edit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = StoredEdit::deserialize(d)?;
+        if let Some(c) = s.changes.iter().find(|c| !s.table.editable().contains(&c.column)) {
+            return Err(serde::de::Error::custom(format!(
+                "{:?} is not a column flagdeck edits in {}",
+                c.column,
+                s.table.table()
+            )));
+        }
+        if s.created.is_some() && s.table != EditTable::Flags {
+            return Err(serde::de::Error::custom("only flags are created by flagdeck"));
+        }
+        Ok(Edit {
+            flag_id: s.flag_id,
+            label: s.label,
+            changes: s.changes,
+            created: s.created,
+            table: s.table,
+        })
+    }
 }
 
 /// What undoing an insert must restore besides removing the row.
@@ -65,8 +155,13 @@ pub struct Created {
 pub enum EditError {
     /// SQLite refused (a trigger's RAISE or a constraint): its own words.
     Refused(String),
+    /// The tool's own rule forbids it, in the tool's words (a quest script's error, such as
+    /// `Quest 3 is completed. No modifications allowed.` from `acolyte_quest_core.update_quest`).
+    ToolRule(String),
     /// The row is gone or no longer holds what the edit expects (for undo/redo).
     Stale {
+        table: EditTable,
+        /// The row's key ([`Edit::flag_id`]).
         flag_id: i64,
         column: &'static str,
     },
@@ -77,9 +172,11 @@ impl std::fmt::Display for EditError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             EditError::Refused(m) => write!(f, "The database refused the change: {m}"),
-            EditError::Stale { flag_id, column } => write!(
+            EditError::ToolRule(m) => write!(f, "{m}"),
+            EditError::Stale { table, flag_id, column } => write!(
                 f,
-                "Flag #{flag_id} changed since (its {column} is no longer what this step wrote), so it was left as it is."
+                "{} #{flag_id} changed since (its {column} is no longer what this step wrote), so it was left as it is.",
+                table.noun()
             ),
             EditError::Engine(e) => write!(f, "The change could not be made: {}", e.message()),
         }
@@ -90,13 +187,14 @@ fn column(name: &str) -> &'static str {
     EDITABLE.iter().copied().find(|c| *c == name).expect("only editable columns are changed")
 }
 
-/// Reads the current values of `columns` of a flag.
-async fn current<D: Database>(
+/// Reads the current values of `columns` of row `id` of `table`.
+pub(crate) async fn current<D: Database>(
     db: &D,
+    table: EditTable,
     id: i64,
     columns: &[&'static str],
 ) -> Result<Option<Vec<Value>>, EditError> {
-    let sql = format!("SELECT {} FROM flags WHERE id = ?", columns.join(", "));
+    let sql = format!("SELECT {} FROM {} WHERE {} = ?", columns.join(", "), table.table(), table.key());
     let rs = db.query(&sql, &[Value::Integer(id)]).await.map_err(EditError::Engine)?;
     Ok(rs.rows.into_iter().next())
 }
@@ -110,8 +208,9 @@ pub async fn plan<D: Database>(
     wanted: &[(&str, Value)],
 ) -> Result<Option<Edit>, EditError> {
     let columns: Vec<&'static str> = wanted.iter().map(|(c, _)| column(c)).collect();
-    let Some(before) = current(db, flag_id, &columns).await? else {
-        return Err(EditError::Stale { flag_id, column: columns.first().copied().unwrap_or("id") });
+    let table = EditTable::Flags;
+    let Some(before) = current(db, table, flag_id, &columns).await? else {
+        return Err(EditError::Stale { table, flag_id, column: columns.first().copied().unwrap_or("id") });
     };
     let changes: Vec<FieldChange> = columns
         .iter()
@@ -120,7 +219,13 @@ pub async fn plan<D: Database>(
         .filter(|((_, before), (_, after))| before != after)
         .map(|((column, before), (_, after))| FieldChange { column, before, after: after.clone() })
         .collect();
-    Ok((!changes.is_empty()).then(|| Edit { flag_id, label: label.to_owned(), changes, created: None }))
+    Ok((!changes.is_empty()).then(|| Edit {
+        flag_id,
+        label: label.to_owned(),
+        changes,
+        created: None,
+        table,
+    }))
 }
 
 /// Plans a new flag with the next id the table would give it (AUTOINCREMENT: above both the
@@ -145,7 +250,13 @@ pub async fn plan_insert<D: Database>(
         .iter()
         .map(|(c, v)| FieldChange { column: column(c), before: Value::Null, after: v.clone() })
         .collect();
-    Ok(Edit { flag_id, label: label.to_owned(), changes, created: Some(Created { sequence_before }) })
+    Ok(Edit {
+        flag_id,
+        label: label.to_owned(),
+        changes,
+        created: Some(Created { sequence_before }),
+        table: EditTable::Flags,
+    })
 }
 
 fn refused(e: DbError) -> EditError {
@@ -162,11 +273,15 @@ async fn write_created<D: Database>(
     created: &Created,
     forward: bool,
 ) -> Result<(), EditError> {
+    if edit.table != EditTable::Flags {
+        return Err(EditError::Engine(DbError::Engine("only flags are created by flagdeck".into())));
+    }
+    let table = edit.table;
     let columns: Vec<&'static str> = edit.changes.iter().map(|c| c.column).collect();
-    let now = current(db, edit.flag_id, &columns).await?;
+    let now = current(db, table, edit.flag_id, &columns).await?;
     if forward {
         if now.is_some() {
-            return Err(EditError::Stale { flag_id: edit.flag_id, column: "id" });
+            return Err(EditError::Stale { table, flag_id: edit.flag_id, column: "id" });
         }
         let marks = vec!["?"; columns.len() + 1].join(", ");
         let sql = format!("INSERT INTO flags (id, {}) VALUES ({marks})", columns.join(", "));
@@ -175,10 +290,10 @@ async fn write_created<D: Database>(
         return db.query(&sql, &params).await.map(drop).map_err(refused);
     }
     match now {
-        None => return Err(EditError::Stale { flag_id: edit.flag_id, column: "id" }),
+        None => return Err(EditError::Stale { table, flag_id: edit.flag_id, column: "id" }),
         Some(now) => {
             if let Some(i) = now.iter().zip(&edit.changes).position(|(a, c)| *a != c.after) {
-                return Err(EditError::Stale { flag_id: edit.flag_id, column: columns[i] });
+                return Err(EditError::Stale { table, flag_id: edit.flag_id, column: columns[i] });
             }
         }
     }
@@ -198,20 +313,31 @@ async fn write<D: Database>(db: &D, edit: &Edit, forward: bool) -> Result<(), Ed
     if let Some(created) = &edit.created {
         return write_created(db, edit, created, forward).await;
     }
+    let table = edit.table;
+    if edit.changes.is_empty() {
+        return Ok(());
+    }
+    if let Some(c) = edit.changes.iter().find(|c| !table.editable().contains(&c.column)) {
+        return Err(EditError::Engine(DbError::Engine(format!(
+            "{} is not a column flagdeck edits in {}",
+            c.column,
+            table.table()
+        ))));
+    }
     let columns: Vec<&'static str> = edit.changes.iter().map(|c| c.column).collect();
     let expected: Vec<&Value> =
         edit.changes.iter().map(|c| if forward { &c.before } else { &c.after }).collect();
-    let Some(now) = current(db, edit.flag_id, &columns).await? else {
-        return Err(EditError::Stale { flag_id: edit.flag_id, column: columns[0] });
+    let Some(now) = current(db, table, edit.flag_id, &columns).await? else {
+        return Err(EditError::Stale { table, flag_id: edit.flag_id, column: columns[0] });
     };
     if let Some(i) = now.iter().zip(&expected).position(|(a, b)| a != *b) {
-        return Err(EditError::Stale { flag_id: edit.flag_id, column: columns[i] });
+        return Err(EditError::Stale { table, flag_id: edit.flag_id, column: columns[i] });
     }
     let set: Vec<String> = columns.iter().map(|c| format!("{c} = ?")).collect();
     let mut params: Vec<Value> =
         edit.changes.iter().map(|c| if forward { c.after.clone() } else { c.before.clone() }).collect();
     params.push(Value::Integer(edit.flag_id));
-    let sql = format!("UPDATE flags SET {} WHERE id = ?", set.join(", "));
+    let sql = format!("UPDATE {} SET {} WHERE {} = ?", table.table(), set.join(", "), table.key());
     db.query(&sql, &params).await.map(drop).map_err(refused)
 }
 
@@ -363,4 +489,47 @@ pub async fn create_flag<D: Database>(
     edits.push(plan_insert(db, label, &values).await?);
     run_all(db, &edits, true).await?;
     Ok(Step { label: label.to_owned(), edits })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_flag_edits_without_a_table_still_read_and_columns_are_checked_per_table() {
+        // An edit as the working copy stored it before quests existed.
+        let old = r#"{"flag_id":7,"label":"lock","changes":[{"column":"locked","before":{"Integer":0},"after":{"Integer":1}}],"created":null}"#;
+        let edit: Edit = serde_json::from_str(old).unwrap();
+        assert_eq!((edit.table, edit.flag_id, edit.changes[0].column), (EditTable::Flags, 7, "locked"));
+        let quest = Edit {
+            flag_id: 3,
+            label: "status: failed".into(),
+            changes: vec![FieldChange {
+                column: "updated_at",
+                before: Value::Integer(1),
+                after: Value::Integer(2),
+            }],
+            created: None,
+            table: EditTable::Quests,
+        };
+        let text = serde_json::to_string(&quest).unwrap();
+        assert_eq!(serde_json::from_str::<Edit>(&text).unwrap(), quest);
+        // updated_at is a quest column, not a flag one; locked is a flag column, not a quest one.
+        let as_flag = text.replace("\"Quests\"", "\"Flags\"");
+        let err = serde_json::from_str::<Edit>(&as_flag).unwrap_err().to_string();
+        assert!(err.contains("\"updated_at\" is not a column flagdeck edits in flags"), "{err}");
+        let locked = old.replace("\"created\":null", "\"created\":null,\"table\":\"Quests\"");
+        let err = serde_json::from_str::<Edit>(&locked).unwrap_err().to_string();
+        assert!(err.contains("in acolyte_quests"), "{err}");
+        let created = text.replace("\"created\":null", "\"created\":{\"sequence_before\":null}");
+        assert!(serde_json::from_str::<Edit>(&created).is_err());
+    }
+
+    #[test]
+    fn stale_and_rule_errors_name_the_row_in_words() {
+        let stale = EditError::Stale { table: EditTable::Quests, flag_id: 4, column: "status" };
+        assert!(stale.to_string().starts_with("Quest #4 changed since"));
+        let rule = EditError::ToolRule("Quest 4 is completed. No modifications allowed.".into());
+        assert_eq!(rule.to_string(), "Quest 4 is completed. No modifications allowed.");
+    }
 }

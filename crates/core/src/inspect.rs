@@ -28,6 +28,8 @@ pub struct Report {
     pub views: usize,
     pub triggers: usize,
     pub indexes: usize,
+    /// Parts of the file left out, as sentences ([`Detection::warnings`]).
+    pub warnings: Vec<String>,
 }
 
 /// Why a file was not opened. Every variant is a full sentence for the alert region.
@@ -36,8 +38,9 @@ pub enum OpenError {
     Header(HeaderError),
     /// `PRAGMA quick_check` did not answer `ok`.
     Corrupt(Vec<String>),
-    /// A healthy SQLite file of some other application.
-    NotFlagDatabase {
+    /// A healthy SQLite file that is not an Acolytes or ClaudeSquad database: what it lacks
+    /// ([`Detection::missing`]) and the tables it has.
+    UnknownSchema {
         missing: Vec<String>,
         tables: Vec<String>,
     },
@@ -58,10 +61,12 @@ impl fmt::Display for OpenError {
                     shown.join("; ")
                 )
             }
-            OpenError::NotFlagDatabase { missing, tables } => {
+            OpenError::UnknownSchema { missing, tables } => {
                 write!(
                     f,
-                    "This SQLite file is not a flag database (schema generation: unknown). Missing: {}.",
+                    "This SQLite file is not an Acolytes or ClaudeSquad database (schema generation: unknown): \
+                     flagdeck reads agents_catalog with flags (Acolytes 1.x, ClaudeSquad) or acolyte_quests \
+                     (Acolytes 2.x). Missing: {}.",
                     missing.join(", ")
                 )?;
                 if tables.is_empty() {
@@ -105,11 +110,11 @@ pub async fn inspect<D: Database>(db: &D, info: &HeaderInfo) -> Result<(Report, 
         return Err(OpenError::Corrupt(problems));
     }
     let facts = schema::read_facts(db).await?;
-    let Detection { generation, missing } = schema::detect(&facts);
+    let Detection { generation, missing, warnings } = schema::detect(&facts);
     if generation == Generation::Unknown {
-        return Err(OpenError::NotFlagDatabase { missing, tables: facts.tables.keys().cloned().collect() });
+        return Err(OpenError::UnknownSchema { missing, tables: facts.tables.keys().cloned().collect() });
     }
-    let counts = summary::read_counts(db, &facts).await?;
+    let counts = summary::read_counts(db, &facts, generation).await?;
     let report = Report {
         generation,
         user_version: facts.user_version,
@@ -121,6 +126,7 @@ pub async fn inspect<D: Database>(db: &D, info: &HeaderInfo) -> Result<(Report, 
         views: facts.views.len(),
         triggers: facts.triggers.len(),
         indexes: facts.indexes.len(),
+        warnings,
     };
     Ok((report, facts))
 }

@@ -223,14 +223,20 @@ pub async fn replay_onto<D: Database>(db: &D, steps: &[Step]) -> Merge {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::edits::{Edit, FieldChange};
+    use crate::edits::{Edit, EditTable, FieldChange};
     use crate::Value;
 
     fn step(label: &str, id: i64) -> Step {
         let change = FieldChange { column: "locked", before: Value::Integer(0), after: Value::Integer(1) };
         Step {
             label: label.into(),
-            edits: vec![Edit { flag_id: id, label: label.into(), changes: vec![change], created: None }],
+            edits: vec![Edit {
+                flag_id: id,
+                label: label.into(),
+                changes: vec![change],
+                created: None,
+                table: EditTable::Flags,
+            }],
         }
     }
 

@@ -13,12 +13,14 @@ pub mod inspect;
 pub mod journal;
 pub mod paging;
 pub mod port;
+pub mod quests;
 pub mod schema;
 pub mod search;
 pub mod summary;
 pub mod table_export;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod timestamp;
 pub mod value;
 pub mod vocabulary;
 

@@ -78,10 +78,14 @@ impl NativeDb {
         self.conn().execute_batch(&terminated).map_err(sqlite_err)
     }
 
+    /// The database file's bytes. A file in WAL mode (an Acolytes 2.x file opened as it is)
+    /// keeps its changes in the `-wal` file until a checkpoint: they are written back first, so
+    /// the bytes hold every change (a no-op for the rollback journal).
     pub fn export_sync(&self) -> Result<Vec<u8>, DbError> {
         if !self.conn().is_autocommit() {
             return Err(DbError::Engine("cannot export while a transaction is open".into()));
         }
+        self.conn().query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).map_err(sqlite_err)?;
         std::fs::read(&self.path).map_err(io_err)
     }
 }

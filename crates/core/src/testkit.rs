@@ -2,13 +2,15 @@
 //! run natively on rusqlite (`tests/port_suite.rs`) and in the browser on sql.js
 //! (`tests/wasm_sqljs.rs`), in the way reedline runs one history test body over each backend.
 //!
-//! Each body takes a database holding a fresh copy of the v1 fixture
-//! (`../shared/fixtures/acolytes-v1-small.db`) and its [`SchemaFacts`], and panics with a
-//! message when a check fails. Built only with the `testkit` feature (tests enable it).
+//! Each flag body takes a database holding a fresh copy of the v1 fixture
+//! (`../shared/fixtures/acolytes-v1-small.db`) and its [`SchemaFacts`]; each quest body a fresh
+//! copy of the v2 fixture (natively also the hybrid). A body panics with a message when a check
+//! fails. Built only with the `testkit` feature (tests enable it).
 
-use crate::edits::{self, History};
+use crate::edits::{self, EditError, EditTable, History};
 use crate::flags::{Cursor, FlagFilter, FlagPageQuery, FlagRow, Preset, SortColumn};
 use crate::port::Database;
+use crate::quests::{self, QuestCard, QuestFilter, QuestPageQuery, QuestSort, QuestStatus};
 use crate::schema::SchemaFacts;
 use crate::summary;
 use crate::value::Value;
@@ -121,14 +123,193 @@ pub async fn create_and_undo<D: Database>(db: &D, facts: &SchemaFacts) {
 
 /// The summary counts agree with plain SQL, and the facet counts of a facet add up to the total.
 pub async fn counts_agree<D: Database>(db: &D, facts: &SchemaFacts) {
-    let c = summary::read_counts(db, facts).await.unwrap();
-    assert_eq!(c.flags, count(db, "SELECT count(*) FROM flags").await);
+    let generation = crate::schema::detect(facts).generation;
+    let counts = summary::read_counts(db, facts, generation).await.unwrap();
+    let c = counts.flags.expect("a flag database has flag counts");
+    assert_eq!(counts.quests, None, "no acolyte_quests table");
+    assert_eq!(c.total, count(db, "SELECT count(*) FROM flags").await);
     assert_eq!(c.pending, count(db, "SELECT count(*) FROM flags WHERE status = 'pending'").await);
     assert_eq!(c.completed, count(db, "SELECT count(*) FROM flags WHERE status = 'completed'").await);
     assert_eq!(c.locked, count(db, "SELECT count(*) FROM flags WHERE locked").await);
     let filter = Preset::All.filter();
     for facet in crate::flags::SHOWN_FACETS {
         let values = crate::flags::facet_counts(db, &filter, facet).await.unwrap();
-        assert_eq!(values.iter().map(|(_, n)| n).sum::<i64>(), c.flags, "{facet:?}");
+        assert_eq!(values.iter().map(|(_, n)| n).sum::<i64>(), c.total, "{facet:?}");
     }
+}
+
+/// Stored shapes the instant reader must agree on, beyond what a fixture happens to hold.
+const INSTANT_SAMPLES: &[&str] = &[
+    "2025-09-29 09:16:13",
+    "2025-09-29 09:16",
+    "2025-09-29T09:16:13.004800",
+    "2025-09-29T08:48:45.267Z",
+    "2025-09-29T08:50:45.003400Z",
+    "2025-09-29T11:16:13+02:00",
+    "2025-09-29",
+    "1759141881",
+    " 2025-09-29 09:16:13 ",
+    "soon",
+    "",
+];
+
+/// [`crate::timestamp::instant_sql`] gives, for every timestamp-like column of `facts` (names
+/// ending in `_at`, `timestamp`) and a list of sample shapes, the instant [`crate::timestamp::read`]
+/// gives (or NULL exactly where it gives `None`), to the millisecond.
+pub async fn instants_agree<D: Database>(db: &D, facts: &SchemaFacts) {
+    use crate::schema::quote_ident;
+    use crate::timestamp::{instant_sql, read};
+    let mut checked = 0;
+    let mut sources: Vec<String> = INSTANT_SAMPLES
+        .iter()
+        .map(|s| format!("SELECT '{s}' AS v"))
+        .chain(["SELECT 1759228725 AS v".to_owned(), "SELECT NULL AS v".to_owned()])
+        .collect();
+    for (table, columns) in &facts.tables {
+        for column in columns.iter().filter(|c| c.ends_with("_at") || c.as_str() == "timestamp") {
+            sources.push(format!("SELECT {} AS v FROM {}", quote_ident(column), quote_ident(table)));
+        }
+    }
+    for source in sources {
+        let sql = format!("SELECT v, {} AS instant FROM ({source})", instant_sql("v"));
+        for row in rows(db, &sql).await {
+            let expected = read(&row[0]).map(|t| t.epoch_ms);
+            let got = row[1].as_f64().map(|s| (s * 1000.0).round() as i64);
+            assert_eq!(got, expected, "{source}: {:?}", row[0]);
+            checked += 1;
+        }
+    }
+    assert!(checked > INSTANT_SAMPLES.len(), "only the samples were checked");
+}
+
+// ---- Quests (`acolyte_quests`): bodies take a fresh copy of the v2 (or hybrid) fixture. ----
+
+/// Every quest of `filter`, page after page (keyset or OFFSET), as ids.
+async fn walk_quests<D: Database>(db: &D, query: &QuestPageQuery, keyset: bool) -> Vec<i64> {
+    let mut ids = Vec::new();
+    let mut previous: Option<Cursor> = None;
+    for page in 0.. {
+        let q = query.clone().at_page(page, if keyset { previous.clone() } else { None });
+        let cards = quests::page(db, &q).await.expect("a page of quests");
+        if cards.is_empty() {
+            break;
+        }
+        previous = cards.last().map(QuestCard::cursor);
+        ids.extend(cards.iter().map(|c| c.id));
+    }
+    ids
+}
+
+/// Quest pages: keyset and OFFSET give the same rows, as many as the count, for every sort both
+/// ways, with no filter, a status filter, an agent filter and a text filter; the board's status
+/// counts add up to the count and equal plain `GROUP BY status`.
+pub async fn quest_pages_and_counts<D: Database>(db: &D) {
+    let total = count(db, "SELECT count(*) FROM acolyte_quests").await;
+    assert!(total > 0, "the fixture has quests");
+    let agent =
+        rows(db, "SELECT current_agent FROM acolyte_quests WHERE current_agent IS NOT NULL LIMIT 1").await;
+    let filters = [
+        QuestFilter::default(),
+        QuestFilter { statuses: vec!["completed".into(), "failed".into()], ..Default::default() },
+        QuestFilter { agent: agent[0][0].as_str().map(str::to_owned), ..Default::default() },
+        QuestFilter { text: "tests".into(), ..Default::default() },
+    ];
+    for filter in &filters {
+        let n = quests::count(db, filter).await.unwrap();
+        for sort in QuestSort::ALL {
+            for descending in [false, true] {
+                let query = QuestPageQuery::first(filter.clone(), (sort, descending), 6);
+                let keyset = walk_quests(db, &query, true).await;
+                assert_eq!(
+                    keyset,
+                    walk_quests(db, &query, false).await,
+                    "{filter:?} by {sort:?} desc={descending}"
+                );
+                assert_eq!(keyset.len() as i64, n, "{filter:?} by {sort:?}: every quest once");
+            }
+        }
+    }
+    let board = quests::status_counts(db, &QuestFilter::default()).await.unwrap();
+    assert_eq!(board.iter().map(|c| c.count).sum::<i64>(), total);
+    for c in &board {
+        let sql =
+            format!("SELECT count(*) FROM acolyte_quests WHERE status = '{}'", c.status.replace('\'', "''"));
+        assert_eq!(c.count, count(db, &sql).await, "{}", c.status);
+    }
+}
+
+/// Every quest's detail: the thread has as many messages as `json_array_length(broadcast)`.
+pub async fn quest_details_agree_with_sql<D: Database>(db: &D) {
+    let ids =
+        rows(db, "SELECT quest_id, json_array_length(broadcast) FROM acolyte_quests ORDER BY quest_id").await;
+    for row in ids {
+        let id = row[0].as_i64().unwrap();
+        let detail = quests::quest_detail(db, id).await.unwrap().expect("the quest exists");
+        assert_eq!(Some(detail.thread.messages.len() as i64), row[1].as_i64(), "quest {id}");
+        assert_eq!(detail.card.messages, row[1].as_i64(), "quest {id}");
+    }
+}
+
+/// `quest_status.py`: a status change on an open quest stores `updated_at` with the storage
+/// class the script's `strftime('%s','now')` gets in this file (`stored_type`: `text` in v2,
+/// `integer` in the hybrid) and the edit's values are what is stored; undo restores the table
+/// exactly, redo and a journal replay give the change again.
+pub async fn quest_status_change_round_trip<D: Database>(db: &D, stored_type: &str) {
+    let table = "SELECT * FROM acolyte_quests ORDER BY quest_id";
+    let before = rows(db, table).await;
+    let id = count(
+        db,
+        "SELECT min(quest_id) FROM acolyte_quests WHERE status NOT IN ('completed', 'failed', 'timeout')",
+    )
+    .await;
+    let edit = quests::change_status(db, id, QuestStatus::Failed, None).await.unwrap().expect("a change");
+    assert_eq!(edit.table, EditTable::Quests);
+    let stored = rows(
+        db,
+        &format!("SELECT status, updated_at, typeof(updated_at) FROM acolyte_quests WHERE quest_id = {id}"),
+    )
+    .await;
+    assert_eq!(stored[0][0], Value::from("failed"));
+    assert_eq!(stored[0][2], Value::from(stored_type), "updated_at stored as the script stores it");
+    let after_updated = edit.changes.iter().find(|c| c.column == "updated_at").unwrap().after.clone();
+    assert_eq!(stored[0][1], after_updated, "the edit holds what is stored");
+    let mut history = History::default();
+    history.record(edit);
+    history.undo(db).await.unwrap().expect("one step to undo");
+    assert_eq!(rows(db, table).await, before, "undo restores every value exactly");
+    history.redo(db).await.unwrap().expect("one step to redo");
+    assert_eq!(
+        rows(db, &format!("SELECT status FROM acolyte_quests WHERE quest_id = {id}")).await[0][0],
+        Value::from("failed")
+    );
+    history.undo(db).await.unwrap();
+    assert_eq!(rows(db, table).await, before);
+    // The stored history replays onto the original rows (what resuming a working copy does).
+    history.redo(db).await.unwrap();
+    let redone = rows(db, table).await;
+    history.undo(db).await.unwrap();
+    let stored: History = serde_json::from_str(&serde_json::to_string(&history).unwrap()).unwrap();
+    let wanted = History { done: stored.undone.clone(), undone: Vec::new() };
+    let (applied, failure) = crate::journal::replay(db, &wanted).await;
+    assert_eq!((applied.done.len(), failure), (1, None));
+    assert_eq!(rows(db, table).await, redone);
+}
+
+/// `quest_status.py` on a completed quest is refused in the tool's words, and nothing changes.
+pub async fn quest_completed_is_refused<D: Database>(db: &D) {
+    let table = "SELECT * FROM acolyte_quests ORDER BY quest_id";
+    let before = rows(db, table).await;
+    let id = count(db, "SELECT min(quest_id) FROM acolyte_quests WHERE status = 'completed'").await;
+    for status in QuestStatus::ALL {
+        match quests::change_status(db, id, status, None).await {
+            Err(EditError::ToolRule(words)) => {
+                assert_eq!(words, format!("Quest {id} is completed. No modifications allowed."))
+            }
+            other => panic!("{status:?} on completed quest {id}: {other:?}"),
+        }
+    }
+    assert!(
+        matches!(quests::change_status(db, 0, QuestStatus::Working, None).await, Err(EditError::ToolRule(w)) if w == "Quest 0 not found")
+    );
+    assert_eq!(rows(db, table).await, before);
 }

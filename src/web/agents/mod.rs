@@ -9,11 +9,11 @@ use crate::web::files::loader::{CatalogData, Shared};
 use crate::web::platform::perf::{after_paint, mark, measure};
 use crate::web::state::{AppState, CatalogState, View};
 use flagdeck_core::agents::{
-    chains_of, latest_health, pending_for, pending_from, routing_errors, ChainSummary, Connection, FlagRow,
-    Health, JsonList,
+    agent_quests, chains_of, latest_health, pending_for, pending_from, routing_errors, AgentQuests,
+    ChainSummary, Connection, FlagRow, Health, JsonList,
 };
 use flagdeck_core::catalog::{catalog_rows, search_of_type, suggest_target, CatalogAgent, CatalogOrder};
-use flagdeck_core::schema::Generation;
+use flagdeck_core::schema::{CatalogShape, Generation};
 use flagdeck_core::search::{Field, Hit, Query, Reason, DEFAULT_LIMIT};
 
 /// Shows the catalog once it is loaded.
@@ -29,6 +29,12 @@ fn with_catalog<V: IntoView + 'static>(
         }
         CatalogState::Ready(data) => ready(data).into_any(),
     }
+}
+
+/// Whether a catalog has the ClaudeSquad (v0) shape: description text instead of JSON role,
+/// routing_keywords and capabilities instead of tags and tech_stack.
+fn claudesquad(generation: Generation) -> bool {
+    generation.catalog_shape() == Some(CatalogShape::ClaudeSquad)
 }
 
 /// Catalog rows laid out before "show all".
@@ -49,6 +55,8 @@ pub fn AgentsPage() -> impl IntoView {
     let sort = RwSignal::new(SortBy::Name);
     let limit = RwSignal::new(DEFAULT_LIMIT);
     let show_all = RwSignal::new(false);
+    let has_flags =
+        move || state.db().current().with(|o| o.as_ref().is_some_and(|o| o.report.generation.has_flags()));
     view! {
         <section class="page agents">
             <div class="page-head">
@@ -95,7 +103,7 @@ pub fn AgentsPage() -> impl IntoView {
                         sort.set(if event_target_value(&e) == "pending" { SortBy::Pending } else { SortBy::Name })
                     }>
                         <option value="name">"by name"</option>
-                        <option value="pending">"by pending flags"</option>
+                        {move || has_flags().then(|| view! { <option value="pending">"by pending flags"</option> })}
                     </select>
                 </label>
                 <label>
@@ -196,7 +204,7 @@ fn WhyScore(agent: CatalogAgent, hit: Hit) -> impl IntoView {
             _ => None,
         })
         .collect();
-    let v0 = agent.generation == Generation::V0;
+    let v0 = claudesquad(agent.generation);
     let module = format!(
         "{} {}",
         agent.module.clone().unwrap_or_default(),
@@ -289,7 +297,7 @@ fn FieldChips(
 /// True when any JSON list column of the agent is not a valid list.
 fn has_json_problem(agent: &CatalogAgent) -> bool {
     let mut fields = vec![&agent.tags, &agent.tech_stack];
-    if agent.generation == Generation::V1 {
+    if agent.generation.catalog_shape() == Some(CatalogShape::Acolytes) {
         fields.extend([&agent.role, &agent.scenarios, &agent.connections]);
     }
     fields.into_iter().any(|f| JsonList::parse(f.as_deref()).warning().is_some())
@@ -310,7 +318,8 @@ fn CatalogTable(
         SortBy::Pending => CatalogOrder::Pending,
     };
     let agents = catalog_rows(&data.agents, &type_filter, order, |name| data.pending_for(name));
-    let v0 = data.agents.first().is_some_and(|a| a.generation == Generation::V0);
+    let v0 = claudesquad(data.generation);
+    let flags = data.generation.has_flags();
     // A catalog of thousands would cost seconds to lay out; the first rows and a count suffice
     // (search reaches every agent).
     let total = agents.len();
@@ -337,7 +346,7 @@ fn CatalogTable(
                     </td>
                     <td>{agent.agent_type.clone()}</td>
                     <td>{[agent.module.clone(), agent.sub_module.clone()].into_iter().flatten().collect::<Vec<_>>().join(" / ")}</td>
-                    <td class="num">{data.pending_for(&agent.name)}</td>
+                    {flags.then(|| view! { <td class="num">{data.pending_for(&agent.name)}</td> })}
                     <td class="summary-cell">{summary}</td>
                 </tr>
             }
@@ -351,7 +360,7 @@ fn CatalogTable(
                     <th>"Agent"</th>
                     <th>"Type"</th>
                     <th>"Module"</th>
-                    <th class="num">"Pending"</th>
+                    {flags.then(|| view! { <th class="num">"Pending"</th> })}
                     <th>{if v0 { "Description" } else { "Role" }}</th>
                 </tr>
             </thead>
@@ -391,23 +400,41 @@ fn first_item(raw: &Option<String>) -> String {
     }
 }
 
-/// What the agent page loads from the database.
+/// An agent's flags: pending to it, pending from it, its chains.
 #[derive(Clone)]
-struct AgentDetail {
+struct AgentFlagsData {
     to: Vec<FlagRow>,
     from: Vec<FlagRow>,
     chains: Vec<ChainSummary>,
+}
+
+/// What the agent page loads from the database: flags when the file has them (v0, v1,
+/// hybrid), quests when it has them (v2, hybrid), the latest health check in every generation.
+#[derive(Clone)]
+struct AgentDetail {
+    flags: Option<AgentFlagsData>,
+    quests: Option<AgentQuests>,
     health: Option<Health>,
 }
 
 async fn load_detail(open: &Shared, name: &str) -> Result<AgentDetail, String> {
-    let db = &open.db;
-    let to = pending_for(db, name).await.map_err(|e| e.to_string())?;
-    let from = pending_from(db, name).await.map_err(|e| e.to_string())?;
-    let chains = chains_of(db, name).await.map_err(|e| e.to_string())?;
-    let health =
-        latest_health(db, &open.facts, open.report.generation, name).await.map_err(|e| e.to_string())?;
-    Ok(AgentDetail { to, from, chains, health })
+    let (db, generation) = (&open.db, open.report.generation);
+    let flags = if generation.has_flags() {
+        Some(AgentFlagsData {
+            to: pending_for(db, name).await.map_err(|e| e.to_string())?,
+            from: pending_from(db, name).await.map_err(|e| e.to_string())?,
+            chains: chains_of(db, name).await.map_err(|e| e.to_string())?,
+        })
+    } else {
+        None
+    };
+    let quests = if generation.has_quests() {
+        Some(agent_quests(db, &open.facts, generation, name).await.map_err(|e| e.to_string())?)
+    } else {
+        None
+    };
+    let health = latest_health(db, &open.facts, generation, name).await.map_err(|e| e.to_string())?;
+    Ok(AgentDetail { flags, quests, health })
 }
 
 /// One agent: its catalog fields, its pending flags, chains and health.
@@ -434,9 +461,14 @@ pub fn AgentPage(name: String) -> impl IntoView {
             <h1>{header_name}</h1>
             {with_catalog(state, move |data| view! { <AgentFields data=data name=fields_name.clone() /> })}
             {move || match detail.get().flatten() {
-                None => view! { <p class="muted">"Reading flags…"</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="alert" role="alert">{format!("Could not read this agent's flags: {e}")}</p> }.into_any(),
-                Some(Ok(d)) => view! { <AgentFlags detail=d /> }.into_any(),
+                None => view! { <p class="muted">"Reading this agent's work…"</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="alert" role="alert">{format!("Could not read this agent's work: {e}")}</p> }.into_any(),
+                Some(Ok(d)) => view! {
+                    {d.flags.clone().map(|f| view! { <AgentFlagCounts flags=f /> })}
+                    {d.health.map(|h| view! { <AgentHealth health=h /> })}
+                    {d.quests.map(|q| view! { <AgentQuestList quests=q /> })}
+                    {d.flags.map(|f| view! { <AgentFlags flags=f /> })}
+                }.into_any(),
             }}
         </section>
     }
@@ -457,7 +489,7 @@ fn AgentFields(data: Rc<CatalogData>, name: String) -> impl IntoView {
             None => view! { <p class="warning">"This agent is not in the catalog: flags addressed to it are routing errors."</p> }.into_any(),
         };
     };
-    let v0 = agent.generation == Generation::V0;
+    let v0 = claudesquad(agent.generation);
     // How search treats this agent when a field is broken (as agent_db.py does).
     let search_warning = data.index.agents.iter().find(|a| a.name == name).and_then(|a| a.warning.clone());
     let connections = match JsonList::parse(agent.connections.as_deref()) {
@@ -533,29 +565,108 @@ fn AgentFields(data: Rc<CatalogData>, name: String) -> impl IntoView {
 }
 
 #[component]
-fn AgentFlags(detail: AgentDetail) -> impl IntoView {
-    let workable = detail.to.iter().filter(|f| !f.locked).count();
-    let locked = detail.to.iter().filter(|f| f.locked).count();
+fn AgentFlagCounts(flags: AgentFlagsData) -> impl IntoView {
+    let workable = flags.to.iter().filter(|f| !f.locked).count();
+    let locked = flags.to.iter().filter(|f| f.locked).count();
     view! {
         <div class="counts">
-            <div class="count"><div class="count-value" data-testid="agent-pending">{detail.to.len()}</div><div class="count-label">"pending to it"</div></div>
+            <div class="count"><div class="count-value" data-testid="agent-pending">{flags.to.len()}</div><div class="count-label">"pending to it"</div></div>
             <div class="count" title="pending and unlocked"><div class="count-value" data-testid="agent-workable">{workable}</div><div class="count-label">"workable"</div></div>
             <div class="count" title="pending and locked (waiting for an answer)"><div class="count-value" data-testid="agent-locked">{locked}</div><div class="count-label">"locked"</div></div>
-            <div class="count"><div class="count-value">{detail.from.len()}</div><div class="count-label">"pending from it"</div></div>
+            <div class="count"><div class="count-value">{flags.from.len()}</div><div class="count-label">"pending from it"</div></div>
         </div>
-        {detail.health.map(|h| view! {
-            <h2>"Latest health check"</h2>
-            <p data-testid="agent-health">
-                <span class=format!("health {}", h.status)>{h.status.clone()}</span>
+    }
+}
+
+#[component]
+fn AgentHealth(health: Health) -> impl IntoView {
+    let h = health;
+    view! {
+        <h2>"Latest health check"</h2>
+        <p data-testid="agent-health">
+            <span class=format!("health {}", h.status)>{h.status.clone()}</span>
+            {format!(
+                " · drift {} · confidence {} · {} · checked {}",
+                h.drift_score.clone().unwrap_or_else(|| "—".into()),
+                h.confidence_score.clone().unwrap_or_else(|| "—".into()),
+                if h.needs_compaction { "needs compaction" } else { "no compaction needed" },
+                h.checked_at
+            )}
+        </p>
+    }
+}
+
+/// The quests an agent is recruited to, its turn marked; each links to `#quest/ID`.
+#[component]
+fn AgentQuestList(quests: AgentQuests) -> impl IntoView {
+    let turns = quests.quests.iter().filter(|q| q.turn && q.open).count();
+    let note = (quests.unreadable_recruited > 0).then(|| {
+        view! {
+            <p class="json-warning" data-testid="agent-quests-warning" role="note">
                 {format!(
-                    " · drift {} · confidence {} · {} · checked {}",
-                    h.drift_score.clone().unwrap_or_else(|| "—".into()),
-                    h.confidence_score.clone().unwrap_or_else(|| "—".into()),
-                    if h.needs_compaction { "needs compaction" } else { "no compaction needed" },
-                    h.checked_at
+                    "⚠ {} quest{} of this file have a recruited value that is not a JSON list: they are listed here only when it is this agent's turn.",
+                    quests.unreadable_recruited,
+                    if quests.unreadable_recruited == 1 { "" } else { "s" }
                 )}
             </p>
-        })}
+        }
+    });
+    let body = if quests.quests.is_empty() {
+        view! { <p class="muted">"Recruited to no quest."</p> }.into_any()
+    } else {
+        view! {
+            <table class="flags quests">
+                <thead><tr><th>"Quest"</th><th>"Status"</th><th>"Turn"</th><th>"Role"</th><th>"Mission"</th><th>"Created"</th><th>"Updated"</th></tr></thead>
+                <tbody>
+                    {quests.quests.into_iter().map(|q| {
+                        let mission = q.mission.lines().next().unwrap_or_default().to_owned();
+                        let role = match (q.leader, q.recruited) {
+                            (true, _) => "leader",
+                            (false, true) => "recruited",
+                            (false, false) => "not recruited",
+                        };
+                        let turn = match (&q.current_agent, q.turn) {
+                            (_, true) => "its turn".to_owned(),
+                            (Some(holder), false) => holder.clone(),
+                            (None, false) => "—".to_owned(),
+                        };
+                        view! {
+                            <tr data-testid="agent-quest" data-quest-id=q.id data-turn=q.turn.to_string() data-status=q.status.clone() class:turn=q.turn>
+                                <td class="num">
+                                    <a href=format!("#quest/{}", q.id) data-testid="agent-quest-link">{format!("#{}", q.id)}</a>
+                                    " " <span class="muted">{q.name.clone()}</span>
+                                    {q.phase.clone().map(|p| view! { <span class="muted">{format!(" · phase {p}")}</span> })}
+                                </td>
+                                <td><span class=format!("quest-status {}", q.status)>{q.status.clone()}</span></td>
+                                <td>{if q.turn { view! { <strong>{turn}</strong> }.into_any() } else { view! { <span class="muted">{turn}</span> }.into_any() }}</td>
+                                <td>{role}</td>
+                                <td class="desc">{mission}</td>
+                                <td class="muted">{q.created_at.display()}</td>
+                                <td class="muted">{q.updated_at.display()}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        }
+        .into_any()
+    };
+    view! {
+        <h2>"Quests"</h2>
+        <p class="muted" data-testid="agent-quest-turns" data-value=turns>
+            {format!(
+                "Quests this agent is recruited to (acolyte_quests.recruited), its turn first. Open quests waiting on it: {turns}."
+            )}
+        </p>
+        {note}
+        {body}
+    }
+}
+
+#[component]
+fn AgentFlags(flags: AgentFlagsData) -> impl IntoView {
+    let detail = flags;
+    view! {
         <h2>"Pending flags to this agent"</h2>
         <p class="muted">"In get-pending-flags order: critical, high, medium, then the rest; oldest first."</p>
         <FlagList flags=detail.to testid="agent-pending-flag" />
@@ -607,7 +718,8 @@ fn FlagList(flags: Vec<FlagRow>, testid: &'static str) -> impl IntoView {
     .into_any()
 }
 
-/// Pending flags that no known agent will pick up, each with the agent search's suggestion.
+/// Pending flags that no known agent will pick up, each with the agent search's suggestion. A
+/// file without flags (Acolytes 2.x) has nothing to route: the page says so.
 #[component]
 pub fn RoutingPage() -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -615,7 +727,10 @@ pub fn RoutingPage() -> impl IntoView {
         let open = state.db().get();
         async move {
             match open {
-                Some(open) => Some(routing_errors(&open.db, &open.facts).await.map_err(|e| e.to_string())),
+                Some(open) if !open.report.generation.has_flags() => Some(Ok(None)),
+                Some(open) => {
+                    Some(routing_errors(&open.db, &open.facts).await.map(Some).map_err(|e| e.to_string()))
+                }
                 None => None,
             }
         }
@@ -630,8 +745,13 @@ pub fn RoutingPage() -> impl IntoView {
             {move || match rows.get().flatten() {
                 None => view! { <p class="muted">"Checking targets…"</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="alert" role="alert">{format!("Could not check routing: {e}")}</p> }.into_any(),
-                Some(Ok(flags)) if flags.is_empty() => view! { <p data-testid="routing-ok">"Every pending flag is addressed to a known agent."</p> }.into_any(),
-                Some(Ok(flags)) => {
+                Some(Ok(None)) => view! {
+                    <p class="generation-notice" data-testid="routing-no-flags" role="note">
+                        "This Acolytes 2.x file has no flags, so nothing is routed: agents are recruited to quests by name (see each agent's page)."
+                    </p>
+                }.into_any(),
+                Some(Ok(Some(flags))) if flags.is_empty() => view! { <p data-testid="routing-ok">"Every pending flag is addressed to a known agent."</p> }.into_any(),
+                Some(Ok(Some(flags))) => {
                     let count = flags.len();
                     with_catalog(state, move |data| {
                         let flags = flags.clone();

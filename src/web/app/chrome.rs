@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::web::app::input_files;
 use crate::web::files::save_in_place::SaveInPlace;
+use crate::web::quests::has_quests;
 use crate::web::state::AppState;
 use crate::web::state::{Alerts, Changes, Nav, OpenDb, View};
 use crate::web::working_copy::resume::CopyBadge;
@@ -105,8 +106,12 @@ pub fn Welcome() -> impl IntoView {
             <h1>"Review an agent flag database"</h1>
             <p>
                 "Open the " <code>"project.db"</code> " your agents write through " <code>"agent_db.py"</code>
-                " (Acolytes v1 or ClaudeSquad v0): pick it, drop it anywhere on this page, or add "
+                " and the quest scripts: pick it, drop it anywhere on this page, or add "
                 <code>"?db=<url>"</code> " to the address."
+            </p>
+            <p data-testid="welcome-generations">
+                "Four schema generations open: ClaudeSquad (v0, flags), Acolytes 1.x (v1, flags), Acolytes 2.x "
+                "(v2, quests instead of flags) and an Acolytes 1.x file upgraded to 2.x (hybrid, flags and quests)."
             </p>
             <p class="privacy">
                 "Your file never leaves this computer: it is read and queried inside this browser tab."
@@ -130,15 +135,19 @@ pub fn DropOverlay(visible: RwSignal<bool>) -> impl IntoView {
     }
 }
 
-/// Page tabs, shown while a database is open.
+/// Page tabs, shown while a database is open. Flags is left out for a file without flags
+/// (Acolytes 2.x).
 #[component]
 pub fn NavBar() -> impl IntoView {
     let nav = expect_context::<Nav>();
+    let db = expect_context::<OpenDb>();
+    let has_flags =
+        move || db.current().with(|o| o.as_ref().is_some_and(|o| o.report.generation.has_flags()));
     let tab = move |label: &'static str, testid: &'static str, target: View| {
         let active = {
             let target = target.clone();
             move || match (&nav.view().get(), &target) {
-                (View::Agent(_), View::Agents) | (View::Flag(_), View::Flags) => true,
+                (View::Agent(_), View::Agents) | (View::Flag(_), View::Flags) | (View::Quest(_), View::Quests) => true,
                 (current, target) => current == target,
             }
         };
@@ -154,10 +163,13 @@ pub fn NavBar() -> impl IntoView {
             </button>
         }
     };
+    // Quests only for a file that has them (Acolytes 2.x, or 1.x upgraded).
+    let quests = db.current().with_untracked(|c| c.as_ref().is_some_and(|o| has_quests(o)));
     view! {
         <nav class="tabs" aria-label="Pages">
             {tab("Summary", "nav-summary", View::Summary)}
-            {tab("Flags", "nav-flags", View::Flags)}
+            {move || has_flags().then(|| tab("Flags", "nav-flags", View::Flags))}
+            {quests.then(|| tab("Quests", "nav-quests", View::Quests))}
             {tab("Agents", "nav-agents", View::Agents)}
             {tab("Routing", "nav-routing", View::Routing)}
             {tab("Dashboard", "nav-dashboard", View::Dashboard)}

@@ -6,10 +6,11 @@ mod chrome;
 use crate::web::agents::{AgentPage, AgentsPage, RoutingPage};
 use crate::web::dashboard::DashboardPage;
 use crate::web::files::loader;
-use crate::web::flags::FlagsPage;
-use crate::web::platform::browser::{
-    drag_has_files, dropped_file, location_hash, query_param, take_input_file,
-};
+use crate::web::flags::{FlagsPage, NoFlagsNotice};
+use crate::web::platform::browser::{drag_has_files, location_hash, query_param, take_input_file};
+use crate::web::platform::dropped::{dropped, folder_files, Dropped};
+use crate::web::quests::logs::{is_quest_log, read_files};
+use crate::web::quests::{QuestPage, QuestsPage, QuestsView};
 use crate::web::share::{apply_shared_state, SnapshotView};
 use crate::web::state::{provide_contexts, AppState, View};
 use crate::web::summary::SummaryPanel;
@@ -17,6 +18,7 @@ use crate::web::working_copy::resume::{ResumeBanner, StorageNotice};
 use chrome::{AlertList, DropOverlay, NavBar, Toolbar, Welcome};
 use leptos::ev;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 /// The `?db=` parameter of the page address, if any.
 fn db_param() -> Option<String> {
@@ -26,7 +28,7 @@ fn db_param() -> Option<String> {
 #[component]
 pub fn App() -> impl IntoView {
     let contexts = provide_contexts();
-    let (nav, alerts, db, changes) = contexts;
+    let (nav, _, db, changes) = contexts;
     let state = AppState::new(contexts);
     provide_context(state);
 
@@ -52,11 +54,9 @@ pub fn App() -> impl IntoView {
     let drop_listener = window_event_listener(ev::drop, move |e| {
         e.prevent_default();
         dragging.set(false);
-        let file = dropped_file(&e);
-        match file {
-            Some(file) => state.open_file(file),
-            None => alerts.alert("Nothing to open: drop a database file (such as project.db).".into()),
-        }
+        // Taken while the event is dispatched; folders are listed after.
+        let items = dropped(&e);
+        spawn_local(take_drop(state, items));
     });
     // Unexported changes: the browser asks before the tab is closed (they are also in the working
     // copy kept in this browser, but the file on disk does not have them).
@@ -70,12 +70,15 @@ pub fn App() -> impl IntoView {
         }
     });
     // Back/forward and edited fragments change the page.
+    let quests_view = expect_context::<QuestsView>();
     let hash = location_hash();
     apply_shared_state(state, &hash);
+    quests_view.follow_address(&hash);
     nav.follow(View::from_hash(&hash));
     let hash_listener = window_event_listener(ev::hashchange, move |_| {
         let hash = location_hash();
         apply_shared_state(state, &hash);
+        quests_view.follow_address(&hash);
         nav.follow(View::from_hash(&hash));
     });
     on_cleanup(move || {
@@ -108,11 +111,73 @@ pub fn App() -> impl IntoView {
                     (Some(_), View::Agent(name)) => view! { <NavBar /> <AgentPage name=name /> }.into_any(),
                     (Some(_), View::Routing) => view! { <NavBar /> <RoutingPage /> }.into_any(),
                     (Some(_), View::Dashboard) => view! { <NavBar /> <DashboardPage /> }.into_any(),
+                    (Some(_), View::Quests) => view! { <NavBar /> <QuestsPage /> }.into_any(),
+                    (Some(_), View::Quest(id)) => view! { <NavBar /> <QuestPage id=id /> }.into_any(),
+                    // `#flags` or `#flag/ID` typed on a file without flags.
+                    (Some(open), _) if !open.report.generation.has_flags() => {
+                        view! { <NavBar /> <NoFlagsNotice label=open.report.generation.label() /> }.into_any()
+                    }
                     (Some(_), _) => view! { <NavBar /> <FlagsPage /> }.into_any(),
                 }}
             </main>
             <DropOverlay visible=dragging />
         </div>
+    }
+}
+
+/// Opens what was dropped: a database (decided by name: anything that is not a quest log) opens
+/// as before; quest logs (`quest_N.log`, also inside dropped folders) are added to the open
+/// database, or to the one dropped with them once it is open. A drop that mixes both, or holds
+/// several databases, says what was done.
+async fn take_drop(state: AppState, items: Vec<Dropped>) {
+    let mut databases = Vec::new();
+    let mut logs = Vec::new();
+    let mut skipped = Vec::new();
+    for item in items {
+        match item {
+            Dropped::File(file) if is_quest_log(&file.name()) => logs.push(file),
+            Dropped::File(file) if file.name().ends_with(".log") => skipped.push(file.name()),
+            Dropped::File(file) => databases.push(file),
+            Dropped::Folder(folder) => match folder_files(&folder).await {
+                Ok(files) => {
+                    let (quest_logs, others): (Vec<_>, Vec<_>) =
+                        files.into_iter().partition(|f| is_quest_log(&f.name()));
+                    if quest_logs.is_empty() {
+                        skipped.push(format!("the folder {} (no quest_N.log in it)", folder.name()));
+                    } else if !others.is_empty() {
+                        skipped.push(format!("{} other files in the folder {}", others.len(), folder.name()));
+                    }
+                    logs.extend(quest_logs);
+                }
+                Err(e) => state.alert(format!("The dropped folder could not be read: {e}.")),
+            },
+        }
+    }
+    let (logs, failed) = read_files(logs).await;
+    skipped.extend(failed);
+    let mut databases = databases.into_iter();
+    match databases.next() {
+        Some(database) => {
+            let others: Vec<String> = databases.map(|f| f.name()).collect();
+            if !others.is_empty() {
+                state.alert(format!(
+                    "Only {} was opened: drop one database at a time ({} also dropped).",
+                    database.name(),
+                    others.join(", ")
+                ));
+            }
+            if !logs.is_empty() {
+                state.quest_logs().set_pending(logs);
+            }
+            state.open_file(database);
+        }
+        None if !logs.is_empty() => state.add_quest_logs(logs, skipped),
+        None if !skipped.is_empty() => state.alert(format!(
+            "Nothing to open: {} {} not a database or a quest log (quest_N.log).",
+            skipped.join(", "),
+            if skipped.len() == 1 { "is" } else { "are" }
+        )),
+        None => state.alert("Nothing to open: drop a database file (such as project.db).".into()),
     }
 }
 

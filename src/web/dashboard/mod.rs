@@ -18,7 +18,8 @@ use crate::web::state::{use_latest, Run};
 use crate::web::widgets::charts::{Chart, Mark, Series, SvgChart};
 use flagdeck_core::dashboard::stats::{compact, hours, millis, percent};
 use flagdeck_core::dashboard::{
-    aggregates, definitions, derive, filter_choices, AsOf, Dashboard, DashboardState, FilterChoices, Range,
+    aggregates, definitions, derive, filter_choices, AsOf, Dashboard, DashboardState, FilterChoices,
+    FlagKpis, Range,
 };
 
 /// How a definition is looked up for the hover text.
@@ -57,6 +58,15 @@ pub fn DashboardPage() -> impl IntoView {
     let app = expect_context::<AppState>();
     let state = expect_context::<DashboardSettings>();
     let progress = RwSignal::new(None::<(u32, u32, String)>);
+    let has_flags = app.db().get().is_some_and(|o| o.report.generation.has_flags());
+    // Settings outlive the file: a target or flag type picked on a file with flags would filter
+    // this one's tool calls and health checks, with no control left to clear it.
+    if !has_flags && state.with_untracked(|s| s.target.is_some() || s.flag_type.is_some()) {
+        state.edit(|s| {
+            s.target = None;
+            s.flag_type = None;
+        });
+    }
     let key = Memo::new(move |_| state.with(query_key));
     let aggregated = use_latest(move |run: Run| {
         // Read (not just tracked): a memo that is never read is never computed, so it would
@@ -88,7 +98,7 @@ pub fn DashboardPage() -> impl IntoView {
     });
     view! {
         <section class="page dashboard" data-testid="dashboard">
-            <Controls state=state choices=state.choices() />
+            <Controls state=state choices=state.choices() has_flags=has_flags />
             {move || progress.get().map(|(step, total, label)| view! {
                 <p class="progress" data-testid="dashboard-progress">
                     <progress max=total value=step></progress>
@@ -131,7 +141,7 @@ fn after_dashboard(app: AppState, settings: DashboardSettings, open: Shared) {
 
 /// Range, as-of, filters.
 #[component]
-fn Controls(state: DashboardSettings, choices: Signal<FilterChoices>) -> impl IntoView {
+fn Controls(state: DashboardSettings, choices: Signal<FilterChoices>, has_flags: bool) -> impl IntoView {
     let range_button = move |label: &'static str, range: Range| {
         let active = {
             let range = range.clone();
@@ -196,8 +206,11 @@ fn Controls(state: DashboardSettings, choices: Signal<FilterChoices>) -> impl In
                     <option value="now" selected=move || state.with(|s| s.as_of == AsOf::Now)>"now"</option>
                 </select>
             </label>
-            {select("Target ", "filter-target", Signal::derive(move || choices.with(|c| c.targets.clone())), |s| s.target.clone(), |s, v| s.target = v)}
-            {select("Type ", "filter-type", Signal::derive(move || choices.with(|c| c.flag_types.clone())), |s| s.flag_type.clone(), |s, v| s.flag_type = v)}
+            // Targets and flag types come from flags: no such filters for a file without flags.
+            {has_flags.then(|| view! {
+                {select("Target ", "filter-target", Signal::derive(move || choices.with(|c| c.targets.clone())), |s| s.target.clone(), |s, v| s.target = v)}
+                {select("Type ", "filter-type", Signal::derive(move || choices.with(|c| c.flag_types.clone())), |s| s.flag_type.clone(), |s, v| s.flag_type = v)}
+            })}
             {select("Tool ", "filter-tool", Signal::derive(move || choices.with(|c| c.tools.clone())), |s| s.tool.clone(), |s, v| s.tool = v)}
         </div>
     }
@@ -207,11 +220,26 @@ fn Controls(state: DashboardSettings, choices: Signal<FilterChoices>) -> impl In
 pub(super) fn DashboardBody(dashboard: Dashboard, state: DashboardSettings) -> impl IntoView {
     let d = dashboard;
     let a = &d.aggregates;
-    let k = &a.flags;
+    let window = format!("{} → {} (as of {})", a.window.start, a.window.end, a.window.as_of);
+    // No flag sections for a file without flags (Acolytes 2.x): absent, not zero.
+    let flags = a.flags.clone().map(|k| view! { <FlagSection k=k /> });
+    view! {
+        <p class="muted" data-testid="dashboard-window">{window}</p>
+        {flags}
+        <ToolSection dashboard=d.clone() />
+        <HealthSection dashboard=d.clone() />
+        <CapacitySection dashboard=d.clone() state=state />
+        <BudgetSection dashboard=d state=state />
+    }
+}
+
+/// The flag figures: KPIs, flow per day, bottlenecks, chains, weeks.
+#[component]
+fn FlagSection(k: FlagKpis) -> impl IntoView {
+    let k = &k;
     let level = |l: &str| k.pending_by_impact.iter().find(|(x, _)| x == l).map(|(_, n)| *n).unwrap_or(0);
     let opt_hours = |h: Option<f64>| (h, h.map(hours).unwrap_or_default());
     let opt_share = |s: Option<f64>| (s, s.map(percent).unwrap_or_default());
-    let window = format!("{} → {} (as of {})", a.window.start, a.window.end, a.window.as_of);
     let flags_kpis = view! {
         <div class="kpis">
             {kpi("pending", "Pending", count(k.pending), "pending")}
@@ -281,7 +309,7 @@ pub(super) fn DashboardBody(dashboard: Dashboard, state: DashboardSettings) -> i
     let chains =
         k.chain_lengths.iter().map(|(len, n)| format!("{n} of {len} flags")).collect::<Vec<_>>().join(", ");
     view! {
-        <p class="muted" data-testid="dashboard-window">{window}</p>
+        <section data-testid="dashboard-flags">
         <h2>"Flags"</h2>
         {flags_kpis}
         <SvgChart chart=flow />
@@ -302,10 +330,7 @@ pub(super) fn DashboardBody(dashboard: Dashboard, state: DashboardSettings) -> i
                 </table>
             </div>
         </div>
-        <ToolSection dashboard=d.clone() />
-        <HealthSection dashboard=d.clone() />
-        <CapacitySection dashboard=d.clone() state=state />
-        <BudgetSection dashboard=d state=state />
+        </section>
     }
 }
 
@@ -501,6 +526,23 @@ fn CapacitySection(dashboard: Dashboard, state: DashboardSettings) -> impl IntoV
     let flag_growth = f.fit.map(|fit| fit.factor);
     let days = |v: Option<f64>| (v, v.map(|d| format!("{d:.0} d")).unwrap_or_default());
     let rate = |v: f64| format!("{v:.2}/day");
+    // The flag capacity needs flags; the tool load is there in every generation.
+    let flag_capacity = dashboard.aggregates.flags.is_some().then(|| {
+        view! {
+            <div class="kpis" data-testid="dashboard-flag-capacity">
+                {kpi("inflow-per-day", "Inflow λ", (Some(c.inflow_what_if), rate(c.inflow_what_if)), "utilisation")}
+                {kpi("capacity-per-day", "Completion μ", (Some(c.capacity), rate(c.capacity)), "utilisation")}
+                {kpi("utilisation", "Utilisation ρ", (c.utilisation, c.utilisation.map(|u| format!("{u:.2}")).unwrap_or_default()), "utilisation")}
+                {kpi("days-to-clear", "Days to clear", days(c.days_to_clear), "days-to-clear")}
+                {kpi("days-to-double", "Days to double", days(c.days_to_double), "days-to-double")}
+                {kpi("flag-growth-weekly", "Flag growth / week", (flag_growth, flag_growth.map(|g| format!("×{g:.3}")).unwrap_or_default()), "forecast")}
+            </div>
+            <div class="dashboard-columns">
+                <SvgChart chart=backlog />
+                <SvgChart chart=inflow />
+            </div>
+        }
+    });
     view! {
         <h2>"Capacity"</h2>
         <div class="what-if">
@@ -528,18 +570,7 @@ fn CapacitySection(dashboard: Dashboard, state: DashboardSettings) -> impl IntoV
                 </select>
             </label>
         </div>
-        <div class="kpis">
-            {kpi("inflow-per-day", "Inflow λ", (Some(c.inflow_what_if), rate(c.inflow_what_if)), "utilisation")}
-            {kpi("capacity-per-day", "Completion μ", (Some(c.capacity), rate(c.capacity)), "utilisation")}
-            {kpi("utilisation", "Utilisation ρ", (c.utilisation, c.utilisation.map(|u| format!("{u:.2}")).unwrap_or_default()), "utilisation")}
-            {kpi("days-to-clear", "Days to clear", days(c.days_to_clear), "days-to-clear")}
-            {kpi("days-to-double", "Days to double", days(c.days_to_double), "days-to-double")}
-            {kpi("flag-growth-weekly", "Flag growth / week", (flag_growth, flag_growth.map(|g| format!("×{g:.3}")).unwrap_or_default()), "forecast")}
-        </div>
-        <div class="dashboard-columns">
-            <SvgChart chart=backlog />
-            <SvgChart chart=inflow />
-        </div>
+        {flag_capacity}
         <h3 title=definition("tool-load")>"Tool load against capacity"</h3>
         <div class="kpis">
             <label class="control">
@@ -559,6 +590,7 @@ fn CapacitySection(dashboard: Dashboard, state: DashboardSettings) -> impl IntoV
 
 #[component]
 fn BudgetSection(dashboard: Dashboard, state: DashboardSettings) -> impl IntoView {
+    let has_flags = dashboard.aggregates.flags.is_some();
     // A number input bound to one budget; empty switches the gate off.
     let gate = move |label: &'static str,
                      testid: &'static str,
@@ -597,9 +629,12 @@ fn BudgetSection(dashboard: Dashboard, state: DashboardSettings) -> impl IntoVie
         <div class="budget-inputs">
             {gate("p95 per tool ≤ ms ", "budget-tool-p95", |s| s.budgets.tool_p95_ms, |s, v| s.budgets.tool_p95_ms = v)}
             {gate("error rate ≤ % ", "budget-error-rate", |s| s.budgets.error_rate_pct, |s, v| s.budgets.error_rate_pct = v)}
-            {gate("critical pending ≤ ", "budget-critical", |s| s.budgets.critical_pending_max.map(|v| v as f64), |s, v| s.budgets.critical_pending_max = v.map(|v| v as i64))}
-            {gate("lead time p90 ≤ h ", "budget-lead-time", |s| s.budgets.lead_time_p90_hours, |s, v| s.budgets.lead_time_p90_hours = v)}
-            {gate("ρ ≤ ", "budget-utilisation", |s| s.budgets.utilisation_max, |s, v| s.budgets.utilisation_max = v)}
+            // The flag gates only where there are flags.
+            {has_flags.then(|| view! {
+                {gate("critical pending ≤ ", "budget-critical", |s| s.budgets.critical_pending_max.map(|v| v as f64), |s, v| s.budgets.critical_pending_max = v.map(|v| v as i64))}
+                {gate("lead time p90 ≤ h ", "budget-lead-time", |s| s.budgets.lead_time_p90_hours, |s, v| s.budgets.lead_time_p90_hours = v)}
+                {gate("ρ ≤ ", "budget-utilisation", |s| s.budgets.utilisation_max, |s, v| s.budgets.utilisation_max = v)}
+            })}
         </div>
         <ul class="budgets">{results}</ul>
     }

@@ -34,6 +34,11 @@ impl DashboardSettings {
         self.state.with(f)
     }
 
+    /// Reads the settings without tracking.
+    pub fn with_untracked<R>(self, f: impl FnOnce(&DashboardState) -> R) -> R {
+        self.state.with_untracked(f)
+    }
+
     /// A copy of the settings, tracked.
     pub fn get(self) -> DashboardState {
         self.state.get()

@@ -12,7 +12,7 @@ use flagdeck_core::agents::{dynamic_agents, pending_by_target, DynamicAgent};
 use flagdeck_core::catalog::{read_catalog, CatalogAgent};
 use flagdeck_core::header::{self, HeaderInfo, JournalMode};
 use flagdeck_core::inspect::{self, OpenError, Report};
-use flagdeck_core::schema::SchemaFacts;
+use flagdeck_core::schema::{Generation, SchemaFacts};
 use flagdeck_core::search::SearchIndex;
 use flagdeck_core::DbError;
 
@@ -247,9 +247,11 @@ pub type Shared = Rc<OpenDb>;
 
 /// The catalog of the open database, prepared for the agent pages and search.
 pub struct CatalogData {
+    /// The open file's generation (what the agent pages may read besides the catalog).
+    pub generation: Generation,
     pub agents: Vec<CatalogAgent>,
     pub index: SearchIndex,
-    /// Pending flags per target agent name.
+    /// Pending flags per target agent name (empty for a file without flags).
     pub pending: HashMap<String, i64>,
     /// v0 project agents.
     pub dynamic: Vec<DynamicAgent>,
@@ -265,11 +267,17 @@ impl CatalogData {
     }
 }
 
+/// Reads the catalog, the pending flags per target (when the file has flags) and the v0 project
+/// agents, and builds the search index.
 pub async fn load_catalog(open: &OpenDb) -> Result<CatalogData, DbError> {
     let generation = open.report.generation;
     let agents = read_catalog(&open.db, generation).await?;
-    let pending = pending_by_target(&open.db).await?.into_iter().filter_map(|(t, n)| Some((t?, n))).collect();
+    let pending = if generation.has_flags() {
+        pending_by_target(&open.db).await?.into_iter().filter_map(|(t, n)| Some((t?, n))).collect()
+    } else {
+        HashMap::new()
+    };
     let dynamic = dynamic_agents(&open.db, &open.facts).await?;
     let index = SearchIndex::new(&agents.iter().map(CatalogAgent::search_text).collect::<Vec<_>>());
-    Ok(CatalogData { agents, index, pending, dynamic })
+    Ok(CatalogData { generation, agents, index, pending, dynamic })
 }

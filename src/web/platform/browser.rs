@@ -89,6 +89,29 @@ pub fn query_param(name: &str) -> Option<String> {
     web_sys::UrlSearchParams::new_with_str(&search).ok()?.get(name)
 }
 
+/// The pairs of a query string (`a=1&b=x%20y`, no leading `?`), decoded as `URLSearchParams`
+/// decodes them (`+` is a space); empty for an empty query.
+pub fn query_pairs(query: &str) -> Vec<(String, String)> {
+    let Ok(params) = web_sys::UrlSearchParams::new_with_str(query) else { return Vec::new() };
+    let mut out = Vec::new();
+    for entry in js_sys::try_iter(&params).ok().flatten().into_iter().flatten().flatten() {
+        let pair = js_sys::Array::from(&entry);
+        if let (Some(k), Some(v)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
+            out.push((k, v));
+        }
+    }
+    out
+}
+
+/// A query string of `pairs` (no leading `?`), encoded as `URLSearchParams` encodes them.
+pub fn query_string(pairs: &[(&str, &str)]) -> String {
+    let Ok(params) = web_sys::UrlSearchParams::new() else { return String::new() };
+    for (k, v) in pairs {
+        params.append(k, v);
+    }
+    params.to_string().into()
+}
+
 /// The file picked in the `<input type=file>` behind a change event, if any; the input is
 /// reset so that picking the same file again fires `change` again.
 pub fn take_input_file(e: &web_sys::Event) -> Option<web_sys::File> {

@@ -8,7 +8,9 @@
 //! is not available in every browser (Safari long had it only in workers).
 //!
 //! Layout (database `flagdeck-working-copy`, version 1):
-//! * store `session`: `"meta"` → JSON of [`SessionMeta`], `"original"` → the opened bytes (Blob);
+//! * store `session`: `"meta"` → JSON of [`SessionMeta`], `"original"` → the opened bytes (Blob),
+//!   `"quest-logs/<session id>"` → JSON of the quest log files added to the database (names and
+//!   texts; not part of the database, so not in the journal: each addition replaces the list);
 //! * store `journal`: key `[session id, seq]` → JSON of one [`Record`]. Keying by session means a
 //!   second tab still writing for a database that was replaced can never overwrite the records
 //!   of the one that replaced it.
@@ -38,6 +40,8 @@ const SESSION: &str = "session";
 const JOURNAL: &str = "journal";
 const META_KEY: &str = "meta";
 const ORIGINAL_KEY: &str = "original";
+/// Followed by the session id: a tab whose copy was replaced cannot overwrite the new one's.
+const QUEST_LOGS_KEY: &str = "quest-logs/";
 
 #[wasm_bindgen]
 extern "C" {
@@ -187,6 +191,8 @@ pub struct Found {
     /// The session's records in order; one that cannot be read is left out (so it shows as a
     /// missing record).
     pub records: Vec<Record>,
+    /// The JSON of the quest log files kept with the session, if any (see [`Store::put_quest_logs`]).
+    pub quest_logs: Option<String>,
 }
 
 /// The opened IndexedDB database.
@@ -259,6 +265,23 @@ impl Store {
         Ok(commit)
     }
 
+    /// Keeps `json` (the quest log files added to the database) with the working copy of
+    /// `session`, replacing what was kept. Fails with [`StoreError::Replaced`] when the stored
+    /// working copy turns out to be another tab's (its key is the session's own, so the other
+    /// tab's logs stay as they were).
+    pub fn put_quest_logs(&self, session: &str, json: &str) -> Result<Commit, StoreError> {
+        let meta = RefCell::new(None);
+        let key = JsValue::from_str(&format!("{QUEST_LOGS_KEY}{session}"));
+        let mut commit = transaction(&self.db, &[SESSION], true, |tx| {
+            let store = tx.object_store(SESSION)?;
+            *meta.borrow_mut() = Some(store.get(&META_KEY.into())?);
+            store.put_with_key(&JsValue::from_str(json), &key)?;
+            Ok(())
+        })?;
+        commit.owner = meta.into_inner().map(|request| (request, session.to_owned()));
+        Ok(commit)
+    }
+
     /// Forgets the working copy.
     pub fn discard(&self) -> Result<Commit, StoreError> {
         transaction(&self.db, &[SESSION, JOURNAL], true, |tx| {
@@ -292,7 +315,21 @@ impl Store {
             .filter_map(|(_, v)| serde_json::from_str(&v.as_string()?).ok())
             .collect();
         records.sort_by_key(|r| r.seq);
-        Ok(Some(Found { meta, records }))
+        let quest_logs = if session.is_empty() { None } else { self.quest_logs(&session).await? };
+        Ok(Some(Found { meta, records, quest_logs }))
+    }
+
+    /// The JSON of the quest log files kept with `session`, if any.
+    async fn quest_logs(&self, session: &str) -> Result<Option<String>, StoreError> {
+        let request = RefCell::new(None);
+        let key = JsValue::from_str(&format!("{QUEST_LOGS_KEY}{session}"));
+        let commit = transaction(&self.db, &[SESSION], false, |tx| {
+            *request.borrow_mut() = Some(tx.object_store(SESSION)?.get(&key)?);
+            Ok(())
+        })?;
+        commit.done().await?;
+        let Some(request) = request.into_inner() else { return Ok(None) };
+        Ok(request.result().map_err(|e| StoreError::from_js(&e))?.as_string())
     }
 
     /// The stored original bytes (a Blob: read them with `arrayBuffer`, outside wasm memory).

@@ -1,10 +1,12 @@
 //! Browser capabilities, one place each, and the only code of the shell that calls JavaScript:
-//! the sql.js worker, IndexedDB, File System Access, Web Locks, storage, fetch and Blobs,
-//! downloads, performance marks, clocks and the page address. Feature modules call the typed
-//! Rust functions here; each capability has its own error enum keeping the thrown `JsValue`.
+//! the sql.js worker, IndexedDB, dropped files and folders, File System Access, Web Locks,
+//! storage, fetch and Blobs, downloads, performance marks, clocks and the page address. Feature
+//! modules call the typed Rust functions here; each capability has its own error enum keeping the
+//! thrown `JsValue`.
 
 pub mod browser;
 pub mod download;
+pub mod dropped;
 pub mod fetch;
 pub mod file_system;
 pub mod idb;

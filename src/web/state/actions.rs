@@ -9,9 +9,10 @@ use leptos::task::spawn_local;
 use crate::web::files::loader::{self, LoadError, Shared, Source};
 use crate::web::platform::browser::within;
 use crate::web::platform::perf::mark;
+use crate::web::quests::QuestLogs;
 use crate::web::state::{Alerts, CatalogState, Changes, Nav, OpenDb, View};
 use crate::web::working_copy::{Opened, WorkingCopy};
-use flagdeck_core::edits::{self, EditError, Step};
+use flagdeck_core::edits::{self, Edit, EditError, Step};
 use flagdeck_core::journal::Entry;
 use flagdeck_core::summary;
 use flagdeck_core::Value;
@@ -26,11 +27,18 @@ pub struct AppState {
     changes: Changes,
     /// The working copy kept in browser storage (see `working_copy`).
     copy: WorkingCopy,
+    /// The quest log files added beside the open database (see `quests::logs`).
+    quest_logs: QuestLogs,
 }
 
 impl AppState {
     pub(in crate::web) fn new((nav, alerts, db, changes): (Nav, Alerts, OpenDb, Changes)) -> Self {
-        AppState { nav, alerts, db, changes, copy: WorkingCopy::new() }
+        AppState { nav, alerts, db, changes, copy: WorkingCopy::new(), quest_logs: QuestLogs::new() }
+    }
+
+    /// The quest log files added beside the open database (see [`QuestLogs`]).
+    pub fn quest_logs(&self) -> QuestLogs {
+        self.quest_logs
     }
 
     /// The open database (see [`OpenDb`]).
@@ -86,12 +94,17 @@ impl AppState {
                         resumed.as_ref().map(|r| r.history.clone()).unwrap_or_default(),
                         resumed.as_ref().and_then(|r| r.counts.clone()),
                     );
+                    let kept_logs = resumed.as_ref().and_then(|r| r.quest_logs.clone());
                     self.db.opened(open.clone());
                     self.copy_opened(&open, resumed);
+                    self.quest_logs_opened(&open, kept_logs);
                     request_animation_frame(|| mark("flagdeck:summary-shown"));
                     self.load_catalog(open);
                 }
-                Err(e) => self.alert(e.to_string()),
+                Err(e) => {
+                    self.quest_logs.drop_pending();
+                    self.alert(e.to_string());
+                }
             }
         });
     }
@@ -224,6 +237,19 @@ impl AppState {
         });
     }
 
+    /// Applies an edit planned elsewhere (a quest's status change, see
+    /// `quests::edit::plan_status_change`) as one step of the history: recorded, kept by the
+    /// working copy, everything read again. `Ok` once applied, or when there is nothing to apply;
+    /// errors change nothing.
+    pub(in crate::web) async fn apply_edit(self, open: &Shared, planned: Option<Edit>) -> Result<(), EditError> {
+        let Some(edit) = planned else { return Ok(()) };
+        edits::apply(&open.db, &edit).await?;
+        let step = Step { label: edit.label.clone(), edits: vec![edit] };
+        self.changes.record(step.clone());
+        self.changed(open, Entry::Did(step)).await;
+        Ok(())
+    }
+
     /// Undoes (`back`) or redoes the last step.
     pub fn step(self, back: bool) {
         let Some(open) = self.db.get() else { return };
@@ -250,7 +276,7 @@ impl AppState {
             within(200, written).await;
         }
         self.db.data_changed();
-        match summary::read_counts(&open.db, &open.facts).await {
+        match summary::read_counts(&open.db, &open.facts, open.report.generation).await {
             Ok(counts) => self.changes.counted(counts),
             Err(e) => self.alert(format!("The counts could not be read again: {e}")),
         }

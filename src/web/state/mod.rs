@@ -10,7 +10,8 @@
 //! [`AppState`] holds the actions that span several of them (open, edit, undo, export) and the
 //! working copy's handle; [`use_latest`] is the hook for loads that report progress (other loads
 //! are `LocalResource`s). Feature state lives with its feature: the dashboard's settings in
-//! `dashboard::DashboardSettings`, the flag form's in `flags::form::FormRequest`.
+//! `dashboard::DashboardSettings`, the flag form's in `flags::form::FormRequest`, the quests page's
+//! query in `quests::QuestsView` and the added quest logs in `quests::QuestLogs`.
 
 mod actions;
 mod alerts;
@@ -36,5 +37,6 @@ pub fn provide_contexts() -> (Nav, Alerts, OpenDb, Changes) {
     provide_context(contexts.2);
     provide_context(contexts.3);
     provide_context(crate::web::dashboard::DashboardSettings::new());
+    provide_context(crate::web::quests::QuestsView::new());
     contexts
 }

@@ -15,6 +15,11 @@ pub enum View {
     Flags,
     Flag(i64),
     Dashboard,
+    /// The quests of a v2/hybrid file: `#quests`, optionally followed by `?` and the board's
+    /// filters (see `quests::QuestQuery`), which the quests page reads from the address itself.
+    Quests,
+    /// One quest: `#quest/ID`.
+    Quest(i64),
     /// A snapshot link: the dashboard carried by the link, no file needed.
     Snapshot(String),
 }
@@ -27,11 +32,16 @@ impl View {
         if let Some(payload) = hash.strip_prefix("snapshot/") {
             return View::Snapshot(payload.to_owned());
         }
+        // The quests page's filters follow a `?`, each value encoded on its own: not decoded here.
+        if hash == "quests" || hash.starts_with("quests?") {
+            return View::Quests;
+        }
         let decoded = decode_uri_component(hash).unwrap_or_default();
         match decoded.split_once('/') {
             Some(("dashboard", _)) => View::Dashboard,
             Some(("agent", name)) if !name.is_empty() => View::Agent(name.to_owned()),
             Some(("flag", id)) if id.parse::<i64>().is_ok() => View::Flag(id.parse().unwrap_or_default()),
+            Some(("quest", id)) if id.parse::<i64>().is_ok() => View::Quest(id.parse().unwrap_or_default()),
             _ => match decoded.as_str() {
                 "agents" => View::Agents,
                 "routing" => View::Routing,
@@ -52,6 +62,8 @@ impl View {
             View::Flags => "#flags".into(),
             View::Flag(id) => format!("#flag/{id}"),
             View::Dashboard => "#dashboard".into(),
+            View::Quests => "#quests".into(),
+            View::Quest(id) => format!("#quest/{id}"),
             View::Snapshot(payload) => format!("#snapshot/{payload}"),
         }
     }
@@ -86,6 +98,17 @@ impl Nav {
     pub fn go(&self, view: View) {
         set_location_hash(&view.to_hash());
         self.view.set(view);
+    }
+
+    /// Shows a page whose address carries a query after its fragment (`#quests?status=working`):
+    /// a new history entry, so back/forward return to the previous query. `query` is already
+    /// encoded; empty gives the plain address.
+    pub fn go_with_query(&self, view: View, query: &str) {
+        let hash = if query.is_empty() { view.to_hash() } else { format!("{}?{query}", view.to_hash()) };
+        set_location_hash(&hash);
+        if self.view.get_untracked() != view {
+            self.view.set(view);
+        }
     }
 
     /// Shows the page the address fragment names (at start, after back/forward or an edited

@@ -1,11 +1,12 @@
 //! The summary page: what is open (file, generation, counts) and the changes since opening.
+//! Flag counts show only for files with flags, the quest count only for files with quests.
 
 use leptos::prelude::*;
 
 use crate::web::files::loader::{Shared, Source};
 use crate::web::state::Changes;
 use crate::web::widgets::human_size;
-use flagdeck_core::schema::Generation;
+use flagdeck_core::edits::EditTable;
 
 /// One headline number with its hook for tests.
 #[component]
@@ -36,11 +37,39 @@ pub fn SummaryPanel(open: Shared) -> impl IntoView {
         Source::Url(url) => format!("downloaded from {url}"),
         Source::Demo => "flagdeck's demo database (made by its demo generator)".to_owned(),
     };
-    let generation_class = match r.generation {
-        Generation::V1 => "badge v1",
-        Generation::V0 => "badge v0",
-        Generation::Unknown => "badge unknown",
-    };
+    let generation_class = format!("badge {}", r.generation.code());
+    let flags = c.flags.clone().map(|f| {
+        view! {
+            <h2>"Flags"</h2>
+            <div class="counts">
+                <Count label="flags" testid="count-flags" value=Some(f.total) />
+                <Count label="pending" testid="count-pending" value=Some(f.pending) hint="status = 'pending'" />
+                <Count label="completed" testid="count-completed" value=Some(f.completed) hint="status = 'completed'" />
+                <Count
+                    label="locked"
+                    testid="count-locked"
+                    value=Some(f.locked)
+                    hint="locked = 1, any status (completing a flag does not unlock it)"
+                />
+                <Count
+                    label="workable"
+                    testid="count-workable"
+                    value=Some(f.workable)
+                    hint="pending, unlocked, with a target (the empty broadcast target counts), as get-workable-flags lists them"
+                />
+            </div>
+            <p class="detail">{format!("{} of the locked flags are pending.", f.locked_pending)}</p>
+        }
+    });
+    let quests = c.quests.map(|n| {
+        view! {
+            <h2>"Quests"</h2>
+            <div class="counts">
+                <Count label="quests" testid="count-quests" value=Some(n) hint="rows of acolyte_quests" />
+            </div>
+        }
+    });
+    let warnings = r.warnings.clone();
     view! {
         <section class="summary" aria-label="Database summary">
             <div class="file-line">
@@ -54,25 +83,12 @@ pub fn SummaryPanel(open: Shared) -> impl IntoView {
                 {human_size(r.file_bytes)} " · " {source} " · user_version " {r.user_version} " · page size "
                 {r.page_size} {if r.wal { " · WAL journal" } else { " · rollback journal" }}
             </p>
-            <h2>"Flags"</h2>
-            <div class="counts">
-                <Count label="flags" testid="count-flags" value=Some(c.flags) />
-                <Count label="pending" testid="count-pending" value=Some(c.pending) hint="status = 'pending'" />
-                <Count label="completed" testid="count-completed" value=Some(c.completed) hint="status = 'completed'" />
-                <Count
-                    label="locked"
-                    testid="count-locked"
-                    value=Some(c.locked)
-                    hint="locked = 1, any status (completing a flag does not unlock it)"
-                />
-                <Count
-                    label="workable"
-                    testid="count-workable"
-                    value=Some(c.workable)
-                    hint="pending, unlocked, with a target (the empty broadcast target counts), as get-workable-flags lists them"
-                />
-            </div>
-            <p class="detail">{format!("{} of the locked flags are pending.", c.locked_pending)}</p>
+            {warnings
+                .into_iter()
+                .map(|w| view! { <p class="warning" data-testid="schema-warning" role="note">"⚠ " {w}</p> })
+                .collect_view()}
+            {flags}
+            {quests}
             <h2>"Agents and activity"</h2>
             <div class="counts">
                 <Count label="agents in the catalog" testid="count-agents" value=Some(c.agents) />
@@ -90,7 +106,8 @@ pub fn SummaryPanel(open: Shared) -> impl IntoView {
     }
 }
 
-/// Every change since the file was opened, before → after: what export will write.
+/// Every change since the file was opened (flag edits, quest status changes), before → after:
+/// what export will write.
 #[component]
 fn ChangesList() -> impl IntoView {
     let changes = expect_context::<Changes>();
@@ -108,7 +125,14 @@ fn ChangesList() -> impl IntoView {
                                 .iter()
                                 .map(|c| format!("{}: {} → {}", c.column, shown(&c.before), shown(&c.after)))
                                 .collect();
-                            view! { <li data-flag-id=e.flag_id>{format!("#{} {}: {}", e.flag_id, e.label, parts.join("; "))}</li> }
+                            // The row's key is `flag_id` for both tables (see `Edit::table`).
+                            let quest = e.table == EditTable::Quests;
+                            let noun = if quest { "Quest " } else { "" };
+                            view! {
+                                <li data-flag-id=(!quest).then_some(e.flag_id) data-quest-id=quest.then_some(e.flag_id)>
+                                    {format!("{noun}#{} {}: {}", e.flag_id, e.label, parts.join("; "))}
+                                </li>
+                            }
                         })
                         .collect_view()}
                 </ol>

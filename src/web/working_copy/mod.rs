@@ -88,6 +88,8 @@ pub struct Offer {
     /// `Err`: something is stored but cannot be read (it can only be discarded).
     pub meta: Result<SessionMeta, String>,
     pub rebuilt: Rebuilt,
+    /// The quest log files kept with it, as JSON (see `quests::logs`).
+    quest_logs: Option<String>,
 }
 
 impl Offer {
@@ -117,6 +119,8 @@ pub struct Resumed {
     failure: Option<ReplayFailure>,
     /// Counts after the replay (the report's are from before it).
     pub counts: Option<Counts>,
+    /// The quest log files kept with the working copy, as JSON (see `quests::logs`).
+    pub quest_logs: Option<String>,
 }
 
 /// The open database's place in storage.
@@ -142,6 +146,11 @@ enum Job {
         replace: bool,
         started: f64,
         written: Option<oneshot::Sender<()>>,
+    },
+    /// Keeps the quest log files added to the database (JSON), replacing what was kept.
+    QuestLogs {
+        session: String,
+        json: String,
     },
     Discard,
 }
@@ -189,10 +198,11 @@ fn offer_from(found: Found) -> Option<Offer> {
         other => other,
     };
     match meta {
-        Err(why) => Some(Offer { meta: Err(why), rebuilt: Rebuilt::default() }),
+        Err(why) => Some(Offer { meta: Err(why), rebuilt: Rebuilt::default(), quest_logs: None }),
         Ok(meta) => {
             let rebuilt = rebuild(&found.records);
-            (!rebuilt.history.done.is_empty()).then_some(Offer { meta: Ok(meta), rebuilt })
+            let quest_logs = found.quest_logs;
+            (!rebuilt.history.done.is_empty()).then_some(Offer { meta: Ok(meta), rebuilt, quest_logs })
         }
     }
 }
@@ -270,8 +280,38 @@ impl AppState {
                 let _written = written;
                 self.run_write(&session, &record, replace, started).await;
             }
+            Job::QuestLogs { session, json } => self.run_quest_logs(&session, &json).await,
             Job::Discard => self.run_discard().await,
         }
+    }
+
+    /// Keeps the quest log files with the working copy of `session`.
+    async fn run_quest_logs(self, session: &str, json: &str) {
+        let current = SESSION.with(|s| s.borrow().as_ref().is_some_and(|s| s.id == session));
+        let Some(store) = store().filter(|_| current) else { return };
+        let result = match store.put_quest_logs(session, json) {
+            Ok(commit) => commit.done().await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(()) => self.saved_if_idle(),
+            Err(e) => {
+                let (short, _) = write_failed(&e);
+                self.copy().status.set(CopyStatus::Failed(short));
+                self.alert(format!(
+                    "The quest logs could not be kept with the working copy in this browser ({}): they are \
+                     shown in this tab only. Add them again after a reload.",
+                    why(&e)
+                ));
+            }
+        }
+    }
+
+    /// The quest log files added to the open database changed: `json` (all of them) is kept with
+    /// its working copy, so a resumed copy shows them again. Nothing when no copy is kept.
+    pub(in crate::web) fn keep_quest_logs(self, json: String) {
+        let Some(session) = SESSION.with(|s| s.borrow().as_ref().map(|s| s.id.clone())) else { return };
+        self.enqueue(Job::QuestLogs { session, json });
     }
 
     /// Nothing else is queued: the badge may say the copy is kept.
@@ -539,8 +579,9 @@ impl AppState {
                 return Err(failed("the stored database is not the one the changes were made to".into()));
             }
             let (history, failure) = journal::replay(&open.db, &offer.rebuilt.history).await;
-            let counts = summary::read_counts(&open.db, &open.facts).await.ok();
-            let resumed = Resumed { meta, rebuilt: offer.rebuilt.clone(), history, failure, counts };
+            let counts = summary::read_counts(&open.db, &open.facts, open.report.generation).await.ok();
+            let quest_logs = offer.quest_logs.clone();
+            let resumed = Resumed { meta, rebuilt: offer.rebuilt.clone(), history, failure, counts, quest_logs };
             Ok(Opened { open, resumed: Some(resumed) })
         });
     }

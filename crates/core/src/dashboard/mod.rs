@@ -16,7 +16,7 @@ use self::capacity::{Capacity, Forecast, ToolLoad};
 use self::stats::{parse_day, parse_minute, rank_sql, week_label};
 use super::agents::misrouted_sql;
 use super::port::{Database, DbError};
-use super::schema::SchemaFacts;
+use super::schema::{detect, SchemaFacts};
 use super::value::Value;
 use super::vocabulary::Impact;
 use crate::calendar::{minute_text, MINUTES_PER_DAY};
@@ -246,7 +246,9 @@ pub struct BudgetResult {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Aggregates {
     pub window: Window,
-    pub flags: FlagKpis,
+    /// `None` for a file without flags (Acolytes 2.x): no flag section, no flag budgets.
+    #[serde(default)]
+    pub flags: Option<FlagKpis>,
     pub tools: Option<ToolKpis>,
     pub health: Option<HealthKpis>,
     // The per-day maps repeat `flags.daily` and `tools.daily` keyed by day number for the
@@ -264,17 +266,13 @@ impl Aggregates {
     /// Rebuilds the per-day maps from the daily series (after deserialising).
     pub fn rebuild_daily(&mut self) {
         let day = |text: &str| parse_day(text);
-        self.created_daily = self
-            .flags
-            .daily
-            .iter()
+        let flag_days = self.flags.iter().flat_map(|f| f.daily.iter());
+        self.created_daily = flag_days
+            .clone()
             .filter(|d| d.created > 0)
             .filter_map(|d| day(&d.day).map(|n| (n, d.created as f64)))
             .collect();
-        self.completed_daily = self
-            .flags
-            .daily
-            .iter()
+        self.completed_daily = flag_days
             .filter(|d| d.completed > 0)
             .filter_map(|d| day(&d.day).map(|n| (n, d.completed as f64)))
             .collect();
@@ -385,20 +383,31 @@ fn hours_between(from: &str, to_minute: i64) -> Option<f64> {
     parse_minute(from).map(|m| (to_minute - m) as f64 / 60.0)
 }
 
+/// Whether the file's flags can be read ([`crate::schema::Generation::has_flags`] of its detected generation):
+/// without them (Acolytes 2.x) every flag figure is left out.
+fn has_flags(facts: &SchemaFacts) -> bool {
+    detect(facts).generation.has_flags()
+}
+
 /// The SQL sources of activity times in this file.
 fn activity_sources(facts: &SchemaFacts) -> Vec<String> {
-    let mut parts = vec![
-        format!("SELECT max(created_at) AS hi, min(created_at) AS lo FROM flags WHERE created_at GLOB {DATE_GLOB}"),
-        format!("SELECT max(completed_at), NULL FROM flags WHERE completed_at GLOB {DATE_GLOB}"),
-    ];
+    let mut parts = Vec::new();
+    if has_flags(facts) {
+        parts.push(format!(
+            "SELECT max(created_at) AS hi, min(created_at) AS lo FROM flags WHERE created_at GLOB {DATE_GLOB}"
+        ));
+        parts.push(format!(
+            "SELECT max(completed_at) AS hi, NULL AS lo FROM flags WHERE completed_at GLOB {DATE_GLOB}"
+        ));
+    }
     if facts.has_table("tool_logs") {
         parts.push(format!(
-            "SELECT substr(max(timestamp), 1, 16), substr(min(timestamp), 1, 16) FROM tool_logs WHERE timestamp GLOB {DATE_GLOB}"
+            "SELECT substr(max(timestamp), 1, 16) AS hi, substr(min(timestamp), 1, 16) AS lo FROM tool_logs WHERE timestamp GLOB {DATE_GLOB}"
         ));
     }
     if facts.tables.get("agent_health").is_some_and(|c| c.iter().any(|c| c == "checked_at")) {
         parts.push(format!(
-            "SELECT max(checked_at), min(checked_at) FROM agent_health WHERE checked_at GLOB {DATE_GLOB}"
+            "SELECT max(checked_at) AS hi, min(checked_at) AS lo FROM agent_health WHERE checked_at GLOB {DATE_GLOB}"
         ));
     }
     parts
@@ -411,9 +420,13 @@ pub async fn window<D: Database>(
     state: &DashboardState,
     now: &str,
 ) -> Result<Window, DbError> {
-    let sql = format!("SELECT max(hi), min(lo) FROM ({})", activity_sources(facts).join(" UNION ALL "));
-    let rs = db.query(&sql, &[]).await?;
-    let row = rs.rows.first().cloned().unwrap_or_default();
+    let sources = activity_sources(facts);
+    let row = if sources.is_empty() {
+        Vec::new()
+    } else {
+        let sql = format!("SELECT max(hi), min(lo) FROM ({})", sources.join(" UNION ALL "));
+        db.query(&sql, &[]).await?.rows.first().cloned().unwrap_or_default()
+    };
     let now_minute = parse_minute(now).unwrap_or(0);
     let latest = row.first().and_then(|v| v.as_str()).and_then(parse_minute);
     let earliest = row.get(1).and_then(|v| v.as_str()).and_then(parse_minute);
@@ -446,17 +459,19 @@ pub async fn window<D: Database>(
 const LEVELS: [&str; 4] =
     [Impact::Critical.sql(), Impact::High.sql(), Impact::Medium.sql(), Impact::Low.sql()];
 
+/// The flag figures; fills the per-day maps of `agg` on the way.
 async fn flag_kpis<D: Database>(
     db: &D,
     facts: &SchemaFacts,
     state: &DashboardState,
     w: &Window,
     agg: &mut Aggregates,
-) -> Result<(), DbError> {
+) -> Result<FlagKpis, DbError> {
     let (f, fp) = flag_filter(state);
     let range = [Value::from(w.start.as_str()), Value::from(w.end.as_str())];
     let as_of = parse_minute(&w.as_of).unwrap_or(0);
-    let k = &mut agg.flags;
+    let mut kpis = FlagKpis::default();
+    let k = &mut kpis;
 
     let rs = db
         .query(
@@ -623,7 +638,7 @@ async fn flag_kpis<D: Database>(
         )
         .await?;
     k.critical_pending_ids = rs.rows.iter().map(|r| int(&r[0])).collect();
-    Ok(())
+    Ok(kpis)
 }
 
 fn latency(r: &[Value]) -> Latency {
@@ -848,7 +863,9 @@ pub async fn aggregates<D: Database>(
     let w = window(db, facts, state, now).await?;
     let mut agg = Aggregates { window: w.clone(), ..Default::default() };
     progress(1, STEPS, "flags");
-    flag_kpis(db, facts, state, &w, &mut agg).await?;
+    if has_flags(facts) {
+        agg.flags = Some(flag_kpis(db, facts, state, &w, &mut agg).await?);
+    }
     progress(2, STEPS, "tool calls");
     if facts.has_table("tool_logs") {
         agg.tools = Some(tool_kpis(db, state, &w, &mut agg).await?);
@@ -871,7 +888,7 @@ pub fn derive(agg: Aggregates, state: &DashboardState) -> Dashboard {
         &agg.completed_daily,
         w.first_day,
         w.last_day,
-        agg.flags.pending as f64,
+        agg.flags.as_ref().map_or(0.0, |f| f.pending as f64),
         state.growth,
         horizon,
     );
@@ -930,9 +947,11 @@ pub fn budgets(agg: &Aggregates, cap: &Capacity, b: &Budgets) -> Vec<BudgetResul
             offenders,
         });
     }
+    // The flag gates need flags (none in an Acolytes 2.x file).
+    let Some(flags) = &agg.flags else { return out };
     if let Some(limit) = b.critical_pending_max {
         let actual =
-            agg.flags.pending_by_impact.iter().find(|(l, _)| l == "critical").map(|(_, n)| *n).unwrap_or(0);
+            flags.pending_by_impact.iter().find(|(l, _)| l == "critical").map(|(_, n)| *n).unwrap_or(0);
         out.push(BudgetResult {
             name: "critical-pending".into(),
             label: format!("critical pending flags ≤ {limit}"),
@@ -940,14 +959,14 @@ pub fn budgets(agg: &Aggregates, cap: &Capacity, b: &Budgets) -> Vec<BudgetResul
             actual: Some(actual as f64),
             pass: actual <= limit,
             offenders: if actual > limit {
-                agg.flags.critical_pending_ids.iter().map(|id| format!("flag #{id}")).collect()
+                flags.critical_pending_ids.iter().map(|id| format!("flag #{id}")).collect()
             } else {
                 Vec::new()
             },
         });
     }
     if let Some(limit) = b.lead_time_p90_hours {
-        let actual = agg.flags.lead_time_p90_hours;
+        let actual = flags.lead_time_p90_hours;
         out.push(BudgetResult {
             name: "lead-time-p90".into(),
             label: format!("lead time p90 ≤ {}", stats::hours(limit)),
@@ -992,12 +1011,20 @@ pub struct FilterChoices {
     pub tools: Vec<String>,
 }
 
+/// The filter choices; targets and flag types are empty for a file without flags.
 pub async fn filter_choices<D: Database>(db: &D, facts: &SchemaFacts) -> Result<FilterChoices, DbError> {
     let list = |rs: super::value::ResultSet| rs.rows.iter().map(|r| r[0].display()).collect::<Vec<_>>();
-    let targets = list(
-        db.query("SELECT DISTINCT target_agent FROM flags WHERE target_agent <> '' ORDER BY 1", &[]).await?,
-    );
-    let flag_types = list(db.query("SELECT DISTINCT flag_type FROM flags ORDER BY 1", &[]).await?);
+    let (targets, flag_types) = if has_flags(facts) {
+        (
+            list(
+                db.query("SELECT DISTINCT target_agent FROM flags WHERE target_agent <> '' ORDER BY 1", &[])
+                    .await?,
+            ),
+            list(db.query("SELECT DISTINCT flag_type FROM flags ORDER BY 1", &[]).await?),
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let tools = if facts.has_table("tool_logs") {
         list(db.query("SELECT tool_name FROM tool_logs GROUP BY 1 ORDER BY COUNT(*) DESC, 1", &[]).await?)
     } else {

@@ -126,7 +126,7 @@ pub fn redact(snapshot: &mut Snapshot) {
         *name = format!("agent {}", i + 1);
     };
     let a = &mut snapshot.aggregates;
-    for b in &mut a.flags.bottlenecks {
+    for b in a.flags.iter_mut().flat_map(|f| f.bottlenecks.iter_mut()) {
         alias(&mut b.target);
     }
     if let Some(h) = &mut a.health {
@@ -151,7 +151,7 @@ mod tests {
 
     fn sample() -> Snapshot {
         let mut aggregates = Aggregates {
-            flags: FlagKpis {
+            flags: Some(FlagKpis {
                 pending: 3,
                 bottlenecks: vec![
                     Bottleneck { target: "@backend.api".into(), pending: 2, oldest_hours: Some(5.5) },
@@ -162,7 +162,7 @@ mod tests {
                     FlagDay { day: "2025-05-27".into(), created: 1, completed: 1, backlog: 2 },
                 ],
                 ..Default::default()
-            },
+            }),
             ..Default::default()
         };
         aggregates.rebuild_daily();
@@ -206,8 +206,9 @@ mod tests {
     fn redaction_renames_every_agent_consistently() {
         let mut s = sample();
         redact(&mut s);
-        assert_eq!(s.aggregates.flags.bottlenecks[0].target, "agent 1");
-        assert_eq!(s.aggregates.flags.bottlenecks[1].target, "", "the broadcast target stays empty");
+        let flags = s.aggregates.flags.as_ref().unwrap();
+        assert_eq!(flags.bottlenecks[0].target, "agent 1");
+        assert_eq!(flags.bottlenecks[1].target, "", "the broadcast target stays empty");
         assert_eq!(s.state.target.as_deref(), Some("agent 1"), "the same agent, the same alias");
         assert_eq!(s.file, None);
         assert!(!encode_snapshot(&s).is_empty());

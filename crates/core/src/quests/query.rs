@@ -1,0 +1,350 @@
+//! Quest list and board queries: one filter, one SQL builder shared by the count, the board's
+//! status counts and the keyset pages (the pattern of [`crate::flags`]).
+
+use serde::Serialize;
+
+use crate::flags::Cursor;
+use crate::port::{Database, DbError};
+use crate::timestamp::instant_sql;
+use crate::value::Value;
+
+use super::card::QuestCard;
+use super::status::QuestStatus;
+use super::TABLE;
+
+/// Filters combined with AND. Empty means "any".
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct QuestFilter {
+    /// Stored statuses to keep (OR); unknown ones are matched as stored, `""` also matches NULL.
+    pub statuses: Vec<String>,
+    /// An agent who is recruited on the quest or holds its turn (`current_agent`). Recruited
+    /// is matched in the JSON array (`json_each`, only run on valid JSON, after a cheap `instr`
+    /// on the text); when `recruited` is not JSON it is matched as comma-separated names (as
+    /// [`read_recruited`](super::read_recruited) reads it), ignoring spaces, tabs and line
+    /// breaks.
+    pub agent: Option<String>,
+    /// Words that must all occur (ASCII case-insensitively) in the name, the mission or the text
+    /// of one message (`broadcast[].message`; the whole stored text when `broadcast` is not
+    /// JSON). Blank: no text filter.
+    pub text: String,
+}
+
+/// The columns the list sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum QuestSort {
+    Id,
+    /// The instant of `created_at` (mixed formats compare as instants; unreadable values first).
+    Created,
+    /// The instant of `updated_at` (epoch text, epoch integer and date text alike).
+    Updated,
+    Name,
+    /// Life-cycle order ([`QuestStatus::rank_sql`]), unknown statuses last by name.
+    Status,
+    /// Whose turn (`current_agent`; none first).
+    Turn,
+    Phase,
+}
+
+impl QuestSort {
+    /// Every sort the list offers.
+    pub const ALL: [QuestSort; 7] = [
+        QuestSort::Id,
+        QuestSort::Created,
+        QuestSort::Updated,
+        QuestSort::Name,
+        QuestSort::Status,
+        QuestSort::Turn,
+        QuestSort::Phase,
+    ];
+
+    /// The list's starting order: newest first, as the scripts list quests
+    /// (`ORDER BY created_at DESC` in `acolyte_quest_core.get_all_quests`).
+    pub const DEFAULT: (QuestSort, bool) = (QuestSort::Created, true);
+
+    /// A column header's text.
+    pub fn label(self) -> &'static str {
+        match self {
+            QuestSort::Id => "#",
+            QuestSort::Created => "Created",
+            QuestSort::Updated => "Updated",
+            QuestSort::Name => "Name",
+            QuestSort::Status => "Status",
+            QuestSort::Turn => "Turn",
+            QuestSort::Phase => "Phase",
+        }
+    }
+
+    /// The sort key as one SQL expression that is never NULL (so `(key, quest_id)` row values
+    /// compare for keyset paging).
+    pub fn sql(self) -> String {
+        match self {
+            QuestSort::Id => "quest_id".into(),
+            QuestSort::Created => format!("IFNULL({}, -1e18)", instant_sql("created_at")),
+            QuestSort::Updated => format!("IFNULL({}, -1e18)", instant_sql("updated_at")),
+            QuestSort::Name => "IFNULL(quest_name, '')".into(),
+            QuestSort::Status => QuestStatus::rank_sql("status"),
+            QuestSort::Turn => "IFNULL(current_agent, '')".into(),
+            QuestSort::Phase => "IFNULL(quest_phase, '')".into(),
+        }
+    }
+}
+
+/// A word as Python's `json.dumps` (ensure_ascii) writes it inside a JSON string: non-ASCII as
+/// `\uXXXX` (surrogate pairs beyond the BMP), lower-case hex.
+fn json_escaped(word: &str) -> String {
+    let mut out = String::new();
+    for c in word.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{u:04x}"));
+            }
+        }
+    }
+    out
+}
+
+impl QuestFilter {
+    /// The text box: blank means no text filter.
+    pub fn set_text(&mut self, text: &str) {
+        self.text = text.to_owned();
+    }
+
+    /// Ticking a status adds it, ticking it again removes it.
+    pub fn toggle_status(&mut self, status: &str) {
+        match self.statuses.iter().position(|s| s == status) {
+            Some(i) => {
+                self.statuses.remove(i);
+            }
+            None => self.statuses.push(status.to_owned()),
+        }
+    }
+
+    /// `WHERE` conditions and their parameters (`?` in order), with or without the status list.
+    fn conditions(&self, with_statuses: bool) -> (Vec<String>, Vec<Value>) {
+        let mut sql = Vec::new();
+        let mut params = Vec::new();
+        if with_statuses && !self.statuses.is_empty() {
+            let marks = vec!["?"; self.statuses.len()].join(", ");
+            let null = if self.statuses.iter().any(String::is_empty) { " OR status IS NULL" } else { "" };
+            sql.push(format!("(status IN ({marks}){null})"));
+            params.extend(self.statuses.iter().map(|s| Value::from(s.as_str())));
+        }
+        if let Some(agent) = self.agent.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+            // The cheap instr() runs first; json_each only on rows whose text names the agent.
+            sql.push(
+                "(current_agent = ? OR (instr(recruited, ?) > 0 AND (CASE \
+                   WHEN NOT json_valid(recruited) THEN instr(',' || replace(replace(replace(replace(recruited, \
+                     char(13), ''), char(10), ''), char(9), ''), ' ', '') || ',', ',' || ? || ',') > 0 \
+                   WHEN json_type(recruited) = 'array' THEN EXISTS (SELECT 1 FROM json_each(recruited) AS r WHERE r.value = ?) \
+                   ELSE json_extract(recruited, '$') = ? END)))"
+                    .into(),
+            );
+            let compact: String = agent.chars().filter(|c| !matches!(c, ' ' | '\t' | '\n' | '\r')).collect();
+            params.extend([
+                Value::from(agent),
+                Value::from(compact.as_str()),
+                Value::from(compact.as_str()),
+                Value::from(agent),
+                Value::from(agent),
+            ]);
+        }
+        for word in self.text.split_whitespace() {
+            // Name and mission by instr(); the messages only where the stored broadcast text holds
+            // the word (as typed, or as json.dumps escapes it), and then message by message.
+            sql.push(
+                "(instr(lower(IFNULL(quest_name, '') || ' ' || IFNULL(mission, '')), lower(?)) > 0 \
+                  OR ((instr(lower(IFNULL(broadcast, '')), lower(?)) > 0 OR instr(lower(IFNULL(broadcast, '')), lower(?)) > 0) \
+                  AND (CASE WHEN NOT json_valid(broadcast) THEN 1 \
+                    WHEN json_type(broadcast) = 'array' THEN EXISTS (SELECT 1 FROM json_each(broadcast) AS m \
+                      WHERE CASE WHEN m.type = 'object' THEN instr(lower(json_extract(m.value, '$.message')), lower(?)) > 0 \
+                        ELSE instr(lower(m.value), lower(?)) > 0 END) \
+                    WHEN json_type(broadcast) = 'object' THEN instr(lower(json_extract(broadcast, '$.message')), lower(?)) > 0 \
+                    ELSE 1 END)))"
+                    .into(),
+            );
+            params.extend([
+                Value::from(word),
+                Value::from(word),
+                Value::from(json_escaped(word)),
+                Value::from(word),
+                Value::from(word),
+                Value::from(word),
+            ]);
+        }
+        (sql, params)
+    }
+
+    fn where_clause(&self, with_statuses: bool) -> (String, Vec<Value>) {
+        let (conditions, params) = self.conditions(with_statuses);
+        if conditions.is_empty() {
+            (String::new(), params)
+        } else {
+            (format!(" WHERE {}", conditions.join(" AND ")), params)
+        }
+    }
+
+    /// How many quests pass the filter: one row, one column `n`.
+    pub fn count_sql(&self) -> (String, Vec<Value>) {
+        let (where_sql, params) = self.where_clause(true);
+        (format!("SELECT count(*) AS n FROM {TABLE}{where_sql}"), params)
+    }
+
+    /// The board's columns: rows of (`status`, `n`) under every filter but the status list
+    /// (so each column says what ticking it would give). Every known status comes first, in
+    /// life-cycle order, with 0 when no quest has it; then each unknown stored status, by
+    /// name (NULL as `""`).
+    pub fn status_counts_sql(&self) -> (String, Vec<Value>) {
+        let (where_sql, params) = self.where_clause(false);
+        let known: Vec<String> =
+            QuestStatus::ALL.iter().map(|s| format!("('{}', {})", s.sql(), s.rank())).collect();
+        let names: Vec<String> = QuestStatus::ALL.iter().map(|s| format!("'{}'", s.sql())).collect();
+        let sql = format!(
+            "WITH known(status, rank) AS (VALUES {}), \
+             counted AS (SELECT IFNULL(status, '') AS status, count(*) AS n FROM {TABLE}{where_sql} GROUP BY IFNULL(status, '')) \
+             SELECT status, n FROM (\
+               SELECT k.status AS status, IFNULL(c.n, 0) AS n, k.rank AS rank FROM known AS k LEFT JOIN counted AS c ON c.status = k.status \
+               UNION ALL SELECT status, n, {} AS rank FROM counted WHERE status NOT IN ({})) \
+             ORDER BY rank, status",
+            known.join(", "),
+            QuestStatus::ALL.len(),
+            names.join(", ")
+        );
+        (sql, params)
+    }
+}
+
+/// One column of the board: a stored status and how many quests have it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatusCount {
+    /// As stored (NULL as `""`).
+    pub status: String,
+    /// The status if the scripts write it.
+    pub known: Option<QuestStatus>,
+    pub count: i64,
+}
+
+/// Runs [`QuestFilter::status_counts_sql`].
+pub async fn status_counts<D: Database>(db: &D, filter: &QuestFilter) -> Result<Vec<StatusCount>, DbError> {
+    let (sql, params) = filter.status_counts_sql();
+    db.query(&sql, &params).await?.map_rows(|r| {
+        let status = r.text("status")?;
+        Ok(StatusCount { known: QuestStatus::parse(&status), status, count: r.i64("n")? })
+    })
+}
+
+/// Runs [`QuestFilter::count_sql`].
+pub async fn count<D: Database>(db: &D, filter: &QuestFilter) -> Result<i64, DbError> {
+    let (sql, params) = filter.count_sql();
+    let rs = db.query(&sql, &params).await?;
+    Ok(rs.map_first(|r| r.i64("n"))?.unwrap_or(0))
+}
+
+/// One page of the quest list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuestPageQuery {
+    pub filter: QuestFilter,
+    pub sort: QuestSort,
+    pub descending: bool,
+    /// The last row of the previous page (keyset step), if known.
+    pub after: Option<Cursor>,
+    /// Rows skipped (after the cursor, when there is one): a jump to a page whose predecessor is
+    /// not loaded.
+    pub offset: usize,
+    pub limit: usize,
+}
+
+impl QuestPageQuery {
+    /// The first page of `limit` rows.
+    pub fn first(filter: QuestFilter, (sort, descending): (QuestSort, bool), limit: usize) -> Self {
+        QuestPageQuery { filter, sort, descending, after: None, offset: 0, limit }
+    }
+
+    /// The same list at page `page` (0-based): right after `previous` (the last row of page - 1,
+    /// [`QuestCard::cursor`]) when the caller has it; otherwise by OFFSET from the start.
+    pub fn at_page(mut self, page: usize, previous: Option<Cursor>) -> Self {
+        self.offset = if previous.is_some() { 0 } else { page * self.limit };
+        self.after = previous;
+        self
+    }
+
+    /// SQL and parameters. The inner query pages through `(sort key, quest_id)`, a total order,
+    /// reading only the key columns and the filter's; the outer one reads the card columns
+    /// ([`QuestCard::select_list`], `json_array_length` included) of the page's rows only, and
+    /// returns them in the page's order with the key as `sort_key`. Read with [`QuestCard::all`].
+    pub fn sql(&self) -> (String, Vec<Value>) {
+        let (mut conditions, mut params) = self.filter.conditions(true);
+        let key = self.sort.sql();
+        let (cmp, dir) = if self.descending { ("<", "DESC") } else { (">", "ASC") };
+        if let Some(cursor) = &self.after {
+            conditions.push(format!("({key}, quest_id) {cmp} (?, ?)"));
+            params.push(cursor.key.clone());
+            params.push(Value::Integer(cursor.id));
+        }
+        let where_sql = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", conditions.join(" AND "))
+        };
+        let offset = if self.offset > 0 { format!(" OFFSET {}", self.offset) } else { String::new() };
+        (
+            format!(
+                "SELECT page.sort_key AS sort_key, {select} FROM \
+                 (SELECT quest_id, {key} AS sort_key FROM {TABLE}{where_sql} ORDER BY {key} {dir}, quest_id {dir} LIMIT {limit}{offset}) AS page \
+                 JOIN {TABLE} USING (quest_id) ORDER BY page.sort_key {dir}, quest_id {dir}",
+                select = QuestCard::select_list(),
+                limit = self.limit,
+            ),
+            params,
+        )
+    }
+}
+
+/// Runs a page query and reads its cards.
+pub async fn page<D: Database>(db: &D, query: &QuestPageQuery) -> Result<Vec<QuestCard>, DbError> {
+    let (sql, params) = query.sql();
+    QuestCard::all(&db.query(&sql, &params).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_is_reached_by_cursor_when_known_else_by_offset() {
+        let q = QuestPageQuery::first(QuestFilter::default(), QuestSort::DEFAULT, 50);
+        assert!(!q.sql().0.contains("OFFSET"));
+        let deep = q.clone().at_page(3, None);
+        assert!(deep.sql().0.contains("LIMIT 50 OFFSET 150"), "{}", deep.sql().0);
+        let next = deep.at_page(4, Some(Cursor { key: Value::Real(1.7e9), id: 9 }));
+        let (sql, params) = next.sql();
+        assert!(sql.contains("quest_id) < (?, ?)") && !sql.contains("OFFSET"), "{sql}");
+        assert_eq!(params, [Value::Real(1.7e9), Value::Integer(9)]);
+    }
+
+    #[test]
+    fn words_are_escaped_as_python_writes_json() {
+        assert_eq!(json_escaped("añadir"), "a\\u00f1adir");
+        assert_eq!(json_escaped("🙂"), "\\ud83d\\ude42");
+        assert_eq!(json_escaped("plain"), "plain");
+    }
+
+    #[test]
+    fn parameters_follow_the_marks() {
+        let filter = QuestFilter {
+            statuses: vec!["working".into(), "".into()],
+            agent: Some("@a".into()),
+            text: "jwt rotate".into(),
+        };
+        for (sql, params) in [
+            filter.count_sql(),
+            filter.status_counts_sql(),
+            QuestPageQuery::first(filter.clone(), QuestSort::DEFAULT, 5).sql(),
+        ] {
+            assert_eq!(sql.matches('?').count(), params.len(), "{sql}");
+        }
+        assert!(filter.count_sql().0.contains("OR status IS NULL"));
+    }
+}

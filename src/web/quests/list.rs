@@ -1,0 +1,198 @@
+//! The quest list: a virtual table fed by pages that arrive in any order (keyset after a loaded
+//! page, OFFSET for a jump), as the flag list; only the rows of the scroll position are in the
+//! page, placeholders where their page has not arrived.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::web::files::loader::Shared;
+use crate::web::platform::perf::{after_paint, clear_mark, mark, measure};
+use crate::web::quests::cards::{Since, WarningBadge};
+use crate::web::quests::page::{answer, ask, cards, status_label, QuestsState, PAGE, QUEST_TABLE};
+use crate::web::state::{AppState, View};
+use flagdeck_core::quests::{QuestCard, QuestSort};
+
+/// Pages asked of the worker at once (see the flag list).
+const MAX_IN_FLIGHT: usize = 2;
+
+impl QuestsState {
+    /// Asks for list page `page` of the shown generation unless it is loaded or on its way:
+    /// right after the last row of the page before when that one is loaded (keyset), otherwise
+    /// by OFFSET.
+    fn fetch(self, open: Shared, page: usize) {
+        let epoch = self.asked.get_value();
+        let (pending, loaded, previous) = self.shown.with_untracked(|g| {
+            (g.epoch != epoch, g.pages.contains(page), g.pages.last_before(page).map(QuestCard::cursor))
+        });
+        if pending || loaded || self.in_flight.with_untracked(|f| f.contains(&page)) {
+            return;
+        }
+        self.in_flight.update(|f| {
+            f.insert(page);
+        });
+        let query = self.page_query(PAGE).at_page(page, previous);
+        let start = format!("flagdeck:quest-page-start:{epoch}:{page}");
+        mark(&start);
+        let rx = ask(&open, query.sql());
+        spawn_local(async move {
+            let result = answer(rx).await.and_then(|rs| cards(&rs));
+            if self.asked.get_value() != epoch {
+                clear_mark(&start);
+                return;
+            }
+            self.in_flight.update(|f| {
+                f.remove(&page);
+            });
+            match result {
+                Ok(rows) => self.shown.update(|g| g.pages.insert(page, rows)),
+                Err(e) => {
+                    clear_mark(&start);
+                    self.error.set(Some(e));
+                    return;
+                }
+            }
+            after_paint(move || {
+                measure("flagdeck:quest-page", &start);
+                clear_mark(&start);
+            });
+        });
+    }
+
+    /// Asks for the pages of `rows` that are neither loaded nor on their way, as many as may be
+    /// in flight. Nothing after an error (asking again would fail again, in a loop).
+    fn cover(self, rows: std::ops::Range<usize>) {
+        if self.error.with(Option::is_some) {
+            return;
+        }
+        let Some(open) = self.db.get() else { return };
+        let Some(missing) = self.shown.with(|g| {
+            let total = g.total.filter(|_| g.epoch == self.asked.get_value())?;
+            Some(g.pages.missing(rows, total.max(0) as usize))
+        }) else {
+            return;
+        };
+        let in_flight = self.in_flight.get();
+        let free = MAX_IN_FLIGHT.saturating_sub(in_flight.len());
+        for page in missing.into_iter().filter(|p| !in_flight.contains(p)).take(free) {
+            self.fetch(open.clone(), page);
+        }
+    }
+}
+
+/// The sortable header and the virtual table.
+#[component]
+pub(super) fn QuestList(state: QuestsState) -> impl IntoView {
+    let scroll_top = RwSignal::new(0.0);
+    let scroller = NodeRef::<leptos::html::Div>::new();
+    let row_height = QUEST_TABLE.row_height;
+    let visible = move || QUEST_TABLE.rows(scroll_top.get(), state.len());
+    // A new query or sort starts at the top; a change of the data keeps the position.
+    Effect::new(move |previous: Option<(flagdeck_core::quests::QuestFilter, (QuestSort, bool))>| {
+        let query = (state.view.query().with(|q| q.filter.clone()), state.sort.get());
+        if previous.is_some_and(|p| p != query) {
+            if let Some(el) = scroller.get_untracked() {
+                el.set_scroll_top(0);
+            }
+            scroll_top.set(0.0);
+        }
+        query
+    });
+    Effect::new(move |_| state.cover(visible()));
+    let height = move || format!("{}px", state.len() as f64 * row_height);
+    let window = move || {
+        let rows = visible();
+        state.shown.with(|g| rows.map(|i| (i, g.pages.get(i).cloned())).collect::<Vec<_>>())
+    };
+    view! {
+        <div class="quest-head">
+            <SortHeader state=state sort=QuestSort::Id />
+            <SortHeader state=state sort=QuestSort::Name />
+            <SortHeader state=state sort=QuestSort::Status />
+            <SortHeader state=state sort=QuestSort::Phase />
+            <SortHeader state=state sort=QuestSort::Turn />
+            <span class="th">"Team"</span>
+            <span class="th num">"Msgs"</span>
+            <SortHeader state=state sort=QuestSort::Updated />
+            <span class="th mission-col">"Mission"</span>
+        </div>
+        <div
+            node_ref=scroller
+            class="quest-scroll"
+            data-testid="quest-scroll"
+            style=format!("height:{}px", QUEST_TABLE.height)
+            on:scroll=move |e| {
+                let el = event_target::<web_sys::Element>(&e);
+                scroll_top.set(el.scroll_top() as f64);
+            }
+        >
+            <div class="quest-space" style:height=height>
+                <For each=window key=|(i, r)| (*i, r.as_ref().map(|r| r.id)) let:item>
+                    {
+                        let (i, row) = item;
+                        let top = format!("top:{}px", i as f64 * row_height);
+                        match row {
+                            Some(r) => view! { <ListRow row=r top=top /> }.into_any(),
+                            None => view! {
+                                <div class="quest-row placeholder" data-testid="quest-placeholder" aria-hidden="true" style=top>
+                                    <span class="td num muted">"…"</span>
+                                </div>
+                            }.into_any(),
+                        }
+                    }
+                </For>
+            </div>
+        </div>
+    }
+}
+
+/// A column header: sorts by its column, again to reverse.
+#[component]
+fn SortHeader(state: QuestsState, sort: QuestSort) -> impl IntoView {
+    let set_sort = move |_| {
+        state.sort.update(|(s, desc)| {
+            if *s == sort {
+                *desc = !*desc;
+            } else {
+                *s = sort;
+                *desc = false;
+            }
+        })
+    };
+    view! {
+        <button class="th" on:click=set_sort>
+            {sort.label()}
+            {move || {
+                let (s, desc) = state.sort.get();
+                (s == sort).then_some(if desc { " ▼" } else { " ▲" })
+            }}
+        </button>
+    }
+}
+
+/// One loaded row of the list.
+#[component]
+fn ListRow(row: QuestCard, top: String) -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let id = row.id;
+    let turn = row.current_agent.clone().unwrap_or_default();
+    let turn_attr = turn.clone();
+    let team = match row.recruited.split_first() {
+        Some((leader, rest)) if rest.is_empty() => format!("{leader} ★"),
+        Some((leader, rest)) => format!("{leader} ★, {}", rest.join(", ")),
+        None => String::new(),
+    };
+    view! {
+        <div class="quest-row" data-testid="quest-row" data-quest-id=id data-status=row.status.clone() data-turn=turn_attr
+            style=top on:click=move |_| app.go(View::Quest(id))>
+            <span class="td num">{format!("#{id}")}</span>
+            <span class="td" title=row.name.clone()>{row.name.clone()} <WarningBadge warnings=row.warnings.clone() /></span>
+            <span class="td">{status_label(&row.status)}</span>
+            <span class="td">{row.phase.clone().unwrap_or_default()}</span>
+            <span class="td">{turn}</span>
+            <span class="td" title=team.clone()>{team.clone()}</span>
+            <span class="td num">{row.messages.map(|n| n.to_string()).unwrap_or_else(|| "?".into())}</span>
+            <span class="td muted"><Since raw=row.updated.0.clone() read=row.updated.1 /></span>
+            <span class="td mission-col" title=row.mission_first_line.clone()>{row.mission_first_line.clone()}</span>
+        </div>
+    }
+}

@@ -1,0 +1,327 @@
+//! The quest log files (`.claude/logs/quests/quest_N.log`) added beside the open database: they
+//! are read in the browser and never written to the database; each quest page then shows its
+//! history (status changes, turn passes, refused commands). The names and texts are kept with
+//! the working copy, so a resumed copy shows them again.
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde::{Deserialize, Serialize};
+
+use crate::web::files::loader::Shared;
+use crate::web::platform::dropped::{file_text, take_input_files};
+use crate::web::quests::cards::StoredTime;
+use crate::web::quests::has_quests;
+use crate::web::state::AppState;
+use flagdeck_core::quests::log::quest_id_of;
+use flagdeck_core::quests::{parse_log, LogEvent, LogKind, QuestLog};
+use flagdeck_core::Value;
+
+/// One added log file, as kept with the working copy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogFile {
+    pub name: String,
+    pub text: String,
+}
+
+/// The log files added to the open database and what was read from them.
+#[derive(Clone, Copy)]
+pub struct QuestLogs {
+    /// Every file added, by quest id (adding a quest's log again replaces it).
+    files: RwSignal<BTreeMap<i64, LogFile>>,
+    /// The same, parsed.
+    parsed: RwSignal<BTreeMap<i64, QuestLog>>,
+    /// What the last addition did, in words (shown on the quest pages).
+    report: RwSignal<Option<String>>,
+    /// Log files dropped together with a database: added once it has opened.
+    pending: StoredValue<Option<Vec<LogFile>>>,
+}
+
+impl QuestLogs {
+    pub fn new() -> Self {
+        QuestLogs {
+            files: RwSignal::new(BTreeMap::new()),
+            parsed: RwSignal::new(BTreeMap::new()),
+            report: RwSignal::new(None),
+            pending: StoredValue::new(None),
+        }
+    }
+
+    /// The parsed log of quest `id`, if one was added (tracked).
+    pub fn log(self, id: i64) -> Option<QuestLog> {
+        self.parsed.with(|p| p.get(&id).cloned())
+    }
+
+    /// How many logs are added (tracked).
+    pub fn count(self) -> usize {
+        self.files.with(BTreeMap::len)
+    }
+
+    /// What the last addition did (tracked).
+    pub fn report(self) -> Option<String> {
+        self.report.get()
+    }
+
+    /// Holds `files` until the database being opened is open (see [`AppState::quest_logs_opened`]).
+    pub fn set_pending(self, files: Vec<LogFile>) {
+        self.pending.set_value(Some(files));
+    }
+
+    /// Forgets files held for an open that failed.
+    pub fn drop_pending(self) {
+        self.pending.set_value(None);
+    }
+
+    /// Adds `files` (replacing a quest's earlier log); `skipped` are names that were not quest
+    /// logs. Returns the report, also kept for the pages.
+    fn add(self, files: Vec<LogFile>, skipped: &[String]) -> String {
+        let mut added = Vec::new();
+        let mut unparsed = 0;
+        let mut not_logs: Vec<String> = skipped.to_vec();
+        for file in files {
+            match parse_log(&file.name, &file.text) {
+                Ok(log) => {
+                    unparsed += log.unparsed.len();
+                    added.push(log.quest_id);
+                    let id = log.quest_id;
+                    self.parsed.update(|p| {
+                        p.insert(id, log);
+                    });
+                    self.files.update(|f| {
+                        f.insert(id, file);
+                    });
+                }
+                Err(e) => not_logs.push(e.file_name),
+            }
+        }
+        added.sort_unstable();
+        let mut report = match (added.first(), added.last()) {
+            (Some(first), Some(last)) if added.len() > 1 => {
+                format!("Added {} quest logs (quests {first}–{last}).", added.len())
+            }
+            (Some(first), _) => format!("Added the quest log of quest {first}."),
+            _ => "No quest log was added.".to_owned(),
+        };
+        if unparsed > 0 {
+            report.push_str(&format!(" {unparsed} lines did not parse: each quest page shows them as written."));
+        }
+        if !not_logs.is_empty() {
+            report.push_str(&format!(
+                " Not quest logs (quest_N.log), left out: {}.",
+                not_logs.iter().take(8).cloned().collect::<Vec<_>>().join(", ")
+                    + if not_logs.len() > 8 { ", …" } else { "" }
+            ));
+        }
+        self.report.set(Some(report.clone()));
+        report
+    }
+
+    /// Every file added, as kept with the working copy (JSON array of `{name, text}`).
+    fn json(self) -> String {
+        self.files.with_untracked(|f| serde_json::to_string(&f.values().collect::<Vec<_>>()).unwrap_or_default())
+    }
+
+    /// A new database is open: the previous one's logs go.
+    fn clear(self) {
+        self.files.set(BTreeMap::new());
+        self.parsed.set(BTreeMap::new());
+        self.report.set(None);
+    }
+}
+
+impl Default for QuestLogs {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Reads the text of each file; the ones that cannot be read are named in the second list.
+pub async fn read_files(files: Vec<web_sys::File>) -> (Vec<LogFile>, Vec<String>) {
+    let mut read = Vec::new();
+    let mut failed = Vec::new();
+    for file in files {
+        match file_text(&file).await {
+            Ok(text) => read.push(LogFile { name: file.name(), text }),
+            Err(e) => failed.push(e.to_string()),
+        }
+    }
+    (read, failed)
+}
+
+/// Whether a file name is a quest log's (`quest_N.log`).
+pub fn is_quest_log(name: &str) -> bool {
+    quest_id_of(name).is_ok()
+}
+
+impl AppState {
+    /// Adds log files to the open database (from the input, or a drop without a database). A
+    /// database without quests gets none, with an alert saying why.
+    pub fn add_quest_logs(self, files: Vec<LogFile>, skipped: Vec<String>) {
+        let Some(open) = self.db().get() else {
+            self.alert("Quest logs go with the database they belong to: open it first (or drop both together).".into());
+            return;
+        };
+        if !has_quests(&open) {
+            self.alert(format!(
+                "{} has no quests (no acolyte_quests table): the quest logs were not added. They belong to an \
+                 Acolytes 2.x or upgraded database.",
+                open.name
+            ));
+            return;
+        }
+        let logs = self.quest_logs();
+        logs.add(files, &skipped);
+        self.keep_quest_logs(logs.json());
+    }
+
+    /// A database opened: the previous logs go; the logs kept with a resumed working copy
+    /// (`kept`, JSON) come back; logs dropped with the database are added. Called by `run_open`.
+    pub(in crate::web) fn quest_logs_opened(self, open: &Shared, kept: Option<String>) {
+        let logs = self.quest_logs();
+        logs.clear();
+        if let Some(json) = kept {
+            match serde_json::from_str::<Vec<LogFile>>(&json) {
+                Ok(files) => {
+                    logs.add(files, &[]);
+                }
+                Err(e) => self.alert(format!("The quest logs kept with the working copy could not be read ({e}).")),
+            }
+        }
+        if let Some(files) = logs.pending.try_update_value(Option::take).flatten() {
+            let n = files.len();
+            if has_quests(open) {
+                let report = logs.add(files, &[]);
+                self.keep_quest_logs(logs.json());
+                logs.report.set(Some(format!("Opened {} and read the quest logs dropped with it. {report}", open.name)));
+            } else {
+                self.alert(format!(
+                    "Opened {}; the {n} quest logs dropped with it were not added: it has no quests (no \
+                     acolyte_quests table).",
+                    open.name
+                ));
+            }
+        }
+    }
+}
+
+/// The "Add quest logs…" inputs: files (several at once) or a whole folder.
+#[component]
+pub fn AddLogs() -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let logs = app.quest_logs();
+    let pick = move |e: leptos::ev::Event| {
+        let files = take_input_files(&e);
+        spawn_local(async move {
+            let (logs, skipped): (Vec<_>, Vec<_>) = files.into_iter().partition(|f| is_quest_log(&f.name()));
+            let (read, failed) = read_files(logs).await;
+            let mut skipped: Vec<String> = skipped.iter().map(web_sys::File::name).collect();
+            skipped.extend(failed);
+            app.add_quest_logs(read, skipped);
+        });
+    };
+    view! {
+        <div class="add-logs">
+            <label class="button" title="quest_N.log files from .claude/logs/quests/: read here, never written to the database">
+                "Add quest logs…"
+                <input type="file" multiple accept=".log,text/plain" class="visually-hidden"
+                    data-testid="quest-logs-input" on:change=pick />
+            </label>
+            <label class="button" title="The whole .claude/logs/quests folder">
+                "Add a log folder…"
+                <input type="file" multiple prop:webkitdirectory=true class="visually-hidden"
+                    data-testid="quest-logs-folder" on:change=pick />
+            </label>
+            {move || {
+                let n = logs.count();
+                (n > 0).then(|| view! { <span class="muted" data-testid="quest-logs-count">{format!("{n} logs added")}</span> })
+            }}
+            {move || logs.report().map(|r| view! { <p class="notice" role="status" data-testid="quest-logs-report">{r}</p> })}
+        </div>
+    }
+}
+
+/// The `data-kind` of a log event: `status` for a line that sets the status (an update with a
+/// status, the initial turn), else its kind.
+fn kind_of(event: &LogEvent) -> &'static str {
+    if event.status_set().is_some() {
+        return "status";
+    }
+    match &event.kind {
+        LogKind::Create => "create",
+        LogKind::InitialTurn => "turn",
+        LogKind::Message { .. } => "message",
+        LogKind::Update { .. } => "update",
+        LogKind::Turn { .. } => "turn",
+        LogKind::Violation { .. } => "violation",
+        LogKind::Other { .. } => "other",
+    }
+}
+
+/// What a log event says, in a line.
+fn event_text(event: &LogEvent) -> String {
+    match &event.kind {
+        LogKind::Update { status: Some(status), current_agent, .. } => match current_agent {
+            Some(Some(agent)) => format!("status → {status}, turn → {agent}"),
+            Some(None) => format!("status → {status}, turn → none"),
+            None => format!("status → {status}"),
+        },
+        LogKind::InitialTurn => format!("{} (status → {})", event.text, event.status_set().unwrap_or("?")),
+        LogKind::Turn { to: Some(to) } => format!("turn passed to {to}"),
+        LogKind::Turn { to: None } => "turn passed to no one (completed)".to_owned(),
+        LogKind::Violation { text } => format!("refused: {text}"),
+        _ => event.text.clone(),
+    }
+}
+
+/// The history of one quest from its log: every parsed line with its time, and the lines that
+/// did not parse as written.
+#[component]
+pub fn LogHistory(id: i64) -> impl IntoView {
+    let logs = expect_context::<AppState>().quest_logs();
+    move || match logs.log(id) {
+        None => view! {
+            <p class="muted" data-testid="quest-log-none">
+                {format!("No log added for this quest: add quest_{id}.log (\"Add quest logs…\", or drop it or its folder on the page) to see its status changes, turn passes and refused commands.")}
+            </p>
+        }
+        .into_any(),
+        Some(log) => {
+            let statuses = log.status_history().len();
+            let violations = log.violations().count();
+            let summary = format!(
+                "{} lines read from quest_{id}.log: {statuses} status changes, {violations} refused commands{}.",
+                log.events.len(),
+                if log.unparsed.is_empty() { String::new() } else { format!(", {} lines that did not parse", log.unparsed.len()) }
+            );
+            view! {
+                <p class="muted" data-testid="quest-log-summary">{summary}</p>
+                {log.warning().map(|w| view! { <p class="warning" data-testid="quest-warning">{w}</p> })}
+                <ol class="log-events" data-testid="quest-log">
+                    {log.events.iter().map(|e| {
+                        let kind = kind_of(e);
+                        let raw = Value::from(e.at_raw.as_str());
+                        view! {
+                            <li class=format!("log-event {kind}") data-testid="quest-log-event" data-kind=kind
+                                data-status=e.status_set().map(str::to_owned) data-line=e.line>
+                                <StoredTime raw=raw read=Some(e.at) />
+                                " "
+                                {e.agent.clone().map(|a| view! { <span class="agent">{a}</span> " " })}
+                                <span class="text">{event_text(e)}</span>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ol>
+                {(!log.unparsed.is_empty()).then(|| view! {
+                    <h3>{format!("Lines that did not parse ({})", log.unparsed.len())}</h3>
+                    <ol class="log-unparsed">
+                        {log.unparsed.iter().map(|u| view! {
+                            <li data-testid="quest-log-unparsed" data-line=u.line><code>{format!("{}: {}", u.line, u.text)}</code></li>
+                        }).collect_view()}
+                    </ol>
+                })}
+            }
+            .into_any()
+        }
+    }
+}

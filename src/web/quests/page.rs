@@ -1,0 +1,329 @@
+//! The `#quests` page: the filters (status, agent, text), the count, the layout toggles, and
+//! the board or the list. Whatever the layout, the count, the status counts and the first rows
+//! of one query arrive together as one [`Generation`] and replace the previous one in one step,
+//! so the count shown is always the count of the cards shown.
+
+use std::collections::BTreeSet;
+
+use futures_channel::oneshot;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::web::files::loader::Shared;
+use crate::web::platform::perf::{after_paint, mark, measure};
+use crate::web::quests::address::{Layout, QuestQuery, QuestsView};
+use crate::web::quests::board::Board;
+use crate::web::quests::list::QuestList;
+use crate::web::quests::logs::AddLogs;
+use crate::web::state::{Nav, OpenDb};
+use flagdeck_core::flags::with_at;
+use flagdeck_core::paging::{SparsePages, Viewport};
+use flagdeck_core::quests::{QuestCard, QuestFilter, QuestPageQuery, QuestSort, QuestStatus, StatusCount};
+use flagdeck_core::{Database, DbError, ResultSet, Value};
+
+/// Rows per page of the quest list.
+pub(super) const PAGE: usize = 200;
+
+/// Cards per board column at first, and per "show more".
+pub(super) const BOARD_CARDS: usize = 12;
+
+/// The quest list's layout: the flag table's.
+pub(super) const QUEST_TABLE: Viewport = Viewport { row_height: 36.0, height: 640.0, overscan: 20 };
+
+/// One board column: a stored status, its count under the filter, the cards loaded.
+#[derive(Clone)]
+pub(super) struct Column {
+    pub status: String,
+    pub count: i64,
+    pub cards: Vec<QuestCard>,
+}
+
+/// One query's answer as it is on screen: its count, status counts and rows (the list's pages,
+/// or the board's columns). A new query's answer replaces the previous generation in one step.
+#[derive(Clone)]
+pub(super) struct Generation {
+    /// Which query this answers (see [`QuestsState::asked`]); 0 before the first answer.
+    pub epoch: u64,
+    pub total: Option<i64>,
+    /// Every status with its count under the filter's agent and text (the status filter's
+    /// choices): known ones in life-cycle order, then unknown ones as stored.
+    pub counts: Vec<StatusCount>,
+    /// The list's loaded pages.
+    pub pages: SparsePages<QuestCard>,
+    /// The board's columns.
+    pub columns: Vec<Column>,
+}
+
+impl Generation {
+    fn empty() -> Self {
+        Generation { epoch: 0, total: None, counts: Vec::new(), pages: SparsePages::new(PAGE), columns: Vec::new() }
+    }
+}
+
+/// The page's state shared by its parts.
+#[derive(Clone, Copy)]
+pub(super) struct QuestsState {
+    pub db: OpenDb,
+    pub nav: Nav,
+    pub view: QuestsView,
+    pub sort: RwSignal<(QuestSort, bool)>,
+    /// The generation on screen.
+    pub shown: RwSignal<Generation>,
+    /// List pages of the shown generation asked for and not answered yet.
+    pub in_flight: RwSignal<BTreeSet<usize>>,
+    pub error: RwSignal<Option<String>>,
+    /// The latest query asked for: answers to any other are dropped.
+    pub asked: StoredValue<u64>,
+}
+
+/// Starts `sql` on the worker now (the worker answers in the order asked) and gives its answer.
+pub(super) fn ask(open: &Shared, (sql, params): (String, Vec<Value>)) -> oneshot::Receiver<Result<ResultSet, DbError>> {
+    let (tx, rx) = oneshot::channel();
+    let open = open.clone();
+    spawn_local(async move {
+        let _ = tx.send(open.db.query(&sql, &params).await);
+    });
+    rx
+}
+
+/// The answer of an [`ask`].
+pub(super) async fn answer(rx: oneshot::Receiver<Result<ResultSet, DbError>>) -> Result<ResultSet, String> {
+    match rx.await {
+        Ok(result) => result.map_err(|e| e.to_string()),
+        Err(_) => Err("the query was dropped".to_owned()),
+    }
+}
+
+/// A filter keeping only `status`, the filter's agent and text otherwise.
+pub(super) fn only_status(filter: &QuestFilter, status: &str) -> QuestFilter {
+    QuestFilter { statuses: vec![status.to_owned()], ..filter.clone() }
+}
+
+impl QuestsState {
+    fn new() -> Self {
+        QuestsState {
+            db: expect_context::<OpenDb>(),
+            nav: expect_context::<Nav>(),
+            view: expect_context::<QuestsView>(),
+            sort: RwSignal::new(QuestSort::DEFAULT),
+            shown: RwSignal::new(Generation::empty()),
+            in_flight: RwSignal::new(BTreeSet::new()),
+            error: RwSignal::new(None),
+            asked: StoredValue::new(0),
+        }
+    }
+
+    /// Rows in the list: the count once known, until then as far as the loaded pages reach.
+    pub fn len(&self) -> usize {
+        self.shown.with(|g| match g.total {
+            Some(n) => n.max(0) as usize,
+            None => g.pages.loaded_end(),
+        })
+    }
+
+    /// The page query of the list for the current filter and sort.
+    pub fn page_query(&self, limit: usize) -> QuestPageQuery {
+        let filter = self.view.query().with_untracked(|q| q.filter.clone());
+        QuestPageQuery::first(filter, self.sort.get_untracked(), limit)
+    }
+
+    /// Starts a new generation for the current query: count and status counts, then the first
+    /// list page or the first cards of every board column, all asked at once (the worker answers
+    /// in order) and shown together.
+    fn restart(self, open: Option<Shared>) {
+        mark("flagdeck:quests-start");
+        let epoch = self.asked.get_value() + 1;
+        self.asked.set_value(epoch);
+        self.in_flight.set(BTreeSet::new());
+        self.error.set(None);
+        let Some(open) = open else { return };
+        let QuestQuery { filter, layout } = self.view.query().get_untracked();
+        let sort = self.sort.get_untracked();
+        let total = ask(&open, filter.count_sql());
+        let counts = ask(&open, filter.status_counts_sql());
+        let first_page = (layout == Layout::List)
+            .then(|| ask(&open, QuestPageQuery::first(filter.clone(), sort, PAGE).at_page(0, None).sql()));
+        spawn_local(async move {
+            let result = async {
+                let total = answer(total).await?.map_first(|r| r.i64("n")).map_err(|e| e.to_string())?;
+                let counts = read_counts(&answer(counts).await?)?;
+                let mut pages = SparsePages::new(PAGE);
+                let mut columns = Vec::new();
+                match first_page {
+                    Some(first) => pages.insert(0, cards(&answer(first).await?)?),
+                    None => {
+                        // Every column the status filter keeps that has quests, asked at once.
+                        let wanted: Vec<&StatusCount> = counts
+                            .iter()
+                            .filter(|c| filter.statuses.is_empty() || filter.statuses.contains(&c.status))
+                            .collect();
+                        let asked: Vec<_> = wanted
+                            .iter()
+                            .map(|c| {
+                                let query = QuestPageQuery::first(only_status(&filter, &c.status), sort, BOARD_CARDS);
+                                (c.count > 0).then(|| ask(&open, query.sql()))
+                            })
+                            .collect();
+                        for (c, rx) in wanted.iter().zip(asked) {
+                            let cards = match rx {
+                                Some(rx) => cards(&answer(rx).await?)?,
+                                None => Vec::new(),
+                            };
+                            columns.push(Column { status: c.status.clone(), count: c.count, cards });
+                        }
+                    }
+                }
+                Ok::<_, String>(Generation { epoch, total, counts, pages, columns })
+            }
+            .await;
+            if self.asked.get_value() != epoch {
+                return;
+            }
+            match result {
+                Ok(generation) => {
+                    self.shown.set(generation);
+                    after_paint(|| {
+                        mark("flagdeck:quests-shown");
+                        measure("flagdeck:quests", "flagdeck:quests-start");
+                    });
+                }
+                Err(e) => self.error.set(Some(e)),
+            }
+        });
+    }
+
+    /// The effects of the page: any change of the query, the sort or the data starts over.
+    fn run(self) {
+        Effect::new(move |_| {
+            self.view.query().track();
+            self.sort.track();
+            self.db.data_version().track();
+            self.restart(self.db.get());
+        });
+    }
+}
+
+/// Reads the status counts (`status`, `n`).
+fn read_counts(rs: &ResultSet) -> Result<Vec<StatusCount>, String> {
+    rs.map_rows(|r| {
+        let status = r.text("status")?;
+        Ok(StatusCount { known: QuestStatus::parse(&status), status, count: r.i64("n")? })
+    })
+    .map_err(|e| e.to_string())
+}
+
+/// Reads cards by column name.
+pub(super) fn cards(rs: &ResultSet) -> Result<Vec<QuestCard>, String> {
+    QuestCard::all(rs).map_err(|e| e.to_string())
+}
+
+/// What a status is called on screen: its label when known, else as stored (`(none)` for
+/// NULL or empty).
+pub(super) fn status_label(status: &str) -> String {
+    match QuestStatus::parse(status) {
+        Some(s) => s.label().to_owned(),
+        None if status.is_empty() => "(none)".to_owned(),
+        None => status.to_owned(),
+    }
+}
+
+/// The quests page.
+#[component]
+pub fn QuestsPage() -> impl IntoView {
+    let state = QuestsState::new();
+    state.run();
+    let layout = move || state.view.query().with(|q| q.layout);
+    view! {
+        <section class="page quests-page">
+            <div class="quests-layout">
+                <Filters state=state />
+                <div class="quests-main">
+                    <div class="quests-head">
+                        // The generation of the count and the rows shown, set in the same step as both.
+                        <p class="muted" data-testid="quest-total" data-generation=move || state.shown.with(|g| g.epoch)>
+                            {move || match state.shown.with(|g| g.total) {
+                                Some(n) => format!("{n} quests"),
+                                None => "Counting…".to_owned(),
+                            }}
+                        </p>
+                        <div class="toggle" role="group" aria-label="Layout">
+                            <button class="button" class:active=move || layout() == Layout::Board
+                                aria-pressed=move || (layout() == Layout::Board).to_string()
+                                data-testid="quest-view-board"
+                                on:click=move |_| state.view.change(state.nav, |q| q.layout = Layout::Board)>"Board"</button>
+                            <button class="button" class:active=move || layout() == Layout::List
+                                aria-pressed=move || (layout() == Layout::List).to_string()
+                                data-testid="quest-view-list"
+                                on:click=move |_| state.view.change(state.nav, |q| q.layout = Layout::List)>"List"</button>
+                        </div>
+                        <AddLogs />
+                    </div>
+                    {move || state.error.get().map(|e| view! { <p class="alert" role="alert">{format!("The quests could not be read: {e}")}</p> })}
+                    {move || match layout() {
+                        Layout::Board => view! { <Board state=state /> }.into_any(),
+                        Layout::List => view! { <QuestList state=state /> }.into_any(),
+                    }}
+                </div>
+            </div>
+        </section>
+    }
+}
+
+/// The filters: text, agent, and one box per status with its count.
+#[component]
+fn Filters(state: QuestsState) -> impl IntoView {
+    let (view, nav) = (state.view, state.nav);
+    let query = view.query();
+    let counts = move || state.shown.with(|g| g.counts.clone());
+    view! {
+        <aside class="filters" aria-label="Filters">
+            <label class="control">
+                "Text "
+                <input type="search" class="search" placeholder="Words in the name, mission or messages"
+                    data-testid="quest-filter-text"
+                    prop:value=move || query.with(|q| q.filter.text.clone())
+                    on:change=move |e| {
+                        let text = event_target_value(&e);
+                        view.change(nav, |q| q.filter.set_text(text.trim()));
+                    } />
+            </label>
+            <label class="control">
+                "Agent "
+                <input type="search" class="search" placeholder="@agent: recruited or whose turn"
+                    data-testid="quest-filter-agent"
+                    prop:value=move || query.with(|q| q.filter.agent.clone().unwrap_or_default())
+                    on:change=move |e| {
+                        let agent = with_at(&event_target_value(&e));
+                        view.change(nav, |q| q.filter.agent = (!agent.is_empty()).then_some(agent));
+                    } />
+            </label>
+            <fieldset class="facet">
+                <legend>"Status"</legend>
+                <For each=counts key=|c| (c.status.clone(), c.count) let:c>
+                    {
+                        let status = c.status.clone();
+                        let checked = {
+                            let status = status.clone();
+                            move || query.with(|q| q.filter.statuses.contains(&status))
+                        };
+                        let toggle = status.clone();
+                        view! {
+                            <label class="facet-value" data-testid="quest-filter-status" data-status=status.clone() data-value=c.count>
+                                <input type="checkbox" prop:checked=checked on:change=move |_| {
+                                    view.change(nav, |q| q.filter.toggle_status(&toggle));
+                                } />
+                                <span class="facet-name">{status_label(&status)}</span>
+                                <span class="facet-count">{c.count}</span>
+                            </label>
+                        }
+                    }
+                </For>
+            </fieldset>
+            {move || query.with(|q| *q != QuestQuery::default()).then(|| view! {
+                <button class="link" data-testid="quest-filter-clear" on:click=move |_| {
+                    view.change(nav, |q| { let layout = q.layout; *q = QuestQuery { layout, ..QuestQuery::default() }; });
+                }>"clear filters"</button>
+            })}
+        </aside>
+    }
+}
