@@ -6,13 +6,19 @@ mod common;
 
 use std::collections::BTreeMap;
 
+use flagdeck_core::edits::{run_all, EditError, EditTable, History};
 use flagdeck_core::flags::Cursor;
 use flagdeck_core::header;
 use flagdeck_core::native::NativeDb;
 use flagdeck_core::quests::{
-    self, parse_log, quest_detail, status_counts, LogKind, QuestCard, QuestFilter, QuestLog, QuestPageQuery,
-    QuestSort, QuestStatus,
+    self, parse_log, quest_detail, status_counts, LogKind, Parsed, QuestCard, QuestDetail, QuestFilter,
+    QuestLog, QuestMessage, QuestPageQuery, QuestSort, QuestStatus,
 };
+use flagdeck_core::quests::{
+    plan_status_change, turn_timeline, MarkerKind, TimelineSource, TurnSpan, TurnTimeline,
+};
+use flagdeck_core::timestamp::{self, Timestamp};
+use flagdeck_core::{Database, Value};
 use pollster::block_on;
 use serde_json::Value as Json;
 
@@ -196,4 +202,554 @@ fn log_status_histories_and_violations_match_the_facts() {
             assert!(matches!(parsed.events[0].kind, LogKind::Violation { .. }), "{line}");
         }
     }
+}
+
+/// Every quest's detail, by id.
+fn details(db: &NativeDb) -> Vec<QuestDetail> {
+    let ids = db.query_sync("SELECT quest_id FROM acolyte_quests ORDER BY quest_id", &[]).unwrap();
+    ids.rows.iter().map(|r| block_on(quest_detail(db, r[0].as_i64().unwrap())).unwrap().unwrap()).collect()
+}
+
+fn as_counts_of<T: ToString>(items: impl IntoIterator<Item = T>) -> BTreeMap<String, i64> {
+    let mut out = BTreeMap::new();
+    for i in items {
+        *out.entry(i.to_string()).or_default() += 1;
+    }
+    out
+}
+
+#[test]
+fn messages_senders_files_and_results_match_the_facts() {
+    for file in FILES {
+        let Some(db) = open(file) else { return };
+        let facts = facts(file);
+        let all = details(&db);
+        let messages: Vec<&QuestMessage> = all.iter().flat_map(|d| d.thread.messages.iter()).collect();
+        let m = &facts["messages"];
+        assert_eq!(messages.len() as i64, m["total"].as_i64().unwrap(), "{file}");
+        assert_eq!(
+            as_counts_of(messages.iter().map(|m| m.from.clone().unwrap())),
+            as_counts(&m["by_sender"]),
+            "{file}"
+        );
+        assert_eq!(
+            as_counts_of(messages.iter().map(|m| m.to.clone().unwrap())),
+            as_counts(&m["by_recipient"]),
+            "{file}"
+        );
+        let with_files: Vec<&&QuestMessage> = messages.iter().filter(|m| m.has_files()).collect();
+        assert_eq!(with_files.len() as i64, m["with_files_modified_block"].as_i64().unwrap(), "{file}");
+        // The split gives back the stored message exactly as quest_respond.py built it.
+        let stored = db
+            .query_sync(
+                "SELECT json_extract(m.value, '$.message') FROM acolyte_quests, json_each(broadcast) AS m ORDER BY quest_id, m.key",
+                &[],
+            )
+            .unwrap();
+        assert_eq!(stored.rows.len(), messages.len());
+        for (msg, row) in messages.iter().zip(&stored.rows) {
+            let rebuilt = if msg.files.is_empty() {
+                msg.text.clone()
+            } else {
+                let lines: Vec<String> = msg.files.iter().map(|f| format!("- {f}")).collect();
+                format!("{}\n\nFiles modified:\n{}", msg.text, lines.join("\n"))
+            };
+            assert_eq!(Value::from(rebuilt), row[0], "{file}");
+            assert!(!msg.text.contains("Files modified:"), "{file}: {}", msg.text);
+            assert!(msg.warnings.is_empty(), "{file}: {:?}", msg.warnings);
+        }
+        let mut per_quest: Vec<i64> = all.iter().map(|d| d.thread.messages.len() as i64).collect();
+        per_quest.sort();
+        assert_eq!(per_quest[0], m["min"].as_i64().unwrap());
+        assert_eq!(*per_quest.last().unwrap(), m["max"].as_i64().unwrap());
+        let n = per_quest.len();
+        let median = if n % 2 == 1 {
+            per_quest[n / 2] as f64
+        } else {
+            (per_quest[n / 2 - 1] + per_quest[n / 2]) as f64 / 2.0
+        };
+        assert_eq!(median, m["median"].as_f64().unwrap(), "{file}");
+        let without = all.iter().filter(|d| d.thread.messages.is_empty()).count() as i64;
+        assert_eq!(without, m["quests_without_messages"].as_i64().unwrap());
+        for d in all.iter().filter(|d| d.thread.messages.is_empty()) {
+            assert_eq!(d.thread.warning.as_deref(), Some("No messages yet."));
+        }
+
+        let completed: Vec<&QuestDetail> = all.iter().filter(|d| d.card.status == "completed").collect();
+        let with_result = completed.iter().filter(|d| matches!(d.result, Parsed::Json(_))).count() as i64;
+        assert_eq!(with_result, facts["completed_with_result"].as_i64().unwrap(), "{file}");
+        let without_result = completed.iter().filter(|d| d.result == Parsed::Missing).count() as i64;
+        assert_eq!(without_result, facts["completed_without_result"].as_i64().unwrap(), "{file}");
+        let holding = completed.iter().filter(|d| d.card.current_agent.is_some()).count() as i64;
+        assert_eq!(holding, facts["completed_with_current_agent"].as_i64().unwrap(), "{file}");
+        let details_n = all.iter().filter(|d| d.result.get("details").is_some()).count() as i64;
+        assert_eq!(details_n, facts["result_with_details"].as_i64().unwrap(), "{file}");
+        let mut keys: Vec<String> = all
+            .iter()
+            .filter_map(|d| match &d.result {
+                Parsed::Json(Json::Object(o)) => Some(o.keys().cloned().collect::<Vec<_>>()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        keys.sort();
+        keys.dedup();
+        let want: Vec<String> = serde_json::from_value(facts["result_keys"].clone()).unwrap();
+        assert_eq!(keys, want, "{file}");
+        for d in &all {
+            // The result names its own quest and team; context names the leader.
+            if let Parsed::Json(_) = d.result {
+                assert_eq!(d.result.get("quest_id").and_then(Json::as_i64), Some(d.card.id));
+                let team: Vec<String> =
+                    serde_json::from_value(d.result.get("team").unwrap().clone()).unwrap();
+                assert_eq!(team, d.card.recruited);
+            }
+            assert_eq!(d.context.get_str("leader"), d.card.leader(), "{file} quest {}", d.card.id);
+            assert_eq!(d.context.get_str("phase"), d.card.phase.as_deref());
+            assert_eq!(d.context.get_str("mission"), Some(d.mission.as_str()));
+            assert!(d.mission.starts_with(&d.card.mission_first_line));
+            assert!(d.warnings().iter().all(|w| w == "No messages yet."), "{file}: {:?}", d.warnings());
+        }
+    }
+}
+
+#[test]
+fn teams_leaders_and_phases_match_the_facts() {
+    for file in FILES {
+        let Some(db) = open(file) else { return };
+        let facts = facts(file);
+        let cards = all_cards(&db, &QuestFilter::default(), (QuestSort::Id, false), 100);
+        assert_eq!(
+            as_counts_of(cards.iter().map(|c| c.recruited.len())),
+            as_counts(&facts["team_size"]),
+            "{file}"
+        );
+        assert_eq!(
+            as_counts_of(cards.iter().map(|c| c.leader().unwrap().to_owned())),
+            as_counts(&facts["quests_per_leader"]),
+            "{file}"
+        );
+        assert_eq!(
+            as_counts_of(cards.iter().map(|c| c.phase.clone().unwrap())),
+            as_counts(&facts["phases"]),
+            "{file}"
+        );
+        let not_recruited: Vec<i64> = cards
+            .iter()
+            .filter(|c| c.current_agent.as_ref().is_some_and(|a| !c.recruited.contains(a)))
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(not_recruited.len(), facts["current_agent_not_recruited"].as_array().unwrap().len());
+    }
+}
+
+#[test]
+fn every_quest_time_parses_in_the_listed_formats() {
+    for file in FILES {
+        let Some(db) = open(file) else { return };
+        let facts = facts(file);
+        let all = details(&db);
+        let pattern = |t: &Option<Timestamp>| {
+            let t = t.expect("every quest time parses");
+            t.format.pattern(t.offset)
+        };
+        assert_eq!(
+            as_counts_of(all.iter().map(|d| pattern(&d.card.created.1))),
+            as_counts(&facts["created_at"]["formats"]),
+            "{file}"
+        );
+        assert_eq!(
+            as_counts_of(all.iter().map(|d| pattern(&d.card.updated.1))),
+            as_counts(&facts["updated_at"]["formats"]),
+            "{file}"
+        );
+        let stamps: Vec<&QuestMessage> = all.iter().flat_map(|d| d.thread.messages.iter()).collect();
+        assert_eq!(
+            as_counts_of(stamps.iter().map(|m| pattern(&m.at))),
+            as_counts(&facts["broadcast_timestamps"]["formats"]),
+            "{file}"
+        );
+        let completed_at: Vec<Option<Timestamp>> =
+            all.iter().filter_map(|d| d.result.get_str("completed_at")).map(timestamp::read_str).collect();
+        assert_eq!(
+            as_counts_of(completed_at.iter().map(pattern)),
+            as_counts(&facts["result_completed_at"]["formats"])
+        );
+        let stored_types = db
+            .query_sync("SELECT typeof(created_at) AS c, typeof(updated_at) AS u FROM acolyte_quests", &[])
+            .unwrap();
+        let types = |i: usize| as_counts_of(stored_types.rows.iter().map(|r| r[i].display()));
+        assert_eq!(types(0), as_counts(&facts["created_at_typeof"]), "{file}");
+        assert_eq!(types(1), as_counts(&facts["updated_at_typeof"]), "{file}");
+        // The quest never updated still holds the default: updated_at is its creation instant.
+        let never = all
+            .iter()
+            .filter(|d| d.card.updated.1.unwrap().epoch_ms == d.card.created.1.unwrap().epoch_ms)
+            .count();
+        assert_eq!(never as i64, facts["never_updated"].as_i64().unwrap(), "{file}");
+        // Time to complete (the README's rule) from the parsed instants, per quest.
+        let per_quest: BTreeMap<String, i64> = all
+            .iter()
+            .filter(|d| d.card.status == "completed")
+            .map(|d| {
+                (
+                    d.card.id.to_string(),
+                    d.card.updated.1.unwrap().epoch_seconds() - d.card.created.1.unwrap().epoch_seconds(),
+                )
+            })
+            .collect();
+        assert_eq!(per_quest, as_counts(&facts["time_to_complete_seconds"]["per_quest"]), "{file}");
+        let range: Vec<Value> = [
+            all.iter().map(|d| d.card.created.1.unwrap().epoch_ms).min(),
+            all.iter().map(|d| d.card.created.1.unwrap().epoch_ms).max(),
+        ]
+        .iter()
+        .map(|ms| Value::Integer(ms.unwrap()))
+        .collect();
+        let want: Vec<Value> = facts["created_at_range"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| match v {
+                Json::String(s) => Value::Integer(timestamp::read_str(s).unwrap().epoch_ms),
+                n => Value::Integer(n.as_i64().unwrap() * 1000),
+            })
+            .collect();
+        assert_eq!(range, want, "{file}");
+    }
+}
+
+/// The agents in the order they got the turn (span starts), with their second.
+fn turns(t: &TurnTimeline) -> Vec<(String, i64)> {
+    let mut out: Vec<(String, i64)> = t
+        .lanes
+        .iter()
+        .flat_map(|l| l.spans.iter().map(|s| (l.agent.clone(), s.from_ms.div_euclid(1000))))
+        .collect();
+    out.sort_by_key(|(_, s)| *s);
+    out
+}
+
+#[test]
+fn turn_timelines_from_the_database_and_from_the_logs_agree() {
+    for file in FILES {
+        let Some(db) = open(file) else { return };
+        let logs = logs(file);
+        let all = details(&db);
+        let now_ms =
+            all.iter().filter_map(|d| d.card.updated.1).map(|t| t.epoch_ms).max().unwrap() + 3_600_000;
+        for d in &all {
+            let log = logs.iter().find(|l| l.quest_id == d.card.id).unwrap();
+            let from_db = turn_timeline(d, None, now_ms, 86_400_000);
+            let from_log = turn_timeline(d, Some(log), now_ms, 86_400_000);
+            assert_eq!((from_db.source, from_log.source), (TimelineSource::Database, TimelineSource::Log));
+            assert!(
+                from_db.warnings.is_empty() && from_log.warnings.is_empty(),
+                "{file} {}: {:?} {:?}",
+                d.card.id,
+                from_db.warnings,
+                from_log.warnings
+            );
+
+            // Plain rule: the leader holds first, each message passes the turn to its addressee.
+            let mut expected: Vec<String> = vec![d.card.leader().unwrap().to_owned()];
+            for m in &d.thread.messages {
+                if expected.last() != m.to.as_ref() {
+                    expected.push(m.to.clone().unwrap());
+                }
+            }
+            let agents: Vec<String> = turns(&from_db).into_iter().map(|(a, _)| a).collect();
+            assert_eq!(agents, expected, "{file} quest {}", d.card.id);
+            // The log's turn changes are the same changes, to the second.
+            let log_turns: Vec<(String, i64)> = turns(&from_log);
+            let mut merged = log_turns.clone();
+            merged.dedup_by(|b, a| a.0 == b.0);
+            assert_eq!(merged, turns(&from_db), "{file} quest {}", d.card.id);
+            // Lanes: the recruited, leader first, then anyone else who got the turn (quest 22 of
+            // v2 writes to an agent it never recruited).
+            let lanes: Vec<String> = from_db.lanes.iter().map(|l| l.agent.clone()).collect();
+            assert_eq!(lanes[..d.card.recruited.len()], d.card.recruited);
+            assert!(lanes[d.card.recruited.len()..].iter().all(|a| expected.contains(a)));
+
+            let status = d.card.known_status().unwrap();
+            let updated = d.card.updated.1.unwrap().epoch_ms;
+            if status.is_open() {
+                let holder = d.card.current_agent.clone();
+                assert_eq!((&from_db.holder, &from_log.holder), (&holder, &holder));
+                let last_start = turns(&from_db).last().unwrap().1 * 1000;
+                let waited = from_db.waiting_ms.unwrap();
+                assert!((now_ms - waited - last_start).abs() < 1000, "{file} quest {}", d.card.id);
+                assert_eq!(from_db.stalled, waited > 86_400_000);
+                assert!(turn_timeline(d, None, now_ms, waited - 1).stalled);
+                assert!(!turn_timeline(d, None, now_ms, waited).stalled);
+                assert_eq!(from_db.end_ms, None);
+            } else {
+                assert_eq!(
+                    (from_db.holder.as_deref(), from_db.waiting_ms, from_db.stalled),
+                    (None, None, false)
+                );
+                assert_eq!(from_db.end_ms, Some(updated), "{file} quest {}", d.card.id);
+                let log_end = from_log.end_ms.unwrap();
+                assert!(
+                    (log_end.div_euclid(1000) - updated.div_euclid(1000)).abs() <= 1,
+                    "{file} quest {}",
+                    d.card.id
+                );
+                let open_spans =
+                    from_db.lanes.iter().flat_map(|l| &l.spans).filter(|s| s.to_ms.is_none()).count();
+                assert_eq!(open_spans, 0);
+            }
+            // Markers: every status the log sets after the first turn, and every refusal.
+            let statuses: Vec<String> = from_log
+                .markers
+                .iter()
+                .filter_map(|m| match &m.kind {
+                    MarkerKind::Status(s) => Some(s.clone()),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(statuses, log.status_history()[1..], "{file} quest {}", d.card.id);
+            let refused =
+                from_log.markers.iter().filter(|m| matches!(m.kind, MarkerKind::Refused { .. })).count();
+            assert_eq!(refused, log.violations().count());
+            // Spans never overlap, and follow each other in time.
+            let mut spans: Vec<&TurnSpan> = from_log.lanes.iter().flat_map(|l| &l.spans).collect();
+            spans.sort_by_key(|s| s.from_ms);
+            for w in spans.windows(2) {
+                assert!(w[0].to_ms.unwrap() <= w[1].from_ms, "{file} quest {}", d.card.id);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_status_change_stores_what_quest_status_py_stores_and_undoes() {
+    for (file, stored_type) in [("acolytes-v2-small.db", "text"), ("acolytes-hybrid-small.db", "integer")] {
+        let (Some(ours), Some(script)) = (open(file), open(file)) else { return };
+        let table = "SELECT * FROM acolyte_quests ORDER BY quest_id";
+        let before = ours.query_sync(table, &[]).unwrap();
+        let row = "SELECT status, quote(updated_at) AS stored, typeof(updated_at) AS kind, result, current_agent FROM acolyte_quests WHERE quest_id = ?";
+        // An open quest: `quest_status.py --status completed` (no result, the turn stays).
+        let id = ours
+            .query_sync("SELECT min(quest_id) FROM acolyte_quests WHERE status IN ('working', 'waiting', 'reviewing')", &[])
+            .unwrap()
+            .scalar()
+            .and_then(Value::as_i64)
+            .unwrap();
+        let key = [Value::Integer(id)];
+        let holder = ours.query_sync(row, &key).unwrap().rows[0][4].clone();
+        // The script's own statement (update_quest) on the other copy…
+        script
+            .query_sync(
+                "UPDATE acolyte_quests SET status = ?, updated_at = strftime('%s', 'now') WHERE quest_id = ?",
+                &[Value::from("completed"), Value::Integer(id)],
+            )
+            .unwrap();
+        let theirs = script.query_sync(row, &key).unwrap();
+        let now_s = script
+            .query_sync("SELECT CAST(updated_at AS INTEGER) FROM acolyte_quests WHERE quest_id = ?", &key)
+            .unwrap()
+            .scalar()
+            .and_then(Value::as_i64)
+            .unwrap();
+        // …and ours at the same second store the same bytes.
+        let edit =
+            block_on(plan_status_change(&ours, id, QuestStatus::Completed, Some(now_s))).unwrap().unwrap();
+        assert_eq!(edit.table, EditTable::Quests);
+        assert_eq!(edit.label, "status: completed");
+        block_on(run_all(&ours, std::slice::from_ref(&edit), true)).unwrap();
+        let mine = ours.query_sync(row, &key).unwrap();
+        assert_eq!(mine, theirs, "{file}: byte for byte what the script stores");
+        assert_eq!(mine.rows[0][2], Value::from(stored_type), "{file}");
+        assert_eq!(mine.rows[0][3], Value::Null, "completed this way leaves result NULL");
+        assert_eq!(mine.rows[0][4], holder, "and current_agent as it was");
+        let stored_now =
+            ours.query_sync("SELECT updated_at FROM acolyte_quests WHERE quest_id = ?", &key).unwrap();
+        assert_eq!(
+            edit.changes.iter().find(|c| c.column == "updated_at").unwrap().after,
+            stored_now.rows[0][0]
+        );
+
+        // Now completed: refused in the tool's words, nothing written.
+        let after = ours.query_sync(table, &[]).unwrap();
+        match block_on(plan_status_change(&ours, id, QuestStatus::Working, None)) {
+            Err(EditError::ToolRule(words)) => {
+                assert_eq!(words, format!("Quest {id} is completed. No modifications allowed."))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(ours.query_sync(table, &[]).unwrap(), after);
+
+        // Undo gives back the table exactly; the undo history round-trips through storage.
+        let mut history = History::default();
+        history.record(edit);
+        let mut history: History = serde_json::from_str(&serde_json::to_string(&history).unwrap()).unwrap();
+        block_on(history.undo(&ours)).unwrap().unwrap();
+        assert_eq!(ours.query_sync(table, &[]).unwrap(), before, "{file}");
+        // A failed or timed-out quest can still be changed (only completed is final).
+        let failed = ours
+            .query_sync("SELECT min(quest_id) FROM acolyte_quests WHERE status IN ('failed', 'timeout')", &[])
+            .unwrap()
+            .scalar()
+            .and_then(Value::as_i64)
+            .unwrap();
+        let edit = block_on(plan_status_change(&ours, failed, QuestStatus::Working, None)).unwrap().unwrap();
+        assert_eq!(edit.changes[0].after, Value::from("working"));
+    }
+}
+
+/// A table of odd rows (issue item 8), with the columns the scripts create but no constraints.
+fn odd_table() -> NativeDb {
+    let db = NativeDb::open_bytes(&[]).unwrap();
+    block_on(db.execute_batch(
+        r#"CREATE TABLE acolyte_quests (quest_id INTEGER PRIMARY KEY AUTOINCREMENT, quest_name TEXT, quest_phase TEXT,
+             mission TEXT, recruited TEXT, current_agent TEXT, status TEXT, broadcast TEXT, context TEXT, result TEXT,
+             created_at TEXT, updated_at TEXT);
+           INSERT INTO acolyte_quests VALUES
+             (1, 'quest-1', '1/1', 'Broadcast is cut', '["@a", "@b"]', '@a', 'working', '[{"from": "@a", "to": ', NULL, NULL, '2025-09-29 09:00:00', '1759136400'),
+             (2, 'quest-2', '1/1', 'Broadcast is an object', '', NULL, 'waiting', '{"from": "@a", "to": "@b", "message": "hi", "timestamp": "2025-09-29T09:10:00.000100"}', NULL, NULL, '2025-09-29 09:00:00', '1759137000'),
+             (3, 'quest-3', '1/1', 'Nobody recruited', '[]', '@x', 'working', '[]', '{"mission": "Nobody recruited", "leader": "@x", "phase": "1/1"}', NULL, '2025-09-29 09:00:00', '2025-09-29 09:00:00'),
+             (4, 'quest-4', '2/3', 'Comma list' || char(10) || 'second line', '@a, @b', '@b', 'paused', '[{"message": "no sender"}, {"from": "@a", "to": "@b", "message": "late"}]', NULL, NULL, 1759136400, 1759137600),
+             (5, 'quest-5', NULL, 'Bad JSON columns', '["@a"]', NULL, NULL, '[]', '{mission', '[1, 2]', 'yesterday', NULL),
+             (6, 'quest-6', '1/1', 'Escaped text', '["@a", "@c"]', '@c', 'waiting', '[{"from": "@a", "to": "@c", "message": "A\u00f1adir doble factor", "timestamp": "2025-09-29T09:30:00.000001"}]', NULL, NULL, '2025-09-29 09:00:00', '1759138200');"#,
+    ))
+    .unwrap();
+    db
+}
+
+fn ids(db: &NativeDb, filter: QuestFilter) -> Vec<i64> {
+    let q = QuestPageQuery::first(filter.clone(), (QuestSort::Id, false), 100);
+    let got: Vec<i64> = block_on(quests::page(db, &q)).unwrap().iter().map(|c| c.id).collect();
+    assert_eq!(got.len() as i64, block_on(quests::count(db, &filter)).unwrap(), "{filter:?}");
+    got
+}
+
+fn has(warnings: &[String], part: &str) -> bool {
+    warnings.iter().any(|w| w.contains(part))
+}
+
+#[test]
+fn odd_rows_give_warnings_and_keep_the_stored_text() {
+    let db = odd_table();
+    let cards = all_cards(&db, &QuestFilter::default(), (QuestSort::Id, false), 2);
+    assert_eq!(cards.len(), 6);
+    let w = |id: usize| &cards[id - 1].warnings;
+    // 1: broadcast not JSON; 2: not an array, recruited empty text (not JSON).
+    assert_eq!((cards[0].messages, cards[1].messages), (None, None));
+    assert!(has(w(1), "broadcast is not a JSON array") && has(w(2), "broadcast is not a JSON array"));
+    assert!(has(w(2), "recruited is not JSON") && has(w(2), "recruited is empty"));
+    // 3: no messages yet, empty recruited, turn with someone not recruited.
+    assert_eq!(cards[2].messages, Some(0));
+    assert!(has(w(3), "recruited is empty") && has(w(3), "@x, who is not recruited"));
+    // 4: comma-separated names, unknown status, first line of a two-line mission.
+    assert_eq!(cards[3].recruited, ["@a", "@b"]);
+    assert!(has(w(4), "recruited is not JSON") && has(w(4), "Unknown status \"paused\""));
+    assert_eq!(cards[3].mission_first_line, "Comma list");
+    assert_eq!(cards[3].created.0, Value::from("1759136400"), "as stored (TEXT affinity)");
+    // 5: NULL status, created_at in no format, NULL updated_at.
+    assert_eq!(cards[4].status, "");
+    assert!(has(w(5), "created_at is in no known time format: \"yesterday\""));
+    assert_eq!((cards[4].created.1, &cards[4].updated), (None, &(Value::Null, None)));
+    assert!(cards[5].warnings.is_empty(), "{:?}", cards[5].warnings);
+
+    let detail = |id| block_on(quest_detail(&db, id)).unwrap().unwrap();
+    let d1 = detail(1);
+    assert!(
+        d1.thread.messages.is_empty()
+            && d1.thread.warning.as_deref().unwrap().starts_with("broadcast is not JSON")
+    );
+    let d2 = detail(2);
+    assert_eq!(d2.thread.messages.len(), 1, "an object is one message, as the tool reads it");
+    assert_eq!(d2.leader(), None);
+    let d3 = detail(3);
+    assert_eq!(d3.thread.warning.as_deref(), Some("No messages yet."));
+    assert_eq!(d3.leader(), Some("@x"), "context names the leader when recruited is empty");
+    let d4 = detail(4);
+    let m = &d4.thread.messages;
+    assert!(
+        has(&m[0].warnings, "no sender")
+            && has(&m[0].warnings, "no addressee")
+            && has(&m[0].warnings, "no timestamp")
+    );
+    assert!(has(&m[1].warnings, "no timestamp") && m[1].from.as_deref() == Some("@a"));
+    assert_eq!(d4.mission, "Comma list\nsecond line");
+    let d5 = detail(5);
+    assert!(matches!(&d5.context, Parsed::Malformed { raw, .. } if raw == "{mission"));
+    assert!(
+        matches!(&d5.result, Parsed::Malformed { raw, error } if raw == "[1, 2]" && error.contains("an array"))
+    );
+    assert!(has(&d5.warnings(), "context is malformed") && has(&d5.warnings(), "result is malformed"));
+    assert_eq!(detail(6).thread.messages[0].text, "Añadir doble factor");
+
+    // Timelines of odd rows: warnings, never a panic.
+    let now = 1_759_140_000_000;
+    let t4 = turn_timeline(&d4, None, now, 60_000);
+    assert!(has(&t4.warnings, "Message 1 has no time") && has(&t4.warnings, "Message 2 has no time"));
+    assert_eq!((t4.holder.as_deref(), t4.waiting_ms), (Some("@b"), Some(now - 1_759_137_600_000)));
+    assert!(has(&t4.warnings, "with @b in the database but with @a by the messages"));
+    let t5 = turn_timeline(&d5, None, now, 60_000);
+    assert!(has(&t5.warnings, "created_at is not a time"));
+    assert_eq!(t5.waiting_ms, None);
+    let t3 = turn_timeline(&d3, None, now, 60_000);
+    assert_eq!((t3.holder.as_deref(), t3.stalled), (Some("@x"), true));
+    let other_log = parse_log("quest_9.log", "").unwrap();
+    assert!(has(&turn_timeline(&d3, Some(&other_log), now, 1).warnings, "not this quest's log"));
+}
+
+#[test]
+fn filters_and_board_counts_on_odd_rows() {
+    let db = odd_table();
+    let board = block_on(status_counts(&db, &QuestFilter::default())).unwrap();
+    let columns: Vec<(&str, i64)> = board.iter().map(|c| (c.status.as_str(), c.count)).collect();
+    assert_eq!(
+        columns,
+        [
+            ("working", 2),
+            ("waiting", 2),
+            ("reviewing", 0),
+            ("completed", 0),
+            ("failed", 0),
+            ("timeout", 0),
+            ("", 1),
+            ("paused", 1)
+        ]
+    );
+    assert_eq!(
+        ids(&db, QuestFilter { statuses: vec!["".into(), "paused".into()], ..Default::default() }),
+        [4, 5]
+    );
+    let agent = |a: &str| ids(&db, QuestFilter { agent: Some(a.into()), ..Default::default() });
+    assert_eq!(agent("@b"), [1, 4], "JSON array and comma list alike");
+    assert_eq!(agent("@x"), [3], "the turn holder, recruited or not");
+    assert_eq!(agent("@a"), [1, 4, 5, 6]);
+    assert_eq!(agent("@"), Vec::<i64>::new(), "names match whole");
+    let text = |t: &str| ids(&db, QuestFilter { text: t.into(), ..Default::default() });
+    assert_eq!(text("añadir"), [6], "non-ASCII words match what json.dumps escaped");
+    assert_eq!(text("DOBLE factor"), [6]);
+    assert_eq!(text("from"), [1], "JSON keys are not message text; unparsable broadcasts match as stored");
+    assert_eq!(text("late"), [4]);
+    assert_eq!(text("hi"), [2], "an object broadcast is searched as one message");
+    assert_eq!(text("comma second"), [4]);
+    // The board under a text filter leaves the status list out, like a facet.
+    let filter =
+        QuestFilter { statuses: vec!["working".into()], text: "escaped".into(), ..Default::default() };
+    let board = block_on(status_counts(&db, &filter)).unwrap();
+    assert_eq!(board.iter().map(|c| c.count).sum::<i64>(), 1);
+    assert_eq!(board.iter().find(|c| c.count == 1).unwrap().status, "waiting");
+    // Every sort pages through odd keys (NULL, unparsable times) by keyset as by OFFSET.
+    for sort in QuestSort::ALL {
+        for descending in [false, true] {
+            let keyset: Vec<i64> =
+                all_cards(&db, &QuestFilter::default(), (sort, descending), 2).iter().map(|c| c.id).collect();
+            let q = QuestPageQuery::first(QuestFilter::default(), (sort, descending), 100);
+            let whole: Vec<i64> = block_on(quests::page(&db, &q)).unwrap().iter().map(|c| c.id).collect();
+            assert_eq!(keyset, whole, "{sort:?} {descending}");
+        }
+    }
+    // Time sorts order by instant across formats: 4 (epoch integer) and the date texts.
+    let by_updated: Vec<i64> = all_cards(&db, &QuestFilter::default(), (QuestSort::Updated, false), 10)
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(by_updated, [5, 1, 3, 2, 4, 6], "1 and 3 share an instant: by id");
 }

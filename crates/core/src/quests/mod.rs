@@ -27,6 +27,7 @@ pub mod query;
 pub mod raw;
 pub mod status;
 pub mod thread;
+pub mod timeline;
 
 pub use card::{read_recruited, QuestCard, MESSAGES_SQL};
 pub use detail::{quest_detail, Parsed, QuestDetail};
@@ -35,6 +36,7 @@ pub use log::{parse_log, LogEvent, LogKind, LogNameError, QuestLog, ViolationKin
 pub use query::{count, page, status_counts, QuestFilter, QuestPageQuery, QuestSort, StatusCount};
 pub use status::QuestStatus;
 pub use thread::{split_files, QuestMessage, Thread};
+pub use timeline::{turn_timeline, Lane, Marker, MarkerKind, TimelineSource, TurnSpan, TurnTimeline};
 
 /// The table the quest scripts write (`TABLE_NAME` in `acolyte_quest_core.py`).
 pub const TABLE: &str = "acolyte_quests";
