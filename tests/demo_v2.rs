@@ -645,3 +645,39 @@ fn twenty_thousand_quests_are_generated() {
     assert_eq!(by_status, n as i64);
     assert_eq!(int(&db, "SELECT COUNT(*) FROM acolyte_quests WHERE json_valid(broadcast) = 0 OR json_type(broadcast) != 'array'"), 0);
 }
+
+// ---------------------------------------------------------------- read by the app's core
+
+#[test]
+fn generated_files_open_as_their_generation_and_every_quest_reads_without_warnings() {
+    use flagdeck_core::header::{restore_journal_mode, JournalMode};
+    use flagdeck_core::quests::quest_detail;
+    use flagdeck_core::schema::Generation;
+
+    for (generation, want, n) in [
+        (DemoGeneration::V2 { quests: 150 }, Generation::V2, 150),
+        (DemoGeneration::Hybrid { quests: 90 }, Generation::Hybrid, 90),
+    ] {
+        let bytes = build(generation, &DemoOptions::default()).export_sync().unwrap();
+        // with the WAL header `cargo xtask gen-demo` gives it, through the browser's open steps
+        let bytes = restore_journal_mode(bytes, JournalMode::Wal);
+        let (db, report, _) = common::open_and_inspect(&bytes).expect("the generated file opens");
+        assert_eq!(report.generation, want);
+        assert!(report.wal);
+        assert_eq!(report.counts.quests, Some(n as i64));
+        assert_eq!(report.counts.flag_total(), (want == Generation::Hybrid).then_some(300));
+        for id in 1..=n as i64 {
+            let detail = pollster::block_on(quest_detail(&db, id)).unwrap().expect("the quest exists");
+            let ctx = format!("{generation:?} quest {id}");
+            assert!(detail.card.warnings.is_empty(), "{ctx}: {:?}", detail.card.warnings);
+            assert_eq!(detail.context.warning("context"), None, "{ctx}");
+            assert_eq!(detail.result.warning("result"), None, "{ctx}");
+            assert!(detail.card.created.1.is_some() && detail.card.updated.1.is_some(), "{ctx}: times read");
+            assert_eq!(detail.card.messages, Some(detail.thread.messages.len() as i64), "{ctx}");
+            for m in &detail.thread.messages {
+                assert!(m.warnings.is_empty() && m.at.is_some(), "{ctx}: {m:?}");
+                assert!(!m.text.contains("Files modified:"), "{ctx}: the block is split off");
+            }
+        }
+    }
+}

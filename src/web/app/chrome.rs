@@ -147,7 +147,9 @@ pub fn NavBar() -> impl IntoView {
         let active = {
             let target = target.clone();
             move || match (&nav.view().get(), &target) {
-                (View::Agent(_), View::Agents) | (View::Flag(_), View::Flags) | (View::Quest(_), View::Quests) => true,
+                (View::Agent(_), View::Agents)
+                | (View::Flag(_), View::Flags)
+                | (View::Quest(_), View::Quests) => true,
                 (current, target) => current == target,
             }
         };

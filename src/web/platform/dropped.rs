@@ -67,7 +67,9 @@ pub enum DropError {
 impl fmt::Display for DropError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DropError::Folder(name, e) => write!(f, "the folder {name} could not be listed ({})", describe(e)),
+            DropError::Folder(name, e) => {
+                write!(f, "the folder {name} could not be listed ({})", describe(e))
+            }
             DropError::File(name, e) => write!(f, "{name} could not be read ({})", describe(e)),
         }
     }
@@ -121,7 +123,9 @@ pub fn dropped(e: &DragEvent) -> Vec<Dropped> {
 }
 
 /// Calls `start(resolve, reject)` and waits for either.
-async fn callback(start: impl FnOnce(&Function, &Function) -> Result<(), JsValue>) -> Result<JsValue, JsValue> {
+async fn callback(
+    start: impl FnOnce(&Function, &Function) -> Result<(), JsValue>,
+) -> Result<JsValue, JsValue> {
     let mut start = Some(start);
     let mut thrown = None;
     let promise = Promise::new(&mut |resolve, reject| {

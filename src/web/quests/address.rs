@@ -43,9 +43,9 @@ impl QuestQuery {
         let mut out = QuestQuery::default();
         for (key, value) in query_pairs(query) {
             match key.as_str() {
-                "status" => out.filter.statuses.extend(
-                    value.split(',').filter(|s| !s.is_empty()).map(str::to_owned),
-                ),
+                "status" => {
+                    out.filter.statuses.extend(value.split(',').filter(|s| !s.is_empty()).map(str::to_owned))
+                }
                 "agent" if !value.trim().is_empty() => out.filter.agent = Some(value.trim().to_owned()),
                 "text" => out.filter.text = value,
                 "view" if value == "list" => out.layout = Layout::List,
@@ -57,7 +57,8 @@ impl QuestQuery {
 
     /// The query part of the address (encoded, no `?`); empty for the default.
     pub fn to_query(&self) -> String {
-        let mut pairs: Vec<(&str, &str)> = self.filter.statuses.iter().map(|s| ("status", s.as_str())).collect();
+        let mut pairs: Vec<(&str, &str)> =
+            self.filter.statuses.iter().map(|s| ("status", s.as_str())).collect();
         if let Some(agent) = &self.filter.agent {
             pairs.push(("agent", agent));
         }
@@ -99,7 +100,10 @@ pub const DEFAULT_STALL_HOURS: f64 = 24.0;
 
 impl QuestsView {
     pub fn new() -> Self {
-        QuestsView { query: RwSignal::new(QuestQuery::default()), stall_hours: RwSignal::new(DEFAULT_STALL_HOURS) }
+        QuestsView {
+            query: RwSignal::new(QuestQuery::default()),
+            stall_hours: RwSignal::new(DEFAULT_STALL_HOURS),
+        }
     }
 
     /// The query shown, tracked.

@@ -18,12 +18,14 @@ impl QuestsState {
         let Some(open) = self.db.get() else { return };
         let epoch = self.asked.get_value();
         let Some(last) = self.shown.with_untracked(|g| {
-            (g.epoch == epoch).then(|| g.columns.iter().find(|c| c.status == status)?.cards.last().map(|c| c.cursor()))?
+            (g.epoch == epoch)
+                .then(|| g.columns.iter().find(|c| c.status == status)?.cards.last().map(|c| c.cursor()))?
         }) else {
             return;
         };
         let filter = self.view.query().with_untracked(|q| only_status(&q.filter, &status));
-        let query = QuestPageQuery::first(filter, self.sort.get_untracked(), BOARD_CARDS).at_page(1, Some(last));
+        let query =
+            QuestPageQuery::first(filter, self.sort.get_untracked(), BOARD_CARDS).at_page(1, Some(last));
         let start = format!("flagdeck:quest-page-start:{epoch}:{status}");
         mark(&start);
         let rx = ask(&open, query.sql());
@@ -56,7 +58,8 @@ impl QuestsState {
 /// The board's columns.
 #[component]
 pub(super) fn Board(state: QuestsState) -> impl IntoView {
-    let columns = move || state.shown.with(|g| g.columns.iter().map(|c| c.status.clone()).collect::<Vec<_>>());
+    let columns =
+        move || state.shown.with(|g| g.columns.iter().map(|c| c.status.clone()).collect::<Vec<_>>());
     view! {
         <div class="quest-board" data-testid="quest-board">
             <For each=columns key=|s| s.clone() let:status>

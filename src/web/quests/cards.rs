@@ -14,7 +14,11 @@ pub(super) fn time_title(raw: &Value, read: Option<&Timestamp>) -> String {
     let stored = match raw {
         Value::Null => return "not stored (NULL)".to_owned(),
         Value::Text(t) => format!("{t:?}"),
-        other => format!("{} ({})", other.display(), if matches!(other, Value::Integer(_)) { "INTEGER" } else { "REAL" }),
+        other => format!(
+            "{} ({})",
+            other.display(),
+            if matches!(other, Value::Integer(_)) { "INTEGER" } else { "REAL" }
+        ),
     };
     match read {
         Some(t) => t.explain(&stored),

@@ -56,7 +56,13 @@ pub(super) struct Generation {
 
 impl Generation {
     fn empty() -> Self {
-        Generation { epoch: 0, total: None, counts: Vec::new(), pages: SparsePages::new(PAGE), columns: Vec::new() }
+        Generation {
+            epoch: 0,
+            total: None,
+            counts: Vec::new(),
+            pages: SparsePages::new(PAGE),
+            columns: Vec::new(),
+        }
     }
 }
 
@@ -77,7 +83,10 @@ pub(super) struct QuestsState {
 }
 
 /// Starts `sql` on the worker now (the worker answers in the order asked) and gives its answer.
-pub(super) fn ask(open: &Shared, (sql, params): (String, Vec<Value>)) -> oneshot::Receiver<Result<ResultSet, DbError>> {
+pub(super) fn ask(
+    open: &Shared,
+    (sql, params): (String, Vec<Value>),
+) -> oneshot::Receiver<Result<ResultSet, DbError>> {
     let (tx, rx) = oneshot::channel();
     let open = open.clone();
     spawn_local(async move {
@@ -160,7 +169,8 @@ impl QuestsState {
                         let asked: Vec<_> = wanted
                             .iter()
                             .map(|c| {
-                                let query = QuestPageQuery::first(only_status(&filter, &c.status), sort, BOARD_CARDS);
+                                let query =
+                                    QuestPageQuery::first(only_status(&filter, &c.status), sort, BOARD_CARDS);
                                 (c.count > 0).then(|| ask(&open, query.sql()))
                             })
                             .collect();

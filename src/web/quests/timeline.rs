@@ -22,7 +22,8 @@ const AXIS: f64 = 30.0;
 
 /// An instant as the UI shows times (`YYYY-MM-DD HH:MM`).
 fn at(ms: i64) -> String {
-    Timestamp { epoch_ms: ms, offset: Offset::Unknown, format: TimeFormat::EpochSeconds { text: false } }.display()
+    Timestamp { epoch_ms: ms, offset: Offset::Unknown, format: TimeFormat::EpochSeconds { text: false } }
+        .display()
 }
 
 /// Where instants land on the x axis.
@@ -215,7 +216,9 @@ fn TimelineChart(timeline: TurnTimeline, id: i64, stall_ms: i64) -> impl IntoVie
         .collect_view();
     let source = match timeline.source {
         TimelineSource::Log => "from the quest log (every turn change, status change and refused command)",
-        TimelineSource::Database => "from the database (creation, each message, the last update of a closed quest)",
+        TimelineSource::Database => {
+            "from the database (creation, each message, the last update of a closed quest)"
+        }
     };
     let rows = timeline
         .lanes

@@ -241,7 +241,11 @@ impl AppState {
     /// `quests::edit::plan_status_change`) as one step of the history: recorded, kept by the
     /// working copy, everything read again. `Ok` once applied, or when there is nothing to apply;
     /// errors change nothing.
-    pub(in crate::web) async fn apply_edit(self, open: &Shared, planned: Option<Edit>) -> Result<(), EditError> {
+    pub(in crate::web) async fn apply_edit(
+        self,
+        open: &Shared,
+        planned: Option<Edit>,
+    ) -> Result<(), EditError> {
         let Some(edit) = planned else { return Ok(()) };
         edits::apply(&open.db, &edit).await?;
         let step = Step { label: edit.label.clone(), edits: vec![edit] };

@@ -581,7 +581,8 @@ impl AppState {
             let (history, failure) = journal::replay(&open.db, &offer.rebuilt.history).await;
             let counts = summary::read_counts(&open.db, &open.facts, open.report.generation).await.ok();
             let quest_logs = offer.quest_logs.clone();
-            let resumed = Resumed { meta, rebuilt: offer.rebuilt.clone(), history, failure, counts, quest_logs };
+            let resumed =
+                Resumed { meta, rebuilt: offer.rebuilt.clone(), history, failure, counts, quest_logs };
             Ok(Opened { open, resumed: Some(resumed) })
         });
     }
