@@ -4,6 +4,7 @@
 mod dashbench;
 mod dbtools;
 mod flagbench;
+mod questbench;
 mod searchbench;
 mod serve;
 mod setup;
@@ -30,7 +31,9 @@ usage: cargo xtask <command>
   bench                 release build; app size (raw/gzip/brotli) and open-to-summary timings
                         for generated 10k/100k-flag databases next to raw sql.js; the flag list
                         over 100k flags (filter changes, scrolling) next to raw sql.js; agent
-                        search over a 10000-agent catalog, natively and per keystroke in the app
+                        search over a 10000-agent catalog, natively and per keystroke in the app;
+                        the quests page over 100k quests (open, filter changes, scrolling) next
+                        to raw sql.js
 
   inspect-db FILE                          JSON description of a database (integrity, schema,
                                            per-table row counts and content digests)
@@ -60,6 +63,9 @@ usage: cargo xtask <command>
   flags-bench-sql DB --out JSON            the flag list's filter changes and scroll positions
                                            with the SQL the app runs for each (the core's
                                            builders) and the native answers; JSON for bench.mjs
+  quests-bench-sql DB --out JSON           the quests page's open, filter changes and scroll
+                                           positions with the SQL the app runs for each (the
+                                           core's builders) and the native answers; for bench.mjs
   routing-errors FILE                      JSON: pending flags whose target is empty or not an
                                            agent (plain SQL), each with its top search result
 ";
@@ -154,6 +160,12 @@ fn dispatch(command: &str, mut args: Args) -> Result<()> {
             let db = PathBuf::from(args.positional("DB")?);
             args.finish()?;
             flagbench::write(&db, &PathBuf::from(out))
+        }
+        "quests-bench-sql" => {
+            let out = args.opt("out")?.ok_or("--out JSON is required")?;
+            let db = PathBuf::from(args.positional("DB")?);
+            args.finish()?;
+            questbench::write(&db, &PathBuf::from(out))
         }
         "search-agents" => {
             let limit = args.parsed::<usize>("limit")?.unwrap_or(flagdeck_core::search::DEFAULT_LIMIT);

@@ -177,7 +177,7 @@ fn ListRow(row: QuestCard, top: String) -> impl IntoView {
     let turn = row.current_agent.clone().unwrap_or_default();
     let turn_attr = turn.clone();
     let team = match row.recruited.split_first() {
-        Some((leader, rest)) if rest.is_empty() => format!("{leader} ★"),
+        Some((leader, [])) => format!("{leader} ★"),
         Some((leader, rest)) => format!("{leader} ★, {}", rest.join(", ")),
         None => String::new(),
     };
