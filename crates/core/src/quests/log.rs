@@ -15,6 +15,7 @@ use crate::timestamp::{self, Timestamp};
 /// A file name that is not `quest_N.log`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LogNameError {
+    /// The name as given.
     pub file_name: String,
 }
 

@@ -34,25 +34,29 @@ pub struct QuestFilter {
     /// [`read_recruited`](super::read_recruited) reads it), ignoring spaces, tabs and line
     /// breaks.
     pub agent: Option<String>,
-    /// Words that must all occur (ASCII case-insensitively) in the name, the mission or the text
-    /// of one message (`broadcast[].message`; the whole stored text when `broadcast` is not
-    /// JSON). Blank: no text filter.
+    /// Words that must all occur (ASCII case-insensitively, SQLite's `LIKE`) in the name, the
+    /// mission or the text of one message (`broadcast[].message`; the whole stored text when
+    /// `broadcast` is not JSON). Messages are only parsed (`json_each`) in rows whose stored text
+    /// holds the word as typed or as `json.dumps` escapes it. Blank: no text filter.
     pub text: String,
 }
 
 /// The columns the list sorts by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum QuestSort {
+    /// `quest_id` (creation order).
     Id,
     /// The instant of `created_at` (mixed formats compare as instants; unreadable values first).
     Created,
     /// The instant of `updated_at` (epoch text, epoch integer and date text alike).
     Updated,
+    /// `quest_name` as text.
     Name,
     /// Life-cycle order ([`QuestStatus::rank_sql`]), unknown statuses last by name.
     Status,
     /// Whose turn (`current_agent`; none first).
     Turn,
+    /// `quest_phase` as text (`1/3` before `2/3`).
     Phase,
 }
 
@@ -100,21 +104,64 @@ impl QuestSort {
     }
 }
 
-/// A word as Python's `json.dumps` (ensure_ascii) writes it inside a JSON string: non-ASCII as
-/// `\uXXXX` (surrogate pairs beyond the BMP), lower-case hex.
+/// A word as Python's `json.dumps` (ensure_ascii) writes it inside a JSON string: `"` and `\`
+/// escaped, control characters and non-ASCII as `\uXXXX` (surrogate pairs beyond the BMP),
+/// lower-case hex.
 fn json_escaped(word: &str) -> String {
     let mut out = String::new();
     for c in word.chars() {
-        if c.is_ascii() {
-            out.push(c);
-        } else {
-            let mut units = [0u16; 2];
-            for u in c.encode_utf16(&mut units) {
-                out.push_str(&format!("\\u{u:04x}"));
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_ascii() && !c.is_ascii_control() => out.push(c),
+            c => {
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{u:04x}"));
+                }
             }
         }
     }
     out
+}
+
+/// A `LIKE … ESCAPE '!'` pattern finding `text` anywhere (ASCII case-insensitively, as SQLite's
+/// LIKE compares): `%`, `_` and `!` are escaped.
+fn contains_pattern(text: &str) -> Value {
+    let mut out = String::from("%");
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '!') {
+            out.push('!');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    Value::from(out)
+}
+
+/// The condition for one word of the text box, and its parameters.
+fn word_condition(word: &str) -> (String, Vec<Value>) {
+    let raw = contains_pattern(word);
+    let escaped = contains_pattern(&json_escaped(word));
+    // LIKE on the stored text first (cheap, no JSON): the word as typed or as json.dumps wrote it.
+    let (stored, mut params) = if escaped == raw {
+        ("broadcast LIKE ? ESCAPE '!'", vec![raw.clone(), raw.clone(), raw.clone()])
+    } else {
+        (
+            "(broadcast LIKE ? ESCAPE '!' OR broadcast LIKE ? ESCAPE '!')",
+            vec![raw.clone(), raw.clone(), raw.clone(), escaped],
+        )
+    };
+    params.extend([raw.clone(), raw]);
+    let sql = format!(
+        "(quest_name LIKE ? ESCAPE '!' OR mission LIKE ? ESCAPE '!' OR ({stored} AND (CASE \
+           WHEN NOT json_valid(broadcast) THEN 1 \
+           WHEN json_type(broadcast) = 'array' THEN EXISTS (SELECT 1 FROM json_each(broadcast) AS m \
+             WHERE (CASE WHEN m.type = 'object' THEN json_extract(m.value, '$.message') ELSE m.value END) LIKE ? ESCAPE '!') \
+           WHEN json_type(broadcast) = 'object' THEN json_extract(broadcast, '$.message') LIKE ? ESCAPE '!' \
+           ELSE 1 END)))"
+    );
+    (sql, params)
 }
 
 impl QuestFilter {
@@ -163,27 +210,9 @@ impl QuestFilter {
             ]);
         }
         for word in self.text.split_whitespace() {
-            // Name and mission by instr(); the messages only where the stored broadcast text holds
-            // the word (as typed, or as json.dumps escapes it), and then message by message.
-            sql.push(
-                "(instr(lower(IFNULL(quest_name, '') || ' ' || IFNULL(mission, '')), lower(?)) > 0 \
-                  OR ((instr(lower(IFNULL(broadcast, '')), lower(?)) > 0 OR instr(lower(IFNULL(broadcast, '')), lower(?)) > 0) \
-                  AND (CASE WHEN NOT json_valid(broadcast) THEN 1 \
-                    WHEN json_type(broadcast) = 'array' THEN EXISTS (SELECT 1 FROM json_each(broadcast) AS m \
-                      WHERE CASE WHEN m.type = 'object' THEN instr(lower(json_extract(m.value, '$.message')), lower(?)) > 0 \
-                        ELSE instr(lower(m.value), lower(?)) > 0 END) \
-                    WHEN json_type(broadcast) = 'object' THEN instr(lower(json_extract(broadcast, '$.message')), lower(?)) > 0 \
-                    ELSE 1 END)))"
-                    .into(),
-            );
-            params.extend([
-                Value::from(word),
-                Value::from(word),
-                Value::from(json_escaped(word)),
-                Value::from(word),
-                Value::from(word),
-                Value::from(word),
-            ]);
+            let (condition, values) = word_condition(word);
+            sql.push(condition);
+            params.extend(values);
         }
         (sql, params)
     }
@@ -338,6 +367,8 @@ mod tests {
     #[test]
     fn words_are_escaped_as_python_writes_json() {
         assert_eq!(json_escaped("añadir"), "a\\u00f1adir");
+        assert_eq!(json_escaped("say \"hi\" \\o/"), "say \\\"hi\\\" \\\\o/");
+        assert_eq!(contains_pattern("50%_a!"), Value::from("%50!%!_a!!%"));
         assert_eq!(json_escaped("🙂"), "\\ud83d\\ude42");
         assert_eq!(json_escaped("plain"), "plain");
     }
