@@ -17,7 +17,11 @@ export const DIST = process.env.FLAGDECK_DIST ?? path.join(REPO, 'dist');
 export const FIXTURES = process.env.FLAGDECK_FIXTURES ?? path.resolve(REPO, '..', 'shared', 'fixtures');
 export const V1 = path.join(FIXTURES, 'acolytes-v1-small.db');
 export const V0 = path.join(FIXTURES, 'claudesquad-v0-small.db');
+/** Acolytes 2.x (quests, no flags) and an Acolytes 1.x file upgraded to 2.x (flags and quests). */
+export const V2 = path.join(FIXTURES, 'acolytes-v2-small.db');
+export const HYBRID = path.join(FIXTURES, 'acolytes-hybrid-small.db');
 export const HAVE_FIXTURES = existsSync(V1) && existsSync(V0);
+export const HAVE_V2_FIXTURES = existsSync(V2) && existsSync(HYBRID);
 export const NOTE = 'NOTE: ../shared/fixtures absent';
 
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -54,11 +58,41 @@ export const V0_SUMMARY = {
   workable: '63',
   agents: '44',
 };
+/** The v2 file has no flags: its flag tiles are absent (null), not zero. */
+export const V2_SUMMARY = {
+  generation: 'v2',
+  flags: null,
+  pending: null,
+  workable: null,
+  quests: '40',
+  agents: '59',
+  toolLogs: '2429',
+  agentHealth: '21',
+};
+/** The hybrid keeps the v1 file's flags and adds 15 quests. */
+export const HYBRID_SUMMARY = {
+  generation: 'hybrid',
+  flags: '300',
+  pending: '139',
+  locked: '30',
+  workable: '112',
+  quests: '15',
+  agents: '59',
+  toolLogs: '5254',
+  agentHealth: '60',
+};
 
 /** Skips the test with a visible NOTE when the fixtures are not on this machine. */
 export function skipWithoutFixtures(t) {
   if (HAVE_FIXTURES) return false;
   t.skip(NOTE);
+  return true;
+}
+
+/** The same for the v2 and hybrid fixtures. */
+export function skipWithoutV2Fixtures(t) {
+  if (HAVE_V2_FIXTURES) return false;
+  t.skip(`${NOTE} (acolytes-v2-small.db, acolytes-hybrid-small.db)`);
   return true;
 }
 
@@ -150,6 +184,7 @@ export async function readSummary(page) {
     agents: 'count-agents',
     toolLogs: 'count-tool-logs',
     agentHealth: 'count-agent-health',
+    quests: 'count-quests',
   };
   const out = {};
   for (const [key, id] of Object.entries(ids)) out[key] = await text(page, id);
@@ -166,8 +201,9 @@ export async function assertSummary(page, expected) {
 
 /**
  * Waits until the summary shows `fileName` (when given) with `flags` flags and `generation`
- * (when given), and reports what is on the page if it never does. With `alertFails` an alert
- * appearing first ends the wait at once (for pages where no alert is expected).
+ * (when given), and reports what is on the page if it never does. A file without flags (v2)
+ * shows no flag count: leave `flags` out for it. With `alertFails` an alert appearing first ends
+ * the wait at once (for pages where no alert is expected).
  */
 export async function waitForSummary(page, { fileName, flags, generation, alertFails = false } = {}) {
   let outcome;
@@ -178,10 +214,9 @@ export async function waitForSummary(page, { fileName, flags, generation, alertF
         if (alertFails && [...document.querySelectorAll('[role="alert"]')].some((e) => e.textContent.trim())) {
           return 'alert';
         }
-        const count = t('count-flags');
-        if (count === undefined || count === '') return false;
+        if (!t('schema-generation')) return false;
         if (fileName !== undefined && !(t('file-name') ?? '').includes(fileName)) return false;
-        if (flags !== undefined && count !== flags) return false;
+        if (flags !== undefined && t('count-flags') !== flags) return false;
         if (generation !== undefined && t('schema-generation') !== generation) return false;
         return 'summary';
       },

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use crate::web::files::loader::{CatalogData, Shared};
 use crate::web::platform::perf::{after_paint, mark, measure};
 use crate::web::state::{AppState, CatalogState, View};
+use crate::web::widgets::time::{Time, TimeText};
 use flagdeck_core::agents::{
     agent_quests, chains_of, latest_health, pending_for, pending_from, routing_errors, AgentQuests,
     ChainSummary, Connection, FlagRow, Health, JsonList,
@@ -586,12 +587,12 @@ fn AgentHealth(health: Health) -> impl IntoView {
         <p data-testid="agent-health">
             <span class=format!("health {}", h.status)>{h.status.clone()}</span>
             {format!(
-                " · drift {} · confidence {} · {} · checked {}",
+                " · drift {} · confidence {} · {} · checked ",
                 h.drift_score.clone().unwrap_or_else(|| "—".into()),
                 h.confidence_score.clone().unwrap_or_else(|| "—".into()),
                 if h.needs_compaction { "needs compaction" } else { "no compaction needed" },
-                h.checked_at
             )}
+            <TimeText text=h.checked_at.clone() testid="agent-health-checked" />
         </p>
     }
 }
@@ -641,8 +642,8 @@ fn AgentQuestList(quests: AgentQuests) -> impl IntoView {
                                 <td>{if q.turn { view! { <strong>{turn}</strong> }.into_any() } else { view! { <span class="muted">{turn}</span> }.into_any() }}</td>
                                 <td>{role}</td>
                                 <td class="desc">{mission}</td>
-                                <td class="muted">{q.created_at.display()}</td>
-                                <td class="muted">{q.updated_at.display()}</td>
+                                <td class="muted"><Time value=q.created_at.clone() testid="agent-quest-created" /></td>
+                                <td class="muted"><Time value=q.updated_at.clone() testid="agent-quest-updated" /></td>
                             </tr>
                         }
                     }).collect_view()}
@@ -708,7 +709,7 @@ fn FlagList(flags: Vec<FlagRow>, testid: &'static str) -> impl IntoView {
                             <td class="muted">{format!("{} → {}", f.source_agent, f.target_agent.clone().filter(|t| !t.is_empty()).unwrap_or_else(|| "(nobody)".into()))}</td>
                             <td class="desc">{f.change_description.clone()}</td>
                             <td>{f.locked.then_some("locked")}</td>
-                            <td class="muted">{f.created_at.clone()}</td>
+                            <td class="muted"><TimeText text=f.created_at.clone() /></td>
                         </tr>
                     }
                 }).collect_view()}

@@ -7,6 +7,7 @@ use crate::web::flags::form::{FollowUp, FormRequest};
 use crate::web::platform::browser::local_minute;
 use crate::web::state::AppState;
 use crate::web::state::{OpenDb, View};
+use crate::web::widgets::time::{Time, TimeText};
 use flagdeck_core::edits;
 use flagdeck_core::flags::{flag_detail, FlagDetail, MIN_ACTION_REQUIRED, MIN_CHANGE_DESCRIPTION};
 use flagdeck_core::vocabulary::{FlagAction, Status};
@@ -210,7 +211,11 @@ fn FixBox(id: i64, fix: RwSignal<Fix>, current_texts: (String, String)) -> impl 
     }
 }
 
-/// Every field of the flag; context JSON pretty-printed, or as stored with a warning.
+/// The flag columns shown as dates ([`Time`]).
+const DATES: [&str; 3] = ["created_at", "completed_at", "acknowledged_at"];
+
+/// Every field of the flag; dates in the one UI format (stored value on hover); context JSON
+/// pretty-printed, or as stored with a warning.
 #[component]
 fn FlagFields(detail: FlagDetail) -> impl IntoView {
     let text = |c: &str| text(&detail, c);
@@ -246,7 +251,15 @@ fn FlagFields(detail: FlagDetail) -> impl IntoView {
     ];
     view! {
         <dl class="fields">
-            {plain.iter().map(|c| view! { <dt>{*c}</dt> <dd>{text(c)}</dd> }).collect_view()}
+            {plain.iter().map(|c| {
+                let value = if DATES.contains(c) {
+                    let stored = detail.get(c).cloned().unwrap_or(Value::Null);
+                    view! { <Time value=stored testid="flag-date" /> }.into_any()
+                } else {
+                    text(c).into_any()
+                };
+                view! { <dt>{*c}</dt> <dd data-column=*c>{value}</dd> }
+            }).collect_view()}
             <dt>"change_description"</dt><dd class="prose">{text("change_description")}</dd>
             <dt>"action_required"</dt><dd class="prose">{text("action_required")}</dd>
             <dt>"related_files"</dt>
@@ -276,7 +289,8 @@ fn FlagChain(detail: FlagDetail) -> impl IntoView {
                         view! {
                             <li class:current=l.id == detail.id data-flag-id=id>
                                 <button class="link" on:click=move |_| app.go(View::Flag(id))>{format!("#{}", l.id)}</button>
-                                {format!(" {} {} → {} · {} · {}", if l.is_origin { "origin ·" } else { "" }, l.source_agent, if l.target_agent.is_empty() { "(broadcast)" } else { &l.target_agent }, l.status, l.created_at)}
+                                {format!(" {} {} → {} · {} · ", if l.is_origin { "origin ·" } else { "" }, l.source_agent, if l.target_agent.is_empty() { "(broadcast)" } else { &l.target_agent }, l.status)}
+                                <TimeText text=l.created_at.clone() />
                             </li>
                         }
                     }).collect_view()}

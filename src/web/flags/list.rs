@@ -13,6 +13,7 @@ use crate::web::flags::form::{FlagForm, FormRequest};
 use crate::web::platform::browser::{blur_target, from_form_field, local_minute};
 use crate::web::platform::perf::{after_paint, clear_mark, mark, measure};
 use crate::web::state::{AppState, Nav, OpenDb, View};
+use crate::web::widgets::time::TimeText;
 use flagdeck_core::edits;
 use flagdeck_core::flags::{
     facet_counts, flag_detail, with_at, Cursor, Facet, FlagFilter, FlagPageQuery, FlagRow, Preset,
@@ -766,7 +767,7 @@ fn ListRow(row: FlagRow, top: String, selected: Signal<Option<i64>>, chosen: Cho
             <span class="td">{if target.is_empty() { "(broadcast)".to_owned() } else { target }}</span>
             <span class="td change-col" title=title>{row.change_description}</span>
             <span class="td">{row.status.sql().to_owned()}{row.locked.then_some(" · locked")}</span>
-            <span class="td muted">{row.created_at}</span>
+            <span class="td muted"><TimeText text=row.created_at testid="flag-created" /></span>
         </div>
     }
 }

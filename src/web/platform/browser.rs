@@ -128,6 +128,19 @@ pub fn select_input_text(e: &web_sys::Event) {
     }
 }
 
+/// The `data-NAME` attribute of the element an event came from, or of its nearest ancestor that
+/// has one (for one listener on a container whose content is HTML text).
+pub fn target_data(e: &web_sys::Event, name: &str) -> Option<String> {
+    let element: web_sys::Element = e.target()?.dyn_into().ok()?;
+    let attribute = format!("data-{name}");
+    element.closest(&format!("[{attribute}]")).ok()??.get_attribute(&attribute)
+}
+
+/// Whether the checkbox an event came from is ticked.
+pub fn target_checked(e: &web_sys::Event) -> bool {
+    e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).is_some_and(|i| i.checked())
+}
+
 /// Whether an event comes from a form field (`input`, `textarea`, `select`): typing there is
 /// typing, not a shortcut.
 pub fn from_form_field(e: &web_sys::Event) -> bool {

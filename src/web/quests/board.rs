@@ -1,16 +1,19 @@
 //! The board: one column per status (known ones in life-cycle order, unknown ones as stored),
 //! each with its count and its first [`BOARD_CARDS`] cards; "show more" adds the next cards
 //! (keyset after the last one) and a link opens the whole column as the filtered list, so the
-//! board stays as fast at 100k quests as at 40.
+//! board stays as fast at 100k quests as at 40. Written as HTML text (see [`super::html`]) with
+//! one click listener for the "show more" buttons.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::web::platform::browser::{date_now, target_data};
 use crate::web::platform::perf::{after_paint, clear_mark, mark, measure};
 use crate::web::quests::address::{Layout, QuestQuery};
-use crate::web::quests::cards::Card;
-use crate::web::quests::page::{answer, ask, cards, only_status, status_label, QuestsState, BOARD_CARDS};
-use flagdeck_core::quests::{QuestPageQuery, QuestStatus};
+use crate::web::quests::cards::card;
+use crate::web::quests::html::Html;
+use crate::web::quests::page::{answer, ask, cards, only_status, status_label, Generation, QuestsState, BOARD_CARDS};
+use flagdeck_core::quests::{QuestFilter, QuestPageQuery, QuestStatus};
 
 impl QuestsState {
     /// Adds the next cards of column `status` (after its last card) to the shown generation.
@@ -18,14 +21,12 @@ impl QuestsState {
         let Some(open) = self.db.get() else { return };
         let epoch = self.asked.get_value();
         let Some(last) = self.shown.with_untracked(|g| {
-            (g.epoch == epoch)
-                .then(|| g.columns.iter().find(|c| c.status == status)?.cards.last().map(|c| c.cursor()))?
+            (g.epoch == epoch).then(|| g.columns.iter().find(|c| c.status == status)?.cards.last().map(|c| c.cursor()))?
         }) else {
             return;
         };
         let filter = self.view.query().with_untracked(|q| only_status(&q.filter, &status));
-        let query =
-            QuestPageQuery::first(filter, self.sort.get_untracked(), BOARD_CARDS).at_page(1, Some(last));
+        let query = QuestPageQuery::first(filter, self.sort.get_untracked(), BOARD_CARDS).at_page(1, Some(last));
         let start = format!("flagdeck:quest-page-start:{epoch}:{status}");
         mark(&start);
         let rx = ask(&open, query.sql());
@@ -55,81 +56,67 @@ impl QuestsState {
     }
 }
 
-/// The board's columns.
-#[component]
-pub(super) fn Board(state: QuestsState) -> impl IntoView {
-    let columns =
-        move || state.shown.with(|g| g.columns.iter().map(|c| c.status.clone()).collect::<Vec<_>>());
-    view! {
-        <div class="quest-board" data-testid="quest-board">
-            <For each=columns key=|s| s.clone() let:status>
-                <BoardColumn state=state status=status />
-            </For>
-        </div>
+/// The board's columns as HTML text.
+fn board_html(g: &Generation, filter: &QuestFilter, now_ms: i64) -> String {
+    let mut h = Html::new();
+    for column in &g.columns {
+        let status = column.status.as_str();
+        let known = QuestStatus::parse(status).is_some();
+        let count = column.count.to_string();
+        h.open(
+            "section",
+            &[("class", Some(if known { "quest-column" } else { "quest-column unknown" })), ("data-status", Some(status))],
+        );
+        let title = (!known).then(|| format!("A status the quest scripts never write, as stored: {status:?}"));
+        h.open(
+            "h2",
+            &[
+                ("class", Some("column-head")),
+                ("data-testid", Some("quest-status-count")),
+                ("data-status", Some(status)),
+                ("data-value", Some(&count)),
+                ("title", title.as_deref()),
+            ],
+        );
+        h.text(&status_label(status)).text(" ").elem("span", &[("class", Some("count"))], &count).close("h2");
+        h.open("div", &[("class", Some("column-cards"))]);
+        for c in &column.cards {
+            card(&mut h, c, now_ms);
+        }
+        h.close("div");
+        let (shown, total) = (column.cards.len(), column.count.max(0) as usize);
+        if shown < total {
+            let list = QuestQuery { filter: only_status(filter, status), layout: Layout::List };
+            h.open("div", &[("class", Some("column-more"))]);
+            h.elem(
+                "button",
+                &[("class", Some("button")), ("data-testid", Some("quest-show-more")), ("data-more", Some(status))],
+                &format!("Show {} more", BOARD_CARDS.min(total - shown)),
+            );
+            h.elem(
+                "a",
+                &[("class", Some("link")), ("data-testid", Some("quest-column-list")), ("href", Some(&list.href()))],
+                &format!("all {total} in the list"),
+            );
+            h.close("div");
+        }
+        h.close("section");
     }
+    h.finish()
 }
 
-/// One column: its header with the count, its cards, and the ways to the rest.
+/// The board.
 #[component]
-fn BoardColumn(state: QuestsState, status: String) -> impl IntoView {
-    let column = {
-        let status = status.clone();
-        move || state.shown.with(|g| g.columns.iter().find(|c| c.status == status).cloned())
-    };
-    let count = {
-        let column = column.clone();
-        move || column().map(|c| c.count).unwrap_or(0)
-    };
-    let shown_cards = {
-        let column = column.clone();
-        move || column().map(|c| c.cards).unwrap_or_default()
-    };
-    let count_value = count.clone();
-    let label = status_label(&status);
-    let known = QuestStatus::parse(&status).is_some();
-    let list_link = {
-        let status = status.clone();
-        move || {
-            let filter = state.view.query().with(|q| only_status(&q.filter, &status));
-            QuestQuery { filter, layout: Layout::List }
-        }
-    };
-    let more_status = status.clone();
-    let count_for_more = count.clone();
-    let shown_len = {
-        let column = column.clone();
-        move || column().map(|c| c.cards.len()).unwrap_or(0)
+pub(super) fn Board(state: QuestsState) -> impl IntoView {
+    let html = move || {
+        let filter = state.view.query().with(|q| q.filter.clone());
+        state.shown.with(|g| board_html(g, &filter, date_now() as i64))
     };
     view! {
-        <section class="quest-column" class:unknown=!known data-status=status.clone()>
-            <h2 class="column-head" data-testid="quest-status-count" data-status=status.clone() data-value=count_value
-                title=if known { String::new() } else { format!("A status the quest scripts never write, as stored: {status:?}") }>
-                {label} " " <span class="count">{count}</span>
-            </h2>
-            <div class="column-cards">
-                <For each=shown_cards key=|c| (c.id, c.updated.0.display(), c.status.clone()) let:card>
-                    <Card card=card />
-                </For>
-            </div>
-            {move || {
-                let (n, total) = (shown_len(), count_for_more() as usize);
-                (n < total).then(|| {
-                    let status = more_status.clone();
-                    let link = list_link.clone()();
-                    let href = link.href();
-                    view! {
-                        <div class="column-more">
-                            <button class="button" data-testid="quest-show-more" on:click=move |_| state.more(status.clone())>
-                                {format!("Show {} more", BOARD_CARDS.min(total - n))}
-                            </button>
-                            <a class="link" data-testid="quest-column-list" href=href on:click=move |e| {
-                                e.prevent_default();
-                                state.view.open(state.nav, link.clone());
-                            }>{format!("all {total} in the list")}</a>
-                        </div>
-                    }
-                })
-            }}
-        </section>
+        <div class="quest-board" data-testid="quest-board" inner_html=html on:click=move |e| {
+            if let Some(status) = target_data(&e, "more") {
+                state.more(status);
+            }
+        }></div>
     }
 }

@@ -7,28 +7,29 @@ use leptos::task::spawn_local;
 use serde_json::Value as Json;
 
 use crate::web::quests::address::QuestsView;
-use crate::web::quests::cards::{StoredTime, Team};
+use crate::web::quests::cards::{team, time};
+use crate::web::quests::html::Html;
 use crate::web::quests::logs::{AddLogs, LogHistory};
 use crate::web::quests::page::status_label;
 use crate::web::quests::timeline::Timeline;
-use crate::web::state::{AppState, Nav, OpenDb};
+use crate::web::state::{use_latest, AppState, Nav, OpenDb};
 use flagdeck_core::quests::edit::plan_status_change;
 use flagdeck_core::quests::raw::broadcast_raw;
 use flagdeck_core::quests::{quest_detail, Parsed, QuestDetail, QuestMessage, QuestStatus};
 use flagdeck_core::timestamp;
 use flagdeck_core::Value;
 
-/// One quest; read again after every change (the previous reading stays shown meanwhile).
+/// One quest; read again after every change (the previous reading stays shown meanwhile, an
+/// older reading never replaces a newer one).
 #[component]
 pub fn QuestPage(id: i64) -> impl IntoView {
     let db = expect_context::<OpenDb>();
     let (nav, view) = (expect_context::<Nav>(), expect_context::<QuestsView>());
     let version = db.data_version();
-    let detail = LocalResource::new(move || {
+    let detail = use_latest(move |_| {
         version.track();
-        let open = db.get();
-        async move {
-            let Some(open) = open else { return Ok(None) };
+        let open = db.get()?;
+        Some(async move {
             let detail = quest_detail(&open.db, id).await.map_err(|e| e.to_string())?;
             // The stored text, shown when the conversation cannot be read from it.
             let raw = match &detail {
@@ -38,7 +39,7 @@ pub fn QuestPage(id: i64) -> impl IntoView {
                 _ => None,
             };
             Ok::<_, String>(detail.map(|d| (d, raw)))
-        }
+        })
     });
     let back = move || view.query().with(|q| q.href());
     view! {
@@ -57,44 +58,212 @@ pub fn QuestPage(id: i64) -> impl IntoView {
     }
 }
 
-/// Everything about one quest.
+/// The quest's header, warnings, mission and team, as HTML text (see `html`).
+fn head_html(detail: &QuestDetail) -> String {
+    let card = &detail.card;
+    let mut h = Html::new();
+    h.open("header", &[("class", Some("quest-title"))]);
+    h.elem("h1", &[], &format!("Quest #{} · {}", card.id, card.name));
+    h.elem(
+        "span",
+        &[
+            ("class", Some(&format!("badge status {}", card.status))),
+            ("data-testid", Some("quest-status")),
+            ("data-status", Some(&card.status)),
+        ],
+        &status_label(&card.status),
+    );
+    if let Some(phase) = &card.phase {
+        h.elem("span", &[("class", Some("phase"))], &format!("phase {phase}"));
+    }
+    h.close("header");
+    let turn = card.current_agent.as_deref().unwrap_or("");
+    h.open("p", &[("class", Some("muted"))]).text("created ");
+    time(&mut h, &card.created.0, card.created.1.as_ref());
+    h.text(" · updated ");
+    time(&mut h, &card.updated.0, card.updated.1.as_ref());
+    h.text(&match card.messages {
+        Some(n) => format!(" · {n} messages · turn: "),
+        None => " · messages: ? · turn: ".to_owned(),
+    });
+    h.elem("span", &[("data-testid", Some("quest-turn")), ("data-turn", Some(turn))], if turn.is_empty() { "no one" } else { turn });
+    h.close("p");
+    let warnings = detail.warnings();
+    if !warnings.is_empty() {
+        h.open("ul", &[("class", Some("warnings"))]);
+        for w in &warnings {
+            h.elem("li", &[("class", Some("warning")), ("data-testid", Some("quest-warning"))], &format!("⚠ {w}"));
+        }
+        h.close("ul");
+    }
+    h.elem("h2", &[], "Mission");
+    h.elem("p", &[("class", Some("prose mission")), ("data-testid", Some("quest-mission"))], &detail.mission);
+    h.elem("h2", &[], "Team");
+    team(&mut h, &card.recruited);
+    h.finish()
+}
+
+/// The conversation, oldest first, as HTML text: each message with sender → addressee, time
+/// (stored value on hover), text, file chips and warnings; before them the stored text when it
+/// cannot be read as messages.
+fn thread_html(messages: &[QuestMessage], raw: Option<&str>) -> String {
+    let mut h = Html::new();
+    h.elem("h2", &[], &format!("Conversation ({})", messages.len()));
+    if let Some(raw) = raw {
+        h.elem("pre", &[("class", Some("code raw")), ("data-testid", Some("quest-broadcast-raw"))], raw);
+    }
+    h.open("ol", &[("class", Some("thread")), ("data-testid", Some("quest-thread"))]);
+    for m in messages {
+        let (from, to) = (m.from.as_deref().unwrap_or(""), m.to.as_deref().unwrap_or(""));
+        h.open(
+            "li",
+            &[("class", Some("message")), ("data-testid", Some("quest-message")), ("data-from", Some(from)), ("data-to", Some(to))],
+        );
+        h.open("header", &[]);
+        h.elem("strong", &[("class", Some("from"))], if from.is_empty() { "(no sender)" } else { from });
+        h.text(" → ");
+        h.elem("span", &[("class", Some("to"))], if to.is_empty() { "(no addressee)" } else { to });
+        h.text(" · ");
+        let raw_at = m.at_raw.as_deref().map(Value::from).unwrap_or(Value::Null);
+        time(&mut h, &raw_at, m.at.as_ref());
+        h.close("header");
+        h.elem("p", &[("class", Some("prose")), ("data-testid", Some("quest-message-text"))], &m.text);
+        if !m.files.is_empty() {
+            h.open("div", &[("class", Some("files-modified"))]);
+            h.elem("span", &[("class", Some("muted"))], "Files modified: ");
+            h.open("ul", &[("class", Some("file-chips"))]);
+            for f in &m.files {
+                h.open("li", &[("class", Some("chip")), ("data-testid", Some("quest-file"))]);
+                h.elem("code", &[], f).close("li");
+            }
+            h.close("ul").close("div");
+        }
+        for w in &m.warnings {
+            h.elem("p", &[("class", Some("warning")), ("data-testid", Some("quest-warning"))], &format!("⚠ {w}"));
+        }
+        h.close("li");
+    }
+    h.close("ol");
+    h.finish()
+}
+
+/// A JSON value as a readable key/value view: objects as term lists, arrays as lists, other
+/// values as text.
+fn json_html(h: &mut Html, value: &Json) {
+    match value {
+        Json::Object(map) if map.is_empty() => {
+            h.elem("span", &[("class", Some("muted"))], "{}");
+        }
+        Json::Object(map) => {
+            h.open("dl", &[("class", Some("fields kv"))]);
+            for (k, v) in map {
+                h.elem("dt", &[], k).open("dd", &[]);
+                json_html(h, v);
+                h.close("dd");
+            }
+            h.close("dl");
+        }
+        Json::Array(items) if items.is_empty() => {
+            h.elem("span", &[("class", Some("muted"))], "(none)");
+        }
+        Json::Array(items) => {
+            h.open("ul", &[("class", Some("kv-list"))]);
+            for v in items {
+                h.open("li", &[]);
+                json_html(h, v);
+                h.close("li");
+            }
+            h.close("ul");
+        }
+        Json::String(s) => {
+            h.elem("span", &[("class", Some("prose"))], s);
+        }
+        Json::Null => {
+            h.elem("span", &[("class", Some("muted"))], "null");
+        }
+        other => {
+            h.elem("code", &[], &other.to_string());
+        }
+    }
+}
+
+/// A stored JSON column: the key/value view, a line when missing, or the stored text with the
+/// warning when malformed.
+fn column_html(h: &mut Html, value: &Parsed, column: &str) {
+    match value {
+        Parsed::Missing => {
+            h.elem("p", &[("class", Some("muted"))], &format!("No {column} (NULL)."));
+        }
+        Parsed::Json(json) => json_html(h, json),
+        Parsed::Malformed { raw, error } => {
+            h.elem(
+                "p",
+                &[("class", Some("json-warning")), ("data-testid", Some("quest-warning"))],
+                &format!("⚠ {column} is not valid ({error}); shown as stored"),
+            );
+            h.elem("pre", &[("class", Some("code raw"))], raw);
+        }
+    }
+}
+
+/// Context, then the result of `quest_complete.py`: the summary first, when it was completed
+/// (stored value on hover), the details as key/value, the team; the other keys after.
+fn context_result_html(detail: &QuestDetail) -> String {
+    let mut h = Html::new();
+    h.elem("h2", &[], "Context");
+    column_html(&mut h, &detail.context, "context");
+    h.elem("h2", &[], "Result");
+    let Parsed::Json(Json::Object(map)) = &detail.result else {
+        match &detail.result {
+            Parsed::Missing => {
+                h.elem("p", &[("class", Some("muted"))], "No result: the quest was not completed with quest_complete.py.");
+            }
+            other => column_html(&mut h, other, "result"),
+        }
+        return h.finish();
+    };
+    h.open("div", &[("class", Some("result")), ("data-testid", Some("quest-result"))]);
+    if let Some(summary) = map.get("summary").and_then(Json::as_str) {
+        h.elem("p", &[("class", Some("summary")), ("data-testid", Some("quest-result-summary"))], summary);
+    }
+    if let Some(completed) = map.get("completed_at").and_then(Json::as_str) {
+        h.open("p", &[("class", Some("muted"))]).text("completed ");
+        time(&mut h, &Value::from(completed), timestamp::read_str(completed).as_ref());
+        h.close("p");
+    }
+    if let Some(details) = map.get("details") {
+        h.elem("h3", &[], "Details").open("div", &[("data-testid", Some("quest-result-details"))]);
+        json_html(&mut h, details);
+        h.close("div");
+    }
+    if let Some(team_json) = map.get("team").and_then(Json::as_array) {
+        let names: Vec<String> =
+            team_json.iter().map(|a| a.as_str().map(str::to_owned).unwrap_or_else(|| a.to_string())).collect();
+        h.elem("h3", &[], "Team");
+        team(&mut h, &names);
+    }
+    let mut rest = map.clone();
+    for key in ["summary", "completed_at", "details", "team"] {
+        rest.remove(key);
+    }
+    if !rest.is_empty() {
+        json_html(&mut h, &Json::Object(rest));
+    }
+    h.close("div");
+    h.finish()
+}
+
+/// Everything about one quest: the read-only parts as HTML text, the controls as views.
 #[component]
 fn QuestBody(detail: QuestDetail, raw_broadcast: Option<String>) -> impl IntoView {
-    let card = &detail.card;
-    let id = card.id;
-    let warnings = detail.warnings();
-    let turn = card.current_agent.clone().unwrap_or_default();
+    let id = detail.card.id;
+    let status = detail.card.status.clone();
     view! {
-        <header class="quest-title">
-            <h1>{format!("Quest #{id} · {}", card.name)}</h1>
-            <span class=format!("badge status {}", card.status) data-testid="quest-status" data-status=card.status.clone()>
-                {status_label(&card.status)}
-            </span>
-            {card.phase.clone().map(|p| view! { <span class="phase" title="phase">{format!("phase {p}")}</span> })}
-        </header>
-        <p class="muted">
-            "created " <StoredTime raw=card.created.0.clone() read=card.created.1 />
-            " · updated " <StoredTime raw=card.updated.0.clone() read=card.updated.1 />
-            " · " {match card.messages { Some(n) => format!("{n} messages"), None => "messages: ?".to_owned() }}
-            " · turn: " <span data-testid="quest-turn" data-turn=turn.clone()>{if turn.is_empty() { "no one".to_owned() } else { turn.clone() }}</span>
-        </p>
-        {(!warnings.is_empty()).then(|| view! {
-            <ul class="warnings">
-                {warnings.into_iter().map(|w| view! { <li class="warning" data-testid="quest-warning">{format!("⚠ {w}")}</li> }).collect_view()}
-            </ul>
-        })}
-        <StatusChange id=id status=card.status.clone() />
-        <h2>"Mission"</h2>
-        <p class="prose mission" data-testid="quest-mission">{detail.mission.clone()}</p>
-        <h2>"Team"</h2>
-        <Team recruited=card.recruited.clone() />
-        <h2>{format!("Conversation ({})", detail.thread.messages.len())}</h2>
-        <ThreadView messages=detail.thread.messages.clone() raw=raw_broadcast />
+        <div inner_html=head_html(&detail)></div>
+        <StatusChange id=id status=status />
+        <div inner_html=thread_html(&detail.thread.messages, raw_broadcast.as_deref())></div>
         <Timeline detail=detail.clone() />
-        <h2>"Context"</h2>
-        <JsonColumn value=detail.context.clone() column="context" />
-        <h2>"Result"</h2>
-        <ResultView value=detail.result.clone() />
+        <div inner_html=context_result_html(&detail)></div>
         <h2>"History from the quest log"</h2>
         <AddLogs />
         <LogHistory id=id />
@@ -126,124 +295,6 @@ fn StatusChange(id: i64, status: String) -> impl IntoView {
                 on:click=move |_| app.change_quest_status(id, chosen.get_untracked())>"Apply"</button>
         </div>
     }
-}
-
-/// The conversation, oldest first; the stored text with the warning when it cannot be read.
-#[component]
-fn ThreadView(messages: Vec<QuestMessage>, raw: Option<String>) -> impl IntoView {
-    view! {
-        {raw.map(|raw| view! {
-            <pre class="code raw" data-testid="quest-broadcast-raw">{raw}</pre>
-        })}
-        <ol class="thread" data-testid="quest-thread">
-            {messages.into_iter().map(|m| view! { <Message message=m /> }).collect_view()}
-        </ol>
-    }
-}
-
-/// One message: sender → addressee, time (stored value on hover), text, file chips.
-#[component]
-fn Message(message: QuestMessage) -> impl IntoView {
-    let from = message.from.clone().unwrap_or_default();
-    let to = message.to.clone().unwrap_or_default();
-    let raw = message.at_raw.clone().map(Value::from).unwrap_or(Value::Null);
-    let (from_attr, to_attr) = (from.clone(), to.clone());
-    view! {
-        <li class="message" data-testid="quest-message" data-from=from_attr data-to=to_attr>
-            <header>
-                <strong class="from">{if from.is_empty() { "(no sender)".to_owned() } else { from }}</strong>
-                " → "
-                <span class="to">{if to.is_empty() { "(no addressee)".to_owned() } else { to }}</span>
-                " · "
-                <StoredTime raw=raw read=message.at />
-            </header>
-            <p class="prose" data-testid="quest-message-text">{message.text.clone()}</p>
-            {(!message.files.is_empty()).then(|| view! {
-                <div class="files-modified">
-                    <span class="muted">"Files modified: "</span>
-                    <ul class="file-chips">
-                        {message.files.iter().map(|f| view! { <li class="chip" data-testid="quest-file"><code>{f.clone()}</code></li> }).collect_view()}
-                    </ul>
-                </div>
-            })}
-            {message.warnings.iter().map(|w| view! { <p class="warning" data-testid="quest-warning">{format!("⚠ {w}")}</p> }).collect_view()}
-        </li>
-    }
-}
-
-/// A JSON value as a readable key/value view: objects as term lists, arrays of text as one
-/// line each, other values as text.
-fn json_view(value: &Json) -> AnyView {
-    match value {
-        Json::Object(map) if map.is_empty() => view! { <span class="muted">"{}"</span> }.into_any(),
-        Json::Object(map) => view! {
-            <dl class="fields kv">
-                {map.iter().map(|(k, v)| view! { <dt>{k.clone()}</dt> <dd>{json_view(v)}</dd> }).collect_view()}
-            </dl>
-        }
-        .into_any(),
-        Json::Array(items) if items.is_empty() => view! { <span class="muted">"(none)"</span> }.into_any(),
-        Json::Array(items) => view! {
-            <ul class="kv-list">{items.iter().map(|v| view! { <li>{json_view(v)}</li> }).collect_view()}</ul>
-        }
-        .into_any(),
-        Json::String(s) => view! { <span class="prose">{s.clone()}</span> }.into_any(),
-        Json::Null => view! { <span class="muted">"null"</span> }.into_any(),
-        other => view! { <code>{other.to_string()}</code> }.into_any(),
-    }
-}
-
-/// A stored JSON column: the key/value view, nothing when missing, or the stored text with
-/// the warning when malformed.
-#[component]
-fn JsonColumn(value: Parsed, column: &'static str) -> impl IntoView {
-    match value {
-        Parsed::Missing => view! { <p class="muted">{format!("No {column} (NULL).")}</p> }.into_any(),
-        Parsed::Json(json) => json_view(&json),
-        Parsed::Malformed { raw, error } => view! {
-            <p class="json-warning" data-testid="quest-warning">{format!("⚠ {column} is not valid ({error}); shown as stored")}</p>
-            <pre class="code raw">{raw}</pre>
-        }
-        .into_any(),
-    }
-}
-
-/// The result of `quest_complete.py`: the summary first, when it was completed (stored value
-/// on hover), the details as key/value, the team; the other keys after.
-#[component]
-fn ResultView(value: Parsed) -> impl IntoView {
-    let Parsed::Json(Json::Object(map)) = &value else {
-        let missing = matches!(value, Parsed::Missing);
-        return view! {
-            {missing.then(|| view! { <p class="muted">"No result: the quest was not completed with quest_complete.py."</p> })}
-            {(!missing).then(|| view! { <JsonColumn value=value.clone() column="result" /> })}
-        }
-        .into_any();
-    };
-    let summary = map.get("summary").and_then(Json::as_str).map(str::to_owned);
-    let completed = map.get("completed_at").and_then(Json::as_str).map(str::to_owned);
-    let details = map.get("details").cloned();
-    let team: Option<Vec<String>> = map
-        .get("team")
-        .and_then(Json::as_array)
-        .map(|t| t.iter().map(|a| a.as_str().map(str::to_owned).unwrap_or_else(|| a.to_string())).collect());
-    let mut rest = map.clone();
-    for key in ["summary", "completed_at", "details", "team"] {
-        rest.remove(key);
-    }
-    view! {
-        <div class="result" data-testid="quest-result">
-            {summary.map(|s| view! { <p class="summary" data-testid="quest-result-summary">{s}</p> })}
-            {completed.map(|c| {
-                let read = timestamp::read_str(&c);
-                view! { <p class="muted">"completed " <StoredTime raw=Value::from(c) read=read /></p> }
-            })}
-            {details.map(|d| view! { <h3>"Details"</h3> <div data-testid="quest-result-details">{json_view(&d)}</div> })}
-            {team.map(|t| view! { <h3>"Team"</h3> <Team recruited=t /> })}
-            {(!rest.is_empty()).then(|| json_view(&Json::Object(rest)))}
-        </div>
-    }
-    .into_any()
 }
 
 impl AppState {

@@ -7,9 +7,10 @@ use leptos::task::spawn_local;
 
 use crate::web::files::loader::Shared;
 use crate::web::platform::perf::{after_paint, clear_mark, mark, measure};
-use crate::web::quests::cards::{Since, WarningBadge};
-use crate::web::quests::page::{answer, ask, cards, status_label, QuestsState, PAGE, QUEST_TABLE};
-use crate::web::state::{AppState, View};
+use crate::web::platform::browser::date_now;
+use crate::web::quests::cards::{placeholder, row};
+use crate::web::quests::html::Html;
+use crate::web::quests::page::{answer, ask, cards, QuestsState, PAGE, QUEST_TABLE};
 use flagdeck_core::quests::{QuestCard, QuestSort};
 
 /// Pages asked of the worker at once (see the flag list).
@@ -99,9 +100,22 @@ pub(super) fn QuestList(state: QuestsState) -> impl IntoView {
     });
     Effect::new(move |_| state.cover(visible()));
     let height = move || format!("{}px", state.len() as f64 * row_height);
+    // The rows of the window as HTML text (see `html`), placeholders where their page has not
+    // arrived; each row links to its quest.
     let window = move || {
         let rows = visible();
-        state.shown.with(|g| rows.map(|i| (i, g.pages.get(i).cloned())).collect::<Vec<_>>())
+        let now = date_now() as i64;
+        let mut h = Html::new();
+        state.shown.with(|g| {
+            for i in rows {
+                let top = i as f64 * row_height;
+                match g.pages.get(i) {
+                    Some(r) => row(&mut h, r, top, now),
+                    None => placeholder(&mut h, top),
+                }
+            }
+        });
+        h.finish()
     };
     view! {
         <div class="quest-head">
@@ -125,22 +139,7 @@ pub(super) fn QuestList(state: QuestsState) -> impl IntoView {
                 scroll_top.set(el.scroll_top() as f64);
             }
         >
-            <div class="quest-space" style:height=height>
-                <For each=window key=|(i, r)| (*i, r.as_ref().map(|r| r.id)) let:item>
-                    {
-                        let (i, row) = item;
-                        let top = format!("top:{}px", i as f64 * row_height);
-                        match row {
-                            Some(r) => view! { <ListRow row=r top=top /> }.into_any(),
-                            None => view! {
-                                <div class="quest-row placeholder" data-testid="quest-placeholder" aria-hidden="true" style=top>
-                                    <span class="td num muted">"…"</span>
-                                </div>
-                            }.into_any(),
-                        }
-                    }
-                </For>
-            </div>
+            <div class="quest-space" style:height=height inner_html=window></div>
         </div>
     }
 }
@@ -166,33 +165,5 @@ fn SortHeader(state: QuestsState, sort: QuestSort) -> impl IntoView {
                 (s == sort).then_some(if desc { " ▼" } else { " ▲" })
             }}
         </button>
-    }
-}
-
-/// One loaded row of the list.
-#[component]
-fn ListRow(row: QuestCard, top: String) -> impl IntoView {
-    let app = expect_context::<AppState>();
-    let id = row.id;
-    let turn = row.current_agent.clone().unwrap_or_default();
-    let turn_attr = turn.clone();
-    let team = match row.recruited.split_first() {
-        Some((leader, [])) => format!("{leader} ★"),
-        Some((leader, rest)) => format!("{leader} ★, {}", rest.join(", ")),
-        None => String::new(),
-    };
-    view! {
-        <div class="quest-row" data-testid="quest-row" data-quest-id=id data-status=row.status.clone() data-turn=turn_attr
-            style=top on:click=move |_| app.go(View::Quest(id))>
-            <span class="td num">{format!("#{id}")}</span>
-            <span class="td" title=row.name.clone()>{row.name.clone()} <WarningBadge warnings=row.warnings.clone() /></span>
-            <span class="td">{status_label(&row.status)}</span>
-            <span class="td">{row.phase.clone().unwrap_or_default()}</span>
-            <span class="td">{turn}</span>
-            <span class="td" title=team.clone()>{team.clone()}</span>
-            <span class="td num">{row.messages.map(|n| n.to_string()).unwrap_or_else(|| "?".into())}</span>
-            <span class="td muted"><Since raw=row.updated.0.clone() read=row.updated.1 /></span>
-            <span class="td mission-col" title=row.mission_first_line.clone()>{row.mission_first_line.clone()}</span>
-        </div>
     }
 }

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::web::files::loader::Shared;
 use crate::web::platform::dropped::{file_text, take_input_files};
-use crate::web::quests::cards::StoredTime;
+use crate::web::quests::cards::time;
+use crate::web::quests::html::Html;
 use crate::web::quests::has_quests;
 use crate::web::state::AppState;
 use flagdeck_core::quests::log::quest_id_of;
@@ -95,8 +96,7 @@ impl QuestLogs {
                 Err(e) => not_logs.push(e.file_name),
             }
         }
-        added.sort_unstable();
-        let mut report = match (added.first(), added.last()) {
+        let mut report = match (added.iter().min(), added.iter().max()) {
             (Some(first), Some(last)) if added.len() > 1 => {
                 format!("Added {} quest logs (quests {first}–{last}).", added.len())
             }
@@ -104,9 +104,7 @@ impl QuestLogs {
             _ => "No quest log was added.".to_owned(),
         };
         if unparsed > 0 {
-            report.push_str(&format!(
-                " {unparsed} lines did not parse: each quest page shows them as written."
-            ));
+            report.push_str(&format!(" {unparsed} lines did not parse: each quest page shows them as written."));
         }
         if !not_logs.is_empty() {
             report.push_str(&format!(
@@ -121,8 +119,7 @@ impl QuestLogs {
 
     /// Every file added, as kept with the working copy (JSON array of `{name, text}`).
     fn json(self) -> String {
-        self.files
-            .with_untracked(|f| serde_json::to_string(&f.values().collect::<Vec<_>>()).unwrap_or_default())
+        self.files.with_untracked(|f| serde_json::to_string(&f.values().collect::<Vec<_>>()).unwrap_or_default())
     }
 
     /// A new database is open: the previous one's logs go.
@@ -162,10 +159,7 @@ impl AppState {
     /// database without quests gets none, with an alert saying why.
     pub fn add_quest_logs(self, files: Vec<LogFile>, skipped: Vec<String>) {
         let Some(open) = self.db().get() else {
-            self.alert(
-                "Quest logs go with the database they belong to: open it first (or drop both together)."
-                    .into(),
-            );
+            self.alert("Quest logs go with the database they belong to: open it first (or drop both together).".into());
             return;
         };
         if !has_quests(&open) {
@@ -191,9 +185,7 @@ impl AppState {
                 Ok(files) => {
                     logs.add(files, &[]);
                 }
-                Err(e) => {
-                    self.alert(format!("The quest logs kept with the working copy could not be read ({e})."))
-                }
+                Err(e) => self.alert(format!("The quest logs kept with the working copy could not be read ({e}).")),
             }
         }
         if let Some(files) = logs.pending.try_update_value(Option::take).flatten() {
@@ -201,10 +193,7 @@ impl AppState {
             if has_quests(open) {
                 let report = logs.add(files, &[]);
                 self.keep_quest_logs(logs.json());
-                logs.report.set(Some(format!(
-                    "Opened {} and read the quest logs dropped with it. {report}",
-                    open.name
-                )));
+                logs.report.set(Some(format!("Opened {} and read the quest logs dropped with it. {report}", open.name)));
             } else {
                 self.alert(format!(
                     "Opened {}; the {n} quest logs dropped with it were not added: it has no quests (no \
@@ -285,56 +274,78 @@ fn event_text(event: &LogEvent) -> String {
     }
 }
 
-/// The history of one quest from its log: every parsed line with its time, and the lines that
-/// did not parse as written.
+/// The history of one quest from its log, as HTML text: every parsed line with its time, and
+/// the lines that did not parse as written.
+fn history_html(id: i64, log: Option<&QuestLog>) -> String {
+    let mut h = Html::new();
+    let Some(log) = log else {
+        h.elem(
+            "p",
+            &[("class", Some("muted")), ("data-testid", Some("quest-log-none"))],
+            &format!(
+                "No log added for this quest: add quest_{id}.log (\"Add quest logs…\", or drop it or its folder on \
+                 the page) to see its status changes, turn passes and refused commands."
+            ),
+        );
+        return h.finish();
+    };
+    let statuses = log.status_history().len();
+    let violations = log.violations().count();
+    let unparsed = if log.unparsed.is_empty() {
+        String::new()
+    } else {
+        format!(", {} lines that did not parse", log.unparsed.len())
+    };
+    h.elem(
+        "p",
+        &[("class", Some("muted")), ("data-testid", Some("quest-log-summary"))],
+        &format!(
+            "{} lines read from quest_{id}.log: {statuses} status changes, {violations} refused commands{unparsed}.",
+            log.events.len()
+        ),
+    );
+    if let Some(w) = log.warning() {
+        h.elem("p", &[("class", Some("warning")), ("data-testid", Some("quest-warning"))], &w);
+    }
+    h.open("ol", &[("class", Some("log-events")), ("data-testid", Some("quest-log"))]);
+    for e in &log.events {
+        let kind = kind_of(e);
+        let line = e.line.to_string();
+        h.open(
+            "li",
+            &[
+                ("class", Some(&format!("log-event {kind}"))),
+                ("data-testid", Some("quest-log-event")),
+                ("data-kind", Some(kind)),
+                ("data-status", e.status_set()),
+                ("data-line", Some(&line)),
+            ],
+        );
+        time(&mut h, &Value::from(e.at_raw.as_str()), Some(&e.at));
+        h.text(" ");
+        if let Some(agent) = &e.agent {
+            h.elem("span", &[("class", Some("agent"))], agent).text(" ");
+        }
+        h.elem("span", &[("class", Some("text"))], &event_text(e));
+        h.close("li");
+    }
+    h.close("ol");
+    if !log.unparsed.is_empty() {
+        h.elem("h3", &[], &format!("Lines that did not parse ({})", log.unparsed.len()));
+        h.open("ol", &[("class", Some("log-unparsed"))]);
+        for u in &log.unparsed {
+            let line = u.line.to_string();
+            h.open("li", &[("data-testid", Some("quest-log-unparsed")), ("data-line", Some(&line))]);
+            h.elem("code", &[], &format!("{}: {}", u.line, u.text)).close("li");
+        }
+        h.close("ol");
+    }
+    h.finish()
+}
+
+/// The history of quest `id` from its log, if one was added.
 #[component]
 pub fn LogHistory(id: i64) -> impl IntoView {
     let logs = expect_context::<AppState>().quest_logs();
-    move || {
-        match logs.log(id) {
-        None => view! {
-            <p class="muted" data-testid="quest-log-none">
-                {format!("No log added for this quest: add quest_{id}.log (\"Add quest logs…\", or drop it or its folder on the page) to see its status changes, turn passes and refused commands.")}
-            </p>
-        }
-        .into_any(),
-        Some(log) => {
-            let statuses = log.status_history().len();
-            let violations = log.violations().count();
-            let summary = format!(
-                "{} lines read from quest_{id}.log: {statuses} status changes, {violations} refused commands{}.",
-                log.events.len(),
-                if log.unparsed.is_empty() { String::new() } else { format!(", {} lines that did not parse", log.unparsed.len()) }
-            );
-            view! {
-                <p class="muted" data-testid="quest-log-summary">{summary}</p>
-                {log.warning().map(|w| view! { <p class="warning" data-testid="quest-warning">{w}</p> })}
-                <ol class="log-events" data-testid="quest-log">
-                    {log.events.iter().map(|e| {
-                        let kind = kind_of(e);
-                        let raw = Value::from(e.at_raw.as_str());
-                        view! {
-                            <li class=format!("log-event {kind}") data-testid="quest-log-event" data-kind=kind
-                                data-status=e.status_set().map(str::to_owned) data-line=e.line>
-                                <StoredTime raw=raw read=Some(e.at) />
-                                " "
-                                {e.agent.clone().map(|a| view! { <span class="agent">{a}</span> " " })}
-                                <span class="text">{event_text(e)}</span>
-                            </li>
-                        }
-                    }).collect_view()}
-                </ol>
-                {(!log.unparsed.is_empty()).then(|| view! {
-                    <h3>{format!("Lines that did not parse ({})", log.unparsed.len())}</h3>
-                    <ol class="log-unparsed">
-                        {log.unparsed.iter().map(|u| view! {
-                            <li data-testid="quest-log-unparsed" data-line=u.line><code>{format!("{}: {}", u.line, u.text)}</code></li>
-                        }).collect_view()}
-                    </ol>
-                })}
-            }
-            .into_any()
-        }
-    }
-    }
+    view! { <div inner_html=move || history_html(id, logs.log(id).as_ref())></div> }
 }

@@ -7,6 +7,7 @@
 mod address;
 mod board;
 mod cards;
+mod html;
 mod detail;
 mod list;
 pub mod logs;

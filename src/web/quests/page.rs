@@ -10,9 +10,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::web::files::loader::Shared;
+use crate::web::platform::browser::target_data;
 use crate::web::platform::perf::{after_paint, mark, measure};
 use crate::web::quests::address::{Layout, QuestQuery, QuestsView};
 use crate::web::quests::board::Board;
+use crate::web::quests::html::Html;
 use crate::web::quests::list::QuestList;
 use crate::web::quests::logs::AddLogs;
 use crate::web::state::{Nav, OpenDb};
@@ -274,12 +276,46 @@ pub fn QuestsPage() -> impl IntoView {
     }
 }
 
+/// One box per status with its count (known statuses in life-cycle order, then unknown ones),
+/// ticked when the filter keeps it.
+fn status_boxes_html(counts: &[StatusCount], chosen: &[String]) -> String {
+    let mut h = Html::new();
+    h.elem("legend", &[], "Status");
+    for c in counts {
+        let count = c.count.to_string();
+        h.open(
+            "label",
+            &[
+                ("class", Some("facet-value")),
+                ("data-testid", Some("quest-filter-status")),
+                ("data-status", Some(&c.status)),
+                ("data-value", Some(&count)),
+            ],
+        );
+        h.open(
+            "input",
+            &[
+                ("type", Some("checkbox")),
+                ("data-toggle-status", Some(&c.status)),
+                ("checked", chosen.contains(&c.status).then_some("")),
+            ],
+        );
+        h.elem("span", &[("class", Some("facet-name"))], &status_label(&c.status));
+        h.elem("span", &[("class", Some("facet-count"))], &count);
+        h.close("label");
+    }
+    h.finish()
+}
+
 /// The filters: text, agent, and one box per status with its count.
 #[component]
 fn Filters(state: QuestsState) -> impl IntoView {
     let (view, nav) = (state.view, state.nav);
     let query = view.query();
-    let counts = move || state.shown.with(|g| g.counts.clone());
+    let status_boxes = move || {
+        let chosen = query.with(|q| q.filter.statuses.clone());
+        state.shown.with(|g| status_boxes_html(&g.counts, &chosen))
+    };
     view! {
         <aside class="filters" aria-label="Filters">
             <label class="control">
@@ -302,28 +338,12 @@ fn Filters(state: QuestsState) -> impl IntoView {
                         view.change(nav, |q| q.filter.agent = (!agent.is_empty()).then_some(agent));
                     } />
             </label>
-            <fieldset class="facet">
-                <legend>"Status"</legend>
-                <For each=counts key=|c| (c.status.clone(), c.count) let:c>
-                    {
-                        let status = c.status.clone();
-                        let checked = {
-                            let status = status.clone();
-                            move || query.with(|q| q.filter.statuses.contains(&status))
-                        };
-                        let toggle = status.clone();
-                        view! {
-                            <label class="facet-value" data-testid="quest-filter-status" data-status=status.clone() data-value=c.count>
-                                <input type="checkbox" prop:checked=checked on:change=move |_| {
-                                    view.change(nav, |q| q.filter.toggle_status(&toggle));
-                                } />
-                                <span class="facet-name">{status_label(&status)}</span>
-                                <span class="facet-count">{c.count}</span>
-                            </label>
-                        }
-                    }
-                </For>
-            </fieldset>
+            // The boxes as HTML text (see `html`), one listener for all.
+            <fieldset class="facet" inner_html=status_boxes on:change=move |e| {
+                if let Some(status) = target_data(&e, "toggle-status") {
+                    view.change(nav, |q| q.filter.toggle_status(&status));
+                }
+            }></fieldset>
             {move || query.with(|q| *q != QuestQuery::default()).then(|| view! {
                 <button class="link" data-testid="quest-filter-clear" on:click=move |_| {
                     view.change(nav, |q| { let layout = q.layout; *q = QuestQuery { layout, ..QuestQuery::default() }; });

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 
 use crate::web::platform::browser::date_now;
 use crate::web::quests::address::QuestsView;
+use crate::web::quests::html::Html;
 use crate::web::state::AppState;
 use flagdeck_core::quests::timeline::{turn_timeline, MarkerKind, TimelineSource, TurnTimeline};
 use flagdeck_core::quests::QuestDetail;
@@ -84,183 +85,207 @@ pub(super) fn Timeline(detail: QuestDetail) -> impl IntoView {
                 } />
             " hours waiting on the turn holder"
         </label>
-        {move || view! { <TimelineChart timeline=timeline() id=id stall_ms=stall_ms() /> }}
+        <div inner_html=move || chart_html(&timeline(), id, stall_ms(), date_now() as i64)></div>
     }
 }
 
-/// The drawing, its summary and its data table.
-#[component]
-fn TimelineChart(timeline: TurnTimeline, id: i64, stall_ms: i64) -> impl IntoView {
-    let now = date_now() as i64;
-    let warnings = timeline
-        .warnings
-        .iter()
-        .map(|w| view! { <p class="warning" data-testid="quest-warning">{format!("⚠ {w}")}</p> })
-        .collect_view();
-    let Some(sc) = range(&timeline, now) else {
-        return view! {
-            {warnings}
-            <p class="muted" data-testid="quest-timeline-empty">"No turn could be placed in time (no readable times)."</p>
-        }
-        .into_any();
+/// Numbers as SVG attributes.
+fn n(v: f64) -> String {
+    format!("{v:.1}")
+}
+
+/// The drawing, its summary and its data table, as HTML text (see `html`).
+fn chart_html(timeline: &TurnTimeline, id: i64, stall_ms: i64, now: i64) -> String {
+    let mut h = Html::new();
+    for w in &timeline.warnings {
+        h.elem("p", &[("class", Some("warning")), ("data-testid", Some("quest-warning"))], &format!("⚠ {w}"));
+    }
+    let Some(sc) = range(timeline, now) else {
+        h.elem(
+            "p",
+            &[("class", Some("muted")), ("data-testid", Some("quest-timeline-empty"))],
+            "No turn could be placed in time (no readable times).",
+        );
+        return h.finish();
     };
-    let height = TOP + LANE * timeline.lanes.len().max(1) as f64 + AXIS;
+    let lanes_n = timeline.lanes.len().max(1) as f64;
+    let axis_y = TOP + LANE * lanes_n;
+    let height = axis_y + AXIS;
     let turns: usize = timeline.lanes.iter().map(|l| l.spans.len()).sum();
-    let holder = timeline.holder.clone();
+    let holder = timeline.holder.as_deref();
     let waiting = timeline.waiting_ms.map(duration_text);
     let summary = format!(
         "Turn timeline of quest #{id}: {} agents, {turns} turns from {} to {}{}{}.",
         timeline.lanes.len(),
         at(sc.from),
         at(sc.to),
-        match (&holder, &waiting) {
-            (Some(h), Some(w)) => format!("; the turn is with {h}, waiting {w}"),
-            (Some(h), None) => format!("; the turn is with {h}"),
+        match (holder, &waiting) {
+            (Some(who), Some(w)) => format!("; the turn is with {who}, waiting {w}"),
+            (Some(who), None) => format!("; the turn is with {who}"),
             _ => "; no one holds the turn".to_owned(),
         },
         if timeline.stalled { "; stalled" } else { "" }
     );
-    let lanes = timeline
-        .lanes
-        .iter()
-        .enumerate()
-        .map(|(i, lane)| {
-            let y = TOP + LANE * i as f64;
-            let agent = lane.agent.clone();
-            let holding = holder.as_deref() == Some(agent.as_str());
-            let spans = lane
-                .spans
-                .iter()
-                .map(|s| {
-                    let end = s.to_ms.unwrap_or(now);
-                    let (x0, x1) = (sc.x(s.from_ms), sc.x(end));
-                    let title = format!(
-                        "{agent} held the turn from {} to {} ({})",
-                        at(s.from_ms),
-                        s.to_ms.map(at).unwrap_or_else(|| "now".into()),
-                        duration_text(end - s.from_ms)
-                    );
-                    view! {
-                        <rect class="span" class:open=s.to_ms.is_none() data-testid="quest-span" data-agent=agent.clone()
-                            data-from-ms=s.from_ms data-to-ms=s.to_ms
-                            x=format!("{x0:.1}") y=format!("{:.1}", y + 4.0)
-                            width=format!("{:.1}", (x1 - x0).max(2.0)) height=LANE - 8.0>
-                            <title>{title}</title>
-                        </rect>
-                    }
-                })
-                .collect_view();
-            view! {
-                <g class="lane" class:holding=holding data-testid="quest-lane" data-agent=agent.clone()>
-                    <line class="grid" x1=LEFT x2=W - RIGHT y1=y + LANE / 2.0 y2=y + LANE / 2.0 />
-                    <text class="tick" x=LEFT - 6.0 y=y + LANE / 2.0 + 4.0 text-anchor="end">{agent.clone()}</text>
-                    {spans}
-                </g>
-            }
-        })
-        .collect_view();
-    let axis_y = TOP + LANE * timeline.lanes.len().max(1) as f64;
-    let ticks = [sc.from, sc.from + (sc.to - sc.from) / 2, sc.to]
-        .into_iter()
-        .zip(["start", "middle", "end"])
-        .map(|(ms, anchor)| view! { <text class="tick" x=sc.x(ms) y=axis_y + 14.0 text-anchor=anchor>{at(ms)}</text> })
-        .collect_view();
-    let holder_mark = holder.as_ref().map(|h| {
-        let lane = timeline.lanes.iter().position(|l| &l.agent == h).unwrap_or(0);
-        let y = TOP + LANE * lane as f64 + LANE / 2.0;
-        let text = match &waiting {
-            Some(w) => format!("{h} holds the turn: waiting {w}"),
-            None => format!("{h} holds the turn"),
-        };
-        view! {
-            <circle class="holder" data-testid="quest-holder" data-agent=h.clone() data-waiting-ms=timeline.waiting_ms
-                cx=sc.x(now.min(sc.to)) cy=y r="5"><title>{text}</title></circle>
-        }
-    });
-    // Where the wait crossed the threshold: a line there, and the words.
-    let stalled = timeline.stalled.then(|| {
-        let since = timeline.waiting_ms.map(|w| now - w).unwrap_or(now);
-        let x = sc.x((since + stall_ms).min(sc.to));
-        let title = format!(
-            "Stalled: waiting {} on {}, past the {} set above",
-            waiting.clone().unwrap_or_default(),
-            holder.clone().unwrap_or_default(),
-            duration_text(stall_ms)
-        );
-        view! {
-            <g class="stalled" data-testid="quest-stalled">
-                <line class="stall-line" x1=x x2=x y1=TOP y2=axis_y />
-                <text x=W - RIGHT y=TOP + 10.0 text-anchor="end">{format!("stalled: waiting {}", waiting.clone().unwrap_or_default())}</text>
-                <title>{title}</title>
-            </g>
-        }
-    });
-    let markers = timeline
-        .markers
-        .iter()
-        .map(|m| {
-            let (kind, words) = marker_words(&m.kind);
-            let lane = m.agent.as_ref().and_then(|a| timeline.lanes.iter().position(|l| &l.agent == a));
-            let (y1, y2) = match lane {
-                Some(i) => (TOP + LANE * i as f64 + 2.0, TOP + LANE * (i + 1) as f64 - 2.0),
-                None => (TOP, axis_y),
-            };
-            let x = sc.x(m.at_ms);
-            let title = format!("{}{words} at {}", m.agent.as_ref().map(|a| format!("{a}: ")).unwrap_or_default(), at(m.at_ms));
-            view! {
-                <line class=format!("marker {kind}") data-testid="quest-marker" data-kind=kind x1=x x2=x y1=y1 y2=y2>
-                    <title>{title}</title>
-                </line>
-            }
-        })
-        .collect_view();
     let source = match timeline.source {
         TimelineSource::Log => "from the quest log (every turn change, status change and refused command)",
         TimelineSource::Database => {
             "from the database (creation, each message, the last update of a closed quest)"
         }
     };
-    let rows = timeline
-        .lanes
-        .iter()
-        .flat_map(|l| l.spans.iter().map(move |s| (l.agent.clone(), *s)))
-        .map(|(agent, s)| {
-            let end = s.to_ms.unwrap_or(now);
-            view! {
-                <tr>
-                    <th scope="row">{agent}</th>
-                    <td>{at(s.from_ms)}</td>
-                    <td>{s.to_ms.map(at).unwrap_or_else(|| "now (holds the turn)".into())}</td>
-                    <td>{duration_text(end - s.from_ms)}</td>
-                </tr>
-            }
-        })
-        .collect_view();
-    view! {
-        {warnings}
-        <figure class="chart timeline" data-testid="quest-timeline">
-            <figcaption>"Who held the turn when" <span class="muted">{format!(" (x: time, YYYY-MM-DD HH:MM as the quest's times read; one lane per agent; {source})")}</span></figcaption>
-            {holder.clone().map(|h| view! {
-                <p class="notice" data-testid="quest-waiting">
-                    {match &waiting { Some(w) => format!("Waiting on {h} for {w}."), None => format!("The turn is with {h}.") }}
-                </p>
-            })}
-            <svg viewBox=format!("0 0 {W} {height}") role="img" aria-label=summary>
-                {lanes}
-                <line class="axis" x1=LEFT x2=W - RIGHT y1=axis_y y2=axis_y />
-                {ticks}
-                {markers}
-                {holder_mark}
-                {stalled}
-            </svg>
-            <details class="chart-data">
-                <summary>"Data table"</summary>
-                <table>
-                    <thead><tr><th scope="col">"Agent"</th><th scope="col">"From"</th><th scope="col">"To"</th><th scope="col">"Held for"</th></tr></thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </details>
-        </figure>
+    h.open("figure", &[("class", Some("chart timeline")), ("data-testid", Some("quest-timeline"))]);
+    h.open("figcaption", &[]).text("Who held the turn when");
+    h.elem(
+        "span",
+        &[("class", Some("muted"))],
+        &format!(" (x: time, YYYY-MM-DD HH:MM as the quest's times read; one lane per agent; {source})"),
+    );
+    h.close("figcaption");
+    if let Some(who) = holder {
+        let text = match &waiting {
+            Some(w) => format!("Waiting on {who} for {w}."),
+            None => format!("The turn is with {who}."),
+        };
+        h.elem("p", &[("class", Some("notice")), ("data-testid", Some("quest-waiting"))], &text);
     }
-    .into_any()
+    h.open(
+        "svg",
+        &[("viewBox", Some(&format!("0 0 {W} {height}"))), ("role", Some("img")), ("aria-label", Some(&summary))],
+    );
+    for (i, lane) in timeline.lanes.iter().enumerate() {
+        let y = TOP + LANE * i as f64;
+        let agent = lane.agent.as_str();
+        let class = if holder == Some(agent) { "lane holding" } else { "lane" };
+        h.open("g", &[("class", Some(class)), ("data-testid", Some("quest-lane")), ("data-agent", Some(agent))]);
+        let mid = n(y + LANE / 2.0);
+        h.open("line", &[("class", Some("grid")), ("x1", Some(&n(LEFT))), ("x2", Some(&n(W - RIGHT))), ("y1", Some(&mid)), ("y2", Some(&mid))])
+            .close("line");
+        h.elem(
+            "text",
+            &[("class", Some("tick")), ("x", Some(&n(LEFT - 6.0))), ("y", Some(&n(y + LANE / 2.0 + 4.0))), ("text-anchor", Some("end"))],
+            agent,
+        );
+        for s in &lane.spans {
+            let end = s.to_ms.unwrap_or(now);
+            let (x0, x1) = (sc.x(s.from_ms), sc.x(end));
+            let title = format!(
+                "{agent} held the turn from {} to {} ({})",
+                at(s.from_ms),
+                s.to_ms.map(at).unwrap_or_else(|| "now".into()),
+                duration_text(end - s.from_ms)
+            );
+            let (from_ms, to_ms) = (s.from_ms.to_string(), s.to_ms.map(|t| t.to_string()));
+            h.open(
+                "rect",
+                &[
+                    ("class", Some(if s.to_ms.is_none() { "span open" } else { "span" })),
+                    ("data-testid", Some("quest-span")),
+                    ("data-agent", Some(agent)),
+                    ("data-from-ms", Some(&from_ms)),
+                    ("data-to-ms", to_ms.as_deref()),
+                    ("x", Some(&n(x0))),
+                    ("y", Some(&n(y + 4.0))),
+                    ("width", Some(&n((x1 - x0).max(2.0)))),
+                    ("height", Some(&n(LANE - 8.0))),
+                ],
+            );
+            h.elem("title", &[], &title).close("rect");
+        }
+        h.close("g");
+    }
+    let axis = n(axis_y);
+    h.open("line", &[("class", Some("axis")), ("x1", Some(&n(LEFT))), ("x2", Some(&n(W - RIGHT))), ("y1", Some(&axis)), ("y2", Some(&axis))])
+        .close("line");
+    for (ms, anchor) in [(sc.from, "start"), (sc.from + (sc.to - sc.from) / 2, "middle"), (sc.to, "end")] {
+        h.elem(
+            "text",
+            &[("class", Some("tick")), ("x", Some(&n(sc.x(ms)))), ("y", Some(&n(axis_y + 14.0))), ("text-anchor", Some(anchor))],
+            &at(ms),
+        );
+    }
+    for m in &timeline.markers {
+        let (kind, words) = marker_words(&m.kind);
+        let lane = m.agent.as_ref().and_then(|a| timeline.lanes.iter().position(|l| &l.agent == a));
+        let (y1, y2) = match lane {
+            Some(i) => (TOP + LANE * i as f64 + 2.0, TOP + LANE * (i + 1) as f64 - 2.0),
+            None => (TOP, axis_y),
+        };
+        let x = n(sc.x(m.at_ms));
+        let who = m.agent.as_ref().map(|a| format!("{a}: ")).unwrap_or_default();
+        h.open(
+            "line",
+            &[
+                ("class", Some(&format!("marker {kind}"))),
+                ("data-testid", Some("quest-marker")),
+                ("data-kind", Some(kind)),
+                ("x1", Some(&x)),
+                ("x2", Some(&x)),
+                ("y1", Some(&n(y1))),
+                ("y2", Some(&n(y2))),
+            ],
+        );
+        h.elem("title", &[], &format!("{who}{words} at {}", at(m.at_ms))).close("line");
+    }
+    if let Some(who) = holder {
+        let lane = timeline.lanes.iter().position(|l| l.agent == who).unwrap_or(0);
+        let text = match &waiting {
+            Some(w) => format!("{who} holds the turn: waiting {w}"),
+            None => format!("{who} holds the turn"),
+        };
+        let waiting_ms = timeline.waiting_ms.map(|w| w.to_string());
+        h.open(
+            "circle",
+            &[
+                ("class", Some("holder")),
+                ("data-testid", Some("quest-holder")),
+                ("data-agent", Some(who)),
+                ("data-waiting-ms", waiting_ms.as_deref()),
+                ("cx", Some(&n(sc.x(now.min(sc.to))))),
+                ("cy", Some(&n(TOP + LANE * lane as f64 + LANE / 2.0))),
+                ("r", Some("5")),
+            ],
+        );
+        h.elem("title", &[], &text).close("circle");
+    }
+    // Where the wait crossed the threshold: a line there, and the words.
+    if timeline.stalled {
+        let since = timeline.waiting_ms.map(|w| now - w).unwrap_or(now);
+        let x = n(sc.x((since + stall_ms).min(sc.to)));
+        let waited = waiting.clone().unwrap_or_default();
+        h.open("g", &[("class", Some("stalled")), ("data-testid", Some("quest-stalled"))]);
+        h.open("line", &[("class", Some("stall-line")), ("x1", Some(&x)), ("x2", Some(&x)), ("y1", Some(&n(TOP))), ("y2", Some(&axis))])
+            .close("line");
+        h.elem(
+            "text",
+            &[("x", Some(&n(W - RIGHT))), ("y", Some(&n(TOP + 10.0))), ("text-anchor", Some("end"))],
+            &format!("stalled: waiting {waited}"),
+        );
+        h.elem(
+            "title",
+            &[],
+            &format!(
+                "Stalled: waiting {waited} on {}, past the {} set above",
+                holder.unwrap_or_default(),
+                duration_text(stall_ms)
+            ),
+        );
+        h.close("g");
+    }
+    h.close("svg");
+    h.open("details", &[("class", Some("chart-data"))]).elem("summary", &[], "Data table");
+    h.open("table", &[]).open("thead", &[]).open("tr", &[]);
+    for head in ["Agent", "From", "To", "Held for"] {
+        h.elem("th", &[("scope", Some("col"))], head);
+    }
+    h.close("tr").close("thead").open("tbody", &[]);
+    for lane in &timeline.lanes {
+        for s in &lane.spans {
+            let end = s.to_ms.unwrap_or(now);
+            h.open("tr", &[]).elem("th", &[("scope", Some("row"))], &lane.agent);
+            h.elem("td", &[], &at(s.from_ms));
+            h.elem("td", &[], &s.to_ms.map(at).unwrap_or_else(|| "now (holds the turn)".into()));
+            h.elem("td", &[], &duration_text(end - s.from_ms)).close("tr");
+        }
+    }
+    h.close("tbody").close("table").close("details").close("figure");
+    h.finish()
 }

@@ -1,0 +1,67 @@
+//! The quests pages' read-only parts (cards, list rows, the thread, key/value views, the log
+//! history, the timeline's SVG) are written as HTML text and set with `inner_html`: one
+//! string-building function per part instead of a typed view tree per element keeps the app's
+//! wasm small (the app has a size budget; typed views cost several times more here). Links are
+//! plain `#quest/ID` anchors (the app follows the address), and every text and attribute value
+//! goes through [`esc`].
+
+use std::fmt::Write;
+
+/// `text` with `& < > " '` escaped: safe inside an element and inside a quoted attribute.
+pub fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// An HTML text being written.
+#[derive(Default)]
+pub struct Html(String);
+
+impl Html {
+    pub fn new() -> Self {
+        Html(String::new())
+    }
+
+    /// `<tag a="v" …>`; attributes with a `None` value are left out.
+    pub fn open(&mut self, tag: &str, attrs: &[(&str, Option<&str>)]) -> &mut Self {
+        let _ = write!(self.0, "<{tag}");
+        for (name, value) in attrs {
+            if let Some(value) = value {
+                let _ = write!(self.0, " {name}=\"{}\"", esc(value));
+            }
+        }
+        self.0.push('>');
+        self
+    }
+
+    /// `</tag>`.
+    pub fn close(&mut self, tag: &str) -> &mut Self {
+        let _ = write!(self.0, "</{tag}>");
+        self
+    }
+
+    /// Escaped text.
+    pub fn text(&mut self, text: &str) -> &mut Self {
+        self.0.push_str(&esc(text));
+        self
+    }
+
+    /// `<tag attrs>text</tag>`.
+    pub fn elem(&mut self, tag: &str, attrs: &[(&str, Option<&str>)], text: &str) -> &mut Self {
+        self.open(tag, attrs).text(text).close(tag)
+    }
+
+    pub fn finish(self) -> String {
+        self.0
+    }
+}
