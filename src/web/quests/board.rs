@@ -12,7 +12,9 @@ use crate::web::platform::perf::{after_paint, clear_mark, mark, measure};
 use crate::web::quests::address::{Layout, QuestQuery};
 use crate::web::quests::cards::card;
 use crate::web::quests::html::Html;
-use crate::web::quests::page::{answer, ask, cards, only_status, status_label, Generation, QuestsState, BOARD_CARDS};
+use crate::web::quests::page::{
+    answer, ask, cards, only_status, status_label, Generation, QuestsState, BOARD_CARDS,
+};
 use flagdeck_core::quests::{QuestFilter, QuestPageQuery, QuestStatus};
 
 impl QuestsState {
@@ -21,12 +23,14 @@ impl QuestsState {
         let Some(open) = self.db.get() else { return };
         let epoch = self.asked.get_value();
         let Some(last) = self.shown.with_untracked(|g| {
-            (g.epoch == epoch).then(|| g.columns.iter().find(|c| c.status == status)?.cards.last().map(|c| c.cursor()))?
+            (g.epoch == epoch)
+                .then(|| g.columns.iter().find(|c| c.status == status)?.cards.last().map(|c| c.cursor()))?
         }) else {
             return;
         };
         let filter = self.view.query().with_untracked(|q| only_status(&q.filter, &status));
-        let query = QuestPageQuery::first(filter, self.sort.get_untracked(), BOARD_CARDS).at_page(1, Some(last));
+        let query =
+            QuestPageQuery::first(filter, self.sort.get_untracked(), BOARD_CARDS).at_page(1, Some(last));
         let start = format!("flagdeck:quest-page-start:{epoch}:{status}");
         mark(&start);
         let rx = ask(&open, query.sql());
@@ -65,9 +69,13 @@ fn board_html(g: &Generation, filter: &QuestFilter, now_ms: i64) -> String {
         let count = column.count.to_string();
         h.open(
             "section",
-            &[("class", Some(if known { "quest-column" } else { "quest-column unknown" })), ("data-status", Some(status))],
+            &[
+                ("class", Some(if known { "quest-column" } else { "quest-column unknown" })),
+                ("data-status", Some(status)),
+            ],
         );
-        let title = (!known).then(|| format!("A status the quest scripts never write, as stored: {status:?}"));
+        let title =
+            (!known).then(|| format!("A status the quest scripts never write, as stored: {status:?}"));
         h.open(
             "h2",
             &[
@@ -90,12 +98,20 @@ fn board_html(g: &Generation, filter: &QuestFilter, now_ms: i64) -> String {
             h.open("div", &[("class", Some("column-more"))]);
             h.elem(
                 "button",
-                &[("class", Some("button")), ("data-testid", Some("quest-show-more")), ("data-more", Some(status))],
+                &[
+                    ("class", Some("button")),
+                    ("data-testid", Some("quest-show-more")),
+                    ("data-more", Some(status)),
+                ],
                 &format!("Show {} more", BOARD_CARDS.min(total - shown)),
             );
             h.elem(
                 "a",
-                &[("class", Some("link")), ("data-testid", Some("quest-column-list")), ("href", Some(&list.href()))],
+                &[
+                    ("class", Some("link")),
+                    ("data-testid", Some("quest-column-list")),
+                    ("href", Some(&list.href())),
+                ],
                 &format!("all {total} in the list"),
             );
             h.close("div");

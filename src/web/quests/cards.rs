@@ -109,13 +109,21 @@ pub(super) fn card(h: &mut Html, card: &QuestCard, now_ms: i64) {
         ],
     );
     h.open("header", &[]);
-    h.elem("a", &[("class", Some("quest-name")), ("href", Some(&View::Quest(card.id).to_hash()))], &format!("#{id} {}", card.name));
+    h.elem(
+        "a",
+        &[("class", Some("quest-name")), ("href", Some(&View::Quest(card.id).to_hash()))],
+        &format!("#{id} {}", card.name),
+    );
     if let Some(phase) = &card.phase {
         h.elem("span", &[("class", Some("phase")), ("title", Some("phase"))], phase);
     }
     warning_badge(h, &card.warnings);
     h.close("header");
-    h.elem("p", &[("class", Some("mission")), ("title", Some(&card.mission_first_line))], &card.mission_first_line);
+    h.elem(
+        "p",
+        &[("class", Some("mission")), ("title", Some(&card.mission_first_line))],
+        &card.mission_first_line,
+    );
     team(h, &card.recruited);
     h.open("p", &[("class", Some("card-foot muted"))]);
     h.text(&if turn.is_empty() { "no one's turn".to_owned() } else { format!("turn: {turn}") });
@@ -130,7 +138,7 @@ pub(super) fn row(h: &mut Html, card: &QuestCard, top: f64, now_ms: i64) {
     let id = card.id.to_string();
     let turn = card.current_agent.as_deref().unwrap_or("");
     let team = match card.recruited.split_first() {
-        Some((leader, rest)) if rest.is_empty() => format!("{leader} ★"),
+        Some((leader, [])) => format!("{leader} ★"),
         Some((leader, rest)) => format!("{leader} ★, {}", rest.join(", ")),
         None => String::new(),
     };
@@ -158,7 +166,11 @@ pub(super) fn row(h: &mut Html, card: &QuestCard, top: f64, now_ms: i64) {
     h.open("span", &[("class", Some("td muted"))]);
     since(h, &card.updated.0, card.updated.1.as_ref(), now_ms);
     h.close("span");
-    h.elem("span", &[("class", Some("td mission-col")), ("title", Some(&card.mission_first_line))], &card.mission_first_line);
+    h.elem(
+        "span",
+        &[("class", Some("td mission-col")), ("title", Some(&card.mission_first_line))],
+        &card.mission_first_line,
+    );
     h.close("a");
 }
 

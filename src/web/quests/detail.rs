@@ -86,13 +86,21 @@ fn head_html(detail: &QuestDetail) -> String {
         Some(n) => format!(" · {n} messages · turn: "),
         None => " · messages: ? · turn: ".to_owned(),
     });
-    h.elem("span", &[("data-testid", Some("quest-turn")), ("data-turn", Some(turn))], if turn.is_empty() { "no one" } else { turn });
+    h.elem(
+        "span",
+        &[("data-testid", Some("quest-turn")), ("data-turn", Some(turn))],
+        if turn.is_empty() { "no one" } else { turn },
+    );
     h.close("p");
     let warnings = detail.warnings();
     if !warnings.is_empty() {
         h.open("ul", &[("class", Some("warnings"))]);
         for w in &warnings {
-            h.elem("li", &[("class", Some("warning")), ("data-testid", Some("quest-warning"))], &format!("⚠ {w}"));
+            h.elem(
+                "li",
+                &[("class", Some("warning")), ("data-testid", Some("quest-warning"))],
+                &format!("⚠ {w}"),
+            );
         }
         h.close("ul");
     }
@@ -117,7 +125,12 @@ fn thread_html(messages: &[QuestMessage], raw: Option<&str>) -> String {
         let (from, to) = (m.from.as_deref().unwrap_or(""), m.to.as_deref().unwrap_or(""));
         h.open(
             "li",
-            &[("class", Some("message")), ("data-testid", Some("quest-message")), ("data-from", Some(from)), ("data-to", Some(to))],
+            &[
+                ("class", Some("message")),
+                ("data-testid", Some("quest-message")),
+                ("data-from", Some(from)),
+                ("data-to", Some(to)),
+            ],
         );
         h.open("header", &[]);
         h.elem("strong", &[("class", Some("from"))], if from.is_empty() { "(no sender)" } else { from });
@@ -139,7 +152,11 @@ fn thread_html(messages: &[QuestMessage], raw: Option<&str>) -> String {
             h.close("ul").close("div");
         }
         for w in &m.warnings {
-            h.elem("p", &[("class", Some("warning")), ("data-testid", Some("quest-warning"))], &format!("⚠ {w}"));
+            h.elem(
+                "p",
+                &[("class", Some("warning")), ("data-testid", Some("quest-warning"))],
+                &format!("⚠ {w}"),
+            );
         }
         h.close("li");
     }
@@ -216,7 +233,11 @@ fn context_result_html(detail: &QuestDetail) -> String {
     let Parsed::Json(Json::Object(map)) = &detail.result else {
         match &detail.result {
             Parsed::Missing => {
-                h.elem("p", &[("class", Some("muted"))], "No result: the quest was not completed with quest_complete.py.");
+                h.elem(
+                    "p",
+                    &[("class", Some("muted"))],
+                    "No result: the quest was not completed with quest_complete.py.",
+                );
             }
             other => column_html(&mut h, other, "result"),
         }
@@ -237,8 +258,10 @@ fn context_result_html(detail: &QuestDetail) -> String {
         h.close("div");
     }
     if let Some(team_json) = map.get("team").and_then(Json::as_array) {
-        let names: Vec<String> =
-            team_json.iter().map(|a| a.as_str().map(str::to_owned).unwrap_or_else(|| a.to_string())).collect();
+        let names: Vec<String> = team_json
+            .iter()
+            .map(|a| a.as_str().map(str::to_owned).unwrap_or_else(|| a.to_string()))
+            .collect();
         h.elem("h3", &[], "Team");
         team(&mut h, &names);
     }

@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::web::files::loader::Shared;
-use crate::web::platform::perf::{after_paint, clear_mark, mark, measure};
 use crate::web::platform::browser::date_now;
+use crate::web::platform::perf::{after_paint, clear_mark, mark, measure};
 use crate::web::quests::cards::{placeholder, row};
 use crate::web::quests::html::Html;
 use crate::web::quests::page::{answer, ask, cards, QuestsState, PAGE, QUEST_TABLE};

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use crate::web::files::loader::Shared;
 use crate::web::platform::dropped::{file_text, take_input_files};
 use crate::web::quests::cards::time;
-use crate::web::quests::html::Html;
 use crate::web::quests::has_quests;
+use crate::web::quests::html::Html;
 use crate::web::state::AppState;
 use flagdeck_core::quests::log::quest_id_of;
 use flagdeck_core::quests::{parse_log, LogEvent, LogKind, QuestLog};
@@ -104,7 +104,9 @@ impl QuestLogs {
             _ => "No quest log was added.".to_owned(),
         };
         if unparsed > 0 {
-            report.push_str(&format!(" {unparsed} lines did not parse: each quest page shows them as written."));
+            report.push_str(&format!(
+                " {unparsed} lines did not parse: each quest page shows them as written."
+            ));
         }
         if !not_logs.is_empty() {
             report.push_str(&format!(
@@ -119,7 +121,8 @@ impl QuestLogs {
 
     /// Every file added, as kept with the working copy (JSON array of `{name, text}`).
     fn json(self) -> String {
-        self.files.with_untracked(|f| serde_json::to_string(&f.values().collect::<Vec<_>>()).unwrap_or_default())
+        self.files
+            .with_untracked(|f| serde_json::to_string(&f.values().collect::<Vec<_>>()).unwrap_or_default())
     }
 
     /// A new database is open: the previous one's logs go.
@@ -159,7 +162,10 @@ impl AppState {
     /// database without quests gets none, with an alert saying why.
     pub fn add_quest_logs(self, files: Vec<LogFile>, skipped: Vec<String>) {
         let Some(open) = self.db().get() else {
-            self.alert("Quest logs go with the database they belong to: open it first (or drop both together).".into());
+            self.alert(
+                "Quest logs go with the database they belong to: open it first (or drop both together)."
+                    .into(),
+            );
             return;
         };
         if !has_quests(&open) {
@@ -185,7 +191,9 @@ impl AppState {
                 Ok(files) => {
                     logs.add(files, &[]);
                 }
-                Err(e) => self.alert(format!("The quest logs kept with the working copy could not be read ({e}).")),
+                Err(e) => {
+                    self.alert(format!("The quest logs kept with the working copy could not be read ({e})."))
+                }
             }
         }
         if let Some(files) = logs.pending.try_update_value(Option::take).flatten() {
@@ -193,7 +201,10 @@ impl AppState {
             if has_quests(open) {
                 let report = logs.add(files, &[]);
                 self.keep_quest_logs(logs.json());
-                logs.report.set(Some(format!("Opened {} and read the quest logs dropped with it. {report}", open.name)));
+                logs.report.set(Some(format!(
+                    "Opened {} and read the quest logs dropped with it. {report}",
+                    open.name
+                )));
             } else {
                 self.alert(format!(
                     "Opened {}; the {n} quest logs dropped with it were not added: it has no quests (no \

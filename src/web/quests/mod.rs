@@ -7,8 +7,8 @@
 mod address;
 mod board;
 mod cards;
-mod html;
 mod detail;
+mod html;
 mod list;
 pub mod logs;
 mod page;

@@ -149,19 +149,40 @@ fn chart_html(timeline: &TurnTimeline, id: i64, stall_ms: i64, now: i64) -> Stri
     }
     h.open(
         "svg",
-        &[("viewBox", Some(&format!("0 0 {W} {height}"))), ("role", Some("img")), ("aria-label", Some(&summary))],
+        &[
+            ("viewBox", Some(&format!("0 0 {W} {height}"))),
+            ("role", Some("img")),
+            ("aria-label", Some(&summary)),
+        ],
     );
     for (i, lane) in timeline.lanes.iter().enumerate() {
         let y = TOP + LANE * i as f64;
         let agent = lane.agent.as_str();
         let class = if holder == Some(agent) { "lane holding" } else { "lane" };
-        h.open("g", &[("class", Some(class)), ("data-testid", Some("quest-lane")), ("data-agent", Some(agent))]);
+        h.open(
+            "g",
+            &[("class", Some(class)), ("data-testid", Some("quest-lane")), ("data-agent", Some(agent))],
+        );
         let mid = n(y + LANE / 2.0);
-        h.open("line", &[("class", Some("grid")), ("x1", Some(&n(LEFT))), ("x2", Some(&n(W - RIGHT))), ("y1", Some(&mid)), ("y2", Some(&mid))])
-            .close("line");
+        h.open(
+            "line",
+            &[
+                ("class", Some("grid")),
+                ("x1", Some(&n(LEFT))),
+                ("x2", Some(&n(W - RIGHT))),
+                ("y1", Some(&mid)),
+                ("y2", Some(&mid)),
+            ],
+        )
+        .close("line");
         h.elem(
             "text",
-            &[("class", Some("tick")), ("x", Some(&n(LEFT - 6.0))), ("y", Some(&n(y + LANE / 2.0 + 4.0))), ("text-anchor", Some("end"))],
+            &[
+                ("class", Some("tick")),
+                ("x", Some(&n(LEFT - 6.0))),
+                ("y", Some(&n(y + LANE / 2.0 + 4.0))),
+                ("text-anchor", Some("end")),
+            ],
             agent,
         );
         for s in &lane.spans {
@@ -193,12 +214,26 @@ fn chart_html(timeline: &TurnTimeline, id: i64, stall_ms: i64, now: i64) -> Stri
         h.close("g");
     }
     let axis = n(axis_y);
-    h.open("line", &[("class", Some("axis")), ("x1", Some(&n(LEFT))), ("x2", Some(&n(W - RIGHT))), ("y1", Some(&axis)), ("y2", Some(&axis))])
-        .close("line");
+    h.open(
+        "line",
+        &[
+            ("class", Some("axis")),
+            ("x1", Some(&n(LEFT))),
+            ("x2", Some(&n(W - RIGHT))),
+            ("y1", Some(&axis)),
+            ("y2", Some(&axis)),
+        ],
+    )
+    .close("line");
     for (ms, anchor) in [(sc.from, "start"), (sc.from + (sc.to - sc.from) / 2, "middle"), (sc.to, "end")] {
         h.elem(
             "text",
-            &[("class", Some("tick")), ("x", Some(&n(sc.x(ms)))), ("y", Some(&n(axis_y + 14.0))), ("text-anchor", Some(anchor))],
+            &[
+                ("class", Some("tick")),
+                ("x", Some(&n(sc.x(ms)))),
+                ("y", Some(&n(axis_y + 14.0))),
+                ("text-anchor", Some(anchor)),
+            ],
             &at(ms),
         );
     }
@@ -252,8 +287,17 @@ fn chart_html(timeline: &TurnTimeline, id: i64, stall_ms: i64, now: i64) -> Stri
         let x = n(sc.x((since + stall_ms).min(sc.to)));
         let waited = waiting.clone().unwrap_or_default();
         h.open("g", &[("class", Some("stalled")), ("data-testid", Some("quest-stalled"))]);
-        h.open("line", &[("class", Some("stall-line")), ("x1", Some(&x)), ("x2", Some(&x)), ("y1", Some(&n(TOP))), ("y2", Some(&axis))])
-            .close("line");
+        h.open(
+            "line",
+            &[
+                ("class", Some("stall-line")),
+                ("x1", Some(&x)),
+                ("x2", Some(&x)),
+                ("y1", Some(&n(TOP))),
+                ("y2", Some(&axis)),
+            ],
+        )
+        .close("line");
         h.elem(
             "text",
             &[("x", Some(&n(W - RIGHT))), ("y", Some(&n(TOP + 10.0))), ("text-anchor", Some("end"))],
