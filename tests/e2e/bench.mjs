@@ -21,9 +21,19 @@
 //      steps from `cargo xtask flags-bench-sql` (JSON, built by the app's core); the page's rows
 //      are checked against the native answers in it. Long tasks (> 50 ms) on the UI thread are
 //      counted with a PerformanceObserver registered before the measurements.
+//   5. the quests page (with --quests): a generated v2 database (`gen-demo --generation v2`)
+//      (a) opened, from `flagdeck:open-start` to `flagdeck:summary-shown`, then the Quests tab
+//      clicked, to `flagdeck:quests-shown` (the board), next to raw sql.js opening the same bytes
+//      and running the summary's count SQL and then the board's statements; (b) in the list
+//      view, filter changes (status boxes, the agent box, the text box) timed by the app's
+//      `flagdeck:quests` (query started → rows painted); (c) scrolling the list one page down at
+//      a time and jumping to 25, 50, 75 and 100 %, timed by `flagdeck:quest-page`. The statements
+//      and the native answers come from `cargo xtask quests-bench-sql` (JSON, built by the app's
+//      core); raw sql.js runs them in a warmed worker of the same page.
 //
 // usage: node tests/e2e/bench.mjs --dist DIR [--runs 3] [--no-sizes] [--case LABEL=DB_FILE,SQL_FILE ...]
 //                                 [--search DB_FILE,NATIVE_JSON] [--flags DB_FILE,SQL_JSON] [--rounds 5]
+//                                 [--quests DB_FILE,SQL_JSON,COUNT_SQL_FILE]
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -39,7 +49,7 @@ const FIRST_LOAD_GOAL = 1024 * 1024;
 const RATIO_GOAL = 1.3;
 
 function parseArgs(argv) {
-  const opts = { dist: null, runs: 3, cases: [], sizes: true, search: null, flags: null, rounds: 5 };
+  const opts = { dist: null, runs: 3, cases: [], sizes: true, search: null, flags: null, quests: null, rounds: 5 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -59,6 +69,9 @@ function parseArgs(argv) {
     } else if (a === '--flags') {
       const [db, json] = next().split(',');
       opts.flags = { db, json };
+    } else if (a === '--quests') {
+      const [db, json, counts] = next().split(',');
+      opts.quests = { db, json, counts };
     } else if (a === '--rounds') opts.rounds = Number(next());
     else throw new Error(`unknown argument ${a}`);
   }
@@ -732,8 +745,401 @@ async function flagsBench(dist, db, jsonFile, rounds) {
   }
 }
 
+const QUEST_OPEN_GOAL = 1.3;
+const QUEST_FILTER_GOAL_MS = 150;
+const QUEST_PAGE_GOAL_MS = 50;
+
+/** [position in the list, id] of every quest row in the DOM, placeholders left, the total text. */
+const shownQuestRows = (page) =>
+  page.evaluate(() => ({
+    rows: [...document.querySelectorAll('[data-testid="quest-row"]')]
+      .map((e) => [Math.round(e.offsetTop / e.offsetHeight), Number(e.dataset.questId)])
+      .sort((a, b) => a[0] - b[0]),
+    placeholders: document.querySelectorAll('[data-testid="quest-placeholder"]').length,
+    total: document.querySelector('[data-testid="quest-total"]')?.textContent?.trim() ?? null,
+  }));
+
+/** Waits for a `flagdeck:quests` measure (cleared before) and returns the newest. */
+async function waitForQuests(page) {
+  await page.waitForFunction(() => performance.getEntriesByName('flagdeck:quests', 'measure').length > 0, null, {
+    timeout: 300_000,
+    polling: 20,
+  });
+  return lastMeasure(page, 'flagdeck:quests');
+}
+
+/** Does what a quest filter step says: a status box, or the agent / text box committed with Enter. */
+async function questFilterAction(page, action) {
+  if (action.status !== undefined) {
+    await page.locator(`[data-testid="quest-filter-status"][data-status="${action.status}"] input`).click();
+  } else {
+    const box = page.locator(`[data-testid="${action.agent !== undefined ? 'quest-filter-agent' : 'quest-filter-text'}"]`);
+    await box.fill(action.agent ?? action.text);
+    await box.press('Enter');
+  }
+}
+
+/**
+ * The app: open the file (open-start → summary-shown), then click the Quests tab and wait for
+ * the board (click → flagdeck:quests-shown; the app's own flagdeck:quests measure as well).
+ */
+async function appQuestsOpen(page, db) {
+  const opened = await appOpen(page, db);
+  await clearMeasures(page, ['flagdeck:quests']);
+  const clicked = await pageNow(page);
+  await page.locator('[data-testid="nav-quests"]').click();
+  const measure = await waitForQuests(page);
+  const shownAt = await page.evaluate(() => performance.getEntriesByName('flagdeck:quests-shown', 'mark').at(-1)?.startTime);
+  const total = await page.locator('[data-testid="quest-total"]').textContent();
+  return { open: opened.ms, breakdown: opened.breakdown, board: shownAt - clicked, measure, total: total?.trim() };
+}
+
+/**
+ * Raw sql.js, in a warmed worker of a fresh page (as rawOpen): from file.arrayBuffer() through
+ * open (the WAL flag cleared as the app clears it), the connection pragmas and the summary's
+ * count SQL; then the board's statements posted together. Optionally with PRAGMA quick_check.
+ */
+async function rawQuestsOpen(page, db, workerUrl, countSql, spec, check) {
+  await page.evaluate(() => {
+    const input = document.createElement('input');
+    input.type = 'file';
+    input.id = 'bench-raw-quests-open';
+    input.style.display = 'none';
+    document.body.append(input);
+  });
+  await page.locator('#bench-raw-quests-open').setInputFiles(db);
+  return page.evaluate(
+    async ({ workerUrl, countSql, spec, check }) => {
+      const input = document.getElementById('bench-raw-quests-open');
+      const file = input.files[0];
+      const worker = new Worker(workerUrl);
+      const waiting = new Map();
+      let nextId = 1;
+      worker.onmessage = (e) => {
+        const w = waiting.get(e.data.id);
+        waiting.delete(e.data.id);
+        if (w) e.data.error ? w.reject(new Error(e.data.error)) : w.resolve(e.data);
+      };
+      const call = (msg, transfer = []) =>
+        new Promise((resolve, reject) => {
+          const id = nextId++;
+          waiting.set(id, { resolve, reject });
+          worker.postMessage({ ...msg, id }, transfer);
+        });
+      await call({ action: 'exec', sql: 'SELECT 1' });
+      const t0 = performance.now();
+      const buffer = await file.arrayBuffer();
+      const head = new Uint8Array(buffer, 0, 20);
+      if (head[18] === 2) head[18] = head[19] = 1;
+      await call({ action: 'open', buffer }, [buffer]);
+      await call({ action: 'exec', sql: spec.connection_sql });
+      if (check) {
+        const qc = await call({ action: 'exec', sql: 'PRAGMA quick_check' });
+        if (qc.results?.[0]?.values?.[0]?.[0] !== 'ok') throw new Error('quick_check failed');
+      }
+      const counts = await call({ action: 'exec', sql: countSql });
+      const t1 = performance.now();
+      const answers = await Promise.all(
+        spec.board.statements.map((s) => call({ action: 'exec', sql: s.sql, params: s.params, config: { useBigInt: true } })),
+      );
+      const t2 = performance.now();
+      worker.terminate();
+      input.remove();
+      return {
+        open: t1 - t0,
+        board: t2 - t1,
+        counted: counts.results?.length ?? 0,
+        total: String(answers[0].results?.[0]?.values?.[0]?.[0]),
+      };
+    },
+    { workerUrl, countSql, spec, check },
+  );
+}
+
+/** One quest filter change in the app: its measure and whether the page agrees with native. */
+async function appQuestFilterStep(page, step) {
+  await clearMeasures(page, ['flagdeck:quests']);
+  const from = await pageNow(page);
+  await questFilterAction(page, step.action);
+  const ms = await waitForQuests(page);
+  const to = await pageNow(page);
+  const shown = await shownQuestRows(page);
+  const ids = shown.rows.slice(0, step.first_ids.length).map(([, id]) => id);
+  const agrees =
+    shown.total === `${step.total} quests` &&
+    ids.length === Math.min(step.first_ids.length, step.total) &&
+    ids.every((id, i) => id === step.first_ids[i]);
+  return { ms, agrees, shown: `${shown.total}, first ids ${ids.slice(0, 3).join(' ')}`, span: [from, to] };
+}
+
+/** One scroll position of the quest list: the slowest page it asked for, and the rows shown. */
+async function appQuestScrollStep(page, step) {
+  await clearMeasures(page, ['flagdeck:quest-page']);
+  const from = await pageNow(page);
+  await page.locator('[data-testid="quest-scroll"]').evaluate((e, top) => (e.scrollTop = top), step.scroll_top);
+  await page.waitForFunction(
+    (pages) =>
+      performance.getEntriesByName('flagdeck:quest-page', 'measure').length >= pages &&
+      !document.querySelector('[data-testid="quest-placeholder"]') &&
+      document.querySelector('[data-testid="quest-row"]'),
+    step.pages.length,
+    { timeout: 120_000, polling: 20 },
+  );
+  const measures = await page.evaluate(() =>
+    performance.getEntriesByName('flagdeck:quest-page', 'measure').map((e) => e.duration),
+  );
+  const to = await pageNow(page);
+  const expected = new Map(step.shown.map(([i, id]) => [i, id]));
+  const { rows } = await shownQuestRows(page);
+  const agrees = rows.length === expected.size && rows.every(([i, id]) => expected.get(i) === id);
+  return { ms: measures, agrees, span: [from, to] };
+}
+
+/** Raw sql.js running each filter step's and each scroll position's statements, `rounds` times. */
+async function rawQuestSteps(page, db, workerUrl, spec, rounds) {
+  await page.evaluate(() => {
+    const input = document.createElement('input');
+    input.type = 'file';
+    input.id = 'bench-raw-quests';
+    input.style.display = 'none';
+    document.body.append(input);
+  });
+  await page.locator('#bench-raw-quests').setInputFiles(db);
+  return page.evaluate(
+    async ({ workerUrl, spec, rounds }) => {
+      const input = document.getElementById('bench-raw-quests');
+      const buffer = await input.files[0].arrayBuffer();
+      input.remove();
+      const head = new Uint8Array(buffer, 0, 20);
+      if (head[18] === 2) head[18] = head[19] = 1;
+      const worker = new Worker(workerUrl);
+      const waiting = new Map();
+      let nextId = 1;
+      worker.onmessage = (e) => {
+        const w = waiting.get(e.data.id);
+        waiting.delete(e.data.id);
+        if (w) e.data.error ? w.reject(new Error(e.data.error)) : w.resolve(e.data);
+      };
+      const call = (msg, transfer = []) =>
+        new Promise((resolve, reject) => {
+          const id = nextId++;
+          waiting.set(id, { resolve, reject });
+          worker.postMessage({ ...msg, id }, transfer);
+        });
+      const exec = (s) => call({ action: 'exec', sql: s.sql, params: s.params, config: { useBigInt: true } });
+      const time = async (statements) => {
+        const t0 = performance.now();
+        await Promise.all(statements.map(exec));
+        return performance.now() - t0;
+      };
+      await call({ action: 'open', buffer }, [buffer]);
+      await call({ action: 'exec', sql: spec.connection_sql });
+      const filterSets = spec.filter_steps.map((s) => s.statements);
+      // One page at a time, as each is measured in the app.
+      const pageSets = spec.scroll.steps.map((s) => s.pages.map((p) => [p.statement]));
+      for (const set of [...filterSets, ...pageSets.flat()]) await time(set);
+      const filter = filterSets.map(() => []);
+      const scroll = pageSets.map(() => []);
+      for (let round = 0; round < rounds; round++) {
+        for (const [i, set] of filterSets.entries()) filter[i].push(await time(set));
+        for (const [i, sets] of pageSets.entries()) for (const set of sets) scroll[i].push(await time(set));
+      }
+      worker.terminate();
+      return { filter, scroll };
+    },
+    { workerUrl, spec, rounds },
+  );
+}
+
+async function questsBench(dist, files, runs, rounds) {
+  const spec = JSON.parse(readFileSync(files.json, 'utf8'));
+  const countSql = readFileSync(files.counts, 'utf8');
+  const db = files.db;
+  const workerRel = listFiles(dist).find((f) => path.basename(f) === 'worker.sql-wasm.js');
+  const workerUrl = `/${workerRel.split(path.sep).join('/')}`;
+  const mb = (statSync(db).size / (1024 * 1024)).toFixed(1);
+  console.log(
+    `\n== Quests page: ${spec.quests} quests (${path.basename(db)}, ${mb} MB), headless Chromium; ms as median / p95 / max ==`,
+  );
+  const server = await startServer({ dist });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  const med = (xs) => (xs.length ? median(xs) : null);
+  const ms = (x) => (x === null || x === undefined ? 'n/a' : `${x.toFixed(0)} ms`);
+  try {
+    // (a) open → board, app and raw sql.js each in fresh contexts, `runs` times.
+    const open = { app: [], appBoard: [], appMeasure: [], raw: [], rawBoard: [], checked: [] };
+    for (let run = 1; run <= runs; run++) {
+      const appContext = await browser.newContext();
+      const rawContext = await browser.newContext();
+      const errors = [];
+      try {
+        const page = await appContext.newPage();
+        page.on('pageerror', (e) => errors.push(e.message));
+        await page.goto(`${server.url}/`);
+        await page.locator('[data-testid="open-file"]').waitFor({ state: 'attached', timeout: 60_000 });
+        await page.waitForTimeout(1000);
+        const a = await appQuestsOpen(page, db);
+        const rawPage = await rawContext.newPage();
+        await rawPage.goto(`${server.url}/`);
+        await rawPage.waitForTimeout(500);
+        const r = await rawQuestsOpen(rawPage, db, workerUrl, countSql, spec, false);
+        const c = await rawQuestsOpen(rawPage, db, workerUrl, countSql, spec, true);
+        const agrees = a.total === `${spec.board.total} quests` && r.total === String(spec.board.total);
+        console.log(
+          `  run ${run}: app open ${ms(a.open)} (${a.breakdown}) + Quests tab → board ${ms(a.board)} (flagdeck:quests ${ms(a.measure)}); ` +
+            `raw sql.js open + counts ${ms(r.open)} + board statements ${ms(r.board)}; with quick_check ${ms(c.open + c.board)}; ` +
+            `totals ${agrees ? 'agree' : `DIFFER (app "${a.total}", raw ${r.total}, native ${spec.board.total})`}` +
+            (errors.length ? ` — page errors: ${errors.join('; ')}` : ''),
+        );
+        open.app.push(a.open);
+        open.appBoard.push(a.board);
+        open.appMeasure.push(a.measure);
+        open.raw.push(r.open);
+        open.rawBoard.push(r.board);
+        open.checked.push(c.open + c.board);
+      } catch (e) {
+        console.log(`  run ${run}: FAILED: ${e.message.split('\n')[0]}${errors.length ? ` (page errors: ${errors.join('; ')})` : ''}`);
+      } finally {
+        await appContext.close();
+        await rawContext.close();
+      }
+    }
+
+    // (b), (c) filter changes and scrolling in the list view.
+    const context = await browser.newContext();
+    const errors = [];
+    let filterApp = [];
+    let scrollApp = [];
+    let raw = null;
+    let tasks = [];
+    try {
+      const page = await context.newPage();
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${server.url}/`);
+      await page.locator('[data-testid="open-file"]').waitFor({ state: 'attached', timeout: 60_000 });
+      await page.waitForTimeout(1000);
+      await appQuestsOpen(page, db);
+      await clearMeasures(page, ['flagdeck:quests']);
+      await page.locator('[data-testid="quest-view-list"]').click();
+      const listMs = await waitForQuests(page);
+      const first = await shownQuestRows(page);
+      const firstIds = first.rows.slice(0, spec.list.first_ids.length).map(([, id]) => id);
+      const listAgrees = JSON.stringify(firstIds) === JSON.stringify(spec.list.first_ids);
+      console.log(`list view shown: flagdeck:quests ${ms(listMs)} (${first.total}; first rows ${listAgrees ? '= native' : 'DIFFER from native'})`);
+      await page.evaluate(() => {
+        window.benchLongTasks = [];
+        new PerformanceObserver((list) => {
+          for (const e of list.getEntries()) window.benchLongTasks.push({ start: e.startTime, ms: e.duration });
+        }).observe({ type: 'longtask', buffered: true });
+      });
+
+      filterApp = spec.filter_steps.map(() => ({ ms: [], disagree: [], spans: [] }));
+      for (let round = 0; round < rounds; round++) {
+        for (const [i, step] of spec.filter_steps.entries()) {
+          const r = await appQuestFilterStep(page, step);
+          filterApp[i].ms.push(r.ms);
+          filterApp[i].spans.push(r.span);
+          if (!r.agrees) filterApp[i].disagree.push(r.shown);
+        }
+      }
+
+      scrollApp = spec.scroll.steps.map(() => ({ ms: [], disagree: 0, spans: [] }));
+      for (let round = 0; round < rounds; round++) {
+        // A fresh list at its top: a query change drops the loaded pages and scrolls up.
+        const tick = spec.filter_steps.find((s) => s.action.status !== undefined).action;
+        for (let k = 0; k < 2; k++) {
+          await clearMeasures(page, ['flagdeck:quests']);
+          await questFilterAction(page, tick);
+          await waitForQuests(page);
+        }
+        for (const [i, step] of spec.scroll.steps.entries()) {
+          const r = await appQuestScrollStep(page, step);
+          scrollApp[i].ms.push(...r.ms);
+          scrollApp[i].spans.push(r.span);
+          if (!r.agrees) scrollApp[i].disagree++;
+        }
+      }
+      tasks = await page.evaluate(() => window.benchLongTasks);
+      raw = await rawQuestSteps(page, db, workerUrl, spec, rounds);
+    } catch (e) {
+      console.log(`quests list bench FAILED: ${e.message.split('\n')[0]}${errors.length ? ` (page errors: ${errors.join('; ')})` : ''}`);
+    } finally {
+      await context.close();
+    }
+
+    const ratio = (a, b) => (a !== null && b ? a / b : null);
+    const [app, appBoard, rawOpen, rawBoard, checked, measure] = [open.app, open.appBoard, open.raw, open.rawBoard, open.checked, open.appMeasure].map(med);
+    const appTotal = app !== null && appBoard !== null ? app + appBoard : null;
+    const rawTotal = rawOpen !== null && rawBoard !== null ? rawOpen + rawBoard : null;
+    const goal = ratio(appTotal, rawTotal);
+    console.log(`\n-- open → quests board (median of ${runs}) --`);
+    console.log(`  open → summary shown: app ${ms(app)} vs raw sql.js open + count SQL ${ms(rawOpen)} = ${goal === null ? 'n/a' : `${ratio(app, rawOpen).toFixed(2)}×`}`);
+    console.log(`  Quests tab → board shown: app ${ms(appBoard)} (flagdeck:quests ${ms(measure)}) vs raw board statements ${ms(rawBoard)}`);
+    console.log(
+      `  open → board, in all: app ${ms(appTotal)} vs raw ${ms(rawTotal)} = ${goal === null ? 'n/a' : `${goal.toFixed(2)}×`}` +
+        ` — goal ≤ ${QUEST_OPEN_GOAL}× raw: ${goal === null ? 'n/a' : goal <= QUEST_OPEN_GOAL ? 'met' : 'NOT met'}` +
+        ` (raw with the quick_check the app runs: ${ms(checked)} = ${ratio(appTotal, checked)?.toFixed(2) ?? 'n/a'}×)`,
+    );
+
+    if (raw) {
+      console.log(
+        `\n-- filter change in the list (${rounds} rounds): app = flagdeck:quests (query started → rows painted); raw = the same\n` +
+          '   statements (count, status counts, first page) posted together to a warmed sql.js worker --',
+      );
+      console.log(`${'step'.padEnd(30)} ${'quests'.padStart(7)} ${'app'.padStart(16)} ${'raw'.padStart(16)} ${'long tasks'.padStart(10)}  page = native`);
+      for (const [i, step] of spec.filter_steps.entries()) {
+        const a = filterApp[i];
+        console.log(
+          `${step.label.padEnd(30)} ${String(step.total).padStart(7)} ${spread(a.ms).padStart(16)} ${spread(raw.filter[i]).padStart(16)} ` +
+            `${longTasksIn(tasks, a.spans).short.padStart(10)}  ${a.disagree.length ? `NO (${a.disagree[0]})` : 'yes'}`,
+        );
+      }
+      const allFilter = filterApp.flatMap((a) => a.ms).filter((x) => x !== null);
+      const filterMedian = allFilter.length ? percentile(allFilter, 0.5) : null;
+      console.log(
+        `${'every filter change'.padEnd(38)} ${spread(allFilter).padStart(16)} ${spread(raw.filter.flat()).padStart(16)}` +
+          ` — goal median ≤ ${QUEST_FILTER_GOAL_MS} ms: ${filterMedian === null ? 'n/a' : filterMedian <= QUEST_FILTER_GOAL_MS ? 'met' : 'NOT met'}` +
+          ` (median app/raw ${ratio(filterMedian, raw.filter.flat().length ? percentile(raw.filter.flat(), 0.5) : null)?.toFixed(2) ?? 'n/a'}×)`,
+      );
+
+      console.log(
+        `\n-- scrolling the list (${spec.scroll.total} quests, ${spec.page_size} rows a page): app = flagdeck:quest-page (page asked →\n` +
+          '   its rows painted; every page a position asked for); raw = each of those page statements in the warmed worker --',
+      );
+      console.log(`${'position'.padEnd(18)} ${'pages read'.padEnd(22)} ${'app'.padStart(16)} ${'raw'.padStart(16)} ${'long tasks'.padStart(10)}  rows = native`);
+      for (const [i, step] of spec.scroll.steps.entries()) {
+        const a = scrollApp[i];
+        const pages = step.pages.map((p) => `${p.page} ${p.by}`).join(', ') || 'none';
+        console.log(
+          `${step.label.padEnd(18)} ${pages.padEnd(22)} ${spread(a.ms).padStart(16)} ${spread(raw.scroll[i]).padStart(16)} ` +
+            `${longTasksIn(tasks, a.spans).short.padStart(10)}  ${a.disagree ? `NO in ${a.disagree} of ${rounds}` : 'yes'}`,
+        );
+      }
+      const allPages = scrollApp.flatMap((a) => a.ms);
+      const p95 = allPages.length ? percentile(allPages, 0.95) : null;
+      console.log(
+        `${'every page'.padEnd(41)} ${spread(allPages).padStart(16)} ${spread(raw.scroll.flat()).padStart(16)}` +
+          ` — goal p95 ≤ ${QUEST_PAGE_GOAL_MS} ms: ${p95 === null ? 'n/a' : p95 <= QUEST_PAGE_GOAL_MS ? 'met' : 'NOT met'}` +
+          ` (p95 app/raw ${ratio(p95, raw.scroll.flat().length ? percentile(raw.scroll.flat(), 0.95) : null)?.toFixed(2) ?? 'n/a'}×)`,
+      );
+      const kind = (by) => spec.scroll.steps.flatMap((s, i) => (s.pages.some((p) => p.by === by) ? [i] : []));
+      for (const [by, idx] of [['keyset', kind('keyset')], ['offset', kind('offset')]]) {
+        console.log(
+          `${`every ${by} position`.padEnd(41)} ${spread(idx.flatMap((i) => scrollApp[i].ms)).padStart(16)} ${spread(idx.flatMap((i) => raw.scroll[i])).padStart(16)}`,
+        );
+      }
+    }
+    if (errors.length) console.log(`page errors: ${errors.join('; ')}`);
+    console.log('speed goals are printed, never asserted.');
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
 const opts = parseArgs(process.argv.slice(2));
 if (opts.sizes) sizes(opts.dist);
 if (opts.cases.length) await timings(opts.dist, opts.cases, opts.runs);
 if (opts.search) await searchBench(opts.dist, opts.search.db, opts.search.json);
 if (opts.flags) await flagsBench(opts.dist, opts.flags.db, opts.flags.json, opts.rounds);
+if (opts.quests) await questsBench(opts.dist, opts.quests, opts.runs, opts.rounds);

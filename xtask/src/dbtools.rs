@@ -4,12 +4,13 @@
 use std::path::Path;
 
 use flagdeck_core::catalog::{read_catalog, CatalogAgent};
+use flagdeck_core::header::{restore_journal_mode, JournalMode};
 use flagdeck_core::native::NativeDb;
 use flagdeck_core::schema::{detect, quote_ident, read_facts, CatalogShape, Generation};
 use flagdeck_core::search::{Query, SearchIndex};
 use flagdeck_core::summary::counts_sql;
 use flagdeck_core::Value;
-use flagdeck_demo::{catalog_size, demo_script, DemoOptions, NORMAL_AGENTS};
+use flagdeck_demo::{catalog_size, generation_script, DemoGeneration, DemoOptions, NORMAL_AGENTS};
 use serde_json::{json, Map};
 
 use crate::util::Result;
@@ -167,8 +168,55 @@ pub fn inspect_db(path: &Path) -> Result<serde_json::Value> {
     }))
 }
 
-/// `cargo xtask gen-demo --flags N [--seed S] [--agents M] --out FILE`.
+/// `cargo xtask gen-demo --flags N [--seed S] [--agents M] [--tool-logs L] --out FILE`: a v1 file.
 pub fn gen_demo(
+    flags: usize,
+    seed: Option<u64>,
+    agents: Option<usize>,
+    tool_logs: Option<usize>,
+    out: &Path,
+) -> Result<()> {
+    gen_demo_of(DemoGeneration::V1, flags, seed, agents, tool_logs, out)
+}
+
+/// The flag count `gen-demo` uses for a hybrid file when `--flags` is not given (the v1 demo's).
+pub const HYBRID_DEFAULT_FLAGS: usize = 300;
+
+/// Reads `gen-demo`'s `--generation v1|v2|hybrid`, `--flags N` and `--quests N` into a
+/// generation and a flag count: v1 needs `--flags` and takes no `--quests`; v2 needs `--quests`
+/// and takes no `--flags` (a v2 file has no flags table); hybrid needs `--quests` and takes
+/// `--flags` (default [`HYBRID_DEFAULT_FLAGS`]).
+pub fn demo_generation(
+    generation: Option<&str>,
+    flags: Option<usize>,
+    quests: Option<usize>,
+) -> Result<(DemoGeneration, usize)> {
+    match generation.unwrap_or("v1") {
+        "v1" => {
+            if quests.is_some() {
+                return Err("--quests: a v1 file has no quests (use --generation v2 or hybrid)".into());
+            }
+            Ok((DemoGeneration::V1, flags.ok_or("--flags N is required")?))
+        }
+        "v2" => {
+            if flags.is_some() {
+                return Err("--flags: a v2 file has no flags table (use --generation hybrid)".into());
+            }
+            let quests = quests.ok_or("--quests N is required for --generation v2")?;
+            Ok((DemoGeneration::V2 { quests }, 0))
+        }
+        "hybrid" => {
+            let quests = quests.ok_or("--quests N is required for --generation hybrid")?;
+            Ok((DemoGeneration::Hybrid { quests }, flags.unwrap_or(HYBRID_DEFAULT_FLAGS)))
+        }
+        other => Err(format!("--generation {other}: expected v1, v2 or hybrid")),
+    }
+}
+
+/// `cargo xtask gen-demo [--generation v1|v2|hybrid] ...`: writes the generated file of any
+/// generation (v2 and hybrid files get the WAL header the real tool leaves them with).
+pub fn gen_demo_of(
+    generation: DemoGeneration,
     flags: usize,
     seed: Option<u64>,
     agents: Option<usize>,
@@ -184,12 +232,17 @@ pub fn gen_demo(
     if let Some(seed) = seed {
         opts.seed = seed;
     }
-    let bytes = demo_bytes(&opts)?;
+    let bytes = generation_bytes(generation, &opts)?;
     write_file(out, &bytes)?;
+    let contents = match generation {
+        DemoGeneration::V1 => format!("{} flags", opts.flags),
+        DemoGeneration::V2 { quests } => format!("{quests} quests"),
+        DemoGeneration::Hybrid { quests } => format!("{} flags, {quests} quests", opts.flags),
+    };
     println!(
-        "wrote {} ({} flags, {} agents, seed {}, {} bytes)",
+        "wrote {} ({}, {contents}, {} agents, seed {}, {} bytes)",
         out.display(),
-        opts.flags,
+        generation.code(),
         catalog_size(&opts),
         opts.seed,
         bytes.len()
@@ -197,11 +250,18 @@ pub fn gen_demo(
     Ok(())
 }
 
-/// The database the demo script builds, as file bytes (native SQLite).
+/// The database the v1 demo script builds, as file bytes (native SQLite).
 fn demo_bytes(opts: &DemoOptions) -> Result<Vec<u8>> {
+    generation_bytes(DemoGeneration::V1, opts)
+}
+
+/// The database a generation's script builds, as file bytes (native SQLite), with the WAL
+/// header for v2 and hybrid files.
+pub fn generation_bytes(generation: DemoGeneration, opts: &DemoOptions) -> Result<Vec<u8>> {
     let db = NativeDb::open_bytes(&[]).map_err(db_err("open an empty database"))?;
-    db.execute_batch_sync(&demo_script(opts)).map_err(db_err("demo script"))?;
-    db.export_sync().map_err(db_err("export"))
+    db.execute_batch_sync(&generation_script(generation, opts)).map_err(db_err("demo script"))?;
+    let bytes = db.export_sync().map_err(db_err("export"))?;
+    Ok(if generation.wal_header() { restore_journal_mode(bytes, JournalMode::Wal) } else { bytes })
 }
 
 /// `cargo xtask demo-asset OUT`: the app's built-in demo (the default options: 300 flags) as a
@@ -447,6 +507,43 @@ mod tests {
         assert_ne!(ja["tables"]["t"]["digest"], jb["tables"]["t"]["digest"]);
         let again = inspect_db(&a).unwrap();
         assert_eq!(ja["tables"], again["tables"]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn gen_demo_reads_the_generation_options() {
+        assert_eq!(demo_generation(None, Some(40), None).unwrap(), (DemoGeneration::V1, 40));
+        assert!(demo_generation(None, None, None).is_err(), "v1 needs --flags");
+        assert!(demo_generation(Some("v1"), Some(4), Some(2)).is_err(), "v1 has no quests");
+        assert_eq!(
+            demo_generation(Some("v2"), None, Some(7)).unwrap(),
+            (DemoGeneration::V2 { quests: 7 }, 0)
+        );
+        assert!(demo_generation(Some("v2"), Some(3), Some(7)).is_err(), "v2 has no flags");
+        assert!(demo_generation(Some("v2"), None, None).is_err(), "v2 needs --quests");
+        assert_eq!(
+            demo_generation(Some("hybrid"), None, Some(5)).unwrap(),
+            (DemoGeneration::Hybrid { quests: 5 }, HYBRID_DEFAULT_FLAGS)
+        );
+        assert!(demo_generation(Some("v3"), None, Some(5)).is_err());
+    }
+
+    #[test]
+    fn v2_and_hybrid_files_get_a_wal_header_and_v1_files_do_not() {
+        let dir = std::env::temp_dir().join(format!("xtask-gen-v2-{}", std::process::id()));
+        for (generation, journal) in [
+            (DemoGeneration::V1, "rollback"),
+            (DemoGeneration::V2 { quests: 12 }, "wal"),
+            (DemoGeneration::Hybrid { quests: 12 }, "wal"),
+        ] {
+            let file = dir.join(format!("{}.db", generation.code()));
+            gen_demo_of(generation, 20, Some(3), None, Some(200), &file).unwrap();
+            let report = inspect_db(&file).unwrap();
+            assert_eq!(report["header"]["journal_mode"], journal, "{generation:?}");
+            assert_eq!(report["integrity_check"], "ok");
+            let quests = report["tables"]["acolyte_quests"]["rows"].as_u64();
+            assert_eq!(quests, (generation.quests() > 0).then_some(12), "{generation:?}");
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 

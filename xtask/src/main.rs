@@ -4,6 +4,7 @@
 mod dashbench;
 mod dbtools;
 mod flagbench;
+mod questbench;
 mod searchbench;
 mod serve;
 mod setup;
@@ -30,13 +31,20 @@ usage: cargo xtask <command>
   bench                 release build; app size (raw/gzip/brotli) and open-to-summary timings
                         for generated 10k/100k-flag databases next to raw sql.js; the flag list
                         over 100k flags (filter changes, scrolling) next to raw sql.js; agent
-                        search over a 10000-agent catalog, natively and per keystroke in the app
+                        search over a 10000-agent catalog, natively and per keystroke in the app;
+                        the quests page over 100k quests (open, filter changes, scrolling) next
+                        to raw sql.js
 
   inspect-db FILE                          JSON description of a database (integrity, schema,
                                            per-table row counts and content digests)
   gen-demo --flags N [--seed S] [--agents M] [--tool-logs L] --out FILE
                                            write a generated flag database (M: catalog size,
                                            at least the 57 normal agents; default: those 57)
+  gen-demo --generation v2 --quests N [--seed S] [--agents M] [--tool-logs L] --out FILE
+                                           an Acolytes 2.x file: N quests, no flags
+  gen-demo --generation hybrid --quests N [--flags F] [--seed S] [--agents M] [--tool-logs L]
+           --out FILE                      the v1 file (F flags, default 300) upgraded to 2.x
+                                           with N quests
   demo-asset OUT                           the app's built-in demo database, zlib-deflated
                                            (Trunk's pre-build hook writes it for the build)
   counts-sql FILE --out SQLFILE            the summary count SQL for FILE's schema
@@ -55,6 +63,9 @@ usage: cargo xtask <command>
   flags-bench-sql DB --out JSON            the flag list's filter changes and scroll positions
                                            with the SQL the app runs for each (the core's
                                            builders) and the native answers; JSON for bench.mjs
+  quests-bench-sql DB --out JSON           the quests page's open, filter changes and scroll
+                                           positions with the SQL the app runs for each (the
+                                           core's builders) and the native answers; for bench.mjs
   routing-errors FILE                      JSON: pending flags whose target is empty or not an
                                            agent (plain SQL), each with its top search result
 ";
@@ -109,13 +120,16 @@ fn dispatch(command: &str, mut args: Args) -> Result<()> {
             print_json(&dbtools::inspect_db(&file)?)
         }
         "gen-demo" => {
-            let flags = args.parsed::<usize>("flags")?.ok_or("--flags N is required")?;
+            let generation = args.opt("generation")?;
+            let flags = args.parsed::<usize>("flags")?;
+            let quests = args.parsed::<usize>("quests")?;
             let seed = args.parsed::<u64>("seed")?;
             let agents = args.parsed::<usize>("agents")?;
             let tool_logs = args.parsed::<usize>("tool-logs")?;
             let out = args.opt("out")?.ok_or("--out FILE is required")?;
             args.finish()?;
-            dbtools::gen_demo(flags, seed, agents, tool_logs, &PathBuf::from(out))
+            let (generation, flags) = dbtools::demo_generation(generation.as_deref(), flags, quests)?;
+            dbtools::gen_demo_of(generation, flags, seed, agents, tool_logs, &PathBuf::from(out))
         }
         "demo-asset" => {
             let out = PathBuf::from(args.positional("OUT")?);
@@ -146,6 +160,12 @@ fn dispatch(command: &str, mut args: Args) -> Result<()> {
             let db = PathBuf::from(args.positional("DB")?);
             args.finish()?;
             flagbench::write(&db, &PathBuf::from(out))
+        }
+        "quests-bench-sql" => {
+            let out = args.opt("out")?.ok_or("--out JSON is required")?;
+            let db = PathBuf::from(args.positional("DB")?);
+            args.finish()?;
+            questbench::write(&db, &PathBuf::from(out))
         }
         "search-agents" => {
             let limit = args.parsed::<usize>("limit")?.unwrap_or(flagdeck_core::search::DEFAULT_LIMIT);

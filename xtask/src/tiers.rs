@@ -227,12 +227,10 @@ pub fn test(repeat: u32) -> Result<()> {
     Ok(())
 }
 
-/// `cargo xtask bench`: release build, sizes, open-to-summary timings against raw sql.js, agent
-/// search over a big catalog (natively in a release build, then per keystroke in the app), and
-/// the dashboard on 200k flags / 1M tool calls.
 /// `cargo xtask bench`: release build, sizes, open-to-summary timings against raw sql.js, the
-/// flag list (filter changes, scrolling) against raw sql.js, and agent search over a big catalog
-/// (natively in a release build, then per keystroke in the app).
+/// flag list (filter changes, scrolling) against raw sql.js, agent search over a big catalog
+/// (natively in a release build, then per keystroke in the app), the dashboard on 200k flags /
+/// 1M tool calls, the quests page on 100k quests, and the working copy.
 pub fn bench() -> Result<()> {
     setup(true)?;
     let dist = trunk_build()?;
@@ -280,7 +278,34 @@ pub fn bench() -> Result<()> {
     c.arg("--search").arg(format!("{},{}", db.display(), json.display()));
     run(&mut c)?;
     dashboard_bench(&dist, &out)?;
+    quests_bench(&dist, &out)?;
     durable_bench(&dist, &out)
+}
+
+/// Quests generated for the quests-page benchmark.
+const BENCH_QUESTS: &str = "100000";
+
+/// The quests page over 100k quests (a generated v2 file): open → board, filter changes and
+/// scrolling in the list, each next to raw sql.js running the same statements (goals printed:
+/// open ≤ 1.3× raw, filter median ≤ 150 ms, page p95 ≤ 50 ms). The file is written by a release
+/// build, whose time is the generator's figure.
+fn quests_bench(dist: &std::path::Path, out: &std::path::Path) -> Result<()> {
+    let db = out.join("demo-quests-100k.db");
+    let json = out.join("quests-100k.json");
+    let sql = out.join("demo-quests-100k.sql");
+    let t = Instant::now();
+    let mut generate = cargo(&["run", "--release", "-q", "-p", "xtask", "--", "gen-demo"]);
+    generate.args(["--generation", "v2", "--quests", BENCH_QUESTS, "--out"]).arg(&db);
+    run(&mut generate)?;
+    println!("[bench] generated {BENCH_QUESTS} quests (v2) in {} (release build)", fmt_duration(t.elapsed()));
+    dbtools::write_counts_sql(&db, &sql)?;
+    let mut native = cargo(&["run", "--release", "-q", "-p", "xtask", "--", "quests-bench-sql"]);
+    native.arg(&db).arg("--out").arg(&json);
+    run(&mut native)?;
+    let mut c = cmd("node");
+    c.arg("tests/e2e/bench.mjs").arg("--dist").arg(dist).arg("--no-sizes");
+    c.arg("--quests").arg(format!("{},{},{}", db.display(), json.display(), sql.display()));
+    run(&mut c)
 }
 
 /// The working copy: the time to write a change to browser storage after one edit at 100k

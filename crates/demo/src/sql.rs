@@ -40,6 +40,33 @@ pub fn push_json_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// Appends a JSON string literal as Python's `json.dumps` writes it by default
+/// (`ensure_ascii=True`): every character outside ASCII as a `\uXXXX` escape (a UTF-16
+/// surrogate pair above U+FFFF), `\b` and `\f` by name, other control characters as `\u00XX`.
+/// The quest scripts store `broadcast`, `context` and `result` this way.
+pub fn push_py_json_str(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    let _ = write!(out, "\\u{:04x}", unit);
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
 /// A JSON array of strings, formatted the way Python's `json.dumps` does (`", "` separators).
 pub fn json_array<S: AsRef<str>>(items: &[S]) -> String {
     let mut out = String::from("[");
@@ -138,6 +165,14 @@ impl Row<'_> {
         }
     }
 
+    /// A REAL written with Rust's shortest round-trip text (always with a decimal point, so
+    /// SQLite stores a REAL; the same text on every platform).
+    pub fn real(&mut self, v: f64) -> &mut Self {
+        self.sep();
+        let _ = write!(self.out, "{v:?}");
+        self
+    }
+
     /// A REAL written with one decimal from a value in tenths (exact text, no float printing).
     pub fn tenths(&mut self, tenths: i64) -> &mut Self {
         self.sep();
@@ -225,6 +260,9 @@ mod tests {
         assert_eq!(json_array(&["a\"b", "c\\d\n"]), r#"["a\"b", "c\\d\n"]"#);
         let o = JsonObject::new().str("k", "v").int("n", 3).raw("x", "null").finish();
         assert_eq!(o, r#"{"k": "v", "n": 3, "x": null}"#);
+        let mut p = String::new();
+        push_py_json_str(&mut p, "Añadir \"x\"\\ 🚀\n\u{7f}\u{1}");
+        assert_eq!(p, r#""A\u00f1adir \"x\"\\ \ud83d\ude80\n\u007f\u0001""#);
     }
 
     #[test]

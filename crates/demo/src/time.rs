@@ -22,6 +22,37 @@ pub fn compact_date(minutes: i64) -> String {
     s
 }
 
+/// Appends `YYYY-MM-DDTHH:MM:SS.ffffff`: Python's `datetime.now().isoformat()` for a time with
+/// a non-zero microsecond (the quest scripts' and hooks' local-time format). `micros` is taken
+/// modulo one second.
+pub fn push_iso_micros(out: &mut String, seconds: i64, micros: u32) {
+    push_second(out, seconds);
+    // the date and time are separated by `T` instead of a space
+    let at = out.len() - 9;
+    out.replace_range(at..at + 1, "T");
+    out.push('.');
+    let micros = micros % 1_000_000;
+    let mut div = 100_000;
+    while div > 0 {
+        out.push((b'0' + (micros / div % 10) as u8) as char);
+        div /= 10;
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.ffffff` as a new string (see [`push_iso_micros`]).
+pub fn iso_micros(seconds: i64, micros: u32) -> String {
+    let mut s = String::with_capacity(26);
+    push_iso_micros(&mut s, seconds, micros);
+    s
+}
+
+/// `YYYYMMDD-HHMMSS` of a second: the time part of `quest_create.py`'s quest names.
+pub fn compact_second(seconds: i64) -> String {
+    let mut s = second_text(seconds);
+    s.retain(|c| c != '-' && c != ':');
+    s.replace(' ', "-")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -36,5 +67,9 @@ mod tests {
         assert_eq!(weekday((end - 1) / MINUTES_PER_DAY), 6);
         assert_eq!(second_text(start * 60 + 3_723), "2026-07-13 01:02:03");
         assert_eq!(compact_date(start), "20260713");
+        let second = start * 60 + 3_723;
+        assert_eq!(iso_micros(second, 4_800), "2026-07-13T01:02:03.004800");
+        assert_eq!(iso_micros(second, 1_999_999), "2026-07-13T01:02:03.999999");
+        assert_eq!(compact_second(second), "20260713-010203");
     }
 }

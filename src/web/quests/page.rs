@@ -19,20 +19,15 @@ use crate::web::quests::list::QuestList;
 use crate::web::quests::logs::AddLogs;
 use crate::web::state::{Nav, OpenDb};
 use flagdeck_core::flags::with_at;
-use flagdeck_core::paging::{SparsePages, Viewport};
+use flagdeck_core::paging::SparsePages;
 use flagdeck_core::quests::{
     QuestCard, QuestFilter, QuestPageQuery, QuestSort, QuestStatus, StatusCount, TimeOrder,
 };
 use flagdeck_core::{Database, DbError, ResultSet, Value};
 
-/// Rows per page of the quest list.
-pub(super) const PAGE: usize = 200;
-
-/// Cards per board column at first, and per "show more".
-pub(super) const BOARD_CARDS: usize = 12;
-
-/// The quest list's layout: the flag table's.
-pub(super) const QUEST_TABLE: Viewport = Viewport { row_height: 36.0, height: 640.0, overscan: 20 };
+/// Rows per page of the quest list, cards per board column, the list's layout: the core's, so
+/// that `cargo xtask quests-bench-sql` plays the same pages natively.
+pub(super) use flagdeck_core::quests::query::{BOARD_CARDS, LIST_PAGE as PAGE, LIST_VIEWPORT as QUEST_TABLE};
 
 /// One board column: a stored status, its count under the filter, the cards loaded.
 #[derive(Clone)]

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::flags::Cursor;
+use crate::paging::Viewport;
 use crate::port::{Database, DbError};
 use crate::timestamp::instant_sql;
 use crate::value::Value;
@@ -11,6 +12,16 @@ use crate::value::Value;
 use super::card::QuestCard;
 use super::status::QuestStatus;
 use super::TABLE;
+
+/// Rows per page of the quest list (`#quests?view=list`): what the page asks for at a time,
+/// and what `cargo xtask quests-bench-sql` asks for to play the same scrolling natively.
+pub const LIST_PAGE: usize = 200;
+
+/// The quest list's layout (the flag table's): which rows a scroll position renders.
+pub const LIST_VIEWPORT: Viewport = Viewport { row_height: 36.0, height: 640.0, overscan: 20 };
+
+/// Cards per board column at first, and per "show more".
+pub const BOARD_CARDS: usize = 12;
 
 /// Filters combined with AND. Empty means "any".
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
