@@ -849,7 +849,8 @@ async function rawQuestsOpen(page, db, workerUrl, countSql, spec, check) {
         open: t1 - t0,
         board: t2 - t1,
         counted: counts.results?.length ?? 0,
-        total: String(answers[0].results?.[0]?.values?.[0]?.[0]),
+        // The board's statements: the time-column order, the count, the status counts, the columns.
+        total: String(answers[1].results?.[0]?.values?.[0]?.[0]),
       };
     },
     { workerUrl, countSql, spec, check },
