@@ -12,7 +12,7 @@ use flagdeck_core::header;
 use flagdeck_core::native::NativeDb;
 use flagdeck_core::quests::{
     self, parse_log, quest_detail, status_counts, LogKind, Parsed, QuestCard, QuestDetail, QuestFilter,
-    QuestLog, QuestMessage, QuestPageQuery, QuestSort, QuestStatus,
+    QuestLog, QuestMessage, QuestPageQuery, QuestSort, QuestStatus, TimeOrder,
 };
 use flagdeck_core::quests::{
     plan_status_change, turn_timeline, MarkerKind, TimelineSource, TurnSpan, TurnTimeline,
@@ -752,4 +752,54 @@ fn filters_and_board_counts_on_odd_rows() {
         .map(|c| c.id)
         .collect();
     assert_eq!(by_updated, [5, 1, 3, 2, 4, 6], "1 and 3 share an instant: by id");
+}
+
+/// Every quest id of `filter` in `sort` order, walking keyset pages of 7 for the file's
+/// [`TimeOrder`] (`order`).
+fn walk_ids(db: &NativeDb, filter: &QuestFilter, sort: (QuestSort, bool), order: TimeOrder) -> Vec<i64> {
+    let mut out = Vec::new();
+    let mut previous: Option<Cursor> = None;
+    for page in 0.. {
+        let q = QuestPageQuery::first(filter.clone(), sort, 7)
+            .with_time_order(order)
+            .at_page(page, previous.clone());
+        let cards = block_on(quests::page(db, &q)).unwrap();
+        if cards.is_empty() {
+            break;
+        }
+        previous = cards.last().map(QuestCard::cursor);
+        out.extend(cards.iter().map(|c| c.id));
+    }
+    out
+}
+
+#[test]
+fn sorting_by_the_stored_time_column_gives_the_instant_order() {
+    for name in FILES {
+        let Some(db) = open(name) else { return };
+        let order = block_on(TimeOrder::read(&db)).unwrap();
+        // v2: created_at is all `YYYY-MM-DD HH:MM:SS`, updated_at mixes epoch text and date text;
+        // the hybrid's columns are INTEGER epoch seconds (fixture README, timestamp formats).
+        let expected = if name.contains("hybrid") {
+            TimeOrder { created_raw: true, updated_raw: true }
+        } else {
+            TimeOrder { created_raw: true, updated_raw: false }
+        };
+        assert_eq!(order, expected, "{name}");
+        let filters = [
+            QuestFilter::default(),
+            QuestFilter { statuses: vec!["completed".into()], ..QuestFilter::default() },
+            QuestFilter { statuses: vec!["waiting".into(), "failed".into()], ..QuestFilter::default() },
+        ];
+        for filter in &filters {
+            for sort in [QuestSort::Created, QuestSort::Updated] {
+                for descending in [false, true] {
+                    let by_instant = walk_ids(&db, filter, (sort, descending), TimeOrder::default());
+                    let by_column = walk_ids(&db, filter, (sort, descending), order);
+                    assert_eq!(by_column, by_instant, "{name} {filter:?} {sort:?} desc={descending}");
+                    assert!(!by_instant.is_empty());
+                }
+            }
+        }
+    }
 }

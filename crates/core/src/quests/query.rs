@@ -193,13 +193,17 @@ impl QuestFilter {
     }
 
     /// `WHERE` conditions and their parameters (`?` in order), with or without the status list.
-    fn conditions(&self, with_statuses: bool) -> (Vec<String>, Vec<Value>) {
+    /// `status_index`: whether SQLite may answer the status condition from `idx_status`; a page
+    /// sorted by an indexed time column says no (`+status`), so SQLite walks the time index
+    /// and stops after the page instead of sorting every row of a large status.
+    fn conditions(&self, with_statuses: bool, status_index: bool) -> (Vec<String>, Vec<Value>) {
         let mut sql = Vec::new();
         let mut params = Vec::new();
         if with_statuses && !self.statuses.is_empty() {
             let marks = vec!["?"; self.statuses.len()].join(", ");
             let null = if self.statuses.iter().any(String::is_empty) { " OR status IS NULL" } else { "" };
-            sql.push(format!("(status IN ({marks}){null})"));
+            let column = if status_index { "status" } else { "+status" };
+            sql.push(format!("({column} IN ({marks}){null})"));
             params.extend(self.statuses.iter().map(|s| Value::from(s.as_str())));
         }
         if let Some(agent) = self.agent.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
@@ -230,7 +234,7 @@ impl QuestFilter {
     }
 
     fn where_clause(&self, with_statuses: bool) -> (String, Vec<Value>) {
-        let (conditions, params) = self.conditions(with_statuses);
+        let (conditions, params) = self.conditions(with_statuses, true);
         if conditions.is_empty() {
             (String::new(), params)
         } else {
@@ -391,8 +395,10 @@ impl QuestPageQuery {
     /// ([`QuestCard::select_list`], `json_array_length` included) of the page's rows only, and
     /// returns them in the page's order with the key as `sort_key`. Read with [`QuestCard::all`].
     pub fn sql(&self) -> (String, Vec<Value>) {
-        let (mut conditions, mut params) = self.filter.conditions(true);
         let key = self.sort.key_sql(self.time_order);
+        // A stored time column is walked through its index (see TimeOrder).
+        let walks_time_index = key == "created_at" || key == "updated_at";
+        let (mut conditions, mut params) = self.filter.conditions(true, !walks_time_index);
         let (cmp, dir) = if self.descending { ("<", "DESC") } else { (">", "ASC") };
         if let Some(cursor) = &self.after {
             conditions.push(format!("({key}, quest_id) {cmp} (?, ?)"));
