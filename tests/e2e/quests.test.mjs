@@ -457,6 +457,15 @@ for (const [name, file, storage] of [
       // Nothing else changed: every other row and column as in the fixture.
       const others = (f) => query(f, `SELECT * FROM acolyte_quests WHERE quest_id <> ${id} ORDER BY quest_id`);
       assert.deepEqual(others(changed), others(file));
+      // The tool's own reads (acolyte_quest_core.py): get_all_active_quests no longer lists it,
+      // get_quest reads the row with its JSON columns intact, and the file is sound.
+      const active = (f) =>
+        query(f, "SELECT quest_id FROM acolyte_quests WHERE status NOT IN ('completed', 'failed', 'timeout') ORDER BY created_at DESC").map(([q]) => q);
+      assert.deepEqual(active(changed), active(file).filter((q) => q !== id));
+      const json = (f) =>
+        query(f, `SELECT json_valid(recruited), json_valid(broadcast), json_valid(context), quest_name, mission FROM acolyte_quests WHERE quest_id = ${id}`);
+      assert.deepEqual(json(changed), json(file));
+      assert.deepEqual(query(changed, 'PRAGMA integrity_check'), [['ok']]);
       // The Changes list names it.
       await page.locator('[data-testid="nav-summary"]').click();
       const change = await page.locator(`[data-testid="changes"] li[data-quest-id="${id}"]`).textContent();
