@@ -1,18 +1,21 @@
 #![cfg(not(target_arch = "wasm32"))]
-//! The demo generator: its script builds a v1 database that flagdeck opens, that is
+//! The demo generator: its v1 script builds a database that flagdeck opens, that is
 //! deterministic, whose schema matches what the real `agent_db.py` creates (compared with the
-//! v1 fixture pragma by pragma), and whose rows the real tool's triggers accept.
+//! v1 fixture pragma by pragma), and whose rows the real tool's triggers accept; and the app's
+//! built-in demo is that v1 demo upgraded to 2.x, with quests of every status and stalls.
 
 mod common;
 
 use flagdeck_core::catalog::{read_catalog, CatalogAgent};
+use flagdeck_core::dashboard::{aggregates, DashboardState};
 use flagdeck_core::native::NativeDb;
+use flagdeck_core::quests::QuestStatus;
 use flagdeck_core::schema::Generation;
 use flagdeck_core::search::{Query, SearchIndex};
 use flagdeck_core::Value;
 use flagdeck_demo::{
-    catalog_size, demo_script, tool_log_count, DemoOptions, DEFAULT_SEED, DEMO_FILE_NAME, NORMAL_AGENTS,
-    V1_SCHEMA,
+    builtin_demo_script, catalog_size, demo_script, generation_script, tool_log_count, DemoGeneration,
+    DemoOptions, BUILTIN_DEMO, BUILTIN_QUESTS, DEFAULT_SEED, DEMO_FILE_NAME, NORMAL_AGENTS, V1_SCHEMA,
 };
 
 fn build(opts: &DemoOptions) -> NativeDb {
@@ -74,7 +77,7 @@ const TABLES_IN_DEPENDENCY_ORDER: &[&str] = &[
 ];
 
 #[test]
-fn default_demo_opens_as_v1_with_the_counts_the_generator_intends() {
+fn default_v1_demo_opens_as_v1_with_the_counts_the_generator_intends() {
     assert_eq!(DEMO_FILE_NAME, "flagdeck-demo.db");
     assert_eq!(
         DemoOptions::default(),
@@ -410,13 +413,16 @@ fn fnv64(text: &str) -> u64 {
 #[test]
 fn default_demo_script_is_unchanged_byte_for_byte() {
     // The built-in demo is a fixed artefact: the app's demo button, the e2e tests and anyone's
-    // saved copy must keep meaning the same database. A change to the generator that alters the
-    // default script must be deliberate, and update this digest in the same commit.
+    // saved copy must keep meaning the same database. Its 1.x part is the default v1 script, which
+    // the benchmarks and the hybrid generator build on too. A change to the generator that alters
+    // either script must be deliberate, and update these digests in the same commit.
     let script = demo_script(&DemoOptions::default());
     assert_eq!(
         (script.len(), format!("{:016x}", fnv64(&script))),
         (1_661_349, "e9171a7a055bb939".to_owned())
     );
+    let builtin = builtin_demo_script();
+    assert_eq!((builtin.len(), format!("{:016x}", fnv64(&builtin))), (BUILTIN_LEN, BUILTIN_FNV.to_owned()));
     // a catalog size at or below the normal catalog is the normal catalog
     assert_eq!(NORMAL_AGENTS, 57);
     for agents in [Some(0), Some(10), Some(NORMAL_AGENTS)] {
@@ -425,6 +431,71 @@ fn default_demo_script_is_unchanged_byte_for_byte() {
         assert!(demo_script(&opts) == script, "agents {agents:?} changes the default script");
     }
 }
+
+#[test]
+fn builtin_demo_is_the_v1_demo_upgraded_with_quests_of_every_status_and_stalls() {
+    assert_eq!(BUILTIN_DEMO, DemoGeneration::Hybrid { quests: BUILTIN_QUESTS });
+    let script = builtin_demo_script();
+    assert!(script == generation_script(BUILTIN_DEMO, &DemoOptions::default()));
+    // the v1 demo, then the upgrade
+    assert!(script.starts_with(demo_script(&DemoOptions::default()).trim_end_matches("COMMIT;\n")));
+
+    let db = NativeDb::open_bytes(&[]).expect("an empty database opens");
+    db.execute_batch_sync(&script).expect("the built-in demo script runs");
+    let bytes = db.export_sync().expect("export");
+    let (db, report, facts) =
+        common::open_and_inspect(&bytes).expect("the built-in demo opens like any file");
+    assert_eq!(report.generation, Generation::Hybrid);
+    assert_eq!(report.generation.code(), "hybrid");
+    assert!(!report.wal, "built in rollback mode (the asset keeps that header: no -wal notice)");
+    assert_eq!(text(&db, "PRAGMA integrity_check"), "ok");
+    assert!(rows(&db, "PRAGMA foreign_key_check", &[]).is_empty());
+
+    // the counts the summary shows agree with plain SQL, and with the generator's intentions
+    let quests = int(&db, "SELECT COUNT(*) FROM acolyte_quests");
+    assert_eq!(report.counts.quests, Some(quests));
+    assert_eq!(quests, BUILTIN_QUESTS as i64);
+    assert_eq!(report.counts.flag_total(), Some(int(&db, "SELECT COUNT(*) FROM flags")));
+    assert_eq!(report.counts.flag_total(), Some(300));
+    assert_eq!(report.counts.agent_health, Some(60));
+
+    // every status the quest scripts write is on the board, and an open quest waits on its holder
+    for status in QuestStatus::ALL {
+        let n = int(&db, &format!("SELECT COUNT(*) FROM acolyte_quests WHERE status = '{}'", status.sql()));
+        assert!(n > 0, "no {} quest in the demo", status.sql());
+    }
+    assert!(
+        int(
+            &db,
+            "SELECT COUNT(*) FROM acolyte_quests WHERE status = 'waiting' AND current_agent IS NOT NULL"
+        ) > 0,
+        "a waiting quest with a turn holder"
+    );
+    assert!(int(&db, "SELECT COUNT(*) FROM acolyte_quests WHERE json_array_length(broadcast) > 1") > 0);
+
+    // the dashboard's quest KPIs have open and stalled quests (default threshold: a day)
+    let state = DashboardState::default();
+    let agg = pollster::block_on(aggregates(&db, &facts, &state, "2026-01-01 00:00", &|_, _, _| {}))
+        .expect("the dashboard reads the demo");
+    let kpis = agg.quests.expect("quest KPIs for a hybrid file");
+    let open = int(
+        &db,
+        "SELECT COUNT(*) FROM acolyte_quests WHERE status NOT IN ('completed', 'failed', 'timeout')",
+    );
+    assert_eq!(kpis.total, quests);
+    assert_eq!(kpis.open, open);
+    assert!(kpis.stalled > 0 && kpis.stalled <= open, "stalled {} of {open} open", kpis.stalled);
+    for q in &kpis.stalled_longest {
+        let status = text(&db, &format!("SELECT status FROM acolyte_quests WHERE quest_id = {}", q.id));
+        assert!(QuestStatus::parse(&status).is_some_and(QuestStatus::is_open), "quest {} is {status}", q.id);
+        assert!(q.held_seconds >= state.stall_after_hours * 3600.0);
+    }
+}
+
+/// Length and FNV-1a 64 digest of [`builtin_demo_script`] (see
+/// `default_demo_script_is_unchanged_byte_for_byte`).
+const BUILTIN_LEN: usize = 2_022_644;
+const BUILTIN_FNV: &str = "0bc1be5b0abf6b61";
 
 fn search_index(db: &NativeDb) -> (Vec<CatalogAgent>, SearchIndex) {
     let catalog = pollster::block_on(read_catalog(db, Generation::V1)).expect("the catalog reads");

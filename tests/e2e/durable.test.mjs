@@ -10,8 +10,10 @@ import {
   WAIT_MS,
   alertText,
   assertExportMatchesSql,
+  demoDatabase,
   pickFile,
   skipWithoutFixtures,
+  sqlValue,
   useSuite,
   waitForAlert,
   waitForSummary,
@@ -307,7 +309,8 @@ test('two tabs: a working copy open in one tab is not offered in another, and a 
     const second = await newPage(context);
     assert.equal(await second.locator('[data-testid="resume-session"]').count(), 0, 'not offered while in use');
     await second.locator('[data-testid="open-demo"]').click();
-    await waitForSummary(second, { fileName: 'demo', flags: '300' });
+    const demoFlags = String(sqlValue(demoDatabase(env.out), 'SELECT COUNT(*) FROM flags'));
+    await waitForSummary(second, { fileName: 'demo', flags: demoFlags });
     await waitSaved(second);
 
     // One working copy per browser: the first tab learns at its next change that it lost its.

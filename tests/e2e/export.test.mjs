@@ -11,6 +11,7 @@ import {
   V0,
   V1,
   assertSameDatabase,
+  demoDatabase,
   exportTo,
   inspectDb,
   launchBrowser,
@@ -78,19 +79,23 @@ test('export of a WAL-mode copy is the same database, still in WAL mode', async 
   assertSameDatabase(original, inspectDb(dest));
 });
 
-test('export of the demo database passes the integrity check', async () => {
+test('export of the demo database is the shipped hybrid file, flags and quests as shown', async () => {
   const app = await openApp(browser, `${servers.app.url}/`);
   try {
     await app.page.locator('[data-testid="open-demo"]').click();
-    await waitForSummary(app.page, { generation: 'v1', alertFails: true });
-    const shown = (await app.page.locator('[data-testid="count-flags"]').textContent()).trim();
+    await waitForSummary(app.page, { generation: 'hybrid', alertFails: true });
+    const shown = async (id) => (await app.page.locator(`[data-testid="${id}"]`).textContent()).trim();
+    const [flags, quests] = [await shown('count-flags'), await shown('count-quests')];
     const dest = path.join(out, 'exported-demo.db');
     const name = await exportTo(app.page, dest);
     assert.match(name, /\.db$/, `the download's file name "${name}" ends in .db`);
     const report = inspectDb(dest);
     assert.equal(report.integrity_check, 'ok');
-    assert.equal(String(report.tables.flags?.rows), shown, 'flags in the export = count-flags shown');
+    assert.equal(String(report.tables.flags?.rows), flags, 'flags in the export = count-flags shown');
+    assert.equal(String(report.tables.acolyte_quests?.rows), quests, 'quests in the export = count-quests shown');
     assert.ok(report.tables.agents_catalog?.rows > 0, 'the demo has a catalog');
+    // Nothing was changed, so the export is the file the build ships, row for row.
+    assertSameDatabase(inspectDb(demoDatabase(out)), report);
     app.assertHealthy();
   } finally {
     await app.close();

@@ -3,9 +3,10 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inflateSync } from 'node:zlib';
 
 import { chromium } from 'playwright-core';
 
@@ -289,6 +290,24 @@ export function xtask(args) {
   const bin = process.env.XTASK_BIN;
   const [cmd, argv] = bin ? [bin, args] : ['cargo', ['run', '-q', '-p', 'xtask', '--', ...args]];
   return execFileSync(cmd, argv, { cwd: REPO, encoding: 'utf8', maxBuffer: 64 << 20 });
+}
+
+/** The single value plain SQL returns on a copy of `file` (natively, `cargo xtask query`). */
+export function sqlValue(file, sql) {
+  const { rows } = JSON.parse(xtask(['query', file, sql]));
+  assert.equal(rows.length, 1, `${sql}: one row`);
+  return rows[0][0];
+}
+
+/**
+ * The built-in demo database exactly as the build ships it (dist/flagdeck-demo.db.zlib, the file
+ * "Open demo" fetches), inflated to `dir`/flagdeck-demo.db: what the demo's expected counts are
+ * read from with plain SQL.
+ */
+export function demoDatabase(dir) {
+  const file = path.join(dir, 'flagdeck-demo.db');
+  writeFileSync(file, inflateSync(readFileSync(path.join(DIST, 'flagdeck-demo.db.zlib'))));
+  return file;
 }
 
 export function inspectDb(file) {

@@ -114,7 +114,7 @@ test('after one visit the app opens a file and the demo with the network off; da
     await waitForSummary(app.page, { fileName: 'acolytes-v1-small.db', flags: '300', alertFails: true });
     await assertSummary(app.page, V1_SUMMARY);
     await app.page.locator('[data-testid="open-demo"]').click();
-    await waitForSummary(app.page, { fileName: 'flagdeck-demo.db', generation: 'v1', alertFails: true });
+    await waitForSummary(app.page, { fileName: 'flagdeck-demo.db', generation: 'hybrid', alertFails: true });
 
     // The page is there offline, the database is not: the download fails in words.
     await second.goto(withDb);

@@ -1,4 +1,5 @@
-// Opening databases: the two fixtures through the real file input, drag-and-drop, the demo.
+// Opening databases: the two fixtures through the real file input, drag-and-drop, the demo (a
+// hybrid file: its counts against plain SQL on the asset the build ships).
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -9,20 +10,24 @@ import {
   V1,
   V1_SUMMARY,
   assertSummary,
+  demoDatabase,
   launchBrowser,
   openApp,
   outDir,
   pickFile,
   skipWithoutFixtures,
+  sqlValue,
   startServers,
   waitForSummary,
 } from './helpers.mjs';
 
 let servers;
 let browser;
+let out;
 
 before(async () => {
-  servers = await startServers(outDir('open'));
+  out = outDir('open');
+  servers = await startServers(out);
   browser = await launchBrowser();
 });
 
@@ -97,14 +102,22 @@ test('drag-and-drop of the v0 fixture onto the page opens it', async (t) => {
   }
 });
 
-test('the demo button opens a generated v1 database', async () => {
+test('the demo button opens the generated hybrid database: the 1.x flags plus quests', async () => {
+  // What the summary must show, read with plain SQL from the file the build ships.
+  const demo = demoDatabase(out);
+  const count = (table) => String(sqlValue(demo, `SELECT COUNT(*) FROM ${table}`));
   const app = await openApp(browser, `${servers.app.url}/`);
   try {
     await app.page.locator('[data-testid="open-demo"]').click();
-    await waitForSummary(app.page, { generation: 'v1', alertFails: true });
-    const flags = await app.page.locator('[data-testid="count-flags"]').textContent();
-    assert.match(flags.trim(), /^\d+$/, 'count-flags is a plain number');
-    assert.ok(Number(flags) > 0, `the demo has ${flags} flags`);
+    await waitForSummary(app.page, { fileName: 'flagdeck-demo.db', generation: 'hybrid', alertFails: true });
+    await assertSummary(app.page, {
+      generation: 'hybrid',
+      flags: count('flags'),
+      pending: String(sqlValue(demo, "SELECT COUNT(*) FROM flags WHERE status = 'pending'")),
+      quests: count('acolyte_quests'),
+      agents: String(sqlValue(demo, 'SELECT COUNT(DISTINCT name) FROM agents_catalog')),
+      agentHealth: count('agent_health'),
+    });
     app.assertHealthy();
   } finally {
     await app.close();

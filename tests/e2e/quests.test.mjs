@@ -4,7 +4,7 @@
 // real tool's `quest_conversation.py --raw` output, quest logs (status history and refused
 // commands of expected/facts-v2.json), a status change exported and read back with plain SQL,
 // undo, a refusal in the tool's words, a malformed broadcast shown raw, drops, and the working
-// copy keeping the logs.
+// copy keeping the logs; the built-in demo's quests on the summary and the board.
 
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,10 +18,12 @@ import {
   V2,
   WAIT_MS,
   alertText,
+  demoDatabase,
   exportTo,
   openApp,
   pickFile,
   skipWithoutV2Fixtures,
+  sqlValue,
   useSuite,
   waitForAlert,
   waitForSummary,
@@ -157,6 +159,33 @@ for (const [name, file, key] of [
     }
   });
 }
+
+test('the demo is a hybrid file with quests: the summary and the board count those of plain SQL', async () => {
+  // The file "Open demo" fetches, read with plain SQL.
+  const demo = demoDatabase(env.out);
+  const total = sqlValue(demo, 'SELECT COUNT(*) FROM acolyte_quests');
+  const byStatus = Object.fromEntries(query(demo, 'SELECT status, COUNT(*) FROM acolyte_quests GROUP BY status'));
+  assert.ok(total > 0, 'the shipped demo has quests');
+  const app = await openApp(env.browser, `${env.servers.app.url}/`);
+  try {
+    const { page } = app;
+    await page.locator('[data-testid="open-demo"]').click();
+    // The demo is built in rollback mode, so no -wal notice: any alert is a failure.
+    await waitForSummary(page, { fileName: 'flagdeck-demo.db', generation: 'hybrid', alertFails: true });
+    assert.equal(await page.locator('[data-testid="count-quests"]').textContent(), String(total));
+    await showQuests(page);
+    assert.equal(await page.evaluate(() => location.hash), '#quests');
+    assert.equal(await page.locator('[data-testid="quest-total"]').textContent(), `${total} quests`);
+    const counts = await boardCounts(page);
+    assert.equal(Object.values(counts).reduce((a, b) => a + b, 0), total, 'the columns add up to every quest');
+    // Known statuses in life-cycle order, each with the count of plain SQL (0 where none).
+    assert.deepEqual(Object.keys(counts), STATUSES);
+    assert.deepEqual(counts, Object.fromEntries(STATUSES.map((s) => [s, byStatus[s] ?? 0])));
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
 
 test('v2: filters by agent and text give the counts of plain SQL; back and forward follow them', async (t) => {
   if (skipWithoutV2Fixtures(t)) return;

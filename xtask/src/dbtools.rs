@@ -10,7 +10,10 @@ use flagdeck_core::schema::{detect, quote_ident, read_facts, CatalogShape, Gener
 use flagdeck_core::search::{Query, SearchIndex};
 use flagdeck_core::summary::counts_sql;
 use flagdeck_core::Value;
-use flagdeck_demo::{catalog_size, generation_script, DemoGeneration, DemoOptions, NORMAL_AGENTS};
+use flagdeck_demo::{
+    builtin_demo_script, catalog_size, generation_script, DemoGeneration, DemoOptions, BUILTIN_DEMO,
+    BUILTIN_QUESTS, NORMAL_AGENTS,
+};
 use serde_json::{json, Map};
 
 use crate::util::Result;
@@ -250,11 +253,6 @@ pub fn gen_demo_of(
     Ok(())
 }
 
-/// The database the v1 demo script builds, as file bytes (native SQLite).
-fn demo_bytes(opts: &DemoOptions) -> Result<Vec<u8>> {
-    generation_bytes(DemoGeneration::V1, opts)
-}
-
 /// The database a generation's script builds, as file bytes (native SQLite), with the WAL
 /// header for v2 and hybrid files.
 pub fn generation_bytes(generation: DemoGeneration, opts: &DemoOptions) -> Result<Vec<u8>> {
@@ -264,19 +262,36 @@ pub fn generation_bytes(generation: DemoGeneration, opts: &DemoOptions) -> Resul
     Ok(if generation.wal_header() { restore_journal_mode(bytes, JournalMode::Wal) } else { bytes })
 }
 
-/// `cargo xtask demo-asset OUT`: the app's built-in demo (the default options: 300 flags) as a
-/// zlib stream, for the app to fetch when *Open demo* is clicked (run by Trunk's pre-build hook,
-/// so the generator never ships inside the app's wasm). The file is rewritten only when its
-/// bytes change, so repeated builds leave it alone.
+/// `cargo xtask demo-asset OUT`: the app's built-in demo ([`BUILTIN_DEMO`] with the default
+/// options: the 300-flag v1 demo upgraded to 2.x with [`BUILTIN_QUESTS`] quests) as a zlib
+/// stream, for the app to fetch when *Open demo* is clicked (run by Trunk's pre-build hook, so the
+/// generator never ships inside the app's wasm). Unlike `gen-demo --generation hybrid`, its header
+/// stays in rollback mode: the built-in demo has no `-wal` companion on anyone's disk, and the app
+/// warns about one for every WAL-mode file it opens. Prints the deflated and inflated sizes. The
+/// file is rewritten only when its bytes change, so repeated builds leave it alone.
 pub fn demo_asset(out: &Path) -> Result<()> {
-    let bytes = demo_bytes(&DemoOptions::default())?;
+    let db = NativeDb::open_bytes(&[]).map_err(db_err("open an empty database"))?;
+    db.execute_batch_sync(&builtin_demo_script()).map_err(db_err("demo script"))?;
+    let bytes = db.export_sync().map_err(db_err("export"))?;
     let packed = miniz_oxide::deflate::compress_to_vec_zlib(&bytes, 10);
     if std::fs::read(out).ok().as_deref() == Some(packed.as_slice()) {
-        println!("demo-asset: {} is up to date ({} bytes)", out.display(), packed.len());
+        println!(
+            "demo-asset: {} is up to date ({} bytes, {} inflated)",
+            out.display(),
+            packed.len(),
+            bytes.len()
+        );
         return Ok(());
     }
     write_file(out, &packed)?;
-    println!("demo-asset: wrote {} ({} bytes, {} inflated)", out.display(), packed.len(), bytes.len());
+    println!(
+        "demo-asset: wrote {} ({}, {} quests; {} bytes, {} inflated)",
+        out.display(),
+        BUILTIN_DEMO.code(),
+        BUILTIN_QUESTS,
+        packed.len(),
+        bytes.len()
+    );
     Ok(())
 }
 

@@ -34,6 +34,23 @@ pub const DEMO_FILE_NAME: &str = "flagdeck-demo.db";
 /// The seed of the built-in demo.
 pub const DEFAULT_SEED: u64 = 0xF1A6_DEC0_2026_0713;
 
+/// Quests of the built-in demo ([`BUILTIN_DEMO`]): with the default seed, enough for every status
+/// the quest scripts write to appear and for a few open quests whose holder has kept the turn for
+/// days (stalls); few enough to keep the deflated asset near 400 KB.
+pub const BUILTIN_QUESTS: usize = 60;
+
+/// The generation of the app's built-in demo (*Open demo*, `cargo xtask demo-asset`), built
+/// with [`DemoOptions::default`]: the v1 demo (300 flags) upgraded to Acolytes 2.x with
+/// [`BUILTIN_QUESTS`] quests, so flags, quests and both dashboards have data.
+pub const BUILTIN_DEMO: DemoGeneration = DemoGeneration::Hybrid { quests: BUILTIN_QUESTS };
+
+/// The SQL script of the built-in demo: [`generation_script`] of [`BUILTIN_DEMO`] with
+/// [`DemoOptions::default`]. It starts with [`demo_script`]'s default script minus its final
+/// `COMMIT;` (the hybrid is the v1 demo plus the upgrade).
+pub fn builtin_demo_script() -> String {
+    generation_script(BUILTIN_DEMO, &DemoOptions::default())
+}
+
 /// How big a demo to build, and from which seed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoOptions {

@@ -178,7 +178,8 @@ pub async fn open_bytes(
 pub const DEMO_FILE_NAME: &str = "flagdeck-demo.db";
 
 /// The demo database as the build ships it: zlib-deflated, made by `cargo xtask demo-asset`
-/// (the `flagdeck-demo` generator, 300 flags) in Trunk's pre-build hook, precached offline.
+/// (the `flagdeck-demo` generator's hybrid file: the 300-flag v1 demo upgraded to 2.x with 60
+/// quests) in Trunk's pre-build hook, precached offline.
 pub const DEMO_ASSET: &str = "flagdeck-demo.db.zlib";
 
 /// Fetches and inflates the built-in demo database, then opens it exactly like any file.
