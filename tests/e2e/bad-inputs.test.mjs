@@ -104,7 +104,7 @@ for (const c of cases) {
   });
 }
 
-test('a WAL-mode copy of the v1 fixture opens, with a notice about -wal', async (t) => {
+test('a WAL-mode copy of the v1 fixture opens, with a quiet note (not an alert) about -wal', async (t) => {
   if (skipWithoutFixtures(t)) return;
   const app = await openApp(browser, `${servers.app.url}/`);
   try {
@@ -114,6 +114,10 @@ test('a WAL-mode copy of the v1 fixture opens, with a notice about -wal', async 
     await assertSummary(page, V1_SUMMARY);
     const body = await page.evaluate(() => document.body.innerText);
     assert.match(body, /-wal/i, `no alert/notice mentions -wal; alerts: ${JSON.stringify(await alertText(page))}`);
+    // Every Acolytes 2.x file is in WAL mode: the note is role="status", never role="alert".
+    const note = await page.locator('[role="status"].note').textContent();
+    assert.match(note, /wal-mode\.db-wal/);
+    assert.equal(await alertText(page), '', 'no role="alert" for a WAL header');
     app.assertHealthy();
   } finally {
     await app.close();

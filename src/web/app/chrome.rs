@@ -86,7 +86,10 @@ pub fn AlertList() -> impl IntoView {
     view! {
         <div class="alerts">
             <For each=move || alerts.list().get() key=|n| n.id let:notice>
-                <div class="alert" role="alert">
+                <div
+                    class=if notice.note { "alert note" } else { "alert" }
+                    role=if notice.note { "status" } else { "alert" }
+                >
                     <span class="alert-text">{notice.text.clone()}</span>
                     <button class="dismiss" aria-label="Dismiss" on:click=move |_| alerts.dismiss(notice.id)>
                         "×"

@@ -82,10 +82,12 @@ impl AppState {
                 Ok(Opened { open, resumed }) => {
                     self.alerts.clear();
                     if loader::was_wal(&open) {
-                        self.alert(format!(
-                            "{} uses WAL journal mode. It was opened, but changes still sitting in a \
-                             \"{}-wal\" file next to it on disk are not included: open it once with \
-                             sqlite3 or agent_db.py (which checkpoints the -wal file) to include them.",
+                        // Every Acolytes 2.x file says WAL: a note, not an alert.
+                        self.alerts.note(format!(
+                            "{} is in WAL journal mode (as Acolytes 2.x writes it). If a \"{}-wal\" \
+                             file sits next to it on disk (an agent is still writing), its latest \
+                             changes are not shown here: open the database once with sqlite3 or \
+                             agent_db.py, which folds the -wal file in, then open it again.",
                             open.name, open.name
                         ));
                     }

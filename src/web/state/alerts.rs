@@ -1,4 +1,4 @@
-//! The alert region: errors and warnings, each until dismissed.
+//! The alert region: errors, and quieter notes, each until dismissed.
 
 use leptos::prelude::*;
 
@@ -9,6 +9,9 @@ pub struct Notice {
     pub id: u32,
     /// What is said.
     pub text: String,
+    /// A note (`role="status"`, quiet styling) rather than an alert (`role="alert"`): something
+    /// worth knowing that is not a failure.
+    pub note: bool,
 }
 
 /// The alerts shown, and the actions that add and remove them.
@@ -28,11 +31,20 @@ impl Alerts {
         self.list.read_only()
     }
 
-    /// Adds an alert.
+    /// Adds an alert: something failed or was refused.
     pub fn alert(&self, text: String) {
+        self.push(text, false);
+    }
+
+    /// Adds a note: worth knowing, not a failure (shown quietly, `role="status"`).
+    pub fn note(&self, text: String) {
+        self.push(text, true);
+    }
+
+    fn push(&self, text: String, note: bool) {
         let id = self.next.get_value();
         self.next.set_value(id + 1);
-        self.list.update(|list| list.push(Notice { id, text }));
+        self.list.update(|list| list.push(Notice { id, text, note }));
     }
 
     /// Removes the alert `id`.
