@@ -82,8 +82,8 @@ pub struct QuestKpis {
     pub open: i64,
     /// Quests completed in the range (by `updated_at`, the completing instant).
     pub completed: i64,
-    /// (week `YYYY-Www` as `strftime('%Y-W%W')` names it, completed) for the weeks of the range,
-    /// Monday to Sunday, like the flag KPIs' weeks.
+    /// (week `YYYY-Www` as `strftime('%Y-W%W')` names it, completed) for the weeks of the range
+    /// from the first quest's creation on, Monday to Sunday, like the flag KPIs' weeks.
     pub weekly_completed: Vec<(String, i64)>,
     /// `updated_at − created_at` of the quests completed in the range, in seconds.
     pub time_to_complete: DurationStats,
@@ -392,7 +392,15 @@ impl QuestRun {
             .filter_map(|(d, n)| parse_day(&d).map(|d| (d, n)))
             .collect();
         k.completed = per_day.iter().map(|(_, n)| n).sum();
-        let first = parse_day(&w.start).unwrap_or(w.first_day);
+        // The weeks start at the range's start, or at the first quest when quests came later
+        // (a 1.x project upgraded to 2.x: months of flags before the first quest).
+        let first_quest = db
+            .query(&format!("SELECT date(min(c), 'unixepoch') AS day FROM {q}"), &[])
+            .await?
+            .map_first(|r| r.opt_text("day"))?
+            .flatten()
+            .and_then(|d| parse_day(&d));
+        let first = parse_day(&w.start).unwrap_or(w.first_day).max(first_quest.unwrap_or(i64::MIN));
         let mut weekly: Vec<(String, i64)> = Vec::new();
         for day in first..=w.last_day {
             let n: i64 = per_day.iter().filter(|(d, _)| *d == day).map(|(_, n)| n).sum();
