@@ -425,6 +425,39 @@ test('v2: added quest logs give each quest its status history and refused comman
   }
 });
 
+test('v2: a log of another quest or of no quest here is refused, naming both quests', async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const HYBRID_LOGS = path.join(FIXTURES, 'acolytes-hybrid-small.quest-logs');
+  const [[v2Name]] = query(V2, 'SELECT quest_name FROM acolyte_quests WHERE quest_id = 3');
+  const [[hybridName]] = query(HYBRID, 'SELECT quest_name FROM acolyte_quests WHERE quest_id = 3');
+  assert.notEqual(v2Name, hybridName);
+  const [[total]] = query(V2, 'SELECT count(*) FROM acolyte_quests');
+  const app = await open(V2);
+  try {
+    const { page } = app;
+    await showQuests(page);
+    const report = page.locator('[data-testid="quest-logs-report"]');
+    await page.locator('[data-testid="quest-logs-input"]').setInputFiles([path.join(HYBRID_LOGS, 'quest_3.log')]);
+    await report.waitFor({ timeout: WAIT_MS });
+    const said = await report.textContent();
+    assert.ok(said.includes(v2Name) && said.includes(hybridName), said);
+    assert.match(said, /No quest log was added\./);
+    // A log numbered past the last quest (the v2 log of #3 under another number).
+    const beyond = total + 59;
+    const odd = path.join(env.out, `quest_${beyond}.log`);
+    writeFileSync(odd, readFileSync(path.join(V2_LOGS, 'quest_3.log'), 'utf8'));
+    await page.locator('[data-testid="quest-logs-input"]').setInputFiles([odd]);
+    await report.filter({ hasText: `there is no quest #${beyond} in this file` }).waitFor({ timeout: WAIT_MS });
+    assert.doesNotMatch(await report.textContent(), /Added/);
+    assert.equal(await page.locator('[data-testid="quest-logs-count"]').count(), 0, 'no log added');
+    await showQuest(page, 3);
+    await page.locator('[data-testid="quest-log-none"]').waitFor({ timeout: WAIT_MS });
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
 test('v2: the turn holder of an open quest, how long it has waited, and the stall threshold', async (t) => {
   if (skipWithoutV2Fixtures(t)) return;
   const [[id, holder]] = query(V2, "SELECT quest_id, current_agent FROM acolyte_quests WHERE status = 'waiting' ORDER BY quest_id LIMIT 1");

@@ -16,7 +16,7 @@ use crate::web::quests::has_quests;
 use crate::web::quests::html::Html;
 use crate::web::state::AppState;
 use flagdeck_core::quests::log::quest_id_of;
-use flagdeck_core::quests::{parse_log, LogEvent, LogKind, QuestLog};
+use flagdeck_core::quests::{check_log_in, parse_log, LogEvent, LogKind, QuestLog};
 use flagdeck_core::Value;
 
 /// One added log file, as kept with the working copy.
@@ -74,15 +74,28 @@ impl QuestLogs {
         self.pending.set_value(None);
     }
 
-    /// Adds `files` (replacing a quest's earlier log); `skipped` are names that were not quest
-    /// logs. Returns the report, also kept for the pages.
-    fn add(self, files: Vec<LogFile>, skipped: &[String]) -> String {
+    /// Adds `files` (replacing a quest's earlier log) after checking each against its quest in
+    /// `open` ([`check_log_in`]: a log of no quest here, or of another quest, is refused);
+    /// `skipped` are names that were not quest logs. Returns the report, also kept for the pages.
+    async fn add(self, open: &Shared, files: Vec<LogFile>, skipped: &[String]) -> String {
         let mut added = Vec::new();
         let mut unparsed = 0;
+        let mut refused: Vec<String> = Vec::new();
+        let mut warnings: Vec<String> = Vec::new();
         let mut not_logs: Vec<String> = skipped.to_vec();
         for file in files {
-            match parse_log(&file.name, &file.text) {
-                Ok(log) => {
+            let log = match parse_log(&file.name, &file.text) {
+                Ok(log) => log,
+                Err(e) => {
+                    not_logs.push(e.file_name);
+                    continue;
+                }
+            };
+            match check_log_in(&open.db, &log).await {
+                Err(e) => refused.push(format!("{}: could not be checked ({e}); not added.", file.name)),
+                Ok(Err(mismatch)) => refused.push(mismatch.to_string()),
+                Ok(Ok(warning)) => {
+                    warnings.extend(warning);
                     unparsed += log.unparsed.len();
                     added.push(log.quest_id);
                     let id = log.quest_id;
@@ -93,7 +106,6 @@ impl QuestLogs {
                         f.insert(id, file);
                     });
                 }
-                Err(e) => not_logs.push(e.file_name),
             }
         }
         let mut report = match (added.iter().min(), added.iter().max()) {
@@ -103,6 +115,15 @@ impl QuestLogs {
             (Some(first), _) => format!("Added the quest log of quest {first}."),
             _ => "No quest log was added.".to_owned(),
         };
+        for r in refused.iter().take(8) {
+            report.push_str(&format!(" ⚠ {r}"));
+        }
+        if refused.len() > 8 {
+            report.push_str(&format!(" ({} more refused.)", refused.len() - 8));
+        }
+        for w in warnings.iter().take(8) {
+            report.push_str(&format!(" ⚠ {w}"));
+        }
         if unparsed > 0 {
             report.push_str(&format!(
                 " {unparsed} lines did not parse: each quest page shows them as written."
@@ -177,8 +198,10 @@ impl AppState {
             return;
         }
         let logs = self.quest_logs();
-        logs.add(files, &skipped);
-        self.keep_quest_logs(logs.json());
+        spawn_local(async move {
+            logs.add(&open, files, &skipped).await;
+            self.keep_quest_logs(logs.json());
+        });
     }
 
     /// A database opened: the previous logs go; the logs kept with a resumed working copy
@@ -186,33 +209,41 @@ impl AppState {
     pub(in crate::web) fn quest_logs_opened(self, open: &Shared, kept: Option<String>) {
         let logs = self.quest_logs();
         logs.clear();
-        if let Some(json) = kept {
-            match serde_json::from_str::<Vec<LogFile>>(&json) {
-                Ok(files) => {
-                    logs.add(files, &[]);
-                }
-                Err(e) => {
-                    self.alert(format!("The quest logs kept with the working copy could not be read ({e})."))
+        let kept = match kept.map(|json| serde_json::from_str::<Vec<LogFile>>(&json)) {
+            Some(Ok(files)) => Some(files),
+            Some(Err(e)) => {
+                self.alert(format!("The quest logs kept with the working copy could not be read ({e})."));
+                None
+            }
+            None => None,
+        };
+        let pending = logs.pending.try_update_value(Option::take).flatten();
+        if kept.is_none() && pending.is_none() {
+            return;
+        }
+        let open = open.clone();
+        spawn_local(async move {
+            if let Some(files) = kept {
+                logs.add(&open, files, &[]).await;
+            }
+            if let Some(files) = pending {
+                let n = files.len();
+                if has_quests(&open) {
+                    let report = logs.add(&open, files, &[]).await;
+                    self.keep_quest_logs(logs.json());
+                    logs.report.set(Some(format!(
+                        "Opened {} and read the quest logs dropped with it. {report}",
+                        open.name
+                    )));
+                } else {
+                    self.alert(format!(
+                        "Opened {}; the {n} quest logs dropped with it were not added: it has no quests (no \
+                         acolyte_quests table).",
+                        open.name
+                    ));
                 }
             }
-        }
-        if let Some(files) = logs.pending.try_update_value(Option::take).flatten() {
-            let n = files.len();
-            if has_quests(open) {
-                let report = logs.add(files, &[]);
-                self.keep_quest_logs(logs.json());
-                logs.report.set(Some(format!(
-                    "Opened {} and read the quest logs dropped with it. {report}",
-                    open.name
-                )));
-            } else {
-                self.alert(format!(
-                    "Opened {}; the {n} quest logs dropped with it were not added: it has no quests (no \
-                     acolyte_quests table).",
-                    open.name
-                ));
-            }
-        }
+        });
     }
 }
 
