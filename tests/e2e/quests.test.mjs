@@ -530,8 +530,13 @@ for (const [name, file, storage] of [
       assert.deepEqual(query(changed, 'PRAGMA integrity_check'), [['ok']]);
       // The Changes list names it.
       await page.locator('[data-testid="nav-summary"]').click();
-      const change = await page.locator(`[data-testid="changes"] li[data-quest-id="${id}"]`).textContent();
-      assert.match(change, new RegExp(`Quest #${id} status: failed: status: ${status} → failed`));
+      const item = page.locator(`[data-testid="changes"] li[data-quest-id="${id}"]`);
+      assert.equal((await item.textContent()).trim(), `Quest #${id}: ${status} → failed`);
+      // updated_at on hover, as a time (the stored epoch seconds never shown raw).
+      const hover = await item.getAttribute('title');
+      const before = new Date(Number(updated) * 1000).toISOString().slice(0, 16).replace('T', ' ');
+      assert.ok(hover.startsWith(`updated_at: ${before}`), hover);
+      assert.ok(!hover.includes(String(updated)), hover);
 
       await page.locator('[data-testid="undo"]').click();
       await page.waitForFunction(() => !document.querySelector('[data-testid="changes"] li'), null, { timeout: WAIT_MS });
