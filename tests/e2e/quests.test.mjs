@@ -458,6 +458,37 @@ test('v2: a log of another quest or of no quest here is refused, naming both que
   }
 });
 
+test("v2: the quest page measures waits from the dashboard's as-of: the file's latest activity, or the clock", async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const [[id]] = query(V2, "SELECT quest_id FROM acolyte_quests WHERE status = 'waiting' ORDER BY quest_id LIMIT 1");
+  const app = await open(V2);
+  try {
+    const { page } = app;
+    await page.locator('[data-testid="nav-dashboard"]').click();
+    const windowText = await page.locator('[data-testid="dashboard-window"]').textContent({ timeout: WAIT_MS });
+    const asOf = windowText.match(/as of (\d{4}-\d\d-\d\d \d\d:\d\d)/)[1];
+    await showQuests(page);
+    await showQuest(page, id);
+    const shown = page.locator('[data-testid="quest-as-of"]');
+    await shown.waitFor({ timeout: WAIT_MS });
+    assert.equal(Number(await shown.getAttribute('data-as-of-ms')), Date.parse(`${asOf.replace(' ', 'T')}:00Z`) + 59_999);
+    assert.ok((await shown.textContent()).includes(asOf));
+    const waited = Number(await page.locator('[data-testid="quest-holder"]').getAttribute('data-waiting-ms'));
+    assert.ok(waited > 0 && waited < 30 * 86_400_000, `waiting ${waited} ms, measured from the file's latest activity`);
+    // The dashboard set to "now": the quest page follows, from the clock.
+    await page.locator('[data-testid="nav-dashboard"]').click();
+    await page.locator('[data-testid="as-of"]').selectOption('now');
+    const before = Date.now();
+    await showQuest(page, id);
+    await page.locator('[data-testid="quest-as-of"]').filter({ hasText: 'computer clock' }).waitFor({ timeout: WAIT_MS });
+    const clock = Number(await page.locator('[data-testid="quest-as-of"]').getAttribute('data-as-of-ms'));
+    assert.ok(Math.abs(clock - before) < 60_000, `${clock} is the clock`);
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
 test('v2: the turn holder of an open quest, how long it has waited, and the stall threshold', async (t) => {
   if (skipWithoutV2Fixtures(t)) return;
   const [[id, holder]] = query(V2, "SELECT quest_id, current_agent FROM acolyte_quests WHERE status = 'waiting' ORDER BY quest_id LIMIT 1");

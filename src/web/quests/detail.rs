@@ -12,7 +12,11 @@ use crate::web::quests::html::Html;
 use crate::web::quests::logs::{AddLogs, LogHistory};
 use crate::web::quests::page::status_label;
 use crate::web::quests::timeline::Timeline;
+use crate::web::dashboard::DashboardSettings;
+use crate::web::files::loader::Shared;
+use crate::web::platform::browser::{date_now, local_minute};
 use crate::web::state::{use_latest, AppState, Nav, OpenDb};
+use flagdeck_core::dashboard::{as_of_minute, AsOf};
 use flagdeck_core::quests::edit::plan_status_change;
 use flagdeck_core::quests::raw::broadcast_raw;
 use flagdeck_core::quests::{quest_detail, Parsed, QuestDetail, QuestMessage, QuestStatus};
@@ -26,11 +30,14 @@ pub fn QuestPage(id: i64) -> impl IntoView {
     let db = expect_context::<OpenDb>();
     let (nav, view) = (expect_context::<Nav>(), expect_context::<QuestsView>());
     let version = db.data_version();
+    let settings = expect_context::<DashboardSettings>();
     let detail = use_latest(move |_| {
         version.track();
+        let as_of = settings.with(|s| s.as_of);
         let open = db.get()?;
         Some(async move {
             let detail = quest_detail(&open.db, id).await.map_err(|e| e.to_string())?;
+            let as_of = AsOfInstant::read(&open, as_of).await.map_err(|e| e.to_string())?;
             // The stored text, shown when the conversation cannot be read from it.
             let raw = match &detail {
                 Some(d) if d.thread.messages.is_empty() && d.card.messages.is_none() => {
@@ -38,7 +45,7 @@ pub fn QuestPage(id: i64) -> impl IntoView {
                 }
                 _ => None,
             };
-            Ok::<_, String>(detail.map(|d| (d, raw)))
+            Ok::<_, String>(detail.map(|d| (d, raw, as_of)))
         })
     });
     let back = move || view.query().with(|q| q.href());
@@ -52,9 +59,36 @@ pub fn QuestPage(id: i64) -> impl IntoView {
                 None => view! { <p class="muted">"Reading…"</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="alert" role="alert">{format!("Quest #{id} could not be read: {e}")}</p> }.into_any(),
                 Some(Ok(None)) => view! { <p class="warning" data-testid="quest-warning">{format!("There is no quest #{id} in this file.")}</p> }.into_any(),
-                Some(Ok(Some((d, raw)))) => view! { <QuestBody detail=d raw_broadcast=raw /> }.into_any(),
+                Some(Ok(Some((d, raw, as_of)))) => view! { <QuestBody detail=d raw_broadcast=raw as_of=as_of /> }.into_any(),
             }}
         </section>
+    }
+}
+
+/// The instant the quest page measures waits from: the dashboard's "as of" setting
+/// ([`AsOf::Latest`]: the file's latest activity, read by the dashboard's own
+/// [`as_of_minute`], to the end of that minute; [`AsOf::Now`]: the clock).
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct AsOfInstant {
+    /// Milliseconds since the epoch.
+    pub ms: i64,
+    /// Which one, in words, for the page.
+    pub words: String,
+}
+
+impl AsOfInstant {
+    async fn read(open: &Shared, as_of: AsOf) -> Result<AsOfInstant, flagdeck_core::DbError> {
+        if as_of == AsOf::Now {
+            return Ok(AsOfInstant { ms: date_now() as i64, words: "now (the computer clock)".into() });
+        }
+        let minute = as_of_minute(&open.db, &open.facts, as_of, &local_minute()).await?;
+        Ok(match timestamp::read_str(&minute) {
+            Some(t) => AsOfInstant {
+                ms: t.epoch_ms + 59_999,
+                words: format!("{minute}, the file's latest activity"),
+            },
+            None => AsOfInstant { ms: date_now() as i64, words: "now (the computer clock)".into() },
+        })
     }
 }
 
@@ -278,14 +312,14 @@ fn context_result_html(detail: &QuestDetail) -> String {
 
 /// Everything about one quest: the read-only parts as HTML text, the controls as views.
 #[component]
-fn QuestBody(detail: QuestDetail, raw_broadcast: Option<String>) -> impl IntoView {
+fn QuestBody(detail: QuestDetail, raw_broadcast: Option<String>, as_of: AsOfInstant) -> impl IntoView {
     let id = detail.card.id;
     let status = detail.card.status.clone();
     view! {
         <div inner_html=head_html(&detail)></div>
         <StatusChange id=id status=status />
         <div inner_html=thread_html(&detail.thread.messages, raw_broadcast.as_deref())></div>
-        <Timeline detail=detail.clone() />
+        <Timeline detail=detail.clone() as_of=as_of />
         <div inner_html=context_result_html(&detail)></div>
         <h2>"History from the quest log"</h2>
         <AddLogs />

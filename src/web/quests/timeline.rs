@@ -7,7 +7,7 @@
 use leptos::prelude::*;
 
 use crate::web::dashboard::DashboardSettings;
-use crate::web::platform::browser::date_now;
+use crate::web::quests::detail::AsOfInstant;
 use crate::web::quests::html::Html;
 use crate::web::state::AppState;
 use flagdeck_core::quests::timeline::{turn_timeline, MarkerKind, TimelineSource, TurnTimeline};
@@ -63,16 +63,17 @@ fn marker_words(kind: &MarkerKind) -> (&'static str, String) {
 
 /// The timeline with its threshold input.
 #[component]
-pub(super) fn Timeline(detail: QuestDetail) -> impl IntoView {
+pub(super) fn Timeline(detail: QuestDetail, as_of: AsOfInstant) -> impl IntoView {
     // The stall threshold is the dashboard's setting: one threshold for the whole app.
     let settings = expect_context::<DashboardSettings>();
     let hours = move || settings.with(|s| s.stall_after_hours);
     let logs = expect_context::<AppState>().quest_logs();
     let id = detail.card.id;
     let stall_ms = move || (hours() * 3_600_000.0) as i64;
+    let now = as_of.ms;
     let timeline = move || {
         let log = logs.log(id);
-        turn_timeline(&detail, log.as_ref(), date_now() as i64, stall_ms())
+        turn_timeline(&detail, log.as_ref(), now, stall_ms())
     };
     view! {
         <h2>"Turns"</h2>
@@ -88,7 +89,10 @@ pub(super) fn Timeline(detail: QuestDetail) -> impl IntoView {
                 } />
             " hours waiting on the turn holder (the dashboard's threshold too)"
         </label>
-        <div inner_html=move || chart_html(&timeline(), id, stall_ms(), date_now() as i64)></div>
+        <p class="muted" data-testid="quest-as-of" data-as-of-ms=now>
+            {format!("Waits are measured as of {} (the dashboard's \"as of\" setting).", as_of.words)}
+        </p>
+        <div inner_html=move || chart_html(&timeline(), id, stall_ms(), now)></div>
     }
 }
 
