@@ -387,10 +387,23 @@ test('v2: added quest logs give each quest its status history and refused comman
       await showQuest(page, id);
       await page.locator('[data-testid="quest-log-event"]').first().waitFor({ timeout: WAIT_MS });
       const statuses = await page.evaluate(() =>
-        [...document.querySelectorAll('[data-testid="quest-log-event"][data-kind="status"]')].map((e) => e.dataset.status),
+        [...document.querySelectorAll('[data-testid="quest-log-event"][data-status]')].map((e) => e.dataset.status),
       );
       assert.deepEqual(statuses, logs.status_history[id], `quest ${id}: status history`);
       const text = readFileSync(path.join(V2_LOGS, `quest_${id}.log`), 'utf8');
+      // One row per message (its UPDATE and "Turn passed" folded in), one per other line.
+      const lines = text.split('\n').filter((l) => l.trim());
+      let rows = 0;
+      for (let i = 0; i < lines.length; i += 1) {
+        rows += 1;
+        if (lines[i].includes('[MESSAGE]') && lines[i + 1]?.includes('[UPDATE]') && lines[i + 1].includes('"current_agent"')) {
+          i += 1;
+          if (lines[i + 1]?.includes('] Turn passed to @')) i += 1;
+        }
+      }
+      assert.equal(await page.locator('[data-testid="quest-log-event"]').count(), rows, `quest ${id}: rows`);
+      // The history has its own classes: none of the conversation's or the status badge's.
+      assert.equal(await page.locator('[data-testid="quest-log"] .message, [data-testid="quest-log"] .status').count(), 0);
       const violations = text.split('\n').filter((l) => l.includes('[VIOLATION]'));
       assert.equal(violations.length, logs.violations_per_quest[id] ?? 0);
       const shown = await page.evaluate(() =>
@@ -665,7 +678,7 @@ test('drops: a database with logs opens it and adds them; logs alone go to the o
     });
     await showQuest(page, 3);
     const statuses = await page.evaluate(() =>
-      [...document.querySelectorAll('[data-testid="quest-log-event"][data-kind="status"]')].map((e) => e.dataset.status),
+      [...document.querySelectorAll('[data-testid="quest-log-event"][data-status]')].map((e) => e.dataset.status),
     );
     assert.deepEqual(statuses, FACTS['acolytes-v2-small.db'].quests.logs.status_history['3']);
     app.assertHealthy();
@@ -717,7 +730,7 @@ test('the working copy keeps the added logs: a resumed copy shows them again', a
     await showQuest(page, 2);
     await page.locator('[data-testid="quest-log-event"]').first().waitFor({ timeout: WAIT_MS });
     const statuses = await page.evaluate(() =>
-      [...document.querySelectorAll('[data-testid="quest-log-event"][data-kind="status"]')].map((e) => e.dataset.status),
+      [...document.querySelectorAll('[data-testid="quest-log-event"][data-status]')].map((e) => e.dataset.status),
     );
     assert.deepEqual(statuses, FACTS['acolytes-v2-small.db'].quests.logs.status_history['2']);
     app.assertHealthy();

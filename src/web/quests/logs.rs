@@ -16,7 +16,7 @@ use crate::web::quests::has_quests;
 use crate::web::quests::html::Html;
 use crate::web::state::AppState;
 use flagdeck_core::quests::log::quest_id_of;
-use flagdeck_core::quests::{check_log_in, parse_log, LogEvent, LogKind, QuestLog};
+use flagdeck_core::quests::{check_log_in, parse_log, HistoryRow, LogKind, QuestLog};
 use flagdeck_core::Value;
 
 /// One added log file, as kept with the working copy.
@@ -283,26 +283,40 @@ pub fn AddLogs() -> impl IntoView {
     }
 }
 
-/// The `data-kind` of a log event: `status` for a line that sets the status (an update with a
-/// status, the initial turn), else its kind.
-fn kind_of(event: &LogEvent) -> &'static str {
-    if event.status_set().is_some() {
-        return "status";
-    }
-    match &event.kind {
-        LogKind::Create => "create",
-        LogKind::InitialTurn => "turn",
+/// The `data-kind` of a history row: `message` for a message (with the update and turn pass it
+/// caused), `status` for another line that sets the status (an update, the initial turn), else
+/// the line's kind.
+fn kind_of(row: &HistoryRow<'_>) -> &'static str {
+    match &row.event.kind {
         LogKind::Message { .. } => "message",
+        _ if row.event.status_set().is_some() => "status",
+        LogKind::Create => "create",
+        LogKind::InitialTurn | LogKind::Turn { .. } => "turn",
         LogKind::Update { .. } => "update",
-        LogKind::Turn { .. } => "turn",
         LogKind::Violation { .. } => "violation",
         LogKind::Other { .. } => "other",
     }
 }
 
-/// What a log event says, in a line.
-fn event_text(event: &LogEvent) -> String {
+/// What a history row says, in a line: `@a → @b: "preview…", status waiting` for a message.
+fn row_text(row: &HistoryRow<'_>) -> String {
+    let event = row.event;
     match &event.kind {
+        LogKind::Message { to } => {
+            let from = event.agent.as_deref().unwrap_or("(no sender)");
+            let preview = event
+                .data
+                .as_ref()
+                .and_then(|d| d.get("message_preview"))
+                .and_then(|p| p.as_str())
+                .map(|p| {
+                    let short: String = p.chars().take(90).collect();
+                    format!(": \u{201c}{short}{}\u{201d}", if p.chars().count() > 90 { "…" } else { "" })
+                })
+                .unwrap_or_default();
+            let status = row.status_set().map(|s| format!(", status {s}")).unwrap_or_default();
+            format!("{from} → {to}{preview}{status}")
+        }
         LogKind::Update { status: Some(status), current_agent, .. } => match current_agent {
             Some(Some(agent)) => format!("status → {status}, turn → {agent}"),
             Some(None) => format!("status → {status}, turn → none"),
@@ -311,13 +325,14 @@ fn event_text(event: &LogEvent) -> String {
         LogKind::InitialTurn => format!("{} (status → {})", event.text, event.status_set().unwrap_or("?")),
         LogKind::Turn { to: Some(to) } => format!("turn passed to {to}"),
         LogKind::Turn { to: None } => "turn passed to no one (completed)".to_owned(),
-        LogKind::Violation { text } => format!("refused: {text}"),
+        LogKind::Violation { text } => format!("Refused: {text}"),
         _ => event.text.clone(),
     }
 }
 
-/// The history of one quest from its log, as HTML text: every parsed line with its time, and
-/// the lines that did not parse as written.
+/// The history of one quest from its log, as HTML text: a numbered list, one row per line or
+/// per message (its update and turn pass folded in), time first; refused commands stand out;
+/// the lines that did not parse as written. Classes are the history's own (`qlog-…`).
 fn history_html(id: i64, log: Option<&QuestLog>) -> String {
     let mut h = Html::new();
     let Some(log) = log else {
@@ -349,32 +364,40 @@ fn history_html(id: i64, log: Option<&QuestLog>) -> String {
     if let Some(w) = log.warning() {
         h.elem("p", &[("class", Some("warning")), ("data-testid", Some("quest-warning"))], &w);
     }
-    h.open("ol", &[("class", Some("log-events")), ("data-testid", Some("quest-log"))]);
-    for e in &log.events {
-        let kind = kind_of(e);
+    h.open("ol", &[("class", Some("qlog")), ("data-testid", Some("quest-log"))]);
+    for row in log.history_rows() {
+        let e = row.event;
+        let kind = kind_of(&row);
         let line = e.line.to_string();
         h.open(
             "li",
             &[
-                ("class", Some(&format!("log-event {kind}"))),
+                ("class", Some(&format!("qlog-row qlog-{kind}"))),
                 ("data-testid", Some("quest-log-event")),
                 ("data-kind", Some(kind)),
-                ("data-status", e.status_set()),
+                ("data-status", row.status_set()),
                 ("data-line", Some(&line)),
             ],
         );
+        h.open("span", &[("class", Some("qlog-time"))]);
         time(&mut h, &Value::from(e.at_raw.as_str()), Some(&e.at));
-        h.text(" ");
-        if let Some(agent) = &e.agent {
-            h.elem("span", &[("class", Some("agent"))], agent).text(" ");
+        h.close("span");
+        let who = match &e.kind {
+            LogKind::Message { .. } => None,
+            _ => e.agent.as_deref(),
+        };
+        h.open("span", &[("class", Some("qlog-what"))]);
+        if let Some(agent) = who {
+            h.elem("span", &[("class", Some("qlog-agent"))], agent).text(" ");
         }
-        h.elem("span", &[("class", Some("text"))], &event_text(e));
+        h.text(&row_text(&row));
+        h.close("span");
         h.close("li");
     }
     h.close("ol");
     if !log.unparsed.is_empty() {
         h.elem("h3", &[], &format!("Lines that did not parse ({})", log.unparsed.len()));
-        h.open("ol", &[("class", Some("log-unparsed"))]);
+        h.open("ol", &[("class", Some("qlog-unparsed"))]);
         for u in &log.unparsed {
             let line = u.line.to_string();
             h.open("li", &[("data-testid", Some("quest-log-unparsed")), ("data-line", Some(&line))]);

@@ -287,6 +287,61 @@ impl QuestLog {
     }
 }
 
+/// One row of a quest's history: a line, or a message together with the update and the turn
+/// pass it caused (`QuestCore.send_message` in `acolyte_quest_core.py` logs `[MESSAGE]`, then
+/// `update_quest`'s `[UPDATE]` setting the addressee as `current_agent`, then `[TURN] Turn passed
+/// to @to`, in that order, for one message).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HistoryRow<'a> {
+    /// The row's first line (the `[MESSAGE]` of a message).
+    pub event: &'a LogEvent,
+    /// The `[UPDATE]` the message caused, when the next line is one handing the turn to the
+    /// addressee.
+    pub update: Option<&'a LogEvent>,
+    /// The `[TURN] Turn passed to @to` after it, when there is one.
+    pub turn: Option<&'a LogEvent>,
+}
+
+impl HistoryRow<'_> {
+    /// The status the row sets (the update's, or the line's own).
+    pub fn status_set(&self) -> Option<&str> {
+        self.update.map_or_else(|| self.event.status_set(), LogEvent::status_set)
+    }
+}
+
+impl QuestLog {
+    /// The lines as history rows: each message with the update and turn pass that follow it
+    /// for the same addressee (see [`HistoryRow`]); every other line alone, refused commands
+    /// included. Every line is in exactly one row, in file order.
+    pub fn history_rows(&self) -> Vec<HistoryRow<'_>> {
+        let mut rows = Vec::new();
+        let mut i = 0;
+        while i < self.events.len() {
+            let event = &self.events[i];
+            let mut row = HistoryRow { event, update: None, turn: None };
+            if let LogKind::Message { to } = &event.kind {
+                let next = self.events.get(i + 1).filter(|u| {
+                    matches!(&u.kind, LogKind::Update { current_agent: Some(Some(a)), .. } if a == to)
+                });
+                if let Some(update) = next {
+                    row.update = Some(update);
+                    i += 1;
+                    let turn = self.events.get(i + 1).filter(|t| {
+                        matches!(&t.kind, LogKind::Turn { to: Some(t) } if t == to)
+                    });
+                    if let Some(turn) = turn {
+                        row.turn = Some(turn);
+                        i += 1;
+                    }
+                }
+            }
+            rows.push(row);
+            i += 1;
+        }
+        rows
+    }
+}
+
 impl LogEvent {
     /// The status this line sets: an `[UPDATE]`'s `status`, or the initial turn's
     /// `{"status": "working"}`.
@@ -480,6 +535,27 @@ a continuation line\n\
             check_log(&truncated, Some(&quest("quest-20250930-090938", "2025-09-30 09:09:38"))),
             Err(LogMismatch::StartsBeforeQuest { .. })
         ));
+    }
+
+    #[test]
+    fn a_message_its_update_and_turn_pass_are_one_history_row() {
+        let log = parse_log("quest_7.log", SAMPLE).unwrap();
+        let rows = log.history_rows();
+        let firsts: Vec<usize> = rows.iter().map(|r| r.event.line).collect();
+        // CREATE, initial turn, message (+ update + turn), violation, update, turn, error.
+        assert_eq!(firsts, [1, 2, 3, 7, 9, 10, 11]);
+        assert_eq!(rows[2].update.map(|u| u.line), Some(4));
+        assert_eq!(rows[2].turn.map(|t| t.line), Some(5));
+        assert_eq!(rows[2].status_set(), Some("waiting"));
+        assert!(matches!(rows[3].event.kind, LogKind::Violation { .. }));
+        // Every line in one row; the statuses are the log's.
+        let lines: usize = rows.iter().map(|r| 1 + r.update.is_some() as usize + r.turn.is_some() as usize).sum();
+        assert_eq!(lines, log.events.len());
+        let statuses: Vec<&str> = rows.iter().filter_map(HistoryRow::status_set).collect();
+        assert_eq!(statuses, log.status_history());
+        // A message whose next line is not its update stays alone.
+        let alone = parse_log("quest_7.log", &SAMPLE.lines().take(3).chain(SAMPLE.lines().skip(6)).collect::<Vec<_>>().join("\n")).unwrap();
+        assert_eq!(alone.history_rows()[2].update, None);
     }
 
     #[test]
