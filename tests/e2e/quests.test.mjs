@@ -355,10 +355,21 @@ test("v2: quest 3's thread is its broadcast: senders, recipients, texts and file
     });
     assert.equal(await page.locator('[data-testid="quest-mission"]').textContent(), raw.mission);
     assert.equal(await page.locator('[data-testid="quest-result-summary"]').textContent(), raw.result.summary);
-    const team = await page.evaluate(() =>
-      [...document.querySelectorAll('[data-testid="quest-result"] [data-testid="quest-agent"]')].map((a) => a.dataset.agent),
-    );
-    assert.deepEqual(team, raw.result.team);
+    // The result shows only what is new: the id, name, mission, phase and team it copies are
+    // shown at the top already (here they equal the row's).
+    assert.deepEqual(raw.result.team, raw.recruited);
+    assert.deepEqual([raw.result.quest_name, raw.result.mission, raw.result.phase], [raw.quest_name, raw.mission, raw.quest_phase]);
+    const result = page.locator('[data-testid="quest-result"]');
+    assert.equal(await result.locator('[data-testid="quest-agent"]').count(), 0, 'no team again');
+    assert.equal(await page.locator('[data-testid="quest-result-other"]').count(), 0, 'no copied fields again');
+    assert.ok(!(await result.textContent()).includes(raw.mission), 'no mission again');
+    await result.locator('[data-testid="quest-result-details"]').waitFor({ timeout: WAIT_MS });
+    // Its sub-headings are no larger than the section headings.
+    const sizes = await page.evaluate(() => {
+      const px = (e) => parseFloat(getComputedStyle(e).fontSize);
+      return { h2: px(document.querySelector('[data-testid="quest-page"] h2')), h3: Math.max(...[...document.querySelectorAll('[data-testid="quest-result"] h3')].map(px)) };
+    });
+    assert.ok(sizes.h3 <= sizes.h2, `sub-heading ${sizes.h3}px, heading ${sizes.h2}px`);
     // One lane per recruited agent, the leader first.
     const lanes = await page.evaluate(() => [...document.querySelectorAll('[data-testid="quest-lane"]')].map((l) => l.dataset.agent));
     assert.deepEqual(lanes.slice(0, raw.recruited.length), raw.recruited);
@@ -496,6 +507,51 @@ test("v2: the quest page measures waits from the dashboard's as-of: the file's l
     await page.locator('[data-testid="quest-as-of"]').filter({ hasText: 'computer clock' }).waitFor({ timeout: WAIT_MS });
     const clock = Number(await page.locator('[data-testid="quest-as-of"]').getAttribute('data-as-of-ms'));
     assert.ok(Math.abs(clock - before) < 60_000, `${clock} is the clock`);
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test('v2: closed quests have no stall threshold; the timeline has a legend; a leftover turn and an unrecruited addressee are pointed out', async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const [[closed]] = query(V2, "SELECT quest_id FROM acolyte_quests WHERE status IN ('completed', 'failed', 'timeout') ORDER BY quest_id LIMIT 1");
+  const [[open_]] = query(V2, "SELECT quest_id FROM acolyte_quests WHERE status NOT IN ('completed', 'failed', 'timeout') ORDER BY quest_id LIMIT 1");
+  // A completed quest whose current_agent was left set (quest_status.py --status completed).
+  const [[leftover, agent]] = query(V2, "SELECT quest_id, current_agent FROM acolyte_quests WHERE status = 'completed' AND current_agent IS NOT NULL ORDER BY quest_id LIMIT 1");
+  // Messages to agents outside `recruited`, counted with plain SQL (json_each).
+  const outside = query(
+    V2,
+    "SELECT q.quest_id, json_extract(m.value, '$.to') FROM acolyte_quests q, json_each(q.broadcast) m " +
+      "WHERE json_valid(q.broadcast) AND json_extract(m.value, '$.to') NOT IN (SELECT value FROM json_each(q.recruited)) ORDER BY q.quest_id, m.key",
+  );
+  assert.ok(outside.length > 0, 'the fixture has a message to an agent that is not recruited');
+  const [unrecruitedQuest] = outside[0];
+  const app = await open(V2);
+  try {
+    const { page } = app;
+    await showQuests(page);
+    await showQuest(page, closed);
+    await page.locator('[data-testid="quest-timeline-legend"]').waitFor({ timeout: WAIT_MS });
+    assert.equal(await page.locator('[data-testid="quest-stall-hours"]').count(), 0, `quest ${closed} is closed: no threshold`);
+    const legend = await page.locator('[data-testid="quest-timeline-legend"] li').allTextContents();
+    assert.ok(legend.some((l) => /green/.test(l) && /status/.test(l)) && legend.some((l) => /red/.test(l) && /refused/.test(l)), legend.join(' | '));
+    await showQuest(page, open_);
+    await page.locator('[data-testid="quest-stall-hours"]').waitFor({ timeout: WAIT_MS });
+
+    await showQuest(page, leftover);
+    const turn = page.locator('[data-testid="quest-turn"]');
+    assert.equal(await turn.getAttribute('data-turn'), agent);
+    assert.equal(await turn.getAttribute('data-leftover'), 'true');
+    assert.equal((await turn.textContent()).trim(), 'no one');
+    const note = await page.locator('[data-testid="quest-turn-leftover"]').textContent();
+    assert.ok(note.includes(agent) && note.includes('quest_status.py --status completed'), note);
+
+    await showQuest(page, unrecruitedQuest);
+    const wanted = outside.filter(([q]) => q === unrecruitedQuest).map(([, to]) => to);
+    await page.locator('[data-testid="quest-note-unrecruited"]').first().waitFor({ timeout: WAIT_MS });
+    const noted = await page.locator('[data-testid="quest-note-unrecruited"]').evaluateAll((ns) => ns.map((n) => n.dataset.agent));
+    assert.deepEqual(noted, wanted);
     app.assertHealthy();
   } finally {
     await app.close();
