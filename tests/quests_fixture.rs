@@ -810,7 +810,12 @@ fn every_log_matches_its_own_quest_and_not_another_project_s() {
     // Each fixture's own logs are its quests' logs.
     for (db, file) in [(&v2, FILES[0]), (&hybrid, FILES[1])] {
         for log in logs(file) {
-            assert_eq!(block_on(quests::check_log_in(db, &log)).unwrap(), Ok(None), "{file} {}", log.quest_id);
+            assert_eq!(
+                block_on(quests::check_log_in(db, &log)).unwrap(),
+                Ok(None),
+                "{file} {}",
+                log.quest_id
+            );
         }
     }
     // The hybrid's quest_3.log names another quest than the v2 file's #3: refused, naming both.

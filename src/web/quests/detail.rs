@@ -6,15 +6,15 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::Value as Json;
 
+use crate::web::dashboard::DashboardSettings;
+use crate::web::files::loader::Shared;
+use crate::web::platform::browser::{date_now, local_minute};
 use crate::web::quests::address::QuestsView;
 use crate::web::quests::cards::{team, time};
 use crate::web::quests::html::Html;
 use crate::web::quests::logs::{AddLogs, LogHistory};
 use crate::web::quests::page::status_label;
 use crate::web::quests::timeline::Timeline;
-use crate::web::dashboard::DashboardSettings;
-use crate::web::files::loader::Shared;
-use crate::web::platform::browser::{date_now, local_minute};
 use crate::web::state::{use_latest, AppState, Nav, OpenDb};
 use flagdeck_core::dashboard::{as_of_minute, AsOf};
 use flagdeck_core::quests::edit::plan_status_change;
@@ -211,7 +211,11 @@ fn thread_html(messages: &[QuestMessage], recruited: &[String], raw: Option<&str
         if !to.is_empty() && !recruited.is_empty() && !recruited.iter().any(|a| a == to) {
             h.elem(
                 "p",
-                &[("class", Some("note")), ("data-testid", Some("quest-note-unrecruited")), ("data-agent", Some(to))],
+                &[
+                    ("class", Some("note")),
+                    ("data-testid", Some("quest-note-unrecruited")),
+                    ("data-agent", Some(to)),
+                ],
                 &format!("{to} is not recruited in this quest."),
             );
         }
@@ -290,7 +294,8 @@ fn repeated(detail: &QuestDetail, key: &str, value: &Json) -> bool {
         "mission" => value.as_str() == Some(detail.mission.as_str()),
         "phase" => value.as_str() == card.phase.as_deref(),
         "team" => value.as_array().is_some_and(|team| {
-            team.len() == card.recruited.len() && team.iter().zip(&card.recruited).all(|(a, b)| a.as_str() == Some(b))
+            team.len() == card.recruited.len()
+                && team.iter().zip(&card.recruited).all(|(a, b)| a.as_str() == Some(b))
         }),
         _ => false,
     }

@@ -10,8 +10,8 @@ use crate::web::dashboard::DashboardSettings;
 use crate::web::quests::detail::AsOfInstant;
 use crate::web::quests::html::Html;
 use crate::web::state::AppState;
-use flagdeck_core::quests::timeline::{turn_timeline, MarkerKind, TimelineSource, TurnTimeline};
 use flagdeck_core::quests::status::stored_is_open;
+use flagdeck_core::quests::timeline::{turn_timeline, MarkerKind, TimelineSource, TurnTimeline};
 use flagdeck_core::quests::QuestDetail;
 use flagdeck_core::timestamp::{duration_text, Offset, TimeFormat, Timestamp};
 
@@ -140,11 +140,17 @@ fn chart_html(timeline: &TurnTimeline, id: i64, stall_ms: i64, now: i64) -> Stri
     );
     let source = match timeline.source {
         TimelineSource::Log => "read from the quest log",
-        TimelineSource::Database => "read from the messages (add the quest log for status changes and refusals)"
+        TimelineSource::Database => {
+            "read from the messages (add the quest log for status changes and refusals)"
+        }
     };
     h.open("figure", &[("class", Some("chart timeline")), ("data-testid", Some("quest-timeline"))]);
     h.open("figcaption", &[]).text("Whose turn it was, over time");
-    h.elem("span", &[("class", Some("muted"))], &format!(": one row per agent, time from left to right; {source}."));
+    h.elem(
+        "span",
+        &[("class", Some("muted"))],
+        &format!(": one row per agent, time from left to right; {source}."),
+    );
     h.close("figcaption");
     h.open("ul", &[("class", Some("timeline-legend")), ("data-testid", Some("quest-timeline-legend"))]);
     for (class, words) in [

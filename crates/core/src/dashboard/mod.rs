@@ -463,7 +463,10 @@ fn activity_sources(facts: &SchemaFacts, quests: Option<String>) -> Vec<String> 
 }
 
 /// The latest and earliest activity minutes of `sources` (see [`activity_sources`]).
-async fn activity_bounds<D: Database>(db: &D, sources: &[String]) -> Result<(Option<i64>, Option<i64>), DbError> {
+async fn activity_bounds<D: Database>(
+    db: &D,
+    sources: &[String],
+) -> Result<(Option<i64>, Option<i64>), DbError> {
     let row = if sources.is_empty() {
         Vec::new()
     } else {
@@ -507,7 +510,8 @@ pub async fn window<D: Database>(
     now: &str,
     quests: Option<&QuestRun>,
 ) -> Result<Window, DbError> {
-    let (latest, earliest) = activity_bounds(db, &activity_sources(facts, quests.map(QuestRun::activity_sql))).await?;
+    let (latest, earliest) =
+        activity_bounds(db, &activity_sources(facts, quests.map(QuestRun::activity_sql))).await?;
     let now_minute = parse_minute(now).unwrap_or(0);
     let as_of = resolve_as_of(state.as_of, latest, now_minute);
     let (start, end, start_is_complete) = match &state.range {

@@ -145,7 +145,9 @@ pub async fn change_status<D: Database>(
 pub fn change_words(edit: &Edit) -> (String, String) {
     let find = |column: &str| edit.changes.iter().find(|c| c.column == column);
     let text = match find("status") {
-        Some(c) => format!("Quest #{}: {} → {}", edit.flag_id, shown_status(&c.before), shown_status(&c.after)),
+        Some(c) => {
+            format!("Quest #{}: {} → {}", edit.flag_id, shown_status(&c.before), shown_status(&c.after))
+        }
         None => format!("Quest #{}: updated_at changed", edit.flag_id),
     };
     let time = |v: &Value| match crate::timestamp::read(v) {
@@ -176,7 +178,11 @@ mod tests {
             flag_id: 38,
             label: status_label(QuestStatus::Completed),
             changes: vec![
-                FieldChange { column: "status", before: Value::from("waiting"), after: Value::from("completed") },
+                FieldChange {
+                    column: "status",
+                    before: Value::from("waiting"),
+                    after: Value::from("completed"),
+                },
                 FieldChange {
                     column: "updated_at",
                     before: Value::from("1762603352"),

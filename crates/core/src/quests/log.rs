@@ -320,15 +320,16 @@ impl QuestLog {
             let event = &self.events[i];
             let mut row = HistoryRow { event, update: None, turn: None };
             if let LogKind::Message { to } = &event.kind {
-                let next = self.events.get(i + 1).filter(|u| {
-                    matches!(&u.kind, LogKind::Update { current_agent: Some(Some(a)), .. } if a == to)
-                });
+                let next = self.events.get(i + 1).filter(
+                    |u| matches!(&u.kind, LogKind::Update { current_agent: Some(Some(a)), .. } if a == to),
+                );
                 if let Some(update) = next {
                     row.update = Some(update);
                     i += 1;
-                    let turn = self.events.get(i + 1).filter(|t| {
-                        matches!(&t.kind, LogKind::Turn { to: Some(t) } if t == to)
-                    });
+                    let turn = self
+                        .events
+                        .get(i + 1)
+                        .filter(|t| matches!(&t.kind, LogKind::Turn { to: Some(t) } if t == to));
                     if let Some(turn) = turn {
                         row.turn = Some(turn);
                         i += 1;
@@ -520,8 +521,11 @@ a continuation line\n\
         assert_eq!(check_log(&log, Some(&quest("quest-20250929-090938", "2025-09-29 09:09:38"))), Ok(None));
         // Created a little later (an offset of the local clock): still accepted.
         assert_eq!(check_log(&log, Some(&quest("quest-20250929-090938", "2025-09-29 20:09:38"))), Ok(None));
-        let other = check_log(&log, Some(&quest("quest-20251002-170021", "2025-10-02 17:00:21"))).unwrap_err();
-        assert!(matches!(&other, LogMismatch::OtherQuest { log_name, .. } if log_name == "quest-20250929-090938"));
+        let other =
+            check_log(&log, Some(&quest("quest-20251002-170021", "2025-10-02 17:00:21"))).unwrap_err();
+        assert!(
+            matches!(&other, LogMismatch::OtherQuest { log_name, .. } if log_name == "quest-20250929-090938")
+        );
         let text = other.to_string();
         assert!(text.contains("quest-20250929-090938") && text.contains("quest-20251002-170021"), "{text}");
         assert_eq!(check_log(&log, None), Err(LogMismatch::NoSuchQuest { quest_id: 7 }));
@@ -549,12 +553,17 @@ a continuation line\n\
         assert_eq!(rows[2].status_set(), Some("waiting"));
         assert!(matches!(rows[3].event.kind, LogKind::Violation { .. }));
         // Every line in one row; the statuses are the log's.
-        let lines: usize = rows.iter().map(|r| 1 + r.update.is_some() as usize + r.turn.is_some() as usize).sum();
+        let lines: usize =
+            rows.iter().map(|r| 1 + r.update.is_some() as usize + r.turn.is_some() as usize).sum();
         assert_eq!(lines, log.events.len());
         let statuses: Vec<&str> = rows.iter().filter_map(HistoryRow::status_set).collect();
         assert_eq!(statuses, log.status_history());
         // A message whose next line is not its update stays alone.
-        let alone = parse_log("quest_7.log", &SAMPLE.lines().take(3).chain(SAMPLE.lines().skip(6)).collect::<Vec<_>>().join("\n")).unwrap();
+        let alone = parse_log(
+            "quest_7.log",
+            &SAMPLE.lines().take(3).chain(SAMPLE.lines().skip(6)).collect::<Vec<_>>().join("\n"),
+        )
+        .unwrap();
         assert_eq!(alone.history_rows()[2].update, None);
     }
 
