@@ -362,7 +362,9 @@ test("v2: quest 3's thread is its broadcast: senders, recipients, texts and file
     const result = page.locator('[data-testid="quest-result"]');
     assert.equal(await result.locator('[data-testid="quest-agent"]').count(), 0, 'no team again');
     assert.equal(await page.locator('[data-testid="quest-result-other"]').count(), 0, 'no copied fields again');
-    assert.ok(!(await result.textContent()).includes(raw.mission), 'no mission again');
+    const keys = await result.locator('dt').allTextContents();
+    for (const copied of ['quest_id', 'quest_name', 'mission', 'phase', 'team']) assert.ok(!keys.includes(copied), `no ${copied} again`);
+    assert.ok(!(await result.textContent()).includes(raw.quest_name), 'no name again');
     await result.locator('[data-testid="quest-result-details"]').waitFor({ timeout: WAIT_MS });
     // Its sub-headings are no larger than the section headings.
     const sizes = await page.evaluate(() => {
