@@ -803,3 +803,56 @@ fn sorting_by_the_stored_time_column_gives_the_instant_order() {
         }
     }
 }
+
+#[test]
+fn every_log_matches_its_own_quest_and_not_another_project_s() {
+    let (Some(v2), Some(hybrid)) = (open(FILES[0]), open(FILES[1])) else { return };
+    // Each fixture's own logs are its quests' logs.
+    for (db, file) in [(&v2, FILES[0]), (&hybrid, FILES[1])] {
+        for log in logs(file) {
+            assert_eq!(
+                block_on(quests::check_log_in(db, &log)).unwrap(),
+                Ok(None),
+                "{file} {}",
+                log.quest_id
+            );
+        }
+    }
+    // The hybrid's quest_3.log names another quest than the v2 file's #3: refused, naming both.
+    let hybrid3 = logs(FILES[1]).into_iter().find(|l| l.quest_id == 3).unwrap();
+    let v2_3 = block_on(quest_detail(&v2, 3)).unwrap().unwrap().card.name;
+    let hybrid_3 = block_on(quest_detail(&hybrid, 3)).unwrap().unwrap().card.name;
+    assert_ne!(v2_3, hybrid_3);
+    let refused = block_on(quests::check_log_in(&v2, &hybrid3)).unwrap().unwrap_err();
+    let text = refused.to_string();
+    assert!(text.contains(&v2_3) && text.contains(&hybrid_3), "{text}");
+    // A log for a quest the file does not have: refused.
+    let total = block_on(quests::count(&v2, &QuestFilter::default())).unwrap();
+    let text = std::fs::read_to_string(
+        common::fixtures_dir().unwrap().join("acolytes-v2-small.quest-logs/quest_3.log"),
+    )
+    .unwrap();
+    let beyond = parse_log(&format!("quest_{}.log", total + 59), &text).unwrap();
+    assert_eq!(
+        block_on(quests::check_log_in(&v2, &beyond)).unwrap(),
+        Err(quests::LogMismatch::NoSuchQuest { quest_id: total + 59 })
+    );
+}
+
+#[test]
+fn the_quest_pages_as_of_is_the_dashboard_s() {
+    use flagdeck_core::dashboard::{aggregates, as_of_minute, AsOf, DashboardState};
+    for file in FILES.iter().chain(["acolytes-v1-small.db"].iter()) {
+        let Some(bytes) = common::fixture_bytes(file) else { return };
+        let (db, _, facts) = common::open_and_inspect(&bytes).unwrap();
+        let now = "2030-01-01 00:00";
+        for as_of in [AsOf::Latest, AsOf::Now] {
+            let state = DashboardState { as_of, ..DashboardState::default() };
+            let dashboard = block_on(aggregates(&db, &facts, &state, now, &|_, _, _| {})).unwrap();
+            let ours = block_on(as_of_minute(&db, &facts, as_of, now)).unwrap();
+            assert_eq!(ours, dashboard.window.as_of, "{file} {as_of:?}");
+        }
+        // Latest is the file's: before the given clock.
+        assert!(block_on(as_of_minute(&db, &facts, AsOf::Latest, now)).unwrap().as_str() < now, "{file}");
+    }
+}

@@ -355,10 +355,23 @@ test("v2: quest 3's thread is its broadcast: senders, recipients, texts and file
     });
     assert.equal(await page.locator('[data-testid="quest-mission"]').textContent(), raw.mission);
     assert.equal(await page.locator('[data-testid="quest-result-summary"]').textContent(), raw.result.summary);
-    const team = await page.evaluate(() =>
-      [...document.querySelectorAll('[data-testid="quest-result"] [data-testid="quest-agent"]')].map((a) => a.dataset.agent),
-    );
-    assert.deepEqual(team, raw.result.team);
+    // The result shows only what is new: the id, name, mission, phase and team it copies are
+    // shown at the top already (here they equal the row's).
+    assert.deepEqual(raw.result.team, raw.recruited);
+    assert.deepEqual([raw.result.quest_name, raw.result.mission, raw.result.phase], [raw.quest_name, raw.mission, raw.quest_phase]);
+    const result = page.locator('[data-testid="quest-result"]');
+    assert.equal(await result.locator('[data-testid="quest-agent"]').count(), 0, 'no team again');
+    assert.equal(await page.locator('[data-testid="quest-result-other"]').count(), 0, 'no copied fields again');
+    const keys = await result.locator('dt').allTextContents();
+    for (const copied of ['quest_id', 'quest_name', 'mission', 'phase', 'team']) assert.ok(!keys.includes(copied), `no ${copied} again`);
+    assert.ok(!(await result.textContent()).includes(raw.quest_name), 'no name again');
+    await result.locator('[data-testid="quest-result-details"]').waitFor({ timeout: WAIT_MS });
+    // Its sub-headings are no larger than the section headings.
+    const sizes = await page.evaluate(() => {
+      const px = (e) => parseFloat(getComputedStyle(e).fontSize);
+      return { h2: px(document.querySelector('[data-testid="quest-page"] h2')), h3: Math.max(...[...document.querySelectorAll('[data-testid="quest-result"] h3')].map(px)) };
+    });
+    assert.ok(sizes.h3 <= sizes.h2, `sub-heading ${sizes.h3}px, heading ${sizes.h2}px`);
     // One lane per recruited agent, the leader first.
     const lanes = await page.evaluate(() => [...document.querySelectorAll('[data-testid="quest-lane"]')].map((l) => l.dataset.agent));
     assert.deepEqual(lanes.slice(0, raw.recruited.length), raw.recruited);
@@ -387,10 +400,23 @@ test('v2: added quest logs give each quest its status history and refused comman
       await showQuest(page, id);
       await page.locator('[data-testid="quest-log-event"]').first().waitFor({ timeout: WAIT_MS });
       const statuses = await page.evaluate(() =>
-        [...document.querySelectorAll('[data-testid="quest-log-event"][data-kind="status"]')].map((e) => e.dataset.status),
+        [...document.querySelectorAll('[data-testid="quest-log-event"][data-status]')].map((e) => e.dataset.status),
       );
       assert.deepEqual(statuses, logs.status_history[id], `quest ${id}: status history`);
       const text = readFileSync(path.join(V2_LOGS, `quest_${id}.log`), 'utf8');
+      // One row per message (its UPDATE and "Turn passed" folded in), one per other line.
+      const lines = text.split('\n').filter((l) => l.trim());
+      let rows = 0;
+      for (let i = 0; i < lines.length; i += 1) {
+        rows += 1;
+        if (lines[i].includes('[MESSAGE]') && lines[i + 1]?.includes('[UPDATE]') && lines[i + 1].includes('"current_agent"')) {
+          i += 1;
+          if (lines[i + 1]?.includes('] Turn passed to @')) i += 1;
+        }
+      }
+      assert.equal(await page.locator('[data-testid="quest-log-event"]').count(), rows, `quest ${id}: rows`);
+      // The history has its own classes: none of the conversation's or the status badge's.
+      assert.equal(await page.locator('[data-testid="quest-log"] .message, [data-testid="quest-log"] .status').count(), 0);
       const violations = text.split('\n').filter((l) => l.includes('[VIOLATION]'));
       assert.equal(violations.length, logs.violations_per_quest[id] ?? 0);
       const shown = await page.evaluate(() =>
@@ -419,6 +445,115 @@ test('v2: added quest logs give each quest its status history and refused comman
     const unparsed = await page.locator('[data-testid="quest-log-unparsed"]').allTextContents();
     unparsed.forEach((u, i) => assert.ok(u.endsWith(oddLines[i]), `shown as written: ${u}`));
     assert.match(await page.locator('[data-testid="quest-page"]').textContent(), /2 lines of quest_1\.log did not parse/);
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test('v2: a log of another quest or of no quest here is refused, naming both quests', async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const HYBRID_LOGS = path.join(FIXTURES, 'acolytes-hybrid-small.quest-logs');
+  const [[v2Name]] = query(V2, 'SELECT quest_name FROM acolyte_quests WHERE quest_id = 3');
+  const [[hybridName]] = query(HYBRID, 'SELECT quest_name FROM acolyte_quests WHERE quest_id = 3');
+  assert.notEqual(v2Name, hybridName);
+  const [[total]] = query(V2, 'SELECT count(*) FROM acolyte_quests');
+  const app = await open(V2);
+  try {
+    const { page } = app;
+    await showQuests(page);
+    const report = page.locator('[data-testid="quest-logs-report"]');
+    await page.locator('[data-testid="quest-logs-input"]').setInputFiles([path.join(HYBRID_LOGS, 'quest_3.log')]);
+    await report.waitFor({ timeout: WAIT_MS });
+    const said = await report.textContent();
+    assert.ok(said.includes(v2Name) && said.includes(hybridName), said);
+    assert.match(said, /No quest log was added\./);
+    // A log numbered past the last quest (the v2 log of #3 under another number).
+    const beyond = total + 59;
+    const odd = path.join(env.out, `quest_${beyond}.log`);
+    writeFileSync(odd, readFileSync(path.join(V2_LOGS, 'quest_3.log'), 'utf8'));
+    await page.locator('[data-testid="quest-logs-input"]').setInputFiles([odd]);
+    await report.filter({ hasText: `there is no quest #${beyond} in this file` }).waitFor({ timeout: WAIT_MS });
+    assert.doesNotMatch(await report.textContent(), /Added/);
+    assert.equal(await page.locator('[data-testid="quest-logs-count"]').count(), 0, 'no log added');
+    await showQuest(page, 3);
+    await page.locator('[data-testid="quest-log-none"]').waitFor({ timeout: WAIT_MS });
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test("v2: the quest page measures waits from the dashboard's as-of: the file's latest activity, or the clock", async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const [[id]] = query(V2, "SELECT quest_id FROM acolyte_quests WHERE status = 'waiting' ORDER BY quest_id LIMIT 1");
+  const app = await open(V2);
+  try {
+    const { page } = app;
+    await page.locator('[data-testid="nav-dashboard"]').click();
+    const windowText = await page.locator('[data-testid="dashboard-window"]').textContent({ timeout: WAIT_MS });
+    const asOf = windowText.match(/as of (\d{4}-\d\d-\d\d \d\d:\d\d)/)[1];
+    await showQuests(page);
+    await showQuest(page, id);
+    const shown = page.locator('[data-testid="quest-as-of"]');
+    await shown.waitFor({ timeout: WAIT_MS });
+    assert.equal(Number(await shown.getAttribute('data-as-of-ms')), Date.parse(`${asOf.replace(' ', 'T')}:00Z`) + 59_999);
+    assert.ok((await shown.textContent()).includes(asOf));
+    const waited = Number(await page.locator('[data-testid="quest-holder"]').getAttribute('data-waiting-ms'));
+    assert.ok(waited > 0 && waited < 30 * 86_400_000, `waiting ${waited} ms, measured from the file's latest activity`);
+    // The dashboard set to "now": the quest page follows, from the clock.
+    await page.locator('[data-testid="nav-dashboard"]').click();
+    await page.locator('[data-testid="as-of"]').selectOption('now');
+    const before = Date.now();
+    await showQuest(page, id);
+    await page.locator('[data-testid="quest-as-of"]').filter({ hasText: 'computer clock' }).waitFor({ timeout: WAIT_MS });
+    const clock = Number(await page.locator('[data-testid="quest-as-of"]').getAttribute('data-as-of-ms'));
+    assert.ok(Math.abs(clock - before) < 60_000, `${clock} is the clock`);
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test('v2: closed quests have no stall threshold; the timeline has a legend; a leftover turn and an unrecruited addressee are pointed out', async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const [[closed]] = query(V2, "SELECT quest_id FROM acolyte_quests WHERE status IN ('completed', 'failed', 'timeout') ORDER BY quest_id LIMIT 1");
+  const [[open_]] = query(V2, "SELECT quest_id FROM acolyte_quests WHERE status NOT IN ('completed', 'failed', 'timeout') ORDER BY quest_id LIMIT 1");
+  // A completed quest whose current_agent was left set (quest_status.py --status completed).
+  const [[leftover, agent]] = query(V2, "SELECT quest_id, current_agent FROM acolyte_quests WHERE status = 'completed' AND current_agent IS NOT NULL ORDER BY quest_id LIMIT 1");
+  // Messages to agents outside `recruited`, counted with plain SQL (json_each).
+  const outside = query(
+    V2,
+    "SELECT q.quest_id, json_extract(m.value, '$.to') FROM acolyte_quests q, json_each(q.broadcast) m " +
+      "WHERE json_valid(q.broadcast) AND json_extract(m.value, '$.to') NOT IN (SELECT value FROM json_each(q.recruited)) ORDER BY q.quest_id, m.key",
+  );
+  assert.ok(outside.length > 0, 'the fixture has a message to an agent that is not recruited');
+  const [unrecruitedQuest] = outside[0];
+  const app = await open(V2);
+  try {
+    const { page } = app;
+    await showQuests(page);
+    await showQuest(page, closed);
+    await page.locator('[data-testid="quest-timeline-legend"]').waitFor({ timeout: WAIT_MS });
+    assert.equal(await page.locator('[data-testid="quest-stall-hours"]').count(), 0, `quest ${closed} is closed: no threshold`);
+    const legend = await page.locator('[data-testid="quest-timeline-legend"] li').allTextContents();
+    assert.ok(legend.some((l) => /green/.test(l) && /status/.test(l)) && legend.some((l) => /red/.test(l) && /refused/.test(l)), legend.join(' | '));
+    await showQuest(page, open_);
+    await page.locator('[data-testid="quest-stall-hours"]').waitFor({ timeout: WAIT_MS });
+
+    await showQuest(page, leftover);
+    const turn = page.locator('[data-testid="quest-turn"]');
+    assert.equal(await turn.getAttribute('data-turn'), agent);
+    assert.equal(await turn.getAttribute('data-leftover'), 'true');
+    assert.equal((await turn.textContent()).trim(), 'no one');
+    const note = await page.locator('[data-testid="quest-turn-leftover"]').textContent();
+    assert.ok(note.includes(agent) && note.includes('quest_status.py --status completed'), note);
+
+    await showQuest(page, unrecruitedQuest);
+    const wanted = outside.filter(([q]) => q === unrecruitedQuest).map(([, to]) => to);
+    await page.locator('[data-testid="quest-note-unrecruited"]').first().waitFor({ timeout: WAIT_MS });
+    const noted = await page.locator('[data-testid="quest-note-unrecruited"]').evaluateAll((ns) => ns.map((n) => n.dataset.agent));
+    assert.deepEqual(noted, wanted);
     app.assertHealthy();
   } finally {
     await app.close();
@@ -497,8 +632,13 @@ for (const [name, file, storage] of [
       assert.deepEqual(query(changed, 'PRAGMA integrity_check'), [['ok']]);
       // The Changes list names it.
       await page.locator('[data-testid="nav-summary"]').click();
-      const change = await page.locator(`[data-testid="changes"] li[data-quest-id="${id}"]`).textContent();
-      assert.match(change, new RegExp(`Quest #${id} status: failed: status: ${status} → failed`));
+      const item = page.locator(`[data-testid="changes"] li[data-quest-id="${id}"]`);
+      assert.equal((await item.textContent()).trim(), `Quest #${id}: ${status} → failed`);
+      // updated_at on hover, as a time (the stored epoch seconds never shown raw).
+      const hover = await item.getAttribute('title');
+      const before = new Date(Number(updated) * 1000).toISOString().slice(0, 16).replace('T', ' ');
+      assert.ok(hover.startsWith(`updated_at: ${before}`), hover);
+      assert.ok(!hover.includes(String(updated)), hover);
 
       await page.locator('[data-testid="undo"]').click();
       await page.waitForFunction(() => !document.querySelector('[data-testid="changes"] li'), null, { timeout: WAIT_MS });
@@ -596,7 +736,7 @@ test('drops: a database with logs opens it and adds them; logs alone go to the o
     });
     await showQuest(page, 3);
     const statuses = await page.evaluate(() =>
-      [...document.querySelectorAll('[data-testid="quest-log-event"][data-kind="status"]')].map((e) => e.dataset.status),
+      [...document.querySelectorAll('[data-testid="quest-log-event"][data-status]')].map((e) => e.dataset.status),
     );
     assert.deepEqual(statuses, FACTS['acolytes-v2-small.db'].quests.logs.status_history['3']);
     app.assertHealthy();
@@ -648,7 +788,7 @@ test('the working copy keeps the added logs: a resumed copy shows them again', a
     await showQuest(page, 2);
     await page.locator('[data-testid="quest-log-event"]').first().waitFor({ timeout: WAIT_MS });
     const statuses = await page.evaluate(() =>
-      [...document.querySelectorAll('[data-testid="quest-log-event"][data-kind="status"]')].map((e) => e.dataset.status),
+      [...document.querySelectorAll('[data-testid="quest-log-event"][data-status]')].map((e) => e.dataset.status),
     );
     assert.deepEqual(statuses, FACTS['acolytes-v2-small.db'].quests.logs.status_history['2']);
     app.assertHealthy();

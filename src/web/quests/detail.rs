@@ -6,6 +6,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::Value as Json;
 
+use crate::web::dashboard::DashboardSettings;
+use crate::web::files::loader::Shared;
+use crate::web::platform::browser::{date_now, local_minute};
 use crate::web::quests::address::QuestsView;
 use crate::web::quests::cards::{team, time};
 use crate::web::quests::html::Html;
@@ -13,6 +16,7 @@ use crate::web::quests::logs::{AddLogs, LogHistory};
 use crate::web::quests::page::status_label;
 use crate::web::quests::timeline::Timeline;
 use crate::web::state::{use_latest, AppState, Nav, OpenDb};
+use flagdeck_core::dashboard::{as_of_minute, AsOf};
 use flagdeck_core::quests::edit::plan_status_change;
 use flagdeck_core::quests::raw::broadcast_raw;
 use flagdeck_core::quests::{quest_detail, Parsed, QuestDetail, QuestMessage, QuestStatus};
@@ -26,11 +30,14 @@ pub fn QuestPage(id: i64) -> impl IntoView {
     let db = expect_context::<OpenDb>();
     let (nav, view) = (expect_context::<Nav>(), expect_context::<QuestsView>());
     let version = db.data_version();
+    let settings = expect_context::<DashboardSettings>();
     let detail = use_latest(move |_| {
         version.track();
+        let as_of = settings.with(|s| s.as_of);
         let open = db.get()?;
         Some(async move {
             let detail = quest_detail(&open.db, id).await.map_err(|e| e.to_string())?;
+            let as_of = AsOfInstant::read(&open, as_of).await.map_err(|e| e.to_string())?;
             // The stored text, shown when the conversation cannot be read from it.
             let raw = match &detail {
                 Some(d) if d.thread.messages.is_empty() && d.card.messages.is_none() => {
@@ -38,7 +45,7 @@ pub fn QuestPage(id: i64) -> impl IntoView {
                 }
                 _ => None,
             };
-            Ok::<_, String>(detail.map(|d| (d, raw)))
+            Ok::<_, String>(detail.map(|d| (d, raw, as_of)))
         })
     });
     let back = move || view.query().with(|q| q.href());
@@ -52,9 +59,36 @@ pub fn QuestPage(id: i64) -> impl IntoView {
                 None => view! { <p class="muted">"Reading…"</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="alert" role="alert">{format!("Quest #{id} could not be read: {e}")}</p> }.into_any(),
                 Some(Ok(None)) => view! { <p class="warning" data-testid="quest-warning">{format!("There is no quest #{id} in this file.")}</p> }.into_any(),
-                Some(Ok(Some((d, raw)))) => view! { <QuestBody detail=d raw_broadcast=raw /> }.into_any(),
+                Some(Ok(Some((d, raw, as_of)))) => view! { <QuestBody detail=d raw_broadcast=raw as_of=as_of /> }.into_any(),
             }}
         </section>
+    }
+}
+
+/// The instant the quest page measures waits from: the dashboard's "as of" setting
+/// ([`AsOf::Latest`]: the file's latest activity, read by the dashboard's own
+/// [`as_of_minute`], to the end of that minute; [`AsOf::Now`]: the clock).
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct AsOfInstant {
+    /// Milliseconds since the epoch.
+    pub ms: i64,
+    /// Which one, in words, for the page.
+    pub words: String,
+}
+
+impl AsOfInstant {
+    async fn read(open: &Shared, as_of: AsOf) -> Result<AsOfInstant, flagdeck_core::DbError> {
+        if as_of == AsOf::Now {
+            return Ok(AsOfInstant { ms: date_now() as i64, words: "now (the computer clock)".into() });
+        }
+        let minute = as_of_minute(&open.db, &open.facts, as_of, &local_minute()).await?;
+        Ok(match timestamp::read_str(&minute) {
+            Some(t) => AsOfInstant {
+                ms: t.epoch_ms + 59_999,
+                words: format!("{minute}, the file's latest activity"),
+            },
+            None => AsOfInstant { ms: date_now() as i64, words: "now (the computer clock)".into() },
+        })
     }
 }
 
@@ -86,12 +120,28 @@ fn head_html(detail: &QuestDetail) -> String {
         Some(n) => format!(" · {n} messages · turn: "),
         None => " · messages: ? · turn: ".to_owned(),
     });
+    // `quest_status.py --status completed` sets the status only: the turn stays where it was.
+    let leftover = !turn.is_empty() && card.known_status() == Some(QuestStatus::Completed);
     h.elem(
         "span",
-        &[("data-testid", Some("quest-turn")), ("data-turn", Some(turn))],
-        if turn.is_empty() { "no one" } else { turn },
+        &[
+            ("data-testid", Some("quest-turn")),
+            ("data-turn", Some(turn)),
+            ("data-leftover", leftover.then_some("true")),
+        ],
+        if turn.is_empty() || leftover { "no one" } else { turn },
     );
     h.close("p");
+    if leftover {
+        h.elem(
+            "p",
+            &[("class", Some("note")), ("data-testid", Some("quest-turn-leftover"))],
+            &format!(
+                "current_agent still says {turn}: a leftover of quest_status.py --status completed, which sets \
+                 the status only (quest_complete.py clears the turn). It is no one's turn."
+            ),
+        );
+    }
     let warnings = detail.warnings();
     if !warnings.is_empty() {
         h.open("ul", &[("class", Some("warnings"))]);
@@ -114,7 +164,7 @@ fn head_html(detail: &QuestDetail) -> String {
 /// The conversation, oldest first, as HTML text: each message with sender → addressee, time
 /// (stored value on hover), text, file chips and warnings; before them the stored text when it
 /// cannot be read as messages.
-fn thread_html(messages: &[QuestMessage], raw: Option<&str>) -> String {
+fn thread_html(messages: &[QuestMessage], recruited: &[String], raw: Option<&str>) -> String {
     let mut h = Html::new();
     h.elem("h2", &[], &format!("Conversation ({})", messages.len()));
     if let Some(raw) = raw {
@@ -156,6 +206,17 @@ fn thread_html(messages: &[QuestMessage], raw: Option<&str>) -> String {
                 "p",
                 &[("class", Some("warning")), ("data-testid", Some("quest-warning"))],
                 &format!("⚠ {w}"),
+            );
+        }
+        if !to.is_empty() && !recruited.is_empty() && !recruited.iter().any(|a| a == to) {
+            h.elem(
+                "p",
+                &[
+                    ("class", Some("note")),
+                    ("data-testid", Some("quest-note-unrecruited")),
+                    ("data-agent", Some(to)),
+                ],
+                &format!("{to} is not recruited in this quest."),
             );
         }
         h.close("li");
@@ -223,8 +284,26 @@ fn column_html(h: &mut Html, value: &Parsed, column: &str) {
     }
 }
 
-/// Context, then the result of `quest_complete.py`: the summary first, when it was completed
-/// (stored value on hover), the details as key/value, the team; the other keys after.
+/// Whether a key of `result` repeats what the page shows at the top (`quest_complete.py`
+/// copies quest_id, quest_name, mission, phase and the team into it).
+fn repeated(detail: &QuestDetail, key: &str, value: &Json) -> bool {
+    let card = &detail.card;
+    match key {
+        "quest_id" => value.as_i64() == Some(card.id),
+        "quest_name" => value.as_str() == Some(card.name.as_str()),
+        "mission" => value.as_str() == Some(detail.mission.as_str()),
+        "phase" => value.as_str() == card.phase.as_deref(),
+        "team" => value.as_array().is_some_and(|team| {
+            team.len() == card.recruited.len()
+                && team.iter().zip(&card.recruited).all(|(a, b)| a.as_str() == Some(b))
+        }),
+        _ => false,
+    }
+}
+
+/// Context, then the result of `quest_complete.py`: only what the top of the page does not
+/// already show: the summary, when it was completed (stored value on hover), the details as
+/// key/value, then any other key (a copied field that differs from the row included).
 fn context_result_html(detail: &QuestDetail) -> String {
     let mut h = Html::new();
     h.elem("h2", &[], "Context");
@@ -253,24 +332,22 @@ fn context_result_html(detail: &QuestDetail) -> String {
         h.close("p");
     }
     if let Some(details) = map.get("details") {
-        h.elem("h3", &[], "Details").open("div", &[("data-testid", Some("quest-result-details"))]);
+        h.elem("h3", &[("class", Some("subhead"))], "Details")
+            .open("div", &[("data-testid", Some("quest-result-details"))]);
         json_html(&mut h, details);
         h.close("div");
     }
-    if let Some(team_json) = map.get("team").and_then(Json::as_array) {
-        let names: Vec<String> = team_json
-            .iter()
-            .map(|a| a.as_str().map(str::to_owned).unwrap_or_else(|| a.to_string()))
-            .collect();
-        h.elem("h3", &[], "Team");
-        team(&mut h, &names);
-    }
-    let mut rest = map.clone();
-    for key in ["summary", "completed_at", "details", "team"] {
-        rest.remove(key);
-    }
+    let rest: serde_json::Map<String, Json> = map
+        .iter()
+        .filter(|(k, v)| {
+            !["summary", "completed_at", "details"].contains(&k.as_str()) && !repeated(detail, k, v)
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     if !rest.is_empty() {
+        h.open("div", &[("data-testid", Some("quest-result-other"))]);
         json_html(&mut h, &Json::Object(rest));
+        h.close("div");
     }
     h.close("div");
     h.finish()
@@ -278,14 +355,14 @@ fn context_result_html(detail: &QuestDetail) -> String {
 
 /// Everything about one quest: the read-only parts as HTML text, the controls as views.
 #[component]
-fn QuestBody(detail: QuestDetail, raw_broadcast: Option<String>) -> impl IntoView {
+fn QuestBody(detail: QuestDetail, raw_broadcast: Option<String>, as_of: AsOfInstant) -> impl IntoView {
     let id = detail.card.id;
     let status = detail.card.status.clone();
     view! {
         <div inner_html=head_html(&detail)></div>
         <StatusChange id=id status=status />
-        <div inner_html=thread_html(&detail.thread.messages, raw_broadcast.as_deref())></div>
-        <Timeline detail=detail.clone() />
+        <div inner_html=thread_html(&detail.thread.messages, &detail.card.recruited, raw_broadcast.as_deref())></div>
+        <Timeline detail=detail.clone() as_of=as_of />
         <div inner_html=context_result_html(&detail)></div>
         <h2>"History from the quest log"</h2>
         <AddLogs />

@@ -16,7 +16,7 @@ use crate::web::quests::has_quests;
 use crate::web::quests::html::Html;
 use crate::web::state::AppState;
 use flagdeck_core::quests::log::quest_id_of;
-use flagdeck_core::quests::{parse_log, LogEvent, LogKind, QuestLog};
+use flagdeck_core::quests::{check_log_in, parse_log, HistoryRow, LogKind, QuestLog};
 use flagdeck_core::Value;
 
 /// One added log file, as kept with the working copy.
@@ -74,15 +74,28 @@ impl QuestLogs {
         self.pending.set_value(None);
     }
 
-    /// Adds `files` (replacing a quest's earlier log); `skipped` are names that were not quest
-    /// logs. Returns the report, also kept for the pages.
-    fn add(self, files: Vec<LogFile>, skipped: &[String]) -> String {
+    /// Adds `files` (replacing a quest's earlier log) after checking each against its quest in
+    /// `open` ([`check_log_in`]: a log of no quest here, or of another quest, is refused);
+    /// `skipped` are names that were not quest logs. Returns the report, also kept for the pages.
+    async fn add(self, open: &Shared, files: Vec<LogFile>, skipped: &[String]) -> String {
         let mut added = Vec::new();
         let mut unparsed = 0;
+        let mut refused: Vec<String> = Vec::new();
+        let mut warnings: Vec<String> = Vec::new();
         let mut not_logs: Vec<String> = skipped.to_vec();
         for file in files {
-            match parse_log(&file.name, &file.text) {
-                Ok(log) => {
+            let log = match parse_log(&file.name, &file.text) {
+                Ok(log) => log,
+                Err(e) => {
+                    not_logs.push(e.file_name);
+                    continue;
+                }
+            };
+            match check_log_in(&open.db, &log).await {
+                Err(e) => refused.push(format!("{}: could not be checked ({e}); not added.", file.name)),
+                Ok(Err(mismatch)) => refused.push(mismatch.to_string()),
+                Ok(Ok(warning)) => {
+                    warnings.extend(warning);
                     unparsed += log.unparsed.len();
                     added.push(log.quest_id);
                     let id = log.quest_id;
@@ -93,7 +106,6 @@ impl QuestLogs {
                         f.insert(id, file);
                     });
                 }
-                Err(e) => not_logs.push(e.file_name),
             }
         }
         let mut report = match (added.iter().min(), added.iter().max()) {
@@ -103,6 +115,15 @@ impl QuestLogs {
             (Some(first), _) => format!("Added the quest log of quest {first}."),
             _ => "No quest log was added.".to_owned(),
         };
+        for r in refused.iter().take(8) {
+            report.push_str(&format!(" ⚠ {r}"));
+        }
+        if refused.len() > 8 {
+            report.push_str(&format!(" ({} more refused.)", refused.len() - 8));
+        }
+        for w in warnings.iter().take(8) {
+            report.push_str(&format!(" ⚠ {w}"));
+        }
         if unparsed > 0 {
             report.push_str(&format!(
                 " {unparsed} lines did not parse: each quest page shows them as written."
@@ -177,8 +198,10 @@ impl AppState {
             return;
         }
         let logs = self.quest_logs();
-        logs.add(files, &skipped);
-        self.keep_quest_logs(logs.json());
+        spawn_local(async move {
+            logs.add(&open, files, &skipped).await;
+            self.keep_quest_logs(logs.json());
+        });
     }
 
     /// A database opened: the previous logs go; the logs kept with a resumed working copy
@@ -186,33 +209,41 @@ impl AppState {
     pub(in crate::web) fn quest_logs_opened(self, open: &Shared, kept: Option<String>) {
         let logs = self.quest_logs();
         logs.clear();
-        if let Some(json) = kept {
-            match serde_json::from_str::<Vec<LogFile>>(&json) {
-                Ok(files) => {
-                    logs.add(files, &[]);
-                }
-                Err(e) => {
-                    self.alert(format!("The quest logs kept with the working copy could not be read ({e})."))
+        let kept = match kept.map(|json| serde_json::from_str::<Vec<LogFile>>(&json)) {
+            Some(Ok(files)) => Some(files),
+            Some(Err(e)) => {
+                self.alert(format!("The quest logs kept with the working copy could not be read ({e})."));
+                None
+            }
+            None => None,
+        };
+        let pending = logs.pending.try_update_value(Option::take).flatten();
+        if kept.is_none() && pending.is_none() {
+            return;
+        }
+        let open = open.clone();
+        spawn_local(async move {
+            if let Some(files) = kept {
+                logs.add(&open, files, &[]).await;
+            }
+            if let Some(files) = pending {
+                let n = files.len();
+                if has_quests(&open) {
+                    let report = logs.add(&open, files, &[]).await;
+                    self.keep_quest_logs(logs.json());
+                    logs.report.set(Some(format!(
+                        "Opened {} and read the quest logs dropped with it. {report}",
+                        open.name
+                    )));
+                } else {
+                    self.alert(format!(
+                        "Opened {}; the {n} quest logs dropped with it were not added: it has no quests (no \
+                         acolyte_quests table).",
+                        open.name
+                    ));
                 }
             }
-        }
-        if let Some(files) = logs.pending.try_update_value(Option::take).flatten() {
-            let n = files.len();
-            if has_quests(open) {
-                let report = logs.add(files, &[]);
-                self.keep_quest_logs(logs.json());
-                logs.report.set(Some(format!(
-                    "Opened {} and read the quest logs dropped with it. {report}",
-                    open.name
-                )));
-            } else {
-                self.alert(format!(
-                    "Opened {}; the {n} quest logs dropped with it were not added: it has no quests (no \
-                     acolyte_quests table).",
-                    open.name
-                ));
-            }
-        }
+        });
     }
 }
 
@@ -252,26 +283,40 @@ pub fn AddLogs() -> impl IntoView {
     }
 }
 
-/// The `data-kind` of a log event: `status` for a line that sets the status (an update with a
-/// status, the initial turn), else its kind.
-fn kind_of(event: &LogEvent) -> &'static str {
-    if event.status_set().is_some() {
-        return "status";
-    }
-    match &event.kind {
-        LogKind::Create => "create",
-        LogKind::InitialTurn => "turn",
+/// The `data-kind` of a history row: `message` for a message (with the update and turn pass it
+/// caused), `status` for another line that sets the status (an update, the initial turn), else
+/// the line's kind.
+fn kind_of(row: &HistoryRow<'_>) -> &'static str {
+    match &row.event.kind {
         LogKind::Message { .. } => "message",
+        _ if row.event.status_set().is_some() => "status",
+        LogKind::Create => "create",
+        LogKind::InitialTurn | LogKind::Turn { .. } => "turn",
         LogKind::Update { .. } => "update",
-        LogKind::Turn { .. } => "turn",
         LogKind::Violation { .. } => "violation",
         LogKind::Other { .. } => "other",
     }
 }
 
-/// What a log event says, in a line.
-fn event_text(event: &LogEvent) -> String {
+/// What a history row says, in a line: `@a → @b: "preview…", status waiting` for a message.
+fn row_text(row: &HistoryRow<'_>) -> String {
+    let event = row.event;
     match &event.kind {
+        LogKind::Message { to } => {
+            let from = event.agent.as_deref().unwrap_or("(no sender)");
+            let preview = event
+                .data
+                .as_ref()
+                .and_then(|d| d.get("message_preview"))
+                .and_then(|p| p.as_str())
+                .map(|p| {
+                    let short: String = p.chars().take(90).collect();
+                    format!(": \u{201c}{short}{}\u{201d}", if p.chars().count() > 90 { "…" } else { "" })
+                })
+                .unwrap_or_default();
+            let status = row.status_set().map(|s| format!(", status {s}")).unwrap_or_default();
+            format!("{from} → {to}{preview}{status}")
+        }
         LogKind::Update { status: Some(status), current_agent, .. } => match current_agent {
             Some(Some(agent)) => format!("status → {status}, turn → {agent}"),
             Some(None) => format!("status → {status}, turn → none"),
@@ -280,13 +325,14 @@ fn event_text(event: &LogEvent) -> String {
         LogKind::InitialTurn => format!("{} (status → {})", event.text, event.status_set().unwrap_or("?")),
         LogKind::Turn { to: Some(to) } => format!("turn passed to {to}"),
         LogKind::Turn { to: None } => "turn passed to no one (completed)".to_owned(),
-        LogKind::Violation { text } => format!("refused: {text}"),
+        LogKind::Violation { text } => format!("Refused: {text}"),
         _ => event.text.clone(),
     }
 }
 
-/// The history of one quest from its log, as HTML text: every parsed line with its time, and
-/// the lines that did not parse as written.
+/// The history of one quest from its log, as HTML text: a numbered list, one row per line or
+/// per message (its update and turn pass folded in), time first; refused commands stand out;
+/// the lines that did not parse as written. Classes are the history's own (`qlog-…`).
 fn history_html(id: i64, log: Option<&QuestLog>) -> String {
     let mut h = Html::new();
     let Some(log) = log else {
@@ -318,32 +364,40 @@ fn history_html(id: i64, log: Option<&QuestLog>) -> String {
     if let Some(w) = log.warning() {
         h.elem("p", &[("class", Some("warning")), ("data-testid", Some("quest-warning"))], &w);
     }
-    h.open("ol", &[("class", Some("log-events")), ("data-testid", Some("quest-log"))]);
-    for e in &log.events {
-        let kind = kind_of(e);
+    h.open("ol", &[("class", Some("qlog")), ("data-testid", Some("quest-log"))]);
+    for row in log.history_rows() {
+        let e = row.event;
+        let kind = kind_of(&row);
         let line = e.line.to_string();
         h.open(
             "li",
             &[
-                ("class", Some(&format!("log-event {kind}"))),
+                ("class", Some(&format!("qlog-row qlog-{kind}"))),
                 ("data-testid", Some("quest-log-event")),
                 ("data-kind", Some(kind)),
-                ("data-status", e.status_set()),
+                ("data-status", row.status_set()),
                 ("data-line", Some(&line)),
             ],
         );
+        h.open("span", &[("class", Some("qlog-time"))]);
         time(&mut h, &Value::from(e.at_raw.as_str()), Some(&e.at));
-        h.text(" ");
-        if let Some(agent) = &e.agent {
-            h.elem("span", &[("class", Some("agent"))], agent).text(" ");
+        h.close("span");
+        let who = match &e.kind {
+            LogKind::Message { .. } => None,
+            _ => e.agent.as_deref(),
+        };
+        h.open("span", &[("class", Some("qlog-what"))]);
+        if let Some(agent) = who {
+            h.elem("span", &[("class", Some("qlog-agent"))], agent).text(" ");
         }
-        h.elem("span", &[("class", Some("text"))], &event_text(e));
+        h.text(&row_text(&row));
+        h.close("span");
         h.close("li");
     }
     h.close("ol");
     if !log.unparsed.is_empty() {
         h.elem("h3", &[], &format!("Lines that did not parse ({})", log.unparsed.len()));
-        h.open("ol", &[("class", Some("log-unparsed"))]);
+        h.open("ol", &[("class", Some("qlog-unparsed"))]);
         for u in &log.unparsed {
             let line = u.line.to_string();
             h.open("li", &[("data-testid", Some("quest-log-unparsed")), ("data-line", Some(&line))]);

@@ -7,9 +7,10 @@
 use leptos::prelude::*;
 
 use crate::web::dashboard::DashboardSettings;
-use crate::web::platform::browser::date_now;
+use crate::web::quests::detail::AsOfInstant;
 use crate::web::quests::html::Html;
 use crate::web::state::AppState;
+use flagdeck_core::quests::status::stored_is_open;
 use flagdeck_core::quests::timeline::{turn_timeline, MarkerKind, TimelineSource, TurnTimeline};
 use flagdeck_core::quests::QuestDetail;
 use flagdeck_core::timestamp::{duration_text, Offset, TimeFormat, Timestamp};
@@ -63,32 +64,40 @@ fn marker_words(kind: &MarkerKind) -> (&'static str, String) {
 
 /// The timeline with its threshold input.
 #[component]
-pub(super) fn Timeline(detail: QuestDetail) -> impl IntoView {
+pub(super) fn Timeline(detail: QuestDetail, as_of: AsOfInstant) -> impl IntoView {
     // The stall threshold is the dashboard's setting: one threshold for the whole app.
     let settings = expect_context::<DashboardSettings>();
     let hours = move || settings.with(|s| s.stall_after_hours);
     let logs = expect_context::<AppState>().quest_logs();
     let id = detail.card.id;
+    let open = stored_is_open(&detail.card.status);
     let stall_ms = move || (hours() * 3_600_000.0) as i64;
+    let now = as_of.ms;
     let timeline = move || {
         let log = logs.log(id);
-        turn_timeline(&detail, log.as_ref(), date_now() as i64, stall_ms())
+        turn_timeline(&detail, log.as_ref(), now, stall_ms())
     };
     view! {
         <h2>"Turns"</h2>
-        <label class="control">
-            "Stalled after "
-            <input type="number" min="0" step="any" class="small" data-testid="quest-stall-hours"
-                prop:value=move || hours().to_string()
-                on:change=move |e| {
-                    // As the dashboard's control: a finite, non-negative number of hours.
-                    if let Some(v) = event_target_value(&e).trim().parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0) {
-                        settings.edit(|s| s.stall_after_hours = v);
-                    }
-                } />
-            " hours waiting on the turn holder (the dashboard's threshold too)"
-        </label>
-        <div inner_html=move || chart_html(&timeline(), id, stall_ms(), date_now() as i64)></div>
+        // A threshold on the wait means something only while the quest is open.
+        {open.then(|| view! {
+            <label class="control">
+                "Stalled after "
+                <input type="number" min="0" step="any" class="small" data-testid="quest-stall-hours"
+                    prop:value=move || hours().to_string()
+                    on:change=move |e| {
+                        // As the dashboard's control: a finite, non-negative number of hours.
+                        if let Some(v) = event_target_value(&e).trim().parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0) {
+                            settings.edit(|s| s.stall_after_hours = v);
+                        }
+                    } />
+                " hours waiting on the turn holder (the dashboard's threshold too)"
+            </label>
+        })}
+        <p class="muted" data-testid="quest-as-of" data-as-of-ms=now>
+            {format!("Waits are measured as of {} (the dashboard's \"as of\" setting).", as_of.words)}
+        </p>
+        <div inner_html=move || chart_html(&timeline(), id, stall_ms(), now)></div>
     }
 }
 
@@ -130,19 +139,30 @@ fn chart_html(timeline: &TurnTimeline, id: i64, stall_ms: i64, now: i64) -> Stri
         if timeline.stalled { "; stalled" } else { "" }
     );
     let source = match timeline.source {
-        TimelineSource::Log => "from the quest log (every turn change, status change and refused command)",
+        TimelineSource::Log => "read from the quest log",
         TimelineSource::Database => {
-            "from the database (creation, each message, the last update of a closed quest)"
+            "read from the messages (add the quest log for status changes and refusals)"
         }
     };
     h.open("figure", &[("class", Some("chart timeline")), ("data-testid", Some("quest-timeline"))]);
-    h.open("figcaption", &[]).text("Who held the turn when");
+    h.open("figcaption", &[]).text("Whose turn it was, over time");
     h.elem(
         "span",
         &[("class", Some("muted"))],
-        &format!(" (x: time, YYYY-MM-DD HH:MM as the quest's times read; one lane per agent; {source})"),
+        &format!(": one row per agent, time from left to right; {source}."),
     );
     h.close("figcaption");
+    h.open("ul", &[("class", Some("timeline-legend")), ("data-testid", Some("quest-timeline-legend"))]);
+    for (class, words) in [
+        ("span", "bar: that agent held the turn"),
+        ("status", "green mark: status changed"),
+        ("refused", "red mark: a command was refused"),
+    ] {
+        h.open("li", &[]);
+        h.elem("span", &[("class", Some(&format!("key key-{class}"))), ("aria-hidden", Some("true"))], "");
+        h.text(words).close("li");
+    }
+    h.close("ul");
     if let Some(who) = holder {
         let text = match &waiting {
             Some(w) => format!("Waiting on {who} for {w}."),

@@ -127,10 +127,15 @@ fn ChangesList() -> impl IntoView {
                                 .collect();
                             // The row's key is `flag_id` for both tables (see `Edit::table`).
                             let quest = e.table == EditTable::Quests;
-                            let noun = if quest { "Quest " } else { "" };
+                            let (text, hover) = if quest {
+                                flagdeck_core::quests::edit::change_words(e)
+                            } else {
+                                (format!("#{} {}: {}", e.flag_id, e.label, parts.join("; ")), String::new())
+                            };
                             view! {
-                                <li data-flag-id=(!quest).then_some(e.flag_id) data-quest-id=quest.then_some(e.flag_id)>
-                                    {format!("{noun}#{} {}: {}", e.flag_id, e.label, parts.join("; "))}
+                                <li data-flag-id=(!quest).then_some(e.flag_id) data-quest-id=quest.then_some(e.flag_id)
+                                    title=(!hover.is_empty()).then_some(hover)>
+                                    {text}
                                 </li>
                             }
                         })

@@ -438,7 +438,7 @@ fn has_flags(facts: &SchemaFacts) -> bool {
 }
 
 /// The SQL sources of activity times in this file.
-fn activity_sources(facts: &SchemaFacts, quests: Option<&QuestRun>) -> Vec<String> {
+fn activity_sources(facts: &SchemaFacts, quests: Option<String>) -> Vec<String> {
     let mut parts = Vec::new();
     if has_flags(facts) {
         parts.push(format!(
@@ -448,9 +448,7 @@ fn activity_sources(facts: &SchemaFacts, quests: Option<&QuestRun>) -> Vec<Strin
             "SELECT max(completed_at) AS hi, NULL AS lo FROM flags WHERE completed_at GLOB {DATE_GLOB}"
         ));
     }
-    if let Some(run) = quests {
-        parts.push(run.activity_sql());
-    }
+    parts.extend(quests);
     if facts.has_table("tool_logs") {
         parts.push(format!(
             "SELECT substr(max(timestamp), 1, 16) AS hi, substr(min(timestamp), 1, 16) AS lo FROM tool_logs WHERE timestamp GLOB {DATE_GLOB}"
@@ -464,6 +462,45 @@ fn activity_sources(facts: &SchemaFacts, quests: Option<&QuestRun>) -> Vec<Strin
     parts
 }
 
+/// The latest and earliest activity minutes of `sources` (see [`activity_sources`]).
+async fn activity_bounds<D: Database>(
+    db: &D,
+    sources: &[String],
+) -> Result<(Option<i64>, Option<i64>), DbError> {
+    let row = if sources.is_empty() {
+        Vec::new()
+    } else {
+        let sql = format!("SELECT max(hi), min(lo) FROM ({})", sources.join(" UNION ALL "));
+        db.query(&sql, &[]).await?.rows.first().cloned().unwrap_or_default()
+    };
+    let latest = row.first().and_then(|v| v.as_str()).and_then(parse_minute);
+    let earliest = row.get(1).and_then(|v| v.as_str()).and_then(parse_minute);
+    Ok((latest, earliest))
+}
+
+/// [`AsOf::Latest`]: the latest activity (`now` when there is none); [`AsOf::Now`]: `now`.
+fn resolve_as_of(as_of: AsOf, latest: Option<i64>, now_minute: i64) -> i64 {
+    match as_of {
+        AsOf::Latest => latest.unwrap_or(now_minute),
+        AsOf::Now => now_minute,
+    }
+}
+
+/// "As of" exactly as [`window`] resolves it (`YYYY-MM-DD HH:MM`; `now` in the same format),
+/// without preparing a quest run: the quest times are read straight from `acolyte_quests`
+/// ([`quests::table_activity_sql`], the same instants). The quest pages measure waits from it.
+/// Errors: the database's.
+pub async fn as_of_minute<D: Database>(
+    db: &D,
+    facts: &SchemaFacts,
+    as_of: AsOf,
+    now: &str,
+) -> Result<String, DbError> {
+    let quests = quests::applies(facts).then(quests::table_activity_sql);
+    let (latest, _) = activity_bounds(db, &activity_sources(facts, quests)).await?;
+    Ok(minute_text(resolve_as_of(as_of, latest, parse_minute(now).unwrap_or(0))))
+}
+
 /// Resolves "as of" and the range into a window (the quest activity counts when `quests` is
 /// given: a run prepared with [`QuestRun::prepare`]).
 pub async fn window<D: Database>(
@@ -473,20 +510,10 @@ pub async fn window<D: Database>(
     now: &str,
     quests: Option<&QuestRun>,
 ) -> Result<Window, DbError> {
-    let sources = activity_sources(facts, quests);
-    let row = if sources.is_empty() {
-        Vec::new()
-    } else {
-        let sql = format!("SELECT max(hi), min(lo) FROM ({})", sources.join(" UNION ALL "));
-        db.query(&sql, &[]).await?.rows.first().cloned().unwrap_or_default()
-    };
+    let (latest, earliest) =
+        activity_bounds(db, &activity_sources(facts, quests.map(QuestRun::activity_sql))).await?;
     let now_minute = parse_minute(now).unwrap_or(0);
-    let latest = row.first().and_then(|v| v.as_str()).and_then(parse_minute);
-    let earliest = row.get(1).and_then(|v| v.as_str()).and_then(parse_minute);
-    let as_of = match state.as_of {
-        AsOf::Latest => latest.unwrap_or(now_minute),
-        AsOf::Now => now_minute,
-    };
+    let as_of = resolve_as_of(state.as_of, latest, now_minute);
     let (start, end, start_is_complete) = match &state.range {
         Range::Days(n) => {
             let start = as_of - *n as i64 * MINUTES_PER_DAY;

@@ -142,6 +142,17 @@ pub fn applies(facts: &SchemaFacts) -> bool {
     facts.has_table(TABLE)
 }
 
+/// [`QuestRun::activity_sql`] read straight from `acolyte_quests` (the same instants,
+/// [`instant_sql`] of `created_at` and `updated_at`), for "as of" without a prepared run.
+pub fn table_activity_sql() -> String {
+    format!(
+        "SELECT strftime('%Y-%m-%d %H:%M', max(i), 'unixepoch') AS hi, strftime('%Y-%m-%d %H:%M', min(i), 'unixepoch') AS lo \
+         FROM (SELECT {c} AS i FROM {TABLE} UNION ALL SELECT {u} FROM {TABLE})",
+        c = instant_sql("created_at"),
+        u = instant_sql("updated_at"),
+    )
+}
+
 /// Window bounds in epoch seconds: (start, end, as of). The end and "as of" are the last second
 /// of their minute, so everything stamped within the as-of minute is inside.
 fn bounds(w: &Window) -> (f64, f64, f64) {

@@ -138,9 +138,67 @@ pub async fn change_status<D: Database>(
     Ok(Some(edit))
 }
 
+/// How the Changes list words a quest edit: `("Quest #38: waiting → completed", hover)`, the
+/// hover naming `updated_at` before → after through [`Timestamp::display`](crate::timestamp::Timestamp::display)
+/// (the stored value when it reads as no time). An edit that does not change `status` reads
+/// `Quest #N: updated_at changed`.
+pub fn change_words(edit: &Edit) -> (String, String) {
+    let find = |column: &str| edit.changes.iter().find(|c| c.column == column);
+    let text = match find("status") {
+        Some(c) => {
+            format!("Quest #{}: {} → {}", edit.flag_id, shown_status(&c.before), shown_status(&c.after))
+        }
+        None => format!("Quest #{}: updated_at changed", edit.flag_id),
+    };
+    let time = |v: &Value| match crate::timestamp::read(v) {
+        Some(t) => t.display(),
+        None => v.display(),
+    };
+    let hover = match find("updated_at") {
+        Some(c) => format!("updated_at: {} → {}", time(&c.before), time(&c.after)),
+        None => String::new(),
+    };
+    (text, hover)
+}
+
+fn shown_status(v: &Value) -> String {
+    match v {
+        Value::Null => "(none)".into(),
+        other => other.display(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_status_change_reads_before_to_after_with_times_on_hover() {
+        let edit = Edit {
+            flag_id: 38,
+            label: status_label(QuestStatus::Completed),
+            changes: vec![
+                FieldChange {
+                    column: "status",
+                    before: Value::from("waiting"),
+                    after: Value::from("completed"),
+                },
+                FieldChange {
+                    column: "updated_at",
+                    before: Value::from("1762603352"),
+                    after: Value::Integer(1_762_603_352 + 3_600),
+                },
+            ],
+            created: None,
+            table: EditTable::Quests,
+        };
+        let (text, hover) = change_words(&edit);
+        assert_eq!(text, "Quest #38: waiting → completed");
+        let before = crate::timestamp::read(&Value::Integer(1_762_603_352)).unwrap().display();
+        let after = crate::timestamp::read(&Value::Integer(1_762_606_952)).unwrap().display();
+        assert_eq!(hover, format!("updated_at: {before} → {after}"));
+        assert!(!hover.contains("1762603352"));
+    }
 
     #[test]
     fn declared_types_get_sqlites_affinity() {

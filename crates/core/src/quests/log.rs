@@ -287,6 +287,62 @@ impl QuestLog {
     }
 }
 
+/// One row of a quest's history: a line, or a message together with the update and the turn
+/// pass it caused (`QuestCore.send_message` in `acolyte_quest_core.py` logs `[MESSAGE]`, then
+/// `update_quest`'s `[UPDATE]` setting the addressee as `current_agent`, then `[TURN] Turn passed
+/// to @to`, in that order, for one message).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HistoryRow<'a> {
+    /// The row's first line (the `[MESSAGE]` of a message).
+    pub event: &'a LogEvent,
+    /// The `[UPDATE]` the message caused, when the next line is one handing the turn to the
+    /// addressee.
+    pub update: Option<&'a LogEvent>,
+    /// The `[TURN] Turn passed to @to` after it, when there is one.
+    pub turn: Option<&'a LogEvent>,
+}
+
+impl HistoryRow<'_> {
+    /// The status the row sets (the update's, or the line's own).
+    pub fn status_set(&self) -> Option<&str> {
+        self.update.map_or_else(|| self.event.status_set(), LogEvent::status_set)
+    }
+}
+
+impl QuestLog {
+    /// The lines as history rows: each message with the update and turn pass that follow it
+    /// for the same addressee (see [`HistoryRow`]); every other line alone, refused commands
+    /// included. Every line is in exactly one row, in file order.
+    pub fn history_rows(&self) -> Vec<HistoryRow<'_>> {
+        let mut rows = Vec::new();
+        let mut i = 0;
+        while i < self.events.len() {
+            let event = &self.events[i];
+            let mut row = HistoryRow { event, update: None, turn: None };
+            if let LogKind::Message { to } = &event.kind {
+                let next = self.events.get(i + 1).filter(
+                    |u| matches!(&u.kind, LogKind::Update { current_agent: Some(Some(a)), .. } if a == to),
+                );
+                if let Some(update) = next {
+                    row.update = Some(update);
+                    i += 1;
+                    let turn = self
+                        .events
+                        .get(i + 1)
+                        .filter(|t| matches!(&t.kind, LogKind::Turn { to: Some(t) } if t == to));
+                    if let Some(turn) = turn {
+                        row.turn = Some(turn);
+                        i += 1;
+                    }
+                }
+            }
+            rows.push(row);
+            i += 1;
+        }
+        rows
+    }
+}
+
 impl LogEvent {
     /// The status this line sets: an `[UPDATE]`'s `status`, or the initial turn's
     /// `{"status": "working"}`.
@@ -297,6 +353,93 @@ impl LogEvent {
             _ => None,
         }
     }
+}
+
+/// How far a log line's time may lie before the quest's `created_at` and still belong to it:
+/// 14 hours. The log writes the machine's local time, the v2 `created_at` is SQLite's
+/// `datetime('now')` (UTC), and UTC offsets run from −12 h to +14 h.
+pub const LOG_CLOCK_SLACK_MS: i64 = 14 * 3_600_000;
+
+/// Why a log was refused for the quest its file name points to (see [`check_log`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum LogMismatch {
+    /// No row has the file name's `quest_id`.
+    NoSuchQuest { quest_id: i64 },
+    /// The `[CREATE]` line names another quest (a log from another project or folder).
+    OtherQuest { quest_id: i64, log_name: String, quest_name: String },
+    /// The first line is earlier than the quest's creation (beyond [`LOG_CLOCK_SLACK_MS`]).
+    StartsBeforeQuest { quest_id: i64, first_line: String, created: String },
+}
+
+impl std::fmt::Display for LogMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LogMismatch::NoSuchQuest { quest_id } => {
+                write!(f, "quest_{quest_id}.log: there is no quest #{quest_id} in this file; not added.")
+            }
+            LogMismatch::OtherQuest { quest_id, log_name, quest_name } => write!(
+                f,
+                "quest_{quest_id}.log is the log of {log_name}, but quest #{quest_id} here is {quest_name} \
+                 (a log from another project?); not added."
+            ),
+            LogMismatch::StartsBeforeQuest { quest_id, first_line, created } => write!(
+                f,
+                "quest_{quest_id}.log starts at {first_line}, before quest #{quest_id} was created ({created}); \
+                 not added."
+            ),
+        }
+    }
+}
+
+impl std::error::Error for LogMismatch {}
+
+/// Checks that `log` is the log of `quest` (the row with the file name's `quest_id`; `None`
+/// when there is none). The rule: the quest must exist; the name in the `[CREATE]` line
+/// (`Quest created: NAME`, written by `QuestCore.create_quest` in `acolyte_quest_core.py` with
+/// the `quest_name` it inserts) must equal `quest_name`; and the first line must not be earlier
+/// than `created_at` less [`LOG_CLOCK_SLACK_MS`] (when `created_at` reads as a time). A log
+/// without a `[CREATE]` line (a truncated file) is accepted with a warning (`Ok(Some(…))`).
+pub fn check_log(log: &QuestLog, quest: Option<&super::QuestCard>) -> Result<Option<String>, LogMismatch> {
+    let id = log.quest_id;
+    let Some(quest) = quest else { return Err(LogMismatch::NoSuchQuest { quest_id: id }) };
+    let create = log.events.iter().find(|e| e.kind == LogKind::Create);
+    if let Some(create) = create {
+        let name = create.text.strip_prefix("Quest created:").unwrap_or(&create.text).trim();
+        if name != quest.name {
+            return Err(LogMismatch::OtherQuest {
+                quest_id: id,
+                log_name: name.to_owned(),
+                quest_name: quest.name.clone(),
+            });
+        }
+    }
+    if let (Some(first), Some(created)) = (log.events.first(), quest.created.1.as_ref()) {
+        if first.at.epoch_ms < created.epoch_ms - LOG_CLOCK_SLACK_MS {
+            return Err(LogMismatch::StartsBeforeQuest {
+                quest_id: id,
+                first_line: first.at_raw.clone(),
+                created: created.display(),
+            });
+        }
+    }
+    Ok(create.is_none().then(|| {
+        format!(
+            "quest_{id}.log has no CREATE line (a truncated file?): it could not be checked against {}.",
+            quest.name
+        )
+    }))
+}
+
+/// Reads the row `log` names and [`check_log`]s it. Errors: the engine's (outer), the mismatch
+/// (inner).
+pub async fn check_log_in<D: crate::port::Database>(
+    db: &D,
+    log: &QuestLog,
+) -> Result<Result<Option<String>, LogMismatch>, crate::port::DbError> {
+    let sql = format!("SELECT {} FROM {} WHERE quest_id = ?", super::QuestCard::select_list(), super::TABLE);
+    let rs = db.query(&sql, &[crate::Value::Integer(log.quest_id)]).await?;
+    let quest = rs.map_first(super::QuestCard::from_row)?;
+    Ok(check_log(log, quest.as_ref()))
 }
 
 #[cfg(test)]
@@ -352,6 +495,76 @@ a continuation line\n\
         );
         assert!(log.warning().unwrap().starts_with("2 lines of quest_7.log did not parse (line 8, 12)"));
         assert_eq!(log.events[0].at.epoch_seconds(), 1_759_136_978);
+    }
+
+    fn quest(name: &str, created: &str) -> crate::quests::QuestCard {
+        crate::quests::QuestCard {
+            id: 7,
+            sort_key: crate::Value::Null,
+            name: name.into(),
+            phase: None,
+            mission_first_line: String::new(),
+            recruited: Vec::new(),
+            current_agent: None,
+            status: "working".into(),
+            created: (crate::Value::from(created), timestamp::read_str(created)),
+            updated: (crate::Value::Null, None),
+            messages: None,
+            warnings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_log_must_name_its_quest_and_not_start_before_it() {
+        let log = parse_log("quest_7.log", SAMPLE).unwrap();
+        // Same name, created at the first line: accepted without warning.
+        assert_eq!(check_log(&log, Some(&quest("quest-20250929-090938", "2025-09-29 09:09:38"))), Ok(None));
+        // Created a little later (an offset of the local clock): still accepted.
+        assert_eq!(check_log(&log, Some(&quest("quest-20250929-090938", "2025-09-29 20:09:38"))), Ok(None));
+        let other =
+            check_log(&log, Some(&quest("quest-20251002-170021", "2025-10-02 17:00:21"))).unwrap_err();
+        assert!(
+            matches!(&other, LogMismatch::OtherQuest { log_name, .. } if log_name == "quest-20250929-090938")
+        );
+        let text = other.to_string();
+        assert!(text.contains("quest-20250929-090938") && text.contains("quest-20251002-170021"), "{text}");
+        assert_eq!(check_log(&log, None), Err(LogMismatch::NoSuchQuest { quest_id: 7 }));
+        assert!(check_log(&log, None).unwrap_err().to_string().contains("there is no quest #7"));
+        // No CREATE line: accepted with a warning, unless it starts before the quest.
+        let tail: String = SAMPLE.lines().skip(2).collect::<Vec<_>>().join("\n");
+        let truncated = parse_log("quest_7.log", &tail).unwrap();
+        let warning = check_log(&truncated, Some(&quest("quest-20250929-090938", "2025-09-29 09:09:38")));
+        assert!(warning.unwrap().unwrap().contains("no CREATE line"));
+        assert!(matches!(
+            check_log(&truncated, Some(&quest("quest-20250930-090938", "2025-09-30 09:09:38"))),
+            Err(LogMismatch::StartsBeforeQuest { .. })
+        ));
+    }
+
+    #[test]
+    fn a_message_its_update_and_turn_pass_are_one_history_row() {
+        let log = parse_log("quest_7.log", SAMPLE).unwrap();
+        let rows = log.history_rows();
+        let firsts: Vec<usize> = rows.iter().map(|r| r.event.line).collect();
+        // CREATE, initial turn, message (+ update + turn), violation, update, turn, error.
+        assert_eq!(firsts, [1, 2, 3, 7, 9, 10, 11]);
+        assert_eq!(rows[2].update.map(|u| u.line), Some(4));
+        assert_eq!(rows[2].turn.map(|t| t.line), Some(5));
+        assert_eq!(rows[2].status_set(), Some("waiting"));
+        assert!(matches!(rows[3].event.kind, LogKind::Violation { .. }));
+        // Every line in one row; the statuses are the log's.
+        let lines: usize =
+            rows.iter().map(|r| 1 + r.update.is_some() as usize + r.turn.is_some() as usize).sum();
+        assert_eq!(lines, log.events.len());
+        let statuses: Vec<&str> = rows.iter().filter_map(HistoryRow::status_set).collect();
+        assert_eq!(statuses, log.status_history());
+        // A message whose next line is not its update stays alone.
+        let alone = parse_log(
+            "quest_7.log",
+            &SAMPLE.lines().take(3).chain(SAMPLE.lines().skip(6)).collect::<Vec<_>>().join("\n"),
+        )
+        .unwrap();
+        assert_eq!(alone.history_rows()[2].update, None);
     }
 
     #[test]

@@ -32,7 +32,10 @@ pub mod timeline;
 pub use card::{read_recruited, QuestCard, MESSAGES_SQL};
 pub use detail::{quest_detail, Parsed, QuestDetail};
 pub use edit::{change_status, plan_status_change};
-pub use log::{parse_log, LogEvent, LogKind, LogNameError, QuestLog, ViolationKind};
+pub use log::{
+    check_log, check_log_in, parse_log, HistoryRow, LogEvent, LogKind, LogMismatch, LogNameError, QuestLog,
+    ViolationKind,
+};
 pub use query::{count, page, status_counts, QuestFilter, QuestPageQuery, QuestSort, StatusCount, TimeOrder};
 pub use status::QuestStatus;
 pub use thread::{split_files, QuestMessage, Thread};
