@@ -64,12 +64,19 @@ fn board_html(g: &Generation, filter: &QuestFilter, now_ms: i64) -> String {
     let mut h = Html::new();
     for column in &g.columns {
         let status = column.status.as_str();
-        let known = QuestStatus::parse(status).is_some();
+        let parsed = QuestStatus::parse(status);
+        let known = parsed.is_some();
         let count = column.count.to_string();
+        // Ended statuses take narrower columns with compact cards (see style/main.css).
+        let class = match parsed {
+            None => "quest-column unknown",
+            Some(s) if s.is_open() => "quest-column",
+            Some(_) => "quest-column ended",
+        };
         h.open(
             "section",
             &[
-                ("class", Some(if known { "quest-column" } else { "quest-column unknown" })),
+                ("class", Some(class)),
                 ("data-status", Some(status)),
             ],
         );
