@@ -33,7 +33,10 @@ pub use card::{read_recruited, QuestCard, MESSAGES_SQL};
 pub use detail::{quest_detail, Parsed, QuestDetail};
 pub use edit::{change_status, plan_status_change};
 pub use log::{parse_log, LogEvent, LogKind, LogNameError, QuestLog, ViolationKind};
-pub use query::{count, page, status_counts, QuestFilter, QuestPageQuery, QuestSort, StatusCount, TimeOrder};
+pub use query::{
+    agents, agents_sql, count, page, status_counts, summary, summary_sql, QuestFilter, QuestPageQuery,
+    QuestSort, QuestSummary, StatusCount, TimeOrder,
+};
 pub use status::QuestStatus;
 pub use thread::{split_files, QuestMessage, Thread};
 pub use timeline::{turn_timeline, Lane, Marker, MarkerKind, TimelineSource, TurnSpan, TurnTimeline};
