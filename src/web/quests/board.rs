@@ -73,13 +73,7 @@ fn board_html(g: &Generation, filter: &QuestFilter, now_ms: i64) -> String {
             Some(s) if s.is_open() => "quest-column",
             Some(_) => "quest-column ended",
         };
-        h.open(
-            "section",
-            &[
-                ("class", Some(class)),
-                ("data-status", Some(status)),
-            ],
-        );
+        h.open("section", &[("class", Some(class)), ("data-status", Some(status))]);
         let title =
             (!known).then(|| format!("A status the quest scripts never write, as stored: {status:?}"));
         h.open(
@@ -92,7 +86,10 @@ fn board_html(g: &Generation, filter: &QuestFilter, now_ms: i64) -> String {
                 ("title", title.as_deref()),
             ],
         );
-        h.text(&status_label(status)).text(" ").elem("span", &[("class", Some("count"))], &count).close("h2");
+        h.text(&status_label(status))
+            .text(" ")
+            .elem("span", &[("class", Some("col-count"))], &count)
+            .close("h2");
         h.open("div", &[("class", Some("column-cards"))]);
         for c in &column.cards {
             card(&mut h, c, now_ms);
@@ -100,7 +97,11 @@ fn board_html(g: &Generation, filter: &QuestFilter, now_ms: i64) -> String {
         h.close("div");
         let (shown, total) = (column.cards.len(), column.count.max(0) as usize);
         if shown < total {
-            let list = QuestQuery { filter: only_status(filter, status), layout: Layout::List };
+            let list = QuestQuery {
+                filter: only_status(filter, status),
+                layout: Layout::List,
+                ..QuestQuery::default()
+            };
             h.open("div", &[("class", Some("column-more"))]);
             h.elem(
                 "button",
