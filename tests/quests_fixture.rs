@@ -856,3 +856,103 @@ fn the_quest_pages_as_of_is_the_dashboard_s() {
         assert!(block_on(as_of_minute(&db, &facts, AsOf::Latest, now)).unwrap().as_str() < now, "{file}");
     }
 }
+
+#[test]
+fn the_agent_filter_ignores_ascii_case_and_suggests_every_agent_of_the_file() {
+    for file in FILES {
+        let Some(db) = open(file) else { return };
+        let cards = all_cards(&db, &QuestFilter::default(), (QuestSort::Id, false), 100);
+        // Every current agent and recruited name, read from the cards (plain Rust).
+        let mut expected: Vec<String> = cards
+            .iter()
+            .flat_map(|c| c.recruited.iter().cloned().chain(c.current_agent.clone()))
+            .filter(|a| !a.trim().is_empty())
+            .collect();
+        expected.sort_by(|a, b| a.to_lowercase().cmp(&b.to_lowercase()).then(a.cmp(b)));
+        expected.dedup();
+        assert_eq!(block_on(quests::agents(&db)).unwrap(), expected, "{file}");
+        let agent = expected[0].clone();
+        let on = |a: &str| {
+            let filter = QuestFilter { agent: Some(a.to_owned()), ..Default::default() };
+            block_on(quests::count(&db, &filter)).unwrap()
+        };
+        let by_hand = cards
+            .iter()
+            .filter(|c| c.current_agent.as_deref() == Some(&agent) || c.recruited.contains(&agent))
+            .count() as i64;
+        assert!(by_hand > 0, "{file}: {agent} is on some quest");
+        assert_eq!(on(&agent), by_hand, "{file}: {agent}");
+        assert_eq!(on(&agent.to_uppercase()), by_hand, "{file}: {agent} in upper case");
+        // Names are matched whole: a part of one finds nothing.
+        assert_eq!(on(&agent[..agent.len() - 1]), 0, "{file}: part of {agent}");
+    }
+}
+
+#[test]
+fn the_list_sorts_by_mission_team_leader_and_message_count() {
+    for file in FILES {
+        let Some(db) = open(file) else { return };
+        let cards = all_cards(&db, &QuestFilter::default(), (QuestSort::Id, false), 100);
+        let ids = |sort| -> Vec<i64> {
+            all_cards(&db, &QuestFilter::default(), (sort, false), 7).iter().map(|c| c.id).collect()
+        };
+        let mut by_messages: Vec<(i64, i64)> =
+            cards.iter().map(|c| (c.messages.unwrap_or(-1), c.id)).collect();
+        by_messages.sort();
+        assert_eq!(
+            ids(QuestSort::Messages),
+            by_messages.iter().map(|(_, id)| *id).collect::<Vec<_>>(),
+            "{file}"
+        );
+        let mut by_leader: Vec<(String, i64)> =
+            cards.iter().map(|c| (c.recruited.first().cloned().unwrap_or_default(), c.id)).collect();
+        by_leader.sort();
+        assert_eq!(ids(QuestSort::Team), by_leader.iter().map(|(_, id)| *id).collect::<Vec<_>>(), "{file}");
+        let missions = common_missions(&db);
+        let mut by_mission: Vec<(String, i64)> =
+            cards.iter().map(|c| (missions[&c.id].clone(), c.id)).collect();
+        by_mission.sort();
+        assert_eq!(
+            ids(QuestSort::Mission),
+            by_mission.iter().map(|(_, id)| *id).collect::<Vec<_>>(),
+            "{file}"
+        );
+        for sort in QuestSort::ALL {
+            assert_eq!(QuestSort::from_key(sort.key()), Some(sort));
+        }
+    }
+}
+
+/// Every quest's stored mission (NULL as "").
+fn common_missions(db: &NativeDb) -> BTreeMap<i64, String> {
+    let rs = block_on(db.query("SELECT quest_id, IFNULL(mission, '') AS mission FROM acolyte_quests", &[]))
+        .unwrap();
+    rs.map_rows(|r| Ok((r.i64("quest_id")?, r.text("mission")?))).unwrap().into_iter().collect()
+}
+
+#[test]
+fn the_summary_counts_open_waiting_and_stalled_quests() {
+    for file in FILES {
+        let Some(db) = open(file) else { return };
+        let cards = all_cards(&db, &QuestFilter::default(), (QuestSort::Id, false), 100);
+        let instants: BTreeMap<i64, f64> = cards
+            .iter()
+            .filter_map(|c| Some((c.id, c.updated.1.as_ref()?.epoch_ms as f64 / 1000.0)))
+            .collect();
+        let latest = instants.values().cloned().fold(f64::MIN, f64::max);
+        let f = facts(file);
+        for hours in [0.0, 24.0, 24.0 * 30.0] {
+            let got = block_on(quests::summary(&db, hours)).unwrap();
+            let open: Vec<&QuestCard> =
+                cards.iter().filter(|c| quests::status::stored_is_open(&c.status)).collect();
+            let stalled = open
+                .iter()
+                .filter(|c| c.current_agent.as_deref().is_some_and(|a| !a.trim().is_empty()))
+                .filter(|c| instants.get(&c.id).is_some_and(|t| *t < latest - hours * 3600.0))
+                .count() as i64;
+            assert_eq!(got.open, open.len() as i64, "{file}");
+            assert_eq!(got.waiting, f["by_status"]["waiting"].as_i64().unwrap(), "{file}");
+            assert_eq!(got.stalled, stalled, "{file} after {hours} h");
+        }
+    }
+}

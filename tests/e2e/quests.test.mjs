@@ -334,7 +334,7 @@ test("v2: quest 3's thread is its broadcast: senders, recipients, texts and file
     await showQuests(page);
     // Quest 3 is an old completed one, beyond the column's first cards: found by its name.
     await findByName(page, raw.quest_name);
-    await page.locator('[data-testid="quest-card"][data-quest-id="3"] a').click();
+    await page.locator('[data-testid="quest-card"][data-quest-id="3"]').click();
     await page.locator('[data-testid="quest-page"][data-quest-id="3"] [data-testid="quest-message"]').first().waitFor({ timeout: WAIT_MS });
     const shown = await page.evaluate(() =>
       [...document.querySelectorAll('[data-testid="quest-message"]')].map((m) => ({
@@ -794,5 +794,234 @@ test('the working copy keeps the added logs: a resumed copy shows them again', a
     app.assertHealthy();
   } finally {
     await context.close();
+  }
+});
+
+/** The page's layout problems at the current size: page-wide sideways overflow, columns off-screen. */
+const overflow = (page) =>
+  page.evaluate(() => ({
+    pageWider: document.documentElement.scrollWidth > innerWidth,
+    offScreen: [...document.querySelectorAll('.quest-column')]
+      .filter((c) => c.getBoundingClientRect().right > innerWidth || c.getBoundingClientRect().left < 0)
+      .map((c) => c.dataset.status),
+  }));
+
+test('v2: the board and the list fit a 1400 px and an 800 px window; list rows are one link each', async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const app = await open(V2);
+  try {
+    const { page } = app;
+    await page.setViewportSize({ width: 1400, height: 900 });
+    await showQuests(page);
+    const board = page.locator('[data-testid="quest-board"]');
+    // At 1400 px the six columns share one row; at 800 px they wrap, none off-screen.
+    assert.deepEqual(await overflow(page), { pageWider: false, offScreen: [] }, '1400 px board');
+    const tops = await page.evaluate(() => new Set([...document.querySelectorAll('.quest-column')].map((c) => c.getBoundingClientRect().top)).size);
+    assert.equal(tops, 1, 'one row of columns at 1400 px');
+    // Column counts are small labels, not tiles.
+    const badge = await page.evaluate(() => Math.max(...[...document.querySelectorAll('.column-head .col-count')].map((b) => b.getBoundingClientRect().height)));
+    assert.ok(badge > 0 && badge <= 20, `count labels ${badge}px high`);
+    await page.screenshot({ path: path.join(env.out, 'board-1400.png') });
+    await page.setViewportSize({ width: 800, height: 900 });
+    await board.waitFor();
+    assert.deepEqual(await overflow(page), { pageWider: false, offScreen: [] }, '800 px board');
+    await page.screenshot({ path: path.join(env.out, 'board-800.png'), fullPage: true });
+
+    // The list at 800 px: no page-wide overflow; Mission is the widest column.
+    await page.locator('[data-testid="quest-view-list"]').click();
+    await page.locator('[data-testid="quest-row"]').first().waitFor({ timeout: WAIT_MS });
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), 'the 800 px list stays in the window');
+    const widths = await page.evaluate(() =>
+      Object.fromEntries(
+        [...document.querySelectorAll('[data-testid="quest-sort"]')]
+          .filter((h) => h.offsetParent)
+          .map((h) => [h.dataset.sort, h.getBoundingClientRect().width]),
+      ),
+    );
+    assert.equal(Object.entries(widths).sort((a, b) => b[1] - a[1])[0][0], 'mission', `widest column: ${JSON.stringify(widths)}`);
+    await page.screenshot({ path: path.join(env.out, 'list-800.png') });
+    // Each row is one link to its quest, not underlined; no link inside it.
+    const rows = await page.evaluate(() =>
+      [...document.querySelectorAll('[data-testid="quest-row"]')].map((r) => ({
+        href: r.getAttribute('href'),
+        id: r.dataset.questId,
+        tag: r.tagName,
+        inner: r.querySelectorAll('a').length,
+        decoration: [r, ...r.querySelectorAll('*')].map((e) => getComputedStyle(e).textDecorationLine).filter((d) => d !== 'none'),
+      })),
+    );
+    assert.ok(rows.length > 0);
+    for (const r of rows) assert.deepEqual(r, { href: `#quest/${r.id}`, id: r.id, tag: 'A', inner: 0, decoration: [] });
+    // Keyboard: the first row takes the focus, Enter opens its quest.
+    await page.setViewportSize({ width: 1400, height: 900 });
+    await page.locator('[data-testid="quest-row"]').first().focus();
+    await page.keyboard.press('Enter');
+    await page.locator(`[data-testid="quest-page"][data-quest-id="${rows[0].id}"]`).waitFor({ timeout: WAIT_MS });
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test('v2: filters apply as typed, the agent in any case, with suggestions; no match says so and clears', async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const app = await open(V2);
+  try {
+    const { page } = app;
+    await showQuests(page);
+    // Suggestions: every current agent and recruited name of the file (plain SQL).
+    const agents = query(
+      V2,
+      `SELECT agent FROM (SELECT current_agent AS agent FROM acolyte_quests UNION SELECT value FROM acolyte_quests, json_each(recruited))
+       WHERE agent IS NOT NULL AND trim(agent) <> '' ORDER BY agent`,
+    ).map(([a]) => a);
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="quest-agent-choices"] option').length === n, agents.length, {
+      timeout: WAIT_MS,
+    });
+    const choices = await page.evaluate(() => [...document.querySelectorAll('[data-testid="quest-agent-choices"] option')].map((o) => o.value));
+    assert.deepEqual([...choices].sort(), agents);
+    assert.equal(await page.locator('[data-testid="quest-filter-clear"]').count(), 0, 'no "clear filters" without a filter');
+    await page.locator('[data-testid="quest-view-list"]').click();
+    await page.locator('[data-testid="quest-row"]').first().waitFor({ timeout: WAIT_MS });
+    assert.equal(await page.locator('[data-testid="quest-filter-clear"]').count(), 0, 'the list layout is no filter');
+    await page.locator('[data-testid="quest-view-board"]').click();
+    await page.locator('[data-testid="quest-card"]').first().waitFor({ timeout: WAIT_MS });
+
+    // Typed in upper case, no Enter: the quests of @acolyte.auth.
+    const agent = '@acolyte.auth';
+    const [[agentTotal]] = query(
+      V2,
+      `SELECT count(*) FROM acolyte_quests WHERE current_agent = ${sqlText(agent)} OR EXISTS (SELECT 1 FROM json_each(recruited) WHERE value = ${sqlText(agent)})`,
+    );
+    let before = await generation(page);
+    await page.locator('[data-testid="quest-filter-agent"]').pressSequentially(agent.toUpperCase());
+    await waitForTotal(page, agentTotal, before);
+    assert.ok(agentTotal > 0 && agentTotal < 40);
+
+    // Words that match nothing: a sentence naming the filters and a button clearing them.
+    before = await generation(page);
+    await page.locator('[data-testid="quest-filter-text"]').fill('zzqx-nonsense');
+    await waitForTotal(page, 0, before);
+    const notice = page.locator('[data-testid="quest-no-match"]');
+    assert.match(await notice.textContent(), /No quests match agent @ACOLYTE\.AUTH, the words .zzqx-nonsense./);
+    assert.equal(await page.locator('.quest-column').count(), 0, 'no empty columns');
+    before = await generation(page);
+    await page.locator('[data-testid="quest-no-match-clear"]').click();
+    await waitForTotal(page, 40, before);
+    assert.equal(await page.locator('[data-testid="quest-filter-agent"]').inputValue(), '');
+    assert.equal(await page.locator('[data-testid="quest-filter-clear"]').count(), 0);
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test('v2: a card is titled by its mission and opens its quest anywhere; counts say "1 message"', async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const app = await open(V2);
+  try {
+    const { page } = app;
+    await showQuests(page);
+    const rows = query(V2, "SELECT quest_id, quest_name, mission, json_array_length(broadcast) FROM acolyte_quests WHERE status = 'working'");
+    for (const [id, name, mission, messages] of rows) {
+      const card = page.locator(`[data-testid="quest-card"][data-quest-id="${id}"]`);
+      assert.equal(await card.locator('.quest-card-title').textContent(), mission.split('\n')[0].trim() || name);
+      assert.equal(await card.locator('.quest-name').textContent(), `#${id} ${name}`);
+      const noun = messages === 1 ? 'message' : 'messages';
+      assert.match(await card.locator('.card-foot').textContent(), new RegExp(` ${messages} ${noun} · `));
+    }
+    const [[id]] = rows;
+    // A click on the team (not the name) opens the quest; Enter on the focused card too.
+    await page.locator(`[data-testid="quest-card"][data-quest-id="${id}"] .team`).click();
+    await page.locator(`[data-testid="quest-page"][data-quest-id="${id}"]`).waitFor({ timeout: WAIT_MS });
+    await page.goBack();
+    await page.locator(`[data-testid="quest-card"][data-quest-id="${id}"]`).focus();
+    await page.keyboard.press('Enter');
+    await page.locator(`[data-testid="quest-page"][data-quest-id="${id}"]`).waitFor({ timeout: WAIT_MS });
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test('v2: the list sorts by messages, team and mission; the sort is in the address and in aria-sort', async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const app = await open(V2);
+  try {
+    const { page } = app;
+    await showQuests(page);
+    await page.locator('[data-testid="quest-view-list"]').click();
+    await page.locator('[data-testid="quest-row"]').first().waitFor({ timeout: WAIT_MS });
+    const rowIds = () =>
+      page.evaluate(() =>
+        [...document.querySelectorAll('[data-testid="quest-row"]')]
+          .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
+          .map((e) => Number(e.dataset.questId)),
+      );
+    const ariaSort = () =>
+      page.evaluate(() => Object.fromEntries([...document.querySelectorAll('[data-testid="quest-sort"]')].map((h) => [h.dataset.sort, h.getAttribute('aria-sort')])));
+    assert.equal((await ariaSort()).created, undefined, 'Created has no column');
+    for (const [key, sql] of [
+      ['messages', 'json_array_length(broadcast)'],
+      ['team', "json_extract(recruited, '$[0]')"],
+      ['mission', 'mission'],
+    ]) {
+      for (const desc of [false, true]) {
+        const before = await generation(page);
+        await page.locator(`[data-testid="quest-sort"][data-sort="${key}"] button`).click();
+        await page.waitForFunction((after) => Number(document.querySelector('[data-testid="quest-total"]')?.dataset.generation) > after, before, {
+          timeout: WAIT_MS,
+        });
+        await page.waitForFunction(() => document.querySelector('[data-testid="quest-row"]') && !document.querySelector('[data-testid="quest-placeholder"]'));
+        const dir = desc ? 'DESC' : 'ASC';
+        const order = query(V2, `SELECT quest_id FROM acolyte_quests ORDER BY ${sql} ${dir}, quest_id ${dir}`).map(([i]) => i);
+        assert.deepEqual(await rowIds(), order, `${key} ${dir}`);
+        assert.equal(await page.evaluate(() => location.hash), `#quests?view=list&sort=${key}&desc=${desc ? 1 : 0}`);
+        const aria = await ariaSort();
+        assert.equal(aria[key], desc ? 'descending' : 'ascending');
+        assert.ok(Object.entries(aria).every(([k, v]) => k === key || v === 'none'), JSON.stringify(aria));
+      }
+    }
+    // An address with a sort shows it.
+    const before = await generation(page);
+    await page.evaluate(() => (location.hash = '#quests?view=list&sort=updated&desc=1'));
+    await page.waitForFunction((after) => Number(document.querySelector('[data-testid="quest-total"]')?.dataset.generation) > after, before, {
+      timeout: WAIT_MS,
+    });
+    assert.equal((await ariaSort()).updated, 'descending');
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+/** Epoch seconds of a stored v2 time: digits are epoch seconds, else `YYYY-MM-DD HH:MM:SS` UTC. */
+const seconds = (v) => (/^\d+(\.\d+)?$/.test(String(v)) ? Number(v) : Date.parse(`${String(v).replace(' ', 'T')}Z`) / 1000);
+
+test('v2: the summary shows open, waiting and stalled quests, each a link to them', async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const rows = query(V2, 'SELECT status, current_agent, updated_at FROM acolyte_quests');
+  const ended = ['completed', 'failed', 'timeout'];
+  const openRows = rows.filter(([s]) => !ended.includes(s));
+  const latest = Math.max(...rows.map(([, , u]) => seconds(u)).filter(Number.isFinite));
+  const stalled = openRows.filter(([, a, u]) => a && a.trim() && seconds(u) < latest - 24 * 3600);
+  const waiting = rows.filter(([s]) => s === 'waiting');
+  const app = await open(V2);
+  try {
+    const { page } = app;
+    const shown = async (id) => {
+      const el = page.locator(`[data-testid="${id}"]`);
+      await page.waitForFunction((id) => /^\d+$/.test(document.querySelector(`[data-testid="${id}"]`)?.textContent ?? ''), id, { timeout: WAIT_MS });
+      return Number(await el.textContent());
+    };
+    assert.equal(await shown('count-quests-open'), openRows.length);
+    assert.equal(await shown('count-quests-waiting'), waiting.length);
+    assert.equal(await shown('count-quests-stalled'), stalled.length);
+    await page.locator('[data-testid="count-quests-open"]').click();
+    await waitForTotal(page, openRows.length, 0);
+    assert.deepEqual(Object.keys(await boardCounts(page)), ['working', 'waiting', 'reviewing']);
+    app.assertHealthy();
+  } finally {
+    await app.close();
   }
 });

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::web::platform::browser::{query_pairs, query_string};
 use crate::web::state::{Nav, View};
-use flagdeck_core::quests::QuestFilter;
+use flagdeck_core::quests::{QuestFilter, QuestSort};
 
 /// How the quests are laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -18,16 +18,19 @@ pub enum Layout {
     List,
 }
 
-/// The filter and layout of the quests page: what the address after `#quests?` says.
+/// The filter, layout and list sort of the quests page: what the address after `#quests?` says.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuestQuery {
     pub filter: QuestFilter,
     pub layout: Layout,
+    /// The list's sort and whether it is descending ([`QuestSort::DEFAULT`] unless the address
+    /// says `sort=KEY` and `desc=1`).
+    pub sort: (QuestSort, bool),
 }
 
 impl Default for QuestQuery {
     fn default() -> Self {
-        QuestQuery { filter: empty_filter(), layout: Layout::Board }
+        QuestQuery { filter: empty_filter(), layout: Layout::Board, sort: QuestSort::DEFAULT }
     }
 }
 
@@ -38,9 +41,11 @@ pub fn empty_filter() -> QuestFilter {
 
 impl QuestQuery {
     /// Reads the query part of the address (after `?`, encoded): `status` (repeated or
-    /// comma-separated, stored texts), `agent`, `text`, `view=list`. Unknown keys are ignored.
+    /// comma-separated, stored texts), `agent`, `text`, `view=list`, `sort` ([`QuestSort::key`])
+    /// with `desc=1` or `desc=0`. Unknown keys and values are ignored.
     pub fn from_query(query: &str) -> QuestQuery {
         let mut out = QuestQuery::default();
+        let (mut sort, mut desc) = (None, None);
         for (key, value) in query_pairs(query) {
             match key.as_str() {
                 "status" => {
@@ -49,8 +54,15 @@ impl QuestQuery {
                 "agent" if !value.trim().is_empty() => out.filter.agent = Some(value.trim().to_owned()),
                 "text" => out.filter.text = value,
                 "view" if value == "list" => out.layout = Layout::List,
+                "sort" => sort = QuestSort::from_key(&value),
+                "desc" => desc = Some(value == "1"),
                 _ => {}
             }
+        }
+        if let Some(sort) = sort {
+            out.sort = (sort, desc.unwrap_or(false));
+        } else if let Some(desc) = desc {
+            out.sort.1 = desc;
         }
         out
     }
@@ -68,7 +80,16 @@ impl QuestQuery {
         if self.layout == Layout::List {
             pairs.push(("view", "list"));
         }
+        if self.sort != QuestSort::DEFAULT {
+            pairs.push(("sort", self.sort.0.key()));
+            pairs.push(("desc", if self.sort.1 { "1" } else { "0" }));
+        }
         query_string(&pairs)
+    }
+
+    /// Whether a filter (status, agent or text) is set; layout and sort are no filters.
+    pub fn filtered(&self) -> bool {
+        self.filter != empty_filter()
     }
 
     /// The address of this query (`#quests?…`), for links.

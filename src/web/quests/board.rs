@@ -64,15 +64,16 @@ fn board_html(g: &Generation, filter: &QuestFilter, now_ms: i64) -> String {
     let mut h = Html::new();
     for column in &g.columns {
         let status = column.status.as_str();
-        let known = QuestStatus::parse(status).is_some();
+        let parsed = QuestStatus::parse(status);
+        let known = parsed.is_some();
         let count = column.count.to_string();
-        h.open(
-            "section",
-            &[
-                ("class", Some(if known { "quest-column" } else { "quest-column unknown" })),
-                ("data-status", Some(status)),
-            ],
-        );
+        // Ended statuses take narrower columns with compact cards (see style/main.css).
+        let class = match parsed {
+            None => "quest-column unknown",
+            Some(s) if s.is_open() => "quest-column",
+            Some(_) => "quest-column ended",
+        };
+        h.open("section", &[("class", Some(class)), ("data-status", Some(status))]);
         let title =
             (!known).then(|| format!("A status the quest scripts never write, as stored: {status:?}"));
         h.open(
@@ -85,7 +86,10 @@ fn board_html(g: &Generation, filter: &QuestFilter, now_ms: i64) -> String {
                 ("title", title.as_deref()),
             ],
         );
-        h.text(&status_label(status)).text(" ").elem("span", &[("class", Some("count"))], &count).close("h2");
+        h.text(&status_label(status))
+            .text(" ")
+            .elem("span", &[("class", Some("col-count"))], &count)
+            .close("h2");
         h.open("div", &[("class", Some("column-cards"))]);
         for c in &column.cards {
             card(&mut h, c, now_ms);
@@ -93,7 +97,11 @@ fn board_html(g: &Generation, filter: &QuestFilter, now_ms: i64) -> String {
         h.close("div");
         let (shown, total) = (column.cards.len(), column.count.max(0) as usize);
         if shown < total {
-            let list = QuestQuery { filter: only_status(filter, status), layout: Layout::List };
+            let list = QuestQuery {
+                filter: only_status(filter, status),
+                layout: Layout::List,
+                ..QuestQuery::default()
+            };
             h.open("div", &[("class", Some("column-more"))]);
             h.elem(
                 "button",

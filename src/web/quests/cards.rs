@@ -107,47 +107,53 @@ fn messages(card: &QuestCard) -> String {
     card.messages.map(|n| n.to_string()).unwrap_or_else(|| "?".into())
 }
 
-/// One board card: name, phase, mission's first line, team, whose turn, last update, message
-/// count, warning badge; its name links to the quest.
+/// `n` and its noun, singular for 1 ("1 message", "3 messages"); `?` when unknown.
+pub(super) fn counted(n: Option<i64>, one: &str, many: &str) -> String {
+    match n {
+        Some(1) => format!("1 {one}"),
+        Some(n) => format!("{n} {many}"),
+        None => format!("? {many}"),
+    }
+}
+
+/// One board card, a link to the quest as a whole (click or Enter anywhere on it): the
+/// mission's first line as its title (the name when there is no mission), then `#id name`,
+/// phase and warning badge, team, whose turn, message count, last update.
 pub(super) fn card(h: &mut Html, card: &QuestCard, now_ms: i64) {
     let id = card.id.to_string();
     let turn = card.current_agent.as_deref().unwrap_or("");
+    let title = if card.mission_first_line.trim().is_empty() { &card.name } else { &card.mission_first_line };
     h.open(
-        "article",
+        "a",
         &[
             ("class", Some("quest-card")),
             ("data-testid", Some("quest-card")),
             ("data-quest-id", Some(&id)),
             ("data-status", Some(&card.status)),
             ("data-turn", Some(turn)),
+            ("href", Some(&View::Quest(card.id).to_hash())),
         ],
     );
-    h.open("header", &[]);
-    h.elem(
-        "a",
-        &[("class", Some("quest-name")), ("href", Some(&View::Quest(card.id).to_hash()))],
-        &format!("#{id} {}", card.name),
-    );
+    h.elem("span", &[("class", Some("quest-card-title")), ("title", Some(title))], title);
+    h.open("span", &[("class", Some("quest-card-meta"))]);
+    h.elem("span", &[("class", Some("quest-name"))], &format!("#{id} {}", card.name));
     if let Some(phase) = &card.phase {
         h.elem("span", &[("class", Some("phase")), ("title", Some("phase"))], phase);
     }
     warning_badge(h, &card.warnings);
-    h.close("header");
-    h.elem(
-        "p",
-        &[("class", Some("mission")), ("title", Some(&card.mission_first_line))],
-        &card.mission_first_line,
-    );
+    h.close("span");
     team(h, &card.recruited);
-    h.open("p", &[("class", Some("card-foot muted"))]);
+    h.open("span", &[("class", Some("card-foot muted"))]);
     h.text(&if turn.is_empty() { "no one's turn".to_owned() } else { format!("turn: {turn}") });
-    h.text(&format!(" · {} messages · updated ", messages(card)));
+    h.text(&format!(" · {} · updated ", counted(card.messages, "message", "messages")));
     since(h, &card.updated.0, card.updated.1.as_ref(), now_ms);
-    h.close("p");
-    h.close("article");
+    h.close("span");
+    h.close("a");
 }
 
-/// One row of the list at `top` pixels, a link to the quest.
+/// One row of the list at `top` pixels: one link to the quest (the whole row, focusable), its
+/// cells in the list's column order (#, mission, name, status, phase, turn, team, messages,
+/// updated; `c-phase` and `c-team` are left out on narrow screens).
 pub(super) fn row(h: &mut Html, card: &QuestCard, top: f64, now_ms: i64) {
     let id = card.id.to_string();
     let turn = card.current_agent.as_deref().unwrap_or("");
@@ -169,22 +175,22 @@ pub(super) fn row(h: &mut Html, card: &QuestCard, top: f64, now_ms: i64) {
         ],
     );
     h.elem("span", &[("class", Some("td num"))], &format!("#{id}"));
-    h.open("span", &[("class", Some("td")), ("title", Some(&card.name))]).text(&card.name);
-    warning_badge(h, &card.warnings);
-    h.close("span");
-    h.elem("span", &[("class", Some("td"))], &status_label(&card.status));
-    h.elem("span", &[("class", Some("td"))], card.phase.as_deref().unwrap_or(""));
-    h.elem("span", &[("class", Some("td"))], turn);
-    h.elem("span", &[("class", Some("td")), ("title", Some(&team))], &team);
-    h.elem("span", &[("class", Some("td num"))], &messages(card));
-    h.open("span", &[("class", Some("td muted"))]);
-    since(h, &card.updated.0, card.updated.1.as_ref(), now_ms);
-    h.close("span");
     h.elem(
         "span",
         &[("class", Some("td mission-col")), ("title", Some(&card.mission_first_line))],
         &card.mission_first_line,
     );
+    h.open("span", &[("class", Some("td muted")), ("title", Some(&card.name))]).text(&card.name);
+    warning_badge(h, &card.warnings);
+    h.close("span");
+    h.elem("span", &[("class", Some("td"))], &status_label(&card.status));
+    h.elem("span", &[("class", Some("td c-phase"))], card.phase.as_deref().unwrap_or(""));
+    h.elem("span", &[("class", Some("td"))], turn);
+    h.elem("span", &[("class", Some("td c-team")), ("title", Some(&team))], &team);
+    h.elem("span", &[("class", Some("td num"))], &messages(card));
+    h.open("span", &[("class", Some("td muted"))]);
+    since(h, &card.updated.0, card.updated.1.as_ref(), now_ms);
+    h.close("span");
     h.close("a");
 }
 

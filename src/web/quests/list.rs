@@ -89,7 +89,7 @@ pub(super) fn QuestList(state: QuestsState) -> impl IntoView {
     let visible = move || QUEST_TABLE.rows(scroll_top.get(), state.len());
     // A new query or sort starts at the top; a change of the data keeps the position.
     Effect::new(move |previous: Option<(flagdeck_core::quests::QuestFilter, (QuestSort, bool))>| {
-        let query = (state.view.query().with(|q| q.filter.clone()), state.sort.get());
+        let query = (state.view.query().with(|q| q.filter.clone()), state.sort());
         if previous.is_some_and(|p| p != query) {
             if let Some(el) = scroller.get_untracked() {
                 el.set_scroll_top(0);
@@ -118,52 +118,57 @@ pub(super) fn QuestList(state: QuestsState) -> impl IntoView {
         h.finish()
     };
     view! {
-        <div class="quest-head">
-            <SortHeader state=state sort=QuestSort::Id />
-            <SortHeader state=state sort=QuestSort::Name />
-            <SortHeader state=state sort=QuestSort::Status />
-            <SortHeader state=state sort=QuestSort::Phase />
-            <SortHeader state=state sort=QuestSort::Turn />
-            <span class="th">"Team"</span>
-            <span class="th num">"Msgs"</span>
-            <SortHeader state=state sort=QuestSort::Updated />
-            <span class="th mission-col">"Mission"</span>
-        </div>
-        <div
-            node_ref=scroller
-            class="quest-scroll"
-            data-testid="quest-scroll"
-            style=format!("height:{}px", QUEST_TABLE.height)
-            on:scroll=move |e| {
-                let el = event_target::<web_sys::Element>(&e);
-                scroll_top.set(el.scroll_top() as f64);
-            }
-        >
-            <div class="quest-space" style:height=height inner_html=window></div>
+        <div class="quest-table">
+            <div class="quest-head" role="row">
+                <SortHeader state=state sort=QuestSort::Id />
+                <SortHeader state=state sort=QuestSort::Mission class="mission-col" />
+                <SortHeader state=state sort=QuestSort::Name />
+                <SortHeader state=state sort=QuestSort::Status />
+                <SortHeader state=state sort=QuestSort::Phase class="c-phase" />
+                <SortHeader state=state sort=QuestSort::Turn />
+                <SortHeader state=state sort=QuestSort::Team class="c-team" />
+                <SortHeader state=state sort=QuestSort::Messages class="num" />
+                <SortHeader state=state sort=QuestSort::Updated />
+            </div>
+            <div
+                node_ref=scroller
+                class="quest-scroll"
+                data-testid="quest-scroll"
+                style=format!("height:{}px", QUEST_TABLE.height)
+                on:scroll=move |e| {
+                    let el = event_target::<web_sys::Element>(&e);
+                    scroll_top.set(el.scroll_top() as f64);
+                }
+            >
+                <div class="quest-space" style:height=height inner_html=window></div>
+            </div>
         </div>
     }
 }
 
-/// A column header: sorts by its column, again to reverse.
+/// A column header: sorts by its column, again to reverse (kept in the address); `aria-sort`
+/// says which column sorts and how.
 #[component]
-fn SortHeader(state: QuestsState, sort: QuestSort) -> impl IntoView {
+fn SortHeader(state: QuestsState, sort: QuestSort, #[prop(optional)] class: &'static str) -> impl IntoView {
     let set_sort = move |_| {
-        state.sort.update(|(s, desc)| {
-            if *s == sort {
-                *desc = !*desc;
-            } else {
-                *s = sort;
-                *desc = false;
-            }
+        state.view.change(state.nav, |q| {
+            q.sort = if q.sort.0 == sort { (sort, !q.sort.1) } else { (sort, false) };
         })
     };
+    let aria = move || match state.sort() {
+        (s, false) if s == sort => "ascending",
+        (s, true) if s == sort => "descending",
+        _ => "none",
+    };
     view! {
-        <button class="th" on:click=set_sort>
-            {sort.label()}
-            {move || {
-                let (s, desc) = state.sort.get();
-                (s == sort).then_some(if desc { " ▼" } else { " ▲" })
-            }}
-        </button>
+        <div role="columnheader" class=class aria-sort=aria data-testid="quest-sort" data-sort=sort.key()>
+            <button class="th" on:click=set_sort>
+                {sort.label()}
+                {move || {
+                    let (s, desc) = state.sort();
+                    (s == sort).then_some(if desc { " ▼" } else { " ▲" })
+                }}
+            </button>
+        </div>
     }
 }

@@ -14,7 +14,7 @@ pub mod logs;
 mod page;
 mod timeline;
 
-pub use address::QuestsView;
+pub use address::{Layout, QuestQuery, QuestsView};
 pub use detail::QuestPage;
 pub use logs::QuestLogs;
 pub use page::QuestsPage;

@@ -12,7 +12,7 @@ use leptos::task::spawn_local;
 use crate::web::files::loader::Shared;
 use crate::web::platform::browser::target_data;
 use crate::web::platform::perf::{after_paint, mark, measure};
-use crate::web::quests::address::{Layout, QuestQuery, QuestsView};
+use crate::web::quests::address::{empty_filter, Layout, QuestQuery, QuestsView};
 use crate::web::quests::board::Board;
 use crate::web::quests::html::Html;
 use crate::web::quests::list::QuestList;
@@ -21,7 +21,7 @@ use crate::web::state::{Nav, OpenDb};
 use flagdeck_core::flags::with_at;
 use flagdeck_core::paging::SparsePages;
 use flagdeck_core::quests::{
-    QuestCard, QuestFilter, QuestPageQuery, QuestSort, QuestStatus, StatusCount, TimeOrder,
+    agents_sql, QuestCard, QuestFilter, QuestPageQuery, QuestSort, QuestStatus, StatusCount, TimeOrder,
 };
 use flagdeck_core::{Database, DbError, ResultSet, Value};
 
@@ -71,7 +71,6 @@ pub(super) struct QuestsState {
     pub db: OpenDb,
     pub nav: Nav,
     pub view: QuestsView,
-    pub sort: RwSignal<(QuestSort, bool)>,
     /// The generation on screen.
     pub shown: RwSignal<Generation>,
     /// List pages of the shown generation asked for and not answered yet.
@@ -81,7 +80,14 @@ pub(super) struct QuestsState {
     pub asked: StoredValue<u64>,
     /// How the time columns sort, and the data (`OpenDb::data_key`) it was read from.
     time_order: StoredValue<Option<((u64, u64), TimeOrder)>>,
+    /// The agent filter's suggestions (`quests::agents_sql`), read with the time order.
+    pub agents: RwSignal<Vec<String>>,
+    /// The latest text typed in a filter box, not applied yet (debounce).
+    typed: StoredValue<u64>,
 }
+
+/// How long the text and agent boxes wait after the last keystroke before filtering.
+const TYPING_MS: u64 = 200;
 
 /// Starts `sql` on the worker now (the worker answers in the order asked) and gives its answer.
 pub(super) fn ask(
@@ -115,12 +121,36 @@ impl QuestsState {
             db: expect_context::<OpenDb>(),
             nav: expect_context::<Nav>(),
             view: expect_context::<QuestsView>(),
-            sort: RwSignal::new(QuestSort::DEFAULT),
             shown: RwSignal::new(Generation::empty()),
             in_flight: RwSignal::new(BTreeSet::new()),
             error: RwSignal::new(None),
             asked: StoredValue::new(0),
             time_order: StoredValue::new(None),
+            agents: RwSignal::new(Vec::new()),
+            typed: StoredValue::new(0),
+        }
+    }
+
+    /// Clears the status, agent and text filters (keeps layout and sort).
+    pub fn clear_filters(self) {
+        self.typed.update_value(|t| *t += 1);
+        self.view.change(self.nav, |q| q.filter = empty_filter());
+    }
+
+    /// Applies `edit` to the filter [`TYPING_MS`] after the last keystroke (a newer keystroke
+    /// or an applied change drops it); `now`: at once (Enter, leaving the box).
+    fn type_filter(self, now: bool, edit: impl FnOnce(&mut QuestFilter) + 'static) {
+        self.typed.update_value(|t| *t += 1);
+        let ticket = self.typed.get_value();
+        let apply = move || {
+            if self.typed.try_get_value() == Some(ticket) {
+                self.view.change(self.nav, |q| edit(&mut q.filter));
+            }
+        };
+        if now {
+            apply();
+        } else {
+            set_timeout(apply, std::time::Duration::from_millis(TYPING_MS));
         }
     }
 
@@ -139,9 +169,15 @@ impl QuestsState {
         self.time_order.get_value().filter(|(k, _)| *k == key).map(|(_, o)| o).unwrap_or_default()
     }
 
+    /// The list's sort (from the address), tracked.
+    pub fn sort(&self) -> (QuestSort, bool) {
+        self.view.query().with(|q| q.sort)
+    }
+
     /// The page query of `filter` in the current sort, `limit` rows.
     pub fn query_of(&self, filter: QuestFilter, limit: usize) -> QuestPageQuery {
-        QuestPageQuery::first(filter, self.sort.get_untracked(), limit).with_time_order(self.time_order())
+        let sort = self.view.query().with_untracked(|q| q.sort);
+        QuestPageQuery::first(filter, sort, limit).with_time_order(self.time_order())
     }
 
     /// The page query of the list for the current filter and sort.
@@ -160,17 +196,24 @@ impl QuestsState {
         self.in_flight.set(BTreeSet::new());
         self.error.set(None);
         let Some(open) = open else { return };
-        let QuestQuery { filter, layout } = self.view.query().get_untracked();
+        let QuestQuery { filter, layout, .. } = self.view.query().get_untracked();
         // The time columns' order is read once per data, before the first page needs it.
         let key = self.db.data_key();
         let known = self.time_order.get_value().is_some_and(|(k, _)| k == key);
         let total = ask(&open, filter.count_sql());
         let counts = ask(&open, filter.status_counts_sql());
+        let agents = (!known).then(|| ask(&open, (agents_sql(), Vec::new())));
         spawn_local(async move {
             let result = async {
                 if !known {
                     let order = TimeOrder::read(&open.db).await.map_err(|e| e.to_string())?;
                     self.time_order.set_value(Some((key, order)));
+                }
+                if let Some(agents) = agents {
+                    // Suggestions only: a file they cannot be read from still filters.
+                    if let Ok(rs) = answer(agents).await {
+                        self.agents.set(rs.map_rows(|r| r.text("agent")).unwrap_or_default());
+                    }
                 }
                 let first_page = (layout == Layout::List)
                     .then(|| ask(&open, self.query_of(filter.clone(), PAGE).at_page(0, None).sql()));
@@ -225,7 +268,6 @@ impl QuestsState {
     fn run(self) {
         Effect::new(move |_| {
             self.view.query().track();
-            self.sort.track();
             self.db.data_version().track();
             self.restart(self.db.get());
         });
@@ -262,6 +304,8 @@ pub fn QuestsPage() -> impl IntoView {
     let state = QuestsState::new();
     state.run();
     let layout = move || state.view.query().with(|q| q.layout);
+    // What the main part shows changes with these two only (not with every page that arrives).
+    let shows = Memo::new(move |_| (layout(), state.shown.with(|g| g.total == Some(0))));
     view! {
         <section class="page quests-page">
             <div class="quests-layout">
@@ -288,13 +332,49 @@ pub fn QuestsPage() -> impl IntoView {
                         <AddLogs />
                     </div>
                     {move || state.error.get().map(|e| view! { <p class="alert" role="alert">{format!("The quests could not be read: {e}")}</p> })}
-                    {move || match layout() {
-                        Layout::Board => view! { <Board state=state /> }.into_any(),
-                        Layout::List => view! { <QuestList state=state /> }.into_any(),
+                    {move || match shows.get() {
+                        (_, true) => view! { <NoMatch state=state /> }.into_any(),
+                        (Layout::Board, false) => view! { <Board state=state /> }.into_any(),
+                        (Layout::List, false) => view! { <QuestList state=state /> }.into_any(),
                     }}
                 </div>
             </div>
         </section>
+    }
+}
+
+/// What shows instead of empty columns when no quest passes the filter: which filter, and a
+/// button clearing them (or, without a filter, that the file has no quest rows).
+#[component]
+fn NoMatch(state: QuestsState) -> impl IntoView {
+    let text = move || {
+        state.view.query().with(|q| {
+            let f = &q.filter;
+            let mut parts = Vec::new();
+            if !f.statuses.is_empty() {
+                let names: Vec<String> = f.statuses.iter().map(|s| status_label(s)).collect();
+                parts.push(format!("status {}", names.join(" or ")));
+            }
+            if let Some(agent) = &f.agent {
+                parts.push(format!("agent {agent}"));
+            }
+            if !f.text.is_empty() {
+                parts.push(format!("the words \u{201c}{}\u{201d}", f.text));
+            }
+            if parts.is_empty() {
+                "This file has no quests yet.".to_owned()
+            } else {
+                format!("No quests match {}.", parts.join(", "))
+            }
+        })
+    };
+    view! {
+        <div class="empty-state" data-testid="quest-no-match" role="status">
+            <p>{text}</p>
+            {move || state.view.query().with(QuestQuery::filtered).then(|| view! {
+                <button class="button" data-testid="quest-no-match-clear" on:click=move |_| state.clear_filters()>"Clear filters"</button>
+            })}
+        </div>
     }
 }
 
@@ -345,20 +425,35 @@ fn Filters(state: QuestsState) -> impl IntoView {
                 <input type="search" class="search" placeholder="Words in the name, mission or messages"
                     data-testid="quest-filter-text"
                     prop:value=move || query.with(|q| q.filter.text.clone())
+                    on:input=move |e| {
+                        let text = event_target_value(&e);
+                        // Not trimmed while typing: the box keeps a space typed between words.
+                        state.type_filter(false, move |f| f.set_text(&text));
+                    }
                     on:change=move |e| {
                         let text = event_target_value(&e);
-                        view.change(nav, |q| q.filter.set_text(text.trim()));
+                        state.type_filter(true, move |f| f.set_text(text.trim()));
                     } />
             </label>
             <label class="control">
                 "Agent "
                 <input type="search" class="search" placeholder="@agent: recruited or whose turn"
-                    data-testid="quest-filter-agent"
+                    data-testid="quest-filter-agent" list="quest-agents"
                     prop:value=move || query.with(|q| q.filter.agent.clone().unwrap_or_default())
+                    on:input=move |e| {
+                        let agent = with_at(&event_target_value(&e));
+                        state.type_filter(false, move |f| f.agent = (!agent.is_empty()).then_some(agent));
+                    }
                     on:change=move |e| {
                         let agent = with_at(&event_target_value(&e));
-                        view.change(nav, |q| q.filter.agent = (!agent.is_empty()).then_some(agent));
+                        state.type_filter(true, move |f| f.agent = (!agent.is_empty()).then_some(agent));
                     } />
+                <datalist id="quest-agents" data-testid="quest-agent-choices" inner_html=move || {
+                    let mut h = Html::new();
+                    state.agents.with(|a| a.iter().for_each(|a| { h.open("option", &[("value", Some(a))]); }));
+                    h.finish()
+                }></datalist>
+                <span class="hint muted">"Filters as you type; names match whole, any case."</span>
             </label>
             // The boxes as HTML text (see `html`), one listener for all.
             <fieldset class="facet" inner_html=status_boxes on:change=move |e| {
@@ -366,10 +461,8 @@ fn Filters(state: QuestsState) -> impl IntoView {
                     view.change(nav, |q| q.filter.toggle_status(&status));
                 }
             }></fieldset>
-            {move || query.with(|q| *q != QuestQuery::default()).then(|| view! {
-                <button class="link" data-testid="quest-filter-clear" on:click=move |_| {
-                    view.change(nav, |q| { let layout = q.layout; *q = QuestQuery { layout, ..QuestQuery::default() }; });
-                }>"clear filters"</button>
+            {move || query.with(QuestQuery::filtered).then(|| view! {
+                <button class="link" data-testid="quest-filter-clear" on:click=move |_| state.clear_filters()>"clear filters"</button>
             })}
         </aside>
     }

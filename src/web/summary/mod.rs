@@ -4,9 +4,13 @@
 use leptos::prelude::*;
 
 use crate::web::files::loader::{Shared, Source};
+use crate::web::quests::{Layout, QuestQuery};
 use crate::web::state::Changes;
 use crate::web::widgets::human_size;
+use flagdeck_core::dashboard::quests::DEFAULT_STALL_AFTER_HOURS;
 use flagdeck_core::edits::EditTable;
+use flagdeck_core::quests::{self, QuestFilter, QuestSort, QuestStatus, QuestSummary};
+use leptos::task::spawn_local;
 
 /// One headline number with its hook for tests.
 #[component]
@@ -62,10 +66,44 @@ pub fn SummaryPanel(open: Shared) -> impl IntoView {
         }
     });
     let quests = c.quests.map(|n| {
+        // Open, waiting and stalled quests: one count query (`quests::summary_sql`), each a link
+        // to the quests page showing them.
+        let figures = RwSignal::new(None::<QuestSummary>);
+        let db = open.clone();
+        spawn_local(async move {
+            if let Ok(s) = quests::summary(&db.db, DEFAULT_STALL_AFTER_HOURS).await {
+                figures.try_set(Some(s));
+            }
+        });
+        let open_statuses: Vec<String> =
+            QuestStatus::ALL.iter().filter(|s| s.is_open()).map(|s| s.sql().to_owned()).collect();
+        let open_query = QuestQuery {
+            filter: QuestFilter { statuses: open_statuses, ..QuestFilter::default() },
+            ..QuestQuery::default()
+        };
+        let waiting = QuestQuery {
+            filter: QuestFilter { statuses: vec![QuestStatus::Waiting.sql().to_owned()], ..QuestFilter::default() },
+            ..QuestQuery::default()
+        };
+        // Stalled: the open quests in the list, least recently updated first.
+        let stalled = QuestQuery { layout: Layout::List, sort: (QuestSort::Updated, false), ..open_query.clone() };
+        let link = move |label: &'static str, testid: &'static str, hint: &'static str, q: QuestQuery, pick: fn(&QuestSummary) -> i64| {
+            view! {
+                <a class="count" title=hint href=q.href()>
+                    <div class="count-value" data-testid=testid>
+                        {move || figures.get().map(|f| pick(&f).to_string()).unwrap_or_else(|| "…".into())}
+                    </div>
+                    <div class="count-label">{label}</div>
+                </a>
+            }
+        };
         view! {
             <h2>"Quests"</h2>
             <div class="counts">
                 <Count label="quests" testid="count-quests" value=Some(n) hint="rows of acolyte_quests" />
+                {link("open", "count-quests-open", "working, waiting or reviewing (any status but completed, failed, timed out)", open_query, |f| f.open)}
+                {link("waiting on someone", "count-quests-waiting", "status waiting: a message waits for the agent whose turn it is", waiting, |f| f.waiting)}
+                {link("stalled", "count-quests-stalled", "open, someone's turn, no update for 24 h before the file's latest update", stalled, |f| f.stalled)}
             </div>
         }
     });

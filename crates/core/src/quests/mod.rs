@@ -36,7 +36,10 @@ pub use log::{
     check_log, check_log_in, parse_log, HistoryRow, LogEvent, LogKind, LogMismatch, LogNameError, QuestLog,
     ViolationKind,
 };
-pub use query::{count, page, status_counts, QuestFilter, QuestPageQuery, QuestSort, StatusCount, TimeOrder};
+pub use query::{
+    agents, agents_sql, count, page, status_counts, summary, summary_sql, QuestFilter, QuestPageQuery,
+    QuestSort, QuestSummary, StatusCount, TimeOrder,
+};
 pub use status::QuestStatus;
 pub use thread::{split_files, QuestMessage, Thread};
 pub use timeline::{turn_timeline, Lane, Marker, MarkerKind, TimelineSource, TurnSpan, TurnTimeline};

@@ -28,11 +28,13 @@ pub const BOARD_CARDS: usize = 12;
 pub struct QuestFilter {
     /// Stored statuses to keep (OR); unknown ones are matched as stored, `""` also matches NULL.
     pub statuses: Vec<String>,
-    /// An agent who is recruited on the quest or holds its turn (`current_agent`). Recruited
-    /// is matched in the JSON array (`json_each`, only run on valid JSON, after a cheap `instr`
-    /// on the text); when `recruited` is not JSON it is matched as comma-separated names (as
-    /// [`read_recruited`](super::read_recruited) reads it), ignoring spaces, tabs and line
-    /// breaks.
+    /// An agent who is recruited on the quest or holds its turn (`current_agent`): the whole
+    /// name, ASCII case-insensitively (`@ACOLYTE.AUTH` finds `@acolyte.auth`; `auth` alone finds
+    /// no `@acolyte.auth`: names are matched whole, the page suggests them from
+    /// [`agents_sql`]). Recruited is matched in the JSON array (`json_each`, only run on valid
+    /// JSON, after a cheap `instr` on the text); when `recruited` is not JSON it is matched as
+    /// comma-separated names (as [`read_recruited`](super::read_recruited) reads it), ignoring
+    /// spaces, tabs and line breaks.
     pub agent: Option<String>,
     /// Words that must all occur (ASCII case-insensitively, SQLite's `LIKE`) in the name, the
     /// mission or the text of one message (`broadcast[].message`; the whole stored text when
@@ -58,11 +60,24 @@ pub enum QuestSort {
     Turn,
     /// `quest_phase` as text (`1/3` before `2/3`).
     Phase,
+    /// `mission` as text.
+    Mission,
+    /// The team's leader: the first entry of a JSON array, a JSON string, or the first name of
+    /// a comma-separated list (as [`read_recruited`](super::read_recruited) reads them); none
+    /// first.
+    Team,
+    /// The message count ([`MESSAGES_SQL`](super::card::MESSAGES_SQL); a `broadcast` that is no
+    /// array first, as -1).
+    Messages,
 }
 
 impl QuestSort {
     /// Every sort the list offers.
-    pub const ALL: [QuestSort; 7] = [
+    ///
+    /// Mission, Team and Messages have no index: like the instant sorts, each filtered row's key
+    /// is computed once and the rows sorted (a scan; ~tens of ms at 100k quests natively), which
+    /// is cheap enough for a sort asked for by a click.
+    pub const ALL: [QuestSort; 10] = [
         QuestSort::Id,
         QuestSort::Created,
         QuestSort::Updated,
@@ -70,6 +85,9 @@ impl QuestSort {
         QuestSort::Status,
         QuestSort::Turn,
         QuestSort::Phase,
+        QuestSort::Mission,
+        QuestSort::Team,
+        QuestSort::Messages,
     ];
 
     /// The list's starting order: newest first, as the scripts list quests
@@ -86,7 +104,31 @@ impl QuestSort {
             QuestSort::Status => "Status",
             QuestSort::Turn => "Turn",
             QuestSort::Phase => "Phase",
+            QuestSort::Mission => "Mission",
+            QuestSort::Team => "Team",
+            QuestSort::Messages => "Msgs",
         }
+    }
+
+    /// The sort's name in the address (`#quests?sort=updated`): lower-case ASCII.
+    pub fn key(self) -> &'static str {
+        match self {
+            QuestSort::Id => "id",
+            QuestSort::Created => "created",
+            QuestSort::Updated => "updated",
+            QuestSort::Name => "name",
+            QuestSort::Status => "status",
+            QuestSort::Turn => "turn",
+            QuestSort::Phase => "phase",
+            QuestSort::Mission => "mission",
+            QuestSort::Team => "team",
+            QuestSort::Messages => "messages",
+        }
+    }
+
+    /// The sort named `key` ([`QuestSort::key`]); `None` for any other text.
+    pub fn from_key(key: &str) -> Option<QuestSort> {
+        QuestSort::ALL.into_iter().find(|s| s.key() == key)
     }
 
     /// The sort key for a file whose time columns are as `order` says: a time column whose
@@ -112,6 +154,14 @@ impl QuestSort {
             QuestSort::Status => QuestStatus::rank_sql("status"),
             QuestSort::Turn => "IFNULL(current_agent, '')".into(),
             QuestSort::Phase => "IFNULL(quest_phase, '')".into(),
+            QuestSort::Mission => "IFNULL(mission, '')".into(),
+            // The leader: `$[0]` of a JSON array, the first comma-separated name of other text.
+            QuestSort::Team => "IFNULL(CASE WHEN json_valid(recruited) THEN \
+                 (CASE json_type(recruited) WHEN 'array' THEN CAST(json_extract(recruited, '$[0]') AS TEXT) \
+                 WHEN 'text' THEN json_extract(recruited, '$') END) \
+                 ELSE trim(substr(recruited, 1, instr(recruited || ',', ',') - 1), ' ' || char(9, 10, 13)) END, '')"
+                .into(),
+            QuestSort::Messages => format!("IFNULL({}, -1)", super::card::MESSAGES_SQL),
         }
     }
 }
@@ -208,21 +258,23 @@ impl QuestFilter {
         }
         if let Some(agent) = self.agent.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
             // The cheap instr() runs first; json_each only on rows whose text names the agent.
+            // Compared in lower case (SQLite's lower() folds ASCII only, as to_ascii_lowercase).
             sql.push(
-                "(current_agent = ? OR (instr(recruited, ?) > 0 AND (CASE \
-                   WHEN NOT json_valid(recruited) THEN instr(',' || replace(replace(replace(replace(recruited, \
-                     char(13), ''), char(10), ''), char(9), ''), ' ', '') || ',', ',' || ? || ',') > 0 \
-                   WHEN json_type(recruited) = 'array' THEN EXISTS (SELECT 1 FROM json_each(recruited) AS r WHERE r.value = ?) \
-                   ELSE json_extract(recruited, '$') = ? END)))"
+                "(lower(current_agent) = ? OR (instr(lower(recruited), ?) > 0 AND (CASE \
+                   WHEN NOT json_valid(recruited) THEN instr(',' || lower(replace(replace(replace(replace(recruited, \
+                     char(13), ''), char(10), ''), char(9), ''), ' ', '')) || ',', ',' || ? || ',') > 0 \
+                   WHEN json_type(recruited) = 'array' THEN EXISTS (SELECT 1 FROM json_each(recruited) AS r WHERE lower(r.value) = ?) \
+                   ELSE lower(json_extract(recruited, '$')) = ? END)))"
                     .into(),
             );
+            let agent = agent.to_ascii_lowercase();
             let compact: String = agent.chars().filter(|c| !matches!(c, ' ' | '\t' | '\n' | '\r')).collect();
             params.extend([
-                Value::from(agent),
+                Value::from(agent.as_str()),
                 Value::from(compact.as_str()),
                 Value::from(compact.as_str()),
-                Value::from(agent),
-                Value::from(agent),
+                Value::from(agent.as_str()),
+                Value::from(agent.as_str()),
             ]);
         }
         for word in self.text.split_whitespace() {
@@ -270,6 +322,59 @@ impl QuestFilter {
         );
         (sql, params)
     }
+}
+
+/// The agents the agent filter suggests: every `current_agent` and every name of a JSON-array
+/// `recruited` (texts only; a comma-separated `recruited` is not split), distinct, blank ones
+/// left out, ASCII case-insensitively sorted. Rows of one column `agent`; one scan of the table.
+pub fn agents_sql() -> String {
+    format!(
+        "SELECT agent FROM (SELECT current_agent AS agent FROM {TABLE} WHERE typeof(current_agent) = 'text' \
+         UNION SELECT r.value AS agent FROM {TABLE} AS q, json_each(CASE WHEN NOT json_valid(q.recruited) THEN '[]' \
+           WHEN json_type(q.recruited) = 'array' THEN q.recruited ELSE '[]' END) AS r WHERE r.type = 'text') \
+         WHERE trim(agent) <> '' ORDER BY lower(agent), agent"
+    )
+}
+
+/// Runs [`agents_sql`].
+pub async fn agents<D: Database>(db: &D) -> Result<Vec<String>, DbError> {
+    db.query(&agents_sql(), &[]).await?.map_rows(|r| r.text("agent"))
+}
+
+/// The summary page's quest figures: open quests (any status but completed, failed, timeout,
+/// as `status::stored_is_open` says), `waiting` ones (a message waits for its `current_agent`,
+/// `quest_message.py`), and stalled ones: open, someone's turn, and no update for
+/// `stall_after_hours` before the latest `updated_at` of the file (the dashboard's default "as
+/// of the latest activity": a frozen file does not read as months idle). One row, columns
+/// `open`, `waiting`, `stalled`; one scan of the table. Parameter: the threshold in seconds.
+pub fn summary_sql() -> String {
+    let ended: Vec<String> =
+        QuestStatus::ALL.iter().filter(|s| !s.is_open()).map(|s| format!("'{}'", s.sql())).collect();
+    let open = format!("IFNULL(status, '') NOT IN ({})", ended.join(", "));
+    let at = instant_sql("updated_at");
+    format!(
+        "SELECT IFNULL(sum({open}), 0) AS open, IFNULL(sum(status = 'waiting'), 0) AS waiting, \
+           IFNULL(sum({open} AND trim(IFNULL(current_agent, '')) <> '' \
+             AND {at} < (SELECT max({at}) FROM {TABLE}) - ?), 0) AS stalled FROM {TABLE}"
+    )
+}
+
+/// The figures of [`summary_sql`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct QuestSummary {
+    pub open: i64,
+    pub waiting: i64,
+    pub stalled: i64,
+}
+
+/// Runs [`summary_sql`] with a threshold of `stall_after_hours`.
+pub async fn summary<D: Database>(db: &D, stall_after_hours: f64) -> Result<QuestSummary, DbError> {
+    let rs = db.query(&summary_sql(), &[Value::Real(stall_after_hours * 3600.0)]).await?;
+    Ok(rs
+        .map_first(|r| {
+            Ok(QuestSummary { open: r.i64("open")?, waiting: r.i64("waiting")?, stalled: r.i64("stalled")? })
+        })?
+        .unwrap_or_default())
 }
 
 /// One column of the board: a stored status and how many quests have it.
