@@ -423,6 +423,13 @@ test('v2: added quest logs give each quest its status history and refused comman
         [...document.querySelectorAll('[data-testid="quest-log-event"][data-kind="violation"]')].map((e) => e.textContent),
       );
       assert.equal(shown.length, violations.length, `quest ${id}: refused commands`);
+      const n = violations.length;
+      // Singular for one: "1 refused command", "2 refused commands".
+      assert.match(
+        await page.locator('[data-testid="quest-log-summary"]').textContent(),
+        new RegExp(`\\b${n} refused command${n === 1 ? '' : 's'}\\b`),
+        `quest ${id}`,
+      );
       violations.forEach((line, i) => {
         const said = line.split('] ').at(-1);
         assert.ok(shown[i].includes(said), `quest ${id}: "${said}" in "${shown[i]}"`);
@@ -484,7 +491,7 @@ test('v2: a log of another quest or of no quest here is refused, naming both que
   }
 });
 
-test("v2: the quest page measures waits from the dashboard's as-of: the file's latest activity, or the clock", async (t) => {
+test("v2: the quest page and the board's cards measure from the dashboard's as-of: the file's latest activity, or the clock", async (t) => {
   if (skipWithoutV2Fixtures(t)) return;
   const [[id]] = query(V2, "SELECT quest_id FROM acolyte_quests WHERE status = 'waiting' ORDER BY quest_id LIMIT 1");
   const app = await open(V2);
@@ -494,6 +501,14 @@ test("v2: the quest page measures waits from the dashboard's as-of: the file's l
     const windowText = await page.locator('[data-testid="dashboard-window"]').textContent({ timeout: WAIT_MS });
     const asOf = windowText.match(/as of (\d{4}-\d\d-\d\d \d\d:\d\d)/)[1];
     await showQuests(page);
+    // The board's "updated … ago" counts to the same as-of (once it is read; the clock before).
+    const asOfMs = Date.parse(`${asOf.replace(' ', 'T')}:00Z`) + 59_999;
+    const [[updated]] = query(V2, `SELECT CAST(updated_at AS INTEGER) FROM acolyte_quests WHERE quest_id = ${id}`);
+    await page.waitForFunction(
+      ([id, want]) => Number(document.querySelector(`[data-testid="quest-card"][data-quest-id="${id}"] time.since`)?.dataset.agoMs) === want,
+      [id, asOfMs - updated * 1000],
+      { timeout: WAIT_MS },
+    );
     await showQuest(page, id);
     const shown = page.locator('[data-testid="quest-as-of"]');
     await shown.waitFor({ timeout: WAIT_MS });

@@ -7,7 +7,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::web::platform::browser::{date_now, target_data};
+use crate::web::platform::browser::target_data;
 use crate::web::platform::perf::{after_paint, clear_mark, mark, measure};
 use crate::web::quests::address::{Layout, QuestQuery};
 use crate::web::quests::cards::card;
@@ -133,7 +133,7 @@ fn board_html(g: &Generation, filter: &QuestFilter, now_ms: i64) -> String {
 pub(super) fn Board(state: QuestsState) -> impl IntoView {
     let html = move || {
         let filter = state.view.query().with(|q| q.filter.clone());
-        state.shown.with(|g| board_html(g, &filter, date_now() as i64))
+        state.shown.with(|g| board_html(g, &filter, state.as_of_ms()))
     };
     view! {
         <div class="quest-board" data-testid="quest-board" inner_html=html on:click=move |e| {

@@ -47,14 +47,20 @@ pub(super) fn time(h: &mut Html, raw: &Value, read: Option<&Timestamp>) {
     }
 }
 
-/// "3.4 h ago" for a time before `now_ms` ("in …" after it), the stored value on hover.
+/// "3.4 h ago" for a time before `now_ms` ("in …" after it), the stored value on hover;
+/// `data-ago-ms` carries the difference in milliseconds.
 pub(super) fn since(h: &mut Html, raw: &Value, read: Option<&Timestamp>, now_ms: i64) {
     let text = match read {
         Some(t) if now_ms >= t.epoch_ms => format!("{} ago", duration_text(now_ms - t.epoch_ms)),
         Some(t) => format!("in {}", duration_text(t.epoch_ms - now_ms)),
         None => "—".to_owned(),
     };
-    h.elem("time", &[("class", Some("since")), ("title", Some(&title_of(raw, read)))], &text);
+    let ago = read.map(|t| (now_ms - t.epoch_ms).to_string());
+    h.elem(
+        "time",
+        &[("class", Some("since")), ("title", Some(&title_of(raw, read))), ("data-ago-ms", ago.as_deref())],
+        &text,
+    );
 }
 
 /// The recruited agents, the leader (first) marked.

@@ -69,7 +69,7 @@ pub fn QuestPage(id: i64) -> impl IntoView {
 /// ([`AsOf::Latest`]: the file's latest activity, read by the dashboard's own
 /// [`as_of_minute`], to the end of that minute; [`AsOf::Now`]: the clock).
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct AsOfInstant {
+pub(crate) struct AsOfInstant {
     /// Milliseconds since the epoch.
     pub ms: i64,
     /// Which one, in words, for the page.
@@ -77,7 +77,7 @@ pub(super) struct AsOfInstant {
 }
 
 impl AsOfInstant {
-    async fn read(open: &Shared, as_of: AsOf) -> Result<AsOfInstant, flagdeck_core::DbError> {
+    pub(crate) async fn read(open: &Shared, as_of: AsOf) -> Result<AsOfInstant, flagdeck_core::DbError> {
         if as_of == AsOf::Now {
             return Ok(AsOfInstant { ms: date_now() as i64, words: "now (the computer clock)".into() });
         }

@@ -6,7 +6,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::web::files::loader::Shared;
-use crate::web::platform::browser::date_now;
 use crate::web::platform::perf::{after_paint, clear_mark, mark, measure};
 use crate::web::quests::cards::{placeholder, row};
 use crate::web::quests::html::Html;
@@ -104,7 +103,7 @@ pub(super) fn QuestList(state: QuestsState) -> impl IntoView {
     // arrived; each row links to its quest.
     let window = move || {
         let rows = visible();
-        let now = date_now() as i64;
+        let now = state.as_of_ms();
         let mut h = Html::new();
         state.shown.with(|g| {
             for i in rows {

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::web::files::loader::Shared;
 use crate::web::platform::dropped::{file_text, take_input_files};
-use crate::web::quests::cards::time;
+use crate::web::quests::cards::{counted, time};
 use crate::web::quests::has_quests;
 use crate::web::quests::html::Html;
 use crate::web::state::AppState;
@@ -276,7 +276,7 @@ pub fn AddLogs() -> impl IntoView {
             </label>
             {move || {
                 let n = logs.count();
-                (n > 0).then(|| view! { <span class="muted" data-testid="quest-logs-count">{format!("{n} logs added")}</span> })
+                (n > 0).then(|| view! { <span class="muted" data-testid="quest-logs-count">{counted(Some(n as i64), "log", "logs") + " added"}</span> })
             }}
             {move || logs.report().map(|r| view! { <p class="notice" role="status" data-testid="quest-logs-report">{r}</p> })}
         </div>
@@ -351,14 +351,16 @@ fn history_html(id: i64, log: Option<&QuestLog>) -> String {
     let unparsed = if log.unparsed.is_empty() {
         String::new()
     } else {
-        format!(", {} lines that did not parse", log.unparsed.len())
+        format!(", {} that did not parse", counted(Some(log.unparsed.len() as i64), "line", "lines"))
     };
     h.elem(
         "p",
         &[("class", Some("muted")), ("data-testid", Some("quest-log-summary"))],
         &format!(
-            "{} lines read from quest_{id}.log: {statuses} status changes, {violations} refused commands{unparsed}.",
-            log.events.len()
+            "{} read from quest_{id}.log: {}, {}{unparsed}.",
+            counted(Some(log.events.len() as i64), "line", "lines"),
+            counted(Some(statuses as i64), "status change", "status changes"),
+            counted(Some(violations as i64), "refused command", "refused commands"),
         ),
     );
     if let Some(w) = log.warning() {

@@ -9,15 +9,18 @@ use futures_channel::oneshot;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::web::dashboard::DashboardSettings;
 use crate::web::files::loader::Shared;
-use crate::web::platform::browser::target_data;
+use crate::web::platform::browser::{date_now, target_data};
 use crate::web::platform::perf::{after_paint, mark, measure};
 use crate::web::quests::address::{empty_filter, Layout, QuestQuery, QuestsView};
 use crate::web::quests::board::Board;
+use crate::web::quests::detail::AsOfInstant;
 use crate::web::quests::html::Html;
 use crate::web::quests::list::QuestList;
 use crate::web::quests::logs::AddLogs;
 use crate::web::state::{Nav, OpenDb};
+use flagdeck_core::dashboard::AsOf;
 use flagdeck_core::flags::with_at;
 use flagdeck_core::paging::SparsePages;
 use flagdeck_core::quests::{
@@ -65,6 +68,9 @@ impl Generation {
     }
 }
 
+/// What an as-of instant was read for: the data (`OpenDb::data_key`) and the setting.
+type AsOfKey = ((u64, u64), AsOf);
+
 /// The page's state shared by its parts.
 #[derive(Clone, Copy)]
 pub(super) struct QuestsState {
@@ -84,6 +90,9 @@ pub(super) struct QuestsState {
     pub agents: RwSignal<Vec<String>>,
     /// The latest text typed in a filter box, not applied yet (debounce).
     typed: StoredValue<u64>,
+    /// The instant "updated … ago" counts to (the dashboard's as-of, see `detail::AsOfInstant`),
+    /// with the data and setting it was read for; the clock until it is read.
+    as_of: RwSignal<Option<(AsOfKey, i64)>>,
 }
 
 /// How long the text and agent boxes wait after the last keystroke before filtering.
@@ -128,7 +137,31 @@ impl QuestsState {
             time_order: StoredValue::new(None),
             agents: RwSignal::new(Vec::new()),
             typed: StoredValue::new(0),
+            as_of: RwSignal::new(None),
         }
+    }
+
+    /// The instant the cards' and rows' "updated … ago" count to, in epoch milliseconds: the
+    /// dashboard's as-of (Latest: the file's latest activity; Now: the clock), as on the quest
+    /// page; the clock until it has been read.
+    pub fn as_of_ms(&self) -> i64 {
+        self.as_of.with(|a| a.map(|(_, ms)| ms)).unwrap_or_else(|| date_now() as i64)
+    }
+
+    /// Reads the as-of for the open data and the dashboard setting when they changed, beside
+    /// the page's queries (not before them: the first cards count to the clock meanwhile).
+    fn refresh_as_of(self, open: &Shared) {
+        let setting = expect_context::<DashboardSettings>().with_untracked(|s| s.as_of);
+        let key = (self.db.data_key(), setting);
+        if self.as_of.with_untracked(|a| a.is_some_and(|(k, _)| k == key)) {
+            return;
+        }
+        let open = open.clone();
+        spawn_local(async move {
+            if let Ok(instant) = AsOfInstant::read(&open, setting).await {
+                self.as_of.set(Some((key, instant.ms)));
+            }
+        });
     }
 
     /// Clears the status, agent and text filters (keeps layout and sort).
@@ -196,6 +229,7 @@ impl QuestsState {
         self.in_flight.set(BTreeSet::new());
         self.error.set(None);
         let Some(open) = open else { return };
+        self.refresh_as_of(&open);
         let QuestQuery { filter, layout, .. } = self.view.query().get_untracked();
         // The time columns' order is read once per data, before the first page needs it.
         let key = self.db.data_key();
