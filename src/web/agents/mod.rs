@@ -92,7 +92,7 @@ pub fn AgentsPage() -> impl IntoView {
                         <option value="">"all"</option>
                         {with_catalog(state, move |data| {
                             let mut types: Vec<String> = data.agents.iter().map(|a| a.agent_type.clone()).collect();
-                            types.sort();
+                            flagdeck_core::order::sort_by(&mut types, |a, b| a.cmp(b));
                             types.dedup();
                             types.into_iter().map(|t| view! { <option value=t.clone()>{t.clone()}</option> }).collect_view()
                         })}

@@ -875,7 +875,7 @@ async fn health_kpis<D: Database>(
         }
         k.latest.push(check);
     }
-    k.latest_by_status.sort();
+    crate::order::sort_by(&mut k.latest_by_status, |a, b| a.cmp(b));
     let rs = db
         .query(
             &format!(
