@@ -31,7 +31,7 @@ mod tests {
         // Pairs sorted by their first half only: equal keys must keep their input order.
         let input: Vec<(u8, usize)> = (0..200).map(|i| ((i * 37 % 11) as u8, i)).collect();
         let mut expected = input.clone();
-        expected.sort_by(|a, b| a.0.cmp(&b.0));
+        expected.sort_by_key(|a| a.0);
         let mut got = input;
         sort_by(&mut got, |a, b| a.0.cmp(&b.0));
         assert_eq!(got, expected);
