@@ -142,10 +142,10 @@ pub fn catalog_rows<'a>(
     let mut rows: Vec<&CatalogAgent> =
         agents.iter().filter(|a| agent_type.is_empty() || a.agent_type == agent_type).collect();
     match order {
-        CatalogOrder::Name => rows.sort_by(|a, b| a.name.cmp(&b.name)),
-        CatalogOrder::Pending => {
-            rows.sort_by(|a, b| pending(&b.name).cmp(&pending(&a.name)).then(a.name.cmp(&b.name)))
-        }
+        CatalogOrder::Name => crate::order::sort_by(&mut rows, |a, b| a.name.cmp(&b.name)),
+        CatalogOrder::Pending => crate::order::sort_by(&mut rows, |a, b| {
+            pending(&b.name).cmp(&pending(&a.name)).then(a.name.cmp(&b.name))
+        }),
     }
     rows
 }

@@ -419,7 +419,8 @@ impl SearchIndex {
             .map(|(a, (s, _))| (a, s))
             .collect();
         // Highest score first; equal scores in catalog order, as Python's stable sort leaves them.
-        ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        // (The order is total, so the shared stable sort gives the same result as an unstable one.)
+        crate::order::sort_by(&mut ranked, |a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         ranked.truncate(limit);
         ranked
             .into_iter()

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use crate::web::files::loader::{CatalogData, Shared};
 use crate::web::platform::perf::{after_paint, mark, measure};
-use crate::web::state::{AppState, CatalogState, View};
+use crate::web::state::{use_latest, AppState, CatalogState, View};
 use crate::web::widgets::time::{Time, TimeText};
 use flagdeck_core::agents::{
     agent_quests, chains_of, latest_health, pending_for, pending_from, routing_errors, AgentQuests,
@@ -92,7 +92,7 @@ pub fn AgentsPage() -> impl IntoView {
                         <option value="">"all"</option>
                         {with_catalog(state, move |data| {
                             let mut types: Vec<String> = data.agents.iter().map(|a| a.agent_type.clone()).collect();
-                            types.sort();
+                            flagdeck_core::order::sort_by(&mut types, |a, b| a.cmp(b));
                             types.dedup();
                             types.into_iter().map(|t| view! { <option value=t.clone()>{t.clone()}</option> }).collect_view()
                         })}
@@ -444,14 +444,14 @@ pub fn AgentPage(name: String) -> impl IntoView {
     let state = expect_context::<AppState>();
     let detail = {
         let name = name.clone();
-        LocalResource::new(move || {
+        use_latest(move |_| {
             let (open, name) = (state.db().get(), name.clone());
-            async move {
+            Some(async move {
                 match open {
                     Some(open) => Some(load_detail(&open, &name).await),
                     None => None,
                 }
-            }
+            })
         })
     };
     let header_name = name.clone();
@@ -724,9 +724,9 @@ fn FlagList(flags: Vec<FlagRow>, testid: &'static str) -> impl IntoView {
 #[component]
 pub fn RoutingPage() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let rows = LocalResource::new(move || {
+    let rows = use_latest(move |_| {
         let open = state.db().get();
-        async move {
+        Some(async move {
             match open {
                 Some(open) if !open.report.generation.has_flags() => Some(Ok(None)),
                 Some(open) => {
@@ -734,7 +734,7 @@ pub fn RoutingPage() -> impl IntoView {
                 }
                 None => None,
             }
-        }
+        })
     });
     view! {
         <section class="page routing">

@@ -423,7 +423,9 @@ fn ToolSection(dashboard: Dashboard) -> impl IntoView {
         format: millis,
     };
     let mut slowest = t.per_tool.clone();
-    slowest.sort_by(|a, b| b.latency.p95.unwrap_or(0.0).total_cmp(&a.latency.p95.unwrap_or(0.0)));
+    flagdeck_core::order::sort_by(&mut slowest, |a, b| {
+        b.latency.p95.unwrap_or(0.0).total_cmp(&a.latency.p95.unwrap_or(0.0))
+    });
     let rows = slowest
         .iter()
         .map(|s| {

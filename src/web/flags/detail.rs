@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::web::flags::form::{FollowUp, FormRequest};
 use crate::web::platform::browser::local_minute;
 use crate::web::state::AppState;
-use crate::web::state::{OpenDb, View};
+use crate::web::state::{use_latest, OpenDb, View};
 use crate::web::widgets::time::{Time, TimeText};
 use flagdeck_core::edits;
 use flagdeck_core::flags::{flag_detail, FlagDetail, MIN_ACTION_REQUIRED, MIN_CHANGE_DESCRIPTION};
@@ -20,15 +20,15 @@ pub(super) fn FlagDetailPanel(id: i64) -> impl IntoView {
     let db = expect_context::<OpenDb>();
     let version = db.data_version();
     // Read again after every change; the latest read wins, the previous stays shown meanwhile.
-    let detail = LocalResource::new(move || {
+    let detail = use_latest(move |_| {
         version.track();
         let open = db.get();
-        async move {
+        Some(async move {
             match open {
                 Some(open) => flag_detail(&open.db, id).await.map_err(|e| e.to_string()),
                 None => Ok(None),
             }
-        }
+        })
     });
     view! {
         <aside class="flag-detail" data-testid="flag-detail" data-flag-id=id>

@@ -314,7 +314,7 @@ impl Store {
             .filter(|(k, _)| Array::from(k).get(0).as_string().as_deref() == Some(session.as_str()))
             .filter_map(|(_, v)| serde_json::from_str(&v.as_string()?).ok())
             .collect();
-        records.sort_by_key(|r| r.seq);
+        flagdeck_core::order::sort_by(&mut records, |a, b| a.seq.cmp(&b.seq));
         let quest_logs = if session.is_empty() { None } else { self.quest_logs(&session).await? };
         Ok(Some(Found { meta, records, quest_logs }))
     }

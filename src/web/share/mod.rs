@@ -10,7 +10,7 @@ use crate::web::files::loader::download_text;
 use crate::web::platform::browser::{
     element_html_without, local_minute, location_without_hash, page_css, select_input_text,
 };
-use crate::web::state::{AppState, View};
+use crate::web::state::{use_latest, AppState, View};
 use flagdeck_core::dashboard::saved::{self, SavedDashboard};
 use flagdeck_core::dashboard::share::{
     decode_snapshot, decode_state, encode_snapshot, encode_state, redact, Snapshot,
@@ -125,10 +125,12 @@ pub fn SharePanel(state: DashboardSettings, aggregated: Signal<Option<Aggregates
 fn SavedDashboards(state: DashboardSettings) -> impl IntoView {
     let app = expect_context::<AppState>();
     // Read again after every change to the data, and after a dashboard is saved or deleted.
-    let saved_list = LocalResource::new(move || {
+    let reload = Trigger::new();
+    let saved_list = use_latest(move |_| {
         app.db().data_version().track();
+        reload.track();
         let open = app.db().get();
-        async move {
+        Some(async move {
             match saved::list(&open?.db).await {
                 Ok(list) => Some(list),
                 Err(e) => {
@@ -136,13 +138,13 @@ fn SavedDashboards(state: DashboardSettings) -> impl IntoView {
                     None
                 }
             }
-        }
+        })
     });
     // A failed read keeps the list shown before it.
     let shown_list = Memo::new(move |previous: Option<&Vec<SavedDashboard>>| {
         saved_list.get().flatten().or_else(|| previous.cloned()).unwrap_or_default()
     });
-    let reload_saved = move || saved_list.refetch();
+    let reload_saved = move || reload.notify();
     let name = RwSignal::new(String::new());
     let save = move |_| {
         let Some(open) = app.db().get() else { return };

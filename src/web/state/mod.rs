@@ -8,10 +8,10 @@
 //! - [`Changes`]: the history of flag edits, other changes, the counts read after changes;
 //!
 //! [`AppState`] holds the actions that span several of them (open, edit, undo, export) and the
-//! working copy's handle; [`use_latest`] is the hook for loads that report progress (other loads
-//! are `LocalResource`s). Feature state lives with its feature: the dashboard's settings in
-//! `dashboard::DashboardSettings`, the flag form's in `flags::form::FormRequest`, the quests page's
-//! query in `quests::QuestsView` and the added quest logs in `quests::QuestLogs`.
+//! working copy's handle; [`use_latest`] is the hook for every async load of a page. Feature
+//! state lives with its feature: the dashboard's settings in `dashboard::DashboardSettings`, the
+//! flag form's in `flags::form::FormRequest`, the quests page's query in `quests::QuestsView` and
+//! the added quest logs in `quests::QuestLogs`.
 
 mod actions;
 mod alerts;

@@ -174,11 +174,12 @@ fn ticks_view(chart: &Chart, sc: Scale) -> impl IntoView {
 /// The x axis: the first, middle and last labels.
 fn x_labels_view(chart: &Chart, sc: Scale) -> impl IntoView {
     let last = chart.labels.len().saturating_sub(1);
-    [0, last / 2, last]
+    // In order already, so `dedup` leaves each label once (one or two labels share an index).
+    let mut shown = vec![0, last / 2, last];
+    shown.dedup();
+    shown
         .into_iter()
         .filter(|i| *i < chart.labels.len())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
         .map(|i| {
             let (anchor, at) = match i {
                 0 => ("start", LEFT),

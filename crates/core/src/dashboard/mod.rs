@@ -281,23 +281,24 @@ pub struct Aggregates {
 impl Aggregates {
     /// Rebuilds the per-day maps from the daily series (after deserialising).
     pub fn rebuild_daily(&mut self) {
-        let day = |text: &str| parse_day(text);
+        // Each map is collected from the same iterator type (a `Vec`'s): `BTreeMap`'s `collect`
+        // sorts, and one iterator type keeps one copy of that sort in the wasm.
+        fn by_day<'a>(days: impl Iterator<Item = (&'a str, i64)>) -> BTreeMap<i64, f64> {
+            let days: Vec<(i64, f64)> =
+                days.filter(|(_, n)| *n > 0).filter_map(|(d, n)| Some((parse_day(d)?, n as f64))).collect();
+            days.into_iter().collect()
+        }
         let flag_days = self.flags.iter().flat_map(|f| f.daily.iter());
-        self.created_daily = flag_days
-            .clone()
-            .filter(|d| d.created > 0)
-            .filter_map(|d| day(&d.day).map(|n| (n, d.created as f64)))
-            .collect();
-        self.completed_daily = flag_days
-            .filter(|d| d.completed > 0)
-            .filter_map(|d| day(&d.day).map(|n| (n, d.completed as f64)))
-            .collect();
-        self.calls_daily = self
+        self.created_daily = by_day(flag_days.clone().map(|d| (d.day.as_str(), d.created)));
+        self.completed_daily = by_day(flag_days.map(|d| (d.day.as_str(), d.completed)));
+        // Days without calls are kept (with 0), as they always were.
+        let tool_days: Vec<(i64, f64)> = self
             .tools
             .iter()
             .flat_map(|t| t.daily.iter())
-            .filter_map(|d| day(&d.day).map(|n| (n, d.calls as f64)))
+            .filter_map(|d| Some((parse_day(&d.day)?, d.calls as f64)))
             .collect();
+        self.calls_daily = tool_days.into_iter().collect();
     }
 }
 
@@ -902,7 +903,7 @@ async fn health_kpis<D: Database>(
         }
         k.latest.push(check);
     }
-    k.latest_by_status.sort();
+    crate::order::sort_by(&mut k.latest_by_status, |a, b| a.cmp(b));
     let rs = db
         .query(
             &format!(
