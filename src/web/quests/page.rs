@@ -86,13 +86,17 @@ pub(super) struct QuestsState {
     pub asked: StoredValue<u64>,
     /// How the time columns sort, and the data (`OpenDb::data_key`) it was read from.
     time_order: StoredValue<Option<((u64, u64), TimeOrder)>>,
-    /// The agent filter's suggestions (`quests::agents_sql`), read with the time order.
+    /// The agent filter's suggestions (`quests::agents_sql`), read once per data after the first
+    /// quests are shown.
     pub agents: RwSignal<Vec<String>>,
     /// The latest text typed in a filter box, not applied yet (debounce).
     typed: StoredValue<u64>,
     /// The instant "updated … ago" counts to (the dashboard's as-of, see `detail::AsOfInstant`),
     /// with the data and setting it was read for; the clock until it is read.
     as_of: RwSignal<Option<(AsOfKey, i64)>>,
+    /// The dashboard's settings, whose as-of the page uses (taken when the page is built: an
+    /// async task has no context to look it up in).
+    settings: DashboardSettings,
 }
 
 /// How long the text and agent boxes wait after the last keystroke before filtering.
@@ -138,6 +142,7 @@ impl QuestsState {
             agents: RwSignal::new(Vec::new()),
             typed: StoredValue::new(0),
             as_of: RwSignal::new(None),
+            settings: expect_context::<DashboardSettings>(),
         }
     }
 
@@ -148,10 +153,21 @@ impl QuestsState {
         self.as_of.with(|a| a.map(|(_, ms)| ms)).unwrap_or_else(|| date_now() as i64)
     }
 
-    /// Reads the as-of for the open data and the dashboard setting when they changed, beside
-    /// the page's queries (not before them: the first cards count to the clock meanwhile).
+    /// Reads the agent filter's suggestions (`quests::agents_sql`) once per data; a file they
+    /// cannot be read from still filters.
+    fn load_agents(self, open: &Shared) {
+        let asked = ask(open, (agents_sql(), Vec::new()));
+        spawn_local(async move {
+            if let Ok(rs) = answer(asked).await {
+                self.agents.set(rs.map_rows(|r| r.text("agent")).unwrap_or_default());
+            }
+        });
+    }
+
+    /// Reads the as-of for the open data and the dashboard setting when they changed, after the
+    /// page's queries (not before them: the first cards count to the clock meanwhile).
     fn refresh_as_of(self, open: &Shared) {
-        let setting = expect_context::<DashboardSettings>().with_untracked(|s| s.as_of);
+        let setting = self.settings.with_untracked(|s| s.as_of);
         let key = (self.db.data_key(), setting);
         if self.as_of.with_untracked(|a| a.is_some_and(|(k, _)| k == key)) {
             return;
@@ -229,25 +245,17 @@ impl QuestsState {
         self.in_flight.set(BTreeSet::new());
         self.error.set(None);
         let Some(open) = open else { return };
-        self.refresh_as_of(&open);
         let QuestQuery { filter, layout, .. } = self.view.query().get_untracked();
         // The time columns' order is read once per data, before the first page needs it.
         let key = self.db.data_key();
         let known = self.time_order.get_value().is_some_and(|(k, _)| k == key);
         let total = ask(&open, filter.count_sql());
         let counts = ask(&open, filter.status_counts_sql());
-        let agents = (!known).then(|| ask(&open, (agents_sql(), Vec::new())));
         spawn_local(async move {
             let result = async {
                 if !known {
                     let order = TimeOrder::read(&open.db).await.map_err(|e| e.to_string())?;
                     self.time_order.set_value(Some((key, order)));
-                }
-                if let Some(agents) = agents {
-                    // Suggestions only: a file they cannot be read from still filters.
-                    if let Ok(rs) = answer(agents).await {
-                        self.agents.set(rs.map_rows(|r| r.text("agent")).unwrap_or_default());
-                    }
                 }
                 let first_page = (layout == Layout::List)
                     .then(|| ask(&open, self.query_of(filter.clone(), PAGE).at_page(0, None).sql()));
@@ -292,6 +300,12 @@ impl QuestsState {
                         mark("flagdeck:quests-shown");
                         measure("flagdeck:quests", "flagdeck:quests-start");
                     });
+                    // Asked only now, so that the worker (which answers in order) shows the
+                    // quests first: each is a scan of the whole table.
+                    self.refresh_as_of(&open);
+                    if !known {
+                        self.load_agents(&open);
+                    }
                 }
                 Err(e) => self.error.set(Some(e)),
             }
