@@ -103,7 +103,7 @@ pub fn SummaryPanel(open: Shared) -> impl IntoView {
                 <Count label="quests" testid="count-quests" value=Some(n) hint="rows of acolyte_quests" />
                 {link("open", "count-quests-open", "working, waiting or reviewing (any status but completed, failed, timed out)", open_query, |f| f.open)}
                 {link("waiting on someone", "count-quests-waiting", "status waiting: a message waits for the agent whose turn it is", waiting, |f| f.waiting)}
-                {link("stalled", "count-quests-stalled", "open, someone's turn, no update for 24 h before the file's latest update", stalled, |f| f.stalled)}
+                {link("idle 24 h+", "count-quests-stalled", "open, someone's turn, no update for 24 h before the file's latest update (the dashboard's 'stalled' counts from turn timelines and its own threshold)", stalled, |f| f.stalled)}
             </div>
         }
     });
