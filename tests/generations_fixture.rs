@@ -119,14 +119,14 @@ fn the_catalog_of_v2_and_hybrid_has_the_v1_shape() {
 fn check_agent_quests(fixture: &str) {
     let Some(facts) = facts_v2() else { return };
     let quests = &facts[fixture]["quests"];
-    let (db, report, schema) = open(fixture).unwrap();
+    let (db, report, _) = open(fixture).unwrap();
     let catalog = block_on(read_catalog(&db, report.generation)).unwrap();
     let mut turns: BTreeMap<String, i64> = BTreeMap::new();
     let mut open_turns: BTreeMap<String, i64> = BTreeMap::new();
     let mut leads: BTreeMap<String, i64> = BTreeMap::new();
     let mut memberships = 0;
     for agent in &catalog {
-        let list = block_on(agent_quests(&db, &schema, report.generation, &agent.name)).unwrap();
+        let list = block_on(agent_quests(&db, report.generation, &agent.name)).unwrap();
         assert_eq!(list.unreadable_recruited, 0, "{fixture}: every recruited is a JSON list");
         // Its turn first, then newest first.
         let keys: Vec<(bool, i64)> = list.quests.iter().map(|q| (!q.turn, -q.id)).collect();
@@ -167,9 +167,9 @@ fn check_agent_quests(fixture: &str) {
 #[test]
 fn agent_quests_match_the_v2_facts() {
     check_agent_quests(V2);
-    let Some((db, report, schema)) = open(V2) else { return };
+    let Some((db, report, _)) = open(V2) else { return };
     // README: @acolyte.auth holds the turn of 2 quests, 1 of them open; quest 40 (reviewing) is it.
-    let auth = block_on(agent_quests(&db, &schema, report.generation, "@acolyte.auth")).unwrap();
+    let auth = block_on(agent_quests(&db, report.generation, "@acolyte.auth")).unwrap();
     let turn: Vec<(i64, &str, bool)> =
         auth.quests.iter().filter(|q| q.turn).map(|q| (q.id, q.status.as_str(), q.open)).collect();
     assert_eq!(turn.len(), 2);
@@ -183,8 +183,8 @@ fn agent_quests_match_the_v2_facts() {
 #[test]
 fn agent_quests_match_the_hybrid_facts() {
     check_agent_quests(HYBRID);
-    let Some((db, report, schema)) = open(HYBRID) else { return };
-    let list = block_on(agent_quests(&db, &schema, report.generation, "@database.postgres")).unwrap();
+    let Some((db, report, _)) = open(HYBRID) else { return };
+    let list = block_on(agent_quests(&db, report.generation, "@database.postgres")).unwrap();
     let q = list.quests.iter().find(|q| q.turn).expect("its turn in one open quest");
     assert!(q.open);
     assert!(matches!(q.created_at, flagdeck_core::Value::Integer(_)), "hybrid stores INTEGER epochs");
@@ -193,8 +193,8 @@ fn agent_quests_match_the_hybrid_facts() {
 #[test]
 fn no_quests_in_v1_and_v0_files() {
     for fixture in ["acolytes-v1-small.db", "claudesquad-v0-small.db"] {
-        let Some((db, report, schema)) = open(fixture) else { return };
-        let list = block_on(agent_quests(&db, &schema, report.generation, "@backend.api")).unwrap();
+        let Some((db, report, _)) = open(fixture) else { return };
+        let list = block_on(agent_quests(&db, report.generation, "@backend.api")).unwrap();
         assert!(list.quests.is_empty());
         assert_eq!(report.counts.quests, None);
     }
@@ -290,8 +290,7 @@ fn a_v2_file_without_quest_phase_is_refused_naming_it() {
 fn malformed_recruited_lists_never_fail_and_are_counted() {
     let Some(dir) = common::fixtures_dir() else { return };
     let db = NativeDb::open_copy(&dir.join(V2)).unwrap();
-    let (_, _, schema) = open(V2).unwrap();
-    let before = block_on(agent_quests(&db, &schema, Generation::V2, "@acolyte.auth")).unwrap();
+    let before = block_on(agent_quests(&db, Generation::V2, "@acolyte.auth")).unwrap();
     let q35_had_auth = before.quests.iter().any(|q| q.id == 35);
     assert!(q35_had_auth, "quest 35 recruits @acolyte.auth (README: its leader)");
     // Quest 40 is @acolyte.auth's turn: its list becomes malformed JSON. Quest 35 (completed, led
@@ -301,7 +300,7 @@ fn malformed_recruited_lists_never_fail_and_are_counted() {
          UPDATE acolyte_quests SET recruited = '{\"lead\": \"@acolyte.auth\"}' WHERE quest_id = 35;",
     )
     .unwrap();
-    let after = block_on(agent_quests(&db, &schema, Generation::V2, "@acolyte.auth")).unwrap();
+    let after = block_on(agent_quests(&db, Generation::V2, "@acolyte.auth")).unwrap();
     assert_eq!(after.unreadable_recruited, 2);
     let q40 = after.quests.iter().find(|q| q.id == 40).expect("still listed: its turn");
     assert!(q40.turn && !q40.recruited && !q40.leader);

@@ -323,11 +323,10 @@ fn recruited_list() -> String {
 }
 
 /// The SQL of [`agent_quests`]: one parameter, the agent name.
-pub fn agent_quests_sql(_facts: &SchemaFacts) -> String {
-    let phase = "q.quest_phase";
+pub fn agent_quests_sql() -> String {
     let list = recruited_list();
     format!(
-        "SELECT q.quest_id AS id, q.quest_name AS name, {phase} AS phase, q.status AS status, \
+        "SELECT q.quest_id AS id, q.quest_name AS name, q.quest_phase AS phase, q.status AS status, \
            IFNULL(q.status NOT IN ('completed', 'failed', 'timeout'), 0) AS open, q.current_agent AS current_agent, \
            q.current_agent IS ?1 AS turn, \
            EXISTS (SELECT 1 FROM json_each({list}) WHERE value = ?1) AS recruited, \
@@ -345,14 +344,13 @@ pub fn agent_quests_sql(_facts: &SchemaFacts) -> String {
 /// Errors: the database's.
 pub async fn agent_quests<D: Database>(
     db: &D,
-    facts: &SchemaFacts,
     generation: Generation,
     agent: &str,
 ) -> Result<AgentQuests, DbError> {
     if !generation.has_quests() {
         return Ok(AgentQuests::default());
     }
-    let rs = db.query(&agent_quests_sql(facts), &[Value::from(agent)]).await?;
+    let rs = db.query(&agent_quests_sql(), &[Value::from(agent)]).await?;
     let quests = rs.map_rows(|r| {
         Ok(AgentQuest {
             id: r.i64("id")?,

@@ -313,20 +313,8 @@ pub fn write_quests(
     period: QuestPeriod,
     clock: QuestClock,
 ) -> Vec<QuestStamp> {
-    let cols = [
-        "quest_id",
-        "quest_name",
-        "quest_phase",
-        "mission",
-        "recruited",
-        "current_agent",
-        "status",
-        "broadcast",
-        "context",
-        "result",
-        "created_at",
-        "updated_at",
-    ];
+    // Every column of the table, in its order (the core names them for its readers).
+    let cols = flagdeck_core::schema::QUEST_COLUMNS;
     let times = creation_times(rng, n, period);
     let leader_table = WeightedTable::new(LEADER_WEIGHTS.iter().map(|l| l.1));
     let pools: Vec<(Vec<(&'static str, f64)>, WeightedTable)> = LEADER_WEIGHTS
@@ -340,7 +328,7 @@ pub fn write_quests(
     debug_assert!(LEADER_WEIGHTS.iter().all(|(l, _)| ACOLYTES.iter().any(|a| a.name == *l)));
     let status_completed_phase = rng.below(8);
     let mut completions = 0u64;
-    let mut ins = Inserts::new(out, "acolyte_quests", &cols, 200);
+    let mut ins = Inserts::new(out, "acolyte_quests", cols, 200);
     let mut json = String::new();
     let mut stamps = Vec::with_capacity(n);
 

@@ -430,7 +430,7 @@ async fn load_detail(open: &Shared, name: &str) -> Result<AgentDetail, String> {
         None
     };
     let quests = if generation.has_quests() {
-        Some(agent_quests(db, &open.facts, generation, name).await.map_err(|e| e.to_string())?)
+        Some(agent_quests(db, generation, name).await.map_err(|e| e.to_string())?)
     } else {
         None
     };
