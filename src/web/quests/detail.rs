@@ -31,9 +31,12 @@ pub fn QuestPage(id: i64) -> impl IntoView {
     let (nav, view) = (expect_context::<Nav>(), expect_context::<QuestsView>());
     let version = db.data_version();
     let settings = expect_context::<DashboardSettings>();
+    // Only the "as of" setting is read again: the stall threshold changes the drawing, not the
+    // reading (tracking every setting replaced the page, and its threshold input, on each edit).
+    let as_of = Memo::new(move |_| settings.with(|s| s.as_of));
     let detail = use_latest(move |_| {
         version.track();
-        let as_of = settings.with(|s| s.as_of);
+        let as_of = as_of.get();
         let open = db.get()?;
         Some(async move {
             let detail = quest_detail(&open.db, id).await.map_err(|e| e.to_string())?;
