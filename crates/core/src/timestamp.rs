@@ -129,13 +129,14 @@ impl Timestamp {
     }
 }
 
-/// Reads a stored value: INTEGER/REAL are epoch seconds, TEXT goes to [`read_str`]; NULL, BLOB
-/// and text in no known format give `None`.
+/// Reads a stored value: INTEGER/REAL are epoch seconds, TEXT (and a BLOB holding UTF-8 text,
+/// [`Value::as_str`]) goes to [`read_str`]; NULL, a binary BLOB and text in no known format give
+/// `None`.
 pub fn read(value: &Value) -> Option<Timestamp> {
     match value {
         Value::Integer(s) => Some(epoch(s.checked_mul(1000)?, false)),
         Value::Real(s) if s.is_finite() && s.abs() < 1e14 => Some(epoch((s * 1000.0).floor() as i64, false)),
-        Value::Text(t) => read_str(t),
+        Value::Text(_) | Value::Blob(_) => value.as_str().and_then(read_str),
         _ => None,
     }
 }
@@ -378,6 +379,9 @@ mod tests {
         }
         assert_eq!(read(&Value::Null), None);
         assert_eq!(read(&Value::Blob(vec![1, 2])), None);
+        assert_eq!(read(&Value::Blob(vec![0xff, 0x32])), None, "binary");
+        let minute = "2025-09-29 09:16";
+        assert_eq!(read(&Value::Blob(minute.as_bytes().to_vec())), read_str(minute), "UTF-8 BLOB");
         assert!(read_str("2024-02-29 00:00").is_some());
     }
 

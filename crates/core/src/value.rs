@@ -41,11 +41,52 @@ impl Value {
         }
     }
 
+    /// The value's text, whatever its storage class holds text: a TEXT value, or a BLOB whose
+    /// bytes are valid UTF-8 without a NUL byte ([`Value::blob_text`]: a text written through a
+    /// `bytes` binding, as Python's sqlite3 does for `bytes`; `json.loads` and the tool read it
+    /// as text too). `None` for NULL, numbers and binary BLOBs. This is the one accessor for
+    /// reading a text column: pages, search, validation and exports all go through it (or
+    /// [`Value::display`]), so a UTF-8 BLOB is shown, searched, validated and exported as its text.
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::Text(s) => Some(s),
+            Value::Blob(b) => blob_text(b),
             _ => None,
         }
+    }
+
+    /// True for a BLOB (text or binary): the pages mark such a value "stored as BLOB".
+    pub fn is_blob(&self) -> bool {
+        matches!(self, Value::Blob(_))
+    }
+
+    /// True for a BLOB that is not text ([`Value::as_str`] is `None`): shown as hex
+    /// ([`Value::blob_literal`]), exported losslessly (see `table_export`).
+    pub fn is_binary(&self) -> bool {
+        matches!(self, Value::Blob(b) if blob_text(b).is_none())
+    }
+
+    /// What the pages say next to a BLOB value: `stored as BLOB (UTF-8 text, 186 bytes)` or
+    /// `binary BLOB, 23 bytes, shown as hex`; `None` for every other storage class.
+    pub fn blob_note(&self) -> Option<String> {
+        match self {
+            Value::Blob(b) if blob_text(b).is_some() => {
+                Some(format!("stored as BLOB (UTF-8 text, {} bytes)", b.len()))
+            }
+            Value::Blob(b) => Some(format!("binary BLOB, {} bytes, shown as hex", b.len())),
+            _ => None,
+        }
+    }
+
+    /// A BLOB as an SQL literal of its bytes in lowercase hex followed by its size, e.g.
+    /// `x'1f8b08' (3 bytes)`; with `max_bytes`, only that many bytes are written and `…` marks
+    /// the cut (`x'1f8b…' (23 bytes)`). `None` for every other storage class.
+    pub fn blob_literal(&self, max_bytes: Option<usize>) -> Option<String> {
+        let Value::Blob(b) = self else { return None };
+        let shown = max_bytes.map_or(b.len(), |m| m.min(b.len()));
+        let more = if shown < b.len() { "…" } else { "" };
+        let unit = if b.len() == 1 { "byte" } else { "bytes" };
+        Some(format!("x'{}{more}' ({} {unit})", to_hex(&b[..shown]), b.len()))
     }
 
     /// `None` for NULL, otherwise the value as text (how the pages and Python's sqlite3 see it).
@@ -56,16 +97,40 @@ impl Value {
         }
     }
 
-    /// Text as a person reads it in a table cell.
+    /// Text as a person reads it in a table cell: a text BLOB is its text ([`Value::as_str`]),
+    /// a binary BLOB its first [`BLOB_SHOWN_BYTES`] bytes as hex with its size
+    /// ([`Value::blob_literal`], e.g. `x'1f8b0800…' (23 bytes)`).
     pub fn display(&self) -> String {
         match self {
             Value::Null => String::new(),
             Value::Integer(i) => i.to_string(),
             Value::Real(f) => f.to_string(),
             Value::Text(s) => s.clone(),
-            Value::Blob(b) => format!("<{} bytes>", b.len()),
+            Value::Blob(b) => match blob_text(b) {
+                Some(text) => text.to_owned(),
+                None => self.blob_literal(Some(BLOB_SHOWN_BYTES)).unwrap_or_default(),
+            },
         }
     }
+}
+
+/// How many bytes of a binary BLOB [`Value::display`] writes as hex (for the eye; exports keep
+/// every byte).
+pub const BLOB_SHOWN_BYTES: usize = 32;
+
+/// The text of BLOB bytes when they are valid UTF-8 and hold no NUL byte (a NUL ends a string
+/// in C and in sql.js, so such bytes are treated as binary), else `None`.
+pub fn blob_text(bytes: &[u8]) -> Option<&str> {
+    std::str::from_utf8(bytes).ok().filter(|t| !t.contains('\0'))
+}
+
+/// Lowercase hex of `bytes`, two digits a byte.
+pub fn to_hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, byte| {
+        let _ = write!(out, "{byte:02x}");
+        out
+    })
 }
 
 /// How a value is written: see [`Value`].
@@ -95,7 +160,7 @@ impl Serialize for Value {
             // `{:?}` is the shortest text that parses back to the same bits (and names inf/NaN).
             Value::Real(f) => StoredRef::Real(format!("{f:?}")),
             Value::Text(t) => StoredRef::Text(t),
-            Value::Blob(b) => StoredRef::Blob(b.iter().map(|byte| format!("{byte:02x}")).collect()),
+            Value::Blob(b) => StoredRef::Blob(to_hex(b)),
         }
         .serialize(s)
     }
@@ -175,7 +240,7 @@ impl ResultSet {
         self.rows.first().map(|values| map(&NamedRow { columns: &self.columns, values })).transpose()
     }
 
-    /// Every value of the first column as text (NULLs skipped).
+    /// Every value of the first column as text (NULLs, numbers and binary BLOBs skipped).
     pub fn first_column_text(&self) -> Vec<String> {
         self.rows.iter().filter_map(|r| r.first().and_then(Value::as_str).map(str::to_owned)).collect()
     }
@@ -228,6 +293,42 @@ impl<'a> NamedRow<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_utf8_blob_reads_as_its_text_and_a_binary_one_as_hex_with_its_size() {
+        let text = "Café 東京 مرحبا 🚀";
+        let blob = Value::Blob(text.as_bytes().to_vec());
+        assert_eq!(blob.as_str(), Some(text));
+        assert_eq!(blob.display(), text);
+        assert_eq!(blob.text_or_null().as_deref(), Some(text));
+        assert!(blob.is_blob() && !blob.is_binary());
+        assert_eq!(blob.blob_note().unwrap(), format!("stored as BLOB (UTF-8 text, {} bytes)", text.len()));
+        assert_eq!(Value::from(text).blob_note(), None);
+
+        let gzip = Value::Blob(vec![0x1f, 0x8b, 0x08, 0x00]);
+        assert_eq!(gzip.as_str(), None);
+        assert!(gzip.is_binary());
+        assert_eq!(gzip.display(), "x'1f8b0800' (4 bytes)");
+        assert_eq!(gzip.blob_note().unwrap(), "binary BLOB, 4 bytes, shown as hex");
+        // A NUL byte makes valid UTF-8 binary: it would end the text in C and in sql.js.
+        assert!(Value::Blob(b"a\0b".to_vec()).is_binary());
+        assert_eq!(Value::Blob(vec![]).as_str(), Some(""), "an empty BLOB is empty text");
+
+        let long = Value::Blob((0..=255u8).collect());
+        let shown = long.display();
+        let hex: String = (0..BLOB_SHOWN_BYTES as u8).map(|b| format!("{b:02x}")).collect();
+        assert_eq!(shown, format!("x'{hex}…' (256 bytes)"));
+        assert_eq!(long.blob_literal(None).unwrap().len(), "x''".len() + 512 + " (256 bytes)".len());
+        assert_eq!(Value::Blob(vec![0xff]).display(), "x'ff' (1 byte)");
+    }
+
+    #[test]
+    fn a_blob_is_serialized_as_hex_and_read_back_exactly() {
+        let v = Value::Blob(vec![0x00, 0xab, 0xff]);
+        let json = serde_json::to_string(&v).unwrap();
+        assert_eq!(json, r#"{"Blob":"00abff"}"#);
+        assert_eq!(serde_json::from_str::<Value>(&json).unwrap(), v);
+    }
 
     #[test]
     fn rows_are_read_by_column_name_and_a_missing_column_is_an_error() {

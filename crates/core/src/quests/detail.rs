@@ -26,7 +26,7 @@ impl Parsed {
     pub fn read(stored: &Value) -> Parsed {
         let raw = match stored {
             Value::Null => return Parsed::Missing,
-            Value::Text(t) if t.trim().is_empty() => return Parsed::Missing,
+            v if v.as_str().is_some_and(|t| t.trim().is_empty()) => return Parsed::Missing,
             other => other.display(),
         };
         match serde_json::from_str::<serde_json::Value>(&raw) {
