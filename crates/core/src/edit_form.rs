@@ -312,6 +312,38 @@ mod tests {
         assert_eq!(read_edit_form(&s, &typed, false).problems, vec![], "v0 files have no such trigger");
     }
 
+    /// Flag 38 of the field file `blob-values-in-text-columns.db`: texts stored as BLOB are
+    /// validated as their text, and a save changing another field keeps them (as BLOBs).
+    #[test]
+    fn blob_fields_are_validated_as_their_text_and_kept_when_untouched() {
+        let mut s = stored();
+        let change = "d".repeat(60);
+        s[5].1 = Value::Blob(change.clone().into_bytes());
+        s[10].1 = Value::Blob(br#"{"pr": 4242}"#.to_vec());
+        s[11].1 = Value::Blob(vec![0x1f, 0x8b, 0x08, 0x00]);
+        let mut typed: Vec<(&'static str, String)> = EDIT_FIELDS
+            .iter()
+            .map(|(c, _)| (*c, s.iter().find(|(n, _)| n == c).unwrap().1.display()))
+            .collect();
+        assert_eq!(typed.iter().find(|(c, _)| *c == "change_description").unwrap().1, change);
+        set(&mut typed, "code_location", "src/lib.rs:10");
+        let out = read_edit_form(&s, &typed, true);
+        assert_eq!(out.problems, vec![], "the BLOB's 60 characters are counted, not a placeholder");
+        let value = |c: &str| out.values.iter().find(|(n, _)| *n == c).unwrap().1.clone();
+        assert_eq!(value("code_location"), Value::from("src/lib.rs:10"));
+        for (column, i) in [("change_description", 5), ("context", 10), ("notes", 11)] {
+            assert_eq!(value(column), s[i].1, "{column} stays the stored BLOB");
+        }
+        // A short text BLOB is refused by its own length.
+        s[5].1 = Value::Blob(b"short".to_vec());
+        set(&mut typed, "change_description", "short");
+        let out = read_edit_form(&s, &typed, true);
+        assert_eq!(
+            out.problems,
+            vec![FieldProblem::Rule(RuleViolation::ChangeDescriptionTooShort { length: 5 })]
+        );
+    }
+
     #[test]
     fn columns_the_file_lacks_are_not_offered() {
         let s: Vec<(String, Value)> = stored().into_iter().filter(|(c, _)| c != "session_id").collect();
