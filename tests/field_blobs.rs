@@ -87,7 +87,8 @@ fn text_blobs_show_as_their_text_and_binary_ones_as_hex_with_their_size() {
     assert!(notes.blob_note().unwrap().starts_with("binary BLOB"));
 
     // The list row reads the same text, and the list's text filter finds it.
-    let text = sql_text(&db, &format!("SELECT CAST(change_description AS TEXT) FROM flags WHERE id = {FLAG}"));
+    let text =
+        sql_text(&db, &format!("SELECT CAST(change_description AS TEXT) FROM flags WHERE id = {FLAG}"));
     let word = text.split_whitespace().find(|w| w.len() > 12).unwrap().to_owned();
     let filter = FlagFilter { text: Some(word.clone()), ..Default::default() };
     let (query, params) = FlagPageQuery::first(filter, (SortColumn::ToolOrder, false), 50).sql();
@@ -113,7 +114,8 @@ fn search_ranks_the_blob_tagged_agent_as_the_tool_does() {
         if !name.starts_with("search-agents-") {
             continue;
         }
-        let expected: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let expected: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let hits = index.search_text(expected["query"].as_str().unwrap());
         let got: Vec<(String, u64, u64)> =
             hits.iter().map(|h| (catalog[h.index].name.clone(), h.score as u64, h.rank as u64)).collect();
@@ -121,11 +123,21 @@ fn search_ranks_the_blob_tagged_agent_as_the_tool_does() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|r| (r["name"].as_str().unwrap().into(), r["score"].as_u64().unwrap(), r["rank"].as_u64().unwrap()))
+            .map(|r| {
+                (
+                    r["name"].as_str().unwrap().into(),
+                    r["score"].as_u64().unwrap(),
+                    r["rank"].as_u64().unwrap(),
+                )
+            })
             .collect();
         assert_eq!(got, want, "{name}");
         if expected["query"] == "JWT authentication implementation" {
-            assert_eq!((want[1].0.as_str(), want[1].1, want[1].2), ("@backend.api", 285, 2), "the README's fact");
+            assert_eq!(
+                (want[1].0.as_str(), want[1].1, want[1].2),
+                ("@backend.api", 285, 2),
+                "the README's fact"
+            );
         }
         checked += 1;
     }
@@ -180,7 +192,8 @@ fn exports_hold_the_text_and_every_byte_of_the_binary_blob() {
         .unwrap()
         .first_column_text();
     let export = FlagFilter::default().export_query(columns, SortColumn::ToolOrder, false);
-    let text = sql_text(&db, &format!("SELECT CAST(change_description AS TEXT) FROM flags WHERE id = {FLAG}"));
+    let text =
+        sql_text(&db, &format!("SELECT CAST(change_description AS TEXT) FROM flags WHERE id = {FLAG}"));
     let context = sql_text(&db, &format!("SELECT CAST(context AS TEXT) FROM flags WHERE id = {FLAG}"));
     let hex = class_and_hex(&db, "notes").1.to_lowercase();
 
@@ -194,7 +207,8 @@ fn exports_hold_the_text_and_every_byte_of_the_binary_blob() {
     assert_eq!(Value::Integer(rows), sql(&db, "SELECT count(*) FROM flags"));
 
     let csv = block_on(export_text(&db, &export, ExportFormat::Csv)).unwrap();
-    let quoted = |t: &str| if t.contains([',', '"']) { format!("\"{}\"", t.replace('"', "\"\"")) } else { t.into() };
+    let quoted =
+        |t: &str| if t.contains([',', '"']) { format!("\"{}\"", t.replace('"', "\"\"")) } else { t.into() };
     assert!(csv.contains(&quoted(&text)), "the change_description's text");
     assert!(csv.contains(&quoted(&context)), "the context's text");
     let line = csv.split("\r\n").find(|l| l.starts_with(&format!("{FLAG},"))).unwrap();

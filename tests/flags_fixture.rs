@@ -355,8 +355,7 @@ fn csv_and_json_exports_hold_every_row_of_the_filter_in_list_order() {
             assert_eq!(ids, listed, "CSV: {filter:?} {sort:?}");
             assert!(csv.ends_with("\r\n"));
 
-            let json: serde_json::Value =
-                serde_json::from_str(&file(ExportFormat::Json)).unwrap();
+            let json: serde_json::Value = serde_json::from_str(&file(ExportFormat::Json)).unwrap();
             let rows = json.as_array().unwrap();
             let ids: Vec<i64> = rows.iter().map(|r| r["id"].as_i64().unwrap()).collect();
             assert_eq!(ids, listed, "JSON: {filter:?} {sort:?}");

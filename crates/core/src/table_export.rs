@@ -169,8 +169,7 @@ impl ExportQuery {
     /// [`binary_blobs`]); any other BLOB is written as its text. Give the value to
     /// [`file`](Self::file) with `csv = true`.
     pub fn csv_sql(&self, binary: &[Vec<u8>]) -> String {
-        let cells: Vec<String> =
-            self.columns.iter().map(|c| csv_cell_sql(&quote_ident(c), binary)).collect();
+        let cells: Vec<String> = self.columns.iter().map(|c| csv_cell_sql(&quote_ident(c), binary)).collect();
         format!(
             "SELECT group_concat({}, char(13, 10) ORDER BY {}) FROM {}{}",
             cells.join(" || ',' || "),

@@ -211,6 +211,14 @@ fn FixBox(id: i64, fix: RwSignal<Fix>, current_texts: (String, String)) -> impl 
     }
 }
 
+/// "stored as BLOB" (text) or "binary BLOB, N bytes, shown as hex" next to a column's name,
+/// when the column holds a BLOB ([`Value::blob_note`]).
+fn blob_mark(detail: &FlagDetail, c: &'static str) -> Option<impl IntoView> {
+    detail.get(c).and_then(Value::blob_note).map(|note| {
+        view! { <span class="blob-note muted" data-testid="blob-note" data-column=c>{format!(" ({note})")}</span> }
+    })
+}
+
 /// The flag columns shown as dates ([`Time`]).
 const DATES: [&str; 3] = ["created_at", "completed_at", "acknowledged_at"];
 
@@ -225,12 +233,16 @@ fn FlagFields(detail: FlagDetail) -> impl IntoView {
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
         .collect();
-    let context = match detail.get("context") {
-        Some(Value::Text(raw)) if !raw.is_empty() => match serde_json::from_str::<serde_json::Value>(raw) {
+    // Text, or a BLOB holding text, is read as JSON; a binary BLOB is shown as hex.
+    let context = match detail.get("context").and_then(Value::as_str) {
+        None if detail.get("context").is_some_and(Value::is_binary) => {
+            view! { <pre class="code">{text("context")}</pre> }.into_any()
+        }
+        Some(raw) if !raw.is_empty() => match serde_json::from_str::<serde_json::Value>(raw) {
             Ok(v) => view! { <pre class="code">{serde_json::to_string_pretty(&v).unwrap_or_default()}</pre> }.into_any(),
             Err(e) => view! {
                 <span class="json-warning" data-testid="json-warning">{format!("⚠ not valid JSON ({e}); shown as stored")}</span>
-                <pre class="code">{raw.clone()}</pre>
+                <pre class="code">{raw.to_owned()}</pre>
             }
             .into_any(),
         },
@@ -258,16 +270,16 @@ fn FlagFields(detail: FlagDetail) -> impl IntoView {
                 } else {
                     text(c).into_any()
                 };
-                view! { <dt>{*c}</dt> <dd data-column=*c>{value}</dd> }
+                view! { <dt>{*c}{blob_mark(&detail, c)}</dt> <dd data-column=*c>{value}</dd> }
             }).collect_view()}
-            <dt>"change_description"</dt><dd class="prose">{text("change_description")}</dd>
-            <dt>"action_required"</dt><dd class="prose">{text("action_required")}</dd>
+            <dt>"change_description"{blob_mark(&detail, "change_description")}</dt><dd class="prose">{text("change_description")}</dd>
+            <dt>"action_required"{blob_mark(&detail, "action_required")}</dt><dd class="prose">{text("action_required")}</dd>
             <dt>"related_files"</dt>
             <dd><ul class="files">{files.into_iter().map(|f| view! { <li><code>{f}</code></li> }).collect_view()}</ul></dd>
-            <dt>"code_location"</dt><dd><code>{text("code_location")}</code></dd>
-            <dt>"example_usage"</dt><dd><pre class="code">{text("example_usage")}</pre></dd>
-            <dt>"context"</dt><dd>{context}</dd>
-            <dt>"notes"</dt><dd class="prose">{text("notes")}</dd>
+            <dt>"code_location"{blob_mark(&detail, "code_location")}</dt><dd><code>{text("code_location")}</code></dd>
+            <dt>"example_usage"{blob_mark(&detail, "example_usage")}</dt><dd><pre class="code">{text("example_usage")}</pre></dd>
+            <dt>"context"{blob_mark(&detail, "context")}</dt><dd>{context}</dd>
+            <dt>"notes"{blob_mark(&detail, "notes")}</dt><dd class="prose">{text("notes")}</dd>
         </dl>
     }
 }

@@ -293,7 +293,9 @@ pub(super) fn FlagForm() -> impl IntoView {
             {line(form, "To (target agent; empty = broadcast)", "target_agent", "form-target")}
             <TargetHelp typed=typed />
             {counted(typed, "What changed (change_description)", "change_description", "form-change", MIN_CHANGE_DESCRIPTION)}
+            {blob_note(form, "change_description")}
             {counted(typed, "What others must do (action_required)", "action_required", "form-action", MIN_ACTION_REQUIRED)}
+            {blob_note(form, "action_required")}
             {line(form, "Related files (comma-separated)", "related_files", "form-files")}
             {line(form, "Code location (file:line)", "code_location", "form-location")}
             {line(form, "Example usage", "example_usage", "form-example")}
@@ -388,8 +390,25 @@ fn line(form: Form, label: &'static str, column: &'static str, testid: &'static 
                 <input data-testid=testid prop:value=move || typed.get(column)
                     on:input=move |e| typed.set(column, event_target_value(&e)) />
             </label>
+            {blob_note(form, column)}
         }
     })
+}
+
+/// What the form says under a field whose stored value is a BLOB ([`Value::blob_note`]): kept
+/// as stored when left as shown, written as text when changed.
+fn blob_note(form: Form, column: &'static str) -> Option<impl IntoView> {
+    let value =
+        form.stored.with_value(|s| s.as_ref()?.iter().find(|(c, _)| c == column).map(|(_, v)| v.clone()))?;
+    let note = value.blob_note()?;
+    let then = if value.is_binary() {
+        "left as shown, the bytes are kept; anything typed here replaces them with text"
+    } else {
+        "left as it is, it stays a BLOB; changed, it is written as text"
+    };
+    Some(
+        view! { <p class="blob-note muted" data-testid="form-blob-note" data-column=column>{format!("{column} is {note}: {then}.")}</p> },
+    )
 }
 
 /// A text with its length counted against the rule's minimum.
@@ -420,6 +439,7 @@ fn area(form: Form, label: &'static str, column: &'static str, testid: &'static 
                 <textarea class="code" data-testid=testid rows="4" prop:value=move || typed.get(column)
                     on:input=move |e| typed.set(column, event_target_value(&e))></textarea>
             </label>
+            {blob_note(form, column)}
         }
     })
 }

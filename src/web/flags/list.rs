@@ -20,6 +20,7 @@ use flagdeck_core::flags::{
     SortColumn, SHOWN_FACETS,
 };
 use flagdeck_core::paging::{SparsePages, FLAG_TABLE, PAGE};
+use flagdeck_core::table_export::{export_text, ExportFormat};
 use flagdeck_core::vocabulary::{FlagAction, FlagColumn};
 use flagdeck_core::{Database, Value};
 
@@ -540,8 +541,11 @@ fn Filters(page: Page) -> impl IntoView {
                 </button>
             </div>
             <div class="presets" title="The flags of the current filter, in the list's order, every column">
-                <button class="button" data-testid="export-csv" on:click=move |_| export_filtered(app, list, false)>"Export CSV"</button>
-                <button class="button" data-testid="export-json" on:click=move |_| export_filtered(app, list, true)>"Export JSON"</button>
+                <button class="button" data-testid="export-csv" title="Plain UTF-8, for programs and most tools"
+                    on:click=move |_| export_filtered(app, list, ExportFormat::Csv)>{format!("Export {}", ExportFormat::Csv.label())}</button>
+                <button class="button" data-testid="export-csv-bom" title="UTF-8 with a byte-order mark, so Excel on Windows reads accents, CJK, Arabic and emoji right"
+                    on:click=move |_| export_filtered(app, list, ExportFormat::CsvExcel)>{format!("Export {}", ExportFormat::CsvExcel.label())}</button>
+                <button class="button" data-testid="export-json" on:click=move |_| export_filtered(app, list, ExportFormat::Json)>"Export JSON"</button>
             </div>
             <input
                 node_ref=page.text_box
@@ -772,26 +776,21 @@ fn ListRow(row: FlagRow, top: String, selected: Signal<Option<i64>>, chosen: Cho
     }
 }
 
-/// Downloads every column of the flags the filter keeps, in the list's order, as CSV or JSON.
-/// SQLite builds the file's text in the worker (`table_export`), so a whole filter is converted
-/// off the page's thread and arrives as one string.
-fn export_filtered(app: AppState, list: ListState, json: bool) {
+/// Downloads every column of the flags the filter keeps, in the list's order, as CSV (plain or
+/// with a BOM for spreadsheets) or JSON. SQLite builds the file's text in the worker
+/// (`table_export::export_text`), so a whole filter is converted off the page's thread and
+/// arrives as one string.
+fn export_filtered(app: AppState, list: ListState, format: ExportFormat) {
     let Some(open) = app.db().get() else { return };
     let (sort, descending) = list.sort.get_untracked();
     let columns = open.facts.tables.get("flags").cloned().unwrap_or_default();
     let export = list.filter.get_untracked().export_query(columns, sort, descending);
-    let sql = if json { export.json_sql() } else { export.csv_sql() };
     spawn_local(async move {
-        match open.db.query(&sql, &export.params).await {
-            Ok(rs) => {
+        match export_text(&open.db, &export, format).await {
+            Ok(text) => {
                 let stem = open.name.trim_end_matches(".db").to_owned();
-                let text = export.file(!json, rs.scalar().unwrap_or(&Value::Null));
-                let (name, mime) = if json {
-                    (format!("{stem}-flags.json"), "application/json")
-                } else {
-                    (format!("{stem}-flags.csv"), "text/csv")
-                };
-                if let Err(e) = download_text(&name, &text, mime) {
+                let name = format!("{stem}-flags{}", format.file_suffix());
+                if let Err(e) = download_text(&name, &text, format.mime()) {
                     app.alert(format!("The flags could not be exported: {e}"));
                 }
             }
