@@ -2,6 +2,7 @@
 //! against real SQLite, and runs unchanged in the browser against sql.js through the same port.
 
 pub mod agents;
+pub mod bind;
 pub mod calendar;
 pub mod catalog;
 pub mod dashboard;
