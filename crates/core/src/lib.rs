@@ -11,6 +11,7 @@ pub mod edits;
 pub mod flags;
 pub mod header;
 pub mod inspect;
+pub mod json_text;
 pub mod journal;
 pub mod order;
 pub mod paging;

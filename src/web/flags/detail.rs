@@ -226,8 +226,9 @@ fn FlagFields(detail: FlagDetail) -> impl IntoView {
         .map(str::to_owned)
         .collect();
     let context = match detail.get("context") {
-        Some(Value::Text(raw)) if !raw.is_empty() => match serde_json::from_str::<serde_json::Value>(raw) {
-            Ok(v) => view! { <pre class="code">{serde_json::to_string_pretty(&v).unwrap_or_default()}</pre> }.into_any(),
+        // Indented with every number and string as stored (a 30-digit number stays 30 digits).
+        Some(Value::Text(raw)) if !raw.is_empty() => match flagdeck_core::json_text::pretty(raw) {
+            Ok(shown) => view! { <pre class="code">{shown}</pre> }.into_any(),
             Err(e) => view! {
                 <span class="json-warning" data-testid="json-warning">{format!("⚠ not valid JSON ({e}); shown as stored")}</span>
                 <pre class="code">{raw.clone()}</pre>
