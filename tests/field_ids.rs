@@ -75,7 +75,9 @@ fn the_big_integer_check_fails_on_double_binding_and_holds_once_prepared() {
 fn big_ids_bytes() -> Option<Vec<u8>> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/field-cases/big-flag-ids.db");
     if !path.exists() {
-        eprintln!("NOTE: ../shared/field-cases is absent on this machine: the field-case checks are not run here");
+        eprintln!(
+            "NOTE: ../shared/field-cases is absent on this machine: the field-case checks are not run here"
+        );
         return None;
     }
     Some(std::fs::read(path).unwrap())
@@ -114,7 +116,10 @@ fn each_big_flag_shows_its_own_row_and_chain() {
     assert_eq!(chain, [(B, true), (C, false)]);
     // What the browser did before: the rounded id reads flag …992's row, and …995 none at all.
     let plain = open(&bytes, false);
-    assert_eq!(block_on(flag_detail(&plain, B)).unwrap().map(|d| d.get("id").cloned()), Some(Some(Value::Integer(A))));
+    assert_eq!(
+        block_on(flag_detail(&plain, B)).unwrap().map(|d| d.get("id").cloned()),
+        Some(Some(Value::Integer(A)))
+    );
     assert_eq!(block_on(flag_detail(&plain, C)).unwrap(), None);
 }
 
@@ -126,7 +131,7 @@ fn edits_and_their_replay_land_on_the_right_rows() {
     let live = open(&bytes, true);
     let mut history = History::default();
     let mut log: Vec<String> = Vec::new();
-    let wanted: [(i64, &str, Vec<(&str, Value)>); 3] = [
+    let wanted = [
         (B, "lock", lock_values(true)),
         (A, "edit", vec![("notes", Value::from("checked on the 2^53 flag"))]),
         (C, "complete", complete_values("2025-09-01 10:15", Some("@backend.api"), None)),

@@ -87,7 +87,8 @@ fn wrap(token: &str) -> String {
 ///
 /// Never fails: a statement SQLite would refuse is passed on for SQLite to refuse in its words.
 pub fn for_double_engine<'a>(sql: &'a str, params: &'a [Value]) -> Prepared<'a> {
-    let big = |i: usize| matches!(params.get(i.wrapping_sub(1)), Some(Value::Integer(n)) if !binds_exactly(*n));
+    let big =
+        |i: usize| matches!(params.get(i.wrapping_sub(1)), Some(Value::Integer(n)) if !binds_exactly(*n));
     if !(1..=params.len()).any(big) {
         return Prepared { sql: Cow::Borrowed(sql), params: Cow::Borrowed(params), wrapped: Vec::new() };
     }
@@ -174,11 +175,13 @@ pub fn placeholders(sql: &str) -> Vec<Placeholder> {
                     largest += 1;
                     Some(largest)
                 } else {
-                    sql[i + 1..end].parse::<usize>().ok().filter(|n| (1..=MAX_VARIABLE_NUMBER).contains(n)).inspect(
-                        |n| {
+                    sql[i + 1..end]
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|n| (1..=MAX_VARIABLE_NUMBER).contains(n))
+                        .inspect(|n| {
                             largest = largest.max(*n);
-                        },
-                    )
+                        })
                 };
                 found.push(Placeholder { span: i..end, index });
                 i = end;
@@ -289,7 +292,14 @@ mod tests {
         assert_eq!(spans("? ?5 ?"), [("?", Some(1)), ("?5", Some(5)), ("?", Some(6))]);
         assert_eq!(
             spans(":a ? @a :a $b::c(x) #n"),
-            [(":a", Some(1)), ("?", Some(2)), ("@a", Some(3)), (":a", Some(1)), ("$b::c(x)", Some(4)), ("#n", Some(5))]
+            [
+                (":a", Some(1)),
+                ("?", Some(2)),
+                ("@a", Some(3)),
+                (":a", Some(1)),
+                ("$b::c(x)", Some(4)),
+                ("#n", Some(5))
+            ]
         );
         assert_eq!(spans("?0 ?99999"), [("?0", None), ("?99999", None)]);
         // Each statement of a script is numbered on its own (sql.js binds the list to each).
@@ -314,7 +324,10 @@ mod tests {
     /// their id: after the rowid i64::MAX, SQLite picks a new one at random.)
     const STATEMENTS: [(&str, usize); 40] = [
         ("SELECT ?, typeof(?1)", 1),
-        ("SELECT ? AS v, typeof(?) AS t, quote(?1), hex(?1), ?1 || '', CAST(?1 AS TEXT), printf('%d', ?1)", 1),
+        (
+            "SELECT ? AS v, typeof(?) AS t, quote(?1), hex(?1), ?1 || '', CAST(?1 AS TEXT), printf('%d', ?1)",
+            1,
+        ),
         ("SELECT json_array(?), json_object('v', ?1)", 1),
         ("SELECT ? + 1, ?1 - 1, ?1 * 2, ?1 / 3, ?1 % 7, -?1, abs(?1), ?1 >> 1", 1),
         ("SELECT ?1 = ?2, ?1 < ?2, ?1 IS ?2, max(?1, ?2), min(?1, ?2), coalesce(NULL, ?2)", 2),
@@ -372,7 +385,8 @@ mod tests {
         let db = NativeDb::open_bytes(&[]).unwrap();
         db.execute_batch_sync(SETUP).unwrap();
         let result = db.query_sync(sql, params).map_err(|e| e.to_string())?;
-        let table = db.query_sync("SELECT *, typeof(i), typeof(u), typeof(s), typeof(r), typeof(n) FROM t", &[]);
+        let table =
+            db.query_sync("SELECT *, typeof(i), typeof(u), typeof(s), typeof(r), typeof(n) FROM t", &[]);
         Ok((result, table.unwrap()))
     }
 
@@ -410,7 +424,8 @@ mod tests {
                     let expected = run(sql, &params);
                     let prepared = for_double_engine(sql, &params);
                     let got = run(&prepared.sql, &prepared.params).map(|(mut rs, table)| {
-                        rs.columns = rs.columns.iter().map(|c| prepared.column_name(c).into_owned()).collect();
+                        rs.columns =
+                            rs.columns.iter().map(|c| prepared.column_name(c).into_owned()).collect();
                         (rs, table)
                     });
                     assert_eq!(got, expected, "{sql} with {params:?} prepared as {:?}", prepared.sql);
@@ -433,7 +448,8 @@ mod tests {
         let sql = "SELECT id FROM t WHERE u = ? OR s = ?1 ORDER BY id";
         let params = [Value::Integer((1 << 53) + 1)];
         let native = run(sql, &params).unwrap().0;
-        let bare_cast = "SELECT id FROM t WHERE u = CAST(?1 AS INTEGER) OR s = CAST(?1 AS INTEGER) ORDER BY id";
+        let bare_cast =
+            "SELECT id FROM t WHERE u = CAST(?1 AS INTEGER) OR s = CAST(?1 AS INTEGER) ORDER BY id";
         let affine = run(bare_cast, &[Value::from("9007199254740993")]);
         assert_ne!(affine.unwrap().0.rows, native.rows, "a bare CAST compares differently");
         let prepared = for_double_engine(sql, &params);

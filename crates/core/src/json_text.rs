@@ -116,7 +116,8 @@ mod tests {
         let squeeze = |s: &str| s.replace([' ', '\n'], "");
         assert_eq!(squeeze(&shown), squeeze(raw));
         // serde_json's round trip would have lost the 30 digits.
-        let via_value = serde_json::to_string(&serde_json::from_str::<serde_json::Value>(raw).unwrap()).unwrap();
+        let via_value =
+            serde_json::to_string(&serde_json::from_str::<serde_json::Value>(raw).unwrap()).unwrap();
         assert!(!via_value.contains("123456789012345678901234567890"), "{via_value}");
     }
 

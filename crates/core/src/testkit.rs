@@ -446,7 +446,9 @@ pub async fn big_integers_exact<D: Database>(db: &D) {
         let params = [Value::Integer(v), Value::Integer(v), Value::Integer(v)];
         db.query("INSERT INTO temp.flagdeck_big (i, u, s) VALUES (?, ?, ?)", &params).await.unwrap();
     }
-    let stored = rows(db, "SELECT i, typeof(i), u, typeof(u), s, typeof(s) FROM temp.flagdeck_big ORDER BY rowid").await;
+    let stored =
+        rows(db, "SELECT i, typeof(i), u, typeof(u), s, typeof(s) FROM temp.flagdeck_big ORDER BY rowid")
+            .await;
     let expected: Vec<Vec<Value>> = BIG_INTEGER_EDGES
         .iter()
         .map(|v| {
@@ -457,10 +459,16 @@ pub async fn big_integers_exact<D: Database>(db: &D) {
     assert_eq!(stored, expected, "stored with their storage class");
     let aggregates = rows(db, "SELECT max(i), min(i), count(*), max(u) FROM temp.flagdeck_big").await;
     let n = BIG_INTEGER_EDGES.len() as i64;
-    assert_eq!(aggregates, [[Value::Integer(i64::MAX), Value::Integer(i64::MIN), Value::Integer(n), Value::Integer(i64::MAX)]]);
+    assert_eq!(
+        aggregates,
+        [[Value::Integer(i64::MAX), Value::Integer(i64::MIN), Value::Integer(n), Value::Integer(i64::MAX)]]
+    );
     for v in BIG_INTEGER_EDGES {
         let found = db
-            .query("SELECT i FROM temp.flagdeck_big WHERE i = ? AND u IN (?1) AND s = ?1", &[Value::Integer(v)])
+            .query(
+                "SELECT i FROM temp.flagdeck_big WHERE i = ? AND u IN (?1) AND s = ?1",
+                &[Value::Integer(v)],
+            )
             .await
             .unwrap();
         assert_eq!(found.rows, [[Value::Integer(v)]], "exactly the row of {v}");
@@ -470,16 +478,20 @@ pub async fn big_integers_exact<D: Database>(db: &D) {
     // Three flags with ids next to 2^53 (the third a follow-up of the second), copied from
     // pending flags with their ids and chain bound as parameters.
     let (a, b, c) = ((1i64 << 53), (1i64 << 53) + 1, (1i64 << 53) + 3);
-    let sources: Vec<i64> = rows(db, "SELECT id FROM flags WHERE status = 'pending' AND locked = 0 ORDER BY id LIMIT 3")
-        .await
-        .iter()
-        .filter_map(|r| r[0].as_i64())
-        .collect();
+    let sources: Vec<i64> =
+        rows(db, "SELECT id FROM flags WHERE status = 'pending' AND locked = 0 ORDER BY id LIMIT 3")
+            .await
+            .iter()
+            .filter_map(|r| r[0].as_i64())
+            .collect();
     db.execute_batch("CREATE TEMP TABLE flagdeck_copy AS SELECT * FROM flags WHERE 0").await.unwrap();
     for (source, id, origin) in [(sources[0], a, None), (sources[1], b, None), (sources[2], c, Some(b))] {
-        db.query("INSERT INTO temp.flagdeck_copy SELECT * FROM flags WHERE id = ?", &[Value::Integer(source)])
-            .await
-            .unwrap();
+        db.query(
+            "INSERT INTO temp.flagdeck_copy SELECT * FROM flags WHERE id = ?",
+            &[Value::Integer(source)],
+        )
+        .await
+        .unwrap();
         let origin = origin.map_or(Value::Null, Value::Integer);
         db.query(
             "UPDATE temp.flagdeck_copy SET id = ?, chain_origin_id = ?, \
@@ -489,12 +501,19 @@ pub async fn big_integers_exact<D: Database>(db: &D) {
         .await
         .unwrap();
     }
-    db.execute_batch("INSERT INTO flags SELECT * FROM temp.flagdeck_copy; DROP TABLE temp.flagdeck_copy").await.unwrap();
-    let big = format!("SELECT id, chain_origin_id, change_description FROM flags WHERE id >= {a} ORDER BY id");
+    db.execute_batch("INSERT INTO flags SELECT * FROM temp.flagdeck_copy; DROP TABLE temp.flagdeck_copy")
+        .await
+        .unwrap();
+    let big =
+        format!("SELECT id, chain_origin_id, change_description FROM flags WHERE id >= {a} ORDER BY id");
     let copied = rows(db, &big).await;
     assert_eq!(
         copied.iter().map(|r| (r[0].clone(), r[1].clone())).collect::<Vec<_>>(),
-        [(Value::Integer(a), Value::Null), (Value::Integer(b), Value::Null), (Value::Integer(c), Value::Integer(b))]
+        [
+            (Value::Integer(a), Value::Null),
+            (Value::Integer(b), Value::Null),
+            (Value::Integer(c), Value::Integer(b))
+        ]
     );
     for (row, id) in copied.iter().zip([a, b, c]) {
         assert!(row[2].as_str().is_some_and(|t| t.starts_with(&format!("flag {id}: "))), "{row:?}");
@@ -519,7 +538,7 @@ pub async fn big_integers_exact<D: Database>(db: &D) {
     // Edits land on their rows: lock b, change a's notes, complete c; then undo all.
     let before = rows(db, "SELECT * FROM flags ORDER BY id").await;
     let mut history = History::default();
-    let wanted: [(i64, &str, Vec<(&str, Value)>); 3] = [
+    let wanted = [
         (b, "lock", edits::lock_values(true)),
         (a, "notes", vec![("notes", Value::from("noted on the 2^53 flag"))]),
         (c, "complete", edits::complete_values("2025-09-01 10:15", Some("@port"), None)),

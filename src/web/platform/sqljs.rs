@@ -210,8 +210,8 @@ impl SqlJsWorker {
         let results: Array =
             get(&data, "results")?.dyn_into().map_err(|e| JsFailure::Reply(e).into_db_error())?;
         let mut sets = results.iter().map(|r| to_result_set(&r)).collect::<Result<Vec<_>, _>>()?;
-        for set in &mut sets {
-            for column in &mut set.columns {
+        for rs in &mut sets {
+            for column in &mut rs.columns {
                 if let std::borrow::Cow::Owned(name) = prepared.column_name(column) {
                     *column = name;
                 }
