@@ -100,3 +100,9 @@ fn quest_kpis_by_hand() {
     let Some((db, _)) = v1() else { return };
     block_on(testkit::quest_kpis_by_hand(&db));
 }
+
+#[test]
+fn big_integers_exact() {
+    let Some((db, _)) = v1() else { return };
+    block_on(testkit::big_integers_exact(&db));
+}

@@ -58,8 +58,8 @@ async fn parameters_round_trip_with_their_storage_class() {
     // Integers beyond 32 bits come back exactly (as BigInt from the worker).
     let big = db.query("SELECT 9007199254740993, -5000000000", &[]).await.unwrap();
     assert_eq!(big.rows[0], [Value::Integer(9_007_199_254_740_993), Value::Integer(-5_000_000_000)]);
-    // sql.js binds numbers beyond 32 bits as doubles: exact up to 2^53, and an INTEGER column
-    // stores them as integers again, which is what every flag database column needs.
+    // Integers beyond 32 bits are bound exactly too (as text with a CAST, see
+    // `flagdeck_core::bind`), with the storage class INTEGER.
     db.execute_batch("CREATE TABLE n (v INTEGER)").await.unwrap();
     db.query("INSERT INTO n VALUES (?)", &[Value::Integer(5_000_000_000)]).await.unwrap();
     let stored =
@@ -195,6 +195,12 @@ async fn port_suite_edit_undo_round_trip() {
 async fn port_suite_create_and_undo() {
     let (db, facts) = v1().await;
     flagdeck_core::testkit::create_and_undo(&db, &facts).await;
+}
+
+#[wasm_bindgen_test]
+async fn port_suite_big_integers_exact() {
+    let (db, _) = v1().await;
+    flagdeck_core::testkit::big_integers_exact(&db).await;
 }
 
 #[wasm_bindgen_test]

@@ -2,6 +2,7 @@
 //! against real SQLite, and runs unchanged in the browser against sql.js through the same port.
 
 pub mod agents;
+pub mod bind;
 pub mod calendar;
 pub mod catalog;
 pub mod dashboard;
@@ -11,6 +12,7 @@ pub mod flags;
 pub mod header;
 pub mod inspect;
 pub mod journal;
+pub mod json_text;
 pub mod order;
 pub mod paging;
 pub mod port;

@@ -402,3 +402,161 @@ pub async fn quest_kpis_by_hand<D: Database>(db: &D) {
     let left = count(db, "SELECT COUNT(*) FROM sqlite_temp_master WHERE name LIKE 'flagdeck_quest%'").await;
     assert_eq!(left, 0, "temporary tables left behind");
 }
+
+/// Integers at the edges of every range an engine might cut them at (32 bits, 2^53, 64 bits).
+pub const BIG_INTEGER_EDGES: [i64; 14] = [
+    i64::MIN,
+    -(1 << 53) - 1,
+    -(1 << 53),
+    -(1 << 31) - 1,
+    -(1 << 31),
+    0,
+    (1 << 31) - 1,
+    1 << 31,
+    (1 << 53) - 1,
+    1 << 53,
+    (1 << 53) + 1,
+    (1 << 53) + 3,
+    i64::MAX - 1,
+    i64::MAX,
+];
+
+/// Integers above 2^53 stay exact both ways: bound as parameters (in any position, into INTEGER,
+/// untyped and TEXT columns), read back (values, `typeof`, `max`/`min`/`count`), and through the
+/// flag code: a flag's detail and chain, keyset pages, and edits land on the row with that very
+/// id. Checks compare with SQL that writes the numbers as literals (exact on any engine).
+pub async fn big_integers_exact<D: Database>(db: &D) {
+    // Parameters and results.
+    for v in BIG_INTEGER_EDGES {
+        let rs = db
+            .query(
+                "SELECT ?1 AS v, typeof(?1) AS t, ?1 = CAST(?2 AS INTEGER) AS same, CAST(?1 AS TEXT) AS digits",
+                &[Value::Integer(v), Value::Text(v.to_string())],
+            )
+            .await
+            .unwrap();
+        assert_eq!(rs.columns, ["v", "t", "same", "digits"]);
+        let want = [Value::Integer(v), Value::from("integer"), Value::Integer(1), Value::Text(v.to_string())];
+        assert_eq!(rs.rows, [want], "{v} bound and read back");
+        let literal = rows(db, &format!("SELECT {v} AS v, typeof({v}) AS t")).await;
+        assert_eq!(literal, [[Value::Integer(v), Value::from("integer")]], "{v} written in the SQL");
+    }
+    db.execute_batch("CREATE TEMP TABLE flagdeck_big (i INTEGER, u, s TEXT)").await.unwrap();
+    for v in BIG_INTEGER_EDGES {
+        let params = [Value::Integer(v), Value::Integer(v), Value::Integer(v)];
+        db.query("INSERT INTO temp.flagdeck_big (i, u, s) VALUES (?, ?, ?)", &params).await.unwrap();
+    }
+    let stored =
+        rows(db, "SELECT i, typeof(i), u, typeof(u), s, typeof(s) FROM temp.flagdeck_big ORDER BY rowid")
+            .await;
+    let expected: Vec<Vec<Value>> = BIG_INTEGER_EDGES
+        .iter()
+        .map(|v| {
+            let (i, integer) = (Value::Integer(*v), Value::from("integer"));
+            vec![i.clone(), integer.clone(), i, integer, Value::Text(v.to_string()), Value::from("text")]
+        })
+        .collect();
+    assert_eq!(stored, expected, "stored with their storage class");
+    let aggregates = rows(db, "SELECT max(i), min(i), count(*), max(u) FROM temp.flagdeck_big").await;
+    let n = BIG_INTEGER_EDGES.len() as i64;
+    assert_eq!(
+        aggregates,
+        [[Value::Integer(i64::MAX), Value::Integer(i64::MIN), Value::Integer(n), Value::Integer(i64::MAX)]]
+    );
+    for v in BIG_INTEGER_EDGES {
+        let found = db
+            .query(
+                "SELECT i FROM temp.flagdeck_big WHERE i = ? AND u IN (?1) AND s = ?1",
+                &[Value::Integer(v)],
+            )
+            .await
+            .unwrap();
+        assert_eq!(found.rows, [[Value::Integer(v)]], "exactly the row of {v}");
+    }
+    db.execute_batch("DROP TABLE temp.flagdeck_big").await.unwrap();
+
+    // Three flags with ids next to 2^53 (the third a follow-up of the second), copied from
+    // pending flags with their ids and chain bound as parameters.
+    let (a, b, c) = ((1i64 << 53), (1i64 << 53) + 1, (1i64 << 53) + 3);
+    let sources: Vec<i64> =
+        rows(db, "SELECT id FROM flags WHERE status = 'pending' AND locked = 0 ORDER BY id LIMIT 3")
+            .await
+            .iter()
+            .filter_map(|r| r[0].as_i64())
+            .collect();
+    db.execute_batch("CREATE TEMP TABLE flagdeck_copy AS SELECT * FROM flags WHERE 0").await.unwrap();
+    for (source, id, origin) in [(sources[0], a, None), (sources[1], b, None), (sources[2], c, Some(b))] {
+        db.query(
+            "INSERT INTO temp.flagdeck_copy SELECT * FROM flags WHERE id = ?",
+            &[Value::Integer(source)],
+        )
+        .await
+        .unwrap();
+        let origin = origin.map_or(Value::Null, Value::Integer);
+        db.query(
+            "UPDATE temp.flagdeck_copy SET id = ?, chain_origin_id = ?, \
+             change_description = 'flag ' || ?1 || ': ' || change_description WHERE id = ?",
+            &[Value::Integer(id), origin, Value::Integer(source)],
+        )
+        .await
+        .unwrap();
+    }
+    db.execute_batch("INSERT INTO flags SELECT * FROM temp.flagdeck_copy; DROP TABLE temp.flagdeck_copy")
+        .await
+        .unwrap();
+    let big =
+        format!("SELECT id, chain_origin_id, change_description FROM flags WHERE id >= {a} ORDER BY id");
+    let copied = rows(db, &big).await;
+    assert_eq!(
+        copied.iter().map(|r| (r[0].clone(), r[1].clone())).collect::<Vec<_>>(),
+        [
+            (Value::Integer(a), Value::Null),
+            (Value::Integer(b), Value::Null),
+            (Value::Integer(c), Value::Integer(b))
+        ]
+    );
+    for (row, id) in copied.iter().zip([a, b, c]) {
+        assert!(row[2].as_str().is_some_and(|t| t.starts_with(&format!("flag {id}: "))), "{row:?}");
+    }
+
+    // The detail and the chain of each.
+    for id in [a, b, c] {
+        let detail = crate::flags::flag_detail(db, id).await.unwrap().expect("the flag is found");
+        assert_eq!(detail.get("id"), Some(&Value::Integer(id)));
+        let own = detail.get("change_description").and_then(Value::as_str).unwrap_or_default();
+        assert!(own.starts_with(&format!("flag {id}: ")), "flag {id} shows its own text: {own}");
+        let chain: Vec<(i64, bool)> = detail.chain.iter().map(|l| (l.id, l.is_origin)).collect();
+        assert_eq!(chain, if id == a { vec![] } else { vec![(b, true), (c, false)] }, "chain of {id}");
+    }
+
+    // Keyset pages by id, newest first: the three come first, in order, keyset = offset.
+    let query = FlagPageQuery::first(Preset::All.filter(), (SortColumn::Id, true), 2);
+    let keyset = walk(db, &query, true).await;
+    assert_eq!(keyset[..3], [c, b, a]);
+    assert_eq!(keyset, walk(db, &query, false).await);
+
+    // Edits land on their rows: lock b, change a's notes, complete c; then undo all.
+    let before = rows(db, "SELECT * FROM flags ORDER BY id").await;
+    let mut history = History::default();
+    let wanted = [
+        (b, "lock", edits::lock_values(true)),
+        (a, "notes", vec![("notes", Value::from("noted on the 2^53 flag"))]),
+        (c, "complete", edits::complete_values("2025-09-01 10:15", Some("@port"), None)),
+    ];
+    for (id, label, values) in wanted {
+        let edit = edits::plan(db, id, label, &values).await.unwrap().expect("something changes");
+        assert_eq!(edit.flag_id, id);
+        edits::apply(db, &edit).await.unwrap();
+        history.record(edit);
+    }
+    let state = format!("SELECT id, locked, notes, status FROM flags WHERE id >= {a} ORDER BY id");
+    let after = rows(db, &state).await;
+    let locked: Vec<i64> = after.iter().map(|r| r[1].as_i64().unwrap_or(-1)).collect();
+    assert_eq!(locked, [0, 1, 0], "only {b} is locked");
+    assert_eq!(after[0][2], Value::from("noted on the 2^53 flag"));
+    let statuses: Vec<Value> = after.iter().map(|r| r[3].clone()).collect();
+    assert_eq!(statuses, [Value::from("pending"), Value::from("pending"), Value::from("completed")]);
+    assert_eq!(rows(db, "SELECT * FROM flags ORDER BY id").await.len(), before.len());
+    while history.undo(db).await.unwrap().is_some() {}
+    assert_eq!(rows(db, "SELECT * FROM flags ORDER BY id").await, before, "undo restores every row exactly");
+}

@@ -238,8 +238,9 @@ fn FlagFields(detail: FlagDetail) -> impl IntoView {
         None if detail.get("context").is_some_and(Value::is_binary) => {
             view! { <pre class="code">{text("context")}</pre> }.into_any()
         }
-        Some(raw) if !raw.is_empty() => match serde_json::from_str::<serde_json::Value>(raw) {
-            Ok(v) => view! { <pre class="code">{serde_json::to_string_pretty(&v).unwrap_or_default()}</pre> }.into_any(),
+        // Indented with every number and string as stored (a 30-digit number stays 30 digits).
+        Some(raw) if !raw.is_empty() => match flagdeck_core::json_text::pretty(raw) {
+            Ok(shown) => view! { <pre class="code">{shown}</pre> }.into_any(),
             Err(e) => view! {
                 <span class="json-warning" data-testid="json-warning">{format!("⚠ not valid JSON ({e}); shown as stored")}</span>
                 <pre class="code">{raw.to_owned()}</pre>

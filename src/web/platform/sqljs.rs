@@ -190,21 +190,34 @@ impl SqlJsWorker {
     }
 
     /// Runs SQL and returns every result set sql.js produced (one per row-returning statement).
+    ///
+    /// Integers outside 32 bits go as decimal text with a CAST in the statement
+    /// ([`flagdeck_core::bind::for_double_engine`]): sql.js would bind them as doubles.
     async fn exec(&self, sql: &str, params: &[Value]) -> Result<Vec<ResultSet>, DbError> {
+        let prepared = flagdeck_core::bind::for_double_engine(sql, params);
         let msg = Object::new();
-        set(&msg, "sql", &JsValue::from_str(sql));
-        if !params.is_empty() {
-            let list: Array = params.iter().map(to_js).collect();
+        set(&msg, "sql", &JsValue::from_str(&prepared.sql));
+        if !prepared.params.is_empty() {
+            let list: Array = prepared.params.iter().map(to_js).collect();
             set(&msg, "params", &list);
         }
-        // INTEGER columns come back as BigInt, REAL as number: the storage class survives.
+        // INTEGER values come back as BigInt (sql.js makes it from SQLite's decimal text of the
+        // value: exact over the whole i64 range), REAL as number: the storage class survives.
         let config = Object::new();
         set(&config, "useBigInt", &JsValue::TRUE);
         set(&msg, "config", &config);
         let data = self.request("exec", msg, None).await?;
         let results: Array =
             get(&data, "results")?.dyn_into().map_err(|e| JsFailure::Reply(e).into_db_error())?;
-        results.iter().map(|r| to_result_set(&r)).collect()
+        let mut sets = results.iter().map(|r| to_result_set(&r)).collect::<Result<Vec<_>, _>>()?;
+        for rs in &mut sets {
+            for column in &mut rs.columns {
+                if let std::borrow::Cow::Owned(name) = prepared.column_name(column) {
+                    *column = name;
+                }
+            }
+        }
+        Ok(sets)
     }
 }
 
@@ -218,7 +231,8 @@ fn to_js(value: &Value) -> JsValue {
     match value {
         Value::Null => JsValue::NULL,
         // sql.js binds a whole number that fits 32 bits as an integer and any other number as a
-        // double, which SQLite's INTEGER affinity turns back into an integer when lossless.
+        // double: `exec` sends every other integer as text (`bind::for_double_engine`), so this
+        // conversion is exact.
         Value::Integer(i) => JsValue::from_f64(*i as f64),
         Value::Real(f) => JsValue::from_f64(*f),
         Value::Text(s) => JsValue::from_str(s),
