@@ -11,6 +11,7 @@ pub mod flags;
 pub mod header;
 pub mod inspect;
 pub mod journal;
+pub mod listing;
 pub mod order;
 pub mod paging;
 pub mod port;
@@ -22,6 +23,7 @@ pub mod table_export;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod timestamp;
+pub mod unusable;
 pub mod value;
 pub mod vocabulary;
 
