@@ -1,14 +1,17 @@
 //! What happens between "bytes arrived" and "summary shown", for every adapter:
-//! header check, safety pragmas, `quick_check`, schema detection, counts.
+//! header check, safety pragmas, `quick_check`, schema detection, the objects this SQLite cannot
+//! use ([`crate::unusable`]), counts.
 
 use std::fmt;
 
 use serde::Serialize;
 
 use super::header::{self, HeaderError, HeaderInfo, JournalMode};
+use super::listing;
 use super::port::{Database, DbError};
 use super::schema::{self, Detection, Generation, SchemaFacts};
 use super::summary::{self, Counts};
+use super::unusable::{self, EngineLimits};
 
 /// Set on every connection before anything else runs: schema-defined functions in views and
 /// triggers may not run unchecked SQL functions, and every page's cell sizes are verified as
@@ -30,13 +33,17 @@ pub struct Report {
     pub indexes: usize,
     /// Parts of the file left out, as sentences ([`Detection::warnings`]).
     pub warnings: Vec<String>,
+    /// Schema objects this SQLite cannot use and the writes that fail because of them
+    /// ([`unusable::find`]); empty for almost every file.
+    pub limits: EngineLimits,
 }
 
 /// Why a file was not opened. Every variant is a full sentence for the alert region.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OpenError {
     Header(HeaderError),
-    /// `PRAGMA quick_check` did not answer `ok`.
+    /// `PRAGMA quick_check` found damage: its lines (or SQLite's error) that
+    /// [`unusable::classify_check`] calls damage.
     Corrupt(Vec<String>),
     /// A healthy SQLite file that is not an Acolytes or ClaudeSquad database: what it lacks
     /// ([`Detection::missing`]) and the tables it has.
@@ -52,13 +59,12 @@ impl fmt::Display for OpenError {
         match self {
             OpenError::Header(h) => h.fmt(f),
             OpenError::Corrupt(problems) => {
-                let shown: Vec<&str> = problems.iter().take(3).map(String::as_str).collect();
                 write!(
                     f,
                     "The database is damaged: SQLite's integrity check found {} problem{} ({}).",
-                    problems.len(),
+                    listing::thousands(problems.len()),
                     if problems.len() == 1 { "" } else { "s" },
-                    shown.join("; ")
+                    listing::some_of(problems, 3, "; ")
                 )
             }
             OpenError::UnknownSchema { missing, tables } => {
@@ -67,12 +73,12 @@ impl fmt::Display for OpenError {
                     "This SQLite file is not an Acolytes or ClaudeSquad database (schema generation: unknown): \
                      flagdeck reads agents_catalog with flags (Acolytes 1.x, ClaudeSquad) or acolyte_quests \
                      (Acolytes 2.x). Missing: {}.",
-                    missing.join(", ")
+                    listing::some_of(missing, listing::REQUIRED_SHOWN, ", ")
                 )?;
-                if tables.is_empty() {
-                    write!(f, " It has no tables at all.")
-                } else {
-                    write!(f, " Its tables: {}.", tables.join(", "))
+                match tables.len() {
+                    0 => write!(f, " It has no tables at all."),
+                    n if n <= listing::SHOWN => write!(f, " Its tables: {}.", listing::names(tables)),
+                    n => write!(f, " Its {} tables: {}.", listing::thousands(n), listing::names(tables)),
                 }
             }
             OpenError::Engine(e) => write!(f, "The database could not be read: {}", e.message()),
@@ -104,16 +110,25 @@ pub fn check_head(head: &[u8], len: usize) -> Result<HeaderInfo, OpenError> {
 /// Step 2, on a freshly opened engine holding `header::for_engine(bytes)`.
 pub async fn inspect<D: Database>(db: &D, info: &HeaderInfo) -> Result<(Report, SchemaFacts), OpenError> {
     db.execute_batch(SAFETY_PRAGMAS).await?;
-    let check = db.query("PRAGMA quick_check", &[]).await?;
-    let problems = check.first_column_text();
-    if problems != ["ok"] {
-        return Err(OpenError::Corrupt(problems));
+    let problems = match db.query("PRAGMA quick_check", &[]).await {
+        Ok(check) => check.first_column_text(),
+        // Some SQLite versions stop the whole check at an object they cannot compile: check
+        // each ordinary table alone then.
+        Err(DbError::Sqlite(m)) if !unusable::classify_check(&m).is_damage() => {
+            quick_check_each_table(db).await?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let damage = damage_in(problems);
+    if !damage.is_empty() {
+        return Err(OpenError::Corrupt(damage));
     }
     let facts = schema::read_facts(db).await?;
     let Detection { generation, missing, warnings } = schema::detect(&facts);
     if generation == Generation::Unknown {
         return Err(OpenError::UnknownSchema { missing, tables: facts.tables.keys().cloned().collect() });
     }
+    let limits = unusable::find(db, &facts).await?;
     let counts = summary::read_counts(db, &facts, generation).await?;
     let report = Report {
         generation,
@@ -127,6 +142,33 @@ pub async fn inspect<D: Database>(db: &D, info: &HeaderInfo) -> Result<(Report, 
         triggers: facts.triggers.len(),
         indexes: facts.indexes.len(),
         warnings,
+        limits,
     };
     Ok((report, facts))
+}
+
+/// The lines of a `quick_check` answer that are damage: `ok` and what
+/// [`unusable::classify_check`] calls missing (a module, table, column or function this SQLite
+/// lacks, which [`unusable::find`] reports object by object) are left out.
+pub fn damage_in(lines: Vec<String>) -> Vec<String> {
+    lines.into_iter().filter(|l| l != "ok" && unusable::classify_check(l).is_damage()).collect()
+}
+
+/// `PRAGMA quick_check('table')` for every ordinary table (`rootpage > 0`), every line of every
+/// answer together; a table whose check is stopped by something this SQLite lacks is skipped.
+async fn quick_check_each_table<D: Database>(db: &D) -> Result<Vec<String>, OpenError> {
+    let tables = db
+        .query("SELECT name FROM sqlite_master WHERE type = 'table' AND rootpage > 0 ORDER BY rowid", &[])
+        .await?
+        .first_column_text();
+    let mut lines = Vec::new();
+    for table in tables {
+        let sql = format!("PRAGMA quick_check('{}')", table.replace('\'', "''"));
+        match db.query(&sql, &[]).await {
+            Ok(rs) => lines.extend(rs.first_column_text()),
+            Err(DbError::Sqlite(m)) if !unusable::classify_check(&m).is_damage() => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(lines)
 }

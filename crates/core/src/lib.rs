@@ -13,6 +13,7 @@ pub mod header;
 pub mod inspect;
 pub mod journal;
 pub mod json_text;
+pub mod listing;
 pub mod order;
 pub mod paging;
 pub mod port;
@@ -24,6 +25,7 @@ pub mod table_export;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod timestamp;
+pub mod unusable;
 pub mod value;
 pub mod vocabulary;
 

@@ -203,7 +203,10 @@ fn part(facts: &SchemaFacts, table: &str, columns: &[&str]) -> Part {
 }
 
 fn left_out(table: &str, missing: &[String], what: &str) -> String {
-    format!("The {table} table lacks {}, so its {what} are left out.", missing.join(", "))
+    format!(
+        "The {table} table lacks {}, so its {what} are left out.",
+        crate::listing::some_of(missing, crate::listing::REQUIRED_SHOWN, ", ")
+    )
 }
 
 /// Decides the generation from tables and columns only (the fixture README's "Telling v1, v2
@@ -275,13 +278,21 @@ pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// Every schema object with, for tables, each column in declaration order: one statement,
-/// so the browser pays for one round trip to the worker. Views report no columns here.
+/// Every schema object with, for ordinary tables, each column in declaration order: one
+/// statement, so the browser pays for one round trip to the worker. Views and virtual tables
+/// (`rootpage` 0) report no columns here: `pragma_table_info` would compile them, and one view
+/// naming a dropped table or one virtual table of a module this SQLite lacks would fail the
+/// whole statement (see [`crate::unusable`]). `pragma_table_info(NULL)` is empty.
 pub const SCHEMA_SQL: &str = "SELECT m.type, m.name, p.name FROM sqlite_master AS m \
-     LEFT JOIN pragma_table_info(m.name) AS p ON m.type = 'table' \
+     LEFT JOIN pragma_table_info(CASE WHEN m.type = 'table' AND m.rootpage > 0 THEN m.name END) AS p \
      WHERE m.name NOT LIKE 'sqlite_%' ORDER BY m.type, m.name, p.cid";
 
-/// Reads the schema through any adapter.
+/// The columns of one virtual table (one statement each; most files have none).
+pub const VIRTUAL_COLUMNS_SQL: &str = "SELECT name FROM pragma_table_info(?) ORDER BY cid";
+
+/// Reads the schema through any adapter. A virtual table this SQLite cannot connect (a module it
+/// lacks: [`crate::unusable::classify_check`] says so) is listed with no columns. Errors: the
+/// database's (a damaged schema).
 pub async fn read_facts<D: Database>(db: &D) -> Result<SchemaFacts, DbError> {
     let rows = db.query(SCHEMA_SQL, &[]).await?;
     let mut facts = SchemaFacts::default();
@@ -306,6 +317,16 @@ pub async fn read_facts<D: Database>(db: &D) -> Result<SchemaFacts, DbError> {
             }
             _ => {}
         }
+    }
+    // Ordinary tables always have a column: the ones without are virtual tables.
+    let virtual_tables: Vec<String> =
+        facts.tables.iter().filter(|(_, c)| c.is_empty()).map(|(t, _)| t.clone()).collect();
+    for table in virtual_tables {
+        match db.query(VIRTUAL_COLUMNS_SQL, &[Value::from(table.as_str())]).await {
+            Ok(rs) => facts.tables.insert(table, rs.first_column_text()),
+            Err(DbError::Sqlite(m)) if !crate::unusable::classify_check(&m).is_damage() => continue,
+            Err(e) => return Err(e),
+        };
     }
     facts.user_version =
         db.query("PRAGMA user_version", &[]).await?.scalar().and_then(Value::as_i64).unwrap_or(0);

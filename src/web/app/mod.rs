@@ -167,7 +167,7 @@ async fn take_drop(state: AppState, items: Vec<Dropped>) {
                 state.alert(format!(
                     "Only {} was opened: drop one database at a time ({} also dropped).",
                     database.name(),
-                    others.join(", ")
+                    flagdeck_core::listing::names(&others)
                 ));
             }
             if !logs.is_empty() {
@@ -178,7 +178,7 @@ async fn take_drop(state: AppState, items: Vec<Dropped>) {
         None if !logs.is_empty() => state.add_quest_logs(logs, skipped),
         None if !skipped.is_empty() => state.alert(format!(
             "Nothing to open: {} {} not a database or a quest log (quest_N.log).",
-            skipped.join(", "),
+            flagdeck_core::listing::names(&skipped),
             if skipped.len() == 1 { "is" } else { "are" }
         )),
         None => state.alert("Nothing to open: drop a database file (such as project.db).".into()),

@@ -90,7 +90,11 @@ fn FlagActions(detail: FlagDetail, fix: RwSignal<Fix>) -> impl IntoView {
         })
         .map(|l| l.id);
     let for_edit = detail.clone();
+    let off = super::flag_edit_off(expect_context::<OpenDb>());
     view! {
+        {off.clone().map(|why| view! { <p class="warning" data-testid="edit-off" role="note">"⚠ " {why}</p> })}
+        // A disabled fieldset disables every control in it.
+        <fieldset class="bare" disabled=off.is_some() title=off.clone()>
         <div class="flag-actions">
             {if pending {
                 view! { <CompleteControls id=id fix=fix /> }.into_any()
@@ -130,6 +134,7 @@ fn FlagActions(detail: FlagDetail, fix: RwSignal<Fix>) -> impl IntoView {
                 view! { <button class="button" data-testid="flag-lock" on:click=move |_| app.edit_flag(id, FlagAction::Lock.label(), edits::lock_values(true))>"Lock"</button> }.into_any()
             }}
         </div>
+        </fieldset>
     }
 }
 

@@ -524,9 +524,10 @@ fn flag_key(page: Page, key: &str) -> bool {
 #[component]
 fn Filters(page: Page) -> impl IntoView {
     let (app, list) = (page.app, page.list);
+    let off = super::flag_edit_off(app.db());
     view! {
         <aside class="filters" aria-label="Filters">
-            <button class="button primary" data-testid="new-flag" on:click=move |_| page.new_flag()>
+            <button class="button primary" data-testid="new-flag" disabled=off.is_some() title=off on:click=move |_| page.new_flag()>
                 "New flag"
             </button>
             <div class="presets">
@@ -638,10 +639,12 @@ fn KeyboardHelp() -> impl IntoView {
 fn BulkBar(page: Page) -> impl IntoView {
     let chosen = page.chosen;
     let retarget = RwSignal::new(String::new());
+    let off = super::flag_edit_off(page.app.db());
     view! {
         <div class="bulk-bar" data-testid="bulk-bar">
             <strong data-testid="bulk-count">{move || chosen.0.with(Vec::len)}</strong>
             " chosen · one step, all or nothing:"
+            <fieldset class="bare" disabled=off.is_some() title=off>
             <button class="button" data-testid="bulk-complete" on:click=move |_| page.bulk(FlagAction::Complete.label(), edits::complete_values(&local_minute(), None, None))>"Complete"</button>
             <button class="button" data-testid="bulk-lock" on:click=move |_| page.bulk(FlagAction::Lock.label(), edits::lock_values(true))>"Lock"</button>
             <button class="button" data-testid="bulk-unlock" on:click=move |_| page.bulk(FlagAction::Unlock.label(), edits::lock_values(false))>"Unlock"</button>
@@ -650,6 +653,7 @@ fn BulkBar(page: Page) -> impl IntoView {
                 let target = with_at(&retarget.get_untracked());
                 page.bulk("retarget", vec![("target_agent", Value::from(target))]);
             }>"Retarget"</button>
+            </fieldset>
             <button class="link" on:click=move |_| chosen.clear()>"clear"</button>
         </div>
     }

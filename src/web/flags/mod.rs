@@ -9,6 +9,15 @@ pub use list::FlagsPage;
 
 use leptos::prelude::*;
 
+use crate::web::state::OpenDb;
+
+/// Why editing flags is off for the open file (writes to `flags` fire triggers this SQLite cannot
+/// compile: `EngineLimits::edit_off`), or `None`. The edit controls are disabled with this as
+/// their reason; a write tried anyway is refused by SQLite in its own words.
+pub(crate) fn flag_edit_off(db: OpenDb) -> Option<String> {
+    db.get().and_then(|o| o.report.limits.edit_off("flags", "flags"))
+}
+
 /// What `#flags` and `#flag/ID` show for a file without flags (Acolytes 2.x): a notice in place
 /// of a page that could only fail, pointing at the quests that replaced flags.
 #[component]

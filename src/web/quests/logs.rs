@@ -132,8 +132,7 @@ impl QuestLogs {
         if !not_logs.is_empty() {
             report.push_str(&format!(
                 " Not quest logs (quest_N.log), left out: {}.",
-                not_logs.iter().take(8).cloned().collect::<Vec<_>>().join(", ")
-                    + if not_logs.len() > 8 { ", …" } else { "" }
+                flagdeck_core::listing::some_of(&not_logs, 8, ", ")
             ));
         }
         self.report.set(Some(report.clone()));

@@ -165,7 +165,7 @@ impl AppState {
                         EditError::Refused(m) => outcome(Err(m)),
                         other => outcome(Err(&other.to_string())),
                     }
-                    self.alert(format!("Flag #{flag_id}: {e}"));
+                    self.alert(with_edit_off(&open, format!("Flag #{flag_id}: {e}")));
                 }
             }
         });
@@ -194,7 +194,7 @@ impl AppState {
                 }
                 Err(e) => {
                     done(false);
-                    self.alert(format!("The new flag was not saved: {e}"));
+                    self.alert(with_edit_off(&open, format!("The new flag was not saved: {e}")));
                 }
             }
         });
@@ -233,7 +233,7 @@ impl AppState {
                 }
                 Err(e) => {
                     done(false);
-                    self.alert(format!("{label}: nothing was changed. {e}"));
+                    self.alert(with_edit_off(&open, format!("{label}: nothing was changed. {e}")));
                 }
             }
         });
@@ -328,5 +328,14 @@ impl AppState {
                 Err(e) => self.alert(e.to_string()),
             }
         });
+    }
+}
+
+/// `alert`, then why editing flags is off for this file when it is (a write tried anyway through
+/// a key or a form opened before: SQLite's refusal comes first, in its own words).
+fn with_edit_off(open: &Shared, alert: String) -> String {
+    match open.report.limits.edit_off("flags", "flags") {
+        Some(why) => format!("{alert} {why}"),
+        None => alert,
     }
 }

@@ -10,6 +10,7 @@ use crate::web::widgets::human_size;
 use flagdeck_core::dashboard::quests::DEFAULT_STALL_AFTER_HOURS;
 use flagdeck_core::edits::EditTable;
 use flagdeck_core::quests::{self, QuestFilter, QuestSort, QuestStatus, QuestSummary};
+use flagdeck_core::unusable::EngineLimits;
 use leptos::task::spawn_local;
 
 /// One headline number with its hook for tests.
@@ -108,6 +109,11 @@ pub fn SummaryPanel(open: Shared) -> impl IntoView {
         }
     });
     let warnings = r.warnings.clone();
+    let limits = (!r.limits.is_empty()).then(|| view! { <EngineLimitsNote limits=r.limits.clone() /> });
+    let unusable = match r.limits.objects.len() {
+        0 => String::new(),
+        n => format!(" {n} of these objects cannot be used here (listed above)."),
+    };
     view! {
         <section class="summary" aria-label="Database summary">
             <div class="file-line">
@@ -125,6 +131,7 @@ pub fn SummaryPanel(open: Shared) -> impl IntoView {
                 .into_iter()
                 .map(|w| view! { <p class="warning" data-testid="schema-warning" role="note">"⚠ " {w}</p> })
                 .collect_view()}
+            {limits}
             {flags}
             {quests}
             <h2>"Agents and activity"</h2>
@@ -136,11 +143,56 @@ pub fn SummaryPanel(open: Shared) -> impl IntoView {
             <ChangesList />
             <p class="detail">
                 {format!(
-                    "Schema: {} tables, {} indexes, {} triggers, {} views. Integrity quick check: ok.",
+                    "Schema: {} tables, {} indexes, {} triggers, {} views.{unusable} Integrity quick check: ok.",
                     r.tables, r.indexes, r.triggers, r.views
                 )}
             </p>
         </section>
+    }
+}
+
+/// How many unusable objects the summary lists before "… and N more".
+const OBJECTS_SHOWN: usize = 12;
+
+/// The schema objects this browser's SQLite cannot use (`EngineLimits`), one line each (a few,
+/// then how many more), and what follows: which writes fail, and for flags that editing is off.
+#[component]
+fn EngineLimitsNote(limits: EngineLimits) -> impl IntoView {
+    let more = limits.objects.len().saturating_sub(OBJECTS_SHOWN);
+    let items = limits
+        .objects
+        .iter()
+        .take(OBJECTS_SHOWN)
+        .map(|o| {
+            view! {
+                <li data-testid="unusable-object" data-kind=o.kind.noun() data-name=o.name.clone()
+                    data-module=o.module.clone()>
+                    {o.describe()}
+                </li>
+            }
+        })
+        .collect_view();
+    let edit_off = limits.edit_off("flags", "flags");
+    let others: Vec<String> = limits
+        .blocked
+        .iter()
+        .filter(|b| !b.table.eq_ignore_ascii_case("flags"))
+        .map(|b| {
+            let text = b.describe();
+            let mut chars = text.chars();
+            chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+        })
+        .collect();
+    view! {
+        <div class="notice engine-limits" data-testid="engine-limits" role="note">
+            <p>{limits.headline()}</p>
+            <ul class="warnings">
+                {items}
+                {(more > 0).then(|| view! { <li>{format!("… and {} more", flagdeck_core::listing::thousands(more))}</li> })}
+            </ul>
+            {edit_off.map(|why| view! { <p class="warning" data-testid="edit-off-summary">"⚠ " {why}</p> })}
+            {others.into_iter().map(|t| view! { <p class="warning">"⚠ " {t} "."</p> }).collect_view()}
+        </div>
     }
 }
 

@@ -275,13 +275,12 @@ impl QuestLog {
     pub fn warning(&self) -> Option<String> {
         let n = self.unparsed.len();
         (n > 0).then(|| {
-            let lines: Vec<String> = self.unparsed.iter().take(5).map(|u| u.line.to_string()).collect();
+            let lines: Vec<String> = self.unparsed.iter().map(|u| u.line.to_string()).collect();
             format!(
-                "{n} line{} of quest_{}.log did not parse (line {}{}); kept as written.",
+                "{n} line{} of quest_{}.log did not parse (line {}); kept as written.",
                 if n == 1 { "" } else { "s" },
                 self.quest_id,
-                lines.join(", "),
-                if n > 5 { ", …" } else { "" }
+                crate::listing::names(&lines),
             )
         })
     }
