@@ -13,6 +13,7 @@ import { after, before, test } from 'node:test';
 import {
   FIXTURES,
   V1,
+  V2,
   WAIT_MS,
   alertText,
   assertSameDatabase,
@@ -22,8 +23,10 @@ import {
   openWith,
   pickFile,
   skipWithoutFixtures,
+  skipWithoutV2Fixtures,
   sqlValue,
   useSuite,
+  waitForSummary,
   waitForAlert,
   xtask,
 } from './helpers.mjs';
@@ -181,6 +184,41 @@ test('a view naming a dropped table is listed and the file opens; a damaged file
     await pickFile(page, damaged);
     const alert = await waitForAlert(page, /damaged/);
     assert.match(alert, /The database is damaged: SQLite's integrity check found/);
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test('v2: quest writes firing a trigger on an FTS5 index: the status change is disabled and says why', async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  // Built natively (FTS5 compiled in); sql.js has no FTS5, so updating acolyte_quests fails here.
+  const indexed = path.join(env.out, 'quests-fts5.db');
+  xtask([
+    'exec-sql',
+    '--from',
+    V2,
+    '--out',
+    indexed,
+    'CREATE VIRTUAL TABLE quests_fts USING fts5(mission); ' +
+      'CREATE TRIGGER quests_fts_au AFTER UPDATE ON acolyte_quests BEGIN INSERT INTO quests_fts(mission) VALUES (new.mission); END;',
+  ]);
+  const id = sqlValue(indexed, "SELECT quest_id FROM acolyte_quests WHERE status <> 'completed' ORDER BY quest_id LIMIT 1");
+  const app = await openApp(env.browser, `${env.servers.app.url}/`);
+  try {
+    const { page } = app;
+    await pickFile(page, indexed);
+    await waitForSummary(page, { fileName: 'quests-fts5.db', generation: 'v2', alertFails: true });
+    assert.deepEqual(await unusable(page), [
+      ['virtual table', 'quests_fts', 'fts5'],
+      ['trigger', 'quests_fts_au', null],
+    ]);
+    await page.evaluate((id) => (location.hash = `#quest/${id}`), id);
+    const off = page.locator('[data-testid="quest-page"] [data-testid="edit-off"]');
+    await off.waitFor({ timeout: WAIT_MS });
+    assert.match(await off.textContent(), /Editing quests is off for this file/);
+    assert.match(await off.textContent(), /quests_fts_au/);
+    assert.ok(await page.locator('[data-testid="quest-status-apply"]').isDisabled(), 'the Apply button is disabled');
     app.assertHealthy();
   } finally {
     await app.close();

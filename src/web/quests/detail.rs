@@ -379,8 +379,12 @@ fn QuestBody(detail: QuestDetail, raw_broadcast: Option<String>, as_of: AsOfInst
 fn StatusChange(id: i64, status: String) -> impl IntoView {
     let app = expect_context::<AppState>();
     let chosen = RwSignal::new(QuestStatus::parse(&status).unwrap_or(QuestStatus::Working));
+    // Writes to the quests table may fire triggers this SQLite cannot compile (`EngineLimits`):
+    // then the control is disabled with the reason.
+    let off = app.db().get().and_then(|o| o.report.limits.edit_off("acolyte_quests", "quests"));
     view! {
-        <div class="status-change">
+        {off.clone().map(|why| view! { <p class="warning" data-testid="edit-off" role="note">"⚠ " {why}</p> })}
+        <div class="status-change"><fieldset class="bare" disabled=off.is_some()>
             <label>
                 "Status "
                 <select data-testid="quest-status-select" on:change=move |e| {
@@ -396,7 +400,7 @@ fn StatusChange(id: i64, status: String) -> impl IntoView {
             <button class="button" data-testid="quest-status-apply"
                 title="As quest_status.py --status does: the status and updated_at change, nothing else"
                 on:click=move |_| app.change_quest_status(id, chosen.get_untracked())>"Apply"</button>
-        </div>
+        </fieldset></div>
     }
 }
 
@@ -412,7 +416,11 @@ impl AppState {
                 Err(e) => Err(e),
             };
             if let Err(e) = result {
-                self.alert(format!("Quest #{quest_id}: {e}"));
+                let why = open.report.limits.edit_off("acolyte_quests", "quests");
+                self.alert(match why {
+                    Some(why) => format!("Quest #{quest_id}: {e} {why}"),
+                    None => format!("Quest #{quest_id}: {e}"),
+                });
             }
         });
     }
