@@ -558,6 +558,10 @@ pub async fn window<D: Database>(
     };
     let start_day = start.div_euclid(MINUTES_PER_DAY);
     let last_day = end.div_euclid(MINUTES_PER_DAY);
+    // Nothing to report: nothing in the window (links of clean files stay as they were).
+    if outliers.is_empty() {
+        outliers = Outliers::default();
+    }
     // The window covers the outliers when it reaches the earliest and latest readable times.
     outliers.included = outliers.outside() > 0
         && earliest_any.is_none_or(|e| start <= e)
