@@ -27,7 +27,9 @@ const LINK_LIMIT: usize = 8 * 1024;
 fn field_bytes(name: &str) -> Option<Vec<u8>> {
     let dir = common::fixtures_dir()?.join("../field-cases");
     if !dir.join(name).exists() {
-        eprintln!("NOTE: ../shared/field-cases/{name} is absent on this machine: its checks are not run here");
+        eprintln!(
+            "NOTE: ../shared/field-cases/{name} is absent on this machine: its checks are not run here"
+        );
         return None;
     }
     Some(std::fs::read(dir.join(name)).unwrap())
@@ -70,11 +72,17 @@ fn plain_bounds(db: &NativeDb, without_flags: &str, without_tool_logs: &str) -> 
 fn the_placeholders_are_recognised_and_the_window_is_the_real_activity() {
     let Some((db, facts)) = open_field() else { return };
     let first_log = int(&db, "SELECT id FROM tool_logs ORDER BY timestamp, id LIMIT 1");
-    assert_eq!(text(&db, &format!("SELECT timestamp FROM tool_logs WHERE id = {first_log}")), "1970-01-01 00:00:00");
+    assert_eq!(
+        text(&db, &format!("SELECT timestamp FROM tool_logs WHERE id = {first_log}")),
+        "1970-01-01 00:00:00"
+    );
     let d = dashboard(&db, &facts, &DashboardState::default());
     let w = &d.aggregates.window;
     let (earliest, latest) = plain_bounds(&db, "1, 300", &first_log.to_string());
-    assert_eq!((w.start.as_str(), w.as_of.as_str(), w.end.as_str()), (earliest.as_str(), latest.as_str(), latest.as_str()));
+    assert_eq!(
+        (w.start.as_str(), w.as_of.as_str(), w.end.as_str()),
+        (earliest.as_str(), latest.as_str(), latest.as_str())
+    );
     assert_eq!(w.slot, Slot::Day, "the real activity is 91 days: one slot per day, as before");
 
     // The notice's facts: two flag dates and one tool call, by id, nothing unreadable.
@@ -82,7 +90,8 @@ fn the_placeholders_are_recognised_and_the_window_is_the_real_activity() {
     assert_eq!((o.outside(), o.unreadable()), (3, 0));
     assert!(!o.included);
     assert_eq!(o.flag_ids(), vec![1, 300]);
-    let created = o.sources.iter().find(|s| (s.table.as_str(), s.column.as_str()) == ("flags", "created_at")).unwrap();
+    let created =
+        o.sources.iter().find(|s| (s.table.as_str(), s.column.as_str()) == ("flags", "created_at")).unwrap();
     let listed: Vec<(i64, &str)> = created.rows.iter().map(|r| (r.id, r.value.as_str())).collect();
     assert_eq!(listed, vec![(1, "1970-01-01 00:00"), (300, "2099-12-31 23:59")]);
     let logs = o.sources.iter().find(|s| s.table == "tool_logs").unwrap();
@@ -102,7 +111,8 @@ fn the_placeholders_are_recognised_and_the_window_is_the_real_activity() {
         .iter()
         .map(|r| (parse_day(r[0].as_str().unwrap()).unwrap(), r[1].as_i64().unwrap()))
         .collect();
-    let kept: Vec<(i64, i64)> = per_day.iter().copied().filter(|(d, _)| *d >= parse_day("2020-01-01").unwrap()).collect();
+    let kept: Vec<(i64, i64)> =
+        per_day.iter().copied().filter(|(d, _)| *d >= parse_day("2020-01-01").unwrap()).collect();
     let (q1, q3) = quartiles_plain(&kept).unwrap();
     let spread = ((q3 - q1) as i64).max(MIN_SPREAD_DAYS);
     let f = fences(&per_day).unwrap();
@@ -135,7 +145,11 @@ fn all_time_including_outliers_and_a_custom_range_reach_them_with_longer_slots()
     let d = dashboard(&db, &facts, &state);
     let w = &d.aggregates.window;
     assert_eq!((w.start.as_str(), w.end.as_str()), ("1970-01-01 00:00", "2099-12-31 23:59"));
-    assert_eq!(w.as_of, dashboard(&db, &facts, &DashboardState::default()).aggregates.window.as_of, "as of stays");
+    assert_eq!(
+        w.as_of,
+        dashboard(&db, &facts, &DashboardState::default()).aggregates.window.as_of,
+        "as of stays"
+    );
     assert!(w.outliers.included);
     assert_eq!(w.slot, Slot::for_days(0, parse_day("2099-12-31").unwrap()));
     assert!(matches!(w.slot, Slot::Years(_)), "130 years: {:?}", w.slot);
@@ -213,7 +227,12 @@ fn the_widest_range_keeps_the_link_under_8_kb_and_the_report_bounded() {
             // What the report draws is this dashboard: bounded whatever the range.
             let json = serde_json::to_string(&d).unwrap();
             assert!(json.len() < 64 * 1024, "{name} {range:?}: {} bytes of figures", json.len());
-            eprintln!("{name} {range:?}: slot {:?}, link {} characters, figures {} bytes", d.aggregates.window.slot, link.len(), json.len());
+            eprintln!(
+                "{name} {range:?}: slot {:?}, link {} characters, figures {} bytes",
+                d.aggregates.window.slot,
+                link.len(),
+                json.len()
+            );
         }
     }
 }
@@ -224,7 +243,8 @@ fn the_v1_fixture_has_no_outliers_and_all_time_is_its_window() {
     let all = dashboard(&db, &facts, &DashboardState::default());
     assert!(all.aggregates.window.outliers.is_empty());
     assert_eq!(all.aggregates.window.slot, Slot::Day);
-    let everything = dashboard(&db, &facts, &DashboardState { range: Range::Everything, ..Default::default() });
+    let everything =
+        dashboard(&db, &facts, &DashboardState { range: Range::Everything, ..Default::default() });
     assert_eq!(everything.aggregates, all.aggregates);
 }
 
@@ -240,14 +260,18 @@ fn unreadable_timestamps_are_counted_listed_and_left_out() {
     let d = dashboard(&db, &facts, &DashboardState::default());
     let o = &d.aggregates.window.outliers;
     assert_eq!((o.outside(), o.unreadable()), (3, 3));
-    let created = o.sources.iter().find(|s| (s.table.as_str(), s.column.as_str()) == ("flags", "created_at")).unwrap();
+    let created =
+        o.sources.iter().find(|s| (s.table.as_str(), s.column.as_str()) == ("flags", "created_at")).unwrap();
     let unreadable: Vec<(i64, &str)> =
         created.rows.iter().filter(|r| r.unreadable).map(|r| (r.id, r.value.as_str())).collect();
     assert_eq!(unreadable, vec![(5, "yesterday"), (6, "0")]);
     assert_eq!(o.flag_ids(), vec![1, 5, 6, 300]);
     let logs = o.sources.iter().find(|s| s.table == "tool_logs").unwrap();
     assert_eq!((logs.outside, logs.unreadable), (1, 1));
-    assert!(o.sources.iter().all(|s| s.table != "agent_health"), "an empty text is no date, not an unreadable one");
+    assert!(
+        o.sources.iter().all(|s| s.table != "agent_health"),
+        "an empty text is no date, not an unreadable one"
+    );
     // They take part in no figure.
     assert_eq!(d.aggregates.flags.as_ref().unwrap().created, 296);
     assert_eq!(d.aggregates.tools.as_ref().unwrap().calls, 4929);
@@ -261,7 +285,12 @@ fn the_sql_slot_starts_are_the_rust_ones() {
         for day in &days {
             let sql = format!("SELECT {}", slot.start_sql("?1"));
             let got = db.query_sync(&sql, &[Value::from(format!("{} 13:45:00", day_text(*day)))]).unwrap();
-            assert_eq!(got.scalar().unwrap().display(), day_text(slot.start_of(*day)), "{slot:?} {}", day_text(*day));
+            assert_eq!(
+                got.scalar().unwrap().display(),
+                day_text(slot.start_of(*day)),
+                "{slot:?} {}",
+                day_text(*day)
+            );
         }
     }
 }

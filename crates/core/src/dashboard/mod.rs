@@ -652,7 +652,8 @@ async fn flag_kpis<D: Database>(
     let mut backlog = base;
     let first = parse_day(&w.start).unwrap_or(w.first_day);
     // One entry per slot (a day for windows up to MAX_SLOTS days), the backlog at its end.
-    let sum = |m: &BTreeMap<i64, f64>, from: i64, to: i64| m.range(from..=to).map(|(_, v)| *v).sum::<f64>() as i64;
+    let sum =
+        |m: &BTreeMap<i64, f64>, from: i64, to: i64| m.range(from..=to).map(|(_, v)| *v).sum::<f64>() as i64;
     for (from, to) in w.slot.slots(first, w.last_day) {
         let (created, completed) = (sum(&agg.created_daily, from, to), sum(&agg.completed_daily, from, to));
         backlog += created - completed;

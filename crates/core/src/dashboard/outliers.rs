@@ -177,7 +177,12 @@ pub(super) struct Source {
 
 impl Source {
     fn calendar(table: &'static str, column: &'static str, id: &'static str) -> Source {
-        Source { table, column, id, minute: format!("CASE WHEN {column} GLOB {DATE_GLOB} THEN substr({column}, 1, 16) END") }
+        Source {
+            table,
+            column,
+            id,
+            minute: format!("CASE WHEN {column} GLOB {DATE_GLOB} THEN substr({column}, 1, 16) END"),
+        }
     }
 }
 
