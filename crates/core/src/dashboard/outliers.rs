@@ -13,13 +13,13 @@
 //!    that a file whose activity fits in a few days keeps its next weeks).
 //!
 //! The rule does not look at the wall clock, so it gives the same answer on every machine and
-//! whatever "as of" is. A timestamp that is neither NULL nor empty and cannot be read (not `YYYY-MM-DD…` text,
+//! whatever "as of" is. A timestamp that is neither NULL nor the empty text and cannot be read (not `YYYY-MM-DD…` text,
 //! or for quests none of the forms [`crate::timestamp::instant_sql`] reads) is unreadable; it
 //! takes part in no figure, and is counted with the outliers.
 
 use serde::{Deserialize, Serialize};
 
-use super::stats::{day_text, nearest_rank, parse_day};
+use super::stats::{day_text, nearest_rank, parse_day, parse_minute};
 use super::DATE_GLOB;
 use crate::calendar::days_from_civil;
 use crate::port::{Database, DbError};
@@ -173,6 +173,10 @@ pub(super) struct Source {
     /// SQL giving the instant as `YYYY-MM-DD HH:MM` text (more characters allowed), NULL when
     /// it cannot be read.
     pub minute: String,
+    /// What the counting pass groups and orders: `minute`, or for calendar text the column
+    /// itself (its first 10 characters are the day; whether they are one is decided after
+    /// grouping, so the pass does no per-row test).
+    pub scan: String,
 }
 
 impl Source {
@@ -182,6 +186,7 @@ impl Source {
             column,
             id,
             minute: format!("CASE WHEN {column} GLOB {DATE_GLOB} THEN substr({column}, 1, 16) END"),
+            scan: column.to_owned(),
         }
     }
 }
@@ -202,11 +207,13 @@ pub(super) fn sources(facts: &SchemaFacts, has_flags: bool, quests: bool) -> Vec
     }
     if quests {
         for column in ["created_at", "updated_at"] {
+            let minute = format!("strftime('%Y-%m-%d %H:%M', {}, 'unixepoch')", instant_sql(column));
             out.push(Source {
                 table: "acolyte_quests",
                 column,
                 id: "quest_id",
-                minute: format!("strftime('%Y-%m-%d %H:%M', {}, 'unixepoch')", instant_sql(column)),
+                scan: minute.clone(),
+                minute,
             });
         }
     }
@@ -231,31 +238,66 @@ pub struct Activity {
     pub outliers: Outliers,
 }
 
-/// Reads the activity of `sources`: one pass counting instants per day (for the fences), one
-/// for the bounds and counts, and, only when there is something to report, one listing the
-/// first rows. Errors: the database's.
+/// Reads the activity of `sources` in one pass over each (instants counted per day with the
+/// day's first and last minute; unreadable values as the day NULL) and, only when there is
+/// something to report, one more listing the first rows. Errors: the database's.
 pub(super) async fn activity<D: Database>(db: &D, sources: &[Source]) -> Result<Activity, DbError> {
     if sources.is_empty() {
         return Ok(Activity::default());
     }
-    let per_day_sql = sources
+    let sql = sources
         .iter()
-        .map(|s| {
+        .enumerate()
+        .map(|(i, s)| {
             format!(
-                "SELECT substr(m, 1, 10) AS day, COUNT(*) AS n FROM (SELECT {m} AS m FROM {t}) WHERE m IS NOT NULL GROUP BY 1",
-                m = s.minute,
+                "SELECT {i} AS src, substr(m, 1, 10) AS day, COUNT(*) AS n, min(m) AS lo, max(m) AS hi FROM \
+                 (SELECT {m} AS m FROM {t} WHERE {c} IS NOT NULL AND {c} <> '') GROUP BY 2",
+                m = s.scan,
+                c = s.column,
                 t = s.table
             )
         })
         .collect::<Vec<_>>()
         .join(" UNION ALL ");
-    let rs = db.query(&format!("SELECT day, SUM(n) AS n FROM ({per_day_sql}) GROUP BY day"), &[]).await?;
-    let per_day: Vec<(i64, i64)> = rs
-        .map_rows(|r| Ok((r.opt_text("day")?, r.i64("n")?)))?
-        .into_iter()
-        .filter_map(|(d, n)| Some((parse_day(&d?)?, n)))
-        .collect();
+    struct Day {
+        src: usize,
+        day: Option<i64>,
+        n: i64,
+        lo: Option<i64>,
+        hi: Option<i64>,
+    }
+    let minute = |t: Option<String>| t.as_deref().and_then(parse_minute);
+    let days: Vec<Day> = db.query(&sql, &[]).await?.map_rows(|r| {
+        Ok(Day {
+            src: r.i64("src")?.max(0) as usize,
+            // A day that is not one (NULL, odd text, a number) is unreadable.
+            day: r.get("day")?.as_str().filter(|d| d.len() == 10).and_then(parse_day),
+            n: r.i64("n")?,
+            lo: minute(r.get("lo")?.as_str().map(str::to_owned)),
+            hi: minute(r.get("hi")?.as_str().map(str::to_owned)),
+        })
+    })?;
+    let mut per_day: Vec<(i64, i64)> = days.iter().filter_map(|d| Some((d.day?, d.n))).collect();
+    per_day.sort_unstable();
     let fences = fences(&per_day);
+    let mut a = Activity::default();
+    let (mut outside, mut unreadable) = (vec![0i64; sources.len()], vec![0i64; sources.len()]);
+    let min = |a: Option<i64>, b: Option<i64>| a.into_iter().chain(b).min();
+    let max = |a: Option<i64>, b: Option<i64>| a.into_iter().chain(b).max();
+    for d in &days {
+        let Some(day) = d.day.filter(|_| d.lo.is_some()) else {
+            unreadable[d.src.min(sources.len() - 1)] += d.n;
+            continue;
+        };
+        a.earliest_any = min(a.earliest_any, d.lo);
+        a.latest_any = max(a.latest_any, d.hi);
+        if fences.is_some_and(|f| f.contains(day)) {
+            a.earliest = min(a.earliest, d.lo);
+            a.latest = max(a.latest, d.hi);
+        } else {
+            outside[d.src.min(sources.len() - 1)] += d.n;
+        }
+    }
     let mut outliers = Outliers {
         fences: fences.map(|f| (day_text(f.low_day), day_text(f.high_day))),
         ..Default::default()
@@ -263,49 +305,15 @@ pub(super) async fn activity<D: Database>(db: &D, sources: &[Source]) -> Result<
     // Text bounds: inside is `m >= ?1 AND m < ?2` (no activity: nothing is inside).
     let (lo, hi) = outliers.text_bounds().unwrap_or_else(|| ("9".into(), "0".into()));
     let params = [Value::from(lo.as_str()), Value::from(hi.as_str())];
-    let counts_sql = sources
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            format!(
-                "SELECT {i} AS i, min(CASE WHEN m >= ?1 AND m < ?2 THEN m END) AS lo, max(CASE WHEN m >= ?1 AND m < ?2 THEN m END) AS hi, \
-                 min(m) AS lo_any, max(m) AS hi_any, SUM(m IS NOT NULL AND NOT (m >= ?1 AND m < ?2)) AS outside, \
-                 SUM(m IS NULL AND v IS NOT NULL AND trim(v) <> '') AS unreadable FROM (SELECT {m} AS m, {c} AS v FROM {t})",
-                m = s.minute,
-                c = s.column,
-                t = s.table
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(" UNION ALL ");
-    let rows = db.query(&counts_sql, &params).await?.map_rows(|r| {
-        Ok((
-            r.i64("i")?,
-            [r.opt_text("lo")?, r.opt_text("hi")?, r.opt_text("lo_any")?, r.opt_text("hi_any")?],
-            r.get("outside")?.as_i64().unwrap_or(0),
-            r.get("unreadable")?.as_i64().unwrap_or(0),
-        ))
-    })?;
-    let mut a = Activity::default();
-    let minute = |t: &Option<String>| t.as_deref().and_then(super::stats::parse_minute);
-    let fold = |acc: Option<i64>, v: Option<i64>, pick: fn(i64, i64) -> i64| match (acc, v) {
-        (Some(a), Some(b)) => Some(pick(a, b)),
-        (a, b) => a.or(b),
-    };
-    for (i, [lo, hi, lo_any, hi_any], outside, unreadable) in rows {
-        a.earliest = fold(a.earliest, minute(&lo), i64::min);
-        a.latest = fold(a.latest, minute(&hi), i64::max);
-        a.earliest_any = fold(a.earliest_any, minute(&lo_any), i64::min);
-        a.latest_any = fold(a.latest_any, minute(&hi_any), i64::max);
-        if outside + unreadable == 0 {
+    for (i, s) in sources.iter().enumerate() {
+        if outside[i] + unreadable[i] == 0 {
             continue;
         }
-        let s = &sources[i as usize];
-        let listed = db
+        let rows = db
             .query(
                 &format!(
                     "SELECT {id} AS id, substr(CAST(v AS TEXT), 1, 40) AS value, m IS NULL AS unreadable FROM \
-                     (SELECT {id}, {m} AS m, {c} AS v FROM {t}) WHERE v IS NOT NULL AND trim(v) <> '' AND (m IS NULL OR NOT (m >= ?1 AND m < ?2)) \
+                     (SELECT {id}, {m} AS m, {c} AS v FROM {t}) WHERE v IS NOT NULL AND v <> '' AND (m IS NULL OR NOT (m >= ?1 AND m < ?2)) \
                      ORDER BY {id} LIMIT {LISTED_ROWS}",
                     id = s.id,
                     m = s.minute,
@@ -325,9 +333,9 @@ pub(super) async fn activity<D: Database>(db: &D, sources: &[Source]) -> Result<
         outliers.sources.push(OutlierSource {
             table: s.table.into(),
             column: s.column.into(),
-            outside,
-            unreadable,
-            rows: listed,
+            outside: outside[i],
+            unreadable: unreadable[i],
+            rows,
         });
     }
     a.outliers = outliers;
