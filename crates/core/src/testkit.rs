@@ -368,6 +368,7 @@ pub async fn quest_kpis_by_hand<D: Database>(db: &D) {
         end: "2025-01-12 23:59".into(),
         first_day: day("2025-01-06"),
         last_day: day("2025-01-12"),
+        ..Window::default()
     };
     let k = quest_kpis(db, &facts, &w, 24.0).await.expect("quest KPIs").expect("quests");
     assert_eq!(k.total, 5);

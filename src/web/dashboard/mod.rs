@@ -17,7 +17,9 @@ use crate::web::share::SharePanel;
 use crate::web::state::AppState;
 use crate::web::state::{use_latest, Run};
 use crate::web::widgets::charts::{Chart, Mark, Series, SvgChart};
+use flagdeck_core::dashboard::outliers::{Outliers, RULE as OUTLIER_RULE};
 use flagdeck_core::dashboard::quests::applies as quest_kpis_apply;
+use flagdeck_core::dashboard::slots::Slot;
 use flagdeck_core::dashboard::stats::{compact, hours, millis, percent};
 use flagdeck_core::dashboard::{
     aggregates, definitions, derive, filter_choices, AsOf, Dashboard, DashboardState, FilterChoices,
@@ -44,6 +46,19 @@ fn kpi(
             <strong class="kpi-value">{if value.is_some() { shown } else { "—".to_owned() }}</strong>
         </div>
     }
+}
+
+/// A slot after "per" in a chart's title: `day`, `week`, `month`, `quarter`, `year`, `2 years`.
+fn per(slot: Slot) -> String {
+    match slot {
+        Slot::Week => "week".into(),
+        other => other.name(),
+    }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut c = text.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
 fn count(n: i64) -> (Option<f64>, String) {
@@ -208,6 +223,9 @@ fn Controls(
             {range_button("30 days", Range::Days(30))}
             {range_button("90 days", Range::Days(90))}
             {range_button("All", Range::All)}
+            <button class="button" class:active=move || state.with(|s| s.range == Range::Everything) data-testid="range-everything"
+                title=OUTLIER_RULE
+                on:click=move |_| state.edit(|s| s.range = Range::Everything)>"All time incl. outliers"</button>
             <label class="control">"from "
                 <input type="date" data-testid="range-from" on:change=move |e| { custom.update(|c| c.0 = event_target_value(&e)); apply_custom(); } />
             </label>
@@ -247,17 +265,29 @@ fn Controls(
     }
 }
 
+/// `snapshot`: the figures came from a snapshot link (no file behind them: the outliers are
+/// named, not linked).
 #[component]
-pub(super) fn DashboardBody(dashboard: Dashboard, state: DashboardSettings) -> impl IntoView {
+pub(super) fn DashboardBody(
+    dashboard: Dashboard,
+    state: DashboardSettings,
+    #[prop(optional)] snapshot: bool,
+) -> impl IntoView {
     let d = dashboard;
     let a = &d.aggregates;
-    let window = format!("{} → {} (as of {})", a.window.start, a.window.end, a.window.as_of);
+    let w = &a.window;
+    let window = format!("{} → {} (as of {}), one slot per {}", w.start, w.end, w.as_of, per(w.slot));
     // No flag sections for a file without flags (Acolytes 2.x): absent, not zero.
-    let flags = a.flags.clone().map(|k| view! { <FlagSection k=k /> });
+    let slot = w.slot;
+    let flags = a.flags.clone().map(|k| view! { <FlagSection k=k period=slot /> });
+    let outliers = (!w.outliers.is_empty())
+        .then(|| view! { <OutlierNotice o=w.outliers.clone() state=state snapshot=snapshot /> });
     view! {
-        <p class="muted" data-testid="dashboard-window">{window}</p>
+        <p class="muted" data-testid="dashboard-window" data-start=w.start.clone() data-end=w.end.clone()
+            data-as-of=w.as_of.clone() data-slot=slot.name()>{window}</p>
+        {outliers}
         {flags}
-        <quests::QuestSection quests=a.quests.clone() />
+        <quests::QuestSection quests=a.quests.clone() period=per(slot.table_slot()) />
         <ToolSection dashboard=d.clone() />
         <HealthSection dashboard=d.clone() />
         <CapacitySection dashboard=d.clone() state=state />
@@ -265,9 +295,83 @@ pub(super) fn DashboardBody(dashboard: Dashboard, state: DashboardSettings) -> i
     }
 }
 
-/// The flag figures: KPIs, flow per day, bottlenecks, chains, weeks.
+/// The dated values left out of the default window ([`OUTLIER_RULE`]): how many, which rows
+/// (flags and quests linked to their pages), and a way to include them.
 #[component]
-fn FlagSection(k: FlagKpis) -> impl IntoView {
+fn OutlierNotice(o: Outliers, state: DashboardSettings, snapshot: bool) -> impl IntoView {
+    let (outside, unreadable) = (o.outside(), o.unreadable());
+    let mut parts = Vec::new();
+    if outside > 0 {
+        parts.push(format!(
+            "{outside} date{} outside the file's activity{}",
+            if outside == 1 { "" } else { "s" },
+            if o.included {
+                " (included: the range you chose reaches them)"
+            } else {
+                " (left out of the default window and of \"as of\")"
+            }
+        ));
+    }
+    if unreadable > 0 {
+        parts.push(format!(
+            "{unreadable} timestamp{} that cannot be read (left out of every figure)",
+            if unreadable == 1 { "" } else { "s" }
+        ));
+    }
+    let fences =
+        o.fences.clone().map(|(lo, hi)| format!(" The activity runs from {lo} to {hi}.")).unwrap_or_default();
+    let sources = o
+        .sources
+        .iter()
+        .map(|s| {
+            let rows = s
+                .rows
+                .iter()
+                .map(|r| {
+                    let what = format!("{} ({})", r.id, if r.unreadable { format!("unreadable: {}", r.value) } else { r.value.clone() });
+                    let href = match s.table.as_str() {
+                        "flags" if !snapshot => Some(format!("#flag/{}", r.id)),
+                        "acolyte_quests" if !snapshot => Some(format!("#quest/{}", r.id)),
+                        _ => None,
+                    };
+                    match href {
+                        Some(href) => view! {
+                            <li><a href=href data-testid="outlier-link" data-table=s.table.clone() data-id=r.id.to_string()>{format!("#{what}")}</a></li>
+                        }
+                        .into_any(),
+                        None => view! { <li data-testid="outlier-row" data-table=s.table.clone() data-id=r.id.to_string()>{format!("row {what}")}</li> }.into_any(),
+                    }
+                })
+                .collect_view();
+            let more = (s.outside + s.unreadable) - s.rows.len() as i64;
+            view! {
+                <li data-testid="outlier-source" data-table=s.table.clone() data-column=s.column.clone()
+                    data-outside=s.outside.to_string() data-unreadable=s.unreadable.to_string()>
+                    {format!("{}.{}: ", s.table, s.column)}
+                    <ul class="inline-list">{rows}</ul>
+                    {(more > 0).then(|| format!(" and {more} more"))}
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="notice" role="note" data-testid="dashboard-outliers" data-outside=outside.to_string()
+            data-unreadable=unreadable.to_string() data-included=o.included.to_string()>
+            <p>{format!("This file has {}.{fences} ", parts.join(" and "))}<span class="muted">{OUTLIER_RULE}</span></p>
+            <ul>{sources}</ul>
+            {(!o.included && !snapshot).then(|| view! {
+                <button class="button" data-testid="outliers-include" on:click=move |_| state.edit(|s| s.range = Range::Everything)>
+                    "Include them: all time including outliers"
+                </button>
+            })}
+        </div>
+    }
+}
+
+/// The flag figures: KPIs, flow per slot, bottlenecks, chains, weeks (or longer periods).
+#[component]
+fn FlagSection(k: FlagKpis, period: Slot) -> impl IntoView {
+    let slot = period;
     let k = &k;
     let level = |l: &str| k.pending_by_impact.iter().find(|(x, _)| x == l).map(|(_, n)| *n).unwrap_or(0);
     let opt_hours = |h: Option<f64>| (h, h.map(hours).unwrap_or_default());
@@ -294,7 +398,7 @@ fn FlagSection(k: FlagKpis) -> impl IntoView {
         </div>
     };
     let flow = Chart {
-        title: "Flags per day".into(),
+        title: format!("Flags per {}", per(slot)),
         labels: k.daily.iter().map(|d| d.day.clone()).collect(),
         series: vec![
             Series {
@@ -310,7 +414,7 @@ fn FlagSection(k: FlagKpis) -> impl IntoView {
                 values: k.daily.iter().map(|d| Some(d.completed as f64)).collect(),
             },
             Series {
-                name: "backlog (end of day)".into(),
+                name: format!("backlog (end of {})", per(slot)),
                 class: "s3",
                 mark: Mark::Line,
                 values: k.daily.iter().map(|d| Some(d.backlog as f64)).collect(),
@@ -355,9 +459,9 @@ fn FlagSection(k: FlagKpis) -> impl IntoView {
                 <p class="muted" title=definition("chains")>{format!("Chains by length: {}", if chains.is_empty() { "none".to_owned() } else { chains })}</p>
             </div>
             <div>
-                <h3>"Per week"</h3>
+                <h3>{format!("Per {}", per(slot.table_slot()))}</h3>
                 <table class="data">
-                    <thead><tr><th>"Week"</th><th>"Created"</th><th>"Completed"</th></tr></thead>
+                    <thead><tr><th>{capitalised(&per(slot.table_slot()))}</th><th>"Created"</th><th>"Completed"</th></tr></thead>
                     <tbody>{weekly_table}</tbody>
                 </table>
             </div>
@@ -402,7 +506,7 @@ fn ToolSection(dashboard: Dashboard) -> impl IntoView {
         format: compact,
     };
     let latency = Chart {
-        title: "Tool latency per day".into(),
+        title: format!("Tool latency per {}", per(dashboard.aggregates.window.slot)),
         labels: t.daily.iter().map(|d| d.day.clone()).collect(),
         series: vec![
             Series {
@@ -477,7 +581,7 @@ fn HealthSection(dashboard: Dashboard) -> impl IntoView {
     };
     let statuses = h.latest_by_status.iter().map(|(s, n)| format!("{n} {s}")).collect::<Vec<_>>().join(", ");
     let drift = Chart {
-        title: "Mean drift score per week".into(),
+        title: format!("Mean drift score per {}", per(dashboard.aggregates.window.slot.table_slot())),
         labels: h.drift_weekly.iter().map(|(w, _)| w.clone()).collect(),
         series: vec![Series {
             name: "drift".into(),

@@ -44,13 +44,17 @@ fn status_tile(status: &str, n: i64) -> impl IntoView {
 
 /// The Quests section, or nothing when the file has no quests.
 #[component]
-pub(super) fn QuestSection(quests: Option<QuestKpis>) -> impl IntoView {
+pub(super) fn QuestSection(
+    quests: Option<QuestKpis>,
+    /// The period of `weekly_completed`: `week`, or a longer slot for a long window.
+    period: String,
+) -> impl IntoView {
     let k = quests?;
     let secs = |v: Option<f64>| (v, v.map(seconds_text).unwrap_or_default());
     let mean = |v: Option<f64>| (v, v.map(|v| format!("{v:.1}")).unwrap_or_default());
     let t = &k.time_to_complete;
     let weekly = Chart {
-        title: "Quests completed per week".into(),
+        title: format!("Quests completed per {period}"),
         labels: k.weekly_completed.iter().map(|(w, _)| w.clone()).collect(),
         series: vec![Series {
             name: "completed".into(),
@@ -59,7 +63,7 @@ pub(super) fn QuestSection(quests: Option<QuestKpis>) -> impl IntoView {
             values: k.weekly_completed.iter().map(|(_, n)| Some(*n as f64)).collect(),
         }],
         band: None,
-        unit: "quests / week".into(),
+        unit: format!("quests / {period}"),
         format: |v| format!("{v:.0}"),
     };
     let holding = k

@@ -237,7 +237,7 @@ pub fn SnapshotView(payload: String) -> impl IntoView {
                         "Download report (HTML)"
                     </button>
                     <div class="dashboard-body" data-testid="dashboard-body">
-                        {move || view! { <DashboardBody dashboard=shown.get() state=state /> }}
+                        {move || view! { <DashboardBody dashboard=shown.get() state=state snapshot=true /> }}
                     </div>
                 </section>
             }

@@ -5,9 +5,11 @@
 //! arithmetic here; the definitions are in [`definitions`] so the UI shows them on hover.
 
 pub mod capacity;
+pub mod outliers;
 pub mod quests;
 pub mod saved;
 pub mod share;
+pub mod slots;
 pub mod stats;
 
 use std::collections::BTreeMap;
@@ -15,8 +17,10 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use self::capacity::{Capacity, Forecast, ToolLoad};
+use self::outliers::{Activity, Outliers};
 use self::quests::{QuestKpis, QuestRun};
-use self::stats::{parse_day, parse_minute, rank_sql, week_label};
+use self::slots::{table_rows, Slot};
+use self::stats::{parse_day, parse_minute, rank_sql};
 use super::agents::misrouted_sql;
 use super::port::{Database, DbError};
 use super::schema::{detect, SchemaFacts};
@@ -30,8 +34,12 @@ use crate::calendar::{minute_text, MINUTES_PER_DAY};
 pub enum Range {
     /// The last N days up to "as of".
     Days(u32),
-    /// From the earliest activity in the file.
+    /// From the earliest activity in the file to "as of", outliers left out (see
+    /// [`outliers::RULE`]).
     All,
+    /// All time including outliers: from the earliest readable timestamp to the latest (or
+    /// "as of" when later), placeholder dates included on purpose.
+    Everything,
     /// Whole days, `YYYY-MM-DD` both included.
     Custom { from: String, to: String },
 }
@@ -40,8 +48,9 @@ pub enum Range {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AsOf {
-    /// The latest activity in the file (flags, tool calls, health checks): fixtures and old
-    /// files would otherwise read as months idle.
+    /// The latest activity in the file (flags, tool calls, health checks, quests), outliers
+    /// left out ([`outliers::RULE`]): fixtures and old files would otherwise read as months
+    /// idle, and a placeholder such as 2099-12-31 would make every age negative.
     Latest,
     /// The wall clock.
     Now,
@@ -121,6 +130,14 @@ pub struct Window {
     /// First and last day whose data is complete in the window (day numbers).
     pub first_day: i64,
     pub last_day: i64,
+    /// The slot of the series (`daily` of flags and tools): a day up to
+    /// [`slots::MAX_SLOTS`] days, longer for longer windows. Links made before it read as days.
+    #[serde(default)]
+    pub slot: Slot,
+    /// Outliers and unreadable timestamps of the file, for the notice (absent from the JSON
+    /// when there are none, so links of clean files stay as they were).
+    #[serde(default, skip_serializing_if = "Outliers::is_empty")]
+    pub outliers: Outliers,
 }
 
 impl Window {
@@ -129,9 +146,11 @@ impl Window {
     }
 }
 
-/// One day of flag flow.
+/// One slot of flag flow (a day unless the window's [`Window::slot`] is longer).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FlagDay {
+    /// The slot's [`Slot::label`]: `YYYY-MM-DD` for a day or the Monday of a week, `YYYY-MM`,
+    /// `YYYY-Qn`, `YYYY`.
     pub day: String,
     pub created: i64,
     pub completed: i64,
@@ -168,8 +187,10 @@ pub struct FlagKpis {
     /// (flags in the chain including its origin, number of chains).
     pub chain_lengths: Vec<(i64, i64)>,
     pub critical_pending_ids: Vec<i64>,
+    /// One entry per slot of the window ([`Window::slot`]).
     pub daily: Vec<FlagDay>,
-    /// (week, created, completed) for whole and partial weeks of the window.
+    /// (week, created, completed) for whole and partial weeks of the window; per slot
+    /// ([`Slot::table_slot`]) when the slots are longer than a week.
     pub weekly: Vec<(String, i64, i64)>,
 }
 
@@ -196,8 +217,10 @@ impl ToolStat {
     }
 }
 
+/// One slot of tool calls (a day unless the window's [`Window::slot`] is longer).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ToolDay {
+    /// The slot's [`Slot::label`].
     pub day: String,
     pub calls: i64,
     pub failures: i64,
@@ -213,7 +236,9 @@ pub struct ToolKpis {
     pub latency: Latency,
     /// Busiest tools first.
     pub per_tool: Vec<ToolStat>,
+    /// One entry per slot with calls ([`Window::slot`]).
     pub daily: Vec<ToolDay>,
+    /// (week, calls); per slot when the slots are longer than a week ([`Slot::table_slot`]).
     pub weekly: Vec<(String, i64)>,
     pub peak_per_hour: i64,
 }
@@ -237,7 +262,8 @@ pub struct HealthKpis {
     pub latest: Vec<AgentCheck>,
     pub latest_by_status: Vec<(String, i64)>,
     pub needing_compaction: Vec<String>,
-    /// (week, mean drift score of the checks that week).
+    /// (week, mean drift score of the checks that week); per slot when the slots are longer
+    /// than a week ([`Slot::table_slot`]).
     pub drift_weekly: Vec<(String, f64)>,
 }
 
@@ -267,6 +293,12 @@ pub struct Aggregates {
     /// so links of files without quests stay as they were.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quests: Option<QuestKpis>,
+    /// When the slots are longer than a day, the per-day counts the forecast and capacity
+    /// need, which `daily` no longer carries: (day number, flags created, flags completed, tool
+    /// calls) of each day with any in the last [`FORECAST_DAYS`] days of the window. Empty
+    /// (and absent from the JSON) with day slots.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recent_days: Vec<(i64, i64, i64, i64)>,
     // The per-day maps repeat `flags.daily` and `tools.daily` keyed by day number for the
     // arithmetic; they are not serialised (snapshot links stay short) and are rebuilt by
     // [`Aggregates::rebuild_daily`].
@@ -279,8 +311,20 @@ pub struct Aggregates {
 }
 
 impl Aggregates {
-    /// Rebuilds the per-day maps from the daily series (after deserialising).
+    /// Rebuilds the per-day maps from the daily series (day slots) or from
+    /// [`Aggregates::recent_days`] (longer slots), after deserialising.
     pub fn rebuild_daily(&mut self) {
+        if self.window.slot != Slot::Day {
+            let pick = |f: fn(&(i64, i64, i64, i64)) -> i64| -> BTreeMap<i64, f64> {
+                let days: Vec<(i64, f64)> =
+                    self.recent_days.iter().filter(|d| f(d) > 0).map(|d| (d.0, f(d) as f64)).collect();
+                days.into_iter().collect()
+            };
+            self.created_daily = pick(|d| d.1);
+            self.completed_daily = pick(|d| d.2);
+            self.calls_daily = pick(|d| d.3);
+            return;
+        }
         // Each map is collected from the same iterator type (a `Vec`'s): `BTreeMap`'s `collect`
         // sorts, and one iterator type keeps one copy of that sort in the wasm.
         fn by_day<'a>(days: impl Iterator<Item = (&'a str, i64)>) -> BTreeMap<i64, f64> {
@@ -338,7 +382,7 @@ pub fn definitions() -> &'static [(&'static str, &'static str)] {
         ("hook-blocks", "Tool calls with blocked_by_hook = 1."),
         (
             "forecast",
-            "Least-squares fit of ln(weekly total) on the week number over the whole Monday-to-Sunday weeks of the range (a log-linear trend, i.e. constant weekly growth); the band is ±1.96 residual standard deviations. Needs 3 whole weeks.",
+            "Least-squares fit of ln(weekly total) on the week number over the whole Monday-to-Sunday weeks of the range, the last 52 at most (a log-linear trend, i.e. constant weekly growth); the band is ±1.96 residual standard deviations. Needs 3 whole weeks.",
         ),
         (
             "utilisation",
@@ -420,12 +464,27 @@ fn tool_filter(state: &DashboardState) -> (String, Vec<Value>) {
 /// Only values shaped like a date take part in min/max (real files hold odd text).
 const DATE_GLOB: &str = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'";
 
+/// Days of per-day history the forecast fits (its last 52 whole weeks at most) and the
+/// capacity reads (its last 28 days); the rest of a longer window is only drawn, per slot.
+pub const FORECAST_DAYS: i64 = 52 * 7;
+
 fn with(params: &[Value], extra: &[Value]) -> Vec<Value> {
     params.iter().chain(extra).cloned().collect()
 }
 
 fn int(v: &Value) -> i64 {
     v.as_i64().unwrap_or(0)
+}
+
+/// `column` for ages (the oldest pending flag): outlier dates left out unless the window
+/// includes them on purpose (the notice lists them; 1970-01-01 would be a 55-year age).
+fn age_sql(column: &str, w: &Window) -> String {
+    match w.outliers.text_bounds() {
+        Some((lo, hi)) if !w.outliers.included && w.outliers.outside() > 0 => {
+            format!("CASE WHEN {column} >= '{lo}' AND {column} < '{hi}' THEN {column} END")
+        }
+        _ => column.to_owned(),
+    }
 }
 
 fn hours_between(from: &str, to_minute: i64) -> Option<f64> {
@@ -438,45 +497,10 @@ fn has_flags(facts: &SchemaFacts) -> bool {
     detect(facts).generation.has_flags()
 }
 
-/// The SQL sources of activity times in this file.
-fn activity_sources(facts: &SchemaFacts, quests: Option<String>) -> Vec<String> {
-    let mut parts = Vec::new();
-    if has_flags(facts) {
-        parts.push(format!(
-            "SELECT max(created_at) AS hi, min(created_at) AS lo FROM flags WHERE created_at GLOB {DATE_GLOB}"
-        ));
-        parts.push(format!(
-            "SELECT max(completed_at) AS hi, NULL AS lo FROM flags WHERE completed_at GLOB {DATE_GLOB}"
-        ));
-    }
-    parts.extend(quests);
-    if facts.has_table("tool_logs") {
-        parts.push(format!(
-            "SELECT substr(max(timestamp), 1, 16) AS hi, substr(min(timestamp), 1, 16) AS lo FROM tool_logs WHERE timestamp GLOB {DATE_GLOB}"
-        ));
-    }
-    if facts.tables.get("agent_health").is_some_and(|c| c.iter().any(|c| c == "checked_at")) {
-        parts.push(format!(
-            "SELECT max(checked_at) AS hi, min(checked_at) AS lo FROM agent_health WHERE checked_at GLOB {DATE_GLOB}"
-        ));
-    }
-    parts
-}
-
-/// The latest and earliest activity minutes of `sources` (see [`activity_sources`]).
-async fn activity_bounds<D: Database>(
-    db: &D,
-    sources: &[String],
-) -> Result<(Option<i64>, Option<i64>), DbError> {
-    let row = if sources.is_empty() {
-        Vec::new()
-    } else {
-        let sql = format!("SELECT max(hi), min(lo) FROM ({})", sources.join(" UNION ALL "));
-        db.query(&sql, &[]).await?.rows.first().cloned().unwrap_or_default()
-    };
-    let latest = row.first().and_then(|v| v.as_str()).and_then(parse_minute);
-    let earliest = row.get(1).and_then(|v| v.as_str()).and_then(parse_minute);
-    Ok((latest, earliest))
+/// The activity of this file (quest times counted when `quests`): its bounds with and without
+/// the outliers of [`outliers::RULE`], and the outliers themselves.
+async fn file_activity<D: Database>(db: &D, facts: &SchemaFacts, quests: bool) -> Result<Activity, DbError> {
+    outliers::activity(db, &outliers::sources(facts, has_flags(facts), quests)).await
 }
 
 /// [`AsOf::Latest`]: the latest activity (`now` when there is none); [`AsOf::Now`]: `now`.
@@ -489,7 +513,8 @@ fn resolve_as_of(as_of: AsOf, latest: Option<i64>, now_minute: i64) -> i64 {
 
 /// "As of" exactly as [`window`] resolves it (`YYYY-MM-DD HH:MM`; `now` in the same format),
 /// without preparing a quest run: the quest times are read straight from `acolyte_quests`
-/// ([`quests::table_activity_sql`], the same instants). The quest pages measure waits from it.
+/// (the same instants), outliers left out by the same rule ([`outliers::RULE`]). The quest
+/// pages measure waits from it.
 /// Errors: the database's.
 pub async fn as_of_minute<D: Database>(
     db: &D,
@@ -497,13 +522,14 @@ pub async fn as_of_minute<D: Database>(
     as_of: AsOf,
     now: &str,
 ) -> Result<String, DbError> {
-    let quests = quests::applies(facts).then(quests::table_activity_sql);
-    let (latest, _) = activity_bounds(db, &activity_sources(facts, quests)).await?;
-    Ok(minute_text(resolve_as_of(as_of, latest, parse_minute(now).unwrap_or(0))))
+    let activity = file_activity(db, facts, quests::applies(facts)).await?;
+    Ok(minute_text(resolve_as_of(as_of, activity.latest, parse_minute(now).unwrap_or(0))))
 }
 
 /// Resolves "as of" and the range into a window (the quest activity counts when `quests` is
-/// given: a run prepared with [`QuestRun::prepare`]).
+/// given: a run prepared with [`QuestRun::prepare`]). The activity and "as of" leave out the
+/// outliers of [`outliers::RULE`], which the window lists for the dashboard's notice; the
+/// slot of its series follows its length ([`Slot::for_days`]).
 pub async fn window<D: Database>(
     db: &D,
     facts: &SchemaFacts,
@@ -511,8 +537,8 @@ pub async fn window<D: Database>(
     now: &str,
     quests: Option<&QuestRun>,
 ) -> Result<Window, DbError> {
-    let (latest, earliest) =
-        activity_bounds(db, &activity_sources(facts, quests.map(QuestRun::activity_sql))).await?;
+    let Activity { earliest, latest, earliest_any, latest_any, mut outliers } =
+        file_activity(db, facts, quests.is_some()).await?;
     let now_minute = parse_minute(now).unwrap_or(0);
     let as_of = resolve_as_of(state.as_of, latest, now_minute);
     let (start, end, start_is_complete) = match &state.range {
@@ -521,6 +547,9 @@ pub async fn window<D: Database>(
             (start, as_of, start % MINUTES_PER_DAY == 0)
         }
         Range::All => (earliest.unwrap_or(as_of).min(as_of), as_of, true),
+        Range::Everything => {
+            (earliest_any.unwrap_or(as_of).min(as_of), latest_any.unwrap_or(as_of).max(as_of), true)
+        }
         Range::Custom { from, to } => {
             let from = parse_minute(from).unwrap_or(as_of);
             let to = parse_minute(to).map(|t| t + MINUTES_PER_DAY - 1).unwrap_or(as_of);
@@ -528,12 +557,23 @@ pub async fn window<D: Database>(
         }
     };
     let start_day = start.div_euclid(MINUTES_PER_DAY);
+    let last_day = end.div_euclid(MINUTES_PER_DAY);
+    // Nothing to report: nothing in the window (links of clean files stay as they were).
+    if outliers.is_empty() {
+        outliers = Outliers::default();
+    }
+    // The window covers the outliers when it reaches the earliest and latest readable times.
+    outliers.included = outliers.outside() > 0
+        && earliest_any.is_none_or(|e| start <= e)
+        && latest_any.is_none_or(|l| end >= l);
     Ok(Window {
         as_of: minute_text(as_of),
         start: minute_text(start),
         end: minute_text(end),
         first_day: if start_is_complete { start_day } else { start_day + 1 },
-        last_day: end.div_euclid(MINUTES_PER_DAY),
+        last_day,
+        slot: Slot::for_days(start_day, last_day),
+        outliers,
     })
 }
 
@@ -551,6 +591,7 @@ async fn flag_kpis<D: Database>(
     let (f, fp) = flag_filter(state);
     let range = [Value::from(w.start.as_str()), Value::from(w.end.as_str())];
     let as_of = parse_minute(&w.as_of).unwrap_or(0);
+    let created_at = age_sql("created_at", w);
     let mut kpis = FlagKpis::default();
     let k = &mut kpis;
 
@@ -609,23 +650,19 @@ async fn flag_kpis<D: Database>(
         .await?;
     let base = rs.rows.first().map(|r| int(&r[0]) - int(&r[1])).unwrap_or(0);
     let mut backlog = base;
-    let mut weekly: Vec<(String, i64, i64)> = Vec::new();
     let first = parse_day(&w.start).unwrap_or(w.first_day);
-    for day in first..=w.last_day {
-        let created = agg.created_daily.get(&day).copied().unwrap_or(0.0) as i64;
-        let completed = agg.completed_daily.get(&day).copied().unwrap_or(0.0) as i64;
+    // One entry per slot (a day for windows up to MAX_SLOTS days), the backlog at its end.
+    let sum =
+        |m: &BTreeMap<i64, f64>, from: i64, to: i64| m.range(from..=to).map(|(_, v)| *v).sum::<f64>() as i64;
+    for (from, to) in w.slot.slots(first, w.last_day) {
+        let (created, completed) = (sum(&agg.created_daily, from, to), sum(&agg.completed_daily, from, to));
         backlog += created - completed;
-        k.daily.push(FlagDay { day: stats::day_text(day), created, completed, backlog });
-        let week = week_label(day);
-        match weekly.last_mut() {
-            Some((w, c, d)) if *w == week => {
-                *c += created;
-                *d += completed;
-            }
-            _ => weekly.push((week, created, completed)),
-        }
+        k.daily.push(FlagDay { day: w.slot.label(from), created, completed, backlog });
     }
-    k.weekly = weekly;
+    let counts = |m: &BTreeMap<i64, f64>| m.iter().map(|(d, n)| (*d, *n as i64)).collect::<Vec<_>>();
+    let created = table_rows(w.slot, first, w.last_day, &counts(&agg.created_daily));
+    let completed = table_rows(w.slot, first, w.last_day, &counts(&agg.completed_daily));
+    k.weekly = created.into_iter().zip(completed).map(|((week, c), (_, d))| (week, c, d)).collect();
 
     let (p50, p90) = (rank_sql(50, "n"), rank_sql(90, "n"));
     let rs = db
@@ -649,7 +686,7 @@ async fn flag_kpis<D: Database>(
     let rs = db
         .query(
             &format!(
-                "SELECT impact_level, MIN(created_at) FROM flags WHERE status = 'pending' \
+                "SELECT impact_level, MIN({created_at}) FROM flags WHERE status = 'pending' \
                  AND impact_level IN ('critical', 'high'){f} GROUP BY impact_level"
             ),
             &fp,
@@ -667,7 +704,7 @@ async fn flag_kpis<D: Database>(
     let rs = db
         .query(
             &format!(
-                "SELECT COALESCE(target_agent, '') AS target, COUNT(*) AS pending, MIN(created_at) AS oldest \
+                "SELECT COALESCE(target_agent, '') AS target, COUNT(*) AS pending, MIN({created_at}) AS oldest \
                  FROM flags WHERE status = 'pending'{f} \
                  GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10"
             ),
@@ -757,19 +794,20 @@ async fn tool_kpis<D: Database>(
     let (f, fp) = tool_filter(state);
     // Tool times carry seconds: the window's last minute runs to :59.
     let params = with(&[Value::from(w.start.as_str()), Value::from(format!("{}:59", w.end))], &fp);
+    let slot = w.slot.start_sql("timestamp");
     // One pass over tool_logs: calls counted per tool, day and duration into a TEMP table (the
     // temp schema is never part of the file, so nothing of this reaches an export).
     let g = format!("temp.flagdeck_tool_days_{}", RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
     db.query(
         &format!(
-            "CREATE TABLE {g} AS SELECT tool_name AS tool, substr(timestamp, 1, 10) AS day, duration_ms AS d, \
+            "CREATE TABLE {g} AS SELECT tool_name AS tool, substr(timestamp, 1, 10) AS day, {slot} AS slot, duration_ms AS d, \
              COUNT(*) AS k, SUM(success = 0) AS failures, SUM(blocked_by_hook = 1) AS blocked \
-             FROM tool_logs WHERE timestamp >= ?1 AND timestamp <= ?2{f} GROUP BY 1, 2, 3"
+             FROM tool_logs WHERE timestamp >= ?1 AND timestamp <= ?2{f} GROUP BY 1, 2, 4"
         ),
         &params,
     )
     .await?;
-    let result = tool_figures(db, &g, agg).await;
+    let result = tool_figures(db, &g, w, agg).await;
     db.query(&format!("DROP TABLE IF EXISTS {g}"), &[]).await?;
     let mut k = result?;
     let sql = format!(
@@ -781,7 +819,12 @@ async fn tool_kpis<D: Database>(
 }
 
 /// The tool figures from the grouped table `g` (see [`tool_kpis`]).
-async fn tool_figures<D: Database>(db: &D, g: &str, agg: &mut Aggregates) -> Result<ToolKpis, DbError> {
+async fn tool_figures<D: Database>(
+    db: &D,
+    g: &str,
+    w: &Window,
+    agg: &mut Aggregates,
+) -> Result<ToolKpis, DbError> {
     let mut k = ToolKpis::default();
     let sql = format!(
         "SELECT c.tool, c.calls, c.failures, c.blocked, p.* FROM \
@@ -808,28 +851,31 @@ async fn tool_figures<D: Database>(db: &D, g: &str, agg: &mut Aggregates) -> Res
         k.latency = latency(&r[0..4]);
     }
 
+    // Per slot (the slot's first day, `YYYY-MM-DD`, in `slot`), with its percentiles.
     let sql = format!(
-        "SELECT c.day, c.calls, c.failures, p.* FROM \
-         (SELECT day, SUM(k) AS calls, SUM(failures) AS failures FROM {g} GROUP BY day) c \
-         LEFT JOIN ({}) p ON p.day IS c.day ORDER BY c.day",
-        percentile_sql("day", g)
+        "SELECT c.slot, c.calls, c.failures, p.* FROM \
+         (SELECT slot, SUM(k) AS calls, SUM(failures) AS failures FROM {g} GROUP BY slot) c \
+         LEFT JOIN ({}) p ON p.slot IS c.slot ORDER BY c.slot",
+        percentile_sql("slot", g)
     );
     for r in db.query(&sql, &[]).await?.rows {
-        let day = r[0].display();
-        if let Some(n) = parse_day(&day) {
-            *agg.calls_daily.entry(n).or_default() += int(&r[1]) as f64;
-        }
+        let start = r[0].display();
+        let day = parse_day(&start).map(|d| w.slot.label(d)).unwrap_or(start);
         k.daily.push(ToolDay { day, calls: int(&r[1]), failures: int(&r[2]), latency: latency(&r[4..8]) });
     }
-    let mut weekly: Vec<(String, i64)> = Vec::new();
-    for (day, calls) in &agg.calls_daily {
-        let week = week_label(*day);
-        match weekly.last_mut() {
-            Some((w, c)) if *w == week => *c += *calls as i64,
-            _ => weekly.push((week, *calls as i64)),
+    for r in db.query(&format!("SELECT day, SUM(k) FROM {g} GROUP BY day ORDER BY day"), &[]).await?.rows {
+        if let Some(n) = r[0].as_str().and_then(parse_day) {
+            *agg.calls_daily.entry(n).or_default() += int(&r[1]) as f64;
         }
     }
-    k.weekly = weekly;
+    // The weeks (or longer slots) from the first day with calls to the last, as they always were.
+    let calls: Vec<(i64, i64)> = agg.calls_daily.iter().map(|(d, n)| (*d, *n as i64)).collect();
+    k.weekly = match (calls.first(), calls.last()) {
+        (Some((first, _)), Some((last, _))) => {
+            table_rows(w.slot, *first, *last, &calls).into_iter().filter(|(_, n)| *n > 0).collect()
+        }
+        _ => Vec::new(),
+    };
     Ok(k)
 }
 
@@ -913,20 +959,23 @@ async fn health_kpis<D: Database>(
             &range,
         )
         .await?;
-    let mut weeks: Vec<(String, f64, f64)> = Vec::new();
+    let (mut sums, mut counts) = (Vec::new(), Vec::new());
     for r in &rs.rows {
         let Some(day) = r[0].as_str().and_then(parse_day) else { continue };
-        let (sum, n) = (r[1].as_f64().unwrap_or(0.0), r[2].as_f64().unwrap_or(0.0));
-        let week = week_label(day);
-        match weeks.last_mut() {
-            Some((w, s, c)) if *w == week => {
-                *s += sum;
-                *c += n;
-            }
-            _ => weeks.push((week, sum, n)),
-        }
+        sums.push((day, r[1].as_f64().unwrap_or(0.0)));
+        counts.push((day, r[2].as_f64().unwrap_or(0.0)));
     }
-    k.drift_weekly = weeks.into_iter().filter(|(_, _, n)| *n > 0.0).map(|(w, s, n)| (w, s / n)).collect();
+    // From the first day with checks to the last, per week (or longer slot); periods without a
+    // drift score are left out, as they always were.
+    k.drift_weekly = match (sums.first(), sums.last()) {
+        (Some((first, _)), Some((last, _))) => table_rows(w.slot, *first, *last, &sums)
+            .into_iter()
+            .zip(table_rows(w.slot, *first, *last, &counts))
+            .filter(|(_, (_, n))| *n > 0.0)
+            .map(|((label, sum), (_, n))| (label, sum / n))
+            .collect(),
+        _ => Vec::new(),
+    };
     Ok(Some(k))
 }
 
@@ -978,6 +1027,24 @@ async fn aggregates_with<D: Database>(
     if let Some(run) = quests {
         agg.quests = run.figures(db, &w, state.stall_after_hours).await?;
     }
+    if w.slot != Slot::Day {
+        // The series are per longer slot: the forecast and capacity keep their per-day counts
+        // of the last FORECAST_DAYS days, and work from exactly what a snapshot carries.
+        let from = w.last_day - FORECAST_DAYS + 1;
+        let mut days: BTreeMap<i64, (i64, i64, i64, i64)> = BTreeMap::new();
+        for (i, map) in [&agg.created_daily, &agg.completed_daily, &agg.calls_daily].into_iter().enumerate() {
+            for (d, n) in map.range(from..=w.last_day) {
+                let e = days.entry(*d).or_insert((*d, 0, 0, 0));
+                match i {
+                    0 => e.1 = *n as i64,
+                    1 => e.2 = *n as i64,
+                    _ => e.3 = *n as i64,
+                }
+            }
+        }
+        agg.recent_days = days.into_values().collect();
+        agg.rebuild_daily();
+    }
     progress(STEPS, STEPS, "done");
     Ok(agg)
 }
@@ -986,9 +1053,11 @@ async fn aggregates_with<D: Database>(
 pub fn derive(agg: Aggregates, state: &DashboardState) -> Dashboard {
     let w = &agg.window;
     let horizon = state.horizon_days.max(1) as usize;
-    let flag_forecast = capacity::forecast(&agg.created_daily, w.first_day, w.last_day, horizon, true);
+    // The trend is fitted on the last 52 whole weeks at most (all of a window up to a year).
+    let first_day = w.first_day.max(w.last_day - FORECAST_DAYS + 1);
+    let flag_forecast = capacity::forecast(&agg.created_daily, first_day, w.last_day, horizon, true);
     let tool_forecast =
-        capacity::forecast(&agg.calls_daily, w.first_day, w.last_day, horizon.div_ceil(7), false);
+        capacity::forecast(&agg.calls_daily, first_day, w.last_day, horizon.div_ceil(7), false);
     let cap = capacity::capacity(
         &agg.created_daily,
         &agg.completed_daily,

@@ -16,7 +16,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::stats::{parse_day, parse_minute, rank_sql, week_label};
+use super::slots::table_rows;
+use super::stats::{parse_day, parse_minute, rank_sql};
 use super::{Window, RUN};
 use crate::port::{Database, DbError};
 use crate::quests::QuestStatus;
@@ -83,7 +84,9 @@ pub struct QuestKpis {
     /// Quests completed in the range (by `updated_at`, the completing instant).
     pub completed: i64,
     /// (week `YYYY-Www` as `strftime('%Y-W%W')` names it, completed) for the weeks of the range
-    /// from the first quest's creation on, Monday to Sunday, like the flag KPIs' weeks.
+    /// from the first quest's creation on, Monday to Sunday, like the flag KPIs' weeks; per
+    /// longer slot when the window's slots are longer than a week
+    /// ([`super::slots::Slot::table_slot`]).
     pub weekly_completed: Vec<(String, i64)>,
     /// `updated_at − created_at` of the quests completed in the range, in seconds.
     pub time_to_complete: DurationStats,
@@ -412,16 +415,8 @@ impl QuestRun {
             .flatten()
             .and_then(|d| parse_day(&d));
         let first = parse_day(&w.start).unwrap_or(w.first_day).max(first_quest.unwrap_or(i64::MIN));
-        let mut weekly: Vec<(String, i64)> = Vec::new();
-        for day in first..=w.last_day {
-            let n: i64 = per_day.iter().filter(|(d, _)| *d == day).map(|(_, n)| n).sum();
-            let week = week_label(day);
-            match weekly.last_mut() {
-                Some((label, c)) if *label == week => *c += n,
-                _ => weekly.push((week, n)),
-            }
-        }
-        k.weekly_completed = weekly;
+        // Per week; per longer slot when the window's slots are longer than a week.
+        k.weekly_completed = table_rows(w.slot, first, w.last_day, &per_day);
 
         // Time to complete, nearest-rank.
         let (p50, p90) = (rank_sql(50, "n"), rank_sql(90, "n"));

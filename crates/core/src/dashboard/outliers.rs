@@ -1,0 +1,384 @@
+//! Where a file's activity is, and which timestamps are outliers (placeholder dates such as
+//! `1970-01-01 00:00` or `2099-12-31 23:59`, clocks set wrong) or cannot be read at all.
+//!
+//! The rule ([`RULE`], shown on the dashboard), on the activity instants of the file — flag
+//! `created_at` and `completed_at`, tool call `timestamp`, health `checked_at`, quest
+//! `created_at` and `updated_at` — each read to its day:
+//! 1. a day before [`PLACEHOLDER_BEFORE`] (2020-01-01) is a placeholder: the tools flagdeck
+//!    reads (ClaudeSquad, Acolytes) date from 2025, so such a day is a default value such as
+//!    epoch 0;
+//! 2. of the other days, counted once per instant, take the nearest-rank quartiles Q1 and Q3;
+//!    a day more than [`FENCE_SPREADS`] × max(Q3 − Q1, [`MIN_SPREAD_DAYS`]) days before Q1 or
+//!    after Q3 is an outlier (Tukey's "far out" fences on the days of activity, with a floor so
+//!    that a file whose activity fits in a few days keeps its next weeks).
+//!
+//! The rule does not look at the wall clock, so it gives the same answer on every machine and
+//! whatever "as of" is. A timestamp that is neither NULL nor the empty text and cannot be read (not `YYYY-MM-DD…` text,
+//! or for quests none of the forms [`crate::timestamp::instant_sql`] reads) is unreadable; it
+//! takes part in no figure, and is counted with the outliers.
+
+use serde::{Deserialize, Serialize};
+
+use super::stats::{day_text, nearest_rank, parse_day, parse_minute};
+use super::DATE_GLOB;
+use crate::calendar::days_from_civil;
+use crate::port::{Database, DbError};
+use crate::schema::SchemaFacts;
+use crate::timestamp::instant_sql;
+use crate::value::Value;
+
+/// Days before this (`YYYY-MM-DD`) are placeholders, whatever the rest of the file holds.
+pub const PLACEHOLDER_BEFORE: &str = "2020-01-01";
+/// The fences are this many spreads outside the quartiles (Tukey's "far out": 3).
+pub const FENCE_SPREADS: i64 = 3;
+/// The smallest spread (days) the fences are measured in.
+pub const MIN_SPREAD_DAYS: i64 = 7;
+/// Rows of each source listed by id in the notice (the count is always whole).
+pub const LISTED_ROWS: usize = 20;
+
+/// The rule in one sentence, for the dashboard's notice.
+pub const RULE: &str = "A date is an outlier when it is before 2020-01-01 (a placeholder such as 1970-01-01) \
+     or more than 3 × the interquartile range of the file's activity days (at least 3 × 7 days) before its first \
+     quartile or after its third; outliers and unreadable dates are left out of the default window and of \"as of\".";
+
+/// The days inside which activity counts (both included); outside them is an outlier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fences {
+    pub low_day: i64,
+    pub high_day: i64,
+}
+
+impl Fences {
+    pub fn contains(&self, day: i64) -> bool {
+        (self.low_day..=self.high_day).contains(&day)
+    }
+}
+
+/// The fences of [`RULE`] for activity counted per day: `(day number, instants that day)`, any
+/// order. `None` when no day is left after the placeholders (no activity to speak of).
+pub fn fences(per_day: &[(i64, i64)]) -> Option<Fences> {
+    let floor = parse_day(PLACEHOLDER_BEFORE).unwrap_or(days_from_civil(2020, 1, 1));
+    let mut days: Vec<(i64, i64)> = per_day.iter().copied().filter(|(d, n)| *d >= floor && *n > 0).collect();
+    if days.is_empty() {
+        return None;
+    }
+    days.sort_unstable();
+    let total: i64 = days.iter().map(|(_, n)| n).sum();
+    // Nearest rank over the instants, without expanding them: the day where the running count
+    // reaches the rank.
+    let at_rank = |p: u32| {
+        let rank = (p as i64 * total + 99) / 100;
+        let mut seen = 0;
+        for (d, n) in &days {
+            seen += n;
+            if seen >= rank.max(1) {
+                return *d;
+            }
+        }
+        days[days.len() - 1].0
+    };
+    let (q1, q3) = (at_rank(25), at_rank(75));
+    let spread = (q3 - q1).max(MIN_SPREAD_DAYS);
+    Some(Fences { low_day: (q1 - FENCE_SPREADS * spread).max(floor), high_day: q3 + FENCE_SPREADS * spread })
+}
+
+/// [`fences`] checked against a plain expansion: the same quartiles as [`nearest_rank`] over
+/// one value per instant (used by the tests).
+pub fn quartiles_plain(per_day: &[(i64, i64)]) -> Option<(f64, f64)> {
+    let mut all: Vec<f64> =
+        per_day.iter().flat_map(|(d, n)| std::iter::repeat_n(*d as f64, (*n).max(0) as usize)).collect();
+    all.sort_by(f64::total_cmp);
+    Some((nearest_rank(&all, 25)?, nearest_rank(&all, 75)?))
+}
+
+/// One stored timestamp left out: the row's id (`rowid` when the table has no `id`; for
+/// quests `quest_id`) and the stored value (its first 40 characters).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutlierRow {
+    pub id: i64,
+    pub value: String,
+    /// Whether the value could not be read at all (otherwise: a date outside the fences).
+    pub unreadable: bool,
+}
+
+/// The outliers and unreadable values of one timestamp column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutlierSource {
+    /// `flags`, `tool_logs`, `agent_health` or `acolyte_quests`.
+    pub table: String,
+    pub column: String,
+    /// Readable dates outside the fences.
+    pub outside: i64,
+    /// Values that are neither NULL nor empty and cannot be read.
+    pub unreadable: i64,
+    /// The first [`LISTED_ROWS`] of them by id.
+    pub rows: Vec<OutlierRow>,
+}
+
+/// What the dashboard's notice says: the fences, and the timestamps outside them or unreadable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Outliers {
+    /// The fences as dates (`YYYY-MM-DD`, both included); `None` without activity.
+    pub fences: Option<(String, String)>,
+    /// Only the columns with something to report.
+    pub sources: Vec<OutlierSource>,
+    /// Whether the window shown includes the outliers (the range "all time including
+    /// outliers", or a custom range around them).
+    pub included: bool,
+}
+
+impl Outliers {
+    /// Whether there is nothing to report.
+    pub fn is_empty(&self) -> bool {
+        self.sources.is_empty()
+    }
+
+    /// Outside the fences, over every column.
+    pub fn outside(&self) -> i64 {
+        self.sources.iter().map(|s| s.outside).sum()
+    }
+
+    /// Unreadable, over every column.
+    pub fn unreadable(&self) -> i64 {
+        self.sources.iter().map(|s| s.unreadable).sum()
+    }
+
+    /// The flag ids listed (any column), ascending, each once.
+    pub fn flag_ids(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = self
+            .sources
+            .iter()
+            .filter(|s| s.table == "flags")
+            .flat_map(|s| s.rows.iter().map(|r| r.id))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// SQL text bounds of the fences for a `YYYY-MM-DD…` column: `col >= low AND col < high`.
+    pub fn text_bounds(&self) -> Option<(String, String)> {
+        let (lo, hi) = self.fences.as_ref()?;
+        Some((lo.clone(), day_text(parse_day(hi)? + 1)))
+    }
+}
+
+/// One timestamp column the dashboard reads.
+#[derive(Debug, Clone)]
+pub(super) struct Source {
+    pub table: &'static str,
+    pub column: &'static str,
+    /// The id shown for a row.
+    pub id: &'static str,
+    /// SQL giving the instant as `YYYY-MM-DD HH:MM` text (more characters allowed), NULL when
+    /// it cannot be read.
+    pub minute: String,
+    /// What the counting pass groups and orders: `minute`, or for calendar text the column
+    /// itself (its first 10 characters are the day; whether they are one is decided after
+    /// grouping, so the pass does no per-row test).
+    pub scan: String,
+}
+
+impl Source {
+    fn calendar(table: &'static str, column: &'static str, id: &'static str) -> Source {
+        Source {
+            table,
+            column,
+            id,
+            minute: format!("CASE WHEN {column} GLOB {DATE_GLOB} THEN substr({column}, 1, 16) END"),
+            scan: column.to_owned(),
+        }
+    }
+}
+
+/// The timestamp columns of this file the dashboard reads (see the module's rule).
+pub(super) fn sources(facts: &SchemaFacts, has_flags: bool, quests: bool) -> Vec<Source> {
+    let id = |table: &str| {
+        if facts.tables.get(table).is_some_and(|c| c.iter().any(|c| c == "id")) {
+            "id"
+        } else {
+            "rowid"
+        }
+    };
+    let mut out = Vec::new();
+    if has_flags {
+        out.push(Source::calendar("flags", "created_at", id("flags")));
+        out.push(Source::calendar("flags", "completed_at", id("flags")));
+    }
+    if quests {
+        for column in ["created_at", "updated_at"] {
+            let minute = format!("strftime('%Y-%m-%d %H:%M', {}, 'unixepoch')", instant_sql(column));
+            out.push(Source {
+                table: "acolyte_quests",
+                column,
+                id: "quest_id",
+                scan: minute.clone(),
+                minute,
+            });
+        }
+    }
+    if facts.has_table("tool_logs") {
+        out.push(Source::calendar("tool_logs", "timestamp", id("tool_logs")));
+    }
+    if facts.tables.get("agent_health").is_some_and(|c| c.iter().any(|c| c == "checked_at")) {
+        out.push(Source::calendar("agent_health", "checked_at", id("agent_health")));
+    }
+    out
+}
+
+/// The activity of a file: its bounds inside the fences and over everything, and its outliers.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Activity {
+    /// Earliest and latest instants inside the fences (minutes since 1970).
+    pub earliest: Option<i64>,
+    pub latest: Option<i64>,
+    /// Earliest and latest readable instants, outliers included.
+    pub earliest_any: Option<i64>,
+    pub latest_any: Option<i64>,
+    pub outliers: Outliers,
+}
+
+/// Reads the activity of `sources` in one pass over each (instants counted per day with the
+/// day's first and last minute; unreadable values as the day NULL) and, only when there is
+/// something to report, one more listing the first rows. Errors: the database's.
+pub(super) async fn activity<D: Database>(db: &D, sources: &[Source]) -> Result<Activity, DbError> {
+    if sources.is_empty() {
+        return Ok(Activity::default());
+    }
+    let sql = sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            format!(
+                "SELECT {i} AS src, substr(m, 1, 10) AS day, COUNT(*) AS n, min(m) AS lo, max(m) AS hi FROM \
+                 (SELECT {m} AS m FROM {t} WHERE {c} IS NOT NULL AND {c} <> '') GROUP BY 2",
+                m = s.scan,
+                c = s.column,
+                t = s.table
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    struct Day {
+        src: usize,
+        day: Option<i64>,
+        n: i64,
+        lo: Option<i64>,
+        hi: Option<i64>,
+    }
+    let minute = |t: Option<String>| t.as_deref().and_then(parse_minute);
+    let days: Vec<Day> = db.query(&sql, &[]).await?.map_rows(|r| {
+        Ok(Day {
+            src: r.i64("src")?.max(0) as usize,
+            // A day that is not one (NULL, odd text, a number) is unreadable.
+            day: r.get("day")?.as_str().filter(|d| d.len() == 10).and_then(parse_day),
+            n: r.i64("n")?,
+            lo: minute(r.get("lo")?.as_str().map(str::to_owned)),
+            hi: minute(r.get("hi")?.as_str().map(str::to_owned)),
+        })
+    })?;
+    let mut per_day: Vec<(i64, i64)> = days.iter().filter_map(|d| Some((d.day?, d.n))).collect();
+    per_day.sort_unstable();
+    let fences = fences(&per_day);
+    let mut a = Activity::default();
+    let (mut outside, mut unreadable) = (vec![0i64; sources.len()], vec![0i64; sources.len()]);
+    let min = |a: Option<i64>, b: Option<i64>| a.into_iter().chain(b).min();
+    let max = |a: Option<i64>, b: Option<i64>| a.into_iter().chain(b).max();
+    for d in &days {
+        let Some(day) = d.day.filter(|_| d.lo.is_some()) else {
+            unreadable[d.src.min(sources.len() - 1)] += d.n;
+            continue;
+        };
+        a.earliest_any = min(a.earliest_any, d.lo);
+        a.latest_any = max(a.latest_any, d.hi);
+        if fences.is_some_and(|f| f.contains(day)) {
+            a.earliest = min(a.earliest, d.lo);
+            a.latest = max(a.latest, d.hi);
+        } else {
+            outside[d.src.min(sources.len() - 1)] += d.n;
+        }
+    }
+    let mut outliers = Outliers {
+        fences: fences.map(|f| (day_text(f.low_day), day_text(f.high_day))),
+        ..Default::default()
+    };
+    // Text bounds: inside is `m >= ?1 AND m < ?2` (no activity: nothing is inside).
+    let (lo, hi) = outliers.text_bounds().unwrap_or_else(|| ("9".into(), "0".into()));
+    let params = [Value::from(lo.as_str()), Value::from(hi.as_str())];
+    for (i, s) in sources.iter().enumerate() {
+        if outside[i] + unreadable[i] == 0 {
+            continue;
+        }
+        let rows = db
+            .query(
+                &format!(
+                    "SELECT {id} AS id, substr(CAST(v AS TEXT), 1, 40) AS value, m IS NULL AS unreadable FROM \
+                     (SELECT {id}, {m} AS m, {c} AS v FROM {t}) WHERE v IS NOT NULL AND v <> '' AND (m IS NULL OR NOT (m >= ?1 AND m < ?2)) \
+                     ORDER BY {id} LIMIT {LISTED_ROWS}",
+                    id = s.id,
+                    m = s.minute,
+                    c = s.column,
+                    t = s.table
+                ),
+                &params,
+            )
+            .await?
+            .map_rows(|r| {
+                Ok(OutlierRow {
+                    id: r.get("id")?.as_i64().unwrap_or(0),
+                    value: r.get("value")?.display(),
+                    unreadable: r.flag("unreadable")?,
+                })
+            })?;
+        outliers.sources.push(OutlierSource {
+            table: s.table.into(),
+            column: s.column.into(),
+            outside: outside[i],
+            unreadable: unreadable[i],
+            rows,
+        });
+    }
+    a.outliers = outliers;
+    Ok(a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(text: &str) -> i64 {
+        parse_day(text).unwrap()
+    }
+
+    #[test]
+    fn placeholders_and_far_days_fall_outside_and_the_quartiles_are_nearest_rank() {
+        // Ninety days of steady activity, plus epoch 0, 2099 and 2001.
+        let mut per_day: Vec<(i64, i64)> = (0..90).map(|i| (d("2025-05-26") + i, 10)).collect();
+        per_day.push((0, 1));
+        per_day.push((d("2099-12-31"), 1));
+        per_day.push((d("2001-01-01"), 3));
+        let f = fences(&per_day).unwrap();
+        assert!(!f.contains(0), "epoch 0");
+        assert!(!f.contains(d("2001-01-01")), "before 2020");
+        assert!(!f.contains(d("2099-12-31")), "far after the third quartile");
+        for (day, _) in per_day.iter().filter(|(d0, _)| *d0 >= d("2025-05-26") && *d0 < d("2026-01-01")) {
+            assert!(f.contains(*day));
+        }
+        // The fences come from the nearest-rank quartiles of the days from 2020 on (2099 is
+        // counted in the ranks: it is a row too).
+        let kept: Vec<(i64, i64)> = per_day.iter().copied().filter(|(x, _)| *x >= d("2020-01-01")).collect();
+        let (q1, q3) = quartiles_plain(&kept).unwrap();
+        let spread = ((q3 - q1) as i64).max(MIN_SPREAD_DAYS);
+        assert_eq!(f, Fences { low_day: q1 as i64 - 3 * spread, high_day: q3 as i64 + 3 * spread });
+    }
+
+    #[test]
+    fn a_burst_keeps_its_next_weeks_and_nothing_is_no_fence() {
+        // Everything on one day, then a little three weeks later: the 7-day floor keeps it.
+        let per_day = [(d("2025-06-01"), 500), (d("2025-06-22"), 2)];
+        let f = fences(&per_day).unwrap();
+        assert!(f.contains(d("2025-06-22")));
+        assert_eq!(fences(&[]), None);
+        assert_eq!(fences(&[(0, 5)]), None, "only placeholders: no activity to fence");
+    }
+}
