@@ -11,6 +11,7 @@ pub mod flags;
 pub mod header;
 pub mod inspect;
 pub mod journal;
+pub mod long_text;
 pub mod order;
 pub mod paging;
 pub mod port;

@@ -7,13 +7,16 @@ use crate::web::flags::form::{FollowUp, FormRequest};
 use crate::web::platform::browser::local_minute;
 use crate::web::state::AppState;
 use crate::web::state::{use_latest, OpenDb, View};
+use crate::web::widgets::long_text::{LongText, Whole};
 use crate::web::widgets::time::{Time, TimeText};
 use flagdeck_core::edits;
-use flagdeck_core::flags::{flag_detail, FlagDetail, MIN_ACTION_REQUIRED, MIN_CHANGE_DESCRIPTION};
+use flagdeck_core::flags::{flag_detail, flag_detail_preview, FlagDetail, MIN_ACTION_REQUIRED, MIN_CHANGE_DESCRIPTION};
+use flagdeck_core::long_text::{DETAIL_PREFIX_CHARS, PRETTY_JSON_MAX_CHARS};
 use flagdeck_core::vocabulary::{FlagAction, Status};
 use flagdeck_core::Value;
 
-/// Every field of one flag and its chain.
+/// Every field of one flag and its chain. Long texts arrive as their first
+/// [`DETAIL_PREFIX_CHARS`] characters ([`flag_detail_preview`]); the rest on demand.
 #[component]
 pub(super) fn FlagDetailPanel(id: i64) -> impl IntoView {
     let app = expect_context::<AppState>();
@@ -25,7 +28,9 @@ pub(super) fn FlagDetailPanel(id: i64) -> impl IntoView {
         let open = db.get();
         Some(async move {
             match open {
-                Some(open) => flag_detail(&open.db, id).await.map_err(|e| e.to_string()),
+                Some(open) => {
+                    flag_detail_preview(&open.db, id, DETAIL_PREFIX_CHARS).await.map_err(|e| e.to_string())
+                }
                 None => Ok(None),
             }
         })
@@ -89,7 +94,19 @@ fn FlagActions(detail: FlagDetail, fix: RwSignal<Fix>) -> impl IntoView {
                 && Status::parse(&l.status) == Status::Completed
         })
         .map(|l| l.id);
-    let for_edit = detail.clone();
+    let db = expect_context::<OpenDb>();
+    // The form edits whole values: read the flag again, every column whole (the panel holds
+    // prefixes of long texts).
+    let edit = move |_| {
+        let Some(open) = db.get() else { return };
+        leptos::task::spawn_local(async move {
+            match flag_detail(&open.db, id).await {
+                Ok(Some(whole)) => form.edit(whole),
+                Ok(None) => app.alert(format!("There is no flag #{id} in this file.")),
+                Err(e) => app.alert(format!("Flag #{id} could not be read: {e}")),
+            }
+        });
+    };
     view! {
         <div class="flag-actions">
             {if pending {
@@ -101,7 +118,7 @@ fn FlagActions(detail: FlagDetail, fix: RwSignal<Fix>) -> impl IntoView {
                     </button>
                 }.into_any()
             }}
-            <button class="button" data-testid="flag-edit" title="Edit every field (e)" on:click=move |_| form.edit(for_edit.clone())>
+            <button class="button" data-testid="flag-edit" title="Edit every field (e)" on:click=edit>
                 "Edit"
             </button>
             <button class="button" data-testid="flag-follow-up" title="A new flag in this flag's chain" on:click=move |_| {
@@ -225,17 +242,8 @@ fn FlagFields(detail: FlagDetail) -> impl IntoView {
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
         .collect();
-    let context = match detail.get("context") {
-        Some(Value::Text(raw)) if !raw.is_empty() => match serde_json::from_str::<serde_json::Value>(raw) {
-            Ok(v) => view! { <pre class="code">{serde_json::to_string_pretty(&v).unwrap_or_default()}</pre> }.into_any(),
-            Err(e) => view! {
-                <span class="json-warning" data-testid="json-warning">{format!("⚠ not valid JSON ({e}); shown as stored")}</span>
-                <pre class="code">{raw.clone()}</pre>
-            }
-            .into_any(),
-        },
-        _ => view! { <span class="muted">"—"</span> }.into_any(),
-    };
+    let context = context_view(&detail);
+    let long = |c: &'static str, class: &'static str| long_text(&detail, c, class);
     let plain = [
         "flag_type",
         "impact_level",
@@ -260,15 +268,74 @@ fn FlagFields(detail: FlagDetail) -> impl IntoView {
                 };
                 view! { <dt>{*c}</dt> <dd data-column=*c>{value}</dd> }
             }).collect_view()}
-            <dt>"change_description"</dt><dd class="prose">{text("change_description")}</dd>
-            <dt>"action_required"</dt><dd class="prose">{text("action_required")}</dd>
+            <dt>"change_description"</dt><dd>{long("change_description", "prose")}</dd>
+            <dt>"action_required"</dt><dd>{long("action_required", "prose")}</dd>
             <dt>"related_files"</dt>
             <dd><ul class="files">{files.into_iter().map(|f| view! { <li><code>{f}</code></li> }).collect_view()}</ul></dd>
             <dt>"code_location"</dt><dd><code>{text("code_location")}</code></dd>
-            <dt>"example_usage"</dt><dd><pre class="code">{text("example_usage")}</pre></dd>
+            <dt>"example_usage"</dt><dd>{long("example_usage", "code")}</dd>
             <dt>"context"</dt><dd>{context}</dd>
-            <dt>"notes"</dt><dd class="prose">{text("notes")}</dd>
+            <dt>"notes"</dt><dd>{long("notes", "prose")}</dd>
         </dl>
+    }
+}
+
+/// Column `column` of the flag as a [`LongText`]: what the preview holds, and when SQL cut it,
+/// the whole value on demand.
+fn long_text(detail: &FlagDetail, column: &'static str, class: &'static str) -> impl IntoView {
+    let shown = text(detail, column);
+    let (length, whole) = match detail.cut_length(column) {
+        Some(n) => (n, Whole::FlagCell { id: detail.id, column }),
+        None => (shown.chars().count(), Whole::Shown),
+    };
+    let file_name = format!("flag-{}-{column}.txt", detail.id);
+    view! { <LongText prefix=shown length=length whole=whole file_name=file_name class=class testid="long-text" /> }
+        .into_any()
+}
+
+/// The context: JSON pretty-printed up to [`PRETTY_JSON_MAX_CHARS`] characters; longer (or cut
+/// by the preview) shown as stored with a note; not JSON shown as stored with a warning.
+fn context_view(detail: &FlagDetail) -> AnyView {
+    let file_name = format!("flag-{}-context.json", detail.id);
+    match (detail.get("context"), detail.cut_length("context")) {
+        (Some(Value::Text(raw)), cut) if !raw.is_empty() => {
+            let length = cut.unwrap_or_else(|| raw.chars().count());
+            if length > PRETTY_JSON_MAX_CHARS {
+                let whole = if cut.is_some() {
+                    Whole::FlagCell { id: detail.id, column: "context" }
+                } else {
+                    Whole::Shown
+                };
+                return view! {
+                    <span class="muted" data-testid="json-raw-note">
+                        {format!(
+                            "Shown as stored: {} characters is more than the {} this page pretty-prints.",
+                            crate::web::widgets::group_digits(length as i64),
+                            crate::web::widgets::group_digits(PRETTY_JSON_MAX_CHARS as i64)
+                        )}
+                    </span>
+                    <LongText prefix=raw.clone() length=length whole=whole file_name=file_name class="code" testid="long-text" />
+                }
+                .into_any();
+            }
+            match serde_json::from_str::<serde_json::Value>(raw) {
+                Ok(v) => {
+                    let pretty = serde_json::to_string_pretty(&v).unwrap_or_default();
+                    let start = flagdeck_core::long_text::TextPrefix::of(&pretty, DETAIL_PREFIX_CHARS);
+                    let whole = if start.is_cut() { Whole::Held(pretty.into()) } else { Whole::Shown };
+                    view! {
+                        <LongText prefix=start.text length=start.length whole=whole file_name=file_name class="code" testid="long-text" />
+                    }
+                    .into_any()
+                }
+                Err(e) => view! {
+                    <span class="json-warning" data-testid="json-warning">{format!("⚠ not valid JSON ({e}); shown as stored")}</span>
+                    <pre class="code">{raw.clone()}</pre>
+                }
+                .into_any(),
+            }
+        }
+        _ => view! { <span class="muted">"—"</span> }.into_any(),
     }
 }
 

@@ -99,6 +99,12 @@ impl Typed {
         })
     }
 
+    /// The text of one column, changing only when that text changes: a field bound to it is not
+    /// set again (a whole huge text handed to the page) when another field is typed in.
+    fn memo(self, column: &'static str) -> Memo<String> {
+        Memo::new(move |_| self.get(column))
+    }
+
     fn has(self, column: &str) -> bool {
         self.0.with_untracked(|t| t.iter().any(|(c, _)| *c == column))
     }
@@ -330,6 +336,9 @@ fn EditOnlyFields(form: Form) -> impl IntoView {
     }
 }
 
+/// Characters of change_description the target suggestions search.
+const SUGGEST_CHARS: usize = 5_000;
+
 /// The catalog's help with the target: the agents whose search best matches the change, and a
 /// warning when the target typed is no agent of the catalog.
 #[component]
@@ -347,8 +356,16 @@ fn TargetHelp(typed: Typed) -> impl IntoView {
             _ => true,
         }
     };
+    // The start of the text is what the search reads: its words decide the agents, and a
+    // huge text would make every key typed anywhere in the form search it all again.
+    let start = Memo::new(move |_| {
+        typed.0.with(|t| {
+            let text = t.iter().find(|(c, _)| *c == "change_description").map_or("", |(_, v)| v.as_str());
+            flagdeck_core::long_text::cut(text, SUGGEST_CHARS).0.to_owned()
+        })
+    });
     let suggestions = move || {
-        let text = typed.get("change_description");
+        let text = start.get();
         match catalog.get() {
             CatalogState::Ready(data) => data
                 .index
@@ -382,10 +399,11 @@ fn TargetHelp(typed: Typed) -> impl IntoView {
 fn line(form: Form, label: &'static str, column: &'static str, testid: &'static str) -> impl IntoView {
     let typed = form.typed;
     form.offered(column).then(|| {
+        let value = typed.memo(column);
         view! {
             <label class="form-field">
                 <span>{label}</span>
-                <input data-testid=testid prop:value=move || typed.get(column)
+                <input data-testid=testid prop:value=value
                     on:input=move |e| typed.set(column, event_target_value(&e)) />
             </label>
         }
@@ -400,11 +418,12 @@ fn counted(
     testid: &'static str,
     min: usize,
 ) -> impl IntoView {
-    let count = move || format!("{}/{min}", typed.get(column).chars().count());
+    let value = typed.memo(column);
+    let count = move || format!("{}/{min}", value.with(|v| v.chars().count()));
     view! {
         <label class="form-field">
             <span>{label} " " <em class="muted">{count}</em></span>
-            <textarea data-testid=testid rows="4" prop:value=move || typed.get(column)
+            <textarea data-testid=testid rows="4" prop:value=value
                 on:input=move |e| typed.set(column, event_target_value(&e))></textarea>
         </label>
     }
@@ -414,10 +433,11 @@ fn counted(
 fn area(form: Form, label: &'static str, column: &'static str, testid: &'static str) -> impl IntoView {
     let typed = form.typed;
     form.offered(column).then(|| {
+        let value = typed.memo(column);
         view! {
             <label class="form-field">
                 <span>{label}</span>
-                <textarea class="code" data-testid=testid rows="4" prop:value=move || typed.get(column)
+                <textarea class="code" data-testid=testid rows="4" prop:value=value
                     on:input=move |e| typed.set(column, event_target_value(&e))></textarea>
             </label>
         }

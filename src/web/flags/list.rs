@@ -13,6 +13,7 @@ use crate::web::flags::form::{FlagForm, FormRequest};
 use crate::web::platform::browser::{blur_target, from_form_field, local_minute};
 use crate::web::platform::perf::{after_paint, clear_mark, mark, measure};
 use crate::web::state::{AppState, Nav, OpenDb, View};
+use crate::web::widgets::group_digits;
 use crate::web::widgets::time::TimeText;
 use flagdeck_core::edits;
 use flagdeck_core::flags::{
@@ -735,7 +736,14 @@ fn SortHeader(list: ListState, column: SortColumn) -> impl IntoView {
 fn ListRow(row: FlagRow, top: String, selected: Signal<Option<i64>>, chosen: Chosen) -> impl IntoView {
     let app = expect_context::<AppState>();
     let id = row.id;
-    let title = row.change_description.clone();
+    // A prefix when the text is long (SQL cut it): say how long the whole text is.
+    let length = row.change_description_length;
+    let cut = row.change_description_is_cut();
+    let title = if cut {
+        format!("{}… ({} characters)", row.change_description, group_digits(length as i64))
+    } else {
+        row.change_description.clone()
+    };
     let impact = row.impact_level.unwrap_or_default();
     let impact_class = format!("impact {impact}");
     let target = row.target_agent.unwrap_or_default();
@@ -765,7 +773,12 @@ fn ListRow(row: FlagRow, top: String, selected: Signal<Option<i64>>, chosen: Cho
             <span class="td">{row.flag_type}</span>
             <span class="td">{row.source_agent}</span>
             <span class="td">{if target.is_empty() { "(broadcast)".to_owned() } else { target }}</span>
-            <span class="td change-col" title=title>{row.change_description}</span>
+            <span class="td change-col" title=title data-length=length>
+                {cut.then(|| view! {
+                    <span class="len-badge muted" data-testid="flag-length">{format!("({} characters) ", group_digits(length as i64))}</span>
+                })}
+                {row.change_description}
+            </span>
             <span class="td">{row.status.sql().to_owned()}{row.locked.then_some(" · locked")}</span>
             <span class="td muted"><TimeText text=row.created_at testid="flag-created" /></span>
         </div>

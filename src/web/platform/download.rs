@@ -32,6 +32,11 @@ pub fn download_bytes(name: &str, bytes: &Uint8Array, mime: &str) -> Result<(), 
     download_parts(name, &Array::of1(bytes), mime)
 }
 
+/// Offers a copy of `bytes` as a download named `name`, of type `mime`.
+pub fn download_slice(name: &str, bytes: &[u8], mime: &str) -> Result<(), DownloadError> {
+    download_bytes(name, &Uint8Array::from(bytes), mime)
+}
+
 /// Offers `text` as a download named `name`, of type `mime`.
 pub fn download_text(name: &str, text: &str, mime: &str) -> Result<(), DownloadError> {
     download_parts(name, &Array::of1(&JsValue::from_str(text)), mime)
