@@ -268,14 +268,14 @@ fn FlagFields(detail: FlagDetail) -> impl IntoView {
                 };
                 view! { <dt>{*c}</dt> <dd data-column=*c>{value}</dd> }
             }).collect_view()}
-            <dt>"change_description"</dt><dd>{long("change_description", "prose")}</dd>
-            <dt>"action_required"</dt><dd>{long("action_required", "prose")}</dd>
+            <dt>"change_description"</dt><dd data-column="change_description">{long("change_description", "prose")}</dd>
+            <dt>"action_required"</dt><dd data-column="action_required">{long("action_required", "prose")}</dd>
             <dt>"related_files"</dt>
             <dd><ul class="files">{files.into_iter().map(|f| view! { <li><code>{f}</code></li> }).collect_view()}</ul></dd>
             <dt>"code_location"</dt><dd><code>{text("code_location")}</code></dd>
-            <dt>"example_usage"</dt><dd>{long("example_usage", "code")}</dd>
-            <dt>"context"</dt><dd>{context}</dd>
-            <dt>"notes"</dt><dd>{long("notes", "prose")}</dd>
+            <dt>"example_usage"</dt><dd data-column="example_usage">{long("example_usage", "code")}</dd>
+            <dt>"context"</dt><dd data-column="context">{context}</dd>
+            <dt>"notes"</dt><dd data-column="notes">{long("notes", "prose")}</dd>
         </dl>
     }
 }
