@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use flagdeck_core::agents::{pending_for, pending_from};
 use flagdeck_core::flags::{flag_detail, flag_detail_preview, FlagFilter, FlagPageQuery, FlagRow, Preset};
-use flagdeck_core::long_text::{flag_cell, DETAIL_PREFIX_CHARS, LIST_PREFIX_CHARS};
+use flagdeck_core::long_text::{flag_cell, flag_cell_pieces, DETAIL_PREFIX_CHARS, LIST_PREFIX_CHARS};
 use flagdeck_core::native::NativeDb;
 use flagdeck_core::{Database, DbError, ResultSet, Value};
 use pollster::block_on;
@@ -185,6 +185,33 @@ fn a_nine_million_character_value_is_cut_the_same_way() {
     let preview = block_on(flag_detail_preview(&w, HUGE_ID, DETAIL_PREFIX_CHARS)).unwrap().unwrap();
     assert_eq!(preview.cut_length("change_description"), Some(length as usize));
     assert!(*w.widest.borrow() <= DETAIL_PREFIX_CHARS);
+    assert_whole_in_pieces(&db, "change_description", 1_000_000);
+}
+
+/// The whole value read in pieces of `piece` characters: no answer larger than a piece, and
+/// joined they are the stored value.
+fn assert_whole_in_pieces(db: &NativeDb, column: &str, piece: usize) {
+    let whole = block_on(flag_cell(db, HUGE_ID, column)).unwrap().unwrap();
+    let w = widest(db);
+    let pieces = block_on(flag_cell_pieces(&w, HUGE_ID, column, piece)).unwrap().unwrap();
+    assert!(*w.widest.borrow() <= piece, "no answer carried more than a piece");
+    let n = whole.as_str().unwrap().chars().count();
+    assert_eq!(pieces.len(), n.div_ceil(piece), "{column}: one read per piece");
+    let joined: String = pieces.iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(Value::from(joined), whole, "{column}: the pieces joined are the stored value");
+}
+
+#[test]
+fn the_whole_value_is_read_in_pieces_that_join_to_the_stored_value() {
+    let Some(db) = open_huge() else { return };
+    assert_whole_in_pieces(&db, "change_description", 100_000);
+    assert_whole_in_pieces(&db, "context", 7_000);
+    assert_eq!(block_on(flag_cell_pieces(&db, 999_999, "context", 10)).unwrap(), None);
+    // NULL and numbers come as one piece; an empty text as none.
+    block_on(db.execute_batch("UPDATE flags SET notes = NULL, code_location = '', locked = 0 WHERE id = 7")).unwrap();
+    assert_eq!(block_on(flag_cell_pieces(&db, HUGE_ID, "notes", 10)).unwrap(), Some(vec![Value::Null]));
+    assert_eq!(block_on(flag_cell_pieces(&db, HUGE_ID, "code_location", 10)).unwrap(), Some(vec![]));
+    assert_eq!(block_on(flag_cell_pieces(&db, HUGE_ID, "locked", 10)).unwrap(), Some(vec![Value::Integer(0)]));
 }
 
 #[test]
@@ -203,4 +230,12 @@ fn a_blob_cell_is_cut_in_bytes_and_stays_a_blob() {
     let numbers = block_on(flag_detail_preview(&db, 2, 3)).unwrap().unwrap();
     assert_eq!(numbers.get("change_description"), Some(&Value::Integer(12345)), "numbers are never cut");
     assert_eq!(numbers.cut, [("context".to_owned(), 5)]);
+    // A BLOB is read in byte pieces that join to its bytes.
+    let pieces = block_on(flag_cell_pieces(&db, 1, "change_description", 7_000)).unwrap().unwrap();
+    assert_eq!(pieces.len(), 5);
+    let bytes: Vec<u8> = pieces.iter().flat_map(|v| match v {
+        Value::Blob(b) => b.clone(),
+        other => panic!("a BLOB piece, not {other:?}"),
+    }).collect();
+    assert_eq!(bytes, vec![0; 30_000]);
 }

@@ -128,3 +128,39 @@ test('editing another field of flag 7 saves; the export equals the same UPDATE i
     await app.close();
   }
 });
+
+test('"Edit the whole text" reads the whole text of flag 7 into the form; an edit at its end saves exactly', async (t) => {
+  if (skipWithoutField(t)) return;
+  const whole = sqlValue(HUGE, 'SELECT change_description FROM flags WHERE id = 7');
+  const app = await openWith(env, HUGE, '150');
+  try {
+    const { page } = app;
+    await page.evaluate(() => (location.hash = '#flag/7'));
+    await page.locator('[data-testid="flag-detail"][data-flag-id="7"] [data-testid="flag-edit"]').click({ timeout: LONG });
+    const form = page.locator('[data-testid="flag-form"][data-editing="7"]');
+    const preview = form.locator('[data-testid="form-big-preview"][data-column="change_description"]');
+    assert.ok((await preview.textContent({ timeout: LONG })).startsWith('HUGE-START'), 'the form shows the start');
+    // The context (109 KB) is kept as stored too: edit the description only.
+    assert.equal(await form.locator('[data-testid="form-big-preview"]').count(), 2, 'both long texts as their start');
+    await form.locator('label.form-field', { has: page.locator('[data-column="change_description"]') }).locator('[data-testid="form-big-edit"]').click();
+    const box = form.locator('[data-testid="form-change"]');
+    await box.waitFor({ timeout: LONG });
+    assert.equal(await box.inputValue(), whole, 'the text box holds the whole stored text');
+    await box.evaluate((el) => {
+      el.value += ' tail';
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await form.locator('[data-testid="flag-save"]').click();
+    await form.waitFor({ state: 'detached', timeout: LONG });
+    await assertExportMatchesSql(
+      page,
+      env.out,
+      'edited-7-whole',
+      HUGE,
+      "UPDATE flags SET change_description = change_description || ' tail' WHERE id = 7",
+    );
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});

@@ -283,8 +283,12 @@ pub fn bench() -> Result<()> {
     durable_bench(&dist, &out)
 }
 
+/// Flag 7 of the huge-cell file with texts of ordinary length (the bench's control).
+const CONTROL_SQL: &str = "UPDATE flags SET change_description = 'HUGE-START an ordinary change description of the usual length, for comparison. HUGE-END', context = '[1, 2, 3]' WHERE id = 7";
+
 /// Huge cells (issue 12 item 4): the field file `huge-text-cell.db` (~0.95 million characters
-/// in flag 7) and a copy holding 9 million, made with plain SQL; list, detail, Show all and the
+/// in flag 7), a copy holding 9 million and a control copy with ordinary texts, made with plain
+/// SQL; list, detail, Show all and the
 /// edit form, each step's longest task next to the 50 ms goal (tests/e2e/bench-cells.mjs).
 fn cells_bench(dist: &std::path::Path, out: &std::path::Path) -> Result<()> {
     let field = repo_root().join("../shared/field-cases/huge-text-cell.db");
@@ -298,8 +302,13 @@ fn cells_bench(dist: &std::path::Path, out: &std::path::Path) -> Result<()> {
         &nine,
         "UPDATE flags SET change_description = 'HUGE-START' || replace(hex(zeroblob(4500000)), '00', 'ab') || 'HUGE-END' WHERE id = 7",
     )?;
+    // The control: the same file with flag 7's texts of ordinary length, so a step's figures
+    // can be told from what the page costs anyway.
+    let control = out.join("huge-text-cell-control.db");
+    dbtools::exec_sql(Some(&field), &control, CONTROL_SQL)?;
     let mut c = cmd("node");
     c.arg("tests/e2e/bench-cells.mjs").arg("--dist").arg(dist);
+    c.arg("--db").arg(format!("control (flag 7 short)={}", control.display()));
     c.arg("--db").arg(format!("field 0.95M chars={}", field.display()));
     c.arg("--db").arg(format!("9M chars={}", nine.display()));
     run(&mut c)

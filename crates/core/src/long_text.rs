@@ -87,28 +87,35 @@ pub fn ellipsis(text: &str, chars: usize) -> String {
     }
 }
 
+/// Where the piece of `text` starting at byte `start` ends (see [`chunk_bounds`]): about
+/// `chars` characters on, at the last line break or space of the piece's second half when there
+/// is one. Walks that piece only. `start` must be a character boundary below `text.len()`.
+pub fn chunk_end(text: &str, start: usize, chars: usize) -> usize {
+    let chars = chars.max(1);
+    let rest = &text[start..];
+    match rest.char_indices().nth(chars) {
+        None => text.len(),
+        Some((at, _)) => {
+            let window = &rest[..at];
+            let floor = window.char_indices().nth(chars - chars / 2).map_or(0, |(i, _)| i);
+            match window[floor..].rfind(['\n', ' ']) {
+                Some(i) => start + floor + i + 1,
+                None => start + at,
+            }
+        }
+    }
+}
+
 /// Splits `text` into consecutive byte ranges of about `chars` characters each (at least one
 /// character, never inside a character), ending each at the last line break or space of its
 /// second half when there is one, so a long text can be put on a page one piece at a time
 /// without cutting words where it can be helped. The ranges cover `text` exactly, in order;
 /// none for an empty text.
 pub fn chunk_bounds(text: &str, chars: usize) -> Vec<std::ops::Range<usize>> {
-    let chars = chars.max(1);
     let mut out = Vec::new();
     let mut start = 0;
     while start < text.len() {
-        let rest = &text[start..];
-        let end = match rest.char_indices().nth(chars) {
-            None => text.len(),
-            Some((at, _)) => {
-                let window = &rest[..at];
-                let floor = window.char_indices().nth(chars - chars / 2).map_or(0, |(i, _)| i);
-                match window[floor..].rfind(['\n', ' ']) {
-                    Some(i) => start + floor + i + 1,
-                    None => start + at,
-                }
-            }
-        };
+        let end = chunk_end(text, start, chars);
         out.push(start..end);
         start = end;
     }
@@ -121,6 +128,50 @@ pub fn chunk_bounds(text: &str, chars: usize) -> Vec<std::ops::Range<usize>> {
 pub async fn flag_cell<D: Database>(db: &D, id: i64, column: &str) -> Result<Option<Value>, DbError> {
     let rs = db.query(&format!("SELECT {column} AS value FROM flags WHERE id = ?"), &[Value::Integer(id)]).await?;
     rs.map_first(|r| Ok(r.get("value")?.clone()))
+}
+
+/// Characters (bytes for a BLOB) of each read of [`flag_cell_pieces`]: one answer of the
+/// engine, converted for the page in one task, stays this small whatever the cell holds.
+pub const READ_PIECE_CHARS: usize = 1_000_000;
+
+/// The whole value of one cell of `flags` read in consecutive pieces of at most `piece`
+/// characters (bytes for a BLOB), one statement each (`substr`), so no single answer is larger
+/// than a piece; joined, they are the value. NULL and numbers come as one piece, an empty text
+/// as none. `None` when the flag is missing. `column` must be a column of the table (the
+/// caller's vocabulary, never user input). Errors: the engine's.
+pub async fn flag_cell_pieces<D: Database>(
+    db: &D,
+    id: i64,
+    column: &str,
+    piece: usize,
+) -> Result<Option<Vec<Value>>, DbError> {
+    let rs = db
+        .query(
+            &format!("SELECT typeof({column}) AS kind, length({column}) AS n FROM flags WHERE id = ?"),
+            &[Value::Integer(id)],
+        )
+        .await?;
+    let Some((kind, n)) = rs.map_first(|r| Ok((r.text("kind")?, r.i64("n")?)))? else { return Ok(None) };
+    if kind != "text" && kind != "blob" {
+        return Ok(flag_cell(db, id, column).await?.map(|v| vec![v]));
+    }
+    let piece = piece.max(1);
+    let mut out = Vec::new();
+    let mut start = 1usize;
+    while (start as i64) <= n {
+        let rs = db
+            .query(
+                &format!("SELECT substr({column}, ?, {piece}) AS value FROM flags WHERE id = ?"),
+                &[Value::Integer(start as i64), Value::Integer(id)],
+            )
+            .await?;
+        match rs.map_first(|r| Ok(r.get("value")?.clone()))? {
+            Some(v) => out.push(v),
+            None => return Ok(None),
+        }
+        start += piece;
+    }
+    Ok(Some(out))
 }
 
 #[cfg(test)]

@@ -3,14 +3,14 @@
 
 use leptos::prelude::*;
 
-use crate::web::flags::form::{FollowUp, FormRequest};
+use crate::web::flags::form::{FollowUp, FormRequest, FORM_INLINE_CHARS};
 use crate::web::platform::browser::local_minute;
 use crate::web::state::AppState;
 use crate::web::state::{use_latest, OpenDb, View};
 use crate::web::widgets::long_text::{LongText, Whole};
 use crate::web::widgets::time::{Time, TimeText};
 use flagdeck_core::edits;
-use flagdeck_core::flags::{flag_detail, flag_detail_preview, FlagDetail, MIN_ACTION_REQUIRED, MIN_CHANGE_DESCRIPTION};
+use flagdeck_core::flags::{flag_detail_preview, FlagDetail, MIN_ACTION_REQUIRED, MIN_CHANGE_DESCRIPTION};
 use flagdeck_core::long_text::{DETAIL_PREFIX_CHARS, PRETTY_JSON_MAX_CHARS};
 use flagdeck_core::vocabulary::{FlagAction, Status};
 use flagdeck_core::Value;
@@ -95,12 +95,12 @@ fn FlagActions(detail: FlagDetail, fix: RwSignal<Fix>) -> impl IntoView {
         })
         .map(|l| l.id);
     let db = expect_context::<OpenDb>();
-    // The form edits whole values: read the flag again, every column whole (the panel holds
-    // prefixes of long texts).
+    // Read the flag again for the form: it starts from what is stored (texts too long for a
+    // text box as their start, see `FORM_INLINE_CHARS`).
     let edit = move |_| {
         let Some(open) = db.get() else { return };
         leptos::task::spawn_local(async move {
-            match flag_detail(&open.db, id).await {
+            match flag_detail_preview(&open.db, id, FORM_INLINE_CHARS).await {
                 Ok(Some(whole)) => form.edit(whole),
                 Ok(None) => app.alert(format!("There is no flag #{id} in this file.")),
                 Err(e) => app.alert(format!("Flag #{id} could not be read: {e}")),

@@ -9,7 +9,7 @@ use leptos::task::spawn_local;
 
 use crate::web::files::loader::{download_text, Shared};
 use crate::web::flags::detail::FlagDetailPanel;
-use crate::web::flags::form::{FlagForm, FormRequest};
+use crate::web::flags::form::{FlagForm, FormRequest, FORM_INLINE_CHARS};
 use crate::web::platform::browser::{blur_target, from_form_field, local_minute};
 use crate::web::platform::perf::{after_paint, clear_mark, mark, measure};
 use crate::web::state::{AppState, Nav, OpenDb, View};
@@ -17,7 +17,7 @@ use crate::web::widgets::group_digits;
 use crate::web::widgets::time::TimeText;
 use flagdeck_core::edits;
 use flagdeck_core::flags::{
-    facet_counts, flag_detail, with_at, Cursor, Facet, FlagFilter, FlagPageQuery, FlagRow, Preset,
+    facet_counts, flag_detail_preview, with_at, Cursor, Facet, FlagFilter, FlagPageQuery, FlagRow, Preset,
     SortColumn, SHOWN_FACETS,
 };
 use flagdeck_core::paging::{SparsePages, FLAG_TABLE, PAGE};
@@ -308,12 +308,13 @@ impl Page {
         self.form.create(None);
     }
 
-    /// Opens the form on every field of flag `id`, read fresh so it starts from what is stored.
+    /// Opens the form on every field of flag `id`, read fresh so it starts from what is stored
+    /// (texts too long for a text box as their start: see `FORM_INLINE_CHARS`).
     fn edit_flag(self, id: i64) {
         let Some(open) = self.db.get() else { return };
         let (app, form) = (self.app, self.form);
         spawn_local(async move {
-            match flag_detail(&open.db, id).await {
+            match flag_detail_preview(&open.db, id, FORM_INLINE_CHARS).await {
                 Ok(Some(detail)) => form.edit(detail),
                 Ok(None) => app.alert(format!("There is no flag #{id} in this file.")),
                 Err(e) => app.alert(format!("Flag #{id} could not be read: {e}")),
