@@ -22,7 +22,9 @@ const HUGE_ID: i64 = 7;
 fn field_file(name: &str) -> Option<Vec<u8>> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/field-cases");
     if !dir.join(name).exists() {
-        eprintln!("NOTE: ../shared/field-cases is absent on this machine: the field-case checks are not run here");
+        eprintln!(
+            "NOTE: ../shared/field-cases is absent on this machine: the field-case checks are not run here"
+        );
         return None;
     }
     Some(std::fs::read(dir.join(name)).expect("field file is readable"))
@@ -82,7 +84,8 @@ fn all_rows(db: &Widest<'_>, preset: Preset) -> Vec<FlagRow> {
     let mut rows = Vec::new();
     let mut page = 0;
     loop {
-        let (sql, params) = FlagPageQuery::first(preset.filter(), preset.sort(), 50).at_page(page, None).sql();
+        let (sql, params) =
+            FlagPageQuery::first(preset.filter(), preset.sort(), 50).at_page(page, None).sql();
         let got = FlagRow::all(&block_on(db.query(&sql, &params)).unwrap()).unwrap();
         let done = got.len() < 50;
         rows.extend(got);
@@ -102,7 +105,9 @@ fn list_pages_carry_a_prefix_and_the_whole_length_never_the_value() {
     for preset in [Preset::Pending, Preset::All] {
         let rows = all_rows(&w, preset);
         let row = rows.iter().find(|r| r.id == HUGE_ID).expect("flag 7 is listed (it is pending)");
-        assert!(row.change_description.starts_with("HUGE-START") && !row.change_description.contains("HUGE-END"));
+        assert!(
+            row.change_description.starts_with("HUGE-START") && !row.change_description.contains("HUGE-END")
+        );
         assert_eq!(row.change_description, head, "the prefix is SQLite's substr of the stored value");
         assert_eq!(row.change_description_length as i64, length);
         // Every other flag is short and comes whole, with its length.
@@ -119,9 +124,12 @@ fn list_pages_carry_a_prefix_and_the_whole_length_never_the_value() {
 #[test]
 fn an_agents_flag_lists_carry_the_prefix_too() {
     let Some(db) = open_huge() else { return };
-    let rs = block_on(db.query("SELECT source_agent, target_agent FROM flags WHERE id = ?", &[Value::Integer(HUGE_ID)]))
-        .unwrap();
-    let (source, target) = rs.map_first(|r| Ok((r.text("source_agent")?, r.text("target_agent")?))).unwrap().unwrap();
+    let rs = block_on(
+        db.query("SELECT source_agent, target_agent FROM flags WHERE id = ?", &[Value::Integer(HUGE_ID)]),
+    )
+    .unwrap();
+    let (source, target) =
+        rs.map_first(|r| Ok((r.text("source_agent")?, r.text("target_agent")?))).unwrap().unwrap();
     let w = widest(&db);
     let to = block_on(pending_for(&w, &target)).unwrap();
     let from = block_on(pending_from(&w, &source)).unwrap();
@@ -148,7 +156,8 @@ fn the_detail_preview_cuts_long_cells_and_the_whole_value_comes_on_demand() {
     // Every other column comes as stored, in table order, and the chain is the same.
     let whole = block_on(flag_detail(&db, HUGE_ID)).unwrap().unwrap();
     assert!(whole.cut.is_empty());
-    let names = |d: &flagdeck_core::flags::FlagDetail| d.columns.iter().map(|(c, _)| c.clone()).collect::<Vec<_>>();
+    let names =
+        |d: &flagdeck_core::flags::FlagDetail| d.columns.iter().map(|(c, _)| c.clone()).collect::<Vec<_>>();
     assert_eq!(names(&preview), names(&whole));
     for (column, value) in &whole.columns {
         if preview.cut_length(column).is_none() {
@@ -208,10 +217,14 @@ fn the_whole_value_is_read_in_pieces_that_join_to_the_stored_value() {
     assert_whole_in_pieces(&db, "context", 7_000);
     assert_eq!(block_on(flag_cell_pieces(&db, 999_999, "context", 10)).unwrap(), None);
     // NULL and numbers come as one piece; an empty text as none.
-    block_on(db.execute_batch("UPDATE flags SET notes = NULL, code_location = '', locked = 0 WHERE id = 7")).unwrap();
+    block_on(db.execute_batch("UPDATE flags SET notes = NULL, code_location = '', locked = 0 WHERE id = 7"))
+        .unwrap();
     assert_eq!(block_on(flag_cell_pieces(&db, HUGE_ID, "notes", 10)).unwrap(), Some(vec![Value::Null]));
     assert_eq!(block_on(flag_cell_pieces(&db, HUGE_ID, "code_location", 10)).unwrap(), Some(vec![]));
-    assert_eq!(block_on(flag_cell_pieces(&db, HUGE_ID, "locked", 10)).unwrap(), Some(vec![Value::Integer(0)]));
+    assert_eq!(
+        block_on(flag_cell_pieces(&db, HUGE_ID, "locked", 10)).unwrap(),
+        Some(vec![Value::Integer(0)])
+    );
 }
 
 #[test]
@@ -233,9 +246,12 @@ fn a_blob_cell_is_cut_in_bytes_and_stays_a_blob() {
     // A BLOB is read in byte pieces that join to its bytes.
     let pieces = block_on(flag_cell_pieces(&db, 1, "change_description", 7_000)).unwrap().unwrap();
     assert_eq!(pieces.len(), 5);
-    let bytes: Vec<u8> = pieces.iter().flat_map(|v| match v {
-        Value::Blob(b) => b.clone(),
-        other => panic!("a BLOB piece, not {other:?}"),
-    }).collect();
+    let bytes: Vec<u8> = pieces
+        .iter()
+        .flat_map(|v| match v {
+            Value::Blob(b) => b.clone(),
+            other => panic!("a BLOB piece, not {other:?}"),
+        })
+        .collect();
     assert_eq!(bytes, vec![0; 30_000]);
 }

@@ -780,7 +780,8 @@ pub async fn flag_detail_preview<D: Database>(
     let names = db.query("SELECT name FROM pragma_table_info('flags') ORDER BY cid", &[]).await?;
     let names = names.map_rows(|r| r.text("name"))?;
     let rs = db.query(&flag_preview_sql(&names, chars), &[Value::Integer(id)]).await?;
-    let Some(columns) = rs.map_first(|r| names.iter().map(|c| Ok((c.clone(), r.get(c)?.clone()))).collect())?
+    let Some(columns) =
+        rs.map_first(|r| names.iter().map(|c| Ok((c.clone(), r.get(c)?.clone()))).collect())?
     else {
         return Ok(None);
     };

@@ -126,7 +126,8 @@ pub fn chunk_bounds(text: &str, chars: usize) -> Vec<std::ops::Range<usize>> {
 /// column of the table (the caller's vocabulary, never user input); `None` when the flag is
 /// missing. Errors: the engine's.
 pub async fn flag_cell<D: Database>(db: &D, id: i64, column: &str) -> Result<Option<Value>, DbError> {
-    let rs = db.query(&format!("SELECT {column} AS value FROM flags WHERE id = ?"), &[Value::Integer(id)]).await?;
+    let rs =
+        db.query(&format!("SELECT {column} AS value FROM flags WHERE id = ?"), &[Value::Integer(id)]).await?;
     rs.map_first(|r| Ok(r.get("value")?.clone()))
 }
 

@@ -9,8 +9,8 @@ use crate::web::state::{CatalogState, OpenDb, View};
 use flagdeck_core::edit_form::{read_edit_form, EDIT_FIELDS};
 use flagdeck_core::flags::{validate, with_at, FlagDetail, FlagDraft, CRITICAL_TYPES};
 use flagdeck_core::flags::{MIN_ACTION_REQUIRED, MIN_CHANGE_DESCRIPTION};
-use flagdeck_core::vocabulary::Impact;
 use flagdeck_core::long_text::{flag_cell_pieces, READ_PIECE_CHARS};
+use flagdeck_core::vocabulary::Impact;
 use flagdeck_core::Value;
 use leptos::task::spawn_local;
 
@@ -147,7 +147,9 @@ impl Form {
         let consistency =
             db.get().is_some_and(|o| o.facts.triggers.iter().any(|t| t == "validate_flag_consistency"));
         let big: Vec<(&'static str, usize)> = match &editing {
-            Some(detail) => EDIT_FIELDS.iter().filter_map(|(c, _)| detail.cut_length(c).map(|n| (*c, n))).collect(),
+            Some(detail) => {
+                EDIT_FIELDS.iter().filter_map(|(c, _)| detail.cut_length(c).map(|n| (*c, n))).collect()
+            }
             None => Vec::new(),
         };
         let typed = Typed(RwSignal::new(match &editing {
@@ -228,7 +230,8 @@ impl Form {
         }
         saving.set(true);
         if let (Some(id), Some(stored)) = (self.editing_id, self.stored.get_value()) {
-            let mut values = self.typed.0.with_untracked(|t| read_edit_form(&stored, t, self.consistency)).values;
+            let mut values =
+                self.typed.0.with_untracked(|t| read_edit_form(&stored, t, self.consistency)).values;
             // A long text not asked for is only its start here: it is left as stored.
             values.retain(|(c, _)| !self.is_big(c));
             app.edit_flag_then(id, "edit", values, move |outcome| {
@@ -491,7 +494,13 @@ const FORM_PREVIEW_CHARS: usize = 2_000;
 /// A stored text too long for a text box at once: its start, its length (against `min` when
 /// the rule has one) and "Edit the whole text", which reads it whole into a text box.
 #[component]
-fn BigText(form: Form, column: &'static str, testid: &'static str, class: &'static str, min: usize) -> impl IntoView {
+fn BigText(
+    form: Form,
+    column: &'static str,
+    testid: &'static str,
+    class: &'static str,
+    min: usize,
+) -> impl IntoView {
     let typed = form.typed;
     let open = RwSignal::new(false);
     let reading = RwSignal::new(false);

@@ -53,7 +53,10 @@ impl Read {
     /// The pieces [`flag_cell_pieces`] returned: a BLOB's bytes joined, anything else as text.
     fn from_pieces(values: Vec<Value>) -> Read {
         if !values.is_empty() && values.iter().all(|v| matches!(v, Value::Blob(_))) {
-            let bytes = values.into_iter().flat_map(|v| if let Value::Blob(b) = v { b } else { Vec::new() }).collect();
+            let bytes = values
+                .into_iter()
+                .flat_map(|v| if let Value::Blob(b) = v { b } else { Vec::new() })
+                .collect();
             return Read::Bytes(Arc::new(bytes));
         }
         let texts = values
@@ -193,7 +196,9 @@ pub fn LongText(
     };
 
     let groups = move || {
-        body.with(|b| (0..b.blocks.len().div_ceil(BLOCKS_PER_GROUP)).map(|g| (b.generation, g)).collect::<Vec<_>>())
+        body.with(|b| {
+            (0..b.blocks.len().div_ceil(BLOCKS_PER_GROUP)).map(|g| (b.generation, g)).collect::<Vec<_>>()
+        })
     };
     view! {
         <div class="long-text" class:long-box=boxed data-testid=testid data-length=length

@@ -136,7 +136,10 @@ impl QuestCard {
             sort_key: r.get("sort_key").cloned().unwrap_or(Value::Null),
             name: r.text("quest_name")?,
             phase: r.opt_text("quest_phase")?,
-            mission_first_line: ellipsis(r.text("mission_first_line")?.trim_end_matches('\r'), LIST_PREFIX_CHARS),
+            mission_first_line: ellipsis(
+                r.text("mission_first_line")?.trim_end_matches('\r'),
+                LIST_PREFIX_CHARS,
+            ),
             recruited,
             current_agent,
             status,
