@@ -565,7 +565,8 @@ impl FlagPageQuery {
     /// SQL and parameters: keyset paging on (sort key, id), so every page costs the same however
     /// deep it is, or OFFSET for a page reached without its predecessor; (sort key, id) is a
     /// total order, so both give the same rows. Each row is `id`, then the sort key (`sort_key`),
-    /// then the rest of [`LIST_COLUMNS`]: read it with [`FlagRow::all`].
+    /// then the rest of [`LIST_COLUMNS`] (change_description as its first [`LIST_PREFIX_CHARS`]
+    /// characters and its whole length, [`FlagRow::select_list`]): read it with [`FlagRow::all`].
     pub fn sql(&self) -> (String, Vec<Value>) {
         let (mut conditions, mut params) = self.filter.conditions(None);
         let key = self.sort.sql();
