@@ -295,7 +295,8 @@ pub struct AgentQuest {
     pub recruited: bool,
     /// This agent leads the quest (first entry of `recruited`, as `quest_create.py` stores it).
     pub leader: bool,
-    /// `mission` as stored.
+    /// The first [`LIST_PREFIX_CHARS`](crate::long_text::LIST_PREFIX_CHARS) characters of
+    /// `mission` (cut by SQL: the agent page shows its first line only).
     pub mission: String,
     /// `created_at` and `updated_at` as stored: date text in v2, epoch seconds (INTEGER) in the
     /// hybrid, `updated_at` epoch text after any update in v2.
@@ -331,10 +332,11 @@ pub fn agent_quests_sql() -> String {
            q.current_agent IS ?1 AS turn, \
            EXISTS (SELECT 1 FROM json_each({list}) WHERE value = ?1) AS recruited, \
            json_extract({list}, '$[0]') IS ?1 AS leader, \
-           q.mission AS mission, q.created_at AS created_at, q.updated_at AS updated_at \
+           substr(q.mission, 1, {prefix}) AS mission, q.created_at AS created_at, q.updated_at AS updated_at \
          FROM {QUEST_TABLE} q \
          WHERE q.current_agent = ?1 OR EXISTS (SELECT 1 FROM json_each({list}) WHERE value = ?1) \
-         ORDER BY turn DESC, q.quest_id DESC"
+         ORDER BY turn DESC, q.quest_id DESC",
+        prefix = crate::long_text::LIST_PREFIX_CHARS
     )
 }
 

@@ -1,6 +1,7 @@
 //! Flags: the tool's creation rules as a pure check, list queries with filters and keyset
 //! paging, and the `get-workable-flags` preset.
 
+use crate::long_text::{prefix_select, TextPrefix, LIST_PREFIX_CHARS};
 use crate::table_export::ExportQuery;
 use serde::Serialize;
 
@@ -158,7 +159,9 @@ pub const LIST_COLUMNS: [FlagColumn; 11] = [
 ];
 
 /// A flag as every list shows it (the flag list, an agent's flags, the routing page). Built
-/// only by [`FlagRow::from_row`], by column name.
+/// only by [`FlagRow::from_row`], by column name. Free text is a prefix fetched in SQL
+/// ([`LIST_PREFIX_CHARS`] characters, with the whole length), so a huge cell costs a list what
+/// a short one costs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FlagRow {
     pub id: i64,
@@ -169,7 +172,10 @@ pub struct FlagRow {
     pub source_agent: String,
     /// `None` for NULL; `Some("")` is the broadcast target.
     pub target_agent: Option<String>,
+    /// The first [`LIST_PREFIX_CHARS`] characters of change_description (empty for NULL).
     pub change_description: String,
+    /// Characters of the whole change_description (SQLite's `length()`; bytes for a BLOB).
+    pub change_description_length: usize,
     pub impact_level: Option<String>,
     /// NULL reads as `Status::Other("")`.
     pub status: Status,
@@ -180,22 +186,37 @@ pub struct FlagRow {
 }
 
 impl FlagRow {
-    /// The SELECT list of [`LIST_COLUMNS`].
+    /// The SELECT list of [`LIST_COLUMNS`]: change_description as its prefix and its length
+    /// ([`prefix_select`]).
     pub fn select_list() -> String {
-        FlagColumn::select_list(&LIST_COLUMNS)
+        Self::columns_sql(&LIST_COLUMNS)
+    }
+
+    /// `columns` as a SELECT list, free text cut to its list prefix.
+    fn columns_sql(columns: &[FlagColumn]) -> String {
+        columns
+            .iter()
+            .map(|c| match c {
+                FlagColumn::ChangeDescription => prefix_select(c.sql(), LIST_PREFIX_CHARS),
+                other => other.sql().to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// Reads a row holding [`LIST_COLUMNS`] (and optionally `sort_key`) by name. Errors: a
     /// column missing from the result.
     pub fn from_row(r: &NamedRow<'_>) -> Result<FlagRow, DbError> {
         use FlagColumn as C;
+        let change = TextPrefix::from_row(r, C::ChangeDescription.sql())?;
         Ok(FlagRow {
             id: r.i64(C::Id.sql())?,
             sort_key: r.get("sort_key").cloned().unwrap_or(Value::Null),
             flag_type: r.text(C::FlagType.sql())?,
             source_agent: r.text(C::SourceAgent.sql())?,
             target_agent: r.opt_text(C::TargetAgent.sql())?,
-            change_description: r.text(C::ChangeDescription.sql())?,
+            change_description: change.text,
+            change_description_length: change.length,
             impact_level: r.opt_text(C::ImpactLevel.sql())?,
             status: Status::parse(&r.text(C::Status.sql())?),
             locked: r.flag(C::Locked.sql())?,
@@ -203,6 +224,11 @@ impl FlagRow {
             completed_at: r.opt_text(C::CompletedAt.sql())?,
             chain_origin_id: r.opt_i64(C::ChainOriginId.sql())?,
         })
+    }
+
+    /// Whether [`FlagRow::change_description`] is only the start of the stored text.
+    pub fn change_description_is_cut(&self) -> bool {
+        self.change_description_length > self.change_description.chars().count()
     }
 
     /// Every row of a result, by name.
@@ -539,7 +565,8 @@ impl FlagPageQuery {
     /// SQL and parameters: keyset paging on (sort key, id), so every page costs the same however
     /// deep it is, or OFFSET for a page reached without its predecessor; (sort key, id) is a
     /// total order, so both give the same rows. Each row is `id`, then the sort key (`sort_key`),
-    /// then the rest of [`LIST_COLUMNS`]: read it with [`FlagRow::all`].
+    /// then the rest of [`LIST_COLUMNS`] (change_description as its first [`LIST_PREFIX_CHARS`]
+    /// characters and its whole length, [`FlagRow::select_list`]): read it with [`FlagRow::all`].
     pub fn sql(&self) -> (String, Vec<Value>) {
         let (mut conditions, mut params) = self.filter.conditions(None);
         let key = self.sort.sql();
@@ -557,7 +584,7 @@ impl FlagPageQuery {
         (
             format!(
                 "SELECT id, {key} AS sort_key, {} FROM flags{where_sql} ORDER BY {key} {dir}, id {dir} LIMIT {}{}",
-                FlagColumn::select_list(&LIST_COLUMNS[1..]),
+                FlagRow::columns_sql(&LIST_COLUMNS[1..]),
                 self.limit,
                 if self.offset > 0 { format!(" OFFSET {}", self.offset) } else { String::new() }
             ),
@@ -679,11 +706,19 @@ pub struct FlagDetail {
     pub chain: Vec<ChainLink>,
     /// The origin id the flag's chain names, when that row is missing from the file.
     pub missing_origin: Option<i64>,
+    /// The columns [`flag_detail_preview`] cut to a prefix, with the length of the whole value
+    /// (characters; bytes for a BLOB), in table order. Empty for [`flag_detail`].
+    pub cut: Vec<(String, usize)>,
 }
 
 impl FlagDetail {
     pub fn get(&self, column: &str) -> Option<&Value> {
         self.columns.iter().find(|(c, _)| c == column).map(|(_, v)| v)
+    }
+
+    /// The length of the whole value of `column` when [`flag_detail_preview`] cut it.
+    pub fn cut_length(&self, column: &str) -> Option<usize> {
+        self.cut.iter().find(|(c, _)| c == column).map(|(_, n)| *n)
     }
 }
 
@@ -698,13 +733,94 @@ pub struct ChainLink {
     pub created_at: String,
 }
 
-/// Reads one flag and its chain. `chain_origin_id` always names the first flag, so the chain
-/// is one level deep: the origin and the rows naming it. Nothing is followed recursively, so a
-/// row naming itself or a cycle cannot loop.
+/// Reads one flag, every column whole (the edit form starts from it), and its chain.
+/// `chain_origin_id` always names the first flag, so the chain is one level deep: the origin
+/// and the rows naming it. Nothing is followed recursively, so a row naming itself or a cycle
+/// cannot loop.
 pub async fn flag_detail<D: Database>(db: &D, id: i64) -> Result<Option<FlagDetail>, DbError> {
     let rs = db.query("SELECT * FROM flags WHERE id = ?", &[Value::Integer(id)]).await?;
     let Some(row) = rs.rows.first() else { return Ok(None) };
     let columns: Vec<(String, Value)> = rs.columns.iter().cloned().zip(row.iter().cloned()).collect();
+    with_chain(db, id, columns, Vec::new()).await.map(Some)
+}
+
+/// The alias of the whole length of a column [`flag_detail_preview`] cut.
+fn cut_alias(column: &str) -> String {
+    format!("{column}#length")
+}
+
+/// The statement behind [`flag_detail_preview`] for the table's `columns` (names as the schema
+/// gives them): every TEXT or BLOB value longer than `chars` is cut to its first `chars`
+/// characters (bytes for a BLOB) by SQLite, and its whole length comes as `COLUMN#length`
+/// (NULL when not cut); other values come as stored. One parameter: the flag's id.
+pub fn flag_preview_sql(columns: &[String], chars: usize) -> String {
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let list: Vec<String> = columns
+        .iter()
+        .map(|c| {
+            let (q, long) = (quote(c), format!("typeof({0}) IN ('text', 'blob') AND length({0}) > {chars}", quote(c)));
+            format!(
+                "CASE WHEN {long} THEN substr({q}, 1, {chars}) ELSE {q} END AS {q}, CASE WHEN {long} THEN length({q}) END AS {}",
+                quote(&cut_alias(c))
+            )
+        })
+        .collect();
+    format!("SELECT {} FROM flags WHERE id = ?", list.join(", "))
+}
+
+/// Reads one flag for the detail page: like [`flag_detail`], but each text longer than `chars`
+/// characters arrives as its prefix ([`flag_preview_sql`]), with its whole length in
+/// [`FlagDetail::cut`]; the whole value is read on demand
+/// ([`flag_cell`](crate::long_text::flag_cell)). So a flag with a cell of millions of
+/// characters opens as fast as any other. Errors: the engine's.
+pub async fn flag_detail_preview<D: Database>(
+    db: &D,
+    id: i64,
+    chars: usize,
+) -> Result<Option<FlagDetail>, DbError> {
+    let names = db.query("SELECT name FROM pragma_table_info('flags') ORDER BY cid", &[]).await?;
+    let names = names.map_rows(|r| r.text("name"))?;
+    let rs = db.query(&flag_preview_sql(&names, chars), &[Value::Integer(id)]).await?;
+    let Some(columns): Option<Vec<(String, Value)>> =
+        rs.map_first(|r| names.iter().map(|c| Ok((c.clone(), r.get(c)?.clone()))).collect())?
+    else {
+        return Ok(None);
+    };
+    let cut = rs
+        .map_first(|r| {
+            let mut cut = Vec::new();
+            for c in &names {
+                if let Some(n) = r.opt_i64(&cut_alias(c))? {
+                    cut.push((c.clone(), n.max(0) as usize));
+                }
+            }
+            Ok(cut)
+        })?
+        .unwrap_or_default();
+    // A BLOB's start was cut in bytes: a partial last character is dropped, so the start of a
+    // text stored as BLOB still reads as text (`whole_chars`).
+    let columns = columns
+        .into_iter()
+        .map(
+            |(c, v)| {
+                if cut.iter().any(|(k, _)| *k == c) {
+                    (c, crate::value::whole_chars(v))
+                } else {
+                    (c, v)
+                }
+            },
+        )
+        .collect();
+    with_chain(db, id, columns, cut).await.map(Some)
+}
+
+/// The flag's chain added to its `columns` (see [`flag_detail`]).
+async fn with_chain<D: Database>(
+    db: &D,
+    id: i64,
+    columns: Vec<(String, Value)>,
+    cut: Vec<(String, usize)>,
+) -> Result<FlagDetail, DbError> {
     let own_origin = columns.iter().find(|(c, _)| c == "chain_origin_id").and_then(|(_, v)| v.as_i64());
     let origin = own_origin.unwrap_or(id);
     let links = db
@@ -727,5 +843,5 @@ pub async fn flag_detail<D: Database>(db: &D, id: i64) -> Result<Option<FlagDeta
     })?;
     let missing_origin = own_origin.filter(|o| !chain.iter().any(|l| l.id == *o));
     let chain = if chain.len() > 1 || missing_origin.is_some() { chain } else { Vec::new() };
-    Ok(Some(FlagDetail { id, columns, chain, missing_origin }))
+    Ok(FlagDetail { id, columns, chain, missing_origin, cut })
 }

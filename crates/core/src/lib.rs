@@ -14,6 +14,7 @@ pub mod inspect;
 pub mod journal;
 pub mod json_text;
 pub mod listing;
+pub mod long_text;
 pub mod order;
 pub mod paging;
 pub mod port;

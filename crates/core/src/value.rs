@@ -124,6 +124,24 @@ pub fn blob_text(bytes: &[u8]) -> Option<&str> {
     std::str::from_utf8(bytes).ok().filter(|t| !t.contains('\0'))
 }
 
+/// The start of a value cut by SQL's `substr`, which counts bytes for a BLOB: a BLOB whose bytes
+/// are valid UTF-8 except for an incomplete character at the very end loses that partial
+/// character, so a text BLOB's start still reads as text ([`Value::as_str`]). Every other value
+/// (a binary BLOB included) is returned unchanged.
+pub fn whole_chars(value: Value) -> Value {
+    match value {
+        Value::Blob(mut bytes) => {
+            if let Err(e) = std::str::from_utf8(&bytes) {
+                if e.error_len().is_none() {
+                    bytes.truncate(e.valid_up_to());
+                }
+            }
+            Value::Blob(bytes)
+        }
+        other => other,
+    }
+}
+
 /// Lowercase hex of `bytes`, two digits a byte.
 pub fn to_hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
@@ -293,6 +311,20 @@ impl<'a> NamedRow<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_text_blob_cut_inside_a_character_keeps_its_whole_characters() {
+        let text = "ab東京";
+        // `substr` on a BLOB counts bytes: 4 bytes end inside 東 (3 bytes from byte 2).
+        let cut = whole_chars(Value::Blob(text.as_bytes()[..4].to_vec()));
+        assert_eq!(cut.as_str(), Some("ab"));
+        let whole = whole_chars(Value::Blob(text.as_bytes().to_vec()));
+        assert_eq!(whole.as_str(), Some(text));
+        // Binary bytes (invalid before the end) are left as they are.
+        let binary = vec![0xff, 0x00, 0xe6];
+        assert_eq!(whole_chars(Value::Blob(binary.clone())), Value::Blob(binary));
+        assert_eq!(whole_chars(Value::from("ab")), Value::from("ab"));
+    }
 
     #[test]
     fn a_utf8_blob_reads_as_its_text_and_a_binary_one_as_hex_with_its_size() {

@@ -707,7 +707,7 @@ fn FlagList(flags: Vec<FlagRow>, testid: &'static str) -> impl IntoView {
                             <td><span class=format!("impact {level}")>{level.clone()}</span></td>
                             <td>{f.flag_type.clone()}</td>
                             <td class="muted">{format!("{} → {}", f.source_agent, f.target_agent.clone().filter(|t| !t.is_empty()).unwrap_or_else(|| "(nobody)".into()))}</td>
-                            <td class="desc">{f.change_description.clone()}</td>
+                            <td class="desc">{f.change_description.clone()}{f.change_description_is_cut().then_some("…")}</td>
                             <td>{f.locked.then_some("locked")}</td>
                             <td class="muted"><TimeText text=f.created_at.clone() /></td>
                         </tr>
@@ -774,7 +774,7 @@ pub fn RoutingPage() -> impl IntoView {
                                                     Some("") => "(empty: broadcast)".to_owned(),
                                                     Some(t) => format!("{t} (unknown)"),
                                                 }}</td>
-                                                <td class="desc">{f.change_description.clone()}</td>
+                                                <td class="desc">{f.change_description.clone()}{f.change_description_is_cut().then_some("…")}</td>
                                                 <td data-testid="routing-suggestion">{suggestion.map(|(name, score)| {
                                                     let open = name.clone();
                                                     view! {

@@ -3,17 +3,20 @@
 
 use leptos::prelude::*;
 
-use crate::web::flags::form::{FollowUp, FormRequest};
+use crate::web::flags::form::{FollowUp, FormRequest, FORM_INLINE_CHARS};
 use crate::web::platform::browser::local_minute;
 use crate::web::state::AppState;
 use crate::web::state::{use_latest, OpenDb, View};
+use crate::web::widgets::long_text::{LongText, Whole};
 use crate::web::widgets::time::{Time, TimeText};
 use flagdeck_core::edits;
-use flagdeck_core::flags::{flag_detail, FlagDetail, MIN_ACTION_REQUIRED, MIN_CHANGE_DESCRIPTION};
+use flagdeck_core::flags::{flag_detail_preview, FlagDetail, MIN_ACTION_REQUIRED, MIN_CHANGE_DESCRIPTION};
+use flagdeck_core::long_text::{DETAIL_PREFIX_CHARS, PRETTY_JSON_MAX_CHARS};
 use flagdeck_core::vocabulary::{FlagAction, Status};
 use flagdeck_core::Value;
 
-/// Every field of one flag and its chain.
+/// Every field of one flag and its chain. Long texts arrive as their first
+/// [`DETAIL_PREFIX_CHARS`] characters ([`flag_detail_preview`]); the rest on demand.
 #[component]
 pub(super) fn FlagDetailPanel(id: i64) -> impl IntoView {
     let app = expect_context::<AppState>();
@@ -25,7 +28,9 @@ pub(super) fn FlagDetailPanel(id: i64) -> impl IntoView {
         let open = db.get();
         Some(async move {
             match open {
-                Some(open) => flag_detail(&open.db, id).await.map_err(|e| e.to_string()),
+                Some(open) => {
+                    flag_detail_preview(&open.db, id, DETAIL_PREFIX_CHARS).await.map_err(|e| e.to_string())
+                }
                 None => Ok(None),
             }
         })
@@ -89,8 +94,20 @@ fn FlagActions(detail: FlagDetail, fix: RwSignal<Fix>) -> impl IntoView {
                 && Status::parse(&l.status) == Status::Completed
         })
         .map(|l| l.id);
-    let for_edit = detail.clone();
     let off = super::flag_edit_off(expect_context::<OpenDb>());
+    let db = expect_context::<OpenDb>();
+    // Read the flag again for the form: it starts from what is stored (texts too long for a
+    // text box as their start, see `FORM_INLINE_CHARS`).
+    let edit = move |_| {
+        let Some(open) = db.get() else { return };
+        leptos::task::spawn_local(async move {
+            match flag_detail_preview(&open.db, id, FORM_INLINE_CHARS).await {
+                Ok(Some(whole)) => form.edit(whole),
+                Ok(None) => app.alert(format!("There is no flag #{id} in this file.")),
+                Err(e) => app.alert(format!("Flag #{id} could not be read: {e}")),
+            }
+        });
+    };
     view! {
         {off.clone().map(|why| view! { <p class="warning" data-testid="edit-off" role="note">"⚠ " {why}</p> })}
         // A disabled fieldset disables every control in it.
@@ -105,7 +122,7 @@ fn FlagActions(detail: FlagDetail, fix: RwSignal<Fix>) -> impl IntoView {
                     </button>
                 }.into_any()
             }}
-            <button class="button" data-testid="flag-edit" title="Edit every field (e)" on:click=move |_| form.edit(for_edit.clone())>
+            <button class="button" data-testid="flag-edit" title="Edit every field (e)" on:click=edit>
                 "Edit"
             </button>
             <button class="button" data-testid="flag-follow-up" title="A new flag in this flag's chain" on:click=move |_| {
@@ -238,22 +255,8 @@ fn FlagFields(detail: FlagDetail) -> impl IntoView {
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
         .collect();
-    // Text, or a BLOB holding text, is read as JSON; a binary BLOB is shown as hex.
-    let context = match detail.get("context").and_then(Value::as_str) {
-        None if detail.get("context").is_some_and(Value::is_binary) => {
-            view! { <pre class="code">{text("context")}</pre> }.into_any()
-        }
-        // Indented with every number and string as stored (a 30-digit number stays 30 digits).
-        Some(raw) if !raw.is_empty() => match flagdeck_core::json_text::pretty(raw) {
-            Ok(shown) => view! { <pre class="code">{shown}</pre> }.into_any(),
-            Err(e) => view! {
-                <span class="json-warning" data-testid="json-warning">{format!("⚠ not valid JSON ({e}); shown as stored")}</span>
-                <pre class="code">{raw.to_owned()}</pre>
-            }
-            .into_any(),
-        },
-        _ => view! { <span class="muted">"—"</span> }.into_any(),
-    };
+    let context = context_view(&detail);
+    let long = |c: &'static str, class: &'static str| long_text(&detail, c, class);
     let plain = [
         "flag_type",
         "impact_level",
@@ -278,15 +281,78 @@ fn FlagFields(detail: FlagDetail) -> impl IntoView {
                 };
                 view! { <dt>{*c}{blob_mark(&detail, c)}</dt> <dd data-column=*c>{value}</dd> }
             }).collect_view()}
-            <dt>"change_description"{blob_mark(&detail, "change_description")}</dt><dd class="prose">{text("change_description")}</dd>
-            <dt>"action_required"{blob_mark(&detail, "action_required")}</dt><dd class="prose">{text("action_required")}</dd>
+            <dt>"change_description"{blob_mark(&detail, "change_description")}</dt><dd data-column="change_description">{long("change_description", "prose")}</dd>
+            <dt>"action_required"{blob_mark(&detail, "action_required")}</dt><dd data-column="action_required">{long("action_required", "prose")}</dd>
             <dt>"related_files"</dt>
             <dd><ul class="files">{files.into_iter().map(|f| view! { <li><code>{f}</code></li> }).collect_view()}</ul></dd>
             <dt>"code_location"{blob_mark(&detail, "code_location")}</dt><dd><code>{text("code_location")}</code></dd>
-            <dt>"example_usage"{blob_mark(&detail, "example_usage")}</dt><dd><pre class="code">{text("example_usage")}</pre></dd>
-            <dt>"context"{blob_mark(&detail, "context")}</dt><dd>{context}</dd>
-            <dt>"notes"{blob_mark(&detail, "notes")}</dt><dd class="prose">{text("notes")}</dd>
+            <dt>"example_usage"{blob_mark(&detail, "example_usage")}</dt><dd data-column="example_usage">{long("example_usage", "code")}</dd>
+            <dt>"context"{blob_mark(&detail, "context")}</dt><dd data-column="context">{context}</dd>
+            <dt>"notes"{blob_mark(&detail, "notes")}</dt><dd data-column="notes">{long("notes", "prose")}</dd>
         </dl>
+    }
+}
+
+/// Column `column` of the flag as a [`LongText`]: what the preview holds, and when SQL cut it,
+/// the whole value on demand.
+fn long_text(detail: &FlagDetail, column: &'static str, class: &'static str) -> impl IntoView {
+    let shown = text(detail, column);
+    let (length, whole) = match detail.cut_length(column) {
+        Some(n) => (n, Whole::FlagCell { id: detail.id, column }),
+        None => (shown.chars().count(), Whole::Shown),
+    };
+    let file_name = format!("flag-{}-{column}.txt", detail.id);
+    view! { <LongText prefix=shown length=length whole=whole file_name=file_name class=class testid="long-text" /> }
+        .into_any()
+}
+
+/// The context: JSON pretty-printed up to [`PRETTY_JSON_MAX_CHARS`] characters; longer (or cut
+/// by the preview) shown as stored with a note; not JSON shown as stored with a warning.
+fn context_view(detail: &FlagDetail) -> AnyView {
+    let file_name = format!("flag-{}-context.json", detail.id);
+    match (detail.get("context"), detail.cut_length("context")) {
+        // A binary BLOB is shown as hex (with its size).
+        (Some(v), _) if v.is_binary() => view! { <pre class="code">{v.display()}</pre> }.into_any(),
+        // Text, or a BLOB holding text, is read as JSON.
+        (Some(v), cut) if v.as_str().is_some_and(|raw| !raw.is_empty()) => {
+            let raw = v.as_str().unwrap_or_default().to_owned();
+            let length = cut.unwrap_or_else(|| raw.chars().count());
+            if length > PRETTY_JSON_MAX_CHARS {
+                let whole = if cut.is_some() {
+                    Whole::FlagCell { id: detail.id, column: "context" }
+                } else {
+                    Whole::Shown
+                };
+                return view! {
+                    <span class="muted" data-testid="json-raw-note">
+                        {format!(
+                            "Shown as stored: {} characters is more than the {} this page pretty-prints.",
+                            crate::web::widgets::group_digits(length as i64),
+                            crate::web::widgets::group_digits(PRETTY_JSON_MAX_CHARS as i64)
+                        )}
+                    </span>
+                    <LongText prefix=raw.clone() length=length whole=whole file_name=file_name class="code" testid="long-text" />
+                }
+                .into_any();
+            }
+            // Indented with every number and string as stored (a 30-digit number stays 30 digits).
+            match flagdeck_core::json_text::pretty(&raw) {
+                Ok(pretty) => {
+                    let start = flagdeck_core::long_text::TextPrefix::of(&pretty, DETAIL_PREFIX_CHARS);
+                    let whole = if start.is_cut() { Whole::Held(pretty.into()) } else { Whole::Shown };
+                    view! {
+                        <LongText prefix=start.text length=start.length whole=whole file_name=file_name class="code" testid="long-text" />
+                    }
+                    .into_any()
+                }
+                Err(e) => view! {
+                    <span class="json-warning" data-testid="json-warning">{format!("⚠ not valid JSON ({e}); shown as stored")}</span>
+                    <pre class="code">{raw}</pre>
+                }
+                .into_any(),
+            }
+        }
+        _ => view! { <span class="muted">"—"</span> }.into_any(),
     }
 }
 

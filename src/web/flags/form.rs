@@ -9,8 +9,10 @@ use crate::web::state::{CatalogState, OpenDb, View};
 use flagdeck_core::edit_form::{read_edit_form, EDIT_FIELDS};
 use flagdeck_core::flags::{validate, with_at, FlagDetail, FlagDraft, CRITICAL_TYPES};
 use flagdeck_core::flags::{MIN_ACTION_REQUIRED, MIN_CHANGE_DESCRIPTION};
+use flagdeck_core::long_text::{flag_cell_pieces, READ_PIECE_CHARS};
 use flagdeck_core::vocabulary::Impact;
 use flagdeck_core::Value;
+use leptos::task::spawn_local;
 
 /// Which form is open: shared by the list (the `n` and `e` keys), the detail panel's buttons and
 /// the form itself. `Copy`; read with [`is_open`](Self::is_open), change with the named actions.
@@ -99,6 +101,12 @@ impl Typed {
         })
     }
 
+    /// The text of one column, changing only when that text changes: a field bound to it is not
+    /// set again (a whole huge text handed to the page) when another field is typed in.
+    fn memo(self, column: &'static str) -> Memo<String> {
+        Memo::new(move |_| self.get(column))
+    }
+
     fn has(self, column: &str) -> bool {
         self.0.with_untracked(|t| t.iter().any(|(c, _)| *c == column))
     }
@@ -118,6 +126,11 @@ struct Form {
     origin: Option<i64>,
     /// The flag an "ask for information" locks.
     ask_about: Option<i64>,
+    /// Columns of the edited flag whose text is too long for a text box at once, with their
+    /// whole length: the form was given their first [`FORM_INLINE_CHARS`] characters only
+    /// ([`FlagDetail::cut`], `stored` holds that start). They stay out of `typed` and out of
+    /// what is saved (so unchanged) until a person asks to edit one, which reads it whole.
+    big: StoredValue<Vec<(&'static str, usize)>>,
     /// Whether the file has the consistency trigger (ClaudeSquad files may not).
     consistency: bool,
     saving: RwSignal<bool>,
@@ -133,11 +146,19 @@ impl Form {
         let follow_up = if editing.is_some() { None } else { request.follow.get_untracked() };
         let consistency =
             db.get().is_some_and(|o| o.facts.triggers.iter().any(|t| t == "validate_flag_consistency"));
-        let typed = Typed(RwSignal::new(match &editing {
-            // Each column the row has, as stored.
+        let big: Vec<(&'static str, usize)> = match &editing {
             Some(detail) => {
-                EDIT_FIELDS.iter().filter_map(|(c, _)| detail.get(c).map(|v| (*c, v.display()))).collect()
+                EDIT_FIELDS.iter().filter_map(|(c, _)| detail.cut_length(c).map(|n| (*c, n))).collect()
             }
+            None => Vec::new(),
+        };
+        let typed = Typed(RwSignal::new(match &editing {
+            // Each column the row has, as stored (a text too long for a box: only when asked).
+            Some(detail) => EDIT_FIELDS
+                .iter()
+                .filter(|(c, _)| !big.iter().any(|(b, _)| b == c))
+                .filter_map(|(c, _)| detail.get(c).map(|v| (*c, v.display())))
+                .collect(),
             None => vec![
                 ("flag_type", "change".to_owned()),
                 ("impact_level", "medium".to_owned()),
@@ -145,18 +166,21 @@ impl Form {
                 ("target_agent", follow_up.as_ref().map(|f| f.target.clone()).unwrap_or_default()),
             ],
         }));
-        let stored = editing.as_ref().map(|d| d.columns.clone());
+        let stored = StoredValue::new(editing.as_ref().map(|d| d.columns.clone()));
         Form {
             app,
             request,
             typed,
             editing_id: editing.as_ref().map(|d| d.id),
-            stored: StoredValue::new(stored.clone()),
+            stored,
             origin: follow_up.as_ref().map(|f| f.origin),
             ask_about: follow_up.as_ref().and_then(|f| f.ask_about),
+            big: StoredValue::new(big),
             consistency,
             saving: RwSignal::new(false),
-            problems: Memo::new(move |_| problems(typed, stored.as_deref(), consistency)),
+            // `stored` is read at each run: a long text read whole replaces its start there
+            // before it joins `typed` (which reruns this).
+            problems: Memo::new(move |_| stored.with_value(|s| problems(typed, s.as_deref(), consistency))),
         }
     }
 
@@ -174,7 +198,27 @@ impl Form {
 
     /// In an edit, only the columns the row has are offered (v0 files lack some).
     fn offered(&self, column: &str) -> bool {
-        self.editing_id.is_none() || self.typed.has(column)
+        self.editing_id.is_none() || self.typed.has(column) || self.is_big(column)
+    }
+
+    /// A column whose stored text is not in a text box yet (see [`Form::big`]).
+    fn is_big(&self, column: &str) -> bool {
+        !self.typed.has(column) && self.big_length(column).is_some()
+    }
+
+    /// The whole length of a column given as its start only.
+    fn big_length(&self, column: &str) -> Option<usize> {
+        self.big.with_value(|b| b.iter().find(|(c, _)| *c == column).map(|(_, n)| *n))
+    }
+
+    /// The stored text of `column` (empty when the flag has none).
+    fn stored_text(&self, column: &str) -> String {
+        self.stored.with_value(|s| {
+            s.as_ref()
+                .and_then(|s| s.iter().find(|(c, _)| c == column))
+                .map(|(_, v)| v.display())
+                .unwrap_or_default()
+        })
     }
 
     /// Saves the edit or the new flag, unless the rules object or it is being saved; a refusal
@@ -186,7 +230,10 @@ impl Form {
         }
         saving.set(true);
         if let (Some(id), Some(stored)) = (self.editing_id, self.stored.get_value()) {
-            let values = self.typed.0.with_untracked(|t| read_edit_form(&stored, t, self.consistency)).values;
+            let mut values =
+                self.typed.0.with_untracked(|t| read_edit_form(&stored, t, self.consistency)).values;
+            // A long text not asked for is only its start here: it is left as stored.
+            values.retain(|(c, _)| !self.is_big(c));
             app.edit_flag_then(id, "edit", values, move |outcome| {
                 saving.set(false);
                 if outcome.is_ok() {
@@ -292,9 +339,9 @@ pub(super) fn FlagForm() -> impl IntoView {
             {line(form, "From (source agent)", "source_agent", "form-source")}
             {line(form, "To (target agent; empty = broadcast)", "target_agent", "form-target")}
             <TargetHelp typed=typed />
-            {counted(typed, "What changed (change_description)", "change_description", "form-change", MIN_CHANGE_DESCRIPTION)}
+            {counted(form, "What changed (change_description)", "change_description", "form-change", MIN_CHANGE_DESCRIPTION)}
             {blob_note(form, "change_description")}
-            {counted(typed, "What others must do (action_required)", "action_required", "form-action", MIN_ACTION_REQUIRED)}
+            {counted(form, "What others must do (action_required)", "action_required", "form-action", MIN_ACTION_REQUIRED)}
             {blob_note(form, "action_required")}
             {line(form, "Related files (comma-separated)", "related_files", "form-files")}
             {line(form, "Code location (file:line)", "code_location", "form-location")}
@@ -332,6 +379,9 @@ fn EditOnlyFields(form: Form) -> impl IntoView {
     }
 }
 
+/// Characters of change_description the target suggestions search.
+const SUGGEST_CHARS: usize = 5_000;
+
 /// The catalog's help with the target: the agents whose search best matches the change, and a
 /// warning when the target typed is no agent of the catalog.
 #[component]
@@ -349,8 +399,16 @@ fn TargetHelp(typed: Typed) -> impl IntoView {
             _ => true,
         }
     };
+    // The start of the text is what the search reads: its words decide the agents, and a
+    // huge text would make every key typed anywhere in the form search it all again.
+    let start = Memo::new(move |_| {
+        typed.0.with(|t| {
+            let text = t.iter().find(|(c, _)| *c == "change_description").map_or("", |(_, v)| v.as_str());
+            flagdeck_core::long_text::cut(text, SUGGEST_CHARS).0.to_owned()
+        })
+    });
     let suggestions = move || {
-        let text = typed.get("change_description");
+        let text = start.get();
         match catalog.get() {
             CatalogState::Ready(data) => data
                 .index
@@ -384,10 +442,11 @@ fn TargetHelp(typed: Typed) -> impl IntoView {
 fn line(form: Form, label: &'static str, column: &'static str, testid: &'static str) -> impl IntoView {
     let typed = form.typed;
     form.offered(column).then(|| {
+        let value = typed.memo(column);
         view! {
             <label class="form-field">
                 <span>{label}</span>
-                <input data-testid=testid prop:value=move || typed.get(column)
+                <input data-testid=testid prop:value=value
                     on:input=move |e| typed.set(column, event_target_value(&e)) />
             </label>
             {blob_note(form, column)}
@@ -413,19 +472,114 @@ fn blob_note(form: Form, column: &'static str) -> Option<impl IntoView> {
 
 /// A text with its length counted against the rule's minimum.
 fn counted(
-    typed: Typed,
+    form: Form,
     label: &'static str,
     column: &'static str,
     testid: &'static str,
     min: usize,
 ) -> impl IntoView {
-    let count = move || format!("{}/{min}", typed.get(column).chars().count());
+    let typed = form.typed;
+    if form.is_big(column) {
+        return view! {
+            <label class="form-field">
+                <span>{label}</span>
+                <BigText form=form column=column testid=testid class="" min=min />
+            </label>
+        }
+        .into_any();
+    }
+    let value = typed.memo(column);
+    let count = move || format!("{}/{min}", value.with(|v| v.chars().count()));
     view! {
         <label class="form-field">
             <span>{label} " " <em class="muted">{count}</em></span>
-            <textarea data-testid=testid rows="4" prop:value=move || typed.get(column)
+            <textarea data-testid=testid rows="4" prop:value=value
                 on:input=move |e| typed.set(column, event_target_value(&e))></textarea>
         </label>
+    }
+    .into_any()
+}
+
+/// Characters of text above which an edited column is not put in a text box at once: a text
+/// box lays out all of its text in one task (seconds for a million characters), so the form is
+/// given the start of such a text ([`flag_detail_preview`]) and shows it, and reads the whole
+/// text into a text box only when asked for. Until then the column is unchanged. The tool's
+/// rules on it are minimum lengths, which its start already meets.
+pub(super) const FORM_INLINE_CHARS: usize = flagdeck_core::long_text::DETAIL_PREFIX_CHARS;
+
+/// Characters of a long text the form shows before its text box is asked for.
+const FORM_PREVIEW_CHARS: usize = 2_000;
+
+/// A stored text too long for a text box at once: its start, its length (against `min` when
+/// the rule has one) and "Edit the whole text", which reads it whole into a text box.
+#[component]
+fn BigText(
+    form: Form,
+    column: &'static str,
+    testid: &'static str,
+    class: &'static str,
+    min: usize,
+) -> impl IntoView {
+    let typed = form.typed;
+    let open = RwSignal::new(false);
+    let reading = RwSignal::new(false);
+    let length = form.big_length(column).unwrap_or_default();
+    let preview = flagdeck_core::long_text::ellipsis(&form.stored_text(column), FORM_PREVIEW_CHARS);
+    let db = expect_context::<OpenDb>();
+    let edit_whole = move |_| {
+        let (Some(id), Some(open_db)) = (form.editing_id, db.get()) else { return };
+        reading.set(true);
+        spawn_local(async move {
+            match flag_cell_pieces(&open_db.db, id, column, READ_PIECE_CHARS).await {
+                Ok(Some(pieces)) => {
+                    let whole = match pieces.as_slice() {
+                        [] => Value::from(""),
+                        [one] => one.clone(),
+                        many => Value::from(many.iter().map(Value::display).collect::<String>()),
+                    };
+                    let text = whole.display();
+                    // The stored value first, then the text box's: the rules compare the two.
+                    form.stored.update_value(|s| {
+                        if let Some(v) = s.as_mut().and_then(|s| s.iter_mut().find(|(c, _)| c == column)) {
+                            v.1 = whole;
+                        }
+                    });
+                    typed.set(column, text);
+                    open.set(true);
+                }
+                Ok(None) => form.app.alert(format!("Flag #{id} is no longer in this file.")),
+                Err(e) => form.app.alert(format!("The whole {column} could not be read: {e}")),
+            }
+            reading.set(false);
+        });
+    };
+    move || {
+        if open.get() {
+            let value = typed.memo(column);
+            let count = move || value.with(|v| v.chars().count());
+            view! {
+                <em class="muted">{move || if min > 0 { format!("{}/{min}", count()) } else { format!("{} characters", count()) }}</em>
+                <textarea class=class data-testid=testid rows="12" prop:value=value
+                    on:input=move |e| typed.set(column, event_target_value(&e))></textarea>
+            }
+            .into_any()
+        } else {
+            let counted = if min > 0 { format!("{length}/{min}") } else { format!("{length} characters") };
+            view! {
+                <em class="muted" data-testid="form-big-count">{counted}</em>
+                <div class="code long-text long-box" data-testid="form-big-preview" data-column=column>{preview.clone()}</div>
+                <p class="muted">
+                    {format!(
+                        "{} characters: kept as stored unless you edit it. A text box lays out all of it at once, which can hold the page for seconds. ",
+                        crate::web::widgets::group_digits(length as i64)
+                    )}
+                    <button class="link" data-testid="form-big-edit" disabled=move || reading.get() on:click=edit_whole>
+                        "Edit the whole text"
+                    </button>
+                </p>
+            }
+            .into_any()
+        }
     }
 }
 
@@ -433,14 +587,25 @@ fn counted(
 fn area(form: Form, label: &'static str, column: &'static str, testid: &'static str) -> impl IntoView {
     let typed = form.typed;
     form.offered(column).then(|| {
+        if form.is_big(column) {
+            return view! {
+                <label class="form-field">
+                    <span>{label}</span>
+                    <BigText form=form column=column testid=testid class="code" min=0 />
+                </label>
+            }
+            .into_any();
+        }
+        let value = typed.memo(column);
         view! {
             <label class="form-field">
                 <span>{label}</span>
-                <textarea class="code" data-testid=testid rows="4" prop:value=move || typed.get(column)
+                <textarea class="code" data-testid=testid rows="4" prop:value=value
                     on:input=move |e| typed.set(column, event_target_value(&e))></textarea>
             </label>
             {blob_note(form, column)}
         }
+        .into_any()
     })
 }
 

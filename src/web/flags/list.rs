@@ -9,14 +9,15 @@ use leptos::task::spawn_local;
 
 use crate::web::files::loader::{download_text, Shared};
 use crate::web::flags::detail::FlagDetailPanel;
-use crate::web::flags::form::{FlagForm, FormRequest};
+use crate::web::flags::form::{FlagForm, FormRequest, FORM_INLINE_CHARS};
 use crate::web::platform::browser::{blur_target, from_form_field, local_minute};
 use crate::web::platform::perf::{after_paint, clear_mark, mark, measure};
 use crate::web::state::{AppState, Nav, OpenDb, View};
+use crate::web::widgets::group_digits;
 use crate::web::widgets::time::TimeText;
 use flagdeck_core::edits;
 use flagdeck_core::flags::{
-    facet_counts, flag_detail, with_at, Cursor, Facet, FlagFilter, FlagPageQuery, FlagRow, Preset,
+    facet_counts, flag_detail_preview, with_at, Cursor, Facet, FlagFilter, FlagPageQuery, FlagRow, Preset,
     SortColumn, SHOWN_FACETS,
 };
 use flagdeck_core::paging::{SparsePages, FLAG_TABLE, PAGE};
@@ -308,12 +309,13 @@ impl Page {
         self.form.create(None);
     }
 
-    /// Opens the form on every field of flag `id`, read fresh so it starts from what is stored.
+    /// Opens the form on every field of flag `id`, read fresh so it starts from what is stored
+    /// (texts too long for a text box as their start: see `FORM_INLINE_CHARS`).
     fn edit_flag(self, id: i64) {
         let Some(open) = self.db.get() else { return };
         let (app, form) = (self.app, self.form);
         spawn_local(async move {
-            match flag_detail(&open.db, id).await {
+            match flag_detail_preview(&open.db, id, FORM_INLINE_CHARS).await {
                 Ok(Some(detail)) => form.edit(detail),
                 Ok(None) => app.alert(format!("There is no flag #{id} in this file.")),
                 Err(e) => app.alert(format!("Flag #{id} could not be read: {e}")),
@@ -743,7 +745,14 @@ fn SortHeader(list: ListState, column: SortColumn) -> impl IntoView {
 fn ListRow(row: FlagRow, top: String, selected: Signal<Option<i64>>, chosen: Chosen) -> impl IntoView {
     let app = expect_context::<AppState>();
     let id = row.id;
-    let title = row.change_description.clone();
+    // A prefix when the text is long (SQL cut it): say how long the whole text is.
+    let length = row.change_description_length;
+    let cut = row.change_description_is_cut();
+    let title = if cut {
+        format!("{}… ({} characters)", row.change_description, group_digits(length as i64))
+    } else {
+        row.change_description.clone()
+    };
     let impact = row.impact_level.unwrap_or_default();
     let impact_class = format!("impact {impact}");
     let target = row.target_agent.unwrap_or_default();
@@ -773,7 +782,12 @@ fn ListRow(row: FlagRow, top: String, selected: Signal<Option<i64>>, chosen: Cho
             <span class="td">{row.flag_type}</span>
             <span class="td">{row.source_agent}</span>
             <span class="td">{if target.is_empty() { "(broadcast)".to_owned() } else { target }}</span>
-            <span class="td change-col" title=title>{row.change_description}</span>
+            <span class="td change-col" title=title data-length=length>
+                {cut.then(|| view! {
+                    <span class="len-badge muted" data-testid="flag-length">{format!("({} characters) ", group_digits(length as i64))}</span>
+                })}
+                {row.change_description}
+            </span>
             <span class="td">{row.status.sql().to_owned()}{row.locked.then_some(" · locked")}</span>
             <span class="td muted"><TimeText text=row.created_at testid="flag-created" /></span>
         </div>

@@ -32,6 +32,21 @@ pub fn download_bytes(name: &str, bytes: &Uint8Array, mime: &str) -> Result<(), 
     download_parts(name, &Array::of1(bytes), mime)
 }
 
+/// Offers a copy of `bytes` as a download named `name`, of type `mime`.
+pub fn download_slice(name: &str, bytes: &[u8], mime: &str) -> Result<(), DownloadError> {
+    download_bytes(name, &Uint8Array::from(bytes), mime)
+}
+
+/// Offers the concatenation of `parts` as a download named `name`, of type `mime` (UTF-8):
+/// a long text read in pieces is never joined into one string for it.
+pub fn download_text_parts<S: AsRef<str>>(name: &str, parts: &[S], mime: &str) -> Result<(), DownloadError> {
+    let array = Array::new();
+    for part in parts {
+        array.push(&JsValue::from_str(part.as_ref()));
+    }
+    download_parts(name, &array, mime)
+}
+
 /// Offers `text` as a download named `name`, of type `mime`.
 pub fn download_text(name: &str, text: &str, mime: &str) -> Result<(), DownloadError> {
     download_parts(name, &Array::of1(&JsValue::from_str(text)), mime)

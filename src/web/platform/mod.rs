@@ -5,6 +5,7 @@
 //! thrown `JsValue`.
 
 pub mod browser;
+pub mod clipboard;
 pub mod download;
 pub mod dropped;
 pub mod fetch;

@@ -202,28 +202,35 @@ fn EngineLimitsNote(limits: EngineLimits) -> impl IntoView {
 fn ChangesList() -> impl IntoView {
     let changes = expect_context::<Changes>();
     let edits = move || {
-        let done: Vec<flagdeck_core::edits::Edit> = changes.history().with(|h| h.edits().cloned().collect());
+        // Each edit in words, read in place: values are never copied whole (one can be huge).
+        let done: Vec<(String, String, bool, i64)> = changes.history().with(|h| {
+            h.edits()
+                .map(|e| {
+                    let parts: Vec<String> = e
+                        .changes
+                        .iter()
+                        .map(|c| format!("{}: {} → {}", c.column, shown(&c.before), shown(&c.after)))
+                        .collect();
+                    // The row's key is `flag_id` for both tables (see `Edit::table`).
+                    let quest = e.table == EditTable::Quests;
+                    let (text, hover) = if quest {
+                        flagdeck_core::quests::edit::change_words(e)
+                    } else {
+                        (format!("#{} {}: {}", e.flag_id, e.label, parts.join("; ")), String::new())
+                    };
+                    (text, hover, quest, e.flag_id)
+                })
+                .collect()
+        });
         (!done.is_empty()).then(|| {
             view! {
                 <h2>{format!("Changes since opening ({})", done.len())}</h2>
                 <ol class="changes" data-testid="changes">
                     {done
-                        .iter()
-                        .map(|e| {
-                            let parts: Vec<String> = e
-                                .changes
-                                .iter()
-                                .map(|c| format!("{}: {} → {}", c.column, shown(&c.before), shown(&c.after)))
-                                .collect();
-                            // The row's key is `flag_id` for both tables (see `Edit::table`).
-                            let quest = e.table == EditTable::Quests;
-                            let (text, hover) = if quest {
-                                flagdeck_core::quests::edit::change_words(e)
-                            } else {
-                                (format!("#{} {}: {}", e.flag_id, e.label, parts.join("; ")), String::new())
-                            };
+                        .into_iter()
+                        .map(|(text, hover, quest, id)| {
                             view! {
-                                <li data-flag-id=(!quest).then_some(e.flag_id) data-quest-id=quest.then_some(e.flag_id)
+                                <li data-flag-id=(!quest).then_some(id) data-quest-id=quest.then_some(id)
                                     title=(!hover.is_empty()).then_some(hover)>
                                     {text}
                                 </li>
@@ -248,16 +255,12 @@ fn ChangesList() -> impl IntoView {
     view! { {edits} {other} }
 }
 
+/// A value as the Changes list shows it: at most 60 characters (then `…`), read from the start
+/// only, so a huge text costs what a short one does.
 fn shown(v: &flagdeck_core::Value) -> String {
     match v {
         flagdeck_core::Value::Null => "NULL".into(),
-        other => {
-            let t = other.display();
-            if t.chars().count() > 60 {
-                format!("{}…", t.chars().take(60).collect::<String>())
-            } else {
-                t
-            }
-        }
+        flagdeck_core::Value::Text(t) => flagdeck_core::long_text::ellipsis(t, 60),
+        other => flagdeck_core::long_text::ellipsis(&other.display(), 60),
     }
 }

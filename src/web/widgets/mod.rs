@@ -1,6 +1,7 @@
 //! Widgets and formats shared by several pages.
 
 pub mod charts;
+pub mod long_text;
 pub mod time;
 
 /// "1.9 MB (1,998,848 bytes)".

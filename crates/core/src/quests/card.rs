@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::flags::Cursor;
+use crate::long_text::{ellipsis, LIST_PREFIX_CHARS};
 use crate::port::DbError;
 use crate::timestamp::{self, Timestamp};
 use crate::value::{NamedRow, ResultSet, Value};
@@ -32,7 +33,9 @@ pub struct QuestCard {
     pub name: String,
     /// `quest_phase` (`k/n` of the leader's roadmap); `None` for NULL.
     pub phase: Option<String>,
-    /// The mission up to its first line break (without a trailing `\r`).
+    /// The mission up to its first line break (without a trailing `\r`), at most
+    /// [`LIST_PREFIX_CHARS`] characters (then ending in `…`): SQL cuts it, so a card costs the
+    /// same whatever the mission holds.
     pub mission_first_line: String,
     /// `recruited` read as a list, leader first (see [`read_recruited`]).
     pub recruited: Vec<String>,
@@ -95,8 +98,10 @@ impl QuestCard {
     /// created_at, updated_at, messages` (see [`MESSAGES_SQL`]).
     pub fn select_list() -> String {
         format!(
-            "quest_id, quest_name, quest_phase, {FIRST_LINE_SQL} AS mission_first_line, recruited, \
-             current_agent, status, created_at, updated_at, {MESSAGES_SQL} AS messages"
+            "quest_id, quest_name, quest_phase, substr({FIRST_LINE_SQL}, 1, {}) AS mission_first_line, recruited, \
+             current_agent, status, created_at, updated_at, {MESSAGES_SQL} AS messages",
+            // One character more than kept: tells a cut line from one of exactly that length.
+            LIST_PREFIX_CHARS + 1
         )
     }
 
@@ -131,7 +136,10 @@ impl QuestCard {
             sort_key: r.get("sort_key").cloned().unwrap_or(Value::Null),
             name: r.text("quest_name")?,
             phase: r.opt_text("quest_phase")?,
-            mission_first_line: r.text("mission_first_line")?.trim_end_matches('\r').to_owned(),
+            mission_first_line: ellipsis(
+                r.text("mission_first_line")?.trim_end_matches('\r'),
+                LIST_PREFIX_CHARS,
+            ),
             recruited,
             current_agent,
             status,
