@@ -10,7 +10,10 @@
 //! 2. of the other days, counted once per instant, take the nearest-rank quartiles Q1 and Q3;
 //!    a day more than [`FENCE_SPREADS`] × max(Q3 − Q1, [`MIN_SPREAD_DAYS`]) days before Q1 or
 //!    after Q3 is an outlier (Tukey's "far out" fences on the days of activity, with a floor so
-//!    that a file whose activity fits in a few days keeps its next weeks).
+//!    that a file whose activity fits in a few days keeps its next weeks);
+//! 3. outliers are a few stray dates: when the days beyond one fence hold more than
+//!    [`MAX_OUTLIER_PERCENT`] (1 %) of the instants, they are activity (a project used in
+//!    bursts months apart) and that fence moves out to include them.
 //!
 //! The rule does not look at the wall clock, so it gives the same answer on every machine and
 //! whatever "as of" is. A timestamp that is neither NULL nor the empty text and cannot be read (not `YYYY-MM-DD…` text,
@@ -33,13 +36,15 @@ pub const PLACEHOLDER_BEFORE: &str = "2020-01-01";
 pub const FENCE_SPREADS: i64 = 3;
 /// The smallest spread (days) the fences are measured in.
 pub const MIN_SPREAD_DAYS: i64 = 7;
+/// Beyond a fence, more than this share (percent) of the instants is activity, not outliers.
+pub const MAX_OUTLIER_PERCENT: i64 = 1;
 /// Rows of each source listed by id in the notice (the count is always whole).
 pub const LISTED_ROWS: usize = 20;
 
 /// The rule in one sentence, for the dashboard's notice.
 pub const RULE: &str = "A date is an outlier when it is before 2020-01-01 (a placeholder such as 1970-01-01) \
      or more than 3 × the interquartile range of the file's activity days (at least 3 × 7 days) before its first \
-     quartile or after its third; outliers and unreadable dates are left out of the default window and of \"as of\".";
+     quartile or after its third, unless that side holds more than 1% of the dates (then it is activity); outliers and unreadable dates are left out of the default window and of \"as of\".";
 
 /// The days inside which activity counts (both included); outside them is an outlier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,7 +84,18 @@ pub fn fences(per_day: &[(i64, i64)]) -> Option<Fences> {
     };
     let (q1, q3) = (at_rank(25), at_rank(75));
     let spread = (q3 - q1).max(MIN_SPREAD_DAYS);
-    Some(Fences { low_day: (q1 - FENCE_SPREADS * spread).max(floor), high_day: q3 + FENCE_SPREADS * spread })
+    let (mut low_day, mut high_day) = ((q1 - FENCE_SPREADS * spread).max(floor), q3 + FENCE_SPREADS * spread);
+    // Outliers are a few stray dates: a side beyond its fence holding more than
+    // MAX_OUTLIER_PERCENT of the instants is activity (a project used in bursts), kept in.
+    let beyond =
+        |keep: &dyn Fn(i64) -> bool| days.iter().filter(|(d, _)| keep(*d)).map(|(_, n)| n).sum::<i64>();
+    if beyond(&|d| d < low_day) * 100 > total * MAX_OUTLIER_PERCENT {
+        low_day = days[0].0;
+    }
+    if beyond(&|d| d > high_day) * 100 > total * MAX_OUTLIER_PERCENT {
+        high_day = days[days.len() - 1].0;
+    }
+    Some(Fences { low_day, high_day })
 }
 
 /// [`fences`] checked against a plain expansion: the same quartiles as [`nearest_rank`] over
@@ -370,6 +386,22 @@ mod tests {
         let (q1, q3) = quartiles_plain(&kept).unwrap();
         let spread = ((q3 - q1) as i64).max(MIN_SPREAD_DAYS);
         assert_eq!(f, Fences { low_day: q1 as i64 - 3 * spread, high_day: q3 as i64 + 3 * spread });
+    }
+
+    #[test]
+    fn activity_months_before_the_main_burst_is_activity_not_an_outlier() {
+        // A week of heavy use, and 5% of the rows half a year earlier: beyond the fence but
+        // too many to be stray dates, so the fence moves out to them.
+        let mut per_day: Vec<(i64, i64)> = (0..7).map(|i| (d("2025-09-01") + i, 100)).collect();
+        per_day.extend((0..5).map(|i| (d("2025-03-01") + i, 7)));
+        let f = fences(&per_day).unwrap();
+        assert_eq!(f.low_day, d("2025-03-01"));
+        // One stray day (under 1% of the rows) on the same side stays an outlier.
+        let mut stray: Vec<(i64, i64)> = (0..7).map(|i| (d("2025-09-01") + i, 100)).collect();
+        stray.push((d("2025-03-01"), 3));
+        let f = fences(&stray).unwrap();
+        assert!(!f.contains(d("2025-03-01")));
+        assert!(f.contains(d("2025-09-01")));
     }
 
     #[test]
