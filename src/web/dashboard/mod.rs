@@ -318,8 +318,13 @@ fn OutlierNotice(o: Outliers, state: DashboardSettings, snapshot: bool) -> impl 
             if unreadable == 1 { "" } else { "s" }
         ));
     }
-    let fences =
-        o.fences.clone().map(|(lo, hi)| format!(" The activity runs from {lo} to {hi}.")).unwrap_or_default();
+    let fences = o
+        .fences
+        .clone()
+        .map(|(lo, hi)| {
+            format!(" Dates from {lo} to {hi} count as the file's activity (the fences of the rule below).")
+        })
+        .unwrap_or_default();
     let sources = o
         .sources
         .iter()
