@@ -255,17 +255,19 @@ fn unreadable_timestamps_are_counted_listed_and_left_out() {
     // Three kinds of unreadable value, an empty text (no date: not counted) and a NULL.
     db.query_sync("UPDATE flags SET created_at = 'yesterday' WHERE id = 5", &[]).unwrap();
     db.query_sync("UPDATE flags SET created_at = 0 WHERE id = 6", &[]).unwrap();
+    // Date-shaped, but month 13 day 45: no date either, and listed as such.
+    db.query_sync("UPDATE flags SET created_at = '2025-13-45 10:00' WHERE id = 8", &[]).unwrap();
     db.query_sync("UPDATE tool_logs SET timestamp = '24/08/2025 10:00' WHERE id = 7", &[]).unwrap();
     db.query_sync("UPDATE agent_health SET checked_at = '' WHERE id = 2", &[]).unwrap();
     let d = dashboard(&db, &facts, &DashboardState::default());
     let o = &d.aggregates.window.outliers;
-    assert_eq!((o.outside(), o.unreadable()), (3, 3));
+    assert_eq!((o.outside(), o.unreadable()), (3, 4));
     let created =
         o.sources.iter().find(|s| (s.table.as_str(), s.column.as_str()) == ("flags", "created_at")).unwrap();
     let unreadable: Vec<(i64, &str)> =
         created.rows.iter().filter(|r| r.unreadable).map(|r| (r.id, r.value.as_str())).collect();
-    assert_eq!(unreadable, vec![(5, "yesterday"), (6, "0")]);
-    assert_eq!(o.flag_ids(), vec![1, 5, 6, 300]);
+    assert_eq!(unreadable, vec![(5, "yesterday"), (6, "0"), (8, "2025-13-45 10:00")]);
+    assert_eq!(o.flag_ids(), vec![1, 5, 6, 8, 300]);
     let logs = o.sources.iter().find(|s| s.table == "tool_logs").unwrap();
     assert_eq!((logs.outside, logs.unreadable), (1, 1));
     assert!(
@@ -273,7 +275,7 @@ fn unreadable_timestamps_are_counted_listed_and_left_out() {
         "an empty text is no date, not an unreadable one"
     );
     // They take part in no figure.
-    assert_eq!(d.aggregates.flags.as_ref().unwrap().created, 296);
+    assert_eq!(d.aggregates.flags.as_ref().unwrap().created, 295);
     assert_eq!(d.aggregates.tools.as_ref().unwrap().calls, 4929);
 }
 

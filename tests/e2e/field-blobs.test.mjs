@@ -61,6 +61,15 @@ test('flag 38 shows its BLOB texts marked as stored as BLOB and its binary notes
     const size = stored(FILE, 'length(notes)');
     assert.equal(notes.value, `x'${stored(FILE, 'lower(hex(notes))')}' (${size} bytes)`);
     assert.match(notes.mark, new RegExp(`binary BLOB, ${size} bytes, shown as hex`));
+    // The marks sit under the field names without squeezing the values: every value keeps most
+    // of the panel (a long mark once widened the name column and left the values 0 px).
+    const widths = await page.evaluate(() => {
+      const panel = document.querySelector('[data-testid="flag-detail"] dl.fields');
+      const names = [...panel.querySelectorAll('dt')].map((d) => d.getBoundingClientRect().width);
+      const values = [...panel.querySelectorAll('dd')].map((d) => d.getBoundingClientRect().width);
+      return { panel: panel.getBoundingClientRect().width, name: Math.max(...names), value: Math.min(...values) };
+    });
+    assert.ok(widths.value >= widths.panel / 2, `values ${widths.value} px of a ${widths.panel} px panel`);
     app.assertHealthy();
   } finally {
     await app.close();

@@ -111,6 +111,17 @@ test('the FTS5 field case: flag list, search and dashboard work; a write tried a
     const alert = await waitForAlert(page, /no such module: fts5/);
     assert.match(alert, new RegExp(`Flag #${id}: The database refused the change: no such module: fts5`));
     assert.match(alert, /Editing flags is off for this file/);
+    // The form keys follow the disabled buttons: no form opens, the reason is said.
+    for (const key of ['e', 'n']) {
+      const before = (await alertText(page)).split('Editing flags is off').length;
+      await page.locator('body').press(key);
+      await page.waitForFunction(
+        (before) => [...document.querySelectorAll('[role="alert"]')].map((e) => e.textContent).join(' | ').split('Editing flags is off').length > before,
+        before,
+        { timeout: WAIT_MS },
+      );
+      assert.equal(await page.locator('[data-testid="flag-form"]').count(), 0, `${key}: no form opens`);
+    }
     await page.locator('[data-testid="nav-summary"]').click();
     assert.equal(await page.locator('[data-testid="changes"]').count(), 0, 'no change was recorded');
 

@@ -257,7 +257,8 @@ impl BlockedWrites {
             [init @ .., last] => format!("{} and {last}", init.join(", ")),
             [] => String::new(),
         };
-        let needs = self.cause.missing().map(|m| format!(", which need {m}")).unwrap_or_default();
+        let verb = if self.triggers.len() == 1 { "needs" } else { "need" };
+        let needs = self.cause.missing().map(|m| format!(", which {verb} {m}")).unwrap_or_default();
         format!(
             "{writes} rows of {} fails here: SQLite compiles the trigger{} {}{needs} (\u{201c}{}\u{201d})",
             listing::clip(&self.table),

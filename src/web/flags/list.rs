@@ -326,7 +326,7 @@ impl Page {
     /// The same change to every chosen flag, in one step; the choice is cleared once it is done.
     fn bulk(self, label: &str, values: Vec<(&'static str, Value)>) {
         let ids = self.chosen.0.get_untracked();
-        let label = format!("{label} {} flags", ids.len());
+        let label = format!("{label} {} flag{}", ids.len(), if ids.len() == 1 { "" } else { "s" });
         let chosen = self.chosen;
         self.app.bulk_edit(label, ids, values, move |ok| {
             if ok {
@@ -423,7 +423,7 @@ pub fn FlagsPage() -> impl IntoView {
                     // The generation of the count and the rows shown, set in the same step as both.
                     <p class="muted" data-testid="flag-total" data-generation=move || page.list.shown.with(|g| g.epoch)>
                         {move || match page.list.shown.with(|g| g.total) {
-                            Some(n) => format!("{n} flags"),
+                            Some(n) => format!("{n} flag{}", if n == 1 { "" } else { "s" }),
                             None => "Counting…".to_owned(),
                         }}
                     </p>
@@ -491,6 +491,11 @@ fn flag_key(page: Page, key: &str) -> bool {
         }
         FlagAction::Undo => app.step(true),
         FlagAction::Redo => app.step(false),
+        // With editing off the forms stay closed, as their buttons are disabled; the reason is
+        // said (a one-key write such as `l` is tried and refused in SQLite's words).
+        FlagAction::New | FlagAction::Edit if super::flag_edit_off(app.db()).is_some() => {
+            app.alert(super::flag_edit_off(app.db()).unwrap_or_default());
+        }
         FlagAction::New => page.new_flag(),
         FlagAction::Edit => {
             if let Some(r) = row {
@@ -548,7 +553,9 @@ fn Filters(page: Page) -> impl IntoView {
                     on:click=move |_| export_filtered(app, list, ExportFormat::Csv)>{format!("Export {}", ExportFormat::Csv.label())}</button>
                 <button class="button" data-testid="export-csv-bom" title="UTF-8 with a byte-order mark, so Excel on Windows reads accents, CJK, Arabic and emoji right"
                     on:click=move |_| export_filtered(app, list, ExportFormat::CsvExcel)>{format!("Export {}", ExportFormat::CsvExcel.label())}</button>
-                <button class="button" data-testid="export-json" on:click=move |_| export_filtered(app, list, ExportFormat::Json)>"Export JSON"</button>
+                <button class="button" data-testid="export-json"
+                    title="One object per flag; NULL as null, numbers as numbers, text (and BLOBs holding text) as strings, other BLOBs as {\"$blob\": \"<hex>\"}"
+                    on:click=move |_| export_filtered(app, list, ExportFormat::Json)>"Export JSON"</button>
             </div>
             <input
                 node_ref=page.text_box

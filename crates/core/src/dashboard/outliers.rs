@@ -328,7 +328,7 @@ pub(super) async fn activity<D: Database>(db: &D, sources: &[Source]) -> Result<
         let rows = db
             .query(
                 &format!(
-                    "SELECT {id} AS id, substr(CAST(v AS TEXT), 1, 40) AS value, m IS NULL AS unreadable FROM \
+                    "SELECT {id} AS id, substr(CAST(v AS TEXT), 1, 40) AS value, m AS minute, m IS NULL AS unreadable FROM \
                      (SELECT {id}, {m} AS m, {c} AS v FROM {t}) WHERE v IS NOT NULL AND v <> '' AND (m IS NULL OR NOT (m >= ?1 AND m < ?2)) \
                      ORDER BY {id} LIMIT {LISTED_ROWS}",
                     id = s.id,
@@ -343,7 +343,10 @@ pub(super) async fn activity<D: Database>(db: &D, sources: &[Source]) -> Result<
                 Ok(OutlierRow {
                     id: r.get("id")?.as_i64().unwrap_or(0),
                     value: r.get("value")?.display(),
-                    unreadable: r.flag("unreadable")?,
+                    // Date-shaped text that is no date (`2025-13-45 10:00`) is unreadable too,
+                    // as the counts above say (the minute does not parse).
+                    unreadable: r.flag("unreadable")?
+                        || r.get("minute")?.as_str().and_then(parse_minute).is_none(),
                 })
             })?;
         outliers.sources.push(OutlierSource {
