@@ -13,6 +13,7 @@ import {
   V0_SUMMARY,
   V1,
   V1_SUMMARY,
+  WAIT_MS,
   alertText,
   assertSummary,
   launchBrowser,
@@ -86,6 +87,18 @@ for (const c of cases) {
       await pickFile(page, files[c.key]);
       const alert = await waitForAlert(page, c.alert);
       t.diagnostic(`alert: ${alert}`);
+      // The same file again: the alert is said again (a new line), not stacked as a copy.
+      const lastId = () =>
+        page.evaluate(() => Math.max(0, ...[...document.querySelectorAll('[data-alert-id]')].map((e) => Number(e.dataset.alertId))));
+      const first = await lastId();
+      await pickFile(page, files[c.key]);
+      await page.waitForFunction(
+        (first) => [...document.querySelectorAll('[data-alert-id]')].some((e) => Number(e.dataset.alertId) > first),
+        first,
+        { timeout: WAIT_MS },
+      );
+      const texts = await page.evaluate(() => [...document.querySelectorAll('[role="alert"]')].map((e) => e.textContent.trim()));
+      assert.equal(texts.filter((x) => c.alert.test(x)).length, 1, `one alert for the same file picked twice: ${JSON.stringify(texts)}`);
       // The earlier file's summary is still what the page shows.
       await assertSummary(page, { generation: 'v1', flags: '300' });
       const shownName = await page.locator('[data-testid="file-name"]').textContent();

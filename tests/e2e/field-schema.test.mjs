@@ -113,10 +113,15 @@ test('the FTS5 field case: flag list, search and dashboard work; a write tried a
     assert.match(alert, /Editing flags is off for this file/);
     // The form keys follow the disabled buttons: no form opens, the reason is said.
     for (const key of ['e', 'n']) {
-      const before = (await alertText(page)).split('Editing flags is off').length;
+      const before = await page.evaluate(() =>
+        Math.max(0, ...[...document.querySelectorAll('[data-alert-id]')].map((e) => Number(e.dataset.alertId))),
+      );
       await page.locator('body').press(key);
       await page.waitForFunction(
-        (before) => [...document.querySelectorAll('[role="alert"]')].map((e) => e.textContent).join(' | ').split('Editing flags is off').length > before,
+        (before) =>
+          [...document.querySelectorAll('[role="alert"][data-alert-id]')].some(
+            (e) => Number(e.dataset.alertId) > before && e.textContent.startsWith('Editing flags is off'),
+          ),
         before,
         { timeout: WAIT_MS },
       );

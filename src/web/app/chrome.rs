@@ -89,6 +89,7 @@ pub fn AlertList() -> impl IntoView {
                 <div
                     class=if notice.note { "alert note" } else { "alert" }
                     role=if notice.note { "status" } else { "alert" }
+                    data-alert-id=notice.id
                 >
                     <span class="alert-text">{notice.text.clone()}</span>
                     <button class="dismiss" aria-label="Dismiss" on:click=move |_| alerts.dismiss(notice.id)>

@@ -41,10 +41,15 @@ impl Alerts {
         self.push(text, true);
     }
 
+    /// The same words said again replace the line already shown (moved last, with a new id so it
+    /// is announced again) instead of stacking a copy.
     fn push(&self, text: String, note: bool) {
         let id = self.next.get_value();
         self.next.set_value(id + 1);
-        self.list.update(|list| list.push(Notice { id, text, note }));
+        self.list.update(|list| {
+            list.retain(|n| !(n.note == note && n.text == text));
+            list.push(Notice { id, text, note });
+        });
     }
 
     /// Removes the alert `id`.
