@@ -77,8 +77,10 @@ pub enum Ignored {
     /// the WAL header: left from before the last checkpoint restart.
     OldSalts { frame: u32, frames: u32 },
     /// Frame `frame` (1-based) carries the current salts but a wrong checksum; the `frames`
-    /// whole frames from it on are not part of the log (a write cut off, or a rolled-back
-    /// transaction's leftovers).
+    /// whole frames from it on are not part of the log: a write cut off, a rolled-back
+    /// transaction's leftovers, or a transaction still open (SQLite rewrites a page already in
+    /// the WAL in place while a transaction is open and fixes the cumulative checksums of the
+    /// frames after it only when it commits: `walRewriteChecksums` in wal.c).
     ChecksumBreak { frame: u32, frames: u32 },
 }
 
@@ -107,7 +109,8 @@ impl fmt::Display for Ignored {
             ),
             Ignored::ChecksumBreak { frame, frames } => write!(
                 f,
-                "frame {frame} fails its checksum, so it and the {} after it are not part of the committed log",
+                "frame {frame} fails its checksum, so it and the {} after it are not part of the committed log \
+                 (a transaction still open, rolled back, or cut off while being written)",
                 frames.saturating_sub(1)
             ),
         }
@@ -264,13 +267,12 @@ pub fn parse_header(wal: &[u8]) -> Result<WalHeader, WalError> {
 /// a commit frame whose checksum is valid when seeded with the stored checksum of the frame just
 /// before it. A rolled-back transaction's leftovers (overwritten in part by the next transaction)
 /// never contain a commit frame, and frames from before a checkpoint restart carry other salts,
-/// so neither is taken for damage.
+/// so neither is taken for damage. A copy taken at the very moment SQLite was committing (while it
+/// rewrote the checksums of an open transaction's frames) can look damaged too; reading the pair
+/// again then succeeds.
 pub fn apply(main: &[u8], wal: &[u8]) -> Result<WalImage, WalError> {
-    let db_page_size = if main.is_empty() {
-        None
-    } else {
-        Some(header::check(main).map_err(WalError::MainFile)?.page_size)
-    };
+    let db_page_size =
+        if main.is_empty() { None } else { Some(header::check(main).map_err(WalError::MainFile)?.page_size) };
     let unchanged = |why: Ignored| WalImage {
         bytes: main.to_vec(),
         report: WalReport { why: vec![why], ..WalReport::default() },
@@ -329,7 +331,10 @@ pub fn apply(main: &[u8], wal: &[u8]) -> Result<WalImage, WalError> {
     if let Some(Ignored::ChecksumBreak { frame: broken, .. }) = stop {
         for j in broken as usize..whole {
             let f = frame(j);
-            if salts_of(f) == head.salt && be_u32(f, 4) != 0 && chain(f, stored_of(frame(j - 1))) == stored_of(f) {
+            if salts_of(f) == head.salt
+                && be_u32(f, 4) != 0
+                && chain(f, stored_of(frame(j - 1))) == stored_of(f)
+            {
                 return Err(WalError::DamagedBeforeLastCommit { frame: broken, later_commit: j as u32 + 1 });
             }
         }
@@ -434,7 +439,10 @@ mod tests {
         assert_eq!(img.bytes.len(), 1024);
         assert!(img.bytes[..512].iter().all(|&b| b == 0xaa));
         assert!(img.bytes[512..].iter().all(|&b| b == 0xbb));
-        assert_eq!((img.report.frames_applied, img.report.commits_applied, img.report.frames_ignored), (2, 1, 1));
+        assert_eq!(
+            (img.report.frames_applied, img.report.commits_applied, img.report.frames_ignored),
+            (2, 1, 1)
+        );
         assert_eq!(img.report.why, vec![Ignored::Uncommitted { frames: 1 }]);
     }
 
