@@ -389,6 +389,44 @@ pub fn apply(main: &[u8], wal: &[u8]) -> Result<WalImage, WalError> {
     })
 }
 
+/// The name SQLite gives the write-ahead log of the database file `database`: `X-wal` for `X`.
+pub fn wal_name(database: &str) -> String {
+    format!("{database}-wal")
+}
+
+/// How picked or dropped files split into a database, its `-wal`, and the rest: indexes into
+/// the names given.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Pairing {
+    /// The database: the first name with its `X-wal` among the names, else the first name that
+    /// is not itself a `-wal`, `-shm` or `-journal` companion.
+    pub database: Option<usize>,
+    /// `X-wal` for that database, when given.
+    pub wal: Option<usize>,
+    /// `X-shm` for that database: SQLite's shared-memory index, rebuilt from the WAL by any
+    /// reader, so it is not needed and is left out without a word.
+    pub shm: Option<usize>,
+    /// Everything else, in the order given (other databases, a `-wal` without its database).
+    pub others: Vec<usize>,
+}
+
+/// Splits `names` (file names as picked or dropped) into a database and its `-wal`.
+pub fn pair(names: &[&str]) -> Pairing {
+    let companion = |n: &str| n.ends_with("-wal") || n.ends_with("-shm") || n.ends_with("-journal");
+    let find = |want: String| names.iter().position(|n| *n == want);
+    let database = names
+        .iter()
+        .position(|n| !companion(n) && find(wal_name(n)).is_some())
+        .or_else(|| names.iter().position(|n| !companion(n)));
+    let (wal, shm) = match database {
+        Some(d) => (find(wal_name(names[d])), find(format!("{}-shm", names[d]))),
+        None => (None, None),
+    };
+    let others =
+        (0..names.len()).filter(|&i| Some(i) != database && Some(i) != wal && Some(i) != shm).collect();
+    Pairing { database, wal, shm, others }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -459,6 +497,16 @@ mod tests {
         let img = apply(&[], &wal).unwrap();
         assert_eq!(img.report.commits_applied, 2);
         assert_eq!(img.report.why, vec![Ignored::ChecksumBreak { frame: 3, frames: 1 }]);
+    }
+
+    #[test]
+    fn pairs_a_database_with_its_wal() {
+        let p = pair(&["notes.txt-wal", "a.db", "project.db-shm", "project.db", "project.db-wal"]);
+        assert_eq!((p.database, p.wal, p.shm, p.others), (Some(3), Some(4), Some(2), vec![0, 1]));
+        let p = pair(&["project.db-wal"]);
+        assert_eq!((p.database, p.wal, p.others), (None, None, vec![0]));
+        let p = pair(&["b.db", "a.db"]);
+        assert_eq!((p.database, p.wal, p.others), (Some(0), None, vec![1]));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::web::files::loader::{self, LoadError, Shared, Source};
+use crate::web::files::loader::{self, LoadError, Shared, Source, WalOutcome};
 use crate::web::platform::browser::within;
 use crate::web::platform::perf::mark;
 use crate::web::quests::QuestLogs;
@@ -81,6 +81,9 @@ impl AppState {
             match outcome {
                 Ok(Opened { open, resumed }) => {
                     self.alerts.clear();
+                    if let Some(WalOutcome::Refused { name, why }) = &open.wal {
+                        self.alert(format!("{why} {} was opened without {name}.", open.name));
+                    }
                     if loader::was_wal(&open) {
                         // Every Acolytes 2.x file says WAL: a note, not an alert.
                         self.alerts.note(format!(
@@ -296,6 +299,43 @@ impl AppState {
             // The picked file is its own Blob: the working copy stores it without a copy.
             loader::open_bytes(name, Source::File, bytes, file.into()).await.map(Opened::from)
         });
+    }
+
+    /// Opens a database file together with its `-wal` (see [`loader::open_with_wal`]).
+    pub fn open_file_with_wal(self, file: web_sys::File, wal_file: web_sys::File) {
+        mark("flagdeck:open-start");
+        let label = format!("Opening {} with {}…", file.name(), wal_file.name());
+        self.run_open(label, async move { loader::open_with_wal(&file, &wal_file).await.map(Opened::from) });
+    }
+
+    /// Opens what was picked or dropped as databases: a file with its `X-wal` opens with it
+    /// (`X-shm` is not needed); other files are named in an alert, as is a `-wal` without its
+    /// database.
+    pub fn open_files(self, files: Vec<web_sys::File>) {
+        let names: Vec<String> = files.iter().map(|f| f.name()).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let pairing = flagdeck_core::wal::pair(&refs);
+        let others: Vec<String> = pairing.others.iter().map(|&i| names[i].clone()).collect();
+        let Some(d) = pairing.database else {
+            self.alert(format!(
+                "Nothing to open: {} {} the write-ahead log of a database; pick or drop it together with \
+                 its database file (for project.db-wal, project.db).",
+                flagdeck_core::listing::names(&others),
+                if others.len() == 1 { "is" } else { "are" }
+            ));
+            return;
+        };
+        if !others.is_empty() {
+            self.alert(format!(
+                "Only {} was opened: open one database at a time ({} also given).",
+                names[d],
+                flagdeck_core::listing::names(&others)
+            ));
+        }
+        match pairing.wal {
+            Some(w) => self.open_file_with_wal(files[d].clone(), files[w].clone()),
+            None => self.open_file(files[d].clone()),
+        }
     }
 
     pub fn open_url(self, url: String) {
