@@ -50,6 +50,12 @@ usage: cargo xtask <command>
   counts-sql FILE --out SQLFILE            the summary count SQL for FILE's schema
   exec-sql [--from FILE] --out FILE SQL    run SQL on a copy of FILE (or an empty database)
   query FILE SQL                           JSON: the rows SQL returns on a copy of FILE, natively
+                                           (with a copy of FILE-wal when one is beside FILE)
+  make-wal-pair --from FILE --out DIR --flags N [--transactions T] [--torn]
+                                           a WAL-mode copy of FILE with N flags added in T
+                                           transactions (default 3) by a writer held open, its
+                                           main file and -wal copied to DIR before any checkpoint
+                                           (--torn: the -wal cut in the middle of its last frame)
   search-agents FILE QUERY [--limit N]     JSON: flagdeck's agent search (search-agents scoring,
                                            default limit 5) on FILE's catalog, natively
   search-bench DB --out JSON               time SearchIndex::new and 20 queries natively (bench
@@ -148,6 +154,21 @@ fn dispatch(command: &str, mut args: Args) -> Result<()> {
             let sql = args.positional("SQL")?;
             args.finish()?;
             dbtools::exec_sql(from.as_deref(), &PathBuf::from(out), &sql)
+        }
+        "make-wal-pair" => {
+            let from = args.opt("from")?.ok_or("--from FILE is required")?;
+            let out = args.opt("out")?.ok_or("--out DIR is required")?;
+            let flags = args.parsed::<usize>("flags")?.ok_or("--flags N is required")?;
+            let transactions = args.parsed::<usize>("transactions")?.unwrap_or(3);
+            let torn = args.switch("torn");
+            args.finish()?;
+            print_json(&dbtools::make_wal_pair(
+                &PathBuf::from(from),
+                &PathBuf::from(out),
+                flags,
+                transactions,
+                torn,
+            )?)
         }
         "query" => {
             let file = PathBuf::from(args.positional("FILE")?);
