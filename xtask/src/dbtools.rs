@@ -342,13 +342,16 @@ pub fn query(path: &Path, sql: &str) -> Result<serde_json::Value> {
 /// with `flags` new flags added in `transactions` committed transactions by one rusqlite writer
 /// that stays open (checkpoints off), then the main file and its `-wal` copied byte for byte into
 /// `out` under `from`'s name (with `torn`, the `-wal` copy ends in the middle of its last frame,
-/// as a copy taken while a commit was being written). JSON: the two paths written.
+/// as a copy taken while a commit was being written; with `page_size`, the copy is first rebuilt
+/// with pages of that many bytes, `VACUUM`, so that its WAL fits no file of the usual 4096).
+/// JSON: the two paths written.
 pub fn make_wal_pair(
     from: &Path,
     out: &Path,
     flags: usize,
     transactions: usize,
     torn: bool,
+    page_size: Option<u32>,
 ) -> Result<serde_json::Value> {
     let name = from.file_name().ok_or("--from has no file name")?;
     let sql_err = |what: &'static str| move |e: rusqlite::Error| format!("{what}: {e}");
@@ -362,6 +365,9 @@ pub fn make_wal_pair(
         std::path::PathBuf::from(s)
     };
     let conn = rusqlite::Connection::open(&live).map_err(sql_err("open"))?;
+    if let Some(size) = page_size {
+        conn.execute_batch(&format!("PRAGMA page_size={size}; VACUUM")).map_err(sql_err("page size"))?;
+    }
     let mode: String =
         conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).map_err(sql_err("WAL mode"))?;
     if mode != "wal" {

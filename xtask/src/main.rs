@@ -51,11 +51,12 @@ usage: cargo xtask <command>
   exec-sql [--from FILE] --out FILE SQL    run SQL on a copy of FILE (or an empty database)
   query FILE SQL                           JSON: the rows SQL returns on a copy of FILE, natively
                                            (with a copy of FILE-wal when one is beside FILE)
-  make-wal-pair --from FILE --out DIR --flags N [--transactions T] [--torn]
+  make-wal-pair --from FILE --out DIR --flags N [--transactions T] [--torn] [--page-size P]
                                            a WAL-mode copy of FILE with N flags added in T
                                            transactions (default 3) by a writer held open, its
                                            main file and -wal copied to DIR before any checkpoint
-                                           (--torn: the -wal cut in the middle of its last frame)
+                                           (--torn: the -wal cut in the middle of its last frame;
+                                           --page-size: the copy rebuilt with P-byte pages first)
   search-agents FILE QUERY [--limit N]     JSON: flagdeck's agent search (search-agents scoring,
                                            default limit 5) on FILE's catalog, natively
   search-bench DB --out JSON               time SearchIndex::new and 20 queries natively (bench
@@ -161,14 +162,10 @@ fn dispatch(command: &str, mut args: Args) -> Result<()> {
             let flags = args.parsed::<usize>("flags")?.ok_or("--flags N is required")?;
             let transactions = args.parsed::<usize>("transactions")?.unwrap_or(3);
             let torn = args.switch("torn");
+            let page_size = args.parsed::<u32>("page-size")?;
             args.finish()?;
-            print_json(&dbtools::make_wal_pair(
-                &PathBuf::from(from),
-                &PathBuf::from(out),
-                flags,
-                transactions,
-                torn,
-            )?)
+            let (from, out) = (PathBuf::from(from), PathBuf::from(out));
+            print_json(&dbtools::make_wal_pair(&from, &out, flags, transactions, torn, page_size)?)
         }
         "query" => {
             let file = PathBuf::from(args.positional("FILE")?);
