@@ -361,3 +361,28 @@ fn a_wal_with_a_damaged_header_is_refused() {
     assert_eq!(wal::apply(&main, &wal_bytes), Err(WalError::BadHeaderChecksum));
     assert!(matches!(wal::apply(&main, &main), Err(WalError::BadMagic { .. })));
 }
+
+#[test]
+fn the_export_of_an_applied_pair_is_one_self_contained_wal_mode_file() {
+    let Some(live) = four_transactions("export") else { return };
+    let (main, wal_bytes) = live.snapshot();
+    let img = wal::apply(&main, &wal_bytes).unwrap();
+    let (expected, flags, _) = sqlite_view(&main, &wal_bytes);
+    // Opened and exported as the app does: engine bytes in, export out, journal mode put back.
+    let info = header::check(&img.bytes).unwrap();
+    let db = flagdeck_core::native::NativeDb::open_bytes(&header::for_engine(&img.bytes, &info)).unwrap();
+    let exported = header::restore_journal_mode(db.export_sync().unwrap(), info.journal_mode);
+    assert_eq!(header::check(&exported).unwrap().journal_mode, header::JournalMode::Wal);
+    // Alone in its folder (no -wal beside it), SQLite sees every change that was in the WAL.
+    let dir = scratch_dir("exported");
+    let path = dir.join("project.db");
+    std::fs::write(&path, &exported).unwrap();
+    let conn = Connection::open(&path).unwrap();
+    let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(integrity, "ok");
+    assert_eq!(digests(&conn), expected);
+    let n: i64 = conn.query_row("SELECT count(*) FROM flags", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, flags);
+    drop(conn);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -4,13 +4,18 @@
 // SQL on the same pair (`cargo xtask query` copies the -wal beside the file, so SQLite reads it).
 
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test, before, after } from 'node:test';
 
 import {
+  REPO,
   V1,
   alertText,
+  assertSameDatabase,
+  exportTo,
+  inspectDb,
   openApp,
   pickFile,
   skipWithoutFixtures,
@@ -23,6 +28,8 @@ import {
 
 const env = useSuite('wal', { before, after });
 const NAME = path.basename(V1);
+/** The upstream tool's repository (bare git), for its real agent_db.py. */
+const UPSTREAM = process.env.ACOLYTES_REPO ?? path.resolve(REPO, '..', '.mirror', 'unmasSk+Acolytes', 'repo');
 
 /** A pair under out/`dir`: `flags` new flags in `transactions` transactions; its two paths. */
 function makePair(dir, flags, transactions, extra = []) {
@@ -142,4 +149,47 @@ test('a -wal dropped with its database opens with it; a -wal alone is not opened
   } finally {
     await app.close();
   }
+});
+
+test('the export of a database opened with its -wal holds every WAL change, for SQLite and agent_db.py', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const pair = makePair('export', 12, 2);
+  const project = path.join(env.out, 'export', 'project');
+  const exported = path.join(project, '.claude', 'memory', 'project.db');
+  mkdirSync(path.dirname(exported), { recursive: true });
+  const app = await openApp(env.browser, `${env.servers.app.url}/`);
+  try {
+    await app.page.locator('[data-testid="open-file"]').setInputFiles([pair.database, pair.wal]);
+    await waitForSummary(app.page, { fileName: NAME, flags: sqliteView(pair.database).flags, alertFails: true });
+    await exportTo(app.page, exported);
+    await app.page.waitForFunction(() =>
+      [...document.querySelectorAll('[role="status"]')].some((e) => /one self-contained file/.test(e.textContent)),
+    );
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+  assert.equal(existsSync(`${exported}-wal`), false);
+  // Alone, the exported file is the pair as SQLite reads it, still in WAL mode.
+  const got = inspectDb(exported);
+  assert.equal(got.header.journal_mode, 'wal');
+  assertSameDatabase(inspectDb(pair.database), got);
+  // The real agent_db.py, run in the project folder it searches (.claude/memory/project.db).
+  if (!existsSync(UPSTREAM)) {
+    t.diagnostic(`NOTE: ${UPSTREAM} is absent: agent_db.py is not run here`);
+    return;
+  }
+  const scripts = path.join(env.out, 'export', 'scripts');
+  mkdirSync(scripts, { recursive: true });
+  for (const file of ['agent_db.py', 'db_locator.py']) {
+    const text = execFileSync('git', ['--git-dir', UPSTREAM, 'show', `HEAD:acolytes/data/scripts/${file}`]);
+    writeFileSync(path.join(scripts, file), text);
+  }
+  const sql = "SELECT count(*) AS n FROM flags WHERE change_description LIKE 'WAL pair flag%'";
+  const answer = execFileSync('python3', [path.join(scripts, 'agent_db.py'), 'query', sql], {
+    cwd: project,
+    encoding: 'utf8',
+  });
+  assert.deepEqual(JSON.parse(answer), [{ n: 12 }], 'agent_db.py sees the 12 flags that were only in the -wal');
+  assert.equal(sqlValue(V1, sql), 0, 'the fixture has none of them');
 });

@@ -101,7 +101,8 @@ pub fn inspect_db(path: &Path) -> Result<serde_json::Value> {
         return Err(format!("{} is not a SQLite database (no valid 100-byte header)", path.display()));
     };
 
-    let db = NativeDb::open_bytes(&bytes).map_err(db_err("open"))?;
+    // A copy of the file, with a copy of its -wal when one is beside it: what SQLite sees.
+    let db = NativeDb::open_copy(path).map_err(db_err("open"))?;
     let integrity =
         db.query_sync("PRAGMA integrity_check", &[]).map_err(db_err("integrity_check"))?.first_column_text();
     let scalar = |sql: &str| -> Result<i64> {

@@ -36,7 +36,8 @@ usage: cargo xtask <command>
                         to raw sql.js
 
   inspect-db FILE                          JSON description of a database (integrity, schema,
-                                           per-table row counts and content digests)
+                                           per-table row counts and content digests; with the
+                                           FILE-wal beside it read as SQLite reads it)
   gen-demo --flags N [--seed S] [--agents M] [--tool-logs L] --out FILE
                                            write a generated flag database (M: catalog size,
                                            at least the 57 normal agents; default: those 57)

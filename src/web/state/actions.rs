@@ -364,11 +364,30 @@ impl AppState {
                 loader::export_bytes(&open).await.and_then(|bytes| loader::download(&open.name, &bytes));
             self.db.working(None);
             match result {
-                Ok(()) => self.copy_exported(),
+                Ok(()) => {
+                    self.copy_exported();
+                    if let Some(WalOutcome::Applied { name, .. }) = &open.wal {
+                        self.alerts.note(wal_export_note(&open.name, name));
+                    }
+                }
                 Err(e) => self.alert(e.to_string()),
             }
         });
     }
+}
+
+/// What an export of a database opened with its `-wal` is: one file holding the WAL's committed
+/// changes, in WAL journal mode as the original (Acolytes' `init_db.sql` and the quest scripts,
+/// `acolyte_quest_core.py`, set `journal_mode=WAL`, so agent_db.py finds it as it left it); and
+/// the one way to lose them: SQLite replays a `-wal` file lying beside a database over it,
+/// whatever the header says.
+fn wal_export_note(database: &str, wal: &str) -> String {
+    format!(
+        "The exported {database} is one self-contained file: the committed changes of {wal} are written into \
+         it, so it needs no -wal file. It keeps the WAL journal mode of the original (Acolytes sets WAL; \
+         SQLite and agent_db.py open it as before). Do not put it beside the old {wal}: SQLite would replay \
+         that file over it. Stop the agents and remove or rename {wal} first."
+    )
 }
 
 /// `alert`, then why editing flags is off for this file when it is (a write tried anyway through
