@@ -386,3 +386,20 @@ fn the_export_of_an_applied_pair_is_one_self_contained_wal_mode_file() {
     drop(conn);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_commit_that_shrinks_the_database_cuts_the_image() {
+    let Some(mut live) = Live::v1("shrink") else { return };
+    live.add_flags(3, "tx1");
+    // VACUUM in WAL mode writes the rebuilt pages as frames; its commit frame gives a smaller size.
+    live.conn.execute_batch("DELETE FROM tool_logs; VACUUM").unwrap();
+    let (main, wal_bytes) = live.snapshot();
+    let img = wal::apply(&main, &wal_bytes).unwrap();
+    let (expected, _, log) = sqlite_view(&main, &wal_bytes);
+    assert_eq!(image_view(&img.bytes).0, expected);
+    assert_eq!(img.report.frames_applied as i64, log);
+    assert_eq!(img.report.commits_applied, 3, "the flags, the DELETE, the VACUUM");
+    let page = header::check(&main).unwrap().page_size as usize;
+    assert_eq!(img.bytes.len(), img.report.pages as usize * page);
+    assert!(img.bytes.len() < main.len(), "{} bytes after VACUUM, {} before", img.bytes.len(), main.len());
+}
