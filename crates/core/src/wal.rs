@@ -84,34 +84,31 @@ pub enum Ignored {
     ChecksumBreak { frame: u32, frames: u32 },
 }
 
+/// Each reason reads as the name of what was left out, for "Left out: …".
 impl fmt::Display for Ignored {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let pages = |n: u32| format!("{n} page{}", if n == 1 { "" } else { "s" });
         match self {
-            Ignored::NoFrames => write!(f, "the -wal file holds no changes"),
-            Ignored::ShortHeader { bytes } => {
-                write!(f, "the -wal file is only {bytes} bytes long, shorter than a WAL header, so SQLite ignores it")
-            }
-            Ignored::Uncommitted { frames } => write!(
+            Ignored::NoFrames => write!(f, "nothing (the -wal file holds no changes)"),
+            Ignored::ShortHeader { bytes } => write!(
                 f,
-                "{frames} page{} written by a transaction that was not committed {} not included",
-                if *frames == 1 { "" } else { "s" },
-                if *frames == 1 { "is" } else { "are" }
+                "the whole -wal file ({bytes} bytes, shorter than a WAL header: SQLite ignores it too)"
             ),
+            Ignored::Uncommitted { frames } => {
+                write!(f, "{} of a transaction that was not committed", pages(*frames))
+            }
             Ignored::TornFrame { bytes } => write!(
                 f,
-                "the -wal file ends {bytes} bytes into a page that was still being written; that write is not included"
+                "a page the -wal file ends in the middle of ({bytes} bytes of it: a write still under way)"
             ),
-            Ignored::OldSalts { frame, frames } => write!(
-                f,
-                "{frames} page{} from frame {frame} on {} left over from before the last checkpoint and not included",
-                if *frames == 1 { "" } else { "s" },
-                if *frames == 1 { "is" } else { "are" }
-            ),
+            Ignored::OldSalts { frame, frames } => {
+                write!(f, "{} left over from before the last checkpoint (frame {frame} on)", pages(*frames))
+            }
             Ignored::ChecksumBreak { frame, frames } => write!(
                 f,
-                "frame {frame} fails its checksum, so it and the {} after it are not part of the committed log \
-                 (a transaction still open, rolled back, or cut off while being written)",
-                frames.saturating_sub(1)
+                "{} from frame {frame} on, which fail their checksum (a transaction still open, rolled back, \
+                 or cut off while being written)",
+                pages(*frames)
             ),
         }
     }

@@ -45,8 +45,14 @@ fn wal_line(name: &str, report: &WalReport) -> impl IntoView {
             plural(report.commits_applied, "committed transaction", "committed transactions"),
         )
     };
-    for why in report.why.iter().filter(|w| !matches!(w, flagdeck_core::wal::Ignored::NoFrames)) {
-        text.push_str(&format!(" Not applied: {why}."));
+    let left_out: Vec<String> = report
+        .why
+        .iter()
+        .filter(|w| !matches!(w, flagdeck_core::wal::Ignored::NoFrames))
+        .map(ToString::to_string)
+        .collect();
+    if !left_out.is_empty() {
+        text.push_str(&format!(" Left out, as SQLite leaves them out: {}.", left_out.join("; ")));
     }
     view! {
         <p class="file-meta" data-testid="wal-applied" data-frames=report.frames_applied data-commits=report.commits_applied>
