@@ -101,7 +101,8 @@ pub fn inspect_db(path: &Path) -> Result<serde_json::Value> {
         return Err(format!("{} is not a SQLite database (no valid 100-byte header)", path.display()));
     };
 
-    let db = NativeDb::open_bytes(&bytes).map_err(db_err("open"))?;
+    // A copy of the file, with a copy of its -wal when one is beside it: what SQLite sees.
+    let db = NativeDb::open_copy(path).map_err(db_err("open"))?;
     let integrity =
         db.query_sync("PRAGMA integrity_check", &[]).map_err(db_err("integrity_check"))?.first_column_text();
     let scalar = |sql: &str| -> Result<i64> {
@@ -336,6 +337,78 @@ pub fn query(path: &Path, sql: &str) -> Result<serde_json::Value> {
     let rows: Vec<serde_json::Value> =
         rs.rows.iter().map(|r| serde_json::Value::Array(r.iter().map(value_json).collect())).collect();
     Ok(json!({ "columns": rs.columns, "rows": rows }))
+}
+
+/// `cargo xtask make-wal-pair`: a WAL-mode copy of `from` (a file with a v1-style `flags` table)
+/// with `flags` new flags added in `transactions` committed transactions by one rusqlite writer
+/// that stays open (checkpoints off), then the main file and its `-wal` copied byte for byte into
+/// `out` under `from`'s name (with `torn`, the `-wal` copy ends in the middle of its last frame,
+/// as a copy taken while a commit was being written; with `page_size`, the copy is first rebuilt
+/// with pages of that many bytes, `VACUUM`, so that its WAL fits no file of the usual 4096).
+/// JSON: the two paths written.
+pub fn make_wal_pair(
+    from: &Path,
+    out: &Path,
+    flags: usize,
+    transactions: usize,
+    torn: bool,
+    page_size: Option<u32>,
+) -> Result<serde_json::Value> {
+    let name = from.file_name().ok_or("--from has no file name")?;
+    let sql_err = |what: &'static str| move |e: rusqlite::Error| format!("{what}: {e}");
+    let scratch = std::env::temp_dir().join(format!("flagdeck-wal-pair-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
+    let live = scratch.join(name);
+    std::fs::copy(from, &live).map_err(|e| format!("copy {}: {e}", from.display()))?;
+    let wal_of = |p: &Path| {
+        let mut s = p.as_os_str().to_owned();
+        s.push("-wal");
+        std::path::PathBuf::from(s)
+    };
+    let conn = rusqlite::Connection::open(&live).map_err(sql_err("open"))?;
+    if let Some(size) = page_size {
+        conn.execute_batch(&format!("PRAGMA page_size={size}; VACUUM")).map_err(sql_err("page size"))?;
+    }
+    let mode: String =
+        conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).map_err(sql_err("WAL mode"))?;
+    if mode != "wal" {
+        return Err(format!("the copy of {} did not switch to WAL mode ({mode})", from.display()));
+    }
+    conn.execute_batch("PRAGMA wal_autocheckpoint=0").map_err(sql_err("autocheckpoint"))?;
+    let transactions = transactions.clamp(1, flags.max(1));
+    let mut next = 0;
+    for t in 0..transactions {
+        let until = flags * (t + 1) / transactions;
+        conn.execute_batch("BEGIN").map_err(sql_err("begin"))?;
+        while next < until {
+            conn.execute(
+                "INSERT INTO flags (flag_type, source_agent, target_agent, change_description, action_required, \
+                 impact_level, status, locked, created_at) VALUES ('change', '@backend.api', '@frontend.react', ?1, ?2, \
+                 'medium', 'pending', 0, '2026-11-30 10:00')",
+                (
+                    format!("WAL pair flag {next}: the orders endpoint moved; clients must follow the new path."),
+                    "Update src/web/orders.ts and every caller of the orders endpoint to the new path; \
+                     run the contract tests of the checkout flow afterwards.",
+                ),
+            )
+            .map_err(sql_err("insert a flag"))?;
+            next += 1;
+        }
+        conn.execute_batch("COMMIT").map_err(sql_err("commit"))?;
+    }
+    std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
+    let (db_out, wal_out) = (out.join(name), wal_of(&out.join(name)));
+    let main = std::fs::read(&live).map_err(|e| e.to_string())?;
+    let mut wal = std::fs::read(wal_of(&live)).map_err(|e| e.to_string())?;
+    if torn && wal.len() > 32 {
+        let page = u32::from_be_bytes([wal[8], wal[9], wal[10], wal[11]]) as usize;
+        wal.truncate(wal.len() - (24 + page) / 2);
+    }
+    write_file(&db_out, &main)?;
+    write_file(&wal_out, &wal)?;
+    drop(conn);
+    let _ = std::fs::remove_dir_all(&scratch);
+    Ok(json!({ "database": db_out.display().to_string(), "wal": wal_out.display().to_string() }))
 }
 
 /// A flag database opened natively, with its generation and its catalog ready for searching.

@@ -36,7 +36,8 @@ usage: cargo xtask <command>
                         to raw sql.js
 
   inspect-db FILE                          JSON description of a database (integrity, schema,
-                                           per-table row counts and content digests)
+                                           per-table row counts and content digests; with the
+                                           FILE-wal beside it read as SQLite reads it)
   gen-demo --flags N [--seed S] [--agents M] [--tool-logs L] --out FILE
                                            write a generated flag database (M: catalog size,
                                            at least the 57 normal agents; default: those 57)
@@ -50,6 +51,13 @@ usage: cargo xtask <command>
   counts-sql FILE --out SQLFILE            the summary count SQL for FILE's schema
   exec-sql [--from FILE] --out FILE SQL    run SQL on a copy of FILE (or an empty database)
   query FILE SQL                           JSON: the rows SQL returns on a copy of FILE, natively
+                                           (with a copy of FILE-wal when one is beside FILE)
+  make-wal-pair --from FILE --out DIR --flags N [--transactions T] [--torn] [--page-size P]
+                                           a WAL-mode copy of FILE with N flags added in T
+                                           transactions (default 3) by a writer held open, its
+                                           main file and -wal copied to DIR before any checkpoint
+                                           (--torn: the -wal cut in the middle of its last frame;
+                                           --page-size: the copy rebuilt with P-byte pages first)
   search-agents FILE QUERY [--limit N]     JSON: flagdeck's agent search (search-agents scoring,
                                            default limit 5) on FILE's catalog, natively
   search-bench DB --out JSON               time SearchIndex::new and 20 queries natively (bench
@@ -148,6 +156,17 @@ fn dispatch(command: &str, mut args: Args) -> Result<()> {
             let sql = args.positional("SQL")?;
             args.finish()?;
             dbtools::exec_sql(from.as_deref(), &PathBuf::from(out), &sql)
+        }
+        "make-wal-pair" => {
+            let from = args.opt("from")?.ok_or("--from FILE is required")?;
+            let out = args.opt("out")?.ok_or("--out DIR is required")?;
+            let flags = args.parsed::<usize>("flags")?.ok_or("--flags N is required")?;
+            let transactions = args.parsed::<usize>("transactions")?.unwrap_or(3);
+            let torn = args.switch("torn");
+            let page_size = args.parsed::<u32>("page-size")?;
+            args.finish()?;
+            let (from, out) = (PathBuf::from(from), PathBuf::from(out));
+            print_json(&dbtools::make_wal_pair(&from, &out, flags, transactions, torn, page_size)?)
         }
         "query" => {
             let file = PathBuf::from(args.positional("FILE")?);

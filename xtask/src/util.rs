@@ -146,6 +146,14 @@ impl Args {
         Args { rest }
     }
 
+    /// Removes the switch `--name` (no value) and tells whether it was given.
+    pub fn switch(&mut self, name: &str) -> bool {
+        let flag = format!("--{name}");
+        let before = self.rest.len();
+        self.rest.retain(|a| *a != flag);
+        self.rest.len() != before
+    }
+
     /// Removes `--name value` (or `--name=value`) and returns the value.
     pub fn opt(&mut self, name: &str) -> Result<Option<String>> {
         let flag = format!("--{name}");

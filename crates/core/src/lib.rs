@@ -29,6 +29,7 @@ pub mod timestamp;
 pub mod unusable;
 pub mod value;
 pub mod vocabulary;
+pub mod wal;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;

@@ -42,10 +42,23 @@ impl NativeDb {
         Ok(NativeDb { conn: Some(conn), path })
     }
 
-    /// Opens a private copy of the file at `path`.
+    /// Opens a private copy of the file at `path`, and of its `-wal` file when one is beside it
+    /// (SQLite then reads the pair as it would in place: the committed transactions of the WAL
+    /// are part of what queries see). The originals are only read.
     pub fn open_copy(path: &Path) -> Result<Self, DbError> {
         let bytes = std::fs::read(path).map_err(io_err)?;
-        Self::open_bytes(&bytes)
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        let wal = std::fs::read(&wal).ok();
+        let copy_path = scratch_path();
+        std::fs::write(&copy_path, &bytes).map_err(io_err)?;
+        if let Some(wal) = wal {
+            let mut to = copy_path.clone().into_os_string();
+            to.push("-wal");
+            std::fs::write(&to, wal).map_err(io_err)?;
+        }
+        let conn = Connection::open(&copy_path).map_err(sqlite_err)?;
+        Ok(NativeDb { conn: Some(conn), path: copy_path })
     }
 
     fn conn(&self) -> &Connection {

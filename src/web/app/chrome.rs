@@ -3,8 +3,8 @@
 
 use leptos::prelude::*;
 
-use crate::web::app::input_files;
 use crate::web::files::save_in_place::SaveInPlace;
+use crate::web::platform::dropped::take_input_files;
 use crate::web::quests::has_quests;
 use crate::web::state::AppState;
 use crate::web::state::{Alerts, Changes, Nav, OpenDb, View};
@@ -30,10 +30,13 @@ pub fn Toolbar() -> impl IntoView {
                         type="file"
                         class="visually-hidden"
                         data-testid="open-file"
-                        accept=".db,.sqlite,.sqlite3,.db3,application/vnd.sqlite3,application/x-sqlite3"
+                        multiple=true
+                        title="Pick the database, or the database and its -wal file together"
+                        accept=".db,.sqlite,.sqlite3,.db3,.db-wal,.sqlite-wal,.sqlite3-wal,.db3-wal,application/vnd.sqlite3,application/x-sqlite3"
                         on:change=move |e| {
-                            if let Some(file) = input_files(&e) {
-                                state.open_file(file);
+                            let files = take_input_files(&e);
+                            if !files.is_empty() {
+                                state.open_files(files);
                             }
                         }
                     />

@@ -7,7 +7,7 @@ use crate::web::agents::{AgentPage, AgentsPage, RoutingPage};
 use crate::web::dashboard::DashboardPage;
 use crate::web::files::loader;
 use crate::web::flags::{FlagsPage, NoFlagsNotice};
-use crate::web::platform::browser::{drag_has_files, location_hash, query_param, take_input_file};
+use crate::web::platform::browser::{drag_has_files, location_hash, query_param};
 use crate::web::platform::dropped::{dropped, folder_files, Dropped};
 use crate::web::quests::logs::{is_quest_log, read_files};
 use crate::web::quests::{NoQuestsNotice, QuestPage, QuestsPage, QuestsView};
@@ -159,34 +159,20 @@ async fn take_drop(state: AppState, items: Vec<Dropped>) {
     }
     let (logs, failed) = read_files(logs).await;
     skipped.extend(failed);
-    let mut databases = databases.into_iter();
-    match databases.next() {
-        Some(database) => {
-            let others: Vec<String> = databases.map(|f| f.name()).collect();
-            if !others.is_empty() {
-                state.alert(format!(
-                    "Only {} was opened: drop one database at a time ({} also dropped).",
-                    database.name(),
-                    flagdeck_core::listing::names(&others)
-                ));
-            }
+    match databases.is_empty() {
+        false => {
             if !logs.is_empty() {
                 state.quest_logs().set_pending(logs);
             }
-            state.open_file(database);
+            // A database dropped with its X-wal opens with it; other databases are named.
+            state.open_files(databases);
         }
-        None if !logs.is_empty() => state.add_quest_logs(logs, skipped),
-        None if !skipped.is_empty() => state.alert(format!(
+        true if !logs.is_empty() => state.add_quest_logs(logs, skipped),
+        true if !skipped.is_empty() => state.alert(format!(
             "Nothing to open: {} {} not a database or a quest log (quest_N.log).",
             flagdeck_core::listing::names(&skipped),
             if skipped.len() == 1 { "is" } else { "are" }
         )),
-        None => state.alert("Nothing to open: drop a database file (such as project.db).".into()),
+        true => state.alert("Nothing to open: drop a database file (such as project.db).".into()),
     }
-}
-
-/// The input element behind a change event.
-pub fn input_files(e: &ev::Event) -> Option<web_sys::File> {
-    // Reset so that picking the same file again fires `change` again.
-    take_input_file(e)
 }

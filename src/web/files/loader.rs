@@ -14,6 +14,7 @@ use flagdeck_core::header::{self, HeaderInfo, JournalMode};
 use flagdeck_core::inspect::{self, OpenError, Report};
 use flagdeck_core::schema::{Generation, SchemaFacts};
 use flagdeck_core::search::SearchIndex;
+use flagdeck_core::wal::{self, WalReport};
 use flagdeck_core::DbError;
 
 use crate::web::platform::describe;
@@ -41,6 +42,17 @@ pub struct OpenDb {
     /// The bytes as opened, in JavaScript memory (a picked file is its own Blob), until they are
     /// stored as the working copy; then taken, so the tab does not hold a second copy.
     pub original: std::cell::RefCell<Option<web_sys::Blob>>,
+    /// The `-wal` file opened together with the database, if one was.
+    pub wal: Option<WalOutcome>,
+}
+
+/// What became of the `-wal` file picked or dropped with a database.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WalOutcome {
+    /// Its committed transactions are part of what is shown (see [`wal::apply`]).
+    Applied { name: String, report: WalReport },
+    /// It was refused (the sentence says why); the database opened alone.
+    Refused { name: String, why: String },
 }
 
 /// Why nothing new was opened. The previous database, if any, stays as it was.
@@ -171,7 +183,41 @@ pub async fn open_bytes(
     mark("flagdeck:engine-loaded");
     let (report, facts) = inspect::inspect(&db, &info).await?;
     mark("flagdeck:inspected");
-    Ok(OpenDb { name, source, header: info, report, facts, db, original: Some(original).into() })
+    Ok(OpenDb { name, source, header: info, report, facts, db, original: Some(original).into(), wal: None })
+}
+
+/// Opens a database file together with its `-wal` file, as SQLite would read the pair: the
+/// committed transactions of the WAL applied to a copy of the database bytes (nothing is written
+/// to either file). A WAL that [`wal::apply`] refuses, or whose result fails the open checks (a
+/// WAL of another database with the same page size), is left out: the database opens alone and
+/// [`OpenDb::wal`] says why.
+pub async fn open_with_wal(file: &web_sys::File, wal_file: &web_sys::File) -> Result<OpenDb, LoadError> {
+    let (name, wal_name) = (file.name(), wal_file.name());
+    let main = read_file(file).await?;
+    let wal_bytes = read_file(wal_file).await?.to_vec();
+    let refused = |why: String| Some(WalOutcome::Refused { name: wal_name.clone(), why });
+    let why = match wal::apply(&main.to_vec(), &wal_bytes) {
+        Ok(image) => {
+            drop(wal_bytes);
+            let bytes = Uint8Array::from(image.bytes.as_slice());
+            drop(image.bytes);
+            let original = blob_of(&bytes)?;
+            match open_bytes(name.clone(), Source::File, bytes, original).await {
+                Ok(mut open) => {
+                    open.wal = Some(WalOutcome::Applied { name: wal_name, report: image.report });
+                    return Ok(open);
+                }
+                Err(e) => format!(
+                    "With {wal_name} applied, the database fails the checks ({e}), so {wal_name} probably does \
+                     not belong to this database."
+                ),
+            }
+        }
+        Err(e) => e.to_string(),
+    };
+    let mut open = open_bytes(name, Source::File, main, file.clone().into()).await?;
+    open.wal = refused(why);
+    Ok(open)
 }
 
 /// The demo database's file name: what it is shown and exported as.
@@ -239,9 +285,10 @@ fn export_failed(e: DownloadError) -> LoadError {
     LoadError::Export(DbError::Engine(e.to_string()))
 }
 
-/// True when the file was in WAL mode, so changes in its `-wal` companion are not included.
+/// True when the file was in WAL mode and opened without its `-wal` companion, so changes in
+/// that file (if there is one) are not included.
 pub fn was_wal(open: &OpenDb) -> bool {
-    open.header.journal_mode == JournalMode::Wal
+    open.header.journal_mode == JournalMode::Wal && !matches!(open.wal, Some(WalOutcome::Applied { .. }))
 }
 
 pub type Shared = Rc<OpenDb>;

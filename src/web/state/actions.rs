@@ -6,7 +6,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::web::files::loader::{self, LoadError, Shared, Source};
+use crate::web::files::loader::{self, LoadError, Shared, Source, WalOutcome};
 use crate::web::platform::browser::within;
 use crate::web::platform::perf::mark;
 use crate::web::quests::QuestLogs;
@@ -81,6 +81,9 @@ impl AppState {
             match outcome {
                 Ok(Opened { open, resumed }) => {
                     self.alerts.clear();
+                    if let Some(WalOutcome::Refused { name, why }) = &open.wal {
+                        self.alert(format!("{why} {} was opened without {name}.", open.name));
+                    }
                     if loader::was_wal(&open) {
                         // Every Acolytes 2.x file says WAL: a note, not an alert.
                         self.alerts.note(format!(
@@ -298,6 +301,43 @@ impl AppState {
         });
     }
 
+    /// Opens a database file together with its `-wal` (see [`loader::open_with_wal`]).
+    pub fn open_file_with_wal(self, file: web_sys::File, wal_file: web_sys::File) {
+        mark("flagdeck:open-start");
+        let label = format!("Opening {} with {}…", file.name(), wal_file.name());
+        self.run_open(label, async move { loader::open_with_wal(&file, &wal_file).await.map(Opened::from) });
+    }
+
+    /// Opens what was picked or dropped as databases: a file with its `X-wal` opens with it
+    /// (`X-shm` is not needed); other files are named in an alert, as is a `-wal` without its
+    /// database.
+    pub fn open_files(self, files: Vec<web_sys::File>) {
+        let names: Vec<String> = files.iter().map(|f| f.name()).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let pairing = flagdeck_core::wal::pair(&refs);
+        let others: Vec<String> = pairing.others.iter().map(|&i| names[i].clone()).collect();
+        let Some(d) = pairing.database else {
+            self.alert(format!(
+                "Nothing to open: {} {} the write-ahead log of a database; pick or drop it together with \
+                 its database file (for project.db-wal, project.db).",
+                flagdeck_core::listing::names(&others),
+                if others.len() == 1 { "is" } else { "are" }
+            ));
+            return;
+        };
+        if !others.is_empty() {
+            self.alert(format!(
+                "Only {} was opened: open one database at a time ({} also given).",
+                names[d],
+                flagdeck_core::listing::names(&others)
+            ));
+        }
+        match pairing.wal {
+            Some(w) => self.open_file_with_wal(files[d].clone(), files[w].clone()),
+            None => self.open_file(files[d].clone()),
+        }
+    }
+
     pub fn open_url(self, url: String) {
         mark("flagdeck:open-start");
         let name = loader::name_from_url(&url);
@@ -324,11 +364,30 @@ impl AppState {
                 loader::export_bytes(&open).await.and_then(|bytes| loader::download(&open.name, &bytes));
             self.db.working(None);
             match result {
-                Ok(()) => self.copy_exported(),
+                Ok(()) => {
+                    self.copy_exported();
+                    if let Some(WalOutcome::Applied { name, .. }) = &open.wal {
+                        self.alerts.note(wal_export_note(&open.name, name));
+                    }
+                }
                 Err(e) => self.alert(e.to_string()),
             }
         });
     }
+}
+
+/// What an export of a database opened with its `-wal` is: one file holding the WAL's committed
+/// changes, in WAL journal mode as the original (Acolytes' `init_db.sql` and the quest scripts,
+/// `acolyte_quest_core.py`, set `journal_mode=WAL`, so agent_db.py finds it as it left it); and
+/// the one way to lose them: SQLite replays a `-wal` file lying beside a database over it,
+/// whatever the header says.
+fn wal_export_note(database: &str, wal: &str) -> String {
+    format!(
+        "The exported {database} is one self-contained file: the committed changes of {wal} are written into \
+         it, so it needs no -wal file. It keeps the WAL journal mode of the original (Acolytes sets WAL; \
+         SQLite and agent_db.py open it as before). Do not put it beside the old {wal}: SQLite would replay \
+         that file over it. Stop the agents and remove or rename {wal} first."
+    )
 }
 
 /// `alert`, then why editing flags is off for this file when it is (a write tried anyway through

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::web::files::loader::{Shared, Source};
+use crate::web::files::loader::{Shared, Source, WalOutcome};
 use crate::web::quests::{Layout, QuestQuery};
 use crate::web::state::Changes;
 use crate::web::widgets::human_size;
@@ -11,6 +11,7 @@ use flagdeck_core::dashboard::quests::DEFAULT_STALL_AFTER_HOURS;
 use flagdeck_core::edits::EditTable;
 use flagdeck_core::quests::{self, QuestFilter, QuestSort, QuestStatus, QuestSummary};
 use flagdeck_core::unusable::EngineLimits;
+use flagdeck_core::wal::WalReport;
 use leptos::task::spawn_local;
 
 /// One headline number with its hook for tests.
@@ -30,6 +31,36 @@ fn Count(
     }
 }
 
+/// The line saying what the `-wal` opened with the database added: frames and transactions
+/// applied, and what was left out and why.
+fn wal_line(name: &str, report: &WalReport) -> impl IntoView {
+    let plural = |n: u32, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut text = if report.commits_applied == 0 {
+        format!("Read with {name}: it holds no committed changes, so the database is shown as its file stores it.")
+    } else {
+        format!(
+            "Read with {name}, as SQLite reads it: {} in {} applied (the newest changes, not yet checkpointed \
+             into the file).",
+            plural(report.frames_applied, "page frame", "page frames"),
+            plural(report.commits_applied, "committed transaction", "committed transactions"),
+        )
+    };
+    let left_out: Vec<String> = report
+        .why
+        .iter()
+        .filter(|w| !matches!(w, flagdeck_core::wal::Ignored::NoFrames))
+        .map(ToString::to_string)
+        .collect();
+    if !left_out.is_empty() {
+        text.push_str(&format!(" Left out, as SQLite leaves them out: {}.", left_out.join("; ")));
+    }
+    view! {
+        <p class="file-meta" data-testid="wal-applied" data-frames=report.frames_applied data-commits=report.commits_applied>
+            {text}
+        </p>
+    }
+}
+
 /// What was opened: file, schema generation, counts.
 #[component]
 pub fn SummaryPanel(open: Shared) -> impl IntoView {
@@ -43,6 +74,10 @@ pub fn SummaryPanel(open: Shared) -> impl IntoView {
         Source::Demo => "flagdeck's demo database (made by its demo generator)".to_owned(),
     };
     let generation_class = format!("badge {}", r.generation.code());
+    let wal_applied = match &open.wal {
+        Some(WalOutcome::Applied { name, report }) => Some(wal_line(name, report)),
+        _ => None,
+    };
     let flags = c.flags.clone().map(|f| {
         view! {
             <h2>"Flags"</h2>
@@ -127,6 +162,7 @@ pub fn SummaryPanel(open: Shared) -> impl IntoView {
                 {human_size(r.file_bytes)} " · " {source} " · user_version " {r.user_version} " · page size "
                 {r.page_size} {if r.wal { " · WAL journal" } else { " · rollback journal" }}
             </p>
+            {wal_applied}
             {warnings
                 .into_iter()
                 .map(|w| view! { <p class="warning" data-testid="schema-warning" role="note">"⚠ " {w}</p> })
