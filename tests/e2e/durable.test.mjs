@@ -17,25 +17,13 @@ import {
   useSuite,
   waitForAlert,
   waitForSummary,
+  pageInContext,
 } from './helpers.mjs';
 
 const env = useSuite('durable', { before, after });
 
 /** A new page in `context` (sharing its storage) with the app loaded and its storage checked. */
-async function newPage(context) {
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /panicked|RuntimeError|unreachable/i.test(m.text())) problems.push(`console: ${m.text()}`);
-  });
-  await page.goto(`${env.servers.app.url}/`);
-  await page.waitForFunction(() => performance.getEntriesByName('flagdeck:working-copy-checked').length > 0, null, {
-    timeout: WAIT_MS,
-  });
-  page.assertHealthy = () => assert.deepEqual(problems, [], 'the page reported errors');
-  return page;
-}
+const newPage = (context) => pageInContext(context, `${env.servers.app.url}/`);
 
 async function openV1(page) {
   await pickFile(page, V1);

@@ -17,6 +17,7 @@ import {
   sqlValue,
   useSuite,
   waitForSummary,
+  pageInContext,
 } from './helpers.mjs';
 
 const FIELD = path.resolve(FIXTURES, '..', 'field-cases');
@@ -36,21 +37,8 @@ const C = '9007199254740995';
 
 const env = useSuite('field-ids', { before, after });
 
-/** A page in `context` with the app loaded and its working-copy storage checked. */
-async function newPage(context) {
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /panicked|RuntimeError|unreachable/i.test(m.text())) problems.push(`console: ${m.text()}`);
-  });
-  await page.goto(`${env.servers.app.url}/`);
-  await page.waitForFunction(() => performance.getEntriesByName('flagdeck:working-copy-checked').length > 0, null, {
-    timeout: WAIT_MS,
-  });
-  page.assertHealthy = () => assert.deepEqual(problems, [], 'the page reported errors');
-  return page;
-}
+/** A new page in `context` (sharing its storage) with the app loaded and its storage checked. */
+const newPage = (context) => pageInContext(context, `${env.servers.app.url}/`);
 
 const detailOf = (page, id) => page.locator(`[data-testid="flag-detail"][data-flag-id="${id}"]`);
 const inDetail = (page, id, testid) => detailOf(page, id).locator(`[data-testid="${testid}"]`);

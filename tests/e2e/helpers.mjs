@@ -167,6 +167,26 @@ export async function openApp(browser, url) {
   };
 }
 
+/**
+ * A new page in `context` (sharing its storage: IndexedDB, the working copy) with the app at
+ * `url` loaded and its working-copy check done (the `flagdeck:working-copy-checked` mark).
+ * `page.assertHealthy()` fails the test if an uncaught error or a Rust panic was reported.
+ */
+export async function pageInContext(context, url) {
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /panicked|RuntimeError|unreachable/i.test(m.text())) problems.push(`console: ${m.text()}`);
+  });
+  await page.goto(url);
+  await page.waitForFunction(() => performance.getEntriesByName('flagdeck:working-copy-checked').length > 0, null, {
+    timeout: WAIT_MS,
+  });
+  page.assertHealthy = () => assert.deepEqual(problems, [], 'the page reported errors');
+  return page;
+}
+
 const text = (page, id) =>
   page.evaluate(
     (id) => document.querySelector(`[data-testid="${id}"]`)?.textContent?.trim() ?? null,

@@ -28,6 +28,7 @@ import {
   waitForAlert,
   waitForSummary,
   xtask,
+  pageInContext,
 } from './helpers.mjs';
 
 const env = useSuite('quests', { before, after });
@@ -54,21 +55,8 @@ async function open(file, context) {
 
 /** A page in `context` (sharing its storage) with the app loaded and its storage checked. */
 async function pageIn(context) {
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /panicked|RuntimeError|unreachable/i.test(m.text())) problems.push(`console: ${m.text()}`);
-  });
-  await page.goto(`${env.servers.app.url}/`);
-  await page.waitForFunction(() => performance.getEntriesByName('flagdeck:working-copy-checked').length > 0, null, {
-    timeout: WAIT_MS,
-  });
-  return {
-    page,
-    assertHealthy: () => assert.deepEqual(problems, [], 'the page reported errors'),
-    close: () => page.close({ runBeforeUnload: false }),
-  };
+  const page = await pageInContext(context, `${env.servers.app.url}/`);
+  return { page, assertHealthy: page.assertHealthy, close: () => page.close({ runBeforeUnload: false }) };
 }
 
 /** The generation of the count and rows on screen. */

@@ -470,6 +470,14 @@ fn flag_key(page: Page, key: &str) -> bool {
         .and_then(|id| list.shown.with_untracked(|g| g.pages.position(|r| r.id == id)));
     let row = index.and_then(|i| list.shown.with_untracked(|g| g.pages.get(i).cloned()));
     let Some(action) = FlagAction::from_key(key) else { return false };
+    // With editing off the forms stay closed, as their buttons are disabled; the reason is
+    // said (a one-key write such as `l` is tried and refused in SQLite's words).
+    if matches!(action, FlagAction::New | FlagAction::Edit) {
+        if let Some(why) = super::flag_edit_off(app.db()) {
+            app.alert(why);
+            return true;
+        }
+    }
     match action {
         FlagAction::Next => page.move_to(index.map(|i| i + 1).unwrap_or(0)),
         FlagAction::Previous => page.move_to(index.map(|i| i.saturating_sub(1)).unwrap_or(0)),
@@ -491,11 +499,6 @@ fn flag_key(page: Page, key: &str) -> bool {
         }
         FlagAction::Undo => app.step(true),
         FlagAction::Redo => app.step(false),
-        // With editing off the forms stay closed, as their buttons are disabled; the reason is
-        // said (a one-key write such as `l` is tried and refused in SQLite's words).
-        FlagAction::New | FlagAction::Edit if super::flag_edit_off(app.db()).is_some() => {
-            app.alert(super::flag_edit_off(app.db()).unwrap_or_default());
-        }
         FlagAction::New => page.new_flag(),
         FlagAction::Edit => {
             if let Some(r) = row {

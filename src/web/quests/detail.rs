@@ -15,7 +15,7 @@ use crate::web::quests::html::Html;
 use crate::web::quests::logs::{AddLogs, LogHistory};
 use crate::web::quests::page::status_label;
 use crate::web::quests::timeline::Timeline;
-use crate::web::state::{use_latest, AppState, Nav, OpenDb};
+use crate::web::state::{use_latest, with_writes_off, AppState, Nav, OpenDb};
 use flagdeck_core::dashboard::{as_of_minute, AsOf};
 use flagdeck_core::quests::edit::plan_status_change;
 use flagdeck_core::quests::raw::broadcast_raw;
@@ -416,11 +416,12 @@ impl AppState {
                 Err(e) => Err(e),
             };
             if let Err(e) = result {
-                let why = open.report.limits.edit_off("acolyte_quests", "quests");
-                self.alert(match why {
-                    Some(why) => format!("Quest #{quest_id}: {e} {why}"),
-                    None => format!("Quest #{quest_id}: {e}"),
-                });
+                self.alert(with_writes_off(
+                    &open,
+                    "acolyte_quests",
+                    "quests",
+                    format!("Quest #{quest_id}: {e}"),
+                ));
             }
         });
     }

@@ -393,7 +393,13 @@ fn wal_export_note(database: &str, wal: &str) -> String {
 /// `alert`, then why editing flags is off for this file when it is (a write tried anyway through
 /// a key or a form opened before: SQLite's refusal comes first, in its own words).
 fn with_edit_off(open: &Shared, alert: String) -> String {
-    match open.report.limits.edit_off("flags", "flags") {
+    with_writes_off(open, "flags", "flags", alert)
+}
+
+/// `alert`, then why writes to `table` (named `what` to the person) are off for this file when
+/// they are (`EngineLimits::edit_off`).
+pub(in crate::web) fn with_writes_off(open: &Shared, table: &str, what: &str, alert: String) -> String {
+    match open.report.limits.edit_off(table, what) {
         Some(why) => format!("{alert} {why}"),
         None => alert,
     }

@@ -20,6 +20,7 @@ mod latest;
 mod nav;
 mod open;
 
+pub(in crate::web) use actions::with_writes_off;
 pub use actions::AppState;
 pub use alerts::Alerts;
 pub use changes::Changes;
