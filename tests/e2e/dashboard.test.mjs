@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { V1, openWith, skipWithoutFixtures, useSuite, xtask } from './helpers.mjs';
+import { V1, dashboardState, openWith, skipWithoutFixtures, useSuite, xtask } from './helpers.mjs';
 
 const env = useSuite('dashboard', { before, after });
 
@@ -119,7 +119,7 @@ test('filters, range, the +300 % what-if and a budget change the figures they to
 
     await page.locator('[data-testid="range-7-days"]').click();
     got = await settled(page, () => document.querySelector('[data-testid="dashboard-window"]')?.textContent.startsWith('2025-08-17 21:40'));
-    const native = JSON.parse(xtask(['dashboard', V1, '--state', JSON.stringify({ ...defaults(), range: { days: 7 } })]));
+    const native = JSON.parse(xtask(['dashboard', V1, '--state', JSON.stringify(dashboardState({ range: { days: 7 } }))]));
     assert.equal(got['created'], native.aggregates.flags.created);
     assert.equal(got['tool-calls'], native.aggregates.tools.calls);
     assert.ok(got['created'] < base['created']);
@@ -149,24 +149,3 @@ test('filters, range, the +300 % what-if and a budget change the figures they to
     await app.close();
   }
 });
-
-/** The default dashboard settings, as the core serialises them. */
-function defaults() {
-  return {
-    range: 'all',
-    as_of: 'latest',
-    target: null,
-    flag_type: null,
-    tool: null,
-    horizon_days: 30,
-    growth: 0,
-    tool_capacity_per_hour: null,
-    budgets: {
-      tool_p95_ms: 30000,
-      error_rate_pct: 5,
-      critical_pending_max: 0,
-      lead_time_p90_hours: 72,
-      utilisation_max: 0.8,
-    },
-  };
-}

@@ -187,6 +187,33 @@ export async function pageInContext(context, url) {
   return page;
 }
 
+/**
+ * The dashboard settings the core starts from (`DashboardState::default`, as it serialises
+ * them), with `changes` on top: what `cargo xtask dashboard --state` is given to compute the
+ * same figures natively.
+ */
+export function dashboardState(changes = {}) {
+  return {
+    range: 'all',
+    as_of: 'latest',
+    target: null,
+    flag_type: null,
+    tool: null,
+    horizon_days: 30,
+    growth: 0,
+    tool_capacity_per_hour: null,
+    budgets: {
+      tool_p95_ms: 30000,
+      error_rate_pct: 5,
+      critical_pending_max: 0,
+      lead_time_p90_hours: 72,
+      utilisation_max: 0.8,
+    },
+    stall_after_hours: 24,
+    ...changes,
+  };
+}
+
 const text = (page, id) =>
   page.evaluate(
     (id) => document.querySelector(`[data-testid="${id}"]`)?.textContent?.trim() ?? null,

@@ -19,6 +19,7 @@ import {
   useSuite,
   waitForSummary,
   xtask,
+  dashboardState,
 } from './helpers.mjs';
 
 const env = useSuite('quest-kpis', { before, after });
@@ -119,7 +120,7 @@ for (const [file, readme] of [
       await page.locator('[data-testid="quest-stall-hours"]').fill(String(readme.longer));
       await page.locator('[data-testid="quest-stall-hours"]').press('Enter');
       const longer = JSON.parse(
-        xtask(['dashboard', file, '--state', JSON.stringify({ ...defaultState(), stall_after_hours: readme.longer })]),
+        xtask(['dashboard', file, '--state', JSON.stringify(dashboardState({ stall_after_hours: readme.longer }))]),
       ).aggregates.quests;
       await page.waitForFunction(
         (n) => document.querySelector('[data-testid="kpi-quests-stalled"]')?.dataset.value === String(n),
@@ -173,25 +174,3 @@ test('the snapshot link carries the quest KPIs and the report shows them', async
     await app.close();
   }
 });
-
-/** The default dashboard settings, as the core serialises them. */
-function defaultState() {
-  return {
-    range: 'all',
-    as_of: 'latest',
-    target: null,
-    flag_type: null,
-    tool: null,
-    horizon_days: 30,
-    growth: 0,
-    tool_capacity_per_hour: null,
-    budgets: {
-      tool_p95_ms: 30000,
-      error_rate_pct: 5,
-      critical_pending_max: 0,
-      lead_time_p90_hours: 72,
-      utilisation_max: 0.8,
-    },
-    stall_after_hours: 24,
-  };
-}
