@@ -379,22 +379,8 @@ pub fn make_wal_pair(
     let mut next = 0;
     for t in 0..transactions {
         let until = flags * (t + 1) / transactions;
-        conn.execute_batch("BEGIN").map_err(sql_err("begin"))?;
-        while next < until {
-            conn.execute(
-                "INSERT INTO flags (flag_type, source_agent, target_agent, change_description, action_required, \
-                 impact_level, status, locked, created_at) VALUES ('change', '@backend.api', '@frontend.react', ?1, ?2, \
-                 'medium', 'pending', 0, '2026-11-30 10:00')",
-                (
-                    format!("WAL pair flag {next}: the orders endpoint moved; clients must follow the new path."),
-                    "Update src/web/orders.ts and every caller of the orders endpoint to the new path; \
-                     run the contract tests of the checkout flow afterwards.",
-                ),
-            )
-            .map_err(sql_err("insert a flag"))?;
-            next += 1;
-        }
-        conn.execute_batch("COMMIT").map_err(sql_err("commit"))?;
+        add_flags(&conn, next, until - next)?;
+        next = until;
     }
     std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
     let (db_out, wal_out) = (out.join(name), wal_of(&out.join(name)));
@@ -409,6 +395,83 @@ pub fn make_wal_pair(
     drop(conn);
     let _ = std::fs::remove_dir_all(&scratch);
     Ok(json!({ "database": db_out.display().to_string(), "wal": wal_out.display().to_string() }))
+}
+
+/// Adds `n` pending flags (numbered from `first` in their text) in one transaction, texts long
+/// enough for the v1 quality triggers.
+fn add_flags(conn: &rusqlite::Connection, first: usize, n: usize) -> Result<()> {
+    let sql_err = |what: &'static str| move |e: rusqlite::Error| format!("{what}: {e}");
+    conn.execute_batch("BEGIN").map_err(sql_err("begin"))?;
+    for i in first..first + n {
+        conn.execute(
+            "INSERT INTO flags (flag_type, source_agent, target_agent, change_description, action_required, \
+             impact_level, status, locked, created_at) VALUES ('change', '@backend.api', '@frontend.react', ?1, ?2, \
+             'medium', 'pending', 0, '2026-11-30 10:00')",
+            (
+                format!("WAL pair flag {i}: the orders endpoint moved; clients must follow the new path."),
+                "Update src/web/orders.ts and every caller of the orders endpoint to the new path; \
+                 run the contract tests of the checkout flow afterwards.",
+            ),
+        )
+        .map_err(sql_err("insert a flag"))?;
+    }
+    conn.execute_batch("COMMIT").map_err(sql_err("commit"))
+}
+
+/// `cargo xtask wal-writer --from FILE --dir DIR`: an agent stand-in for follow-mode tests. Copies
+/// FILE to DIR, switches the copy to WAL mode with automatic checkpoints off, keeps the
+/// connection open (so the -wal stays beside the file, as while agents run) and obeys one command
+/// per stdin line, answering each with one JSON line (`{"ok":true,...}` or `{"error":"..."}`):
+/// `add N` (N flags in one transaction), `lock ID`, `unlock ID`, `checkpoint` (TRUNCATE: the
+/// -wal folded in and emptied), `quit`.
+pub fn wal_writer(from: &Path, dir: &Path) -> Result<()> {
+    use std::io::{BufRead, Write};
+    let sql_err = |what: &'static str| move |e: rusqlite::Error| format!("{what}: {e}");
+    let name = from.file_name().ok_or("--from has no file name")?;
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let live = dir.join(name);
+    std::fs::copy(from, &live).map_err(|e| format!("copy {}: {e}", from.display()))?;
+    let conn = rusqlite::Connection::open(&live).map_err(sql_err("open"))?;
+    let mode: String =
+        conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).map_err(sql_err("WAL mode"))?;
+    if mode != "wal" {
+        return Err(format!("the copy of {} did not switch to WAL mode ({mode})", from.display()));
+    }
+    conn.execute_batch("PRAGMA wal_autocheckpoint=0").map_err(sql_err("autocheckpoint"))?;
+    let mut added = 0usize;
+    let mut out = std::io::stdout();
+    let answer = |out: &mut std::io::Stdout, v: serde_json::Value| -> Result<()> {
+        writeln!(out, "{v}").and_then(|()| out.flush()).map_err(|e| e.to_string())
+    };
+    answer(&mut out, json!({ "ok": true, "database": live.display().to_string() }))?;
+    for line in std::io::stdin().lock().lines() {
+        let line = line.map_err(|e| e.to_string())?;
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let result = match words.as_slice() {
+            ["add", n] => n.parse::<usize>().map_err(|e| e.to_string()).and_then(|n| {
+                add_flags(&conn, added, n)?;
+                added += n;
+                Ok(())
+            }),
+            [verb @ ("lock" | "unlock"), id] => id.parse::<i64>().map_err(|e| e.to_string()).and_then(|id| {
+                let locked = i64::from(*verb == "lock");
+                conn.execute("UPDATE flags SET locked = ?1 WHERE id = ?2", (locked, id))
+                    .map(|_| ())
+                    .map_err(sql_err("lock"))
+            }),
+            ["checkpoint"] => {
+                conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").map_err(sql_err("checkpoint"))
+            }
+            ["quit"] => break,
+            _ => Err(format!("unknown command {line:?}")),
+        };
+        let flags: i64 = conn.query_row("SELECT count(*) FROM flags", [], |r| r.get(0)).unwrap_or(-1);
+        match result {
+            Ok(()) => answer(&mut out, json!({ "ok": true, "flags": flags }))?,
+            Err(e) => answer(&mut out, json!({ "error": e }))?,
+        }
+    }
+    Ok(())
 }
 
 /// A flag database opened natively, with its generation and its catalog ready for searching.

@@ -58,6 +58,9 @@ usage: cargo xtask <command>
                                            main file and -wal copied to DIR before any checkpoint
                                            (--torn: the -wal cut in the middle of its last frame;
                                            --page-size: the copy rebuilt with P-byte pages first)
+  wal-writer --from FILE --dir DIR         an agent stand-in: FILE copied to DIR in WAL mode, a
+                                           writer held open obeying stdin lines (add N, lock ID,
+                                           unlock ID, checkpoint, quit), one JSON line each
   search-agents FILE QUERY [--limit N]     JSON: flagdeck's agent search (search-agents scoring,
                                            default limit 5) on FILE's catalog, natively
   search-bench DB --out JSON               time SearchIndex::new and 20 queries natively (bench
@@ -156,6 +159,12 @@ fn dispatch(command: &str, mut args: Args) -> Result<()> {
             let sql = args.positional("SQL")?;
             args.finish()?;
             dbtools::exec_sql(from.as_deref(), &PathBuf::from(out), &sql)
+        }
+        "wal-writer" => {
+            let from = args.opt("from")?.ok_or("--from FILE is required")?;
+            let dir = args.opt("dir")?.ok_or("--dir DIR is required")?;
+            args.finish()?;
+            dbtools::wal_writer(&PathBuf::from(from), &PathBuf::from(dir))
         }
         "make-wal-pair" => {
             let from = args.opt("from")?.ok_or("--from FILE is required")?;

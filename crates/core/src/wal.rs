@@ -268,17 +268,56 @@ pub fn parse_header(wal: &[u8]) -> Result<WalHeader, WalError> {
 /// rewrote the checksums of an open transaction's frames) can look damaged too; reading the pair
 /// again then succeeds.
 pub fn apply(main: &[u8], wal: &[u8]) -> Result<WalImage, WalError> {
-    let db_page_size =
-        if main.is_empty() { None } else { Some(header::check(main).map_err(WalError::MainFile)?.page_size) };
-    let unchanged = |why: Ignored| WalImage {
-        bytes: main.to_vec(),
-        report: WalReport { why: vec![why], ..WalReport::default() },
+    let plan = plan(&main[..main.len().min(header::HEADER_LEN)], main.len(), wal)?;
+    let mut image = main.to_vec();
+    if let Some(pages) = plan.size_pages {
+        image.resize(pages as usize * plan.page_size as usize, 0);
+    }
+    let page = plan.page_size as usize;
+    for &(pgno, at) in &plan.pages {
+        let to = (pgno as usize - 1) * page;
+        image[to..to + page].copy_from_slice(&wal[at..at + page]);
+    }
+    Ok(WalImage { bytes: image, report: plan.report })
+}
+
+/// Which WAL frames make up the image SQLite would see, without the database bytes: what
+/// [`apply`] copies, for a caller that keeps the database file outside this memory (the
+/// browser builds the image in JavaScript memory from this plan, so a 100 MB file is never
+/// copied into wasm memory).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalPlan {
+    /// Page size in bytes (the WAL's; equal to the database's when it has pages).
+    pub page_size: u32,
+    /// The database size in pages after the last applied commit; `None` when nothing is applied
+    /// (the image is the database file as it is).
+    pub size_pages: Option<u32>,
+    /// `(page number, byte offset of that page's data in the WAL)` for the newest applied frame
+    /// of each page within `size_pages`, by ascending page number.
+    pub pages: Vec<(u32, usize)>,
+    pub report: WalReport,
+}
+
+/// The plan of [`apply`]: `main_head` is the first [`header::HEADER_LEN`] bytes of the database
+/// file (fewer when it is shorter) and `main_len` its length in bytes. Errors as [`apply`].
+pub fn plan(main_head: &[u8], main_len: usize, wal: &[u8]) -> Result<WalPlan, WalError> {
+    let db_page_size = if main_len == 0 {
+        None
+    } else {
+        Some(header::check_head(main_head, main_len).map_err(WalError::MainFile)?.page_size)
     };
+    let unchanged = |page_size: u32, why: Vec<Ignored>, frames_ignored: u32| WalPlan {
+        page_size,
+        size_pages: None,
+        pages: Vec::new(),
+        report: WalReport { why, frames_ignored, ..WalReport::default() },
+    };
+    let fallback = db_page_size.unwrap_or(0);
     if wal.is_empty() {
-        return Ok(unchanged(Ignored::NoFrames));
+        return Ok(unchanged(fallback, vec![Ignored::NoFrames], 0));
     }
     if wal.len() < WAL_HEADER_LEN {
-        return Ok(unchanged(Ignored::ShortHeader { bytes: wal.len() }));
+        return Ok(unchanged(fallback, vec![Ignored::ShortHeader { bytes: wal.len() }], 0));
     }
     let head = parse_header(wal)?;
     if let Some(database) = db_page_size {
@@ -350,40 +389,117 @@ pub fn apply(main: &[u8], wal: &[u8]) -> Result<WalImage, WalError> {
         why.push(Ignored::TornFrame { bytes: torn });
     }
     let Some(last) = last_commit else {
-        return Ok(WalImage {
-            bytes: main.to_vec(),
-            report: WalReport { frames_ignored: whole as u32, why, ..WalReport::default() },
-        });
+        return Ok(unchanged(head.page_size, why, whole as u32));
     };
 
-    let pages = be_u32(frame(last), 4);
-    let mut image = main.to_vec();
-    image.resize(pages as usize * page, 0);
+    let size = be_u32(frame(last), 4);
+    // The newest frame of each page wins; a page beyond the size a later commit set (the
+    // database shrank) is never read by SQLite.
+    let mut newest = std::collections::BTreeMap::new();
     for i in 0..applied {
-        let f = frame(i);
-        let pgno = be_u32(f, 0) as usize;
-        if pgno == 0 || pgno > pages as usize {
-            // A page beyond the size a later commit set (the database shrank): SQLite never reads it.
-            continue;
-        }
-        image[(pgno - 1) * page..pgno * page].copy_from_slice(&f[FRAME_HEADER_LEN..]);
-    }
-    if !main.is_empty() && image.len() >= header::HEADER_LEN {
-        let (wal_enc, db_enc) = (be_u32(&image, 56), be_u32(main, 56));
-        if wal_enc != db_enc && db_enc != 0 && wal_enc != 0 {
-            return Err(WalError::EncodingMismatch { wal: wal_enc, database: db_enc });
+        let pgno = be_u32(frame(i), 0);
+        if pgno != 0 && pgno <= size {
+            newest.insert(pgno, WAL_HEADER_LEN + i * frame_len + FRAME_HEADER_LEN);
         }
     }
-    Ok(WalImage {
-        bytes: image,
+    if main_len > 0 && main_head.len() >= header::HEADER_LEN {
+        if let Some(&at) = newest.get(&1) {
+            let (wal_enc, db_enc) = (be_u32(wal, at + 56), be_u32(main_head, 56));
+            if wal_enc != db_enc && db_enc != 0 && wal_enc != 0 {
+                return Err(WalError::EncodingMismatch { wal: wal_enc, database: db_enc });
+            }
+        }
+    }
+    Ok(WalPlan {
+        page_size: head.page_size,
+        size_pages: Some(size),
+        pages: newest.into_iter().collect(),
         report: WalReport {
             frames_applied: applied as u32,
             commits_applied: commits,
             frames_ignored: (whole - applied) as u32,
-            pages,
+            pages: size,
             why,
         },
     })
+}
+
+/// What is beside a database file on disk where its `-wal` would be, as far as the browser can
+/// see (save in place; see [`may_write_beside`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Beside<'a> {
+    /// The folder cannot be looked into (a file picked alone through the file picker).
+    Unseen,
+    /// There is no `-wal` file.
+    Absent,
+    /// The `-wal` file's bytes.
+    Wal(&'a [u8]),
+}
+
+/// Why writing a database file in place is refused: SQLite would replay the `-wal` beside it
+/// over the new contents. Each variant reads as a sentence (`{wal}` is the `-wal` file's name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteRefusal {
+    /// The file says WAL mode and its folder cannot be looked into.
+    CannotSee { database: String },
+    /// The `-wal` beside it holds committed transactions.
+    Holds { database: String, commits: u32 },
+    /// The `-wal` beside it cannot be read as a WAL, so what SQLite would do with it is unknown.
+    Unreadable { database: String, why: WalError },
+}
+
+impl fmt::Display for WriteRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let after = "Save as a new file instead, or save again once the agents have stopped (when the last \
+                     connection closes, SQLite folds the -wal file into the database and removes it).";
+        match self {
+            WriteRefusal::CannotSee { database } => write!(
+                f,
+                "{database} is in WAL mode, and the browser does not let flagdeck look into its folder, so it \
+                 cannot tell whether a {wal} file lies beside it: SQLite would replay that file over the \
+                 saved {database} and corrupt it. Open the project folder (Open project folder…), or pick \
+                 {database} together with {wal}, to save in place. {after}",
+                wal = wal_name(database)
+            ),
+            WriteRefusal::Holds { database, commits } => write!(
+                f,
+                "{wal} beside {database} holds {commits} committed transaction{s} that SQLite replays over \
+                 {database} whenever it opens it, so writing {database} now would corrupt it. {after}",
+                wal = wal_name(database),
+                s = if *commits == 1 { "" } else { "s" }
+            ),
+            WriteRefusal::Unreadable { database, why } => write!(
+                f,
+                "{wal} beside {database} cannot be read as a write-ahead log ({why}), so flagdeck cannot \
+                 tell what SQLite would replay over {database}: nothing was written. {after}",
+                wal = wal_name(database)
+            ),
+        }
+    }
+}
+
+/// Whether `database` may be written in place: never while a `-wal` that SQLite would replay lies
+/// beside it. SQLite opens a `-wal` file whenever one exists beside a non-empty database,
+/// whatever the header's journal mode says (`pagerOpenWalIfPresent` in SQLite's `pager.c`), and
+/// a WAL records no link to the main file's contents, so its committed frames (even ones already
+/// checkpointed) would be copied over the new pages. `header_says_wal`: bytes 18 and 19 of the
+/// file are 2. An empty or header-only `-wal`, or one with no committed frame, is harmless.
+pub fn may_write_beside(
+    database: &str,
+    header_says_wal: bool,
+    beside: Beside<'_>,
+) -> Result<(), WriteRefusal> {
+    let database = database.to_owned();
+    match beside {
+        Beside::Absent => Ok(()),
+        Beside::Unseen if header_says_wal => Err(WriteRefusal::CannotSee { database }),
+        Beside::Unseen => Ok(()),
+        Beside::Wal(bytes) => match plan(&[], 0, bytes) {
+            Ok(p) if p.report.commits_applied == 0 => Ok(()),
+            Ok(p) => Err(WriteRefusal::Holds { database, commits: p.report.commits_applied }),
+            Err(why) => Err(WriteRefusal::Unreadable { database, why }),
+        },
+    }
 }
 
 /// The name SQLite gives the write-ahead log of the database file `database`: `X-wal` for `X`.
@@ -504,6 +620,27 @@ mod tests {
         assert_eq!((p.database, p.wal, p.others), (None, None, vec![0]));
         let p = pair(&["b.db", "a.db"]);
         assert_eq!((p.database, p.wal, p.others), (Some(0), None, vec![1]));
+    }
+
+    #[test]
+    fn a_wal_with_committed_frames_beside_the_file_refuses_a_write() {
+        let committed = wal_of(512, (1, 2), &[(1, 1, 1)]);
+        let uncommitted = wal_of(512, (1, 2), &[(1, 0, 1)]);
+        let header_only = wal_of(512, (1, 2), &[]);
+        let ok = |wal: bool, b| may_write_beside("project.db", wal, b);
+        assert_eq!(ok(true, Beside::Absent), Ok(()));
+        assert_eq!(ok(false, Beside::Unseen), Ok(()));
+        assert!(matches!(ok(true, Beside::Unseen), Err(WriteRefusal::CannotSee { .. })));
+        assert_eq!(ok(true, Beside::Wal(&[])), Ok(()));
+        assert_eq!(ok(true, Beside::Wal(&header_only)), Ok(()));
+        assert_eq!(ok(true, Beside::Wal(&uncommitted)), Ok(()));
+        // Whatever the header says: SQLite opens any -wal beside a non-empty file.
+        let refused = ok(false, Beside::Wal(&committed)).unwrap_err();
+        assert_eq!(refused, WriteRefusal::Holds { database: "project.db".into(), commits: 1 });
+        assert!(refused
+            .to_string()
+            .starts_with("project.db-wal beside project.db holds 1 committed transaction that"));
+        assert!(matches!(ok(true, Beside::Wal(&[0u8; 40])), Err(WriteRefusal::Unreadable { .. })));
     }
 
     #[test]
