@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod edit_form;
 pub mod edits;
 pub mod flags;
+pub mod follow;
 pub mod header;
 pub mod inspect;
 pub mod journal;
