@@ -228,7 +228,7 @@ fn follow_diff_finds_exactly_the_rows_the_scripts_changed() {
         assert_eq!(marked, if has_quests { 4 } else { 0 }, "{name}");
 
         // The sentences name them.
-        let lines = c.lines();
+        let lines = c.lines(&[]);
         for l in &lines {
             for id in l.flags.iter().chain(&l.quests) {
                 assert!(l.text.contains(&format!("#{id}")), "{name}: {:?}", l.text);
@@ -284,7 +284,7 @@ fn follow_diff_finds_exactly_the_rows_the_scripts_changed() {
 
 fn diff_and_check_empty(before: &Snapshot, after: &Snapshot) -> bool {
     let c = follow::diff(before, after);
-    c.is_empty() && c.lines().is_empty()
+    c.is_empty() && c.lines(&[]).is_empty()
 }
 
 #[test]
@@ -387,7 +387,7 @@ fn follow_hostile_values_read_without_panic() {
     assert_eq!(c.completed_quests.iter().map(|t| t.id).collect::<Vec<_>>(), [1]);
     assert_eq!(c.turns_passed.iter().map(|t| t.id).collect::<Vec<_>>(), [1, 2]);
     assert_eq!(c.tool_calls, ToolCallChange::Rewritten { before: 4, after: 2 });
-    let lines = c.lines();
+    let lines = c.lines(&[]);
     assert!(
         lines.iter().any(|l| l.text == "The tool log was rewritten: 4 rows before, 2 now."),
         "{lines:#?}"

@@ -9,6 +9,7 @@ mod app;
 mod dashboard;
 mod files;
 mod flags;
+mod follow;
 pub mod platform;
 mod quests;
 mod share;

@@ -416,3 +416,78 @@ export async function assertExportMatchesSql(page, dir, name, original, sql) {
   assert.deepEqual(got.tables, want.tables, 'every table holds exactly the expected rows');
   assert.deepEqual(got.master, want.master, 'schema unchanged');
 }
+
+/**
+ * A stand-in for `showDirectoryPicker` (File System Access), for `page.addInitScript`: the
+ * browser's folder picker is a native dialog a test cannot click. The picked folder holds the
+ * files of `window.__fs.files` (name → File, set with `setFolderFiles`); a missing one throws a
+ * `NotFoundError` DOMException as the browser does; `createWritable` replaces a file when closed
+ * and counts `window.__fs.writes`. The same File object is given until the file changes, as a
+ * disk file costs nothing to stat.
+ */
+export const FAKE_FOLDER = () => {
+  window.__fs = { files: {}, clock: 1_700_000_000_000, writes: 0 };
+  const notFound = (name) => new DOMException(`A requested file or directory could not be found: ${name}`, 'NotFoundError');
+  const fileHandle = (name) => ({
+    kind: 'file',
+    name,
+    getFile: async () => {
+      const file = window.__fs.files[name];
+      if (!file) throw notFound(name);
+      return file;
+    },
+    createWritable: async () => {
+      const chunks = [];
+      return {
+        write: async (data) => chunks.push(new Uint8Array(data)),
+        close: async () => {
+          window.__fs.clock += 1000;
+          window.__fs.files[name] = new File(chunks, name, { lastModified: window.__fs.clock });
+          window.__fs.writes += 1;
+        },
+      };
+    },
+  });
+  const folder = {
+    kind: 'directory',
+    name: 'memory',
+    getFileHandle: async (name) => {
+      if (!window.__fs.files[name]) throw notFound(name);
+      return fileHandle(name);
+    },
+    getDirectoryHandle: async (name) => {
+      throw notFound(name);
+    },
+  };
+  window.showDirectoryPicker = async () => folder;
+};
+
+/** Sets files of the `FAKE_FOLDER` stand-in (name → bytes; `null` removes one), each with a later modification time. */
+export async function setFolderFiles(page, files) {
+  for (const [name, bytes] of Object.entries(files)) {
+    const b64 = bytes === null ? null : Buffer.from(bytes).toString('base64');
+    await page.evaluate(
+      ([name, b64]) => {
+        if (b64 === null) {
+          delete window.__fs.files[name];
+          return;
+        }
+        window.__fs.clock += 1000;
+        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        window.__fs.files[name] = new File([bytes], name, { lastModified: window.__fs.clock });
+      },
+      [name, b64],
+    );
+  }
+}
+
+/** The bytes of a file of the `FAKE_FOLDER` stand-in. */
+export async function folderFile(page, name) {
+  const b64 = await page.evaluate(async (name) => {
+    const bytes = new Uint8Array(await window.__fs.files[name].arrayBuffer());
+    let s = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(s);
+  }, name);
+  return Buffer.from(b64, 'base64');
+}

@@ -280,7 +280,27 @@ pub fn bench() -> Result<()> {
     dashboard_bench(&dist, &out)?;
     quests_bench(&dist, &out)?;
     cells_bench(&dist, &out)?;
-    durable_bench(&dist, &out)
+    durable_bench(&dist, &out)?;
+    follow_bench(&dist, &out)
+}
+
+/// Follow mode on the 100k-flag file held open by a WAL-mode writer: one re-read (read, checks,
+/// swap) and the memory after 50 re-reads (tests/e2e/bench-follow.mjs).
+fn follow_bench(dist: &std::path::Path, out: &std::path::Path) -> Result<()> {
+    let db = out.join("demo-100k.db");
+    if !db.is_file() {
+        dbtools::gen_demo(100_000, None, None, None, &db)?;
+    }
+    let xtask = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut c = cmd("node");
+    c.arg("tests/e2e/bench-follow.mjs")
+        .arg("--dist")
+        .arg(dist)
+        .arg("--db")
+        .arg(&db)
+        .arg("--xtask")
+        .arg(xtask);
+    run(&mut c)
 }
 
 /// Flag 7 of the huge-cell file with texts of ordinary length (the bench's control).

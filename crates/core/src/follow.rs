@@ -523,6 +523,43 @@ impl Changes {
         }
     }
 
+    /// Every marked row by kind: `(kind key, flag ids, quest ids)` for each kind that marks
+    /// something, each id under the kind [`flag_mark`](Self::flag_mark) /
+    /// [`quest_mark`](Self::quest_mark) give it (ascending ids).
+    pub fn marked(&self) -> Vec<(&'static str, Vec<i64>, Vec<i64>)> {
+        let kinds = [
+            ChangeKind::New,
+            ChangeKind::Completed,
+            ChangeKind::StatusChanged,
+            ChangeKind::Locked,
+            ChangeKind::Unlocked,
+            ChangeKind::TurnPassed,
+        ];
+        let ids_of = |ts: &[Transition]| ts.iter().map(|t| t.id).collect::<Vec<_>>();
+        let mut flags: Vec<i64> = self.new_flags.clone();
+        flags.extend(ids_of(&self.completed_flags));
+        flags.extend(ids_of(&self.flag_status_changes));
+        flags.extend(&self.locked);
+        flags.extend(&self.unlocked);
+        flags.sort_unstable();
+        flags.dedup();
+        let mut quests: Vec<i64> = self.new_quests.iter().map(|q| q.id).collect();
+        quests.extend(ids_of(&self.completed_quests));
+        quests.extend(ids_of(&self.quest_status_changes));
+        quests.extend(ids_of(&self.turns_passed));
+        quests.sort_unstable();
+        quests.dedup();
+        kinds
+            .iter()
+            .map(|kind| {
+                let f = flags.iter().copied().filter(|&id| self.flag_mark(id) == Some(*kind)).collect();
+                let q = quests.iter().copied().filter(|&id| self.quest_mark(id) == Some(*kind)).collect();
+                (kind.key(), f, q)
+            })
+            .filter(|(_, f, q): &(_, Vec<i64>, Vec<i64>)| !f.is_empty() || !q.is_empty())
+            .collect()
+    }
+
     /// How to highlight quest `id` on the quest board, `None` when it did not change. A quest
     /// that changed in several ways gets the first of New, Completed, StatusChanged, TurnPassed.
     pub fn quest_mark(&self, id: i64) -> Option<ChangeKind> {
@@ -546,7 +583,10 @@ impl Changes {
     /// backend-dev to frontend-dev.`, `14 new tool calls.`. Lists show [`listing::SHOWN`] items
     /// and say how many more ([`listing::names`]); each sentence stays a few hundred characters
     /// whatever the number of changes.
-    pub fn lines(&self) -> Vec<ChangeLine> {
+    ///
+    /// `by_tool` is what [`new_tool_calls`] read on the newer database (empty when not read): the
+    /// new-tool-calls sentence then names the tools, most used first.
+    pub fn lines(&self, by_tool: &[(String, i64)]) -> Vec<ChangeLine> {
         let mut out = Vec::new();
         let mut flag_line = |kind: ChangeKind, text: String, ids: Vec<i64>| {
             out.push(ChangeLine { kind: kind.key(), text, flags: ids, quests: Vec::new() });
@@ -690,7 +730,14 @@ impl Changes {
         let tools = match self.tool_calls {
             ToolCallChange::Unchanged => None,
             ToolCallChange::New(n) => {
-                Some(format!("{}.", count(n.max(0) as usize, "new tool call", "new tool calls")))
+                let calls = count(n.max(0) as usize, "new tool call", "new tool calls");
+                let named: Vec<String> =
+                    by_tool.iter().map(|(tool, n)| format!("{tool} {}", thousands(*n as usize))).collect();
+                Some(if named.is_empty() {
+                    format!("{calls}.")
+                } else {
+                    format!("{calls}: {}.", listing::names(&named))
+                })
             }
             ToolCallChange::Rewritten { before, after } => Some(format!(
                 "The tool log was rewritten: {} before, {} now.",
@@ -741,7 +788,7 @@ mod tests {
         };
         let c = diff(&s, &s.clone());
         assert!(c.is_empty());
-        assert!(c.lines().is_empty());
+        assert!(c.lines(&[]).is_empty());
         assert!(diff(&Snapshot::default(), &Snapshot::default()).is_empty());
     }
 
@@ -780,7 +827,7 @@ mod tests {
         assert_eq!(c.flag_mark(4).map(|k| k.key()), Some("locked"));
         assert_eq!(c.flag_mark(5).map(|k| k.key()), Some("unlocked"));
         assert_eq!(c.flag_mark(1), None);
-        let texts: Vec<String> = c.lines().into_iter().map(|l| format!("{}|{}", l.kind, l.text)).collect();
+        let texts: Vec<String> = c.lines(&[]).into_iter().map(|l| format!("{}|{}", l.kind, l.text)).collect();
         assert_eq!(
             texts,
             [
@@ -805,7 +852,7 @@ mod tests {
         let nulled =
             Snapshot { flags: vec![FlagMark { id: 1, status: None, locked: false }], ..Default::default() };
         assert_eq!(
-            diff(&before, &nulled).lines()[0].text,
+            diff(&before, &nulled).lines(&[])[0].text,
             "Flag #1 changed status from pending to no status."
         );
     }
@@ -816,7 +863,7 @@ mod tests {
             flags: (1..=100).map(|id| flag(id, "pending", false)).collect(),
             ..Default::default()
         };
-        let lines = diff(&Snapshot::default(), &after).lines();
+        let lines = diff(&Snapshot::default(), &after).lines(&[]);
         assert_eq!(lines[0].text, "100 new flags: #1, #2, #3, #4, #5 … and 95 more.");
         assert_eq!(lines[0].flags.len(), 100);
     }
@@ -837,7 +884,7 @@ mod tests {
         after.quests[2].status = Some(Cow::Borrowed("reviewing"));
         after.quests.push(quest(15, "working", Some("y"), "fresh"));
         let c = diff(&before, &after);
-        let texts: Vec<String> = c.lines().into_iter().map(|l| l.text).collect();
+        let texts: Vec<String> = c.lines(&[]).into_iter().map(|l| l.text).collect();
         assert_eq!(
             texts,
             [
@@ -871,7 +918,7 @@ mod tests {
                 &Snapshot { tool_calls: before, ..Default::default() },
                 &Snapshot { tool_calls: after, ..Default::default() },
             )
-            .lines()
+            .lines(&[])
             .remove(0)
             .text
         };

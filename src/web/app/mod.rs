@@ -7,6 +7,7 @@ use crate::web::agents::{AgentPage, AgentsPage, RoutingPage};
 use crate::web::dashboard::DashboardPage;
 use crate::web::files::loader;
 use crate::web::flags::{FlagsPage, NoFlagsNotice};
+use crate::web::follow::{Follow, FollowChanges};
 use crate::web::platform::browser::{drag_has_files, location_hash, query_param};
 use crate::web::platform::dropped::{dropped, folder_files, Dropped};
 use crate::web::quests::logs::{is_quest_log, read_files};
@@ -31,6 +32,7 @@ pub fn App() -> impl IntoView {
     let (nav, _, db, changes) = contexts;
     let state = AppState::new(contexts);
     provide_context(state);
+    provide_context(Follow::new());
 
     loader::prepare_spare_worker();
     // Looks for a stored working copy first: `?db=` opens once it is clear nothing is replaced.
@@ -101,12 +103,18 @@ pub fn App() -> impl IntoView {
             <Toolbar />
             <AlertList />
             <StorageNotice />
+            <FollowChanges />
             <main class="content">
                 <ResumeBanner />
-                {move || match (db.current().get(), page.get()) {
+                // Pages are built anew when another database is on screen (its lineage), not when
+                // follow mode swaps in a newer read of the same one: they read it again in place.
+                {move || { db.lineage().track(); match (db.get(), page.get()) {
                     (_, View::Snapshot(payload)) => view! { <SnapshotView payload=payload /> }.into_any(),
                     (None, _) => view! { <Welcome /> }.into_any(),
-                    (Some(open), View::Summary) => view! { <NavBar /> <SummaryPanel open=open /> }.into_any(),
+                    (Some(_), View::Summary) => view! {
+                        <NavBar />
+                        {move || db.current().get().map(|open| view! { <SummaryPanel open=open /> })}
+                    }.into_any(),
                     (Some(_), View::Agents) => view! { <NavBar /> <AgentsPage /> }.into_any(),
                     (Some(_), View::Agent(name)) => view! { <NavBar /> <AgentPage name=name /> }.into_any(),
                     (Some(_), View::Routing) => view! { <NavBar /> <RoutingPage /> }.into_any(),
@@ -122,7 +130,7 @@ pub fn App() -> impl IntoView {
                         view! { <NavBar /> <NoFlagsNotice label=open.report.generation.label() /> }.into_any()
                     }
                     (Some(_), _) => view! { <NavBar /> <FlagsPage /> }.into_any(),
-                }}
+                }}}
             </main>
             <DropOverlay visible=dragging />
         </div>

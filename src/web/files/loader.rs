@@ -69,6 +69,8 @@ pub enum LoadError {
     Export(DbError),
     /// The stored working copy could not be opened (it stays stored).
     Restore(String),
+    /// The `-wal` file opened with the database cannot be applied (the sentence says why).
+    Wal(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -103,6 +105,7 @@ impl fmt::Display for LoadError {
                  available once the app has been opened online once)."
             ),
             LoadError::Export(e) => write!(f, "The database could not be exported: {}", e.message()),
+            LoadError::Wal(why) => write!(f, "{why}"),
             LoadError::Restore(why) => write!(
                 f,
                 "The working copy could not be restored: {why}. It is still stored: try again, or discard it."
@@ -186,38 +189,74 @@ pub async fn open_bytes(
     Ok(OpenDb { name, source, header: info, report, facts, db, original: Some(original).into(), wal: None })
 }
 
+/// The image SQLite would see through `wal`, built in JavaScript memory from `main` by
+/// [`wal::plan`]: only the WAL enters wasm memory, never the database file. `None` for the
+/// image when nothing is applied (then `main` itself is the image).
+fn image_with_wal(main: &Uint8Array, wal: &[u8]) -> Result<(Option<Uint8Array>, WalReport), wal::WalError> {
+    let head = main.subarray(0, main.length().min(header::HEADER_LEN as u32)).to_vec();
+    let plan = wal::plan(&head, main.length() as usize, wal)?;
+    let Some(pages) = plan.size_pages else { return Ok((None, plan.report)) };
+    let page = plan.page_size;
+    let image = Uint8Array::new_with_length(pages * page);
+    image.set(&main.subarray(0, main.length().min(pages * page)), 0);
+    for (pgno, at) in plan.pages {
+        let to = (pgno - 1) * page;
+        image.subarray(to, to + page).copy_from(&wal[at..at + page as usize]);
+    }
+    Ok((Some(image), plan.report))
+}
+
 /// Opens a database file together with its `-wal` file, as SQLite would read the pair: the
 /// committed transactions of the WAL applied to a copy of the database bytes (nothing is written
-/// to either file). A WAL that [`wal::apply`] refuses, or whose result fails the open checks (a
+/// to either file). A WAL that [`wal::plan`] refuses, or whose result fails the open checks (a
 /// WAL of another database with the same page size), is left out: the database opens alone and
 /// [`OpenDb::wal`] says why.
 pub async fn open_with_wal(file: &web_sys::File, wal_file: &web_sys::File) -> Result<OpenDb, LoadError> {
-    let (name, wal_name) = (file.name(), wal_file.name());
-    let main = read_file(file).await?;
-    let wal_bytes = read_file(wal_file).await?.to_vec();
-    let refused = |why: String| Some(WalOutcome::Refused { name: wal_name.clone(), why });
-    let why = match wal::apply(&main.to_vec(), &wal_bytes) {
-        Ok(image) => {
-            drop(wal_bytes);
-            let bytes = Uint8Array::from(image.bytes.as_slice());
-            drop(image.bytes);
-            let original = blob_of(&bytes)?;
-            match open_bytes(name.clone(), Source::File, bytes, original).await {
-                Ok(mut open) => {
-                    open.wal = Some(WalOutcome::Applied { name: wal_name, report: image.report });
-                    return Ok(open);
-                }
-                Err(e) => format!(
-                    "With {wal_name} applied, the database fails the checks ({e}), so {wal_name} probably does \
-                     not belong to this database."
-                ),
-            }
+    let wal_name = wal_file.name();
+    match open_disk(file, Some(wal_file)).await {
+        Err(LoadError::Wal(why)) => {
+            let mut open =
+                open_bytes(file.name(), Source::File, read_file(file).await?, file.clone().into()).await?;
+            open.wal = Some(WalOutcome::Refused { name: wal_name, why });
+            Ok(open)
         }
-        Err(e) => e.to_string(),
+        other => other,
+    }
+}
+
+/// Opens a database file and, when given, its `-wal` as SQLite reads the pair; any failure of
+/// the WAL (refused by [`wal::plan`], or an image that fails the open checks) is
+/// [`LoadError::Wal`] and nothing opens: what follow mode needs, where such a read caught a
+/// write half-way and is tried again later.
+pub async fn open_disk(file: &web_sys::File, wal_file: Option<&web_sys::File>) -> Result<OpenDb, LoadError> {
+    let name = file.name();
+    let main = read_file(file).await?;
+    let Some(wal_file) = wal_file else {
+        return open_bytes(name, Source::File, main, file.clone().into()).await;
     };
-    let mut open = open_bytes(name, Source::File, main, file.clone().into()).await?;
-    open.wal = refused(why);
-    Ok(open)
+    let wal_name = wal_file.name();
+    let wal_bytes = read_file(wal_file).await?.to_vec();
+    let (image, report) = image_with_wal(&main, &wal_bytes).map_err(|e| LoadError::Wal(e.to_string()))?;
+    drop(wal_bytes);
+    let (bytes, original) = match image {
+        Some(image) => {
+            drop(main);
+            let original = blob_of(&image)?;
+            (image, original)
+        }
+        None => (main, file.clone().into()),
+    };
+    match open_bytes(name, Source::File, bytes, original).await {
+        Ok(mut open) => {
+            open.wal = Some(WalOutcome::Applied { name: wal_name, report });
+            Ok(open)
+        }
+        Err(e) if report.commits_applied > 0 => Err(LoadError::Wal(format!(
+            "With {wal_name} applied, the database fails the checks ({e}), so {wal_name} probably does not \
+             belong to this database."
+        ))),
+        Err(e) => Err(e),
+    }
 }
 
 /// The demo database's file name: what it is shown and exported as.

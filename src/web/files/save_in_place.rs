@@ -7,66 +7,21 @@
 //! the file only when it is complete, so a failed or interrupted save leaves the original
 //! untouched.
 
-use std::cell::RefCell;
-
 use js_sys::Uint8Array;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::web::files::loader::{self, Source};
-use crate::web::platform::file_system::{self, FileHandle, FileSystemError};
+use crate::web::files::live::{self, Live, OnDisk, Place};
+use crate::web::files::loader;
+use crate::web::platform::file_system;
 use crate::web::state::AppState;
+use flagdeck_core::header::JournalMode;
 use flagdeck_core::journal::replay_onto;
-
-/// The file handle of the open database and what the file looked like when it was read.
-#[derive(Clone)]
-struct Opened {
-    handle: FileHandle,
-    /// The open attempt it belongs to ([`OpenDb::data_key`](crate::web::state::OpenDb::data_key)'s first part).
-    generation: u64,
-    last_modified: f64,
-    size: f64,
-}
-
-thread_local! {
-    static OPENED: RefCell<Option<Opened>> = const { RefCell::new(None) };
-}
+use flagdeck_core::wal::{may_write_beside, Beside};
 
 /// True where the browser offers the File System Access API.
 pub fn supported() -> bool {
     file_system::supported()
-}
-
-/// The file behind the handle as it is on disk now.
-async fn disk_file(handle: &FileHandle) -> Result<web_sys::File, String> {
-    handle.file().await.map_err(|e| e.to_string())
-}
-
-/// Picks a database with the browser's picker and opens it, remembering the handle.
-pub fn open_with_picker(app: AppState) {
-    spawn_local(async move {
-        let handle = match file_system::pick_file().await {
-            Ok(h) => h,
-            // The person closed the picker: nothing to say.
-            Err(FileSystemError::PickerCancelled) => return,
-            Err(e) => return app.alert(format!("The file could not be picked: {e}")),
-        };
-        let file = match disk_file(&handle).await {
-            Ok(f) => f,
-            Err(e) => return app.alert(format!("The picked file could not be read: {e}")),
-        };
-        let (last_modified, size) = (file.last_modified(), file.size());
-        app.open_file(file);
-        // `open_file` starts a new open attempt: the handle belongs to that one only.
-        let generation = app.db().data_key().0;
-        OPENED.with(|o| *o.borrow_mut() = Some(Opened { handle, generation, last_modified, size }));
-    });
-}
-
-/// The handle of the database on screen, if it was opened with the picker.
-fn current(app: AppState) -> Option<Opened> {
-    let generation = app.db().data_key().0;
-    OPENED.with(|o| o.borrow().clone()).filter(|o| o.generation == generation)
 }
 
 /// What a save found on disk.
@@ -80,56 +35,90 @@ pub enum SaveState {
         applied: usize,
         conflicts: Vec<String>,
     },
+    /// Writing in place is refused (a `-wal` beside the file; the sentence says why).
+    Refused(String),
+}
+
+/// Refuses (with the sentence to show) when SQLite would replay a `-wal` beside the database
+/// over what is written ([`may_write_beside`]).
+async fn check_beside(place: &Place, disk: &OnDisk, header_says_wal: bool) -> Result<(), String> {
+    let bytes = match &disk.wal {
+        Some(w) => Some(loader::read_file(w).await.map_err(|e| e.to_string())?.to_vec()),
+        None => None,
+    };
+    let beside = match (&bytes, place.sees_wal()) {
+        (_, false) => Beside::Unseen,
+        (Some(b), true) => Beside::Wal(b),
+        (None, true) => Beside::Absent,
+    };
+    may_write_beside(&place.name(), header_says_wal, beside).map_err(|r| r.to_string())
+}
+
+/// Why a save did not write.
+enum NotSaved {
+    /// Refused before anything was written (shown in the dialog).
+    Refused(String),
+    /// The write or the re-open failed (an alert).
+    Failed(String),
 }
 
 /// Writes `bytes` to the file and opens it again from disk (its changes are saved, so the
-/// history starts over).
-async fn write_and_reopen(app: AppState, opened: &Opened, bytes: &Uint8Array) -> Result<(), String> {
-    opened.handle.write_all(bytes).await.map_err(|e| e.to_string())?;
-    let file = disk_file(&opened.handle).await?;
-    let (last_modified, size) = (file.last_modified(), file.size());
-    app.open_file(file);
-    let generation = app.db().data_key().0;
-    OPENED.with(|o| {
-        *o.borrow_mut() = Some(Opened { handle: opened.handle.clone(), generation, last_modified, size })
-    });
+/// history starts over), unless a `-wal` beside it would be replayed over it.
+async fn write_and_reopen(
+    app: AppState,
+    live: &Live,
+    bytes: &Uint8Array,
+    header_says_wal: bool,
+) -> Result<(), NotSaved> {
+    let disk = live.place.read().await.map_err(|e| NotSaved::Failed(e.to_string()))?;
+    check_beside(&live.place, &disk, header_says_wal).await.map_err(NotSaved::Refused)?;
+    let handle = live.place.db_handle().await.map_err(|e| NotSaved::Failed(e.to_string()))?;
+    handle.write_all(bytes).await.map_err(|e| NotSaved::Failed(e.to_string()))?;
+    live::open_place(app, live.place.clone()).await;
     Ok(())
 }
 
+/// The outcome of a save shown: a refusal in the dialog, a failure as an alert.
+fn report(app: AppState, state: RwSignal<SaveState>, result: Result<(), NotSaved>) {
+    match result {
+        Ok(()) => state.set(SaveState::Idle),
+        Err(NotSaved::Refused(why)) => state.set(SaveState::Refused(why)),
+        Err(NotSaved::Failed(e)) => {
+            app.alert(format!("The file was not saved (it is as it was on disk): {e}"))
+        }
+    }
+}
+
 fn save(app: AppState, state: RwSignal<SaveState>) {
-    let (Some(opened), Some(open)) = (current(app), app.db().get()) else { return };
+    let (Some(live), Some(open)) = (live::current(app), app.db().get()) else { return };
     spawn_local(async move {
         let result = async {
-            let disk = disk_file(&opened.handle).await?;
-            if disk.last_modified() != opened.last_modified || disk.size() != opened.size {
-                state.set(SaveState::ChangedOnDisk);
+            let disk = live.place.read().await.map_err(|e| NotSaved::Failed(e.to_string()))?;
+            if disk.stamp != live.stamp {
                 return Ok(false);
             }
-            let bytes = loader::export_bytes(&open).await.map_err(|e| e.to_string())?;
-            write_and_reopen(app, &opened, &bytes).await?;
-            Ok::<_, String>(true)
+            let bytes = loader::export_bytes(&open).await.map_err(|e| NotSaved::Failed(e.to_string()))?;
+            write_and_reopen(app, &live, &bytes, open.header.journal_mode == JournalMode::Wal)
+                .await
+                .map(|()| true)
         }
         .await;
         match result {
-            Ok(true) => state.set(SaveState::Idle),
-            Ok(false) => {}
-            Err(e) => app.alert(format!("The file was not saved (it is as it was on disk): {e}")),
+            Ok(false) => state.set(SaveState::ChangedOnDisk),
+            other => report(app, state, other.map(|_| ())),
         }
     });
 }
 
-/// Opens the newer file from disk in a worker of its own and replays every applied step onto
-/// it; a step whose rows changed meanwhile is a conflict and is left out.
+/// Opens the newer file (with its `-wal`) from disk in a worker of its own and replays every
+/// applied step onto it; a step whose rows changed meanwhile is a conflict and is left out.
 fn replay(app: AppState, state: RwSignal<SaveState>, merged: StoredValue<Option<Uint8Array>, LocalStorage>) {
-    let Some(opened) = current(app) else { return };
+    let Some(live) = live::current(app) else { return };
     let steps = app.changes().history().get_untracked().done;
     spawn_local(async move {
         let result = async {
-            let disk = disk_file(&opened.handle).await?;
-            let bytes = loader::read_file(&disk).await.map_err(|e| e.to_string())?;
-            let newer = loader::open_bytes(disk.name(), Source::File, bytes, disk.clone().into())
-                .await
-                .map_err(|e| e.to_string())?;
+            let disk = live.place.read().await.map_err(|e| e.to_string())?;
+            let newer = loader::open_disk(&disk.db, disk.wal.as_ref()).await.map_err(|e| e.to_string())?;
             let merge = replay_onto(&newer.db, &steps).await;
             let (applied, conflicts) = (merge.applied.len(), merge.conflict_lines());
             let out = loader::export_bytes(&newer).await.map_err(|e| e.to_string())?;
@@ -155,7 +144,7 @@ pub fn SaveInPlace() -> impl IntoView {
     let can_save = move || {
         app.db().current().track();
         app.db().data_version().track();
-        current(app).is_some()
+        live::current(app).is_some()
     };
     let dialog = move || {
         match state.get() {
@@ -175,18 +164,28 @@ pub fn SaveInPlace() -> impl IntoView {
             }
             .into_any(),
         ),
+        SaveState::Refused(why) => Some(
+            view! {
+                <div class="save-dialog" role="dialog" data-testid="save-refused">
+                    <p class="warning">{why}</p>
+                    <button class="button primary" data-testid="save-as-new" on:click=move |_| { state.set(SaveState::Idle); app.export(); }>
+                        "Save as a new file"
+                    </button>
+                    <button class="link" on:click=move |_| state.set(SaveState::Idle)>"cancel"</button>
+                </div>
+            }
+            .into_any(),
+        ),
         SaveState::Replayed { applied, conflicts } => Some(
             view! {
                 <div class="save-dialog" role="dialog" data-testid="replay-result">
                     <p>{format!("{applied} of your changes apply to the newer file; {} conflict with what changed on disk and were left out.", conflicts.len())}</p>
                     <ul>{conflicts.into_iter().map(|c| view! { <li data-testid="replay-conflict">{c}</li> }).collect_view()}</ul>
                     <button class="button primary" data-testid="write-replayed" on:click=move |_| {
-                        let (Some(opened), Some(bytes)) = (current(app), merged.get_value()) else { return };
+                        let (Some(live), Some(bytes), Some(open)) = (live::current(app), merged.get_value(), app.db().get()) else { return };
                         spawn_local(async move {
-                            match write_and_reopen(app, &opened, &bytes).await {
-                                Ok(()) => state.set(SaveState::Idle),
-                                Err(e) => app.alert(format!("The file was not saved (it is as it was on disk): {e}")),
-                            }
+                            let result = write_and_reopen(app, &live, &bytes, open.header.journal_mode == JournalMode::Wal).await;
+                            report(app, state, result);
                         });
                     }>"Write the newer file with my changes"</button>
                     <button class="button" data-testid="save-as-new" on:click=move |_| { state.set(SaveState::Idle); app.export(); }>
@@ -200,9 +199,14 @@ pub fn SaveInPlace() -> impl IntoView {
     };
     supported().then(|| {
         view! {
-            <button class="button" data-testid="open-in-place" title="Open a file that can be saved back in place" on:click=move |_| open_with_picker(app)>
+            <button class="button" data-testid="open-in-place" title="Open a file (with its -wal, if there is one) that can be saved back in place and followed" on:click=move |_| live::open_with_picker(app)>
                 "Open to save back…"
             </button>
+            {file_system::folders_supported().then(|| view! {
+                <button class="button" data-testid="open-folder" title="Open the project.db of a project folder (or its .claude/memory folder), with its -wal: it can be saved back and followed" on:click=move |_| live::open_folder(app)>
+                    "Open project folder…"
+                </button>
+            })}
             {move || can_save().then(|| view! {
                 <button class="button" data-testid="save-in-place" title="Write the changes back to the opened file" on:click=move |_| save(app, state)>
                     "Save to file"

@@ -25,6 +25,22 @@ pub async fn within<F: Future>(ms: u32, f: F) {
     .await
 }
 
+/// Waits `ms` milliseconds (a timer: the browser may stretch it in a hidden tab).
+pub async fn sleep_ms(ms: u32) {
+    gloo_timers::future::TimeoutFuture::new(ms).await
+}
+
+/// Whether the page is hidden (another tab in front, the window minimised): `document.hidden`.
+pub fn page_hidden() -> bool {
+    web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden())
+}
+
+/// `HH:MM:SS` in local time, for `ms` milliseconds since 1970.
+pub fn local_clock(ms: f64) -> String {
+    let d = js_sys::Date::new(&ms.into());
+    format!("{:02}:{:02}:{:02}", d.get_hours(), d.get_minutes(), d.get_seconds())
+}
+
 /// `YYYY-MM-DD HH:MM` in local time, for `ms` milliseconds since 1970.
 pub fn local_time(ms: f64) -> String {
     let d = js_sys::Date::new(&ms.into());

@@ -39,6 +39,27 @@ extern "C" {
     /// `window.showOpenFilePicker(options)`: resolves to an array of handles.
     #[wasm_bindgen(catch, js_namespace = window, js_name = showOpenFilePicker)]
     fn show_open_file_picker(options: &Object) -> Result<JsValue, JsValue>;
+
+    /// `window.showDirectoryPicker(options)`: resolves to a directory handle.
+    #[wasm_bindgen(catch, js_namespace = window, js_name = showDirectoryPicker)]
+    fn show_directory_picker(options: &Object) -> Result<JsValue, JsValue>;
+
+    /// A `FileSystemDirectoryHandle`: a folder the person picked; its files can be read (and
+    /// found again later, when they were replaced or created).
+    #[derive(Clone, Debug)]
+    pub type DirHandle;
+
+    #[wasm_bindgen(method, getter)]
+    fn name(this: &DirHandle) -> String;
+
+    #[wasm_bindgen(method, catch, js_name = getFileHandle)]
+    fn get_file_handle(this: &DirHandle, name: &str) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = getDirectoryHandle)]
+    fn get_directory_handle(this: &DirHandle, name: &str) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, getter, js_name = name)]
+    fn file_name(this: &FileHandle) -> String;
 }
 
 /// Why a file could not be picked, read or written back.
@@ -50,6 +71,8 @@ pub enum FileSystemError {
     NotAllowed(JsValue),
     /// The handle gave something other than a file.
     NotAFile(JsValue),
+    /// No file or folder of that name (`NotFoundError`, `TypeMismatchError`).
+    NotFound(JsValue),
     /// Anything else the browser threw, kept as thrown.
     Failed(JsValue),
 }
@@ -59,6 +82,7 @@ impl FileSystemError {
     fn from_js(value: JsValue) -> FileSystemError {
         match error_name(&value).as_deref() {
             Some("NotAllowedError" | "SecurityError") => FileSystemError::NotAllowed(value),
+            Some("NotFoundError" | "TypeMismatchError") => FileSystemError::NotFound(value),
             _ => FileSystemError::Failed(value),
         }
     }
@@ -83,6 +107,7 @@ impl fmt::Display for FileSystemError {
                 describe(e)
             ),
             FileSystemError::NotAFile(_) => write!(f, "getFile gave no file"),
+            FileSystemError::NotFound(e) => write!(f, "not found ({})", describe(e)),
             FileSystemError::Failed(e) => write!(f, "{}", describe(e)),
         }
     }
@@ -97,6 +122,56 @@ async fn settle(result: Result<JsValue, JsValue>) -> Result<JsValue, JsValue> {
 pub fn supported() -> bool {
     web_sys::window()
         .is_some_and(|w| js_sys::Reflect::has(&w, &JsValue::from_str("showOpenFilePicker")).unwrap_or(false))
+}
+
+/// True where the browser offers the folder picker (`showDirectoryPicker`).
+pub fn folders_supported() -> bool {
+    web_sys::window()
+        .is_some_and(|w| js_sys::Reflect::has(&w, &JsValue::from_str("showDirectoryPicker")).unwrap_or(false))
+}
+
+/// Shows the open picker for one or more files (a database and its `-wal`).
+/// [`FileSystemError::PickerCancelled`] when the person closes it.
+pub async fn pick_files() -> Result<Vec<FileHandle>, FileSystemError> {
+    let options = Object::new();
+    // A data property on a fresh object: cannot throw.
+    let _ = js_sys::Reflect::set(&options, &JsValue::from_str("multiple"), &JsValue::TRUE);
+    let handles = settle(show_open_file_picker(&options)).await.map_err(FileSystemError::from_picker)?;
+    let handles: Vec<FileHandle> = Array::from(&handles).iter().map(JsCast::unchecked_into).collect();
+    if handles.is_empty() {
+        return Err(FileSystemError::PickerCancelled);
+    }
+    Ok(handles)
+}
+
+/// Shows the folder picker (read access). [`FileSystemError::PickerCancelled`] when closed.
+pub async fn pick_folder() -> Result<DirHandle, FileSystemError> {
+    let options = Object::new();
+    let _ = js_sys::Reflect::set(&options, &JsValue::from_str("mode"), &JsValue::from_str("read"));
+    let handle = settle(show_directory_picker(&options)).await.map_err(FileSystemError::from_picker)?;
+    Ok(handle.unchecked_into())
+}
+
+impl DirHandle {
+    /// The folder's name.
+    pub fn folder_name(&self) -> String {
+        self.name()
+    }
+
+    /// The file at `path` (names separated by `/`) under this folder.
+    /// [`FileSystemError::NotFound`] when a part of it is missing.
+    pub async fn file_at(&self, path: &str) -> Result<FileHandle, FileSystemError> {
+        let mut dir = self.clone();
+        let mut parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+        let Some(last) = parts.pop() else { return Err(FileSystemError::NotFound(JsValue::from_str(path))) };
+        for part in parts {
+            dir = settle(dir.get_directory_handle(part))
+                .await
+                .map_err(FileSystemError::from_js)?
+                .unchecked_into();
+        }
+        Ok(settle(dir.get_file_handle(last)).await.map_err(FileSystemError::from_js)?.unchecked_into())
+    }
 }
 
 /// Shows the open picker for one file. [`FileSystemError::PickerCancelled`] when the person
@@ -114,6 +189,11 @@ pub async fn pick_file() -> Result<FileHandle, FileSystemError> {
 }
 
 impl FileHandle {
+    /// The file's name.
+    pub fn name(&self) -> String {
+        self.file_name()
+    }
+
     /// The file behind the handle as it is on disk now.
     pub async fn file(&self) -> Result<web_sys::File, FileSystemError> {
         settle(self.get_file())

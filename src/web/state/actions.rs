@@ -291,6 +291,34 @@ impl AppState {
         }
     }
 
+    /// Follow mode: `open` (the same file read again; it passed every check of an open) is shown
+    /// instead of the open database. There were no unsaved changes (follow mode pauses
+    /// otherwise), so the history starts empty; the working copy stores the newer original only
+    /// when a change is made.
+    pub(in crate::web) fn follow_swap(self, open: loader::OpenDb) {
+        self.follow_swap_replayed(open, Vec::new());
+    }
+
+    /// [`follow_swap`](Self::follow_swap) where `applied` (the person's unsaved steps, replayed
+    /// onto `open` by `journal::replay_onto`) are the history: still unsaved, undoable, and kept
+    /// by the working copy.
+    pub(in crate::web) fn follow_swap_replayed(self, open: loader::OpenDb, applied: Vec<Step>) {
+        let open = Rc::new(open);
+        let replayed = !applied.is_empty();
+        self.changes.start(edits::History { done: applied, undone: Vec::new() }, None);
+        self.db.swapped(open.clone());
+        self.copy_swapped(&open, replayed);
+        self.load_catalog(open.clone());
+        if !replayed {
+            return;
+        }
+        spawn_local(async move {
+            if let Ok(counts) = summary::read_counts(&open.db, &open.facts, open.report.generation).await {
+                self.changes.counted(counts);
+            }
+        });
+    }
+
     pub fn open_file(self, file: web_sys::File) {
         mark("flagdeck:open-start");
         let name = file.name();

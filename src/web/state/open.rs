@@ -29,6 +29,10 @@ pub struct OpenDb {
     busy: RwSignal<Option<String>>,
     /// Increases with every open attempt, so a slow earlier attempt cannot replace a later one.
     attempt: StoredValue<u64>,
+    /// Increases when another database (or another generation of it) is on screen; not when
+    /// follow mode swaps in a newer read of the same file: pages are built anew only when it
+    /// changes, so a follow swap keeps their filters, scroll position and selection.
+    lineage: RwSignal<u64>,
 }
 
 impl OpenDb {
@@ -39,6 +43,7 @@ impl OpenDb {
             catalog: RwSignal::new_local(CatalogState::Loading),
             busy: RwSignal::new(None),
             attempt: StoredValue::new(0),
+            lineage: RwSignal::new(0),
         }
     }
 
@@ -101,10 +106,31 @@ impl OpenDb {
         latest
     }
 
+    /// Which database is on screen, as far as pages are concerned (see the field's doc).
+    pub fn lineage(&self) -> ReadSignal<u64> {
+        self.lineage.read_only()
+    }
+
     /// `open` is the open database now; its catalog is being read.
     pub fn opened(&self, open: Shared) {
         self.catalog.set(CatalogState::Loading);
         self.current.set(Some(open));
+        self.lineage.update(|l| *l += 1);
+    }
+
+    /// Follow mode: `open`, a newer read of the same file, replaces the open database; pages
+    /// stay and read again (they are built anew only if its generation differs, e.g. a 1.x
+    /// file upgraded to 2.x while followed).
+    pub fn swapped(&self, open: Shared) {
+        let same = self
+            .current
+            .with_untracked(|c| c.as_ref().is_some_and(|c| c.report.generation == open.report.generation));
+        self.catalog.set(CatalogState::Loading);
+        self.current.set(Some(open));
+        if !same {
+            self.lineage.update(|l| *l += 1);
+        }
+        self.data_changed();
     }
 
     /// The catalog of `open` was read: shown if `open` is still the open database.

@@ -132,6 +132,9 @@ struct Session {
     /// A write failed and the user was told; reset by the next success.
     failing: bool,
     exported_at_ms: Option<f64>,
+    /// Follow mode: the original is stored only when the first change is kept (re-reads of a
+    /// file agents keep writing would otherwise store it at every poll).
+    pending_begin: Option<(SessionMeta, Blob)>,
 }
 
 enum Job {
@@ -310,7 +313,14 @@ impl AppState {
     /// The quest log files added to the open database changed: `json` (all of them) is kept with
     /// its working copy, so a resumed copy shows them again. Nothing when no copy is kept.
     pub(in crate::web) fn keep_quest_logs(self, json: String) {
-        let Some(session) = SESSION.with(|s| s.borrow().as_ref().map(|s| s.id.clone())) else { return };
+        let Some((session, begin)) =
+            SESSION.with(|s| s.borrow_mut().as_mut().map(|s| (s.id.clone(), s.pending_begin.take())))
+        else {
+            return;
+        };
+        if let Some((meta, original)) = begin {
+            self.enqueue(Job::Begin { meta, original, started: perf_now() });
+        }
         self.enqueue(Job::QuestLogs { session, json });
     }
 
@@ -413,32 +423,7 @@ impl AppState {
         self.copy().offer.set(None);
         let pending_url = self.copy().pending_url.try_update_value(Option::take).flatten();
         let Some(resumed) = resumed else {
-            let opened_at_ms = date_now();
-            let meta = SessionMeta {
-                format: journal::FORMAT,
-                id: format!("{opened_at_ms:.0}-{:08x}", random_u32()),
-                name: open.name.clone(),
-                origin: origin_of(&open.source),
-                size: open.header.file_bytes as u64,
-                change_counter: open.header.change_counter,
-                opened_at_ms,
-            };
-            hold_lock(&meta.id);
-            SESSION.with(|s| {
-                *s.borrow_mut() = Some(Session {
-                    id: meta.id.clone(),
-                    next_seq: 0,
-                    needs_snapshot: false,
-                    failing: false,
-                    exported_at_ms: None,
-                })
-            });
-            self.copy().unexported.set(false);
-            self.copy().status.set(CopyStatus::Idle);
-            match open.original.borrow_mut().take() {
-                Some(original) => self.enqueue(Job::Begin { meta, original, started: perf_now() }),
-                None => self.copy().status.set(CopyStatus::Off("nothing to store".into())),
-            }
+            self.begin_session(open, false);
             return;
         };
         // Already stored: nothing to hold on to.
@@ -454,6 +439,7 @@ impl AppState {
                 needs_snapshot: failure.is_some() || rebuilt.problem.is_some(),
                 failing: false,
                 exported_at_ms: rebuilt.exported_at_ms,
+                pending_begin: None,
             })
         });
         self.copy().unexported.set(rebuilt.unexported || failure.is_some());
@@ -480,6 +466,52 @@ impl AppState {
         }
     }
 
+    /// A new session for `open` (replacing any stored working copy). With `lazy`, its original
+    /// is stored with the first change kept, not now.
+    fn begin_session(self, open: &Shared, lazy: bool) {
+        let opened_at_ms = date_now();
+        let meta = SessionMeta {
+            format: journal::FORMAT,
+            id: format!("{opened_at_ms:.0}-{:08x}", random_u32()),
+            name: open.name.clone(),
+            origin: origin_of(&open.source),
+            size: open.header.file_bytes as u64,
+            change_counter: open.header.change_counter,
+            opened_at_ms,
+        };
+        hold_lock(&meta.id);
+        let original = open.original.borrow_mut().take();
+        let begin = original.map(|original| (meta.clone(), original));
+        let now = begin.is_some() && !lazy;
+        SESSION.with(|s| {
+            *s.borrow_mut() = Some(Session {
+                id: meta.id.clone(),
+                next_seq: 0,
+                needs_snapshot: false,
+                failing: false,
+                exported_at_ms: None,
+                pending_begin: if lazy { begin.clone() } else { None },
+            })
+        });
+        self.copy().unexported.set(false);
+        self.copy().status.set(CopyStatus::Idle);
+        match begin {
+            Some((meta, original)) if now => self.enqueue(Job::Begin { meta, original, started: perf_now() }),
+            Some(_) => {}
+            None => self.copy().status.set(CopyStatus::Off("nothing to store".into())),
+        }
+    }
+
+    /// Follow mode swapped in a newer read of the file: a new session, whose original is stored
+    /// with its first change; with `replayed`, the history replayed onto it is kept now.
+    pub(super) fn copy_swapped(self, open: &Shared, replayed: bool) {
+        self.begin_session(open, true);
+        if replayed {
+            let history = self.changes().history().get_untracked();
+            let _ = self.keep(Entry::Snapshot { history, exported_at_ms: None });
+        }
+    }
+
     /// The history changed (or, for [`Entry::Exported`], the database was exported): one record
     /// is written. The single point every change passes through (see `AppState::changed`).
     /// Answers once the record is written or given up (nothing to wait for: `None`).
@@ -494,6 +526,9 @@ impl AppState {
             let mut s = s.borrow_mut();
             let Some(s) = s.as_mut() else { return Vec::new() };
             let mut jobs = Vec::new();
+            if let Some((meta, original)) = s.pending_begin.take() {
+                jobs.push(Job::Begin { meta, original, started });
+            }
             let mut write = |s: &mut Session, entry: Entry, replace: bool| {
                 let record = Record { seq: s.next_seq, at_ms: date_now(), entry };
                 s.next_seq += 1;

@@ -1,0 +1,238 @@
+// Follow mode and a project folder opened through File System Access. The browser's folder
+// picker is a native dialog a test cannot click, so the page gets a stand-in for
+// `showDirectoryPicker` whose files live in page memory (as the save-in-place tests do for the
+// file picker). Their bytes come from a real SQLite writer: `cargo xtask wal-writer` keeps a
+// WAL-mode copy of the v1 fixture open (so its -wal stays beside it, as while agents run) and adds
+// or locks flags on command; after each command the test copies the main file and its -wal into
+// the page, as a disk would show them.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { after, before, test } from 'node:test';
+
+import {
+  FAKE_FOLDER,
+  V1,
+  alertText,
+  folderFile,
+  openApp,
+  setFolderFiles as setFiles,
+  skipWithoutFixtures,
+  useSuite,
+  waitForSummary,
+  xtask,
+} from './helpers.mjs';
+
+const env = useSuite('follow', { before, after });
+const XTASK_BIN = process.env.XTASK_BIN;
+
+/** The writer: a real SQLite connection held open on a WAL-mode copy of the v1 fixture. */
+async function startWriter(dir) {
+  const bin = XTASK_BIN ?? path.join(process.env.CARGO_TARGET_DIR ?? path.resolve('target'), 'debug', 'xtask');
+  const child = spawn(bin, ['wal-writer', '--from', V1, '--dir', dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error('the wal-writer ended');
+    const answer = JSON.parse(value);
+    if (answer.error) throw new Error(answer.error);
+    return answer;
+  };
+  const { database } = await next();
+  return {
+    database,
+    /** Runs one command (`add N`, `lock ID`, `checkpoint`); its answer. */
+    async run(command) {
+      child.stdin.write(`${command}\n`);
+      return next();
+    },
+    /** The main file and its -wal as they are on disk now (the -wal `null` when absent). */
+    files() {
+      const wal = `${database}-wal`;
+      return { 'project.db': readFileSync(database), 'project.db-wal': existsSync(wal) ? readFileSync(wal) : null };
+    },
+    stop() {
+      child.stdin.end('quit\n');
+    },
+  };
+}
+
+const followState = (page) =>
+  page.evaluate(() => {
+    const e = document.querySelector('[data-testid="follow-status"]');
+    return e ? { state: e.dataset.state, polls: Number(e.dataset.polls), reads: Number(e.dataset.reads), text: e.textContent } : null;
+  });
+
+const changeLines = (page) =>
+  page.evaluate(() =>
+    [...document.querySelectorAll('[data-testid="follow-change"]')].map((e) => ({ kind: e.dataset.kind, text: e.textContent })),
+  );
+
+/** Waits for a follow re-read after `reads`, and returns the polls it took since `polls`. */
+async function nextRead(page, { reads, polls }) {
+  await page.waitForFunction((reads) => Number(document.querySelector('[data-testid="follow-status"]')?.dataset.reads) > reads, reads, {
+    timeout: 30_000,
+  });
+  return (await followState(page)).polls - polls;
+}
+
+const flagTotal = (page) => page.locator('[data-testid="flag-total"]').textContent();
+
+test('a followed project folder shows what agents write, keeps the view, and skips a half-written read', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const writer = await startWriter(path.join(env.out, 'agent'));
+  const app = await openApp(env.browser, `${env.servers.app.url}/`);
+  const { page } = app;
+  try {
+    await page.addInitScript(FAKE_FOLDER);
+    await page.reload();
+    await writer.run('add 2');
+    await setFiles(page, writer.files());
+    await page.locator('[data-testid="open-folder"]').click();
+    await waitForSummary(page, { fileName: 'project.db', flags: '302', alertFails: true });
+    const applied = await page.locator('[data-testid="wal-applied"]').evaluate((e) => ({ ...e.dataset }));
+    assert.equal(applied.commits, '1', 'the writer committed one transaction into the -wal');
+
+    // The view to keep: a facet filter, a scroll position, a selected flag.
+    await page.evaluate(() => (location.hash = '#flag/5'));
+    await page.locator('[data-testid="flag-detail"][data-flag-id="5"]').waitFor();
+    await page.locator('[data-testid="facet-value"][data-facet="Status"][data-value="pending"] input').check();
+    await page.waitForFunction(() => !/Counting/.test(document.querySelector('[data-testid="flag-total"]').textContent));
+    const pendingBefore = await flagTotal(page);
+    await page.locator('.flag-scroll').evaluate((e) => {
+      e.scrollTop = 72;
+      e.dispatchEvent(new Event('scroll'));
+    });
+
+    await page.locator('[data-testid="follow-interval"]').fill('1');
+    await page.locator('[data-testid="follow-interval"]').dispatchEvent('change');
+    await page.locator('[data-testid="follow"]').check();
+    await page.waitForFunction(() => document.querySelector('[data-testid="follow-status"]')?.dataset.state === 'watching');
+
+    // An agent adds three flags and locks flag 5: shown within two polls, view kept.
+    await writer.run('add 3');
+    await writer.run('lock 5');
+    const before = await followState(page);
+    await setFiles(page, writer.files());
+    const polls = await nextRead(page, before);
+    assert.ok(polls <= 2, `the change was shown ${polls} polls after it was written (at most 2)`);
+    const lines = await changeLines(page);
+    assert.deepEqual(
+      lines.map((l) => l.kind),
+      ['new', 'locked'],
+      JSON.stringify(lines),
+    );
+    assert.match(lines[0].text, /3 new flags: #303, #304, #305/);
+    assert.match(lines[1].text, /#5/);
+    assert.equal(await page.evaluate(() => location.hash), '#flag/5', 'the selected flag stays');
+    await page.locator('[data-testid="flag-detail"][data-flag-id="5"] [data-testid="flag-unlock"]').waitFor();
+    assert.equal(await page.locator('[data-testid="facet-value"][data-facet="Status"][data-value="pending"] input').isChecked(), true);
+    await page.waitForFunction(
+      (before) => {
+        const text = document.querySelector('[data-testid="flag-total"]').textContent;
+        return !/Counting/.test(text) && text !== before;
+      },
+      pendingBefore,
+    );
+    assert.equal(Number((await flagTotal(page)).match(/\d+/)[0]), Number(pendingBefore.match(/\d+/)[0]) + 3);
+    assert.equal(await page.locator('.flag-scroll').evaluate((e) => e.scrollTop), 72, 'the scroll position stays');
+    const mark = await page
+      .locator('.flag-row[data-flag-id="5"]')
+      .evaluate((e) => getComputedStyle(e).getPropertyValue('--follow-change').trim());
+    assert.equal(mark, 'locked', 'the locked flag is marked in the list');
+
+    // A read that catches a write half-way: the -wal damaged before its last commit. The view
+    // stays, no alert, and the next good read is swapped in.
+    await writer.run('add 1');
+    const good = writer.files();
+    const damaged = Buffer.from(good['project.db-wal']);
+    damaged[32 + 24 + 100] ^= 0xff; // a byte of the first frame's page: committed frames follow
+    const beforeDamage = await followState(page);
+    await setFiles(page, { 'project.db-wal': damaged });
+    await page.waitForFunction(() => document.querySelector('[data-testid="follow-status"]')?.dataset.state === 'retrying');
+    assert.equal((await followState(page)).reads, beforeDamage.reads, 'nothing was swapped in');
+    assert.equal(await alertText(page), '', 'a half-written read is no alert');
+    await setFiles(page, { 'project.db-wal': good['project.db-wal'] });
+    await nextRead(page, beforeDamage);
+    assert.match((await changeLines(page))[0].text, /New flag #306\./);
+
+    // A -wal cut in the middle of a frame (a write still under way): the committed part is shown.
+    await writer.run('add 1');
+    const whole = writer.files()['project.db-wal'];
+    const afterTorn = await followState(page);
+    await setFiles(page, { 'project.db-wal': whole.subarray(0, whole.length - 2000) });
+    await nextRead(page, afterTorn);
+    assert.equal(await alertText(page), '');
+    const afterWhole = await followState(page);
+    await setFiles(page, { 'project.db-wal': whole });
+    await nextRead(page, afterWhole);
+    assert.match((await changeLines(page))[0].text, /New flag #307\./);
+    app.assertHealthy();
+  } finally {
+    writer.stop();
+    await app.close();
+  }
+});
+
+test('unsaved changes pause following; replayed onto the newer file; save in place refused while the -wal holds commits', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const writer = await startWriter(path.join(env.out, 'agent-2'));
+  const app = await openApp(env.browser, `${env.servers.app.url}/`);
+  const { page } = app;
+  try {
+    await page.addInitScript(FAKE_FOLDER);
+    await page.reload();
+    await writer.run('add 1');
+    await setFiles(page, writer.files());
+    await page.locator('[data-testid="open-folder"]').click();
+    await waitForSummary(page, { fileName: 'project.db', flags: '301', alertFails: true });
+    await page.locator('[data-testid="follow-interval"]').fill('0.5');
+    await page.locator('[data-testid="follow-interval"]').dispatchEvent('change');
+    await page.locator('[data-testid="follow"]').check();
+
+    // A change here, then the agent writes: following pauses.
+    await page.evaluate(() => (location.hash = '#flag/8'));
+    await page.locator('[data-testid="flag-lock"]').click();
+    await page.locator('[data-testid="flag-unlock"]').waitFor();
+    await writer.run('add 2');
+    await setFiles(page, writer.files());
+    await page.locator('[data-testid="follow-paused"]').waitFor();
+    assert.equal((await followState(page)).state, 'paused');
+
+    // Replayed: the agent's flags and the lock, still undoable.
+    await page.locator('[data-testid="follow-replay"]').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="follow-status"]')?.dataset.state === 'watching');
+    await page.locator('[data-testid="flag-detail"][data-flag-id="8"] [data-testid="flag-unlock"]').waitFor();
+    assert.equal(await page.locator('[data-testid="undo"]').isDisabled(), false, 'the replayed change can be undone');
+    await page.evaluate(() => (location.hash = '#summary'));
+    await waitForSummary(page, { fileName: 'project.db', flags: '303' });
+
+    // Save in place: the -wal beside the file holds committed transactions: refused, nothing written.
+    await page.locator('[data-testid="save-in-place"]').click();
+    await page.locator('[data-testid="save-refused"]').waitFor();
+    assert.match(await page.locator('[data-testid="save-refused"]').textContent(), /project\.db-wal beside project\.db holds \d+ committed transactions/);
+    assert.equal(await page.evaluate(() => window.__fs.writes), 0);
+
+    // The agents stop (the -wal folded in and emptied): following is paused by the unsaved
+    // change, and saving replays it onto the newer file, which is written.
+    await writer.run('checkpoint');
+    await setFiles(page, writer.files());
+    await page.locator('[data-testid="save-in-place"]').click();
+    await page.locator('[data-testid="save-conflict"]').waitFor();
+    await page.locator('[data-testid="replay-changes"]').click();
+    await page.locator('[data-testid="write-replayed"]').click();
+    await page.waitForFunction(() => window.__fs.writes === 1);
+    const saved = path.join(env.out, 'saved.db');
+    writeFileSync(saved, await folderFile(page, 'project.db'));
+    const query = (sql) => JSON.parse(xtask(['query', saved, sql])).rows;
+    assert.deepEqual(query('SELECT count(*), sum(id = 8 AND locked = 1) FROM flags'), [[303, 1]]);
+    assert.deepEqual(query('PRAGMA integrity_check'), [['ok']]);
+    app.assertHealthy();
+  } finally {
+    writer.stop();
+    await app.close();
+  }
+});
