@@ -236,3 +236,62 @@ test('unsaved changes pause following; replayed onto the newer file; save in pla
     await app.close();
   }
 });
+
+test('a project root holding .claude/memory, a pair picked together, a WAL-mode file picked alone', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const writer = await startWriter(path.join(env.out, 'agent-3'));
+  const app = await openApp(env.browser, `${env.servers.app.url}/`);
+  const { page } = app;
+  try {
+    await page.addInitScript(FAKE_FOLDER);
+    await page.reload();
+    await writer.run('add 2');
+    const files = writer.files();
+    const memory = '.claude/memory/';
+    await setFiles(page, {
+      'README.md': Buffer.from('# a project\n'),
+      [`${memory}project.db`]: files['project.db'],
+      [`${memory}project.db-wal`]: files['project.db-wal'],
+    });
+    const applied = () => page.locator('[data-testid="wal-applied"]').evaluate((e) => e.dataset.commits);
+
+    // The project root: project.db found in .claude/memory, with its -wal.
+    await page.locator('[data-testid="open-folder"]').click();
+    await waitForSummary(page, { fileName: 'project.db', flags: '302', alertFails: true });
+    assert.equal(await applied(), '1');
+    await page.locator('[data-testid="follow"]').waitFor();
+
+    // The file picker, the database and its -wal picked together.
+    await page.evaluate((m) => (window.__fs.pick = [`${m}project.db-wal`, `${m}project.db`]), memory);
+    await page.locator('[data-testid="open-in-place"]').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="wal-applied"]')?.dataset.commits === '1');
+    await waitForSummary(page, { fileName: 'project.db', flags: '302', alertFails: true });
+    await page.locator('[data-testid="follow"]').waitFor();
+
+    // The WAL-mode database picked alone: its folder cannot be looked into, so it is not
+    // written in place (a -wal beside it would be replayed over it).
+    await page.evaluate((m) => (window.__fs.pick = [`${m}project.db`]), memory);
+    await page.locator('[data-testid="open-in-place"]').click();
+    await waitForSummary(page, { fileName: 'project.db', flags: '300' });
+    await page.evaluate(() => (location.hash = '#flag/8'));
+    await page.locator('[data-testid="flag-lock"]').click();
+    await page.locator('[data-testid="flag-unlock"]').waitFor();
+    await page.locator('[data-testid="save-in-place"]').click();
+    await page.locator('[data-testid="save-refused"]').waitFor();
+    assert.match(
+      await page.locator('[data-testid="save-refused"]').textContent(),
+      /project\.db is in WAL mode, and the browser does not let flagdeck look into its folder/,
+    );
+    assert.equal(await page.evaluate(() => window.__fs.writes), 0);
+
+    // Opened from the file input, there is nothing to read again: no Follow switch.
+    await page.evaluate(() => (location.hash = '#summary'));
+    await page.locator('[data-testid="open-file"]').setInputFiles(V1);
+    await waitForSummary(page, { fileName: path.basename(V1), flags: '300' });
+    assert.equal(await page.locator('[data-testid="follow"]').count(), 0);
+    assert.equal(await page.locator('[data-testid="save-in-place"]').count(), 0);
+  } finally {
+    writer.stop();
+    await app.close();
+  }
+});

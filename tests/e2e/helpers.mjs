@@ -418,22 +418,23 @@ export async function assertExportMatchesSql(page, dir, name, original, sql) {
 }
 
 /**
- * A stand-in for `showDirectoryPicker` (File System Access), for `page.addInitScript`: the
- * browser's folder picker is a native dialog a test cannot click. The picked folder holds the
- * files of `window.__fs.files` (name → File, set with `setFolderFiles`); a missing one throws a
- * `NotFoundError` DOMException as the browser does; `createWritable` replaces a file when closed
- * and counts `window.__fs.writes`. The same File object is given until the file changes, as a
- * disk file costs nothing to stat.
+ * A stand-in for `showDirectoryPicker` and `showOpenFilePicker` (File System Access), for
+ * `page.addInitScript`: the browser's pickers are native dialogs a test cannot click. The picked
+ * folder holds the files of `window.__fs.files` (path → File, e.g. `.claude/memory/project.db`,
+ * set with `setFolderFiles`); the file picker gives the paths listed in `window.__fs.pick`. A
+ * missing file or folder throws a `NotFoundError` DOMException as the browser does;
+ * `createWritable` replaces a file when closed and counts `window.__fs.writes`. The same File
+ * object is given until the file changes, as a disk file costs nothing to stat.
  */
 export const FAKE_FOLDER = () => {
-  window.__fs = { files: {}, clock: 1_700_000_000_000, writes: 0 };
+  window.__fs = { files: {}, clock: 1_700_000_000_000, writes: 0, pick: [] };
   const notFound = (name) => new DOMException(`A requested file or directory could not be found: ${name}`, 'NotFoundError');
-  const fileHandle = (name) => ({
+  const fileHandle = (key) => ({
     kind: 'file',
-    name,
+    name: key.split('/').at(-1),
     getFile: async () => {
-      const file = window.__fs.files[name];
-      if (!file) throw notFound(name);
+      const file = window.__fs.files[key];
+      if (!file) throw notFound(key);
       return file;
     },
     createWritable: async () => {
@@ -442,24 +443,27 @@ export const FAKE_FOLDER = () => {
         write: async (data) => chunks.push(new Uint8Array(data)),
         close: async () => {
           window.__fs.clock += 1000;
-          window.__fs.files[name] = new File(chunks, name, { lastModified: window.__fs.clock });
+          window.__fs.files[key] = new File(chunks, key.split('/').at(-1), { lastModified: window.__fs.clock });
           window.__fs.writes += 1;
         },
       };
     },
   });
-  const folder = {
+  const folder = (prefix, name) => ({
     kind: 'directory',
-    name: 'memory',
-    getFileHandle: async (name) => {
-      if (!window.__fs.files[name]) throw notFound(name);
-      return fileHandle(name);
+    name,
+    getFileHandle: async (n) => {
+      if (!window.__fs.files[prefix + n]) throw notFound(prefix + n);
+      return fileHandle(prefix + n);
     },
-    getDirectoryHandle: async (name) => {
-      throw notFound(name);
+    getDirectoryHandle: async (n) => {
+      if (!Object.keys(window.__fs.files).some((k) => k.startsWith(`${prefix}${n}/`))) throw notFound(prefix + n);
+      return folder(`${prefix}${n}/`, n);
     },
-  };
-  window.showDirectoryPicker = async () => folder;
+  });
+  window.showDirectoryPicker = async () => folder('', 'project');
+  // The file picker gives the files named in `window.__fs.pick` (a multi-file pick).
+  window.showOpenFilePicker = async () => window.__fs.pick.map(fileHandle);
 };
 
 /** Sets files of the `FAKE_FOLDER` stand-in (name → bytes; `null` removes one), each with a later modification time. */
@@ -474,7 +478,7 @@ export async function setFolderFiles(page, files) {
         }
         window.__fs.clock += 1000;
         const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-        window.__fs.files[name] = new File([bytes], name, { lastModified: window.__fs.clock });
+        window.__fs.files[name] = new File([bytes], name.split('/').at(-1), { lastModified: window.__fs.clock });
       },
       [name, b64],
     );
