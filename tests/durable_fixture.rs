@@ -122,6 +122,7 @@ fn steps_and_records_round_trip_and_unknown_columns_are_refused() {
         size: 1_998_848,
         change_counter: 42,
         opened_at_ms: 1.7e12,
+        wal: None,
     };
     assert_eq!(serde_json::from_str::<SessionMeta>(&to_json(&meta)).unwrap(), meta);
 

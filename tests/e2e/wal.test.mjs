@@ -70,6 +70,19 @@ test('a database picked with its -wal shows the committed transactions, as SQLit
     assert.deepEqual({ frames: wal?.frames, commits: wal?.commits }, { frames: expected.frames, commits: '3' });
     assert.doesNotMatch(await notes(app.page), /changes are not shown here/);
     assert.deepEqual([readFileSync(pair.database), readFileSync(pair.wal)], before, 'the picked files are unchanged');
+
+    // A change, a reload, Resume: the working copy holds the image read with the -wal, and says so.
+    await app.page.evaluate(() => (location.hash = '#flag/8'));
+    await app.page.locator('[data-testid="flag-lock"]').click();
+    await app.page.locator('[data-testid="flag-unlock"]').waitFor();
+    await app.page.waitForFunction(() => document.querySelector('[data-testid="working-copy"]')?.dataset.state === 'saved');
+    await app.page.evaluate(() => (location.hash = '#summary'));
+    await app.page.reload();
+    await app.page.locator('[data-testid="resume-session-resume"]').click();
+    await waitForSummary(app.page, { fileName: NAME, flags: expected.flags, alertFails: true });
+    const resumed = await walApplied(app.page);
+    assert.deepEqual({ frames: resumed?.frames, commits: resumed?.commits }, { frames: expected.frames, commits: '3' });
+    assert.doesNotMatch(await notes(app.page), /changes are not shown here/);
     app.assertHealthy();
   } finally {
     await app.close();

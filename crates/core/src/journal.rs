@@ -67,6 +67,10 @@ pub struct SessionMeta {
     pub size: u64,
     pub change_counter: u32,
     pub opened_at_ms: f64,
+    /// The `-wal` file the original was read with (its name and what was applied): the stored
+    /// original is the image with it applied, and a resumed copy says so as the first open did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wal: Option<(String, crate::wal::WalReport)>,
 }
 
 /// The history the log describes.

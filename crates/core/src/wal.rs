@@ -45,7 +45,7 @@ pub const MAGIC_BE: u32 = 0x377f_0683;
 pub const FORMAT_VERSION: u32 = 3_007_000;
 
 /// What was applied, and what was ignored and why.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct WalReport {
     /// Frames up to and including the last valid commit frame: SQLite's `mxFrame`, the "log"
     /// column of `PRAGMA wal_checkpoint`. A page written by several transactions counts once per
@@ -62,7 +62,7 @@ pub struct WalReport {
 }
 
 /// A reason why a part of the WAL file was not applied.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq, Eq)]
 pub enum Ignored {
     /// The file is empty or holds only a WAL header: nothing was written since the last
     /// checkpoint restart.

@@ -23,7 +23,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::Blob;
 
-use crate::web::files::loader::{self, LoadError, OpenDb, Shared, Source};
+use crate::web::files::loader::{self, LoadError, OpenDb, Shared, Source, WalOutcome};
 use crate::web::platform::browser::{date_now, random_u32, warn};
 use crate::web::platform::fetch::blob_bytes;
 use crate::web::platform::idb::{Found, Store, StoreError};
@@ -478,6 +478,10 @@ impl AppState {
             size: open.header.file_bytes as u64,
             change_counter: open.header.change_counter,
             opened_at_ms,
+            wal: match &open.wal {
+                Some(WalOutcome::Applied { name, report }) => Some((name.clone(), report.clone())),
+                _ => None,
+            },
         };
         hold_lock(&meta.id);
         let original = open.original.borrow_mut().take();
@@ -608,8 +612,10 @@ impl AppState {
                     meta.size
                 )));
             }
-            let open =
+            let mut open =
                 loader::open_bytes(meta.name.clone(), source_of(&meta.origin), bytes, original).await?;
+            // The stored original is the image read with that -wal: say so again.
+            open.wal = meta.wal.clone().map(|(name, report)| WalOutcome::Applied { name, report });
             if open.header.change_counter != meta.change_counter {
                 return Err(failed("the stored database is not the one the changes were made to".into()));
             }
