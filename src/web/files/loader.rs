@@ -189,21 +189,44 @@ pub async fn open_bytes(
     Ok(OpenDb { name, source, header: info, report, facts, db, original: Some(original).into(), wal: None })
 }
 
-/// The image SQLite would see through `wal`, built in JavaScript memory from `main` by
-/// [`wal::plan`]: only the WAL enters wasm memory, never the database file. `None` for the
-/// image when nothing is applied (then `main` itself is the image).
-fn image_with_wal(main: &Uint8Array, wal: &[u8]) -> Result<(Option<Uint8Array>, WalReport), wal::WalError> {
-    let head = main.subarray(0, main.length().min(header::HEADER_LEN as u32)).to_vec();
-    let plan = wal::plan(&head, main.length() as usize, wal)?;
+/// The image SQLite would see through `wal`, as a Blob of the pages [`wal::plan`] takes from
+/// the WAL and slices of the database file `main` for the rest (the browser references those
+/// without copying them; pages past the end of `main` that the WAL does not hold are zeros, as in
+/// [`wal::apply`]). Only the WAL and the first 100 bytes of `main` enter wasm memory. `None` for
+/// the image when nothing is applied (then `main` itself is the image).
+async fn image_with_wal(
+    main: &web_sys::Blob,
+    wal: &[u8],
+) -> Result<(Option<web_sys::Blob>, WalReport), LoadError> {
+    let len = main.size() as usize;
+    let head = fetch::blob_slice(main, 0, len.min(header::HEADER_LEN))
+        .map_err(|e| LoadError::Read(e.to_string()))?;
+    let head = fetch::blob_bytes(&head).await.map_err(|e| LoadError::Read(e.to_string()))?.to_vec();
+    let plan = wal::plan(&head, len, wal).map_err(|e| LoadError::Wal(e.to_string()))?;
     let Some(pages) = plan.size_pages else { return Ok((None, plan.report)) };
-    let page = plan.page_size;
-    let image = Uint8Array::new_with_length(pages * page);
-    image.set(&main.subarray(0, main.length().min(pages * page)), 0);
+    let page = plan.page_size as usize;
+    let parts = js_sys::Array::new();
+    let failed = |e: fetch::BlobError| LoadError::Read(e.to_string());
+    // Bytes `from..to` of the image that no WAL frame holds.
+    let from_main = |from: usize, to: usize| -> Result<(), LoadError> {
+        let end = to.min(len).max(from);
+        if from < end {
+            parts.push(&fetch::blob_slice(main, from, end).map_err(failed)?.into());
+        }
+        if end < to {
+            parts.push(&Uint8Array::new_with_length((to - end) as u32));
+        }
+        Ok(())
+    };
+    let mut cursor = 0;
     for (pgno, at) in plan.pages {
-        let to = (pgno - 1) * page;
-        image.subarray(to, to + page).copy_from(&wal[at..at + page as usize]);
+        let to = (pgno as usize - 1) * page;
+        from_main(cursor, to)?;
+        parts.push(&Uint8Array::from(&wal[at..at + page]));
+        cursor = to + page;
     }
-    Ok((Some(image), plan.report))
+    from_main(cursor, pages as usize * page)?;
+    Ok((Some(fetch::blob_of_parts(&parts).map_err(failed)?), plan.report))
 }
 
 /// Opens a database file together with its `-wal` file, as SQLite would read the pair: the
@@ -230,21 +253,17 @@ pub async fn open_with_wal(file: &web_sys::File, wal_file: &web_sys::File) -> Re
 /// write half-way and is tried again later.
 pub async fn open_disk(file: &web_sys::File, wal_file: Option<&web_sys::File>) -> Result<OpenDb, LoadError> {
     let name = file.name();
-    let main = read_file(file).await?;
     let Some(wal_file) = wal_file else {
-        return open_bytes(name, Source::File, main, file.clone().into()).await;
+        return open_bytes(name, Source::File, read_file(file).await?, file.clone().into()).await;
     };
     let wal_name = wal_file.name();
     let wal_bytes = read_file(wal_file).await?.to_vec();
-    let (image, report) = image_with_wal(&main, &wal_bytes).map_err(|e| LoadError::Wal(e.to_string()))?;
+    let (image, report) = image_with_wal(file, &wal_bytes).await?;
     drop(wal_bytes);
     let (bytes, original) = match image {
-        Some(image) => {
-            drop(main);
-            let original = blob_of(&image)?;
-            (image, original)
-        }
-        None => (main, file.clone().into()),
+        // The one copy of the image: its bytes, handed to the worker; the Blob stays as the original.
+        Some(image) => (fetch::blob_bytes(&image).await.map_err(|e| LoadError::Read(e.to_string()))?, image),
+        None => (read_file(file).await?, file.clone().into()),
     };
     match open_bytes(name, Source::File, bytes, original).await {
         Ok(mut open) => {

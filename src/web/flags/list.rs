@@ -129,7 +129,7 @@ impl ListState {
         spawn_local(async move {
             let page = first.db.query(&sql, &params).await.map_err(|e| e.to_string());
             let total = count_rx.await.unwrap_or_else(|_| Err("the count was dropped".to_owned()));
-            if self.asked.get_value() != epoch {
+            if self.asked.try_get_value() != Some(epoch) {
                 return;
             }
             let rows = page.and_then(|rs| FlagRow::all(&rs).map_err(|e| e.to_string()));
@@ -151,7 +151,7 @@ impl ListState {
 
     /// The facet counts of generation `epoch`, dropped if another query was asked meanwhile.
     fn load_facets(self, open: Shared, filter: FlagFilter, epoch: u64) {
-        let current = move || self.asked.get_value() == epoch;
+        let current = move || self.asked.try_get_value() == Some(epoch);
         spawn_local(async move {
             let mut facets = Vec::new();
             for facet in SHOWN_FACETS {
@@ -198,7 +198,7 @@ impl ListState {
         mark(&start);
         spawn_local(async move {
             let result = open.db.query(&sql, &params).await;
-            if self.asked.get_value() != epoch {
+            if self.asked.try_get_value() != Some(epoch) {
                 clear_mark(&start);
                 return;
             }

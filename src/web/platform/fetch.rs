@@ -79,6 +79,17 @@ pub async fn blob_bytes(blob: &Blob) -> Result<Uint8Array, BlobError> {
     Ok(Uint8Array::new(&buffer))
 }
 
+/// A Blob made of `parts` (Blobs, such as slices of a picked File, which the browser references
+/// without copying, and byte arrays, which it copies), in order.
+pub fn blob_of_parts(parts: &Array) -> Result<Blob, BlobError> {
+    Blob::new_with_blob_sequence(parts).map_err(BlobError::Failed)
+}
+
+/// Bytes `start..end` of `blob` (a view: nothing is read until it is).
+pub fn blob_slice(blob: &Blob, start: usize, end: usize) -> Result<Blob, BlobError> {
+    blob.slice_with_f64_and_f64(start as f64, end as f64).map_err(BlobError::Failed)
+}
+
 /// The bytes as a Blob, copied inside JavaScript memory.
 pub fn blob_of(bytes: &Uint8Array) -> Result<Blob, BlobError> {
     Blob::new_with_u8_array_sequence(&Array::of1(bytes)).map_err(BlobError::Failed)

@@ -36,7 +36,7 @@ impl QuestsState {
         let rx = ask(&open, query.sql());
         spawn_local(async move {
             let result = answer(rx).await.and_then(|rs| cards(&rs));
-            if self.asked.get_value() != epoch {
+            if self.asked.try_get_value() != Some(epoch) {
                 clear_mark(&start);
                 return;
             }

@@ -159,7 +159,7 @@ impl QuestsState {
         let asked = ask(open, (agents_sql(), Vec::new()));
         spawn_local(async move {
             if let Ok(rs) = answer(asked).await {
-                self.agents.set(rs.map_rows(|r| r.text("agent")).unwrap_or_default());
+                self.agents.try_set(rs.map_rows(|r| r.text("agent")).unwrap_or_default());
             }
         });
     }
@@ -175,7 +175,7 @@ impl QuestsState {
         let open = open.clone();
         spawn_local(async move {
             if let Ok(instant) = AsOfInstant::read(&open, setting).await {
-                self.as_of.set(Some((key, instant.ms)));
+                self.as_of.try_set(Some((key, instant.ms)));
             }
         });
     }
@@ -290,7 +290,7 @@ impl QuestsState {
                 Ok::<_, String>(Generation { epoch, total, counts, pages, columns })
             }
             .await;
-            if self.asked.get_value() != epoch {
+            if self.asked.try_get_value() != Some(epoch) {
                 return;
             }
             match result {
