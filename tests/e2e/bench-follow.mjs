@@ -125,7 +125,16 @@ async function main() {
     await page.locator('[data-testid="follow-interval"]').dispatchEvent('change');
     await page.locator('[data-testid="follow"]').check();
     const cdp = await context.newCDPSession(page);
+    // Workers of the page, as the browser lists them: a sample is taken once the workers of
+    // earlier reads have ended (terminated, their memory returned), so it measures what stays.
+    const targets = await browser.newBrowserCDPSession();
+    await targets.send('Target.setDiscoverTargets', { discover: true });
+    const workers = async () => (await targets.send('Target.getTargets')).targetInfos.filter((t) => t.type === 'worker').length;
+    const steadyWorkers = await workers();
     const sample = async () => {
+      for (let tries = 0; (await workers()) > steadyWorkers && tries < 200; tries++) {
+        await new Promise((ok) => setTimeout(ok, 50));
+      }
       await cdp.send('HeapProfiler.collectGarbage');
       const { metrics } = await cdp.send('Performance.getMetrics');
       return { rss: chromiumRss(), heap: metrics.find((m) => m.name === 'JSHeapUsedSize').value };
@@ -166,7 +175,7 @@ async function main() {
         `MB per re-read (goal: no growth, ≤ ${GOAL_GROWTH_MB} MB per re-read: ${perReread <= GOAL_GROWTH_MB ? 'met' : 'NOT met'}; ` +
         `the file is ${mb(size)})`,
     );
-    console.log(`  the page's JS heap: ${mb(first.heap)} after 5, ${mb(last.heap)} after ${opts.rereads}`);
+    console.log(`  the page's JS heap: ${mb(first.heap)} after 5, ${mb(last.heap)} after ${opts.rereads}; workers alive: ${steadyWorkers} (the open database's and the spare)`);
     await context.close();
   } finally {
     writer.stop();

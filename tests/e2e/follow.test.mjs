@@ -295,3 +295,49 @@ test('a project root holding .claude/memory, a pair picked together, a WAL-mode 
     await app.close();
   }
 });
+
+test('a dropped project folder opens the database in .claude/memory with the -wal beside it', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const writer = await startWriter(path.join(env.out, 'agent-4'));
+  const app = await openApp(env.browser, `${env.servers.app.url}/`);
+  const { page } = app;
+  try {
+    await writer.run('add 3');
+    const files = writer.files();
+    // A drop of a folder cannot be made from a test with real entries: the drop event carries a
+    // stand-in of the entries API (`webkitGetAsEntry`, `getFile(path)`, `file()`), shaped as
+    // the browser's.
+    await page.evaluate(
+      ([db, wal]) => {
+        const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const disk = {
+          '.claude/memory/project.db': new File([bytes(db)], 'project.db'),
+          '.claude/memory/project.db-wal': new File([bytes(wal)], 'project.db-wal'),
+          'src/main.rs': new File(['fn main() {}'], 'main.rs'),
+        };
+        const notFound = () => new DOMException('not found', 'NotFoundError');
+        const fileEntry = (path) => ({ isDirectory: false, name: path.split('/').at(-1), file: (ok) => ok(disk[path]) });
+        const root = {
+          isDirectory: true,
+          name: 'my-project',
+          getFile: (path, _options, ok, fail) => (disk[path] ? ok(fileEntry(path)) : fail(notFound())),
+          createReader: () => {
+            throw new Error('a project folder with a database is not listed');
+          },
+        };
+        const item = { kind: 'file', webkitGetAsEntry: () => root, getAsFile: () => null };
+        const transfer = { items: { length: 1, 0: item }, files: { length: 0 }, types: ['Files'] };
+        const drop = new DragEvent('drop', { bubbles: true, cancelable: true });
+        Object.defineProperty(drop, 'dataTransfer', { value: transfer });
+        window.dispatchEvent(drop);
+      },
+      [files['project.db'].toString('base64'), files['project.db-wal'].toString('base64')],
+    );
+    await waitForSummary(page, { fileName: 'project.db', flags: '303', alertFails: true });
+    assert.equal(await page.locator('[data-testid="wal-applied"]').evaluate((e) => e.dataset.commits), '1');
+    app.assertHealthy();
+  } finally {
+    writer.stop();
+    await app.close();
+  }
+});

@@ -5,11 +5,12 @@ mod chrome;
 
 use crate::web::agents::{AgentPage, AgentsPage, RoutingPage};
 use crate::web::dashboard::DashboardPage;
+use crate::web::files::live;
 use crate::web::files::loader;
 use crate::web::flags::{FlagsPage, NoFlagsNotice};
 use crate::web::follow::{Follow, FollowChanges};
 use crate::web::platform::browser::{drag_has_files, location_hash, query_param};
-use crate::web::platform::dropped::{dropped, folder_files, Dropped};
+use crate::web::platform::dropped::{dropped, folder_files, DropError, Dropped, DroppedFolder};
 use crate::web::quests::logs::{is_quest_log, read_files};
 use crate::web::quests::{NoQuestsNotice, QuestPage, QuestsPage, QuestsView};
 use crate::web::share::{apply_shared_state, SnapshotView};
@@ -137,7 +138,20 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Opens what was dropped: a database (decided by name: anything that is not a quest log) opens
+/// The project database in a dropped folder (looked for where [`live::FOLDER_PATHS`] says) and
+/// its `-wal` when one is beside it; `None` when the folder holds none.
+async fn project_database(folder: &DroppedFolder) -> Result<Option<Vec<web_sys::File>>, DropError> {
+    for path in live::FOLDER_PATHS {
+        if let Some(db) = folder.file_at(path).await? {
+            let wal = folder.file_at(&flagdeck_core::wal::wal_name(path)).await?;
+            return Ok(Some([Some(db), wal].into_iter().flatten().collect()));
+        }
+    }
+    Ok(None)
+}
+
+/// Opens what was dropped: a folder holding a project database opens that database (see
+/// [`project_database`]); a database (decided by name: anything that is not a quest log) opens
 /// as before; quest logs (`quest_N.log`, also inside dropped folders) are added to the open
 /// database, or to the one dropped with them once it is open. A drop that mixes both, or holds
 /// several databases, says what was done.
@@ -150,17 +164,26 @@ async fn take_drop(state: AppState, items: Vec<Dropped>) {
             Dropped::File(file) if is_quest_log(&file.name()) => logs.push(file),
             Dropped::File(file) if file.name().ends_with(".log") => skipped.push(file.name()),
             Dropped::File(file) => databases.push(file),
-            Dropped::Folder(folder) => match folder_files(&folder).await {
-                Ok(files) => {
-                    let (quest_logs, others): (Vec<_>, Vec<_>) =
-                        files.into_iter().partition(|f| is_quest_log(&f.name()));
-                    if quest_logs.is_empty() {
-                        skipped.push(format!("the folder {} (no quest_N.log in it)", folder.name()));
-                    } else if !others.is_empty() {
-                        skipped.push(format!("{} other files in the folder {}", others.len(), folder.name()));
+            // A project folder: its database (with the -wal beside it), not its whole tree.
+            Dropped::Folder(folder) => match project_database(&folder).await {
+                Ok(Some(found)) => databases.extend(found),
+                Ok(None) => match folder_files(&folder).await {
+                    Ok(files) => {
+                        let (quest_logs, others): (Vec<_>, Vec<_>) =
+                            files.into_iter().partition(|f| is_quest_log(&f.name()));
+                        if quest_logs.is_empty() {
+                            skipped.push(format!("the folder {} (no quest_N.log in it)", folder.name()));
+                        } else if !others.is_empty() {
+                            skipped.push(format!(
+                                "{} other files in the folder {}",
+                                others.len(),
+                                folder.name()
+                            ));
+                        }
+                        logs.extend(quest_logs);
                     }
-                    logs.extend(quest_logs);
-                }
+                    Err(e) => state.alert(format!("The dropped folder could not be read: {e}.")),
+                },
                 Err(e) => state.alert(format!("The dropped folder could not be read: {e}.")),
             },
         }

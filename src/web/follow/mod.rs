@@ -17,7 +17,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::web::files::live::{self, Live};
+use crate::web::files::live::{self, Live, Stamp};
 use crate::web::files::loader;
 use crate::web::platform::browser::{date_now, local_clock, page_hidden, sleep_ms};
 use crate::web::platform::file_system::{self, FileSystemError};
@@ -89,6 +89,8 @@ pub struct Follow {
     snapshot: StoredValue<Option<(u64, Rc<Snapshot>)>, LocalStorage>,
     /// Which poll loop is current: starting or stopping ends the older loop.
     run: StoredValue<u64>,
+    /// The files at a read that failed its checks: not read again until they change.
+    failed: StoredValue<Option<Stamp>>,
     /// Completed follow re-reads, and polls (comparisons of the files' stamps), for the tests
     /// and the benchmark: a change must be shown within two polls.
     reads: RwSignal<u64>,
@@ -103,6 +105,7 @@ impl Follow {
             last: RwSignal::new_local(None),
             snapshot: StoredValue::new_local(None),
             run: StoredValue::new(0),
+            failed: StoredValue::new(None),
             reads: RwSignal::new(0),
             polls: RwSignal::new(0),
         }
@@ -185,6 +188,10 @@ impl Follow {
             if !matches!(self.state.get_untracked(), FollowState::Paused { .. }) {
                 self.state.set(FollowState::Watching);
             }
+            return Ok(());
+        }
+        if self.failed.get_value() == Some(disk.stamp) {
+            // The same bytes would fail the same way: wait for the next write.
             return Ok(());
         }
         let unsaved = app.changes().history().get_untracked().done.len();
@@ -348,7 +355,9 @@ pub fn FollowControl() -> impl IntoView {
         FollowState::Reading => "reading the new state…".into(),
         FollowState::Hidden => "paused while the tab is hidden".into(),
         FollowState::Retrying { why, attempts } => {
-            format!("a write was under way; trying again ({attempts}): {why}")
+            format!(
+                "the last read caught a write under way; trying again at the next change ({attempts}): {why}"
+            )
         }
         FollowState::Paused { changes } => format!("paused: {changes} unsaved change(s) here"),
         FollowState::Stopped(why) => format!("stopped: {why}"),

@@ -48,6 +48,16 @@ extern "C" {
     #[wasm_bindgen(method, catch, js_name = file)]
     fn file(this: &Entry, ok: &Function, fail: &Function) -> Result<(), JsValue>;
 
+    /// `FileSystemDirectoryEntry.getFile(path, options, ok, fail)`: the entry at `path` under it.
+    #[wasm_bindgen(method, catch, js_name = getFile)]
+    fn get_file(
+        this: &Entry,
+        path: &str,
+        options: &JsValue,
+        ok: &Function,
+        fail: &Function,
+    ) -> Result<(), JsValue>;
+
     /// `FileSystemDirectoryReader`.
     type DirectoryReader;
 
@@ -88,6 +98,29 @@ impl DroppedFolder {
     /// The folder's name.
     pub fn name(&self) -> String {
         self.0.name()
+    }
+
+    /// The file at `path` (names separated by `/`) under the folder, `None` when there is none
+    /// (the browser's `NotFoundError`, or a folder at that path).
+    pub async fn file_at(&self, path: &str) -> Result<Option<File>, DropError> {
+        let options = js_sys::Object::new().into();
+        let found = callback(|ok, fail| self.0.get_file(path, &options, ok, fail)).await;
+        let entry: Entry = match found {
+            Ok(entry) => entry.unchecked_into(),
+            Err(e)
+                if matches!(
+                    super::error_name(&e).as_deref(),
+                    Some("NotFoundError" | "TypeMismatchError")
+                ) =>
+            {
+                return Ok(None)
+            }
+            Err(e) => return Err(DropError::File(path.to_owned(), e)),
+        };
+        let file = callback(|ok, fail| entry.file(ok, fail))
+            .await
+            .map_err(|e| DropError::File(path.to_owned(), e))?;
+        Ok(Some(file.unchecked_into()))
     }
 }
 
