@@ -49,13 +49,23 @@ async function startWriter(dir) {
       child.stdin.write(`${command}\n`);
       return next();
     },
-    /** The main file and its -wal as they are on disk now (the -wal `null` when absent). */
+    /** The main file, its -wal and its -shm as they are on disk now (`null` when absent). */
     files() {
-      const wal = `${database}-wal`;
-      return { 'project.db': readFileSync(database), 'project.db-wal': existsSync(wal) ? readFileSync(wal) : null };
+      const [wal, shm] = [`${database}-wal`, `${database}-shm`];
+      return {
+        'project.db': readFileSync(database),
+        'project.db-wal': existsSync(wal) ? readFileSync(wal) : null,
+        'project.db-shm': existsSync(shm) ? readFileSync(shm) : null,
+      };
     },
     stop() {
       child.stdin.end('quit\n');
+    },
+    /** Closes the connection (SQLite folds the -wal in and removes it and the -shm) and waits for it. */
+    async close() {
+      const exited = new Promise((ok) => child.once('exit', ok));
+      child.stdin.end('quit\n');
+      await exited;
     },
   };
 }
@@ -216,9 +226,18 @@ test('unsaved changes pause following; replayed onto the newer file; save in pla
     assert.match(await page.locator('[data-testid="save-refused"]').textContent(), /project\.db-wal beside project\.db holds \d+ committed transactions/);
     assert.equal(await page.evaluate(() => window.__fs.writes), 0);
 
-    // The agents stop (the -wal folded in and emptied): following is paused by the unsaved
-    // change, and saving replays it onto the newer file, which is written.
+    // A checkpoint empties the -wal, but the agent's connection is still open (its -shm is
+    // there): its next write would go into a -wal that does not match a saved file. Refused.
     await writer.run('checkpoint');
+    await setFiles(page, writer.files());
+    assert.equal(writer.files()['project.db-wal'].length, 0);
+    await page.locator('[data-testid="save-in-place"]').click();
+    await page.locator('[data-testid="save-refused"]').filter({ hasText: /project\.db-shm beside project\.db says a connection/ }).waitFor();
+    assert.equal(await page.evaluate(() => window.__fs.writes), 0);
+
+    // The agent stops (SQLite removes the -wal and -shm): following is paused by the unsaved
+    // change, and saving replays it onto the newer file, which is written.
+    await writer.close();
     await setFiles(page, writer.files());
     await page.locator('[data-testid="save-in-place"]').click();
     await page.locator('[data-testid="save-conflict"]').waitFor();

@@ -247,6 +247,25 @@ test('v2: filters by agent and text give the counts of plain SQL; back and forwa
   }
 });
 
+test('leaving the quests page with the cursor still in a filter box is no error', async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const app = await open(V2);
+  try {
+    const { page } = app;
+    await showQuests(page);
+    for (const box of ['quest-filter-text', 'quest-filter-agent']) {
+      await page.evaluate(() => (location.hash = '#quests'));
+      await page.locator(`[data-testid="${box}"]`).fill('quest');
+      // The box still has the focus: taking the page down makes it fire `change`.
+      await page.evaluate(() => (location.hash = '#quest/14'));
+      await page.locator('[data-testid="quest-page"]').waitFor();
+    }
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
 test('the list: few rows in the DOM, scrolling reaches the last of 2040 quests in SQL order', async (t) => {
   if (skipWithoutV2Fixtures(t)) return;
   // 50 more copies of every quest: pages of 200 rows, keyset and OFFSET both needed.

@@ -422,7 +422,8 @@ fn add_flags(conn: &rusqlite::Connection, first: usize, n: usize) -> Result<()> 
 /// FILE to DIR, switches the copy to WAL mode with automatic checkpoints off, keeps the
 /// connection open (so the -wal stays beside the file, as while agents run) and obeys one command
 /// per stdin line, answering each with one JSON line (`{"ok":true,...}` or `{"error":"..."}`):
-/// `add N` (N flags in one transaction), `lock ID`, `unlock ID`, `checkpoint` (TRUNCATE: the
+/// `add N` (N flags in one transaction), `lock ID`, `unlock ID`, `turn QUEST_ID AGENT` (the
+/// quest's turn passed), `checkpoint` (TRUNCATE: the
 /// -wal folded in and emptied), `quit`.
 pub fn wal_writer(from: &Path, dir: &Path) -> Result<()> {
     use std::io::{BufRead, Write};

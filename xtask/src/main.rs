@@ -60,7 +60,8 @@ usage: cargo xtask <command>
                                            --page-size: the copy rebuilt with P-byte pages first)
   wal-writer --from FILE --dir DIR         an agent stand-in: FILE copied to DIR in WAL mode, a
                                            writer held open obeying stdin lines (add N, lock ID,
-                                           unlock ID, checkpoint, quit), one JSON line each
+                                           unlock ID, turn QUEST AGENT, checkpoint, quit), one
+                                           JSON line each
   search-agents FILE QUERY [--limit N]     JSON: flagdeck's agent search (search-agents scoring,
                                            default limit 5) on FILE's catalog, natively
   search-bench DB --out JSON               time SearchIndex::new and 20 queries natively (bench

@@ -441,7 +441,9 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Changes {
                     c.quest_status_changes.push(t);
                 }
             }
-            if b.holder != a.holder {
+            // A quest that ends hands the turn to nobody: its completion says it all.
+            let ended = a.holder.is_none() && b.status != a.status && quest_completed(a.status.as_deref());
+            if b.holder != a.holder && !ended {
                 c.turns_passed.push(Transition {
                     id: a.id,
                     name: a.name.clone(),
@@ -881,6 +883,8 @@ mod tests {
         let mut after = before.clone();
         after.quests[0].holder = Some("frontend-dev".into());
         after.quests[1].status = Some(Cow::Borrowed("completed"));
+        // The completion hands the turn to nobody: not a turn passed.
+        after.quests[1].holder = None;
         after.quests[2].status = Some(Cow::Borrowed("reviewing"));
         after.quests.push(quest(15, "working", Some("y"), "fresh"));
         let c = diff(&before, &after);

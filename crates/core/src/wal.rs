@@ -424,20 +424,18 @@ pub fn plan(main_head: &[u8], main_len: usize, wal: &[u8]) -> Result<WalPlan, Wa
     })
 }
 
-/// What is beside a database file on disk where its `-wal` would be, as far as the browser can
-/// see (save in place; see [`may_write_beside`]).
+/// What is beside a database file on disk, as far as the browser can see (save in place; see
+/// [`may_write_beside`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Beside<'a> {
-    /// The folder cannot be looked into (a file picked alone through the file picker).
+    /// The folder cannot be looked into (a file picked through the file picker).
     Unseen,
-    /// There is no `-wal` file.
-    Absent,
-    /// The `-wal` file's bytes.
-    Wal(&'a [u8]),
+    /// The folder was looked into: the `-wal` file's bytes (`None`: no such file) and whether a
+    /// `-shm` file (SQLite's WAL index) is there.
+    Seen { wal: Option<&'a [u8]>, shm: bool },
 }
 
-/// Why writing a database file in place is refused: SQLite would replay the `-wal` beside it
-/// over the new contents. Each variant reads as a sentence (`{wal}` is the `-wal` file's name).
+/// Why writing a database file in place is refused. Each variant reads as a sentence.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WriteRefusal {
     /// The file says WAL mode and its folder cannot be looked into.
@@ -446,19 +444,22 @@ pub enum WriteRefusal {
     Holds { database: String, commits: u32 },
     /// The `-wal` beside it cannot be read as a WAL, so what SQLite would do with it is unknown.
     Unreadable { database: String, why: WalError },
+    /// A `-shm` file is beside it: a connection (an agent) still has it open in WAL mode.
+    InUse { database: String },
 }
 
 impl fmt::Display for WriteRefusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let after = "Save as a new file instead, or save again once the agents have stopped (when the last \
-                     connection closes, SQLite folds the -wal file into the database and removes it).";
+                     connection closes, SQLite folds the -wal file into the database and removes it and the \
+                     -shm file).";
         match self {
             WriteRefusal::CannotSee { database } => write!(
                 f,
                 "{database} is in WAL mode, and the browser does not let flagdeck look into its folder, so it \
-                 cannot tell whether a {wal} file lies beside it: SQLite would replay that file over the \
-                 saved {database} and corrupt it. Open the project folder (Open project folder…), or pick \
-                 {database} together with {wal}, to save in place. {after}",
+                 cannot tell whether a {wal} file lies beside it (SQLite would replay it over the saved \
+                 {database} and corrupt it) or an agent still has it open. Open the project folder (Open \
+                 project folder…) to save in place. {after}",
                 wal = wal_name(database)
             ),
             WriteRefusal::Holds { database, commits } => write!(
@@ -474,16 +475,26 @@ impl fmt::Display for WriteRefusal {
                  tell what SQLite would replay over {database}: nothing was written. {after}",
                 wal = wal_name(database)
             ),
+            WriteRefusal::InUse { database } => write!(
+                f,
+                "{database}-shm beside {database} says a connection (an agent) still has {database} open: its \
+                 next write would go into a -wal that no longer matches the saved file and corrupt it. \
+                 Nothing was written. {after}"
+            ),
         }
     }
 }
 
-/// Whether `database` may be written in place: never while a `-wal` that SQLite would replay lies
-/// beside it. SQLite opens a `-wal` file whenever one exists beside a non-empty database,
-/// whatever the header's journal mode says (`pagerOpenWalIfPresent` in SQLite's `pager.c`), and
-/// a WAL records no link to the main file's contents, so its committed frames (even ones already
-/// checkpointed) would be copied over the new pages. `header_says_wal`: bytes 18 and 19 of the
-/// file are 2. An empty or header-only `-wal`, or one with no committed frame, is harmless.
+/// Whether `database` may be written in place: never while SQLite could later mix what is
+/// written with pages it keeps elsewhere. SQLite opens a `-wal` file whenever one exists beside a
+/// non-empty database, whatever the header's journal mode says (`pagerOpenWalIfPresent` in
+/// SQLite's `pager.c`), and a WAL records no link to the main file's contents, so its committed
+/// frames (even ones already checkpointed) would be copied over the new pages. A `-shm` file
+/// (the WAL index) exists while a connection has the database open in WAL mode (SQLite removes
+/// it with the `-wal` when the last one closes; a crash leaves it, and the next open recovers):
+/// that connection keeps writing frames meant for the old file. `header_says_wal`: bytes 18 and
+/// 19 of the file are 2. An empty or header-only `-wal`, or one with no committed frame, is
+/// harmless once no connection is open.
 pub fn may_write_beside(
     database: &str,
     header_says_wal: bool,
@@ -491,14 +502,24 @@ pub fn may_write_beside(
 ) -> Result<(), WriteRefusal> {
     let database = database.to_owned();
     match beside {
-        Beside::Absent => Ok(()),
         Beside::Unseen if header_says_wal => Err(WriteRefusal::CannotSee { database }),
         Beside::Unseen => Ok(()),
-        Beside::Wal(bytes) => match plan(&[], 0, bytes) {
-            Ok(p) if p.report.commits_applied == 0 => Ok(()),
-            Ok(p) => Err(WriteRefusal::Holds { database, commits: p.report.commits_applied }),
-            Err(why) => Err(WriteRefusal::Unreadable { database, why }),
-        },
+        Beside::Seen { wal, shm } => {
+            // What would be replayed first (the surer loss), then whether a writer is still there.
+            if let Some(bytes) = wal {
+                match plan(&[], 0, bytes) {
+                    Ok(p) if p.report.commits_applied > 0 => {
+                        return Err(WriteRefusal::Holds { database, commits: p.report.commits_applied })
+                    }
+                    Ok(_) => {}
+                    Err(why) => return Err(WriteRefusal::Unreadable { database, why }),
+                }
+            }
+            if shm {
+                return Err(WriteRefusal::InUse { database });
+            }
+            Ok(())
+        }
     }
 }
 
@@ -623,24 +644,31 @@ mod tests {
     }
 
     #[test]
-    fn a_wal_with_committed_frames_beside_the_file_refuses_a_write() {
+    fn a_wal_with_committed_frames_or_an_open_connection_refuses_a_write() {
         let committed = wal_of(512, (1, 2), &[(1, 1, 1)]);
         let uncommitted = wal_of(512, (1, 2), &[(1, 0, 1)]);
         let header_only = wal_of(512, (1, 2), &[]);
         let ok = |wal: bool, b| may_write_beside("project.db", wal, b);
-        assert_eq!(ok(true, Beside::Absent), Ok(()));
+        fn seen(wal: Option<&[u8]>) -> Beside<'_> {
+            Beside::Seen { wal, shm: false }
+        }
+        assert_eq!(ok(true, seen(None)), Ok(()));
         assert_eq!(ok(false, Beside::Unseen), Ok(()));
         assert!(matches!(ok(true, Beside::Unseen), Err(WriteRefusal::CannotSee { .. })));
-        assert_eq!(ok(true, Beside::Wal(&[])), Ok(()));
-        assert_eq!(ok(true, Beside::Wal(&header_only)), Ok(()));
-        assert_eq!(ok(true, Beside::Wal(&uncommitted)), Ok(()));
+        assert_eq!(ok(true, seen(Some(&[]))), Ok(()));
+        assert_eq!(ok(true, seen(Some(&header_only))), Ok(()));
+        assert_eq!(ok(true, seen(Some(&uncommitted))), Ok(()));
         // Whatever the header says: SQLite opens any -wal beside a non-empty file.
-        let refused = ok(false, Beside::Wal(&committed)).unwrap_err();
+        let refused = ok(false, seen(Some(&committed))).unwrap_err();
         assert_eq!(refused, WriteRefusal::Holds { database: "project.db".into(), commits: 1 });
         assert!(refused
             .to_string()
             .starts_with("project.db-wal beside project.db holds 1 committed transaction that"));
-        assert!(matches!(ok(true, Beside::Wal(&[0u8; 40])), Err(WriteRefusal::Unreadable { .. })));
+        assert!(matches!(ok(true, seen(Some(&[0u8; 40]))), Err(WriteRefusal::Unreadable { .. })));
+        // An empty -wal with the WAL index beside it: a connection is still open.
+        let in_use = ok(true, Beside::Seen { wal: Some(&[]), shm: true }).unwrap_err();
+        assert_eq!(in_use, WriteRefusal::InUse { database: "project.db".into() });
+        assert!(in_use.to_string().starts_with("project.db-shm beside project.db says a connection"));
     }
 
     #[test]

@@ -4,7 +4,6 @@
 use leptos::prelude::*;
 
 use crate::web::files::save_in_place::SaveInPlace;
-use crate::web::follow::FollowControl;
 use crate::web::platform::dropped::take_input_files;
 use crate::web::quests::has_quests;
 use crate::web::state::AppState;
@@ -73,7 +72,6 @@ pub fn Toolbar() -> impl IntoView {
                     "Export .db"
                 </button>
                 <SaveInPlace />
-                <FollowControl />
             </div>
             <CopyBadge />
             <div class="status" role="status" aria-live="polite">

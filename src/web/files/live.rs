@@ -46,8 +46,11 @@ pub struct Stamp {
 /// The files as they are on disk now.
 pub struct OnDisk {
     pub db: web_sys::File,
-    /// `None` when there is no `-wal` (or none can be seen, see [`Place::sees_wal`]).
+    /// `None` when there is no `-wal` (or none can be seen, see [`Place::sees_folder`]).
     pub wal: Option<web_sys::File>,
+    /// Whether a `-shm` file is beside the database (seen in a folder only): a connection has it
+    /// open in WAL mode.
+    pub shm: bool,
     pub stamp: Stamp,
 }
 
@@ -67,12 +70,10 @@ async fn optional(
 }
 
 impl Place {
-    /// Whether a `-wal` beside the database can be seen (a folder, or a pair picked together).
-    pub fn sees_wal(&self) -> bool {
-        match self {
-            Place::Files { wal, .. } => wal.is_some(),
-            Place::Folder { .. } => true,
-        }
+    /// Whether what lies beside the database (its `-wal`, its `-shm`) can be seen: a folder. A
+    /// pair picked together shows its `-wal` only.
+    pub fn sees_folder(&self) -> bool {
+        matches!(self, Place::Folder { .. })
     }
 
     /// The database file's name.
@@ -94,23 +95,25 @@ impl Place {
     /// Reads the database file and its `-wal` as they are now (the `File` objects only: their
     /// bytes are read when needed).
     pub async fn read(&self) -> Result<OnDisk, FileSystemError> {
-        let (db, wal) = match self {
+        let (db, wal, shm) = match self {
             Place::Files { db, wal } => {
                 let wal = match wal {
                     Some(w) => optional(Ok(w.clone())).await?,
                     None => None,
                 };
-                (db.file().await?, wal)
+                (db.file().await?, wal, false)
             }
             Place::Folder { dir, path } => {
                 let db = dir.file_at(path).await?.file().await?;
-                (db, optional(dir.file_at(&wal_name(path)).await).await?)
+                let wal = optional(dir.file_at(&wal_name(path)).await).await?;
+                let shm = optional(dir.file_at(&format!("{path}-shm")).await).await?.is_some();
+                (db, wal, shm)
             }
         };
         // An empty -wal is no -wal (SQLite leaves it behind after a truncating checkpoint).
         let wal = wal.filter(|w| w.size() > 0.0);
         let stamp = Stamp { db: FileStamp::of(&db), wal: wal.as_ref().map(FileStamp::of) };
-        Ok(OnDisk { db, wal, stamp })
+        Ok(OnDisk { db, wal, shm, stamp })
     }
 }
 

@@ -40,16 +40,15 @@ pub enum SaveState {
 }
 
 /// Refuses (with the sentence to show) when SQLite would replay a `-wal` beside the database
-/// over what is written ([`may_write_beside`]).
+/// over what is written, or a connection still has it open ([`may_write_beside`]).
 async fn check_beside(place: &Place, disk: &OnDisk, header_says_wal: bool) -> Result<(), String> {
     let bytes = match &disk.wal {
         Some(w) => Some(loader::read_file(w).await.map_err(|e| e.to_string())?.to_vec()),
         None => None,
     };
-    let beside = match (&bytes, place.sees_wal()) {
-        (_, false) => Beside::Unseen,
-        (Some(b), true) => Beside::Wal(b),
-        (None, true) => Beside::Absent,
+    let beside = match place.sees_folder() {
+        true => Beside::Seen { wal: bytes.as_deref(), shm: disk.shm },
+        false => Beside::Unseen,
     };
     may_write_beside(&place.name(), header_says_wal, beside).map_err(|r| r.to_string())
 }
@@ -94,6 +93,9 @@ fn save(app: AppState, state: RwSignal<SaveState>) {
     spawn_local(async move {
         let result = async {
             let disk = live.place.read().await.map_err(|e| NotSaved::Failed(e.to_string()))?;
+            // Refused before anything is offered: neither a write nor a replay could be saved.
+            let header_says_wal = open.header.journal_mode == JournalMode::Wal;
+            check_beside(&live.place, &disk, header_says_wal).await.map_err(NotSaved::Refused)?;
             if disk.stamp != live.stamp {
                 return Ok(false);
             }

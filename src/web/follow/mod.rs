@@ -184,8 +184,10 @@ impl Follow {
     /// One poll: nothing when the files did not change; else read, check and swap.
     async fn poll_once(self, app: AppState, live: &Live, run: u64) -> Result<(), Failure> {
         let disk = live.place.read().await.map_err(Failure::from_disk)?;
+        let unsaved = app.changes().history().get_untracked().done.len();
         if disk.stamp == live.stamp {
-            if !matches!(self.state.get_untracked(), FollowState::Paused { .. }) {
+            // Nothing new on disk (a pause ends once the changes were saved or undone).
+            if unsaved == 0 || !matches!(self.state.get_untracked(), FollowState::Paused { .. }) {
                 self.state.set(FollowState::Watching);
             }
             return Ok(());
@@ -194,7 +196,6 @@ impl Follow {
             // The same bytes would fail the same way: wait for the next write.
             return Ok(());
         }
-        let unsaved = app.changes().history().get_untracked().done.len();
         if unsaved > 0 {
             self.state.set(FollowState::Paused { changes: unsaved });
             return Ok(());
@@ -251,13 +252,20 @@ impl Follow {
                 let disk = live.place.read().await.map_err(|e| e.to_string())?;
                 let newer =
                     loader::open_disk(&disk.db, disk.wal.as_ref()).await.map_err(|e| e.to_string())?;
+                let before = self.snapshot_now(app).await?;
                 let after = follow::read(&newer.db, &newer.facts).await.map_err(|e| e.to_string())?;
+                // What the agents changed (before the person's changes are replayed onto it).
+                let changes = follow::diff(&before, &after);
                 let merge = replay_onto(&newer.db, &steps).await;
-                Ok::<_, String>((disk.stamp, newer, after, merge))
+                Ok::<_, String>((disk.stamp, newer, after, changes, merge))
             }
             .await;
             match result {
-                Ok((stamp, newer, after, merge)) => {
+                Ok((stamp, newer, after, changes, merge)) => {
+                    if !changes.is_empty() {
+                        let lines = changes.lines(&[]);
+                        self.last.set(Some(Rc::new(LastChanges { lines, changes, at_ms: date_now() })));
+                    }
                     let conflicts = merge.conflict_lines();
                     let generation = app.db().data_key().0;
                     self.snapshot.set_value(Some((generation, Rc::new(after))));
@@ -326,8 +334,8 @@ fn marks_css(changes: &Changes) -> String {
     css
 }
 
-/// The Follow switch, its interval and its state, in the toolbar: only where File System Access
-/// exists and the open database came from a file or folder handle.
+/// The Follow switch, its interval and its state, under the toolbar: only where File System
+/// Access exists and the open database came from a file or folder handle.
 #[component]
 pub fn FollowControl() -> impl IntoView {
     let app = expect_context::<AppState>();
@@ -365,6 +373,7 @@ pub fn FollowControl() -> impl IntoView {
     move || {
         followable().then(|| {
             view! {
+                <div class="follow-bar">
                 <span class="follow-control">
                     <label class="switch" title="Re-read the database and its -wal when they change on disk">
                         <input
@@ -385,12 +394,19 @@ pub fn FollowControl() -> impl IntoView {
                             data-testid="follow-interval"
                             min=INTERVAL_RANGE_MS.0 as f64 / 1000.0
                             max=INTERVAL_RANGE_MS.1 as f64 / 1000.0
-                            step="0.5"
+                            step="any"
                             prop:value=move || follow.interval_ms.get() as f64 / 1000.0
                             on:change=move |e| {
-                                if let Ok(s) = event_target_value(&e).parse::<f64>() {
+                                let input = event_target::<web_sys::HtmlInputElement>(&e);
+                                if let Ok(s) = input.value().parse::<f64>() {
                                     let ms = (s * 1000.0).round().clamp(INTERVAL_RANGE_MS.0 as f64, INTERVAL_RANGE_MS.1 as f64);
                                     follow.interval_ms.set(ms as u32);
+                                }
+                                // Shows the interval in use (a value out of range is clamped).
+                                input.set_value(&(follow.interval_ms.get_untracked() as f64 / 1000.0).to_string());
+                                // A new interval starts a new wait now, not after the old one.
+                                if !matches!(follow.state.get_untracked(), FollowState::Off | FollowState::Stopped(_)) {
+                                    follow.start(app);
                                 }
                             }
                         />
@@ -406,12 +422,14 @@ pub fn FollowControl() -> impl IntoView {
                         {status}
                     </span>
                 </span>
+                </div>
             }
         })
     }
 }
 
-/// What changed on disk at the last read, the marks in the lists, and the pause offer.
+/// The Follow switch, what changed on disk at the last read, the marks in the lists, and the
+/// pause offer: the strip under the toolbar.
 #[component]
 pub fn FollowChanges() -> impl IntoView {
     let app = expect_context::<AppState>();
@@ -445,8 +463,11 @@ pub fn FollowChanges() -> impl IntoView {
                     <h2>{format!("Changed on disk (read at {at})")}</h2>
                     <ul>
                         {lines.into_iter().map(|line| {
-                            let target = line.flags.first().map(|&id| View::Flag(id))
-                                .or_else(|| line.quests.first().map(|&id| View::Quest(id)));
+                            // A removed row has nothing left to show.
+                            let target = (line.kind != "removed").then(|| {
+                                line.flags.first().map(|&id| View::Flag(id))
+                                    .or_else(|| line.quests.first().map(|&id| View::Quest(id)))
+                            }).flatten();
                             let text = line.text.clone();
                             view! {
                                 <li data-testid="follow-change" data-kind=line.kind>
@@ -465,5 +486,9 @@ pub fn FollowChanges() -> impl IntoView {
             }
         })
     };
-    view! { {paused} {list} }
+    view! {
+        <FollowControl />
+        {paused}
+        {list}
+    }
 }

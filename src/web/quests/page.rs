@@ -189,8 +189,14 @@ impl QuestsState {
     /// Applies `edit` to the filter [`TYPING_MS`] after the last keystroke (a newer keystroke
     /// or an applied change drops it); `now`: at once (Enter, leaving the box).
     fn type_filter(self, now: bool, edit: impl FnOnce(&mut QuestFilter) + 'static) {
-        self.typed.update_value(|t| *t += 1);
-        let ticket = self.typed.get_value();
+        // The box fires `change` when it loses focus, also as the page is taken down (another
+        // page shown with the cursor still in it): then there is nothing to filter.
+        let Some(ticket) = self.typed.try_update_value(|t| {
+            *t += 1;
+            *t
+        }) else {
+            return;
+        };
         let apply = move || {
             if self.typed.try_get_value() == Some(ticket) {
                 self.view.change(self.nav, |q| edit(&mut q.filter));

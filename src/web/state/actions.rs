@@ -6,6 +6,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::web::files::live;
 use crate::web::files::loader::{self, LoadError, Shared, Source, WalOutcome};
 use crate::web::platform::browser::within;
 use crate::web::platform::perf::mark;
@@ -29,11 +30,22 @@ pub struct AppState {
     copy: WorkingCopy,
     /// The quest log files added beside the open database (see `quests::logs`).
     quest_logs: QuestLogs,
+    /// The alerts and notes about how the database on screen was read (its `-wal`): replaced
+    /// when follow mode reads it again.
+    read_notices: StoredValue<Vec<u32>>,
 }
 
 impl AppState {
     pub(in crate::web) fn new((nav, alerts, db, changes): (Nav, Alerts, OpenDb, Changes)) -> Self {
-        AppState { nav, alerts, db, changes, copy: WorkingCopy::new(), quest_logs: QuestLogs::new() }
+        AppState {
+            nav,
+            alerts,
+            db,
+            changes,
+            copy: WorkingCopy::new(),
+            quest_logs: QuestLogs::new(),
+            read_notices: StoredValue::new(Vec::new()),
+        }
     }
 
     /// The quest log files added beside the open database (see [`QuestLogs`]).
@@ -61,6 +73,32 @@ impl AppState {
         self.alerts.alert(text);
     }
 
+    /// Says how `open` was read: a refused `-wal`, or a WAL-mode file whose `-wal` (if any)
+    /// could not be read with it. Replaces what was said about the previous read. No note when
+    /// the file came from a folder: flagdeck looked, and read any `-wal` there.
+    fn say_how_read(self, open: &loader::OpenDb) {
+        for id in self.read_notices.get_value() {
+            self.alerts.dismiss(id);
+        }
+        let mut said = Vec::new();
+        if let Some(WalOutcome::Refused { name, why }) = &open.wal {
+            said.push(self.alerts.alert(format!("{why} {} was opened without {name}.", open.name)));
+        }
+        let looked = live::current(self).is_some_and(|l| l.place.sees_folder());
+        if loader::was_wal(open) && !looked && !matches!(open.wal, Some(WalOutcome::Refused { .. })) {
+            // Every Acolytes 2.x file says WAL: a note, not an alert.
+            said.push(self.alerts.note(format!(
+                "{} is in WAL journal mode (as Acolytes 2.x writes it). If a \"{}-wal\" \
+                 file sits next to it on disk (an agent is still writing), its latest \
+                 changes are not shown here: open the database together with it (or its \
+                 project folder), or open it once with sqlite3 or agent_db.py, which folds \
+                 the -wal file in, then open it again.",
+                open.name, open.name
+            )));
+        }
+        self.read_notices.set_value(said);
+    }
+
     /// Shows a page (see [`Nav::go`]).
     pub fn go(&self, view: View) {
         self.nav.go(view);
@@ -81,19 +119,7 @@ impl AppState {
             match outcome {
                 Ok(Opened { open, resumed }) => {
                     self.alerts.clear();
-                    if let Some(WalOutcome::Refused { name, why }) = &open.wal {
-                        self.alert(format!("{why} {} was opened without {name}.", open.name));
-                    }
-                    if loader::was_wal(&open) {
-                        // Every Acolytes 2.x file says WAL: a note, not an alert.
-                        self.alerts.note(format!(
-                            "{} is in WAL journal mode (as Acolytes 2.x writes it). If a \"{}-wal\" \
-                             file sits next to it on disk (an agent is still writing), its latest \
-                             changes are not shown here: open the database once with sqlite3 or \
-                             agent_db.py, which folds the -wal file in, then open it again.",
-                            open.name, open.name
-                        ));
-                    }
+                    self.say_how_read(&open);
                     let open = Rc::new(open);
                     self.changes.start(
                         resumed.as_ref().map(|r| r.history.clone()).unwrap_or_default(),
@@ -303,6 +329,7 @@ impl AppState {
     /// onto `open` by `journal::replay_onto`) are the history: still unsaved, undoable, and kept
     /// by the working copy.
     pub(in crate::web) fn follow_swap_replayed(self, open: loader::OpenDb, applied: Vec<Step>) {
+        self.say_how_read(&open);
         let open = Rc::new(open);
         let replayed = !applied.is_empty();
         self.changes.start(edits::History { done: applied, undone: Vec::new() }, None);

@@ -31,25 +31,26 @@ impl Alerts {
         self.list.read_only()
     }
 
-    /// Adds an alert: something failed or was refused.
-    pub fn alert(&self, text: String) {
-        self.push(text, false);
+    /// Adds an alert: something failed or was refused. Its id, for [`dismiss`](Self::dismiss).
+    pub fn alert(&self, text: String) -> u32 {
+        self.push(text, false)
     }
 
-    /// Adds a note: worth knowing, not a failure (shown quietly, `role="status"`).
-    pub fn note(&self, text: String) {
-        self.push(text, true);
+    /// Adds a note: worth knowing, not a failure (shown quietly, `role="status"`). Its id.
+    pub fn note(&self, text: String) -> u32 {
+        self.push(text, true)
     }
 
     /// The same words said again replace the line already shown (moved last, with a new id so it
     /// is announced again) instead of stacking a copy.
-    fn push(&self, text: String, note: bool) {
+    fn push(&self, text: String, note: bool) -> u32 {
         let id = self.next.get_value();
         self.next.set_value(id + 1);
         self.list.update(|list| {
             list.retain(|n| !(n.note == note && n.text == text));
             list.push(Notice { id, text, note });
         });
+        id
     }
 
     /// Removes the alert `id`.
