@@ -94,7 +94,8 @@ fn replaying_onto_a_newer_file_leaves_out_the_steps_whose_rows_changed_on_disk()
         block_on(run_all(&opened, std::slice::from_ref(&edit), true)).unwrap();
         steps.push(Step { label: label.to_owned(), edits: vec![edit] });
     }
-    // Meanwhile an agent completed the second flag in the file on disk.
+    // Meanwhile an agent locked the third flag (as the person did) and completed the second.
+    disk.query_sync("UPDATE flags SET locked = 1 WHERE id = ?", &[Value::Integer(third)]).unwrap();
     disk.query_sync(
         "UPDATE flags SET status = 'completed', completed_at = '2025-09-01 10:59', completed_by = '@agent' WHERE id = ?",
         &[Value::Integer(completed)],
@@ -104,7 +105,9 @@ fn replaying_onto_a_newer_file_leaves_out_the_steps_whose_rows_changed_on_disk()
         disk.query_sync("SELECT * FROM flags WHERE id = ?", &[Value::Integer(completed)]).unwrap();
 
     let merge = block_on(replay_onto(&disk, &steps));
-    assert_eq!(merge.applied, [steps[0].clone(), steps[2].clone()]);
+    assert_eq!(merge.applied, [steps[0].clone()]);
+    // The same lock on disk: already there, not a conflict (and not undoable from here).
+    assert_eq!(merge.already, [steps[2].clone()]);
     assert_eq!(merge.conflicts.len(), 1);
     assert_eq!(merge.conflicts[0].0, steps[1]);
     assert!(matches!(merge.conflicts[0].1, EditError::Stale { flag_id, .. } if flag_id == completed));

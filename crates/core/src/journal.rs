@@ -200,6 +200,10 @@ pub struct Merge {
     /// The steps left out, each with why: the rows they change no longer hold what they
     /// expect ([`EditError::Stale`]), or SQLite refused them.
     pub conflicts: Vec<(Step, EditError)>,
+    /// The steps whose every value the newer file already holds (an agent made the same change):
+    /// nothing to apply and nothing lost, so neither applied (undoing one would undo the
+    /// agent's) nor a conflict.
+    pub already: Vec<Step>,
 }
 
 impl Merge {
@@ -218,10 +222,27 @@ pub async fn replay_onto<D: Database>(db: &D, steps: &[Step]) -> Merge {
     for step in steps {
         match run_all(db, &step.edits, true).await {
             Ok(()) => merge.applied.push(step.clone()),
+            Err(e @ EditError::Stale { .. }) => match already_holds(db, step).await {
+                true => merge.already.push(step.clone()),
+                false => merge.conflicts.push((step.clone(), e)),
+            },
             Err(e) => merge.conflicts.push((step.clone(), e)),
         }
     }
     merge
+}
+
+/// Whether every row `step` changes already holds the values it writes (a created flag: a row
+/// of that id with those values).
+async fn already_holds<D: Database>(db: &D, step: &Step) -> bool {
+    for edit in &step.edits {
+        let columns: Vec<&'static str> = edit.changes.iter().map(|c| c.column).collect();
+        match crate::edits::current(db, edit.table, edit.flag_id, &columns).await {
+            Ok(Some(now)) if now.iter().zip(&edit.changes).all(|(v, c)| *v == c.after) => {}
+            _ => return false,
+        }
+    }
+    true
 }
 
 #[cfg(test)]

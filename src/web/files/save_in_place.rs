@@ -30,9 +30,10 @@ pub enum SaveState {
     Idle,
     /// The file changed since it was opened: replay or save as new.
     ChangedOnDisk,
-    /// Replayed onto the newer file: (steps applied, conflicts in words).
+    /// Replayed onto the newer file: steps applied, steps the file already holds, conflicts in words.
     Replayed {
         applied: usize,
+        already: usize,
         conflicts: Vec<String>,
     },
     /// Writing in place is refused (a `-wal` beside the file; the sentence says why).
@@ -122,15 +123,16 @@ fn replay(app: AppState, state: RwSignal<SaveState>, merged: StoredValue<Option<
             let disk = live.place.read().await.map_err(|e| e.to_string())?;
             let newer = loader::open_disk(&disk.db, disk.wal.as_ref()).await.map_err(|e| e.to_string())?;
             let merge = replay_onto(&newer.db, &steps).await;
-            let (applied, conflicts) = (merge.applied.len(), merge.conflict_lines());
+            let (applied, already, conflicts) =
+                (merge.applied.len(), merge.already.len(), merge.conflict_lines());
             let out = loader::export_bytes(&newer).await.map_err(|e| e.to_string())?;
-            Ok::<_, String>((applied, conflicts, out))
+            Ok::<_, String>((applied, already, conflicts, out))
         }
         .await;
         match result {
-            Ok((applied, conflicts, out)) => {
+            Ok((applied, already, conflicts, out)) => {
                 merged.set_value(Some(out));
-                state.set(SaveState::Replayed { applied, conflicts });
+                state.set(SaveState::Replayed { applied, already, conflicts });
             }
             Err(e) => app.alert(format!("Your changes could not be replayed onto the newer file: {e}")),
         }
@@ -178,10 +180,13 @@ pub fn SaveInPlace() -> impl IntoView {
             }
             .into_any(),
         ),
-        SaveState::Replayed { applied, conflicts } => Some(
+        SaveState::Replayed { applied, already, conflicts } => Some(
             view! {
                 <div class="save-dialog" role="dialog" data-testid="replay-result">
                     <p>{format!("{applied} of your changes apply to the newer file; {} conflict with what changed on disk and were left out.", conflicts.len())}</p>
+                    {(already > 0).then(|| view! {
+                        <p data-testid="replay-already">{format!("{already} of your changes were already made on disk (the same values): nothing to apply.")}</p>
+                    })}
                     <ul>{conflicts.into_iter().map(|c| view! { <li data-testid="replay-conflict">{c}</li> }).collect_view()}</ul>
                     <button class="button primary" data-testid="write-replayed" on:click=move |_| {
                         let (Some(live), Some(bytes), Some(open)) = (live::current(app), merged.get_value(), app.db().get()) else { return };

@@ -267,6 +267,12 @@ impl Follow {
                         self.last.set(Some(Rc::new(LastChanges { lines, changes, at_ms: date_now() })));
                     }
                     let conflicts = merge.conflict_lines();
+                    if !merge.already.is_empty() {
+                        app.note(format!(
+                            "{} of your changes were already made on disk (the same values): nothing to replay.",
+                            merge.already.len()
+                        ));
+                    }
                     let generation = app.db().data_key().0;
                     self.snapshot.set_value(Some((generation, Rc::new(after))));
                     app.follow_swap_replayed(newer, merge.applied);

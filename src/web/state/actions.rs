@@ -73,6 +73,11 @@ impl AppState {
         self.alerts.alert(text);
     }
 
+    /// Adds a note: worth knowing, not a failure (see [`Alerts::note`]).
+    pub fn note(&self, text: String) {
+        self.alerts.note(text);
+    }
+
     /// Says how `open` was read: a refused `-wal`, or a WAL-mode file whose `-wal` (if any)
     /// could not be read with it. Replaces what was said about the previous read. No note when
     /// the file came from a folder: flagdeck looked, and read any `-wal` there.
