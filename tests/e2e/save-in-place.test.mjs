@@ -78,15 +78,21 @@ test('save back in place; a file changed on disk gets a replay with its conflict
     // After the save the file is open afresh: nothing unsaved.
     await page.waitForFunction(() => document.querySelector('[data-testid="undo"]')?.disabled === true);
 
-    // Two more changes, while an agent writes to the file: it locks flag 8 and notes flag 104.
-    await page.evaluate(() => (location.hash = '#flag/8'));
-    await page.locator('[data-testid="flag-lock"]').click();
-    await page.locator('[data-testid="flag-unlock"]').waitFor({ timeout: 10_000 });
-    await page.evaluate(() => (location.hash = '#flag/38'));
-    await page.locator('[data-testid="flag-lock"]').click();
-    await page.locator('[data-testid="flag-unlock"]').waitFor({ timeout: 10_000 });
+    // Three more changes, while an agent writes to the file: it locks flag 8 too (the same
+    // change), notes flag 104 and completes flag 107 its own way (a conflict).
+    for (const id of [8, 38]) {
+      await page.evaluate((id) => (location.hash = `#flag/${id}`), id);
+      await page.locator('[data-testid="flag-lock"]').click();
+      await page.locator('[data-testid="flag-unlock"]').waitFor({ timeout: 10_000 });
+    }
+    await page.evaluate(() => (location.hash = '#flag/107'));
+    await page.locator('[data-testid="flag-complete"]').click();
+    await page.locator('[data-testid="flag-reopen"]').waitFor({ timeout: 10_000 });
     const newer = path.join(env.out, 'newer.db');
-    xtask(['exec-sql', '--from', saved, '--out', newer, "UPDATE flags SET locked = 1 WHERE id = 8; UPDATE flags SET notes = 'agent wrote this' WHERE id = 104"]);
+    const agentSql =
+      "UPDATE flags SET locked = 1 WHERE id = 8; UPDATE flags SET notes = 'agent wrote this' WHERE id = 104; " +
+      "UPDATE flags SET status = 'completed', completed_at = '2025-01-02 03:04:05', completed_by = '@agent' WHERE id = 107";
+    xtask(['exec-sql', '--from', saved, '--out', newer, agentSql]);
     await setDisk(page, newer);
 
     await page.locator('[data-testid="save-in-place"]').click();
@@ -96,7 +102,8 @@ test('save back in place; a file changed on disk gets a replay with its conflict
     await page.locator('[data-testid="replay-result"]').waitFor({ timeout: 30_000 });
     const conflicts = await page.locator('[data-testid="replay-conflict"]').allTextContents();
     assert.equal(conflicts.length, 1, conflicts.join('\n'));
-    assert.match(conflicts[0], /#8/);
+    assert.match(conflicts[0], /#107/);
+    assert.match(await page.locator('[data-testid="replay-already"]').textContent(), /^1 of your changes were already made on disk/);
     await page.locator('[data-testid="write-replayed"]').click();
     await page.waitForFunction(() => window.__disk.writes === 2);
     const merged = await readDisk(page, path.join(env.out, 'merged.db'));
@@ -106,6 +113,7 @@ test('save back in place; a file changed on disk gets a replay with its conflict
       [104, 0, 'agent wrote this'],
     ].map(([id, locked, notes]) => [id, locked, id === 104 ? notes : query(saved, `SELECT notes FROM flags WHERE id = ${id}`)[0][0]]));
     assert.deepEqual(query(merged, "SELECT status FROM flags WHERE id = 203"), [['completed']], 'the first save is still there');
+    assert.deepEqual(query(merged, 'SELECT completed_by FROM flags WHERE id = 107'), [['@agent']], "the agent's completion stays");
     assert.deepEqual(query(merged, 'PRAGMA integrity_check'), [['ok']]);
     app.assertHealthy();
   } finally {

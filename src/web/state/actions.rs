@@ -90,7 +90,7 @@ impl AppState {
             said.push(self.alerts.alert(format!("{why} {} was opened without {name}.", open.name)));
         }
         let looked = live::current(self).is_some_and(|l| l.place.sees_folder());
-        if loader::was_wal(open) && !looked && !matches!(open.wal, Some(WalOutcome::Refused { .. })) {
+        if loader::was_wal(open) && !looked {
             // Every Acolytes 2.x file says WAL: a note, not an alert.
             said.push(self.alerts.note(format!(
                 "{} is in WAL journal mode (as Acolytes 2.x writes it). If a \"{}-wal\" \
