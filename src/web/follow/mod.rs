@@ -226,6 +226,10 @@ impl Follow {
             || app.db().data_key().0 != generation
             || !app.changes().history().get_untracked().done.is_empty()
         {
+            // Dropped (its worker ends with it); the next poll reads again if it still matters.
+            if self.current_run(run) {
+                self.state.set(FollowState::Watching);
+            }
             return Ok(());
         }
         if !changes.is_empty() {
