@@ -5,6 +5,7 @@
 //! arithmetic here; the definitions are in [`definitions`] so the UI shows them on hover.
 
 pub mod capacity;
+pub mod coverage;
 pub mod outliers;
 pub mod quests;
 pub mod saved;
@@ -17,6 +18,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use self::capacity::{Capacity, Forecast, ToolLoad};
+use self::coverage::Coverage;
 use self::outliers::{Activity, Outliers};
 use self::quests::{QuestKpis, QuestRun};
 use self::slots::{table_rows, Slot};
@@ -299,6 +301,10 @@ pub struct Aggregates {
     /// (and absent from the JSON) with day slots.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recent_days: Vec<(i64, i64, i64, i64)>,
+    /// What the file records, per section ([`coverage`]): the share of rows having each field
+    /// the dashboard reads. Dashboards stored before it existed read as empty (unknown).
+    #[serde(default)]
+    pub coverage: Coverage,
     // The per-day maps repeat `flags.daily` and `tools.daily` keyed by day number for the
     // arithmetic; they are not serialised (snapshot links stay short) and are rebuilt by
     // [`Aggregates::rebuild_daily`].
@@ -1027,6 +1033,7 @@ async fn aggregates_with<D: Database>(
     if let Some(run) = quests {
         agg.quests = run.figures(db, &w, state.stall_after_hours).await?;
     }
+    agg.coverage = coverage::coverage(db, facts, has_flags(facts)).await?;
     if w.slot != Slot::Day {
         // The series are per longer slot: the forecast and capacity keep their per-day counts
         // of the last FORECAST_DAYS days, and work from exactly what a snapshot carries.
