@@ -2,6 +2,7 @@
 //! forecasts, the growth what-if and the budgets are recomputed here from those aggregates on
 //! every control change, without asking the database again.
 
+mod coverage;
 mod quests;
 mod settings;
 
@@ -10,6 +11,7 @@ pub use settings::DashboardSettings;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use self::coverage::{not_recorded, reason, CoverageList};
 use crate::web::files::loader::Shared;
 use crate::web::platform::browser::local_minute;
 use crate::web::platform::perf::{mark, measure_marks};
@@ -287,9 +289,13 @@ pub(super) fn DashboardBody(
             data-as-of=w.as_of.clone() data-slot=slot.name()>{window}</p>
         {outliers}
         {flags}
+        <CoverageList coverage=a.coverage.clone() section="flags" />
         <quests::QuestSection quests=a.quests.clone() period=per(slot.table_slot()) />
-        <ToolSection dashboard=d.clone() />
+        <CoverageList coverage=a.coverage.clone() section="quests" />
+        <ToolSection dashboard=d.clone() target=state.with_untracked(|s| s.target.clone()) />
+        <CoverageList coverage=a.coverage.clone() section="tools" />
         <HealthSection dashboard=d.clone() />
+        <CoverageList coverage=a.coverage.clone() section="health" />
         <CapacitySection dashboard=d.clone() state=state />
         <BudgetSection dashboard=d state=state />
     }
@@ -475,12 +481,24 @@ fn FlagSection(k: FlagKpis, period: Slot) -> impl IntoView {
     }
 }
 
+/// The tool figures; `target`: the agent filter in use. Figures of durations no call records,
+/// or of an agent when no call records its agent, collapse to one "not recorded" line.
 #[component]
-fn ToolSection(dashboard: Dashboard) -> impl IntoView {
+fn ToolSection(dashboard: Dashboard, target: Option<String>) -> impl IntoView {
     let Some(t) = dashboard.aggregates.tools.clone() else {
         return view! { <h2>"Tool calls"</h2> <p class="muted">"This file has no tool_logs table."</p> }
             .into_any();
     };
+    let cov = &dashboard.aggregates.coverage;
+    if let Some(agent) = target.filter(|_| cov.none_recorded("tools", "agent_name")) {
+        let label = format!("Tool calls of {agent}");
+        return view! { <h2>"Tool calls"</h2> {not_recorded("tool-agent", &label, &reason(cov, "tools", "agent_name"))} }
+            .into_any();
+    }
+    let no_durations = cov.none_recorded("tools", "duration_ms");
+    let durations_line = no_durations.then(|| {
+        not_recorded("tool-latency", "Tool latency (p50, p95, p99)", &reason(cov, "tools", "duration_ms"))
+    });
     let f = &dashboard.tool_forecast;
     let growth = f.fit.map(|fit| fit.factor);
     let weeks: Vec<String> = f
@@ -542,10 +560,12 @@ fn ToolSection(dashboard: Dashboard) -> impl IntoView {
                 <tr data-testid="tool-row" data-tool=s.tool.clone()>
                     <th scope="row">{s.tool.clone()}</th>
                     <td>{compact(s.calls as f64)}</td>
-                    <td>{s.latency.p50.map(millis).unwrap_or_default()}</td>
-                    <td>{s.latency.p95.map(millis).unwrap_or_default()}</td>
-                    <td>{s.latency.p99.map(millis).unwrap_or_default()}</td>
-                    <td>{s.latency.max.map(millis).unwrap_or_default()}</td>
+                    {(!no_durations).then(|| view! {
+                        <td>{s.latency.p50.map(millis).unwrap_or_default()}</td>
+                        <td>{s.latency.p95.map(millis).unwrap_or_default()}</td>
+                        <td>{s.latency.p99.map(millis).unwrap_or_default()}</td>
+                        <td>{s.latency.max.map(millis).unwrap_or_default()}</td>
+                    })}
                     <td>{s.error_rate().map(percent).unwrap_or_default()}</td>
                     <td>{s.blocked}</td>
                 </tr>
@@ -557,21 +577,26 @@ fn ToolSection(dashboard: Dashboard) -> impl IntoView {
         <h2>"Tool calls"</h2>
         <div class="kpis">
             {kpi("tool-calls", "Calls", (Some(t.calls as f64), compact(t.calls as f64)), "tool-latency")}
-            {kpi("tool-p50-ms", "p50", ms(t.latency.p50), "tool-latency")}
-            {kpi("tool-p95-ms", "p95", ms(t.latency.p95), "tool-latency")}
-            {kpi("tool-p99-ms", "p99", ms(t.latency.p99), "tool-latency")}
+            {(!no_durations).then(|| view! {
+                {kpi("tool-p50-ms", "p50", ms(t.latency.p50), "tool-latency")}
+                {kpi("tool-p95-ms", "p95", ms(t.latency.p95), "tool-latency")}
+                {kpi("tool-p99-ms", "p99", ms(t.latency.p99), "tool-latency")}
+            })}
             {kpi("error-rate", "Error rate", (t.error_rate, t.error_rate.map(percent).unwrap_or_default()), "error-rate")}
             {kpi("hook-blocks", "Hook blocks", (Some(t.blocked as f64), compact(t.blocked as f64)), "hook-blocks")}
             {kpi("peak-calls-per-hour", "Busiest hour", (Some(t.peak_per_hour as f64), compact(t.peak_per_hour as f64)), "tool-load")}
             {kpi("tool-growth-weekly", "Weekly growth", (growth, growth.map(|g| format!("×{g:.3}")).unwrap_or_default()), "forecast")}
         </div>
+        {durations_line}
         <div class="dashboard-columns">
             <SvgChart chart=forecast />
-            <SvgChart chart=latency />
+            {(!no_durations).then(|| view! { <SvgChart chart=latency /> })}
         </div>
-        <h3>"Slowest tools"</h3>
+        <h3>{if no_durations { "Tools by calls" } else { "Slowest tools" }}</h3>
         <table class="data">
-            <thead><tr><th>"Tool"</th><th>"Calls"</th><th>"p50"</th><th>"p95"</th><th>"p99"</th><th>"max"</th><th>"Errors"</th><th>"Hook blocks"</th></tr></thead>
+            <thead><tr><th>"Tool"</th><th>"Calls"</th>
+                {(!no_durations).then(|| view! { <th>"p50"</th><th>"p95"</th><th>"p99"</th><th>"max"</th> })}
+                <th>"Errors"</th><th>"Hook blocks"</th></tr></thead>
             <tbody>{rows}</tbody>
         </table>
     }
@@ -622,7 +647,11 @@ fn HealthSection(dashboard: Dashboard) -> impl IntoView {
         </div>
         <p class="muted" title=definition("health")>{format!("Latest check per agent: {statuses}")}</p>
         <div class="dashboard-columns">
-            <SvgChart chart=drift />
+            {if dashboard.aggregates.coverage.none_recorded("health", "drift_score") {
+                not_recorded("drift", "Mean drift score", &reason(&dashboard.aggregates.coverage, "health", "drift_score")).into_any()
+            } else {
+                view! { <SvgChart chart=drift /> }.into_any()
+            }}
             <table class="data">
                 <thead><tr><th>"Agent"</th><th>"Status"</th><th>"Drift"</th><th>"Compaction"</th><th>"Checked"</th></tr></thead>
                 <tbody>{rows}</tbody>
