@@ -4,23 +4,7 @@
 
 use leptos::prelude::*;
 
-use flagdeck_core::dashboard::coverage::{Coverage, FieldCoverage};
-
-/// `n` with thousands separated by commas: `2,429`.
-pub(super) fn grouped(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 {
-        out.insert(0, '-');
-    }
-    out
-}
+use flagdeck_core::dashboard::coverage::{grouped, Coverage, FieldCoverage};
 
 /// What the rows of `field` in `section` are, in the plural ("calls", "completed flags").
 fn unit(section: &str, field: &str) -> &'static str {
@@ -97,17 +81,4 @@ pub(super) fn reason(coverage: &Coverage, section: &str, field: &str) -> String 
         .field(section, field)
         .and_then(|f| f.reason.clone())
         .unwrap_or_else(|| format!("no row records {field}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::grouped;
-
-    #[test]
-    fn thousands_are_grouped() {
-        assert_eq!(grouped(0), "0");
-        assert_eq!(grouped(999), "999");
-        assert_eq!(grouped(2429), "2,429");
-        assert_eq!(grouped(1234567), "1,234,567");
-    }
 }

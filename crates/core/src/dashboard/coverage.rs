@@ -251,6 +251,22 @@ async fn section<D: Database>(
     Ok(SectionCoverage { section: name.to_owned(), table: table.to_owned(), rows: at(0), fields })
 }
 
+/// `n` with thousands separated by commas: `2,429`.
+pub fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,5 +279,14 @@ mod tests {
         assert_eq!(f(4, 0).share(), Some(0.0));
         assert!(f(4, 0).none_recorded());
         assert_eq!(f(4, 1).share(), Some(0.25));
+    }
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(2429), "2,429");
+        assert_eq!(grouped(1234567), "1,234,567");
+        assert_eq!(grouped(-1000), "-1,000");
     }
 }
