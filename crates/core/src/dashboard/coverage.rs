@@ -251,20 +251,14 @@ async fn section<D: Database>(
     Ok(SectionCoverage { section: name.to_owned(), table: table.to_owned(), rows: at(0), fields })
 }
 
-/// `n` with thousands separated by commas: `2,429`.
+/// `n` with thousands separated by commas: `2,429` ([`crate::listing::thousands`], signed).
 pub fn grouped(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
+    let digits = crate::listing::thousands(n.unsigned_abs() as usize);
     if n < 0 {
-        out.insert(0, '-');
+        format!("-{digits}")
+    } else {
+        digits
     }
-    out
 }
 
 #[cfg(test)]
