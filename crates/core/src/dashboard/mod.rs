@@ -1376,7 +1376,8 @@ mod budget_tests {
         assert_eq!(rho.verdict, Verdict::Fail);
         assert_eq!(rho.now(), "no data");
 
-        let over = Capacity { inflow_what_if: 2.0, capacity: 1.6, utilisation: Some(1.25), ..Default::default() };
+        let over =
+            Capacity { inflow_what_if: 2.0, capacity: 1.6, utilisation: Some(1.25), ..Default::default() };
         let rho = budgets(&agg, &over, &b).into_iter().find(|g| g.name == "utilisation").unwrap();
         assert_eq!(rho.verdict, Verdict::Fail);
         assert_eq!(rho.now(), "1.25");
