@@ -5,7 +5,7 @@
 mod common;
 
 use flagdeck_core::dashboard::stats::{nearest_rank, parse_minute};
-use flagdeck_core::dashboard::{aggregates, derive, AsOf, Dashboard, DashboardState, Range};
+use flagdeck_core::dashboard::{aggregates, derive, AsOf, Dashboard, DashboardState, Range, Verdict};
 use flagdeck_core::native::NativeDb;
 use flagdeck_core::schema::SchemaFacts;
 use flagdeck_core::Value;
@@ -266,15 +266,18 @@ fn capacity_what_if_and_budgets() {
     let gate = |d: &Dashboard, name: &str| d.budgets.iter().find(|b| b.name == name).cloned().unwrap();
     // Defaults: p95 ≤ 30 s fails on Task (157.8 s) and WebFetch (30.1 s); 5 critical pending.
     let p95 = gate(&base, "tool-p95");
-    assert!(!p95.pass);
+    assert_eq!(p95.verdict, Verdict::Fail);
+    assert_eq!(p95.now(), "2.6 min", "Task's p95, in its unit");
     assert_eq!(p95.offenders.len(), 2, "{:?}", p95.offenders);
     assert!(p95.offenders[0].starts_with("Task"));
     let critical = gate(&base, "critical-pending");
-    assert!(!critical.pass);
+    assert_eq!(critical.verdict, Verdict::Fail);
+    assert_eq!(critical.now(), "5 flags");
     assert_eq!(critical.offenders.len(), 5);
     let errors = gate(&base, "error-rate");
     assert_eq!(errors.actual, Some(197.0 / 4931.0 * 100.0));
-    assert!(errors.pass, "4.0 % ≤ 5 %");
+    assert_eq!(errors.verdict, Verdict::Pass, "4.0 % ≤ 5 %");
+    assert_eq!(errors.now(), "4.0 %");
     assert!(
         errors.offenders.iter().any(|o| o.starts_with("Bash")),
         "Bash fails 11.6 %: {:?}",
@@ -289,8 +292,8 @@ fn capacity_what_if_and_budgets() {
         ..Default::default()
     };
     let d = derive(base.aggregates.clone(), &relaxed);
-    assert!(gate(&d, "tool-p95").pass);
-    assert!(gate(&d, "critical-pending").pass);
+    assert_eq!(gate(&d, "tool-p95").verdict, Verdict::Pass);
+    assert_eq!(gate(&d, "critical-pending").verdict, Verdict::Pass);
 }
 
 #[test]

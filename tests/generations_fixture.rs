@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use flagdeck_core::agents::{agent_quests, latest_health};
 use flagdeck_core::catalog::read_catalog;
-use flagdeck_core::dashboard::{aggregates, derive, filter_choices, DashboardState};
+use flagdeck_core::dashboard::{aggregates, derive, filter_choices, DashboardState, Verdict};
 use flagdeck_core::inspect::OpenError;
 use flagdeck_core::native::NativeDb;
 use flagdeck_core::schema::{detect, CatalogShape, Generation, SchemaFacts, QUEST_COLUMNS};
@@ -232,6 +232,13 @@ fn the_v2_dashboard_has_tools_and_health_and_no_flags() {
     let d = derive(agg, &state);
     let names: Vec<&str> = d.budgets.iter().map(|b| b.name.as_str()).collect();
     assert_eq!(names, ["tool-p95", "error-rate"], "no flag gates without flags");
+    // The hooks never write duration_ms: the p95 gate has nothing to judge, neither pass nor fail.
+    assert_eq!(scalar(&db, "SELECT COUNT(duration_ms) FROM tool_logs"), 0);
+    let p95 = &d.budgets[0];
+    assert_eq!(p95.verdict, Verdict::NoData);
+    assert_eq!((p95.now().as_str(), p95.label.as_str()), ("no data", "p95 duration of every tool ≤ 30.0 s"));
+    assert_eq!(d.budgets[1].verdict, Verdict::Pass);
+    assert_eq!(d.budgets[1].now(), "0.0 %", "no failure among the calls");
     let choices = block_on(filter_choices(&db, &schema)).unwrap();
     assert!(choices.targets.is_empty() && choices.flag_types.is_empty());
     assert_eq!(choices.tools.len(), 18, "README tool table");

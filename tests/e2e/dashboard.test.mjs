@@ -6,7 +6,19 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { V1, dashboardState, openWith, skipWithoutFixtures, useSuite, xtask } from './helpers.mjs';
+import {
+  V1,
+  V2,
+  dashboardState,
+  openApp,
+  openWith,
+  pickFile,
+  skipWithoutFixtures,
+  skipWithoutV2Fixtures,
+  useSuite,
+  waitForSummary,
+  xtask,
+} from './helpers.mjs';
 
 const env = useSuite('dashboard', { before, after });
 
@@ -21,12 +33,39 @@ const figures = (page) =>
     ),
   );
 
+/** Every budget's verdict by name: 'true' (pass), 'false' (fail) or 'none' (no data). */
 const budgets = (page) =>
   page.evaluate(() =>
+    Object.fromEntries([...document.querySelectorAll('[data-testid="budget"]')].map((el) => [el.dataset.name, el.dataset.pass])),
+  );
+
+/** Every budget line's "now" part (what is inside "(now …)"), by name. */
+const nows = (page) =>
+  page.evaluate(() =>
     Object.fromEntries(
-      [...document.querySelectorAll('[data-testid="budget"]')].map((el) => [el.dataset.name, el.dataset.pass === 'true']),
+      [...document.querySelectorAll('[data-testid="budget"]')].map((el) => [
+        el.dataset.name,
+        /\(now ([^)]*)\)/.exec(el.textContent)?.[1] ?? null,
+      ]),
     ),
   );
+
+/** What each gate's "now" must look like: a figure with its unit (ρ is a ratio, no unit). */
+const NOW_UNIT = {
+  'tool-p95': /^\d[\d,]*(\.\d)? (ms|s|min|h|d)$/,
+  'lead-time-p90': /^\d[\d,]*(\.\d)? (ms|s|min|h|d)$/,
+  'error-rate': /^\d[\d,]*\.\d %$/,
+  'critical-pending': /^\d[\d,]* flags?$/,
+  utilisation: /^\d+\.\d\d$/,
+};
+
+function assertNowsHaveUnits(got) {
+  for (const [name, now] of Object.entries(got)) {
+    assert.ok(now !== null, `${name}: a "(now …)" part`);
+    if (now === 'no data') continue;
+    assert.match(now, NOW_UNIT[name], `${name}: "now ${now}" carries its unit`);
+  }
+}
 
 /** Waits until the dashboard shows figures for the settings just made. */
 async function settled(page, check) {
@@ -82,12 +121,22 @@ test('the dashboard shows the fixture facts and the natively computed figures', 
     // Budgets with their defaults: Task and WebFetch break p95 ≤ 30 s; five critical pending.
     const gates = await budgets(page);
     assert.deepEqual(gates, {
-      'tool-p95': false,
-      'error-rate': true,
-      'critical-pending': false,
-      'lead-time-p90': true,
-      utilisation: false,
+      'tool-p95': 'false',
+      'error-rate': 'true',
+      'critical-pending': 'false',
+      'lead-time-p90': 'true',
+      utilisation: 'false',
     });
+    // Each "now" in its unit: Task's p95 157.8 s, 197 failures of 4931 calls, 5 critical.
+    const now = await nows(page);
+    assertNowsHaveUnits(now);
+    assert.equal(now['tool-p95'], '2.6 min');
+    assert.equal(now['error-rate'], '4.0 %');
+    assert.equal(now['critical-pending'], '5 flags');
+    assert.match(
+      await page.locator('[data-testid="budget"][data-name="tool-p95"]').textContent(),
+      /^✗ fail p95 duration of every tool ≤ 30\.0 s \(now 2\.6 min\)/,
+    );
     // Charts carry a text alternative and hover values.
     const label = await page.locator('.chart svg').first().getAttribute('aria-label');
     assert.match(label, /^Flags per day: \d+ points from 2025-05-26 to 2025-08-24/);
@@ -144,6 +193,37 @@ test('filters, range, the +300 % what-if and a budget change the figures they to
     await page.locator('[data-testid="as-of"]').selectOption('now');
     got = await settled(page, () => document.querySelector('[data-testid="kpi-created"]')?.dataset.value === '0');
     assert.equal(got['pending'], 139);
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test('v2: without any duration the tool p95 budget says no data, and every "now" has its unit', async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  // The Acolytes hooks never write duration_ms.
+  assert.equal(JSON.parse(xtask(['dashboard', V2])).aggregates.tools.latency.p95, null, 'natively: no p95');
+  const app = await openApp(env.browser, `${env.servers.app.url}/`);
+  try {
+    const { page } = app;
+    await pickFile(page, V2);
+    await waitForSummary(page, { fileName: 'acolytes-v2-small.db', generation: 'v2' });
+    await page.locator('[data-testid="nav-dashboard"]').click();
+    await page.locator('[data-testid="kpi-tool-calls"]').waitFor({ timeout: 30_000 });
+    await settled(page);
+    // A stricter limit than the default still has nothing to judge.
+    await page.locator('[data-testid="budget-tool-p95"]').fill('1000');
+    await page.locator('[data-testid="budget-tool-p95"]').press('Enter');
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid="budget"][data-name="tool-p95"]')?.textContent.includes('≤ 1.0 s'),
+    );
+    assert.deepEqual(await budgets(page), { 'tool-p95': 'none', 'error-rate': 'true' });
+    const line = await page.locator('[data-testid="budget"][data-name="tool-p95"]').textContent();
+    assert.match(line, /^– no data p95 duration of every tool ≤ 1\.0 s \(now no data\)/);
+    assert.equal(await page.locator('[data-testid="budget"][data-name="tool-p95"].fail').count(), 0, 'not shown as a fail');
+    const now = await nows(page);
+    assertNowsHaveUnits(now);
+    assert.equal(now['error-rate'], '0.0 %');
     app.assertHealthy();
   } finally {
     await app.close();

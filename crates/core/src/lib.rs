@@ -27,6 +27,7 @@ pub mod table_export;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod timestamp;
+pub mod units;
 pub mod unusable;
 pub mod value;
 pub mod vocabulary;

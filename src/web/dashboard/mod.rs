@@ -22,11 +22,11 @@ use crate::web::widgets::charts::{Chart, Mark, Series, SvgChart};
 use flagdeck_core::dashboard::outliers::{Outliers, RULE as OUTLIER_RULE};
 use flagdeck_core::dashboard::quests::applies as quest_kpis_apply;
 use flagdeck_core::dashboard::slots::Slot;
-use flagdeck_core::dashboard::stats::{compact, hours, millis, percent};
 use flagdeck_core::dashboard::{
     aggregates, definitions, derive, filter_choices, AsOf, Dashboard, DashboardState, FilterChoices,
-    FlagKpis, Range,
+    FlagKpis, Range, Verdict,
 };
+use flagdeck_core::units::{figure, Unit};
 
 /// How a definition is looked up for the hover text.
 fn definition(key: &str) -> &'static str {
@@ -63,8 +63,27 @@ fn capitalised(text: &str) -> String {
     c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
+/// A count for a tile: the number and its text with thousands separators.
 fn count(n: i64) -> (Option<f64>, String) {
-    (Some(n as f64), compact(n as f64))
+    (Some(n as f64), figure(n as f64, Unit::Count))
+}
+
+/// An optional figure for a tile: the number and its text in `unit` (empty without a value).
+fn measured(v: Option<f64>, unit: Unit) -> (Option<f64>, String) {
+    (v, v.map(|v| figure(v, unit)).unwrap_or_default())
+}
+
+/// Chart formats: plain `fn(f64) -> String` as [`Chart::format`] wants.
+fn compact(v: f64) -> String {
+    figure(v, Unit::Compact)
+}
+
+fn millis(v: f64) -> String {
+    figure(v, Unit::Millis)
+}
+
+fn per_day(v: f64) -> String {
+    figure(v, Unit::PerDay)
 }
 
 type QueryKey = (Range, AsOf, Option<String>, Option<String>, Option<String>, u64);
@@ -385,8 +404,8 @@ fn FlagSection(k: FlagKpis, period: Slot) -> impl IntoView {
     let slot = period;
     let k = &k;
     let level = |l: &str| k.pending_by_impact.iter().find(|(x, _)| x == l).map(|(_, n)| *n).unwrap_or(0);
-    let opt_hours = |h: Option<f64>| (h, h.map(hours).unwrap_or_default());
-    let opt_share = |s: Option<f64>| (s, s.map(percent).unwrap_or_default());
+    let opt_hours = |h: Option<f64>| measured(h, Unit::Hours);
+    let opt_share = |s: Option<f64>| measured(s, Unit::Share);
     let flags_kpis = view! {
         <div class="kpis">
             {kpi("pending", "Pending", count(k.pending), "pending")}
@@ -438,7 +457,7 @@ fn FlagSection(k: FlagKpis, period: Slot) -> impl IntoView {
     let weekly_table = k
         .weekly
         .iter()
-        .map(|(w, c, d)| view! { <tr><th scope="row">{w.clone()}</th><td>{*c}</td><td>{*d}</td></tr> })
+        .map(|(w, c, d)| view! { <tr><th scope="row">{w.clone()}</th><td>{figure(*c as f64, Unit::Count)}</td><td>{figure(*d as f64, Unit::Count)}</td></tr> })
         .collect_view();
     let bottlenecks = k
         .bottlenecks
@@ -447,8 +466,8 @@ fn FlagSection(k: FlagKpis, period: Slot) -> impl IntoView {
             view! {
                 <tr data-testid="bottleneck">
                     <th scope="row">{if b.target.is_empty() { "(broadcast)".to_owned() } else { b.target.clone() }}</th>
-                    <td>{b.pending}</td>
-                    <td>{b.oldest_hours.map(hours).unwrap_or_default()}</td>
+                    <td>{figure(b.pending as f64, Unit::Count)}</td>
+                    <td>{b.oldest_hours.map(|h| figure(h, Unit::Hours)).unwrap_or_default()}</td>
                 </tr>
             }
         })
@@ -559,33 +578,33 @@ fn ToolSection(dashboard: Dashboard, target: Option<String>) -> impl IntoView {
             view! {
                 <tr data-testid="tool-row" data-tool=s.tool.clone()>
                     <th scope="row">{s.tool.clone()}</th>
-                    <td>{compact(s.calls as f64)}</td>
+                    <td>{figure(s.calls as f64, Unit::Count)}</td>
                     {(!no_durations).then(|| view! {
                         <td>{s.latency.p50.map(millis).unwrap_or_default()}</td>
                         <td>{s.latency.p95.map(millis).unwrap_or_default()}</td>
                         <td>{s.latency.p99.map(millis).unwrap_or_default()}</td>
                         <td>{s.latency.max.map(millis).unwrap_or_default()}</td>
                     })}
-                    <td>{s.error_rate().map(percent).unwrap_or_default()}</td>
-                    <td>{s.blocked}</td>
+                    <td>{s.error_rate().map(|r| figure(r, Unit::Share)).unwrap_or_default()}</td>
+                    <td>{figure(s.blocked as f64, Unit::Count)}</td>
                 </tr>
             }
         })
         .collect_view();
-    let ms = |v: Option<f64>| (v, v.map(millis).unwrap_or_default());
+    let ms = |v: Option<f64>| measured(v, Unit::Millis);
     view! {
         <h2>"Tool calls"</h2>
         <div class="kpis">
-            {kpi("tool-calls", "Calls", (Some(t.calls as f64), compact(t.calls as f64)), "tool-latency")}
+            {kpi("tool-calls", "Calls", count(t.calls), "tool-latency")}
             {(!no_durations).then(|| view! {
                 {kpi("tool-p50-ms", "p50", ms(t.latency.p50), "tool-latency")}
                 {kpi("tool-p95-ms", "p95", ms(t.latency.p95), "tool-latency")}
                 {kpi("tool-p99-ms", "p99", ms(t.latency.p99), "tool-latency")}
             })}
-            {kpi("error-rate", "Error rate", (t.error_rate, t.error_rate.map(percent).unwrap_or_default()), "error-rate")}
-            {kpi("hook-blocks", "Hook blocks", (Some(t.blocked as f64), compact(t.blocked as f64)), "hook-blocks")}
-            {kpi("peak-calls-per-hour", "Busiest hour", (Some(t.peak_per_hour as f64), compact(t.peak_per_hour as f64)), "tool-load")}
-            {kpi("tool-growth-weekly", "Weekly growth", (growth, growth.map(|g| format!("×{g:.3}")).unwrap_or_default()), "forecast")}
+            {kpi("error-rate", "Error rate", measured(t.error_rate, Unit::Share), "error-rate")}
+            {kpi("hook-blocks", "Hook blocks", count(t.blocked), "hook-blocks")}
+            {kpi("peak-calls-per-hour", "Busiest hour", measured(Some(t.peak_per_hour as f64), Unit::Calls), "tool-load")}
+            {kpi("tool-growth-weekly", "Weekly growth", measured(growth, Unit::Factor), "forecast")}
         </div>
         {durations_line}
         <div class="dashboard-columns">
@@ -641,9 +660,9 @@ fn HealthSection(dashboard: Dashboard) -> impl IntoView {
     view! {
         <h2>"Agent health"</h2>
         <div class="kpis">
-            {kpi("agents-checked", "Agents checked", (Some(h.latest.len() as f64), h.latest.len().to_string()), "health")}
-            {kpi("health-checks", "Checks in range", (Some(h.checks as f64), h.checks.to_string()), "health")}
-            {kpi("needs-compaction", "Need compaction", (Some(h.needing_compaction.len() as f64), h.needing_compaction.len().to_string()), "health")}
+            {kpi("agents-checked", "Agents checked", count(h.latest.len() as i64), "health")}
+            {kpi("health-checks", "Checks in range", count(h.checks), "health")}
+            {kpi("needs-compaction", "Need compaction", count(h.needing_compaction.len() as i64), "health")}
         </div>
         <p class="muted" title=definition("health")>{format!("Latest check per agent: {statuses}")}</p>
         <div class="dashboard-columns">
@@ -693,21 +712,21 @@ fn CapacitySection(dashboard: Dashboard, state: DashboardSettings) -> impl IntoV
         }],
         band: Some(f.projection.iter().map(|p| Some((p.low, p.high))).collect()),
         unit: "flags / day".into(),
-        format: |v| format!("{v:.1}"),
+        format: per_day,
     };
     let flag_growth = f.fit.map(|fit| fit.factor);
-    let days = |v: Option<f64>| (v, v.map(|d| format!("{d:.0} d")).unwrap_or_default());
-    let rate = |v: f64| format!("{v:.2}/day");
+    let days = |v: Option<f64>| measured(v, Unit::Days);
+    let rate = |v: f64| measured(Some(v), Unit::PerDay);
     // The flag capacity needs flags; the tool load is there in every generation.
     let flag_capacity = dashboard.aggregates.flags.is_some().then(|| {
         view! {
             <div class="kpis" data-testid="dashboard-flag-capacity">
-                {kpi("inflow-per-day", "Inflow λ", (Some(c.inflow_what_if), rate(c.inflow_what_if)), "utilisation")}
-                {kpi("capacity-per-day", "Completion μ", (Some(c.capacity), rate(c.capacity)), "utilisation")}
-                {kpi("utilisation", "Utilisation ρ", (c.utilisation, c.utilisation.map(|u| format!("{u:.2}")).unwrap_or_default()), "utilisation")}
+                {kpi("inflow-per-day", "Inflow λ", rate(c.inflow_what_if), "utilisation")}
+                {kpi("capacity-per-day", "Completion μ", rate(c.capacity), "utilisation")}
+                {kpi("utilisation", "Utilisation ρ", measured(c.utilisation, Unit::Ratio), "utilisation")}
                 {kpi("days-to-clear", "Days to clear", days(c.days_to_clear), "days-to-clear")}
                 {kpi("days-to-double", "Days to double", days(c.days_to_double), "days-to-double")}
-                {kpi("flag-growth-weekly", "Flag growth / week", (flag_growth, flag_growth.map(|g| format!("×{g:.3}")).unwrap_or_default()), "forecast")}
+                {kpi("flag-growth-weekly", "Flag growth / week", measured(flag_growth, Unit::Factor), "forecast")}
             </div>
             <div class="dashboard-columns">
                 <SvgChart chart=backlog />
@@ -754,8 +773,8 @@ fn CapacitySection(dashboard: Dashboard, state: DashboardSettings) -> impl IntoV
                         state.edit(|s| s.tool_capacity_per_hour = v);
                     } />
             </label>
-            {kpi("projected-peak-per-hour", "Busiest hour at horizon", (Some(load.projected_peak_per_hour), compact(load.projected_peak_per_hour)), "tool-load")}
-            {kpi("tool-utilisation", "Tool load", (load.utilisation, load.utilisation.map(percent).unwrap_or_default()), "tool-load")}
+            {kpi("projected-peak-per-hour", "Busiest hour at horizon", measured(Some(load.projected_peak_per_hour), Unit::Calls), "tool-load")}
+            {kpi("tool-utilisation", "Tool load", measured(load.utilisation, Unit::Share), "tool-load")}
         </div>
     }
 }
@@ -784,11 +803,11 @@ fn BudgetSection(dashboard: Dashboard, state: DashboardSettings) -> impl IntoVie
         .budgets
         .iter()
         .map(|b| {
-            let actual = b.actual.map(|a| format!("{a:.2}")).unwrap_or_else(|| "no data".into());
             view! {
-                <li class="budget" class:fail=!b.pass data-testid="budget" data-name=b.name.clone() data-pass=b.pass.to_string()>
-                    <strong>{if b.pass { "✓ pass" } else { "✗ fail" }}</strong>
-                    {format!(" {} (now {actual})", b.label)}
+                <li class="budget" class:fail=b.verdict == Verdict::Fail class:no-data=b.verdict == Verdict::NoData
+                    data-testid="budget" data-name=b.name.clone() data-pass=b.verdict.attr()>
+                    <strong>{b.verdict.text()}</strong>
+                    {format!(" {} (now {})", b.label, b.now())}
                     {(!b.offenders.is_empty()).then(|| view! {
                         <ul class="offenders">{b.offenders.iter().map(|o| view! { <li>{o.clone()}</li> }).collect_view()}</ul>
                     })}
@@ -803,7 +822,7 @@ fn BudgetSection(dashboard: Dashboard, state: DashboardSettings) -> impl IntoVie
             {gate("error rate ≤ % ", "budget-error-rate", |s| s.budgets.error_rate_pct, |s, v| s.budgets.error_rate_pct = v)}
             // The flag gates only where there are flags.
             {has_flags.then(|| view! {
-                {gate("critical pending ≤ ", "budget-critical", |s| s.budgets.critical_pending_max.map(|v| v as f64), |s, v| s.budgets.critical_pending_max = v.map(|v| v as i64))}
+                {gate("critical pending flags ≤ ", "budget-critical", |s| s.budgets.critical_pending_max.map(|v| v as f64), |s, v| s.budgets.critical_pending_max = v.map(|v| v as i64))}
                 {gate("lead time p90 ≤ h ", "budget-lead-time", |s| s.budgets.lead_time_p90_hours, |s, v| s.budgets.lead_time_p90_hours = v)}
                 {gate("ρ ≤ ", "budget-utilisation", |s| s.budgets.utilisation_max, |s, v| s.budgets.utilisation_max = v)}
             })}

@@ -8,12 +8,11 @@ use leptos::prelude::*;
 use super::{count, definition, kpi};
 use crate::web::widgets::charts::{Chart, Mark, Series, SvgChart};
 use flagdeck_core::dashboard::quests::QuestKpis;
-use flagdeck_core::dashboard::stats::percent;
-use flagdeck_core::timestamp::duration_text;
+use flagdeck_core::units::{figure, Unit};
 
-/// Seconds as a duration for people (`45 s`, `12 min`, `3.4 h`, `2.1 d`).
+/// Seconds as a duration for people, as every dashboard figure (`45.0 s`, `12.0 min`, `3.4 h`).
 fn seconds_text(s: f64) -> String {
-    duration_text((s * 1000.0).round() as i64)
+    figure(s, Unit::Seconds)
 }
 
 /// `data-testid` suffix of a stored status: lower case, anything but letters and digits as `-`
@@ -51,7 +50,8 @@ pub(super) fn QuestSection(
 ) -> impl IntoView {
     let k = quests?;
     let secs = |v: Option<f64>| (v, v.map(seconds_text).unwrap_or_default());
-    let mean = |v: Option<f64>| (v, v.map(|v| format!("{v:.1}")).unwrap_or_default());
+    // Messages and hand-offs per quest: a mean keeps one decimal.
+    let mean = |v: Option<f64>| (v, v.map(|v| figure(v, Unit::Count)).unwrap_or_default());
     let t = &k.time_to_complete;
     let weekly = Chart {
         title: format!("Quests completed per {period}"),
@@ -117,7 +117,7 @@ pub(super) fn QuestSection(
             {kpi("quest-messages-median", "Messages / quest (median)", mean(k.messages_median), "quest-messages")}
             {kpi("quest-broadcast-not-array", "Unreadable threads", count(not_array), "quest-messages")}
             {kpi("quest-handoffs-mean", "Hand-offs / quest", mean(k.handoffs_mean), "quest-handoffs")}
-            {kpi("quest-failed-timeout-share", "Failed + timed out", (k.failed_timeout_share, k.failed_timeout_share.map(percent).unwrap_or_default()), "quest-failed-timeout")}
+            {kpi("quest-failed-timeout-share", "Failed + timed out", (k.failed_timeout_share, k.failed_timeout_share.map(|s| figure(s, Unit::Share)).unwrap_or_default()), "quest-failed-timeout")}
             {kpi("quests-stalled", "Stalled now", count(k.stalled), "quests-stalled")}
         </div>
         <p class="muted" title=definition("quest-time-to-complete")>

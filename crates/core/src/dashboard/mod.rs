@@ -29,6 +29,7 @@ use super::schema::{detect, SchemaFacts};
 use super::value::Value;
 use super::vocabulary::Impact;
 use crate::calendar::{minute_text, MINUTES_PER_DAY};
+use crate::units::{figure, Unit};
 
 /// The time range the range-dependent figures cover.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -269,16 +270,71 @@ pub struct HealthKpis {
     pub drift_weekly: Vec<(String, f64)>,
 }
 
+/// A budget's verdict: within it, over it, or nothing to judge it on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    /// The figure it judges has no value (no tool call with a `duration_ms`, as in every file
+    /// the Acolytes hooks wrote; no completed flag for a lead time): neither pass nor fail.
+    NoData,
+}
+
+impl Verdict {
+    /// The shell's `data-pass`: `"true"`, `"false"` or `"none"`.
+    pub fn attr(self) -> &'static str {
+        match self {
+            Verdict::Pass => "true",
+            Verdict::Fail => "false",
+            Verdict::NoData => "none",
+        }
+    }
+
+    /// What a person reads: `✓ pass`, `✗ fail`, `– no data`.
+    pub fn text(self) -> &'static str {
+        match self {
+            Verdict::Pass => "✓ pass",
+            Verdict::Fail => "✗ fail",
+            Verdict::NoData => "– no data",
+        }
+    }
+
+    /// Pass when `actual` is within `limit`, fail over it, no data without a value.
+    fn of(actual: Option<f64>, limit: f64) -> Verdict {
+        match actual {
+            Some(a) if a <= limit => Verdict::Pass,
+            Some(_) => Verdict::Fail,
+            None => Verdict::NoData,
+        }
+    }
+}
+
+/// One gate of [`budgets`]. Computed on every derive, never stored (links and saved dashboards
+/// carry [`Budgets`], the limits, not these).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BudgetResult {
     /// Stable name for tests and links: tool-p95, error-rate, critical-pending, lead-time-p90,
     /// utilisation.
     pub name: String,
+    /// The gate in words with its limit in its unit: `p95 duration of every tool ≤ 30.0 s`.
     pub label: String,
+    /// The limit, in `unit`.
     pub limit: f64,
+    /// The figure judged, in `unit`; `None` when there is nothing to judge it on.
     pub actual: Option<f64>,
-    pub pass: bool,
+    /// What `limit` and `actual` are measured in.
+    pub unit: Unit,
+    pub verdict: Verdict,
+    /// What breaks the gate, each with its figure in its unit.
     pub offenders: Vec<String>,
+}
+
+impl BudgetResult {
+    /// The figure judged, with its unit (`2.3 min`), or `no data`.
+    pub fn now(&self) -> String {
+        self.actual.map(|a| figure(a, self.unit)).unwrap_or_else(|| "no data".into())
+    }
 }
 
 /// What the SQL returned: everything the what-if needs, so moving a slider recomputes without
@@ -1085,7 +1141,8 @@ pub fn derive(agg: Aggregates, state: &DashboardState) -> Dashboard {
     Dashboard { aggregates: agg, flag_forecast, tool_forecast, capacity: cap, tool_load: load, budgets }
 }
 
-/// Each gate: pass or fail, with what breaks it.
+/// Each gate: pass, fail or no data, with what breaks it. Limits and figures are in the unit
+/// the gate names (tool p95 in ms, error rate in percent, lead time in hours, ρ a ratio).
 pub fn budgets(agg: &Aggregates, cap: &Capacity, b: &Budgets) -> Vec<BudgetResult> {
     let mut out = Vec::new();
     let tools = agg.tools.as_ref();
@@ -1093,19 +1150,22 @@ pub fn budgets(agg: &Aggregates, cap: &Capacity, b: &Budgets) -> Vec<BudgetResul
         let stats = tools.map(|t| t.per_tool.as_slice()).unwrap_or(&[]);
         let offenders: Vec<String> = stats
             .iter()
-            .filter(|s| s.latency.p95.is_some_and(|p| p > limit))
-            .map(|s| format!("{} p95 {}", s.tool, stats::millis(s.latency.p95.unwrap_or(0.0))))
+            .filter_map(|s| s.latency.p95.filter(|p| *p > limit).map(|p| (s, p)))
+            .map(|(s, p)| format!("{} p95 {}", s.tool, figure(p, Unit::Millis)))
             .collect();
+        // The slowest tool's p95: none when no call has a duration (the Acolytes hooks never
+        // write duration_ms), and then the gate cannot be judged.
         let actual = stats
             .iter()
             .filter_map(|s| s.latency.p95)
             .fold(None, |m: Option<f64>, p| Some(m.map_or(p, |m| m.max(p))));
         out.push(BudgetResult {
             name: "tool-p95".into(),
-            label: format!("p95 duration of every tool ≤ {}", stats::millis(limit)),
+            label: format!("p95 duration of every tool ≤ {}", figure(limit, Unit::Millis)),
             limit,
             actual,
-            pass: offenders.is_empty(),
+            unit: Unit::Millis,
+            verdict: Verdict::of(actual, limit),
             offenders,
         });
     }
@@ -1115,17 +1175,18 @@ pub fn budgets(agg: &Aggregates, cap: &Capacity, b: &Budgets) -> Vec<BudgetResul
             .map(|t| {
                 t.per_tool
                     .iter()
-                    .filter(|s| s.error_rate().is_some_and(|r| r * 100.0 > limit))
-                    .map(|s| format!("{} {}", s.tool, stats::percent(s.error_rate().unwrap_or(0.0))))
+                    .filter_map(|s| s.error_rate().filter(|r| r * 100.0 > limit).map(|r| (s, r)))
+                    .map(|(s, r)| format!("{} {}", s.tool, figure(r, Unit::Share)))
                     .collect()
             })
             .unwrap_or_default();
         out.push(BudgetResult {
             name: "error-rate".into(),
-            label: format!("tool error rate ≤ {limit} %"),
+            label: format!("tool error rate ≤ {}", figure(limit, Unit::Percent)),
             limit,
             actual,
-            pass: actual.is_none_or(|a| a <= limit),
+            unit: Unit::Percent,
+            verdict: Verdict::of(actual, limit),
             offenders,
         });
     }
@@ -1136,10 +1197,11 @@ pub fn budgets(agg: &Aggregates, cap: &Capacity, b: &Budgets) -> Vec<BudgetResul
             flags.pending_by_impact.iter().find(|(l, _)| l == "critical").map(|(_, n)| *n).unwrap_or(0);
         out.push(BudgetResult {
             name: "critical-pending".into(),
-            label: format!("critical pending flags ≤ {limit}"),
+            label: format!("critical pending flags ≤ {}", figure(limit as f64, Unit::Flags)),
             limit: limit as f64,
             actual: Some(actual as f64),
-            pass: actual <= limit,
+            unit: Unit::Flags,
+            verdict: if actual <= limit { Verdict::Pass } else { Verdict::Fail },
             offenders: if actual > limit {
                 flags.critical_pending_ids.iter().map(|id| format!("flag #{id}")).collect()
             } else {
@@ -1151,13 +1213,14 @@ pub fn budgets(agg: &Aggregates, cap: &Capacity, b: &Budgets) -> Vec<BudgetResul
         let actual = flags.lead_time_p90_hours;
         out.push(BudgetResult {
             name: "lead-time-p90".into(),
-            label: format!("lead time p90 ≤ {}", stats::hours(limit)),
+            label: format!("lead time p90 ≤ {}", figure(limit, Unit::Hours)),
             limit,
             actual,
-            pass: actual.is_none_or(|a| a <= limit),
+            unit: Unit::Hours,
+            verdict: Verdict::of(actual, limit),
             offenders: actual
                 .filter(|a| *a > limit)
-                .map(|a| vec![format!("p90 {}", stats::hours(a))])
+                .map(|a| vec![format!("p90 {}", figure(a, Unit::Hours))])
                 .unwrap_or_default(),
         });
     }
@@ -1165,18 +1228,24 @@ pub fn budgets(agg: &Aggregates, cap: &Capacity, b: &Budgets) -> Vec<BudgetResul
         let actual = cap.utilisation;
         out.push(BudgetResult {
             name: "utilisation".into(),
-            label: format!("utilisation ρ ≤ {limit} (with the what-if)"),
+            label: format!("utilisation ρ ≤ {} (with the what-if)", figure(limit, Unit::Ratio)),
             limit,
             actual,
-            // No completions at all while flags arrive is the worst case, not a pass.
-            pass: match actual {
-                Some(a) => a <= limit,
-                None => cap.inflow_what_if == 0.0,
+            unit: Unit::Ratio,
+            // No completions at all while flags arrive is the worst case, not a pass; nothing
+            // arriving and nothing completed leaves nothing to judge.
+            verdict: match actual {
+                Some(a) if a <= limit => Verdict::Pass,
+                Some(_) => Verdict::Fail,
+                None if cap.inflow_what_if > 0.0 => Verdict::Fail,
+                None => Verdict::NoData,
             },
             offenders: match actual {
-                Some(a) if a > limit => {
-                    vec![format!("λ {:.2}/day against μ {:.2}/day", cap.inflow_what_if, cap.capacity)]
-                }
+                Some(a) if a > limit => vec![format!(
+                    "λ {} against μ {}",
+                    figure(cap.inflow_what_if, Unit::PerDay),
+                    figure(cap.capacity, Unit::PerDay)
+                )],
                 None if cap.inflow_what_if > 0.0 => vec!["nothing completed in the last 28 days".into()],
                 _ => Vec::new(),
             },
@@ -1213,4 +1282,121 @@ pub async fn filter_choices<D: Database>(db: &D, facts: &SchemaFacts) -> Result<
         Vec::new()
     };
     Ok(FilterChoices { targets, flag_types, tools })
+}
+
+#[cfg(test)]
+mod budget_tests {
+    use super::*;
+
+    fn tool(name: &str, calls: i64, failures: i64, p95: Option<f64>) -> ToolStat {
+        ToolStat {
+            tool: name.into(),
+            calls,
+            failures,
+            blocked: 0,
+            latency: Latency { p95, ..Default::default() },
+        }
+    }
+
+    fn gate<'a>(results: &'a [BudgetResult], name: &str) -> &'a BudgetResult {
+        results.iter().find(|b| b.name == name).unwrap()
+    }
+
+    #[test]
+    fn calls_without_durations_leave_the_p95_gate_without_data() {
+        // As the Acolytes hooks write them: calls, no duration_ms.
+        let agg = Aggregates {
+            tools: Some(ToolKpis {
+                calls: 10,
+                error_rate: Some(0.0),
+                per_tool: vec![tool("Read", 6, 0, None), tool("Bash", 4, 0, None)],
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let r = budgets(&agg, &Capacity::default(), &Budgets::default());
+        let p95 = gate(&r, "tool-p95");
+        assert_eq!(p95.verdict, Verdict::NoData);
+        assert_eq!(p95.verdict.attr(), "none");
+        assert_eq!(p95.verdict.text(), "– no data");
+        assert_eq!(p95.now(), "no data");
+        assert_eq!(p95.label, "p95 duration of every tool ≤ 30.0 s");
+        assert_eq!(gate(&r, "error-rate").verdict, Verdict::Pass);
+        assert_eq!(gate(&r, "error-rate").now(), "0.0 %");
+        // No flags: no flag gates.
+        assert_eq!(r.len(), 2);
+    }
+
+    #[test]
+    fn the_slowest_tool_is_judged_and_named_in_its_unit() {
+        let agg = Aggregates {
+            tools: Some(ToolKpis {
+                per_tool: vec![tool("Task", 3, 1, Some(140_520.0)), tool("Read", 5, 0, Some(850.0))],
+                error_rate: Some(1.0 / 8.0),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let r = budgets(&agg, &Capacity::default(), &Budgets::default());
+        let p95 = gate(&r, "tool-p95");
+        assert_eq!(p95.verdict, Verdict::Fail);
+        assert_eq!(p95.unit, Unit::Millis);
+        assert_eq!(p95.now(), "2.3 min");
+        assert_eq!(p95.offenders, vec!["Task p95 2.3 min"]);
+        let errors = gate(&r, "error-rate");
+        assert_eq!(errors.verdict, Verdict::Fail);
+        assert_eq!(errors.label, "tool error rate ≤ 5.0 %");
+        assert_eq!(errors.now(), "12.5 %");
+        assert_eq!(errors.offenders, vec!["Task 33.3 %"]);
+    }
+
+    #[test]
+    fn flag_gates_carry_their_units_and_a_missing_lead_time_is_no_data() {
+        let agg = Aggregates {
+            flags: Some(FlagKpis {
+                pending_by_impact: vec![("critical".into(), 1)],
+                critical_pending_ids: vec![7],
+                lead_time_p90_hours: None,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        // Nothing arrives, nothing completes: ρ has nothing to be judged on.
+        let idle = Capacity::default();
+        let b = Budgets { critical_pending_max: Some(3), ..Default::default() };
+        let r = budgets(&agg, &idle, &b);
+        let critical = gate(&r, "critical-pending");
+        assert_eq!(critical.label, "critical pending flags ≤ 3 flags");
+        assert_eq!(critical.now(), "1 flag");
+        assert_eq!(critical.verdict, Verdict::Pass);
+        let lead = gate(&r, "lead-time-p90");
+        assert_eq!(lead.label, "lead time p90 ≤ 3.0 d");
+        assert_eq!(lead.verdict, Verdict::NoData);
+        let rho = gate(&r, "utilisation");
+        assert_eq!(rho.label, "utilisation ρ ≤ 0.80 (with the what-if)");
+        assert_eq!(rho.verdict, Verdict::NoData);
+        assert!(rho.offenders.is_empty());
+
+        // Flags arrive and none is completed: the worst case, a fail, not "no data".
+        let stuck = Capacity { inflow_what_if: 2.0, ..Default::default() };
+        let rho = budgets(&agg, &stuck, &b).into_iter().find(|g| g.name == "utilisation").unwrap();
+        assert_eq!(rho.verdict, Verdict::Fail);
+        assert_eq!(rho.now(), "no data");
+
+        let over =
+            Capacity { inflow_what_if: 2.0, capacity: 1.6, utilisation: Some(1.25), ..Default::default() };
+        let rho = budgets(&agg, &over, &b).into_iter().find(|g| g.name == "utilisation").unwrap();
+        assert_eq!(rho.verdict, Verdict::Fail);
+        assert_eq!(rho.now(), "1.25");
+        assert_eq!(rho.offenders, vec!["λ 2.00/day against μ 1.60/day"]);
+
+        let late = Aggregates {
+            flags: Some(FlagKpis { lead_time_p90_hours: Some(74.85), ..Default::default() }),
+            ..Default::default()
+        };
+        let lead = budgets(&late, &idle, &b).into_iter().find(|g| g.name == "lead-time-p90").unwrap();
+        assert_eq!(lead.verdict, Verdict::Fail);
+        assert_eq!(lead.now(), "3.1 d");
+        assert_eq!(lead.offenders, vec!["p90 3.1 d"]);
+    }
 }

@@ -114,50 +114,6 @@ pub fn log_linear_fit(points: &[(f64, f64)]) -> Option<LogLinearFit> {
     Some(LogLinearFit { a: intercept.exp(), factor: slope.exp(), sigma, points: n })
 }
 
-/// A count for executives: 950, 1.2k, 34k, 1.2M.
-pub fn compact(n: f64) -> String {
-    let a = n.abs();
-    let (v, unit) = if a >= 1e6 {
-        (n / 1e6, "M")
-    } else if a >= 1e3 {
-        (n / 1e3, "k")
-    } else {
-        return if n.fract() == 0.0 { format!("{n:.0}") } else { format!("{n:.1}") };
-    };
-    if v.abs() >= 100.0 {
-        format!("{v:.0}{unit}")
-    } else {
-        format!("{v:.1}{unit}")
-    }
-}
-
-/// A share as a percentage: 97.1 %.
-pub fn percent(share: f64) -> String {
-    format!("{:.1} %", share * 100.0)
-}
-
-/// Hours for executives: 45 min, 3.4 h, 5.2 d.
-pub fn hours(h: f64) -> String {
-    if h < 1.0 {
-        format!("{:.0} min", h * 60.0)
-    } else if h < 48.0 {
-        format!("{h:.1} h")
-    } else {
-        format!("{:.1} d", h / 24.0)
-    }
-}
-
-/// Milliseconds for executives: 45 ms, 1.3 s, 2.6 min.
-pub fn millis(ms: f64) -> String {
-    if ms < 1000.0 {
-        format!("{ms:.0} ms")
-    } else if ms < 60_000.0 {
-        format!("{:.1} s", ms / 1000.0)
-    } else {
-        format!("{:.1} min", ms / 60_000.0)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,19 +164,5 @@ mod tests {
         assert!(log_linear_fit(&[(0.0, 5.0)]).is_none());
         // Zero counts have no logarithm and are left out.
         assert_eq!(log_linear_fit(&[(0.0, 0.0), (1.0, 2.0), (2.0, 4.0)]).unwrap().points, 2);
-    }
-
-    #[test]
-    fn executive_formats() {
-        assert_eq!(compact(950.0), "950");
-        assert_eq!(compact(1234.0), "1.2k");
-        assert_eq!(compact(123_456.0), "123k");
-        assert_eq!(compact(3_400_000.0), "3.4M");
-        assert_eq!(percent(0.9712), "97.1 %");
-        assert_eq!(hours(0.5), "30 min");
-        assert_eq!(hours(3.42), "3.4 h");
-        assert_eq!(hours(60.0), "2.5 d");
-        assert_eq!(millis(45.0), "45 ms");
-        assert_eq!(millis(14255.0), "14.3 s");
     }
 }
