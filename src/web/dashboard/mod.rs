@@ -2,6 +2,7 @@
 //! forecasts, the growth what-if and the budgets are recomputed here from those aggregates on
 //! every control change, without asking the database again.
 
+mod hooks;
 mod quests;
 mod settings;
 
@@ -289,6 +290,7 @@ pub(super) fn DashboardBody(
         {flags}
         <quests::QuestSection quests=a.quests.clone() period=per(slot.table_slot()) />
         <ToolSection dashboard=d.clone() />
+        <hooks::HookSection hooks=a.hooks.clone() />
         <HealthSection dashboard=d.clone() />
         <CapacitySection dashboard=d.clone() state=state />
         <BudgetSection dashboard=d state=state />
