@@ -318,6 +318,7 @@ fn a_snapshot_of_the_fixture_dashboard_round_trips_and_redacts_every_agent() {
     assert_eq!(back.aggregates.flags, snapshot.aggregates.flags);
     assert_eq!(back.aggregates.tools, snapshot.aggregates.tools);
     assert_eq!(back.aggregates.health, snapshot.aggregates.health);
+    assert_eq!(back.aggregates.hooks, snapshot.aggregates.hooks);
     assert_eq!(back.aggregates.window, snapshot.aggregates.window);
     assert_eq!(
         derive(back.aggregates.clone(), &back.state),

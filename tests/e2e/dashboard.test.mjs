@@ -6,15 +6,19 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
+import path from 'node:path';
+
 import {
   V1,
   V2,
+  WAIT_MS,
   dashboardState,
   openApp,
   openWith,
   pickFile,
   skipWithoutFixtures,
   skipWithoutV2Fixtures,
+  sqlValue,
   useSuite,
   waitForSummary,
   xtask,
@@ -225,6 +229,45 @@ test('v2: without any duration the tool p95 budget says no data, and every "now"
     assertNowsHaveUnits(now);
     assert.equal(now['error-rate'], '0.0 %');
     app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test('v2 (real hooks): the Hook activity tiles equal plain SQL on the file', async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const app = await openApp(env.browser, `${env.servers.app.url}/`);
+  try {
+    const { page } = app;
+    await pickFile(page, V2);
+    await waitForSummary(page, { fileName: path.basename(V2), generation: 'v2' });
+    await page.locator('[data-testid="nav-dashboard"]').click();
+    await page.locator('[data-testid="kpi-hook-calls"]').waitFor({ timeout: WAIT_MS });
+    const got = await settled(page);
+    // The default range covers every call of this file (no outliers).
+    const sql = (q) => Number(sqlValue(V2, q));
+    assert.equal(got['hook-calls'], sql('SELECT COUNT(*) FROM tool_logs'));
+    assert.equal(got['hook-blocked'], sql('SELECT COUNT(*) FROM tool_logs WHERE blocked_by_hook = 1'));
+    assert.equal(got['hook-failures'], sql('SELECT COUNT(*) FROM tool_logs WHERE success = 0'));
+    assert.equal(got['hook-calls-with-file'], sql('SELECT COUNT(*) FROM tool_logs WHERE length(file_affected) > 0'));
+    assert.equal(
+      got['hook-files'],
+      sql('SELECT COUNT(*) FROM (SELECT DISTINCT file_affected FROM tool_logs WHERE length(file_affected) > 0)'),
+    );
+    assert.equal(got['hook-sessions'], sql('SELECT COUNT(*) FROM (SELECT DISTINCT session_id FROM tool_logs)'));
+    // The hooks never write lines_changed here: no figure, not 0.
+    assert.equal(got['hook-lines-changed'], null);
+    const first = page.locator('[data-testid="hook-tool"]').first();
+    assert.equal(await first.getAttribute('data-tool'), 'Bash');
+    assert.equal(
+      Number(await first.getAttribute('data-value')),
+      sql("SELECT COUNT(*) FROM tool_logs WHERE tool_name = 'Bash'"),
+    );
+    const topFile = page.locator('[data-testid="hook-file"]').first();
+    assert.equal(
+      Number(await topFile.getAttribute('data-value')),
+      sql('SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM tool_logs WHERE length(file_affected) > 0 GROUP BY file_affected)'),
+    );
   } finally {
     await app.close();
   }

@@ -3,6 +3,7 @@
 //! every control change, without asking the database again.
 
 mod coverage;
+mod hooks;
 mod quests;
 mod settings;
 
@@ -313,6 +314,7 @@ pub(super) fn DashboardBody(
         <CoverageList coverage=a.coverage.clone() section="quests" />
         <ToolSection dashboard=d.clone() target=state.with_untracked(|s| s.target.clone()) />
         <CoverageList coverage=a.coverage.clone() section="tools" />
+        <hooks::HookSection hooks=a.hooks.clone() />
         <HealthSection dashboard=d.clone() />
         <CoverageList coverage=a.coverage.clone() section="health" />
         <CapacitySection dashboard=d.clone() state=state />

@@ -6,6 +6,7 @@
 
 pub mod capacity;
 pub mod coverage;
+pub mod hooks;
 pub mod outliers;
 pub mod quests;
 pub mod saved;
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use self::capacity::{Capacity, Forecast, ToolLoad};
 use self::coverage::Coverage;
+use self::hooks::HookKpis;
 use self::outliers::{Activity, Outliers};
 use self::quests::{QuestKpis, QuestRun};
 use self::slots::{table_rows, Slot};
@@ -351,6 +353,10 @@ pub struct Aggregates {
     /// so links of files without quests stay as they were.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quests: Option<QuestKpis>,
+    /// Hook activity ([`hooks`]; files with tool_logs); absent from the JSON when there is
+    /// none, and links made before it read as none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hooks: Option<HookKpis>,
     /// When the slots are longer than a day, the per-day counts the forecast and capacity
     /// need, which `daily` no longer carries: (day number, flags created, flags completed, tool
     /// calls) of each day with any in the last [`FORECAST_DAYS`] days of the window. Empty
@@ -442,6 +448,31 @@ pub fn definitions() -> &'static [(&'static str, &'static str)] {
         ("tool-latency", "duration_ms of tool_logs rows in the range; nearest-rank p50/p95/p99."),
         ("error-rate", "Tool calls with success = 0 (hook blocks included) ÷ all calls in the range."),
         ("hook-blocks", "Tool calls with blocked_by_hook = 1."),
+        // Hook activity ([`hooks`]).
+        (
+            "hook-calls-per-day",
+            "tool_logs rows in the range (and tool / target filter) per day of their timestamp (its first 10 characters); the mean divides by every day of the range, days without calls included.",
+        ),
+        ("hook-calls-per-hour", "tool_logs rows in the range per hour of the day of their timestamp as stored (characters 12–13; the hooks write local time)."),
+        (
+            "hook-trend",
+            "Calls in the second half of the range's days minus calls in the first half, ÷ the first half (the middle day of an odd count left out). Needs 2 days and calls in the first half.",
+        ),
+        ("hook-tool-mix", "Calls per tool_name ÷ all calls in the range."),
+        ("hook-blocked", "Calls with blocked_by_hook = 1 in the range; reasons are their hook_message, the 5 most frequent."),
+        ("hook-failures", "Calls with success = 0 in the range (hook blocks included when the hook also set success = 0); reasons are their error_message, the 5 most frequent."),
+        ("hook-lines-changed", "SUM(lines_changed) of the calls in the range, per tool; — when no call reports it."),
+        ("hook-bytes-processed", "SUM(bytes_processed) of the calls in the range, per tool; — when no call reports it."),
+        ("hook-files", "Calls naming a non-empty file_affected in the range; the 10 files named by most calls."),
+        (
+            "hook-sessions",
+            "Distinct session_id of the calls in the range (no session counts as one); calls per session, with the session's job from the sessions and jobs tables when they hold it.",
+        ),
+        (
+            "hook-quiet",
+            "Gaps longer than 8 hours between consecutive calls in the range (ordered by their timestamp): how many, their total, and the 5 longest with the calls on either side.",
+        ),
+        ("hook-agents", "Calls per agent_name in the range; shown only when calls name an agent (the hooks do not)."),
         (
             "forecast",
             "Least-squares fit of ln(weekly total) on the week number over the whole Monday-to-Sunday weeks of the range, the last 52 at most (a log-linear trend, i.e. constant weekly growth); the band is ±1.96 residual standard deviations. Needs 3 whole weeks.",
@@ -1082,6 +1113,7 @@ async fn aggregates_with<D: Database>(
     progress(2, STEPS, "tool calls");
     if facts.has_table("tool_logs") {
         agg.tools = Some(tool_kpis(db, state, &w, &mut agg).await?);
+        agg.hooks = hooks::hook_kpis(db, facts, state, &w).await?;
     }
     progress(3, STEPS, "agent health");
     agg.health = health_kpis(db, facts, state, &w).await?;

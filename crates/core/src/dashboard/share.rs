@@ -151,6 +151,9 @@ pub fn redact(snapshot: &mut Snapshot) {
             alias(&mut s.holder);
         }
     }
+    for (agent, _) in a.hooks.iter_mut().flat_map(|h| h.agents.iter_mut()) {
+        alias(agent);
+    }
     if let Some(t) = &mut snapshot.state.target {
         alias(t);
     }
