@@ -249,7 +249,6 @@ fn missing_columns_read_as_null_and_missing_tables_leave_the_joins_out() {
     .unwrap();
     let facts = block_on(read_facts(&db)).unwrap();
     let state = DashboardState::default();
-    // Straight to the module: the tool KPIs beside it still read duration_ms unconditionally.
     let w = block_on(window(&db, &facts, &state, "2026-11-30 12:00", None)).unwrap();
     let k = block_on(hook_kpis(&db, &facts, &state, &w)).unwrap().unwrap();
     assert_eq!(k.calls, 2429);
@@ -258,6 +257,21 @@ fn missing_columns_read_as_null_and_missing_tables_leave_the_joins_out() {
     assert!(k.top_sessions.iter().all(|s| s.job_id.is_none()));
     assert_eq!(k.jobs.len(), 1);
     assert_eq!(k.jobs[0].calls, 2429);
+    // The whole dashboard reads the same table, also filtered by an agent the table cannot name.
+    let by_agent = DashboardState { target: Some("@backend.api".into()), ..DashboardState::default() };
+    for state in [state, by_agent] {
+        let agg = block_on(flagdeck_core::dashboard::aggregates(
+            &db,
+            &facts,
+            &state,
+            "2026-11-30 12:00",
+            &|_, _, _| {},
+        ))
+        .expect("the dashboard reads a tool_logs without duration_ms or agent_name");
+        let tools = agg.tools.expect("tool figures");
+        assert_eq!(tools.latency.p95, None, "no duration: no p95, not 0");
+        assert_eq!(tools.calls, if state.target.is_some() { 0 } else { 2429 });
+    }
 }
 
 #[test]

@@ -137,6 +137,8 @@ pub(super) fn HookSection(hooks: Option<HookKpis>) -> impl IntoView {
         })
         .collect_view();
     let trend = (k.trend, k.trend.map(|t| format!("{:+.0} %", t * 100.0)).unwrap_or_default());
+    // What a snapshot link does not carry (see `HookKpis`): the figures came from a link.
+    let from_link = k.calls > 0 && k.per_day.is_empty();
     let mean = (k.per_day_mean(), k.per_day_mean().map(|m| format!("{m:.1}")).unwrap_or_default());
     let reasons = |title: &'static str, testid: &'static str, rows: &[(String, i64)], def: &'static str| {
         (!rows.is_empty())
@@ -163,8 +165,15 @@ pub(super) fn HookSection(hooks: Option<HookKpis>) -> impl IntoView {
             {kpi("hook-sessions", "Sessions", count(k.sessions), "hook-sessions")}
             {kpi("hook-quiet-periods", "Quiet periods", count(k.quiet_count), "hook-quiet")}
         </div>
+        // A snapshot link carries no per-day calls and none of the project's own texts.
+        {from_link.then(|| view! {
+            <p class="muted" data-testid="hook-not-in-link">
+                "Calls per day, files, sessions, jobs, hook and error messages and quiet periods are not part of a \
+                 snapshot link: open the file to see them."
+            </p>
+        })}
         <div class="dashboard-columns">
-            <SvgChart chart=per_day />
+            {(!from_link).then(|| view! { <SvgChart chart=per_day /> })}
             <SvgChart chart=per_hour />
         </div>
         <h3>"Tool mix"</h3>
@@ -173,6 +182,7 @@ pub(super) fn HookSection(hooks: Option<HookKpis>) -> impl IntoView {
             <tbody>{mix}</tbody>
         </table>
         <div class="dashboard-columns">{blocks}{errors}{files}{agents}</div>
+        {(!k.top_sessions.is_empty()).then(|| view! {
         <div class="dashboard-columns">
             <div>
                 <h3>"Busiest sessions"</h3>
@@ -189,10 +199,13 @@ pub(super) fn HookSection(hooks: Option<HookKpis>) -> impl IntoView {
                 </table>
             </div>
         </div>
+        })}
+        {(!k.quiet.is_empty()).then(|| view! {
         <h3>{format!("Longest quiet periods (gaps over {QUIET_HOURS} h, {} in all)", figure(k.quiet_hours, Unit::Hours))}</h3>
         <table class="data" title=definition("hook-quiet")>
             <thead><tr><th>"Last call before"</th><th>"First call after"</th><th>"Gap"</th></tr></thead>
             <tbody>{quiet}</tbody>
         </table>
+        })}
     })
 }

@@ -104,6 +104,12 @@ pub struct QuietPeriod {
 }
 
 /// The hook-activity KPIs (see the module). Counts are calls (tool_logs rows) in the window.
+///
+/// A snapshot link carries the counts, the per-hour profile and the tool mix, not the lists
+/// marked `#[serde(skip)]`: the calls per day (up to a point per day of the range, which would
+/// take the link past its 8 KB), and the file paths, session and job names, hook and error
+/// messages and quiet periods, which are the project's own text (a link may leave the team, and
+/// [`super::share::redact`] renames agents only). The page shows those tables on the open file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct HookKpis {
     pub calls: i64,
@@ -111,6 +117,7 @@ pub struct HookKpis {
     pub first_day: i64,
     pub last_day: i64,
     /// (`YYYY-MM-DD`, calls) of each day with calls, in order.
+    #[serde(skip)]
     pub per_day: Vec<(String, i64)>,
     /// Calls per hour of the day as stored (index 0–23, always 24 entries when computed).
     pub per_hour: Vec<i64>,
@@ -124,9 +131,11 @@ pub struct HookKpis {
     pub tool_mix: Vec<ToolMix>,
     /// Calls with blocked_by_hook = 1, and the top [`TOP_REASONS`] hook_message among them.
     pub blocked: i64,
+    #[serde(skip)]
     pub block_reasons: Vec<(String, i64)>,
     /// Calls with success = 0, and the top [`TOP_REASONS`] error_message among them.
     pub failures: i64,
+    #[serde(skip)]
     pub failure_reasons: Vec<(String, i64)>,
     /// SUM(lines_changed), SUM(bytes_processed) over the window; `None` when no call reports it.
     pub lines_changed: Option<i64>,
@@ -135,16 +144,20 @@ pub struct HookKpis {
     /// files by calls (ties by name).
     pub calls_with_file: i64,
     pub files: i64,
+    #[serde(skip)]
     pub top_files: Vec<(String, i64)>,
     /// Distinct session_id (NULL counted as one), the top [`TOP_SESSIONS`] sessions by calls,
     /// and every job by calls.
     pub sessions: i64,
+    #[serde(skip)]
     pub top_sessions: Vec<SessionActivity>,
+    #[serde(skip)]
     pub jobs: Vec<JobActivity>,
     /// Gaps longer than [`QUIET_HOURS`] between consecutive calls (ordered by julianday of
     /// their timestamp): how many, their total hours, and the [`TOP_QUIET`] longest.
     pub quiet_count: i64,
     pub quiet_hours: f64,
+    #[serde(skip)]
     pub quiet: Vec<QuietPeriod>,
     /// Calls with a duration_ms and with an agent_name: the durations and per-agent figures
     /// are shown only when the file has them (the hooks write neither).
@@ -171,8 +184,10 @@ impl HookKpis {
     }
 }
 
-/// `tool_logs` as a subquery with every column of [`COLUMNS`] (NULL for those the file lacks).
-fn source(facts: &SchemaFacts) -> String {
+/// `tool_logs` as a subquery with every column of [`COLUMNS`] (NULL for those the file lacks):
+/// the hook figures and the tool KPIs read it, so a file whose `tool_logs` lacks a column (an
+/// older or hand-made table) gives no value for it instead of failing the dashboard.
+pub(super) fn source(facts: &SchemaFacts) -> String {
     let cols: Vec<String> = COLUMNS
         .iter()
         .map(|c| if facts.has_column("tool_logs", c) { (*c).to_owned() } else { format!("NULL AS {c}") })

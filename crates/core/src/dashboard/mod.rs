@@ -880,11 +880,13 @@ static RUN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 async fn tool_kpis<D: Database>(
     db: &D,
+    facts: &SchemaFacts,
     state: &DashboardState,
     w: &Window,
     agg: &mut Aggregates,
 ) -> Result<ToolKpis, DbError> {
     let (f, fp) = tool_filter(state);
+    let src = hooks::source(facts);
     // Tool times carry seconds: the window's last minute runs to :59.
     let params = with(&[Value::from(w.start.as_str()), Value::from(format!("{}:59", w.end))], &fp);
     let slot = w.slot.start_sql("timestamp");
@@ -895,7 +897,7 @@ async fn tool_kpis<D: Database>(
         &format!(
             "CREATE TABLE {g} AS SELECT tool_name AS tool, substr(timestamp, 1, 10) AS day, {slot} AS slot, duration_ms AS d, \
              COUNT(*) AS k, SUM(success = 0) AS failures, SUM(blocked_by_hook = 1) AS blocked \
-             FROM tool_logs WHERE timestamp >= ?1 AND timestamp <= ?2{f} GROUP BY 1, 2, 4"
+             FROM {src} WHERE timestamp >= ?1 AND timestamp <= ?2{f} GROUP BY 1, 2, 4"
         ),
         &params,
     )
@@ -904,7 +906,7 @@ async fn tool_kpis<D: Database>(
     db.query(&format!("DROP TABLE IF EXISTS {g}"), &[]).await?;
     let mut k = result?;
     let sql = format!(
-        "SELECT MAX(c) FROM (SELECT COUNT(*) AS c FROM tool_logs WHERE timestamp >= ?1 AND timestamp <= ?2{f} \
+        "SELECT MAX(c) FROM (SELECT COUNT(*) AS c FROM {src} WHERE timestamp >= ?1 AND timestamp <= ?2{f} \
          GROUP BY substr(timestamp, 1, 13))"
     );
     k.peak_per_hour = db.query(&sql, &params).await?.rows.first().map(|r| int(&r[0])).unwrap_or(0);
@@ -1112,7 +1114,7 @@ async fn aggregates_with<D: Database>(
     }
     progress(2, STEPS, "tool calls");
     if facts.has_table("tool_logs") {
-        agg.tools = Some(tool_kpis(db, state, &w, &mut agg).await?);
+        agg.tools = Some(tool_kpis(db, facts, state, &w, &mut agg).await?);
         agg.hooks = hooks::hook_kpis(db, facts, state, &w).await?;
     }
     progress(3, STEPS, "agent health");
