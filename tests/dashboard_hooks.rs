@@ -96,8 +96,11 @@ fn check(db: &NativeDb, w: &Window, state: &DashboardState, k: &HookKpis) {
         hours[h.parse::<usize>().unwrap()] = n;
     }
     assert_eq!(k.per_hour, hours);
-    assert_eq!(k.per_day_filled().iter().map(|(_, n)| n).sum::<i64>(), k.calls);
-    assert_eq!(k.per_day_filled().len() as i64, k.last_day - k.first_day + 1);
+    // The chart's slots hold every call, at most MAX_SLOTS of them, one per day on a short range.
+    let (slot, slots) = k.per_slot();
+    assert_eq!(slots.iter().map(|(_, n)| n).sum::<i64>(), k.calls);
+    assert!(slots.len() as i64 <= flagdeck_core::dashboard::slots::MAX_SLOTS);
+    assert_eq!(slots.len() as i64, slot.count(k.first_day, k.last_day));
 
     // Trend: halves of the window's days, walked here.
     let first = parse_day(&w.start).unwrap();

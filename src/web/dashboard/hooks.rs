@@ -52,9 +52,9 @@ fn pair_table(
 #[component]
 pub(super) fn HookSection(hooks: Option<HookKpis>) -> impl IntoView {
     let k = hooks?;
-    let days = k.per_day_filled();
+    let (slot, days) = k.per_slot();
     let per_day = Chart {
-        title: "Hook calls per day".into(),
+        title: format!("Hook calls per {}", super::per(slot)),
         labels: days.iter().map(|(d, _)| d.clone()).collect(),
         series: vec![Series {
             name: "calls".into(),
@@ -63,7 +63,7 @@ pub(super) fn HookSection(hooks: Option<HookKpis>) -> impl IntoView {
             values: days.iter().map(|(_, n)| Some(*n as f64)).collect(),
         }],
         band: None,
-        unit: "calls / day".into(),
+        unit: format!("calls / {}", super::per(slot)),
         format: compact,
     };
     let per_hour = Chart {

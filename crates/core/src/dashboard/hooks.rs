@@ -16,6 +16,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::slots::Slot;
+
 use super::stats::{day_text, parse_day};
 use super::{int, tool_filter, with, DashboardState, Window};
 use crate::port::{Database, DbError};
@@ -32,9 +34,6 @@ pub const TOP_FILES: usize = 10;
 pub const TOP_SESSIONS: usize = 10;
 /// Quiet periods listed (the longest).
 pub const TOP_QUIET: usize = 5;
-/// Days the filled per-day series ([`HookKpis::per_day_filled`]) covers at most: the last ones
-/// of the window.
-pub const MAX_CHART_DAYS: i64 = 400;
 
 /// The label of a NULL or empty text (tool, reason, file, session, agent).
 pub const NONE: &str = "(none)";
@@ -174,13 +173,20 @@ impl HookKpis {
         (days > 0).then(|| self.calls as f64 / days as f64)
     }
 
-    /// One (`YYYY-MM-DD`, calls) per day of the window, days without calls at 0; the last
-    /// [`MAX_CHART_DAYS`] days at most.
-    pub fn per_day_filled(&self) -> Vec<(String, i64)> {
-        let from = self.first_day.max(self.last_day - MAX_CHART_DAYS + 1);
+    /// Calls per slot of the window, as the dashboard's other charts cut it
+    /// ([`Slot::for_days`]: a day when the range is short, up to years; at most
+    /// [`super::slots::MAX_SLOTS`] slots), as (the slot's label, calls), slots without calls at 0:
+    /// what the page draws, bounded whatever the range. The slot is returned with them.
+    pub fn per_slot(&self) -> (Slot, Vec<(String, i64)>) {
+        let slot = Slot::for_days(self.first_day, self.last_day);
         let known: std::collections::BTreeMap<i64, i64> =
             self.per_day.iter().filter_map(|(d, n)| Some((parse_day(d)?, *n))).collect();
-        (from..=self.last_day).map(|d| (day_text(d), known.get(&d).copied().unwrap_or(0))).collect()
+        let slots = slot
+            .slots(self.first_day, self.last_day)
+            .into_iter()
+            .map(|(start, end)| (slot.label(start), known.range(start..=end).map(|(_, n)| n).sum()))
+            .collect();
+        (slot, slots)
     }
 }
 
