@@ -20,7 +20,7 @@ pub const STALLED_SHOWN: usize = 3;
 
 /// The dashboard's sections, by the id the shell gives them (`dashboard-section-<id>`) and the
 /// name after `#dashboard/` that scrolls to them.
-pub const SECTIONS: &[&str] = &["flags", "quests", "tools", "hooks", "health", "capacity", "budgets"];
+pub const SECTIONS: &[&str] = &["flags", "quests", "tools", "health", "capacity", "budgets", "hooks"];
 
 /// The section named by an address: `#dashboard/tools` → `Some("tools")`. `None` for any other
 /// address, including `#dashboard/<settings>` (a shared link: base64url of a JSON object, which
