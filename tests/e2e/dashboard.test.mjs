@@ -234,6 +234,111 @@ test('v2: without any duration the tool p95 budget says no data, and every "now"
   }
 });
 
+/** The attention strip's items: { kind, name, href } in order. */
+const attentionItems = (page) =>
+  page.evaluate(() =>
+    [...document.querySelectorAll('[data-testid="attention"] [data-testid="attention-item"]')].map((el) => ({
+      kind: el.dataset.kind,
+      name: el.dataset.name,
+      href: el.querySelector('a')?.getAttribute('href'),
+    })),
+  );
+
+/** The names of the budgets shown as failing. */
+const failingBudgets = (page) =>
+  page.evaluate(() =>
+    [...document.querySelectorAll('[data-testid="budget"][data-pass="false"]')].map((el) => el.dataset.name),
+  );
+
+test('the attention strip comes first and lists exactly the failing budgets; its links lead to what explains them', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const app = await openWith(env, V1, '300');
+  try {
+    const { page } = app;
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.locator('[data-testid="nav-dashboard"]').click();
+    await page.locator('[data-testid="kpi-pending"]').waitFor({ timeout: 30_000 });
+    await settled(page);
+    const items = await attentionItems(page);
+    const failing = await failingBudgets(page);
+    assert.deepEqual(failing.slice().sort(), ['critical-pending', 'tool-p95', 'utilisation']);
+    assert.deepEqual(
+      items.filter((i) => i.kind === 'budget').map((i) => i.name).sort(),
+      failing.slice().sort(),
+      'the strip lists exactly the failing budgets',
+    );
+    // The verdict above the sections, which sit two to a row on a laptop.
+    const strip = await page.locator('[data-testid="attention"]').boundingBox();
+    const sections = page.locator('[data-testid="dashboard-body"] details.dash-section');
+    const first = await sections.nth(0).boundingBox();
+    const second = await sections.nth(1).boundingBox();
+    assert.ok(strip.y + strip.height <= first.y, `strip ${JSON.stringify(strip)} above the first section ${JSON.stringify(first)}`);
+    assert.ok(second.x > first.x + first.width / 2 && Math.abs(second.y - first.y) < 2, 'two columns at 1280 px');
+    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    console.log(`dashboard page height at 1280×800 (v1): ${height} px`);
+
+    // A section folds, and its budget inputs stay reachable after unfolding.
+    const budgetsSection = page.locator('details.dash-section[data-section="budgets"]');
+    await budgetsSection.locator('summary').click();
+    assert.equal(await budgetsSection.evaluate((d) => d.open), false, 'folded');
+    await budgetsSection.locator('summary').click();
+    await page.locator('[data-testid="budget-tool-p95"]').waitFor({ state: 'visible' });
+
+    // A tool budget links to its section: the dashboard stays, no settings alert.
+    const p95 = items.find((i) => i.name === 'tool-p95');
+    assert.equal(p95.href, '#dashboard/tools');
+    await page.locator('[data-testid="attention-item"][data-name="tool-p95"] a').click();
+    await page.waitForFunction(() => location.hash === '#dashboard/tools');
+    await page.locator('details.dash-section[data-section="tools"]').waitFor({ state: 'visible' });
+    assert.equal(await page.locator('[data-testid="attention"]').count(), 1, 'still on the dashboard');
+    assert.equal(await page.locator('.alert').count(), 0, 'a section address is not a shared link');
+
+    // The oldest critical flag: the one plain SQL finds, and its page opens.
+    const oldest = sqlValue(
+      V1,
+      "SELECT id FROM flags WHERE status = 'pending' AND impact_level = 'critical' ORDER BY created_at, id LIMIT 1",
+    );
+    const critical = items.find((i) => i.name === 'oldest-critical');
+    assert.equal(critical?.kind, 'critical');
+    assert.equal(critical.href, `#flag/${oldest}`);
+    await page.locator('[data-testid="attention-item"][data-name="oldest-critical"] a').click();
+    await page
+      .locator(`[data-testid="flag-detail"][data-flag-id="${oldest}"] h2`)
+      .first()
+      .waitFor({ timeout: WAIT_MS });
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test('v2: a budget with no data is not in the attention strip', async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const app = await openApp(env.browser, `${env.servers.app.url}/`);
+  try {
+    const { page } = app;
+    await pickFile(page, V2);
+    await waitForSummary(page, { fileName: 'acolytes-v2-small.db', generation: 'v2' });
+    await page.locator('[data-testid="nav-dashboard"]').click();
+    await page.locator('[data-testid="kpi-tool-calls"]').waitFor({ timeout: 30_000 });
+    await settled(page);
+    assert.deepEqual(await budgets(page), { 'tool-p95': 'none', 'error-rate': 'true' });
+    const items = await attentionItems(page);
+    assert.deepEqual(items.filter((i) => i.kind === 'budget'), [], 'no failing budget, and "no data" is no fail');
+    assert.ok(!items.some((i) => i.name === 'tool-p95'));
+    // Stalled quests lead to the quests list or a quest's page.
+    for (const i of items.filter((i) => i.kind === 'stalled')) {
+      assert.match(i.href, i.name === 'stalled-quests' ? /^#quests\?/ : /^#quest\/\d+$/);
+    }
+    if (items.length === 0) {
+      assert.match(await page.locator('[data-testid="attention"]').textContent(), /Nothing needs attention/);
+    }
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
 test('v2 (real hooks): the Hook activity tiles equal plain SQL on the file', async (t) => {
   if (skipWithoutV2Fixtures(t)) return;
   const app = await openApp(env.browser, `${env.servers.app.url}/`);

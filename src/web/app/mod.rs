@@ -4,7 +4,7 @@
 mod chrome;
 
 use crate::web::agents::{AgentPage, AgentsPage, RoutingPage};
-use crate::web::dashboard::DashboardPage;
+use crate::web::dashboard::{follow_section, DashboardPage};
 use crate::web::files::live;
 use crate::web::files::loader;
 use crate::web::flags::{FlagsPage, NoFlagsNotice};
@@ -78,11 +78,13 @@ pub fn App() -> impl IntoView {
     apply_shared_state(state, &hash);
     quests_view.follow_address(&hash);
     nav.follow(View::from_hash(&hash));
+    follow_section(&hash);
     let hash_listener = window_event_listener(ev::hashchange, move |_| {
         let hash = location_hash();
         apply_shared_state(state, &hash);
         quests_view.follow_address(&hash);
         nav.follow(View::from_hash(&hash));
+        follow_section(&hash);
     });
     on_cleanup(move || {
         hash_listener.remove();

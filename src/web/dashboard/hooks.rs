@@ -151,7 +151,6 @@ pub(super) fn HookSection(hooks: Option<HookKpis>) -> impl IntoView {
     let agents = (!k.agents.is_empty())
         .then(|| view! { <div><h3>"Calls per agent"</h3>{pair_table("hook-agent", "Agent", &k.agents, "hook-agents")}</div> });
     Some(view! {
-        <h2 data-testid="hook-section">"Hook activity"</h2>
         <div class="kpis">
             {kpi("hook-calls", "Calls", count(k.calls), "hook-calls-per-day")}
             {kpi("hook-calls-per-day", "Calls per day", mean, "hook-calls-per-day")}

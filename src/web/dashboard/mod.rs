@@ -2,16 +2,19 @@
 //! forecasts, the growth what-if and the budgets are recomputed here from those aggregates on
 //! every control change, without asking the database again.
 
+mod attention;
 mod coverage;
 mod hooks;
 mod quests;
 mod settings;
 
+pub use attention::follow_section;
 pub use settings::DashboardSettings;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use self::attention::Fold;
 use self::coverage::{not_recorded, reason, CoverageList};
 use crate::web::files::loader::Shared;
 use crate::web::platform::browser::local_minute;
@@ -304,21 +307,43 @@ pub(super) fn DashboardBody(
     let flags = a.flags.clone().map(|k| view! { <FlagSection k=k period=slot /> });
     let outliers = (!w.outliers.is_empty())
         .then(|| view! { <OutlierNotice o=w.outliers.clone() state=state snapshot=snapshot /> });
+    // Each section's content built here: a section's children are a closure that owns them.
+    let cov = &a.coverage;
+    let flags = flags.map(|f| view! { {f}<CoverageList coverage=cov.clone() section="flags" /> });
+    let quests = a.quests.is_some().then(|| {
+        view! {
+            <quests::QuestSection quests=a.quests.clone() period=per(slot.table_slot()) />
+            <CoverageList coverage=cov.clone() section="quests" />
+        }
+    });
+    let tools = view! {
+        <ToolSection dashboard=d.clone() target=state.with_untracked(|s| s.target.clone()) />
+        <CoverageList coverage=cov.clone() section="tools" />
+    };
+    let hooks = a.hooks.is_some().then(|| view! { <hooks::HookSection hooks=a.hooks.clone() /> });
+    let health = view! {
+        <HealthSection dashboard=d.clone() />
+        <CoverageList coverage=cov.clone() section="health" />
+    };
+    let capacity = view! { <CapacitySection dashboard=d.clone() state=state /> };
+    let budgets = view! { <BudgetSection dashboard=d.clone() state=state /> };
+    let strip = view! { <attention::AttentionStrip dashboard=d.clone() /> };
     view! {
+        // The verdict first; then the sections, each foldable, in a grid (two columns on a laptop).
+        {strip}
         <p class="muted" data-testid="dashboard-window" data-start=w.start.clone() data-end=w.end.clone()
             data-as-of=w.as_of.clone() data-slot=slot.name()>{window}</p>
         {outliers}
-        {flags}
-        <CoverageList coverage=a.coverage.clone() section="flags" />
-        <quests::QuestSection quests=a.quests.clone() period=per(slot.table_slot()) />
-        <CoverageList coverage=a.coverage.clone() section="quests" />
-        <ToolSection dashboard=d.clone() target=state.with_untracked(|s| s.target.clone()) />
-        <CoverageList coverage=a.coverage.clone() section="tools" />
-        <hooks::HookSection hooks=a.hooks.clone() />
-        <HealthSection dashboard=d.clone() />
-        <CoverageList coverage=a.coverage.clone() section="health" />
-        <CapacitySection dashboard=d.clone() state=state />
-        <BudgetSection dashboard=d state=state />
+        <div class="dashboard-grid">
+            {flags.map(|f| view! { <Fold section="flags" title="Flags">{f}</Fold> })}
+            {quests.map(|q| view! { <Fold section="quests" title="Quests" testid="quests-section">{q}</Fold> })}
+            <Fold section="tools" title="Tool calls">{tools}</Fold>
+            <Fold section="health" title="Agent health">{health}</Fold>
+            <Fold section="capacity" title="Capacity">{capacity}</Fold>
+            <Fold section="budgets" title="Performance budgets">{budgets}</Fold>
+            // Many tables: across both columns, after the sections that pair up.
+            {hooks.map(|h| view! { <Fold section="hooks" title="Hook activity" testid="hook-section" wide=true>{h}</Fold> })}
+        </div>
     }
 }
 
@@ -478,7 +503,6 @@ fn FlagSection(k: FlagKpis, period: Slot) -> impl IntoView {
         k.chain_lengths.iter().map(|(len, n)| format!("{n} of {len} flags")).collect::<Vec<_>>().join(", ");
     view! {
         <section data-testid="dashboard-flags">
-        <h2>"Flags"</h2>
         {flags_kpis}
         <SvgChart chart=flow />
         <div class="dashboard-columns">
@@ -507,13 +531,12 @@ fn FlagSection(k: FlagKpis, period: Slot) -> impl IntoView {
 #[component]
 fn ToolSection(dashboard: Dashboard, target: Option<String>) -> impl IntoView {
     let Some(t) = dashboard.aggregates.tools.clone() else {
-        return view! { <h2>"Tool calls"</h2> <p class="muted">"This file has no tool_logs table."</p> }
-            .into_any();
+        return view! { <p class="muted">"This file has no tool_logs table."</p> }.into_any();
     };
     let cov = &dashboard.aggregates.coverage;
     if let Some(agent) = target.filter(|_| cov.none_recorded("tools", "agent_name")) {
         let label = format!("Tool calls of {agent}");
-        return view! { <h2>"Tool calls"</h2> {not_recorded("tool-agent", &label, &reason(cov, "tools", "agent_name"))} }
+        return view! { {not_recorded("tool-agent", &label, &reason(cov, "tools", "agent_name"))} }
             .into_any();
     }
     let no_durations = cov.none_recorded("tools", "duration_ms");
@@ -595,7 +618,6 @@ fn ToolSection(dashboard: Dashboard, target: Option<String>) -> impl IntoView {
         .collect_view();
     let ms = |v: Option<f64>| measured(v, Unit::Millis);
     view! {
-        <h2>"Tool calls"</h2>
         <div class="kpis">
             {kpi("tool-calls", "Calls", count(t.calls), "tool-latency")}
             {(!no_durations).then(|| view! {
@@ -627,8 +649,7 @@ fn ToolSection(dashboard: Dashboard, target: Option<String>) -> impl IntoView {
 #[component]
 fn HealthSection(dashboard: Dashboard) -> impl IntoView {
     let Some(h) = dashboard.aggregates.health.clone() else {
-        return view! { <h2>"Agent health"</h2> <p class="muted">"No agent health checks in this file."</p> }
-            .into_any();
+        return view! { <p class="muted">"No agent health checks in this file."</p> }.into_any();
     };
     let statuses = h.latest_by_status.iter().map(|(s, n)| format!("{n} {s}")).collect::<Vec<_>>().join(", ");
     let drift = Chart {
@@ -660,7 +681,6 @@ fn HealthSection(dashboard: Dashboard) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <h2>"Agent health"</h2>
         <div class="kpis">
             {kpi("agents-checked", "Agents checked", count(h.latest.len() as i64), "health")}
             {kpi("health-checks", "Checks in range", count(h.checks), "health")}
@@ -737,7 +757,6 @@ fn CapacitySection(dashboard: Dashboard, state: DashboardSettings) -> impl IntoV
         }
     });
     view! {
-        <h2>"Capacity"</h2>
         <div class="what-if">
             <label class="control" for="growth">
                 "What-if: inflow + "
@@ -818,7 +837,6 @@ fn BudgetSection(dashboard: Dashboard, state: DashboardSettings) -> impl IntoVie
         })
         .collect_view();
     view! {
-        <h2>"Performance budgets"</h2>
         <div class="budget-inputs">
             {gate("p95 per tool ≤ ms ", "budget-tool-p95", |s| s.budgets.tool_p95_ms, |s, v| s.budgets.tool_p95_ms = v)}
             {gate("error rate ≤ % ", "budget-error-rate", |s| s.budgets.error_rate_pct, |s, v| s.budgets.error_rate_pct = v)}

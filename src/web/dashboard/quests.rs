@@ -101,7 +101,6 @@ pub(super) fn QuestSection(
     let more_agents = k.agents_holding - k.turn_holding.len() as i64;
     let more_stalled = k.stalled - k.stalled_longest.len() as i64;
     Some(view! {
-        <h2 data-testid="quests-section">"Quests"</h2>
         {(unreadable > 0).then(|| view! {
             <p class="warning" data-testid="quest-unreadable" data-value=unreadable.to_string()>
                 {format!("{unreadable} quest(s) have a created_at or updated_at that is not a time: they are left out of the time figures.")}

@@ -11,6 +11,7 @@ use crate::web::platform::browser::{
     element_html_without, local_minute, location_without_hash, page_css, select_input_text,
 };
 use crate::web::state::{use_latest, AppState, View};
+use flagdeck_core::dashboard::attention::section_of_hash;
 use flagdeck_core::dashboard::saved::{self, SavedDashboard};
 use flagdeck_core::dashboard::share::{
     decode_snapshot, decode_state, encode_snapshot, encode_state, redact, Snapshot,
@@ -22,9 +23,13 @@ fn base_url() -> String {
     location_without_hash()
 }
 
-/// `#dashboard/<settings>` in the address: take those settings (a shared link).
+/// `#dashboard/<settings>` in the address: take those settings (a shared link). A section's
+/// address (`#dashboard/tools`, [`section_of_hash`]) is no settings: left alone.
 pub fn apply_shared_state(app: AppState, hash: &str) {
     let Some(encoded) = hash.strip_prefix("#dashboard/").filter(|s| !s.is_empty()) else { return };
+    if section_of_hash(hash).is_some() {
+        return;
+    }
     match decode_state(encoded) {
         Ok(state) => expect_context::<DashboardSettings>().replace(state),
         Err(e) => {

@@ -4,6 +4,7 @@
 //! (run where the database lives: the sql.js worker in the browser) followed by a little
 //! arithmetic here; the definitions are in [`definitions`] so the UI shows them on hover.
 
+pub mod attention;
 pub mod capacity;
 pub mod coverage;
 pub mod hooks;
