@@ -74,9 +74,19 @@ fn v2_tool_logs_written_by_the_hooks_record_no_durations_nor_agents() {
     // No flags in a 2.x file: no flag coverage. Quests and health are there.
     assert!(cov.section("flags").is_none());
     assert_eq!(cov.section("quests").unwrap().rows, sql(&plain, "SELECT count(*) FROM acolyte_quests"));
+    // The 2.x quest scripts store epoch seconds (strftime('%s','now'), here as TEXT): readable
+    // times, as the quest figures read them, so every ended quest records when it ended.
+    let ended =
+        sql(&plain, "SELECT count(*) FROM acolyte_quests WHERE status IN ('completed', 'failed', 'timeout')");
+    assert!(ended > 0);
+    assert_eq!(pair(cov, "quests", "updated_at"), (ended, ended));
     assert_eq!(
-        pair(cov, "quests", "updated_at").0,
-        sql(&plain, "SELECT count(*) FROM acolyte_quests WHERE status IN ('completed', 'failed', 'timeout')")
+        pair(cov, "quests", "created_at").1,
+        sql(
+            &plain,
+            "SELECT count(*) FROM acolyte_quests WHERE created_at GLOB '[0-9][0-9][0-9][0-9]-*' \
+             OR CAST(created_at AS INTEGER) > 1000000000"
+        )
     );
     assert_eq!(
         pair(cov, "health", "drift_score"),

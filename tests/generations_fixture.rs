@@ -237,8 +237,12 @@ fn the_v2_dashboard_has_tools_and_health_and_no_flags() {
     let p95 = &d.budgets[0];
     assert_eq!(p95.verdict, Verdict::NoData);
     assert_eq!((p95.now().as_str(), p95.label.as_str()), ("no data", "p95 duration of every tool ≤ 30.0 s"));
-    assert_eq!(d.budgets[1].verdict, Verdict::Pass);
-    assert_eq!(d.budgets[1].now(), "0.0 %", "no failure among the calls");
+    // Nor do they record failures (success = 1 on every row, no error_message): the error rate
+    // is unknown, not 0 %, and its gate has no data either.
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM tool_logs WHERE success = 0 OR error_message <> ''"), 0);
+    assert_eq!(d.aggregates.tools.as_ref().unwrap().error_rate, None);
+    assert_eq!(d.budgets[1].verdict, Verdict::NoData);
+    assert_eq!(d.budgets[1].now(), "no data", "no failure recorded, none measured");
     let choices = block_on(filter_choices(&db, &schema)).unwrap();
     assert!(choices.targets.is_empty() && choices.flag_types.is_empty());
     assert_eq!(choices.tools.len(), 18, "README tool table");

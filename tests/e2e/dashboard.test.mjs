@@ -221,13 +221,17 @@ test('v2: without any duration the tool p95 budget says no data, and every "now"
     await page.waitForFunction(() =>
       document.querySelector('[data-testid="budget"][data-name="tool-p95"]')?.textContent.includes('≤ 1.0 s'),
     );
-    assert.deepEqual(await budgets(page), { 'tool-p95': 'none', 'error-rate': 'true' });
+    // Nor do they record failures: the error rate is not recorded, its gate has no data.
+    assert.deepEqual(await budgets(page), { 'tool-p95': 'none', 'error-rate': 'none' });
     const line = await page.locator('[data-testid="budget"][data-name="tool-p95"]').textContent();
     assert.match(line, /^– no data p95 duration of every tool ≤ 1\.0 s \(now no data\)/);
     assert.equal(await page.locator('[data-testid="budget"][data-name="tool-p95"].fail').count(), 0, 'not shown as a fail');
     const now = await nows(page);
     assertNowsHaveUnits(now);
-    assert.equal(now['error-rate'], '0.0 %');
+    assert.equal(now['error-rate'], 'no data');
+    const failures = page.locator('[data-testid="not-recorded"][data-figure="error-rate"]');
+    assert.match(await failures.textContent(), /^Error rate: not recorded — these hooks do not record failures/);
+    assert.equal(await page.locator('[data-testid="kpi-error-rate"]').count(), 0, 'no 0 % tile');
     app.assertHealthy();
   } finally {
     await app.close();
@@ -322,7 +326,7 @@ test('v2: a budget with no data is not in the attention strip', async (t) => {
     await page.locator('[data-testid="nav-dashboard"]').click();
     await page.locator('[data-testid="kpi-tool-calls"]').waitFor({ timeout: 30_000 });
     await settled(page);
-    assert.deepEqual(await budgets(page), { 'tool-p95': 'none', 'error-rate': 'true' });
+    assert.deepEqual(await budgets(page), { 'tool-p95': 'none', 'error-rate': 'none' });
     const items = await attentionItems(page);
     assert.deepEqual(items.filter((i) => i.kind === 'budget'), [], 'no failing budget, and "no data" is no fail');
     assert.ok(!items.some((i) => i.name === 'tool-p95'));
@@ -353,15 +357,19 @@ test('v2 (real hooks): the Hook activity tiles equal plain SQL on the file', asy
     const sql = (q) => Number(sqlValue(V2, q));
     assert.equal(got['hook-calls'], sql('SELECT COUNT(*) FROM tool_logs'));
     assert.equal(got['hook-blocked'], sql('SELECT COUNT(*) FROM tool_logs WHERE blocked_by_hook = 1'));
-    assert.equal(got['hook-failures'], sql('SELECT COUNT(*) FROM tool_logs WHERE success = 0'));
+    // The hooks record no failure (success = 1 on every row, no error_message): one line, no 0.
+    assert.equal(sql("SELECT COUNT(*) FROM tool_logs WHERE success = 0 OR error_message <> ''"), 0);
+    assert.equal(got['hook-failures'], undefined);
+    await page.locator('[data-testid="not-recorded"][data-figure="hook-failures"]').waitFor();
     assert.equal(got['hook-calls-with-file'], sql('SELECT COUNT(*) FROM tool_logs WHERE length(file_affected) > 0'));
     assert.equal(
       got['hook-files'],
       sql('SELECT COUNT(*) FROM (SELECT DISTINCT file_affected FROM tool_logs WHERE length(file_affected) > 0)'),
     );
     assert.equal(got['hook-sessions'], sql('SELECT COUNT(*) FROM (SELECT DISTINCT session_id FROM tool_logs)'));
-    // The hooks never write lines_changed here: no figure, not 0.
-    assert.equal(got['hook-lines-changed'], null);
+    // The hooks never write lines_changed here: no figure, not 0, one line with the reason.
+    assert.equal(got['hook-lines-changed'], undefined);
+    await page.locator('[data-testid="not-recorded"][data-figure="hook-lines-changed"]').waitFor();
     const first = page.locator('[data-testid="hook-tool"]').first();
     assert.equal(await first.getAttribute('data-tool'), 'Bash');
     assert.equal(

@@ -12,14 +12,17 @@ use flagdeck_core::dashboard::hooks::{HookKpis, QUIET_HOURS};
 use flagdeck_core::units::{figure, Unit};
 
 use super::compact;
+use super::coverage::{not_recorded, reason};
+use flagdeck_core::dashboard::coverage::Coverage;
 
 /// An optional sum in `unit` as a tile value (— when no call reports it).
 fn sum(v: Option<i64>, unit: Unit) -> (Option<f64>, String) {
     (v.map(|n| n as f64), v.map(|n| figure(n as f64, unit)).unwrap_or_default())
 }
 
-fn opt(v: Option<i64>) -> String {
-    v.map(|n| figure(n as f64, Unit::Count)).unwrap_or_else(|| "—".into())
+/// An optional volume in `unit` for a table cell (— when no call of the row reports it).
+fn opt(v: Option<i64>, unit: Unit) -> String {
+    v.map(|n| figure(n as f64, unit)).unwrap_or_else(|| "—".into())
 }
 
 /// A two-column table (name, calls) with one `data-testid` per row and the calls in `data-value`.
@@ -50,8 +53,14 @@ fn pair_table(
 
 /// The Hook activity section, or nothing when the file has no tool_logs.
 #[component]
-pub(super) fn HookSection(hooks: Option<HookKpis>) -> impl IntoView {
+pub(super) fn HookSection(hooks: Option<HookKpis>, coverage: Coverage) -> impl IntoView {
     let k = hooks?;
+    // A figure no call records is one line with the reason, not 0 and not a dash.
+    let unrecorded =
+        |field: &str| coverage.none_recorded("tools", field).then(|| reason(&coverage, "tools", field));
+    let failures_unrecorded = if k.failures == 0 { unrecorded("error_message") } else { None };
+    let lines_unrecorded = if k.lines_changed.is_none() { unrecorded("lines_changed") } else { None };
+    let bytes_unrecorded = if k.bytes_processed.is_none() { unrecorded("bytes_processed") } else { None };
     let (slot, days) = k.per_slot();
     let per_day = Chart {
         title: format!("Hook calls per {}", super::per(slot)),
@@ -88,8 +97,8 @@ pub(super) fn HookSection(hooks: Option<HookKpis>) -> impl IntoView {
                     <th scope="row">{m.tool.clone()}</th>
                     <td>{figure(m.calls as f64, Unit::Count)}</td>
                     <td>{figure(m.share, Unit::Share)}</td>
-                    <td>{opt(m.lines_changed)}</td>
-                    <td>{opt(m.bytes_processed)}</td>
+                    <td>{opt(m.lines_changed, Unit::Lines)}</td>
+                    <td>{opt(m.bytes_processed, Unit::Bytes)}</td>
                 </tr>
             }
         })
@@ -156,14 +165,17 @@ pub(super) fn HookSection(hooks: Option<HookKpis>) -> impl IntoView {
             {kpi("hook-calls-per-day", "Calls per day", mean, "hook-calls-per-day")}
             {kpi("hook-trend", "Trend (2nd half vs 1st)", trend, "hook-trend")}
             {kpi("hook-blocked", "Blocked by hooks", count(k.blocked), "hook-blocked")}
-            {kpi("hook-failures", "Failures", count(k.failures), "hook-failures")}
-            {kpi("hook-lines-changed", "Lines changed", sum(k.lines_changed, Unit::Lines), "hook-lines-changed")}
-            {kpi("hook-bytes-processed", "Bytes processed", sum(k.bytes_processed, Unit::Bytes), "hook-bytes-processed")}
+            {failures_unrecorded.is_none().then(|| kpi("hook-failures", "Failures", count(k.failures), "hook-failures"))}
+            {lines_unrecorded.is_none().then(|| kpi("hook-lines-changed", "Lines changed", sum(k.lines_changed, Unit::Lines), "hook-lines-changed"))}
+            {bytes_unrecorded.is_none().then(|| kpi("hook-bytes-processed", "Bytes processed", sum(k.bytes_processed, Unit::Bytes), "hook-bytes-processed"))}
             {kpi("hook-calls-with-file", "Calls on a file", count(k.calls_with_file), "hook-files")}
             {kpi("hook-files", "Files touched", count(k.files), "hook-files")}
             {kpi("hook-sessions", "Sessions", count(k.sessions), "hook-sessions")}
             {kpi("hook-quiet-periods", "Quiet periods", count(k.quiet_count), "hook-quiet")}
         </div>
+        {failures_unrecorded.map(|r| not_recorded("hook-failures", "Failures", &r))}
+        {lines_unrecorded.map(|r| not_recorded("hook-lines-changed", "Lines changed", &r))}
+        {bytes_unrecorded.map(|r| not_recorded("hook-bytes-processed", "Bytes processed", &r))}
         // A snapshot link carries no per-day calls and none of the project's own texts.
         {from_link.then(|| view! {
             <p class="muted" data-testid="hook-not-in-link">

@@ -320,7 +320,10 @@ pub(super) fn DashboardBody(
         <ToolSection dashboard=d.clone() target=state.with_untracked(|s| s.target.clone()) />
         <CoverageList coverage=cov.clone() section="tools" />
     };
-    let hooks = a.hooks.is_some().then(|| view! { <hooks::HookSection hooks=a.hooks.clone() /> });
+    let hooks = a
+        .hooks
+        .is_some()
+        .then(|| view! { <hooks::HookSection hooks=a.hooks.clone() coverage=a.coverage.clone() /> });
     let health = view! {
         <HealthSection dashboard=d.clone() />
         <CoverageList coverage=cov.clone() section="health" />
@@ -543,6 +546,11 @@ fn ToolSection(dashboard: Dashboard, target: Option<String>) -> impl IntoView {
     let durations_line = no_durations.then(|| {
         not_recorded("tool-latency", "Tool latency (p50, p95, p99)", &reason(cov, "tools", "duration_ms"))
     });
+    // No call failed and none has an error message: the failures are not recorded (the core
+    // leaves the rate unknown, see `aggregates_with`).
+    let no_failures = t.calls > 0 && t.error_rate.is_none();
+    let failures_line =
+        no_failures.then(|| not_recorded("error-rate", "Error rate", &reason(cov, "tools", "error_message")));
     let f = &dashboard.tool_forecast;
     let growth = f.fit.map(|fit| fit.factor);
     let weeks: Vec<String> = f
@@ -625,12 +633,13 @@ fn ToolSection(dashboard: Dashboard, target: Option<String>) -> impl IntoView {
                 {kpi("tool-p95-ms", "p95", ms(t.latency.p95), "tool-latency")}
                 {kpi("tool-p99-ms", "p99", ms(t.latency.p99), "tool-latency")}
             })}
-            {kpi("error-rate", "Error rate", measured(t.error_rate, Unit::Share), "error-rate")}
+            {(!no_failures).then(|| kpi("error-rate", "Error rate", measured(t.error_rate, Unit::Share), "error-rate"))}
             {kpi("hook-blocks", "Hook blocks", count(t.blocked), "hook-blocks")}
             {kpi("peak-calls-per-hour", "Busiest hour", measured(Some(t.peak_per_hour as f64), Unit::Calls), "tool-load")}
             {kpi("tool-growth-weekly", "Weekly growth", measured(growth, Unit::Factor), "forecast")}
         </div>
         {durations_line}
+        {failures_line}
         <div class="dashboard-columns">
             <SvgChart chart=forecast />
             {(!no_durations).then(|| view! { <SvgChart chart=latency /> })}

@@ -5,8 +5,9 @@
 //! table lacks is `0 of N` with the reason "the table has no column X", never an SQL error.
 //!
 //! "Has it" is non-NULL unless a field says otherwise:
-//! * dates (`timestamp`, `created_at`, `checked_at`, …) count only values shaped like a date
-//!   (`YYYY-MM-DD…`), the values the dashboard's date figures can read;
+//! * dates (`timestamp`, `created_at`, `checked_at`, …) count only values the dashboard's date
+//!   figures can read: text shaped like a date (`YYYY-MM-DD…`), or epoch seconds as the 2.x
+//!   quest scripts write them (`strftime('%s','now')`: an INTEGER, or digits stored as TEXT);
 //! * `flags.completed_at` is about completed flags only (`status = 'completed'`): a pending
 //!   flag has no completion time by design;
 //! * `flags.target_agent` counts non-empty names (empty is a broadcast);
@@ -114,6 +115,9 @@ type Spec = (&'static str, Has, Option<&'static str>);
 
 const HOOKS_NO_DURATION: &str = "these hooks do not record durations";
 const HOOKS_NO_AGENT: &str = "these hooks do not record which agent made the call";
+/// `post_tool_use.py` writes `success = 1` for every call and never an `error_message`.
+pub const HOOKS_NO_FAILURES: &str =
+    "these hooks do not record failures (they write success = 1 for every call and no error message)";
 
 fn tool_fields() -> Vec<Spec> {
     vec![
@@ -123,6 +127,11 @@ fn tool_fields() -> Vec<Spec> {
         ("agent_name", Has::NonEmpty, Some(HOOKS_NO_AGENT)),
         ("success", Has::NotNull, None),
         ("blocked_by_hook", Has::NotNull, None),
+        ("error_message", Has::NonEmpty, Some(HOOKS_NO_FAILURES)),
+        ("lines_changed", Has::NotNull, Some("no call records the lines it changed")),
+        ("bytes_processed", Has::NotNull, Some("no call records the bytes it processed")),
+        ("hook_message", Has::NonEmpty, Some("no call was blocked with a message")),
+        ("session_id", Has::NonEmpty, Some("no call names its session")),
         ("file_affected", Has::NonEmpty, Some("no call names the file it touched")),
     ]
 }
@@ -197,6 +206,15 @@ pub async fn coverage<D: Database>(
 
 const DATE_GLOB: &str = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'";
 
+/// The SQL condition "`q` holds a readable time": date-shaped text, or epoch seconds (a positive
+/// number, or text of digits only).
+fn dated(q: &str) -> String {
+    format!(
+        "({q} GLOB {DATE_GLOB} OR (typeof({q}) IN ('integer', 'real') AND {q} > 0) \
+         OR (typeof({q}) = 'text' AND {q} GLOB '[1-9][0-9]*' AND NOT {q} GLOB '*[^0-9]*'))"
+    )
+}
+
 /// One table's coverage: `SELECT count(*), <rows of field 1>, <having of field 1>, …`.
 async fn section<D: Database>(
     db: &D,
@@ -215,7 +233,7 @@ async fn section<D: Database>(
                 let ok = facts.has_column(table, "status");
                 let rows = if ok { format!("count(CASE WHEN {cond} THEN 1 END)") } else { "0".into() };
                 let having = if ok && present {
-                    format!("count(CASE WHEN {cond} AND {q} GLOB {DATE_GLOB} THEN 1 END)")
+                    format!("count(CASE WHEN {cond} AND {} THEN 1 END)", dated(&q))
                 } else {
                     "0".into()
                 };
@@ -223,7 +241,7 @@ async fn section<D: Database>(
             }
             _ if !present => ("count(*)".into(), "0".into()),
             Has::NotNull => ("count(*)".into(), format!("count({q})")),
-            Has::Date => ("count(*)".into(), format!("count(CASE WHEN {q} GLOB {DATE_GLOB} THEN 1 END)")),
+            Has::Date => ("count(*)".into(), format!("count(CASE WHEN {} THEN 1 END)", dated(&q))),
             Has::NonEmpty => ("count(*)".into(), format!("count(CASE WHEN {q} <> '' THEN 1 END)")),
         };
         columns.push(rows);

@@ -1125,6 +1125,14 @@ async fn aggregates_with<D: Database>(
         agg.quests = run.figures(db, &w, state.stall_after_hours).await?;
     }
     agg.coverage = coverage::coverage(db, facts, has_flags(facts)).await?;
+    // No call failed and none carries an error message: the file does not record failures (the
+    // Acolytes hooks write success = 1 for every call), so an error rate of 0 would be a claim
+    // the file cannot back. The rate is unknown; the error-rate budget has no data.
+    if let Some(t) = &mut agg.tools {
+        if t.failures == 0 && agg.coverage.none_recorded("tools", "error_message") {
+            t.error_rate = None;
+        }
+    }
     if w.slot != Slot::Day {
         // The series are per longer slot: the forecast and capacity keep their per-day counts
         // of the last FORECAST_DAYS days, and work from exactly what a snapshot carries.
