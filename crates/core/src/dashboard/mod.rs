@@ -6,6 +6,7 @@
 
 pub mod capacity;
 pub mod coverage;
+pub mod first;
 pub mod hooks;
 pub mod outliers;
 pub mod quests;
