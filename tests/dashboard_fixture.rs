@@ -391,7 +391,10 @@ fn first_tiles_are_the_plain_counts_and_the_full_pending() {
             let filtered = DashboardState { tool: Some(tool.clone()), ..DashboardState::default() };
             let f = block_on(first_tiles(&db, &facts, &filtered)).unwrap();
             let plain = db
-                .query_sync("SELECT COUNT(*) FROM tool_logs WHERE tool_name = ?1", &[Value::from(tool.as_str())])
+                .query_sync(
+                    "SELECT COUNT(*) FROM tool_logs WHERE tool_name = ?1",
+                    &[Value::from(tool.as_str())],
+                )
                 .unwrap()
                 .scalar()
                 .and_then(Value::as_i64);

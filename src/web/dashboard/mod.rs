@@ -26,8 +26,8 @@ use flagdeck_core::dashboard::outliers::{Outliers, RULE as OUTLIER_RULE};
 use flagdeck_core::dashboard::quests::applies as quest_kpis_apply;
 use flagdeck_core::dashboard::slots::Slot;
 use flagdeck_core::dashboard::{
-    aggregates, definitions, derive, filter_choices, Aggregates, AsOf, Dashboard, DashboardState, FilterChoices,
-    FlagKpis, Range, Verdict,
+    aggregates, definitions, derive, filter_choices, Aggregates, AsOf, Dashboard, DashboardState,
+    FilterChoices, FlagKpis, Range, Verdict,
 };
 use flagdeck_core::units::{figure, Unit};
 
