@@ -143,6 +143,8 @@ async function appRuns(page, db, workerUrl, runs) {
   await step('first computation', FULL_GOAL, nav('nav-dashboard'));
   await nav('nav-summary')();
   await step('shown again (summary → dashboard)', CACHED_GOAL, nav('nav-dashboard'));
+  // Opened from the summary: an open keeps the page shown, and the dashboard is then shown anew.
+  await nav('nav-summary')();
   await openFile(page, db);
   await step('same file opened again', CACHED_GOAL, nav('nav-dashboard'));
   const back = await page.locator('.dashboard-controls button.active').first().getAttribute('data-testid');
