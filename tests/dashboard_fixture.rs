@@ -381,3 +381,67 @@ fn saved_dashboards_live_in_their_own_table_created_on_first_save() {
     let check = db.query_sync("PRAGMA integrity_check", &[]).unwrap();
     assert_eq!(check.scalar(), Some(&Value::from("ok")));
 }
+
+/// The first tiles (issue 14 item 5) are the plain counts, and the pending one is the full
+/// dashboard's "Pending" tile.
+#[test]
+fn first_tiles_are_the_plain_counts_and_the_full_pending() {
+    use flagdeck_core::dashboard::first::first_tiles;
+    for fixture in ["acolytes-v1-small.db", "acolytes-v2-small.db"] {
+        let Some(bytes) = common::fixture_bytes(fixture) else { continue };
+        let (db, _, facts) = common::open_and_inspect(&bytes).unwrap();
+        let state = DashboardState::default();
+        let first = block_on(first_tiles(&db, &facts, &state)).unwrap();
+        assert_eq!(first.tool_calls, Some(scalar(&db, "SELECT COUNT(*) FROM tool_logs")), "{fixture}");
+        let d = dashboard(&db, &facts, &state);
+        assert_eq!(first.pending, d.aggregates.flags.as_ref().map(|f| f.pending), "{fixture}");
+        if fixture.contains("v1") {
+            assert!(first.pending.is_some_and(|n| n > 0), "the v1 fixture has pending flags");
+            let tool = d.aggregates.tools.as_ref().unwrap().per_tool[0].tool.clone();
+            let filtered = DashboardState { tool: Some(tool.clone()), ..DashboardState::default() };
+            let f = block_on(first_tiles(&db, &facts, &filtered)).unwrap();
+            let plain = db
+                .query_sync(
+                    "SELECT COUNT(*) FROM tool_logs WHERE tool_name = ?1",
+                    &[Value::from(tool.as_str())],
+                )
+                .unwrap()
+                .scalar()
+                .and_then(Value::as_i64);
+            assert_eq!(f.tool_calls, plain);
+        } else {
+            assert_eq!(first.pending, None, "a 2.x file has no flags");
+        }
+    }
+}
+
+/// The dashboard's TEMP tables live in the temp schema, never in main: an export made while
+/// one exists (and after a whole run) holds exactly the tables the file had.
+#[test]
+fn temp_tables_of_the_dashboard_never_reach_an_export() {
+    // v1 (the tool tables) and the hybrid (the quest tables too).
+    for fixture in ["acolytes-v1-small.db", "acolytes-hybrid-small.db"] {
+        temp_tables_stay_out_of_the_export(fixture);
+    }
+}
+
+fn temp_tables_stay_out_of_the_export(fixture: &str) {
+    let Some((db, facts, _)) = open(fixture) else { return };
+    let tables = |bytes: &[u8]| {
+        let copy = flagdeck_core::native::NativeDb::open_bytes(bytes).unwrap();
+        copy.query_sync("SELECT name FROM sqlite_schema ORDER BY name", &[])
+            .unwrap()
+            .rows
+            .iter()
+            .map(|r| r[0].display())
+            .collect::<Vec<_>>()
+    };
+    let before = tables(&db.export_sync().unwrap());
+    db.query_sync("CREATE TABLE temp.flagdeck_probe AS SELECT 1 AS x", &[]).unwrap();
+    let during = tables(&db.export_sync().unwrap());
+    assert_eq!(during, before, "a TEMP table is not part of the exported main database");
+    assert!(scalar(&db, "SELECT COUNT(*) FROM temp.sqlite_schema WHERE name = 'flagdeck_probe'") == 1);
+    let _ = dashboard(&db, &facts, &DashboardState::default());
+    assert_eq!(tables(&db.export_sync().unwrap()), before);
+    assert!(!before.iter().any(|t| t.starts_with("flagdeck_")));
+}

@@ -3,6 +3,7 @@
 //! every control change, without asking the database again.
 
 mod attention;
+mod cache;
 mod coverage;
 mod hooks;
 mod quests;
@@ -18,17 +19,18 @@ use self::attention::Fold;
 use self::coverage::{not_recorded, reason, CoverageList};
 use crate::web::files::loader::Shared;
 use crate::web::platform::browser::local_minute;
-use crate::web::platform::perf::{mark, measure_marks};
+use crate::web::platform::perf::{after_paint, mark, measure, measure_marks};
 use crate::web::share::SharePanel;
 use crate::web::state::AppState;
 use crate::web::state::{use_latest, Run};
 use crate::web::widgets::charts::{Chart, Mark, Series, SvgChart};
+use flagdeck_core::dashboard::first::{first_tiles, FirstTiles};
 use flagdeck_core::dashboard::outliers::{Outliers, RULE as OUTLIER_RULE};
 use flagdeck_core::dashboard::quests::applies as quest_kpis_apply;
 use flagdeck_core::dashboard::slots::Slot;
 use flagdeck_core::dashboard::{
-    aggregates, definitions, derive, filter_choices, AsOf, Dashboard, DashboardState, FilterChoices,
-    FlagKpis, Range, Verdict,
+    aggregates, definitions, derive, filter_choices, Aggregates, AsOf, Dashboard, DashboardState,
+    FilterChoices, FlagKpis, Range, Verdict,
 };
 use flagdeck_core::units::{figure, Unit};
 
@@ -121,29 +123,54 @@ pub fn DashboardPage() -> impl IntoView {
         });
     }
     let key = Memo::new(move |_| state.with(query_key));
+    // The first tiles of the run under way (see [`FirstStrip`]); `None` once it is complete.
+    let first = RwSignal::new(None::<FirstTiles>);
     let aggregated = use_latest(move |run: Run| {
         // Read (not just tracked): a memo that is never read is never computed, so it would
         // never notice the settings change.
-        key.with(|_| ());
+        let query = key.get();
         app.db().data_version().track();
         let open = app.db().current().get()?;
         let settings = state.get_untracked();
         mark("flagdeck:dashboard-start");
+        let now = local_minute();
+        let file = cache::FileIdentity::of(app, &open);
+        let entry: cache::Key = (query, (settings.as_of == AsOf::Now).then(|| now.clone()));
+        if let Some(agg) = cache::get(&file, &entry) {
+            // Aggregated already for these bytes and settings: no SQL at all.
+            progress.set(None);
+            first.set(None);
+            after_dashboard(app, state, open, true);
+            return Some(futures_ready(Ok(agg)));
+        }
         progress.set(Some((0, 5, "starting".into())));
-        Some(async move {
+        first.set(None);
+        Some(Box::pin(async move {
             let report = |step: u32, total: u32, label: &str| {
                 // The page may be gone by now (the person moved on): then nothing is shown.
                 if run.is_latest() {
                     progress.try_set(Some((step, total, label.to_owned())));
                 }
             };
-            let result = aggregates(&open.db, &open.facts, &settings, &local_minute(), &report).await;
+            // A cheap first statement (counts, no aggregation) for the first tiles, painted
+            // while the worker goes on with the full aggregation.
+            if let Ok(tiles) = first_tiles(&open.db, &open.facts, &settings).await {
+                if run.is_latest() {
+                    first.try_set(Some(tiles));
+                    after_paint(|| measure("flagdeck:dashboard-first", "flagdeck:dashboard-start"));
+                }
+            }
+            let result = aggregates(&open.db, &open.facts, &settings, &now, &report).await;
+            if let Ok(agg) = &result {
+                cache::put(file, entry, agg.clone());
+            }
             if run.is_latest() {
                 progress.try_set(None);
-                after_dashboard(app, state, open);
+                first.try_set(None);
+                after_dashboard(app, state, open, false);
             }
             result.map_err(|e| e.to_string())
-        })
+        }) as std::pin::Pin<Box<dyn std::future::Future<Output = Result<Aggregates, String>>>>)
     });
     let dashboard = Memo::new(move |_| {
         let agg = aggregated.get()?.ok()?;
@@ -158,6 +185,7 @@ pub fn DashboardPage() -> impl IntoView {
                     {format!(" Computing in the worker: {label}…")}
                 </p>
             })}
+            {move || first.get().map(|t| view! { <FirstStrip tiles=t /> })}
             {move || match aggregated.get() {
                 Some(Err(e)) => Some(view! { <p class="alert" role="alert">{format!("The dashboard could not be computed: {e}")}</p> }.into_any()),
                 _ => None,
@@ -170,17 +198,36 @@ pub fn DashboardPage() -> impl IntoView {
     }
 }
 
-/// Once the figures are shown: the bench's mark after the paint, then the filter choices. They
-/// scan tool_logs: read after the figures, and again only when the data changed.
-fn after_dashboard(app: AppState, settings: DashboardSettings, open: Shared) {
-    request_animation_frame(|| {
-        set_timeout(
-            || {
-                mark("flagdeck:dashboard-shown");
-                measure_marks("flagdeck:dashboard", "flagdeck:dashboard-start", "flagdeck:dashboard-shown");
-            },
-            std::time::Duration::ZERO,
-        )
+/// A future already complete (the aggregates came from [`cache`]), boxed like a computation.
+fn futures_ready(
+    agg: Result<Aggregates, String>,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Aggregates, String>>>> {
+    Box::pin(std::future::ready(agg))
+}
+
+/// The first tiles, shown while the full aggregation runs (issue 14 item 5): whole-file tool
+/// calls and the flags pending now, from [`first_tiles`]; the complete dashboard replaces them.
+#[component]
+fn FirstStrip(tiles: FirstTiles) -> impl IntoView {
+    view! {
+        <div class="kpis" data-testid="dashboard-first">
+            {tiles.tool_calls.map(|n| kpi("first-tool-calls", "Tool calls (whole file)", count(n), "tool-latency"))}
+            {tiles.pending.map(|n| kpi("first-pending", "Pending", count(n), "pending"))}
+        </div>
+    }
+}
+
+/// Once the figures are shown: the bench's marks after the paint (`flagdeck:dashboard`, and
+/// `flagdeck:dashboard-first` too when the figures came from [`cache`] and are the first
+/// tiles), then the filter choices. They scan tool_logs: read after the figures, and again only
+/// when the data changed.
+fn after_dashboard(app: AppState, settings: DashboardSettings, open: Shared, cached: bool) {
+    after_paint(move || {
+        mark("flagdeck:dashboard-shown");
+        measure_marks("flagdeck:dashboard", "flagdeck:dashboard-start", "flagdeck:dashboard-shown");
+        if cached {
+            measure_marks("flagdeck:dashboard-first", "flagdeck:dashboard-start", "flagdeck:dashboard-shown");
+        }
     });
     spawn_local(async move {
         let key = app.db().data_key();

@@ -33,6 +33,9 @@ pub struct OpenDb {
     /// follow mode swaps in a newer read of the same file: pages are built anew only when it
     /// changes, so a follow swap keeps their filters, scroll position and selection.
     lineage: RwSignal<u64>,
+    /// `data_version` when the open database was opened (or swapped in by follow mode): it
+    /// differs from `data_version` once the person edited it (see [`OpenDb::edited`]).
+    opened_version: StoredValue<u64>,
 }
 
 impl OpenDb {
@@ -44,6 +47,7 @@ impl OpenDb {
             busy: RwSignal::new(None),
             attempt: StoredValue::new(0),
             lineage: RwSignal::new(0),
+            opened_version: StoredValue::new(0),
         }
     }
 
@@ -114,8 +118,15 @@ impl OpenDb {
     /// `open` is the open database now; its catalog is being read.
     pub fn opened(&self, open: Shared) {
         self.catalog.set(CatalogState::Loading);
+        self.opened_version.set_value(self.data_version.get_untracked());
         self.current.set(Some(open));
         self.lineage.update(|l| *l += 1);
+    }
+
+    /// Whether the open database changed since it was opened (an edit, an import): its bytes
+    /// are then no longer the file's, whatever its header says.
+    pub fn edited(&self) -> bool {
+        self.opened_version.get_value() != self.data_version.get_untracked()
     }
 
     /// Follow mode: `open`, a newer read of the same file, replaces the open database; pages
@@ -131,6 +142,7 @@ impl OpenDb {
             self.lineage.update(|l| *l += 1);
         }
         self.data_changed();
+        self.opened_version.set_value(self.data_version.get_untracked());
     }
 
     /// The catalog of `open` was read: shown if `open` is still the open database.

@@ -401,28 +401,66 @@ pub async fn hook_kpis<D: Database>(
         })
         .collect();
 
-    // Quiet periods: gaps between consecutive calls.
+    // Quiet periods: gaps between consecutive calls. Without a sort of every call: the calls
+    // are grouped per hour of their julianday, and a gap longer than an hour (QUIET_HOURS is)
+    // can only run from one hour's last call to the next occupied hour's first, so the gaps
+    // between the groups' bounds are exactly the gaps between consecutive calls that count.
+    const _: () =
+        assert!(QUIET_HOURS >= 1.0, "the per-hour grouping is exact only for gaps of an hour or more");
     let rs = db
         .query(
             &format!(
-                "WITH g AS (SELECT LAG(timestamp) OVER (ORDER BY julianday(timestamp), timestamp) AS start, timestamp AS end, \
-                   (julianday(timestamp) - LAG(julianday(timestamp)) OVER (ORDER BY julianday(timestamp), timestamp)) * 24.0 AS h \
-                   {from} AND julianday(timestamp) IS NOT NULL), \
-                 q AS (SELECT * FROM g WHERE h > {QUIET_HOURS:.1}) \
-                 SELECT start, end, h, (SELECT COUNT(*) FROM q), (SELECT SUM(h) FROM q) FROM q \
-                 ORDER BY h DESC, start LIMIT {TOP_QUIET}"
+                "WITH b AS (SELECT CAST(jd * 24 AS INTEGER) AS hr, MIN(jd) AS lo, MAX(jd) AS hi FROM \
+                   (SELECT julianday(timestamp) AS jd {from} AND julianday(timestamp) IS NOT NULL) GROUP BY 1), \
+                 g AS (SELECT LAG(hi) OVER (ORDER BY hr) AS before, lo AS after, \
+                   (lo - LAG(hi) OVER (ORDER BY hr)) * 24.0 AS h FROM b), \
+                 q AS MATERIALIZED (SELECT * FROM g WHERE h > {QUIET_HOURS:.1}) \
+                 SELECT before, after, h, (SELECT COUNT(*) FROM q), (SELECT SUM(h) FROM q) FROM q \
+                 ORDER BY h DESC, before LIMIT {TOP_QUIET}"
             ),
             &params,
         )
         .await?;
+    // The texts of the calls around the longest gaps: the last call (by julianday, then text)
+    // before each and the first after, as the consecutive calls ordered by julianday(timestamp),
+    // timestamp name them. One more pass, only when there are quiet periods.
+    let bounds: Vec<Value> = rs.rows.iter().flat_map(|r| [r[0].clone(), r[1].clone()]).collect();
+    let mut texts: Vec<(f64, String, String)> = Vec::new();
+    if !bounds.is_empty() {
+        let marks =
+            (0..bounds.len()).map(|i| format!("?{}", params.len() + i + 1)).collect::<Vec<_>>().join(", ");
+        let mut all = params.clone();
+        all.extend(bounds);
+        let sql = format!(
+            "SELECT jd, MIN(timestamp), MAX(timestamp) FROM (SELECT julianday(timestamp) AS jd, timestamp {from}) \
+             WHERE jd IN ({marks}) GROUP BY jd"
+        );
+        for r in db.query(&sql, &all).await?.rows {
+            if let Some(jd) = r[0].as_f64() {
+                texts.push((jd, r[1].display(), r[2].display()));
+            }
+        }
+    }
+    let text = |jd: &Value, last: bool| {
+        let jd = jd.as_f64();
+        texts
+            .iter()
+            .find(|(j, _, _)| Some(*j) == jd)
+            .map(|(_, first, latest)| if last { latest.clone() } else { first.clone() })
+            .unwrap_or_default()
+    };
+    let mut quiet: Vec<QuietPeriod> = Vec::new();
     for r in &rs.rows {
         k.quiet_count = int(&r[3]);
         k.quiet_hours = r[4].as_f64().unwrap_or(0.0);
-        k.quiet.push(QuietPeriod {
-            start: r[0].display(),
-            end: r[1].display(),
+        quiet.push(QuietPeriod {
+            start: text(&r[0], true),
+            end: text(&r[1], false),
             hours: r[2].as_f64().unwrap_or(0.0),
         });
     }
+    // Equal lengths are ordered by their start's text, as before.
+    quiet.sort_by(|a, b| b.hours.total_cmp(&a.hours).then_with(|| a.start.cmp(&b.start)));
+    k.quiet = quiet;
     Ok(Some(k))
 }

@@ -7,6 +7,7 @@
 pub mod attention;
 pub mod capacity;
 pub mod coverage;
+pub mod first;
 pub mod hooks;
 pub mod outliers;
 pub mod quests;
