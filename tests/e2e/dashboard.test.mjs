@@ -141,6 +141,11 @@ test('the dashboard shows the fixture facts and the natively computed figures', 
       await page.locator('[data-testid="budget"][data-name="tool-p95"]').textContent(),
       /^✗ fail p95 duration of every tool ≤ 30\.0 s \(now 2\.6 min\)/,
     );
+    // The overall error rate passes (4.0 % ≤ 5 %); the tools over 5 % on their own are named as such.
+    assert.match(
+      await page.locator('[data-testid="budget"][data-name="error-rate"]').textContent(),
+      /^✓ pass tool error rate ≤ 5\.0 % \(now 4\.0 %\) — over the limit on their own:Bash 11\.6 %/,
+    );
     // Charts carry a text alternative and hover values.
     const label = await page.locator('.chart svg').first().getAttribute('aria-label');
     assert.match(label, /^Flags per day: \d+ points from 2025-05-26 to 2025-08-24/);

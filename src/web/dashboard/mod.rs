@@ -48,7 +48,7 @@ fn kpi(
     def: &'static str,
 ) -> impl IntoView {
     view! {
-        <div class="kpi" data-testid=format!("kpi-{name}") data-value=value.map(|v| v.to_string()).unwrap_or_default()
+        <div class="kpi" data-testid=format!("kpi-{name}") data-value=value.map(|v| (v + 0.0).to_string()).unwrap_or_default()
             title=definition(def)>
             <span class="kpi-label">{label}</span>
             <strong class="kpi-value">{if value.is_some() { shown } else { "—".to_owned() }}</strong>
@@ -885,7 +885,9 @@ fn BudgetSection(dashboard: Dashboard, state: DashboardSettings) -> impl IntoVie
                     data-testid="budget" data-name=b.name.clone() data-pass=b.verdict.attr()>
                     <strong>{b.verdict.text()}</strong>
                     {format!(" {} (now {})", b.label, b.now())}
+                    // Offenders of a passing gate (a tool over the overall limit) are said as such.
                     {(!b.offenders.is_empty()).then(|| view! {
+                        <span class="muted">{if b.verdict == Verdict::Pass { " — over the limit on their own:" } else { " — over the limit:" }}</span>
                         <ul class="offenders">{b.offenders.iter().map(|o| view! { <li>{o.clone()}</li> }).collect_view()}</ul>
                     })}
                 </li>

@@ -140,7 +140,8 @@ pub fn attention(d: &Dashboard) -> Vec<AttentionItem> {
             kind: AttentionKind::Stalled,
             name: "stalled-quests".into(),
             text: format!(
-                "{} {noun} stalled: one agent's turn for over {}",
+                "{} {noun} stalled: one agent's turn for over {} (the link lists every open quest, least \
+                 recently updated first; the stalled ones follow here)",
                 figure(q.stalled as f64, Unit::Count),
                 figure(q.stall_after_hours, Unit::Hours)
             ),
@@ -299,7 +300,11 @@ mod tests {
         assert_eq!(items[0].link, AttentionLink::StalledQuests);
         assert_eq!(
             items[0].text,
-            format!("12 quests stalled: one agent's turn for over {}", figure(24.0, Unit::Hours))
+            format!(
+                "12 quests stalled: one agent's turn for over {} (the link lists every open quest, least \
+                 recently updated first; the stalled ones follow here)",
+                figure(24.0, Unit::Hours)
+            )
         );
         assert_eq!(items[1].link, AttentionLink::Quest(5));
         assert_eq!(
@@ -333,7 +338,11 @@ mod tests {
         assert_eq!(kinds, vec!["budget", "critical", "stalled"]);
         assert_eq!(
             attention(&d)[2].text,
-            format!("1 quest stalled: one agent's turn for over {}", figure(24.0, Unit::Hours))
+            format!(
+                "1 quest stalled: one agent's turn for over {} (the link lists every open quest, least \
+                 recently updated first; the stalled ones follow here)",
+                figure(24.0, Unit::Hours)
+            )
         );
     }
 
