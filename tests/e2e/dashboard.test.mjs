@@ -118,6 +118,11 @@ test('the dashboard shows the fixture facts and the natively computed figures', 
     assert.equal(got['tool-p99-ms'], tools.latency.p99);
     assert.equal(got['peak-calls-per-hour'], tools.peak_per_hour);
     close(got['utilisation'], native.capacity.utilisation, 'utilisation');
+    // ρ > 1: the backlog never clears at this rate, said in words (no figure in data-value).
+    assert.ok(native.capacity.net_per_day > 0 && native.capacity.days_to_clear === null);
+    const clear = page.locator('[data-testid="kpi-days-to-clear"]');
+    assert.equal(await clear.getAttribute('data-value'), '');
+    assert.match(await clear.textContent(), /never at this rate/);
     close(got['inflow-per-day'], native.capacity.inflow_what_if, 'inflow');
     assert.equal(await page.locator('[data-testid="tool-row"]').count(), 13);
     assert.equal(await page.locator('[data-testid="tool-row"]').first().getAttribute('data-tool'), 'Task', 'slowest first');

@@ -40,18 +40,22 @@ fn definition(key: &str) -> &'static str {
 }
 
 /// One figure: `data-testid="kpi-<name>"`, the raw number in `data-value` (empty when there is
-/// no data), the formatted value, and its definition on hover.
+/// no data), the formatted value (or, without a value, why in words, else "—"), and its
+/// definition on hover.
 fn kpi(
     name: &'static str,
     label: &'static str,
     (value, shown): (Option<f64>, String),
     def: &'static str,
 ) -> impl IntoView {
+    let in_words = value.is_none() && !shown.is_empty();
+    let text = if value.is_some() || in_words { shown } else { "—".to_owned() };
     view! {
         <div class="kpi" data-testid=format!("kpi-{name}") data-value=value.map(|v| (v + 0.0).to_string()).unwrap_or_default()
             title=definition(def)>
             <span class="kpi-label">{label}</span>
-            <strong class="kpi-value">{if value.is_some() { shown } else { "—".to_owned() }}</strong>
+            // Without a figure: the reason in words when there is one (see `measured_or`), else a dash.
+            <strong class="kpi-value" class:muted=in_words>{text}</strong>
         </div>
     }
 }
@@ -77,6 +81,11 @@ fn count(n: i64) -> (Option<f64>, String) {
 /// An optional figure for a tile: the number and its text in `unit` (empty without a value).
 fn measured(v: Option<f64>, unit: Unit) -> (Option<f64>, String) {
     (v, v.map(|v| figure(v, unit)).unwrap_or_default())
+}
+
+/// [`measured`], saying `why` in words when there is no figure (`data-value` stays empty).
+fn measured_or(v: Option<f64>, unit: Unit, why: &str) -> (Option<f64>, String) {
+    (v, v.map(|v| figure(v, unit)).unwrap_or_else(|| why.to_owned()))
 }
 
 /// Chart formats: plain `fn(f64) -> String` as [`Chart::format`] wants.
@@ -793,7 +802,6 @@ fn CapacitySection(dashboard: Dashboard, state: DashboardSettings) -> impl IntoV
         format: per_day,
     };
     let flag_growth = f.fit.map(|fit| fit.factor);
-    let days = |v: Option<f64>| measured(v, Unit::Days);
     let rate = |v: f64| measured(Some(v), Unit::PerDay);
     // The flag capacity needs flags; the tool load is there in every generation.
     let flag_capacity = dashboard.aggregates.flags.is_some().then(|| {
@@ -801,9 +809,9 @@ fn CapacitySection(dashboard: Dashboard, state: DashboardSettings) -> impl IntoV
             <div class="kpis" data-testid="dashboard-flag-capacity">
                 {kpi("inflow-per-day", "Inflow λ", rate(c.inflow_what_if), "utilisation")}
                 {kpi("capacity-per-day", "Completion μ", rate(c.capacity), "utilisation")}
-                {kpi("utilisation", "Utilisation ρ", measured(c.utilisation, Unit::Ratio), "utilisation")}
-                {kpi("days-to-clear", "Days to clear", days(c.days_to_clear), "days-to-clear")}
-                {kpi("days-to-double", "Days to double", days(c.days_to_double), "days-to-double")}
+                {kpi("utilisation", "Utilisation ρ", measured_or(c.utilisation, Unit::Ratio, if c.capacity == 0.0 { "nothing completed in the last 28 days" } else { "no flags arriving" }), "utilisation")}
+                {kpi("days-to-clear", "Days to clear", measured_or(c.days_to_clear, Unit::Days, if c.net_per_day >= 0.0 { "never at this rate (the backlog grows or holds)" } else { "" }), "days-to-clear")}
+                {kpi("days-to-double", "Days to double", measured_or(c.days_to_double, Unit::Days, if c.net_per_day <= 0.0 { "not growing" } else { "" }), "days-to-double")}
                 {kpi("flag-growth-weekly", "Flag growth / week", measured(flag_growth, Unit::Factor), "forecast")}
             </div>
             <div class="dashboard-columns">
@@ -851,7 +859,7 @@ fn CapacitySection(dashboard: Dashboard, state: DashboardSettings) -> impl IntoV
                     } />
             </label>
             {kpi("projected-peak-per-hour", "Busiest hour at horizon", measured(Some(load.projected_peak_per_hour), Unit::Calls), "tool-load")}
-            {kpi("tool-utilisation", "Tool load", measured(load.utilisation, Unit::Share), "tool-load")}
+            {kpi("tool-utilisation", "Tool load", measured_or(load.utilisation, Unit::Share, "set a capacity in calls per hour"), "tool-load")}
         </div>
     }
 }
