@@ -9,14 +9,12 @@
 //
 // usage: node tests/e2e/bench-follow.mjs --dist DIR --db FILE --xtask BIN [--rereads 50]
 
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
 
 import { chromium } from 'playwright-core';
 
-import { CHROMIUM, CHROMIUM_ARGS, FAKE_FOLDER } from './helpers.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, FAKE_FOLDER, setFollowInterval, startWalWriter } from './helpers.mjs';
 import { startServer } from './server.mjs';
 
 const LONG = 600_000;
@@ -61,25 +59,6 @@ function chromiumRss() {
   return total;
 }
 
-/** The writer process: `add N` per step, answers one JSON line per command. */
-function startWriter(xtask, db, dir) {
-  const child = spawn(xtask, ['wal-writer', '--from', db, '--dir', dir], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const next = async () => {
-    const answer = JSON.parse((await lines.next()).value);
-    if (answer.error) throw new Error(answer.error);
-    return answer;
-  };
-  return {
-    ready: next(),
-    run: (command) => {
-      child.stdin.write(`${command}\n`);
-      return next();
-    },
-    stop: () => child.stdin.end('quit\n'),
-  };
-}
-
 /** Puts `url`'s bytes into the stand-in folder as `name`, with a later modification time. */
 const load = (page, name, url) =>
   page.evaluate(
@@ -94,8 +73,8 @@ const load = (page, name, url) =>
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const dir = path.join(path.dirname(opts.db), 'follow');
-  const writer = startWriter(opts.xtask, opts.db, dir);
-  const { database } = await writer.ready;
+  const writer = await startWalWriter({ bin: opts.xtask, from: opts.db, dir });
+  const { database } = writer;
   const served = path.basename(database);
   const server = await startServer({ dist: opts.dist, mounts: { disk: dir } });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
@@ -121,8 +100,7 @@ async function main() {
       const start = performance.getEntriesByName('flagdeck:open-start', 'mark').at(-1).startTime;
       return performance.getEntriesByName('flagdeck:summary-shown', 'mark').at(-1).startTime - start;
     });
-    await page.locator('[data-testid="follow-interval"]').fill('0.5');
-    await page.locator('[data-testid="follow-interval"]').dispatchEvent('change');
+    await setFollowInterval(page, 0.5);
     await page.locator('[data-testid="follow"]').check();
     const cdp = await context.newCDPSession(page);
     // Workers of the page, as the browser lists them: a sample is taken once the workers of

@@ -7,67 +7,43 @@
 // the page, as a disk would show them.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
 import { after, before, test } from 'node:test';
 
 import {
   FAKE_FOLDER,
+  REPO,
   V1,
   alertText,
   folderFile,
   openApp,
   setFolderFiles as setFiles,
+  setFollowInterval,
   skipWithoutFixtures,
+  startWalWriter,
   useSuite,
   waitForSummary,
   xtask,
 } from './helpers.mjs';
 
 const env = useSuite('follow', { before, after });
-const XTASK_BIN = process.env.XTASK_BIN;
 
 /** The writer: a real SQLite connection held open on a WAL-mode copy of the v1 fixture. */
-async function startWriter(dir) {
-  const bin = XTASK_BIN ?? path.join(process.env.CARGO_TARGET_DIR ?? path.resolve('target'), 'debug', 'xtask');
-  const child = spawn(bin, ['wal-writer', '--from', V1, '--dir', dir], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const next = async () => {
-    const { value, done } = await lines.next();
-    if (done) throw new Error('the wal-writer ended');
-    const answer = JSON.parse(value);
-    if (answer.error) throw new Error(answer.error);
-    return answer;
-  };
-  const { database } = await next();
-  return {
-    database,
-    /** Runs one command (`add N`, `lock ID`, `checkpoint`); its answer. */
-    async run(command) {
-      child.stdin.write(`${command}\n`);
-      return next();
-    },
-    /** The main file, its -wal and its -shm as they are on disk now (`null` when absent). */
-    files() {
-      const [wal, shm] = [`${database}-wal`, `${database}-shm`];
-      return {
-        'project.db': readFileSync(database),
-        'project.db-wal': existsSync(wal) ? readFileSync(wal) : null,
-        'project.db-shm': existsSync(shm) ? readFileSync(shm) : null,
-      };
-    },
-    stop() {
-      child.stdin.end('quit\n');
-    },
-    /** Closes the connection (SQLite folds the -wal in and removes it and the -shm) and waits for it. */
-    async close() {
-      const exited = new Promise((ok) => child.once('exit', ok));
-      child.stdin.end('quit\n');
-      await exited;
-    },
-  };
+const startWriter = (dir) =>
+  startWalWriter({
+    bin: process.env.XTASK_BIN ?? path.join(process.env.CARGO_TARGET_DIR ?? path.join(REPO, 'target'), 'debug', 'xtask'),
+    from: V1,
+    dir,
+  });
+
+/** A page with the stand-in folder, and a writer whose files are under out/`dir`. */
+async function followSetup(dir) {
+  const writer = await startWriter(path.join(env.out, dir));
+  const app = await openApp(env.browser, `${env.servers.app.url}/`);
+  await app.page.addInitScript(FAKE_FOLDER);
+  await app.page.reload();
+  return { writer, app, page: app.page };
 }
 
 const followState = (page) =>
@@ -93,12 +69,8 @@ const flagTotal = (page) => page.locator('[data-testid="flag-total"]').textConte
 
 test('a followed project folder shows what agents write, keeps the view, and skips a half-written read', async (t) => {
   if (skipWithoutFixtures(t)) return;
-  const writer = await startWriter(path.join(env.out, 'agent'));
-  const app = await openApp(env.browser, `${env.servers.app.url}/`);
-  const { page } = app;
+  const { writer, app, page } = await followSetup('agent');
   try {
-    await page.addInitScript(FAKE_FOLDER);
-    await page.reload();
     await writer.run('add 2');
     await setFiles(page, writer.files());
     await page.locator('[data-testid="open-folder"]').click();
@@ -117,8 +89,7 @@ test('a followed project folder shows what agents write, keeps the view, and ski
       e.dispatchEvent(new Event('scroll'));
     });
 
-    await page.locator('[data-testid="follow-interval"]').fill('1');
-    await page.locator('[data-testid="follow-interval"]').dispatchEvent('change');
+    await setFollowInterval(page, 1);
     await page.locator('[data-testid="follow"]').check();
     await page.waitForFunction(() => document.querySelector('[data-testid="follow-status"]')?.dataset.state === 'watching');
 
@@ -189,18 +160,13 @@ test('a followed project folder shows what agents write, keeps the view, and ski
 
 test('unsaved changes pause following; replayed onto the newer file; save in place refused while the -wal holds commits', async (t) => {
   if (skipWithoutFixtures(t)) return;
-  const writer = await startWriter(path.join(env.out, 'agent-2'));
-  const app = await openApp(env.browser, `${env.servers.app.url}/`);
-  const { page } = app;
+  const { writer, app, page } = await followSetup('agent-2');
   try {
-    await page.addInitScript(FAKE_FOLDER);
-    await page.reload();
     await writer.run('add 1');
     await setFiles(page, writer.files());
     await page.locator('[data-testid="open-folder"]').click();
     await waitForSummary(page, { fileName: 'project.db', flags: '301', alertFails: true });
-    await page.locator('[data-testid="follow-interval"]').fill('0.5');
-    await page.locator('[data-testid="follow-interval"]').dispatchEvent('change');
+    await setFollowInterval(page, 0.5);
     await page.locator('[data-testid="follow"]').check();
 
     // A change here, then the agent writes: following pauses.
@@ -258,12 +224,8 @@ test('unsaved changes pause following; replayed onto the newer file; save in pla
 
 test('a project root holding .claude/memory, a pair picked together, a WAL-mode file picked alone', async (t) => {
   if (skipWithoutFixtures(t)) return;
-  const writer = await startWriter(path.join(env.out, 'agent-3'));
-  const app = await openApp(env.browser, `${env.servers.app.url}/`);
-  const { page } = app;
+  const { writer, app, page } = await followSetup('agent-3');
   try {
-    await page.addInitScript(FAKE_FOLDER);
-    await page.reload();
     await writer.run('add 2');
     const files = writer.files();
     const memory = '.claude/memory/';

@@ -2,10 +2,11 @@
 // (data-testid attributes and role="alert"), downloads, and `cargo xtask inspect-db`.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import readline from 'node:readline';
 import { inflateSync } from 'node:zlib';
 
 import { chromium } from 'playwright-core';
@@ -494,4 +495,54 @@ export async function folderFile(page, name) {
     return btoa(s);
   }, name);
   return Buffer.from(b64, 'base64');
+}
+
+/**
+ * An agent stand-in (`xtask wal-writer` run from `bin`): `from` copied to `dir` in WAL mode, a
+ * real SQLite connection held open on it. `run(command)` sends one line (`add N`, `lock ID`,
+ * `unlock ID`, `turn QUEST AGENT`, `checkpoint`) and resolves to its JSON answer; `files()` gives
+ * the main file, its -wal and its -shm as they are on disk now (`null` when absent), named as a
+ * project folder names them; `stop()` quits, `close()` quits and waits (SQLite then folds the
+ * -wal in and removes it and the -shm).
+ */
+export async function startWalWriter({ bin, from, dir }) {
+  const child = spawn(bin, ['wal-writer', '--from', from, '--dir', dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error('the wal-writer ended');
+    const answer = JSON.parse(value);
+    if (answer.error) throw new Error(answer.error);
+    return answer;
+  };
+  const { database } = await next();
+  return {
+    database,
+    async run(command) {
+      child.stdin.write(`${command}\n`);
+      return next();
+    },
+    files() {
+      const [wal, shm] = [`${database}-wal`, `${database}-shm`];
+      return {
+        'project.db': readFileSync(database),
+        'project.db-wal': existsSync(wal) ? readFileSync(wal) : null,
+        'project.db-shm': existsSync(shm) ? readFileSync(shm) : null,
+      };
+    },
+    stop() {
+      child.stdin.end('quit\n');
+    },
+    async close() {
+      const exited = new Promise((ok) => child.once('exit', ok));
+      child.stdin.end('quit\n');
+      await exited;
+    },
+  };
+}
+
+/** Sets the Follow switch's poll interval (`follow-interval`) to `seconds`. */
+export async function setFollowInterval(page, seconds) {
+  await page.locator('[data-testid="follow-interval"]').fill(String(seconds));
+  await page.locator('[data-testid="follow-interval"]').dispatchEvent('change');
 }

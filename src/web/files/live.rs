@@ -9,7 +9,7 @@ use leptos::task::spawn_local;
 
 use crate::web::platform::file_system::{self, DirHandle, FileHandle, FileSystemError};
 use crate::web::state::AppState;
-use flagdeck_core::wal::{pair, wal_name};
+use flagdeck_core::wal::wal_name;
 
 /// Where the database file (and its `-wal`) are read from.
 #[derive(Clone, Debug)]
@@ -176,23 +176,8 @@ pub fn open_with_picker(app: AppState) {
             Err(e) => return app.alert(format!("The file could not be picked: {e}")),
         };
         let names: Vec<String> = handles.iter().map(FileHandle::name).collect();
-        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        let pairing = pair(&refs);
-        let Some(d) = pairing.database else {
-            return app.alert(format!(
-                "Nothing to open: {} is the write-ahead log of a database; pick it together with its database file.",
-                flagdeck_core::listing::names(&names)
-            ));
-        };
-        if !pairing.others.is_empty() {
-            let others: Vec<String> = pairing.others.iter().map(|&i| names[i].clone()).collect();
-            app.alert(format!(
-                "Only {} was opened: open one database at a time ({} also picked).",
-                names[d],
-                flagdeck_core::listing::names(&others)
-            ));
-        }
-        let wal = pairing.wal.map(|w| handles[w].clone());
+        let Some((d, wal)) = app.pick_pair(&names) else { return };
+        let wal = wal.map(|w| handles[w].clone());
         open_place(app, Place::Files { db: handles[d].clone(), wal }).await;
     });
 }

@@ -373,6 +373,17 @@ impl AppState {
     /// database.
     pub fn open_files(self, files: Vec<web_sys::File>) {
         let names: Vec<String> = files.iter().map(|f| f.name()).collect();
+        let Some((d, wal)) = self.pick_pair(&names) else { return };
+        match wal {
+            Some(w) => self.open_file_with_wal(files[d].clone(), files[w].clone()),
+            None => self.open_file(files[d].clone()),
+        }
+    }
+
+    /// Of files picked or dropped together (by name), the database to open and its `X-wal`
+    /// ([`flagdeck_core::wal::pair`]; `X-shm` is not needed). The others are named in an alert,
+    /// as is a `-wal` without its database (then `None`: nothing to open).
+    pub(in crate::web) fn pick_pair(self, names: &[String]) -> Option<(usize, Option<usize>)> {
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
         let pairing = flagdeck_core::wal::pair(&refs);
         let others: Vec<String> = pairing.others.iter().map(|&i| names[i].clone()).collect();
@@ -383,7 +394,7 @@ impl AppState {
                 flagdeck_core::listing::names(&others),
                 if others.len() == 1 { "is" } else { "are" }
             ));
-            return;
+            return None;
         };
         if !others.is_empty() {
             self.alert(format!(
@@ -392,10 +403,7 @@ impl AppState {
                 flagdeck_core::listing::names(&others)
             ));
         }
-        match pairing.wal {
-            Some(w) => self.open_file_with_wal(files[d].clone(), files[w].clone()),
-            None => self.open_file(files[d].clone()),
-        }
+        Some((d, pairing.wal))
     }
 
     pub fn open_url(self, url: String) {
