@@ -5,6 +5,7 @@ pub mod agents;
 pub mod bind;
 pub mod calendar;
 pub mod catalog;
+pub mod cell;
 pub mod dashboard;
 pub mod edit_form;
 pub mod edits;
