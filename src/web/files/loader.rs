@@ -42,6 +42,12 @@ pub struct OpenDb {
     /// The bytes as opened, in JavaScript memory (a picked file is its own Blob), until they are
     /// stored as the working copy; then taken, so the tab does not hold a second copy.
     pub original: std::cell::RefCell<Option<web_sys::Blob>>,
+    /// The same bytes as opened, kept for reading pages straight from them (the dashboard's
+    /// tool-call store, `dashboard::scan`): a picked file's own Blob (read from disk, no copy),
+    /// the `-wal` image (slices of the file and the WAL's pages), the demo, or the stored
+    /// original of a resumed working copy. `None` for a URL's bytes, which would be a second copy
+    /// in memory: the dashboard then reads with SQL.
+    pub image: Option<web_sys::Blob>,
     /// The `-wal` file opened together with the database, if one was.
     pub wal: Option<WalOutcome>,
 }
@@ -186,7 +192,8 @@ pub async fn open_bytes(
     mark("flagdeck:engine-loaded");
     let (report, facts) = inspect::inspect(&db, &info).await?;
     mark("flagdeck:inspected");
-    Ok(OpenDb { name, source, header: info, report, facts, db, original: Some(original).into(), wal: None })
+    let image = (!matches!(source, Source::Url(_))).then(|| original.clone());
+    Ok(OpenDb { name, source, header: info, report, facts, db, original: Some(original).into(), image, wal: None })
 }
 
 /// The image SQLite would see through `wal`, as a Blob of the pages [`wal::plan`] takes from
