@@ -5,8 +5,9 @@
 //   the app, in that page: the app's measures `flagdeck:dashboard-first` (page shown → first KPI
 //   tiles painted, goal ≤ 2.5×) and `flagdeck:dashboard` (→ the complete dashboard painted, goal
 //   ≤ 10× on the first computation of a file, ≤ 1× when it is shown again, the same file opened
-//   again, or the range goes back to one already aggregated), with a long-task observer on the
-//   UI thread (goal: no task over 50 ms). A range never asked for is printed, without a goal.
+//   again, a range or tool filter changes over the rows already in the dashboard's stores, or
+//   the range goes back to one already aggregated), with a long-task observer on the UI thread
+//   (goal: no task over 50 ms).
 //   raw sql.js: the very statements the app runs (recorded natively by
 //   `cargo xtask dashboard-bench`, which also times them on rusqlite) through a warmed
 //   `new Worker(worker.sql-wasm.js)` holding the same bytes, one after another.
@@ -149,8 +150,14 @@ async function appRuns(page, db, workerUrl, runs) {
   await step('same file opened again', CACHED_GOAL, nav('nav-dashboard'));
   const back = await page.locator('.dashboard-controls button.active').first().getAttribute('data-testid');
   const other = back === 'range-7-days' ? 'range-30-days' : 'range-7-days';
-  await step(`range changed to ${other} (not aggregated yet)`, undefined, nav(other));
+  // The stores of the file's rows are in memory by now: a range or filter never asked for is
+  // computed from them, with no SQL over the big tables.
+  await step(`range changed to ${other} (never asked for, from the stores)`, CACHED_GOAL, nav(other));
   await step(`range back to ${back} (aggregated)`, CACHED_GOAL, nav(back));
+  const tool = page.locator('[data-testid="filter-tool"]');
+  await tool.locator('option:nth-child(2)').waitFor({ state: 'attached', timeout: 600_000 });
+  const pick = await tool.locator('option:nth-child(2)').getAttribute('value');
+  await step(`tool filter set to ${pick} (never asked for, from the stores)`, CACHED_GOAL, () => tool.selectOption(pick));
   return { scan, steps };
 }
 
