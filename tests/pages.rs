@@ -10,7 +10,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use flagdeck_core::pages::{scan_bytes, Geometry, Row, ScanError, TableScan};
+use flagdeck_core::pages::{as_real, real_affinity, scan_bytes, Geometry, Row, ScanError, TableScan};
 use flagdeck_core::Value;
 use flagdeck_demo::{generation_script, DemoGeneration, DemoOptions};
 use rusqlite::types::ValueRef;
@@ -56,6 +56,8 @@ fn quote(name: &str) -> String {
 /// COLUMN reads as), the index of the rowid alias column, and every row by rowid.
 struct Oracle {
     defaults: Vec<Value>,
+    /// Columns of REAL affinity (their integral reals may be stored as integers).
+    real: Vec<bool>,
     alias: Option<usize>,
     rows: BTreeMap<i64, Vec<Value>>,
 }
@@ -86,7 +88,8 @@ fn oracle(conn: &Connection, table: &str) -> Oracle {
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    Oracle { defaults, alias, rows }
+    let real = cols.iter().map(|(t, _, _)| real_affinity(t)).collect();
+    Oracle { defaults, real, alias, rows }
 }
 
 /// One scanned row as the oracle reads it: defaults for absent columns, rowid for the alias.
@@ -97,6 +100,7 @@ fn complete(row: &Row<'_>, o: &Oracle) -> Vec<Value> {
                 assert_eq!(row.get(i).map(|c| c.to_value()), Some(Value::Null), "the alias is stored as NULL");
                 Value::Integer(row.rowid)
             }
+            Some(c) if o.real[i] => as_real(c).to_value(),
             Some(c) => c.to_value(),
             None => o.defaults[i].clone(),
         })
@@ -210,9 +214,27 @@ fn hand_made(tmp: &TempDir, name: &str, page_size: u32, reserved: Option<i32>, s
         assert_eq!(rc, rusqlite::ffi::SQLITE_OK);
         conn.execute_batch("VACUUM").unwrap();
     }
-    conn.execute_batch(setup).unwrap();
+    conn.execute_batch(&series(setup)).unwrap();
     drop(conn);
     path
+}
+
+/// `series(a, b)` in `sql` (this SQLite has no generate_series) as a recursive CTE of `value`s.
+fn series(sql: &str) -> String {
+    let mut out = String::new();
+    let mut rest = sql;
+    while let Some(at) = rest.find("series(") {
+        out.push_str(&rest[..at]);
+        let close = at + rest[at..].find(')').unwrap();
+        let (a, b) = rest[at + 7..close].split_once(',').unwrap();
+        out.push_str(&format!(
+            "(WITH RECURSIVE s(value) AS (SELECT {a} UNION ALL SELECT value + 1 FROM s WHERE value < {b}) \
+             SELECT value FROM s)"
+        ));
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 const KINDS: &str = "
@@ -226,19 +248,22 @@ const KINDS: &str = "
       (0.5, 'real'), (-1e300, 'real'), (3.141592653589793, 'pi'), (2.0, 'integral real'),
       (x'', 'empty blob'), (x'00ff10', 'blob'), ('', 'empty text'),
       ('é漢字🦀 ünïcödé', 'multibyte'), ('plain', NULL);
+    CREATE TABLE reals(r REAL, f FLOAT, d DOUBLE PRECISION, i INT, n NUMERIC, p POINT);
+    INSERT INTO reals VALUES (2.0, 3.0, -4.0, 5.0, 6.0, 7.0), (2.5, 1, 'x', 1.5, 0.5, 8),
+      (9007199254740993, NULL, x'01', 1e20, 1e20, 1e20);
     INSERT INTO kinds(id, v) VALUES (-5, 'negative rowid'), (9223372036854775807, 'max rowid');
     CREATE TABLE big(k INTEGER PRIMARY KEY, t TEXT, b BLOB);
     INSERT INTO big VALUES (1, 'short', x'01');
     INSERT INTO big VALUES (2, printf('%.*c', 300000, 'x') || 'é', randomblob(200000));
     INSERT INTO big VALUES (3, printf('%.*c', 1000, 'y'), randomblob(70000));
     INSERT INTO big(t, b) SELECT printf('%.*c', value * 37 % 5000, 'z'), randomblob(value * 13)
-      FROM generate_series(1, 300);
+      FROM series(1, 300);
     CREATE TABLE altered(a, b TEXT);
-    INSERT INTO altered SELECT value, 'before ' || value FROM generate_series(1, 50);
+    INSERT INTO altered SELECT value, 'before ' || value FROM series(1, 50);
     ALTER TABLE altered ADD COLUMN c INTEGER DEFAULT 7;
     ALTER TABLE altered ADD COLUMN d TEXT;
     ALTER TABLE altered ADD COLUMN e DEFAULT 'dflt';
-    INSERT INTO altered SELECT value, 'after', value * 2, 'd', NULL FROM generate_series(51, 60);
+    INSERT INTO altered SELECT value, 'after', value * 2, 'd', NULL FROM series(51, 60);
     UPDATE altered SET d = 'updated' WHERE a = 3;
 ";
 
@@ -306,8 +331,8 @@ fn a_three_level_table_scans_the_same_in_any_feeding_order() {
     let tmp = TempDir::new("deep");
     let setup = "CREATE TABLE deep(id INTEGER PRIMARY KEY, t TEXT, n);
         INSERT INTO deep(t, n) SELECT printf('row %d %.*c', value, value % 90, 'w'), value * 3
-          FROM generate_series(1, 30000);
-        INSERT INTO deep(t) SELECT printf('%.*c', 3000 + value, 'o') FROM generate_series(1, 40);";
+          FROM series(1, 30000);
+        INSERT INTO deep(t) SELECT printf('%.*c', 3000 + value, 'o') FROM series(1, 40);";
     let path = hand_made(&tmp, "deep.db", 512, None, setup);
     check_file(&path);
     let bytes = std::fs::read(&path).unwrap();
@@ -356,7 +381,7 @@ fn corrupt_text(r: Result<(), ScanError>) -> String {
 fn damage_is_refused_with_a_sentence() {
     let tmp = TempDir::new("damage");
     let setup = "CREATE TABLE one(t); INSERT INTO one VALUES (printf('%.*c', 5000, 'q'));
-        CREATE TABLE many(t); INSERT INTO many SELECT printf('%.*c', 200, 'm') FROM generate_series(1, 50);";
+        CREATE TABLE many(t); INSERT INTO many SELECT printf('%.*c', 200, 'm') FROM series(1, 50);";
     let path = hand_made(&tmp, "damage.db", 1024, None, setup);
     let bytes = std::fs::read(&path).unwrap();
     let conn = Connection::open(&path).unwrap();

@@ -22,6 +22,11 @@
 //! * A record may hold fewer columns than the table has: columns added by `ALTER TABLE ADD
 //!   COLUMN` after the row was written are absent ([`Row::get`] is `None`), and the caller applies
 //!   the column's declared default (NULL when none).
+//! * A column of REAL affinity (declared type containing "REAL", "FLOA" or "DOUB" and not
+//!   "INT") may hold an integral real stored as an integer, which SQLite turns back into a REAL
+//!   when it reads it (file format 2.1, "Record format"; datatype3 "Type affinity"): the caller
+//!   converts with [`real_affinity`] / [`as_real`] (an integer in such a column is always such a
+//!   real, since the column converts integers it is given to REAL).
 //! * Rows come in no particular order (a row with overflow pages is yielded when its last
 //!   overflow page is fed).
 
@@ -301,6 +306,28 @@ fn parse_record(payload: &[u8], cols: &mut Vec<Col>, rowid: i64) -> Result<(), S
         at += len;
     }
     Ok(())
+}
+
+/// True when a column declared with type `declared` has REAL affinity, by SQLite's rules in
+/// order (<https://www.sqlite.org/datatype3.html#determination_of_column_affinity>): "INT" gives
+/// INTEGER; else "CHAR", "CLOB" or "TEXT" gives TEXT; else "BLOB" or no type gives BLOB; else
+/// "REAL", "FLOA" or "DOUB" gives REAL. Case-insensitive.
+pub fn real_affinity(declared: &str) -> bool {
+    let t = declared.to_ascii_uppercase();
+    let has = |w: &str| t.contains(w);
+    !has("INT")
+        && !(has("CHAR") || has("CLOB") || has("TEXT"))
+        && !has("BLOB")
+        && (has("REAL") || has("FLOA") || has("DOUB"))
+}
+
+/// A cell of a REAL-affinity column as SQLite reads it: an integer (how SQLite stores an
+/// integral real to save space) becomes the REAL it stands for; every other cell is unchanged.
+pub fn as_real(cell: Cell<'_>) -> Cell<'_> {
+    match cell {
+        Cell::Int(i) => Cell::Real(i as f64),
+        other => other,
+    }
 }
 
 /// The part of a payload of `p` bytes stored on a table leaf page with `u` usable bytes
