@@ -78,13 +78,17 @@ fn oracle(conn: &Connection, table: &str) -> Oracle {
         .iter()
         .map(|(_, d, _)| match d {
             None => Value::Null,
-            Some(expr) => conn.query_row(&format!("SELECT {expr}"), [], |r| Ok(from_sql(r.get_ref(0)?))).unwrap(),
+            Some(expr) => {
+                conn.query_row(&format!("SELECT {expr}"), [], |r| Ok(from_sql(r.get_ref(0)?))).unwrap()
+            }
         })
         .collect();
     let mut stmt = conn.prepare(&format!("SELECT rowid, * FROM {}", quote(table))).unwrap();
     let n = stmt.column_count();
     let rows = stmt
-        .query_map([], |r| Ok((r.get::<_, i64>(0)?, (1..n).map(|i| from_sql(r.get_ref(i).unwrap())).collect())))
+        .query_map([], |r| {
+            Ok((r.get::<_, i64>(0)?, (1..n).map(|i| from_sql(r.get_ref(i).unwrap())).collect()))
+        })
         .unwrap()
         .map(Result::unwrap)
         .collect();
@@ -97,7 +101,11 @@ fn complete(row: &Row<'_>, o: &Oracle) -> Vec<Value> {
     (0..o.defaults.len())
         .map(|i| match row.get(i) {
             _ if Some(i) == o.alias => {
-                assert_eq!(row.get(i).map(|c| c.to_value()), Some(Value::Null), "the alias is stored as NULL");
+                assert_eq!(
+                    row.get(i).map(|c| c.to_value()),
+                    Some(Value::Null),
+                    "the alias is stored as NULL"
+                );
                 Value::Integer(row.rowid)
             }
             Some(c) if o.real[i] => as_real(c).to_value(),
@@ -200,7 +208,8 @@ fn generated_files_scan_as_sqlite_reads_them() {
 fn hand_made(tmp: &TempDir, name: &str, page_size: u32, reserved: Option<i32>, setup: &str) -> PathBuf {
     let path = tmp.file(name);
     let conn = Connection::open(&path).unwrap();
-    conn.execute_batch(&format!("PRAGMA page_size = {page_size}; CREATE TABLE _x(a); DROP TABLE _x;")).unwrap();
+    conn.execute_batch(&format!("PRAGMA page_size = {page_size}; CREATE TABLE _x(a); DROP TABLE _x;"))
+        .unwrap();
     if let Some(mut n) = reserved {
         // PRAGMA cannot set the reserved bytes; the file control can, and VACUUM applies it.
         let rc = unsafe {
@@ -270,7 +279,9 @@ const KINDS: &str = "
 #[test]
 fn hand_made_files_of_every_page_size_scan_as_sqlite_reads_them() {
     let tmp = TempDir::new("hand");
-    for (page_size, reserved) in [(512, None), (4096, None), (65536, None), (1024, Some(32)), (65536, Some(255))] {
+    for (page_size, reserved) in
+        [(512, None), (4096, None), (65536, None), (1024, Some(32)), (65536, Some(255))]
+    {
         let name = format!("p{page_size}-r{}.db", reserved.unwrap_or(0));
         let path = hand_made(&tmp, &name, page_size, reserved, KINDS);
         let bytes = std::fs::read(&path).unwrap();
@@ -283,8 +294,9 @@ fn hand_made_files_of_every_page_size_scan_as_sqlite_reads_them() {
         // ALTER TABLE ADD COLUMN: the early rows' records are shorter than the table.
         let conn = Connection::open(&path).unwrap();
         let o = oracle(&conn, "altered");
-        let root: u32 =
-            conn.query_row("SELECT rootpage FROM sqlite_schema WHERE name = 'altered'", [], |r| r.get(0)).unwrap();
+        let root: u32 = conn
+            .query_row("SELECT rootpage FROM sqlite_schema WHERE name = 'altered'", [], |r| r.get(0))
+            .unwrap();
         let mut lens = BTreeMap::new();
         scan_bytes(&bytes, root, |row| {
             lens.insert(row.rowid, row.len());
@@ -315,8 +327,10 @@ fn scan_in_order(bytes: &[u8], root: u32, order: impl Fn(&mut Vec<u32>)) -> (Vec
         rounds += 1;
         for p in want {
             let page = &bytes[(p as usize - 1) * size..p as usize * size];
-            scan.feed(p, page, &mut |row| rows.push((row.rowid, row.cells().map(|c| c.to_value()).collect())))
-                .unwrap();
+            scan.feed(p, page, &mut |row| {
+                rows.push((row.rowid, row.cells().map(|c| c.to_value()).collect()))
+            })
+            .unwrap();
             // A page fed again, or one never wanted, is ignored.
             scan.feed(p, page, &mut |_| panic!("a page fed twice yields nothing")).unwrap();
         }
@@ -441,7 +455,9 @@ fn damage_is_refused_with_a_sentence() {
     // A page of the wrong length.
     let g = Geometry::read(&bytes).unwrap();
     let mut scan = TableScan::new(g, many);
-    assert!(corrupt_text(scan.feed(many, &bytes[at(many)..at(many) + 100], &mut |_| {})).contains("100 bytes"));
+    assert!(
+        corrupt_text(scan.feed(many, &bytes[at(many)..at(many) + 100], &mut |_| {})).contains("100 bytes")
+    );
 }
 
 #[test]

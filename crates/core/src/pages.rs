@@ -165,7 +165,7 @@ fn be32(b: &[u8], at: usize) -> u32 {
 
 /// An SQLite varint at `at` within `b`: 1 to 9 bytes, big-endian, 7 bits per byte with the high
 /// bit meaning "more", and all 8 bits of a ninth byte. `None` when it runs past `b`.
-#[inline]
+#[inline(always)]
 fn varint(b: &[u8], at: usize) -> Option<(u64, usize)> {
     let first = *b.get(at)?;
     if first < 0x80 {
@@ -282,30 +282,72 @@ fn sign_extend(bytes: &[u8]) -> i64 {
     v
 }
 
+/// Bytes of the value of each one-byte serial type (0 to 127); `u8::MAX` for the reserved 10, 11.
+const SERIAL_LEN: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut n = 0;
+    while n < 128 {
+        t[n] = match n {
+            0 | 8 | 9 => 0,
+            1 => 1,
+            2 => 2,
+            3 => 3,
+            4 => 4,
+            5 => 6,
+            6 | 7 => 8,
+            10 | 11 => u8::MAX,
+            _ => ((n - 12) / 2) as u8,
+        };
+        n += 1;
+    }
+    t
+};
+
 /// Reads the record header of `payload` into `cols`, checking that every value lies inside the
 /// payload. `rowid` only names the row in an error.
+#[inline]
 fn parse_record(payload: &[u8], cols: &mut Vec<Col>, rowid: i64) -> Result<(), ScanError> {
     cols.clear();
-    let bad = |what: &str| corrupt(format!("the record of row {rowid} has {what}"));
-    let (header_len, mut pos) =
-        varint(payload, 0).ok_or_else(|| bad("a malformed header length"))?;
+    let (header_len, mut pos) = match payload.first() {
+        Some(&b) if b < 0x80 => (b as u64, 1),
+        _ => varint(payload, 0).ok_or_else(|| bad_record(rowid, "a malformed header length"))?,
+    };
     if header_len > payload.len() as u64 || header_len < pos as u64 {
-        return Err(bad("a header length outside its payload"));
+        return Err(bad_record(rowid, "a header length outside its payload"));
     }
     let header_len = header_len as usize;
     let head = &payload[..header_len];
+    let room = payload.len() as u64;
     let mut at = header_len as u64;
     while pos < header_len {
-        let (serial, next) = varint(head, pos).ok_or_else(|| bad("a malformed serial type"))?;
-        pos = next;
-        let len = serial_len(serial).ok_or_else(|| bad("a reserved serial type (10 or 11)"))?;
-        if len > payload.len() as u64 - at {
-            return Err(bad("a value that runs past the end of its payload"));
+        let b = head[pos];
+        let (serial, len) = if b < 0x80 {
+            pos += 1;
+            let len = SERIAL_LEN[b as usize];
+            if len == u8::MAX {
+                return Err(bad_record(rowid, "a reserved serial type (10 or 11)"));
+            }
+            (b as u64, len as u64)
+        } else {
+            let (serial, next) =
+                varint(head, pos).ok_or_else(|| bad_record(rowid, "a malformed serial type"))?;
+            pos = next;
+            let len =
+                serial_len(serial).ok_or_else(|| bad_record(rowid, "a reserved serial type (10 or 11)"))?;
+            (serial, len)
+        };
+        if len > room - at {
+            return Err(bad_record(rowid, "a value that runs past the end of its payload"));
         }
         cols.push(Col { serial, at: at as u32 });
         at += len;
     }
     Ok(())
+}
+
+#[cold]
+fn bad_record(rowid: i64, what: &str) -> ScanError {
+    corrupt(format!("the record of row {rowid} has {what}"))
 }
 
 /// True when a column declared with type `declared` has REAL affinity, by SQLite's rules in
@@ -315,10 +357,10 @@ fn parse_record(payload: &[u8], cols: &mut Vec<Col>, rowid: i64) -> Result<(), S
 pub fn real_affinity(declared: &str) -> bool {
     let t = declared.to_ascii_uppercase();
     let has = |w: &str| t.contains(w);
-    !has("INT")
-        && !(has("CHAR") || has("CLOB") || has("TEXT"))
-        && !has("BLOB")
-        && (has("REAL") || has("FLOA") || has("DOUB"))
+    if has("INT") || has("CHAR") || has("CLOB") || has("TEXT") || has("BLOB") {
+        return false; // INTEGER, TEXT or BLOB affinity: the earlier rules win
+    }
+    has("REAL") || has("FLOA") || has("DOUB")
 }
 
 /// A cell of a REAL-affinity column as SQLite reads it: an integer (how SQLite stores an
@@ -412,12 +454,7 @@ impl TableScan {
     /// table page, a cell or record that does not fit its page or payload, a malformed varint, a
     /// child or overflow page out of range or reached twice, an overflow chain too short or too
     /// long for its payload.
-    pub fn feed(
-        &mut self,
-        pgno: u32,
-        page: &[u8],
-        row: &mut dyn FnMut(&Row<'_>),
-    ) -> Result<(), ScanError> {
+    pub fn feed(&mut self, pgno: u32, page: &[u8], row: &mut dyn FnMut(&Row<'_>)) -> Result<(), ScanError> {
         let is_btree = self.btree.contains(&pgno);
         if !is_btree && !self.overflow.contains_key(&pgno) {
             return Ok(());
@@ -449,12 +486,7 @@ impl TableScan {
         Ok(())
     }
 
-    fn btree_page(
-        &mut self,
-        pgno: u32,
-        page: &[u8],
-        row: &mut dyn FnMut(&Row<'_>),
-    ) -> Result<(), ScanError> {
+    fn btree_page(&mut self, pgno: u32, page: &[u8], row: &mut dyn FnMut(&Row<'_>)) -> Result<(), ScanError> {
         let usable = self.geometry.usable as usize;
         let page = &page[..usable];
         let hdr = if pgno == 1 { HEADER_LEN } else { 0 };
@@ -472,9 +504,7 @@ impl TableScan {
         let ptrs = hdr + head_len;
         let ptrs_end = ptrs + 2 * cells;
         if ptrs_end > usable {
-            return Err(corrupt(format!(
-                "page {pgno} claims {cells} cells, more than fit in the page"
-            )));
+            return Err(corrupt(format!("page {pgno} claims {cells} cells, more than fit in the page")));
         }
         let cell_at = |i: usize| -> Result<usize, ScanError> {
             let off = be16(page, ptrs + 2 * i);
@@ -502,16 +532,18 @@ impl TableScan {
         }
         let mut cols = std::mem::take(&mut self.cols);
         let u = usable as u64;
-        for i in 0..cells {
+        // Last cell first: SQLite fills a page's cell area from its end backwards, so cells in
+        // reverse pointer order usually lie at ascending addresses (kinder to the memory
+        // prefetcher: measurably faster on a million rows, see examples/pages_speed.rs). Rows
+        // come in no promised order.
+        for i in (0..cells).rev() {
             let off = cell_at(i)?;
             let bad_varint = || corrupt(format!("cell {i} of page {pgno} has a malformed varint"));
             let (p, a) = varint(page, off).ok_or_else(bad_varint)?;
             let (rowid, b) = varint(page, a).ok_or_else(bad_varint)?;
             let rowid = rowid as i64;
             if p > i32::MAX as u64 {
-                return Err(corrupt(format!(
-                    "row {rowid} on page {pgno} claims a payload of {p} bytes"
-                )));
+                return Err(corrupt(format!("row {rowid} on page {pgno} claims a payload of {p} bytes")));
             }
             let local = local_size(p, u) as usize;
             let spills = local as u64 != p;
@@ -580,26 +612,17 @@ fn page_of(bytes: &[u8], g: Geometry, pgno: u32) -> Result<&[u8], ScanError> {
     g.check_page(pgno, None)?;
     let size = g.page_size as u64;
     let start = (pgno as u64 - 1) * size;
-    let range = usize::try_from(start)
-        .ok()
-        .and_then(|s| Some(s..s.checked_add(size as usize)?));
-    range.and_then(|r| bytes.get(r)).ok_or_else(|| {
-        corrupt(format!(
-            "page {pgno} lies past the end of the file ({} bytes)",
-            bytes.len()
-        ))
-    })
+    let range = usize::try_from(start).ok().and_then(|s| Some(s..s.checked_add(size as usize)?));
+    range
+        .and_then(|r| bytes.get(r))
+        .ok_or_else(|| corrupt(format!("page {pgno} lies past the end of the file ({} bytes)", bytes.len())))
 }
 
 /// Scans the table rooted at page `root` of a whole database image held in memory (a file read
 /// into memory, or a WAL image from [`crate::wal::apply`]) and passes every row to `row`.
 /// The page count comes from the header, or the image's length when the header's is not valid.
 /// Errors: those of [`Geometry::read`] and [`TableScan::feed`], and a page past the image's end.
-pub fn scan_bytes(
-    bytes: &[u8],
-    root: u32,
-    mut row: impl FnMut(&Row<'_>),
-) -> Result<(), ScanError> {
+pub fn scan_bytes(bytes: &[u8], root: u32, mut row: impl FnMut(&Row<'_>)) -> Result<(), ScanError> {
     let g = Geometry::read(bytes)?.with_file_len(bytes.len() as u64);
     let mut scan = TableScan::new(g, root);
     loop {
