@@ -155,10 +155,12 @@ impl Geometry {
     }
 }
 
+#[inline(always)]
 fn be16(b: &[u8], at: usize) -> usize {
     u16::from_be_bytes([b[at], b[at + 1]]) as usize
 }
 
+#[inline(always)]
 fn be32(b: &[u8], at: usize) -> u32 {
     u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
 }
@@ -232,7 +234,7 @@ impl<'a> Row<'a> {
     /// Column `i` (0-based, in the table's declared order) as stored: `None` past the end of the
     /// record (the caller applies the column's declared default, see the module doc); a rowid
     /// alias column reads as [`Cell::Null`] (the caller substitutes [`Row::rowid`]).
-    #[inline]
+    #[inline(always)]
     pub fn get(&self, i: usize) -> Option<Cell<'a>> {
         let c = *self.cols.get(i)?;
         let at = c.at as usize;
@@ -267,6 +269,7 @@ impl<'a> Row<'a> {
     }
 }
 
+#[inline(always)]
 fn eight(p: &[u8], at: usize) -> [u8; 8] {
     let mut b = [0u8; 8];
     b.copy_from_slice(&p[at..at + 8]);
@@ -274,6 +277,7 @@ fn eight(p: &[u8], at: usize) -> [u8; 8] {
 }
 
 /// A big-endian two's-complement integer of 1 to 8 bytes, sign-extended to i64.
+#[inline(always)]
 fn sign_extend(bytes: &[u8]) -> i64 {
     let mut v: i64 = if bytes[0] & 0x80 != 0 { -1 } else { 0 };
     for &b in bytes {
@@ -303,14 +307,19 @@ const SERIAL_LEN: [u8; 128] = {
     t
 };
 
-/// Reads the record header of `payload` into `cols`, checking that every value lies inside the
-/// payload. `rowid` only names the row in an error.
-#[inline]
-fn parse_record(payload: &[u8], cols: &mut Vec<Col>, rowid: i64) -> Result<(), ScanError> {
-    cols.clear();
+/// Reads the record header of `payload` into the first entries of `cols` (grown when a record
+/// has more columns than any before; never shrunk, so that no row allocates) and returns how
+/// many, checking that every value lies inside the payload. `rowid` only names the row in an
+/// error.
+#[inline(always)]
+fn parse_record(payload: &[u8], cols: &mut Vec<Col>, rowid: i64) -> Result<usize, ScanError> {
+    let mut n = 0;
     let (header_len, mut pos) = match payload.first() {
         Some(&b) if b < 0x80 => (b as u64, 1),
-        _ => varint(payload, 0).ok_or_else(|| bad_record(rowid, "a malformed header length"))?,
+        _ => match varint(payload, 0) {
+            Some(v) => v,
+            None => return Err(bad_record(rowid, "a malformed header length")),
+        },
     };
     if header_len > payload.len() as u64 || header_len < pos as u64 {
         return Err(bad_record(rowid, "a header length outside its payload"));
@@ -329,20 +338,33 @@ fn parse_record(payload: &[u8], cols: &mut Vec<Col>, rowid: i64) -> Result<(), S
             }
             (b as u64, len as u64)
         } else {
-            let (serial, next) =
-                varint(head, pos).ok_or_else(|| bad_record(rowid, "a malformed serial type"))?;
+            let Some((serial, next)) = varint(head, pos) else {
+                return Err(bad_record(rowid, "a malformed serial type"));
+            };
             pos = next;
-            let len =
-                serial_len(serial).ok_or_else(|| bad_record(rowid, "a reserved serial type (10 or 11)"))?;
+            let Some(len) = serial_len(serial) else {
+                return Err(bad_record(rowid, "a reserved serial type (10 or 11)"));
+            };
             (serial, len)
         };
         if len > room - at {
             return Err(bad_record(rowid, "a value that runs past the end of its payload"));
         }
-        cols.push(Col { serial, at: at as u32 });
+        let col = Col { serial, at: at as u32 };
+        // An indexed store, not `push`: the app's size-optimised build does not inline `push`.
+        match cols.get_mut(n) {
+            Some(slot) => *slot = col,
+            None => cols.push(col),
+        }
+        n += 1;
         at += len;
     }
-    Ok(())
+    Ok(n)
+}
+
+#[cold]
+fn bad_cell(i: usize, pgno: u32) -> ScanError {
+    corrupt(format!("cell {i} of page {pgno} has a malformed varint"))
 }
 
 #[cold]
@@ -375,6 +397,7 @@ pub fn as_real(cell: Cell<'_>) -> Cell<'_> {
 /// The part of a payload of `p` bytes stored on a table leaf page with `u` usable bytes
 /// (file format 1.6: X = U-35; M = ((U-12)*32/255)-23; K = M+((P-M)%(U-4)); all of it when
 /// P <= X, else K when K <= X, else M).
+#[inline(always)]
 fn local_size(p: u64, u: u64) -> u64 {
     let x = u - 35;
     if p <= x {
@@ -538,9 +561,8 @@ impl TableScan {
         // come in no promised order.
         for i in (0..cells).rev() {
             let off = cell_at(i)?;
-            let bad_varint = || corrupt(format!("cell {i} of page {pgno} has a malformed varint"));
-            let (p, a) = varint(page, off).ok_or_else(bad_varint)?;
-            let (rowid, b) = varint(page, a).ok_or_else(bad_varint)?;
+            let Some((p, a)) = varint(page, off) else { return Err(bad_cell(i, pgno)) };
+            let Some((rowid, b)) = varint(page, a) else { return Err(bad_cell(i, pgno)) };
             let rowid = rowid as i64;
             if p > i32::MAX as u64 {
                 return Err(corrupt(format!("row {rowid} on page {pgno} claims a payload of {p} bytes")));
@@ -553,8 +575,8 @@ impl TableScan {
             }
             if !spills {
                 let payload = &page[b..b + local];
-                parse_record(payload, &mut cols, rowid)?;
-                row(&Row { rowid, payload, cols: &cols });
+                let n = parse_record(payload, &mut cols, rowid)?;
+                row(&Row { rowid, payload, cols: &cols[..n] });
             } else {
                 let first = be32(page, b + local);
                 self.claim(first, pgno)?;
@@ -600,8 +622,8 @@ impl TableScan {
             )));
         }
         let mut cols = std::mem::take(&mut self.cols);
-        parse_record(&partial.buf, &mut cols, rowid)?;
-        row(&Row { rowid, payload: &partial.buf, cols: &cols });
+        let n = parse_record(&partial.buf, &mut cols, rowid)?;
+        row(&Row { rowid, payload: &partial.buf, cols: &cols[..n] });
         self.cols = cols;
         Ok(())
     }
