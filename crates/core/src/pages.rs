@@ -423,6 +423,13 @@ struct Partial {
 /// A resumable read of one table b-tree. Usage: while `!done()`, read the pages of
 /// [`TableScan::wanted`] and [`TableScan::feed`] each; rows are passed to the callback of
 /// `feed`. After an error the scan must be abandoned (its state is then unspecified).
+///
+/// Memory: the wanted page numbers (4 bytes each, every leaf once the interior levels are read),
+/// every page number reached (for the loop check), and for each row whose payload spills and
+/// whose overflow chain is not complete yet, the payload read so far. SQLite allocates a row's
+/// overflow pages when it writes the row, so for a table written in order feeding the wanted
+/// pages in ascending chunks usually completes a chain within the chunk of its leaf or the next;
+/// [`scan_bytes`] follows each chain at once.
 #[derive(Debug)]
 pub struct TableScan {
     geometry: Geometry,
@@ -654,6 +661,11 @@ pub fn scan_bytes(bytes: &[u8], root: u32, mut row: impl FnMut(&Row<'_>)) -> Res
         }
         for pgno in want {
             scan.feed(pgno, page_of(bytes, g, pgno)?, &mut row)?;
+            // Finish the overflow chains this page began before the next page: then only one
+            // leaf's spilled rows are ever held in memory.
+            while let Some(&next) = scan.overflow.keys().next() {
+                scan.feed(next, page_of(bytes, g, next)?, &mut row)?;
+            }
         }
     }
 }
