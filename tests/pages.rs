@@ -561,6 +561,24 @@ fn flipped_bytes_never_panic() {
         }
     }
     assert!(ok > 0 && err > 0, "ok {ok}, err {err}");
+
+    // Cut-off images and random headers: refused, never a panic.
+    for (bytes, tables) in &images {
+        for _ in 0..200 {
+            let cut = rng.below(bytes.len());
+            let (_, root) = &tables[rng.below(tables.len())];
+            let _ = scan_bytes(&bytes[..cut], *root, |_| {});
+            let mut head = bytes[..100].to_vec();
+            for _ in 0..1 + rng.below(4) {
+                let at = 16 + rng.below(84);
+                head[at] = rng.next() as u8;
+            }
+            if let Ok(g) = Geometry::read(&head) {
+                assert!(g.page_size.is_power_of_two() && g.usable >= 480 && g.usable <= g.page_size);
+                let _ = scan_bytes(&[&head[..], &bytes[100..]].concat(), *root, |_| {});
+            }
+        }
+    }
 }
 
 #[test]

@@ -146,10 +146,11 @@ impl Geometry {
                 Some(p) => format!("page {p} points to page {pgno}"),
                 None => format!("page {pgno} is wanted"),
             };
-            return Err(corrupt(format!(
-                "{whence}, which is not in the file (pages 1 to {})",
-                self.page_count
-            )));
+            let range = match self.page_count {
+                _ if pgno == 0 => "page numbers start at 1".to_string(),
+                n => format!("pages 1 to {n}"),
+            };
+            return Err(corrupt(format!("{whence}, which is not in the file ({range})")));
         }
         Ok(())
     }
@@ -233,7 +234,8 @@ impl<'a> Row<'a> {
 
     /// Column `i` (0-based, in the table's declared order) as stored: `None` past the end of the
     /// record (the caller applies the column's declared default, see the module doc); a rowid
-    /// alias column reads as [`Cell::Null`] (the caller substitutes [`Row::rowid`]).
+    /// alias column reads as [`Cell::Null`] (the caller substitutes [`Row::rowid`]); an integral
+    /// real in a REAL-affinity column may read as [`Cell::Int`] (the caller applies [`as_real`]).
     #[inline(always)]
     pub fn get(&self, i: usize) -> Option<Cell<'a>> {
         let c = *self.cols.get(i)?;
