@@ -9,12 +9,12 @@
 //!   (count the rows, sum the byte length of `timestamp`, when the table has that column);
 //! * `pages (file, N-page chunks)`: the resumable [`TableScan`] fed from the file in chunks of
 //!   16 and 256 wanted pages read into one buffer, as the browser feeds it from a `Blob` (the
-//!   OS page cache is warm; one `pread` per page);
+//!   OS page cache is warm; one seek and read per page);
 //! * `sqlite count+sum(length(timestamp))`: `SELECT count(*), sum(length(timestamp)) FROM t`
 //!   through rusqlite (the dashboard brief's reference scan);
 //! * `sqlite every column`: `SELECT * FROM t` stepped through rusqlite, reading every value.
 
-use std::os::unix::fs::FileExt;
+use std::io::{Read, Seek, SeekFrom};
 use std::time::{Duration, Instant};
 
 use flagdeck_core::cell::Cell;
@@ -94,7 +94,7 @@ fn main() {
         println!("pages (memory), count + timestamp bytes: {d:?}  ({n} rows, {len} bytes)");
     }
 
-    let file = std::fs::File::open(&path).expect("opens");
+    let mut file = std::fs::File::open(&path).expect("opens");
     let g = Geometry::read(&bytes[..100]).expect("header").with_file_len(bytes.len() as u64);
     let size = g.page_size as usize;
     for chunk_pages in [16usize, 256] {
@@ -106,7 +106,8 @@ fn main() {
                 for chunk in scan.wanted().chunks(chunk_pages) {
                     for (k, &p) in chunk.iter().enumerate() {
                         let to = &mut buf[k * size..(k + 1) * size];
-                        file.read_exact_at(to, (p as u64 - 1) * size as u64).expect("page read");
+                        file.seek(SeekFrom::Start((p as u64 - 1) * size as u64)).expect("seek");
+                        file.read_exact(to).expect("page read");
                     }
                     for (k, &p) in chunk.iter().enumerate() {
                         let page = &buf[k * size..(k + 1) * size];
