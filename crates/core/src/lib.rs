@@ -18,6 +18,7 @@ pub mod json_text;
 pub mod listing;
 pub mod long_text;
 pub mod order;
+pub mod pages;
 pub mod paging;
 pub mod port;
 pub mod quests;
