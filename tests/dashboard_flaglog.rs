@@ -10,6 +10,7 @@ mod common;
 use flagdeck_core::dashboard::flaglog::FlagLog;
 use flagdeck_core::dashboard::{aggregates, Aggregates, AsOf, DashboardState, Range};
 use flagdeck_core::native::NativeDb;
+use flagdeck_core::port::Recording;
 use flagdeck_core::schema::{read_facts, SchemaFacts};
 use flagdeck_demo::{demo_script, DemoOptions};
 use pollster::block_on;
@@ -55,8 +56,17 @@ fn same(name: &str, db: &NativeDb) -> usize {
     let mut busy = 0;
     for (label, state) in states(db) {
         let sql: Aggregates = block_on(aggregates(db, &facts, &state, NOW, &|_, _, _| {}, None)).unwrap();
-        let mem: Aggregates = block_on(aggregates(db, &facts, &state, NOW, &|_, _, _| {}, Some(&log))).unwrap();
+        let rec = Recording::new(db);
+        let mem: Aggregates = block_on(aggregates(&rec, &facts, &state, NOW, &|_, _, _| {}, Some(&log))).unwrap();
         let at = format!("{name}, {label}");
+        let over_flags: Vec<String> = rec
+            .statements
+            .borrow()
+            .iter()
+            .map(|(s, _)| s.clone())
+            .filter(|s| s.contains("FROM flags") || s.contains("FROM \"flags\""))
+            .collect();
+        assert!(over_flags.is_empty(), "{at}: no SQL over flags on the store path: {over_flags:?}");
         assert_eq!(sql.window, mem.window, "{at}: window (activity, outliers)");
         assert_eq!(sql.created_daily, mem.created_daily, "{at}: created per day");
         assert_eq!(sql.completed_daily, mem.completed_daily, "{at}: completed per day");
@@ -156,7 +166,7 @@ fn hostile_rows(db: &NativeDb, created_not_null: bool) {
             ch = chains[i % chains.len()],
         ));
     }
-    db.execute_batch_sync(&sql).unwrap();
+    db.execute_batch_sync(&format!("PRAGMA foreign_keys = OFF;\n{sql}")).unwrap();
 }
 
 fn drop_flag_triggers(db: &NativeDb) {
@@ -171,7 +181,7 @@ fn hostile_rows_in_typed_columns_give_the_same_flag_figures() {
     let Some(db) = fixture("acolytes-v1-small.db") else { return };
     drop_flag_triggers(&db);
     hostile_rows(&db, true);
-    same("hostile, typed", &db);
+    assert!(same("hostile, typed", &db) >= 3);
 }
 
 #[test]
@@ -191,7 +201,7 @@ fn hostile_rows_in_untyped_columns_give_the_same_flag_figures() {
     hostile_rows(&db, false);
     // Columns added later: older records end before them and read the default.
     db.execute_batch_sync("ALTER TABLE flags ADD COLUMN extra TEXT DEFAULT 'x'").unwrap();
-    same("hostile, untyped", &db);
+    assert!(same("hostile, untyped", &db) >= 3);
 }
 
 #[test]
