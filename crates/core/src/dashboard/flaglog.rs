@@ -1013,7 +1013,7 @@ impl FlagLog {
     /// The activity days of a flags source (`created_at` or `completed_at`), as
     /// [`super::outliers::activity`]'s counting pass gives them: per `substr(v, 1, 10)` of the
     /// non-NULL, non-empty values, their count and first and last value.
-    pub(super) fn activity_days(&self, src: usize, column: &str) -> Vec<Day> {
+    pub fn activity_days(&self, src: usize, column: &str) -> Vec<Day> {
         let Some(col) = COLUMNS.iter().position(|c| *c == column) else { return Vec::new() };
         // Count per distinct value first (timestamps repeat little, statuses a lot).
         let mut per_value: HashMap<u32, i64> = HashMap::new();

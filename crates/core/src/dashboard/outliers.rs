@@ -257,7 +257,7 @@ pub struct Activity {
 
 /// One group of the counting pass: a source's instants sharing their first 10 characters.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Day {
+pub struct Day {
     /// Index of the source.
     pub src: usize,
     /// The day number; `None` when the 10 characters are no day (unreadable).
