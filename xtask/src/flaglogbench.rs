@@ -90,6 +90,16 @@ pub fn run(db_path: &Path) -> Result<()> {
             },
             RUNS,
         );
+        let (kpis_ms, _) = ms(
+            || {
+                let mut a = flagdeck_core::dashboard::Aggregates { window: w.clone(), ..Default::default() };
+                log.flag_kpis(&state, &w, &mut a, &catalog)
+            },
+            RUNS,
+        );
+        let (cov_ms, _) = ms(|| log.coverage(), RUNS);
+        let (act_ms, _) = ms(|| log.activity_days(0, "created_at").len() + log.activity_days(1, "completed_at").len(), RUNS);
+        println!("  of which flag KPIs {kpis_ms:.1} ms, coverage {cov_ms:.1} ms, activity {act_ms:.1} ms");
         let mut a = flagdeck_core::dashboard::Aggregates { window: w.clone(), ..Default::default() };
         let same = Some(log.flag_kpis(&state, &w, &mut a, &catalog)) == agg.flags;
         println!(

@@ -31,7 +31,6 @@ use crate::cell::Cell;
 use crate::port::{Database, DbError};
 use crate::schema::SchemaFacts;
 use crate::value::Value;
-use crate::vocabulary::Impact;
 
 /// The columns kept, in this order ([`FlagLog`] rows hold one value id per column).
 pub const COLUMNS: [&str; 8] =
@@ -317,7 +316,7 @@ pub struct FlagLogBuilder {
     id_at: Option<usize>,
     defaults: Vec<Option<Value>>,
     rowid_alias: Option<usize>,
-    map: HashMap<Exact, u32>,
+    map: FastMap<Exact, u32>,
     log: FlagLog,
 }
 
@@ -345,7 +344,7 @@ impl FlagLogBuilder {
             id_at: find("id"),
             defaults: defaults.to_vec(),
             rowid_alias,
-            map: HashMap::new(),
+            map: FastMap::default(),
             log,
         }
     }
@@ -630,6 +629,55 @@ fn substr_key(v: &Value, n: usize) -> Option<Value> {
     }
 }
 
+/// The first `n` characters of a text (SQLite's `substr(t, 1, n)` on TEXT), borrowed.
+fn prefix(t: &str, n: usize) -> &str {
+    match t.char_indices().nth(n) {
+        Some((i, _)) => &t[..i],
+        None => t,
+    }
+}
+
+/// A small fast hasher for the grouping maps (FxHash's multiply-rotate; the keys are value ids,
+/// short texts and numbers, not attacker-chosen in a way that matters for a local file).
+#[derive(Default, Clone, Copy)]
+struct Fx(u64);
+
+impl Hasher for Fx {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(b));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(i as u64);
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.add(i as u64);
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn write_i64(&mut self, i: i64) {
+        self.add(i as u64);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+}
+
+impl Fx {
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fx>>;
+
 /// The SQL `v GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'` on a value's text.
 fn date_shaped(v: &Value) -> bool {
     let b: &[u8] = match v {
@@ -779,6 +827,11 @@ impl FlagLog {
         is_text(self.v(row, col), text)
     }
 
+    /// The id of the TEXT value `text`, if any row holds it.
+    fn text_id(&self, text: &str) -> Option<u32> {
+        self.values.iter().position(|v| is_text(v, text)).map(|i| i as u32)
+    }
+
     /// The flag figures, exactly as [`super::flag_kpis`] computes them in SQL; fills the
     /// per-day maps of `agg` on the way. `catalog`: [`Catalog::read`].
     pub fn flag_kpis(&self, state: &DashboardState, w: &Window, agg: &mut Aggregates, catalog: &Catalog) -> FlagKpis {
@@ -798,36 +851,41 @@ impl FlagLog {
         let in_window = |v: &Value| {
             cmp_text(v, start).is_some_and(|o| o != Ordering::Less) && cmp_text(v, end).is_some_and(|o| o != Ordering::Greater)
         };
+        let none = u32::MAX;
+        let pending_id = self.text_id("pending").unwrap_or(none);
+        let completed_id = self.text_id("completed").unwrap_or(none);
+        let critical_id = self.text_id("critical").unwrap_or(none);
+        let high_id = self.text_id("high").unwrap_or(none);
         let mut k = FlagKpis::default();
 
         // Pending, by level; oldest critical / high; bottlenecks; misrouted; critical ids.
-        let mut levels: HashMap<Key, (i64, i64, usize)> = HashMap::new();
+        // Grouped by value id first, then ids SQLite holds equal (1 and 1.0) are merged.
+        let mut levels: FastMap<u32, (i64, i64)> = FastMap::default();
         let mut oldest: [Option<&Value>; 2] = [None, None];
-        let mut targets: HashMap<Key, (i64, Option<&Value>)> = HashMap::new();
+        let mut targets: FastMap<u32, (i64, Option<&Value>)> = FastMap::default();
         let (mut misrouted, mut pending_n) = (0i64, 0i64);
         let mut critical: Vec<(&Value, i64)> = Vec::new();
-        let empty = Value::Text(String::new());
+        // Misrouted per target value id (the lists are small, the targets few).
+        let mut routed: FastMap<u32, bool> = FastMap::default();
         for (row, id) in self.rows.iter().zip(&self.ids) {
-            if !self.is(row, STATUS, "pending") || !keep(row) {
+            if row[STATUS] != pending_id || !keep(row) {
                 continue;
             }
             pending_n += 1;
-            let level = self.v(row, IMPACT);
-            let locked = self.v(row, LOCKED);
-            let unlocked = match locked {
+            let unlocked = match self.v(row, LOCKED) {
                 Value::Null => true,
                 Value::Integer(0) => true,
                 Value::Real(f) => *f == 0.0,
                 _ => false,
             };
-            let e = levels.entry(Key(level.clone())).or_insert((0, 0, row[IMPACT] as usize));
+            let e = levels.entry(row[IMPACT]).or_insert((0, 0));
             e.0 += 1;
             e.1 += unlocked as i64;
             let created = self.v(row, CREATED);
             let aged = if age(created) { created } else { &Value::Null };
-            let li = if is_text(level, "critical") {
+            let li = if row[IMPACT] == critical_id {
                 Some(0)
-            } else if is_text(level, "high") {
+            } else if row[IMPACT] == high_id {
                 Some(1)
             } else {
                 None
@@ -838,27 +896,26 @@ impl FlagLog {
             if li == Some(0) {
                 critical.push((created, *id));
             }
-            let target = self.v(row, TARGET);
-            let key = if matches!(target, Value::Null) { &empty } else { target };
-            let e = targets.entry(Key(key.clone())).or_insert((0, None));
+            let e = targets.entry(row[TARGET]).or_insert((0, None));
             e.0 += 1;
             e.1 = min_sql(e.1, aged);
             if catalog.applies {
-                let col = self.affinity[TARGET];
-                let bad = if matches!(target, Value::Null) || is_text(target, "") {
-                    Some(true)
-                } else {
-                    let mut r = not_in(target, col, &catalog.names, Some(Affinity::Text));
-                    if let Some((names, at)) = &catalog.dynamic {
-                        r = and3(r, not_in(target, col, names, Some(Affinity::Text)));
-                        r = and3(r, not_in(target, col, at, None));
-                    }
-                    r
-                };
-                misrouted += (bad == Some(true)) as i64;
+                let bad = *routed.entry(row[TARGET]).or_insert_with(|| self.misrouted(self.v(row, TARGET), catalog));
+                misrouted += bad as i64;
             }
         }
-        let mut groups: Vec<(Key, (i64, i64, usize))> = levels.into_iter().collect();
+        let mut groups: Vec<(Key, (i64, i64, usize))> = Vec::new();
+        for (id, (n, unlocked)) in levels {
+            let key = Key(self.values[id as usize].clone());
+            match groups.iter_mut().find(|g| g.0 == key) {
+                Some(g) => {
+                    g.1 .0 += n;
+                    g.1 .1 += unlocked;
+                    g.1 .2 = g.1 .2.min(id as usize);
+                }
+                None => groups.push((key, (n, unlocked, id as usize))),
+            }
+        }
         groups.sort_by(|a, b| sql_cmp(&a.0 .0, &b.0 .0));
         let mut by_level: Vec<(String, i64)> = LEVELS.iter().map(|l| ((*l).to_owned(), 0)).collect();
         for (_, (n, unlocked, first)) in &groups {
@@ -874,20 +931,20 @@ impl FlagLog {
         k.pending_by_impact = by_level;
 
         // Created and completed per day, and the backlog before the window.
-        let mut created_days: HashMap<String, i64> = HashMap::new();
-        let mut completed_days: HashMap<String, i64> = HashMap::new();
+        let mut created_days: FastMap<&str, i64> = FastMap::default();
+        let mut completed_days: FastMap<&str, i64> = FastMap::default();
         let (mut before_created, mut before_completed) = (0i64, 0i64);
         let mut lead: Vec<f64> = Vec::new();
-        let mut chains: HashMap<Key, i64> = HashMap::new();
+        let mut chains: FastMap<Key, i64> = FastMap::default();
         for (row, id) in self.rows.iter().zip(&self.ids) {
             if !keep(row) {
                 continue;
             }
             let (created, completed) = (self.v(row, CREATED), self.v(row, COMPLETED));
-            let done = self.is(row, STATUS, "completed");
+            let done = row[STATUS] == completed_id;
             if in_window(created) {
-                if let Some(Value::Text(d)) = substr_key(created, 10) {
-                    *created_days.entry(d).or_default() += 1;
+                if let Value::Text(t) = created {
+                    *created_days.entry(prefix(t, 10)).or_default() += 1;
                 }
                 let origin = match self.v(row, CHAIN) {
                     Value::Null => Value::Integer(*id),
@@ -903,8 +960,8 @@ impl FlagLog {
                     before_completed += 1;
                 }
                 if in_window(completed) {
-                    if let Some(Value::Text(d)) = substr_key(completed, 10) {
-                        *completed_days.entry(d).or_default() += 1;
+                    if let Value::Text(t) = completed {
+                        *completed_days.entry(prefix(t, 10)).or_default() += 1;
                     }
                     if let (Some(c), Some(s)) = (julian_ms(completed), julian_ms(created)) {
                         let jd = |ms: i64| ms as f64 / 86400000.0;
@@ -915,7 +972,7 @@ impl FlagLog {
         }
         for (days, into) in [(created_days, &mut agg.created_daily), (completed_days, &mut agg.completed_daily)] {
             for (d, n) in days {
-                if let Some(day) = parse_day(&d) {
+                if let Some(day) = parse_day(d) {
                     *into.entry(day).or_default() += n as f64;
                 }
             }
@@ -934,10 +991,27 @@ impl FlagLog {
         let age_of = |v: Option<&Value>| v.and_then(Value::as_str).and_then(|c| hours_between(c, as_of));
         k.oldest_critical_hours = age_of(oldest[0]);
         k.oldest_high_hours = age_of(oldest[1]);
-        // Impact::parse maps only the stored words: the groups above are the texts themselves.
-        debug_assert!(Impact::parse("critical").is_some());
 
-        let mut t: Vec<(Key, (i64, Option<&Value>))> = targets.into_iter().collect();
+        // COALESCE(target_agent, ''): NULL joins the empty text.
+        let empty = Value::Text(String::new());
+        let mut t: Vec<(Key, (i64, Option<&Value>))> = Vec::new();
+        let mut slot: FastMap<Key, usize> = FastMap::default();
+        for (id, (n, old)) in targets {
+            let v = &self.values[id as usize];
+            let key = Key(if matches!(v, Value::Null) { empty.clone() } else { v.clone() });
+            match slot.get(&key) {
+                Some(&i) => {
+                    t[i].1 .0 += n;
+                    if let Some(o) = old {
+                        t[i].1 .1 = min_sql(t[i].1 .1, o);
+                    }
+                }
+                None => {
+                    slot.insert(key.clone(), t.len());
+                    t.push((key, (n, old)));
+                }
+            }
+        }
         t.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then_with(|| sql_cmp(&a.0 .0, &b.0 .0)));
         k.bottlenecks = t
             .into_iter()
@@ -960,6 +1034,23 @@ impl FlagLog {
         critical.sort_by(|a, b| sql_cmp(a.0, b.0).then(a.1.cmp(&b.1)));
         k.critical_pending_ids = critical.into_iter().take(20).map(|(_, id)| id).collect();
         k
+    }
+
+    /// [`crate::agents::misrouted_sql`] for one target: empty, or in none of the lists (SQL's
+    /// three-valued logic: only a true counts).
+    fn misrouted(&self, target: &Value, catalog: &Catalog) -> bool {
+        let col = self.affinity[TARGET];
+        let bad = if matches!(target, Value::Null) || is_text(target, "") {
+            Some(true)
+        } else {
+            let mut r = not_in(target, col, &catalog.names, Some(Affinity::Text));
+            if let Some((names, at)) = &catalog.dynamic {
+                r = and3(r, not_in(target, col, names, Some(Affinity::Text)));
+                r = and3(r, not_in(target, col, at, None));
+            }
+            r
+        };
+        bad == Some(true)
     }
 
     /// Flags with status `pending` and the state's filters: the first tiles' figure
@@ -1015,34 +1106,58 @@ impl FlagLog {
     /// non-NULL, non-empty values, their count and first and last value.
     pub fn activity_days(&self, src: usize, column: &str) -> Vec<Day> {
         let Some(col) = COLUMNS.iter().position(|c| *c == column) else { return Vec::new() };
-        // Count per distinct value first (timestamps repeat little, statuses a lot).
-        let mut per_value: HashMap<u32, i64> = HashMap::new();
+        // Count per distinct value first, then group the values by their first 10 characters.
+        let mut per_value = vec![0i64; self.values.len()];
         for r in &self.rows {
-            *per_value.entry(r[col]).or_default() += 1;
+            per_value[r[col] as usize] += 1;
         }
-        let mut groups: HashMap<Key, (i64, Option<&Value>, Option<&Value>, Value)> = HashMap::new();
-        for (id, n) in per_value {
-            let v = &self.values[id as usize];
+        type Group<'a> = (i64, Option<&'a Value>, Option<&'a Value>);
+        let mut texts: FastMap<&str, Group<'_>> = FastMap::default();
+        let mut others: FastMap<Key, Group<'_>> = FastMap::default();
+        for (id, n) in per_value.into_iter().enumerate().filter(|(_, n)| *n > 0) {
+            let v = &self.values[id];
             if !non_empty(v) {
                 continue;
             }
-            let Some(day) = substr_key(v, 10) else { continue };
-            let e = groups.entry(Key(day.clone())).or_insert((0, None, None, day));
+            let e = match v {
+                Value::Text(t) => texts.entry(prefix(t, 10)).or_insert((0, None, None)),
+                other => {
+                    let Some(day) = substr_key(other, 10) else { continue };
+                    others.entry(Key(day)).or_insert((0, None, None))
+                }
+            };
             e.0 += n;
             e.1 = min_sql(e.1, v);
             e.2 = max_sql(e.2, v);
         }
+        // A number's text and a text can share a group (`substr` makes both text).
+        for (key, g) in others.iter_mut() {
+            if let Value::Text(t) = &key.0 {
+                if let Some(tg) = texts.remove(t.as_str()) {
+                    g.0 += tg.0;
+                    if let Some(lo) = tg.1 {
+                        g.1 = min_sql(g.1, lo);
+                    }
+                    if let Some(hi) = tg.2 {
+                        g.2 = max_sql(g.2, hi);
+                    }
+                }
+            }
+        }
         let minute = |v: Option<&Value>| v.and_then(Value::as_str).and_then(parse_minute);
-        groups
-            .into_values()
-            .map(|(n, lo, hi, day)| Day {
-                src,
-                day: day.as_str().filter(|d| d.len() == 10).and_then(parse_day),
-                n,
-                lo: minute(lo),
-                hi: minute(hi),
-            })
-            .collect()
+        let day_of = |d: Option<&str>| d.filter(|d| d.len() == 10).and_then(parse_day);
+        let mut out: Vec<Day> = texts
+            .into_iter()
+            .map(|(day, (n, lo, hi))| Day { src, day: day_of(Some(day)), n, lo: minute(lo), hi: minute(hi) })
+            .collect();
+        out.extend(others.into_iter().map(|(day, (n, lo, hi))| Day {
+            src,
+            day: day_of(day.0.as_str()),
+            n,
+            lo: minute(lo),
+            hi: minute(hi),
+        }));
+        out
     }
 
     /// The rows of a flags source listed in the outlier notice: values neither NULL nor empty
