@@ -7,7 +7,8 @@
 use std::path::Path;
 use std::time::Instant;
 
-use flagdeck_core::dashboard::flaglog::{Catalog, FlagLog};
+use flagdeck_core::cell::Cell;
+use flagdeck_core::dashboard::flaglog::{Catalog, FlagLog, FlagLogBuilder};
 use flagdeck_core::dashboard::{aggregates, AsOf, DashboardState, Range};
 use flagdeck_core::native::NativeDb;
 use flagdeck_core::port::Recording;
@@ -49,6 +50,31 @@ pub fn run(db_path: &Path) -> Result<()> {
         bytes as f64 / 1e6,
         bytes as f64 / log.len().max(1) as f64
     );
+    // The builder alone, from rows already in memory (what a raw page scan would hand it).
+    let info = db.query_sync("SELECT name FROM pragma_table_info('flags')", &[]).map_err(db_err("columns"))?;
+    let columns: Vec<String> = info.rows.iter().map(|r| r[0].display()).collect();
+    let list: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
+    let all = db
+        .query_sync(&format!("SELECT rowid, {} FROM flags ORDER BY rowid", list.join(", ")), &[])
+        .map_err(db_err("rows"))?;
+    let defaults = vec![None; columns.len()];
+    let alias = columns.iter().position(|c| c == "id");
+    let (build_ms, built) = ms(
+        || {
+            let mut b = FlagLogBuilder::new(&columns, &defaults, alias);
+            let t = Instant::now();
+            for r in &all.rows {
+                b.push(r[0].as_i64().unwrap_or(0), |i| r.get(i + 1).map(Cell::of));
+            }
+            let pushed = t.elapsed().as_secs_f64() * 1000.0;
+            let t = Instant::now();
+            let log = b.finish();
+            println!("  push {pushed:.1} ms, finish {:.1} ms", t.elapsed().as_secs_f64() * 1000.0);
+            log
+        },
+        3,
+    );
+    println!("FlagLogBuilder push + finish alone (rows in memory): {build_ms:.1} ms for {} flags", built.len());
     let catalog = pollster::block_on(Catalog::read(&db, &facts)).expect("catalog");
     for (label, state) in [
         ("default", DashboardState::default()),

@@ -85,15 +85,24 @@ impl Affinity {
 /// once (`values`, interned with its storage class) and rows hold 4-byte ids into it, plus the
 /// flag's `id` (the rowid when the table has no integer `id`).
 ///
-/// Size, measured on /tmp/speed-200k.db (200,000 flags, nearly every `created_at` and
-/// `completed_at` distinct): see [`FlagLog::heap_bytes`]; about 40 bytes per flag for the rows
-/// plus about 2 × 70 bytes for its two distinct timestamps (the text, its `Value` and the
-/// table slot), ~185 bytes per flag in all (37 MB for 200k flags).
+/// Size, measured on a generated file of 200,000 flags (77,568 distinct `created_at`, 66,417
+/// distinct `completed_at`, 37 targets, 23,637 chain origins): 17.9 MB on the heap
+/// ([`FlagLog::heap_bytes`]), 89 bytes per flag: 40 for the row and its id, the rest for the
+/// distinct values (a 32-byte `Value`, its text, and a 24-byte [`Derived`] each), allocator
+/// overheads not counted. Filled in ~0.2 s from rows in memory and ~0.4 s through the port
+/// (rusqlite, release build); the figures of a state take ~10-30 ms (`cargo xtask
+/// flaglog-bench`).
 #[derive(Debug, Clone, Default)]
 pub struct FlagLog {
     values: Vec<Value>,
     rows: Vec<[u32; 8]>,
     ids: Vec<i64>,
+    /// Per value: what the figures derive from it, computed once ([`Derived`]).
+    derived: Vec<Derived>,
+    /// What does not depend on the dashboard's state, counted once by
+    /// [`FlagLogBuilder::finish`]: the coverage, the activity days of created_at and
+    /// completed_at.
+    cached: (Option<SectionCoverage>, Option<Vec<Day>>, Option<Vec<Day>>),
     /// Whether the table has each of [`COLUMNS`] (an absent one reads as NULL).
     present: [bool; 8],
     affinity: [Affinity; 8],
@@ -102,6 +111,31 @@ pub struct FlagLog {
 impl Default for Affinity {
     fn default() -> Self {
         Affinity::Blob
+    }
+}
+
+/// What the figures read of a value, computed once per distinct value when the store is filled.
+#[derive(Debug, Clone, Copy)]
+struct Derived {
+    /// `julianday(v)` in ms ([`julian_ms`]), `i64::MIN` for NULL.
+    jd: i64,
+    /// The day number of `substr(v, 1, 10)` of a TEXT value ([`parse_day`]), `i32::MIN` when it
+    /// is none or the value is no TEXT.
+    day: i32,
+    /// The integer SQLite holds the value equal to (an INTEGER, or an integral REAL), if any.
+    int: Option<i64>,
+}
+
+impl Derived {
+    fn of(v: &Value) -> Derived {
+        Derived {
+            jd: julian_ms(v).unwrap_or(i64::MIN),
+            day: match v {
+                Value::Text(t) => parse_day(prefix(t, 10)).and_then(|d| i32::try_from(d).ok()).unwrap_or(i32::MIN),
+                _ => i32::MIN,
+            },
+            int: Key::norm(v),
+        }
     }
 }
 
@@ -138,31 +172,6 @@ impl Hash for Key {
             Value::Text(t) => (3u8, t.as_bytes()).hash(h),
             Value::Blob(b) => (4u8, b.as_slice()).hash(h),
             Value::Integer(_) => unreachable!("integers are normalised above"),
-        }
-    }
-}
-
-/// The exact storage class as a key (interning: 1 and 1.0 stay two values).
-#[derive(Debug, Clone)]
-struct Exact(Value);
-
-impl PartialEq for Exact {
-    fn eq(&self, other: &Self) -> bool {
-        match (&self.0, &other.0) {
-            (Value::Real(a), Value::Real(b)) => a.to_bits() == b.to_bits(),
-            (a, b) => a == b,
-        }
-    }
-}
-impl Eq for Exact {}
-impl Hash for Exact {
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        match &self.0 {
-            Value::Null => 0u8.hash(h),
-            Value::Integer(i) => (1u8, *i).hash(h),
-            Value::Real(f) => (2u8, f.to_bits()).hash(h),
-            Value::Text(t) => (3u8, t.as_bytes()).hash(h),
-            Value::Blob(b) => (4u8, b.as_slice()).hash(h),
         }
     }
 }
@@ -316,8 +325,48 @@ pub struct FlagLogBuilder {
     id_at: Option<usize>,
     defaults: Vec<Option<Value>>,
     rowid_alias: Option<usize>,
-    map: FastMap<Exact, u32>,
+    /// Value ids by the hash of the value ([`cell_hash`]): the first id of a chain that goes on
+    /// in `next` (hash collisions), so a value already held is found without copying it.
+    map: FastMap<u64, u32>,
+    next: Vec<u32>,
     log: FlagLog,
+}
+
+/// The hash of a stored value, storage class included.
+fn cell_hash(c: &Cell<'_>) -> u64 {
+    let mut h = Fx::default();
+    match c {
+        Cell::Null => h.write_u8(0),
+        Cell::Int(i) => {
+            h.write_u8(1);
+            h.write_i64(*i)
+        }
+        Cell::Real(f) => {
+            h.write_u8(2);
+            h.write_u64(f.to_bits())
+        }
+        Cell::Text(t) => {
+            h.write_u8(3);
+            h.write(t)
+        }
+        Cell::Blob(b) => {
+            h.write_u8(4);
+            h.write(b)
+        }
+    }
+    h.finish()
+}
+
+/// Whether a held value is exactly the stored one (class and bytes).
+fn same_cell(v: &Value, c: &Cell<'_>) -> bool {
+    match (v, c) {
+        (Value::Null, Cell::Null) => true,
+        (Value::Integer(a), Cell::Int(b)) => a == b,
+        (Value::Real(a), Cell::Real(b)) => a.to_bits() == b.to_bits(),
+        (Value::Text(a), Cell::Text(b)) => a.as_bytes() == *b,
+        (Value::Blob(a), Cell::Blob(b)) => a == b,
+        _ => false,
+    }
 }
 
 impl FlagLogBuilder {
@@ -345,6 +394,7 @@ impl FlagLogBuilder {
             defaults: defaults.to_vec(),
             rowid_alias,
             map: FastMap::default(),
+            next: Vec::new(),
             log,
         }
     }
@@ -360,25 +410,36 @@ impl FlagLogBuilder {
         self
     }
 
-    fn intern(&mut self, v: Value) -> u32 {
-        let n = self.log.values.len() as u32;
-        match self.map.entry(Exact(v)) {
-            std::collections::hash_map::Entry::Occupied(e) => *e.get(),
-            std::collections::hash_map::Entry::Vacant(e) => {
-                self.log.values.push(e.key().0.clone());
-                e.insert(n);
-                n
+    fn intern(&mut self, c: Cell<'_>) -> u32 {
+        const END: u32 = u32::MAX;
+        let h = cell_hash(&c);
+        let head = self.map.get(&h).copied().unwrap_or(END);
+        let mut id = head;
+        while id != END {
+            if same_cell(&self.log.values[id as usize], &c) {
+                return id;
             }
+            id = self.next[id as usize];
         }
+        let n = self.log.values.len() as u32;
+        self.log.values.push(c.to_value());
+        self.next.push(head);
+        self.map.insert(h, n);
+        n
     }
 
-    fn cell<'a>(&self, rowid: i64, i: usize, get: &impl Fn(usize) -> Option<Cell<'a>>) -> Value {
+    /// The id of the table's column `i` of this row (the rowid for the alias, the default past
+    /// the record's end).
+    fn intern_at<'a>(&mut self, rowid: i64, i: usize, get: &impl Fn(usize) -> Option<Cell<'a>>) -> u32 {
         if Some(i) == self.rowid_alias {
-            return Value::Integer(rowid);
+            return self.intern(Cell::Int(rowid));
         }
         match get(i) {
-            Some(c) => c.to_value(),
-            None => self.defaults.get(i).cloned().flatten().unwrap_or(Value::Null),
+            Some(c) => self.intern(c),
+            None => {
+                let v = self.defaults.get(i).cloned().flatten().unwrap_or(Value::Null);
+                self.intern(Cell::of(&v))
+            }
         }
     }
 
@@ -387,15 +448,19 @@ impl FlagLogBuilder {
     pub fn push<'a>(&mut self, rowid: i64, get: impl Fn(usize) -> Option<Cell<'a>>) {
         let mut row = [0u32; 8];
         for (k, at) in self.at.into_iter().enumerate() {
-            let v = match at {
-                Some(i) => self.cell(rowid, i, &get),
-                None => Value::Null,
+            row[k] = match at {
+                Some(i) => self.intern_at(rowid, i, &get),
+                None => self.intern(Cell::Null),
             };
-            row[k] = self.intern(v);
         }
         let id = match self.id_at {
-            Some(i) => match self.cell(rowid, i, &get) {
-                Value::Integer(n) => n,
+            Some(i) if Some(i) == self.rowid_alias => rowid,
+            Some(i) => match get(i) {
+                Some(Cell::Int(n)) => n,
+                None => match self.defaults.get(i) {
+                    Some(Some(Value::Integer(n))) => *n,
+                    _ => rowid,
+                },
                 _ => rowid,
             },
             None => rowid,
@@ -406,9 +471,18 @@ impl FlagLogBuilder {
 
     /// The store.
     pub fn finish(mut self) -> FlagLog {
+        self.map = FastMap::default();
+        self.next = Vec::new();
+        self.log.derived = self.log.values.iter().map(Derived::of).collect();
         self.log.values.shrink_to_fit();
         self.log.rows.shrink_to_fit();
         self.log.ids.shrink_to_fit();
+        let log = &self.log;
+        self.log.cached = (
+            Some(log.count_coverage()),
+            Some(log.count_activity_days(0, "created_at")),
+            Some(log.count_activity_days(0, "completed_at")),
+        );
         self.log
     }
 }
@@ -644,7 +718,12 @@ struct Fx(u64);
 
 impl Hasher for Fx {
     fn finish(&self) -> u64 {
-        self.0
+        // The multiply only carries differences upwards: fold the high bits down (murmur3's
+        // finaliser) so the table's low-bit buckets spread.
+        let mut x = self.0;
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        x ^ (x >> 33)
     }
     fn write(&mut self, bytes: &[u8]) {
         for chunk in bytes.chunks(8) {
@@ -771,6 +850,7 @@ impl FlagLog {
             + text
             + self.rows.capacity() * std::mem::size_of::<[u32; 8]>()
             + self.ids.capacity() * 8
+            + self.derived.capacity() * std::mem::size_of::<Derived>()
     }
 
     /// Reads the flags table through the port in keyset pages of [`PAGE_ROWS`] rowids (the
@@ -931,11 +1011,13 @@ impl FlagLog {
         k.pending_by_impact = by_level;
 
         // Created and completed per day, and the backlog before the window.
-        let mut created_days: FastMap<&str, i64> = FastMap::default();
-        let mut completed_days: FastMap<&str, i64> = FastMap::default();
+        let mut created_days: FastMap<i32, i64> = FastMap::default();
+        let mut completed_days: FastMap<i32, i64> = FastMap::default();
         let (mut before_created, mut before_completed) = (0i64, 0i64);
         let mut lead: Vec<f64> = Vec::new();
-        let mut chains: FastMap<Key, i64> = FastMap::default();
+        // Chains: origins SQLite holds equal to an integer by that integer, others by value id.
+        let mut chains: FastMap<i64, i64> = FastMap::default();
+        let mut odd_chains: FastMap<u32, i64> = FastMap::default();
         for (row, id) in self.rows.iter().zip(&self.ids) {
             if !keep(row) {
                 continue;
@@ -943,14 +1025,17 @@ impl FlagLog {
             let (created, completed) = (self.v(row, CREATED), self.v(row, COMPLETED));
             let done = row[STATUS] == completed_id;
             if in_window(created) {
-                if let Value::Text(t) = created {
-                    *created_days.entry(prefix(t, 10)).or_default() += 1;
+                let day = self.derived[row[CREATED] as usize].day;
+                if day != i32::MIN {
+                    *created_days.entry(day).or_default() += 1;
                 }
-                let origin = match self.v(row, CHAIN) {
-                    Value::Null => Value::Integer(*id),
-                    v => v.clone(),
-                };
-                *chains.entry(Key(origin)).or_default() += 1;
+                match self.v(row, CHAIN) {
+                    Value::Null => *chains.entry(*id).or_default() += 1,
+                    _ => match self.derived[row[CHAIN] as usize].int {
+                        Some(i) => *chains.entry(i).or_default() += 1,
+                        None => *odd_chains.entry(row[CHAIN]).or_default() += 1,
+                    },
+                }
             }
             if cmp_text(created, start) == Some(Ordering::Less) {
                 before_created += 1;
@@ -960,10 +1045,12 @@ impl FlagLog {
                     before_completed += 1;
                 }
                 if in_window(completed) {
-                    if let Value::Text(t) = completed {
-                        *completed_days.entry(prefix(t, 10)).or_default() += 1;
+                    let day = self.derived[row[COMPLETED] as usize].day;
+                    if day != i32::MIN {
+                        *completed_days.entry(day).or_default() += 1;
                     }
-                    if let (Some(c), Some(s)) = (julian_ms(completed), julian_ms(created)) {
+                    let jd = |col: usize| Some(self.derived[row[col] as usize].jd).filter(|j| *j != i64::MIN);
+                    if let (Some(c), Some(s)) = (jd(COMPLETED), jd(CREATED)) {
                         let jd = |ms: i64| ms as f64 / 86400000.0;
                         lead.push(sql_round((jd(c) - jd(s)) * 1440.0) / 60.0);
                     }
@@ -971,10 +1058,8 @@ impl FlagLog {
             }
         }
         for (days, into) in [(created_days, &mut agg.created_daily), (completed_days, &mut agg.completed_daily)] {
-            for (d, n) in days {
-                if let Some(day) = parse_day(d) {
-                    *into.entry(day).or_default() += n as f64;
-                }
+            for (day, n) in days {
+                *into.entry(day as i64).or_default() += n as f64;
             }
         }
         super::flag_series(&mut k, w, agg, before_created - before_completed);
@@ -1024,8 +1109,12 @@ impl FlagLog {
             k.routing_error_share = (pending_n > 0).then(|| misrouted as f64 / pending_n as f64);
         }
 
+        let mut odd: FastMap<Key, i64> = FastMap::default();
+        for (id, n) in odd_chains {
+            *odd.entry(Key(self.values[id as usize].clone())).or_default() += n;
+        }
         let mut lengths: BTreeMap<i64, i64> = BTreeMap::new();
-        for n in chains.into_values().filter(|n| *n > 1) {
+        for n in chains.into_values().chain(odd.into_values()).filter(|n| *n > 1) {
             *lengths.entry(n).or_default() += 1;
         }
         k.chain_lengths = lengths.into_iter().collect();
@@ -1062,6 +1151,10 @@ impl FlagLog {
 
     /// The `flags` section of [`super::coverage::coverage`], over the whole table.
     pub fn coverage(&self) -> SectionCoverage {
+        self.cached.0.clone().unwrap_or_else(|| self.count_coverage())
+    }
+
+    fn count_coverage(&self) -> SectionCoverage {
         let fields = super::coverage::flag_field_specs();
         let rows = self.rows.len() as i64;
         let out = fields
@@ -1105,6 +1198,18 @@ impl FlagLog {
     /// [`super::outliers::activity`]'s counting pass gives them: per `substr(v, 1, 10)` of the
     /// non-NULL, non-empty values, their count and first and last value.
     pub fn activity_days(&self, src: usize, column: &str) -> Vec<Day> {
+        let cached = match column {
+            "created_at" => self.cached.1.as_ref(),
+            "completed_at" => self.cached.2.as_ref(),
+            _ => None,
+        };
+        match cached {
+            Some(days) => days.iter().map(|d| Day { src, ..d.clone() }).collect(),
+            None => self.count_activity_days(src, column),
+        }
+    }
+
+    fn count_activity_days(&self, src: usize, column: &str) -> Vec<Day> {
         let Some(col) = COLUMNS.iter().position(|c| *c == column) else { return Vec::new() };
         // Count per distinct value first, then group the values by their first 10 characters.
         let mut per_value = vec![0i64; self.values.len()];
