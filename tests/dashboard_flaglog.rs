@@ -222,3 +222,48 @@ fn a_file_with_numeric_affinity_targets_filters_as_sqlite_does() {
     hostile_rows(&db, false);
     same("numeric targets", &db);
 }
+
+#[test]
+fn julianday_is_sqlites_for_the_forms_flag_files_hold() {
+    use flagdeck_core::dashboard::flaglog::julian_ms;
+    use flagdeck_core::Value;
+    let db = NativeDb::open_bytes(&[]).unwrap();
+    let texts = [
+        "2025-08-20",
+        "2025-08-20 10:00",
+        "2025-08-20T10:00:59",
+        "2025-08-20 10:00:59.999",
+        "2025-08-20 10:00:59.9999",
+        "2025-08-20 10:00:01.0005",
+        "2025-08-20   10:00",
+        "2025-08-20 10:00Z",
+        "2025-08-20 10:00 z ",
+        "2025-08-20 10:00+02:00",
+        "2025-08-20 10:00:00 -05:30",
+        "2025-08-20 10:00+15:00",
+        "2025-02-30 10:00",
+        "2025-13-01",
+        "2025-08-32",
+        "2025-08-20 24:00",
+        "2025-08-20 10:60",
+        "2025-08-20x",
+        "10:30",
+        "10:30:15.5",
+        "2460900.5",
+        " 2460900.5 ",
+        "1750000000",
+        "garbage",
+        "",
+        "-0001-01-01",
+        "0000-01-01 00:00",
+        "9999-12-31 23:59:59.999",
+    ];
+    let mut values: Vec<Value> = texts.iter().map(|t| Value::Text((*t).into())).collect();
+    values.extend([Value::Integer(2460900), Value::Real(2460900.25), Value::Integer(1750000000), Value::Integer(-1), Value::Null]);
+    for v in values {
+        let rs = db.query_sync("SELECT julianday(?1)", std::slice::from_ref(&v)).unwrap();
+        let sql = rs.rows[0][0].as_f64();
+        let ours = julian_ms(&v).map(|ms| ms as f64 / 86400000.0);
+        assert_eq!(ours, sql, "julianday({v:?})");
+    }
+}

@@ -88,7 +88,7 @@ impl Affinity {
 /// Size, measured on a generated file of 200,000 flags (77,568 distinct `created_at`, 66,417
 /// distinct `completed_at`, 37 targets, 23,637 chain origins): 17.9 MB on the heap
 /// ([`FlagLog::heap_bytes`]), 89 bytes per flag: 40 for the row and its id, the rest for the
-/// distinct values (a 32-byte `Value`, its text, and a 24-byte [`Derived`] each), allocator
+/// distinct values (a 32-byte `Value`, its text, and a 24-byte `Derived` each), allocator
 /// overheads not counted. Filled in ~0.2 s from rows in memory and ~0.4 s through the port
 /// (rusqlite, release build); the figures of a state take ~10-30 ms (`cargo xtask
 /// flaglog-bench`).
