@@ -18,10 +18,11 @@ use pollster::block_on;
 const NOW: &str = "2026-11-30 12:00";
 
 fn states(db: &NativeDb) -> Vec<(String, DashboardState)> {
-    let first = |sql: &str| {
-        db.query_sync(sql, &[]).unwrap().rows.first().map(|r| r[0].display()).unwrap_or_default()
-    };
-    let target = first("SELECT target_agent FROM flags WHERE target_agent <> '' GROUP BY 1 ORDER BY COUNT(*) DESC LIMIT 1");
+    let first =
+        |sql: &str| db.query_sync(sql, &[]).unwrap().rows.first().map(|r| r[0].display()).unwrap_or_default();
+    let target = first(
+        "SELECT target_agent FROM flags WHERE target_agent <> '' GROUP BY 1 ORDER BY COUNT(*) DESC LIMIT 1",
+    );
     let flag_type = first("SELECT flag_type FROM flags GROUP BY 1 ORDER BY COUNT(*) DESC LIMIT 1");
     let day = first("SELECT substr(MAX(created_at), 1, 10) FROM flags WHERE created_at GLOB '2*'");
     let from = first(&format!("SELECT date('{day}', '-20 days')"));
@@ -31,18 +32,30 @@ fn states(db: &NativeDb) -> Vec<(String, DashboardState)> {
         ("7 days".into(), DashboardState { range: Range::Days(7), ..d() }),
         ("30 days".into(), DashboardState { range: Range::Days(30), ..d() }),
         ("everything".into(), DashboardState { range: Range::Everything, ..d() }),
-        ("custom".into(), DashboardState { range: Range::Custom { from: from.clone(), to: day.clone() }, ..d() }),
-        ("custom, 400 days".into(), DashboardState {
-            range: Range::Custom { from: first(&format!("SELECT date('{day}', '-400 days')")), to: day },
-            ..d()
-        }),
+        (
+            "custom".into(),
+            DashboardState { range: Range::Custom { from: from.clone(), to: day.clone() }, ..d() },
+        ),
+        (
+            "custom, 400 days".into(),
+            DashboardState {
+                range: Range::Custom { from: first(&format!("SELECT date('{day}', '-400 days')")), to: day },
+                ..d()
+            },
+        ),
         (format!("target {target}"), DashboardState { target: Some(target), ..d() }),
         ("target 1".into(), DashboardState { target: Some("1".into()), range: Range::Everything, ..d() }),
-        (format!("type {flag_type}"), DashboardState { flag_type: Some(flag_type), range: Range::Days(30), ..d() }),
-        ("no rows".into(), DashboardState {
-            range: Range::Custom { from: "2001-01-01".into(), to: "2001-01-02".into() },
-            ..d()
-        }),
+        (
+            format!("type {flag_type}"),
+            DashboardState { flag_type: Some(flag_type), range: Range::Days(30), ..d() },
+        ),
+        (
+            "no rows".into(),
+            DashboardState {
+                range: Range::Custom { from: "2001-01-01".into(), to: "2001-01-02".into() },
+                ..d()
+            },
+        ),
         ("as of now".into(), DashboardState { as_of: AsOf::Now, range: Range::Days(30), ..d() }),
     ]
 }
@@ -57,7 +70,8 @@ fn same(name: &str, db: &NativeDb) -> usize {
     for (label, state) in states(db) {
         let sql: Aggregates = block_on(aggregates(db, &facts, &state, NOW, &|_, _, _| {}, None)).unwrap();
         let rec = Recording::new(db);
-        let mem: Aggregates = block_on(aggregates(&rec, &facts, &state, NOW, &|_, _, _| {}, Some(&log))).unwrap();
+        let mem: Aggregates =
+            block_on(aggregates(&rec, &facts, &state, NOW, &|_, _, _| {}, Some(&log))).unwrap();
         let at = format!("{name}, {label}");
         let over_flags: Vec<String> = rec
             .statements
@@ -113,8 +127,10 @@ fn a_generated_file_gives_the_same_flag_figures() {
 /// offset / fractional timestamps, completions before creations, placeholders, unreadable
 /// dates, blobs, targets 1 and '1', chains by integer, real and text ids.
 fn hostile_rows(db: &NativeDb, created_not_null: bool) {
-    let statuses = ["'pending'", "'completed'", "NULL", "''", "'Pending'", "'weird'", "'pending'", "'completed'"];
-    let levels = ["'critical'", "'high'", "NULL", "''", "'CRITICAL'", "'urgent'", "1", "'1'", "'low'", "'medium'"];
+    let statuses =
+        ["'pending'", "'completed'", "NULL", "''", "'Pending'", "'weird'", "'pending'", "'completed'"];
+    let levels =
+        ["'critical'", "'high'", "NULL", "''", "'CRITICAL'", "'urgent'", "1", "'1'", "'low'", "'medium'"];
     let locks = ["NULL", "0", "1", "'0'", "0.0", "'false'", "2"];
     let created = [
         "'2025-08-20 10:00'",
@@ -259,11 +275,31 @@ fn julianday_is_sqlites_for_the_forms_flag_files_hold() {
         "9999-12-31 23:59:59.999",
     ];
     let mut values: Vec<Value> = texts.iter().map(|t| Value::Text((*t).into())).collect();
-    values.extend([Value::Integer(2460900), Value::Real(2460900.25), Value::Integer(1750000000), Value::Integer(-1), Value::Null]);
+    values.extend([
+        Value::Integer(2460900),
+        Value::Real(2460900.25),
+        Value::Integer(1750000000),
+        Value::Integer(-1),
+        Value::Null,
+    ]);
     for v in values {
         let rs = db.query_sync("SELECT julianday(?1)", std::slice::from_ref(&v)).unwrap();
         let sql = rs.rows[0][0].as_f64();
         let ours = julian_ms(&v).map(|ms| ms as f64 / 86400000.0);
         assert_eq!(ours, sql, "julianday({v:?})");
+    }
+}
+
+#[test]
+fn the_first_tiles_pending_count_is_the_stores() {
+    use flagdeck_core::dashboard::first::first_tiles;
+    let Some(db) = fixture("acolytes-v1-small.db") else { return };
+    drop_flag_triggers(&db);
+    hostile_rows(&db, true);
+    let facts = block_on(read_facts(&db)).unwrap();
+    let log = block_on(FlagLog::read(&db, &facts)).unwrap();
+    for (label, state) in states(&db) {
+        let tiles = block_on(first_tiles(&db, &facts, &state)).unwrap();
+        assert_eq!(tiles.pending, Some(log.pending(&state)), "{label}");
     }
 }

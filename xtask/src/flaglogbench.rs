@@ -51,7 +51,8 @@ pub fn run(db_path: &Path) -> Result<()> {
         bytes as f64 / log.len().max(1) as f64
     );
     // The builder alone, from rows already in memory (what a raw page scan would hand it).
-    let info = db.query_sync("SELECT name FROM pragma_table_info('flags')", &[]).map_err(db_err("columns"))?;
+    let info =
+        db.query_sync("SELECT name FROM pragma_table_info('flags')", &[]).map_err(db_err("columns"))?;
     let columns: Vec<String> = info.rows.iter().map(|r| r[0].display()).collect();
     let list: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
     let all = db
@@ -74,11 +75,17 @@ pub fn run(db_path: &Path) -> Result<()> {
         },
         3,
     );
-    println!("FlagLogBuilder push + finish alone (rows in memory): {build_ms:.1} ms for {} flags", built.len());
+    println!(
+        "FlagLogBuilder push + finish alone (rows in memory): {build_ms:.1} ms for {} flags",
+        built.len()
+    );
     let catalog = pollster::block_on(Catalog::read(&db, &facts)).expect("catalog");
     for (label, state) in [
         ("default", DashboardState::default()),
-        ("Days(7)", DashboardState { range: Range::Days(7), as_of: AsOf::Latest, ..DashboardState::default() }),
+        (
+            "Days(7)",
+            DashboardState { range: Range::Days(7), as_of: AsOf::Latest, ..DashboardState::default() },
+        ),
     ] {
         // The SQL path's statements over flags, recorded, then each timed on its own.
         let rec = Recording::new(&db);
@@ -88,7 +95,9 @@ pub fn run(db_path: &Path) -> Result<()> {
             .statements
             .borrow()
             .iter()
-            .filter(|(s, _)| (s.contains("FROM flags") || s.contains("FROM \"flags\"")) && !s.contains("UNION ALL"))
+            .filter(|(s, _)| {
+                (s.contains("FROM flags") || s.contains("FROM \"flags\"")) && !s.contains("UNION ALL")
+            })
             .cloned()
             .collect();
         let activity_sql = "SELECT 0 AS src, substr(m, 1, 10) AS day, COUNT(*) AS n, min(m) AS lo, max(m) AS hi FROM \
@@ -124,7 +133,10 @@ pub fn run(db_path: &Path) -> Result<()> {
             RUNS,
         );
         let (cov_ms, _) = ms(|| log.coverage(), RUNS);
-        let (act_ms, _) = ms(|| log.activity_days(0, "created_at").len() + log.activity_days(1, "completed_at").len(), RUNS);
+        let (act_ms, _) = ms(
+            || log.activity_days(0, "created_at").len() + log.activity_days(1, "completed_at").len(),
+            RUNS,
+        );
         println!("  of which flag KPIs {kpis_ms:.1} ms, coverage {cov_ms:.1} ms, activity {act_ms:.1} ms");
         let mut a = flagdeck_core::dashboard::Aggregates { window: w.clone(), ..Default::default() };
         let same = Some(log.flag_kpis(&state, &w, &mut a, &catalog)) == agg.flags;

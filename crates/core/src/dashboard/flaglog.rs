@@ -33,8 +33,16 @@ use crate::schema::SchemaFacts;
 use crate::value::Value;
 
 /// The columns kept, in this order ([`FlagLog`] rows hold one value id per column).
-pub const COLUMNS: [&str; 8] =
-    ["status", "impact_level", "locked", "created_at", "completed_at", "target_agent", "flag_type", "chain_origin_id"];
+pub const COLUMNS: [&str; 8] = [
+    "status",
+    "impact_level",
+    "locked",
+    "created_at",
+    "completed_at",
+    "target_agent",
+    "flag_type",
+    "chain_origin_id",
+];
 
 const STATUS: usize = 0;
 const IMPACT: usize = 1;
@@ -50,10 +58,11 @@ pub const PAGE_ROWS: usize = 20_000;
 
 /// A column's affinity (SQLite's rules on the declared type, section 3.1 of "Datatypes In
 /// SQLite"): it decides how a bound parameter compares with the column's values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Affinity {
     Integer,
     Text,
+    #[default]
     Blob,
     Real,
     Numeric,
@@ -108,12 +117,6 @@ pub struct FlagLog {
     affinity: [Affinity; 8],
 }
 
-impl Default for Affinity {
-    fn default() -> Self {
-        Affinity::Blob
-    }
-}
-
 /// What the figures read of a value, computed once per distinct value when the store is filled.
 #[derive(Debug, Clone, Copy)]
 struct Derived {
@@ -131,7 +134,9 @@ impl Derived {
         Derived {
             jd: julian_ms(v).unwrap_or(i64::MIN),
             day: match v {
-                Value::Text(t) => parse_day(prefix(t, 10)).and_then(|d| i32::try_from(d).ok()).unwrap_or(i32::MIN),
+                Value::Text(t) => {
+                    parse_day(prefix(t, 10)).and_then(|d| i32::try_from(d).ok()).unwrap_or(i32::MIN)
+                }
                 _ => i32::MIN,
             },
             int: Key::norm(v),
@@ -203,10 +208,10 @@ fn int_real(i: i64, r: f64) -> Ordering {
     if r.is_nan() {
         return Ordering::Greater;
     }
-    if r < -9.223372036854775808e18 {
+    if r < -9.223_372_036_854_776e18 {
         return Ordering::Greater;
     }
-    if r >= 9.223372036854775808e18 {
+    if r >= 9.223_372_036_854_776e18 {
         return Ordering::Less;
     }
     let t = r.trunc() as i64;
@@ -505,7 +510,8 @@ impl Catalog {
         if !facts.has_table("agents_catalog") {
             return Ok(Catalog::default());
         }
-        let col = |rs: crate::value::ResultSet| rs.rows.into_iter().filter_map(|r| r.into_iter().next()).collect();
+        let col =
+            |rs: crate::value::ResultSet| rs.rows.into_iter().filter_map(|r| r.into_iter().next()).collect();
         let names = col(db.query("SELECT name FROM agents_catalog", &[]).await?);
         let dynamic = if facts.has_table("agents_dynamic") {
             Some((
@@ -547,7 +553,8 @@ fn and3(a: Option<bool>, b: Option<bool>) -> Option<bool> {
 
 /// SQLite's `julianday(v)` in milliseconds (`iJD`), `None` where it gives NULL.
 pub fn julian_ms(v: &Value) -> Option<i64> {
-    let raw = |r: f64| -> Option<i64> { (r >= 0.0 && r < 5373484.5).then(|| (r * 86400000.0 + 0.5) as i64) };
+    let raw =
+        |r: f64| -> Option<i64> { (0.0..5373484.5).contains(&r).then_some((r * 86400000.0 + 0.5) as i64) };
     let ms = match v {
         Value::Null => return None,
         Value::Integer(i) => raw(*i as f64)?,
@@ -676,14 +683,15 @@ fn parse_date_ms(s: &[u8]) -> Option<i64> {
     }
     // A Julian day number as text.
     let t = std::str::from_utf8(s).ok()?.trim();
-    let ok = !t.is_empty() && t.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-'));
+    let ok = !t.is_empty()
+        && t.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-'));
     let r: f64 = if ok { t.parse().ok()? } else { return None };
-    (r >= 0.0 && r < 5373484.5).then(|| (r * 86400000.0 + 0.5) as i64)
+    (0.0..5373484.5).contains(&r).then_some((r * 86400000.0 + 0.5) as i64)
 }
 
 /// SQLite's `ROUND(r)` (no digits).
 fn sql_round(r: f64) -> f64 {
-    if r >= 0.0 && r < 9.2e18 {
+    if (0.0..9.2e18).contains(&r) {
         ((r + 0.5) as i64) as f64
     } else if r < 0.0 && -r < 9.2e18 {
         -(((-r) + 0.5) as i64) as f64
@@ -859,8 +867,15 @@ impl FlagLog {
         let info = db.query("SELECT name, type, dflt_value, pk FROM pragma_table_info('flags')", &[]).await?;
         let columns: Vec<String> = info.rows.iter().map(|r| r[0].display()).collect();
         let types: Vec<String> = info.rows.iter().map(|r| r[1].display()).collect();
-        let defaults: Vec<Option<Value>> = info.rows.iter().map(|r| r[2].as_str().and_then(parse_default)).collect();
-        let pks: Vec<usize> = info.rows.iter().enumerate().filter(|(_, r)| r[3].as_i64().unwrap_or(0) > 0).map(|(i, _)| i).collect();
+        let defaults: Vec<Option<Value>> =
+            info.rows.iter().map(|r| r[2].as_str().and_then(parse_default)).collect();
+        let pks: Vec<usize> = info
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r[3].as_i64().unwrap_or(0) > 0)
+            .map(|(i, _)| i)
+            .collect();
         let alias = match pks.as_slice() {
             [one] if types[*one].eq_ignore_ascii_case("INTEGER") => Some(*one),
             _ => None,
@@ -868,9 +883,11 @@ impl FlagLog {
         let _ = facts;
         let mut b = FlagLogBuilder::new(&columns, &defaults, alias).with_types(&types);
         let wanted: Vec<usize> = b.at.iter().flatten().copied().chain(b.id_at).collect();
-        let list: Vec<String> = wanted.iter().map(|i| format!("\"{}\"", columns[*i].replace('"', "\"\""))).collect();
+        let list: Vec<String> =
+            wanted.iter().map(|i| format!("\"{}\"", columns[*i].replace('"', "\"\""))).collect();
         let select = if list.is_empty() { String::new() } else { format!(", {}", list.join(", ")) };
-        let sql = format!("SELECT rowid{select} FROM flags WHERE rowid > ?1 ORDER BY rowid LIMIT {PAGE_ROWS}");
+        let sql =
+            format!("SELECT rowid{select} FROM flags WHERE rowid > ?1 ORDER BY rowid LIMIT {PAGE_ROWS}");
         let mut after = i64::MIN;
         loop {
             let rs = db.query(&sql, &[Value::Integer(after)]).await?;
@@ -914,7 +931,13 @@ impl FlagLog {
 
     /// The flag figures, exactly as [`super::flag_kpis`] computes them in SQL; fills the
     /// per-day maps of `agg` on the way. `catalog`: [`Catalog::read`].
-    pub fn flag_kpis(&self, state: &DashboardState, w: &Window, agg: &mut Aggregates, catalog: &Catalog) -> FlagKpis {
+    pub fn flag_kpis(
+        &self,
+        state: &DashboardState,
+        w: &Window,
+        agg: &mut Aggregates,
+        catalog: &Catalog,
+    ) -> FlagKpis {
         let keep = self.filter(state);
         let as_of = parse_minute(&w.as_of).unwrap_or(0);
         let bounds = super::age_bounds(w);
@@ -922,14 +945,16 @@ impl FlagLog {
         let age = |v: &'_ Value| -> bool {
             match &bounds {
                 Some((lo, hi)) => {
-                    cmp_text(v, lo).is_some_and(|o| o != Ordering::Less) && cmp_text(v, hi) == Some(Ordering::Less)
+                    cmp_text(v, lo).is_some_and(|o| o != Ordering::Less)
+                        && cmp_text(v, hi) == Some(Ordering::Less)
                 }
                 None => true,
             }
         };
         let (start, end) = (w.start.as_str(), w.end.as_str());
         let in_window = |v: &Value| {
-            cmp_text(v, start).is_some_and(|o| o != Ordering::Less) && cmp_text(v, end).is_some_and(|o| o != Ordering::Greater)
+            cmp_text(v, start).is_some_and(|o| o != Ordering::Less)
+                && cmp_text(v, end).is_some_and(|o| o != Ordering::Greater)
         };
         let none = u32::MAX;
         let pending_id = self.text_id("pending").unwrap_or(none);
@@ -980,7 +1005,9 @@ impl FlagLog {
             e.0 += 1;
             e.1 = min_sql(e.1, aged);
             if catalog.applies {
-                let bad = *routed.entry(row[TARGET]).or_insert_with(|| self.misrouted(self.v(row, TARGET), catalog));
+                let bad = *routed
+                    .entry(row[TARGET])
+                    .or_insert_with(|| self.misrouted(self.v(row, TARGET), catalog));
                 misrouted += bad as i64;
             }
         }
@@ -1057,7 +1084,9 @@ impl FlagLog {
                 }
             }
         }
-        for (days, into) in [(created_days, &mut agg.created_daily), (completed_days, &mut agg.completed_daily)] {
+        for (days, into) in
+            [(created_days, &mut agg.created_daily), (completed_days, &mut agg.completed_daily)]
+        {
             for (day, n) in days {
                 *into.entry(day as i64).or_default() += n as f64;
             }
@@ -1101,7 +1130,11 @@ impl FlagLog {
         k.bottlenecks = t
             .into_iter()
             .take(10)
-            .map(|(target, (pending, old))| Bottleneck { target: target.0.display(), pending, oldest_hours: age_of(old) })
+            .map(|(target, (pending, old))| Bottleneck {
+                target: target.0.display(),
+                pending,
+                oldest_hours: age_of(old),
+            })
             .collect();
 
         if catalog.applies {
@@ -1278,7 +1311,8 @@ impl FlagLog {
             }
             let m = if date_shaped(v) { substr_key(v, 16) } else { None };
             let inside = m.as_ref().is_some_and(|m| {
-                cmp_text(m, lo).is_some_and(|o| o != Ordering::Less) && cmp_text(m, hi) == Some(Ordering::Less)
+                cmp_text(m, lo).is_some_and(|o| o != Ordering::Less)
+                    && cmp_text(m, hi) == Some(Ordering::Less)
             });
             if inside {
                 continue;
@@ -1288,7 +1322,8 @@ impl FlagLog {
                 Value::Blob(b) => crate::value::whole_chars(Value::Blob(b[..b.len().min(40)].to_vec())),
                 other => Value::Text(number_text(other).unwrap_or_default().chars().take(40).collect()),
             };
-            let unreadable = m.is_none() || m.as_ref().and_then(Value::as_str).and_then(parse_minute).is_none();
+            let unreadable =
+                m.is_none() || m.as_ref().and_then(Value::as_str).and_then(parse_minute).is_none();
             hits.push((*id, OutlierRow { id: *id, value: text.display(), unreadable }));
         }
         hits.sort_by_key(|h| h.0);
@@ -1302,7 +1337,8 @@ mod tests {
 
     #[test]
     fn sqlite_order_puts_null_numbers_text_blob() {
-        let vs = [Value::Blob(vec![0]), Value::Text("a".into()), Value::Real(1.5), Value::Integer(1), Value::Null];
+        let vs =
+            [Value::Blob(vec![0]), Value::Text("a".into()), Value::Real(1.5), Value::Integer(1), Value::Null];
         let mut sorted = vs.to_vec();
         sorted.sort_by(sql_cmp);
         assert_eq!(sorted[0], Value::Null);

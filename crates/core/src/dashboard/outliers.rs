@@ -22,8 +22,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::stats::{day_text, nearest_rank, parse_day, parse_minute};
 use super::flaglog::FlagLog;
+use super::stats::{day_text, nearest_rank, parse_day, parse_minute};
 use super::DATE_GLOB;
 use crate::calendar::days_from_civil;
 use crate::port::{Database, DbError};
@@ -301,15 +301,15 @@ pub(super) async fn activity<D: Database>(
         Vec::new()
     } else {
         db.query(&sql, &[]).await?.map_rows(|r| {
-        Ok(Day {
-            src: r.i64("src")?.max(0) as usize,
-            // A day that is not one (NULL, odd text, a number) is unreadable.
-            day: r.get("day")?.as_str().filter(|d| d.len() == 10).and_then(parse_day),
-            n: r.i64("n")?,
-            lo: minute(r.get("lo")?.as_str().map(str::to_owned)),
-            hi: minute(r.get("hi")?.as_str().map(str::to_owned)),
-        })
-    })?
+            Ok(Day {
+                src: r.i64("src")?.max(0) as usize,
+                // A day that is not one (NULL, odd text, a number) is unreadable.
+                day: r.get("day")?.as_str().filter(|d| d.len() == 10).and_then(parse_day),
+                n: r.i64("n")?,
+                lo: minute(r.get("lo")?.as_str().map(str::to_owned)),
+                hi: minute(r.get("hi")?.as_str().map(str::to_owned)),
+            })
+        })?
     };
     if let Some(log) = flag_log {
         for (i, s) in sources.iter().enumerate().filter(|(_, s)| from_log(s)) {
