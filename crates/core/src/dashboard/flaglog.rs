@@ -406,7 +406,7 @@ impl FlagLogBuilder {
 
     /// The declared types of the table's columns (in the order of `columns`), for the filters'
     /// affinity. Without it the builder assumes the Acolytes / ClaudeSquad declarations.
-    pub fn with_types(mut self, declared: &[String]) -> FlagLogBuilder {
+    pub fn types(mut self, declared: &[String]) -> FlagLogBuilder {
         for (i, at) in self.at.iter().enumerate() {
             if let Some(t) = at.and_then(|a| declared.get(a)) {
                 self.log.affinity[i] = Affinity::of_declared(t);
@@ -881,7 +881,7 @@ impl FlagLog {
             _ => None,
         };
         let _ = facts;
-        let mut b = FlagLogBuilder::new(&columns, &defaults, alias).with_types(&types);
+        let mut b = FlagLogBuilder::new(&columns, &defaults, alias).types(&types);
         let wanted: Vec<usize> = b.at.iter().flatten().copied().chain(b.id_at).collect();
         let list: Vec<String> =
             wanted.iter().map(|i| format!("\"{}\"", columns[*i].replace('"', "\"\""))).collect();
