@@ -4,6 +4,7 @@
 mod dashbench;
 mod dbtools;
 mod flagbench;
+mod flaglogbench;
 mod questbench;
 mod searchbench;
 mod serve;
@@ -38,6 +39,8 @@ usage: cargo xtask <command>
   inspect-db FILE                          JSON description of a database (integrity, schema,
                                            per-table row counts and content digests; with the
                                            FILE-wal beside it read as SQLite reads it)
+  flaglog-bench DB                         the flag figures natively (release): FlagLog::read,
+                                           the figures from it, the same figures in SQL
   gen-demo --flags N [--seed S] [--agents M] [--tool-logs L] --out FILE
                                            write a generated flag database (M: catalog size,
                                            at least the 57 normal agents; default: those 57)
@@ -213,6 +216,11 @@ fn dispatch(command: &str, mut args: Args) -> Result<()> {
             let file = PathBuf::from(args.positional("FILE")?);
             args.finish()?;
             dashbench::snapshot_link(&file)
+        }
+        "flaglog-bench" => {
+            let db = PathBuf::from(args.positional("DB")?);
+            args.finish()?;
+            flaglogbench::run(&db)
         }
         "dashboard-bench" => {
             let out = args.opt("out")?.ok_or("--out JSON is required")?;

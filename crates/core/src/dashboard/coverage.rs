@@ -150,6 +150,12 @@ fn flag_fields() -> Vec<Spec> {
     ]
 }
 
+/// The flags section's fields in order, with the reason when none has it (for
+/// [`super::flaglog::FlagLog::coverage`], which counts them itself).
+pub(super) fn flag_field_specs() -> Vec<(&'static str, Option<&'static str>)> {
+    flag_fields().into_iter().map(|(f, _, why)| (f, why)).collect()
+}
+
 fn health_fields(agent: &'static str) -> Vec<Spec> {
     vec![
         ("checked_at", Has::Date, None),

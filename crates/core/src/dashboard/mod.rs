@@ -8,6 +8,7 @@ pub mod attention;
 pub mod capacity;
 pub mod coverage;
 pub mod first;
+pub mod flaglog;
 pub mod hooks;
 pub mod outliers;
 pub mod quests;
@@ -22,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use self::capacity::{Capacity, Forecast, ToolLoad};
 use self::coverage::Coverage;
+use self::flaglog::FlagLog;
 use self::hooks::HookKpis;
 use self::outliers::{Activity, Outliers};
 use self::quests::{QuestKpis, QuestRun};
@@ -574,11 +576,17 @@ fn int(v: &Value) -> i64 {
 /// `column` for ages (the oldest pending flag): outlier dates left out unless the window
 /// includes them on purpose (the notice lists them; 1970-01-01 would be a 55-year age).
 fn age_sql(column: &str, w: &Window) -> String {
+    match age_bounds(w) {
+        Some((lo, hi)) => format!("CASE WHEN {column} >= '{lo}' AND {column} < '{hi}' THEN {column} END"),
+        None => column.to_owned(),
+    }
+}
+
+/// The text bounds [`age_sql`] keeps ages inside (`>= lo AND < hi`), `None` when it keeps all.
+fn age_bounds(w: &Window) -> Option<(String, String)> {
     match w.outliers.text_bounds() {
-        Some((lo, hi)) if !w.outliers.included && w.outliers.outside() > 0 => {
-            format!("CASE WHEN {column} >= '{lo}' AND {column} < '{hi}' THEN {column} END")
-        }
-        _ => column.to_owned(),
+        Some(b) if !w.outliers.included && w.outliers.outside() > 0 => Some(b),
+        _ => None,
     }
 }
 
@@ -594,8 +602,13 @@ fn has_flags(facts: &SchemaFacts) -> bool {
 
 /// The activity of this file (quest times counted when `quests`): its bounds with and without
 /// the outliers of [`outliers::RULE`], and the outliers themselves.
-async fn file_activity<D: Database>(db: &D, facts: &SchemaFacts, quests: bool) -> Result<Activity, DbError> {
-    outliers::activity(db, &outliers::sources(facts, has_flags(facts), quests)).await
+async fn file_activity<D: Database>(
+    db: &D,
+    facts: &SchemaFacts,
+    quests: bool,
+    flag_log: Option<&FlagLog>,
+) -> Result<Activity, DbError> {
+    outliers::activity(db, &outliers::sources(facts, has_flags(facts), quests), flag_log).await
 }
 
 /// [`AsOf::Latest`]: the latest activity (`now` when there is none); [`AsOf::Now`]: `now`.
@@ -617,7 +630,7 @@ pub async fn as_of_minute<D: Database>(
     as_of: AsOf,
     now: &str,
 ) -> Result<String, DbError> {
-    let activity = file_activity(db, facts, quests::applies(facts)).await?;
+    let activity = file_activity(db, facts, quests::applies(facts), None).await?;
     Ok(minute_text(resolve_as_of(as_of, activity.latest, parse_minute(now).unwrap_or(0))))
 }
 
@@ -632,8 +645,20 @@ pub async fn window<D: Database>(
     now: &str,
     quests: Option<&QuestRun>,
 ) -> Result<Window, DbError> {
+    window_with(db, facts, state, now, quests, None).await
+}
+
+/// [`window`], the flags' activity read from `flag_log` when given (no SQL over flags).
+async fn window_with<D: Database>(
+    db: &D,
+    facts: &SchemaFacts,
+    state: &DashboardState,
+    now: &str,
+    quests: Option<&QuestRun>,
+    flag_log: Option<&FlagLog>,
+) -> Result<Window, DbError> {
     let Activity { earliest, latest, earliest_any, latest_any, mut outliers } =
-        file_activity(db, facts, quests.is_some()).await?;
+        file_activity(db, facts, quests.is_some(), flag_log).await?;
     let now_minute = parse_minute(now).unwrap_or(0);
     let as_of = resolve_as_of(state.as_of, latest, now_minute);
     let (start, end, start_is_complete) = match &state.range {
@@ -730,10 +755,6 @@ async fn flag_kpis<D: Database>(
             }
         }
     }
-    k.created = agg.created_daily.values().sum::<f64>() as i64;
-    k.completed = agg.completed_daily.values().sum::<f64>() as i64;
-    k.completion_rate = (k.created > 0).then(|| k.completed as f64 / k.created as f64);
-
     // Pending at the start of the window, then day by day.
     let rs = db
         .query(
@@ -744,20 +765,7 @@ async fn flag_kpis<D: Database>(
         )
         .await?;
     let base = rs.rows.first().map(|r| int(&r[0]) - int(&r[1])).unwrap_or(0);
-    let mut backlog = base;
-    let first = parse_day(&w.start).unwrap_or(w.first_day);
-    // One entry per slot (a day for windows up to MAX_SLOTS days), the backlog at its end.
-    let sum =
-        |m: &BTreeMap<i64, f64>, from: i64, to: i64| m.range(from..=to).map(|(_, v)| *v).sum::<f64>() as i64;
-    for (from, to) in w.slot.slots(first, w.last_day) {
-        let (created, completed) = (sum(&agg.created_daily, from, to), sum(&agg.completed_daily, from, to));
-        backlog += created - completed;
-        k.daily.push(FlagDay { day: w.slot.label(from), created, completed, backlog });
-    }
-    let counts = |m: &BTreeMap<i64, f64>| m.iter().map(|(d, n)| (*d, *n as i64)).collect::<Vec<_>>();
-    let created = table_rows(w.slot, first, w.last_day, &counts(&agg.created_daily));
-    let completed = table_rows(w.slot, first, w.last_day, &counts(&agg.completed_daily));
-    k.weekly = created.into_iter().zip(completed).map(|((week, c), (_, d))| (week, c, d)).collect();
+    flag_series(k, w, agg, base);
 
     let (p50, p90) = (rank_sql(50, "n"), rank_sql(90, "n"));
     let rs = db
@@ -852,6 +860,28 @@ async fn flag_kpis<D: Database>(
         .await?;
     k.critical_pending_ids = rs.rows.iter().map(|r| int(&r[0])).collect();
     Ok(kpis)
+}
+
+/// Created, completed and the backlog per slot, and the weekly table, from the per-day maps of
+/// `agg` and `base`, the flags pending at the start of the window (both flag paths).
+fn flag_series(k: &mut FlagKpis, w: &Window, agg: &Aggregates, base: i64) {
+    k.created = agg.created_daily.values().sum::<f64>() as i64;
+    k.completed = agg.completed_daily.values().sum::<f64>() as i64;
+    k.completion_rate = (k.created > 0).then(|| k.completed as f64 / k.created as f64);
+    let mut backlog = base;
+    let first = parse_day(&w.start).unwrap_or(w.first_day);
+    // One entry per slot (a day for windows up to MAX_SLOTS days), the backlog at its end.
+    let sum =
+        |m: &BTreeMap<i64, f64>, from: i64, to: i64| m.range(from..=to).map(|(_, v)| *v).sum::<f64>() as i64;
+    for (from, to) in w.slot.slots(first, w.last_day) {
+        let (created, completed) = (sum(&agg.created_daily, from, to), sum(&agg.completed_daily, from, to));
+        backlog += created - completed;
+        k.daily.push(FlagDay { day: w.slot.label(from), created, completed, backlog });
+    }
+    let counts = |m: &BTreeMap<i64, f64>| m.iter().map(|(d, n)| (*d, *n as i64)).collect::<Vec<_>>();
+    let created = table_rows(w.slot, first, w.last_day, &counts(&agg.created_daily));
+    let completed = table_rows(w.slot, first, w.last_day, &counts(&agg.completed_daily));
+    k.weekly = created.into_iter().zip(completed).map(|((week, c), (_, d))| (week, c, d)).collect();
 }
 
 fn latency(r: &[Value]) -> Latency {
@@ -1087,12 +1117,13 @@ pub async fn aggregates<D: Database>(
     state: &DashboardState,
     now: &str,
     progress: &dyn Fn(u32, u32, &str),
+    flag_log: Option<&FlagLog>,
 ) -> Result<Aggregates, DbError> {
     // The quests are read first: their table gives the window its quest activity, and is
     // dropped whatever happens next.
     progress(0, STEPS, "quests");
     let run = QuestRun::prepare(db, facts).await?;
-    let result = aggregates_with(db, facts, state, now, progress, run.as_ref()).await;
+    let result = aggregates_with(db, facts, state, now, progress, run.as_ref(), flag_log).await;
     if let Some(run) = run {
         run.finish(db).await?;
     }
@@ -1106,13 +1137,20 @@ async fn aggregates_with<D: Database>(
     now: &str,
     progress: &dyn Fn(u32, u32, &str),
     quests: Option<&QuestRun>,
+    flag_log: Option<&FlagLog>,
 ) -> Result<Aggregates, DbError> {
     progress(0, STEPS, "time window");
-    let w = window(db, facts, state, now, quests).await?;
+    let w = window_with(db, facts, state, now, quests, flag_log).await?;
     let mut agg = Aggregates { window: w.clone(), ..Default::default() };
     progress(1, STEPS, "flags");
-    if has_flags(facts) {
-        agg.flags = Some(flag_kpis(db, facts, state, &w, &mut agg).await?);
+    let flags = has_flags(facts);
+    if flags {
+        agg.flags = Some(match flag_log {
+            // The flag figures from the store (the port only reads the agent names).
+            Some(log) => log.flag_kpis(state, &w, &mut agg, &flaglog::Catalog::read(db, facts).await?),
+            // The SQL path: the oracle, and the path without a store.
+            None => flag_kpis(db, facts, state, &w, &mut agg).await?,
+        });
     }
     progress(2, STEPS, "tool calls");
     if facts.has_table("tool_logs") {
@@ -1125,7 +1163,10 @@ async fn aggregates_with<D: Database>(
     if let Some(run) = quests {
         agg.quests = run.figures(db, &w, state.stall_after_hours).await?;
     }
-    agg.coverage = coverage::coverage(db, facts, has_flags(facts)).await?;
+    agg.coverage = coverage::coverage(db, facts, flags && flag_log.is_none()).await?;
+    if let Some(log) = flag_log.filter(|_| flags) {
+        agg.coverage.sections.insert(0, log.coverage());
+    }
     // No call failed and none carries an error message: the file does not record failures (the
     // Acolytes hooks write success = 1 for every call), so an error rate of 0 would be a claim
     // the file cannot back. The rate is unknown; the error-rate budget has no data.

@@ -22,6 +22,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::flaglog::FlagLog;
 use super::stats::{day_text, nearest_rank, parse_day, parse_minute};
 use super::DATE_GLOB;
 use crate::calendar::days_from_civil;
@@ -254,16 +255,36 @@ pub struct Activity {
     pub outliers: Outliers,
 }
 
+/// One group of the counting pass: a source's instants sharing their first 10 characters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Day {
+    /// Index of the source.
+    pub src: usize,
+    /// The day number; `None` when the 10 characters are no day (unreadable).
+    pub day: Option<i64>,
+    pub n: i64,
+    /// First and last minute of the group (`None` when the value is not a readable text).
+    pub lo: Option<i64>,
+    pub hi: Option<i64>,
+}
+
 /// Reads the activity of `sources` in one pass over each (instants counted per day with the
 /// day's first and last minute; unreadable values as the day NULL) and, only when there is
 /// something to report, one more listing the first rows. Errors: the database's.
-pub(super) async fn activity<D: Database>(db: &D, sources: &[Source]) -> Result<Activity, DbError> {
+/// With `flag_log`, the flags' sources are read from it instead (no SQL over flags).
+pub(super) async fn activity<D: Database>(
+    db: &D,
+    sources: &[Source],
+    flag_log: Option<&FlagLog>,
+) -> Result<Activity, DbError> {
     if sources.is_empty() {
         return Ok(Activity::default());
     }
+    let from_log = |s: &Source| flag_log.is_some() && s.table == "flags";
     let sql = sources
         .iter()
         .enumerate()
+        .filter(|(_, s)| !from_log(s))
         .map(|(i, s)| {
             format!(
                 "SELECT {i} AS src, substr(m, 1, 10) AS day, COUNT(*) AS n, min(m) AS lo, max(m) AS hi FROM \
@@ -275,24 +296,26 @@ pub(super) async fn activity<D: Database>(db: &D, sources: &[Source]) -> Result<
         })
         .collect::<Vec<_>>()
         .join(" UNION ALL ");
-    struct Day {
-        src: usize,
-        day: Option<i64>,
-        n: i64,
-        lo: Option<i64>,
-        hi: Option<i64>,
-    }
     let minute = |t: Option<String>| t.as_deref().and_then(parse_minute);
-    let days: Vec<Day> = db.query(&sql, &[]).await?.map_rows(|r| {
-        Ok(Day {
-            src: r.i64("src")?.max(0) as usize,
-            // A day that is not one (NULL, odd text, a number) is unreadable.
-            day: r.get("day")?.as_str().filter(|d| d.len() == 10).and_then(parse_day),
-            n: r.i64("n")?,
-            lo: minute(r.get("lo")?.as_str().map(str::to_owned)),
-            hi: minute(r.get("hi")?.as_str().map(str::to_owned)),
-        })
-    })?;
+    let mut days: Vec<Day> = if sql.is_empty() {
+        Vec::new()
+    } else {
+        db.query(&sql, &[]).await?.map_rows(|r| {
+            Ok(Day {
+                src: r.i64("src")?.max(0) as usize,
+                // A day that is not one (NULL, odd text, a number) is unreadable.
+                day: r.get("day")?.as_str().filter(|d| d.len() == 10).and_then(parse_day),
+                n: r.i64("n")?,
+                lo: minute(r.get("lo")?.as_str().map(str::to_owned)),
+                hi: minute(r.get("hi")?.as_str().map(str::to_owned)),
+            })
+        })?
+    };
+    if let Some(log) = flag_log {
+        for (i, s) in sources.iter().enumerate().filter(|(_, s)| from_log(s)) {
+            days.extend(log.activity_days(i, s.column));
+        }
+    }
     let mut per_day: Vec<(i64, i64)> = days.iter().filter_map(|d| Some((d.day?, d.n))).collect();
     per_day.sort_unstable();
     let fences = fences(&per_day);
@@ -325,7 +348,10 @@ pub(super) async fn activity<D: Database>(db: &D, sources: &[Source]) -> Result<
         if outside[i] + unreadable[i] == 0 {
             continue;
         }
-        let rows = db
+        let rows = if let Some(log) = flag_log.filter(|_| from_log(s)) {
+            log.outlier_rows(s, &lo, &hi, LISTED_ROWS)
+        } else {
+            db
             .query(
                 &format!(
                     "SELECT {id} AS id, substr(CAST(v AS TEXT), 1, 40) AS value, m AS minute, m IS NULL AS unreadable FROM \
@@ -348,7 +374,8 @@ pub(super) async fn activity<D: Database>(db: &D, sources: &[Source]) -> Result<
                     unreadable: r.flag("unreadable")?
                         || r.get("minute")?.as_str().and_then(parse_minute).is_none(),
                 })
-            })?;
+            })?
+        };
         outliers.sources.push(OutlierSource {
             table: s.table.into(),
             column: s.column.into(),
