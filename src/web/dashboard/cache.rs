@@ -49,8 +49,19 @@ impl FileIdentity {
             change_counter: open.header.change_counter,
             file_bytes: open.header.file_bytes,
             wal: format!("{:?}", open.wal),
-            edited: db.edited().then(|| db.data_key()),
+            edited: (db.edited() || open.rewritten.get()).then(|| db.data_key()),
         }
+    }
+
+    /// The identity of the bytes as opened, whatever was changed since: what `tool_logs` (which
+    /// flagdeck never writes) is keyed by in [`super::stores`].
+    pub fn as_opened(&self) -> FileIdentity {
+        FileIdentity { edited: None, ..self.clone() }
+    }
+
+    /// Whether the engine's rows may differ from the bytes as opened (an edit, a replay at open).
+    pub fn changed(&self) -> bool {
+        self.edited.is_some()
     }
 }
 

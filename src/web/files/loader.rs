@@ -48,6 +48,9 @@ pub struct OpenDb {
     /// original of a resumed working copy. `None` for a URL's bytes, which would be a second copy
     /// in memory: the dashboard then reads with SQL.
     pub image: Option<web_sys::Blob>,
+    /// Changes were made to the engine before it was shown (a resumed working copy replayed, a
+    /// follow-mode replay onto a newer read): its rows may differ from [`OpenDb::image`]'s.
+    pub rewritten: std::cell::Cell<bool>,
     /// The `-wal` file opened together with the database, if one was.
     pub wal: Option<WalOutcome>,
 }
@@ -193,7 +196,7 @@ pub async fn open_bytes(
     let (report, facts) = inspect::inspect(&db, &info).await?;
     mark("flagdeck:inspected");
     let image = (!matches!(source, Source::Url(_))).then(|| original.clone());
-    Ok(OpenDb { name, source, header: info, report, facts, db, original: Some(original).into(), image, wal: None })
+    Ok(OpenDb { name, source, header: info, report, facts, db, original: Some(original).into(), image, rewritten: false.into(), wal: None })
 }
 
 /// The image SQLite would see through `wal`, as a Blob of the pages [`wal::plan`] takes from

@@ -261,6 +261,7 @@ impl Follow {
                 // What the agents changed (before the person's changes are replayed onto it).
                 let changes = follow::diff(&before, &after);
                 let merge = replay_onto(&newer.db, &steps).await;
+                newer.rewritten.set(!merge.applied.is_empty());
                 Ok::<_, String>((disk.stamp, newer, after, changes, merge))
             }
             .await;

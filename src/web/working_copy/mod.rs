@@ -620,6 +620,7 @@ impl AppState {
                 return Err(failed("the stored database is not the one the changes were made to".into()));
             }
             let (history, failure) = journal::replay(&open.db, &offer.rebuilt.history).await;
+            open.rewritten.set(history.edits().next().is_some() || failure.is_some());
             let counts = summary::read_counts(&open.db, &open.facts, open.report.generation).await.ok();
             let quest_logs = offer.quest_logs.clone();
             let resumed =

@@ -1,0 +1,165 @@
+//! The dashboard's in-memory stores of the open file's big tables (issue 14 item 5): the one
+//! place the shell reads an image Blob page by page, for [`ImageScan`].
+//!
+//! * `tool_logs` ([`ToolLog`]): read from the bytes as opened ([`OpenDb::image`]); flagdeck never
+//!   writes that table, so the store stays exact through every edit. Keyed by
+//!   [`FileIdentity::as_opened`]: a newer file (follow mode, another copy) or another file
+//!   replaces it.
+//! * `flags` ([`FlagLog`]): from the same pass while the engine's rows are the bytes as opened;
+//!   once the file was changed (an edit, changes replayed at open), read through the engine
+//!   ([`FlagLog::read`]) and keyed by the data version, so the next edit reads it again.
+//!
+//! Where they are kept: [`STORES`], the UI thread's memory (never the database: nothing of it
+//! can reach an export), one file at a time. Memory: about 44 bytes per tool call and 90 per
+//! flag plus their distinct values (see [`ToolLog`] and [`FlagLog`]): ~60 MB for the bench's
+//! 1M calls and 200k flags, freed when another file is opened.
+//!
+//! Reading the pages: those [`ImageScan::wanted`] are read in windows of at most
+//! [`WINDOW_BYTES`] (unwanted pages between two wanted ones read through when the gap is at
+//! most [`MAX_GAP_PAGES`]), each window one `Blob.arrayBuffer()` and one feed, so the UI thread
+//! yields between windows. Without an image (a URL's bytes are not kept twice) or when the scan
+//! fails (a UTF-16 file, a damaged page), the store is `None` and the dashboard runs its SQL, as
+//! it always could; the console says why.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use flagdeck_core::dashboard::flaglog::FlagLog;
+use flagdeck_core::dashboard::imagescan::{table_shape, ImageScan, Stores, TableShape};
+use flagdeck_core::dashboard::toollog::ToolLog;
+
+use super::cache::FileIdentity;
+use crate::web::files::loader::Shared;
+use crate::web::platform::browser::warn;
+use crate::web::platform::fetch::{blob_bytes, blob_slice};
+use crate::web::platform::perf::{measure_since, perf_now};
+
+/// Largest read of one window of pages.
+pub const WINDOW_BYTES: usize = 4 << 20;
+/// Unwanted pages read through rather than starting a new window.
+pub const MAX_GAP_PAGES: u32 = 16;
+
+/// The stores for one computation; `None` where the SQL path runs.
+#[derive(Clone, Default)]
+pub struct Held {
+    pub tools: Option<Rc<ToolLog>>,
+    pub flags: Option<Rc<FlagLog>>,
+}
+
+#[derive(Default)]
+struct Kept {
+    /// The bytes as opened, and their tool store (`None` inside: the scan failed).
+    tools: Option<(FileIdentity, Option<Rc<ToolLog>>)>,
+    /// The identity (with its edit key) the flag store was read for.
+    flags: Option<(FileIdentity, Option<Rc<FlagLog>>)>,
+}
+
+thread_local! {
+    static STORES: RefCell<Kept> = RefCell::new(Kept::default());
+}
+
+/// The stores of `open` (`file` its identity), read on first use (see the module doc).
+pub async fn stores(file: FileIdentity, open: &Shared) -> Held {
+    let opened = file.as_opened();
+    let (tools, flags) = STORES.with_borrow(|k| {
+        let tools = k.tools.as_ref().filter(|(f, _)| *f == opened).map(|(_, t)| t.clone());
+        let flags = k.flags.as_ref().filter(|(f, _)| *f == file).map(|(_, l)| l.clone());
+        (tools, flags)
+    });
+    if let (Some(tools), Some(flags)) = (&tools, &flags) {
+        return Held { tools: tools.clone(), flags: flags.clone() };
+    }
+    let started = perf_now();
+    let has = |t: &str| open.facts.has_table(t);
+    // Flags from the pages only while the engine's rows are the bytes as opened.
+    let flags_from_image = flags.is_none() && !file.changed() && has("flags");
+    let tools_from_image = tools.is_none() && has("tool_logs");
+    let (mut tools, mut flags) = (tools, flags);
+    if tools_from_image || flags_from_image {
+        match read_image(open, tools_from_image, flags_from_image).await {
+            Ok(Stores { tools: t, flags: f }) => {
+                if tools_from_image {
+                    tools = Some(t.map(Rc::new));
+                }
+                if flags_from_image {
+                    flags = Some(f.map(Rc::new));
+                }
+            }
+            Err(why) => {
+                warn(&format!("flagdeck: the dashboard reads its tables with SQL ({why})"));
+                tools = tools.or(Some(None));
+            }
+        }
+    }
+    if flags.is_none() && has("flags") {
+        // Changed since opened (or the pages could not be read): the rows as the engine has them.
+        flags = Some(match FlagLog::read(&open.db, &open.facts).await {
+            Ok(log) => Some(Rc::new(log)),
+            Err(e) => {
+                warn(&format!("flagdeck: the dashboard reads flags with SQL ({e})"));
+                None
+            }
+        });
+    }
+    measure_since("flagdeck:dashboard-stores", started);
+    let held = Held { tools: tools.clone().flatten(), flags: flags.clone().flatten() };
+    STORES.with_borrow_mut(|k| {
+        if let Some(t) = tools {
+            k.tools = Some((opened, t));
+        }
+        if let Some(f) = flags {
+            k.flags = Some((file, f));
+        }
+    });
+    held
+}
+
+/// One pass over the image's pages for the tables asked for.
+async fn read_image(open: &Shared, tools: bool, flags: bool) -> Result<Stores, String> {
+    let image = open.image.clone().ok_or("the bytes as opened are not kept for a URL's file")?;
+    let shape = |table: &'static str, wanted: bool| async move {
+        if !wanted {
+            return Ok::<Option<TableShape>, String>(None);
+        }
+        table_shape(&open.db, table).await.map_err(|e| e.to_string())
+    };
+    let tool_shape = shape("tool_logs", tools).await?;
+    let flag_shape = shape("flags", flags).await?;
+    let size = image.size() as usize;
+    let read = |from: usize, to: usize| {
+        let image = image.clone();
+        async move {
+            let slice = blob_slice(&image, from.min(size), to.min(size)).map_err(|e| e.to_string())?;
+            Ok::<Vec<u8>, String>(blob_bytes(&slice).await.map_err(|e| e.to_string())?.to_vec())
+        }
+    };
+    let head = read(0, 100).await?;
+    let mut scan =
+        ImageScan::new(&head, size as u64, tool_shape.as_ref(), flag_shape.as_ref()).map_err(|e| e.to_string())?;
+    let page = scan.page_size();
+    let per_window = (WINDOW_BYTES / page).max(1) as u32;
+    loop {
+        let wanted = scan.wanted();
+        if wanted.is_empty() {
+            break;
+        }
+        let mut i = 0;
+        while i < wanted.len() {
+            let lo = wanted[i];
+            let mut j = i + 1;
+            while j < wanted.len() && wanted[j] - wanted[j - 1] <= MAX_GAP_PAGES + 1 && wanted[j] - lo < per_window {
+                j += 1;
+            }
+            let hi = wanted[j - 1];
+            let mut window = read((lo as usize - 1) * page, hi as usize * page).await?;
+            // A page past the end of the image reads as zeros (the scan then names it).
+            window.resize((hi - lo + 1) as usize * page, 0);
+            for &pgno in &wanted[i..j] {
+                let at = (pgno - lo) as usize * page;
+                scan.feed(pgno, &window[at..at + page]).map_err(|e| e.to_string())?;
+            }
+            i = j;
+        }
+    }
+    scan.finish().map_err(|e| e.to_string())
+}
