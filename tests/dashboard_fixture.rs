@@ -22,7 +22,7 @@ fn open(fixture: &str) -> Option<(NativeDb, SchemaFacts, Json)> {
 }
 
 fn dashboard(db: &NativeDb, facts: &SchemaFacts, state: &DashboardState) -> Dashboard {
-    let agg = block_on(aggregates(db, facts, state, "2026-11-30 12:00", &|_, _, _| {})).unwrap();
+    let agg = block_on(aggregates(db, facts, state, "2026-11-30 12:00", &|_, _, _| {}, None)).unwrap();
     derive(agg, state)
 }
 
@@ -301,7 +301,7 @@ fn a_snapshot_of_the_fixture_dashboard_round_trips_and_redacts_every_agent() {
     use flagdeck_core::dashboard::share::{decode_snapshot, encode_snapshot, redact, Snapshot};
     let Some((db, facts, _)) = open("acolytes-v1-small.db") else { return };
     let state = DashboardState::default();
-    let agg = block_on(aggregates(&db, &facts, &state, "2026-11-30 12:00", &|_, _, _| {})).unwrap();
+    let agg = block_on(aggregates(&db, &facts, &state, "2026-11-30 12:00", &|_, _, _| {}, None)).unwrap();
     let snapshot = Snapshot {
         file: Some("acolytes-v1-small.db".into()),
         made_at: "2026-11-30 12:00".into(),

@@ -26,7 +26,7 @@ fn open(fixture: &str) -> Option<(NativeDb, SchemaFacts)> {
 }
 
 fn hooks(db: &NativeDb, facts: &SchemaFacts, state: &DashboardState) -> (Window, HookKpis) {
-    let agg = block_on(aggregates(db, facts, state, "2026-11-30 12:00", &|_, _, _| {})).unwrap();
+    let agg = block_on(aggregates(db, facts, state, "2026-11-30 12:00", &|_, _, _| {}, None)).unwrap();
     (agg.window.clone(), agg.hooks.expect("the file has tool_logs"))
 }
 
@@ -269,6 +269,7 @@ fn missing_columns_read_as_null_and_missing_tables_leave_the_joins_out() {
             &state,
             "2026-11-30 12:00",
             &|_, _, _| {},
+            None,
         ))
         .expect("the dashboard reads a tool_logs without duration_ms or agent_name");
         let tools = agg.tools.expect("tool figures");

@@ -46,7 +46,7 @@ fn open_v1() -> Option<(NativeDb, SchemaFacts)> {
 }
 
 fn dashboard(db: &NativeDb, facts: &SchemaFacts, state: &DashboardState) -> Dashboard {
-    derive(block_on(aggregates(db, facts, state, NOW, &|_, _, _| {})).unwrap(), state)
+    derive(block_on(aggregates(db, facts, state, NOW, &|_, _, _| {}, None)).unwrap(), state)
 }
 
 fn text(db: &NativeDb, sql: &str) -> String {

@@ -220,7 +220,7 @@ fn health_reads_on_v2() {
 fn the_v2_dashboard_has_tools_and_health_and_no_flags() {
     let Some((db, _, schema)) = open(V2) else { return };
     let state = DashboardState::default();
-    let agg = block_on(aggregates(&db, &schema, &state, "2026-11-30 12:00", &|_, _, _| {})).unwrap();
+    let agg = block_on(aggregates(&db, &schema, &state, "2026-11-30 12:00", &|_, _, _| {}, None)).unwrap();
     assert_eq!(agg.flags, None);
     let tools = agg.tools.as_ref().expect("tool figures");
     assert_eq!(tools.calls, 2429, "the whole file: the window runs from the first tool call");
@@ -252,7 +252,7 @@ fn the_v2_dashboard_has_tools_and_health_and_no_flags() {
 fn the_hybrid_dashboard_keeps_its_flag_figures() {
     let Some((db, _, schema)) = open(HYBRID) else { return };
     let agg =
-        block_on(aggregates(&db, &schema, &DashboardState::default(), "2026-11-30 12:00", &|_, _, _| {}))
+        block_on(aggregates(&db, &schema, &DashboardState::default(), "2026-11-30 12:00", &|_, _, _| {}, None))
             .unwrap();
     assert_eq!(agg.flags.as_ref().expect("flag figures").pending, 139);
     assert_eq!(agg.tools.as_ref().unwrap().calls, 5254);

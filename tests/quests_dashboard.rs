@@ -34,7 +34,7 @@ fn open(fixture: &str) -> Option<(NativeDb, SchemaFacts, Json)> {
 }
 
 fn dashboard(db: &NativeDb, facts: &SchemaFacts, state: &DashboardState) -> Dashboard {
-    let agg = block_on(aggregates(db, facts, state, "2026-11-30 12:00", &|_, _, _| {})).unwrap();
+    let agg = block_on(aggregates(db, facts, state, "2026-11-30 12:00", &|_, _, _| {}, None)).unwrap();
     derive(agg, state)
 }
 

@@ -848,7 +848,7 @@ fn the_quest_pages_as_of_is_the_dashboard_s() {
         let now = "2030-01-01 00:00";
         for as_of in [AsOf::Latest, AsOf::Now] {
             let state = DashboardState { as_of, ..DashboardState::default() };
-            let dashboard = block_on(aggregates(&db, &facts, &state, now, &|_, _, _| {})).unwrap();
+            let dashboard = block_on(aggregates(&db, &facts, &state, now, &|_, _, _| {}, None)).unwrap();
             let ours = block_on(as_of_minute(&db, &facts, as_of, now)).unwrap();
             assert_eq!(ours, dashboard.window.as_of, "{file} {as_of:?}");
         }

@@ -606,7 +606,7 @@ pub fn dashboard(path: &Path, state: Option<&str>, now: &str) -> Result<serde_js
     };
     let db = NativeDb::open_copy(path).map_err(db_err("open"))?;
     let facts = pollster::block_on(read_facts(&db)).map_err(db_err("read schema"))?;
-    let agg = pollster::block_on(aggregates(&db, &facts, &state, now, &|_, _, _| {}))
+    let agg = pollster::block_on(aggregates(&db, &facts, &state, now, &|_, _, _| {}, None))
         .map_err(db_err("dashboard queries"))?;
     serde_json::to_value(derive(agg, &state)).map_err(|e| e.to_string())
 }

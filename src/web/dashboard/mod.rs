@@ -169,7 +169,7 @@ pub fn DashboardPage() -> impl IntoView {
                     after_paint(|| measure("flagdeck:dashboard-first", "flagdeck:dashboard-start"));
                 }
             }
-            let result = aggregates(&open.db, &open.facts, &settings, &now, &report).await;
+            let result = aggregates(&open.db, &open.facts, &settings, &now, &report, None).await;
             if let Ok(agg) = &result {
                 cache::put(file, entry, agg.clone());
             }

@@ -39,7 +39,7 @@ pub const TOP_QUIET: usize = 5;
 pub const NONE: &str = "(none)";
 
 /// The `tool_logs` columns the hook KPIs read; a column the file lacks reads as NULL.
-const COLUMNS: [&str; 12] = [
+pub(super) const COLUMNS: [&str; 12] = [
     "tool_name",
     "timestamp",
     "success",

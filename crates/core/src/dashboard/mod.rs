@@ -15,6 +15,7 @@ pub mod saved;
 pub mod share;
 pub mod slots;
 pub mod stats;
+pub mod toollog;
 
 use std::collections::BTreeMap;
 
@@ -27,6 +28,7 @@ use self::outliers::{Activity, Outliers};
 use self::quests::{QuestKpis, QuestRun};
 use self::slots::{table_rows, Slot};
 use self::stats::{parse_day, parse_minute, rank_sql};
+use self::toollog::ToolLog;
 use super::agents::misrouted_sql;
 use super::port::{Database, DbError};
 use super::schema::{detect, SchemaFacts};
@@ -594,8 +596,13 @@ fn has_flags(facts: &SchemaFacts) -> bool {
 
 /// The activity of this file (quest times counted when `quests`): its bounds with and without
 /// the outliers of [`outliers::RULE`], and the outliers themselves.
-async fn file_activity<D: Database>(db: &D, facts: &SchemaFacts, quests: bool) -> Result<Activity, DbError> {
-    outliers::activity(db, &outliers::sources(facts, has_flags(facts), quests)).await
+async fn file_activity<D: Database>(
+    db: &D,
+    facts: &SchemaFacts,
+    quests: bool,
+    tool_log: Option<&ToolLog>,
+) -> Result<Activity, DbError> {
+    outliers::activity(db, &outliers::sources(facts, has_flags(facts), quests), tool_log).await
 }
 
 /// [`AsOf::Latest`]: the latest activity (`now` when there is none); [`AsOf::Now`]: `now`.
@@ -617,7 +624,7 @@ pub async fn as_of_minute<D: Database>(
     as_of: AsOf,
     now: &str,
 ) -> Result<String, DbError> {
-    let activity = file_activity(db, facts, quests::applies(facts)).await?;
+    let activity = file_activity(db, facts, quests::applies(facts), None).await?;
     Ok(minute_text(resolve_as_of(as_of, activity.latest, parse_minute(now).unwrap_or(0))))
 }
 
@@ -632,8 +639,22 @@ pub async fn window<D: Database>(
     now: &str,
     quests: Option<&QuestRun>,
 ) -> Result<Window, DbError> {
+    window_with(db, facts, state, now, quests, None).await
+}
+
+/// [`window`], the tool_logs activity read from `tool_log` when given (no SQL over tool_logs,
+/// except the listing of its outlier rows when it has some).
+/// Errors: the database's.
+pub async fn window_with<D: Database>(
+    db: &D,
+    facts: &SchemaFacts,
+    state: &DashboardState,
+    now: &str,
+    quests: Option<&QuestRun>,
+    tool_log: Option<&ToolLog>,
+) -> Result<Window, DbError> {
     let Activity { earliest, latest, earliest_any, latest_any, mut outliers } =
-        file_activity(db, facts, quests.is_some()).await?;
+        file_activity(db, facts, quests.is_some(), tool_log).await?;
     let now_minute = parse_minute(now).unwrap_or(0);
     let as_of = resolve_as_of(state.as_of, latest, now_minute);
     let (start, end, start_is_complete) = match &state.range {
@@ -880,6 +901,8 @@ fn percentile_sql(partition: &str, grouped: &str) -> String {
 /// Numbers the temporary tables of concurrent dashboard runs apart.
 static RUN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
+/// The tool KPIs by SQL over tool_logs (the SQL path, and the oracle of
+/// [`ToolLog::tool_kpis`] in the tests).
 async fn tool_kpis<D: Database>(
     db: &D,
     facts: &SchemaFacts,
@@ -1080,19 +1103,23 @@ async fn health_kpis<D: Database>(
 const STEPS: u32 = 5;
 
 /// Every SQL aggregate of the dashboard. `progress` hears each step (for a progress bar on
-/// large files).
+/// large files). `tool_log`: the rows of tool_logs held in memory ([`ToolLog`]); when given,
+/// the tool KPIs, hook KPIs, the tools coverage and the tool_logs activity are computed from it
+/// in Rust (no SQL over tool_logs but the listing of its outlier rows, when it has some); when
+/// `None`, by SQL as before (the SQL path: `tool_kpis`, [`hooks::hook_kpis`], …).
 pub async fn aggregates<D: Database>(
     db: &D,
     facts: &SchemaFacts,
     state: &DashboardState,
     now: &str,
     progress: &dyn Fn(u32, u32, &str),
+    tool_log: Option<&ToolLog>,
 ) -> Result<Aggregates, DbError> {
     // The quests are read first: their table gives the window its quest activity, and is
     // dropped whatever happens next.
     progress(0, STEPS, "quests");
     let run = QuestRun::prepare(db, facts).await?;
-    let result = aggregates_with(db, facts, state, now, progress, run.as_ref()).await;
+    let result = aggregates_with(db, facts, state, now, progress, run.as_ref(), tool_log).await;
     if let Some(run) = run {
         run.finish(db).await?;
     }
@@ -1106,9 +1133,10 @@ async fn aggregates_with<D: Database>(
     now: &str,
     progress: &dyn Fn(u32, u32, &str),
     quests: Option<&QuestRun>,
+    tool_log: Option<&ToolLog>,
 ) -> Result<Aggregates, DbError> {
     progress(0, STEPS, "time window");
-    let w = window(db, facts, state, now, quests).await?;
+    let w = window_with(db, facts, state, now, quests, tool_log).await?;
     let mut agg = Aggregates { window: w.clone(), ..Default::default() };
     progress(1, STEPS, "flags");
     if has_flags(facts) {
@@ -1116,8 +1144,19 @@ async fn aggregates_with<D: Database>(
     }
     progress(2, STEPS, "tool calls");
     if facts.has_table("tool_logs") {
-        agg.tools = Some(tool_kpis(db, facts, state, &w, &mut agg).await?);
-        agg.hooks = hooks::hook_kpis(db, facts, state, &w).await?;
+        match tool_log {
+            // The in-memory path.
+            Some(log) => {
+                agg.tools = Some(log.tool_kpis(state, &w, &mut agg));
+                let joins = toollog::read_sessions(db, facts).await?;
+                agg.hooks = log.hook_kpis(facts, state, &w, &joins);
+            }
+            // The SQL path.
+            None => {
+                agg.tools = Some(tool_kpis(db, facts, state, &w, &mut agg).await?);
+                agg.hooks = hooks::hook_kpis(db, facts, state, &w).await?;
+            }
+        }
     }
     progress(3, STEPS, "agent health");
     agg.health = health_kpis(db, facts, state, &w).await?;
@@ -1125,7 +1164,8 @@ async fn aggregates_with<D: Database>(
     if let Some(run) = quests {
         agg.quests = run.figures(db, &w, state.stall_after_hours).await?;
     }
-    agg.coverage = coverage::coverage(db, facts, has_flags(facts)).await?;
+    let tools_coverage = tool_log.filter(|_| facts.has_table("tool_logs")).map(|log| log.coverage(facts));
+    agg.coverage = coverage::coverage_with(db, facts, has_flags(facts), tools_coverage).await?;
     // No call failed and none carries an error message: the file does not record failures (the
     // Acolytes hooks write success = 1 for every call), so an error rate of 0 would be a claim
     // the file cannot back. The rate is unknown; the error-rate budget has no data.
@@ -1308,6 +1348,16 @@ pub struct FilterChoices {
 
 /// The filter choices; targets and flag types are empty for a file without flags.
 pub async fn filter_choices<D: Database>(db: &D, facts: &SchemaFacts) -> Result<FilterChoices, DbError> {
+    filter_choices_with(db, facts, None).await
+}
+
+/// [`filter_choices`], the tools read from `tool_log` when given ([`ToolLog::tool_choices`]).
+/// Errors: the database's.
+pub async fn filter_choices_with<D: Database>(
+    db: &D,
+    facts: &SchemaFacts,
+    tool_log: Option<&ToolLog>,
+) -> Result<FilterChoices, DbError> {
     let list = |rs: super::value::ResultSet| rs.rows.iter().map(|r| r[0].display()).collect::<Vec<_>>();
     let (targets, flag_types) = if has_flags(facts) {
         (
@@ -1320,7 +1370,9 @@ pub async fn filter_choices<D: Database>(db: &D, facts: &SchemaFacts) -> Result<
     } else {
         (Vec::new(), Vec::new())
     };
-    let tools = if facts.has_table("tool_logs") {
+    let tools = if let Some(log) = tool_log.filter(|_| facts.has_table("tool_logs")) {
+        log.tool_choices()
+    } else if facts.has_table("tool_logs") {
         list(db.query("SELECT tool_name FROM tool_logs GROUP BY 1 ORDER BY COUNT(*) DESC, 1", &[]).await?)
     } else {
         Vec::new()

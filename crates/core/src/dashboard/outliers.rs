@@ -257,13 +257,20 @@ pub struct Activity {
 /// Reads the activity of `sources` in one pass over each (instants counted per day with the
 /// day's first and last minute; unreadable values as the day NULL) and, only when there is
 /// something to report, one more listing the first rows. Errors: the database's.
-pub(super) async fn activity<D: Database>(db: &D, sources: &[Source]) -> Result<Activity, DbError> {
+pub(super) async fn activity<D: Database>(
+    db: &D,
+    sources: &[Source],
+    tool_days: Option<&super::toollog::ToolLog>,
+) -> Result<Activity, DbError> {
     if sources.is_empty() {
         return Ok(Activity::default());
     }
+    // With a ToolLog, the tool_logs source's per-day rows come from it (no SQL over tool_logs).
+    let from_log = |s: &Source| tool_days.is_some() && s.table == "tool_logs";
     let sql = sources
         .iter()
         .enumerate()
+        .filter(|(_, s)| !from_log(s))
         .map(|(i, s)| {
             format!(
                 "SELECT {i} AS src, substr(m, 1, 10) AS day, COUNT(*) AS n, min(m) AS lo, max(m) AS hi FROM \
@@ -283,7 +290,7 @@ pub(super) async fn activity<D: Database>(db: &D, sources: &[Source]) -> Result<
         hi: Option<i64>,
     }
     let minute = |t: Option<String>| t.as_deref().and_then(parse_minute);
-    let days: Vec<Day> = db.query(&sql, &[]).await?.map_rows(|r| {
+    let mut days: Vec<Day> = if sql.is_empty() { Vec::new() } else { db.query(&sql, &[]).await?.map_rows(|r| {
         Ok(Day {
             src: r.i64("src")?.max(0) as usize,
             // A day that is not one (NULL, odd text, a number) is unreadable.
@@ -292,7 +299,18 @@ pub(super) async fn activity<D: Database>(db: &D, sources: &[Source]) -> Result<
             lo: minute(r.get("lo")?.as_str().map(str::to_owned)),
             hi: minute(r.get("hi")?.as_str().map(str::to_owned)),
         })
-    })?;
+    })? };
+    if let (Some(log), Some(src)) = (tool_days, sources.iter().position(from_log)) {
+        for (day, n, lo, hi) in log.activity_days() {
+            days.push(Day {
+                src,
+                day: day.as_deref().filter(|d| d.len() == 10).and_then(parse_day),
+                n,
+                lo: minute(lo),
+                hi: minute(hi),
+            });
+        }
+    }
     let mut per_day: Vec<(i64, i64)> = days.iter().filter_map(|d| Some((d.day?, d.n))).collect();
     per_day.sort_unstable();
     let fences = fences(&per_day);
