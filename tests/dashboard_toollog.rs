@@ -243,3 +243,62 @@ fn the_builder_reads_defaults_for_short_records_and_the_rowid_alias() {
     assert_eq!(sql.tools, mem.tools);
     assert_eq!(sql.hooks, mem.hooks);
 }
+
+/// Speed and size on a large file: `TOOLLOG_BENCH_DB=/tmp/speed-200k.db cargo test --release
+/// --test dashboard_toollog -- --ignored --nocapture speed`. Prints the build time of the
+/// store (through NativeDb), its heap bytes, and the time of the tool parts by both paths.
+#[test]
+#[ignore]
+fn speed() {
+    use std::time::Instant;
+    let Ok(path) = std::env::var("TOOLLOG_BENCH_DB") else { return };
+    let db = NativeDb::open_copy(std::path::Path::new(&path)).unwrap();
+    let facts = block_on(read_facts(&db)).unwrap();
+    let t = Instant::now();
+    let log = block_on(ToolLog::read(&db, &facts)).unwrap();
+    eprintln!(
+        "ToolLog::read: {} rows in {:.0} ms, {:.1} MB heap ({:.1} bytes/row)",
+        log.len(),
+        t.elapsed().as_secs_f64() * 1e3,
+        log.heap_bytes() as f64 / 1e6,
+        log.heap_bytes() as f64 / log.len().max(1) as f64
+    );
+    for (name, state) in [
+        ("default", DashboardState::default()),
+        ("days 7", DashboardState { range: Range::Days(7), ..Default::default() }),
+    ] {
+        let w = block_on(flagdeck_core::dashboard::window(&db, &facts, &state, NOW, None)).unwrap();
+        let joins = block_on(flagdeck_core::dashboard::toollog::read_sessions(&db, &facts)).unwrap();
+        let t = Instant::now();
+        let mut agg = flagdeck_core::dashboard::Aggregates::default();
+        let tools = log.tool_kpis(&state, &w, &mut agg);
+        let t1 = t.elapsed();
+        let hooks = log.hook_kpis(&facts, &state, &w, &joins).unwrap();
+        let t2 = t.elapsed();
+        let cov = log.coverage(&facts);
+        let act = log.activity_days();
+        let t3 = t.elapsed();
+        eprintln!(
+            "{name}: {} calls; ToolLog tool_kpis {:.1} ms, + hook_kpis {:.1} ms, + coverage & activity {:.1} ms ({} fields, {} days)",
+            tools.calls,
+            t1.as_secs_f64() * 1e3,
+            (t2 - t1).as_secs_f64() * 1e3,
+            (t3 - t2).as_secs_f64() * 1e3,
+            cov.fields.len(),
+            act.len()
+        );
+        assert_eq!(tools.calls, hooks.calls);
+        let t = Instant::now();
+        let sql = block_on(aggregates(&db, &facts, &state, NOW, &|_, _, _| {}, None)).unwrap();
+        let ts = t.elapsed();
+        let t = Instant::now();
+        let mem = block_on(aggregates(&db, &facts, &state, NOW, &|_, _, _| {}, Some(&log))).unwrap();
+        let tm = t.elapsed();
+        eprintln!(
+            "{name}: whole aggregates, SQL path {:.0} ms, ToolLog path {:.0} ms",
+            ts.as_secs_f64() * 1e3,
+            tm.as_secs_f64() * 1e3
+        );
+        assert_eq!(sql, mem, "{name}: both paths agree on the large file");
+    }
+}

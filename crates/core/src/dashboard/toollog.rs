@@ -60,7 +60,7 @@ const NULL_ID: u32 = 0;
 
 /// One call: ids into [`ToolLog`]'s value table, the end of its timestamp in the arena.
 /// 44 bytes.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 struct Row {
     ts_end: u32,
     tool: u32,
@@ -102,6 +102,44 @@ pub struct ToolLog {
     rep: Vec<u32>,
     /// Whether the table has each column of [`hooks::COLUMNS`].
     present: [bool; 12],
+    /// Per value: [`NONEMPTY`] when `v <> ''` holds (not NULL, not the empty text).
+    vflags: Vec<u8>,
+    /// What does not depend on the window, counted once by [`ToolLogBuilder::finish`]: the
+    /// coverage's `having` per column, the activity rows, the tool choices.
+    having: [i64; 12],
+    activity: Vec<ActivityDay>,
+    choices: Vec<String>,
+}
+
+/// Value flag: `v <> ''` holds.
+const NONEMPTY: u8 = 1;
+
+/// One row of the activity pass: (`substr(timestamp, 1, 10)` when text, calls, MIN and MAX
+/// timestamp when text).
+pub type ActivityDay = (Option<String>, i64, Option<String>, Option<String>);
+
+/// Group numbers by value rank, for one pass over the selected rows (dense: one slot a rank).
+struct Groups {
+    slot: Vec<u32>,
+    /// (rank, a value id of it) of each group, in order of appearance.
+    keys: Vec<(u32, u32)>,
+}
+
+impl Groups {
+    fn new(ranks: usize) -> Groups {
+        Groups { slot: vec![u32::MAX; ranks], keys: Vec::new() }
+    }
+
+    /// The group of value `id` (of rank `rank`), made on first sight.
+    #[inline]
+    fn of(&mut self, rank: u32, id: u32) -> usize {
+        let s = &mut self.slot[rank as usize];
+        if *s == u32::MAX {
+            *s = self.keys.len() as u32;
+            self.keys.push((rank, id));
+        }
+        *s as usize
+    }
 }
 
 /// A value's place in SQLite's comparison: NULL, numbers, text, blob.
@@ -377,7 +415,30 @@ impl ToolLogBuilder {
         for (k, m) in map.iter().enumerate() {
             present[k] = m.is_some();
         }
-        ToolLog { arena: out_arena, rows: out_rows, dated, other_ts, values, rank, rep, present }
+        let vflags = values
+            .iter()
+            .map(|v| match v {
+                Value::Null => 0,
+                Value::Text(t) if t.is_empty() => 0,
+                _ => NONEMPTY,
+            })
+            .collect();
+        let mut log = ToolLog {
+            arena: out_arena,
+            rows: out_rows,
+            dated,
+            other_ts,
+            values,
+            rank,
+            rep,
+            present,
+            vflags,
+            ..Default::default()
+        };
+        log.having = log.count_having();
+        log.activity = log.count_activity();
+        log.choices = log.count_choices();
+        log
     }
 }
 
@@ -1297,13 +1358,12 @@ impl ToolLog {
     }
 
     /// `v <> ''` is true (not NULL, not the empty text).
+    #[inline]
     fn nonempty(&self, id: u32) -> bool {
-        !matches!(self.value(id), Value::Null) && !matches!(self.value(id), Value::Text(t) if t.is_empty())
+        self.vflags[id as usize] & NONEMPTY != 0
     }
 
-    /// The tools section of the coverage (same as [`coverage::coverage`]'s), over every row.
-    pub fn coverage(&self, facts: &SchemaFacts) -> SectionCoverage {
-        let rows = self.rows.len() as i64;
+    fn count_having(&self) -> [i64; 12] {
         let mut having = [0i64; 12];
         for (i, r) in self.rows.iter().enumerate() {
             let ts_dated = if i < self.dated {
@@ -1329,6 +1389,14 @@ impl ToolLog {
             having[SESSION] += self.nonempty(r.session) as i64;
             having[FILE] += self.nonempty(r.file) as i64;
         }
+        having
+    }
+
+    /// The tools section of the coverage (same as [`coverage::coverage`]'s), over every row
+    /// (counted once, when the store was built).
+    pub fn coverage(&self, facts: &SchemaFacts) -> SectionCoverage {
+        let rows = self.rows.len() as i64;
+        let having = self.having;
         coverage::tools_section(facts, rows, &|field| {
             COLUMNS.iter().position(|c| *c == field).filter(|k| self.present[*k]).map(|k| having[k]).unwrap_or(0)
         })
@@ -1337,6 +1405,10 @@ impl ToolLog {
     /// The tool filter's choices: every tool_name by calls (most first, ties by value), as
     /// `SELECT tool_name FROM tool_logs GROUP BY 1 ORDER BY COUNT(*) DESC, 1` lists them.
     pub fn tool_choices(&self) -> Vec<String> {
+        self.choices.clone()
+    }
+
+    fn count_choices(&self) -> Vec<String> {
         let mut counts: HashMap<u32, (u32, i64)> = HashMap::new();
         for r in &self.rows {
             counts.entry(self.rank[r.tool as usize]).or_insert((r.tool, 0)).1 += 1;
@@ -1349,7 +1421,11 @@ impl ToolLog {
     /// The tool_logs rows of the activity pass ([`super::outliers`]): per `substr(timestamp, 1,
     /// 10)` of the non-NULL, non-empty timestamps, (that day as text when it is text, calls,
     /// the MIN and MAX timestamp as text when text), in no particular order.
-    pub fn activity_days(&self) -> Vec<(Option<String>, i64, Option<String>, Option<String>)> {
+    pub fn activity_days(&self) -> Vec<ActivityDay> {
+        self.activity.clone()
+    }
+
+    fn count_activity(&self) -> Vec<ActivityDay> {
         let mut out: Vec<(Option<String>, i64, Option<String>, Option<String>)> = Vec::new();
         let mut last: Option<&[u8]> = None;
         for i in 0..self.dated {
