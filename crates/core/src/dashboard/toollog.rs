@@ -555,7 +555,7 @@ impl ToolLog {
 
     /// The rows of the window and the filters: the text timestamps between the window's start
     /// and its last minute's `:59`, the tool and the agent (target) equal to the filter's text.
-    fn selected(&self, state: &DashboardState, w: &Window) -> Vec<usize> {
+    fn selected(&self, state: &DashboardState, w: &Window) -> Selection {
         let start = w.start.as_bytes();
         let end = format!("{}:59", w.end);
         let end = end.as_bytes();
@@ -567,14 +567,19 @@ impl ToolLog {
         let tool = pick(&state.tool);
         let agent = pick(&state.target);
         if matches!(tool, Some(None)) || matches!(agent, Some(None)) || lo >= hi {
-            return Vec::new();
+            return Selection::Range(0..0);
         }
-        (lo..hi)
-            .filter(|i| {
-                let r = &self.rows[*i];
-                tool.is_none_or(|t| Some(r.tool) == t) && agent.is_none_or(|a| Some(r.agent) == a)
-            })
-            .collect()
+        if tool.is_none() && agent.is_none() {
+            return Selection::Range(lo..hi);
+        }
+        Selection::List(
+            (lo..hi)
+                .filter(|i| {
+                    let r = &self.rows[*i];
+                    tool.is_none_or(|t| Some(r.tool) == t) && agent.is_none_or(|a| Some(r.agent) == a)
+                })
+                .collect(),
+        )
     }
 
     fn interner_find_text(&self, t: &str) -> Option<u32> {
@@ -582,53 +587,61 @@ impl ToolLog {
     }
 
     /// The tool KPIs of the window (same values as the SQL path's `tool_kpis`); fills
-    /// `agg.calls_daily` on the way, as it does.
+    /// `agg.calls_daily` on the way, as it does. One pass over the window's rows.
     pub fn tool_kpis(&self, state: &DashboardState, w: &Window, agg: &mut Aggregates) -> ToolKpis {
         let sel = self.selected(state, w);
         let mut k = ToolKpis::default();
+        let ranks = self.rep.len();
         struct Acc {
             calls: i64,
             failures: i64,
             blocked: i64,
-            durations: Vec<u32>,
+            durations: Durations,
         }
-        let new_acc = || Acc { calls: 0, failures: 0, blocked: 0, durations: Vec::new() };
-        // Per tool (by rank, with the value shown), per slot (text or NULL), overall.
-        let mut tools: HashMap<u32, (u32, Acc)> = HashMap::new();
+        // Per tool (by rank), per slot (text or NULL; slots are runs of days), overall.
+        let mut groups = Groups::new(ranks);
+        let mut tools: Vec<Acc> = Vec::new();
         let mut slots: Vec<(Option<String>, Acc)> = Vec::new();
-        let mut all: Vec<u32> = Vec::new();
-        let mut days: Vec<(Vec<u8>, i64)> = Vec::new();
+        let mut all = Durations::new(ranks, true);
+        let mut days: Vec<(&[u8], i64)> = Vec::new();
         let mut peak = 0i64;
         let (mut hour_key, mut hour_n): (&[u8], i64) = (&[], 0);
-        let mut last_day: Option<&[u8]> = None;
-        for &i in &sel {
+        let mut last_day: &[u8] = &[];
+        let mut slot = 0usize;
+        sel.for_each(|i| {
             let r = &self.rows[i];
             let ts = self.ts(i);
-            let day = prefix_chars(ts, 10);
-            if last_day != Some(day) {
-                last_day = Some(day);
-                let slot_of_day = slot_start(w.slot, day);
-                days.push((day.to_vec(), 0));
-                if slots.last().is_none_or(|(s, _)| *s != slot_of_day) {
-                    slots.push((slot_of_day.clone(), new_acc()));
-                }
-            }
-            days.last_mut().expect("pushed").1 += 1;
             let hour = prefix_chars(ts, 13);
             if hour == hour_key && hour_n > 0 {
                 hour_n += 1;
             } else {
                 hour_key = hour;
                 hour_n = 1;
+                let day = prefix_chars(ts, 10);
+                if days.is_empty() || day != last_day {
+                    last_day = day;
+                    let start = slot_start(w.slot, day);
+                    days.push((day, 0));
+                    match slots.iter().position(|(s, _)| *s == start) {
+                        Some(p) => slot = p,
+                        None => {
+                            slot = slots.len();
+                            let acc = Acc { calls: 0, failures: 0, blocked: 0, durations: Durations::new(ranks, false) };
+                            slots.push((start, acc));
+                        }
+                    }
+                }
             }
             peak = peak.max(hour_n);
+            days.last_mut().expect("pushed").1 += 1;
             let failed = (r.flags & FAILED != 0) as i64;
             let blocked = (r.flags & BLOCKED_ONE != 0) as i64;
+            let g = groups.of(self.rank[r.tool as usize], r.tool);
+            if g == tools.len() {
+                tools.push(Acc { calls: 0, failures: 0, blocked: 0, durations: Durations::new(ranks, false) });
+            }
             let d = (r.duration != NULL_ID).then(|| self.rank[r.duration as usize]);
-            let rank = self.rank[r.tool as usize];
-            let (_, t) = tools.entry(rank).or_insert_with(|| (r.tool, new_acc()));
-            let s = &mut slots.last_mut().expect("pushed").1;
-            for a in [&mut *t, &mut *s] {
+            for a in [&mut tools[g], &mut slots[slot].1] {
                 a.calls += 1;
                 a.failures += failed;
                 a.blocked += blocked;
@@ -639,31 +652,16 @@ impl ToolLog {
             if let Some(d) = d {
                 all.push(d);
             }
-        }
-        // Slots computed per day are not necessarily in order (a week slot spans days in
-        // order, but a NULL slot may sit anywhere): merge equal slots, then order as SQL does.
-        let mut merged: Vec<(Option<String>, Acc)> = Vec::new();
-        slots.sort_by(|a, b| a.0.cmp(&b.0));
-        for (s, a) in slots {
-            match merged.last_mut() {
-                Some((ls, la)) if *ls == s => {
-                    la.calls += a.calls;
-                    la.failures += a.failures;
-                    la.blocked += a.blocked;
-                    la.durations.extend(a.durations);
-                }
-                _ => merged.push((s, a)),
-            }
-        }
-        let mut per_tool: Vec<(u32, u32, Acc)> = tools.into_iter().map(|(rk, (id, a))| (rk, id, a)).collect();
-        per_tool.sort_by(|a, b| b.2.calls.cmp(&a.2.calls).then(a.0.cmp(&b.0)));
-        for (_, id, mut a) in per_tool {
+        });
+        let mut per_tool: Vec<((u32, u32), Acc)> = groups.keys.iter().copied().zip(tools).collect();
+        per_tool.sort_by(|a, b| b.1.calls.cmp(&a.1.calls).then(a.0 .0.cmp(&b.0 .0)));
+        for ((_, id), mut a) in per_tool {
             let stat = ToolStat {
                 tool: self.value(id).display(),
                 calls: a.calls,
                 failures: a.failures,
                 blocked: a.blocked,
-                latency: self.latency(&mut a.durations),
+                latency: a.durations.latency(self),
             };
             k.calls += stat.calls;
             k.failures += stat.failures;
@@ -671,11 +669,13 @@ impl ToolLog {
             k.per_tool.push(stat);
         }
         k.error_rate = (k.calls > 0).then(|| k.failures as f64 / k.calls as f64);
-        k.latency = self.latency(&mut all);
-        for (s, mut a) in merged {
+        k.latency = all.latency(self);
+        // ORDER BY slot: NULL first, then text by bytes.
+        slots.sort_by(|a, b| a.0.cmp(&b.0));
+        for (s, mut a) in slots {
             let start = s.unwrap_or_default();
             let day = parse_day(&start).map(|d| w.slot.label(d)).unwrap_or(start);
-            k.daily.push(ToolDay { day, calls: a.calls, failures: a.failures, latency: self.latency(&mut a.durations) });
+            k.daily.push(ToolDay { day, calls: a.calls, failures: a.failures, latency: a.durations.latency(self) });
         }
         for (day, n) in &days {
             if let Some(d) = std::str::from_utf8(day).ok().and_then(parse_day) {
@@ -693,23 +693,122 @@ impl ToolLog {
         k
     }
 
-    /// Nearest-rank p50/p95/p99 and the max of durations given as value ranks.
-    fn latency(&self, ranks: &mut [u32]) -> Latency {
-        if ranks.is_empty() {
-            return Latency::default();
-        }
-        ranks.sort_unstable();
-        let n = ranks.len();
-        let at = |p: usize| {
-            let r = (p * n).div_ceil(100).max(1);
-            self.rank_value(ranks[r - 1])
-        };
-        Latency { p50: at(50), p95: at(95), p99: at(99), max: self.rank_value(ranks[n - 1]) }
-    }
-
     /// The number shown for a value of this rank (`as_f64` of a value of it).
     fn rank_value(&self, rank: u32) -> Option<f64> {
         self.values[*self.rep.get(rank as usize)? as usize].as_f64()
+    }
+}
+
+/// Durations (value ranks) of one partition, for nearest-rank percentiles: counted per rank
+/// (`counting`: an array over every rank, for the large partitions) or listed and sorted.
+struct Durations {
+    counts: Vec<u32>,
+    list: Vec<u32>,
+    counting: bool,
+}
+
+impl Durations {
+    fn new(ranks: usize, counting: bool) -> Durations {
+        Durations { counts: if counting { vec![0; ranks] } else { Vec::new() }, list: Vec::new(), counting }
+    }
+
+    #[inline]
+    fn push(&mut self, rank: u32) {
+        if self.counting {
+            self.counts[rank as usize] += 1;
+        } else {
+            self.list.push(rank);
+        }
+    }
+
+    /// Nearest-rank p50/p95/p99 (the value at rank ⌈p·n/100⌉) and the max, as `percentile_sql`.
+    fn latency(&mut self, log: &ToolLog) -> Latency {
+        let at = |rank: u32| log.rank_value(rank);
+        if !self.counting {
+            let ranks = &mut self.list;
+            if ranks.is_empty() {
+                return Latency::default();
+            }
+            radix_sort(ranks);
+            let n = ranks.len();
+            let pick = |p: usize| at(ranks[(p * n).div_ceil(100).max(1) - 1]);
+            return Latency { p50: pick(50), p95: pick(95), p99: pick(99), max: at(ranks[n - 1]) };
+        }
+        let n: u64 = self.counts.iter().map(|c| *c as u64).sum();
+        if n == 0 {
+            return Latency::default();
+        }
+        let targets = [50u64, 95, 99].map(|p| (p * n).div_ceil(100).max(1));
+        let mut found = [None; 3];
+        let mut cum = 0u64;
+        let mut max = 0;
+        for (rank, c) in self.counts.iter().enumerate() {
+            if *c == 0 {
+                continue;
+            }
+            cum += *c as u64;
+            max = rank as u32;
+            for (f, t) in found.iter_mut().zip(targets) {
+                if f.is_none() && cum >= t {
+                    *f = Some(rank as u32);
+                }
+            }
+        }
+        Latency { p50: found[0].and_then(at), p95: found[1].and_then(at), p99: found[2].and_then(at), max: at(max) }
+    }
+}
+
+/// Sorts ranks by LSD radix, 16 bits a pass (one pass when every rank is below 65536).
+fn radix_sort(v: &mut Vec<u32>) {
+    if v.len() < 512 {
+        v.sort_unstable();
+        return;
+    }
+    let max = v.iter().copied().max().unwrap_or(0);
+    let mut buf = vec![0u32; v.len()];
+    let mut shift = 0;
+    while shift < 32 && (shift == 0 || max >> shift != 0) {
+        let mut counts = vec![0usize; 1 << 16];
+        for x in v.iter() {
+            counts[((x >> shift) & 0xFFFF) as usize] += 1;
+        }
+        let mut at = 0;
+        for c in counts.iter_mut() {
+            let n = *c;
+            *c = at;
+            at += n;
+        }
+        for x in v.iter() {
+            let b = ((x >> shift) & 0xFFFF) as usize;
+            buf[counts[b]] = *x;
+            counts[b] += 1;
+        }
+        std::mem::swap(v, &mut buf);
+        shift += 16;
+    }
+}
+
+/// The rows of a window: a range of the sorted rows, filtered or not.
+enum Selection {
+    Range(std::ops::Range<usize>),
+    List(Vec<usize>),
+}
+
+impl Selection {
+    /// Calls `f` with each row, in order (one loop per kind, so `f` is inlined).
+    #[inline]
+    fn for_each(&self, mut f: impl FnMut(usize)) {
+        match self {
+            Selection::Range(r) => r.clone().for_each(f),
+            Selection::List(l) => l.iter().for_each(|i| f(*i)),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Selection::Range(r) => r.len(),
+            Selection::List(l) => l.len(),
+        }
     }
 }
 
@@ -844,7 +943,7 @@ fn julian_ms(text: &str) -> Option<i64> {
         }
         mi = two(&rest[3..])?;
         rest = &rest[5..];
-        if h > 23 || mi > 59 {
+        if h > 24 || mi > 59 {
             return None;
         }
         if rest.first() == Some(&b':') {
@@ -898,6 +997,39 @@ fn julian_ms(text: &str) -> Option<i64> {
     let mut ijd = jd as i64 + h * 3_600_000 + mi * 60_000 + (s * 1000.0 + 0.5) as i64;
     ijd -= tz * 60_000;
     Some(ijd)
+}
+
+/// [`julian_ms`] with the day's part kept from the previous call: the rows come in text order,
+/// so consecutive `YYYY-MM-DD HH:MM:SS` timestamps mostly share their day, and only the time
+/// is read (the same arithmetic as `julian_ms`, which any other form goes through).
+#[derive(Default)]
+struct JulianCache {
+    day: [u8; 10],
+    day_ms: Option<i64>,
+}
+
+impl JulianCache {
+    fn julian(&mut self, ts: &[u8]) -> Option<i64> {
+        let plain = ts.len() == 19
+            && ts[10] == b' '
+            && ts[13] == b':'
+            && ts[16] == b':'
+            && [11, 12, 14, 15, 17, 18].iter().all(|i| ts[*i].is_ascii_digit());
+        if !plain {
+            return julian_ms(std::str::from_utf8(ts).ok()?);
+        }
+        if ts[..10] != self.day || self.day_ms.is_none() {
+            self.day.copy_from_slice(&ts[..10]);
+            self.day_ms = julian_ms(std::str::from_utf8(&ts[..10]).ok()?);
+            self.day_ms?;
+        }
+        let two = |i: usize| ((ts[i] - b'0') * 10 + (ts[i + 1] - b'0')) as i64;
+        let (h, m, s) = (two(11), two(14), two(17));
+        if h > 24 || m > 59 || s > 59 {
+            return None;
+        }
+        Some(self.day_ms? + h * 3_600_000 + m * 60_000 + s * 1000)
+    }
 }
 
 /// SQLite's SUM: an integer sum over integers (`Err` when it overflows: the statement fails),
@@ -1096,7 +1228,8 @@ fn sql_eq(a: &Value, b: &Value) -> bool {
 
 impl ToolLog {
     /// The hook KPIs of the window (same values as [`hooks::hook_kpis`]); `joins`: the sessions
-    /// and jobs tables ([`read_sessions`]). `None` when the file has no `tool_logs`.
+    /// and jobs tables ([`read_sessions`]). `None` when the file has no `tool_logs`. One pass
+    /// over the window's rows, then a little work per group.
     pub fn hook_kpis(
         &self,
         facts: &SchemaFacts,
@@ -1115,61 +1248,119 @@ impl ToolLog {
             ..Default::default()
         };
         k.calls = sel.len() as i64;
+        let ranks = self.rep.len();
         let (mut lines, mut bytes) = (SqlSum::default(), SqlSum::default());
-        let mut files: Vec<u32> = Vec::new();
-        let mut sessions: Vec<u32> = Vec::new();
-        let empty_text = u32::MAX;
-        for &i in &sel {
+        // Distinct files and sessions (COALESCE(session_id, ''): NULL and '' are one).
+        let mut seen_file = vec![false; ranks];
+        let mut seen_session = vec![false; ranks + 1];
+        let (mut files, mut sessions) = (0i64, 0i64);
+        // Groups: tool mix, the top-N columns, sessions.
+        struct Mix {
+            calls: i64,
+            lines: SqlSum,
+            bytes: SqlSum,
+        }
+        struct Sess {
+            calls: i64,
+            first: usize,
+            last: usize,
+        }
+        let mut mix_groups = Groups::new(ranks);
+        let mut mix: Vec<Mix> = Vec::new();
+        let mut tops: [(Groups, Vec<i64>); 4] = std::array::from_fn(|_| (Groups::new(ranks), Vec::new()));
+        let mut session_groups = Groups::new(ranks);
+        let mut by_session: Vec<Sess> = Vec::new();
+        // Per day (runs of the first 10 characters; `None`: not a day), per hour of day.
+        let mut per_day: Vec<(Option<i64>, i64)> = Vec::new();
+        let (mut last_day, mut last_hour): (&[u8], &[u8]) = (&[], &[]);
+        let mut hour: Option<usize> = None;
+        // Julian instants (ms), with the row, for the quiet periods.
+        let mut jds: Vec<(i64, usize)> = Vec::with_capacity(sel.len());
+        let mut jd_cache = JulianCache::default();
+        sel.for_each(|i| {
             let r = &self.rows[i];
-            k.blocked += (r.flags & BLOCKED_ONE != 0) as i64;
-            k.failures += (r.flags & FAILED != 0) as i64;
-            lines.add(self.value(r.lines));
-            bytes.add(self.value(r.bytes));
-            if self.nonempty(r.file) {
-                k.calls_with_file += 1;
-                files.push(self.rank[r.file as usize]);
+            let ts = self.ts(i);
+            let hour_prefix = prefix_chars(ts, 13);
+            if per_day.is_empty() || hour_prefix != last_hour {
+                last_hour = hour_prefix;
+                let h = substr_chars(ts, 12, 2);
+                hour = std::str::from_utf8(h).ok().and_then(|h| h.parse::<usize>().ok()).filter(|h| *h < 24);
+                let day = prefix_chars(ts, 10);
+                if per_day.is_empty() || day != last_day {
+                    last_day = day;
+                    per_day.push((std::str::from_utf8(day).ok().and_then(parse_day), 0));
+                }
             }
-            let s = self.value(r.session);
-            sessions.push(if matches!(s, Value::Null) || matches!(s, Value::Text(t) if t.is_empty()) {
-                empty_text
-            } else {
-                self.rank[r.session as usize]
-            });
+            per_day.last_mut().expect("pushed").1 += 1;
+            if let Some(h) = hour {
+                k.per_hour[h] += 1;
+            }
+            let blocked = r.flags & BLOCKED_ONE != 0;
+            let failed = r.flags & FAILED != 0;
+            k.blocked += blocked as i64;
+            k.failures += failed as i64;
+            let g = mix_groups.of(self.rank[r.tool as usize], r.tool);
+            if g == mix.len() {
+                mix.push(Mix { calls: 0, lines: SqlSum::default(), bytes: SqlSum::default() });
+            }
+            let m = &mut mix[g];
+            m.calls += 1;
+            if r.lines != NULL_ID {
+                let v = self.value(r.lines);
+                lines.add(v);
+                m.lines.add(v);
+            }
+            if r.bytes != NULL_ID {
+                let v = self.value(r.bytes);
+                bytes.add(v);
+                m.bytes.add(v);
+            }
+            let file = self.nonempty(r.file);
+            if file {
+                k.calls_with_file += 1;
+                let f = &mut seen_file[self.rank[r.file as usize] as usize];
+                files += !*f as i64;
+                *f = true;
+            }
+            let s = if self.nonempty(r.session) { self.rank[r.session as usize] as usize } else { ranks };
+            sessions += !seen_session[s] as i64;
+            seen_session[s] = true;
             k.calls_with_duration += (r.duration != NULL_ID) as i64;
             k.calls_with_agent += (r.agent != NULL_ID) as i64;
-        }
+            for (n, (keep, id)) in
+                [(blocked, r.hook), (failed, r.error), (file, r.file), (r.agent != NULL_ID, r.agent)].into_iter().enumerate()
+            {
+                if keep {
+                    let (groups, counts) = &mut tops[n];
+                    let g = groups.of(self.rank[id as usize], id);
+                    if g == counts.len() {
+                        counts.push(0);
+                    }
+                    counts[g] += 1;
+                }
+            }
+            let g = session_groups.of(self.rank[r.session as usize], r.session);
+            if g == by_session.len() {
+                by_session.push(Sess { calls: 0, first: i, last: i });
+            }
+            // Rows are in timestamp order: the first seen is the MIN, the latest the MAX.
+            let s = &mut by_session[g];
+            s.calls += 1;
+            s.last = i;
+            if let Some(jd) = jd_cache.julian(ts) {
+                jds.push((jd, i));
+            }
+        });
         k.lines_changed = lines.as_i64();
         k.bytes_processed = bytes.as_i64();
-        files.sort_unstable();
-        files.dedup();
-        k.files = files.len() as i64;
-        sessions.sort_unstable();
-        sessions.dedup();
-        k.sessions = if k.calls > 0 { sessions.len() as i64 } else { 0 };
+        k.files = files;
+        k.sessions = if k.calls > 0 { sessions } else { 0 };
         if k.calls == 0 {
             return Some(k);
         }
+        k.per_day = per_day.into_iter().filter_map(|(d, n)| Some((day_text(d?), n))).collect();
 
-        // Per day (groups of the first 10 characters, in order) and per hour of day.
-        let mut last: Option<&[u8]> = None;
-        for &i in &sel {
-            let ts = self.ts(i);
-            let day = prefix_chars(ts, 10);
-            if last != Some(day) {
-                last = Some(day);
-                let parsed = std::str::from_utf8(day).ok().and_then(parse_day);
-                k.per_day.push((parsed.map(day_text).unwrap_or_default(), if parsed.is_some() { 0 } else { -1 }));
-            }
-            let e = k.per_day.last_mut().expect("pushed");
-            if e.1 >= 0 {
-                e.1 += 1;
-            }
-            let hour = substr_chars(ts, 12, 2);
-            if let Some(h) = std::str::from_utf8(hour).ok().and_then(|h| h.parse::<usize>().ok()).filter(|h| *h < 24) {
-                k.per_hour[h] += 1;
-            }
-        }
-        k.per_day.retain(|(_, n)| *n >= 0);
+        // Trend: first half of the window's days against the second half.
         let days = k.last_day - k.first_day + 1;
         let half = days / 2;
         if half > 0 {
@@ -1184,32 +1375,13 @@ impl ToolLog {
             k.trend = (k.first_half > 0).then(|| (k.second_half - k.first_half) as f64 / k.first_half as f64);
         }
 
-        // Tool mix.
-        struct Mix {
-            id: u32,
-            calls: i64,
-            lines: SqlSum,
-            bytes: SqlSum,
-        }
-        let mut mix: HashMap<u32, Mix> = HashMap::new();
-        for &i in &sel {
-            let r = &self.rows[i];
-            let m = mix.entry(self.rank[r.tool as usize]).or_insert_with(|| Mix {
-                id: r.tool,
-                calls: 0,
-                lines: SqlSum::default(),
-                bytes: SqlSum::default(),
-            });
-            m.calls += 1;
-            m.lines.add(self.value(r.lines));
-            m.bytes.add(self.value(r.bytes));
-        }
-        let mut mix: Vec<(u32, Mix)> = mix.into_iter().collect();
-        mix.sort_by(|a, b| b.1.calls.cmp(&a.1.calls).then(a.0.cmp(&b.0)));
+        // Tool mix: ORDER BY 2 DESC, 1.
+        let mut mix: Vec<((u32, u32), Mix)> = mix_groups.keys.iter().copied().zip(mix).collect();
+        mix.sort_by(|a, b| b.1.calls.cmp(&a.1.calls).then(a.0 .0.cmp(&b.0 .0)));
         k.tool_mix = mix
             .into_iter()
-            .map(|(_, m)| ToolMix {
-                tool: label(self.value(m.id)),
+            .map(|((_, id), m)| ToolMix {
+                tool: label(self.value(id)),
                 calls: m.calls,
                 share: m.calls as f64 / k.calls as f64,
                 lines_changed: m.lines.as_i64(),
@@ -1217,50 +1389,27 @@ impl ToolLog {
             })
             .collect();
 
-        // Top N of one column among some calls.
-        let top = |col: fn(&Row) -> u32, keep: &dyn Fn(&Row) -> bool, n: usize| -> Vec<(String, i64)> {
-            let mut counts: HashMap<u32, (u32, i64)> = HashMap::new();
-            for &i in &sel {
-                let r = &self.rows[i];
-                if keep(r) {
-                    let id = col(r);
-                    counts.entry(self.rank[id as usize]).or_insert((id, 0)).1 += 1;
-                }
-            }
-            let mut v: Vec<(u32, u32, i64)> = counts.into_iter().map(|(rk, (id, n))| (rk, id, n)).collect();
-            v.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
-            v.into_iter().take(n).map(|(_, id, n)| (label(self.value(id)), n)).collect()
+        // Top N: ORDER BY 2 DESC, 1 LIMIT n.
+        let [blocked, failed, files, agents] = tops;
+        let top = |(groups, counts): (Groups, Vec<i64>), n: usize| -> Vec<(String, i64)> {
+            let mut v: Vec<((u32, u32), i64)> = groups.keys.iter().copied().zip(counts).collect();
+            v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0 .0.cmp(&b.0 .0)));
+            v.into_iter().take(n).map(|((_, id), n)| (label(self.value(id)), n)).collect()
         };
         if k.blocked > 0 {
-            k.block_reasons = top(|r| r.hook, &|r| r.flags & BLOCKED_ONE != 0, TOP_REASONS);
+            k.block_reasons = top(blocked, TOP_REASONS);
         }
         if k.failures > 0 {
-            k.failure_reasons = top(|r| r.error, &|r| r.flags & FAILED != 0, TOP_REASONS);
+            k.failure_reasons = top(failed, TOP_REASONS);
         }
         if k.calls_with_file > 0 {
-            k.top_files = top(|r| r.file, &|r| self.nonempty(r.file), TOP_FILES);
+            k.top_files = top(files, TOP_FILES);
         }
         if k.calls_with_agent > 0 {
-            k.agents = top(|r| r.agent, &|r| r.agent != NULL_ID, TOP_SESSIONS);
+            k.agents = top(agents, TOP_SESSIONS);
         }
 
-        // Sessions and jobs.
-        struct Sess {
-            id: u32,
-            calls: i64,
-            first: usize,
-            last: usize,
-        }
-        let mut by_session: HashMap<u32, Sess> = HashMap::new();
-        for &i in &sel {
-            let r = &self.rows[i];
-            let s = by_session
-                .entry(self.rank[r.session as usize])
-                .or_insert(Sess { id: r.session, calls: 0, first: i, last: i });
-            s.calls += 1;
-            // Rows are in timestamp order: the first seen is the MIN, the latest the MAX.
-            s.last = i;
-        }
+        // Sessions (ORDER BY calls DESC, session_id) and jobs (ORDER BY 4 DESC, 1).
         let job_of = |session: &Value| -> (Value, Value) {
             if !joins.sessions {
                 return (Value::Null, Value::Null);
@@ -1275,16 +1424,16 @@ impl ToolLog {
             };
             (job.clone(), title)
         };
-        let mut list: Vec<(u32, Sess)> = by_session.into_iter().collect();
-        list.sort_by(|a, b| b.1.calls.cmp(&a.1.calls).then(a.0.cmp(&b.0)));
+        let mut list: Vec<((u32, u32), Sess)> = session_groups.keys.iter().copied().zip(by_session).collect();
+        list.sort_by(|a, b| b.1.calls.cmp(&a.1.calls).then(a.0 .0.cmp(&b.0 .0)));
         let opt_text = |v: &Value| v.as_str().map(str::to_owned);
         let ts_text = |i: usize| String::from_utf8_lossy(self.ts(i)).into_owned();
         let mut jobs: Vec<(Value, Value, i64, i64)> = Vec::new();
-        for (n, (_, s)) in list.iter().enumerate() {
-            let (job, title) = job_of(self.value(s.id));
+        for (n, ((_, id), s)) in list.iter().enumerate() {
+            let (job, title) = job_of(self.value(*id));
             if n < TOP_SESSIONS {
                 k.top_sessions.push(SessionActivity {
-                    session: label(self.value(s.id)),
+                    session: label(self.value(*id)),
                     calls: s.calls,
                     first: ts_text(s.first),
                     last: ts_text(s.last),
@@ -1311,25 +1460,25 @@ impl ToolLog {
             })
             .collect();
 
-        // Quiet periods: gaps between consecutive julian days (ms) over QUIET_HOURS.
-        let mut jds: Vec<(i64, usize)> = sel
-            .iter()
-            .filter_map(|&i| julian_ms(std::str::from_utf8(self.ts(i)).ok()?).map(|jd| (jd, i)))
-            .collect();
-        jds.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| self.ts(a.1).cmp(self.ts(b.1))));
+        // Quiet periods: gaps over QUIET_HOURS between consecutive distinct instants, in
+        // (julian, text) order. Rows are in text order, which is julian order for one format:
+        // sorted only when not.
+        if !jds.windows(2).all(|p| p[0].0 <= p[1].0) {
+            jds.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| self.ts(a.1).cmp(self.ts(b.1))));
+        }
         let jd_f = |ms: i64| ms as f64 / 86_400_000.0;
-        let mut gaps: Vec<(f64, f64, f64, usize, usize)> = Vec::new(); // (h, before, after, last i, first i)
+        let mut gaps: Vec<(f64, f64, usize, usize)> = Vec::new(); // (h, before, last row, first row)
         let mut sum = SqlSum::default();
         for pair in jds.windows(2) {
             let (a, b) = (pair[0], pair[1]);
-            if a.0 == b.0 {
+            if b.0 - a.0 <= 3_600_000 {
                 continue;
             }
             let (before, after) = (jd_f(a.0), jd_f(b.0));
             let h = (after - before) * 24.0;
             if h > QUIET_HOURS {
                 sum.add(&Value::Real(h));
-                gaps.push((h, before, after, a.1, b.1));
+                gaps.push((h, before, a.1, b.1));
             }
         }
         k.quiet_count = gaps.len() as i64;
@@ -1338,20 +1487,11 @@ impl ToolLog {
         }
         gaps.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.total_cmp(&b.1)));
         gaps.truncate(TOP_QUIET);
-        // The texts: the last call (by text) at the gap's start instant, the first at its end.
-        let text_at = |jd: i64, last: bool| -> String {
-            let hits = jds.iter().filter(|(j, _)| *j == jd).map(|(_, i)| self.ts(*i));
-            let pick = if last { hits.max() } else { hits.min() };
-            pick.map(|t| String::from_utf8_lossy(t).into_owned()).unwrap_or_default()
-        };
-        let mut quiet: Vec<QuietPeriod> = gaps
-            .iter()
-            .map(|(h, _, _, a, b)| {
-                let ja = jds.iter().find(|(_, i)| i == a).map(|(j, _)| *j).unwrap_or(0);
-                let jb = jds.iter().find(|(_, i)| i == b).map(|(j, _)| *j).unwrap_or(0);
-                QuietPeriod { start: text_at(ja, true), end: text_at(jb, false), hours: *h }
-            })
-            .collect();
+        // The texts: the last call (by text) at the gap's start instant and the first at its
+        // end, which in (julian, text) order are the two calls either side of the gap.
+        let text = |i: usize| String::from_utf8_lossy(self.ts(i)).into_owned();
+        let mut quiet: Vec<QuietPeriod> =
+            gaps.iter().map(|(h, _, a, b)| QuietPeriod { start: text(*a), end: text(*b), hours: *h }).collect();
         quiet.sort_by(|a, b| b.hours.total_cmp(&a.hours).then_with(|| a.start.cmp(&b.start)));
         k.quiet = quiet;
         Some(k)
