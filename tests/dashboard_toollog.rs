@@ -269,6 +269,13 @@ fn speed() {
     ] {
         let w = block_on(flagdeck_core::dashboard::window(&db, &facts, &state, NOW, None)).unwrap();
         let joins = block_on(flagdeck_core::dashboard::toollog::read_sessions(&db, &facts)).unwrap();
+        // TOOLLOG_REPEAT=n: run the figures n more times first (for a profiler).
+        let repeat = std::env::var("TOOLLOG_REPEAT").ok().and_then(|n| n.parse::<usize>().ok()).unwrap_or(0);
+        for _ in 0..repeat {
+            let mut agg = flagdeck_core::dashboard::Aggregates::default();
+            log.tool_kpis(&state, &w, &mut agg);
+            log.hook_kpis(&facts, &state, &w, &joins);
+        }
         let t = Instant::now();
         let mut agg = flagdeck_core::dashboard::Aggregates::default();
         let tools = log.tool_kpis(&state, &w, &mut agg);

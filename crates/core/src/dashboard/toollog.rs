@@ -603,6 +603,8 @@ impl ToolLog {
         let mut tools: Vec<Acc> = Vec::new();
         let mut slots: Vec<(Option<String>, Acc)> = Vec::new();
         let mut all = Durations::new(ranks, true);
+        // Few tools: their durations are counted per rank too (an array of every rank each).
+        let count_tools = self.choices.len().saturating_mul(ranks) <= 1 << 22;
         let mut days: Vec<(&[u8], i64)> = Vec::new();
         let mut peak = 0i64;
         let (mut hour_key, mut hour_n): (&[u8], i64) = (&[], 0);
@@ -638,7 +640,7 @@ impl ToolLog {
             let blocked = (r.flags & BLOCKED_ONE != 0) as i64;
             let g = groups.of(self.rank[r.tool as usize], r.tool);
             if g == tools.len() {
-                tools.push(Acc { calls: 0, failures: 0, blocked: 0, durations: Durations::new(ranks, false) });
+                tools.push(Acc { calls: 0, failures: 0, blocked: 0, durations: Durations::new(ranks, count_tools) });
             }
             let d = (r.duration != NULL_ID).then(|| self.rank[r.duration as usize]);
             for a in [&mut tools[g], &mut slots[slot].1] {
@@ -758,9 +760,9 @@ impl Durations {
     }
 }
 
-/// Sorts ranks by LSD radix, 16 bits a pass (one pass when every rank is below 65536).
+/// Sorts ranks by LSD radix, 8 bits a pass, as many passes as the largest rank needs.
 fn radix_sort(v: &mut Vec<u32>) {
-    if v.len() < 512 {
+    if v.len() < 64 {
         v.sort_unstable();
         return;
     }
@@ -768,9 +770,9 @@ fn radix_sort(v: &mut Vec<u32>) {
     let mut buf = vec![0u32; v.len()];
     let mut shift = 0;
     while shift < 32 && (shift == 0 || max >> shift != 0) {
-        let mut counts = vec![0usize; 1 << 16];
+        let mut counts = [0usize; 256];
         for x in v.iter() {
-            counts[((x >> shift) & 0xFFFF) as usize] += 1;
+            counts[((x >> shift) & 0xFF) as usize] += 1;
         }
         let mut at = 0;
         for c in counts.iter_mut() {
@@ -779,12 +781,12 @@ fn radix_sort(v: &mut Vec<u32>) {
             at += n;
         }
         for x in v.iter() {
-            let b = ((x >> shift) & 0xFFFF) as usize;
+            let b = ((x >> shift) & 0xFF) as usize;
             buf[counts[b]] = *x;
             counts[b] += 1;
         }
         std::mem::swap(v, &mut buf);
-        shift += 16;
+        shift += 8;
     }
 }
 
