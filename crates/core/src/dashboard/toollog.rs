@@ -131,7 +131,7 @@ impl Groups {
     }
 
     /// The group of value `id` (of rank `rank`), made on first sight.
-    #[inline]
+    #[inline(always)]
     fn of(&mut self, rank: u32, id: u32) -> usize {
         let s = &mut self.slot[rank as usize];
         if *s == u32::MAX {
@@ -544,11 +544,13 @@ impl ToolLog {
             + self.rep.capacity() * 4
     }
 
+    #[inline(always)]
     fn ts(&self, i: usize) -> &[u8] {
         let start = if i == 0 { 0 } else { self.rows[i - 1].ts_end as usize };
         &self.arena[start..self.rows[i].ts_end as usize]
     }
 
+    #[inline(always)]
     fn value(&self, id: u32) -> &Value {
         &self.values[id as usize]
     }
@@ -714,7 +716,7 @@ impl Durations {
         Durations { counts: if counting { vec![0; ranks] } else { Vec::new() }, list: Vec::new(), counting }
     }
 
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, rank: u32) {
         if self.counting {
             self.counts[rank as usize] += 1;
@@ -829,6 +831,7 @@ fn partition(n: usize, below: impl Fn(usize) -> bool) -> usize {
 }
 
 /// SQLite's `substr(text, 1, n)`: the first `n` characters (UTF-8).
+#[inline(always)]
 fn prefix_chars(t: &[u8], n: usize) -> &[u8] {
     if t.len() <= n {
         return t;
@@ -1082,7 +1085,21 @@ impl SqlSum {
         }
     }
 
+    /// Adds one value (an integer while the sum is exact: the common case, inline).
+    #[inline(always)]
     fn add(&mut self, v: &Value) {
+        if let (Value::Integer(i), false) = (v, self.approx) {
+            if let Some(s) = self.int.checked_add(*i) {
+                self.int = s;
+                self.count += 1;
+                return;
+            }
+        }
+        self.add_slow(v);
+    }
+
+    #[inline(never)]
+    fn add_slow(&mut self, v: &Value) {
         let num = match v {
             Value::Null => return,
             Value::Integer(i) => Num::Int(*i),
@@ -1500,7 +1517,7 @@ impl ToolLog {
     }
 
     /// `v <> ''` is true (not NULL, not the empty text).
-    #[inline]
+    #[inline(always)]
     fn nonempty(&self, id: u32) -> bool {
         self.vflags[id as usize] & NONEMPTY != 0
     }
