@@ -18,9 +18,15 @@ fn open(fixture: &str) -> Option<(NativeDb, Connection, Aggregates)> {
     let dir = common::fixtures_dir()?;
     let db = NativeDb::open_copy(&dir.join(fixture)).unwrap();
     let facts = block_on(read_facts(&db)).unwrap();
-    let agg =
-        block_on(aggregates(&db, &facts, &DashboardState::default(), "2026-11-30 12:00", &|_, _, _| {}, None))
-            .unwrap();
+    let agg = block_on(aggregates(
+        &db,
+        &facts,
+        &DashboardState::default(),
+        "2026-11-30 12:00",
+        &|_, _, _| {},
+        None,
+    ))
+    .unwrap();
     let plain =
         Connection::open_with_flags(dir.join(fixture), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
     Some((db, plain, agg))

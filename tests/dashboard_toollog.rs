@@ -7,11 +7,11 @@
 
 mod common;
 
+use flagdeck_core::cell::Cell;
 use flagdeck_core::dashboard::toollog::{ToolLog, ToolLogBuilder};
 use flagdeck_core::dashboard::{aggregates, filter_choices, filter_choices_with, DashboardState, Range};
 use flagdeck_core::native::NativeDb;
 use flagdeck_core::schema::{read_facts, SchemaFacts};
-use flagdeck_core::cell::Cell;
 use flagdeck_core::Value;
 use flagdeck_demo::{demo_script, DemoOptions};
 use pollster::block_on;
@@ -207,7 +207,8 @@ fn a_file_without_tool_logs_has_an_empty_store_and_no_tool_figures() {
     let facts = block_on(read_facts(&db)).unwrap();
     let log = block_on(ToolLog::read(&db, &facts)).unwrap();
     assert!(log.is_empty());
-    let agg = block_on(aggregates(&db, &facts, &DashboardState::default(), NOW, &|_, _, _| {}, Some(&log))).unwrap();
+    let agg = block_on(aggregates(&db, &facts, &DashboardState::default(), NOW, &|_, _, _| {}, Some(&log)))
+        .unwrap();
     assert_eq!(agg.tools, None);
     assert_eq!(agg.hooks, None);
 }
@@ -237,8 +238,10 @@ fn the_builder_reads_defaults_for_short_records_and_the_rowid_alias() {
     )
     .unwrap();
     let facts = block_on(read_facts(&db)).unwrap();
-    let sql = block_on(aggregates(&db, &facts, &DashboardState::default(), NOW, &|_, _, _| {}, None)).unwrap();
-    let mem = block_on(aggregates(&db, &facts, &DashboardState::default(), NOW, &|_, _, _| {}, Some(&log))).unwrap();
+    let sql =
+        block_on(aggregates(&db, &facts, &DashboardState::default(), NOW, &|_, _, _| {}, None)).unwrap();
+    let mem = block_on(aggregates(&db, &facts, &DashboardState::default(), NOW, &|_, _, _| {}, Some(&log)))
+        .unwrap();
     assert_eq!(sql.tools.as_ref().unwrap().failures, 1, "the default 0 is a failure");
     assert_eq!(sql.tools, mem.tools);
     assert_eq!(sql.hooks, mem.hooks);
@@ -307,5 +310,13 @@ fn speed() {
             tm.as_secs_f64() * 1e3
         );
         assert_eq!(sql, mem, "{name}: both paths agree on the large file");
+        let rec = flagdeck_core::port::Recording::new(&db);
+        block_on(aggregates(&rec, &facts, &state, NOW, &|_, _, _| {}, Some(&log))).unwrap();
+        for (sql, _) in rec.statements.borrow().iter().filter(|(s, _)| s.contains("tool_logs")) {
+            eprintln!(
+                "{name}: the ToolLog path still reads tool_logs by SQL: {}",
+                &sql[..sql.len().min(160)]
+            );
+        }
     }
 }

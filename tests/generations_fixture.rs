@@ -251,9 +251,15 @@ fn the_v2_dashboard_has_tools_and_health_and_no_flags() {
 #[test]
 fn the_hybrid_dashboard_keeps_its_flag_figures() {
     let Some((db, _, schema)) = open(HYBRID) else { return };
-    let agg =
-        block_on(aggregates(&db, &schema, &DashboardState::default(), "2026-11-30 12:00", &|_, _, _| {}, None))
-            .unwrap();
+    let agg = block_on(aggregates(
+        &db,
+        &schema,
+        &DashboardState::default(),
+        "2026-11-30 12:00",
+        &|_, _, _| {},
+        None,
+    ))
+    .unwrap();
     assert_eq!(agg.flags.as_ref().expect("flag figures").pending, 139);
     assert_eq!(agg.tools.as_ref().unwrap().calls, 5254);
 }

@@ -290,16 +290,20 @@ pub(super) async fn activity<D: Database>(
         hi: Option<i64>,
     }
     let minute = |t: Option<String>| t.as_deref().and_then(parse_minute);
-    let mut days: Vec<Day> = if sql.is_empty() { Vec::new() } else { db.query(&sql, &[]).await?.map_rows(|r| {
-        Ok(Day {
-            src: r.i64("src")?.max(0) as usize,
-            // A day that is not one (NULL, odd text, a number) is unreadable.
-            day: r.get("day")?.as_str().filter(|d| d.len() == 10).and_then(parse_day),
-            n: r.i64("n")?,
-            lo: minute(r.get("lo")?.as_str().map(str::to_owned)),
-            hi: minute(r.get("hi")?.as_str().map(str::to_owned)),
-        })
-    })? };
+    let mut days: Vec<Day> = if sql.is_empty() {
+        Vec::new()
+    } else {
+        db.query(&sql, &[]).await?.map_rows(|r| {
+            Ok(Day {
+                src: r.i64("src")?.max(0) as usize,
+                // A day that is not one (NULL, odd text, a number) is unreadable.
+                day: r.get("day")?.as_str().filter(|d| d.len() == 10).and_then(parse_day),
+                n: r.i64("n")?,
+                lo: minute(r.get("lo")?.as_str().map(str::to_owned)),
+                hi: minute(r.get("hi")?.as_str().map(str::to_owned)),
+            })
+        })?
+    };
     if let (Some(log), Some(src)) = (tool_days, sources.iter().position(from_log)) {
         for (day, n, lo, hi) in log.activity_days() {
             days.push(Day {

@@ -85,8 +85,9 @@ struct Row {
 /// every window but counted where the SQL counts them (coverage, activity, filter choices).
 ///
 /// Size: 44 bytes a row plus its timestamp's text (19 bytes for `YYYY-MM-DD HH:MM:SS`), plus
-/// the distinct values; measured on /tmp/speed-200k.db (1M calls, generated): see
-/// [`ToolLog::heap_bytes`] and the report in the commit (about 63 MB per 1M rows there).
+/// the distinct values (32 bytes each and their text) and two `u32` per distinct value (rank,
+/// flags). Measured ([`ToolLog::heap_bytes`]) on /tmp/speed-200k.db (1M generated calls,
+/// about 53k distinct values): 66.1 MB, 66 bytes a row all included.
 #[derive(Debug, Clone, Default)]
 pub struct ToolLog {
     arena: Vec<u8>,
@@ -445,9 +446,11 @@ impl ToolLogBuilder {
 /// Rows read per query by [`ToolLog::read`] (keyset pages of rowid).
 pub const READ_PAGE_ROWS: usize = 20_000;
 
-/// Parses a `dflt_value` of PRAGMA table_info (an SQL literal) into a value; `None` for NULL or
-/// an expression that is not a plain literal.
-fn parse_default(v: &Value) -> Option<Value> {
+/// Parses a `dflt_value` of PRAGMA table_info (an SQL literal: `1`, `0.5`, `'text'`) into a
+/// value, for [`ToolLogBuilder::new`]'s `defaults`; `None` for NULL or an expression that is not
+/// a plain literal (`CURRENT_TIMESTAMP`, `(1+1)`: SQLite stores those at insert time, so a
+/// record never lacks them).
+pub fn parse_default(v: &Value) -> Option<Value> {
     let t = v.as_str()?.trim();
     if t.eq_ignore_ascii_case("NULL") {
         return None;
@@ -475,13 +478,15 @@ impl ToolLog {
         let info = db.query("PRAGMA table_info(\"tool_logs\")", &[]).await?;
         let mut types = vec![String::new(); table_columns.len()];
         for r in &info.rows {
-            if let Some(j) = r.get(1).and_then(|n| n.as_str()).and_then(|n| table_columns.iter().position(|c| c == n))
+            if let Some(j) =
+                r.get(1).and_then(|n| n.as_str()).and_then(|n| table_columns.iter().position(|c| c == n))
             {
                 types[j] = r.get(2).map(Value::display).unwrap_or_default();
             }
         }
         // Only the columns the figures read are selected: the others are never looked at.
-        let wanted: Vec<&str> = COLUMNS.iter().copied().filter(|c| facts.has_column("tool_logs", c)).collect();
+        let wanted: Vec<&str> =
+            COLUMNS.iter().copied().filter(|c| facts.has_column("tool_logs", c)).collect();
         let cols: Vec<String> = wanted.iter().map(|c| (*c).to_owned()).collect();
         let col_types: Vec<String> = wanted
             .iter()
@@ -508,7 +513,6 @@ impl ToolLog {
                 break;
             }
         }
-        let _ = parse_default; // used by the raw-page path's callers through `defaults`
         Ok(b.finish())
     }
 
@@ -630,7 +634,12 @@ impl ToolLog {
                         Some(p) => slot = p,
                         None => {
                             slot = slots.len();
-                            let acc = Acc { calls: 0, failures: 0, blocked: 0, durations: Durations::new(ranks, false) };
+                            let acc = Acc {
+                                calls: 0,
+                                failures: 0,
+                                blocked: 0,
+                                durations: Durations::new(ranks, false),
+                            };
                             slots.push((start, acc));
                         }
                     }
@@ -642,7 +651,12 @@ impl ToolLog {
             let blocked = (r.flags & BLOCKED_ONE != 0) as i64;
             let g = groups.of(self.rank[r.tool as usize], r.tool);
             if g == tools.len() {
-                tools.push(Acc { calls: 0, failures: 0, blocked: 0, durations: Durations::new(ranks, count_tools) });
+                tools.push(Acc {
+                    calls: 0,
+                    failures: 0,
+                    blocked: 0,
+                    durations: Durations::new(ranks, count_tools),
+                });
             }
             let d = (r.duration != NULL_ID).then(|| self.rank[r.duration as usize]);
             for a in [&mut tools[g], &mut slots[slot].1] {
@@ -679,7 +693,12 @@ impl ToolLog {
         for (s, mut a) in slots {
             let start = s.unwrap_or_default();
             let day = parse_day(&start).map(|d| w.slot.label(d)).unwrap_or(start);
-            k.daily.push(ToolDay { day, calls: a.calls, failures: a.failures, latency: a.durations.latency(self) });
+            k.daily.push(ToolDay {
+                day,
+                calls: a.calls,
+                failures: a.failures,
+                latency: a.durations.latency(self),
+            });
         }
         for (day, n) in &days {
             if let Some(d) = std::str::from_utf8(day).ok().and_then(parse_day) {
@@ -758,7 +777,12 @@ impl Durations {
                 }
             }
         }
-        Latency { p50: found[0].and_then(at), p95: found[1].and_then(at), p99: found[2].and_then(at), max: at(max) }
+        Latency {
+            p50: found[0].and_then(at),
+            p95: found[1].and_then(at),
+            p99: found[2].and_then(at),
+            max: at(max),
+        }
     }
 }
 
@@ -1347,7 +1371,9 @@ impl ToolLog {
             k.calls_with_duration += (r.duration != NULL_ID) as i64;
             k.calls_with_agent += (r.agent != NULL_ID) as i64;
             for (n, (keep, id)) in
-                [(blocked, r.hook), (failed, r.error), (file, r.file), (r.agent != NULL_ID, r.agent)].into_iter().enumerate()
+                [(blocked, r.hook), (failed, r.error), (file, r.file), (r.agent != NULL_ID, r.agent)]
+                    .into_iter()
+                    .enumerate()
             {
                 if keep {
                     let (groups, counts) = &mut tops[n];
@@ -1437,7 +1463,12 @@ impl ToolLog {
                 return (Value::Null, Value::Null);
             };
             let title = if joins.jobs {
-                joins.job_rows.iter().find(|(id, _)| sql_eq(id, job)).map(|(_, t)| t.clone()).unwrap_or(Value::Null)
+                joins
+                    .job_rows
+                    .iter()
+                    .find(|(id, _)| sql_eq(id, job))
+                    .map(|(_, t)| t.clone())
+                    .unwrap_or(Value::Null)
             } else {
                 Value::Null
             };
@@ -1509,8 +1540,10 @@ impl ToolLog {
         // The texts: the last call (by text) at the gap's start instant and the first at its
         // end, which in (julian, text) order are the two calls either side of the gap.
         let text = |i: usize| String::from_utf8_lossy(self.ts(i)).into_owned();
-        let mut quiet: Vec<QuietPeriod> =
-            gaps.iter().map(|(h, _, a, b)| QuietPeriod { start: text(*a), end: text(*b), hours: *h }).collect();
+        let mut quiet: Vec<QuietPeriod> = gaps
+            .iter()
+            .map(|(h, _, a, b)| QuietPeriod { start: text(*a), end: text(*b), hours: *h })
+            .collect();
         quiet.sort_by(|a, b| b.hours.total_cmp(&a.hours).then_with(|| a.start.cmp(&b.start)));
         k.quiet = quiet;
         Some(k)
@@ -1557,7 +1590,12 @@ impl ToolLog {
         let rows = self.rows.len() as i64;
         let having = self.having;
         coverage::tools_section(facts, rows, &|field| {
-            COLUMNS.iter().position(|c| *c == field).filter(|k| self.present[*k]).map(|k| having[k]).unwrap_or(0)
+            COLUMNS
+                .iter()
+                .position(|c| *c == field)
+                .filter(|k| self.present[*k])
+                .map(|k| having[k])
+                .unwrap_or(0)
         })
     }
 
@@ -1665,6 +1703,25 @@ mod tests {
     fn substr_counts_characters() {
         assert_eq!(prefix_chars("é1234567890".as_bytes(), 3), "é12".as_bytes());
         assert_eq!(substr_chars(b"2025-01-02 13:45", 12, 2), b"13");
+    }
+
+    #[test]
+    fn defaults_are_parsed_as_literals() {
+        assert_eq!(parse_default(&Value::Text("1".into())), Some(Value::Integer(1)));
+        assert_eq!(parse_default(&Value::Text("0.5".into())), Some(Value::Real(0.5)));
+        assert_eq!(parse_default(&Value::Text("'it''s'".into())), Some(Value::Text("it's".into())));
+        assert_eq!(parse_default(&Value::Text("NULL".into())), None);
+        assert_eq!(parse_default(&Value::Text("CURRENT_TIMESTAMP".into())), None);
+        assert_eq!(parse_default(&Value::Null), None);
+    }
+
+    #[test]
+    fn radix_sort_sorts() {
+        let mut v: Vec<u32> = (0..5000u32).map(|i| i.wrapping_mul(2_654_435_761) % 70_000).collect();
+        let mut w = v.clone();
+        w.sort_unstable();
+        radix_sort(&mut v);
+        assert_eq!(v, w);
     }
 
     #[test]
