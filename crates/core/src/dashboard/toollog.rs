@@ -1021,7 +1021,7 @@ fn julian_ms(text: &str) -> Option<i64> {
     let bb = 2 - a + a / 4;
     let x1 = 36525 * (y + 4716) / 100;
     let x2 = 306001 * (m + 1) / 10000;
-    let mut jd = ((x1 + x2 + d + bb) as f64 - 1524.5) as f64 * 86_400_000.0;
+    let mut jd = ((x1 + x2 + d + bb) as f64 - 1524.5) * 86_400_000.0;
     jd = jd.trunc();
     let mut ijd = jd as i64 + h * 3_600_000 + mi * 60_000 + (s * 1000.0 + 0.5) as i64;
     ijd -= tz * 60_000;
@@ -1623,7 +1623,7 @@ impl ToolLog {
     }
 
     fn count_activity(&self) -> Vec<ActivityDay> {
-        let mut out: Vec<(Option<String>, i64, Option<String>, Option<String>)> = Vec::new();
+        let mut out: Vec<ActivityDay> = Vec::new();
         let mut last: Option<&[u8]> = None;
         for i in 0..self.dated {
             let ts = self.ts(i);
