@@ -58,8 +58,10 @@ const BLOCKED_SET: u8 = 8; // blocked_by_hook IS NOT NULL
 /// The id of the NULL value (always interned first).
 const NULL_ID: u32 = 0;
 
-/// One call: ids into [`ToolLog`]'s value table, the end of its timestamp in the arena.
-/// 44 bytes.
+/// One call, 44 bytes: the end of its timestamp in the arena; `lines` and `bytes` as ids into
+/// [`ToolLog`]'s value table (their SUM needs the exact value); the other columns as their
+/// value's rank in SQLite's order (what GROUP BY / ORDER BY / COUNT(DISTINCT) need; the value
+/// shown for a group is [`ToolLog::rep`] of it). NULL is id 0 and rank 0.
 #[derive(Debug, Clone, Copy, Default)]
 struct Row {
     ts_end: u32,
@@ -99,11 +101,11 @@ pub struct ToolLog {
     values: Vec<Value>,
     /// SQLite's order of each value: equal values (1 and 1.0) share a rank.
     rank: Vec<u32>,
-    /// One value of each rank.
+    /// One value (id) of each rank.
     rep: Vec<u32>,
     /// Whether the table has each column of [`hooks::COLUMNS`].
     present: [bool; 12],
-    /// Per value: [`NONEMPTY`] when `v <> ''` holds (not NULL, not the empty text).
+    /// Per rank: [`NONEMPTY`] when `v <> ''` holds (not NULL, not the empty text).
     vflags: Vec<u8>,
     /// What does not depend on the window, counted once by [`ToolLogBuilder::finish`]: the
     /// coverage's `having` per column, the activity rows, the tool choices.
@@ -416,14 +418,27 @@ impl ToolLogBuilder {
         for (k, m) in map.iter().enumerate() {
             present[k] = m.is_some();
         }
-        let vflags = values
-            .iter()
-            .map(|v| match v {
-                Value::Null => 0,
-                Value::Text(t) if t.is_empty() => 0,
-                _ => NONEMPTY,
-            })
-            .collect();
+        // Flags by rank (values of one rank are numbers equal to each other, or one text).
+        let mut vflags = vec![0u8; rep.len()];
+        for (id, v) in values.iter().enumerate() {
+            if !matches!(v, Value::Null) && !matches!(v, Value::Text(t) if t.is_empty()) {
+                vflags[rank[id] as usize] = NONEMPTY;
+            }
+        }
+        // The grouped columns hold their value's rank (the value shown is one of that rank).
+        for r in out_rows.iter_mut() {
+            for c in [
+                &mut r.tool,
+                &mut r.session,
+                &mut r.agent,
+                &mut r.file,
+                &mut r.error,
+                &mut r.hook,
+                &mut r.duration,
+            ] {
+                *c = rank[*c as usize];
+            }
+        }
         let mut log = ToolLog {
             arena: out_arena,
             rows: out_rows,
@@ -568,7 +583,7 @@ impl ToolLog {
         let lo = partition(self.dated, |i| self.ts(i) < start);
         let hi = partition(self.dated, |i| self.ts(i) <= end);
         let pick = |filter: &Option<String>| -> Option<Option<u32>> {
-            filter.as_ref().map(|t| self.interner_find_text(t))
+            filter.as_ref().map(|t| self.interner_find_text(t).map(|id| self.rank[id as usize]))
         };
         let tool = pick(&state.tool);
         let agent = pick(&state.target);
@@ -649,7 +664,7 @@ impl ToolLog {
             days.last_mut().expect("pushed").1 += 1;
             let failed = (r.flags & FAILED != 0) as i64;
             let blocked = (r.flags & BLOCKED_ONE != 0) as i64;
-            let g = groups.of(self.rank[r.tool as usize], r.tool);
+            let g = groups.of(r.tool, self.rep[r.tool as usize]);
             if g == tools.len() {
                 tools.push(Acc {
                     calls: 0,
@@ -658,7 +673,7 @@ impl ToolLog {
                     durations: Durations::new(ranks, count_tools),
                 });
             }
-            let d = (r.duration != NULL_ID).then(|| self.rank[r.duration as usize]);
+            let d = (r.duration != NULL_ID).then_some(r.duration);
             for a in [&mut tools[g], &mut slots[slot].1] {
                 a.calls += 1;
                 a.failures += failed;
@@ -1342,7 +1357,7 @@ impl ToolLog {
             let failed = r.flags & FAILED != 0;
             k.blocked += blocked as i64;
             k.failures += failed as i64;
-            let g = mix_groups.of(self.rank[r.tool as usize], r.tool);
+            let g = mix_groups.of(r.tool, self.rep[r.tool as usize]);
             if g == mix.len() {
                 mix.push(Mix { calls: 0, lines: SqlSum::default(), bytes: SqlSum::default() });
             }
@@ -1361,11 +1376,11 @@ impl ToolLog {
             let file = self.nonempty(r.file);
             if file {
                 k.calls_with_file += 1;
-                let f = &mut seen_file[self.rank[r.file as usize] as usize];
+                let f = &mut seen_file[r.file as usize];
                 files += !*f as i64;
                 *f = true;
             }
-            let s = if self.nonempty(r.session) { self.rank[r.session as usize] as usize } else { ranks };
+            let s = if self.nonempty(r.session) { r.session as usize } else { ranks };
             sessions += !seen_session[s] as i64;
             seen_session[s] = true;
             k.calls_with_duration += (r.duration != NULL_ID) as i64;
@@ -1377,14 +1392,14 @@ impl ToolLog {
             {
                 if keep {
                     let (groups, counts) = &mut tops[n];
-                    let g = groups.of(self.rank[id as usize], id);
+                    let g = groups.of(id, self.rep[id as usize]);
                     if g == counts.len() {
                         counts.push(0);
                     }
                     counts[g] += 1;
                 }
             }
-            let g = session_groups.of(self.rank[r.session as usize], r.session);
+            let g = session_groups.of(r.session, self.rep[r.session as usize]);
             if g == by_session.len() {
                 by_session.push(Sess { calls: 0, first: i, last: i });
             }
@@ -1549,7 +1564,7 @@ impl ToolLog {
         Some(k)
     }
 
-    /// `v <> ''` is true (not NULL, not the empty text).
+    /// `v <> ''` is true (not NULL, not the empty text) for a value of rank `id`.
     #[inline(always)]
     fn nonempty(&self, id: u32) -> bool {
         self.vflags[id as usize] & NONEMPTY != 0
@@ -1608,7 +1623,7 @@ impl ToolLog {
     fn count_choices(&self) -> Vec<String> {
         let mut counts: HashMap<u32, (u32, i64)> = HashMap::new();
         for r in &self.rows {
-            counts.entry(self.rank[r.tool as usize]).or_insert((r.tool, 0)).1 += 1;
+            counts.entry(r.tool).or_insert((self.rep[r.tool as usize], 0)).1 += 1;
         }
         let mut v: Vec<(u32, u32, i64)> = counts.into_iter().map(|(rk, (id, n))| (rk, id, n)).collect();
         v.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
