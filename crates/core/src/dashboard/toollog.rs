@@ -635,13 +635,13 @@ impl ToolLog {
             let r = &self.rows[i];
             let ts = self.ts(i);
             let hour = prefix_chars(ts, 13);
-            if hour == hour_key && hour_n > 0 {
+            if hour_n > 0 && same_bytes(hour, hour_key) {
                 hour_n += 1;
             } else {
                 hour_key = hour;
                 hour_n = 1;
                 let day = prefix_chars(ts, 10);
-                if days.is_empty() || day != last_day {
+                if days.is_empty() || !same_bytes(day, last_day) {
                     last_day = day;
                     let start = slot_start(w.slot, day);
                     days.push((day, 0));
@@ -869,6 +869,22 @@ fn partition(n: usize, below: impl Fn(usize) -> bool) -> usize {
     lo
 }
 
+/// Whether two short byte strings are equal, without a call to `memcmp` for the prefixes of
+/// up to 16 bytes compared on every row.
+#[inline(always)]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() > 16 {
+        return a == b;
+    }
+    let (mut x, mut y) = ([0u8; 16], [0u8; 16]);
+    x[..a.len()].copy_from_slice(a);
+    y[..b.len()].copy_from_slice(b);
+    u128::from_ne_bytes(x) == u128::from_ne_bytes(y)
+}
+
 /// SQLite's `substr(text, 1, n)`: the first `n` characters (UTF-8).
 #[inline(always)]
 fn prefix_chars(t: &[u8], n: usize) -> &[u8] {
@@ -1062,7 +1078,7 @@ impl JulianCache {
         if !plain {
             return julian_ms(std::str::from_utf8(ts).ok()?);
         }
-        if ts[..10] != self.day || self.day_ms.is_none() {
+        if !same_bytes(&ts[..10], &self.day) || self.day_ms.is_none() {
             self.day.copy_from_slice(&ts[..10]);
             self.day_ms = julian_ms(std::str::from_utf8(&ts[..10]).ok()?);
             self.day_ms?;
@@ -1339,12 +1355,12 @@ impl ToolLog {
             let r = &self.rows[i];
             let ts = self.ts(i);
             let hour_prefix = prefix_chars(ts, 13);
-            if per_day.is_empty() || hour_prefix != last_hour {
+            if per_day.is_empty() || !same_bytes(hour_prefix, last_hour) {
                 last_hour = hour_prefix;
                 let h = substr_chars(ts, 12, 2);
                 hour = std::str::from_utf8(h).ok().and_then(|h| h.parse::<usize>().ok()).filter(|h| *h < 24);
                 let day = prefix_chars(ts, 10);
-                if per_day.is_empty() || day != last_day {
+                if per_day.is_empty() || !same_bytes(day, last_day) {
                     last_day = day;
                     per_day.push((std::str::from_utf8(day).ok().and_then(parse_day), 0));
                 }
