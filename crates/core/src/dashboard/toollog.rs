@@ -1349,7 +1349,12 @@ impl ToolLog {
         let (mut last_day, mut last_hour): (&[u8], &[u8]) = (&[], &[]);
         let mut hour: Option<usize> = None;
         // Julian instants (ms), with the row, for the quiet periods.
-        let mut jds: Vec<(i64, usize)> = Vec::with_capacity(sel.len());
+        // While the instants come in order (rows are in text order, which is julian order for
+        // one format), only the pairs over an hour apart are kept; at the first instant out of
+        // order, every instant is listed and sorted after the pass.
+        let mut pairs: Vec<((i64, usize), (i64, usize))> = Vec::new();
+        let mut prev: Option<(i64, usize)> = None;
+        let mut in_order = true;
         let mut jd_cache = JulianCache::default();
         sel.for_each(|i| {
             let r = &self.rows[i];
@@ -1424,7 +1429,16 @@ impl ToolLog {
             s.calls += 1;
             s.last = i;
             if let Some(jd) = jd_cache.julian(ts) {
-                jds.push((jd, i));
+                if in_order {
+                    if let Some(p) = prev {
+                        if jd < p.0 {
+                            in_order = false;
+                        } else if jd - p.0 > 3_600_000 {
+                            pairs.push((p, (jd, i)));
+                        }
+                    }
+                    prev = Some((jd, i));
+                }
             }
         });
         k.lines_changed = lines.as_i64();
@@ -1544,17 +1558,21 @@ impl ToolLog {
         // Quiet periods: gaps over QUIET_HOURS between consecutive distinct instants, in
         // (julian, text) order. Rows are in text order, which is julian order for one format:
         // sorted only when not.
-        if !jds.windows(2).all(|p| p[0].0 <= p[1].0) {
+        if !in_order {
+            let mut cache = JulianCache::default();
+            let mut jds: Vec<(i64, usize)> = Vec::with_capacity(sel.len());
+            sel.for_each(|i| {
+                if let Some(jd) = cache.julian(self.ts(i)) {
+                    jds.push((jd, i));
+                }
+            });
             jds.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| self.ts(a.1).cmp(self.ts(b.1))));
+            pairs = jds.windows(2).filter(|p| p[1].0 - p[0].0 > 3_600_000).map(|p| (p[0], p[1])).collect();
         }
         let jd_f = |ms: i64| ms as f64 / 86_400_000.0;
         let mut gaps: Vec<(f64, f64, usize, usize)> = Vec::new(); // (h, before, last row, first row)
         let mut sum = SqlSum::default();
-        for pair in jds.windows(2) {
-            let (a, b) = (pair[0], pair[1]);
-            if b.0 - a.0 <= 3_600_000 {
-                continue;
-            }
+        for (a, b) in pairs {
             let (before, after) = (jd_f(a.0), jd_f(b.0));
             let h = (after - before) * 24.0;
             if h > QUIET_HOURS {
