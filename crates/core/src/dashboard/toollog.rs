@@ -9,6 +9,14 @@
 //! The SQL functions stay: they run when no `ToolLog` is given, and they are the oracle of the
 //! tests (`tests/dashboard_toollog.rs`), which compare both paths field by field.
 //!
+//! Measured natively on /tmp/speed-200k.db (1M generated calls; `speed` in that test file, the
+//! best of 5 runs on a shared 2-core machine): [`ToolLog::read`] through `NativeDb` 1.4–2.5 s;
+//! the default window (all 1M calls) `tool_kpis` 25 ms and `hook_kpis` 42 ms at opt-level 3,
+//! 37–41 ms and 65 ms at the release profile's opt-level "z"; the last 7 days (102k calls)
+//! 4–6 ms and 7–9 ms; coverage, activity and tool choices are counted once at build time. The
+//! SQL path takes about 7 s for the same figures (the whole dashboard: 8.3–10.5 s by SQL,
+//! 1.3–1.5 s with the store, the rest being the flag, health and quest SQL).
+//!
 //! SQLite's semantics are kept where the figures depend on them: values keep their storage
 //! class (1, 1.0 and '1': 1 and 1.0 group together, '1' apart, as `GROUP BY` groups them);
 //! groups are ordered as `ORDER BY` orders them (NULL < numbers < text by bytes < blob);
