@@ -85,7 +85,7 @@ struct Row {
     flags: u8,
 }
 
-/// The rows of `tool_logs` (the columns of [`hooks::COLUMNS`]; a column the table lacks is NULL)
+/// The rows of `tool_logs` (the columns of `hooks::COLUMNS`; a column the table lacks is NULL)
 /// held compactly: every value other than the timestamp is an id (4 bytes) into one table of
 /// distinct values (interned, storage class kept), `success` and `blocked_by_hook` are reduced
 /// to the four facts the figures read (= 0 / = 1, NULL or not), and the timestamps stored as
@@ -111,7 +111,7 @@ pub struct ToolLog {
     rank: Vec<u32>,
     /// One value (id) of each rank.
     rep: Vec<u32>,
-    /// Whether the table has each column of [`hooks::COLUMNS`].
+    /// Whether the table has each column of `hooks::COLUMNS`.
     present: [bool; 12],
     /// Per rank: [`NONEMPTY`] when `v <> ''` holds (not NULL, not the empty text).
     vflags: Vec<u8>,
@@ -279,7 +279,7 @@ fn equals(v: &Cell<'_>, n: i64, text_aff: bool) -> bool {
 
 /// Fills a [`ToolLog`] row by row, from a raw page scan or from rows read through the port.
 pub struct ToolLogBuilder {
-    /// For each column of [`hooks::COLUMNS`], its index among the table's columns.
+    /// For each column of `hooks::COLUMNS`, its index among the table's columns.
     map: [Option<usize>; 12],
     defaults: Vec<Option<Value>>,
     rowid_alias: Option<usize>,
