@@ -978,11 +978,12 @@ fn cast_integer(t: &str) -> i64 {
 }
 
 /// SQLite's julian day in milliseconds (`iJD`) of a text in the forms the files hold:
-/// `YYYY-MM-DD`, then optionally ` ` or `T`, `HH:MM`, `:SS`, `.fff…`, and a zone `Z` or
-/// `±HH:MM`; surrounding spaces allowed. `None` for anything else (julianday gives NULL; a
+/// `YYYY-MM-DD`, then optionally spaces or `T`, `HH:MM`, `:SS`, `.fff…`, and a zone `Z` or
+/// `±HH:MM`; trailing spaces allowed. `None` for anything else (julianday gives NULL; a
 /// number as text, which julianday reads as a julian day number, is not handled: `None`).
 fn julian_ms(text: &str) -> Option<i64> {
-    let b = text.trim().as_bytes();
+    // SQLite allows no space before the date, any after the whole.
+    let b = text.trim_end().as_bytes();
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
         let s = b.get(r)?;
         s.iter().all(u8::is_ascii_digit).then(|| std::str::from_utf8(s).ok()?.parse().ok())?
@@ -998,7 +999,7 @@ fn julian_ms(text: &str) -> Option<i64> {
     let (mut h, mut mi, mut s) = (0i64, 0i64, 0f64);
     let mut tz = 0i64;
     if !rest.is_empty() {
-        if rest[0] == b' ' || rest[0] == b'T' {
+        while rest.first().is_some_and(|c| *c == b' ' || *c == b'T') {
             rest = &rest[1..];
         }
         let two = |x: &[u8]| -> Option<i64> {
@@ -1025,7 +1026,8 @@ fn julian_ms(text: &str) -> Option<i64> {
                     scale *= 10.0;
                     rest = &rest[1..];
                 }
-                s += frac / scale;
+                // SQLite truncates the fraction to 0.999 (no rounding up into the next second).
+                s += (frac / scale).min(0.999);
             }
             if s >= 60.0 {
                 return None;
@@ -1754,6 +1756,55 @@ mod tests {
         assert_eq!(julian_ms("2000-01-01 12:00:00Z"), julian_ms("2000-01-01 12:00"));
         assert!(julian_ms("2000-01-01 x").is_none());
         assert!(julian_ms("1735689600").is_none());
+    }
+
+    /// julian_ms (and the cached reader) against SQLite's own julianday, for the forms read.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn julian_agrees_with_sqlite() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        let mut cache = JulianCache::default();
+        for t in [
+            "2026-11-20 10:00:00",
+            "2026-11-20 10:00",
+            "2026-11-20",
+            "2026-11-20T23:59:59",
+            "2026-11-20 10:00:00.5",
+            "2026-11-20 10:00:00.123456",
+            "2026-11-20 10:00:00.9999",
+            "2026-11-20 10:00:00+02:00",
+            "2026-11-20 10:00:00-05:30",
+            "2026-11-20 10:00:00Z",
+            "1970-01-01 00:00:00",
+            "2099-12-31 23:59:59",
+            "2024-02-29 12:00:00",
+            "2025-02-31 12:00:00",
+            "2026-11-20 24:00:00",
+            " 2026-11-20 10:00:00 ",
+            "2026-11-20 10:00:00 junk",
+            "2026-13-45 10:00",
+            "1764500000",
+            "",
+            "2026-11-20  10:00",
+            "2026-11-20T10:00Z",
+            "2026-11-20 10:00 +02:00",
+            "2026-11-20 1:00",
+            "2026-11-20 10:00:00.",
+            "2026-1-20",
+            "2026-11-20 10:60",
+            "2026-11-20 10:00:60",
+            "2026-11-20 10:00:00+14:00",
+            "2026-11-20 10:00:00+15:00",
+        ] {
+            let sql: Option<f64> = conn.query_row("SELECT julianday(?1)", [t], |r| r.get(0)).unwrap();
+            let ours = julian_ms(t).map(|ms| ms as f64 / 86_400_000.0);
+            if t == "1764500000" {
+                // A number as text is a julian day number to SQLite (out of range here: NULL).
+                assert_eq!(sql, None);
+            }
+            assert_eq!(ours, sql, "{t:?}");
+            assert_eq!(cache.julian(t.as_bytes()).map(|ms| ms as f64 / 86_400_000.0), sql, "cached {t:?}");
+        }
     }
 
     #[test]
