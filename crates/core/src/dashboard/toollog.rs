@@ -66,6 +66,10 @@ const BLOCKED_SET: u8 = 8; // blocked_by_hook IS NOT NULL
 /// The id of the NULL value (always interned first).
 const NULL_ID: u32 = 0;
 
+/// In `lines` / `bytes`: the low 31 bits are the integer itself, not a value id (most values:
+/// no look-up in the value table, whose many distinct byte counts would miss the cache).
+const INLINE: u32 = 1 << 31;
+
 /// One call, 44 bytes: the end of its timestamp in the arena; `lines` and `bytes` as ids into
 /// [`ToolLog`]'s value table (their SUM needs the exact value); the other columns as their
 /// value's rank in SQLite's order (what GROUP BY / ORDER BY / COUNT(DISTINCT) need; the value
@@ -277,6 +281,15 @@ fn equals(v: &Cell<'_>, n: i64, text_aff: bool) -> bool {
     }
 }
 
+/// A `lines` / `bytes` value: an integer in `0..2^31` inline ([`INLINE`] set), anything else
+/// interned.
+fn number(interner: &mut Interner, c: Cell<'_>) -> u32 {
+    match c {
+        Cell::Int(v) if (0..INLINE as i64).contains(&v) => INLINE | v as u32,
+        other => interner.intern(other),
+    }
+}
+
 /// Fills a [`ToolLog`] row by row, from a raw page scan or from rows read through the port.
 pub struct ToolLogBuilder {
     /// For each column of `hooks::COLUMNS`, its index among the table's columns.
@@ -372,8 +385,8 @@ impl ToolLogBuilder {
             file: self.interner.intern(cell(FILE)),
             error: self.interner.intern(cell(ERROR)),
             hook: self.interner.intern(cell(HOOK)),
-            lines: self.interner.intern(cell(LINES)),
-            bytes: self.interner.intern(cell(BYTES)),
+            lines: number(&mut self.interner, cell(LINES)),
+            bytes: number(&mut self.interner, cell(BYTES)),
             duration: self.interner.intern(cell(DURATION)),
             flags,
         };
@@ -575,6 +588,20 @@ impl ToolLog {
     fn ts(&self, i: usize) -> &[u8] {
         let start = if i == 0 { 0 } else { self.rows[i - 1].ts_end as usize };
         &self.arena[start..self.rows[i].ts_end as usize]
+    }
+
+    /// Adds a `lines` / `bytes` entry (inline integer or value id) to two sums.
+    #[inline(always)]
+    fn add_number(&self, x: u32, a: &mut SqlSum, b: &mut SqlSum) {
+        if x & INLINE != 0 {
+            let v = (x & !INLINE) as i64;
+            a.add_int(v);
+            b.add_int(v);
+        } else if x != NULL_ID {
+            let v = self.value(x);
+            a.add(v);
+            b.add(v);
+        }
     }
 
     #[inline(always)]
@@ -1153,14 +1180,24 @@ impl SqlSum {
     /// Adds one value (an integer while the sum is exact: the common case, inline).
     #[inline(always)]
     fn add(&mut self, v: &Value) {
-        if let (Value::Integer(i), false) = (v, self.approx) {
-            if let Some(s) = self.int.checked_add(*i) {
+        if let Value::Integer(i) = v {
+            self.add_int(*i);
+        } else {
+            self.add_slow(v);
+        }
+    }
+
+    /// Adds an integer.
+    #[inline(always)]
+    fn add_int(&mut self, i: i64) {
+        if !self.approx {
+            if let Some(s) = self.int.checked_add(i) {
                 self.int = s;
                 self.count += 1;
                 return;
             }
         }
-        self.add_slow(v);
+        self.add_slow(&Value::Integer(i));
     }
 
     #[inline(never)]
@@ -1394,16 +1431,8 @@ impl ToolLog {
             }
             let m = &mut mix[g];
             m.calls += 1;
-            if r.lines != NULL_ID {
-                let v = self.value(r.lines);
-                lines.add(v);
-                m.lines.add(v);
-            }
-            if r.bytes != NULL_ID {
-                let v = self.value(r.bytes);
-                bytes.add(v);
-                m.bytes.add(v);
-            }
+            self.add_number(r.lines, &mut lines, &mut m.lines);
+            self.add_number(r.bytes, &mut bytes, &mut m.bytes);
             let file = self.nonempty(r.file);
             if file {
                 k.calls_with_file += 1;
