@@ -24,7 +24,7 @@ fn open(fixture: &str) -> Option<(NativeDb, Connection, Aggregates)> {
         &DashboardState::default(),
         "2026-11-30 12:00",
         &|_, _, _| {},
-        None,
+        flagdeck_core::dashboard::Logs::default(),
     ))
     .unwrap();
     let plain =

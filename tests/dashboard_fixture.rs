@@ -5,7 +5,7 @@
 mod common;
 
 use flagdeck_core::dashboard::stats::{nearest_rank, parse_minute};
-use flagdeck_core::dashboard::{aggregates, derive, AsOf, Dashboard, DashboardState, Range, Verdict};
+use flagdeck_core::dashboard::{aggregates, derive, AsOf, Dashboard, DashboardState, Logs, Range, Verdict};
 use flagdeck_core::native::NativeDb;
 use flagdeck_core::schema::SchemaFacts;
 use flagdeck_core::Value;
@@ -22,8 +22,31 @@ fn open(fixture: &str) -> Option<(NativeDb, SchemaFacts, Json)> {
 }
 
 fn dashboard(db: &NativeDb, facts: &SchemaFacts, state: &DashboardState) -> Dashboard {
-    let agg = block_on(aggregates(db, facts, state, "2026-11-30 12:00", &|_, _, _| {}, None)).unwrap();
+    let agg =
+        block_on(aggregates(db, facts, state, "2026-11-30 12:00", &|_, _, _| {}, Logs::default())).unwrap();
+    same_on_the_toollog_path(db, facts, state, &agg);
     derive(agg, state)
+}
+
+/// The same aggregates on the ToolLog path (tool_logs read into memory first): the bodies
+/// here run on the SQL path, and each run checks the in-memory path gives the same.
+fn same_on_the_toollog_path(
+    db: &NativeDb,
+    facts: &SchemaFacts,
+    state: &DashboardState,
+    sql: &flagdeck_core::dashboard::Aggregates,
+) {
+    let log = block_on(flagdeck_core::dashboard::toollog::ToolLog::read(db, facts)).unwrap();
+    let mem = block_on(aggregates(
+        db,
+        facts,
+        state,
+        "2026-11-30 12:00",
+        &|_, _, _| {},
+        Logs { tools: Some(&log), ..Default::default() },
+    ))
+    .unwrap();
+    assert_eq!(&mem, sql, "the ToolLog path gives the same aggregates");
 }
 
 fn column_f64(db: &NativeDb, sql: &str) -> Vec<f64> {
@@ -301,7 +324,8 @@ fn a_snapshot_of_the_fixture_dashboard_round_trips_and_redacts_every_agent() {
     use flagdeck_core::dashboard::share::{decode_snapshot, encode_snapshot, redact, Snapshot};
     let Some((db, facts, _)) = open("acolytes-v1-small.db") else { return };
     let state = DashboardState::default();
-    let agg = block_on(aggregates(&db, &facts, &state, "2026-11-30 12:00", &|_, _, _| {}, None)).unwrap();
+    let agg = block_on(aggregates(&db, &facts, &state, "2026-11-30 12:00", &|_, _, _| {}, Logs::default()))
+        .unwrap();
     let snapshot = Snapshot {
         file: Some("acolytes-v1-small.db".into()),
         made_at: "2026-11-30 12:00".into(),

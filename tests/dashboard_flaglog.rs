@@ -8,7 +8,7 @@
 mod common;
 
 use flagdeck_core::dashboard::flaglog::FlagLog;
-use flagdeck_core::dashboard::{aggregates, Aggregates, AsOf, DashboardState, Range};
+use flagdeck_core::dashboard::{aggregates, Aggregates, AsOf, DashboardState, Logs, Range};
 use flagdeck_core::native::NativeDb;
 use flagdeck_core::port::Recording;
 use flagdeck_core::schema::{read_facts, SchemaFacts};
@@ -68,10 +68,18 @@ fn same(name: &str, db: &NativeDb) -> usize {
     assert_eq!(log.len() as i64, rows, "{name}: every flag is held");
     let mut busy = 0;
     for (label, state) in states(db) {
-        let sql: Aggregates = block_on(aggregates(db, &facts, &state, NOW, &|_, _, _| {}, None)).unwrap();
+        let sql: Aggregates =
+            block_on(aggregates(db, &facts, &state, NOW, &|_, _, _| {}, Logs::default())).unwrap();
         let rec = Recording::new(db);
-        let mem: Aggregates =
-            block_on(aggregates(&rec, &facts, &state, NOW, &|_, _, _| {}, Some(&log))).unwrap();
+        let mem: Aggregates = block_on(aggregates(
+            &rec,
+            &facts,
+            &state,
+            NOW,
+            &|_, _, _| {},
+            Logs { flags: Some(&log), ..Default::default() },
+        ))
+        .unwrap();
         let at = format!("{name}, {label}");
         let over_flags: Vec<String> = rec
             .statements

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use flagdeck_core::dashboard::hooks::{hook_kpis, HookKpis, NONE, QUIET_HOURS};
 use flagdeck_core::dashboard::stats::parse_day;
-use flagdeck_core::dashboard::{aggregates, definitions, window, DashboardState, Range, Window};
+use flagdeck_core::dashboard::{aggregates, definitions, window, DashboardState, Logs, Range, Window};
 use flagdeck_core::native::NativeDb;
 use flagdeck_core::schema::{read_facts, SchemaFacts};
 use flagdeck_core::timestamp;
@@ -26,8 +26,31 @@ fn open(fixture: &str) -> Option<(NativeDb, SchemaFacts)> {
 }
 
 fn hooks(db: &NativeDb, facts: &SchemaFacts, state: &DashboardState) -> (Window, HookKpis) {
-    let agg = block_on(aggregates(db, facts, state, "2026-11-30 12:00", &|_, _, _| {}, None)).unwrap();
+    let agg =
+        block_on(aggregates(db, facts, state, "2026-11-30 12:00", &|_, _, _| {}, Logs::default())).unwrap();
+    same_on_the_toollog_path(db, facts, state, &agg);
     (agg.window.clone(), agg.hooks.expect("the file has tool_logs"))
+}
+
+/// The same aggregates on the ToolLog path (tool_logs read into memory first): the bodies
+/// here run on the SQL path, and each run checks the in-memory path gives the same.
+fn same_on_the_toollog_path(
+    db: &NativeDb,
+    facts: &SchemaFacts,
+    state: &DashboardState,
+    sql: &flagdeck_core::dashboard::Aggregates,
+) {
+    let log = block_on(flagdeck_core::dashboard::toollog::ToolLog::read(db, facts)).unwrap();
+    let mem = block_on(aggregates(
+        db,
+        facts,
+        state,
+        "2026-11-30 12:00",
+        &|_, _, _| {},
+        Logs { tools: Some(&log), ..Default::default() },
+    ))
+    .unwrap();
+    assert_eq!(&mem, sql, "the ToolLog path gives the same aggregates");
 }
 
 /// `WHERE …` of the window and filters, written here: timestamp as text between the window's
@@ -269,7 +292,7 @@ fn missing_columns_read_as_null_and_missing_tables_leave_the_joins_out() {
             &state,
             "2026-11-30 12:00",
             &|_, _, _| {},
-            None,
+            flagdeck_core::dashboard::Logs::default(),
         ))
         .expect("the dashboard reads a tool_logs without duration_ms or agent_name");
         let tools = agg.tools.expect("tool figures");

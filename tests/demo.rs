@@ -7,7 +7,7 @@
 mod common;
 
 use flagdeck_core::catalog::{read_catalog, CatalogAgent};
-use flagdeck_core::dashboard::{aggregates, DashboardState};
+use flagdeck_core::dashboard::{aggregates, DashboardState, Logs};
 use flagdeck_core::native::NativeDb;
 use flagdeck_core::quests::QuestStatus;
 use flagdeck_core::schema::Generation;
@@ -475,8 +475,15 @@ fn builtin_demo_is_the_v1_demo_upgraded_with_quests_of_every_status_and_stalls()
 
     // the dashboard's quest KPIs have open and stalled quests (default threshold: a day)
     let state = DashboardState::default();
-    let agg = pollster::block_on(aggregates(&db, &facts, &state, "2026-01-01 00:00", &|_, _, _| {}, None))
-        .expect("the dashboard reads the demo");
+    let agg = pollster::block_on(aggregates(
+        &db,
+        &facts,
+        &state,
+        "2026-01-01 00:00",
+        &|_, _, _| {},
+        Logs::default(),
+    ))
+    .expect("the dashboard reads the demo");
     let kpis = agg.quests.expect("quest KPIs for a hybrid file");
     let open = int(
         &db,

@@ -12,7 +12,9 @@ use flagdeck_core::dashboard::outliers::{fences, quartiles_plain, MIN_SPREAD_DAY
 use flagdeck_core::dashboard::share::{encode_snapshot, Snapshot};
 use flagdeck_core::dashboard::slots::{Slot, MAX_SLOTS};
 use flagdeck_core::dashboard::stats::{day_text, parse_day, parse_minute};
-use flagdeck_core::dashboard::{aggregates, as_of_minute, derive, AsOf, Dashboard, DashboardState, Range};
+use flagdeck_core::dashboard::{
+    aggregates, as_of_minute, derive, AsOf, Dashboard, DashboardState, Logs, Range,
+};
 use flagdeck_core::native::NativeDb;
 use flagdeck_core::schema::SchemaFacts;
 use flagdeck_core::Value;
@@ -46,7 +48,7 @@ fn open_v1() -> Option<(NativeDb, SchemaFacts)> {
 }
 
 fn dashboard(db: &NativeDb, facts: &SchemaFacts, state: &DashboardState) -> Dashboard {
-    derive(block_on(aggregates(db, facts, state, NOW, &|_, _, _| {}, None)).unwrap(), state)
+    derive(block_on(aggregates(db, facts, state, NOW, &|_, _, _| {}, Logs::default())).unwrap(), state)
 }
 
 fn text(db: &NativeDb, sql: &str) -> String {

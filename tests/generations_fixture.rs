@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use flagdeck_core::agents::{agent_quests, latest_health};
 use flagdeck_core::catalog::read_catalog;
-use flagdeck_core::dashboard::{aggregates, derive, filter_choices, DashboardState, Verdict};
+use flagdeck_core::dashboard::{aggregates, derive, filter_choices, DashboardState, Logs, Verdict};
 use flagdeck_core::inspect::OpenError;
 use flagdeck_core::native::NativeDb;
 use flagdeck_core::schema::{detect, CatalogShape, Generation, SchemaFacts, QUEST_COLUMNS};
@@ -220,7 +220,8 @@ fn health_reads_on_v2() {
 fn the_v2_dashboard_has_tools_and_health_and_no_flags() {
     let Some((db, _, schema)) = open(V2) else { return };
     let state = DashboardState::default();
-    let agg = block_on(aggregates(&db, &schema, &state, "2026-11-30 12:00", &|_, _, _| {}, None)).unwrap();
+    let agg = block_on(aggregates(&db, &schema, &state, "2026-11-30 12:00", &|_, _, _| {}, Logs::default()))
+        .unwrap();
     assert_eq!(agg.flags, None);
     let tools = agg.tools.as_ref().expect("tool figures");
     assert_eq!(tools.calls, 2429, "the whole file: the window runs from the first tool call");
@@ -257,7 +258,7 @@ fn the_hybrid_dashboard_keeps_its_flag_figures() {
         &DashboardState::default(),
         "2026-11-30 12:00",
         &|_, _, _| {},
-        None,
+        flagdeck_core::dashboard::Logs::default(),
     ))
     .unwrap();
     assert_eq!(agg.flags.as_ref().expect("flag figures").pending, 139);

@@ -13,7 +13,7 @@ use flagdeck_core::calendar::days_from_civil;
 use flagdeck_core::dashboard::quests::QuestKpis;
 use flagdeck_core::dashboard::share::{encode_snapshot, redact, Snapshot};
 use flagdeck_core::dashboard::stats::{nearest_rank, parse_minute};
-use flagdeck_core::dashboard::{aggregates, derive, Dashboard, DashboardState, Range, Window};
+use flagdeck_core::dashboard::{aggregates, derive, Dashboard, DashboardState, Logs, Range, Window};
 use flagdeck_core::native::NativeDb;
 use flagdeck_core::schema::{read_facts, SchemaFacts};
 use flagdeck_core::timestamp;
@@ -34,8 +34,31 @@ fn open(fixture: &str) -> Option<(NativeDb, SchemaFacts, Json)> {
 }
 
 fn dashboard(db: &NativeDb, facts: &SchemaFacts, state: &DashboardState) -> Dashboard {
-    let agg = block_on(aggregates(db, facts, state, "2026-11-30 12:00", &|_, _, _| {}, None)).unwrap();
+    let agg =
+        block_on(aggregates(db, facts, state, "2026-11-30 12:00", &|_, _, _| {}, Logs::default())).unwrap();
+    same_on_the_toollog_path(db, facts, state, &agg);
     derive(agg, state)
+}
+
+/// The same aggregates on the ToolLog path (tool_logs read into memory first): the bodies
+/// here run on the SQL path, and each run checks the in-memory path gives the same.
+fn same_on_the_toollog_path(
+    db: &NativeDb,
+    facts: &SchemaFacts,
+    state: &DashboardState,
+    sql: &flagdeck_core::dashboard::Aggregates,
+) {
+    let log = block_on(flagdeck_core::dashboard::toollog::ToolLog::read(db, facts)).unwrap();
+    let mem = block_on(aggregates(
+        db,
+        facts,
+        state,
+        "2026-11-30 12:00",
+        &|_, _, _| {},
+        Logs { tools: Some(&log), ..Default::default() },
+    ))
+    .unwrap();
+    assert_eq!(&mem, sql, "the ToolLog path gives the same aggregates");
 }
 
 fn quests(d: &Dashboard) -> &QuestKpis {

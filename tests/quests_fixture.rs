@@ -841,14 +841,15 @@ fn every_log_matches_its_own_quest_and_not_another_project_s() {
 
 #[test]
 fn the_quest_pages_as_of_is_the_dashboard_s() {
-    use flagdeck_core::dashboard::{aggregates, as_of_minute, AsOf, DashboardState};
+    use flagdeck_core::dashboard::{aggregates, as_of_minute, AsOf, DashboardState, Logs};
     for file in FILES.iter().chain(["acolytes-v1-small.db"].iter()) {
         let Some(bytes) = common::fixture_bytes(file) else { return };
         let (db, _, facts) = common::open_and_inspect(&bytes).unwrap();
         let now = "2030-01-01 00:00";
         for as_of in [AsOf::Latest, AsOf::Now] {
             let state = DashboardState { as_of, ..DashboardState::default() };
-            let dashboard = block_on(aggregates(&db, &facts, &state, now, &|_, _, _| {}, None)).unwrap();
+            let dashboard =
+                block_on(aggregates(&db, &facts, &state, now, &|_, _, _| {}, Logs::default())).unwrap();
             let ours = block_on(as_of_minute(&db, &facts, as_of, now)).unwrap();
             assert_eq!(ours, dashboard.window.as_of, "{file} {as_of:?}");
         }

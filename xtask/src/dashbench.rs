@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use flagdeck_core::dashboard::{aggregates, derive, DashboardState};
+use flagdeck_core::dashboard::{aggregates, derive, DashboardState, Logs};
 use flagdeck_core::native::NativeDb;
 use flagdeck_core::port::Recording;
 use flagdeck_core::schema::read_facts;
@@ -40,7 +40,7 @@ pub fn run(db_path: &Path, out: &Path) -> Result<()> {
     let facts = pollster::block_on(read_facts(&db)).map_err(db_err("read schema"))?;
     let state = DashboardState::default();
     let recording = Recording::new(&db);
-    let agg = pollster::block_on(aggregates(&recording, &facts, &state, NOW, &|_, _, _| {}, None))
+    let agg = pollster::block_on(aggregates(&recording, &facts, &state, NOW, &|_, _, _| {}, Logs::default()))
         .map_err(db_err("dashboard"))?;
     let statements = recording.statements.into_inner();
 
@@ -48,7 +48,7 @@ pub fn run(db_path: &Path, out: &Path) -> Result<()> {
     let mut sql_only = Vec::new();
     for _ in 0..RUNS {
         let t = Instant::now();
-        let agg = pollster::block_on(aggregates(&db, &facts, &state, NOW, &|_, _, _| {}, None))
+        let agg = pollster::block_on(aggregates(&db, &facts, &state, NOW, &|_, _, _| {}, Logs::default()))
             .map_err(db_err("dashboard"))?;
         std::hint::black_box(derive(agg, &state));
         whole.push(t.elapsed().as_secs_f64() * 1e3);
@@ -99,7 +99,7 @@ pub fn snapshot_link(path: &Path) -> Result<()> {
     let db = NativeDb::open_copy(path).map_err(db_err("open"))?;
     let facts = pollster::block_on(read_facts(&db)).map_err(db_err("read schema"))?;
     let state = DashboardState::default();
-    let aggregates = pollster::block_on(aggregates(&db, &facts, &state, NOW, &|_, _, _| {}, None))
+    let aggregates = pollster::block_on(aggregates(&db, &facts, &state, NOW, &|_, _, _| {}, Logs::default()))
         .map_err(db_err("dashboard"))?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
     let mut snapshot = Snapshot { file: name, made_at: NOW.to_owned(), redacted: false, state, aggregates };

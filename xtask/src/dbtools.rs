@@ -599,14 +599,14 @@ pub fn write_file(out: &Path, bytes: &[u8]) -> Result<()> {
 /// natively (rusqlite) with the same core the app runs on sql.js, as JSON. The end-to-end test
 /// compares the figures the app shows with it; `--state` takes a `DashboardState` as JSON.
 pub fn dashboard(path: &Path, state: Option<&str>, now: &str) -> Result<serde_json::Value> {
-    use flagdeck_core::dashboard::{aggregates, derive, DashboardState};
+    use flagdeck_core::dashboard::{aggregates, derive, DashboardState, Logs};
     let state: DashboardState = match state {
         Some(s) => serde_json::from_str(s).map_err(|e| format!("--state is not a dashboard state: {e}"))?,
         None => DashboardState::default(),
     };
     let db = NativeDb::open_copy(path).map_err(db_err("open"))?;
     let facts = pollster::block_on(read_facts(&db)).map_err(db_err("read schema"))?;
-    let agg = pollster::block_on(aggregates(&db, &facts, &state, now, &|_, _, _| {}, None))
+    let agg = pollster::block_on(aggregates(&db, &facts, &state, now, &|_, _, _| {}, Logs::default()))
         .map_err(db_err("dashboard queries"))?;
     serde_json::to_value(derive(agg, &state)).map_err(|e| e.to_string())
 }

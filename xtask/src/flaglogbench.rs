@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use flagdeck_core::cell::Cell;
 use flagdeck_core::dashboard::flaglog::{Catalog, FlagLog, FlagLogBuilder};
-use flagdeck_core::dashboard::{aggregates, AsOf, DashboardState, Range};
+use flagdeck_core::dashboard::{aggregates, AsOf, DashboardState, Logs, Range};
 use flagdeck_core::native::NativeDb;
 use flagdeck_core::port::Recording;
 use flagdeck_core::schema::read_facts;
@@ -89,7 +89,7 @@ pub fn run(db_path: &Path) -> Result<()> {
     ] {
         // The SQL path's statements over flags, recorded, then each timed on its own.
         let rec = Recording::new(&db);
-        let agg = pollster::block_on(aggregates(&rec, &facts, &state, NOW, &|_, _, _| {}, None))
+        let agg = pollster::block_on(aggregates(&rec, &facts, &state, NOW, &|_, _, _| {}, Logs::default()))
             .map_err(db_err("dashboard"))?;
         let statements: Vec<_> = rec
             .statements

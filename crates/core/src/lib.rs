@@ -26,6 +26,7 @@ pub mod schema;
 pub mod search;
 pub mod summary;
 pub mod table_export;
+pub mod table_info;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod timestamp;

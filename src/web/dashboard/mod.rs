@@ -8,6 +8,7 @@ mod coverage;
 mod hooks;
 mod quests;
 mod settings;
+mod stores;
 
 pub use attention::follow_section;
 pub use settings::DashboardSettings;
@@ -29,8 +30,8 @@ use flagdeck_core::dashboard::outliers::{Outliers, RULE as OUTLIER_RULE};
 use flagdeck_core::dashboard::quests::applies as quest_kpis_apply;
 use flagdeck_core::dashboard::slots::Slot;
 use flagdeck_core::dashboard::{
-    aggregates, definitions, derive, filter_choices, Aggregates, AsOf, Dashboard, DashboardState,
-    FilterChoices, FlagKpis, Range, Verdict,
+    aggregates, definitions, derive, filter_choices_with, Aggregates, AsOf, Dashboard, DashboardState,
+    FilterChoices, FlagKpis, Logs, Range, Verdict,
 };
 use flagdeck_core::units::{figure, Unit};
 
@@ -161,15 +162,21 @@ pub fn DashboardPage() -> impl IntoView {
                     progress.try_set(Some((step, total, label.to_owned())));
                 }
             };
-            // A cheap first statement (counts, no aggregation) for the first tiles, painted
-            // while the worker goes on with the full aggregation.
-            if let Ok(tiles) = first_tiles(&open.db, &open.facts, &settings).await {
-                if run.is_latest() {
-                    first.try_set(Some(tiles));
-                    after_paint(|| measure("flagdeck:dashboard-first", "flagdeck:dashboard-start"));
+            // The first computation of a file: a cheap first statement in the worker (counts, no
+            // aggregation) for the first tiles, painted while the stores are read. Once they are
+            // held, the whole dashboard comes from them sooner than that statement would.
+            if !stores::held(&file) {
+                if let Ok(tiles) = first_tiles(&open.db, &open.facts, &settings).await {
+                    if run.is_latest() {
+                        first.try_set(Some(tiles));
+                        after_paint(|| measure("flagdeck:dashboard-first", "flagdeck:dashboard-start"));
+                    }
                 }
+                report(1, 5, "reading the file's tool calls and flags");
             }
-            let result = aggregates(&open.db, &open.facts, &settings, &now, &report, None).await;
+            let held = stores::stores(file.clone(), &open).await;
+            let logs = Logs { tools: held.tools.as_deref(), flags: held.flags.as_deref() };
+            let result = aggregates(&open.db, &open.facts, &settings, &now, &report, logs).await;
             if let Ok(agg) = &result {
                 cache::put(file, entry, agg.clone());
             }
@@ -241,7 +248,9 @@ fn after_dashboard(app: AppState, settings: DashboardSettings, open: Shared, cac
     spawn_local(async move {
         let key = app.db().data_key();
         if settings.choices_stale(key) {
-            if let Ok(c) = filter_choices(&open.db, &open.facts).await {
+            // The tools from the store when it is held (no scan of tool_logs in the worker).
+            let tools = stores::held_tools(&cache::FileIdentity::of(app, &open));
+            if let Ok(c) = filter_choices_with(&open.db, &open.facts, tools.as_deref()).await {
                 settings.choices_read(key, c);
             }
         }

@@ -25,8 +25,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use flagdeck_core::dashboard::flaglog::FlagLog;
-use flagdeck_core::dashboard::imagescan::{table_shape, ImageScan, Stores, TableShape};
+use flagdeck_core::dashboard::imagescan::{ImageScan, Stores};
 use flagdeck_core::dashboard::toollog::ToolLog;
+use flagdeck_core::table_info::{table_info, TableInfo};
 
 use super::cache::FileIdentity;
 use crate::web::files::loader::Shared;
@@ -119,9 +120,9 @@ async fn read_image(open: &Shared, tools: bool, flags: bool) -> Result<Stores, S
     let image = open.image.clone().ok_or("the bytes as opened are not kept for a URL's file")?;
     let shape = |table: &'static str, wanted: bool| async move {
         if !wanted {
-            return Ok::<Option<TableShape>, String>(None);
+            return Ok::<Option<TableInfo>, String>(None);
         }
-        table_shape(&open.db, table).await.map_err(|e| e.to_string())
+        table_info(&open.db, table).await.map_err(|e| e.to_string())
     };
     let tool_shape = shape("tool_logs", tools).await?;
     let flag_shape = shape("flags", flags).await?;
@@ -134,8 +135,8 @@ async fn read_image(open: &Shared, tools: bool, flags: bool) -> Result<Stores, S
         }
     };
     let head = read(0, 100).await?;
-    let mut scan =
-        ImageScan::new(&head, size as u64, tool_shape.as_ref(), flag_shape.as_ref()).map_err(|e| e.to_string())?;
+    let mut scan = ImageScan::new(&head, size as u64, tool_shape.as_ref(), flag_shape.as_ref())
+        .map_err(|e| e.to_string())?;
     let page = scan.page_size();
     let per_window = (WINDOW_BYTES / page).max(1) as u32;
     loop {
@@ -147,7 +148,10 @@ async fn read_image(open: &Shared, tools: bool, flags: bool) -> Result<Stores, S
         while i < wanted.len() {
             let lo = wanted[i];
             let mut j = i + 1;
-            while j < wanted.len() && wanted[j] - wanted[j - 1] <= MAX_GAP_PAGES + 1 && wanted[j] - lo < per_window {
+            while j < wanted.len()
+                && wanted[j] - wanted[j - 1] <= MAX_GAP_PAGES + 1
+                && wanted[j] - lo < per_window
+            {
                 j += 1;
             }
             let hi = wanted[j - 1];
@@ -162,4 +166,19 @@ async fn read_image(open: &Shared, tools: bool, flags: bool) -> Result<Stores, S
         }
     }
     scan.finish().map_err(|e| e.to_string())
+}
+
+/// Whether both stores `stores` would give for `file` are held already (no read ahead).
+pub fn held(file: &FileIdentity) -> bool {
+    let opened = file.as_opened();
+    STORES.with_borrow(|k| {
+        k.tools.as_ref().is_some_and(|(f, _)| *f == opened)
+            && k.flags.as_ref().is_some_and(|(f, _)| f == file)
+    })
+}
+
+/// The tool store of `file` if it is held.
+pub fn held_tools(file: &FileIdentity) -> Option<Rc<ToolLog>> {
+    let opened = file.as_opened();
+    STORES.with_borrow(|k| k.tools.as_ref().filter(|(f, _)| *f == opened).and_then(|(_, t)| t.clone()))
 }

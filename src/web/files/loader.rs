@@ -196,7 +196,18 @@ pub async fn open_bytes(
     let (report, facts) = inspect::inspect(&db, &info).await?;
     mark("flagdeck:inspected");
     let image = (!matches!(source, Source::Url(_))).then(|| original.clone());
-    Ok(OpenDb { name, source, header: info, report, facts, db, original: Some(original).into(), image, rewritten: false.into(), wal: None })
+    Ok(OpenDb {
+        name,
+        source,
+        header: info,
+        report,
+        facts,
+        db,
+        original: Some(original).into(),
+        image,
+        rewritten: false.into(),
+        wal: None,
+    })
 }
 
 /// The image SQLite would see through `wal`, as a Blob of the pages [`wal::plan`] takes from

@@ -187,6 +187,18 @@ pub async fn coverage<D: Database>(
     facts: &SchemaFacts,
     has_flags: bool,
 ) -> Result<Coverage, DbError> {
+    coverage_with(db, facts, has_flags, None).await
+}
+
+/// [`coverage`], with the tools section taken from `tools` when given (counted from the
+/// in-memory [`super::toollog::ToolLog`], no SQL over tool_logs).
+/// Errors: the database's.
+pub async fn coverage_with<D: Database>(
+    db: &D,
+    facts: &SchemaFacts,
+    has_flags: bool,
+    tools: Option<SectionCoverage>,
+) -> Result<Coverage, DbError> {
     let mut sections = Vec::new();
     if has_flags {
         sections.push(section(db, facts, "flags", "flags", &flag_fields()).await?);
@@ -195,7 +207,10 @@ pub async fn coverage<D: Database>(
         sections.push(section(db, facts, "quests", "acolyte_quests", &quest_fields()).await?);
     }
     if facts.has_table("tool_logs") {
-        sections.push(section(db, facts, "tools", "tool_logs", &tool_fields()).await?);
+        match tools {
+            Some(t) => sections.push(t),
+            None => sections.push(section(db, facts, "tools", "tool_logs", &tool_fields()).await?),
+        }
     }
     if facts.has_table("agent_health") {
         let agent = if facts.has_column("agent_health", "agent_id")
@@ -257,11 +272,31 @@ async fn section<D: Database>(
     let rs = db.query(&sql, &[]).await?;
     let row = rs.rows.first();
     let at = |i: usize| row.and_then(|r| r.get(i)).and_then(|v| v.as_i64()).unwrap_or(0);
+    Ok(build(facts, name, table, specs, at(0), &|i| (at(1 + 2 * i), at(2 + 2 * i))))
+}
+
+/// The tools section from counts made elsewhere ([`super::toollog::ToolLog::coverage`]): `rows`
+/// of the table, and `having(field)` for each field of the section (0 for a column the table
+/// lacks), counted as [`coverage`] counts them.
+pub(super) fn tools_section(facts: &SchemaFacts, rows: i64, having: &dyn Fn(&str) -> i64) -> SectionCoverage {
+    let specs = tool_fields();
+    build(facts, "tools", "tool_logs", &specs, rows, &|i| (rows, having(specs[i].0)))
+}
+
+/// A section from its counts: `counts(i)` is (rows, having) of field `i`.
+fn build(
+    facts: &SchemaFacts,
+    name: &str,
+    table: &str,
+    specs: &[Spec],
+    total: i64,
+    counts: &dyn Fn(usize) -> (i64, i64),
+) -> SectionCoverage {
     let fields = specs
         .iter()
         .enumerate()
         .map(|(i, (field, _, why))| {
-            let (rows, having) = (at(1 + 2 * i), at(2 + 2 * i));
+            let (rows, having) = counts(i);
             let reason = (rows > 0 && having == 0).then(|| {
                 if !facts.has_column(table, field) {
                     format!("the table has no column {field}")
@@ -272,7 +307,7 @@ async fn section<D: Database>(
             FieldCoverage { field: (*field).to_owned(), rows, having, reason }
         })
         .collect();
-    Ok(SectionCoverage { section: name.to_owned(), table: table.to_owned(), rows: at(0), fields })
+    SectionCoverage { section: name.to_owned(), table: table.to_owned(), rows: total, fields }
 }
 
 /// `n` with thousands separated by commas: `2,429` ([`crate::listing::thousands`], signed).

@@ -30,6 +30,7 @@ use super::{hours_between, Aggregates, Bottleneck, DashboardState, FlagKpis, Win
 use crate::cell::Cell;
 use crate::port::{Database, DbError};
 use crate::schema::SchemaFacts;
+use crate::table_info::{table_info, TableInfo};
 use crate::value::Value;
 
 /// The columns kept, in this order ([`FlagLog`] rows hold one value id per column).
@@ -297,30 +298,6 @@ fn eq_affinity(value: &Value, col: Affinity, other: &Value, other_aff: Option<Af
     !matches!(a, Value::Null) && !matches!(b, Value::Null) && sql_cmp(&a, &b) == Ordering::Equal
 }
 
-/// A default value as PRAGMA table_info's `dflt_value` writes it (an SQL literal): NULL,
-/// numbers, 'quoted text', TRUE / FALSE; anything else (an expression such as
-/// CURRENT_TIMESTAMP) is `None`: read through the port, such a column is never absent.
-pub fn parse_default(text: &str) -> Option<Value> {
-    let t = text.trim();
-    if t.eq_ignore_ascii_case("null") {
-        return Some(Value::Null);
-    }
-    if t.eq_ignore_ascii_case("true") {
-        return Some(Value::Integer(1));
-    }
-    if t.eq_ignore_ascii_case("false") {
-        return Some(Value::Integer(0));
-    }
-    if t.len() >= 2 && t.starts_with('\'') && t.ends_with('\'') {
-        return Some(Value::Text(t[1..t.len() - 1].replace("''", "'")));
-    }
-    let t = t.trim_start_matches('(').trim_end_matches(')');
-    if let Ok(i) = t.parse::<i64>() {
-        return Some(Value::Integer(i));
-    }
-    t.parse::<f64>().ok().map(Value::Real)
-}
-
 /// Fills a [`FlagLog`] row by row, from any reader of the table (the port, or a raw page scan).
 #[derive(Debug)]
 pub struct FlagLogBuilder {
@@ -376,7 +353,7 @@ fn same_cell(v: &Value, c: &Cell<'_>) -> bool {
 
 impl FlagLogBuilder {
     /// `columns`: the table's columns in order (PRAGMA table_info); `defaults`: their parsed
-    /// `dflt_value` ([`parse_default`]), read for a column past a record's end; `rowid_alias`:
+    /// `dflt_value` ([`crate::table_info::parse_default`]), read for a column past a record's end; `rowid_alias`:
     /// the column that is the rowid (`INTEGER PRIMARY KEY`), whose record slot is NULL.
     pub fn new(columns: &[String], defaults: &[Option<Value>], rowid_alias: Option<usize>) -> FlagLogBuilder {
         let find = |name: &str| columns.iter().position(|c| c.eq_ignore_ascii_case(name));
@@ -864,24 +841,10 @@ impl FlagLog {
     /// Reads the flags table through the port in keyset pages of [`PAGE_ROWS`] rowids (the
     /// path where no raw page scan is at hand). Errors: the database's.
     pub async fn read<D: Database>(db: &D, facts: &SchemaFacts) -> Result<FlagLog, DbError> {
-        let info = db.query("SELECT name, type, dflt_value, pk FROM pragma_table_info('flags')", &[]).await?;
-        let columns: Vec<String> = info.rows.iter().map(|r| r[0].display()).collect();
-        let types: Vec<String> = info.rows.iter().map(|r| r[1].display()).collect();
-        let defaults: Vec<Option<Value>> =
-            info.rows.iter().map(|r| r[2].as_str().and_then(parse_default)).collect();
-        let pks: Vec<usize> = info
-            .rows
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r[3].as_i64().unwrap_or(0) > 0)
-            .map(|(i, _)| i)
-            .collect();
-        let alias = match pks.as_slice() {
-            [one] if types[*one].eq_ignore_ascii_case("INTEGER") => Some(*one),
-            _ => None,
-        };
         let _ = facts;
-        let mut b = FlagLogBuilder::new(&columns, &defaults, alias).types(&types);
+        let TableInfo { columns, types, defaults, rowid_alias } =
+            table_info(db, "flags").await?.unwrap_or_default();
+        let mut b = FlagLogBuilder::new(&columns, &defaults, rowid_alias).types(&types);
         let wanted: Vec<usize> = b.at.iter().flatten().copied().chain(b.id_at).collect();
         let list: Vec<String> =
             wanted.iter().map(|i| format!("\"{}\"", columns[*i].replace('"', "\"\""))).collect();
@@ -1345,13 +1308,5 @@ mod tests {
         assert_eq!(sorted[1], Value::Integer(1));
         assert_eq!(sorted[4], Value::Blob(vec![0]));
         assert_eq!(sql_cmp(&Value::Integer(1), &Value::Real(1.0)), Ordering::Equal);
-    }
-
-    #[test]
-    fn defaults_are_parsed_from_table_info() {
-        assert_eq!(parse_default("'pending'"), Some(Value::Text("pending".into())));
-        assert_eq!(parse_default("FALSE"), Some(Value::Integer(0)));
-        assert_eq!(parse_default("NULL"), Some(Value::Null));
-        assert_eq!(parse_default("CURRENT_TIMESTAMP"), None);
     }
 }

@@ -39,7 +39,7 @@ pub const TOP_QUIET: usize = 5;
 pub const NONE: &str = "(none)";
 
 /// The `tool_logs` columns the hook KPIs read; a column the file lacks reads as NULL.
-const COLUMNS: [&str; 12] = [
+pub(super) const COLUMNS: [&str; 12] = [
     "tool_name",
     "timestamp",
     "success",
@@ -215,7 +215,9 @@ fn opt_text(v: &Value) -> Option<String> {
     v.as_str().map(str::to_owned)
 }
 
-/// The hook KPIs of the window, or `None` when the file has no `tool_logs`.
+/// The hook KPIs of the window, or `None` when the file has no `tool_logs`, by SQL over
+/// `tool_logs` (the SQL path; [`super::toollog::ToolLog::hook_kpis`] computes the same from
+/// the rows in memory, and the tests hold the two equal).
 /// Errors: the database's.
 pub async fn hook_kpis<D: Database>(
     db: &D,

@@ -10,12 +10,14 @@ pub mod coverage;
 pub mod first;
 pub mod flaglog;
 pub mod hooks;
+pub mod imagescan;
 pub mod outliers;
 pub mod quests;
 pub mod saved;
 pub mod share;
 pub mod slots;
 pub mod stats;
+pub mod toollog;
 
 use std::collections::BTreeMap;
 
@@ -29,6 +31,7 @@ use self::outliers::{Activity, Outliers};
 use self::quests::{QuestKpis, QuestRun};
 use self::slots::{table_rows, Slot};
 use self::stats::{parse_day, parse_minute, rank_sql};
+use self::toollog::ToolLog;
 use super::agents::misrouted_sql;
 use super::port::{Database, DbError};
 use super::schema::{detect, SchemaFacts};
@@ -527,6 +530,16 @@ pub fn definitions() -> &'static [(&'static str, &'static str)] {
     ]
 }
 
+/// The in-memory stores of the big tables a computation may use ([`aggregates`]); a `None`
+/// table is read by SQL. The shell keeps them per file (`src/web/dashboard/stores.rs`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Logs<'a> {
+    /// `tool_logs` ([`ToolLog`]).
+    pub tools: Option<&'a ToolLog>,
+    /// `flags` ([`FlagLog`]); only while it holds the engine's rows.
+    pub flags: Option<&'a FlagLog>,
+}
+
 /// Which figures filters touch: a target filters flags by target_agent, tool_logs by
 /// agent_name and agent_health by agent; a flag type filters flags only; a tool filters
 /// tool_logs only.
@@ -606,9 +619,9 @@ async fn file_activity<D: Database>(
     db: &D,
     facts: &SchemaFacts,
     quests: bool,
-    flag_log: Option<&FlagLog>,
+    logs: Logs<'_>,
 ) -> Result<Activity, DbError> {
-    outliers::activity(db, &outliers::sources(facts, has_flags(facts), quests), flag_log).await
+    outliers::activity(db, &outliers::sources(facts, has_flags(facts), quests), logs).await
 }
 
 /// [`AsOf::Latest`]: the latest activity (`now` when there is none); [`AsOf::Now`]: `now`.
@@ -630,7 +643,7 @@ pub async fn as_of_minute<D: Database>(
     as_of: AsOf,
     now: &str,
 ) -> Result<String, DbError> {
-    let activity = file_activity(db, facts, quests::applies(facts), None).await?;
+    let activity = file_activity(db, facts, quests::applies(facts), Logs::default()).await?;
     Ok(minute_text(resolve_as_of(as_of, activity.latest, parse_minute(now).unwrap_or(0))))
 }
 
@@ -645,20 +658,22 @@ pub async fn window<D: Database>(
     now: &str,
     quests: Option<&QuestRun>,
 ) -> Result<Window, DbError> {
-    window_with(db, facts, state, now, quests, None).await
+    window_with(db, facts, state, now, quests, Logs::default()).await
 }
 
-/// [`window`], the flags' activity read from `flag_log` when given (no SQL over flags).
-async fn window_with<D: Database>(
+/// [`window`], the activity of flags and tool_logs read from the stores in `logs` when given
+/// (no SQL over those tables, except the listing of tool_logs' outlier rows when it has some).
+/// Errors: the database's.
+pub async fn window_with<D: Database>(
     db: &D,
     facts: &SchemaFacts,
     state: &DashboardState,
     now: &str,
     quests: Option<&QuestRun>,
-    flag_log: Option<&FlagLog>,
+    logs: Logs<'_>,
 ) -> Result<Window, DbError> {
     let Activity { earliest, latest, earliest_any, latest_any, mut outliers } =
-        file_activity(db, facts, quests.is_some(), flag_log).await?;
+        file_activity(db, facts, quests.is_some(), logs).await?;
     let now_minute = parse_minute(now).unwrap_or(0);
     let as_of = resolve_as_of(state.as_of, latest, now_minute);
     let (start, end, start_is_complete) = match &state.range {
@@ -910,6 +925,8 @@ fn percentile_sql(partition: &str, grouped: &str) -> String {
 /// Numbers the temporary tables of concurrent dashboard runs apart.
 static RUN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
+/// The tool KPIs by SQL over tool_logs (the SQL path, and the oracle of
+/// [`ToolLog::tool_kpis`] in the tests).
 async fn tool_kpis<D: Database>(
     db: &D,
     facts: &SchemaFacts,
@@ -1109,21 +1126,24 @@ async fn health_kpis<D: Database>(
 /// Steps of [`aggregates`] for its progress bar.
 const STEPS: u32 = 5;
 
-/// Every SQL aggregate of the dashboard. `progress` hears each step (for a progress bar on
-/// large files).
+/// Every aggregate of the dashboard. `progress` hears each step (for a progress bar on large
+/// files). `logs`: the stores of the big tables held in memory ([`Logs`]); for each one given,
+/// its figures, coverage and activity are computed from it in Rust (no SQL over that table but
+/// the listing of tool_logs' outlier rows, when it has some); for each `None`, by SQL as before
+/// (the SQL path: `flag_kpis`, `tool_kpis`, [`hooks::hook_kpis`], …, also the tests' oracle).
 pub async fn aggregates<D: Database>(
     db: &D,
     facts: &SchemaFacts,
     state: &DashboardState,
     now: &str,
     progress: &dyn Fn(u32, u32, &str),
-    flag_log: Option<&FlagLog>,
+    logs: Logs<'_>,
 ) -> Result<Aggregates, DbError> {
     // The quests are read first: their table gives the window its quest activity, and is
     // dropped whatever happens next.
     progress(0, STEPS, "quests");
     let run = QuestRun::prepare(db, facts).await?;
-    let result = aggregates_with(db, facts, state, now, progress, run.as_ref(), flag_log).await;
+    let result = aggregates_with(db, facts, state, now, progress, run.as_ref(), logs).await;
     if let Some(run) = run {
         run.finish(db).await?;
     }
@@ -1137,10 +1157,11 @@ async fn aggregates_with<D: Database>(
     now: &str,
     progress: &dyn Fn(u32, u32, &str),
     quests: Option<&QuestRun>,
-    flag_log: Option<&FlagLog>,
+    logs: Logs<'_>,
 ) -> Result<Aggregates, DbError> {
     progress(0, STEPS, "time window");
-    let w = window_with(db, facts, state, now, quests, flag_log).await?;
+    let w = window_with(db, facts, state, now, quests, logs).await?;
+    let Logs { tools: tool_log, flags: flag_log } = logs;
     let mut agg = Aggregates { window: w.clone(), ..Default::default() };
     progress(1, STEPS, "flags");
     let flags = has_flags(facts);
@@ -1154,8 +1175,19 @@ async fn aggregates_with<D: Database>(
     }
     progress(2, STEPS, "tool calls");
     if facts.has_table("tool_logs") {
-        agg.tools = Some(tool_kpis(db, facts, state, &w, &mut agg).await?);
-        agg.hooks = hooks::hook_kpis(db, facts, state, &w).await?;
+        match tool_log {
+            // The in-memory path.
+            Some(log) => {
+                agg.tools = Some(log.tool_kpis(state, &w, &mut agg));
+                let joins = toollog::read_sessions(db, facts).await?;
+                agg.hooks = log.hook_kpis(facts, state, &w, &joins);
+            }
+            // The SQL path.
+            None => {
+                agg.tools = Some(tool_kpis(db, facts, state, &w, &mut agg).await?);
+                agg.hooks = hooks::hook_kpis(db, facts, state, &w).await?;
+            }
+        }
     }
     progress(3, STEPS, "agent health");
     agg.health = health_kpis(db, facts, state, &w).await?;
@@ -1163,7 +1195,8 @@ async fn aggregates_with<D: Database>(
     if let Some(run) = quests {
         agg.quests = run.figures(db, &w, state.stall_after_hours).await?;
     }
-    agg.coverage = coverage::coverage(db, facts, flags && flag_log.is_none()).await?;
+    let tools_coverage = tool_log.filter(|_| facts.has_table("tool_logs")).map(|log| log.coverage(facts));
+    agg.coverage = coverage::coverage_with(db, facts, flags && flag_log.is_none(), tools_coverage).await?;
     if let Some(log) = flag_log.filter(|_| flags) {
         agg.coverage.sections.insert(0, log.coverage());
     }
@@ -1349,6 +1382,16 @@ pub struct FilterChoices {
 
 /// The filter choices; targets and flag types are empty for a file without flags.
 pub async fn filter_choices<D: Database>(db: &D, facts: &SchemaFacts) -> Result<FilterChoices, DbError> {
+    filter_choices_with(db, facts, None).await
+}
+
+/// [`filter_choices`], the tools read from `tool_log` when given ([`ToolLog::tool_choices`]).
+/// Errors: the database's.
+pub async fn filter_choices_with<D: Database>(
+    db: &D,
+    facts: &SchemaFacts,
+    tool_log: Option<&ToolLog>,
+) -> Result<FilterChoices, DbError> {
     let list = |rs: super::value::ResultSet| rs.rows.iter().map(|r| r[0].display()).collect::<Vec<_>>();
     let (targets, flag_types) = if has_flags(facts) {
         (
@@ -1361,7 +1404,9 @@ pub async fn filter_choices<D: Database>(db: &D, facts: &SchemaFacts) -> Result<
     } else {
         (Vec::new(), Vec::new())
     };
-    let tools = if facts.has_table("tool_logs") {
+    let tools = if let Some(log) = tool_log.filter(|_| facts.has_table("tool_logs")) {
+        log.tool_choices()
+    } else if facts.has_table("tool_logs") {
         list(db.query("SELECT tool_name FROM tool_logs GROUP BY 1 ORDER BY COUNT(*) DESC, 1", &[]).await?)
     } else {
         Vec::new()

@@ -22,7 +22,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::flaglog::FlagLog;
 use super::stats::{day_text, nearest_rank, parse_day, parse_minute};
 use super::DATE_GLOB;
 use crate::calendar::days_from_civil;
@@ -271,16 +270,19 @@ pub struct Day {
 /// Reads the activity of `sources` in one pass over each (instants counted per day with the
 /// day's first and last minute; unreadable values as the day NULL) and, only when there is
 /// something to report, one more listing the first rows. Errors: the database's.
-/// With `flag_log`, the flags' sources are read from it instead (no SQL over flags).
+/// With stores in `logs`, their tables' sources are read from them instead (no SQL over flags
+/// or tool_logs).
 pub(super) async fn activity<D: Database>(
     db: &D,
     sources: &[Source],
-    flag_log: Option<&FlagLog>,
+    logs: super::Logs<'_>,
 ) -> Result<Activity, DbError> {
     if sources.is_empty() {
         return Ok(Activity::default());
     }
-    let from_log = |s: &Source| flag_log.is_some() && s.table == "flags";
+    let from_log = |s: &Source| {
+        (logs.flags.is_some() && s.table == "flags") || (logs.tools.is_some() && s.table == "tool_logs")
+    };
     let sql = sources
         .iter()
         .enumerate()
@@ -311,9 +313,20 @@ pub(super) async fn activity<D: Database>(
             })
         })?
     };
-    if let Some(log) = flag_log {
-        for (i, s) in sources.iter().enumerate().filter(|(_, s)| from_log(s)) {
+    if let Some(log) = logs.flags {
+        for (i, s) in sources.iter().enumerate().filter(|(_, s)| s.table == "flags") {
             days.extend(log.activity_days(i, s.column));
+        }
+    }
+    if let (Some(log), Some(src)) = (logs.tools, sources.iter().position(|s| s.table == "tool_logs")) {
+        for (day, n, lo, hi) in log.activity_days() {
+            days.push(Day {
+                src,
+                day: day.as_deref().filter(|d| d.len() == 10).and_then(parse_day),
+                n,
+                lo: minute(lo),
+                hi: minute(hi),
+            });
         }
     }
     let mut per_day: Vec<(i64, i64)> = days.iter().filter_map(|d| Some((d.day?, d.n))).collect();
@@ -348,7 +361,7 @@ pub(super) async fn activity<D: Database>(
         if outside[i] + unreadable[i] == 0 {
             continue;
         }
-        let rows = if let Some(log) = flag_log.filter(|_| from_log(s)) {
+        let rows = if let Some(log) = logs.flags.filter(|_| s.table == "flags") {
             log.outlier_rows(s, &lo, &hi, LISTED_ROWS)
         } else {
             db

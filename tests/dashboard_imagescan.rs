@@ -1,0 +1,145 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! The dashboard's stores read straight from a file's pages (`dashboard::imagescan`), as the
+//! browser reads them: the whole `Aggregates` computed from them equal the SQL path's (plain
+//! SQLite through rusqlite, the oracle) on every fixture, a generated file, and a file whose
+//! rows predate columns added by ALTER TABLE (their defaults) — and no SQL reads flags or
+//! tool_logs on that path.
+
+mod common;
+
+use flagdeck_core::dashboard::imagescan::{scan_image, Stores};
+use flagdeck_core::dashboard::{aggregates, Aggregates, DashboardState, Logs, Range};
+use flagdeck_core::native::NativeDb;
+use flagdeck_core::port::Recording;
+use flagdeck_core::schema::{read_facts, SchemaFacts};
+use flagdeck_core::table_info::table_info;
+use flagdeck_demo::{demo_script, DemoOptions};
+use pollster::block_on;
+
+const NOW: &str = "2026-11-30 12:00";
+
+/// The stores of `db`'s image (its bytes as the browser would hold them).
+fn stores(db: &NativeDb) -> Stores {
+    let image = db.export_sync().unwrap();
+    let tools = block_on(table_info(db, "tool_logs")).unwrap();
+    let flags = block_on(table_info(db, "flags")).unwrap();
+    scan_image(&image, tools.as_ref(), flags.as_ref()).unwrap()
+}
+
+fn states() -> Vec<DashboardState> {
+    let base = DashboardState::default();
+    vec![
+        base.clone(),
+        DashboardState { range: Range::Days(7), ..base.clone() },
+        DashboardState { range: Range::Everything, ..base.clone() },
+        DashboardState {
+            range: Range::Custom { from: "2025-06-01".into(), to: "2026-12-31".into() },
+            ..base.clone()
+        },
+        DashboardState { tool: Some("Edit".into()), ..base.clone() },
+        DashboardState { target: Some("@backend.api".into()), ..base },
+    ]
+}
+
+fn run(db: &NativeDb, facts: &SchemaFacts, state: &DashboardState, logs: Logs<'_>) -> Aggregates {
+    block_on(aggregates(db, facts, state, NOW, &|_, _, _| {}, logs)).unwrap()
+}
+
+/// Both paths agree for every state, and the page path reads neither table by SQL.
+fn same_both_ways(what: &str, db: &NativeDb) {
+    let facts = block_on(read_facts(db)).unwrap();
+    let s = stores(db);
+    assert_eq!(s.tools.is_some(), facts.has_table("tool_logs"), "{what}: a tool store iff the table exists");
+    assert_eq!(s.flags.is_some(), facts.has_table("flags"), "{what}: a flag store iff the table exists");
+    let logs = Logs { tools: s.tools.as_ref(), flags: s.flags.as_ref() };
+    for state in states() {
+        let sql = run(db, &facts, &state, Logs::default());
+        let pages = run(db, &facts, &state, logs);
+        assert_eq!(pages, sql, "{what}: {state:?}");
+        let rec = Recording::new(db);
+        block_on(aggregates(&rec, &facts, &state, NOW, &|_, _, _| {}, logs)).unwrap();
+        let big: Vec<String> = rec
+            .statements
+            .borrow()
+            .iter()
+            .map(|(s, _)| s.clone())
+            // The only statement allowed: listing tool_logs' outlier rows, when there are some.
+            .filter(|s| (s.contains(" flags") || s.contains("tool_logs")) && !s.contains("AS unreadable"))
+            .filter(|s| !s.contains("pragma_table_info"))
+            .collect();
+        assert!(big.is_empty(), "{what}: SQL over the big tables on the page path: {big:?}");
+    }
+}
+
+#[test]
+fn every_fixture_gives_the_same_dashboard_from_its_pages() {
+    let Some(dir) = common::fixtures_dir() else { return };
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("db") {
+            continue;
+        }
+        // open_copy copies the file and its -wal: the fixture is never touched.
+        let db = NativeDb::open_copy(&path).unwrap();
+        same_both_ways(&path.display().to_string(), &db);
+        seen += 1;
+    }
+    assert!(seen >= 4, "the v0, v1, v2 and hybrid fixtures at least");
+}
+
+#[test]
+fn a_generated_file_gives_the_same_dashboard_from_its_pages() {
+    let db = NativeDb::open_bytes(&[]).unwrap();
+    let opts = DemoOptions { flags: 3000, tool_logs: Some(30_000), ..Default::default() };
+    db.execute_batch_sync(&demo_script(&opts)).unwrap();
+    same_both_ways("generated", &db);
+}
+
+#[test]
+fn rows_older_than_added_columns_read_those_columns_defaults() {
+    let db = NativeDb::open_bytes(&[]).unwrap();
+    // A 1.x-like tool_logs and flags, rows written, then columns added with defaults (rows
+    // written before lack them in their records), then more rows.
+    db.execute_batch_sync(
+        "CREATE TABLE tool_logs (id INTEGER PRIMARY KEY AUTOINCREMENT, tool_name TEXT NOT NULL, timestamp TEXT NOT NULL);
+         INSERT INTO tool_logs (tool_name, timestamp) VALUES ('Edit', '2026-03-01 10:00:00'), ('Bash', '2026-03-02 11:00:00');
+         ALTER TABLE tool_logs ADD COLUMN success BOOLEAN DEFAULT 0;
+         ALTER TABLE tool_logs ADD COLUMN blocked_by_hook BOOLEAN DEFAULT 1;
+         ALTER TABLE tool_logs ADD COLUMN hook_message TEXT DEFAULT 'policy';
+         ALTER TABLE tool_logs ADD COLUMN lines_changed INTEGER DEFAULT 3;
+         INSERT INTO tool_logs (tool_name, timestamp, success, blocked_by_hook, hook_message, lines_changed)
+           VALUES ('Edit', '2026-03-03 12:00:00', 1, 0, NULL, 10);
+         CREATE TABLE flags (id INTEGER PRIMARY KEY, status TEXT, created_at TEXT, impact_level TEXT);
+         INSERT INTO flags (status, created_at, impact_level) VALUES ('pending', '2026-03-01 09:00', 'high');
+         ALTER TABLE flags ADD COLUMN locked INTEGER DEFAULT 1;
+         ALTER TABLE flags ADD COLUMN target_agent TEXT DEFAULT '@backend.api';
+         INSERT INTO flags (status, created_at, impact_level, locked, target_agent) VALUES ('pending', '2026-03-02 09:00', 'critical', 0, '@frontend');",
+    )
+    .unwrap();
+    same_both_ways("added columns", &db);
+    // The defaults really were read: SQLite gives them for the old rows.
+    let facts = block_on(read_facts(&db)).unwrap();
+    let s = stores(&db);
+    let agg = run(
+        &db,
+        &facts,
+        &DashboardState::default(),
+        Logs { tools: s.tools.as_ref(), flags: s.flags.as_ref() },
+    );
+    let hooks = agg.hooks.unwrap();
+    assert_eq!((hooks.calls, hooks.blocked, hooks.failures), (3, 2, 2));
+    assert_eq!(hooks.lines_changed, Some(16));
+    // The old flag reads target_agent's default (a table this small is no flag generation the
+    // dashboard shows, so the store is asked directly).
+    let to_backend = DashboardState { target: Some("@backend.api".into()), ..DashboardState::default() };
+    assert_eq!(s.flags.unwrap().pending(&to_backend), 1);
+}
+
+#[test]
+fn a_file_without_the_tables_has_no_stores() {
+    let db = NativeDb::open_bytes(&[]).unwrap();
+    db.execute_batch_sync("CREATE TABLE other (x); INSERT INTO other VALUES (1);").unwrap();
+    let s = stores(&db);
+    assert!(s.tools.is_none() && s.flags.is_none());
+}
