@@ -13,6 +13,7 @@ pub mod flags;
 pub mod follow;
 pub mod header;
 pub mod inspect;
+pub mod interner;
 pub mod journal;
 pub mod json_text;
 pub mod listing;

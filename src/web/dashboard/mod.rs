@@ -20,7 +20,7 @@ use self::attention::Fold;
 use self::coverage::{not_recorded, reason, CoverageList};
 use crate::web::files::loader::Shared;
 use crate::web::platform::browser::local_minute;
-use crate::web::platform::perf::{after_paint, mark, measure, measure_marks};
+use crate::web::platform::perf::{after_paint, mark, measure, measure_marks, measure_since, perf_now};
 use crate::web::share::SharePanel;
 use crate::web::state::AppState;
 use crate::web::state::{use_latest, Run};
@@ -176,7 +176,9 @@ pub fn DashboardPage() -> impl IntoView {
             }
             let held = stores::stores(file.clone(), &open).await;
             let logs = Logs { tools: held.tools.as_deref(), flags: held.flags.as_deref() };
+            let computing = perf_now();
             let result = aggregates(&open.db, &open.facts, &settings, &now, &report, logs).await;
+            measure_since("flagdeck:dashboard-aggregates", computing);
             if let Ok(agg) = &result {
                 cache::put(file, entry, agg.clone());
             }

@@ -31,12 +31,16 @@ use flagdeck_core::table_info::{table_info, TableInfo};
 
 use super::cache::FileIdentity;
 use crate::web::files::loader::Shared;
-use crate::web::platform::browser::warn;
-use crate::web::platform::fetch::{blob_bytes, blob_slice};
+use crate::web::platform::browser::{warn, yield_to_browser};
+use crate::web::platform::fetch::{blob_bytes, blob_bytes_started, blob_slice};
 use crate::web::platform::perf::{measure_since, perf_now};
 
 /// Largest read of one window of pages.
-pub const WINDOW_BYTES: usize = 4 << 20;
+pub const WINDOW_BYTES: usize = 8 << 20;
+/// Windows being read at once (see [`blob_bytes_started`]).
+pub const READS_IN_FLIGHT: usize = 2;
+/// Page bytes decoded in one UI task (~20 ms of decoding at a million rows).
+pub const FEED_BYTES: usize = 2 << 20;
 /// Unwanted pages read through rather than starting a new window.
 pub const MAX_GAP_PAGES: u32 = 16;
 
@@ -127,45 +131,88 @@ async fn read_image(open: &Shared, tools: bool, flags: bool) -> Result<Stores, S
     let tool_shape = shape("tool_logs", tools).await?;
     let flag_shape = shape("flags", flags).await?;
     let size = image.size() as usize;
-    let read = |from: usize, to: usize| {
-        let image = image.clone();
-        async move {
-            let slice = blob_slice(&image, from.min(size), to.min(size)).map_err(|e| e.to_string())?;
-            Ok::<Vec<u8>, String>(blob_bytes(&slice).await.map_err(|e| e.to_string())?.to_vec())
-        }
-    };
-    let head = read(0, 100).await?;
+    let slice =
+        |from: usize, to: usize| blob_slice(&image, from.min(size), to.min(size)).map_err(|e| e.to_string());
+    let head = blob_bytes(&slice(0, 100)?).await.map_err(|e| e.to_string())?.to_vec();
     let mut scan = ImageScan::new(&head, size as u64, tool_shape.as_ref(), flag_shape.as_ref())
         .map_err(|e| e.to_string())?;
     let page = scan.page_size();
     let per_window = (WINDOW_BYTES / page).max(1) as u32;
+    // One buffer for every window: each read is copied into wasm memory once.
+    let mut buf = Vec::new();
+    let mut feeding = 0.0;
     loop {
         let wanted = scan.wanted();
         if wanted.is_empty() {
             break;
         }
-        let mut i = 0;
-        while i < wanted.len() {
-            let lo = wanted[i];
-            let mut j = i + 1;
-            while j < wanted.len()
-                && wanted[j] - wanted[j - 1] <= MAX_GAP_PAGES + 1
-                && wanted[j] - lo < per_window
-            {
-                j += 1;
+        let windows = windows(&wanted, per_window);
+        let mut reads = std::collections::VecDeque::new();
+        let mut next = 0;
+        let start = |next: &mut usize, reads: &mut std::collections::VecDeque<_>| -> Result<(), String> {
+            if let Some(&(lo, hi, _, _)) = windows.get(*next) {
+                let s = slice((lo as usize - 1) * page, hi as usize * page)?;
+                reads.push_back(blob_bytes_started(&s));
+                *next += 1;
             }
-            let hi = wanted[j - 1];
-            let mut window = read((lo as usize - 1) * page, hi as usize * page).await?;
+            Ok(())
+        };
+        while next < READS_IN_FLIGHT.min(windows.len()) {
+            start(&mut next, &mut reads)?;
+        }
+        for &(lo, hi, from, to) in &windows {
+            let bytes = reads.pop_front().ok_or("a read went missing")?.await.map_err(|e| e.to_string())?;
+            start(&mut next, &mut reads)?;
+            let mut started = perf_now();
+            buf.clear();
+            buf.resize(bytes.length() as usize, 0);
+            bytes.copy_to(&mut buf);
             // A page past the end of the image reads as zeros (the scan then names it).
-            window.resize((hi - lo + 1) as usize * page, 0);
-            for &pgno in &wanted[i..j] {
+            buf.resize((hi - lo + 1) as usize * page, 0);
+            let mut fed = 0;
+            for &pgno in &wanted[from..to] {
                 let at = (pgno - lo) as usize * page;
-                scan.feed(pgno, &window[at..at + page]).map_err(|e| e.to_string())?;
+                scan.feed(pgno, &buf[at..at + page]).map_err(|e| e.to_string())?;
+                fed += page;
+                // Short UI tasks: the browser gets a turn every FEED_BYTES decoded.
+                if fed >= FEED_BYTES {
+                    feeding += perf_now() - started;
+                    yield_to_browser().await;
+                    started = perf_now();
+                    fed = 0;
+                }
             }
-            i = j;
+            feeding += perf_now() - started;
         }
     }
-    scan.finish().map_err(|e| e.to_string())
+    // The time spent decoding pages into the stores, as one span ending now (the rest of
+    // `flagdeck:dashboard-stores` is reading the Blob and building the stores' indexes).
+    measure_since("flagdeck:dashboard-stores-feed", perf_now() - feeding);
+    let started = perf_now();
+    let stores = scan.finish().map_err(|e| e.to_string());
+    measure_since("flagdeck:dashboard-stores-finish", started);
+    stores
+}
+
+/// The windows that cover `wanted` (ascending): `(first page, last page, from, to)` with
+/// `wanted[from..to]` inside, at most `per_window` pages long, and unwanted gaps of at most
+/// [`MAX_GAP_PAGES`] read through.
+fn windows(wanted: &[u32], per_window: u32) -> Vec<(u32, u32, usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < wanted.len() {
+        let lo = wanted[i];
+        let mut j = i + 1;
+        while j < wanted.len()
+            && wanted[j] - wanted[j - 1] <= MAX_GAP_PAGES + 1
+            && wanted[j] - lo < per_window
+        {
+            j += 1;
+        }
+        out.push((lo, wanted[j - 1], i, j));
+        i = j;
+    }
+    out
 }
 
 /// Whether both stores `stores` would give for `file` are held already (no read ahead).

