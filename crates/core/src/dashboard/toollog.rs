@@ -9,13 +9,12 @@
 //! The SQL functions stay: they run when no `ToolLog` is given, and they are the oracle of the
 //! tests (`tests/dashboard_toollog.rs`), which compare both paths field by field.
 //!
-//! Measured natively on /tmp/speed-200k.db (1M generated calls; `speed` in that test file, the
-//! best of 5 runs on a shared 2-core machine): [`ToolLog::read`] through `NativeDb` 1.3–2.5 s;
-//! the default window (all 1M calls) `tool_kpis` 22 ms and `hook_kpis` 36 ms at opt-level 3,
-//! 33–37 ms and 60–63 ms at the release profile's opt-level "z"; the last 7 days (102k calls)
-//! 3–4 ms and 4–7 ms; coverage, activity and tool choices are counted once at build time. The
-//! whole dashboard took 7.6–10.5 s by SQL and 1.1–1.5 s with the store (what remains is the
-//! flag, health and quest SQL), so the tool figures by SQL cost about 6.5–9 s there.
+//! Measured natively on the bench's file (1M generated calls, release profile; `cargo run
+//! --release -p flagdeck-core --example stores_speed`): the store read from the file's pages
+//! ([`super::imagescan`]) in ~600 ms (the page scan alone ~150 ms), through `NativeDb`
+//! ([`ToolLog::read`]) 1.3–2.5 s; the default window (all 1M calls) `tool_kpis` 33–37 ms and
+//! `hook_kpis` 60–63 ms, the last 7 days (102k calls) 3–4 ms and 4–7 ms; coverage, activity and
+//! tool choices are counted once at build time. The same tool figures by SQL take 6.5–9 s.
 //!
 //! SQLite's semantics are kept where the figures depend on them: values keep their storage
 //! class (1, 1.0 and '1': 1 and 1.0 group together, '1' apart, as `GROUP BY` groups them);
