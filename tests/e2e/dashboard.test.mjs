@@ -395,3 +395,38 @@ test('v2 (real hooks): the Hook activity tiles equal plain SQL on the file', asy
     await app.close();
   }
 });
+
+test('the figures come from the file pages read into memory, and an edit is in them at once', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const app = await openWith(env, V1, '300');
+  const warnings = [];
+  app.page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
+  try {
+    const { page } = app;
+    await page.locator('[data-testid="nav-dashboard"]').click();
+    await page.locator('[data-testid="kpi-pending"]').waitFor({ timeout: 30_000 });
+    const before = await settled(page);
+    // The stores were decoded from the file's pages (no fallback to SQL over the tables).
+    const decoded = await page.evaluate(() => performance.getEntriesByName('flagdeck:dashboard-stores-feed').length);
+    assert.equal(decoded, 1, 'the pages of flags and tool_logs were decoded once');
+    assert.deepEqual(warnings.filter((w) => /reads (its tables|flags) with SQL/.test(w)), []);
+    assert.equal(before['pending'], 139);
+    assert.equal(before['tool-calls'], 4931);
+
+    // Completing a flag: the flag store is read again (through the engine), the tool store kept.
+    await page.evaluate(() => (location.hash = '#flag/203'));
+    await page.locator('[data-testid="flag-complete"]').waitFor({ timeout: 10_000 });
+    await page.locator('[data-testid="flag-complete"]').click();
+    await page.locator('[data-testid="flag-reopen"]').waitFor({ timeout: 10_000 });
+    await page.locator('[data-testid="nav-dashboard"]').click();
+    const after = await settled(page, () => document.querySelector('[data-testid="kpi-pending"]')?.dataset.value === '138');
+    assert.equal(after['pending'], 138);
+    assert.equal(after['workable'] + after['locked-pending'], 138, 'workable and locked add up to the new pending');
+    assert.equal(after['tool-calls'], 4931);
+    const decodedAgain = await page.evaluate(() => performance.getEntriesByName('flagdeck:dashboard-stores-feed').length);
+    assert.equal(decodedAgain, 1, 'the pages were not read again: tool_logs is unchanged by an edit');
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
