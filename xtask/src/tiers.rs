@@ -273,6 +273,9 @@ pub fn bench() -> Result<()> {
     let mut native = cargo(&["run", "--release", "-q", "-p", "xtask", "--", "search-bench"]);
     native.arg(&db).arg("--out").arg(&json);
     run(&mut native)?;
+    // The stores the app reads the big tables into, natively: page scan, build, figures.
+    let mut stores = cargo(&["run", "--release", "-q", "-p", "flagdeck-core", "--example", "stores_speed", "--"]);
+    run(stores.arg(&db))?;
     let mut c = cmd("node");
     c.arg("tests/e2e/bench.mjs").arg("--dist").arg(&dist).arg("--no-sizes");
     c.arg("--search").arg(format!("{},{}", db.display(), json.display()));
@@ -354,6 +357,9 @@ fn quests_bench(dist: &std::path::Path, out: &std::path::Path) -> Result<()> {
     let mut native = cargo(&["run", "--release", "-q", "-p", "xtask", "--", "quests-bench-sql"]);
     native.arg(&db).arg("--out").arg(&json);
     run(&mut native)?;
+    // The stores the app reads the big tables into, natively: page scan, build, figures.
+    let mut stores = cargo(&["run", "--release", "-q", "-p", "flagdeck-core", "--example", "stores_speed", "--"]);
+    run(stores.arg(&db))?;
     let mut c = cmd("node");
     c.arg("tests/e2e/bench.mjs").arg("--dist").arg(dist).arg("--no-sizes");
     c.arg("--quests").arg(format!("{},{},{}", db.display(), json.display(), sql.display()));
@@ -395,6 +401,9 @@ fn dashboard_bench(dist: &std::path::Path, out: &std::path::Path) -> Result<()> 
     let mut native = cargo(&["run", "--release", "-q", "-p", "xtask", "--", "dashboard-bench"]);
     native.arg(&db).arg("--out").arg(&json);
     run(&mut native)?;
+    // The stores the app reads the big tables into, natively: page scan, build, figures.
+    let mut stores = cargo(&["run", "--release", "-q", "-p", "flagdeck-core", "--example", "stores_speed", "--"]);
+    run(stores.arg(&db))?;
     let mut c = cmd("node");
     c.arg("tests/e2e/bench-dashboard.mjs")
         .arg("--dist")
