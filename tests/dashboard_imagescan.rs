@@ -7,7 +7,9 @@
 
 mod common;
 
+use flagdeck_core::dashboard::flaglog::Catalog;
 use flagdeck_core::dashboard::imagescan::{scan_image, Stores};
+use flagdeck_core::dashboard::toollog::read_sessions;
 use flagdeck_core::dashboard::{aggregates, Aggregates, DashboardState, Logs, Range};
 use flagdeck_core::native::NativeDb;
 use flagdeck_core::port::Recording;
@@ -51,7 +53,15 @@ fn same_both_ways(what: &str, db: &NativeDb) {
     let s = stores(db);
     assert_eq!(s.tools.is_some(), facts.has_table("tool_logs"), "{what}: a tool store iff the table exists");
     assert_eq!(s.flags.is_some(), facts.has_table("flags"), "{what}: a flag store iff the table exists");
-    let logs = Logs { tools: s.tools.as_ref(), flags: s.flags.as_ref() };
+    // The small tables read once, as the shell keeps them.
+    let catalog = block_on(Catalog::read(db, &facts)).unwrap();
+    let sessions = block_on(read_sessions(db, &facts)).unwrap();
+    let logs = Logs {
+        tools: s.tools.as_ref(),
+        flags: s.flags.as_ref(),
+        catalog: Some(&catalog),
+        sessions: Some(&sessions),
+    };
     for state in states() {
         let sql = run(db, &facts, &state, Logs::default());
         let pages = run(db, &facts, &state, logs);
@@ -68,6 +78,13 @@ fn same_both_ways(what: &str, db: &NativeDb) {
             .filter(|s| !s.contains("pragma_table_info"))
             .collect();
         assert!(big.is_empty(), "{what}: SQL over the big tables on the page path: {big:?}");
+        let small: Vec<String> = rec.statements.borrow().iter().map(|(s, _)| s.clone()).collect();
+        assert!(
+            !small.iter().any(|s| s.contains("agents_catalog")
+                || s.contains("FROM sessions")
+                || s.contains("FROM jobs")),
+            "{what}: the catalog, sessions and jobs given are not read again: {small:?}"
+        );
     }
 }
 
@@ -125,7 +142,7 @@ fn rows_older_than_added_columns_read_those_columns_defaults() {
         &db,
         &facts,
         &DashboardState::default(),
-        Logs { tools: s.tools.as_ref(), flags: s.flags.as_ref() },
+        Logs { tools: s.tools.as_ref(), flags: s.flags.as_ref(), ..Default::default() },
     );
     let hooks = agg.hooks.unwrap();
     assert_eq!((hooks.calls, hooks.blocked, hooks.failures), (3, 2, 2));

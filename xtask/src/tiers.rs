@@ -274,7 +274,8 @@ pub fn bench() -> Result<()> {
     native.arg(&db).arg("--out").arg(&json);
     run(&mut native)?;
     // The stores the app reads the big tables into, natively: page scan, build, figures.
-    let mut stores = cargo(&["run", "--release", "-q", "-p", "flagdeck-core", "--example", "stores_speed", "--"]);
+    let mut stores =
+        cargo(&["run", "--release", "-q", "-p", "flagdeck-core", "--example", "stores_speed", "--"]);
     run(stores.arg(&db))?;
     let mut c = cmd("node");
     c.arg("tests/e2e/bench.mjs").arg("--dist").arg(&dist).arg("--no-sizes");
@@ -358,7 +359,8 @@ fn quests_bench(dist: &std::path::Path, out: &std::path::Path) -> Result<()> {
     native.arg(&db).arg("--out").arg(&json);
     run(&mut native)?;
     // The stores the app reads the big tables into, natively: page scan, build, figures.
-    let mut stores = cargo(&["run", "--release", "-q", "-p", "flagdeck-core", "--example", "stores_speed", "--"]);
+    let mut stores =
+        cargo(&["run", "--release", "-q", "-p", "flagdeck-core", "--example", "stores_speed", "--"]);
     run(stores.arg(&db))?;
     let mut c = cmd("node");
     c.arg("tests/e2e/bench.mjs").arg("--dist").arg(dist).arg("--no-sizes");
@@ -402,7 +404,8 @@ fn dashboard_bench(dist: &std::path::Path, out: &std::path::Path) -> Result<()> 
     native.arg(&db).arg("--out").arg(&json);
     run(&mut native)?;
     // The stores the app reads the big tables into, natively: page scan, build, figures.
-    let mut stores = cargo(&["run", "--release", "-q", "-p", "flagdeck-core", "--example", "stores_speed", "--"]);
+    let mut stores =
+        cargo(&["run", "--release", "-q", "-p", "flagdeck-core", "--example", "stores_speed", "--"]);
     run(stores.arg(&db))?;
     let mut c = cmd("node");
     c.arg("tests/e2e/bench-dashboard.mjs")

@@ -74,7 +74,14 @@ fn main() {
     println!("page scan + flag store built: {ms:.0} ms");
     let (build_ms, stores) = best(3, || scan_image(&bytes, tools.as_ref(), flags.as_ref()).unwrap());
     println!("page scan + both stores built (one pass): {build_ms:.0} ms");
-    let logs = Logs { tools: stores.tools.as_ref(), flags: stores.flags.as_ref() };
+    let catalog = block_on(flagdeck_core::dashboard::flaglog::Catalog::read(&db, &facts)).unwrap();
+    let sessions = block_on(flagdeck_core::dashboard::toollog::read_sessions(&db, &facts)).unwrap();
+    let logs = Logs {
+        tools: stores.tools.as_ref(),
+        flags: stores.flags.as_ref(),
+        catalog: Some(&catalog),
+        sessions: Some(&sessions),
+    };
     for (name, state) in [
         ("default", DashboardState::default()),
         ("last 7 days", DashboardState { range: Range::Days(7), ..DashboardState::default() }),

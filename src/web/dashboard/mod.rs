@@ -31,7 +31,7 @@ use flagdeck_core::dashboard::quests::applies as quest_kpis_apply;
 use flagdeck_core::dashboard::slots::Slot;
 use flagdeck_core::dashboard::{
     aggregates, definitions, derive, filter_choices_with, Aggregates, AsOf, Dashboard, DashboardState,
-    FilterChoices, FlagKpis, Logs, Range, Verdict,
+    FilterChoices, FlagKpis, Range, Verdict,
 };
 use flagdeck_core::units::{figure, Unit};
 
@@ -165,7 +165,7 @@ pub fn DashboardPage() -> impl IntoView {
             // The first computation of a file: a cheap first statement in the worker (counts, no
             // aggregation) for the first tiles, painted while the stores are read. Once they are
             // held, the whole dashboard comes from them sooner than that statement would.
-            if !stores::held(&file) {
+            if !stores::held(&file, &open) {
                 if let Ok(tiles) = first_tiles(&open.db, &open.facts, &settings).await {
                     if run.is_latest() {
                         first.try_set(Some(tiles));
@@ -175,9 +175,8 @@ pub fn DashboardPage() -> impl IntoView {
                 report(1, 5, "reading the file's tool calls and flags");
             }
             let held = stores::stores(file.clone(), &open).await;
-            let logs = Logs { tools: held.tools.as_deref(), flags: held.flags.as_deref() };
             let computing = perf_now();
-            let result = aggregates(&open.db, &open.facts, &settings, &now, &report, logs).await;
+            let result = aggregates(&open.db, &open.facts, &settings, &now, &report, held.logs()).await;
             measure_since("flagdeck:dashboard-aggregates", computing);
             if let Ok(agg) = &result {
                 cache::put(file, entry, agg.clone());

@@ -24,9 +24,10 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use flagdeck_core::dashboard::flaglog::FlagLog;
+use flagdeck_core::dashboard::flaglog::{Catalog, FlagLog};
 use flagdeck_core::dashboard::imagescan::{ImageScan, Stores};
-use flagdeck_core::dashboard::toollog::ToolLog;
+use flagdeck_core::dashboard::toollog::{read_sessions, SessionJobs, ToolLog};
+use flagdeck_core::dashboard::Logs;
 use flagdeck_core::table_info::{table_info, TableInfo};
 
 use super::cache::FileIdentity;
@@ -44,11 +45,27 @@ pub const FEED_BYTES: usize = 2 << 20;
 /// Unwanted pages read through rather than starting a new window.
 pub const MAX_GAP_PAGES: u32 = 16;
 
-/// The stores for one computation; `None` where the SQL path runs.
+/// The stores for one computation; `None` where the SQL path runs (or, for the small tables,
+/// where the core reads them itself).
 #[derive(Clone, Default)]
 pub struct Held {
     pub tools: Option<Rc<ToolLog>>,
     pub flags: Option<Rc<FlagLog>>,
+    /// Agent names, sessions and jobs (small tables the figures join), read once per data
+    /// version: a range or filter change asks the worker nothing for them.
+    pub small: Option<Rc<(Catalog, SessionJobs)>>,
+}
+
+impl Held {
+    /// What [`aggregates`](flagdeck_core::dashboard::aggregates) takes.
+    pub fn logs(&self) -> Logs<'_> {
+        Logs {
+            tools: self.tools.as_deref(),
+            flags: self.flags.as_deref(),
+            catalog: self.small.as_ref().map(|s| &s.0),
+            sessions: self.small.as_ref().map(|s| &s.1),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -57,6 +74,8 @@ struct Kept {
     tools: Option<(FileIdentity, Option<Rc<ToolLog>>)>,
     /// The identity (with its edit key) the flag store was read for.
     flags: Option<(FileIdentity, Option<Rc<FlagLog>>)>,
+    /// The small tables, keyed like the flag store.
+    small: Option<(FileIdentity, Rc<(Catalog, SessionJobs)>)>,
 }
 
 thread_local! {
@@ -66,13 +85,28 @@ thread_local! {
 /// The stores of `open` (`file` its identity), read on first use (see the module doc).
 pub async fn stores(file: FileIdentity, open: &Shared) -> Held {
     let opened = file.as_opened();
-    let (tools, flags) = STORES.with_borrow(|k| {
+    let (tools, flags, small) = STORES.with_borrow(|k| {
         let tools = k.tools.as_ref().filter(|(f, _)| *f == opened).map(|(_, t)| t.clone());
         let flags = k.flags.as_ref().filter(|(f, _)| *f == file).map(|(_, l)| l.clone());
-        (tools, flags)
+        let small = k.small.as_ref().filter(|(f, _)| *f == file).map(|(_, s)| s.clone());
+        (tools, flags, small)
     });
+    let small = match small {
+        Some(s) => Some(s),
+        None => {
+            match (Catalog::read(&open.db, &open.facts).await, read_sessions(&open.db, &open.facts).await) {
+                (Ok(c), Ok(s)) => {
+                    let small = Rc::new((c, s));
+                    STORES.with_borrow_mut(|k| k.small = Some((file.clone(), small.clone())));
+                    Some(small)
+                }
+                // The core reads them itself, and says what failed.
+                _ => None,
+            }
+        }
+    };
     if let (Some(tools), Some(flags)) = (&tools, &flags) {
-        return Held { tools: tools.clone(), flags: flags.clone() };
+        return Held { tools: tools.clone(), flags: flags.clone(), small };
     }
     let started = perf_now();
     let has = |t: &str| open.facts.has_table(t);
@@ -107,7 +141,7 @@ pub async fn stores(file: FileIdentity, open: &Shared) -> Held {
         });
     }
     measure_since("flagdeck:dashboard-stores", started);
-    let held = Held { tools: tools.clone().flatten(), flags: flags.clone().flatten() };
+    let held = Held { tools: tools.clone().flatten(), flags: flags.clone().flatten(), small };
     STORES.with_borrow_mut(|k| {
         if let Some(t) = tools {
             k.tools = Some((opened, t));
@@ -215,12 +249,14 @@ fn windows(wanted: &[u32], per_window: u32) -> Vec<(u32, u32, usize, usize)> {
     out
 }
 
-/// Whether both stores `stores` would give for `file` are held already (no read ahead).
-pub fn held(file: &FileIdentity) -> bool {
+/// Whether every store `stores` would read for `file` (those of the tables `open` has) is held
+/// already: then a computation reads nothing big.
+pub fn held(file: &FileIdentity, open: &Shared) -> bool {
     let opened = file.as_opened();
+    let has = |t: &str| open.facts.has_table(t);
     STORES.with_borrow(|k| {
-        k.tools.as_ref().is_some_and(|(f, _)| *f == opened)
-            && k.flags.as_ref().is_some_and(|(f, _)| f == file)
+        (!has("tool_logs") || k.tools.as_ref().is_some_and(|(f, _)| *f == opened))
+            && (!has("flags") || k.flags.as_ref().is_some_and(|(f, _)| f == file))
     })
 }
 

@@ -538,6 +538,12 @@ pub struct Logs<'a> {
     pub tools: Option<&'a ToolLog>,
     /// `flags` ([`FlagLog`]); only while it holds the engine's rows.
     pub flags: Option<&'a FlagLog>,
+    /// The agent names the flag store checks targets against ([`flaglog::Catalog::read`]),
+    /// read once per data version by the shell; `None`: read here.
+    pub catalog: Option<&'a flaglog::Catalog>,
+    /// The sessions and jobs the tool store joins ([`toollog::read_sessions`]); `None`: read
+    /// here.
+    pub sessions: Option<&'a toollog::SessionJobs>,
 }
 
 /// Which figures filters touch: a target filters flags by target_agent, tool_logs by
@@ -1161,14 +1167,24 @@ async fn aggregates_with<D: Database>(
 ) -> Result<Aggregates, DbError> {
     progress(0, STEPS, "time window");
     let w = window_with(db, facts, state, now, quests, logs).await?;
-    let Logs { tools: tool_log, flags: flag_log } = logs;
+    let Logs { tools: tool_log, flags: flag_log, .. } = logs;
     let mut agg = Aggregates { window: w.clone(), ..Default::default() };
     progress(1, STEPS, "flags");
     let flags = has_flags(facts);
     if flags {
         agg.flags = Some(match flag_log {
             // The flag figures from the store (the port only reads the agent names).
-            Some(log) => log.flag_kpis(state, &w, &mut agg, &flaglog::Catalog::read(db, facts).await?),
+            Some(log) => {
+                let read;
+                let catalog = match logs.catalog {
+                    Some(c) => c,
+                    None => {
+                        read = flaglog::Catalog::read(db, facts).await?;
+                        &read
+                    }
+                };
+                log.flag_kpis(state, &w, &mut agg, catalog)
+            }
             // The SQL path: the oracle, and the path without a store.
             None => flag_kpis(db, facts, state, &w, &mut agg).await?,
         });
@@ -1179,8 +1195,15 @@ async fn aggregates_with<D: Database>(
             // The in-memory path.
             Some(log) => {
                 agg.tools = Some(log.tool_kpis(state, &w, &mut agg));
-                let joins = toollog::read_sessions(db, facts).await?;
-                agg.hooks = log.hook_kpis(facts, state, &w, &joins);
+                let read;
+                let joins = match logs.sessions {
+                    Some(j) => j,
+                    None => {
+                        read = toollog::read_sessions(db, facts).await?;
+                        &read
+                    }
+                };
+                agg.hooks = log.hook_kpis(facts, state, &w, joins);
             }
             // The SQL path.
             None => {
