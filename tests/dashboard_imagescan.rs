@@ -160,3 +160,80 @@ fn a_file_without_the_tables_has_no_stores() {
     let s = stores(&db);
     assert!(s.tools.is_none() && s.flags.is_none());
 }
+
+/// tool_logs of three rows older than every column added after them.
+const OLD_CALLS: &str = "CREATE TABLE tool_logs (id INTEGER PRIMARY KEY AUTOINCREMENT, tool_name TEXT NOT NULL, timestamp TEXT NOT NULL);
+ INSERT INTO tool_logs (tool_name, timestamp) VALUES ('Edit', '2026-11-29 10:00:00'), ('Bash', '2026-11-29 11:00:00'), ('Edit', '2026-11-30 09:00:00');";
+
+fn with_sql(sql: &str) -> NativeDb {
+    let db = NativeDb::open_bytes(&[]).unwrap();
+    db.execute_batch_sync(sql).unwrap();
+    db
+}
+
+#[test]
+fn added_columns_read_their_default_with_the_column_affinity() {
+    // A string default on numeric columns is a number ('0' = 0); a number on a TEXT column
+    // keeps its literal ('1.50'); hex, double-quoted and blob literals; flags too.
+    let cases = [
+        "ALTER TABLE tool_logs ADD COLUMN success BOOLEAN DEFAULT '0';
+         ALTER TABLE tool_logs ADD COLUMN blocked_by_hook BOOLEAN DEFAULT '1';
+         ALTER TABLE tool_logs ADD COLUMN hook_message TEXT;
+         INSERT INTO tool_logs (tool_name, timestamp, success, blocked_by_hook) VALUES ('Edit', '2026-11-30 10:00:00', 1, 0);",
+        "ALTER TABLE tool_logs ADD COLUMN duration_ms INTEGER DEFAULT '250';
+         ALTER TABLE tool_logs ADD COLUMN lines_changed INTEGER DEFAULT 0x10;
+         ALTER TABLE tool_logs ADD COLUMN bytes_processed INTEGER DEFAULT 2.0;
+         ALTER TABLE tool_logs ADD COLUMN success BOOLEAN DEFAULT 1;
+         INSERT INTO tool_logs (tool_name, timestamp, duration_ms, lines_changed) VALUES ('Edit', '2026-11-30 10:00:00', 100, 1);",
+        "ALTER TABLE tool_logs ADD COLUMN success BOOLEAN DEFAULT 1;
+         ALTER TABLE tool_logs ADD COLUMN blocked_by_hook BOOLEAN DEFAULT 1;
+         ALTER TABLE tool_logs ADD COLUMN hook_message TEXT DEFAULT \"policy\";
+         ALTER TABLE tool_logs ADD COLUMN agent_name TEXT DEFAULT \"@a\";
+         ALTER TABLE tool_logs ADD COLUMN error_message TEXT DEFAULT X'6f6b';
+         INSERT INTO tool_logs (tool_name, timestamp) VALUES ('Edit', '2026-11-30 10:00:00');",
+        "ALTER TABLE tool_logs ADD COLUMN success BOOLEAN DEFAULT 1;
+         ALTER TABLE tool_logs ADD COLUMN blocked_by_hook BOOLEAN DEFAULT 1;
+         ALTER TABLE tool_logs ADD COLUMN hook_message TEXT DEFAULT 5;
+         ALTER TABLE tool_logs ADD COLUMN error_message TEXT DEFAULT -1.50;
+         ALTER TABLE tool_logs ADD COLUMN file_affected TEXT DEFAULT 1.50;
+         ALTER TABLE tool_logs ADD COLUMN session_id TEXT DEFAULT 1.0;
+         INSERT INTO tool_logs (tool_name, timestamp) VALUES ('Edit', '2026-11-30 10:00:00');",
+    ];
+    for (i, added) in cases.iter().enumerate() {
+        same_both_ways(&format!("tool_logs case {i}"), &with_sql(&format!("{OLD_CALLS}\n{added}")));
+    }
+    same_both_ways(
+        "flags",
+        &with_sql(
+            "CREATE TABLE flags (id INTEGER PRIMARY KEY, status TEXT, created_at TEXT, impact_level TEXT, flag_type TEXT, completed_at TEXT, target_agent TEXT);
+             INSERT INTO flags (status, created_at, impact_level) VALUES ('pending', '2026-11-01 09:00', 'high'), ('completed', '2026-11-02 09:00', 'low');
+             ALTER TABLE flags ADD COLUMN locked BOOLEAN DEFAULT '1';
+             ALTER TABLE flags ADD COLUMN chain_origin_id INTEGER DEFAULT '3';
+             INSERT INTO flags (status, created_at, impact_level, locked, chain_origin_id) VALUES ('pending', '2026-11-03 09:00', 'critical', 0, NULL);",
+        ),
+    );
+}
+
+#[test]
+fn a_default_the_scan_cannot_compute_is_refused_only_when_a_row_needs_it() {
+    // Every record holds `timestamp`: its expression default is never needed.
+    let db = with_sql(
+        "CREATE TABLE tool_logs (id INTEGER PRIMARY KEY, tool_name TEXT, timestamp TEXT DEFAULT CURRENT_TIMESTAMP);
+         INSERT INTO tool_logs (tool_name, timestamp) VALUES ('Edit', '2026-11-30 10:00:00');",
+    );
+    assert!(stores(&db).tools.is_some());
+    let info = block_on(table_info(&db, "tool_logs")).unwrap();
+    let image = db.export_sync().unwrap();
+    let info = flagdeck_core::table_info::TableInfo {
+        unreadable_defaults: vec![false, true, false],
+        columns: info.as_ref().unwrap().columns.clone(),
+        ..info.unwrap()
+    };
+    // Pretend tool_name's default were an expression: the rows hold tool_name, so it passes.
+    assert!(scan_image(&image, Some(&info), None).is_ok());
+    let db = with_sql(&format!("{OLD_CALLS}\nALTER TABLE tool_logs ADD COLUMN session_id TEXT;"));
+    let mut info = block_on(table_info(&db, "tool_logs")).unwrap().unwrap();
+    info.unreadable_defaults[3] = true;
+    let err = scan_image(&db.export_sync().unwrap(), Some(&info), None).err().expect("refused");
+    assert!(err.to_string().contains("session_id"), "{err}");
+}

@@ -43,6 +43,9 @@ pub enum ScanError {
     Encoding(u8),
     /// The bytes do not follow the file format; the text says where and how.
     Corrupt(String),
+    /// The rows are readable but a reader cannot give them as SQLite would (the text says
+    /// why, e.g. a default it cannot compute for rows older than their column).
+    Unsupported(String),
 }
 
 impl fmt::Display for ScanError {
@@ -61,6 +64,7 @@ impl fmt::Display for ScanError {
                 )
             }
             ScanError::Corrupt(why) => write!(f, "The database file is damaged: {why}."),
+            ScanError::Unsupported(why) => write!(f, "The rows cannot be read page by page: {why}."),
         }
     }
 }
@@ -379,12 +383,7 @@ fn bad_record(rowid: i64, what: &str) -> ScanError {
 /// INTEGER; else "CHAR", "CLOB" or "TEXT" gives TEXT; else "BLOB" or no type gives BLOB; else
 /// "REAL", "FLOA" or "DOUB" gives REAL. Case-insensitive.
 pub fn real_affinity(declared: &str) -> bool {
-    let t = declared.to_ascii_uppercase();
-    let has = |w: &str| t.contains(w);
-    if has("INT") || has("CHAR") || has("CLOB") || has("TEXT") || has("BLOB") {
-        return false; // INTEGER, TEXT or BLOB affinity: the earlier rules win
-    }
-    has("REAL") || has("FLOA") || has("DOUB")
+    crate::table_info::Affinity::of(Some(declared)) == crate::table_info::Affinity::Real
 }
 
 /// A cell of a REAL-affinity column as SQLite reads it: an integer (how SQLite stores an

@@ -58,39 +58,7 @@ const CHAIN: usize = 7;
 /// Rows read per query by [`FlagLog::read`] (keyset pages of rowid).
 pub const PAGE_ROWS: usize = 20_000;
 
-/// A column's affinity (SQLite's rules on the declared type, section 3.1 of "Datatypes In
-/// SQLite"): it decides how a bound parameter compares with the column's values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Affinity {
-    Integer,
-    Text,
-    #[default]
-    Blob,
-    Real,
-    Numeric,
-}
-
-impl Affinity {
-    /// The affinity of a declared type (`INTEGER`, `TEXT`, `BOOLEAN`, `` for none, …).
-    pub fn of_declared(decl: &str) -> Affinity {
-        let d = decl.to_ascii_uppercase();
-        if d.contains("INT") {
-            Affinity::Integer
-        } else if d.contains("CHAR") || d.contains("CLOB") || d.contains("TEXT") {
-            Affinity::Text
-        } else if d.contains("BLOB") || d.trim().is_empty() {
-            Affinity::Blob
-        } else if d.contains("REAL") || d.contains("FLOA") || d.contains("DOUB") {
-            Affinity::Real
-        } else {
-            Affinity::Numeric
-        }
-    }
-
-    fn numeric(self) -> bool {
-        matches!(self, Affinity::Integer | Affinity::Real | Affinity::Numeric)
-    }
-}
+pub use crate::table_info::Affinity;
 
 /// The flag columns the dashboard reads, one row per flag, in rowid order. Each value is kept
 /// once (`values`, interned with its storage class) and rows hold 4-byte ids into it, plus the
@@ -347,7 +315,7 @@ impl FlagLogBuilder {
     pub fn types(mut self, declared: &[String]) -> FlagLogBuilder {
         for (i, at) in self.at.iter().enumerate() {
             if let Some(t) = at.and_then(|a| declared.get(a)) {
-                self.log.affinity[i] = Affinity::of_declared(t);
+                self.log.affinity[i] = Affinity::of(Some(t));
             }
         }
         self
@@ -744,7 +712,7 @@ impl FlagLog {
     /// path where no raw page scan is at hand). Errors: the database's.
     pub async fn read<D: Database>(db: &D, facts: &SchemaFacts) -> Result<FlagLog, DbError> {
         let _ = facts;
-        let TableInfo { columns, types, defaults, rowid_alias } =
+        let TableInfo { columns, types, defaults, rowid_alias, .. } =
             table_info(db, "flags").await?.unwrap_or_default();
         let mut b = FlagLogBuilder::new(&columns, &defaults, rowid_alias).types(&types);
         let wanted: Vec<usize> = b.at.iter().flatten().copied().chain(b.id_at).collect();

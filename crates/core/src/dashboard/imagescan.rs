@@ -47,10 +47,42 @@ impl Sink {
 
 struct Part {
     name: &'static str,
+    /// The fewest columns a record of the table held (rows older than an added column).
+    shortest: usize,
+    /// Columns whose default a row lacking them cannot be given ([`TableInfo::unreadable_defaults`]).
+    unreadable: Vec<bool>,
+    columns: Vec<String>,
     root: Option<u32>,
     scan: Option<TableScan>,
     sink: Sink,
     real: Vec<bool>,
+}
+
+impl Part {
+    fn new(name: &'static str, info: &TableInfo, sink: Sink) -> Part {
+        Part {
+            name,
+            shortest: usize::MAX,
+            unreadable: info.unreadable_defaults.clone(),
+            columns: info.columns.clone(),
+            root: None,
+            scan: None,
+            sink,
+            real: reals(info),
+        }
+    }
+
+    /// Refuses the table when a row lacked a column whose default cannot be computed here.
+    fn check_defaults(&self) -> Result<(), ScanError> {
+        let missing = self.unreadable.iter().enumerate().skip(self.shortest).find(|(_, u)| **u);
+        match missing {
+            Some((i, _)) => Err(ScanError::Unsupported(format!(
+                "rows of {} predate its column {}, whose default is an expression",
+                self.name, self.columns[i]
+            ))),
+            None => Ok(()),
+        }
+    }
 }
 
 /// What [`ImageScan::finish`] gives: a store per table asked for.
@@ -82,12 +114,12 @@ impl ImageScan {
         if let Some(s) = tools {
             let sink =
                 Sink::Tools(ToolLogBuilder::new(&s.columns, &s.defaults, s.rowid_alias).types(&s.types));
-            parts.push(Part { name: "tool_logs", root: None, scan: None, sink, real: reals(s) });
+            parts.push(Part::new("tool_logs", s, sink));
         }
         if let Some(s) = flags {
             let sink =
                 Sink::Flags(FlagLogBuilder::new(&s.columns, &s.defaults, s.rowid_alias).types(&s.types));
-            parts.push(Part { name: "flags", root: None, scan: None, sink, real: reals(s) });
+            parts.push(Part::new("flags", s, sink));
         }
         Ok(ImageScan { schema: Some(TableScan::new(geometry, 1)), geometry, parts })
     }
@@ -144,18 +176,25 @@ impl ImageScan {
         }
         for part in &mut self.parts {
             if let Some(scan) = &mut part.scan {
-                let (sink, real) = (&mut part.sink, &part.real);
-                scan.feed(pgno, page, &mut |row| sink.push(row, real))?;
+                let (sink, real, shortest) = (&mut part.sink, &part.real, &mut part.shortest);
+                scan.feed(pgno, page, &mut |row| {
+                    *shortest = (*shortest).min(row.len());
+                    sink.push(row, real)
+                })?;
             }
         }
         Ok(())
     }
 
     /// The stores, once every wanted page was fed.
-    /// Errors: [`ScanError::Corrupt`] when pages are still missing.
+    /// Errors: [`ScanError::Corrupt`] when pages are still missing; [`ScanError::Unsupported`]
+    /// when rows lack a column whose default is an expression.
     pub fn finish(self) -> Result<Stores, ScanError> {
         if self.schema.is_some() || self.parts.iter().any(|p| !p.scan.as_ref().is_some_and(TableScan::done)) {
             return Err(ScanError::Corrupt("the read stopped before the last page".into()));
+        }
+        for part in &self.parts {
+            part.check_defaults()?;
         }
         let mut stores = Stores::default();
         for part in self.parts {

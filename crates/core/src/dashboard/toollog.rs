@@ -48,7 +48,7 @@ use crate::cell::Cell;
 use crate::interner::Interner;
 use crate::port::{Database, DbError};
 use crate::schema::SchemaFacts;
-use crate::table_info::table_info;
+use crate::table_info::{table_info, Affinity};
 use crate::value::Value;
 
 // Positions in `hooks::COLUMNS`.
@@ -205,12 +205,6 @@ fn int_real_cmp(i: i64, r: f64) -> std::cmp::Ordering {
     }
 }
 
-/// A SQL type's affinity is TEXT (its declared type contains CHAR, CLOB or TEXT and not INT).
-fn text_affinity(decl: &str) -> bool {
-    let d = decl.to_ascii_uppercase();
-    !d.contains("INT") && (d.contains("CHAR") || d.contains("CLOB") || d.contains("TEXT"))
-}
-
 /// Whether `v = n` (n = 0 or 1) holds in SQLite for a column of this affinity (see the module).
 fn equals(v: &Cell<'_>, n: i64, text_aff: bool) -> bool {
     match v {
@@ -276,7 +270,8 @@ impl ToolLogBuilder {
     /// TEXT affinity, as in SQLite. Without it, no column is taken to have TEXT affinity.
     pub fn types(mut self, types: &[String]) -> Self {
         for (k, m) in self.map.iter().enumerate() {
-            self.text_aff[k] = m.and_then(|j| types.get(j)).is_some_and(|t| text_affinity(t));
+            self.text_aff[k] =
+                m.and_then(|j| types.get(j)).is_some_and(|t| Affinity::of(Some(t)) == Affinity::Text);
         }
         self
     }

@@ -8,35 +8,9 @@ use crate::value::Value;
 use super::status::QuestStatus;
 use super::TABLE;
 
-/// The column affinity SQLite gives a declared type (rules of "Determination Of Column
-/// Affinity", sqlite.org/datatype3.html §3.1, in their order).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Affinity {
-    Integer,
-    Text,
-    /// BLOB or no declared type: values are stored as given.
-    Blob,
-    Real,
-    Numeric,
-}
+pub use crate::table_info::Affinity;
 
 impl Affinity {
-    /// The affinity of a declared column type (`None` or `""`: no type).
-    pub fn of(declared: Option<&str>) -> Affinity {
-        let t = declared.unwrap_or("").to_ascii_uppercase();
-        if t.contains("INT") {
-            Affinity::Integer
-        } else if ["CHAR", "CLOB", "TEXT"].iter().any(|k| t.contains(k)) {
-            Affinity::Text
-        } else if t.contains("BLOB") || t.trim().is_empty() {
-            Affinity::Blob
-        } else if ["REAL", "FLOA", "DOUB"].iter().any(|k| t.contains(k)) {
-            Affinity::Real
-        } else {
-            Affinity::Numeric
-        }
-    }
-
     /// What the column stores when given `digits`, the TEXT `strftime('%s','now')` returns:
     /// an INTEGER in an INTEGER or NUMERIC column (the hybrid's `updated_at INTEGER`), a REAL in
     /// a REAL one, the text itself in a TEXT or untyped one (v2's `updated_at TEXT`).
