@@ -436,6 +436,11 @@ fn damage_is_refused_with_a_sentence() {
     b[at(many) + 8..at(many) + 12].copy_from_slice(&(pages + 1).to_be_bytes());
     assert!(corrupt_text(scan_bytes(&b, many, |_| {})).contains("not in the file"));
 
+    // A child pointing at page 1, the schema's root.
+    let mut b = bytes.clone();
+    b[at(many) + 8..at(many) + 12].copy_from_slice(&1u32.to_be_bytes());
+    assert!(corrupt_text(scan_bytes(&b, many, |_| {})).contains("schema's root"));
+
     // Unexpected page type (an index page), and a root out of range.
     let mut b = bytes.clone();
     b[at(many)] = 0x0A;
@@ -609,4 +614,27 @@ fn a_wal_image_scans_as_sqlite_reads_the_pair() {
     // The main file alone lacks them.
     let old = collect(&main, root, &o).unwrap();
     assert_eq!(old.len(), 3000);
+}
+
+#[test]
+fn a_stored_nan_reads_as_null_as_sqlite_reads_it() {
+    let tmp = TempDir::new("nan");
+    let path = hand_made(&tmp, "nan.db", 4096, None, "CREATE TABLE r(x REAL); INSERT INTO r VALUES (1.5);");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let root: u32 = Connection::open(&path)
+        .unwrap()
+        .query_row("SELECT rootpage FROM sqlite_schema WHERE name = 'r'", [], |r| r.get(0))
+        .unwrap();
+    let at = (root as usize - 1) * 4096;
+    let cell = at + u16::from_be_bytes([bytes[at + 8], bytes[at + 9]]) as usize;
+    // payload length, rowid, header length 2, serial type 7 (a REAL), then its 8 bytes.
+    assert_eq!(&bytes[cell + 2..cell + 4], &[2, 7]);
+    bytes[cell + 4..cell + 12].copy_from_slice(&f64::NAN.to_bits().to_be_bytes());
+    std::fs::write(&path, &bytes).unwrap();
+    let sqlite: bool =
+        Connection::open(&path).unwrap().query_row("SELECT x IS NULL FROM r", [], |r| r.get(0)).unwrap();
+    assert!(sqlite, "SQLite reads the NaN as NULL");
+    let mut got = Vec::new();
+    scan_bytes(&bytes, root, |row| got.push(row.get(0).map(|c| c.to_value()))).unwrap();
+    assert_eq!(got, [Some(Value::Null)]);
 }

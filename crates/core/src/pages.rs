@@ -254,7 +254,11 @@ impl<'a> Row<'a> {
             4 => Cell::Int(i32::from_be_bytes([p[at], p[at + 1], p[at + 2], p[at + 3]]) as i64),
             5 => Cell::Int(sign_extend(&p[at..at + 6])),
             6 => Cell::Int(i64::from_be_bytes(eight(p, at))),
-            7 => Cell::Real(f64::from_bits(u64::from_be_bytes(eight(p, at)))),
+            // SQLite reads a stored NaN as NULL.
+            7 => match f64::from_bits(u64::from_be_bytes(eight(p, at))) {
+                f if f.is_nan() => Cell::Null,
+                f => Cell::Real(f),
+            },
             8 => Cell::Int(0),
             9 => Cell::Int(1),
             n => {
@@ -509,6 +513,10 @@ impl TableScan {
     /// Marks `pgno` (pointed to by page `from`) as queued; refuses a page out of range or seen.
     fn claim(&mut self, pgno: u32, from: u32) -> Result<(), ScanError> {
         self.geometry.check_page(pgno, Some(from))?;
+        // Page 1 is the schema's root: no other page may point to it.
+        if pgno == 1 {
+            return Err(corrupt(format!("page {from} points to page 1, the schema's root")));
+        }
         if !self.seen.insert(pgno) {
             return Err(corrupt(format!(
                 "page {from} points to page {pgno}, which was reached before (a loop)"

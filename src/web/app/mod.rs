@@ -35,6 +35,12 @@ pub fn App() -> impl IntoView {
     provide_context(state);
     provide_context(Follow::new());
 
+    // Another file on screen: the dashboard's stores of the previous one go.
+    Effect::new(move |_| {
+        db.current().track();
+        crate::web::dashboard::forget_other_files(state);
+    });
+
     loader::prepare_spare_worker();
     // Looks for a stored working copy first: `?db=` opens once it is clear nothing is replaced.
     state.start_working_copy(db_param());

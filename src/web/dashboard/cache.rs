@@ -6,7 +6,7 @@
 //! in the database: nothing of it can reach an export), for ONE file at a time.
 //!
 //! Keyed by the file's identity ([`FileIdentity`]: its name, the header's change counter and
-//! size, the `-wal` file applied with it, and, once it was edited, the open attempt and
+//! size, the `-wal` file applied with it, the files' last-modified times, and, once it was edited, the open attempt and
 //! `data_version`) and the query key (range, as-of, filters, stall threshold, and the minute
 //! "now" when as-of is "now").
 //!
@@ -36,6 +36,8 @@ pub struct FileIdentity {
     change_counter: u32,
     file_bytes: usize,
     wal: String,
+    /// The file's (and its `-wal`'s) last-modified times, as bits, when it is a file on disk.
+    modified: Option<(u64, Option<u64>)>,
     /// `(open attempt, data_version)` once edited; `None` while the bytes are the file's.
     edited: Option<(u64, u64)>,
 }
@@ -49,6 +51,7 @@ impl FileIdentity {
             change_counter: open.header.change_counter,
             file_bytes: open.header.file_bytes,
             wal: format!("{:?}", open.wal),
+            modified: open.modified.map(|(db, wal)| (db.to_bits(), wal.map(f64::to_bits))),
             edited: (db.edited() || open.rewritten.get()).then(|| db.data_key()),
         }
     }

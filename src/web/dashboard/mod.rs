@@ -13,6 +13,13 @@ mod stores;
 pub use attention::follow_section;
 pub use settings::DashboardSettings;
 
+/// Lets go of the dashboard's stores of any file but the one `app` shows now (the app calls it
+/// whenever another file is on screen; see `stores`).
+pub fn forget_other_files(app: AppState) {
+    let current = app.db().get().map(|open| cache::FileIdentity::of(app, &open));
+    stores::forget_other_files(current.as_ref());
+}
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 

@@ -10,9 +10,16 @@
 //!   ([`FlagLog::read`]) and keyed by the data version, so the next edit reads it again.
 //!
 //! Where they are kept: [`STORES`], the UI thread's memory (never the database: nothing of it
-//! can reach an export), one file at a time. Memory: about 44 bytes per tool call and 90 per
-//! flag plus their distinct values (see [`ToolLog`] and [`FlagLog`]): ~60 MB for the bench's
-//! 1M calls and 200k flags, freed when another file is opened.
+//! can reach an export), one file at a time; the file's identity includes its last-modified
+//! time, so a newer copy with the same name, size and change counter is another file. Memory:
+//! about 65 bytes per tool call and 90 per flag with their distinct values (see [`ToolLog`] and
+//! [`FlagLog`]): ~83 MB for the bench's 1M calls and 200k flags, dropped as soon as another
+//! file is on screen ([`forget_other_files`]). The image Blob is let go once read
+//! ([`OpenDb::image`]).
+//!
+//! One read at a time per file: a computation asked while the stores are being read (the
+//! range changed meanwhile, the page was left and shown again) waits for that read instead of
+//! starting another; a read for a file no longer on screen does not replace the newer one's.
 //!
 //! Reading the pages: those [`ImageScan::wanted`] are read in windows of at most
 //! [`WINDOW_BYTES`] (unwanted pages between two wanted ones read through when the gap is at
@@ -23,6 +30,8 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+
+use futures_channel::oneshot;
 
 use flagdeck_core::dashboard::flaglog::{Catalog, FlagLog};
 use flagdeck_core::dashboard::imagescan::{ImageScan, Stores};
@@ -76,6 +85,10 @@ struct Kept {
     flags: Option<(FileIdentity, Option<Rc<FlagLog>>)>,
     /// The small tables, keyed like the flag store.
     small: Option<(FileIdentity, Rc<(Catalog, SessionJobs)>)>,
+    /// The read under way: the identity it is for, and who waits for it.
+    reading: Option<(FileIdentity, Vec<oneshot::Sender<Held>>)>,
+    /// Counts the reads started; only the latest one stores what it read.
+    generation: u64,
 }
 
 thread_local! {
@@ -84,6 +97,58 @@ thread_local! {
 
 /// The stores of `open` (`file` its identity), read on first use (see the module doc).
 pub async fn stores(file: FileIdentity, open: &Shared) -> Held {
+    // The same file's stores being read already: wait for them.
+    let waiting = STORES.with_borrow_mut(|k| match &mut k.reading {
+        Some((f, waiters)) if *f == file => {
+            let (tx, rx) = oneshot::channel();
+            waiters.push(tx);
+            Some(rx)
+        }
+        _ => None,
+    });
+    if let Some(rx) = waiting {
+        // A read that was dropped (its page gone) sends nothing: read here then.
+        if let Ok(held) = rx.await {
+            return held;
+        }
+    }
+    let generation = STORES.with_borrow_mut(|k| {
+        k.generation += 1;
+        k.reading = Some((file.clone(), Vec::new()));
+        k.generation
+    });
+    let held = read_stores(file, open, generation).await;
+    let waiters = STORES.with_borrow_mut(|k| {
+        let latest = k.generation == generation;
+        latest.then(|| k.reading.take().map(|(_, w)| w)).flatten().unwrap_or_default()
+    });
+    for w in waiters {
+        let _ = w.send(held.clone());
+    }
+    held
+}
+
+/// Drops the stores of any file but the one on screen (`current`, with its identity): called
+/// whenever another file is opened or swapped in, so a file whose dashboard is never shown
+/// again does not keep the previous one's stores.
+pub fn forget_other_files(current: Option<&FileIdentity>) {
+    STORES.with_borrow_mut(|k| {
+        let opened = current.map(FileIdentity::as_opened);
+        if k.tools.as_ref().is_some_and(|(f, _)| Some(f) != opened.as_ref()) {
+            k.tools = None;
+        }
+        let other = |f: &FileIdentity| current.is_none_or(|c| c.as_opened() != f.as_opened());
+        if k.flags.as_ref().is_some_and(|(f, _)| other(f)) {
+            k.flags = None;
+        }
+        if k.small.as_ref().is_some_and(|(f, _)| other(f)) {
+            k.small = None;
+        }
+    });
+}
+
+/// Reads what is not held yet; stores it unless a newer read (`generation`) began meanwhile.
+async fn read_stores(file: FileIdentity, open: &Shared, generation: u64) -> Held {
     let opened = file.as_opened();
     let (tools, flags, small) = STORES.with_borrow(|k| {
         let tools = k.tools.as_ref().filter(|(f, _)| *f == opened).map(|(_, t)| t.clone());
@@ -97,7 +162,11 @@ pub async fn stores(file: FileIdentity, open: &Shared) -> Held {
             match (Catalog::read(&open.db, &open.facts).await, read_sessions(&open.db, &open.facts).await) {
                 (Ok(c), Ok(s)) => {
                     let small = Rc::new((c, s));
-                    STORES.with_borrow_mut(|k| k.small = Some((file.clone(), small.clone())));
+                    STORES.with_borrow_mut(|k| {
+                        if k.generation == generation {
+                            k.small = Some((file.clone(), small.clone()));
+                        }
+                    });
                     Some(small)
                 }
                 // The core reads them itself, and says what failed.
@@ -143,6 +212,9 @@ pub async fn stores(file: FileIdentity, open: &Shared) -> Held {
     measure_since("flagdeck:dashboard-stores", started);
     let held = Held { tools: tools.clone().flatten(), flags: flags.clone().flatten(), small };
     STORES.with_borrow_mut(|k| {
+        if k.generation != generation {
+            return;
+        }
         if let Some(t) = tools {
             k.tools = Some((opened, t));
         }
@@ -155,7 +227,11 @@ pub async fn stores(file: FileIdentity, open: &Shared) -> Held {
 
 /// One pass over the image's pages for the tables asked for.
 async fn read_image(open: &Shared, tools: bool, flags: bool) -> Result<Stores, String> {
-    let image = open.image.clone().ok_or("the bytes as opened are not kept for a URL's file")?;
+    let image = open
+        .image
+        .borrow()
+        .clone()
+        .ok_or("the bytes as opened are not kept (a URL's file), or were read already")?;
     let shape = |table: &'static str, wanted: bool| async move {
         if !wanted {
             return Ok::<Option<TableInfo>, String>(None);
@@ -223,9 +299,13 @@ async fn read_image(open: &Shared, tools: bool, flags: bool) -> Result<Stores, S
     // `flagdeck:dashboard-stores` is reading the Blob and building the stores' indexes).
     measure_since("flagdeck:dashboard-stores-feed", perf_now() - feeding);
     let started = perf_now();
-    let stores = scan.finish().map_err(|e| e.to_string());
+    let stores = scan.finish().map_err(|e| e.to_string())?;
     measure_since("flagdeck:dashboard-stores-finish", started);
-    stores
+    if tools {
+        // The tool store outlives the bytes: they are not needed again.
+        open.image.borrow_mut().take();
+    }
+    Ok(stores)
 }
 
 /// The windows that cover `wanted` (ascending): `(first page, last page, from, to)` with

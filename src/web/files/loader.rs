@@ -43,11 +43,17 @@ pub struct OpenDb {
     /// stored as the working copy; then taken, so the tab does not hold a second copy.
     pub original: std::cell::RefCell<Option<web_sys::Blob>>,
     /// The same bytes as opened, kept for reading pages straight from them (the dashboard's
-    /// tool-call store, `dashboard::scan`): a picked file's own Blob (read from disk, no copy),
+    /// stores, `src/web/dashboard/stores.rs`): a picked file's own Blob (read from disk, no copy),
     /// the `-wal` image (slices of the file and the WAL's pages), the demo, or the stored
     /// original of a resumed working copy. `None` for a URL's bytes, which would be a second copy
-    /// in memory: the dashboard then reads with SQL.
-    pub image: Option<web_sys::Blob>,
+    /// in memory: the dashboard then reads with SQL. Taken once the dashboard's stores are read
+    /// from it (they outlive it; a demo's or a `-wal` image's bytes are then freed).
+    pub image: std::cell::RefCell<Option<web_sys::Blob>>,
+    /// When the picked or dropped file (and its `-wal`) was last modified (ms since 1970, as the
+    /// browser reports it): part of the file's identity ([`crate::web::dashboard`]'s stores and
+    /// cache), since a WAL-mode file keeps its change counter and often its size across
+    /// commits. `None` for bytes that are not a file on disk (the demo, a URL, a stored copy).
+    pub modified: Option<(f64, Option<f64>)>,
     /// Changes were made to the engine before it was shown (a resumed working copy replayed, a
     /// follow-mode replay onto a newer read): its rows may differ from [`OpenDb::image`]'s.
     pub rewritten: std::cell::Cell<bool>,
@@ -204,7 +210,8 @@ pub async fn open_bytes(
         facts,
         db,
         original: Some(original).into(),
-        image,
+        image: image.into(),
+        modified: None,
         rewritten: false.into(),
         wal: None,
     })
@@ -261,6 +268,7 @@ pub async fn open_with_wal(file: &web_sys::File, wal_file: &web_sys::File) -> Re
         Err(LoadError::Wal(why)) => {
             let mut open =
                 open_bytes(file.name(), Source::File, read_file(file).await?, file.clone().into()).await?;
+            open.modified = Some((file.last_modified(), None));
             open.wal = Some(WalOutcome::Refused { name: wal_name, why });
             Ok(open)
         }
@@ -274,8 +282,11 @@ pub async fn open_with_wal(file: &web_sys::File, wal_file: &web_sys::File) -> Re
 /// write half-way and is tried again later.
 pub async fn open_disk(file: &web_sys::File, wal_file: Option<&web_sys::File>) -> Result<OpenDb, LoadError> {
     let name = file.name();
+    let modified = Some((file.last_modified(), wal_file.map(web_sys::File::last_modified)));
     let Some(wal_file) = wal_file else {
-        return open_bytes(name, Source::File, read_file(file).await?, file.clone().into()).await;
+        let mut open = open_bytes(name, Source::File, read_file(file).await?, file.clone().into()).await?;
+        open.modified = modified;
+        return Ok(open);
     };
     let wal_name = wal_file.name();
     let wal_bytes = read_file(wal_file).await?.to_vec();
@@ -288,6 +299,7 @@ pub async fn open_disk(file: &web_sys::File, wal_file: Option<&web_sys::File>) -
     };
     match open_bytes(name, Source::File, bytes, original).await {
         Ok(mut open) => {
+            open.modified = modified;
             open.wal = Some(WalOutcome::Applied { name: wal_name, report });
             Ok(open)
         }

@@ -356,8 +356,11 @@ impl AppState {
         let name = file.name();
         self.run_open(format!("Opening {name}…"), async move {
             let bytes = loader::read_file(&file).await?;
+            let modified = Some((file.last_modified(), None));
             // The picked file is its own Blob: the working copy stores it without a copy.
-            loader::open_bytes(name, Source::File, bytes, file.into()).await.map(Opened::from)
+            let mut open = loader::open_bytes(name, Source::File, bytes, file.into()).await?;
+            open.modified = modified;
+            Ok(Opened::from(open))
         });
     }
 
