@@ -16,6 +16,7 @@ pub mod inspect;
 pub mod interner;
 pub mod journal;
 pub mod json_text;
+pub mod julian;
 pub mod listing;
 pub mod long_text;
 pub mod order;

@@ -1,5 +1,7 @@
 //! SQLite values and result sets as both adapters hand them back.
 
+use std::cmp::Ordering;
+
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::port::DbError;
@@ -305,6 +307,50 @@ impl<'a> NamedRow<'a> {
     /// A SQLite boolean: any integer but 0 is true, NULL is false.
     pub fn flag(&self, name: &str) -> Result<bool, DbError> {
         Ok(self.i64(name)? != 0)
+    }
+}
+
+/// A value's place in SQLite's order: NULL, numbers, text, blob.
+fn class(v: &Value) -> u8 {
+    match v {
+        Value::Null => 0,
+        Value::Integer(_) | Value::Real(_) => 1,
+        Value::Text(_) => 2,
+        Value::Blob(_) => 3,
+    }
+}
+
+/// SQLite's order of two values (BINARY collation, <https://www.sqlite.org/datatype3.html#sort_order>):
+/// NULL < numbers (integers and reals compared exactly) < text (memcmp) < blob. The dashboard's
+/// stores group, sort and pick minima with it, as `GROUP BY` / `ORDER BY` / `min()` do.
+pub fn sql_cmp(a: &Value, b: &Value) -> Ordering {
+    match (a, b) {
+        (Value::Integer(x), Value::Integer(y)) => x.cmp(y),
+        (Value::Integer(x), Value::Real(y)) => int_real(*x, *y),
+        (Value::Real(x), Value::Integer(y)) => int_real(*y, *x).reverse(),
+        (Value::Real(x), Value::Real(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
+        (Value::Text(x), Value::Text(y)) => x.as_bytes().cmp(y.as_bytes()),
+        (Value::Blob(x), Value::Blob(y)) => x.cmp(y),
+        _ => class(a).cmp(&class(b)),
+    }
+}
+
+/// An INTEGER against a REAL as SQLite compares them (exactly, not through a lossy cast; NaN,
+/// which SQLite never stores, above every integer).
+fn int_real(i: i64, r: f64) -> Ordering {
+    if r.is_nan() {
+        return Ordering::Greater;
+    }
+    if r < -9.223_372_036_854_776e18 {
+        return Ordering::Greater;
+    }
+    if r >= 9.223_372_036_854_776e18 {
+        return Ordering::Less;
+    }
+    let t = r.trunc() as i64;
+    match i.cmp(&t) {
+        Ordering::Equal => 0.0f64.partial_cmp(&(r - r.trunc())).unwrap_or(Ordering::Equal),
+        o => o,
     }
 }
 

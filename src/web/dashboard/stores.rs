@@ -23,9 +23,11 @@
 //!
 //! Reading the pages: those [`ImageScan::wanted`] are read in windows of at most
 //! [`WINDOW_BYTES`] (unwanted pages between two wanted ones read through when the gap is at
-//! most [`MAX_GAP_PAGES`]), each window one `Blob.arrayBuffer()` and one feed, so the UI thread
-//! yields between windows. Without an image (a URL's bytes are not kept twice) or when the scan
-//! fails (a UTF-16 file, a damaged page), the store is `None` and the dashboard runs its SQL, as
+//! most [`MAX_GAP_PAGES`]), [`READS_IN_FLIGHT`] `Blob.arrayBuffer()` calls at a time, and
+//! decoded [`FEED_BYTES`] at a time with a yield to the browser between, so no UI task is long
+//! (the indexing at the end, `ImageScan::finish`, is one task). Without an image (a URL's bytes
+//! are not kept twice) or when the scan fails (a UTF-16 file, a damaged page, a default it
+//! cannot compute), the store is `None` and the dashboard runs its SQL, as
 //! it always could; the console says why.
 
 use std::cell::RefCell;

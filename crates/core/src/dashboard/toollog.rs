@@ -46,10 +46,11 @@ use super::stats::{day_text, parse_day};
 use super::{Aggregates, DashboardState, Latency, ToolDay, ToolKpis, ToolStat, Window};
 use crate::cell::Cell;
 use crate::interner::Interner;
+use crate::julian::julian_ms_text;
 use crate::port::{Database, DbError};
 use crate::schema::SchemaFacts;
 use crate::table_info::{table_info, Affinity};
-use crate::value::Value;
+use crate::value::{sql_cmp, Value};
 
 // Positions in `hooks::COLUMNS`.
 const TOOL: usize = 0;
@@ -163,45 +164,6 @@ impl Groups {
             self.keys.push((rank, id));
         }
         *s as usize
-    }
-}
-
-/// A value's place in SQLite's comparison: NULL, numbers, text, blob.
-fn class(v: &Value) -> u8 {
-    match v {
-        Value::Null => 0,
-        Value::Integer(_) | Value::Real(_) => 1,
-        Value::Text(_) => 2,
-        Value::Blob(_) => 3,
-    }
-}
-
-/// SQLite's comparison of two values (BINARY collation).
-fn sqlite_cmp(a: &Value, b: &Value) -> std::cmp::Ordering {
-    use std::cmp::Ordering;
-    match (a, b) {
-        (Value::Integer(x), Value::Integer(y)) => x.cmp(y),
-        (Value::Real(x), Value::Real(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
-        (Value::Integer(i), Value::Real(r)) => int_real_cmp(*i, *r),
-        (Value::Real(r), Value::Integer(i)) => int_real_cmp(*i, *r).reverse(),
-        (Value::Text(x), Value::Text(y)) => x.as_bytes().cmp(y.as_bytes()),
-        (Value::Blob(x), Value::Blob(y)) => x.cmp(y),
-        _ => class(a).cmp(&class(b)),
-    }
-}
-
-fn int_real_cmp(i: i64, r: f64) -> std::cmp::Ordering {
-    use std::cmp::Ordering;
-    if r < -9.223_372_036_854_776e18 {
-        return Ordering::Greater;
-    }
-    if r >= 9.223_372_036_854_776e18 {
-        return Ordering::Less;
-    }
-    let t = r as i64;
-    match i.cmp(&t) {
-        Ordering::Equal => 0.0f64.partial_cmp(&(r - t as f64)).unwrap_or(Ordering::Equal),
-        o => o,
     }
 }
 
@@ -360,13 +322,13 @@ impl ToolLogBuilder {
         }
         let values = interner.into_values();
         let mut by_order: Vec<u32> = (0..values.len() as u32).collect();
-        by_order.sort_by(|a, b| sqlite_cmp(&values[*a as usize], &values[*b as usize]));
+        by_order.sort_by(|a, b| sql_cmp(&values[*a as usize], &values[*b as usize]));
         let mut rank = vec![0u32; values.len()];
         let mut rep = Vec::new();
         let mut r = 0u32;
         for (n, id) in by_order.iter().enumerate() {
             if n > 0
-                && sqlite_cmp(&values[by_order[n - 1] as usize], &values[*id as usize])
+                && sql_cmp(&values[by_order[n - 1] as usize], &values[*id as usize])
                     != std::cmp::Ordering::Equal
             {
                 r += 1;
@@ -922,96 +884,9 @@ fn cast_integer(t: &str) -> i64 {
     }
 }
 
-/// SQLite's julian day in milliseconds (`iJD`) of a text in the forms the files hold:
-/// `YYYY-MM-DD`, then optionally spaces or `T`, `HH:MM`, `:SS`, `.fff…`, and a zone `Z` or
-/// `±HH:MM`; trailing spaces allowed. `None` for anything else (julianday gives NULL; a
-/// number as text, which julianday reads as a julian day number, is not handled: `None`).
+/// SQLite's julian day in ms of a timestamp's text ([`crate::julian::julian_ms_text`]).
 fn julian_ms(text: &str) -> Option<i64> {
-    // SQLite allows no space before the date, any after the whole.
-    let b = text.trim_end().as_bytes();
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let s = b.get(r)?;
-        s.iter().all(u8::is_ascii_digit).then(|| std::str::from_utf8(s).ok()?.parse().ok())?
-    };
-    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let (mut y, mut m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    let mut rest = &b[10..];
-    let (mut h, mut mi, mut s) = (0i64, 0i64, 0f64);
-    let mut tz = 0i64;
-    if !rest.is_empty() {
-        while rest.first().is_some_and(|c| *c == b' ' || *c == b'T') {
-            rest = &rest[1..];
-        }
-        let two = |x: &[u8]| -> Option<i64> {
-            (x.len() >= 2 && x[0].is_ascii_digit() && x[1].is_ascii_digit())
-                .then(|| ((x[0] - b'0') * 10 + (x[1] - b'0')) as i64)
-        };
-        h = two(rest)?;
-        if rest.get(2) != Some(&b':') {
-            return None;
-        }
-        mi = two(&rest[3..])?;
-        rest = &rest[5..];
-        if h > 24 || mi > 59 {
-            return None;
-        }
-        if rest.first() == Some(&b':') {
-            s = two(&rest[1..])? as f64;
-            rest = &rest[3..];
-            if rest.first() == Some(&b'.') && rest.get(1).is_some_and(u8::is_ascii_digit) {
-                rest = &rest[1..];
-                let (mut frac, mut scale) = (0f64, 1f64);
-                while let Some(c) = rest.first().filter(|c| c.is_ascii_digit()) {
-                    frac = frac * 10.0 + (c - b'0') as f64;
-                    scale *= 10.0;
-                    rest = &rest[1..];
-                }
-                // SQLite truncates the fraction to 0.999 (no rounding up into the next second).
-                s += (frac / scale).min(0.999);
-            }
-            if s >= 60.0 {
-                return None;
-            }
-        }
-        while rest.first() == Some(&b' ') {
-            rest = &rest[1..];
-        }
-        match rest.first() {
-            None => {}
-            Some(b'Z') | Some(b'z') if rest.len() == 1 => {}
-            Some(sign @ (b'+' | b'-')) => {
-                let zh = two(&rest[1..])?;
-                if rest.get(3) != Some(&b':') {
-                    return None;
-                }
-                let zm = two(&rest[4..])?;
-                if rest.len() != 6 || zm > 59 || zh > 14 {
-                    return None;
-                }
-                tz = (zh * 60 + zm) * if *sign == b'-' { -1 } else { 1 };
-            }
-            _ => return None,
-        }
-    }
-    // computeJD of SQLite's date.c.
-    if m <= 2 {
-        y -= 1;
-        m += 12;
-    }
-    let a = y / 100;
-    let bb = 2 - a + a / 4;
-    let x1 = 36525 * (y + 4716) / 100;
-    let x2 = 306001 * (m + 1) / 10000;
-    let mut jd = ((x1 + x2 + d + bb) as f64 - 1524.5) * 86_400_000.0;
-    jd = jd.trunc();
-    let mut ijd = jd as i64 + h * 3_600_000 + mi * 60_000 + (s * 1000.0 + 0.5) as i64;
-    ijd -= tz * 60_000;
-    Some(ijd)
+    julian_ms_text(text.as_bytes())
 }
 
 /// [`julian_ms`] with the day's part kept from the previous call: the rows come in text order,
@@ -1262,7 +1137,7 @@ pub async fn read_sessions<D: Database>(db: &D, facts: &SchemaFacts) -> Result<S
 /// Whether two values are equal as SQLite's `=` finds them between columns of the same
 /// affinity (numbers by value, text and blob by bytes, NULL never).
 fn sql_eq(a: &Value, b: &Value) -> bool {
-    !matches!(a, Value::Null) && !matches!(b, Value::Null) && sqlite_cmp(a, b) == std::cmp::Ordering::Equal
+    !matches!(a, Value::Null) && !matches!(b, Value::Null) && sql_cmp(a, b) == std::cmp::Ordering::Equal
 }
 
 impl ToolLog {
@@ -1493,7 +1368,7 @@ impl ToolLog {
                     job_title: opt_text(&title),
                 });
             }
-            match jobs.iter_mut().find(|j| sqlite_cmp(&j.0, &job) == std::cmp::Ordering::Equal) {
+            match jobs.iter_mut().find(|j| sql_cmp(&j.0, &job) == std::cmp::Ordering::Equal) {
                 Some(j) => {
                     j.2 += 1;
                     j.3 += s.calls;
@@ -1501,7 +1376,7 @@ impl ToolLog {
                 None => jobs.push((job, title, 1, s.calls)),
             }
         }
-        jobs.sort_by(|a, b| b.3.cmp(&a.3).then_with(|| sqlite_cmp(&a.0, &b.0)));
+        jobs.sort_by(|a, b| b.3.cmp(&a.3).then_with(|| sql_cmp(&a.0, &b.0)));
         k.jobs = jobs
             .into_iter()
             .map(|(job, title, sessions, calls)| JobActivity {
@@ -1660,10 +1535,10 @@ impl ToolLog {
             match others.iter_mut().find(|(d, ..)| *d == day) {
                 Some(e) => {
                     e.1 += 1;
-                    if sqlite_cmp(v, &e.2).is_lt() {
+                    if sql_cmp(v, &e.2).is_lt() {
                         e.2 = v.clone();
                     }
-                    if sqlite_cmp(v, &e.3).is_gt() {
+                    if sql_cmp(v, &e.3).is_gt() {
                         e.3 = v.clone();
                     }
                 }
