@@ -10,7 +10,9 @@ mod common;
 use flagdeck_core::dashboard::flaglog::Catalog;
 use flagdeck_core::dashboard::imagescan::{scan_image, Stores};
 use flagdeck_core::dashboard::toollog::read_sessions;
-use flagdeck_core::dashboard::{aggregates, Aggregates, DashboardState, Logs, Range};
+use flagdeck_core::dashboard::{
+    aggregates, filter_choices, filter_choices_with, Aggregates, DashboardState, Logs, Range,
+};
 use flagdeck_core::native::NativeDb;
 use flagdeck_core::port::Recording;
 use flagdeck_core::schema::{read_facts, SchemaFacts};
@@ -62,6 +64,11 @@ fn same_both_ways(what: &str, db: &NativeDb) {
         catalog: Some(&catalog),
         sessions: Some(&sessions),
     };
+    assert_eq!(
+        block_on(filter_choices_with(db, &facts, logs)).unwrap(),
+        block_on(filter_choices(db, &facts)).unwrap(),
+        "{what}: filter choices"
+    );
     for state in states() {
         let sql = run(db, &facts, &state, Logs::default());
         let pages = run(db, &facts, &state, logs);

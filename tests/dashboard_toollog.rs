@@ -84,7 +84,7 @@ fn same_both_ways(what: &str, db: &NativeDb, facts: &SchemaFacts) {
     }
     assert_eq!(
         block_on(filter_choices(db, facts)).unwrap(),
-        block_on(filter_choices_with(db, facts, Some(&log))).unwrap(),
+        block_on(filter_choices_with(db, facts, Logs { tools: Some(&log), ..Default::default() })).unwrap(),
         "{what}: filter choices"
     );
     for (name, state) in states(db, facts) {

@@ -95,6 +95,9 @@ async function dashboardStep(page, act) {
     for (const m of [...measures, ...parts]) {
       performance.clearMeasures(m);
     }
+    for (const e of performance.getEntriesByType('measure')) {
+      if (e.name.startsWith('flagdeck:dashboard-step ')) performance.clearMeasures(e.name);
+    }
     window.__longTasks = [];
   });
   await act();
@@ -109,6 +112,11 @@ async function dashboardStep(page, act) {
     feed: performance.getEntriesByName('flagdeck:dashboard-stores-feed', 'measure')[0]?.duration,
     finish: performance.getEntriesByName('flagdeck:dashboard-stores-finish', 'measure')[0]?.duration,
     aggregates: performance.getEntriesByName('flagdeck:dashboard-aggregates', 'measure')[0]?.duration,
+    steps: performance
+      .getEntriesByType('measure')
+      .filter((e) => e.name.startsWith('flagdeck:dashboard-step '))
+      .map((e) => `${e.name.slice('flagdeck:dashboard-step '.length)} ${e.duration.toFixed(0)}`)
+      .join(', '),
     calls: document.querySelector('[data-testid="kpi-tool-calls"]')?.dataset.value,
     longTasks: window.__longTasks.filter((d) => d > 50),
   }));
@@ -147,7 +155,7 @@ async function appRuns(page, db, workerUrl, runs) {
       `  ${label}: flagdeck:dashboard-first ${x(r.first)}${verdict(r.first, FIRST_GOAL)}; flagdeck:dashboard ${x(r.ms)}` +
         `${verdict(r.ms, goal)}${r.stores === undefined ? '' : ` (of which reading the stores ${r.stores.toFixed(0)} ms: decoding pages ${r.feed?.toFixed(0)}` +
               ` ms, indexing ${r.finish?.toFixed(0)} ms, the rest reading the file)`}` +
-        `${r.aggregates === undefined ? '' : `; figures computed in ${r.aggregates.toFixed(0)} ms, the rest drawing them`}` +
+        `${r.aggregates === undefined ? '' : `; figures computed in ${r.aggregates.toFixed(0)} ms (${r.steps}), the rest drawing them`}` +
         `; tool calls shown ${r.calls}; UI-thread tasks over 50 ms: ${r.longTasks.length}` +
         `${r.longTasks.length ? ` (longest ${Math.max(...r.longTasks).toFixed(0)} ms)` : ''}`,
     );

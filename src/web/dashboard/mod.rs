@@ -163,7 +163,11 @@ pub fn DashboardPage() -> impl IntoView {
         progress.set(Some((0, 5, "starting".into())));
         first.set(None);
         Some(Box::pin(async move {
+            // Each step's time, as a measure named after it (the bench prints them).
+            let step_started = std::cell::RefCell::new((perf_now(), String::from("start")));
             let report = |step: u32, total: u32, label: &str| {
+                let (since, previous) = step_started.replace((perf_now(), label.to_owned()));
+                measure_since(&format!("flagdeck:dashboard-step {previous}"), since);
                 // The page may be gone by now (the person moved on): then nothing is shown.
                 if run.is_latest() {
                     progress.try_set(Some((step, total, label.to_owned())));
@@ -256,9 +260,10 @@ fn after_dashboard(app: AppState, settings: DashboardSettings, open: Shared, cac
     spawn_local(async move {
         let key = app.db().data_key();
         if settings.choices_stale(key) {
-            // The tools from the store when it is held (no scan of tool_logs in the worker).
-            let tools = stores::held_tools(&cache::FileIdentity::of(app, &open));
-            if let Ok(c) = filter_choices_with(&open.db, &open.facts, tools.as_deref()).await {
+            // From the stores when they are held (no scan of flags or tool_logs in the worker,
+            // where it would hold up the next computation's statements).
+            let held = stores::held_now(&cache::FileIdentity::of(app, &open));
+            if let Ok(c) = filter_choices_with(&open.db, &open.facts, held.logs()).await {
                 settings.choices_read(key, c);
             }
         }

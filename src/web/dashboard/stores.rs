@@ -342,8 +342,12 @@ pub fn held(file: &FileIdentity, open: &Shared) -> bool {
     })
 }
 
-/// The tool store of `file` if it is held.
-pub fn held_tools(file: &FileIdentity) -> Option<Rc<ToolLog>> {
+/// The stores of `file` that are held now (nothing is read): what the filter choices use.
+pub fn held_now(file: &FileIdentity) -> Held {
     let opened = file.as_opened();
-    STORES.with_borrow(|k| k.tools.as_ref().filter(|(f, _)| *f == opened).and_then(|(_, t)| t.clone()))
+    STORES.with_borrow(|k| Held {
+        tools: k.tools.as_ref().filter(|(f, _)| *f == opened).and_then(|(_, t)| t.clone()),
+        flags: k.flags.as_ref().filter(|(f, _)| f == file).and_then(|(_, l)| l.clone()),
+        small: None,
+    })
 }

@@ -588,6 +588,31 @@ impl FlagLog {
         self.values.iter().position(|v| is_text(v, text)).map(|i| i as u32)
     }
 
+    /// The filter choices of flags, as `filter_choices` selects them in SQL: the targets
+    /// (`SELECT DISTINCT target_agent FROM flags WHERE target_agent <> '' ORDER BY 1`) and the
+    /// flag types (`SELECT DISTINCT flag_type FROM flags ORDER BY 1`), each value as shown. A
+    /// column the table lacks gives none.
+    pub fn choices(&self) -> (Vec<String>, Vec<String>) {
+        let distinct = |col: usize, keep: &dyn Fn(&Value) -> bool| -> Vec<String> {
+            if !self.present[col] {
+                return Vec::new();
+            }
+            let mut seen = vec![false; self.values.len()];
+            for row in &self.rows {
+                seen[row[col] as usize] = true;
+            }
+            let mut values: Vec<&Value> =
+                self.values.iter().zip(&seen).filter(|(v, s)| **s && keep(v)).map(|(v, _)| v).collect();
+            values.sort_by(|a, b| sql_cmp(a, b));
+            values.dedup_by(|a, b| sql_cmp(a, b) == Ordering::Equal);
+            values.into_iter().map(Value::display).collect()
+        };
+        // `<> ''`: NULL is left out (the comparison is NULL), and so is the empty text.
+        let targets =
+            distinct(TARGET, &|v| !matches!(v, Value::Null) && !matches!(v, Value::Text(t) if t.is_empty()));
+        (targets, distinct(FLAG_TYPE, &|_| true))
+    }
+
     /// The flag figures, exactly as [`super::flag_kpis`] computes them in SQL; fills the
     /// per-day maps of `agg` on the way. `catalog`: [`Catalog::read`].
     pub fn flag_kpis(

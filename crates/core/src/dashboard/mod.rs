@@ -1405,28 +1405,30 @@ pub struct FilterChoices {
 
 /// The filter choices; targets and flag types are empty for a file without flags.
 pub async fn filter_choices<D: Database>(db: &D, facts: &SchemaFacts) -> Result<FilterChoices, DbError> {
-    filter_choices_with(db, facts, None).await
+    filter_choices_with(db, facts, Logs::default()).await
 }
 
-/// [`filter_choices`], the tools read from `tool_log` when given ([`ToolLog::tool_choices`]).
+/// [`filter_choices`], from the stores in `logs` when given ([`FlagLog::choices`],
+/// [`ToolLog::tool_choices`]): no SQL over flags or tool_logs then.
 /// Errors: the database's.
 pub async fn filter_choices_with<D: Database>(
     db: &D,
     facts: &SchemaFacts,
-    tool_log: Option<&ToolLog>,
+    logs: Logs<'_>,
 ) -> Result<FilterChoices, DbError> {
     let list = |rs: super::value::ResultSet| rs.rows.iter().map(|r| r[0].display()).collect::<Vec<_>>();
-    let (targets, flag_types) = if has_flags(facts) {
-        (
+    let (targets, flag_types) = match logs.flags {
+        _ if !has_flags(facts) => (Vec::new(), Vec::new()),
+        Some(log) => log.choices(),
+        None => (
             list(
                 db.query("SELECT DISTINCT target_agent FROM flags WHERE target_agent <> '' ORDER BY 1", &[])
                     .await?,
             ),
             list(db.query("SELECT DISTINCT flag_type FROM flags ORDER BY 1", &[]).await?),
-        )
-    } else {
-        (Vec::new(), Vec::new())
+        ),
     };
+    let tool_log = logs.tools;
     let tools = if let Some(log) = tool_log.filter(|_| facts.has_table("tool_logs")) {
         log.tool_choices()
     } else if facts.has_table("tool_logs") {
