@@ -249,7 +249,7 @@ fn a_file_with_numeric_affinity_targets_filters_as_sqlite_does() {
 
 #[test]
 fn julianday_is_sqlites_for_the_forms_flag_files_hold() {
-    use flagdeck_core::dashboard::flaglog::julian_ms;
+    use flagdeck_core::julian::julian_ms;
     use flagdeck_core::Value;
     let db = NativeDb::open_bytes(&[]).unwrap();
     let texts = [

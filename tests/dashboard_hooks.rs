@@ -28,29 +28,8 @@ fn open(fixture: &str) -> Option<(NativeDb, SchemaFacts)> {
 fn hooks(db: &NativeDb, facts: &SchemaFacts, state: &DashboardState) -> (Window, HookKpis) {
     let agg =
         block_on(aggregates(db, facts, state, "2026-11-30 12:00", &|_, _, _| {}, Logs::default())).unwrap();
-    same_on_the_toollog_path(db, facts, state, &agg);
+    common::same_on_the_toollog_path(db, facts, state, "2026-11-30 12:00", &agg);
     (agg.window.clone(), agg.hooks.expect("the file has tool_logs"))
-}
-
-/// The same aggregates on the ToolLog path (tool_logs read into memory first): the bodies
-/// here run on the SQL path, and each run checks the in-memory path gives the same.
-fn same_on_the_toollog_path(
-    db: &NativeDb,
-    facts: &SchemaFacts,
-    state: &DashboardState,
-    sql: &flagdeck_core::dashboard::Aggregates,
-) {
-    let log = block_on(flagdeck_core::dashboard::toollog::ToolLog::read(db, facts)).unwrap();
-    let mem = block_on(aggregates(
-        db,
-        facts,
-        state,
-        "2026-11-30 12:00",
-        &|_, _, _| {},
-        Logs { tools: Some(&log), ..Default::default() },
-    ))
-    .unwrap();
-    assert_eq!(&mem, sql, "the ToolLog path gives the same aggregates");
 }
 
 /// `WHERE …` of the window and filters, written here: timestamp as text between the window's

@@ -10,10 +10,10 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use flagdeck_core::native::from_sql;
 use flagdeck_core::pages::{as_real, real_affinity, scan_bytes, Geometry, Row, ScanError, TableScan};
 use flagdeck_core::Value;
 use flagdeck_demo::{generation_script, DemoGeneration, DemoOptions};
-use rusqlite::types::ValueRef;
 use rusqlite::Connection;
 
 /// A fresh folder in the temp dir, removed when dropped.
@@ -35,16 +35,6 @@ impl TempDir {
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn from_sql(v: ValueRef<'_>) -> Value {
-    match v {
-        ValueRef::Null => Value::Null,
-        ValueRef::Integer(i) => Value::Integer(i),
-        ValueRef::Real(f) => Value::Real(f),
-        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
-        ValueRef::Blob(b) => Value::Blob(b.to_vec()),
     }
 }
 

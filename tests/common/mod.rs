@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 
 use flagdeck_core::catalog::CatalogAgent;
+use flagdeck_core::dashboard::toollog::ToolLog;
+use flagdeck_core::dashboard::{aggregates, Aggregates, DashboardState, Logs};
 use flagdeck_core::header;
 use flagdeck_core::inspect::{self, OpenError, Report};
 use flagdeck_core::native::NativeDb;
@@ -104,4 +106,19 @@ pub fn search_parity(catalog: &[CatalogAgent], prefix: &str) -> usize {
         checked += 1;
     }
     checked
+}
+
+/// The same aggregates on the ToolLog path (tool_logs read into memory first): the dashboard
+/// test bodies run on the SQL path, and each run checks the in-memory path gives the same.
+pub fn same_on_the_toollog_path(
+    db: &NativeDb,
+    facts: &SchemaFacts,
+    state: &DashboardState,
+    now: &str,
+    sql: &Aggregates,
+) {
+    let log = pollster::block_on(ToolLog::read(db, facts)).unwrap();
+    let logs = Logs { tools: Some(&log), ..Default::default() };
+    let mem = pollster::block_on(aggregates(db, facts, state, now, &|_, _, _| {}, logs)).unwrap();
+    assert_eq!(&mem, sql, "the ToolLog path gives the same aggregates");
 }

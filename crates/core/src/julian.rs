@@ -148,3 +148,14 @@ fn parse_date_ms(s: &[u8]) -> Option<i64> {
 pub fn julian_ms_text(text: &[u8]) -> Option<i64> {
     parse_date_ms(text).filter(|ms| (0..=464269060799999).contains(ms))
 }
+
+/// SQLite's `GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'` on a value's bytes: a text that
+/// starts like a date (what the coverage counts as dated, and the outliers rule reads).
+pub fn date_prefix(b: &[u8]) -> bool {
+    b.len() >= 10
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[5..7].iter().all(u8::is_ascii_digit)
+        && b[7] == b'-'
+        && b[8..10].iter().all(u8::is_ascii_digit)
+}

@@ -125,7 +125,8 @@ fn to_sql(v: &Value) -> SqlValue {
     }
 }
 
-fn from_sql(v: ValueRef<'_>) -> Value {
+/// A value as rusqlite reads it, as a [`Value`] (text that is not UTF-8 read lossily).
+pub fn from_sql(v: ValueRef<'_>) -> Value {
     match v {
         ValueRef::Null => Value::Null,
         ValueRef::Integer(i) => Value::Integer(i),

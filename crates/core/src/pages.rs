@@ -192,7 +192,7 @@ fn varint(b: &[u8], at: usize) -> Option<(u64, usize)> {
 
 /// Bytes of the value of a serial type in the record body; `None` for the reserved types 10, 11.
 #[inline]
-fn serial_len(serial: u64) -> Option<u64> {
+const fn serial_len(serial: u64) -> Option<u64> {
     Some(match serial {
         0 | 8 | 9 => 0,
         1 => 1,
@@ -301,16 +301,9 @@ const SERIAL_LEN: [u8; 128] = {
     let mut t = [0u8; 128];
     let mut n = 0;
     while n < 128 {
-        t[n] = match n {
-            0 | 8 | 9 => 0,
-            1 => 1,
-            2 => 2,
-            3 => 3,
-            4 => 4,
-            5 => 6,
-            6 | 7 => 8,
-            10 | 11 => u8::MAX,
-            _ => ((n - 12) / 2) as u8,
+        t[n] = match serial_len(n as u64) {
+            Some(len) => len as u8,
+            None => u8::MAX,
         };
         n += 1;
     }

@@ -176,11 +176,12 @@ async fn read_stores(file: FileIdentity, open: &Shared, generation: u64) -> Held
             }
         }
     };
-    if let (Some(tools), Some(flags)) = (&tools, &flags) {
-        return Held { tools: tools.clone(), flags: flags.clone(), small };
+    let has = |t: &str| open.facts.has_table(t);
+    // Held already, or the file has no such table: nothing to read.
+    if (tools.is_some() || !has("tool_logs")) && (flags.is_some() || !has("flags")) {
+        return Held { tools: tools.flatten(), flags: flags.flatten(), small };
     }
     let started = perf_now();
-    let has = |t: &str| open.facts.has_table(t);
     // Flags from the pages only while the engine's rows are the bytes as opened.
     let flags_from_image = flags.is_none() && !file.changed() && has("flags");
     let tools_from_image = tools.is_none() && has("tool_logs");

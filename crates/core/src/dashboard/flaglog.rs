@@ -58,7 +58,7 @@ const CHAIN: usize = 7;
 /// Rows read per query by [`FlagLog::read`] (keyset pages of rowid).
 pub const PAGE_ROWS: usize = 20_000;
 
-pub use crate::table_info::Affinity;
+use crate::table_info::Affinity;
 
 /// The flag columns the dashboard reads, one row per flag, in rowid order. Each value is kept
 /// once (`values`, interned with its storage class) and rows hold 4-byte ids into it, plus the
@@ -151,7 +151,7 @@ impl Hash for Key {
     }
 }
 
-pub use crate::value::sql_cmp;
+use crate::value::sql_cmp;
 
 /// `a < b` etc. with a TEXT right-hand side: `None` when `a` is NULL.
 fn cmp_text(a: &Value, b: &str) -> Option<Ordering> {
@@ -404,7 +404,7 @@ fn and3(a: Option<bool>, b: Option<bool>) -> Option<bool> {
     }
 }
 
-pub use crate::julian::julian_ms;
+use crate::julian::{date_prefix, julian_ms};
 
 /// SQLite's `ROUND(r)` (no digits).
 fn sql_round(r: f64) -> f64 {
@@ -444,18 +444,9 @@ fn date_shaped(v: &Value) -> bool {
         Value::Text(t) => t.as_bytes(),
         Value::Blob(b) => b,
         Value::Null => return false,
-        other => return number_text(other).is_some_and(|t| date_bytes(t.as_bytes())),
+        other => return number_text(other).is_some_and(|t| date_prefix(t.as_bytes())),
     };
-    date_bytes(b)
-}
-
-fn date_bytes(b: &[u8]) -> bool {
-    b.len() >= 10
-        && b[..4].iter().all(u8::is_ascii_digit)
-        && b[4] == b'-'
-        && b[5..7].iter().all(u8::is_ascii_digit)
-        && b[7] == b'-'
-        && b[8..10].iter().all(u8::is_ascii_digit)
+    date_prefix(b)
 }
 
 /// Coverage's "a readable time" ([`super::coverage`]'s `dated`).

@@ -167,6 +167,26 @@ pub struct HookKpis {
 }
 
 impl HookKpis {
+    /// The trend from `per_day`: calls of the first half of the window's days against the
+    /// second half (`first_half`, `second_half`, `trend` as a fraction; no trend when the first
+    /// half has no call or the window is one day).
+    pub fn fill_trend(&mut self) {
+        let half = (self.last_day - self.first_day + 1) / 2;
+        if half == 0 {
+            return;
+        }
+        let sum = |lo: i64, hi: i64| {
+            self.per_day
+                .iter()
+                .filter_map(|(d, n)| parse_day(d).filter(|d| (lo..=hi).contains(d)).map(|_| *n))
+                .sum::<i64>()
+        };
+        self.first_half = sum(self.first_day, self.first_day + half - 1);
+        self.second_half = sum(self.last_day - half + 1, self.last_day);
+        self.trend = (self.first_half > 0)
+            .then(|| (self.second_half - self.first_half) as f64 / self.first_half as f64);
+    }
+
     /// Mean calls per day over the window's days.
     pub fn per_day_mean(&self) -> Option<f64> {
         let days = self.last_day - self.first_day + 1;
@@ -284,20 +304,7 @@ pub async fn hook_kpis<D: Database>(
             k.per_hour[h] += int(&r[1]);
         }
     }
-    // Trend: first half of the window's days against the second half.
-    let days = k.last_day - k.first_day + 1;
-    let half = days / 2;
-    if half > 0 {
-        let sum = |lo: i64, hi: i64| {
-            k.per_day
-                .iter()
-                .filter_map(|(d, n)| parse_day(d).filter(|d| (lo..=hi).contains(d)).map(|_| *n))
-                .sum::<i64>()
-        };
-        k.first_half = sum(k.first_day, k.first_day + half - 1);
-        k.second_half = sum(k.last_day - half + 1, k.last_day);
-        k.trend = (k.first_half > 0).then(|| (k.second_half - k.first_half) as f64 / k.first_half as f64);
-    }
+    k.fill_trend();
 
     // Tool mix with volumes.
     let rs = db

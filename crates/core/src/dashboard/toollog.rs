@@ -46,7 +46,7 @@ use super::stats::{day_text, parse_day};
 use super::{Aggregates, DashboardState, Latency, ToolDay, ToolKpis, ToolStat, Window};
 use crate::cell::Cell;
 use crate::interner::Interner;
-use crate::julian::julian_ms_text;
+use crate::julian::{date_prefix, julian_ms_text};
 use crate::port::{Database, DbError};
 use crate::schema::SchemaFacts;
 use crate::table_info::{table_info, Affinity};
@@ -1282,20 +1282,7 @@ impl ToolLog {
         }
         k.per_day = per_day.into_iter().filter_map(|(d, n)| Some((day_text(d?), n))).collect();
 
-        // Trend: first half of the window's days against the second half.
-        let days = k.last_day - k.first_day + 1;
-        let half = days / 2;
-        if half > 0 {
-            let sum = |lo: i64, hi: i64| {
-                k.per_day
-                    .iter()
-                    .filter_map(|(d, n)| parse_day(d).filter(|d| (lo..=hi).contains(d)).map(|_| *n))
-                    .sum::<i64>()
-            };
-            k.first_half = sum(k.first_day, k.first_day + half - 1);
-            k.second_half = sum(k.last_day - half + 1, k.last_day);
-            k.trend = (k.first_half > 0).then(|| (k.second_half - k.first_half) as f64 / k.first_half as f64);
-        }
+        k.fill_trend();
 
         // Tool mix: ORDER BY 2 DESC, 1.
         let mut mix: Vec<((u32, u32), Mix)> = mix_groups.keys.iter().copied().zip(mix).collect();
@@ -1445,7 +1432,7 @@ impl ToolLog {
                 match self.value(self.other_ts[i - self.dated]) {
                     Value::Integer(v) => *v > 0,
                     Value::Real(v) => *v > 0.0,
-                    Value::Blob(b) => date_glob(b),
+                    Value::Blob(b) => date_prefix(b),
                     _ => false,
                 }
             };
@@ -1551,19 +1538,9 @@ impl ToolLog {
     }
 }
 
-/// `GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'` of bytes.
-fn date_glob(b: &[u8]) -> bool {
-    b.len() >= 10
-        && b[..4].iter().all(u8::is_ascii_digit)
-        && b[4] == b'-'
-        && b[5..7].iter().all(u8::is_ascii_digit)
-        && b[7] == b'-'
-        && b[8..10].iter().all(u8::is_ascii_digit)
-}
-
 /// Coverage's "dated" for a text: date-shaped, or digits only not starting with 0.
 fn dated_text(t: &[u8]) -> bool {
-    date_glob(t) || (!t.is_empty() && (b'1'..=b'9').contains(&t[0]) && t.iter().all(u8::is_ascii_digit))
+    date_prefix(t) || (!t.is_empty() && (b'1'..=b'9').contains(&t[0]) && t.iter().all(u8::is_ascii_digit))
 }
 
 #[cfg(test)]

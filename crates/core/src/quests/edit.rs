@@ -8,7 +8,7 @@ use crate::value::Value;
 use super::status::QuestStatus;
 use super::TABLE;
 
-pub use crate::table_info::Affinity;
+use crate::table_info::Affinity;
 
 impl Affinity {
     /// What the column stores when given `digits`, the TEXT `strftime('%s','now')` returns:
