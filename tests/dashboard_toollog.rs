@@ -68,7 +68,14 @@ fn states(db: &NativeDb, facts: &SchemaFacts) -> Vec<(String, DashboardState)> {
             .unwrap();
         for r in agents.rows {
             let a = r[0].display();
-            out.push((format!("target {a}"), DashboardState { target: Some(a), ..base.clone() }));
+            out.push((format!("target {a}"), DashboardState { target: Some(a.clone()), ..base.clone() }));
+            // Both filters: the tool's own rows, then the agent's among them.
+            if let Some(t) = choices.tools.first() {
+                out.push((
+                    format!("tool {t}, target {a}"),
+                    DashboardState { tool: Some(t.clone()), target: Some(a), ..base.clone() },
+                ));
+            }
         }
     }
     out.push(("target none".into(), DashboardState { target: Some("@backend.api".into()), ..base }));

@@ -19,6 +19,7 @@
 //! Not covered: a `WITHOUT ROWID` flags table ([`FlagLog::read`] pages by rowid), the `'now'`
 //! text as a timestamp, and REAL timestamps cut by `substr` (SQLite's float-to-text form).
 
+use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
@@ -85,6 +86,24 @@ pub struct FlagLog {
     /// Whether the table has each of [`COLUMNS`] (an absent one reads as NULL).
     present: [bool; 8],
     affinity: [Affinity; 8],
+    /// The figures of the last [`FLAG_MEMOS`] inputs asked ([`FlagLog::flag_kpis`]), newest
+    /// first: a change the flag figures do not read (the tool filter, the horizon, the
+    /// budgets) computes none of them again.
+    memo: RefCell<Vec<FlagMemo>>,
+}
+
+/// How many inputs' flag figures a [`FlagLog`] keeps (each a few kB: the figures and two
+/// per-day maps).
+pub const FLAG_MEMOS: usize = 8;
+
+/// What [`FlagLog::flag_kpis`] gave for one input: its key (the target and flag type filters,
+/// the window, the catalog), the figures and the per-day maps it filled.
+#[derive(Debug, Clone)]
+struct FlagMemo {
+    key: (Option<String>, Option<String>, Window, Catalog),
+    kpis: FlagKpis,
+    created: BTreeMap<i64, f64>,
+    completed: BTreeMap<i64, f64>,
 }
 
 /// What the figures read of a value, computed once per distinct value when the store is filled.
@@ -348,7 +367,7 @@ impl FlagLogBuilder {
 /// The names a pending flag's target is checked against (misrouted share): `agents_catalog`
 /// names, and for ClaudeSquad files `agents_dynamic` names with and without their `@`
 /// ([`crate::agents::misrouted_sql`]).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Catalog {
     /// Whether the file has `agents_catalog` (without it there is no routing figure).
     pub applies: bool,
@@ -605,8 +624,48 @@ impl FlagLog {
     }
 
     /// The flag figures, exactly as [`super::flag_kpis`] computes them in SQL; fills the
-    /// per-day maps of `agg` on the way. `catalog`: [`Catalog::read`].
+    /// per-day maps of `agg` on the way. `catalog`: [`Catalog::read`]. The figures of the last
+    /// inputs are kept ([`FLAG_MEMOS`]): asked again with the same filters, window and catalog (and
+    /// per-day maps still empty, as [`super::aggregates`] hands them), they are given back
+    /// without a pass.
     pub fn flag_kpis(
+        &self,
+        state: &DashboardState,
+        w: &Window,
+        agg: &mut Aggregates,
+        catalog: &Catalog,
+    ) -> FlagKpis {
+        let fresh = agg.created_daily.is_empty() && agg.completed_daily.is_empty();
+        let key = (state.target.clone(), state.flag_type.clone(), w.clone(), catalog.clone());
+        if fresh {
+            let mut memo = self.memo.borrow_mut();
+            if let Some(i) = memo.iter().position(|m| m.key == key) {
+                let m = memo.remove(i);
+                agg.created_daily = m.created.clone();
+                agg.completed_daily = m.completed.clone();
+                let kpis = m.kpis.clone();
+                memo.insert(0, m);
+                return kpis;
+            }
+        }
+        let kpis = self.compute_flag_kpis(state, w, agg, catalog);
+        if fresh {
+            let mut memo = self.memo.borrow_mut();
+            memo.truncate(FLAG_MEMOS - 1);
+            memo.insert(
+                0,
+                FlagMemo {
+                    key,
+                    kpis: kpis.clone(),
+                    created: agg.created_daily.clone(),
+                    completed: agg.completed_daily.clone(),
+                },
+            );
+        }
+        kpis
+    }
+
+    fn compute_flag_kpis(
         &self,
         state: &DashboardState,
         w: &Window,

@@ -36,6 +36,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use super::coverage::{self, SectionCoverage};
 use super::hooks::{
     self, HookKpis, JobActivity, QuietPeriod, SessionActivity, ToolMix, COLUMNS, QUIET_HOURS, TOP_FILES,
@@ -134,6 +136,9 @@ pub struct ToolLog {
     having: [i64; 12],
     activity: Vec<ActivityDay>,
     choices: Vec<String>,
+    /// The dated rows (`0..dated`, ascending, so in timestamp order) of each tool, by the
+    /// tool's rank: a tool filter reads its own rows only (4 bytes a dated row).
+    by_tool: FxHashMap<u32, Vec<u32>>,
 }
 
 /// Value flag: `v <> ''` holds.
@@ -378,6 +383,9 @@ impl ToolLogBuilder {
         log.having = log.count_having();
         log.activity = log.count_activity();
         log.choices = log.count_choices();
+        for (i, r) in log.rows[..dated].iter().enumerate() {
+            log.by_tool.entry(r.tool).or_default().push(i as u32);
+        }
         log
     }
 }
@@ -462,6 +470,7 @@ impl ToolLog {
             + values
             + self.rank.capacity() * 4
             + self.rep.capacity() * 4
+            + self.by_tool.values().map(|l| l.capacity() * 4).sum::<usize>()
     }
 
     #[inline(always)]
@@ -505,21 +514,27 @@ impl ToolLog {
         if matches!(tool, Some(None)) || matches!(agent, Some(None)) || lo >= hi {
             return Selection::Range(0..0);
         }
-        if tool.is_none() && agent.is_none() {
-            return Selection::Range(lo..hi);
+        let of_agent = |i: &usize| agent.is_none_or(|a| Some(self.rows[*i].agent) == a);
+        match tool {
+            None if agent.is_none() => Selection::Range(lo..hi),
+            None => Selection::List((lo..hi).filter(of_agent).collect()),
+            // The tool's own rows in the window (its list is ascending: two binary searches).
+            Some(t) => {
+                let rows = self.by_tool.get(&t.unwrap_or(u32::MAX)).map(Vec::as_slice).unwrap_or_default();
+                let from = rows.partition_point(|i| (*i as usize) < lo);
+                let to = rows.partition_point(|i| (*i as usize) < hi);
+                Selection::List(rows[from..to].iter().map(|i| *i as usize).filter(of_agent).collect())
+            }
         }
-        Selection::List(
-            (lo..hi)
-                .filter(|i| {
-                    let r = &self.rows[*i];
-                    tool.is_none_or(|t| Some(r.tool) == t) && agent.is_none_or(|a| Some(r.agent) == a)
-                })
-                .collect(),
-        )
     }
 
+    /// The id of the value that is exactly the text `t`, if held: a binary search over the
+    /// values in SQLite's order (texts compare by their bytes, and no number equals a text).
     fn interner_find_text(&self, t: &str) -> Option<u32> {
-        self.values.iter().position(|v| matches!(v, Value::Text(s) if s == t)).map(|p| p as u32)
+        let key = Value::Text(t.to_owned());
+        let r = self.rep.partition_point(|id| sql_cmp(&self.values[*id as usize], &key).is_lt());
+        let id = *self.rep.get(r)?;
+        matches!(&self.values[id as usize], Value::Text(s) if s == t).then_some(id)
     }
 
     /// The tool KPIs of the window (same values as the SQL path's `tool_kpis`); fills
