@@ -17,13 +17,24 @@ use flagdeck_core::native::NativeDb;
 use flagdeck_core::port::Recording;
 use flagdeck_core::schema::{read_facts, SchemaFacts};
 use flagdeck_core::table_info::table_info;
+use flagdeck_core::wire;
 use flagdeck_demo::{demo_script, DemoOptions};
 use pollster::block_on;
 
 const NOW: &str = "2026-11-30 12:00";
 
-/// The stores of `db`'s image (its bytes as the browser would hold them).
+/// The stores of `db`'s image (its bytes as the browser would hold them), as the page gets
+/// them: read by the worker, then over the wire (`flagdeck_core::wire`).
 fn stores(db: &NativeDb) -> Stores {
+    let read = read_stores(db);
+    let bytes = wire::encode(&read);
+    let got = wire::decode(&bytes).unwrap();
+    assert_eq!(wire::encode(&got), bytes, "the stores cross the wire unchanged");
+    got
+}
+
+/// The stores as read from the image, before any wire.
+fn read_stores(db: &NativeDb) -> Stores {
     let image = db.export_sync().unwrap();
     let tools = block_on(table_info(db, "tool_logs")).unwrap();
     let flags = block_on(table_info(db, "flags")).unwrap();
@@ -243,4 +254,31 @@ fn a_default_the_scan_cannot_compute_is_refused_only_when_a_row_needs_it() {
     info.unreadable_defaults[3] = true;
     let err = scan_image(&db.export_sync().unwrap(), Some(&info), None).err().expect("refused");
     assert!(err.to_string().contains("session_id"), "{err}");
+}
+
+#[test]
+fn bytes_that_are_no_whole_encoding_are_refused_without_a_panic() {
+    let db = NativeDb::open_bytes(&[]).unwrap();
+    let opts = DemoOptions { flags: 300, tool_logs: Some(2_000), ..Default::default() };
+    db.execute_batch_sync(&demo_script(&opts)).unwrap();
+    let bytes = wire::encode(&read_stores(&db));
+    assert!(bytes.len() > 1000, "the encoding holds the rows ({} bytes)", bytes.len());
+    // Cut anywhere (every byte near the start and the end, every 97th between): an error.
+    let cuts = (0..64).chain((64..bytes.len() - 64).step_by(97)).chain(bytes.len() - 64..bytes.len());
+    for cut in cuts {
+        assert!(wire::decode(&bytes[..cut]).is_err(), "cut at {cut} of {}", bytes.len());
+    }
+    // Foreign bytes: an error, or stores (postcard reads what it can), never a panic.
+    let mut x = 0x9e37_79b9_u32;
+    let noise: Vec<u8> = (0..4096)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect();
+    let _ = wire::decode(&noise);
+    let e = wire::decode(&[]).unwrap_err();
+    assert!(e.to_string().starts_with("the stores could not be decoded"), "{e}");
 }

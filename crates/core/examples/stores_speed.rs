@@ -3,7 +3,8 @@
 //! `/tmp/speed-200k.db`, opened read-only). Prints, best of 3: the page scan alone, the scan
 //! with each store and both built ([`scan_image`]; the tool store also split into scan + push
 //! and its indexing), and the dashboard's aggregates from the stores (the default state and the
-//! last 7 days) with the SQL statements they still run. `cargo xtask bench` runs it on its
+//! last 7 days) with the SQL statements they still run, and the stores' wire format (size,
+//! encode and decode times). `cargo xtask bench` runs it on its
 //! generated 200k-flag, 1M-call file.
 
 use std::time::Instant;
@@ -74,6 +75,12 @@ fn main() {
     println!("page scan + flag store built: {ms:.0} ms");
     let (build_ms, stores) = best(3, || scan_image(&bytes, tools.as_ref(), flags.as_ref()).unwrap());
     println!("page scan + both stores built (one pass): {build_ms:.0} ms");
+    let (enc_ms, bytes) = best(3, || flagdeck_core::wire::encode(&stores));
+    let (dec_ms, _) = best(3, || flagdeck_core::wire::decode(&bytes).unwrap());
+    println!(
+        "stores over the wire: {:.1} MB, encoded in {enc_ms:.0} ms, decoded in {dec_ms:.0} ms",
+        bytes.len() as f64 / 1e6
+    );
     let catalog = block_on(flagdeck_core::dashboard::flaglog::Catalog::read(&db, &facts)).unwrap();
     let sessions = block_on(flagdeck_core::dashboard::toollog::read_sessions(&db, &facts)).unwrap();
     let logs = Logs {

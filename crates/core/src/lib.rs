@@ -37,6 +37,7 @@ pub mod unusable;
 pub mod value;
 pub mod vocabulary;
 pub mod wal;
+pub mod wire;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;

@@ -6,7 +6,7 @@ use crate::port::{Database, DbError};
 use crate::value::Value;
 
 /// One table's columns, in declaration order (a record's positions).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TableInfo {
     pub columns: Vec<String>,
     /// Declared types as written (`""` when none): they decide each column's affinity.
@@ -57,7 +57,7 @@ pub async fn table_info<D: Database>(db: &D, table: &str) -> Result<Option<Table
 /// The column affinity SQLite gives a declared type (rules of "Determination Of Column
 /// Affinity", <https://www.sqlite.org/datatype3.html#determination_of_column_affinity>, §3.1,
 /// in their order).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Affinity {
     Integer,
     Text,

@@ -24,6 +24,8 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 
+use serde::{Deserialize, Serialize};
+
 use super::coverage::{FieldCoverage, SectionCoverage};
 use super::outliers::{Day, OutlierRow, Source};
 use super::stats::{parse_day, parse_minute};
@@ -72,16 +74,19 @@ use crate::table_info::Affinity;
 /// overheads not counted. Filled in ~0.2 s from rows in memory and ~0.4 s through the port
 /// (rusqlite, release build); the figures of a state take ~10-30 ms (`cargo xtask
 /// flaglog-bench`).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct FlagLog {
     values: Vec<Value>,
+    #[serde(with = "crate::wire::fixed")]
     rows: Vec<[u32; 8]>,
+    #[serde(with = "crate::wire::fixed")]
     ids: Vec<i64>,
     /// Per value: what the figures derive from it, computed once ([`Derived`]).
     derived: Vec<Derived>,
     /// What does not depend on the dashboard's state, counted once by
     /// [`FlagLogBuilder::finish`]: the coverage, the activity days of created_at and
     /// completed_at.
+    #[serde(with = "crate::wire::flag_counts")]
     cached: (Option<SectionCoverage>, Option<Vec<Day>>, Option<Vec<Day>>),
     /// Whether the table has each of [`COLUMNS`] (an absent one reads as NULL).
     present: [bool; 8],
@@ -89,6 +94,7 @@ pub struct FlagLog {
     /// The figures of the last [`FLAG_MEMOS`] inputs asked ([`FlagLog::flag_kpis`]), newest
     /// first: a change the flag figures do not read (the tool filter, the horizon, the
     /// budgets) computes none of them again.
+    #[serde(skip)]
     memo: RefCell<Vec<FlagMemo>>,
 }
 
@@ -107,7 +113,7 @@ struct FlagMemo {
 }
 
 /// What the figures read of a value, computed once per distinct value when the store is filled.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 struct Derived {
     /// `julianday(v)` in ms ([`julian_ms`]), `i64::MIN` for NULL.
     jd: i64,

@@ -86,7 +86,7 @@ impl Part {
 }
 
 /// What [`ImageScan::finish`] gives: a store per table asked for.
-#[derive(Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Stores {
     pub tools: Option<ToolLog>,
     pub flags: Option<FlagLog>,

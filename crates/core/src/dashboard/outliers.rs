@@ -255,7 +255,7 @@ pub struct Activity {
 }
 
 /// One group of the counting pass: a source's instants sharing their first 10 characters.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Day {
     /// Index of the source.
     pub src: usize,

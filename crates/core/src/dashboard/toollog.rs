@@ -37,6 +37,7 @@
 use std::collections::HashMap;
 
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 
 use super::coverage::{self, SectionCoverage};
 use super::hooks::{
@@ -100,6 +101,35 @@ struct Row {
     flags: u8,
 }
 
+impl crate::wire::Fixed for Row {
+    const SIZE: usize = 41;
+
+    fn put(&self, out: &mut Vec<u8>) {
+        let Row { ts_end, tool, session, agent, file, error, hook, lines, bytes, duration, flags } = *self;
+        for v in [ts_end, tool, session, agent, file, error, hook, lines, bytes, duration] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.push(flags);
+    }
+
+    fn get(b: &[u8]) -> Row {
+        let u = |k: usize| u32::from_le_bytes([b[4 * k], b[4 * k + 1], b[4 * k + 2], b[4 * k + 3]]);
+        Row {
+            ts_end: u(0),
+            tool: u(1),
+            session: u(2),
+            agent: u(3),
+            file: u(4),
+            error: u(5),
+            hook: u(6),
+            lines: u(7),
+            bytes: u(8),
+            duration: u(9),
+            flags: b[40],
+        }
+    }
+}
+
 /// The rows of `tool_logs` (the columns of `hooks::COLUMNS`; a column the table lacks is NULL)
 /// held compactly: every value other than the timestamp is an id (4 bytes) into one table of
 /// distinct values (interned, storage class kept), `success` and `blocked_by_hook` are reduced
@@ -114,22 +144,28 @@ struct Row {
 /// flags); `lines_changed` / `bytes_processed` integers below 2^31 sit in the row itself.
 /// Measured ([`ToolLog::heap_bytes`]) on /tmp/speed-200k.db (1M generated calls): 65.2 MB,
 /// 65 bytes a row all included.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ToolLog {
+    #[serde(with = "crate::wire::bytes")]
     arena: Vec<u8>,
+    #[serde(with = "crate::wire::fixed")]
     rows: Vec<Row>,
     /// Rows `0..dated` have a text timestamp (sorted); `dated..` do not.
     dated: usize,
     /// The interned timestamps of rows `dated..`.
+    #[serde(with = "crate::wire::fixed")]
     other_ts: Vec<u32>,
     values: Vec<Value>,
     /// SQLite's order of each value: equal values (1 and 1.0) share a rank.
+    #[serde(with = "crate::wire::fixed")]
     rank: Vec<u32>,
     /// One value (id) of each rank.
+    #[serde(with = "crate::wire::fixed")]
     rep: Vec<u32>,
     /// Whether the table has each column of `hooks::COLUMNS`.
     present: [bool; 12],
     /// Per rank: [`NONEMPTY`] when `v <> ''` holds (not NULL, not the empty text).
+    #[serde(with = "crate::wire::bytes")]
     vflags: Vec<u8>,
     /// What does not depend on the window, counted once by [`ToolLogBuilder::finish`]: the
     /// coverage's `having` per column, the activity rows, the tool choices.
@@ -137,7 +173,9 @@ pub struct ToolLog {
     activity: Vec<ActivityDay>,
     choices: Vec<String>,
     /// The dated rows (`0..dated`, ascending, so in timestamp order) of each tool, by the
-    /// tool's rank: a tool filter reads its own rows only (4 bytes a dated row).
+    /// tool's rank: a tool filter reads its own rows only (4 bytes a dated row). Not on the
+    /// wire: [`ToolLog::index_tools`] makes it again.
+    #[serde(skip)]
     by_tool: FxHashMap<u32, Vec<u32>>,
 }
 
@@ -383,9 +421,7 @@ impl ToolLogBuilder {
         log.having = log.count_having();
         log.activity = log.count_activity();
         log.choices = log.count_choices();
-        for (i, r) in log.rows[..dated].iter().enumerate() {
-            log.by_tool.entry(r.tool).or_default().push(i as u32);
-        }
+        log.index_tools();
         log
     }
 }
@@ -394,6 +430,15 @@ impl ToolLogBuilder {
 pub const READ_PAGE_ROWS: usize = 20_000;
 
 impl ToolLog {
+    /// Makes the per-tool row lists (after [`ToolLogBuilder::finish`], and after the store
+    /// came over the wire, which does not carry them).
+    pub(crate) fn index_tools(&mut self) {
+        self.by_tool.clear();
+        for (i, r) in self.rows[..self.dated].iter().enumerate() {
+            self.by_tool.entry(r.tool).or_default().push(i as u32);
+        }
+    }
+
     /// Reads `tool_logs` through the port in keyset pages of [`READ_PAGE_ROWS`] rows by rowid
     /// (the fallback path, and the native one). An empty store when the file has no
     /// `tool_logs`. Errors: the database's.

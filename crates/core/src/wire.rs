@@ -1,0 +1,157 @@
+//! The wire format of the dashboard's stores ([`Stores`]): how a worker that read them from a
+//! database image hands them to the page (one `ArrayBuffer`, transferred, no copy). postcard
+//! (serde's compact binary format) for the structure, and the large arrays as raw
+//! little-endian bytes ([`fixed`], [`bytes`]): a million tool calls cost one copy each way,
+//! not a million varints.
+//!
+//! Nothing of it is stored: both ends are the same build of flagdeck, so the format has no
+//! version. Errors: [`WireError`] for bytes that are not a whole encoding (a truncated or
+//! foreign buffer), never a panic.
+
+use serde::{Deserialize, Deserializer, Serializer};
+
+use crate::dashboard::imagescan::Stores;
+
+/// Bytes that do not decode into [`Stores`] (truncated, or not written by [`encode`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WireError(pub String);
+
+impl std::fmt::Display for WireError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the stores could not be decoded: {}", self.0)
+    }
+}
+
+impl std::error::Error for WireError {}
+
+/// The stores as bytes (a few percent over their heap size: 41 bytes per tool call, 40 per
+/// flag, plus the distinct values).
+pub fn encode(stores: &Stores) -> Vec<u8> {
+    // Only a failing writer can fail, and a Vec never does.
+    postcard::to_allocvec(stores).unwrap_or_default()
+}
+
+/// The stores [`encode`] wrote. Errors: [`WireError`].
+pub fn decode(bytes: &[u8]) -> Result<Stores, WireError> {
+    let mut stores: Stores = postcard::from_bytes(bytes).map_err(|e| WireError(e.to_string()))?;
+    if let Some(t) = &mut stores.tools {
+        t.index_tools();
+    }
+    Ok(stores)
+}
+
+/// A value of a fixed number of bytes (little-endian), for [`fixed`].
+pub trait Fixed: Sized {
+    const SIZE: usize;
+    fn put(&self, out: &mut Vec<u8>);
+    /// `b` is exactly [`Fixed::SIZE`] bytes long.
+    fn get(b: &[u8]) -> Self;
+}
+
+impl Fixed for u32 {
+    const SIZE: usize = 4;
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+    fn get(b: &[u8]) -> Self {
+        u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+    }
+}
+
+impl Fixed for i64 {
+    const SIZE: usize = 8;
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+    fn get(b: &[u8]) -> Self {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        i64::from_le_bytes(a)
+    }
+}
+
+impl Fixed for [u32; 8] {
+    const SIZE: usize = 32;
+    fn put(&self, out: &mut Vec<u8>) {
+        for v in self {
+            v.put(out);
+        }
+    }
+    fn get(b: &[u8]) -> Self {
+        std::array::from_fn(|k| u32::get(&b[4 * k..4 * k + 4]))
+    }
+}
+
+/// `#[serde(with = "crate::wire::fixed")]`: a `Vec` of [`Fixed`] values as one byte string.
+pub mod fixed {
+    use super::*;
+
+    pub fn serialize<T: Fixed, S: Serializer>(v: &[T], s: S) -> Result<S::Ok, S::Error> {
+        let mut out = Vec::with_capacity(v.len() * T::SIZE);
+        for x in v {
+            x.put(&mut out);
+        }
+        s.serialize_bytes(&out)
+    }
+
+    pub fn deserialize<'de, T: Fixed, D: Deserializer<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+        let b: &'de [u8] = Deserialize::deserialize(d)?;
+        if b.len() % T::SIZE != 0 {
+            return Err(serde::de::Error::custom(format!("{} bytes are no whole number of values", b.len())));
+        }
+        Ok(b.chunks_exact(T::SIZE).map(T::get).collect())
+    }
+}
+
+/// `#[serde(with = "crate::wire::bytes")]`: a `Vec<u8>` as one byte string (not a sequence).
+pub mod bytes {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(v)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let b: &'de [u8] = Deserialize::deserialize(d)?;
+        Ok(b.to_vec())
+    }
+}
+
+/// `#[serde(with = "crate::wire::flag_counts")]`: the flag store's counts made once (its
+/// coverage and two activity passes). The coverage's own serde form leaves out an absent
+/// reason (for the JSON of share links), which a format without field names cannot read back:
+/// here every field is written.
+pub mod flag_counts {
+    use serde::Serialize;
+
+    use super::*;
+    use crate::dashboard::coverage::{FieldCoverage, SectionCoverage};
+    use crate::dashboard::outliers::Day;
+
+    type Counts = (Option<SectionCoverage>, Option<Vec<Day>>, Option<Vec<Day>>);
+    type Fields = Vec<(String, i64, i64, Option<String>)>;
+    type Plain = (Option<(String, String, i64, Fields)>, Option<Vec<Day>>, Option<Vec<Day>>);
+
+    pub fn serialize<S: Serializer>(c: &Counts, s: S) -> Result<S::Ok, S::Error> {
+        let coverage = c.0.as_ref().map(|c| {
+            let fields: Fields =
+                c.fields.iter().map(|f| (f.field.clone(), f.rows, f.having, f.reason.clone())).collect();
+            (c.section.clone(), c.table.clone(), c.rows, fields)
+        });
+        (coverage, &c.1, &c.2).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Counts, D::Error> {
+        let (coverage, created, completed): Plain = Deserialize::deserialize(d)?;
+        let coverage = coverage.map(|(section, table, rows, fields)| SectionCoverage {
+            section,
+            table,
+            rows,
+            fields: fields
+                .into_iter()
+                .map(|(field, rows, having, reason)| FieldCoverage { field, rows, having, reason })
+                .collect(),
+        });
+        Ok((coverage, created, completed))
+    }
+}
