@@ -18,8 +18,11 @@ mod summary;
 mod widgets;
 mod working_copy;
 
-/// Entry point called by `main` in the browser.
+/// Entry point called by `main` in the browser. In a worker (the stores worker runs this same
+/// wasm for [`dashboard::flagdeck_read_stores`]) there is no page: nothing is mounted.
 pub fn start() {
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(app::App);
+    if web_sys::window().is_some() {
+        leptos::mount::mount_to_body(app::App);
+    }
 }

@@ -40,6 +40,9 @@ use flagdeck_core::dashboard::imagescan::{ImageScan, Stores};
 use flagdeck_core::dashboard::toollog::{read_sessions, SessionJobs, ToolLog};
 use flagdeck_core::dashboard::Logs;
 use flagdeck_core::table_info::{table_info, TableInfo};
+use flagdeck_core::wire;
+use js_sys::Uint8Array;
+use wasm_bindgen::prelude::*;
 
 use super::cache::FileIdentity;
 use crate::web::files::loader::Shared;
@@ -187,7 +190,16 @@ async fn read_stores(file: FileIdentity, open: &Shared, generation: u64) -> Held
     let tools_from_image = tools.is_none() && has("tool_logs");
     let (mut tools, mut flags) = (tools, flags);
     if tools_from_image || flags_from_image {
-        match read_image(open, tools_from_image, flags_from_image).await {
+        // Read at open by the stores worker, if it was started; else (or when it failed) here.
+        let read = match from_worker(open).await {
+            Some(Ok(stores)) => Ok(stores),
+            Some(Err(why)) => {
+                warn(&format!("flagdeck: the stores read at open are not usable ({why}); reading them here"));
+                read_image(open, tools_from_image, flags_from_image).await
+            }
+            None => read_image(open, tools_from_image, flags_from_image).await,
+        };
+        match read {
             Ok(Stores { tools: t, flags: f }) => {
                 if tools_from_image {
                     tools = Some(t.map(Rc::new));
@@ -226,6 +238,27 @@ async fn read_stores(file: FileIdentity, open: &Shared, generation: u64) -> Held
         }
     });
     held
+}
+
+/// The stores the stores worker read at open ([`OpenDb::stores_read`]), once: `None` when none
+/// was started (or they were taken already). Waits for the worker if it is still reading.
+///
+/// [`OpenDb::stores_read`]: crate::web::files::loader::OpenDb::stores_read
+async fn from_worker(open: &Shared) -> Option<Result<Stores, String>> {
+    let worker = open.stores_read.borrow_mut().take()?;
+    let started = perf_now();
+    let bytes = match worker.stores().await {
+        Ok(bytes) => bytes,
+        Err(e) => return Some(Err(e.to_string())),
+    };
+    drop(worker);
+    measure_since("flagdeck:dashboard-stores-wait", started);
+    let started = perf_now();
+    let stores = wire::decode(&bytes.to_vec()).map_err(|e| e.to_string());
+    measure_since("flagdeck:dashboard-stores-wire", started);
+    // The image is not needed again: the tool store outlives it.
+    open.image.borrow_mut().take();
+    Some(stores)
 }
 
 /// One pass over the image's pages for the tables asked for.
@@ -309,6 +342,52 @@ async fn read_image(open: &Shared, tools: bool, flags: bool) -> Result<Stores, S
         open.image.borrow_mut().take();
     }
     Ok(stores)
+}
+
+/// The stores worker's entry (`static/stores-worker.js` calls it; the page never does): the
+/// stores of the tables whose shapes are given (`tools`, `flags`: [`TableInfo`] as JSON, `null`
+/// for none) read from `image`, a whole database image, in windows of [`WINDOW_BYTES`]; as
+/// [`wire::encode`] bytes. Errors: a shape that is not JSON of a `TableInfo`, and the scan's
+/// ([`ImageScan`]: a UTF-16 file, a damaged page, a default it cannot compute), as a JS `Error`.
+#[wasm_bindgen]
+pub fn flagdeck_read_stores(
+    image: Uint8Array,
+    tools: Option<String>,
+    flags: Option<String>,
+) -> Result<Uint8Array, JsError> {
+    let shape = |json: Option<String>| -> Result<Option<TableInfo>, JsError> {
+        json.map(|j| serde_json::from_str(&j).map_err(|e| JsError::new(&format!("a table shape: {e}"))))
+            .transpose()
+    };
+    let (tools, flags) = (shape(tools)?, shape(flags)?);
+    let size = image.length() as usize;
+    let head = image.subarray(0, size.min(100) as u32).to_vec();
+    let mut scan = ImageScan::new(&head, size as u64, tools.as_ref(), flags.as_ref())?;
+    let page = scan.page_size();
+    let per_window = (WINDOW_BYTES / page).max(1) as u32;
+    let mut buf = Vec::new();
+    loop {
+        let wanted = scan.wanted();
+        if wanted.is_empty() {
+            break;
+        }
+        for (lo, hi, from, to) in windows(&wanted, per_window) {
+            let (start, end) = ((lo as usize - 1) * page, hi as usize * page);
+            buf.clear();
+            buf.resize(end.min(size).saturating_sub(start), 0);
+            if !buf.is_empty() {
+                image.subarray(start as u32, end.min(size) as u32).copy_to(&mut buf);
+            }
+            // A page past the end of the image reads as zeros (the scan then names it).
+            buf.resize(end - start, 0);
+            for &pgno in &wanted[from..to] {
+                let at = (pgno - lo) as usize * page;
+                scan.feed(pgno, &buf[at..at + page])?;
+            }
+        }
+    }
+    let bytes = wire::encode(&scan.finish()?);
+    Ok(Uint8Array::from(bytes.as_slice()))
 }
 
 /// The windows that cover `wanted` (ascending): `(first page, last page, from, to)` with

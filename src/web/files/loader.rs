@@ -21,7 +21,11 @@ use crate::web::platform::describe;
 use crate::web::platform::download::{self, DownloadError};
 use crate::web::platform::fetch::{self, FetchError};
 use crate::web::platform::perf::mark;
+use crate::web::platform::browser::{warn, yield_to_browser};
 use crate::web::platform::sqljs::{SqlJsWorker, WORKER_URL};
+use crate::web::platform::stores_worker::StoresWorker;
+use flagdeck_core::table_info::{table_info, TableInfo};
+use wasm_bindgen::{JsCast, JsValue};
 
 /// Where an opened database came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,7 +63,29 @@ pub struct OpenDb {
     pub rewritten: std::cell::Cell<bool>,
     /// The `-wal` file opened together with the database, if one was.
     pub wal: Option<WalOutcome>,
+    /// The dashboard's stores being read at open, on another core, from a copy of the bytes
+    /// as opened ([`StoresRead::AtOpen`]); taken by the dashboard's first computation
+    /// (`src/web/dashboard/stores.rs`). Dropping it ends the worker.
+    pub stores_read: std::cell::RefCell<Option<StoresWorker>>,
 }
+
+/// Whether an open starts reading the dashboard's stores at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoresRead {
+    /// A file a person opened: a worker reads the stores from a copy of the bytes while the
+    /// file is checked and its summary shown, so the dashboard asked next has them at hand.
+    AtOpen,
+    /// A newer read of a followed file, or bytes opened to be compared or saved: the stores are
+    /// read (from [`OpenDb::image`]) only if the dashboard is shown.
+    WhenAsked,
+}
+
+/// The largest image whose stores are read at open: the copy doubles the bytes held for the
+/// time of the read (~1.5 s at 435 MB).
+pub const STORES_AT_OPEN_MAX_BYTES: u32 = 768 << 20;
+
+/// Bytes copied between two yields to the browser, for the copy the stores worker reads.
+const COPY_STEP_BYTES: u32 = 16 << 20;
 
 /// What became of the `-wal` file picked or dropped with a database.
 #[derive(Debug, Clone, PartialEq)]
@@ -190,15 +216,24 @@ pub async fn open_bytes(
     source: Source,
     bytes: Uint8Array,
     original: web_sys::Blob,
+    stores: StoresRead,
 ) -> Result<OpenDb, LoadError> {
     mark("flagdeck:bytes-read");
     let info = check_array(&bytes)?;
     if info.journal_mode == JournalMode::Wal {
         set_journal_mode(&bytes, JournalMode::Rollback);
     }
+    let copy = match stores {
+        StoresRead::AtOpen if bytes.length() <= STORES_AT_OPEN_MAX_BYTES => copy_of(&bytes).await,
+        _ => None,
+    };
     let db = take_worker().map_err(OpenError::Engine)?;
     db.load(Some(bytes)).await.map_err(OpenError::Engine)?;
     mark("flagdeck:engine-loaded");
+    let stores_read = match copy {
+        Some(copy) => start_stores_read(&db, copy).await,
+        None => None,
+    };
     let (report, facts) = inspect::inspect(&db, &info).await?;
     mark("flagdeck:inspected");
     let image = (!matches!(source, Source::Url(_))).then(|| original.clone());
@@ -214,7 +249,48 @@ pub async fn open_bytes(
         modified: None,
         rewritten: false.into(),
         wal: None,
+        stores_read: stores_read.into(),
     })
+}
+
+/// A copy of `bytes` in JavaScript memory, made [`COPY_STEP_BYTES`] at a time with a turn for
+/// the browser between; `None` when the memory cannot be had (the open goes on without it).
+async fn copy_of(bytes: &Uint8Array) -> Option<Uint8Array> {
+    let len = bytes.length();
+    let ctor: js_sys::Function =
+        js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("Uint8Array")).ok()?.dyn_into().ok()?;
+    // Through Reflect.construct: an allocation the browser refuses is an error here, not a trap.
+    let out: Uint8Array =
+        js_sys::Reflect::construct(&ctor, &js_sys::Array::of1(&JsValue::from(len))).ok()?.dyn_into().ok()?;
+    let mut at = 0;
+    while at < len {
+        let end = at.saturating_add(COPY_STEP_BYTES).min(len);
+        out.set(&bytes.subarray(at, end), at);
+        at = end;
+        if at < len {
+            yield_to_browser().await;
+        }
+    }
+    Some(out)
+}
+
+/// Starts the stores worker on `copy` with the shapes of `tool_logs` and `flags` as the engine
+/// describes them; `None` when the file has neither table or the worker cannot start (the
+/// dashboard then reads them itself, and the console says why).
+async fn start_stores_read(db: &SqlJsWorker, copy: Uint8Array) -> Option<StoresWorker> {
+    let shape = |t: Result<Option<TableInfo>, DbError>| t.ok().flatten().and_then(|t| serde_json::to_string(&t).ok());
+    let tools = shape(table_info(db, "tool_logs").await);
+    let flags = shape(table_info(db, "flags").await);
+    if tools.is_none() && flags.is_none() {
+        return None;
+    }
+    match StoresWorker::read(copy, tools, flags) {
+        Ok(worker) => Some(worker),
+        Err(e) => {
+            warn(&format!("flagdeck: the dashboard's stores are read when it is shown ({e})"));
+            None
+        }
+    }
 }
 
 /// The image SQLite would see through `wal`, as a Blob of the pages [`wal::plan`] takes from
@@ -264,10 +340,11 @@ async fn image_with_wal(
 /// [`OpenDb::wal`] says why.
 pub async fn open_with_wal(file: &web_sys::File, wal_file: &web_sys::File) -> Result<OpenDb, LoadError> {
     let wal_name = wal_file.name();
-    match open_disk(file, Some(wal_file)).await {
+    match open_disk(file, Some(wal_file), StoresRead::AtOpen).await {
         Err(LoadError::Wal(why)) => {
             let mut open =
-                open_bytes(file.name(), Source::File, read_file(file).await?, file.clone().into()).await?;
+                open_bytes(file.name(), Source::File, read_file(file).await?, file.clone().into(), StoresRead::AtOpen)
+                    .await?;
             open.modified = Some((file.last_modified(), None));
             open.wal = Some(WalOutcome::Refused { name: wal_name, why });
             Ok(open)
@@ -280,11 +357,15 @@ pub async fn open_with_wal(file: &web_sys::File, wal_file: &web_sys::File) -> Re
 /// the WAL (refused by [`wal::plan`], or an image that fails the open checks) is
 /// [`LoadError::Wal`] and nothing opens: what follow mode needs, where such a read caught a
 /// write half-way and is tried again later.
-pub async fn open_disk(file: &web_sys::File, wal_file: Option<&web_sys::File>) -> Result<OpenDb, LoadError> {
+pub async fn open_disk(
+    file: &web_sys::File,
+    wal_file: Option<&web_sys::File>,
+    stores: StoresRead,
+) -> Result<OpenDb, LoadError> {
     let name = file.name();
     let modified = Some((file.last_modified(), wal_file.map(web_sys::File::last_modified)));
     let Some(wal_file) = wal_file else {
-        let mut open = open_bytes(name, Source::File, read_file(file).await?, file.clone().into()).await?;
+        let mut open = open_bytes(name, Source::File, read_file(file).await?, file.clone().into(), stores).await?;
         open.modified = modified;
         return Ok(open);
     };
@@ -297,7 +378,7 @@ pub async fn open_disk(file: &web_sys::File, wal_file: Option<&web_sys::File>) -
         Some(image) => (fetch::blob_bytes(&image).await.map_err(|e| LoadError::Read(e.to_string()))?, image),
         None => (read_file(file).await?, file.clone().into()),
     };
-    match open_bytes(name, Source::File, bytes, original).await {
+    match open_bytes(name, Source::File, bytes, original, stores).await {
         Ok(mut open) => {
             open.modified = modified;
             open.wal = Some(WalOutcome::Applied { name: wal_name, report });
@@ -326,7 +407,7 @@ pub async fn open_demo() -> Result<OpenDb, LoadError> {
         .map_err(|e| LoadError::Demo(format!("the shipped file is damaged ({:?})", e.status)))?;
     let bytes = Uint8Array::from(bytes.as_slice());
     let original = blob_of(&bytes)?;
-    open_bytes(DEMO_FILE_NAME.to_owned(), Source::Demo, bytes, original).await
+    open_bytes(DEMO_FILE_NAME.to_owned(), Source::Demo, bytes, original, StoresRead::AtOpen).await
 }
 
 /// Reads a picked or dropped file into JavaScript memory.

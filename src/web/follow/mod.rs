@@ -204,7 +204,7 @@ impl Follow {
         let started = perf_now();
         let generation = app.db().data_key().0;
         let before = self.snapshot_now(app).await.map_err(Failure::Retry)?;
-        let newer = loader::open_disk(&disk.db, disk.wal.as_ref())
+        let newer = loader::open_disk(&disk.db, disk.wal.as_ref(), loader::StoresRead::WhenAsked)
             .await
             .map_err(|e| Failure::Retry(e.to_string()))?;
         // A write between reading the database and its -wal can pair files of two moments.
@@ -255,7 +255,7 @@ impl Follow {
             let result = async {
                 let disk = live.place.read().await.map_err(|e| e.to_string())?;
                 let newer =
-                    loader::open_disk(&disk.db, disk.wal.as_ref()).await.map_err(|e| e.to_string())?;
+                    loader::open_disk(&disk.db, disk.wal.as_ref(), loader::StoresRead::WhenAsked).await.map_err(|e| e.to_string())?;
                 let before = self.snapshot_now(app).await?;
                 let after = follow::read(&newer.db, &newer.facts).await.map_err(|e| e.to_string())?;
                 // What the agents changed (before the person's changes are replayed onto it).

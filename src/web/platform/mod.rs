@@ -1,5 +1,5 @@
 //! Browser capabilities, one place each, and the only code of the shell that calls JavaScript:
-//! the sql.js worker, IndexedDB, dropped files and folders, File System Access, Web Locks,
+//! the sql.js worker, the stores worker, IndexedDB, dropped files and folders, File System Access, Web Locks,
 //! storage, fetch and Blobs, downloads, performance marks, clocks and the page address. Feature
 //! modules call the typed Rust functions here; each capability has its own error enum keeping the
 //! thrown `JsValue`.
@@ -15,6 +15,7 @@ pub mod locks;
 pub mod perf;
 pub mod sqljs;
 pub mod storage;
+pub mod stores_worker;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::web::files::live;
-use crate::web::files::loader::{self, LoadError, Shared, Source, WalOutcome};
+use crate::web::files::loader::{self, LoadError, Shared, Source, StoresRead, WalOutcome};
 use crate::web::platform::browser::within;
 use crate::web::platform::perf::mark;
 use crate::web::quests::QuestLogs;
@@ -358,7 +358,7 @@ impl AppState {
             let bytes = loader::read_file(&file).await?;
             let modified = Some((file.last_modified(), None));
             // The picked file is its own Blob: the working copy stores it without a copy.
-            let mut open = loader::open_bytes(name, Source::File, bytes, file.into()).await?;
+            let mut open = loader::open_bytes(name, Source::File, bytes, file.into(), StoresRead::AtOpen).await?;
             open.modified = modified;
             Ok(Opened::from(open))
         });
@@ -416,7 +416,9 @@ impl AppState {
             let bytes = loader::fetch_bytes(&url).await?;
             // Copied before the bytes are handed (transferred) to the worker.
             let original = loader::blob_of(&bytes)?;
-            loader::open_bytes(name, Source::Url(url), bytes, original).await.map(Opened::from)
+            loader::open_bytes(name, Source::Url(url), bytes, original, StoresRead::AtOpen)
+                .await
+                .map(Opened::from)
         });
     }
 

@@ -23,7 +23,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::Blob;
 
-use crate::web::files::loader::{self, LoadError, OpenDb, Shared, Source, WalOutcome};
+use crate::web::files::loader::{self, LoadError, OpenDb, Shared, Source, StoresRead, WalOutcome};
 use crate::web::platform::browser::{date_now, random_u32, warn};
 use crate::web::platform::fetch::blob_bytes;
 use crate::web::platform::idb::{Found, Store, StoreError};
@@ -613,7 +613,8 @@ impl AppState {
                 )));
             }
             let mut open =
-                loader::open_bytes(meta.name.clone(), source_of(&meta.origin), bytes, original).await?;
+                loader::open_bytes(meta.name.clone(), source_of(&meta.origin), bytes, original, StoresRead::AtOpen)
+                    .await?;
             // The stored original is the image read with that -wal: say so again.
             open.wal = meta.wal.clone().map(|(name, report)| WalOutcome::Applied { name, report });
             if open.header.change_counter != meta.change_counter {
