@@ -24,8 +24,8 @@ impl std::fmt::Display for WireError {
 
 impl std::error::Error for WireError {}
 
-/// The stores as bytes (a few percent over their heap size: 41 bytes per tool call, 40 per
-/// flag, plus the distinct values).
+/// The stores as bytes (about their heap size: 44 bytes per tool call and its timestamp's text,
+/// 40 per flag, plus the distinct values).
 pub fn encode(stores: &Stores) -> Vec<u8> {
     // Only a failing writer can fail, and a Vec never does.
     postcard::to_allocvec(stores).unwrap_or_default()
@@ -40,66 +40,25 @@ pub fn decode(bytes: &[u8]) -> Result<Stores, WireError> {
     Ok(stores)
 }
 
-/// A value of a fixed number of bytes (little-endian), for [`fixed`].
-pub trait Fixed: Sized {
-    const SIZE: usize;
-    fn put(&self, out: &mut Vec<u8>);
-    /// `b` is exactly [`Fixed::SIZE`] bytes long.
-    fn get(b: &[u8]) -> Self;
-}
-
-impl Fixed for u32 {
-    const SIZE: usize = 4;
-    fn put(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.to_le_bytes());
-    }
-    fn get(b: &[u8]) -> Self {
-        u32::from_le_bytes([b[0], b[1], b[2], b[3]])
-    }
-}
-
-impl Fixed for i64 {
-    const SIZE: usize = 8;
-    fn put(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.to_le_bytes());
-    }
-    fn get(b: &[u8]) -> Self {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(b);
-        i64::from_le_bytes(a)
-    }
-}
-
-impl Fixed for [u32; 8] {
-    const SIZE: usize = 32;
-    fn put(&self, out: &mut Vec<u8>) {
-        for v in self {
-            v.put(out);
-        }
-    }
-    fn get(b: &[u8]) -> Self {
-        std::array::from_fn(|k| u32::get(&b[4 * k..4 * k + 4]))
-    }
-}
-
-/// `#[serde(with = "crate::wire::fixed")]`: a `Vec` of [`Fixed`] values as one byte string.
+/// `#[serde(with = "crate::wire::fixed")]`: a `Vec` of plain-old-data values (integers, arrays
+/// of them, `#[repr(C)]` rows without padding) as one byte string of their memory: one copy each
+/// way. Native byte order: both ends of the wire are the same build on the same machine.
 pub mod fixed {
+    use bytemuck::Pod;
+
     use super::*;
 
-    pub fn serialize<T: Fixed, S: Serializer>(v: &[T], s: S) -> Result<S::Ok, S::Error> {
-        let mut out = Vec::with_capacity(v.len() * T::SIZE);
-        for x in v {
-            x.put(&mut out);
-        }
-        s.serialize_bytes(&out)
+    pub fn serialize<T: Pod, S: Serializer>(v: &[T], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(bytemuck::cast_slice(v))
     }
 
-    pub fn deserialize<'de, T: Fixed, D: Deserializer<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    pub fn deserialize<'de, T: Pod, D: Deserializer<'de>>(d: D) -> Result<Vec<T>, D::Error> {
         let b: &'de [u8] = Deserialize::deserialize(d)?;
-        if b.len() % T::SIZE != 0 {
+        if b.len() % std::mem::size_of::<T>() != 0 {
             return Err(serde::de::Error::custom(format!("{} bytes are no whole number of values", b.len())));
         }
-        Ok(b.chunks_exact(T::SIZE).map(T::get).collect())
+        // Copied into a Vec of `T` (the input need not be aligned for it).
+        Ok(bytemuck::pod_collect_to_vec(b))
     }
 }
 

@@ -21,6 +21,7 @@
 use std::cell::RefCell;
 
 use flagdeck_core::dashboard::Aggregates;
+use flagdeck_core::header::HeaderInfo;
 
 use super::QueryKey;
 use crate::web::files::loader::Shared;
@@ -60,6 +61,12 @@ impl FileIdentity {
     /// flagdeck never writes) is keyed by in [`super::stores`].
     pub fn as_opened(&self) -> FileIdentity {
         FileIdentity { edited: None, ..self.clone() }
+    }
+
+    /// Whether these are bytes named `name` with this header's change counter and size (what
+    /// is known of a file while it opens; the rest of the identity comes after).
+    pub fn may_be(&self, name: &str, header: &HeaderInfo) -> bool {
+        self.name == name && self.change_counter == header.change_counter && self.file_bytes == header.file_bytes
     }
 
     /// Whether the engine's rows may differ from the bytes as opened (an edit, a replay at open).

@@ -13,6 +13,12 @@ mod stores;
 pub use attention::follow_section;
 pub use settings::DashboardSettings;
 
+/// Whether the dashboard holds a tool store for bytes that may be the file `name` with this
+/// header: then an open need not read the stores again (see `stores`).
+pub fn tool_store_may_be_held(name: &str, header: &flagdeck_core::header::HeaderInfo) -> bool {
+    stores::tool_store_may_be_held(name, header)
+}
+
 /// Lets go of the dashboard's stores of any file but the one `app` shows now (the app calls it
 /// whenever another file is on screen; see `stores`).
 pub fn forget_other_files(app: AppState) {

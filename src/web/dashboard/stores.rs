@@ -39,6 +39,7 @@ use flagdeck_core::dashboard::flaglog::{Catalog, FlagLog};
 use flagdeck_core::dashboard::imagescan::{ImageScan, Stores};
 use flagdeck_core::dashboard::toollog::{read_sessions, SessionJobs, ToolLog};
 use flagdeck_core::dashboard::Logs;
+use flagdeck_core::header::HeaderInfo;
 use flagdeck_core::table_info::{table_info, TableInfo};
 use flagdeck_core::wire;
 use js_sys::Uint8Array;
@@ -420,6 +421,13 @@ pub fn held(file: &FileIdentity, open: &Shared) -> bool {
         (!has("tool_logs") || k.tools.as_ref().is_some_and(|(f, _)| *f == opened))
             && (!has("flags") || k.flags.as_ref().is_some_and(|(f, _)| f == file))
     })
+}
+
+/// Whether a tool store is held for bytes that may be these (the file `name` with this header,
+/// its last-modified time not known yet): an open then starts no stores worker, whose read would
+/// not be used. A different file taken for this one only means its stores are read when asked.
+pub fn tool_store_may_be_held(name: &str, header: &HeaderInfo) -> bool {
+    STORES.with_borrow(|k| k.tools.as_ref().is_some_and(|(f, t)| t.is_some() && f.may_be(name, header)))
 }
 
 /// The stores of `file` that are held now (nothing is read): what the filter choices use.

@@ -224,7 +224,12 @@ pub async fn open_bytes(
         set_journal_mode(&bytes, JournalMode::Rollback);
     }
     let copy = match stores {
-        StoresRead::AtOpen if bytes.length() <= STORES_AT_OPEN_MAX_BYTES => copy_of(&bytes).await,
+        StoresRead::AtOpen
+            if bytes.length() <= STORES_AT_OPEN_MAX_BYTES
+                && !crate::web::dashboard::tool_store_may_be_held(&name, &info) =>
+        {
+            copy_of(&bytes).await
+        }
         _ => None,
     };
     let db = take_worker().map_err(OpenError::Engine)?;

@@ -70,10 +70,10 @@ const AGENT: usize = 10;
 const DURATION: usize = 11;
 
 /// Row flags.
-const FAILED: u8 = 1; // success = 0
-const SUCCESS_SET: u8 = 2; // success IS NOT NULL
-const BLOCKED_ONE: u8 = 4; // blocked_by_hook = 1
-const BLOCKED_SET: u8 = 8; // blocked_by_hook IS NOT NULL
+const FAILED: u32 = 1; // success = 0
+const SUCCESS_SET: u32 = 2; // success IS NOT NULL
+const BLOCKED_ONE: u32 = 4; // blocked_by_hook = 1
+const BLOCKED_SET: u32 = 8; // blocked_by_hook IS NOT NULL
 
 /// The id of the NULL value (always interned first).
 const NULL_ID: u32 = 0;
@@ -86,7 +86,8 @@ const INLINE: u32 = 1 << 31;
 /// [`ToolLog`]'s value table (their SUM needs the exact value); the other columns as their
 /// value's rank in SQLite's order (what GROUP BY / ORDER BY / COUNT(DISTINCT) need; the value
 /// shown for a group is [`ToolLog::rep`] of it). NULL is id 0 and rank 0.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
 struct Row {
     ts_end: u32,
     tool: u32,
@@ -98,36 +99,9 @@ struct Row {
     lines: u32,
     bytes: u32,
     duration: u32,
-    flags: u8,
-}
-
-impl crate::wire::Fixed for Row {
-    const SIZE: usize = 41;
-
-    fn put(&self, out: &mut Vec<u8>) {
-        let Row { ts_end, tool, session, agent, file, error, hook, lines, bytes, duration, flags } = *self;
-        for v in [ts_end, tool, session, agent, file, error, hook, lines, bytes, duration] {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
-        out.push(flags);
-    }
-
-    fn get(b: &[u8]) -> Row {
-        let u = |k: usize| u32::from_le_bytes([b[4 * k], b[4 * k + 1], b[4 * k + 2], b[4 * k + 3]]);
-        Row {
-            ts_end: u(0),
-            tool: u(1),
-            session: u(2),
-            agent: u(3),
-            file: u(4),
-            error: u(5),
-            hook: u(6),
-            lines: u(7),
-            bytes: u(8),
-            duration: u(9),
-            flags: b[40],
-        }
-    }
+    /// [`FAILED`], [`SUCCESS_SET`], [`BLOCKED_ONE`], [`BLOCKED_SET`] (a whole word: the row
+    /// has no padding, so it crosses the wire as its bytes).
+    flags: u32,
 }
 
 /// The rows of `tool_logs` (the columns of `hooks::COLUMNS`; a column the table lacks is NULL)
