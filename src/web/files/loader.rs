@@ -85,7 +85,7 @@ pub enum StoresRead {
 pub const STORES_AT_OPEN_MAX_BYTES: u32 = 768 << 20;
 
 /// Bytes copied between two yields to the browser, for the copy the stores worker reads.
-const COPY_STEP_BYTES: u32 = 16 << 20;
+const COPY_STEP_BYTES: u32 = 32 << 20;
 
 /// What became of the `-wal` file picked or dropped with a database.
 #[derive(Debug, Clone, PartialEq)]
