@@ -396,6 +396,14 @@ test('v2 (real hooks): the Hook activity tiles equal plain SQL on the file', asy
   }
 });
 
+/** How the dashboard's stores were read: by the stores worker started at the open (`worker`), on
+ * the page from the image's pages (`page`), each a count of reads. */
+const storeReads = (page) =>
+  page.evaluate(() => ({
+    worker: performance.getEntriesByName('flagdeck:dashboard-stores-wait').length,
+    page: performance.getEntriesByName('flagdeck:dashboard-stores-feed').length,
+  }));
+
 test('the figures come from the file pages read into memory, and an edit is in them at once', async (t) => {
   if (skipWithoutFixtures(t)) return;
   const app = await openWith(env, V1, '300');
@@ -406,10 +414,10 @@ test('the figures come from the file pages read into memory, and an edit is in t
     await page.locator('[data-testid="nav-dashboard"]').click();
     await page.locator('[data-testid="kpi-pending"]').waitFor({ timeout: 30_000 });
     const before = await settled(page);
-    // The stores were decoded from the file's pages (no fallback to SQL over the tables).
-    const decoded = await page.evaluate(() => performance.getEntriesByName('flagdeck:dashboard-stores-feed').length);
-    assert.equal(decoded, 1, 'the pages of flags and tool_logs were decoded once');
-    assert.deepEqual(warnings.filter((w) => /reads (its tables|flags) with SQL/.test(w)), []);
+    // The stores were read from the file's pages by the worker started at the open (no
+    // fallback to reading them here, nor to SQL over the tables).
+    assert.deepEqual(await storeReads(page), { worker: 1, page: 0 }, 'the stores came from the stores worker');
+    assert.deepEqual(warnings.filter((w) => /reads (its tables|flags) with SQL|stores/.test(w)), []);
     assert.equal(before['pending'], 139);
     assert.equal(before['tool-calls'], 4931);
 
@@ -423,8 +431,60 @@ test('the figures come from the file pages read into memory, and an edit is in t
     assert.equal(after['pending'], 138);
     assert.equal(after['workable'] + after['locked-pending'], 138, 'workable and locked add up to the new pending');
     assert.equal(after['tool-calls'], 4931);
-    const decodedAgain = await page.evaluate(() => performance.getEntriesByName('flagdeck:dashboard-stores-feed').length);
-    assert.equal(decodedAgain, 1, 'the pages were not read again: tool_logs is unchanged by an edit');
+    assert.deepEqual(
+      await storeReads(page),
+      { worker: 1, page: 0 },
+      'the pages were not read again: tool_logs is unchanged by an edit',
+    );
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test('without the stores worker the page reads the same stores itself, and says why', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const reference = await openWith(env, V1, '300');
+  let want;
+  try {
+    await reference.page.locator('[data-testid="nav-dashboard"]').click();
+    await reference.page.locator('[data-testid="kpi-pending"]').waitFor({ timeout: 30_000 });
+    want = await settled(reference.page);
+  } finally {
+    await reference.close();
+  }
+  const app = await openApp(env.browser, `${env.servers.app.url}/`);
+  const warnings = [];
+  app.page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
+  try {
+    const { page } = app;
+    // The stores worker answers that it failed (as it does when it cannot read the image or
+    // start the app's wasm): a stand-in script in its place.
+    await page.addInitScript(() => {
+      const Real = window.Worker;
+      window.Worker = class extends Real {
+        constructor(url, options) {
+          const failing = "self.onmessage = () => self.postMessage({ action: 'failed', error: 'refused by the test' })";
+          if (String(url).endsWith('stores-worker.js')) {
+            url = URL.createObjectURL(new Blob([failing], { type: 'text/javascript' }));
+          }
+          super(url, options);
+        }
+      };
+    });
+    await page.reload();
+    await page.locator('[data-testid="open-file"]').waitFor({ state: 'attached', timeout: 30_000 });
+    await pickFile(page, V1);
+    await waitForSummary(page, { fileName: path.basename(V1), flags: '300', alertFails: true });
+    await page.locator('[data-testid="nav-dashboard"]').click();
+    await page.locator('[data-testid="kpi-pending"]').waitFor({ timeout: 30_000 });
+    const got = await settled(page);
+    assert.deepEqual(await storeReads(page), { worker: 0, page: 1 }, 'the page read the stores from the pages');
+    assert.deepEqual(got, want, 'the same figures as from the worker');
+    assert.ok(
+      warnings.some((w) => /stores read at open are not usable \(the stores worker failed: refused by the test\)/.test(w)),
+      `the console says why: ${JSON.stringify(warnings)}`,
+    );
     app.assertHealthy();
   } finally {
     await app.close();

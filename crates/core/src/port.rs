@@ -45,6 +45,12 @@ pub trait Database {
 
     /// The whole database file as it stands now.
     async fn export(&self) -> Result<Vec<u8>, DbError>;
+
+    /// A point where a long computation of the core (the dashboard's figures over a million
+    /// rows in memory) lets its host do other work before going on: the browser adapter gives
+    /// the page a turn (input, paint), so no task of the UI thread runs long. Nothing by
+    /// default: a native host runs the core on its own thread.
+    async fn pause(&self) {}
 }
 
 /// A database that writes down every statement it runs (in order) before passing it on: the
@@ -73,5 +79,9 @@ impl<D: Database> Database for Recording<'_, D> {
 
     async fn export(&self) -> Result<Vec<u8>, DbError> {
         self.inner.export().await
+    }
+
+    async fn pause(&self) {
+        self.inner.pause().await
     }
 }

@@ -10,7 +10,9 @@
 
 use serde::{Deserialize, Deserializer, Serializer};
 
+use crate::dashboard::flaglog::FlagLog;
 use crate::dashboard::imagescan::Stores;
+use crate::dashboard::toollog::ToolLog;
 
 /// Bytes that do not decode into [`Stores`] (truncated, or not written by [`encode`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,11 +35,26 @@ pub fn encode(stores: &Stores) -> Vec<u8> {
 
 /// The stores [`encode`] wrote. Errors: [`WireError`].
 pub fn decode(bytes: &[u8]) -> Result<Stores, WireError> {
-    let mut stores: Stores = postcard::from_bytes(bytes).map_err(|e| WireError(e.to_string()))?;
-    if let Some(t) = &mut stores.tools {
+    let (tools, rest) = decode_tools(bytes)?;
+    Ok(Stores { tools, flags: decode_flags(rest)? })
+}
+
+/// The tool store of [`encode`]'s bytes, and the bytes after it (for [`decode_flags`]): the two
+/// halves of [`decode`], for a host that gives the page a turn between them. Errors:
+/// [`WireError`].
+pub fn decode_tools(bytes: &[u8]) -> Result<(Option<ToolLog>, &[u8]), WireError> {
+    let (mut tools, rest): (Option<ToolLog>, &[u8]) =
+        postcard::take_from_bytes(bytes).map_err(|e| WireError(e.to_string()))?;
+    if let Some(t) = &mut tools {
         t.index_tools();
     }
-    Ok(stores)
+    Ok((tools, rest))
+}
+
+/// The flag store: the rest of [`encode`]'s bytes after [`decode_tools`], all of them.
+/// Errors: [`WireError`], also for bytes left over.
+pub fn decode_flags(rest: &[u8]) -> Result<Option<FlagLog>, WireError> {
+    postcard::from_bytes(rest).map_err(|e| WireError(e.to_string()))
 }
 
 /// `#[serde(with = "crate::wire::fixed")]`: a `Vec` of plain-old-data values (integers, arrays

@@ -66,7 +66,9 @@ impl FileIdentity {
     /// Whether these are bytes named `name` with this header's change counter and size (what
     /// is known of a file while it opens; the rest of the identity comes after).
     pub fn may_be(&self, name: &str, header: &HeaderInfo) -> bool {
-        self.name == name && self.change_counter == header.change_counter && self.file_bytes == header.file_bytes
+        self.name == name
+            && self.change_counter == header.change_counter
+            && self.file_bytes == header.file_bytes
     }
 
     /// Whether the engine's rows may differ from the bytes as opened (an edit, a replay at open).

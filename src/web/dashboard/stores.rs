@@ -255,7 +255,22 @@ async fn from_worker(open: &Shared) -> Option<Result<Stores, String>> {
     drop(worker);
     measure_since("flagdeck:dashboard-stores-wait", started);
     let started = perf_now();
-    let stores = wire::decode(&bytes.to_vec()).map_err(|e| e.to_string());
+    // Into wasm memory a window at a time, then each store decoded in its own task.
+    let len = bytes.length() as usize;
+    let mut copy = vec![0u8; len];
+    for at in (0..len).step_by(WINDOW_BYTES) {
+        let end = (at + WINDOW_BYTES).min(len);
+        bytes.subarray(at as u32, end as u32).copy_to(&mut copy[at..end]);
+        yield_to_browser().await;
+    }
+    drop(bytes);
+    let stores = match wire::decode_tools(&copy) {
+        Ok((tools, rest)) => {
+            yield_to_browser().await;
+            wire::decode_flags(rest).map(|flags| Stores { tools, flags }).map_err(|e| e.to_string())
+        }
+        Err(e) => Err(e.to_string()),
+    };
     measure_since("flagdeck:dashboard-stores-wire", started);
     // The image is not needed again: the tool store outlives it.
     open.image.borrow_mut().take();

@@ -17,11 +17,11 @@ use flagdeck_core::search::SearchIndex;
 use flagdeck_core::wal::{self, WalReport};
 use flagdeck_core::DbError;
 
+use crate::web::platform::browser::{warn, yield_to_browser};
 use crate::web::platform::describe;
 use crate::web::platform::download::{self, DownloadError};
 use crate::web::platform::fetch::{self, FetchError};
 use crate::web::platform::perf::mark;
-use crate::web::platform::browser::{warn, yield_to_browser};
 use crate::web::platform::sqljs::{SqlJsWorker, WORKER_URL};
 use crate::web::platform::stores_worker::StoresWorker;
 use flagdeck_core::table_info::{table_info, TableInfo};
@@ -283,7 +283,8 @@ async fn copy_of(bytes: &Uint8Array) -> Option<Uint8Array> {
 /// describes them; `None` when the file has neither table or the worker cannot start (the
 /// dashboard then reads them itself, and the console says why).
 async fn start_stores_read(db: &SqlJsWorker, copy: Uint8Array) -> Option<StoresWorker> {
-    let shape = |t: Result<Option<TableInfo>, DbError>| t.ok().flatten().and_then(|t| serde_json::to_string(&t).ok());
+    let shape =
+        |t: Result<Option<TableInfo>, DbError>| t.ok().flatten().and_then(|t| serde_json::to_string(&t).ok());
     let tools = shape(table_info(db, "tool_logs").await);
     let flags = shape(table_info(db, "flags").await);
     if tools.is_none() && flags.is_none() {
@@ -347,9 +348,14 @@ pub async fn open_with_wal(file: &web_sys::File, wal_file: &web_sys::File) -> Re
     let wal_name = wal_file.name();
     match open_disk(file, Some(wal_file), StoresRead::AtOpen).await {
         Err(LoadError::Wal(why)) => {
-            let mut open =
-                open_bytes(file.name(), Source::File, read_file(file).await?, file.clone().into(), StoresRead::AtOpen)
-                    .await?;
+            let mut open = open_bytes(
+                file.name(),
+                Source::File,
+                read_file(file).await?,
+                file.clone().into(),
+                StoresRead::AtOpen,
+            )
+            .await?;
             open.modified = Some((file.last_modified(), None));
             open.wal = Some(WalOutcome::Refused { name: wal_name, why });
             Ok(open)
@@ -370,7 +376,8 @@ pub async fn open_disk(
     let name = file.name();
     let modified = Some((file.last_modified(), wal_file.map(web_sys::File::last_modified)));
     let Some(wal_file) = wal_file else {
-        let mut open = open_bytes(name, Source::File, read_file(file).await?, file.clone().into(), stores).await?;
+        let mut open =
+            open_bytes(name, Source::File, read_file(file).await?, file.clone().into(), stores).await?;
         open.modified = modified;
         return Ok(open);
     };

@@ -121,7 +121,9 @@ fn replay(app: AppState, state: RwSignal<SaveState>, merged: StoredValue<Option<
     spawn_local(async move {
         let result = async {
             let disk = live.place.read().await.map_err(|e| e.to_string())?;
-            let newer = loader::open_disk(&disk.db, disk.wal.as_ref(), loader::StoresRead::WhenAsked).await.map_err(|e| e.to_string())?;
+            let newer = loader::open_disk(&disk.db, disk.wal.as_ref(), loader::StoresRead::WhenAsked)
+                .await
+                .map_err(|e| e.to_string())?;
             let merge = replay_onto(&newer.db, &steps).await;
             let (applied, already, conflicts) =
                 (merge.applied.len(), merge.already.len(), merge.conflict_lines());

@@ -254,8 +254,9 @@ impl Follow {
         spawn_local(async move {
             let result = async {
                 let disk = live.place.read().await.map_err(|e| e.to_string())?;
-                let newer =
-                    loader::open_disk(&disk.db, disk.wal.as_ref(), loader::StoresRead::WhenAsked).await.map_err(|e| e.to_string())?;
+                let newer = loader::open_disk(&disk.db, disk.wal.as_ref(), loader::StoresRead::WhenAsked)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 let before = self.snapshot_now(app).await?;
                 let after = follow::read(&newer.db, &newer.facts).await.map_err(|e| e.to_string())?;
                 // What the agents changed (before the person's changes are replayed onto it).

@@ -299,4 +299,8 @@ impl Database for SqlJsWorker {
         self.execute_batch(flagdeck_core::inspect::SAFETY_PRAGMAS).await?;
         Ok(bytes)
     }
+
+    async fn pause(&self) {
+        super::browser::yield_to_browser().await
+    }
 }

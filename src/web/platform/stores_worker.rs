@@ -42,7 +42,9 @@ impl std::fmt::Display for StoresWorkerError {
         match self {
             StoresWorkerError::Start(v) => write!(f, "the stores worker could not start: {}", describe(v)),
             StoresWorkerError::NoGlue => write!(f, "the app's script is not named by the page"),
-            StoresWorkerError::Post(v) => write!(f, "the stores worker could not be sent the image: {}", describe(v)),
+            StoresWorkerError::Post(v) => {
+                write!(f, "the stores worker could not be sent the image: {}", describe(v))
+            }
             StoresWorkerError::Failed(why) => write!(f, "the stores worker failed: {why}"),
             StoresWorkerError::Gone => write!(f, "the stores worker ended without an answer"),
         }
@@ -86,7 +88,11 @@ impl StoresWorker {
     /// the file lacks). The answer is awaited with [`StoresWorker::stores`].
     ///
     /// [`TableInfo`]: flagdeck_core::table_info::TableInfo
-    pub fn read(image: Uint8Array, tools: Option<String>, flags: Option<String>) -> Result<Self, StoresWorkerError> {
+    pub fn read(
+        image: Uint8Array,
+        tools: Option<String>,
+        flags: Option<String>,
+    ) -> Result<Self, StoresWorkerError> {
         let glue = glue_url().ok_or(StoresWorkerError::NoGlue)?;
         let options = WorkerOptions::new();
         options.set_type(WorkerType::Module);
@@ -129,7 +135,12 @@ impl StoresWorker {
         set(&msg, "module", &wasm_bindgen::module());
         let transfer = Array::of1(&image.buffer());
         worker.post_message_with_transfer(&msg, &transfer).map_err(StoresWorkerError::Post)?;
-        Ok(StoresWorker { worker, answer: RefCell::new(Some(rx)), _on_message: on_message, _on_error: on_error })
+        Ok(StoresWorker {
+            worker,
+            answer: RefCell::new(Some(rx)),
+            _on_message: on_message,
+            _on_error: on_error,
+        })
     }
 
     /// The stores' bytes ([`flagdeck_core::wire::encode`]), once; a second call is

@@ -358,7 +358,8 @@ impl AppState {
             let bytes = loader::read_file(&file).await?;
             let modified = Some((file.last_modified(), None));
             // The picked file is its own Blob: the working copy stores it without a copy.
-            let mut open = loader::open_bytes(name, Source::File, bytes, file.into(), StoresRead::AtOpen).await?;
+            let mut open =
+                loader::open_bytes(name, Source::File, bytes, file.into(), StoresRead::AtOpen).await?;
             open.modified = modified;
             Ok(Opened::from(open))
         });

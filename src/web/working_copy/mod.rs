@@ -612,9 +612,14 @@ impl AppState {
                     meta.size
                 )));
             }
-            let mut open =
-                loader::open_bytes(meta.name.clone(), source_of(&meta.origin), bytes, original, StoresRead::AtOpen)
-                    .await?;
+            let mut open = loader::open_bytes(
+                meta.name.clone(),
+                source_of(&meta.origin),
+                bytes,
+                original,
+                StoresRead::AtOpen,
+            )
+            .await?;
             // The stored original is the image read with that -wal: say so again.
             open.wal = meta.wal.clone().map(|(name, report)| WalOutcome::Applied { name, report });
             if open.header.change_counter != meta.change_counter {

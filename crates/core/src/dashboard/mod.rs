@@ -1183,7 +1183,9 @@ async fn aggregates_with<D: Database>(
                         &read
                     }
                 };
-                log.flag_kpis(state, &w, &mut agg, catalog)
+                let kpis = log.flag_kpis(state, &w, &mut agg, catalog);
+                db.pause().await;
+                kpis
             }
             // The SQL path: the oracle, and the path without a store.
             None => flag_kpis(db, facts, state, &w, &mut agg).await?,
@@ -1195,6 +1197,7 @@ async fn aggregates_with<D: Database>(
             // The in-memory path.
             Some(log) => {
                 agg.tools = Some(log.tool_kpis(state, &w, &mut agg));
+                db.pause().await;
                 let read;
                 let joins = match logs.sessions {
                     Some(j) => j,
@@ -1204,6 +1207,7 @@ async fn aggregates_with<D: Database>(
                     }
                 };
                 agg.hooks = log.hook_kpis(facts, state, &w, joins);
+                db.pause().await;
             }
             // The SQL path.
             None => {
