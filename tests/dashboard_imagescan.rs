@@ -252,7 +252,7 @@ fn a_default_the_scan_cannot_compute_is_refused_only_when_a_row_needs_it() {
     let db = with_sql(&format!("{OLD_CALLS}\nALTER TABLE tool_logs ADD COLUMN session_id TEXT;"));
     let mut info = block_on(table_info(&db, "tool_logs")).unwrap().unwrap();
     info.unreadable_defaults[3] = true;
-    let err = scan_image(&db.export_sync().unwrap(), Some(&info), None).err().expect("refused");
+    let err = scan_image(&db.export_sync().unwrap(), Some(&info), None).expect_err("refused");
     assert!(err.to_string().contains("session_id"), "{err}");
 }
 
