@@ -11,10 +11,10 @@ use crate::web::platform::browser::target_data;
 use crate::web::platform::perf::{after_paint, clear_mark, mark, measure};
 use crate::web::quests::address::{Layout, QuestQuery};
 use crate::web::quests::cards::card;
-use crate::web::quests::html::Html;
 use crate::web::quests::page::{
     answer, ask, cards, only_status, status_label, Generation, QuestsState, BOARD_CARDS,
 };
+use crate::web::widgets::html::Html;
 use flagdeck_core::quests::{QuestFilter, QuestStatus};
 
 impl QuestsState {

@@ -2,9 +2,9 @@
 //! (see [`super::html`]): the team with its leader, whose turn it is, times with the stored
 //! value on hover, the warning badge, a board card and a list row.
 
-use crate::web::quests::html::Html;
 use crate::web::quests::page::status_label;
 use crate::web::state::View;
+use crate::web::widgets::html::Html;
 use crate::web::widgets::time::time_title;
 use flagdeck_core::quests::QuestCard;
 use flagdeck_core::timestamp::{duration_text, Timestamp};

@@ -8,8 +8,8 @@ use leptos::task::spawn_local;
 use crate::web::files::loader::Shared;
 use crate::web::platform::perf::{after_paint, clear_mark, mark, measure};
 use crate::web::quests::cards::{placeholder, row};
-use crate::web::quests::html::Html;
 use crate::web::quests::page::{answer, ask, cards, QuestsState, PAGE, QUEST_TABLE};
+use crate::web::widgets::html::Html;
 use flagdeck_core::quests::{QuestCard, QuestSort};
 
 /// Pages asked of the worker at once (see the flag list).

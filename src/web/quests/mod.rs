@@ -8,7 +8,7 @@ mod address;
 mod board;
 mod cards;
 mod detail;
-mod html;
+
 mod list;
 pub mod logs;
 mod page;

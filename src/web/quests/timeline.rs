@@ -8,8 +8,8 @@ use leptos::prelude::*;
 
 use crate::web::dashboard::DashboardSettings;
 use crate::web::quests::detail::AsOfInstant;
-use crate::web::quests::html::Html;
 use crate::web::state::AppState;
+use crate::web::widgets::html::Html;
 use flagdeck_core::quests::status::stored_is_open;
 use flagdeck_core::quests::timeline::{turn_timeline, MarkerKind, TimelineSource, TurnTimeline};
 use flagdeck_core::quests::QuestDetail;

@@ -4,6 +4,8 @@
 
 use leptos::prelude::*;
 
+use super::html::Html;
+
 /// How a series is drawn.
 #[derive(Clone, Copy, PartialEq)]
 pub enum Mark {
@@ -90,142 +92,153 @@ fn top_value(chart: &Chart) -> f64 {
 }
 
 /// The forecast band as one shaded polygon: its upper edge left to right, then the lower back.
-fn band_view(chart: &Chart, sc: Scale) -> Option<impl IntoView> {
-    let band = chart.band.as_ref()?;
+fn band_html(h: &mut Html, chart: &Chart, sc: Scale) {
+    let Some(band) = chart.band.as_ref() else { return };
     let upper = band.iter().enumerate().filter_map(|(i, b)| b.map(|(_, hi)| sc.point(i, hi)));
     let lower = band.iter().enumerate().rev().filter_map(|(i, b)| b.map(|(lo, _)| sc.point(i, lo)));
     let points: Vec<String> = upper.chain(lower).collect();
-    Some(view! { <polygon class="band" points=points.join(" ") /> })
+    h.open("polygon", &[("class", Some("band")), ("points", Some(&points.join(" ")))]).close("polygon");
 }
 
 /// The bar series side by side within each slot.
-fn bars_view(chart: &Chart, sc: Scale) -> impl IntoView {
+fn bars_html(h: &mut Html, chart: &Chart, sc: Scale) {
     let bar_series: Vec<&Series> = chart.series.iter().filter(|s| s.mark == Mark::Bars).collect();
     let bar_width = (sc.slot * 0.8 / bar_series.len().max(1) as f64).max(0.5);
-    bar_series
-        .iter()
-        .enumerate()
-        .flat_map(|(k, s)| {
-            let offset = -sc.slot * 0.4 + bar_width * k as f64;
-            s.values.iter().enumerate().filter_map(move |(i, v)| {
-                v.map(|v| {
-                    view! {
-                        <rect class=format!("bar {}", s.class) x=format!("{:.1}", sc.x(i) + offset) y=format!("{:.1}", sc.y(v))
-                            width=format!("{bar_width:.1}") height=format!("{:.1}", (sc.y(0.0) - sc.y(v)).max(0.0)) />
-                    }
-                })
-            })
-        })
-        .collect_view()
+    for (k, s) in bar_series.iter().enumerate() {
+        let offset = -sc.slot * 0.4 + bar_width * k as f64;
+        let class = format!("bar {}", s.class);
+        for (i, v) in s.values.iter().enumerate() {
+            let Some(v) = v else { continue };
+            h.open(
+                "rect",
+                &[
+                    ("class", Some(&class)),
+                    ("x", Some(&format!("{:.1}", sc.x(i) + offset))),
+                    ("y", Some(&format!("{:.1}", sc.y(*v)))),
+                    ("width", Some(&format!("{bar_width:.1}"))),
+                    ("height", Some(&format!("{:.1}", (sc.y(0.0) - sc.y(*v)).max(0.0)))),
+                ],
+            )
+            .close("rect");
+        }
+    }
 }
 
 /// The line and dashed series.
-fn lines_view(chart: &Chart, sc: Scale) -> impl IntoView {
-    chart
-        .series
-        .iter()
-        .filter(|s| s.mark != Mark::Bars)
-        .map(|s| {
-            let points: Vec<String> =
-                s.values.iter().enumerate().filter_map(|(i, v)| v.map(|v| sc.point(i, v))).collect();
-            let class = format!("line {}{}", s.class, if s.mark == Mark::Dashed { " dashed" } else { "" });
-            view! { <polyline class=class points=points.join(" ") /> }
-        })
-        .collect_view()
+fn lines_html(h: &mut Html, chart: &Chart, sc: Scale) {
+    for s in chart.series.iter().filter(|s| s.mark != Mark::Bars) {
+        let points: Vec<String> =
+            s.values.iter().enumerate().filter_map(|(i, v)| v.map(|v| sc.point(i, v))).collect();
+        let class = format!("line {}{}", s.class, if s.mark == Mark::Dashed { " dashed" } else { "" });
+        h.open("polyline", &[("class", Some(&class)), ("points", Some(&points.join(" ")))]).close("polyline");
+    }
 }
 
 /// One transparent column per slot carrying the hover text: the label and each value.
-fn hovers_view(chart: &Chart, sc: Scale) -> impl IntoView {
+fn hovers_html(h: &mut Html, chart: &Chart, sc: Scale) {
     let fmt = chart.format;
-    (0..chart.labels.len())
-        .map(|i| {
-            let mut text = chart.labels[i].clone();
-            for s in &chart.series {
-                if let Some(v) = s.values.get(i).copied().flatten() {
-                    text.push_str(&format!("\n{}: {}", s.name, fmt(v)));
-                }
+    let (y, width, height) = (TOP.to_string(), format!("{:.1}", sc.slot), (H - TOP - BOTTOM).to_string());
+    for i in 0..chart.labels.len() {
+        let mut text = chart.labels[i].clone();
+        for s in &chart.series {
+            if let Some(v) = s.values.get(i).copied().flatten() {
+                text.push_str(&format!("\n{}: {}", s.name, fmt(v)));
             }
-            if let Some(Some((lo, hi))) = chart.band.as_ref().and_then(|b| b.get(i)) {
-                text.push_str(&format!("\nband: {} – {}", fmt(*lo), fmt(*hi)));
-            }
-            view! {
-                <rect class="hover" x=format!("{:.1}", sc.x(i) - sc.slot / 2.0) y=TOP width=format!("{:.1}", sc.slot) height=H - TOP - BOTTOM>
-                    <title>{text}</title>
-                </rect>
-            }
-        })
-        .collect_view()
+        }
+        if let Some(Some((lo, hi))) = chart.band.as_ref().and_then(|b| b.get(i)) {
+            text.push_str(&format!("\nband: {} – {}", fmt(*lo), fmt(*hi)));
+        }
+        let x = format!("{:.1}", sc.x(i) - sc.slot / 2.0);
+        h.open(
+            "rect",
+            &[
+                ("class", Some("hover")),
+                ("x", Some(&x)),
+                ("y", Some(&y)),
+                ("width", Some(&width)),
+                ("height", Some(&height)),
+            ],
+        )
+        .elem("title", &[], &text)
+        .close("rect");
+    }
 }
 
 /// The y axis: grid lines and values at 0, half and the top.
-fn ticks_view(chart: &Chart, sc: Scale) -> impl IntoView {
-    let fmt = chart.format;
-    [0.0, sc.max / 2.0, sc.max]
-        .into_iter()
-        .map(|v| {
-            view! {
-                <line class="grid" x1=LEFT x2=W - RIGHT y1=sc.y(v) y2=sc.y(v) />
-                <text class="tick" x=LEFT - 4.0 y=sc.y(v) + 4.0 text-anchor="end">{fmt(v)}</text>
-            }
-        })
-        .collect_view()
+fn ticks_html(h: &mut Html, chart: &Chart, sc: Scale) {
+    let (left, right, label_x) = (LEFT.to_string(), (W - RIGHT).to_string(), (LEFT - 4.0).to_string());
+    for v in [0.0, sc.max / 2.0, sc.max] {
+        let y = sc.y(v).to_string();
+        h.open(
+            "line",
+            &[
+                ("class", Some("grid")),
+                ("x1", Some(&left)),
+                ("x2", Some(&right)),
+                ("y1", Some(&y)),
+                ("y2", Some(&y)),
+            ],
+        )
+        .close("line");
+        let ty = (sc.y(v) + 4.0).to_string();
+        h.elem(
+            "text",
+            &[("class", Some("tick")), ("x", Some(&label_x)), ("y", Some(&ty)), ("text-anchor", Some("end"))],
+            &(chart.format)(v),
+        );
+    }
 }
 
 /// The x axis: the first, middle and last labels.
-fn x_labels_view(chart: &Chart, sc: Scale) -> impl IntoView {
+fn x_labels_html(h: &mut Html, chart: &Chart, sc: Scale) {
     let last = chart.labels.len().saturating_sub(1);
     // In order already, so `dedup` leaves each label once (one or two labels share an index).
     let mut shown = vec![0, last / 2, last];
     shown.dedup();
-    shown
-        .into_iter()
-        .filter(|i| *i < chart.labels.len())
-        .map(|i| {
-            let (anchor, at) = match i {
-                0 => ("start", LEFT),
-                i if i == last => ("end", W - RIGHT),
-                i => ("middle", sc.x(i)),
-            };
-            view! { <text class="tick" x=at y=H - 8.0 text-anchor=anchor>{chart.labels[i].clone()}</text> }
-        })
-        .collect_view()
-}
-
-/// The same numbers as a table (screen readers, exact values).
-fn data_table(chart: &Chart) -> impl IntoView {
-    let fmt = chart.format;
-    let rows = (0..chart.labels.len())
-        .map(|i| {
-            view! {
-                <tr>
-                    <th scope="row">{chart.labels[i].clone()}</th>
-                    {chart.series.iter().map(|s| view! { <td>{s.values.get(i).copied().flatten().map(fmt).unwrap_or_default()}</td> }).collect_view()}
-                </tr>
-            }
-        })
-        .collect_view();
-    view! {
-        <details class="chart-data">
-            <summary>"Data table"</summary>
-            <table>
-                <thead><tr><th>""</th>{chart.series.iter().map(|s| view! { <th scope="col">{s.name.clone()}</th> }).collect_view()}</tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </details>
+    let y = (H - 8.0).to_string();
+    for i in shown.into_iter().filter(|i| *i < chart.labels.len()) {
+        let (anchor, at) = match i {
+            0 => ("start", LEFT),
+            i if i == last => ("end", W - RIGHT),
+            i => ("middle", sc.x(i)),
+        };
+        h.elem(
+            "text",
+            &[
+                ("class", Some("tick")),
+                ("x", Some(&at.to_string())),
+                ("y", Some(&y)),
+                ("text-anchor", Some(anchor)),
+            ],
+            &chart.labels[i],
+        );
     }
 }
 
-/// A chart: legend, SVG (axes, band, bars, lines, hover texts) with a spoken summary, and its
-/// data table.
-#[component]
-pub fn SvgChart(chart: Chart) -> impl IntoView {
-    let top = top_value(&chart);
-    let sc = Scale::of(&chart, top);
-    let legend = chart
-        .series
-        .iter()
-        .map(|s| view! { <span class=format!("legend-item {}", s.class)>{s.name.clone()}</span> })
-        .collect_view();
+/// The same numbers as a table (screen readers, exact values).
+fn data_table_html(h: &mut Html, chart: &Chart) {
+    let fmt = chart.format;
+    h.open("details", &[("class", Some("chart-data"))]).elem("summary", &[], "Data table");
+    h.open("table", &[]).open("thead", &[]).open("tr", &[]).elem("th", &[], "");
+    for s in &chart.series {
+        h.elem("th", &[("scope", Some("col"))], &s.name);
+    }
+    h.close("tr").close("thead").open("tbody", &[]);
+    for i in 0..chart.labels.len() {
+        h.open("tr", &[]).elem("th", &[("scope", Some("row"))], &chart.labels[i]);
+        for s in &chart.series {
+            h.elem("td", &[], &s.values.get(i).copied().flatten().map(fmt).unwrap_or_default());
+        }
+        h.close("tr");
+    }
+    h.close("tbody").close("table").close("details");
+}
+
+/// A chart's markup inside its `<figure>`: caption, legend, SVG (axes, band, bars, lines, hover
+/// texts) with a spoken summary, and its data table.
+fn chart_html(chart: &Chart) -> String {
+    let top = top_value(chart);
+    let sc = Scale::of(chart, top);
     let summary = format!(
         "{}: {} points from {} to {}; highest value {} {}.",
         chart.title,
@@ -235,21 +248,35 @@ pub fn SvgChart(chart: Chart) -> impl IntoView {
         (chart.format)(top),
         chart.unit
     );
-    view! {
-        <figure class="chart">
-            <figcaption>{chart.title.clone()} <span class="muted">{format!(" ({})", chart.unit)}</span></figcaption>
-            <div class="legend">{legend}</div>
-            <svg viewBox=format!("0 0 {W} {H}") role="img" aria-label=summary>
-                {ticks_view(&chart, sc)}
-                {band_view(&chart, sc)}
-                {bars_view(&chart, sc)}
-                {lines_view(&chart, sc)}
-                {x_labels_view(&chart, sc)}
-                {hovers_view(&chart, sc)}
-            </svg>
-            {data_table(&chart)}
-        </figure>
+    let mut h = Html::new();
+    h.open("figcaption", &[])
+        .text(&chart.title)
+        .text(" ")
+        .elem("span", &[("class", Some("muted"))], &format!(" ({})", chart.unit))
+        .close("figcaption");
+    h.open("div", &[("class", Some("legend"))]);
+    for s in &chart.series {
+        h.elem("span", &[("class", Some(&format!("legend-item {}", s.class)))], &s.name);
     }
+    h.close("div");
+    let view_box = format!("0 0 {W} {H}");
+    h.open("svg", &[("viewBox", Some(&view_box)), ("role", Some("img")), ("aria-label", Some(&summary))]);
+    ticks_html(&mut h, chart, sc);
+    band_html(&mut h, chart, sc);
+    bars_html(&mut h, chart, sc);
+    lines_html(&mut h, chart, sc);
+    x_labels_html(&mut h, chart, sc);
+    hovers_html(&mut h, chart, sc);
+    h.close("svg");
+    data_table_html(&mut h, chart);
+    h.finish()
+}
+
+/// A chart: legend, SVG (axes, band, bars, lines, hover texts) with a spoken summary, and its
+/// data table, written as HTML text ([`Html`]): a dashboard draws thousands of these elements.
+#[component]
+pub fn SvgChart(chart: Chart) -> impl IntoView {
+    view! { <figure class="chart" inner_html=chart_html(&chart)></figure> }
 }
 
 #[cfg(test)]

@@ -1,9 +1,11 @@
-//! The quests pages' read-only parts (cards, list rows, the thread, key/value views, the log
-//! history, the timeline's SVG) are written as HTML text and set with `inner_html`: one
-//! string-building function per part instead of a typed view tree per element keeps the app's
-//! wasm small (the app has a size budget; typed views cost several times more here). Links are
-//! plain `#quest/ID` anchors (the app follows the address), and every text and attribute value
-//! goes through [`esc`].
+//! Read-only parts of pages written as HTML text and set with `inner_html`: the quests pages'
+//! cards, list rows, thread, key/value views, log history and timeline, and the dashboard's
+//! charts ([`super::charts`]). One string-building function per part instead of a typed view
+//! tree per element keeps the app's wasm small (typed views cost several times more here) and
+//! draws much faster: the browser parses the text at once where a view tree makes one call per
+//! element and attribute (a dashboard at a million tool calls has ~2,500 chart elements). Links
+//! are plain `#…` anchors (the app follows the address), and every text and attribute value goes
+//! through [`esc`].
 
 use std::fmt::Write;
 
