@@ -75,6 +75,12 @@ fn main() {
     println!("page scan + flag store built: {ms:.0} ms");
     let (build_ms, stores) = best(3, || scan_image(&bytes, tools.as_ref(), flags.as_ref()).unwrap());
     println!("page scan + both stores built (one pass): {build_ms:.0} ms");
+    let heap = |b: usize| b as f64 / 1e6;
+    println!(
+        "stores held: tool store {:.1} MB, flag store {:.1} MB",
+        heap(stores.tools.as_ref().map_or(0, |t| t.heap_bytes())),
+        heap(stores.flags.as_ref().map_or(0, |f| f.heap_bytes()))
+    );
     let (enc_ms, bytes) = best(3, || flagdeck_core::wire::encode(&stores));
     let (dec_ms, _) = best(3, || flagdeck_core::wire::decode(&bytes).unwrap());
     println!(

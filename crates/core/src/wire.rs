@@ -43,12 +43,7 @@ pub fn decode(bytes: &[u8]) -> Result<Stores, WireError> {
 /// halves of [`decode`], for a host that gives the page a turn between them. Errors:
 /// [`WireError`].
 pub fn decode_tools(bytes: &[u8]) -> Result<(Option<ToolLog>, &[u8]), WireError> {
-    let (mut tools, rest): (Option<ToolLog>, &[u8]) =
-        postcard::take_from_bytes(bytes).map_err(|e| WireError(e.to_string()))?;
-    if let Some(t) = &mut tools {
-        t.index_tools();
-    }
-    Ok((tools, rest))
+    postcard::take_from_bytes(bytes).map_err(|e| WireError(e.to_string()))
 }
 
 /// The flag store: the rest of [`encode`]'s bytes after [`decode_tools`], all of them.
@@ -129,5 +124,51 @@ pub mod flag_counts {
                 .collect(),
         });
         Ok((coverage, created, completed))
+    }
+}
+
+/// `#[serde(with = "crate::wire::lists")]`: lists of `u32` by a `u32` key (the tool store's rows
+/// per tool) as three byte strings (keys, lengths, every list's items one after another).
+pub mod lists {
+    use rustc_hash::FxHashMap;
+    use serde::Serialize;
+
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Out<'a>(
+        #[serde(with = "super::fixed")] Vec<u32>,
+        #[serde(with = "super::fixed")] Vec<u32>,
+        #[serde(with = "super::fixed")] &'a [u32],
+    );
+
+    #[derive(Deserialize)]
+    struct In(
+        #[serde(with = "super::fixed")] Vec<u32>,
+        #[serde(with = "super::fixed")] Vec<u32>,
+        #[serde(with = "super::fixed")] Vec<u32>,
+    );
+
+    pub fn serialize<S: Serializer>(m: &FxHashMap<u32, Vec<u32>>, s: S) -> Result<S::Ok, S::Error> {
+        let mut keys: Vec<u32> = m.keys().copied().collect();
+        keys.sort_unstable();
+        let lens = keys.iter().map(|k| m[k].len() as u32).collect();
+        let items: Vec<u32> = keys.iter().flat_map(|k| m[k].iter().copied()).collect();
+        Out(keys, lens, &items).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<FxHashMap<u32, Vec<u32>>, D::Error> {
+        let In(keys, lens, items) = Deserialize::deserialize(d)?;
+        let total: u64 = lens.iter().map(|l| *l as u64).sum();
+        if keys.len() != lens.len() || total != items.len() as u64 {
+            return Err(serde::de::Error::custom("lists whose lengths do not add up"));
+        }
+        let mut at = 0;
+        let mut m = FxHashMap::default();
+        for (k, l) in keys.into_iter().zip(lens) {
+            m.insert(k, items[at..at + l as usize].to_vec());
+            at += l as usize;
+        }
+        Ok(m)
     }
 }

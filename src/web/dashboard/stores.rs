@@ -1,34 +1,45 @@
-//! The dashboard's in-memory stores of the open file's big tables (issue 14 item 5): the one
-//! place the shell reads an image Blob page by page, for [`ImageScan`].
+//! The dashboard's in-memory stores of the open file's big tables (issue 14 item 5), and the
+//! one place the shell reads pages of a database image for them ([`ImageScan`]).
 //!
-//! * `tool_logs` ([`ToolLog`]): read from the bytes as opened ([`OpenDb::image`]); flagdeck never
-//!   writes that table, so the store stays exact through every edit. Keyed by
-//!   [`FileIdentity::as_opened`]: a newer file (follow mode, another copy) or another file
-//!   replaces it.
-//! * `flags` ([`FlagLog`]): from the same pass while the engine's rows are the bytes as opened;
-//!   once the file was changed (an edit, changes replayed at open), read through the engine
-//!   ([`FlagLog::read`]) and keyed by the data version, so the next edit reads it again.
+//! * `tool_logs` ([`ToolLog`]): read from the bytes as opened; flagdeck never writes that
+//!   table, so the store stays exact through every edit. Keyed by [`FileIdentity::as_opened`]:
+//!   a newer file (follow mode, another copy) or another file replaces it.
+//! * `flags` ([`FlagLog`]): from the same read while the engine's rows are the bytes as
+//!   opened; once the file was changed (an edit, changes replayed at open), read through the
+//!   engine ([`FlagLog::read`]) and keyed by the data version, so the next edit reads it again.
+//!
+//! How they are read, first choice first:
+//! 1. **At open, in the stores worker** ([`OpenDb::stores_read`], started by the loader for a
+//!    file a person opened): a module worker running this same wasm reads both stores from a
+//!    copy of the bytes ([`flagdeck_read_stores`]) on another core while the engine loads and
+//!    checks the file and the summary is drawn, and hands them over as one transferred buffer
+//!    ([`wire`]). The first computation waits for what is left of that read, then copies the
+//!    buffer in [`WINDOW_BYTES`] steps and decodes each store in its own task.
+//! 2. **Here, from [`OpenDb::image`]** (a followed file's newer read, or the worker failed): the
+//!    pages [`ImageScan::wanted`] read in windows of at most [`WINDOW_BYTES`] (gaps of at most
+//!    [`MAX_GAP_PAGES`] unwanted pages read through), [`READS_IN_FLIGHT`] `Blob.arrayBuffer()`
+//!    calls at a time, decoded [`FEED_BYTES`] at a time with a yield between (the indexing at
+//!    the end, `ImageScan::finish`, is one task).
+//! 3. **No store**: without an image (a URL's bytes when the worker did not read them) or when
+//!    the scan fails (a UTF-16 file, a damaged page, a default it cannot compute) the
+//!    dashboard runs its SQL, as it always could; the console says why.
 //!
 //! Where they are kept: [`STORES`], the UI thread's memory (never the database: nothing of it
 //! can reach an export), one file at a time; the file's identity includes its last-modified
 //! time, so a newer copy with the same name, size and change counter is another file. Memory:
-//! about 65 bytes per tool call and 90 per flag with their distinct values (see [`ToolLog`] and
-//! [`FlagLog`]): ~83 MB for the bench's 1M calls and 200k flags, dropped as soon as another
-//! file is on screen ([`forget_other_files`]). The image Blob is let go once read
-//! ([`OpenDb::image`]).
+//! about 72 bytes per tool call and 90 per flag with their distinct values (see [`ToolLog`] and
+//! [`FlagLog`]): ~90 MB for the bench's 1M calls and 200k flags, dropped as soon as another
+//! file is on screen ([`forget_other_files`]). While the worker reads, it holds a copy of the
+//! image and its own stores (~0.6 GB for the bench's 435 MB file, for ~2 s); its answer (~79
+//! MB) waits in the page until the dashboard takes it or the file is closed. The image Blob is
+//! let go once the stores are read ([`OpenDb::image`]).
 //!
 //! One read at a time per file: a computation asked while the stores are being read (the
 //! range changed meanwhile, the page was left and shown again) waits for that read instead of
 //! starting another; a read for a file no longer on screen does not replace the newer one's.
 //!
-//! Reading the pages: those [`ImageScan::wanted`] are read in windows of at most
-//! [`WINDOW_BYTES`] (unwanted pages between two wanted ones read through when the gap is at
-//! most [`MAX_GAP_PAGES`]), [`READS_IN_FLIGHT`] `Blob.arrayBuffer()` calls at a time, and
-//! decoded [`FEED_BYTES`] at a time with a yield to the browser between, so no UI task is long
-//! (the indexing at the end, `ImageScan::finish`, is one task). Without an image (a URL's bytes
-//! are not kept twice) or when the scan fails (a UTF-16 file, a damaged page, a default it
-//! cannot compute), the store is `None` and the dashboard runs its SQL, as
-//! it always could; the console says why.
+//! [`OpenDb::stores_read`]: crate::web::files::loader::OpenDb::stores_read
+//! [`OpenDb::image`]: crate::web::files::loader::OpenDb::image
 
 use std::cell::RefCell;
 use std::rc::Rc;

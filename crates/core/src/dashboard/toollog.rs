@@ -113,11 +113,11 @@ struct Row {
 /// text (NULL, a number, a BLOB) come after them, their timestamp interned: they are outside
 /// every window but counted where the SQL counts them (coverage, activity, filter choices).
 ///
-/// Size: 44 bytes a row plus its timestamp's text (19 bytes for `YYYY-MM-DD HH:MM:SS`), plus
-/// the distinct values (32 bytes each and their text) and two `u32` per distinct value (rank,
-/// flags); `lines_changed` / `bytes_processed` integers below 2^31 sit in the row itself.
-/// Measured ([`ToolLog::heap_bytes`]) on /tmp/speed-200k.db (1M generated calls): 65.2 MB,
-/// 65 bytes a row all included.
+/// Size: 44 bytes a row plus its timestamp's text (19 bytes for `YYYY-MM-DD HH:MM:SS`) and 4 in
+/// its tool's row list, plus the distinct values (32 bytes each and their text) and two `u32`
+/// per distinct value (rank, flags); `lines_changed` / `bytes_processed` integers below 2^31 sit
+/// in the row itself. Measured ([`ToolLog::heap_bytes`], `stores_speed` example) on
+/// /tmp/speed-200k.db (1M generated calls): 71.6 MB, 72 bytes a row all included.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ToolLog {
     #[serde(with = "crate::wire::bytes")]
@@ -147,9 +147,8 @@ pub struct ToolLog {
     activity: Vec<ActivityDay>,
     choices: Vec<String>,
     /// The dated rows (`0..dated`, ascending, so in timestamp order) of each tool, by the
-    /// tool's rank: a tool filter reads its own rows only (4 bytes a dated row). Not on the
-    /// wire: [`ToolLog::index_tools`] makes it again.
-    #[serde(skip)]
+    /// tool's rank: a tool filter reads its own rows only (4 bytes a dated row).
+    #[serde(with = "crate::wire::lists")]
     by_tool: FxHashMap<u32, Vec<u32>>,
 }
 
@@ -404,9 +403,8 @@ impl ToolLogBuilder {
 pub const READ_PAGE_ROWS: usize = 20_000;
 
 impl ToolLog {
-    /// Makes the per-tool row lists (after [`ToolLogBuilder::finish`], and after the store
-    /// came over the wire, which does not carry them).
-    pub(crate) fn index_tools(&mut self) {
+    /// Makes the per-tool row lists (at the end of [`ToolLogBuilder::finish`]).
+    fn index_tools(&mut self) {
         self.by_tool.clear();
         for (i, r) in self.rows[..self.dated].iter().enumerate() {
             self.by_tool.entry(r.tool).or_default().push(i as u32);
