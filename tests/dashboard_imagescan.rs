@@ -279,6 +279,8 @@ fn bytes_that_are_no_whole_encoding_are_refused_without_a_panic() {
         })
         .collect();
     let _ = wire::decode(&noise);
+    // Bytes after the stores: an error too (they were not written by `encode`).
+    assert!(wire::decode(&[bytes.as_slice(), &[0]].concat()).is_err(), "a byte left over");
     let e = wire::decode(&[]).unwrap_err();
     assert!(e.to_string().starts_with("the stores could not be decoded"), "{e}");
 }

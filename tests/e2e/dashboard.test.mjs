@@ -490,3 +490,24 @@ test('without the stores worker the page reads the same stores itself, and says 
     await app.close();
   }
 });
+
+test("a URL's file: the stores worker reads its bytes in memory, with the same figures", async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const url = `${env.servers.app.url}/fixtures/${path.basename(V1)}`;
+  const app = await openApp(env.browser, `${env.servers.app.url}/?db=${encodeURIComponent(url)}`);
+  try {
+    const { page } = app;
+    await waitForSummary(page, { flags: '300', alertFails: true });
+    await page.locator('[data-testid="nav-dashboard"]').click();
+    await page.locator('[data-testid="kpi-pending"]').waitFor({ timeout: 30_000 });
+    const got = await settled(page);
+    // Before the worker, a URL's dashboard ran its SQL (no image kept): now the worker reads the
+    // Blob the open keeps anyway.
+    assert.deepEqual(await storeReads(page), { worker: 1, page: 0 }, 'the stores came from the stores worker');
+    assert.equal(got['pending'], 139);
+    assert.equal(got['tool-calls'], 4931);
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});

@@ -49,7 +49,12 @@ pub fn decode_tools(bytes: &[u8]) -> Result<(Option<ToolLog>, &[u8]), WireError>
 /// The flag store: the rest of [`encode`]'s bytes after [`decode_tools`], all of them.
 /// Errors: [`WireError`], also for bytes left over.
 pub fn decode_flags(rest: &[u8]) -> Result<Option<FlagLog>, WireError> {
-    postcard::from_bytes(rest).map_err(|e| WireError(e.to_string()))
+    let (flags, left): (Option<FlagLog>, &[u8]) =
+        postcard::take_from_bytes(rest).map_err(|e| WireError(e.to_string()))?;
+    if !left.is_empty() {
+        return Err(WireError(format!("{} bytes after the stores", left.len())));
+    }
+    Ok(flags)
 }
 
 /// `#[serde(with = "crate::wire::fixed")]`: a `Vec` of plain-old-data values (integers, arrays

@@ -41,6 +41,12 @@ pub struct FileIdentity {
     modified: Option<(u64, Option<u64>)>,
     /// `(open attempt, data_version)` once edited; `None` while the bytes are the file's.
     edited: Option<(u64, u64)>,
+    /// For bytes that are no file on disk (a URL's, the demo, a stored copy), which have no
+    /// last-modified time to tell a newer copy: the open itself ([`OpenDb::serial`]), so two
+    /// opens are never taken for the same bytes.
+    ///
+    /// [`OpenDb::serial`]: crate::web::files::loader::OpenDb::serial
+    opened: Option<u64>,
 }
 
 impl FileIdentity {
@@ -54,6 +60,7 @@ impl FileIdentity {
             wal: format!("{:?}", open.wal),
             modified: open.modified.map(|(db, wal)| (db.to_bits(), wal.map(f64::to_bits))),
             edited: (db.edited() || open.rewritten.get()).then(|| db.data_key()),
+            opened: open.modified.is_none().then_some(open.serial),
         }
     }
 
@@ -65,8 +72,10 @@ impl FileIdentity {
 
     /// Whether these are bytes named `name` with this header's change counter and size (what
     /// is known of a file while it opens; the rest of the identity comes after).
+    /// Only a file on disk may be: other bytes are told apart by their open.
     pub fn may_be(&self, name: &str, header: &HeaderInfo) -> bool {
-        self.name == name
+        self.opened.is_none()
+            && self.name == name
             && self.change_counter == header.change_counter
             && self.file_bytes == header.file_bytes
     }

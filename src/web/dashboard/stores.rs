@@ -192,8 +192,10 @@ async fn read_stores(file: FileIdentity, open: &Shared, generation: u64) -> Held
         }
     };
     let has = |t: &str| open.facts.has_table(t);
-    // Held already, or the file has no such table: nothing to read.
+    // Held already, or the file has no such table: nothing to read (and a read started at the
+    // open is not needed: it ends, and its memory goes).
     if (tools.is_some() || !has("tool_logs")) && (flags.is_some() || !has("flags")) {
+        open.stores_read.borrow_mut().take();
         return Held { tools: tools.flatten(), flags: flags.flatten(), small };
     }
     let started = perf_now();
@@ -268,7 +270,11 @@ async fn from_worker(open: &Shared) -> Option<Result<Stores, String>> {
     let started = perf_now();
     // Into wasm memory a window at a time, then each store decoded in its own task.
     let len = bytes.length() as usize;
-    let mut copy = vec![0u8; len];
+    let mut copy = Vec::new();
+    if copy.try_reserve_exact(len).is_err() {
+        return Some(Err(format!("no memory for the stores' {len} bytes")));
+    }
+    copy.resize(len, 0);
     for at in (0..len).step_by(WINDOW_BYTES) {
         let end = (at + WINDOW_BYTES).min(len);
         bytes.subarray(at as u32, end as u32).copy_to(&mut copy[at..end]);
@@ -283,8 +289,10 @@ async fn from_worker(open: &Shared) -> Option<Result<Stores, String>> {
         Err(e) => Err(e.to_string()),
     };
     measure_since("flagdeck:dashboard-stores-wire", started);
-    // The image is not needed again: the tool store outlives it.
-    open.image.borrow_mut().take();
+    if stores.is_ok() {
+        // The image is not needed again: the tool store outlives it.
+        open.image.borrow_mut().take();
+    }
     Some(stores)
 }
 
@@ -449,11 +457,12 @@ pub fn held(file: &FileIdentity, open: &Shared) -> bool {
     })
 }
 
-/// Whether a tool store is held for bytes that may be these (the file `name` with this header,
-/// its last-modified time not known yet): an open then starts no stores worker, whose read would
-/// not be used. A different file taken for this one only means its stores are read when asked.
+/// Whether a tool store (or the knowledge that the file's pages cannot give one) is held for a
+/// file on disk that may be these bytes (the file `name` with this header, its last-modified
+/// time not known yet): an open then starts no stores worker, whose read would not be used. A
+/// different file taken for this one only means its stores are read when asked.
 pub fn tool_store_may_be_held(name: &str, header: &HeaderInfo) -> bool {
-    STORES.with_borrow(|k| k.tools.as_ref().is_some_and(|(f, t)| t.is_some() && f.may_be(name, header)))
+    STORES.with_borrow(|k| k.tools.as_ref().is_some_and(|(f, _)| f.may_be(name, header)))
 }
 
 /// The stores of `file` that are held now (nothing is read): what the filter choices use.

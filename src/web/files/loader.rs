@@ -15,7 +15,7 @@ use flagdeck_core::inspect::{self, OpenError, Report};
 use flagdeck_core::schema::{Generation, SchemaFacts};
 use flagdeck_core::search::SearchIndex;
 use flagdeck_core::wal::{self, WalReport};
-use flagdeck_core::DbError;
+use flagdeck_core::{Database, DbError};
 
 use crate::web::platform::browser::{warn, yield_to_browser};
 use crate::web::platform::describe;
@@ -50,8 +50,9 @@ pub struct OpenDb {
     /// stores, `src/web/dashboard/stores.rs`): a picked file's own Blob (read from disk, no copy),
     /// the `-wal` image (slices of the file and the WAL's pages), the demo, or the stored
     /// original of a resumed working copy. `None` for a URL's bytes, which would be a second copy
-    /// in memory: the dashboard then reads with SQL. Taken once the dashboard's stores are read
-    /// from it (they outlive it; a demo's or a `-wal` image's bytes are then freed).
+    /// in memory (the stores worker reads them at open; without it the dashboard reads with
+    /// SQL). Taken once the dashboard's stores are read (they outlive it; a demo's or a `-wal`
+    /// image's bytes are then freed).
     pub image: std::cell::RefCell<Option<web_sys::Blob>>,
     /// When the picked or dropped file (and its `-wal`) was last modified (ms since 1970, as the
     /// browser reports it): part of the file's identity ([`crate::web::dashboard`]'s stores and
@@ -67,6 +68,14 @@ pub struct OpenDb {
     /// as opened ([`StoresRead::AtOpen`]); taken by the dashboard's first computation
     /// (`src/web/dashboard/stores.rs`). Dropping it ends the worker.
     pub stores_read: std::cell::RefCell<Option<StoresWorker>>,
+    /// Which open of this tab it is (1, 2, …): what tells two opens of bytes that have no
+    /// last-modified time apart (the dashboard's stores and cache).
+    pub serial: u64,
+}
+
+thread_local! {
+    /// Opens so far in this tab ([`OpenDb::serial`]).
+    static OPENS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// Whether an open starts reading the dashboard's stores at once.
@@ -80,8 +89,8 @@ pub enum StoresRead {
     WhenAsked,
 }
 
-/// The largest image whose stores are read at open: the copy doubles the bytes held for the
-/// time of the read (~1.5 s at 435 MB).
+/// The largest image whose stores are read at open: the copy (a picked file's) and the
+/// worker's own hold the bytes twice more for the time of the read (~2 s at 435 MB).
 pub const STORES_AT_OPEN_MAX_BYTES: u32 = 768 << 20;
 
 /// Bytes copied between two yields to the browser, for the copy the stores worker reads.
@@ -223,20 +232,25 @@ pub async fn open_bytes(
     if info.journal_mode == JournalMode::Wal {
         set_journal_mode(&bytes, JournalMode::Rollback);
     }
-    let copy = match stores {
+    // What the stores worker reads: a picked file's bytes are copied (its Blob is on disk, far
+    // slower to read again); a URL's or the demo's Blob is a copy in memory already.
+    let image: Option<JsValue> = match stores {
         StoresRead::AtOpen
             if bytes.length() <= STORES_AT_OPEN_MAX_BYTES
                 && !crate::web::dashboard::tool_store_may_be_held(&name, &info) =>
         {
-            copy_of(&bytes).await
+            match source {
+                Source::File => copy_of(&bytes).await.map(JsValue::from),
+                Source::Url(_) | Source::Demo => Some(original.clone().into()),
+            }
         }
         _ => None,
     };
     let db = take_worker().map_err(OpenError::Engine)?;
     db.load(Some(bytes)).await.map_err(OpenError::Engine)?;
     mark("flagdeck:engine-loaded");
-    let stores_read = match copy {
-        Some(copy) => start_stores_read(&db, copy).await,
+    let stores_read = match image {
+        Some(image) => start_stores_read(&db, image).await,
         None => None,
     };
     let (report, facts) = inspect::inspect(&db, &info).await?;
@@ -255,6 +269,10 @@ pub async fn open_bytes(
         rewritten: false.into(),
         wal: None,
         stores_read: stores_read.into(),
+        serial: OPENS.with(|n| {
+            n.set(n.get() + 1);
+            n.get()
+        }),
     })
 }
 
@@ -279,10 +297,13 @@ async fn copy_of(bytes: &Uint8Array) -> Option<Uint8Array> {
     Some(out)
 }
 
-/// Starts the stores worker on `copy` with the shapes of `tool_logs` and `flags` as the engine
+/// Starts the stores worker on `image` (a `Uint8Array` or a Blob) with the shapes of `tool_logs` and `flags` as the engine
 /// describes them; `None` when the file has neither table or the worker cannot start (the
 /// dashboard then reads them itself, and the console says why).
-async fn start_stores_read(db: &SqlJsWorker, copy: Uint8Array) -> Option<StoresWorker> {
+async fn start_stores_read(db: &SqlJsWorker, image: JsValue) -> Option<StoresWorker> {
+    // The same settings `inspect` makes before its checks, which have not run yet: the schema
+    // of an unchecked file is read with them only.
+    db.execute_batch(inspect::SAFETY_PRAGMAS).await.ok()?;
     let shape =
         |t: Result<Option<TableInfo>, DbError>| t.ok().flatten().and_then(|t| serde_json::to_string(&t).ok());
     let tools = shape(table_info(db, "tool_logs").await);
@@ -290,7 +311,7 @@ async fn start_stores_read(db: &SqlJsWorker, copy: Uint8Array) -> Option<StoresW
     if tools.is_none() && flags.is_none() {
         return None;
     }
-    match StoresWorker::read(copy, tools, flags) {
+    match StoresWorker::read(image, tools, flags) {
         Ok(worker) => Some(worker),
         Err(e) => {
             warn(&format!("flagdeck: the dashboard's stores are read when it is shown ({e})"));

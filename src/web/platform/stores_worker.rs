@@ -1,11 +1,11 @@
 //! The stores worker (`stores-worker.js`, a module worker running the app's own wasm without
-//! its UI): reads the dashboard's stores from a copy of a database image on another core
-//! while the file is being opened, and hands them back as one transferred buffer
-//! ([`flagdeck_core::wire`]). The only code that talks to it.
+//! its UI): reads the dashboard's stores from a database image on another core while the file
+//! is being opened, and hands them back as one transferred buffer ([`flagdeck_core::wire`]).
+//! The only code that talks to it.
 //!
-//! Protocol: `{action: 'read', image, tools, flags, glue, module}` (the image transferred; the
-//! table shapes as JSON; the app's JS glue URL and its compiled `WebAssembly.Module`) → one
-//! answer, `{action: 'read', stores}` (a `Uint8Array`, transferred) or `{action: 'failed',
+//! Protocol: `{action: 'read', image, tools, flags, glue, module}` (the image: a copy of a
+//! picked file's bytes as a `Uint8Array`, transferred, or a `Blob` already in memory; the table
+//! shapes as JSON; the app's JS glue URL and its compiled `WebAssembly.Module`) → one answer, `{action: 'read', stores}` (a `Uint8Array`, transferred) or `{action: 'failed',
 //! error}`; the worker then ends. Dropping a [`StoresWorker`] terminates it.
 
 use std::cell::RefCell;
@@ -83,13 +83,13 @@ fn glue_url() -> Option<String> {
 }
 
 impl StoresWorker {
-    /// Starts a worker and sends it `image` (transferred: empty here afterwards) with the
-    /// shapes of the tables to read (`tools`, `flags`: [`TableInfo`] as JSON, `None` for a table
-    /// the file lacks). The answer is awaited with [`StoresWorker::stores`].
+    /// Starts a worker and sends it `image`, a `Uint8Array` (its buffer transferred: empty here
+    /// afterwards) or a `Blob` (read by the worker), with the shapes of the tables to read
+    /// (`tools`, `flags`: [`TableInfo`] as JSON, `None` for a table the file lacks). The answer is awaited with [`StoresWorker::stores`].
     ///
     /// [`TableInfo`]: flagdeck_core::table_info::TableInfo
     pub fn read(
-        image: Uint8Array,
+        image: JsValue,
         tools: Option<String>,
         flags: Option<String>,
     ) -> Result<Self, StoresWorkerError> {
@@ -133,14 +133,20 @@ impl StoresWorker {
         set(&msg, "flags", &flags.map(JsValue::from).unwrap_or(JsValue::NULL));
         set(&msg, "glue", &JsValue::from_str(&glue));
         set(&msg, "module", &wasm_bindgen::module());
-        let transfer = Array::of1(&image.buffer());
-        worker.post_message_with_transfer(&msg, &transfer).map_err(StoresWorkerError::Post)?;
-        Ok(StoresWorker {
+        // Held before posting: on any failure from here, dropping it ends the worker.
+        let this = StoresWorker {
             worker,
             answer: RefCell::new(Some(rx)),
             _on_message: on_message,
             _on_error: on_error,
-        })
+        };
+        // A copy's buffer is transferred (no second copy); a Blob is passed by reference.
+        let transfer = match image.dyn_ref::<Uint8Array>() {
+            Some(bytes) => Array::of1(&bytes.buffer()),
+            None => Array::new(),
+        };
+        this.worker.post_message_with_transfer(&msg, &transfer).map_err(StoresWorkerError::Post)?;
+        Ok(this)
     }
 
     /// The stores' bytes ([`flagdeck_core::wire::encode`]), once; a second call is
