@@ -166,7 +166,7 @@ pub fn NavBar() -> impl IntoView {
                 class:active=active.clone()
                 aria-current=move || if active() { Some("page") } else { None }
                 data-testid=testid
-                on:click=move |_| nav.go(target.clone())
+                on:click=move |_| nav.go_after_click(target.clone())
             >
                 {label}
             </button>

@@ -100,6 +100,21 @@ impl Nav {
         self.view.set(view);
     }
 
+    /// As [`Nav::go`] for a page tab's click: the address now, the page built in a task of its
+    /// own. Built inside the click, the browser's hover update at the mouse release would lay
+    /// the new page out in the same task (a dashboard: one UI task of ~80 ms instead of two
+    /// under 50).
+    pub fn go_after_click(&self, view: View) {
+        set_location_hash(&view.to_hash());
+        let page = self.view;
+        leptos::task::spawn_local(async move {
+            crate::web::platform::browser::yield_to_browser().await;
+            if page.get_untracked() != view {
+                page.set(view);
+            }
+        });
+    }
+
     /// Shows a page whose address carries a query after its fragment (`#quests?status=working`):
     /// a new history entry, so back/forward return to the previous query. `query` is already
     /// encoded; empty gives the plain address.
