@@ -1196,7 +1196,7 @@ async fn aggregates_with<D: Database>(
         match tool_log {
             // The in-memory path.
             Some(log) => {
-                agg.tools = Some(log.tool_kpis(state, &w, &mut agg));
+                agg.tools = Some(log.tool_kpis(db, state, &w, &mut agg).await);
                 db.pause().await;
                 let read;
                 let joins = match logs.sessions {
@@ -1206,7 +1206,7 @@ async fn aggregates_with<D: Database>(
                         &read
                     }
                 };
-                agg.hooks = log.hook_kpis(facts, state, &w, joins);
+                agg.hooks = log.hook_kpis(db, facts, state, &w, joins).await;
                 db.pause().await;
             }
             // The SQL path.

@@ -555,8 +555,27 @@ impl ToolLog {
     }
 
     /// The tool KPIs of the window (same values as the SQL path's `tool_kpis`); fills
-    /// `agg.calls_daily` on the way, as it does. One pass over the window's rows.
-    pub fn tool_kpis(&self, state: &DashboardState, w: &Window, agg: &mut Aggregates) -> ToolKpis {
+    /// `agg.calls_daily` on the way, as it does. One pass over the window's rows, in parts of
+    /// [`PASS_ROWS`] with `db`'s [`Database::pause`] between.
+    pub async fn tool_kpis<D: Database>(
+        &self,
+        db: &D,
+        state: &DashboardState,
+        w: &Window,
+        agg: &mut Aggregates,
+    ) -> ToolKpis {
+        self.tool_kpis_in(db, state, w, agg, PASS_ROWS).await
+    }
+
+    /// [`ToolLog::tool_kpis`] in parts of `part` rows.
+    async fn tool_kpis_in<D: Database>(
+        &self,
+        db: &D,
+        state: &DashboardState,
+        w: &Window,
+        agg: &mut Aggregates,
+        part: usize,
+    ) -> ToolKpis {
         let sel = self.selected(state, w);
         let mut k = ToolKpis::default();
         let ranks = self.rep.len();
@@ -578,61 +597,64 @@ impl ToolLog {
         let (mut hour_key, mut hour_n): (&[u8], i64) = (&[], 0);
         let mut last_day: &[u8] = &[];
         let mut slot = 0usize;
-        sel.for_each(|i| {
-            let r = &self.rows[i];
-            let ts = self.ts(i);
-            let hour = prefix_chars(ts, 13);
-            if hour_n > 0 && same_bytes(hour, hour_key) {
-                hour_n += 1;
-            } else {
-                hour_key = hour;
-                hour_n = 1;
-                let day = prefix_chars(ts, 10);
-                if days.is_empty() || !same_bytes(day, last_day) {
-                    last_day = day;
-                    let start = slot_start(w.slot, day);
-                    days.push((day, 0));
-                    match slots.iter().position(|(s, _)| *s == start) {
-                        Some(p) => slot = p,
-                        None => {
-                            slot = slots.len();
-                            let acc = Acc {
-                                calls: 0,
-                                failures: 0,
-                                blocked: 0,
-                                durations: Durations::new(ranks, false),
-                            };
-                            slots.push((start, acc));
+        for part in sel.parts(part) {
+            part.for_each(|i| {
+                let r = &self.rows[i];
+                let ts = self.ts(i);
+                let hour = prefix_chars(ts, 13);
+                if hour_n > 0 && same_bytes(hour, hour_key) {
+                    hour_n += 1;
+                } else {
+                    hour_key = hour;
+                    hour_n = 1;
+                    let day = prefix_chars(ts, 10);
+                    if days.is_empty() || !same_bytes(day, last_day) {
+                        last_day = day;
+                        let start = slot_start(w.slot, day);
+                        days.push((day, 0));
+                        match slots.iter().position(|(s, _)| *s == start) {
+                            Some(p) => slot = p,
+                            None => {
+                                slot = slots.len();
+                                let acc = Acc {
+                                    calls: 0,
+                                    failures: 0,
+                                    blocked: 0,
+                                    durations: Durations::new(ranks, false),
+                                };
+                                slots.push((start, acc));
+                            }
                         }
                     }
                 }
-            }
-            peak = peak.max(hour_n);
-            days.last_mut().expect("pushed").1 += 1;
-            let failed = (r.flags & FAILED != 0) as i64;
-            let blocked = (r.flags & BLOCKED_ONE != 0) as i64;
-            let g = groups.of(r.tool, self.rep[r.tool as usize]);
-            if g == tools.len() {
-                tools.push(Acc {
-                    calls: 0,
-                    failures: 0,
-                    blocked: 0,
-                    durations: Durations::new(ranks, count_tools),
-                });
-            }
-            let d = (r.duration != NULL_ID).then_some(r.duration);
-            for a in [&mut tools[g], &mut slots[slot].1] {
-                a.calls += 1;
-                a.failures += failed;
-                a.blocked += blocked;
-                if let Some(d) = d {
-                    a.durations.push(d);
+                peak = peak.max(hour_n);
+                days.last_mut().expect("pushed").1 += 1;
+                let failed = (r.flags & FAILED != 0) as i64;
+                let blocked = (r.flags & BLOCKED_ONE != 0) as i64;
+                let g = groups.of(r.tool, self.rep[r.tool as usize]);
+                if g == tools.len() {
+                    tools.push(Acc {
+                        calls: 0,
+                        failures: 0,
+                        blocked: 0,
+                        durations: Durations::new(ranks, count_tools),
+                    });
                 }
-            }
-            if let Some(d) = d {
-                all.push(d);
-            }
-        });
+                let d = (r.duration != NULL_ID).then_some(r.duration);
+                for a in [&mut tools[g], &mut slots[slot].1] {
+                    a.calls += 1;
+                    a.failures += failed;
+                    a.blocked += blocked;
+                    if let Some(d) = d {
+                        a.durations.push(d);
+                    }
+                }
+                if let Some(d) = d {
+                    all.push(d);
+                }
+            });
+            db.pause().await;
+        }
         let mut per_tool: Vec<((u32, u32), Acc)> = groups.keys.iter().copied().zip(tools).collect();
         per_tool.sort_by(|a, b| b.1.calls.cmp(&a.1.calls).then(a.0 .0.cmp(&b.0 .0)));
         for ((_, id), mut a) in per_tool {
@@ -778,6 +800,26 @@ fn radix_sort(v: &mut Vec<u32>) {
     }
 }
 
+/// Rows per part of a pass over the window's rows: the host gets a turn between parts
+/// ([`Database::pause`]), so no part runs long on the page (~10–15 ms at a million calls).
+pub const PASS_ROWS: usize = 200_000;
+
+/// A part of a [`Selection`], in order.
+enum Part<'a> {
+    Range(std::ops::Range<usize>),
+    List(&'a [usize]),
+}
+
+impl Part<'_> {
+    #[inline]
+    fn for_each(&self, mut f: impl FnMut(usize)) {
+        match self {
+            Part::Range(r) => r.clone().for_each(f),
+            Part::List(l) => l.iter().for_each(|i| f(*i)),
+        }
+    }
+}
+
 /// The rows of a window: a range of the sorted rows, filtered or not.
 enum Selection {
     Range(std::ops::Range<usize>),
@@ -798,6 +840,16 @@ impl Selection {
         match self {
             Selection::Range(r) => r.len(),
             Selection::List(l) => l.len(),
+        }
+    }
+
+    /// The selection in parts of at most `n` rows (`n` > 0), in order; none when empty.
+    fn parts(&self, n: usize) -> Vec<Part<'_>> {
+        match self {
+            Selection::Range(r) => {
+                (r.start..r.end).step_by(n).map(|a| Part::Range(a..(a + n).min(r.end))).collect()
+            }
+            Selection::List(l) => l.chunks(n).map(Part::List).collect(),
         }
     }
 }
@@ -1176,12 +1228,26 @@ impl ToolLog {
     /// The hook KPIs of the window (same values as [`hooks::hook_kpis`]); `joins`: the sessions
     /// and jobs tables ([`read_sessions`]). `None` when the file has no `tool_logs`. One pass
     /// over the window's rows, then a little work per group.
-    pub fn hook_kpis(
+    pub async fn hook_kpis<D: Database>(
         &self,
+        db: &D,
         facts: &SchemaFacts,
         state: &DashboardState,
         w: &Window,
         joins: &SessionJobs,
+    ) -> Option<HookKpis> {
+        self.hook_kpis_in(db, facts, state, w, joins, PASS_ROWS).await
+    }
+
+    /// [`ToolLog::hook_kpis`] in parts of `part` rows.
+    async fn hook_kpis_in<D: Database>(
+        &self,
+        db: &D,
+        facts: &SchemaFacts,
+        state: &DashboardState,
+        w: &Window,
+        joins: &SessionJobs,
+        part: usize,
     ) -> Option<HookKpis> {
         if !facts.has_table("tool_logs") {
             return None;
@@ -1228,83 +1294,87 @@ impl ToolLog {
         let mut prev: Option<(i64, usize)> = None;
         let mut in_order = true;
         let mut jd_cache = JulianCache::default();
-        sel.for_each(|i| {
-            let r = &self.rows[i];
-            let ts = self.ts(i);
-            let hour_prefix = prefix_chars(ts, 13);
-            if per_day.is_empty() || !same_bytes(hour_prefix, last_hour) {
-                last_hour = hour_prefix;
-                let h = substr_chars(ts, 12, 2);
-                hour = std::str::from_utf8(h).ok().and_then(|h| h.parse::<usize>().ok()).filter(|h| *h < 24);
-                let day = prefix_chars(ts, 10);
-                if per_day.is_empty() || !same_bytes(day, last_day) {
-                    last_day = day;
-                    per_day.push((std::str::from_utf8(day).ok().and_then(parse_day), 0));
-                }
-            }
-            per_day.last_mut().expect("pushed").1 += 1;
-            if let Some(h) = hour {
-                k.per_hour[h] += 1;
-            }
-            let blocked = r.flags & BLOCKED_ONE != 0;
-            let failed = r.flags & FAILED != 0;
-            k.blocked += blocked as i64;
-            k.failures += failed as i64;
-            let g = mix_groups.of(r.tool, self.rep[r.tool as usize]);
-            if g == mix.len() {
-                mix.push(Mix { calls: 0, lines: SqlSum::default(), bytes: SqlSum::default() });
-            }
-            let m = &mut mix[g];
-            m.calls += 1;
-            self.add_number(r.lines, &mut lines, &mut m.lines);
-            self.add_number(r.bytes, &mut bytes, &mut m.bytes);
-            let file = self.nonempty(r.file);
-            if file {
-                k.calls_with_file += 1;
-                let f = &mut seen_file[r.file as usize];
-                files += !*f as i64;
-                *f = true;
-            }
-            let s = if self.nonempty(r.session) { r.session as usize } else { ranks };
-            sessions += !seen_session[s] as i64;
-            seen_session[s] = true;
-            k.calls_with_duration += (r.duration != NULL_ID) as i64;
-            k.calls_with_agent += (r.agent != NULL_ID) as i64;
-            for (n, (keep, id)) in
-                [(blocked, r.hook), (failed, r.error), (file, r.file), (r.agent != NULL_ID, r.agent)]
-                    .into_iter()
-                    .enumerate()
-            {
-                if keep {
-                    let (groups, counts) = &mut tops[n];
-                    let g = groups.of(id, self.rep[id as usize]);
-                    if g == counts.len() {
-                        counts.push(0);
+        for part in sel.parts(part) {
+            part.for_each(|i| {
+                let r = &self.rows[i];
+                let ts = self.ts(i);
+                let hour_prefix = prefix_chars(ts, 13);
+                if per_day.is_empty() || !same_bytes(hour_prefix, last_hour) {
+                    last_hour = hour_prefix;
+                    let h = substr_chars(ts, 12, 2);
+                    hour =
+                        std::str::from_utf8(h).ok().and_then(|h| h.parse::<usize>().ok()).filter(|h| *h < 24);
+                    let day = prefix_chars(ts, 10);
+                    if per_day.is_empty() || !same_bytes(day, last_day) {
+                        last_day = day;
+                        per_day.push((std::str::from_utf8(day).ok().and_then(parse_day), 0));
                     }
-                    counts[g] += 1;
                 }
-            }
-            let g = session_groups.of(r.session, self.rep[r.session as usize]);
-            if g == by_session.len() {
-                by_session.push(Sess { calls: 0, first: i, last: i });
-            }
-            // Rows are in timestamp order: the first seen is the MIN, the latest the MAX.
-            let s = &mut by_session[g];
-            s.calls += 1;
-            s.last = i;
-            if let Some(jd) = jd_cache.julian(ts) {
-                if in_order {
-                    if let Some(p) = prev {
-                        if jd < p.0 {
-                            in_order = false;
-                        } else if jd - p.0 > 3_600_000 {
-                            pairs.push((p, (jd, i)));
+                per_day.last_mut().expect("pushed").1 += 1;
+                if let Some(h) = hour {
+                    k.per_hour[h] += 1;
+                }
+                let blocked = r.flags & BLOCKED_ONE != 0;
+                let failed = r.flags & FAILED != 0;
+                k.blocked += blocked as i64;
+                k.failures += failed as i64;
+                let g = mix_groups.of(r.tool, self.rep[r.tool as usize]);
+                if g == mix.len() {
+                    mix.push(Mix { calls: 0, lines: SqlSum::default(), bytes: SqlSum::default() });
+                }
+                let m = &mut mix[g];
+                m.calls += 1;
+                self.add_number(r.lines, &mut lines, &mut m.lines);
+                self.add_number(r.bytes, &mut bytes, &mut m.bytes);
+                let file = self.nonempty(r.file);
+                if file {
+                    k.calls_with_file += 1;
+                    let f = &mut seen_file[r.file as usize];
+                    files += !*f as i64;
+                    *f = true;
+                }
+                let s = if self.nonempty(r.session) { r.session as usize } else { ranks };
+                sessions += !seen_session[s] as i64;
+                seen_session[s] = true;
+                k.calls_with_duration += (r.duration != NULL_ID) as i64;
+                k.calls_with_agent += (r.agent != NULL_ID) as i64;
+                for (n, (keep, id)) in
+                    [(blocked, r.hook), (failed, r.error), (file, r.file), (r.agent != NULL_ID, r.agent)]
+                        .into_iter()
+                        .enumerate()
+                {
+                    if keep {
+                        let (groups, counts) = &mut tops[n];
+                        let g = groups.of(id, self.rep[id as usize]);
+                        if g == counts.len() {
+                            counts.push(0);
                         }
+                        counts[g] += 1;
                     }
-                    prev = Some((jd, i));
                 }
-            }
-        });
+                let g = session_groups.of(r.session, self.rep[r.session as usize]);
+                if g == by_session.len() {
+                    by_session.push(Sess { calls: 0, first: i, last: i });
+                }
+                // Rows are in timestamp order: the first seen is the MIN, the latest the MAX.
+                let s = &mut by_session[g];
+                s.calls += 1;
+                s.last = i;
+                if let Some(jd) = jd_cache.julian(ts) {
+                    if in_order {
+                        if let Some(p) = prev {
+                            if jd < p.0 {
+                                in_order = false;
+                            } else if jd - p.0 > 3_600_000 {
+                                pairs.push((p, (jd, i)));
+                            }
+                        }
+                        prev = Some((jd, i));
+                    }
+                }
+            });
+            db.pause().await;
+        }
         k.lines_changed = lines.as_i64();
         k.bytes_processed = bytes.as_i64();
         k.files = files;
@@ -1666,5 +1736,56 @@ mod tests {
         o.add(&Value::Integer(i64::MAX));
         o.add(&Value::Integer(1));
         assert_eq!(o.value(), None);
+    }
+
+    /// The passes in parts give what one pass gives, whatever the part size (the state of a
+    /// pass — the current hour, day, slot, run — carries over from part to part).
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn passes_in_parts_give_what_one_pass_gives() {
+        use crate::native::NativeDb;
+        use crate::schema::read_facts;
+        let db = NativeDb::open_bytes(&[]).unwrap();
+        db.execute_batch_sync(
+            "CREATE TABLE tool_logs (id INTEGER PRIMARY KEY, tool_name TEXT, timestamp TEXT, success BOOLEAN,
+                error_message TEXT, blocked_by_hook BOOLEAN, hook_message TEXT, file_affected TEXT,
+                lines_changed INTEGER, bytes_processed INTEGER, session_id TEXT, agent_name TEXT, duration_ms INTEGER);
+             WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 499)
+             INSERT INTO tool_logs (tool_name, timestamp, success, error_message, blocked_by_hook, hook_message,
+                 file_affected, lines_changed, bytes_processed, session_id, agent_name, duration_ms)
+             SELECT CASE i % 3 WHEN 0 THEN 'Read' WHEN 1 THEN 'Edit' ELSE 'Bash' END,
+                    datetime('2026-11-01 08:00:00', '+' || (i * 37 + (i / 50) * 600) || ' minutes'),
+                    i % 11 <> 0, CASE WHEN i % 11 = 0 THEN 'failed ' || (i % 4) END,
+                    i % 13 = 0, CASE WHEN i % 13 = 0 THEN 'blocked by rule ' || (i % 3) END,
+                    'src/f' || (i % 17) || '.rs', i % 40, i * 13, 's' || (i / 60), '@agent' || (i % 5), 10 + i % 97
+             FROM n;",
+        )
+        .unwrap();
+        let facts = pollster::block_on(read_facts(&db)).unwrap();
+        let log = pollster::block_on(ToolLog::read(&db, &facts)).unwrap();
+        let joins = pollster::block_on(read_sessions(&db, &facts)).unwrap();
+        let w = Window {
+            as_of: "2026-12-01 00:00".into(),
+            start: "2026-10-01 00:00".into(),
+            end: "2026-12-01 00:00".into(),
+            first_day: parse_day("2026-10-01").unwrap(),
+            last_day: parse_day("2026-11-30").unwrap(),
+            ..Default::default()
+        };
+        let all = DashboardState::default();
+        let edit = DashboardState { tool: Some("Edit".into()), ..Default::default() };
+        for state in [&all, &edit] {
+            let whole = |part: usize| {
+                let mut agg = Aggregates::default();
+                let t = pollster::block_on(log.tool_kpis_in(&db, state, &w, &mut agg, part));
+                let h = pollster::block_on(log.hook_kpis_in(&db, &facts, state, &w, &joins, part));
+                (t, h, agg.calls_daily)
+            };
+            let one = whole(PASS_ROWS);
+            assert!(one.0.calls > 100, "the window holds the rows ({})", one.0.calls);
+            for part in [1, 7, 64] {
+                assert_eq!(whole(part), one, "parts of {part} rows, tool filter {:?}", state.tool);
+            }
+        }
     }
 }
