@@ -20,6 +20,12 @@ pub mod stores_worker;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+/// Sets `key` on a fresh message object (a plain data property: it cannot throw), for the
+/// workers' messages ([`sqljs`], [`stores_worker`]).
+pub(crate) fn set_field(obj: &js_sys::Object, key: &str, value: &JsValue) {
+    let _ = js_sys::Reflect::set(obj, &JsValue::from_str(key), value);
+}
+
 /// Text of a thrown JS value, for a person: an Error's or DOMException's `message`, a thrown
 /// string as it is, anything else as the console would show it.
 pub fn describe(value: &JsValue) -> String {

@@ -16,7 +16,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{ErrorEvent, Event, MessageEvent, Worker};
 
-use super::describe;
+use super::{describe, set_field as set};
 use flagdeck_core::{Database, DbError, ResultSet, Value};
 
 /// Where Trunk puts the worker script (see index.html).
@@ -66,11 +66,6 @@ impl Drop for SqlJsWorker {
         self.worker.set_onerror(None);
         self.worker.terminate();
     }
-}
-
-fn set(obj: &Object, key: &str, value: &JsValue) {
-    // Setting a plain data property on a fresh Object cannot throw.
-    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
 }
 
 fn get(obj: &JsValue, key: &str) -> Result<JsValue, DbError> {

@@ -17,7 +17,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Event, MessageEvent, Worker, WorkerOptions, WorkerType};
 
-use super::describe;
+use super::{describe, set_field as set};
 
 /// Where the build puts the worker script (index.html copies it).
 pub const STORES_WORKER_URL: &str = "stores-worker.js";
@@ -67,11 +67,6 @@ impl Drop for StoresWorker {
         self.worker.set_onerror(None);
         self.worker.terminate();
     }
-}
-
-fn set(obj: &Object, key: &str, value: &JsValue) {
-    // A plain data property on a fresh Object: cannot throw.
-    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
 }
 
 /// The URL of the app's JS glue, as Trunk names it in the page (`<link rel="modulepreload">`).

@@ -1197,7 +1197,6 @@ async fn aggregates_with<D: Database>(
             // The in-memory path.
             Some(log) => {
                 agg.tools = Some(log.tool_kpis(db, state, &w, &mut agg).await);
-                db.pause().await;
                 let read;
                 let joins = match logs.sessions {
                     Some(j) => j,
@@ -1207,7 +1206,6 @@ async fn aggregates_with<D: Database>(
                     }
                 };
                 agg.hooks = log.hook_kpis(db, facts, state, &w, joins).await;
-                db.pause().await;
             }
             // The SQL path.
             None => {
