@@ -256,6 +256,43 @@ fn a_default_the_scan_cannot_compute_is_refused_only_when_a_row_needs_it() {
     assert!(err.to_string().contains("session_id"), "{err}");
 }
 
+/// What the page does with the worker's bytes: the directory first, each section copied into
+/// its own buffer a window at a time, then the two skeleton halves: the same stores as
+/// `wire::decode`, whatever the window size.
+#[test]
+fn sections_filled_a_window_at_a_time_give_the_same_stores() {
+    let db = NativeDb::open_bytes(&[]).unwrap();
+    let opts = DemoOptions { flags: 300, tool_logs: Some(2_000), ..Default::default() };
+    db.execute_batch_sync(&demo_script(&opts)).unwrap();
+    let bytes = wire::encode(&read_stores(&db));
+    let whole = wire::encode(&wire::decode(&bytes).unwrap());
+    let head = &bytes[..wire::head_len(&bytes[..4]).unwrap()];
+    let layout = wire::layout(head, bytes.len()).unwrap();
+    assert!(layout.sections.len() >= 8, "the large arrays travel apart ({} sections)", layout.sections.len());
+    assert!(layout.sections.iter().any(|s| s.align == 4) && layout.sections.iter().any(|s| s.align == 8));
+    for window in [8, 64, 4096] {
+        let mut sections = Vec::new();
+        for spec in &layout.sections {
+            let mut section = wire::Section::for_spec(spec).unwrap();
+            let mut at = spec.range.start;
+            while at < spec.range.end {
+                let end = (at + window).min(spec.range.end);
+                section.extend_to(end - spec.range.start).copy_from_slice(&bytes[at..end]);
+                at = end;
+            }
+            assert_eq!(section.as_bytes(), &bytes[spec.range.clone()]);
+            sections.push(section);
+        }
+        let mut sections = wire::Sections::from(sections);
+        let (tools, rest) = wire::decode_tools(&bytes[layout.skeleton.clone()], &mut sections).unwrap();
+        let flags = wire::decode_flags(rest, &mut sections).unwrap();
+        assert_eq!(wire::encode(&Stores { tools, flags }), whole, "windows of {window} bytes");
+    }
+    // Without its sections, the skeleton does not decode.
+    let mut short = wire::Sections::from(Vec::new());
+    assert!(wire::decode_tools(&bytes[layout.skeleton.clone()], &mut short).is_err());
+}
+
 #[test]
 fn bytes_that_are_no_whole_encoding_are_refused_without_a_panic() {
     let db = NativeDb::open_bytes(&[]).unwrap();

@@ -117,7 +117,7 @@ pub fn run(db_path: &Path) -> Result<()> {
         let (mem_ms, _) = ms(
             || {
                 let mut a = flagdeck_core::dashboard::Aggregates { window: w.clone(), ..Default::default() };
-                let k = log.flag_kpis(&state, &w, &mut a, &catalog);
+                let k = pollster::block_on(log.flag_kpis(&db, &state, &w, &mut a, &catalog));
                 let c = log.coverage();
                 let d0 = log.activity_days(0, "created_at");
                 let d1 = log.activity_days(1, "completed_at");
@@ -128,7 +128,7 @@ pub fn run(db_path: &Path) -> Result<()> {
         let (kpis_ms, _) = ms(
             || {
                 let mut a = flagdeck_core::dashboard::Aggregates { window: w.clone(), ..Default::default() };
-                log.flag_kpis(&state, &w, &mut a, &catalog)
+                pollster::block_on(log.flag_kpis(&db, &state, &w, &mut a, &catalog))
             },
             RUNS,
         );
@@ -139,7 +139,7 @@ pub fn run(db_path: &Path) -> Result<()> {
         );
         println!("  of which flag KPIs {kpis_ms:.1} ms, coverage {cov_ms:.1} ms, activity {act_ms:.1} ms");
         let mut a = flagdeck_core::dashboard::Aggregates { window: w.clone(), ..Default::default() };
-        let same = Some(log.flag_kpis(&state, &w, &mut a, &catalog)) == agg.flags;
+        let same = Some(pollster::block_on(log.flag_kpis(&db, &state, &w, &mut a, &catalog))) == agg.flags;
         println!(
             "{label}: SQL {} statements + activity {sql_ms:.1} ms; FlagLog figures {mem_ms:.1} ms; same flag figures: {same}",
             statements.len()

@@ -5,6 +5,7 @@
 mod attention;
 mod cache;
 mod coverage;
+mod drawing;
 mod hooks;
 mod quests;
 mod settings;
@@ -31,8 +32,10 @@ use leptos::task::spawn_local;
 
 use self::attention::Fold;
 use self::coverage::{not_recorded, reason, CoverageList};
+pub(crate) use self::drawing::use_drawn;
+use self::drawing::{Drawn, Part};
 use crate::web::files::loader::Shared;
-use crate::web::platform::browser::local_minute;
+use crate::web::platform::browser::{local_minute, yield_to_browser};
 use crate::web::platform::perf::{after_paint, mark, measure, measure_marks, measure_since, perf_now};
 use crate::web::share::SharePanel;
 use crate::web::state::AppState;
@@ -148,6 +151,10 @@ pub fn DashboardPage() -> impl IntoView {
     let key = Memo::new(move |_| state.with(query_key));
     // The first tiles of the run under way (see [`FirstStrip`]); `None` once it is complete.
     let first = RwSignal::new(None::<FirstTiles>);
+    // The measures a computation ends with, made once its figures are drawn (see
+    // [`after_dashboard`]); `computed` draws again after each computation.
+    let marks = StoredValue::new(None::<bool>);
+    let computed = RwSignal::new(0u64);
     let aggregated = use_latest(move |run: Run| {
         // Read (not just tracked): a memo that is never read is never computed, so it would
         // never notice the settings change.
@@ -163,7 +170,7 @@ pub fn DashboardPage() -> impl IntoView {
             // Aggregated already for these bytes and settings: no SQL at all.
             progress.set(None);
             first.set(None);
-            after_dashboard(app, state, open, true);
+            after_dashboard(app, state, open, true, marks, computed);
             return Some(futures_ready(Ok(agg)));
         }
         progress.set(Some((0, 5, "starting".into())));
@@ -201,7 +208,7 @@ pub fn DashboardPage() -> impl IntoView {
             if run.is_latest() {
                 progress.try_set(None);
                 first.try_set(None);
-                after_dashboard(app, state, open, false);
+                after_dashboard(app, state, open, false, marks, computed);
             }
             result.map_err(|e| e.to_string())
         }) as std::pin::Pin<Box<dyn std::future::Future<Output = Result<Aggregates, String>>>>)
@@ -210,9 +217,37 @@ pub fn DashboardPage() -> impl IntoView {
         let agg = aggregated.get()?.ok()?;
         Some(state.with(|s| derive(agg, s)))
     });
+    let drawn = use_drawn(dashboard.into(), computed.into(), move || {
+        if let Some(cached) = marks.try_update_value(Option::take).flatten() {
+            mark("flagdeck:dashboard-shown");
+            measure_marks("flagdeck:dashboard", "flagdeck:dashboard-start", "flagdeck:dashboard-shown");
+            if cached {
+                measure_marks(
+                    "flagdeck:dashboard-first",
+                    "flagdeck:dashboard-start",
+                    "flagdeck:dashboard-shown",
+                );
+            }
+        }
+    });
+    // The body is made once; its parts redraw themselves.
+    let started = Memo::new(move |_| drawn.started());
+    // The controls and the share panel each in a task of their own after the page (a switch of
+    // pages is one task otherwise, over 50 ms while the workers still read the file).
+    let later = RwSignal::new(0u8);
+    spawn_local(async move {
+        for step in 1..=2 {
+            yield_to_browser().await;
+            later.try_set(step);
+        }
+    });
+    let controls = Memo::new(move |_| later.get() >= 1);
+    let share = Memo::new(move |_| later.get() >= 2);
     view! {
         <section class="page dashboard" data-testid="dashboard">
-            <Controls state=state choices=state.choices() has_flags=has_flags has_quests=has_quests />
+            {move || controls.get().then(|| view! {
+                <Controls state=state choices=state.choices() has_flags=has_flags has_quests=has_quests />
+            })}
             {move || progress.get().map(|(step, total, label)| view! {
                 <p class="progress" data-testid="dashboard-progress">
                     <progress max=total value=step></progress>
@@ -224,10 +259,12 @@ pub fn DashboardPage() -> impl IntoView {
                 Some(Err(e)) => Some(view! { <p class="alert" role="alert">{format!("The dashboard could not be computed: {e}")}</p> }.into_any()),
                 _ => None,
             }}
-            {move || dashboard.get().map(|d| view! {
-                <div class="dashboard-body" data-testid="dashboard-body"><DashboardBody dashboard=d state=state /></div>
+            {move || started.get().then(|| view! {
+                <div class="dashboard-body" data-testid="dashboard-body"><DashboardBody drawn=drawn state=state /></div>
             })}
-            <SharePanel state=state aggregated=Signal::derive(move || aggregated.get().and_then(Result::ok)) />
+            {move || share.get().then(|| view! {
+                <SharePanel state=state aggregated=Signal::derive(move || aggregated.get().and_then(Result::ok)) />
+            })}
         </section>
     }
 }
@@ -251,17 +288,22 @@ fn FirstStrip(tiles: FirstTiles) -> impl IntoView {
     }
 }
 
-/// Once the figures are shown: the bench's marks after the paint (`flagdeck:dashboard`, and
-/// `flagdeck:dashboard-first` too when the figures came from [`cache`] and are the first
-/// tiles), then the filter choices. They scan tool_logs: read after the figures, and again only
-/// when the data changed.
-fn after_dashboard(app: AppState, settings: DashboardSettings, open: Shared, cached: bool) {
-    after_paint(move || {
-        mark("flagdeck:dashboard-shown");
-        measure_marks("flagdeck:dashboard", "flagdeck:dashboard-start", "flagdeck:dashboard-shown");
-        if cached {
-            measure_marks("flagdeck:dashboard-first", "flagdeck:dashboard-start", "flagdeck:dashboard-shown");
-        }
+/// Once a computation ended: its measures (`flagdeck:dashboard`, and `flagdeck:dashboard-first`
+/// too when the figures came from [`cache`] and are the first tiles) wait in `marks` until the
+/// figures are drawn, which `computed` asks for; then the filter choices. They scan tool_logs:
+/// read after the figures, and again only when the data changed.
+fn after_dashboard(
+    app: AppState,
+    settings: DashboardSettings,
+    open: Shared,
+    cached: bool,
+    marks: StoredValue<Option<bool>>,
+    computed: RwSignal<u64>,
+) {
+    marks.set_value(Some(cached));
+    // Not from inside the computation that calls this: once it has returned.
+    spawn_local(async move {
+        computed.try_update(|n| *n += 1);
     });
     spawn_local(async move {
         let key = app.db().data_key();
@@ -378,58 +420,105 @@ fn Controls(
 /// named, not linked).
 #[component]
 pub(super) fn DashboardBody(
-    dashboard: Dashboard,
+    drawn: Drawn,
     state: DashboardSettings,
     #[prop(optional)] snapshot: bool,
 ) -> impl IntoView {
-    let d = dashboard;
-    let a = &d.aggregates;
-    let w = &a.window;
-    let window = format!("{} → {} (as of {}), one slot per {}", w.start, w.end, w.as_of, per(w.slot));
+    // Each part is its own closure over the figures it was given (see `drawing`).
+    let verdict = move || {
+        drawn.get(Part::Verdict).map(|d| {
+            let w = d.aggregates.window.clone();
+            let window = format!("{} → {} (as of {}), one slot per {}", w.start, w.end, w.as_of, per(w.slot));
+            let outliers = (!w.outliers.is_empty())
+                .then(|| view! { <OutlierNotice o=w.outliers.clone() state=state snapshot=snapshot /> });
+            view! {
+                <attention::AttentionStrip dashboard=d.clone() />
+                <p class="muted" data-testid="dashboard-window" data-start=w.start.clone() data-end=w.end.clone()
+                    data-as-of=w.as_of.clone() data-slot=w.slot.name()>{window}</p>
+                {outliers}
+            }
+        })
+    };
     // No flag sections for a file without flags (Acolytes 2.x): absent, not zero.
-    let slot = w.slot;
-    let flags = a.flags.clone().map(|k| view! { <FlagSection k=k period=slot /> });
-    let outliers = (!w.outliers.is_empty())
-        .then(|| view! { <OutlierNotice o=w.outliers.clone() state=state snapshot=snapshot /> });
-    // Each section's content built here: a section's children are a closure that owns them.
-    let cov = &a.coverage;
-    let flags = flags.map(|f| view! { {f}<CoverageList coverage=cov.clone() section="flags" /> });
-    let quests = a.quests.is_some().then(|| {
-        view! {
-            <quests::QuestSection quests=a.quests.clone() period=per(slot.table_slot()) />
-            <CoverageList coverage=cov.clone() section="quests" />
-        }
-    });
-    let tools = view! {
-        <ToolSection dashboard=d.clone() target=state.with_untracked(|s| s.target.clone()) />
-        <CoverageList coverage=cov.clone() section="tools" />
+    let flags = move || {
+        drawn.get(Part::Flags).and_then(|d| {
+            let a = d.aggregates;
+            let (k, slot, cov) = (a.flags?, a.window.slot, a.coverage);
+            Some(view! {
+                <Fold section="flags" title="Flags">
+                    <FlagSection k=k period=slot />
+                    <CoverageList coverage=cov section="flags" />
+                </Fold>
+            })
+        })
     };
-    let hooks = a
-        .hooks
-        .is_some()
-        .then(|| view! { <hooks::HookSection hooks=a.hooks.clone() coverage=a.coverage.clone() /> });
-    let health = view! {
-        <HealthSection dashboard=d.clone() />
-        <CoverageList coverage=cov.clone() section="health" />
+    let quests = move || {
+        drawn.get(Part::Quests).and_then(|d| {
+            let a = d.aggregates;
+            a.quests.is_some().then(|| {
+                view! {
+                    <Fold section="quests" title="Quests" testid="quests-section">
+                        <quests::QuestSection quests=a.quests.clone() period=per(a.window.slot.table_slot()) />
+                        <CoverageList coverage=a.coverage.clone() section="quests" />
+                    </Fold>
+                }
+            })
+        })
     };
-    let capacity = view! { <CapacitySection dashboard=d.clone() state=state /> };
-    let budgets = view! { <BudgetSection dashboard=d.clone() state=state /> };
-    let strip = view! { <attention::AttentionStrip dashboard=d.clone() /> };
+    let tools = move || {
+        drawn.get(Part::Tools).map(|d| {
+            let cov = d.aggregates.coverage.clone();
+            view! {
+                <Fold section="tools" title="Tool calls">
+                    <ToolSection dashboard=d target=state.with_untracked(|s| s.target.clone()) />
+                    <CoverageList coverage=cov section="tools" />
+                </Fold>
+            }
+        })
+    };
+    let health = move || {
+        drawn.get(Part::Health).map(|d| {
+            let cov = d.aggregates.coverage.clone();
+            view! {
+                <Fold section="health" title="Agent health">
+                    <HealthSection dashboard=d />
+                    <CoverageList coverage=cov section="health" />
+                </Fold>
+            }
+        })
+    };
+    let capacity = move || {
+        drawn.get(Part::Capacity).map(|d| view! { <Fold section="capacity" title="Capacity"><CapacitySection dashboard=d state=state /></Fold> })
+    };
+    let budgets = move || {
+        drawn.get(Part::Budgets).map(|d| {
+            view! { <Fold section="budgets" title="Performance budgets"><BudgetSection dashboard=d state=state /></Fold> }
+        })
+    };
+    // Many tables: across both columns, after the sections that pair up.
+    let hooks = move || {
+        drawn.get(Part::Hooks).and_then(|d| {
+            let a = d.aggregates;
+            a.hooks.is_some().then(|| {
+                view! {
+                    <Fold section="hooks" title="Hook activity" testid="hook-section" wide=true>
+                        <hooks::HookSection hooks=a.hooks.clone() coverage=a.coverage.clone() />
+                    </Fold>
+                }
+            })
+        })
+    };
     view! {
         // The verdict first; then the sections, each foldable, in a grid (two columns on a laptop).
-        {strip}
-        <p class="muted" data-testid="dashboard-window" data-start=w.start.clone() data-end=w.end.clone()
-            data-as-of=w.as_of.clone() data-slot=slot.name()>{window}</p>
-        {outliers}
+        {verdict}
         <div class="dashboard-grid">
-            {flags.map(|f| view! { <Fold section="flags" title="Flags">{f}</Fold> })}
-            {quests.map(|q| view! { <Fold section="quests" title="Quests" testid="quests-section">{q}</Fold> })}
-            <Fold section="tools" title="Tool calls">{tools}</Fold>
-            <Fold section="health" title="Agent health">{health}</Fold>
-            <Fold section="capacity" title="Capacity">{capacity}</Fold>
-            <Fold section="budgets" title="Performance budgets">{budgets}</Fold>
-            // Many tables: across both columns, after the sections that pair up.
-            {hooks.map(|h| view! { <Fold section="hooks" title="Hook activity" testid="hook-section" wide=true>{h}</Fold> })}
+            {flags}
+            {quests}
+            {tools}
+            {health}
+            {capacity}
+            {budgets}
+            {hooks}
         </div>
     }
 }

@@ -14,7 +14,8 @@
 //!    copy of the bytes ([`flagdeck_read_stores`]) on another core while the engine loads and
 //!    checks the file and the summary is drawn, and hands them over as one transferred buffer
 //!    ([`wire`]). The first computation waits for what is left of that read, then copies the
-//!    buffer in [`WINDOW_BYTES`] steps and decodes each store in its own task.
+//!    buffer's sections ([`wire`]: each large array) straight into the stores' buffers in
+//!    [`WINDOW_BYTES`] steps and decodes each store's skeleton in its own task.
 //! 2. **Here, from [`OpenDb::image`]** (a followed file's newer read, or the worker failed): the
 //!    pages [`ImageScan::wanted`] read in windows of at most [`WINDOW_BYTES`] (gaps of at most
 //!    [`MAX_GAP_PAGES`] unwanted pages read through), [`READS_IN_FLIGHT`] `Blob.arrayBuffer()`
@@ -268,32 +269,52 @@ async fn from_worker(open: &Shared) -> Option<Result<Stores, String>> {
     drop(worker);
     measure_since("flagdeck:dashboard-stores-wait", started);
     let started = perf_now();
-    // Into wasm memory a window at a time, then each store decoded in its own task.
-    let len = bytes.length() as usize;
-    let mut copy = Vec::new();
-    if copy.try_reserve_exact(len).is_err() {
-        return Some(Err(format!("no memory for the stores' {len} bytes")));
-    }
-    copy.resize(len, 0);
-    for at in (0..len).step_by(WINDOW_BYTES) {
-        let end = (at + WINDOW_BYTES).min(len);
-        bytes.subarray(at as u32, end as u32).copy_to(&mut copy[at..end]);
-        yield_to_browser().await;
-    }
+    let stores = take_wire(&bytes).await;
     drop(bytes);
-    let stores = match wire::decode_tools(&copy) {
-        Ok((tools, rest)) => {
-            yield_to_browser().await;
-            wire::decode_flags(rest).map(|flags| Stores { tools, flags }).map_err(|e| e.to_string())
-        }
-        Err(e) => Err(e.to_string()),
-    };
     measure_since("flagdeck:dashboard-stores-wire", started);
     if stores.is_ok() {
         // The image is not needed again: the tool store outlives it.
         open.image.borrow_mut().take();
     }
     Some(stores)
+}
+
+/// The stores in `bytes` ([`wire::encode`]'s): each section copied straight into its store's
+/// buffer a window of at most [`WINDOW_BYTES`] at a time, the page given a turn after each
+/// window, then each store's skeleton decoded in its own task.
+async fn take_wire(bytes: &Uint8Array) -> Result<Stores, String> {
+    let total = bytes.length() as usize;
+    let copy = |from: usize, to: usize| bytes.subarray(from.min(total) as u32, to.min(total) as u32).to_vec();
+    let head = copy(0, wire::head_len(&copy(0, 4)).map_err(|e| e.to_string())?);
+    let layout = wire::layout(&head, total).map_err(|e| e.to_string())?;
+    let skeleton = copy(layout.skeleton.start, layout.skeleton.end);
+    let mut sections = Vec::with_capacity(layout.sections.len());
+    let mut since_turn = 0;
+    for spec in &layout.sections {
+        let mut section = wire::Section::for_spec(spec).map_err(|e| e.to_string())?;
+        let mut at = spec.range.start;
+        while at < spec.range.end {
+            let end = (at + WINDOW_BYTES).min(spec.range.end);
+            let into = section.extend_to(end - spec.range.start);
+            if into.len() != end - at {
+                return Err(format!("a section window of {} bytes for {}", into.len(), end - at));
+            }
+            bytes.subarray(at as u32, end as u32).copy_to(into);
+            since_turn += end - at;
+            at = end;
+            if since_turn >= WINDOW_BYTES {
+                yield_to_browser().await;
+                since_turn = 0;
+            }
+        }
+        sections.push(section);
+    }
+    yield_to_browser().await;
+    let mut sections = wire::Sections::from(sections);
+    let (tools, rest) = wire::decode_tools(&skeleton, &mut sections).map_err(|e| e.to_string())?;
+    yield_to_browser().await;
+    let flags = wire::decode_flags(rest, &mut sections).map_err(|e| e.to_string())?;
+    Ok(Stores { tools, flags })
 }
 
 /// One pass over the image's pages for the tables asked for.

@@ -73,3 +73,13 @@ pub fn after_paint(f: impl FnOnce() + 'static) {
         leptos::prelude::set_timeout(f, std::time::Duration::ZERO)
     });
 }
+
+/// Resolves once the next frame has been painted (see [`after_paint`]): a drawing done a part
+/// per frame awaits it between parts.
+pub async fn next_paint() {
+    let (tx, rx) = futures_channel::oneshot::channel();
+    after_paint(move || {
+        let _ = tx.send(());
+    });
+    let _ = rx.await;
+}

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::web::dashboard::{DashboardBody, DashboardSettings};
+use crate::web::dashboard::{use_drawn, DashboardBody, DashboardSettings};
 use crate::web::files::loader::download_text;
 use crate::web::platform::browser::{
     element_html_without, local_minute, location_without_hash, page_css, select_input_text,
@@ -228,7 +228,8 @@ pub fn SnapshotView(payload: String) -> impl IntoView {
         Ok(snapshot) => {
             let Snapshot { file, made_at, redacted, state, aggregates } = snapshot;
             let state = DashboardSettings::starting_from(state);
-            let shown = Memo::new(move |_| state.with(|s| derive(aggregates.clone(), s)));
+            let shown = Memo::new(move |_| Some(state.with(|s| derive(aggregates.clone(), s))));
+            let drawn = use_drawn(shown.into(), Signal::stored(0), || {});
             let file = file.unwrap_or_else(|| "a flag database".to_owned());
             let heading = format!(
                 "Snapshot of {file}, made {made_at}{}: read-only figures carried by the link; no database is open.",
@@ -242,7 +243,7 @@ pub fn SnapshotView(payload: String) -> impl IntoView {
                         "Download report (HTML)"
                     </button>
                     <div class="dashboard-body" data-testid="dashboard-body">
-                        {move || view! { <DashboardBody dashboard=shown.get() state=state snapshot=true /> }}
+                        <DashboardBody drawn=drawn state=state snapshot=true />
                     </div>
                 </section>
             }

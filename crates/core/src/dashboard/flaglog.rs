@@ -98,6 +98,10 @@ pub struct FlagLog {
     memo: RefCell<Vec<FlagMemo>>,
 }
 
+/// Rows per part of a flag pass: the host gets a turn between parts ([`Database::pause`]),
+/// so no part runs long on the page (~10–20 ms in the browser).
+pub const PASS_FLAGS: usize = 100_000;
+
 /// How many inputs' flag figures a [`FlagLog`] keeps (each a few kB: the figures and two
 /// per-day maps).
 pub const FLAG_MEMOS: usize = 8;
@@ -633,9 +637,11 @@ impl FlagLog {
     /// per-day maps of `agg` on the way. `catalog`: [`Catalog::read`]. The figures of the last
     /// inputs are kept ([`FLAG_MEMOS`]): asked again with the same filters, window and catalog (and
     /// per-day maps still empty, as [`super::aggregates`] hands them), they are given back
-    /// without a pass.
-    pub fn flag_kpis(
+    /// without a pass. The passes go over [`PASS_FLAGS`] rows at a time with `db`'s
+    /// [`Database::pause`] between (the port reads nothing here).
+    pub async fn flag_kpis<D: Database>(
         &self,
+        db: &D,
         state: &DashboardState,
         w: &Window,
         agg: &mut Aggregates,
@@ -654,7 +660,7 @@ impl FlagLog {
                 return kpis;
             }
         }
-        let kpis = self.compute_flag_kpis(state, w, agg, catalog);
+        let kpis = self.compute_flag_kpis(db, state, w, agg, catalog, PASS_FLAGS).await;
         if fresh {
             let mut memo = self.memo.borrow_mut();
             memo.truncate(FLAG_MEMOS - 1);
@@ -671,12 +677,14 @@ impl FlagLog {
         kpis
     }
 
-    fn compute_flag_kpis(
+    async fn compute_flag_kpis<D: Database>(
         &self,
+        db: &D,
         state: &DashboardState,
         w: &Window,
         agg: &mut Aggregates,
         catalog: &Catalog,
+        part: usize,
     ) -> FlagKpis {
         let keep = self.filter(state);
         let as_of = parse_minute(&w.as_of).unwrap_or(0);
@@ -712,7 +720,10 @@ impl FlagLog {
         let mut critical: Vec<(&Value, i64)> = Vec::new();
         // Misrouted per target value id (the lists are small, the targets few).
         let mut routed: FastMap<u32, bool> = FastMap::default();
-        for (row, id) in self.rows.iter().zip(&self.ids) {
+        for (i, (row, id)) in self.rows.iter().zip(&self.ids).enumerate() {
+            if i % part == part - 1 {
+                db.pause().await;
+            }
             if row[STATUS] != pending_id || !keep(row) {
                 continue;
             }
@@ -785,7 +796,10 @@ impl FlagLog {
         // Chains: origins SQLite holds equal to an integer by that integer, others by value id.
         let mut chains: FastMap<i64, i64> = FastMap::default();
         let mut odd_chains: FastMap<u32, i64> = FastMap::default();
-        for (row, id) in self.rows.iter().zip(&self.ids) {
+        for (i, (row, id)) in self.rows.iter().zip(&self.ids).enumerate() {
+            if i % part == part - 1 {
+                db.pause().await;
+            }
             if !keep(row) {
                 continue;
             }
@@ -1085,5 +1099,53 @@ mod tests {
         assert_eq!(sorted[1], Value::Integer(1));
         assert_eq!(sorted[4], Value::Blob(vec![0]));
         assert_eq!(sql_cmp(&Value::Integer(1), &Value::Real(1.0)), Ordering::Equal);
+    }
+
+    /// Parts of any size give what one pass gives (the host's turns change nothing).
+    #[test]
+    fn passes_in_parts_give_what_one_pass_gives() {
+        use crate::native::NativeDb;
+        let db = NativeDb::open_bytes(&[]).unwrap();
+        db.execute_batch_sync(
+            "CREATE TABLE flags (id INTEGER PRIMARY KEY, flag_type TEXT, source_agent TEXT, target_agent TEXT,
+                 change_description TEXT, action_required TEXT, impact_level TEXT, status TEXT,
+                 created_at TEXT, completed_at TEXT, chain_origin_id INTEGER, locked INTEGER);
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+             INSERT INTO flags (flag_type, target_agent, impact_level, status, created_at, completed_at,
+                 chain_origin_id, locked)
+             SELECT 'api_change', '@agent' || (i % 7), CASE i % 4 WHEN 0 THEN 'critical' WHEN 1 THEN 'high'
+                 ELSE 'low' END, CASE i % 3 WHEN 0 THEN 'completed' ELSE 'pending' END,
+                 datetime('2026-10-01', '+' || (i % 60) || ' days', '+' || (i % 24) || ' hours'),
+                 CASE i % 3 WHEN 0 THEN datetime('2026-10-02', '+' || (i % 60) || ' days') END,
+                 CASE WHEN i % 5 = 0 THEN i - 1 END, i % 2
+             FROM n;",
+        )
+        .unwrap();
+        let facts = pollster::block_on(crate::schema::read_facts(&db)).unwrap();
+        let log = pollster::block_on(FlagLog::read(&db, &facts)).unwrap();
+        let catalog = pollster::block_on(Catalog::read(&db, &facts)).unwrap();
+        let w = Window {
+            as_of: "2026-12-01 00:00".into(),
+            start: "2026-10-15 00:00".into(),
+            end: "2026-12-01 00:00".into(),
+            first_day: super::parse_day("2026-10-15").unwrap(),
+            last_day: super::parse_day("2026-11-30").unwrap(),
+            ..Default::default()
+        };
+        let all = DashboardState::default();
+        let one_target = DashboardState { target: Some("@agent3".into()), ..Default::default() };
+        for state in [&all, &one_target] {
+            let whole = |part: usize| {
+                let mut agg = Aggregates::default();
+                let k = pollster::block_on(log.compute_flag_kpis(&db, state, &w, &mut agg, &catalog, part));
+                (k, agg.created_daily, agg.completed_daily)
+            };
+            let one = whole(PASS_FLAGS);
+            assert!(one.0.pending > 100, "the rows are pending ({})", one.0.pending);
+            assert!(one.0.lead_time_count > 100, "and completed ({})", one.0.lead_time_count);
+            for part in [1, 7, 640] {
+                assert_eq!(whole(part), one, "parts of {part} rows, target {:?}", state.target);
+            }
+        }
     }
 }

@@ -1183,7 +1183,7 @@ async fn aggregates_with<D: Database>(
                         &read
                     }
                 };
-                let kpis = log.flag_kpis(state, &w, &mut agg, catalog);
+                let kpis = log.flag_kpis(db, state, &w, &mut agg, catalog).await;
                 db.pause().await;
                 kpis
             }

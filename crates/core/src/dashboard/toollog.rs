@@ -801,9 +801,8 @@ fn radix_sort(v: &mut Vec<u32>) {
 }
 
 /// Rows per part of a pass over the window's rows: the host gets a turn between parts
-/// ([`Database::pause`]), so no part runs long on the page (~30 ms at a million calls: a turn
-/// costs the pass a few milliseconds, so the parts are not made smaller).
-pub const PASS_ROWS: usize = 500_000;
+/// ([`Database::pause`]), so no part runs long on the page (~15–25 ms in the browser).
+pub const PASS_ROWS: usize = 250_000;
 
 /// A part of a [`Selection`], in order.
 enum Part<'a> {
