@@ -27,6 +27,9 @@ pub fn forget_other_files(app: AppState) {
     stores::forget_other_files(current.as_ref());
 }
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -154,6 +157,8 @@ pub fn DashboardPage() -> impl IntoView {
     // The measures a computation ends with, made once its figures are drawn (see
     // [`after_dashboard`]); `computed` draws again after each computation.
     let marks = StoredValue::new(None::<bool>);
+    // Whether this computation's first tiles were painted (else its complete figures are).
+    let first_painted = StoredValue::new(false);
     let computed = RwSignal::new(0u64);
     let aggregated = use_latest(move |run: Run| {
         // Read (not just tracked): a memo that is never read is never computed, so it would
@@ -163,6 +168,7 @@ pub fn DashboardPage() -> impl IntoView {
         let open = app.db().current().get()?;
         let settings = state.get_untracked();
         mark("flagdeck:dashboard-start");
+        first_painted.set_value(false);
         let now = local_minute();
         let file = cache::FileIdentity::of(app, &open);
         let entry: cache::Key = (query, (settings.as_of == AsOf::Now).then(|| now.clone()));
@@ -187,15 +193,25 @@ pub fn DashboardPage() -> impl IntoView {
                 }
             };
             // The first computation of a file: a cheap first statement in the worker (counts, no
-            // aggregation) for the first tiles, painted while the stores are read. Once they are
-            // held, the whole dashboard comes from them sooner than that statement would.
+            // aggregation) for the first tiles, painted while the stores are read: asked beside
+            // that read, not before it. Once they are held, the whole dashboard comes from them
+            // sooner than that statement would.
+            let complete = Rc::new(Cell::new(false));
             if !stores::held(&file, &open) {
-                if let Ok(tiles) = first_tiles(&open.db, &open.facts, &settings).await {
-                    if run.is_latest() {
+                let (open, settings, complete) = (open.clone(), settings.clone(), complete.clone());
+                spawn_local(async move {
+                    let tiles = first_tiles(&open.db, &open.facts, &settings).await;
+                    // Not once the complete dashboard is there (it holds these figures too).
+                    if let (Ok(tiles), true, false) = (tiles, run.is_latest(), complete.get()) {
                         first.try_set(Some(tiles));
-                        after_paint(|| measure("flagdeck:dashboard-first", "flagdeck:dashboard-start"));
+                        after_paint(move || {
+                            if first_painted.try_get_value() == Some(false) {
+                                first_painted.set_value(true);
+                                measure("flagdeck:dashboard-first", "flagdeck:dashboard-start");
+                            }
+                        });
                     }
-                }
+                });
                 report(1, 5, "reading the file's tool calls and flags");
             }
             let held = stores::stores(file.clone(), &open).await;
@@ -205,6 +221,7 @@ pub fn DashboardPage() -> impl IntoView {
             if let Ok(agg) = &result {
                 cache::put(file, entry, agg.clone());
             }
+            complete.set(true);
             if run.is_latest() {
                 progress.try_set(None);
                 first.try_set(None);
@@ -221,7 +238,9 @@ pub fn DashboardPage() -> impl IntoView {
         if let Some(cached) = marks.try_update_value(Option::take).flatten() {
             mark("flagdeck:dashboard-shown");
             measure_marks("flagdeck:dashboard", "flagdeck:dashboard-start", "flagdeck:dashboard-shown");
-            if cached {
+            // From the cache, or complete before the first tiles came: the first figures too.
+            if cached || !first_painted.get_value() {
+                first_painted.set_value(true);
                 measure_marks(
                     "flagdeck:dashboard-first",
                     "flagdeck:dashboard-start",
