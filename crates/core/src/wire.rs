@@ -9,10 +9,11 @@
 //!   the same build on the same machine.
 //! * The **directory** (postcard) gives the skeleton's length and each section's length and
 //!   alignment, so a host ([`layout`]) copies each section straight into a buffer aligned for
-//!   its values ([`Section::extend_to`]), a window at a time with the page's turn between, and
-//!   decoding ([`decode_tools`], [`decode_flags`]) takes those buffers as they are: at a
-//!   million calls the page copies each byte once and decodes only the skeleton (~1 ms a
-//!   section's 8 MB window, ~15 ms the skeleton's distinct values).
+//!   its values ([`Section::extend_to`], which zero-fills one window before it is copied in), a
+//!   window at a time with the page's turn between, and decoding ([`decode_tools`],
+//!   [`decode_flags`]) takes those buffers as they are: at a million calls the page copies
+//!   each byte once and decodes only the skeleton (~1 ms a section's 8 MB window, ~15 ms the
+//!   skeleton's distinct values).
 //!
 //! Nothing of it is stored: both ends are the same build of flagdeck, so the format has no
 //! version. Errors: [`WireError`] for bytes that are not a whole encoding (a truncated or
@@ -204,7 +205,7 @@ fn section_align(s: &Section) -> u8 {
 /// than 4 bytes.
 pub fn head_len(first: &[u8]) -> Result<usize, WireError> {
     let n: [u8; 4] = first.get(..4).and_then(|b| b.try_into().ok()).ok_or_else(|| error("no directory"))?;
-    Ok(4 + u32::from_le_bytes(n) as usize)
+    (u32::from_le_bytes(n) as usize).checked_add(4).ok_or_else(|| error("a directory longer than memory"))
 }
 
 /// Where the skeleton and sections lie in [`encode`]'s `total` bytes, from their first

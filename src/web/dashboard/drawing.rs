@@ -63,10 +63,11 @@ impl Drawn {
 }
 
 /// Draws `source` a part at a time: after each change, the parts get the new figures in order,
-/// in tasks of about [`TASK_BUDGET_MS`]; `on_drawn` runs once the last part has been painted (not when a newer
-/// change overtook the drawing). `None` (no figures) empties every part at once. `redraw`: a
-/// signal whose change draws again even when the figures compare equal (a computation that
-/// ended with the same figures still ends its measures).
+/// in tasks of about [`TASK_BUDGET_MS`] (a part that shows equal figures already is skipped);
+/// `on_drawn` runs once the last part has been painted (not when a newer change overtook the
+/// drawing). `None` (no figures) empties every part at once. `redraw`: a signal whose change
+/// runs this again even when the figures compare equal, so a computation that ended with the
+/// same figures still ends its measures (and rebuilds nothing).
 pub fn use_drawn(
     source: Signal<Option<Dashboard>>,
     redraw: Signal<u64>,
@@ -74,7 +75,7 @@ pub fn use_drawn(
 ) -> Drawn {
     let parts = std::array::from_fn(|_| RwSignal::new(None));
     let drawn = Drawn { parts };
-    // Counts the drawings started: one that is overtaken stops at its next frame.
+    // Counts the drawings started: one that is overtaken stops before its next part.
     let generation = StoredValue::new(0u64);
     Effect::new(move |_| {
         redraw.track();
@@ -89,11 +90,19 @@ pub fn use_drawn(
         };
         let on_drawn = on_drawn.clone();
         spawn_local(async move {
+            // A task of its own: what the page built in this one (its controls) comes first.
+            yield_to_browser().await;
             let mut task_started = perf_now();
             for p in parts {
                 // The page may be gone (the signals with it), or a newer drawing began.
                 if generation.try_get_value() != Some(mine) {
                     return;
+                }
+                // A part showing these figures already is left as it is (a computation that
+                // ended with the same figures rebuilds nothing: folds stay as the person left
+                // them, and so does the scroll position).
+                if p.try_with_untracked(|shown| shown.as_ref() == Some(&figures)) != Some(false) {
+                    continue;
                 }
                 p.try_set(Some(figures.clone()));
                 // The part is built by the effects that the change woke: they run before this

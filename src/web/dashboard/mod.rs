@@ -154,9 +154,9 @@ pub fn DashboardPage() -> impl IntoView {
     let key = Memo::new(move |_| state.with(query_key));
     // The first tiles of the run under way (see [`FirstStrip`]); `None` once it is complete.
     let first = RwSignal::new(None::<FirstTiles>);
-    // The measures a computation ends with, made once its figures are drawn (see
-    // [`after_dashboard`]); `computed` draws again after each computation.
-    let marks = StoredValue::new(None::<bool>);
+    // The run whose measures wait for its figures to be drawn (see [`after_dashboard`]);
+    // `computed` draws again after each computation.
+    let marks = StoredValue::new(None::<Run>);
     // Whether this computation's first tiles were painted (else its complete figures are).
     let first_painted = StoredValue::new(false);
     let computed = RwSignal::new(0u64);
@@ -176,7 +176,7 @@ pub fn DashboardPage() -> impl IntoView {
             // Aggregated already for these bytes and settings: no SQL at all.
             progress.set(None);
             first.set(None);
-            after_dashboard(app, state, open, true, marks, computed);
+            after_dashboard(app, state, open, run, marks, computed);
             return Some(futures_ready(Ok(agg)));
         }
         progress.set(Some((0, 5, "starting".into())));
@@ -205,7 +205,7 @@ pub fn DashboardPage() -> impl IntoView {
                     if let (Ok(tiles), true, false) = (tiles, run.is_latest(), complete.get()) {
                         first.try_set(Some(tiles));
                         after_paint(move || {
-                            if first_painted.try_get_value() == Some(false) {
+                            if run.is_latest() && first_painted.try_get_value() == Some(false) {
                                 first_painted.set_value(true);
                                 measure("flagdeck:dashboard-first", "flagdeck:dashboard-start");
                             }
@@ -225,7 +225,7 @@ pub fn DashboardPage() -> impl IntoView {
             if run.is_latest() {
                 progress.try_set(None);
                 first.try_set(None);
-                after_dashboard(app, state, open, false, marks, computed);
+                after_dashboard(app, state, open, run, marks, computed);
             }
             result.map_err(|e| e.to_string())
         }) as std::pin::Pin<Box<dyn std::future::Future<Output = Result<Aggregates, String>>>>)
@@ -235,11 +235,13 @@ pub fn DashboardPage() -> impl IntoView {
         Some(state.with(|s| derive(agg, s)))
     });
     let drawn = use_drawn(dashboard.into(), computed.into(), move || {
-        if let Some(cached) = marks.try_update_value(Option::take).flatten() {
+        // Only for the latest run: its `flagdeck:dashboard-start` mark is the one there now.
+        if marks.try_update_value(Option::take).flatten().is_some_and(|run| run.is_latest()) {
             mark("flagdeck:dashboard-shown");
             measure_marks("flagdeck:dashboard", "flagdeck:dashboard-start", "flagdeck:dashboard-shown");
-            // From the cache, or complete before the first tiles came: the first figures too.
-            if cached || !first_painted.get_value() {
+            // No first tiles were painted (from the cache, the stores held, or complete before
+            // the tiles came): the first figures painted are these.
+            if !first_painted.get_value() {
                 first_painted.set_value(true);
                 measure_marks(
                     "flagdeck:dashboard-first",
@@ -307,19 +309,19 @@ fn FirstStrip(tiles: FirstTiles) -> impl IntoView {
     }
 }
 
-/// Once a computation ended: its measures (`flagdeck:dashboard`, and `flagdeck:dashboard-first`
-/// too when the figures came from [`cache`] and are the first tiles) wait in `marks` until the
+/// Once `run`'s computation ended: its measures (`flagdeck:dashboard`, and
+/// `flagdeck:dashboard-first` too when no first tiles were painted) wait in `marks` until the
 /// figures are drawn, which `computed` asks for; then the filter choices. They scan tool_logs:
 /// read after the figures, and again only when the data changed.
 fn after_dashboard(
     app: AppState,
     settings: DashboardSettings,
     open: Shared,
-    cached: bool,
-    marks: StoredValue<Option<bool>>,
+    run: Run,
+    marks: StoredValue<Option<Run>>,
     computed: RwSignal<u64>,
 ) {
-    marks.set_value(Some(cached));
+    marks.set_value(Some(run));
     // Not from inside the computation that calls this: once it has returned.
     spawn_local(async move {
         computed.try_update(|n| *n += 1);

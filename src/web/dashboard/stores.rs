@@ -289,18 +289,18 @@ async fn take_wire(bytes: &Uint8Array) -> Result<Stores, String> {
     let layout = wire::layout(&head, total).map_err(|e| e.to_string())?;
     let skeleton = copy(layout.skeleton.start, layout.skeleton.end);
     // The memory for the sections, grown a window at a time (one growth of ~80 MB took up to
-    // 70 ms in one task) and given back to the allocator, which then places the sections in it.
+    // 70 ms in one task): one buffer at the top of the heap, extended in place, then given back
+    // to the allocator, which places the sections in it.
     let total: usize = layout.sections.iter().map(|s| s.range.len()).sum();
-    let mut grown: Vec<Vec<u8>> = Vec::new();
-    while grown.len() * WINDOW_BYTES < total {
-        let mut block = Vec::new();
-        if block.try_reserve_exact(WINDOW_BYTES).is_err() {
+    let mut room: Vec<u8> = Vec::new();
+    while room.capacity() < total {
+        let want = (room.capacity() + WINDOW_BYTES).min(total);
+        if room.try_reserve_exact(want).is_err() {
             break;
         }
-        grown.push(block);
         yield_to_browser().await;
     }
-    drop(grown);
+    drop(room);
     let mut sections = Vec::with_capacity(layout.sections.len());
     let mut since_turn = 0;
     for spec in &layout.sections {

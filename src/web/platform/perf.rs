@@ -74,8 +74,8 @@ pub fn after_paint(f: impl FnOnce() + 'static) {
     });
 }
 
-/// Resolves once the next frame has been painted (see [`after_paint`]): a drawing done a part
-/// per frame awaits it between parts.
+/// Resolves once the next frame has been painted (see [`after_paint`]): a drawing done in parts
+/// awaits it after its last part, before its measure ends.
 pub async fn next_paint() {
     let (tx, rx) = futures_channel::oneshot::channel();
     after_paint(move || {
