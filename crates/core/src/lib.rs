@@ -9,6 +9,7 @@ pub mod cell;
 pub mod dashboard;
 pub mod edit_form;
 pub mod edits;
+pub mod flag_index;
 pub mod flags;
 pub mod follow;
 pub mod header;

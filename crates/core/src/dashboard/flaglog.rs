@@ -198,7 +198,7 @@ fn is_text(v: &Value, s: &str) -> bool {
 
 /// A text read as a number the way affinity does (a well-formed integer or real, spaces around
 /// allowed): `None` when it is not one.
-fn numeric_text(s: &str) -> Option<Value> {
+pub(crate) fn numeric_text(s: &str) -> Option<Value> {
     let t = s.trim();
     if t.is_empty() {
         return None;
@@ -230,7 +230,7 @@ fn number_text(v: &Value) -> Option<String> {
 
 /// `column = other` where the column has affinity `col` and `other` has `other_aff` (`None`:
 /// no affinity, as a bound parameter or an expression), SQLite's comparison rules.
-fn eq_affinity(value: &Value, col: Affinity, other: &Value, other_aff: Option<Affinity>) -> bool {
+pub(crate) fn eq_affinity(value: &Value, col: Affinity, other: &Value, other_aff: Option<Affinity>) -> bool {
     let (mut a, mut b) = (value.clone(), other.clone());
     let other_numeric = other_aff.is_some_and(Affinity::numeric);
     let other_text_blob_none = !other_numeric;

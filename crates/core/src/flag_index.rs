@@ -1,0 +1,461 @@
+//! The flag list's derived layer (issue 15, first part): each flag's filter and sort keys held
+//! in memory, with every list order kept sorted, so a page at any position, a count and the
+//! facet counts are read from memory instead of a scan and sort of the whole `flags` table by
+//! SQL (the file has no index for these orders, and flagdeck adds none to it).
+//!
+//! * **Exact**: every answer equals what [`FlagPageQuery::sql`], [`FlagFilter::count_sql`] and
+//!   [`facet_sql`](crate::flags::facet_sql) give on the table: values keep SQLite's storage
+//!   classes, filters compare them under the columns' affinities (the same rules as the
+//!   dashboard's flag store), orders use SQLite's BINARY order ([`sql_cmp`]) with the id as the
+//!   tie-break. Where it could not be exact it says so and answers nothing (`None`): a text
+//!   filter (the words are searched in the long texts, which it does not hold), and the tool's
+//!   order when a created_at is a REAL or a BLOB (whose text SQLite writes its own way).
+//! * **Kept exact under change** by [`FlagIndex::upsert`] / [`FlagIndex::remove`] with the rows
+//!   as the table holds them after the change ([`FlagIndex::read_rows`] reads them by id).
+//! * **Memory**: per flag its id, 8 value numbers and 9 order slots, ~110 bytes, plus each
+//!   distinct value once (at 1M flags, ~110 MB before the distinct created_at texts).
+//! * **Cost**: building sorts 9 orders (n log n); a page walks its order from the cursor (or
+//!   from the start, for an offset) testing each row against the filter, so an unfiltered page
+//!   or a selective cursor costs its own rows; an update moves one entry in each order.
+
+use std::cmp::Ordering;
+
+use rustc_hash::FxHashMap;
+
+use crate::dashboard::flaglog::{eq_affinity, numeric_text};
+use crate::flags::{Facet, FlagFilter, FlagPageQuery, SortColumn};
+use crate::port::{Database, DbError};
+use crate::table_info::{table_info, Affinity};
+use crate::value::{sql_cmp, Value};
+use crate::vocabulary::{Impact, Ranking};
+
+/// The columns held, in this order (`locked` is compared with 0 and 1, the dates as text).
+pub const COLUMNS: [&str; 8] = [
+    "status",
+    "impact_level",
+    "flag_type",
+    "source_agent",
+    "target_agent",
+    "locked",
+    "created_at",
+    "completed_at",
+];
+
+const STATUS: usize = 0;
+const IMPACT: usize = 1;
+const FLAG_TYPE: usize = 2;
+const SOURCE: usize = 3;
+const TARGET: usize = 4;
+const LOCKED: usize = 5;
+const CREATED: usize = 6;
+const COMPLETED: usize = 7;
+
+/// One flag's id and held values, as the table holds them ([`COLUMNS`] order).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyRow {
+    pub id: i64,
+    pub values: [Value; 8],
+}
+
+/// The layer: see the module doc.
+#[derive(Debug, Clone)]
+pub struct FlagIndex {
+    affinity: [Affinity; 8],
+    /// Distinct values, and their numbers.
+    values: Vec<Value>,
+    numbers: FxHashMap<ValueKey, u32>,
+    /// Per slot: the id (`None` for a free slot) and the value numbers.
+    ids: Vec<Option<i64>>,
+    rows: Vec<[u32; 8]>,
+    free: Vec<u32>,
+    slot_of: FxHashMap<i64, u32>,
+    /// Per [`SortColumn::ALL`] entry: the live slots in ascending (key, id) order.
+    orders: Vec<Vec<u32>>,
+    /// Slots whose tool-order key SQLite would write in its own way (a REAL or BLOB created_at).
+    odd_tool_keys: usize,
+}
+
+/// A hashable stand-in for a [`Value`] (REALs by their bits).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum ValueKey {
+    Null,
+    Integer(i64),
+    Real(u64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl ValueKey {
+    fn of(v: &Value) -> ValueKey {
+        match v {
+            Value::Null => ValueKey::Null,
+            Value::Integer(i) => ValueKey::Integer(*i),
+            Value::Real(f) => ValueKey::Real(f.to_bits()),
+            Value::Text(t) => ValueKey::Text(t.clone()),
+            Value::Blob(b) => ValueKey::Blob(b.clone()),
+        }
+    }
+}
+
+/// `value op param` for a column of affinity `aff` against a bound text parameter (SQLite's
+/// rules: a numeric column turns number-like text into a number first); `None` when NULL.
+fn cmp_param(value: &Value, aff: Affinity, param: &str) -> Option<Ordering> {
+    if matches!(value, Value::Null) {
+        return None;
+    }
+    let p = match (aff.numeric(), numeric_text(param)) {
+        (true, Some(n)) => n,
+        _ => Value::Text(param.to_owned()),
+    };
+    Some(sql_cmp(value, &p))
+}
+
+impl FlagIndex {
+    /// The rows of `flags` whose ids are given (all rows for `None`), in [`KeyRow`] form; with
+    /// the columns' affinities. Errors: the port's; a file without the table gives no rows.
+    pub async fn read_rows<D: Database>(
+        db: &D,
+        ids: Option<&[i64]>,
+    ) -> Result<([Affinity; 8], Vec<KeyRow>), DbError> {
+        let Some(info) = table_info(db, "flags").await? else {
+            return Ok(([Affinity::Blob; 8], Vec::new()));
+        };
+        let mut affinity = [Affinity::Blob; 8];
+        let mut select = Vec::new();
+        for (i, c) in COLUMNS.iter().enumerate() {
+            match info.columns.iter().position(|n| n.eq_ignore_ascii_case(c)) {
+                Some(at) => {
+                    affinity[i] = Affinity::of(Some(&info.types[at]));
+                    select.push(format!("\"{c}\""));
+                }
+                // A column the table lacks reads as NULL, as in the list's SQL it would fail:
+                // the list never runs on such a file; NULL keeps the layer total.
+                None => select.push("NULL".to_owned()),
+            }
+        }
+        let filter = match ids {
+            Some(ids) => {
+                format!(" WHERE id IN ({})", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", "))
+            }
+            None => String::new(),
+        };
+        let rs = db.query(&format!("SELECT id, {} FROM flags{filter}", select.join(", ")), &[]).await?;
+        let rows = rs
+            .rows
+            .into_iter()
+            .filter_map(|r| {
+                let mut it = r.into_iter();
+                let id = match it.next()? {
+                    Value::Integer(id) => id,
+                    _ => return None,
+                };
+                let values: [Value; 8] = std::array::from_fn(|_| it.next().unwrap_or(Value::Null));
+                Some(KeyRow { id, values })
+            })
+            .collect();
+        Ok((affinity, rows))
+    }
+
+    /// The layer over `rows` (every flag), with the columns' affinities.
+    pub fn build(affinity: [Affinity; 8], rows: Vec<KeyRow>) -> FlagIndex {
+        let mut index = FlagIndex {
+            affinity,
+            values: Vec::new(),
+            numbers: FxHashMap::default(),
+            ids: Vec::with_capacity(rows.len()),
+            rows: Vec::with_capacity(rows.len()),
+            free: Vec::new(),
+            slot_of: FxHashMap::default(),
+            orders: vec![Vec::new(); SortColumn::ALL.len()],
+            odd_tool_keys: 0,
+        };
+        for row in rows {
+            let slot = index.store(row);
+            for o in index.orders.iter_mut() {
+                o.push(slot);
+            }
+        }
+        for (i, sort) in SortColumn::ALL.into_iter().enumerate() {
+            let mut order = std::mem::take(&mut index.orders[i]);
+            order.sort_by(|a, b| index.cmp_slots(sort, *a, *b));
+            index.orders[i] = order;
+        }
+        index
+    }
+
+    /// How many flags it holds.
+    pub fn len(&self) -> usize {
+        self.slot_of.len()
+    }
+
+    /// Whether it holds no flag.
+    pub fn is_empty(&self) -> bool {
+        self.slot_of.is_empty()
+    }
+
+    fn intern(&mut self, v: Value) -> u32 {
+        let key = ValueKey::of(&v);
+        if let Some(n) = self.numbers.get(&key) {
+            return *n;
+        }
+        let n = self.values.len() as u32;
+        self.values.push(v);
+        self.numbers.insert(key, n);
+        n
+    }
+
+    /// Puts `row` in a slot (not in the orders).
+    fn store(&mut self, row: KeyRow) -> u32 {
+        let KeyRow { id, values } = row;
+        let numbers = values.map(|v| self.intern(v));
+        let slot = match self.free.pop() {
+            Some(s) => {
+                self.ids[s as usize] = Some(id);
+                self.rows[s as usize] = numbers;
+                s
+            }
+            None => {
+                self.ids.push(Some(id));
+                self.rows.push(numbers);
+                self.ids.len() as u32 - 1
+            }
+        };
+        self.slot_of.insert(id, slot);
+        if self.odd_tool_key(slot) {
+            self.odd_tool_keys += 1;
+        }
+        slot
+    }
+
+    fn v(&self, slot: u32, col: usize) -> &Value {
+        &self.values[self.rows[slot as usize][col] as usize]
+    }
+
+    fn id(&self, slot: u32) -> i64 {
+        self.ids[slot as usize].unwrap_or(i64::MIN)
+    }
+
+    fn odd_tool_key(&self, slot: u32) -> bool {
+        matches!(self.v(slot, CREATED), Value::Real(_) | Value::Blob(_))
+    }
+
+    /// `CASE impact_level WHEN 'critical' THEN … ELSE … END` of one slot.
+    fn rank(&self, slot: u32, ranking: Ranking) -> i64 {
+        let v = self.v(slot, IMPACT);
+        Impact::ALL
+            .into_iter()
+            .find_map(|i| {
+                let r = i.rank(ranking)?;
+                eq_affinity(v, self.affinity[IMPACT], &Value::Text(i.sql().to_owned()), None).then_some(r)
+            })
+            .unwrap_or(Impact::other_rank(ranking)) as i64
+    }
+
+    /// The value [`SortColumn`]'s SQL expression gives for one slot (see `SortColumn::sql`).
+    fn sort_key(&self, sort: SortColumn, slot: u32) -> Value {
+        let or_empty = |col: usize| match self.v(slot, col) {
+            Value::Null => Value::Text(String::new()),
+            v => v.clone(),
+        };
+        match sort {
+            SortColumn::Id => Value::Integer(self.id(slot)),
+            SortColumn::CreatedAt => or_empty(CREATED),
+            SortColumn::CompletedAt => or_empty(COMPLETED),
+            SortColumn::Impact => Value::Integer(self.rank(slot, Ranking::Severity)),
+            SortColumn::FlagType => or_empty(FLAG_TYPE),
+            SortColumn::Source => or_empty(SOURCE),
+            SortColumn::Target => or_empty(TARGET),
+            SortColumn::Status => or_empty(STATUS),
+            SortColumn::ToolOrder => {
+                let created = match self.v(slot, CREATED) {
+                    Value::Null => String::new(),
+                    Value::Integer(i) => i.to_string(),
+                    Value::Text(t) => t.clone(),
+                    // Not exact (see `odd_tool_keys`): the order is not answered then.
+                    other => other.display(),
+                };
+                Value::Text(format!("{}{created}", self.rank(slot, Ranking::Tool)))
+            }
+        }
+    }
+
+    fn cmp_slots(&self, sort: SortColumn, a: u32, b: u32) -> Ordering {
+        sql_cmp(&self.sort_key(sort, a), &self.sort_key(sort, b)).then(self.id(a).cmp(&self.id(b)))
+    }
+
+    /// Where (key, id) would go in `sort`'s order: the first position whose entry is not less.
+    fn position(&self, sort: usize, key: &Value, id: i64) -> usize {
+        let s = SortColumn::ALL[sort];
+        self.orders[sort].partition_point(|slot| {
+            sql_cmp(&self.sort_key(s, *slot), key).then(self.id(*slot).cmp(&id)) == Ordering::Less
+        })
+    }
+
+    /// Adds or replaces a flag (its row as the table holds it now), moving it in every order.
+    pub fn upsert(&mut self, row: KeyRow) {
+        self.remove(row.id);
+        let slot = self.store(row);
+        for i in 0..self.orders.len() {
+            let s = SortColumn::ALL[i];
+            let at = self.position(i, &self.sort_key(s, slot), self.id(slot));
+            self.orders[i].insert(at, slot);
+        }
+    }
+
+    /// Removes a flag (deleted from the table); nothing when it is not held.
+    pub fn remove(&mut self, id: i64) {
+        let Some(&slot) = self.slot_of.get(&id) else { return };
+        for i in 0..self.orders.len() {
+            let s = SortColumn::ALL[i];
+            let at = self.position(i, &self.sort_key(s, slot), id);
+            if self.orders[i].get(at) == Some(&slot) {
+                self.orders[i].remove(at);
+            }
+        }
+        if self.odd_tool_key(slot) {
+            self.odd_tool_keys -= 1;
+        }
+        self.slot_of.remove(&id);
+        self.ids[slot as usize] = None;
+        self.free.push(slot);
+    }
+
+    /// Whether the filter keeps a slot (all but the text words; `except`: a facet left out).
+    fn keeps(&self, f: &FlagFilter, slot: u32, except: Option<Facet>) -> bool {
+        let any = |col: usize, facet: Facet, list: &[String]| {
+            except == Some(facet)
+                || list.is_empty()
+                || list.iter().any(|p| {
+                    eq_affinity(self.v(slot, col), self.affinity[col], &Value::Text(p.clone()), None)
+                })
+        };
+        if !(any(STATUS, Facet::Status, &f.status)
+            && any(IMPACT, Facet::Impact, &f.impact)
+            && any(FLAG_TYPE, Facet::FlagType, &f.flag_type)
+            && any(SOURCE, Facet::Source, &f.source)
+            && any(TARGET, Facet::Target, &f.target))
+        {
+            return false;
+        }
+        if let (Some(locked), false) = (f.locked, except == Some(Facet::Locked)) {
+            let n = Value::Integer(locked as i64);
+            if !eq_affinity(self.v(slot, LOCKED), self.affinity[LOCKED], &n, None) {
+                return false;
+            }
+        }
+        let bound = |col: usize, b: &Option<String>, ok: fn(Ordering) -> bool| match b {
+            None => true,
+            Some(b) => cmp_param(self.v(slot, col), self.affinity[col], b).is_some_and(ok),
+        };
+        bound(CREATED, &f.created_from, |o| o != Ordering::Less)
+            && bound(CREATED, &f.created_to, |o| o != Ordering::Greater)
+            && bound(COMPLETED, &f.completed_from, |o| o != Ordering::Less)
+            && bound(COMPLETED, &f.completed_to, |o| o != Ordering::Greater)
+    }
+
+    /// The page `q` asks for: each row's id and sort key, in the list's order, exactly as
+    /// [`FlagPageQuery::sql`] gives them. `None` where the layer is not exact (see the module).
+    pub fn page(&self, q: &FlagPageQuery) -> Option<Vec<(i64, Value)>> {
+        if q.filter.text.is_some() || (q.sort == SortColumn::ToolOrder && self.odd_tool_keys > 0) {
+            return None;
+        }
+        let o = SortColumn::ALL.iter().position(|s| *s == q.sort)?;
+        let order = &self.orders[o];
+        let mut out = Vec::with_capacity(q.limit);
+        let mut skip = q.offset;
+        let mut visit = |slot: u32| {
+            if !self.keeps(&q.filter, slot, None) {
+                return true;
+            }
+            if skip > 0 {
+                skip -= 1;
+                return true;
+            }
+            out.push((self.id(slot), self.sort_key(q.sort, slot)));
+            out.len() < q.limit
+        };
+        if q.limit == 0 {
+            return Some(out);
+        }
+        if q.descending {
+            // Strictly before the cursor.
+            let end = match &q.after {
+                Some(c) => self.position(o, &c.key, c.id),
+                None => order.len(),
+            };
+            for &slot in order[..end].iter().rev() {
+                if !visit(slot) {
+                    break;
+                }
+            }
+        } else {
+            // Strictly after the cursor.
+            let start = match &q.after {
+                Some(c) => {
+                    let at = self.position(o, &c.key, c.id);
+                    match order.get(at) {
+                        Some(&s)
+                            if sql_cmp(&self.sort_key(q.sort, s), &c.key) == Ordering::Equal
+                                && self.id(s) == c.id =>
+                        {
+                            at + 1
+                        }
+                        _ => at,
+                    }
+                }
+                None => 0,
+            };
+            for &slot in &order[start..] {
+                if !visit(slot) {
+                    break;
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// [`FlagFilter::count_sql`]'s answer; `None` with a text filter.
+    pub fn count(&self, f: &FlagFilter) -> Option<i64> {
+        if f.text.is_some() {
+            return None;
+        }
+        Some(self.slot_of.values().filter(|s| self.keeps(f, **s, None)).count() as i64)
+    }
+
+    /// [`facet_counts`](crate::flags::facet_counts)' answer: (value, count) most frequent
+    /// first, then by value; `None` with a text filter.
+    pub fn facet_counts(&self, f: &FlagFilter, facet: Facet) -> Option<Vec<(Value, i64)>> {
+        if f.text.is_some() {
+            return None;
+        }
+        let col = match facet {
+            Facet::Status => STATUS,
+            Facet::Impact => IMPACT,
+            Facet::FlagType => FLAG_TYPE,
+            Facet::Source => SOURCE,
+            Facet::Target => TARGET,
+            Facet::Locked => LOCKED,
+        };
+        let mut counts: FxHashMap<u32, i64> = FxHashMap::default();
+        for &slot in self.slot_of.values() {
+            if self.keeps(f, slot, Some(facet)) {
+                *counts.entry(self.rows[slot as usize][col]).or_default() += 1;
+            }
+        }
+        // GROUP BY merges values SQLite holds equal (1 and 1.0).
+        let mut groups: Vec<(Value, i64)> = Vec::new();
+        let mut by_value: Vec<(u32, i64)> = counts.into_iter().collect();
+        by_value.sort_by(|a, b| {
+            sql_cmp(&self.values[a.0 as usize], &self.values[b.0 as usize]).then(a.0.cmp(&b.0))
+        });
+        for (n, c) in by_value {
+            let v = &self.values[n as usize];
+            match groups.last_mut() {
+                Some(g) if sql_cmp(&g.0, v) == Ordering::Equal => g.1 += c,
+                _ => groups.push((v.clone(), c)),
+            }
+        }
+        groups.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| sql_cmp(&a.0, &b.0)));
+        Some(groups)
+    }
+}

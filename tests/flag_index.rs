@@ -1,0 +1,251 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! The flag list's derived layer (`flagdeck_core::flag_index`) against plain SQL on the table:
+//! random filters × sorts × positions (offsets and keyset cursors) give the same ids and sort
+//! keys, counts and facet counts, on every fixture with flags and on a generated 50k-flag file,
+//! before and after random edits (hostile values too) that the layer learns row by row.
+
+mod common;
+
+use flagdeck_core::flag_index::{FlagIndex, KeyRow, COLUMNS};
+use flagdeck_core::flags::{facet_sql, Cursor, Facet, FlagFilter, FlagPageQuery, SortColumn};
+use flagdeck_core::native::NativeDb;
+use flagdeck_core::port::Database;
+use flagdeck_core::value::{sql_cmp, Value};
+use flagdeck_demo::{demo_script, DemoOptions};
+use pollster::block_on;
+
+/// A small xorshift generator: the same cases on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+        (!items.is_empty()).then(|| &items[self.below(items.len())])
+    }
+}
+
+fn distinct(db: &NativeDb, column: &str) -> Vec<String> {
+    let rs = block_on(
+        db.query(&format!("SELECT DISTINCT {column} FROM flags WHERE typeof({column}) = 'text'"), &[]),
+    )
+    .unwrap();
+    rs.rows.into_iter().filter_map(|r| r[0].as_str().map(str::to_owned)).collect()
+}
+
+fn random_filter(db: &NativeDb, rng: &mut Rng) -> FlagFilter {
+    let mut f = FlagFilter::default();
+    let some = |rng: &mut Rng, column: &str| -> Vec<String> {
+        if rng.below(3) != 0 {
+            return Vec::new();
+        }
+        let values = distinct(db, column);
+        (0..1 + rng.below(2)).filter_map(|_| rng.pick(&values).cloned()).collect()
+    };
+    f.status = some(rng, "status");
+    f.impact = some(rng, "impact_level");
+    f.flag_type = some(rng, "flag_type");
+    f.source = some(rng, "source_agent");
+    f.target = some(rng, "target_agent");
+    f.locked = match rng.below(4) {
+        0 => Some(true),
+        1 => Some(false),
+        _ => None,
+    };
+    let dates = distinct(db, "created_at");
+    if rng.below(4) == 0 {
+        f.created_from = rng.pick(&dates).cloned();
+    }
+    if rng.below(4) == 0 {
+        f.created_to = rng.pick(&dates).cloned();
+    }
+    if rng.below(6) == 0 {
+        f.completed_from = Some("2025-06-01".into());
+    }
+    f
+}
+
+/// The page by SQL: (id, sort key) rows.
+fn sql_page(db: &NativeDb, q: &FlagPageQuery) -> Vec<(i64, Value)> {
+    let (sql, params) = q.sql();
+    let rs = block_on(db.query(&sql, &params)).unwrap();
+    rs.rows.into_iter().map(|r| (r[0].as_i64().unwrap(), r[1].clone())).collect()
+}
+
+fn same_keys(a: &[(i64, Value)], b: &[(i64, Value)]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.0 == y.0 && sql_cmp(&x.1, &y.1).is_eq())
+}
+
+/// Random questions, each answered by the layer and by SQL.
+fn compare(db: &NativeDb, index: &FlagIndex, rng: &mut Rng, rounds: usize, label: &str) -> usize {
+    let mut answered = 0;
+    for round in 0..rounds {
+        let filter = random_filter(db, rng);
+        let sort = SortColumn::ALL[rng.below(SortColumn::ALL.len())];
+        let descending = rng.below(2) == 0;
+        let limit = [1, 7, 50][rng.below(3)];
+        let first = FlagPageQuery::first(filter.clone(), (sort, descending), limit);
+        let (count_sql, params) = filter.count_sql();
+        let total = block_on(db.query(&count_sql, &params)).unwrap().rows[0][0].as_i64().unwrap();
+        assert_eq!(index.count(&filter), Some(total), "{label} round {round}: count of {filter:?}");
+        // Positions: the start, a jump by offset, and a keyset step from a row of the SQL answer.
+        let jump = first.clone().at_page(rng.below((total as usize / limit).max(1) + 1), None);
+        let mut queries = vec![first.clone(), jump.clone()];
+        let whole = sql_page(db, &FlagPageQuery { limit: total as usize + 1, ..first.clone() });
+        if let Some((id, key)) = rng.pick(&whole).cloned() {
+            queries.push(first.clone().at_page(1, Some(Cursor { key, id })));
+        }
+        for q in &queries {
+            match index.page(q) {
+                Some(got) => {
+                    let want = sql_page(db, q);
+                    assert!(
+                        same_keys(&got, &want),
+                        "{label} round {round}: {sort:?} desc={descending} offset={} after={:?} filter={filter:?}\n layer {got:?}\n   sql {want:?}",
+                        q.offset,
+                        q.after
+                    );
+                    answered += 1;
+                }
+                None => assert_eq!(sort, SortColumn::ToolOrder, "only the tool order may be declined"),
+            }
+        }
+        for facet in
+            [Facet::Status, Facet::Impact, Facet::FlagType, Facet::Source, Facet::Target, Facet::Locked]
+        {
+            let (sql, params) = facet_sql(&filter, facet);
+            let want: Vec<(Value, i64)> = block_on(db.query(&sql, &params))
+                .unwrap()
+                .rows
+                .into_iter()
+                .map(|r| (r[0].clone(), r[1].as_i64().unwrap()))
+                .collect();
+            let got = index.facet_counts(&filter, facet).unwrap();
+            assert!(
+                same_keys(
+                    &got.iter().map(|(v, n)| (*n, v.clone())).collect::<Vec<_>>(),
+                    &want.iter().map(|(v, n)| (*n, v.clone())).collect::<Vec<_>>()
+                ),
+                "{label} round {round}: facet {facet:?} of {filter:?}\n layer {got:?}\n   sql {want:?}"
+            );
+        }
+    }
+    answered
+}
+
+/// Random edits through SQL (some refused by the file's own triggers), each taught to the layer
+/// from the rows as they are afterwards.
+fn edit(db: &NativeDb, index: &mut FlagIndex, rng: &mut Rng, edits: usize) {
+    let hostile = [
+        Value::Null,
+        Value::Integer(1),
+        Value::Integer(0),
+        Value::Real(1.0),
+        Value::Real(2.5),
+        Value::Text(String::new()),
+        Value::Text("1".into()),
+        Value::Text("pending".into()),
+        Value::Text("completed".into()),
+        Value::Text("critical".into()),
+        Value::Text("high".into()),
+        Value::Text("2026-01-01 10:00".into()),
+        Value::Text("@backend".into()),
+        Value::Blob(vec![0x70, 0x65]),
+    ];
+    let ids: Vec<i64> = block_on(db.query("SELECT id FROM flags", &[]))
+        .unwrap()
+        .rows
+        .iter()
+        .filter_map(|r| r[0].as_i64())
+        .collect();
+    let mut touched = Vec::new();
+    for _ in 0..edits {
+        let Some(&id) = rng.pick(&ids) else { return };
+        match rng.below(10) {
+            0 => {
+                let _ = block_on(db.query("DELETE FROM flags WHERE id = ?1", &[Value::Integer(id)]));
+                touched.push(id);
+            }
+            1 => {
+                // A copy of a row under a new id (every column, so the table's rules hold).
+                let new_id = 10_000_000 + rng.below(1_000_000) as i64;
+                let cols: Vec<String> =
+                    block_on(db.query("SELECT name FROM pragma_table_info('flags')", &[]))
+                        .unwrap()
+                        .rows
+                        .iter()
+                        .filter_map(|r| r[0].as_str().map(str::to_owned))
+                        .filter(|c| c != "id")
+                        .collect();
+                let list = cols.join(", ");
+                let _ = block_on(db.query(
+                    &format!("INSERT INTO flags (id, {list}) SELECT ?1, {list} FROM flags WHERE id = ?2"),
+                    &[Value::Integer(new_id), Value::Integer(id)],
+                ));
+                touched.push(new_id);
+            }
+            _ => {
+                let column = COLUMNS[rng.below(COLUMNS.len())];
+                let value = rng.pick(&hostile).unwrap().clone();
+                let _ = block_on(db.query(
+                    &format!("UPDATE flags SET {column} = ?1 WHERE id = ?2"),
+                    &[value, Value::Integer(id)],
+                ));
+                touched.push(id);
+            }
+        }
+    }
+    touched.sort_unstable();
+    touched.dedup();
+    let (_, rows) = block_on(FlagIndex::read_rows(db, Some(&touched))).unwrap();
+    let present: std::collections::HashSet<i64> = rows.iter().map(|r: &KeyRow| r.id).collect();
+    for id in &touched {
+        if !present.contains(id) {
+            index.remove(*id);
+        }
+    }
+    for row in rows {
+        index.upsert(row);
+    }
+}
+
+fn check(db: &NativeDb, label: &str, seed: u64, rounds: usize) {
+    let (affinity, rows) = block_on(FlagIndex::read_rows(db, None)).unwrap();
+    let mut index = FlagIndex::build(affinity, rows);
+    let total = block_on(db.query("SELECT count(*) FROM flags", &[])).unwrap().rows[0][0].as_i64().unwrap();
+    assert_eq!(index.len() as i64, total, "{label}: every flag held");
+    let mut rng = Rng(seed);
+    let answered = compare(db, &index, &mut rng, rounds, label);
+    assert!(answered > rounds, "{label}: the layer answered ({answered} pages)");
+    for step in 0..3 {
+        edit(db, &mut index, &mut rng, 40);
+        let total =
+            block_on(db.query("SELECT count(*) FROM flags", &[])).unwrap().rows[0][0].as_i64().unwrap();
+        assert_eq!(index.len() as i64, total, "{label}: every flag held after edits {step}");
+        compare(db, &index, &mut rng, rounds / 2, &format!("{label} after edits {step}"));
+    }
+}
+
+#[test]
+fn the_layer_answers_as_sql_on_every_fixture_before_and_after_edits() {
+    for name in ["claudesquad-v0-small.db", "acolytes-v1-small.db", "acolytes-hybrid-small.db"] {
+        let Some(bytes) = common::fixture_bytes(name) else { return };
+        let (db, _, _) = common::open_and_inspect(&bytes).unwrap();
+        check(&db, name, 0x9e37_79b9_7f4a_7c15, 60);
+    }
+}
+
+#[test]
+fn the_layer_answers_as_sql_on_a_generated_50k_file() {
+    let db = NativeDb::open_bytes(&[]).unwrap();
+    let opts = DemoOptions { flags: 50_000, ..Default::default() };
+    db.execute_batch_sync(&demo_script(&opts)).unwrap();
+    check(&db, "generated 50k", 0x2545_f491_4f6c_dd1d, 16);
+}
