@@ -2,11 +2,12 @@
 //! The flag list's derived layer (`flagdeck_core::flag_index`) against plain SQL on the table:
 //! random filters × sorts × positions (offsets and keyset cursors) give the same ids and sort
 //! keys, counts and facet counts, on every fixture with flags and on a generated 50k-flag file,
-//! before and after random edits (hostile values too) that the layer learns row by row.
+//! before and after random edits (hostile values too) that the layer learns from the change
+//! log (TEMP triggers), and after the app's own edit paths; the file's bytes are untouched.
 
 mod common;
 
-use flagdeck_core::flag_index::{FlagIndex, KeyRow, COLUMNS};
+use flagdeck_core::flag_index::{FlagIndex, Rows, CHANGE_LOG_SQL, COLUMNS};
 use flagdeck_core::flags::{facet_sql, Cursor, Facet, FlagFilter, FlagPageQuery, SortColumn};
 use flagdeck_core::native::NativeDb;
 use flagdeck_core::port::Database;
@@ -202,23 +203,21 @@ fn edit(db: &NativeDb, index: &mut FlagIndex, rng: &mut Rng, edits: usize) {
             }
         }
     }
+    // What the layer learns: the rows the change log noted (the test's own list must agree).
     touched.sort_unstable();
     touched.dedup();
-    let (_, rows) = block_on(FlagIndex::read_rows(db, Some(&touched))).unwrap();
-    let present: std::collections::HashSet<i64> = rows.iter().map(|r: &KeyRow| r.id).collect();
-    for id in &touched {
-        if !present.contains(id) {
-            index.remove(*id);
-        }
-    }
-    for row in rows {
-        index.upsert(row);
-    }
+    let taken = block_on(index.sync(db)).unwrap();
+    assert!(
+        taken <= touched.len(),
+        "the log noted only rows the edits touched ({taken} of {})",
+        touched.len()
+    );
 }
 
 fn check(db: &NativeDb, label: &str, seed: u64, rounds: usize) {
-    let (affinity, rows) = block_on(FlagIndex::read_rows(db, None)).unwrap();
+    let (affinity, rows) = block_on(FlagIndex::read_rows(db, Rows::All)).unwrap();
     let mut index = FlagIndex::build(affinity, rows);
+    db.execute_batch_sync(CHANGE_LOG_SQL).unwrap();
     let total = block_on(db.query("SELECT count(*) FROM flags", &[])).unwrap().rows[0][0].as_i64().unwrap();
     assert_eq!(index.len() as i64, total, "{label}: every flag held");
     let mut rng = Rng(seed);
@@ -248,4 +247,59 @@ fn the_layer_answers_as_sql_on_a_generated_50k_file() {
     let opts = DemoOptions { flags: 50_000, ..Default::default() };
     db.execute_batch_sync(&demo_script(&opts)).unwrap();
     check(&db, "generated 50k", 0x2545_f491_4f6c_dd1d, 16);
+}
+
+/// The app's own edit paths (complete, lock, a field, a new flag, undo) reach the layer
+/// through the change log, and the log leaves the main database as it was.
+#[test]
+fn every_edit_path_reaches_the_layer_and_the_file_keeps_its_bytes() {
+    use flagdeck_core::edits::{self, complete_values, lock_values};
+    let Some(bytes) = common::fixture_bytes("acolytes-v1-small.db") else { return };
+    let (db, _, facts) = common::open_and_inspect(&bytes).unwrap();
+    let before = db.export_sync().unwrap();
+    let (affinity, rows) = block_on(FlagIndex::read_rows(&db, Rows::All)).unwrap();
+    let mut index = FlagIndex::build(affinity, rows);
+    db.execute_batch_sync(CHANGE_LOG_SQL).unwrap();
+    assert_eq!(db.export_sync().unwrap(), before, "the change log is not in the file");
+    let mut rng = Rng(0x5851_f42d_4c95_7f2d);
+    let pending: Vec<i64> =
+        block_on(db.query("SELECT id FROM flags WHERE status = 'pending' ORDER BY id LIMIT 5", &[]))
+            .unwrap()
+            .rows
+            .iter()
+            .filter_map(|r| r[0].as_i64())
+            .collect();
+    let mut steps = Vec::new();
+    let plans = [
+        ("complete", complete_values("2026-12-01 10:00", Some("@backend"), Some("done"))),
+        ("lock", lock_values(true)),
+        ("edit", vec![("impact_level", Value::from("high")), ("target_agent", Value::from("@frontend"))]),
+    ];
+    for (i, (label, values)) in plans.iter().enumerate() {
+        let edit = block_on(edits::plan(&db, pending[i], label, values)).unwrap().expect("a change");
+        block_on(edits::apply(&db, &edit)).unwrap();
+        steps.push(vec![edit]);
+        assert!(block_on(index.sync(&db)).unwrap() >= 1, "{label}: noted");
+        compare(&db, &index, &mut rng, 6, label);
+    }
+    let action = common::long_action();
+    let step = block_on(edits::create_flag(&db, &facts, &common::new_flag_values(&action), Some(pending[3])))
+        .unwrap();
+    assert_eq!(block_on(index.sync(&db)).unwrap(), 2, "the new flag and the flag it locks");
+    compare(&db, &index, &mut rng, 6, "new flag");
+    steps.push(step.edits);
+    // Undo every step, newest first.
+    for edits_of_step in steps.iter().rev() {
+        block_on(edits::run_all(&db, edits_of_step, false)).unwrap();
+        block_on(index.sync(&db)).unwrap();
+        compare(&db, &index, &mut rng, 4, "undo");
+    }
+    let (_, fresh) = block_on(FlagIndex::read_rows(&db, Rows::All)).unwrap();
+    assert_eq!(index.len(), fresh.len(), "the new flag is gone again");
+    let ok = block_on(db.query("PRAGMA main.integrity_check", &[])).unwrap();
+    assert_eq!(ok.rows[0][0], Value::from("ok"));
+    let in_main =
+        block_on(db.query("SELECT count(*) FROM main.sqlite_master WHERE name LIKE 'flagdeck%'", &[]))
+            .unwrap();
+    assert_eq!(in_main.rows[0][0], Value::Integer(0), "nothing of the layer in the main schema");
 }

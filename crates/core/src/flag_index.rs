@@ -50,6 +50,15 @@ const LOCKED: usize = 5;
 const CREATED: usize = 6;
 const COMPLETED: usize = 7;
 
+/// Which rows [`FlagIndex::read_rows`] reads.
+#[derive(Debug, Clone, Copy)]
+pub enum Rows {
+    /// Every flag (to build the layer).
+    All,
+    /// Those the change log ([`CHANGE_LOG_SQL`]) noted.
+    Changed,
+}
+
 /// One flag's id and held values, as the table holds them ([`COLUMNS`] order).
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeyRow {
@@ -111,11 +120,11 @@ fn cmp_param(value: &Value, aff: Affinity, param: &str) -> Option<Ordering> {
 }
 
 impl FlagIndex {
-    /// The rows of `flags` whose ids are given (all rows for `None`), in [`KeyRow`] form; with
-    /// the columns' affinities. Errors: the port's; a file without the table gives no rows.
+    /// The rows of `flags` that `which` names, in [`KeyRow`] form; with the columns'
+    /// affinities. Errors: the port's; a file without the table gives no rows.
     pub async fn read_rows<D: Database>(
         db: &D,
-        ids: Option<&[i64]>,
+        which: Rows,
     ) -> Result<([Affinity; 8], Vec<KeyRow>), DbError> {
         let Some(info) = table_info(db, "flags").await? else {
             return Ok(([Affinity::Blob; 8], Vec::new()));
@@ -133,11 +142,9 @@ impl FlagIndex {
                 None => select.push("NULL".to_owned()),
             }
         }
-        let filter = match ids {
-            Some(ids) => {
-                format!(" WHERE id IN ({})", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", "))
-            }
-            None => String::new(),
+        let filter = match which {
+            Rows::Changed => " WHERE id IN (SELECT id FROM flagdeck_flag_changes)".to_owned(),
+            Rows::All => String::new(),
         };
         let rs = db.query(&format!("SELECT id, {} FROM flags{filter}", select.join(", ")), &[]).await?;
         let rows = rs
@@ -457,5 +464,52 @@ impl FlagIndex {
         }
         groups.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| sql_cmp(&a.0, &b.0)));
         Some(groups)
+    }
+}
+
+/// The change log that keeps a [`FlagIndex`] exact whatever writes the flags: TEMP triggers on
+/// `main.flags` note the id of every row inserted, updated or deleted in a TEMP table. Every
+/// edit path (complete, lock, bulk, a new flag, any field, undo/redo, resume, replay) writes
+/// through SQL, so none can be missed, and a write refused by the file's own triggers (or
+/// rolled back) notes nothing. TEMP objects live in the connection's temporary schema: the
+/// main database's bytes, its `integrity_check` and every export stay as they were. sql.js
+/// closes and reopens the database to export it, which drops them: [`CHANGE_LOG_SQL`] is run
+/// again after each export (it is idempotent), and the index is read again then.
+pub const CHANGE_LOG_SQL: &str = "\
+CREATE TEMP TABLE IF NOT EXISTS flagdeck_flag_changes (id INTEGER PRIMARY KEY);
+CREATE TEMP TRIGGER IF NOT EXISTS flagdeck_flags_inserted AFTER INSERT ON main.flags BEGIN
+  INSERT OR IGNORE INTO flagdeck_flag_changes (id) VALUES (NEW.id);
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS flagdeck_flags_updated AFTER UPDATE ON main.flags BEGIN
+  INSERT OR IGNORE INTO flagdeck_flag_changes (id) VALUES (OLD.id);
+  INSERT OR IGNORE INTO flagdeck_flag_changes (id) VALUES (NEW.id);
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS flagdeck_flags_deleted AFTER DELETE ON main.flags BEGIN
+  INSERT OR IGNORE INTO flagdeck_flag_changes (id) VALUES (OLD.id);
+END;";
+
+impl FlagIndex {
+    /// Brings the layer up to date with the table: takes the ids the change log noted since
+    /// the last call (emptying it), reads those rows as they are now, and moves each one (or
+    /// removes it, when it is gone). Returns how many ids it took. Errors: the port's (the
+    /// layer is then as before, and the log keeps its ids).
+    pub async fn sync<D: Database>(&mut self, db: &D) -> Result<usize, DbError> {
+        let rs = db.query("SELECT id FROM flagdeck_flag_changes ORDER BY id", &[]).await?;
+        let ids: Vec<i64> = rs.rows.iter().filter_map(|r| r.first().and_then(Value::as_i64)).collect();
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let (_, rows) = FlagIndex::read_rows(db, Rows::Changed).await?;
+        db.execute_batch("DELETE FROM flagdeck_flag_changes").await?;
+        let present: rustc_hash::FxHashSet<i64> = rows.iter().map(|r| r.id).collect();
+        for id in &ids {
+            if !present.contains(id) {
+                self.remove(*id);
+            }
+        }
+        for row in rows {
+            self.upsert(row);
+        }
+        Ok(ids.len())
     }
 }
