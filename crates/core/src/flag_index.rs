@@ -73,6 +73,11 @@ pub struct FlagIndex {
     /// Distinct values, and their numbers.
     values: Vec<Value>,
     numbers: FxHashMap<ValueKey, u32>,
+    /// Per value: its impact ranks (severity, tool) were it an impact level (the list's CASE).
+    ranks: Vec<[u8; 2]>,
+    /// Per column: how many flags hold each value (by number); a filter is compiled against
+    /// these values only, and a facet without other filters is read from them.
+    used: [FxHashMap<u32, i64>; 8],
     /// Per slot: the id (`None` for a free slot) and the value numbers.
     ids: Vec<Option<i64>>,
     rows: Vec<[u32; 8]>,
@@ -103,6 +108,62 @@ impl ValueKey {
             Value::Text(t) => ValueKey::Text(t.clone()),
             Value::Blob(b) => ValueKey::Blob(b.clone()),
         }
+    }
+}
+
+/// A filter compiled against the distinct values: per column, which value numbers pass
+/// (`None`: no condition on it).
+struct Matcher {
+    pass: [Option<Vec<bool>>; 8],
+}
+
+fn facet_column(facet: Facet) -> usize {
+    match facet {
+        Facet::Status => STATUS,
+        Facet::Impact => IMPACT,
+        Facet::FlagType => FLAG_TYPE,
+        Facet::Source => SOURCE,
+        Facet::Target => TARGET,
+        Facet::Locked => LOCKED,
+    }
+}
+
+/// A sort key as a slot holds it (borrowed): compares as the SQL expression's value would.
+enum Key<'a> {
+    Val(&'a Value),
+    /// `IFNULL(NULL, '')`.
+    Empty,
+    Int(i64),
+    /// The tool order's `rank || IFNULL(created_at, '')`: a one-digit rank, then the text.
+    Tool(u8, &'a Value),
+}
+
+static EMPTY: Value = Value::Text(String::new());
+
+impl Key<'_> {
+    fn cmp_with(&self, other: &Key<'_>) -> Ordering {
+        match (self, other) {
+            (Key::Int(a), Key::Int(b)) => a.cmp(b),
+            (Key::Tool(ra, a), Key::Tool(rb, b)) => ra.cmp(rb).then_with(|| tool_text(a).cmp(&tool_text(b))),
+            (a, b) => sql_cmp(a.value(), b.value()),
+        }
+    }
+
+    fn value(&self) -> &Value {
+        match self {
+            Key::Val(v) => v,
+            _ => &EMPTY,
+        }
+    }
+}
+
+/// The bytes `IFNULL(created_at, '')` becomes in a text concatenation (exact for NULL, TEXT
+/// and INTEGER; a REAL or BLOB makes the order unanswered, see `odd_tool_keys`).
+fn tool_text(v: &Value) -> std::borrow::Cow<'_, [u8]> {
+    match v {
+        Value::Null => std::borrow::Cow::Borrowed(&[]),
+        Value::Text(t) => std::borrow::Cow::Borrowed(t.as_bytes()),
+        other => std::borrow::Cow::Owned(other.display().into_bytes()),
     }
 }
 
@@ -169,6 +230,8 @@ impl FlagIndex {
             affinity,
             values: Vec::new(),
             numbers: FxHashMap::default(),
+            ranks: Vec::new(),
+            used: Default::default(),
             ids: Vec::with_capacity(rows.len()),
             rows: Vec::with_capacity(rows.len()),
             free: Vec::new(),
@@ -184,9 +247,17 @@ impl FlagIndex {
         }
         for (i, sort) in SortColumn::ALL.into_iter().enumerate() {
             let mut order = std::mem::take(&mut index.orders[i]);
-            order.sort_by(|a, b| index.cmp_slots(sort, *a, *b));
+            {
+                // By a number per slot that orders as its key does (the distinct values sorted
+                // once with the keys' comparison), then the id: integer comparisons only.
+                let number = index.key_numbers(sort);
+                order.sort_unstable_by_key(|slot| (number(*slot), index.id(*slot)));
+            }
             index.orders[i] = order;
         }
+        debug_assert!(SortColumn::ALL.into_iter().enumerate().all(|(i, sort)| index.orders[i]
+            .windows(2)
+            .all(|w| index.cmp_slots(sort, w[0], w[1]) == Ordering::Less)));
         index
     }
 
@@ -206,6 +277,17 @@ impl FlagIndex {
             return *n;
         }
         let n = self.values.len() as u32;
+        let aff = self.affinity[IMPACT];
+        let rank = |ranking: Ranking| {
+            Impact::ALL
+                .into_iter()
+                .find_map(|i| {
+                    let r = i.rank(ranking)?;
+                    eq_affinity(&v, aff, &Value::Text(i.sql().to_owned()), None).then_some(r)
+                })
+                .unwrap_or(Impact::other_rank(ranking))
+        };
+        self.ranks.push([rank(Ranking::Severity), rank(Ranking::Tool)]);
         self.values.push(v);
         self.numbers.insert(key, n);
         n
@@ -215,6 +297,9 @@ impl FlagIndex {
     fn store(&mut self, row: KeyRow) -> u32 {
         let KeyRow { id, values } = row;
         let numbers = values.map(|v| self.intern(v));
+        for (c, n) in numbers.iter().enumerate() {
+            *self.used[c].entry(*n).or_default() += 1;
+        }
         let slot = match self.free.pop() {
             Some(s) => {
                 self.ids[s as usize] = Some(id);
@@ -234,6 +319,11 @@ impl FlagIndex {
         slot
     }
 
+    /// The slots in use, in slot order.
+    fn live(&self) -> impl Iterator<Item = u32> + '_ {
+        self.ids.iter().enumerate().filter(|(_, id)| id.is_some()).map(|(s, _)| s as u32)
+    }
+
     fn v(&self, slot: u32, col: usize) -> &Value {
         &self.values[self.rows[slot as usize][col] as usize]
     }
@@ -248,14 +338,30 @@ impl FlagIndex {
 
     /// `CASE impact_level WHEN 'critical' THEN … ELSE … END` of one slot.
     fn rank(&self, slot: u32, ranking: Ranking) -> i64 {
-        let v = self.v(slot, IMPACT);
-        Impact::ALL
-            .into_iter()
-            .find_map(|i| {
-                let r = i.rank(ranking)?;
-                eq_affinity(v, self.affinity[IMPACT], &Value::Text(i.sql().to_owned()), None).then_some(r)
-            })
-            .unwrap_or(Impact::other_rank(ranking)) as i64
+        let r = self.ranks[self.rows[slot as usize][IMPACT] as usize];
+        r[match ranking {
+            Ranking::Severity => 0,
+            Ranking::Tool => 1,
+        }] as i64
+    }
+
+    /// The sort key of one slot without copying it (what [`Key`] compares).
+    fn key(&self, sort: SortColumn, slot: u32) -> Key<'_> {
+        let or_empty = |col: usize| match self.v(slot, col) {
+            Value::Null => Key::Empty,
+            v => Key::Val(v),
+        };
+        match sort {
+            SortColumn::Id => Key::Int(self.id(slot)),
+            SortColumn::CreatedAt => or_empty(CREATED),
+            SortColumn::CompletedAt => or_empty(COMPLETED),
+            SortColumn::Impact => Key::Int(self.rank(slot, Ranking::Severity)),
+            SortColumn::FlagType => or_empty(FLAG_TYPE),
+            SortColumn::Source => or_empty(SOURCE),
+            SortColumn::Target => or_empty(TARGET),
+            SortColumn::Status => or_empty(STATUS),
+            SortColumn::ToolOrder => Key::Tool(self.rank(slot, Ranking::Tool) as u8, self.v(slot, CREATED)),
+        }
     }
 
     /// The value [`SortColumn`]'s SQL expression gives for one slot (see `SortColumn::sql`).
@@ -286,8 +392,60 @@ impl FlagIndex {
         }
     }
 
+    /// For one order: a number per slot that compares as the slot's key does (equal keys,
+    /// equal numbers), from the distinct values of the key's column sorted once.
+    fn key_numbers(&self, sort: SortColumn) -> impl Fn(u32) -> u64 + '_ {
+        let col = match sort {
+            SortColumn::Id => None,
+            SortColumn::Impact => None,
+            SortColumn::CreatedAt | SortColumn::ToolOrder => Some(CREATED),
+            SortColumn::CompletedAt => Some(COMPLETED),
+            SortColumn::FlagType => Some(FLAG_TYPE),
+            SortColumn::Source => Some(SOURCE),
+            SortColumn::Target => Some(TARGET),
+            SortColumn::Status => Some(STATUS),
+        };
+        let mut number = vec![0u64; self.values.len()];
+        if let Some(col) = col {
+            let tool = sort == SortColumn::ToolOrder;
+            let key = |n: u32| {
+                let v = &self.values[n as usize];
+                match (tool, v) {
+                    (true, v) => Key::Tool(0, v),
+                    (false, Value::Null) => Key::Empty,
+                    (false, v) => Key::Val(v),
+                }
+            };
+            let mut distinct: Vec<u32> = self.used[col].keys().copied().collect();
+            distinct.sort_by(|a, b| key(*a).cmp_with(&key(*b)));
+            let mut rank = 0u64;
+            for (i, n) in distinct.iter().enumerate() {
+                if i > 0 && key(distinct[i - 1]).cmp_with(&key(*n)) != Ordering::Equal {
+                    rank += 1;
+                }
+                number[*n as usize] = rank;
+            }
+        }
+        move |slot: u32| {
+            let row = &self.rows[slot as usize];
+            match sort {
+                SortColumn::Id => 0,
+                SortColumn::Impact => self.rank(slot, Ranking::Severity) as u64,
+                SortColumn::ToolOrder => {
+                    ((self.rank(slot, Ranking::Tool) as u64) << 40) | number[row[CREATED] as usize]
+                }
+                SortColumn::CreatedAt => number[row[CREATED] as usize],
+                SortColumn::CompletedAt => number[row[COMPLETED] as usize],
+                SortColumn::FlagType => number[row[FLAG_TYPE] as usize],
+                SortColumn::Source => number[row[SOURCE] as usize],
+                SortColumn::Target => number[row[TARGET] as usize],
+                SortColumn::Status => number[row[STATUS] as usize],
+            }
+        }
+    }
+
     fn cmp_slots(&self, sort: SortColumn, a: u32, b: u32) -> Ordering {
-        sql_cmp(&self.sort_key(sort, a), &self.sort_key(sort, b)).then(self.id(a).cmp(&self.id(b)))
+        self.key(sort, a).cmp_with(&self.key(sort, b)).then(self.id(a).cmp(&self.id(b)))
     }
 
     /// Where (key, id) would go in `sort`'s order: the first position whose entry is not less.
@@ -322,42 +480,75 @@ impl FlagIndex {
         if self.odd_tool_key(slot) {
             self.odd_tool_keys -= 1;
         }
+        for c in 0..8 {
+            let n = self.rows[slot as usize][c];
+            if let Some(k) = self.used[c].get_mut(&n) {
+                *k -= 1;
+                if *k == 0 {
+                    self.used[c].remove(&n);
+                }
+            }
+        }
         self.slot_of.remove(&id);
         self.ids[slot as usize] = None;
         self.free.push(slot);
     }
 
-    /// Whether the filter keeps a slot (all but the text words; `except`: a facet left out).
-    fn keeps(&self, f: &FlagFilter, slot: u32, except: Option<Facet>) -> bool {
-        let any = |col: usize, facet: Facet, list: &[String]| {
-            except == Some(facet)
-                || list.is_empty()
-                || list.iter().any(|p| {
-                    eq_affinity(self.v(slot, col), self.affinity[col], &Value::Text(p.clone()), None)
-                })
+    /// `f` (all but its text words) compiled against the values each column holds.
+    fn matcher(&self, f: &FlagFilter) -> Matcher {
+        let mut pass: [Option<Vec<bool>>; 8] = Default::default();
+        let mut set = |col: usize, test: &dyn Fn(&Value) -> bool| {
+            let mut p = pass[col].take().unwrap_or_else(|| {
+                let mut all = vec![false; self.values.len()];
+                for n in self.used[col].keys() {
+                    all[*n as usize] = true;
+                }
+                all
+            });
+            for n in self.used[col].keys() {
+                let n = *n as usize;
+                p[n] = p[n] && test(&self.values[n]);
+            }
+            pass[col] = Some(p);
         };
-        if !(any(STATUS, Facet::Status, &f.status)
-            && any(IMPACT, Facet::Impact, &f.impact)
-            && any(FLAG_TYPE, Facet::FlagType, &f.flag_type)
-            && any(SOURCE, Facet::Source, &f.source)
-            && any(TARGET, Facet::Target, &f.target))
-        {
-            return false;
-        }
-        if let (Some(locked), false) = (f.locked, except == Some(Facet::Locked)) {
-            let n = Value::Integer(locked as i64);
-            if !eq_affinity(self.v(slot, LOCKED), self.affinity[LOCKED], &n, None) {
-                return false;
+        for (col, list) in [
+            (STATUS, &f.status),
+            (IMPACT, &f.impact),
+            (FLAG_TYPE, &f.flag_type),
+            (SOURCE, &f.source),
+            (TARGET, &f.target),
+        ] {
+            if !list.is_empty() {
+                let params: Vec<Value> = list.iter().map(|p| Value::Text(p.clone())).collect();
+                let aff = self.affinity[col];
+                set(col, &|v| params.iter().any(|p| eq_affinity(v, aff, p, None)));
             }
         }
-        let bound = |col: usize, b: &Option<String>, ok: fn(Ordering) -> bool| match b {
-            None => true,
-            Some(b) => cmp_param(self.v(slot, col), self.affinity[col], b).is_some_and(ok),
-        };
-        bound(CREATED, &f.created_from, |o| o != Ordering::Less)
-            && bound(CREATED, &f.created_to, |o| o != Ordering::Greater)
-            && bound(COMPLETED, &f.completed_from, |o| o != Ordering::Less)
-            && bound(COMPLETED, &f.completed_to, |o| o != Ordering::Greater)
+        if let Some(locked) = f.locked {
+            let (n, aff) = (Value::Integer(locked as i64), self.affinity[LOCKED]);
+            set(LOCKED, &|v| eq_affinity(v, aff, &n, None));
+        }
+        for (col, bound, ok) in [
+            (CREATED, &f.created_from, (|o| o != Ordering::Less) as fn(Ordering) -> bool),
+            (CREATED, &f.created_to, |o| o != Ordering::Greater),
+            (COMPLETED, &f.completed_from, |o| o != Ordering::Less),
+            (COMPLETED, &f.completed_to, |o| o != Ordering::Greater),
+        ] {
+            if let Some(b) = bound {
+                let aff = self.affinity[col];
+                set(col, &|v| cmp_param(v, aff, b).is_some_and(ok));
+            }
+        }
+        Matcher { pass }
+    }
+
+    /// Whether `m` keeps a slot; `except`: a column left out (a facet's own).
+    fn passes(&self, m: &Matcher, slot: u32, except: Option<usize>) -> bool {
+        let row = &self.rows[slot as usize];
+        m.pass
+            .iter()
+            .enumerate()
+            .all(|(c, p)| Some(c) == except || p.as_ref().is_none_or(|p| p[row[c] as usize]))
     }
 
     /// The page `q` asks for: each row's id and sort key, in the list's order, exactly as
@@ -368,10 +559,11 @@ impl FlagIndex {
         }
         let o = SortColumn::ALL.iter().position(|s| *s == q.sort)?;
         let order = &self.orders[o];
+        let m = self.matcher(&q.filter);
         let mut out = Vec::with_capacity(q.limit);
         let mut skip = q.offset;
         let mut visit = |slot: u32| {
-            if !self.keeps(&q.filter, slot, None) {
+            if !self.passes(&m, slot, None) {
                 return true;
             }
             if skip > 0 {
@@ -426,35 +618,73 @@ impl FlagIndex {
         if f.text.is_some() {
             return None;
         }
-        Some(self.slot_of.values().filter(|s| self.keeps(f, **s, None)).count() as i64)
+        let m = self.matcher(f);
+        if m.pass.iter().all(Option::is_none) {
+            return Some(self.len() as i64);
+        }
+        Some(self.live().filter(|s| self.passes(&m, *s, None)).count() as i64)
     }
 
     /// [`facet_counts`](crate::flags::facet_counts)' answer: (value, count) most frequent
     /// first, then by value; `None` with a text filter.
     pub fn facet_counts(&self, f: &FlagFilter, facet: Facet) -> Option<Vec<(Value, i64)>> {
+        self.facets(f, &[facet]).map(|mut all| all.remove(0))
+    }
+
+    /// [`FlagIndex::facet_counts`] of several facets in one pass over the flags: a flag counts
+    /// for a facet when every condition but that facet's own keeps it. A facet whose other
+    /// conditions keep every flag is read from the per-value counts, without a pass.
+    pub fn facets(&self, f: &FlagFilter, facets: &[Facet]) -> Option<Vec<Vec<(Value, i64)>>> {
         if f.text.is_some() {
             return None;
         }
-        let col = match facet {
-            Facet::Status => STATUS,
-            Facet::Impact => IMPACT,
-            Facet::FlagType => FLAG_TYPE,
-            Facet::Source => SOURCE,
-            Facet::Target => TARGET,
-            Facet::Locked => LOCKED,
-        };
-        let mut counts: FxHashMap<u32, i64> = FxHashMap::default();
-        for &slot in self.slot_of.values() {
-            if self.keeps(f, slot, Some(facet)) {
-                *counts.entry(self.rows[slot as usize][col]).or_default() += 1;
+        let m = self.matcher(f);
+        let cols: Vec<usize> = facets.iter().map(|x| facet_column(*x)).collect();
+        let unfiltered = |col: usize| m.pass.iter().enumerate().all(|(c, p)| c == col || p.is_none());
+        let mut counts: Vec<FxHashMap<u32, i64>> = vec![FxHashMap::default(); cols.len()];
+        let need_pass: Vec<usize> = (0..cols.len()).filter(|i| !unfiltered(cols[*i])).collect();
+        if !need_pass.is_empty() {
+            for slot in self.live() {
+                let row = &self.rows[slot as usize];
+                // The conditions that fail for this flag: none, or only one facet's own.
+                let mut failed = None;
+                let mut fails = 0;
+                for (c, p) in m.pass.iter().enumerate() {
+                    if p.as_ref().is_some_and(|p| !p[row[c] as usize]) {
+                        fails += 1;
+                        failed = Some(c);
+                        if fails > 1 {
+                            break;
+                        }
+                    }
+                }
+                if fails > 1 {
+                    continue;
+                }
+                for &i in &need_pass {
+                    if fails == 0 || failed == Some(cols[i]) {
+                        *counts[i].entry(row[cols[i]]).or_default() += 1;
+                    }
+                }
             }
         }
-        // GROUP BY merges values SQLite holds equal (1 and 1.0).
-        let mut groups: Vec<(Value, i64)> = Vec::new();
-        let mut by_value: Vec<(u32, i64)> = counts.into_iter().collect();
+        let out = (0..cols.len())
+            .map(|i| {
+                let by_number = if need_pass.contains(&i) { &counts[i] } else { &self.used[cols[i]] };
+                self.grouped(by_number)
+            })
+            .collect();
+        Some(out)
+    }
+
+    /// Counts by value number as `GROUP BY value ORDER BY COUNT(*) DESC, value` gives them
+    /// (values SQLite holds equal, 1 and 1.0, are one group).
+    fn grouped(&self, counts: &FxHashMap<u32, i64>) -> Vec<(Value, i64)> {
+        let mut by_value: Vec<(u32, i64)> = counts.iter().map(|(n, c)| (*n, *c)).collect();
         by_value.sort_by(|a, b| {
             sql_cmp(&self.values[a.0 as usize], &self.values[b.0 as usize]).then(a.0.cmp(&b.0))
         });
+        let mut groups: Vec<(Value, i64)> = Vec::new();
         for (n, c) in by_value {
             let v = &self.values[n as usize];
             match groups.last_mut() {
@@ -463,7 +693,7 @@ impl FlagIndex {
             }
         }
         groups.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| sql_cmp(&a.0, &b.0)));
-        Some(groups)
+        groups
     }
 }
 
