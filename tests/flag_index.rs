@@ -8,7 +8,7 @@
 mod common;
 
 use flagdeck_core::flag_index::{FlagIndex, Rows, CHANGE_LOG_SQL, COLUMNS};
-use flagdeck_core::flags::{facet_sql, Cursor, Facet, FlagFilter, FlagPageQuery, SortColumn};
+use flagdeck_core::flags::{facet_sql, Cursor, Facet, FlagFilter, FlagPageQuery, FlagRow, SortColumn};
 use flagdeck_core::native::NativeDb;
 use flagdeck_core::port::Database;
 use flagdeck_core::value::{sql_cmp, Value};
@@ -114,6 +114,16 @@ fn compare(db: &NativeDb, index: &FlagIndex, rng: &mut Rng, rounds: usize, label
                         q.after
                     );
                     answered += 1;
+                    // The page's rows by id, as the list reads them: what the list's own statement gives.
+                    let ids: Vec<i64> = got.iter().map(|(id, _)| *id).collect();
+                    let (sql, params) = q.rows_sql(&ids);
+                    let by_id = FlagRow::all(&block_on(db.query(&sql, &params)).unwrap());
+                    let (sql, params) = q.sql();
+                    let direct = FlagRow::all(&block_on(db.query(&sql, &params)).unwrap());
+                    assert_eq!(by_id.is_ok(), direct.is_ok(), "{label} round {round}: the rows read alike");
+                    if let (Ok(a), Ok(b)) = (by_id, direct) {
+                        assert_eq!(a, b, "{label} round {round}: the page's rows by id");
+                    }
                 }
                 None => assert_eq!(sort, SortColumn::ToolOrder, "only the tool order may be declined"),
             }

@@ -593,6 +593,25 @@ impl FlagPageQuery {
     }
 }
 
+impl FlagPageQuery {
+    /// The rows of a page whose ids the flag list's derived layer gave
+    /// ([`FlagIndex::page`](crate::flag_index::FlagIndex::page)): the same columns as
+    /// [`FlagPageQuery::sql`] (`sort_key` included), read by rowid, in the same order (the
+    /// same `ORDER BY`), so [`FlagRow::all`] reads them as it reads that statement's.
+    pub fn rows_sql(&self, ids: &[i64]) -> (String, Vec<Value>) {
+        let key = self.sort.sql();
+        let dir = if self.descending { "DESC" } else { "ASC" };
+        let marks = vec!["?"; ids.len()].join(", ");
+        (
+            format!(
+                "SELECT id, {key} AS sort_key, {} FROM flags WHERE id IN ({marks}) ORDER BY {key} {dir}, id {dir}",
+                FlagRow::columns_sql(&LIST_COLUMNS[1..]),
+            ),
+            ids.iter().map(|id| Value::Integer(*id)).collect(),
+        )
+    }
+}
+
 /// The statement behind [`facet_counts`]: rows of (value, count), most frequent first.
 pub fn facet_sql(filter: &FlagFilter, facet: Facet) -> (String, Vec<Value>) {
     let (where_sql, params) = filter.where_clause(Some(facet));
