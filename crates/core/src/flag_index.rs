@@ -22,8 +22,10 @@ use std::cmp::Ordering;
 
 use rustc_hash::FxHashMap;
 
+use crate::cell::Cell;
 use crate::dashboard::flaglog::{eq_affinity, numeric_text};
 use crate::flags::{Facet, FlagFilter, FlagPageQuery, SortColumn};
+use crate::interner::Interner;
 use crate::port::{Database, DbError};
 use crate::table_info::{table_info, Affinity};
 use crate::value::{sql_cmp, Value};
@@ -70,9 +72,8 @@ pub struct KeyRow {
 #[derive(Debug, Clone)]
 pub struct FlagIndex {
     affinity: [Affinity; 8],
-    /// Distinct values, and their numbers.
-    values: Vec<Value>,
-    numbers: FxHashMap<ValueKey, u32>,
+    /// Distinct values, by number.
+    interner: Interner,
     /// Per value: its impact ranks (severity, tool) were it an impact level (the list's CASE).
     ranks: Vec<[u8; 2]>,
     /// Per column: how many flags hold each value (by number); a filter is compiled against
@@ -87,28 +88,6 @@ pub struct FlagIndex {
     orders: Vec<Vec<u32>>,
     /// Slots whose tool-order key SQLite would write in its own way (a REAL or BLOB created_at).
     odd_tool_keys: usize,
-}
-
-/// A hashable stand-in for a [`Value`] (REALs by their bits).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum ValueKey {
-    Null,
-    Integer(i64),
-    Real(u64),
-    Text(String),
-    Blob(Vec<u8>),
-}
-
-impl ValueKey {
-    fn of(v: &Value) -> ValueKey {
-        match v {
-            Value::Null => ValueKey::Null,
-            Value::Integer(i) => ValueKey::Integer(*i),
-            Value::Real(f) => ValueKey::Real(f.to_bits()),
-            Value::Text(t) => ValueKey::Text(t.clone()),
-            Value::Blob(b) => ValueKey::Blob(b.clone()),
-        }
-    }
 }
 
 /// A filter compiled against the distinct values: per column, which value numbers pass
@@ -228,8 +207,7 @@ impl FlagIndex {
     pub fn build(affinity: [Affinity; 8], rows: Vec<KeyRow>) -> FlagIndex {
         let mut index = FlagIndex {
             affinity,
-            values: Vec::new(),
-            numbers: FxHashMap::default(),
+            interner: Interner::default(),
             ranks: Vec::new(),
             used: Default::default(),
             ids: Vec::with_capacity(rows.len()),
@@ -261,6 +239,10 @@ impl FlagIndex {
         index
     }
 
+    fn values(&self) -> &[Value] {
+        self.interner.values()
+    }
+
     /// How many flags it holds.
     pub fn len(&self) -> usize {
         self.slot_of.len()
@@ -272,11 +254,10 @@ impl FlagIndex {
     }
 
     fn intern(&mut self, v: Value) -> u32 {
-        let key = ValueKey::of(&v);
-        if let Some(n) = self.numbers.get(&key) {
-            return *n;
+        let n = self.interner.intern(Cell::of(&v));
+        if (n as usize) < self.ranks.len() {
+            return n;
         }
-        let n = self.values.len() as u32;
         let aff = self.affinity[IMPACT];
         let rank = |ranking: Ranking| {
             Impact::ALL
@@ -288,8 +269,6 @@ impl FlagIndex {
                 .unwrap_or(Impact::other_rank(ranking))
         };
         self.ranks.push([rank(Ranking::Severity), rank(Ranking::Tool)]);
-        self.values.push(v);
-        self.numbers.insert(key, n);
         n
     }
 
@@ -325,7 +304,7 @@ impl FlagIndex {
     }
 
     fn v(&self, slot: u32, col: usize) -> &Value {
-        &self.values[self.rows[slot as usize][col] as usize]
+        &self.values()[self.rows[slot as usize][col] as usize]
     }
 
     fn id(&self, slot: u32) -> i64 {
@@ -405,11 +384,11 @@ impl FlagIndex {
             SortColumn::Target => Some(TARGET),
             SortColumn::Status => Some(STATUS),
         };
-        let mut number = vec![0u64; self.values.len()];
+        let mut number = vec![0u64; self.values().len()];
         if let Some(col) = col {
             let tool = sort == SortColumn::ToolOrder;
             let key = |n: u32| {
-                let v = &self.values[n as usize];
+                let v = &self.values()[n as usize];
                 match (tool, v) {
                     (true, v) => Key::Tool(0, v),
                     (false, Value::Null) => Key::Empty,
@@ -499,7 +478,7 @@ impl FlagIndex {
         let mut pass: [Option<Vec<bool>>; 8] = Default::default();
         let mut set = |col: usize, test: &dyn Fn(&Value) -> bool| {
             let mut p = pass[col].take().unwrap_or_else(|| {
-                let mut all = vec![false; self.values.len()];
+                let mut all = vec![false; self.values().len()];
                 for n in self.used[col].keys() {
                     all[*n as usize] = true;
                 }
@@ -507,7 +486,7 @@ impl FlagIndex {
             });
             for n in self.used[col].keys() {
                 let n = *n as usize;
-                p[n] = p[n] && test(&self.values[n]);
+                p[n] = p[n] && test(&self.values()[n]);
             }
             pass[col] = Some(p);
         };
@@ -682,11 +661,11 @@ impl FlagIndex {
     fn grouped(&self, counts: &FxHashMap<u32, i64>) -> Vec<(Value, i64)> {
         let mut by_value: Vec<(u32, i64)> = counts.iter().map(|(n, c)| (*n, *c)).collect();
         by_value.sort_by(|a, b| {
-            sql_cmp(&self.values[a.0 as usize], &self.values[b.0 as usize]).then(a.0.cmp(&b.0))
+            sql_cmp(&self.values()[a.0 as usize], &self.values()[b.0 as usize]).then(a.0.cmp(&b.0))
         });
         let mut groups: Vec<(Value, i64)> = Vec::new();
         for (n, c) in by_value {
-            let v = &self.values[n as usize];
+            let v = &self.values()[n as usize];
             match groups.last_mut() {
                 Some(g) if sql_cmp(&g.0, v) == Ordering::Equal => g.1 += c,
                 _ => groups.push((v.clone(), c)),
