@@ -10,6 +10,11 @@
 //!   tie-break. Where it could not be exact it says so and answers nothing (`None`): a text
 //!   filter (the words are searched in the long texts, which it does not hold), and the tool's
 //!   order when a created_at is a REAL or a BLOB (whose text SQLite writes its own way).
+//! * **Where it applies** ([`FlagIndex::applies`]): `id` the rowid, BINARY comparisons, no
+//!   other UNIQUE constraint, no generated column among [`COLUMNS`], UTF-8 text; otherwise the
+//!   list runs its SQL. Cursors are the list's own (a row's key as the list read it), and a
+//!   facet groups values SQLite holds equal (1 and 1.0) under one of them, as `GROUP BY` does,
+//!   though not always the one SQLite would show. Text that is not valid UTF-8 is read lossily.
 //! * **Kept exact under change** by [`FlagIndex::upsert`] / [`FlagIndex::remove`] with the rows
 //!   as the table holds them after the change ([`FlagIndex::read_rows`] reads them by id).
 //! * **Memory**: per flag its id, 8 value numbers and 9 order slots, ~110 bytes, plus each
@@ -160,6 +165,40 @@ fn cmp_param(value: &Value, aff: Affinity, param: &str) -> Option<Ordering> {
 }
 
 impl FlagIndex {
+    /// Whether the layer can answer exactly for this file's `flags` table; `false` (the list
+    /// then runs its SQL) when: `id` is not the table's `INTEGER PRIMARY KEY` (text or repeated
+    /// ids); the table declares a collation (its comparisons would not be BINARY) or a UNIQUE
+    /// constraint other than the key (an `INSERT OR REPLACE` could then delete rows without a
+    /// trigger firing); one of [`COLUMNS`] is a generated column; or the text encoding is not
+    /// UTF-8 (SQLite orders UTF-16 text by its UTF-16 bytes). Errors: the port's.
+    pub async fn applies<D: Database>(db: &D) -> Result<bool, DbError> {
+        let Some(info) = table_info(db, "flags").await? else { return Ok(false) };
+        let id_is_rowid = info.rowid_alias.is_some_and(|i| info.columns[i].eq_ignore_ascii_case("id"));
+        let encoding = db.query("PRAGMA encoding", &[]).await?;
+        let utf8 = encoding.rows.first().and_then(|r| r.first()).and_then(Value::as_str) == Some("UTF-8");
+        let sql =
+            db.query("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'flags'", &[]).await?;
+        let ddl = sql
+            .rows
+            .first()
+            .and_then(|r| r.first())
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_ascii_uppercase();
+        let unique = db
+            .query("SELECT count(*) FROM pragma_index_list('flags') WHERE \"unique\" AND origin <> 'pk'", &[])
+            .await?;
+        let no_unique = unique.rows.first().and_then(|r| r.first()).and_then(Value::as_i64) == Some(0);
+        let generated =
+            db.query("SELECT name FROM pragma_table_xinfo('flags') WHERE hidden IN (2, 3)", &[]).await?;
+        let none_generated = !generated.rows.iter().any(|r| {
+            r.first()
+                .and_then(Value::as_str)
+                .is_some_and(|n| COLUMNS.iter().any(|c| c.eq_ignore_ascii_case(n)))
+        });
+        Ok(id_is_rowid && utf8 && !ddl.contains("COLLATE") && no_unique && none_generated)
+    }
+
     /// The rows of `flags` that `which` names, in [`KeyRow`] form; with the columns'
     /// affinities. Errors: the port's; a file without the table gives no rows.
     pub async fn read_rows<D: Database>(
@@ -539,7 +578,7 @@ impl FlagIndex {
         let o = SortColumn::ALL.iter().position(|s| *s == q.sort)?;
         let order = &self.orders[o];
         let m = self.matcher(&q.filter);
-        let mut out = Vec::with_capacity(q.limit);
+        let mut out = Vec::with_capacity(q.limit.min(self.len()));
         let mut skip = q.offset;
         let mut visit = |slot: u32| {
             if !self.passes(&m, slot, None) {
@@ -677,7 +716,9 @@ impl FlagIndex {
 }
 
 /// The change log that keeps a [`FlagIndex`] exact whatever writes the flags: TEMP triggers on
-/// `main.flags` note the id of every row inserted, updated or deleted in a TEMP table. Every
+/// `main.flags` note the id of every row inserted, updated or deleted in a TEMP table. The table
+/// has no key and no type, so no conflict clause of the writing statement (`UPDATE OR ABORT`,
+/// `INSERT OR FAIL`) can make a note fail; an id noted twice is read once. Every
 /// edit path (complete, lock, bulk, a new flag, any field, undo/redo, resume, replay) writes
 /// through SQL, so none can be missed, and a write refused by the file's own triggers (or
 /// rolled back) notes nothing. TEMP objects live in the connection's temporary schema: the
@@ -685,25 +726,25 @@ impl FlagIndex {
 /// closes and reopens the database to export it, which drops them: [`CHANGE_LOG_SQL`] is run
 /// again after each export (it is idempotent), and the index is read again then.
 pub const CHANGE_LOG_SQL: &str = "\
-CREATE TEMP TABLE IF NOT EXISTS flagdeck_flag_changes (id INTEGER PRIMARY KEY);
+CREATE TEMP TABLE IF NOT EXISTS flagdeck_flag_changes (id);
 CREATE TEMP TRIGGER IF NOT EXISTS flagdeck_flags_inserted AFTER INSERT ON main.flags BEGIN
-  INSERT OR IGNORE INTO flagdeck_flag_changes (id) VALUES (NEW.id);
+  INSERT INTO flagdeck_flag_changes (id) VALUES (NEW.id);
 END;
 CREATE TEMP TRIGGER IF NOT EXISTS flagdeck_flags_updated AFTER UPDATE ON main.flags BEGIN
-  INSERT OR IGNORE INTO flagdeck_flag_changes (id) VALUES (OLD.id);
-  INSERT OR IGNORE INTO flagdeck_flag_changes (id) VALUES (NEW.id);
+  INSERT INTO flagdeck_flag_changes (id) VALUES (OLD.id), (NEW.id);
 END;
 CREATE TEMP TRIGGER IF NOT EXISTS flagdeck_flags_deleted AFTER DELETE ON main.flags BEGIN
-  INSERT OR IGNORE INTO flagdeck_flag_changes (id) VALUES (OLD.id);
+  INSERT INTO flagdeck_flag_changes (id) VALUES (OLD.id);
 END;";
 
 impl FlagIndex {
     /// Brings the layer up to date with the table: takes the ids the change log noted since
     /// the last call (emptying it), reads those rows as they are now, and moves each one (or
-    /// removes it, when it is gone). Returns how many ids it took. Errors: the port's (the
+    /// removes it, when it is gone). Call it between transactions, after a write has been
+    /// committed (inside one that is rolled back later, the layer would keep what was undone). Returns how many ids it took. Errors: the port's (the
     /// layer is then as before, and the log keeps its ids).
     pub async fn sync<D: Database>(&mut self, db: &D) -> Result<usize, DbError> {
-        let rs = db.query("SELECT id FROM flagdeck_flag_changes ORDER BY id", &[]).await?;
+        let rs = db.query("SELECT DISTINCT id FROM flagdeck_flag_changes ORDER BY id", &[]).await?;
         let ids: Vec<i64> = rs.rows.iter().filter_map(|r| r.first().and_then(Value::as_i64)).collect();
         if ids.is_empty() {
             return Ok(0);
