@@ -373,3 +373,78 @@ fn the_change_log_never_makes_a_write_fail() {
     assert_eq!(index.count(&FlagFilter::default()), Some(3));
     assert_eq!(block_on(index.sync(&db)).unwrap(), 0, "the log was emptied");
 }
+
+/// Mixed storage classes in every held column (declared without a type, so nothing is
+/// converted), numbers in the sort columns, 1 beside 1.0, '' beside NULL: every order, filter
+/// and position gives the same rows and the same sort keys, storage class included.
+#[test]
+fn mixed_storage_classes_order_and_filter_as_sqlite_does() {
+    let db = NativeDb::open_bytes(&[]).unwrap();
+    db.execute_batch_sync(
+        "CREATE TABLE flags (id INTEGER PRIMARY KEY, status, impact_level, flag_type, source_agent,
+             target_agent, locked, created_at, completed_at, change_description, action_required,
+             related_files, code_location, notes, chain_origin_id INTEGER);",
+    )
+    .unwrap();
+    let pool = [
+        "NULL",
+        "''",
+        "1",
+        "1.0",
+        "2.5",
+        "-3",
+        "'1'",
+        "'pending'",
+        "'completed'",
+        "'critical'",
+        "'high'",
+        "'2026-01-01 10:00'",
+        "'2025-12-31'",
+        "x'00ff'",
+        "x'70656e64696e67'",
+        "'Pending'",
+    ];
+    let mut rng = Rng(0x0123_4567_89ab_cdef);
+    for id in 1..=400 {
+        let mut v = || pool[rng.below(pool.len())];
+        let row = format!(
+            "INSERT INTO flags (id, status, impact_level, flag_type, source_agent, target_agent, locked,
+                 created_at, completed_at, change_description) VALUES ({id}, {}, {}, {}, {}, {}, {}, {}, {}, 'x')",
+            v(), v(), v(), v(), v(), v(), v(), v()
+        );
+        db.execute_batch_sync(&row).unwrap();
+    }
+    let (affinity, rows) = block_on(FlagIndex::read_rows(&db, Rows::All)).unwrap();
+    let index = FlagIndex::build(affinity, rows);
+    let filters = [
+        FlagFilter::default(),
+        FlagFilter { status: vec!["pending".into(), "1".into()], ..Default::default() },
+        FlagFilter { locked: Some(true), ..Default::default() },
+        FlagFilter { locked: Some(false), impact: vec!["critical".into()], ..Default::default() },
+        FlagFilter { created_from: Some("1".into()), created_to: Some("2026".into()), ..Default::default() },
+        FlagFilter { completed_from: Some("".into()), ..Default::default() },
+    ];
+    for filter in &filters {
+        for sort in SortColumn::ALL {
+            for descending in [false, true] {
+                let q = FlagPageQuery::first(filter.clone(), (sort, descending), 500);
+                let want = sql_page(&db, &q);
+                match index.page(&q) {
+                    // Exactly: the same values, storage class included (1 is not 1.0).
+                    Some(got) => assert_eq!(got, want, "{sort:?} desc={descending} {filter:?}"),
+                    None => assert_eq!(sort, SortColumn::ToolOrder, "only the tool order may be declined"),
+                }
+                if let Some((id, key)) = want.get(want.len() / 2).cloned() {
+                    let step = FlagPageQuery::first(filter.clone(), (sort, descending), 7)
+                        .at_page(1, Some(Cursor { key, id }));
+                    if let Some(got) = index.page(&step) {
+                        assert_eq!(got, sql_page(&db, &step), "keyset {sort:?} desc={descending} {filter:?}");
+                    }
+                }
+            }
+        }
+        let (sql, params) = filter.count_sql();
+        let n = block_on(db.query(&sql, &params)).unwrap().rows[0][0].as_i64().unwrap();
+        assert_eq!(index.count(filter), Some(n), "count {filter:?}");
+    }
+}
