@@ -133,6 +133,19 @@ impl Key<'_> {
         }
     }
 
+    /// The key as the SQL expression's value (a copy).
+    fn to_value(&self) -> Value {
+        match self {
+            Key::Val(v) => (*v).clone(),
+            Key::Empty => EMPTY.clone(),
+            Key::Int(i) => Value::Integer(*i),
+            // Not exact for a REAL or BLOB created_at (see `odd_tool_keys`): not answered then.
+            Key::Tool(rank, created) => {
+                Value::Text(format!("{rank}{}", String::from_utf8_lossy(&tool_text(created))))
+            }
+        }
+    }
+
     fn value(&self) -> &Value {
         match self {
             Key::Val(v) => v,
@@ -384,30 +397,7 @@ impl FlagIndex {
 
     /// The value [`SortColumn`]'s SQL expression gives for one slot (see `SortColumn::sql`).
     fn sort_key(&self, sort: SortColumn, slot: u32) -> Value {
-        let or_empty = |col: usize| match self.v(slot, col) {
-            Value::Null => Value::Text(String::new()),
-            v => v.clone(),
-        };
-        match sort {
-            SortColumn::Id => Value::Integer(self.id(slot)),
-            SortColumn::CreatedAt => or_empty(CREATED),
-            SortColumn::CompletedAt => or_empty(COMPLETED),
-            SortColumn::Impact => Value::Integer(self.rank(slot, Ranking::Severity)),
-            SortColumn::FlagType => or_empty(FLAG_TYPE),
-            SortColumn::Source => or_empty(SOURCE),
-            SortColumn::Target => or_empty(TARGET),
-            SortColumn::Status => or_empty(STATUS),
-            SortColumn::ToolOrder => {
-                let created = match self.v(slot, CREATED) {
-                    Value::Null => String::new(),
-                    Value::Integer(i) => i.to_string(),
-                    Value::Text(t) => t.clone(),
-                    // Not exact (see `odd_tool_keys`): the order is not answered then.
-                    other => other.display(),
-                };
-                Value::Text(format!("{}{created}", self.rank(slot, Ranking::Tool)))
-            }
-        }
+        self.key(sort, slot).to_value()
     }
 
     /// For one order: a number per slot that compares as the slot's key does (equal keys,
