@@ -7,10 +7,12 @@
 
 mod common;
 
+use flagdeck_core::dashboard::imagescan::scan_flag_index;
 use flagdeck_core::flag_index::{FlagIndex, Rows, CHANGE_LOG_SQL, COLUMNS};
 use flagdeck_core::flags::{facet_sql, Cursor, Facet, FlagFilter, FlagPageQuery, FlagRow, SortColumn};
 use flagdeck_core::native::NativeDb;
 use flagdeck_core::port::Database;
+use flagdeck_core::table_info::table_info;
 use flagdeck_core::value::{sql_cmp, Value};
 use flagdeck_demo::{demo_script, DemoOptions};
 use pollster::block_on;
@@ -220,11 +222,23 @@ fn edit(db: &NativeDb, index: &mut FlagIndex, rng: &mut Rng, edits: usize) {
     assert!(touched.is_empty() || taken > 0, "the log noted the edits");
 }
 
+/// The layer as the list worker builds it: from the records in the file's pages.
+fn from_image(image: &[u8], db: &NativeDb) -> FlagIndex {
+    let info = block_on(table_info(db, "flags")).unwrap().expect("a flags table");
+    scan_flag_index(image, &info).unwrap()
+}
+
+/// As the app does it: the change log installed when the file is opened, the layer built from
+/// the bytes as opened (by then edits may have been made: the log has them), then kept up to
+/// date by the log.
 fn check(db: &NativeDb, label: &str, seed: u64, rounds: usize) {
     assert!(block_on(FlagIndex::applies(db)).unwrap(), "{label}: the layer applies to this file");
-    let (affinity, rows) = block_on(FlagIndex::read_rows(db, Rows::All)).unwrap();
-    let mut index = FlagIndex::build(affinity, rows);
+    let image = db.export_sync().unwrap();
     db.execute_batch_sync(CHANGE_LOG_SQL).unwrap();
+    let mut index = from_image(&image, db);
+    let (affinity, rows) = block_on(FlagIndex::read_rows(db, Rows::All)).unwrap();
+    let by_sql = FlagIndex::build(affinity, rows);
+    assert_eq!(index.len(), by_sql.len(), "{label}: the page walk and SQL read the same flags");
     let total = block_on(db.query("SELECT count(*) FROM flags", &[])).unwrap().rows[0][0].as_i64().unwrap();
     assert_eq!(index.len() as i64, total, "{label}: every flag held");
     let mut rng = Rng(seed);
@@ -447,4 +461,44 @@ fn mixed_storage_classes_order_and_filter_as_sqlite_does() {
         let n = block_on(db.query(&sql, &params)).unwrap().rows[0][0].as_i64().unwrap();
         assert_eq!(index.count(filter), Some(n), "count {filter:?}");
     }
+}
+
+/// The list worker's protocol: a request and its answer survive their JSON form exactly
+/// (storage classes of the sort keys included), and a batch of changes applied through it
+/// leaves the layer answering as SQL does.
+#[test]
+fn requests_and_answers_keep_their_values_through_json() {
+    use flagdeck_core::flag_index::{Answer, Request};
+    let Some(bytes) = common::fixture_bytes("acolytes-v1-small.db") else { return };
+    let (db, _, _) = common::open_and_inspect(&bytes).unwrap();
+    db.execute_batch_sync(CHANGE_LOG_SQL).unwrap();
+    let mut index = from_image(&bytes_of(&db), &db);
+    // Sort keys of every storage class.
+    db.execute_batch_sync(
+        "UPDATE flags SET created_at = 1.5 WHERE id = (SELECT min(id) FROM flags);
+         UPDATE flags SET created_at = x'00ff' WHERE id = (SELECT max(id) FROM flags);
+         UPDATE flags SET created_at = 20260101 WHERE id = (SELECT min(id) + 1 FROM flags);",
+    )
+    .unwrap();
+    let changes = block_on(FlagIndex::take_changes(&db)).unwrap();
+    assert_eq!(changes.rows.len(), 3, "three rows changed");
+    let round =
+        |r: &Request| -> Request { serde_json::from_str(&serde_json::to_string(r).unwrap()).unwrap() };
+    let answered =
+        |a: Answer| -> Answer { serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap() };
+    let apply = Request::Apply(changes);
+    assert_eq!(round(&apply), apply);
+    assert!(matches!(index.answer(round(&apply)), Answer::Applied(_)));
+    for descending in [false, true] {
+        let q = FlagPageQuery::first(FlagFilter::default(), (SortColumn::CreatedAt, descending), 500);
+        let Answer::Page(Some(got)) = answered(index.answer(round(&Request::Page(q.clone())))) else {
+            panic!("a page")
+        };
+        let want = sql_page(&db, &q);
+        assert_eq!(got, want, "ids and sort keys with their storage classes");
+    }
+}
+
+fn bytes_of(db: &NativeDb) -> Vec<u8> {
+    db.export_sync().unwrap()
 }

@@ -26,13 +26,14 @@
 use std::cmp::Ordering;
 
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 
 use crate::cell::Cell;
 use crate::dashboard::flaglog::{eq_affinity, numeric_text};
 use crate::flags::{Facet, FlagFilter, FlagPageQuery, SortColumn};
 use crate::interner::Interner;
 use crate::port::{Database, DbError};
-use crate::table_info::{table_info, Affinity};
+use crate::table_info::{table_info, Affinity, TableInfo};
 use crate::value::{sql_cmp, Value};
 use crate::vocabulary::{Impact, Ranking};
 
@@ -62,15 +63,55 @@ const COMPLETED: usize = 7;
 pub enum Rows {
     /// Every flag (to build the layer).
     All,
-    /// Those the change log ([`CHANGE_LOG_SQL`]) noted.
-    Changed,
+    /// Those the change log ([`CHANGE_LOG_SQL`]) noted in its entries up to rowid `upto`.
+    Changed { upto: i64 },
 }
 
 /// One flag's id and held values, as the table holds them ([`COLUMNS`] order).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeyRow {
     pub id: i64,
     pub values: [Value; 8],
+}
+
+/// What changed in `flags` since the last [`FlagIndex::take_changes`]: the rows that exist, as
+/// they are now, and the ids that are gone. [`FlagIndex::apply`] brings a layer up to date.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Changes {
+    pub rows: Vec<KeyRow>,
+    pub gone: Vec<i64>,
+}
+
+impl Changes {
+    /// Whether there is nothing to apply.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty() && self.gone.is_empty()
+    }
+}
+
+/// A question to a layer held elsewhere (the list worker, `static/list-worker.js`): sent as
+/// JSON, answered by [`FlagIndex::answer`] with the [`Answer`] of the same name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Request {
+    /// [`FlagIndex::page`]: ids and sort keys of one page.
+    Page(FlagPageQuery),
+    /// [`FlagIndex::count`].
+    Count(FlagFilter),
+    /// [`FlagIndex::facets`].
+    Facets(FlagFilter, Vec<Facet>),
+    /// [`FlagIndex::apply`].
+    Apply(Changes),
+}
+
+/// The answer to a [`Request`]; `None` inside where the layer cannot answer exactly (the
+/// asker then runs the list's SQL).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Answer {
+    Page(Option<Vec<(i64, Value)>>),
+    Count(Option<i64>),
+    Facets(Option<Vec<Vec<(Value, i64)>>>),
+    /// The changes are applied; how many flags it holds now.
+    Applied(usize),
 }
 
 /// The layer: see the module doc.
@@ -235,7 +276,9 @@ impl FlagIndex {
             }
         }
         let filter = match which {
-            Rows::Changed => " WHERE id IN (SELECT id FROM flagdeck_flag_changes)".to_owned(),
+            Rows::Changed { upto } => {
+                format!(" WHERE id IN (SELECT id FROM temp.flagdeck_flag_changes WHERE rowid <= {upto})")
+            }
             Rows::All => String::new(),
         };
         let rs = db.query(&format!("SELECT id, {} FROM flags{filter}", select.join(", ")), &[]).await?;
@@ -255,40 +298,47 @@ impl FlagIndex {
         Ok((affinity, rows))
     }
 
-    /// The layer over `rows` (every flag), with the columns' affinities.
-    pub fn build(affinity: [Affinity; 8], rows: Vec<KeyRow>) -> FlagIndex {
-        let mut index = FlagIndex {
+    fn empty(affinity: [Affinity; 8], capacity: usize) -> FlagIndex {
+        FlagIndex {
             affinity,
             interner: Interner::default(),
             ranks: Vec::new(),
             used: Default::default(),
-            ids: Vec::with_capacity(rows.len()),
-            rows: Vec::with_capacity(rows.len()),
+            ids: Vec::with_capacity(capacity),
+            rows: Vec::with_capacity(capacity),
             free: Vec::new(),
             slot_of: FxHashMap::default(),
             orders: vec![Vec::new(); SortColumn::ALL.len()],
             odd_tool_keys: 0,
-        };
-        for row in rows {
-            let slot = index.store(row);
-            for o in index.orders.iter_mut() {
-                o.push(slot);
-            }
         }
+    }
+
+    /// The layer over `rows` (every flag), with the columns' affinities.
+    pub fn build(affinity: [Affinity; 8], rows: Vec<KeyRow>) -> FlagIndex {
+        let mut index = FlagIndex::empty(affinity, rows.len());
+        for row in rows {
+            index.store(row);
+        }
+        index.sort_orders();
+        index
+    }
+
+    /// Every order built from the live slots (the last step of a build).
+    fn sort_orders(&mut self) {
+        let live: Vec<u32> = self.live().collect();
         for (i, sort) in SortColumn::ALL.into_iter().enumerate() {
-            let mut order = std::mem::take(&mut index.orders[i]);
+            let mut order = live.clone();
             {
                 // By a number per slot that orders as its key does (the distinct values sorted
                 // once with the keys' comparison), then the id: integer comparisons only.
-                let number = index.key_numbers(sort);
-                order.sort_unstable_by_key(|slot| (number(*slot), index.id(*slot)));
+                let number = self.key_numbers(sort);
+                order.sort_unstable_by_key(|slot| (number(*slot), self.id(*slot)));
             }
-            index.orders[i] = order;
+            self.orders[i] = order;
         }
-        debug_assert!(SortColumn::ALL.into_iter().enumerate().all(|(i, sort)| index.orders[i]
+        debug_assert!(SortColumn::ALL.into_iter().enumerate().all(|(i, sort)| self.orders[i]
             .windows(2)
-            .all(|w| index.cmp_slots(sort, w[0], w[1]) == Ordering::Less)));
-        index
+            .all(|w| self.cmp_slots(sort, w[0], w[1]) == Ordering::Less)));
     }
 
     fn values(&self) -> &[Value] {
@@ -306,10 +356,16 @@ impl FlagIndex {
     }
 
     fn intern(&mut self, v: Value) -> u32 {
-        let n = self.interner.intern(Cell::of(&v));
+        self.intern_cell(Cell::of(&v))
+    }
+
+    /// The number of a value (new ones get their impact ranks).
+    fn intern_cell(&mut self, c: Cell<'_>) -> u32 {
+        let n = self.interner.intern(c);
         if (n as usize) < self.ranks.len() {
             return n;
         }
+        let v = self.values()[n as usize].clone();
         let aff = self.affinity[IMPACT];
         let rank = |ranking: Ranking| {
             Impact::ALL
@@ -328,6 +384,11 @@ impl FlagIndex {
     fn store(&mut self, row: KeyRow) -> u32 {
         let KeyRow { id, values } = row;
         let numbers = values.map(|v| self.intern(v));
+        self.store_numbers(id, numbers)
+    }
+
+    /// Puts a flag's value numbers in a slot (not in the orders).
+    fn store_numbers(&mut self, id: i64, numbers: [u32; 8]) -> u32 {
         for (c, n) in numbers.iter().enumerate() {
             *self.used[c].entry(*n).or_default() += 1;
         }
@@ -466,25 +527,69 @@ impl FlagIndex {
 
     /// Adds or replaces a flag (its row as the table holds it now), moving it in every order.
     pub fn upsert(&mut self, row: KeyRow) {
-        self.remove(row.id);
-        let slot = self.store(row);
-        for i in 0..self.orders.len() {
-            let s = SortColumn::ALL[i];
-            let at = self.position(i, &self.sort_key(s, slot), self.id(slot));
-            self.orders[i].insert(at, slot);
-        }
+        self.apply(Changes { rows: vec![row], gone: Vec::new() });
     }
 
     /// Removes a flag (deleted from the table); nothing when it is not held.
     pub fn remove(&mut self, id: i64) {
-        let Some(&slot) = self.slot_of.get(&id) else { return };
-        for i in 0..self.orders.len() {
-            let s = SortColumn::ALL[i];
-            let at = self.position(i, &self.sort_key(s, slot), id);
-            if self.orders[i].get(at) == Some(&slot) {
-                self.orders[i].remove(at);
+        self.apply(Changes { rows: Vec::new(), gone: vec![id] });
+    }
+
+    /// Applies a batch of changes: each changed or gone flag leaves every order, then the
+    /// changed rows (the last one of an id, if it is given twice) are sorted and merged in. One
+    /// pass over each order whatever the batch's size: a bulk edit of thousands of flags costs
+    /// what one edit costs, plus its own rows' sort.
+    pub fn apply(&mut self, changes: Changes) {
+        let Changes { rows, gone } = changes;
+        let mut dead = vec![false; self.ids.len()];
+        let mut any_dead = false;
+        for id in gone.iter().copied().chain(rows.iter().map(|r| r.id)) {
+            if let Some(slot) = self.release(id) {
+                dead[slot as usize] = true;
+                any_dead = true;
             }
         }
+        let mut last: FxHashMap<i64, usize> = FxHashMap::default();
+        for (i, r) in rows.iter().enumerate() {
+            last.insert(r.id, i);
+        }
+        let fresh: Vec<u32> = rows
+            .into_iter()
+            .enumerate()
+            .filter(|(i, r)| last.get(&r.id) == Some(i))
+            .map(|(_, r)| self.store(r))
+            .collect();
+        if !any_dead && fresh.is_empty() {
+            return;
+        }
+        for (i, sort) in SortColumn::ALL.into_iter().enumerate() {
+            let mut order = std::mem::take(&mut self.orders[i]);
+            if any_dead {
+                order.retain(|s| !dead.get(*s as usize).copied().unwrap_or(false));
+            }
+            if !fresh.is_empty() {
+                let mut add = fresh.clone();
+                add.sort_unstable_by(|a, b| self.cmp_slots(sort, *a, *b));
+                let mut merged = Vec::with_capacity(order.len() + add.len());
+                let mut from = 0;
+                for slot in add {
+                    let at = from
+                        + order[from..].partition_point(|o| self.cmp_slots(sort, *o, slot) == Ordering::Less);
+                    merged.extend_from_slice(&order[from..at]);
+                    merged.push(slot);
+                    from = at;
+                }
+                merged.extend_from_slice(&order[from..]);
+                order = merged;
+            }
+            self.orders[i] = order;
+        }
+    }
+
+    /// Frees the slot of flag `id` (its counts and its number; it stays in the orders until
+    /// [`FlagIndex::apply`] filters them); the slot, or `None` when the flag is not held.
+    fn release(&mut self, id: i64) -> Option<u32> {
+        let slot = self.slot_of.remove(&id)?;
         if self.odd_tool_key(slot) {
             self.odd_tool_keys -= 1;
         }
@@ -497,9 +602,22 @@ impl FlagIndex {
                 }
             }
         }
-        self.slot_of.remove(&id);
         self.ids[slot as usize] = None;
         self.free.push(slot);
+        Some(slot)
+    }
+
+    /// Answers a [`Request`] (the list worker's one entry).
+    pub fn answer(&mut self, request: Request) -> Answer {
+        match request {
+            Request::Page(q) => Answer::Page(self.page(&q)),
+            Request::Count(f) => Answer::Count(self.count(&f)),
+            Request::Facets(f, facets) => Answer::Facets(self.facets(&f, &facets)),
+            Request::Apply(changes) => {
+                self.apply(changes);
+                Answer::Applied(self.len())
+            }
+        }
     }
 
     /// `f` (all but its text words) compiled against the values each column holds.
@@ -728,28 +846,92 @@ CREATE TEMP TRIGGER IF NOT EXISTS flagdeck_flags_deleted AFTER DELETE ON main.fl
 END;";
 
 impl FlagIndex {
-    /// Brings the layer up to date with the table: takes the ids the change log noted since
-    /// the last call (emptying it), reads those rows as they are now, and moves each one (or
-    /// removes it, when it is gone). Call it between transactions, after a write has been
-    /// committed (inside one that is rolled back later, the layer would keep what was undone). Returns how many ids it took. Errors: the port's (the
-    /// layer is then as before, and the log keeps its ids).
-    pub async fn sync<D: Database>(&mut self, db: &D) -> Result<usize, DbError> {
-        let rs = db.query("SELECT DISTINCT id FROM flagdeck_flag_changes ORDER BY id", &[]).await?;
-        let ids: Vec<i64> = rs.rows.iter().filter_map(|r| r.first().and_then(Value::as_i64)).collect();
-        if ids.is_empty() {
-            return Ok(0);
-        }
-        let (_, rows) = FlagIndex::read_rows(db, Rows::Changed).await?;
-        db.execute_batch("DELETE FROM flagdeck_flag_changes").await?;
+    /// Takes what the change log ([`CHANGE_LOG_SQL`]) noted: the noted rows as the table holds
+    /// them now and the noted ids that are gone, then empties the log up to the last entry it
+    /// read (a write noted meanwhile stays for the next take). Call it between transactions,
+    /// after a write has been committed (inside one that is rolled back later, the layer would
+    /// keep what was undone), and one take at a time (each empties what it read). Errors: the
+    /// port's (the log then keeps its entries).
+    pub async fn take_changes<D: Database>(db: &D) -> Result<Changes, DbError> {
+        let last = db.query("SELECT max(rowid) FROM temp.flagdeck_flag_changes", &[]).await?;
+        let Some(upto) = last.scalar().and_then(Value::as_i64) else { return Ok(Changes::default()) };
+        let noted = db
+            .query(
+                &format!(
+                    "SELECT DISTINCT id FROM temp.flagdeck_flag_changes WHERE rowid <= {upto} ORDER BY id"
+                ),
+                &[],
+            )
+            .await?;
+        let ids: Vec<i64> = noted.rows.iter().filter_map(|r| r.first().and_then(Value::as_i64)).collect();
+        let (_, rows) = FlagIndex::read_rows(db, Rows::Changed { upto }).await?;
+        db.execute_batch(&format!("DELETE FROM temp.flagdeck_flag_changes WHERE rowid <= {upto}")).await?;
         let present: rustc_hash::FxHashSet<i64> = rows.iter().map(|r| r.id).collect();
-        for id in &ids {
-            if !present.contains(id) {
-                self.remove(*id);
-            }
+        let gone = ids.into_iter().filter(|id| !present.contains(id)).collect();
+        Ok(Changes { rows, gone })
+    }
+
+    /// Brings the layer up to date with the table: [`FlagIndex::take_changes`], then
+    /// [`FlagIndex::apply`]. Returns how many ids the log had noted. Errors: the port's (the
+    /// layer is then as before).
+    pub async fn sync<D: Database>(&mut self, db: &D) -> Result<usize, DbError> {
+        let changes = FlagIndex::take_changes(db).await?;
+        let n = changes.rows.len() + changes.gone.len();
+        self.apply(changes);
+        Ok(n)
+    }
+}
+
+/// Builds a [`FlagIndex`] from the cells of the table's records as a page walk reads them
+/// ([`crate::dashboard::imagescan::ImageScan::for_flag_index`]), without a [`Value`] per cell.
+pub struct FlagIndexBuilder {
+    index: FlagIndex,
+    /// Index in the table's columns of each of [`COLUMNS`] (`None`: the table lacks it, NULL).
+    at: [Option<usize>; 8],
+    defaults: Vec<Option<Value>>,
+    rowid_alias: Option<usize>,
+}
+
+impl FlagIndexBuilder {
+    /// A builder for a `flags` table of shape `info` (its columns' affinities, defaults and
+    /// rowid alias, which must be `id`: see [`FlagIndex::applies`]).
+    pub fn new(info: &TableInfo) -> FlagIndexBuilder {
+        let find = |name: &str| info.columns.iter().position(|c| c.eq_ignore_ascii_case(name));
+        let at = COLUMNS.map(find);
+        let affinity = at.map(|a| {
+            a.map(|a| Affinity::of(info.types.get(a).map(String::as_str))).unwrap_or(Affinity::Blob)
+        });
+        FlagIndexBuilder {
+            index: FlagIndex::empty(affinity, 0),
+            at,
+            defaults: info.defaults.clone(),
+            rowid_alias: info.rowid_alias,
         }
-        for row in rows {
-            self.upsert(row);
+    }
+
+    /// One record: its rowid (the flag's id) and its cells by column (`None` past the record's
+    /// end, where the column's default applies).
+    pub fn push<'a>(&mut self, rowid: i64, get: impl Fn(usize) -> Option<Cell<'a>>) {
+        let mut numbers = [0u32; 8];
+        for (i, at) in self.at.iter().enumerate() {
+            numbers[i] = match *at {
+                None => self.index.intern_cell(Cell::Null),
+                Some(a) if Some(a) == self.rowid_alias => self.index.intern_cell(Cell::Int(rowid)),
+                Some(a) => match get(a) {
+                    Some(c) => self.index.intern_cell(c),
+                    None => match self.defaults.get(a).and_then(Option::as_ref) {
+                        Some(v) => self.index.intern_cell(Cell::of(v)),
+                        None => self.index.intern_cell(Cell::Null),
+                    },
+                },
+            };
         }
-        Ok(ids.len())
+        self.index.store_numbers(rowid, numbers);
+    }
+
+    /// The layer, its orders sorted.
+    pub fn finish(mut self) -> FlagIndex {
+        self.index.sort_orders();
+        self.index
     }
 }

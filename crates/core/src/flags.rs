@@ -3,7 +3,7 @@
 
 use crate::long_text::{prefix_select, TextPrefix, LIST_PREFIX_CHARS};
 use crate::table_export::ExportQuery;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::port::{Database, DbError};
 use super::value::{NamedRow, ResultSet, Value};
@@ -238,7 +238,7 @@ impl FlagRow {
 }
 
 /// A column the flag list can sort by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SortColumn {
     Id,
     CreatedAt,
@@ -339,7 +339,7 @@ impl Preset {
 }
 
 /// Filters combined with AND; each list is OR within itself. Empty means "any".
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FlagFilter {
     pub status: Vec<String>,
     pub impact: Vec<String>,
@@ -358,7 +358,7 @@ pub struct FlagFilter {
 }
 
 /// The facets of [`FlagFilter`] that have per-value counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Facet {
     Status,
     Impact,
@@ -528,14 +528,14 @@ impl FlagFilter {
 }
 
 /// Where the previous page ended: the sort value and the id of its last row.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cursor {
     pub key: Value,
     pub id: i64,
 }
 
 /// One page of the flag list.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FlagPageQuery {
     pub filter: FlagFilter,
     pub sort: SortColumn,

@@ -251,7 +251,7 @@ pub fn decode(bytes: &[u8]) -> Result<Stores, WireError> {
     }
     let mut sections = Sections::from(sections);
     let (tools, rest) = decode_tools(&bytes[layout.skeleton], &mut sections)?;
-    Ok(Stores { tools, flags: decode_flags(rest, &mut sections)? })
+    Ok(Stores { tools, flags: decode_flags(rest, &mut sections)?, index: None })
 }
 
 /// The sections of one encoding, for [`decode_tools`] and [`decode_flags`]; each is taken by

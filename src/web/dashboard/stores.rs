@@ -215,7 +215,7 @@ async fn read_stores(file: FileIdentity, open: &Shared, generation: u64) -> Held
             None => read_image(open, tools_from_image, flags_from_image).await,
         };
         match read {
-            Ok(Stores { tools: t, flags: f }) => {
+            Ok(Stores { tools: t, flags: f, .. }) => {
                 if tools_from_image {
                     tools = Some(t.map(Rc::new));
                 }
@@ -327,7 +327,7 @@ async fn take_wire(bytes: &Uint8Array) -> Result<Stores, String> {
     let (tools, rest) = wire::decode_tools(&skeleton, &mut sections).map_err(|e| e.to_string())?;
     yield_to_browser().await;
     let flags = wire::decode_flags(rest, &mut sections).map_err(|e| e.to_string())?;
-    Ok(Stores { tools, flags })
+    Ok(Stores { tools, flags, index: None })
 }
 
 /// One pass over the image's pages for the tables asked for.

@@ -20,6 +20,7 @@
 use super::flaglog::{FlagLog, FlagLogBuilder};
 use super::toollog::{ToolLog, ToolLogBuilder};
 use crate::cell::Cell;
+use crate::flag_index::{FlagIndex, FlagIndexBuilder};
 use crate::pages::{as_real, real_affinity, Geometry, Row, ScanError, TableScan};
 use crate::table_info::TableInfo;
 
@@ -33,6 +34,8 @@ fn reals(info: &TableInfo) -> Vec<bool> {
 enum Sink {
     Tools(ToolLogBuilder),
     Flags(FlagLogBuilder),
+    /// The flag list's derived layer instead of the dashboard's flag store.
+    Index(Box<FlagIndexBuilder>),
 }
 
 impl Sink {
@@ -41,6 +44,7 @@ impl Sink {
         match self {
             Sink::Tools(b) => b.push(row.rowid, get),
             Sink::Flags(b) => b.push(row.rowid, get),
+            Sink::Index(b) => b.push(row.rowid, get),
         }
     }
 }
@@ -90,6 +94,9 @@ impl Part {
 pub struct Stores {
     pub tools: Option<ToolLog>,
     pub flags: Option<FlagLog>,
+    /// The flag list's layer, for a scan made by [`ImageScan::for_flag_index`] (never sent).
+    #[serde(skip)]
+    pub index: Option<FlagIndex>,
 }
 
 /// A resumable read of `tool_logs` and/or `flags` from an image's pages (see the module doc).
@@ -122,6 +129,15 @@ impl ImageScan {
             parts.push(Part::new("flags", s, sink));
         }
         Ok(ImageScan { schema: Some(TableScan::new(geometry, 1)), geometry, parts })
+    }
+
+    /// A scan of the image that builds the flag list's derived layer ([`FlagIndex`]) from the
+    /// records of `flags`, of shape `info`; [`ImageScan::finish`] gives it in [`Stores::index`].
+    /// Errors: as [`ImageScan::new`].
+    pub fn for_flag_index(header: &[u8], file_len: u64, info: &TableInfo) -> Result<ImageScan, ScanError> {
+        let geometry = Geometry::read(header)?.with_file_len(file_len);
+        let part = Part::new("flags", info, Sink::Index(Box::new(FlagIndexBuilder::new(info))));
+        Ok(ImageScan { schema: Some(TableScan::new(geometry, 1)), geometry, parts: vec![part] })
     }
 
     /// Bytes per page: what [`ImageScan::feed`] takes.
@@ -201,6 +217,7 @@ impl ImageScan {
             match part.sink {
                 Sink::Tools(b) => stores.tools = Some(b.finish()),
                 Sink::Flags(b) => stores.flags = Some(b.finish()),
+                Sink::Index(b) => stores.index = Some(b.finish()),
             }
         }
         Ok(stores)
@@ -214,7 +231,20 @@ pub fn scan_image(
     tools: Option<&TableInfo>,
     flags: Option<&TableInfo>,
 ) -> Result<Stores, ScanError> {
-    let mut scan = ImageScan::new(image.get(..100).unwrap_or(image), image.len() as u64, tools, flags)?;
+    let scan = ImageScan::new(image.get(..100).unwrap_or(image), image.len() as u64, tools, flags)?;
+    drive(scan, image)
+}
+
+/// The flag list's layer read from a whole image in memory, for a `flags` table of shape
+/// `info` (native tests; the list worker reads its image in windows).
+/// Errors: as [`scan_image`].
+pub fn scan_flag_index(image: &[u8], info: &TableInfo) -> Result<FlagIndex, ScanError> {
+    let scan = ImageScan::for_flag_index(image.get(..100).unwrap_or(image), image.len() as u64, info)?;
+    drive(scan, image)?.index.ok_or_else(|| ScanError::Corrupt("no flags table was read".into()))
+}
+
+/// Feeds every page `scan` asks for from `image`, then finishes it.
+fn drive(mut scan: ImageScan, image: &[u8]) -> Result<Stores, ScanError> {
     let size = scan.page_size();
     let zeros = vec![0u8; size];
     loop {
