@@ -355,6 +355,36 @@ impl FlagIndex {
         self.slot_of.is_empty()
     }
 
+    /// Bytes it holds on the heap, estimated from its vectors' and maps' capacities and the
+    /// distinct values' own bytes (what the README's memory figures are).
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let values: usize = self
+            .values()
+            .iter()
+            .map(|v| {
+                size_of::<Value>()
+                    + match v {
+                        Value::Text(t) => t.capacity(),
+                        Value::Blob(b) => b.capacity(),
+                        _ => 0,
+                    }
+            })
+            .sum();
+        // A hash map entry: its key and value plus a control byte, at its capacity.
+        let map = |cap: usize, entry: usize| cap * (entry + 1);
+        values
+            // The interner's hash heads, about one per value.
+            + map(self.values().len(), 12)
+            + self.ranks.capacity() * 2
+            + self.used.iter().map(|m| map(m.capacity(), 12)).sum::<usize>()
+            + self.ids.capacity() * size_of::<Option<i64>>()
+            + self.rows.capacity() * size_of::<[u32; 8]>()
+            + self.free.capacity() * 4
+            + map(self.slot_of.capacity(), 12)
+            + self.orders.iter().map(|o| o.capacity() * 4).sum::<usize>()
+    }
+
     fn intern(&mut self, v: Value) -> u32 {
         self.intern_cell(Cell::of(&v))
     }
@@ -845,6 +875,32 @@ CREATE TEMP TRIGGER IF NOT EXISTS flagdeck_flags_deleted AFTER DELETE ON main.fl
   INSERT INTO flagdeck_flag_changes (id) VALUES (OLD.id);
 END;";
 
+/// Whether running `sql` could change rows of `flags` (so a layer must take the change log
+/// before its next answer): any text holding one of the words INSERT, UPDATE, DELETE or
+/// REPLACE, in any case, outside an identifier. Only those statements fire triggers; a word in
+/// a string literal or the `replace()` function reads as a write too, which costs one needless
+/// take, never a missed change.
+pub fn may_write(sql: &str) -> bool {
+    let bytes = sql.as_bytes();
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+    let mut i = 0;
+    while i < bytes.len() {
+        if !word(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && word(bytes[i]) {
+            i += 1;
+        }
+        let token = &sql[start..i];
+        if ["INSERT", "UPDATE", "DELETE", "REPLACE"].iter().any(|k| token.eq_ignore_ascii_case(k)) {
+            return true;
+        }
+    }
+    false
+}
+
 impl FlagIndex {
     /// Takes what the change log ([`CHANGE_LOG_SQL`]) noted: the noted rows as the table holds
     /// them now and the noted ids that are gone, then empties the log up to the last entry it
@@ -933,5 +989,32 @@ impl FlagIndexBuilder {
     pub fn finish(mut self) -> FlagIndex {
         self.index.sort_orders();
         self.index
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_write;
+
+    #[test]
+    fn writes_are_told_from_reads_by_their_words() {
+        for sql in [
+            "UPDATE flags SET status = 'completed' WHERE id = 1",
+            "insert into flags (id) values (1)",
+            "WITH x AS (SELECT 1) DELETE FROM flags WHERE id IN x",
+            "REPLACE INTO flags (id) VALUES (2)",
+            "SELECT 1; UPDATE flags SET locked = 1",
+            "BEGIN;\nupdate\tflags SET locked=0;COMMIT;",
+        ] {
+            assert!(may_write(sql), "{sql}");
+        }
+        for sql in [
+            "SELECT id, status FROM flags ORDER BY created_at DESC LIMIT 200",
+            "SELECT max(rowid) FROM temp.flagdeck_flag_changes",
+            "SELECT updated_at, inserted, deleted_flag FROM flags",
+            "PRAGMA trusted_schema = OFF",
+        ] {
+            assert!(!may_write(sql), "{sql}");
+        }
     }
 }

@@ -19,7 +19,7 @@ pub struct Viewport {
 }
 
 /// The flag table's layout.
-pub const FLAG_TABLE: Viewport = Viewport { row_height: 36.0, height: 640.0, overscan: 20 };
+pub const FLAG_TABLE: Viewport = Viewport { row_height: 36.0, height: 640.0, overscan: 10 };
 
 impl Viewport {
     /// The rows rendered at `scroll_top` in a list of `total` rows.

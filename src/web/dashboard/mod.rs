@@ -9,7 +9,7 @@ mod drawing;
 mod hooks;
 mod quests;
 mod settings;
-mod stores;
+pub(crate) mod stores;
 
 pub use attention::follow_section;
 pub use settings::DashboardSettings;

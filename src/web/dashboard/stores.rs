@@ -432,22 +432,36 @@ pub fn flagdeck_read_stores(
     let size = image.length() as usize;
     let head = image.subarray(0, size.min(100) as u32).to_vec();
     let mut scan = ImageScan::new(&head, size as u64, tools.as_ref(), flags.as_ref())?;
+    feed_all(&mut scan, size, |start, end| Ok(image.subarray(start as u32, end as u32)))?;
+    let bytes = wire::encode(&scan.finish()?);
+    Ok(Uint8Array::from(bytes.as_slice()))
+}
+
+/// Feeds `scan` every page it asks for from an image of `size` bytes, read a window of at most
+/// [`WINDOW_BYTES`] at a time: `read(start, end)` gives the image's bytes `start..end` (`end`
+/// within `size`). A page past the end of the image reads as zeros (the scan then names it).
+/// Errors: `read`'s, and the scan's.
+pub(crate) fn feed_all(
+    scan: &mut ImageScan,
+    size: usize,
+    mut read: impl FnMut(usize, usize) -> Result<Uint8Array, JsError>,
+) -> Result<(), JsError> {
     let page = scan.page_size();
     let per_window = (WINDOW_BYTES / page).max(1) as u32;
     let mut buf = Vec::new();
     loop {
         let wanted = scan.wanted();
         if wanted.is_empty() {
-            break;
+            return Ok(());
         }
         for (lo, hi, from, to) in windows(&wanted, per_window) {
             let (start, end) = ((lo as usize - 1) * page, hi as usize * page);
             buf.clear();
-            buf.resize(end.min(size).saturating_sub(start), 0);
-            if !buf.is_empty() {
-                image.subarray(start as u32, end.min(size) as u32).copy_to(&mut buf);
+            if start < size {
+                let bytes = read(start, end.min(size))?;
+                buf.resize(bytes.length() as usize, 0);
+                bytes.copy_to(&mut buf);
             }
-            // A page past the end of the image reads as zeros (the scan then names it).
             buf.resize(end - start, 0);
             for &pgno in &wanted[from..to] {
                 let at = (pgno - lo) as usize * page;
@@ -455,8 +469,6 @@ pub fn flagdeck_read_stores(
             }
         }
     }
-    let bytes = wire::encode(&scan.finish()?);
-    Ok(Uint8Array::from(bytes.as_slice()))
 }
 
 /// The windows that cover `wanted` (ascending): `(first page, last page, from, to)` with

@@ -17,6 +17,7 @@ use flagdeck_core::search::SearchIndex;
 use flagdeck_core::wal::{self, WalReport};
 use flagdeck_core::{Database, DbError};
 
+use crate::web::flags::layer::FlagLayer;
 use crate::web::platform::browser::{warn, yield_to_browser};
 use crate::web::platform::describe;
 use crate::web::platform::download::{self, DownloadError};
@@ -68,6 +69,10 @@ pub struct OpenDb {
     /// as opened ([`StoresRead::AtOpen`]); taken by the dashboard's first computation
     /// (`src/web/dashboard/stores.rs`). Dropping it ends the worker.
     pub stores_read: std::cell::RefCell<Option<StoresWorker>>,
+    /// The flag list's derived layer, built at open in the list worker and kept exact by the
+    /// change log installed before anything could write (`src/web/flags/layer.rs`); `None`
+    /// where the list runs its SQL (no `flags`, a table the layer declines, no worker).
+    pub layer: Option<std::rc::Rc<FlagLayer>>,
     /// Which open of this tab it is (1, 2, …): what tells two opens of bytes that have no
     /// last-modified time apart (the dashboard's stores and cache).
     pub serial: u64,
@@ -249,6 +254,12 @@ pub async fn open_bytes(
     let db = take_worker().map_err(OpenError::Engine)?;
     db.load(Some(bytes)).await.map_err(OpenError::Engine)?;
     mark("flagdeck:engine-loaded");
+    // Before anything can write: the layer's change log must see every write. (Bytes that are
+    // no database fail here quietly: `inspect` says what is wrong with them.)
+    let layer = match db.execute_batch(inspect::SAFETY_PRAGMAS).await {
+        Ok(()) => FlagLayer::start(&db, &original).await,
+        Err(_) => None,
+    };
     let stores_read = match image {
         Some(image) => start_stores_read(&db, image).await,
         None => None,
@@ -269,6 +280,7 @@ pub async fn open_bytes(
         rewritten: false.into(),
         wal: None,
         stores_read: stores_read.into(),
+        layer,
         serial: OPENS.with(|n| {
             n.set(n.get() + 1);
             n.get()

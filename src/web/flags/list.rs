@@ -11,7 +11,7 @@ use crate::web::files::loader::{download_text, Shared};
 use crate::web::flags::detail::FlagDetailPanel;
 use crate::web::flags::form::{FlagForm, FormRequest, FORM_INLINE_CHARS};
 use crate::web::platform::browser::{blur_target, from_form_field, local_minute};
-use crate::web::platform::perf::{after_paint, clear_mark, mark, measure};
+use crate::web::platform::perf::{after_paint, clear_mark, mark, measure, measure_since, perf_now};
 use crate::web::state::{AppState, Nav, OpenDb, View};
 use crate::web::widgets::group_digits;
 use crate::web::widgets::time::TimeText;
@@ -118,21 +118,19 @@ impl ListState {
         let filter = self.filter.get_untracked();
         let (count_tx, count_rx) = futures_channel::oneshot::channel();
         {
-            let (open, (sql, params)) = (open.clone(), filter.count_sql());
+            let (open, filter) = (open.clone(), filter.clone());
             spawn_local(async move {
-                let total = open.db.query(&sql, &params).await.map(|rs| rs.scalar().and_then(Value::as_i64));
-                let _ = count_tx.send(total.map_err(|e| e.to_string()));
+                let _ = count_tx.send(count_flags(&open, &filter).await);
             });
         }
-        let (sql, params) = self.page_query().at_page(0, None).sql();
+        let query = self.page_query().at_page(0, None);
         let first = open.clone();
         spawn_local(async move {
-            let page = first.db.query(&sql, &params).await.map_err(|e| e.to_string());
+            let rows = page_rows(&first, &query).await;
             let total = count_rx.await.unwrap_or_else(|_| Err("the count was dropped".to_owned()));
             if self.asked.try_get_value() != Some(epoch) {
                 return;
             }
-            let rows = page.and_then(|rs| FlagRow::all(&rs).map_err(|e| e.to_string()));
             match total.and_then(|total| rows.map(|rows| (total, rows))) {
                 Ok((total, rows)) => {
                     let mut pages = SparsePages::new(PAGE);
@@ -153,6 +151,24 @@ impl ListState {
     fn load_facets(self, open: Shared, filter: FlagFilter, epoch: u64) {
         let current = move || self.asked.try_get_value() == Some(epoch);
         spawn_local(async move {
+            let from_layer = match &open.layer {
+                Some(layer) => layer.facets(&open.db, &filter, &SHOWN_FACETS).await,
+                None => None,
+            };
+            if let Some(counts) = from_layer {
+                if current() {
+                    let shown = SHOWN_FACETS.into_iter().zip(counts);
+                    self.facets.set(
+                        shown
+                            .map(|(facet, values)| {
+                                (facet, values.into_iter().map(|(v, n)| (v.display(), n)).collect())
+                            })
+                            .collect(),
+                    );
+                    after_paint(|| measure("flagdeck:facets", "flagdeck:flags-start"));
+                }
+                return;
+            }
             let mut facets = Vec::new();
             for facet in SHOWN_FACETS {
                 match facet_counts(&open.db, &filter, facet).await {
@@ -192,12 +208,12 @@ impl ListState {
         self.in_flight.update(|f| {
             f.insert(page);
         });
-        let (sql, params) = self.page_query().at_page(page, previous).sql();
+        let query = self.page_query().at_page(page, previous);
         // One mark per request: several pages may be on their way at once.
         let start = format!("flagdeck:page-start:{epoch}:{page}");
         mark(&start);
         spawn_local(async move {
-            let result = open.db.query(&sql, &params).await;
+            let result = page_rows(&open, &query).await;
             if self.asked.try_get_value() != Some(epoch) {
                 clear_mark(&start);
                 return;
@@ -206,17 +222,10 @@ impl ListState {
                 f.remove(&page);
             });
             match result {
-                Ok(rs) => match FlagRow::all(&rs) {
-                    Ok(rows) => self.shown.update(|g| g.pages.insert(page, rows)),
-                    Err(e) => {
-                        clear_mark(&start);
-                        self.error.set(Some(e.to_string()));
-                        return;
-                    }
-                },
+                Ok(rows) => self.shown.update(|g| g.pages.insert(page, rows)),
                 Err(e) => {
                     clear_mark(&start);
-                    self.error.set(Some(e.to_string()));
+                    self.error.set(Some(e));
                     return;
                 }
             }
@@ -246,6 +255,45 @@ impl ListState {
             self.fetch(open.clone(), page);
         }
     }
+}
+
+/// The rows of one page: their ids from the layer and the rows by id from the engine, or the
+/// page's own SQL where the layer cannot answer (see `src/web/flags/layer.rs`).
+/// Measures `flagdeck:page-ids` (the layer's answer) and `flagdeck:page-rows` (the rows read).
+async fn page_rows(open: &Shared, q: &FlagPageQuery) -> Result<Vec<FlagRow>, String> {
+    let started = perf_now();
+    let ids = match &open.layer {
+        Some(layer) => layer.page(&open.db, q).await,
+        None => None,
+    };
+    if ids.is_some() {
+        measure_since("flagdeck:page-ids", started);
+    }
+    let started = perf_now();
+    let (sql, params) = match ids {
+        Some(page) if page.is_empty() => return Ok(Vec::new()),
+        Some(page) => q.rows_sql(&page.into_iter().map(|(id, _)| id).collect::<Vec<_>>()),
+        None => q.sql(),
+    };
+    let rs = open.db.query(&sql, &params).await.map_err(|e| e.to_string())?;
+    let rows = FlagRow::all(&rs).map_err(|e| e.to_string());
+    measure_since("flagdeck:page-rows", started);
+    rows
+}
+
+/// How many flags `filter` keeps: from the layer, or by SQL where it cannot answer.
+async fn count_flags(open: &Shared, filter: &FlagFilter) -> Result<Option<i64>, String> {
+    if let Some(layer) = &open.layer {
+        if let Some(n) = layer.count(&open.db, filter).await {
+            return Ok(Some(n));
+        }
+    }
+    let (sql, params) = filter.count_sql();
+    open.db
+        .query(&sql, &params)
+        .await
+        .map(|rs| rs.scalar().and_then(Value::as_i64))
+        .map_err(|e| e.to_string())
 }
 
 /// Flags chosen for a bulk action.
@@ -678,10 +726,24 @@ fn FlagTable(page: Page) -> impl IntoView {
     let list = page.list;
     let row_height = FLAG_TABLE.row_height;
     let height = move || format!("{}px", list.len() as f64 * row_height);
-    // Rows of the window, `None` where the page has not arrived yet.
+    // The window: its loaded rows, and one placeholder for each run of rows whose page has
+    // not arrived (one element however many rows it stands for: a jump costs the page two
+    // elements, not a row's worth each).
     let window = move || {
         let rows = page.visible();
-        list.shown.with(|g| rows.map(|i| (i, g.pages.get(i).cloned())).collect::<Vec<_>>())
+        list.shown.with(|g| {
+            let mut out: Vec<(usize, usize, Option<FlagRow>)> = Vec::new();
+            for i in rows {
+                match g.pages.get(i) {
+                    Some(r) => out.push((i, 1, Some(r.clone()))),
+                    None => match out.last_mut() {
+                        Some((start, len, None)) if *start + *len == i => *len += 1,
+                        _ => out.push((i, 1, None)),
+                    },
+                }
+            }
+            out
+        })
     };
     view! {
         <div class="flag-head">
@@ -697,6 +759,7 @@ fn FlagTable(page: Page) -> impl IntoView {
         <div
             node_ref=page.scroller
             class="flag-scroll"
+            data-testid="flag-scroll"
             style=format!("height:{}px", FLAG_TABLE.height)
             on:scroll=move |e| {
                 let el = event_target::<web_sys::Element>(&e);
@@ -704,16 +767,17 @@ fn FlagTable(page: Page) -> impl IntoView {
             }
         >
             <div class="flag-space" style:height=height>
-                // Keyed by position and id: a row keeps its place, and a placeholder gives way
-                // to the row when its page arrives.
-                <For each=window key=|(i, r)| (*i, r.as_ref().map(|r| r.id)) let:item>
+                // Keyed by position, length and id: a row keeps its place, and a placeholder
+                // gives way to the rows when their page arrives.
+                <For each=window key=|(i, n, r)| (*i, *n, r.as_ref().map(|r| r.id)) let:item>
                     {
-                        let (i, row) = item;
+                        let (i, n, row) = item;
                         let top = format!("top:{}px", i as f64 * row_height);
                         match row {
                             Some(r) => view! { <ListRow row=r top=top selected=page.selected chosen=page.chosen /> }.into_any(),
                             None => view! {
-                                <div class="flag-row placeholder" data-testid="flag-placeholder" aria-hidden="true" style=top>
+                                <div class="flag-row placeholder" data-testid="flag-placeholder" data-rows=n aria-hidden="true"
+                                    style=format!("{top};height:{}px", n as f64 * row_height)>
                                     <span class="td num muted">"…"</span>
                                 </div>
                             }.into_any(),

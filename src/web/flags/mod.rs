@@ -3,6 +3,7 @@
 
 mod detail;
 mod form;
+pub mod layer;
 mod list;
 
 pub use list::FlagsPage;

@@ -1,5 +1,5 @@
 //! Browser capabilities, one place each, and the only code of the shell that calls JavaScript:
-//! the sql.js worker, the stores worker, IndexedDB, dropped files and folders, File System Access, Web Locks,
+//! the sql.js worker, the stores worker, the list worker, IndexedDB, dropped files and folders, File System Access, Web Locks,
 //! storage, fetch and Blobs, downloads, performance marks, clocks and the page address. Feature
 //! modules call the typed Rust functions here; each capability has its own error enum keeping the
 //! thrown `JsValue`.
@@ -11,6 +11,7 @@ pub mod dropped;
 pub mod fetch;
 pub mod file_system;
 pub mod idb;
+pub mod list_worker;
 pub mod locks;
 pub mod perf;
 pub mod sqljs;

@@ -56,6 +56,13 @@ pub struct SqlJsWorker {
     /// Set once the worker has died; every later request fails with it at once.
     failed: Failed,
     next_id: Cell<u32>,
+    /// SQL run right behind every export (sql.js closes and reopens the database to export
+    /// it, which drops per-connection settings and TEMP objects): the safety pragmas, and what
+    /// [`SqlJsWorker::also_after_export`] added.
+    after_export: RefCell<String>,
+    /// Requests posted so far that could change rows of `flags`
+    /// ([`flagdeck_core::flag_index::may_write`]): see [`SqlJsWorker::writes`].
+    writes: Cell<u64>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(Event)>,
 }
@@ -137,6 +144,8 @@ impl SqlJsWorker {
             pending,
             failed,
             next_id: Cell::new(1),
+            after_export: RefCell::new(flagdeck_core::inspect::SAFETY_PRAGMAS.to_owned()),
+            writes: Cell::new(0),
             _on_message: on_message,
             _on_error: on_error,
         };
@@ -164,6 +173,18 @@ impl SqlJsWorker {
     }
 
     async fn request(&self, action: &str, msg: Object, transfer: Option<Array>) -> Reply {
+        let rx = self.post(action, msg, transfer)?;
+        rx.await.unwrap_or_else(|_| Err(DbError::Engine("the SQL engine went away before answering".into())))
+    }
+
+    /// Posts a request now (requests reach the worker in the order posted); the receiver gets
+    /// the answer.
+    fn post(
+        &self,
+        action: &str,
+        msg: Object,
+        transfer: Option<Array>,
+    ) -> Result<oneshot::Receiver<Reply>, DbError> {
         if let Some(error) = self.failed.borrow().clone() {
             return Err(error);
         }
@@ -181,7 +202,37 @@ impl SqlJsWorker {
             self.pending.borrow_mut().remove(&id);
             return Err(JsFailure::Post(e).into_db_error());
         }
-        rx.await.unwrap_or_else(|_| Err(DbError::Engine("the SQL engine went away before answering".into())))
+        Ok(rx)
+    }
+
+    /// How many requests that could change rows of `flags` were posted so far (each counted when
+    /// posted, so a request posted after a read of this count runs after the requests it
+    /// counts). The flag list's layer skips its change-log read while it has not moved.
+    pub fn writes(&self) -> u64 {
+        self.writes.get()
+    }
+
+    /// Adds `sql` to what runs right behind every export (see `after_export`).
+    pub fn also_after_export(&self, sql: &str) {
+        let mut after = self.after_export.borrow_mut();
+        if !after.contains(sql) {
+            after.push('\n');
+            after.push_str(sql);
+        }
+    }
+
+    /// Exports the database; what must follow an export is posted right behind it, before any
+    /// other request can be (a write posted in between would miss the change log).
+    async fn export_buffer(&self) -> Result<Uint8Array, DbError> {
+        let exported = self.post("export", Object::new(), None)?;
+        let msg = Object::new();
+        set(&msg, "sql", &JsValue::from_str(&self.after_export.borrow()));
+        let restored = self.post("exec", msg, None)?;
+        self.writes.set(self.writes.get() + 1);
+        let gone = || DbError::Engine("the SQL engine went away before answering".into());
+        let data = exported.await.unwrap_or_else(|_| Err(gone()))?;
+        restored.await.unwrap_or_else(|_| Err(gone()))?;
+        get(&data, "buffer")?.dyn_into().map_err(|e| JsFailure::Reply(e).into_db_error())
     }
 
     /// Runs SQL and returns every result set sql.js produced (one per row-returning statement).
@@ -190,6 +241,9 @@ impl SqlJsWorker {
     /// ([`flagdeck_core::bind::for_double_engine`]): sql.js would bind them as doubles.
     async fn exec(&self, sql: &str, params: &[Value]) -> Result<Vec<ResultSet>, DbError> {
         let prepared = flagdeck_core::bind::for_double_engine(sql, params);
+        if flagdeck_core::flag_index::may_write(sql) {
+            self.writes.set(self.writes.get() + 1);
+        }
         let msg = Object::new();
         set(&msg, "sql", &JsValue::from_str(&prepared.sql));
         if !prepared.params.is_empty() {
@@ -265,13 +319,7 @@ fn to_result_set(result: &JsValue) -> Result<ResultSet, DbError> {
 impl SqlJsWorker {
     /// The database file as a JS array, for a download without a copy through wasm memory.
     pub async fn export_array(&self) -> Result<Uint8Array, DbError> {
-        let data = self.request("export", Object::new(), None).await?;
-        let buffer: Uint8Array =
-            get(&data, "buffer")?.dyn_into().map_err(|e| JsFailure::Reply(e).into_db_error())?;
-        // sql.js closes and reopens the database to export it, which resets per-connection
-        // settings: put the safety pragmas back.
-        self.execute_batch(flagdeck_core::inspect::SAFETY_PRAGMAS).await?;
-        Ok(buffer)
+        self.export_buffer().await
     }
 }
 
@@ -285,14 +333,7 @@ impl Database for SqlJsWorker {
     }
 
     async fn export(&self) -> Result<Vec<u8>, DbError> {
-        let data = self.request("export", Object::new(), None).await?;
-        let buffer: Uint8Array =
-            get(&data, "buffer")?.dyn_into().map_err(|e| JsFailure::Reply(e).into_db_error())?;
-        let bytes = buffer.to_vec();
-        // sql.js closes and reopens the database to export it, which resets per-connection
-        // settings: put the safety pragmas back.
-        self.execute_batch(flagdeck_core::inspect::SAFETY_PRAGMAS).await?;
-        Ok(bytes)
+        Ok(self.export_buffer().await?.to_vec())
     }
 
     async fn pause(&self) {

@@ -70,7 +70,7 @@ impl Drop for StoresWorker {
 }
 
 /// The URL of the app's JS glue, as Trunk names it in the page (`<link rel="modulepreload">`).
-fn glue_url() -> Option<String> {
+pub(crate) fn glue_url() -> Option<String> {
     let doc = web_sys::window()?.document()?;
     let link = doc.query_selector("link[rel=modulepreload][href$='.js']").ok()??;
     let href = link.get_attribute("href")?;

@@ -1,0 +1,352 @@
+//! The flag list's derived layer ([`flagdeck_core::flag_index`]) as the app runs it: built at
+//! open in the list worker (`static/list-worker.js`, [`ListWorker`]) from the bytes the engine
+//! opened, held there, and asked for the ids of a page, a count or the facet counts; the page's
+//! rows are then read from the engine by id. The change log (TEMP triggers,
+//! [`CHANGE_LOG_SQL`]) is installed on the engine before anything can write, and every question
+//! first hands the worker what it noted since the last one, so an answer is always the table's
+//! state when it was asked, whatever path wrote (edits, bulk, undo/redo, resume, replay).
+//!
+//! Where the layer cannot answer (a text filter; a file it declines, [`FlagIndex::applies`]; a
+//! worker that failed) the list runs its SQL, as before; the console says why once.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::{Rc, Weak};
+
+use futures_channel::oneshot;
+use js_sys::{Function, Uint8Array};
+use leptos::task::spawn_local;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::web::dashboard::stores::feed_all;
+use crate::web::platform::list_worker::{ListWorker, ListWorkerError};
+use crate::web::platform::perf::{measure_since, perf_now};
+use crate::web::platform::sqljs::SqlJsWorker;
+use flagdeck_core::dashboard::imagescan::ImageScan;
+use flagdeck_core::flag_index::{Answer, FlagIndex, Request, CHANGE_LOG_SQL};
+use flagdeck_core::flags::{Facet, FlagFilter, FlagPageQuery};
+use flagdeck_core::table_info::{table_info, TableInfo};
+use flagdeck_core::{Database, Value};
+
+/// What the worker reports once the layer is built.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BuildReport {
+    /// Flags held.
+    pub flags: usize,
+    /// Milliseconds from the first page read to the layer ready, in the worker.
+    pub ms: f64,
+    /// The layer's heap bytes ([`FlagIndex::heap_bytes`]).
+    pub heap_bytes: usize,
+}
+
+thread_local! {
+    /// The layer, in the list worker (never on the page).
+    static LAYER: RefCell<Option<FlagIndex>> = const { RefCell::new(None) };
+}
+
+/// The list worker's build (`static/list-worker.js` calls it; the page never does): the layer
+/// of the `flags` table of shape `shape` (JSON of a [`TableInfo`]) read from an image of `size`
+/// bytes, where `read(start, end)` gives bytes `start..end` as a `Uint8Array`; held for
+/// [`flagdeck_layer_answer`]. Returns a [`BuildReport`] as JSON. Errors (as a JS `Error`): a
+/// shape that is not JSON of a `TableInfo`, `read`'s, and the page walk's
+/// ([`ImageScan`]: a UTF-16 file, a damaged page, a default it cannot compute).
+#[wasm_bindgen]
+pub fn flagdeck_layer_build(read: Function, size: f64, shape: String) -> Result<String, JsError> {
+    let started = js_sys::Date::now();
+    let info: TableInfo =
+        serde_json::from_str(&shape).map_err(|e| JsError::new(&format!("a table shape: {e}")))?;
+    let size = size as usize;
+    let read = |start: usize, end: usize| -> Result<Uint8Array, JsError> {
+        let got = read
+            .call2(&JsValue::NULL, &JsValue::from(start as f64), &JsValue::from(end as f64))
+            .map_err(|e| JsError::new(&crate::web::platform::describe(&e)))?;
+        got.dyn_into::<Uint8Array>().map_err(|_| JsError::new("the image reader gave no bytes"))
+    };
+    let head = read(0, size.min(100))?.to_vec();
+    let mut scan = ImageScan::for_flag_index(&head, size as u64, &info)?;
+    feed_all(&mut scan, size, read)?;
+    let index = scan.finish()?.index.ok_or_else(|| JsError::new("no flags table was read"))?;
+    let report =
+        BuildReport { flags: index.len(), ms: js_sys::Date::now() - started, heap_bytes: index.heap_bytes() };
+    LAYER.with_borrow_mut(|l| *l = Some(index));
+    serde_json::to_string(&report).map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// The list worker's answer to one [`Request`] (JSON in, [`Answer`] JSON out). Errors: no layer
+/// built, or a request that is not JSON of a `Request`.
+#[wasm_bindgen]
+pub fn flagdeck_layer_answer(request: String) -> Result<String, JsError> {
+    let request: Request =
+        serde_json::from_str(&request).map_err(|e| JsError::new(&format!("a request: {e}")))?;
+    let answer = LAYER.with_borrow_mut(|l| l.as_mut().map(|index| index.answer(request)));
+    let answer = answer.ok_or_else(|| JsError::new("no layer is built"))?;
+    serde_json::to_string(&answer).map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// Where the layer is.
+enum State {
+    /// Being built; these wait for it.
+    Building(Vec<oneshot::Sender<()>>),
+    Ready,
+    /// Not used for this file (the reason, said once on the console): the list runs its SQL.
+    Off,
+}
+
+/// One at a time: a take of the change log and the questions posted behind it (each take
+/// empties what it read, so two at once could post their questions out of order).
+#[derive(Default)]
+struct Turns {
+    busy: Cell<bool>,
+    queue: RefCell<VecDeque<oneshot::Sender<()>>>,
+}
+
+/// Holding the turn; dropping it hands the turn on.
+struct Turn<'a>(&'a Turns);
+
+impl Turns {
+    async fn take(&self) -> Turn<'_> {
+        if self.busy.replace(true) {
+            let (tx, rx) = oneshot::channel();
+            self.queue.borrow_mut().push_back(tx);
+            // The turn is handed over with `busy` left set; a dropped sender is a dropped page.
+            let _ = rx.await;
+        }
+        Turn(self)
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        loop {
+            let next = self.0.queue.borrow_mut().pop_front();
+            match next {
+                Some(tx) => {
+                    if tx.send(()).is_ok() {
+                        return;
+                    }
+                }
+                None => {
+                    self.0.busy.set(false);
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// The layer of one open file, seen from the page: see the module doc.
+pub struct FlagLayer {
+    worker: ListWorker,
+    state: RefCell<State>,
+    turns: Turns,
+    /// [`SqlJsWorker::writes`] up to which the change log was taken (`None`: never).
+    synced: Cell<Option<u64>>,
+}
+
+impl FlagLayer {
+    /// Installs the change log on `db`, just loaded with the bytes of `image` and not written
+    /// yet, and starts the list worker's build from `image`; `None` (the list runs its SQL, the
+    /// console says why) for a file without `flags`, one the layer declines
+    /// ([`FlagIndex::applies`]), or when the log or the worker cannot be had.
+    pub async fn start(db: &SqlJsWorker, image: &web_sys::Blob) -> Option<Rc<FlagLayer>> {
+        let off = |why: String| {
+            web_sys::console::info_1(&JsValue::from_str(&format!(
+                "flagdeck: the flag list runs its SQL for this file ({why})"
+            )));
+            None
+        };
+        let shape = match table_info(db, "flags").await {
+            Ok(Some(shape)) => shape,
+            Ok(None) => return None,
+            Err(e) => return off(format!("the shape of flags could not be read: {e}")),
+        };
+        match FlagIndex::applies(db).await {
+            Ok(true) => {}
+            Ok(false) => return off("its flags table is not one the layer answers for exactly".into()),
+            Err(e) => return off(e.to_string()),
+        }
+        if let Err(e) = db.execute_batch(CHANGE_LOG_SQL).await {
+            return off(format!("the change log could not be installed: {e}"));
+        }
+        // sql.js drops TEMP objects when it exports: they are put back right behind each export.
+        db.also_after_export(CHANGE_LOG_SQL);
+        let shape = serde_json::to_string(&shape).ok()?;
+        let worker = match ListWorker::build(image, &shape) {
+            Ok(w) => w,
+            Err(e) => return off(e.to_string()),
+        };
+        let layer = Rc::new(FlagLayer {
+            worker,
+            state: RefCell::new(State::Building(Vec::new())),
+            turns: Turns::default(),
+            synced: Cell::new(None),
+        });
+        let weak = Rc::downgrade(&layer);
+        let started = perf_now();
+        let built = layer.worker.take_built();
+        spawn_local(async move {
+            let reply = match built {
+                Some(rx) => rx.await.unwrap_or(Err(ListWorkerError::Gone)),
+                None => Err(ListWorkerError::Gone),
+            };
+            let Some(layer) = Weak::upgrade(&weak) else { return };
+            match reply.map_err(|e| e.to_string()).and_then(|json| {
+                serde_json::from_str::<BuildReport>(&json).map_err(|e| format!("an unreadable report: {e}"))
+            }) {
+                Ok(report) => {
+                    measure_since("flagdeck:layer-built", started);
+                    web_sys::console::info_1(&JsValue::from_str(&format!(
+                        "flagdeck: the flag list's layer holds {} flags ({:.0} ms in the worker, ~{} MB)",
+                        report.flags,
+                        report.ms,
+                        report.heap_bytes >> 20
+                    )));
+                    layer.settle(State::Ready);
+                }
+                Err(why) => layer.turn_off(&why),
+            }
+        });
+        Some(layer)
+    }
+
+    fn settle(&self, state: State) {
+        let before = std::mem::replace(&mut *self.state.borrow_mut(), state);
+        if let State::Building(waiting) = before {
+            for tx in waiting {
+                let _ = tx.send(());
+            }
+        }
+    }
+
+    fn turn_off(&self, why: &str) {
+        if !matches!(*self.state.borrow(), State::Off) {
+            web_sys::console::warn_1(&JsValue::from_str(&format!(
+                "flagdeck: the flag list runs its SQL from now on ({why})"
+            )));
+        }
+        self.settle(State::Off);
+    }
+
+    /// Waits while the layer is being built; whether it can be asked.
+    async fn ready(&self) -> bool {
+        let rx = match &mut *self.state.borrow_mut() {
+            State::Ready => return true,
+            State::Off => return false,
+            State::Building(waiting) => {
+                let (tx, rx) = oneshot::channel();
+                waiting.push(tx);
+                rx
+            }
+        };
+        let _ = rx.await;
+        matches!(*self.state.borrow(), State::Ready)
+    }
+
+    /// Asks the layer, after handing it what the change log noted since the last question:
+    /// the answer is the table as `db` holds it now. `None` when the layer cannot be asked
+    /// (turned off on any failure, which the console reports once).
+    pub async fn ask(&self, db: &SqlJsWorker, request: &Request) -> Option<Answer> {
+        if !self.ready().await {
+            return None;
+        }
+        let (apply, asked) = {
+            let _turn = self.turns.take().await;
+            // Every write posted before this count was read runs before the take's first read,
+            // so the take sees its note. The take's own emptying of the log is one more.
+            let writes = db.writes();
+            let changes = if self.synced.get() == Some(writes) {
+                Default::default()
+            } else {
+                match FlagIndex::take_changes(db).await {
+                    Ok(c) => {
+                        self.synced.set(Some(writes + u64::from(!c.is_empty())));
+                        c
+                    }
+                    Err(e) => {
+                        self.turn_off(&format!("the change log could not be read: {e}"));
+                        return None;
+                    }
+                }
+            };
+            let post = |r: &Request| serde_json::to_string(r).map_err(|e| e.to_string());
+            let apply = if changes.is_empty() {
+                None
+            } else {
+                match post(&Request::Apply(changes))
+                    .and_then(|j| self.worker.ask(&j).map_err(|e| e.to_string()))
+                {
+                    Ok(rx) => Some(rx),
+                    Err(e) => {
+                        self.turn_off(&e);
+                        return None;
+                    }
+                }
+            };
+            match post(request).and_then(|j| self.worker.ask(&j).map_err(|e| e.to_string())) {
+                Ok(rx) => (apply, rx),
+                Err(e) => {
+                    self.turn_off(&e);
+                    return None;
+                }
+            }
+        };
+        if let Some(rx) = apply {
+            match rx.await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => {
+                    self.turn_off(&format!("changes could not be applied: {e}"));
+                    return None;
+                }
+                Err(_) => {
+                    self.turn_off("the list worker went away");
+                    return None;
+                }
+            }
+        }
+        let answer = match asked.await {
+            Ok(Ok(json)) => serde_json::from_str::<Answer>(&json).map_err(|e| e.to_string()),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err("the list worker went away".to_owned()),
+        };
+        match answer {
+            // A failure seen by another question meanwhile makes this answer doubtful too.
+            Ok(a) if matches!(*self.state.borrow(), State::Ready) => Some(a),
+            Ok(_) => None,
+            Err(e) => {
+                self.turn_off(&e);
+                None
+            }
+        }
+    }
+
+    /// The ids and sort keys of one page, or `None` (run the SQL).
+    pub async fn page(&self, db: &SqlJsWorker, q: &FlagPageQuery) -> Option<Vec<(i64, Value)>> {
+        match self.ask(db, &Request::Page(q.clone())).await? {
+            Answer::Page(page) => page,
+            _ => None,
+        }
+    }
+
+    /// How many flags `f` keeps, or `None` (run the SQL).
+    pub async fn count(&self, db: &SqlJsWorker, f: &FlagFilter) -> Option<i64> {
+        match self.ask(db, &Request::Count(f.clone())).await? {
+            Answer::Count(n) => n,
+            _ => None,
+        }
+    }
+
+    /// The counts of `facets` under `f`, or `None` (run the SQL).
+    pub async fn facets(
+        &self,
+        db: &SqlJsWorker,
+        f: &FlagFilter,
+        facets: &[Facet],
+    ) -> Option<Vec<Vec<(Value, i64)>>> {
+        match self.ask(db, &Request::Facets(f.clone(), facets.to_vec())).await? {
+            Answer::Facets(counts) => counts,
+            _ => None,
+        }
+    }
+}
