@@ -271,3 +271,79 @@ test('thousands of flags: a jump to the bottom or the middle is served at once, 
     await app.close();
   }
 });
+
+test('200k flags: a jump to the middle shows the rows of its position from the derived layer, and an edit moves its flag as SQL would', async () => {
+  const db = path.join(env.out, 'generated-200k.db');
+  xtask(['gen-demo', '--flags', '200000', '--out', db]);
+  const total = 200000;
+  // "All flags" sorted by status (ascending, ties by id), in plain SQL; `moved` reads as
+  // completed, as it will after the edit.
+  const order = (from, n, moved = 0) =>
+    JSON.parse(
+      xtask([
+        'query',
+        db,
+        `SELECT id FROM flags ORDER BY CASE WHEN id = ${moved} THEN 'completed' ELSE IFNULL(status, '') END, id LIMIT ${n} OFFSET ${from}`,
+      ]),
+    ).rows.map((r) => r[0]);
+  const app = await openWith(env, db, '200000');
+  try {
+    const { page } = app;
+    await page.locator('[data-testid="nav-flags"]').click();
+    await page.locator('[data-testid="preset-all"]').click();
+    await page.locator('.flag-head button.th', { hasText: 'Status' }).click();
+    await page.waitForFunction(
+      (n) => document.querySelector('[data-testid="flag-total"]')?.textContent.startsWith(`${n.toLocaleString('en-US')}`) ||
+        document.querySelector('[data-testid="flag-total"]')?.textContent.startsWith(`${n} `),
+      total,
+      { timeout: 60_000 },
+    );
+    const first = order(0, 1)[0];
+    await waitForRow(page, first);
+    assert.equal(
+      await page.evaluate(() => performance.getEntriesByName('flagdeck:layer-built', 'measure').length),
+      1,
+      'the layer was built at open',
+    );
+    const fromLayer = () => page.evaluate(() => performance.getEntriesByName('flagdeck:page-ids', 'measure').length);
+    const before = await fromLayer();
+    // The middle of the pending flags (past the middle of the list: nothing is loaded there).
+    const scalar = (sql) => JSON.parse(xtask(['query', db, sql])).rows[0][0];
+    const start = scalar("SELECT count(*) FROM flags WHERE IFNULL(status, '') < 'pending'");
+    const pending = scalar("SELECT count(*) FROM flags WHERE status = 'pending'");
+    assert.ok(start > 1000 && pending > 100, `${start} flags before ${pending} pending ones`);
+    const target = start + Math.floor(pending / 2);
+    await page.locator('[data-testid="flag-scroll"]').evaluate((e, row) => (e.scrollTop = row * 36), target);
+    const want = order(target, 10);
+    await waitForRow(page, want[0]);
+    const inPlace = async (expected, what) => {
+      const rows = new Map(await rowsByPosition(page));
+      assert.ok(rows.size > 0 && rows.size <= 150, `${what}: ${rows.size} rows in the DOM`);
+      expected.forEach((id, k) => assert.equal(rows.get(target + k), id, `${what}: row ${target + k}`));
+    };
+    await inPlace(want, 'the jump');
+    assert.ok((await fromLayer()) > before, 'the page came from the layer');
+
+    // Complete the flag at row target + 2: it leaves the pending flags for the completed ones,
+    // and the rows after it move up by one, as SQL on the edited table orders them.
+    const moved = want[2];
+    const status = JSON.parse(xtask(['query', db, `SELECT status FROM flags WHERE id = ${moved}`])).rows[0][0];
+    assert.equal(status, 'pending', 'the flag in the middle is pending');
+    await page.evaluate((id) => (location.hash = `#flag/${id}`), moved);
+    await page.locator('[data-testid="flag-complete"]').click();
+    const after = order(target, 10, moved);
+    assert.notDeepEqual(after, want);
+    await page.waitForFunction(
+      ([row, id]) => {
+        const el = [...document.querySelectorAll('[data-testid="flag-row"]')].find((e) => Math.round(e.offsetTop / 36) === row);
+        return el && Number(el.dataset.flagId) === id && !document.querySelector('[data-testid="flag-placeholder"]');
+      },
+      [target + 2, after[2]],
+      { timeout: 20_000 },
+    );
+    await inPlace(after, 'after the edit');
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
