@@ -35,6 +35,7 @@
 //                                 [--search DB_FILE,NATIVE_JSON] [--flags DB_FILE,SQL_JSON] [--rounds 5]
 //                                 [--quests DB_FILE,SQL_JSON,COUNT_SQL_FILE]
 
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
@@ -605,8 +606,51 @@ async function rawFlagSteps(page, db, workerUrl, spec, rounds) {
         }
         for (const [i, set] of scrollSets.entries()) if (set.length) scroll[i].push(await time(set));
       }
+      // (b) The same steps with the derived layer held in SQL: the keys in a TEMP table with an
+      // index per order and facet (built here, timed), each page's ids from it, then its rows
+      // by id; count and facets from it too. Text filters have no layer (n/a).
+      const t0 = performance.now();
+      await call({ action: 'exec', sql: spec.layer_sql });
+      const layerBuild = performance.now() - t0;
+      const page = async (p) => {
+        await exec(p.ids);
+        await exec(p.rows);
+      };
+      const timeLayer = async (tasks) => {
+        const t = performance.now();
+        await Promise.all(tasks.map((f) => f()));
+        return performance.now() - t;
+      };
+      const layerFilter = spec.filter_steps.map((s) =>
+        s.layer
+          ? {
+              table: [() => exec(s.layer.count), () => page(s.layer.page)],
+              all: [() => exec(s.layer.count), () => page(s.layer.page), ...s.layer.facets.map((f) => () => exec(f))],
+            }
+          : null,
+      );
+      const layerScroll = spec.scroll.steps.map((s) => s.pages.map((p) => () => page(p.layer)));
+      const layer = {
+        build: layerBuild,
+        filter: layerFilter.map(() => ({ table: [], all: [] })),
+        scroll: layerScroll.map(() => []),
+      };
+      for (let round = 0; round <= rounds; round++) {
+        // Round 0 warms the statements up, as above.
+        for (const [i, set] of layerFilter.entries()) {
+          if (!set) continue;
+          const table = await timeLayer(set.table);
+          const all = await timeLayer(set.all);
+          if (round) layer.filter[i].table.push(table), layer.filter[i].all.push(all);
+        }
+        for (const [i, set] of layerScroll.entries()) {
+          if (!set.length) continue;
+          const ms = await timeLayer(set);
+          if (round) layer.scroll[i].push(ms);
+        }
+      }
       worker.terminate();
-      return { filter, scroll };
+      return { filter, scroll, layer };
     },
     { workerUrl, spec, rounds },
   );
@@ -627,6 +671,93 @@ function longTasksIn(tasks, spans) {
   return { text: `${over.length} over 50 ms${over.length ? `, longest ${longest.toFixed(0)} ms` : ''}`, short: over.length ? `${over.length}, ${longest.toFixed(0)}` : '0' };
 }
 
+const FILTER_GOAL_MS = 50;
+const FACETS_GOAL_MS = 150;
+const PAGE_GOAL_MS = 16;
+const PAGE_P95_GOAL_MS = 50;
+const RATIO_GOAL_LAYER = 0.1;
+const JUMP_FRAMES_GOAL = 2;
+
+/** "app ÷ raw" of two lists of ms, as a ratio of their medians. */
+function ratio(app, raw) {
+  const a = app.filter((x) => x !== null);
+  const r = raw.filter((x) => x !== null);
+  if (!a.length || !r.length) return 'n/a';
+  return (percentile(a, 0.5) / percentile(r, 0.5)).toFixed(2);
+}
+
+/** The first console message of the page holding `text` (without its `flagdeck: `), or null. */
+function consoleLine(page, text) {
+  let resolve;
+  const line = new Promise((r) => (resolve = r));
+  const onConsole = (m) => {
+    if (m.text().includes(text)) {
+      page.off('console', onConsole);
+      resolve(m.text().replace(/^flagdeck: /, ''));
+    }
+  };
+  page.on('console', onConsole);
+  return { line, stop: () => (page.off('console', onConsole), resolve(null)) };
+}
+
+/** Waits for the flag list's layer (`flagdeck:layer-built`): ms from the open's start, report. */
+async function layerReady(page, report) {
+  await page.waitForFunction(() => performance.getEntriesByName('flagdeck:layer-built', 'measure').length > 0, null, {
+    timeout: 600_000,
+  });
+  const fromOpen = await page.evaluate(() => {
+    const start = performance.getEntriesByName('flagdeck:open-start', 'mark').at(-1)?.startTime;
+    const built = performance.getEntriesByName('flagdeck:layer-built', 'measure').at(-1);
+    return start === undefined ? null : built.startTime + built.duration - start;
+  });
+  await page.waitForTimeout(200);
+  report.stop();
+  return { fromOpen, report: await report.line };
+}
+
+/** RSS of the Chromium renderer processes (the tab: page, sql.js and the app's workers). */
+function rendererRss() {
+  try {
+    const out = execFileSync('ps', ['-eo', 'rss,args'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const kb = out
+      .split('\n')
+      .filter((l) => l.includes('--type=renderer'))
+      .reduce((sum, l) => sum + Number(l.trim().split(/\s+/)[0] || 0), 0);
+    return `${(kb / 1024).toFixed(0)} MB`;
+  } catch (e) {
+    return `unknown (${e.message})`;
+  }
+}
+
+/**
+ * Jumps to `n` positions of a fresh list spread over it: for each, the animation frames from
+ * setting the scroll position until the row at the top of the view is in the page.
+ */
+async function jumpFrames(page, preset, n) {
+  await freshList(page, preset);
+  const frames = [];
+  for (let k = 0; k < n; k++) {
+    frames.push(
+      await page.locator('.flag-scroll').evaluate(async (e, k) => {
+        const rows = Math.floor(e.scrollHeight / 36);
+        const row = Math.floor(rows * ((0.05 + 0.0937 * k) % 1));
+        e.scrollTop = row * 36;
+        const top = Math.floor(e.scrollTop / 36);
+        const shown = () => !!e.querySelector(`[data-testid="flag-row"][style*="top:${top * 36}px"]`);
+        let count = 0;
+        while (!shown() && count < 600) {
+          await new Promise((r) => requestAnimationFrame(r));
+          count++;
+        }
+        // Let the other pages of the view arrive before the next jump.
+        await new Promise((r) => setTimeout(r, 300));
+        return count;
+      }, k),
+    );
+  }
+  return frames;
+}
+
 async function flagsBench(dist, db, jsonFile, rounds) {
   const spec = JSON.parse(readFileSync(jsonFile, 'utf8'));
   const workerRel = listFiles(dist).find((f) => path.basename(f) === 'worker.sql-wasm.js');
@@ -644,8 +775,14 @@ async function flagsBench(dist, db, jsonFile, rounds) {
     await page.goto(`${server.url}/`);
     await page.locator('[data-testid="open-file"]').waitFor({ state: 'attached', timeout: 60_000 });
     await page.waitForTimeout(1000);
+    const report = consoleLine(page, "flag list's layer holds");
     const opened = await appOpen(page, db);
     console.log(`opened in ${opened.ms?.toFixed(0)} ms (${opened.breakdown})`);
+    const layer = await layerReady(page, report);
+    console.log(
+      `the list's layer ready ${layer.fromOpen?.toFixed(0)} ms after the open began (${layer.report ?? 'no report'}); ` +
+        `the tab's memory then: ${rendererRss()} (RSS of Chromium's renderer processes: the page and its workers)`,
+    );
     await clearMeasures(page, ['flagdeck:flags', 'flagdeck:facets']);
     await page.locator('[data-testid="nav-flags"]').click();
     await waitForQuery(page);
@@ -683,6 +820,7 @@ async function flagsBench(dist, db, jsonFile, rounds) {
       }
     }
     const scrollDone = await page.evaluate(() => performance.now());
+    const jumps = await jumpFrames(page, spec.scroll.preset, 10);
     const tasks = await page.evaluate(() => window.benchLongTasks);
 
     const raw = await rawFlagSteps(page, db, `/${workerRel.split(path.sep).join('/')}`, spec, rounds);
@@ -693,42 +831,55 @@ async function flagsBench(dist, db, jsonFile, rounds) {
         '   and count + first page + 5 facets --',
     );
     console.log(
-      `${'step'.padEnd(26)} ${'flags'.padStart(7)} ${'app table'.padStart(16)} ${'raw table'.padStart(16)} ${'app +facets'.padStart(16)} ${'raw +facets'.padStart(16)} ${'long tasks'.padStart(10)}  page = native`,
+      '   (b) raw+layer = raw sql.js with the layer held in SQL (TEMP keys table, an index per order and facet: built in\n' +
+        `   ${raw.layer.build.toFixed(0)} ms): count, the page's ids, then its rows by id; + the facets from it. Goals: app table ≤ ${FILTER_GOAL_MS} ms,\n` +
+        `   app +facets ≤ ${FACETS_GOAL_MS} ms, app ÷ raw ≤ ${RATIO_GOAL_LAYER} (medians) --`,
+    );
+    console.log(
+      `${'step'.padEnd(26)} ${'flags'.padStart(7)} ${'app table'.padStart(16)} ${'raw table'.padStart(16)} ${'raw+layer'.padStart(16)} ${'app +facets'.padStart(16)} ${'raw +facets'.padStart(16)} ${'raw+layer'.padStart(16)} ${'app÷raw'.padStart(7)} ${'long tasks'.padStart(10)}  page = native`,
     );
     for (const [i, step] of spec.filter_steps.entries()) {
       const a = filterApp[i];
       const r = raw.filter[i];
+      const l = raw.layer.filter[i];
       console.log(
-        `${step.label.padEnd(26)} ${String(step.total).padStart(7)} ${spread(a.table).padStart(16)} ${spread(r.table).padStart(16)} ` +
-          `${spread(a.facets).padStart(16)} ${spread(r.all).padStart(16)} ${longTasksIn(tasks, a.spans).short.padStart(10)}  ${a.disagree.length ? `NO (${a.disagree[0]})` : 'yes'}`,
+        `${step.label.padEnd(26)} ${String(step.total).padStart(7)} ${spread(a.table).padStart(16)} ${spread(r.table).padStart(16)} ${spread(l.table).padStart(16)} ` +
+          `${spread(a.facets).padStart(16)} ${spread(r.all).padStart(16)} ${spread(l.all).padStart(16)} ${ratio(a.table, r.table).padStart(7)} ${longTasksIn(tasks, a.spans).short.padStart(10)}  ${a.disagree.length ? `NO (${a.disagree[0]})` : 'yes'}`,
       );
     }
     const all = (xs, k) => xs.flatMap((x) => x[k]);
     console.log(
-      `${'every filter change'.padEnd(34)} ${spread(all(filterApp, 'table')).padStart(16)} ${spread(all(raw.filter, 'table')).padStart(16)} ` +
-        `${spread(all(filterApp, 'facets')).padStart(16)} ${spread(all(raw.filter, 'all')).padStart(16)}`,
+      `${'every filter change'.padEnd(34)} ${spread(all(filterApp, 'table')).padStart(16)} ${spread(all(raw.filter, 'table')).padStart(16)} ${spread(all(raw.layer.filter, 'table')).padStart(16)} ` +
+        `${spread(all(filterApp, 'facets')).padStart(16)} ${spread(all(raw.filter, 'all')).padStart(16)} ${spread(all(raw.layer.filter, 'all')).padStart(16)} ${ratio(all(filterApp, 'table'), all(raw.filter, 'table')).padStart(7)}`,
     );
 
     console.log(
       `\n-- scrolling "${spec.scroll.preset}" (${spec.scroll.total} flags, ${spec.page_size} rows a page): app = flagdeck:page (page asked →\n` +
-        '   its rows painted; the slowest when a position needs two); raw = that position\'s page statements in the warmed worker --',
+        '   its rows painted; the slowest when a position needs two); raw = that position\'s page statements in the warmed worker;\n' +
+        `   raw+layer = its pages' ids from the TEMP keys table, then their rows by id. Goals: app median ≤ ${PAGE_GOAL_MS} ms,\n` +
+        `   p95 ≤ ${PAGE_P95_GOAL_MS} ms, app ÷ raw ≤ ${RATIO_GOAL_LAYER} --`,
     );
-    console.log(`${'position'.padEnd(18)} ${'pages read'.padEnd(22)} ${'app'.padStart(16)} ${'raw'.padStart(16)} ${'long tasks'.padStart(10)}  rows = native`);
+    console.log(`${'position'.padEnd(18)} ${'pages read'.padEnd(22)} ${'app'.padStart(16)} ${'raw'.padStart(16)} ${'raw+layer'.padStart(16)} ${'app÷raw'.padStart(7)} ${'long tasks'.padStart(10)}  rows = native`);
     for (const [i, step] of spec.scroll.steps.entries()) {
       const a = scrollApp[i];
       const pages = step.pages.map((p) => `${p.page} ${p.by}`).join(', ') || 'none';
       const asked = [...new Set(a.asked)].join('/');
       console.log(
-        `${step.label.padEnd(18)} ${pages.padEnd(22)} ${spread(a.ms).padStart(16)} ${spread(raw.scroll[i]).padStart(16)} ${longTasksIn(tasks, a.spans).short.padStart(10)}  ` +
+        `${step.label.padEnd(18)} ${pages.padEnd(22)} ${spread(a.ms).padStart(16)} ${spread(raw.scroll[i]).padStart(16)} ${spread(raw.layer.scroll[i]).padStart(16)} ${ratio(a.ms, raw.scroll[i]).padStart(7)} ${longTasksIn(tasks, a.spans).short.padStart(10)}  ` +
           `${a.disagree ? `NO in ${a.disagree} of ${rounds}` : 'yes'}${asked !== String(step.pages.length) ? ` (app read ${asked} pages)` : ''}`,
       );
     }
     const kind = (by) => spec.scroll.steps.flatMap((s, i) => (s.pages.some((p) => p.by === by) ? [i] : []));
     for (const [by, idx] of [['keyset', kind('keyset')], ['offset', kind('offset')]]) {
       console.log(
-        `${`every ${by} position`.padEnd(41)} ${spread(idx.flatMap((i) => scrollApp[i].ms)).padStart(16)} ${spread(idx.flatMap((i) => raw.scroll[i])).padStart(16)}`,
+        `${`every ${by} position`.padEnd(41)} ${spread(idx.flatMap((i) => scrollApp[i].ms)).padStart(16)} ${spread(idx.flatMap((i) => raw.scroll[i])).padStart(16)} ` +
+          `${spread(idx.flatMap((i) => raw.layer.scroll[i])).padStart(16)} ${ratio(idx.flatMap((i) => scrollApp[i].ms), idx.flatMap((i) => raw.scroll[i])).padStart(7)}`,
       );
     }
+    console.log(
+      `\njumps to random positions of "${spec.scroll.preset}" (${jumps.length}): animation frames from the scroll until the rows of the\n` +
+        `position are in the page: median ${percentile(jumps, 0.5)}, max ${Math.max(...jumps)} (goal ≤ ${JUMP_FRAMES_GOAL})`,
+    );
 
     console.log(
       `\nlong tasks on the UI thread (PerformanceObserver 'longtask'; per step above as "count, longest ms"): ` +

@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+use flagdeck_core::flag_index::COLUMNS;
 use flagdeck_core::flags::{
     facet_sql, Cursor, Facet, FlagFilter, FlagPageQuery, Preset, SortColumn, SHOWN_FACETS,
 };
@@ -76,6 +77,37 @@ impl Action {
     }
 }
 
+/// The bench's stand-in for the app's layer on raw sql.js: the same keys in a TEMP table with an
+/// index per list order and per facet column, the statements run against it.
+const KEYS: &str = "temp.flagdeck_bench_keys";
+
+/// Builds [`KEYS`] and its indexes (TEMP: nothing is written to the file).
+fn layer_sql() -> String {
+    let mut sql = format!(
+        "DROP TABLE IF EXISTS {KEYS}; CREATE TEMP TABLE flagdeck_bench_keys AS SELECT id, {} FROM flags;",
+        COLUMNS.join(", ")
+    );
+    for (i, sort) in SortColumn::ALL.iter().enumerate() {
+        sql += &format!(" CREATE INDEX temp.flagdeck_bench_order_{i} ON flagdeck_bench_keys({}, id);", sort.sql());
+    }
+    for column in ["status", "impact_level", "flag_type", "source_agent", "target_agent", "locked"] {
+        sql += &format!(" CREATE INDEX temp.flagdeck_bench_{column} ON flagdeck_bench_keys({column});");
+    }
+    sql
+}
+
+/// A count or facet statement of the list, run on [`KEYS`] instead of `flags`.
+fn on_keys((sql, params): (String, Vec<Value>)) -> (String, Vec<Value>) {
+    (sql.replacen(" FROM flags", &format!(" FROM {KEYS}"), 1), params)
+}
+
+/// What raw sql.js with the layer runs for a page: its ids from [`KEYS`], then its rows by id
+/// (the app's own statement for them); `rows` are the page's native answer.
+fn layer_page(query: &FlagPageQuery, rows: &[(i64, Value)]) -> Json {
+    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    json!({ "ids": statement(query.ids_sql(KEYS)), "rows": statement(query.rows_sql(&ids)) })
+}
+
 fn statement((sql, params): (String, Vec<Value>)) -> Json {
     json!({ "sql": sql, "params": params.iter().map(value_json).collect::<Vec<_>>() })
 }
@@ -102,7 +134,16 @@ fn filter_steps(db: &NativeDb) -> Result<Vec<Json>> {
         let (label, action_json) = action.describe(&list);
         let (filter, sort) = &list;
         let page = FlagPageQuery::first(filter.clone(), *sort, PAGE);
-        let first: Vec<i64> = page_rows(db, &page)?.iter().take(CHECKED_IDS).map(|r| r.0).collect();
+        let rows = page_rows(db, &page)?;
+        let first: Vec<i64> = rows.iter().take(CHECKED_IDS).map(|r| r.0).collect();
+        // The layer holds no texts: a text filter runs the list's SQL in the app too.
+        let layer = filter.text.is_none().then(|| {
+            json!({
+                "count": statement(on_keys(filter.count_sql())),
+                "page": layer_page(&page, &rows),
+                "facets": SHOWN_FACETS.iter().map(|f| statement(on_keys(facet_sql(filter, *f)))).collect::<Vec<_>>(),
+            })
+        });
         steps.push(json!({
             "label": label,
             "action": action_json,
@@ -111,6 +152,7 @@ fn filter_steps(db: &NativeDb) -> Result<Vec<Json>> {
             "page": statement(page.sql()),
             "facets": SHOWN_FACETS.iter().map(|f| statement(facet_sql(filter, *f))).collect::<Vec<_>>(),
             "first_ids": first,
+            "layer": layer,
         }));
     }
     Ok(steps)
@@ -134,8 +176,9 @@ fn scroll_to(
         let previous = loaded.last_before(page).map(|(id, key)| Cursor { key: key.clone(), id: *id });
         let by = if previous.is_some() { "keyset" } else { "offset" };
         let q = query.clone().at_page(page, previous);
-        asked.push(json!({ "page": page, "by": by, "statement": statement(q.sql()) }));
-        arrived.push((page, page_rows(db, &q)?));
+        let rows = page_rows(db, &q)?;
+        asked.push(json!({ "page": page, "by": by, "statement": statement(q.sql()), "layer": layer_page(&q, &rows) }));
+        arrived.push((page, rows));
     }
     for (page, rows) in arrived {
         loaded.insert(page, rows);
@@ -174,6 +217,7 @@ pub fn write(db_path: &Path, out: &Path) -> Result<()> {
         // The app runs these on every database it opens; raw sql.js runs them too, so both
         // answer the same statements under the same connection settings.
         "connection_sql": flagdeck_core::inspect::SAFETY_PRAGMAS,
+        "layer_sql": layer_sql(),
         "row_height": FLAG_TABLE.row_height,
         "filter_steps": filter_steps(&db)?,
         "scroll": scroll_steps(&db)?,

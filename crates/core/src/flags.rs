@@ -281,7 +281,8 @@ impl SortColumn {
         }
     }
 
-    fn sql(self) -> &'static str {
+    /// The SQL expression the list sorts by (over `flags`' own column names).
+    pub fn sql(self) -> &'static str {
         static TOOL_ORDER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
         match self {
             SortColumn::ToolOrder => TOOL_ORDER
@@ -568,6 +569,20 @@ impl FlagPageQuery {
     /// then the rest of [`LIST_COLUMNS`] (change_description as its first [`LIST_PREFIX_CHARS`]
     /// characters and its whole length, [`FlagRow::select_list`]): read it with [`FlagRow::all`].
     pub fn sql(&self) -> (String, Vec<Value>) {
+        self.select_sql(&format!(", {}", FlagRow::columns_sql(&LIST_COLUMNS[1..])), "flags")
+    }
+
+    /// The same page's ids and sort keys (`id`, `sort_key`) from `table`, a table holding the
+    /// filter and sort columns of `flags` under their names: what a derived layer held in SQL
+    /// (TEMP tables with an index per order) answers; the bench runs it on raw sql.js next to
+    /// the app's layer. `table` is put in the statement as written.
+    pub fn ids_sql(&self, table: &str) -> (String, Vec<Value>) {
+        self.select_sql("", table)
+    }
+
+    /// `SELECT id, {key} AS sort_key{columns} FROM {table}` with the page's conditions, order
+    /// and bounds.
+    fn select_sql(&self, columns: &str, table: &str) -> (String, Vec<Value>) {
         let (mut conditions, mut params) = self.filter.conditions(None);
         let key = self.sort.sql();
         let (cmp, dir) = if self.descending { ("<", "DESC") } else { (">", "ASC") };
@@ -583,8 +598,7 @@ impl FlagPageQuery {
         };
         (
             format!(
-                "SELECT id, {key} AS sort_key, {} FROM flags{where_sql} ORDER BY {key} {dir}, id {dir} LIMIT {}{}",
-                FlagRow::columns_sql(&LIST_COLUMNS[1..]),
+                "SELECT id, {key} AS sort_key{columns} FROM {table}{where_sql} ORDER BY {key} {dir}, id {dir} LIMIT {}{}",
                 self.limit,
                 if self.offset > 0 { format!(" OFFSET {}", self.offset) } else { String::new() }
             ),
