@@ -88,7 +88,10 @@ fn layer_sql() -> String {
         COLUMNS.join(", ")
     );
     for (i, sort) in SortColumn::ALL.iter().enumerate() {
-        sql += &format!(" CREATE INDEX temp.flagdeck_bench_order_{i} ON flagdeck_bench_keys({}, id);", sort.sql());
+        sql += &format!(
+            " CREATE INDEX temp.flagdeck_bench_order_{i} ON flagdeck_bench_keys({}, id);",
+            sort.sql()
+        );
     }
     for column in ["status", "impact_level", "flag_type", "source_agent", "target_agent", "locked"] {
         sql += &format!(" CREATE INDEX temp.flagdeck_bench_{column} ON flagdeck_bench_keys({column});");

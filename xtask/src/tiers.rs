@@ -269,7 +269,8 @@ pub fn bench() -> Result<()> {
     let db = out.join("demo-1m.db");
     if !db.is_file() {
         let t = Instant::now();
-        let mut gen = cargo(&["run", "--release", "-q", "-p", "xtask", "--", "gen-demo", "--flags", "1000000"]);
+        let mut gen =
+            cargo(&["run", "--release", "-q", "-p", "xtask", "--", "gen-demo", "--flags", "1000000"]);
         run(gen.arg("--out").arg(&db))?;
         println!("[bench] generated 1M flags in {}", fmt_duration(t.elapsed()));
     }

@@ -211,6 +211,11 @@ impl FlagLayer {
         Some(layer)
     }
 
+    /// Whether the layer is still being built (the list then waits for it).
+    pub fn building(&self) -> bool {
+        matches!(*self.state.borrow(), State::Building(_))
+    }
+
     fn settle(&self, state: State) {
         let before = std::mem::replace(&mut *self.state.borrow_mut(), state);
         if let State::Building(waiting) = before {

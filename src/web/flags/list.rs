@@ -472,6 +472,10 @@ pub fn FlagsPage() -> impl IntoView {
                     <p class="muted" data-testid="flag-total" data-generation=move || page.list.shown.with(|g| g.epoch)>
                         {move || match page.list.shown.with(|g| g.total) {
                             Some(n) => format!("{n} flag{}", if n == 1 { "" } else { "s" }),
+                            // At a million flags the layer takes seconds to build, once per open.
+                            None if page.db.get().and_then(|o| o.layer.clone()).is_some_and(|l| l.building()) => {
+                                "Indexing the flags for instant paging (once per open)…".to_owned()
+                            }
                             None => "Counting…".to_owned(),
                         }}
                     </p>
