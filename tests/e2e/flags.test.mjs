@@ -247,7 +247,8 @@ test('thousands of flags: a jump to the bottom or the middle is served at once, 
     assert.deepEqual(bottom.slice(-5).map(([, id]) => id), order.slice(-5));
     assert.equal(bottom.at(-1)[0], order.length - 1);
     const asked = (await pageMeasures(page)) - before;
-    assert.ok(asked >= 1 && asked <= 2, `${asked} pages were read for the jump`);
+    // The one or two pages of the view, and at most the two around it read ahead.
+    assert.ok(asked >= 1 && asked <= 4, `${asked} pages were read for the jump`);
 
     // The middle, between two pages nothing has loaded.
     await scroller.evaluate((e) => (e.scrollTop = e.scrollHeight / 2));

@@ -21,18 +21,70 @@ pub struct Viewport {
 /// The flag table's layout.
 pub const FLAG_TABLE: Viewport = Viewport { row_height: 36.0, height: 640.0, overscan: 10 };
 
+/// The tallest scroll space a table lays out (px). Chromium lays nothing out past ~33.5 million
+/// pixels (the range of its layout units): a million 36 px rows (36 million) would leave the
+/// list's last rows unreachable. A taller list is drawn in a space of this height, its rows
+/// placed where the view is (a scaled scrollbar: a pixel of scroll moves more than a pixel of
+/// rows).
+pub const MAX_SPACE: f64 = 15_000_000.0;
+
 impl Viewport {
+    /// Height of the rows of a list of `total` rows, and of the space drawn for them (capped at
+    /// [`MAX_SPACE`]), in px.
+    fn heights(&self, total: usize) -> (f64, f64) {
+        let full = total as f64 * self.row_height;
+        (full, full.min(MAX_SPACE))
+    }
+
+    /// The scroll space's height for a list of `total` rows (px).
+    pub fn space_height(&self, total: usize) -> f64 {
+        self.heights(total).1
+    }
+
+    /// How many rows down the view's top is at `scroll_top` (fractional).
+    fn top_row(&self, scroll_top: f64, total: usize) -> f64 {
+        let (full, space) = self.heights(total);
+        if full <= space {
+            return scroll_top.max(0.0) / self.row_height;
+        }
+        let max_scroll = (space - self.height).max(1.0);
+        scroll_top.clamp(0.0, max_scroll) / max_scroll * (full - self.height) / self.row_height
+    }
+
     /// The rows rendered at `scroll_top` in a list of `total` rows.
     pub fn rows(&self, scroll_top: f64, total: usize) -> Range<usize> {
-        let first = ((scroll_top.max(0.0) / self.row_height) as usize).saturating_sub(self.overscan);
+        let first = (self.top_row(scroll_top, total) as usize).saturating_sub(self.overscan);
         let count = (self.height / self.row_height) as usize + 2 * self.overscan;
         first.min(total)..(first + count).min(total)
+    }
+
+    /// Where row `index` is drawn at `scroll_top` (px from the top of the space): `index` rows
+    /// down, or, in a capped space, where the view is.
+    pub fn row_top(&self, index: usize, scroll_top: f64, total: usize) -> f64 {
+        let (full, space) = self.heights(total);
+        if full <= space {
+            return index as f64 * self.row_height;
+        }
+        let max_scroll = (space - self.height).max(1.0);
+        let scroll = scroll_top.clamp(0.0, max_scroll);
+        scroll + (index as f64 - self.top_row(scroll, total)) * self.row_height
+    }
+
+    /// The scroll position that puts row `index` at the top of the view (px, whole).
+    pub fn scroll_top_for(&self, index: usize, total: usize) -> f64 {
+        let (full, space) = self.heights(total);
+        let rows_px = index as f64 * self.row_height;
+        if full <= space {
+            return rows_px.round();
+        }
+        let max_scroll = (space - self.height).max(1.0);
+        (rows_px / (full - self.height) * max_scroll).clamp(0.0, max_scroll).round()
     }
 
     /// The scroll position a fraction of the way down a list of `total` rows (1.0: the bottom),
     /// in whole pixels as a browser sets it.
     pub fn scroll_top_at(&self, fraction: f64, total: usize) -> f64 {
-        let max = (total as f64 * self.row_height - self.height).max(0.0);
+        let max = (self.space_height(total) - self.height).max(0.0);
         (fraction.clamp(0.0, 1.0) * max).round()
     }
 }
@@ -118,6 +170,31 @@ mod tests {
         assert_eq!(p.position(|r| *r == 50), None);
         assert_eq!(p.loaded_end(), 80);
         assert_eq!(SparsePages::<usize>::new(10).loaded_end(), 0);
+    }
+
+    #[test]
+    fn a_list_taller_than_the_space_browsers_lay_out_is_drawn_scaled() {
+        let v = FLAG_TABLE;
+        // Below the cap: row i at i rows down, wherever the view is.
+        assert_eq!(v.space_height(1000), 36_000.0);
+        assert_eq!(v.row_top(500, 1234.0, 1000), 18_000.0);
+        assert_eq!(v.rows(18_000.0, 1000), 490..527);
+        // A million rows: the space is capped; the top, the middle and the bottom are reachable,
+        // and the rows of the view are drawn in it.
+        let total = 1_000_000;
+        assert_eq!(v.space_height(total), MAX_SPACE);
+        assert_eq!(v.rows(0.0, total).start, 0);
+        let bottom = v.scroll_top_at(1.0, total);
+        let rows = v.rows(bottom, total);
+        assert_eq!(rows.end, total, "the last row is rendered at the bottom");
+        assert!(v.row_top(total - 1, bottom, total) + v.row_height <= MAX_SPACE + 0.5);
+        let middle = v.scroll_top_for(500_000, total);
+        let rows = v.rows(middle, total);
+        assert!(rows.contains(&500_000), "{rows:?}");
+        let top = v.row_top(500_000, middle, total);
+        assert!((top - middle).abs() < v.row_height, "row 500000 at the view's top: {top} vs {middle}");
+        // Consecutive rows stay one row apart.
+        assert_eq!(v.row_top(500_001, middle, total) - v.row_top(500_000, middle, total), v.row_height);
     }
 
     #[test]

@@ -211,6 +211,11 @@ impl FlagLayer {
         Some(layer)
     }
 
+    /// Whether the layer is built and answering (not being built, not turned off).
+    pub fn answering(&self) -> bool {
+        matches!(*self.state.borrow(), State::Ready)
+    }
+
     /// Whether the layer is still being built (the list then waits for it).
     pub fn building(&self) -> bool {
         matches!(*self.state.borrow(), State::Building(_))

@@ -243,15 +243,25 @@ impl ListState {
             return;
         }
         let Some(open) = db.get() else { return };
-        let Some(missing) = self.shown.with(|g| {
-            let total = g.total.filter(|_| g.epoch == self.asked.get_value())?;
-            Some(g.pages.missing(rows, total.max(0) as usize))
+        let Some((missing, around)) = self.shown.with(|g| {
+            let total = g.total.filter(|_| g.epoch == self.asked.get_value())?.max(0) as usize;
+            // The pages just before and after the view, for scrolling on.
+            let pages = total.div_ceil(PAGE);
+            let before = (rows.start / PAGE).checked_sub(1);
+            let after = Some(rows.end.saturating_sub(1) / PAGE + 1).filter(|p| *p < pages);
+            let around: Vec<usize> =
+                [after, before].into_iter().flatten().filter(|p| !g.pages.contains(*p)).collect();
+            Some((g.pages.missing(rows, total), around))
         }) else {
             return;
         };
         let in_flight = self.in_flight.get();
         let free = MAX_IN_FLIGHT.saturating_sub(in_flight.len());
-        for page in missing.into_iter().filter(|p| !in_flight.contains(p)).take(free) {
+        // With the view's rows all there and pages costing milliseconds (the layer answers), the
+        // neighbouring pages are read ahead: scrolling on finds its rows loaded.
+        let ahead = missing.is_empty() && open.layer.as_ref().is_some_and(|l| l.answering());
+        let wanted = if ahead { around } else { missing };
+        for page in wanted.into_iter().filter(|p| !in_flight.contains(p)).take(free) {
             self.fetch(open.clone(), page);
         }
     }
@@ -386,11 +396,13 @@ impl Page {
     /// Scrolls row `index` into view (to the middle) unless it is in view.
     fn scroll_to(self, index: usize) {
         let Some(el) = self.scroller.get_untracked() else { return };
-        let row_height = FLAG_TABLE.row_height;
-        let top = index as f64 * row_height;
+        let (row_height, total) = (FLAG_TABLE.row_height, self.list.len_untracked());
         let (scroll, height) = (el.scroll_top() as f64, el.client_height() as f64);
+        let top = FLAG_TABLE.row_top(index, scroll, total);
         if top < scroll || top + row_height > scroll + height {
-            el.set_scroll_top((top - height / 2.0).max(0.0) as i32);
+            // The row in the middle of the view.
+            let half = (height / 2.0 / row_height) as usize;
+            el.set_scroll_top(FLAG_TABLE.scroll_top_for(index.saturating_sub(half), total) as i32);
         }
     }
 
@@ -729,7 +741,9 @@ fn BulkBar(page: Page) -> impl IntoView {
 fn FlagTable(page: Page) -> impl IntoView {
     let list = page.list;
     let row_height = FLAG_TABLE.row_height;
-    let height = move || format!("{}px", list.len() as f64 * row_height);
+    // Capped for a list taller than browsers lay out (`paging::MAX_SPACE`): rows are then drawn
+    // where the view is, so their places follow the scroll position.
+    let height = move || format!("{}px", FLAG_TABLE.space_height(list.len()));
     // The window: its loaded rows, and one placeholder for each run of rows whose page has
     // not arrived (one element however many rows it stands for: a jump costs the page two
     // elements, not a row's worth each).
@@ -776,12 +790,14 @@ fn FlagTable(page: Page) -> impl IntoView {
                 <For each=window key=|(i, n, r)| (*i, *n, r.as_ref().map(|r| r.id)) let:item>
                     {
                         let (i, n, row) = item;
-                        let top = format!("top:{}px", i as f64 * row_height);
+                        let top = Signal::derive(move || {
+                            format!("top:{}px", FLAG_TABLE.row_top(i, page.scroll_top.get(), list.len()))
+                        });
                         match row {
-                            Some(r) => view! { <ListRow row=r top=top selected=page.selected chosen=page.chosen /> }.into_any(),
+                            Some(r) => view! { <ListRow row=r index=i top=top selected=page.selected chosen=page.chosen /> }.into_any(),
                             None => view! {
-                                <div class="flag-row placeholder" data-testid="flag-placeholder" data-rows=n aria-hidden="true"
-                                    style=format!("{top};height:{}px", n as f64 * row_height)>
+                                <div class="flag-row placeholder" data-testid="flag-placeholder" data-rows=n data-index=i aria-hidden="true"
+                                    style=move || format!("{};height:{}px", top.get(), n as f64 * row_height)>
                                     <span class="td num muted">"…"</span>
                                 </div>
                             }.into_any(),
@@ -820,7 +836,13 @@ fn SortHeader(list: ListState, column: SortColumn) -> impl IntoView {
 
 /// One loaded row of the table.
 #[component]
-fn ListRow(row: FlagRow, top: String, selected: Signal<Option<i64>>, chosen: Chosen) -> impl IntoView {
+fn ListRow(
+    row: FlagRow,
+    index: usize,
+    top: Signal<String>,
+    selected: Signal<Option<i64>>,
+    chosen: Chosen,
+) -> impl IntoView {
     let app = expect_context::<AppState>();
     let id = row.id;
     // A prefix when the text is long (SQL cut it): say how long the whole text is.
@@ -840,6 +862,7 @@ fn ListRow(row: FlagRow, top: String, selected: Signal<Option<i64>>, chosen: Cho
             class:selected=move || selected.get() == Some(id)
             data-testid="flag-row"
             data-flag-id=id
+            data-index=index
             style=top
             on:click=move |_| app.go(View::Flag(id))
         >
