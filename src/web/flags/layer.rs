@@ -21,7 +21,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::web::dashboard::stores::feed_all;
-use crate::web::platform::list_worker::{ListWorker, ListWorkerError};
+use crate::web::platform::list_worker::{self, ListWorker};
 use crate::web::platform::perf::{measure_since, perf_now};
 use crate::web::platform::sqljs::SqlJsWorker;
 use flagdeck_core::dashboard::imagescan::ImageScan;
@@ -188,8 +188,8 @@ impl FlagLayer {
         let built = layer.worker.take_built();
         spawn_local(async move {
             let reply = match built {
-                Some(rx) => rx.await.unwrap_or(Err(ListWorkerError::Gone)),
-                None => Err(ListWorkerError::Gone),
+                Some(rx) => rx.await.unwrap_or(Err(list_worker::gone())),
+                None => Err(list_worker::gone()),
             };
             let Some(layer) = Weak::upgrade(&weak) else { return };
             match reply.map_err(|e| e.to_string()).and_then(|json| {

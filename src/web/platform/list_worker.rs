@@ -23,41 +23,26 @@ use futures_channel::oneshot;
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Event, MessageEvent, Worker, WorkerOptions, WorkerType};
+use web_sys::{Event, MessageEvent, Worker};
 
-use super::stores_worker::glue_url;
-use super::{describe, set_field as set};
+use super::app_worker::{self, AppWorkerError, Failure};
+use super::set_field as set;
 
 /// Where the build puts the worker script (index.html copies it).
 pub const LIST_WORKER_URL: &str = "list-worker.js";
 
-/// What went wrong, keeping the thrown value where there is one.
-#[derive(Debug, Clone)]
-pub enum ListWorkerError {
-    /// `new Worker(...)` threw.
-    Start(JsValue),
-    /// The page has no `<link rel="modulepreload">` naming the app's JS glue (not a Trunk build).
-    NoGlue,
-    /// `postMessage` threw.
-    Post(JsValue),
-    /// The worker reported a failure (its message), or died (`error` event).
-    Failed(String),
-    /// The worker ended without an answer (terminated, or the page dropped it).
-    Gone,
+/// What went wrong ([`Failure`] of "the list worker").
+pub type ListWorkerError = AppWorkerError;
+
+const NAME: &str = "the list worker";
+
+fn fail(failure: Failure) -> ListWorkerError {
+    AppWorkerError { worker: NAME, failure }
 }
 
-impl std::fmt::Display for ListWorkerError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ListWorkerError::Start(v) => write!(f, "the list worker could not start: {}", describe(v)),
-            ListWorkerError::NoGlue => write!(f, "the app's script is not named by the page"),
-            ListWorkerError::Post(v) => {
-                write!(f, "the list worker could not be sent a message: {}", describe(v))
-            }
-            ListWorkerError::Failed(why) => write!(f, "the list worker failed: {why}"),
-            ListWorkerError::Gone => write!(f, "the list worker ended without an answer"),
-        }
-    }
+/// The list worker ended without an answer.
+pub fn gone() -> ListWorkerError {
+    fail(Failure::Gone)
 }
 
 /// A reply: the JSON text of the build's report or of an answer.
@@ -91,10 +76,7 @@ impl ListWorker {
     /// [`TableInfo`](flagdeck_core::table_info::TableInfo)). The report is awaited with
     /// [`ListWorker::built`].
     pub fn build(image: &JsValue, shape: &str) -> Result<Self, ListWorkerError> {
-        let glue = glue_url().ok_or(ListWorkerError::NoGlue)?;
-        let options = WorkerOptions::new();
-        options.set_type(WorkerType::Module);
-        let worker = Worker::new_with_options(LIST_WORKER_URL, &options).map_err(ListWorkerError::Start)?;
+        let (worker, glue) = app_worker::start(LIST_WORKER_URL, NAME)?;
         let (built_tx, built_rx) = oneshot::channel::<Reply>();
         let built_tx = Rc::new(RefCell::new(Some(built_tx)));
         let waiting: Waiting = Rc::default();
@@ -104,13 +86,13 @@ impl ListWorker {
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             let data = event.data();
             let field = |k: &str| Reflect::get(&data, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
-            let error = field("error").as_string().map(ListWorkerError::Failed);
+            let error = field("error").as_string().map(|why| fail(Failure::Failed(why)));
             match field("id").as_f64() {
                 Some(id) => {
                     let Some(tx) = answers.borrow_mut().remove(&(id as u32)) else { return };
                     let reply = match error {
                         Some(e) => Err(e),
-                        None => field("answer").as_string().ok_or(ListWorkerError::Gone),
+                        None => field("answer").as_string().ok_or(fail(Failure::Gone)),
                     };
                     let _ = tx.send(reply);
                 }
@@ -132,7 +114,7 @@ impl ListWorker {
                 .dyn_ref::<web_sys::ErrorEvent>()
                 .map(|e| e.message())
                 .unwrap_or_else(|| "the script could not be loaded".into());
-            let error = ListWorkerError::Failed(why);
+            let error = fail(Failure::Failed(why));
             *remembered.borrow_mut() = Some(error.clone());
             if let Some(tx) = report.borrow_mut().take() {
                 let _ = tx.send(Err(error.clone()));
@@ -158,7 +140,7 @@ impl ListWorker {
         set(&msg, "shape", &JsValue::from_str(shape));
         set(&msg, "glue", &JsValue::from_str(&glue));
         set(&msg, "module", &wasm_bindgen::module());
-        this.worker.post_message(&msg).map_err(ListWorkerError::Post)?;
+        this.worker.post_message(&msg).map_err(|e| fail(Failure::Post(e)))?;
         Ok(this)
     }
 
@@ -183,7 +165,7 @@ impl ListWorker {
         self.waiting.borrow_mut().insert(id, tx);
         if let Err(e) = self.worker.post_message_with_transfer(&msg, &Array::new()) {
             self.waiting.borrow_mut().remove(&id);
-            return Err(ListWorkerError::Post(e));
+            return Err(fail(Failure::Post(e)));
         }
         Ok(rx)
     }

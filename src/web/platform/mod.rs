@@ -4,6 +4,7 @@
 //! modules call the typed Rust functions here; each capability has its own error enum keeping the
 //! thrown `JsValue`.
 
+pub mod app_worker;
 pub mod browser;
 pub mod clipboard;
 pub mod download;

@@ -15,40 +15,21 @@ use futures_channel::oneshot;
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Event, MessageEvent, Worker, WorkerOptions, WorkerType};
+use web_sys::{Event, MessageEvent, Worker};
 
-use super::{describe, set_field as set};
+use super::app_worker::{self, AppWorkerError, Failure};
+use super::set_field as set;
 
 /// Where the build puts the worker script (index.html copies it).
 pub const STORES_WORKER_URL: &str = "stores-worker.js";
 
-/// What went wrong, keeping the thrown value where there is one.
-#[derive(Debug)]
-pub enum StoresWorkerError {
-    /// `new Worker(...)` threw.
-    Start(JsValue),
-    /// The page has no `<link rel="modulepreload">` naming the app's JS glue (not a Trunk build).
-    NoGlue,
-    /// `postMessage` threw.
-    Post(JsValue),
-    /// The worker reported a failure (its message), or died (`error` event).
-    Failed(String),
-    /// The worker ended without an answer (terminated, or the page dropped it).
-    Gone,
-}
+/// What went wrong ([`Failure`] of "the stores worker").
+pub type StoresWorkerError = AppWorkerError;
 
-impl std::fmt::Display for StoresWorkerError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StoresWorkerError::Start(v) => write!(f, "the stores worker could not start: {}", describe(v)),
-            StoresWorkerError::NoGlue => write!(f, "the app's script is not named by the page"),
-            StoresWorkerError::Post(v) => {
-                write!(f, "the stores worker could not be sent the image: {}", describe(v))
-            }
-            StoresWorkerError::Failed(why) => write!(f, "the stores worker failed: {why}"),
-            StoresWorkerError::Gone => write!(f, "the stores worker ended without an answer"),
-        }
-    }
+const NAME: &str = "the stores worker";
+
+fn fail(failure: Failure) -> StoresWorkerError {
+    AppWorkerError { worker: NAME, failure }
 }
 
 type Answer = Result<Uint8Array, StoresWorkerError>;
@@ -69,14 +50,6 @@ impl Drop for StoresWorker {
     }
 }
 
-/// The URL of the app's JS glue, as Trunk names it in the page (`<link rel="modulepreload">`).
-pub(crate) fn glue_url() -> Option<String> {
-    let doc = web_sys::window()?.document()?;
-    let link = doc.query_selector("link[rel=modulepreload][href$='.js']").ok()??;
-    let href = link.get_attribute("href")?;
-    web_sys::Url::new_with_base(&href, &doc.url().ok()?).ok().map(|u| u.href())
-}
-
 impl StoresWorker {
     /// Starts a worker and sends it `image`, a `Uint8Array` (its buffer transferred: empty here
     /// afterwards) or a `Blob` (read by the worker), with the shapes of the tables to read
@@ -88,11 +61,7 @@ impl StoresWorker {
         tools: Option<String>,
         flags: Option<String>,
     ) -> Result<Self, StoresWorkerError> {
-        let glue = glue_url().ok_or(StoresWorkerError::NoGlue)?;
-        let options = WorkerOptions::new();
-        options.set_type(WorkerType::Module);
-        let worker =
-            Worker::new_with_options(STORES_WORKER_URL, &options).map_err(StoresWorkerError::Start)?;
+        let (worker, glue) = app_worker::start(STORES_WORKER_URL, NAME)?;
         let (tx, rx) = oneshot::channel::<Answer>();
         let tx = Rc::new(RefCell::new(Some(tx)));
         let answer = tx.clone();
@@ -101,9 +70,9 @@ impl StoresWorker {
             let field = |k: &str| Reflect::get(&data, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
             let reply = match field("stores").dyn_into::<Uint8Array>() {
                 Ok(bytes) => Ok(bytes),
-                Err(_) => Err(StoresWorkerError::Failed(
+                Err(_) => Err(fail(Failure::Failed(
                     field("error").as_string().unwrap_or_else(|| "no reason given".into()),
-                )),
+                ))),
             };
             if let Some(tx) = answer.borrow_mut().take() {
                 let _ = tx.send(reply);
@@ -116,7 +85,7 @@ impl StoresWorker {
                 .map(|e| e.message())
                 .unwrap_or_else(|| "the script could not be loaded".into());
             if let Some(tx) = answer.borrow_mut().take() {
-                let _ = tx.send(Err(StoresWorkerError::Failed(why)));
+                let _ = tx.send(Err(fail(Failure::Failed(why))));
             }
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -140,14 +109,14 @@ impl StoresWorker {
             Some(bytes) => Array::of1(&bytes.buffer()),
             None => Array::new(),
         };
-        this.worker.post_message_with_transfer(&msg, &transfer).map_err(StoresWorkerError::Post)?;
+        this.worker.post_message_with_transfer(&msg, &transfer).map_err(|e| fail(Failure::Post(e)))?;
         Ok(this)
     }
 
     /// The stores' bytes ([`flagdeck_core::wire::encode`]), once; a second call is
-    /// [`StoresWorkerError::Gone`].
+    /// [`Failure::Gone`].
     pub async fn stores(&self) -> Result<Uint8Array, StoresWorkerError> {
-        let rx = self.answer.borrow_mut().take().ok_or(StoresWorkerError::Gone)?;
-        rx.await.unwrap_or(Err(StoresWorkerError::Gone))
+        let rx = self.answer.borrow_mut().take().ok_or(fail(Failure::Gone))?;
+        rx.await.unwrap_or(Err(fail(Failure::Gone)))
     }
 }
