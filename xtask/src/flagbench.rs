@@ -197,7 +197,8 @@ fn scroll_steps(db: &NativeDb) -> Result<Json> {
     let mut loaded = SparsePages::new(PAGE);
     loaded.insert(0, page_rows(db, &query)?);
     let mut positions: Vec<(String, f64)> = (1..=NEXT_PAGE_STEPS)
-        .map(|k| (format!("next page ({k})"), (k * PAGE) as f64 * FLAG_TABLE.row_height))
+        // Page k's first row at the top of the view (where the space is capped, not k pages of px).
+        .map(|k| (format!("next page ({k})"), FLAG_TABLE.scroll_top_for(k * PAGE, total)))
         .collect();
     positions.extend(
         JUMPS.iter().map(|f| (format!("jump to {:.0}%", f * 100.0), FLAG_TABLE.scroll_top_at(*f, total))),
