@@ -1,7 +1,9 @@
-//! The flag list's derived layer (issue 15, first part): each flag's filter and sort keys held
-//! in memory, with every list order kept sorted, so a page at any position, a count and the
-//! facet counts are read from memory instead of a scan and sort of the whole `flags` table by
-//! SQL (the file has no index for these orders, and flagdeck adds none to it).
+//! The flag list's derived layer (issue 15): each flag's filter and sort keys held in memory,
+//! with every list order kept sorted, so a page at any position, a count and the facet counts
+//! are read from memory instead of a scan and sort of the whole `flags` table by SQL (the file
+//! has no index for these orders, and flagdeck adds none to it). The app builds it in its list
+//! worker from the file's pages ([`FlagIndexBuilder`]) and asks it through [`Request`] /
+//! [`Answer`] (`src/web/flags/layer.rs`).
 //!
 //! * **Exact**: every answer equals what [`FlagPageQuery::sql`], [`FlagFilter::count_sql`] and
 //!   [`facet_sql`](crate::flags::facet_sql) give on the table: values keep SQLite's storage
