@@ -1,6 +1,6 @@
 //! The flags table in memory: the columns the dashboard's flag figures read, compact, and every
 //! flag figure of the dashboard computed from it in Rust (issue 14 item 5: at 200k flags the
-//! eleven SQL statements of [`super::flag_kpis`] take ~1.4 s in sql.js, each a scan and a sort).
+//! eleven SQL statements of `flag_kpis` (in `dashboard`) take ~1.4 s in sql.js, each a scan and a sort).
 //!
 //! The SQL path stays: it is the oracle in the tests and the path when no [`FlagLog`] is given
 //! to [`super::aggregates`]. Every figure here gives EXACTLY the values of that SQL, with
