@@ -633,7 +633,7 @@ impl FlagLog {
         (targets, distinct(FLAG_TYPE, &|_| true))
     }
 
-    /// The flag figures, exactly as [`super::flag_kpis`] computes them in SQL; fills the
+    /// The flag figures, exactly as `flag_kpis` (in `dashboard`) computes them in SQL; fills the
     /// per-day maps of `agg` on the way. `catalog`: [`Catalog::read`]. The figures of the last
     /// inputs are kept ([`FLAG_MEMOS`]): asked again with the same filters, window and catalog (and
     /// per-day maps still empty, as [`super::aggregates`] hands them), they are given back
