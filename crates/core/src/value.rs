@@ -44,7 +44,7 @@ impl Value {
     }
 
     /// The value's text, whatever its storage class holds text: a TEXT value, or a BLOB whose
-    /// bytes are valid UTF-8 without a NUL byte ([`Value::blob_text`]: a text written through a
+    /// bytes are valid UTF-8 without a NUL byte ([`blob_text`]: a text written through a
     /// `bytes` binding, as Python's sqlite3 does for `bytes`; `json.loads` and the tool read it
     /// as text too). `None` for NULL, numbers and binary BLOBs. This is the one accessor for
     /// reading a text column: pages, search, validation and exports all go through it (or

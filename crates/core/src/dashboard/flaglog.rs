@@ -982,7 +982,7 @@ impl FlagLog {
     }
 
     /// The activity days of a flags source (`created_at` or `completed_at`), as
-    /// [`super::outliers::activity`]'s counting pass gives them: per `substr(v, 1, 10)` of the
+    /// `outliers::activity`'s counting pass gives them: per `substr(v, 1, 10)` of the
     /// non-NULL, non-empty values, their count and first and last value.
     pub fn activity_days(&self, src: usize, column: &str) -> Vec<Day> {
         let cached = match column {

@@ -3,7 +3,7 @@
 //! timed-out share, who holds the turn longest, and quests stalled now.
 //!
 //! Every figure is an SQL aggregate over `acolyte_quests` (run where the database lives: the
-//! sql.js worker in the browser). Times are read with [`timestamp::instant_sql`], so the mixed
+//! sql.js worker in the browser). Times are read with [`crate::timestamp::instant_sql`], so the mixed
 //! formats of one file (v2: `created_at` as `YYYY-MM-DD HH:MM:SS` text and `updated_at` as epoch
 //! text; hybrid: INTEGER epoch seconds; `broadcast[].timestamp` ISO with microseconds) are the
 //! same instants. The rules come from the upstream quest scripts
