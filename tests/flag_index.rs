@@ -346,6 +346,8 @@ fn the_layer_declines_files_it_cannot_answer_for_exactly() {
             format!("CREATE TABLE flags (id INTEGER PRIMARY KEY, {cols}); CREATE UNIQUE INDEX u ON flags (source_agent)"),
             "a unique index",
         ),
+        (format!("CREATE TABLE flags (id INTEGER PRIMARY KEY DESC, {cols})"), "a DESC key, which is not the rowid"),
+        (format!("CREATE TABLE flags (id INTEGER PRIMARY KEY, {cols}) WITHOUT ROWID"), "a table without rowid"),
         (
             "CREATE TABLE flags (id INTEGER PRIMARY KEY, s TEXT, status TEXT GENERATED ALWAYS AS (upper(s)), \
              impact_level TEXT, flag_type TEXT, source_agent TEXT, target_agent TEXT, locked BOOLEAN, \
@@ -531,4 +533,30 @@ fn rows_older_than_an_added_column_read_its_default_in_the_page_walk() {
         assert!(same_keys(&index.page(&q).unwrap(), &sql_page(&db, &q)));
     }
     assert_eq!(index.count(&FlagFilter { locked: Some(true), ..Default::default() }), Some(300));
+}
+
+/// What an export makes the app carry over (the change log's noted ids, read by id after it):
+/// present rows as they are now, and the ids that are gone; applied, the layer answers as SQL.
+#[test]
+fn flags_read_by_id_bring_the_layer_up_to_date() {
+    let Some(bytes) = common::fixture_bytes("acolytes-v1-small.db") else { return };
+    let (db, _, _) = common::open_and_inspect(&bytes).unwrap();
+    let mut index = from_image(&bytes_of(&db), &db);
+    let ids: Vec<i64> = block_on(db.query("SELECT id FROM flags ORDER BY id LIMIT 3", &[]))
+        .unwrap()
+        .rows
+        .iter()
+        .filter_map(|r| r[0].as_i64())
+        .collect();
+    db.execute_batch_sync(&format!(
+        "UPDATE flags SET status = 'completed', created_at = '2030-01-01 00:00' WHERE id = {}; DELETE FROM flags WHERE id = {};",
+        ids[0], ids[1]
+    ))
+    .unwrap();
+    let changes = block_on(FlagIndex::read_ids(&db, &[ids[0], ids[1], ids[2], 987_654_321])).unwrap();
+    assert_eq!(changes.rows.len(), 2, "the updated and the untouched flag");
+    assert_eq!(changes.gone, vec![ids[1], 987_654_321]);
+    index.apply(changes);
+    let mut rng = Rng(0x1234_5678_9abc_def1);
+    compare(&db, &index, &mut rng, 12, "after read_ids");
 }

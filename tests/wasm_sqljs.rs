@@ -129,6 +129,46 @@ async fn export_gives_a_database_that_reopens_with_the_same_rows() {
     assert_eq!(check.first_column_text(), ["ok"]);
 }
 
+/// The flag list's change log across an export: whether the engine keeps TEMP objects when it
+/// exports (sql.js 1.16 copies the file with SQLite's backup API and keeps the connection) or
+/// drops them (older sql.js closed and reopened it), a note made before the export and one made
+/// after reach the next take; the file holds none of it.
+#[wasm_bindgen_test]
+async fn the_change_log_keeps_its_notes_across_an_export() {
+    use flagdeck_core::flag_index::FlagIndex;
+    let db = empty().await;
+    db.execute_batch(
+        "CREATE TABLE flags (id INTEGER PRIMARY KEY, status TEXT);
+         INSERT INTO flags (id, status) VALUES (1, 'pending'), (2, 'pending'), (3, 'pending');",
+    )
+    .await
+    .unwrap();
+    db.install_change_log().await.unwrap();
+    db.execute_batch("UPDATE flags SET status = 'completed' WHERE id = 2").await.unwrap();
+    // Export before any take.
+    let bytes = db.export().await.unwrap();
+    assert!(db.has_change_log());
+    db.execute_batch("DELETE FROM flags WHERE id = 3").await.unwrap();
+    let _turn = db.log_turns().take().await;
+    let carried = db.take_carried();
+    assert!(db.take_carried().is_empty(), "carried ids are taken once");
+    let mut changes = FlagIndex::read_ids(&db, &carried).await.unwrap();
+    let after = FlagIndex::take_changes(&db).await.unwrap();
+    changes.rows.extend(after.rows);
+    changes.gone.extend(after.gone);
+    assert!(changes.rows.iter().any(|r| r.id == 2 && r.values[0] == Value::from("completed")), "{changes:?}");
+    assert!(changes.gone.contains(&3), "the write after the export is noted: {changes:?}");
+    let again = open(bytes).await;
+    let temp =
+        again.query("SELECT count(*) FROM sqlite_master WHERE name LIKE 'flagdeck%'", &[]).await.unwrap();
+    assert_eq!(temp.scalar(), Some(&Value::Integer(0)), "nothing of the log in the file");
+    // A transaction is seen open until it ends.
+    db.execute_batch("BEGIN").await.unwrap();
+    assert!(db.in_transaction());
+    db.execute_batch("ROLLBACK").await.unwrap();
+    assert!(!db.in_transaction());
+}
+
 #[wasm_bindgen_test]
 async fn the_open_procedure_recognises_a_flag_database_and_rejects_others() {
     // A v0-shaped catalog next to a flags table, built here with plain SQL.

@@ -62,11 +62,13 @@ const COMPLETED: usize = 7;
 
 /// Which rows [`FlagIndex::read_rows`] reads.
 #[derive(Debug, Clone, Copy)]
-pub enum Rows {
+pub enum Rows<'a> {
     /// Every flag (to build the layer).
     All,
     /// Those the change log ([`CHANGE_LOG_SQL`]) noted in its entries up to rowid `upto`.
     Changed { upto: i64 },
+    /// The ids in this comma-separated list of integers.
+    Ids(&'a str),
 }
 
 /// One flag's id and held values, as the table holds them ([`COLUMNS`] order).
@@ -245,6 +247,9 @@ impl FlagIndex {
             .query("SELECT count(*) FROM pragma_index_list('flags') WHERE \"unique\" AND origin <> 'pk'", &[])
             .await?;
         let no_unique = unique.rows.first().and_then(|r| r.first()).and_then(Value::as_i64) == Some(0);
+        // A key with its own index (`INTEGER PRIMARY KEY DESC`, WITHOUT ROWID) is not the rowid.
+        let pk = db.query("SELECT count(*) FROM pragma_index_list('flags') WHERE origin = 'pk'", &[]).await?;
+        let pk_is_rowid = pk.rows.first().and_then(|r| r.first()).and_then(Value::as_i64) == Some(0);
         let generated =
             db.query("SELECT name FROM pragma_table_xinfo('flags') WHERE hidden IN (2, 3)", &[]).await?;
         let none_generated = !generated.rows.iter().any(|r| {
@@ -252,14 +257,14 @@ impl FlagIndex {
                 .and_then(Value::as_str)
                 .is_some_and(|n| COLUMNS.iter().any(|c| c.eq_ignore_ascii_case(n)))
         });
-        Ok(id_is_rowid && utf8 && !ddl.contains("COLLATE") && no_unique && none_generated)
+        Ok(id_is_rowid && pk_is_rowid && utf8 && !ddl.contains("COLLATE") && no_unique && none_generated)
     }
 
     /// The rows of `flags` that `which` names, in [`KeyRow`] form; with the columns'
     /// affinities. Errors: the port's; a file without the table gives no rows.
     pub async fn read_rows<D: Database>(
         db: &D,
-        which: Rows,
+        which: Rows<'_>,
     ) -> Result<([Affinity; 8], Vec<KeyRow>), DbError> {
         let Some(info) = table_info(db, "flags").await? else {
             return Ok(([Affinity::Blob; 8], Vec::new()));
@@ -281,6 +286,7 @@ impl FlagIndex {
             Rows::Changed { upto } => {
                 format!(" WHERE id IN (SELECT id FROM temp.flagdeck_flag_changes WHERE rowid <= {upto})")
             }
+            Rows::Ids(list) => format!(" WHERE id IN ({list})"),
             Rows::All => String::new(),
         };
         let rs = db.query(&format!("SELECT id, {} FROM flags{filter}", select.join(", ")), &[]).await?;
@@ -862,9 +868,10 @@ impl FlagIndex {
 /// edit path (complete, lock, bulk, a new flag, any field, undo/redo, resume, replay) writes
 /// through SQL, so none can be missed, and a write refused by the file's own triggers (or
 /// rolled back) notes nothing. TEMP objects live in the connection's temporary schema: the
-/// main database's bytes, its `integrity_check` and every export stay as they were. sql.js
-/// closes and reopens the database to export it, which drops them: [`CHANGE_LOG_SQL`] is run
-/// again after each export (it is idempotent), and the index is read again then.
+/// main database's bytes, its `integrity_check` and every export stay as they were (an export
+/// copies `main` only). sql.js 1.16 exports through SQLite's backup API and keeps them; an
+/// engine that reopened the database to export it would drop them, so the app keeps the noted
+/// ids across each export and runs [`CHANGE_LOG_SQL`] (idempotent) again right behind it.
 pub const CHANGE_LOG_SQL: &str = "\
 CREATE TEMP TABLE IF NOT EXISTS flagdeck_flag_changes (id);
 CREATE TEMP TRIGGER IF NOT EXISTS flagdeck_flags_inserted AFTER INSERT ON main.flags BEGIN
@@ -903,6 +910,13 @@ pub fn may_write(sql: &str) -> bool {
     false
 }
 
+/// Removes the change log (when the layer is turned off, nothing would take its notes).
+pub const CHANGE_LOG_DROP_SQL: &str = "\
+DROP TRIGGER IF EXISTS temp.flagdeck_flags_inserted;
+DROP TRIGGER IF EXISTS temp.flagdeck_flags_updated;
+DROP TRIGGER IF EXISTS temp.flagdeck_flags_deleted;
+DROP TABLE IF EXISTS temp.flagdeck_flag_changes;";
+
 impl FlagIndex {
     /// Takes what the change log ([`CHANGE_LOG_SQL`]) noted: the noted rows as the table holds
     /// them now and the noted ids that are gone, then empties the log up to the last entry it
@@ -927,6 +941,21 @@ impl FlagIndex {
         let present: rustc_hash::FxHashSet<i64> = rows.iter().map(|r| r.id).collect();
         let gone = ids.into_iter().filter(|id| !present.contains(id)).collect();
         Ok(Changes { rows, gone })
+    }
+
+    /// The flags `ids` as the table holds them now, and those of them that are gone (the ids
+    /// the change log had noted when the file was exported: see `SqlJsWorker::take_carried` in
+    /// the app). Errors: the port's.
+    pub async fn read_ids<D: Database>(db: &D, ids: &[i64]) -> Result<Changes, DbError> {
+        let mut changes = Changes::default();
+        for chunk in ids.chunks(500) {
+            let list = chunk.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+            let (_, rows) = FlagIndex::read_rows(db, Rows::Ids(&list)).await?;
+            let present: rustc_hash::FxHashSet<i64> = rows.iter().map(|r| r.id).collect();
+            changes.gone.extend(chunk.iter().filter(|id| !present.contains(id)));
+            changes.rows.extend(rows);
+        }
+        Ok(changes)
     }
 
     /// Brings the layer up to date with the table: [`FlagIndex::take_changes`], then

@@ -10,7 +10,6 @@
 //! worker that failed) the list runs its SQL, as before; the console says why once.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
 use futures_channel::oneshot;
@@ -25,10 +24,10 @@ use crate::web::platform::list_worker::{self, ListWorker};
 use crate::web::platform::perf::{measure_since, perf_now};
 use crate::web::platform::sqljs::SqlJsWorker;
 use flagdeck_core::dashboard::imagescan::ImageScan;
-use flagdeck_core::flag_index::{Answer, FlagIndex, Request, CHANGE_LOG_SQL};
+use flagdeck_core::flag_index::{Answer, FlagIndex, Request};
 use flagdeck_core::flags::{Facet, FlagFilter, FlagPageQuery};
 use flagdeck_core::table_info::{table_info, TableInfo};
-use flagdeck_core::{Database, Value};
+use flagdeck_core::Value;
 
 /// What the worker reports once the layer is built.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -94,53 +93,12 @@ enum State {
     Off,
 }
 
-/// One at a time: a take of the change log and the questions posted behind it (each take
-/// empties what it read, so two at once could post their questions out of order).
-#[derive(Default)]
-struct Turns {
-    busy: Cell<bool>,
-    queue: RefCell<VecDeque<oneshot::Sender<()>>>,
-}
-
-/// Holding the turn; dropping it hands the turn on.
-struct Turn<'a>(&'a Turns);
-
-impl Turns {
-    async fn take(&self) -> Turn<'_> {
-        if self.busy.replace(true) {
-            let (tx, rx) = oneshot::channel();
-            self.queue.borrow_mut().push_back(tx);
-            // The turn is handed over with `busy` left set; a dropped sender is a dropped page.
-            let _ = rx.await;
-        }
-        Turn(self)
-    }
-}
-
-impl Drop for Turn<'_> {
-    fn drop(&mut self) {
-        loop {
-            let next = self.0.queue.borrow_mut().pop_front();
-            match next {
-                Some(tx) => {
-                    if tx.send(()).is_ok() {
-                        return;
-                    }
-                }
-                None => {
-                    self.0.busy.set(false);
-                    return;
-                }
-            }
-        }
-    }
-}
-
 /// The layer of one open file, seen from the page: see the module doc.
 pub struct FlagLayer {
     worker: ListWorker,
     state: RefCell<State>,
-    turns: Turns,
+    /// The change log was removed after the layer was turned off.
+    log_dropped: Cell<bool>,
     /// [`SqlJsWorker::writes`] up to which the change log was taken (`None`: never).
     synced: Cell<Option<u64>>,
 }
@@ -167,11 +125,11 @@ impl FlagLayer {
             Ok(false) => return off("its flags table is not one the layer answers for exactly".into()),
             Err(e) => return off(e.to_string()),
         }
-        if let Err(e) = db.execute_batch(CHANGE_LOG_SQL).await {
+        // An engine that reopens the database to export it would drop TEMP objects: the adapter
+        // keeps what the log had noted and puts it back right behind each export.
+        if let Err(e) = db.install_change_log().await {
             return off(format!("the change log could not be installed: {e}"));
         }
-        // sql.js drops TEMP objects when it exports: they are put back right behind each export.
-        db.also_after_export(CHANGE_LOG_SQL);
         let shape = serde_json::to_string(&shape).ok()?;
         let worker = match ListWorker::build(image, &shape) {
             Ok(w) => w,
@@ -180,7 +138,7 @@ impl FlagLayer {
         let layer = Rc::new(FlagLayer {
             worker,
             state: RefCell::new(State::Building(Vec::new())),
-            turns: Turns::default(),
+            log_dropped: Cell::new(false),
             synced: Cell::new(None),
         });
         let weak = Rc::downgrade(&layer);
@@ -255,24 +213,53 @@ impl FlagLayer {
     }
 
     /// Asks the layer, after handing it what the change log noted since the last question:
-    /// the answer is the table as `db` holds it now. `None` when the layer cannot be asked
-    /// (turned off on any failure, which the console reports once).
+    /// the answer is the table as `db` holds it now. `None` (the list runs its SQL) when the
+    /// layer cannot be asked (turned off on any failure, which the console reports once; the
+    /// log is then removed), or while a transaction is open (a take inside it could read
+    /// changes that are rolled back).
     pub async fn ask(&self, db: &SqlJsWorker, request: &Request) -> Option<Answer> {
         if !self.ready().await {
+            if !self.log_dropped.replace(true) {
+                let _ = db.drop_change_log().await;
+            }
             return None;
         }
         let (apply, asked) = {
-            let _turn = self.turns.take().await;
+            // Takes and exports one at a time (an export may drop the log; it keeps its notes).
+            let _turn = db.log_turns().take().await;
+            if db.in_transaction() {
+                return None;
+            }
+            if !db.has_change_log() {
+                self.turn_off("the change log lost notes when the file was exported");
+                return None;
+            }
             // Every write posted before this count was read runs before the take's first read,
             // so the take sees its note. The take's own emptying of the log is one more.
             let writes = db.writes();
-            let changes = if self.synced.get() == Some(writes) {
+            let carried = db.take_carried();
+            let changes = if self.synced.get() == Some(writes) && carried.is_empty() {
                 Default::default()
             } else {
+                let before_export = match FlagIndex::read_ids(db, &carried).await {
+                    Ok(c) => c,
+                    Err(e) => {
+                        self.turn_off(&format!("the flags noted before an export could not be read: {e}"));
+                        return None;
+                    }
+                };
                 match FlagIndex::take_changes(db).await {
                     Ok(c) => {
                         self.synced.set(Some(writes + u64::from(!c.is_empty())));
-                        c
+                        // The later read wins for an id in both.
+                        let later: std::collections::HashSet<i64> =
+                            c.rows.iter().map(|r| r.id).chain(c.gone.iter().copied()).collect();
+                        let mut all = before_export;
+                        all.rows.retain(|r| !later.contains(&r.id));
+                        all.gone.retain(|id| !later.contains(id));
+                        all.rows.extend(c.rows);
+                        all.gone.extend(c.gone);
+                        all
                     }
                     Err(e) => {
                         self.turn_off(&format!("the change log could not be read: {e}"));

@@ -7,7 +7,7 @@
 //! request in flight.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
 use futures_channel::oneshot;
@@ -23,6 +23,51 @@ use flagdeck_core::{Database, DbError, ResultSet, Value};
 pub const WORKER_URL: &str = "worker.sql-wasm.js";
 
 type Reply = Result<JsValue, DbError>;
+
+/// One at a time, first come first served: the flag list's takes of the change log (each
+/// empties what it read, and posts its questions behind it) and exports (which may drop the
+/// log).
+#[derive(Default)]
+pub struct Turns {
+    busy: Cell<bool>,
+    queue: RefCell<VecDeque<oneshot::Sender<()>>>,
+}
+
+/// Holding the turn; dropping it hands the turn on.
+pub struct Turn<'a>(&'a Turns);
+
+impl Turns {
+    /// Waits for the turn.
+    pub async fn take(&self) -> Turn<'_> {
+        if self.busy.replace(true) {
+            let (tx, rx) = oneshot::channel();
+            self.queue.borrow_mut().push_back(tx);
+            // The turn is handed over with `busy` left set; a dropped sender is a dropped page.
+            let _ = rx.await;
+        }
+        Turn(self)
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        loop {
+            let next = self.0.queue.borrow_mut().pop_front();
+            match next {
+                Some(tx) => {
+                    if tx.send(()).is_ok() {
+                        return;
+                    }
+                }
+                None => {
+                    self.0.busy.set(false);
+                    return;
+                }
+            }
+        }
+    }
+}
+
 type Pending = Rc<RefCell<HashMap<u32, oneshot::Sender<Reply>>>>;
 type Failed = Rc<RefCell<Option<DbError>>>;
 
@@ -56,13 +101,17 @@ pub struct SqlJsWorker {
     /// Set once the worker has died; every later request fails with it at once.
     failed: Failed,
     next_id: Cell<u32>,
-    /// SQL run right behind every export (sql.js closes and reopens the database to export
-    /// it, which drops per-connection settings and TEMP objects): the safety pragmas, and what
-    /// [`SqlJsWorker::also_after_export`] added.
-    after_export: RefCell<String>,
     /// Requests posted so far that could change rows of `flags`
     /// ([`flagdeck_core::flag_index::may_write`]): see [`SqlJsWorker::writes`].
     writes: Cell<u64>,
+    /// Whether a transaction is open (a `BEGIN` posted, its `COMMIT` or `ROLLBACK` not yet).
+    in_transaction: Cell<bool>,
+    /// The flag list's change log is installed (see [`SqlJsWorker::log_turns`]).
+    change_log: Cell<bool>,
+    /// Takes of the change log and exports, one at a time.
+    log_turns: Turns,
+    /// Ids the change log had noted when the file was last exported, for the next take.
+    carried: RefCell<Vec<i64>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(Event)>,
 }
@@ -144,8 +193,11 @@ impl SqlJsWorker {
             pending,
             failed,
             next_id: Cell::new(1),
-            after_export: RefCell::new(flagdeck_core::inspect::SAFETY_PRAGMAS.to_owned()),
             writes: Cell::new(0),
+            in_transaction: Cell::new(false),
+            change_log: Cell::new(false),
+            log_turns: Turns::default(),
+            carried: RefCell::new(Vec::new()),
             _on_message: on_message,
             _on_error: on_error,
         };
@@ -212,24 +264,89 @@ impl SqlJsWorker {
         self.writes.get()
     }
 
-    /// Adds `sql` to what runs right behind every export (see `after_export`).
-    pub fn also_after_export(&self, sql: &str) {
-        let mut after = self.after_export.borrow_mut();
-        if !after.contains(sql) {
-            after.push('\n');
-            after.push_str(sql);
-        }
+    /// Whether a transaction is open: what a take of the change log read inside it could be
+    /// rolled back.
+    pub fn in_transaction(&self) -> bool {
+        self.in_transaction.get()
     }
 
-    /// Exports the database; what must follow an export is posted right behind it, before any
-    /// other request can be (a write posted in between would miss the change log).
+    /// Installs the flag list's change log ([`flagdeck_core::flag_index::CHANGE_LOG_SQL`]),
+    /// and again right behind every export.
+    pub async fn install_change_log(&self) -> Result<(), DbError> {
+        self.execute_batch(flagdeck_core::flag_index::CHANGE_LOG_SQL).await?;
+        self.change_log.set(true);
+        Ok(())
+    }
+
+    /// Whether the change log is installed and has lost no note.
+    pub fn has_change_log(&self) -> bool {
+        self.change_log.get()
+    }
+
+    /// Removes the change log (nothing will take its notes any more).
+    pub async fn drop_change_log(&self) -> Result<(), DbError> {
+        let _turn = self.log_turns.take().await;
+        self.change_log.set(false);
+        self.carried.borrow_mut().clear();
+        self.execute_batch(flagdeck_core::flag_index::CHANGE_LOG_DROP_SQL).await
+    }
+
+    /// The turn for a take of the change log: no export runs meanwhile.
+    pub fn log_turns(&self) -> &Turns {
+        &self.log_turns
+    }
+
+    /// The ids the change log had noted when the file was exported; emptied by the call (under
+    /// the turn of [`SqlJsWorker::log_turns`]).
+    pub fn take_carried(&self) -> Vec<i64> {
+        std::mem::take(&mut self.carried.borrow_mut())
+    }
+
+    /// Exports the database. sql.js 1.16 copies it with SQLite's backup API and keeps the
+    /// connection; older versions closed and reopened it, which drops per-connection settings
+    /// and TEMP objects. So that neither can lose a note: with the change log installed, its notes are
+    /// read in the request right before the export and kept ([`SqlJsWorker::take_carried`]),
+    /// and the settings and the log are put back in the request right behind it, so no write
+    /// falls between; a take of the log waits for the whole step.
     async fn export_buffer(&self) -> Result<Uint8Array, DbError> {
+        let _turn = self.log_turns.take().await;
+        let with_log = self.change_log.get();
+        let noted = if with_log {
+            let msg = Object::new();
+            set(&msg, "sql", &JsValue::from_str("SELECT DISTINCT id FROM temp.flagdeck_flag_changes"));
+            Some(self.post("exec", msg, None)?)
+        } else {
+            None
+        };
         let exported = self.post("export", Object::new(), None)?;
+        let mut again = flagdeck_core::inspect::SAFETY_PRAGMAS.to_owned();
+        if with_log {
+            again.push('\n');
+            again.push_str(flagdeck_core::flag_index::CHANGE_LOG_SQL);
+        }
         let msg = Object::new();
-        set(&msg, "sql", &JsValue::from_str(&self.after_export.borrow()));
+        set(&msg, "sql", &JsValue::from_str(&again));
         let restored = self.post("exec", msg, None)?;
         self.writes.set(self.writes.get() + 1);
         let gone = || DbError::Engine("the SQL engine went away before answering".into());
+        if let Some(noted) = noted {
+            let ids = noted.await.unwrap_or_else(|_| Err(gone())).and_then(|data| {
+                let results: Array =
+                    get(&data, "results")?.dyn_into().map_err(|e| JsFailure::Reply(e).into_db_error())?;
+                let mut ids = Vec::new();
+                for rs in results.iter() {
+                    ids.extend(
+                        to_result_set(&rs)?.rows.iter().filter_map(|r| r.first().and_then(Value::as_i64)),
+                    );
+                }
+                Ok(ids)
+            });
+            match ids {
+                Ok(ids) => self.carried.borrow_mut().extend(ids),
+                // The notes are lost: the layer must not answer any more (it asks `change_log`).
+                Err(_) => self.change_log.set(false),
+            }
+        }
         let data = exported.await.unwrap_or_else(|_| Err(gone()))?;
         restored.await.unwrap_or_else(|_| Err(gone()))?;
         get(&data, "buffer")?.dyn_into().map_err(|e| JsFailure::Reply(e).into_db_error())
@@ -243,6 +360,13 @@ impl SqlJsWorker {
         let prepared = flagdeck_core::bind::for_double_engine(sql, params);
         if flagdeck_core::flag_index::may_write(sql) {
             self.writes.set(self.writes.get() + 1);
+        }
+        // `edits::run_all` opens and ends its transactions with statements of their own.
+        let head = sql.trim_start().get(..8).unwrap_or(sql.trim_start()).to_ascii_uppercase();
+        if head.starts_with("BEGIN") {
+            self.in_transaction.set(true);
+        } else if head.starts_with("COMMIT") || head.starts_with("END") || head.starts_with("ROLLBACK") {
+            self.in_transaction.set(false);
         }
         let msg = Object::new();
         set(&msg, "sql", &JsValue::from_str(&prepared.sql));
