@@ -17,13 +17,13 @@
 //!   list runs its SQL. Cursors are the list's own (a row's key as the list read it), and a
 //!   facet groups values SQLite holds equal (1 and 1.0) under one of them, as `GROUP BY` does,
 //!   though not always the one SQLite would show. Text that is not valid UTF-8 is read lossily.
-//! * **Kept exact under change** by [`FlagIndex::upsert`] / [`FlagIndex::remove`] with the rows
-//!   as the table holds them after the change ([`FlagIndex::read_rows`] reads them by id).
+//! * **Kept exact under change** by [`FlagIndex::apply`] with the rows as the table holds them
+//!   after the change ([`FlagIndex::take_changes`] reads what the change log noted).
 //! * **Memory**: per flag its id, 8 value numbers and 9 order slots, ~110 bytes, plus each
 //!   distinct value once (at 1M flags, ~110 MB before the distinct created_at texts).
 //! * **Cost**: building sorts 9 orders (n log n); a page walks its order from the cursor (or
 //!   from the start, for an offset) testing each row against the filter, so an unfiltered page
-//!   or a selective cursor costs its own rows; an update moves one entry in each order.
+//!   or a selective cursor costs its own rows; a batch of changes is one merge per order.
 
 use std::cmp::Ordering;
 
@@ -230,7 +230,14 @@ impl FlagIndex {
     /// trigger firing); one of [`COLUMNS`] is a generated column; or the text encoding is not
     /// UTF-8 (SQLite orders UTF-16 text by its UTF-16 bytes). Errors: the port's.
     pub async fn applies<D: Database>(db: &D) -> Result<bool, DbError> {
-        let Some(info) = table_info(db, "flags").await? else { return Ok(false) };
+        match table_info(db, "flags").await? {
+            Some(info) => FlagIndex::applies_to(db, &info).await,
+            None => Ok(false),
+        }
+    }
+
+    /// [`FlagIndex::applies`] for a `flags` table whose shape is read already.
+    pub async fn applies_to<D: Database>(db: &D, info: &TableInfo) -> Result<bool, DbError> {
         let id_is_rowid = info.rowid_alias.is_some_and(|i| info.columns[i].eq_ignore_ascii_case("id"));
         let encoding = db.query("PRAGMA encoding", &[]).await?;
         let utf8 = encoding.rows.first().and_then(|r| r.first()).and_then(Value::as_str) == Some("UTF-8");
@@ -561,16 +568,6 @@ impl FlagIndex {
         self.orders[sort].partition_point(|slot| {
             sql_cmp(&self.sort_key(s, *slot), key).then(self.id(*slot).cmp(&id)) == Ordering::Less
         })
-    }
-
-    /// Adds or replaces a flag (its row as the table holds it now), moving it in every order.
-    pub fn upsert(&mut self, row: KeyRow) {
-        self.apply(Changes { rows: vec![row], gone: Vec::new() });
-    }
-
-    /// Removes a flag (deleted from the table); nothing when it is not held.
-    pub fn remove(&mut self, id: i64) {
-        self.apply(Changes { rows: Vec::new(), gone: vec![id] });
     }
 
     /// Applies a batch of changes: each changed or gone flag leaves every order, then the

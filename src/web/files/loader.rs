@@ -256,13 +256,19 @@ pub async fn open_bytes(
     mark("flagdeck:engine-loaded");
     // Before anything can write: the layer's change log must see every write. (Bytes that are
     // no database fail here quietly: `inspect` says what is wrong with them.)
-    let layer = match db.execute_batch(inspect::SAFETY_PRAGMAS).await {
-        Ok(()) => FlagLayer::start(&db, &original).await,
-        Err(_) => None,
-    };
-    let stores_read = match image {
-        Some(image) => start_stores_read(&db, image).await,
-        None => None,
+    // The same settings `inspect` makes before its checks, which have not run yet: the schema
+    // of an unchecked file is read with them only.
+    let (layer, stores_read) = match db.execute_batch(inspect::SAFETY_PRAGMAS).await {
+        Ok(()) => {
+            let flags = table_info(&db, "flags").await;
+            let layer = FlagLayer::start(&db, &original, &flags).await;
+            let stores_read = match image {
+                Some(image) => start_stores_read(&db, image, flags.ok().flatten()).await,
+                None => None,
+            };
+            (layer, stores_read)
+        }
+        Err(_) => (None, None),
     };
     let (report, facts) = inspect::inspect(&db, &info).await?;
     mark("flagdeck:inspected");
@@ -309,17 +315,18 @@ async fn copy_of(bytes: &Uint8Array) -> Option<Uint8Array> {
     Some(out)
 }
 
-/// Starts the stores worker on `image` (a `Uint8Array` or a Blob) with the shapes of `tool_logs` and `flags` as the engine
+/// Starts the stores worker on `image` (a `Uint8Array` or a Blob) with the shapes of `tool_logs`
+/// (read here) and `flags` (read already) as the engine
 /// describes them; `None` when the file has neither table or the worker cannot start (the
 /// dashboard then reads them itself, and the console says why).
-async fn start_stores_read(db: &SqlJsWorker, image: JsValue) -> Option<StoresWorker> {
-    // The same settings `inspect` makes before its checks, which have not run yet: the schema
-    // of an unchecked file is read with them only.
-    db.execute_batch(inspect::SAFETY_PRAGMAS).await.ok()?;
-    let shape =
-        |t: Result<Option<TableInfo>, DbError>| t.ok().flatten().and_then(|t| serde_json::to_string(&t).ok());
-    let tools = shape(table_info(db, "tool_logs").await);
-    let flags = shape(table_info(db, "flags").await);
+async fn start_stores_read(
+    db: &SqlJsWorker,
+    image: JsValue,
+    flags: Option<TableInfo>,
+) -> Option<StoresWorker> {
+    let shape = |t: Option<TableInfo>| t.and_then(|t| serde_json::to_string(&t).ok());
+    let tools = shape(table_info(db, "tool_logs").await.ok().flatten());
+    let flags = shape(flags);
     if tools.is_none() && flags.is_none() {
         return None;
     }

@@ -26,8 +26,8 @@ use crate::web::platform::sqljs::SqlJsWorker;
 use flagdeck_core::dashboard::imagescan::ImageScan;
 use flagdeck_core::flag_index::{Answer, FlagIndex, Request};
 use flagdeck_core::flags::{Facet, FlagFilter, FlagPageQuery};
-use flagdeck_core::table_info::{table_info, TableInfo};
-use flagdeck_core::Value;
+use flagdeck_core::table_info::TableInfo;
+use flagdeck_core::{DbError, Value};
 
 /// What the worker reports once the layer is built.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -105,22 +105,27 @@ pub struct FlagLayer {
 
 impl FlagLayer {
     /// Installs the change log on `db`, just loaded with the bytes of `image` and not written
-    /// yet, and starts the list worker's build from `image`; `None` (the list runs its SQL, the
+    /// yet, and starts the list worker's build from `image` for a `flags` table of shape
+    /// `flags` (as [`table_info`](flagdeck_core::table_info::table_info) read it); `None` (the list runs its SQL, the
     /// console says why) for a file without `flags`, one the layer declines
     /// ([`FlagIndex::applies`]), or when the log or the worker cannot be had.
-    pub async fn start(db: &SqlJsWorker, image: &web_sys::Blob) -> Option<Rc<FlagLayer>> {
+    pub async fn start(
+        db: &SqlJsWorker,
+        image: &web_sys::Blob,
+        flags: &Result<Option<TableInfo>, DbError>,
+    ) -> Option<Rc<FlagLayer>> {
         let off = |why: String| {
             web_sys::console::info_1(&JsValue::from_str(&format!(
                 "flagdeck: the flag list runs its SQL for this file ({why})"
             )));
             None
         };
-        let shape = match table_info(db, "flags").await {
+        let shape = match flags {
             Ok(Some(shape)) => shape,
             Ok(None) => return None,
             Err(e) => return off(format!("the shape of flags could not be read: {e}")),
         };
-        match FlagIndex::applies(db).await {
+        match FlagIndex::applies_to(db, shape).await {
             Ok(true) => {}
             Ok(false) => return off("its flags table is not one the layer answers for exactly".into()),
             Err(e) => return off(e.to_string()),
@@ -130,7 +135,7 @@ impl FlagLayer {
         if let Err(e) = db.install_change_log().await {
             return off(format!("the change log could not be installed: {e}"));
         }
-        let shape = serde_json::to_string(&shape).ok()?;
+        let shape = serde_json::to_string(shape).ok()?;
         let worker = match ListWorker::build(image, &shape) {
             Ok(w) => w,
             Err(e) => return off(e.to_string()),

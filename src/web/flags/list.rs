@@ -149,14 +149,13 @@ impl ListState {
 
     /// The facet counts of generation `epoch`, dropped if another query was asked meanwhile.
     fn load_facets(self, open: Shared, filter: FlagFilter, epoch: u64) {
-        let current = move || self.asked.try_get_value() == Some(epoch);
         spawn_local(async move {
-            let from_layer = match &open.layer {
-                Some(layer) => layer.facets(&open.db, &filter, &SHOWN_FACETS).await,
-                None => None,
-            };
-            if let Some(counts) = from_layer {
-                if current() {
+            let counts = facet_values(&open, &filter).await;
+            if self.asked.try_get_value() != Some(epoch) {
+                return;
+            }
+            match counts {
+                Ok(counts) => {
                     let shown = SHOWN_FACETS.into_iter().zip(counts);
                     self.facets.set(
                         shown
@@ -167,25 +166,7 @@ impl ListState {
                     );
                     after_paint(|| measure("flagdeck:facets", "flagdeck:flags-start"));
                 }
-                return;
-            }
-            let mut facets = Vec::new();
-            for facet in SHOWN_FACETS {
-                match facet_counts(&open.db, &filter, facet).await {
-                    Ok(values) => {
-                        facets.push((facet, values.into_iter().map(|(v, n)| (v.display(), n)).collect()))
-                    }
-                    Err(e) => {
-                        if current() {
-                            self.error.set(Some(e.to_string()));
-                        }
-                        return;
-                    }
-                }
-            }
-            if current() {
-                self.facets.set(facets);
-                after_paint(|| measure("flagdeck:facets", "flagdeck:flags-start"));
+                Err(e) => self.error.set(Some(e)),
             }
         });
     }
@@ -304,6 +285,21 @@ async fn count_flags(open: &Shared, filter: &FlagFilter) -> Result<Option<i64>, 
         .await
         .map(|rs| rs.scalar().and_then(Value::as_i64))
         .map_err(|e| e.to_string())
+}
+
+/// The counts of each of [`SHOWN_FACETS`] under `filter`: from the layer, or by SQL where it
+/// cannot answer.
+async fn facet_values(open: &Shared, filter: &FlagFilter) -> Result<Vec<Vec<(Value, i64)>>, String> {
+    if let Some(layer) = &open.layer {
+        if let Some(counts) = layer.facets(&open.db, filter, &SHOWN_FACETS).await {
+            return Ok(counts);
+        }
+    }
+    let mut all = Vec::new();
+    for facet in SHOWN_FACETS {
+        all.push(facet_counts(&open.db, filter, facet).await.map_err(|e| e.to_string())?);
+    }
+    Ok(all)
 }
 
 /// Flags chosen for a bulk action.

@@ -23,10 +23,11 @@ use futures_channel::oneshot;
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Event, MessageEvent, Worker};
+use web_sys::{Event, MessageEvent};
 
 use super::app_worker::{self, AppWorkerError, Failure};
 use super::set_field as set;
+use super::Listened;
 
 /// Where the build puts the worker script (index.html copies it).
 pub const LIST_WORKER_URL: &str = "list-worker.js";
@@ -52,22 +53,12 @@ type Waiting = Rc<RefCell<HashMap<u32, oneshot::Sender<Reply>>>>;
 
 /// A list worker and the replies it owes.
 pub struct ListWorker {
-    worker: Worker,
+    worker: Listened,
     built: RefCell<Option<oneshot::Receiver<Reply>>>,
     waiting: Waiting,
     /// Set once the worker died: every later question fails with it at once.
     failed: Rc<RefCell<Option<ListWorkerError>>>,
     next_id: Cell<u32>,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
-    _on_error: Closure<dyn FnMut(Event)>,
-}
-
-impl Drop for ListWorker {
-    fn drop(&mut self) {
-        self.worker.set_onmessage(None);
-        self.worker.set_onerror(None);
-        self.worker.terminate();
-    }
 }
 
 impl ListWorker {
@@ -123,16 +114,12 @@ impl ListWorker {
                 let _ = tx.send(Err(error.clone()));
             }
         });
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         let this = ListWorker {
-            worker,
+            worker: Listened::new(worker, on_message, on_error),
             built: RefCell::new(Some(built_rx)),
             waiting,
             failed,
             next_id: Cell::new(1),
-            _on_message: on_message,
-            _on_error: on_error,
         };
         let msg = Object::new();
         set(&msg, "action", &JsValue::from_str("build"));

@@ -22,6 +22,42 @@ pub mod stores_worker;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+/// A worker with its message and error handlers: dropping it removes them and ends the worker
+/// (the sql.js worker, the stores worker, the list worker). Derefs to the [`web_sys::Worker`].
+pub(crate) struct Listened {
+    worker: web_sys::Worker,
+    _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl Listened {
+    /// Sets the handlers on `worker` and holds them for as long as it lives.
+    pub(crate) fn new(
+        worker: web_sys::Worker,
+        on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
+        on_error: Closure<dyn FnMut(web_sys::Event)>,
+    ) -> Self {
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Listened { worker, _on_message: on_message, _on_error: on_error }
+    }
+}
+
+impl std::ops::Deref for Listened {
+    type Target = web_sys::Worker;
+    fn deref(&self) -> &web_sys::Worker {
+        &self.worker
+    }
+}
+
+impl Drop for Listened {
+    fn drop(&mut self) {
+        self.worker.set_onmessage(None);
+        self.worker.set_onerror(None);
+        self.worker.terminate();
+    }
+}
+
 /// Sets `key` on a fresh message object (a plain data property: it cannot throw), for the
 /// workers' messages ([`sqljs`], [`stores_worker`]).
 pub(crate) fn set_field(obj: &js_sys::Object, key: &str, value: &JsValue) {

@@ -16,6 +16,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{ErrorEvent, Event, MessageEvent, Worker};
 
+use super::Listened;
 use super::{describe, set_field as set};
 use flagdeck_core::{Database, DbError, ResultSet, Value};
 
@@ -96,7 +97,7 @@ impl JsFailure {
 
 /// A sql.js database living in a dedicated worker.
 pub struct SqlJsWorker {
-    worker: Worker,
+    worker: Listened,
     pending: Pending,
     /// Set once the worker has died; every later request fails with it at once.
     failed: Failed,
@@ -112,16 +113,6 @@ pub struct SqlJsWorker {
     log_turns: Turns,
     /// Ids the change log had noted when the file was last exported, for the next take.
     carried: RefCell<Vec<i64>>,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
-    _on_error: Closure<dyn FnMut(Event)>,
-}
-
-impl Drop for SqlJsWorker {
-    fn drop(&mut self) {
-        self.worker.set_onmessage(None);
-        self.worker.set_onerror(None);
-        self.worker.terminate();
-    }
 }
 
 fn get(obj: &JsValue, key: &str) -> Result<JsValue, DbError> {
@@ -185,11 +176,9 @@ impl SqlJsWorker {
             *remembered.borrow_mut() = Some(error.clone());
             fail_all(&broken, error);
         });
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
 
         let db = SqlJsWorker {
-            worker,
+            worker: Listened::new(worker, on_message, on_error),
             pending,
             failed,
             next_id: Cell::new(1),
@@ -198,8 +187,6 @@ impl SqlJsWorker {
             change_log: Cell::new(false),
             log_turns: Turns::default(),
             carried: RefCell::new(Vec::new()),
-            _on_message: on_message,
-            _on_error: on_error,
         };
         // Warm-up: an empty database, answered to nobody (id 0 is never awaited).
         let warm = Object::new();

@@ -15,10 +15,11 @@ use futures_channel::oneshot;
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Event, MessageEvent, Worker};
+use web_sys::{Event, MessageEvent};
 
 use super::app_worker::{self, AppWorkerError, Failure};
 use super::set_field as set;
+use super::Listened;
 
 /// Where the build puts the worker script (index.html copies it).
 pub const STORES_WORKER_URL: &str = "stores-worker.js";
@@ -36,18 +37,8 @@ type Answer = Result<Uint8Array, StoresWorkerError>;
 
 /// One read of the stores in a worker, under way or answered.
 pub struct StoresWorker {
-    worker: Worker,
+    worker: Listened,
     answer: RefCell<Option<oneshot::Receiver<Answer>>>,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
-    _on_error: Closure<dyn FnMut(Event)>,
-}
-
-impl Drop for StoresWorker {
-    fn drop(&mut self) {
-        self.worker.set_onmessage(None);
-        self.worker.set_onerror(None);
-        self.worker.terminate();
-    }
 }
 
 impl StoresWorker {
@@ -88,8 +79,6 @@ impl StoresWorker {
                 let _ = tx.send(Err(fail(Failure::Failed(why))));
             }
         });
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         let msg = Object::new();
         set(&msg, "action", &JsValue::from_str("read"));
         set(&msg, "image", &image);
@@ -99,10 +88,8 @@ impl StoresWorker {
         set(&msg, "module", &wasm_bindgen::module());
         // Held before posting: on any failure from here, dropping it ends the worker.
         let this = StoresWorker {
-            worker,
+            worker: Listened::new(worker, on_message, on_error),
             answer: RefCell::new(Some(rx)),
-            _on_message: on_message,
-            _on_error: on_error,
         };
         // A copy's buffer is transferred (no second copy); a Blob is passed by reference.
         let transfer = match image.dyn_ref::<Uint8Array>() {
