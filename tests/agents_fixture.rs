@@ -99,3 +99,89 @@ fn v0_catalog_is_searchable_with_the_same_algorithm() {
         .windows(2)
         .all(|w| w[0].score > w[1].score || (w[0].score == w[1].score && w[0].index < w[1].index)));
 }
+
+/// The agent page and the routing page read their flags as flag-list queries (so the list's
+/// derived layer pages them): on every generation with flags, and on a copy with hostile
+/// targets, those queries give the tool's flags in the tool's order, by SQL and by the layer.
+#[test]
+fn agent_and_routing_lists_as_list_queries_give_the_tools_flags() {
+    use flagdeck_core::agents::{known_targets, lists, pending_from, AGENT_LIST_ORDER};
+    use flagdeck_core::flag_index::{FlagIndex, Rows};
+    use flagdeck_core::flags::{FlagFilter, FlagPageQuery, FlagRow};
+    use flagdeck_core::native::NativeDb;
+
+    fn ids(rows: &[FlagRow]) -> Vec<i64> {
+        rows.iter().map(|f| f.id).collect()
+    }
+    fn by_query(db: &NativeDb, index: &FlagIndex, filter: FlagFilter, label: &str) -> Vec<i64> {
+        let q = FlagPageQuery::first(filter.clone(), AGENT_LIST_ORDER, 1_000_000);
+        let (sql, params) = q.sql();
+        let by_sql = ids(&FlagRow::all(&db.query_sync(&sql, &params).unwrap()).unwrap());
+        let by_layer: Vec<i64> =
+            index.page(&q).expect("the layer answers").into_iter().map(|(id, _)| id).collect();
+        assert_eq!(by_layer, by_sql, "{label}: the layer's page equals SQL's");
+        let (count, params) = filter.count_sql();
+        let n = db.query_sync(&count, &params).unwrap().scalar().unwrap().as_i64().unwrap();
+        assert_eq!(index.count(&filter), Some(n), "{label}: the layer's count");
+        assert_eq!(n as usize, by_sql.len(), "{label}: the count is the list's length");
+        by_sql
+    }
+
+    let mut checked = 0;
+    for (fixture, hostile) in [
+        ("acolytes-v1-small.db", false),
+        ("claudesquad-v0-small.db", false),
+        ("acolytes-hybrid-small.db", false),
+        ("acolytes-v1-small.db", true),
+        ("claudesquad-v0-small.db", true),
+    ] {
+        let Some(bytes) = common::fixture_bytes(fixture) else { return };
+        let (db, _, facts) = common::open_and_inspect(&bytes).unwrap();
+        if hostile {
+            // Targets the routing check must catch or pass: NULL, a number, a name in another
+            // case, a name with a space; the triggers of v1 reject none of them at a low impact.
+            db.query_sync(
+                "INSERT INTO flags (flag_type, source_agent, target_agent, change_description, action_required, impact_level, status, created_at) \
+                 SELECT 'info_request', source_agent, t.v, change_description, action_required, 'low', 'pending', created_at \
+                 FROM flags, (SELECT NULL AS v UNION ALL SELECT 7 UNION ALL SELECT '@BACKEND.API' UNION ALL SELECT ' @backend.api') t \
+                 WHERE flags.id IN (SELECT id FROM flags ORDER BY id LIMIT 3)",
+                &[],
+            )
+            .unwrap();
+        }
+        let label = format!("{fixture}{}", if hostile { " (hostile targets)" } else { "" });
+        let (affinity, rows) = block_on(FlagIndex::read_rows(&db, Rows::All)).unwrap();
+        let index = FlagIndex::build(affinity, rows);
+
+        let errors = ids(&block_on(routing_errors(&db, &facts)).unwrap());
+        let known = block_on(known_targets(&db, &facts)).unwrap();
+        let unrouted = by_query(&db, &index, lists::unrouted(known), &format!("{label} routing"));
+        assert_eq!(unrouted, errors, "{label}: the routing list is routing_errors, in its order");
+        if hostile {
+            assert!(
+                errors.len() >= 12,
+                "{label}: the NULL, number and unknown names are routing errors: {errors:?}"
+            );
+        }
+
+        let targets = db
+            .query_sync(
+                "SELECT DISTINCT target_agent FROM flags WHERE typeof(target_agent) = 'text' ORDER BY 1",
+                &[],
+            )
+            .unwrap()
+            .first_column_text();
+        for agent in &targets {
+            let to = by_query(&db, &index, lists::pending_to(agent), &format!("{label} to {agent}"));
+            assert_eq!(to, ids(&block_on(pending_for(&db, agent)).unwrap()), "{label}: pending to {agent}");
+            let from = by_query(&db, &index, lists::pending_from(agent), &format!("{label} from {agent}"));
+            assert_eq!(
+                from,
+                ids(&block_on(pending_from(&db, agent)).unwrap()),
+                "{label}: pending from {agent}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 40, "agents checked: {checked}");
+}

@@ -72,6 +72,20 @@ fn random_filter(db: &NativeDb, rng: &mut Rng) -> FlagFilter {
     if rng.below(6) == 0 {
         f.completed_from = Some("2025-06-01".into());
     }
+    // The routing check's "no known agent" test, with names the file has and some it has not
+    // (a NULL name, a number, the empty text).
+    if rng.below(4) == 0 {
+        let targets = distinct(db, "target_agent");
+        let mut names: Vec<Value> =
+            (0..rng.below(8)).filter_map(|_| rng.pick(&targets).map(|t| Value::from(t.as_str()))).collect();
+        match rng.below(6) {
+            0 => names.push(Value::Null),
+            1 => names.push(Value::Integer(7)),
+            2 => names.push(Value::from("")),
+            _ => {}
+        }
+        f.unrouted = Some(names);
+    }
     f
 }
 

@@ -5,10 +5,11 @@
 use serde_json::Value as Json;
 
 pub use super::flags::FlagRow;
+use super::flags::{FlagFilter, SortColumn};
 use super::port::{Database, DbError};
 use super::schema::{CatalogShape, Generation, SchemaFacts, QUEST_TABLE};
 use super::value::Value;
-use super::vocabulary::{Impact, Ranking};
+use super::vocabulary::{Impact, Ranking, Status};
 
 /// A JSON list column as it should be shown.
 #[derive(Debug, Clone, PartialEq)]
@@ -272,6 +273,61 @@ pub async fn routing_errors<D: Database>(db: &D, facts: &SchemaFacts) -> Result<
     );
     FlagRow::all(&db.query(&sql, &[]).await?)
 }
+
+/// The names a flag's target may carry to reach an agent, as the file stores them: every
+/// `agents_catalog.name`, and for v0 every `agents_dynamic.name` with and without its `@` —
+/// the values of [`misrouted_sql`]'s `NOT IN` lists (one `NOT IN` over their union is the same
+/// test, a NULL name included). Feeds [`FlagFilter::unrouted`].
+pub async fn known_targets<D: Database>(db: &D, facts: &SchemaFacts) -> Result<Vec<Value>, DbError> {
+    let dynamic = if facts.has_table("agents_dynamic") {
+        " UNION ALL SELECT name FROM agents_dynamic UNION ALL SELECT '@' || name FROM agents_dynamic"
+    } else {
+        ""
+    };
+    let rs = db.query(&format!("SELECT name FROM agents_catalog{dynamic}"), &[]).await?;
+    rs.map_rows(|r| Ok(r.get("name")?.clone()))
+}
+
+/// The agent page's and routing page's flag lists as flag-list queries, so the list's derived
+/// layer pages them (issue 15) and they page like the list: all in the list's tool order
+/// ([`AGENT_LIST_ORDER`]).
+pub mod lists {
+    use super::*;
+
+    /// `get-pending-flags AGENT`: pending flags addressed to `agent` (locked included).
+    pub fn pending_to(agent: &str) -> FlagFilter {
+        FlagFilter {
+            status: vec![Status::Pending.sql().to_owned()],
+            target: vec![agent.to_owned()],
+            ..Default::default()
+        }
+    }
+
+    /// Pending flags `agent` raised.
+    pub fn pending_from(agent: &str) -> FlagFilter {
+        FlagFilter {
+            status: vec![Status::Pending.sql().to_owned()],
+            source: vec![agent.to_owned()],
+            ..Default::default()
+        }
+    }
+
+    /// The routing check: pending flags whose target is empty or none of `known`
+    /// ([`known_targets`]); the same flags as [`routing_errors`].
+    pub fn unrouted(known: Vec<Value>) -> FlagFilter {
+        FlagFilter {
+            status: vec![Status::Pending.sql().to_owned()],
+            unrouted: Some(known),
+            ..Default::default()
+        }
+    }
+}
+
+/// The order of the agent page's and routing page's lists: the list's tool order
+/// ([`SortColumn::ToolOrder`], ascending), which is [`pending_order`] wherever `created_at` is
+/// text (the tool writes `YYYY-MM-DD HH:MM`); it differs only in putting a NULL created_at
+/// with the empty text and a number among the texts.
+pub const AGENT_LIST_ORDER: (SortColumn, bool) = (SortColumn::ToolOrder, false);
 
 /// One quest an agent takes part in, for its agent page (Acolytes 2.x and hybrid files).
 #[derive(Debug, Clone, PartialEq)]

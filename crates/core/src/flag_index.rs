@@ -685,6 +685,17 @@ impl FlagIndex {
                 set(col, &|v| params.iter().any(|p| eq_affinity(v, aff, p, None)));
             }
         }
+        if let Some(names) = &f.unrouted {
+            // `target IS NULL OR target = '' OR target NOT IN (names)`: NOT IN is true only when
+            // no name equals the target and none is NULL.
+            let (aff, empty) = (self.affinity[TARGET], Value::Text(String::new()));
+            let any_null = names.iter().any(|n| matches!(n, Value::Null));
+            set(TARGET, &|v| {
+                matches!(v, Value::Null)
+                    || eq_affinity(v, aff, &empty, None)
+                    || (!any_null && !names.iter().any(|p| eq_affinity(v, aff, p, None)))
+            });
+        }
         if let Some(locked) = f.locked {
             let (n, aff) = (Value::Integer(locked as i64), self.affinity[LOCKED]);
             set(LOCKED, &|v| eq_affinity(v, aff, &n, None));

@@ -356,6 +356,12 @@ pub struct FlagFilter {
     /// Words that must all occur (case-insensitively for ASCII) in change_description,
     /// action_required, related_files, code_location or notes.
     pub text: Option<String>,
+    /// Only flags no known agent will pick up (the routing check): `target_agent` NULL, empty,
+    /// or none of these names (the agents a file knows, [`crate::agents::known_targets`]),
+    /// compared as `target_agent NOT IN (…)` compares them, so a NULL among the names keeps
+    /// only the NULL and empty targets. Part of the target facet (left out of its counts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unrouted: Option<Vec<Value>>,
 }
 
 /// The facets of [`FlagFilter`] that have per-value counts.
@@ -467,6 +473,13 @@ impl FlagFilter {
         }
         if !skip(Facet::Target) {
             in_list("target_agent", &self.target, &mut sql, &mut params);
+            if let Some(names) = &self.unrouted {
+                let marks = vec!["?"; names.len()].join(", ");
+                sql.push(format!(
+                    "(target_agent IS NULL OR target_agent = '' OR target_agent NOT IN ({marks}))"
+                ));
+                params.extend(names.iter().cloned());
+            }
         }
         if let (Some(locked), false) = (self.locked, skip(Facet::Locked)) {
             sql.push(if locked { "locked = 1".into() } else { "locked = 0".into() });
