@@ -3,7 +3,7 @@
 // jump), and the detail with its chain.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
@@ -344,6 +344,75 @@ test('200k flags: a jump to the middle shows the rows of its position from the d
       { timeout: 20_000 },
     );
     await inPlace(after, 'after the edit');
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test('200k flags: the agent page and the routing page show their counts and read their lists a page at a time from the derived layer, as SQL gives them', async () => {
+  const db = path.join(env.out, 'generated-200k.db');
+  if (!existsSync(db)) xtask(['gen-demo', '--flags', '200000', '--out', db]);
+  const rows = (sql) => JSON.parse(xtask(['query', db, sql])).rows;
+  const scalar = (sql) => rows(sql)[0][0];
+  // get-pending-flags order (agent_db.py): critical, high, medium, the rest; created_at; id.
+  const toolOrder = "CASE impact_level WHEN 'critical' THEN 1 WHEN 'high' THEN 2 WHEN 'medium' THEN 3 ELSE 4 END, created_at, id";
+  const agent = scalar("SELECT target_agent FROM flags WHERE status = 'pending' GROUP BY 1 ORDER BY count(*) DESC LIMIT 1");
+  const to = `status = 'pending' AND target_agent = '${agent}'`;
+  const pendingTo = scalar(`SELECT count(*) FROM flags WHERE ${to}`);
+  assert.ok(pendingTo > 1000, `${agent} has ${pendingTo} pending flags: more than a page`);
+  const unrouted = "status = 'pending' AND (target_agent IS NULL OR target_agent = '' OR target_agent NOT IN (SELECT name FROM agents_catalog))";
+  const app = await openWith(env, db, '200000');
+  try {
+    const { page } = app;
+    const fromLayer = () => page.evaluate(() => performance.getEntriesByName('flagdeck:page-ids', 'measure').length);
+    const ids = (testid) =>
+      page.evaluate((t) => [...document.querySelectorAll(`[data-testid="${t}"]`)].map((e) => Number(e.dataset.flagId)), testid);
+    const rowCount = (testid, n) =>
+      page.waitForFunction(([t, n]) => document.querySelectorAll(`[data-testid="${t}"]`).length === n, [testid, n], { timeout: 60_000 });
+
+    await page.evaluate((name) => (location.hash = `#agent/${encodeURIComponent(name)}`), agent);
+    await page.waitForFunction(
+      (n) => document.querySelector('[data-testid="agent-pending"]')?.textContent === n,
+      pendingTo.toLocaleString('en-US'),
+      { timeout: 60_000 },
+    );
+    await rowCount('agent-pending-flag', 100);
+    const before = await fromLayer();
+    assert.ok(before >= 2, 'the pages of both lists came from the layer');
+    const expectTo = (n) => rows(`SELECT id FROM flags WHERE ${to} ORDER BY ${toolOrder} LIMIT ${n}`).map((r) => r[0]);
+    assert.deepEqual(await ids('agent-pending-flag'), expectTo(100), 'the first page, in get-pending-flags order');
+    const hook = (t) => page.locator(`[data-testid="${t}"]`).textContent();
+    assert.equal(await hook('agent-workable'), scalar(`SELECT count(*) FROM flags WHERE ${to} AND locked = 0`).toLocaleString('en-US'));
+    assert.equal(await hook('agent-locked'), scalar(`SELECT count(*) FROM flags WHERE ${to} AND locked = 1`).toLocaleString('en-US'));
+    assert.equal(
+      await hook('agent-raised'),
+      scalar(`SELECT count(*) FROM flags WHERE status = 'pending' AND source_agent = '${agent}'`).toLocaleString('en-US'),
+    );
+    await page.locator('[data-testid="agent-pending-flag-more"]').click();
+    await rowCount('agent-pending-flag', 200);
+    assert.deepEqual(await ids('agent-pending-flag'), expectTo(200), 'the next page follows it (keyset)');
+    assert.ok((await fromLayer()) > before, 'the next page came from the layer');
+
+    await page.locator('[data-testid="nav-routing"]').click();
+    const count = scalar(`SELECT count(*) FROM flags WHERE ${unrouted}`);
+    assert.ok(count > 100, `${count} unrouted flags: more than a page`);
+    await page.waitForFunction(
+      (n) => document.querySelector('[data-testid="routing-count"]')?.dataset.value === String(n),
+      count,
+      { timeout: 60_000 },
+    );
+    await rowCount('routing-error', 100);
+    const expectUnrouted = (n) => rows(`SELECT id FROM flags WHERE ${unrouted} ORDER BY ${toolOrder} LIMIT ${n}`).map((r) => r[0]);
+    assert.deepEqual(await ids('routing-error'), expectUnrouted(100), 'the unrouted flags, in get-pending-flags order');
+    await page.locator('[data-testid="routing-more"]').click();
+    await rowCount('routing-error', 200);
+    assert.deepEqual(await ids('routing-error'), expectUnrouted(200), 'and the next page');
+    assert.equal(
+      await page.locator('[data-testid="routing-error"] [data-testid="routing-suggestion"]').count(),
+      200,
+      'every row read has its suggestion cell',
+    );
     app.assertHealthy();
   } finally {
     await app.close();

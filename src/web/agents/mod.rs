@@ -6,14 +6,18 @@ use std::rc::Rc;
 use leptos::prelude::*;
 
 use crate::web::files::loader::{CatalogData, Shared};
+use crate::web::flags::paged::{use_paged_flags, PagedFlags, PagedFooter, Paging};
+use crate::web::flags::read::count_flags;
 use crate::web::platform::perf::{after_paint, mark, measure};
 use crate::web::state::{use_latest, AppState, CatalogState, View};
+use crate::web::widgets::group_digits;
 use crate::web::widgets::time::{Time, TimeText};
 use flagdeck_core::agents::{
-    agent_quests, chains_of, latest_health, pending_for, pending_from, routing_errors, AgentQuests,
-    ChainSummary, Connection, FlagRow, Health, JsonList,
+    agent_quests, chains_of, known_targets, latest_health, lists, AgentQuests, ChainSummary, Connection,
+    Health, JsonList, AGENT_LIST_ORDER,
 };
 use flagdeck_core::catalog::{catalog_rows, search_of_type, suggest_target, CatalogAgent, CatalogOrder};
+use flagdeck_core::flags::FlagFilter;
 use flagdeck_core::schema::{CatalogShape, Generation};
 use flagdeck_core::search::{Field, Hit, Query, Reason, DEFAULT_LIMIT};
 
@@ -402,18 +406,19 @@ fn first_item(raw: &Option<String>) -> String {
 }
 
 /// An agent's flags: pending to it, pending from it, its chains.
+/// The agent's pending flags split by lock: workable (unlocked) and locked.
 #[derive(Clone)]
-struct AgentFlagsData {
-    to: Vec<FlagRow>,
-    from: Vec<FlagRow>,
-    chains: Vec<ChainSummary>,
+struct LockCounts {
+    workable: Option<i64>,
+    locked: Option<i64>,
 }
 
-/// What the agent page loads from the database: flags when the file has them (v0, v1,
-/// hybrid), quests when it has them (v2, hybrid), the latest health check in every generation.
+/// What the agent page loads from the database besides its flag lists: the lock counts of its
+/// pending flags when the file has flags (v0, v1, hybrid), quests when it has them (v2,
+/// hybrid), the latest health check in every generation.
 #[derive(Clone)]
 struct AgentDetail {
-    flags: Option<AgentFlagsData>,
+    flags: Option<LockCounts>,
     quests: Option<AgentQuests>,
     health: Option<Health>,
 }
@@ -421,10 +426,12 @@ struct AgentDetail {
 async fn load_detail(open: &Shared, name: &str) -> Result<AgentDetail, String> {
     let (db, generation) = (&open.db, open.report.generation);
     let flags = if generation.has_flags() {
-        Some(AgentFlagsData {
-            to: pending_for(db, name).await.map_err(|e| e.to_string())?,
-            from: pending_from(db, name).await.map_err(|e| e.to_string())?,
-            chains: chains_of(db, name).await.map_err(|e| e.to_string())?,
+        let to = lists::pending_to(name);
+        let (workable, locked) =
+            (FlagFilter { locked: Some(false), ..to.clone() }, FlagFilter { locked: Some(true), ..to });
+        Some(LockCounts {
+            workable: count_flags(open, &workable).await?,
+            locked: count_flags(open, &locked).await?,
         })
     } else {
         None
@@ -438,7 +445,14 @@ async fn load_detail(open: &Shared, name: &str) -> Result<AgentDetail, String> {
     Ok(AgentDetail { flags, quests, health })
 }
 
-/// One agent: its catalog fields, its pending flags, chains and health.
+/// The open file when it has flags; tracked, with every change to its data, so the lists
+/// that read it read again after an edit or a follow-mode swap.
+fn with_flags(state: AppState) -> Option<Shared> {
+    state.db().data_version().track();
+    state.db().current().get().filter(|o| o.report.generation.has_flags())
+}
+
+/// One agent: its catalog fields, its pending flags (a page at a time), chains and health.
 #[component]
 pub fn AgentPage(name: String) -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -449,6 +463,33 @@ pub fn AgentPage(name: String) -> impl IntoView {
             Some(async move {
                 match open {
                     Some(open) => Some(load_detail(&open, &name).await),
+                    None => None,
+                }
+            })
+        })
+    };
+    let to = {
+        let name = name.clone();
+        use_paged_flags(
+            move || with_flags(state).map(|o| (o, lists::pending_to(&name), AGENT_LIST_ORDER)),
+            "flagdeck:agent-to",
+        )
+    };
+    let from = {
+        let name = name.clone();
+        use_paged_flags(
+            move || with_flags(state).map(|o| (o, lists::pending_from(&name), AGENT_LIST_ORDER)),
+            "flagdeck:agent-from",
+        )
+    };
+    // Chains take a scan of the table: read on their own, so the rest does not wait for them.
+    let chains = {
+        let name = name.clone();
+        use_latest(move |_| {
+            let (open, name) = (with_flags(state), name.clone());
+            Some(async move {
+                match open {
+                    Some(open) => Some(chains_of(&open.db, &name).await.map_err(|e| e.to_string())),
                     None => None,
                 }
             })
@@ -465,10 +506,10 @@ pub fn AgentPage(name: String) -> impl IntoView {
                 None => view! { <p class="muted">"Reading this agent's work…"</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="alert" role="alert">{format!("Could not read this agent's work: {e}")}</p> }.into_any(),
                 Some(Ok(d)) => view! {
-                    {d.flags.clone().map(|f| view! { <AgentFlagCounts flags=f /> })}
+                    {d.flags.clone().map(|counts| view! { <AgentFlagCounts counts=counts to=to from=from /> })}
                     {d.health.map(|h| view! { <AgentHealth health=h /> })}
                     {d.quests.map(|q| view! { <AgentQuestList quests=q /> })}
-                    {d.flags.map(|f| view! { <AgentFlags flags=f /> })}
+                    {d.flags.map(|_| view! { <AgentFlags to=to from=from chains=chains /> })}
                 }.into_any(),
             }}
         </section>
@@ -566,15 +607,14 @@ fn AgentFields(data: Rc<CatalogData>, name: String) -> impl IntoView {
 }
 
 #[component]
-fn AgentFlagCounts(flags: AgentFlagsData) -> impl IntoView {
-    let workable = flags.to.iter().filter(|f| !f.locked).count();
-    let locked = flags.to.iter().filter(|f| f.locked).count();
+fn AgentFlagCounts(counts: LockCounts, to: PagedFlags, from: PagedFlags) -> impl IntoView {
+    let shown = |n: Option<i64>| n.map(group_digits).unwrap_or_else(|| "…".into());
     view! {
         <div class="counts">
-            <div class="count"><div class="count-value" data-testid="agent-pending">{flags.to.len()}</div><div class="count-label">"pending to it"</div></div>
-            <div class="count" title="pending and unlocked"><div class="count-value" data-testid="agent-workable">{workable}</div><div class="count-label">"workable"</div></div>
-            <div class="count" title="pending and locked (waiting for an answer)"><div class="count-value" data-testid="agent-locked">{locked}</div><div class="count-label">"locked"</div></div>
-            <div class="count"><div class="count-value">{flags.from.len()}</div><div class="count-label">"pending from it"</div></div>
+            <div class="count"><div class="count-value" data-testid="agent-pending">{move || shown(to.total.get())}</div><div class="count-label">"pending to it"</div></div>
+            <div class="count" title="pending and unlocked"><div class="count-value" data-testid="agent-workable">{shown(counts.workable)}</div><div class="count-label">"workable"</div></div>
+            <div class="count" title="pending and locked (waiting for an answer)"><div class="count-value" data-testid="agent-locked">{shown(counts.locked)}</div><div class="count-label">"locked"</div></div>
+            <div class="count"><div class="count-value" data-testid="agent-raised">{move || shown(from.total.get())}</div><div class="count-label">"pending from it"</div></div>
         </div>
     }
 }
@@ -664,76 +704,125 @@ fn AgentQuestList(quests: AgentQuests) -> impl IntoView {
     }
 }
 
+/// The agent's chains as read (`None` while there is no file to read them from).
+type ChainsRead = Option<Result<Vec<ChainSummary>, String>>;
+
 #[component]
-fn AgentFlags(flags: AgentFlagsData) -> impl IntoView {
-    let detail = flags;
+fn AgentFlags(
+    to: PagedFlags,
+    from: PagedFlags,
+    chains: ReadSignal<Option<ChainsRead>, LocalStorage>,
+) -> impl IntoView {
     view! {
         <h2>"Pending flags to this agent"</h2>
         <p class="muted">"In get-pending-flags order: critical, high, medium, then the rest; oldest first."</p>
-        <FlagList flags=detail.to testid="agent-pending-flag" />
+        <FlagList list=to testid="agent-pending-flag" />
         <h2>"Pending flags from this agent"</h2>
-        <FlagList flags=detail.from testid="agent-raised-flag" />
+        <FlagList list=from testid="agent-raised-flag" />
         <h2>"Chains"</h2>
-        {if detail.chains.is_empty() {
-            view! { <p class="muted">"Part of no chain."</p> }.into_any()
-        } else {
-            view! {
+        {move || match chains.get().flatten() {
+            None => view! { <p class="muted">"Finding the chains…"</p> }.into_any(),
+            Some(Err(e)) => view! { <p class="alert" role="alert">{format!("Could not read the chains: {e}")}</p> }.into_any(),
+            Some(Ok(chains)) if chains.is_empty() => view! { <p class="muted">"Part of no chain."</p> }.into_any(),
+            Some(Ok(chains)) => view! {
                 <ul class="chains">
-                    {detail.chains.iter().map(|c| view! {
+                    {chains.iter().map(|c| view! {
                         <li data-testid="agent-chain" data-origin=c.origin>
                             {format!("chain from flag #{}: {} flags, {} pending", c.origin, c.flags, c.pending)}
                         </li>
                     }).collect_view()}
                 </ul>
-            }.into_any()
+            }.into_any(),
         }}
     }
 }
 
-/// Flags as a compact list.
+/// A paged flag list as a compact table, a page at a time.
 #[component]
-fn FlagList(flags: Vec<FlagRow>, testid: &'static str) -> impl IntoView {
-    if flags.is_empty() {
-        return view! { <p class="muted">"None."</p> }.into_any();
-    }
+fn FlagList(list: PagedFlags, testid: &'static str) -> impl IntoView {
+    let empty = move || list.paging.get() == Paging::Ready && list.total.get() == Some(0);
     view! {
-        <table class="flags">
-            <tbody>
-                {flags.into_iter().map(|f| {
-                    let level = f.impact_level.clone().unwrap_or_default();
-                    view! {
-                        <tr data-testid=testid data-flag-id=f.id>
-                            <td class="num">{format!("#{}", f.id)}</td>
-                            <td><span class=format!("impact {level}")>{level.clone()}</span></td>
-                            <td>{f.flag_type.clone()}</td>
-                            <td class="muted">{format!("{} → {}", f.source_agent, f.target_agent.clone().filter(|t| !t.is_empty()).unwrap_or_else(|| "(nobody)".into()))}</td>
-                            <td class="desc">{f.change_description.clone()}{f.change_description_is_cut().then_some("…")}</td>
-                            <td>{f.locked.then_some("locked")}</td>
-                            <td class="muted"><TimeText text=f.created_at.clone() /></td>
-                        </tr>
-                    }
-                }).collect_view()}
-            </tbody>
-        </table>
+        <Show when=move || !empty() fallback=|| view! { <p class="muted">"None."</p> }>
+            <table class="flags">
+                <tbody>
+                    <For each=move || list.rows.get() key=|f| f.id let(f)>
+                        {
+                            let level = f.impact_level.clone().unwrap_or_default();
+                            view! {
+                                <tr data-testid=testid data-flag-id=f.id>
+                                    <td class="num">{format!("#{}", f.id)}</td>
+                                    <td><span class=format!("impact {level}")>{level.clone()}</span></td>
+                                    <td>{f.flag_type.clone()}</td>
+                                    <td class="muted">{format!("{} → {}", f.source_agent, f.target_agent.clone().filter(|t| !t.is_empty()).unwrap_or_else(|| "(nobody)".into()))}</td>
+                                    <td class="desc">{f.change_description.clone()}{f.change_description_is_cut().then_some("…")}</td>
+                                    <td>{f.locked.then_some("locked")}</td>
+                                    <td class="muted"><TimeText text=f.created_at.clone() /></td>
+                                </tr>
+                            }
+                        }
+                    </For>
+                </tbody>
+            </table>
+            <PagedFooter list=list testid=testid />
+        </Show>
     }
-    .into_any()
 }
 
-/// Pending flags that no known agent will pick up, each with the agent search's suggestion. A
-/// file without flags (Acolytes 2.x) has nothing to route: the page says so.
+/// What the routing page shows above (or instead of) its rows.
+#[derive(Debug, Clone, PartialEq)]
+enum Routing {
+    Checking,
+    Failed(String),
+    /// An Acolytes 2.x file: no flags to route.
+    NoFlags,
+    AllRouted,
+    /// Some flags have no known target: the table.
+    Listed,
+}
+
+/// Pending flags that no known agent will pick up, each with the agent search's suggestion, a
+/// page at a time (a flag-list query: the derived layer pages it). A file without flags
+/// (Acolytes 2.x) has nothing to route: the page says so.
 #[component]
 pub fn RoutingPage() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let rows = use_latest(move |_| {
-        let open = state.db().get();
+    // The names a target may carry (a small read of the catalog), then the list of the others.
+    let known = use_latest(move |_| {
+        state.db().data_version().track();
+        let open = state.db().current().get();
         Some(async move {
             match open {
                 Some(open) if !open.report.generation.has_flags() => Some(Ok(None)),
-                Some(open) => {
-                    Some(routing_errors(&open.db, &open.facts).await.map(Some).map_err(|e| e.to_string()))
-                }
+                Some(open) => Some(
+                    known_targets(&open.db, &open.facts)
+                        .await
+                        .map(|names| Some((open.clone(), names)))
+                        .map_err(|e| e.to_string()),
+                ),
                 None => None,
             }
+        })
+    });
+    let unrouted = use_paged_flags(
+        move || match known.get().flatten() {
+            Some(Ok(Some((open, names)))) => Some((open, lists::unrouted(names), AGENT_LIST_ORDER)),
+            _ => None,
+        },
+        "flagdeck:routing",
+    );
+    // What the page shows, apart from the rows: the table is built once per list, and rows
+    // read later ("show more") are added to it.
+    let phase = Memo::new(move |_| {
+        known.with(|k| match k.as_ref().and_then(Option::as_ref) {
+            None => Routing::Checking,
+            Some(Err(e)) => Routing::Failed(e.clone()),
+            Some(Ok(None)) => Routing::NoFlags,
+            Some(Ok(Some(_))) => match (unrouted.paging.get(), unrouted.total.get()) {
+                (Paging::Failed(e), None) => Routing::Failed(e),
+                (_, None) => Routing::Checking,
+                (_, Some(0)) => Routing::AllRouted,
+                (_, Some(_)) => Routing::Listed,
+            },
         })
     });
     view! {
@@ -743,26 +832,31 @@ pub fn RoutingPage() -> impl IntoView {
                 "Pending flags whose target is empty or is not an agent of the catalog"
                 " (ClaudeSquad: nor a project agent). The suggestion is the top agent search result for the flag's change description."
             </p>
-            {move || match rows.get().flatten() {
-                None => view! { <p class="muted">"Checking targets…"</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="alert" role="alert">{format!("Could not check routing: {e}")}</p> }.into_any(),
-                Some(Ok(None)) => view! {
+            {move || match phase.get() {
+                Routing::Checking => view! { <p class="muted">"Checking targets…"</p> }.into_any(),
+                Routing::Failed(e) => view! { <p class="alert" role="alert">{format!("Could not check routing: {e}")}</p> }.into_any(),
+                Routing::NoFlags => view! {
                     <p class="generation-notice" data-testid="routing-no-flags" role="note">
                         "This Acolytes 2.x file has no flags, so nothing is routed: agents are recruited to quests by name (see each agent's page)."
                     </p>
                 }.into_any(),
-                Some(Ok(Some(flags))) if flags.is_empty() => view! { <p data-testid="routing-ok">"Every pending flag is addressed to a known agent."</p> }.into_any(),
-                Some(Ok(Some(flags))) => {
-                    let count = flags.len();
-                    with_catalog(state, move |data| {
-                        let flags = flags.clone();
-                        view! {
-                            <p>{format!("{count} pending flag{} without a known target.", if count == 1 { "" } else { "s" })}</p>
-                            <table class="flags">
-                                <thead><tr><th>"Flag"</th><th>"Impact"</th><th>"From"</th><th>"Target"</th><th>"Change"</th><th>"Suggested target"</th></tr></thead>
-                                <tbody>
-                                    {flags.into_iter().map(|f| {
-                                        let suggestion = suggest_target(&data.index, &data.agents, &f.change_description);
+                Routing::AllRouted => view! { <p data-testid="routing-ok">"Every pending flag is addressed to a known agent."</p> }.into_any(),
+                Routing::Listed => with_catalog(state, move |data| {
+                    // Rows render as they arrive, each with its suggestion: the catalog is held
+                    // here for them (the rows' closures cannot hold an `Rc`).
+                    let catalog = StoredValue::new_local(data);
+                    let count = move || unrouted.total.get().unwrap_or(0);
+                    view! {
+                        <p data-testid="routing-count" data-value=count>{move || {
+                            let n = count();
+                            format!("{} pending flag{} without a known target.", group_digits(n), if n == 1 { "" } else { "s" })
+                        }}</p>
+                        <table class="flags">
+                            <thead><tr><th>"Flag"</th><th>"Impact"</th><th>"From"</th><th>"Target"</th><th>"Change"</th><th>"Suggested target"</th></tr></thead>
+                            <tbody>
+                                <For each=move || unrouted.rows.get() key=|f| f.id let(f)>
+                                    {
+                                        let suggestion = catalog.with_value(|d| suggest_target(&d.index, &d.agents, &f.change_description));
                                         let level = f.impact_level.clone().unwrap_or_default();
                                         view! {
                                             <tr data-testid="routing-error" data-flag-id=f.id>
@@ -784,13 +878,14 @@ pub fn RoutingPage() -> impl IntoView {
                                                 })}</td>
                                             </tr>
                                         }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        }
-                    })
-                    .into_any()
-                }
+                                    }
+                                </For>
+                            </tbody>
+                        </table>
+                        <PagedFooter list=unrouted testid="routing" />
+                    }
+                })
+                .into_any(),
             }}
         </section>
     }

@@ -10,20 +10,21 @@ use leptos::task::spawn_local;
 use crate::web::files::loader::{download_text, Shared};
 use crate::web::flags::detail::FlagDetailPanel;
 use crate::web::flags::form::{FlagForm, FormRequest, FORM_INLINE_CHARS};
+use crate::web::flags::read::{count_flags, facet_values, page_rows};
 use crate::web::platform::browser::{blur_target, from_form_field, local_minute};
-use crate::web::platform::perf::{after_paint, clear_mark, mark, measure, measure_since, perf_now};
+use crate::web::platform::perf::{after_paint, clear_mark, mark, measure};
 use crate::web::state::{AppState, Nav, OpenDb, View};
 use crate::web::widgets::group_digits;
 use crate::web::widgets::time::TimeText;
 use flagdeck_core::edits;
 use flagdeck_core::flags::{
-    facet_counts, flag_detail_preview, with_at, Cursor, Facet, FlagFilter, FlagPageQuery, FlagRow, Preset,
-    SortColumn, SHOWN_FACETS,
+    flag_detail_preview, with_at, Cursor, Facet, FlagFilter, FlagPageQuery, FlagRow, Preset, SortColumn,
+    SHOWN_FACETS,
 };
 use flagdeck_core::paging::{SparsePages, FLAG_TABLE, PAGE};
 use flagdeck_core::table_export::{export_text, ExportFormat};
 use flagdeck_core::vocabulary::{FlagAction, FlagColumn};
-use flagdeck_core::{Database, Value};
+use flagdeck_core::Value;
 
 /// Pages asked of the worker at once. The worker answers in order, so more would only queue
 /// pages for scroll positions already left behind; when one arrives the window asks again for
@@ -246,60 +247,6 @@ impl ListState {
             self.fetch(open.clone(), page);
         }
     }
-}
-
-/// The rows of one page: their ids from the layer and the rows by id from the engine, or the
-/// page's own SQL where the layer cannot answer (see `src/web/flags/layer.rs`).
-/// Measures `flagdeck:page-ids` (the layer's answer) and `flagdeck:page-rows` (the rows read).
-async fn page_rows(open: &Shared, q: &FlagPageQuery) -> Result<Vec<FlagRow>, String> {
-    let started = perf_now();
-    let ids = match &open.layer {
-        Some(layer) => layer.page(&open.db, q).await,
-        None => None,
-    };
-    if ids.is_some() {
-        measure_since("flagdeck:page-ids", started);
-    }
-    let started = perf_now();
-    let (sql, params) = match ids {
-        Some(page) if page.is_empty() => return Ok(Vec::new()),
-        Some(page) => q.rows_sql(&page.into_iter().map(|(id, _)| id).collect::<Vec<_>>()),
-        None => q.sql(),
-    };
-    let rs = open.db.query(&sql, &params).await.map_err(|e| e.to_string())?;
-    let rows = FlagRow::all(&rs).map_err(|e| e.to_string());
-    measure_since("flagdeck:page-rows", started);
-    rows
-}
-
-/// How many flags `filter` keeps: from the layer, or by SQL where it cannot answer.
-async fn count_flags(open: &Shared, filter: &FlagFilter) -> Result<Option<i64>, String> {
-    if let Some(layer) = &open.layer {
-        if let Some(n) = layer.count(&open.db, filter).await {
-            return Ok(Some(n));
-        }
-    }
-    let (sql, params) = filter.count_sql();
-    open.db
-        .query(&sql, &params)
-        .await
-        .map(|rs| rs.scalar().and_then(Value::as_i64))
-        .map_err(|e| e.to_string())
-}
-
-/// The counts of each of [`SHOWN_FACETS`] under `filter`: from the layer, or by SQL where it
-/// cannot answer.
-async fn facet_values(open: &Shared, filter: &FlagFilter) -> Result<Vec<Vec<(Value, i64)>>, String> {
-    if let Some(layer) = &open.layer {
-        if let Some(counts) = layer.facets(&open.db, filter, &SHOWN_FACETS).await {
-            return Ok(counts);
-        }
-    }
-    let mut all = Vec::new();
-    for facet in SHOWN_FACETS {
-        all.push(facet_counts(&open.db, filter, facet).await.map_err(|e| e.to_string())?);
-    }
-    Ok(all)
 }
 
 /// Flags chosen for a bulk action.

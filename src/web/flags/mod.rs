@@ -5,6 +5,8 @@ mod detail;
 mod form;
 pub mod layer;
 mod list;
+pub(crate) mod paged;
+pub(crate) mod read;
 
 pub use list::FlagsPage;
 
