@@ -564,6 +564,63 @@ async function appScrollStep(page, step) {
 }
 
 /**
+ * The agent page and the routing page (issue 15 item 4): per round, the page opened by its
+ * address until its first rows are painted (rAF after the last row is in), then "Show more" until
+ * the next page is painted; each also as the app's own measure (flagdeck:agent-to, -more;
+ * flagdeck:routing, -more: read asked → rows painted). The rows are checked against the native
+ * answer.
+ */
+async function agentListSteps(page, spec, rounds) {
+  const out = { toWall: [], to: [], toMore: [], routingWall: [], routing: [], routingMore: [], disagree: [] };
+  const open = (hash, testid, n) =>
+    page.evaluate(
+      async ({ hash, testid, n }) => {
+        location.hash = '#summary';
+        await new Promise((r) => requestAnimationFrame(r));
+        const t0 = performance.now();
+        location.hash = hash;
+        const ready = () => document.querySelectorAll(`[data-testid="${testid}"]`).length >= n;
+        for (let k = 0; k < 72000 && !ready(); k++) await new Promise((r) => requestAnimationFrame(r));
+        await new Promise((r) => setTimeout(r, 0));
+        return performance.now() - t0;
+      },
+      { hash, testid, n },
+    );
+  const more = async (testid, n) => {
+    const button = testid === 'routing-error' ? 'routing-more' : `${testid}-more`;
+    await page.locator(`[data-testid="${button}"]`).click();
+    await page.waitForFunction(([t, n]) => document.querySelectorAll(`[data-testid="${t}"]`).length >= n, [testid, n], { timeout: 120_000 });
+  };
+  const ids = (testid) => page.evaluate((t) => [...document.querySelectorAll(`[data-testid="${t}"]`)].map((e) => Number(e.dataset.flagId)), testid);
+  const check = async (label, testid, expected) => {
+    const got = await ids(testid);
+    if (JSON.stringify(got) !== JSON.stringify(expected)) out.disagree.push(`${label}: ${got.slice(0, 3)}… against ${expected.slice(0, 3)}…`);
+  };
+  const measured = async (name) => {
+    await page.waitForFunction((n) => performance.getEntriesByName(n, 'measure').length > 0, name, { timeout: 120_000 });
+    return lastMeasure(page, name);
+  };
+  for (let round = 0; round < rounds; round++) {
+    for (const [list, hash, testid, wall, first, next] of [
+      [spec.to, `#agent/${encodeURIComponent(spec.agent)}`, 'agent-pending-flag', out.toWall, out.to, out.toMore],
+      [spec.routing, '#routing', 'routing-error', out.routingWall, out.routing, out.routingMore],
+    ]) {
+      const [m, mm] = testid === 'routing-error' ? ['flagdeck:routing', 'flagdeck:routing-more'] : ['flagdeck:agent-to', 'flagdeck:agent-to-more'];
+      await clearMeasures(page, [m, mm]);
+      wall.push(await open(hash, testid, list.first.length));
+      first.push(await measured(m));
+      await check(`${testid} first page`, testid, list.first);
+      if (list.next.length) {
+        await more(testid, list.first.length + list.next.length);
+        next.push(await measured(mm));
+        await check(`${testid} next page`, testid, [...list.first, ...list.next]);
+      }
+    }
+  }
+  return out;
+}
+
+/**
  * Raw sql.js in the same page: a worker of dist/worker.sql-wasm.js with the database open under
  * the app's connection settings and every statement run once (warm), then each step's statements posted together and timed until
  * the last answer, as many rounds as the app ran.
@@ -610,12 +667,19 @@ async function rawFlagSteps(page, db, workerUrl, spec, rounds) {
       for (const set of [...filterSets.map((f) => f.all), ...scrollSets]) await time(set);
       const filter = filterSets.map(() => ({ table: [], all: [] }));
       const scroll = scrollSets.map(() => []);
+      // The agent page's and routing page's statements before they read a page at a time.
+      const lists = spec.agent_lists;
+      const naive = { agent: [], routing: [], chains: [] };
+      for (const set of [lists.naive_agent, lists.naive_routing, lists.chains]) await time(set);
       for (let round = 0; round < rounds; round++) {
         for (const [i, set] of filterSets.entries()) {
           filter[i].table.push(await time(set.table));
           filter[i].all.push(await time(set.all));
         }
         for (const [i, set] of scrollSets.entries()) if (set.length) scroll[i].push(await time(set));
+        naive.agent.push(await time(lists.naive_agent));
+        naive.routing.push(await time(lists.naive_routing));
+        naive.chains.push(await time(lists.chains));
       }
       // (b) The same steps with the derived layer held in SQL: the keys in a TEMP table with an
       // index per order and facet (built here, timed), each page's ids from it, then its rows
@@ -661,7 +725,7 @@ async function rawFlagSteps(page, db, workerUrl, spec, rounds) {
         }
       }
       worker.terminate();
-      return { filter, scroll, layer };
+      return { filter, scroll, layer, naive };
     },
     { workerUrl, spec, rounds },
   );
@@ -836,6 +900,9 @@ async function flagsBench(dist, db, jsonFile, rounds) {
     }
     const scrollDone = await page.evaluate(() => performance.now());
     const jumps = await jumpFrames(page, spec.scroll.preset, 10);
+    const listsBegun = await page.evaluate(() => performance.now());
+    const lists = await agentListSteps(page, spec.agent_lists, rounds);
+    const listsDone = await page.evaluate(() => performance.now());
     const tasks = await page.evaluate(() => window.benchLongTasks);
 
     const raw = await rawFlagSteps(page, db, `/${workerRel.split(path.sep).join('/')}`, spec, rounds);
@@ -897,6 +964,33 @@ async function flagsBench(dist, db, jsonFile, rounds) {
         `position are in the page: median ${percentile(jumps, 0.5)}, max ${Math.max(...jumps)} (goal ≤ ${JUMP_FRAMES_GOAL})`,
     );
 
+    const al = spec.agent_lists;
+    console.log(
+      `\n-- the agent page (${al.agent}: ${al.to.total} pending flags to it, ${al.from_total} from it) and the routing page (${al.routing.total}\n` +
+        `   flags without a known target), ${al.page_size} rows at a time: app = the address set → its first rows painted, and the app's\n` +
+        '   measure (read asked → rows painted), then "Show more" (its measure); raw = the statements these pages ran before (every\n' +
+        `   pending flag to and from the agent, and its chains; every routing error) in the warmed worker. Goals as pages: median\n` +
+        `   ≤ ${PAGE_GOAL_MS} ms, p95 ≤ ${PAGE_P95_GOAL_MS} ms, app ÷ raw ≤ ${RATIO_GOAL_LAYER} --`,
+    );
+    console.log(`${'step'.padEnd(36)} ${'app'.padStart(16)} ${'raw (before)'.padStart(16)} ${'app÷raw'.padStart(7)} ${'long tasks'.padStart(10)}`);
+    const listSpan = [[listsBegun, listsDone]];
+    for (const [label, app, rawMs] of [
+      ['agent page: address → first rows', lists.toWall, raw.naive.agent],
+      ['  its measure (flagdeck:agent-to)', lists.to, raw.naive.agent],
+      ['  show more (flagdeck:agent-to-more)', lists.toMore, null],
+      ['routing: address → first rows', lists.routingWall, raw.naive.routing],
+      ['  its measure (flagdeck:routing)', lists.routing, raw.naive.routing],
+      ['  show more (flagdeck:routing-more)', lists.routingMore, null],
+    ]) {
+      console.log(
+        `${label.padEnd(36)} ${spread(app).padStart(16)} ${(rawMs ? spread(rawMs) : '—').padStart(16)} ${(rawMs ? ratio(app, rawMs) : '—').padStart(7)} ${longTasksIn(tasks, listSpan).short.padStart(10)}`,
+      );
+    }
+    console.log(
+      `  the agent's chains (still SQL, read apart so the page does not wait for them): raw ${spread(raw.naive.chains)} ms; ` +
+        `rows = native: ${lists.disagree.length ? `NO (${lists.disagree[0]})` : 'yes'}`,
+    );
+
     console.log(
       `\nlong tasks on the UI thread (PerformanceObserver 'longtask'; per step above as "count, longest ms"): ` +
         `filter changes ${longTasksIn(tasks, [[begun, filtersDone]]).text}; scrolling ${longTasksIn(tasks, [[filtersDone, scrollDone]]).text}; ` +
@@ -904,7 +998,7 @@ async function flagsBench(dist, db, jsonFile, rounds) {
     );
     if (errors.length) console.log(`page errors: ${errors.join('; ')}`);
   } catch (e) {
-    console.log(`flag list bench FAILED: ${e.message.split('\n')[0]}${errors.length ? ` (page errors: ${errors.join('; ')})` : ''}`);
+    console.log(`flag list bench FAILED: ${e.message.split('\n').slice(0, 6).join(' / ')}${errors.length ? ` (page errors: ${errors.join('; ')})` : ''}`);
   } finally {
     await context.close();
     await browser.close();

@@ -6,12 +6,16 @@
 
 use std::path::Path;
 
+use flagdeck_core::agents::{
+    known_targets, lists, pending_sql, routing_errors_sql, AGENT_LIST_ORDER, AGENT_LIST_PAGE, CHAINS_SQL,
+};
 use flagdeck_core::flag_index::COLUMNS;
 use flagdeck_core::flags::{
     facet_sql, Cursor, Facet, FlagFilter, FlagPageQuery, Preset, SortColumn, SHOWN_FACETS,
 };
 use flagdeck_core::native::NativeDb;
 use flagdeck_core::paging::{SparsePages, FLAG_TABLE, PAGE};
+use flagdeck_core::schema::read_facts;
 use flagdeck_core::Value;
 use serde_json::{json, Value as Json};
 
@@ -211,6 +215,49 @@ fn scroll_steps(db: &NativeDb) -> Result<Json> {
     Ok(json!({ "preset": preset.test_id(), "total": total, "steps": steps }))
 }
 
+/// The agent page and the routing page: the agent with the most pending flags; the statements
+/// those pages ran before they read their lists a page at a time (every pending flag to and
+/// from the agent and its chains; every routing error), which raw sql.js runs as (a); and the
+/// ids of their first two pages, which the bench checks the pages against.
+fn agent_lists(db: &NativeDb) -> Result<Json> {
+    let facts = pollster::block_on(read_facts(db)).map_err(|e| format!("read schema: {e}"))?;
+    let agent = db
+        .query_sync(
+            "SELECT target_agent FROM flags WHERE status = 'pending' AND typeof(target_agent) = 'text' \
+             GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
+            &[],
+        )
+        .map_err(|e| e.to_string())?
+        .first_column_text()
+        .into_iter()
+        .next()
+        .ok_or("no pending flag has a target")?;
+    let known = pollster::block_on(known_targets(db, &facts)).map_err(|e| e.to_string())?;
+    let two_pages = |filter: FlagFilter| -> Result<Json> {
+        let first = FlagPageQuery::first(filter.clone(), AGENT_LIST_ORDER, AGENT_LIST_PAGE);
+        let rows = page_rows(db, &first)?;
+        let next = match rows.last() {
+            Some((id, key)) => {
+                page_rows(db, &first.clone().at_page(1, Some(Cursor { key: key.clone(), id: *id })))?
+            }
+            None => Vec::new(),
+        };
+        let ids = |r: &[(i64, Value)]| r.iter().map(|(id, _)| *id).collect::<Vec<_>>();
+        Ok(json!({ "total": count(db, &filter)?, "first": ids(&rows), "next": ids(&next) }))
+    };
+    let with_agent = |sql: String| statement((sql, vec![Value::from(agent.as_str())]));
+    Ok(json!({
+        "agent": agent,
+        "page_size": AGENT_LIST_PAGE,
+        "to": two_pages(lists::pending_to(&agent))?,
+        "from_total": count(db, &lists::pending_from(&agent))?,
+        "routing": two_pages(lists::unrouted(known))?,
+        "naive_agent": [with_agent(pending_sql("target_agent")), with_agent(pending_sql("source_agent")), with_agent(CHAINS_SQL.to_owned())],
+        "naive_routing": [statement((routing_errors_sql(&facts), Vec::new()))],
+        "chains": [with_agent(CHAINS_SQL.to_owned())],
+    }))
+}
+
 /// `cargo xtask flags-bench-sql DB --out JSON`.
 pub fn write(db_path: &Path, out: &Path) -> Result<()> {
     let db = NativeDb::open_copy(db_path).map_err(|e| format!("open {}: {e}", db_path.display()))?;
@@ -225,6 +272,7 @@ pub fn write(db_path: &Path, out: &Path) -> Result<()> {
         "row_height": FLAG_TABLE.row_height,
         "filter_steps": filter_steps(&db)?,
         "scroll": scroll_steps(&db)?,
+        "agent_lists": agent_lists(&db)?,
     });
     let text = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?;
     std::fs::write(out, text).map_err(|e| format!("cannot write {}: {e}", out.display()))

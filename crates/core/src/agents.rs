@@ -100,24 +100,25 @@ pub fn pending_order() -> String {
     format!("{}, created_at ASC, id ASC", Impact::rank_sql(Ranking::Tool))
 }
 
-/// Pending flags addressed to `agent`, in `get-pending-flags AGENT` order (locked included).
-pub async fn pending_for<D: Database>(db: &D, agent: &str) -> Result<Vec<FlagRow>, DbError> {
-    let sql = format!(
-        "SELECT {} FROM flags WHERE status = 'pending' AND target_agent = ? ORDER BY {}",
+/// `get-pending-flags AGENT` (locked included) as one statement: every pending flag whose
+/// `column` (`target_agent`, or `source_agent` for the flags an agent raised) is `?1`, as
+/// [`FlagRow::select_list`] rows in [`pending_order`].
+pub fn pending_sql(column: &str) -> String {
+    format!(
+        "SELECT {} FROM flags WHERE status = 'pending' AND {column} = ?1 ORDER BY {}",
         FlagRow::select_list(),
         pending_order()
-    );
-    FlagRow::all(&db.query(&sql, &[Value::from(agent)]).await?)
+    )
+}
+
+/// Pending flags addressed to `agent`, in `get-pending-flags AGENT` order (locked included).
+pub async fn pending_for<D: Database>(db: &D, agent: &str) -> Result<Vec<FlagRow>, DbError> {
+    FlagRow::all(&db.query(&pending_sql("target_agent"), &[Value::from(agent)]).await?)
 }
 
 /// Pending flags that `agent` raised, same order.
 pub async fn pending_from<D: Database>(db: &D, agent: &str) -> Result<Vec<FlagRow>, DbError> {
-    let sql = format!(
-        "SELECT {} FROM flags WHERE status = 'pending' AND source_agent = ? ORDER BY {}",
-        FlagRow::select_list(),
-        pending_order()
-    );
-    FlagRow::all(&db.query(&sql, &[Value::from(agent)]).await?)
+    FlagRow::all(&db.query(&pending_sql("source_agent"), &[Value::from(agent)]).await?)
 }
 
 /// A chain (`chain_origin_id` always names the first flag) that involves an agent.
@@ -131,19 +132,19 @@ pub struct ChainSummary {
 /// Chains with at least two flags in which `agent` is a source or target. A follow-up whose
 /// origin row is missing still groups under the origin id it names.
 pub async fn chains_of<D: Database>(db: &D, agent: &str) -> Result<Vec<ChainSummary>, DbError> {
-    let rs = db
-        .query(
-            "SELECT COALESCE(chain_origin_id, id) AS origin, COUNT(*) AS flags, SUM(status = 'pending') AS pending FROM flags \
-             WHERE COALESCE(chain_origin_id, id) IN \
-               (SELECT COALESCE(chain_origin_id, id) FROM flags WHERE source_agent = ?1 OR target_agent = ?1) \
-             GROUP BY origin HAVING COUNT(*) > 1 ORDER BY origin",
-            &[Value::from(agent)],
-        )
-        .await?;
+    let rs = db.query(CHAINS_SQL, &[Value::from(agent)]).await?;
     rs.map_rows(|r| {
         Ok(ChainSummary { origin: r.i64("origin")?, flags: r.i64("flags")?, pending: r.i64("pending")? })
     })
 }
+
+/// [`chains_of`]'s statement (`?1`: the agent): rows of `origin`, `flags`, `pending`. A scan of
+/// `flags` (the derived layer holds no chain ids).
+pub const CHAINS_SQL: &str =
+    "SELECT COALESCE(chain_origin_id, id) AS origin, COUNT(*) AS flags, SUM(status = 'pending') AS pending FROM flags \
+     WHERE COALESCE(chain_origin_id, id) IN \
+       (SELECT COALESCE(chain_origin_id, id) FROM flags WHERE source_agent = ?1 OR target_agent = ?1) \
+     GROUP BY origin HAVING COUNT(*) > 1 ORDER BY origin";
 
 /// The latest `agent_health` row of an agent.
 #[derive(Debug, Clone, PartialEq)]
@@ -265,13 +266,17 @@ pub fn misrouted_sql(facts: &SchemaFacts) -> String {
 /// for v0 not an `agents_dynamic` name either (with or without its `@`). Also returns each
 /// flag's change_description for the target suggestion.
 pub async fn routing_errors<D: Database>(db: &D, facts: &SchemaFacts) -> Result<Vec<FlagRow>, DbError> {
+    FlagRow::all(&db.query(&routing_errors_sql(facts), &[]).await?)
+}
+
+/// [`routing_errors`]' statement: [`FlagRow::select_list`] rows in [`pending_order`].
+pub fn routing_errors_sql(facts: &SchemaFacts) -> String {
     let misrouted = misrouted_sql(facts);
-    let sql = format!(
+    format!(
         "SELECT {} FROM flags WHERE status = 'pending' AND {misrouted} ORDER BY {}",
         FlagRow::select_list(),
         pending_order()
-    );
-    FlagRow::all(&db.query(&sql, &[]).await?)
+    )
 }
 
 /// The names a flag's target may carry to reach an agent, as the file stores them: every
@@ -322,6 +327,9 @@ pub mod lists {
         }
     }
 }
+
+/// Rows the agent page's and routing page's lists read at a time ("show more").
+pub const AGENT_LIST_PAGE: usize = 50;
 
 /// The order of the agent page's and routing page's lists: the list's tool order
 /// ([`SortColumn::ToolOrder`], ascending), which is [`pending_order`] wherever `created_at` is

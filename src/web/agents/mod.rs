@@ -482,10 +482,15 @@ pub fn AgentPage(name: String) -> impl IntoView {
             "flagdeck:agent-from",
         )
     };
-    // Chains take a scan of the table: read on their own, so the rest does not wait for them.
+    // Chains take a scan of the table: read once both lists are shown (the engine answers in
+    // order, so asked earlier the scan would hold their rows up).
+    let lists_read = Memo::new(move |_| to.total.with(Option::is_some) && from.total.with(Option::is_some));
     let chains = {
         let name = name.clone();
         use_latest(move |_| {
+            if !lists_read.get() {
+                return None;
+            }
             let (open, name) = (with_flags(state), name.clone());
             Some(async move {
                 match open {

@@ -14,7 +14,7 @@ use crate::web::widgets::group_digits;
 use flagdeck_core::flags::{Cursor, FlagFilter, FlagPageQuery, FlagRow, SortColumn};
 
 /// Rows a paged list reads at a time.
-pub const LIST_PAGE: usize = 100;
+pub const LIST_PAGE: usize = flagdeck_core::agents::AGENT_LIST_PAGE;
 
 /// What a [`PagedFlags`] list is doing.
 #[derive(Debug, Clone, PartialEq)]
