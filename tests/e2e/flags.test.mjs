@@ -362,14 +362,16 @@ test('200k flags: the agent page and the routing page show their counts and read
   const pendingTo = scalar(`SELECT count(*) FROM flags WHERE ${to}`);
   assert.ok(pendingTo > 1000, `${agent} has ${pendingTo} pending flags: more than a page`);
   const unrouted = "status = 'pending' AND (target_agent IS NULL OR target_agent = '' OR target_agent NOT IN (SELECT name FROM agents_catalog))";
+  // The rows these pages read at a time (AGENT_LIST_PAGE).
+  const n = 50;
   const app = await openWith(env, db, '200000');
   try {
     const { page } = app;
     const fromLayer = () => page.evaluate(() => performance.getEntriesByName('flagdeck:page-ids', 'measure').length);
     const ids = (testid) =>
       page.evaluate((t) => [...document.querySelectorAll(`[data-testid="${t}"]`)].map((e) => Number(e.dataset.flagId)), testid);
-    const rowCount = (testid, n) =>
-      page.waitForFunction(([t, n]) => document.querySelectorAll(`[data-testid="${t}"]`).length === n, [testid, n], { timeout: 60_000 });
+    const rowCount = (testid, k) =>
+      page.waitForFunction(([t, k]) => document.querySelectorAll(`[data-testid="${t}"]`).length === k, [testid, k], { timeout: 60_000 });
 
     await page.evaluate((name) => (location.hash = `#agent/${encodeURIComponent(name)}`), agent);
     await page.waitForFunction(
@@ -377,11 +379,11 @@ test('200k flags: the agent page and the routing page show their counts and read
       pendingTo.toLocaleString('en-US'),
       { timeout: 60_000 },
     );
-    await rowCount('agent-pending-flag', 100);
+    await rowCount('agent-pending-flag', n);
     const before = await fromLayer();
     assert.ok(before >= 2, 'the pages of both lists came from the layer');
     const expectTo = (n) => rows(`SELECT id FROM flags WHERE ${to} ORDER BY ${toolOrder} LIMIT ${n}`).map((r) => r[0]);
-    assert.deepEqual(await ids('agent-pending-flag'), expectTo(100), 'the first page, in get-pending-flags order');
+    assert.deepEqual(await ids('agent-pending-flag'), expectTo(n), 'the first page, in get-pending-flags order');
     const hook = (t) => page.locator(`[data-testid="${t}"]`).textContent();
     assert.equal(await hook('agent-workable'), scalar(`SELECT count(*) FROM flags WHERE ${to} AND locked = 0`).toLocaleString('en-US'));
     assert.equal(await hook('agent-locked'), scalar(`SELECT count(*) FROM flags WHERE ${to} AND locked = 1`).toLocaleString('en-US'));
@@ -390,28 +392,29 @@ test('200k flags: the agent page and the routing page show their counts and read
       scalar(`SELECT count(*) FROM flags WHERE status = 'pending' AND source_agent = '${agent}'`).toLocaleString('en-US'),
     );
     await page.locator('[data-testid="agent-pending-flag-more"]').click();
-    await rowCount('agent-pending-flag', 200);
-    assert.deepEqual(await ids('agent-pending-flag'), expectTo(200), 'the next page follows it (keyset)');
+    await rowCount('agent-pending-flag', 2 * n);
+    assert.deepEqual(await ids('agent-pending-flag'), expectTo(2 * n), 'the next page follows it (keyset)');
     assert.ok((await fromLayer()) > before, 'the next page came from the layer');
 
     await page.locator('[data-testid="nav-routing"]').click();
     const count = scalar(`SELECT count(*) FROM flags WHERE ${unrouted}`);
-    assert.ok(count > 100, `${count} unrouted flags: more than a page`);
+    assert.ok(count > 2 * n, `${count} unrouted flags: more than two pages`);
     await page.waitForFunction(
       (n) => document.querySelector('[data-testid="routing-count"]')?.dataset.value === String(n),
       count,
       { timeout: 60_000 },
     );
-    await rowCount('routing-error', 100);
+    await rowCount('routing-error', n);
     const expectUnrouted = (n) => rows(`SELECT id FROM flags WHERE ${unrouted} ORDER BY ${toolOrder} LIMIT ${n}`).map((r) => r[0]);
-    assert.deepEqual(await ids('routing-error'), expectUnrouted(100), 'the unrouted flags, in get-pending-flags order');
+    assert.deepEqual(await ids('routing-error'), expectUnrouted(n), 'the unrouted flags, in get-pending-flags order');
     await page.locator('[data-testid="routing-more"]').click();
-    await rowCount('routing-error', 200);
-    assert.deepEqual(await ids('routing-error'), expectUnrouted(200), 'and the next page');
-    assert.equal(
-      await page.locator('[data-testid="routing-error"] [data-testid="routing-suggestion"]').count(),
-      200,
-      'every row read has its suggestion cell',
+    await rowCount('routing-error', 2 * n);
+    assert.deepEqual(await ids('routing-error'), expectUnrouted(2 * n), 'and the next page');
+    // Each row's suggestion is worked out after the row is painted, a few per frame.
+    await page.waitForFunction(
+      (k) => document.querySelectorAll('[data-testid="routing-error"] [data-testid="routing-suggestion"][data-suggested="true"]').length === k,
+      2 * n,
+      { timeout: 60_000 },
     );
     app.assertHealthy();
   } finally {

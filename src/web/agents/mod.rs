@@ -1,6 +1,6 @@
 //! The agent catalog, agent search, agent pages and the routing check.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use leptos::prelude::*;
@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use crate::web::files::loader::{CatalogData, Shared};
 use crate::web::flags::paged::{use_paged_flags, PagedFlags, PagedFooter, Paging};
 use crate::web::flags::read::count_flags;
-use crate::web::platform::perf::{after_paint, mark, measure};
+use crate::web::platform::perf::{after_paint, mark, measure, next_paint};
 use crate::web::state::{use_latest, AppState, CatalogState, View};
 use crate::web::widgets::group_digits;
 use crate::web::widgets::time::{Time, TimeText};
@@ -20,6 +20,7 @@ use flagdeck_core::catalog::{catalog_rows, search_of_type, suggest_target, Catal
 use flagdeck_core::flags::FlagFilter;
 use flagdeck_core::schema::{CatalogShape, Generation};
 use flagdeck_core::search::{Field, Hit, Query, Reason, DEFAULT_LIMIT};
+use leptos::task::spawn_local;
 
 /// Shows the catalog once it is loaded.
 fn with_catalog<V: IntoView + 'static>(
@@ -773,6 +774,9 @@ fn FlagList(list: PagedFlags, testid: &'static str) -> impl IntoView {
     }
 }
 
+/// Rows whose target suggestion (one agent search each) is worked out per frame.
+const SUGGESTIONS_PER_FRAME: usize = 8;
+
 /// What the routing page shows above (or instead of) its rows.
 #[derive(Debug, Clone, PartialEq)]
 enum Routing {
@@ -850,6 +854,35 @@ pub fn RoutingPage() -> impl IntoView {
                     // Rows render as they arrive, each with its suggestion: the catalog is held
                     // here for them (the rows' closures cannot hold an `Rc`).
                     let catalog = StoredValue::new_local(data);
+                    // One agent search per row (~1 ms each in the browser): worked out a few
+                    // rows per frame once the rows are painted, so they show at once and no
+                    // task runs long; each cell fills in as its search is done.
+                    let suggested = RwSignal::new(HashMap::<i64, Option<(String, u32)>>::new());
+                    Effect::new(move |_| {
+                        let wanted: Vec<(i64, String)> = unrouted.rows.with(|rows| {
+                            suggested.with_untracked(|done| {
+                                rows.iter()
+                                    .filter(|f| !done.contains_key(&f.id))
+                                    .map(|f| (f.id, f.change_description.clone()))
+                                    .collect()
+                            })
+                        });
+                        if wanted.is_empty() {
+                            return;
+                        }
+                        spawn_local(async move {
+                            for part in wanted.chunks(SUGGESTIONS_PER_FRAME) {
+                                next_paint().await;
+                                let found = part.iter().map(|(id, text)| {
+                                    (*id, catalog.try_with_value(|d| suggest_target(&d.index, &d.agents, text)).flatten())
+                                });
+                                let found: Vec<_> = found.collect();
+                                if suggested.try_update(|done| done.extend(found)).is_none() {
+                                    return;
+                                }
+                            }
+                        });
+                    });
                     let count = move || unrouted.total.get().unwrap_or(0);
                     view! {
                         <p data-testid="routing-count" data-value=count>{move || {
@@ -861,7 +894,7 @@ pub fn RoutingPage() -> impl IntoView {
                             <tbody>
                                 <For each=move || unrouted.rows.get() key=|f| f.id let(f)>
                                     {
-                                        let suggestion = catalog.with_value(|d| suggest_target(&d.index, &d.agents, &f.change_description));
+                                        let id = f.id;
                                         let level = f.impact_level.clone().unwrap_or_default();
                                         view! {
                                             <tr data-testid="routing-error" data-flag-id=f.id>
@@ -874,13 +907,15 @@ pub fn RoutingPage() -> impl IntoView {
                                                     Some(t) => format!("{t} (unknown)"),
                                                 }}</td>
                                                 <td class="desc">{f.change_description.clone()}{f.change_description_is_cut().then_some("…")}</td>
-                                                <td data-testid="routing-suggestion">{suggestion.map(|(name, score)| {
-                                                    let open = name.clone();
-                                                    view! {
-                                                        <button class="link" on:click=move |_| state.go(View::Agent(open.clone()))>{name.clone()}</button>
-                                                        <span class="muted">{format!(" score {score}")}</span>
-                                                    }
-                                                })}</td>
+                                                <td data-testid="routing-suggestion" data-suggested=move || suggested.with(|m| m.contains_key(&id)).to_string()>
+                                                    {move || suggested.with(|m| m.get(&id).cloned().flatten()).map(|(name, score)| {
+                                                        let open = name.clone();
+                                                        view! {
+                                                            <button class="link" on:click=move |_| state.go(View::Agent(open.clone()))>{name.clone()}</button>
+                                                            <span class="muted">{format!(" score {score}")}</span>
+                                                        }
+                                                    })}
+                                                </td>
                                             </tr>
                                         }
                                     }
