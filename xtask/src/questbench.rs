@@ -177,7 +177,7 @@ fn scroll_steps(db: &NativeDb, sort: (QuestSort, bool), order: TimeOrder) -> Res
     let mut loaded = SparsePages::new(LIST_PAGE);
     loaded.insert(0, cards(db, &query)?);
     let mut positions: Vec<(String, f64)> = (1..=NEXT_PAGE_STEPS)
-        .map(|k| (format!("next page ({k})"), (k * LIST_PAGE) as f64 * LIST_VIEWPORT.row_height))
+        .map(|k| (format!("next page ({k})"), LIST_VIEWPORT.scroll_top_for(k * LIST_PAGE, total)))
         .collect();
     positions.extend(
         JUMPS.iter().map(|f| (format!("jump to {:.0}%", f * 100.0), LIST_VIEWPORT.scroll_top_at(*f, total))),

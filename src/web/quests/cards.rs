@@ -157,11 +157,12 @@ pub(super) fn card(h: &mut Html, card: &QuestCard, now_ms: i64) {
     h.close("a");
 }
 
-/// One row of the list at `top` pixels: one link to the quest (the whole row, focusable), its
+/// One row of the list, row `index` (`data-index`) drawn at `top` pixels: one link to the quest (the whole row, focusable), its
 /// cells in the list's column order (#, mission, name, status, phase, turn, team, messages,
 /// updated; `c-phase` and `c-team` are left out on narrow screens).
-pub(super) fn row(h: &mut Html, card: &QuestCard, top: f64, now_ms: i64) {
+pub(super) fn row(h: &mut Html, card: &QuestCard, index: usize, top: f64, now_ms: i64) {
     let id = card.id.to_string();
+    let index = index.to_string();
     let turn = card.current_agent.as_deref().unwrap_or("");
     let team = match card.recruited.split_first() {
         Some((leader, [])) => format!("{leader} ★"),
@@ -174,6 +175,7 @@ pub(super) fn row(h: &mut Html, card: &QuestCard, top: f64, now_ms: i64) {
             ("class", Some("quest-row")),
             ("data-testid", Some("quest-row")),
             ("data-quest-id", Some(&id)),
+            ("data-index", Some(&index)),
             ("data-status", Some(&card.status)),
             ("data-turn", Some(turn)),
             ("style", Some(&format!("top:{top}px"))),

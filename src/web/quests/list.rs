@@ -84,7 +84,6 @@ impl QuestsState {
 pub(super) fn QuestList(state: QuestsState) -> impl IntoView {
     let scroll_top = RwSignal::new(0.0);
     let scroller = NodeRef::<leptos::html::Div>::new();
-    let row_height = QUEST_TABLE.row_height;
     let visible = move || QUEST_TABLE.rows(scroll_top.get(), state.len());
     // A new query or sort starts at the top; a change of the data keeps the position.
     Effect::new(move |previous: Option<(flagdeck_core::quests::QuestFilter, (QuestSort, bool))>| {
@@ -98,18 +97,21 @@ pub(super) fn QuestList(state: QuestsState) -> impl IntoView {
         query
     });
     Effect::new(move |_| state.cover(visible()));
-    let height = move || format!("{}px", state.len() as f64 * row_height);
+    // The scroll space is capped (`paging::MAX_SPACE`: past ~416k quests the browser would lay
+    // nothing out at the bottom), rows drawn where the view is.
+    let height = move || format!("{}px", QUEST_TABLE.space_height(state.len()));
     // The rows of the window as HTML text (see `html`), placeholders where their page has not
     // arrived; each row links to its quest.
     let window = move || {
         let rows = visible();
+        let (scroll, total) = (scroll_top.get(), state.len());
         let now = state.as_of_ms();
         let mut h = Html::new();
         state.shown.with(|g| {
             for i in rows {
-                let top = i as f64 * row_height;
+                let top = QUEST_TABLE.row_top(i, scroll, total);
                 match g.pages.get(i) {
-                    Some(r) => row(&mut h, r, top, now),
+                    Some(r) => row(&mut h, r, i, top, now),
                     None => placeholder(&mut h, top),
                 }
             }
