@@ -126,6 +126,9 @@ impl ListState {
         }
         let query = self.page_query().at_page(0, None);
         let first = open.clone();
+        // The facet counts are drawn in the frame after the table's: both in one frame would
+        // hold the first page back by the facets' drawing.
+        let (painted_tx, painted_rx) = futures_channel::oneshot::channel::<()>();
         spawn_local(async move {
             let rows = page_rows(&first, &query).await;
             let total = count_rx.await.unwrap_or_else(|_| Err("the count was dropped".to_owned()));
@@ -140,18 +143,28 @@ impl ListState {
                     after_paint(|| {
                         mark("flagdeck:flags-shown");
                         measure("flagdeck:flags", "flagdeck:flags-start");
+                        let _ = painted_tx.send(());
                     });
                 }
                 Err(e) => self.error.set(Some(e)),
             }
         });
-        self.load_facets(open, filter, epoch);
+        self.load_facets(open, filter, epoch, painted_rx);
     }
 
     /// The facet counts of generation `epoch`, dropped if another query was asked meanwhile.
-    fn load_facets(self, open: Shared, filter: FlagFilter, epoch: u64) {
+    /// `table_painted` resolves once this generation's first page is on screen (or is dropped
+    /// when it never will be); the counts are set after it.
+    fn load_facets(
+        self,
+        open: Shared,
+        filter: FlagFilter,
+        epoch: u64,
+        table_painted: futures_channel::oneshot::Receiver<()>,
+    ) {
         spawn_local(async move {
             let counts = facet_values(&open, &filter).await;
+            let _ = table_painted.await;
             if self.asked.try_get_value() != Some(epoch) {
                 return;
             }
