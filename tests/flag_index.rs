@@ -7,6 +7,7 @@
 
 mod common;
 
+use flagdeck_core::agents::chains_of;
 use flagdeck_core::dashboard::imagescan::scan_flag_index;
 use flagdeck_core::flag_index::{FlagIndex, Rows, CHANGE_LOG_SQL, COLUMNS};
 use flagdeck_core::flags::{facet_sql, Cursor, Facet, FlagFilter, FlagPageQuery, FlagRow, SortColumn};
@@ -163,6 +164,28 @@ fn compare(db: &NativeDb, index: &FlagIndex, rng: &mut Rng, rounds: usize, label
                 "{label} round {round}: facet {facet:?} of {filter:?}\n layer {got:?}\n   sql {want:?}"
             );
         }
+        // The agent page's chains of an agent of the file: as chains_of's statement reads them.
+        let agents = distinct(db, if rng.below(2) == 0 { "source_agent" } else { "target_agent" });
+        if let Some(agent) = rng.pick(&agents) {
+            let want = block_on(chains_of(db, agent));
+            match index.chains(agent) {
+                Some(got) => assert_eq!(Ok(got), want, "{label} round {round}: chains of {agent}"),
+                None => {
+                    let odd = block_on(db.query(
+                        "SELECT count(*) FROM flags WHERE typeof(chain_origin_id) NOT IN ('null', 'integer')",
+                        &[],
+                    ))
+                    .unwrap()
+                    .rows[0][0]
+                        .as_i64()
+                        .unwrap();
+                    assert!(
+                        odd > 0 || want.is_err(),
+                        "{label} round {round}: chains of {agent} declined, yet every origin is an integer: {want:?}"
+                    );
+                }
+            }
+        }
     }
     answered
 }
@@ -220,7 +243,13 @@ fn edit(db: &NativeDb, index: &mut FlagIndex, rng: &mut Rng, edits: usize) {
             }
             _ => {
                 let column = COLUMNS[rng.below(COLUMNS.len())];
-                let value = rng.pick(&hostile).unwrap().clone();
+                // A chain origin is mostly another flag's id (chains grow and merge), at times
+                // a hostile value.
+                let value = if column == "chain_origin_id" && rng.below(4) != 0 {
+                    Value::Integer(*rng.pick(&ids).unwrap())
+                } else {
+                    rng.pick(&hostile).unwrap().clone()
+                };
                 let _ = block_on(db.query(
                     &format!("UPDATE flags SET {column} = ?1 WHERE id = ?2"),
                     &[value, Value::Integer(id)],

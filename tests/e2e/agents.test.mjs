@@ -433,9 +433,11 @@ for (const [label, file, flags] of [
         .waitForFunction(({ s, n }) => document.querySelectorAll(s).length === n, { s: sel('routing-error'), n: ids.length }, { timeout: SETTLE_MS })
         .catch(() => {});
       // Each suggestion is worked out after its row is painted: wait until every cell has one.
-      await app.page
-        .waitForFunction((s) => document.querySelectorAll(`${s}[data-suggested="false"]`).length === 0, sel('routing-suggestion'), { timeout: SETTLE_MS })
-        .catch(() => {});
+      await app.page.waitForFunction(
+        ({ s, n }) => document.querySelectorAll(`${s}[data-suggested="true"]`).length === n,
+        { s: sel('routing-suggestion'), n: ids.length },
+        { timeout: SETTLE_MS },
+      );
       const rows = await app.page.evaluate(
         ({ s, sugg }) =>
           [...document.querySelectorAll(s)].map((r) => ({

@@ -987,7 +987,7 @@ async function flagsBench(dist, db, jsonFile, rounds) {
       );
     }
     console.log(
-      `  the agent's chains (still SQL, read apart so the page does not wait for them): raw ${spread(raw.naive.chains)} ms; ` +
+      `  the agent's chains (now from the layer, read once both lists are shown): their statement on raw sql.js ${spread(raw.naive.chains)} ms; ` +
         `rows = native: ${lists.disagree.length ? `NO (${lists.disagree[0]})` : 'yes'}`,
     );
 

@@ -380,8 +380,15 @@ test('200k flags: the agent page and the routing page show their counts and read
       { timeout: 60_000 },
     );
     await rowCount('agent-pending-flag', n);
+    await rowCount('agent-raised-flag', n);
     const before = await fromLayer();
     assert.ok(before >= 2, 'the pages of both lists came from the layer');
+    const footer = () =>
+      page.evaluate(() => {
+        const e = document.querySelector('[data-testid="agent-pending-flag-shown"]');
+        return [Number(e.dataset.shown), Number(e.dataset.total)];
+      });
+    assert.deepEqual(await footer(), [n, pendingTo], 'the footer: rows shown of the count');
     const expectTo = (n) => rows(`SELECT id FROM flags WHERE ${to} ORDER BY ${toolOrder} LIMIT ${n}`).map((r) => r[0]);
     assert.deepEqual(await ids('agent-pending-flag'), expectTo(n), 'the first page, in get-pending-flags order');
     const hook = (t) => page.locator(`[data-testid="${t}"]`).textContent();
@@ -391,8 +398,29 @@ test('200k flags: the agent page and the routing page show their counts and read
       await hook('agent-raised'),
       scalar(`SELECT count(*) FROM flags WHERE status = 'pending' AND source_agent = '${agent}'`).toLocaleString('en-US'),
     );
+    // Its chains, as chains_of's statement gives them (from the layer: chain_origin_id is held).
+    const chains = rows(
+      `SELECT COALESCE(chain_origin_id, id) AS origin, COUNT(*) AS flags FROM flags WHERE COALESCE(chain_origin_id, id) IN ` +
+        `(SELECT COALESCE(chain_origin_id, id) FROM flags WHERE source_agent = '${agent}' OR target_agent = '${agent}') ` +
+        'GROUP BY origin HAVING COUNT(*) > 1 ORDER BY origin',
+    ).map((r) => r[0]);
+    assert.ok(chains.length > 0, `${agent} takes part in chains`);
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="agent-chain"]').length === n, chains.length, { timeout: 60_000 });
+    assert.deepEqual(
+      await page.evaluate(() => [...document.querySelectorAll('[data-testid="agent-chain"]')].map((e) => Number(e.dataset.origin))),
+      chains,
+      'the chains, by origin',
+    );
+    // "Show more" adds rows under the ones shown, which stay the same elements.
+    await page.evaluate(() => (document.querySelector('[data-testid="agent-pending-flag"]').dataset.mark = 'first'));
     await page.locator('[data-testid="agent-pending-flag-more"]').click();
     await rowCount('agent-pending-flag', 2 * n);
+    assert.equal(
+      await page.evaluate(() => document.querySelector('[data-testid="agent-pending-flag"]').dataset.mark),
+      'first',
+      'the first row was not drawn again',
+    );
+    assert.deepEqual(await footer(), [2 * n, pendingTo]);
     assert.deepEqual(await ids('agent-pending-flag'), expectTo(2 * n), 'the next page follows it (keyset)');
     assert.ok((await fromLayer()) > before, 'the next page came from the layer');
 

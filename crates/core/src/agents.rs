@@ -2,6 +2,7 @@
 //! `get-pending-flags` order, its chains and latest health, flags routed to nobody, and (in
 //! Acolytes 2.x and hybrid files) the quests it is recruited to or whose turn it holds.
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 pub use super::flags::FlagRow;
@@ -122,7 +123,7 @@ pub async fn pending_from<D: Database>(db: &D, agent: &str) -> Result<Vec<FlagRo
 }
 
 /// A chain (`chain_origin_id` always names the first flag) that involves an agent.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChainSummary {
     pub origin: i64,
     pub flags: i64,
@@ -139,7 +140,7 @@ pub async fn chains_of<D: Database>(db: &D, agent: &str) -> Result<Vec<ChainSumm
 }
 
 /// [`chains_of`]'s statement (`?1`: the agent): rows of `origin`, `flags`, `pending`. A scan of
-/// `flags` (the derived layer holds no chain ids).
+/// `flags`; the flag list's derived layer answers the same ([`crate::flag_index::FlagIndex::chains`]).
 pub const CHAINS_SQL: &str =
     "SELECT COALESCE(chain_origin_id, id) AS origin, COUNT(*) AS flags, SUM(status = 'pending') AS pending FROM flags \
      WHERE COALESCE(chain_origin_id, id) IN \
@@ -251,14 +252,16 @@ pub async fn dynamic_agents<D: Database>(db: &D, facts: &SchemaFacts) -> Result<
 /// The condition "the flag's target is empty or names no known agent" (the routing-error rule
 /// shared by the routing page and the dashboard).
 pub fn misrouted_sql(facts: &SchemaFacts) -> String {
+    // `+name`: the names compared without their column's affinity, as bound values are
+    // (`FlagFilter::unrouted`), so both give the same answer whatever the names' types.
     let dynamic = if facts.has_table("agents_dynamic") {
-        "AND target_agent NOT IN (SELECT name FROM agents_dynamic) \
+        "AND target_agent NOT IN (SELECT +name FROM agents_dynamic) \
          AND target_agent NOT IN (SELECT '@' || name FROM agents_dynamic)"
     } else {
         ""
     };
     format!(
-        "(target_agent IS NULL OR target_agent = '' OR (target_agent NOT IN (SELECT name FROM agents_catalog) {dynamic}))"
+        "(target_agent IS NULL OR target_agent = '' OR (target_agent NOT IN (SELECT +name FROM agents_catalog) {dynamic}))"
     )
 }
 

@@ -19,7 +19,7 @@
 //!   though not always the one SQLite would show. Text that is not valid UTF-8 is read lossily.
 //! * **Kept exact under change** by [`FlagIndex::apply`] with the rows as the table holds them
 //!   after the change ([`FlagIndex::take_changes`] reads what the change log noted).
-//! * **Memory**: per flag its id, 8 value numbers and 9 order slots, ~110 bytes, plus each
+//! * **Memory**: per flag its id, 9 value numbers and 9 order slots, ~115 bytes, plus each
 //!   distinct value once (at 1M flags, ~110 MB before the distinct created_at texts).
 //! * **Cost**: building sorts 9 orders (n log n); a page walks its order from the cursor (or
 //!   from the start, for an offset) testing each row against the filter, so an unfiltered page
@@ -30,6 +30,7 @@ use std::cmp::Ordering;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
+use crate::agents::ChainSummary;
 use crate::cell::Cell;
 use crate::dashboard::flaglog::{eq_affinity, numeric_text};
 use crate::flags::{Facet, FlagFilter, FlagPageQuery, SortColumn};
@@ -39,8 +40,9 @@ use crate::table_info::{table_info, Affinity, TableInfo};
 use crate::value::{sql_cmp, Value};
 use crate::vocabulary::{Impact, Ranking};
 
-/// The columns held, in this order (`locked` is compared with 0 and 1, the dates as text).
-pub const COLUMNS: [&str; 8] = [
+/// The columns held, in this order (`locked` is compared with 0 and 1, the dates as text;
+/// `chain_origin_id` groups the agent page's chains).
+pub const COLUMNS: [&str; N] = [
     "status",
     "impact_level",
     "flag_type",
@@ -49,7 +51,11 @@ pub const COLUMNS: [&str; 8] = [
     "locked",
     "created_at",
     "completed_at",
+    "chain_origin_id",
 ];
+
+/// How many columns are held.
+const N: usize = 9;
 
 const STATUS: usize = 0;
 const IMPACT: usize = 1;
@@ -59,6 +65,7 @@ const TARGET: usize = 4;
 const LOCKED: usize = 5;
 const CREATED: usize = 6;
 const COMPLETED: usize = 7;
+const CHAIN: usize = 8;
 
 /// Which rows [`FlagIndex::read_rows`] reads.
 #[derive(Debug, Clone, Copy)]
@@ -75,7 +82,7 @@ pub enum Rows<'a> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeyRow {
     pub id: i64,
-    pub values: [Value; 8],
+    pub values: [Value; N],
 }
 
 /// What changed in `flags` since the last [`FlagIndex::take_changes`]: the rows that exist, as
@@ -105,6 +112,8 @@ pub enum Request {
     Facets(FlagFilter, Vec<Facet>),
     /// [`FlagIndex::apply`].
     Apply(Changes),
+    /// [`FlagIndex::chains`] of an agent.
+    Chains(String),
 }
 
 /// The answer to a [`Request`]; `None` inside where the layer cannot answer exactly (the
@@ -116,34 +125,37 @@ pub enum Answer {
     Facets(Option<Vec<Vec<(Value, i64)>>>),
     /// The changes are applied; how many flags it holds now.
     Applied(usize),
+    Chains(Option<Vec<ChainSummary>>),
 }
 
 /// The layer: see the module doc.
 #[derive(Debug, Clone)]
 pub struct FlagIndex {
-    affinity: [Affinity; 8],
+    affinity: [Affinity; N],
     /// Distinct values, by number.
     interner: Interner,
     /// Per value: its impact ranks (severity, tool) were it an impact level (the list's CASE).
     ranks: Vec<[u8; 2]>,
     /// Per column: how many flags hold each value (by number); a filter is compiled against
     /// these values only, and a facet without other filters is read from them.
-    used: [FxHashMap<u32, i64>; 8],
+    used: [FxHashMap<u32, i64>; N],
     /// Per slot: the id (`None` for a free slot) and the value numbers.
     ids: Vec<Option<i64>>,
-    rows: Vec<[u32; 8]>,
+    rows: Vec<[u32; N]>,
     free: Vec<u32>,
     slot_of: FxHashMap<i64, u32>,
     /// Per [`SortColumn::ALL`] entry: the live slots in ascending (key, id) order.
     orders: Vec<Vec<u32>>,
     /// Slots whose tool-order key SQLite would write in its own way (a REAL or BLOB created_at).
     odd_tool_keys: usize,
+    /// Whether the table has `chain_origin_id` (the chains' statement fails without it).
+    chain_column: bool,
 }
 
 /// A filter compiled against the distinct values: per column, which value numbers pass
 /// (`None`: no condition on it).
 struct Matcher {
-    pass: [Option<Vec<bool>>; 8],
+    pass: [Option<Vec<bool>>; N],
 }
 
 fn facet_column(facet: Facet) -> usize {
@@ -272,11 +284,11 @@ impl FlagIndex {
     pub async fn read_rows<D: Database>(
         db: &D,
         which: Rows<'_>,
-    ) -> Result<([Affinity; 8], Vec<KeyRow>), DbError> {
+    ) -> Result<([Affinity; N], Vec<KeyRow>), DbError> {
         let Some(info) = table_info(db, "flags").await? else {
-            return Ok(([Affinity::Blob; 8], Vec::new()));
+            return Ok(([Affinity::Blob; N], Vec::new()));
         };
-        let mut affinity = [Affinity::Blob; 8];
+        let mut affinity = [Affinity::Blob; N];
         let mut select = Vec::new();
         for (i, c) in COLUMNS.iter().enumerate() {
             match info.columns.iter().position(|n| n.eq_ignore_ascii_case(c)) {
@@ -285,7 +297,9 @@ impl FlagIndex {
                     select.push(format!("\"{c}\""));
                 }
                 // A column the table lacks reads as NULL, as in the list's SQL it would fail:
-                // the list never runs on such a file; NULL keeps the layer total.
+                // the list never runs on such a file; NULL keeps the layer total. (Built from
+                // these rows, the layer answers chains as if no flag had a chain origin; the
+                // app builds from the pages, FlagIndexBuilder, which declines them then.)
                 None => select.push("NULL".to_owned()),
             }
         }
@@ -306,14 +320,14 @@ impl FlagIndex {
                     Value::Integer(id) => id,
                     _ => return None,
                 };
-                let values: [Value; 8] = std::array::from_fn(|_| it.next().unwrap_or(Value::Null));
+                let values: [Value; N] = std::array::from_fn(|_| it.next().unwrap_or(Value::Null));
                 Some(KeyRow { id, values })
             })
             .collect();
         Ok((affinity, rows))
     }
 
-    fn empty(affinity: [Affinity; 8], capacity: usize) -> FlagIndex {
+    fn empty(affinity: [Affinity; N], capacity: usize) -> FlagIndex {
         FlagIndex {
             affinity,
             interner: Interner::default(),
@@ -325,11 +339,12 @@ impl FlagIndex {
             slot_of: FxHashMap::default(),
             orders: vec![Vec::new(); SortColumn::ALL.len()],
             odd_tool_keys: 0,
+            chain_column: true,
         }
     }
 
     /// The layer over `rows` (every flag), with the columns' affinities.
-    pub fn build(affinity: [Affinity; 8], rows: Vec<KeyRow>) -> FlagIndex {
+    pub fn build(affinity: [Affinity; N], rows: Vec<KeyRow>) -> FlagIndex {
         let mut index = FlagIndex::empty(affinity, rows.len());
         for row in rows {
             index.store(row);
@@ -394,7 +409,7 @@ impl FlagIndex {
             + self.ranks.capacity() * 2
             + self.used.iter().map(|m| map(m.capacity(), 12)).sum::<usize>()
             + self.ids.capacity() * size_of::<Option<i64>>()
-            + self.rows.capacity() * size_of::<[u32; 8]>()
+            + self.rows.capacity() * size_of::<[u32; N]>()
             + self.free.capacity() * 4
             + map(self.slot_of.capacity(), 12)
             + self.orders.iter().map(|o| o.capacity() * 4).sum::<usize>()
@@ -433,7 +448,7 @@ impl FlagIndex {
     }
 
     /// Puts a flag's value numbers in a slot (not in the orders).
-    fn store_numbers(&mut self, id: i64, numbers: [u32; 8]) -> u32 {
+    fn store_numbers(&mut self, id: i64, numbers: [u32; N]) -> u32 {
         for (c, n) in numbers.iter().enumerate() {
             *self.used[c].entry(*n).or_default() += 1;
         }
@@ -628,7 +643,7 @@ impl FlagIndex {
         if self.odd_tool_key(slot) {
             self.odd_tool_keys -= 1;
         }
-        for c in 0..8 {
+        for c in 0..N {
             let n = self.rows[slot as usize][c];
             if let Some(k) = self.used[c].get_mut(&n) {
                 *k -= 1;
@@ -652,12 +667,85 @@ impl FlagIndex {
                 self.apply(changes);
                 Answer::Applied(self.len())
             }
+            Request::Chains(agent) => Answer::Chains(self.chains(&agent)),
         }
+    }
+
+    /// The chains of at least two flags in which `agent` is a source or a target, as
+    /// [`crate::agents::chains_of`] reads them ([`crate::agents::CHAINS_SQL`]): per origin
+    /// (`COALESCE(chain_origin_id, id)`), its flags and its pending flags (`SUM(status =
+    /// 'pending')`), by origin. `None` (the statement is run instead) where it would fail or the
+    /// layer could not be exact: the table lacks `chain_origin_id`, a chain origin is neither
+    /// NULL nor an INTEGER, or a chain's pending sum is NULL (every status NULL).
+    pub fn chains(&self, agent: &str) -> Option<Vec<ChainSummary>> {
+        if !self.chain_column {
+            return None;
+        }
+        let values = self.values();
+        if self.used[CHAIN].keys().any(|n| !matches!(values[*n as usize], Value::Null | Value::Integer(_))) {
+            return None;
+        }
+        // Per value number: whether a source / target holding it is `agent` (`= ?1`), whether a
+        // status holding it is 'pending' (`Some(bool)`; `None`: NULL, left out of the sum).
+        let param = Value::from(agent);
+        let names = |col: usize| {
+            let mut is = vec![false; values.len()];
+            for n in self.used[col].keys() {
+                is[*n as usize] = eq_affinity(&values[*n as usize], self.affinity[col], &param, None);
+            }
+            is
+        };
+        let (from, to) = (names(SOURCE), names(TARGET));
+        let pending_text = Value::Text("pending".into());
+        let mut pending: Vec<Option<bool>> = vec![None; values.len()];
+        for n in self.used[STATUS].keys() {
+            let v = &values[*n as usize];
+            if !matches!(v, Value::Null) {
+                pending[*n as usize] = Some(eq_affinity(v, self.affinity[STATUS], &pending_text, None));
+            }
+        }
+        let origin = |slot: u32| match values[self.rows[slot as usize][CHAIN] as usize] {
+            Value::Integer(o) => o,
+            _ => self.id(slot),
+        };
+        let involved: rustc_hash::FxHashSet<i64> = self
+            .live()
+            .filter(|s| {
+                let row = &self.rows[*s as usize];
+                from[row[SOURCE] as usize] || to[row[TARGET] as usize]
+            })
+            .map(origin)
+            .collect();
+        // origin → (flags, pending sum, whether any status was not NULL)
+        let mut groups: FxHashMap<i64, (i64, i64, bool)> = FxHashMap::default();
+        for slot in self.live() {
+            let o = origin(slot);
+            if !involved.contains(&o) {
+                continue;
+            }
+            let g = groups.entry(o).or_default();
+            g.0 += 1;
+            if let Some(p) = pending[self.rows[slot as usize][STATUS] as usize] {
+                g.1 += p as i64;
+                g.2 = true;
+            }
+        }
+        let mut chains = Vec::new();
+        for (origin, (flags, sum, counted)) in groups {
+            if flags > 1 {
+                if !counted {
+                    return None;
+                }
+                chains.push(ChainSummary { origin, flags, pending: sum });
+            }
+        }
+        chains.sort_by_key(|c| c.origin);
+        Some(chains)
     }
 
     /// `f` (all but its text words) compiled against the values each column holds.
     fn matcher(&self, f: &FlagFilter) -> Matcher {
-        let mut pass: [Option<Vec<bool>>; 8] = Default::default();
+        let mut pass: [Option<Vec<bool>>; N] = Default::default();
         let mut set = |col: usize, test: &dyn Fn(&Value) -> bool| {
             let mut p = pass[col].take().unwrap_or_else(|| {
                 let mut all = vec![false; self.values().len()];
@@ -982,7 +1070,7 @@ impl FlagIndex {
 pub struct FlagIndexBuilder {
     index: FlagIndex,
     /// Index in the table's columns of each of [`COLUMNS`] (`None`: the table lacks it, NULL).
-    at: [Option<usize>; 8],
+    at: [Option<usize>; N],
     defaults: Vec<Option<Value>>,
     rowid_alias: Option<usize>,
 }
@@ -996,18 +1084,15 @@ impl FlagIndexBuilder {
         let affinity = at.map(|a| {
             a.map(|a| Affinity::of(info.types.get(a).map(String::as_str))).unwrap_or(Affinity::Blob)
         });
-        FlagIndexBuilder {
-            index: FlagIndex::empty(affinity, 0),
-            at,
-            defaults: info.defaults.clone(),
-            rowid_alias: info.rowid_alias,
-        }
+        let mut index = FlagIndex::empty(affinity, 0);
+        index.chain_column = at[CHAIN].is_some();
+        FlagIndexBuilder { index, at, defaults: info.defaults.clone(), rowid_alias: info.rowid_alias }
     }
 
     /// One record: its rowid (the flag's id) and its cells by column (`None` past the record's
     /// end, where the column's default applies).
     pub fn push<'a>(&mut self, rowid: i64, get: impl Fn(usize) -> Option<Cell<'a>>) {
-        let mut numbers = [0u32; 8];
+        let mut numbers = [0u32; N];
         for (i, at) in self.at.iter().enumerate() {
             numbers[i] = match *at {
                 None => self.index.intern_cell(Cell::Null),

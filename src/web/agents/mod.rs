@@ -7,14 +7,14 @@ use leptos::prelude::*;
 
 use crate::web::files::loader::{CatalogData, Shared};
 use crate::web::flags::paged::{use_paged_flags, PagedFlags, PagedFooter, Paging};
-use crate::web::flags::read::count_flags;
+use crate::web::flags::read::{agent_chains, count_flags};
 use crate::web::platform::perf::{after_paint, mark, measure, next_paint};
 use crate::web::state::{use_latest, AppState, CatalogState, View};
 use crate::web::widgets::group_digits;
 use crate::web::widgets::time::{Time, TimeText};
 use flagdeck_core::agents::{
-    agent_quests, chains_of, known_targets, latest_health, lists, AgentQuests, ChainSummary, Connection,
-    Health, JsonList, AGENT_LIST_ORDER,
+    agent_quests, known_targets, latest_health, lists, AgentQuests, ChainSummary, Connection, Health,
+    JsonList, AGENT_LIST_ORDER,
 };
 use flagdeck_core::catalog::{catalog_rows, search_of_type, suggest_target, CatalogAgent, CatalogOrder};
 use flagdeck_core::flags::FlagFilter;
@@ -406,7 +406,6 @@ fn first_item(raw: &Option<String>) -> String {
     }
 }
 
-/// An agent's flags: pending to it, pending from it, its chains.
 /// The agent's pending flags split by lock: workable (unlocked) and locked.
 #[derive(Clone)]
 struct LockCounts {
@@ -460,7 +459,9 @@ pub fn AgentPage(name: String) -> impl IntoView {
     let detail = {
         let name = name.clone();
         use_latest(move |_| {
-            let (open, name) = (state.db().get(), name.clone());
+            // Read again with every change, as the lists are (`with_flags`).
+            state.db().data_version().track();
+            let (open, name) = (state.db().current().get(), name.clone());
             Some(async move {
                 match open {
                     Some(open) => Some(load_detail(&open, &name).await),
@@ -483,9 +484,10 @@ pub fn AgentPage(name: String) -> impl IntoView {
             "flagdeck:agent-from",
         )
     };
-    // Chains take a scan of the table: read once both lists are shown (the engine answers in
-    // order, so asked earlier the scan would hold their rows up).
-    let lists_read = Memo::new(move |_| to.total.with(Option::is_some) && from.total.with(Option::is_some));
+    // Chains come from the layer, or where it cannot answer from a scan of the table: read
+    // once both lists are shown (the engine answers in order, so a scan asked earlier would hold
+    // their rows up).
+    let lists_read = Memo::new(move |_| to.settled.get() > 0 && from.settled.get() > 0);
     let chains = {
         let name = name.clone();
         use_latest(move |_| {
@@ -495,7 +497,7 @@ pub fn AgentPage(name: String) -> impl IntoView {
             let (open, name) = (with_flags(state), name.clone());
             Some(async move {
                 match open {
-                    Some(open) => Some(chains_of(&open.db, &name).await.map_err(|e| e.to_string())),
+                    Some(open) => Some(agent_chains(&open, &name).await),
                     None => None,
                 }
             })
@@ -746,13 +748,14 @@ fn AgentFlags(
 /// A paged flag list as a compact table, a page at a time.
 #[component]
 fn FlagList(list: PagedFlags, testid: &'static str) -> impl IntoView {
-    let empty = move || list.paging.get() == Paging::Ready && list.total.get() == Some(0);
+    let empty = move || list.total.get() == Some(0) && list.rows.with(Vec::is_empty);
     view! {
         <Show when=move || !empty() fallback=|| view! { <p class="muted">"None."</p> }>
             <table class="flags">
                 <tbody>
-                    <For each=move || list.rows.get() key=|f| f.id let(f)>
+                    <For each=move || list.rows.get() key=|(read, f)| (*read, f.id) let(row)>
                         {
+                            let f = row.1;
                             let level = f.impact_level.clone().unwrap_or_default();
                             view! {
                                 <tr data-testid=testid data-flag-id=f.id>
@@ -857,15 +860,17 @@ pub fn RoutingPage() -> impl IntoView {
                     // One agent search per row (~1 ms each in the browser): worked out a few
                     // rows per frame once the rows are painted, so they show at once and no
                     // task runs long; each cell fills in as its search is done.
-                    let suggested = RwSignal::new(HashMap::<i64, Option<(String, u32)>>::new());
+                    // Keyed by the row's id and text (an edited text gets its own search);
+                    // `queued`: asked for, so a page arriving meanwhile does not ask again.
+                    type Key = (i64, String);
+                    let suggested = RwSignal::new(HashMap::<Key, Option<(String, u32)>>::new());
+                    let queued = StoredValue::new(HashSet::<Key>::new());
                     Effect::new(move |_| {
-                        let wanted: Vec<(i64, String)> = unrouted.rows.with(|rows| {
-                            suggested.with_untracked(|done| {
-                                rows.iter()
-                                    .filter(|f| !done.contains_key(&f.id))
-                                    .map(|f| (f.id, f.change_description.clone()))
-                                    .collect()
-                            })
+                        let wanted: Vec<Key> = unrouted.rows.with(|rows| {
+                            rows.iter()
+                                .map(|(_, f)| (f.id, f.change_description.clone()))
+                                .filter(|k| queued.try_update_value(|q| q.insert(k.clone())).unwrap_or(false))
+                                .collect()
                         });
                         if wanted.is_empty() {
                             return;
@@ -873,10 +878,13 @@ pub fn RoutingPage() -> impl IntoView {
                         spawn_local(async move {
                             for part in wanted.chunks(SUGGESTIONS_PER_FRAME) {
                                 next_paint().await;
-                                let found = part.iter().map(|(id, text)| {
-                                    (*id, catalog.try_with_value(|d| suggest_target(&d.index, &d.agents, text)).flatten())
-                                });
-                                let found: Vec<_> = found.collect();
+                                let found: Vec<_> = part
+                                    .iter()
+                                    .map(|k| {
+                                        let s = catalog.try_with_value(|d| suggest_target(&d.index, &d.agents, &k.1));
+                                        (k.clone(), s.flatten())
+                                    })
+                                    .collect();
                                 if suggested.try_update(|done| done.extend(found)).is_none() {
                                     return;
                                 }
@@ -892,9 +900,12 @@ pub fn RoutingPage() -> impl IntoView {
                         <table class="flags">
                             <thead><tr><th>"Flag"</th><th>"Impact"</th><th>"From"</th><th>"Target"</th><th>"Change"</th><th>"Suggested target"</th></tr></thead>
                             <tbody>
-                                <For each=move || unrouted.rows.get() key=|f| f.id let(f)>
+                                <For each=move || unrouted.rows.get() key=|(read, f)| (*read, f.id) let(row)>
                                     {
-                                        let id = f.id;
+                                        let f = row.1;
+                                        // This row's suggestion alone: its cell redraws when it is found.
+                                        let key = (f.id, f.change_description.clone());
+                                        let suggestion = Memo::new(move |_| suggested.with(|m| m.get(&key).cloned()));
                                         let level = f.impact_level.clone().unwrap_or_default();
                                         view! {
                                             <tr data-testid="routing-error" data-flag-id=f.id>
@@ -907,14 +918,19 @@ pub fn RoutingPage() -> impl IntoView {
                                                     Some(t) => format!("{t} (unknown)"),
                                                 }}</td>
                                                 <td class="desc">{f.change_description.clone()}{f.change_description_is_cut().then_some("…")}</td>
-                                                <td data-testid="routing-suggestion" data-suggested=move || suggested.with(|m| m.contains_key(&id)).to_string()>
-                                                    {move || suggested.with(|m| m.get(&id).cloned().flatten()).map(|(name, score)| {
-                                                        let open = name.clone();
-                                                        view! {
-                                                            <button class="link" on:click=move |_| state.go(View::Agent(open.clone()))>{name.clone()}</button>
-                                                            <span class="muted">{format!(" score {score}")}</span>
+                                                <td data-testid="routing-suggestion" data-suggested=move || suggestion.with(Option::is_some).to_string()>
+                                                    {move || match suggestion.get() {
+                                                        None => view! { <span class="muted" title="searching the catalog">"…"</span> }.into_any(),
+                                                        Some(None) => ().into_any(),
+                                                        Some(Some((name, score))) => {
+                                                            let open = name.clone();
+                                                            view! {
+                                                                <button class="link" on:click=move |_| state.go(View::Agent(open.clone()))>{name.clone()}</button>
+                                                                <span class="muted">{format!(" score {score}")}</span>
+                                                            }
+                                                            .into_any()
                                                         }
-                                                    })}
+                                                    }}
                                                 </td>
                                             </tr>
                                         }

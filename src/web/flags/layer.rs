@@ -23,6 +23,7 @@ use crate::web::dashboard::stores::feed_all;
 use crate::web::platform::list_worker::{self, ListWorker};
 use crate::web::platform::perf::{measure_since, perf_now};
 use crate::web::platform::sqljs::SqlJsWorker;
+use flagdeck_core::agents::ChainSummary;
 use flagdeck_core::dashboard::imagescan::ImageScan;
 use flagdeck_core::flag_index::{Answer, FlagIndex, Request};
 use flagdeck_core::flags::{Facet, FlagFilter, FlagPageQuery};
@@ -335,6 +336,14 @@ impl FlagLayer {
     pub async fn count(&self, db: &SqlJsWorker, f: &FlagFilter) -> Option<i64> {
         match self.ask(db, &Request::Count(f.clone())).await? {
             Answer::Count(n) => n,
+            _ => None,
+        }
+    }
+
+    /// The chains `agent` takes part in (the agent page's), or `None` (run the SQL).
+    pub async fn chains(&self, db: &SqlJsWorker, agent: &str) -> Option<Vec<ChainSummary>> {
+        match self.ask(db, &Request::Chains(agent.to_owned())).await? {
+            Answer::Chains(chains) => chains,
             _ => None,
         }
     }

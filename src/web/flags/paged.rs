@@ -26,28 +26,38 @@ pub enum Paging {
     Failed(String),
 }
 
+/// A row as read, with the number of the read that gave it: a list read again (after an edit
+/// or a follow-mode swap) gives new rows under the same ids, so views key rows by both.
+pub type PagedRow = (u64, FlagRow);
+
 /// A paged flag list ([`use_paged_flags`]): read-only signals of the rows read so far, the
-/// count of the whole list, and what it is doing; [`PagedFlags::more`] reads the next page.
+/// count of the whole list, what it is doing and how many first reads have ended;
+/// [`PagedFlags::more`] reads the next page, [`PagedFlags::retry`] the failed read again.
 #[derive(Clone, Copy)]
 pub struct PagedFlags {
-    pub rows: ReadSignal<Vec<FlagRow>>,
+    pub rows: ReadSignal<Vec<PagedRow>>,
     /// Flags the whole list holds; `None` until counted.
     pub total: ReadSignal<Option<i64>>,
     pub paging: ReadSignal<Paging>,
-    set_rows: WriteSignal<Vec<FlagRow>>,
+    /// First reads (count and first page) ended, well or not: what waits for the list waits
+    /// for this to move.
+    pub settled: ReadSignal<u64>,
+    set_rows: WriteSignal<Vec<PagedRow>>,
     set_total: WriteSignal<Option<i64>>,
     set_paging: WriteSignal<Paging>,
+    set_settled: WriteSignal<u64>,
     /// The list being read: the open file and the query of its first page.
     current: StoredValue<Option<(Shared, FlagPageQuery)>, LocalStorage>,
-    /// Bumped by each new list: answers for an older one are dropped.
+    /// Bumped by each new read of the list: answers for an older one are dropped.
     epoch: StoredValue<u64>,
     /// The performance measure of its first page (`NAME`) and of each next page (`NAME-more`).
     measure: &'static str,
 }
 
 /// Reads the list `source` gives (the open file, the filter, the order) — again whenever a
-/// signal `source` reads changes — its count and first [`LIST_PAGE`] rows, measured as
-/// `measure` from the read's start to the rows painted.
+/// signal `source` reads changes — its count and first [`LIST_PAGE`] rows (as many as were
+/// shown, when the same list is read again after a change), measured as `measure` from the
+/// read's start to the rows painted.
 pub fn use_paged_flags(
     source: impl Fn() -> Option<(Shared, FlagFilter, (SortColumn, bool))> + 'static,
     measure: &'static str,
@@ -55,13 +65,16 @@ pub fn use_paged_flags(
     let (rows, set_rows) = signal(Vec::new());
     let (total, set_total) = signal(None);
     let (paging, set_paging) = signal(Paging::Reading);
+    let (settled, set_settled) = signal(0);
     let list = PagedFlags {
         rows,
         total,
         paging,
+        settled,
         set_rows,
         set_total,
         set_paging,
+        set_settled,
         current: StoredValue::new_local(None),
         epoch: StoredValue::new(0),
         measure,
@@ -77,24 +90,36 @@ impl PagedFlags {
     fn restart(self, open: Shared, first: FlagPageQuery) {
         let epoch = self.epoch.get_value() + 1;
         self.epoch.set_value(epoch);
-        self.current.set_value(Some((open.clone(), first.clone())));
+        // The same list read again keeps as many rows as were shown ("Show more" pressed).
+        let same = self.current.with_value(|c| {
+            c.as_ref().is_some_and(|(_, q)| {
+                (&q.filter, q.sort, q.descending) == (&first.filter, first.sort, first.descending)
+            })
+        });
+        let shown = if same { self.rows.with_untracked(Vec::len) } else { 0 };
+        let read = FlagPageQuery { limit: shown.max(LIST_PAGE), ..first.clone() };
+        self.current.set_value(Some((open.clone(), first)));
         self.set_paging.set(Paging::Reading);
         let start = format!("{}-start:{epoch}", self.measure);
         mark(&start);
         spawn_local(async move {
-            let counted = count_flags(&open, &first.filter).await;
-            let read = match counted {
-                Ok(total) => page_rows(&open, &first).await.map(|rows| (total, rows)),
+            let counted = match count_flags(&open, &read.filter).await {
+                Ok(Some(total)) => Ok(total),
+                Ok(None) => Err("the count is not a number".to_owned()),
+                Err(e) => Err(e),
+            };
+            let result = match counted {
+                Ok(total) => page_rows(&open, &read).await.map(|rows| (total, rows)),
                 Err(e) => Err(e),
             };
             if self.epoch.try_get_value() != Some(epoch) {
                 clear_mark(&start);
                 return;
             }
-            match read {
+            match result {
                 Ok((total, rows)) => {
-                    self.set_total.set(total);
-                    self.set_rows.set(rows);
+                    self.set_total.set(Some(total));
+                    self.set_rows.set(rows.into_iter().map(|r| (epoch, r)).collect());
                     self.set_paging.set(Paging::Ready);
                     let name = self.measure;
                     after_paint(move || {
@@ -107,6 +132,7 @@ impl PagedFlags {
                     self.set_paging.set(Paging::Failed(e));
                 }
             }
+            self.set_settled.update(|n| *n += 1);
         });
     }
 
@@ -117,14 +143,14 @@ impl PagedFlags {
     }
 
     /// Reads the next page, right after the last row read (keyset), and appends it. Nothing
-    /// while a read is under way or after a failure.
+    /// while a read is under way or after a failure ([`PagedFlags::retry`]).
     pub fn more(self) {
         if self.paging.get_untracked() != Paging::Ready {
             return;
         }
         let Some((open, first)) = self.current.get_value() else { return };
         let Some(after) =
-            self.rows.with_untracked(|r| r.last().map(|f| Cursor { key: f.sort_key.clone(), id: f.id }))
+            self.rows.with_untracked(|r| r.last().map(|(_, f)| Cursor { key: f.sort_key.clone(), id: f.id }))
         else {
             return;
         };
@@ -141,7 +167,7 @@ impl PagedFlags {
             }
             match read {
                 Ok(rows) => {
-                    self.set_rows.update(|r| r.extend(rows));
+                    self.set_rows.update(|r| r.extend(rows.into_iter().map(|f| (epoch, f))));
                     self.set_paging.set(Paging::Ready);
                     let name = format!("{}-more", self.measure);
                     after_paint(move || {
@@ -156,38 +182,51 @@ impl PagedFlags {
             }
         });
     }
+
+    /// Reads the list again from its start (after a failed read).
+    pub fn retry(self) {
+        if let Some((open, first)) = self.current.get_value() {
+            self.restart(open, first);
+        }
+    }
 }
 
-/// Under a paged list: how many rows of how many are shown, a "Show more" button while rows
-/// remain (`data-testid="{testid}-more"`), the read under way, or why it failed.
+/// Under a paged list: how many rows of how many are shown (announced politely), a "Show
+/// more" button while rows remain (`data-testid="{testid}-more"`, kept in place so it keeps
+/// the focus; `aria-disabled` while a read is under way), the read under way, or why it
+/// failed with a button to try again (`{testid}-retry`).
 #[component]
 pub fn PagedFooter(list: PagedFlags, testid: &'static str) -> impl IntoView {
     let shown = move || list.rows.with(Vec::len);
+    let total = move || list.total.get().unwrap_or(0).max(0) as usize;
+    let busy = move || list.paging.get() != Paging::Ready;
     view! {
         <div class="paged-footer" data-testid=format!("{testid}-footer")>
+            <span class="muted" aria-live="polite" data-testid=format!("{testid}-shown") data-shown=shown data-total=total>
+                {move || (total() > LIST_PAGE).then(|| {
+                    format!("Showing {} of {}.", group_digits(shown() as i64), group_digits(total() as i64))
+                })}
+            </span>
+            <Show when=move || list.has_more()>
+                <button
+                    data-testid=format!("{testid}-more")
+                    aria-disabled=move || busy().to_string()
+                    on:click=move |_| list.more()
+                >
+                    {move || format!("Show {} more", total().saturating_sub(shown()).min(LIST_PAGE))}
+                </button>
+            </Show>
+            {move || (list.paging.get() == Paging::Reading).then(|| view! { <span class="muted">"Reading…"</span> })}
             {move || match list.paging.get() {
-                Paging::Failed(e) => view! { <p class="alert" role="alert">{format!("Could not read these flags: {e}")}</p> }.into_any(),
-                paging => {
-                    let total = list.total.get().unwrap_or(0).max(0) as usize;
-                    let next = total.saturating_sub(shown()).min(LIST_PAGE);
-                    view! {
-                        <span class="muted" data-testid=format!("{testid}-shown") data-shown=shown() data-total=total>
-                            {(total > LIST_PAGE).then(|| format!("Showing {} of {}.", shown(), group_digits(total as i64)))}
-                        </span>
-                        {(paging == Paging::Reading).then(|| view! { <span class="muted">" Reading…"</span> })}
-                        {move || list.has_more().then(|| view! {
-                            " "
-                            <button
-                                data-testid=format!("{testid}-more")
-                                disabled=move || list.paging.get() != Paging::Ready
-                                on:click=move |_| list.more()
-                            >
-                                {format!("Show {next} more")}
-                            </button>
-                        })}
-                    }
-                    .into_any()
-                }
+                Paging::Failed(e) => Some(view! {
+                    <p class="alert" role="alert">
+                        {format!("Could not read these flags: {e}")}
+                        {(shown() > 0).then_some(" The rows above are from before.")}
+                        " "
+                        <button data-testid=format!("{testid}-retry") on:click=move |_| list.retry()>"Try again"</button>
+                    </p>
+                }),
+                _ => None,
             }}
         </div>
     }

@@ -1,9 +1,10 @@
 //! Reading the flags of a list query: from the derived layer where it answers (ids, counts,
-//! facet counts; `src/web/flags/layer.rs`), by the query's own SQL otherwise. The flag list,
-//! the agent page and the routing page read through these.
+//! facet counts, an agent's chains; `src/web/flags/layer.rs`), by the query's own SQL
+//! otherwise. The flag list, the agent page and the routing page read through these.
 
 use crate::web::files::loader::Shared;
 use crate::web::platform::perf::{measure_since, perf_now};
+use flagdeck_core::agents::{chains_of, ChainSummary};
 use flagdeck_core::flags::{facet_counts, FlagFilter, FlagPageQuery, FlagRow, SHOWN_FACETS};
 use flagdeck_core::{Database, Value};
 
@@ -62,4 +63,15 @@ pub(crate) async fn facet_values(
         all.push(facet_counts(&open.db, filter, facet).await.map_err(|e| e.to_string())?);
     }
     Ok(all)
+}
+
+/// The chains `agent` takes part in (the agent page's): from the layer, or by
+/// [`chains_of`]'s statement (a scan of `flags`) where it cannot answer.
+pub(crate) async fn agent_chains(open: &Shared, agent: &str) -> Result<Vec<ChainSummary>, String> {
+    if let Some(layer) = &open.layer {
+        if let Some(chains) = layer.chains(&open.db, agent).await {
+            return Ok(chains);
+        }
+    }
+    chains_of(&open.db, agent).await.map_err(|e| e.to_string())
 }

@@ -919,9 +919,10 @@ impl FlagLog {
         let bad = if matches!(target, Value::Null) || is_text(target, "") {
             Some(true)
         } else {
-            let mut r = not_in(target, col, &catalog.names, Some(Affinity::Text));
+            // `SELECT +name`: the names carry no affinity, as in the statement.
+            let mut r = not_in(target, col, &catalog.names, None);
             if let Some((names, at)) = &catalog.dynamic {
-                r = and3(r, not_in(target, col, names, Some(Affinity::Text)));
+                r = and3(r, not_in(target, col, names, None));
                 r = and3(r, not_in(target, col, at, None));
             }
             r
