@@ -6,7 +6,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 
 use crate::web::files::loader::{CatalogData, Shared};
-use crate::web::flags::paged::{use_paged_flags, PagedFlags, PagedFooter, Paging};
+use crate::web::flags::paged::{use_paged_flags, PagedFlags, PagedFooter, Paging, LIST_PAGE};
 use crate::web::flags::read::{agent_chains, count_flags};
 use crate::web::platform::perf::{after_paint, mark, measure, next_paint};
 use crate::web::state::{use_latest, AppState, CatalogState, View};
@@ -732,16 +732,43 @@ fn AgentFlags(
             None => view! { <p class="muted">"Finding the chains…"</p> }.into_any(),
             Some(Err(e)) => view! { <p class="alert" role="alert">{format!("Could not read the chains: {e}")}</p> }.into_any(),
             Some(Ok(chains)) if chains.is_empty() => view! { <p class="muted">"Part of no chain."</p> }.into_any(),
-            Some(Ok(chains)) => view! {
-                <ul class="chains">
-                    {chains.iter().map(|c| view! {
+            Some(Ok(chains)) => view! { <ChainList chains=chains /> }.into_any(),
+        }}
+    }
+}
+
+/// The chains an agent takes part in: their number, then [`LIST_PAGE`] at a time by origin
+/// (*Show N more*, `data-testid="agent-chains-more"`): an agent of a big file takes part in
+/// tens of thousands (25k at 1M flags), too many to lay out at once.
+#[component]
+fn ChainList(chains: Vec<ChainSummary>) -> impl IntoView {
+    let total = chains.len();
+    let chains = StoredValue::new(chains);
+    let shown = RwSignal::new(LIST_PAGE.min(total));
+    view! {
+        <p class="muted" data-testid="agent-chains" data-value=total>
+            {format!("Part of {} chain{} (by their first flag).", group_digits(total as i64), if total == 1 { "" } else { "s" })}
+        </p>
+        <ul class="chains">
+            <For each=move || 0..shown.get() key=|i| *i let(i)>
+                {chains.with_value(|c| {
+                    let c = &c[i];
+                    view! {
                         <li data-testid="agent-chain" data-origin=c.origin>
                             {format!("chain from flag #{}: {} flags, {} pending", c.origin, c.flags, c.pending)}
                         </li>
-                    }).collect_view()}
-                </ul>
-            }.into_any(),
-        }}
+                    }
+                })}
+            </For>
+        </ul>
+        <Show when=move || { shown.get() < total }>
+            <div class="paged-footer">
+                <span class="muted" aria-live="polite">{move || format!("Showing {} of {}.", group_digits(shown.get() as i64), group_digits(total as i64))}</span>
+                <button data-testid="agent-chains-more" on:click=move |_| shown.update(|n| *n = (*n + LIST_PAGE).min(total))>
+                    {move || format!("Show {} more", (total - shown.get()).min(LIST_PAGE))}
+                </button>
+            </div>
+        </Show>
     }
 }
 

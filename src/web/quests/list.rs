@@ -97,8 +97,9 @@ pub(super) fn QuestList(state: QuestsState) -> impl IntoView {
         query
     });
     Effect::new(move |_| state.cover(visible()));
-    // The scroll space is capped (`paging::MAX_SPACE`: past ~416k quests the browser would lay
-    // nothing out at the bottom), rows drawn where the view is.
+    // The scroll space is capped at `paging::MAX_SPACE` (15M px, reached at ~416k quests; past
+    // ~930k the browser, which lays nothing out beyond ~33.5M px, would show no rows at the
+    // bottom), rows drawn where the view is.
     let height = move || format!("{}px", QUEST_TABLE.space_height(state.len()));
     // The rows of the window as HTML text (see `html`), placeholders where their page has not
     // arrived; each row links to its quest.
