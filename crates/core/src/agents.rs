@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
+use super::dashboard::flaglog::Catalog;
 pub use super::flags::FlagRow;
 use super::flags::{FlagFilter, SortColumn};
 use super::port::{Database, DbError};
@@ -284,16 +285,17 @@ pub fn routing_errors_sql(facts: &SchemaFacts) -> String {
 
 /// The names a flag's target may carry to reach an agent, as the file stores them: every
 /// `agents_catalog.name`, and for v0 every `agents_dynamic.name` with and without its `@` —
-/// the values of [`misrouted_sql`]'s `NOT IN` lists (one `NOT IN` over their union is the same
-/// test, a NULL name included). Feeds [`FlagFilter::unrouted`].
+/// the values of [`misrouted_sql`]'s `NOT IN` lists, read as the dashboard reads them
+/// ([`Catalog::read`]); one `NOT IN` over their union is the same test, a NULL name included,
+/// as every list compares without affinity. Feeds [`FlagFilter::unrouted`]. Errors: the
+/// port's; a file without `agents_catalog` fails as the routing check's statement does.
 pub async fn known_targets<D: Database>(db: &D, facts: &SchemaFacts) -> Result<Vec<Value>, DbError> {
-    let dynamic = if facts.has_table("agents_dynamic") {
-        " UNION ALL SELECT name FROM agents_dynamic UNION ALL SELECT '@' || name FROM agents_dynamic"
-    } else {
-        ""
-    };
-    let rs = db.query(&format!("SELECT name FROM agents_catalog{dynamic}"), &[]).await?;
-    rs.map_rows(|r| Ok(r.get("name")?.clone()))
+    let catalog = Catalog::read(db, facts).await?;
+    if !catalog.applies {
+        db.query("SELECT name FROM agents_catalog", &[]).await?;
+    }
+    let dynamic = catalog.dynamic.into_iter().flat_map(|(names, at)| names.into_iter().chain(at));
+    Ok(catalog.names.into_iter().chain(dynamic).collect())
 }
 
 /// The agent page's and routing page's flag lists as flag-list queries, so the list's derived

@@ -12,7 +12,7 @@ use crate::web::flags::detail::FlagDetailPanel;
 use crate::web::flags::form::{FlagForm, FormRequest, FORM_INLINE_CHARS};
 use crate::web::flags::read::{count_flags, facet_values, page_rows};
 use crate::web::platform::browser::{blur_target, from_form_field, local_minute};
-use crate::web::platform::perf::{after_paint, clear_mark, mark, measure};
+use crate::web::platform::perf::{after_paint, clear_mark, mark, measure, measure_when_painted};
 use crate::web::state::{AppState, Nav, OpenDb, View};
 use crate::web::widgets::group_digits;
 use crate::web::widgets::time::TimeText;
@@ -224,10 +224,7 @@ impl ListState {
                     return;
                 }
             }
-            after_paint(move || {
-                measure("flagdeck:page", &start);
-                clear_mark(&start);
-            });
+            measure_when_painted("flagdeck:page", start);
         });
     }
 

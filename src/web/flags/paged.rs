@@ -9,7 +9,7 @@ use leptos::task::spawn_local;
 
 use crate::web::files::loader::Shared;
 use crate::web::flags::read::{count_flags, page_rows};
-use crate::web::platform::perf::{after_paint, clear_mark, mark, measure};
+use crate::web::platform::perf::{clear_mark, mark, measure_when_painted};
 use crate::web::widgets::group_digits;
 use flagdeck_core::flags::{Cursor, FlagFilter, FlagPageQuery, FlagRow, SortColumn};
 
@@ -121,11 +121,7 @@ impl PagedFlags {
                     self.set_total.set(Some(total));
                     self.set_rows.set(rows.into_iter().map(|r| (epoch, r)).collect());
                     self.set_paging.set(Paging::Ready);
-                    let name = self.measure;
-                    after_paint(move || {
-                        measure(name, &start);
-                        clear_mark(&start);
-                    });
+                    measure_when_painted(self.measure, start);
                 }
                 Err(e) => {
                     clear_mark(&start);
@@ -169,11 +165,7 @@ impl PagedFlags {
                 Ok(rows) => {
                     self.set_rows.update(|r| r.extend(rows.into_iter().map(|f| (epoch, f))));
                     self.set_paging.set(Paging::Ready);
-                    let name = format!("{}-more", self.measure);
-                    after_paint(move || {
-                        measure(&name, &start);
-                        clear_mark(&start);
-                    });
+                    measure_when_painted(format!("{}-more", self.measure), start);
                 }
                 Err(e) => {
                     clear_mark(&start);

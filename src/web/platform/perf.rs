@@ -74,6 +74,15 @@ pub fn after_paint(f: impl FnOnce() + 'static) {
     });
 }
 
+/// Once the next frame has been painted ([`after_paint`]): the measure `name` from the
+/// one-request mark `start` to then, and the mark removed ([`clear_mark`]).
+pub fn measure_when_painted(name: impl AsRef<str> + 'static, start: String) {
+    after_paint(move || {
+        measure(name.as_ref(), &start);
+        clear_mark(&start);
+    });
+}
+
 /// Resolves once the next frame has been painted (see [`after_paint`]): a drawing done in parts
 /// awaits it after its last part, before its measure ends.
 pub async fn next_paint() {

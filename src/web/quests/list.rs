@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::web::files::loader::Shared;
-use crate::web::platform::perf::{after_paint, clear_mark, mark, measure};
+use crate::web::platform::perf::{clear_mark, mark, measure_when_painted};
 use crate::web::quests::cards::{placeholder, row};
 use crate::web::quests::page::{answer, ask, cards, QuestsState, PAGE, QUEST_TABLE};
 use crate::web::widgets::html::Html;
@@ -51,10 +51,7 @@ impl QuestsState {
                     return;
                 }
             }
-            after_paint(move || {
-                measure("flagdeck:quest-page", &start);
-                clear_mark(&start);
-            });
+            measure_when_painted("flagdeck:quest-page", start);
         });
     }
 
