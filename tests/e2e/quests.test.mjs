@@ -997,7 +997,11 @@ test('v2: the list sorts by messages, team and mission; the sort is in the addre
         await page.waitForFunction(() => document.querySelector('[data-testid="quest-row"]') && !document.querySelector('[data-testid="quest-placeholder"]'));
         const dir = desc ? 'DESC' : 'ASC';
         const order = query(V2, `SELECT quest_id FROM acolyte_quests ORDER BY ${sql} ${dir}, quest_id ${dir}`).map(([i]) => i);
-        assert.deepEqual(await rowIds(), order, `${key} ${dir}`);
+        // The rows the virtual list renders from the top (the view and its overscan): the
+        // first of the SQL order, every one of them.
+        const shown = await rowIds();
+        assert.ok(shown.length >= Math.min(order.length, 30), `${shown.length} of ${order.length} rows rendered`);
+        assert.deepEqual(shown, order.slice(0, shown.length), `${key} ${dir}`);
         assert.equal(await page.evaluate(() => location.hash), `#quests?view=list&sort=${key}&desc=${desc ? 1 : 0}`);
         const aria = await ariaSort();
         assert.equal(aria[key], desc ? 'descending' : 'ascending');

@@ -821,7 +821,12 @@ impl FlagIndex {
         let order = &self.orders[o];
         let m = self.matcher(&q.filter);
         let mut out = Vec::with_capacity(q.limit.min(self.len()));
-        let mut skip = q.offset;
+        // Without a condition every flag passes (an order holds only flags that are held), so
+        // an offset is a position in the order: a jump to 75 % of a million flags skips no
+        // slot one by one.
+        let unfiltered = m.pass.iter().all(Option::is_none);
+        let direct = if unfiltered { q.offset } else { 0 };
+        let mut skip = q.offset - direct;
         let mut visit = |slot: u32| {
             if !self.passes(&m, slot, None) {
                 return true;
@@ -842,6 +847,7 @@ impl FlagIndex {
                 Some(c) => self.position(o, &c.key, c.id),
                 None => order.len(),
             };
+            let end = end.saturating_sub(direct);
             for &slot in order[..end].iter().rev() {
                 if !visit(slot) {
                     break;
@@ -864,6 +870,7 @@ impl FlagIndex {
                 }
                 None => 0,
             };
+            let start = (start + direct).min(order.len());
             for &slot in &order[start..] {
                 if !visit(slot) {
                     break;

@@ -41,6 +41,13 @@ impl Viewport {
         self.heights(total).1
     }
 
+    /// Whether a list of `total` rows is taller than [`MAX_SPACE`]: its rows are then drawn
+    /// where the view is, so their places ([`Viewport::row_top`]) follow the scroll position.
+    pub fn capped(&self, total: usize) -> bool {
+        let (full, space) = self.heights(total);
+        full > space
+    }
+
     /// How many rows down the view's top is at `scroll_top` (fractional).
     fn top_row(&self, scroll_top: f64, total: usize) -> f64 {
         let (full, space) = self.heights(total);
@@ -51,11 +58,30 @@ impl Viewport {
         scroll_top.clamp(0.0, max_scroll) / max_scroll * (full - self.height) / self.row_height
     }
 
-    /// The rows rendered at `scroll_top` in a list of `total` rows.
+    /// The rows rendered at `scroll_top` in a list of `total` rows: at most
+    /// [`Viewport::slots`] of them.
     pub fn rows(&self, scroll_top: f64, total: usize) -> Range<usize> {
         let first = (self.top_row(scroll_top, total) as usize).saturating_sub(self.overscan);
-        let count = (self.height / self.row_height) as usize + 2 * self.overscan;
-        first.min(total)..(first + count).min(total)
+        first.min(total)..(first + self.slots()).min(total)
+    }
+
+    /// How many rows the table renders at most: the view's rows and the overscan on each side.
+    /// A table that keeps this many row elements and reuses them (row recycling) gives row
+    /// `index` the element [`Viewport::slot_row`] says.
+    pub fn slots(&self) -> usize {
+        (self.height / self.row_height) as usize + 2 * self.overscan
+    }
+
+    /// The row that element `slot` (`0..slots()`) shows when the table renders `rows` (a range
+    /// [`Viewport::rows`] gave): the one row of `rows` whose index is `slot` modulo
+    /// [`Viewport::slots`], or `None` when the list is too short to reach it. A scroll keeps
+    /// every row still rendered in its element, so only the rows that come into the window are
+    /// redrawn.
+    pub fn slot_row(&self, slot: usize, rows: &Range<usize>) -> Option<usize> {
+        let n = self.slots();
+        let base = rows.start / n * n + slot;
+        let index = if base >= rows.start { base } else { base + n };
+        rows.contains(&index).then_some(index)
     }
 
     /// Where row `index` is drawn at `scroll_top` (px from the top of the space): `index` rows
@@ -215,6 +241,30 @@ mod tests {
         assert_eq!(p.missing(10..20, 100), Vec::<usize>::new());
         assert_eq!(p.missing(95..150, 97), [9]);
         assert_eq!(p.missing(120..150, 97), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn every_rendered_row_has_one_slot_and_keeps_it_while_in_the_window() {
+        let v = FLAG_TABLE;
+        let n = v.slots();
+        for total in [0, 1, 5, n - 1, n, n + 1, 1000, 100_000, 2_000_000] {
+            let mut previous: Vec<Option<usize>> = vec![None; n];
+            for scroll in [0.0, 1.0, 35.0, 36.0, 640.0, 6_000.0, 1e5, 3.6e6, 1.5e7, 4e7] {
+                let rows = v.rows(scroll, total);
+                assert!(rows.len() <= n);
+                let shown: Vec<Option<usize>> = (0..n).map(|s| v.slot_row(s, &rows)).collect();
+                let mut got: Vec<usize> = shown.iter().flatten().copied().collect();
+                got.sort_unstable();
+                assert_eq!(got, rows.clone().collect::<Vec<_>>(), "{total} rows at {scroll}");
+                // A row still in the window stays in its slot.
+                for (slot, row) in previous.iter().enumerate() {
+                    if let Some(r) = row.filter(|r| rows.contains(r)) {
+                        assert_eq!(shown[slot], Some(r));
+                    }
+                }
+                previous = shown;
+            }
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::web::platform::browser::{blur_target, from_form_field, local_minute};
 use crate::web::platform::perf::{after_paint, clear_mark, mark, measure, measure_when_painted};
 use crate::web::state::{AppState, Nav, OpenDb, View};
 use crate::web::widgets::group_digits;
-use crate::web::widgets::time::TimeText;
+use crate::web::widgets::time::TimeTextCell;
 use flagdeck_core::edits;
 use flagdeck_core::flags::{
     flag_detail_preview, with_at, Cursor, Facet, FlagFilter, FlagPageQuery, FlagRow, Preset, SortColumn,
@@ -689,33 +689,20 @@ fn BulkBar(page: Page) -> impl IntoView {
 }
 
 /// The sortable header and the virtual table: only the rows of the scroll position are in the
-/// page, placeholders where their page has not arrived.
+/// page, a placeholder for each row whose page has not arrived.
+///
+/// Row recycling: the table keeps [`Viewport::slots`](flagdeck_core::paging::Viewport::slots)
+/// row elements and never creates one while scrolling; each shows the row
+/// [`Viewport::slot_row`](flagdeck_core::paging::Viewport::slot_row) gives it. A scroll keeps
+/// every row still in the window where it is and rewrites only the cells of the rows coming in
+/// (a page down: the 17 rows of the view, not 37 new elements of ~15 nodes each).
 #[component]
 fn FlagTable(page: Page) -> impl IntoView {
     let list = page.list;
-    let row_height = FLAG_TABLE.row_height;
     // Capped for a list taller than browsers lay out (`paging::MAX_SPACE`): rows are then drawn
     // where the view is, so their places follow the scroll position.
     let height = move || format!("{}px", FLAG_TABLE.space_height(list.len()));
-    // The window: its loaded rows, and one placeholder for each run of rows whose page has
-    // not arrived (one element however many rows it stands for: a jump costs the page two
-    // elements, not a row's worth each).
-    let window = move || {
-        let rows = page.visible();
-        list.shown.with(|g| {
-            let mut out: Vec<(usize, usize, Option<FlagRow>)> = Vec::new();
-            for i in rows {
-                match g.pages.get(i) {
-                    Some(r) => out.push((i, 1, Some(r.clone()))),
-                    None => match out.last_mut() {
-                        Some((start, len, None)) if *start + *len == i => *len += 1,
-                        _ => out.push((i, 1, None)),
-                    },
-                }
-            }
-            out
-        })
-    };
+    let window = Memo::new(move |_| page.visible());
     view! {
         <div class="flag-head">
             <SortHeader list=list column=SortColumn::Id />
@@ -738,25 +725,7 @@ fn FlagTable(page: Page) -> impl IntoView {
             }
         >
             <div class="flag-space" style:height=height>
-                // Keyed by position, length and id: a row keeps its place, and a placeholder
-                // gives way to the rows when their page arrives.
-                <For each=window key=|(i, n, r)| (*i, *n, r.as_ref().map(|r| r.id)) let:item>
-                    {
-                        let (i, n, row) = item;
-                        let top = Signal::derive(move || {
-                            format!("top:{}px", FLAG_TABLE.row_top(i, page.scroll_top.get(), list.len()))
-                        });
-                        match row {
-                            Some(r) => view! { <ListRow row=r index=i top=top selected=page.selected chosen=page.chosen /> }.into_any(),
-                            None => view! {
-                                <div class="flag-row placeholder" data-testid="flag-placeholder" data-rows=n data-index=i aria-hidden="true"
-                                    style=move || format!("{};height:{}px", top.get(), n as f64 * row_height)>
-                                    <span class="td num muted">"…"</span>
-                                </div>
-                            }.into_any(),
-                        }
-                    }
-                </For>
+                {(0..FLAG_TABLE.slots()).map(|element| view! { <ListRow page=page window=window element=element /> }).collect_view()}
             </div>
         </div>
     }
@@ -787,63 +756,116 @@ fn SortHeader(list: ListState, column: SortColumn) -> impl IntoView {
     }
 }
 
-/// One loaded row of the table.
-#[component]
-fn ListRow(
-    row: FlagRow,
+/// What one row element of the table shows: row `index` of the list, loaded or not.
+#[derive(Clone, PartialEq)]
+struct Slot {
     index: usize,
-    top: Signal<String>,
-    selected: Signal<Option<i64>>,
-    chosen: Chosen,
-) -> impl IntoView {
-    let app = expect_context::<AppState>();
-    let id = row.id;
-    // A prefix when the text is long (SQL cut it): say how long the whole text is.
-    let length = row.change_description_length;
-    let cut = row.change_description_is_cut();
-    let title = if cut {
-        format!("{}… ({} characters)", row.change_description, group_digits(length as i64))
-    } else {
-        row.change_description.clone()
+    /// `None` while its page has not arrived (a placeholder).
+    row: Option<FlagRow>,
+}
+
+/// Row element `element` of the table (see [`FlagTable`]): the row of the `window` it is given, a
+/// placeholder while its page has not arrived, hidden when the list is too short to reach it.
+/// Its cells follow the row it shows; they are rewritten only when that row changes.
+#[component]
+fn ListRow(page: Page, window: Memo<std::ops::Range<usize>>, element: usize) -> impl IntoView {
+    let (app, list, selected, chosen) = (page.app, page.list, page.selected, page.chosen);
+    let shows = Memo::new(move |_| {
+        let index = FLAG_TABLE.slot_row(element, &window.get())?;
+        Some(Slot { index, row: list.shown.with(|g| g.pages.get(index).cloned()) })
+    });
+    let id = Memo::new(move |_| shows.with(|s| s.as_ref().and_then(|s| s.row.as_ref().map(|r| r.id))));
+    // What the element draws, and where: the last loaded row it showed, with its position. A
+    // placeholder (a row whose page has not arrived) leaves the element as it was, out of the
+    // window, and is drawn as the space's empty row lines: a jump changes no cell, class or
+    // place until its rows arrive, then rewrites each element once.
+    let content = Memo::new(move |previous: Option<&Option<(usize, FlagRow)>>| {
+        shows
+            .with(|s| s.as_ref().and_then(|s| s.row.clone().map(|r| (s.index, r))))
+            .or_else(|| previous.cloned().flatten())
+    });
+    // The flag the element draws: what a click, its checkbox and its selection act on (a
+    // placeholder's stale row is out of the window, or, while a changed file is read again,
+    // the row that stood at that place).
+    let drawn = Memo::new(move |_| content.with(|c| c.as_ref().map(|(_, r)| r.id)));
+    let cell = move |f: fn(&FlagRow) -> String| {
+        move || content.with(|r| r.as_ref().map(|(_, r)| f(r)).unwrap_or_default())
     };
-    let impact = row.impact_level.unwrap_or_default();
-    let impact_class = format!("impact {impact}");
-    let target = row.target_agent.unwrap_or_default();
+    let top = move || {
+        let total = list.len();
+        // Only a capped list's places follow the scroll position.
+        let scroll = if FLAG_TABLE.capped(total) { page.scroll_top.get() } else { 0.0 };
+        content.with(|c| c.as_ref().map(|(i, _)| format!("{}px", FLAG_TABLE.row_top(*i, scroll, total))))
+    };
+    let placeholder = move || shows.with(|s| s.as_ref().is_some_and(|s| s.row.is_none()));
+    // (length, whether SQL cut the text to its prefix) of change_description.
+    let length = Memo::new(move |_| {
+        content
+            .with(|c| c.as_ref().map(|(_, r)| (r.change_description_length, r.change_description_is_cut())))
+    });
+    let created = Memo::new(move |_| content.with(|c| c.as_ref().map(|(_, r)| r.created_at.clone())));
     view! {
         <div
             class="flag-row"
-            class:selected=move || selected.get() == Some(id)
-            data-testid="flag-row"
+            class:gone=move || shows.with(Option::is_none)
+            class:placeholder=placeholder
+            class:selected=move || drawn.get().is_some() && selected.get() == drawn.get()
+            data-testid=move || shows.with(|s| s.as_ref().map(|s| if s.row.is_some() { "flag-row" } else { "flag-placeholder" }))
             data-flag-id=id
-            data-index=index
-            style=top
-            on:click=move |_| app.go(View::Flag(id))
+            data-index=move || shows.with(|s| s.as_ref().map(|s| s.index))
+            aria-hidden=move || placeholder().then_some("true")
+            style:top=top
+            on:click=move |_| {
+                if let Some(id) = drawn.get_untracked() {
+                    app.go(View::Flag(id));
+                }
+            }
         >
             <span class="td num">
                 <input
                     type="checkbox"
                     data-testid="flag-select"
-                    aria-label=format!("choose flag {id}")
-                    prop:checked=move || chosen.contains(id)
+                    aria-label=move || drawn.get().map(|id| format!("choose flag {id}"))
+                    prop:checked=move || drawn.get().is_some_and(|id| chosen.contains(id))
                     on:click=move |e| {
                         e.stop_propagation();
-                        chosen.toggle(id);
+                        if let Some(id) = drawn.get_untracked() {
+                            chosen.toggle(id);
+                        }
                     }
                 />
-                {format!("#{id}")}
+                {move || content.with(|c| c.as_ref().map(|(_, r)| format!("#{}", r.id)))}
             </span>
-            <span class="td"><span class=impact_class>{impact}</span></span>
-            <span class="td">{row.flag_type}</span>
-            <span class="td">{row.source_agent}</span>
-            <span class="td">{if target.is_empty() { "(broadcast)".to_owned() } else { target }}</span>
-            <span class="td change-col" title=title data-length=length>
-                {cut.then(|| view! {
-                    <span class="len-badge muted" data-testid="flag-length">{format!("({} characters) ", group_digits(length as i64))}</span>
+            <span class="td">
+                <span class=move || format!("impact {}", cell(|r| r.impact_level.clone().unwrap_or_default())())>
+                    {cell(|r| r.impact_level.clone().unwrap_or_default())}
+                </span>
+            </span>
+            <span class="td">{cell(|r| r.flag_type.clone())}</span>
+            <span class="td">{cell(|r| r.source_agent.clone())}</span>
+            <span class="td">{cell(|r| match r.target_agent.as_deref() {
+                None | Some("") => "(broadcast)".to_owned(),
+                Some(t) => t.to_owned(),
+            })}</span>
+            <span
+                class="td change-col"
+                // A prefix when the text is long (SQL cut it): say how long the whole text is.
+                title=move || content.with(|c| c.as_ref().map(|(_, r)| {
+                    if r.change_description_is_cut() {
+                        format!("{}… ({} characters)", r.change_description, group_digits(r.change_description_length as i64))
+                    } else {
+                        r.change_description.clone()
+                    }
+                }))
+                data-length=move || length.get().map(|(n, _)| n)
+            >
+                {move || length.get().filter(|(_, cut)| *cut).map(|(n, _)| view! {
+                    <span class="len-badge muted" data-testid="flag-length">{format!("({} characters) ", group_digits(n as i64))}</span>
                 })}
-                {row.change_description}
+                {cell(|r| r.change_description.clone())}
             </span>
-            <span class="td">{row.status.sql().to_owned()}{row.locked.then_some(" · locked")}</span>
-            <span class="td muted"><TimeText text=row.created_at testid="flag-created" /></span>
+            <span class="td">{cell(|r| format!("{}{}", r.status.sql(), if r.locked { " · locked" } else { "" }))}</span>
+            <span class="td muted"><TimeTextCell text=created.into() testid="flag-created" /></span>
         </div>
     }
 }

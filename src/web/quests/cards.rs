@@ -201,18 +201,3 @@ pub(super) fn row(h: &mut Html, card: &QuestCard, index: usize, top: f64, now_ms
     h.close("span");
     h.close("a");
 }
-
-/// A row whose page has not arrived yet.
-pub(super) fn placeholder(h: &mut Html, top: f64) {
-    h.open(
-        "div",
-        &[
-            ("class", Some("quest-row placeholder")),
-            ("data-testid", Some("quest-placeholder")),
-            ("aria-hidden", Some("true")),
-            ("style", Some(&format!("top:{top}px"))),
-        ],
-    );
-    h.elem("span", &[("class", Some("td num muted"))], "…");
-    h.close("div");
-}

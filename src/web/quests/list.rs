@@ -1,13 +1,13 @@
 //! The quest list: a virtual table fed by pages that arrive in any order (keyset after a loaded
 //! page, OFFSET for a jump), as the flag list; only the rows of the scroll position are in the
-//! page, placeholders where their page has not arrived.
+//! page, in a fixed set of recycled elements, empty where their page has not arrived.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::web::files::loader::Shared;
 use crate::web::platform::perf::{clear_mark, mark, measure_when_painted};
-use crate::web::quests::cards::{placeholder, row};
+use crate::web::quests::cards::row;
 use crate::web::quests::page::{answer, ask, cards, QuestsState, PAGE, QUEST_TABLE};
 use crate::web::widgets::html::Html;
 use flagdeck_core::quests::{QuestCard, QuestSort};
@@ -98,23 +98,37 @@ pub(super) fn QuestList(state: QuestsState) -> impl IntoView {
     // ~930k the browser, which lays nothing out beyond ~33.5M px, would show no rows at the
     // bottom), rows drawn where the view is.
     let height = move || format!("{}px", QUEST_TABLE.space_height(state.len()));
-    // The rows of the window as HTML text (see `html`), placeholders where their page has not
-    // arrived; each row links to its quest.
-    let window = move || {
-        let rows = visible();
-        let (scroll, total) = (scroll_top.get(), state.len());
-        let now = state.as_of_ms();
-        let mut h = Html::new();
-        state.shown.with(|g| {
-            for i in rows {
-                let top = QUEST_TABLE.row_top(i, scroll, total);
-                match g.pages.get(i) {
-                    Some(r) => row(&mut h, r, i, top, now),
-                    None => placeholder(&mut h, top),
+    let window = Memo::new(move |_| visible());
+    // Row recycling, as in the flag list: `QUEST_TABLE.slots()` elements, each holding the row
+    // `Viewport::slot_row` gives it as HTML text (see `html`). An element's HTML is set only
+    // when its row, its place or its text changes: a scroll by a few rows rewrites those rows,
+    // not the window. A row whose page has not arrived is an empty element marked
+    // `quest-placeholder`, drawn as the space's empty row lines.
+    let element = move |e: usize| {
+        let at = Memo::new(move |_| QUEST_TABLE.slot_row(e, &window.get()));
+        let loaded = Memo::new(move |_| at.get().map(|i| state.shown.with(|g| g.pages.get(i).is_some())));
+        let html = Memo::new(move |_| {
+            let Some(i) = at.get() else { return String::new() };
+            let total = state.len();
+            // Only a capped list's places follow the scroll position.
+            let scroll = if QUEST_TABLE.capped(total) { scroll_top.get() } else { 0.0 };
+            let top = QUEST_TABLE.row_top(i, scroll, total);
+            let now = state.as_of_ms();
+            let mut h = Html::new();
+            state.shown.with(|g| {
+                if let Some(r) = g.pages.get(i) {
+                    row(&mut h, r, i, top, now);
                 }
-            }
+            });
+            h.finish()
         });
-        h.finish()
+        view! {
+            <div
+                class="quest-slot"
+                data-testid=move || (loaded.get() == Some(false)).then_some("quest-placeholder")
+                inner_html=html
+            ></div>
+        }
     };
     view! {
         <div class="quest-table">
@@ -139,7 +153,9 @@ pub(super) fn QuestList(state: QuestsState) -> impl IntoView {
                     scroll_top.set(el.scroll_top() as f64);
                 }
             >
-                <div class="quest-space" style:height=height inner_html=window></div>
+                <div class="quest-space" style:height=height>
+                    {(0..QUEST_TABLE.slots()).map(element).collect_view()}
+                </div>
             </div>
         </div>
     }

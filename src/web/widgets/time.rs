@@ -30,30 +30,86 @@ fn machine_text(ts: &Timestamp) -> String {
     }
 }
 
+/// How a timestamp cell shows `value` (see [`Time`]): its class, its text, the instant for
+/// `datetime`, its hover text and the stored text (`data-stored`), the last three `None` for a
+/// NULL or empty value.
+#[derive(Clone, PartialEq)]
+struct TimeParts {
+    class: &'static str,
+    text: String,
+    datetime: Option<String>,
+    title: Option<String>,
+    stored: Option<String>,
+}
+
+impl TimeParts {
+    fn of(value: &Value) -> TimeParts {
+        let stored = value.display();
+        if matches!(value, Value::Null) || stored.trim().is_empty() {
+            return TimeParts {
+                class: "muted", text: "—".into(), datetime: None, title: None, stored: None
+            };
+        }
+        match timestamp::read(value) {
+            Some(ts) => TimeParts {
+                class: "ts",
+                text: ts.display(),
+                datetime: Some(machine_text(&ts)),
+                title: Some(time_title(&ts, &stored)),
+                stored: Some(stored),
+            },
+            None => TimeParts {
+                class: "ts unreadable",
+                text: format!("⚠ {stored}"),
+                datetime: None,
+                title: Some("not a date flagdeck can read: shown as stored".into()),
+                stored: Some(stored),
+            },
+        }
+    }
+}
+
 /// A timestamp cell. `value` as stored (any storage class): NULL or empty text shows "—"; a
 /// value [`timestamp::read`] understands shows [`Timestamp::display`] in a `<time>` element with
 /// [`time_title`] on hover; anything else shows as stored with a warning (never a panic). The
 /// stored text is in `data-stored` for tests.
 #[component]
 pub fn Time(value: Value, #[prop(optional)] testid: &'static str) -> impl IntoView {
-    let stored = value.display();
     let testid = (!testid.is_empty()).then_some(testid);
-    if matches!(value, Value::Null) || stored.trim().is_empty() {
-        return view! { <span class="muted" data-testid=testid>"—"</span> }.into_any();
-    }
-    match timestamp::read(&value) {
-        Some(ts) => view! {
-            <time class="ts" datetime=machine_text(&ts) title=time_title(&ts, &stored) data-testid=testid data-stored=stored.clone()>
-                {ts.display()}
+    let parts = TimeParts::of(&value);
+    match parts.datetime {
+        Some(datetime) => view! {
+            <time class=parts.class datetime=datetime title=parts.title data-testid=testid data-stored=parts.stored>
+                {parts.text}
             </time>
         }
         .into_any(),
         None => view! {
-            <span class="ts unreadable" title="not a date flagdeck can read: shown as stored" data-testid=testid data-stored=stored.clone()>
-                "⚠ " {stored.clone()}
-            </span>
+            <span class=parts.class title=parts.title data-testid=testid data-stored=parts.stored>{parts.text}</span>
         }
         .into_any(),
+    }
+}
+
+/// [`Time`] for a cell whose text changes in place (a recycled row of a virtual table): one
+/// element whose class, text and attributes follow `text` (`None`: nothing shown), never
+/// rebuilt. A `<span>`, as `datetime` only belongs on `<time>`; the instant is in its
+/// `data-datetime`.
+#[component]
+pub fn TimeTextCell(text: Signal<Option<String>>, #[prop(optional)] testid: &'static str) -> impl IntoView {
+    let testid = (!testid.is_empty()).then_some(testid);
+    let parts = Memo::new(move |_| text.with(|t| t.as_ref().map(|t| TimeParts::of(&Value::Text(t.clone())))));
+    let part = move |f: fn(&TimeParts) -> Option<String>| move || parts.with(|p| p.as_ref().and_then(f));
+    view! {
+        <span
+            class=move || parts.with(|p| p.as_ref().map_or("", |p| p.class))
+            title=part(|p| p.title.clone())
+            data-datetime=part(|p| p.datetime.clone())
+            data-testid=testid
+            data-stored=part(|p| p.stored.clone())
+        >
+            {part(|p| Some(p.text.clone()))}
+        </span>
     }
 }
 

@@ -18,7 +18,7 @@ use super::TABLE;
 pub const LIST_PAGE: usize = 200;
 
 /// The quest list's layout (the flag table's): which rows a scroll position renders.
-pub const LIST_VIEWPORT: Viewport = Viewport { row_height: 36.0, height: 640.0, overscan: 20 };
+pub const LIST_VIEWPORT: Viewport = Viewport { row_height: 36.0, height: 640.0, overscan: 10 };
 
 /// Cards per board column at first, and per "show more".
 pub const BOARD_CARDS: usize = 12;
