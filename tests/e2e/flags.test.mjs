@@ -109,6 +109,22 @@ test('all 300 flags: few rows in the DOM, scrolling loads the rest in order', as
     const last = await rowIds(page);
     assert.ok(last.length <= 150, `${last.length} rows in the DOM after scrolling`);
     assert.deepEqual(last.slice(-3), [3, 2, 1]);
+    // The row elements are reused as the list scrolls, and stay in the page in the order of
+    // their rows (Tab and screen readers go down the list as it is drawn).
+    const inPageOrder = await page.evaluate(() =>
+      [...document.querySelectorAll('[data-testid="flag-row"]')].map((e) => Number(e.dataset.index)),
+    );
+    assert.deepEqual(inPageOrder, [...inPageOrder].sort((a, b) => a - b), 'rows in the page in list order');
+    // A small scroll up: the rows that come into the window are added before the others.
+    await page.locator('.flag-scroll').evaluate((e) => (e.scrollTop -= 36 * 25));
+    await page.waitForFunction(() => {
+      const idx = [...document.querySelectorAll('[data-testid="flag-row"]')].map((e) => Number(e.dataset.index));
+      return idx.length > 0 && Math.min(...idx) < 300 - 37 - 5 && !document.querySelector('[data-testid="flag-placeholder"]');
+    });
+    const afterUp = await page.evaluate(() =>
+      [...document.querySelectorAll('[data-testid="flag-row"]')].map((e) => Number(e.dataset.index)),
+    );
+    assert.deepEqual(afterUp, [...afterUp].sort((a, b) => a - b), 'rows in the page in list order after scrolling up');
     app.assertHealthy();
   } finally {
     await app.close();

@@ -1002,6 +1002,15 @@ test('v2: the list sorts by messages, team and mission; the sort is in the addre
         const shown = await rowIds();
         assert.ok(shown.length >= Math.min(order.length, 30), `${shown.length} of ${order.length} rows rendered`);
         assert.deepEqual(shown, order.slice(0, shown.length), `${key} ${dir}`);
+        // And at the bottom, the last of the SQL order (a sort change starts at the top again).
+        await page.locator('[data-testid="quest-scroll"]').evaluate((e) => (e.scrollTop = e.scrollHeight));
+        await page.waitForFunction(
+          (id) => document.querySelector(`[data-testid="quest-row"][data-quest-id="${id}"]`) && !document.querySelector('[data-testid="quest-placeholder"]'),
+          order.at(-1),
+          { timeout: WAIT_MS },
+        );
+        const end = await rowIds();
+        assert.deepEqual(end, order.slice(order.length - end.length), `${key} ${dir}, the last rows`);
         assert.equal(await page.evaluate(() => location.hash), `#quests?view=list&sort=${key}&desc=${desc ? 1 : 0}`);
         const aria = await ariaSort();
         assert.equal(aria[key], desc ? 'descending' : 'ascending');

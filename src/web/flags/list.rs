@@ -703,6 +703,7 @@ fn FlagTable(page: Page) -> impl IntoView {
     // where the view is, so their places follow the scroll position.
     let height = move || format!("{}px", FLAG_TABLE.space_height(list.len()));
     let window = Memo::new(move |_| page.visible());
+    let in_row_order = move || window.get().map(|i| i % FLAG_TABLE.slots()).collect::<Vec<_>>();
     view! {
         <div class="flag-head">
             <SortHeader list=list column=SortColumn::Id />
@@ -725,7 +726,12 @@ fn FlagTable(page: Page) -> impl IntoView {
             }
         >
             <div class="flag-space" style:height=height>
-                {(0..FLAG_TABLE.slots()).map(|element| view! { <ListRow page=page window=window element=element /> }).collect_view()}
+                // The elements in the order of their rows, so that the page's order (Tab, a
+                // screen reader) is the order on screen: a scroll moves the elements whose rows
+                // wrapped around, it creates none.
+                <For each=in_row_order key=|e| *e let:element>
+                    <ListRow page=page window=window element=element />
+                </For>
             </div>
         </div>
     }
@@ -791,12 +797,20 @@ fn ListRow(page: Page, window: Memo<std::ops::Range<usize>>, element: usize) -> 
     let cell = move |f: fn(&FlagRow) -> String| {
         move || content.with(|r| r.as_ref().map(|(_, r)| f(r)).unwrap_or_default())
     };
-    let top = move || {
+    // Where the element is drawn: its row's place. An element waiting for another row stays
+    // where it was: in a capped list (whose places follow the scroll position) the old row's
+    // place at the new position could lie far outside the space.
+    let top = Memo::new(move |previous: Option<&Option<String>>| {
         let total = list.len();
         // Only a capped list's places follow the scroll position.
         let scroll = if FLAG_TABLE.capped(total) { page.scroll_top.get() } else { 0.0 };
-        content.with(|c| c.as_ref().map(|(i, _)| format!("{}px", FLAG_TABLE.row_top(*i, scroll, total))))
-    };
+        let waiting_for = shows.with(|s| s.as_ref().map(|s| s.index));
+        match content.with(|c| c.as_ref().map(|(i, _)| *i)) {
+            Some(i) if waiting_for == Some(i) => Some(format!("{}px", FLAG_TABLE.row_top(i, scroll, total))),
+            Some(_) => previous.cloned().flatten(),
+            None => None,
+        }
+    });
     let placeholder = move || shows.with(|s| s.as_ref().is_some_and(|s| s.row.is_none()));
     // (length, whether SQL cut the text to its prefix) of change_description.
     let length = Memo::new(move |_| {
@@ -825,6 +839,8 @@ fn ListRow(page: Page, window: Memo<std::ops::Range<usize>>, element: usize) -> 
                 <input
                     type="checkbox"
                     data-testid="flag-select"
+                    // Out of the Tab order while the element waits (it is aria-hidden then).
+                    tabindex=move || placeholder().then_some("-1")
                     aria-label=move || drawn.get().map(|id| format!("choose flag {id}"))
                     prop:checked=move || drawn.get().is_some_and(|id| chosen.contains(id))
                     on:click=move |e| {
