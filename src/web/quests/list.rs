@@ -99,7 +99,6 @@ pub(super) fn QuestList(state: QuestsState) -> impl IntoView {
     // bottom), rows drawn where the view is.
     let height = move || format!("{}px", QUEST_TABLE.space_height(state.len()));
     let window = Memo::new(move |_| visible());
-    let in_row_order = move || window.get().map(|i| i % QUEST_TABLE.slots()).collect::<Vec<_>>();
     // Row recycling, as in the flag list: `QUEST_TABLE.slots()` elements, each holding the row
     // `Viewport::slot_row` gives it as HTML text (see `html`). An element's HTML is set only
     // when its row, its place or its text changes: a scroll by a few rows rewrites those rows,
@@ -155,10 +154,8 @@ pub(super) fn QuestList(state: QuestsState) -> impl IntoView {
                 }
             >
                 <div class="quest-space" style:height=height>
-                    // In the order of their rows (see the flag list): Tab goes down the list.
-                    <For each=in_row_order key=|e| *e let:e>
-                        {element(e)}
-                    </For>
+                    // Fixed elements, never moved (see the flag list).
+                    {(0..QUEST_TABLE.slots()).map(element).collect_view()}
                 </div>
             </div>
         </div>
