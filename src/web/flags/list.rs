@@ -818,6 +818,7 @@ fn ListRow(page: Page, window: Memo<std::ops::Range<usize>>, element: usize) -> 
             .with(|c| c.as_ref().map(|(_, r)| (r.change_description_length, r.change_description_is_cut())))
     });
     let created = Memo::new(move |_| content.with(|c| c.as_ref().map(|(_, r)| r.created_at.clone())));
+    let impact = Memo::new(move |_| cell(|r| r.impact_level.clone().unwrap_or_default())());
     view! {
         <div
             class="flag-row"
@@ -853,9 +854,7 @@ fn ListRow(page: Page, window: Memo<std::ops::Range<usize>>, element: usize) -> 
                 {move || content.with(|c| c.as_ref().map(|(_, r)| format!("#{}", r.id)))}
             </span>
             <span class="td">
-                <span class=move || format!("impact {}", cell(|r| r.impact_level.clone().unwrap_or_default())())>
-                    {cell(|r| r.impact_level.clone().unwrap_or_default())}
-                </span>
+                <span class=move || format!("impact {}", impact.get())>{impact}</span>
             </span>
             <span class="td">{cell(|r| r.flag_type.clone())}</span>
             <span class="td">{cell(|r| r.source_agent.clone())}</span>

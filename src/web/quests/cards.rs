@@ -157,9 +157,9 @@ pub(super) fn card(h: &mut Html, card: &QuestCard, now_ms: i64) {
     h.close("a");
 }
 
-/// One row of the list, row `index` (`data-index`) drawn at `top` pixels: one link to the quest (the whole row, focusable), its
-/// cells in the list's column order (#, mission, name, status, phase, turn, team, messages,
-/// updated; `c-phase` and `c-team` are left out on narrow screens).
+/// One row of the list, row `index` (`data-index`) drawn at `top` pixels: one link to the quest
+/// (the whole row, focusable), its cells in the list's column order (#, mission, name, status,
+/// phase, turn, team, messages, updated; `c-phase` and `c-team` are left out on narrow screens).
 pub(super) fn row(h: &mut Html, card: &QuestCard, index: usize, top: f64, now_ms: i64) {
     let id = card.id.to_string();
     let index = index.to_string();
