@@ -75,6 +75,13 @@ fn quest_pages_and_counts() {
 }
 
 #[test]
+fn quest_key_pages_agree_with_sql() {
+    for (db, _) in quest_files() {
+        block_on(testkit::quest_key_pages_agree_with_sql(&db));
+    }
+}
+
+#[test]
 fn quest_details_agree_with_sql() {
     for (db, _) in quest_files() {
         block_on(testkit::quest_details_agree_with_sql(&db));

@@ -1017,6 +1017,8 @@ test('v2: the list sorts by messages, team and mission; the sort is in the addre
         assert.ok(Object.entries(aria).every(([k, v]) => k === key || v === 'none'), JSON.stringify(aria));
       }
     }
+    // Each order's key table was built once, on its first use, for both directions.
+    assert.equal(await keyBuilds(page), 3, 'messages, team, mission: one key table each');
     // An address with a sort shows it.
     const before = await generation(page);
     await page.evaluate(() => (location.hash = '#quests?view=list&sort=updated&desc=1'));
@@ -1024,6 +1026,81 @@ test('v2: the list sorts by messages, team and mission; the sort is in the addre
       timeout: WAIT_MS,
     });
     assert.equal((await ariaSort()).updated, 'descending');
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+/** How many sort-key tables the quest list built (`flagdeck:quest-keys`, one per order's first use). */
+const keyBuilds = (page) => page.evaluate(() => performance.getEntriesByName('flagdeck:quest-keys', 'measure').length);
+
+test('v2: the list sorted by status follows a status change and its undo, its sort keys kept without a rebuild', async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  // The list's status order: life-cycle order, then unknown statuses by name.
+  const rank = `(CASE status ${STATUSES.map((s, i) => `WHEN '${s}' THEN '${i}'`).join(' ')} ELSE '${STATUSES.length}' || IFNULL(status, '') END)`;
+  const order = (file) => query(file, `SELECT quest_id FROM acolyte_quests ORDER BY ${rank}, quest_id`).map(([i]) => i);
+  const app = await open(V2);
+  try {
+    const { page } = app;
+    await showQuests(page);
+    /** Shows the list sorted by status and returns the ids rendered at its top and at its bottom. */
+    const list = async () => {
+      const before = await generation(page);
+      await page.evaluate(() => (location.hash = '#quests?view=list&sort=status&desc=0'));
+      await page.waitForFunction((after) => Number(document.querySelector('[data-testid="quest-total"]')?.dataset.generation) > after, before, {
+        timeout: WAIT_MS,
+      });
+      const ids = () =>
+        page.evaluate(() =>
+          [...document.querySelectorAll('[data-testid="quest-row"]')]
+            .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
+            .map((e) => Number(e.dataset.questId)),
+        );
+      await page.waitForFunction(() => document.querySelector('[data-testid="quest-row"]') && !document.querySelector('[data-testid="quest-placeholder"]'));
+      const top = await ids();
+      await page.locator('[data-testid="quest-scroll"]').evaluate((e) => (e.scrollTop = e.scrollHeight));
+      // The last row drawn at the bottom of the space, none waiting.
+      await page.waitForFunction(
+        () => {
+          const s = document.querySelector('[data-testid="quest-scroll"]');
+          const tops = [...s.querySelectorAll('[data-testid="quest-row"]')].map((r) => parseFloat(r.style.top) + r.offsetHeight);
+          return s.scrollTop > 0 && !s.querySelector('[data-testid="quest-placeholder"]') && Math.max(...tops) >= s.scrollHeight - 1;
+        },
+        null,
+        { timeout: WAIT_MS },
+      );
+      return { top, bottom: await ids() };
+    };
+    const agrees = (shown, expected, what) => {
+      assert.deepEqual(shown.top, expected.slice(0, shown.top.length), `${what}: the top rows`);
+      assert.deepEqual(shown.bottom, expected.slice(expected.length - shown.bottom.length), `${what}: the bottom rows`);
+    };
+    const fixture = order(V2);
+    agrees(await list(), fixture, 'as opened');
+    assert.equal(await keyBuilds(page), 1, 'the status order built its key table');
+    // The first working quest (the top row) fails: it moves to the failed ones.
+    const id = fixture[0];
+    await showQuest(page, id);
+    await page.locator('[data-testid="quest-status-select"]').selectOption('failed');
+    await page.locator('[data-testid="quest-status-apply"]').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="quest-status"]')?.dataset.status === 'failed', null, {
+      timeout: WAIT_MS,
+    });
+    const changed = path.join(env.out, 'v2-status-sorted.db');
+    await exportTo(page, changed);
+    const after = order(changed);
+    assert.notDeepEqual(after, fixture, 'the change moves the quest');
+    agrees(await list(), after, 'after the change');
+    // Undone: the fixture's order again.
+    await page.locator('[data-testid="nav-summary"]').click();
+    await page.locator('[data-testid="undo"]').click();
+    await page.waitForFunction(() => !document.querySelector('[data-testid="changes"] li'), null, { timeout: WAIT_MS });
+    agrees(await list(), fixture, 'after the undo');
+    assert.equal(await keyBuilds(page), 1, 'the key table followed both writes through its triggers');
+    // The export holds no trace of it: the file's schema is the fixture's.
+    const schema = (f) => query(f, 'SELECT type, name, sql FROM sqlite_master ORDER BY name');
+    assert.deepEqual(schema(changed), schema(V2));
     app.assertHealthy();
   } finally {
     await app.close();

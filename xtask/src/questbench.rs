@@ -12,7 +12,7 @@ use flagdeck_core::native::NativeDb;
 use flagdeck_core::paging::SparsePages;
 use flagdeck_core::quests::query::{BOARD_CARDS, LIST_PAGE, LIST_VIEWPORT};
 use flagdeck_core::quests::{
-    count, status_counts, QuestCard, QuestFilter, QuestPageQuery, QuestSort, TimeOrder,
+    count, keys, status_counts, QuestCard, QuestFilter, QuestPageQuery, QuestSort, TimeOrder,
 };
 use flagdeck_core::Value;
 use serde_json::{json, Value as Json};
@@ -48,6 +48,10 @@ const FILTER_ROUND: &[Action] = &[
 /// to places nothing was loaded for (OFFSET), the last one to the end.
 const NEXT_PAGE_STEPS: usize = 5;
 const JUMPS: &[f64] = &[0.25, 0.5, 0.75, 1.0];
+
+/// The order of the second scroll: one computed from JSON (`broadcast`'s message count), most
+/// first.
+const SORTED_SCROLL: (QuestSort, bool) = (QuestSort::Messages, true);
 
 /// How many first rows of a page the bench compares with the page.
 const CHECKED_IDS: usize = 20;
@@ -161,8 +165,11 @@ fn scroll_to(
         let previous: Option<Cursor> = loaded.last_before(page).map(QuestCard::cursor);
         let by = if previous.is_some() { "keyset" } else { "offset" };
         let q = query.clone().at_page(page, previous);
-        asked.push(json!({ "page": page, "by": by, "statement": statement(q.sql()) }));
-        arrived.push((page, cards(db, &q)?));
+        // The same page through the order's key table, for raw sql.js holding the same layer.
+        let layer = q.walks_keys().then(|| statement(q.clone().sql()));
+        let plain = statement(q.clone().with_keys(false).sql());
+        asked.push(json!({ "page": page, "by": by, "statement": plain, "layer": layer }));
+        arrived.push((page, cards(db, &q.with_keys(false))?));
     }
     for (page, rows) in arrived {
         loaded.insert(page, rows);
@@ -171,11 +178,15 @@ fn scroll_to(
     Ok((asked, shown))
 }
 
+/// Scrolling the list in `sort`: the statements of each position as plain SQL and, where the
+/// order has a key table (`quests::keys`), through it (`layer`, with `layer_build`: the
+/// table's build, as the app runs it on the order's first use).
 fn scroll_steps(db: &NativeDb, sort: (QuestSort, bool), order: TimeOrder) -> Result<Json> {
-    let query = QuestPageQuery::first(QuestFilter::default(), sort, LIST_PAGE).with_time_order(order);
+    let query =
+        QuestPageQuery::first(QuestFilter::default(), sort, LIST_PAGE).with_time_order(order).with_keys(true);
     let total = total(db, &query.filter)?.max(0) as usize;
     let mut loaded = SparsePages::new(LIST_PAGE);
-    loaded.insert(0, cards(db, &query)?);
+    loaded.insert(0, cards(db, &query.clone().with_keys(false))?);
     let mut positions: Vec<(String, f64)> = (1..=NEXT_PAGE_STEPS)
         .map(|k| (format!("next page ({k})"), LIST_VIEWPORT.scroll_top_for(k * LIST_PAGE, total)))
         .collect();
@@ -187,7 +198,10 @@ fn scroll_steps(db: &NativeDb, sort: (QuestSort, bool), order: TimeOrder) -> Res
         let (pages, shown) = scroll_to(db, &query, &mut loaded, scroll_top, total)?;
         steps.push(json!({ "label": label, "scroll_top": scroll_top, "pages": pages, "shown": shown }));
     }
-    Ok(json!({ "total": total, "steps": steps }))
+    let layer_build = keys::derived(sort.0, order).then(|| keys::build_sql(sort.0, order));
+    Ok(
+        json!({ "total": total, "sort": sort.0.key(), "descending": sort.1, "layer_build": layer_build, "steps": steps }),
+    )
 }
 
 /// `cargo xtask quests-bench-sql DB --out JSON`.
@@ -208,6 +222,8 @@ pub fn write(db_path: &Path, out: &Path) -> Result<()> {
         "list": list_step(&db, &QuestFilter::default(), sort, order)?,
         "filter_steps": filter_steps(&db, sort, order)?,
         "scroll": scroll_steps(&db, sort, order)?,
+        // The same scrolling in an order no index of the file holds (the key table's case).
+        "sorted_scroll": scroll_steps(&db, SORTED_SCROLL, order)?,
     });
     let text = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?;
     std::fs::write(out, text).map_err(|e| format!("cannot write {}: {e}", out.display()))
@@ -286,6 +302,39 @@ mod tests {
         let oldest =
             scalar("SELECT quest_id FROM acolyte_quests ORDER BY created_at ASC, quest_id ASC LIMIT 1");
         assert_eq!(last, json!([5_999, oldest]));
+
+        // The sorted scroll: every page through the key table gives the plain statement's rows.
+        let sorted = &json["sorted_scroll"];
+        assert_eq!((sorted["sort"].as_str(), sorted["descending"].as_bool()), (Some("messages"), Some(true)));
+        plain.execute_batch_sync(sorted["layer_build"].as_str().expect("messages has a key table")).unwrap();
+        let run = |s: &Json| {
+            let params: Vec<Value> = s["params"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| match p {
+                    Json::Number(n) if n.is_i64() => Value::Integer(n.as_i64().unwrap()),
+                    Json::Number(n) => Value::Real(n.as_f64().unwrap()),
+                    Json::String(t) => Value::from(t.as_str()),
+                    _ => Value::Null,
+                })
+                .collect();
+            let rs = plain.query_sync(s["sql"].as_str().unwrap(), &params).unwrap();
+            QuestCard::all(&rs).unwrap().iter().map(|c| c.id).collect::<Vec<_>>()
+        };
+        let mut pages = 0;
+        for step in sorted["steps"].as_array().unwrap() {
+            for p in step["pages"].as_array().unwrap() {
+                let (keyed, plain_ids) = (run(&p["layer"]), run(&p["statement"]));
+                assert!(
+                    !keyed.is_empty()
+                        && p["layer"]["sql"].as_str().unwrap().contains("temp.flagdeck_quest_keys")
+                );
+                assert_eq!(keyed, plain_ids, "{}", step["label"]);
+                pages += 1;
+            }
+        }
+        assert!(pages > NEXT_PAGE_STEPS);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -36,7 +36,7 @@ use crate::dashboard::flaglog::{eq_affinity, numeric_text};
 use crate::flags::{Facet, FlagFilter, FlagPageQuery, SortColumn};
 use crate::interner::Interner;
 use crate::port::{Database, DbError};
-use crate::table_info::{table_info, Affinity, TableInfo};
+use crate::table_info::{keyed_by_rowid, table_info, Affinity, TableInfo};
 use crate::value::{sql_cmp, Value};
 use crate::vocabulary::{Impact, Ranking};
 
@@ -250,25 +250,8 @@ impl FlagIndex {
 
     /// [`FlagIndex::applies`] for a `flags` table whose shape is read already.
     pub async fn applies_to<D: Database>(db: &D, info: &TableInfo) -> Result<bool, DbError> {
-        let id_is_rowid = info.rowid_alias.is_some_and(|i| info.columns[i].eq_ignore_ascii_case("id"));
         let encoding = db.query("PRAGMA encoding", &[]).await?;
         let utf8 = encoding.rows.first().and_then(|r| r.first()).and_then(Value::as_str) == Some("UTF-8");
-        let sql =
-            db.query("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'flags'", &[]).await?;
-        let ddl = sql
-            .rows
-            .first()
-            .and_then(|r| r.first())
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_ascii_uppercase();
-        let unique = db
-            .query("SELECT count(*) FROM pragma_index_list('flags') WHERE \"unique\" AND origin <> 'pk'", &[])
-            .await?;
-        let no_unique = unique.rows.first().and_then(|r| r.first()).and_then(Value::as_i64) == Some(0);
-        // A key with its own index (`INTEGER PRIMARY KEY DESC`, WITHOUT ROWID) is not the rowid.
-        let pk = db.query("SELECT count(*) FROM pragma_index_list('flags') WHERE origin = 'pk'", &[]).await?;
-        let pk_is_rowid = pk.rows.first().and_then(|r| r.first()).and_then(Value::as_i64) == Some(0);
         let generated =
             db.query("SELECT name FROM pragma_table_xinfo('flags') WHERE hidden IN (2, 3)", &[]).await?;
         let none_generated = !generated.rows.iter().any(|r| {
@@ -276,7 +259,7 @@ impl FlagIndex {
                 .and_then(Value::as_str)
                 .is_some_and(|n| COLUMNS.iter().any(|c| c.eq_ignore_ascii_case(n)))
         });
-        Ok(id_is_rowid && pk_is_rowid && utf8 && !ddl.contains("COLLATE") && no_unique && none_generated)
+        Ok(utf8 && none_generated && keyed_by_rowid(db, "flags", info, "id").await?)
     }
 
     /// The rows of `flags` that `which` names, in [`KeyRow`] form; with the columns'

@@ -54,6 +54,38 @@ pub async fn table_info<D: Database>(db: &D, table: &str) -> Result<Option<Table
     Ok(Some(info))
 }
 
+/// Whether a layer kept by TEMP triggers can follow `table`'s rows exactly by `key`: `key` is
+/// the table's `INTEGER PRIMARY KEY` and the rowid itself (no index of its own, as `INTEGER
+/// PRIMARY KEY DESC` or WITHOUT ROWID would give it), the table declares no collation (so
+/// every comparison of its values is BINARY, as in a TEMP copy of them), and it has no UNIQUE
+/// constraint besides the key (an `INSERT OR REPLACE` could otherwise delete a row, which fires
+/// no trigger). `info`: `table`'s [`table_info`]. Errors: the database's.
+pub async fn keyed_by_rowid<D: Database>(
+    db: &D,
+    table: &str,
+    info: &TableInfo,
+    key: &str,
+) -> Result<bool, DbError> {
+    let key_is_rowid = info.rowid_alias.is_some_and(|i| info.columns[i].eq_ignore_ascii_case(key));
+    let ddl = db
+        .query("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1", &[Value::from(table)])
+        .await?;
+    let ddl =
+        ddl.rows.first().and_then(|r| r.first()).and_then(Value::as_str).unwrap_or("").to_ascii_uppercase();
+    let count = |rs: crate::value::ResultSet| rs.rows.first().and_then(|r| r.first()).and_then(Value::as_i64);
+    let unique = db
+        .query(
+            "SELECT count(*) FROM pragma_index_list(?1) WHERE \"unique\" AND origin <> 'pk'",
+            &[Value::from(table)],
+        )
+        .await?;
+    // A key with its own index (`INTEGER PRIMARY KEY DESC`, WITHOUT ROWID) is not the rowid.
+    let pk = db
+        .query("SELECT count(*) FROM pragma_index_list(?1) WHERE origin = 'pk'", &[Value::from(table)])
+        .await?;
+    Ok(key_is_rowid && !ddl.contains("COLLATE") && count(unique) == Some(0) && count(pk) == Some(0))
+}
+
 /// The column affinity SQLite gives a declared type (rules of "Determination Of Column
 /// Affinity", <https://www.sqlite.org/datatype3.html#determination_of_column_affinity>, §3.1,
 /// in their order).

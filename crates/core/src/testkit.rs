@@ -241,6 +241,93 @@ pub async fn quest_pages_and_counts<D: Database>(db: &D) {
     }
 }
 
+/// Every derived order of the quest list ([`quests::keys`]): pages walked through its key
+/// table (keyset and OFFSET) give the ids plain SQL gives, for every filter of
+/// [`quest_pages_and_counts`] both ways, under the file's time order and under instants; then
+/// again after edits by every path that writes quests (the status change, its undo and redo, a
+/// journal replay, raw UPDATE / INSERT / DELETE with odd values, a rolled-back transaction),
+/// with the tables kept by their triggers, never built again.
+pub async fn quest_key_pages_agree_with_sql<D: Database>(db: &D) {
+    use crate::quests::{keys, TimeOrder};
+    assert!(keys::applies(db).await.unwrap(), "the fixture's quest_id is its rowid");
+    let file_order = TimeOrder::read(db).await.unwrap();
+    let orders = [file_order, TimeOrder::default()];
+    let agent =
+        rows(db, "SELECT current_agent FROM acolyte_quests WHERE current_agent IS NOT NULL LIMIT 1").await;
+    let filters = [
+        QuestFilter::default(),
+        QuestFilter { statuses: vec!["completed".into(), "failed".into(), "".into()], ..Default::default() },
+        QuestFilter { agent: agent[0][0].as_str().map(str::to_owned), ..Default::default() },
+        QuestFilter { text: "tests".into(), ..Default::default() },
+    ];
+    let compare = |round: &'static str| {
+        let filters = filters.clone();
+        async move {
+            let mut walked = 0;
+            for order in orders {
+                for sort in QuestSort::ALL.into_iter().filter(|s| keys::derived(*s, order)) {
+                    let built = keys::ensure(db, sort, order).await.unwrap();
+                    assert!(!(built && round == "kept"), "{sort:?}: kept by its triggers, not built again");
+                    for filter in &filters {
+                        for descending in [false, true] {
+                            let plain = QuestPageQuery::first(filter.clone(), (sort, descending), 6)
+                                .with_time_order(order);
+                            let keyed = plain.clone().with_keys(true);
+                            assert!(keyed.walks_keys() && !plain.walks_keys());
+                            let expected = walk_quests(db, &plain, true).await;
+                            let what = format!("{round}: {filter:?} by {sort:?} desc={descending} {order:?}");
+                            assert_eq!(walk_quests(db, &keyed, true).await, expected, "{what}, keyset");
+                            assert_eq!(walk_quests(db, &keyed, false).await, expected, "{what}, offset");
+                            walked += expected.len();
+                        }
+                    }
+                }
+            }
+            assert!(walked > 0);
+        }
+    };
+    compare("built").await;
+    // Edits through the tool's rules, undone, redone and replayed.
+    let open = |limit: i64| {
+        format!("SELECT quest_id FROM acolyte_quests WHERE status NOT IN ('completed', 'failed', 'timeout') ORDER BY quest_id LIMIT {limit}")
+    };
+    let ids: Vec<i64> = rows(db, &open(3)).await.iter().filter_map(|r| r[0].as_i64()).collect();
+    assert!(!ids.is_empty(), "the fixture has open quests");
+    let mut history = History::default();
+    for (k, id) in ids.iter().enumerate() {
+        let to = [QuestStatus::Reviewing, QuestStatus::Completed, QuestStatus::Waiting][k % 3];
+        if let Some(edit) = quests::change_status(db, *id, to, Some(1_700_000_000 + k as i64)).await.unwrap()
+        {
+            history.record(edit);
+        }
+    }
+    history.undo(db).await.unwrap().expect("a step to undo");
+    history.redo(db).await.unwrap();
+    history.undo(db).await.unwrap();
+    let replay = History { done: history.undone.clone(), undone: Vec::new() };
+    let (_, failure) = crate::journal::replay(db, &replay).await;
+    assert_eq!(failure, None);
+    // Raw writes with odd values: mixed time shapes, broken JSON, NULLs where the scripts never
+    // write them, a new quest, a quest gone, and a transaction rolled back.
+    db.execute_batch(&format!(
+        "UPDATE acolyte_quests SET quest_name = '', broadcast = '[{{\"message\": \"tests\"}}, 2, 3]', \
+           recruited = 'zed, @a' WHERE quest_id = {a};\n\
+         UPDATE acolyte_quests SET status = 'odd', current_agent = NULL, broadcast = 'not json', \
+           quest_phase = NULL, recruited = '\"@solo\"', updated_at = 1 WHERE quest_id = {b};\n\
+         UPDATE acolyte_quests SET mission = 'ÿ tests', created_at = '2031-01-01 00:00:00' WHERE quest_id = {c};\n\
+         INSERT INTO acolyte_quests (quest_name, mission, recruited, status, broadcast, created_at, updated_at) \
+           VALUES ('new tests', 'm', '[\"@b\", \"@a\"]', 'working', '[]', '1999-01-01 00:00:00', '1700000000');\n\
+         DELETE FROM acolyte_quests WHERE quest_id = (SELECT max(quest_id) FROM acolyte_quests WHERE quest_id < {c});\n\
+         BEGIN; UPDATE acolyte_quests SET status = 'gone', broadcast = '[]'; ROLLBACK;",
+        a = ids[0],
+        b = ids.get(1).unwrap_or(&ids[0]),
+        c = ids.last().unwrap(),
+    ))
+    .await
+    .unwrap();
+    compare("kept").await;
+}
+
 /// Every quest's detail: the thread has as many messages as `json_array_length(broadcast)`.
 pub async fn quest_details_agree_with_sql<D: Database>(db: &D) {
     let ids =

@@ -47,7 +47,11 @@ impl QuestsState {
                 Ok(rows) => self.shown.update(|g| g.pages.insert(page, rows)),
                 Err(e) => {
                     clear_mark(&start);
-                    self.error.set(Some(e));
+                    if query.walks_keys() {
+                        self.drop_keys(open, &e);
+                    } else {
+                        self.error.set(Some(e));
+                    }
                     return;
                 }
             }

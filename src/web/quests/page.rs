@@ -11,8 +11,8 @@ use leptos::task::spawn_local;
 
 use crate::web::dashboard::DashboardSettings;
 use crate::web::files::loader::Shared;
-use crate::web::platform::browser::{date_now, target_data};
-use crate::web::platform::perf::{after_paint, mark, measure};
+use crate::web::platform::browser::{date_now, target_data, warn};
+use crate::web::platform::perf::{after_paint, mark, measure, measure_since, perf_now};
 use crate::web::quests::address::{empty_filter, Layout, QuestQuery, QuestsView};
 use crate::web::quests::board::Board;
 use crate::web::quests::detail::AsOfInstant;
@@ -24,7 +24,7 @@ use flagdeck_core::dashboard::AsOf;
 use flagdeck_core::flags::with_at;
 use flagdeck_core::paging::SparsePages;
 use flagdeck_core::quests::{
-    agents_sql, QuestCard, QuestFilter, QuestPageQuery, QuestSort, QuestStatus, StatusCount, TimeOrder,
+    agents_sql, keys, QuestCard, QuestFilter, QuestPageQuery, QuestSort, QuestStatus, StatusCount, TimeOrder,
 };
 use flagdeck_core::{Database, DbError, ResultSet, Value};
 
@@ -68,6 +68,18 @@ impl Generation {
     }
 }
 
+/// How one data's quests are read: the order of its time columns, and the list's key tables
+/// (`quests::keys`).
+#[derive(Clone)]
+struct FileShape {
+    order: TimeOrder,
+    /// Whether key tables can follow this file's quests ([`keys::applies`]), and no key table
+    /// failed it.
+    keyed: bool,
+    /// The key tables built ([`keys::table`]).
+    built: BTreeSet<String>,
+}
+
 /// What an as-of instant was read for: the data (`OpenDb::data_key`) and the setting.
 type AsOfKey = ((u64, u64), AsOf);
 
@@ -84,8 +96,8 @@ pub(super) struct QuestsState {
     pub error: RwSignal<Option<String>>,
     /// The latest query asked for: answers to any other are dropped.
     pub asked: StoredValue<u64>,
-    /// How the time columns sort, and the data (`OpenDb::data_key`) it was read from.
-    time_order: StoredValue<Option<((u64, u64), TimeOrder)>>,
+    /// How the open data's quests are read, and the data (`OpenDb::data_key`) it was read for.
+    file: StoredValue<Option<((u64, u64), FileShape)>>,
     /// The agent filter's suggestions (`quests::agents_sql`), read once per data after the first
     /// quests are shown.
     pub agents: RwSignal<Vec<String>>,
@@ -138,7 +150,7 @@ impl QuestsState {
             in_flight: RwSignal::new(BTreeSet::new()),
             error: RwSignal::new(None),
             asked: StoredValue::new(0),
-            time_order: StoredValue::new(None),
+            file: StoredValue::new(None),
             agents: RwSignal::new(Vec::new()),
             typed: StoredValue::new(0),
             as_of: RwSignal::new(None),
@@ -220,8 +232,61 @@ impl QuestsState {
     /// How the open data's time columns sort (read once per data, see [`TimeOrder`]); instants
     /// until it is known.
     pub fn time_order(&self) -> TimeOrder {
+        self.shape().map(|s| s.order).unwrap_or_default()
+    }
+
+    /// How the open data's quests are read, once known.
+    fn shape(&self) -> Option<FileShape> {
         let key = self.db.data_key();
-        self.time_order.get_value().filter(|(k, _)| *k == key).map(|(_, o)| o).unwrap_or_default()
+        self.file.get_value().filter(|(k, _)| *k == key).map(|(_, s)| s)
+    }
+
+    /// Whether pages in `sort` walk a key table: it is built for the open data.
+    fn keyed(&self, sort: QuestSort) -> bool {
+        self.shape().is_some_and(|s| s.keyed && s.built.contains(&keys::table(sort, s.order)))
+    }
+
+    /// Builds the key table of `sort` for the open data unless it is built, the order needs
+    /// none or the file allows none (measured as `flagdeck:quest-keys` when built). A build
+    /// that fails leaves the data to the list's SQL.
+    async fn ensure_keys(self, open: &Shared, sort: QuestSort) {
+        let key = self.db.data_key();
+        let Some(shape) = self.shape() else { return };
+        let table = keys::table(sort, shape.order);
+        if !shape.keyed || !keys::derived(sort, shape.order) || shape.built.contains(&table) {
+            return;
+        }
+        let started = perf_now();
+        let result = keys::ensure(&open.db, sort, shape.order).await;
+        if matches!(result, Ok(true)) {
+            measure_since("flagdeck:quest-keys", started);
+        }
+        self.file.update_value(|f| {
+            if let Some((_, s)) = f.as_mut().filter(|(k, _)| *k == key) {
+                match &result {
+                    Ok(_) => {
+                        s.built.insert(table);
+                    }
+                    Err(_) => s.keyed = false,
+                }
+            }
+        });
+        if let Err(e) = result {
+            warn(&format!("The quest list reads by SQL: its sort keys could not be built ({e})."));
+        }
+    }
+
+    /// After a page read through a key table failed (`error`): the open data is read by the
+    /// list's SQL from now on, starting over.
+    pub(super) fn drop_keys(self, open: Shared, error: &str) {
+        warn(&format!("The quest list reads by SQL: a page through its sort keys failed ({error})."));
+        let key = self.db.data_key();
+        self.file.update_value(|f| {
+            if let Some((_, s)) = f.as_mut().filter(|(k, _)| *k == key) {
+                s.keyed = false;
+            }
+        });
+        self.restart(Some(open));
     }
 
     /// The list's sort (from the address), tracked.
@@ -232,7 +297,9 @@ impl QuestsState {
     /// The page query of `filter` in the current sort, `limit` rows.
     pub fn query_of(&self, filter: QuestFilter, limit: usize) -> QuestPageQuery {
         let sort = self.view.query().with_untracked(|q| q.sort);
-        QuestPageQuery::first(filter, sort, limit).with_time_order(self.time_order())
+        QuestPageQuery::first(filter, sort, limit)
+            .with_time_order(self.time_order())
+            .with_keys(self.keyed(sort.0))
     }
 
     /// The page query of the list for the current filter and sort.
@@ -244,25 +311,30 @@ impl QuestsState {
     /// list page or the first cards of every board column, asked together (the worker answers in
     /// order; for new data the time columns' order is read first, see [`TimeOrder`]) and shown
     /// together.
-    fn restart(self, open: Option<Shared>) {
+    pub(super) fn restart(self, open: Option<Shared>) {
         mark("flagdeck:quests-start");
         let epoch = self.asked.get_value() + 1;
         self.asked.set_value(epoch);
         self.in_flight.set(BTreeSet::new());
         self.error.set(None);
         let Some(open) = open else { return };
-        let QuestQuery { filter, layout, .. } = self.view.query().get_untracked();
+        let QuestQuery { filter, layout, sort, .. } = self.view.query().get_untracked();
         // The time columns' order is read once per data, before the first page needs it.
         let key = self.db.data_key();
-        let known = self.time_order.get_value().is_some_and(|(k, _)| k == key);
+        let known = self.shape().is_some();
         let total = ask(&open, filter.count_sql());
         let counts = ask(&open, filter.status_counts_sql());
         spawn_local(async move {
             let result = async {
                 if !known {
                     let order = TimeOrder::read(&open.db).await.map_err(|e| e.to_string())?;
-                    self.time_order.set_value(Some((key, order)));
+                    // A file whose quests key tables cannot follow exactly keeps the list's SQL.
+                    let keyed = keys::applies(&open.db).await.unwrap_or(false);
+                    self.file.set_value(Some((key, FileShape { order, keyed, built: BTreeSet::new() })));
                 }
+                // The sort's key table, built on its first use (after the counts, which the
+                // worker answers first), before the first rows need it.
+                self.ensure_keys(&open, sort.0).await;
                 let first_page = (layout == Layout::List)
                     .then(|| ask(&open, self.query_of(filter.clone(), PAGE).at_page(0, None).sql()));
                 let total = answer(total).await?.map_first(|r| r.i64("n")).map_err(|e| e.to_string())?;

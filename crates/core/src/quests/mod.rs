@@ -15,6 +15,7 @@
 //! * [`log`]: the quest log files (`.claude/logs/quests/quest_N.log`).
 //! * [`timeline`]: who held the turn when.
 //! * [`edit`]: `quest_status.py` as an undoable [`Edit`](crate::edits::Edit).
+//! * [`keys`]: the list's derived layer, a TEMP sort-key table per order.
 //!
 //! Odd data never panics: each oddity is a warning sentence on the card, the message or the
 //! thread, and the stored text is kept.
@@ -22,6 +23,7 @@
 pub mod card;
 pub mod detail;
 pub mod edit;
+pub mod keys;
 pub mod log;
 pub mod query;
 pub mod raw;

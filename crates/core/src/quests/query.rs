@@ -465,6 +465,9 @@ pub struct QuestPageQuery {
     pub limit: usize,
     /// How the file's time columns sort ([`TimeOrder`]); the default sorts by instants.
     pub time_order: TimeOrder,
+    /// Whether the page walks its order's key table ([`super::keys`]) when the order has one;
+    /// the caller made sure it is built ([`super::keys::ensure`]).
+    pub keys: bool,
 }
 
 impl QuestPageQuery {
@@ -478,7 +481,19 @@ impl QuestPageQuery {
             offset: 0,
             limit,
             time_order: TimeOrder::default(),
+            keys: false,
         }
+    }
+
+    /// The same query read through its order's key table (`true`) or by its own SQL.
+    pub fn with_keys(mut self, keys: bool) -> Self {
+        self.keys = keys;
+        self
+    }
+
+    /// Whether [`QuestPageQuery::sql`] walks a key table.
+    pub fn walks_keys(&self) -> bool {
+        self.keys && super::keys::derived(self.sort, self.time_order)
     }
 
     /// The same query for a file whose time columns sort as `order` says.
@@ -499,14 +514,34 @@ impl QuestPageQuery {
     /// reading only the key columns and the filter's; the outer one reads the card columns
     /// ([`QuestCard::select_list`], `json_array_length` included) of the page's rows only, and
     /// returns them in the page's order with the key as `sort_key`. Read with [`QuestCard::all`].
+    ///
+    /// Through a key table ([`QuestPageQuery::walks_keys`]) the inner query walks the table's
+    /// `(sort_key, quest_id)` index instead, joining each quest (by rowid) only to test the
+    /// filter, so a page reads its own rows whatever the order: the same rows, as the table
+    /// holds each quest's key exactly.
     pub fn sql(&self) -> (String, Vec<Value>) {
+        let keyed = self.walks_keys();
         let key = self.sort.key_sql(self.time_order);
-        // A stored time column is walked through its index (see TimeOrder).
-        let walks_time_index = key == "created_at" || key == "updated_at";
-        let (mut conditions, mut params) = self.filter.conditions(true, !walks_time_index);
+        // A stored time column is walked through its index (see TimeOrder); a key table through
+        // its own.
+        let walks_index = keyed || key == "created_at" || key == "updated_at";
+        let (mut conditions, mut params) = self.filter.conditions(true, !walks_index);
         let (cmp, dir) = if self.descending { ("<", "DESC") } else { (">", "ASC") };
+        let (from, key, id) = if keyed {
+            let t = super::keys::table(self.sort, self.time_order);
+            // CROSS JOIN: the key table is the outer loop, walked in order; a quest is read only
+            // to test the filter.
+            let from = if conditions.is_empty() {
+                format!("temp.{t} AS k")
+            } else {
+                format!("temp.{t} AS k CROSS JOIN {TABLE} AS q ON q.quest_id = k.quest_id")
+            };
+            (from, "k.sort_key".to_owned(), "k.quest_id")
+        } else {
+            (TABLE.to_owned(), key, "quest_id")
+        };
         if let Some(cursor) = &self.after {
-            conditions.push(format!("({key}, quest_id) {cmp} (?, ?)"));
+            conditions.push(format!("({key}, {id}) {cmp} (?, ?)"));
             params.push(cursor.key.clone());
             params.push(Value::Integer(cursor.id));
         }
@@ -519,7 +554,7 @@ impl QuestPageQuery {
         (
             format!(
                 "SELECT page.sort_key AS sort_key, {select} FROM \
-                 (SELECT quest_id, {key} AS sort_key FROM {TABLE}{where_sql} ORDER BY {key} {dir}, quest_id {dir} LIMIT {limit}{offset}) AS page \
+                 (SELECT {id} AS quest_id, {key} AS sort_key FROM {from}{where_sql} ORDER BY {key} {dir}, {id} {dir} LIMIT {limit}{offset}) AS page \
                  JOIN {TABLE} USING (quest_id) ORDER BY page.sort_key {dir}, quest_id {dir}",
                 select = QuestCard::select_list(),
                 limit = self.limit,
