@@ -27,9 +27,12 @@
 //      and running the summary's count SQL and then the board's statements; (b) in the list
 //      view, filter changes (status boxes, the agent box, the text box) timed by the app's
 //      `flagdeck:quests` (query started → rows painted); (c) scrolling the list one page down at
-//      a time and jumping to 25, 50, 75 and 100 %, timed by `flagdeck:quest-page`. The statements
-//      and the native answers come from `cargo xtask quests-bench-sql` (JSON, built by the app's
-//      core); raw sql.js runs them in a warmed worker of the same page.
+//      a time and jumping to 25, 50, 75 and 100 %, timed by `flagdeck:quest-page`, newest first
+//      and again sorted by the message count (the list's key table: its first use and build
+//      `flagdeck:quest-keys`, then the pages, next to raw sql.js running the plain statements and
+//      the same statements through the same key table). The statements and the native answers
+//      come from `cargo xtask quests-bench-sql` (JSON, built by the app's core); raw sql.js runs
+//      them in a warmed worker of the same page.
 //
 // usage: node tests/e2e/bench.mjs --dist DIR [--runs 3] [--no-sizes] [--case LABEL=DB_FILE,SQL_FILE ...]
 //                                 [--search DB_FILE,NATIVE_JSON] [--flags DB_FILE,SQL_JSON] [--rounds 5]
@@ -1206,11 +1209,79 @@ async function rawQuestSteps(page, db, workerUrl, spec, rounds) {
         for (const [i, set] of filterSets.entries()) filter[i].push(await time(set));
         for (const [i, sets] of pageSets.entries()) for (const set of sets) scroll[i].push(await time(set));
       }
+      // The sorted scroll: (a) its plain statements (each sorts every quest), then (b) the same
+      // key table built here as the app builds it, and each page through it.
+      const sorted = spec.sorted_scroll;
+      const plainSets = sorted.steps.map((s) => s.pages.map((p) => [p.statement]));
+      const layerSets = sorted.steps.map((s) => s.pages.map((p) => [p.layer]));
+      const sortedRounds = Math.min(rounds, 2);
+      const plain = plainSets.map(() => []);
+      for (let round = 0; round < sortedRounds; round++) {
+        for (const [i, sets] of plainSets.entries()) for (const set of sets) plain[i].push(await time(set));
+      }
+      const build = await time([{ sql: sorted.layer_build }]);
+      for (const set of layerSets.flat()) await time(set);
+      const layer = layerSets.map(() => []);
+      for (let round = 0; round < rounds; round++) {
+        for (const [i, sets] of layerSets.entries()) for (const set of sets) layer[i].push(await time(set));
+      }
       worker.terminate();
-      return { filter, scroll };
+      return { filter, scroll, sorted: { plain, layer, build } };
     },
     { workerUrl, spec, rounds },
   );
+}
+
+/** The list's scroll steps of `scroll` (from the top, `rounds` times); each round starts from a fresh list. */
+async function questScrollRounds(page, spec, scroll, rounds) {
+  const app = scroll.steps.map(() => ({ ms: [], disagree: 0, spans: [] }));
+  for (let round = 0; round < rounds; round++) {
+    // A fresh list at its top: a query change drops the loaded pages and scrolls up.
+    const tick = spec.filter_steps.find((s) => s.action.status !== undefined).action;
+    for (let k = 0; k < 2; k++) {
+      await clearMeasures(page, ['flagdeck:quests']);
+      await questFilterAction(page, tick);
+      await waitForQuests(page);
+    }
+    for (const [i, step] of scroll.steps.entries()) {
+      const r = await appQuestScrollStep(page, step);
+      app[i].ms.push(...r.ms);
+      app[i].spans.push(r.span);
+      if (!r.agrees) app[i].disagree++;
+    }
+  }
+  return app;
+}
+
+/** Prints one scroll of the quest list: per position and in all, app next to raw (a) and, when given, raw (b). */
+function printQuestScroll(title, scroll, app, rawA, rawB, tasks, rounds) {
+  const ratio = (a, b) => (a !== null && b ? a / b : null);
+  console.log(`\n-- ${title} --`);
+  console.log(
+    `${'position'.padEnd(18)} ${'pages read'.padEnd(22)} ${'app'.padStart(16)} ${'raw (a)'.padStart(16)} ${rawB ? 'raw (b)'.padStart(16) + ' ' : ''}${'long tasks'.padStart(10)}  rows = native`,
+  );
+  for (const [i, step] of scroll.steps.entries()) {
+    const a = app[i];
+    const pages = step.pages.map((p) => `${p.page} ${p.by}`).join(', ') || 'none';
+    console.log(
+      `${step.label.padEnd(18)} ${pages.padEnd(22)} ${spread(a.ms).padStart(16)} ${spread(rawA[i]).padStart(16)} ${rawB ? spread(rawB[i]).padStart(16) + ' ' : ''}` +
+        `${longTasksIn(tasks, a.spans).short.padStart(10)}  ${a.disagree ? `NO in ${a.disagree} of ${rounds}` : 'yes'}`,
+    );
+  }
+  const allPages = app.flatMap((a) => a.ms);
+  const p95 = allPages.length ? percentile(allPages, 0.95) : null;
+  console.log(
+    `${'every page'.padEnd(41)} ${spread(allPages).padStart(16)} ${spread(rawA.flat()).padStart(16)} ${rawB ? spread(rawB.flat()).padStart(16) : ''}` +
+      ` — goal p95 ≤ ${QUEST_PAGE_GOAL_MS} ms: ${p95 === null ? 'n/a' : p95 <= QUEST_PAGE_GOAL_MS ? 'met' : 'NOT met'}` +
+      ` (p95 app/raw (a) ${ratio(p95, rawA.flat().length ? percentile(rawA.flat(), 0.95) : null)?.toFixed(2) ?? 'n/a'}×)`,
+  );
+  const kind = (by) => scroll.steps.flatMap((s, i) => (s.pages.some((p) => p.by === by) ? [i] : []));
+  for (const [by, idx] of [['keyset', kind('keyset')], ['offset', kind('offset')]]) {
+    console.log(
+      `${`every ${by} position`.padEnd(41)} ${spread(idx.flatMap((i) => app[i].ms)).padStart(16)} ${spread(idx.flatMap((i) => rawA[i])).padStart(16)}` +
+        `${rawB ? ' ' + spread(idx.flatMap((i) => rawB[i])).padStart(16) : ''}`,
+    );
+  }
 }
 
 async function questsBench(dist, files, runs, rounds) {
@@ -1272,6 +1343,8 @@ async function questsBench(dist, files, runs, rounds) {
     const errors = [];
     let filterApp = [];
     let scrollApp = [];
+    let sortedApp = [];
+    let sortedFirst = null;
     let raw = null;
     let tasks = [];
     try {
@@ -1305,22 +1378,21 @@ async function questsBench(dist, files, runs, rounds) {
         }
       }
 
-      scrollApp = spec.scroll.steps.map(() => ({ ms: [], disagree: 0, spans: [] }));
-      for (let round = 0; round < rounds; round++) {
-        // A fresh list at its top: a query change drops the loaded pages and scrolls up.
-        const tick = spec.filter_steps.find((s) => s.action.status !== undefined).action;
-        for (let k = 0; k < 2; k++) {
-          await clearMeasures(page, ['flagdeck:quests']);
-          await questFilterAction(page, tick);
-          await waitForQuests(page);
-        }
-        for (const [i, step] of spec.scroll.steps.entries()) {
-          const r = await appQuestScrollStep(page, step);
-          scrollApp[i].ms.push(...r.ms);
-          scrollApp[i].spans.push(r.span);
-          if (!r.agrees) scrollApp[i].disagree++;
-        }
-      }
+      scrollApp = await questScrollRounds(page, spec, spec.scroll, rounds);
+      // The same scrolling in an order no index of the file holds: its first use (the sort
+      // clicked → rows painted, the key table's build included), then the rounds.
+      await clearMeasures(page, ['flagdeck:quests', 'flagdeck:quest-keys']);
+      const t0 = await pageNow(page);
+      await page.evaluate(({ sort, desc }) => (location.hash = `#quests?view=list&sort=${sort}&desc=${desc ? 1 : 0}`), {
+        sort: spec.sorted_scroll.sort,
+        desc: spec.sorted_scroll.descending,
+      });
+      await waitForQuests(page);
+      sortedFirst = {
+        ms: (await pageNow(page)) - t0,
+        build: await page.evaluate(() => performance.getEntriesByName('flagdeck:quest-keys', 'measure')[0]?.duration ?? null),
+      };
+      sortedApp = await questScrollRounds(page, spec, spec.sorted_scroll, rounds);
       tasks = await page.evaluate(() => window.benchLongTasks);
       raw = await rawQuestSteps(page, db, workerUrl, spec, rounds);
     } catch (e) {
@@ -1364,32 +1436,28 @@ async function questsBench(dist, files, runs, rounds) {
           ` (median app/raw ${ratio(filterMedian, raw.filter.flat().length ? percentile(raw.filter.flat(), 0.5) : null)?.toFixed(2) ?? 'n/a'}×)`,
       );
 
-      console.log(
-        `\n-- scrolling the list (${spec.scroll.total} quests, ${spec.page_size} rows a page): app = flagdeck:quest-page (page asked →\n` +
-          '   its rows painted; every page a position asked for); raw = each of those page statements in the warmed worker --',
+      printQuestScroll(
+        `scrolling the list, newest first (${spec.scroll.total} quests, ${spec.page_size} rows a page): app = flagdeck:quest-page (page asked →\n` +
+          '   its rows painted; every page a position asked for); raw = each of those page statements in the warmed worker',
+        spec.scroll,
+        scrollApp,
+        raw.scroll,
+        null,
+        tasks,
+        rounds,
       );
-      console.log(`${'position'.padEnd(18)} ${'pages read'.padEnd(22)} ${'app'.padStart(16)} ${'raw'.padStart(16)} ${'long tasks'.padStart(10)}  rows = native`);
-      for (const [i, step] of spec.scroll.steps.entries()) {
-        const a = scrollApp[i];
-        const pages = step.pages.map((p) => `${p.page} ${p.by}`).join(', ') || 'none';
-        console.log(
-          `${step.label.padEnd(18)} ${pages.padEnd(22)} ${spread(a.ms).padStart(16)} ${spread(raw.scroll[i]).padStart(16)} ` +
-            `${longTasksIn(tasks, a.spans).short.padStart(10)}  ${a.disagree ? `NO in ${a.disagree} of ${rounds}` : 'yes'}`,
-        );
-      }
-      const allPages = scrollApp.flatMap((a) => a.ms);
-      const p95 = allPages.length ? percentile(allPages, 0.95) : null;
-      console.log(
-        `${'every page'.padEnd(41)} ${spread(allPages).padStart(16)} ${spread(raw.scroll.flat()).padStart(16)}` +
-          ` — goal p95 ≤ ${QUEST_PAGE_GOAL_MS} ms: ${p95 === null ? 'n/a' : p95 <= QUEST_PAGE_GOAL_MS ? 'met' : 'NOT met'}` +
-          ` (p95 app/raw ${ratio(p95, raw.scroll.flat().length ? percentile(raw.scroll.flat(), 0.95) : null)?.toFixed(2) ?? 'n/a'}×)`,
+      const build = sortedFirst?.build;
+      printQuestScroll(
+        `scrolling the list sorted by ${spec.sorted_scroll.sort}${spec.sorted_scroll.descending ? ' (descending)' : ''}: app as above; raw (a) = the page's\n` +
+          `   plain statement (${Math.min(rounds, 2)} rounds); raw (b) = the same statement through the same key table, built in raw sql.js in ` +
+          `${ms(raw.sorted.build)}. App: the sort's first use ${ms(sortedFirst?.ms)} (sort set → rows painted), its key table built in ${ms(build)}`,
+        spec.sorted_scroll,
+        sortedApp,
+        raw.sorted.plain,
+        raw.sorted.layer,
+        tasks,
+        rounds,
       );
-      const kind = (by) => spec.scroll.steps.flatMap((s, i) => (s.pages.some((p) => p.by === by) ? [i] : []));
-      for (const [by, idx] of [['keyset', kind('keyset')], ['offset', kind('offset')]]) {
-        console.log(
-          `${`every ${by} position`.padEnd(41)} ${spread(idx.flatMap((i) => scrollApp[i].ms)).padStart(16)} ${spread(idx.flatMap((i) => raw.scroll[i])).padStart(16)}`,
-        );
-      }
     }
     if (errors.length) console.log(`page errors: ${errors.join('; ')}`);
     console.log('speed goals are printed, never asserted.');

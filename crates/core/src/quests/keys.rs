@@ -18,9 +18,11 @@
 //! `quest_id` is the rowid with nothing that deletes rows unseen
 //! ([`keyed_by_rowid`](crate::table_info::keyed_by_rowid)); elsewhere the list runs its SQL.
 //!
-//! Memory: ~40 bytes a quest and order (the key table and its index, text keys longer). Build:
-//! one scan computing the key and one index build, about what one page of that order cost
-//! without the layer.
+//! Memory (the key table and its index, for the orders used): ~23 bytes a quest for a number
+//! key, a little over twice the key's text for a text key (`dbstat` on a 100k-quest file:
+//! 2.3 MB for the message count, 14 MB for missions of 58 characters). Build: one scan
+//! computing the key and one index build, about what one page of that order cost without the
+//! layer.
 
 use crate::port::{Database, DbError};
 use crate::table_info::{keyed_by_rowid, table_info};
