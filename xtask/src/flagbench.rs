@@ -194,6 +194,15 @@ fn scroll_to(
     Ok((asked, shown))
 }
 
+/// The rows in view at `scroll_top` (`Viewport::in_view`: the rendered rows without the
+/// overscan) as `[position, id]`: what a person sees of the position.
+fn in_view(db: &NativeDb, query: &FlagPageQuery, scroll_top: f64, total: usize) -> Result<Vec<Json>> {
+    let view = FLAG_TABLE.in_view(scroll_top, total);
+    let q = FlagPageQuery { offset: view.start, limit: view.len(), ..query.clone() };
+    let rows = page_rows(db, &q)?;
+    Ok(view.zip(rows).map(|(i, r)| json!([i, r.0])).collect())
+}
+
 fn scroll_steps(db: &NativeDb) -> Result<Json> {
     let preset = Preset::All;
     let query = FlagPageQuery::first(preset.filter(), preset.sort(), PAGE);
@@ -210,7 +219,10 @@ fn scroll_steps(db: &NativeDb) -> Result<Json> {
     let mut steps = Vec::new();
     for (label, scroll_top) in positions {
         let (pages, shown) = scroll_to(db, &query, &mut loaded, scroll_top, total)?;
-        steps.push(json!({ "label": label, "scroll_top": scroll_top, "pages": pages, "shown": shown }));
+        let in_view = in_view(db, &query, scroll_top, total)?;
+        steps.push(
+            json!({ "label": label, "scroll_top": scroll_top, "pages": pages, "shown": shown, "in_view": in_view }),
+        );
     }
     Ok(json!({ "preset": preset.test_id(), "total": total, "steps": steps }))
 }
@@ -314,6 +326,13 @@ mod tests {
         let last = steps.last().unwrap()["shown"].as_array().unwrap();
         assert!(steps.iter().all(|s| s["shown"].as_array().unwrap().iter().all(|r| r[1].is_i64())));
         assert_eq!(last.last().unwrap()[0], json!(json["flags"].as_u64().unwrap() - 1));
+        // The rows in view are rendered rows, with the same ids, and fill the view.
+        for step in steps {
+            let shown = step["shown"].as_array().unwrap();
+            let view = step["in_view"].as_array().unwrap();
+            assert!(view.len() >= 18 && view.len() < shown.len(), "{}", step["label"]);
+            assert!(view.iter().all(|r| shown.contains(r)), "{}", step["label"]);
+        }
         assert_eq!(json["filter_steps"].as_array().unwrap().len(), FILTER_ROUND.len());
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -65,6 +65,36 @@ impl Viewport {
         first.min(total)..(first + self.slots()).min(total)
     }
 
+    /// The rows in view at `scroll_top` (those [`Viewport::rows`] gives, without the overscan).
+    pub fn in_view(&self, scroll_top: f64, total: usize) -> Range<usize> {
+        let first = self.top_row(scroll_top, total) as usize;
+        let rows = (self.height / self.row_height).ceil() as usize + 1;
+        first.min(total)..(first + rows).min(total)
+    }
+
+    /// What to draw in the frame of a scroll (view first, overscan next): the rows of `target`
+    /// ([`Viewport::rows`]) that are in `view` ([`Viewport::in_view`]), with the rows already
+    /// drawn (`drawn`, empty when they show another query's rows) that join them without a gap.
+    /// Rows still drawn keep their elements ([`Viewport::slot_row`] maps a row to one element
+    /// in any range of at most [`Viewport::slots`] rows), so the frame draws only the rows
+    /// coming into the view; the rest of `target`, out of view, is drawn in a later frame.
+    pub fn drawn_first(
+        &self,
+        drawn: &Range<usize>,
+        view: &Range<usize>,
+        target: &Range<usize>,
+    ) -> Range<usize> {
+        let view = view.start.max(target.start)..view.end.min(target.end);
+        if view.is_empty() {
+            return view;
+        }
+        let joins = !drawn.is_empty() && drawn.start <= view.end && view.start <= drawn.end;
+        if !joins {
+            return view;
+        }
+        drawn.start.min(view.start).max(target.start)..drawn.end.max(view.end).min(target.end)
+    }
+
     /// How many rows the table renders at most: the view's rows and the overscan on each side.
     /// A table that keeps this many row elements and reuses them (row recycling) gives row
     /// `index` the element [`Viewport::slot_row`] says.
@@ -241,6 +271,43 @@ mod tests {
         assert_eq!(p.missing(10..20, 100), Vec::<usize>::new());
         assert_eq!(p.missing(95..150, 97), [9]);
         assert_eq!(p.missing(120..150, 97), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn a_scroll_draws_the_view_first_keeping_the_rows_drawn() {
+        let v = FLAG_TABLE;
+        let n = v.slots();
+        for total in [0, 3, n, 1000, 100_000, 2_000_000] {
+            let mut drawn = 0..0;
+            for scroll in [0.0, 36.0, 640.0, 1_300.0, 7_200.0, 7_236.0, 1e5, 3.6e6, 1.5e7, 640.0] {
+                let (view, target) = (v.in_view(scroll, total), v.rows(scroll, total));
+                let first = v.drawn_first(&drawn, &view, &target);
+                // Within the target, never more elements than there are, the whole view.
+                assert!(first.start >= target.start && first.end <= target.end, "{first:?} in {target:?}");
+                assert!(first.len() <= n);
+                assert!(
+                    view.clone().all(|i| !target.contains(&i) || first.contains(&i)),
+                    "{view:?} in {first:?}"
+                );
+                // The view is the target without its overscan.
+                assert!(view.start >= target.start || view.is_empty());
+                // A row drawn before and now keeps its element; rows out of `first` are drawn later.
+                for i in drawn.start.max(first.start)..drawn.end.min(first.end) {
+                    assert_eq!(v.slot_row(i % n, &drawn), Some(i));
+                    assert_eq!(v.slot_row(i % n, &first), Some(i));
+                }
+                // A step within the overscan draws only the rows coming in.
+                let overlap = drawn.end.min(first.end).saturating_sub(drawn.start.max(first.start));
+                if view.start >= drawn.start && view.end <= drawn.end && !view.is_empty() {
+                    assert_eq!(first.len(), overlap, "nothing new: {drawn:?} {view:?} -> {first:?}");
+                }
+                drawn = target;
+            }
+        }
+        // A jump draws the view alone: 18 rows, not 37.
+        let (view, target) = (v.in_view(3.6e5, 100_000), v.rows(3.6e5, 100_000));
+        assert_eq!(v.drawn_first(&(0..37), &view, &target), view);
+        assert_eq!(view.len(), 19);
     }
 
     #[test]

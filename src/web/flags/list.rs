@@ -14,6 +14,7 @@ use crate::web::flags::read::{count_flags, facet_values, page_rows};
 use crate::web::platform::browser::{blur_target, from_form_field, local_minute};
 use crate::web::platform::perf::{after_paint, clear_mark, mark, measure, measure_when_painted};
 use crate::web::state::{AppState, Nav, OpenDb, View};
+use crate::web::widgets::drawn::{use_drawn_rows, DrawnRows, SlotState};
 use crate::web::widgets::group_digits;
 use crate::web::widgets::time::TimeTextCell;
 use flagdeck_core::edits;
@@ -702,7 +703,14 @@ fn FlagTable(page: Page) -> impl IntoView {
     // Capped for a list taller than browsers lay out (`paging::MAX_SPACE`): rows are then drawn
     // where the view is, so their places follow the scroll position.
     let height = move || format!("{}px", FLAG_TABLE.space_height(list.len()));
-    let window = Memo::new(move |_| page.visible());
+    // View first, overscan next (see `widgets::drawn`).
+    let drawn = use_drawn_rows(
+        FLAG_TABLE,
+        page.scroll_top.into(),
+        Signal::derive(move || list.len()),
+        Signal::derive(move || list.shown.with(|g| g.epoch)),
+        move |view| list.shown.with(|g| view.into_iter().all(|i| g.pages.get(i).is_some())),
+    );
     view! {
         <div class="flag-head">
             <SortHeader list=list column=SortColumn::Id />
@@ -731,7 +739,7 @@ fn FlagTable(page: Page) -> impl IntoView {
                 // every 37 rows; moving the elements that wrapped around to keep the list's
                 // order cost 5–10 ms a jump (a moved element is laid out from scratch). The
                 // list's own keys (j/k, x) go down it in its order.
-                {(0..FLAG_TABLE.slots()).map(|element| view! { <ListRow page=page window=window element=element /> }).collect_view()}
+                {(0..FLAG_TABLE.slots()).map(|element| view! { <ListRow page=page drawn=drawn element=element /> }).collect_view()}
             </div>
         </div>
     }
@@ -770,15 +778,17 @@ struct Slot {
     row: Option<FlagRow>,
 }
 
-/// Row element `element` of the table (see [`FlagTable`]): the row of the `window` it is given, a
-/// placeholder while its page has not arrived, hidden when the list is too short to reach it.
+/// Row element `element` of the table (see [`FlagTable`]): its row among those `drawn` now, a
+/// placeholder while its page has not arrived, as it was while its row waits for a later frame
+/// ([`SlotState::Later`]), hidden when the list is too short to reach it.
 /// Its cells follow the row it shows; they are rewritten only when that row changes.
 #[component]
-fn ListRow(page: Page, window: Memo<std::ops::Range<usize>>, element: usize) -> impl IntoView {
+fn ListRow(page: Page, drawn: DrawnRows, element: usize) -> impl IntoView {
     let (app, list, selected, chosen) = (page.app, page.list, page.selected, page.chosen);
-    let shows = Memo::new(move |_| {
-        let index = FLAG_TABLE.slot_row(element, &window.get())?;
-        Some(Slot { index, row: list.shown.with(|g| g.pages.get(index).cloned()) })
+    let shows = Memo::new(move |previous: Option<&Option<Slot>>| match drawn.slot(element) {
+        SlotState::Row(index) => Some(Slot { index, row: list.shown.with(|g| g.pages.get(index).cloned()) }),
+        SlotState::Later => previous.cloned().flatten(),
+        SlotState::Gone => None,
     });
     let id = Memo::new(move |_| shows.with(|s| s.as_ref().and_then(|s| s.row.as_ref().map(|r| r.id))));
     // What the element draws, and where: the last loaded row it showed, with its position. A

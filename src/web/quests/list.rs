@@ -9,6 +9,7 @@ use crate::web::files::loader::Shared;
 use crate::web::platform::perf::{clear_mark, mark, measure_when_painted};
 use crate::web::quests::cards::row;
 use crate::web::quests::page::{answer, ask, cards, QuestsState, PAGE, QUEST_TABLE};
+use crate::web::widgets::drawn::{use_drawn_rows, SlotState};
 use crate::web::widgets::html::Html;
 use flagdeck_core::quests::{QuestCard, QuestSort};
 
@@ -102,17 +103,33 @@ pub(super) fn QuestList(state: QuestsState) -> impl IntoView {
     // ~930k the browser, which lays nothing out beyond ~33.5M px, would show no rows at the
     // bottom), rows drawn where the view is.
     let height = move || format!("{}px", QUEST_TABLE.space_height(state.len()));
-    let window = Memo::new(move |_| visible());
+    // View first, overscan next (see `widgets::drawn`).
+    let drawn = use_drawn_rows(
+        QUEST_TABLE,
+        scroll_top.into(),
+        Signal::derive(move || state.len()),
+        Signal::derive(move || state.shown.with(|g| g.epoch)),
+        move |view| state.shown.with(|g| view.into_iter().all(|i| g.pages.get(i).is_some())),
+    );
     // Row recycling, as in the flag list: `QUEST_TABLE.slots()` elements, each holding the row
     // `Viewport::slot_row` gives it as HTML text (see `html`). An element's HTML is set only
     // when its row, its place or its text changes: a scroll by a few rows rewrites those rows,
     // not the window. A row whose page has not arrived is an empty element marked
-    // `quest-placeholder`, drawn as the space's empty row lines.
+    // `quest-placeholder`, drawn as the space's empty row lines; one whose row is drawn in a
+    // later frame stays as it is.
     let element = move |e: usize| {
-        let at = Memo::new(move |_| QUEST_TABLE.slot_row(e, &window.get()));
-        let loaded = Memo::new(move |_| at.get().map(|i| state.shown.with(|g| g.pages.get(i).is_some())));
-        let html = Memo::new(move |_| {
-            let Some(i) = at.get() else { return String::new() };
+        let slot = Memo::new(move |_| drawn.slot(e));
+        let loaded = Memo::new(move |previous: Option<&Option<bool>>| match slot.get() {
+            SlotState::Row(i) => Some(state.shown.with(|g| g.pages.get(i).is_some())),
+            SlotState::Later => previous.copied().flatten(),
+            SlotState::Gone => None,
+        });
+        let html = Memo::new(move |previous: Option<&String>| {
+            let i = match slot.get() {
+                SlotState::Row(i) => i,
+                SlotState::Later => return previous.cloned().unwrap_or_default(),
+                SlotState::Gone => return String::new(),
+            };
             let total = state.len();
             // Only a capped list's places follow the scroll position.
             let scroll = if QUEST_TABLE.capped(total) { scroll_top.get() } else { 0.0 };

@@ -1,6 +1,7 @@
 //! Widgets and formats shared by several pages.
 
 pub mod charts;
+pub mod drawn;
 pub mod html;
 pub mod long_text;
 pub mod time;
