@@ -779,18 +779,26 @@ struct Slot {
 }
 
 /// Row element `element` of the table (see [`FlagTable`]): its row among those `drawn` now, a
-/// placeholder while its page has not arrived, as it was while its row waits for a later frame
-/// ([`SlotState::Later`]), hidden when the list is too short to reach it.
+/// placeholder while its page has not arrived, hidden with its cells as they were while its row
+/// waits for a later frame ([`SlotState::Later`]), hidden when the list is too short to reach it.
 /// Its cells follow the row it shows; they are rewritten only when that row changes.
 #[component]
 fn ListRow(page: Page, drawn: DrawnRows, element: usize) -> impl IntoView {
     let (app, list, selected, chosen) = (page.app, page.list, page.selected, page.chosen);
-    let shows = Memo::new(move |previous: Option<&Option<Slot>>| match drawn.slot(element) {
+    let slot = Memo::new(move |_| drawn.slot(element));
+    // Waiting for a later frame: hidden and unnamed (no test id, flag id or position: it may hold
+    // a row of another query), its cells left as they are.
+    let later = Memo::new(move |_| slot.get() == SlotState::Later);
+    let shows = Memo::new(move |previous: Option<&Option<Slot>>| match slot.get() {
         SlotState::Row(index) => Some(Slot { index, row: list.shown.with(|g| g.pages.get(index).cloned()) }),
         SlotState::Later => previous.cloned().flatten(),
         SlotState::Gone => None,
     });
-    let id = Memo::new(move |_| shows.with(|s| s.as_ref().and_then(|s| s.row.as_ref().map(|r| r.id))));
+    let id = Memo::new(move |_| {
+        (!later.get())
+            .then(|| shows.with(|s| s.as_ref().and_then(|s| s.row.as_ref().map(|r| r.id))))
+            .flatten()
+    });
     // What the element draws, and where: the last loaded row it showed, with its position. A
     // placeholder (a row whose page has not arrived) leaves the element as it was, out of the
     // window, and is drawn as the space's empty row lines: a jump changes no cell, class or
@@ -832,12 +840,12 @@ fn ListRow(page: Page, drawn: DrawnRows, element: usize) -> impl IntoView {
     view! {
         <div
             class="flag-row"
-            class:gone=move || shows.with(Option::is_none)
+            class:gone=move || later.get() || shows.with(Option::is_none)
             class:placeholder=placeholder
             class:selected=move || drawn.get().is_some() && selected.get() == drawn.get()
-            data-testid=move || shows.with(|s| s.as_ref().map(|s| if s.row.is_some() { "flag-row" } else { "flag-placeholder" }))
+            data-testid=move || shows.with(|s| s.as_ref().filter(|_| !later.get()).map(|s| if s.row.is_some() { "flag-row" } else { "flag-placeholder" }))
             data-flag-id=id
-            data-index=move || shows.with(|s| s.as_ref().map(|s| s.index))
+            data-index=move || shows.with(|s| s.as_ref().filter(|_| !later.get()).map(|s| s.index))
             aria-hidden=move || placeholder().then_some("true")
             style:top=top
             on:click=move |_| {

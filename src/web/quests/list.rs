@@ -116,20 +116,15 @@ pub(super) fn QuestList(state: QuestsState) -> impl IntoView {
     // when its row, its place or its text changes: a scroll by a few rows rewrites those rows,
     // not the window. A row whose page has not arrived is an empty element marked
     // `quest-placeholder`, drawn as the space's empty row lines; one whose row is drawn in a
-    // later frame stays as it is.
+    // later frame is empty until then (emptying it costs no text layout).
     let element = move |e: usize| {
         let slot = Memo::new(move |_| drawn.slot(e));
-        let loaded = Memo::new(move |previous: Option<&Option<bool>>| match slot.get() {
+        let loaded = Memo::new(move |_| match slot.get() {
             SlotState::Row(i) => Some(state.shown.with(|g| g.pages.get(i).is_some())),
-            SlotState::Later => previous.copied().flatten(),
-            SlotState::Gone => None,
+            SlotState::Later | SlotState::Gone => None,
         });
-        let html = Memo::new(move |previous: Option<&String>| {
-            let i = match slot.get() {
-                SlotState::Row(i) => i,
-                SlotState::Later => return previous.cloned().unwrap_or_default(),
-                SlotState::Gone => return String::new(),
-            };
+        let html = Memo::new(move |_| {
+            let SlotState::Row(i) = slot.get() else { return String::new() };
             let total = state.len();
             // Only a capped list's places follow the scroll position.
             let scroll = if QUEST_TABLE.capped(total) { scroll_top.get() } else { 0.0 };

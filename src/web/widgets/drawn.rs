@@ -16,8 +16,8 @@ use flagdeck_core::paging::Viewport;
 pub enum SlotState {
     /// Row `index` of the list (0-based position).
     Row(usize),
-    /// Its row is in the window but drawn in a later frame: the element stays as it is (out of
-    /// view, where it was).
+    /// Its row is in the window but drawn in a later frame: the table hides the element until
+    /// then, changing as little of it as it can (what it holds may be another query's row).
     Later,
     /// The list is too short to reach it: hidden.
     Gone,
