@@ -275,12 +275,12 @@ fn calendar(b: &[u8]) -> Option<Timestamp> {
 pub fn instant_sql(expr: &str) -> String {
     // Kept lean: it runs for every row a time sort or a KPI reads. Text of digits (one dot at
     // most) is epoch seconds; `julianday` reads every calendar form and gives NULL for the rest,
-    // except the word `now`, which it reads as the clock.
+    // except the word `now` in any case, which it reads as the clock.
     format!(
         "(CASE typeof({e}) WHEN 'integer' THEN CAST({e} AS REAL) WHEN 'real' THEN {e} \
           WHEN 'text' THEN CASE WHEN {e} GLOB '[0-9]*' AND {e} NOT GLOB '*[^0-9.]*' THEN \
           (CASE WHEN {e} GLOB '*.*.*' THEN NULL ELSE CAST({e} AS REAL) END) \
-          WHEN {e} = 'now' THEN NULL \
+          WHEN {e} = 'now' COLLATE NOCASE THEN NULL \
           ELSE round((julianday({e}) - 2440587.5) * 86400000.0) / 1000.0 END END)",
         e = expr
     )

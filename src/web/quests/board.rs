@@ -29,7 +29,8 @@ impl QuestsState {
             return;
         };
         let filter = self.view.query().with_untracked(|q| only_status(&q.filter, &status));
-        let query = self.query_of(filter, BOARD_CARDS).at_page(1, Some(last));
+        let keyed = self.shown.with_untracked(|g| self.keys_for(&filter, &g.counts));
+        let query = self.query_of(filter, BOARD_CARDS).with_keys(keyed).at_page(1, Some(last));
         let start = format!("flagdeck:quest-page-start:{epoch}:{status}");
         mark(&start);
         let rx = ask(&open, query.sql());
@@ -47,7 +48,11 @@ impl QuestsState {
                 }),
                 Err(e) => {
                     clear_mark(&start);
-                    self.error.set(Some(e));
+                    if query.walks_keys() {
+                        self.drop_keys(open, &e);
+                    } else {
+                        self.error.set(Some(e));
+                    }
                     return;
                 }
             }

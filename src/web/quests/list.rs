@@ -31,7 +31,8 @@ impl QuestsState {
         self.in_flight.update(|f| {
             f.insert(page);
         });
-        let query = self.page_query(PAGE).at_page(page, previous);
+        let keys = self.shown.with_untracked(|g| g.keys);
+        let query = self.page_query(PAGE).with_keys(keys).at_page(page, previous);
         let start = format!("flagdeck:quest-page-start:{epoch}:{page}");
         mark(&start);
         let rx = ask(&open, query.sql());

@@ -54,6 +54,8 @@ pub(super) struct Generation {
     pub pages: SparsePages<QuestCard>,
     /// The board's columns.
     pub columns: Vec<Column>,
+    /// Whether the list's pages walk the sort's key table (`quests::keys`).
+    pub keys: bool,
 }
 
 impl Generation {
@@ -64,6 +66,7 @@ impl Generation {
             counts: Vec::new(),
             pages: SparsePages::new(PAGE),
             columns: Vec::new(),
+            keys: false,
         }
     }
 }
@@ -78,6 +81,9 @@ struct FileShape {
     keyed: bool,
     /// The key tables built ([`keys::table`]).
     built: BTreeSet<String>,
+    /// The key tables being built: another restart meanwhile reads by SQL rather than build
+    /// them again.
+    building: BTreeSet<String>,
 }
 
 /// What an as-of instant was read for: the data (`OpenDb::data_key`) and the setting.
@@ -246,29 +252,45 @@ impl QuestsState {
         self.shape().is_some_and(|s| s.keyed && s.built.contains(&keys::table(sort, s.order)))
     }
 
-    /// Builds the key table of `sort` for the open data unless it is built, the order needs
-    /// none or the file allows none (measured as `flagdeck:quest-keys` when built). A build
-    /// that fails leaves the data to the list's SQL.
+    /// Builds the key table of `sort` for the open data unless it is built, being built, the
+    /// order needs none or the file allows none (measured as `flagdeck:quest-keys` when built).
+    /// Not while an edit's transaction is open (its rollback would take the table back): the
+    /// list reads by SQL then. A build that fails leaves the data to the list's SQL.
     async fn ensure_keys(self, open: &Shared, sort: QuestSort) {
         let key = self.db.data_key();
         let Some(shape) = self.shape() else { return };
         let table = keys::table(sort, shape.order);
-        if !shape.keyed || !keys::derived(sort, shape.order) || shape.built.contains(&table) {
+        if !shape.keyed
+            || !keys::derived(sort, shape.order)
+            || shape.built.contains(&table)
+            || shape.building.contains(&table)
+        {
             return;
         }
+        let update = move |f: &mut dyn FnMut(&mut FileShape)| {
+            self.file.update_value(|file| {
+                if let Some((_, s)) = file.as_mut().filter(|(k, _)| *k == key) {
+                    f(s);
+                }
+            })
+        };
+        update(&mut |s| {
+            s.building.insert(table.clone());
+        });
         let started = perf_now();
-        let result = keys::ensure(&open.db, sort, shape.order).await;
-        if matches!(result, Ok(true)) {
+        let db = &open.db;
+        let result = keys::ensure(db, sort, shape.order, || !db.in_transaction()).await;
+        if matches!(result, Ok(keys::Ensured::Built)) {
             measure_since("flagdeck:quest-keys", started);
         }
-        self.file.update_value(|f| {
-            if let Some((_, s)) = f.as_mut().filter(|(k, _)| *k == key) {
-                match &result {
-                    Ok(_) => {
-                        s.built.insert(table);
-                    }
-                    Err(_) => s.keyed = false,
+        update(&mut |s| {
+            s.building.remove(&table);
+            match &result {
+                Ok(keys::Ensured::Skipped) => {}
+                Ok(_) => {
+                    s.built.insert(table.clone());
                 }
+                Err(_) => s.keyed = false,
             }
         });
         if let Err(e) = result {
@@ -276,8 +298,9 @@ impl QuestsState {
         }
     }
 
-    /// After a page read through a key table failed (`error`): the open data is read by the
-    /// list's SQL from now on, starting over.
+    /// After a read through a key table failed (`error`: the table gone, say, with an engine
+    /// that reopens the database to export): the open data is read by the list's SQL from now
+    /// on, starting over (once: the next read takes no key table).
     pub(super) fn drop_keys(self, open: Shared, error: &str) {
         warn(&format!("The quest list reads by SQL: a page through its sort keys failed ({error})."));
         let key = self.db.data_key();
@@ -297,9 +320,14 @@ impl QuestsState {
     /// The page query of `filter` in the current sort, `limit` rows.
     pub fn query_of(&self, filter: QuestFilter, limit: usize) -> QuestPageQuery {
         let sort = self.view.query().with_untracked(|q| q.sort);
-        QuestPageQuery::first(filter, sort, limit)
-            .with_time_order(self.time_order())
-            .with_keys(self.keyed(sort.0))
+        QuestPageQuery::first(filter, sort, limit).with_time_order(self.time_order())
+    }
+
+    /// Whether pages of `filter` in the current sort walk its key table: built for the open data
+    /// and worth walking for the filter's statuses (`keys::worth_walking`, from `counts`).
+    pub(super) fn keys_for(&self, filter: &QuestFilter, counts: &[StatusCount]) -> bool {
+        let sort = self.view.query().with_untracked(|q| q.sort.0);
+        self.keyed(sort) && keys::worth_walking(filter, counts)
     }
 
     /// The page query of the list for the current filter and sort.
@@ -330,15 +358,36 @@ impl QuestsState {
                     let order = TimeOrder::read(&open.db).await.map_err(|e| e.to_string())?;
                     // A file whose quests key tables cannot follow exactly keeps the list's SQL.
                     let keyed = keys::applies(&open.db).await.unwrap_or(false);
-                    self.file.set_value(Some((key, FileShape { order, keyed, built: BTreeSet::new() })));
+                    self.file.set_value(Some((
+                        key,
+                        FileShape { order, keyed, built: BTreeSet::new(), building: BTreeSet::new() },
+                    )));
                 }
                 // The sort's key table, built on its first use (after the counts, which the
                 // worker answers first), before the first rows need it.
                 self.ensure_keys(&open, sort.0).await;
-                let first_page = (layout == Layout::List)
-                    .then(|| ask(&open, self.query_of(filter.clone(), PAGE).at_page(0, None).sql()));
+                // With a status filter, whether the list walks the key table depends on how many
+                // quests the statuses keep: the counts come first then.
+                let mut counts = Some(counts);
+                let early = if layout == Layout::List && !filter.statuses.is_empty() && self.keyed(sort.0) {
+                    Some(read_counts(&answer(counts.take().expect("asked")).await?)?)
+                } else {
+                    None
+                };
+                let list_keys =
+                    self.keyed(sort.0) && early.as_ref().is_none_or(|c| keys::worth_walking(&filter, c));
+                let first_page = (layout == Layout::List).then(|| {
+                    ask(
+                        &open,
+                        self.query_of(filter.clone(), PAGE).with_keys(list_keys).at_page(0, None).sql(),
+                    )
+                });
                 let total = answer(total).await?.map_first(|r| r.i64("n")).map_err(|e| e.to_string())?;
-                let counts = read_counts(&answer(counts).await?)?;
+                let counts = match (early, counts) {
+                    (Some(early), _) => early,
+                    (None, Some(rx)) => read_counts(&answer(rx).await?)?,
+                    (None, None) => unreachable!("the counts are read once"),
+                };
                 let mut pages = SparsePages::new(PAGE);
                 let mut columns = Vec::new();
                 match first_page {
@@ -352,7 +401,9 @@ impl QuestsState {
                         let asked: Vec<_> = wanted
                             .iter()
                             .map(|c| {
-                                let query = self.query_of(only_status(&filter, &c.status), BOARD_CARDS);
+                                let only = only_status(&filter, &c.status);
+                                let keyed = self.keys_for(&only, &counts);
+                                let query = self.query_of(only, BOARD_CARDS).with_keys(keyed);
                                 (c.count > 0).then(|| ask(&open, query.sql()))
                             })
                             .collect();
@@ -365,7 +416,7 @@ impl QuestsState {
                         }
                     }
                 }
-                Ok::<_, String>(Generation { epoch, total, counts, pages, columns })
+                Ok::<_, String>(Generation { epoch, total, counts, pages, columns, keys: list_keys })
             }
             .await;
             if self.asked.try_get_value() != Some(epoch) {
@@ -385,6 +436,8 @@ impl QuestsState {
                         self.load_agents(&open);
                     }
                 }
+                // A read through a key table failed: read by SQL instead (once).
+                Err(e) if self.keyed(sort.0) => self.drop_keys(open, &e),
                 Err(e) => self.error.set(Some(e)),
             }
         });

@@ -28,7 +28,7 @@ use crate::port::{Database, DbError};
 use crate::table_info::{keyed_by_rowid, table_info};
 use crate::value::Value;
 
-use super::query::{QuestSort, TimeOrder};
+use super::query::{QuestFilter, QuestSort, StatusCount, TimeOrder};
 use super::TABLE;
 
 /// Whether pages in `sort` read through a key table: every order but those the file itself
@@ -42,7 +42,7 @@ pub fn derived(sort: QuestSort, order: TimeOrder) -> bool {
 /// instant are two tables).
 pub fn table(sort: QuestSort, order: TimeOrder) -> String {
     let raw = matches!(sort.key_sql(order).as_str(), "created_at" | "updated_at");
-    format!("flagdeck_quest_keys_{}{}", sort.key(), if raw { "_raw" } else { "" })
+    format!("flagdeck_keys_quests_{}{}", sort.key(), if raw { "_raw" } else { "" })
 }
 
 /// Whether this file's quests can be followed by key tables (see the module doc).
@@ -55,8 +55,9 @@ pub async fn applies<D: Database>(db: &D) -> Result<bool, DbError> {
 }
 
 /// Builds `sort`'s key table from scratch (dropping any earlier one), then its index, then
-/// the triggers that keep it: the triggers come last, so a build that stops half way leaves no
-/// trigger and [`built_sql`] says to build again. One batch for `execute_batch`.
+/// the triggers that keep it (an update fires only when it writes the key's column or the id):
+/// the trigger [`built_sql`] looks for comes last, so after a build that stopped half way it
+/// says to build again. One batch for `execute_batch`.
 pub fn build_sql(sort: QuestSort, order: TimeOrder) -> String {
     let t = table(sort, order);
     let key = sort.key_sql(order);
@@ -74,12 +75,13 @@ pub fn build_sql(sort: QuestSort, order: TimeOrder) -> String {
          INSERT INTO temp.{t} (quest_id, sort_key) SELECT quest_id, {key} FROM main.{TABLE};\n\
          CREATE INDEX temp.{t}_order ON {t} (sort_key, quest_id);\n\
          CREATE TEMP TRIGGER {t}_inserted AFTER INSERT ON main.{TABLE} BEGIN\n  {inserted}\nEND;\n\
-         CREATE TEMP TRIGGER {t}_updated AFTER UPDATE ON main.{TABLE} BEGIN\n  \
+         CREATE TEMP TRIGGER {t}_updated AFTER UPDATE OF quest_id, {column} ON main.{TABLE} BEGIN\n  \
            DELETE FROM {t} WHERE quest_id = OLD.quest_id;\n  {updated}\nEND;\n\
          CREATE TEMP TRIGGER {t}_deleted AFTER DELETE ON main.{TABLE} BEGIN\n  \
            DELETE FROM {t} WHERE quest_id = OLD.quest_id;\nEND;",
         inserted = row("NEW.quest_id"),
         updated = row("NEW.quest_id"),
+        column = sort.column(),
     )
 }
 
@@ -91,16 +93,84 @@ pub fn built_sql(sort: QuestSort, order: TimeOrder) -> (String, Vec<Value>) {
     )
 }
 
-/// Makes sure `sort`'s key table is there ([`built_sql`], else [`build_sql`]); `Ok(true)` when
-/// it was built by this call. Run it outside any transaction the caller may roll back (a
-/// rollback would take the table back, and the next [`ensure`] builds it again). Errors: the
-/// database's (the list then runs its SQL).
-pub async fn ensure<D: Database>(db: &D, sort: QuestSort, order: TimeOrder) -> Result<bool, DbError> {
+/// What [`ensure`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ensured {
+    /// The table was there.
+    Present,
+    /// It was built now.
+    Built,
+    /// It was missing and `may_build` said no: read by the list's SQL this time.
+    Skipped,
+}
+
+/// Makes sure `sort`'s key table is there ([`built_sql`], else [`build_sql`] when `may_build()`
+/// says so right before the build is sent: a caller whose edits may have a transaction open
+/// says no then, as a rollback would take the table back). Errors: the database's (the list
+/// then runs its SQL).
+pub async fn ensure<D: Database>(
+    db: &D,
+    sort: QuestSort,
+    order: TimeOrder,
+    may_build: impl Fn() -> bool,
+) -> Result<Ensured, DbError> {
     let (sql, params) = built_sql(sort, order);
     let n = db.query(&sql, &params).await?.scalar().and_then(Value::as_i64);
     if n == Some(1) {
-        return Ok(false);
+        return Ok(Ensured::Present);
+    }
+    if !may_build() {
+        return Ok(Ensured::Skipped);
     }
     db.execute_batch(&build_sql(sort, order)).await?;
-    Ok(true)
+    Ok(Ensured::Built)
+}
+
+/// How small a share of the quests a status filter may keep before a page is read faster
+/// through the file's `idx_status` (and the few rows sorted) than by walking a key table, whose
+/// walk tests every quest until the page is full: 1 in `RARE_STATUS`.
+pub const RARE_STATUS: i64 = 20;
+
+/// Whether a page of `filter` should walk its order's key table, given the status counts under
+/// its agent and text (`counts`, [`super::status_counts`]): always without a status filter,
+/// else when the statuses it keeps hold at least 1 in [`RARE_STATUS`] of those quests.
+pub fn worth_walking(filter: &QuestFilter, counts: &[StatusCount]) -> bool {
+    if filter.statuses.is_empty() {
+        return true;
+    }
+    let total: i64 = counts.iter().map(|c| c.count).sum();
+    let kept: i64 = counts.iter().filter(|c| filter.statuses.contains(&c.status)).map(|c| c.count).sum();
+    kept * RARE_STATUS >= total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rare_status_is_read_through_the_files_index() {
+        let counts: Vec<StatusCount> = [("working", 900), ("failed", 49), ("", 51)]
+            .into_iter()
+            .map(|(s, n)| StatusCount { status: s.into(), known: None, count: n })
+            .collect();
+        let only = |s: &[&str]| QuestFilter {
+            statuses: s.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        };
+        assert!(worth_walking(&QuestFilter::default(), &counts));
+        assert!(worth_walking(&only(&["working"]), &counts));
+        // 49 of 1000 is under 1 in 20; with the NULL statuses ("") 100 of 1000 is not.
+        assert!(!worth_walking(&only(&["failed"]), &counts));
+        assert!(worth_walking(&only(&["failed", ""]), &counts));
+        assert!(!worth_walking(&only(&["unknown"]), &counts));
+    }
+
+    #[test]
+    fn an_update_rewrites_a_key_only_when_its_column_or_the_id_changes() {
+        let sql = build_sql(QuestSort::Messages, TimeOrder::default());
+        assert!(sql.contains("AFTER UPDATE OF quest_id, broadcast ON main.acolyte_quests"), "{sql}");
+        // The trigger that says the table is built comes last.
+        let last = sql.rfind("CREATE TEMP TRIGGER").unwrap();
+        assert!(sql[last..].contains(&built_sql(QuestSort::Messages, TimeOrder::default()).1[0].display()));
+    }
 }
