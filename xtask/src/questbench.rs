@@ -328,7 +328,7 @@ mod tests {
                 let (keyed, plain_ids) = (run(&p["layer"]), run(&p["statement"]));
                 assert!(
                     !keyed.is_empty()
-                        && p["layer"]["sql"].as_str().unwrap().contains("temp.flagdeck_quest_keys")
+                        && p["layer"]["sql"].as_str().unwrap().contains("temp.flagdeck_keys_quests_messages")
                 );
                 assert_eq!(keyed, plain_ids, "{}", step["label"]);
                 pages += 1;
