@@ -202,6 +202,11 @@ impl<T> SparsePages<T> {
         }
         (self.page_of(rows.start)..=self.page_of(end - 1)).filter(|p| !self.contains(*p)).collect()
     }
+
+    /// Whether every row of `rows` is loaded (an empty range is).
+    pub fn holds(&self, mut rows: Range<usize>) -> bool {
+        rows.all(|i| self.get(i).is_some())
+    }
 }
 
 #[cfg(test)]
@@ -226,6 +231,8 @@ mod tests {
         assert_eq!(p.position(|r| *r == 50), None);
         assert_eq!(p.loaded_end(), 80);
         assert_eq!(SparsePages::<usize>::new(10).loaded_end(), 0);
+        assert!(p.holds(70..80) && p.holds(15..15));
+        assert!(!p.holds(5..15) && !p.holds(75..81));
     }
 
     #[test]

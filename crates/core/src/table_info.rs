@@ -70,9 +70,8 @@ pub async fn keyed_by_rowid<D: Database>(
     let ddl = db
         .query("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1", &[Value::from(table)])
         .await?;
-    let ddl =
-        ddl.rows.first().and_then(|r| r.first()).and_then(Value::as_str).unwrap_or("").to_ascii_uppercase();
-    let count = |rs: crate::value::ResultSet| rs.rows.first().and_then(|r| r.first()).and_then(Value::as_i64);
+    let ddl = ddl.scalar().and_then(Value::as_str).unwrap_or("").to_ascii_uppercase();
+    let count = |rs: crate::value::ResultSet| rs.scalar().and_then(Value::as_i64);
     let unique = db
         .query(
             "SELECT count(*) FROM pragma_index_list(?1) WHERE \"unique\" AND origin <> 'pk'",

@@ -301,10 +301,9 @@ pub async fn quest_key_pages_agree_with_sql<D: Database>(db: &D) {
     assert_eq!(db.query(&sql, &params).await.unwrap().scalar().and_then(|v| v.as_i64()), Some(0));
     compare("built").await;
     // Edits through the tool's rules, undone, redone and replayed.
-    let open = |limit: i64| {
-        format!("SELECT quest_id FROM acolyte_quests WHERE status NOT IN ('completed', 'failed', 'timeout') ORDER BY quest_id LIMIT {limit}")
-    };
-    let ids: Vec<i64> = rows(db, &open(3)).await.iter().filter_map(|r| r[0].as_i64()).collect();
+    let open = "SELECT quest_id FROM acolyte_quests WHERE status NOT IN ('completed', 'failed', 'timeout') \
+                ORDER BY quest_id LIMIT 3";
+    let ids: Vec<i64> = rows(db, open).await.iter().filter_map(|r| r[0].as_i64()).collect();
     assert!(!ids.is_empty(), "the fixture has open quests");
     let mut history = History::default();
     for (k, id) in ids.iter().enumerate() {

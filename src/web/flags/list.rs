@@ -709,7 +709,7 @@ fn FlagTable(page: Page) -> impl IntoView {
         page.scroll_top.into(),
         Signal::derive(move || list.len()),
         Signal::derive(move || list.shown.with(|g| g.epoch)),
-        move |view| list.shown.with(|g| view.into_iter().all(|i| g.pages.get(i).is_some())),
+        move |view| list.shown.with(|g| g.pages.holds(view)),
     );
     view! {
         <div class="flag-head">
@@ -811,7 +811,7 @@ fn ListRow(page: Page, drawn: DrawnRows, element: usize) -> impl IntoView {
     // The flag the element draws: what a click, its checkbox and its selection act on (a
     // placeholder's stale row is out of the window, or, while a changed file is read again,
     // the row that stood at that place).
-    let drawn = Memo::new(move |_| content.with(|c| c.as_ref().map(|(_, r)| r.id)));
+    let drawn_id = Memo::new(move |_| content.with(|c| c.as_ref().map(|(_, r)| r.id)));
     let cell = move |f: fn(&FlagRow) -> String| {
         move || content.with(|r| r.as_ref().map(|(_, r)| f(r)).unwrap_or_default())
     };
@@ -842,14 +842,14 @@ fn ListRow(page: Page, drawn: DrawnRows, element: usize) -> impl IntoView {
             class="flag-row"
             class:gone=move || later.get() || shows.with(Option::is_none)
             class:placeholder=placeholder
-            class:selected=move || drawn.get().is_some() && selected.get() == drawn.get()
+            class:selected=move || drawn_id.get().is_some() && selected.get() == drawn_id.get()
             data-testid=move || shows.with(|s| s.as_ref().filter(|_| !later.get()).map(|s| if s.row.is_some() { "flag-row" } else { "flag-placeholder" }))
             data-flag-id=id
             data-index=move || shows.with(|s| s.as_ref().filter(|_| !later.get()).map(|s| s.index))
             aria-hidden=move || placeholder().then_some("true")
             style:top=top
             on:click=move |_| {
-                if let Some(id) = drawn.get_untracked() {
+                if let Some(id) = drawn_id.get_untracked() {
                     app.go(View::Flag(id));
                 }
             }
@@ -860,11 +860,11 @@ fn ListRow(page: Page, drawn: DrawnRows, element: usize) -> impl IntoView {
                     data-testid="flag-select"
                     // Out of the Tab order while the element waits (it is aria-hidden then).
                     tabindex=move || placeholder().then_some("-1")
-                    aria-label=move || drawn.get().map(|id| format!("choose flag {id}"))
-                    prop:checked=move || drawn.get().is_some_and(|id| chosen.contains(id))
+                    aria-label=move || drawn_id.get().map(|id| format!("choose flag {id}"))
+                    prop:checked=move || drawn_id.get().is_some_and(|id| chosen.contains(id))
                     on:click=move |e| {
                         e.stop_propagation();
-                        if let Some(id) = drawn.get_untracked() {
+                        if let Some(id) = drawn_id.get_untracked() {
                             chosen.toggle(id);
                         }
                     }

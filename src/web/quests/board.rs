@@ -48,11 +48,7 @@ impl QuestsState {
                 }),
                 Err(e) => {
                     clear_mark(&start);
-                    if query.walks_keys() {
-                        self.drop_keys(open, &e);
-                    } else {
-                        self.error.set(Some(e));
-                    }
+                    self.read_failed(open, e, query.walks_keys());
                     return;
                 }
             }

@@ -49,11 +49,7 @@ impl QuestsState {
                 Ok(rows) => self.shown.update(|g| g.pages.insert(page, rows)),
                 Err(e) => {
                     clear_mark(&start);
-                    if query.walks_keys() {
-                        self.drop_keys(open, &e);
-                    } else {
-                        self.error.set(Some(e));
-                    }
+                    self.read_failed(open, e, query.walks_keys());
                     return;
                 }
             }
@@ -110,7 +106,7 @@ pub(super) fn QuestList(state: QuestsState) -> impl IntoView {
         scroll_top.into(),
         Signal::derive(move || state.len()),
         Signal::derive(move || state.shown.with(|g| g.epoch)),
-        move |view| state.shown.with(|g| view.into_iter().all(|i| g.pages.get(i).is_some())),
+        move |view| state.shown.with(|g| g.pages.holds(view)),
     );
     // Row recycling, as in the flag list: `QUEST_TABLE.slots()` elements, each holding the row
     // `Viewport::slot_row` gives it as HTML text (see `html`). An element's HTML is set only

@@ -4,6 +4,7 @@
 //! so the count shown is always the count of the cards shown.
 
 use std::collections::BTreeSet;
+use std::future::Future;
 
 use futures_channel::oneshot;
 use leptos::prelude::*;
@@ -134,7 +135,9 @@ pub(super) fn ask(
 }
 
 /// The answer of an [`ask`].
-pub(super) async fn answer(rx: oneshot::Receiver<Result<ResultSet, DbError>>) -> Result<ResultSet, String> {
+pub(super) async fn answer(
+    rx: impl Future<Output = Result<Result<ResultSet, DbError>, oneshot::Canceled>>,
+) -> Result<ResultSet, String> {
     match rx.await {
         Ok(result) => result.map_err(|e| e.to_string()),
         Err(_) => Err("the query was dropped".to_owned()),
@@ -267,14 +270,7 @@ impl QuestsState {
         {
             return;
         }
-        let update = move |f: &mut dyn FnMut(&mut FileShape)| {
-            self.file.update_value(|file| {
-                if let Some((_, s)) = file.as_mut().filter(|(k, _)| *k == key) {
-                    f(s);
-                }
-            })
-        };
-        update(&mut |s| {
+        self.update_shape(key, |s| {
             s.building.insert(table.clone());
         });
         let started = perf_now();
@@ -283,7 +279,7 @@ impl QuestsState {
         if matches!(result, Ok(keys::Ensured::Built)) {
             measure_since("flagdeck:quest-keys", started);
         }
-        update(&mut |s| {
+        self.update_shape(key, |s| {
             s.building.remove(&table);
             match &result {
                 Ok(keys::Ensured::Skipped) => {}
@@ -298,17 +294,26 @@ impl QuestsState {
         }
     }
 
-    /// After a read through a key table failed (`error`: the table gone, say, with an engine
-    /// that reopens the database to export): the open data is read by the list's SQL from now
-    /// on, starting over (once: the next read takes no key table).
-    pub(super) fn drop_keys(self, open: Shared, error: &str) {
-        warn(&format!("The quest list reads by SQL: a page through its sort keys failed ({error})."));
-        let key = self.db.data_key();
-        self.file.update_value(|f| {
-            if let Some((_, s)) = f.as_mut().filter(|(k, _)| *k == key) {
-                s.keyed = false;
+    /// Changes how the data `key` is read, unless other data is open meanwhile.
+    fn update_shape(self, key: (u64, u64), f: impl FnOnce(&mut FileShape)) {
+        self.file.update_value(|file| {
+            if let Some((_, s)) = file.as_mut().filter(|(k, _)| *k == key) {
+                f(s);
             }
         });
+    }
+
+    /// A read of quests failed (`error`). Through a key table (`through_keys`: the table gone,
+    /// say, with an engine that reopens the database to export), the open data is read by the
+    /// list's SQL from now on, starting over (once: the next read takes no key table); otherwise
+    /// the page says why.
+    pub(super) fn read_failed(self, open: Shared, error: String, through_keys: bool) {
+        if !through_keys {
+            self.error.set(Some(error));
+            return;
+        }
+        warn(&format!("The quest list reads by SQL: a read through its sort keys failed ({error})."));
+        self.update_shape(self.db.data_key(), |s| s.keyed = false);
         self.restart(Some(open));
     }
 
@@ -351,7 +356,7 @@ impl QuestsState {
         let key = self.db.data_key();
         let known = self.shape().is_some();
         let total = ask(&open, filter.count_sql());
-        let counts = ask(&open, filter.status_counts_sql());
+        let mut counts = ask(&open, filter.status_counts_sql());
         spawn_local(async move {
             let result = async {
                 if !known {
@@ -368,9 +373,8 @@ impl QuestsState {
                 self.ensure_keys(&open, sort.0).await;
                 // With a status filter, whether the list walks the key table depends on how many
                 // quests the statuses keep: the counts come first then.
-                let mut counts = Some(counts);
                 let early = if layout == Layout::List && !filter.statuses.is_empty() && self.keyed(sort.0) {
-                    Some(read_counts(&answer(counts.take().expect("asked")).await?)?)
+                    Some(read_counts(&answer(&mut counts).await?)?)
                 } else {
                     None
                 };
@@ -383,10 +387,9 @@ impl QuestsState {
                     )
                 });
                 let total = answer(total).await?.map_first(|r| r.i64("n")).map_err(|e| e.to_string())?;
-                let counts = match (early, counts) {
-                    (Some(early), _) => early,
-                    (None, Some(rx)) => read_counts(&answer(rx).await?)?,
-                    (None, None) => unreachable!("the counts are read once"),
+                let counts = match early {
+                    Some(counts) => counts,
+                    None => read_counts(&answer(counts).await?)?,
                 };
                 let mut pages = SparsePages::new(PAGE);
                 let mut columns = Vec::new();
@@ -436,9 +439,7 @@ impl QuestsState {
                         self.load_agents(&open);
                     }
                 }
-                // A read through a key table failed: read by SQL instead (once).
-                Err(e) if self.keyed(sort.0) => self.drop_keys(open, &e),
-                Err(e) => self.error.set(Some(e)),
+                Err(e) => self.read_failed(open, e, self.keyed(sort.0)),
             }
         });
     }

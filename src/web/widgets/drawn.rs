@@ -59,6 +59,8 @@ pub fn use_drawn_rows(
     generation: Signal<u64>,
     loaded: impl Fn(Range<usize>) -> bool + Send + Sync + 'static,
 ) -> DrawnRows {
+    // Memoized: pages arriving in the same generation do not wake what depends on it.
+    let generation = Memo::new(move |_| generation.get());
     let target = Memo::new(move |_| viewport.rows(scroll_top.get(), len.get()));
     let view = Memo::new(move |_| viewport.in_view(scroll_top.get(), len.get()));
     // The (generation, window) drawn whole.

@@ -61,11 +61,10 @@ pub async fn applies<D: Database>(db: &D) -> Result<bool, DbError> {
 pub fn build_sql(sort: QuestSort, order: TimeOrder) -> String {
     let t = table(sort, order);
     let key = sort.key_sql(order);
-    let row = |id: &str| {
-        format!(
-            "INSERT OR REPLACE INTO {t} (quest_id, sort_key) SELECT quest_id, {key} FROM main.{TABLE} WHERE quest_id = {id};"
-        )
-    };
+    // A trigger's write of the new row's key.
+    let write = format!(
+        "INSERT OR REPLACE INTO {t} (quest_id, sort_key) SELECT quest_id, {key} FROM main.{TABLE} WHERE quest_id = NEW.quest_id;"
+    );
     format!(
         "DROP TRIGGER IF EXISTS temp.{t}_inserted;\n\
          DROP TRIGGER IF EXISTS temp.{t}_updated;\n\
@@ -74,13 +73,11 @@ pub fn build_sql(sort: QuestSort, order: TimeOrder) -> String {
          CREATE TEMP TABLE {t} (quest_id INTEGER PRIMARY KEY, sort_key);\n\
          INSERT INTO temp.{t} (quest_id, sort_key) SELECT quest_id, {key} FROM main.{TABLE};\n\
          CREATE INDEX temp.{t}_order ON {t} (sort_key, quest_id);\n\
-         CREATE TEMP TRIGGER {t}_inserted AFTER INSERT ON main.{TABLE} BEGIN\n  {inserted}\nEND;\n\
+         CREATE TEMP TRIGGER {t}_inserted AFTER INSERT ON main.{TABLE} BEGIN\n  {write}\nEND;\n\
          CREATE TEMP TRIGGER {t}_updated AFTER UPDATE OF quest_id, {column} ON main.{TABLE} BEGIN\n  \
-           DELETE FROM {t} WHERE quest_id = OLD.quest_id;\n  {updated}\nEND;\n\
+           DELETE FROM {t} WHERE quest_id = OLD.quest_id;\n  {write}\nEND;\n\
          CREATE TEMP TRIGGER {t}_deleted AFTER DELETE ON main.{TABLE} BEGIN\n  \
            DELETE FROM {t} WHERE quest_id = OLD.quest_id;\nEND;",
-        inserted = row("NEW.quest_id"),
-        updated = row("NEW.quest_id"),
         column = sort.column(),
     )
 }
