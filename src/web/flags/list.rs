@@ -774,8 +774,12 @@ fn SortHeader(list: ListState, column: SortColumn) -> impl IntoView {
 #[derive(Clone, PartialEq)]
 struct Slot {
     index: usize,
+    /// The generation it belongs to ([`Generation::epoch`]).
+    epoch: u64,
     /// `None` while its page has not arrived (a placeholder).
     row: Option<FlagRow>,
+    /// A row the element showed before, kept while the row it now stands for has not arrived.
+    stale: bool,
 }
 
 /// Row element `element` of the table (see [`FlagTable`]): its row among those `drawn` now, a
@@ -790,7 +794,17 @@ fn ListRow(page: Page, drawn: DrawnRows, element: usize) -> impl IntoView {
     // a row of another query), its cells left as they are.
     let later = Memo::new(move |_| slot.get() == SlotState::Later);
     let shows = Memo::new(move |previous: Option<&Option<Slot>>| match slot.get() {
-        SlotState::Row(index) => Some(Slot { index, row: list.shown.with(|g| g.pages.get(index).cloned()) }),
+        SlotState::Row(index) => {
+            let (epoch, row) = list.shown.with(|g| (g.epoch, g.pages.get(index).cloned()));
+            match (row, previous.cloned().flatten()) {
+                // Its page has not arrived: the element keeps the row of this query it showed,
+                // where it was (out of the window), and nothing of it changes until it does.
+                (None, Some(before)) if before.epoch == epoch && before.row.is_some() => {
+                    Some(Slot { stale: true, ..before })
+                }
+                (row, _) => Some(Slot { index, epoch, row, stale: false }),
+            }
+        }
         SlotState::Later => previous.cloned().flatten(),
         SlotState::Gone => None,
     });
@@ -822,7 +836,7 @@ fn ListRow(page: Page, drawn: DrawnRows, element: usize) -> impl IntoView {
         let total = list.len();
         // Only a capped list's places follow the scroll position.
         let scroll = if FLAG_TABLE.capped(total) { page.scroll_top.get() } else { 0.0 };
-        let waiting_for = shows.with(|s| s.as_ref().map(|s| s.index));
+        let waiting_for = shows.with(|s| s.as_ref().filter(|s| !s.stale).map(|s| s.index));
         match content.with(|c| c.as_ref().map(|(i, _)| *i)) {
             Some(i) if waiting_for == Some(i) => Some(format!("{}px", FLAG_TABLE.row_top(i, scroll, total))),
             Some(_) => previous.cloned().flatten(),
