@@ -690,7 +690,7 @@ fn BulkBar(page: Page) -> impl IntoView {
 }
 
 /// The sortable header and the virtual table: only the rows of the scroll position are in the
-/// page, a placeholder for each row whose page has not arrived.
+/// page; an element whose row has not arrived keeps what it showed (see [`ListRow`]).
 ///
 /// Row recycling: the table keeps [`Viewport::slots`](flagdeck_core::paging::Viewport::slots)
 /// row elements and never creates one while scrolling; each shows the row
@@ -782,9 +782,11 @@ struct Slot {
     stale: bool,
 }
 
-/// Row element `element` of the table (see [`FlagTable`]): its row among those `drawn` now, a
-/// placeholder while its page has not arrived, hidden with its cells as they were while its row
-/// waits for a later frame ([`SlotState::Later`]), hidden when the list is too short to reach it.
+/// Row element `element` of the table (see [`FlagTable`]): its row among those `drawn` now; while
+/// that row's page has not arrived, the row of this query it showed before, untouched (in a
+/// list that is not capped), else a placeholder (hidden in a capped list); hidden with its cells
+/// as they were while its row waits for a later frame ([`SlotState::Later`]), hidden when the
+/// list is too short to reach it.
 /// Its cells follow the row it shows; they are rewritten only when that row changes.
 #[component]
 fn ListRow(page: Page, drawn: DrawnRows, element: usize) -> impl IntoView {
@@ -799,7 +801,11 @@ fn ListRow(page: Page, drawn: DrawnRows, element: usize) -> impl IntoView {
             match (row, previous.cloned().flatten()) {
                 // Its page has not arrived: the element keeps the row of this query it showed,
                 // where it was (out of the window), and nothing of it changes until it does.
-                (None, Some(before)) if before.epoch == epoch && before.row.is_some() => {
+                // Not in a capped list, whose places follow the scroll position: a place kept
+                // from before the scroll can lie in the view there.
+                (None, Some(before))
+                    if before.epoch == epoch && before.row.is_some() && !FLAG_TABLE.capped(list.len()) =>
+                {
                     Some(Slot { stale: true, ..before })
                 }
                 (row, _) => Some(Slot { index, epoch, row, stale: false }),
@@ -854,7 +860,9 @@ fn ListRow(page: Page, drawn: DrawnRows, element: usize) -> impl IntoView {
     view! {
         <div
             class="flag-row"
-            class:gone=move || later.get() || shows.with(Option::is_none)
+            // In a capped list an element waiting for its row is hidden: its place, kept from
+            // before the scroll, can lie in the view.
+            class:gone=move || later.get() || shows.with(Option::is_none) || (placeholder() && FLAG_TABLE.capped(list.len()))
             class:placeholder=placeholder
             class:selected=move || drawn_id.get().is_some() && selected.get() == drawn_id.get()
             data-testid=move || shows.with(|s| s.as_ref().filter(|_| !later.get()).map(|s| if s.row.is_some() { "flag-row" } else { "flag-placeholder" }))
