@@ -897,6 +897,9 @@ test('v2: filters apply as typed, the agent in any case, with suggestions; no ma
       `SELECT agent FROM (SELECT current_agent AS agent FROM acolyte_quests UNION SELECT value FROM acolyte_quests, json_each(recruited))
        WHERE agent IS NOT NULL AND trim(agent) <> '' ORDER BY agent`,
     ).map(([a]) => a);
+    // Read when the box is first used, not at open (a scan of every quest's recruited list).
+    assert.equal(await page.locator('[data-testid="quest-agent-choices"] option').count(), 0, 'no suggestions read before the box is used');
+    await page.locator('[data-testid="quest-filter-agent"]').focus();
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid="quest-agent-choices"] option').length === n, agents.length, {
       timeout: WAIT_MS,
     });

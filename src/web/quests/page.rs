@@ -105,9 +105,10 @@ pub(super) struct QuestsState {
     pub asked: StoredValue<u64>,
     /// How the open data's quests are read, and the data (`OpenDb::data_key`) it was read for.
     file: StoredValue<Option<((u64, u64), FileShape)>>,
-    /// The agent filter's suggestions (`quests::agents_sql`), read once per data after the first
-    /// quests are shown.
+    /// The agent filter's suggestions (`quests::agents_sql`), read once per data when the agent
+    /// box is first used ([`QuestsState::suggest_agents`]), with the data they were read for.
     pub agents: RwSignal<Vec<String>>,
+    agents_for: StoredValue<Option<(u64, u64)>>,
     /// The latest text typed in a filter box, not applied yet (debounce).
     typed: StoredValue<u64>,
     /// The instant "updated … ago" counts to (the dashboard's as-of, see `detail::AsOfInstant`),
@@ -161,6 +162,7 @@ impl QuestsState {
             asked: StoredValue::new(0),
             file: StoredValue::new(None),
             agents: RwSignal::new(Vec::new()),
+            agents_for: StoredValue::new(None),
             typed: StoredValue::new(0),
             as_of: RwSignal::new(None),
             settings: expect_context::<DashboardSettings>(),
@@ -174,10 +176,19 @@ impl QuestsState {
         self.as_of.with(|a| a.map(|(_, ms)| ms)).unwrap_or_else(|| date_now() as i64)
     }
 
-    /// Reads the agent filter's suggestions (`quests::agents_sql`) once per data; a file they
-    /// cannot be read from still filters.
-    fn load_agents(self, open: &Shared) {
-        let asked = ask(open, (agents_sql(), Vec::new()));
+    /// Reads the agent filter's suggestions (`quests::agents_sql`) unless they were read for the
+    /// open data; a file they cannot be read from still filters. Called when the agent box gets
+    /// the focus, not at open: the statement scans every quest's `recruited` JSON (0.5 s at
+    /// 100k quests in sql.js), and the worker answers in order, so read at open it held back a
+    /// switch from the board to the list by as long.
+    pub fn suggest_agents(self) {
+        let Some(open) = self.db.get() else { return };
+        let key = self.db.data_key();
+        if self.agents_for.get_value() == Some(key) {
+            return;
+        }
+        self.agents_for.set_value(Some(key));
+        let asked = ask(&open, (agents_sql(), Vec::new()));
         spawn_local(async move {
             if let Ok(rs) = answer(asked).await {
                 self.agents.try_set(rs.map_rows(|r| r.text("agent")).unwrap_or_default());
@@ -435,9 +446,6 @@ impl QuestsState {
                     // Asked only now, so that the worker (which answers in order) shows the
                     // quests first: each is a scan of the whole table.
                     self.refresh_as_of(&open);
-                    if !known {
-                        self.load_agents(&open);
-                    }
                 }
                 Err(e) => self.read_failed(open, e, self.keyed(sort.0)),
             }
@@ -619,6 +627,7 @@ fn Filters(state: QuestsState) -> impl IntoView {
                 "Agent "
                 <input type="search" class="search" placeholder="@agent: recruited or whose turn"
                     data-testid="quest-filter-agent" list="quest-agents"
+                    on:focus=move |_| state.suggest_agents()
                     prop:value=move || query.with(|q| q.filter.agent.clone().unwrap_or_default())
                     on:input=move |e| {
                         let agent = with_at(&event_target_value(&e));

@@ -283,26 +283,20 @@ pub(super) async fn activity<D: Database>(
     let from_log = |s: &Source| {
         (logs.flags.is_some() && s.table == "flags") || (logs.tools.is_some() && s.table == "tool_logs")
     };
-    let sql = sources
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| !from_log(s))
-        .map(|(i, s)| {
-            format!(
-                "SELECT {i} AS src, substr(m, 1, 10) AS day, COUNT(*) AS n, min(m) AS lo, max(m) AS hi FROM \
-                 (SELECT {m} AS m FROM {t} WHERE {c} IS NOT NULL AND {c} <> '') GROUP BY 2",
-                m = s.scan,
-                c = s.column,
-                t = s.table
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(" UNION ALL ");
     let minute = |t: Option<String>| t.as_deref().and_then(parse_minute);
-    let mut days: Vec<Day> = if sql.is_empty() {
-        Vec::new()
-    } else {
-        db.query(&sql, &[]).await?.map_rows(|r| {
+    // One statement per source, each posted once the one before has answered: an engine that
+    // answers in order (the app's worker) then runs a user's query after one source's scan, not
+    // after all of them (a 100k-quest file: ~0.65 s each instead of ~1.3 s).
+    let mut days: Vec<Day> = Vec::new();
+    for (i, s) in sources.iter().enumerate().filter(|(_, s)| !from_log(s)) {
+        let sql = format!(
+            "SELECT {i} AS src, substr(m, 1, 10) AS day, COUNT(*) AS n, min(m) AS lo, max(m) AS hi FROM \
+             (SELECT {m} AS m FROM {t} WHERE {c} IS NOT NULL AND {c} <> '') GROUP BY 2",
+            m = s.scan,
+            c = s.column,
+            t = s.table
+        );
+        days.extend(db.query(&sql, &[]).await?.map_rows(|r| {
             Ok(Day {
                 src: r.i64("src")?.max(0) as usize,
                 // A day that is not one (NULL, odd text, a number) is unreadable.
@@ -311,8 +305,8 @@ pub(super) async fn activity<D: Database>(
                 lo: minute(r.get("lo")?.as_str().map(str::to_owned)),
                 hi: minute(r.get("hi")?.as_str().map(str::to_owned)),
             })
-        })?
-    };
+        })?);
+    }
     if let Some(log) = logs.flags {
         for (i, s) in sources.iter().enumerate().filter(|(_, s)| s.table == "flags") {
             days.extend(log.activity_days(i, s.column));
