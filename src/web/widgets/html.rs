@@ -67,3 +67,38 @@ impl Html {
         self.0
     }
 }
+
+/// Sets `el`'s HTML to `html`, keeping the keyboard focus: when the focused element is inside
+/// `el` and carries a `data-testid`, the element of the new HTML with the same `data-testid`
+/// and the same values of the attributes `keys` (e.g. `data-quest-id`) gets the focus back.
+/// For HTML text redrawn while a person may be on it (the quest board's cards redraw when the
+/// "as of" instant arrives, or a column shows more).
+pub fn set_html_keeping_focus(el: &web_sys::Element, html: &str, keys: &[&str]) {
+    use wasm_bindgen::JsCast;
+    let focused = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.active_element())
+        .filter(|a| el.contains(Some(a)));
+    let selector = focused.and_then(|a| {
+        let mut s = format!("[data-testid=\"{}\"]", css_string(&a.get_attribute("data-testid")?));
+        for key in keys {
+            if let Some(value) = a.get_attribute(key) {
+                let _ = write!(s, "[{key}=\"{}\"]", css_string(&value));
+            }
+        }
+        Some(s)
+    });
+    el.set_inner_html(html);
+    if let Some(selector) = selector {
+        if let Some(again) = el.query_selector(&selector).ok().flatten() {
+            if let Some(again) = again.dyn_ref::<web_sys::HtmlElement>() {
+                let _ = again.focus();
+            }
+        }
+    }
+}
+
+/// `value` as the inside of a CSS string in double quotes.
+fn css_string(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\a ")
+}
