@@ -14,7 +14,7 @@ use crate::web::quests::cards::card;
 use crate::web::quests::page::{
     answer, ask, cards, only_status, status_label, Generation, QuestsState, BOARD_CARDS,
 };
-use crate::web::widgets::html::{set_html_keeping_focus, Html};
+use crate::web::widgets::html::{bind_html_keeping_focus, Html};
 use flagdeck_core::quests::{QuestFilter, QuestStatus};
 
 impl QuestsState {
@@ -136,12 +136,7 @@ pub(super) fn Board(state: QuestsState) -> impl IntoView {
     let board = NodeRef::<leptos::html::Div>::new();
     // Redrawn whole (the "as of" instant arriving, more cards): a focused card, "show more"
     // button or column link keeps the focus.
-    Effect::new(move |_| {
-        let html = html.get();
-        if let Some(el) = board.get() {
-            set_html_keeping_focus(&el, &html, &["data-quest-id", "data-more", "href"]);
-        }
-    });
+    bind_html_keeping_focus(board, html, &["data-quest-id", "data-more", "href"]);
     view! {
         <div class="quest-board" data-testid="quest-board" node_ref=board on:click=move |e| {
             if let Some(status) = target_data(&e, "more") {

@@ -10,7 +10,7 @@ use crate::web::platform::perf::{clear_mark, mark, measure_when_painted};
 use crate::web::quests::cards::row;
 use crate::web::quests::page::{answer, ask, cards, QuestsState, PAGE, QUEST_TABLE};
 use crate::web::widgets::drawn::{use_drawn_rows, SlotState};
-use crate::web::widgets::html::{set_html_keeping_focus, Html};
+use crate::web::widgets::html::{bind_html_keeping_focus, Html};
 use flagdeck_core::quests::{QuestCard, QuestSort};
 
 /// Pages asked of the worker at once (see the flag list).
@@ -138,12 +138,7 @@ pub(super) fn QuestList(state: QuestsState) -> impl IntoView {
         // Rewritten (its row changed, or every row's "updated … ago" when the "as of" instant
         // arrives): a focused row of the same quest gets the focus back.
         let slot_el = NodeRef::<leptos::html::Div>::new();
-        Effect::new(move |_| {
-            let html = html.get();
-            if let Some(el) = slot_el.get() {
-                set_html_keeping_focus(&el, &html, &["data-quest-id"]);
-            }
-        });
+        bind_html_keeping_focus(slot_el, html, &["data-quest-id"]);
         view! {
             <div
                 class="quest-slot"

@@ -68,37 +68,45 @@ impl Html {
     }
 }
 
-/// Sets `el`'s HTML to `html`, keeping the keyboard focus: when the focused element is inside
-/// `el` and carries a `data-testid`, the element of the new HTML with the same `data-testid`
-/// and the same values of the attributes `keys` (e.g. `data-quest-id`) gets the focus back.
-/// For HTML text redrawn while a person may be on it (the quest board's cards redraw when the
-/// "as of" instant arrives, or a column shows more).
-pub fn set_html_keeping_focus(el: &web_sys::Element, html: &str, keys: &[&str]) {
+/// Keeps `el`'s HTML equal to `html` (an Effect), keeping the keyboard focus across each
+/// rewrite: when the focused element is inside `el` and carries a `data-testid`, the element of
+/// the new HTML with the same `data-testid` and the same values of the attributes `keys` (e.g.
+/// `data-quest-id`) gets the focus back. For HTML text redrawn while a person may be on it (the
+/// quest board's cards and the quest list's rows redraw when the "as of" instant arrives).
+pub fn bind_html_keeping_focus(
+    el: leptos::prelude::NodeRef<leptos::html::Div>,
+    html: leptos::prelude::Memo<String>,
+    keys: &'static [&'static str],
+) {
+    use leptos::prelude::{Effect, Get};
+    Effect::new(move |_| {
+        let html = html.get();
+        if let Some(el) = el.get() {
+            set_html_keeping_focus(&el, &html, keys);
+        }
+    });
+}
+
+fn set_html_keeping_focus(el: &web_sys::Element, html: &str, keys: &[&str]) {
     use wasm_bindgen::JsCast;
+    // The focused element's test id and `keys`' values (attributes compared, not a CSS
+    // selector: the values are the file's texts).
+    let identity = |e: &web_sys::Element| {
+        e.get_attribute("data-testid")
+            .map(|t| (t, keys.iter().map(|k| e.get_attribute(k)).collect::<Vec<_>>()))
+    };
     let focused = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.active_element())
-        .filter(|a| el.contains(Some(a)));
-    let selector = focused.and_then(|a| {
-        let mut s = format!("[data-testid=\"{}\"]", css_string(&a.get_attribute("data-testid")?));
-        for key in keys {
-            if let Some(value) = a.get_attribute(key) {
-                let _ = write!(s, "[{key}=\"{}\"]", css_string(&value));
-            }
-        }
-        Some(s)
-    });
+        .filter(|a| el.contains(Some(a)))
+        .and_then(|a| identity(&a));
     el.set_inner_html(html);
-    if let Some(selector) = selector {
-        if let Some(again) = el.query_selector(&selector).ok().flatten() {
-            if let Some(again) = again.dyn_ref::<web_sys::HtmlElement>() {
-                let _ = again.focus();
-            }
-        }
+    let Some(focused) = focused else { return };
+    let Ok(named) = el.query_selector_all("[data-testid]") else { return };
+    let again = (0..named.length())
+        .filter_map(|i| named.item(i)?.dyn_into::<web_sys::HtmlElement>().ok())
+        .find(|e| identity(e).as_ref() == Some(&focused));
+    if let Some(again) = again {
+        let _ = again.focus();
     }
-}
-
-/// `value` as the inside of a CSS string in double quotes.
-fn css_string(value: &str) -> String {
-    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\a ")
 }
