@@ -4,6 +4,8 @@
 //! keys, counts and facet counts, on every fixture with flags and on a generated 50k-flag file,
 //! before and after random edits (hostile values too) that the layer learns from the change
 //! log (TEMP triggers), and after the app's own edit paths; the file's bytes are untouched.
+//! The rows held in the page (`flagdeck_core::row_mirror`) and the whole order of a list
+//! (`FlagIndex::order`) are checked against the same SQL, through the same edits.
 
 mod common;
 
@@ -13,6 +15,7 @@ use flagdeck_core::flag_index::{FlagIndex, Rows, CHANGE_LOG_SQL, COLUMNS};
 use flagdeck_core::flags::{facet_sql, Cursor, Facet, FlagFilter, FlagPageQuery, FlagRow, SortColumn};
 use flagdeck_core::native::NativeDb;
 use flagdeck_core::port::Database;
+use flagdeck_core::row_mirror::{FlagMirrorFill, FlagRowMirror, MirrorRead};
 use flagdeck_core::table_info::table_info;
 use flagdeck_core::value::{sql_cmp, Value};
 use flagdeck_demo::{demo_script, DemoOptions};
@@ -106,7 +109,14 @@ fn same_keys(a: &[(i64, Value)], b: &[(i64, Value)]) -> bool {
 }
 
 /// Random questions, each answered by the layer and by SQL.
-fn compare(db: &NativeDb, index: &FlagIndex, rng: &mut Rng, rounds: usize, label: &str) -> usize {
+fn compare(
+    db: &NativeDb,
+    index: &FlagIndex,
+    mirror: &Mirror,
+    rng: &mut Rng,
+    rounds: usize,
+    label: &str,
+) -> usize {
     let mut answered = 0;
     for round in 0..rounds {
         let filter = random_filter(db, rng);
@@ -123,6 +133,15 @@ fn compare(db: &NativeDb, index: &FlagIndex, rng: &mut Rng, rounds: usize, label
         let past = FlagPageQuery { offset: total as usize + rng.below(3), ..first.clone() };
         let mut queries = vec![first.clone(), jump.clone(), past];
         let whole = sql_page(db, &FlagPageQuery { limit: total as usize + 1, ..first.clone() });
+        // The whole list in one array, as the page holds it to draw any position.
+        match index.order(&jump) {
+            Some(order) => assert_eq!(
+                order,
+                whole.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+                "{label} round {round}: the whole order of {sort:?} desc={descending} filter={filter:?}"
+            ),
+            None => assert_eq!(sort, SortColumn::ToolOrder, "only the tool order may be declined"),
+        }
         if let Some((id, key)) = rng.pick(&whole).cloned() {
             queries.push(first.clone().at_page(1, Some(Cursor { key, id })));
         }
@@ -146,6 +165,15 @@ fn compare(db: &NativeDb, index: &FlagIndex, rng: &mut Rng, rounds: usize, label
                     assert_eq!(by_id.is_ok(), direct.is_ok(), "{label} round {round}: the rows read alike");
                     if let (Ok(a), Ok(b)) = (by_id, direct) {
                         assert_eq!(a, b, "{label} round {round}: the page's rows by id");
+                        // The same rows from the mirror, where it holds them all (it holds
+                        // every flag once filled), with no sort key.
+                        if mirror.1.complete() {
+                            let held =
+                                mirror.0.rows(&ids).expect("a filled mirror holds every flag of a page");
+                            let want: Vec<FlagRow> =
+                                a.into_iter().map(|r| FlagRow { sort_key: Value::Null, ..r }).collect();
+                            assert_eq!(held, want, "{label} round {round}: the page's rows from the mirror");
+                        }
                     }
                 }
                 None => assert_eq!(sort, SortColumn::ToolOrder, "only the tool order may be declined"),
@@ -198,7 +226,7 @@ fn compare(db: &NativeDb, index: &FlagIndex, rng: &mut Rng, rounds: usize, label
 
 /// Random edits through SQL (some refused by the file's own triggers), each taught to the layer
 /// from the rows as they are afterwards.
-fn edit(db: &NativeDb, index: &mut FlagIndex, rng: &mut Rng, edits: usize) {
+fn edit(db: &NativeDb, index: &mut FlagIndex, mirror: &mut Mirror, rng: &mut Rng, edits: usize) {
     let hostile = [
         Value::Null,
         Value::Integer(1),
@@ -221,6 +249,11 @@ fn edit(db: &NativeDb, index: &mut FlagIndex, rng: &mut Rng, edits: usize) {
         .iter()
         .filter_map(|r| r[0].as_i64())
         .collect();
+    // A mirror read made before the edits and handed in after them: thrown away.
+    let before = mirror.1.next().map(|(read, epoch)| {
+        let (sql, params) = read.sql();
+        (read, epoch, FlagRow::all(&block_on(db.query(&sql, &params)).unwrap()).unwrap())
+    });
     let mut touched = Vec::new();
     for _ in 0..edits {
         let Some(&id) = rng.pick(&ids) else { return };
@@ -267,8 +300,29 @@ fn edit(db: &NativeDb, index: &mut FlagIndex, rng: &mut Rng, edits: usize) {
     // What the layer learns: the rows the change log noted (the edits', and those the file's
     // own triggers and foreign keys changed with them); the comparisons that follow say
     // whether any was missed.
-    let taken = block_on(index.sync(db)).unwrap();
+    let changes = block_on(FlagIndex::take_changes(db)).unwrap();
+    let taken = changes.rows.len() + changes.gone.len();
     assert!(touched.is_empty() || taken > 0, "the log noted the edits");
+    let (held, fill) = (&mut mirror.0, &mut mirror.1);
+    fill.invalidate(held, changes.rows.iter().map(|r| r.id).chain(changes.gone.iter().copied()));
+    index.apply(changes);
+    if let Some((read, epoch, rows)) = before {
+        assert!(!fill.accept(held, &read, epoch, &rows), "a read from before the edits is thrown away");
+    }
+    fill_mirror(db, mirror);
+}
+
+/// The rows held in the page and their filling.
+type Mirror = (FlagRowMirror, FlagMirrorFill);
+
+/// A mirror never filled: the comparisons skip it.
+fn no_mirror() -> Mirror {
+    (FlagRowMirror::new(), FlagMirrorFill::new())
+}
+
+/// Fills `mirror` until it is complete, as the page does between questions.
+fn fill_mirror(db: &NativeDb, mirror: &mut Mirror) {
+    while block_on(mirror.1.step(db, &mut mirror.0)).unwrap() {}
 }
 
 /// The layer as the list worker builds it: from the records in the file's pages.
@@ -291,14 +345,21 @@ fn check(db: &NativeDb, label: &str, seed: u64, rounds: usize) {
     let total = block_on(db.query("SELECT count(*) FROM flags", &[])).unwrap().rows[0][0].as_i64().unwrap();
     assert_eq!(index.len() as i64, total, "{label}: every flag held");
     let mut rng = Rng(seed);
-    let answered = compare(db, &index, &mut rng, rounds, label);
+    let mut mirror: Mirror = (FlagRowMirror::new(), FlagMirrorFill::new());
+    // The first edits come while the mirror is half filled (its walk in rowid order stopped
+    // part way), so some edited flags are behind the walk and some ahead of it.
+    for _ in 0..(total as usize / 2).div_ceil(flagdeck_core::row_mirror::FILL_CHUNK) {
+        block_on(mirror.1.step(db, &mut mirror.0)).unwrap();
+    }
+    let answered = compare(db, &index, &mirror, &mut rng, rounds, label);
     assert!(answered > rounds, "{label}: the layer answered ({answered} pages)");
     for step in 0..3 {
-        edit(db, &mut index, &mut rng, 40);
+        edit(db, &mut index, &mut mirror, &mut rng, 40);
         let total =
             block_on(db.query("SELECT count(*) FROM flags", &[])).unwrap().rows[0][0].as_i64().unwrap();
         assert_eq!(index.len() as i64, total, "{label}: every flag held after edits {step}");
-        compare(db, &index, &mut rng, rounds / 2, &format!("{label} after edits {step}"));
+        assert_eq!(mirror.0.len() as i64, total, "{label}: every flag in the mirror after edits {step}");
+        compare(db, &index, &mirror, &mut rng, rounds / 2, &format!("{label} after edits {step}"));
     }
 }
 
@@ -350,19 +411,19 @@ fn every_edit_path_reaches_the_layer_and_the_file_keeps_its_bytes() {
         block_on(edits::apply(&db, &edit)).unwrap();
         steps.push(vec![edit]);
         assert!(block_on(index.sync(&db)).unwrap() >= 1, "{label}: noted");
-        compare(&db, &index, &mut rng, 6, label);
+        compare(&db, &index, &no_mirror(), &mut rng, 6, label);
     }
     let action = common::long_action();
     let step = block_on(edits::create_flag(&db, &facts, &common::new_flag_values(&action), Some(pending[3])))
         .unwrap();
     assert_eq!(block_on(index.sync(&db)).unwrap(), 2, "the new flag and the flag it locks");
-    compare(&db, &index, &mut rng, 6, "new flag");
+    compare(&db, &index, &no_mirror(), &mut rng, 6, "new flag");
     steps.push(step.edits);
     // Undo every step, newest first.
     for edits_of_step in steps.iter().rev() {
         block_on(edits::run_all(&db, edits_of_step, false)).unwrap();
         block_on(index.sync(&db)).unwrap();
-        compare(&db, &index, &mut rng, 4, "undo");
+        compare(&db, &index, &no_mirror(), &mut rng, 4, "undo");
     }
     let (_, fresh) = block_on(FlagIndex::read_rows(&db, Rows::All)).unwrap();
     assert_eq!(index.len(), fresh.len(), "the new flag is gone again");
@@ -607,5 +668,54 @@ fn flags_read_by_id_bring_the_layer_up_to_date() {
     assert_eq!(changes.gone, vec![ids[1], 987_654_321]);
     index.apply(changes);
     let mut rng = Rng(0x1234_5678_9abc_def1);
-    compare(&db, &index, &mut rng, 12, "after read_ids");
+    compare(&db, &index, &no_mirror(), &mut rng, 12, "after read_ids");
+}
+
+/// The race the mirror's epoch closes: a read of a flag asked before a write and handed in
+/// after the write's invalidation would put the old row back. It is thrown away, read again,
+/// and the mirror ends with the row as the table holds it.
+#[test]
+fn a_mirror_read_from_before_a_write_never_comes_back() {
+    let db = NativeDb::open_bytes(&[]).unwrap();
+    let opts = DemoOptions { flags: 1_200, ..Default::default() };
+    db.execute_batch_sync(&demo_script(&opts)).unwrap();
+    db.execute_batch_sync(CHANGE_LOG_SQL).unwrap();
+    let mut mirror = no_mirror();
+    fill_mirror(&db, &mut mirror);
+    assert!(mirror.1.complete());
+    assert_eq!(mirror.0.len(), 1_200);
+    let row = |id: i64| {
+        let (sql, params) = MirrorRead::Ids(vec![id]).sql();
+        FlagRow::all(&block_on(db.query(&sql, &params)).unwrap()).unwrap().pop()
+    };
+    // Flag 7 is read again after a first write; the read is asked, then a second write lands
+    // before its answer is handed in.
+    db.execute_batch_sync("UPDATE flags SET source_agent = '@first' WHERE id = 7").unwrap();
+    let changes = block_on(FlagIndex::take_changes(&db)).unwrap();
+    mirror.1.invalidate(&mut mirror.0, changes.rows.iter().map(|r| r.id));
+    assert!(!mirror.0.contains(7), "an invalidated flag is not held");
+    let (read, epoch) = mirror.1.next().expect("flag 7 waits to be read again");
+    assert_eq!(read, MirrorRead::Ids(vec![7]));
+    let (sql, params) = read.sql();
+    let stale = FlagRow::all(&block_on(db.query(&sql, &params)).unwrap()).unwrap();
+    assert_eq!(stale[0].source_agent, "@first");
+    db.execute_batch_sync("UPDATE flags SET source_agent = '@second', change_description = 'Moved the retry budget into the shared client; every caller now inherits it.' WHERE id = 7")
+        .unwrap();
+    let changes = block_on(FlagIndex::take_changes(&db)).unwrap();
+    mirror.1.invalidate(&mut mirror.0, changes.rows.iter().map(|r| r.id));
+    assert!(!mirror.1.accept(&mut mirror.0, &read, epoch, &stale), "the stale read is thrown away");
+    assert!(!mirror.0.contains(7));
+    fill_mirror(&db, &mut mirror);
+    assert_eq!(mirror.0.get(7), row(7));
+    assert_eq!(mirror.0.get(7).unwrap().source_agent, "@second");
+    // A deleted flag leaves; a new one comes in.
+    db.execute_batch_sync("DELETE FROM flags WHERE id = 8; INSERT INTO flags (id, flag_type, source_agent, target_agent, change_description, action_required, impact_level, created_at) SELECT 90001, flag_type, source_agent, target_agent, change_description, action_required, impact_level, created_at FROM flags WHERE id = 9")
+        .unwrap();
+    let changes = block_on(FlagIndex::take_changes(&db)).unwrap();
+    mirror.1.invalidate(&mut mirror.0, changes.rows.iter().map(|r| r.id).chain(changes.gone.iter().copied()));
+    fill_mirror(&db, &mut mirror);
+    assert_eq!(mirror.0.get(8), None);
+    assert_eq!(mirror.0.get(90001), row(90001));
+    assert!(mirror.0.get(90001).is_some());
+    assert_eq!(mirror.0.len(), 1_200);
 }

@@ -114,6 +114,8 @@ pub enum Request {
     Apply(Changes),
     /// [`FlagIndex::chains`] of an agent.
     Chains(String),
+    /// [`FlagIndex::order`]: every id of a list, in its order.
+    Order(FlagPageQuery),
 }
 
 /// The answer to a [`Request`]; `None` inside where the layer cannot answer exactly (the
@@ -126,6 +128,7 @@ pub enum Answer {
     /// The changes are applied; how many flags it holds now.
     Applied(usize),
     Chains(Option<Vec<ChainSummary>>),
+    Order(Option<Vec<i64>>),
 }
 
 /// The layer: see the module doc.
@@ -651,6 +654,7 @@ impl FlagIndex {
                 Answer::Applied(self.len())
             }
             Request::Chains(agent) => Answer::Chains(self.chains(&agent)),
+            Request::Order(q) => Answer::Order(self.order(&q)),
         }
     }
 
@@ -797,13 +801,38 @@ impl FlagIndex {
     /// The page `q` asks for: each row's id and sort key, in the list's order, exactly as
     /// [`FlagPageQuery::sql`] gives them. `None` where the layer is not exact (see the module).
     pub fn page(&self, q: &FlagPageQuery) -> Option<Vec<(i64, Value)>> {
+        let mut out = Vec::with_capacity(q.limit.min(self.len()));
+        self.walk(q, |slot| {
+            out.push((self.id(slot), self.sort_key(q.sort, slot)));
+            out.len() < q.limit
+        })?;
+        Some(out)
+    }
+
+    /// Every id of the list `q` asks for (its filter and order; its position and size are not
+    /// looked at), in the list's order: what its pages at every position give, in one array
+    /// (the page holds it to draw any position from its rows, `row_mirror`). `None` where the
+    /// layer is not exact.
+    pub fn order(&self, q: &FlagPageQuery) -> Option<Vec<i64>> {
+        let all = FlagPageQuery { offset: 0, after: None, limit: usize::MAX, ..q.clone() };
+        let mut out = Vec::new();
+        self.walk(&all, |slot| {
+            out.push(self.id(slot));
+            true
+        })?;
+        Some(out)
+    }
+
+    /// Walks the slots of `q`'s page in the list's order, from its cursor or offset, handing
+    /// each slot that passes its filter to `take` until it returns `false`. `None` where the
+    /// layer is not exact (a text filter; the tool order over a REAL or BLOB created_at).
+    fn walk(&self, q: &FlagPageQuery, mut take: impl FnMut(u32) -> bool) -> Option<()> {
         if q.filter.text.is_some() || (q.sort == SortColumn::ToolOrder && self.odd_tool_keys > 0) {
             return None;
         }
         let o = SortColumn::ALL.iter().position(|s| *s == q.sort)?;
         let order = &self.orders[o];
         let m = self.matcher(&q.filter);
-        let mut out = Vec::with_capacity(q.limit.min(self.len()));
         // Without a condition every flag passes (an order holds only flags that are held), so
         // an offset is a position in the order: a jump to 75 % of a million flags skips no
         // slot one by one.
@@ -818,11 +847,10 @@ impl FlagIndex {
                 skip -= 1;
                 return true;
             }
-            out.push((self.id(slot), self.sort_key(q.sort, slot)));
-            out.len() < q.limit
+            take(slot)
         };
         if q.limit == 0 {
-            return Some(out);
+            return Some(());
         }
         if q.descending {
             // Strictly before the cursor.
@@ -860,7 +888,7 @@ impl FlagIndex {
                 }
             }
         }
-        Some(out)
+        Some(())
     }
 
     /// [`FlagFilter::count_sql`]'s answer; `None` with a text filter.

@@ -25,6 +25,7 @@ pub mod pages;
 pub mod paging;
 pub mod port;
 pub mod quests;
+pub mod row_mirror;
 pub mod schema;
 pub mod search;
 pub mod summary;
