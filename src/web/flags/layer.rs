@@ -8,6 +8,12 @@
 //!
 //! Where the layer cannot answer (a text filter; a file it declines, [`FlagIndex::applies`]; a
 //! worker that failed) the list runs its SQL, as before; the console says why once.
+//!
+//! Beside it, in the page: every flag's row as the list shows it ([`FlagRowMirror`], filled by
+//! [`keep_mirror`] once the layer is ready), so the list draws a page at any position from
+//! memory in the frame of its scroll, through the whole order of its query
+//! ([`FlagLayer::order`]). Every take of the change log drops the flags it names from the
+//! mirror, and they are read again.
 
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
@@ -26,9 +32,10 @@ use crate::web::platform::sqljs::SqlJsWorker;
 use flagdeck_core::agents::ChainSummary;
 use flagdeck_core::dashboard::imagescan::ImageScan;
 use flagdeck_core::flag_index::{Answer, FlagIndex, Request};
-use flagdeck_core::flags::{Facet, FlagFilter, FlagPageQuery};
+use flagdeck_core::flags::{Facet, FlagFilter, FlagPageQuery, FlagRow};
+use flagdeck_core::row_mirror::{FlagMirrorFill, FlagRowMirror};
 use flagdeck_core::table_info::TableInfo;
-use flagdeck_core::{DbError, Value};
+use flagdeck_core::{Database, DbError, Value};
 
 /// What the worker reports once the layer is built.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -102,6 +109,13 @@ pub struct FlagLayer {
     log_dropped: Cell<bool>,
     /// [`SqlJsWorker::writes`] up to which the change log was taken (`None`: never).
     synced: Cell<Option<u64>>,
+    /// Every flag's row, in the page ([`keep_mirror`]), and how it is filled and kept.
+    mirror: RefCell<FlagRowMirror>,
+    fill: RefCell<FlagMirrorFill>,
+    /// Woken when flags were dropped from a complete mirror (there is reading to do again).
+    refill: RefCell<Option<oneshot::Sender<()>>>,
+    /// The mirror could not be filled (the console said why): it is not used.
+    mirror_off: Cell<bool>,
 }
 
 impl FlagLayer {
@@ -146,6 +160,10 @@ impl FlagLayer {
             state: RefCell::new(State::Building(Vec::new())),
             log_dropped: Cell::new(false),
             synced: Cell::new(None),
+            mirror: RefCell::new(FlagRowMirror::new()),
+            fill: RefCell::new(FlagMirrorFill::new()),
+            refill: RefCell::new(None),
+            mirror_off: Cell::new(false),
         });
         let weak = Rc::downgrade(&layer);
         let started = perf_now();
@@ -273,6 +291,9 @@ impl FlagLayer {
                     }
                 }
             };
+            if !changes.is_empty() {
+                self.invalidate(changes.rows.iter().map(|r| r.id).chain(changes.gone.iter().copied()));
+            }
             let post = |r: &Request| serde_json::to_string(r).map_err(|e| e.to_string());
             let apply = if changes.is_empty() {
                 None
@@ -324,6 +345,33 @@ impl FlagLayer {
         }
     }
 
+    /// Drops flags `ids` (written since the last take) from the mirror; they are read again.
+    fn invalidate(&self, ids: impl IntoIterator<Item = i64>) {
+        self.fill.borrow_mut().invalidate(&mut self.mirror.borrow_mut(), ids);
+        if let Some(tx) = self.refill.borrow_mut().take() {
+            let _ = tx.send(());
+        }
+    }
+
+    /// Flags `ids`, in that order, from the rows held in the page when it holds every one of
+    /// them (each as a page read by id gives it, with a NULL `sort_key`); `None` otherwise, or
+    /// when the layer is not answering (its take of the change log is what keeps the rows
+    /// exact).
+    pub fn mirrored(&self, ids: &[i64]) -> Option<Vec<FlagRow>> {
+        if self.mirror_off.get() || !self.answering() {
+            return None;
+        }
+        self.mirror.borrow().rows(ids)
+    }
+
+    /// Every id of the list `q` asks for, in its order ([`FlagIndex::order`]), or `None`.
+    pub async fn order(&self, db: &SqlJsWorker, q: &FlagPageQuery) -> Option<Vec<i64>> {
+        match self.ask(db, &Request::Order(q.clone())).await? {
+            Answer::Order(order) => order,
+            _ => None,
+        }
+    }
+
     /// The ids and sort keys of one page, or `None` (run the SQL).
     pub async fn page(&self, db: &SqlJsWorker, q: &FlagPageQuery) -> Option<Vec<(i64, Value)>> {
         match self.ask(db, &Request::Page(q.clone())).await? {
@@ -360,4 +408,74 @@ impl FlagLayer {
             _ => None,
         }
     }
+}
+
+/// Fills the rows held in the page for `open`'s layer ([`FlagRowMirror`]) once it is ready, a
+/// chunk at a time ([`FlagMirrorFill`]; one statement in the engine's queue at once, so a
+/// question asked meanwhile waits for one chunk at most), then reads again what every take of
+/// the change log drops. Nothing is read while a transaction is open (a read inside it could
+/// hold what is rolled back). Ends when the file is closed or replaced, or the layer is turned
+/// off; a read that fails turns the mirror off (the console says why; the list then reads its
+/// pages as before). Measures `flagdeck:mirror-filled` (layer ready → every flag held).
+pub fn keep_mirror(open: &crate::web::files::loader::Shared) {
+    let Some(layer) = open.layer.as_ref().map(Rc::downgrade) else { return };
+    let open = Rc::downgrade(open);
+    spawn_local(async move {
+        let ready = match layer.upgrade() {
+            Some(l) => l.ready().await,
+            None => return,
+        };
+        if !ready {
+            return;
+        }
+        let started = perf_now();
+        let mut reported = false;
+        loop {
+            let (Some(l), Some(o)) = (layer.upgrade(), open.upgrade()) else { return };
+            if !l.answering() {
+                return;
+            }
+            if o.db.in_transaction() {
+                drop((l, o));
+                gloo_timers::future::TimeoutFuture::new(50).await;
+                continue;
+            }
+            let next = l.fill.borrow().next();
+            let Some((read, epoch)) = next else {
+                if !reported {
+                    reported = true;
+                    measure_since("flagdeck:mirror-filled", started);
+                    let m = l.mirror.borrow();
+                    web_sys::console::info_1(&JsValue::from_str(&format!(
+                        "flagdeck: the flag list's rows are held in the page: {} flags, ~{} MB",
+                        m.len(),
+                        m.heap_bytes() >> 20
+                    )));
+                }
+                // Wait for flags to read again (or for the layer to go: the sender goes with it).
+                let (tx, rx) = oneshot::channel();
+                *l.refill.borrow_mut() = Some(tx);
+                drop((l, o));
+                let _ = rx.await;
+                continue;
+            };
+            let (sql, params) = read.sql();
+            let rows = o.db.query(&sql, &params).await.and_then(|rs| FlagRow::all(&rs));
+            drop(o);
+            match rows {
+                Ok(rows) => {
+                    let mut fill = l.fill.borrow_mut();
+                    fill.accept(&mut l.mirror.borrow_mut(), &read, epoch, &rows);
+                }
+                Err(e) => {
+                    l.mirror_off.set(true);
+                    *l.mirror.borrow_mut() = FlagRowMirror::new();
+                    web_sys::console::warn_1(&JsValue::from_str(&format!(
+                        "flagdeck: the flag list's rows are not held in the page ({e}); its pages are read as they are needed"
+                    )));
+                    return;
+                }
+            }
+        }
+    });
 }

@@ -3,6 +3,7 @@
 //! detail panel and the form live in their own modules.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -44,6 +45,19 @@ struct Generation {
     epoch: u64,
     total: Option<i64>,
     pages: SparsePages<FlagRow>,
+    /// Every id of the query in its order, from the layer, once it has answered
+    /// ([`FlagLayer::order`](crate::web::flags::layer::FlagLayer::order)): with the rows held in
+    /// the page, any page is drawn from memory ([`ListState::from_mirror`]).
+    order: Option<Arc<Vec<i64>>>,
+    /// Pages taken from the rows held in the page: their rows have no sort key, so the page
+    /// after one is never asked for by keyset.
+    mirrored: BTreeSet<usize>,
+}
+
+impl Generation {
+    fn new(epoch: u64, total: Option<i64>, pages: SparsePages<FlagRow>) -> Self {
+        Generation { epoch, total, pages, order: None, mirrored: BTreeSet::new() }
+    }
 }
 
 /// The list state shared by the page's parts.
@@ -71,7 +85,7 @@ impl ListState {
         ListState {
             filter: RwSignal::new(preset.filter()),
             sort: RwSignal::new(preset.sort()),
-            shown: RwSignal::new(Generation { epoch: 0, total: None, pages: SparsePages::new(PAGE) }),
+            shown: RwSignal::new(Generation::new(0, None, SparsePages::new(PAGE))),
             in_flight: RwSignal::new(BTreeSet::new()),
             facets: RwSignal::new(Vec::new()),
             error: RwSignal::new(None),
@@ -130,6 +144,7 @@ impl ListState {
         // The facet counts are drawn in the frame after the table's: both in one frame would
         // hold the first page back by the facets' drawing.
         let (painted_tx, painted_rx) = futures_channel::oneshot::channel::<()>();
+        let (shown_tx, shown_rx) = futures_channel::oneshot::channel::<()>();
         spawn_local(async move {
             let rows = page_rows(&first, &query).await;
             let total = count_rx.await.unwrap_or_else(|_| Err("the count was dropped".to_owned()));
@@ -140,7 +155,8 @@ impl ListState {
                 Ok((total, rows)) => {
                     let mut pages = SparsePages::new(PAGE);
                     pages.insert(0, rows);
-                    self.shown.set(Generation { epoch, total, pages });
+                    self.shown.set(Generation::new(epoch, total, pages));
+                    let _ = shown_tx.send(());
                     after_paint(|| {
                         mark("flagdeck:flags-shown");
                         measure("flagdeck:flags", "flagdeck:flags-start");
@@ -150,7 +166,72 @@ impl ListState {
                 Err(e) => self.error.set(Some(e)),
             }
         });
-        self.load_facets(open, filter, epoch, painted_rx);
+        self.load_facets(open.clone(), filter, epoch, painted_rx);
+        self.load_order(open, epoch, shown_rx);
+    }
+
+    /// The whole order of generation `epoch` from the layer, asked behind the count, the first
+    /// page and the facets (the worker answers in order), and kept once the generation is
+    /// shown (`shown` resolves then, or is dropped when it never will be). An order whose
+    /// length is not the generation's count (a write between the two answers) is not kept.
+    fn load_order(self, open: Shared, epoch: u64, shown: futures_channel::oneshot::Receiver<()>) {
+        let Some(layer) = open.layer.clone() else { return };
+        let query = self.page_query();
+        spawn_local(async move {
+            let order = layer.order(&open.db, &query).await;
+            if shown.await.is_err() {
+                return;
+            }
+            let Some(order) = order else { return };
+            self.shown.update(|g| {
+                if g.epoch == epoch && g.total == Some(order.len() as i64) {
+                    g.order = Some(Arc::new(order));
+                }
+            });
+        });
+    }
+
+    /// Takes pages `pages` of the shown generation from the rows held in the page, where its
+    /// order is known and every row of a page is held; returns the pages taken. Each gets its
+    /// `flagdeck:page` measure (asked → painted), and `flagdeck:page-mirror` counts them.
+    fn from_mirror(self, open: &Shared, pages: &[usize]) -> Vec<usize> {
+        let Some(layer) = open.layer.as_ref() else { return Vec::new() };
+        let epoch = self.asked.get_value();
+        let Some(order) = self.shown.with_untracked(|g| g.order.clone().filter(|_| g.epoch == epoch)) else {
+            return Vec::new();
+        };
+        let mut taken = Vec::new();
+        for &page in pages {
+            let start = page * PAGE;
+            if start >= order.len() {
+                continue;
+            }
+            let ids = &order[start..(start + PAGE).min(order.len())];
+            if let Some(rows) = layer.mirrored(ids) {
+                taken.push((page, rows));
+            }
+        }
+        if taken.is_empty() {
+            return Vec::new();
+        }
+        let mut marks = Vec::new();
+        for (page, _) in &taken {
+            let start = format!("flagdeck:page-start:{epoch}:{page}");
+            mark(&start);
+            mark("flagdeck:page-mirror");
+            marks.push(start);
+        }
+        let pages: Vec<usize> = taken.iter().map(|(p, _)| *p).collect();
+        self.shown.update(|g| {
+            for (page, rows) in taken {
+                g.pages.insert(page, rows);
+                g.mirrored.insert(page);
+            }
+        });
+        for start in marks {
+            measure_when_painted("flagdeck:page", start);
+        }
+        pages
     }
 
     /// The facet counts of generation `epoch`, dropped if another query was asked meanwhile.
@@ -195,7 +276,10 @@ impl ListState {
             (
                 g.epoch != epoch,
                 g.pages.contains(page),
-                g.pages.last_before(page).map(|r| Cursor { key: r.sort_key.clone(), id: r.id }),
+                g.pages
+                    .last_before(page)
+                    .filter(|_| !g.mirrored.contains(&page.wrapping_sub(1)))
+                    .map(|r| Cursor { key: r.sort_key.clone(), id: r.id }),
             )
         });
         if pending || loaded || self.in_flight.with_untracked(|f| f.contains(&page)) {
@@ -248,6 +332,10 @@ impl ListState {
         }) else {
             return;
         };
+        // Pages the rows held in the page give at once: drawn in this frame, nothing asked.
+        let mirrored = self.from_mirror(&open, &[missing.as_slice(), around.as_slice()].concat());
+        let missing: Vec<usize> = missing.into_iter().filter(|p| !mirrored.contains(p)).collect();
+        let around: Vec<usize> = around.into_iter().filter(|p| !mirrored.contains(p)).collect();
         let in_flight = self.in_flight.get();
         let free = MAX_IN_FLIGHT.saturating_sub(in_flight.len());
         // With the view's rows all there and pages costing milliseconds (the layer answers), the
