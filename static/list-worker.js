@@ -24,7 +24,9 @@ self.onmessage = async ({ data }) => {
   }
   try {
     if (!app) throw new Error('the layer was not built');
-    self.postMessage({ id: data.id, answer: app.flagdeck_layer_answer(data.request) });
+    const answer = app.flagdeck_layer_answer(data.request);
+    // An order's ids come as a Float64Array: its memory goes to the page, not a copy.
+    self.postMessage({ id: data.id, answer }, answer instanceof Float64Array ? [answer.buffer] : []);
   } catch (e) {
     self.postMessage({ id: data.id, error: String(e?.message ?? e) });
   }

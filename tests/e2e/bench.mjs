@@ -16,7 +16,9 @@
 //      (a) filter changes (presets, facet ticks, the text box) timed by the app's measures
 //      `flagdeck:flags` (query started → first page painted) and `flagdeck:facets` (→ facet
 //      counts painted); (b) scrolling "All flags" one page down at a time and jumping to 25, 50,
-//      75 and 100 %, timed by `flagdeck:page` (page asked → its rows painted). Next to each, raw
+//      75 and 100 %, timed by `flagdeck:page` (page asked → its rows painted; the bench waits
+//      for the layer and for every flag's row to be held in the page, `flagdeck:mirror-filled`,
+//      and prints both with the tab's memory). Next to each, raw
 //      sql.js in a warmed worker of the same page runs the same statements, which come with the
 //      steps from `cargo xtask flags-bench-sql` (JSON, built by the app's core); the page's rows
 //      are checked against the native answers in it. Long tasks (> 50 ms) on the UI thread are
@@ -791,6 +793,21 @@ async function layerReady(page, report) {
   return { fromOpen, report: await report.line };
 }
 
+/** Waits for the rows held in the page (`flagdeck:mirror-filled`): ms from the open's start, report. */
+async function mirrorFilled(page, report) {
+  await page.waitForFunction(() => performance.getEntriesByName('flagdeck:mirror-filled', 'measure').length > 0, null, {
+    timeout: 600_000,
+  });
+  const fromOpen = await page.evaluate(() => {
+    const start = performance.getEntriesByName('flagdeck:open-start', 'mark').at(-1)?.startTime;
+    const filled = performance.getEntriesByName('flagdeck:mirror-filled', 'measure').at(-1);
+    return start === undefined ? null : filled.startTime + filled.duration - start;
+  });
+  await page.waitForTimeout(200);
+  report.stop();
+  return { fromOpen, report: await report.line };
+}
+
 /** RSS of the Chromium renderer processes (the tab: page, sql.js and the app's workers). */
 function rendererRss() {
   try {
@@ -858,10 +875,16 @@ async function flagsBench(dist, db, jsonFile, rounds) {
     const report = consoleLine(page, "flag list's layer holds");
     const opened = await appOpen(page, db);
     console.log(`opened in ${opened.ms?.toFixed(0)} ms (${opened.breakdown})`);
+    const held = consoleLine(page, "rows are held in the page");
     const layer = await layerReady(page, report);
     console.log(
       `the list's layer ready ${layer.fromOpen?.toFixed(0)} ms after the open began (${layer.report ?? 'no report'}); ` +
         `the tab's memory then: ${rendererRss()} (RSS of Chromium's renderer processes: the page and its workers)`,
+    );
+    const mirror = await mirrorFilled(page, held);
+    console.log(
+      `every flag's row held in the page ${mirror.fromOpen?.toFixed(0)} ms after the open began (${mirror.report ?? 'no report'}); ` +
+        `the tab's memory then: ${rendererRss()}`,
     );
     await clearMeasures(page, ['flagdeck:flags', 'flagdeck:facets']);
     await page.locator('[data-testid="nav-flags"]').click();

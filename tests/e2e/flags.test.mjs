@@ -298,7 +298,7 @@ test('thousands of flags: a jump to the bottom or the middle is served at once, 
   }
 });
 
-test('200k flags: a jump to the middle shows the rows of its position from the derived layer, and an edit moves its flag as SQL would', async () => {
+test('200k flags: a jump to the middle shows the rows of its position from the rows held in the page, a lock shows at once, and an edit moves its flag as SQL would', async () => {
   const db = path.join(env.out, 'generated-200k.db');
   xtask(['gen-demo', '--flags', '200000', '--out', db]);
   const total = 200000;
@@ -326,20 +326,30 @@ test('200k flags: a jump to the middle shows the rows of its position from the d
     );
     const first = order(0, 1)[0];
     await waitForRow(page, first);
-    assert.equal(
-      await page.evaluate(() => performance.getEntriesByName('flagdeck:layer-built', 'measure').length),
-      1,
-      'the layer was built at open',
-    );
-    const fromLayer = () => page.evaluate(() => performance.getEntriesByName('flagdeck:page-ids', 'measure').length);
-    const before = await fromLayer();
+    const count = (name, type = 'measure') => page.evaluate(([n, t]) => performance.getEntriesByName(n, t).length, [name, type]);
+    assert.equal(await count('flagdeck:layer-built'), 1, 'the layer was built at open');
+    assert.ok((await count('flagdeck:page-ids')) > 0, "the first page's ids came from the layer");
+    // Every flag's row is held in the page once it is filled (after the layer, in chunks).
+    await page.waitForFunction(() => performance.getEntriesByName('flagdeck:mirror-filled', 'measure').length > 0, null, {
+      timeout: 120_000,
+    });
+    // And the list's whole order in the status sort (asked of the layer behind its first page).
+    await page.locator('[data-testid="flag-total"][data-order="held"]').waitFor({ timeout: 60_000 });
+    const [ids, mirrored] = [await count('flagdeck:page-ids'), await count('flagdeck:page-mirror', 'mark')];
     // The middle of the pending flags (past the middle of the list: nothing is loaded there).
     const scalar = (sql) => JSON.parse(xtask(['query', db, sql])).rows[0][0];
     const start = scalar("SELECT count(*) FROM flags WHERE IFNULL(status, '') < 'pending'");
     const pending = scalar("SELECT count(*) FROM flags WHERE status = 'pending'");
     assert.ok(start > 1000 && pending > 100, `${start} flags before ${pending} pending ones`);
     const target = start + Math.floor(pending / 2);
-    await page.locator('[data-testid="flag-scroll"]').evaluate((e, row) => (e.scrollTop = row * 36), target);
+    // The rows of the position are in the page once the scroll's own frame has run: drawn
+    // from memory, nothing asked of the workers.
+    const drawn = await page.locator('[data-testid="flag-scroll"]').evaluate(async (e, row) => {
+      e.scrollTop = row * 36;
+      await new Promise((r) => requestAnimationFrame(r));
+      return !!e.querySelector(`[data-testid="flag-row"][data-index="${row}"]`);
+    }, target);
+    assert.ok(drawn, 'the row at the top of the view is drawn in the frame of the scroll');
     const want = order(target, 10);
     await waitForRow(page, want[0]);
     const inPlace = async (expected, what) => {
@@ -348,7 +358,24 @@ test('200k flags: a jump to the middle shows the rows of its position from the d
       expected.forEach((id, k) => assert.equal(rows.get(target + k), id, `${what}: row ${target + k}`));
     };
     await inPlace(want, 'the jump');
-    assert.ok((await fromLayer()) > before, 'the page came from the layer');
+    assert.ok((await count('flagdeck:page-mirror', 'mark')) > mirrored, 'the pages came from the rows held in the page');
+    assert.equal(await count('flagdeck:page-ids'), ids, 'no page was asked of the layer for the jump');
+
+    // Lock the flag at row target + 5: it keeps its place (the order is by status), and its
+    // row shows the lock at once, though the row held in the page was read before the edit.
+    const locked = want[5];
+    const statusCell = (id) =>
+      page.evaluate((id) => document.querySelector(`[data-testid="flag-row"][data-flag-id="${id}"]`)?.textContent ?? '', id);
+    assert.ok(!(await statusCell(locked)).includes('locked'), 'the flag is not locked yet');
+    await page.evaluate((id) => (location.hash = `#flag/${id}`), locked);
+    await page.locator('[data-testid="flag-lock"]').click();
+    await page.waitForFunction(
+      (id) => document.querySelector(`[data-testid="flag-row"][data-flag-id="${id}"]`)?.textContent.includes('· locked'),
+      locked,
+      { timeout: 20_000 },
+    );
+    assert.equal(scalar(`SELECT locked FROM flags WHERE id = ${locked}`), 0, 'the file on disk is untouched');
+    await inPlace(want, 'after the lock');
 
     // Complete the flag at row target + 2: it leaves the pending flags for the completed ones,
     // and the rows after it move up by one, as SQL on the edited table orders them.

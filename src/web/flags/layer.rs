@@ -81,15 +81,38 @@ pub fn flagdeck_layer_build(read: Function, size: f64, shape: String) -> Result<
     serde_json::to_string(&report).map_err(|e| JsError::new(&e.to_string()))
 }
 
-/// The list worker's answer to one [`Request`] (JSON in, [`Answer`] JSON out). Errors: no layer
-/// built, or a request that is not JSON of a `Request`.
+/// The list worker's answer to one [`Request`] (JSON in; out: the [`Answer`] as a JSON string,
+/// or for an order that is answered its ids as a `Float64Array`, [`order_ids`]). Errors: no
+/// layer built, or a request that is not JSON of a `Request`.
 #[wasm_bindgen]
-pub fn flagdeck_layer_answer(request: String) -> Result<String, JsError> {
+pub fn flagdeck_layer_answer(request: String) -> Result<JsValue, JsError> {
     let request: Request =
         serde_json::from_str(&request).map_err(|e| JsError::new(&format!("a request: {e}")))?;
     let answer = LAYER.with_borrow_mut(|l| l.as_mut().map(|index| index.answer(request)));
     let answer = answer.ok_or_else(|| JsError::new("no layer is built"))?;
-    serde_json::to_string(&answer).map_err(|e| JsError::new(&e.to_string()))
+    if let Answer::Order(Some(ids)) = &answer {
+        // Ids beyond 2^53 would not survive the float: such an order is not given (the list
+        // reads its pages as they are needed).
+        let exact = ids.iter().all(|id| id.unsigned_abs() <= 1 << 53);
+        let ids: Vec<f64> = if exact { ids.iter().map(|id| *id as f64).collect() } else { Vec::new() };
+        return Ok(if exact { js_sys::Float64Array::from(ids.as_slice()).into() } else { order_ids_refused() });
+    }
+    serde_json::to_string(&answer).map(JsValue::from).map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// The JSON answer of an order not given.
+fn order_ids_refused() -> JsValue {
+    JsValue::from_str(&serde_json::to_string(&Answer::Order(None)).unwrap_or_default())
+}
+
+/// An answer as the list worker sent it ([`flagdeck_layer_answer`]): an order's ids from a
+/// `Float64Array`, anything else from its JSON. Errors: neither.
+fn order_ids(answer: JsValue) -> Result<Answer, String> {
+    if let Some(ids) = answer.dyn_ref::<js_sys::Float64Array>() {
+        return Ok(Answer::Order(Some(ids.to_vec().into_iter().map(|id| id as i64).collect())));
+    }
+    let json = answer.as_string().ok_or("an answer that is neither JSON nor ids")?;
+    serde_json::from_str::<Answer>(&json).map_err(|e| e.to_string())
 }
 
 /// Where the layer is.
@@ -330,7 +353,7 @@ impl FlagLayer {
             }
         }
         let answer = match asked.await {
-            Ok(Ok(json)) => serde_json::from_str::<Answer>(&json).map_err(|e| e.to_string()),
+            Ok(Ok(answer)) => order_ids(answer),
             Ok(Err(e)) => Err(e.to_string()),
             Err(_) => Err("the list worker went away".to_owned()),
         };

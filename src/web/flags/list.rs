@@ -523,7 +523,14 @@ pub fn FlagsPage() -> impl IntoView {
                     {move || page.help.get().then(|| view! { <KeyboardHelp /> })}
                     {move || (!page.chosen.0.with(Vec::is_empty)).then(|| view! { <BulkBar page=page /> })}
                     // The generation of the count and the rows shown, set in the same step as both.
-                    <p class="muted" data-testid="flag-total" data-generation=move || page.list.shown.with(|g| g.epoch)>
+                    // `data-order`: the generation's whole order is held, so pages of flags held
+                    // in the page are drawn from memory.
+                    <p
+                        class="muted"
+                        data-testid="flag-total"
+                        data-generation=move || page.list.shown.with(|g| g.epoch)
+                        data-order=move || page.list.shown.with(|g| g.order.is_some().then_some("held"))
+                    >
                         {move || match page.list.shown.with(|g| g.total) {
                             Some(n) => format!("{n} flag{}", if n == 1 { "" } else { "s" }),
                             // At a million flags the layer takes seconds to build, once per open.
