@@ -22,6 +22,12 @@ fn paging_keyset_equals_offset() {
 }
 
 #[test]
+fn mirror_rows_agree_with_sql() {
+    let Some((db, _)) = v1() else { return };
+    block_on(testkit::mirror_rows_agree_with_sql(&db));
+}
+
+#[test]
 fn edit_undo_round_trip() {
     let Some((db, _)) = v1() else { return };
     block_on(testkit::edit_undo_round_trip(&db));

@@ -226,6 +226,12 @@ async fn port_suite_paging_keyset_equals_offset() {
 }
 
 #[wasm_bindgen_test]
+async fn port_suite_mirror_rows_agree_with_sql() {
+    let (db, _) = v1().await;
+    flagdeck_core::testkit::mirror_rows_agree_with_sql(&db).await;
+}
+
+#[wasm_bindgen_test]
 async fn port_suite_edit_undo_round_trip() {
     let (db, _) = v1().await;
     flagdeck_core::testkit::edit_undo_round_trip(&db).await;

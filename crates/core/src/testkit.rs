@@ -64,6 +64,46 @@ pub async fn paging_keyset_equals_offset<D: Database>(db: &D) {
     assert_eq!(checked, 54);
 }
 
+/// The rows held in the page (`row_mirror`) filled through the port equal the list's rows read
+/// by SQL for every flag (each page of "All flags" by id, its sort key aside), and again after a
+/// completion and its undo learned from the change log.
+pub async fn mirror_rows_agree_with_sql<D: Database>(db: &D) {
+    use crate::flag_index::{FlagIndex, CHANGE_LOG_SQL};
+    use crate::row_mirror::{FlagMirrorFill, FlagRowMirror};
+    db.execute_batch(CHANGE_LOG_SQL).await.unwrap();
+    let (mut mirror, mut fill) = (FlagRowMirror::new(), FlagMirrorFill::new());
+    while fill.step(db, &mut mirror).await.unwrap() {}
+    let total = count(db, "SELECT count(*) FROM flags").await;
+    assert_eq!(mirror.len() as i64, total, "every flag held");
+    let all = FlagPageQuery::first(Preset::All.filter(), Preset::All.sort(), total as usize);
+    let agree = |mirror: &FlagRowMirror, want: Vec<FlagRow>, round: &str| {
+        let ids: Vec<i64> = want.iter().map(|r| r.id).collect();
+        let want: Vec<FlagRow> = want.into_iter().map(|r| FlagRow { sort_key: Value::Null, ..r }).collect();
+        assert_eq!(mirror.rows(&ids), Some(want), "{round}: every row as the list reads it");
+    };
+    let read = || async {
+        let (sql, params) = all.sql();
+        FlagRow::all(&db.query(&sql, &params).await.unwrap()).unwrap()
+    };
+    agree(&mirror, read().await, "filled");
+    let id = count(db, "SELECT min(id) FROM flags WHERE status = 'pending' AND locked = 0").await;
+    let values = edits::complete_values("2025-09-01 10:15", Some("@port"), Some("held in the page"));
+    let edit = edits::plan(db, id, "complete", &values).await.unwrap().expect("something changes");
+    for (round, undo) in [("after a completion", false), ("after its undo", true)] {
+        if undo {
+            edits::run_all(db, std::slice::from_ref(&edit), false).await.unwrap();
+        } else {
+            edits::apply(db, &edit).await.unwrap();
+        }
+        let changes = FlagIndex::take_changes(db).await.unwrap();
+        assert!(changes.rows.iter().any(|r| r.id == id), "{round}: the log names the flag");
+        fill.invalidate(&mut mirror, changes.rows.iter().map(|r| r.id).chain(changes.gone.iter().copied()));
+        assert!(!mirror.contains(id), "{round}: the written flag is dropped");
+        while fill.step(db, &mut mirror).await.unwrap() {}
+        agree(&mirror, read().await, round);
+    }
+}
+
 /// Completing a flag and undoing it gives back the exact table; redoing gives the completion
 /// again.
 pub async fn edit_undo_round_trip<D: Database>(db: &D) {

@@ -95,7 +95,11 @@ pub fn flagdeck_layer_answer(request: String) -> Result<JsValue, JsError> {
         // reads its pages as they are needed).
         let exact = ids.iter().all(|id| id.unsigned_abs() <= 1 << 53);
         let ids: Vec<f64> = if exact { ids.iter().map(|id| *id as f64).collect() } else { Vec::new() };
-        return Ok(if exact { js_sys::Float64Array::from(ids.as_slice()).into() } else { order_ids_refused() });
+        return Ok(if exact {
+            js_sys::Float64Array::from(ids.as_slice()).into()
+        } else {
+            order_ids_refused()
+        });
     }
     serde_json::to_string(&answer).map(JsValue::from).map_err(|e| JsError::new(&e.to_string()))
 }
@@ -139,6 +143,8 @@ pub struct FlagLayer {
     refill: RefCell<Option<oneshot::Sender<()>>>,
     /// The mirror could not be filled (the console said why): it is not used.
     mirror_off: Cell<bool>,
+    /// Flags the layer held when it was built (the mirror's room).
+    built_flags: Cell<usize>,
 }
 
 impl FlagLayer {
@@ -187,6 +193,7 @@ impl FlagLayer {
             fill: RefCell::new(FlagMirrorFill::new()),
             refill: RefCell::new(None),
             mirror_off: Cell::new(false),
+            built_flags: Cell::new(0),
         });
         let weak = Rc::downgrade(&layer);
         let started = perf_now();
@@ -208,6 +215,7 @@ impl FlagLayer {
                         report.ms,
                         report.heap_bytes >> 20
                     )));
+                    layer.built_flags.set(report.flags);
                     layer.settle(State::Ready);
                 }
                 Err(why) => layer.turn_off(&why),
@@ -452,6 +460,10 @@ pub fn keep_mirror(open: &crate::web::files::loader::Shared) {
             return;
         }
         let started = perf_now();
+        if let Some(l) = layer.upgrade() {
+            // Room for every flag at once: filling never rehashes nor copies its arrays.
+            *l.mirror.borrow_mut() = FlagRowMirror::with_capacity(l.built_flags.get());
+        }
         let mut reported = false;
         loop {
             let (Some(l), Some(o)) = (layer.upgrade(), open.upgrade()) else { return };

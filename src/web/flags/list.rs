@@ -313,8 +313,10 @@ impl ListState {
         });
     }
 
-    /// Asks for the pages of `rows` that are neither loaded nor on their way, as many as may be
-    /// in flight. Nothing after an error: asking again would fail again, in a loop.
+    /// Takes the pages of `rows` that are not loaded (and the pages around them) from the rows
+    /// held in the page where it can ([`ListState::from_mirror`]), then asks for the others that
+    /// are not on their way, as many as may be in flight. Nothing after an error: asking again
+    /// would fail again, in a loop.
     fn cover(self, db: OpenDb, rows: std::ops::Range<usize>) {
         if self.error.with(Option::is_some) {
             return;
