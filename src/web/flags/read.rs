@@ -8,8 +8,9 @@ use flagdeck_core::agents::{chains_of, ChainSummary};
 use flagdeck_core::flags::{facet_counts, FlagFilter, FlagPageQuery, FlagRow, SHOWN_FACETS};
 use flagdeck_core::{Database, Value};
 
-/// The rows of one page: their ids from the layer and the rows by id from the engine, or the
-/// page's own SQL where the layer cannot answer (see `src/web/flags/layer.rs`).
+/// The rows of one page: their ids from the layer and the rows from those held in the page
+/// when it holds them all (with the sort keys the layer gave), else by id from the engine; or
+/// the page's own SQL where the layer cannot answer (see `src/web/flags/layer.rs`).
 /// Measures `flagdeck:page-ids` (the layer's answer) and `flagdeck:page-rows` (the rows read).
 pub(crate) async fn page_rows(open: &Shared, q: &FlagPageQuery) -> Result<Vec<FlagRow>, String> {
     let started = perf_now();
@@ -21,6 +22,15 @@ pub(crate) async fn page_rows(open: &Shared, q: &FlagPageQuery) -> Result<Vec<Fl
         measure_since("flagdeck:page-ids", started);
     }
     let started = perf_now();
+    if let (Some(layer), Some(page)) = (&open.layer, &ids) {
+        let only: Vec<i64> = page.iter().map(|(id, _)| *id).collect();
+        if let Some(rows) = layer.mirrored(&only) {
+            measure_since("flagdeck:page-rows", started);
+            let keyed =
+                rows.into_iter().zip(page).map(|(r, (_, key))| FlagRow { sort_key: key.clone(), ..r });
+            return Ok(keyed.collect());
+        }
+    }
     let (sql, params) = match ids {
         Some(page) if page.is_empty() => return Ok(Vec::new()),
         Some(page) => q.rows_sql(&page.into_iter().map(|(id, _)| id).collect::<Vec<_>>()),
