@@ -47,7 +47,7 @@ struct Generation {
     pages: SparsePages<FlagRow>,
     /// Every id of the query in its order, from the layer, once it has answered
     /// ([`FlagLayer::order`](crate::web::flags::layer::FlagLayer::order)): with the rows held in
-    /// the page, any page is drawn from memory ([`ListState::from_mirror`]).
+    /// the page, any page is drawn from memory ([`ListState::take_mirrored`]).
     order: Option<Arc<Vec<i64>>>,
     /// Pages taken from the rows held in the page: their rows have no sort key, so the page
     /// after one is never asked for by keyset.
@@ -194,7 +194,7 @@ impl ListState {
     /// Takes pages `pages` of the shown generation from the rows held in the page, where its
     /// order is known and every row of a page is held; returns the pages taken. Each gets its
     /// `flagdeck:page` measure (asked → painted), and `flagdeck:page-mirror` counts them.
-    fn from_mirror(self, open: &Shared, pages: &[usize]) -> Vec<usize> {
+    fn take_mirrored(self, open: &Shared, pages: &[usize]) -> Vec<usize> {
         let Some(layer) = open.layer.as_ref() else { return Vec::new() };
         let epoch = self.asked.get_value();
         let Some(order) = self.shown.with_untracked(|g| g.order.clone().filter(|_| g.epoch == epoch)) else {
@@ -314,7 +314,7 @@ impl ListState {
     }
 
     /// Takes the pages of `rows` that are not loaded (and the pages around them) from the rows
-    /// held in the page where it can ([`ListState::from_mirror`]), then asks for the others that
+    /// held in the page where it can ([`ListState::take_mirrored`]), then asks for the others that
     /// are not on their way, as many as may be in flight. Nothing after an error: asking again
     /// would fail again, in a loop.
     fn cover(self, db: OpenDb, rows: std::ops::Range<usize>) {
@@ -335,7 +335,7 @@ impl ListState {
             return;
         };
         // Pages the rows held in the page give at once: drawn in this frame, nothing asked.
-        let mirrored = self.from_mirror(&open, &[missing.as_slice(), around.as_slice()].concat());
+        let mirrored = self.take_mirrored(&open, &[missing.as_slice(), around.as_slice()].concat());
         let missing: Vec<usize> = missing.into_iter().filter(|p| !mirrored.contains(p)).collect();
         let around: Vec<usize> = around.into_iter().filter(|p| !mirrored.contains(p)).collect();
         let in_flight = self.in_flight.get();
