@@ -271,7 +271,8 @@ impl MirrorRead {
         match self {
             MirrorRead::After(after) => (
                 format!(
-                    "SELECT NULL AS sort_key, {columns} FROM flags WHERE id > ? ORDER BY id LIMIT {FILL_CHUNK}"
+                    "SELECT NULL AS sort_key, {columns} FROM flags WHERE id {} ? ORDER BY id LIMIT {FILL_CHUNK}",
+                    if after.is_some() { ">" } else { ">=" }
                 ),
                 vec![Value::Integer(after.unwrap_or(i64::MIN))],
             ),

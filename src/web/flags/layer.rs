@@ -119,6 +119,15 @@ fn order_ids(answer: JsValue) -> Result<Answer, String> {
     serde_json::from_str::<Answer>(&json).map_err(|e| e.to_string())
 }
 
+/// An answer of the layer with the count of writes ([`SqlJsWorker::writes`]) it reflects, for
+/// [`FlagLayer::mirrored`]: rows held in the page go with it only while nothing was written
+/// since.
+#[derive(Debug, Clone)]
+pub struct Mirrored<T> {
+    pub value: T,
+    pub at: u64,
+}
+
 /// Where the layer is.
 enum State {
     /// Being built; these wait for it.
@@ -244,6 +253,7 @@ impl FlagLayer {
     }
 
     fn turn_off(&self, why: &str) {
+        self.drop_mirror();
         if !matches!(*self.state.borrow(), State::Off) {
             web_sys::console::warn_1(&JsValue::from_str(&format!(
                 "flagdeck: the flag list runs its SQL from now on ({why})"
@@ -252,19 +262,39 @@ impl FlagLayer {
         self.settle(State::Off);
     }
 
-    /// Waits while the layer is being built; whether it can be asked.
-    async fn ready(&self) -> bool {
-        let rx = match &mut *self.state.borrow_mut() {
-            State::Ready => return true,
-            State::Off => return false,
+    /// Gives up the rows held in the page (their memory, the reading left) and wakes the fill
+    /// loop, which then ends: without the layer's takes they could not be kept exact.
+    fn drop_mirror(&self) {
+        self.mirror_off.set(true);
+        *self.mirror.borrow_mut() = FlagRowMirror::new();
+        *self.fill.borrow_mut() = FlagMirrorFill::new();
+        if let Some(tx) = self.refill.borrow_mut().take() {
+            let _ = tx.send(());
+        }
+    }
+
+    /// Whether the layer can be asked now (`Ok`), or what resolves when its build ends.
+    fn wait(&self) -> Result<bool, oneshot::Receiver<()>> {
+        match &mut *self.state.borrow_mut() {
+            State::Ready => Ok(true),
+            State::Off => Ok(false),
             State::Building(waiting) => {
                 let (tx, rx) = oneshot::channel();
                 waiting.push(tx);
-                rx
+                Err(rx)
             }
-        };
-        let _ = rx.await;
-        matches!(*self.state.borrow(), State::Ready)
+        }
+    }
+
+    /// Waits while the layer is being built; whether it can be asked.
+    async fn ready(&self) -> bool {
+        match self.wait() {
+            Ok(ready) => ready,
+            Err(rx) => {
+                let _ = rx.await;
+                matches!(*self.state.borrow(), State::Ready)
+            }
+        }
     }
 
     /// Asks the layer, after handing it what the change log noted since the last question:
@@ -273,6 +303,12 @@ impl FlagLayer {
     /// log is then removed), or while a transaction is open (a take inside it could read
     /// changes that are rolled back).
     pub async fn ask(&self, db: &SqlJsWorker, request: &Request) -> Option<Answer> {
+        self.ask_at(db, request).await.map(|(answer, _)| answer)
+    }
+
+    /// [`FlagLayer::ask`], with the count of writes ([`SqlJsWorker::writes`]) the answer
+    /// reflects: while `db.writes()` is still that count, nothing was written since.
+    async fn ask_at(&self, db: &SqlJsWorker, request: &Request) -> Option<(Answer, u64)> {
         if !self.ready().await {
             if !self.log_dropped.replace(true) {
                 let _ = db.drop_change_log().await;
@@ -325,6 +361,7 @@ impl FlagLayer {
             if !changes.is_empty() {
                 self.invalidate(changes.rows.iter().map(|r| r.id).chain(changes.gone.iter().copied()));
             }
+            let at = self.synced.get().unwrap_or(u64::MAX);
             let post = |r: &Request| serde_json::to_string(r).map_err(|e| e.to_string());
             let apply = if changes.is_empty() {
                 None
@@ -340,7 +377,7 @@ impl FlagLayer {
                 }
             };
             match post(request).and_then(|j| self.worker.ask(&j).map_err(|e| e.to_string())) {
-                Ok(rx) => (apply, rx),
+                Ok(rx) => (apply, (rx, at)),
                 Err(e) => {
                     self.turn_off(&e);
                     return None;
@@ -360,6 +397,7 @@ impl FlagLayer {
                 }
             }
         }
+        let (asked, at) = asked;
         let answer = match asked.await {
             Ok(Ok(answer)) => order_ids(answer),
             Ok(Err(e)) => Err(e.to_string()),
@@ -367,7 +405,7 @@ impl FlagLayer {
         };
         match answer {
             // A failure seen by another question meanwhile makes this answer doubtful too.
-            Ok(a) if matches!(*self.state.borrow(), State::Ready) => Some(a),
+            Ok(a) if matches!(*self.state.borrow(), State::Ready) => Some((a, at)),
             Ok(_) => None,
             Err(e) => {
                 self.turn_off(&e);
@@ -378,35 +416,47 @@ impl FlagLayer {
 
     /// Drops flags `ids` (written since the last take) from the mirror; they are read again.
     fn invalidate(&self, ids: impl IntoIterator<Item = i64>) {
+        if self.mirror_off.get() {
+            return;
+        }
         self.fill.borrow_mut().invalidate(&mut self.mirror.borrow_mut(), ids);
         if let Some(tx) = self.refill.borrow_mut().take() {
             let _ = tx.send(());
         }
     }
 
-    /// Flags `ids`, in that order, from the rows held in the page when it holds every one of
-    /// them (each as a page read by id gives it, with a NULL `sort_key`); `None` otherwise, or
-    /// when the layer is not answering (its take of the change log is what keeps the rows
-    /// exact).
-    pub fn mirrored(&self, ids: &[i64]) -> Option<Vec<FlagRow>> {
-        if self.mirror_off.get() || !self.answering() {
+    /// Flags `ids` (an answer of this layer that reflected `at` writes, see [`Mirrored`]), in
+    /// that order, from the rows held in the page when it holds every one of them (each as a
+    /// page read by id gives it, with a NULL `sort_key`). `None` otherwise, and whenever a row
+    /// held could be older than the table: the layer not answering, a write posted since the
+    /// last take of the change log (or since `at`), a transaction open, the log gone with an
+    /// export. The previous reading path (ids from the layer after a take, rows by id from the
+    /// engine) is then taken.
+    pub fn mirrored(&self, db: &SqlJsWorker, ids: &[i64], at: u64) -> Option<Vec<FlagRow>> {
+        let current = !self.mirror_off.get()
+            && self.answering()
+            && db.has_change_log()
+            && !db.in_transaction()
+            && self.synced.get() == Some(db.writes())
+            && at == db.writes();
+        if !current {
             return None;
         }
         self.mirror.borrow().rows(ids)
     }
 
     /// Every id of the list `q` asks for, in its order ([`FlagIndex::order`]), or `None`.
-    pub async fn order(&self, db: &SqlJsWorker, q: &FlagPageQuery) -> Option<Vec<i64>> {
-        match self.ask(db, &Request::Order(q.clone())).await? {
-            Answer::Order(order) => order,
+    pub async fn order(&self, db: &SqlJsWorker, q: &FlagPageQuery) -> Option<Mirrored<Vec<i64>>> {
+        match self.ask_at(db, &Request::Order(q.clone())).await? {
+            (Answer::Order(Some(order)), at) => Some(Mirrored { value: order, at }),
             _ => None,
         }
     }
 
     /// The ids and sort keys of one page, or `None` (run the SQL).
-    pub async fn page(&self, db: &SqlJsWorker, q: &FlagPageQuery) -> Option<Vec<(i64, Value)>> {
-        match self.ask(db, &Request::Page(q.clone())).await? {
-            Answer::Page(page) => page,
+    pub async fn page(&self, db: &SqlJsWorker, q: &FlagPageQuery) -> Option<Mirrored<Vec<(i64, Value)>>> {
+        match self.ask_at(db, &Request::Page(q.clone())).await? {
+            (Answer::Page(Some(page)), at) => Some(Mirrored { value: page, at }),
             _ => None,
         }
     }
@@ -452,12 +502,15 @@ pub fn keep_mirror(open: &crate::web::files::loader::Shared) {
     let Some(layer) = open.layer.as_ref().map(Rc::downgrade) else { return };
     let open = Rc::downgrade(open);
     spawn_local(async move {
-        let ready = match layer.upgrade() {
-            Some(l) => l.ready().await,
-            None => return,
-        };
-        if !ready {
-            return;
+        // Nothing of the layer is held while it builds: a file closed meanwhile drops it, and
+        // its worker ends.
+        loop {
+            let waiting = match layer.upgrade().map(|l| l.wait()) {
+                None | Some(Ok(false)) => return,
+                Some(Ok(true)) => break,
+                Some(Err(rx)) => rx,
+            };
+            let _ = waiting.await;
         }
         let started = perf_now();
         if let Some(l) = layer.upgrade() {
@@ -467,7 +520,7 @@ pub fn keep_mirror(open: &crate::web::files::loader::Shared) {
         let mut reported = false;
         loop {
             let (Some(l), Some(o)) = (layer.upgrade(), open.upgrade()) else { return };
-            if !l.answering() {
+            if !l.answering() || l.mirror_off.get() {
                 return;
             }
             if o.db.in_transaction() {
@@ -503,8 +556,7 @@ pub fn keep_mirror(open: &crate::web::files::loader::Shared) {
                     fill.accept(&mut l.mirror.borrow_mut(), &read, epoch, &rows);
                 }
                 Err(e) => {
-                    l.mirror_off.set(true);
-                    *l.mirror.borrow_mut() = FlagRowMirror::new();
+                    l.drop_mirror();
                     web_sys::console::warn_1(&JsValue::from_str(&format!(
                         "flagdeck: the flag list's rows are not held in the page ({e}); its pages are read as they are needed"
                     )));

@@ -5,6 +5,8 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use crate::web::flags::layer::Mirrored;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -48,7 +50,7 @@ struct Generation {
     /// Every id of the query in its order, from the layer, once it has answered
     /// ([`FlagLayer::order`](crate::web::flags::layer::FlagLayer::order)): with the rows held in
     /// the page, any page is drawn from memory ([`ListState::take_mirrored`]).
-    order: Option<Arc<Vec<i64>>>,
+    order: Option<Arc<Mirrored<Vec<i64>>>>,
     /// Pages taken from the rows held in the page: their rows have no sort key, so the page
     /// after one is never asked for by keyset.
     mirrored: BTreeSet<usize>,
@@ -178,13 +180,14 @@ impl ListState {
         let Some(layer) = open.layer.clone() else { return };
         let query = self.page_query();
         spawn_local(async move {
-            let order = layer.order(&open.db, &query).await;
-            if shown.await.is_err() {
+            // Asked once the generation is shown and still the one asked for: a query left
+            // behind (a quick run of facet ticks) walks no order.
+            if shown.await.is_err() || self.asked.try_get_value() != Some(epoch) {
                 return;
             }
-            let Some(order) = order else { return };
+            let Some(order) = layer.order(&open.db, &query).await else { return };
             self.shown.update(|g| {
-                if g.epoch == epoch && g.total == Some(order.len() as i64) {
+                if g.epoch == epoch && g.total == Some(order.value.len() as i64) {
                     g.order = Some(Arc::new(order));
                 }
             });
@@ -203,11 +206,11 @@ impl ListState {
         let mut taken = Vec::new();
         for &page in pages {
             let start = page * PAGE;
-            if start >= order.len() {
+            if start >= order.value.len() {
                 continue;
             }
-            let ids = &order[start..(start + PAGE).min(order.len())];
-            if let Some(rows) = layer.mirrored(ids) {
+            let ids = &order.value[start..(start + PAGE).min(order.value.len())];
+            if let Some(rows) = layer.mirrored(&open.db, ids, order.at) {
                 taken.push((page, rows));
             }
         }
@@ -302,7 +305,11 @@ impl ListState {
                 f.remove(&page);
             });
             match result {
-                Ok(rows) => self.shown.update(|g| g.pages.insert(page, rows)),
+                // Its rows carry their sort keys: the page after it may be asked by keyset.
+                Ok(rows) => self.shown.update(|g| {
+                    g.pages.insert(page, rows);
+                    g.mirrored.remove(&page);
+                }),
                 Err(e) => {
                     clear_mark(&start);
                     self.error.set(Some(e));

@@ -23,15 +23,15 @@ pub(crate) async fn page_rows(open: &Shared, q: &FlagPageQuery) -> Result<Vec<Fl
     }
     let started = perf_now();
     if let (Some(layer), Some(page)) = (&open.layer, &ids) {
-        let only: Vec<i64> = page.iter().map(|(id, _)| *id).collect();
-        if let Some(rows) = layer.mirrored(&only) {
+        let only: Vec<i64> = page.value.iter().map(|(id, _)| *id).collect();
+        if let Some(rows) = layer.mirrored(&open.db, &only, page.at) {
             measure_since("flagdeck:page-rows", started);
             let keyed =
-                rows.into_iter().zip(page).map(|(r, (_, key))| FlagRow { sort_key: key.clone(), ..r });
+                rows.into_iter().zip(&page.value).map(|(r, (_, key))| FlagRow { sort_key: key.clone(), ..r });
             return Ok(keyed.collect());
         }
     }
-    let (sql, params) = match ids {
+    let (sql, params) = match ids.map(|page| page.value) {
         Some(page) if page.is_empty() => return Ok(Vec::new()),
         Some(page) => q.rows_sql(&page.into_iter().map(|(id, _)| id).collect::<Vec<_>>()),
         None => q.sql(),
