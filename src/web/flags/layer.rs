@@ -119,9 +119,9 @@ fn order_ids(answer: JsValue) -> Result<Answer, String> {
     serde_json::from_str::<Answer>(&json).map_err(|e| e.to_string())
 }
 
-/// An answer of the layer with the count of writes ([`SqlJsWorker::writes`]) it reflects, for
-/// [`FlagLayer::mirrored`]: rows held in the page go with it only while nothing was written
-/// since.
+/// An answer of the layer with the layer's revision it reflects, for [`FlagLayer::mirrored`]:
+/// rows held in the page go with it only while no take of the change log has found changes
+/// since, and every write posted has been taken.
 #[derive(Debug, Clone)]
 pub struct Mirrored<T> {
     pub value: T,
@@ -154,6 +154,10 @@ pub struct FlagLayer {
     mirror_off: Cell<bool>,
     /// Flags the layer held when it was built (the mirror's room).
     built_flags: Cell<usize>,
+    /// Bumped by every take of the change log that found changes: an answer stamped with it
+    /// ([`Mirrored::at`]) still reflects the table while it has not moved and every write
+    /// posted has been taken.
+    revision: Cell<u64>,
 }
 
 impl FlagLayer {
@@ -203,6 +207,7 @@ impl FlagLayer {
             refill: RefCell::new(None),
             mirror_off: Cell::new(false),
             built_flags: Cell::new(0),
+            revision: Cell::new(0),
         });
         let weak = Rc::downgrade(&layer);
         let started = perf_now();
@@ -306,8 +311,8 @@ impl FlagLayer {
         self.ask_at(db, request).await.map(|(answer, _)| answer)
     }
 
-    /// [`FlagLayer::ask`], with the count of writes ([`SqlJsWorker::writes`]) the answer
-    /// reflects: while `db.writes()` is still that count, nothing was written since.
+    /// [`FlagLayer::ask`], with the layer's revision the answer reflects (see
+    /// [`FlagLayer::mirrored`]).
     async fn ask_at(&self, db: &SqlJsWorker, request: &Request) -> Option<(Answer, u64)> {
         if !self.ready().await {
             if !self.log_dropped.replace(true) {
@@ -359,9 +364,10 @@ impl FlagLayer {
                 }
             };
             if !changes.is_empty() {
+                self.revision.set(self.revision.get() + 1);
                 self.invalidate(changes.rows.iter().map(|r| r.id).chain(changes.gone.iter().copied()));
             }
-            let at = self.synced.get().unwrap_or(u64::MAX);
+            let at = self.revision.get();
             let post = |r: &Request| serde_json::to_string(r).map_err(|e| e.to_string());
             let apply = if changes.is_empty() {
                 None
@@ -425,20 +431,22 @@ impl FlagLayer {
         }
     }
 
-    /// Flags `ids` (an answer of this layer that reflected `at` writes, see [`Mirrored`]), in
-    /// that order, from the rows held in the page when it holds every one of them (each as a
-    /// page read by id gives it, with a NULL `sort_key`). `None` otherwise, and whenever a row
-    /// held could be older than the table: the layer not answering, a write posted since the
-    /// last take of the change log (or since `at`), a transaction open, the log gone with an
-    /// export. The previous reading path (ids from the layer after a take, rows by id from the
-    /// engine) is then taken.
+    /// Flags `ids` (from an answer of this layer at revision `at`, see [`Mirrored`]), in that
+    /// order, from the rows held in the page when it holds every one of them (each as a page
+    /// read by id gives it, with a NULL `sort_key`). `None` otherwise, and whenever a row held
+    /// or the answer could be older than the table: the layer not answering, a write posted
+    /// and not yet taken from the change log (the engine's count of writes is past the last
+    /// take's), a take since the answer that found changes (the revision moved), a transaction
+    /// open, the log gone with an export. The previous reading path (ids from the layer after
+    /// a take, rows by id from the engine) is then taken. An export or a save counts as a write
+    /// until the next take, which finds nothing and leaves the revision as it was.
     pub fn mirrored(&self, db: &SqlJsWorker, ids: &[i64], at: u64) -> Option<Vec<FlagRow>> {
         let current = !self.mirror_off.get()
             && self.answering()
             && db.has_change_log()
             && !db.in_transaction()
             && self.synced.get() == Some(db.writes())
-            && at == db.writes();
+            && at == self.revision.get();
         if !current {
             return None;
         }
@@ -550,6 +558,10 @@ pub fn keep_mirror(open: &crate::web::files::loader::Shared) {
             let (sql, params) = read.sql();
             let rows = o.db.query(&sql, &params).await.and_then(|rs| FlagRow::all(&rs));
             drop(o);
+            // Turned off meanwhile: the fill is over (its epochs started again).
+            if l.mirror_off.get() {
+                return;
+            }
             match rows {
                 Ok(rows) => {
                     let mut fill = l.fill.borrow_mut();

@@ -5,14 +5,13 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use crate::web::flags::layer::Mirrored;
-
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::web::files::loader::{download_text, Shared};
 use crate::web::flags::detail::FlagDetailPanel;
 use crate::web::flags::form::{FlagForm, FormRequest, FORM_INLINE_CHARS};
+use crate::web::flags::layer::Mirrored;
 use crate::web::flags::read::{count_flags, facet_values, page_rows};
 use crate::web::platform::browser::{blur_target, from_form_field, local_minute};
 use crate::web::platform::perf::{after_paint, clear_mark, mark, measure, measure_when_painted};
