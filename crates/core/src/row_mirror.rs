@@ -57,8 +57,8 @@ pub struct FlagRowMirror {
     strings: Vec<Rc<str>>,
     string_of: FxHashMap<Rc<str>, u32>,
     /// The prefixes, in blocks of [`TEXT_BLOCK`] bytes: a block is never grown past its
-    /// capacity, so filling never copies what it holds already (one growth of a single arena
-    /// from 128 to 256 MB at a million flags was a 100 ms task of the page's thread).
+    /// capacity, so filling never copies what it holds already (with a single growing arena,
+    /// the bench at a million flags had page-thread tasks of 95–155 ms while it filled).
     text: Vec<String>,
     /// Bytes written to [`FlagRowMirror::text`], and those no row points to any more.
     written: usize,
