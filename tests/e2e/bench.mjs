@@ -778,31 +778,20 @@ function consoleLine(page, text) {
   return { line, stop: () => (page.off('console', onConsole), resolve(null)) };
 }
 
-/** Waits for the flag list's layer (`flagdeck:layer-built`): ms from the open's start, report. */
-async function layerReady(page, report) {
-  await page.waitForFunction(() => performance.getEntriesByName('flagdeck:layer-built', 'measure').length > 0, null, {
+/**
+ * Waits for the app's measure `name` (`flagdeck:layer-built`: the flag list's layer;
+ * `flagdeck:mirror-filled`: every flag's row held in the page): ms from the open's start to its
+ * end, and the console line `report` caught meanwhile.
+ */
+async function readyFromOpen(page, name, report) {
+  await page.waitForFunction((n) => performance.getEntriesByName(n, 'measure').length > 0, name, {
     timeout: 600_000,
   });
-  const fromOpen = await page.evaluate(() => {
+  const fromOpen = await page.evaluate((n) => {
     const start = performance.getEntriesByName('flagdeck:open-start', 'mark').at(-1)?.startTime;
-    const built = performance.getEntriesByName('flagdeck:layer-built', 'measure').at(-1);
-    return start === undefined ? null : built.startTime + built.duration - start;
-  });
-  await page.waitForTimeout(200);
-  report.stop();
-  return { fromOpen, report: await report.line };
-}
-
-/** Waits for the rows held in the page (`flagdeck:mirror-filled`): ms from the open's start, report. */
-async function mirrorFilled(page, report) {
-  await page.waitForFunction(() => performance.getEntriesByName('flagdeck:mirror-filled', 'measure').length > 0, null, {
-    timeout: 600_000,
-  });
-  const fromOpen = await page.evaluate(() => {
-    const start = performance.getEntriesByName('flagdeck:open-start', 'mark').at(-1)?.startTime;
-    const filled = performance.getEntriesByName('flagdeck:mirror-filled', 'measure').at(-1);
-    return start === undefined ? null : filled.startTime + filled.duration - start;
-  });
+    const done = performance.getEntriesByName(n, 'measure').at(-1);
+    return start === undefined ? null : done.startTime + done.duration - start;
+  }, name);
   await page.waitForTimeout(200);
   report.stop();
   return { fromOpen, report: await report.line };
@@ -876,12 +865,12 @@ async function flagsBench(dist, db, jsonFile, rounds) {
     const opened = await appOpen(page, db);
     console.log(`opened in ${opened.ms?.toFixed(0)} ms (${opened.breakdown})`);
     const held = consoleLine(page, "rows are held in the page");
-    const layer = await layerReady(page, report);
+    const layer = await readyFromOpen(page, 'flagdeck:layer-built', report);
     console.log(
       `the list's layer ready ${layer.fromOpen?.toFixed(0)} ms after the open began (${layer.report ?? 'no report'}); ` +
         `the tab's memory then: ${rendererRss()} (RSS of Chromium's renderer processes: the page and its workers)`,
     );
-    const mirror = await mirrorFilled(page, held);
+    const mirror = await readyFromOpen(page, 'flagdeck:mirror-filled', held);
     console.log(
       `every flag's row held in the page ${mirror.fromOpen?.toFixed(0)} ms after the open began (${mirror.report ?? 'no report'}); ` +
         `the tab's memory then: ${rendererRss()}`,

@@ -82,36 +82,29 @@ pub fn flagdeck_layer_build(read: Function, size: f64, shape: String) -> Result<
 }
 
 /// The list worker's answer to one [`Request`] (JSON in; out: the [`Answer`] as a JSON string,
-/// or for an order that is answered its ids as a `Float64Array`, [`order_ids`]). Errors: no
-/// layer built, or a request that is not JSON of a `Request`.
+/// or for an order that is answered its ids as a `Float64Array`, read back by [`read_answer`]).
+/// Errors: no layer built, or a request that is not JSON of a `Request`.
 #[wasm_bindgen]
 pub fn flagdeck_layer_answer(request: String) -> Result<JsValue, JsError> {
     let request: Request =
         serde_json::from_str(&request).map_err(|e| JsError::new(&format!("a request: {e}")))?;
     let answer = LAYER.with_borrow_mut(|l| l.as_mut().map(|index| index.answer(request)));
-    let answer = answer.ok_or_else(|| JsError::new("no layer is built"))?;
+    let mut answer = answer.ok_or_else(|| JsError::new("no layer is built"))?;
     if let Answer::Order(Some(ids)) = &answer {
         // Ids beyond 2^53 would not survive the float: such an order is not given (the list
         // reads its pages as they are needed).
-        let exact = ids.iter().all(|id| id.unsigned_abs() <= 1 << 53);
-        let ids: Vec<f64> = if exact { ids.iter().map(|id| *id as f64).collect() } else { Vec::new() };
-        return Ok(if exact {
-            js_sys::Float64Array::from(ids.as_slice()).into()
-        } else {
-            order_ids_refused()
-        });
+        if ids.iter().all(|id| id.unsigned_abs() <= 1 << 53) {
+            let ids: Vec<f64> = ids.iter().map(|id| *id as f64).collect();
+            return Ok(js_sys::Float64Array::from(ids.as_slice()).into());
+        }
+        answer = Answer::Order(None);
     }
     serde_json::to_string(&answer).map(JsValue::from).map_err(|e| JsError::new(&e.to_string()))
 }
 
-/// The JSON answer of an order not given.
-fn order_ids_refused() -> JsValue {
-    JsValue::from_str(&serde_json::to_string(&Answer::Order(None)).unwrap_or_default())
-}
-
 /// An answer as the list worker sent it ([`flagdeck_layer_answer`]): an order's ids from a
 /// `Float64Array`, anything else from its JSON. Errors: neither.
-fn order_ids(answer: JsValue) -> Result<Answer, String> {
+fn read_answer(answer: JsValue) -> Result<Answer, String> {
     if let Some(ids) = answer.dyn_ref::<js_sys::Float64Array>() {
         return Ok(Answer::Order(Some(ids.to_vec().into_iter().map(|id| id as i64).collect())));
     }
@@ -273,6 +266,11 @@ impl FlagLayer {
         self.mirror_off.set(true);
         *self.mirror.borrow_mut() = FlagRowMirror::new();
         *self.fill.borrow_mut() = FlagMirrorFill::new();
+        self.wake_fill();
+    }
+
+    /// Wakes the fill loop waiting for flags to read again ([`keep_mirror`]).
+    fn wake_fill(&self) {
         if let Some(tx) = self.refill.borrow_mut().take() {
             let _ = tx.send(());
         }
@@ -405,7 +403,7 @@ impl FlagLayer {
         }
         let (asked, at) = asked;
         let answer = match asked.await {
-            Ok(Ok(answer)) => order_ids(answer),
+            Ok(Ok(answer)) => read_answer(answer),
             Ok(Err(e)) => Err(e.to_string()),
             Err(_) => Err("the list worker went away".to_owned()),
         };
@@ -426,9 +424,7 @@ impl FlagLayer {
             return;
         }
         self.fill.borrow_mut().invalidate(&mut self.mirror.borrow_mut(), ids);
-        if let Some(tx) = self.refill.borrow_mut().take() {
-            let _ = tx.send(());
-        }
+        self.wake_fill();
     }
 
     /// Flags `ids` (from an answer of this layer at revision `at`, see [`Mirrored`]), in that

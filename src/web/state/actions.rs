@@ -126,7 +126,6 @@ impl AppState {
                     self.alerts.clear();
                     self.say_how_read(&open);
                     let open = Rc::new(open);
-                    crate::web::flags::layer::keep_mirror(&open);
                     self.changes.start(
                         resumed.as_ref().map(|r| r.history.clone()).unwrap_or_default(),
                         resumed.as_ref().and_then(|r| r.counts.clone()),
@@ -337,7 +336,6 @@ impl AppState {
     pub(in crate::web) fn follow_swap_replayed(self, open: loader::OpenDb, applied: Vec<Step>) {
         self.say_how_read(&open);
         let open = Rc::new(open);
-        crate::web::flags::layer::keep_mirror(&open);
         let replayed = !applied.is_empty();
         self.changes.start(edits::History { done: applied, undone: Vec::new() }, None);
         self.db.swapped(open.clone());

@@ -119,8 +119,15 @@ impl OpenDb {
     pub fn opened(&self, open: Shared) {
         self.catalog.set(CatalogState::Loading);
         self.opened_version.set_value(self.data_version.get_untracked());
-        self.current.set(Some(open));
+        self.make_current(open);
         self.lineage.update(|l| *l += 1);
+    }
+
+    /// `open` is the database on screen from now on; the flag list's rows start to be held in
+    /// the page once its layer is ready ([`keep_mirror`](crate::web::flags::layer::keep_mirror)).
+    fn make_current(&self, open: Shared) {
+        crate::web::flags::layer::keep_mirror(&open);
+        self.current.set(Some(open));
     }
 
     /// Whether the open database changed since it was opened (an edit, an import): its bytes
@@ -137,7 +144,7 @@ impl OpenDb {
             .current
             .with_untracked(|c| c.as_ref().is_some_and(|c| c.report.generation == open.report.generation));
         self.catalog.set(CatalogState::Loading);
-        self.current.set(Some(open));
+        self.make_current(open);
         if !same {
             self.lineage.update(|l| *l += 1);
         }
