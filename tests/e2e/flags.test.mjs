@@ -416,7 +416,7 @@ test('200k flags: a jump to the middle shows the rows of its position from the r
   }
 });
 
-test('200k flags: the agent page and the routing page show their counts and read their lists a page at a time from the derived layer, as SQL gives them', async () => {
+test('200k flags: the agent page and the routing page show their counts and read their lists a page at a time from the derived layer (then from memory), as SQL gives them', async () => {
   const db = path.join(env.out, 'generated-200k.db');
   if (!existsSync(db)) xtask(['gen-demo', '--flags', '200000', '--out', db]);
   const rows = (sql) => JSON.parse(xtask(['query', db, sql])).rows;
@@ -482,8 +482,11 @@ test('200k flags: the agent page and the routing page show their counts and read
     await page.locator('[data-testid="agent-chains-more"]').click();
     await page.waitForFunction((k) => document.querySelectorAll('[data-testid="agent-chain"]').length === k, 2 * n);
     assert.deepEqual(await origins(), chains.slice(0, 2 * n), 'and the next ones');
-    // "Show more" adds rows under the ones shown, which stay the same elements.
+    // "Show more" adds rows under the ones shown, which stay the same elements: read from the
+    // layer (keyset), or taken from memory once the list's order and its rows are held.
+    const fromMemory = () => page.evaluate(() => performance.getEntriesByName('flagdeck:list-mirror', 'mark').length);
     await page.evaluate(() => (document.querySelector('[data-testid="agent-pending-flag"]').dataset.mark = 'first'));
+    const [layerBefore, memoryBefore] = [await fromLayer(), await fromMemory()];
     await page.locator('[data-testid="agent-pending-flag-more"]').click();
     await rowCount('agent-pending-flag', 2 * n);
     assert.equal(
@@ -492,8 +495,35 @@ test('200k flags: the agent page and the routing page show their counts and read
       'the first row was not drawn again',
     );
     assert.deepEqual(await footer(), [2 * n, pendingTo]);
-    assert.deepEqual(await ids('agent-pending-flag'), expectTo(2 * n), 'the next page follows it (keyset)');
-    assert.ok((await fromLayer()) > before, 'the next page came from the layer');
+    assert.deepEqual(await ids('agent-pending-flag'), expectTo(2 * n), 'the next page follows it');
+    assert.ok((await fromLayer()) > layerBefore || (await fromMemory()) > memoryBefore, 'the next page came from the layer or from memory');
+
+    // With every row held and the list's order held (data-order="held"), the next page is taken
+    // from memory in the click's task: no page is asked of the layer. After a flag of a later
+    // page is completed elsewhere, the list read again (its order too) leaves it out, as SQL.
+    const orderHeld = () =>
+      page.waitForFunction(() => document.querySelector('[data-testid="agent-pending-flag-shown"]')?.dataset.order === 'held', null, {
+        timeout: 120_000,
+      });
+    await page.waitForFunction(() => performance.getEntriesByName('flagdeck:mirror-filled', 'measure').length > 0, null, { timeout: 120_000 });
+    const completed = expectTo(3 * n)[2 * n + 3];
+    await page.evaluate((id) => (location.hash = `#flag/${id}`), completed);
+    await page.locator('[data-testid="flag-complete"]').click();
+    await page.locator('[data-testid="flag-reopen"]').waitFor({ timeout: 20_000 });
+    await page.evaluate((name) => (location.hash = `#agent/${encodeURIComponent(name)}`), agent);
+    await rowCount('agent-pending-flag', n);
+    const expectAfter = (k) => expectTo(k + 1).filter((id) => id !== completed).slice(0, k);
+    assert.deepEqual(await ids('agent-pending-flag'), expectAfter(n), 'the first page after the edit');
+    for (const k of [2, 3]) {
+      await orderHeld();
+      const [layerPages, memoryPages] = [await fromLayer(), await fromMemory()];
+      await page.locator('[data-testid="agent-pending-flag-more"]').click();
+      await rowCount('agent-pending-flag', k * n);
+      assert.equal(await fromMemory(), memoryPages + 1, `page ${k} was taken from memory`);
+      assert.equal(await fromLayer(), layerPages, `no page ${k} was asked of the layer`);
+      assert.deepEqual(await ids('agent-pending-flag'), expectAfter(k * n), `page ${k} after the edit, as SQL orders it`);
+    }
+    assert.equal(scalar(`SELECT status FROM flags WHERE id = ${completed}`), 'pending', 'the file on disk is untouched');
 
     await page.locator('[data-testid="nav-routing"]').click();
     const count = scalar(`SELECT count(*) FROM flags WHERE ${unrouted}`);
@@ -504,11 +534,14 @@ test('200k flags: the agent page and the routing page show their counts and read
       { timeout: 60_000 },
     );
     await rowCount('routing-error', n);
+    await page.waitForFunction(() => document.querySelector('[data-testid="routing-shown"]')?.dataset.order === 'held', null, { timeout: 120_000 });
     const expectUnrouted = (n) => rows(`SELECT id FROM flags WHERE ${unrouted} ORDER BY ${toolOrder} LIMIT ${n}`).map((r) => r[0]);
     assert.deepEqual(await ids('routing-error'), expectUnrouted(n), 'the unrouted flags, in get-pending-flags order');
+    const memoryPages = await fromMemory();
     await page.locator('[data-testid="routing-more"]').click();
     await rowCount('routing-error', 2 * n);
     assert.deepEqual(await ids('routing-error'), expectUnrouted(2 * n), 'and the next page');
+    assert.equal(await fromMemory(), memoryPages + 1, 'taken from memory');
     // Each row's suggestion is worked out after the row is painted, a few per frame.
     await page.waitForFunction(
       (k) => document.querySelectorAll('[data-testid="routing-error"] [data-testid="routing-suggestion"][data-suggested="true"]').length === k,

@@ -4,10 +4,13 @@
 //! milliseconds whatever the file's size, and the page lays out one page of rows at a time
 //! instead of every pending flag of an agent (40k of them in a 1M-flag file).
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::web::files::loader::Shared;
+use crate::web::flags::layer::Mirrored;
 use crate::web::flags::read::{count_flags, page_rows};
 use crate::web::platform::perf::{clear_mark, mark, measure_when_painted};
 use crate::web::widgets::group_digits;
@@ -42,6 +45,10 @@ pub struct PagedFlags {
     /// First reads (count and first page) ended, well or not: what waits for the list waits
     /// for this to move.
     pub settled: ReadSignal<u64>,
+    /// The whole order of the list is held: a next page whose rows are all held in the page
+    /// too is drawn from memory (`data-order="held"` on the footer's count).
+    pub held: ReadSignal<bool>,
+    set_held: WriteSignal<bool>,
     set_rows: WriteSignal<Vec<PagedRow>>,
     set_total: WriteSignal<Option<i64>>,
     set_paging: WriteSignal<Paging>,
@@ -50,6 +57,13 @@ pub struct PagedFlags {
     current: StoredValue<Option<(Shared, FlagPageQuery)>, LocalStorage>,
     /// Bumped by each new read of the list: answers for an older one are dropped.
     epoch: StoredValue<u64>,
+    /// The whole order of read `epoch` from the layer (`FlagLayer::order`), once its first
+    /// rows are shown: the next page is then taken from the rows held in the page, in the
+    /// click's own task ([`PagedFlags::more`]).
+    order: StoredValue<Option<(u64, Arc<Mirrored<Vec<i64>>>)>, LocalStorage>,
+    /// The rows shown end with rows taken from the held order, which carry no sort key: the
+    /// next read goes by OFFSET instead of a keyset cursor.
+    unkeyed: StoredValue<bool>,
     /// The performance measure of its first page (`NAME`) and of each next page (`NAME-more`).
     measure: &'static str,
 }
@@ -66,17 +80,22 @@ pub fn use_paged_flags(
     let (total, set_total) = signal(None);
     let (paging, set_paging) = signal(Paging::Reading);
     let (settled, set_settled) = signal(0);
+    let (held, set_held) = signal(false);
     let list = PagedFlags {
         rows,
         total,
         paging,
         settled,
+        held,
+        set_held,
         set_rows,
         set_total,
         set_paging,
         set_settled,
         current: StoredValue::new_local(None),
         epoch: StoredValue::new(0),
+        order: StoredValue::new_local(None),
+        unkeyed: StoredValue::new(false),
         measure,
     };
     Effect::new(move |_| {
@@ -98,7 +117,10 @@ impl PagedFlags {
         });
         let shown = if same { self.rows.with_untracked(Vec::len) } else { 0 };
         let read = FlagPageQuery { limit: shown.max(LIST_PAGE), ..first.clone() };
-        self.current.set_value(Some((open.clone(), first)));
+        self.current.set_value(Some((open.clone(), first.clone())));
+        self.order.set_value(None);
+        self.set_held.set(false);
+        self.unkeyed.set_value(false);
         self.set_paging.set(Paging::Reading);
         let start = format!("{}-start:{epoch}", self.measure);
         mark(&start);
@@ -119,9 +141,13 @@ impl PagedFlags {
             match result {
                 Ok((total, rows)) => {
                     self.set_total.set(Some(total));
+                    let more = total.max(0) as usize > rows.len();
                     self.set_rows.set(rows.into_iter().map(|r| (epoch, r)).collect());
                     self.set_paging.set(Paging::Ready);
                     measure_when_painted(self.measure, start);
+                    if more {
+                        self.load_order(open, first, epoch, total);
+                    }
                 }
                 Err(e) => {
                     clear_mark(&start);
@@ -132,29 +158,70 @@ impl PagedFlags {
         });
     }
 
+    /// Asks the layer for the whole order of read `epoch` (behind its first rows: the worker
+    /// answers in order) and keeps it when that read is still the current one and the order
+    /// has its `total` flags (a write between the two answers: not kept).
+    fn load_order(self, open: Shared, first: FlagPageQuery, epoch: u64, total: i64) {
+        let Some(layer) = open.layer.clone() else { return };
+        spawn_local(async move {
+            let Some(order) = layer.order(&open.db, &first).await else { return };
+            if self.epoch.try_get_value() == Some(epoch) && order.value.len() as i64 == total {
+                self.order.set_value(Some((epoch, Arc::new(order))));
+                self.set_held.set(true);
+            }
+        });
+    }
+
+    /// The next page from the rows held in the page, when the order of the current read is
+    /// held and every one of its flags is held and current (`FlagLayer::mirrored`).
+    fn held_page(self, open: &Shared, shown: usize) -> Option<Vec<FlagRow>> {
+        let epoch = self.epoch.get_value();
+        let order =
+            self.order.with_value(|o| o.as_ref().filter(|(e, _)| *e == epoch).map(|(_, o)| o.clone()))?;
+        let ids = order.value.get(shown..(shown + LIST_PAGE).min(order.value.len()))?;
+        open.layer.as_ref()?.mirrored(&open.db, ids, order.at)
+    }
+
     /// Whether rows remain to be read (tracked).
     pub fn has_more(self) -> bool {
         let read = self.rows.with(Vec::len);
         self.total.get().is_some_and(|n| n.max(0) as usize > read)
     }
 
-    /// Reads the next page, right after the last row read (keyset), and appends it. Nothing
-    /// while a read is under way or after a failure ([`PagedFlags::retry`]).
+    /// Appends the next page: taken from the rows held in the page when the list's order is
+    /// held (in this task, so the rows are painted in the next frame; `flagdeck:list-mirror`
+    /// marks it), else read right after the last row read (keyset; by OFFSET after rows taken
+    /// from the order). Nothing while a read is under way or after a failure
+    /// ([`PagedFlags::retry`]). Measured as `{measure}-more` (asked → rows painted).
     pub fn more(self) {
         if self.paging.get_untracked() != Paging::Ready {
             return;
         }
         let Some((open, first)) = self.current.get_value() else { return };
-        let Some(after) =
-            self.rows.with_untracked(|r| r.last().map(|(_, f)| Cursor { key: f.sort_key.clone(), id: f.id }))
-        else {
-            return;
-        };
         let epoch = self.epoch.get_value();
-        let query = first.at_page(1, Some(after));
-        self.set_paging.set(Paging::Reading);
         let start = format!("{}-more-start:{epoch}", self.measure);
         mark(&start);
+        let shown = self.rows.with_untracked(Vec::len);
+        if let Some(rows) = self.held_page(&open, shown) {
+            mark("flagdeck:list-mirror");
+            self.unkeyed.set_value(true);
+            self.set_rows.update(|r| r.extend(rows.into_iter().map(|f| (epoch, f))));
+            measure_when_painted(format!("{}-more", self.measure), start);
+            return;
+        }
+        let query = if self.unkeyed.get_value() {
+            FlagPageQuery { offset: shown, after: None, ..first }
+        } else {
+            let Some(after) = self
+                .rows
+                .with_untracked(|r| r.last().map(|(_, f)| Cursor { key: f.sort_key.clone(), id: f.id }))
+            else {
+                clear_mark(&start);
+                return;
+            };
+            first.at_page(1, Some(after))
+        };
+        self.set_paging.set(Paging::Reading);
         spawn_local(async move {
             let read = page_rows(&open, &query).await;
             if self.epoch.try_get_value() != Some(epoch) {
@@ -194,7 +261,7 @@ pub fn PagedFooter(list: PagedFlags, testid: &'static str) -> impl IntoView {
     let busy = move || list.paging.get() != Paging::Ready;
     view! {
         <div class="paged-footer" data-testid=format!("{testid}-footer")>
-            <span class="muted" aria-live="polite" data-testid=format!("{testid}-shown") data-shown=shown data-total=total>
+            <span class="muted" aria-live="polite" data-testid=format!("{testid}-shown") data-shown=shown data-total=total data-order=move || list.held.get().then_some("held")>
                 {move || (total() > LIST_PAGE).then(|| {
                     format!("Showing {} of {}.", group_digits(shown() as i64), group_digits(total() as i64))
                 })}
