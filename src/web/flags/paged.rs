@@ -29,6 +29,9 @@ pub enum Paging {
     Failed(String),
 }
 
+/// The whole order of one read of a list (its epoch, the layer's answer).
+type HeldOrder = Option<(u64, Arc<Mirrored<Vec<i64>>>)>;
+
 /// A row as read, with the number of the read that gave it: a list read again (after an edit
 /// or a follow-mode swap) gives new rows under the same ids, so views key rows by both.
 pub type PagedRow = (u64, FlagRow);
@@ -60,7 +63,7 @@ pub struct PagedFlags {
     /// The whole order of read `epoch` from the layer (`FlagLayer::order`), once its first
     /// rows are shown: the next page is then taken from the rows held in the page, in the
     /// click's own task ([`PagedFlags::more`]).
-    order: StoredValue<Option<(u64, Arc<Mirrored<Vec<i64>>>)>, LocalStorage>,
+    order: StoredValue<HeldOrder, LocalStorage>,
     /// The rows shown end with rows taken from the held order, which carry no sort key: the
     /// next read goes by OFFSET instead of a keyset cursor.
     unkeyed: StoredValue<bool>,
