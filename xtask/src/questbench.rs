@@ -178,6 +178,13 @@ fn scroll_to(
     Ok((asked, shown))
 }
 
+/// The rows in view at `scroll_top` (`Viewport::in_view`: the rendered rows without the
+/// overscan) as `[index, quest_id]`, from the pages loaded: what the page must show before a
+/// position counts as drawn.
+fn in_view(loaded: &SparsePages<QuestCard>, scroll_top: f64, total: usize) -> Vec<Json> {
+    LIST_VIEWPORT.in_view(scroll_top, total).map(|i| json!([i, loaded.get(i).map(|c| c.id)])).collect()
+}
+
 /// Scrolling the list in `sort`: the statements of each position as plain SQL and, where the
 /// order has a key table (`quests::keys`), through it (`layer`, with `layer_build`: the
 /// table's build, as the app runs it on the order's first use).
@@ -196,7 +203,10 @@ fn scroll_steps(db: &NativeDb, sort: (QuestSort, bool), order: TimeOrder) -> Res
     let mut steps = Vec::new();
     for (label, scroll_top) in positions {
         let (pages, shown) = scroll_to(db, &query, &mut loaded, scroll_top, total)?;
-        steps.push(json!({ "label": label, "scroll_top": scroll_top, "pages": pages, "shown": shown }));
+        let in_view = in_view(&loaded, scroll_top, total);
+        steps.push(
+            json!({ "label": label, "scroll_top": scroll_top, "pages": pages, "shown": shown, "in_view": in_view }),
+        );
     }
     let layer_build = keys::derived(sort.0, order).then(|| keys::build_sql(sort.0, order));
     Ok(
@@ -298,6 +308,12 @@ mod tests {
         }
         // every rendered row is known, and the end shows the oldest quest in the last row
         assert!(scroll.iter().all(|s| s["shown"].as_array().unwrap().iter().all(|r| r[1].is_i64())));
+        // the rows in view are rendered rows, a view's worth of them
+        for s in scroll {
+            let (view, shown) = (s["in_view"].as_array().unwrap(), s["shown"].as_array().unwrap());
+            assert!(!view.is_empty() && view.len() < shown.len(), "{}", s["label"]);
+            assert!(view.iter().all(|r| shown.contains(r)), "{}", s["label"]);
+        }
         let last = scroll.last().unwrap()["shown"].as_array().unwrap().last().unwrap().clone();
         let oldest =
             scalar("SELECT quest_id FROM acolyte_quests ORDER BY created_at ASC, quest_id ASC LIMIT 1");
