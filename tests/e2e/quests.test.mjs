@@ -318,6 +318,22 @@ test('the list: few rows in the DOM, scrolling reaches the last of 2040 quests i
     assert.deepEqual(middle, order.slice(at, at + middle.length), 'the middle rows in SQL order');
     const pages = await page.evaluate(() => performance.getEntriesByName('flagdeck:quest-page', 'measure').length);
     assert.ok(pages > 0, 'flagdeck:quest-page measured');
+    // The page after the view's is read ahead (its pages walk the file's created_at order): a
+    // scroll onto its first row draws that position's rows in the frame of the scroll.
+    const size = 200;
+    const next = Math.floor(Number(await page.evaluate(() => Math.max(...[...document.querySelectorAll('[data-testid="quest-row"]')].map((e) => Number(e.dataset.index))))) / size) + 1;
+    await page.waitForFunction(
+      (p) => document.querySelector('[data-testid="quest-scroll"]').dataset.pages.split(' ').includes(String(p)),
+      next,
+      { timeout: WAIT_MS },
+    );
+    const drawn = await page.locator('[data-testid="quest-scroll"]').evaluate(async (e, row) => {
+      e.scrollTop = row * 36;
+      await new Promise((r) => requestAnimationFrame(r));
+      const el = e.querySelector(`[data-testid="quest-row"][data-index="${row}"]`);
+      return el ? Number(el.dataset.questId) : null;
+    }, next * size);
+    assert.equal(drawn, order[next * size], `row ${next * size} drawn in the frame of the scroll, from the page read ahead`);
     app.assertHealthy();
   } finally {
     await app.close();

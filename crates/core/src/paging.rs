@@ -177,6 +177,11 @@ impl<T> SparsePages<T> {
         self.pages.is_empty()
     }
 
+    /// The numbers of the pages held, in order.
+    pub fn loaded(&self) -> impl Iterator<Item = usize> + '_ {
+        self.pages.keys().copied()
+    }
+
     /// One past the furthest loaded row: the list's length as far as the loaded pages tell.
     pub fn loaded_end(&self) -> usize {
         self.pages.iter().next_back().map_or(0, |(p, rows)| p * self.size + rows.len())
@@ -223,7 +228,8 @@ mod tests {
 
     #[test]
     fn rows_are_found_by_index_and_by_content_across_gaps() {
-        let p = pages(&[0, 7]);
+        let p = pages(&[7, 0]);
+        assert_eq!(p.loaded().collect::<Vec<_>>(), [0, 7]);
         assert_eq!(p.get(3), Some(&3));
         assert_eq!(p.get(75), Some(&75));
         assert_eq!(p.get(15), None);

@@ -193,6 +193,8 @@ pub(super) fn QuestList(state: QuestsState) -> impl IntoView {
                 node_ref=scroller
                 class="quest-scroll"
                 data-testid="quest-scroll"
+                // The pages of the list held in the page (read for the view or ahead of it).
+                data-pages=move || state.shown.with(|g| g.pages.loaded().map(|p| p.to_string()).collect::<Vec<_>>().join(" "))
                 style=format!("height:{}px", QUEST_TABLE.height)
                 on:scroll=move |e| {
                     let el = event_target::<web_sys::Element>(&e);
