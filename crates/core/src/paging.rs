@@ -208,6 +208,15 @@ impl<T> SparsePages<T> {
         (self.page_of(rows.start)..=self.page_of(end - 1)).filter(|p| !self.contains(*p)).collect()
     }
 
+    /// The pages just after and just before those holding `rows` in a list of `total` rows
+    /// that are not loaded yet (after first): what a list reads ahead for scrolling on.
+    pub fn around(&self, rows: Range<usize>, total: usize) -> Vec<usize> {
+        let pages = total.div_ceil(self.size);
+        let before = self.page_of(rows.start).checked_sub(1);
+        let after = Some(self.page_of(rows.end.saturating_sub(1)) + 1).filter(|p| *p < pages);
+        [after, before].into_iter().flatten().filter(|p| !self.contains(*p)).collect()
+    }
+
     /// Whether every row of `rows` is loaded (an empty range is).
     pub fn holds(&self, mut rows: Range<usize>) -> bool {
         rows.all(|i| self.get(i).is_some())
@@ -230,6 +239,11 @@ mod tests {
     fn rows_are_found_by_index_and_by_content_across_gaps() {
         let p = pages(&[7, 0]);
         assert_eq!(p.loaded().collect::<Vec<_>>(), [0, 7]);
+        // Read ahead: the page after, then the page before, unless held or past the end.
+        assert_eq!(p.around(35..52, 100), [6, 2]);
+        assert_eq!(p.around(62..68, 100), [5]);
+        assert_eq!(p.around(0..5, 100), [1]);
+        assert_eq!(p.around(92..100, 100), [8]);
         assert_eq!(p.get(3), Some(&3));
         assert_eq!(p.get(75), Some(&75));
         assert_eq!(p.get(15), None);

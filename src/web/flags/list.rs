@@ -174,7 +174,8 @@ impl ListState {
     /// The whole order of generation `epoch` from the layer, asked behind the count, the first
     /// page and the facets (the worker answers in order), and kept once the generation is
     /// shown (`shown` resolves then, or is dropped when it never will be). An order whose
-    /// length is not the generation's count (a write between the two answers) is not kept.
+    /// length is not the generation's count, or that puts a loaded row elsewhere (a write
+    /// between the answers), is not kept.
     fn load_order(self, open: Shared, epoch: u64, shown: futures_channel::oneshot::Receiver<()>) {
         let Some(layer) = open.layer.clone() else { return };
         let query = self.page_query();
@@ -186,7 +187,14 @@ impl ListState {
             }
             let Some(order) = layer.order(&open.db, &query).await else { return };
             self.shown.update(|g| {
-                if g.epoch == epoch && g.total == Some(order.value.len() as i64) {
+                // Every row loaded stands where the order puts it (a write between the answers
+                // that moved one: not kept; the list is read again when that write is known).
+                let agrees = g.pages.loaded().all(|p| {
+                    (p * PAGE..(p + 1) * PAGE)
+                        .map_while(|i| g.pages.get(i).map(|r| (i, r.id)))
+                        .all(|(i, id)| order.value.get(i) == Some(&id))
+                });
+                if g.epoch == epoch && g.total == Some(order.value.len() as i64) && agrees {
                     g.order = Some(Arc::new(order));
                 }
             });
@@ -331,12 +339,7 @@ impl ListState {
         let Some((missing, around)) = self.shown.with(|g| {
             let total = g.total.filter(|_| g.epoch == self.asked.get_value())?.max(0) as usize;
             // The pages just before and after the view, for scrolling on.
-            let pages = total.div_ceil(PAGE);
-            let before = (rows.start / PAGE).checked_sub(1);
-            let after = Some(rows.end.saturating_sub(1) / PAGE + 1).filter(|p| *p < pages);
-            let around: Vec<usize> =
-                [after, before].into_iter().flatten().filter(|p| !g.pages.contains(*p)).collect();
-            Some((g.pages.missing(rows, total), around))
+            Some((g.pages.missing(rows.clone(), total), g.pages.around(rows, total)))
         }) else {
             return;
         };

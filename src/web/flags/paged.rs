@@ -1,8 +1,9 @@
-//! Flag lists shown whole and read a keyset page at a time ("show more"): the agent page's
-//! pending flags and the routing page's unrouted flags. Each is a flag-list query
+//! Flag lists shown whole and read a page at a time ("show more"): the agent page's pending
+//! flags and the routing page's unrouted flags. Each is a flag-list query
 //! (`flagdeck_core::agents::lists`), so the derived layer answers its count and pages in
-//! milliseconds whatever the file's size, and the page lays out one page of rows at a time
-//! instead of every pending flag of an agent (40k of them in a 1M-flag file).
+//! milliseconds whatever the file's size (keyset, or taken from the rows held in the page once
+//! the list's order is held), and the page lays out one page of rows at a time instead of
+//! every pending flag of an agent (40k of them in a 1M-flag file).
 
 use std::sync::Arc;
 
@@ -65,7 +66,7 @@ pub struct PagedFlags {
     /// click's own task ([`PagedFlags::more`]).
     order: StoredValue<HeldOrder, LocalStorage>,
     /// The rows shown end with rows taken from the held order, which carry no sort key: the
-    /// next read goes by OFFSET instead of a keyset cursor.
+    /// next read goes by OFFSET instead of a keyset cursor (until a read gives keyed rows).
     unkeyed: StoredValue<bool>,
     /// The performance measure of its first page (`NAME`) and of each next page (`NAME-more`).
     measure: &'static str,
@@ -162,13 +163,21 @@ impl PagedFlags {
     }
 
     /// Asks the layer for the whole order of read `epoch` (behind its first rows: the worker
-    /// answers in order) and keeps it when that read is still the current one and the order
-    /// has its `total` flags (a write between the two answers: not kept).
+    /// answers in order) and keeps it when that read is still the current one, the order has
+    /// its `total` flags and begins with the rows shown (a write between the two answers that
+    /// moved them: not kept, and the list is read again when that write is known).
     fn load_order(self, open: Shared, first: FlagPageQuery, epoch: u64, total: i64) {
         let Some(layer) = open.layer.clone() else { return };
         spawn_local(async move {
             let Some(order) = layer.order(&open.db, &first).await else { return };
-            if self.epoch.try_get_value() == Some(epoch) && order.value.len() as i64 == total {
+            let begins_with_shown = self.rows.try_with_untracked(|rows| {
+                rows.len() <= order.value.len()
+                    && rows.iter().zip(&order.value).all(|((_, f), id)| f.id == *id)
+            });
+            if self.epoch.try_get_value() == Some(epoch)
+                && order.value.len() as i64 == total
+                && begins_with_shown == Some(true)
+            {
                 self.order.set_value(Some((epoch, Arc::new(order))));
                 self.set_held.set(true);
             }
@@ -233,6 +242,10 @@ impl PagedFlags {
             }
             match read {
                 Ok(rows) => {
+                    // Read rows carry their sort keys: the next read can go by keyset again.
+                    if !rows.is_empty() {
+                        self.unkeyed.set_value(false);
+                    }
                     self.set_rows.update(|r| r.extend(rows.into_iter().map(|f| (epoch, f))));
                     self.set_paging.set(Paging::Ready);
                     measure_when_painted(format!("{}-more", self.measure), start);

@@ -71,11 +71,7 @@ impl QuestsState {
         let Some(open) = self.db.get() else { return };
         let Some((missing, around, cheap)) = self.shown.with(|g| {
             let total = g.total.filter(|_| g.epoch == self.asked.get_value())?.max(0) as usize;
-            let pages = total.div_ceil(PAGE);
-            let before = (rows.start / PAGE).checked_sub(1);
-            let after = Some(rows.end.saturating_sub(1) / PAGE + 1).filter(|p| *p < pages);
-            let around: Vec<usize> =
-                [after, before].into_iter().flatten().filter(|p| !g.pages.contains(*p)).collect();
+            let around = g.pages.around(rows.clone(), total);
             let sort = self.view.query().with_untracked(|q| q.sort.0);
             let cheap = g.keys || !keys::derived(sort, self.time_order());
             Some((g.pages.missing(rows, total), around, cheap))
@@ -91,11 +87,11 @@ impl QuestsState {
             // Asked once the frame of this scroll is painted: a page read ahead that arrived
             // before it would be taken in (and every row re-examined) ahead of that frame.
             after_paint(move || {
-                // Not when the list is gone meanwhile.
-                if self.asked.try_get_value().is_none() {
-                    return;
-                }
-                for page in wanted {
+                // Not when the page is gone meanwhile; within the cap of pages in flight as it
+                // is then (a scroll in between may have asked for its own pages).
+                let Some(in_flight) = self.in_flight.try_get_untracked() else { return };
+                let free = MAX_IN_FLIGHT.saturating_sub(in_flight.len());
+                for page in wanted.into_iter().take(free) {
                     self.fetch(open.clone(), page);
                 }
             });
