@@ -501,10 +501,13 @@ test('200k flags: the agent page and the routing page show their counts and read
     // With every row held and the list's order held (data-order="held"), the next page is taken
     // from memory in the click's task: no page is asked of the layer. After a flag of a later
     // page is completed elsewhere, the list read again (its order too) leaves it out, as SQL.
+    // Both lists' orders held: each list's own page reads are over (its order is asked after them).
     const orderHeld = () =>
-      page.waitForFunction(() => document.querySelector('[data-testid="agent-pending-flag-shown"]')?.dataset.order === 'held', null, {
-        timeout: 120_000,
-      });
+      page.waitForFunction(
+        () => ['agent-pending-flag-shown', 'agent-raised-flag-shown'].every((t) => document.querySelector(`[data-testid="${t}"]`)?.dataset.order === 'held'),
+        null,
+        { timeout: 120_000 },
+      );
     await page.waitForFunction(() => performance.getEntriesByName('flagdeck:mirror-filled', 'measure').length > 0, null, { timeout: 120_000 });
     const completed = expectTo(3 * n)[2 * n + 3];
     await page.evaluate((id) => (location.hash = `#flag/${id}`), completed);
@@ -523,6 +526,23 @@ test('200k flags: the agent page and the routing page show their counts and read
       assert.equal(await fromLayer(), layerPages, `no page ${k} was asked of the layer`);
       assert.deepEqual(await ids('agent-pending-flag'), expectAfter(k * n), `page ${k} after the edit, as SQL orders it`);
     }
+    // Undo the completion with the agent page open: the lists are read again in place, keeping
+    // the three pages shown, and the next page comes from memory again, as SQL orders it.
+    await page.locator('[data-testid="undo"]').click();
+    await page.waitForFunction(
+      (id) => [...document.querySelectorAll('[data-testid="agent-pending-flag"]')].some((e) => Number(e.dataset.flagId) === id),
+      completed,
+      { timeout: 60_000 },
+    );
+    await rowCount('agent-pending-flag', 3 * n);
+    assert.deepEqual(await ids('agent-pending-flag'), expectTo(3 * n), 'the three pages read again in place after the undo');
+    await orderHeld();
+    const [layerAfterUndo, memoryAfterUndo] = [await fromLayer(), await fromMemory()];
+    await page.locator('[data-testid="agent-pending-flag-more"]').click();
+    await rowCount('agent-pending-flag', 4 * n);
+    assert.equal(await fromMemory(), memoryAfterUndo + 1, 'page 4 was taken from memory');
+    assert.equal(await fromLayer(), layerAfterUndo, 'no page 4 was asked of the layer');
+    assert.deepEqual(await ids('agent-pending-flag'), expectTo(4 * n), 'page 4 after the undo, as SQL orders it');
     assert.equal(scalar(`SELECT status FROM flags WHERE id = ${completed}`), 'pending', 'the file on disk is untouched');
 
     await page.locator('[data-testid="nav-routing"]').click();
