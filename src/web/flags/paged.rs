@@ -30,9 +30,6 @@ pub enum Paging {
     Failed(String),
 }
 
-/// The whole order of one read of a list (its epoch, the layer's answer).
-type HeldOrder = Option<(u64, Arc<Mirrored<Vec<i64>>>)>;
-
 /// A row as read, with the number of the read that gave it: a list read again (after an edit
 /// or a follow-mode swap) gives new rows under the same ids, so views key rows by both.
 pub type PagedRow = (u64, FlagRow);
@@ -49,10 +46,6 @@ pub struct PagedFlags {
     /// First reads (count and first page) ended, well or not: what waits for the list waits
     /// for this to move.
     pub settled: ReadSignal<u64>,
-    /// The whole order of the list is held: a next page whose rows are all held in the page
-    /// too is drawn from memory (`data-order="held"` on the footer's count).
-    pub held: ReadSignal<bool>,
-    set_held: WriteSignal<bool>,
     set_rows: WriteSignal<Vec<PagedRow>>,
     set_total: WriteSignal<Option<i64>>,
     set_paging: WriteSignal<Paging>,
@@ -61,10 +54,10 @@ pub struct PagedFlags {
     current: StoredValue<Option<(Shared, FlagPageQuery)>, LocalStorage>,
     /// Bumped by each new read of the list: answers for an older one are dropped.
     epoch: StoredValue<u64>,
-    /// The whole order of read `epoch` from the layer (`FlagLayer::order`), once its first
-    /// rows are shown: the next page is then taken from the rows held in the page, in the
-    /// click's own task ([`PagedFlags::more`]).
-    order: StoredValue<HeldOrder, LocalStorage>,
+    /// The whole order of the current read from the layer (`FlagLayer::order`), once its
+    /// first rows are shown (cleared by each new read): the next page is then taken from the
+    /// rows held in the page, in the click's own task ([`PagedFlags::more`]).
+    order: RwSignal<Option<Arc<Mirrored<Vec<i64>>>>, LocalStorage>,
     /// The rows shown end with rows taken from the held order, which carry no sort key: the
     /// next read goes by OFFSET instead of a keyset cursor (until a read gives keyed rows).
     unkeyed: StoredValue<bool>,
@@ -84,21 +77,18 @@ pub fn use_paged_flags(
     let (total, set_total) = signal(None);
     let (paging, set_paging) = signal(Paging::Reading);
     let (settled, set_settled) = signal(0);
-    let (held, set_held) = signal(false);
     let list = PagedFlags {
         rows,
         total,
         paging,
         settled,
-        held,
-        set_held,
         set_rows,
         set_total,
         set_paging,
         set_settled,
         current: StoredValue::new_local(None),
         epoch: StoredValue::new(0),
-        order: StoredValue::new_local(None),
+        order: RwSignal::new_local(None),
         unkeyed: StoredValue::new(false),
         measure,
     };
@@ -122,8 +112,7 @@ impl PagedFlags {
         let shown = if same { self.rows.with_untracked(Vec::len) } else { 0 };
         let read = FlagPageQuery { limit: shown.max(LIST_PAGE), ..first.clone() };
         self.current.set_value(Some((open.clone(), first.clone())));
-        self.order.set_value(None);
-        self.set_held.set(false);
+        self.order.set(None);
         self.unkeyed.set_value(false);
         self.set_paging.set(Paging::Reading);
         let start = format!("{}-start:{epoch}", self.measure);
@@ -178,8 +167,7 @@ impl PagedFlags {
                 && order.value.len() as i64 == total
                 && begins_with_shown == Some(true)
             {
-                self.order.set_value(Some((epoch, Arc::new(order))));
-                self.set_held.set(true);
+                self.order.set(Some(Arc::new(order)));
             }
         });
     }
@@ -187,11 +175,15 @@ impl PagedFlags {
     /// The next page from the rows held in the page, when the order of the current read is
     /// held and every one of its flags is held and current (`FlagLayer::mirrored`).
     fn held_page(self, open: &Shared, shown: usize) -> Option<Vec<FlagRow>> {
-        let epoch = self.epoch.get_value();
-        let order =
-            self.order.with_value(|o| o.as_ref().filter(|(e, _)| *e == epoch).map(|(_, o)| o.clone()))?;
+        let order = self.order.get_untracked()?;
         let ids = order.value.get(shown..(shown + LIST_PAGE).min(order.value.len()))?;
         open.layer.as_ref()?.mirrored(&open.db, ids, order.at)
+    }
+
+    /// Whether the whole order of the list is held (tracked): a next page whose rows are all
+    /// held in the page too is drawn from memory (`data-order="held"` on the footer's count).
+    pub fn held(self) -> bool {
+        self.order.with(Option::is_some)
     }
 
     /// Whether rows remain to be read (tracked).
@@ -277,7 +269,7 @@ pub fn PagedFooter(list: PagedFlags, testid: &'static str) -> impl IntoView {
     let busy = move || list.paging.get() != Paging::Ready;
     view! {
         <div class="paged-footer" data-testid=format!("{testid}-footer")>
-            <span class="muted" aria-live="polite" data-testid=format!("{testid}-shown") data-shown=shown data-total=total data-order=move || list.held.get().then_some("held")>
+            <span class="muted" aria-live="polite" data-testid=format!("{testid}-shown") data-shown=shown data-total=total data-order=move || list.held().then_some("held")>
                 {move || (total() > LIST_PAGE).then(|| {
                     format!("Showing {} of {}.", group_digits(shown() as i64), group_digits(total() as i64))
                 })}
