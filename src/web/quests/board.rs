@@ -5,7 +5,6 @@
 //! one click listener for the "show more" buttons.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::web::platform::browser::target_data;
 use crate::web::platform::perf::{clear_mark, mark, measure_when_painted};
@@ -34,7 +33,7 @@ impl QuestsState {
         let start = format!("flagdeck:quest-page-start:{epoch}:{status}");
         mark(&start);
         let rx = ask(&open, query.sql());
-        spawn_local(async move {
+        self.tasks.spawn(async move {
             let result = answer(rx).await.and_then(|rs| cards(&rs));
             if self.asked.try_get_value() != Some(epoch) {
                 clear_mark(&start);

@@ -5,7 +5,6 @@
 //! finds its rows loaded and draws them in the frame of the scroll.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::web::files::loader::Shared;
 use crate::web::platform::perf::{after_paint, clear_mark, mark, measure_when_painted};
@@ -38,7 +37,7 @@ impl QuestsState {
         let start = format!("flagdeck:quest-page-start:{epoch}:{page}");
         mark(&start);
         let rx = ask(&open, query.sql());
-        spawn_local(async move {
+        self.tasks.spawn(async move {
             let result = answer(rx).await.and_then(|rs| cards(&rs));
             if self.asked.try_get_value() != Some(epoch) {
                 clear_mark(&start);

@@ -12,14 +12,14 @@ use leptos::task::spawn_local;
 
 use crate::web::dashboard::DashboardSettings;
 use crate::web::files::loader::Shared;
-use crate::web::platform::browser::{date_now, target_data, warn};
+use crate::web::platform::browser::{date_now, location_hash, target_data, warn};
 use crate::web::platform::perf::{after_paint, mark, measure, measure_since, perf_now};
 use crate::web::quests::address::{empty_filter, Layout, QuestQuery, QuestsView};
 use crate::web::quests::board::Board;
 use crate::web::quests::detail::AsOfInstant;
 use crate::web::quests::list::QuestList;
 use crate::web::quests::logs::AddLogs;
-use crate::web::state::{Nav, OpenDb};
+use crate::web::state::{Nav, OpenDb, PageTasks, View};
 use crate::web::widgets::html::Html;
 use flagdeck_core::dashboard::AsOf;
 use flagdeck_core::flags::with_at;
@@ -117,6 +117,8 @@ pub(super) struct QuestsState {
     /// The dashboard's settings, whose as-of the page uses (taken when the page is built: an
     /// async task has no context to look it up in).
     settings: DashboardSettings,
+    /// The page's async work (reads, key tables), which ends with the page.
+    pub tasks: PageTasks,
 }
 
 /// How long the text and agent boxes wait after the last keystroke before filtering.
@@ -166,6 +168,7 @@ impl QuestsState {
             typed: StoredValue::new(0),
             as_of: RwSignal::new(None),
             settings: expect_context::<DashboardSettings>(),
+            tasks: PageTasks::new(),
         }
     }
 
@@ -189,7 +192,7 @@ impl QuestsState {
         }
         self.agents_for.set_value(Some(key));
         let asked = ask(&open, (agents_sql(), Vec::new()));
-        spawn_local(async move {
+        self.tasks.spawn(async move {
             if let Ok(rs) = answer(asked).await {
                 self.agents.try_set(rs.map_rows(|r| r.text("agent")).unwrap_or_default());
             }
@@ -205,7 +208,7 @@ impl QuestsState {
             return;
         }
         let open = open.clone();
-        spawn_local(async move {
+        self.tasks.spawn(async move {
             if let Ok(instant) = AsOfInstant::read(&open, setting).await {
                 self.as_of.try_set(Some((key, instant.ms)));
             }
@@ -229,10 +232,19 @@ impl QuestsState {
         }) else {
             return;
         };
+        // Nor once the address has left the page, before the page follows it (a link or Back
+        // within the debounce): the filter would write its `#quests?…` address over the new one
+        // and bring the quests page back.
+        // (Marked `flagdeck:quest-filter-dropped`.)
         let apply = move || {
-            if self.typed.try_get_value() == Some(ticket) {
-                self.view.change(self.nav, |q| edit(&mut q.filter));
+            if self.typed.try_get_value() != Some(ticket) {
+                return;
             }
+            if View::from_hash(&location_hash()) != View::Quests {
+                mark("flagdeck:quest-filter-dropped");
+                return;
+            }
+            self.view.change(self.nav, |q| edit(&mut q.filter));
         };
         if now {
             apply();
@@ -368,7 +380,7 @@ impl QuestsState {
         let known = self.shape().is_some();
         let total = ask(&open, filter.count_sql());
         let mut counts = ask(&open, filter.status_counts_sql());
-        spawn_local(async move {
+        self.tasks.spawn(async move {
             let result = async {
                 if !known {
                     let order = TimeOrder::read(&open.db).await.map_err(|e| e.to_string())?;

@@ -6,7 +6,8 @@
 use std::future::Future;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
+
+use super::PageTasks;
 
 /// One run of a [`use_latest`] load: asks whether it is still the latest.
 #[derive(Clone, Copy)]
@@ -24,7 +25,8 @@ impl Run {
 
 /// Runs `load` now and whenever a signal it reads changes; the value is the answer of the latest
 /// run (an older run's answer is dropped), `None` until the first answer. `load` returns `None`
-/// when there is nothing to load (the previous answer stays).
+/// when there is nothing to load (the previous answer stays). Runs are the caller's
+/// [`PageTasks`]: they end with the page.
 pub fn use_latest<T, Fut>(load: impl Fn(Run) -> Option<Fut> + 'static) -> ReadSignal<Option<T>, LocalStorage>
 where
     T: 'static,
@@ -32,11 +34,12 @@ where
 {
     let value = RwSignal::new_local(None);
     let latest = StoredValue::new(0u64);
+    let tasks = PageTasks::new();
     Effect::new(move |_| {
         let run = Run { number: latest.get_value() + 1, latest };
         let Some(answer) = load(run) else { return };
         latest.set_value(run.number);
-        spawn_local(async move {
+        tasks.spawn(async move {
             let answer = answer.await;
             if run.is_latest() {
                 value.try_set(Some(answer));

@@ -8,9 +8,10 @@
 //! - [`Changes`]: the history of flag edits, other changes, the counts read after changes;
 //!
 //! [`AppState`] holds the actions that span several of them (open, edit, undo, export) and the
-//! working copy's handle; [`use_latest`] is the hook for every async load of a page. Feature
-//! state lives with its feature: the dashboard's settings in `dashboard::DashboardSettings`, the
-//! flag form's in `flags::form::FormRequest`, the quests page's query in `quests::QuestsView` and
+//! working copy's handle; [`use_latest`] is the hook for every async load of a page, and
+//! [`PageTasks`] runs a page's other async work, which ends with the page. Feature state lives
+//! with its feature: the dashboard's settings in `dashboard::DashboardSettings`, the flag form's
+//! in `flags::form::FormRequest`, the quests page's query in `quests::QuestsView` and
 //! the added quest logs in `quests::QuestLogs`.
 
 mod actions;
@@ -19,6 +20,7 @@ mod changes;
 mod latest;
 mod nav;
 mod open;
+mod tasks;
 
 pub(in crate::web) use actions::with_writes_off;
 pub use actions::AppState;
@@ -27,6 +29,7 @@ pub use changes::Changes;
 pub use latest::{use_latest, Run};
 pub use nav::{Nav, View};
 pub use open::{CatalogState, OpenDb};
+pub use tasks::PageTasks;
 
 use leptos::prelude::provide_context;
 
