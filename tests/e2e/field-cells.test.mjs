@@ -100,6 +100,47 @@ test('the detail shows a prefix, Show all reveals the end, Download gives the wh
   }
 });
 
+test('leaving the detail while Show all reads or draws the text is no error', async (t) => {
+  if (skipWithoutField(t)) return;
+  const app = await openWith(env, HUGE, '150');
+  try {
+    const { page } = app;
+    for (const leaveAt of ['loading', 'rendering']) {
+      await page.evaluate(() => (location.hash = '#flag/7'));
+      const change = page.locator('[data-testid="flag-detail"][data-flag-id="7"] dd[data-column="change_description"]');
+      await change.locator('[data-testid="long-text"][data-state="prefix"]').waitFor({ timeout: LONG });
+      // Show all, and the address leaves in the same task as the box's state becomes `leaveAt`:
+      // the whole text's read (`loading`) or its blocks, added a frame at a time (`rendering`),
+      // outlive the box.
+      await page.evaluate(
+        (leaveAt) =>
+          new Promise((resolve) => {
+            const dd = document.querySelector('[data-testid="flag-detail"] dd[data-column="change_description"]');
+            const box = dd.querySelector('[data-testid="long-text"]');
+            new MutationObserver((_, observer) => {
+              if (box.dataset.state === leaveAt) {
+                observer.disconnect();
+                location.hash = '#summary';
+                resolve();
+              }
+            }).observe(box, { attributes: true });
+            dd.querySelector('[data-testid="long-show-all"]').click();
+          }),
+        leaveAt,
+      );
+      await page.locator('[data-testid="count-flags"]').waitFor({ timeout: WAIT_MS });
+      // The flag list read after it: the engine answers in order, so the whole text's read is
+      // answered by then, and frames have passed since the box went.
+      await page.locator('[data-testid="nav-flags"]').click();
+      await page.locator('[data-testid="flag-row"]').first().waitFor({ timeout: LONG });
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    }
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
 test('editing another field of flag 7 saves; the export equals the same UPDATE in plain SQL', async (t) => {
   if (skipWithoutField(t)) return;
   const app = await openWith(env, HUGE, '150');

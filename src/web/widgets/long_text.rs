@@ -17,7 +17,7 @@ use leptos::task::spawn_local;
 
 use crate::web::platform::clipboard::copy_text;
 use crate::web::platform::download::{download_slice, download_text_parts};
-use crate::web::state::{AppState, OpenDb};
+use crate::web::state::{AppState, OpenDb, PageTasks};
 use crate::web::widgets::group_digits;
 use flagdeck_core::long_text::{chunk_end, flag_cell_pieces, READ_PIECE_CHARS};
 use flagdeck_core::Value;
@@ -142,6 +142,8 @@ pub fn LongText(
         _ => None,
     });
     let whole = StoredValue::new(whole);
+    // The reads end with the box (a detail rebuilt by an edit, another flag, another page).
+    let tasks = PageTasks::new();
 
     // Reads the whole value (piece by piece, one task each), then runs `then` with it.
     let with_whole = move |then: Box<dyn FnOnce(Read)>| {
@@ -151,7 +153,7 @@ pub fn LongText(
         }
         let Whole::FlagCell { id, column } = whole.get_value() else { return };
         let Some(open) = db.get() else { return };
-        spawn_local(async move {
+        tasks.spawn(async move {
             match flag_cell_pieces(&open.db, id, column, READ_PIECE_CHARS).await {
                 Ok(Some(values)) => {
                     let r = Read::from_pieces(values);
@@ -259,10 +261,10 @@ fn add_blocks(body: RwSignal<Body>, state: RwSignal<&'static str>, generation: u
             b.grow(CHUNKS_PER_FRAME);
         }
     });
-    let (current, done) = body.with_untracked(|b| (b.generation == generation, b.done()));
-    if !current {
+    // Not once the box is gone (a frame after it was taken down).
+    let Some((true, done)) = body.try_with_untracked(|b| (b.generation == generation, b.done())) else {
         return;
-    }
+    };
     if done {
         state.set("all");
         return;
