@@ -223,6 +223,20 @@ impl<T> SparsePages<T> {
     }
 }
 
+/// The runs of consecutive numbers in `pages` (as given, e.g. [`SparsePages::missing`]'s
+/// ascending list), each a range: what one read of several pages at once asks for.
+/// `[3, 4, 7, 5]` → `[3..5, 7..8, 5..6]`.
+pub fn runs(pages: &[usize]) -> Vec<Range<usize>> {
+    let mut runs: Vec<Range<usize>> = Vec::new();
+    for &p in pages {
+        match runs.last_mut() {
+            Some(run) if run.end == p => run.end += 1,
+            _ => runs.push(p..p + 1),
+        }
+    }
+    runs
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -372,5 +386,14 @@ mod tests {
         assert!(bottom.len() <= 150);
         assert_eq!(v.rows(0.0, 5), 0..5);
         assert_eq!(v.scroll_top_at(0.5, 10), 0.0, "a list shorter than the scroller does not scroll");
+    }
+
+    #[test]
+    fn runs_join_consecutive_pages_in_the_order_given() {
+        assert_eq!(runs(&[]), Vec::<Range<usize>>::new());
+        assert_eq!(runs(&[4]), vec![4..5]);
+        assert_eq!(runs(&[3, 4, 5]), vec![3..6]);
+        assert_eq!(runs(&[3, 4, 7, 5]), vec![3..5, 7..8, 5..6]);
+        assert_eq!(runs(&[9, 8]), vec![9..10, 8..9]);
     }
 }

@@ -12,29 +12,35 @@ use crate::web::quests::cards::row;
 use crate::web::quests::page::{answer, ask, cards, QuestsState, PAGE, QUEST_TABLE};
 use crate::web::widgets::drawn::{use_drawn_rows, SlotState};
 use crate::web::widgets::html::{bind_html_keeping_focus, Html};
+use flagdeck_core::paging::runs;
 use flagdeck_core::quests::{keys, QuestCard, QuestSort};
 
 /// Pages asked of the worker at once (see the flag list).
 const MAX_IN_FLIGHT: usize = 2;
 
 impl QuestsState {
-    /// Asks for list page `page` of the shown generation unless it is loaded or on its way:
-    /// right after the last row of the page before when that one is loaded (keyset), otherwise
-    /// by OFFSET.
-    fn fetch(self, open: Shared, page: usize) {
+    /// Asks for list pages `pages` (consecutive) of the shown generation in one read, unless one
+    /// of them is loaded or on its way: right after the last row of the page before when that
+    /// one is loaded (keyset), otherwise by OFFSET. One read of two pages walks the order once
+    /// (an OFFSET read walks every row before its first), where two reads walked it twice.
+    fn fetch(self, open: Shared, pages: std::ops::Range<usize>) {
         let epoch = self.asked.get_value();
         let (pending, loaded, previous) = self.shown.with_untracked(|g| {
-            (g.epoch != epoch, g.pages.contains(page), g.pages.last_before(page).map(QuestCard::cursor))
+            (
+                g.epoch != epoch,
+                pages.clone().any(|p| g.pages.contains(p)),
+                g.pages.last_before(pages.start).map(QuestCard::cursor),
+            )
         });
-        if pending || loaded || self.in_flight.with_untracked(|f| f.contains(&page)) {
+        let on_its_way = self.in_flight.with_untracked(|f| pages.clone().any(|p| f.contains(&p)));
+        if pending || loaded || on_its_way || pages.is_empty() {
             return;
         }
-        self.in_flight.update(|f| {
-            f.insert(page);
-        });
+        self.in_flight.update(|f| f.extend(pages.clone()));
         let keys = self.shown.with_untracked(|g| g.keys);
-        let query = self.page_query(PAGE).with_keys(keys).at_page(page, previous);
-        let start = format!("flagdeck:quest-page-start:{epoch}:{page}");
+        let mut query = self.page_query(PAGE).with_keys(keys).at_page(pages.start, previous);
+        query.limit = PAGE * pages.len();
+        let start = format!("flagdeck:quest-page-start:{epoch}:{}", pages.start);
         mark(&start);
         let rx = ask(&open, query.sql());
         self.tasks.spawn(async move {
@@ -43,11 +49,15 @@ impl QuestsState {
                 clear_mark(&start);
                 return;
             }
-            self.in_flight.update(|f| {
-                f.remove(&page);
-            });
+            self.in_flight.update(|f| f.retain(|p| !pages.contains(p)));
             match result {
-                Ok(rows) => self.shown.update(|g| g.pages.insert(page, rows)),
+                Ok(rows) => self.shown.update(|g| {
+                    // Each page its share of the rows (none past the list's end).
+                    let mut rows = rows.into_iter();
+                    for page in pages {
+                        g.pages.insert(page, rows.by_ref().take(PAGE).collect());
+                    }
+                }),
                 Err(e) => {
                     clear_mark(&start);
                     self.read_failed(open, e, query.walks_keys());
@@ -91,12 +101,13 @@ impl QuestsState {
                 let Some(in_flight) = self.in_flight.try_get_untracked() else { return };
                 let free = MAX_IN_FLIGHT.saturating_sub(in_flight.len());
                 for page in wanted.into_iter().take(free) {
-                    self.fetch(open.clone(), page);
+                    self.fetch(open.clone(), page..page + 1);
                 }
             });
         } else {
-            for page in wanted {
-                self.fetch(open.clone(), page);
+            // The missing pages of a jump (the view across two pages) in one read.
+            for pages in runs(&wanted) {
+                self.fetch(open.clone(), pages);
             }
         }
     }
