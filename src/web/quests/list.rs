@@ -38,8 +38,7 @@ impl QuestsState {
         }
         self.in_flight.update(|f| f.extend(pages.clone()));
         let keys = self.shown.with_untracked(|g| g.keys);
-        let mut query = self.page_query(PAGE).with_keys(keys).at_page(pages.start, previous);
-        query.limit = PAGE * pages.len();
+        let query = self.page_query(PAGE).with_keys(keys).at_pages(pages.clone(), previous);
         let start = format!("flagdeck:quest-page-start:{epoch}:{}", pages.start);
         mark(&start);
         let rx = ask(&open, query.sql());

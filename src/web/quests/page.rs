@@ -233,8 +233,9 @@ impl QuestsState {
             return;
         };
         // Nor once the address has left the page, before the page follows it (a link or Back
-        // within the debounce): the filter would write its `#quests?…` address over the new one
-        // and bring the quests page back.
+        // to another page within the debounce): the filter would write its `#quests?…` address
+        // over the new one and bring the quests page back. (Back to another `#quests?…` address
+        // within the debounce still gets the typed filter on top of that query.)
         // (Marked `flagdeck:quest-filter-dropped`.)
         let apply = move || {
             if self.typed.try_get_value() != Some(ticket) {

@@ -6,8 +6,7 @@
 use std::future::Future;
 
 use leptos::prelude::*;
-
-use super::PageTasks;
+use leptos::task::spawn_local;
 
 /// One run of a [`use_latest`] load: asks whether it is still the latest.
 #[derive(Clone, Copy)]
@@ -25,8 +24,7 @@ impl Run {
 
 /// Runs `load` now and whenever a signal it reads changes; the value is the answer of the latest
 /// run (an older run's answer is dropped), `None` until the first answer. `load` returns `None`
-/// when there is nothing to load (the previous answer stays). Runs are the caller's
-/// [`PageTasks`]: they end with the page.
+/// when there is nothing to load (the previous answer stays).
 pub fn use_latest<T, Fut>(load: impl Fn(Run) -> Option<Fut> + 'static) -> ReadSignal<Option<T>, LocalStorage>
 where
     T: 'static,
@@ -34,12 +32,11 @@ where
 {
     let value = RwSignal::new_local(None);
     let latest = StoredValue::new(0u64);
-    let tasks = PageTasks::new();
     Effect::new(move |_| {
         let run = Run { number: latest.get_value() + 1, latest };
         let Some(answer) = load(run) else { return };
         latest.set_value(run.number);
-        tasks.spawn(async move {
+        spawn_local(async move {
             let answer = answer.await;
             if run.is_latest() {
                 value.try_set(Some(answer));

@@ -9,7 +9,7 @@
 //!
 //! [`AppState`] holds the actions that span several of them (open, edit, undo, export) and the
 //! working copy's handle; [`use_latest`] is the hook for every async load of a page, and
-//! [`PageTasks`] runs a page's other async work, which ends with the page. Feature state lives
+//! [`PageTasks`] runs the quests page's reads, which end with the page. Feature state lives
 //! with its feature: the dashboard's settings in `dashboard::DashboardSettings`, the flag form's
 //! in `flags::form::FormRequest`, the quests page's query in `quests::QuestsView` and
 //! the added quest logs in `quests::QuestLogs`.

@@ -12,6 +12,13 @@ use leptos::task::{spawn_local, spawn_local_scoped_with_cancellation};
 /// one of its `await`s reaches the page's disposed signals (that panics: "Tried to access a
 /// reactive value that has already been disposed"). A `Copy` handle; each task spawned adds one
 /// cleanup (an abort handle, a few dozen bytes) to the page's owner until the page goes.
+///
+/// Only for work that may stop at any `await` with nothing lost: reads whose answers only the
+/// page uses, its bookkeeping held by the page itself. Never for a write, a download, or a step
+/// of shared bookkeeping (the dashboard's store reads, the flag layer's change log), which
+/// must run to its end: those run as plain tasks and check with `try_` accessors that the page
+/// is still there. A cancelled read leaves its start mark behind (`flagdeck:quest-page-start:…`),
+/// which the same-named mark of a later read supersedes.
 #[derive(Clone, Copy)]
 pub struct PageTasks {
     /// The page's owner; `None` when the handle was made outside any owner (tasks then run

@@ -17,7 +17,7 @@ use leptos::task::spawn_local;
 
 use crate::web::platform::clipboard::copy_text;
 use crate::web::platform::download::{download_slice, download_text_parts};
-use crate::web::state::{AppState, OpenDb, PageTasks};
+use crate::web::state::{AppState, OpenDb};
 use crate::web::widgets::group_digits;
 use flagdeck_core::long_text::{chunk_end, flag_cell_pieces, READ_PIECE_CHARS};
 use flagdeck_core::Value;
@@ -142,8 +142,6 @@ pub fn LongText(
         _ => None,
     });
     let whole = StoredValue::new(whole);
-    // The reads end with the box (a detail rebuilt by an edit, another flag, another page).
-    let tasks = PageTasks::new();
 
     // Reads the whole value (piece by piece, one task each), then runs `then` with it.
     let with_whole = move |then: Box<dyn FnOnce(Read)>| {
@@ -153,7 +151,9 @@ pub fn LongText(
         }
         let Whole::FlagCell { id, column } = whole.get_value() else { return };
         let Some(open) = db.get() else { return };
-        tasks.spawn(async move {
+        // Run to their end (a Download or Copy asked for finishes after the box is rebuilt);
+        // what then touches the box checks that it is still there.
+        spawn_local(async move {
             match flag_cell_pieces(&open.db, id, column, READ_PIECE_CHARS).await {
                 Ok(Some(values)) => {
                     let r = Read::from_pieces(values);
@@ -169,7 +169,8 @@ pub fn LongText(
     let show_all = move |_| {
         state.set("loading");
         with_whole(Box::new(move |r| {
-            let generation = body.with_untracked(|b| b.generation) + 1;
+            // Not once the box is gone (read after the detail was rebuilt or left).
+            let Some(generation) = body.try_with_untracked(|b| b.generation + 1) else { return };
             body.set(Body::new(generation, r.texts()));
             add_blocks(body, state, generation);
         }));

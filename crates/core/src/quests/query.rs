@@ -521,8 +521,17 @@ impl QuestPageQuery {
 
     /// The same list at page `page` (0-based): right after `previous` (the last row of page - 1,
     /// [`QuestCard::cursor`]) when the caller has it; otherwise by OFFSET from the start.
-    pub fn at_page(mut self, page: usize, previous: Option<Cursor>) -> Self {
-        self.offset = if previous.is_some() { 0 } else { page * self.limit };
+    pub fn at_page(self, page: usize, previous: Option<Cursor>) -> Self {
+        self.at_pages(page..page + 1, previous)
+    }
+
+    /// The same list at pages `pages` (consecutive, 0-based, of `limit` rows each) in one read
+    /// of `limit × pages.len()` rows: right after `previous` (the last row of the page before
+    /// the first) when the caller has it; otherwise by OFFSET from the start, walking the order
+    /// once for all of them.
+    pub fn at_pages(mut self, pages: std::ops::Range<usize>, previous: Option<Cursor>) -> Self {
+        self.offset = if previous.is_some() { 0 } else { pages.start * self.limit };
+        self.limit *= pages.len();
         self.after = previous;
         self
     }
@@ -602,6 +611,21 @@ mod tests {
         let (sql, params) = next.sql();
         assert!(sql.contains("quest_id) < (?, ?)") && !sql.contains("OFFSET"), "{sql}");
         assert_eq!(params, [Value::Real(1.7e9), Value::Integer(9)]);
+    }
+
+    #[test]
+    fn pages_in_one_read_start_at_the_first_and_hold_all_of_them() {
+        let q = QuestPageQuery::first(QuestFilter::default(), QuestSort::DEFAULT, 50);
+        let two = q.clone().at_pages(3..5, None);
+        assert!(two.sql().0.contains("LIMIT 100 OFFSET 150"), "{}", two.sql().0);
+        let cursor = Cursor { key: Value::Real(1.7e9), id: 9 };
+        let (sql, params) = q.clone().at_pages(4..6, Some(cursor.clone())).sql();
+        assert!(
+            sql.contains("quest_id) < (?, ?)") && sql.contains("LIMIT 100") && !sql.contains("OFFSET"),
+            "{sql}"
+        );
+        assert_eq!(params, [Value::Real(1.7e9), Value::Integer(9)]);
+        assert_eq!(q.clone().at_page(3, None).sql(), q.at_pages(3..4, None).sql());
     }
 
     #[test]
