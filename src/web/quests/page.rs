@@ -235,8 +235,8 @@ impl QuestsState {
         // Nor once the address has left the page, before the page follows it (a link or Back
         // to another page within the debounce): the filter would write its `#quests?…` address
         // over the new one and bring the quests page back. (Back to another `#quests?…` address
-        // within the debounce still gets the typed filter on top of that query.)
-        // (Marked `flagdeck:quest-filter-dropped`.)
+        // within the debounce still gets the typed filter on top of that query.) A dropped
+        // filter is marked `flagdeck:quest-filter-dropped`.
         let apply = move || {
             if self.typed.try_get_value() != Some(ticket) {
                 return;
