@@ -6,6 +6,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 
 use crate::web::files::loader::{CatalogData, Shared};
+use crate::web::flags::change_title;
 use crate::web::flags::paged::{use_paged_flags, PagedFlags, PagedFooter, Paging, LIST_PAGE};
 use crate::web::flags::read::{agent_chains, count_flags};
 use crate::web::platform::perf::{after_paint, mark, measure, next_paint};
@@ -772,13 +773,14 @@ fn ChainList(chains: Vec<ChainSummary>) -> impl IntoView {
     }
 }
 
-/// A paged flag list as a compact table, a page at a time.
+/// A paged flag list as a compact table, a page at a time (a cut change whole on hover).
 #[component]
 fn FlagList(list: PagedFlags, testid: &'static str) -> impl IntoView {
     let empty = move || list.total.get() == Some(0) && list.rows.with(Vec::is_empty);
     view! {
         <Show when=move || !empty() fallback=|| view! { <p class="muted">"None."</p> }>
             <table class="flags">
+                <thead><tr><th>"Flag"</th><th>"Impact"</th><th>"Type"</th><th>"From → to"</th><th>"Change"</th><th>"Lock"</th><th>"Created"</th></tr></thead>
                 <tbody>
                     <For each=move || list.rows.get() key=|(read, f)| (*read, f.id) let(row)>
                         {
@@ -790,7 +792,7 @@ fn FlagList(list: PagedFlags, testid: &'static str) -> impl IntoView {
                                     <td><span class=format!("impact {level}")>{level.clone()}</span></td>
                                     <td>{f.flag_type.clone()}</td>
                                     <td class="muted">{format!("{} → {}", f.source_agent, f.target_agent.clone().filter(|t| !t.is_empty()).unwrap_or_else(|| "(nobody)".into()))}</td>
-                                    <td class="desc">{f.change_description.clone()}{f.change_description_is_cut().then_some("…")}</td>
+                                    <td class="desc" title=change_title(&f)>{f.change_description.clone()}{f.change_description_is_cut().then_some("…")}</td>
                                     <td>{f.locked.then_some("locked")}</td>
                                     <td class="muted"><TimeText text=f.created_at.clone() /></td>
                                 </tr>
@@ -944,7 +946,7 @@ pub fn RoutingPage() -> impl IntoView {
                                                     Some("") => "(empty: broadcast)".to_owned(),
                                                     Some(t) => format!("{t} (unknown)"),
                                                 }}</td>
-                                                <td class="desc">{f.change_description.clone()}{f.change_description_is_cut().then_some("…")}</td>
+                                                <td class="desc" title=change_title(&f)>{f.change_description.clone()}{f.change_description_is_cut().then_some("…")}</td>
                                                 <td data-testid="routing-suggestion" data-suggested=move || suggestion.with(Option::is_some).to_string()>
                                                     {move || match suggestion.get() {
                                                         None => view! { <span class="muted" title="searching the catalog">"…"</span> }.into_any(),

@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::web::files::loader::{download_text, Shared};
+use crate::web::flags::change_title;
 use crate::web::flags::detail::FlagDetailPanel;
 use crate::web::flags::form::{FlagForm, FormRequest, FORM_INLINE_CHARS};
 use crate::web::flags::layer::Mirrored;
@@ -1011,13 +1012,7 @@ fn ListRow(page: Page, drawn: DrawnRows, element: usize) -> impl IntoView {
             <span
                 class="td change-col"
                 // A prefix when the text is long (SQL cut it): say how long the whole text is.
-                title=move || content.with(|c| c.as_ref().map(|(_, r)| {
-                    if r.change_description_is_cut() {
-                        format!("{}… ({} characters)", r.change_description, group_digits(r.change_description_length as i64))
-                    } else {
-                        r.change_description.clone()
-                    }
-                }))
+                title=move || content.with(|c| c.as_ref().map(|(_, r)| change_title(r)))
                 data-length=move || length.get().map(|(n, _)| n)
             >
                 {move || length.get().filter(|(_, cut)| *cut).map(|(n, _)| view! {

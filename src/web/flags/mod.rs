@@ -13,6 +13,19 @@ pub use list::FlagsPage;
 use leptos::prelude::*;
 
 use crate::web::state::OpenDb;
+use crate::web::widgets::group_digits;
+use flagdeck_core::flags::FlagRow;
+
+/// A flag row's change as hover text: the stored text, or (when the list read only its start,
+/// [`FlagRow::change_description_is_cut`]) that start, `…` and the whole text's length in
+/// characters — for a change cell cut to one line.
+pub(crate) fn change_title(r: &FlagRow) -> String {
+    if r.change_description_is_cut() {
+        format!("{}… ({} characters)", r.change_description, group_digits(r.change_description_length as i64))
+    } else {
+        r.change_description.clone()
+    }
+}
 
 /// Why editing flags is off for the open file (writes to `flags` fire triggers this SQLite cannot
 /// compile: `EngineLimits::edit_off`), or `None`. The edit controls are disabled with this as
