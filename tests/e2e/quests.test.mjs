@@ -308,6 +308,33 @@ test('a filter typed just before the address leaves the quests page is dropped: 
   }
 });
 
+test('a filter typed just before another #quests address is followed is dropped: that address and its query stay', async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const app = await open(V2);
+  try {
+    const { page } = app;
+    await showQuests(page);
+    await page.locator('[data-testid="quest-filter-status"][data-status="completed"] input').check();
+    await page.waitForFunction(() => location.hash === '#quests?status=completed');
+    // Typed, then (within the debounce) a link to another quests address: its hashchange is
+    // queued before the debounce ends, so the page follows it first.
+    await page.evaluate(() => {
+      const box = document.querySelector('[data-testid="quest-filter-text"]');
+      box.value = 'quest';
+      box.dispatchEvent(new Event('input', { bubbles: true }));
+      location.hash = '#quests?status=working';
+    });
+    await page.waitForFunction(() => performance.getEntriesByName('flagdeck:quest-filter-dropped').length > 0, null, { timeout: WAIT_MS });
+    assert.equal(await page.evaluate(() => location.hash), '#quests?status=working', 'the typed text was applied on top of the followed address');
+    assert.equal(await page.locator('[data-testid="quest-filter-text"]').inputValue(), '', 'the box shows the query followed');
+    assert.equal(await page.locator('[data-testid="quest-filter-status"][data-status="working"] input').isChecked(), true);
+    assert.equal(await page.locator('[data-testid="quest-filter-status"][data-status="completed"] input').isChecked(), false);
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
 test('the list: few rows in the DOM, scrolling reaches the last of 2040 quests in SQL order', async (t) => {
   if (skipWithoutV2Fixtures(t)) return;
   // 50 more copies of every quest: pages of 200 rows, keyset and OFFSET both needed.

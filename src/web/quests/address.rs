@@ -113,11 +113,14 @@ fn query_of(hash: &str) -> &str {
 #[derive(Clone, Copy)]
 pub struct QuestsView {
     query: RwSignal<QuestQuery>,
+    /// Addresses followed that changed the query (back/forward, a link, an address typed in),
+    /// not the page's own writes ([`QuestsView::followed`]).
+    followed: StoredValue<u64>,
 }
 
 impl QuestsView {
     pub fn new() -> Self {
-        QuestsView { query: RwSignal::new(QuestQuery::default()) }
+        QuestsView { query: RwSignal::new(QuestQuery::default()), followed: StoredValue::new(0) }
     }
 
     /// The query shown, tracked.
@@ -132,8 +135,17 @@ impl QuestsView {
         }
         let query = QuestQuery::from_query(query_of(hash));
         if self.query.with_untracked(|q| *q != query) {
+            self.followed.update_value(|n| *n += 1);
             self.query.set(query);
         }
+    }
+
+    /// How many times an address from outside the page changed the query: a filter typed
+    /// before one and applied after it would be applied to another query than the one it was
+    /// typed on. (The page's own writes set the query before their address is followed, so
+    /// following them changes nothing.)
+    pub fn followed(self) -> u64 {
+        self.followed.get_value()
     }
 
     /// Changes the query and records it in the address (a new history entry).

@@ -234,14 +234,15 @@ impl QuestsState {
         };
         // Nor once the address has left the page, before the page follows it (a link or Back
         // to another page within the debounce): the filter would write its `#quests?…` address
-        // over the new one and bring the quests page back. (Back to another `#quests?…` address
-        // within the debounce still gets the typed filter on top of that query.) A dropped
-        // filter is marked `flagdeck:quest-filter-dropped`.
+        // over the new one and bring the quests page back. Nor once an address from outside
+        // the page changed the query (Back to another `#quests?…`): the text was typed on the
+        // query left behind. A dropped filter is marked `flagdeck:quest-filter-dropped`.
+        let followed = self.view.followed();
         let apply = move || {
             if self.typed.try_get_value() != Some(ticket) {
                 return;
             }
-            if View::from_hash(&location_hash()) != View::Quests {
+            if View::from_hash(&location_hash()) != View::Quests || self.view.followed() != followed {
                 mark("flagdeck:quest-filter-dropped");
                 return;
             }
