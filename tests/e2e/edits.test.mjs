@@ -114,6 +114,50 @@ test('a new flag breaks each rule of the tool in turn, then saves and undoes', a
   }
 });
 
+test('a flag saved (new, then edited) as the person leaves for another page: the save ends there, not on the flag', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const app = await openWith(env, V1, '300');
+  try {
+    const { page } = app;
+    await page.locator('[data-testid="nav-flags"]').click();
+    await page.locator('[data-testid="new-flag"]').click();
+    await page.locator('[data-testid="flag-form"]').waitFor();
+    await page.locator('[data-testid="form-change"]').fill('Moved the webhook retry queue to its own Redis database; the old keys expire tonight.');
+    await page.locator('[data-testid="form-action"]').fill(
+      'Point every consumer in src/payments/webhooks/ at REDIS_RETRY_URL instead of REDIS_URL and redeploy them before the keys expire at 22:00.',
+    );
+    await page.locator('[data-testid="form-source"]').fill('backend.api');
+    assert.equal(await page.locator('[data-testid="flag-save"]').isDisabled(), false);
+    // Save, and in the same task the address goes to the summary (a tab, Back): the save's
+    // statements answer later.
+    await page.evaluate(() => {
+      document.querySelector('[data-testid="flag-save"]').click();
+      location.hash = '#summary';
+    });
+    await page.waitForFunction(() => performance.getEntriesByName('flagdeck:flag-saved', 'mark').length > 0, null, { timeout: 10_000 });
+    assert.equal(await page.evaluate(() => location.hash), '#summary', 'the save took the person back to the new flag');
+    assert.equal(await page.locator('[data-testid="flag-detail"]').count(), 0);
+
+    // The same for an edit: saved from flag 203's form as the address goes to the agents page.
+    await page.evaluate(() => (location.hash = '#flag/203'));
+    await page.locator('[data-testid="flag-edit"]').click();
+    await page.locator('[data-testid="flag-form"][data-editing="203"]').waitFor();
+    await page.locator('[data-testid="form-notes"]').fill('Saved while leaving');
+    await page.evaluate(() => {
+      document.querySelector('[data-testid="flag-save"]').click();
+      location.hash = '#agents';
+    });
+    await page.waitForFunction(() => performance.getEntriesByName('flagdeck:flag-saved', 'mark').length > 1, null, { timeout: 10_000 });
+    assert.equal(await page.evaluate(() => location.hash), '#agents', 'the save took the person back to the edited flag');
+    await page.locator('[data-testid="undo"]').click();
+    await page.locator('[data-testid="undo"]').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="undo"]')?.disabled === true);
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
 test('a follow-up joins the chain of its flag, naming the chain origin', async (t) => {
   if (skipWithoutFixtures(t)) return;
   const app = await openWith(env, V1, '300');

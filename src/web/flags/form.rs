@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::web::platform::browser::local_minute;
+use crate::web::platform::perf::mark;
 use crate::web::state::AppState;
 use crate::web::state::{CatalogState, OpenDb, View};
 use flagdeck_core::edit_form::{read_edit_form, EDIT_FIELDS};
@@ -234,11 +235,14 @@ impl Form {
                 self.typed.0.with_untracked(|t| read_edit_form(&stored, t, self.consistency)).values;
             // A long text not asked for is only its start here: it is left as stored.
             values.retain(|(c, _)| !self.is_big(c));
+            // The flag is shown after the save unless the person went elsewhere meanwhile.
+            let from = app.shown();
             app.edit_flag_then(id, "edit", values, move |outcome| {
                 saving.set(false);
                 if outcome.is_ok() {
                     request.close();
-                    app.go(View::Flag(id));
+                    app.go_unless_moved(&from, View::Flag(id));
+                    mark("flagdeck:flag-saved");
                 }
             });
             return;

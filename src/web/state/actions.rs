@@ -109,6 +109,21 @@ impl AppState {
         self.nav.go(view);
     }
 
+    /// The page the address shows now (the page follows it at its `hashchange`): taken when an
+    /// edit is asked for, to show its result only if the person is still there
+    /// ([`AppState::go_unless_moved`]).
+    pub fn shown(&self) -> View {
+        View::from_hash(&crate::web::platform::browser::location_hash())
+    }
+
+    /// Shows `view` if the page shown is still `from`: a save that ends after the person went
+    /// to another page (a link, Back, a tab) leaves them there.
+    pub fn go_unless_moved(&self, from: &View, view: View) {
+        if self.shown() == *from {
+            self.nav.go(view);
+        }
+    }
+
     /// Runs one open attempt. The previous database stays until the new one has passed every
     /// check; a failure only adds an alert.
     pub(in crate::web) fn run_open<F>(self, label: String, attempt: F)
@@ -206,7 +221,8 @@ impl AppState {
     }
 
     /// Creates a flag the way agent_db.py does (session_id of the open work period, when the
-    /// file has one) and shows it. A refusal is shown in SQLite's words; the form keeps its text.
+    /// file has one) and shows it (unless the person went to another page meanwhile), then
+    /// marks `flagdeck:flag-saved`. A refusal is shown in SQLite's words; the form keeps its text.
     /// With `lock`, the flag of that id is locked in the same transaction ("ask for
     /// information": the question is asked and the flag waits for the answer, one undo step).
     pub fn create_flag(
@@ -216,6 +232,7 @@ impl AppState {
         done: impl Fn(bool) + 'static,
     ) {
         let Some(open) = self.db.get() else { return };
+        let from = self.shown();
         spawn_local(async move {
             let result = edits::create_flag(&open.db, &open.facts, &values, lock).await;
             match result {
@@ -224,7 +241,8 @@ impl AppState {
                     self.changes.record(step.clone());
                     self.changed(&open, Entry::Did(step)).await;
                     done(true);
-                    self.go(View::Flag(id));
+                    self.go_unless_moved(&from, View::Flag(id));
+                    mark("flagdeck:flag-saved");
                 }
                 Err(e) => {
                     done(false);
