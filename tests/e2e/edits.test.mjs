@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 
 import {
   V1,
+  WAIT_MS,
   assertExportMatchesSql,
   openWith,
   skipWithoutFixtures,
@@ -152,6 +153,28 @@ test('a flag saved (new, then edited) as the person leaves for another page: the
     await page.locator('[data-testid="undo"]').click();
     await page.locator('[data-testid="undo"]').click();
     await page.waitForFunction(() => document.querySelector('[data-testid="undo"]')?.disabled === true);
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test("the summary's counts follow an undo and a redo made from the toolbar while it is shown", async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const app = await openWith(env, V1, '300');
+  try {
+    const { page } = app;
+    await page.evaluate(() => (location.hash = '#flag/2'));
+    await page.locator('[data-testid="flag-detail"][data-flag-id="2"] [data-testid="flag-lock"]').click();
+    await page.locator('[data-testid="flag-detail"][data-flag-id="2"] [data-testid="flag-unlock"]').waitFor();
+    await page.locator('[data-testid="nav-summary"]').click();
+    const locked = page.locator('[data-testid="count-locked"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="count-locked"]')?.textContent.trim() === '31');
+    await page.locator('[data-testid="undo"]').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="count-locked"]')?.textContent.trim() === '30', null, { timeout: WAIT_MS });
+    await page.locator('[data-testid="redo"]').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="count-locked"]')?.textContent.trim() === '31', null, { timeout: WAIT_MS });
+    assert.equal((await locked.textContent()).trim(), '31');
     app.assertHealthy();
   } finally {
     await app.close();

@@ -122,7 +122,12 @@ pub fn App() -> impl IntoView {
                     (None, _) => view! { <Welcome /> }.into_any(),
                     (Some(_), View::Summary) => view! {
                         <NavBar />
-                        {move || db.current().get().map(|open| view! { <SummaryPanel open=open /> })}
+                        // Built again when the counts are read again after a change (an undo or
+                        // redo from the toolbar while the summary is shown).
+                        {move || {
+                            changes.live_counts().track();
+                            db.current().get().map(|open| view! { <SummaryPanel open=open /> })
+                        }}
                     }.into_any(),
                     (Some(_), View::Agents) => view! { <NavBar /> <AgentsPage /> }.into_any(),
                     (Some(_), View::Agent(name)) => view! { <NavBar /> <AgentPage name=name /> }.into_any(),
