@@ -71,10 +71,10 @@ function assertNowsHaveUnits(got) {
   }
 }
 
-/** Waits until the dashboard shows figures for the settings just made. */
-async function settled(page, check) {
+/** Waits until the dashboard shows figures for the settings just made (`check(arg)` true). */
+async function settled(page, check, arg) {
   await page.waitForFunction(() => !document.querySelector('[data-testid="dashboard-progress"]'));
-  await page.waitForFunction(check ?? (() => true));
+  await page.waitForFunction(check ?? (() => true), arg);
   return figures(page);
 }
 
@@ -191,7 +191,14 @@ test('filters, range, the +300 % what-if and a budget change the figures they to
 
     // +300 %: four times the inflow, four times ρ, and a backlog that doubles sooner.
     await page.locator('[data-testid="growth-300"]').click();
-    got = await settled(page, () => document.querySelector('[data-testid="growth-value"]')?.textContent === '300 %');
+    // The figures are drawn after the label: wait for the inflow's to move off the base.
+    got = await settled(
+      page,
+      (base) =>
+        document.querySelector('[data-testid="growth-value"]')?.textContent === '300 %' &&
+        Number(document.querySelector('[data-testid="kpi-inflow-per-day"]')?.dataset.value) !== base,
+      base['inflow-per-day'],
+    );
     close(got['inflow-per-day'], 4 * base['inflow-per-day'], 'inflow +300 %');
     close(got['utilisation'], 4 * base['utilisation'], 'ρ +300 %');
     assert.ok(got['days-to-double'] < base['days-to-double']);
