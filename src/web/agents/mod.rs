@@ -426,24 +426,27 @@ struct AgentDetail {
 
 async fn load_detail(open: &Shared, name: &str) -> Result<AgentDetail, String> {
     let (db, generation) = (&open.db, open.report.generation);
-    let flags = if generation.has_flags() {
+    // Asked together: each read is a question to the layer's worker or the engine, which
+    // answer in the order asked (the agent's lists wait for these counts).
+    let flags = async {
+        if !generation.has_flags() {
+            return Ok::<_, String>(None);
+        }
         let to = lists::pending_to(name);
         let (workable, locked) =
             (FlagFilter { locked: Some(false), ..to.clone() }, FlagFilter { locked: Some(true), ..to });
-        Some(LockCounts {
-            workable: count_flags(open, &workable).await?,
-            locked: count_flags(open, &locked).await?,
-        })
-    } else {
-        None
+        let (workable, locked) = futures::join!(count_flags(open, &workable), count_flags(open, &locked));
+        Ok(Some(LockCounts { workable: workable?, locked: locked? }))
     };
-    let quests = if generation.has_quests() {
-        Some(agent_quests(db, generation, name).await.map_err(|e| e.to_string())?)
-    } else {
-        None
+    let quests = async {
+        if !generation.has_quests() {
+            return Ok::<_, String>(None);
+        }
+        agent_quests(db, generation, name).await.map(Some).map_err(|e| e.to_string())
     };
-    let health = latest_health(db, &open.facts, generation, name).await.map_err(|e| e.to_string())?;
-    Ok(AgentDetail { flags, quests, health })
+    let health = async { latest_health(db, &open.facts, generation, name).await.map_err(|e| e.to_string()) };
+    let (flags, quests, health) = futures::join!(flags, quests, health);
+    Ok(AgentDetail { flags: flags?, quests: quests?, health: health? })
 }
 
 /// The open file when it has flags; tracked, with every change to its data, so the lists
@@ -776,6 +779,7 @@ fn ChainList(chains: Vec<ChainSummary>) -> impl IntoView {
 /// A paged flag list as a compact table, a page at a time (a cut change whole on hover).
 #[component]
 fn FlagList(list: PagedFlags, testid: &'static str) -> impl IntoView {
+    list.drawn_here();
     let empty = move || list.total.get() == Some(0) && list.rows.with(Vec::is_empty);
     view! {
         <Show when=move || !empty() fallback=|| view! { <p class="muted">"None."</p> }>
@@ -920,6 +924,7 @@ pub fn RoutingPage() -> impl IntoView {
                             }
                         });
                     });
+                    unrouted.drawn_here();
                     let count = move || unrouted.total.get().unwrap_or(0);
                     view! {
                         <p data-testid="routing-count" data-value=count>{move || {

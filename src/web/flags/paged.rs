@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use futures_channel::oneshot;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -63,6 +64,12 @@ pub struct PagedFlags {
     unkeyed: StoredValue<bool>,
     /// The performance measure of its first page (`NAME`) and of each next page (`NAME-more`).
     measure: &'static str,
+    /// Views drawing the rows now ([`PagedFlags::drawn_here`]), and the measures (name, start
+    /// mark) of reads that ended while none was there: a page may hold its lists back until
+    /// other reads end (the agent page until its counts are read), so a read's rows are
+    /// painted when the list is, not when they arrive.
+    drawn_by: StoredValue<u32>,
+    waiting: StoredValue<Vec<(String, String)>>,
 }
 
 /// Reads the list `source` gives (the open file, the filter, the order) — again whenever a
@@ -91,6 +98,8 @@ pub fn use_paged_flags(
         order: RwSignal::new_local(None),
         unkeyed: StoredValue::new(false),
         measure,
+        drawn_by: StoredValue::new(0),
+        waiting: StoredValue::new(Vec::new()),
     };
     Effect::new(move |_| {
         let Some((open, filter, order)) = source() else { return };
@@ -112,21 +121,33 @@ impl PagedFlags {
         let shown = if same { self.rows.with_untracked(Vec::len) } else { 0 };
         let read = FlagPageQuery { limit: shown.max(LIST_PAGE), ..first.clone() };
         self.current.set_value(Some((open.clone(), first.clone())));
+        // Reads of the list before this one will never be shown.
+        for (_, start) in self.waiting.try_update_value(std::mem::take).unwrap_or_default() {
+            clear_mark(&start);
+        }
         self.order.set(None);
         self.unkeyed.set_value(false);
         self.set_paging.set(Paging::Reading);
         let start = format!("{}-start:{epoch}", self.measure);
         mark(&start);
+        // The count and the first page are asked together, as the flag list asks them: each
+        // is one question to the layer's worker (or the engine), answered in the order asked.
+        let (count_tx, count_rx) = oneshot::channel();
+        {
+            let (open, filter) = (open.clone(), read.filter.clone());
+            spawn_local(async move {
+                let _ = count_tx.send(count_flags(&open, &filter).await);
+            });
+        }
         spawn_local(async move {
-            let counted = match count_flags(&open, &read.filter).await {
-                Ok(Some(total)) => Ok(total),
-                Ok(None) => Err("the count is not a number".to_owned()),
-                Err(e) => Err(e),
+            let rows = page_rows(&open, &read).await;
+            let counted = match count_rx.await {
+                Ok(Ok(Some(total))) => Ok(total),
+                Ok(Ok(None)) => Err("the count is not a number".to_owned()),
+                Ok(Err(e)) => Err(e),
+                Err(_) => Err("the count was dropped".to_owned()),
             };
-            let result = match counted {
-                Ok(total) => page_rows(&open, &read).await.map(|rows| (total, rows)),
-                Err(e) => Err(e),
-            };
+            let result = counted.and_then(|total| rows.map(|rows| (total, rows)));
             if self.epoch.try_get_value() != Some(epoch) {
                 clear_mark(&start);
                 return;
@@ -137,7 +158,7 @@ impl PagedFlags {
                     let more = total.max(0) as usize > rows.len();
                     self.set_rows.set(rows.into_iter().map(|r| (epoch, r)).collect());
                     self.set_paging.set(Paging::Ready);
-                    measure_when_painted(self.measure, start);
+                    self.measure_when_drawn(self.measure.to_owned(), start);
                     if more {
                         self.load_order(open, first, epoch, total);
                     }
@@ -210,7 +231,7 @@ impl PagedFlags {
             mark("flagdeck:list-mirror");
             self.unkeyed.set_value(true);
             self.set_rows.update(|r| r.extend(rows.into_iter().map(|f| (epoch, f))));
-            measure_when_painted(format!("{}-more", self.measure), start);
+            self.measure_when_drawn(format!("{}-more", self.measure), start);
             return;
         }
         let query = if self.unkeyed.get_value() {
@@ -240,7 +261,7 @@ impl PagedFlags {
                     }
                     self.set_rows.update(|r| r.extend(rows.into_iter().map(|f| (epoch, f))));
                     self.set_paging.set(Paging::Ready);
-                    measure_when_painted(format!("{}-more", self.measure), start);
+                    self.measure_when_drawn(format!("{}-more", self.measure), start);
                 }
                 Err(e) => {
                     clear_mark(&start);
@@ -248,6 +269,29 @@ impl PagedFlags {
                 }
             }
         });
+    }
+
+    /// Called by a view that draws the list's rows, for as long as it lives (it is disposed
+    /// with its owner): the measures of reads that ended before it was there end once it has
+    /// painted their rows.
+    pub fn drawn_here(self) {
+        self.drawn_by.update_value(|n| *n += 1);
+        for (name, start) in self.waiting.try_update_value(std::mem::take).unwrap_or_default() {
+            measure_when_painted(name, start);
+        }
+        on_cleanup(move || {
+            self.drawn_by.try_update_value(|n| *n = n.saturating_sub(1));
+        });
+    }
+
+    /// The measure `name` from the mark `start` to the rows painted: after the next paint when
+    /// a view draws them, else once one does ([`PagedFlags::drawn_here`]).
+    fn measure_when_drawn(self, name: String, start: String) {
+        if self.drawn_by.get_value() > 0 {
+            measure_when_painted(name, start);
+        } else {
+            self.waiting.update_value(|w| w.push((name, start)));
+        }
     }
 
     /// Reads the list again from its start (after a failed read).
