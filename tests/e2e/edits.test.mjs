@@ -18,6 +18,13 @@ import {
 
 const env = useSuite('edits', { before, after });
 
+/** The flags page with the New flag form open. */
+async function newFlagForm(page) {
+  await page.locator('[data-testid="nav-flags"]').click();
+  await page.locator('[data-testid="new-flag"]').click();
+  await page.locator('[data-testid="flag-form"]').waitFor();
+}
+
 /** The value shown next to a field name in the flag detail. */
 const field = (page, name) =>
   page.evaluate((name) => {
@@ -68,9 +75,7 @@ test('a new flag breaks each rule of the tool in turn, then saves and undoes', a
   const app = await openWith(env, V1, '300');
   try {
     const { page } = app;
-    await page.locator('[data-testid="nav-flags"]').click();
-    await page.locator('[data-testid="new-flag"]').click();
-    await page.locator('[data-testid="flag-form"]').waitFor();
+    await newFlagForm(page);
     const errors = () => page.locator('[data-testid="flag-error"]').allTextContents();
     const save = page.locator('[data-testid="flag-save"]');
     const has = async (re) => (await errors()).some((e) => re.test(e));
@@ -120,9 +125,7 @@ test('a flag saved (new, then edited) as the person leaves for another page: the
   const app = await openWith(env, V1, '300');
   try {
     const { page } = app;
-    await page.locator('[data-testid="nav-flags"]').click();
-    await page.locator('[data-testid="new-flag"]').click();
-    await page.locator('[data-testid="flag-form"]').waitFor();
+    await newFlagForm(page);
     await page.locator('[data-testid="form-change"]').fill('Moved the webhook retry queue to its own Redis database; the old keys expire tonight.');
     await page.locator('[data-testid="form-action"]').fill(
       'Point every consumer in src/payments/webhooks/ at REDIS_RETRY_URL instead of REDIS_URL and redeploy them before the keys expire at 22:00.',
