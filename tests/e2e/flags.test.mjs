@@ -438,6 +438,25 @@ test('200k flags: the agent page and the routing page show their counts and read
       page.evaluate((t) => [...document.querySelectorAll(`[data-testid="${t}"]`)].map((e) => Number(e.dataset.flagId)), testid);
     const rowCount = (testid, k) =>
       page.waitForFunction(([t, k]) => document.querySelectorAll(`[data-testid="${t}"]`).length === k, [testid, k], { timeout: 60_000 });
+    // The rows `testid` in the page at each frame from now until there are `k` (or until the
+    // function it gives is called): started before a step, the function called after it gives
+    // the counts seen, each once.
+    const watch = async (testid, k = -1) => {
+      await page.evaluate(([t, k]) => {
+        window.__stopRows = false;
+        window.__rowCounts = new Promise((resolve) => {
+          const seen = [];
+          const frame = () => {
+            const n = document.querySelectorAll(`[data-testid="${t}"]`).length;
+            if (seen.at(-1) !== n) seen.push(n);
+            if (n === k || window.__stopRows) resolve(seen);
+            else requestAnimationFrame(frame);
+          };
+          requestAnimationFrame(frame);
+        });
+      }, [testid, k]);
+      return () => page.evaluate(() => ((window.__stopRows = true), window.__rowCounts));
+    };
 
     await page.evaluate((name) => (location.hash = `#agent/${encodeURIComponent(name)}`), agent);
     await page.waitForFunction(
@@ -487,8 +506,15 @@ test('200k flags: the agent page and the routing page show their counts and read
     const fromMemory = () => page.evaluate(() => performance.getEntriesByName('flagdeck:list-mirror', 'mark').length);
     await page.evaluate(() => (document.querySelector('[data-testid="agent-pending-flag"]').dataset.mark = 'first'));
     const [layerBefore, memoryBefore] = [await fromLayer(), await fromMemory()];
+    const drawing = await watch('agent-pending-flag', 2 * n);
     await page.locator('[data-testid="agent-pending-flag-more"]').click();
     await rowCount('agent-pending-flag', 2 * n);
+    // A page is drawn in parts: the frame that shows it holds the rows that can be in view
+    // (the footer, where they appear, is in view after the click), the rest follows.
+    const counts = await drawing();
+    assert.equal(counts[0], n, `drawn frame by frame: ${counts}`);
+    assert.ok(counts[1] > n && counts[1] < 2 * n, `the first frame of the page draws part of it: ${counts}`);
+    assert.ok(counts.every((c, i) => i === 0 || c > counts[i - 1]), `and the page only grows: ${counts}`);
     assert.equal(
       await page.evaluate(() => document.querySelector('[data-testid="agent-pending-flag"]').dataset.mark),
       'first',
@@ -528,6 +554,8 @@ test('200k flags: the agent page and the routing page show their counts and read
     }
     // Undo the completion with the agent page open: the lists are read again in place, keeping
     // the three pages shown, and the next page comes from memory again, as SQL orders it.
+    // Read again in place, the list is drawn whole at once: the page keeps its height.
+    const rereading = await watch('agent-pending-flag');
     await page.locator('[data-testid="undo"]').click();
     await page.waitForFunction(
       (id) => [...document.querySelectorAll('[data-testid="agent-pending-flag"]')].some((e) => Number(e.dataset.flagId) === id),
@@ -535,6 +563,7 @@ test('200k flags: the agent page and the routing page show their counts and read
       { timeout: 60_000 },
     );
     await rowCount('agent-pending-flag', 3 * n);
+    assert.deepEqual(await rereading(), [3 * n], 'three pages in the page at every frame of the read again');
     assert.deepEqual(await ids('agent-pending-flag'), expectTo(3 * n), 'the three pages read again in place after the undo');
     await orderHeld();
     const [layerAfterUndo, memoryAfterUndo] = [await fromLayer(), await fromMemory()];

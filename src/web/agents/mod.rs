@@ -786,7 +786,7 @@ fn FlagList(list: PagedFlags, testid: &'static str) -> impl IntoView {
             <table class="flags">
                 <thead><tr><th>"Flag"</th><th>"Impact"</th><th>"Type"</th><th>"From → to"</th><th>"Change"</th><th>"Lock"</th><th>"Created"</th></tr></thead>
                 <tbody>
-                    <For each=move || list.rows.get() key=|(read, f)| (*read, f.id) let(row)>
+                    <For each=move || list.shown_rows() key=|(read, f)| (*read, f.id) let(row)>
                         {
                             let f = row.1;
                             let level = f.impact_level.clone().unwrap_or_default();
@@ -934,7 +934,7 @@ pub fn RoutingPage() -> impl IntoView {
                         <table class="flags">
                             <thead><tr><th>"Flag"</th><th>"Impact"</th><th>"From"</th><th>"Target"</th><th>"Change"</th><th>"Suggested target"</th></tr></thead>
                             <tbody>
-                                <For each=move || unrouted.rows.get() key=|(read, f)| (*read, f.id) let(row)>
+                                <For each=move || unrouted.shown_rows() key=|(read, f)| (*read, f.id) let(row)>
                                     {
                                         let f = row.1;
                                         // This row's suggestion alone: its cell redraws when it is found.

@@ -14,12 +14,28 @@ use leptos::task::spawn_local;
 use crate::web::files::loader::Shared;
 use crate::web::flags::layer::Mirrored;
 use crate::web::flags::read::{count_flags, page_rows};
-use crate::web::platform::perf::{clear_mark, mark, measure_when_painted};
+use crate::web::platform::browser::viewport_height;
+use crate::web::platform::perf::{clear_mark, mark, measure_when_painted, next_paint};
 use crate::web::widgets::group_digits;
 use flagdeck_core::flags::{Cursor, FlagFilter, FlagPageQuery, FlagRow, SortColumn};
 
 /// Rows a paged list reads at a time.
 pub const LIST_PAGE: usize = flagdeck_core::agents::AGENT_LIST_PAGE;
+
+/// The shortest a row of these tables is drawn, in CSS pixels (one line of 14 px text and its
+/// padding): the new rows that can be in view are drawn first ([`PagedFlags::drawn`]).
+const SHORTEST_ROW_PX: f64 = 24.0;
+
+/// New rows drawn in the frame that shows a page at least, even below the viewport's bottom.
+const MIN_FIRST_ROWS: usize = 5;
+
+/// New rows drawn in the frame that shows a page when the list is not in the page yet (its
+/// footer is not drawn: the agent page holds its lists until its counts are read), so where
+/// its rows will be is not known: about a screen's worth below a page's heading.
+const UNPLACED_FIRST_ROWS: usize = 12;
+
+/// Rows drawn per frame after the first rows of a page, until the page is drawn whole.
+const ROWS_PER_FRAME: usize = 25;
 
 /// What a [`PagedFlags`] list is doing.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,12 +51,22 @@ pub enum Paging {
 /// or a follow-mode swap) gives new rows under the same ids, so views key rows by both.
 pub type PagedRow = (u64, FlagRow);
 
-/// A paged flag list ([`use_paged_flags`]): read-only signals of the rows read so far, the
-/// count of the whole list, what it is doing and how many first reads have ended;
-/// [`PagedFlags::more`] reads the next page, [`PagedFlags::retry`] the failed read again.
+/// A paged flag list ([`use_paged_flags`]): read-only signals of the rows read so far, how
+/// many of them views draw, the count of the whole list, what it is doing and how many first
+/// reads have ended; [`PagedFlags::more`] reads the next page, [`PagedFlags::retry`] the
+/// failed read again.
+///
+/// A page is drawn in parts, as a long feed is: the new rows that can be in view in the frame
+/// that shows it, the rest [`ROWS_PER_FRAME`] a frame after ([`PagedFlags::shown_rows`]). That
+/// frame lays out and paints a few rows instead of a page of 50 (the agent page draws two
+/// lists); the measures end when those first rows are painted.
 #[derive(Clone, Copy)]
 pub struct PagedFlags {
     pub rows: ReadSignal<Vec<PagedRow>>,
+    /// How many of `rows`, from the first, views draw now: it catches up with `rows` a few
+    /// frames after each page.
+    pub drawn: ReadSignal<usize>,
+    set_drawn: WriteSignal<usize>,
     /// Flags the whole list holds; `None` until counted.
     pub total: ReadSignal<Option<i64>>,
     pub paging: ReadSignal<Paging>,
@@ -70,6 +96,8 @@ pub struct PagedFlags {
     /// painted when the list is, not when they arrive.
     drawn_by: StoredValue<u32>,
     waiting: StoredValue<Vec<(String, String)>>,
+    /// The list's footer ([`PagedFooter`]) drawn last: new rows appear right above it.
+    footer: StoredValue<Option<NodeRef<leptos::html::Div>>>,
 }
 
 /// Reads the list `source` gives (the open file, the filter, the order) — again whenever a
@@ -81,11 +109,14 @@ pub fn use_paged_flags(
     measure: &'static str,
 ) -> PagedFlags {
     let (rows, set_rows) = signal(Vec::new());
+    let (drawn, set_drawn) = signal(0);
     let (total, set_total) = signal(None);
     let (paging, set_paging) = signal(Paging::Reading);
     let (settled, set_settled) = signal(0);
     let list = PagedFlags {
         rows,
+        drawn,
+        set_drawn,
         total,
         paging,
         settled,
@@ -100,6 +131,7 @@ pub fn use_paged_flags(
         measure,
         drawn_by: StoredValue::new(0),
         waiting: StoredValue::new(Vec::new()),
+        footer: StoredValue::new(None),
     };
     Effect::new(move |_| {
         let Some((open, filter, order)) = source() else { return };
@@ -157,6 +189,9 @@ impl PagedFlags {
                     self.set_total.set(Some(total));
                     let more = total.max(0) as usize > rows.len();
                     self.set_rows.set(rows.into_iter().map(|r| (epoch, r)).collect());
+                    // The same list read again is drawn whole at once, so the page keeps its
+                    // height (and its scroll position) across an edit.
+                    self.draw_from(epoch, if same { shown } else { 0 });
                     self.set_paging.set(Paging::Ready);
                     self.measure_when_drawn(self.measure.to_owned(), start);
                     if more {
@@ -231,6 +266,7 @@ impl PagedFlags {
             mark("flagdeck:list-mirror");
             self.unkeyed.set_value(true);
             self.set_rows.update(|r| r.extend(rows.into_iter().map(|f| (epoch, f))));
+            self.draw_from(epoch, shown);
             self.measure_when_drawn(format!("{}-more", self.measure), start);
             return;
         }
@@ -260,6 +296,7 @@ impl PagedFlags {
                         self.unkeyed.set_value(false);
                     }
                     self.set_rows.update(|r| r.extend(rows.into_iter().map(|f| (epoch, f))));
+                    self.draw_from(epoch, shown);
                     self.set_paging.set(Paging::Ready);
                     self.measure_when_drawn(format!("{}-more", self.measure), start);
                 }
@@ -267,6 +304,58 @@ impl PagedFlags {
                     clear_mark(&start);
                     self.set_paging.set(Paging::Failed(e));
                 }
+            }
+        });
+    }
+
+    /// The rows views draw now (tracked): the first [`PagedFlags::drawn`] of those read.
+    pub fn shown_rows(self) -> Vec<PagedRow> {
+        let drawn = self.drawn.get();
+        self.rows.with(|r| r[..drawn.min(r.len())].to_vec())
+    }
+
+    /// How many new rows to draw in the frame that shows a page: as many as can fit between
+    /// the list's footer (where new rows appear) and the viewport's bottom, rows being at
+    /// least [`SHORTEST_ROW_PX`] tall; [`MIN_FIRST_ROWS`] at least, a page at most;
+    /// [`UNPLACED_FIRST_ROWS`] while the list is not drawn. Reads the footer's place
+    /// (`getBoundingClientRect`), which lays out the page first when it has changed.
+    fn first_rows(self) -> usize {
+        // A footer no longer drawn (its list gone, or drawn anew) is not in the document.
+        let top = self
+            .footer
+            .get_value()
+            .and_then(|f| f.try_get_untracked().flatten())
+            .filter(|f| f.is_connected())
+            .map(|f| f.get_bounding_client_rect().top());
+        match top {
+            Some(top) => {
+                let fit = ((viewport_height() - top).max(0.0) / SHORTEST_ROW_PX).ceil() as usize;
+                fit.clamp(MIN_FIRST_ROWS, LIST_PAGE)
+            }
+            None => UNPLACED_FIRST_ROWS,
+        }
+    }
+
+    /// Draws the rows read after the first `drawn` of read `epoch`: those that can be in view
+    /// in this frame ([`PagedFlags::first_rows`]), then [`ROWS_PER_FRAME`] after each paint
+    /// until every row read is drawn; a newer read, or a page asked meanwhile, takes over.
+    fn draw_from(self, epoch: u64, drawn: usize) {
+        let goal = self.rows.with_untracked(Vec::len);
+        let now = (drawn + self.first_rows()).min(goal);
+        self.set_drawn.set(now);
+        if now == goal {
+            return;
+        }
+        spawn_local(async move {
+            let mut now = now;
+            while now < goal {
+                next_paint().await;
+                // A newer read, or a later page that drew on from here, leaves this one.
+                if self.epoch.try_get_value() != Some(epoch) || self.drawn.try_get_untracked() != Some(now) {
+                    return;
+                }
+                now = (now + ROWS_PER_FRAME).min(goal);
+                self.set_drawn.set(now);
             }
         });
     }
@@ -311,8 +400,10 @@ pub fn PagedFooter(list: PagedFlags, testid: &'static str) -> impl IntoView {
     let shown = move || list.rows.with(Vec::len);
     let total = move || list.total.get().unwrap_or(0).max(0) as usize;
     let busy = move || list.paging.get() != Paging::Ready;
+    let footer = NodeRef::new();
+    list.footer.set_value(Some(footer));
     view! {
-        <div class="paged-footer" data-testid=format!("{testid}-footer")>
+        <div class="paged-footer" node_ref=footer data-testid=format!("{testid}-footer")>
             <span class="muted" aria-live="polite" data-testid=format!("{testid}-shown") data-shown=shown data-total=total data-order=move || list.held().then_some("held")>
                 {move || (total() > LIST_PAGE).then(|| {
                     format!("Showing {} of {}.", group_digits(shown() as i64), group_digits(total() as i64))

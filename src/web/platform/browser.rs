@@ -47,6 +47,11 @@ pub async fn sleep_ms(ms: u32) {
     gloo_timers::future::TimeoutFuture::new(ms).await
 }
 
+/// The viewport's height in CSS pixels (`window.innerHeight`); 0 without a window.
+pub fn viewport_height() -> f64 {
+    web_sys::window().and_then(|w| w.inner_height().ok()).and_then(|h| h.as_f64()).unwrap_or(0.0)
+}
+
 /// Whether the page is hidden (another tab in front, the window minimised): `document.hidden`.
 pub fn page_hidden() -> bool {
     web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden())
