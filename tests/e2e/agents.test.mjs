@@ -342,6 +342,12 @@ test('v1: the agent page of @backend.api lists its pending flags in get-pending-
     assert.deepEqual(await pendingIds(app.page, documented.length), documented, '[data-testid="agent-pending-flag"] data-flag-id in order');
     assert.equal(await hookText(app.page, 'agent-workable'), '6', '[data-testid="agent-workable"] text');
     assert.equal(await hookText(app.page, 'agent-locked'), '1', '[data-testid="agent-locked"] text');
+    // A row's number opens its flag; Back returns to the agent page.
+    await app.page.locator(`[data-testid="agent-pending-flag"][data-flag-id="${documented[1]}"] [data-testid="flag-link"]`).click();
+    await app.page.locator(`[data-testid="flag-detail"][data-flag-id="${documented[1]}"]`).waitFor({ timeout: SETTLE_MS });
+    await app.page.goBack();
+    await app.page.locator('[data-testid="agent-page"][data-agent="@backend.api"]').waitFor({ timeout: SETTLE_MS });
+    assert.deepEqual(await pendingIds(app.page, documented.length), documented, 'the list again after Back');
     app.assertHealthy();
   } finally {
     await app.close();
@@ -442,6 +448,7 @@ for (const [label, file, flags] of [
         ({ s, sugg }) =>
           [...document.querySelectorAll(s)].map((r) => ({
             id: Number(r.getAttribute('data-flag-id')),
+            link: r.querySelector('[data-testid="flag-link"]')?.getAttribute('href'),
             suggestion: r.querySelector(sugg) === null ? null : r.querySelector(sugg).textContent.trim(),
           })),
         { s: sel('routing-error'), sugg: sel('routing-suggestion') },
@@ -453,6 +460,7 @@ for (const [label, file, flags] of [
       );
       for (const f of expected.flags) {
         const row = rows.find((r) => r.id === f.id);
+        assert.equal(row.link, `#flag/${f.id}`, `flag ${f.id}: its number links to its detail`);
         assert.notEqual(row.suggestion, null, `flag ${f.id}: the row has a [data-testid="routing-suggestion"] element`);
         if (f.suggestion === null) {
           assert.equal(row.suggestion, '', `flag ${f.id}: no agent scores for its change_description, so the suggestion is empty`);

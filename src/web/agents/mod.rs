@@ -776,6 +776,13 @@ fn ChainList(chains: Vec<ChainSummary>) -> impl IntoView {
     }
 }
 
+/// A flag's number as a link to its detail (`#flag/ID`, `data-testid="flag-link"`): a
+/// click opens it, Back returns here, and a middle click opens it in a new tab.
+#[component]
+fn FlagLink(id: i64) -> impl IntoView {
+    view! { <a class="flag-link" href=View::Flag(id).to_hash() data-testid="flag-link">{format!("#{id}")}</a> }
+}
+
 /// A paged flag list as a compact table, a page at a time (a cut change whole on hover).
 #[component]
 fn FlagList(list: PagedFlags, testid: &'static str) -> impl IntoView {
@@ -792,7 +799,7 @@ fn FlagList(list: PagedFlags, testid: &'static str) -> impl IntoView {
                             let level = f.impact_level.clone().unwrap_or_default();
                             view! {
                                 <tr data-testid=testid data-flag-id=f.id>
-                                    <td class="num">{format!("#{}", f.id)}</td>
+                                    <td class="num"><FlagLink id=f.id /></td>
                                     <td><span class=format!("impact {level}")>{level.clone()}</span></td>
                                     <td>{f.flag_type.clone()}</td>
                                     <td class="muted">{format!("{} → {}", f.source_agent, f.target_agent.clone().filter(|t| !t.is_empty()).unwrap_or_else(|| "(nobody)".into()))}</td>
@@ -943,7 +950,7 @@ pub fn RoutingPage() -> impl IntoView {
                                         let level = f.impact_level.clone().unwrap_or_default();
                                         view! {
                                             <tr data-testid="routing-error" data-flag-id=f.id>
-                                                <td class="num">{format!("#{}", f.id)}</td>
+                                                <td class="num"><FlagLink id=f.id /></td>
                                                 <td><span class=format!("impact {level}")>{level.clone()}</span></td>
                                                 <td>{f.source_agent.clone()}</td>
                                                 <td>{match f.target_agent.as_deref() {
