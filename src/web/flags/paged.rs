@@ -200,6 +200,8 @@ impl PagedFlags {
                 }
                 Err(e) => {
                     clear_mark(&start);
+                    // The rows from before stay: a drawing of them this read stopped goes on.
+                    self.draw_from(epoch, self.drawn.get_untracked());
                     self.set_paging.set(Paging::Failed(e));
                 }
             }
