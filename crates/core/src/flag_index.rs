@@ -942,12 +942,11 @@ impl FlagIndex {
                 let pass = m.pass[c].as_ref()?;
                 let held: i64 =
                     self.used[c].iter().filter(|(n, _)| pass[**n as usize]).map(|(_, k)| *k).sum();
-                Some((held, p, c))
+                Some((held, p, pass))
             })
-            .min();
-        if let Some((held, p, c)) = narrowest {
+            .min_by_key(|(held, _, _)| *held);
+        if let Some((held, p, pass)) = narrowest {
             if (held as usize) * POSTINGS_SHARE <= self.len() {
-                let pass = m.pass[c].as_ref()?;
                 let counted = self.postings[p]
                     .iter()
                     .filter(|(n, _)| pass[**n as usize])

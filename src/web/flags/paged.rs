@@ -7,7 +7,6 @@
 
 use std::sync::Arc;
 
-use futures_channel::oneshot;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -162,22 +161,14 @@ impl PagedFlags {
         self.set_paging.set(Paging::Reading);
         let start = format!("{}-start:{epoch}", self.measure);
         mark(&start);
-        // The count and the first page are asked together, as the flag list asks them: each
-        // is one question to the layer's worker (or the engine), answered in the order asked.
-        let (count_tx, count_rx) = oneshot::channel();
-        {
-            let (open, filter) = (open.clone(), read.filter.clone());
-            spawn_local(async move {
-                let _ = count_tx.send(count_flags(&open, &filter).await);
-            });
-        }
         spawn_local(async move {
-            let rows = page_rows(&open, &read).await;
-            let counted = match count_rx.await {
-                Ok(Ok(Some(total))) => Ok(total),
-                Ok(Ok(None)) => Err("the count is not a number".to_owned()),
-                Ok(Err(e)) => Err(e),
-                Err(_) => Err("the count was dropped".to_owned()),
+            // The count and the first page are asked together, as the flag list asks them: each
+            // is one question to the layer's worker (or the engine), answered in the order asked.
+            let (counted, rows) = futures::join!(count_flags(&open, &read.filter), page_rows(&open, &read));
+            let counted = match counted {
+                Ok(Some(total)) => Ok(total),
+                Ok(None) => Err("the count is not a number".to_owned()),
+                Err(e) => Err(e),
             };
             let result = counted.and_then(|total| rows.map(|rows| (total, rows)));
             if self.epoch.try_get_value() != Some(epoch) {
