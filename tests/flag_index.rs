@@ -609,6 +609,34 @@ fn requests_and_answers_keep_their_values_through_json() {
         let want = sql_page(&db, &q);
         assert_eq!(got, want, "ids and sort keys with their storage classes");
     }
+    // A batch: each answer in the order asked, as that question alone gives it (its JSON form
+    // too), a change applied inside it counted by the questions after it.
+    let target = |i: usize| {
+        let rs = block_on(db.query("SELECT DISTINCT target_agent FROM flags ORDER BY 1", &[])).unwrap();
+        rs.rows[i % rs.rows.len()][0].as_str().unwrap_or_default().to_owned()
+    };
+    let pending =
+        FlagFilter { status: vec!["pending".into()], target: vec![target(0)], ..Default::default() };
+    let questions = vec![
+        Request::Count(pending.clone()),
+        Request::Count(FlagFilter { locked: Some(true), ..pending.clone() }),
+        Request::Page(FlagPageQuery::first(pending.clone(), (SortColumn::ToolOrder, false), 50)),
+        Request::Chains(target(1)),
+        Request::Facets(FlagFilter::default(), vec![Facet::Status, Facet::Target]),
+    ];
+    let one_by_one: Vec<Answer> = questions.iter().map(|q| index.answer(q.clone())).collect();
+    let Answer::Batch(together) = answered(index.answer(round(&Request::Batch(questions.clone())))) else {
+        panic!("a batch's answer")
+    };
+    assert_eq!(together, one_by_one);
+    db.execute_batch_sync("UPDATE flags SET status = 'completed' WHERE status = 'pending'").unwrap();
+    let apply = Request::Apply(block_on(FlagIndex::take_changes(&db)).unwrap());
+    let Answer::Batch(after) = index.answer(Request::Batch(vec![apply, questions[0].clone()])) else {
+        panic!("a batch's answer")
+    };
+    assert!(matches!(after[0], Answer::Applied(_)));
+    assert_eq!(after[1], Answer::Count(Some(0)), "the count after the change applied before it");
+    assert_ne!(one_by_one[0], Answer::Count(Some(0)), "the fixture has pending flags to that target");
 }
 
 fn bytes_of(db: &NativeDb) -> Vec<u8> {

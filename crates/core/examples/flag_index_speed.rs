@@ -8,6 +8,7 @@
 
 use std::time::Instant;
 
+use flagdeck_core::agents::{lists, AGENT_LIST_ORDER, AGENT_LIST_PAGE};
 use flagdeck_core::flag_index::{FlagIndex, Rows};
 use flagdeck_core::flags::{facet_sql, Cursor, FlagFilter, FlagPageQuery, Preset, SHOWN_FACETS};
 use flagdeck_core::native::NativeDb;
@@ -91,5 +92,33 @@ fn main() {
             }
         });
         println!("    {:<22} {layer:>8.2} / {sql:>8.1}", "five facets' counts");
+    }
+    // The agent page of the busiest target: what it asks the layer when it opens.
+    let busiest = block_on(db.query(
+        "SELECT target_agent FROM flags WHERE status = 'pending' GROUP BY 1 ORDER BY count(*) DESC LIMIT 1",
+        &[],
+    ))
+    .unwrap()
+    .rows
+    .into_iter()
+    .find_map(|r| r[0].as_str().map(str::to_owned));
+    if let Some(agent) = busiest {
+        let to = lists::pending_to(&agent);
+        let from = lists::pending_from(&agent);
+        let workable = FlagFilter { locked: Some(false), ..to.clone() };
+        let total = index.count(&to).unwrap_or(0);
+        println!("  agent page of {agent} ({total} pending to it): layer, ms");
+        for (what, f) in [("count to", &to), ("count workable", &workable), ("count from", &from)] {
+            let ms = median(5, || drop(index.count(f)));
+            println!("    {what:<22} {ms:>8.2}");
+        }
+        for (what, f) in [("first page to", &to), ("first page from", &from)] {
+            let q = FlagPageQuery::first(f.clone(), AGENT_LIST_ORDER, AGENT_LIST_PAGE);
+            let ms = median(5, || drop(index.page(&q)));
+            println!("    {what:<22} {ms:>8.2}");
+        }
+        let q = FlagPageQuery::first(to.clone(), AGENT_LIST_ORDER, AGENT_LIST_PAGE);
+        let ms = median(5, || drop(index.order(&q)));
+        println!("    {:<22} {ms:>8.2}", "whole order to");
     }
 }

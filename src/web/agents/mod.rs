@@ -1,7 +1,10 @@
 //! The agent catalog, agent search, agent pages and the routing check.
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
 use std::rc::Rc;
+
+use futures::future::{FutureExt, LocalBoxFuture, Shared as SharedFuture};
 
 use leptos::prelude::*;
 
@@ -18,7 +21,8 @@ use flagdeck_core::agents::{
     JsonList, AGENT_LIST_ORDER,
 };
 use flagdeck_core::catalog::{catalog_rows, search_of_type, suggest_target, CatalogAgent, CatalogOrder};
-use flagdeck_core::flags::FlagFilter;
+use flagdeck_core::flag_index::Request;
+use flagdeck_core::flags::{FlagFilter, FlagPageQuery};
 use flagdeck_core::schema::{CatalogShape, Generation};
 use flagdeck_core::search::{Field, Hit, Query, Reason, DEFAULT_LIMIT};
 use leptos::task::spawn_local;
@@ -424,6 +428,91 @@ struct AgentDetail {
     health: Option<Health>,
 }
 
+/// The agent's pending flags that are workable (unlocked) and locked: the page's two lock
+/// counts.
+fn lock_filters(name: &str) -> [FlagFilter; 2] {
+    let to = lists::pending_to(name);
+    [FlagFilter { locked: Some(false), ..to.clone() }, FlagFilter { locked: Some(true), ..to }]
+}
+
+/// The agent page's two lists: the pending flags to the agent and from it.
+fn list_filters(name: &str) -> [FlagFilter; 2] {
+    [lists::pending_to(name), lists::pending_from(name)]
+}
+
+/// Posts the agent page's first questions to the derived layer (its lock counts, then each
+/// list's count and first page, in the order the page asks them) before the page is built
+/// ([`FlagLayer::prefetch`]): what resolves once the answers are in, or `None` (nothing
+/// posted: a file without flags, no layer, or one not answering now).
+///
+/// [`FlagLayer::prefetch`]: crate::web::flags::layer::FlagLayer::prefetch
+fn prefetch(open: &Shared, name: &str) -> Option<impl Future<Output = ()>> {
+    let layer = open.layer.as_ref().filter(|_| open.report.generation.has_flags())?;
+    let mut ahead: Vec<Request> = lock_filters(name).into_iter().map(Request::Count).collect();
+    for filter in list_filters(name) {
+        let first = FlagPageQuery::first(filter.clone(), AGENT_LIST_ORDER, LIST_PAGE);
+        ahead.extend([Request::Count(filter), Request::Page(first)]);
+    }
+    layer.prefetch(&open.db, &ahead)
+}
+
+/// The agent page's detail as its route reads it ([`load`]), shared with the page.
+type DetailRead = SharedFuture<LocalBoxFuture<'static, Result<AgentDetail, String>>>;
+
+/// An agent page's detail read by its route ([`load`]): the agent, the data it was read from
+/// ([`OpenDb::data_key`](crate::web::state::OpenDb::data_key)) and the read.
+struct Preload {
+    name: String,
+    key: (u64, u64),
+    detail: DetailRead,
+}
+
+/// Where the agent page's route leaves the detail it reads for the page (a context): the
+/// page of that agent takes it while the data is the same, else reads its own.
+#[derive(Clone, Copy)]
+pub struct AgentPreload(StoredValue<Option<Preload>, LocalStorage>);
+
+impl Default for AgentPreload {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl AgentPreload {
+    pub fn new() -> Self {
+        AgentPreload(StoredValue::new_local(None))
+    }
+
+    /// The detail read for `name` from the data `key` names, taken out (used once).
+    fn take(&self, name: &str, key: (u64, u64)) -> Option<DetailRead> {
+        let preload = self.0.try_update_value(Option::take).flatten()?;
+        (preload.name == name && preload.key == key).then_some(preload.detail)
+    }
+}
+
+/// The agent page's route loader (see `Nav::set_loader`): posts the page's first questions to
+/// the derived layer and reads its detail (lock counts, health, quests) for it
+/// ([`AgentPreload`]); resolves once both are in. `None` (the page is shown at once and reads
+/// for itself) when the layer does not take the questions now: no file, no flags, no layer,
+/// a layer still being built or a write not yet taken.
+pub fn load(state: AppState, preload: AgentPreload, name: &str) -> Option<LocalBoxFuture<'static, ()>> {
+    let open = state.db().current().get_untracked()?;
+    let answers = prefetch(&open, name)?;
+    let owned = name.to_owned();
+    let detail: DetailRead = async move { load_detail(&open, &owned).await }.boxed_local().shared();
+    preload.0.set_value(Some(Preload {
+        name: name.to_owned(),
+        key: state.db().data_key(),
+        detail: detail.clone(),
+    }));
+    Some(
+        async move {
+            let _ = futures::join!(answers, detail);
+        }
+        .boxed_local(),
+    )
+}
+
 async fn load_detail(open: &Shared, name: &str) -> Result<AgentDetail, String> {
     let (db, generation) = (&open.db, open.report.generation);
     // Asked together: each read is a question to the layer's worker or the engine, which
@@ -432,9 +521,7 @@ async fn load_detail(open: &Shared, name: &str) -> Result<AgentDetail, String> {
         if !generation.has_flags() {
             return Ok::<_, String>(None);
         }
-        let to = lists::pending_to(name);
-        let (workable, locked) =
-            (FlagFilter { locked: Some(false), ..to.clone() }, FlagFilter { locked: Some(true), ..to });
+        let [workable, locked] = lock_filters(name);
         let (workable, locked) = futures::join!(count_flags(open, &workable), count_flags(open, &locked));
         Ok(Some(LockCounts { workable: workable?, locked: locked? }))
     };
@@ -460,34 +547,31 @@ fn with_flags(state: AppState) -> Option<Shared> {
 #[component]
 pub fn AgentPage(name: String) -> impl IntoView {
     let state = expect_context::<AppState>();
+    let preload = expect_context::<AgentPreload>();
     let detail = {
         let name = name.clone();
         use_latest(move |_| {
             // Read again with every change, as the lists are (`with_flags`).
             state.db().data_version().track();
             let (open, name) = (state.db().current().get(), name.clone());
+            // The route's read, when it read this agent from the same data.
+            let read = preload.take(&name, state.db().data_key());
             Some(async move {
-                match open {
-                    Some(open) => Some(load_detail(&open, &name).await),
-                    None => None,
+                match (read, open) {
+                    (Some(read), _) => Some(read.await),
+                    (None, Some(open)) => Some(load_detail(&open, &name).await),
+                    (None, None) => None,
                 }
             })
         })
     };
-    let to = {
+    let [to, from] = [(0, "flagdeck:agent-to"), (1, "flagdeck:agent-from")].map(|(i, measure)| {
         let name = name.clone();
         use_paged_flags(
-            move || with_flags(state).map(|o| (o, lists::pending_to(&name), AGENT_LIST_ORDER)),
-            "flagdeck:agent-to",
+            move || with_flags(state).map(|o| (o, list_filters(&name)[i].clone(), AGENT_LIST_ORDER)),
+            measure,
         )
-    };
-    let from = {
-        let name = name.clone();
-        use_paged_flags(
-            move || with_flags(state).map(|o| (o, lists::pending_from(&name), AGENT_LIST_ORDER)),
-            "flagdeck:agent-from",
-        )
-    };
+    });
     // Chains come from the layer, or where it cannot answer from a scan of the table: read
     // once both lists are shown (the engine answers in order, so a scan asked earlier would hold
     // their rows up).

@@ -33,6 +33,13 @@ pub fn App() -> impl IntoView {
     let (nav, _, db, changes) = contexts;
     let state = AppState::new(contexts);
     provide_context(state);
+    // The reads a page begins with, started by its route before the page is built.
+    let agent_preload = crate::web::agents::AgentPreload::new();
+    provide_context(agent_preload);
+    nav.set_loader(move |view| match view {
+        View::Agent(name) => crate::web::agents::load(state, agent_preload, name),
+        _ => None,
+    });
     provide_context(Follow::new());
 
     // Another file on screen: the dashboard's stores of the previous one go.

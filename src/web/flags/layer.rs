@@ -18,16 +18,18 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
+use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use futures_channel::oneshot;
 use js_sys::{Function, Uint8Array};
 use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
+use std::future::Future;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::web::dashboard::stores::feed_all;
 use crate::web::platform::list_worker::{self, ListWorker};
-use crate::web::platform::perf::{measure_since, perf_now};
+use crate::web::platform::perf::{mark, measure_since, perf_now};
 use crate::web::platform::sqljs::SqlJsWorker;
 use flagdeck_core::agents::ChainSummary;
 use flagdeck_core::dashboard::imagescan::ImageScan;
@@ -151,6 +153,33 @@ pub struct FlagLayer {
     /// ([`Mirrored::at`]) still reflects the table while it has not moved and every write
     /// posted has been taken.
     revision: Cell<u64>,
+    /// Questions asked ahead of the page that will ask them ([`FlagLayer::prefetch`]), each
+    /// with the revision and the engine's count of writes it was asked at.
+    prefetched: RefCell<Vec<Prefetched>>,
+}
+
+/// The answers to the questions posted ahead together ([`FlagLayer::prefetch`]): awaited by
+/// the route that posted them (to show its page once they are in) and by each question of the
+/// page that takes one.
+type Ahead = Shared<LocalBoxFuture<'static, Result<Vec<Answer>, String>>>;
+
+/// A question posted ahead ([`FlagLayer::prefetch`]): its JSON, where the table was, and its
+/// place in the batch's answers.
+struct Prefetched {
+    json: String,
+    at: u64,
+    writes: u64,
+    batch: Ahead,
+    index: usize,
+}
+
+/// An answer of the worker read ([`read_answer`]); errors in words.
+async fn answered(rx: oneshot::Receiver<list_worker::Answered>) -> Result<Answer, String> {
+    match rx.await {
+        Ok(Ok(answer)) => read_answer(answer),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("the list worker went away".to_owned()),
+    }
 }
 
 impl FlagLayer {
@@ -201,6 +230,7 @@ impl FlagLayer {
             mirror_off: Cell::new(false),
             built_flags: Cell::new(0),
             revision: Cell::new(0),
+            prefetched: RefCell::new(Vec::new()),
         });
         let weak = Rc::downgrade(&layer);
         let started = perf_now();
@@ -300,6 +330,68 @@ impl FlagLayer {
         }
     }
 
+    /// Posts `requests` to the worker now, ahead of the page that will ask them (a route posts
+    /// its page's first questions before it builds the page, so the worker answers while the
+    /// page is built): the first [`FlagLayer::ask`] of the same request that finds the table
+    /// where it was takes that answer instead of posting again. Asked only when an answer now
+    /// is the table's state: the layer answering, every write taken (no change waiting in the
+    /// log, none carried over an export, no take or export under way), no transaction open.
+    /// Replaces the questions posted ahead before (an answer no one took is dropped). Returns
+    /// what resolves once every answer is in (whatever it says), or `None` when nothing was
+    /// posted.
+    pub fn prefetch(&self, db: &SqlJsWorker, requests: &[Request]) -> Option<impl Future<Output = ()>> {
+        self.prefetched.borrow_mut().clear();
+        let current = self.answering()
+            && db.has_change_log()
+            && !db.in_transaction()
+            && !db.log_turns().busy()
+            && !db.has_carried()
+            && self.synced.get() == Some(db.writes());
+        if !current {
+            return None;
+        }
+        let (at, writes) = (self.revision.get(), db.writes());
+        let jsons: Vec<String> = requests.iter().filter_map(|r| serde_json::to_string(r).ok()).collect();
+        let batch = serde_json::to_string(&Request::Batch(requests.to_vec())).ok()?;
+        let rx = self.worker.ask(&batch).ok()?;
+        let batch: Ahead = async move {
+            match answered(rx).await? {
+                Answer::Batch(answers) => Ok(answers),
+                _ => Err("a batch answered with something else".to_owned()),
+            }
+        }
+        .boxed_local()
+        .shared();
+        self.prefetched.borrow_mut().extend(jsons.into_iter().enumerate().map(|(index, json)| Prefetched {
+            json,
+            at,
+            writes,
+            batch: batch.clone(),
+            index,
+        }));
+        Some(batch.map(drop))
+    }
+
+    /// The answer posted ahead for `json` when it was asked with the table where it is now
+    /// (`at`, `writes`): taken out, so it is used once.
+    fn take_prefetched(
+        &self,
+        json: &str,
+        at: u64,
+        writes: u64,
+    ) -> Option<LocalBoxFuture<'static, Result<Answer, String>>> {
+        let mut ahead = self.prefetched.borrow_mut();
+        let i = ahead.iter().position(|p| p.json == json && p.at == at && p.writes == writes)?;
+        let Prefetched { batch, index, .. } = ahead.swap_remove(i);
+        Some(
+            batch
+                .map(move |all| {
+                    all.and_then(|all| all.get(index).cloned().ok_or("a batch short of answers".to_owned()))
+                })
+                .boxed_local(),
+        )
+    }
+
     /// Asks the layer, after handing it what the change log noted since the last question:
     /// the answer is the table as `db` holds it now. `None` (the list runs its SQL) when the
     /// layer cannot be asked (turned off on any failure, which the console reports once; the
@@ -363,6 +455,7 @@ impl FlagLayer {
             };
             if !changes.is_empty() {
                 self.revision.set(self.revision.get() + 1);
+                self.prefetched.borrow_mut().clear();
                 self.invalidate(changes.rows.iter().map(|r| r.id).chain(changes.gone.iter().copied()));
             }
             let at = self.revision.get();
@@ -380,11 +473,21 @@ impl FlagLayer {
                     }
                 }
             };
-            match post(request).and_then(|j| self.worker.ask(&j).map_err(|e| e.to_string())) {
-                Ok(rx) => (apply, (rx, at)),
-                Err(e) => {
-                    self.turn_off(&e);
-                    return None;
+            let ahead = || {
+                let json = post(request).ok()?;
+                let rx = self.take_prefetched(&json, at, writes)?;
+                mark("flagdeck:layer-prefetched");
+                Some(rx)
+            };
+            if let Some(rx) = apply.is_none().then(ahead).flatten() {
+                (None, (rx, at))
+            } else {
+                match post(request).and_then(|j| self.worker.ask(&j).map_err(|e| e.to_string())) {
+                    Ok(rx) => (apply, (answered(rx).boxed_local(), at)),
+                    Err(e) => {
+                        self.turn_off(&e);
+                        return None;
+                    }
                 }
             }
         };
@@ -402,11 +505,7 @@ impl FlagLayer {
             }
         }
         let (asked, at) = asked;
-        let answer = match asked.await {
-            Ok(Ok(answer)) => read_answer(answer),
-            Ok(Err(e)) => Err(e.to_string()),
-            Err(_) => Err("the list worker went away".to_owned()),
-        };
+        let answer = asked.await;
         match answer {
             // A failure seen by another question meanwhile makes this answer doubtful too.
             Ok(a) if matches!(*self.state.borrow(), State::Ready) => Some((a, at)),

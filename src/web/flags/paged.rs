@@ -97,6 +97,9 @@ pub struct PagedFlags {
     waiting: StoredValue<Vec<(String, String)>>,
     /// The list's footer ([`PagedFooter`]) drawn last: new rows appear right above it.
     footer: StoredValue<Option<NodeRef<leptos::html::Div>>>,
+    /// How many footers were drawn, and whether the last has been painted: one drawn in this
+    /// task has no place yet that could be read without laying the whole page out first.
+    placed: StoredValue<(u64, bool)>,
 }
 
 /// Reads the list `source` gives (the open file, the filter, the order) — again whenever a
@@ -131,6 +134,7 @@ pub fn use_paged_flags(
         drawn_by: StoredValue::new(0),
         waiting: StoredValue::new(Vec::new()),
         footer: StoredValue::new(None),
+        placed: StoredValue::new((0, false)),
     };
     Effect::new(move |_| {
         let Some((open, filter, order)) = source() else { return };
@@ -310,13 +314,15 @@ impl PagedFlags {
     /// How many new rows to draw in the frame that shows a page: as many as can fit between
     /// the list's footer (where new rows appear) and the viewport's bottom, rows being at
     /// least [`SHORTEST_ROW_PX`] tall; [`MIN_FIRST_ROWS`] at least, a page at most;
-    /// [`UNPLACED_FIRST_ROWS`] while the list is not drawn. Reads the footer's place
-    /// (`getBoundingClientRect`), which lays out the page first when it has changed.
+    /// [`UNPLACED_FIRST_ROWS`] while the list is not drawn or not painted yet (a page built
+    /// with its rows in hand: the agent page after its route's reads). Reads the footer's
+    /// place (`getBoundingClientRect`), which lays out the page first when it has changed.
     fn first_rows(self) -> usize {
         // A footer no longer drawn (its list gone, or drawn anew) is not in the document.
         let top = self
             .footer
             .get_value()
+            .filter(|_| self.placed.get_value().1)
             .and_then(|f| f.try_get_untracked().flatten())
             .filter(|f| f.is_connected())
             .map(|f| f.get_bounding_client_rect().top());
@@ -395,6 +401,13 @@ pub fn PagedFooter(list: PagedFlags, testid: &'static str) -> impl IntoView {
     let busy = move || list.paging.get() != Paging::Ready;
     let footer = NodeRef::new();
     list.footer.set_value(Some(footer));
+    let drawn = list.placed.get_value().0 + 1;
+    list.placed.set_value((drawn, false));
+    spawn_local(async move {
+        next_paint().await;
+        // Still this footer (not one drawn since, or the list gone).
+        list.placed.try_update_value(|(n, painted)| *painted |= *n == drawn);
+    });
     view! {
         <div class="paged-footer" node_ref=footer data-testid=format!("{testid}-footer")>
             <span class="muted" aria-live="polite" data-testid=format!("{testid}-shown") data-shown=shown data-total=total data-order=move || list.held().then_some("held")>

@@ -48,6 +48,11 @@ impl Turns {
         }
         Turn(self)
     }
+
+    /// Whether someone holds the turn (or waits for it) now.
+    pub fn busy(&self) -> bool {
+        self.busy.get()
+    }
 }
 
 impl Drop for Turn<'_> {
@@ -281,6 +286,11 @@ impl SqlJsWorker {
     /// The turn for a take of the change log: no export runs meanwhile.
     pub fn log_turns(&self) -> &Turns {
         &self.log_turns
+    }
+
+    /// Whether ids noted before an export wait for the next take ([`SqlJsWorker::take_carried`]).
+    pub fn has_carried(&self) -> bool {
+        !self.carried.borrow().is_empty()
     }
 
     /// The ids the change log had noted when the file was exported; emptied by the call (under

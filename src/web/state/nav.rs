@@ -1,5 +1,8 @@
 //! Navigation: which page is shown, mirrored in the address fragment.
 
+use std::rc::Rc;
+
+use futures::future::LocalBoxFuture;
 use leptos::prelude::*;
 
 use crate::web::platform::browser::{decode_uri_component, encode_uri_component, set_location_hash};
@@ -69,15 +72,72 @@ impl View {
     }
 }
 
+/// What a page's route reads before the page is built ([`Nav::set_loader`]): `None` when the
+/// page is shown at once, else what resolves once its first reads are in.
+type Loader = Rc<dyn Fn(&View) -> Option<LocalBoxFuture<'static, ()>>>;
+
+/// The longest the page shown stays after the address named another whose route is reading
+/// (ms): past it the new page is shown with its placeholders. Under the 100 ms within which a
+/// response reads as instant.
+pub const ROUTE_WAIT_MS: u32 = 100;
+
 /// The page shown, and the actions that change it.
 #[derive(Clone, Copy)]
 pub struct Nav {
     view: RwSignal<View>,
+    loader: StoredValue<Option<Loader>, LocalStorage>,
+    /// The page whose route is reading, and the number of the latest page asked for (a later
+    /// one drops an earlier that is still reading).
+    pending: StoredValue<Option<View>>,
+    asked: StoredValue<u64>,
 }
 
 impl Nav {
     pub(super) fn new() -> Self {
-        Nav { view: RwSignal::new(View::Summary) }
+        Nav {
+            view: RwSignal::new(View::Summary),
+            loader: StoredValue::new_local(None),
+            pending: StoredValue::new(None),
+            asked: StoredValue::new(0),
+        }
+    }
+
+    /// Sets the route loader, as a router's loaders are: called with a page about to be shown
+    /// (another than the one shown) before it is built, it starts the reads the page begins
+    /// with. When it returns a future, the page shown stays until that resolves (at most
+    /// [`ROUTE_WAIT_MS`]), so the new page is built with its first reads in hand and painted
+    /// whole in one frame (the agent page: `agents::load`).
+    pub fn set_loader(&self, loader: impl Fn(&View) -> Option<LocalBoxFuture<'static, ()>> + 'static) {
+        self.loader.set_value(Some(Rc::new(loader)));
+    }
+
+    /// Shows `view` when it is not the page shown, after its route's reads (see
+    /// [`Nav::set_loader`]); a page asked for again while its route reads waits for the same.
+    fn show(&self, view: View) {
+        if self.pending.with_value(|p| p.as_ref() == Some(&view)) {
+            return;
+        }
+        let asked = self.asked.get_value() + 1;
+        self.asked.set_value(asked);
+        self.pending.set_value(None);
+        if self.view.get_untracked() == view {
+            return;
+        }
+        let reading = self.loader.get_value().and_then(|load| load(&view));
+        let Some(reading) = reading else {
+            self.view.set(view);
+            return;
+        };
+        self.pending.set_value(Some(view.clone()));
+        let nav = *self;
+        leptos::task::spawn_local(async move {
+            let waited = gloo_timers::future::TimeoutFuture::new(ROUTE_WAIT_MS);
+            futures::future::select(reading, waited).await;
+            if nav.asked.try_get_value() == Some(asked) {
+                nav.pending.set_value(None);
+                nav.view.set(view);
+            }
+        });
     }
 
     /// The page shown.
@@ -97,7 +157,7 @@ impl Nav {
     /// Shows a page and records it in the address fragment.
     pub fn go(&self, view: View) {
         set_location_hash(&view.to_hash());
-        self.view.set(view);
+        self.show(view);
     }
 
     /// As [`Nav::go`] for a page tab's click: the address now, the page built in a task of its
@@ -106,12 +166,10 @@ impl Nav {
     /// under 50).
     pub fn go_after_click(&self, view: View) {
         set_location_hash(&view.to_hash());
-        let page = self.view;
+        let nav = *self;
         leptos::task::spawn_local(async move {
             crate::web::platform::browser::yield_to_browser().await;
-            if page.get_untracked() != view {
-                page.set(view);
-            }
+            nav.show(view);
         });
     }
 
@@ -121,16 +179,12 @@ impl Nav {
     pub fn go_with_query(&self, view: View, query: &str) {
         let hash = if query.is_empty() { view.to_hash() } else { format!("{}?{query}", view.to_hash()) };
         set_location_hash(&hash);
-        if self.view.get_untracked() != view {
-            self.view.set(view);
-        }
+        self.show(view);
     }
 
     /// Shows the page the address fragment names (at start, after back/forward or an edited
     /// fragment); nothing changes when it is the page shown.
     pub fn follow(&self, view: View) {
-        if self.view.get_untracked() != view {
-            self.view.set(view);
-        }
+        self.show(view);
     }
 }
