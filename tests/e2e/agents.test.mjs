@@ -354,6 +354,65 @@ test('v1: the agent page of @backend.api lists its pending flags in get-pending-
   }
 });
 
+/**
+ * Goes to `hash` from the summary and samples every frame until `rows` pending rows are drawn:
+ * for each frame in which the agent page is there, its pending rows and its workable count.
+ */
+function openByAddressFrames(page, hash, rows) {
+  return page.evaluate(async ({ hash, rows }) => {
+    location.hash = '#summary';
+    while (!document.querySelector('[data-testid="count-pending"]') || document.querySelector('[data-testid="agent-page"]')) await new Promise((r) => requestAnimationFrame(r));
+    const prefetched = () => performance.getEntriesByName('flagdeck:layer-prefetched', 'mark').length;
+    const before = prefetched();
+    location.hash = hash;
+    const frames = [];
+    for (let i = 0; i < 600; i++) {
+      await new Promise((r) => requestAnimationFrame(r));
+      if (!document.querySelector('[data-testid="agent-page"]')) continue;
+      const drawn = document.querySelectorAll('[data-testid="agent-page"] [data-testid="agent-pending-flag"]').length;
+      frames.push({ drawn, workable: document.querySelector('[data-testid="agent-workable"]')?.textContent ?? null });
+      if (drawn >= rows) break;
+    }
+    return { frames, prefetched: prefetched() - before };
+  }, { hash, rows });
+}
+
+test('v1: an agent page opened by its address is painted whole in its first frame, from its route\'s reads, and after an edit from the table as it is', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const documented = [203, 269, 298, 8, 38, 104, 192];
+  const app = await openDb(V1, '300');
+  try {
+    const { page } = app;
+    await page.waitForFunction(() => performance.getEntriesByName('flagdeck:layer-built', 'measure').length > 0, null, { timeout: SETTLE_MS });
+    const hash = `#agent/${encodeURIComponent('@backend.api')}`;
+    const first = await openByAddressFrames(page, hash, documented.length);
+    assert.deepEqual(first.frames[0], { drawn: documented.length, workable: '6' }, `the first frame of the agent page holds its rows and counts (frames: ${JSON.stringify(first.frames)})`);
+    // Two lock counts, then each list's count and first page.
+    assert.equal(first.prefetched, 6, 'the page took the six answers its route asked for (flagdeck:layer-prefetched marks)');
+    assert.deepEqual(await pendingIds(page, documented.length), documented);
+
+    // Complete the first pending flag, then read the flag list (a question to the layer: the
+    // change is taken), so the next route's questions are asked ahead again.
+    await page.evaluate(() => (location.hash = '#flag/203'));
+    await page.locator('[data-testid="flag-complete"]').waitFor({ timeout: SETTLE_MS });
+    await page.locator('[data-testid="complete-by"]').fill('backend.api');
+    await page.locator('[data-testid="flag-complete"]').click();
+    await page.locator('[data-testid="flag-reopen"]').waitFor({ timeout: SETTLE_MS });
+    await page.evaluate(() => (location.hash = '#flags'));
+    await page.locator('[data-testid="flag-scroll"]').waitFor({ timeout: SETTLE_MS });
+    const after = await openByAddressFrames(page, hash, documented.length - 1);
+    assert.equal(after.prefetched, 6, 'the route asked ahead again once the change was taken');
+    assert.deepEqual(await pendingIds(page, documented.length - 1), documented.slice(1), 'the completed flag left the list');
+    assert.equal(await hookText(page, 'agent-pending'), String(documented.length - 1));
+    const workable = Number(await hookText(page, 'agent-workable'));
+    const locked = Number(await hookText(page, 'agent-locked'));
+    assert.equal(workable + locked, documented.length - 1, 'workable and locked add up to the pending flags');
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
 test('v0: the agent page of @backend.api lists its 12 pending flags in get-pending-flags order', async (t) => {
   if (skipWithoutFixtures(t)) return;
   const captured = readJson(path.join(EXPECTED, 'v0-get-pending-flags-backend.api.json'));

@@ -440,20 +440,15 @@ fn list_filters(name: &str) -> [FlagFilter; 2] {
     [lists::pending_to(name), lists::pending_from(name)]
 }
 
-/// Posts the agent page's first questions to the derived layer (its lock counts, then each
-/// list's count and first page, in the order the page asks them) before the page is built
-/// ([`FlagLayer::prefetch`]): what resolves once the answers are in, or `None` (nothing
-/// posted: a file without flags, no layer, or one not answering now).
-///
-/// [`FlagLayer::prefetch`]: crate::web::flags::layer::FlagLayer::prefetch
-fn prefetch(open: &Shared, name: &str) -> Option<impl Future<Output = ()>> {
-    let layer = open.layer.as_ref().filter(|_| open.report.generation.has_flags())?;
-    let mut ahead: Vec<Request> = lock_filters(name).into_iter().map(Request::Count).collect();
+/// The agent page's first questions to the derived layer, in the order the page asks them:
+/// its two lock counts, then each list's count and first page.
+fn first_questions(name: &str) -> Vec<Request> {
+    let mut questions: Vec<Request> = lock_filters(name).into_iter().map(Request::Count).collect();
     for filter in list_filters(name) {
         let first = FlagPageQuery::first(filter.clone(), AGENT_LIST_ORDER, LIST_PAGE);
-        ahead.extend([Request::Count(filter), Request::Page(first)]);
+        questions.extend([Request::Count(filter), Request::Page(first)]);
     }
-    layer.prefetch(&open.db, &ahead)
+    questions
 }
 
 /// The agent page's detail as its route reads it ([`load`]), shared with the page.
@@ -490,30 +485,45 @@ impl AgentPreload {
     }
 }
 
-/// The agent page's route loader (see `Nav::set_loader`): posts the page's first questions to
-/// the derived layer and reads its detail (lock counts, health, quests) for it
-/// ([`AgentPreload`]); resolves once both are in. `None` (the page is shown at once and reads
-/// for itself) when the layer does not take the questions now: no file, no flags, no layer,
-/// a layer still being built or a write not yet taken.
+/// The agent page's route loader (see `Nav::set_loader`): asks the derived layer the page's
+/// first questions as one batch ([`FlagLayer::prefetch`]) and reads the page's detail (lock
+/// counts from those answers, health, quests) for it ([`AgentPreload`]); resolves once both
+/// are in. `None` (the page is shown at once and reads for itself) when the layer is not
+/// answering now: no file, no flags, no layer, or a layer still being built.
+///
+/// [`FlagLayer::prefetch`]: crate::web::flags::layer::FlagLayer::prefetch
 pub fn load(state: AppState, preload: AgentPreload, name: &str) -> Option<LocalBoxFuture<'static, ()>> {
     let open = state.db().current().get_untracked()?;
-    let answers = prefetch(&open, name)?;
-    let owned = name.to_owned();
-    let detail: DetailRead = async move { load_detail(&open, &owned).await }.boxed_local().shared();
+    if !open.report.generation.has_flags() || !open.layer.as_ref().is_some_and(|l| l.answering()) {
+        return None;
+    }
+    let (questions, owned) = (first_questions(name), name.to_owned());
+    let asked = {
+        let open = open.clone();
+        async move {
+            if let Some(layer) = &open.layer {
+                layer.prefetch(&open.db, questions).await;
+            }
+        }
+        .boxed_local()
+        .shared()
+    };
+    let detail: DetailRead = async move { load_detail(&open, &owned, asked).await }.boxed_local().shared();
     preload.0.set_value(Some(Preload {
         name: name.to_owned(),
         key: state.db().data_key(),
         detail: detail.clone(),
     }));
-    Some(
-        async move {
-            let _ = futures::join!(answers, detail);
-        }
-        .boxed_local(),
-    )
+    Some(detail.map(drop).boxed_local())
 }
 
-async fn load_detail(open: &Shared, name: &str) -> Result<AgentDetail, String> {
+/// The page's detail; its lock counts are asked once `asked` resolves (the route's batch, whose
+/// answers they then take).
+async fn load_detail(
+    open: &Shared,
+    name: &str,
+    asked: impl Future<Output = ()>,
+) -> Result<AgentDetail, String> {
     let (db, generation) = (&open.db, open.report.generation);
     // Asked together: each read is a question to the layer's worker or the engine, which
     // answer in the order asked (the agent's lists wait for these counts).
@@ -521,6 +531,7 @@ async fn load_detail(open: &Shared, name: &str) -> Result<AgentDetail, String> {
         if !generation.has_flags() {
             return Ok::<_, String>(None);
         }
+        asked.await;
         let [workable, locked] = lock_filters(name);
         let (workable, locked) = futures::join!(count_flags(open, &workable), count_flags(open, &locked));
         Ok(Some(LockCounts { workable: workable?, locked: locked? }))
@@ -559,7 +570,7 @@ pub fn AgentPage(name: String) -> impl IntoView {
             Some(async move {
                 match (read, open) {
                     (Some(read), _) => Some(read.await),
-                    (None, Some(open)) => Some(load_detail(&open, &name).await),
+                    (None, Some(open)) => Some(load_detail(&open, &name, async {}).await),
                     (None, None) => None,
                 }
             })

@@ -18,12 +18,11 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
-use futures::future::{FutureExt, LocalBoxFuture, Shared};
+use futures::future::FutureExt;
 use futures_channel::oneshot;
 use js_sys::{Function, Uint8Array};
 use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
-use std::future::Future;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -153,24 +152,17 @@ pub struct FlagLayer {
     /// ([`Mirrored::at`]) still reflects the table while it has not moved and every write
     /// posted has been taken.
     revision: Cell<u64>,
-    /// Questions asked ahead of the page that will ask them ([`FlagLayer::prefetch`]), each
-    /// with the revision and the engine's count of writes it was asked at.
+    /// Answers asked ahead of the page that will ask them ([`FlagLayer::prefetch`]).
     prefetched: RefCell<Vec<Prefetched>>,
 }
 
-/// The answers to the questions posted ahead together ([`FlagLayer::prefetch`]): awaited by
-/// the route that posted them (to show its page once they are in) and by each question of the
-/// page that takes one.
-type Ahead = Shared<LocalBoxFuture<'static, Result<Vec<Answer>, String>>>;
-
-/// A question posted ahead ([`FlagLayer::prefetch`]): its JSON, where the table was, and its
-/// place in the batch's answers.
+/// An answer asked ahead ([`FlagLayer::prefetch`]): its question's JSON, the revision and the
+/// change log's take it reflects, and the answer.
 struct Prefetched {
     json: String,
     at: u64,
-    writes: u64,
-    batch: Ahead,
-    index: usize,
+    synced: Option<u64>,
+    answer: Answer,
 }
 
 /// An answer of the worker read ([`read_answer`]); errors in words.
@@ -330,66 +322,35 @@ impl FlagLayer {
         }
     }
 
-    /// Posts `requests` to the worker now, ahead of the page that will ask them (a route posts
-    /// its page's first questions before it builds the page, so the worker answers while the
-    /// page is built): the first [`FlagLayer::ask`] of the same request that finds the table
-    /// where it was takes that answer instead of posting again. Asked only when an answer now
-    /// is the table's state: the layer answering, every write taken (no change waiting in the
-    /// log, none carried over an export, no take or export under way), no transaction open.
-    /// Replaces the questions posted ahead before (an answer no one took is dropped). Returns
-    /// what resolves once every answer is in (whatever it says), or `None` when nothing was
-    /// posted.
-    pub fn prefetch(&self, db: &SqlJsWorker, requests: &[Request]) -> Option<impl Future<Output = ()>> {
+    /// Asks `requests` ahead of the page that will ask them, as one batch ([`Request::Batch`]):
+    /// a route asks its page's first questions before it builds the page. The answers are
+    /// kept, and the first [`FlagLayer::ask`] of the same request while the table is where it
+    /// was (no take of the change log since, no write posted since it) takes its answer
+    /// instead of asking the worker. Replaces the answers kept before; nothing is kept when
+    /// the layer does not answer (the page then asks for itself).
+    pub async fn prefetch(&self, db: &SqlJsWorker, requests: Vec<Request>) {
         self.prefetched.borrow_mut().clear();
-        let current = self.answering()
-            && db.has_change_log()
-            && !db.in_transaction()
-            && !db.log_turns().busy()
-            && !db.has_carried()
-            && self.synced.get() == Some(db.writes());
-        if !current {
-            return None;
-        }
-        let (at, writes) = (self.revision.get(), db.writes());
         let jsons: Vec<String> = requests.iter().filter_map(|r| serde_json::to_string(r).ok()).collect();
-        let batch = serde_json::to_string(&Request::Batch(requests.to_vec())).ok()?;
-        let rx = self.worker.ask(&batch).ok()?;
-        let batch: Ahead = async move {
-            match answered(rx).await? {
-                Answer::Batch(answers) => Ok(answers),
-                _ => Err("a batch answered with something else".to_owned()),
-            }
+        if jsons.len() != requests.len() {
+            return;
         }
-        .boxed_local()
-        .shared();
-        self.prefetched.borrow_mut().extend(jsons.into_iter().enumerate().map(|(index, json)| Prefetched {
-            json,
-            at,
-            writes,
-            batch: batch.clone(),
-            index,
-        }));
-        Some(batch.map(drop))
+        let Some((Answer::Batch(answers), at)) = self.ask_at(db, &Request::Batch(requests)).await else {
+            return;
+        };
+        let synced = self.synced.get();
+        *self.prefetched.borrow_mut() = jsons
+            .into_iter()
+            .zip(answers)
+            .map(|(json, answer)| Prefetched { json, at, synced, answer })
+            .collect();
     }
 
-    /// The answer posted ahead for `json` when it was asked with the table where it is now
-    /// (`at`, `writes`): taken out, so it is used once.
-    fn take_prefetched(
-        &self,
-        json: &str,
-        at: u64,
-        writes: u64,
-    ) -> Option<LocalBoxFuture<'static, Result<Answer, String>>> {
+    /// The answer asked ahead for `json` when the table is where it was then: at revision `at`,
+    /// and `writes` (the engine's count now) no further than that take. Taken out: used once.
+    fn take_prefetched(&self, json: &str, at: u64, writes: u64) -> Option<Answer> {
         let mut ahead = self.prefetched.borrow_mut();
-        let i = ahead.iter().position(|p| p.json == json && p.at == at && p.writes == writes)?;
-        let Prefetched { batch, index, .. } = ahead.swap_remove(i);
-        Some(
-            batch
-                .map(move |all| {
-                    all.and_then(|all| all.get(index).cloned().ok_or("a batch short of answers".to_owned()))
-                })
-                .boxed_local(),
-        )
+        let i = ahead.iter().position(|p| p.json == json && p.at == at && p.synced == Some(writes))?;
+        Some(ahead.swap_remove(i).answer)
     }
 
     /// Asks the layer, after handing it what the change log noted since the last question:
@@ -475,12 +436,12 @@ impl FlagLayer {
             };
             let ahead = || {
                 let json = post(request).ok()?;
-                let rx = self.take_prefetched(&json, at, writes)?;
+                let answer = self.take_prefetched(&json, at, writes)?;
                 mark("flagdeck:layer-prefetched");
-                Some(rx)
+                Some(futures::future::ready(Ok(answer)).boxed_local())
             };
-            if let Some(rx) = apply.is_none().then(ahead).flatten() {
-                (None, (rx, at))
+            if let Some(answer) = apply.is_none().then(ahead).flatten() {
+                (None, (answer, at))
             } else {
                 match post(request).and_then(|j| self.worker.ask(&j).map_err(|e| e.to_string())) {
                     Ok(rx) => (apply, (answered(rx).boxed_local(), at)),
