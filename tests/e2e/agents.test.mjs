@@ -355,26 +355,27 @@ test('v1: the agent page of @backend.api lists its pending flags in get-pending-
 });
 
 /**
- * Goes to `hash` from the summary and samples every frame until `rows` pending rows are drawn:
- * for each frame in which the agent page is there, its pending rows and its workable count.
+ * Goes to `hash` from the summary and samples every frame until `rows` rows (`row` inside
+ * `pageSel`) are drawn: for each frame in which the page is there, its rows drawn and the text
+ * of `[data-testid=count]`; and how many answers the page took from its route's batch.
  */
-function openByAddressFrames(page, hash, rows) {
-  return page.evaluate(async ({ hash, rows }) => {
+function openByAddressFrames(page, hash, { pageSel, row, count, rows }) {
+  return page.evaluate(async ({ hash, pageSel, row, count, rows }) => {
     location.hash = '#summary';
-    while (!document.querySelector('[data-testid="count-pending"]') || document.querySelector('[data-testid="agent-page"]')) await new Promise((r) => requestAnimationFrame(r));
+    while (!document.querySelector('[data-testid="count-pending"]') || document.querySelector(pageSel)) await new Promise((r) => requestAnimationFrame(r));
     const prefetched = () => performance.getEntriesByName('flagdeck:layer-prefetched', 'mark').length;
     const before = prefetched();
     location.hash = hash;
     const frames = [];
     for (let i = 0; i < 600; i++) {
       await new Promise((r) => requestAnimationFrame(r));
-      if (!document.querySelector('[data-testid="agent-page"]')) continue;
-      const drawn = document.querySelectorAll('[data-testid="agent-page"] [data-testid="agent-pending-flag"]').length;
-      frames.push({ drawn, workable: document.querySelector('[data-testid="agent-workable"]')?.textContent ?? null });
+      if (!document.querySelector(pageSel)) continue;
+      const drawn = document.querySelectorAll(`${pageSel} [data-testid="${row}"]`).length;
+      frames.push({ drawn, [count]: document.querySelector(`[data-testid="${count}"]`)?.textContent ?? null });
       if (drawn >= rows) break;
     }
     return { frames, prefetched: prefetched() - before };
-  }, { hash, rows });
+  }, { hash, pageSel, row, count, rows });
 }
 
 test('v1: an agent page opened by its address is painted whole in its first frame, from its route\'s reads, and after an edit from the table as it is', async (t) => {
@@ -385,8 +386,9 @@ test('v1: an agent page opened by its address is painted whole in its first fram
     const { page } = app;
     await page.waitForFunction(() => performance.getEntriesByName('flagdeck:layer-built', 'measure').length > 0, null, { timeout: SETTLE_MS });
     const hash = `#agent/${encodeURIComponent('@backend.api')}`;
-    const first = await openByAddressFrames(page, hash, documented.length);
-    assert.deepEqual(first.frames[0], { drawn: documented.length, workable: '6' }, `the first frame of the agent page holds its rows and counts (frames: ${JSON.stringify(first.frames)})`);
+    const agentPage = { pageSel: '[data-testid="agent-page"]', row: 'agent-pending-flag', count: 'agent-workable' };
+    const first = await openByAddressFrames(page, hash, { ...agentPage, rows: documented.length });
+    assert.deepEqual(first.frames[0], { drawn: documented.length, 'agent-workable': '6' }, `the first frame of the agent page holds its rows and counts (frames: ${JSON.stringify(first.frames)})`);
     // Two lock counts, then each list's count and first page.
     assert.equal(first.prefetched, 6, 'the page took the six answers its route asked for (flagdeck:layer-prefetched marks)');
     assert.deepEqual(await pendingIds(page, documented.length), documented);
@@ -400,7 +402,7 @@ test('v1: an agent page opened by its address is painted whole in its first fram
     await page.locator('[data-testid="flag-reopen"]').waitFor({ timeout: SETTLE_MS });
     await page.evaluate(() => (location.hash = '#flags'));
     await page.locator('[data-testid="flag-scroll"]').waitFor({ timeout: SETTLE_MS });
-    const after = await openByAddressFrames(page, hash, documented.length - 1);
+    const after = await openByAddressFrames(page, hash, { ...agentPage, rows: documented.length - 1 });
     assert.equal(after.prefetched, 6, 'the route asked ahead again once the change was taken');
     assert.deepEqual(await pendingIds(page, documented.length - 1), documented.slice(1), 'the completed flag left the list');
     assert.equal(await hookText(page, 'agent-pending'), String(documented.length - 1));
@@ -429,6 +431,29 @@ test('v0: the agent page of @backend.api lists its 12 pending flags in get-pendi
     );
     assert.equal(await hookText(app.page, 'agent-workable'), String(12 - locked), '[data-testid="agent-workable"] text');
     assert.equal(await hookText(app.page, 'agent-locked'), String(locked), '[data-testid="agent-locked"] text');
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test('v1: the routing page opened by its address has its rows in its first frame, from its route\'s reads', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const expected = native.routing(V1);
+  assert.ok(expected.flags.length > 0, 'the v1 fixture has unrouted pending flags');
+  const app = await openDb(V1, '300');
+  try {
+    const { page } = app;
+    await page.waitForFunction(() => performance.getEntriesByName('flagdeck:layer-built', 'measure').length > 0, null, { timeout: SETTLE_MS });
+    const shown = Math.min(expected.flags.length, 5);
+    const { frames, prefetched } = await openByAddressFrames(page, '#routing', {
+      pageSel: 'section.routing',
+      row: 'routing-error',
+      count: 'routing-ok',
+      rows: shown,
+    });
+    assert.ok(frames[0].drawn >= shown, `the first frame of the routing page holds its rows (frames: ${JSON.stringify(frames)})`);
+    assert.equal(prefetched, 2, 'the page took the list\'s count and first page from its route\'s batch');
     app.assertHealthy();
   } finally {
     await app.close();

@@ -25,6 +25,7 @@ use flagdeck_core::flag_index::Request;
 use flagdeck_core::flags::{FlagFilter, FlagPageQuery};
 use flagdeck_core::schema::{CatalogShape, Generation};
 use flagdeck_core::search::{Field, Hit, Query, Reason, DEFAULT_LIMIT};
+use flagdeck_core::Value;
 use leptos::task::spawn_local;
 
 /// Shows the catalog once it is loaded.
@@ -413,7 +414,7 @@ fn first_item(raw: &Option<String>) -> String {
 
 /// The agent's pending flags split by lock: workable (unlocked) and locked.
 #[derive(Clone)]
-struct LockCounts {
+pub struct LockCounts {
     workable: Option<i64>,
     locked: Option<i64>,
 }
@@ -422,7 +423,7 @@ struct LockCounts {
 /// pending flags when the file has flags (v0, v1, hybrid), quests when it has them (v2,
 /// hybrid), the latest health check in every generation.
 #[derive(Clone)]
-struct AgentDetail {
+pub struct AgentDetail {
     flags: Option<LockCounts>,
     quests: Option<AgentQuests>,
     health: Option<Health>,
@@ -451,38 +452,63 @@ fn first_questions(name: &str) -> Vec<Request> {
     questions
 }
 
-/// The agent page's detail as its route reads it ([`load`]), shared with the page.
-type DetailRead = SharedFuture<LocalBoxFuture<'static, Result<AgentDetail, String>>>;
+/// A read a route started for its page, shared with the page (which may arrive before it ends).
+type RouteRead<T> = SharedFuture<LocalBoxFuture<'static, T>>;
 
-/// An agent page's detail read by its route ([`load`]): the agent, the data it was read from
-/// ([`OpenDb::data_key`](crate::web::state::OpenDb::data_key)) and the read.
-struct Preload {
-    name: String,
+/// A page's read started by its route: the page it is for (the agent's name; empty for the
+/// routing page), the data it reads ([`OpenDb::data_key`](crate::web::state::OpenDb::data_key))
+/// and the read.
+struct Preload<T: Clone + 'static> {
+    page: String,
     key: (u64, u64),
-    detail: DetailRead,
+    read: RouteRead<T>,
 }
 
-/// Where the agent page's route leaves the detail it reads for the page (a context): the
-/// page of that agent takes it while the data is the same, else reads its own.
-#[derive(Clone, Copy)]
-pub struct AgentPreload(StoredValue<Option<Preload>, LocalStorage>);
+/// Where a route leaves the read it started for its page (a context): the page takes it when
+/// it is the page it was for and the data is the same, else reads its own.
+pub struct RoutePreload<T: Clone + 'static>(StoredValue<Option<Preload<T>>, LocalStorage>);
 
-impl Default for AgentPreload {
+impl<T: Clone + 'static> Clone for RoutePreload<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Clone + 'static> Copy for RoutePreload<T> {}
+
+impl<T: Clone + 'static> Default for RoutePreload<T> {
     fn default() -> Self {
-        Self::new()
+        RoutePreload(StoredValue::new_local(None))
     }
 }
 
-impl AgentPreload {
-    pub fn new() -> Self {
-        AgentPreload(StoredValue::new_local(None))
+impl<T: Clone + 'static> RoutePreload<T> {
+    /// Leaves `read` for `page`, read from the data `key` names (replacing any other).
+    fn put(&self, page: &str, key: (u64, u64), read: RouteRead<T>) {
+        self.0.set_value(Some(Preload { page: page.to_owned(), key, read }));
     }
 
-    /// The detail read for `name` from the data `key` names, taken out (used once).
-    fn take(&self, name: &str, key: (u64, u64)) -> Option<DetailRead> {
+    /// The read left for `page` from the data `key` names, taken out (used once).
+    fn take(&self, page: &str, key: (u64, u64)) -> Option<RouteRead<T>> {
         let preload = self.0.try_update_value(Option::take).flatten()?;
-        (preload.name == name && preload.key == key).then_some(preload.detail)
+        (preload.page == page && preload.key == key).then_some(preload.read)
     }
+}
+
+/// The agent page's detail as its route reads it ([`load`]).
+pub type AgentPreload = RoutePreload<Result<AgentDetail, String>>;
+
+/// The routing page's known targets (with the file they were read from) as its route reads
+/// them ([`load_routing`]).
+pub type RoutingPreload = RoutePreload<KnownRead>;
+
+/// The routing page's read of the names a target may carry: `None` for a file without flags.
+pub type KnownRead = Result<Option<(Shared, Vec<Value>)>, String>;
+
+/// Whether a route can ask the derived layer ahead for `open`: a file with flags whose layer
+/// is answering (not being built, not turned off).
+fn answering(open: &Shared) -> bool {
+    open.report.generation.has_flags() && open.layer.as_ref().is_some_and(|l| l.answering())
 }
 
 /// The agent page's route loader (see `Nav::set_loader`): asks the derived layer the page's
@@ -493,10 +519,7 @@ impl AgentPreload {
 ///
 /// [`FlagLayer::prefetch`]: crate::web::flags::layer::FlagLayer::prefetch
 pub fn load(state: AppState, preload: AgentPreload, name: &str) -> Option<LocalBoxFuture<'static, ()>> {
-    let open = state.db().current().get_untracked()?;
-    if !open.report.generation.has_flags() || !open.layer.as_ref().is_some_and(|l| l.answering()) {
-        return None;
-    }
+    let open = state.db().current().get_untracked().filter(answering)?;
     let (questions, owned) = (first_questions(name), name.to_owned());
     let asked = {
         let open = open.clone();
@@ -508,13 +531,30 @@ pub fn load(state: AppState, preload: AgentPreload, name: &str) -> Option<LocalB
         .boxed_local()
         .shared()
     };
-    let detail: DetailRead = async move { load_detail(&open, &owned, asked).await }.boxed_local().shared();
-    preload.0.set_value(Some(Preload {
-        name: name.to_owned(),
-        key: state.db().data_key(),
-        detail: detail.clone(),
-    }));
+    let detail = async move { load_detail(&open, &owned, asked).await }.boxed_local().shared();
+    preload.put(name, state.db().data_key(), detail.clone());
     Some(detail.map(drop).boxed_local())
+}
+
+/// The routing page's route loader (see `Nav::set_loader`): reads the names a target may carry,
+/// then asks the derived layer the unrouted list's count and first page as one batch, and
+/// leaves the names for the page ([`RoutingPreload`]); resolves once both are in. `None` (the
+/// page reads for itself) when the layer is not answering now.
+pub fn load_routing(state: AppState, preload: RoutingPreload) -> Option<LocalBoxFuture<'static, ()>> {
+    let open = state.db().current().get_untracked().filter(answering)?;
+    let read = async move {
+        let names = known_targets(&open.db, &open.facts).await.map_err(|e| e.to_string())?;
+        if let Some(layer) = &open.layer {
+            let filter = lists::unrouted(names.clone());
+            let first = FlagPageQuery::first(filter.clone(), AGENT_LIST_ORDER, LIST_PAGE);
+            layer.prefetch(&open.db, vec![Request::Count(filter), Request::Page(first)]).await;
+        }
+        Ok(Some((open, names)))
+    }
+    .boxed_local()
+    .shared();
+    preload.put("", state.db().data_key(), read.clone());
+    Some(read.map(drop).boxed_local())
 }
 
 /// The page's detail; its lock counts are asked once `asked` resolves (the route's batch, whose
@@ -927,6 +967,21 @@ enum Routing {
     Listed,
 }
 
+/// The names a target may carry in `open` (a small read of the catalog): `None` while there is
+/// no file, `Some(Ok(None))` for a file without flags.
+async fn read_known(open: Option<Shared>) -> Option<KnownRead> {
+    match open {
+        Some(open) if !open.report.generation.has_flags() => Some(Ok(None)),
+        Some(open) => Some(
+            known_targets(&open.db, &open.facts)
+                .await
+                .map(|names| Some((open.clone(), names)))
+                .map_err(|e| e.to_string()),
+        ),
+        None => None,
+    }
+}
+
 /// Pending flags that no known agent will pick up, each with the agent search's suggestion, a
 /// page at a time (a flag-list query: the derived layer pages it). A file without flags
 /// (Acolytes 2.x) has nothing to route: the page says so.
@@ -934,19 +989,16 @@ enum Routing {
 pub fn RoutingPage() -> impl IntoView {
     let state = expect_context::<AppState>();
     // The names a target may carry (a small read of the catalog), then the list of the others.
+    let preload = expect_context::<RoutingPreload>();
     let known = use_latest(move |_| {
         state.db().data_version().track();
         let open = state.db().current().get();
+        // The route's read, when it read the same data.
+        let read = preload.take("", state.db().data_key());
         Some(async move {
-            match open {
-                Some(open) if !open.report.generation.has_flags() => Some(Ok(None)),
-                Some(open) => Some(
-                    known_targets(&open.db, &open.facts)
-                        .await
-                        .map(|names| Some((open.clone(), names)))
-                        .map_err(|e| e.to_string()),
-                ),
-                None => None,
+            match (read, open) {
+                (Some(read), _) => Some(read.await),
+                (None, open) => read_known(open).await,
             }
         })
     });

@@ -34,10 +34,13 @@ pub fn App() -> impl IntoView {
     let state = AppState::new(contexts);
     provide_context(state);
     // The reads a page begins with, started by its route before the page is built.
-    let agent_preload = crate::web::agents::AgentPreload::new();
+    let agent_preload = crate::web::agents::AgentPreload::default();
+    let routing_preload = crate::web::agents::RoutingPreload::default();
     provide_context(agent_preload);
+    provide_context(routing_preload);
     nav.set_loader(move |view| match view {
         View::Agent(name) => crate::web::agents::load(state, agent_preload, name),
+        View::Routing => crate::web::agents::load_routing(state, routing_preload),
         _ => None,
     });
     provide_context(Follow::new());
