@@ -3,8 +3,9 @@
 //! -- FILE` (opened in memory). Prints the layer's build (reading the keys, sorting 9 orders)
 //! and, for the "All flags" list (newest first) and a facet-filtered list: the first page, a
 //! keyset step, a jump to 25 / 50 / 75 %, the count and the five facets' counts — median of 5,
-//! each next to the same answer by SQL. A native guide for the browser's numbers, which the
-//! flag-list bench measures in the app.
+//! each next to the same answer by SQL; then what the agent page of the busiest target asks
+//! (its counts, its lists' first pages, a list's whole order). A native guide for the
+//! browser's numbers, which the flag-list bench measures in the app.
 
 use std::time::Instant;
 

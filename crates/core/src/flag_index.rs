@@ -26,8 +26,12 @@
 //!   or a selective cursor costs its own rows; a batch of changes is one merge per order.
 //! * **Counts by agent**: the flags of each source and target agent are also held by value
 //!   (postings, [`POSTED`]: ~2 × 8 bytes a flag), so a count whose filter keeps a few agents
-//!   (the agent page's lists and counts, the routing page's unknown targets) tests only their
-//!   flags instead of every flag (at 1M flags, ~40k for the busiest agent).
+//!   (a flag list filtered by agent and more) tests only their flags instead of every flag (at
+//!   1M flags, ~40k for the busiest agent). Each agent's flags are also tallied by their
+//!   (status, locked) pair (a handful of numbers per agent), so a count on an agent column, the
+//!   status and the lock only (the agent page's counts and lists, the routing page's unknown
+//!   targets) adds those up without looking at a flag: ~0.01 ms at 1M flags natively, against
+//!   ~2.7 ms through the postings.
 
 use std::cmp::Ordering;
 
