@@ -110,7 +110,9 @@ fn main() {
         let total = index.count(&to).unwrap_or(0);
         println!("  agent page of {agent} ({total} pending to it): layer, ms");
         for (what, f) in [("count to", &to), ("count workable", &workable), ("count from", &from)] {
-            let ms = median(5, || drop(index.count(f)));
+            let ms = median(5, || {
+                let _ = index.count(f);
+            });
             println!("    {what:<22} {ms:>8.2}");
         }
         for (what, f) in [("first page to", &to), ("first page from", &from)] {
