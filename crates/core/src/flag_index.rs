@@ -132,9 +132,10 @@ pub enum Request {
     Chains(String),
     /// [`FlagIndex::order`]: every id of a list, in its order.
     Order(FlagPageQuery),
-    /// Several questions in one message, answered in their order ([`Answer::Batch`]): a page's
-    /// first questions asked together (the agent page's counts and first pages) cost the
-    /// worker one wake-up and one reply instead of one each.
+    /// Several questions in one message, answered one after the other in their order (an
+    /// [`Request::Apply`] inside it is seen by the questions after it), in one
+    /// [`Answer::Batch`]: a page's first questions asked together (the agent page's counts and
+    /// first pages) cost the worker one wake-up and one reply instead of one each.
     Batch(Vec<Request>),
 }
 
@@ -149,7 +150,7 @@ pub enum Answer {
     Applied(usize),
     Chains(Option<Vec<ChainSummary>>),
     Order(Option<Vec<i64>>),
-    /// The answers to a [`Request::Batch`], in its order.
+    /// The answers to a [`Request::Batch`]: one per question, in its order.
     Batch(Vec<Answer>),
 }
 

@@ -488,11 +488,37 @@ impl<T: Clone + 'static> RoutePreload<T> {
         self.0.set_value(Some(Preload { page: page.to_owned(), key, read }));
     }
 
-    /// The read left for `page` from the data `key` names, taken out (used once).
+    /// The read left for `page` from the data `key` names, taken out (used once); a read left
+    /// for another page or other data stays.
     fn take(&self, page: &str, key: (u64, u64)) -> Option<RouteRead<T>> {
-        let preload = self.0.try_update_value(Option::take).flatten()?;
-        (preload.page == page && preload.key == key).then_some(preload.read)
+        self.0
+            .try_update_value(|slot| match slot {
+                Some(p) if p.page == page && p.key == key => slot.take().map(|p| p.read),
+                _ => None,
+            })
+            .flatten()
     }
+
+    /// Drops the read left, if any (another file is open: it holds the one before).
+    pub fn clear(&self) {
+        self.0.try_set_value(None);
+    }
+}
+
+/// Runs a route's `read` to its end in a task of its own and leaves it for `page` in `preload`;
+/// what the route waits for. The route stops waiting after `ROUTE_WAIT_MS` and the page may
+/// never come for it, but a read stopped half-way could leave the change log's turn held or a
+/// take of the log not applied: it always runs to its end.
+fn run_for_page<T: Clone + 'static>(
+    preload: RoutePreload<T>,
+    page: &str,
+    key: (u64, u64),
+    read: LocalBoxFuture<'static, T>,
+) -> LocalBoxFuture<'static, ()> {
+    let read = read.shared();
+    spawn_local(read.clone().map(drop));
+    preload.put(page, key, read.clone());
+    read.map(drop).boxed_local()
 }
 
 /// The agent page's detail as its route reads it ([`load`]).
@@ -502,7 +528,8 @@ pub type AgentPreload = RoutePreload<Result<AgentDetail, String>>;
 /// them ([`load_routing`]).
 pub type RoutingPreload = RoutePreload<KnownRead>;
 
-/// The routing page's read of the names a target may carry: `None` for a file without flags.
+/// The routing page's read of the names a target may carry, with the file they were read from
+/// (`None` for a file without flags, when the page reads them itself).
 pub type KnownRead = Result<Option<(Shared, Vec<Value>)>, String>;
 
 /// Whether a route can ask the derived layer ahead for `open`: a file with flags whose layer
@@ -531,9 +558,8 @@ pub fn load(state: AppState, preload: AgentPreload, name: &str) -> Option<LocalB
         .boxed_local()
         .shared()
     };
-    let detail = async move { load_detail(&open, &owned, asked).await }.boxed_local().shared();
-    preload.put(name, state.db().data_key(), detail.clone());
-    Some(detail.map(drop).boxed_local())
+    let detail = async move { load_detail(&open, &owned, asked).await }.boxed_local();
+    Some(run_for_page(preload, name, state.db().data_key(), detail))
 }
 
 /// The routing page's route loader (see `Nav::set_loader`): reads the names a target may carry,
@@ -551,10 +577,8 @@ pub fn load_routing(state: AppState, preload: RoutingPreload) -> Option<LocalBox
         }
         Ok(Some((open, names)))
     }
-    .boxed_local()
-    .shared();
-    preload.put("", state.db().data_key(), read.clone());
-    Some(read.map(drop).boxed_local())
+    .boxed_local();
+    Some(run_for_page(preload, "", state.db().data_key(), read))
 }
 
 /// The page's detail; its lock counts are asked once `asked` resolves (the route's batch, whose

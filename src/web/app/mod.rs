@@ -45,10 +45,13 @@ pub fn App() -> impl IntoView {
     });
     provide_context(Follow::new());
 
-    // Another file on screen: the dashboard's stores of the previous one go.
+    // Another file on screen: the dashboard's stores of the previous one go, and so do the
+    // reads routes left for pages (each holds the file it read).
     Effect::new(move |_| {
         db.current().track();
         crate::web::dashboard::forget_other_files(state);
+        agent_preload.clear();
+        routing_preload.clear();
     });
 
     loader::prepare_spare_worker();

@@ -346,7 +346,8 @@ impl FlagLayer {
     }
 
     /// The answer asked ahead for `json` when the table is where it was then: at revision `at`,
-    /// and `writes` (the engine's count now) no further than that take. Taken out: used once.
+    /// and `writes` (the engine's count of writes now) equal to where that take left the log
+    /// (no write posted since). Taken out: used once.
     fn take_prefetched(&self, json: &str, at: u64, writes: u64) -> Option<Answer> {
         let mut ahead = self.prefetched.borrow_mut();
         let i = ahead.iter().position(|p| p.json == json && p.at == at && p.synced == Some(writes))?;
@@ -435,6 +436,9 @@ impl FlagLayer {
                 }
             };
             let ahead = || {
+                if self.prefetched.borrow().is_empty() {
+                    return None;
+                }
                 let json = post(request).ok()?;
                 let answer = self.take_prefetched(&json, at, writes)?;
                 mark("flagdeck:layer-prefetched");

@@ -44,14 +44,28 @@ impl Turns {
             let (tx, rx) = oneshot::channel();
             self.queue.borrow_mut().push_back(tx);
             // The turn is handed over with `busy` left set; a dropped sender is a dropped page.
-            let _ = rx.await;
+            let mut waiting = Waiting { turns: self, rx, done: false };
+            let _ = (&mut waiting.rx).await;
+            waiting.done = true;
         }
         Turn(self)
     }
+}
 
-    /// Whether someone holds the turn (or waits for it) now.
-    pub fn busy(&self) -> bool {
-        self.busy.get()
+/// Waiting for the turn ([`Turns::take`]). Dropped once the turn was handed to it but before it
+/// took it (the waiting future dropped between the two), it hands the turn on, so the turn is
+/// never held by no one.
+struct Waiting<'a> {
+    turns: &'a Turns,
+    rx: oneshot::Receiver<()>,
+    done: bool,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        if !self.done && matches!(self.rx.try_recv(), Ok(Some(()))) {
+            drop(Turn(self.turns));
+        }
     }
 }
 
@@ -286,11 +300,6 @@ impl SqlJsWorker {
     /// The turn for a take of the change log: no export runs meanwhile.
     pub fn log_turns(&self) -> &Turns {
         &self.log_turns
-    }
-
-    /// Whether ids noted before an export wait for the next take ([`SqlJsWorker::take_carried`]).
-    pub fn has_carried(&self) -> bool {
-        !self.carried.borrow().is_empty()
     }
 
     /// The ids the change log had noted when the file was exported; emptied by the call (under

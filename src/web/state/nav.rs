@@ -104,9 +104,10 @@ impl Nav {
 
     /// Sets the route loader, as a router's loaders are: called with a page about to be shown
     /// (another than the one shown) before it is built, it starts the reads the page begins
-    /// with. When it returns a future, the page shown stays until that resolves (at most
-    /// [`ROUTE_WAIT_MS`]), so the new page is built with its first reads in hand and painted
-    /// whole in one frame (the agent page: `agents::load`).
+    /// with. When it returns a future, the page shown stays until that resolves, so the new
+    /// page is built with its first reads in hand and painted whole in one frame (the agent
+    /// page: `agents::load`); after [`ROUTE_WAIT_MS`] the future is dropped and the page shown
+    /// (the loader keeps its reads running to their end itself).
     pub fn set_loader(&self, loader: impl Fn(&View) -> Option<LocalBoxFuture<'static, ()>> + 'static) {
         self.loader.set_value(Some(Rc::new(loader)));
     }
@@ -154,7 +155,8 @@ impl Nav {
         })
     }
 
-    /// Shows a page and records it in the address fragment.
+    /// Records a page in the address fragment and shows it: at once, or once its route's
+    /// reads are in ([`Nav::set_loader`]). Going to the page shown drops a route still reading.
     pub fn go(&self, view: View) {
         set_location_hash(&view.to_hash());
         self.show(view);
@@ -183,7 +185,8 @@ impl Nav {
     }
 
     /// Shows the page the address fragment names (at start, after back/forward or an edited
-    /// fragment); nothing changes when it is the page shown.
+    /// fragment), as [`Nav::go`] does; the page shown stays when it is the one named (a route
+    /// still reading for another is dropped).
     pub fn follow(&self, view: View) {
         self.show(view);
     }
