@@ -425,23 +425,17 @@ impl FlagIndex {
             .sum();
         // A hash map entry: its key and value plus a control byte, at its capacity.
         let map = |cap: usize, entry: usize| cap * (entry + 1);
+        // Maps held per value (their capacities), each with its own header.
+        let per_value = |caps: &mut dyn Iterator<Item = usize>, entry: usize| {
+            caps.map(|cap| map(cap, entry) + 48).sum::<usize>()
+        };
         values
             // The interner's hash heads, about one per value.
             + map(self.values().len(), 12)
             + self.ranks.capacity() * 2
             + self.used.iter().map(|m| map(m.capacity(), 12)).sum::<usize>()
-            + self
-                .postings
-                .iter()
-                .flat_map(|p| p.values())
-                .map(|set| map(set.capacity(), 4) + 48)
-                .sum::<usize>()
-            + self
-                .tallies
-                .iter()
-                .flat_map(|t| t.values())
-                .map(|tally| map(tally.capacity(), 16) + 48)
-                .sum::<usize>()
+            + per_value(&mut self.postings.iter().flat_map(|p| p.values()).map(|set| set.capacity()), 4)
+            + per_value(&mut self.tallies.iter().flat_map(|t| t.values()).map(|tally| tally.capacity()), 16)
             + self.ids.capacity() * size_of::<Option<i64>>()
             + self.rows.capacity() * size_of::<[u32; N]>()
             + self.free.capacity() * 4

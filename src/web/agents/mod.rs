@@ -569,13 +569,15 @@ pub fn load(state: AppState, preload: AgentPreload, name: &str) -> Option<LocalB
 pub fn load_routing(state: AppState, preload: RoutingPreload) -> Option<LocalBoxFuture<'static, ()>> {
     let open = state.db().current().get_untracked().filter(answering)?;
     let read = async move {
-        let names = known_targets(&open.db, &open.facts).await.map_err(|e| e.to_string())?;
-        if let Some(layer) = &open.layer {
-            let filter = lists::unrouted(names.clone());
-            let first = FlagPageQuery::first(filter.clone(), AGENT_LIST_ORDER, LIST_PAGE);
-            layer.prefetch(&open.db, vec![Request::Count(filter), Request::Page(first)]).await;
+        let known = read_known(Some(open)).await.unwrap_or(Ok(None));
+        if let Ok(Some((open, names))) = &known {
+            if let Some(layer) = &open.layer {
+                let filter = lists::unrouted(names.clone());
+                let first = FlagPageQuery::first(filter.clone(), AGENT_LIST_ORDER, LIST_PAGE);
+                layer.prefetch(&open.db, vec![Request::Count(filter), Request::Page(first)]).await;
+            }
         }
-        Ok(Some((open, names)))
+        known
     }
     .boxed_local();
     Some(run_for_page(preload, "", state.db().data_key(), read))
