@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::web::files::loader::{download_text, Shared};
-use crate::web::flags::change_title;
+use crate::web::flags::cells::{RowCellsDom, RowFrame, RowFrameDom};
 use crate::web::flags::detail::FlagDetailPanel;
 use crate::web::flags::form::{FlagForm, FormRequest, FORM_INLINE_CHARS};
 use crate::web::flags::layer::Mirrored;
@@ -18,8 +18,6 @@ use crate::web::platform::browser::{blur_target, from_form_field, local_minute};
 use crate::web::platform::perf::{after_paint, clear_mark, mark, measure, measure_when_painted};
 use crate::web::state::{AppState, Nav, OpenDb, View};
 use crate::web::widgets::drawn::{use_drawn_rows, DrawnRows, SlotState};
-use crate::web::widgets::group_digits;
-use crate::web::widgets::time::TimeTextCell;
 use flagdeck_core::edits;
 use flagdeck_core::flags::{
     flag_detail_preview, with_at, Cursor, Facet, FlagFilter, FlagPageQuery, FlagRow, Preset, SortColumn,
@@ -921,11 +919,6 @@ fn ListRow(page: Page, drawn: DrawnRows, element: usize) -> impl IntoView {
         SlotState::Later => previous.cloned().flatten(),
         SlotState::Gone => None,
     });
-    let id = Memo::new(move |_| {
-        (!later.get())
-            .then(|| shows.with(|s| s.as_ref().and_then(|s| s.row.as_ref().map(|r| r.id))))
-            .flatten()
-    });
     // What the element draws, and where: the last loaded row it showed, with its position. A
     // placeholder (a row whose page has not arrived) leaves the element as it was, out of the
     // window, and is drawn as the space's empty row lines: a jump changes no cell, class or
@@ -939,9 +932,6 @@ fn ListRow(page: Page, drawn: DrawnRows, element: usize) -> impl IntoView {
     // placeholder's stale row is out of the window, or, while a changed file is read again,
     // the row that stood at that place).
     let drawn_id = Memo::new(move |_| content.with(|c| c.as_ref().map(|(_, r)| r.id)));
-    let cell = move |f: fn(&FlagRow) -> String| {
-        move || content.with(|r| r.as_ref().map(|(_, r)| f(r)).unwrap_or_default())
-    };
     // Where the element is drawn: its row's place. An element waiting for another row stays
     // where it was: in a capped list (whose places follow the scroll position) the old row's
     // place at the new position could lie far outside the space.
@@ -956,26 +946,51 @@ fn ListRow(page: Page, drawn: DrawnRows, element: usize) -> impl IntoView {
             None => None,
         }
     });
-    let placeholder = move || shows.with(|s| s.as_ref().is_some_and(|s| s.row.is_none()));
-    // (length, whether SQL cut the text to its prefix) of change_description.
-    let length = Memo::new(move |_| {
-        content
-            .with(|c| c.as_ref().map(|(_, r)| (r.change_description_length, r.change_description_is_cut())))
-    });
-    let created = Memo::new(move |_| content.with(|c| c.as_ref().map(|(_, r)| r.created_at.clone())));
-    let impact = Memo::new(move |_| cell(|r| r.impact_level.clone().unwrap_or_default())());
-    view! {
-        <div
-            class="flag-row"
+    // The element itself (classes, test hooks, checkbox) and its cells: each written in place
+    // by one effect, only what changed (see `cells`).
+    let row = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |frame: Option<Option<RowFrameDom>>| {
+        let el = row.get()?;
+        let mut frame = frame.flatten().or_else(|| RowFrameDom::bind(&el))?;
+        let later = later.get();
+        let (gone, placeholder, row) = shows.with(|s| match s {
+            None => (true, false, None),
+            Some(s) => (false, s.row.is_none(), Some((s.index, s.row.as_ref().map(|r| r.id)))),
+        });
+        // Waiting for a later frame: unnamed (no test id, flag id or position: it may hold a
+        // row of another query).
+        let named = row.filter(|_| !later);
+        let drawn = drawn_id.get();
+        let selected = selected.get();
+        frame.write(RowFrame {
             // In a capped list an element waiting for its row is hidden: its place, kept from
             // before the scroll, can lie in the view.
-            class:gone=move || later.get() || shows.with(Option::is_none) || (placeholder() && FLAG_TABLE.capped(list.len()))
-            class:placeholder=placeholder
-            class:selected=move || drawn_id.get().is_some() && selected.get() == drawn_id.get()
-            data-testid=move || shows.with(|s| s.as_ref().filter(|_| !later.get()).map(|s| if s.row.is_some() { "flag-row" } else { "flag-placeholder" }))
-            data-flag-id=id
-            data-index=move || shows.with(|s| s.as_ref().filter(|_| !later.get()).map(|s| s.index))
-            aria-hidden=move || placeholder().then_some("true")
+            gone: later || gone || (placeholder && FLAG_TABLE.capped(list.len())),
+            placeholder,
+            selected: drawn.is_some() && selected == drawn,
+            testid: named.map(|(_, id)| if id.is_some() { "flag-row" } else { "flag-placeholder" }),
+            flag_id: named.and_then(|(_, id)| id),
+            index: named.map(|(index, _)| index),
+            drawn,
+            checked: drawn.is_some_and(|id| chosen.contains(id)),
+        });
+        Some(frame)
+    });
+    Effect::new(move |cells: Option<Option<RowCellsDom>>| {
+        let el = row.get()?;
+        let mut cells = cells.flatten().or_else(|| RowCellsDom::bind(&el))?;
+        content.with(|c| {
+            if let Some((_, r)) = c {
+                cells.write(r);
+            }
+        });
+        Some(cells)
+    });
+    view! {
+        <div
+            node_ref=row
+            // Hidden until its first frame is written.
+            class="flag-row gone"
             style:top=top
             on:click=move |_| {
                 if let Some(id) = drawn_id.get_untracked() {
@@ -984,13 +999,10 @@ fn ListRow(page: Page, drawn: DrawnRows, element: usize) -> impl IntoView {
             }
         >
             <span class="td num">
+                // Out of the Tab order while the element waits (aria-hidden then): see RowFrame.
                 <input
                     type="checkbox"
                     data-testid="flag-select"
-                    // Out of the Tab order while the element waits (it is aria-hidden then).
-                    tabindex=move || placeholder().then_some("-1")
-                    aria-label=move || drawn_id.get().map(|id| format!("choose flag {id}"))
-                    prop:checked=move || drawn_id.get().is_some_and(|id| chosen.contains(id))
                     on:click=move |e| {
                         e.stop_propagation();
                         if let Some(id) = drawn_id.get_untracked() {
@@ -998,30 +1010,14 @@ fn ListRow(page: Page, drawn: DrawnRows, element: usize) -> impl IntoView {
                         }
                     }
                 />
-                {move || content.with(|c| c.as_ref().map(|(_, r)| format!("#{}", r.id)))}
             </span>
-            <span class="td">
-                <span class=move || format!("impact {}", impact.get())>{impact}</span>
-            </span>
-            <span class="td">{cell(|r| r.flag_type.clone())}</span>
-            <span class="td">{cell(|r| r.source_agent.clone())}</span>
-            <span class="td">{cell(|r| match r.target_agent.as_deref() {
-                None | Some("") => "(broadcast)".to_owned(),
-                Some(t) => t.to_owned(),
-            })}</span>
-            <span
-                class="td change-col"
-                // A prefix when the text is long (SQL cut it): say how long the whole text is.
-                title=move || content.with(|c| c.as_ref().map(|(_, r)| change_title(r)))
-                data-length=move || length.get().map(|(n, _)| n)
-            >
-                {move || length.get().filter(|(_, cut)| *cut).map(|(n, _)| view! {
-                    <span class="len-badge muted" data-testid="flag-length">{format!("({} characters) ", group_digits(n as i64))}</span>
-                })}
-                {cell(|r| r.change_description.clone())}
-            </span>
-            <span class="td">{cell(|r| format!("{}{}", r.status.sql(), if r.locked { " · locked" } else { "" }))}</span>
-            <span class="td muted"><TimeTextCell text=created.into() testid="flag-created" /></span>
+            <span class="td"><span class="impact"></span></span>
+            <span class="td"></span>
+            <span class="td"></span>
+            <span class="td"></span>
+            <span class="td change-col"></span>
+            <span class="td"></span>
+            <span class="td muted"><span data-testid="flag-created"></span></span>
         </div>
     }
 }

@@ -1,6 +1,7 @@
 //! The flags feature: the list (filters, virtual table, keyboard triage, bulk), the detail of one
 //! flag, and the form that creates and edits flags.
 
+mod cells;
 mod detail;
 mod form;
 pub mod layer;

@@ -91,30 +91,55 @@ pub fn Time(value: Value, #[prop(optional)] testid: &'static str) -> impl IntoVi
     }
 }
 
-/// [`Time`] for a cell whose text changes in place (a recycled row of a virtual table): one
-/// element whose class, text and attributes follow `text` (`None`: nothing shown), never
-/// rebuilt. A `<span>`, as `datetime` only belongs on `<time>`; the instant is in its
-/// `data-datetime`.
-#[component]
-pub fn TimeTextCell(text: Signal<Option<String>>, #[prop(optional)] testid: &'static str) -> impl IntoView {
-    let testid = (!testid.is_empty()).then_some(testid);
-    let parts = Memo::new(move |_| text.with(|t| t.as_ref().map(|t| TimeParts::of(&Value::Text(t.clone())))));
-    let part = move |f: fn(&TimeParts) -> Option<String>| move || parts.with(|p| p.as_ref().and_then(f));
-    view! {
-        <span
-            class=move || parts.with(|p| p.as_ref().map_or("", |p| p.class))
-            title=part(|p| p.title.clone())
-            data-datetime=part(|p| p.datetime.clone())
-            data-testid=testid
-            data-stored=part(|p| p.stored.clone())
-        >
-            {part(|p| Some(p.text.clone()))}
-        </span>
-    }
-}
-
 /// [`Time`] for text read as text (a column read with `NamedRow::text`).
 #[component]
 pub fn TimeText(text: String, #[prop(optional)] testid: &'static str) -> impl IntoView {
     view! { <Time value=Value::Text(text) testid=testid /> }
+}
+
+/// [`Time`] for a cell whose text changes in place (a recycled row of a virtual table, written
+/// by one effect per row: the flag list's, `flags::cells`): one element, never rebuilt, whose
+/// class, text, `title` and `data-stored` are [`Time`]'s for the stored text. A `<span>`, as
+/// `datetime` only belongs on `<time>`; the instant is in its `data-datetime`. Holds the parts
+/// written last, so a write touches only what changed.
+pub struct TimeCellDom {
+    el: web_sys::Element,
+    text: web_sys::Text,
+    written: Option<TimeParts>,
+}
+
+impl TimeCellDom {
+    /// Takes `el` (an empty element) as the cell and appends its text node. `None` where the
+    /// page has no document (never in the app).
+    pub fn bind(el: web_sys::Element) -> Option<TimeCellDom> {
+        let text = web_sys::window()?.document()?.create_text_node("");
+        el.append_child(&text).ok()?;
+        Some(TimeCellDom { el, text, written: None })
+    }
+
+    /// Shows the stored text `stored`.
+    pub fn write(&mut self, stored: &str) {
+        let parts = TimeParts::of(&Value::Text(stored.to_owned()));
+        let before = self.written.take();
+        let was = |f: fn(&TimeParts) -> Option<&str>| before.as_ref().and_then(f);
+        if was(|p| Some(p.class)) != Some(parts.class) {
+            let _ = self.el.set_attribute("class", parts.class);
+        }
+        if was(|p| Some(&p.text)) != Some(parts.text.as_str()) {
+            self.text.set_data(&parts.text);
+        }
+        for (name, value, old) in [
+            ("title", parts.title.as_deref(), was(|p| p.title.as_deref())),
+            ("data-datetime", parts.datetime.as_deref(), was(|p| p.datetime.as_deref())),
+            ("data-stored", parts.stored.as_deref(), was(|p| p.stored.as_deref())),
+        ] {
+            if before.is_none() || value != old {
+                let _ = match value {
+                    Some(v) => self.el.set_attribute(name, v),
+                    None => self.el.remove_attribute(name),
+                };
+            }
+        }
+        self.written = Some(parts);
+    }
 }
