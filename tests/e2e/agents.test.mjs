@@ -378,7 +378,7 @@ function openByAddressFrames(page, hash, { pageSel, row, count, rows }) {
   }, { hash, pageSel, row, count, rows });
 }
 
-test('v1: an agent page opened by its address is painted whole in its first frame, from its route\'s reads, and after an edit from the table as it is', async (t) => {
+test('v1: an agent page opened by its address has its counts and first rows in its first frame and its rows whole in the next, from its route\'s reads, and after an edit from the table as it is', async (t) => {
   if (skipWithoutFixtures(t)) return;
   const documented = [203, 269, 298, 8, 38, 104, 192];
   const app = await openDb(V1, '300');
@@ -388,7 +388,10 @@ test('v1: an agent page opened by its address is painted whole in its first fram
     const hash = `#agent/${encodeURIComponent('@backend.api')}`;
     const agentPage = { pageSel: '[data-testid="agent-page"]', row: 'agent-pending-flag', count: 'agent-workable' };
     const first = await openByAddressFrames(page, hash, { ...agentPage, rows: documented.length });
-    assert.deepEqual(first.frames[0], { drawn: documented.length, 'agent-workable': '6' }, `the first frame of the agent page holds its rows and counts (frames: ${JSON.stringify(first.frames)})`);
+    // The list stands under the agent's details (below the fold of the test's 1280×720 view):
+    // its first frame draws five rows, the next frame the rest (paged.rs, Unplaced::BelowFold).
+    assert.deepEqual(first.frames[0], { drawn: 5, 'agent-workable': '6' }, `the first frame of the agent page holds its first rows and counts (frames: ${JSON.stringify(first.frames)})`);
+    assert.deepEqual(first.frames[1], { drawn: documented.length, 'agent-workable': '6' }, `the next frame holds every row (frames: ${JSON.stringify(first.frames)})`);
     // Two lock counts, then each list's count and first page.
     assert.equal(first.prefetched, 6, 'the page took the six answers its route asked for (flagdeck:layer-prefetched marks)');
     assert.deepEqual(await pendingIds(page, documented.length), documented);

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 
 use crate::web::files::loader::{CatalogData, Shared};
 use crate::web::flags::change_title;
-use crate::web::flags::paged::{use_paged_flags, PagedFlags, PagedFooter, Paging, LIST_PAGE};
+use crate::web::flags::paged::{use_paged_flags, PagedFlags, PagedFooter, Paging, Unplaced, LIST_PAGE};
 use crate::web::flags::read::{agent_chains, count_flags};
 use crate::web::platform::perf::{after_paint, mark, measure, next_paint};
 use crate::web::state::{use_latest, AppState, CatalogState, View};
@@ -642,11 +642,15 @@ pub fn AgentPage(name: String) -> impl IntoView {
             })
         })
     };
-    let [to, from] = [(0, "flagdeck:agent-to"), (1, "flagdeck:agent-from")].map(|(i, measure)| {
+    // The flags to it stand under the agent's details, those from it under them.
+    let lists =
+        [(0, "flagdeck:agent-to", Unplaced::BelowFold), (1, "flagdeck:agent-from", Unplaced::BelowList)];
+    let [to, from] = lists.map(|(i, measure, unplaced)| {
         let name = name.clone();
         use_paged_flags(
             move || with_flags(state).map(|o| (o, list_filters(&name)[i].clone(), AGENT_LIST_ORDER)),
             measure,
+            unplaced,
         )
     });
     // Chains come from the layer, or where it cannot answer from a scan of the table: read
@@ -1034,6 +1038,7 @@ pub fn RoutingPage() -> impl IntoView {
             _ => None,
         },
         "flagdeck:routing",
+        Unplaced::NearTop,
     );
     // What the page shows, apart from the rows: the table is built once per list, and rows
     // read later ("show more") are added to it.

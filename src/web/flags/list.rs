@@ -17,6 +17,7 @@ use crate::web::flags::read::{count_flags, facet_values, page_rows};
 use crate::web::platform::browser::{blur_target, from_form_field, local_minute};
 use crate::web::platform::perf::{after_paint, clear_mark, mark, measure, measure_when_painted};
 use crate::web::state::{AppState, Nav, OpenDb, View};
+use crate::web::widgets::css_px;
 use crate::web::widgets::drawn::{use_drawn_rows, DrawnRows, SlotState};
 use flagdeck_core::edits;
 use flagdeck_core::flags::{
@@ -807,7 +808,7 @@ fn FlagTable(page: Page) -> impl IntoView {
     let list = page.list;
     // Capped for a list taller than browsers lay out (`paging::MAX_SPACE`): rows are then drawn
     // where the view is, so their places follow the scroll position.
-    let height = move || format!("{}px", FLAG_TABLE.space_height(list.len()));
+    let height = move || css_px(FLAG_TABLE.space_height(list.len()));
     // View first, overscan next (see `widgets::drawn`).
     let drawn = use_drawn_rows(
         FLAG_TABLE,
@@ -941,7 +942,7 @@ fn ListRow(page: Page, drawn: DrawnRows, element: usize) -> impl IntoView {
         let scroll = if FLAG_TABLE.capped(total) { page.scroll_top.get() } else { 0.0 };
         let waiting_for = shows.with(|s| s.as_ref().filter(|s| !s.stale).map(|s| s.index));
         match content.with(|c| c.as_ref().map(|(i, _)| *i)) {
-            Some(i) if waiting_for == Some(i) => Some(format!("{}px", FLAG_TABLE.row_top(i, scroll, total))),
+            Some(i) if waiting_for == Some(i) => Some(css_px(FLAG_TABLE.row_top(i, scroll, total))),
             Some(_) => previous.cloned().flatten(),
             None => None,
         }

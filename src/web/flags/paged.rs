@@ -30,8 +30,33 @@ const MIN_FIRST_ROWS: usize = 5;
 
 /// New rows drawn in the frame that shows a page when the list is not in the page yet (its
 /// footer is not drawn: the agent page holds its lists until its counts are read), so where
-/// its rows will be is not known: about a screen's worth below a page's heading.
+/// its rows will be is not known, for a list near the top of its page ([`Unplaced::NearTop`]):
+/// about a screen's worth below a page's heading.
 const UNPLACED_FIRST_ROWS: usize = 12;
+
+/// Where a paged list stands on its page, for the frame that draws it before its place can be
+/// read (its footer not painted yet: a page built with its rows in hand): how many new rows
+/// that frame draws. The rest follow [`ROWS_PER_FRAME`] a frame.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Unplaced {
+    /// Near the top of its page (the routing page's table): [`UNPLACED_FIRST_ROWS`].
+    NearTop,
+    /// Under sections that fill about a screen (the agent page's flags to it, under the
+    /// agent's details: its first row at 721 px in a 1280×720 view): [`MIN_FIRST_ROWS`].
+    BelowFold,
+    /// Under another list (the agent page's flags from it, under its flags to it): one row.
+    BelowList,
+}
+
+impl Unplaced {
+    fn first_rows(self) -> usize {
+        match self {
+            Unplaced::NearTop => UNPLACED_FIRST_ROWS,
+            Unplaced::BelowFold => MIN_FIRST_ROWS,
+            Unplaced::BelowList => 1,
+        }
+    }
+}
 
 /// Rows drawn per frame after the first rows of a page, until the page is drawn whole.
 const ROWS_PER_FRAME: usize = 25;
@@ -100,15 +125,18 @@ pub struct PagedFlags {
     /// How many footers were drawn, and whether the last has been painted: one drawn in this
     /// task has no place yet that could be read without laying the whole page out first.
     placed: StoredValue<(u64, bool)>,
+    /// Where it stands on its page while that is not known ([`Unplaced`]).
+    unplaced: Unplaced,
 }
 
 /// Reads the list `source` gives (the open file, the filter, the order) — again whenever a
 /// signal `source` reads changes — its count and first [`LIST_PAGE`] rows (as many as were
 /// shown, when the same list is read again after a change), measured as `measure` from the
-/// read's start to the rows painted.
+/// read's start to the rows painted; `unplaced` says where the list stands on its page.
 pub fn use_paged_flags(
     source: impl Fn() -> Option<(Shared, FlagFilter, (SortColumn, bool))> + 'static,
     measure: &'static str,
+    unplaced: Unplaced,
 ) -> PagedFlags {
     let (rows, set_rows) = signal(Vec::new());
     let (drawn, set_drawn) = signal(0);
@@ -135,6 +163,7 @@ pub fn use_paged_flags(
         waiting: StoredValue::new(Vec::new()),
         footer: StoredValue::new(None),
         placed: StoredValue::new((0, false)),
+        unplaced,
     };
     Effect::new(move |_| {
         let Some((open, filter, order)) = source() else { return };
@@ -313,9 +342,9 @@ impl PagedFlags {
 
     /// How many new rows to draw in the frame that shows a page: as many as can fit between
     /// the list's footer (where new rows appear) and the viewport's bottom, rows being at
-    /// least [`SHORTEST_ROW_PX`] tall; [`MIN_FIRST_ROWS`] at least, a page at most;
-    /// [`UNPLACED_FIRST_ROWS`] while the list is not drawn or not painted yet (a page built
-    /// with its rows in hand: the agent page after its route's reads). Reads the footer's
+    /// least [`SHORTEST_ROW_PX`] tall; [`MIN_FIRST_ROWS`] at least, a page at most; what its
+    /// [`Unplaced`] gives while the list is not drawn or not painted yet (a page built with its
+    /// rows in hand: the agent page after its route's reads). Reads the footer's
     /// place (`getBoundingClientRect`), which lays out the page first when it has changed.
     fn first_rows(self) -> usize {
         // A footer no longer drawn (its list gone, or drawn anew) is not in the document.
@@ -331,7 +360,7 @@ impl PagedFlags {
                 let fit = ((viewport_height() - top).max(0.0) / SHORTEST_ROW_PX).ceil() as usize;
                 fit.clamp(MIN_FIRST_ROWS, LIST_PAGE)
             }
-            None => UNPLACED_FIRST_ROWS,
+            None => self.unplaced.first_rows(),
         }
     }
 
