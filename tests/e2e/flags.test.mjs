@@ -222,6 +222,22 @@ test('bulk: lock three chosen flags in one step, undo takes all three back', asy
     }
     assert.equal((await page.locator('[data-testid="bulk-count"]').textContent()).trim(), '3');
     assert.equal(await page.locator('[data-testid="flag-detail"]').count(), 0, 'choosing does not open a flag');
+    // The row elements are recycled: at the list's end (its 37 elements showing other rows) no
+    // box is ticked, and back at the top the three chosen rows' boxes are, and only theirs.
+    const ticked = () =>
+      page.$$eval('[data-testid="flag-row"]', (rows) =>
+        rows.filter((r) => r.querySelector('[data-testid="flag-select"]').checked).map((r) => Number(r.dataset.flagId)).sort((a, b) => a - b));
+    const settledAt = async (index) => {
+      await page.waitForFunction((i) => document.querySelector(`[data-testid="flag-row"][data-index="${i}"]`) && !document.querySelector('[data-testid="flag-placeholder"]'), index);
+      // The overscan is drawn the frame after the view.
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    };
+    await page.locator('.flag-scroll').evaluate((e) => (e.scrollTop = e.scrollHeight));
+    await settledAt(111);
+    assert.deepEqual(await ticked(), [], 'no box ticked at the end of the list');
+    await page.locator('.flag-scroll').evaluate((e) => (e.scrollTop = 0));
+    await settledAt(0);
+    assert.deepEqual(await ticked(), [...ids].sort((a, b) => a - b), 'the chosen rows, and only they, ticked again');
     shown = await generation(page);
     await page.locator('[data-testid="bulk-lock"]').click();
     // The unlocked list loses the three flags.

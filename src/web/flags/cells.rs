@@ -1,10 +1,12 @@
-//! The flag list's row cells written in place: one effect per row element writes what the row
-//! shows, touching only what changed since its last write.
+//! The flag list's row elements written in place: per row element, one effect writes its cells
+//! ([`RowCellsDom`]) and one its classes, test hooks and checkbox ([`RowFrameDom`]), each
+//! touching only what changed since its last write.
 //!
-//! A scroll or a jump rewrites the cells of the ~19 rows of the view in one frame. Written as a
-//! reactive closure per cell (text, class, title, length, the time cell's four attributes), each
-//! row was ~20 reactive nodes to update and each update crossed to the DOM even when its value
-//! had not changed; the page's script was then ~6 ms of a ~16 ms frame (issue 15's page goal).
+//! A scroll or a jump rewrites the ~19 rows of the view in one frame. Written as a reactive
+//! closure per cell and attribute (text, class, title, length, the time cell's four
+//! attributes, the row's hooks), each row was ~25 reactive nodes to update, and each update
+//! crossed to the DOM even when its value had not changed: the page's script was then ~6 ms of
+//! a ~16 ms frame (issue 15's page goal).
 
 use flagdeck_core::flags::FlagRow;
 use wasm_bindgen::JsCast;
@@ -75,8 +77,9 @@ pub(super) struct RowCellsDom {
 
 impl RowCellsDom {
     /// Binds to `row` (see the structure above): appends a text node to each cell. `None` when
-    /// an element is missing (a structure that changed without this), and then nothing is
-    /// written.
+    /// an element is missing (a structure changed without this: a bug, warned of in the
+    /// console by `ListRow`); the cells bound before it then keep an empty text node and
+    /// nothing is written.
     pub(super) fn bind(row: &Element) -> Option<RowCellsDom> {
         let document = web_sys::window()?.document()?;
         let cells = row.children();
@@ -238,7 +241,9 @@ impl RowFrameDom {
         if first || new.drawn != old.drawn {
             attr(&self.checkbox, "aria-label", new.drawn.map(|id| format!("choose flag {id}")));
         }
-        if first || new.checked != old.checked {
+        // Against the box itself: a click ticks it natively even where no flag is chosen (an
+        // element that has not drawn a row yet).
+        if first || self.checkbox.checked() != new.checked {
             self.checkbox.set_checked(new.checked);
         }
         self.written = Some(new);

@@ -17,14 +17,13 @@ use crate::web::flags::read::{count_flags, facet_values, page_rows};
 use crate::web::platform::browser::{blur_target, from_form_field, local_minute};
 use crate::web::platform::perf::{after_paint, clear_mark, mark, measure, measure_when_painted};
 use crate::web::state::{AppState, Nav, OpenDb, View};
-use crate::web::widgets::css_px;
 use crate::web::widgets::drawn::{use_drawn_rows, DrawnRows, SlotState};
 use flagdeck_core::edits;
 use flagdeck_core::flags::{
     flag_detail_preview, with_at, Cursor, Facet, FlagFilter, FlagPageQuery, FlagRow, Preset, SortColumn,
     SHOWN_FACETS,
 };
-use flagdeck_core::paging::{SparsePages, FLAG_TABLE, PAGE};
+use flagdeck_core::paging::{css_px, SparsePages, FLAG_TABLE, PAGE};
 use flagdeck_core::table_export::{export_text, ExportFormat};
 use flagdeck_core::vocabulary::{FlagAction, FlagColumn};
 use flagdeck_core::Value;
@@ -952,7 +951,10 @@ fn ListRow(page: Page, drawn: DrawnRows, element: usize) -> impl IntoView {
     let row = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |frame: Option<Option<RowFrameDom>>| {
         let el = row.get()?;
-        let mut frame = frame.flatten().or_else(|| RowFrameDom::bind(&el))?;
+        let Some(mut frame) = frame.flatten().or_else(|| RowFrameDom::bind(&el)) else {
+            leptos::logging::warn!("flag list: a row element lacks its checkbox; the row is not drawn");
+            return None;
+        };
         let later = later.get();
         let (gone, placeholder, row) = shows.with(|s| match s {
             None => (true, false, None),
@@ -979,7 +981,12 @@ fn ListRow(page: Page, drawn: DrawnRows, element: usize) -> impl IntoView {
     });
     Effect::new(move |cells: Option<Option<RowCellsDom>>| {
         let el = row.get()?;
-        let mut cells = cells.flatten().or_else(|| RowCellsDom::bind(&el))?;
+        let Some(mut cells) = cells.flatten().or_else(|| RowCellsDom::bind(&el)) else {
+            leptos::logging::warn!(
+                "flag list: a row element lacks one of its cells; its cells are not drawn"
+            );
+            return None;
+        };
         content.with(|c| {
             if let Some((_, r)) = c {
                 cells.write(r);

@@ -25,7 +25,8 @@ pub const LIST_PAGE: usize = flagdeck_core::agents::AGENT_LIST_PAGE;
 /// padding): the new rows that can be in view are drawn first ([`PagedFlags::drawn`]).
 const SHORTEST_ROW_PX: f64 = 24.0;
 
-/// New rows drawn in the frame that shows a page at least, even below the viewport's bottom.
+/// New rows drawn in the frame that shows a page at least, even below the viewport's bottom,
+/// once the list's place is known (and for [`Unplaced::BelowFold`]).
 const MIN_FIRST_ROWS: usize = 5;
 
 /// New rows drawn in the frame that shows a page when the list is not in the page yet (its

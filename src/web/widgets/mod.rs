@@ -22,17 +22,6 @@ pub fn human_size(bytes: usize) -> String {
     format!("{short} ({exact} bytes)")
 }
 
-/// `v` pixels as a CSS length (`"1296px"`, `"12.5px"`): a whole value as an integer, without
-/// Rust's shortest round-trip float formatting, which was ~0.4 ms of a flag list scroll step in
-/// a profile (a place for each row the step rewrites).
-pub fn css_px(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}px", v as i64)
-    } else {
-        format!("{v}px")
-    }
-}
-
 pub fn group_digits(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
