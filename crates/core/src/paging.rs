@@ -250,17 +250,17 @@ pub fn css_px(v: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn css_px_writes_whole_pixels_as_integers_and_keeps_fractions() {
-        assert_eq!(super::css_px(0.0), "0px");
-        assert_eq!(super::css_px(-0.0), "0px");
-        assert_eq!(super::css_px(1296.0), "1296px");
-        assert_eq!(super::css_px(14_999_964.0), "14999964px");
-        assert_eq!(super::css_px(12.5), "12.5px");
-        assert_eq!(super::css_px(-3.25), "-3.25px");
+        assert_eq!(css_px(0.0), "0px");
+        assert_eq!(css_px(-0.0), "0px");
+        assert_eq!(css_px(1296.0), "1296px");
+        assert_eq!(css_px(14_999_964.0), "14999964px");
+        assert_eq!(css_px(12.5), "12.5px");
+        assert_eq!(css_px(-3.25), "-3.25px");
     }
-
-    use super::*;
 
     fn pages(loaded: &[usize]) -> SparsePages<usize> {
         let mut p = SparsePages::new(10);

@@ -13,6 +13,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, Text};
 
 use crate::web::flags::change_title;
+use crate::web::platform::browser::set_or_remove_attribute;
 use crate::web::widgets::group_digits;
 use crate::web::widgets::time::TimeCellDom;
 
@@ -220,10 +221,7 @@ impl RowFrameDom {
             }
         }
         let attr = |el: &Element, name: &str, value: Option<String>| {
-            let _ = match value {
-                Some(v) => el.set_attribute(name, &v),
-                None => el.remove_attribute(name),
-            };
+            set_or_remove_attribute(el, name, value.as_deref());
         };
         if first || new.testid != old.testid {
             attr(&self.row, "data-testid", new.testid.map(str::to_owned));

@@ -14,7 +14,7 @@ use crate::web::flags::detail::FlagDetailPanel;
 use crate::web::flags::form::{FlagForm, FormRequest, FORM_INLINE_CHARS};
 use crate::web::flags::layer::Mirrored;
 use crate::web::flags::read::{count_flags, facet_values, page_rows};
-use crate::web::platform::browser::{blur_target, from_form_field, local_minute};
+use crate::web::platform::browser::{blur_target, from_form_field, local_minute, warn};
 use crate::web::platform::perf::{after_paint, clear_mark, mark, measure, measure_when_painted};
 use crate::web::state::{AppState, Nav, OpenDb, View};
 use crate::web::widgets::drawn::{use_drawn_rows, DrawnRows, SlotState};
@@ -952,7 +952,7 @@ fn ListRow(page: Page, drawn: DrawnRows, element: usize) -> impl IntoView {
     Effect::new(move |frame: Option<Option<RowFrameDom>>| {
         let el = row.get()?;
         let Some(mut frame) = frame.flatten().or_else(|| RowFrameDom::bind(&el)) else {
-            leptos::logging::warn!("flag list: a row element lacks its checkbox; the row is not drawn");
+            warn("flag list: a row element lacks its checkbox; the row is not drawn");
             return None;
         };
         let later = later.get();
@@ -982,9 +982,7 @@ fn ListRow(page: Page, drawn: DrawnRows, element: usize) -> impl IntoView {
     Effect::new(move |cells: Option<Option<RowCellsDom>>| {
         let el = row.get()?;
         let Some(mut cells) = cells.flatten().or_else(|| RowCellsDom::bind(&el)) else {
-            leptos::logging::warn!(
-                "flag list: a row element lacks one of its cells; its cells are not drawn"
-            );
+            warn("flag list: a row element lacks one of its cells; its cells are not drawn");
             return None;
         };
         content.with(|c| {

@@ -206,6 +206,15 @@ pub fn dropped_file(e: &web_sys::DragEvent) -> Option<web_sys::File> {
     e.data_transfer().and_then(|dt| dt.files()).and_then(|files| files.get(0))
 }
 
+/// Sets attribute `name` of `el` to `value`, or removes it for `None` (what a reactive
+/// `Option` attribute does, for views that write an element in place).
+pub fn set_or_remove_attribute(el: &web_sys::Element, name: &str, value: Option<&str>) {
+    let _ = match value {
+        Some(v) => el.set_attribute(name, v),
+        None => el.remove_attribute(name),
+    };
+}
+
 /// A deep copy of the first element matching `selector`, with every descendant matching
 /// `remove` taken out, as HTML (`outerHTML`); `None` when nothing matches.
 pub fn element_html_without(selector: &str, remove: &str) -> Option<String> {

@@ -6,6 +6,7 @@ use crate::web::quests::page::status_label;
 use crate::web::state::View;
 use crate::web::widgets::html::Html;
 use crate::web::widgets::time::time_title;
+use flagdeck_core::paging::css_px;
 use flagdeck_core::quests::QuestCard;
 use flagdeck_core::timestamp::{duration_text, Timestamp};
 use flagdeck_core::Value;
@@ -178,7 +179,7 @@ pub(super) fn row(h: &mut Html, card: &QuestCard, index: usize, top: f64, now_ms
             ("data-index", Some(&index)),
             ("data-status", Some(&card.status)),
             ("data-turn", Some(turn)),
-            ("style", Some(&format!("top:{top}px"))),
+            ("style", Some(&format!("top:{}", css_px(top)))),
             ("href", Some(&View::Quest(card.id).to_hash())),
         ],
     );

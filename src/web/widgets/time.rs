@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use crate::web::platform::browser::set_or_remove_attribute;
 use flagdeck_core::timestamp::{self, Timestamp};
 use flagdeck_core::Value;
 
@@ -134,10 +135,7 @@ impl TimeCellDom {
             ("data-stored", parts.stored.as_deref(), was(|p| p.stored.as_deref())),
         ] {
             if before.is_none() || value != old {
-                let _ = match value {
-                    Some(v) => self.el.set_attribute(name, v),
-                    None => self.el.remove_attribute(name),
-                };
+                set_or_remove_attribute(&self.el, name, value);
             }
         }
         self.written = Some(parts);
