@@ -1,6 +1,7 @@
 // Writes the app icons (static/icon.svg, static/icon-192.png, static/icon-512.png) from one
 // geometry, so the vector and the bitmaps are the same picture: the favicon's flag in white on
-// the accent colour of style/main.css. The files are committed; run this again only to change
+// the accent colour of style/main.css; and the favicon itself (static/icon-32.png): the flag
+// in the accent colour on a transparent square. The files are committed; run this again only to change
 // them: `node tools/gen-icons.mjs`.
 //
 // The background fills the whole square and the flag stays inside the central circle of 40 %
@@ -54,6 +55,36 @@ function inPolygon(x, y, poly) {
 const inFlag = (x, y) =>
   (x >= POLE.x && x < POLE.x + POLE.w && y >= POLE.y && y < POLE.y + POLE.h) || inPolygon(x, y, FLAG);
 
+/**
+ * RGBA rows of the favicon at `size`×`size` pixels, each row prefixed by PNG filter type 0:
+ * the flag of its 16-unit box (`inFlag` moved back by the centring offset) in the accent
+ * colour, its coverage as alpha. A bitmap, not an SVG: Chromium fetches and decodes the page's
+ * icon again at every change of the address fragment, and an SVG is decoded in a document of
+ * its own on the page's thread.
+ */
+function faviconRaster(size) {
+  const SS = 4;
+  const BOX = 16;
+  const [dx, dy] = [POLE.x - 2, POLE.y - 1];
+  const rows = Buffer.alloc(size * (1 + 4 * size));
+  for (let py = 0; py < size; py++) {
+    const row = py * (1 + 4 * size);
+    for (let px = 0; px < size; px++) {
+      let hits = 0;
+      for (let sy = 0; sy < SS; sy++) {
+        for (let sx = 0; sx < SS; sx++) {
+          const x = ((px + (sx + 0.5) / SS) * BOX) / size;
+          const y = ((py + (sy + 0.5) / SS) * BOX) / size;
+          if (inFlag(x + dx, y + dy)) hits++;
+        }
+      }
+      ACCENT.forEach((v, c) => (rows[row + 1 + 4 * px + c] = v));
+      rows[row + 1 + 4 * px + 3] = Math.round((255 * hits) / (SS * SS));
+    }
+  }
+  return rows;
+}
+
 /** RGB rows of a `size`×`size` rendering, each row prefixed by PNG filter type 0. */
 function raster(size) {
   const SS = 4;
@@ -100,17 +131,18 @@ function chunk(type, data) {
   return Buffer.concat([len, body, crc]);
 }
 
-function png(size) {
+/** A PNG of `size`×`size` pixels from `rows` (`colourType` 2: RGB, 6: RGBA). */
+function png(size, rows = raster(size), colourType = 2) {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(size, 0);
   ihdr.writeUInt32BE(size, 4);
   ihdr[8] = 8; // bits per channel
-  ihdr[9] = 2; // RGB, opaque
+  ihdr[9] = colourType;
   // bytes 10-12: deflate, adaptive filtering, no interlace (all 0)
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raster(size), { level: 9 })),
+    chunk('IDAT', deflateSync(rows, { level: 9 })),
     chunk('IEND', Buffer.alloc(0)),
   ]);
 }
@@ -122,3 +154,6 @@ for (const size of [192, 512]) {
   writeFileSync(path.join(out, `icon-${size}.png`), bytes);
   console.log(`icon-${size}.png: ${bytes.length} bytes`);
 }
+const favicon = png(32, faviconRaster(32), 6);
+writeFileSync(path.join(out, 'icon-32.png'), favicon);
+console.log(`icon-32.png: ${favicon.length} bytes`);

@@ -231,8 +231,10 @@ test('the manifest is linked and parses; every icon is served as an image of its
       const res = await fetch(link.href);
       const text = await res.text();
       const touch = document.querySelector('link[rel="apple-touch-icon"]')?.href ?? null;
+      const favicon = document.querySelector('link[rel="icon"]');
+      const icon = favicon && { href: favicon.href, sizes: favicon.getAttribute('sizes'), type: favicon.type };
       const theme = [...document.querySelectorAll('meta[name="theme-color"]')].map((m) => m.content);
-      return { href: link.href, status: res.status, text, touch, theme };
+      return { href: link.href, status: res.status, text, touch, icon, theme };
     });
     assert.ok(found, 'index.html has <link rel="manifest">');
     assert.equal(found.status, 200, `${found.href} is served`);
@@ -245,12 +247,16 @@ test('the manifest is linked and parses; every icon is served as an image of its
     assert.match(manifest.background_color, /^#[0-9a-f]{6}$/i);
     assert.ok(found.theme.length > 0, 'a theme-color meta');
     assert.ok(found.touch, 'an apple-touch-icon');
+    // The page's icon is a bitmap (fetched and decoded again at each change of the fragment).
+    assert.ok(found.icon, 'a <link rel="icon">');
+    assert.equal(found.icon.type, 'image/png', 'the page icon is a PNG');
     const sizes = manifest.icons.flatMap((i) => i.sizes.split(' '));
     for (const size of ['192x192', '512x512']) assert.ok(sizes.includes(size), `an icon of ${size}`);
 
     const icons = [
       ...manifest.icons.map((i) => ({ url: new URL(i.src, found.href).href, sizes: i.sizes, type: i.type })),
       { url: found.touch, sizes: 'any', type: null },
+      { url: found.icon.href, sizes: found.icon.sizes, type: found.icon.type },
     ];
     for (const icon of icons) {
       const seen = await app.page.evaluate(async (url) => {
