@@ -56,58 +56,52 @@ const inFlag = (x, y) =>
   (x >= POLE.x && x < POLE.x + POLE.w && y >= POLE.y && y < POLE.y + POLE.h) || inPolygon(x, y, FLAG);
 
 /**
- * RGBA rows of the favicon at `size`×`size` pixels, each row prefixed by PNG filter type 0:
- * the flag of its 16-unit box (`inFlag` moved back by the centring offset) in the accent
- * colour, its coverage as alpha. A bitmap, not an SVG: Chromium fetches and decodes the page's
- * icon again at every change of the address fragment, and an SVG is decoded in a document of
- * its own on the page's thread.
+ * The flag's coverage of pixel (`px`, `py`) of a `size`×`size` rendering of a `box`-unit
+ * square whose origin is at (`dx`, `dy`) of the icon's geometry: 0 to 1, from 4×4 samples.
  */
-function faviconRaster(size) {
+function coverage(px, py, size, box, [dx, dy] = [0, 0]) {
   const SS = 4;
-  const BOX = 16;
-  const [dx, dy] = [POLE.x - 2, POLE.y - 1];
-  const rows = Buffer.alloc(size * (1 + 4 * size));
-  for (let py = 0; py < size; py++) {
-    const row = py * (1 + 4 * size);
-    for (let px = 0; px < size; px++) {
-      let hits = 0;
-      for (let sy = 0; sy < SS; sy++) {
-        for (let sx = 0; sx < SS; sx++) {
-          const x = ((px + (sx + 0.5) / SS) * BOX) / size;
-          const y = ((py + (sy + 0.5) / SS) * BOX) / size;
-          if (inFlag(x + dx, y + dy)) hits++;
-        }
-      }
-      ACCENT.forEach((v, c) => (rows[row + 1 + 4 * px + c] = v));
-      rows[row + 1 + 4 * px + 3] = Math.round((255 * hits) / (SS * SS));
+  let hits = 0;
+  for (let sy = 0; sy < SS; sy++) {
+    for (let sx = 0; sx < SS; sx++) {
+      const x = ((px + (sx + 0.5) / SS) * box) / size;
+      const y = ((py + (sy + 0.5) / SS) * box) / size;
+      if (inFlag(x + dx, y + dy)) hits++;
     }
+  }
+  return hits / (SS * SS);
+}
+
+/**
+ * Rows of a `size`×`size` image, each prefixed by PNG filter type 0, with `channels` bytes a
+ * pixel from `pixel(px, py)`.
+ */
+function rowsOf(size, channels, pixel) {
+  const rows = Buffer.alloc(size * (1 + channels * size));
+  for (let py = 0; py < size; py++) {
+    const row = py * (1 + channels * size);
+    for (let px = 0; px < size; px++) rows.set(pixel(px, py), row + 1 + channels * px);
   }
   return rows;
 }
 
-/** RGB rows of a `size`×`size` rendering, each row prefixed by PNG filter type 0. */
+/**
+ * RGBA rows of the favicon at `size`×`size` pixels: the flag of its 16-unit box (the icon's
+ * geometry moved back by its centring offset) in the accent colour, its coverage as alpha. A
+ * bitmap, not an SVG: Chromium fetches and decodes the page's icon again at every change of
+ * the address fragment, and an SVG is decoded in a document of its own on the page's thread.
+ */
+function faviconRaster(size) {
+  const origin = [POLE.x - 2, POLE.y - 1];
+  return rowsOf(size, 4, (px, py) => [...ACCENT, Math.round(255 * coverage(px, py, size, 16, origin))]);
+}
+
+/** RGB rows of a `size`×`size` rendering (white flag on the accent colour). */
 function raster(size) {
-  const SS = 4;
-  const rows = Buffer.alloc(size * (1 + 3 * size));
-  for (let py = 0; py < size; py++) {
-    const row = py * (1 + 3 * size);
-    rows[row] = 0;
-    for (let px = 0; px < size; px++) {
-      let hits = 0;
-      for (let sy = 0; sy < SS; sy++) {
-        for (let sx = 0; sx < SS; sx++) {
-          const x = ((px + (sx + 0.5) / SS) * VIEW) / size;
-          const y = ((py + (sy + 0.5) / SS) * VIEW) / size;
-          if (inFlag(x, y)) hits++;
-        }
-      }
-      const a = hits / (SS * SS);
-      for (let c = 0; c < 3; c++) {
-        rows[row + 1 + 3 * px + c] = Math.round(ACCENT[c] * (1 - a) + WHITE[c] * a);
-      }
-    }
-  }
-  return rows;
+  return rowsOf(size, 3, (px, py) => {
+    const a = coverage(px, py, size, VIEW);
+    return ACCENT.map((v, c) => Math.round(v * (1 - a) + WHITE[c] * a));
+  });
 }
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
