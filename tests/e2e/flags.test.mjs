@@ -359,13 +359,27 @@ test('200k flags: a jump to the middle shows the rows of its position from the r
     assert.ok(start > 1000 && pending > 100, `${start} flags before ${pending} pending ones`);
     const target = start + Math.floor(pending / 2);
     // The rows of the position are in the page once the scroll's own frame has run: drawn
-    // from memory, nothing asked of the workers.
-    const drawn = await page.locator('[data-testid="flag-scroll"]').evaluate(async (e, row) => {
+    // from memory, nothing asked of the workers. The rest of the window follows a frame later;
+    // meanwhile the elements of the window left behind keep their rows where they are: every
+    // row named in that frame is the list's row at its position, drawn at its own place.
+    const { drawn, named } = await page.locator('[data-testid="flag-scroll"]').evaluate(async (e, row) => {
       e.scrollTop = row * 36;
       await new Promise((r) => requestAnimationFrame(r));
-      return !!e.querySelector(`[data-testid="flag-row"][data-index="${row}"]`);
+      const named = [...e.querySelectorAll('[data-testid="flag-row"]')].map((r) => [
+        Number(r.dataset.index),
+        Number(r.dataset.flagId),
+        r.offsetTop,
+      ]);
+      return { drawn: !!e.querySelector(`[data-testid="flag-row"][data-index="${row}"]`), named };
     }, target);
     assert.ok(drawn, 'the row at the top of the view is drawn in the frame of the scroll');
+    const [top, here] = [order(0, 40), order(target - 10, 40)];
+    const kept = named.filter(([i]) => i < 40);
+    assert.ok(kept.length > 0 && named.length > kept.length, `${kept.length} rows kept from the top of ${named.length}`);
+    for (const [i, id, y] of named) {
+      assert.equal(y, i * 36, `row ${i} is drawn at its own place`);
+      assert.equal(id, i < 40 ? top[i] : here[i - (target - 10)], `row ${i} is the list's row there`);
+    }
     const want = order(target, 10);
     await waitForRow(page, want[0]);
     const inPlace = async (expected, what) => {

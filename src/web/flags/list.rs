@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
 
 use crate::web::files::loader::{download_text, Shared};
 use crate::web::flags::cells::{RowCellsDom, RowFrame, RowFrameDom};
@@ -363,10 +364,6 @@ impl ListState {
 struct Chosen(RwSignal<Vec<i64>>);
 
 impl Chosen {
-    fn contains(&self, id: i64) -> bool {
-        self.0.with(|c| c.contains(&id))
-    }
-
     fn toggle(&self, id: i64) {
         self.0.update(|c| match c.iter().position(|x| *x == id) {
             Some(i) => {
@@ -816,6 +813,9 @@ fn FlagTable(page: Page) -> impl IntoView {
         Signal::derive(move || list.shown.with(|g| g.epoch)),
         move |view| list.shown.with(|g| g.pages.holds(view)),
     );
+    let space = NodeRef::<leptos::html::Div>::new();
+    let drawn_ids = StoredValue::new(Vec::new());
+    write_rows(page, drawn, space, drawn_ids);
     view! {
         <div class="flag-head">
             <SortHeader list=list column=SortColumn::Id />
@@ -834,17 +834,24 @@ fn FlagTable(page: Page) -> impl IntoView {
             style=format!("height:{}px", FLAG_TABLE.height)
             on:scroll=move |e| {
                 let el = event_target::<web_sys::Element>(&e);
-                page.scroll_top.set(el.scroll_top() as f64);
+                let top = el.scroll_top() as f64;
+                // The pages the new window needs, taken from the rows held in the page before
+                // the position is set: the rows and the position change in one reactive step,
+                // so each row element is worked out and written once in the scroll's frame.
+                untrack(|| list.cover(page.db, FLAG_TABLE.rows(top, list.len())));
+                page.scroll_top.set(top);
             }
         >
-            <div class="flag-space" style:height=height>
+            <div class="flag-space" style:height=height node_ref=space>
                 // Fixed elements, never moved: a jump or a page down rewrites them in place.
                 // Their order in the page is the list's rotated (element k holds the row whose
                 // position is k modulo their count), so Tab leaves the rows at the wrap once
                 // every 37 rows; moving the elements that wrapped around to keep the list's
                 // order cost 5–10 ms a jump (a moved element is laid out from scratch). The
                 // list's own keys (j/k, x) go down it in its order.
-                {(0..FLAG_TABLE.slots()).map(|element| view! { <ListRow page=page drawn=drawn element=element /> }).collect_view()}
+                {(0..FLAG_TABLE.slots())
+                    .map(|element| view! { <ListRow page=page element=element drawn_ids=drawn_ids /> })
+                    .collect_view()}
             </div>
         </div>
     }
@@ -887,119 +894,195 @@ struct Slot {
     stale: bool,
 }
 
-/// Row element `element` of the table (see [`FlagTable`]): its row among those `drawn` now; while
-/// that row's page has not arrived, the row of this query it showed before, untouched (in a
-/// list that is not capped), else a placeholder (hidden in a capped list); hidden with its cells
-/// as they were while its row waits for a later frame ([`SlotState::Later`]), hidden when the
-/// list is too short to reach it.
-/// Its cells follow the row it shows; they are rewritten only when that row changes.
-#[component]
-fn ListRow(page: Page, drawn: DrawnRows, element: usize) -> impl IntoView {
-    let (app, list, selected, chosen) = (page.app, page.list, page.selected, page.chosen);
-    let slot = Memo::new(move |_| drawn.slot(element));
-    // Waiting for a later frame: hidden and unnamed (no test id, flag id or position: it may hold
-    // a row of another query), its cells left as they are.
-    let later = Memo::new(move |_| slot.get() == SlotState::Later);
-    let shows = Memo::new(move |previous: Option<&Option<Slot>>| match slot.get() {
-        SlotState::Row(index) => {
-            let (epoch, row) = list.shown.with(|g| (g.epoch, g.pages.get(index).cloned()));
-            match (row, previous.cloned().flatten()) {
-                // Its page has not arrived: the element keeps the row of this query it showed,
-                // where it was (out of the window), and nothing of it changes until it does.
-                // Not in a capped list, whose places follow the scroll position: a place kept
-                // from before the scroll can lie in the view there.
-                (None, Some(before))
-                    if before.epoch == epoch && before.row.is_some() && !FLAG_TABLE.capped(list.len()) =>
-                {
-                    Some(Slot { stale: true, ..before })
-                }
-                (row, _) => Some(Slot { index, epoch, row, stale: false }),
-            }
-        }
-        SlotState::Later => previous.cloned().flatten(),
-        SlotState::Gone => None,
-    });
-    // What the element draws, and where: the last loaded row it showed, with its position. A
-    // placeholder (a row whose page has not arrived) leaves the element as it was, out of the
-    // window, and is drawn as the space's empty row lines: a jump changes no cell, class or
-    // place until its rows arrive, then rewrites each element once.
-    let content = Memo::new(move |previous: Option<&Option<(usize, FlagRow)>>| {
-        shows
-            .with(|s| s.as_ref().and_then(|s| s.row.clone().map(|r| (s.index, r))))
-            .or_else(|| previous.cloned().flatten())
-    });
-    // The flag the element draws: what a click, its checkbox and its selection act on (a
-    // placeholder's stale row is out of the window, or, while a changed file is read again,
-    // the row that stood at that place).
-    let drawn_id = Memo::new(move |_| content.with(|c| c.as_ref().map(|(_, r)| r.id)));
-    // Where the element is drawn: its row's place. An element waiting for another row stays
-    // where it was: in a capped list (whose places follow the scroll position) the old row's
-    // place at the new position could lie far outside the space.
-    let top = Memo::new(move |previous: Option<&Option<String>>| {
-        let total = list.len();
-        // Only a capped list's places follow the scroll position.
-        let scroll = if FLAG_TABLE.capped(total) { page.scroll_top.get() } else { 0.0 };
-        let waiting_for = shows.with(|s| s.as_ref().filter(|s| !s.stale).map(|s| s.index));
-        match content.with(|c| c.as_ref().map(|(i, _)| *i)) {
-            Some(i) if waiting_for == Some(i) => Some(css_px(FLAG_TABLE.row_top(i, scroll, total))),
-            Some(_) => previous.cloned().flatten(),
-            None => None,
-        }
-    });
-    // The element itself (classes, test hooks, checkbox) and its cells: each written in place
-    // by one effect, only what changed (see `cells`).
-    let row = NodeRef::<leptos::html::Div>::new();
-    Effect::new(move |frame: Option<Option<RowFrameDom>>| {
-        let el = row.get()?;
-        let Some(mut frame) = frame.flatten().or_else(|| RowFrameDom::bind(&el)) else {
-            warn("flag list: a row element lacks its checkbox; the row is not drawn");
+/// One row element of the table, bound to its DOM, and what it was last worked out to show.
+///
+/// Per element: its row among those drawn now; while that row's page has not arrived, the row
+/// of this query it showed before, untouched (in a list that is not capped), else a
+/// placeholder (hidden in a capped list); hidden with its cells as they were while its row
+/// waits for a later frame ([`SlotState::Later`]), hidden when the list is too short to reach
+/// it. Its cells follow the row it shows and are rewritten only when that row changes.
+struct RowElement {
+    el: web_sys::HtmlElement,
+    frame: RowFrameDom,
+    cells: RowCellsDom,
+    /// The row it stands for ([`Slot`]), `None` when the list does not reach it.
+    shows: Option<Slot>,
+    /// What it draws: the last loaded row it showed, with its position.
+    content: Option<(usize, FlagRow)>,
+    /// Its `top` (px, as CSS), `None` before it has drawn a row.
+    top: Option<String>,
+}
+
+impl RowElement {
+    /// Binds to a `ListRow` element; `None` (warned of in the console) when its structure lacks
+    /// a cell or its checkbox (a markup changed without `cells`: a bug).
+    fn bind(el: web_sys::Element) -> Option<RowElement> {
+        let (Some(frame), Some(cells)) = (RowFrameDom::bind(&el), RowCellsDom::bind(&el)) else {
+            warn("flag list: a row element lacks its checkbox or one of its cells; the row is not drawn");
             return None;
         };
-        let later = later.get();
-        let (gone, placeholder, row) = shows.with(|s| match s {
+        Some(RowElement { el: el.unchecked_into(), frame, cells, shows: None, content: None, top: None })
+    }
+
+    /// Works out what the element shows now and writes what changed: `slot` is its place among
+    /// the rows drawn, `shown` the generation on screen, `capped` whether the list's places
+    /// follow the scroll position (`scroll` px), `selected` and `chosen` the flag open in the
+    /// detail and the flags chosen for a bulk action. Returns the flag it draws (what a click
+    /// and its checkbox act on).
+    fn update(
+        &mut self,
+        slot: SlotState,
+        shown: &Generation,
+        capped: bool,
+        scroll: f64,
+        selected: Option<i64>,
+        chosen: &[i64],
+    ) -> Option<i64> {
+        let later = slot == SlotState::Later;
+        match slot {
+            SlotState::Row(index) => {
+                let row = shown.pages.get(index);
+                let same = self.shows.as_ref().is_some_and(|s| {
+                    s.index == index && s.epoch == shown.epoch && !s.stale && s.row.as_ref() == row
+                });
+                if !same {
+                    self.shows = match (row, self.shows.take()) {
+                        // Its page has not arrived: the element keeps the row of this query it
+                        // showed, where it was (out of the window), and nothing of it changes
+                        // until it does. Not in a capped list, whose places follow the scroll
+                        // position: a place kept from before the scroll can lie in the view there.
+                        (None, Some(before))
+                            if before.epoch == shown.epoch && before.row.is_some() && !capped =>
+                        {
+                            Some(Slot { stale: true, ..before })
+                        }
+                        (row, _) => Some(Slot { index, epoch: shown.epoch, row: row.cloned(), stale: false }),
+                    };
+                }
+            }
+            SlotState::Later => {}
+            SlotState::Gone => self.shows = None,
+        }
+        // What the element draws, and where: the last loaded row it showed, with its position.
+        // A placeholder leaves the element as it was, out of the window, and is drawn as the
+        // space's empty row lines: a jump changes no cell, class or place until its rows
+        // arrive, then rewrites each element once.
+        if let Some((index, row)) = self.shows.as_ref().and_then(|s| s.row.as_ref().map(|r| (s.index, r))) {
+            if self.content.as_ref().map(|(i, r)| (*i, r)) != Some((index, row)) {
+                self.cells.write(row);
+                self.content = Some((index, row.clone()));
+            }
+        }
+        let drawn = self.content.as_ref().map(|(_, r)| r.id);
+        // Where the element is drawn: its row's place. An element waiting for another row stays
+        // where it was: in a capped list the old row's place at the new position could lie far
+        // outside the space.
+        let waiting_for = self.shows.as_ref().filter(|s| !s.stale).map(|s| s.index);
+        let top = match self.content.as_ref().map(|(i, _)| *i) {
+            Some(i) if waiting_for == Some(i) => {
+                Some(css_px(FLAG_TABLE.row_top(i, if capped { scroll } else { 0.0 }, shown_len(shown))))
+            }
+            Some(_) => self.top.clone(),
+            None => None,
+        };
+        if top != self.top {
+            let style = self.el.style();
+            let _ = match &top {
+                Some(px) => style.set_property("top", px),
+                None => style.remove_property("top").map(|_| ()),
+            };
+            self.top = top;
+        }
+        let (gone, placeholder, row) = match &self.shows {
             None => (true, false, None),
             Some(s) => (false, s.row.is_none(), Some((s.index, s.row.as_ref().map(|r| r.id)))),
-        });
-        // Waiting for a later frame: unnamed (no test id, flag id or position: it may hold a
-        // row of another query).
-        let named = row.filter(|_| !later);
-        let drawn = drawn_id.get();
-        let selected = selected.get();
-        frame.write(RowFrame {
+        };
+        // Waiting for a later frame while it holds a row of another query, or in a capped list
+        // (where its place, kept from before the scroll, can lie in the view): hidden and
+        // unnamed (no test id, flag id or position). Otherwise it stays as it is: a row of
+        // this query at its own place, out of the view (the view's rows have elements of their
+        // own), as a row of the overscan is; hiding it and showing it again a frame later cost
+        // the scroll's frame its layout objects (~1 ms a jump, interleaved probe).
+        let hidden = later && (capped || self.shows.as_ref().is_none_or(|s| s.epoch != shown.epoch));
+        let named = row.filter(|_| !hidden);
+        self.frame.write(RowFrame {
             // In a capped list an element waiting for its row is hidden: its place, kept from
             // before the scroll, can lie in the view.
-            gone: later || gone || (placeholder && FLAG_TABLE.capped(list.len())),
+            gone: hidden || gone || (placeholder && capped),
             placeholder,
             selected: drawn.is_some() && selected == drawn,
             testid: named.map(|(_, id)| if id.is_some() { "flag-row" } else { "flag-placeholder" }),
             flag_id: named.and_then(|(_, id)| id),
             index: named.map(|(index, _)| index),
             drawn,
-            checked: drawn.is_some_and(|id| chosen.contains(id)),
+            checked: drawn.is_some_and(|id| chosen.contains(&id)),
         });
-        Some(frame)
-    });
-    Effect::new(move |cells: Option<Option<RowCellsDom>>| {
-        let el = row.get()?;
-        let Some(mut cells) = cells.flatten().or_else(|| RowCellsDom::bind(&el)) else {
-            warn("flag list: a row element lacks one of its cells; its cells are not drawn");
-            return None;
-        };
-        content.with(|c| {
-            if let Some((_, r)) = c {
-                cells.write(r);
-            }
+        drawn
+    }
+}
+
+/// Rows in generation `g`'s list ([`ListState::len`] without tracking).
+fn shown_len(g: &Generation) -> usize {
+    match g.total {
+        Some(n) => n.max(0) as usize,
+        None => g.pages.loaded_end(),
+    }
+}
+
+/// The table's row elements written in place by one effect: at each change of the rows drawn,
+/// the loaded pages, the selection or the flags chosen, every element works out what it shows
+/// ([`RowElement::update`]) and writes what changed. One effect for the table rather than a
+/// few reactive nodes per element: a scroll step then updates one node, not ~300 (issue 15's
+/// page goal). `drawn_ids` receives the flag each element draws, for its click handlers.
+fn write_rows(
+    page: Page,
+    drawn: DrawnRows,
+    space: NodeRef<leptos::html::Div>,
+    drawn_ids: StoredValue<Vec<Option<i64>>>,
+) {
+    let (list, selected, chosen) = (page.list, page.selected, page.chosen);
+    Effect::new(move |elements: Option<Vec<RowElement>>| {
+        let mut elements = elements.filter(|e| !e.is_empty()).unwrap_or_else(|| {
+            let Some(space) = space.get() else { return Vec::new() };
+            let rows = space.children();
+            (0..rows.length()).filter_map(|k| rows.item(k)).filter_map(RowElement::bind).collect()
         });
-        Some(cells)
+        if elements.is_empty() {
+            return elements;
+        }
+        let slots: Vec<SlotState> = (0..elements.len()).map(|e| drawn.slot(e)).collect();
+        let selected = selected.get();
+        let scroll = page.scroll_top.get_untracked();
+        list.shown.with(|g| {
+            let capped = FLAG_TABLE.capped(shown_len(g));
+            // Only a capped list's places follow the scroll position.
+            let scroll = if capped { page.scroll_top.get() } else { scroll };
+            chosen.0.with(|chosen| {
+                let ids: Vec<Option<i64>> = elements
+                    .iter_mut()
+                    .zip(slots)
+                    .map(|(e, slot)| e.update(slot, g, capped, scroll, selected, chosen))
+                    .collect();
+                drawn_ids.set_value(ids);
+            });
+        });
+        elements
     });
+}
+
+/// Row element `element` of the table (see [`FlagTable`]): its markup and click handlers; what
+/// it shows is written by [`write_rows`]. A click opens the flag it draws (`drawn_ids`), its
+/// checkbox chooses it.
+#[component]
+fn ListRow(page: Page, element: usize, drawn_ids: StoredValue<Vec<Option<i64>>>) -> impl IntoView {
+    let (app, chosen) = (page.app, page.chosen);
+    let drawn_id = move || drawn_ids.with_value(|ids| ids.get(element).copied().flatten());
     view! {
         <div
-            node_ref=row
             // Hidden until its first frame is written.
             class="flag-row gone"
-            style:top=top
             on:click=move |_| {
-                if let Some(id) = drawn_id.get_untracked() {
+                if let Some(id) = drawn_id() {
                     app.go(View::Flag(id));
                 }
             }
@@ -1011,7 +1094,7 @@ fn ListRow(page: Page, drawn: DrawnRows, element: usize) -> impl IntoView {
                     data-testid="flag-select"
                     on:click=move |e| {
                         e.stop_propagation();
-                        if let Some(id) = drawn_id.get_untracked() {
+                        if let Some(id) = drawn_id() {
                             chosen.toggle(id);
                         }
                     }

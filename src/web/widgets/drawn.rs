@@ -16,8 +16,9 @@ use flagdeck_core::paging::Viewport;
 pub enum SlotState {
     /// Row `index` of the list (0-based position).
     Row(usize),
-    /// Its row is in the window but drawn in a later frame: the table hides the element until
-    /// then, changing as little of it as it can (what it holds may be another query's row).
+    /// Its row is in the window but drawn in a later frame: the element changes as little as it
+    /// can until then, and the table hides it where what it holds could mislead (another
+    /// query's row; a place that may lie in the view).
     Later,
     /// The list is too short to reach it: hidden.
     Gone,
