@@ -80,8 +80,8 @@ pub(super) struct RowCellsDom {
 impl RowCellsDom {
     /// Binds to `row` (see the structure above): appends a text node to each cell. `None` when
     /// an element is missing (a structure changed without this: a bug, warned of in the
-    /// console by the list's `RowElement::bind`); the cells bound before it then keep an empty text node and
-    /// nothing is written.
+    /// console by the list's `RowElement::bind`); the cells bound before it then keep an empty
+    /// text node and nothing is written.
     pub(super) fn bind(row: &Element) -> Option<RowCellsDom> {
         let document = web_sys::window()?.document()?;
         let cells = row.children();
