@@ -665,6 +665,9 @@ pub fn AgentPage(name: String) -> impl IntoView {
             }
             let (open, name) = (with_flags(state), name.clone());
             Some(async move {
+                // Once the lists' first rows are painted: the chains are below them, and their
+                // read would run beside that frame.
+                next_paint().await;
                 match open {
                     Some(open) => Some(agent_chains(&open, &name).await),
                     None => None,

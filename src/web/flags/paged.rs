@@ -241,6 +241,12 @@ impl PagedFlags {
     fn load_order(self, open: Shared, first: FlagPageQuery, epoch: u64, total: i64) {
         let Some(layer) = open.layer.clone() else { return };
         spawn_local(async move {
+            // Asked once the first rows are painted: walking the order is the layer worker's
+            // longest answer here, and on a machine of two cores it would run beside that frame.
+            next_paint().await;
+            if self.epoch.try_get_value() != Some(epoch) {
+                return;
+            }
             let Some(order) = layer.order(&open.db, &first).await else { return };
             let begins_with_shown = self.rows.try_with_untracked(|rows| {
                 rows.len() <= order.value.len()
