@@ -540,12 +540,13 @@ async function freshList(page, preset) {
  * painted (the animation frame that has every one of them with its id, and a task after its
  * paint), and the same from the scroll event's dispatch (the page's own time: the wait for the
  * frame that dispatches it is the browser's), the pages it asked for meanwhile (`flagdeck:page`: pages read ahead count too), and
- * whether every rendered row (the overscan too, once drawn) is the native answer.
+ * whether every rendered row (the overscan too, once drawn) is the native answer and, in the
+ * frame that showed the rows in view, no other row element shown overlapped the view.
  */
 async function appScrollStep(page, step) {
   await clearMeasures(page, ['flagdeck:page']);
   const from = await pageNow(page);
-  const { ms, fromEvent } = await page.locator('.flag-scroll').evaluate(
+  const { ms, fromEvent, strays } = await page.locator('.flag-scroll').evaluate(
     async (e, { top, view }) => {
       // The scroll event's dispatch (a capture listener on the list runs before the app's own):
       // where the app's `flagdeck:page` starts when it asks for a page in that event.
@@ -559,7 +560,16 @@ async function appScrollStep(page, step) {
       // The frame that has them paints before a task posted from its callbacks runs.
       await new Promise((r) => setTimeout(r, 0));
       const end = performance.now();
-      return { ms: end - t0, fromEvent: end - (event ?? t0) };
+      // What that frame painted (the app draws the rest of the window in a later task): no
+      // other row element shown overlaps the view (an element of the window left behind, kept
+      // where it was, stays out of it).
+      const want = new Map(view);
+      const strays = [...e.querySelectorAll('.flag-row')].filter((r) => {
+        const y = r.offsetTop;
+        return r.offsetParent && y + r.offsetHeight > e.scrollTop && y < e.scrollTop + e.clientHeight &&
+          want.get(Number(r.dataset.index)) !== Number(r.dataset.flagId);
+      }).length;
+      return { ms: end - t0, fromEvent: end - (event ?? t0), strays };
     },
     { top: step.scroll_top, view: step.in_view },
   );
@@ -569,7 +579,7 @@ async function appScrollStep(page, step) {
   const to = await pageNow(page);
   const expected = new Map(step.shown.map(([i, id]) => [i, id]));
   const { rows } = await shownRows(page);
-  const agrees = rows.length === expected.size && rows.every(([i, id]) => expected.get(i) === id);
+  const agrees = strays === 0 && rows.length === expected.size && rows.every(([i, id]) => expected.get(i) === id);
   return { ms, fromEvent, asked, agrees, span: [from, to] };
 }
 

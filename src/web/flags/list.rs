@@ -909,8 +909,8 @@ struct RowElement {
     shows: Option<Slot>,
     /// What it draws: the last loaded row it showed, with its position.
     content: Option<(usize, FlagRow)>,
-    /// Its `top` (px, as CSS), `None` before it has drawn a row.
-    top: Option<String>,
+    /// Its `top` (px from the top of the space), `None` before it has drawn a row.
+    top: Option<f64>,
 }
 
 impl RowElement {
@@ -978,17 +978,18 @@ impl RowElement {
         // where it was: in a capped list the old row's place at the new position could lie far
         // outside the space.
         let waiting_for = self.shows.as_ref().filter(|s| !s.stale).map(|s| s.index);
+        let len = shown_len(shown);
         let top = match self.content.as_ref().map(|(i, _)| *i) {
             Some(i) if waiting_for == Some(i) => {
-                Some(css_px(FLAG_TABLE.row_top(i, if capped { scroll } else { 0.0 }, shown_len(shown))))
+                Some(FLAG_TABLE.row_top(i, if capped { scroll } else { 0.0 }, len))
             }
-            Some(_) => self.top.clone(),
+            Some(_) => self.top,
             None => None,
         };
         if top != self.top {
             let style = self.el.style();
-            let _ = match &top {
-                Some(px) => style.set_property("top", px),
+            let _ = match top {
+                Some(px) => style.set_property("top", &css_px(px)),
                 None => style.remove_property("top").map(|_| ()),
             };
             self.top = top;
@@ -998,12 +999,23 @@ impl RowElement {
             Some(s) => (false, s.row.is_none(), Some((s.index, s.row.as_ref().map(|r| r.id)))),
         };
         // Waiting for a later frame while it holds a row of another query, or in a capped list
-        // (where its place, kept from before the scroll, can lie in the view): hidden and
-        // unnamed (no test id, flag id or position). Otherwise it stays as it is: a row of
-        // this query at its own place, out of the view (the view's rows have elements of their
-        // own), as a row of the overscan is; hiding it and showing it again a frame later cost
-        // the scroll's frame its layout objects (~1 ms a jump, interleaved probe).
-        let hidden = later && (capped || self.shows.as_ref().is_none_or(|s| s.epoch != shown.epoch));
+        // while its place lies in the view or outside the space (places there follow the
+        // scroll position): hidden and unnamed (no test id, flag id or position). Otherwise it
+        // stays as it is: a row of this query at its own place, out of the view (the view's
+        // rows have elements of their own), as a row of the overscan is; hiding it and showing
+        // it again a frame later cost the scroll's frame its layout objects (~1 ms a jump,
+        // interleaved probe).
+        let (row_height, space) = (FLAG_TABLE.row_height, FLAG_TABLE.space_height(len));
+        let aside = |y: f64| {
+            y >= 0.0
+                && y + row_height <= space
+                && (y + row_height <= scroll || y >= scroll + FLAG_TABLE.height)
+        };
+        let hidden = later
+            && match &self.shows {
+                Some(s) if s.epoch == shown.epoch => capped && !self.top.is_some_and(aside),
+                _ => true,
+            };
         let named = row.filter(|_| !hidden);
         self.frame.write(RowFrame {
             // In a capped list an element waiting for its row is hidden: its place, kept from
