@@ -898,9 +898,10 @@ struct Slot {
 ///
 /// Per element: its row among those drawn now; while that row's page has not arrived, the row
 /// of this query it showed before, untouched (in a list that is not capped), else a
-/// placeholder (hidden in a capped list); hidden with its cells as they were while its row
-/// waits for a later frame ([`SlotState::Later`]), hidden when the list is too short to reach
-/// it. Its cells follow the row it shows and are rewritten only when that row changes.
+/// placeholder (hidden in a capped list); as it was while its row waits for a later frame
+/// ([`SlotState::Later`]), hidden only where what it holds could mislead (see
+/// [`RowElement::update`]); hidden when the list is too short to reach it. Its cells follow the
+/// row it shows and are rewritten only when that row changes.
 struct RowElement {
     el: web_sys::HtmlElement,
     frame: RowFrameDom,
