@@ -999,24 +999,30 @@ impl RowElement {
             None => (true, false, None),
             Some(s) => (false, s.row.is_none(), Some((s.index, s.row.as_ref().map(|r| r.id)))),
         };
-        // Waiting for a later frame while it holds a row of another query, or in a capped list
-        // while its place lies in the view or outside the space (places there follow the
-        // scroll position): hidden and unnamed (no test id, flag id or position). Otherwise it
-        // stays as it is: a row of this query at its own place, out of the view (the view's
-        // rows have elements of their own), as a row of the overscan is; hiding it and showing
-        // it again a frame later cost the scroll's frame its layout objects (~1 ms a jump,
-        // interleaved probe).
+        // Waiting for a later frame, it stays as it is when it draws a row of this query at that
+        // row's own place (its own row, not a placeholder) out of the view: the view's rows have
+        // elements of their own, and in a capped list (places follow the scroll position) that
+        // place must lie out of the view and within the space. It is then a row of the window
+        // as one of the overscan is; hiding it and showing it again a frame later cost the
+        // scroll's frame its layout objects (~1 ms a jump, interleaved probe). Otherwise it is
+        // hidden and unnamed (no test id, flag id or position): it may hold another query's
+        // row, a placeholder, or nothing placed yet (it would stand at the space's top).
         let (row_height, space) = (FLAG_TABLE.row_height, FLAG_TABLE.space_height(len));
         let aside = |y: f64| {
             y >= 0.0
                 && y + row_height <= space
                 && (y + row_height <= scroll || y >= scroll + FLAG_TABLE.height)
         };
-        let hidden = later
-            && match &self.shows {
-                Some(s) if s.epoch == shown.epoch => capped && !self.top.is_some_and(aside),
-                _ => true,
-            };
+        let kept = match (&self.shows, &self.content) {
+            (Some(s), Some((index, _))) => {
+                s.epoch == shown.epoch
+                    && s.row.is_some()
+                    && *index == s.index
+                    && self.top.is_some_and(|y| !capped || aside(y))
+            }
+            _ => false,
+        };
+        let hidden = later && !kept;
         let named = row.filter(|_| !hidden);
         self.frame.write(RowFrame {
             // In a capped list an element waiting for its row is hidden: its place, kept from
@@ -1054,16 +1060,18 @@ fn write_rows(
     drawn_ids: StoredValue<Vec<Option<i64>>>,
 ) {
     let (list, selected, chosen) = (page.list, page.selected, page.chosen);
-    Effect::new(move |elements: Option<Vec<RowElement>>| {
+    // Each bound element with its number (`0..slots`): one that failed to bind (warned of) leaves
+    // the others showing their own rows.
+    Effect::new(move |elements: Option<Vec<(usize, RowElement)>>| {
         let mut elements = elements.filter(|e| !e.is_empty()).unwrap_or_else(|| {
             let Some(space) = space.get() else { return Vec::new() };
             let rows = space.children();
-            (0..rows.length()).filter_map(|k| rows.item(k)).filter_map(RowElement::bind).collect()
+            (0..rows.length()).filter_map(|k| Some((k as usize, RowElement::bind(rows.item(k)?)?))).collect()
         });
         if elements.is_empty() {
             return elements;
         }
-        let slots: Vec<SlotState> = (0..elements.len()).map(|e| drawn.slot(e)).collect();
+        let slots: Vec<SlotState> = elements.iter().map(|(k, _)| drawn.slot(*k)).collect();
         let selected = selected.get();
         let scroll = page.scroll_top.get_untracked();
         list.shown.with(|g| {
@@ -1071,11 +1079,12 @@ fn write_rows(
             // Only a capped list's places follow the scroll position.
             let scroll = if capped { page.scroll_top.get() } else { scroll };
             chosen.0.with(|chosen| {
-                let ids: Vec<Option<i64>> = elements
-                    .iter_mut()
-                    .zip(slots)
-                    .map(|(e, slot)| e.update(slot, g, capped, scroll, selected, chosen))
-                    .collect();
+                let mut ids = vec![None; FLAG_TABLE.slots()];
+                for ((k, e), slot) in elements.iter_mut().zip(slots) {
+                    if let Some(id) = ids.get_mut(*k) {
+                        *id = e.update(slot, g, capped, scroll, selected, chosen);
+                    }
+                }
                 drawn_ids.set_value(ids);
             });
         });
