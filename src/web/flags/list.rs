@@ -59,6 +59,14 @@ impl Generation {
     fn new(epoch: u64, total: Option<i64>, pages: SparsePages<FlagRow>) -> Self {
         Generation { epoch, total, pages, order: None, mirrored: BTreeSet::new() }
     }
+
+    /// Rows in its list: the count once known, until then as far as the loaded pages reach.
+    fn len(&self) -> usize {
+        match self.total {
+            Some(n) => n.max(0) as usize,
+            None => self.pages.loaded_end(),
+        }
+    }
 }
 
 /// The list state shared by the page's parts.
@@ -102,10 +110,7 @@ impl ListState {
 
     /// Rows in the list: the count once known, until then as far as the loaded pages reach.
     fn len(&self) -> usize {
-        self.shown.with(|g| match g.total {
-            Some(n) => n.max(0) as usize,
-            None => g.pages.loaded_end(),
-        })
+        self.shown.with(Generation::len)
     }
 
     fn len_untracked(&self) -> usize {
@@ -979,7 +984,7 @@ impl RowElement {
         // where it was: in a capped list the old row's place at the new position could lie far
         // outside the space.
         let waiting_for = self.shows.as_ref().filter(|s| !s.stale).map(|s| s.index);
-        let len = shown_len(shown);
+        let len = shown.len();
         let top = match self.content.as_ref().map(|(i, _)| *i) {
             Some(i) if waiting_for == Some(i) => {
                 Some(FLAG_TABLE.row_top(i, if capped { scroll } else { 0.0 }, len))
@@ -1040,14 +1045,6 @@ impl RowElement {
     }
 }
 
-/// Rows in generation `g`'s list ([`ListState::len`] without tracking).
-fn shown_len(g: &Generation) -> usize {
-    match g.total {
-        Some(n) => n.max(0) as usize,
-        None => g.pages.loaded_end(),
-    }
-}
-
 /// The table's row elements written in place by one effect: at each change of the rows drawn,
 /// the loaded pages, the selection or the flags chosen, every element works out what it shows
 /// ([`RowElement::update`]) and writes what changed. One effect for the table rather than a
@@ -1075,7 +1072,7 @@ fn write_rows(
         let selected = selected.get();
         let scroll = page.scroll_top.get_untracked();
         list.shown.with(|g| {
-            let capped = FLAG_TABLE.capped(shown_len(g));
+            let capped = FLAG_TABLE.capped(g.len());
             // Only a capped list's places follow the scroll position.
             let scroll = if capped { page.scroll_top.get() } else { scroll };
             chosen.0.with(|chosen| {
