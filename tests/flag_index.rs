@@ -747,3 +747,98 @@ fn a_mirror_read_from_before_a_write_never_comes_back() {
     assert!(mirror.0.get(90001).is_some());
     assert_eq!(mirror.0.len(), 1_200);
 }
+
+/// Every page, by keyset and by offset, of `filter` in every order and direction: the layer's
+/// against SQL's.
+fn every_page_alike(db: &NativeDb, index: &FlagIndex, filter: &FlagFilter, label: &str) -> usize {
+    let mut pages = 0;
+    for sort in SortColumn::ALL {
+        for descending in [false, true] {
+            let first = FlagPageQuery::first(filter.clone(), (sort, descending), 7);
+            let mut q = first.clone();
+            for page in 0.. {
+                let got = index.page(&q).expect("the layer answers this file's pages");
+                let want = sql_page(db, &q);
+                assert!(
+                    same_keys(&got, &want),
+                    "{label}: {sort:?} desc={descending} page {page}\n layer {got:?}\n   sql {want:?}"
+                );
+                let by_offset = first.clone().at_page(page, None);
+                let got_offset = index.page(&by_offset).expect("the layer answers this file's pages");
+                assert!(
+                    same_keys(&got_offset, &want),
+                    "{label}: {sort:?} desc={descending} page {page} by offset"
+                );
+                pages += 1;
+                let Some((id, key)) = got.last().cloned() else { break };
+                q = first.clone().at_page(page + 1, Some(Cursor { key, id }));
+            }
+            let whole: Vec<i64> = sql_page(db, &FlagPageQuery { limit: usize::MAX >> 1, ..first.clone() })
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect();
+            assert_eq!(
+                index.order(&first),
+                Some(whole),
+                "{label}: the whole order of {sort:?} desc={descending}"
+            );
+        }
+    }
+    pages
+}
+
+/// A filter keeping few agents' flags, most of them at one end of the orders: the page walk
+/// stops early and takes the rest from those agents' postings by position. Every page, both
+/// ways, by keyset and by offset, is SQL's page, before and after edits move flags in and out.
+#[test]
+fn pages_of_a_few_agents_flags_far_down_the_order_are_sqls_pages() {
+    let db = NativeDb::open_bytes(&[]).unwrap();
+    let opts = DemoOptions { flags: 3_000, ..Default::default() };
+    db.execute_batch_sync(&demo_script(&opts)).unwrap();
+    let rare = "@rare.agent";
+    // 80 of the newest flags and 5 of the oldest go to (and 40 come from) an agent of its own.
+    db.execute_batch_sync(&format!(
+        "UPDATE flags SET target_agent = '{rare}' WHERE id IN (SELECT id FROM flags ORDER BY created_at DESC, id DESC LIMIT 80);
+         UPDATE flags SET target_agent = '{rare}' WHERE id IN (SELECT id FROM flags ORDER BY created_at, id LIMIT 5);
+         UPDATE flags SET source_agent = '{rare}' WHERE id IN (SELECT id FROM flags ORDER BY id DESC LIMIT 40);"
+    ))
+    .unwrap();
+    let (affinity, rows) = block_on(FlagIndex::read_rows(&db, Rows::All)).unwrap();
+    let mut index = FlagIndex::build(affinity, rows);
+    let targets = distinct(&db, "target_agent");
+    let known: Vec<Value> = targets.iter().filter(|t| *t != rare).map(|t| Value::from(t.as_str())).collect();
+    let filters = [
+        FlagFilter { target: vec![rare.into()], ..Default::default() },
+        FlagFilter { status: vec!["pending".into()], target: vec![rare.into()], ..Default::default() },
+        FlagFilter { source: vec![rare.into()], locked: Some(false), ..Default::default() },
+        FlagFilter { status: vec!["pending".into()], unrouted: Some(known), ..Default::default() },
+    ];
+    for (step, edit) in [
+        "",
+        // Flags from the middle of the orders join, some leave, and one is deleted.
+        "UPDATE flags SET target_agent = '@rare.agent' WHERE id % 97 = 0;
+         UPDATE flags SET target_agent = '@backend.api' WHERE target_agent = '@rare.agent' AND id % 3 = 0;
+         DELETE FROM flags WHERE id = (SELECT max(id) FROM flags WHERE target_agent = '@rare.agent');",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if !edit.is_empty() {
+            let ids: Vec<i64> = block_on(db.query("SELECT id FROM flags", &[]))
+                .unwrap()
+                .rows
+                .iter()
+                .filter_map(|r| r[0].as_i64())
+                .collect();
+            db.execute_batch_sync(edit).unwrap();
+            index.apply(block_on(FlagIndex::read_ids(&db, &ids)).unwrap());
+        }
+        for (i, f) in filters.iter().enumerate() {
+            let pages = every_page_alike(&db, &index, f, &format!("step {step} filter {i}"));
+            assert!(
+                pages > SortColumn::ALL.len() * 2 * 3,
+                "step {step} filter {i}: several pages each way ({pages})"
+            );
+        }
+    }
+}

@@ -4,16 +4,18 @@
 //! and, for the "All flags" list (newest first) and a facet-filtered list: the first page, a
 //! keyset step, a jump to 25 / 50 / 75 %, the count and the five facets' counts — median of 5,
 //! each next to the same answer by SQL; then what the agent page of the busiest target asks
-//! (its counts, its lists' first pages, a list's whole order). A native guide for the
+//! (its counts, its lists' first pages, a list's whole order), and what the routing page asks
+//! (its count, its first and next pages). A native guide for the
 //! browser's numbers, which the flag-list bench measures in the app.
 
 use std::time::Instant;
 
-use flagdeck_core::agents::{lists, AGENT_LIST_ORDER, AGENT_LIST_PAGE};
+use flagdeck_core::agents::{known_targets, lists, AGENT_LIST_ORDER, AGENT_LIST_PAGE};
 use flagdeck_core::flag_index::{FlagIndex, Rows};
 use flagdeck_core::flags::{facet_sql, Cursor, FlagFilter, FlagPageQuery, Preset, SHOWN_FACETS};
 use flagdeck_core::native::NativeDb;
 use flagdeck_core::port::Database;
+use flagdeck_core::schema::read_facts;
 use flagdeck_core::value::Value;
 use pollster::block_on;
 
@@ -123,5 +125,24 @@ fn main() {
         let q = FlagPageQuery::first(to.clone(), AGENT_LIST_ORDER, AGENT_LIST_PAGE);
         let ms = median(5, || drop(index.order(&q)));
         println!("    {:<22} {ms:>8.2}", "whole order to");
+    }
+    // The routing page: pending flags to a target no known agent carries.
+    let facts = block_on(read_facts(&db)).unwrap();
+    let known = block_on(known_targets(&db, &facts)).unwrap();
+    let unrouted = lists::unrouted(known);
+    let total = index.count(&unrouted).unwrap_or(0);
+    println!("  routing page ({total} pending flags to unknown targets): layer, ms");
+    let ms = median(5, || {
+        let _ = index.count(&unrouted);
+    });
+    println!("    {:<22} {ms:>8.2}", "count");
+    let first = FlagPageQuery::first(unrouted, AGENT_LIST_ORDER, AGENT_LIST_PAGE);
+    let page = index.page(&first).unwrap_or_default();
+    let ms = median(5, || drop(index.page(&first)));
+    println!("    {:<22} {ms:>8.2}", "first page");
+    if let Some((id, key)) = page.last().cloned() {
+        let next = first.clone().at_page(1, Some(Cursor { key, id }));
+        let ms = median(5, || drop(index.page(&next)));
+        println!("    {:<22} {ms:>8.2}", "next page");
     }
 }
