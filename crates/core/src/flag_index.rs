@@ -20,7 +20,8 @@
 //! * **Kept exact under change** by [`FlagIndex::apply`] with the rows as the table holds them
 //!   after the change ([`FlagIndex::take_changes`] reads what the change log noted).
 //! * **Memory**: per flag its id, 9 value numbers and 9 order slots, ~115 bytes, plus each
-//!   distinct value once (at 1M flags, ~110 MB before the distinct created_at texts).
+//!   distinct value once (at 1M flags, ~110 MB before the distinct created_at texts), plus 4
+//!   bytes for each order a page was read from the postings in (below).
 //! * **Cost**: building sorts 9 orders (n log n); a page walks its order from the cursor (or
 //!   from the start, for an offset) testing each row against the filter, so an unfiltered page
 //!   or a selective cursor costs its own rows; a filter that keeps few agents' flags bounds
@@ -30,7 +31,8 @@
 //! * **Counts by agent**: the flags of each source and target agent are also held by value
 //!   (postings, [`POSTED`]: ~2 × 8 bytes a flag), so a count whose filter keeps a few agents
 //!   (a flag list filtered by agent and more) tests only their flags instead of every flag (at
-//!   1M flags, ~40k for the busiest agent). Each agent's flags are also tallied by their
+//!   1M flags, ~40k for the busiest agent), and a page of them is taken from those flags once
+//!   a stretch of its order has been walked (see Cost). Each agent's flags are also tallied by their
 //!   (status, locked) pair (a handful of numbers per agent), so a count on an agent column, the
 //!   status and the lock only (the agent page's counts and lists, the routing page's unknown
 //!   targets) adds those up without looking at a flag: ~0.01 ms at 1M flags natively, against
@@ -83,15 +85,16 @@ const CHAIN: usize = 8;
 /// from and goes to, the conditions of the agent and routing pages.
 const POSTED: [usize; 2] = [SOURCE, TARGET];
 
-/// A count walks the postings of a [`POSTED`] column when its filter keeps at most this share
-/// of the flags there (1 / `POSTINGS_SHARE`); otherwise one pass over the slots is cheaper.
+/// A count tests only the flags in the postings of a [`POSTED`] column (and a page may take
+/// its rows from them, [`WALK_SHARE`]) when its filter keeps at most this share of the flags
+/// there (1 / `POSTINGS_SHARE`); otherwise one pass over the slots is cheaper.
 const POSTINGS_SHARE: usize = 4;
 
-/// A page walk over a filter that keeps few agents' flags tests at most 1 / `WALK_SHARE` of
-/// their number of flags in the order before it reads the rest of the page from their
-/// postings ([`FlagIndex::walk`]). Reading a posted flag costs more than walking past one
-/// (the postings are read whole, sorted, and each flag's position looked up), so the walk
-/// goes on a while where the rows may be near.
+/// A page walk over a filter that keeps few agents' flags tests 1 / `WALK_SHARE` of their
+/// number of flags in the order (one at least) before it reads the rest of the page from their
+/// postings ([`FlagIndex::walk`]), when more of the order is left than they hold. Reading a
+/// posted flag costs more than walking past one (the postings are read whole, sorted, and each
+/// flag's position looked up), so the walk goes on a while where the rows may be near.
 const WALK_SHARE: usize = 4;
 
 /// Which rows [`FlagIndex::read_rows`] reads.
@@ -190,8 +193,9 @@ pub struct FlagIndex {
     orders: Vec<Vec<u32>>,
     /// Per [`SortColumn::ALL`] entry: each slot's position in that order (`u32::MAX` for a
     /// free slot), built the first time a page of that order is read from the postings
-    /// ([`FlagIndex::walk`]) and dropped by every change to the orders: 4 bytes a slot per
-    /// order asked (the agent and routing pages use one order).
+    /// ([`FlagIndex::walk`]) and dropped by every change to the orders (the next such page
+    /// builds it again: one pass over the order): 4 bytes a slot per order asked (the agent
+    /// and routing pages use one order).
     positions: Vec<OnceCell<Vec<u32>>>,
     /// Slots whose tool-order key SQLite would write in its own way (a REAL or BLOB created_at).
     odd_tool_keys: usize,
@@ -945,13 +949,20 @@ impl FlagIndex {
             return Some(());
         }
         // A filter keeping few agents' flags: the walk tests a share of as many slots as those
-        // agents hold ([`WALK_SHARE`]), then takes the rest of the page from their postings,
-        // ordered by position. The routing page's unknown targets lie far down the tool order
+        // agents hold ([`WALK_SHARE`]), then, when more of the order is left than they hold,
+        // takes the rest of the page from their postings, ordered by position. The routing page's unknown targets lie far down the tool order
         // in the bench file: at 1M flags its first page walked ~1M slots (3.4 ms natively),
         // now ~3k and then ~13k postings (0.8 ms). A page of flags spread through the order
         // (an agent's own list) is still found by the walk alone.
         let narrow = self.narrowest(&m);
-        let budget = narrow.map_or(usize::MAX, |(held, _)| (held / WALK_SHARE).max(1));
+        // How many of `left` slots to walk: all of them, unless the postings are fewer than
+        // what would be left after the walk's share (then they are the cheaper way on).
+        let walk = |left: usize| match narrow {
+            Some((held, _)) if left.saturating_sub((held / WALK_SHARE).max(1)) > held => {
+                (held / WALK_SHARE).max(1)
+            }
+            _ => left,
+        };
         // The most slots the page can take after the walk: its rows to skip and its rows.
         let skip_need = (q.offset - direct).saturating_add(q.limit);
         // The rest from the postings, from position `from` on (down from it, descending).
@@ -995,7 +1006,7 @@ impl FlagIndex {
                 None => order.len(),
             };
             let end = end.saturating_sub(direct);
-            let walked = end.min(budget);
+            let walked = walk(end);
             for &slot in order[end - walked..end].iter().rev() {
                 if !visit(slot) {
                     return Some(());
@@ -1022,7 +1033,7 @@ impl FlagIndex {
                 None => 0,
             };
             let start = (start + direct).min(order.len());
-            let walked = (order.len() - start).min(budget);
+            let walked = walk(order.len() - start);
             for &slot in &order[start..start + walked] {
                 if !visit(slot) {
                     return Some(());
