@@ -950,18 +950,24 @@ impl FlagIndex {
         }
         // A filter keeping few agents' flags: the walk tests a share of as many slots as those
         // agents hold ([`WALK_SHARE`]), then, when more of the order is left than they hold,
-        // takes the rest of the page from their postings, ordered by position. The routing page's unknown targets lie far down the tool order
-        // in the bench file: at 1M flags its first page walked ~1M slots (3.4 ms natively),
-        // now ~3k and then ~13k postings (0.8 ms). A page of flags spread through the order
-        // (an agent's own list) is still found by the walk alone.
+        // takes the rest of the page from their postings, ordered by position. The routing
+        // page's unknown targets lie far down the tool order in the bench file: at 1M flags its
+        // first page walked ~1M slots (3.4 ms natively), now ~3k and then ~13k postings
+        // (0.8 ms). A page of flags spread through the order (an agent's own list) is still
+        // found by the walk alone.
         let narrow = self.narrowest(&m);
         // How many of `left` slots to walk: all of them, unless the postings are fewer than
         // what would be left after the walk's share (then they are the cheaper way on).
         let walk = |left: usize| match narrow {
-            Some((held, _)) if left.saturating_sub((held / WALK_SHARE).max(1)) > held => {
-                (held / WALK_SHARE).max(1)
+            Some((held, _)) => {
+                let share = (held / WALK_SHARE).max(1);
+                if left.saturating_sub(share) > held {
+                    share
+                } else {
+                    left
+                }
             }
-            _ => left,
+            None => left,
         };
         // The most slots the page can take after the walk: its rows to skip and its rows.
         let skip_need = (q.offset - direct).saturating_add(q.limit);
@@ -978,21 +984,15 @@ impl FlagIndex {
                 .map(|slot| at[slot as usize])
                 .filter(|&i| if q.descending { (i as usize) < from } else { i as usize >= from })
                 .collect();
-            // Only the first `need` positions can be visited: the rest need no order.
+            // In the walk's direction; only the first `need` positions can be visited: the rest
+            // need no order.
+            let walk_order = |a: &u32, b: &u32| if q.descending { b.cmp(a) } else { a.cmp(b) };
             let need = skip_need.min(rest.len());
-            if q.descending {
-                if need > 0 && need < rest.len() {
-                    rest.select_nth_unstable_by(need - 1, |a, b| b.cmp(a));
-                    rest.truncate(need);
-                }
-                rest.sort_unstable_by(|a, b| b.cmp(a));
-            } else {
-                if need > 0 && need < rest.len() {
-                    rest.select_nth_unstable(need - 1);
-                    rest.truncate(need);
-                }
-                rest.sort_unstable();
+            if need > 0 && need < rest.len() {
+                rest.select_nth_unstable_by(need - 1, walk_order);
+                rest.truncate(need);
             }
+            rest.sort_unstable_by(walk_order);
             for i in rest {
                 if !visit(order[i as usize]) {
                     return;
