@@ -1308,14 +1308,26 @@ async function rawQuestSteps(page, db, workerUrl, spec, rounds) {
 /** The list's scroll steps of `scroll` (from the top, `rounds` times); each round starts from a fresh list. */
 async function questScrollRounds(page, spec, scroll, rounds) {
   const app = scroll.steps.map(() => ({ ms: [], ev: [], disagree: 0, spans: [] }));
+  // Per round: the list's rows shown → every row held (flagdeck:quest-rows-held, the background
+  // fill), and the renderer's memory before the fresh list and once it is held whole.
+  const held = { ms: [], rss: [] };
   for (let round = 0; round < rounds; round++) {
     // A fresh list at its top: a query change drops the loaded pages and scrolls up.
     const tick = spec.filter_steps.find((s) => s.action.status !== undefined).action;
+    const before = rendererRss();
     for (let k = 0; k < 2; k++) {
-      await clearMeasures(page, ['flagdeck:quests']);
+      await clearMeasures(page, ['flagdeck:quests', 'flagdeck:quest-rows-held']);
       await questFilterAction(page, tick);
       await waitForQuests(page);
     }
+    // The positions are timed once the list holds every row, as the flag list's are once its
+    // rows are held in the page (a jump before that reads its pages as a keyset step does).
+    await page.waitForFunction(() => performance.getEntriesByName('flagdeck:quest-rows-held', 'measure').length > 0, null, {
+      timeout: 300_000,
+      polling: 50,
+    });
+    held.ms.push(await lastMeasure(page, 'flagdeck:quest-rows-held'));
+    held.rss.push(`${before} → ${rendererRss()}`);
     for (const [i, step] of scroll.steps.entries()) {
       const r = await appQuestScrollStep(page, step);
       app[i].ms.push(...r.ms);
@@ -1324,13 +1336,18 @@ async function questScrollRounds(page, spec, scroll, rounds) {
       if (!r.agrees) app[i].disagree++;
     }
   }
-  return app;
+  return { steps: app, held };
 }
 
 /** Prints one scroll of the quest list: per position and in all, app next to raw (a) and, when given, raw (b). */
-function printQuestScroll(title, scroll, app, rawA, rawB, tasks, rounds) {
+function printQuestScroll(title, scroll, rounds_, rawA, rawB, tasks, rounds) {
   const ratio = (a, b) => (a !== null && b ? a / b : null);
+  const app = rounds_.steps;
   console.log(`\n-- ${title} --`);
+  console.log(
+    `  every row held (flagdeck:quest-rows-held, rows shown → the background fill done): ${spread(rounds_.held.ms)} ms; ` +
+      `the renderer's memory (RSS) before the fresh list → once held, per round: ${rounds_.held.rss.join(', ')}`,
+  );
   console.log(
     `${'position'.padEnd(18)} ${'pages read'.padEnd(22)} ${'app'.padStart(16)} ${'app (event)'.padStart(16)} ${'raw (a)'.padStart(16)} ${rawB ? 'raw (b)'.padStart(16) + ' ' : ''}${'long tasks'.padStart(10)}  rows = native`,
   );
@@ -1417,8 +1434,8 @@ async function questsBench(dist, files, runs, rounds) {
     const context = await browser.newContext();
     const errors = [];
     let filterApp = [];
-    let scrollApp = [];
-    let sortedApp = [];
+    let scrollApp = { steps: [], held: { ms: [], rss: [] } };
+    let sortedApp = scrollApp;
     let sortedFirst = null;
     let raw = null;
     let tasks = [];

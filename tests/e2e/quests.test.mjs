@@ -335,9 +335,12 @@ test('a filter typed just before another #quests address is followed is dropped:
   }
 });
 
-test('the list: few rows in the DOM, scrolling reaches the last of 2040 quests in SQL order', async (t) => {
-  if (skipWithoutV2Fixtures(t)) return;
-  // 50 more copies of every quest: pages of 200 rows, keyset and OFFSET both needed.
+/**
+ * The v2 fixture with 50 more copies of every quest (2040: pages of 200 rows, keyset and OFFSET
+ * both needed), written once, with its ids in the list's default order: newest first by
+ * creation (one text format in this file), then id.
+ */
+function manyQuests() {
   const many = path.join(env.out, 'many-quests.db');
   const columns = 'quest_name, quest_phase, mission, recruited, current_agent, status, broadcast, context, result, created_at, updated_at';
   xtask([
@@ -347,8 +350,13 @@ test('the list: few rows in the DOM, scrolling reaches the last of 2040 quests i
   ]);
   const [[total]] = query(many, 'SELECT count(*) FROM acolyte_quests');
   assert.equal(total, 2040);
-  // The list's default order: newest first by creation (one text format in this file), then id.
   const order = query(many, 'SELECT quest_id FROM acolyte_quests ORDER BY created_at DESC, quest_id DESC').map(([id]) => id);
+  return { many, order };
+}
+
+test('the list: few rows in the DOM, scrolling reaches the last of 2040 quests in SQL order', async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const { many, order } = manyQuests();
   const app = await open(many);
   try {
     const { page } = app;
@@ -409,6 +417,64 @@ test('the list: few rows in the DOM, scrolling reaches the last of 2040 quests i
       return el ? Number(el.dataset.questId) : null;
     }, next * size);
     assert.equal(drawn, order[next * size], `row ${next * size} drawn in the frame of the scroll, from the page read ahead`);
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test('the list fills itself with every row: a jump anywhere is drawn in the frame of its scroll, and after a change too', async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const { many, order } = manyQuests();
+  const pages = Math.ceil(order.length / 200);
+  const app = await open(many);
+  try {
+    const { page } = app;
+    await showQuests(page);
+    /** The list shown anew (a new generation), once it holds every row (its fill measured). */
+    const held = async () => {
+      const before = await generation(page);
+      await page.evaluate(() => performance.clearMeasures('flagdeck:quest-rows-held'));
+      await page.evaluate(() => (location.hash = '#quests?view=list'));
+      await page.waitForFunction((after) => Number(document.querySelector('[data-testid="quest-total"]')?.dataset.generation) > after, before, {
+        timeout: WAIT_MS,
+      });
+      await page.waitForFunction(() => performance.getEntriesByName('flagdeck:quest-rows-held', 'measure').length > 0, null, { timeout: WAIT_MS });
+      const loaded = await page.locator('[data-testid="quest-scroll"]').getAttribute('data-pages');
+      assert.deepEqual(loaded.split(' ').map(Number), [...Array(pages).keys()], 'every page of the list is held');
+    };
+    /** Scrolls row `at` to the view's top and reads, in that scroll's frame, its rows (id, status). */
+    const jump = (at) =>
+      page.locator('[data-testid="quest-scroll"]').evaluate(async (e, at) => {
+        e.scrollTop = at * 36;
+        await new Promise((r) => requestAnimationFrame(r));
+        return [0, 1, 2, 3, 4].map((k) => {
+          const row = e.querySelector(`[data-testid="quest-row"][data-index="${at + k}"]`);
+          return row ? [Number(row.dataset.questId), row.dataset.status] : null;
+        });
+      }, at);
+    await held();
+    for (const at of [1500, 731, 2035, 12]) {
+      const shown = await jump(at);
+      assert.deepEqual(shown.map((r) => r?.[0]), order.slice(at, at + 5), `rows ${at}… drawn in the frame of the jump, in SQL order`);
+    }
+    // A quest far down the list fails: the list is read anew and filled again, and a jump to
+    // it shows its new status in the frame of the scroll (no row held from before the change).
+    const statusOf = new Map(query(many, 'SELECT quest_id, status FROM acolyte_quests').map(([id, st]) => [id, st]));
+    const open = (id) => !['completed', 'failed'].includes(statusOf.get(id));
+    const at = order.findLastIndex(open);
+    assert.ok(at > 400, `an open quest far down the list (at ${at})`);
+    assert.equal((await jump(at))[0]?.[1], statusOf.get(order[at]));
+    await showQuest(page, order[at]);
+    await page.locator('[data-testid="quest-status-select"]').selectOption('failed');
+    await page.locator('[data-testid="quest-status-apply"]').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="quest-status"]')?.dataset.status === 'failed', null, {
+      timeout: WAIT_MS,
+    });
+    await held();
+    const shown = await jump(at);
+    assert.deepEqual(shown[0], [order[at], 'failed'], 'the changed quest, as it is now, in the frame of the jump');
+    assert.deepEqual(shown.map((r) => r?.[0]), order.slice(at, at + 5), 'its neighbours in SQL order');
     app.assertHealthy();
   } finally {
     await app.close();

@@ -2,12 +2,14 @@
 //! page, OFFSET for a jump), as the flag list; only the rows of the scroll position are in the
 //! page, in a fixed set of recycled elements, empty where their page has not arrived. While
 //! pages are cheap, the pages just before and after the view are read ahead, so scrolling on
-//! finds its rows loaded and draws them in the frame of the scroll.
+//! finds its rows loaded and draws them in the frame of the scroll; then the rest of the list is
+//! read in the background (a fill), so a jump anywhere finds its rows loaded too.
 
 use leptos::prelude::*;
 
 use crate::web::files::loader::Shared;
-use crate::web::platform::perf::{after_paint, clear_mark, mark, measure_when_painted};
+use crate::web::platform::browser::sleep_ms;
+use crate::web::platform::perf::{after_paint, clear_mark, mark, measure, measure_when_painted};
 use crate::web::quests::cards::row;
 use crate::web::quests::page::{answer, ask, cards, QuestsState, PAGE, QUEST_TABLE};
 use crate::web::widgets::drawn::{use_drawn_rows, SlotState};
@@ -17,6 +19,22 @@ use flagdeck_core::quests::{keys, QuestCard, QuestSort};
 
 /// Pages asked of the worker at once (see the flag list).
 const MAX_IN_FLIGHT: usize = 2;
+
+/// Pages one read of the background fill asks for (1000 rows): few enough that a page asked
+/// for the view, which the worker answers after it, waits little (a keyset read through a key
+/// table: ~4 ms a page in raw sql.js at 100k quests), many enough that the list fills in a
+/// hundred reads at 100k quests.
+const FILL_PAGES: usize = 5;
+
+/// How long a query's rows are on screen before its fill begins: a person changing filters
+/// one after another (each query read at once, the text boxes after [`super::page`]'s typing
+/// pause) does not have the next query wait behind a fill read of the one just left.
+const FILL_AFTER_MS: u32 = 400;
+
+/// The rows a list fills itself with at most: a query keeping more reads only the pages of its
+/// view and those around them, as before. The rows are held as the list's cards (`QuestCard`,
+/// a few hundred bytes each in the page's memory; see the README's *Bench* for the figure).
+const FILL_CAP_ROWS: usize = 250_000;
 
 impl QuestsState {
     /// Asks for list pages `pages` (consecutive) of the shown generation in one read, unless one
@@ -67,22 +85,46 @@ impl QuestsState {
         });
     }
 
+    /// Lets generation `epoch`'s list begin its background fill ([`QuestsState::cover`]) once it
+    /// has been on screen [`FILL_AFTER_MS`], unless another query was asked meanwhile.
+    pub(super) fn fill_later(self, epoch: u64) {
+        self.tasks.spawn(async move {
+            sleep_ms(FILL_AFTER_MS).await;
+            if self.asked.try_get_value() == Some(epoch) {
+                self.fill_from.set(epoch);
+            }
+        });
+    }
+
     /// Asks for the pages of `rows` that are neither loaded nor on their way, as many as may be
     /// in flight; once they are all loaded, the pages just after and before them when pages
     /// are cheap: walked through the order's key table or an index of the file (~4 ms in raw
     /// sql.js at 100k quests), not sorting every quest (~0.5 s, which would hold up the pages
-    /// asked after it). Nothing after an error (asking again would fail again, in a loop).
+    /// asked after it). Once those are loaded too and nothing is on its way, the next pages of
+    /// the background fill ([`SparsePages::next_unloaded`] from the view on, [`FILL_PAGES`] a
+    /// read, one read at a time, while fewer than [`FILL_CAP_ROWS`] rows are held): every
+    /// answer taken in runs this again, so the fill goes on until the list is held whole,
+    /// measured once per query as `flagdeck:quest-rows-held` (rows shown → every row held). A
+    /// new query or a change of the data starts a new generation, whose pages start empty, so
+    /// a row held is always the current query's row as its page read gives it. Nothing after an
+    /// error (asking again would fail again, in a loop).
+    ///
+    /// [`SparsePages::next_unloaded`]: flagdeck_core::paging::SparsePages::next_unloaded
     fn cover(self, rows: std::ops::Range<usize>) {
         if self.error.with(Option::is_some) {
             return;
         }
         let Some(open) = self.db.get() else { return };
-        let Some((missing, around, cheap)) = self.shown.with(|g| {
+        let Some((missing, around, cheap, fill, epoch)) = self.shown.with(|g| {
             let total = g.total.filter(|_| g.epoch == self.asked.get_value())?.max(0) as usize;
             let around = g.pages.around(rows.clone(), total);
             let sort = self.view.query().with_untracked(|q| q.sort.0);
             let cheap = g.keys || !keys::derived(sort, self.time_order());
-            Some((g.pages.missing(rows, total), around, cheap))
+            // `None`: not filled (too many rows, or not yet: see `fill_later`); `Some(None)`:
+            // every page is loaded.
+            let fill = (total <= FILL_CAP_ROWS && self.fill_from.get() == g.epoch)
+                .then(|| g.pages.next_unloaded(g.pages.page_of(rows.start), total, FILL_PAGES));
+            Some((g.pages.missing(rows, total), around, cheap, fill, g.epoch))
         }) else {
             return;
         };
@@ -92,15 +134,29 @@ impl QuestsState {
         let free = MAX_IN_FLIGHT.saturating_sub(in_flight.len());
         let wanted: Vec<usize> = wanted.into_iter().filter(|p| !in_flight.contains(p)).take(free).collect();
         if ahead {
+            let next_fill = fill.clone().flatten().filter(|_| wanted.is_empty() && in_flight.is_empty());
+            let whole = fill == Some(None) && self.held.get_value() != epoch;
+            if whole {
+                self.held.set_value(epoch);
+            }
             // Asked once the frame of this scroll is painted: a page read ahead that arrived
             // before it would be taken in (and every row re-examined) ahead of that frame.
             after_paint(move || {
+                if whole {
+                    // After the generation's own mark (asked from the same frame, earlier).
+                    measure("flagdeck:quest-rows-held", "flagdeck:quests-shown");
+                }
                 // Not when the page is gone meanwhile; within the cap of pages in flight as it
                 // is then (a scroll in between may have asked for its own pages).
                 let Some(in_flight) = self.in_flight.try_get_untracked() else { return };
                 let free = MAX_IN_FLIGHT.saturating_sub(in_flight.len());
                 for page in wanted.into_iter().take(free) {
                     self.fetch(open.clone(), page..page + 1);
+                }
+                // A fill read only when nothing else is on its way, so a page asked for the
+                // view waits behind one fill read at most.
+                if let Some(run) = next_fill.filter(|_| in_flight.is_empty()) {
+                    self.fetch(open, run);
                 }
             });
         } else {

@@ -103,6 +103,10 @@ pub(super) struct QuestsState {
     pub error: RwSignal<Option<String>>,
     /// The latest query asked for: answers to any other are dropped.
     pub asked: StoredValue<u64>,
+    /// The generation whose rows the list holds whole (measured once, see `list::cover`).
+    pub held: StoredValue<u64>,
+    /// The generation whose list may fill itself in the background (see `list::fill_later`).
+    pub fill_from: RwSignal<u64>,
     /// How the open data's quests are read, and the data (`OpenDb::data_key`) it was read for.
     file: StoredValue<Option<((u64, u64), FileShape)>>,
     /// The agent filter's suggestions (`quests::agents_sql`), read once per data when the agent
@@ -162,6 +166,8 @@ impl QuestsState {
             in_flight: RwSignal::new(BTreeSet::new()),
             error: RwSignal::new(None),
             asked: StoredValue::new(0),
+            held: StoredValue::new(0),
+            fill_from: RwSignal::new(0),
             file: StoredValue::new(None),
             agents: RwSignal::new(Vec::new()),
             agents_for: StoredValue::new(None),
@@ -453,6 +459,9 @@ impl QuestsState {
             match result {
                 Ok(generation) => {
                     self.shown.set(generation);
+                    if layout == Layout::List {
+                        self.fill_later(epoch);
+                    }
                     after_paint(|| {
                         mark("flagdeck:quests-shown");
                         measure("flagdeck:quests", "flagdeck:quests-start");
