@@ -423,26 +423,29 @@ test('the list: few rows in the DOM, scrolling reaches the last of 2040 quests i
   }
 });
 
-test('the list fills itself with every row: a jump anywhere is drawn in the frame of its scroll, and after a change too', async (t) => {
+test('the list fills itself with every row: a jump anywhere is drawn in the frame of its scroll, after a filter change and a data change too', async (t) => {
   if (skipWithoutV2Fixtures(t)) return;
   const { many, order } = manyQuests();
-  const pages = Math.ceil(order.length / 200);
   const app = await open(many);
   try {
     const { page } = app;
     await showQuests(page);
-    /** The list shown anew (a new generation), once it holds every row (its fill measured). */
-    const held = async () => {
+    /**
+     * Does `change` (which starts a new generation of the list), then waits until the list
+     * holds every row of its `n` (its fill measured) and checks that it holds every page.
+     */
+    const held = async (change, n) => {
       const before = await generation(page);
       await page.evaluate(() => performance.clearMeasures('flagdeck:quest-rows-held'));
-      await page.evaluate(() => (location.hash = '#quests?view=list'));
+      await change();
       await page.waitForFunction((after) => Number(document.querySelector('[data-testid="quest-total"]')?.dataset.generation) > after, before, {
         timeout: WAIT_MS,
       });
       await page.waitForFunction(() => performance.getEntriesByName('flagdeck:quest-rows-held', 'measure').length > 0, null, { timeout: WAIT_MS });
       const loaded = await page.locator('[data-testid="quest-scroll"]').getAttribute('data-pages');
-      assert.deepEqual(loaded.split(' ').map(Number), [...Array(pages).keys()], 'every page of the list is held');
+      assert.deepEqual(loaded.split(' ').map(Number), [...Array(Math.ceil(n / 200)).keys()], 'every page of the list is held');
     };
+    const showList = () => page.evaluate(() => (location.hash = '#quests?view=list'));
     /** Scrolls row `at` to the view's top and reads, in that scroll's frame, its rows (id, status). */
     const jump = (at) =>
       page.locator('[data-testid="quest-scroll"]').evaluate(async (e, at) => {
@@ -453,17 +456,28 @@ test('the list fills itself with every row: a jump anywhere is drawn in the fram
           return row ? [Number(row.dataset.questId), row.dataset.status] : null;
         });
       }, at);
-    await held();
-    for (const at of [1500, 731, 2035, 12]) {
-      const shown = await jump(at);
-      assert.deepEqual(shown.map((r) => r?.[0]), order.slice(at, at + 5), `rows ${at}… drawn in the frame of the jump, in SQL order`);
-    }
-    // A quest far down the list fails: the list is read anew and filled again, and a jump to
-    // it shows its new status in the frame of the scroll (no row held from before the change).
+    /** Jumps to each of `positions` and checks the rows drawn in that frame against `ids`. */
+    const jumps = async (ids, positions) => {
+      for (const at of positions) {
+        const shown = (await jump(at)).slice(0, ids.length - at);
+        assert.deepEqual(shown.map((r) => r?.[0]), ids.slice(at, at + 5), `rows ${at}… drawn in the frame of the jump, in SQL order`);
+      }
+    };
+    await held(showList, order.length);
+    await jumps(order, [1500, 731, 2035, 12]);
+    // Another query in the list on screen: a new generation, filled again.
+    const completed = query(
+      many,
+      "SELECT quest_id FROM acolyte_quests WHERE status = 'completed' ORDER BY created_at DESC, quest_id DESC",
+    ).map(([id]) => id);
+    await held(() => page.locator('[data-testid="quest-filter-status"][data-status="completed"] input').check(), completed.length);
+    await jumps(completed, [1300, 401, completed.length - 3]);
+    // An open quest far down the list fails: the list is read anew and filled again, and a
+    // jump to it shows its new status in the frame of the scroll (no row held from before).
     const statusOf = new Map(query(many, 'SELECT quest_id, status FROM acolyte_quests').map(([id, st]) => [id, st]));
-    const open = (id) => !['completed', 'failed'].includes(statusOf.get(id));
-    const at = order.findLastIndex(open);
+    const at = order.findLastIndex((id) => !['completed', 'failed'].includes(statusOf.get(id)));
     assert.ok(at > 400, `an open quest far down the list (at ${at})`);
+    await held(showList, order.length);
     assert.equal((await jump(at))[0]?.[1], statusOf.get(order[at]));
     await showQuest(page, order[at]);
     await page.locator('[data-testid="quest-status-select"]').selectOption('failed');
@@ -471,10 +485,9 @@ test('the list fills itself with every row: a jump anywhere is drawn in the fram
     await page.waitForFunction(() => document.querySelector('[data-testid="quest-status"]')?.dataset.status === 'failed', null, {
       timeout: WAIT_MS,
     });
-    await held();
-    const shown = await jump(at);
-    assert.deepEqual(shown[0], [order[at], 'failed'], 'the changed quest, as it is now, in the frame of the jump');
-    assert.deepEqual(shown.map((r) => r?.[0]), order.slice(at, at + 5), 'its neighbours in SQL order');
+    await held(showList, order.length);
+    assert.deepEqual((await jump(at))[0], [order[at], 'failed'], 'the changed quest, as it is now, in the frame of the jump');
+    await jumps(order, [at]);
     app.assertHealthy();
   } finally {
     await app.close();

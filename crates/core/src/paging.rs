@@ -220,19 +220,15 @@ impl<T> SparsePages<T> {
     /// What a list filling itself in the background reads next, in a list of `total` rows: the
     /// first page not loaded at or after page `from` (else, past the list's end, from its
     /// start), with the pages not loaded right after it, `max` pages at most (`max` 0 reads 1);
-    /// `None` once every page is loaded. Each such run starts after a loaded page whenever one
-    /// is (page 0 always is after a list's first answer), so it is read by keyset.
+    /// `None` once every page is loaded. When page `from` is loaded (a list's view, once its
+    /// pages are in) and page 0 is too (after a list's first answer), each such run starts
+    /// right after a loaded page, so it is read by keyset.
     /// With pages 0 and 7 of 10 loaded: from 2, `2..5` (max 3); from 8, `8..10`.
     pub fn next_unloaded(&self, from: usize, total: usize, max: usize) -> Option<Range<usize>> {
         let pages = total.div_ceil(self.size);
         let first = (from.min(pages)..pages).chain(0..from.min(pages)).find(|p| !self.contains(*p))?;
         let end = (first + 1..pages).take(max.max(1) - 1).take_while(|p| !self.contains(*p)).last();
         Some(first..end.map_or(first + 1, |p| p + 1))
-    }
-
-    /// How many pages are loaded.
-    pub fn loaded_pages(&self) -> usize {
-        self.pages.len()
     }
 
     /// Whether every row of `rows` is loaded (an empty range is).
@@ -350,7 +346,8 @@ mod tests {
         assert_eq!(p.next_unloaded(2, 100, 3), Some(2..5));
         assert_eq!(p.next_unloaded(5, 100, 3), Some(5..7), "a run stops at a loaded page");
         assert_eq!(p.next_unloaded(8, 100, 5), Some(8..10), "and at the list's end");
-        assert_eq!(p.next_unloaded(8, 95, 5), Some(8..10), "a short last page is a page");
+        assert_eq!(p.next_unloaded(8, 101, 5), Some(8..11), "a short last page is a page");
+        assert_eq!(p.next_unloaded(8, 100, 1), Some(8..9));
         assert_eq!(p.next_unloaded(7, 100, 0), Some(8..9), "max 0 reads one page");
         assert_eq!(p.next_unloaded(50, 100, 2), Some(1..3), "past the end: from the start");
         for page in [1, 2, 3, 4, 5, 6, 8] {
@@ -359,8 +356,10 @@ mod tests {
         assert_eq!(p.next_unloaded(3, 100, 4), Some(9..10), "wraps past the loaded pages");
         p.insert(9, Vec::new());
         assert_eq!(p.next_unloaded(3, 100, 4), None);
-        assert_eq!(p.loaded_pages(), 10);
+        assert_eq!(p.next_unloaded(3, 101, 4), Some(10..11), "one more row, one more page");
         assert_eq!(SparsePages::<usize>::new(10).next_unloaded(0, 0, 3), None, "an empty list");
+        assert_eq!(SparsePages::<usize>::new(10).next_unloaded(0, 7, 3), Some(0..1), "a list of one page");
+        assert_eq!(pages(&[0]).next_unloaded(0, 7, 3), None);
     }
 
     #[test]

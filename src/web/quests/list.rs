@@ -102,10 +102,12 @@ impl QuestsState {
     /// are cheap: walked through the order's key table or an index of the file (~4 ms in raw
     /// sql.js at 100k quests), not sorting every quest (~0.5 s, which would hold up the pages
     /// asked after it). Once those are loaded too and nothing is on its way, the next pages of
-    /// the background fill ([`SparsePages::next_unloaded`] from the view on, [`FILL_PAGES`] a
-    /// read, one read at a time, while fewer than [`FILL_CAP_ROWS`] rows are held): every
-    /// answer taken in runs this again, so the fill goes on until the list is held whole,
-    /// measured once per query as `flagdeck:quest-rows-held` (rows shown → every row held). A
+    /// the background fill ([`SparsePages::next_unloaded`] from the view's page, which is loaded
+    /// then, so each read is by keyset; [`FILL_PAGES`] a read, one read at a time; only for a
+    /// query keeping at most [`FILL_CAP_ROWS`] rows): every answer taken in runs this again, so
+    /// the fill goes on until the list is held whole, measured once per query as
+    /// `flagdeck:quest-rows-held` (rows shown → every row held; never for a list that does not
+    /// fill: too many rows, pages that are not cheap, an error). A
     /// new query or a change of the data starts a new generation, whose pages start empty, so
     /// a row held is always the current query's row as its page read gives it. Nothing after an
     /// error (asking again would fail again, in a loop).
@@ -122,9 +124,10 @@ impl QuestsState {
             let sort = self.view.query().with_untracked(|q| q.sort.0);
             let cheap = g.keys || !keys::derived(sort, self.time_order());
             // `None`: not filled (too many rows, or not yet: see `fill_later`); `Some(None)`:
-            // every page is loaded.
+            // every page is loaded, and they hold every row the count says.
             let fill = (total <= FILL_CAP_ROWS && self.fill_from.get() == g.epoch)
-                .then(|| g.pages.next_unloaded(g.pages.page_of(rows.start), total, FILL_PAGES));
+                .then(|| g.pages.next_unloaded(g.pages.page_of(rows.start), total, FILL_PAGES))
+                .filter(|next| next.is_some() || g.pages.loaded_end() == total);
             Some((g.pages.missing(rows, total), around, cheap, fill, g.epoch))
         }) else {
             return;
@@ -143,6 +146,13 @@ impl QuestsState {
             // Asked once the frame of this scroll is painted: a page read ahead that arrived
             // before it would be taken in (and every row re-examined) ahead of that frame.
             after_paint(move || {
+                // Nothing for a generation replaced meanwhile: its pages would be read for the
+                // next one (by OFFSET, before its wait, perhaps from data since swapped).
+                let current = self.asked.try_get_value() == Some(epoch)
+                    && self.shown.try_with_untracked(|g| g.epoch) == Some(epoch);
+                if !current {
+                    return;
+                }
                 if whole {
                     // After the generation's own mark (asked from the same frame, earlier).
                     measure("flagdeck:quest-rows-held", "flagdeck:quests-shown");
