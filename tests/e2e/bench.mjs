@@ -1348,17 +1348,19 @@ async function questScrollRounds(page, spec, scroll, rounds) {
   return { steps: app, held };
 }
 
-/** Prints one scroll of the quest list: per position and in all, app next to raw (a) and, when given, raw (b). */
-function printQuestScroll(title, scroll, rounds_, rawA, rawB, tasks, rounds) {
+/**
+ * Prints one scroll of the quest list (`questScrollRounds`' answer): the fill's time and memory,
+ * then per position and in all, app next to raw (a) and, when given, raw (b).
+ */
+function printQuestScroll(title, scroll, { steps: app, held }, rawA, rawB, tasks, rounds) {
   const ratio = (a, b) => (a !== null && b ? a / b : null);
-  const app = rounds_.steps;
   console.log(`\n-- ${title} --`);
   console.log(
-    `  every row held (flagdeck:quest-rows-held, rows shown → the background fill done): ${spread(rounds_.held.ms)} ms; ` +
-      `the renderer's memory (RSS) before the fresh list → once held, per round: ${rounds_.held.rss.join(', ')}`,
+    `  every row held (flagdeck:quest-rows-held, rows shown → the background fill done): ${spread(held.ms)} ms; ` +
+      `the renderer's memory (RSS) before the fresh list → once held, per round: ${held.rss.join(', ')}`,
   );
   console.log(
-    `  a filter change asked while the list fills (flagdeck:quests; the status box just ticked unticked, behind a fill read): ${spread(rounds_.held.during)} ms ` +
+    `  a filter change asked while the list fills (flagdeck:quests; the status box just ticked unticked, behind a fill read): ${spread(held.during)} ms ` +
       '(the filter steps above ask theirs with nothing in flight)',
   );
   console.log(

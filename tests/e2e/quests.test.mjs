@@ -337,10 +337,16 @@ test('a filter typed just before another #quests address is followed is dropped:
 
 /**
  * The v2 fixture with 50 more copies of every quest (2040: pages of 200 rows, keyset and OFFSET
- * both needed), written once, with its ids in the list's default order: newest first by
- * creation (one text format in this file), then id.
+ * both needed), written on the first call (the tests only read it), with its ids in the list's
+ * default order: newest first by creation (one text format in this file), then id.
  */
+let manyQuestsFile = null;
 function manyQuests() {
+  manyQuestsFile ??= writeManyQuests();
+  return manyQuestsFile;
+}
+
+function writeManyQuests() {
   const many = path.join(env.out, 'many-quests.db');
   const columns = 'quest_name, quest_phase, mission, recruited, current_agent, status, broadcast, context, result, created_at, updated_at';
   xtask([

@@ -107,10 +107,10 @@ impl QuestsState {
     /// query keeping at most [`FILL_CAP_ROWS`] rows): every answer taken in runs this again, so
     /// the fill goes on until the list is held whole, measured once per query as
     /// `flagdeck:quest-rows-held` (rows shown → every row held; never for a list that does not
-    /// fill: too many rows, pages that are not cheap, an error). A
-    /// new query or a change of the data starts a new generation, whose pages start empty, so
-    /// a row held is always the current query's row as its page read gives it. Nothing after an
-    /// error (asking again would fail again, in a loop).
+    /// fill: too many rows, pages that are not cheap, an error). A new query or a change of the
+    /// data starts a new generation, whose pages start empty, so a row held is always the
+    /// current query's row as its page read gives it. Nothing after an error (asking again
+    /// would fail again, in a loop).
     ///
     /// [`SparsePages::next_unloaded`]: flagdeck_core::paging::SparsePages::next_unloaded
     fn cover(self, rows: std::ops::Range<usize>) {
