@@ -681,3 +681,10 @@ fn generated_files_open_as_their_generation_and_every_quest_reads_without_warnin
         }
     }
 }
+
+/// The quest list's filter index on a generated file of 2000 quests (their statuses, teams and
+/// turn holders as the scripts write them), before and after edits.
+#[test]
+fn the_quest_filter_index_agrees_with_sql_on_a_generated_file() {
+    pollster::block_on(flagdeck_core::testkit::quest_index_agrees_with_sql(&v2(2000, 11)));
+}

@@ -957,3 +957,8 @@ fn the_summary_counts_open_waiting_and_stalled_quests() {
         }
     }
 }
+
+#[test]
+fn the_filter_index_agrees_with_sql_on_odd_rows() {
+    block_on(flagdeck_core::testkit::quest_index_agrees_with_sql(&odd_table()));
+}

@@ -276,6 +276,11 @@ async fn port_suite_quest_pages_and_counts() {
 }
 
 #[wasm_bindgen_test]
+async fn port_suite_quest_index_agrees_with_sql() {
+    flagdeck_core::testkit::quest_index_agrees_with_sql(&v2().await).await;
+}
+
+#[wasm_bindgen_test]
 async fn port_suite_quest_key_pages_agree_with_sql() {
     flagdeck_core::testkit::quest_key_pages_agree_with_sql(&v2().await).await;
 }

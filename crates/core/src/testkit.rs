@@ -380,6 +380,169 @@ pub async fn quest_key_pages_agree_with_sql<D: Database>(db: &D) {
     compare("kept").await;
 }
 
+/// The quest list's filter index ([`quests::index`]) answers as plain SQL does: for filters drawn
+/// from the file's own statuses and agent names (in other cases, padded, with a space inside,
+/// unknown, with words or a comma: those two not answered), its count, status counts and first
+/// ids in every list order both ways, under the file's time order and under instants, equal
+/// the SQL's; its rows read by id ([`quests::index::rows_sql`]) are the page's cards with their
+/// sort keys. Then after writes by the tool's status change and raw writes with odd values, the
+/// counter has moved, a read again agrees again, and a rolled-back transaction moves nothing.
+pub async fn quest_index_agrees_with_sql<D: Database>(db: &D) {
+    use crate::quests::index::{in_order, rows_sql, IndexError, QuestIndex};
+    use crate::quests::{keys, TimeOrder};
+    assert_eq!(
+        QuestIndex::read(db, || false).await.err(),
+        Some(IndexError::Moved),
+        "not read when told not to"
+    );
+    let file_order = TimeOrder::read(db).await.unwrap();
+    let orders = [file_order, TimeOrder::default()];
+    let keyed = keys::applies(db).await.unwrap();
+    let read = || async {
+        let mut index = QuestIndex::read(db, || true).await.expect("the index reads");
+        for order in orders {
+            for sort in QuestSort::ALL {
+                if keyed && keys::derived(sort, order) {
+                    keys::ensure(db, sort, order, || true).await.unwrap();
+                    index.read_order(db, sort, order, true).await.unwrap();
+                } else if !keys::derived(sort, order) {
+                    index.read_order(db, sort, order, false).await.unwrap();
+                }
+            }
+        }
+        index
+    };
+    let filters = async || {
+        let mut agents: Vec<String> = quests::agents(db).await.unwrap();
+        agents.extend(
+            rows(db, "SELECT DISTINCT current_agent FROM acolyte_quests WHERE current_agent IS NOT NULL")
+                .await
+                .into_iter()
+                .filter_map(|r| r[0].as_str().map(str::to_owned)),
+        );
+        agents.extend(
+            rows(db, "SELECT DISTINCT recruited FROM acolyte_quests WHERE NOT json_valid(recruited)")
+                .await
+                .into_iter()
+                .filter_map(|r| r[0].as_str().map(|t| t.split(',').next().unwrap_or("").to_owned())),
+        );
+        let first = agents.first().cloned().unwrap_or_else(|| "@a".into());
+        agents.extend([
+            first.to_ascii_uppercase(),
+            format!("  {first} "),
+            format!("{} {}", &first[..1], &first[1..]),
+            "@nobody".into(),
+            "@".into(),
+        ]);
+        let mut statuses: Vec<String> = quests::status_counts(db, &QuestFilter::default())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.status)
+            .collect();
+        statuses.extend(["".into(), "gone".into()]);
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let mut out = vec![QuestFilter::default()];
+        for k in 0..28 {
+            let mut f = QuestFilter::default();
+            if k % 3 != 0 {
+                for _ in 0..1 + next(3) {
+                    f.toggle_status(&statuses[next(statuses.len())].clone());
+                }
+            }
+            if k % 2 == 0 {
+                f.agent = Some(agents[next(agents.len())].clone());
+            }
+            out.push(f);
+        }
+        out.push(QuestFilter { agent: Some(format!("{first},{first}")), ..Default::default() });
+        out.push(QuestFilter { text: "tests".into(), ..Default::default() });
+        out
+    };
+    let agree = |index: QuestIndex, round: &'static str| async move {
+        let mut compared = 0;
+        for filter in filters().await {
+            let what = format!("{round}: {filter:?}");
+            let Some((total, counts)) = index.summary(&filter) else {
+                let comma = filter.agent.as_deref().is_some_and(|a| a.contains(','));
+                assert!(!filter.text.is_empty() || comma, "{what}: only words and commas go to SQL");
+                continue;
+            };
+            assert_eq!(total, quests::count(db, &filter).await.unwrap(), "{what}: count");
+            assert_eq!(counts, quests::status_counts(db, &filter).await.unwrap(), "{what}: status counts");
+            for order in orders {
+                for sort in QuestSort::ALL {
+                    for descending in [false, true] {
+                        let q = QuestPageQuery::first(filter.clone(), (sort, descending), 7)
+                            .with_time_order(order);
+                        let expected = quests::page(db, &q).await.unwrap();
+                        let ids: Vec<i64> = expected.iter().map(|c| c.id).collect();
+                        let held = index.first_ids(&filter, (sort, descending), order, 7);
+                        assert_eq!(
+                            held.as_ref(),
+                            Some(&ids),
+                            "{what} by {sort:?} desc={descending} {order:?}"
+                        );
+                        compared += 1;
+                        if descending && sort == QuestSort::Messages || sort == QuestSort::Created {
+                            let json =
+                                format!("[{}]", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
+                            let rs = db.query(&rows_sql(sort, order), &[Value::from(json)]).await.unwrap();
+                            let writes = rs.map_first(|r| r.i64("writes")).unwrap();
+                            assert_eq!(writes, Some(index.writes()), "{what}: the rows' counter");
+                            let cards: Vec<QuestCard> = QuestCard::all(&rs)
+                                .unwrap_or_default()
+                                .into_iter()
+                                .filter(|_| !ids.is_empty())
+                                .collect();
+                            assert_eq!(
+                                in_order(cards, &ids),
+                                Some(expected),
+                                "{what} by {sort:?}: rows by id"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        assert!(compared > 100, "{round}: {compared} pages compared");
+    };
+    let index = read().await;
+    assert!(
+        index.heap_bytes() > 0
+            && index.len() as i64 == count(db, "SELECT count(*) FROM acolyte_quests").await
+    );
+    let at = index.writes();
+    agree(index, "read").await;
+    let counter = || async { count(db, "SELECT n FROM temp.flagdeck_quest_writes").await };
+    db.execute_batch("BEGIN; UPDATE acolyte_quests SET status = 'gone'; ROLLBACK;").await.unwrap();
+    assert_eq!(counter().await, at, "a rolled-back write moves nothing");
+    let open = "SELECT quest_id FROM acolyte_quests WHERE status NOT IN ('completed', 'failed', 'timeout') \
+                ORDER BY quest_id LIMIT 2";
+    let ids: Vec<i64> = rows(db, open).await.iter().filter_map(|r| r[0].as_i64()).collect();
+    assert!(!ids.is_empty(), "the file has open quests");
+    quests::change_status(db, ids[0], QuestStatus::Reviewing, Some(1_700_000_000)).await.unwrap();
+    db.execute_batch(&format!(
+        "UPDATE acolyte_quests SET recruited = 'zed, @a' || char(10) || ' ,@b c', current_agent = '@NEW' WHERE quest_id = {a};\n\
+         UPDATE acolyte_quests SET status = '', recruited = '\"@solo\"' WHERE quest_id = {b};\n\
+         INSERT INTO acolyte_quests (quest_name, mission, recruited, status, broadcast, created_at, updated_at) \
+           VALUES ('new', 'm', '[\"@B\", 7, null, {{\"x\": 1}}]', 'odd', '[]', '1999-01-01 00:00:00', '1700000000');\n\
+         DELETE FROM acolyte_quests WHERE quest_id = (SELECT min(quest_id) FROM acolyte_quests);",
+        a = ids[0],
+        b = ids.get(1).unwrap_or(&ids[0]),
+    ))
+    .await
+    .unwrap();
+    assert_ne!(counter().await, at, "the writes moved the counter");
+    agree(read().await, "after writes").await;
+}
+
 /// Every quest's detail: the thread has as many messages as `json_array_length(broadcast)`.
 pub async fn quest_details_agree_with_sql<D: Database>(db: &D) {
     let ids =

@@ -16,6 +16,7 @@
 //! * [`timeline`]: who held the turn when.
 //! * [`edit`]: `quest_status.py` as an undoable [`Edit`](crate::edits::Edit).
 //! * [`keys`]: the list's derived layer, a TEMP sort-key table per order.
+//! * [`index`]: the list's filter index, each quest's status and agent names held in memory.
 //!
 //! Odd data never panics: each oddity is a warning sentence on the card, the message or the
 //! thread, and the stored text is kept.
@@ -23,6 +24,7 @@
 pub mod card;
 pub mod detail;
 pub mod edit;
+pub mod index;
 pub mod keys;
 pub mod log;
 pub mod query;

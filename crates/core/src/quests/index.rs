@@ -1,0 +1,593 @@
+//! The quest list's filter index: what a status or agent filter needs of every quest, held in
+//! memory next to the engine, so a filter change answers its count, its status counts (the
+//! status boxes) and its first page's ids without a pass over the table in SQL.
+//!
+//! Without it a filter change costs three passes in the engine (the count, the status counts
+//! under every filter but the statuses, the first page: ~70–130 ms in sql.js at 100k quests,
+//! more with an agent, whose `recruited` JSON is parsed for every quest). Held here, per quest:
+//! its id, its status (interned, NULL as `""`, as the status counts group it) and the names an
+//! agent filter finds it by, worked out by the same SQL expressions as
+//! [`QuestFilter`]'s condition (`lower(current_agent)`, the elements of a JSON `recruited`
+//! with the condition's `instr` test, the comma-separated names of any other `recruited`);
+//! and, per list order asked ([`QuestIndex::set_order`]), every quest in that order.
+//!
+//! Answers are the SQL's: [`QuestIndex::summary`] gives [`QuestFilter::count_sql`] and
+//! [`QuestFilter::status_counts_sql`], [`QuestIndex::first_ids`] the ids of
+//! [`QuestPageQuery`](super::QuestPageQuery)'s first page (`testkit::quest_index_agrees_with_sql`
+//! compares them on every fixture, odd rows and a generated file, before and after edits). A
+//! filter with words, or an agent name holding a comma (the comma-separated match spans names
+//! then), is not answered (`None`): the list runs its SQL.
+//!
+//! Kept exact by a write counter: TEMP triggers on `main.acolyte_quests` ([`COUNTER_SQL`]) count
+//! every row written; the index holds the count it was read at ([`QuestIndex::writes`]), and an
+//! answer is shown only with rows read in one statement with the count ([`rows_sql`]) that
+//! finds it unchanged; otherwise the list runs its SQL and the index is read again. TEMP, like
+//! the key tables ([`super::keys`]): the file, its exports and `integrity_check` never see it.
+//! Memory: ~30 bytes a quest plus 4 per order held and each distinct name once (~3 MB at 100k
+//! quests); read in chunks of [`CHUNK`] quests, one statement each.
+
+use rustc_hash::FxHashMap;
+use serde_json::Value as Json;
+
+use crate::port::{Database, DbError};
+use crate::value::Value;
+
+use super::query::{QuestFilter, QuestSort, StatusCount, TimeOrder};
+use super::status::QuestStatus;
+use super::TABLE;
+
+/// Quests read per statement while the index is read (one JSON text each, so an answer is one
+/// value to hand over, not a row per quest).
+pub const CHUNK: usize = 10_000;
+
+/// The write counter: a one-row TEMP table counting rows inserted, updated and deleted in
+/// `main.acolyte_quests` since it was installed, by TEMP triggers (inside the writing statement,
+/// so a rollback takes the count back with the rows). Idempotent; one batch.
+pub const COUNTER_SQL: &str = "\
+CREATE TEMP TABLE IF NOT EXISTS flagdeck_quest_writes (n INTEGER NOT NULL);
+INSERT INTO temp.flagdeck_quest_writes (n) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM temp.flagdeck_quest_writes);
+CREATE TEMP TRIGGER IF NOT EXISTS flagdeck_quest_writes_inserted AFTER INSERT ON main.acolyte_quests BEGIN
+  UPDATE flagdeck_quest_writes SET n = n + 1;
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS flagdeck_quest_writes_updated AFTER UPDATE ON main.acolyte_quests BEGIN
+  UPDATE flagdeck_quest_writes SET n = n + 1;
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS flagdeck_quest_writes_deleted AFTER DELETE ON main.acolyte_quests BEGIN
+  UPDATE flagdeck_quest_writes SET n = n + 1;
+END;";
+
+/// The counter's value as a scalar subquery.
+const WRITES: &str = "(SELECT n FROM temp.flagdeck_quest_writes)";
+
+/// One chunk of the index: the quests after `quest_id` `?1`, at most `?2` of them, as one JSON
+/// array `rows` of `[quest_id, status, kind, lower(current_agent), lower(recruited), single,
+/// elements]` (`kind`: `a` a JSON array, `v` other JSON, `n` not JSON, as the agent condition
+/// tells them apart; `single`: a non-array JSON's value, lowered; `elements`: an array's
+/// elements, lowered), with `n` quests, the `last` id, `odd` statuses (neither text nor NULL:
+/// the index does not hold those files) and the counter (`writes`).
+pub fn chunk_sql() -> String {
+    format!(
+        "SELECT json_group_array(json_array(quest_id, status, kind, agent, lr, single, elements)) AS rows, \
+           count(*) AS n, max(quest_id) AS last, IFNULL(sum(odd), 0) AS odd, {WRITES} AS writes FROM (\
+           SELECT quest_id, IFNULL(status, '') AS status, typeof(status) NOT IN ('text', 'null') AS odd, \
+             lower(current_agent) AS agent, lower(recruited) AS lr, kind, \
+             CASE kind WHEN 'v' THEN lower(json_extract(recruited, '$')) END AS single, \
+             CASE kind WHEN 'a' THEN (SELECT json_group_array(lower(r.value)) FROM json_each(recruited) AS r) END AS elements \
+           FROM (SELECT quest_id, status, current_agent, recruited, \
+               CASE WHEN json_valid(recruited) THEN (CASE WHEN json_type(recruited) = 'array' THEN 'a' ELSE 'v' END) \
+               ELSE 'n' END AS kind \
+             FROM main.{TABLE} WHERE quest_id > ? ORDER BY quest_id LIMIT ?))"
+    )
+}
+
+/// Every quest id in `sort`'s ascending order (`(key, quest_id)`, the page query's order; a
+/// descending page walks it backwards), as one JSON array `ids`, with the counter (`writes`).
+/// `keyed`: read from the order's key table ([`super::keys`], built), else from the file's
+/// rows (cheap only where the file keeps the order: `quest_id`, a stored `created_at`).
+pub fn order_sql(sort: QuestSort, order: TimeOrder, keyed: bool) -> String {
+    let (key, from) = if keyed {
+        ("sort_key".to_owned(), format!("temp.{}", super::keys::table(sort, order)))
+    } else {
+        (sort.key_sql(order), format!("main.{TABLE}"))
+    };
+    format!(
+        "SELECT json_group_array(quest_id ORDER BY {key}, quest_id) AS ids, {WRITES} AS writes FROM {from}"
+    )
+}
+
+/// The list's rows of `ids` with their `sort` key (as the page query reads them: the card's
+/// columns and `sort_key`), and the counter as `writes` on every row: one row with NULLs but
+/// `writes` when `ids` is empty. Parameter: the ids as a JSON array (text). Rows come in no
+/// particular order: [`in_order`] puts them in the page's.
+pub fn rows_sql(sort: QuestSort, order: TimeOrder) -> String {
+    format!(
+        "SELECT w.writes AS writes, q.* FROM (SELECT {WRITES} AS writes) AS w LEFT JOIN \
+           (SELECT {key} AS sort_key, {select} FROM main.{TABLE} \
+            WHERE quest_id IN (SELECT value FROM json_each(?))) AS q",
+        key = sort.key_sql(order),
+        select = super::card::QuestCard::select_list(),
+    )
+}
+
+/// The cards of a [`rows_sql`] answer in the order of `ids` (rows without an id, the empty
+/// answer's, left out). `None` when the rows are not exactly `ids` (a quest gone meanwhile).
+pub fn in_order(cards: Vec<super::QuestCard>, ids: &[i64]) -> Option<Vec<super::QuestCard>> {
+    let mut by_id: FxHashMap<i64, super::QuestCard> = cards.into_iter().map(|c| (c.id, c)).collect();
+    let out: Vec<_> = ids.iter().filter_map(|id| by_id.remove(id)).collect();
+    (out.len() == ids.len() && by_id.is_empty()).then_some(out)
+}
+
+/// Why an index could not be read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IndexError {
+    /// The engine's error.
+    Db(DbError),
+    /// A quest was written while the index was read (the counter moved): read it again.
+    Moved,
+    /// The file holds what the index cannot answer for exactly (a status neither text nor
+    /// NULL), or a chunk could not be read back (the reason).
+    Unheld(String),
+}
+
+impl std::fmt::Display for IndexError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IndexError::Db(e) => write!(f, "{e}"),
+            IndexError::Moved => f.write_str("quests were written while the index was read"),
+            IndexError::Unheld(why) => f.write_str(why),
+        }
+    }
+}
+
+impl From<DbError> for IndexError {
+    fn from(e: DbError) -> Self {
+        IndexError::Db(e)
+    }
+}
+
+/// Distinct texts, each held once and named by a dense id.
+#[derive(Debug, Default, Clone)]
+struct Names {
+    ids: FxHashMap<String, u32>,
+    texts: Vec<String>,
+}
+
+impl Names {
+    fn id(&mut self, text: &str) -> u32 {
+        if let Some(&id) = self.ids.get(text) {
+            return id;
+        }
+        let id = self.texts.len() as u32;
+        self.texts.push(text.to_owned());
+        self.ids.insert(text.to_owned(), id);
+        id
+    }
+
+    fn find(&self, text: &str) -> Option<u32> {
+        self.ids.get(text).copied()
+    }
+}
+
+/// The agent filter's text as its condition compares it: trimmed, ASCII lower case (whole), and
+/// without spaces, tabs and line breaks (compact).
+fn agent_forms(agent: &str) -> Option<(String, String)> {
+    let agent = agent.trim();
+    if agent.is_empty() {
+        return None;
+    }
+    let whole = agent.to_ascii_lowercase();
+    let compact = compacted(&whole);
+    Some((whole, compact))
+}
+
+/// A text without spaces, tabs and line breaks (the condition's `replace` chain).
+fn compacted(text: &str) -> String {
+    text.chars().filter(|c| !matches!(c, ' ' | '\t' | '\n' | '\r')).collect()
+}
+
+/// See the module doc. Slots are the quests in `quest_id` order.
+#[derive(Debug, Clone, Default)]
+pub struct QuestIndex {
+    /// `quest_id` by slot, ascending.
+    ids: Vec<i64>,
+    /// The status's name id by slot.
+    status: Vec<u32>,
+    statuses: Names,
+    /// The names an agent filter finds slot `s` by: `keys[starts[s]..starts[s + 1]]`, each a
+    /// name id × 2, + 1 for a compact name (matched by the filter's compact form).
+    starts: Vec<u32>,
+    keys: Vec<u32>,
+    names: Names,
+    /// Slots in each order asked, ascending, by [`super::keys::table`]'s name.
+    orders: FxHashMap<String, Vec<u32>>,
+    /// The write counter the index was read at.
+    writes: i64,
+}
+
+/// A filter as the index tests it.
+struct Compiled {
+    /// Kept status ids (`None`: any status).
+    statuses: Option<Vec<u32>>,
+    /// The agent's keys (whole, compact): `None` without an agent filter; keys of names no
+    /// quest has are `None` inside.
+    agent: Option<(Option<u32>, Option<u32>)>,
+}
+
+impl QuestIndex {
+    /// Installs the counter ([`COUNTER_SQL`]) and reads every quest, [`CHUNK`] a statement
+    /// (`pause` between them). `may_read()` is asked before each statement is sent: a caller
+    /// whose edits may have a transaction open says no (a chunk read inside it could be rolled
+    /// back), and the read stops with [`IndexError::Moved`]. Errors: the engine's; `Moved` when
+    /// the counter moved between the first chunk and the last; `Unheld` for a status neither
+    /// text nor NULL.
+    pub async fn read<D: Database>(db: &D, may_read: impl Fn() -> bool) -> Result<QuestIndex, IndexError> {
+        if !may_read() {
+            return Err(IndexError::Moved);
+        }
+        db.execute_batch(COUNTER_SQL).await?;
+        let mut index = QuestIndex { writes: -1, starts: vec![0], ..Default::default() };
+        let mut after = i64::MIN;
+        loop {
+            if !may_read() {
+                return Err(IndexError::Moved);
+            }
+            let rs = db.query(&chunk_sql(), &[Value::Integer(after), Value::Integer(CHUNK as i64)]).await?;
+            let (n, last, odd, writes, rows) = rs
+                .map_first(|r| {
+                    Ok((r.i64("n")?, r.opt_i64("last")?, r.i64("odd")?, r.i64("writes")?, r.text("rows")?))
+                })?
+                .ok_or_else(|| IndexError::Unheld("the index's chunk gave no row".into()))?;
+            if index.writes == -1 {
+                index.writes = writes;
+            } else if index.writes != writes {
+                return Err(IndexError::Moved);
+            }
+            if odd > 0 {
+                return Err(IndexError::Unheld("a quest's status is neither text nor NULL".into()));
+            }
+            index.add_chunk(&rows)?;
+            match last {
+                Some(last) if n as usize == CHUNK => after = last,
+                _ => break,
+            }
+            db.pause().await;
+        }
+        Ok(index)
+    }
+
+    /// Adds one chunk's `rows` ([`chunk_sql`]), after every quest held.
+    fn add_chunk(&mut self, rows: &str) -> Result<(), IndexError> {
+        let bad = |why: &str| IndexError::Unheld(format!("the index's chunk could not be read: {why}"));
+        let rows: Vec<Json> = serde_json::from_str(rows).map_err(|e| bad(&e.to_string()))?;
+        let mut parsed = Vec::with_capacity(rows.len());
+        for row in rows {
+            let Json::Array(cells) = row else { return Err(bad("a row is no array")) };
+            let text = |i: usize| cells.get(i).and_then(Json::as_str).map(str::to_owned);
+            let id = cells.first().and_then(Json::as_i64).ok_or_else(|| bad("a quest_id is no integer"))?;
+            // The elements: an array, or its JSON text (a subquery's value may lose its JSON mark).
+            let elements: Vec<Option<String>> = match cells.get(6) {
+                Some(Json::Array(items)) => items.iter().map(|v| v.as_str().map(str::to_owned)).collect(),
+                Some(Json::String(text)) => {
+                    serde_json::from_str::<Vec<Option<String>>>(text).map_err(|e| bad(&e.to_string()))?
+                }
+                _ => Vec::new(),
+            };
+            parsed.push((id, text(1).unwrap_or_default(), text(2), text(3), text(4), text(5), elements));
+        }
+        parsed.sort_by_key(|p| p.0);
+        for (id, status, kind, agent, lr, single, elements) in parsed {
+            if self.ids.last().is_some_and(|&last| last >= id) {
+                return Err(bad("quest ids out of order"));
+            }
+            self.ids.push(id);
+            let status = self.statuses.id(&status);
+            self.status.push(status);
+            let lr = lr.unwrap_or_default();
+            let mut keys: Vec<u32> = Vec::new();
+            let whole = |keys: &mut Vec<u32>, names: &mut Names, name: &str| {
+                let k = names.id(name) * 2;
+                if !keys.contains(&k) {
+                    keys.push(k);
+                }
+            };
+            if let Some(agent) = &agent {
+                whole(&mut keys, &mut self.names, agent);
+            }
+            // A recruited name counts only where `lower(recruited)` holds its compact form
+            // (the condition's `instr` test, run before the JSON is read).
+            let held = |name: &str| lr.contains(compacted(name).as_str());
+            match kind.as_deref() {
+                Some("a") => {
+                    for name in elements.iter().flatten().filter(|n| held(n)) {
+                        whole(&mut keys, &mut self.names, name);
+                    }
+                }
+                Some("v") => {
+                    if let Some(name) = single.as_deref().filter(|n| held(n)) {
+                        whole(&mut keys, &mut self.names, name);
+                    }
+                }
+                _ if !lr.is_empty() => {
+                    let stripped = compacted(&lr);
+                    for piece in stripped.split(',').filter(|p| !p.is_empty() && lr.contains(*p)) {
+                        let k = self.names.id(piece) * 2 + 1;
+                        if !keys.contains(&k) {
+                            keys.push(k);
+                        }
+                    }
+                }
+                _ => {}
+            }
+            self.keys.extend(keys);
+            self.starts.push(self.keys.len() as u32);
+        }
+        Ok(())
+    }
+
+    /// The write counter the index was read at ([`COUNTER_SQL`]): its answers hold while the
+    /// counter reads the same.
+    pub fn writes(&self) -> i64 {
+        self.writes
+    }
+
+    /// Quests held.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether no quest is held.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Bytes held on the heap (arrays' capacities, each name's text once), an estimate.
+    pub fn heap_bytes(&self) -> usize {
+        let names = |n: &Names| n.texts.iter().map(|t| 2 * t.capacity() + 40).sum::<usize>();
+        self.ids.capacity() * 8
+            + (self.status.capacity() + self.starts.capacity() + self.keys.capacity()) * 4
+            + names(&self.statuses)
+            + names(&self.names)
+            + self.orders.values().map(|o| o.capacity() * 4).sum::<usize>()
+    }
+
+    fn compile(&self, filter: &QuestFilter, with_statuses: bool) -> Option<Compiled> {
+        if filter.text.split_whitespace().next().is_some() {
+            return None;
+        }
+        let statuses = (with_statuses && !filter.statuses.is_empty())
+            .then(|| filter.statuses.iter().filter_map(|s| self.statuses.find(s)).collect());
+        let agent = match filter.agent.as_deref().and_then(agent_forms) {
+            None => None,
+            Some((_, compact)) if compact.contains(',') => return None,
+            Some((whole, compact)) => Some((self.names.find(&whole), self.names.find(&compact))),
+        };
+        Some(Compiled { statuses, agent })
+    }
+
+    fn keeps(&self, slot: usize, c: &Compiled) -> bool {
+        if let Some(kept) = &c.statuses {
+            if !kept.contains(&self.status[slot]) {
+                return false;
+            }
+        }
+        match c.agent {
+            None => true,
+            Some((whole, compact)) => {
+                let keys = &self.keys[self.starts[slot] as usize..self.starts[slot + 1] as usize];
+                keys.iter().any(|&k| {
+                    let (name, is_compact) = (k / 2, k % 2 == 1);
+                    if is_compact {
+                        compact == Some(name)
+                    } else {
+                        whole == Some(name)
+                    }
+                })
+            }
+        }
+    }
+
+    /// The filter's count and its status counts: what [`QuestFilter::count_sql`] and
+    /// [`QuestFilter::status_counts_sql`] give (every known status in life-cycle order, 0 when
+    /// none has it, then each other stored status by name). `None` for a filter the index does
+    /// not answer (see the module doc).
+    pub fn summary(&self, filter: &QuestFilter) -> Option<(i64, Vec<StatusCount>)> {
+        let c = self.compile(filter, false)?;
+        let mut per_status = vec![0i64; self.statuses.texts.len()];
+        for slot in 0..self.ids.len() {
+            if self.keeps(slot, &c) {
+                per_status[self.status[slot] as usize] += 1;
+            }
+        }
+        let total = if filter.statuses.is_empty() {
+            per_status.iter().sum()
+        } else {
+            filter
+                .statuses
+                .iter()
+                .filter_map(|s| self.statuses.find(s))
+                .map(|id| per_status[id as usize])
+                .sum()
+        };
+        let of = |name: &str| self.statuses.find(name).map_or(0, |id| per_status[id as usize]);
+        let mut counts: Vec<StatusCount> = QuestStatus::ALL
+            .iter()
+            .map(|s| StatusCount { status: s.sql().to_owned(), known: Some(*s), count: of(s.sql()) })
+            .collect();
+        let mut others: Vec<(&str, i64)> = self
+            .statuses
+            .texts
+            .iter()
+            .zip(&per_status)
+            .filter(|(name, n)| **n > 0 && QuestStatus::ALL.iter().all(|s| s.sql() != name.as_str()))
+            .map(|(name, n)| (name.as_str(), *n))
+            .collect();
+        others.sort();
+        counts.extend(others.into_iter().map(|(name, n)| StatusCount {
+            known: QuestStatus::parse(name),
+            status: name.to_owned(),
+            count: n,
+        }));
+        Some((total, counts))
+    }
+
+    /// Whether `sort`'s order is held (`quest_id`'s always is).
+    pub fn has_order(&self, sort: QuestSort, order: TimeOrder) -> bool {
+        sort.key_sql(order) == "quest_id" || self.orders.contains_key(&super::keys::table(sort, order))
+    }
+
+    /// Holds `sort`'s order from an [`order_sql`] answer (`ids`, a JSON array; `writes`, its
+    /// counter). Errors: [`IndexError::Moved`] when the counter is not the index's; `Unheld`
+    /// when the ids are not every quest held, once each.
+    pub fn set_order(
+        &mut self,
+        sort: QuestSort,
+        order: TimeOrder,
+        ids: &str,
+        writes: i64,
+    ) -> Result<(), IndexError> {
+        if writes != self.writes {
+            return Err(IndexError::Moved);
+        }
+        let bad =
+            |why: &str| IndexError::Unheld(format!("the order of {} could not be held: {why}", sort.key()));
+        let ids: Vec<i64> = serde_json::from_str(ids).map_err(|e| bad(&e.to_string()))?;
+        if ids.len() != self.ids.len() {
+            return Err(bad("it has another number of quests"));
+        }
+        let mut seen = vec![false; self.ids.len()];
+        let mut slots = Vec::with_capacity(ids.len());
+        for id in ids {
+            let slot = self.ids.binary_search(&id).map_err(|_| bad("a quest the index does not hold"))?;
+            if std::mem::replace(&mut seen[slot], true) {
+                return Err(bad("a quest twice"));
+            }
+            slots.push(slot as u32);
+        }
+        self.orders.insert(super::keys::table(sort, order), slots);
+        Ok(())
+    }
+
+    /// Reads and holds `sort`'s order ([`order_sql`]; `keyed`: from its key table). Errors as
+    /// [`QuestIndex::set_order`], and the engine's.
+    pub async fn read_order<D: Database>(
+        &mut self,
+        db: &D,
+        sort: QuestSort,
+        order: TimeOrder,
+        keyed: bool,
+    ) -> Result<(), IndexError> {
+        let rs = db.query(&order_sql(sort, order, keyed), &[]).await?;
+        let (ids, writes) = rs
+            .map_first(|r| Ok((r.opt_text("ids")?.unwrap_or_else(|| "[]".into()), r.i64("writes")?)))?
+            .ok_or_else(|| IndexError::Unheld("the order gave no row".into()))?;
+        self.set_order(sort, order, &ids, writes)
+    }
+
+    /// The ids of the filter's first `limit` quests in `sort` (descending: the held order
+    /// backwards), as [`QuestPageQuery`](super::QuestPageQuery)'s first page gives them.
+    /// `None` when the order is not held or the filter is not answered.
+    pub fn first_ids(
+        &self,
+        filter: &QuestFilter,
+        (sort, descending): (QuestSort, bool),
+        order: TimeOrder,
+        limit: usize,
+    ) -> Option<Vec<i64>> {
+        let c = self.compile(filter, true)?;
+        let mut out = Vec::with_capacity(limit.min(self.ids.len()));
+        let mut take = |slot: usize| {
+            if out.len() < limit && self.keeps(slot, &c) {
+                out.push(self.ids[slot]);
+            }
+            out.len() < limit
+        };
+        if sort.key_sql(order) == "quest_id" {
+            if descending {
+                (0..self.ids.len()).rev().take_while(|&s| take(s)).for_each(drop);
+            } else {
+                (0..self.ids.len()).take_while(|&s| take(s)).for_each(drop);
+            }
+        } else {
+            let slots = self.orders.get(&super::keys::table(sort, order))?;
+            if descending {
+                slots.iter().rev().take_while(|&&s| take(s as usize)).for_each(drop);
+            } else {
+                slots.iter().take_while(|&&s| take(s as usize)).for_each(drop);
+            }
+        }
+        Some(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agent_forms_trim_lower_and_compact() {
+        assert_eq!(agent_forms("  @Acolyte.AUTH "), Some(("@acolyte.auth".into(), "@acolyte.auth".into())));
+        assert_eq!(agent_forms("@a b\t"), Some(("@a b".into(), "@ab".into())));
+        assert_eq!(agent_forms("   "), None);
+        // Non-ASCII letters keep their case, as SQLite's lower() without ICU.
+        assert_eq!(agent_forms("@ÉLAN").unwrap().0, "@Élan");
+    }
+
+    #[test]
+    fn a_chunk_holds_whole_names_compact_names_and_the_instr_test() {
+        let mut index = QuestIndex { starts: vec![0], ..Default::default() };
+        let rows = serde_json::json!([
+            [2, "working", "a", "@x", "[\"@a\", \"@b c\"]", null, ["@a", "@b c"]],
+            [1, "", "n", null, "@a, @b", null, null],
+            [3, "odd", "v", null, "\"@solo\"", "@solo", null],
+            // The element's compact form is not in the text (an escaped name): not found.
+            [4, "waiting", "a", null, "[\"\\u0040z\"]", null, "[\"@z\"]"]
+        ]);
+        index.add_chunk(&rows.to_string()).unwrap();
+        assert_eq!(index.ids, [1, 2, 3, 4]);
+        let ids = |agent: &str| {
+            let f = QuestFilter { agent: Some(agent.into()), ..Default::default() };
+            index.first_ids(&f, (QuestSort::Id, false), TimeOrder::default(), 10).unwrap()
+        };
+        assert_eq!(ids("@A"), [1, 2]);
+        // The condition tests `instr(lower(recruited), '@bc')` first, which the array's text
+        // fails: a name with a space inside is never found in an array (as in SQL).
+        assert_eq!(ids("@b c"), Vec::<i64>::new());
+        assert_eq!(ids("@b"), [1]);
+        assert_eq!(ids("@ b"), [1], "a comma list is matched compact");
+        assert_eq!(ids("@x"), [2]);
+        assert_eq!(ids("@solo"), [3]);
+        assert_eq!(ids("@z"), Vec::<i64>::new());
+        let comma = QuestFilter { agent: Some("@a,@b".into()), ..Default::default() };
+        assert!(index.summary(&comma).is_none(), "a comma spans names: the SQL answers");
+        let words = QuestFilter { text: "jwt".into(), ..Default::default() };
+        assert!(index.summary(&words).is_none());
+        let (total, counts) = index.summary(&QuestFilter::default()).unwrap();
+        assert_eq!(total, 4);
+        let shown: Vec<(&str, i64)> = counts.iter().map(|c| (c.status.as_str(), c.count)).collect();
+        assert_eq!(shown[..2], [("working", 1), ("waiting", 1)]);
+        assert_eq!(shown[6..], [("", 1), ("odd", 1)], "known first, then others by name");
+        let only = QuestFilter { statuses: vec!["".into(), "gone".into()], ..Default::default() };
+        assert_eq!(index.summary(&only).unwrap().0, 1);
+        assert_eq!(index.first_ids(&only, (QuestSort::Id, true), TimeOrder::default(), 5).unwrap(), [1]);
+    }
+
+    #[test]
+    fn an_order_must_be_every_quest_once_at_the_same_count() {
+        let mut index = QuestIndex { starts: vec![0], writes: 7, ..Default::default() };
+        index
+            .add_chunk(
+                "[[1, \"a\", \"n\", null, null, null, null], [2, \"b\", \"n\", null, null, null, null]]",
+            )
+            .unwrap();
+        let sort = (QuestSort::Messages, TimeOrder::default());
+        assert_eq!(index.set_order(sort.0, sort.1, "[2, 1]", 8), Err(IndexError::Moved));
+        assert!(matches!(index.set_order(sort.0, sort.1, "[2, 2]", 7), Err(IndexError::Unheld(_))));
+        assert!(matches!(index.set_order(sort.0, sort.1, "[2]", 7), Err(IndexError::Unheld(_))));
+        assert!(!index.has_order(sort.0, sort.1));
+        index.set_order(sort.0, sort.1, "[2, 1]", 7).unwrap();
+        let all = QuestFilter::default();
+        assert_eq!(index.first_ids(&all, (sort.0, false), sort.1, 5).unwrap(), [2, 1]);
+        assert_eq!(index.first_ids(&all, (sort.0, true), sort.1, 1).unwrap(), [1]);
+        assert_eq!(index.first_ids(&all, (QuestSort::Name, true), sort.1, 1), None, "not held");
+    }
+}
