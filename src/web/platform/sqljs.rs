@@ -442,7 +442,11 @@ fn to_result_set(result: &JsValue) -> Result<ResultSet, DbError> {
     let values: Array = get(result, "values")?.into();
     Ok(ResultSet {
         columns: columns.iter().filter_map(|c| c.as_string()).collect(),
-        rows: values.iter().map(|row| Array::from(&row).iter().map(|v| from_js(&v)).collect()).collect(),
+        // Each row is sql.js's own array: read in place (`Array::from` would copy it first).
+        rows: values
+            .iter()
+            .map(|row| row.unchecked_into::<Array>().iter().map(|v| from_js(&v)).collect())
+            .collect(),
     })
 }
 

@@ -3,8 +3,10 @@
 //! of one query arrive together as one [`Generation`] and replace the previous one in one step,
 //! so the count shown is always the count of the cards shown.
 
+use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::future::Future;
+use std::rc::Rc;
 
 use futures_channel::oneshot;
 use leptos::prelude::*;
@@ -24,6 +26,7 @@ use crate::web::widgets::html::Html;
 use flagdeck_core::dashboard::AsOf;
 use flagdeck_core::flags::with_at;
 use flagdeck_core::paging::SparsePages;
+use flagdeck_core::quests::index::{in_order, order_sql, rows_sql, IndexError, QuestIndex};
 use flagdeck_core::quests::{
     agents_sql, keys, QuestCard, QuestFilter, QuestPageQuery, QuestSort, QuestStatus, StatusCount, TimeOrder,
 };
@@ -87,6 +90,29 @@ struct FileShape {
     building: BTreeSet<String>,
 }
 
+/// The quest list's filter index ([`QuestIndex`]) of one data (`OpenDb::data_key`), as far as
+/// it got.
+enum HeldIndex {
+    /// Being read.
+    Reading,
+    /// Read: the list's filter changes answer from it while its write counter holds.
+    Ready(Rc<RefCell<QuestIndex>>),
+    /// Could not be held for this data (the console says why): the list runs its SQL.
+    Failed,
+}
+
+/// Which data is on screen (`OpenDb::data_key`).
+type DataKey = (u64, u64);
+
+/// A filter change answered by the index: the count, the status counts and the first page's
+/// ids, at the index's write counter.
+struct IndexAnswer {
+    total: i64,
+    counts: Vec<StatusCount>,
+    ids: Vec<i64>,
+    writes: i64,
+}
+
 /// What an as-of instant was read for: the data (`OpenDb::data_key`) and the setting.
 type AsOfKey = ((u64, u64), AsOf);
 
@@ -109,6 +135,9 @@ pub(super) struct QuestsState {
     pub fill_from: RwSignal<u64>,
     /// How the open data's quests are read, and the data (`OpenDb::data_key`) it was read for.
     file: StoredValue<Option<((u64, u64), FileShape)>>,
+    /// The filter index of the data (`OpenDb::data_key`) it was read for (see
+    /// [`QuestsState::ensure_index`]).
+    index: StoredValue<Option<(DataKey, HeldIndex)>, LocalStorage>,
     /// The agent filter's suggestions (`quests::agents_sql`), read once per data when the agent
     /// box is first used ([`QuestsState::suggest_agents`]), with the data they were read for.
     pub agents: RwSignal<Vec<String>>,
@@ -169,6 +198,7 @@ impl QuestsState {
             held: StoredValue::new(0),
             fill_from: RwSignal::new(0),
             file: StoredValue::new(None),
+            index: StoredValue::new_local(None),
             agents: RwSignal::new(Vec::new()),
             agents_for: StoredValue::new(None),
             typed: StoredValue::new(0),
@@ -325,6 +355,145 @@ impl QuestsState {
         }
     }
 
+    /// The filter index of the open data, once read.
+    fn held_index(&self) -> Option<Rc<RefCell<QuestIndex>>> {
+        let key = self.db.data_key();
+        self.index.with_value(|held| match held {
+            Some((k, HeldIndex::Ready(index))) if *k == key => Some(index.clone()),
+            _ => None,
+        })
+    }
+
+    /// Reads the filter index ([`QuestIndex`]) of the open data unless it is read, being read or
+    /// failed for it; then the order of the list's sort ([`QuestsState::ensure_order`]). Only
+    /// for files whose quests TEMP triggers can follow ([`keys::applies`]), and not while an
+    /// edit's transaction is open (a read inside it could be rolled back; the next generation
+    /// asks again). Measured as `flagdeck:quest-index` (asked → held). A read that a write
+    /// interrupted is asked again by the next generation; one that fails leaves this data to
+    /// the list's SQL (the console says why).
+    fn ensure_index(self, open: &Shared) {
+        let key = self.db.data_key();
+        let asked = self.index.with_value(|held| held.as_ref().is_some_and(|(k, _)| *k == key));
+        if asked || !self.shape().is_some_and(|s| s.keyed) || open.db.in_transaction() {
+            self.ensure_order(open);
+            return;
+        }
+        self.index.set_value(Some((key, HeldIndex::Reading)));
+        let open = open.clone();
+        self.tasks.spawn(async move {
+            let started = perf_now();
+            let db = &open.db;
+            let result = QuestIndex::read(db, || !db.in_transaction()).await;
+            let held = match result {
+                Ok(index) => {
+                    measure_since("flagdeck:quest-index", started);
+                    Some(HeldIndex::Ready(Rc::new(RefCell::new(index))))
+                }
+                Err(IndexError::Moved) => None,
+                Err(e) => {
+                    warn(&format!(
+                        "The quest list filters by SQL: its filter index could not be read ({e})."
+                    ));
+                    Some(HeldIndex::Failed)
+                }
+            };
+            self.index.try_update_value(|i| {
+                if i.as_ref().is_some_and(|(k, _)| *k == key) {
+                    *i = held.map(|h| (key, h));
+                }
+            });
+            if self.db.data_key() == key {
+                self.ensure_order(&open);
+            }
+        });
+    }
+
+    /// Reads the order of the list's sort into the filter index when it is read and the order is
+    /// cheap to read: walked through its key table (built) or the file's own order (`quest_id`,
+    /// a stored `created_at`); never by sorting every quest's computed key. Marked
+    /// `flagdeck:quest-order` when held.
+    fn ensure_order(self, open: &Shared) {
+        let Some(index) = self.held_index() else { return };
+        let (sort, _) = self.view.query().with_untracked(|q| q.sort);
+        let order = self.time_order();
+        let derived = keys::derived(sort, order);
+        if index.borrow().has_order(sort, order) || (derived && !self.keyed(sort)) {
+            return;
+        }
+        let asked = ask(open, (order_sql(sort, order, derived), Vec::new()));
+        self.tasks.spawn(async move {
+            let Ok(rs) = answer(asked).await else { return };
+            let read =
+                rs.map_first(|r| Ok((r.opt_text("ids")?.unwrap_or_else(|| "[]".into()), r.i64("writes")?)));
+            if let Ok(Some((ids, writes))) = read {
+                if index.borrow_mut().set_order(sort, order, &ids, writes).is_ok() {
+                    mark("flagdeck:quest-order");
+                }
+            }
+        });
+    }
+
+    /// The filter index's answer to `filter` in `sort` (the list's first page): `None` when the
+    /// index is not read for the open data, holds not the sort's order, does not answer the
+    /// filter (words, a comma in the agent), or a transaction is open.
+    fn index_answer(
+        &self,
+        open: &Shared,
+        filter: &QuestFilter,
+        sort: (QuestSort, bool),
+    ) -> Option<IndexAnswer> {
+        if open.db.in_transaction() {
+            return None;
+        }
+        let index = self.held_index()?;
+        let index = index.borrow();
+        let order = self.shape()?.order;
+        let (total, counts) = index.summary(filter)?;
+        let ids = index.first_ids(filter, sort, order, PAGE)?;
+        Some(IndexAnswer { total, counts, ids, writes: index.writes() })
+    }
+
+    /// The list's first generation from the filter index's `held` answer: the page's rows read
+    /// by id in one statement with the write counter ([`rows_sql`]). `Ok(None)` when the
+    /// counter moved since the index was read (a quest written meanwhile): the index is dropped
+    /// and the generation is read by SQL.
+    async fn read_indexed(
+        self,
+        open: &Shared,
+        epoch: u64,
+        filter: &QuestFilter,
+        sort: (QuestSort, bool),
+        held: IndexAnswer,
+    ) -> Result<Option<Generation>, String> {
+        let ids = format!("[{}]", held.ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
+        let rs = answer(ask(open, (rows_sql(sort.0, self.time_order()), vec![Value::from(ids)]))).await?;
+        let writes = rs.map_first(|r| r.i64("writes")).map_err(|e| e.to_string())?;
+        let rows = if writes != Some(held.writes) {
+            None
+        } else if held.ids.is_empty() {
+            // One row of NULLs besides the counter.
+            Some(Vec::new())
+        } else {
+            in_order(cards(&rs)?, &held.ids)
+        };
+        let Some(rows) = rows else {
+            self.index.set_value(None);
+            return Ok(None);
+        };
+        let mut pages = SparsePages::new(PAGE);
+        pages.insert(0, rows);
+        let keys = self.keyed(sort.0) && keys::worth_walking(filter, &held.counts);
+        mark("flagdeck:quests-from-index");
+        Ok(Some(Generation {
+            epoch,
+            total: Some(held.total),
+            counts: held.counts,
+            pages,
+            columns: Vec::new(),
+            keys,
+        }))
+    }
+
     /// Changes how the data `key` is read, unless other data is open meanwhile.
     fn update_shape(self, key: (u64, u64), f: impl FnOnce(&mut FileShape)) {
         self.file.update_value(|file| {
@@ -383,13 +552,74 @@ impl QuestsState {
         self.error.set(None);
         let Some(open) = open else { return };
         let QuestQuery { filter, layout, sort, .. } = self.view.query().get_untracked();
+        // A filter change of the list the filter index answers: its rows read by id.
+        let first = match (layout == Layout::List).then(|| self.index_answer(&open, &filter, sort)).flatten()
+        {
+            Some(held) => Ok(held),
+            None => Err(self.by_sql(&open, epoch, filter.clone(), layout, sort)),
+        };
+        let key = self.db.data_key();
+        self.tasks.spawn(async move {
+            let result = match first {
+                Ok(held) => match self.read_indexed(&open, epoch, &filter, sort, held).await {
+                    Ok(Some(generation)) => Ok(generation),
+                    Ok(None) => self.by_sql(&open, epoch, filter.clone(), layout, sort).await,
+                    Err(e) => {
+                        // The counter gone (an engine that reopens the database drops TEMP
+                        // objects), say: this data filters by SQL from now on.
+                        warn(&format!("The quest list filters by SQL: a read through its filter index failed ({e})."));
+                        self.index.set_value(Some((key, HeldIndex::Failed)));
+                        self.by_sql(&open, epoch, filter.clone(), layout, sort).await
+                    }
+                },
+                Err(by_sql) => by_sql.await,
+            };
+            if self.asked.try_get_value() != Some(epoch) {
+                return;
+            }
+            match result {
+                Ok(generation) => {
+                    // The generation left is dropped once the new one is painted: its cards
+                    // (hundreds to the whole list's) took ~2 ms a filter change in a profile.
+                    let left = self.shown.try_update(|g| std::mem::replace(g, generation));
+                    after_paint(move || drop(left));
+                    if layout == Layout::List {
+                        self.fill_later(epoch);
+                    }
+                    after_paint(|| {
+                        mark("flagdeck:quests-shown");
+                        measure("flagdeck:quests", "flagdeck:quests-start");
+                    });
+                    // Asked only now, so that the worker (which answers in order) shows the
+                    // quests first: each is a scan of the whole table.
+                    self.refresh_as_of(&open);
+                    self.ensure_index(&open);
+                }
+                Err(e) => self.read_failed(open, e, self.keyed(sort.0)),
+            }
+        });
+    }
+
+    /// A generation of the current query read by SQL: count and status counts, then the first
+    /// list page or the first cards of every board column, asked together (the count and the
+    /// status counts are asked at the call, so the worker answers them first; for new data the
+    /// time columns' order is read first, see [`TimeOrder`]).
+    fn by_sql(
+        self,
+        open: &Shared,
+        epoch: u64,
+        filter: QuestFilter,
+        layout: Layout,
+        sort: (QuestSort, bool),
+    ) -> impl Future<Output = Result<Generation, String>> + 'static {
         // The time columns' order is read once per data, before the first page needs it.
         let key = self.db.data_key();
         let known = self.shape().is_some();
-        let total = ask(&open, filter.count_sql());
-        let mut counts = ask(&open, filter.status_counts_sql());
-        self.tasks.spawn(async move {
-            let result = async {
+        let total = ask(open, filter.count_sql());
+        let mut counts = ask(open, filter.status_counts_sql());
+        let open = open.clone();
+        async move {
+            {
                 if !known {
                     let order = TimeOrder::read(&open.db).await.map_err(|e| e.to_string())?;
                     // A file whose quests key tables cannot follow exactly keeps the list's SQL.
@@ -452,27 +682,7 @@ impl QuestsState {
                 }
                 Ok::<_, String>(Generation { epoch, total, counts, pages, columns, keys: list_keys })
             }
-            .await;
-            if self.asked.try_get_value() != Some(epoch) {
-                return;
-            }
-            match result {
-                Ok(generation) => {
-                    self.shown.set(generation);
-                    if layout == Layout::List {
-                        self.fill_later(epoch);
-                    }
-                    after_paint(|| {
-                        mark("flagdeck:quests-shown");
-                        measure("flagdeck:quests", "flagdeck:quests-start");
-                    });
-                    // Asked only now, so that the worker (which answers in order) shows the
-                    // quests first: each is a scan of the whole table.
-                    self.refresh_as_of(&open);
-                }
-                Err(e) => self.read_failed(open, e, self.keyed(sort.0)),
-            }
-        });
+        }
     }
 
     /// The effects of the page: any change of the query, the sort or the data starts over.
