@@ -385,7 +385,7 @@ pub async fn quest_key_pages_agree_with_sql<D: Database>(db: &D) {
 /// unknown, with words or a comma: those two not answered), its count, status counts and first
 /// ids in every list order both ways, under the file's time order and under instants, equal
 /// the SQL's; its rows read by id ([`quests::index::rows_sql`]) are the page's cards with their
-/// sort keys. Then after writes by the tool's status change and raw writes with odd values, the
+/// sort keys; its agent suggestions are [`quests::agents_sql`]'s. Then after writes by the tool's status change and raw writes with odd values, the
 /// counter has moved, a read again agrees again, and a rolled-back transaction moves nothing.
 pub async fn quest_index_agrees_with_sql<D: Database>(db: &D) {
     use crate::quests::index::{in_order, rows_sql, IndexError, QuestIndex};
@@ -466,6 +466,7 @@ pub async fn quest_index_agrees_with_sql<D: Database>(db: &D) {
         out
     };
     let agree = |index: QuestIndex, round: &'static str| async move {
+        assert_eq!(index.agents(), quests::agents(db).await.unwrap(), "{round}: the agent suggestions");
         let mut compared = 0;
         for filter in filters().await {
             let what = format!("{round}: {filter:?}");
@@ -532,7 +533,7 @@ pub async fn quest_index_agrees_with_sql<D: Database>(db: &D) {
         "UPDATE acolyte_quests SET recruited = 'zed, @a' || char(10) || ' ,@b c', current_agent = '@NEW' WHERE quest_id = {a};\n\
          UPDATE acolyte_quests SET status = '', recruited = '\"@solo\"' WHERE quest_id = {b};\n\
          INSERT INTO acolyte_quests (quest_name, mission, recruited, status, broadcast, created_at, updated_at) \
-           VALUES ('new', 'm', '[\"@B\", 7, null, {{\"x\": 1}}]', 'odd', '[]', '1999-01-01 00:00:00', '1700000000');\n\
+           VALUES ('new', 'm', '[\"@B\", 7, null, {{\"x\": 1}}, \"  \", \" @Pad\", \"@b c\"]', 'odd', '[]', '1999-01-01 00:00:00', '1700000000');\n\
          DELETE FROM acolyte_quests WHERE quest_id = (SELECT min(quest_id) FROM acolyte_quests);",
         a = ids[0],
         b = ids.get(1).unwrap_or(&ids[0]),

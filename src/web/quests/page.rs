@@ -215,8 +215,9 @@ impl QuestsState {
         self.as_of.with(|a| a.map(|(_, ms)| ms)).unwrap_or_else(|| date_now() as i64)
     }
 
-    /// Reads the agent filter's suggestions (`quests::agents_sql`) unless they were read for the
-    /// open data; a file they cannot be read from still filters. Called when the agent box gets
+    /// Reads the agent filter's suggestions (`quests::agents_sql`, or the filter index's list of
+    /// them once it is read) unless they were read for the open data; a file they cannot be read
+    /// from still filters. Called when the agent box gets
     /// the focus, not at open: the statement scans every quest's `recruited` JSON (0.5 s at
     /// 100k quests in sql.js), and the worker answers in order, so read at open it held back a
     /// switch from the board to the list by as long.
@@ -227,6 +228,11 @@ impl QuestsState {
             return;
         }
         self.agents_for.set_value(Some(key));
+        // From the filter index when it is read (the same list, without the scan).
+        if let Some(index) = self.held_index() {
+            self.agents.set(index.borrow().agents());
+            return;
+        }
         let asked = ask(&open, (agents_sql(), Vec::new()));
         self.tasks.spawn(async move {
             if let Ok(rs) = answer(asked).await {

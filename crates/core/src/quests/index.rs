@@ -27,7 +27,6 @@
 //! quests); read in chunks of [`CHUNK`] quests, one statement each.
 
 use rustc_hash::FxHashMap;
-use serde_json::Value as Json;
 
 use crate::port::{Database, DbError};
 use crate::value::Value;
@@ -59,24 +58,42 @@ END;";
 /// The counter's value as a scalar subquery.
 const WRITES: &str = "(SELECT n FROM temp.flagdeck_quest_writes)";
 
+/// `text` without spaces, tabs and line breaks, in SQL (the agent condition's `replace` chain).
+fn compact_sql(text: &str) -> String {
+    format!("replace(replace(replace(replace({text}, char(13), ''), char(10), ''), char(9), ''), ' ', '')")
+}
+
 /// One chunk of the index: the quests after `quest_id` `?1`, at most `?2` of them, as one JSON
-/// array `rows` of `[quest_id, status, kind, lower(current_agent), lower(recruited), single,
-/// elements]` (`kind`: `a` a JSON array, `v` other JSON, `n` not JSON, as the agent condition
-/// tells them apart; `single`: a non-array JSON's value, lowered; `elements`: an array's
-/// elements, lowered), with `n` quests, the `last` id, `odd` statuses (neither text nor NULL:
-/// the index does not hold those files) and the counter (`writes`).
+/// array `rows` of `[quest_id, status, lower(current_agent), names, text]`: `names`, for a JSON
+/// `recruited`, the lowered names the agent condition compares whole (an array's elements, or
+/// the value of other JSON) and only those whose compact form `lower(recruited)` holds (the
+/// condition's `instr` test); `text`, for any other `recruited`, `lower(recruited)` (its
+/// comma-separated names are split here). With `n` quests, the `last` id, `odd` statuses
+/// (neither text nor NULL: the index does not hold those files), the counter (`writes`) and the
+/// chunk's `agents` as [`agents_sql`](super::agents_sql) lists them (distinct, as stored).
 pub fn chunk_sql() -> String {
+    let element = compact_sql("lower(r.value)");
+    let single = compact_sql("x");
     format!(
-        "SELECT json_group_array(json_array(quest_id, status, kind, agent, lr, single, elements)) AS rows, \
-           count(*) AS n, max(quest_id) AS last, IFNULL(sum(odd), 0) AS odd, {WRITES} AS writes FROM (\
-           SELECT quest_id, IFNULL(status, '') AS status, typeof(status) NOT IN ('text', 'null') AS odd, \
-             lower(current_agent) AS agent, lower(recruited) AS lr, kind, \
-             CASE kind WHEN 'v' THEN lower(json_extract(recruited, '$')) END AS single, \
-             CASE kind WHEN 'a' THEN (SELECT json_group_array(lower(r.value)) FROM json_each(recruited) AS r) END AS elements \
-           FROM (SELECT quest_id, status, current_agent, recruited, \
-               CASE WHEN json_valid(recruited) THEN (CASE WHEN json_type(recruited) = 'array' THEN 'a' ELSE 'v' END) \
-               ELSE 'n' END AS kind \
-             FROM main.{TABLE} WHERE quest_id > ? ORDER BY quest_id LIMIT ?))"
+        "WITH c AS (SELECT quest_id, status, current_agent, recruited, \
+             CASE WHEN json_valid(recruited) THEN (CASE WHEN json_type(recruited) = 'array' THEN 'a' ELSE 'v' END) \
+             ELSE 'n' END AS kind \
+           FROM main.{TABLE} WHERE quest_id > ? ORDER BY quest_id LIMIT ?) \
+         SELECT json_group_array(json_array(quest_id, status, agent, names, text)) AS rows, \
+           count(*) AS n, max(quest_id) AS last, IFNULL(sum(odd), 0) AS odd, {WRITES} AS writes, \
+           (SELECT json_group_array(DISTINCT agent) FROM (\
+              SELECT current_agent AS agent FROM c WHERE typeof(current_agent) = 'text' \
+              UNION SELECT r.value AS agent FROM c, json_each(CASE c.kind WHEN 'a' THEN c.recruited ELSE '[]' END) AS r \
+                WHERE r.type = 'text')) AS agents \
+         FROM (SELECT quest_id, IFNULL(status, '') AS status, typeof(status) NOT IN ('text', 'null') AS odd, \
+             lower(current_agent) AS agent, \
+             CASE kind \
+               WHEN 'a' THEN (SELECT json_group_array(lower(r.value)) FROM json_each(recruited) AS r \
+                 WHERE instr(lower(recruited), {element}) > 0) \
+               WHEN 'v' THEN (SELECT json_group_array(x) FROM (SELECT lower(json_extract(recruited, '$')) AS x) \
+                 WHERE instr(lower(recruited), {single}) > 0) END AS names, \
+             CASE kind WHEN 'n' THEN lower(recruited) END AS text \
+           FROM c)"
     )
 }
 
@@ -185,6 +202,18 @@ fn compacted(text: &str) -> String {
     text.chars().filter(|c| !matches!(c, ' ' | '\t' | '\n' | '\r')).collect()
 }
 
+/// The `names` of a chunk's row: a JSON array, or its text (a subquery's value may lose its JSON
+/// mark on the way into `json_array`).
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum ChunkNames {
+    List(Vec<Option<String>>),
+    Text(String),
+}
+
+/// A chunk's row: `[quest_id, status, lower(current_agent), names, text]` ([`chunk_sql`]).
+type ChunkRow = (i64, String, Option<String>, Option<ChunkNames>, Option<String>);
+
 /// See the module doc. Slots are the quests in `quest_id` order.
 #[derive(Debug, Clone, Default)]
 pub struct QuestIndex {
@@ -200,6 +229,8 @@ pub struct QuestIndex {
     names: Names,
     /// Slots in each order asked, ascending, by [`super::keys::table`]'s name.
     orders: FxHashMap<String, Vec<u32>>,
+    /// The agent filter's suggestions as stored (see [`QuestIndex::agents`]).
+    agents: std::collections::BTreeSet<String>,
     /// The write counter the index was read at.
     writes: i64,
 }
@@ -232,9 +263,16 @@ impl QuestIndex {
                 return Err(IndexError::Moved);
             }
             let rs = db.query(&chunk_sql(), &[Value::Integer(after), Value::Integer(CHUNK as i64)]).await?;
-            let (n, last, odd, writes, rows) = rs
+            let (n, last, odd, writes, rows, agents) = rs
                 .map_first(|r| {
-                    Ok((r.i64("n")?, r.opt_i64("last")?, r.i64("odd")?, r.i64("writes")?, r.text("rows")?))
+                    Ok((
+                        r.i64("n")?,
+                        r.opt_i64("last")?,
+                        r.i64("odd")?,
+                        r.i64("writes")?,
+                        r.text("rows")?,
+                        r.opt_text("agents")?.unwrap_or_else(|| "[]".into()),
+                    ))
                 })?
                 .ok_or_else(|| IndexError::Unheld("the index's chunk gave no row".into()))?;
             if index.writes == -1 {
@@ -246,6 +284,7 @@ impl QuestIndex {
                 return Err(IndexError::Unheld("a quest's status is neither text nor NULL".into()));
             }
             index.add_chunk(&rows)?;
+            index.add_agents(&agents)?;
             match last {
                 Some(last) if n as usize == CHUNK => after = last,
                 _ => break,
@@ -258,70 +297,65 @@ impl QuestIndex {
     /// Adds one chunk's `rows` ([`chunk_sql`]), after every quest held.
     fn add_chunk(&mut self, rows: &str) -> Result<(), IndexError> {
         let bad = |why: &str| IndexError::Unheld(format!("the index's chunk could not be read: {why}"));
-        let rows: Vec<Json> = serde_json::from_str(rows).map_err(|e| bad(&e.to_string()))?;
-        let mut parsed = Vec::with_capacity(rows.len());
-        for row in rows {
-            let Json::Array(cells) = row else { return Err(bad("a row is no array")) };
-            let text = |i: usize| cells.get(i).and_then(Json::as_str).map(str::to_owned);
-            let id = cells.first().and_then(Json::as_i64).ok_or_else(|| bad("a quest_id is no integer"))?;
-            // The elements: an array, or its JSON text (a subquery's value may lose its JSON mark).
-            let elements: Vec<Option<String>> = match cells.get(6) {
-                Some(Json::Array(items)) => items.iter().map(|v| v.as_str().map(str::to_owned)).collect(),
-                Some(Json::String(text)) => {
-                    serde_json::from_str::<Vec<Option<String>>>(text).map_err(|e| bad(&e.to_string()))?
-                }
-                _ => Vec::new(),
-            };
-            parsed.push((id, text(1).unwrap_or_default(), text(2), text(3), text(4), text(5), elements));
-        }
-        parsed.sort_by_key(|p| p.0);
-        for (id, status, kind, agent, lr, single, elements) in parsed {
+        let mut rows: Vec<ChunkRow> = serde_json::from_str(rows).map_err(|e| bad(&e.to_string()))?;
+        rows.sort_by_key(|r| r.0);
+        for (id, status, agent, names, text) in rows {
             if self.ids.last().is_some_and(|&last| last >= id) {
                 return Err(bad("quest ids out of order"));
             }
             self.ids.push(id);
             let status = self.statuses.id(&status);
             self.status.push(status);
-            let lr = lr.unwrap_or_default();
-            let mut keys: Vec<u32> = Vec::new();
-            let whole = |keys: &mut Vec<u32>, names: &mut Names, name: &str| {
-                let k = names.id(name) * 2;
-                if !keys.contains(&k) {
-                    keys.push(k);
+            let start = self.keys.len();
+            let push = |keys: &mut Vec<u32>, key: u32| {
+                if !keys[start..].contains(&key) {
+                    keys.push(key);
                 }
             };
             if let Some(agent) = &agent {
-                whole(&mut keys, &mut self.names, agent);
+                let k = self.names.id(agent) * 2;
+                push(&mut self.keys, k);
             }
-            // A recruited name counts only where `lower(recruited)` holds its compact form
-            // (the condition's `instr` test, run before the JSON is read).
-            let held = |name: &str| lr.contains(compacted(name).as_str());
-            match kind.as_deref() {
-                Some("a") => {
-                    for name in elements.iter().flatten().filter(|n| held(n)) {
-                        whole(&mut keys, &mut self.names, name);
-                    }
+            let names: Vec<Option<String>> = match names {
+                Some(ChunkNames::List(list)) => list,
+                Some(ChunkNames::Text(text)) => {
+                    serde_json::from_str(&text).map_err(|e| bad(&e.to_string()))?
                 }
-                Some("v") => {
-                    if let Some(name) = single.as_deref().filter(|n| held(n)) {
-                        whole(&mut keys, &mut self.names, name);
-                    }
-                }
-                _ if !lr.is_empty() => {
-                    let stripped = compacted(&lr);
-                    for piece in stripped.split(',').filter(|p| !p.is_empty() && lr.contains(*p)) {
-                        let k = self.names.id(piece) * 2 + 1;
-                        if !keys.contains(&k) {
-                            keys.push(k);
-                        }
-                    }
-                }
-                _ => {}
+                None => Vec::new(),
+            };
+            for name in names.iter().flatten() {
+                let k = self.names.id(name) * 2;
+                push(&mut self.keys, k);
             }
-            self.keys.extend(keys);
+            // A comma-separated `recruited`: its names compact, each where the lowered text
+            // holds it (the condition's `instr` test).
+            if let Some(text) = &text {
+                for piece in compacted(text).split(',').filter(|p| !p.is_empty() && text.contains(*p)) {
+                    let k = self.names.id(piece) * 2 + 1;
+                    push(&mut self.keys, k);
+                }
+            }
             self.starts.push(self.keys.len() as u32);
         }
         Ok(())
+    }
+
+    /// Adds one chunk's `agents` ([`chunk_sql`]) to the agent filter's suggestions.
+    fn add_agents(&mut self, agents: &str) -> Result<(), IndexError> {
+        let agents: Vec<String> = serde_json::from_str(agents)
+            .map_err(|e| IndexError::Unheld(format!("the index's agents could not be read: {e}")))?;
+        self.agents.extend(agents);
+        Ok(())
+    }
+
+    /// The agent filter's suggestions, as [`agents_sql`](super::agents_sql) gives them: every
+    /// text `current_agent` and text element of a JSON-array `recruited`, distinct, those that
+    /// are only spaces left out (SQLite's `trim`), sorted by ASCII lower case, then as stored.
+    pub fn agents(&self) -> Vec<String> {
+        let mut out: Vec<String> =
+            self.agents.iter().filter(|a| !a.trim_matches(' ').is_empty()).cloned().collect();
+        out.sort_by(|a, b| a.to_ascii_lowercase().cmp(&b.to_ascii_lowercase()).then_with(|| a.cmp(b)));
+        out
     }
 
     /// The write counter the index was read at ([`COUNTER_SQL`]): its answers hold while the
@@ -533,14 +567,15 @@ mod tests {
     }
 
     #[test]
-    fn a_chunk_holds_whole_names_compact_names_and_the_instr_test() {
+    fn a_chunk_holds_whole_names_and_compact_names() {
         let mut index = QuestIndex { starts: vec![0], ..Default::default() };
+        // As `chunk_sql` gives them: an array's names that fail the `instr` test (a name with
+        // a space inside, `@b c`; an escaped one, `\u0040z`) are left out by the SQL.
         let rows = serde_json::json!([
-            [2, "working", "a", "@x", "[\"@a\", \"@b c\"]", null, ["@a", "@b c"]],
-            [1, "", "n", null, "@a, @b", null, null],
-            [3, "odd", "v", null, "\"@solo\"", "@solo", null],
-            // The element's compact form is not in the text (an escaped name): not found.
-            [4, "waiting", "a", null, "[\"\\u0040z\"]", null, "[\"@z\"]"]
+            [2, "working", "@x", ["@a"], null],
+            [1, "", null, null, "@a, @b"],
+            [3, "odd", null, "[\"@solo\"]", null],
+            [4, "waiting", null, [], null]
         ]);
         index.add_chunk(&rows.to_string()).unwrap();
         assert_eq!(index.ids, [1, 2, 3, 4]);
@@ -549,8 +584,6 @@ mod tests {
             index.first_ids(&f, (QuestSort::Id, false), TimeOrder::default(), 10).unwrap()
         };
         assert_eq!(ids("@A"), [1, 2]);
-        // The condition tests `instr(lower(recruited), '@bc')` first, which the array's text
-        // fails: a name with a space inside is never found in an array (as in SQL).
         assert_eq!(ids("@b c"), Vec::<i64>::new());
         assert_eq!(ids("@b"), [1]);
         assert_eq!(ids("@ b"), [1], "a comma list is matched compact");
@@ -574,11 +607,7 @@ mod tests {
     #[test]
     fn an_order_must_be_every_quest_once_at_the_same_count() {
         let mut index = QuestIndex { starts: vec![0], writes: 7, ..Default::default() };
-        index
-            .add_chunk(
-                "[[1, \"a\", \"n\", null, null, null, null], [2, \"b\", \"n\", null, null, null, null]]",
-            )
-            .unwrap();
+        index.add_chunk("[[1, \"a\", null, null, null], [2, \"b\", null, null, null]]").unwrap();
         let sort = (QuestSort::Messages, TimeOrder::default());
         assert_eq!(index.set_order(sort.0, sort.1, "[2, 1]", 8), Err(IndexError::Moved));
         assert!(matches!(index.set_order(sort.0, sort.1, "[2, 2]", 7), Err(IndexError::Unheld(_))));
