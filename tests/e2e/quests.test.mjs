@@ -500,6 +500,109 @@ test('the list fills itself with every row: a jump anywhere is drawn in the fram
   }
 });
 
+test('filter changes in the list are answered by its filter index once held, as plain SQL answers them, before and after an edit', async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const { many } = manyQuests();
+  let file = many;
+  const app = await open(many);
+  try {
+    const { page } = app;
+    const indexed = () => page.evaluate(() => performance.getEntriesByName('flagdeck:quests-from-index', 'mark').length);
+    /** Opens the list and waits until its filter index and the order of its sort are held. */
+    const showIndexedList = async () => {
+      await page.evaluate(() => {
+        performance.clearMarks('flagdeck:quest-order');
+        location.hash = '#quests?view=list';
+      });
+      await page.waitForFunction(() => performance.getEntriesByName('flagdeck:quest-order', 'mark').length > 0, null, { timeout: WAIT_MS });
+    };
+    const [[agent]] = query(
+      many,
+      'SELECT current_agent FROM acolyte_quests WHERE current_agent IS NOT NULL GROUP BY current_agent ORDER BY count(*) DESC LIMIT 1',
+    );
+    // The agent condition on the generated file's JSON-array teams, and the list's order.
+    const agentSql = (a) =>
+      `(lower(current_agent) = ${sqlText(a.toLowerCase())} OR EXISTS (SELECT 1 FROM json_each(recruited) AS r WHERE lower(r.value) = ${sqlText(a.toLowerCase())}))`;
+    /** Does `change`, then checks the new generation came from the index and agrees with SQL under `where`. */
+    const agrees = async (label, change, where) => {
+      const [before, from] = [await generation(page), await indexed()];
+      await change();
+      const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
+      const [[total]] = query(file, `SELECT count(*) FROM acolyte_quests${clause}`);
+      await waitForTotal(page, total, before);
+      assert.equal(await indexed(), from + 1, `${label}: answered by the filter index`);
+      const ids = query(file, `SELECT quest_id FROM acolyte_quests${clause} ORDER BY created_at DESC, quest_id DESC LIMIT 8`).map(([id]) => id);
+      const shown = await page.evaluate(() =>
+        [...document.querySelectorAll('[data-testid="quest-row"]')]
+          .map((r) => [Number(r.dataset.index), Number(r.dataset.questId)])
+          .sort((a, b) => a[0] - b[0])
+          .slice(0, 8)
+          .map(([, id]) => id),
+      );
+      assert.deepEqual(shown, ids, `${label}: the first rows, in SQL order`);
+      // The status boxes count under every filter but the statuses.
+      const others = where.filter((w) => !w.startsWith('status'));
+      const counts = Object.fromEntries(
+        query(file, `SELECT status, count(*) FROM acolyte_quests${others.length ? ` WHERE ${others.join(' AND ')}` : ''} GROUP BY status`),
+      );
+      const boxes = await page.evaluate(() =>
+        Object.fromEntries(
+          [...document.querySelectorAll('[data-testid="quest-filter-status"]')]
+            .map((e) => [e.dataset.status, Number(e.dataset.value)])
+            .filter(([, n]) => n > 0),
+        ),
+      );
+      assert.deepEqual(boxes, counts, `${label}: the status boxes`);
+    };
+    const tick = (status) => () => page.locator(`[data-testid="quest-filter-status"][data-status="${status}"] input`).click();
+    const typeAgent = (a) => async () => {
+      await page.locator('[data-testid="quest-filter-agent"]').fill(a);
+      await page.locator('[data-testid="quest-filter-agent"]').press('Enter');
+    };
+    const steps = async () => {
+      await agrees('tick completed', tick('completed'), ["status = 'completed'"]);
+      await agrees('an agent, in capitals', typeAgent(agent.toUpperCase()), ["status = 'completed'", agentSql(agent)]);
+      await agrees('tick failed too', tick('failed'), ["status IN ('completed', 'failed')", agentSql(agent)]);
+      await agrees('an agent no quest has', typeAgent('@nobody.here'), ["status IN ('completed', 'failed')", agentSql('@nobody.here')]);
+      await agrees('no agent', typeAgent(''), ["status IN ('completed', 'failed')"]);
+      await agrees('untick completed', tick('completed'), ["status = 'failed'"]);
+      await agrees('untick failed', tick('failed'), []);
+    };
+    await showQuests(page);
+    await showIndexedList();
+    // The agent box's suggestions come from the index, as agents_sql lists them.
+    await page.locator('[data-testid="quest-filter-agent"]').focus();
+    await page.waitForFunction(() => document.querySelectorAll('#quest-agents option').length > 0, null, { timeout: WAIT_MS });
+    const suggested = await page.evaluate(() => [...document.querySelectorAll('#quest-agents option')].map((o) => o.value));
+    const expected = query(
+      many,
+      `SELECT agent FROM (SELECT current_agent AS agent FROM acolyte_quests WHERE typeof(current_agent) = 'text'
+         UNION SELECT r.value FROM acolyte_quests AS q, json_each(q.recruited) AS r WHERE json_valid(q.recruited) AND r.type = 'text')
+       WHERE trim(agent) <> '' ORDER BY lower(agent), agent`,
+    ).map(([a]) => a);
+    assert.deepEqual(suggested, expected, 'the agent suggestions');
+    await steps();
+    // An edit: the newest completed quest fails. The list reads anew, its index is read again,
+    // and filter changes answer from it with the quest as it is now.
+    const [[changed]] = query(file, "SELECT quest_id FROM acolyte_quests WHERE status = 'waiting' ORDER BY created_at DESC, quest_id DESC LIMIT 1");
+    await showQuest(page, changed);
+    await page.locator('[data-testid="quest-status-select"]').selectOption('failed');
+    await page.locator('[data-testid="quest-status-apply"]').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="quest-status"]')?.dataset.status === 'failed', null, {
+      timeout: WAIT_MS,
+    });
+    const edited = path.join(env.out, 'many-quests-edited.db');
+    await exportTo(page, edited);
+    assert.equal(sqlValue(edited, `SELECT status FROM acolyte_quests WHERE quest_id = ${changed}`), 'failed');
+    file = edited;
+    await showIndexedList();
+    await steps();
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
 /** A message as the page shows it: the text without the `Files modified:` block, and the files. */
 function split(message) {
   const marker = '\n\nFiles modified:\n';
