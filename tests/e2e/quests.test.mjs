@@ -582,6 +582,32 @@ test('filter changes in the list are answered by its filter index once held, as 
     ).map(([a]) => a);
     assert.deepEqual(suggested, expected, 'the agent suggestions');
     await steps();
+    // The board: the first cards of each column, from the index too.
+    const boardAgrees = async (label, change, where) => {
+      const [before, from] = [await generation(page), await indexed()];
+      await change();
+      await page.waitForFunction((after) => Number(document.querySelector('[data-testid="quest-total"]')?.dataset.generation) > after, before, {
+        timeout: WAIT_MS,
+      });
+      assert.equal(await indexed(), from + 1, `${label}: answered by the filter index`);
+      const columns = await page.evaluate(() =>
+        Object.fromEntries(
+          [...document.querySelectorAll('.quest-board section[data-status]')].map((c) => [
+            c.dataset.status,
+            [...c.querySelectorAll('[data-testid="quest-card"]')].map((e) => Number(e.dataset.questId)),
+          ]),
+        ),
+      );
+      for (const status of STATUSES) {
+        const ids = query(
+          file,
+          `SELECT quest_id FROM acolyte_quests WHERE status = ${sqlText(status)}${where.map((w) => ` AND ${w}`).join('')} ORDER BY created_at DESC, quest_id DESC LIMIT 12`,
+        ).map(([id]) => id);
+        assert.deepEqual(columns[status] ?? [], ids, `${label}: the ${status} column's first cards`);
+      }
+    };
+    await boardAgrees('the board', () => page.locator('[data-testid="quest-view-board"]').click(), []);
+    await boardAgrees('the board, an agent', typeAgent(agent), [agentSql(agent)]);
     // An edit: the newest completed quest fails. The list reads anew, its index is read again,
     // and filter changes answer from it with the quest as it is now.
     const [[changed]] = query(file, "SELECT quest_id FROM acolyte_quests WHERE status = 'waiting' ORDER BY created_at DESC, quest_id DESC LIMIT 1");

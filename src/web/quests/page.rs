@@ -109,7 +109,9 @@ type DataKey = (u64, u64);
 struct IndexAnswer {
     total: i64,
     counts: Vec<StatusCount>,
-    ids: Vec<i64>,
+    /// The list's first page, or the first cards of each board column (the statuses the filter
+    /// keeps, in the counts' order).
+    parts: Vec<(Option<StatusCount>, Vec<i64>)>,
     writes: i64,
 }
 
@@ -439,13 +441,15 @@ impl QuestsState {
         });
     }
 
-    /// The filter index's answer to `filter` in `sort` (the list's first page): `None` when the
-    /// index is not read for the open data, holds not the sort's order, does not answer the
-    /// filter (words, a comma in the agent), or a transaction is open.
+    /// The filter index's answer to `filter` in `sort` for `layout`: the list's first page or
+    /// the first cards of each board column. `None` when the index is not read for the open
+    /// data, holds not the sort's order, does not answer the filter (words, a comma in the
+    /// agent), or a transaction is open.
     fn index_answer(
         &self,
         open: &Shared,
         filter: &QuestFilter,
+        layout: Layout,
         sort: (QuestSort, bool),
     ) -> Option<IndexAnswer> {
         if open.db.in_transaction() {
@@ -455,14 +459,28 @@ impl QuestsState {
         let index = index.borrow();
         let order = self.shape()?.order;
         let (total, counts) = index.summary(filter)?;
-        let ids = index.first_ids(filter, sort, order, PAGE)?;
-        Some(IndexAnswer { total, counts, ids, writes: index.writes() })
+        let parts = match layout {
+            Layout::List => vec![(None, index.first_ids(filter, sort, order, PAGE)?)],
+            // Every column the status filter keeps, as the SQL path asks them.
+            Layout::Board => counts
+                .iter()
+                .filter(|c| filter.statuses.is_empty() || filter.statuses.contains(&c.status))
+                .map(|c| {
+                    let ids = match c.count > 0 {
+                        true => index.first_ids(&only_status(filter, &c.status), sort, order, BOARD_CARDS)?,
+                        false => Vec::new(),
+                    };
+                    Some((Some(c.clone()), ids))
+                })
+                .collect::<Option<Vec<_>>>()?,
+        };
+        Some(IndexAnswer { total, counts, parts, writes: index.writes() })
     }
 
-    /// The list's first generation from the filter index's `held` answer: the page's rows read
-    /// by id in one statement with the write counter ([`rows_sql`]). `Ok(None)` when the
-    /// counter moved since the index was read (a quest written meanwhile): the index is dropped
-    /// and the generation is read by SQL.
+    /// A generation from the filter index's `held` answer: the rows of every part read by id in
+    /// one statement with the write counter ([`rows_sql`]). `Ok(None)` when the counter moved
+    /// since the index was read (a quest written meanwhile): the index is dropped and the
+    /// generation is read by SQL.
     async fn read_indexed(
         self,
         open: &Shared,
@@ -471,33 +489,35 @@ impl QuestsState {
         sort: (QuestSort, bool),
         held: IndexAnswer,
     ) -> Result<Option<Generation>, String> {
-        let ids = format!("[{}]", held.ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
+        let all: Vec<i64> = held.parts.iter().flat_map(|(_, ids)| ids.iter().copied()).collect();
+        let ids = format!("[{}]", all.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
         let rs = answer(ask(open, (rows_sql(sort.0, self.time_order()), vec![Value::from(ids)]))).await?;
         let writes = rs.map_first(|r| r.i64("writes")).map_err(|e| e.to_string())?;
         let rows = if writes != Some(held.writes) {
             None
-        } else if held.ids.is_empty() {
+        } else if all.is_empty() {
             // One row of NULLs besides the counter.
             Some(Vec::new())
         } else {
-            in_order(cards(&rs)?, &held.ids)
+            in_order(cards(&rs)?, &all)
         };
         let Some(rows) = rows else {
             self.index.set_value(None);
             return Ok(None);
         };
+        let mut rows = rows.into_iter();
         let mut pages = SparsePages::new(PAGE);
-        pages.insert(0, rows);
+        let mut columns = Vec::new();
+        for (column, ids) in held.parts {
+            let cards: Vec<QuestCard> = rows.by_ref().take(ids.len()).collect();
+            match column {
+                Some(c) => columns.push(Column { status: c.status, count: c.count, cards }),
+                None => pages.insert(0, cards),
+            }
+        }
         let keys = self.keyed(sort.0) && keys::worth_walking(filter, &held.counts);
         mark("flagdeck:quests-from-index");
-        Ok(Some(Generation {
-            epoch,
-            total: Some(held.total),
-            counts: held.counts,
-            pages,
-            columns: Vec::new(),
-            keys,
-        }))
+        Ok(Some(Generation { epoch, total: Some(held.total), counts: held.counts, pages, columns, keys }))
     }
 
     /// Changes how the data `key` is read, unless other data is open meanwhile.
@@ -558,9 +578,8 @@ impl QuestsState {
         self.error.set(None);
         let Some(open) = open else { return };
         let QuestQuery { filter, layout, sort, .. } = self.view.query().get_untracked();
-        // A filter change of the list the filter index answers: its rows read by id.
-        let first = match (layout == Layout::List).then(|| self.index_answer(&open, &filter, sort)).flatten()
-        {
+        // A query the filter index answers: its rows read by id.
+        let first = match self.index_answer(&open, &filter, layout, sort) {
             Some(held) => Ok(held),
             None => Err(self.by_sql(&open, epoch, filter.clone(), layout, sort)),
         };
