@@ -386,7 +386,8 @@ pub async fn quest_key_pages_agree_with_sql<D: Database>(db: &D) {
 /// ids in every list order both ways, under the file's time order and under instants, equal
 /// the SQL's; its rows read by id ([`quests::index::rows_sql`]) are the page's cards with their
 /// sort keys; its agent suggestions are [`quests::agents_sql`]'s. Then after writes by the tool's status change and raw writes with odd values, the
-/// counter has moved, a read again agrees again, and a rolled-back transaction moves nothing.
+/// counter has moved, a read again agrees again (a quest at the smallest id included), a
+/// rolled-back transaction moves nothing, and a counter missing a trigger reads NULL.
 pub async fn quest_index_agrees_with_sql<D: Database>(db: &D) {
     use crate::quests::index::{in_order, rows_sql, IndexError, QuestIndex};
     use crate::quests::{keys, TimeOrder};
@@ -532,9 +533,9 @@ pub async fn quest_index_agrees_with_sql<D: Database>(db: &D) {
     db.execute_batch(&format!(
         "UPDATE acolyte_quests SET recruited = 'zed, @a' || char(10) || ' ,@b c', current_agent = '@NEW' WHERE quest_id = {a};\n\
          UPDATE acolyte_quests SET status = '', recruited = '\"@solo\"' WHERE quest_id = {b};\n\
-         INSERT INTO acolyte_quests (quest_name, mission, recruited, status, broadcast, created_at, updated_at) \
-           VALUES ('new', 'm', '[\"@B\", 7, null, {{\"x\": 1}}, \"  \", \" @Pad\", \"@b c\"]', 'odd', '[]', '1999-01-01 00:00:00', '1700000000');\n\
-         DELETE FROM acolyte_quests WHERE quest_id = (SELECT min(quest_id) FROM acolyte_quests);",
+         INSERT INTO acolyte_quests (quest_id, quest_name, mission, recruited, status, broadcast, created_at, updated_at) \
+           VALUES (-9223372036854775808, 'new', 'm', '[\"@B\", 7, null, {{\"x\": 1}}, \"  \", \" @Pad\", \"@b c\"]', 'odd', '[]', '1999-01-01 00:00:00', '1700000000');\n\
+         DELETE FROM acolyte_quests WHERE quest_id = (SELECT max(quest_id) FROM acolyte_quests);",
         a = ids[0],
         b = ids.get(1).unwrap_or(&ids[0]),
     ))
@@ -542,6 +543,11 @@ pub async fn quest_index_agrees_with_sql<D: Database>(db: &D) {
     .unwrap();
     assert_ne!(counter().await, at, "the writes moved the counter");
     agree(read().await, "after writes").await;
+    // Without its triggers (the table dropped, say) the counter reads NULL: no answer holds.
+    db.execute_batch("DROP TRIGGER temp.flagdeck_quest_writes_updated;").await.unwrap();
+    let rs = db.query(&rows_sql(QuestSort::Id, file_order), &[Value::from("[]")]).await.unwrap();
+    assert_eq!(rs.map_first(|r| r.opt_i64("writes")).unwrap(), Some(None), "no counter without its triggers");
+    assert!(QuestIndex::read(db, || true).await.is_ok(), "a read installs them again");
 }
 
 /// Every quest's detail: the thread has as many messages as `json_array_length(broadcast)`.

@@ -96,10 +96,13 @@ enum HeldIndex {
     /// Being read.
     Reading,
     /// Read: the list's filter changes answer from it while its write counter holds.
-    Ready(Rc<RefCell<QuestIndex>>),
+    Ready(SharedIndex),
     /// Could not be held for this data (the console says why): the list runs its SQL.
     Failed,
 }
+
+/// A filter index held by the page and by the reads that fill it in.
+type SharedIndex = Rc<RefCell<QuestIndex>>;
 
 /// Which data is on screen (`OpenDb::data_key`).
 type DataKey = (u64, u64);
@@ -113,6 +116,8 @@ struct IndexAnswer {
     /// keeps, in the counts' order).
     parts: Vec<(Option<StatusCount>, Vec<i64>)>,
     writes: i64,
+    /// The index that answered.
+    index: SharedIndex,
 }
 
 /// What an as-of instant was read for: the data (`OpenDb::data_key`) and the setting.
@@ -140,6 +145,9 @@ pub(super) struct QuestsState {
     /// The filter index of the data (`OpenDb::data_key`) it was read for (see
     /// [`QuestsState::ensure_index`]).
     index: StoredValue<Option<(DataKey, HeldIndex)>, LocalStorage>,
+    /// The order being read into the filter index (see [`QuestsState::ensure_order`]): the
+    /// index and the order's key table name.
+    ordering: StoredValue<Option<(SharedIndex, String)>, LocalStorage>,
     /// The agent filter's suggestions (`quests::agents_sql`), read once per data when the agent
     /// box is first used ([`QuestsState::suggest_agents`]), with the data they were read for.
     pub agents: RwSignal<Vec<String>>,
@@ -201,6 +209,7 @@ impl QuestsState {
             fill_from: RwSignal::new(0),
             file: StoredValue::new(None),
             index: StoredValue::new_local(None),
+            ordering: StoredValue::new_local(None),
             agents: RwSignal::new(Vec::new()),
             agents_for: StoredValue::new(None),
             typed: StoredValue::new(0),
@@ -364,7 +373,7 @@ impl QuestsState {
     }
 
     /// The filter index of the open data, once read.
-    fn held_index(&self) -> Option<Rc<RefCell<QuestIndex>>> {
+    fn held_index(&self) -> Option<SharedIndex> {
         let key = self.db.data_key();
         self.index.with_value(|held| match held {
             Some((k, HeldIndex::Ready(index))) if *k == key => Some(index.clone()),
@@ -380,6 +389,11 @@ impl QuestsState {
     /// interrupted is asked again by the next generation; one that fails leaves this data to
     /// the list's SQL (the console says why).
     fn ensure_index(self, open: &Shared) {
+        // Only for the database on screen: after a follow-mode swap, a generation of the one
+        // left may still be shown before the page reads the new one.
+        if !self.db.get().is_some_and(|current| Rc::ptr_eq(&current, open)) {
+            return;
+        }
         let key = self.db.data_key();
         let asked = self.index.with_value(|held| held.as_ref().is_some_and(|(k, _)| *k == key));
         if asked || !self.shape().is_some_and(|s| s.keyed) || open.db.in_transaction() {
@@ -395,7 +409,7 @@ impl QuestsState {
             let held = match result {
                 Ok(index) => {
                     measure_since("flagdeck:quest-index", started);
-                    Some(HeldIndex::Ready(Rc::new(RefCell::new(index))))
+                    Some(HeldIndex::Ready(SharedIndex::new(RefCell::new(index))))
                 }
                 Err(IndexError::Moved) => None,
                 Err(e) => {
@@ -405,8 +419,9 @@ impl QuestsState {
                     Some(HeldIndex::Failed)
                 }
             };
+            let current = self.db.get().is_some_and(|current| Rc::ptr_eq(&current, &open));
             self.index.try_update_value(|i| {
-                if i.as_ref().is_some_and(|(k, _)| *k == key) {
+                if current && i.as_ref().is_some_and(|(k, _)| *k == key) {
                     *i = held.map(|h| (key, h));
                 }
             });
@@ -425,15 +440,24 @@ impl QuestsState {
         let (sort, _) = self.view.query().with_untracked(|q| q.sort);
         let order = self.time_order();
         let derived = keys::derived(sort, order);
-        if index.borrow().has_order(sort, order) || (derived && !self.keyed(sort)) {
+        let table = keys::table(sort, order);
+        let on_its_way = self
+            .ordering
+            .with_value(|o| o.as_ref().is_some_and(|(i, t)| Rc::ptr_eq(i, &index) && *t == table));
+        if on_its_way || index.borrow().has_order(sort, order) || (derived && !self.keyed(sort)) {
             return;
         }
+        // One read of an order at a time per index (each builds every quest's id in the worker).
+        self.ordering.set_value(Some((index.clone(), table)));
         let asked = ask(open, (order_sql(sort, order, derived), Vec::new()));
         self.tasks.spawn(async move {
-            let Ok(rs) = answer(asked).await else { return };
-            let read =
-                rs.map_first(|r| Ok((r.opt_text("ids")?.unwrap_or_else(|| "[]".into()), r.i64("writes")?)));
-            if let Ok(Some((ids, writes))) = read {
+            let rs = answer(asked).await;
+            self.ordering.try_set_value(None);
+            let Ok(rs) = rs else { return };
+            let read = rs
+                .map_first(|r| Ok((r.opt_text("ids")?.unwrap_or_else(|| "[]".into()), r.opt_i64("writes")?)));
+            // A counter gone or moved leaves the order out; the next answer's check drops the index.
+            if let Ok(Some((ids, Some(writes)))) = read {
                 if index.borrow_mut().set_order(sort, order, &ids, writes).is_ok() {
                     mark("flagdeck:quest-order");
                 }
@@ -455,8 +479,8 @@ impl QuestsState {
         if open.db.in_transaction() {
             return None;
         }
-        let index = self.held_index()?;
-        let index = index.borrow();
+        let held = self.held_index()?;
+        let index = held.borrow();
         let order = self.shape()?.order;
         let (total, counts) = index.summary(filter)?;
         let parts = match layout {
@@ -474,7 +498,9 @@ impl QuestsState {
                 })
                 .collect::<Option<Vec<_>>>()?,
         };
-        Some(IndexAnswer { total, counts, parts, writes: index.writes() })
+        let writes = index.writes();
+        drop(index);
+        Some(IndexAnswer { total, counts, parts, writes, index: held })
     }
 
     /// A generation from the filter index's `held` answer: the rows of every part read by id in
@@ -502,7 +528,12 @@ impl QuestsState {
             in_order(cards(&rs)?, &all)
         };
         let Some(rows) = rows else {
-            self.index.set_value(None);
+            // Dropped only if it is still the index this answer came from (not one read since).
+            self.index.update_value(|i| {
+                if matches!(i, Some((_, HeldIndex::Ready(ix))) if Rc::ptr_eq(ix, &held.index)) {
+                    *i = None;
+                }
+            });
             return Ok(None);
         };
         let mut rows = rows.into_iter();

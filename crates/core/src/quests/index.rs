@@ -55,15 +55,18 @@ CREATE TEMP TRIGGER IF NOT EXISTS flagdeck_quest_writes_deleted AFTER DELETE ON 
   UPDATE flagdeck_quest_writes SET n = n + 1;
 END;";
 
-/// The counter's value as a scalar subquery.
-const WRITES: &str = "(SELECT n FROM temp.flagdeck_quest_writes)";
+/// The counter's value as a scalar subquery; NULL unless its three triggers are there (dropping
+/// `acolyte_quests` drops them, and a counter no trigger moves would hold still through writes).
+const WRITES: &str = "(CASE WHEN (SELECT count(*) FROM sqlite_temp_master WHERE type = 'trigger' AND name IN \
+    ('flagdeck_quest_writes_inserted', 'flagdeck_quest_writes_updated', 'flagdeck_quest_writes_deleted')) = 3 \
+    THEN (SELECT n FROM temp.flagdeck_quest_writes) END)";
 
 /// `text` without spaces, tabs and line breaks, in SQL (the agent condition's `replace` chain).
 fn compact_sql(text: &str) -> String {
     format!("replace(replace(replace(replace({text}, char(13), ''), char(10), ''), char(9), ''), ' ', '')")
 }
 
-/// One chunk of the index: the quests after `quest_id` `?1`, at most `?2` of them, as one JSON
+/// One chunk of the index: the quests from `quest_id` `?1` on, at most `?2` of them, as one JSON
 /// array `rows` of `[quest_id, status, lower(current_agent), names, text]`: `names`, for a JSON
 /// `recruited`, the lowered names the agent condition compares whole (an array's elements, or
 /// the value of other JSON) and only those whose compact form `lower(recruited)` holds (the
@@ -78,7 +81,7 @@ pub fn chunk_sql() -> String {
         "WITH c AS (SELECT quest_id, status, current_agent, recruited, \
              CASE WHEN json_valid(recruited) THEN (CASE WHEN json_type(recruited) = 'array' THEN 'a' ELSE 'v' END) \
              ELSE 'n' END AS kind \
-           FROM main.{TABLE} WHERE quest_id > ? ORDER BY quest_id LIMIT ?) \
+           FROM main.{TABLE} WHERE quest_id >= ? ORDER BY quest_id LIMIT ?) \
          SELECT json_group_array(json_array(quest_id, status, agent, names, text)) AS rows, \
            count(*) AS n, max(quest_id) AS last, IFNULL(sum(odd), 0) AS odd, {WRITES} AS writes, \
            (SELECT json_group_array(DISTINCT agent) FROM (\
@@ -256,26 +259,29 @@ impl QuestIndex {
             return Err(IndexError::Moved);
         }
         db.execute_batch(COUNTER_SQL).await?;
-        let mut index = QuestIndex { writes: -1, starts: vec![0], ..Default::default() };
-        let mut after = i64::MIN;
+        let mut index = QuestIndex { starts: vec![0], ..Default::default() };
+        let mut from = i64::MIN;
+        let mut first = true;
         loop {
             if !may_read() {
                 return Err(IndexError::Moved);
             }
-            let rs = db.query(&chunk_sql(), &[Value::Integer(after), Value::Integer(CHUNK as i64)]).await?;
+            let rs = db.query(&chunk_sql(), &[Value::Integer(from), Value::Integer(CHUNK as i64)]).await?;
             let (n, last, odd, writes, rows, agents) = rs
                 .map_first(|r| {
                     Ok((
                         r.i64("n")?,
                         r.opt_i64("last")?,
                         r.i64("odd")?,
-                        r.i64("writes")?,
+                        r.opt_i64("writes")?,
                         r.text("rows")?,
                         r.opt_text("agents")?.unwrap_or_else(|| "[]".into()),
                     ))
                 })?
                 .ok_or_else(|| IndexError::Unheld("the index's chunk gave no row".into()))?;
-            if index.writes == -1 {
+            // No counter (its triggers gone) or another count: a write may have gone unseen.
+            let Some(writes) = writes else { return Err(IndexError::Moved) };
+            if std::mem::take(&mut first) {
                 index.writes = writes;
             } else if index.writes != writes {
                 return Err(IndexError::Moved);
@@ -286,7 +292,10 @@ impl QuestIndex {
             index.add_chunk(&rows)?;
             index.add_agents(&agents)?;
             match last {
-                Some(last) if n as usize == CHUNK => after = last,
+                Some(last) if n as usize == CHUNK => match last.checked_add(1) {
+                    Some(next) => from = next,
+                    None => break,
+                },
                 _ => break,
             }
             db.pause().await;
@@ -435,12 +444,10 @@ impl QuestIndex {
         let total = if filter.statuses.is_empty() {
             per_status.iter().sum()
         } else {
-            filter
-                .statuses
-                .iter()
-                .filter_map(|s| self.statuses.find(s))
-                .map(|id| per_status[id as usize])
-                .sum()
+            // Each status once, as `status IN (…)` keeps a quest once (an address may repeat one).
+            let kept: std::collections::BTreeSet<u32> =
+                filter.statuses.iter().filter_map(|s| self.statuses.find(s)).collect();
+            kept.into_iter().map(|id| per_status[id as usize]).sum()
         };
         let of = |name: &str| self.statuses.find(name).map_or(0, |id| per_status[id as usize]);
         let mut counts: Vec<StatusCount> = QuestStatus::ALL
@@ -512,9 +519,9 @@ impl QuestIndex {
     ) -> Result<(), IndexError> {
         let rs = db.query(&order_sql(sort, order, keyed), &[]).await?;
         let (ids, writes) = rs
-            .map_first(|r| Ok((r.opt_text("ids")?.unwrap_or_else(|| "[]".into()), r.i64("writes")?)))?
+            .map_first(|r| Ok((r.opt_text("ids")?.unwrap_or_else(|| "[]".into()), r.opt_i64("writes")?)))?
             .ok_or_else(|| IndexError::Unheld("the order gave no row".into()))?;
-        self.set_order(sort, order, &ids, writes)
+        self.set_order(sort, order, &ids, writes.ok_or(IndexError::Moved)?)
     }
 
     /// The ids of the filter's first `limit` quests in `sort` (descending: the held order
@@ -601,6 +608,10 @@ mod tests {
         assert_eq!(shown[6..], [("", 1), ("odd", 1)], "known first, then others by name");
         let only = QuestFilter { statuses: vec!["".into(), "gone".into()], ..Default::default() };
         assert_eq!(index.summary(&only).unwrap().0, 1);
+        let twice = QuestFilter { statuses: vec!["odd".into(), "odd".into()], ..Default::default() };
+        assert_eq!(index.summary(&twice).unwrap().0, 1, "a status repeated keeps its quests once");
+        let twice = QuestFilter { statuses: vec!["odd".into(), "odd".into()], ..Default::default() };
+        assert_eq!(index.summary(&twice).unwrap().0, 1, "a status repeated keeps its quests once");
         assert_eq!(index.first_ids(&only, (QuestSort::Id, true), TimeOrder::default(), 5).unwrap(), [1]);
     }
 
