@@ -107,6 +107,16 @@ async function showQuest(page, id) {
   await page.locator(`[data-testid="quest-page"][data-quest-id="${id}"] [data-testid="quest-status"]`).waitFor({ timeout: WAIT_MS });
 }
 
+/** Shows quest `id`, applies `status` with the page's status change, and waits for it to show. */
+async function changeStatus(page, id, status) {
+  await showQuest(page, id);
+  await page.locator('[data-testid="quest-status-select"]').selectOption(status);
+  await page.locator('[data-testid="quest-status-apply"]').click();
+  await page.waitForFunction((status) => document.querySelector('[data-testid="quest-status"]')?.dataset.status === status, status, {
+    timeout: WAIT_MS,
+  });
+}
+
 const shownStatus = (page) => page.locator('[data-testid="quest-status"]').getAttribute('data-status');
 
 for (const [name, file, key] of [
@@ -485,12 +495,7 @@ test('the list fills itself with every row: a jump anywhere is drawn in the fram
     assert.ok(at > 400, `an open quest far down the list (at ${at})`);
     await held(showList, order.length);
     assert.equal((await jump(at))[0]?.[1], statusOf.get(order[at]));
-    await showQuest(page, order[at]);
-    await page.locator('[data-testid="quest-status-select"]').selectOption('failed');
-    await page.locator('[data-testid="quest-status-apply"]').click();
-    await page.waitForFunction(() => document.querySelector('[data-testid="quest-status"]')?.dataset.status === 'failed', null, {
-      timeout: WAIT_MS,
-    });
+    await changeStatus(page, order[at], 'failed');
     await held(showList, order.length);
     assert.deepEqual((await jump(at))[0], [order[at], 'failed'], 'the changed quest, as it is now, in the frame of the jump');
     await jumps(order, [at]);
@@ -608,15 +613,10 @@ test('filter changes in the list are answered by its filter index once held, as 
     };
     await boardAgrees('the board', () => page.locator('[data-testid="quest-view-board"]').click(), []);
     await boardAgrees('the board, an agent', typeAgent(agent), [agentSql(agent)]);
-    // An edit: the newest completed quest fails. The list reads anew, its index is read again,
+    // An edit: the newest waiting quest fails. The list reads anew, its index is read again,
     // and filter changes answer from it with the quest as it is now.
     const [[changed]] = query(file, "SELECT quest_id FROM acolyte_quests WHERE status = 'waiting' ORDER BY created_at DESC, quest_id DESC LIMIT 1");
-    await showQuest(page, changed);
-    await page.locator('[data-testid="quest-status-select"]').selectOption('failed');
-    await page.locator('[data-testid="quest-status-apply"]').click();
-    await page.waitForFunction(() => document.querySelector('[data-testid="quest-status"]')?.dataset.status === 'failed', null, {
-      timeout: WAIT_MS,
-    });
+    await changeStatus(page, changed, 'failed');
     const edited = path.join(env.out, 'many-quests-edited.db');
     await exportTo(page, edited);
     assert.equal(sqlValue(edited, `SELECT status FROM acolyte_quests WHERE quest_id = ${changed}`), 'failed');
@@ -1094,12 +1094,7 @@ test('the working copy keeps the added logs: a resumed copy shows them again', a
     await page.locator('[data-testid="quest-logs-report"]').waitFor({ timeout: WAIT_MS });
     // A change, so that there is a working copy to resume.
     const [[id]] = query(V2, "SELECT quest_id FROM acolyte_quests WHERE status = 'working' ORDER BY quest_id LIMIT 1");
-    await showQuest(page, id);
-    await page.locator('[data-testid="quest-status-select"]').selectOption('timeout');
-    await page.locator('[data-testid="quest-status-apply"]').click();
-    await page.waitForFunction(() => document.querySelector('[data-testid="quest-status"]')?.dataset.status === 'timeout', null, {
-      timeout: WAIT_MS,
-    });
+    await changeStatus(page, id, 'timeout');
     await page.locator('[data-testid="working-copy"][data-state="saved"]').waitFor({ timeout: WAIT_MS });
     app.assertHealthy();
     await app.close();
@@ -1389,12 +1384,7 @@ test('v2: the list sorted by status follows a status change and its undo, its so
     assert.equal(await keyBuilds(page), 1, 'the status order built its key table');
     // The first working quest (the top row) fails: it moves to the failed ones.
     const id = fixture[0];
-    await showQuest(page, id);
-    await page.locator('[data-testid="quest-status-select"]').selectOption('failed');
-    await page.locator('[data-testid="quest-status-apply"]').click();
-    await page.waitForFunction(() => document.querySelector('[data-testid="quest-status"]')?.dataset.status === 'failed', null, {
-      timeout: WAIT_MS,
-    });
+    await changeStatus(page, id, 'failed');
     const changed = path.join(env.out, 'v2-status-sorted.db');
     await exportTo(page, changed);
     const after = order(changed);

@@ -454,13 +454,9 @@ impl QuestsState {
             let rs = answer(asked).await;
             self.ordering.try_set_value(None);
             let Ok(rs) = rs else { return };
-            let read = rs
-                .map_first(|r| Ok((r.opt_text("ids")?.unwrap_or_else(|| "[]".into()), r.opt_i64("writes")?)));
             // A counter gone or moved leaves the order out; the next answer's check drops the index.
-            if let Ok(Some((ids, Some(writes)))) = read {
-                if index.borrow_mut().set_order(sort, order, &ids, writes).is_ok() {
-                    mark("flagdeck:quest-order");
-                }
+            if index.borrow_mut().take_order(sort, order, &rs).is_ok() {
+                mark("flagdeck:quest-order");
             }
         });
     }
@@ -675,69 +671,64 @@ impl QuestsState {
         let mut counts = ask(open, filter.status_counts_sql());
         let open = open.clone();
         async move {
-            {
-                if !known {
-                    let order = TimeOrder::read(&open.db).await.map_err(|e| e.to_string())?;
-                    // A file whose quests key tables cannot follow exactly keeps the list's SQL.
-                    let keyed = keys::applies(&open.db).await.unwrap_or(false);
-                    self.file.set_value(Some((
-                        key,
-                        FileShape { order, keyed, built: BTreeSet::new(), building: BTreeSet::new() },
-                    )));
-                }
-                // The sort's key table, built on its first use (after the counts, which the
-                // worker answers first), before the first rows need it.
-                self.ensure_keys(&open, sort.0).await;
-                // With a status filter, whether the list walks the key table depends on how many
-                // quests the statuses keep: the counts come first then.
-                let early = if layout == Layout::List && !filter.statuses.is_empty() && self.keyed(sort.0) {
-                    Some(read_counts(&answer(&mut counts).await?)?)
-                } else {
-                    None
-                };
-                let list_keys =
-                    self.keyed(sort.0) && early.as_ref().is_none_or(|c| keys::worth_walking(&filter, c));
-                let first_page = (layout == Layout::List).then(|| {
-                    ask(
-                        &open,
-                        self.query_of(filter.clone(), PAGE).with_keys(list_keys).at_page(0, None).sql(),
-                    )
-                });
-                let total = answer(total).await?.map_first(|r| r.i64("n")).map_err(|e| e.to_string())?;
-                let counts = match early {
-                    Some(counts) => counts,
-                    None => read_counts(&answer(counts).await?)?,
-                };
-                let mut pages = SparsePages::new(PAGE);
-                let mut columns = Vec::new();
-                match first_page {
-                    Some(first) => pages.insert(0, cards(&answer(first).await?)?),
-                    None => {
-                        // Every column the status filter keeps that has quests, asked at once.
-                        let wanted: Vec<&StatusCount> = counts
-                            .iter()
-                            .filter(|c| filter.statuses.is_empty() || filter.statuses.contains(&c.status))
-                            .collect();
-                        let asked: Vec<_> = wanted
-                            .iter()
-                            .map(|c| {
-                                let only = only_status(&filter, &c.status);
-                                let keyed = self.keys_for(&only, &counts);
-                                let query = self.query_of(only, BOARD_CARDS).with_keys(keyed);
-                                (c.count > 0).then(|| ask(&open, query.sql()))
-                            })
-                            .collect();
-                        for (c, rx) in wanted.iter().zip(asked) {
-                            let cards = match rx {
-                                Some(rx) => cards(&answer(rx).await?)?,
-                                None => Vec::new(),
-                            };
-                            columns.push(Column { status: c.status.clone(), count: c.count, cards });
-                        }
+            if !known {
+                let order = TimeOrder::read(&open.db).await.map_err(|e| e.to_string())?;
+                // A file whose quests key tables cannot follow exactly keeps the list's SQL.
+                let keyed = keys::applies(&open.db).await.unwrap_or(false);
+                self.file.set_value(Some((
+                    key,
+                    FileShape { order, keyed, built: BTreeSet::new(), building: BTreeSet::new() },
+                )));
+            }
+            // The sort's key table, built on its first use (after the counts, which the
+            // worker answers first), before the first rows need it.
+            self.ensure_keys(&open, sort.0).await;
+            // With a status filter, whether the list walks the key table depends on how many
+            // quests the statuses keep: the counts come first then.
+            let early = if layout == Layout::List && !filter.statuses.is_empty() && self.keyed(sort.0) {
+                Some(read_counts(&answer(&mut counts).await?)?)
+            } else {
+                None
+            };
+            let list_keys =
+                self.keyed(sort.0) && early.as_ref().is_none_or(|c| keys::worth_walking(&filter, c));
+            let first_page = (layout == Layout::List).then(|| {
+                ask(&open, self.query_of(filter.clone(), PAGE).with_keys(list_keys).at_page(0, None).sql())
+            });
+            let total = answer(total).await?.map_first(|r| r.i64("n")).map_err(|e| e.to_string())?;
+            let counts = match early {
+                Some(counts) => counts,
+                None => read_counts(&answer(counts).await?)?,
+            };
+            let mut pages = SparsePages::new(PAGE);
+            let mut columns = Vec::new();
+            match first_page {
+                Some(first) => pages.insert(0, cards(&answer(first).await?)?),
+                None => {
+                    // Every column the status filter keeps that has quests, asked at once.
+                    let wanted: Vec<&StatusCount> = counts
+                        .iter()
+                        .filter(|c| filter.statuses.is_empty() || filter.statuses.contains(&c.status))
+                        .collect();
+                    let asked: Vec<_> = wanted
+                        .iter()
+                        .map(|c| {
+                            let only = only_status(&filter, &c.status);
+                            let keyed = self.keys_for(&only, &counts);
+                            let query = self.query_of(only, BOARD_CARDS).with_keys(keyed);
+                            (c.count > 0).then(|| ask(&open, query.sql()))
+                        })
+                        .collect();
+                    for (c, rx) in wanted.iter().zip(asked) {
+                        let cards = match rx {
+                            Some(rx) => cards(&answer(rx).await?)?,
+                            None => Vec::new(),
+                        };
+                        columns.push(Column { status: c.status.clone(), count: c.count, cards });
                     }
                 }
-                Ok::<_, String>(Generation { epoch, total, counts, pages, columns, keys: list_keys })
             }
+            Ok::<_, String>(Generation { epoch, total, counts, pages, columns, keys: list_keys })
         }
     }
 

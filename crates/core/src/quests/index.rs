@@ -29,7 +29,7 @@
 use rustc_hash::FxHashMap;
 
 use crate::port::{Database, DbError};
-use crate::value::Value;
+use crate::value::{ResultSet, Value};
 
 use super::query::{QuestFilter, QuestSort, StatusCount, TimeOrder};
 use super::status::QuestStatus;
@@ -518,6 +518,18 @@ impl QuestIndex {
         keyed: bool,
     ) -> Result<(), IndexError> {
         let rs = db.query(&order_sql(sort, order, keyed), &[]).await?;
+        self.take_order(sort, order, &rs)
+    }
+
+    /// Holds `sort`'s order from an [`order_sql`] answer `rs`. Errors as
+    /// [`QuestIndex::set_order`]; [`IndexError::Moved`] too when the counter reads NULL (its
+    /// triggers gone).
+    pub fn take_order(
+        &mut self,
+        sort: QuestSort,
+        order: TimeOrder,
+        rs: &ResultSet,
+    ) -> Result<(), IndexError> {
         let (ids, writes) = rs
             .map_first(|r| Ok((r.opt_text("ids")?.unwrap_or_else(|| "[]".into()), r.opt_i64("writes")?)))?
             .ok_or_else(|| IndexError::Unheld("the order gave no row".into()))?;
