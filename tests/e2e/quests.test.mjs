@@ -575,17 +575,22 @@ test('filter changes in the list are answered by its filter index once held, as 
     };
     await showQuests(page);
     await showIndexedList();
-    // The agent box's suggestions come from the index, as agents_sql lists them.
-    await page.locator('[data-testid="quest-filter-agent"]').focus();
-    await page.waitForFunction(() => document.querySelectorAll('#quest-agents option').length > 0, null, { timeout: WAIT_MS });
-    const suggested = await page.evaluate(() => [...document.querySelectorAll('#quest-agents option')].map((o) => o.value));
-    const expected = query(
-      many,
-      `SELECT agent FROM (SELECT current_agent AS agent FROM acolyte_quests WHERE typeof(current_agent) = 'text'
-         UNION SELECT r.value FROM acolyte_quests AS q, json_each(q.recruited) AS r WHERE json_valid(q.recruited) AND r.type = 'text')
-       WHERE trim(agent) <> '' ORDER BY lower(agent), agent`,
-    ).map(([a]) => a);
-    assert.deepEqual(suggested, expected, 'the agent suggestions');
+    // The agent box's suggestions, as agents_sql lists them.
+    const suggestionsAgree = async (label) => {
+      await page.locator('[data-testid="quest-filter-agent"]').focus();
+      await page.waitForFunction(() => document.querySelectorAll('#quest-agents option').length > 0, null, { timeout: WAIT_MS });
+      const suggested = await page.evaluate(() => [...document.querySelectorAll('#quest-agents option')].map((o) => o.value));
+      const expected = query(
+        file,
+        `SELECT agent FROM (SELECT current_agent AS agent FROM acolyte_quests WHERE typeof(current_agent) = 'text'
+           UNION SELECT r.value FROM acolyte_quests AS q, json_each(q.recruited) AS r WHERE json_valid(q.recruited) AND r.type = 'text')
+         WHERE trim(agent) <> '' ORDER BY lower(agent), agent`,
+      ).map(([a]) => a);
+      assert.deepEqual(suggested, expected, `${label}: the agent suggestions`);
+    };
+    const measures = (name) => page.evaluate((n) => performance.getEntriesByName(n, 'measure').length, name);
+    // Here they come from the index.
+    await suggestionsAgree('read');
     await steps();
     // The board: the first cards of each column, from the index too.
     const boardAgrees = async (label, change, where) => {
@@ -613,8 +618,12 @@ test('filter changes in the list are answered by its filter index once held, as 
     };
     await boardAgrees('the board', () => page.locator('[data-testid="quest-view-board"]').click(), []);
     await boardAgrees('the board, an agent', typeAgent(agent), [agentSql(agent)]);
-    // An edit: the newest waiting quest fails. The list reads anew, its index is read again,
-    // and filter changes answer from it with the quest as it is now.
+    // An edit on the quest's page: the newest waiting quest fails. Back on the list, which reads
+    // anew, the index kept by the app is brought up to date from the write log (only the quest
+    // written is read again, not every quest), and filter changes answer from it with the quest
+    // as it is now.
+    const [reads, refreshes] = [await measures('flagdeck:quest-index'), await measures('flagdeck:quest-index-refresh')];
+    assert.equal(reads, 1, 'the index was read once');
     const [[changed]] = query(file, "SELECT quest_id FROM acolyte_quests WHERE status = 'waiting' ORDER BY created_at DESC, quest_id DESC LIMIT 1");
     await changeStatus(page, changed, 'failed');
     const edited = path.join(env.out, 'many-quests-edited.db');
@@ -622,7 +631,11 @@ test('filter changes in the list are answered by its filter index once held, as 
     assert.equal(sqlValue(edited, `SELECT status FROM acolyte_quests WHERE quest_id = ${changed}`), 'failed');
     file = edited;
     await showIndexedList();
+    assert.equal(await measures('flagdeck:quest-index-refresh'), refreshes + 1, 'brought up to date from the log');
+    assert.equal(await measures('flagdeck:quest-index'), reads, 'not read whole again');
     await steps();
+    // After a refresh the suggestions are read by SQL (a quest's agent may have left).
+    await suggestionsAgree('after the edit');
     app.assertHealthy();
   } finally {
     await app.close();

@@ -385,9 +385,13 @@ pub async fn quest_key_pages_agree_with_sql<D: Database>(db: &D) {
 /// unknown, with words or a comma: those two not answered), its count, status counts and first
 /// ids in every list order both ways, under the file's time order and under instants, equal
 /// the SQL's; its rows read by id ([`quests::index::rows_sql`]) are the page's cards with their
-/// sort keys; its agent suggestions are [`quests::agents_sql`]'s. Then after writes by the tool's status change and raw writes with odd values, the
-/// counter has moved, a read again agrees again (a quest at the smallest id included), a
-/// rolled-back transaction moves nothing, and a counter missing a trigger reads NULL.
+/// sort keys; its agent suggestions are [`quests::agents_sql`]'s. Then after writes by the
+/// tool's status change and raw writes with odd values, the counter has moved, a read again
+/// agrees again (a quest at the smallest id included), and so does the first index brought up
+/// to date from the log ([`QuestIndex::refresh`], its orders read again; no suggestions then);
+/// a rolled-back transaction moves nothing and refreshes nothing; a log missing a write's entry
+/// and a counter missing a trigger refresh nothing (read again) and a counter missing a trigger
+/// reads NULL.
 pub async fn quest_index_agrees_with_sql<D: Database>(db: &D) {
     use crate::quests::index::{in_order, rows_sql, IndexError, QuestIndex};
     use crate::quests::{keys, TimeOrder};
@@ -399,8 +403,7 @@ pub async fn quest_index_agrees_with_sql<D: Database>(db: &D) {
     let file_order = TimeOrder::read(db).await.unwrap();
     let orders = [file_order, TimeOrder::default()];
     let keyed = keys::applies(db).await.unwrap();
-    let read = || async {
-        let mut index = QuestIndex::read(db, || true).await.expect("the index reads");
+    let with_orders = |mut index: QuestIndex| async move {
         for order in orders {
             for sort in QuestSort::ALL {
                 if keyed && keys::derived(sort, order) {
@@ -413,6 +416,7 @@ pub async fn quest_index_agrees_with_sql<D: Database>(db: &D) {
         }
         index
     };
+    let read = || async { with_orders(QuestIndex::read(db, || true).await.expect("the index reads")).await };
     let filters = async || {
         let mut agents: Vec<String> = quests::agents(db).await.unwrap();
         agents.extend(
@@ -467,7 +471,12 @@ pub async fn quest_index_agrees_with_sql<D: Database>(db: &D) {
         out
     };
     let agree = |index: QuestIndex, round: &'static str| async move {
-        assert_eq!(index.agents(), quests::agents(db).await.unwrap(), "{round}: the agent suggestions");
+        match index.agents() {
+            Some(agents) => {
+                assert_eq!(agents, quests::agents(db).await.unwrap(), "{round}: the agent suggestions")
+            }
+            None => assert!(round.starts_with("refreshed"), "{round}: suggestions held after a read"),
+        }
         let mut compared = 0;
         for filter in filters().await {
             let what = format!("{round}: {filter:?}");
@@ -521,10 +530,19 @@ pub async fn quest_index_agrees_with_sql<D: Database>(db: &D) {
             && index.len() as i64 == count(db, "SELECT count(*) FROM acolyte_quests").await
     );
     let at = index.writes();
+    let before = index.clone();
     agree(index, "read").await;
     let counter = || async { count(db, "SELECT n FROM temp.flagdeck_quest_writes").await };
     db.execute_batch("BEGIN; UPDATE acolyte_quests SET status = 'gone'; ROLLBACK;").await.unwrap();
     assert_eq!(counter().await, at, "a rolled-back write moves nothing");
+    let mut same = before.clone();
+    same.refresh(db).await.expect("nothing to refresh");
+    assert!(
+        same.agents().is_some()
+            && same.has_order(QuestSort::Messages, file_order)
+                == before.has_order(QuestSort::Messages, file_order),
+        "a refresh without writes keeps the orders and the suggestions"
+    );
     let open = "SELECT quest_id FROM acolyte_quests WHERE status NOT IN ('completed', 'failed', 'timeout') \
                 ORDER BY quest_id LIMIT 2";
     let ids: Vec<i64> = rows(db, open).await.iter().filter_map(|r| r[0].as_i64()).collect();
@@ -543,10 +561,31 @@ pub async fn quest_index_agrees_with_sql<D: Database>(db: &D) {
     .unwrap();
     assert_ne!(counter().await, at, "the writes moved the counter");
     agree(read().await, "after writes").await;
+    let mut refreshed = before.clone();
+    refreshed.refresh(db).await.expect("the index refreshes from the log");
+    assert_eq!(refreshed.writes(), counter().await, "refreshed up to the counter");
+    assert!(refreshed.agents().is_none(), "no suggestions after a refresh that changed quests");
+    agree(with_orders(refreshed.clone()).await, "refreshed after writes").await;
+    // A write whose log entry is missing: the log cannot account for the counter.
+    db.execute_batch(&format!(
+        "UPDATE acolyte_quests SET status = 'planning' WHERE quest_id = {};\n\
+         DELETE FROM temp.flagdeck_quest_changed WHERE n = (SELECT n FROM temp.flagdeck_quest_writes);",
+        ids[0]
+    ))
+    .await
+    .unwrap();
+    let mut gap = refreshed.clone();
+    assert_eq!(
+        gap.refresh(db).await.err(),
+        Some(IndexError::Moved),
+        "a log missing a write refreshes nothing"
+    );
+    assert_eq!(gap.writes(), refreshed.writes(), "the index is left as it was");
     // Without its triggers (the table dropped, say) the counter reads NULL: no answer holds.
     db.execute_batch("DROP TRIGGER temp.flagdeck_quest_writes_updated;").await.unwrap();
     let rs = db.query(&rows_sql(QuestSort::Id, file_order), &[Value::from("[]")]).await.unwrap();
     assert_eq!(rs.map_first(|r| r.opt_i64("writes")).unwrap(), Some(None), "no counter without its triggers");
+    assert_eq!(refreshed.refresh(db).await.err(), Some(IndexError::Moved), "no refresh without its triggers");
     assert!(QuestIndex::read(db, || true).await.is_ok(), "a read installs them again");
 }
 

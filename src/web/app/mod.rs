@@ -38,6 +38,9 @@ pub fn App() -> impl IntoView {
     let routing_preload = crate::web::agents::RoutingPreload::default();
     provide_context(agent_preload);
     provide_context(routing_preload);
+    // The quest list's filter index, kept across visits to the quests page.
+    let quest_index = crate::web::quests::QuestIndexStore::new();
+    provide_context(quest_index);
     nav.set_loader(move |view| match view {
         View::Agent(name) => crate::web::agents::load(state, agent_preload, name),
         View::Routing => crate::web::agents::load_routing(state, routing_preload),
@@ -46,12 +49,13 @@ pub fn App() -> impl IntoView {
     provide_context(Follow::new());
 
     // Another file on screen: the dashboard's stores of the previous one go, and so do the
-    // reads routes left for pages (each holds the file it read).
+    // reads routes left for pages (each holds the file it read) and the quest filter index.
     Effect::new(move |_| {
         db.current().track();
         crate::web::dashboard::forget_other_files(state);
         agent_preload.clear();
         routing_preload.clear();
+        quest_index.clear();
     });
 
     loader::prepare_spare_worker();

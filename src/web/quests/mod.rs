@@ -17,7 +17,7 @@ mod timeline;
 pub use address::{Layout, QuestQuery, QuestsView};
 pub use detail::QuestPage;
 pub use logs::QuestLogs;
-pub use page::QuestsPage;
+pub use page::{QuestIndexStore, QuestsPage};
 
 use leptos::prelude::*;
 

@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::future::Future;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use futures_channel::oneshot;
 use leptos::prelude::*;
@@ -95,14 +95,75 @@ struct FileShape {
 enum HeldIndex {
     /// Being read.
     Reading,
-    /// Read: the list's filter changes answer from it while its write counter holds.
-    Ready(SharedIndex),
+    /// Read from the database (the engine's connection) it holds on to: the list's filter
+    /// changes answer from it while its write counter holds, and after a write it is brought up
+    /// to date from that database's log (see [`QuestsState::ensure_index`]).
+    Ready(SharedIndex, Weak<crate::web::files::loader::OpenDb>),
     /// Could not be held for this data (the console says why): the list runs its SQL.
     Failed,
 }
 
 /// A filter index held by the page and by the reads that fill it in.
 type SharedIndex = Rc<RefCell<QuestIndex>>;
+
+/// Where the quest list's filter index is kept (a context of the app), with the data
+/// (`OpenDb::data_key`) it is for: it outlives a visit to the quests page, so that coming back
+/// after an edit elsewhere (a quest's page) brings it up to date rather than reading it again
+/// (see [`QuestsState::ensure_index`]). Cleared when another database is on screen.
+#[derive(Clone, Copy)]
+pub struct QuestIndexStore(StoredValue<Option<(DataKey, HeldIndex)>, LocalStorage>);
+
+impl QuestIndexStore {
+    /// An empty store, owned by the caller's reactive owner.
+    pub fn new() -> Self {
+        QuestIndexStore(StoredValue::new_local(None))
+    }
+
+    /// Drops the index held, if any (another database is on screen).
+    pub fn clear(&self) {
+        self.0.try_set_value(None);
+    }
+}
+
+impl Default for QuestIndexStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Marks the store's slot for `key` as being read while alive; dropped before
+/// [`Reading::done`] (the page's task ended with the page half-way) it empties that slot, so
+/// the next visit reads again rather than wait for a read that will never end.
+struct Reading {
+    store: StoredValue<Option<(DataKey, HeldIndex)>, LocalStorage>,
+    key: DataKey,
+    done: bool,
+}
+
+impl Reading {
+    fn start(store: StoredValue<Option<(DataKey, HeldIndex)>, LocalStorage>, key: DataKey) -> Self {
+        store.set_value(Some((key, HeldIndex::Reading)));
+        Reading { store, key, done: false }
+    }
+
+    /// The read ended: its outcome is stored by the caller.
+    fn done(mut self) {
+        self.done = true;
+    }
+}
+
+impl Drop for Reading {
+    fn drop(&mut self) {
+        if !self.done {
+            let key = self.key;
+            self.store.try_update_value(|slot| {
+                if matches!(slot, Some((k, HeldIndex::Reading)) if *k == key) {
+                    *slot = None;
+                }
+            });
+        }
+    }
+}
 
 /// Which data is on screen (`OpenDb::data_key`).
 type DataKey = (u64, u64);
@@ -143,7 +204,7 @@ pub(super) struct QuestsState {
     /// How the open data's quests are read, and the data (`OpenDb::data_key`) it was read for.
     file: StoredValue<Option<((u64, u64), FileShape)>>,
     /// The filter index of the data (`OpenDb::data_key`) it was read for (see
-    /// [`QuestsState::ensure_index`]).
+    /// [`QuestsState::ensure_index`]), kept by the app ([`QuestIndexStore`]).
     index: StoredValue<Option<(DataKey, HeldIndex)>, LocalStorage>,
     /// The order being read into the filter index (see [`QuestsState::ensure_order`]): the
     /// index and the order's key table name.
@@ -208,7 +269,7 @@ impl QuestsState {
             held: StoredValue::new(0),
             fill_from: RwSignal::new(0),
             file: StoredValue::new(None),
-            index: StoredValue::new_local(None),
+            index: expect_context::<QuestIndexStore>().0,
             ordering: StoredValue::new_local(None),
             agents: RwSignal::new(Vec::new()),
             agents_for: StoredValue::new(None),
@@ -240,8 +301,9 @@ impl QuestsState {
         }
         self.agents_for.set_value(Some(key));
         // From the filter index when it is read (the same list, without the scan).
-        if let Some(index) = self.held_index() {
-            self.agents.set(index.borrow().agents());
+        // (none after a refresh that changed quests: they may name an agent no quest has now).
+        if let Some(agents) = self.held_index().and_then(|index| index.borrow().agents()) {
+            self.agents.set(agents);
             return;
         }
         let asked = ask(&open, (agents_sql(), Vec::new()));
@@ -376,7 +438,7 @@ impl QuestsState {
     fn held_index(&self) -> Option<SharedIndex> {
         let key = self.db.data_key();
         self.index.with_value(|held| match held {
-            Some((k, HeldIndex::Ready(index))) if *k == key => Some(index.clone()),
+            Some((k, HeldIndex::Ready(index, _))) if *k == key => Some(index.clone()),
             _ => None,
         })
     }
@@ -385,9 +447,13 @@ impl QuestsState {
     /// failed for it; then the order of the list's sort ([`QuestsState::ensure_order`]). Only
     /// for files whose quests TEMP triggers can follow ([`keys::applies`]), and not while an
     /// edit's transaction is open (a read inside it could be rolled back; the next generation
-    /// asks again). Measured as `flagdeck:quest-index` (asked → held). A read that a write
-    /// interrupted is asked again by the next generation; one that fails leaves this data to
-    /// the list's SQL (the console says why).
+    /// asks again). Measured as `flagdeck:quest-index` (asked → held). After an edit (the same
+    /// open data, a later change count, the same database), the index held for the data before
+    /// is brought up to date from the write log instead ([`QuestIndex::refresh`]: only the
+    /// quests written are read), measured as `flagdeck:quest-index-refresh`; where the log
+    /// cannot (see there) it is read whole. A read that a write interrupted is asked again by
+    /// the next generation; one that fails leaves this data to the list's SQL (the console says
+    /// why).
     fn ensure_index(self, open: &Shared) {
         // Only for the database on screen: after a follow-mode swap, a generation of the one
         // left may still be shown before the page reads the new one.
@@ -400,16 +466,42 @@ impl QuestsState {
             self.ensure_order(open);
             return;
         }
-        self.index.set_value(Some((key, HeldIndex::Reading)));
+        // The index of this data before its latest changes, read from this very database.
+        let earlier = self.index.with_value(|held| match held {
+            Some(((attempt, version), HeldIndex::Ready(index, from)))
+                if *attempt == key.0
+                    && *version < key.1
+                    && from.upgrade().is_some_and(|from| Rc::ptr_eq(&from, open)) =>
+            {
+                Some(index.clone())
+            }
+            _ => None,
+        });
+        let reading = Reading::start(self.index, key);
         let open = open.clone();
         self.tasks.spawn(async move {
             let started = perf_now();
             let db = &open.db;
-            let result = QuestIndex::read(db, || !db.in_transaction()).await;
+            let refreshed = match earlier {
+                Some(index) if !db.in_transaction() => {
+                    let mut next = index.borrow().clone();
+                    drop(index);
+                    next.refresh(db).await.ok().map(|()| next)
+                }
+                _ => None,
+            };
+            let result = match refreshed {
+                Some(index) => {
+                    measure_since("flagdeck:quest-index-refresh", started);
+                    Ok(index)
+                }
+                None => QuestIndex::read(db, || !db.in_transaction()).await.inspect(|_| {
+                    measure_since("flagdeck:quest-index", started);
+                }),
+            };
             let held = match result {
                 Ok(index) => {
-                    measure_since("flagdeck:quest-index", started);
-                    Some(HeldIndex::Ready(SharedIndex::new(RefCell::new(index))))
+                    Some(HeldIndex::Ready(SharedIndex::new(RefCell::new(index)), Rc::downgrade(&open)))
                 }
                 Err(IndexError::Moved) => None,
                 Err(e) => {
@@ -419,6 +511,7 @@ impl QuestsState {
                     Some(HeldIndex::Failed)
                 }
             };
+            reading.done();
             let current = self.db.get().is_some_and(|current| Rc::ptr_eq(&current, &open));
             self.index.try_update_value(|i| {
                 if current && i.as_ref().is_some_and(|(k, _)| *k == key) {
@@ -526,7 +619,7 @@ impl QuestsState {
         let Some(rows) = rows else {
             // Dropped only if it is still the index this answer came from (not one read since).
             self.index.update_value(|i| {
-                if matches!(i, Some((_, HeldIndex::Ready(ix))) if Rc::ptr_eq(ix, &held.index)) {
+                if matches!(i, Some((_, HeldIndex::Ready(ix, _))) if Rc::ptr_eq(ix, &held.index)) {
                     *i = None;
                 }
             });

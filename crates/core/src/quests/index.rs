@@ -23,6 +23,10 @@
 //! answer is shown only with rows read in one statement with the count ([`rows_sql`]) that
 //! finds it unchanged; otherwise the list runs its SQL and the index is read again. TEMP, like
 //! the key tables ([`super::keys`]): the file, its exports and `integrity_check` never see it.
+//! The same triggers log which quests each write touched (`flagdeck_quest_changed`), so after
+//! an edit the index is brought up to date by reading only those quests again
+//! ([`QuestIndex::refresh`], one statement) rather than every quest; the log must account for
+//! every write the counter counted, or the index is read again.
 //! Memory: ~30 bytes a quest plus 4 per order held and each distinct name once (~3 MB at 100k
 //! quests); read in chunks of [`CHUNK`] quests, one statement each.
 
@@ -39,21 +43,33 @@ use super::TABLE;
 /// value to hand over, not a row per quest).
 pub const CHUNK: usize = 10_000;
 
-/// The write counter: a one-row TEMP table counting rows inserted, updated and deleted in
-/// `main.acolyte_quests` since it was installed, by TEMP triggers (inside the writing statement,
-/// so a rollback takes the count back with the rows). Idempotent; one batch.
+/// The write counter and its log: a one-row TEMP table counting rows inserted, updated and
+/// deleted in `main.acolyte_quests` since it was installed, and a TEMP table `(n, quest_id)`
+/// naming the quests each counted write touched (`n` the count after it; an update that moves
+/// a quest's id names both ids), both kept by TEMP triggers (inside the writing statement, so a
+/// rollback takes both back with the rows). Idempotent; one batch.
 pub const COUNTER_SQL: &str = "\
 CREATE TEMP TABLE IF NOT EXISTS flagdeck_quest_writes (n INTEGER NOT NULL);
 INSERT INTO temp.flagdeck_quest_writes (n) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM temp.flagdeck_quest_writes);
+CREATE TEMP TABLE IF NOT EXISTS flagdeck_quest_changed (n INTEGER NOT NULL, quest_id INTEGER);
+CREATE INDEX IF NOT EXISTS temp.flagdeck_quest_changed_n ON flagdeck_quest_changed (n);
 CREATE TEMP TRIGGER IF NOT EXISTS flagdeck_quest_writes_inserted AFTER INSERT ON main.acolyte_quests BEGIN
   UPDATE flagdeck_quest_writes SET n = n + 1;
+  INSERT INTO flagdeck_quest_changed (n, quest_id) SELECT n, NEW.quest_id FROM flagdeck_quest_writes;
 END;
 CREATE TEMP TRIGGER IF NOT EXISTS flagdeck_quest_writes_updated AFTER UPDATE ON main.acolyte_quests BEGIN
   UPDATE flagdeck_quest_writes SET n = n + 1;
+  INSERT INTO flagdeck_quest_changed (n, quest_id) SELECT n, NEW.quest_id FROM flagdeck_quest_writes
+    UNION ALL SELECT n, OLD.quest_id FROM flagdeck_quest_writes WHERE OLD.quest_id IS NOT NEW.quest_id;
 END;
 CREATE TEMP TRIGGER IF NOT EXISTS flagdeck_quest_writes_deleted AFTER DELETE ON main.acolyte_quests BEGIN
   UPDATE flagdeck_quest_writes SET n = n + 1;
+  INSERT INTO flagdeck_quest_changed (n, quest_id) SELECT n, OLD.quest_id FROM flagdeck_quest_writes;
 END;";
+
+/// Log entries ([`COUNTER_SQL`]) a refresh reads at most ([`QuestIndex::refresh`]); past them
+/// the index is read again.
+pub const REFRESH_MAX: usize = CHUNK;
 
 /// The counter's value as a scalar subquery; NULL unless its three triggers are there (dropping
 /// `acolyte_quests` drops them, and a counter no trigger moves would hold still through writes).
@@ -75,15 +91,40 @@ fn compact_sql(text: &str) -> String {
 /// (neither text nor NULL: the index does not hold those files), the counter (`writes`) and the
 /// chunk's `agents` as [`agents_sql`](super::agents_sql) lists them (distinct, as stored).
 pub fn chunk_sql() -> String {
+    index_rows_sql("WHERE quest_id >= ? ORDER BY quest_id LIMIT ?", "")
+}
+
+/// The log entries after `?1` (the index's count), in SQL: the quests written since.
+const LOGGED: &str = "FROM temp.flagdeck_quest_changed WHERE n > ?1";
+
+/// A refresh of the index ([`QuestIndex::refresh`]): [`chunk_sql`]'s columns for the quests the
+/// log ([`COUNTER_SQL`]) names after count `?1`, when it names at most `?2` entries (none
+/// otherwise), with `logged` (the distinct counts it holds after `?1`, which must be every
+/// write counted since), `entries` (its entries after `?1`) and `changed` (a JSON array of the
+/// ids it names; quests among them the rows do not hold are gone).
+pub fn refresh_sql() -> String {
+    let few = format!("(SELECT count(*) {LOGGED}) <= ?2");
+    index_rows_sql(
+        &format!("WHERE quest_id IN (SELECT quest_id {LOGGED}) AND {few}"),
+        &format!(
+            ", (SELECT count(DISTINCT n) {LOGGED}) AS logged, (SELECT count(*) {LOGGED}) AS entries, \
+             (SELECT json_group_array(DISTINCT quest_id) {LOGGED} AND quest_id IS NOT NULL AND {few}) AS changed"
+        ),
+    )
+}
+
+/// The index's rows of the quests `selection` (a WHERE clause and what follows it, on
+/// `main.acolyte_quests`) keeps, as [`chunk_sql`] describes them, with `extra` columns.
+fn index_rows_sql(selection: &str, extra: &str) -> String {
     let element = compact_sql("lower(r.value)");
     let single = compact_sql("x");
     format!(
         "WITH c AS (SELECT quest_id, status, current_agent, recruited, \
              CASE WHEN json_valid(recruited) THEN (CASE WHEN json_type(recruited) = 'array' THEN 'a' ELSE 'v' END) \
              ELSE 'n' END AS kind \
-           FROM main.{TABLE} WHERE quest_id >= ? ORDER BY quest_id LIMIT ?) \
+           FROM main.{TABLE} {selection}) \
          SELECT json_group_array(json_array(quest_id, status, agent, names, text)) AS rows, \
-           count(*) AS n, max(quest_id) AS last, IFNULL(sum(odd), 0) AS odd, {WRITES} AS writes, \
+           count(*) AS n, max(quest_id) AS last, IFNULL(sum(odd), 0) AS odd, {WRITES} AS writes{extra}, \
            (SELECT json_group_array(DISTINCT agent) FROM (\
               SELECT current_agent AS agent FROM c WHERE typeof(current_agent) = 'text' \
               UNION SELECT r.value AS agent FROM c, json_each(CASE c.kind WHEN 'a' THEN c.recruited ELSE '[]' END) AS r \
@@ -217,6 +258,18 @@ enum ChunkNames {
 /// A chunk's row: `[quest_id, status, lower(current_agent), names, text]` ([`chunk_sql`]).
 type ChunkRow = (i64, String, Option<String>, Option<ChunkNames>, Option<String>);
 
+/// A chunk's `rows` ([`chunk_sql`]), by id.
+fn chunk_rows(rows: &str) -> Result<Vec<ChunkRow>, IndexError> {
+    let mut rows: Vec<ChunkRow> = serde_json::from_str(rows).map_err(|e| unreadable(&e.to_string()))?;
+    rows.sort_by_key(|r| r.0);
+    Ok(rows)
+}
+
+/// A chunk that could not be read back (`why`).
+fn unreadable(why: &str) -> IndexError {
+    IndexError::Unheld(format!("the index's chunk could not be read: {why}"))
+}
+
 /// See the module doc. Slots are the quests in `quest_id` order.
 #[derive(Debug, Clone, Default)]
 pub struct QuestIndex {
@@ -234,6 +287,9 @@ pub struct QuestIndex {
     orders: FxHashMap<String, Vec<u32>>,
     /// The agent filter's suggestions as stored (see [`QuestIndex::agents`]).
     agents: std::collections::BTreeSet<String>,
+    /// Whether a refresh changed quests since the suggestions were read (they may then name an
+    /// agent no quest has any more: [`QuestIndex::agents`] gives none).
+    agents_stale: bool,
     /// The write counter the index was read at.
     writes: i64,
 }
@@ -305,47 +361,136 @@ impl QuestIndex {
 
     /// Adds one chunk's `rows` ([`chunk_sql`]), after every quest held.
     fn add_chunk(&mut self, rows: &str) -> Result<(), IndexError> {
-        let bad = |why: &str| IndexError::Unheld(format!("the index's chunk could not be read: {why}"));
-        let mut rows: Vec<ChunkRow> = serde_json::from_str(rows).map_err(|e| bad(&e.to_string()))?;
-        rows.sort_by_key(|r| r.0);
-        for (id, status, agent, names, text) in rows {
-            if self.ids.last().is_some_and(|&last| last >= id) {
-                return Err(bad("quest ids out of order"));
-            }
-            self.ids.push(id);
-            let status = self.statuses.id(&status);
-            self.status.push(status);
-            let start = self.keys.len();
-            let push = |keys: &mut Vec<u32>, key: u32| {
-                if !keys[start..].contains(&key) {
-                    keys.push(key);
-                }
-            };
-            if let Some(agent) = &agent {
-                let k = self.names.id(agent) * 2;
-                push(&mut self.keys, k);
-            }
-            let names: Vec<Option<String>> = match names {
-                Some(ChunkNames::List(list)) => list,
-                Some(ChunkNames::Text(text)) => {
-                    serde_json::from_str(&text).map_err(|e| bad(&e.to_string()))?
-                }
-                None => Vec::new(),
-            };
-            for name in names.iter().flatten() {
-                let k = self.names.id(name) * 2;
-                push(&mut self.keys, k);
-            }
-            // A comma-separated `recruited`: its names compact, each where the lowered text
-            // holds it (the condition's `instr` test).
-            if let Some(text) = &text {
-                for piece in compacted(text).split(',').filter(|p| !p.is_empty() && text.contains(*p)) {
-                    let k = self.names.id(piece) * 2 + 1;
-                    push(&mut self.keys, k);
-                }
-            }
-            self.starts.push(self.keys.len() as u32);
+        for row in chunk_rows(rows)? {
+            self.push_row(row)?;
         }
+        Ok(())
+    }
+
+    /// Adds one quest's row of a chunk, after every quest held.
+    fn push_row(&mut self, (id, status, agent, names, text): ChunkRow) -> Result<(), IndexError> {
+        if self.ids.last().is_some_and(|&last| last >= id) {
+            return Err(unreadable("quest ids out of order"));
+        }
+        self.ids.push(id);
+        let status = self.statuses.id(&status);
+        self.status.push(status);
+        let start = self.keys.len();
+        let push = |keys: &mut Vec<u32>, key: u32| {
+            if !keys[start..].contains(&key) {
+                keys.push(key);
+            }
+        };
+        if let Some(agent) = &agent {
+            let k = self.names.id(agent) * 2;
+            push(&mut self.keys, k);
+        }
+        let names: Vec<Option<String>> = match names {
+            Some(ChunkNames::List(list)) => list,
+            Some(ChunkNames::Text(text)) => {
+                serde_json::from_str(&text).map_err(|e| unreadable(&e.to_string()))?
+            }
+            None => Vec::new(),
+        };
+        for name in names.iter().flatten() {
+            let k = self.names.id(name) * 2;
+            push(&mut self.keys, k);
+        }
+        // A comma-separated `recruited`: its names compact, each where the lowered text holds it
+        // (the condition's `instr` test).
+        if let Some(text) = &text {
+            for piece in compacted(text).split(',').filter(|p| !p.is_empty() && text.contains(*p)) {
+                let k = self.names.id(piece) * 2 + 1;
+                push(&mut self.keys, k);
+            }
+        }
+        self.starts.push(self.keys.len() as u32);
+        Ok(())
+    }
+
+    /// Brings the index up to the table's state by reading again only the quests written since
+    /// it was read or last refreshed ([`refresh_sql`], one statement): each named quest's row
+    /// replaces the one held, a quest the table no longer has goes, a new one takes its place
+    /// in id order. The orders held are dropped (a write may move a quest in any of them; read
+    /// them again with [`QuestIndex::read_order`]) and so are the agent suggestions
+    /// ([`QuestIndex::agents`] gives none after a refresh that changed quests). Not to be run
+    /// inside a transaction that may roll back (as [`QuestIndex::read`]). Errors:
+    /// [`IndexError::Moved`] when the log cannot bring it up to date (its triggers gone, an
+    /// entry missing for a counted write, more than [`REFRESH_MAX`] entries, a counter behind
+    /// the index's): read the index again; the engine's; `Unheld` as for a read. On an error
+    /// the index is left as it was.
+    pub async fn refresh<D: Database>(&mut self, db: &D) -> Result<(), IndexError> {
+        let params = [Value::Integer(self.writes), Value::Integer(REFRESH_MAX as i64)];
+        let rs = db.query(&refresh_sql(), &params).await?;
+        self.apply_refresh(&rs)
+    }
+
+    /// [`QuestIndex::refresh`] from the answer `rs` of [`refresh_sql`] run with this index's
+    /// [`QuestIndex::writes`] and [`REFRESH_MAX`]. Errors as `refresh`.
+    pub fn apply_refresh(&mut self, rs: &ResultSet) -> Result<(), IndexError> {
+        let (rows, odd, writes, logged, entries, changed) = rs
+            .map_first(|r| {
+                Ok((
+                    r.text("rows")?,
+                    r.i64("odd")?,
+                    r.opt_i64("writes")?,
+                    r.i64("logged")?,
+                    r.i64("entries")?,
+                    r.opt_text("changed")?.unwrap_or_else(|| "[]".into()),
+                ))
+            })?
+            .ok_or_else(|| unreadable("the refresh gave no row"))?;
+        let Some(writes) = writes else { return Err(IndexError::Moved) };
+        let since = writes.checked_sub(self.writes).filter(|n| *n >= 0).ok_or(IndexError::Moved)?;
+        if since == 0 && entries == 0 {
+            return Ok(());
+        }
+        if logged != since || entries as usize > REFRESH_MAX {
+            return Err(IndexError::Moved);
+        }
+        if odd > 0 {
+            return Err(IndexError::Unheld("a quest's status is neither text nor NULL".into()));
+        }
+        let mut changed: Vec<i64> = serde_json::from_str(&changed).map_err(|e| unreadable(&e.to_string()))?;
+        changed.sort_unstable();
+        let mut rows = chunk_rows(&rows)?.into_iter().peekable();
+        let mut next = QuestIndex {
+            ids: Vec::with_capacity(self.ids.len() + rows.len()),
+            status: Vec::with_capacity(self.status.len() + rows.len()),
+            statuses: self.statuses.clone(),
+            starts: Vec::with_capacity(self.starts.len() + rows.len()),
+            keys: Vec::with_capacity(self.keys.len()),
+            names: self.names.clone(),
+            orders: FxHashMap::default(),
+            agents: Default::default(),
+            agents_stale: true,
+            writes,
+        };
+        next.starts.push(0);
+        for (slot, &id) in self.ids.iter().enumerate() {
+            while let Some(row) = rows.next_if(|r| r.0 < id) {
+                next.push_row(row)?;
+            }
+            if changed.binary_search(&id).is_ok() {
+                // Rewritten, or gone when the table has no row for it.
+                if let Some(row) = rows.next_if(|r| r.0 == id) {
+                    next.push_row(row)?;
+                }
+                continue;
+            }
+            if rows.peek().is_some_and(|r| r.0 == id) {
+                return Err(unreadable("a quest the log does not name"));
+            }
+            next.ids.push(id);
+            next.status.push(self.status[slot]);
+            next.keys
+                .extend_from_slice(&self.keys[self.starts[slot] as usize..self.starts[slot + 1] as usize]);
+            next.starts.push(next.keys.len() as u32);
+        }
+        for row in rows {
+            next.push_row(row)?;
+        }
+        *self = next;
         Ok(())
     }
 
@@ -360,11 +505,15 @@ impl QuestIndex {
     /// The agent filter's suggestions, as [`agents_sql`](super::agents_sql) gives them: every
     /// text `current_agent` and text element of a JSON-array `recruited`, distinct, those that
     /// are only spaces left out (SQLite's `trim`), sorted by ASCII lower case, then as stored.
-    pub fn agents(&self) -> Vec<String> {
+    /// `None` after a refresh that changed quests (see [`QuestIndex::refresh`]).
+    pub fn agents(&self) -> Option<Vec<String>> {
+        if self.agents_stale {
+            return None;
+        }
         let mut out: Vec<String> =
             self.agents.iter().filter(|a| !a.trim_matches(' ').is_empty()).cloned().collect();
         out.sort_by(|a, b| a.to_ascii_lowercase().cmp(&b.to_ascii_lowercase()).then_with(|| a.cmp(b)));
-        out
+        Some(out)
     }
 
     /// The write counter the index was read at ([`COUNTER_SQL`]): its answers hold while the
