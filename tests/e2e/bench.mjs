@@ -1393,6 +1393,46 @@ function printQuestScroll(title, scroll, { steps: app, held }, rawA, rawB, tasks
   }
 }
 
+/**
+ * An edit on a quest's page (the first of the list's first rows that may change: not
+ * completed), then the list again: how long its filter index took to be brought up to date
+ * (`flagdeck:quest-index-refresh`) and the order of its sort held after the list was shown;
+ * `wholeReads` counts `flagdeck:quest-index` (the index read whole) in the page.
+ */
+async function questEditRefresh(page, spec) {
+  for (const id of spec.list.first_ids) {
+    await page.evaluate((id) => (location.hash = `#quest/${id}`), id);
+    await page.locator(`[data-testid="quest-page"][data-quest-id="${id}"] [data-testid="quest-status"]`).waitFor({ timeout: 60_000 });
+    const status = await page.locator('[data-testid="quest-status"]').getAttribute('data-status');
+    if (status === 'completed') continue;
+    const to = status === 'failed' ? 'waiting' : 'failed';
+    await page.locator('[data-testid="quest-status-select"]').selectOption(to);
+    await page.locator('[data-testid="quest-status-apply"]').click();
+    await page.waitForFunction((to) => document.querySelector('[data-testid="quest-status"]')?.dataset.status === to, to, { timeout: 60_000 });
+    await page.evaluate(() => {
+      performance.clearMarks('flagdeck:quest-order');
+      performance.clearMarks('flagdeck:quests-shown');
+      location.hash = '#quests?view=list';
+    });
+    const r = await page
+      .waitForFunction(
+        () =>
+          performance.getEntriesByName('flagdeck:quest-order', 'mark').length > 0 && {
+            refresh: performance.getEntriesByName('flagdeck:quest-index-refresh', 'measure').at(-1)?.duration ?? null,
+            ordered:
+              performance.getEntriesByName('flagdeck:quest-order', 'mark')[0].startTime -
+              (performance.getEntriesByName('flagdeck:quests-shown', 'mark')[0]?.startTime ?? NaN),
+            wholeReads: performance.getEntriesByName('flagdeck:quest-index', 'measure').length,
+          },
+        null,
+        { timeout: 120_000, polling: 20 },
+      )
+      .then((h) => h.jsonValue());
+    return { id, status: to, ...r };
+  }
+  return null;
+}
+
 async function questsBench(dist, files, runs, rounds) {
   const spec = JSON.parse(readFileSync(files.json, 'utf8'));
   const countSql = readFileSync(files.counts, 'utf8');
@@ -1455,6 +1495,8 @@ async function questsBench(dist, files, runs, rounds) {
     let sortedApp = scrollApp;
     let sortedFirst = null;
     let raw = null;
+    let edited = null;
+    let indexRead = null;
     let tasks = [];
     try {
       const page = await context.newPage();
@@ -1485,6 +1527,7 @@ async function questsBench(dist, files, runs, rounds) {
         )
         .then((h) => h.jsonValue())
         .catch(() => null);
+      indexRead = indexed?.read ?? null;
       console.log(
         indexed
           ? `filter index held: read ${ms(indexed.read)} (flagdeck:quest-index, ${spec.quests} quests), its order ${ms(indexed.ready - indexed.shown)} after the list was shown`
@@ -1524,6 +1567,7 @@ async function questsBench(dist, files, runs, rounds) {
       sortedApp = await questScrollRounds(page, spec, spec.sorted_scroll, rounds);
       tasks = await page.evaluate(() => window.benchLongTasks);
       raw = await rawQuestSteps(page, db, workerUrl, spec, rounds);
+      edited = await questEditRefresh(page, spec);
     } catch (e) {
       console.log(`quests list bench FAILED: ${e.message.split('\n')[0]}${errors.length ? ` (page errors: ${errors.join('; ')})` : ''}`);
     } finally {
@@ -1590,6 +1634,13 @@ async function questsBench(dist, files, runs, rounds) {
         null,
         tasks,
         rounds,
+      );
+      console.log(
+        edited
+          ? `\nafter an edit on a quest's page (quest ${edited.id} → ${edited.status}), the list shown again: its filter index brought up to date from ` +
+              `the write log in ${ms(edited.refresh)} (flagdeck:quest-index-refresh; read whole: ${ms(indexRead)}), the order of its sort held ` +
+              `${ms(edited.ordered)} after the list was shown; read whole again: ${edited.wholeReads > 1 ? 'YES' : 'no'}`
+          : '\nafter an edit: NOT measured',
       );
       const build = sortedFirst?.build;
       printQuestScroll(

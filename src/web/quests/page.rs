@@ -26,7 +26,9 @@ use crate::web::widgets::html::Html;
 use flagdeck_core::dashboard::AsOf;
 use flagdeck_core::flags::with_at;
 use flagdeck_core::paging::SparsePages;
-use flagdeck_core::quests::index::{in_order, order_sql, rows_sql, IndexError, QuestIndex};
+use flagdeck_core::quests::index::{
+    in_order, order_sql, refresh_sql, rows_sql, IndexError, QuestIndex, REFRESH_MAX,
+};
 use flagdeck_core::quests::{
     agents_sql, keys, QuestCard, QuestFilter, QuestPageQuery, QuestSort, QuestStatus, StatusCount, TimeOrder,
 };
@@ -486,7 +488,30 @@ impl QuestsState {
                 Some(index) if !db.in_transaction() => {
                     let mut next = index.borrow().clone();
                     drop(index);
-                    next.refresh(db).await.ok().map(|()| next)
+                    // The order of the list's sort is asked right behind the refresh (both
+                    // posted before anything asked after this read, such as the as-of's scan).
+                    let params = [Value::Integer(next.writes()), Value::Integer(REFRESH_MAX as i64)];
+                    let (wanted, refresh) = (self.cheap_order(), refresh_sql());
+                    let (changes, order) = futures::join!(db.query(&refresh, &params), async {
+                        match wanted {
+                            Some((sort, time, derived)) => {
+                                Some((sort, time, db.query(&order_sql(sort, time, derived), &[]).await))
+                            }
+                            None => None,
+                        }
+                    });
+                    match changes.map_err(IndexError::from).and_then(|rs| next.apply_refresh(&rs)) {
+                        Ok(()) => {
+                            // Held only at the refreshed count (a write between the two leaves it out).
+                            if let Some((sort, time, Ok(rs))) = order {
+                                if next.take_order(sort, time, &rs).is_ok() {
+                                    mark("flagdeck:quest-order");
+                                }
+                            }
+                            Some(next)
+                        }
+                        Err(_) => None,
+                    }
                 }
                 _ => None,
             };
@@ -530,14 +555,12 @@ impl QuestsState {
     /// `flagdeck:quest-order` when held.
     fn ensure_order(self, open: &Shared) {
         let Some(index) = self.held_index() else { return };
-        let (sort, _) = self.view.query().with_untracked(|q| q.sort);
-        let order = self.time_order();
-        let derived = keys::derived(sort, order);
+        let Some((sort, order, derived)) = self.cheap_order() else { return };
         let table = keys::table(sort, order);
         let on_its_way = self
             .ordering
             .with_value(|o| o.as_ref().is_some_and(|(i, t)| Rc::ptr_eq(i, &index) && *t == table));
-        if on_its_way || index.borrow().has_order(sort, order) || (derived && !self.keyed(sort)) {
+        if on_its_way || index.borrow().has_order(sort, order) {
             return;
         }
         // One read of an order at a time per index (each builds every quest's id in the worker).
@@ -552,6 +575,16 @@ impl QuestsState {
                 mark("flagdeck:quest-order");
             }
         });
+    }
+
+    /// The list's sort and time order, with whether its order is read from a key table
+    /// (`derived`), when reading that order is cheap: through its key table, built, or the
+    /// file's own order ([`order_sql`]). `None` otherwise.
+    fn cheap_order(&self) -> Option<(QuestSort, TimeOrder, bool)> {
+        let (sort, _) = self.view.query().with_untracked(|q| q.sort);
+        let order = self.time_order();
+        let derived = keys::derived(sort, order);
+        (!derived || self.keyed(sort)).then_some((sort, order, derived))
     }
 
     /// The filter index's answer to `filter` in `sort` for `layout`: the list's first page or
@@ -736,9 +769,11 @@ impl QuestsState {
                         measure("flagdeck:quests", "flagdeck:quests-start");
                     });
                     // Asked only now, so that the worker (which answers in order) shows the
-                    // quests first: each is a scan of the whole table.
-                    self.refresh_as_of(&open);
+                    // quests first: the as-of is a scan of the whole table, and the index is
+                    // asked ahead of it (brought up to date after an edit, it is one short
+                    // statement, which would otherwise wait behind the scan).
                     self.ensure_index(&open);
+                    self.refresh_as_of(&open);
                 }
                 Err(e) => self.read_failed(open, e, self.keyed(sort.0)),
             }
