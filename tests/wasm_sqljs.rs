@@ -170,6 +170,39 @@ async fn the_change_log_keeps_its_notes_across_an_export() {
 }
 
 #[wasm_bindgen_test]
+async fn a_transaction_stays_open_until_its_commit_succeeds() {
+    let db = empty().await;
+    db.execute_batch(
+        "PRAGMA foreign_keys = ON;
+         CREATE TABLE p (id INTEGER PRIMARY KEY);
+         CREATE TABLE c (pid INTEGER REFERENCES p (id) DEFERRABLE INITIALLY DEFERRED);",
+    )
+    .await
+    .unwrap();
+    db.execute_batch("BEGIN").await.unwrap();
+    db.execute_batch("INSERT INTO c (pid) VALUES (5)").await.unwrap();
+    assert!(db.in_transaction());
+    // The deferred foreign key fails the COMMIT: SQLite keeps the transaction open.
+    assert!(db.execute_batch("COMMIT").await.is_err(), "the COMMIT fails");
+    let open = db.query("SELECT count(*) FROM c", &[]).await.unwrap();
+    assert_eq!(open.scalar(), Some(&Value::Integer(1)), "the row is still there, uncommitted");
+    assert!(db.in_transaction(), "a failed COMMIT leaves the transaction open");
+    db.execute_batch("ROLLBACK").await.unwrap();
+    assert!(!db.in_transaction());
+    db.execute_batch("BEGIN").await.unwrap();
+    db.execute_batch("INSERT INTO p (id) VALUES (5)").await.unwrap();
+    db.execute_batch("COMMIT").await.unwrap();
+    assert!(!db.in_transaction(), "a COMMIT that succeeds ends it");
+    // A COMMIT posted, then another BEGIN before its answer: the second stays open.
+    db.execute_batch("BEGIN").await.unwrap();
+    let (committed, begun) = futures::join!(db.execute_batch("COMMIT"), db.execute_batch("BEGIN"));
+    committed.unwrap();
+    begun.unwrap();
+    assert!(db.in_transaction(), "the transaction begun after the COMMIT is open");
+    db.execute_batch("ROLLBACK").await.unwrap();
+}
+
+#[wasm_bindgen_test]
 async fn the_open_procedure_recognises_a_flag_database_and_rejects_others() {
     // A v0-shaped catalog next to a flags table, built here with plain SQL.
     let db = empty().await;

@@ -124,8 +124,13 @@ pub struct SqlJsWorker {
     /// Requests posted so far that could change rows of `flags`
     /// ([`flagdeck_core::flag_index::may_write`]): see [`SqlJsWorker::writes`].
     writes: Cell<u64>,
-    /// Whether a transaction is open (a `BEGIN` posted, its `COMMIT` or `ROLLBACK` not yet).
+    /// Whether a transaction is open: a `BEGIN` posted, and neither a `ROLLBACK` posted since
+    /// nor a `COMMIT` (or `END`) that succeeded (a COMMIT that fails, on a deferred foreign key
+    /// say, leaves the transaction open in SQLite).
     in_transaction: Cell<bool>,
+    /// `BEGIN`s posted so far: a COMMIT's success ends the transaction only if no other began
+    /// after it was posted.
+    begun: Cell<u64>,
     /// The flag list's change log is installed (see [`SqlJsWorker::log_turns`]).
     change_log: Cell<bool>,
     /// Takes of the change log and exports, one at a time.
@@ -203,6 +208,7 @@ impl SqlJsWorker {
             next_id: Cell::new(1),
             writes: Cell::new(0),
             in_transaction: Cell::new(false),
+            begun: Cell::new(0),
             change_log: Cell::new(false),
             log_turns: Turns::default(),
             carried: RefCell::new(Vec::new()),
@@ -369,9 +375,13 @@ impl SqlJsWorker {
         }
         // `edits::run_all` opens and ends its transactions with statements of their own.
         let head = sql.trim_start().get(..8).unwrap_or(sql.trim_start()).to_ascii_uppercase();
+        let mut commits = None;
         if head.starts_with("BEGIN") {
+            self.begun.set(self.begun.get() + 1);
             self.in_transaction.set(true);
-        } else if head.starts_with("COMMIT") || head.starts_with("END") || head.starts_with("ROLLBACK") {
+        } else if head.starts_with("COMMIT") || head.starts_with("END") {
+            commits = Some(self.begun.get());
+        } else if head.starts_with("ROLLBACK") {
             self.in_transaction.set(false);
         }
         let msg = Object::new();
@@ -385,7 +395,11 @@ impl SqlJsWorker {
         let config = Object::new();
         set(&config, "useBigInt", &JsValue::TRUE);
         set(&msg, "config", &config);
-        let data = self.request("exec", msg, None).await?;
+        let data = self.request("exec", msg, None).await;
+        if commits.is_some_and(|begun| data.is_ok() && begun == self.begun.get()) {
+            self.in_transaction.set(false);
+        }
+        let data = data?;
         let results: Array =
             get(&data, "results")?.dyn_into().map_err(|e| JsFailure::Reply(e).into_db_error())?;
         let mut sets = results.iter().map(|r| to_result_set(&r)).collect::<Result<Vec<_>, _>>()?;
