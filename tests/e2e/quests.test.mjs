@@ -636,6 +636,28 @@ test('filter changes in the list are answered by its filter index once held, as 
     await steps();
     // After a refresh the suggestions are read by SQL (a quest's agent may have left).
     await suggestionsAgree('after the edit');
+    // Undo, then redo, from the toolbar with the list on screen: each is followed by a refresh
+    // (with the order of the list's sort), and filter changes answer from it as SQL does on the
+    // file as it is then.
+    const refreshedAfter = async (button) => {
+      const n = await measures('flagdeck:quest-index-refresh');
+      await page.evaluate(() => performance.clearMarks('flagdeck:quest-order'));
+      await page.locator(`[data-testid="${button}"]`).click();
+      await page.waitForFunction(
+        (n) =>
+          performance.getEntriesByName('flagdeck:quest-index-refresh', 'measure').length > n &&
+          performance.getEntriesByName('flagdeck:quest-order', 'mark').length > 0,
+        n,
+        { timeout: WAIT_MS },
+      );
+    };
+    await refreshedAfter('undo');
+    file = many;
+    await steps();
+    await refreshedAfter('redo');
+    file = edited;
+    await steps();
+    assert.equal(await measures('flagdeck:quest-index'), reads, 'never read whole again');
     app.assertHealthy();
   } finally {
     await app.close();

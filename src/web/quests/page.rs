@@ -95,8 +95,9 @@ struct FileShape {
 /// The quest list's filter index ([`QuestIndex`]) of one data (`OpenDb::data_key`), as far as
 /// it got.
 enum HeldIndex {
-    /// Being read.
-    Reading,
+    /// Being read; when brought up to date from the index of an earlier change count, that
+    /// index (a later edit meanwhile refreshes from it too: the log holds every write since).
+    Reading(Option<(SharedIndex, Weak<crate::web::files::loader::OpenDb>)>),
     /// Read from the database (the engine's connection) it holds on to: the list's filter
     /// changes answer from it while its write counter holds, and after a write it is brought up
     /// to date from that database's log (see [`QuestsState::ensure_index`]).
@@ -143,8 +144,12 @@ struct Reading {
 }
 
 impl Reading {
-    fn start(store: StoredValue<Option<(DataKey, HeldIndex)>, LocalStorage>, key: DataKey) -> Self {
-        store.set_value(Some((key, HeldIndex::Reading)));
+    fn start(
+        store: StoredValue<Option<(DataKey, HeldIndex)>, LocalStorage>,
+        key: DataKey,
+        base: Option<(SharedIndex, Weak<crate::web::files::loader::OpenDb>)>,
+    ) -> Self {
+        store.set_value(Some((key, HeldIndex::Reading(base))));
         Reading { store, key, done: false }
     }
 
@@ -159,7 +164,7 @@ impl Drop for Reading {
         if !self.done {
             let key = self.key;
             self.store.try_update_value(|slot| {
-                if matches!(slot, Some((k, HeldIndex::Reading)) if *k == key) {
+                if matches!(slot, Some((k, HeldIndex::Reading(_))) if *k == key) {
                     *slot = None;
                 }
             });
@@ -468,18 +473,22 @@ impl QuestsState {
             self.ensure_order(open);
             return;
         }
-        // The index of this data before its latest changes, read from this very database.
+        // The index of this data before its latest changes, read from this very database (or
+        // the one a refresh still under way started from).
         let earlier = self.index.with_value(|held| match held {
-            Some(((attempt, version), HeldIndex::Ready(index, from)))
-                if *attempt == key.0
-                    && *version < key.1
-                    && from.upgrade().is_some_and(|from| Rc::ptr_eq(&from, open)) =>
+            Some((
+                (attempt, version),
+                HeldIndex::Ready(index, from) | HeldIndex::Reading(Some((index, from))),
+            )) if *attempt == key.0
+                && *version < key.1
+                && from.upgrade().is_some_and(|from| Rc::ptr_eq(&from, open)) =>
             {
-                Some(index.clone())
+                Some((index.clone(), from.clone()))
             }
             _ => None,
         });
-        let reading = Reading::start(self.index, key);
+        let reading = Reading::start(self.index, key, earlier.clone());
+        let earlier = earlier.map(|(index, _)| index);
         let open = open.clone();
         self.tasks.spawn(async move {
             let started = perf_now();
