@@ -200,6 +200,12 @@ async fn a_transaction_stays_open_until_its_commit_succeeds() {
     begun.unwrap();
     assert!(db.in_transaction(), "the transaction begun after the COMMIT is open");
     db.execute_batch("ROLLBACK").await.unwrap();
+    // A COMMIT whose answer is never awaited (posted, then dropped) counts as done, as before.
+    use futures::FutureExt;
+    db.execute_batch("BEGIN").await.unwrap();
+    assert!(db.execute_batch("COMMIT").now_or_never().is_none(), "posted, not answered yet");
+    assert!(!db.in_transaction(), "a dropped COMMIT leaves no flag set for good");
+    db.execute_batch("BEGIN; ROLLBACK;").await.expect("the COMMIT ran in the worker");
 }
 
 #[wasm_bindgen_test]

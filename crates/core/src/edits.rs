@@ -389,7 +389,7 @@ pub struct Step {
 }
 
 /// Runs `edits` forward (or backward, in reverse order) inside one transaction: if any of them
-/// fails, the transaction is rolled back and the database is as it was.
+/// fails, or the COMMIT does, the transaction is rolled back and the database is as it was.
 pub async fn run_all<D: Database>(db: &D, edits: &[Edit], forward: bool) -> Result<(), EditError> {
     db.execute_batch("BEGIN").await.map_err(EditError::Engine)?;
     let mut result = Ok(());
@@ -401,7 +401,15 @@ pub async fn run_all<D: Database>(db: &D, edits: &[Edit], forward: bool) -> Resu
         }
     }
     match result {
-        Ok(()) => db.execute_batch("COMMIT").await.map_err(EditError::Engine),
+        // A COMMIT that fails (a deferred constraint, say) leaves SQLite in the transaction:
+        // it is rolled back, so the database is as it was and no transaction stays open.
+        Ok(()) => match db.execute_batch("COMMIT").await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                db.execute_batch("ROLLBACK").await.map_err(EditError::Engine)?;
+                Err(EditError::Engine(e))
+            }
+        },
         Err(e) => {
             db.execute_batch("ROLLBACK").await.map_err(EditError::Engine)?;
             Err(e)
@@ -494,6 +502,39 @@ pub async fn create_flag<D: Database>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_commit_that_fails_is_rolled_back_and_leaves_no_transaction_open() {
+        use crate::native::NativeDb;
+        let db = NativeDb::open_bytes(&[]).unwrap();
+        pollster::block_on(async {
+            db.execute_batch(
+                "PRAGMA foreign_keys = ON;
+                 CREATE TABLE agents (name TEXT PRIMARY KEY);
+                 CREATE TABLE flags (id INTEGER PRIMARY KEY,
+                   target_agent TEXT REFERENCES agents (name) DEFERRABLE INITIALLY DEFERRED);
+                 INSERT INTO flags (id, target_agent) VALUES (1, NULL);",
+            )
+            .await
+            .unwrap();
+            // The deferred foreign key passes the UPDATE and fails the COMMIT.
+            let edit = Edit {
+                flag_id: 1,
+                label: "edit".into(),
+                changes: vec![FieldChange {
+                    column: "target_agent",
+                    before: Value::Null,
+                    after: Value::from("@nobody"),
+                }],
+                created: None,
+                table: EditTable::Flags,
+            };
+            assert!(run_all(&db, &[edit], true).await.is_err(), "the COMMIT fails");
+            db.execute_batch("BEGIN; ROLLBACK;").await.expect("no transaction is left open");
+            let rs = db.query("SELECT target_agent FROM flags WHERE id = 1", &[]).await.unwrap();
+            assert_eq!(rs.scalar(), Some(&Value::Null), "the row is as it was");
+        });
+    }
 
     #[test]
     fn stored_flag_edits_without_a_table_still_read_and_columns_are_checked_per_table() {

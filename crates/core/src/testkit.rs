@@ -388,7 +388,8 @@ pub async fn quest_key_pages_agree_with_sql<D: Database>(db: &D) {
 /// sort keys; its agent suggestions are [`quests::agents_sql`]'s. Then after writes by the
 /// tool's status change and raw writes with odd values, the counter has moved, a read again
 /// agrees again (a quest at the smallest id included), and so does the first index brought up
-/// to date from the log ([`QuestIndex::refresh`], its orders read again; no suggestions then);
+/// to date from the log ([`QuestIndex::refresh`], its orders read again; no suggestions then),
+/// and again after a multi-row update, a quest moved to another id and an INSERT OR REPLACE;
 /// a rolled-back transaction moves nothing and refreshes nothing; a log missing a write's entry
 /// and a counter missing a trigger refresh nothing (read again) and a counter missing a trigger
 /// reads NULL.
@@ -524,7 +525,11 @@ pub async fn quest_index_agrees_with_sql<D: Database>(db: &D) {
         }
         assert!(compared > 100, "{round}: {compared} pages compared");
     };
+    // The counter past 32 bits: sql.js is handed the refresh's counts as text with a CAST.
+    db.execute_batch(crate::quests::index::COUNTER_SQL).await.unwrap();
+    db.execute_batch("UPDATE temp.flagdeck_quest_writes SET n = 5000000000").await.unwrap();
     let index = read().await;
+    assert_eq!(index.writes(), 5_000_000_000, "the index keeps the counter as it reads");
     assert!(
         index.heap_bytes() > 0
             && index.len() as i64 == count(db, "SELECT count(*) FROM acolyte_quests").await
@@ -566,11 +571,26 @@ pub async fn quest_index_agrees_with_sql<D: Database>(db: &D) {
     assert_eq!(refreshed.writes(), counter().await, "refreshed up to the counter");
     assert!(refreshed.agents().is_none(), "no suggestions after a refresh that changed quests");
     agree(with_orders(refreshed.clone()).await, "refreshed after writes").await;
+    // Then writes of other kinds, brought in by a second refresh of the same index: a
+    // multi-row UPDATE, a quest moved to another id, INSERT OR REPLACE on a held id.
+    db.execute_batch(&format!(
+        "UPDATE acolyte_quests SET current_agent = upper(current_agent), status = 'review' WHERE quest_id % 3 = 0;\n\
+         UPDATE acolyte_quests SET quest_id = quest_id + 1000000 WHERE quest_id = {a};\n\
+         INSERT OR REPLACE INTO acolyte_quests (quest_id, quest_name, mission, recruited, current_agent, status, broadcast, created_at, updated_at) \
+           VALUES ({b}, 'replaced', 'm', '[\"@Replaced\"]', NULL, 'waiting', '[]', '2001-01-01 00:00:00', '2001-01-01 00:00:00');",
+        a = ids[0],
+        b = ids.get(1).unwrap_or(&ids[0]),
+    ))
+    .await
+    .unwrap();
+    refreshed.refresh(db).await.expect("a second refresh");
+    assert_eq!(refreshed.writes(), counter().await, "refreshed again up to the counter");
+    agree(with_orders(refreshed.clone()).await, "refreshed again").await;
     // A write whose log entry is missing: the log cannot account for the counter.
     db.execute_batch(&format!(
         "UPDATE acolyte_quests SET status = 'planning' WHERE quest_id = {};\n\
          DELETE FROM temp.flagdeck_quest_changed WHERE n = (SELECT n FROM temp.flagdeck_quest_writes);",
-        ids[0]
+        ids[0] + 1_000_000
     ))
     .await
     .unwrap();

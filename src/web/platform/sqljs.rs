@@ -380,7 +380,7 @@ impl SqlJsWorker {
             self.begun.set(self.begun.get() + 1);
             self.in_transaction.set(true);
         } else if head.starts_with("COMMIT") || head.starts_with("END") {
-            commits = Some(self.begun.get());
+            commits = Some(Committing { db: self, begun: self.begun.get(), settled: false });
         } else if head.starts_with("ROLLBACK") {
             self.in_transaction.set(false);
         }
@@ -396,8 +396,8 @@ impl SqlJsWorker {
         set(&config, "useBigInt", &JsValue::TRUE);
         set(&msg, "config", &config);
         let data = self.request("exec", msg, None).await;
-        if commits.is_some_and(|begun| data.is_ok() && begun == self.begun.get()) {
-            self.in_transaction.set(false);
+        if let Some(commit) = commits {
+            commit.settle(data.is_ok());
         }
         let data = data?;
         let results: Array =
@@ -411,6 +411,41 @@ impl SqlJsWorker {
             }
         }
         Ok(sets)
+    }
+}
+
+/// A COMMIT (or END) posted: the transaction ends once it is known to have succeeded, and only
+/// if no other BEGIN was posted since (`begun`, [`SqlJsWorker`]'s count then). A request dropped
+/// before its answer (nothing does so today) ends it too, as a COMMIT posted counted before, so
+/// that the open-transaction flag can never stay set for good.
+struct Committing<'a> {
+    db: &'a SqlJsWorker,
+    begun: u64,
+    settled: bool,
+}
+
+impl Committing<'_> {
+    /// The answer came: `ok` when the COMMIT succeeded (a failed one leaves SQLite in the
+    /// transaction).
+    fn settle(mut self, ok: bool) {
+        self.settled = true;
+        if ok {
+            self.end();
+        }
+    }
+
+    fn end(&self) {
+        if self.db.begun.get() == self.begun {
+            self.db.in_transaction.set(false);
+        }
+    }
+}
+
+impl Drop for Committing<'_> {
+    fn drop(&mut self) {
+        if !self.settled {
+            self.end();
+        }
     }
 }
 

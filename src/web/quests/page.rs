@@ -26,9 +26,7 @@ use crate::web::widgets::html::Html;
 use flagdeck_core::dashboard::AsOf;
 use flagdeck_core::flags::with_at;
 use flagdeck_core::paging::SparsePages;
-use flagdeck_core::quests::index::{
-    in_order, order_sql, refresh_sql, rows_sql, IndexError, QuestIndex, REFRESH_MAX,
-};
+use flagdeck_core::quests::index::{in_order, order_sql, refresh_sql, rows_sql, IndexError, QuestIndex};
 use flagdeck_core::quests::{
     agents_sql, keys, QuestCard, QuestFilter, QuestPageQuery, QuestSort, QuestStatus, StatusCount, TimeOrder,
 };
@@ -483,24 +481,25 @@ impl QuestsState {
                 && *version < key.1
                 && from.upgrade().is_some_and(|from| Rc::ptr_eq(&from, open)) =>
             {
-                Some((index.clone(), from.clone()))
+                Some((index.clone(), from.clone(), (*attempt, *version)))
             }
             _ => None,
         });
-        let reading = Reading::start(self.index, key, earlier.clone());
-        let earlier = earlier.map(|(index, _)| index);
+        let reading = Reading::start(
+            self.index,
+            key,
+            earlier.as_ref().map(|(index, from, _)| (index.clone(), from.clone())),
+        );
         let open = open.clone();
         self.tasks.spawn(async move {
             let started = perf_now();
             let db = &open.db;
-            let refreshed = match earlier {
+            let refreshed = match earlier.as_ref().map(|(index, _, _)| index.clone()) {
                 Some(index) if !db.in_transaction() => {
-                    let mut next = index.borrow().clone();
-                    drop(index);
                     // The order of the list's sort is asked right behind the refresh (both
                     // posted before anything asked after this read, such as the as-of's scan).
-                    let params = [Value::Integer(next.writes()), Value::Integer(REFRESH_MAX as i64)];
-                    let (wanted, refresh) = (self.cheap_order(), refresh_sql());
+                    let (params, wanted, refresh) =
+                        (index.borrow().refresh_params(), self.cheap_order(), refresh_sql());
                     let (changes, order) = futures::join!(db.query(&refresh, &params), async {
                         match wanted {
                             Some((sort, time, derived)) => {
@@ -509,11 +508,13 @@ impl QuestsState {
                             None => None,
                         }
                     });
-                    match changes.map_err(IndexError::from).and_then(|rs| next.apply_refresh(&rs)) {
-                        Ok(()) => {
+                    match changes.map_err(IndexError::from).and_then(|rs| index.borrow().refreshed(&rs)) {
+                        Ok(next) => {
+                            // Nothing written since: the same index holds for this data too.
+                            let next = next.map_or(index, |next| SharedIndex::new(RefCell::new(next)));
                             // Held only at the refreshed count (a write between the two leaves it out).
                             if let Some((sort, time, Ok(rs))) = order {
-                                if next.take_order(sort, time, &rs).is_ok() {
+                                if next.borrow_mut().take_order(sort, time, &rs).is_ok() {
                                     mark("flagdeck:quest-order");
                                 }
                             }
@@ -529,14 +530,13 @@ impl QuestsState {
                     measure_since("flagdeck:quest-index-refresh", started);
                     Ok(index)
                 }
-                None => QuestIndex::read(db, || !db.in_transaction()).await.inspect(|_| {
+                None => QuestIndex::read(db, || !db.in_transaction()).await.map(|index| {
                     measure_since("flagdeck:quest-index", started);
+                    SharedIndex::new(RefCell::new(index))
                 }),
             };
             let held = match result {
-                Ok(index) => {
-                    Some(HeldIndex::Ready(SharedIndex::new(RefCell::new(index)), Rc::downgrade(&open)))
-                }
+                Ok(index) => Some(HeldIndex::Ready(index, Rc::downgrade(&open))),
                 Err(IndexError::Moved) => None,
                 Err(e) => {
                     warn(&format!(
@@ -549,7 +549,16 @@ impl QuestsState {
             let current = self.db.get().is_some_and(|current| Rc::ptr_eq(&current, &open));
             self.index.try_update_value(|i| {
                 if current && i.as_ref().is_some_and(|(k, _)| *k == key) {
-                    *i = held.map(|h| (key, h));
+                    *i = match (held, earlier) {
+                        (Some(held), _) => Some((key, held)),
+                        // Not read now (a transaction open, a write meanwhile): the earlier
+                        // index stays, under its own data (it answers for none other), to be
+                        // brought up to date next time rather than read whole.
+                        (None, Some((index, from, its_key))) => {
+                            Some((its_key, HeldIndex::Ready(index, from)))
+                        }
+                        (None, None) => None,
+                    };
                 }
             });
             if self.db.data_key() == key {

@@ -420,14 +420,22 @@ impl QuestIndex {
     /// the index's): read the index again; the engine's; `Unheld` as for a read. On an error
     /// the index is left as it was.
     pub async fn refresh<D: Database>(&mut self, db: &D) -> Result<(), IndexError> {
-        let params = [Value::Integer(self.writes), Value::Integer(REFRESH_MAX as i64)];
-        let rs = db.query(&refresh_sql(), &params).await?;
-        self.apply_refresh(&rs)
+        let rs = db.query(&refresh_sql(), &self.refresh_params()).await?;
+        if let Some(next) = self.refreshed(&rs)? {
+            *self = next;
+        }
+        Ok(())
     }
 
-    /// [`QuestIndex::refresh`] from the answer `rs` of [`refresh_sql`] run with this index's
-    /// [`QuestIndex::writes`] and [`REFRESH_MAX`]. Errors as `refresh`.
-    pub fn apply_refresh(&mut self, rs: &ResultSet) -> Result<(), IndexError> {
+    /// The parameters of [`refresh_sql`] for this index: its count and [`REFRESH_MAX`].
+    pub fn refresh_params(&self) -> [Value; 2] {
+        [Value::Integer(self.writes), Value::Integer(REFRESH_MAX as i64)]
+    }
+
+    /// [`QuestIndex::refresh`] from the answer `rs` of [`refresh_sql`] run with
+    /// [`QuestIndex::refresh_params`], as a new index (this one is left as it is): `None` when
+    /// nothing was written since (this index holds as it is). Errors as `refresh`.
+    pub fn refreshed(&self, rs: &ResultSet) -> Result<Option<QuestIndex>, IndexError> {
         let (rows, odd, writes, logged, entries, changed) = rs
             .map_first(|r| {
                 Ok((
@@ -443,7 +451,7 @@ impl QuestIndex {
         let Some(writes) = writes else { return Err(IndexError::Moved) };
         let since = writes.checked_sub(self.writes).filter(|n| *n >= 0).ok_or(IndexError::Moved)?;
         if since == 0 && entries == 0 {
-            return Ok(());
+            return Ok(None);
         }
         if logged != since || entries as usize > REFRESH_MAX {
             return Err(IndexError::Moved);
@@ -490,8 +498,7 @@ impl QuestIndex {
         for row in rows {
             next.push_row(row)?;
         }
-        *self = next;
-        Ok(())
+        Ok(Some(next))
     }
 
     /// Adds one chunk's `agents` ([`chunk_sql`]) to the agent filter's suggestions.
@@ -774,6 +781,43 @@ mod tests {
         let twice = QuestFilter { statuses: vec!["odd".into(), "odd".into()], ..Default::default() };
         assert_eq!(index.summary(&twice).unwrap().0, 1, "a status repeated keeps its quests once");
         assert_eq!(index.first_ids(&only, (QuestSort::Id, true), TimeOrder::default(), 5).unwrap(), [1]);
+    }
+
+    #[test]
+    fn a_refresh_declines_what_the_log_cannot_account_for() {
+        let index = QuestIndex { starts: vec![0], writes: 5, ..Default::default() };
+        let answer = |writes: Value, logged: i64, entries: i64| ResultSet {
+            columns: ["rows", "odd", "writes", "logged", "entries", "changed"].map(String::from).to_vec(),
+            rows: vec![vec![
+                Value::from("[[1, \"waiting\", null, null, null]]"),
+                Value::Integer(0),
+                writes,
+                Value::Integer(logged),
+                Value::Integer(entries),
+                Value::from("[1]"),
+            ]],
+        };
+        let moved = Some(IndexError::Moved);
+        assert_eq!(index.refreshed(&answer(Value::Null, 1, 1)).err(), moved, "no counter (triggers gone)");
+        assert_eq!(
+            index.refreshed(&answer(Value::Integer(4), 0, 0)).err(),
+            moved,
+            "a counter behind the index"
+        );
+        assert_eq!(
+            index.refreshed(&answer(Value::Integer(7), 1, 1)).err(),
+            moved,
+            "a write without its entry"
+        );
+        let many = REFRESH_MAX as i64 + 1;
+        assert_eq!(
+            index.refreshed(&answer(Value::Integer(5 + many), many, many)).err(),
+            moved,
+            "too many entries"
+        );
+        assert!(index.refreshed(&answer(Value::Integer(5), 0, 0)).unwrap().is_none(), "nothing since");
+        let next = index.refreshed(&answer(Value::Integer(6), 1, 1)).unwrap().expect("one quest written");
+        assert_eq!((next.len(), next.writes(), next.agents()), (1, 6, None));
     }
 
     #[test]
