@@ -602,6 +602,16 @@ test('200k flags: the agent page and the routing page show their counts and read
     assert.equal(await fromMemory(), memoryAfterUndo + 1, 'page 4 was taken from memory');
     assert.equal(await fromLayer(), layerAfterUndo, 'no page 4 was asked of the layer');
     assert.deepEqual(await ids('agent-pending-flag'), expectTo(4 * n), 'page 4 after the undo, as SQL orders it');
+    // Rows taken from memory carry no sort key: once memory cannot answer (here after an export,
+    // which counts as a write until the layer's next take), the next page is read after them
+    // by OFFSET, from the layer, and is still SQL's next page.
+    await exportTo(page, path.join(env.out, 'agent-page-200k.db'));
+    const [layerBeforeOffset, memoryBeforeOffset] = [await fromLayer(), await fromMemory()];
+    await page.locator('[data-testid="agent-pending-flag-more"]').click();
+    await rowCount('agent-pending-flag', 5 * n);
+    assert.equal(await fromMemory(), memoryBeforeOffset, 'page 5 was not taken from memory');
+    assert.equal(await fromLayer(), layerBeforeOffset + 1, 'page 5 was asked of the layer');
+    assert.deepEqual(await ids('agent-pending-flag'), expectTo(5 * n), 'page 5, by OFFSET after rows from memory, as SQL orders it');
     assert.equal(scalar(`SELECT status FROM flags WHERE id = ${completed}`), 'pending', 'the file on disk is untouched');
 
     await page.locator('[data-testid="nav-routing"]').click();
