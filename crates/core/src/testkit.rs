@@ -394,7 +394,7 @@ pub async fn quest_key_pages_agree_with_sql<D: Database>(db: &D) {
 /// and a counter missing a trigger refresh nothing (read again) and a counter missing a trigger
 /// reads NULL.
 pub async fn quest_index_agrees_with_sql<D: Database>(db: &D) {
-    use crate::quests::index::{in_order, rows_sql, IndexError, QuestIndex};
+    use crate::quests::index::{ids_param, in_order, rows_sql, IndexError, QuestIndex};
     use crate::quests::{keys, TimeOrder};
     assert_eq!(
         QuestIndex::read(db, || false).await.err(),
@@ -503,9 +503,7 @@ pub async fn quest_index_agrees_with_sql<D: Database>(db: &D) {
                         );
                         compared += 1;
                         if descending && sort == QuestSort::Messages || sort == QuestSort::Created {
-                            let json =
-                                format!("[{}]", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
-                            let rs = db.query(&rows_sql(sort, order), &[Value::from(json)]).await.unwrap();
+                            let rs = db.query(&rows_sql(sort, order), &[ids_param(&ids)]).await.unwrap();
                             let writes = rs.map_first(|r| r.i64("writes")).unwrap();
                             assert_eq!(writes, Some(index.writes()), "{what}: the rows' counter");
                             let cards: Vec<QuestCard> = QuestCard::all(&rs)

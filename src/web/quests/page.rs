@@ -16,6 +16,7 @@ use crate::web::dashboard::DashboardSettings;
 use crate::web::files::loader::Shared;
 use crate::web::platform::browser::{date_now, location_hash, target_data, warn};
 use crate::web::platform::perf::{after_paint, mark, measure, measure_since, perf_now};
+use crate::web::platform::sqljs::SqlJsWorker;
 use crate::web::quests::address::{empty_filter, Layout, QuestQuery, QuestsView};
 use crate::web::quests::board::Board;
 use crate::web::quests::detail::AsOfInstant;
@@ -26,7 +27,9 @@ use crate::web::widgets::html::Html;
 use flagdeck_core::dashboard::AsOf;
 use flagdeck_core::flags::with_at;
 use flagdeck_core::paging::SparsePages;
-use flagdeck_core::quests::index::{in_order, order_sql, refresh_sql, rows_sql, IndexError, QuestIndex};
+use flagdeck_core::quests::index::{
+    ids_param, in_order, order_sql, refresh_sql, rows_sql, IndexError, QuestIndex,
+};
 use flagdeck_core::quests::{
     agents_sql, keys, QuestCard, QuestFilter, QuestPageQuery, QuestSort, QuestStatus, StatusCount, TimeOrder,
 };
@@ -95,11 +98,11 @@ struct FileShape {
 enum HeldIndex {
     /// Being read; when brought up to date from the index of an earlier change count, that
     /// index (a later edit meanwhile refreshes from it too: the log holds every write since).
-    Reading(Option<(SharedIndex, Weak<crate::web::files::loader::OpenDb>)>),
+    Reading(Option<(SharedIndex, Origin)>),
     /// Read from the database (the engine's connection) it holds on to: the list's filter
     /// changes answer from it while its write counter holds, and after a write it is brought up
     /// to date from that database's log (see [`QuestsState::ensure_index`]).
-    Ready(SharedIndex, Weak<crate::web::files::loader::OpenDb>),
+    Ready(SharedIndex, Origin),
     /// Could not be held for this data (the console says why): the list runs its SQL.
     Failed,
 }
@@ -107,12 +110,18 @@ enum HeldIndex {
 /// A filter index held by the page and by the reads that fill it in.
 type SharedIndex = Rc<RefCell<QuestIndex>>;
 
+/// The database (the engine's connection) an index was read from.
+type Origin = Weak<crate::web::files::loader::OpenDb>;
+
+/// The filter index held, with the data (`OpenDb::data_key`) it is for.
+type IndexSlot = StoredValue<Option<(DataKey, HeldIndex)>, LocalStorage>;
+
 /// Where the quest list's filter index is kept (a context of the app), with the data
 /// (`OpenDb::data_key`) it is for: it outlives a visit to the quests page, so that coming back
 /// after an edit elsewhere (a quest's page) brings it up to date rather than reading it again
 /// (see [`QuestsState::ensure_index`]). Cleared when another database is on screen.
 #[derive(Clone, Copy)]
-pub struct QuestIndexStore(StoredValue<Option<(DataKey, HeldIndex)>, LocalStorage>);
+pub struct QuestIndexStore(IndexSlot);
 
 impl QuestIndexStore {
     /// An empty store, owned by the caller's reactive owner.
@@ -136,17 +145,13 @@ impl Default for QuestIndexStore {
 /// [`Reading::done`] (the page's task ended with the page half-way) it empties that slot, so
 /// the next visit reads again rather than wait for a read that will never end.
 struct Reading {
-    store: StoredValue<Option<(DataKey, HeldIndex)>, LocalStorage>,
+    store: IndexSlot,
     key: DataKey,
     done: bool,
 }
 
 impl Reading {
-    fn start(
-        store: StoredValue<Option<(DataKey, HeldIndex)>, LocalStorage>,
-        key: DataKey,
-        base: Option<(SharedIndex, Weak<crate::web::files::loader::OpenDb>)>,
-    ) -> Self {
+    fn start(store: IndexSlot, key: DataKey, base: Option<(SharedIndex, Origin)>) -> Self {
         store.set_value(Some((key, HeldIndex::Reading(base))));
         Reading { store, key, done: false }
     }
@@ -210,7 +215,7 @@ pub(super) struct QuestsState {
     file: StoredValue<Option<((u64, u64), FileShape)>>,
     /// The filter index of the data (`OpenDb::data_key`) it was read for (see
     /// [`QuestsState::ensure_index`]), kept by the app ([`QuestIndexStore`]).
-    index: StoredValue<Option<(DataKey, HeldIndex)>, LocalStorage>,
+    index: IndexSlot,
     /// The order being read into the filter index (see [`QuestsState::ensure_order`]): the
     /// index and the order's key table name.
     ordering: StoredValue<Option<(SharedIndex, String)>, LocalStorage>,
@@ -495,34 +500,7 @@ impl QuestsState {
             let started = perf_now();
             let db = &open.db;
             let refreshed = match earlier.as_ref().map(|(index, _, _)| index.clone()) {
-                Some(index) if !db.in_transaction() => {
-                    // The order of the list's sort is asked right behind the refresh (both
-                    // posted before anything asked after this read, such as the as-of's scan).
-                    let (params, wanted, refresh) =
-                        (index.borrow().refresh_params(), self.cheap_order(), refresh_sql());
-                    let (changes, order) = futures::join!(db.query(&refresh, &params), async {
-                        match wanted {
-                            Some((sort, time, derived)) => {
-                                Some((sort, time, db.query(&order_sql(sort, time, derived), &[]).await))
-                            }
-                            None => None,
-                        }
-                    });
-                    match changes.map_err(IndexError::from).and_then(|rs| index.borrow().refreshed(&rs)) {
-                        Ok(next) => {
-                            // Nothing written since: the same index holds for this data too.
-                            let next = next.map_or(index, |next| SharedIndex::new(RefCell::new(next)));
-                            // Held only at the refreshed count (a write between the two leaves it out).
-                            if let Some((sort, time, Ok(rs))) = order {
-                                if next.borrow_mut().take_order(sort, time, &rs).is_ok() {
-                                    mark("flagdeck:quest-order");
-                                }
-                            }
-                            Some(next)
-                        }
-                        Err(_) => None,
-                    }
-                }
+                Some(index) if !db.in_transaction() => self.refresh_from(db, index).await,
                 _ => None,
             };
             let result = match refreshed {
@@ -567,6 +545,29 @@ impl QuestsState {
         });
     }
 
+    /// `index` (of an earlier change count of the open data) brought up to date from the write
+    /// log ([`QuestIndex::refreshed`]), with the order of the list's sort asked right behind the
+    /// refresh (both posted before anything asked after this, such as the as-of's scan): the
+    /// same index when nothing was written since, `None` when the log cannot bring it up to date.
+    async fn refresh_from(self, db: &SqlJsWorker, index: SharedIndex) -> Option<SharedIndex> {
+        let (params, wanted, refresh) = (index.borrow().refresh_params(), self.cheap_order(), refresh_sql());
+        let (changes, order) = futures::join!(db.query(&refresh, &params), async {
+            match wanted {
+                Some((sort, time, derived)) => {
+                    Some((sort, time, db.query(&order_sql(sort, time, derived), &[]).await))
+                }
+                None => None,
+            }
+        });
+        let next = changes.map_err(IndexError::from).and_then(|rs| index.borrow().refreshed(&rs)).ok()?;
+        let next = next.map_or(index, |next| SharedIndex::new(RefCell::new(next)));
+        // Held only at the refreshed count (a write between the two leaves it out).
+        if let Some((sort, time, Ok(rs))) = order {
+            hold_order(&next, sort, time, &rs);
+        }
+        Some(next)
+    }
+
     /// Reads the order of the list's sort into the filter index when it is read and the order is
     /// cheap to read: walked through its key table (built) or the file's own order (`quest_id`,
     /// a stored `created_at`); never by sorting every quest's computed key. Marked
@@ -589,9 +590,7 @@ impl QuestsState {
             self.ordering.try_set_value(None);
             let Ok(rs) = rs else { return };
             // A counter gone or moved leaves the order out; the next answer's check drops the index.
-            if index.borrow_mut().take_order(sort, order, &rs).is_ok() {
-                mark("flagdeck:quest-order");
-            }
+            hold_order(&index, sort, order, &rs);
         });
     }
 
@@ -656,8 +655,7 @@ impl QuestsState {
         held: IndexAnswer,
     ) -> Result<Option<Generation>, String> {
         let all: Vec<i64> = held.parts.iter().flat_map(|(_, ids)| ids.iter().copied()).collect();
-        let ids = format!("[{}]", all.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
-        let rs = answer(ask(open, (rows_sql(sort.0, self.time_order()), vec![Value::from(ids)]))).await?;
+        let rs = answer(ask(open, (rows_sql(sort.0, self.time_order()), vec![ids_param(&all)]))).await?;
         let writes = rs.map_first(|r| r.i64("writes")).map_err(|e| e.to_string())?;
         let rows = if writes != Some(held.writes) {
             None
@@ -885,6 +883,14 @@ impl QuestsState {
             self.db.data_version().track();
             self.restart(self.db.get());
         });
+    }
+}
+
+/// Holds `sort`'s order from an [`order_sql`] answer in `index` (see `QuestIndex::take_order`),
+/// marked `flagdeck:quest-order`; left out when the answer is not at the index's count.
+fn hold_order(index: &SharedIndex, sort: QuestSort, order: TimeOrder, rs: &ResultSet) {
+    if index.borrow_mut().take_order(sort, order, rs).is_ok() {
+        mark("flagdeck:quest-order");
     }
 }
 

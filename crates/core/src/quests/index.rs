@@ -158,8 +158,8 @@ pub fn order_sql(sort: QuestSort, order: TimeOrder, keyed: bool) -> String {
 
 /// The list's rows of `ids` with their `sort` key (as the page query reads them: the card's
 /// columns and `sort_key`), and the counter as `writes` on every row: one row with NULLs but
-/// `writes` when `ids` is empty. Parameter: the ids as a JSON array (text). Rows come in no
-/// particular order: [`in_order`] puts them in the page's.
+/// `writes` when `ids` is empty. Parameter: the ids as a JSON array (text, [`ids_param`]).
+/// Rows come in no particular order: [`in_order`] puts them in the page's.
 pub fn rows_sql(sort: QuestSort, order: TimeOrder) -> String {
     format!(
         "SELECT w.writes AS writes, q.* FROM (SELECT {WRITES} AS writes) AS w LEFT JOIN \
@@ -168,6 +168,11 @@ pub fn rows_sql(sort: QuestSort, order: TimeOrder) -> String {
         key = sort.key_sql(order),
         select = super::card::QuestCard::select_list(),
     )
+}
+
+/// The parameter of [`rows_sql`]: `ids` as a JSON array.
+pub fn ids_param(ids: &[i64]) -> Value {
+    Value::from(serde_json::Value::from(ids).to_string())
 }
 
 /// The cards of a [`rows_sql`] answer in the order of `ids` (rows without an id, the empty
