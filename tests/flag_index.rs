@@ -500,6 +500,33 @@ fn the_change_log_never_makes_a_write_fail() {
     assert_eq!(block_on(index.sync(&db)).unwrap(), 0, "the log was emptied");
 }
 
+/// A change log that lost a trigger (the flags table dropped and made again, or the trigger
+/// dropped) cannot say what was written since: the take fails (the app then turns the layer
+/// off and the lists run their SQL) rather than answering from rows that may be stale.
+#[test]
+fn a_change_log_without_its_triggers_is_refused() {
+    let db = NativeDb::open_bytes(&[]).unwrap();
+    db.execute_batch_sync(
+        "CREATE TABLE flags (id INTEGER PRIMARY KEY, status TEXT, impact_level TEXT, flag_type TEXT,
+             source_agent TEXT, target_agent TEXT, locked BOOLEAN, created_at TEXT, completed_at TEXT);
+         INSERT INTO flags (id, status, created_at) VALUES (1, 'pending', '2026-01-01'), (2, 'pending', '2026-01-02');",
+    )
+    .unwrap();
+    db.execute_batch_sync(CHANGE_LOG_SQL).unwrap();
+    assert!(block_on(FlagIndex::take_changes(&db)).unwrap().is_empty(), "nothing noted yet");
+    db.execute_batch_sync(
+        "DROP TRIGGER temp.flagdeck_flags_updated; UPDATE flags SET status = 'completed' WHERE id = 1",
+    )
+    .unwrap();
+    assert!(block_on(FlagIndex::take_changes(&db)).is_err(), "one trigger gone: refused");
+    db.execute_batch_sync(
+        "DROP TABLE flags; CREATE TABLE flags (id INTEGER PRIMARY KEY, status TEXT);
+         INSERT INTO flags (id, status) VALUES (1, 'completed');",
+    )
+    .unwrap();
+    assert!(block_on(FlagIndex::take_changes(&db)).is_err(), "the table made again: refused");
+}
+
 /// Mixed storage classes in every held column (declared without a type, so nothing is
 /// converted), numbers in the sort columns, 1 beside 1.0, '' beside NULL: every order, filter
 /// and position gives the same rows and the same sort keys, storage class included.

@@ -1254,10 +1254,28 @@ impl FlagIndex {
     /// read (a write noted meanwhile stays for the next take). Call it between transactions,
     /// after a write has been committed (inside one that is rolled back later, the layer would
     /// keep what was undone), and one take at a time (each empties what it read). Errors: the
-    /// port's (the log then keeps its entries).
+    /// port's (the log then keeps its entries); [`DbError::Sqlite`] when one of the log's three
+    /// triggers is gone (`main.flags` dropped, say): writes since then were not noted, so the
+    /// layer cannot be kept exact.
     pub async fn take_changes<D: Database>(db: &D) -> Result<Changes, DbError> {
-        let last = db.query("SELECT max(rowid) FROM temp.flagdeck_flag_changes", &[]).await?;
-        let Some(upto) = last.scalar().and_then(Value::as_i64) else { return Ok(Changes::default()) };
+        let last = db
+            .query(
+                "SELECT max(rowid) AS upto, (SELECT count(*) FROM sqlite_temp_master WHERE type = 'trigger' AND name IN \
+                   ('flagdeck_flags_inserted', 'flagdeck_flags_updated', 'flagdeck_flags_deleted')) AS triggers \
+                 FROM temp.flagdeck_flag_changes",
+                &[],
+            )
+            .await?;
+        let row = last.rows.first();
+        if row.and_then(|r| r.get(1)).and_then(Value::as_i64) != Some(3) {
+            return Err(DbError::Sqlite(
+                "the flag list's change log lost a trigger (was the flags table dropped?): its writes since are unknown"
+                    .into(),
+            ));
+        }
+        let Some(upto) = row.and_then(|r| r.first()).and_then(Value::as_i64) else {
+            return Ok(Changes::default());
+        };
         let noted = db
             .query(
                 &format!(

@@ -48,9 +48,21 @@ pub const CHUNK: usize = 10_000;
 /// naming the quests each counted write touched (`n` the count after it; an update that moves
 /// a quest's id names both ids), both kept by TEMP triggers (inside the writing statement, so a
 /// rollback takes both back with the rows). Idempotent; one batch.
+///
+/// Two guards keep an index read before a gap from passing for current:
+/// - the counter starts at a random count below 2^52 (exact as a JS number), not 0: an engine
+///   that lost its TEMP schema (a reopened database) counts from elsewhere, so an index held
+///   from before is behind or ahead of it, or the log does not name its writes: it is read
+///   again;
+/// - installing a trigger that was missing (the table dropped and created again, or a trigger
+///   dropped: writes meanwhile were not counted) counts one write the log does not name, so
+///   every index read before it declines to refresh.
 pub const COUNTER_SQL: &str = "\
 CREATE TEMP TABLE IF NOT EXISTS flagdeck_quest_writes (n INTEGER NOT NULL);
-INSERT INTO temp.flagdeck_quest_writes (n) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM temp.flagdeck_quest_writes);
+INSERT INTO temp.flagdeck_quest_writes (n) SELECT abs(random() % 4503599627370496)
+  WHERE NOT EXISTS (SELECT 1 FROM temp.flagdeck_quest_writes);
+UPDATE temp.flagdeck_quest_writes SET n = n + 1 WHERE (SELECT count(*) FROM sqlite_temp_master WHERE type = 'trigger'
+  AND name IN ('flagdeck_quest_writes_inserted', 'flagdeck_quest_writes_updated', 'flagdeck_quest_writes_deleted')) < 3;
 CREATE TEMP TABLE IF NOT EXISTS flagdeck_quest_changed (n INTEGER NOT NULL, quest_id INTEGER);
 CREATE INDEX IF NOT EXISTS temp.flagdeck_quest_changed_n ON flagdeck_quest_changed (n);
 CREATE TEMP TRIGGER IF NOT EXISTS flagdeck_quest_writes_inserted AFTER INSERT ON main.acolyte_quests BEGIN
