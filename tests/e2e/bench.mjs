@@ -980,9 +980,12 @@ async function flagsBench(dist, db, jsonFile, rounds) {
           `${spread(a.facets).padStart(16)} ${spread(r.all).padStart(16)} ${spread(l.all).padStart(16)} ${ratio(a.table, r.table).padStart(7)} ${longTasksIn(tasks, a.spans).short.padStart(10)}  ${a.disagree.length ? `NO (${a.disagree[0]})` : 'yes'}`,
       );
     }
-    const all = (xs, k) => xs.flatMap((x) => x[k]);
+    // The layer's steps together; the text search (which runs SQL: item 3 reports it apart)
+    // is not among them.
+    const layered = (xs) => xs.filter((_, i) => spec.filter_steps[i].layer);
+    const all = (xs, k) => layered(xs).flatMap((x) => x[k]);
     console.log(
-      `${'every filter change'.padEnd(34)} ${spread(all(filterApp, 'table')).padStart(16)} ${spread(all(raw.filter, 'table')).padStart(16)} ${spread(all(raw.layer.filter, 'table')).padStart(16)} ` +
+      `${'every filter change but the text'.padEnd(34)} ${spread(all(filterApp, 'table')).padStart(16)} ${spread(all(raw.filter, 'table')).padStart(16)} ${spread(all(raw.layer.filter, 'table')).padStart(16)} ` +
         `${spread(all(filterApp, 'facets')).padStart(16)} ${spread(all(raw.filter, 'all')).padStart(16)} ${spread(all(raw.layer.filter, 'all')).padStart(16)} ${ratio(all(filterApp, 'table'), all(raw.filter, 'table')).padStart(7)}`,
     );
 

@@ -142,18 +142,23 @@ impl Default for QuestIndexStore {
 }
 
 /// Marks the store's slot for `key` as being read while alive; dropped before
-/// [`Reading::done`] (the page's task ended with the page half-way) it empties that slot, so
-/// the next visit reads again rather than wait for a read that will never end.
+/// [`Reading::done`] (the page's task ended with the page half-way) it puts back the earlier
+/// index the read started from, under that index's own data (`base_key`), so the next visit
+/// brings it up to date; without one it empties the slot, so the next visit reads again rather
+/// than wait for a read that will never end.
 struct Reading {
     store: IndexSlot,
     key: DataKey,
+    base_key: Option<DataKey>,
     done: bool,
 }
 
 impl Reading {
-    fn start(store: IndexSlot, key: DataKey, base: Option<(SharedIndex, Origin)>) -> Self {
-        store.set_value(Some((key, HeldIndex::Reading(base))));
-        Reading { store, key, done: false }
+    /// `base`: the earlier index the read brings up to date, its database and its data.
+    fn start(store: IndexSlot, key: DataKey, base: Option<(SharedIndex, Origin, DataKey)>) -> Self {
+        let base_key = base.as_ref().map(|(_, _, k)| *k);
+        store.set_value(Some((key, HeldIndex::Reading(base.map(|(index, from, _)| (index, from))))));
+        Reading { store, key, base_key, done: false }
     }
 
     /// The read ended: its outcome is stored by the caller.
@@ -165,11 +170,17 @@ impl Reading {
 impl Drop for Reading {
     fn drop(&mut self) {
         if !self.done {
-            let key = self.key;
+            let (key, base_key) = (self.key, self.base_key);
             self.store.try_update_value(|slot| {
-                if matches!(slot, Some((k, HeldIndex::Reading(_))) if *k == key) {
-                    *slot = None;
+                if !matches!(slot, Some((k, HeldIndex::Reading(_))) if *k == key) {
+                    return;
                 }
+                *slot = match (slot.take(), base_key) {
+                    (Some((_, HeldIndex::Reading(Some((index, from))))), Some(base_key)) => {
+                        Some((base_key, HeldIndex::Ready(index, from)))
+                    }
+                    _ => None,
+                };
             });
         }
     }
@@ -490,11 +501,7 @@ impl QuestsState {
             }
             _ => None,
         });
-        let reading = Reading::start(
-            self.index,
-            key,
-            earlier.as_ref().map(|(index, from, _)| (index.clone(), from.clone())),
-        );
+        let reading = Reading::start(self.index, key, earlier.clone());
         let open = open.clone();
         self.tasks.spawn(async move {
             let started = perf_now();
