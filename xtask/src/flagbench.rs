@@ -245,24 +245,44 @@ fn agent_lists(db: &NativeDb) -> Result<Json> {
         .next()
         .ok_or("no pending flag has a target")?;
     let known = pollster::block_on(known_targets(db, &facts)).map_err(|e| e.to_string())?;
+    // Each list's first two pages; with (b), what raw sql.js with the layer's keys table runs
+    // for them: the count and the first page (its ids from the keys, then its rows by id),
+    // then the next page (keyset from the first page's last row).
     let two_pages = |filter: FlagFilter| -> Result<Json> {
         let first = FlagPageQuery::first(filter.clone(), AGENT_LIST_ORDER, AGENT_LIST_PAGE);
         let rows = page_rows(db, &first)?;
-        let next = match rows.last() {
-            Some((id, key)) => {
-                page_rows(db, &first.clone().at_page(1, Some(Cursor { key: key.clone(), id: *id })))?
-            }
+        let after =
+            rows.last().map(|(id, key)| first.clone().at_page(1, Some(Cursor { key: key.clone(), id: *id })));
+        let next = match &after {
+            Some(q) => page_rows(db, q)?,
             None => Vec::new(),
         };
         let ids = |r: &[(i64, Value)]| r.iter().map(|(id, _)| *id).collect::<Vec<_>>();
-        Ok(json!({ "total": count(db, &filter)?, "first": ids(&rows), "next": ids(&next) }))
+        Ok(json!({
+            "total": count(db, &filter)?,
+            "first": ids(&rows),
+            "next": ids(&next),
+            "layer": {
+                "count": statement(on_keys(filter.count_sql())),
+                "first": layer_page(&first, &rows),
+                "next": after.map(|q| layer_page(&q, &next)),
+            },
+        }))
     };
     let with_agent = |sql: String| statement((sql, vec![Value::from(agent.as_str())]));
+    // The agent page's two lock counts (its pending flags to the agent, unlocked and locked).
+    let to = lists::pending_to(&agent);
+    let lock_counts: Vec<Json> = [false, true]
+        .into_iter()
+        .map(|locked| statement(on_keys(FlagFilter { locked: Some(locked), ..to.clone() }.count_sql())))
+        .collect();
     Ok(json!({
         "agent": agent,
         "page_size": AGENT_LIST_PAGE,
-        "to": two_pages(lists::pending_to(&agent))?,
+        "to": two_pages(to.clone())?,
+        "from": two_pages(lists::pending_from(&agent))?,
         "from_total": count(db, &lists::pending_from(&agent))?,
+        "lock_counts": lock_counts,
         "routing": two_pages(lists::unrouted(known))?,
         "naive_agent": [with_agent(pending_sql("target_agent")), with_agent(pending_sql("source_agent")), with_agent(CHAINS_SQL.to_owned())],
         "naive_routing": [statement((routing_errors_sql(&facts), Vec::new()))],
