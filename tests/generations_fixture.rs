@@ -8,7 +8,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use flagdeck_core::agents::{agent_quests, latest_health};
+use flagdeck_core::agents::{agent_quests, latest_health, AgentQuests};
 use flagdeck_core::catalog::read_catalog;
 use flagdeck_core::dashboard::{aggregates, derive, filter_choices, DashboardState, Logs, Verdict};
 use flagdeck_core::inspect::OpenError;
@@ -115,6 +115,11 @@ fn the_catalog_of_v2_and_hybrid_has_the_v1_shape() {
     }
 }
 
+/// Every quest of `agent`, in one page.
+fn all_quests(db: &NativeDb, generation: Generation, agent: &str) -> AgentQuests {
+    block_on(agent_quests(db, generation, agent, 0, usize::MAX)).unwrap()
+}
+
 /// `agent_quests` for every catalog agent, against the quest facts of one fixture.
 fn check_agent_quests(fixture: &str) {
     let Some(facts) = facts_v2() else { return };
@@ -126,8 +131,25 @@ fn check_agent_quests(fixture: &str) {
     let mut leads: BTreeMap<String, i64> = BTreeMap::new();
     let mut memberships = 0;
     for agent in &catalog {
-        let list = block_on(agent_quests(&db, report.generation, &agent.name)).unwrap();
+        let list = all_quests(&db, report.generation, &agent.name);
         assert_eq!(list.unreadable_recruited, 0, "{fixture}: every recruited is a JSON list");
+        // Read a few at a time, the pages are the whole list in order, with its counts.
+        let mut paged = Vec::new();
+        loop {
+            let page = block_on(agent_quests(&db, report.generation, &agent.name, paged.len(), 3)).unwrap();
+            if page.quests.is_empty() {
+                break;
+            }
+            assert_eq!(
+                (page.total, page.open_turns),
+                (list.total, list.open_turns),
+                "{fixture}: counts on every page"
+            );
+            paged.extend(page.quests);
+        }
+        assert_eq!(paged, list.quests, "{fixture} {}: the pages are the list", agent.name);
+        assert_eq!(list.total, list.quests.len() as i64);
+        assert_eq!(list.open_turns, list.quests.iter().filter(|q| q.turn && q.open).count() as i64);
         // Its turn first, then newest first.
         let keys: Vec<(bool, i64)> = list.quests.iter().map(|q| (!q.turn, -q.id)).collect();
         assert!(keys.windows(2).all(|w| w[0] < w[1]), "{fixture} {}: {keys:?}", agent.name);
@@ -169,7 +191,7 @@ fn agent_quests_match_the_v2_facts() {
     check_agent_quests(V2);
     let Some((db, report, _)) = open(V2) else { return };
     // README: @acolyte.auth holds the turn of 2 quests, 1 of them open; quest 40 (reviewing) is it.
-    let auth = block_on(agent_quests(&db, report.generation, "@acolyte.auth")).unwrap();
+    let auth = all_quests(&db, report.generation, "@acolyte.auth");
     let turn: Vec<(i64, &str, bool)> =
         auth.quests.iter().filter(|q| q.turn).map(|q| (q.id, q.status.as_str(), q.open)).collect();
     assert_eq!(turn.len(), 2);
@@ -184,7 +206,7 @@ fn agent_quests_match_the_v2_facts() {
 fn agent_quests_match_the_hybrid_facts() {
     check_agent_quests(HYBRID);
     let Some((db, report, _)) = open(HYBRID) else { return };
-    let list = block_on(agent_quests(&db, report.generation, "@database.postgres")).unwrap();
+    let list = all_quests(&db, report.generation, "@database.postgres");
     let q = list.quests.iter().find(|q| q.turn).expect("its turn in one open quest");
     assert!(q.open);
     assert!(matches!(q.created_at, flagdeck_core::Value::Integer(_)), "hybrid stores INTEGER epochs");
@@ -194,7 +216,7 @@ fn agent_quests_match_the_hybrid_facts() {
 fn no_quests_in_v1_and_v0_files() {
     for fixture in ["acolytes-v1-small.db", "claudesquad-v0-small.db"] {
         let Some((db, report, _)) = open(fixture) else { return };
-        let list = block_on(agent_quests(&db, report.generation, "@backend.api")).unwrap();
+        let list = all_quests(&db, report.generation, "@backend.api");
         assert!(list.quests.is_empty());
         assert_eq!(report.counts.quests, None);
     }
@@ -308,7 +330,7 @@ fn a_v2_file_without_quest_phase_is_refused_naming_it() {
 fn malformed_recruited_lists_never_fail_and_are_counted() {
     let Some(dir) = common::fixtures_dir() else { return };
     let db = NativeDb::open_copy(&dir.join(V2)).unwrap();
-    let before = block_on(agent_quests(&db, Generation::V2, "@acolyte.auth")).unwrap();
+    let before = all_quests(&db, Generation::V2, "@acolyte.auth");
     let q35_had_auth = before.quests.iter().any(|q| q.id == 35);
     assert!(q35_had_auth, "quest 35 recruits @acolyte.auth (README: its leader)");
     // Quest 40 is @acolyte.auth's turn: its list becomes malformed JSON. Quest 35 (completed, led
@@ -318,7 +340,7 @@ fn malformed_recruited_lists_never_fail_and_are_counted() {
          UPDATE acolyte_quests SET recruited = '{\"lead\": \"@acolyte.auth\"}' WHERE quest_id = 35;",
     )
     .unwrap();
-    let after = block_on(agent_quests(&db, Generation::V2, "@acolyte.auth")).unwrap();
+    let after = all_quests(&db, Generation::V2, "@acolyte.auth");
     assert_eq!(after.unreadable_recruited, 2);
     let q40 = after.quests.iter().find(|q| q.id == 40).expect("still listed: its turn");
     assert!(q40.turn && !q40.recruited && !q40.leader);

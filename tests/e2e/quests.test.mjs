@@ -370,6 +370,40 @@ function writeManyQuests() {
   return { many, order };
 }
 
+test("the agent page lists an agent's quests 50 at a time in SQL's order, with their total and its open turns", async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const { many } = manyQuests();
+  // The agent with the most quests in its turn or on its team (JSON lists here), and its
+  // quests as plain SQL orders them: its turn first, then newest id first.
+  const [[agent]] = query(
+    many,
+    `SELECT a FROM (SELECT current_agent AS a FROM acolyte_quests UNION ALL
+       SELECT r.value FROM acolyte_quests, json_each(recruited) AS r) WHERE a IS NOT NULL GROUP BY a ORDER BY count(*) DESC, a LIMIT 1`,
+  );
+  const mine = `FROM acolyte_quests q WHERE q.current_agent = '${agent}' OR EXISTS (SELECT 1 FROM json_each(q.recruited) WHERE value = '${agent}')`;
+  const want = query(many, `SELECT quest_id ${mine} ORDER BY q.current_agent IS '${agent}' DESC, quest_id DESC`).map(([id]) => id);
+  const [[turns]] = query(many, `SELECT count(*) ${mine} AND q.current_agent = '${agent}' AND q.status NOT IN ('completed', 'failed', 'timeout')`);
+  assert.ok(want.length > 100, `${agent} has ${want.length} quests`);
+  const app = await open(many);
+  try {
+    const { page } = app;
+    await page.evaluate((a) => (location.hash = `#agent/${encodeURIComponent(a)}`), agent);
+    const rows = () => page.evaluate(() => [...document.querySelectorAll('[data-testid="agent-quest"]')].map((e) => Number(e.dataset.questId)));
+    await page.locator('[data-testid="agent-quest"]').first().waitFor({ timeout: WAIT_MS });
+    assert.deepEqual(await rows(), want.slice(0, 50), 'the first 50 in SQL order');
+    const shown = page.locator('[data-testid="agent-quests-shown"]');
+    assert.equal(await shown.getAttribute('data-total'), String(want.length));
+    assert.equal(await shown.textContent(), `Showing 50 of ${want.length.toLocaleString('en-US')}.`);
+    assert.equal(await page.locator('[data-testid="agent-quest-turns"]').getAttribute('data-value'), String(turns));
+    await page.locator('[data-testid="agent-quests-more"]').click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="agent-quest"]').length === 100, null, { timeout: WAIT_MS });
+    assert.deepEqual(await rows(), want.slice(0, 100), 'the next 50 follow them');
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
 test('the list: few rows in the DOM, scrolling reaches the last of 2040 quests in SQL order', async (t) => {
   if (skipWithoutV2Fixtures(t)) return;
   const { many, order } = manyQuests();

@@ -373,14 +373,23 @@ pub struct AgentQuest {
     pub updated_at: Value,
 }
 
-/// The quests of one agent, and how many quests could not be checked for it.
+/// One page of the quests of one agent, with how many there are and how many quests could not
+/// be checked for it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AgentQuests {
-    /// Its turn first, then newest (`quest_id`) first.
+    /// The page: its turn first, then newest (`quest_id`) first.
     pub quests: Vec<AgentQuest>,
-    /// Quests whose `recruited` is not a JSON list: matched on `current_agent` only.
+    /// Every quest of the agent (all pages); 0 when the page is empty.
+    pub total: i64,
+    /// Those that are open and wait on it (its turn); 0 when the page is empty.
+    pub open_turns: i64,
+    /// Quests whose `recruited` is not a JSON list: matched on `current_agent` only. Counted
+    /// with the first page (offset 0) only, 0 on the others.
     pub unreadable_recruited: i64,
 }
+
+/// Quests the agent page shows at a time (a file of 100k quests gives one agent ~18k).
+pub const AGENT_QUESTS_PAGE: usize = 50;
 
 /// 1 when `recruited` is a JSON array, else 0 (NULL included). `json_type`, `json_each` and
 /// `json_extract` raise an error on malformed JSON; CASE evaluates only the branch it picks.
@@ -392,7 +401,8 @@ fn recruited_list() -> String {
     format!("CASE WHEN {RECRUITED_IS_LIST} THEN q.recruited ELSE '[]' END")
 }
 
-/// The SQL of [`agent_quests`]: one parameter, the agent name.
+/// The SQL of [`agent_quests`]: `?1` the agent name, `?2` the page's size, `?3` its offset;
+/// each row carries the window counts `total` and `open_turns` of every quest matched.
 pub fn agent_quests_sql() -> String {
     let list = recruited_list();
     format!(
@@ -401,27 +411,35 @@ pub fn agent_quests_sql() -> String {
            q.current_agent IS ?1 AS turn, \
            EXISTS (SELECT 1 FROM json_each({list}) WHERE value = ?1) AS recruited, \
            json_extract({list}, '$[0]') IS ?1 AS leader, \
-           substr(q.mission, 1, {prefix}) AS mission, q.created_at AS created_at, q.updated_at AS updated_at \
+           substr(q.mission, 1, {prefix}) AS mission, q.created_at AS created_at, q.updated_at AS updated_at, \
+           count(*) OVER () AS total, \
+           sum(q.current_agent IS ?1 AND IFNULL(q.status NOT IN ('completed', 'failed', 'timeout'), 0)) OVER () AS open_turns \
          FROM {QUEST_TABLE} q \
          WHERE q.current_agent = ?1 OR EXISTS (SELECT 1 FROM json_each({list}) WHERE value = ?1) \
-         ORDER BY turn DESC, q.quest_id DESC",
+         ORDER BY turn DESC, q.quest_id DESC LIMIT ?2 OFFSET ?3",
         prefix = crate::long_text::LIST_PREFIX_CHARS
     )
 }
 
 /// The quests `agent` is recruited to (an entry of the `recruited` JSON list) or whose turn it
-/// is (`current_agent`), for files with quests ([`Generation::has_quests`]); empty otherwise.
-/// Rows are read by column name; a NULL name, status or mission reads as empty text.
-/// Errors: the database's.
+/// is (`current_agent`), for files with quests ([`Generation::has_quests`]); empty otherwise:
+/// the page of at most `limit` from `offset` on, in one scan with their total and open turns
+/// (window counts). Rows are read by column name; a NULL name, status or mission reads as
+/// empty text. Errors: the database's.
 pub async fn agent_quests<D: Database>(
     db: &D,
     generation: Generation,
     agent: &str,
+    offset: usize,
+    limit: usize,
 ) -> Result<AgentQuests, DbError> {
     if !generation.has_quests() {
         return Ok(AgentQuests::default());
     }
-    let rs = db.query(&agent_quests_sql(), &[Value::from(agent)]).await?;
+    let bound = |n: usize| Value::Integer(i64::try_from(n).unwrap_or(i64::MAX));
+    let rs = db.query(&agent_quests_sql(), &[Value::from(agent), bound(limit), bound(offset)]).await?;
+    let counts = rs.map_first(|r| Ok((r.i64("total")?, r.opt_i64("open_turns")?.unwrap_or(0))))?;
+    let (total, open_turns) = counts.unwrap_or((0, 0));
     let quests = rs.map_rows(|r| {
         Ok(AgentQuest {
             id: r.i64("id")?,
@@ -438,11 +456,15 @@ pub async fn agent_quests<D: Database>(
             updated_at: r.get("updated_at")?.clone(),
         })
     })?;
-    let unreadable = db
-        .query(&format!("SELECT COUNT(*) AS n FROM {QUEST_TABLE} q WHERE NOT ({RECRUITED_IS_LIST})"), &[])
-        .await?;
-    let unreadable_recruited = unreadable.map_first(|r| r.i64("n"))?.unwrap_or(0);
-    Ok(AgentQuests { quests, unreadable_recruited })
+    let unreadable_recruited = if offset == 0 {
+        let unreadable = db
+            .query(&format!("SELECT COUNT(*) AS n FROM {QUEST_TABLE} q WHERE NOT ({RECRUITED_IS_LIST})"), &[])
+            .await?;
+        unreadable.map_first(|r| r.i64("n"))?.unwrap_or(0)
+    } else {
+        0
+    };
+    Ok(AgentQuests { quests, total, open_turns, unreadable_recruited })
 }
 
 #[cfg(test)]

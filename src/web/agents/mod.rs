@@ -17,8 +17,8 @@ use crate::web::state::{use_latest, AppState, CatalogState, View};
 use crate::web::widgets::group_digits;
 use crate::web::widgets::time::{Time, TimeText};
 use flagdeck_core::agents::{
-    agent_quests, known_targets, latest_health, lists, AgentQuests, ChainSummary, Connection, Health,
-    JsonList, AGENT_LIST_ORDER,
+    agent_quests, known_targets, latest_health, lists, AgentQuest, AgentQuests, ChainSummary, Connection,
+    Health, JsonList, AGENT_LIST_ORDER, AGENT_QUESTS_PAGE,
 };
 use flagdeck_core::catalog::{catalog_rows, search_of_type, suggest_target, CatalogAgent, CatalogOrder};
 use flagdeck_core::flag_index::Request;
@@ -606,7 +606,7 @@ async fn load_detail(
         if !generation.has_quests() {
             return Ok::<_, String>(None);
         }
-        agent_quests(db, generation, name).await.map(Some).map_err(|e| e.to_string())
+        agent_quests(db, generation, name, 0, AGENT_QUESTS_PAGE).await.map(Some).map_err(|e| e.to_string())
     };
     let health = async { latest_health(db, &open.facts, generation, name).await.map_err(|e| e.to_string()) };
     let (flags, quests, health) = futures::join!(flags, quests, health);
@@ -677,6 +677,7 @@ pub fn AgentPage(name: String) -> impl IntoView {
     };
     let header_name = name.clone();
     let fields_name = name.clone();
+    let quests_name = name.clone();
     view! {
         <section class="page agent" data-testid="agent-page" data-agent=name.clone()>
             <button class="link back" on:click=move |_| state.go(View::Agents)>"← all agents"</button>
@@ -688,7 +689,7 @@ pub fn AgentPage(name: String) -> impl IntoView {
                 Some(Ok(d)) => view! {
                     {d.flags.clone().map(|counts| view! { <AgentFlagCounts counts=counts to=to from=from /> })}
                     {d.health.map(|h| view! { <AgentHealth health=h /> })}
-                    {d.quests.map(|q| view! { <AgentQuestList quests=q /> })}
+                    {d.quests.map(|q| view! { <AgentQuestList quests=q name=quests_name.clone() /> })}
                     {d.flags.map(|_| view! { <AgentFlags to=to from=from chains=chains /> })}
                 }.into_any(),
             }}
@@ -818,9 +819,70 @@ fn AgentHealth(health: Health) -> impl IntoView {
 }
 
 /// The quests an agent is recruited to, its turn marked; each links to `#quest/ID`.
+/// One quest of the agent page's list: its link and name, status, whose turn, the agent's role,
+/// the mission's first line, its times.
+fn agent_quest_row(q: AgentQuest) -> impl IntoView {
+    let mission = q.mission.lines().next().unwrap_or_default().to_owned();
+    let role = match (q.leader, q.recruited) {
+        (true, _) => "leader",
+        (false, true) => "recruited",
+        (false, false) => "not recruited",
+    };
+    let turn = match (&q.current_agent, q.turn) {
+        (_, true) => "its turn".to_owned(),
+        (Some(holder), false) => holder.clone(),
+        (None, false) => "—".to_owned(),
+    };
+    view! {
+        <tr data-testid="agent-quest" data-quest-id=q.id data-turn=q.turn.to_string() data-status=q.status.clone() class:turn=q.turn>
+            <td class="num">
+                <a href=format!("#quest/{}", q.id) data-testid="agent-quest-link">{format!("#{}", q.id)}</a>
+                " " <span class="muted">{q.name.clone()}</span>
+                {q.phase.clone().map(|p| view! { <span class="muted">{format!(" · phase {p}")}</span> })}
+            </td>
+            <td><span class=format!("quest-status {}", q.status)>{q.status.clone()}</span></td>
+            <td>{if q.turn { view! { <strong>{turn}</strong> }.into_any() } else { view! { <span class="muted">{turn}</span> }.into_any() }}</td>
+            <td>{role}</td>
+            <td class="desc">{mission}</td>
+            <td class="muted"><Time value=q.created_at.clone() testid="agent-quest-created" /></td>
+            <td class="muted"><Time value=q.updated_at.clone() testid="agent-quest-updated" /></td>
+        </tr>
+    }
+}
+
+/// The agent's quests, [`AGENT_QUESTS_PAGE`] at a time: the first page comes with the page's
+/// detail; *Show more* (`data-testid="agent-quests-more"`) reads the next by offset and adds
+/// it (a file of 100k quests gives one agent ~18k, which drawn at once would take seconds).
 #[component]
-fn AgentQuestList(quests: AgentQuests) -> impl IntoView {
-    let turns = quests.quests.iter().filter(|q| q.turn && q.open).count();
+fn AgentQuestList(quests: AgentQuests, name: String) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let (total, turns) = (quests.total.max(0) as usize, quests.open_turns);
+    let shown = RwSignal::new(quests.quests);
+    let reading = RwSignal::new(false);
+    let failed = RwSignal::new(None::<String>);
+    let more = move |_| {
+        let Some(open) = state.db().current().get_untracked() else { return };
+        if reading.get_untracked() {
+            return;
+        }
+        reading.set(true);
+        failed.set(None);
+        let (offset, name) = (shown.with_untracked(Vec::len), name.clone());
+        spawn_local(async move {
+            let page = agent_quests(&open.db, open.report.generation, &name, offset, AGENT_QUESTS_PAGE).await;
+            match page {
+                // Still the list it was read for (a change re-reads the page from its start).
+                Ok(page) if shown.try_with_untracked(Vec::len) == Some(offset) => {
+                    shown.update(|rows| rows.extend(page.quests));
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    failed.try_set(Some(e.to_string()));
+                }
+            }
+            reading.try_set(false);
+        });
+    };
     let note = (quests.unreadable_recruited > 0).then(|| {
         view! {
             <p class="json-warning" data-testid="agent-quests-warning" role="note">
@@ -832,43 +894,33 @@ fn AgentQuestList(quests: AgentQuests) -> impl IntoView {
             </p>
         }
     });
-    let body = if quests.quests.is_empty() {
+    let count = move || shown.with(Vec::len);
+    let body = if total == 0 {
         view! { <p class="muted">"Recruited to no quest."</p> }.into_any()
     } else {
         view! {
             <table class="flags quests">
                 <thead><tr><th>"Quest"</th><th>"Status"</th><th>"Turn"</th><th>"Role"</th><th>"Mission"</th><th>"Created"</th><th>"Updated"</th></tr></thead>
                 <tbody>
-                    {quests.quests.into_iter().map(|q| {
-                        let mission = q.mission.lines().next().unwrap_or_default().to_owned();
-                        let role = match (q.leader, q.recruited) {
-                            (true, _) => "leader",
-                            (false, true) => "recruited",
-                            (false, false) => "not recruited",
-                        };
-                        let turn = match (&q.current_agent, q.turn) {
-                            (_, true) => "its turn".to_owned(),
-                            (Some(holder), false) => holder.clone(),
-                            (None, false) => "—".to_owned(),
-                        };
-                        view! {
-                            <tr data-testid="agent-quest" data-quest-id=q.id data-turn=q.turn.to_string() data-status=q.status.clone() class:turn=q.turn>
-                                <td class="num">
-                                    <a href=format!("#quest/{}", q.id) data-testid="agent-quest-link">{format!("#{}", q.id)}</a>
-                                    " " <span class="muted">{q.name.clone()}</span>
-                                    {q.phase.clone().map(|p| view! { <span class="muted">{format!(" · phase {p}")}</span> })}
-                                </td>
-                                <td><span class=format!("quest-status {}", q.status)>{q.status.clone()}</span></td>
-                                <td>{if q.turn { view! { <strong>{turn}</strong> }.into_any() } else { view! { <span class="muted">{turn}</span> }.into_any() }}</td>
-                                <td>{role}</td>
-                                <td class="desc">{mission}</td>
-                                <td class="muted"><Time value=q.created_at.clone() testid="agent-quest-created" /></td>
-                                <td class="muted"><Time value=q.updated_at.clone() testid="agent-quest-updated" /></td>
-                            </tr>
-                        }
-                    }).collect_view()}
+                    <For each=move || shown.get() key=|q| q.id children=agent_quest_row />
                 </tbody>
             </table>
+            <div class="paged-footer" data-testid="agent-quests-footer">
+                <span class="muted" aria-live="polite" data-testid="agent-quests-shown" data-shown=count data-total=total>
+                    {move || (total > AGENT_QUESTS_PAGE).then(|| {
+                        format!("Showing {} of {}.", group_digits(count() as i64), group_digits(total as i64))
+                    })}
+                </span>
+                <Show when=move || count() < total>
+                    <button data-testid="agent-quests-more" aria-disabled=move || reading.get().to_string() on:click=more.clone()>
+                        {move || format!("Show {} more", total.saturating_sub(count()).min(AGENT_QUESTS_PAGE))}
+                    </button>
+                </Show>
+                {move || reading.get().then(|| view! { <span class="muted">"Reading…"</span> })}
+                {move || failed.get().map(|e| view! {
+                    <p class="alert" role="alert">{format!("Could not read more of this agent's quests: {e}. The rows above are from before.")}</p>
+                })}
+            </div>
         }
         .into_any()
     };
