@@ -419,12 +419,44 @@ fn every_edit_path_reaches_the_layer_and_the_file_keeps_its_bytes() {
     assert_eq!(block_on(index.sync(&db)).unwrap(), 2, "the new flag and the flag it locks");
     compare(&db, &index, &no_mirror(), &mut rng, 6, "new flag");
     steps.push(step.edits);
-    // Undo every step, newest first.
+    // A bulk action, as the list runs it: one plan per chosen flag, all in one transaction.
+    let mut bulk = Vec::new();
+    for &id in &pending {
+        bulk.extend(block_on(edits::plan(&db, id, "bulk lock", &lock_values(true))).unwrap());
+    }
+    assert!(bulk.len() >= 2, "the bulk action changes several flags");
+    block_on(edits::run_all(&db, &bulk, true)).unwrap();
+    assert_eq!(block_on(index.sync(&db)).unwrap(), bulk.len(), "bulk: every flag noted");
+    compare(&db, &index, &no_mirror(), &mut rng, 6, "bulk");
+    steps.push(bulk);
+    // Undo every step, newest first, then redo them, oldest first.
     for edits_of_step in steps.iter().rev() {
         block_on(edits::run_all(&db, edits_of_step, false)).unwrap();
         block_on(index.sync(&db)).unwrap();
         compare(&db, &index, &no_mirror(), &mut rng, 4, "undo");
     }
+    for edits_of_step in &steps {
+        block_on(edits::run_all(&db, edits_of_step, true)).unwrap();
+        assert!(block_on(index.sync(&db)).unwrap() >= 1, "redo: noted");
+        compare(&db, &index, &no_mirror(), &mut rng, 4, "redo");
+    }
+    // Undone again, then replayed as a save onto a newer file replays a working copy's steps.
+    for edits_of_step in steps.iter().rev() {
+        block_on(edits::run_all(&db, edits_of_step, false)).unwrap();
+    }
+    block_on(index.sync(&db)).unwrap();
+    compare(&db, &index, &no_mirror(), &mut rng, 4, "undone again");
+    let replayed: Vec<edits::Step> =
+        steps.iter().map(|e| edits::Step { label: "replayed".into(), edits: e.clone() }).collect();
+    let merge = block_on(flagdeck_core::journal::replay_onto(&db, &replayed));
+    assert_eq!((merge.applied.len(), merge.conflicts.len()), (steps.len(), 0), "every step replayed");
+    assert!(block_on(index.sync(&db)).unwrap() >= 1, "replay: noted");
+    compare(&db, &index, &no_mirror(), &mut rng, 6, "replay");
+    for edits_of_step in steps.iter().rev() {
+        block_on(edits::run_all(&db, edits_of_step, false)).unwrap();
+    }
+    block_on(index.sync(&db)).unwrap();
+    compare(&db, &index, &no_mirror(), &mut rng, 4, "undone after the replay");
     let (_, fresh) = block_on(FlagIndex::read_rows(&db, Rows::All)).unwrap();
     assert_eq!(index.len(), fresh.len(), "the new flag is gone again");
     let ok = block_on(db.query("PRAGMA main.integrity_check", &[])).unwrap();
