@@ -254,13 +254,25 @@ fn edit(db: &NativeDb, index: &mut FlagIndex, mirror: &mut Mirror, rng: &mut Rng
         let (sql, params) = read.sql();
         (read, epoch, FlagRow::all(&block_on(db.query(&sql, &params)).unwrap()).unwrap())
     });
+    // The flags written (a statement that succeeded and changed a row; the file's own triggers
+    // refuse some hostile values, and an id may be gone already).
     let mut touched = Vec::new();
+    let wrote = |ok: bool| {
+        ok && block_on(db.query("SELECT changes()", &[]))
+            .unwrap()
+            .scalar()
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
+            > 0
+    };
     for _ in 0..edits {
         let Some(&id) = rng.pick(&ids) else { return };
         match rng.below(10) {
             0 => {
-                let _ = block_on(db.query("DELETE FROM flags WHERE id = ?1", &[Value::Integer(id)]));
-                touched.push(id);
+                let done = block_on(db.query("DELETE FROM flags WHERE id = ?1", &[Value::Integer(id)]));
+                if wrote(done.is_ok()) {
+                    touched.push(id);
+                }
             }
             1 => {
                 // A copy of a row under a new id (every column, so the table's rules hold).
@@ -274,11 +286,13 @@ fn edit(db: &NativeDb, index: &mut FlagIndex, mirror: &mut Mirror, rng: &mut Rng
                         .filter(|c| c != "id")
                         .collect();
                 let list = cols.join(", ");
-                let _ = block_on(db.query(
+                let done = block_on(db.query(
                     &format!("INSERT INTO flags (id, {list}) SELECT ?1, {list} FROM flags WHERE id = ?2"),
                     &[Value::Integer(new_id), Value::Integer(id)],
                 ));
-                touched.push(new_id);
+                if wrote(done.is_ok()) {
+                    touched.push(new_id);
+                }
             }
             _ => {
                 let column = COLUMNS[rng.below(COLUMNS.len())];
@@ -289,11 +303,13 @@ fn edit(db: &NativeDb, index: &mut FlagIndex, mirror: &mut Mirror, rng: &mut Rng
                 } else {
                     rng.pick(&hostile).unwrap().clone()
                 };
-                let _ = block_on(db.query(
+                let done = block_on(db.query(
                     &format!("UPDATE flags SET {column} = ?1 WHERE id = ?2"),
                     &[value, Value::Integer(id)],
                 ));
-                touched.push(id);
+                if wrote(done.is_ok()) {
+                    touched.push(id);
+                }
             }
         }
     }
@@ -301,8 +317,10 @@ fn edit(db: &NativeDb, index: &mut FlagIndex, mirror: &mut Mirror, rng: &mut Rng
     // own triggers and foreign keys changed with them); the comparisons that follow say
     // whether any was missed.
     let changes = block_on(FlagIndex::take_changes(db)).unwrap();
-    let taken = changes.rows.len() + changes.gone.len();
-    assert!(touched.is_empty() || taken > 0, "the log noted the edits");
+    let noted: std::collections::HashSet<i64> =
+        changes.rows.iter().map(|r| r.id).chain(changes.gone.iter().copied()).collect();
+    assert!(!touched.is_empty(), "some of the {edits} edits wrote");
+    assert!(touched.iter().all(|id| noted.contains(id)), "the log noted every flag written");
     let (held, fill) = (&mut mirror.0, &mut mirror.1);
     fill.invalidate(held, changes.rows.iter().map(|r| r.id).chain(changes.gone.iter().copied()));
     index.apply(changes);

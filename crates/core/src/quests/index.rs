@@ -795,8 +795,6 @@ mod tests {
         assert_eq!(index.summary(&only).unwrap().0, 1);
         let twice = QuestFilter { statuses: vec!["odd".into(), "odd".into()], ..Default::default() };
         assert_eq!(index.summary(&twice).unwrap().0, 1, "a status repeated keeps its quests once");
-        let twice = QuestFilter { statuses: vec!["odd".into(), "odd".into()], ..Default::default() };
-        assert_eq!(index.summary(&twice).unwrap().0, 1, "a status repeated keeps its quests once");
         assert_eq!(index.first_ids(&only, (QuestSort::Id, true), TimeOrder::default(), 5).unwrap(), [1]);
     }
 
