@@ -475,6 +475,17 @@ fn every_edit_path_reaches_the_layer_and_the_file_keeps_its_bytes() {
     }
     block_on(index.sync(&db)).unwrap();
     compare(&db, &index, &no_mirror(), &mut rng, 4, "undone after the replay");
+    // Resumed: a working copy's history made again on the original bytes.
+    let history = edits::History { done: replayed.clone(), undone: Vec::new() };
+    let (resumed, failure) = block_on(flagdeck_core::journal::replay(&db, &history));
+    assert!(failure.is_none() && resumed.done.len() == steps.len(), "every step made again");
+    assert!(block_on(index.sync(&db)).unwrap() >= 1, "resume: noted");
+    compare(&db, &index, &no_mirror(), &mut rng, 6, "resume");
+    for edits_of_step in steps.iter().rev() {
+        block_on(edits::run_all(&db, edits_of_step, false)).unwrap();
+    }
+    block_on(index.sync(&db)).unwrap();
+    compare(&db, &index, &no_mirror(), &mut rng, 4, "undone after the resume");
     let (_, fresh) = block_on(FlagIndex::read_rows(&db, Rows::All)).unwrap();
     assert_eq!(index.len(), fresh.len(), "the new flag is gone again");
     let ok = block_on(db.query("PRAGMA main.integrity_check", &[])).unwrap();
