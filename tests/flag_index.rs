@@ -400,6 +400,21 @@ fn the_layer_answers_as_sql_on_a_generated_50k_file() {
 
 /// The app's own edit paths (complete, lock, a field, a new flag, undo) reach the layer
 /// through the change log, and the log leaves the main database as it was.
+/// Undoes `steps` newest first, then brings the layer up to date and compares it with SQL.
+fn undo_all(
+    db: &NativeDb,
+    index: &mut FlagIndex,
+    rng: &mut Rng,
+    steps: &[Vec<flagdeck_core::edits::Edit>],
+    label: &str,
+) {
+    for edits_of_step in steps.iter().rev() {
+        block_on(flagdeck_core::edits::run_all(db, edits_of_step, false)).unwrap();
+    }
+    block_on(index.sync(db)).unwrap();
+    compare(db, index, &no_mirror(), rng, 4, label);
+}
+
 #[test]
 fn every_edit_path_reaches_the_layer_and_the_file_keeps_its_bytes() {
     use flagdeck_core::edits::{self, complete_values, lock_values};
@@ -459,33 +474,21 @@ fn every_edit_path_reaches_the_layer_and_the_file_keeps_its_bytes() {
         compare(&db, &index, &no_mirror(), &mut rng, 4, "redo");
     }
     // Undone again, then replayed as a save onto a newer file replays a working copy's steps.
-    for edits_of_step in steps.iter().rev() {
-        block_on(edits::run_all(&db, edits_of_step, false)).unwrap();
-    }
-    block_on(index.sync(&db)).unwrap();
-    compare(&db, &index, &no_mirror(), &mut rng, 4, "undone again");
+    undo_all(&db, &mut index, &mut rng, &steps, "undone again");
     let replayed: Vec<edits::Step> =
         steps.iter().map(|e| edits::Step { label: "replayed".into(), edits: e.clone() }).collect();
     let merge = block_on(flagdeck_core::journal::replay_onto(&db, &replayed));
     assert_eq!((merge.applied.len(), merge.conflicts.len()), (steps.len(), 0), "every step replayed");
     assert!(block_on(index.sync(&db)).unwrap() >= 1, "replay: noted");
     compare(&db, &index, &no_mirror(), &mut rng, 6, "replay");
-    for edits_of_step in steps.iter().rev() {
-        block_on(edits::run_all(&db, edits_of_step, false)).unwrap();
-    }
-    block_on(index.sync(&db)).unwrap();
-    compare(&db, &index, &no_mirror(), &mut rng, 4, "undone after the replay");
+    undo_all(&db, &mut index, &mut rng, &steps, "undone after the replay");
     // Resumed: a working copy's history made again on the original bytes.
     let history = edits::History { done: replayed.clone(), undone: Vec::new() };
     let (resumed, failure) = block_on(flagdeck_core::journal::replay(&db, &history));
     assert!(failure.is_none() && resumed.done.len() == steps.len(), "every step made again");
     assert!(block_on(index.sync(&db)).unwrap() >= 1, "resume: noted");
     compare(&db, &index, &no_mirror(), &mut rng, 6, "resume");
-    for edits_of_step in steps.iter().rev() {
-        block_on(edits::run_all(&db, edits_of_step, false)).unwrap();
-    }
-    block_on(index.sync(&db)).unwrap();
-    compare(&db, &index, &no_mirror(), &mut rng, 4, "undone after the resume");
+    undo_all(&db, &mut index, &mut rng, &steps, "undone after the resume");
     let (_, fresh) = block_on(FlagIndex::read_rows(&db, Rows::All)).unwrap();
     assert_eq!(index.len(), fresh.len(), "the new flag is gone again");
     let ok = block_on(db.query("PRAGMA main.integrity_check", &[])).unwrap();
@@ -536,10 +539,8 @@ fn the_layer_declines_files_it_cannot_answer_for_exactly() {
     assert!(!block_on(FlagIndex::applies(&NativeDb::open_bytes(&[]).unwrap())).unwrap(), "no flags table");
 }
 
-/// A statement with its own conflict clause still writes with the change log installed, and
-/// its change reaches the layer.
-#[test]
-fn the_change_log_never_makes_a_write_fail() {
+/// A database of a small `flags` table holding two pending flags (ids 1 and 2).
+fn two_pending_flags() -> NativeDb {
     let db = NativeDb::open_bytes(&[]).unwrap();
     db.execute_batch_sync(
         "CREATE TABLE flags (id INTEGER PRIMARY KEY, status TEXT, impact_level TEXT, flag_type TEXT,
@@ -547,6 +548,14 @@ fn the_change_log_never_makes_a_write_fail() {
          INSERT INTO flags (id, status, created_at) VALUES (1, 'pending', '2026-01-01'), (2, 'pending', '2026-01-02');",
     )
     .unwrap();
+    db
+}
+
+/// A statement with its own conflict clause still writes with the change log installed, and
+/// its change reaches the layer.
+#[test]
+fn the_change_log_never_makes_a_write_fail() {
+    let db = two_pending_flags();
     let (affinity, rows) = block_on(FlagIndex::read_rows(&db, Rows::All)).unwrap();
     let mut index = FlagIndex::build(affinity, rows);
     db.execute_batch_sync(CHANGE_LOG_SQL).unwrap();
@@ -566,13 +575,7 @@ fn the_change_log_never_makes_a_write_fail() {
 /// off and the lists run their SQL) rather than answering from rows that may be stale.
 #[test]
 fn a_change_log_without_its_triggers_is_refused() {
-    let db = NativeDb::open_bytes(&[]).unwrap();
-    db.execute_batch_sync(
-        "CREATE TABLE flags (id INTEGER PRIMARY KEY, status TEXT, impact_level TEXT, flag_type TEXT,
-             source_agent TEXT, target_agent TEXT, locked BOOLEAN, created_at TEXT, completed_at TEXT);
-         INSERT INTO flags (id, status, created_at) VALUES (1, 'pending', '2026-01-01'), (2, 'pending', '2026-01-02');",
-    )
-    .unwrap();
+    let db = two_pending_flags();
     db.execute_batch_sync(CHANGE_LOG_SQL).unwrap();
     assert!(block_on(FlagIndex::take_changes(&db)).unwrap().is_empty(), "nothing noted yet");
     db.execute_batch_sync(

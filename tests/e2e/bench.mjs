@@ -1052,19 +1052,19 @@ async function flagsBench(dist, db, jsonFile, rounds) {
     );
     const listSpan = [[listsBegun, listsDone]];
     const rl = raw.layer.lists;
+    // Each page's six lines: its opening and its Show more, each to the first rows, whole, and
+    // as the app's measure.
+    const pageLines = (name, key, measure, naive, layer, layerMore) => [
+      [`${name}: address → first rows`, lists[`${key}Wall`], naive, layer],
+      ['  → its first page whole', lists[`${key}Whole`], naive, layer],
+      [`  its measure (${measure})`, lists[key], naive, layer],
+      ['  show more: click → first rows', lists[`${key}MoreWall`], null, layerMore],
+      ['    → the page whole', lists[`${key}MoreWhole`], null, layerMore],
+      [`    its measure (${measure}-more)`, lists[`${key}More`], null, layerMore],
+    ];
     for (const [label, app, rawMs, layerMs] of [
-      ['agent page: address → first rows', lists.toWall, raw.naive.agent, rl.agent],
-      ['  → its first page whole', lists.toWhole, raw.naive.agent, rl.agent],
-      ['  its measure (flagdeck:agent-to)', lists.to, raw.naive.agent, rl.agent],
-      ['  show more: click → first rows', lists.toMoreWall, null, rl.agentMore],
-      ['    → the page whole', lists.toMoreWhole, null, rl.agentMore],
-      ['    its measure (flagdeck:agent-to-more)', lists.toMore, null, rl.agentMore],
-      ['routing: address → first rows', lists.routingWall, raw.naive.routing, rl.routing],
-      ['  → its first page whole', lists.routingWhole, raw.naive.routing, rl.routing],
-      ['  its measure (flagdeck:routing)', lists.routing, raw.naive.routing, rl.routing],
-      ['  show more: click → first rows', lists.routingMoreWall, null, rl.routingMore],
-      ['    → the page whole', lists.routingMoreWhole, null, rl.routingMore],
-      ['    its measure (flagdeck:routing-more)', lists.routingMore, null, rl.routingMore],
+      ...pageLines('agent page', 'to', 'flagdeck:agent-to', raw.naive.agent, rl.agent, rl.agentMore),
+      ...pageLines('routing', 'routing', 'flagdeck:routing', raw.naive.routing, rl.routing, rl.routingMore),
     ]) {
       console.log(
         `${label.padEnd(40)} ${spread(app).padStart(16)} ${(rawMs ? spread(rawMs) : '—').padStart(16)} ${(layerMs ? spread(layerMs) : '—').padStart(16)} ` +
