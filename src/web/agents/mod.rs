@@ -818,7 +818,6 @@ fn AgentHealth(health: Health) -> impl IntoView {
     }
 }
 
-/// The quests an agent is recruited to, its turn marked; each links to `#quest/ID`.
 /// One quest of the agent page's list: its link and name, status, whose turn, the agent's role,
 /// the mission's first line, its times.
 fn agent_quest_row(q: AgentQuest) -> impl IntoView {
@@ -850,7 +849,8 @@ fn agent_quest_row(q: AgentQuest) -> impl IntoView {
     }
 }
 
-/// The agent's quests, [`AGENT_QUESTS_PAGE`] at a time: the first page comes with the page's
+/// The quests an agent is recruited to, its turn marked, each linking to `#quest/ID`,
+/// [`AGENT_QUESTS_PAGE`] at a time: the first page comes with the page's
 /// detail; *Show more* (`data-testid="agent-quests-more"`) reads the next by offset and adds
 /// it (a file of 100k quests gives one agent ~18k, which drawn at once would take seconds).
 #[component]
