@@ -384,9 +384,15 @@ test("the agent page lists an agent's quests 50 at a time in SQL's order, with t
   const want = query(many, `SELECT quest_id ${mine} ORDER BY q.current_agent IS '${agent}' DESC, quest_id DESC`).map(([id]) => id);
   const [[turns]] = query(many, `SELECT count(*) ${mine} AND q.current_agent = '${agent}' AND q.status NOT IN ('completed', 'failed', 'timeout')`);
   assert.ok(want.length > 100, `${agent} has ${want.length} quests`);
+  // An open quest on its second page, changed before the visit and undone during it.
+  const [[changed, status]] = query(
+    many,
+    `SELECT quest_id, status FROM acolyte_quests WHERE quest_id IN (${want.slice(50, 100).join(', ')}) AND status IN ('working', 'waiting') LIMIT 1`,
+  );
   const app = await open(many);
   try {
     const { page } = app;
+    await changeStatus(page, changed, 'reviewing');
     await page.evaluate((a) => (location.hash = `#agent/${encodeURIComponent(a)}`), agent);
     const rows = () => page.evaluate(() => [...document.querySelectorAll('[data-testid="agent-quest"]')].map((e) => Number(e.dataset.questId)));
     await page.locator('[data-testid="agent-quest"]').first().waitFor({ timeout: WAIT_MS });
@@ -398,6 +404,16 @@ test("the agent page lists an agent's quests 50 at a time in SQL's order, with t
     await page.locator('[data-testid="agent-quests-more"]').click();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="agent-quest"]').length === 100, null, { timeout: WAIT_MS });
     assert.deepEqual(await rows(), want.slice(0, 100), 'the next 50 follow them');
+    const statusOf = (id) => page.evaluate((id) => document.querySelector(`[data-testid="agent-quest"][data-quest-id="${id}"]`)?.dataset.status, id);
+    assert.equal(await statusOf(changed), 'reviewing');
+    // A change to the data reads the page again, with as many quests as were shown.
+    await page.locator('[data-testid="undo"]').click();
+    await page.waitForFunction(
+      ([id, s]) => document.querySelector(`[data-testid="agent-quest"][data-quest-id="${id}"]`)?.dataset.status === s,
+      [changed, status],
+      { timeout: WAIT_MS },
+    );
+    assert.deepEqual(await rows(), want.slice(0, 100), 'after the undo, the 100 quests shown are read again');
     app.assertHealthy();
   } finally {
     await app.close();

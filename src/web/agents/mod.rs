@@ -558,7 +558,7 @@ pub fn load(state: AppState, preload: AgentPreload, name: &str) -> Option<LocalB
         .boxed_local()
         .shared()
     };
-    let detail = async move { load_detail(&open, &owned, asked).await }.boxed_local();
+    let detail = async move { load_detail(&open, &owned, asked, AGENT_QUESTS_PAGE).await }.boxed_local();
     Some(run_for_page(preload, name, state.db().data_key(), detail))
 }
 
@@ -584,11 +584,12 @@ pub fn load_routing(state: AppState, preload: RoutingPreload) -> Option<LocalBox
 }
 
 /// The page's detail; its lock counts are asked once `asked` resolves (the route's batch, whose
-/// answers they then take).
+/// answers they then take); its first `quests` quests.
 async fn load_detail(
     open: &Shared,
     name: &str,
     asked: impl Future<Output = ()>,
+    quests: usize,
 ) -> Result<AgentDetail, String> {
     let (db, generation) = (&open.db, open.report.generation);
     // Asked together: each read is a question to the layer's worker or the engine, which
@@ -606,7 +607,7 @@ async fn load_detail(
         if !generation.has_quests() {
             return Ok::<_, String>(None);
         }
-        agent_quests(db, generation, name, 0, AGENT_QUESTS_PAGE).await.map(Some).map_err(|e| e.to_string())
+        agent_quests(db, generation, name, 0, quests).await.map(Some).map_err(|e| e.to_string())
     };
     let health = async { latest_health(db, &open.facts, generation, name).await.map_err(|e| e.to_string()) };
     let (flags, quests, health) = futures::join!(flags, quests, health);
@@ -625,6 +626,8 @@ fn with_flags(state: AppState) -> Option<Shared> {
 pub fn AgentPage(name: String) -> impl IntoView {
     let state = expect_context::<AppState>();
     let preload = expect_context::<AgentPreload>();
+    // How many of its quests were shown: a change to the data reads as many again.
+    let quests_shown = StoredValue::new(AGENT_QUESTS_PAGE);
     let detail = {
         let name = name.clone();
         use_latest(move |_| {
@@ -636,7 +639,9 @@ pub fn AgentPage(name: String) -> impl IntoView {
             Some(async move {
                 match (read, open) {
                     (Some(read), _) => Some(read.await),
-                    (None, Some(open)) => Some(load_detail(&open, &name, async {}).await),
+                    (None, Some(open)) => {
+                        Some(load_detail(&open, &name, async {}, quests_shown.get_value()).await)
+                    }
                     (None, None) => None,
                 }
             })
@@ -689,7 +694,7 @@ pub fn AgentPage(name: String) -> impl IntoView {
                 Some(Ok(d)) => view! {
                     {d.flags.clone().map(|counts| view! { <AgentFlagCounts counts=counts to=to from=from /> })}
                     {d.health.map(|h| view! { <AgentHealth health=h /> })}
-                    {d.quests.map(|q| view! { <AgentQuestList quests=q name=quests_name.clone() /> })}
+                    {d.quests.map(|q| view! { <AgentQuestList quests=q name=quests_name.clone() shown_count=quests_shown /> })}
                     {d.flags.map(|_| view! { <AgentFlags to=to from=from chains=chains /> })}
                 }.into_any(),
             }}
@@ -850,19 +855,23 @@ fn agent_quest_row(q: AgentQuest) -> impl IntoView {
 }
 
 /// The quests an agent is recruited to, its turn marked, each linking to `#quest/ID`,
-/// [`AGENT_QUESTS_PAGE`] at a time: the first page comes with the page's
-/// detail; *Show more* (`data-testid="agent-quests-more"`) reads the next by offset and adds
+/// [`AGENT_QUESTS_PAGE`] at a time: the first pages come with the page's detail (as many as
+/// were shown, `shown_count`, after a change to the data); *Show more*
+/// (`data-testid="agent-quests-more"`) reads the next by offset from the same data and adds
 /// it (a file of 100k quests gives one agent ~18k, which drawn at once would take seconds).
+/// Once the data changes it reads nothing more: the page's detail is being read again.
 #[component]
-fn AgentQuestList(quests: AgentQuests, name: String) -> impl IntoView {
+fn AgentQuestList(quests: AgentQuests, name: String, shown_count: StoredValue<usize>) -> impl IntoView {
     let state = expect_context::<AppState>();
+    // The data these rows were read from.
+    let key = state.db().data_key();
     let (total, turns) = (quests.total.max(0) as usize, quests.open_turns);
     let shown = RwSignal::new(quests.quests);
     let reading = RwSignal::new(false);
     let failed = RwSignal::new(None::<String>);
     let more = move |_| {
         let Some(open) = state.db().current().get_untracked() else { return };
-        if reading.get_untracked() {
+        if reading.get_untracked() || state.db().data_key() != key {
             return;
         }
         reading.set(true);
@@ -871,9 +880,16 @@ fn AgentQuestList(quests: AgentQuests, name: String) -> impl IntoView {
         spawn_local(async move {
             let page = agent_quests(&open.db, open.report.generation, &name, offset, AGENT_QUESTS_PAGE).await;
             match page {
-                // Still the list it was read for (a change re-reads the page from its start).
-                Ok(page) if shown.try_with_untracked(Vec::len) == Some(offset) => {
-                    shown.update(|rows| rows.extend(page.quests));
+                // Still the rows and the data it was read for (after a change the detail is
+                // read again from its start).
+                Ok(page)
+                    if shown.try_with_untracked(Vec::len) == Some(offset) && state.db().data_key() == key =>
+                {
+                    shown.update(|rows| {
+                        let held: HashSet<i64> = rows.iter().map(|q| q.id).collect();
+                        rows.extend(page.quests.into_iter().filter(|q| !held.contains(&q.id)));
+                    });
+                    shown_count.try_set_value(shown.with_untracked(Vec::len).max(AGENT_QUESTS_PAGE));
                 }
                 Ok(_) => {}
                 Err(e) => {
