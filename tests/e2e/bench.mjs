@@ -751,6 +751,16 @@ async function rawFlagSteps(page, db, workerUrl, spec, rounds) {
         scroll: layerScroll.map(() => []),
         lists: {},
       };
+      // The agent page's first questions (its two lock counts, each list's count and first
+      // page), its "Show more" (the next page), and the routing page's likewise.
+      const { to, from, routing } = lists;
+      const listSets = {
+        agent: [...lists.lock_counts.map((c) => () => exec(c)), () => exec(to.layer.count), () => page(to.layer.first),
+          () => exec(from.layer.count), () => page(from.layer.first)],
+        agentMore: to.layer.next ? [() => page(to.layer.next)] : [],
+        routing: [() => exec(routing.layer.count), () => page(routing.layer.first)],
+        routingMore: routing.layer.next ? [() => page(routing.layer.next)] : [],
+      };
       for (let round = 0; round <= rounds; round++) {
         // Round 0 warms the statements up, as above.
         for (const [i, set] of layerFilter.entries()) {
@@ -764,17 +774,7 @@ async function rawFlagSteps(page, db, workerUrl, spec, rounds) {
           const ms = await timeLayer(set);
           if (round) layer.scroll[i].push(ms);
         }
-        // The agent page's first questions (its two lock counts, each list's count and first
-        // page), its "Show more" (the next page), and the routing page's likewise.
-        const { to, from, routing } = lists;
-        const lists_ = {
-          agent: [...lists.lock_counts.map((c) => () => exec(c)), () => exec(to.layer.count), () => page(to.layer.first),
-            () => exec(from.layer.count), () => page(from.layer.first)],
-          agentMore: to.layer.next ? [() => page(to.layer.next)] : [],
-          routing: [() => exec(routing.layer.count), () => page(routing.layer.first)],
-          routingMore: routing.layer.next ? [() => page(routing.layer.next)] : [],
-        };
-        for (const [k, set] of Object.entries(lists_)) {
+        for (const [k, set] of Object.entries(listSets)) {
           if (!set.length) continue;
           const ms = await timeLayer(set);
           if (round) (layer.lists[k] ??= []).push(ms);
@@ -1038,7 +1038,7 @@ async function flagsBench(dist, db, jsonFile, rounds) {
 
     const al = spec.agent_lists;
     console.log(
-      `\n-- the agent page (${al.agent}: ${al.to.total} pending flags to it, ${al.from_total} from it) and the routing page (${al.routing.total}\n` +
+      `\n-- the agent page (${al.agent}: ${al.to.total} pending flags to it, ${al.from.total} from it) and the routing page (${al.routing.total}\n` +
         `   flags without a known target), ${al.page_size} rows at a time, each page drawn in parts (the rows that can be in view first):\n` +
         '   app = the address set → its first rows painted, and → the first page whole, and the app\'s measure (read asked → first\n' +
         '   rows painted), then "Show more" likewise (clicked in view); raw = the statements these pages ran before (every\n' +

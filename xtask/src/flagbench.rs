@@ -270,18 +270,14 @@ fn agent_lists(db: &NativeDb) -> Result<Json> {
         }))
     };
     let with_agent = |sql: String| statement((sql, vec![Value::from(agent.as_str())]));
-    // The agent page's two lock counts (its pending flags to the agent, unlocked and locked).
-    let to = lists::pending_to(&agent);
-    let lock_counts: Vec<Json> = [false, true]
-        .into_iter()
-        .map(|locked| statement(on_keys(FlagFilter { locked: Some(locked), ..to.clone() }.count_sql())))
-        .collect();
+    // The agent page's two lock counts.
+    let lock_counts: Vec<Json> =
+        lists::pending_to_by_lock(&agent).iter().map(|f| statement(on_keys(f.count_sql()))).collect();
     Ok(json!({
         "agent": agent,
         "page_size": AGENT_LIST_PAGE,
-        "to": two_pages(to.clone())?,
+        "to": two_pages(lists::pending_to(&agent))?,
         "from": two_pages(lists::pending_from(&agent))?,
-        "from_total": count(db, &lists::pending_from(&agent))?,
         "lock_counts": lock_counts,
         "routing": two_pages(lists::unrouted(known))?,
         "naive_agent": [with_agent(pending_sql("target_agent")), with_agent(pending_sql("source_agent")), with_agent(CHAINS_SQL.to_owned())],

@@ -313,6 +313,13 @@ pub mod lists {
         }
     }
 
+    /// The agent page's two lock counts: [`pending_to`] `agent` unlocked (workable), then
+    /// locked.
+    pub fn pending_to_by_lock(agent: &str) -> [FlagFilter; 2] {
+        let to = pending_to(agent);
+        [FlagFilter { locked: Some(false), ..to.clone() }, FlagFilter { locked: Some(true), ..to }]
+    }
+
     /// Pending flags `agent` raised.
     pub fn pending_from(agent: &str) -> FlagFilter {
         FlagFilter {

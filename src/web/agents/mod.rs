@@ -14,8 +14,8 @@ use crate::web::flags::paged::{use_paged_flags, PagedFlags, PagedFooter, Paging,
 use crate::web::flags::read::{agent_chains, count_flags};
 use crate::web::platform::perf::{after_paint, mark, measure, next_paint};
 use crate::web::state::{use_latest, AppState, CatalogState, View};
-use crate::web::widgets::group_digits;
 use crate::web::widgets::time::{Time, TimeText};
+use crate::web::widgets::{group_digits, showing_of};
 use flagdeck_core::agents::{
     agent_quests, known_targets, latest_health, lists, AgentQuest, AgentQuests, ChainSummary, Connection,
     Health, JsonList, AGENT_LIST_ORDER, AGENT_QUESTS_PAGE,
@@ -429,13 +429,6 @@ pub struct AgentDetail {
     health: Option<Health>,
 }
 
-/// The agent's pending flags that are workable (unlocked) and locked: the page's two lock
-/// counts.
-fn lock_filters(name: &str) -> [FlagFilter; 2] {
-    let to = lists::pending_to(name);
-    [FlagFilter { locked: Some(false), ..to.clone() }, FlagFilter { locked: Some(true), ..to }]
-}
-
 /// The agent page's two lists: the pending flags to the agent and from it.
 fn list_filters(name: &str) -> [FlagFilter; 2] {
     [lists::pending_to(name), lists::pending_from(name)]
@@ -444,7 +437,8 @@ fn list_filters(name: &str) -> [FlagFilter; 2] {
 /// The agent page's first questions to the derived layer, in the order the page asks them:
 /// its two lock counts, then each list's count and first page.
 fn first_questions(name: &str) -> Vec<Request> {
-    let mut questions: Vec<Request> = lock_filters(name).into_iter().map(Request::Count).collect();
+    let mut questions: Vec<Request> =
+        lists::pending_to_by_lock(name).into_iter().map(Request::Count).collect();
     for filter in list_filters(name) {
         let first = FlagPageQuery::first(filter.clone(), AGENT_LIST_ORDER, LIST_PAGE);
         questions.extend([Request::Count(filter), Request::Page(first)]);
@@ -599,7 +593,7 @@ async fn load_detail(
             return Ok::<_, String>(None);
         }
         asked.await;
-        let [workable, locked] = lock_filters(name);
+        let [workable, locked] = lists::pending_to_by_lock(name);
         let (workable, locked) = futures::join!(count_flags(open, &workable), count_flags(open, &locked));
         Ok(Some(LockCounts { workable: workable?, locked: locked? }))
     };
@@ -924,7 +918,7 @@ fn AgentQuestList(quests: AgentQuests, name: String, shown_count: StoredValue<us
             <div class="paged-footer" data-testid="agent-quests-footer">
                 <span class="muted" aria-live="polite" data-testid="agent-quests-shown" data-shown=count data-total=total>
                     {move || (total > AGENT_QUESTS_PAGE).then(|| {
-                        format!("Showing {} of {}.", group_digits(count() as i64), group_digits(total as i64))
+                        showing_of(count(), total)
                     })}
                 </span>
                 <Show when=move || count() < total>
@@ -1003,7 +997,7 @@ fn ChainList(chains: Vec<ChainSummary>) -> impl IntoView {
         </ul>
         <Show when=move || { shown.get() < total }>
             <div class="paged-footer">
-                <span class="muted" aria-live="polite">{move || format!("Showing {} of {}.", group_digits(shown.get() as i64), group_digits(total as i64))}</span>
+                <span class="muted" aria-live="polite">{move || showing_of(shown.get(), total)}</span>
                 <button data-testid="agent-chains-more" on:click=move |_| shown.update(|n| *n = (*n + LIST_PAGE).min(total))>
                     {move || format!("Show {} more", (total - shown.get()).min(LIST_PAGE))}
                 </button>

@@ -15,7 +15,7 @@ use crate::web::flags::layer::Mirrored;
 use crate::web::flags::read::{count_flags, page_rows};
 use crate::web::platform::browser::viewport_height;
 use crate::web::platform::perf::{clear_mark, mark, measure_when_painted, next_paint};
-use crate::web::widgets::group_digits;
+use crate::web::widgets::showing_of;
 use flagdeck_core::flags::{Cursor, FlagFilter, FlagPageQuery, FlagRow, SortColumn};
 
 /// Rows a paged list reads at a time.
@@ -448,7 +448,7 @@ pub fn PagedFooter(list: PagedFlags, testid: &'static str) -> impl IntoView {
         <div class="paged-footer" node_ref=footer data-testid=format!("{testid}-footer")>
             <span class="muted" aria-live="polite" data-testid=format!("{testid}-shown") data-shown=shown data-total=total data-order=move || list.held().then_some("held")>
                 {move || (total() > LIST_PAGE).then(|| {
-                    format!("Showing {} of {}.", group_digits(shown() as i64), group_digits(total() as i64))
+                    showing_of(shown(), total())
                 })}
             </span>
             <Show when=move || list.has_more()>

@@ -22,6 +22,11 @@ pub fn human_size(bytes: usize) -> String {
     format!("{short} ({exact} bytes)")
 }
 
+/// A paged list's footer text: "Showing 1,250 of 18,305." (`shown` rows of `total`).
+pub fn showing_of(shown: usize, total: usize) -> String {
+    format!("Showing {} of {}.", group_digits(shown as i64), group_digits(total as i64))
+}
+
 pub fn group_digits(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
