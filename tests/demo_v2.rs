@@ -682,6 +682,12 @@ fn generated_files_open_as_their_generation_and_every_quest_reads_without_warnin
     }
 }
 
+/// The agent page's quest layer on a generated file of 2000 quests, before and after edits.
+#[test]
+fn the_agent_quest_layer_agrees_with_sql_on_a_generated_file() {
+    pollster::block_on(flagdeck_core::testkit::agent_quest_layer_agrees_with_sql(&v2(2000, 11)));
+}
+
 /// The quest list's filter index on a generated file of 2000 quests (their statuses, teams and
 /// turn holders as the scripts write them), before and after edits.
 #[test]

@@ -370,7 +370,7 @@ function writeManyQuests() {
   return { many, order };
 }
 
-test("the agent page lists an agent's quests 50 at a time in SQL's order, with their total and its open turns", async (t) => {
+test("the agent page lists an agent's quests 50 at a time in SQL's order, with their total and its open turns, by its layer once built", async (t) => {
   if (skipWithoutV2Fixtures(t)) return;
   const { many } = manyQuests();
   // The agent with the most quests in its turn or on its team (JSON lists here), and its
@@ -401,6 +401,10 @@ test("the agent page lists an agent's quests 50 at a time in SQL's order, with t
     assert.equal(await shown.getAttribute('data-total'), String(want.length));
     assert.equal(await shown.textContent(), `Showing 50 of ${want.length.toLocaleString('en-US')}.`);
     assert.equal(await page.locator('[data-testid="agent-quest-turns"]').getAttribute('data-value'), String(turns));
+    // Behind that page's paint the agent page's layer is built: the reads after it walk its key
+    // (and after the undo below, its triggers have kept it: it is not built again).
+    const builds = () => page.evaluate(() => performance.getEntriesByName('flagdeck:quest-members').length);
+    await page.waitForFunction(() => performance.getEntriesByName('flagdeck:quest-members').length > 0, null, { timeout: WAIT_MS });
     await page.locator('[data-testid="agent-quests-more"]').click();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="agent-quest"]').length === 100, null, { timeout: WAIT_MS });
     assert.deepEqual(await rows(), want.slice(0, 100), 'the next 50 follow them');
@@ -414,6 +418,7 @@ test("the agent page lists an agent's quests 50 at a time in SQL's order, with t
       { timeout: WAIT_MS },
     );
     assert.deepEqual(await rows(), want.slice(0, 100), 'after the undo, the 100 quests shown are read again');
+    assert.equal(await builds(), 1, 'the layer was built once');
     app.assertHealthy();
   } finally {
     await app.close();

@@ -408,32 +408,101 @@ fn recruited_list() -> String {
     format!("CASE WHEN {RECRUITED_IS_LIST} THEN q.recruited ELSE '[]' END")
 }
 
-/// The SQL of [`agent_quests`]: `?1` the agent name, `?2` the page's size, `?3` its offset;
-/// each row carries the window counts `total` and `open_turns` of every quest matched.
-pub fn agent_quests_sql() -> String {
+/// The agent page's columns of quest `q` for agent `?1` (the rows of [`AgentQuest`]).
+fn agent_quest_columns() -> String {
     let list = recruited_list();
     format!(
-        "SELECT q.quest_id AS id, q.quest_name AS name, q.quest_phase AS phase, q.status AS status, \
+        "q.quest_id AS id, q.quest_name AS name, q.quest_phase AS phase, q.status AS status, \
            IFNULL(q.status NOT IN ('completed', 'failed', 'timeout'), 0) AS open, q.current_agent AS current_agent, \
            q.current_agent IS ?1 AS turn, \
            EXISTS (SELECT 1 FROM json_each({list}) WHERE value = ?1) AS recruited, \
            json_extract({list}, '$[0]') IS ?1 AS leader, \
-           substr(q.mission, 1, {prefix}) AS mission, q.created_at AS created_at, q.updated_at AS updated_at, \
+           substr(q.mission, 1, {prefix}) AS mission, q.created_at AS created_at, q.updated_at AS updated_at",
+        prefix = crate::long_text::LIST_PREFIX_CHARS
+    )
+}
+
+/// The SQL of [`agent_quests`] without its layer (one pass over every quest, what the layer
+/// must give): `?1` the agent name, `?2` the page's size, `?3` its offset; each row carries the
+/// window counts `total` and `open_turns` of every quest matched.
+pub fn agent_quests_sql() -> String {
+    let list = recruited_list();
+    format!(
+        "SELECT {columns}, \
            count(*) OVER () AS total, \
            sum(q.current_agent IS ?1 AND IFNULL(q.status NOT IN ('completed', 'failed', 'timeout'), 0)) OVER () AS open_turns \
          FROM {QUEST_TABLE} q \
          WHERE q.current_agent = ?1 OR EXISTS (SELECT 1 FROM json_each({list}) WHERE value = ?1) \
          ORDER BY turn DESC, q.quest_id DESC LIMIT ?2 OFFSET ?3",
-        prefix = crate::long_text::LIST_PREFIX_CHARS
+        columns = agent_quest_columns()
     )
 }
 
 /// The quests `agent` is recruited to (an entry of the `recruited` JSON list) or whose turn it
 /// is (`current_agent`), for files with quests ([`Generation::has_quests`]); empty otherwise:
-/// the page of at most `limit` from `offset` on, in one scan with their total and open turns
-/// (window counts). Rows are read by column name; a NULL name, status or mission reads as
-/// empty text. Errors: the database's.
+/// the page of at most `limit` from `offset` on, with their total and open turns.
+///
+/// Read through the agent page's layer ([`quests::members`](crate::quests::members)) when it is
+/// built ([`members::ensure`](crate::quests::members::ensure) builds it): a walk of its key and
+/// one read per quest of the page. Else by [`scan_agent_quests`]; both give the same page.
+/// Errors: the database's.
 pub async fn agent_quests<D: Database>(
+    db: &D,
+    generation: Generation,
+    agent: &str,
+    offset: usize,
+    limit: usize,
+) -> Result<AgentQuests, DbError> {
+    use crate::quests::members;
+    if !generation.has_quests() {
+        return Ok(AgentQuests::default());
+    }
+    if !members::built(db).await? {
+        return scan_agent_quests(db, generation, agent, offset, limit).await;
+    }
+    let params = [Value::from(agent), bound(limit), bound(offset)];
+    let rs = db.query(&members::page_sql(&agent_quest_columns()), &params).await?;
+    let counts = rs.map_first(|r| Ok((r.i64("total")?, r.i64("open_turns")?, r.i64("unreadable")?)))?;
+    let (total, open_turns, unreadable) = match counts {
+        Some(counts) => counts,
+        None if offset == 0 => {
+            let n = db.query(members::UNREADABLE_SQL, &[]).await?.map_first(|r| r.i64("n"))?;
+            (0, 0, n.unwrap_or(0))
+        }
+        None => (0, 0, 0),
+    };
+    let quests = rs.map_rows(agent_quest)?;
+    let unreadable_recruited = if offset == 0 { unreadable } else { 0 };
+    Ok(AgentQuests { quests, total, open_turns, unreadable_recruited })
+}
+
+/// A count or an offset as an SQL integer (saturating).
+fn bound(n: usize) -> Value {
+    Value::Integer(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+/// One row of [`agent_quest_columns`], read by column name; a NULL name, status or mission
+/// reads as empty text.
+fn agent_quest(r: &crate::value::NamedRow<'_>) -> Result<AgentQuest, DbError> {
+    Ok(AgentQuest {
+        id: r.i64("id")?,
+        name: r.text("name")?,
+        phase: r.opt_text("phase")?,
+        status: r.text("status")?,
+        open: r.flag("open")?,
+        current_agent: r.opt_text("current_agent")?,
+        turn: r.flag("turn")?,
+        recruited: r.flag("recruited")?,
+        leader: r.flag("leader")?,
+        mission: r.text("mission")?,
+        created_at: r.get("created_at")?.clone(),
+        updated_at: r.get("updated_at")?.clone(),
+    })
+}
+
+/// [`agent_quests`] by its plain SQL ([`agent_quests_sql`], one pass over every quest, and a
+/// second for the unreadable `recruited` count with the first page). Errors: the database's.
+pub async fn scan_agent_quests<D: Database>(
     db: &D,
     generation: Generation,
     agent: &str,
@@ -443,26 +512,10 @@ pub async fn agent_quests<D: Database>(
     if !generation.has_quests() {
         return Ok(AgentQuests::default());
     }
-    let bound = |n: usize| Value::Integer(i64::try_from(n).unwrap_or(i64::MAX));
     let rs = db.query(&agent_quests_sql(), &[Value::from(agent), bound(limit), bound(offset)]).await?;
     let counts = rs.map_first(|r| Ok((r.i64("total")?, r.opt_i64("open_turns")?.unwrap_or(0))))?;
     let (total, open_turns) = counts.unwrap_or((0, 0));
-    let quests = rs.map_rows(|r| {
-        Ok(AgentQuest {
-            id: r.i64("id")?,
-            name: r.text("name")?,
-            phase: r.opt_text("phase")?,
-            status: r.text("status")?,
-            open: r.flag("open")?,
-            current_agent: r.opt_text("current_agent")?,
-            turn: r.flag("turn")?,
-            recruited: r.flag("recruited")?,
-            leader: r.flag("leader")?,
-            mission: r.text("mission")?,
-            created_at: r.get("created_at")?.clone(),
-            updated_at: r.get("updated_at")?.clone(),
-        })
-    })?;
+    let quests = rs.map_rows(agent_quest)?;
     let unreadable_recruited = if offset == 0 {
         let unreadable = db
             .query(&format!("SELECT COUNT(*) AS n FROM {QUEST_TABLE} q WHERE NOT ({RECRUITED_IS_LIST})"), &[])

@@ -380,6 +380,96 @@ pub async fn quest_key_pages_agree_with_sql<D: Database>(db: &D) {
     compare("kept").await;
 }
 
+/// The agent page's quests through its layer ([`quests::members`]) are the pages of its plain
+/// SQL ([`agents::scan_agent_quests`]): for every name the file lists, names it does not
+/// (another case, a trailing space, blank, unknown), at offsets from the start, the middle and
+/// past the end, with their totals, open turns and unreadable `recruited` count. Not built while
+/// the caller says no; then built, and again after writes by every path that writes quests (the
+/// status change, its undo and redo, a journal replay; raw writes with odd teams and turns, a
+/// new quest, a quest gone, one moved to a new id and one onto another's, an INSERT OR REPLACE,
+/// a rolled-back transaction), kept by its triggers, never built again; and built again once a
+/// trigger is gone.
+pub async fn agent_quest_layer_agrees_with_sql<D: Database>(db: &D) {
+    use crate::agents::{agent_quests, scan_agent_quests};
+    use crate::quests::{keys::Ensured, members};
+    use crate::schema::Generation;
+    assert!(members::applies(db).await.unwrap(), "the fixture's quests can be followed");
+    let built = || async { rows(db, members::BUILT_SQL).await[0][0].as_i64() };
+    assert_eq!(members::ensure(db, || false).await.unwrap(), Ensured::Skipped);
+    assert_eq!(built().await, Some(0), "nothing built while the caller says no");
+    let compare = |round: &'static str| async move {
+        let mut names: Vec<String> = quests::agents(db).await.unwrap();
+        assert!(names.len() > 1, "{round}: the file names agents");
+        let first = names[0].clone();
+        names.extend([first.to_uppercase(), format!("{first} "), String::new(), "@nobody".into()]);
+        let mut listed = 0;
+        for name in &names {
+            let all = scan_agent_quests(db, Generation::V2, name, 0, usize::MAX).await.unwrap();
+            let n = all.quests.len();
+            for (offset, limit) in [(0, usize::MAX), (0, 3), (n / 2, 4), (n.saturating_sub(1), 3), (n + 1, 3)]
+            {
+                let plain = scan_agent_quests(db, Generation::V2, name, offset, limit).await.unwrap();
+                let layered = agent_quests(db, Generation::V2, name, offset, limit).await.unwrap();
+                assert_eq!(layered, plain, "{round}: {name:?} from {offset}, {limit}");
+            }
+            listed += n;
+        }
+        assert!(listed > 0, "{round}: some agent has quests");
+    };
+    assert_eq!(members::ensure(db, || true).await.unwrap(), Ensured::Built);
+    assert!(members::built(db).await.unwrap());
+    compare("built").await;
+    let open = "SELECT quest_id FROM acolyte_quests WHERE status NOT IN ('completed', 'failed', 'timeout') \
+                ORDER BY quest_id LIMIT 3";
+    let ids: Vec<i64> = rows(db, open).await.iter().filter_map(|r| r[0].as_i64()).collect();
+    assert!(!ids.is_empty(), "the fixture has open quests");
+    let mut history = History::default();
+    for (k, id) in ids.iter().enumerate() {
+        let to = [QuestStatus::Completed, QuestStatus::Reviewing, QuestStatus::Failed][k % 3];
+        if let Some(edit) = quests::change_status(db, *id, to, Some(1_700_000_000 + k as i64)).await.unwrap()
+        {
+            history.record(edit);
+        }
+    }
+    history.undo(db).await.unwrap().expect("a step to undo");
+    history.redo(db).await.unwrap();
+    history.undo(db).await.unwrap();
+    let replay = History { done: history.undone.clone(), undone: Vec::new() };
+    let (_, failure) = crate::journal::replay(db, &replay).await;
+    assert_eq!(failure, None);
+    let agent =
+        rows(db, "SELECT current_agent FROM acolyte_quests WHERE current_agent IS NOT NULL LIMIT 1").await;
+    let agent = agent[0][0].as_str().unwrap().replace('\'', "''");
+    db.execute_batch(&format!(
+        "UPDATE acolyte_quests SET recruited = 'zed, {agent}' WHERE quest_id = {a};\n\
+         UPDATE acolyte_quests SET current_agent = NULL, recruited = '\"{agent}\"' WHERE quest_id = {b};\n\
+         UPDATE acolyte_quests SET current_agent = X'40', recruited = '[2, \"{agent}\", \"{agent}\", null, \"@new\"]' \
+           WHERE quest_id = {c};\n\
+         UPDATE acolyte_quests SET current_agent = '{agent}', recruited = '[\"{agent}\"]', status = 'working' \
+           WHERE quest_id = (SELECT min(quest_id) FROM acolyte_quests);\n\
+         INSERT INTO acolyte_quests (quest_name, mission, recruited, current_agent, status) \
+           VALUES ('new', 'm', '[\"@new\", \"{agent}\"]', '@new', 'waiting');\n\
+         INSERT INTO acolyte_quests (quest_name, mission, recruited, status) VALUES ('broken', 'm', 'not json', 'working');\n\
+         DELETE FROM acolyte_quests WHERE quest_id = (SELECT max(quest_id) FROM acolyte_quests WHERE quest_id < {c});\n\
+         UPDATE acolyte_quests SET quest_id = 1000000 WHERE quest_id = {a};\n\
+         UPDATE OR REPLACE acolyte_quests SET quest_id = {b} WHERE quest_id = 1000000;\n\
+         INSERT OR REPLACE INTO acolyte_quests (quest_id, quest_name, mission, recruited, current_agent, status) \
+           VALUES ({c}, 'replaced', 'm', '[\"@new\"]', '{agent}', 'completed');\n\
+         BEGIN; UPDATE acolyte_quests SET current_agent = '@gone', recruited = '[]'; ROLLBACK;",
+        a = ids[0],
+        b = ids.get(1).unwrap_or(&ids[0]),
+        c = ids.last().unwrap(),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(members::ensure(db, || true).await.unwrap(), Ensured::Present, "kept, not built again");
+    compare("kept").await;
+    db.execute_batch(&format!("DROP TRIGGER temp.{}_deleted", members::MEMBERS)).await.unwrap();
+    assert_eq!(built().await, Some(0));
+    assert_eq!(members::ensure(db, || true).await.unwrap(), Ensured::Built, "a trigger gone: built again");
+    compare("built again").await;
+}
+
 /// The quest list's filter index ([`quests::index`]) answers as plain SQL does: for filters drawn
 /// from the file's own statuses and agent names (in other cases, padded, with a space inside,
 /// unknown, with words or a comma: those two not answered), its count, status counts and first

@@ -12,7 +12,8 @@ use crate::web::files::loader::{CatalogData, Shared};
 use crate::web::flags::change_title;
 use crate::web::flags::paged::{use_paged_flags, PagedFlags, PagedFooter, Paging, Unplaced, LIST_PAGE};
 use crate::web::flags::read::{agent_chains, count_flags};
-use crate::web::platform::perf::{after_paint, mark, measure, next_paint};
+use crate::web::platform::browser::warn;
+use crate::web::platform::perf::{after_paint, mark, measure, measure_since, next_paint, perf_now};
 use crate::web::state::{use_latest, AppState, CatalogState, View};
 use crate::web::widgets::time::{Time, TimeText};
 use crate::web::widgets::{group_digits, showing_of};
@@ -23,6 +24,8 @@ use flagdeck_core::agents::{
 use flagdeck_core::catalog::{catalog_rows, search_of_type, suggest_target, CatalogAgent, CatalogOrder};
 use flagdeck_core::flag_index::Request;
 use flagdeck_core::flags::{FlagFilter, FlagPageQuery};
+use flagdeck_core::quests::keys::Ensured;
+use flagdeck_core::quests::members;
 use flagdeck_core::schema::{CatalogShape, Generation};
 use flagdeck_core::search::{Field, Hit, Query, Reason, DEFAULT_LIMIT};
 use flagdeck_core::Value;
@@ -848,6 +851,26 @@ fn agent_quest_row(q: AgentQuest) -> impl IntoView {
     }
 }
 
+/// Builds the agent page's quest layer ([`members::ensure`]) behind the paint of the page's
+/// quests, unless it is there or an edit's transaction is open: later visits and *Show more*
+/// then walk its key instead of parsing every quest's `recruited` (`flagdeck:quest-members`
+/// measures a build; a build that fails leaves the page to its SQL and says why in the console).
+fn build_quest_layer(state: AppState) {
+    let Some(open) = state.db().current().get_untracked() else { return };
+    spawn_local(async move {
+        next_paint().await;
+        let started = perf_now();
+        let db = &open.db;
+        match members::ensure(db, || !db.in_transaction()).await {
+            Ok(Ensured::Built) => measure_since("flagdeck:quest-members", started),
+            Ok(_) => {}
+            Err(e) => {
+                warn(&format!("The agent page reads its quests by SQL: its layer could not be built ({e})."))
+            }
+        }
+    });
+}
+
 /// The quests an agent is recruited to, its turn marked, each linking to `#quest/ID`,
 /// [`AGENT_QUESTS_PAGE`] at a time: the first pages come with the page's detail (as many as
 /// were shown, `shown_count`, after a change to the data); *Show more*
@@ -860,6 +883,7 @@ fn AgentQuestList(quests: AgentQuests, name: String, shown_count: StoredValue<us
     // The data these rows were read from.
     let key = state.db().data_key();
     let (total, turns) = (quests.total.max(0) as usize, quests.open_turns);
+    build_quest_layer(state);
     let shown = RwSignal::new(quests.quests);
     let reading = RwSignal::new(false);
     let failed = RwSignal::new(None::<String>);

@@ -17,6 +17,7 @@
 //! * [`edit`]: `quest_status.py` as an undoable [`Edit`](crate::edits::Edit).
 //! * [`keys`]: the list's derived layer, a TEMP sort-key table per order.
 //! * [`index`]: the list's filter index, each quest's status and agent names held in memory.
+//! * [`members`]: the agent page's derived layer, the agents each quest lists.
 //!
 //! Odd data never panics: each oddity is a warning sentence on the card, the message or the
 //! thread, and the stored text is kept.
@@ -27,6 +28,7 @@ pub mod edit;
 pub mod index;
 pub mod keys;
 pub mod log;
+pub mod members;
 pub mod query;
 pub mod raw;
 pub mod status;

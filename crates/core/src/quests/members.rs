@@ -1,0 +1,173 @@
+//! The agent page's derived layer for quests: a TEMP table naming, for every quest, the agents
+//! it lists (its turn's `current_agent` and the text entries of a JSON-array `recruited`),
+//! built in the background once an agent page has shown its quests ([`ensure`]) and kept exact
+//! by TEMP triggers.
+//!
+//! Without it the agent page's quests ([`agent_quests_sql`](crate::agents::agent_quests_sql))
+//! parse every quest's `recruited` JSON, sort every match and count them: one pass over the
+//! table for every page (~0.5 s in sql.js at 100k quests, and as much again for *Show more*).
+//! With it a page walks the table's key `(agent, turn, quest_id)` backwards from its offset and
+//! reads only its own quests; the total, the open turns and the quests whose `recruited` is
+//! not a JSON list are counts over one range of that key.
+//!
+//! A row per quest and agent: `(agent, turn, quest_id, open)`. `agent` as stored (text only:
+//! the page binds the name as text, which never equals a number or a blob); `turn` is 1 when
+//! the agent holds the quest's turn; `open` when its status is not `completed`, `failed` or
+//! `timeout` (the page's own expressions, on the same values). A quest whose `recruited` is
+//! not a JSON list gets one more row with `agent` the integer 0 (no name is an integer), which
+//! [`page_sql`] counts as `unreadable`.
+//!
+//! Exactly the page's SQL only where its comparisons are what the table's comparisons are: the
+//! quest id is the rowid with nothing that deletes rows unseen and the table declares no
+//! collation ([`keyed_by_rowid`]), and `current_agent` compares as stored, text or none
+//! affinity (a numeric one would make `'5'` find the number 5) ([`applies`]). Elsewhere the
+//! page runs its SQL.
+//!
+//! Never in the file: the table, its index and triggers live in the connection's TEMP schema,
+//! which no export, `integrity_check` or digest of `main` sees; the triggers run inside the
+//! writing statement, so a rollback takes the layer back with the rows. A lost TEMP schema (an
+//! export reopens the engine) or a quest table made again (its triggers go with it) leaves
+//! [`BUILT_SQL`] false, and the next page builds it again from the table.
+//!
+//! Memory (`dbstat` on the 100k-quest bench file: 267k rows, ~2.7 a quest, names of 16
+//! characters): 7.9 MB for the table and 7.0 MB for its index by quest (which the triggers'
+//! deletes walk), ~56 bytes a row. Build: one pass over the table parsing `recruited` and an
+//! index build, 0.75 s natively and ~1.1 s in the app at 100k quests (twice one page's cost
+//! without the layer).
+
+use crate::port::{Database, DbError};
+use crate::table_info::{keyed_by_rowid, table_info, Affinity};
+use crate::value::Value;
+
+use super::keys::Ensured;
+use super::TABLE;
+
+/// The layer's table (TEMP).
+pub const MEMBERS: &str = "flagdeck_quest_members";
+
+/// Whether a quest is open, on row `r` (`q` or `NEW`): the agent page's expression.
+fn open(r: &str) -> String {
+    format!("IFNULL({r}.status NOT IN ('completed', 'failed', 'timeout'), 0)")
+}
+
+/// 1 when `r.recruited` is a JSON array, else 0: the agent page's expression.
+fn is_list(r: &str) -> String {
+    format!("CASE WHEN json_valid({r}.recruited) THEN json_type({r}.recruited) = 'array' ELSE 0 END")
+}
+
+/// The statements writing the rows of row `r`'s quests: `table` is what `r` is read from (none
+/// inside a trigger, where `r` is `NEW`). Duplicates (a name twice in `recruited`, or both
+/// recruited and holding the turn) are one row by the key.
+fn fill_sql(r: &str, table: Option<&str>) -> String {
+    let (open, list) = (open(r), is_list(r));
+    let (only, join) = match table {
+        Some(t) => (format!(" FROM {t}"), format!("{t}, ")),
+        None => (String::new(), String::new()),
+    };
+    format!(
+        "INSERT OR IGNORE INTO {MEMBERS} (agent, turn, quest_id, open) \
+           SELECT {r}.current_agent, 1, {r}.quest_id, {open}{only} WHERE typeof({r}.current_agent) = 'text';\n\
+         INSERT OR IGNORE INTO {MEMBERS} (agent, turn, quest_id, open) \
+           SELECT j.value, j.value IS {r}.current_agent, {r}.quest_id, {open} \
+           FROM {join}json_each(CASE WHEN {list} THEN {r}.recruited ELSE '[]' END) AS j WHERE j.type = 'text';\n\
+         INSERT OR IGNORE INTO {MEMBERS} (agent, turn, quest_id, open) \
+           SELECT 0, 0, {r}.quest_id, 0{only} WHERE NOT ({list});"
+    )
+}
+
+/// Builds the layer from scratch (dropping any earlier one), then the triggers that keep it
+/// (an update fires only when it writes the id, the turn, the team or the status; an insert
+/// first drops what an `INSERT OR REPLACE` replaced): the trigger [`BUILT_SQL`] looks for
+/// comes last, so after a build that stopped half way it says to build again. One batch for
+/// `execute_batch`.
+pub fn build_sql() -> String {
+    let m = MEMBERS;
+    let fill_new = fill_sql("NEW", None);
+    format!(
+        "DROP TRIGGER IF EXISTS temp.{m}_inserted;\n\
+         DROP TRIGGER IF EXISTS temp.{m}_updated;\n\
+         DROP TRIGGER IF EXISTS temp.{m}_deleted;\n\
+         DROP TABLE IF EXISTS temp.{m};\n\
+         CREATE TEMP TABLE {m} (agent NOT NULL, turn INTEGER NOT NULL, quest_id INTEGER NOT NULL, \
+           open INTEGER NOT NULL, PRIMARY KEY (agent, turn, quest_id)) WITHOUT ROWID;\n\
+         {fill}\n\
+         CREATE INDEX temp.{m}_quest ON {m} (quest_id);\n\
+         CREATE TEMP TRIGGER {m}_inserted AFTER INSERT ON main.{TABLE} BEGIN\n  \
+           DELETE FROM {m} WHERE quest_id = NEW.quest_id;\n  {fill_new}\nEND;\n\
+         CREATE TEMP TRIGGER {m}_updated AFTER UPDATE OF quest_id, current_agent, recruited, status ON main.{TABLE} BEGIN\n  \
+           DELETE FROM {m} WHERE quest_id IN (OLD.quest_id, NEW.quest_id);\n  {fill_new}\nEND;\n\
+         CREATE TEMP TRIGGER {m}_deleted AFTER DELETE ON main.{TABLE} BEGIN\n  \
+           DELETE FROM {m} WHERE quest_id = OLD.quest_id;\nEND;",
+        fill = fill_sql("q", Some(&format!("main.{TABLE} AS q"))),
+    )
+}
+
+/// Whether the layer is built and kept: one row, one column `n` (1 or 0).
+pub const BUILT_SQL: &str =
+    "SELECT count(*) AS n FROM sqlite_temp_master WHERE type = 'trigger' AND name = 'flagdeck_quest_members_deleted'";
+
+/// Whether this file's quests can be followed by the layer exactly (see the module doc).
+/// Errors: the database's; a file without the table gives `false`.
+pub async fn applies<D: Database>(db: &D) -> Result<bool, DbError> {
+    let Some(info) = table_info(db, TABLE).await? else { return Ok(false) };
+    let Some(i) = info.columns.iter().position(|c| c.eq_ignore_ascii_case("current_agent")) else {
+        return Ok(false);
+    };
+    let stored = matches!(Affinity::of(Some(&info.types[i])), Affinity::Text | Affinity::Blob);
+    Ok(stored && keyed_by_rowid(db, TABLE, &info, "quest_id").await?)
+}
+
+/// Makes sure the layer is there ([`BUILT_SQL`], else [`build_sql`] when the file's quests can
+/// be followed ([`applies`]) and `may_build()` says so right before the build is sent: a caller
+/// whose edits may have a transaction open says no then, as a rollback would take the layer
+/// back). [`Ensured::Skipped`]: read by the page's SQL this time. Errors: the database's.
+pub async fn ensure<D: Database>(db: &D, may_build: impl Fn() -> bool) -> Result<Ensured, DbError> {
+    if built(db).await? {
+        return Ok(Ensured::Present);
+    }
+    if !may_build() || !applies(db).await? || !may_build() {
+        return Ok(Ensured::Skipped);
+    }
+    db.execute_batch(&build_sql()).await?;
+    Ok(Ensured::Built)
+}
+
+/// Whether the layer is built and kept ([`BUILT_SQL`]). Errors: the database's.
+pub async fn built<D: Database>(db: &D) -> Result<bool, DbError> {
+    Ok(db.query(BUILT_SQL, &[]).await?.scalar().and_then(Value::as_i64) == Some(1))
+}
+
+/// The agent page's quests through the layer: `?1` the agent name, `?2` the page's size, `?3`
+/// its offset; the columns of [`agent_quests_sql`](crate::agents::agent_quests_sql) (`columns`,
+/// its select list on quest `q`), with `total`, `open_turns` and `unreadable` (quests whose
+/// `recruited` is not a JSON list) counted over the layer's key on every row. The page is cut
+/// from the key before any quest is read, so an offset skips keys, not quests.
+pub fn page_sql(columns: &str) -> String {
+    let m = MEMBERS;
+    format!(
+        "SELECT {columns}, \
+           (SELECT count(*) FROM temp.{m} WHERE agent = ?1) AS total, \
+           (SELECT count(*) FROM temp.{m} WHERE agent = ?1 AND turn = 1 AND open = 1) AS open_turns, \
+           (SELECT count(*) FROM temp.{m} WHERE agent = 0) AS unreadable \
+         FROM (SELECT turn, quest_id FROM temp.{m} WHERE agent = ?1 ORDER BY turn DESC, quest_id DESC LIMIT ?2 OFFSET ?3) AS m \
+           CROSS JOIN main.{TABLE} AS q ON q.quest_id = m.quest_id \
+         ORDER BY m.turn DESC, m.quest_id DESC"
+    )
+}
+
+/// How many quests' `recruited` is not a JSON list, through the layer: one row, column `n`.
+pub const UNREADABLE_SQL: &str = "SELECT count(*) AS n FROM temp.flagdeck_quest_members WHERE agent = 0";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_trigger_built_looks_for_comes_last() {
+        let sql = build_sql();
+        let last = sql.rfind("CREATE TEMP TRIGGER").unwrap();
+        assert!(sql[last..].starts_with(&format!("CREATE TEMP TRIGGER {MEMBERS}_deleted")), "{sql}");
+        assert!(BUILT_SQL.contains(&format!("'{MEMBERS}_deleted'")));
+        assert!(UNREADABLE_SQL.contains(MEMBERS));
+    }
+}
