@@ -1325,11 +1325,78 @@ async function rawQuestSteps(page, db, workerUrl, spec, rounds) {
       for (let round = 0; round < rounds; round++) {
         for (const [i, sets] of layerSets.entries()) for (const set of sets) layer[i].push(await time(set));
       }
+      // The agent page's two pages: (a) plain (each a pass over every quest), then (b) through
+      // the page's layer built here as the app builds it.
+      const agent = spec.agent_page;
+      const agentPlain = agent.plain.map(() => []);
+      for (let round = 0; round < sortedRounds; round++) {
+        for (const [i, st] of agent.plain.entries()) agentPlain[i].push(await time([st]));
+      }
+      const agentBuild = await time([{ sql: agent.layer_build }]);
+      for (const st of agent.layer) await time([st]);
+      const agentLayer = agent.layer.map(() => []);
+      for (let round = 0; round < rounds; round++) {
+        for (const [i, st] of agent.layer.entries()) agentLayer[i].push(await time([st]));
+      }
       worker.terminate();
-      return { filter, scroll, sorted: { plain, layer, build } };
+      return { filter, scroll, sorted: { plain, layer, build }, agent: { plain: agentPlain, layer: agentLayer, build: agentBuild } };
     },
     { workerUrl, spec, rounds },
   );
+}
+
+/**
+ * The agent page's quests (`spec.agent_page`: the agent with the most quests): its first visit
+ * (read by SQL; the page's layer is built behind its paint, `flagdeck:quest-members`), then
+ * `rounds` times the page from its address (the agent catalog shown first) and *Show more*,
+ * each step → its rows painted, and their ids against the native ones.
+ */
+async function questAgentSteps(page, spec, rounds) {
+  const out = { first: null, build: null, visit: [], more: [], disagree: [] };
+  const n = spec.first.length;
+  const timed = (start, want) =>
+    page.evaluate(
+      async ({ start, want }) => {
+        const t0 = performance.now();
+        if (start === 'more') document.querySelector('[data-testid="agent-quests-more"]').click();
+        else location.hash = start;
+        const rows = () => document.querySelectorAll('[data-testid="agent-quest"]').length;
+        for (let f = 0; f < 72000 && rows() < want; f++) await new Promise((r) => requestAnimationFrame(r));
+        await new Promise((r) => setTimeout(r, 0));
+        return performance.now() - t0;
+      },
+      { start, want },
+    );
+  // The page before is the agent catalog, which reads nothing: from the summary, its quest
+  // counts (a pass over every quest, each time it is shown) would be measured too.
+  const ready = (more) =>
+    page.evaluate(async (more) => {
+      if (more) document.querySelector('[data-testid="agent-quests-more"]').scrollIntoView({ block: 'nearest' });
+      else location.hash = '#agents';
+      await new Promise((r) => requestAnimationFrame(r));
+    }, more);
+  const check = async (label, expected) => {
+    const got = await page.evaluate(() => [...document.querySelectorAll('[data-testid="agent-quest"]')].map((e) => Number(e.dataset.questId)));
+    if (JSON.stringify(got) !== JSON.stringify(expected)) out.disagree.push(`${label}: ${got.slice(0, 3)}… against ${expected.slice(0, 3)}…`);
+  };
+  const address = `#agent/${encodeURIComponent(spec.agent)}`;
+  await clearMeasures(page, ['flagdeck:quest-members']);
+  await ready(false);
+  out.first = await timed(address, n);
+  await check('first visit', spec.first);
+  await page.waitForFunction(() => performance.getEntriesByName('flagdeck:quest-members', 'measure').length > 0, null, { timeout: 120_000 });
+  out.build = await lastMeasure(page, 'flagdeck:quest-members');
+  for (let round = 0; round < rounds; round++) {
+    await ready(false);
+    out.visit.push(await timed(address, n));
+    await check('page', spec.first);
+    if (spec.next.length) {
+      await ready(true);
+      out.more.push(await timed('more', n + spec.next.length));
+      await check('Show more', [...spec.first, ...spec.next]);
+    }
+  }
+  return out;
 }
 
 /** The list's scroll steps of `scroll` (from the top, `rounds` times); each round starts from a fresh list. */
@@ -1521,6 +1588,7 @@ async function questsBench(dist, files, runs, rounds) {
     let sortedFirst = null;
     let raw = null;
     let edited = null;
+    let agentPage = null;
     let indexRead = null;
     let tasks = [];
     try {
@@ -1593,6 +1661,7 @@ async function questsBench(dist, files, runs, rounds) {
       tasks = await page.evaluate(() => window.benchLongTasks);
       raw = await rawQuestSteps(page, db, workerUrl, spec, rounds);
       edited = await questEditRefresh(page, spec);
+      agentPage = await questAgentSteps(page, spec.agent_page, rounds);
     } catch (e) {
       console.log(`quests list bench FAILED: ${e.message.split('\n')[0]}${errors.length ? ` (page errors: ${errors.join('; ')})` : ''}`);
     } finally {
@@ -1679,6 +1748,33 @@ async function questsBench(dist, files, runs, rounds) {
         tasks,
         rounds,
       );
+      const ap = spec.agent_page;
+      if (agentPage && raw.agent) {
+        const goal = (xs) => {
+          if (!xs.length) return 'n/a';
+          const [m, p] = [percentile(xs, 0.5), percentile(xs, 0.95)];
+          return `median ≤ ${PAGE_GOAL_MS} ms: ${m <= PAGE_GOAL_MS ? 'met' : 'NOT met'}, p95 ≤ ${PAGE_P95_GOAL_MS} ms: ${p <= PAGE_P95_GOAL_MS ? 'met' : 'NOT met'}`;
+        };
+        console.log(
+          `\n-- the agent page of ${ap.agent} (${ap.total} quests, ${ap.first.length} a page; ${rounds} rounds): app = address set (the agent catalog\n` +
+            '   shown first) or Show more clicked → its rows painted; raw (a) = the page\'s plain statement (a pass over every quest), raw (b) = the\n' +
+            `   same page through the page's layer, built in raw sql.js in ${ms(raw.agent.build)}; goals as pages (issue 15) --`,
+        );
+        console.log(
+          `  first visit (by SQL; the layer built behind its paint in ${ms(agentPage.build)}, flagdeck:quest-members): app ${ms(agentPage.first)}`,
+        );
+        console.log(
+          `  ${'page from its address'.padEnd(22)} app ${spread(agentPage.visit).padStart(16)}  raw (a) ${spread(raw.agent.plain[0]).padStart(16)}  ` +
+            `raw (b) ${spread(raw.agent.layer[0]).padStart(16)} — ${goal(agentPage.visit)}`,
+        );
+        console.log(
+          `  ${'Show more'.padEnd(22)} app ${spread(agentPage.more).padStart(16)}  raw (a) ${spread(raw.agent.plain[1]).padStart(16)}  ` +
+            `raw (b) ${spread(raw.agent.layer[1]).padStart(16)} — ${goal(agentPage.more)}`,
+        );
+        console.log(`  rows = native: ${agentPage.disagree.length ? `NO (${agentPage.disagree[0]})` : 'yes'}`);
+      } else {
+        console.log('\nthe agent page: NOT measured');
+      }
     }
     if (errors.length) console.log(`page errors: ${errors.join('; ')}`);
     console.log('speed goals are printed, never asserted.');

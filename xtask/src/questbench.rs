@@ -7,13 +7,17 @@
 
 use std::path::Path;
 
+use flagdeck_core::agents::{
+    agent_quests_layer_sql, agent_quests_sql, scan_agent_quests, AgentQuests, AGENT_QUESTS_PAGE,
+};
 use flagdeck_core::flags::Cursor;
 use flagdeck_core::native::NativeDb;
 use flagdeck_core::paging::SparsePages;
 use flagdeck_core::quests::query::{BOARD_CARDS, LIST_PAGE, LIST_VIEWPORT};
 use flagdeck_core::quests::{
-    count, keys, status_counts, QuestCard, QuestFilter, QuestPageQuery, QuestSort, TimeOrder,
+    count, keys, members, status_counts, QuestCard, QuestFilter, QuestPageQuery, QuestSort, TimeOrder,
 };
+use flagdeck_core::schema::Generation;
 use flagdeck_core::Value;
 use serde_json::{json, Value as Json};
 
@@ -214,6 +218,40 @@ fn scroll_steps(db: &NativeDb, sort: (QuestSort, bool), order: TimeOrder) -> Res
     )
 }
 
+/// The agent page of the agent with the most quests (its turn or its team): its name, total,
+/// the ids of its first two pages (`first`, `next`: the page and *Show more*), and each page's
+/// statement plain (`plain`, [`agent_quests_sql`], a pass over every quest) and through the
+/// page's layer (`layer`, [`agent_quests_layer_sql`], after `layer_build`).
+fn agent_page(db: &NativeDb) -> Result<Json> {
+    let top = "SELECT a FROM (SELECT current_agent AS a FROM acolyte_quests UNION ALL \
+               SELECT r.value FROM acolyte_quests, json_each(CASE WHEN json_valid(recruited) AND json_type(recruited) = 'array' \
+               THEN recruited ELSE '[]' END) AS r) WHERE typeof(a) = 'text' GROUP BY a ORDER BY count(*) DESC, a LIMIT 1";
+    let rs = db.query_sync(top, &[]).map_err(|e| format!("agent page: {e}"))?;
+    let agent = rs.scalar().and_then(Value::as_str).ok_or("agent page: the file names no agent")?.to_owned();
+    let page = |offset: usize| {
+        let params = vec![
+            Value::from(agent.as_str()),
+            Value::Integer(AGENT_QUESTS_PAGE as i64),
+            Value::Integer(offset as i64),
+        ];
+        let quests =
+            pollster::block_on(scan_agent_quests(db, Generation::V2, &agent, offset, AGENT_QUESTS_PAGE))
+                .map_err(db_err("agent page"))?;
+        Ok::<_, String>((quests, params))
+    };
+    let ((first, params_first), (next, params_next)) = (page(0)?, page(AGENT_QUESTS_PAGE)?);
+    let ids = |q: &AgentQuests| q.quests.iter().map(|q| q.id).collect::<Vec<_>>();
+    Ok(json!({
+        "agent": agent,
+        "total": first.total,
+        "first": ids(&first),
+        "next": ids(&next),
+        "plain": [statement((agent_quests_sql(), params_first.clone())), statement((agent_quests_sql(), params_next.clone()))],
+        "layer_build": members::build_sql(),
+        "layer": [statement((agent_quests_layer_sql(), params_first)), statement((agent_quests_layer_sql(), params_next))],
+    }))
+}
+
 /// `cargo xtask quests-bench-sql DB --out JSON`.
 pub fn write(db_path: &Path, out: &Path) -> Result<()> {
     let db = NativeDb::open_copy(db_path).map_err(|e| format!("open {}: {e}", db_path.display()))?;
@@ -234,6 +272,7 @@ pub fn write(db_path: &Path, out: &Path) -> Result<()> {
         "scroll": scroll_steps(&db, sort, order)?,
         // The same scrolling in an order no index of the file holds (the key table's case).
         "sorted_scroll": scroll_steps(&db, SORTED_SCROLL, order)?,
+        "agent_page": agent_page(&db)?,
     });
     let text = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?;
     std::fs::write(out, text).map_err(|e| format!("cannot write {}: {e}", out.display()))
@@ -351,6 +390,29 @@ mod tests {
             }
         }
         assert!(pages > NEXT_PAGE_STEPS);
+
+        // The agent page: both pages through the layer give the plain statements' ids.
+        let agent = &json["agent_page"];
+        assert!(agent["total"].as_i64().unwrap() > 2 * AGENT_QUESTS_PAGE as i64, "{}", agent["total"]);
+        assert_eq!(agent["first"].as_array().unwrap().len(), AGENT_QUESTS_PAGE);
+        plain.execute_batch_sync(agent["layer_build"].as_str().unwrap()).unwrap();
+        let ids = |s: &Json| {
+            let p = s["params"].as_array().unwrap();
+            let params = [
+                Value::from(p[0].as_str().unwrap()),
+                Value::Integer(p[1].as_i64().unwrap()),
+                Value::Integer(p[2].as_i64().unwrap()),
+            ];
+            let rs = plain.query_sync(s["sql"].as_str().unwrap(), &params).unwrap();
+            rs.map_rows(|r| r.i64("id")).unwrap()
+        };
+        for (k, page) in ["first", "next"].into_iter().enumerate() {
+            let want: Vec<i64> =
+                agent[page].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+            assert_eq!(ids(&agent["plain"][k]), want, "{page}, plain");
+            assert_eq!(ids(&agent["layer"][k]), want, "{page}, through the layer");
+            assert!(agent["layer"][k]["sql"].as_str().unwrap().contains(members::MEMBERS));
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

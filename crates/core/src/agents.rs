@@ -438,14 +438,21 @@ pub fn agent_quests_sql() -> String {
     )
 }
 
+/// The SQL of [`agent_quests`] through its layer ([`members::page_sql`](crate::quests::members::page_sql),
+/// the parameters of [`agent_quests_sql`]): the same rows, with `total`, `open_turns` and
+/// `unreadable` counted over the layer's key.
+pub fn agent_quests_layer_sql() -> String {
+    crate::quests::members::page_sql(&agent_quest_columns())
+}
+
 /// The quests `agent` is recruited to (an entry of the `recruited` JSON list) or whose turn it
 /// is (`current_agent`), for files with quests ([`Generation::has_quests`]); empty otherwise:
 /// the page of at most `limit` from `offset` on, with their total and open turns.
 ///
 /// Read through the agent page's layer ([`quests::members`](crate::quests::members)) when it is
-/// built ([`members::ensure`](crate::quests::members::ensure) builds it): a walk of its key and
-/// one read per quest of the page. Else by [`scan_agent_quests`]; both give the same page.
-/// Errors: the database's.
+/// built and kept ([`members::ensure`](crate::quests::members::ensure) builds it): a walk of its
+/// key and one read per quest of the page, in one question. Else by [`scan_agent_quests`]; both
+/// give the same page. Errors: the database's.
 pub async fn agent_quests<D: Database>(
     db: &D,
     generation: Generation,
@@ -457,14 +464,19 @@ pub async fn agent_quests<D: Database>(
     if !generation.has_quests() {
         return Ok(AgentQuests::default());
     }
-    if !members::built(db).await? {
-        return scan_agent_quests(db, generation, agent, offset, limit).await;
-    }
+    // One question when the layer answers: its statement gives no rows unless the layer is
+    // kept, and fails when it was never built.
     let params = [Value::from(agent), bound(limit), bound(offset)];
-    let rs = db.query(&members::page_sql(&agent_quest_columns()), &params).await?;
+    let Ok(rs) = db.query(&agent_quests_layer_sql(), &params).await else {
+        return scan_agent_quests(db, generation, agent, offset, limit).await;
+    };
     let counts = rs.map_first(|r| Ok((r.i64("total")?, r.i64("open_turns")?, r.i64("unreadable")?)))?;
     let (total, open_turns, unreadable) = match counts {
         Some(counts) => counts,
+        // No rows: an empty page of a kept layer, or a layer not kept.
+        None if !members::built(db).await? => {
+            return scan_agent_quests(db, generation, agent, offset, limit).await;
+        }
         None if offset == 0 => {
             let n = db.query(members::UNREADABLE_SQL, &[]).await?.map_first(|r| r.i64("n"))?;
             (0, 0, n.unwrap_or(0))

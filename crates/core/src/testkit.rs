@@ -416,6 +416,7 @@ pub async fn agent_quest_layer_agrees_with_sql<D: Database>(db: &D) {
         }
         assert!(listed > 0, "{round}: some agent has quests");
     };
+    compare("not built").await;
     assert_eq!(members::ensure(db, || true).await.unwrap(), Ensured::Built);
     assert!(members::built(db).await.unwrap());
     compare("built").await;
@@ -464,8 +465,17 @@ pub async fn agent_quest_layer_agrees_with_sql<D: Database>(db: &D) {
     .unwrap();
     assert_eq!(members::ensure(db, || true).await.unwrap(), Ensured::Present, "kept, not built again");
     compare("kept").await;
-    db.execute_batch(&format!("DROP TRIGGER temp.{}_deleted", members::MEMBERS)).await.unwrap();
+    // A trigger gone, then a write it would have seen: the layer is not read, and is built again.
+    db.execute_batch(&format!(
+        "DROP TRIGGER temp.{}_inserted;\n\
+         INSERT INTO acolyte_quests (quest_name, mission, recruited, current_agent, status) \
+           VALUES ('unseen', 'm', '[\"{agent}\"]', '{agent}', 'working');",
+        members::MEMBERS
+    ))
+    .await
+    .unwrap();
     assert_eq!(built().await, Some(0));
+    compare("a trigger gone").await;
     assert_eq!(members::ensure(db, || true).await.unwrap(), Ensured::Built, "a trigger gone: built again");
     compare("built again").await;
 }

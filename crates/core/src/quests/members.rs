@@ -77,9 +77,8 @@ fn fill_sql(r: &str, table: Option<&str>) -> String {
 
 /// Builds the layer from scratch (dropping any earlier one), then the triggers that keep it
 /// (an update fires only when it writes the id, the turn, the team or the status; an insert
-/// first drops what an `INSERT OR REPLACE` replaced): the trigger [`BUILT_SQL`] looks for
-/// comes last, so after a build that stopped half way it says to build again. One batch for
-/// `execute_batch`.
+/// first drops what an `INSERT OR REPLACE` replaced): the triggers come last, so after a build
+/// that stopped half way [`BUILT_SQL`] says to build again. One batch for `execute_batch`.
 pub fn build_sql() -> String {
     let m = MEMBERS;
     let fill_new = fill_sql("NEW", None);
@@ -102,9 +101,18 @@ pub fn build_sql() -> String {
     )
 }
 
-/// Whether the layer is built and kept: one row, one column `n` (1 or 0).
-pub const BUILT_SQL: &str =
-    "SELECT count(*) AS n FROM sqlite_temp_master WHERE type = 'trigger' AND name = 'flagdeck_quest_members_deleted'";
+/// True when the layer's three triggers are there, in SQL (any one gone, writes since may be
+/// missing from it).
+macro_rules! kept {
+    () => {
+        "(SELECT count(*) FROM sqlite_temp_master WHERE type = 'trigger' AND name IN \
+         ('flagdeck_quest_members_inserted', 'flagdeck_quest_members_updated', 'flagdeck_quest_members_deleted')) = 3"
+    };
+}
+
+/// Whether the layer is built and kept: one row, one column `n`, 1 when its three triggers are
+/// there, else 0.
+pub const BUILT_SQL: &str = concat!("SELECT ", kept!(), " AS n");
 
 /// Whether this file's quests can be followed by the layer exactly (see the module doc).
 /// Errors: the database's; a file without the table gives `false`.
@@ -141,7 +149,8 @@ pub async fn built<D: Database>(db: &D) -> Result<bool, DbError> {
 /// its offset; the columns of [`agent_quests_sql`](crate::agents::agent_quests_sql) (`columns`,
 /// its select list on quest `q`), with `total`, `open_turns` and `unreadable` (quests whose
 /// `recruited` is not a JSON list) counted over the layer's key on every row. The page is cut
-/// from the key before any quest is read, so an offset skips keys, not quests.
+/// from the key before any quest is read, so an offset skips keys, not quests. No rows unless
+/// the layer is kept ([`BUILT_SQL`]'s test, run once); an error when it was never built.
 pub fn page_sql(columns: &str) -> String {
     let m = MEMBERS;
     format!(
@@ -149,9 +158,11 @@ pub fn page_sql(columns: &str) -> String {
            (SELECT count(*) FROM temp.{m} WHERE agent = ?1) AS total, \
            (SELECT count(*) FROM temp.{m} WHERE agent = ?1 AND turn = 1 AND open = 1) AS open_turns, \
            (SELECT count(*) FROM temp.{m} WHERE agent = 0) AS unreadable \
-         FROM (SELECT turn, quest_id FROM temp.{m} WHERE agent = ?1 ORDER BY turn DESC, quest_id DESC LIMIT ?2 OFFSET ?3) AS m \
+         FROM (SELECT turn, quest_id FROM temp.{m} WHERE agent = ?1 AND {kept} \
+           ORDER BY turn DESC, quest_id DESC LIMIT ?2 OFFSET ?3) AS m \
            CROSS JOIN main.{TABLE} AS q ON q.quest_id = m.quest_id \
-         ORDER BY m.turn DESC, m.quest_id DESC"
+         ORDER BY m.turn DESC, m.quest_id DESC",
+        kept = kept!()
     )
 }
 
@@ -163,11 +174,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_trigger_built_looks_for_comes_last() {
+    fn built_looks_for_the_triggers_the_build_makes_last() {
         let sql = build_sql();
-        let last = sql.rfind("CREATE TEMP TRIGGER").unwrap();
-        assert!(sql[last..].starts_with(&format!("CREATE TEMP TRIGGER {MEMBERS}_deleted")), "{sql}");
-        assert!(BUILT_SQL.contains(&format!("'{MEMBERS}_deleted'")));
+        let first = sql.find("CREATE TEMP TRIGGER").unwrap();
+        for t in ["inserted", "updated", "deleted"] {
+            let name = format!("{MEMBERS}_{t}");
+            assert!(sql[first..].contains(&format!("CREATE TEMP TRIGGER {name} ")), "{name}");
+            assert!(BUILT_SQL.contains(&format!("'{name}'")), "{name}");
+        }
         assert!(UNREADABLE_SQL.contains(MEMBERS));
     }
 }
