@@ -159,6 +159,8 @@ test('v2: an agent page lists its quests, its turn marked, each linking to #ques
       location.hash = `#agent/${encodeURIComponent(a)}`;
     }, agent);
     await visible(page, '[data-testid="agent-quest"]', 'the quests of the agent page');
+    // Drawn in parts: every row once the last part is painted.
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="agent-quest"]').length === n, mine.length, { timeout: SETTLE_MS });
     const rows = await page.evaluate(() =>
       [...document.querySelectorAll('[data-testid="agent-quest"]')].map((r) => ({
         id: Number(r.dataset.questId),

@@ -396,6 +396,8 @@ test("the agent page lists an agent's quests 50 at a time in SQL's order, with t
     await page.evaluate((a) => (location.hash = `#agent/${encodeURIComponent(a)}`), agent);
     const rows = () => page.evaluate(() => [...document.querySelectorAll('[data-testid="agent-quest"]')].map((e) => Number(e.dataset.questId)));
     await page.locator('[data-testid="agent-quest"]').first().waitFor({ timeout: WAIT_MS });
+    // Drawn in parts: the first rows in the frame that shows them, the rest after its paint.
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="agent-quest"]').length === 50, null, { timeout: WAIT_MS });
     assert.deepEqual(await rows(), want.slice(0, 50), 'the first 50 in SQL order');
     const shown = page.locator('[data-testid="agent-quests-shown"]');
     assert.equal(await shown.getAttribute('data-total'), String(want.length));

@@ -10,7 +10,10 @@ use leptos::prelude::*;
 
 use crate::web::files::loader::{CatalogData, Shared};
 use crate::web::flags::change_title;
-use crate::web::flags::paged::{use_paged_flags, PagedFlags, PagedFooter, Paging, Unplaced, LIST_PAGE};
+use crate::web::flags::paged::{
+    use_paged_flags, PagedFlags, PagedFooter, Paging, Unplaced, LIST_PAGE, ROWS_PER_FRAME,
+    UNPLACED_FIRST_ROWS,
+};
 use crate::web::flags::read::{agent_chains, count_flags};
 use crate::web::platform::browser::warn;
 use crate::web::platform::perf::{after_paint, mark, measure, measure_since, next_paint, perf_now};
@@ -625,6 +628,8 @@ pub fn AgentPage(name: String) -> impl IntoView {
     let preload = expect_context::<AgentPreload>();
     // How many of its quests were shown: a change to the data reads as many again.
     let quests_shown = StoredValue::new(AGENT_QUESTS_PAGE);
+    // Whether its quests are yet to be drawn: the first time in parts, after a change whole.
+    let quests_first = StoredValue::new(true);
     let detail = {
         let name = name.clone();
         use_latest(move |_| {
@@ -691,7 +696,11 @@ pub fn AgentPage(name: String) -> impl IntoView {
                 Some(Ok(d)) => view! {
                     {d.flags.clone().map(|counts| view! { <AgentFlagCounts counts=counts to=to from=from /> })}
                     {d.health.map(|h| view! { <AgentHealth health=h /> })}
-                    {d.quests.map(|q| view! { <AgentQuestList quests=q name=quests_name.clone() shown_count=quests_shown /> })}
+                    {d.quests.map(|q| {
+                        let in_parts = quests_first.get_value();
+                        quests_first.set_value(false);
+                        view! { <AgentQuestList quests=q name=quests_name.clone() shown_count=quests_shown in_parts=in_parts /> }
+                    })}
                     {d.flags.map(|_| view! { <AgentFlags to=to from=from chains=chains /> })}
                 }.into_any(),
             }}
@@ -877,14 +886,44 @@ fn build_quest_layer(state: AppState) {
 /// (`data-testid="agent-quests-more"`) reads the next by offset from the same data and adds
 /// it (a file of 100k quests gives one agent ~18k, which drawn at once would take seconds).
 /// Once the data changes it reads nothing more: the page's detail is being read again.
+///
+/// Drawn in parts, as the flag lists' pages are: when `in_parts` (the page's first read), its
+/// first [`UNPLACED_FIRST_ROWS`] in the frame that shows them, and after *Show more* the first
+/// as many of the new ones, then [`ROWS_PER_FRAME`] more after each paint; read again after a
+/// change, the rows are drawn whole, so the page keeps its height and scroll position.
 #[component]
-fn AgentQuestList(quests: AgentQuests, name: String, shown_count: StoredValue<usize>) -> impl IntoView {
+fn AgentQuestList(
+    quests: AgentQuests,
+    name: String,
+    shown_count: StoredValue<usize>,
+    in_parts: bool,
+) -> impl IntoView {
     let state = expect_context::<AppState>();
     // The data these rows were read from.
     let key = state.db().data_key();
     let (total, turns) = (quests.total.max(0) as usize, quests.open_turns);
     build_quest_layer(state);
     let shown = RwSignal::new(quests.quests);
+    // How many of the rows read are drawn.
+    let drawn = RwSignal::new(if in_parts { UNPLACED_FIRST_ROWS } else { usize::MAX });
+    let draw_rest = move || {
+        spawn_local(async move {
+            loop {
+                next_paint().await;
+                let (Some(now), Some(len)) = (drawn.try_get_untracked(), shown.try_with_untracked(Vec::len))
+                else {
+                    return;
+                };
+                if now >= len {
+                    return;
+                }
+                drawn.set((now + ROWS_PER_FRAME).min(len));
+            }
+        });
+    };
+    if in_parts {
+        draw_rest();
+    }
     let reading = RwSignal::new(false);
     let failed = RwSignal::new(None::<String>);
     let more = move |_| {
@@ -903,10 +942,13 @@ fn AgentQuestList(quests: AgentQuests, name: String, shown_count: StoredValue<us
                 Ok(page)
                     if shown.try_with_untracked(Vec::len) == Some(offset) && state.db().data_key() == key =>
                 {
+                    // The new rows under those drawn: the first of them in this frame.
+                    drawn.set(drawn.get_untracked().min(offset) + UNPLACED_FIRST_ROWS);
                     shown.update(|rows| {
                         let held: HashSet<i64> = rows.iter().map(|q| q.id).collect();
                         rows.extend(page.quests.into_iter().filter(|q| !held.contains(&q.id)));
                     });
+                    draw_rest();
                     shown_count.try_set_value(shown.with_untracked(Vec::len).max(AGENT_QUESTS_PAGE));
                 }
                 Ok(_) => {}
@@ -936,7 +978,7 @@ fn AgentQuestList(quests: AgentQuests, name: String, shown_count: StoredValue<us
             <table class="flags quests">
                 <thead><tr><th>"Quest"</th><th>"Status"</th><th>"Turn"</th><th>"Role"</th><th>"Mission"</th><th>"Created"</th><th>"Updated"</th></tr></thead>
                 <tbody>
-                    <For each=move || shown.get() key=|q| q.id children=agent_quest_row />
+                    <For each=move || shown.with(|rows| rows[..drawn.get().min(rows.len())].to_vec()) key=|q| q.id children=agent_quest_row />
                 </tbody>
             </table>
             <div class="paged-footer" data-testid="agent-quests-footer">

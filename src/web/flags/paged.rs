@@ -33,7 +33,7 @@ const MIN_FIRST_ROWS: usize = 5;
 /// footer is not drawn: the agent page holds its lists until its counts are read), so where
 /// its rows will be is not known, for a list near the top of its page ([`Unplaced::NearTop`]):
 /// about a screen's worth below a page's heading.
-const UNPLACED_FIRST_ROWS: usize = 12;
+pub const UNPLACED_FIRST_ROWS: usize = 12;
 
 /// Where a paged list stands on its page, for the frame that draws it before its place can be
 /// read (its footer not painted yet: a page built with its rows in hand): how many new rows
@@ -60,7 +60,7 @@ impl Unplaced {
 }
 
 /// Rows drawn per frame after the first rows of a page, until the page is drawn whole.
-const ROWS_PER_FRAME: usize = 25;
+pub const ROWS_PER_FRAME: usize = 25;
 
 /// What a [`PagedFlags`] list is doing.
 #[derive(Debug, Clone, PartialEq)]
