@@ -599,6 +599,52 @@ fn a_status_change_stores_what_quest_status_py_stores_and_undoes() {
 }
 
 /// A table of odd rows (issue item 8), with the columns the scripts create but no constraints.
+/// The agent page's quest layer only where its comparisons are the page's: not for a numeric
+/// `current_agent` (`'5'` would find the number 5), a declared collation, another UNIQUE
+/// constraint (an INSERT OR REPLACE would delete unseen), WITHOUT ROWID or `INTEGER PRIMARY
+/// KEY DESC` (the id is not the rowid); there the page reads by its SQL and builds nothing.
+#[test]
+fn the_agent_quest_layer_applies_only_where_it_is_exact() {
+    use flagdeck_core::agents::{agent_quests, layer_agent_quests, scan_agent_quests};
+    use flagdeck_core::quests::{keys::Ensured, members};
+    use flagdeck_core::schema::Generation;
+    let table = |id: &str, agent: &str, extra: &str, tail: &str| {
+        let db = NativeDb::open_bytes(&[]).unwrap();
+        block_on(db.execute_batch(&format!(
+            "CREATE TABLE acolyte_quests (quest_id {id}, quest_name TEXT, quest_phase TEXT, mission TEXT, \
+               recruited TEXT, current_agent {agent}, status TEXT, created_at TEXT, updated_at TEXT{extra}){tail};\n\
+             INSERT INTO acolyte_quests (quest_id, quest_name, mission, recruited, current_agent, status) VALUES \
+               (1, 'q1', 'm', '[\"5\"]', 5, 'working'), (2, 'q2', 'm', '[\"@A\"]', '@a', 'working');"
+        )))
+        .unwrap();
+        db
+    };
+    let cases = [
+        ("plain", table("INTEGER PRIMARY KEY", "TEXT", "", ""), true),
+        ("no type", table("INTEGER PRIMARY KEY", "", "", ""), true),
+        ("numeric turn", table("INTEGER PRIMARY KEY", "NUMERIC", "", ""), false),
+        ("collation", table("INTEGER PRIMARY KEY", "TEXT COLLATE NOCASE", "", ""), false),
+        ("unique", table("INTEGER PRIMARY KEY", "TEXT", ", UNIQUE (quest_name)", ""), false),
+        ("without rowid", table("INTEGER PRIMARY KEY", "TEXT", "", " WITHOUT ROWID"), false),
+        ("descending key", table("INTEGER PRIMARY KEY DESC", "TEXT", "", ""), false),
+    ];
+    for (what, db, exact) in cases {
+        assert_eq!(block_on(members::applies(&db)).unwrap(), exact, "{what}");
+        let ensured = block_on(members::ensure(&db, || true)).unwrap();
+        assert_eq!(ensured, if exact { Ensured::Built } else { Ensured::Skipped }, "{what}");
+        for name in ["5", "@a", "@A"] {
+            let plain = block_on(scan_agent_quests(&db, Generation::V2, name, 0, 10)).unwrap();
+            assert_eq!(
+                block_on(agent_quests(&db, Generation::V2, name, 0, 10)).unwrap(),
+                plain,
+                "{what} {name}"
+            );
+            let layered = block_on(layer_agent_quests(&db, name, 0, 10)).unwrap();
+            assert_eq!(layered, exact.then_some(plain), "{what} {name}");
+        }
+    }
+}
+
 fn odd_table() -> NativeDb {
     let db = NativeDb::open_bytes(&[]).unwrap();
     block_on(db.execute_batch(

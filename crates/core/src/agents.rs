@@ -460,23 +460,38 @@ pub async fn agent_quests<D: Database>(
     offset: usize,
     limit: usize,
 ) -> Result<AgentQuests, DbError> {
-    use crate::quests::members;
     if !generation.has_quests() {
         return Ok(AgentQuests::default());
     }
-    // One question when the layer answers: its statement gives no rows unless the layer is
-    // kept, and fails when it was never built.
+    match layer_agent_quests(db, agent, offset, limit).await {
+        Ok(Some(quests)) => Ok(quests),
+        // Not kept, or its read failed: the page's SQL still gives the page.
+        _ => scan_agent_quests(db, generation, agent, offset, limit).await,
+    }
+}
+
+/// [`agent_quests`] through the layer alone: `None` when it is not built or not kept
+/// ([`members::built`](crate::quests::members::built)). One question when it is (its
+/// statement gives no rows unless the layer is kept, and fails when it was never built).
+/// Errors: the database's, for a layer that is kept.
+pub async fn layer_agent_quests<D: Database>(
+    db: &D,
+    agent: &str,
+    offset: usize,
+    limit: usize,
+) -> Result<Option<AgentQuests>, DbError> {
+    use crate::quests::members;
     let params = [Value::from(agent), bound(limit), bound(offset)];
-    let Ok(rs) = db.query(&agent_quests_layer_sql(), &params).await else {
-        return scan_agent_quests(db, generation, agent, offset, limit).await;
+    let rs = match db.query(&agent_quests_layer_sql(), &params).await {
+        Ok(rs) => rs,
+        Err(_) if !members::built(db).await? => return Ok(None),
+        Err(e) => return Err(e),
     };
     let counts = rs.map_first(|r| Ok((r.i64("total")?, r.i64("open_turns")?, r.i64("unreadable")?)))?;
     let (total, open_turns, unreadable) = match counts {
         Some(counts) => counts,
         // No rows: an empty page of a kept layer, or a layer not kept.
-        None if !members::built(db).await? => {
-            return scan_agent_quests(db, generation, agent, offset, limit).await;
-        }
+        None if !members::built(db).await? => return Ok(None),
         None if offset == 0 => {
             let n = db.query(members::UNREADABLE_SQL, &[]).await?.map_first(|r| r.i64("n"))?;
             (0, 0, n.unwrap_or(0))
@@ -485,7 +500,7 @@ pub async fn agent_quests<D: Database>(
     };
     let quests = rs.map_rows(agent_quest)?;
     let unreadable_recruited = if offset == 0 { unreadable } else { 0 };
-    Ok(AgentQuests { quests, total, open_turns, unreadable_recruited })
+    Ok(Some(AgentQuests { quests, total, open_turns, unreadable_recruited }))
 }
 
 /// A count or an offset as an SQL integer (saturating).

@@ -287,7 +287,8 @@ pub async fn quest_pages_and_counts<D: Database>(db: &D) {
 /// table (keyset and OFFSET) give the ids plain SQL gives, for every filter of
 /// [`quest_pages_and_counts`] both ways, under the file's time order and under instants; then
 /// again after edits by every path that writes quests (the status change, its undo and redo, a
-/// journal replay, raw UPDATE / INSERT / DELETE with odd values, a rolled-back transaction),
+/// journal replay, raw UPDATE / INSERT / DELETE with odd values, a quest moved by `rowid`, a
+/// rolled-back transaction),
 /// with the tables kept by their triggers, never built again.
 pub async fn quest_key_pages_agree_with_sql<D: Database>(db: &D) {
     use crate::quests::{keys, TimeOrder};
@@ -370,6 +371,7 @@ pub async fn quest_key_pages_agree_with_sql<D: Database>(db: &D) {
          INSERT INTO acolyte_quests (quest_name, mission, recruited, status, broadcast, created_at, updated_at) \
            VALUES ('new tests', 'm', '[\"@b\", \"@a\"]', 'working', '[]', '1999-01-01 00:00:00', '1700000000');\n\
          DELETE FROM acolyte_quests WHERE quest_id = (SELECT max(quest_id) FROM acolyte_quests WHERE quest_id < {c});\n\
+         UPDATE acolyte_quests SET rowid = 3000000 WHERE quest_id = {c};\n\
          BEGIN; UPDATE acolyte_quests SET status = 'gone', broadcast = '[]'; ROLLBACK;",
         a = ids[0],
         b = ids.get(1).unwrap_or(&ids[0]),
@@ -382,26 +384,31 @@ pub async fn quest_key_pages_agree_with_sql<D: Database>(db: &D) {
 
 /// The agent page's quests through its layer ([`quests::members`]) are the pages of its plain
 /// SQL ([`agents::scan_agent_quests`]): for every name the file lists, names it does not
-/// (another case, a trailing space, blank, unknown), at offsets from the start, the middle and
-/// past the end, with their totals, open turns and unreadable `recruited` count. Not built while
+/// (another case, a trailing space, blank, unknown, the JSON text of an array or an object
+/// entry of `recruited`), at offsets from the start, the middle and past the end, with their
+/// totals, open turns and unreadable `recruited` count: the layer's own answer
+/// ([`agents::layer_agent_quests`]), `None` while it is not built or not kept. Not built while
 /// the caller says no; then built, and again after writes by every path that writes quests (the
 /// status change, its undo and redo, a journal replay; raw writes with odd teams and turns, a
-/// new quest, a quest gone, one moved to a new id and one onto another's, an INSERT OR REPLACE,
-/// a rolled-back transaction), kept by its triggers, never built again; and built again once a
-/// trigger is gone.
+/// new quest, a quest gone, one moved to a new id, by `rowid`, and one onto another's, an
+/// INSERT OR REPLACE, writes under the conflict clauses ABORT, FAIL and ROLLBACK and an upsert
+/// (the triggers' writes run under them), a rolled-back transaction), kept by its triggers,
+/// never built again; and built again once a trigger is gone.
 pub async fn agent_quest_layer_agrees_with_sql<D: Database>(db: &D) {
-    use crate::agents::{agent_quests, scan_agent_quests};
+    use crate::agents::{agent_quests, layer_agent_quests, scan_agent_quests};
     use crate::quests::{keys::Ensured, members};
     use crate::schema::Generation;
     assert!(members::applies(db).await.unwrap(), "the fixture's quests can be followed");
     let built = || async { rows(db, members::BUILT_SQL).await[0][0].as_i64() };
     assert_eq!(members::ensure(db, || false).await.unwrap(), Ensured::Skipped);
     assert_eq!(built().await, Some(0), "nothing built while the caller says no");
-    let compare = |round: &'static str| async move {
+    let compare = |round: &'static str, kept: bool| async move {
         let mut names: Vec<String> = quests::agents(db).await.unwrap();
         assert!(names.len() > 1, "{round}: the file names agents");
         let first = names[0].clone();
         names.extend([first.to_uppercase(), format!("{first} "), String::new(), "@nobody".into()]);
+        // Entries of `recruited` that are an array or an object: json_each gives their JSON text.
+        names.extend([r#"["@a","@b"]"#.into(), r#"{"n":"@x"}"#.into()]);
         let mut listed = 0;
         for name in &names {
             let all = scan_agent_quests(db, Generation::V2, name, 0, usize::MAX).await.unwrap();
@@ -409,17 +416,23 @@ pub async fn agent_quest_layer_agrees_with_sql<D: Database>(db: &D) {
             for (offset, limit) in [(0, usize::MAX), (0, 3), (n / 2, 4), (n.saturating_sub(1), 3), (n + 1, 3)]
             {
                 let plain = scan_agent_quests(db, Generation::V2, name, offset, limit).await.unwrap();
-                let layered = agent_quests(db, Generation::V2, name, offset, limit).await.unwrap();
-                assert_eq!(layered, plain, "{round}: {name:?} from {offset}, {limit}");
+                let layered = layer_agent_quests(db, name, offset, limit).await.unwrap();
+                let what = format!("{round}: {name:?} from {offset}, {limit}");
+                assert_eq!(layered, kept.then(|| plain.clone()), "{what}");
+                assert_eq!(
+                    agent_quests(db, Generation::V2, name, offset, limit).await.unwrap(),
+                    plain,
+                    "{what}"
+                );
             }
             listed += n;
         }
         assert!(listed > 0, "{round}: some agent has quests");
     };
-    compare("not built").await;
+    compare("not built", false).await;
     assert_eq!(members::ensure(db, || true).await.unwrap(), Ensured::Built);
     assert!(members::built(db).await.unwrap());
-    compare("built").await;
+    compare("built", true).await;
     let open = "SELECT quest_id FROM acolyte_quests WHERE status NOT IN ('completed', 'failed', 'timeout') \
                 ORDER BY quest_id LIMIT 3";
     let ids: Vec<i64> = rows(db, open).await.iter().filter_map(|r| r[0].as_i64()).collect();
@@ -441,6 +454,13 @@ pub async fn agent_quest_layer_agrees_with_sql<D: Database>(db: &D) {
     let agent =
         rows(db, "SELECT current_agent FROM acolyte_quests WHERE current_agent IS NOT NULL LIMIT 1").await;
     let agent = agent[0][0].as_str().unwrap().replace('\'', "''");
+    // Three quests apart for the raw writes (any status).
+    let ids: Vec<i64> = rows(db, "SELECT quest_id FROM acolyte_quests ORDER BY quest_id DESC LIMIT 3")
+        .await
+        .iter()
+        .filter_map(|r| r[0].as_i64())
+        .collect();
+    assert_eq!(ids.len(), 3, "the fixture has three quests");
     db.execute_batch(&format!(
         "UPDATE acolyte_quests SET recruited = 'zed, {agent}' WHERE quest_id = {a};\n\
          UPDATE acolyte_quests SET current_agent = NULL, recruited = '\"{agent}\"' WHERE quest_id = {b};\n\
@@ -456,15 +476,25 @@ pub async fn agent_quest_layer_agrees_with_sql<D: Database>(db: &D) {
          UPDATE OR REPLACE acolyte_quests SET quest_id = {b} WHERE quest_id = 1000000;\n\
          INSERT OR REPLACE INTO acolyte_quests (quest_id, quest_name, mission, recruited, current_agent, status) \
            VALUES ({c}, 'replaced', 'm', '[\"@new\"]', '{agent}', 'completed');\n\
-         BEGIN; UPDATE acolyte_quests SET current_agent = '@gone', recruited = '[]'; ROLLBACK;",
+         BEGIN; UPDATE acolyte_quests SET current_agent = '@gone', recruited = '[]'; ROLLBACK;\n\
+         UPDATE acolyte_quests SET recruited = '[[\"@a\", \"@b\"], {{\"n\": \"@x\"}}, \"{agent}\"]' \
+           WHERE quest_id = (SELECT max(quest_id) FROM acolyte_quests);\n\
+         UPDATE acolyte_quests SET rowid = 2000000 WHERE quest_name = 'new';\n\
+         UPDATE OR ABORT acolyte_quests SET status = 'waiting' WHERE quest_id = (SELECT min(quest_id) FROM acolyte_quests);\n\
+         INSERT OR FAIL INTO acolyte_quests (quest_name, mission, recruited, current_agent, status) \
+           VALUES ('twice', 'm', '[\"@new\", \"@new\"]', '@new', 'working');\n\
+         INSERT INTO acolyte_quests (quest_id, quest_name, mission, recruited, current_agent, status) \
+           VALUES ({c}, 'upsert', 'm', '[\"{agent}\"]', '{agent}', 'working') ON CONFLICT (quest_id) DO UPDATE SET status = 'reviewing';\n\
+         BEGIN; UPDATE OR ROLLBACK acolyte_quests SET status = 'working' \
+           WHERE quest_id = (SELECT min(quest_id) FROM acolyte_quests); COMMIT;",
         a = ids[0],
-        b = ids.get(1).unwrap_or(&ids[0]),
-        c = ids.last().unwrap(),
+        b = ids[1],
+        c = ids[2],
     ))
     .await
     .unwrap();
     assert_eq!(members::ensure(db, || true).await.unwrap(), Ensured::Present, "kept, not built again");
-    compare("kept").await;
+    compare("kept", true).await;
     // A trigger gone, then a write it would have seen: the layer is not read, and is built again.
     db.execute_batch(&format!(
         "DROP TRIGGER temp.{}_inserted;\n\
@@ -475,9 +505,9 @@ pub async fn agent_quest_layer_agrees_with_sql<D: Database>(db: &D) {
     .await
     .unwrap();
     assert_eq!(built().await, Some(0));
-    compare("a trigger gone").await;
+    compare("a trigger gone", false).await;
     assert_eq!(members::ensure(db, || true).await.unwrap(), Ensured::Built, "a trigger gone: built again");
-    compare("built again").await;
+    compare("built again", true).await;
 }
 
 /// The quest list's filter index ([`quests::index`]) answers as plain SQL does: for filters drawn

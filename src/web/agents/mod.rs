@@ -860,8 +860,8 @@ fn agent_quest_row(q: AgentQuest) -> impl IntoView {
     }
 }
 
-/// Builds the agent page's quest layer ([`members::ensure`]) behind the paint of the page's
-/// quests, unless it is there or an edit's transaction is open: later visits and *Show more*
+/// Builds the agent page's quest layer ([`members::ensure`]) behind the next paint, unless it
+/// is there or an edit's transaction is open: later visits and *Show more*
 /// then walk its key instead of parsing every quest's `recruited` (`flagdeck:quest-members`
 /// measures a build; a build that fails leaves the page to its SQL and says why in the console).
 fn build_quest_layer(state: AppState) {
@@ -902,7 +902,11 @@ fn AgentQuestList(
     // The data these rows were read from.
     let key = state.db().data_key();
     let (total, turns) = (quests.total.max(0) as usize, quests.open_turns);
-    build_quest_layer(state);
+    // Only worth its build (~1 s at 100k quests) for an agent with more than a page, and not on
+    // every read again after a change (a follow-mode swap loses it): the first read, or at Show more.
+    if in_parts && total > AGENT_QUESTS_PAGE {
+        build_quest_layer(state);
+    }
     let shown = RwSignal::new(quests.quests);
     // How many of the rows read are drawn.
     let drawn = RwSignal::new(if in_parts { UNPLACED_FIRST_ROWS } else { usize::MAX });
@@ -949,6 +953,7 @@ fn AgentQuestList(
                         rows.extend(page.quests.into_iter().filter(|q| !held.contains(&q.id)));
                     });
                     draw_rest();
+                    build_quest_layer(state);
                     shown_count.try_set_value(shown.with_untracked(Vec::len).max(AGENT_QUESTS_PAGE));
                 }
                 Ok(_) => {}

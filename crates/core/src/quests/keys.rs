@@ -74,7 +74,7 @@ pub fn build_sql(sort: QuestSort, order: TimeOrder) -> String {
          INSERT INTO temp.{t} (quest_id, sort_key) SELECT quest_id, {key} FROM main.{TABLE};\n\
          CREATE INDEX temp.{t}_order ON {t} (sort_key, quest_id);\n\
          CREATE TEMP TRIGGER {t}_inserted AFTER INSERT ON main.{TABLE} BEGIN\n  {write}\nEND;\n\
-         CREATE TEMP TRIGGER {t}_updated AFTER UPDATE OF quest_id, {column} ON main.{TABLE} BEGIN\n  \
+         CREATE TEMP TRIGGER {t}_updated AFTER UPDATE OF quest_id, rowid, oid, _rowid_, {column} ON main.{TABLE} BEGIN\n  \
            DELETE FROM {t} WHERE quest_id = OLD.quest_id;\n  {write}\nEND;\n\
          CREATE TEMP TRIGGER {t}_deleted AFTER DELETE ON main.{TABLE} BEGIN\n  \
            DELETE FROM {t} WHERE quest_id = OLD.quest_id;\nEND;",
@@ -165,7 +165,11 @@ mod tests {
     #[test]
     fn an_update_rewrites_a_key_only_when_its_column_or_the_id_changes() {
         let sql = build_sql(QuestSort::Messages, TimeOrder::default());
-        assert!(sql.contains("AFTER UPDATE OF quest_id, broadcast ON main.acolyte_quests"), "{sql}");
+        // The id under any of its names: `UPDATE OF` matches the names the SET clause writes.
+        assert!(
+            sql.contains("AFTER UPDATE OF quest_id, rowid, oid, _rowid_, broadcast ON main.acolyte_quests"),
+            "{sql}"
+        );
         // The trigger that says the table is built comes last.
         let last = sql.rfind("CREATE TEMP TRIGGER").unwrap();
         assert!(sql[last..].contains(&built_sql(QuestSort::Messages, TimeOrder::default()).1[0].display()));

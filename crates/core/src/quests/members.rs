@@ -55,33 +55,49 @@ fn is_list(r: &str) -> String {
     format!("CASE WHEN json_valid({r}.recruited) THEN json_type({r}.recruited) = 'array' ELSE 0 END")
 }
 
-/// The statements writing the rows of row `r`'s quests: `table` is what `r` is read from (none
-/// inside a trigger, where `r` is `NEW`). Duplicates (a name twice in `recruited`, or both
-/// recruited and holding the turn) are one row by the key.
-fn fill_sql(r: &str, table: Option<&str>) -> String {
+/// The rows of quest row `r`, as three SELECTs of `(agent, turn, quest_id, open)`: its turn's
+/// holder, its team's entries, its warning row. An entry of `recruited` that is an array or an
+/// object is its JSON text to `json_each`, which the page's `value = ?1` compares as text: kept
+/// (`typeof(value)`, not the entry's JSON type). `join` is what `r` is read from, `, `-ended
+/// (empty inside a trigger, where `r` is `NEW`).
+fn rows_of(r: &str, join: &str) -> [String; 3] {
     let (open, list) = (open(r), is_list(r));
-    let (only, join) = match table {
-        Some(t) => (format!(" FROM {t}"), format!("{t}, ")),
-        None => (String::new(), String::new()),
-    };
-    format!(
-        "INSERT OR IGNORE INTO {MEMBERS} (agent, turn, quest_id, open) \
-           SELECT {r}.current_agent, 1, {r}.quest_id, {open}{only} WHERE typeof({r}.current_agent) = 'text';\n\
-         INSERT OR IGNORE INTO {MEMBERS} (agent, turn, quest_id, open) \
-           SELECT j.value, j.value IS {r}.current_agent, {r}.quest_id, {open} \
-           FROM {join}json_each(CASE WHEN {list} THEN {r}.recruited ELSE '[]' END) AS j WHERE j.type = 'text';\n\
-         INSERT OR IGNORE INTO {MEMBERS} (agent, turn, quest_id, open) \
-           SELECT 0, 0, {r}.quest_id, 0{only} WHERE NOT ({list});"
-    )
+    let only = join.trim_end_matches(", ");
+    let only = if only.is_empty() { String::new() } else { format!(" FROM {only}") };
+    [
+        format!("SELECT {r}.current_agent, 1, {r}.quest_id, {open}{only} WHERE typeof({r}.current_agent) = 'text'"),
+        format!(
+            "SELECT j.value, j.value IS {r}.current_agent, {r}.quest_id, {open} \
+             FROM {join}json_each(CASE WHEN {list} THEN {r}.recruited ELSE '[]' END) AS j WHERE typeof(j.value) = 'text'"
+        ),
+        format!("SELECT 0, 0, {r}.quest_id, 0{only} WHERE NOT ({list})"),
+    ]
+}
+
+/// The build's writes of every quest's rows: a name twice in `recruited`, or both recruited
+/// and holding the turn, is one row by the key (`OR IGNORE`: the build's own statements).
+fn build_fill_sql() -> String {
+    rows_of("q", &format!("main.{TABLE} AS q, "))
+        .map(|rows| format!("INSERT OR IGNORE INTO {MEMBERS} (agent, turn, quest_id, open) {rows};"))
+        .join("\n")
+}
+
+/// A trigger's write of the rows of quest `NEW`: one INSERT whose `UNION` leaves no duplicate
+/// (`turn` follows from the name), so no conflict can arise. Not `OR IGNORE`: inside a
+/// trigger the writing statement's own conflict clause (`UPDATE OR ABORT`, an upsert, `UPDATE
+/// OR ROLLBACK`) would replace it and fail the person's write.
+fn trigger_fill_sql() -> String {
+    format!("INSERT INTO {MEMBERS} (agent, turn, quest_id, open) {};", rows_of("NEW", "").join(" UNION "))
 }
 
 /// Builds the layer from scratch (dropping any earlier one), then the triggers that keep it
-/// (an update fires only when it writes the id, the turn, the team or the status; an insert
+/// (an update fires only when it writes the id, under any of its names, the turn, the team or
+/// the status: `UPDATE OF` matches the names the SET clause writes; an insert
 /// first drops what an `INSERT OR REPLACE` replaced): the triggers come last, so after a build
 /// that stopped half way [`BUILT_SQL`] says to build again. One batch for `execute_batch`.
 pub fn build_sql() -> String {
     let m = MEMBERS;
-    let fill_new = fill_sql("NEW", None);
+    let fill_new = trigger_fill_sql();
     format!(
         "DROP TRIGGER IF EXISTS temp.{m}_inserted;\n\
          DROP TRIGGER IF EXISTS temp.{m}_updated;\n\
@@ -93,11 +109,12 @@ pub fn build_sql() -> String {
          CREATE INDEX temp.{m}_quest ON {m} (quest_id);\n\
          CREATE TEMP TRIGGER {m}_inserted AFTER INSERT ON main.{TABLE} BEGIN\n  \
            DELETE FROM {m} WHERE quest_id = NEW.quest_id;\n  {fill_new}\nEND;\n\
-         CREATE TEMP TRIGGER {m}_updated AFTER UPDATE OF quest_id, current_agent, recruited, status ON main.{TABLE} BEGIN\n  \
+         CREATE TEMP TRIGGER {m}_updated AFTER UPDATE OF quest_id, rowid, oid, _rowid_, current_agent, recruited, status \
+           ON main.{TABLE} BEGIN\n  \
            DELETE FROM {m} WHERE quest_id IN (OLD.quest_id, NEW.quest_id);\n  {fill_new}\nEND;\n\
          CREATE TEMP TRIGGER {m}_deleted AFTER DELETE ON main.{TABLE} BEGIN\n  \
            DELETE FROM {m} WHERE quest_id = OLD.quest_id;\nEND;",
-        fill = fill_sql("q", Some(&format!("main.{TABLE} AS q"))),
+        fill = build_fill_sql(),
     )
 }
 
