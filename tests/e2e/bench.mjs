@@ -592,6 +592,30 @@ async function appScrollStep(page, step) {
  * flagdeck:routing, -more: read asked → first rows painted). The rows are checked against the
  * native answer.
  */
+/**
+ * Starts a step in the page's own task (a click on `button`, else the address `start`) and
+ * returns [ms to the `from + 1`-th row `testid` painted, ms to the `n`-th painted], from the
+ * step's start.
+ */
+function rowsPainted(page, { testid, from, n, start, button }) {
+  return page.evaluate(
+    async ({ testid, from, n, start, button }) => {
+      const t0 = performance.now();
+      if (button) document.querySelector(button).click();
+      else location.hash = start;
+      const rows = () => document.querySelectorAll(`[data-testid="${testid}"]`).length;
+      const painted = async (k) => {
+        for (let f = 0; f < 72000 && rows() < k; f++) await new Promise((r) => requestAnimationFrame(r));
+        await new Promise((r) => setTimeout(r, 0));
+        return performance.now() - t0;
+      };
+      const first = await painted(from + 1);
+      return [first, await painted(n)];
+    },
+    { testid, from, n, start, button },
+  );
+}
+
 async function agentListSteps(page, spec, rounds) {
   const out = {
     toWall: [], toWhole: [], to: [], toMoreWall: [], toMoreWhole: [], toMore: [],
@@ -604,27 +628,13 @@ async function agentListSteps(page, spec, rounds) {
   // starts when the next call arrives: at no set point of a frame, as a person's input.
   const more = (testid) => `[data-testid="${testid === 'routing-error' ? 'routing-more' : `${testid}-more`}"]`;
   const timed = async (testid, from, n, start) => {
+    const button = start === 'more' ? more(testid) : null;
     await page.evaluate(async ({ button }) => {
       if (button) document.querySelector(button).scrollIntoView({ block: 'nearest' });
       else location.hash = '#summary';
       await new Promise((r) => requestAnimationFrame(r));
-    }, { button: start === 'more' ? more(testid) : null });
-    return page.evaluate(
-      async ({ testid, from, n, start, button }) => {
-        const t0 = performance.now();
-        if (button) document.querySelector(button).click();
-        else location.hash = start;
-        const rows = () => document.querySelectorAll(`[data-testid="${testid}"]`).length;
-        const painted = async (k) => {
-          for (let f = 0; f < 72000 && rows() < k; f++) await new Promise((r) => requestAnimationFrame(r));
-          await new Promise((r) => setTimeout(r, 0));
-          return performance.now() - t0;
-        };
-        const first = await painted(from + 1);
-        return [first, await painted(n)];
-      },
-      { testid, from, n, start, button: start === 'more' ? more(testid) : null },
-    );
+    }, { button });
+    return rowsPainted(page, { testid, from, n, start, button });
   };
   const ids = (testid) => page.evaluate((t) => [...document.querySelectorAll(`[data-testid="${t}"]`)].map((e) => Number(e.dataset.flagId)), testid);
   const check = async (label, testid, expected) => {
@@ -1357,22 +1367,13 @@ async function questAgentSteps(page, spec, rounds) {
   const n = spec.first.length;
   // [its first new row painted, all `want` painted] (the list is drawn in parts).
   const timed = (start, from, want) =>
-    page.evaluate(
-      async ({ start, from, want }) => {
-        const t0 = performance.now();
-        if (start === 'more') document.querySelector('[data-testid="agent-quests-more"]').click();
-        else location.hash = start;
-        const rows = () => document.querySelectorAll('[data-testid="agent-quest"]').length;
-        const painted = async (k) => {
-          for (let f = 0; f < 72000 && rows() < k; f++) await new Promise((r) => requestAnimationFrame(r));
-          await new Promise((r) => setTimeout(r, 0));
-          return performance.now() - t0;
-        };
-        const first = await painted(from + 1);
-        return [first, await painted(want)];
-      },
-      { start, from, want },
-    );
+    rowsPainted(page, {
+      testid: 'agent-quest',
+      from,
+      n: want,
+      start,
+      button: start === 'more' ? '[data-testid="agent-quests-more"]' : null,
+    });
   // The page before is the agent catalog, which reads nothing: from the summary, its quest
   // counts (a pass over every quest, each time it is shown) would be measured too.
   const ready = (more) =>

@@ -283,6 +283,31 @@ pub async fn quest_pages_and_counts<D: Database>(db: &D) {
     }
 }
 
+/// Edits through the tool's rules: the first open quests (up to three, ids returned) changed to
+/// `to`'s statuses in turn (`quest_status.py`'s change), the last undone, redone and undone
+/// again, then the undone step replayed from the journal.
+async fn quest_status_changes<D: Database>(db: &D, to: [QuestStatus; 3]) -> Vec<i64> {
+    let open = "SELECT quest_id FROM acolyte_quests WHERE status NOT IN ('completed', 'failed', 'timeout') \
+                ORDER BY quest_id LIMIT 3";
+    let ids: Vec<i64> = rows(db, open).await.iter().filter_map(|r| r[0].as_i64()).collect();
+    assert!(!ids.is_empty(), "the fixture has open quests");
+    let mut history = History::default();
+    for (k, id) in ids.iter().enumerate() {
+        if let Some(edit) =
+            quests::change_status(db, *id, to[k % 3], Some(1_700_000_000 + k as i64)).await.unwrap()
+        {
+            history.record(edit);
+        }
+    }
+    history.undo(db).await.unwrap().expect("a step to undo");
+    history.redo(db).await.unwrap();
+    history.undo(db).await.unwrap();
+    let replay = History { done: history.undone.clone(), undone: Vec::new() };
+    let (_, failure) = crate::journal::replay(db, &replay).await;
+    assert_eq!(failure, None);
+    ids
+}
+
 /// Every derived order of the quest list ([`quests::keys`]): pages walked through its key
 /// table (keyset and OFFSET) give the ids plain SQL gives, for every filter of
 /// [`quest_pages_and_counts`] both ways, under the file's time order and under instants; then
@@ -341,25 +366,9 @@ pub async fn quest_key_pages_agree_with_sql<D: Database>(db: &D) {
     let (sql, params) = keys::built_sql(messages.0, messages.1);
     assert_eq!(db.query(&sql, &params).await.unwrap().scalar().and_then(|v| v.as_i64()), Some(0));
     compare("built").await;
-    // Edits through the tool's rules, undone, redone and replayed.
-    let open = "SELECT quest_id FROM acolyte_quests WHERE status NOT IN ('completed', 'failed', 'timeout') \
-                ORDER BY quest_id LIMIT 3";
-    let ids: Vec<i64> = rows(db, open).await.iter().filter_map(|r| r[0].as_i64()).collect();
-    assert!(!ids.is_empty(), "the fixture has open quests");
-    let mut history = History::default();
-    for (k, id) in ids.iter().enumerate() {
-        let to = [QuestStatus::Reviewing, QuestStatus::Completed, QuestStatus::Waiting][k % 3];
-        if let Some(edit) = quests::change_status(db, *id, to, Some(1_700_000_000 + k as i64)).await.unwrap()
-        {
-            history.record(edit);
-        }
-    }
-    history.undo(db).await.unwrap().expect("a step to undo");
-    history.redo(db).await.unwrap();
-    history.undo(db).await.unwrap();
-    let replay = History { done: history.undone.clone(), undone: Vec::new() };
-    let (_, failure) = crate::journal::replay(db, &replay).await;
-    assert_eq!(failure, None);
+    let ids =
+        quest_status_changes(db, [QuestStatus::Reviewing, QuestStatus::Completed, QuestStatus::Waiting])
+            .await;
     // Raw writes with odd values: mixed time shapes, broken JSON, NULLs where the scripts never
     // write them, a new quest, a quest gone, and a transaction rolled back.
     db.execute_batch(&format!(
@@ -433,24 +442,7 @@ pub async fn agent_quest_layer_agrees_with_sql<D: Database>(db: &D) {
     assert_eq!(members::ensure(db, || true).await.unwrap(), Ensured::Built);
     assert!(members::built(db).await.unwrap());
     compare("built", true).await;
-    let open = "SELECT quest_id FROM acolyte_quests WHERE status NOT IN ('completed', 'failed', 'timeout') \
-                ORDER BY quest_id LIMIT 3";
-    let ids: Vec<i64> = rows(db, open).await.iter().filter_map(|r| r[0].as_i64()).collect();
-    assert!(!ids.is_empty(), "the fixture has open quests");
-    let mut history = History::default();
-    for (k, id) in ids.iter().enumerate() {
-        let to = [QuestStatus::Completed, QuestStatus::Reviewing, QuestStatus::Failed][k % 3];
-        if let Some(edit) = quests::change_status(db, *id, to, Some(1_700_000_000 + k as i64)).await.unwrap()
-        {
-            history.record(edit);
-        }
-    }
-    history.undo(db).await.unwrap().expect("a step to undo");
-    history.redo(db).await.unwrap();
-    history.undo(db).await.unwrap();
-    let replay = History { done: history.undone.clone(), undone: Vec::new() };
-    let (_, failure) = crate::journal::replay(db, &replay).await;
-    assert_eq!(failure, None);
+    quest_status_changes(db, [QuestStatus::Completed, QuestStatus::Reviewing, QuestStatus::Failed]).await;
     let agent =
         rows(db, "SELECT current_agent FROM acolyte_quests WHERE current_agent IS NOT NULL LIMIT 1").await;
     let agent = agent[0][0].as_str().unwrap().replace('\'', "''");
