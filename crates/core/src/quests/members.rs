@@ -1,7 +1,7 @@
 //! The agent page's derived layer for quests: a TEMP table naming, for every quest, the agents
 //! it lists (its turn's `current_agent` and the text entries of a JSON-array `recruited`),
-//! built in the background once an agent page has shown its quests ([`ensure`]) and kept exact
-//! by TEMP triggers.
+//! built in the background once an agent page has shown more than a page of them, or at its
+//! *Show more* ([`ensure`]), and kept exact by TEMP triggers.
 //!
 //! Without it the agent page's quests ([`agent_quests_sql`](crate::agents::agent_quests_sql))
 //! parse every quest's `recruited` JSON, sort every match and count them: one pass over the
