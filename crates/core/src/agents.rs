@@ -398,14 +398,23 @@ pub struct AgentQuests {
 /// Quests the agent page shows at a time (a file of 100k quests gives one agent ~18k).
 pub const AGENT_QUESTS_PAGE: usize = 50;
 
-/// 1 when `recruited` is a JSON array, else 0 (NULL included). `json_type`, `json_each` and
-/// `json_extract` raise an error on malformed JSON; CASE evaluates only the branch it picks.
-const RECRUITED_IS_LIST: &str =
-    "CASE WHEN json_valid(q.recruited) THEN json_type(q.recruited) = 'array' ELSE 0 END";
+/// Whether quest row `r` (`q`, or `NEW` in a trigger) is open, in SQL: 1 unless its status is
+/// `completed`, `failed` or `timeout`; 0 for a NULL status. The agent page's rule, shared with
+/// its layer ([`quests::members`](crate::quests::members)).
+pub(crate) fn quest_open_sql(r: &str) -> String {
+    format!("IFNULL({r}.status NOT IN ('completed', 'failed', 'timeout'), 0)")
+}
+
+/// 1 when `r.recruited` is a JSON array, else 0 (NULL included), in SQL. `json_type`,
+/// `json_each` and `json_extract` raise an error on malformed JSON; CASE evaluates only the
+/// branch it picks. Shared with the agent page's layer.
+pub(crate) fn recruited_is_list_sql(r: &str) -> String {
+    format!("CASE WHEN json_valid({r}.recruited) THEN json_type({r}.recruited) = 'array' ELSE 0 END")
+}
 
 /// `recruited` when it is a JSON array, else `'[]'`.
 fn recruited_list() -> String {
-    format!("CASE WHEN {RECRUITED_IS_LIST} THEN q.recruited ELSE '[]' END")
+    format!("CASE WHEN {} THEN q.recruited ELSE '[]' END", recruited_is_list_sql("q"))
 }
 
 /// The agent page's columns of quest `q` for agent `?1` (the rows of [`AgentQuest`]).
@@ -413,12 +422,13 @@ fn agent_quest_columns() -> String {
     let list = recruited_list();
     format!(
         "q.quest_id AS id, q.quest_name AS name, q.quest_phase AS phase, q.status AS status, \
-           IFNULL(q.status NOT IN ('completed', 'failed', 'timeout'), 0) AS open, q.current_agent AS current_agent, \
+           {open} AS open, q.current_agent AS current_agent, \
            q.current_agent IS ?1 AS turn, \
            EXISTS (SELECT 1 FROM json_each({list}) WHERE value = ?1) AS recruited, \
            json_extract({list}, '$[0]') IS ?1 AS leader, \
            substr(q.mission, 1, {prefix}) AS mission, q.created_at AS created_at, q.updated_at AS updated_at",
-        prefix = crate::long_text::LIST_PREFIX_CHARS
+        prefix = crate::long_text::LIST_PREFIX_CHARS,
+        open = quest_open_sql("q"),
     )
 }
 
@@ -430,11 +440,12 @@ pub fn agent_quests_sql() -> String {
     format!(
         "SELECT {columns}, \
            count(*) OVER () AS total, \
-           sum(q.current_agent IS ?1 AND IFNULL(q.status NOT IN ('completed', 'failed', 'timeout'), 0)) OVER () AS open_turns \
+           sum(q.current_agent IS ?1 AND {open}) OVER () AS open_turns \
          FROM {QUEST_TABLE} q \
          WHERE q.current_agent = ?1 OR EXISTS (SELECT 1 FROM json_each({list}) WHERE value = ?1) \
          ORDER BY turn DESC, q.quest_id DESC LIMIT ?2 OFFSET ?3",
-        columns = agent_quest_columns()
+        columns = agent_quest_columns(),
+        open = quest_open_sql("q"),
     )
 }
 
@@ -545,7 +556,13 @@ pub async fn scan_agent_quests<D: Database>(
     let quests = rs.map_rows(agent_quest)?;
     let unreadable_recruited = if offset == 0 {
         let unreadable = db
-            .query(&format!("SELECT COUNT(*) AS n FROM {QUEST_TABLE} q WHERE NOT ({RECRUITED_IS_LIST})"), &[])
+            .query(
+                &format!(
+                    "SELECT COUNT(*) AS n FROM {QUEST_TABLE} q WHERE NOT ({})",
+                    recruited_is_list_sql("q")
+                ),
+                &[],
+            )
             .await?;
         unreadable.map_first(|r| r.i64("n"))?.unwrap_or(0)
     } else {

@@ -35,6 +35,7 @@
 //! index build, 0.75 s natively and ~1.1 s in the app at 100k quests (twice one page's cost
 //! without the layer).
 
+use crate::agents::{quest_open_sql, recruited_is_list_sql};
 use crate::port::{Database, DbError};
 use crate::table_info::{keyed_by_rowid, table_info, Affinity};
 use crate::value::Value;
@@ -45,23 +46,13 @@ use super::TABLE;
 /// The layer's table (TEMP).
 pub const MEMBERS: &str = "flagdeck_quest_members";
 
-/// Whether a quest is open, on row `r` (`q` or `NEW`): the agent page's expression.
-fn open(r: &str) -> String {
-    format!("IFNULL({r}.status NOT IN ('completed', 'failed', 'timeout'), 0)")
-}
-
-/// 1 when `r.recruited` is a JSON array, else 0: the agent page's expression.
-fn is_list(r: &str) -> String {
-    format!("CASE WHEN json_valid({r}.recruited) THEN json_type({r}.recruited) = 'array' ELSE 0 END")
-}
-
 /// The rows of quest row `r`, as three SELECTs of `(agent, turn, quest_id, open)`: its turn's
 /// holder, its team's entries, its warning row. An entry of `recruited` that is an array or an
 /// object is its JSON text to `json_each`, which the page's `value = ?1` compares as text: kept
 /// (`typeof(value)`, not the entry's JSON type). `join` is what `r` is read from, `, `-ended
 /// (empty inside a trigger, where `r` is `NEW`).
 fn rows_of(r: &str, join: &str) -> [String; 3] {
-    let (open, list) = (open(r), is_list(r));
+    let (open, list) = (quest_open_sql(r), recruited_is_list_sql(r));
     let only = join.trim_end_matches(", ");
     let only = if only.is_empty() { String::new() } else { format!(" FROM {only}") };
     [
