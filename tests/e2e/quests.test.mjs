@@ -1497,6 +1497,56 @@ test('v2: the list sorted by status follows a status change and its undo, its so
   }
 });
 
+/**
+ * Shows the summary through its address and returns what its open-quest figure says the moment
+ * it is first in the page (a MutationObserver's callback runs before any answer of the worker,
+ * which comes as a task of its own): "…" while it is being counted.
+ */
+async function summaryFirstShows(page) {
+  return page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const seen = () => document.querySelector('[data-testid="count-quests-open"]');
+        const mo = new MutationObserver(() => {
+          if (seen()) {
+            mo.disconnect();
+            resolve(seen().textContent);
+          }
+        });
+        mo.observe(document.body, { childList: true, subtree: true });
+        location.hash = '#summary';
+      }),
+  );
+}
+
+test('v2: the summary shows its quest figures again at once while the data is the same, and counts them again after a change', async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const ended = ['completed', 'failed', 'timeout'];
+  const rows = query(V2, 'SELECT quest_id, status FROM acolyte_quests ORDER BY quest_id');
+  const open = rows.filter(([, s]) => !ended.includes(s));
+  const [changed] = open.find(([, s]) => s !== 'waiting') ?? open[0];
+  const app = await openApp(env.browser, `${env.servers.app.url}/`);
+  try {
+    const { page } = app;
+    await pickFile(page, V2);
+    await waitForSummary(page, { fileName: path.basename(V2) });
+    const figure = (n) =>
+      page.waitForFunction((n) => document.querySelector('[data-testid="count-quests-open"]')?.textContent === String(n), n, { timeout: WAIT_MS });
+    await figure(open.length);
+    // Another page, then the summary again: its figures are there in the frame that shows it.
+    await page.evaluate(() => (location.hash = '#agents'));
+    await page.waitForFunction(() => !document.querySelector('[data-testid="count-quests-open"]'), null, { timeout: WAIT_MS });
+    assert.equal(await summaryFirstShows(page), String(open.length));
+    // A change to the data: the figures are counted again, from the changed data.
+    await changeStatus(page, changed, 'failed');
+    assert.equal(await summaryFirstShows(page), '…', 'counted again after the change');
+    await figure(open.length - 1);
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
 /** Epoch seconds of a stored v2 time: digits are epoch seconds, else `YYYY-MM-DD HH:MM:SS` UTC. */
 const seconds = (v) => (/^\d+(\.\d+)?$/.test(String(v)) ? Number(v) : Date.parse(`${String(v).replace(' ', 'T')}Z`) / 1000);
 

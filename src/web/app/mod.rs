@@ -41,6 +41,8 @@ pub fn App() -> impl IntoView {
     // The quest list's filter index, kept across visits to the quests page.
     let quest_index = crate::web::quests::QuestIndexStore::new();
     provide_context(quest_index);
+    // The summary's quest figures, kept across visits while the data is the same.
+    provide_context(crate::web::summary::QuestFiguresCache::default());
     nav.set_loader(move |view| match view {
         View::Agent(name) => crate::web::agents::load(state, agent_preload, name),
         View::Routing => crate::web::agents::load_routing(state, routing_preload),
