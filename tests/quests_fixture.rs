@@ -645,6 +645,28 @@ fn the_agent_quest_layer_applies_only_where_it_is_exact() {
     }
 }
 
+/// A layer whose triggers are there but whose read fails (its table dropped under it) still
+/// gives the page, by the page's SQL, and says why (`layer_error`, which the app puts in the
+/// console); a layer that reads gives none.
+#[test]
+fn a_kept_agent_quest_layer_that_fails_gives_the_page_by_sql_and_says_why() {
+    use flagdeck_core::agents::{agent_quests, scan_agent_quests};
+    use flagdeck_core::quests::{keys::Ensured, members};
+    use flagdeck_core::schema::Generation;
+    let db = odd_table();
+    assert_eq!(block_on(members::ensure(&db, || true)).unwrap(), Ensured::Built);
+    let plain = block_on(scan_agent_quests(&db, Generation::V2, "@a", 0, 10)).unwrap();
+    assert!(!plain.quests.is_empty());
+    let layered = block_on(agent_quests(&db, Generation::V2, "@a", 0, 10)).unwrap();
+    assert_eq!(layered, plain);
+    block_on(db.execute_batch(&format!("DROP TABLE temp.{}", members::MEMBERS))).unwrap();
+    assert!(block_on(members::built(&db)).unwrap(), "its triggers are still there");
+    let page = block_on(agent_quests(&db, Generation::V2, "@a", 0, 10)).unwrap();
+    let error = page.layer_error.clone().expect("the layer's error");
+    assert!(error.contains("flagdeck_quest_members"), "{error}");
+    assert_eq!(flagdeck_core::agents::AgentQuests { layer_error: None, ..page }, plain);
+}
+
 fn odd_table() -> NativeDb {
     let db = NativeDb::open_bytes(&[]).unwrap();
     block_on(db.execute_batch(

@@ -427,6 +427,108 @@ test("the agent page lists an agent's quests 50 at a time in SQL's order, with t
   }
 });
 
+/**
+ * Loads the app in `page` again with a gate on the messages of every worker it creates:
+ * `window.holdWorkerAnswers()` holds them, `window.releaseWorkerAnswers()` delivers those held
+ * (each in a task of its own, as they would have come) and stops holding.
+ */
+async function gateWorkerAnswers(page) {
+  await page.addInitScript(() => {
+    let held = null;
+    const own = Object.getOwnPropertyDescriptor(Worker.prototype, 'onmessage');
+    Object.defineProperty(Worker.prototype, 'onmessage', {
+      configurable: true,
+      get() {
+        return own.get.call(this);
+      },
+      set(handler) {
+        const gated = handler && ((e) => (held ? held.push(() => handler.call(this, e)) : handler.call(this, e)));
+        own.set.call(this, gated);
+      },
+    });
+    window.holdWorkerAnswers = () => (held = held ?? []);
+    window.releaseWorkerAnswers = () => {
+      const queued = held ?? [];
+      held = null;
+      for (const deliver of queued) setTimeout(deliver);
+    };
+  });
+  await page.reload();
+  await page.locator('[data-testid="open-file"]').waitFor({ state: 'attached', timeout: WAIT_MS });
+}
+
+test("the agent page's Show more, answered while its first page is still being drawn, draws on in one loop: at most 25 rows a frame", async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const { many } = manyQuests();
+  const [[agent]] = query(
+    many,
+    `SELECT a FROM (SELECT current_agent AS a FROM acolyte_quests UNION ALL
+       SELECT r.value FROM acolyte_quests, json_each(recruited) AS r) WHERE a IS NOT NULL GROUP BY a ORDER BY count(*) DESC, a LIMIT 1`,
+  );
+  const mine = `FROM acolyte_quests q WHERE q.current_agent = '${agent}' OR EXISTS (SELECT 1 FROM json_each(q.recruited) WHERE value = '${agent}')`;
+  const want = query(many, `SELECT quest_id ${mine} ORDER BY q.current_agent IS '${agent}' DESC, quest_id DESC`).map(([id]) => id);
+  assert.ok(want.length > 100, `${agent} has ${want.length} quests`);
+  const app = await openApp(env.browser, `${env.servers.app.url}/`);
+  try {
+    const { page } = app;
+    await gateWorkerAnswers(page);
+    await pickFile(page, many);
+    await waitForSummary(page, { fileName: path.basename(many) });
+    // A first visit builds the page's layer, so that Show more is one read, not behind a build.
+    await page.evaluate((a) => (location.hash = `#agent/${encodeURIComponent(a)}`), agent);
+    await page.waitForFunction(() => performance.getEntriesByName('flagdeck:quest-members').length > 0, null, { timeout: WAIT_MS });
+    await page.evaluate(() => (location.hash = '#agents'));
+    await page.waitForFunction(() => !document.querySelector('[data-testid="agent-quest"]'), null, { timeout: WAIT_MS });
+    // The rows in the page at each frame (before its paint), from the address set until 100
+    // are drawn. Show more is clicked in the task that first draws rows (12 of the first 50),
+    // and its answer is held until that frame, so it comes while the first page is drawn on.
+    const counts = await page.evaluate(
+      (a) =>
+        new Promise((resolve) => {
+          const rows = () => document.querySelectorAll('[data-testid="agent-quest"]').length;
+          const counts = [];
+          let held = false;
+          const frame = () => {
+            counts.push(rows());
+            if (held) {
+              held = false;
+              window.releaseWorkerAnswers();
+            }
+            if (rows() >= 100 || counts.length > 600) resolve(counts);
+            else requestAnimationFrame(frame);
+          };
+          const mo = new MutationObserver(() => {
+            const more = document.querySelector('[data-testid="agent-quests-more"]');
+            if (rows() > 0 && more) {
+              mo.disconnect();
+              window.holdWorkerAnswers();
+              held = true;
+              more.click();
+              requestAnimationFrame(frame);
+            }
+          });
+          mo.observe(document.body, { childList: true, subtree: true });
+          location.hash = `#agent/${encodeURIComponent(a)}`;
+        }),
+      agent,
+    );
+    assert.equal(counts.at(-1), 100, `every row drawn: ${counts}`);
+    assert.ok(counts[0] < 50, `Show more was clicked while the first page was being drawn: ${counts}`);
+    // One loop draws 25 rows after each paint; Show more's answer adds the first 12 of its rows
+    // in its own task, which may come in the same frame as a step of the first page's loop (two
+    // loops drawing at once: 50).
+    const steps = counts.slice(1).map((n, i) => n - counts[i]);
+    assert.ok(Math.max(...steps) <= 25 + 12, `rows added per frame: ${steps} (counts ${counts})`);
+    assert.deepEqual(
+      await page.evaluate(() => [...document.querySelectorAll('[data-testid="agent-quest"]')].map((e) => Number(e.dataset.questId))),
+      want.slice(0, 100),
+    );
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
 test('the list: few rows in the DOM, scrolling reaches the last of 2040 quests in SQL order', async (t) => {
   if (skipWithoutV2Fixtures(t)) return;
   const { many, order } = manyQuests();

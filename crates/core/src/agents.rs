@@ -393,6 +393,10 @@ pub struct AgentQuests {
     /// Quests whose `recruited` is not a JSON list: matched on `current_agent` only. Counted
     /// with the first page (offset 0) only, 0 on the others.
     pub unreadable_recruited: i64,
+    /// Why the agent page's layer, kept, could not give this page (its read's error), which
+    /// was then read by the page's SQL instead ([`agent_quests`]); `None` when it gave it or
+    /// was not kept. The page is right either way: this is for the console.
+    pub layer_error: Option<String>,
 }
 
 /// Quests the agent page shows at a time (a file of 100k quests gives one agent ~18k).
@@ -463,7 +467,8 @@ pub fn agent_quests_layer_sql() -> String {
 /// Read through the agent page's layer ([`quests::members`](crate::quests::members)) when it is
 /// built and kept ([`members::ensure`](crate::quests::members::ensure) builds it): a walk of its
 /// key and one read per quest of the page, in one question. Else by [`scan_agent_quests`]; both
-/// give the same page. Errors: the database's.
+/// give the same page (when the layer's read fails, its error is in
+/// [`AgentQuests::layer_error`]). Errors: the database's, of the SQL read.
 pub async fn agent_quests<D: Database>(
     db: &D,
     generation: Generation,
@@ -476,8 +481,12 @@ pub async fn agent_quests<D: Database>(
     }
     match layer_agent_quests(db, agent, offset, limit).await {
         Ok(Some(quests)) => Ok(quests),
-        // Not kept, or its read failed: the page's SQL still gives the page.
-        _ => scan_agent_quests(db, generation, agent, offset, limit).await,
+        Ok(None) => scan_agent_quests(db, generation, agent, offset, limit).await,
+        // Kept but its read failed: the page's SQL still gives the page, and says why.
+        Err(e) => {
+            let page = scan_agent_quests(db, generation, agent, offset, limit).await?;
+            Ok(AgentQuests { layer_error: Some(e.to_string()), ..page })
+        }
     }
 }
 
@@ -511,7 +520,7 @@ pub async fn layer_agent_quests<D: Database>(
     };
     let quests = rs.map_rows(agent_quest)?;
     let unreadable_recruited = if offset == 0 { unreadable } else { 0 };
-    Ok(Some(AgentQuests { quests, total, open_turns, unreadable_recruited }))
+    Ok(Some(AgentQuests { quests, total, open_turns, unreadable_recruited, layer_error: None }))
 }
 
 /// A count or an offset as an SQL integer (saturating).
@@ -568,7 +577,7 @@ pub async fn scan_agent_quests<D: Database>(
     } else {
         0
     };
-    Ok(AgentQuests { quests, total, open_turns, unreadable_recruited })
+    Ok(AgentQuests { quests, total, open_turns, unreadable_recruited, layer_error: None })
 }
 
 #[cfg(test)]

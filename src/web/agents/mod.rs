@@ -607,7 +607,9 @@ async fn load_detail(
         if !generation.has_quests() {
             return Ok::<_, String>(None);
         }
-        agent_quests(db, generation, name, 0, quests).await.map(Some).map_err(|e| e.to_string())
+        let page = agent_quests(db, generation, name, 0, quests).await.map_err(|e| e.to_string())?;
+        warn_layer_error(&page);
+        Ok(Some(page))
     };
     let health = async { latest_health(db, &open.facts, generation, name).await.map_err(|e| e.to_string()) };
     let (flags, quests, health) = futures::join!(flags, quests, health);
@@ -880,6 +882,13 @@ fn build_quest_layer(state: AppState) {
     });
 }
 
+/// Says in the console why the agent page's layer could not give `page` (which its SQL gave).
+fn warn_layer_error(page: &AgentQuests) {
+    if let Some(e) = &page.layer_error {
+        warn(&format!("The agent page read its quests by SQL: its layer's read failed ({e})."));
+    }
+}
+
 /// The quests an agent is recruited to, its turn marked, each linking to `#quest/ID`,
 /// [`AGENT_QUESTS_PAGE`] at a time: the first pages come with the page's detail (as many as
 /// were shown, `shown_count`, after a change to the data); *Show more*
@@ -910,18 +919,22 @@ fn AgentQuestList(
     let shown = RwSignal::new(quests.quests);
     // How many of the rows read are drawn.
     let drawn = RwSignal::new(if in_parts { UNPLACED_FIRST_ROWS } else { usize::MAX });
+    // Draws on from what is drawn now, a frame at a time; a later call (after Show more) sets
+    // `drawn` itself and takes over, so this one leaves (one loop, ROWS_PER_FRAME per frame).
     let draw_rest = move || {
+        let Some(mut now) = drawn.try_get_untracked() else { return };
         spawn_local(async move {
             loop {
                 next_paint().await;
-                let (Some(now), Some(len)) = (drawn.try_get_untracked(), shown.try_with_untracked(Vec::len))
+                let (Some(at), Some(len)) = (drawn.try_get_untracked(), shown.try_with_untracked(Vec::len))
                 else {
                     return;
                 };
-                if now >= len {
+                if at != now || at >= len {
                     return;
                 }
-                drawn.set((now + ROWS_PER_FRAME).min(len));
+                now = (at + ROWS_PER_FRAME).min(len);
+                drawn.set(now);
             }
         });
     };
@@ -940,6 +953,9 @@ fn AgentQuestList(
         let (offset, name) = (shown.with_untracked(Vec::len), name.clone());
         spawn_local(async move {
             let page = agent_quests(&open.db, open.report.generation, &name, offset, AGENT_QUESTS_PAGE).await;
+            if let Ok(page) = &page {
+                warn_layer_error(page);
+            }
             match page {
                 // Still the rows and the data it was read for (after a change the detail is
                 // read again from its start).
