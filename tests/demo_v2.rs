@@ -688,6 +688,13 @@ fn the_agent_quest_layer_agrees_with_sql_on_a_generated_file() {
     pollster::block_on(flagdeck_core::testkit::agent_quest_layer_agrees_with_sql(&v2(2000, 11)));
 }
 
+#[test]
+fn the_agent_quest_layer_built_in_steps_agrees_with_sql_on_a_generated_file() {
+    pollster::block_on(flagdeck_core::testkit::agent_quest_layer_built_in_steps_agrees_with_sql(&v2(
+        200, 11,
+    )));
+}
+
 /// The quest list's filter index on a generated file of 2000 quests (their statuses, teams and
 /// turn holders as the scripts write them), before and after edits.
 #[test]

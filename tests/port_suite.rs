@@ -95,6 +95,13 @@ fn agent_quest_layer_agrees_with_sql() {
 }
 
 #[test]
+fn agent_quest_layer_built_in_steps_agrees_with_sql() {
+    for (db, _) in quest_files() {
+        block_on(testkit::agent_quest_layer_built_in_steps_agrees_with_sql(&db));
+    }
+}
+
+#[test]
 fn quest_index_agrees_with_sql() {
     for (db, _) in quest_files() {
         block_on(testkit::quest_index_agrees_with_sql(&db));

@@ -325,6 +325,11 @@ async fn port_suite_agent_quest_layer_agrees_with_sql() {
 }
 
 #[wasm_bindgen_test]
+async fn port_suite_agent_quest_layer_built_in_steps_agrees_with_sql() {
+    flagdeck_core::testkit::agent_quest_layer_built_in_steps_agrees_with_sql(&v2().await).await;
+}
+
+#[wasm_bindgen_test]
 async fn port_suite_quest_key_pages_agree_with_sql() {
     flagdeck_core::testkit::quest_key_pages_agree_with_sql(&v2().await).await;
 }

@@ -370,7 +370,7 @@ function writeManyQuests() {
   return { many, order };
 }
 
-test("the agent page lists an agent's quests 50 at a time in SQL's order, with their total and its open turns, by its layer once built", async (t) => {
+test("the agent page lists an agent's quests 50 at a time in SQL's order, with their total and its open turns, by its layer built at open", async (t) => {
   if (skipWithoutV2Fixtures(t)) return;
   const { many } = manyQuests();
   // The agent with the most quests in its turn or on its team (JSON lists here), and its
@@ -392,6 +392,9 @@ test("the agent page lists an agent's quests 50 at a time in SQL's order, with t
   const app = await open(many);
   try {
     const { page } = app;
+    // The agent page's layer is built once the file is open, before any agent page is shown.
+    const builds = () => page.evaluate(() => performance.getEntriesByName('flagdeck:quest-members').length);
+    await page.waitForFunction(() => performance.getEntriesByName('flagdeck:quest-members').length > 0, null, { timeout: WAIT_MS });
     await changeStatus(page, changed, 'reviewing');
     await page.evaluate((a) => (location.hash = `#agent/${encodeURIComponent(a)}`), agent);
     const rows = () => page.evaluate(() => [...document.querySelectorAll('[data-testid="agent-quest"]')].map((e) => Number(e.dataset.questId)));
@@ -403,10 +406,8 @@ test("the agent page lists an agent's quests 50 at a time in SQL's order, with t
     assert.equal(await shown.getAttribute('data-total'), String(want.length));
     assert.equal(await shown.textContent(), `Showing 50 of ${want.length.toLocaleString('en-US')}.`);
     assert.equal(await page.locator('[data-testid="agent-quest-turns"]').getAttribute('data-value'), String(turns));
-    // Behind that page's paint the agent page's layer is built: the reads after it walk its key
-    // (and after the undo below, its triggers have kept it: it is not built again).
-    const builds = () => page.evaluate(() => performance.getEntriesByName('flagdeck:quest-members').length);
-    await page.waitForFunction(() => performance.getEntriesByName('flagdeck:quest-members').length > 0, null, { timeout: WAIT_MS });
+    // The reads walk the layer's key (and after the undo below, its triggers have kept it: it
+    // is not built again).
     await page.locator('[data-testid="agent-quests-more"]').click();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="agent-quest"]').length === 100, null, { timeout: WAIT_MS });
     assert.deepEqual(await rows(), want.slice(0, 100), 'the next 50 follow them');
@@ -474,11 +475,8 @@ test("the agent page's Show more, answered while its first page is still being d
     await gateWorkerAnswers(page);
     await pickFile(page, many);
     await waitForSummary(page, { fileName: path.basename(many) });
-    // A first visit builds the page's layer, so that Show more is one read, not behind a build.
-    await page.evaluate((a) => (location.hash = `#agent/${encodeURIComponent(a)}`), agent);
+    // The page's layer is built at open: Show more is then one read, not behind a build.
     await page.waitForFunction(() => performance.getEntriesByName('flagdeck:quest-members').length > 0, null, { timeout: WAIT_MS });
-    await page.evaluate(() => (location.hash = '#agents'));
-    await page.waitForFunction(() => !document.querySelector('[data-testid="agent-quest"]'), null, { timeout: WAIT_MS });
     // The rows in the page at each frame (before its paint), from the address set until 100
     // are drawn. Show more is clicked in the task that first draws rows (12 of the first 50),
     // and its answer is held until that frame, so it comes while the first page is drawn on.

@@ -502,6 +502,86 @@ pub async fn agent_quest_layer_agrees_with_sql<D: Database>(db: &D) {
     compare("built again", true).await;
 }
 
+/// The agent page's quest layer built in steps of two quests ([`members::Build`]) with writes
+/// between every two statements of the build (to quests filled already and quests not yet,
+/// a new quest, one gone, ids moved both ways across the build's place, a rolled-back
+/// transaction) is not read while under way ([`members::BUILT_SQL`] says no, the page reads
+/// by SQL) and, once complete, gives every agent's pages as the page's SQL does.
+pub async fn agent_quest_layer_built_in_steps_agrees_with_sql<D: Database>(db: &D) {
+    use crate::agents::{agent_quests, layer_agent_quests, scan_agent_quests};
+    use crate::quests::members;
+    use crate::schema::Generation;
+    assert!(members::applies(db).await.unwrap());
+    let agent =
+        rows(db, "SELECT current_agent FROM acolyte_quests WHERE current_agent IS NOT NULL LIMIT 1").await;
+    let agent = agent[0][0].as_str().unwrap().replace('\'', "''");
+    let ids = || async {
+        rows(db, "SELECT quest_id FROM acolyte_quests ORDER BY quest_id")
+            .await
+            .iter()
+            .filter_map(|r| r[0].as_i64())
+            .collect::<Vec<i64>>()
+    };
+    assert!(ids().await.len() >= 6, "the file has quests to build in steps");
+    let writes = |round: usize, filled: Option<i64>| {
+        let agent = agent.clone();
+        async move {
+            let all = ids().await;
+            // A quest filled already (at or before `filled`) and one not yet, when there are.
+            let done = filled.and_then(|f| all.iter().copied().rfind(|&id| id <= f));
+            let ahead = all.iter().copied().rev().find(|&id| filled.is_none_or(|f| id > f));
+            let sql = match (round % 6, done, ahead) {
+                (0, _, Some(a)) => format!(
+                    "UPDATE acolyte_quests SET recruited = '[\"{agent}\", \"@steps\"]', status = 'waiting' WHERE quest_id = {a}"
+                ),
+                (1, Some(d), _) => format!(
+                    "UPDATE acolyte_quests SET current_agent = '@steps', recruited = '[\"@steps\"]', status = 'working' WHERE quest_id = {d}"
+                ),
+                (2, _, _) => format!(
+                    "INSERT INTO acolyte_quests (quest_name, mission, recruited, current_agent, status) \
+                       VALUES ('step', 'm', '[\"{agent}\", \"@steps\"]', '{agent}', 'working')"
+                ),
+                (3, _, Some(a)) => format!("DELETE FROM acolyte_quests WHERE quest_id = {a}"),
+                (4, Some(d), _) => format!("UPDATE acolyte_quests SET quest_id = 5000000 + {round} WHERE quest_id = {d}"),
+                (5, _, Some(a)) => format!(
+                    "UPDATE acolyte_quests SET quest_id = -{round} WHERE quest_id = {a};\n\
+                     BEGIN; UPDATE acolyte_quests SET recruited = '[]', current_agent = NULL; ROLLBACK"
+                ),
+                _ => "UPDATE acolyte_quests SET status = status WHERE 0".to_owned(),
+            };
+            db.execute_batch(&sql).await.unwrap();
+        }
+    };
+    let mut build = members::Build::begin(db, 2).await.unwrap();
+    let (mut round, mut filled) = (0, None);
+    loop {
+        assert!(!members::built(db).await.unwrap(), "round {round}: a build under way is not read");
+        assert_eq!(layer_agent_quests(db, &agent, 0, 10).await.unwrap(), None, "round {round}");
+        writes(round, filled).await;
+        round += 1;
+        let end = build.step_end(db).await.unwrap();
+        writes(round, filled).await;
+        round += 1;
+        if build.fill(db, end).await.unwrap() {
+            break;
+        }
+        filled = end;
+    }
+    assert!(round > 6, "the build took steps ({round} writes)");
+    assert!(members::built(db).await.unwrap(), "complete");
+    let mut names: Vec<String> = quests::agents(db).await.unwrap();
+    names.extend(["@steps".into(), "@nobody".into()]);
+    for name in &names {
+        let n = scan_agent_quests(db, Generation::V2, name, 0, usize::MAX).await.unwrap().quests.len();
+        for (offset, limit) in [(0, usize::MAX), (n / 2, 4)] {
+            let plain = scan_agent_quests(db, Generation::V2, name, offset, limit).await.unwrap();
+            let layered = layer_agent_quests(db, name, offset, limit).await.unwrap();
+            assert_eq!(layered, Some(plain.clone()), "{name:?} from {offset}, {limit}");
+            assert_eq!(agent_quests(db, Generation::V2, name, offset, limit).await.unwrap(), plain);
+        }
+    }
+}
+
 /// The quest list's filter index ([`quests::index`]) answers as plain SQL does: for filters drawn
 /// from the file's own statuses and agent names (in other cases, padded, with a space inside,
 /// unknown, with words or a comma: those two not answered), its count, status counts and first

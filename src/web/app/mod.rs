@@ -43,6 +43,9 @@ pub fn App() -> impl IntoView {
     provide_context(quest_index);
     // The summary's quest figures, kept across visits while the data is the same.
     provide_context(crate::web::summary::QuestFiguresCache::default());
+    // The agent page's quest layer: one build at a time, begun when a file with quests opens.
+    provide_context(crate::web::agents::QuestLayerBuild::default());
+    crate::web::agents::build_quest_layer_on_open(state);
     nav.set_loader(move |view| match view {
         View::Agent(name) => crate::web::agents::load(state, agent_preload, name),
         View::Routing => crate::web::agents::load_routing(state, routing_preload),

@@ -1,7 +1,7 @@
 //! The agent page's derived layer for quests: a TEMP table naming, for every quest, the agents
 //! it lists (its turn's `current_agent` and the text entries of a JSON-array `recruited`),
-//! built in the background once an agent page has shown more than a page of them, or at its
-//! *Show more* ([`ensure`]), and kept exact by TEMP triggers.
+//! built in the background ([`ensure`]) in steps of [`BUILD_STEP`] quests, with other reads
+//! answered between them, and kept exact by TEMP triggers from the build's first statement on.
 //!
 //! Without it the agent page's quests ([`agent_quests_sql`](crate::agents::agent_quests_sql))
 //! parse every quest's `recruited` JSON, sort every match and count them: one pass over the
@@ -28,6 +28,13 @@
 //! writing statement, so a rollback takes the layer back with the rows. A lost TEMP schema (an
 //! export reopens the engine) or a quest table made again (its triggers go with it) leaves
 //! [`BUILT_SQL`] false, and the next page builds it again from the table.
+//!
+//! In steps ([`Build`]): the first statement drops any earlier layer and makes the empty table
+//! and its triggers, so every write from then on is in it, whether its quest was filled
+//! already or not; each step fills the quests of the next id range from the table as it is
+//! then (`OR IGNORE`: a quest a trigger wrote meanwhile has the same rows); the last writes the
+//! [`COMPLETE`] mark, without which [`BUILT_SQL`] does not count the layer as kept and the page
+//! reads by its SQL. A build stopped half way begins again from its first statement.
 //!
 //! Memory (`dbstat` on the 100k-quest bench file: 267k rows, ~2.7 a quest, names of 16
 //! characters): 7.9 MB for the table and 7.0 MB for its index by quest (which the triggers'
@@ -65,13 +72,40 @@ fn rows_of(r: &str, join: &str) -> [String; 3] {
     ]
 }
 
-/// The build's writes of every quest's rows: a name twice in `recruited`, or both recruited
-/// and holding the turn, is one row by the key (`OR IGNORE`: the build's own statements).
-fn build_fill_sql() -> String {
+/// One step of the build: the rows of the quests whose id is after `after` and at most `upto`
+/// (`None`: no bound), read from the table as it is now. A name twice in `recruited`, both
+/// recruited and holding the turn, or a quest whose rows its trigger wrote already (a write
+/// since the build began) is one row by the key (`OR IGNORE`: the build's own statements).
+/// The bounds are integers written into the SQL (a batch has no parameters).
+pub fn fill_sql(after: Option<i64>, upto: Option<i64>) -> String {
+    let range: String =
+        [after.map(|a| format!(" AND q.quest_id > {a}")), upto.map(|u| format!(" AND q.quest_id <= {u}"))]
+            .into_iter()
+            .flatten()
+            .collect();
+    // Each of the three SELECTs ends in its WHERE clause.
     rows_of("q", &format!("main.{TABLE} AS q, "))
-        .map(|rows| format!("INSERT OR IGNORE INTO {MEMBERS} (agent, turn, quest_id, open) {rows};"))
+        .map(|rows| format!("INSERT OR IGNORE INTO {MEMBERS} (agent, turn, quest_id, open) {rows}{range};"))
         .join("\n")
 }
+
+/// Where a build's step ends: the id of the `step`-th quest after id `?1` (`?2` being `step -
+/// 1`), or from the first quest when `first` (then `?1` is not in the statement). No row when
+/// fewer are left (the last step has no upper bound). A walk of the rowid's b-tree from its
+/// start, no sort.
+pub fn step_end_sql(first: bool) -> String {
+    let after = if first { "" } else { "WHERE quest_id > ?1 " };
+    format!("SELECT quest_id AS id FROM main.{TABLE} {after}ORDER BY quest_id LIMIT 1 OFFSET ?2")
+}
+
+/// Quests filled by one statement of a build ([`Build::next`]): ~0.1 s of the engine at a
+/// time, so that other reads wait at most that long behind a build (the whole build is ~1.1 s
+/// in the app at 100k quests).
+pub const BUILD_STEP: usize = 10_000;
+
+/// The table written last by a build, once every quest's rows are in: without it the layer is
+/// a build under way (or stopped), which [`BUILT_SQL`] does not count as kept.
+pub const COMPLETE: &str = "flagdeck_quest_members_complete";
 
 /// A trigger's write of the rows of quest `NEW`: one INSERT whose `UNION` leaves no duplicate
 /// (`turn` follows from the name), so no conflict can arise. Not `OR IGNORE`: inside a
@@ -81,22 +115,24 @@ fn trigger_fill_sql() -> String {
     format!("INSERT INTO {MEMBERS} (agent, turn, quest_id, open) {};", rows_of("NEW", "").join(" UNION "))
 }
 
-/// Builds the layer from scratch (dropping any earlier one), then the triggers that keep it
-/// (an update fires only when it writes the id, under any of its names, the turn, the team or
-/// the status: `UPDATE OF` matches the names the SET clause writes; an insert
-/// first drops what an `INSERT OR REPLACE` replaced): the triggers come last, so after a build
-/// that stopped half way [`BUILT_SQL`] says to build again. One batch for `execute_batch`.
-pub fn build_sql() -> String {
+/// Begins a build from scratch (dropping any earlier layer, its [`COMPLETE`] mark first): the
+/// empty table, its index by quest, and the triggers that keep it from now on (an update fires
+/// only when it writes the id, under any of its names, the turn, the team or the status:
+/// `UPDATE OF` matches the names the SET clause writes; an insert first drops what an `INSERT
+/// OR REPLACE` replaced). Writes between the build's steps are so in the table whether their
+/// quests were filled already or not; [`fill_sql`] fills the rest. One batch for
+/// `execute_batch`.
+pub fn begin_sql() -> String {
     let m = MEMBERS;
     let fill_new = trigger_fill_sql();
     format!(
-        "DROP TRIGGER IF EXISTS temp.{m}_inserted;\n\
+        "DROP TABLE IF EXISTS temp.{COMPLETE};\n\
+         DROP TRIGGER IF EXISTS temp.{m}_inserted;\n\
          DROP TRIGGER IF EXISTS temp.{m}_updated;\n\
          DROP TRIGGER IF EXISTS temp.{m}_deleted;\n\
          DROP TABLE IF EXISTS temp.{m};\n\
          CREATE TEMP TABLE {m} (agent NOT NULL, turn INTEGER NOT NULL, quest_id INTEGER NOT NULL, \
            open INTEGER NOT NULL, PRIMARY KEY (agent, turn, quest_id)) WITHOUT ROWID;\n\
-         {fill}\n\
          CREATE INDEX temp.{m}_quest ON {m} (quest_id);\n\
          CREATE TEMP TRIGGER {m}_inserted AFTER INSERT ON main.{TABLE} BEGIN\n  \
            DELETE FROM {m} WHERE quest_id = NEW.quest_id;\n  {fill_new}\nEND;\n\
@@ -104,22 +140,34 @@ pub fn build_sql() -> String {
            ON main.{TABLE} BEGIN\n  \
            DELETE FROM {m} WHERE quest_id IN (OLD.quest_id, NEW.quest_id);\n  {fill_new}\nEND;\n\
          CREATE TEMP TRIGGER {m}_deleted AFTER DELETE ON main.{TABLE} BEGIN\n  \
-           DELETE FROM {m} WHERE quest_id = OLD.quest_id;\nEND;",
-        fill = build_fill_sql(),
+           DELETE FROM {m} WHERE quest_id = OLD.quest_id;\nEND;"
     )
 }
 
-/// True when the layer's three triggers are there, in SQL (any one gone, writes since may be
+/// The whole build in one batch ([`begin_sql`], every quest, the [`COMPLETE`] mark): what the
+/// bench runs on raw sql.js; the app builds in steps ([`ensure`]).
+pub fn build_sql() -> String {
+    format!("{}\n{}\n{}", begin_sql(), fill_sql(None, None), complete_sql())
+}
+
+/// A build's last statement: its [`COMPLETE`] mark, once every quest was filled.
+pub fn complete_sql() -> String {
+    format!("CREATE TEMP TABLE {COMPLETE} (built INTEGER);")
+}
+
+/// True when the layer's build completed and its three triggers are there, in SQL (a build
+/// under way or stopped half way has no [`COMPLETE`] mark; a trigger gone, writes since may be
 /// missing from it).
 macro_rules! kept {
     () => {
-        "(SELECT count(*) FROM sqlite_temp_master WHERE type = 'trigger' AND name IN \
-         ('flagdeck_quest_members_inserted', 'flagdeck_quest_members_updated', 'flagdeck_quest_members_deleted')) = 3"
+        "(SELECT count(*) FROM sqlite_temp_master WHERE (type = 'trigger' AND name IN \
+         ('flagdeck_quest_members_inserted', 'flagdeck_quest_members_updated', 'flagdeck_quest_members_deleted')) \
+         OR (type = 'table' AND name = 'flagdeck_quest_members_complete')) = 4"
     };
 }
 
-/// Whether the layer is built and kept: one row, one column `n`, 1 when its three triggers are
-/// there, else 0.
+/// Whether the layer is built and kept: one row, one column `n`, 1 when its build completed
+/// and its three triggers are there, else 0.
 pub const BUILT_SQL: &str = concat!("SELECT ", kept!(), " AS n");
 
 /// Whether this file's quests can be followed by the layer exactly (see the module doc).
@@ -133,10 +181,13 @@ pub async fn applies<D: Database>(db: &D) -> Result<bool, DbError> {
     Ok(stored && keyed_by_rowid(db, TABLE, &info, "quest_id").await?)
 }
 
-/// Makes sure the layer is there ([`BUILT_SQL`], else [`build_sql`] when the file's quests can
-/// be followed ([`applies`]) and `may_build()` says so right before the build is sent: a caller
-/// whose edits may have a transaction open says no then, as a rollback would take the layer
-/// back). [`Ensured::Skipped`]: read by the page's SQL this time. Errors: the database's.
+/// Makes sure the layer is there ([`BUILT_SQL`], else builds it in steps of [`BUILD_STEP`]
+/// quests ([`Build`]) when the file's quests can be followed ([`applies`]) and `may_build()`
+/// says so right before each statement of the build is sent: a caller whose edits may have a
+/// transaction open says no then, as a rollback would take the layer back). Other questions to
+/// the engine are answered between the steps. [`Ensured::Skipped`]: not built (a build stopped
+/// half way is not read, and begins again next time); read by the page's SQL meanwhile.
+/// Errors: the database's.
 pub async fn ensure<D: Database>(db: &D, may_build: impl Fn() -> bool) -> Result<Ensured, DbError> {
     if built(db).await? {
         return Ok(Ensured::Present);
@@ -144,8 +195,62 @@ pub async fn ensure<D: Database>(db: &D, may_build: impl Fn() -> bool) -> Result
     if !may_build() || !applies(db).await? || !may_build() {
         return Ok(Ensured::Skipped);
     }
-    db.execute_batch(&build_sql()).await?;
-    Ok(Ensured::Built)
+    let mut build = Build::begin(db, BUILD_STEP).await?;
+    loop {
+        let step = build.step_end(db).await?;
+        if !may_build() {
+            return Ok(Ensured::Skipped);
+        }
+        if build.fill(db, step).await? {
+            return Ok(Ensured::Built);
+        }
+    }
+}
+
+/// A build of the layer under way: [`begin_sql`] sent, the quests up to `after` filled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Build {
+    /// The last quest id filled (`None`: none yet).
+    after: Option<i64>,
+    /// Quests a step fills (at least 1).
+    step: usize,
+}
+
+/// Where a step of a [`Build`] ends: the last quest id it fills, `None` for every quest left.
+pub type StepEnd = Option<i64>;
+
+impl Build {
+    /// Begins a build ([`begin_sql`]) whose steps fill `step` quests each (1 at least). The
+    /// caller checks [`applies`] first. Errors: the database's.
+    pub async fn begin<D: Database>(db: &D, step: usize) -> Result<Build, DbError> {
+        db.execute_batch(&begin_sql()).await?;
+        Ok(Build { after: None, step: step.max(1) })
+    }
+
+    /// Where the next step ends, read now ([`step_end_sql`]). Errors: the database's.
+    pub async fn step_end<D: Database>(&self, db: &D) -> Result<StepEnd, DbError> {
+        let skip = Value::Integer(i64::try_from(self.step - 1).unwrap_or(i64::MAX));
+        let rs = match self.after {
+            None => db.query(&step_end_sql(true), &[Value::Null, skip]).await?,
+            Some(after) => db.query(&step_end_sql(false), &[Value::Integer(after), skip]).await?,
+        };
+        Ok(rs.scalar().and_then(Value::as_i64))
+    }
+
+    /// Fills the quests after the last step up to `end` ([`fill_sql`]); after the last one
+    /// (`end` `None`) writes the [`COMPLETE`] mark in the same batch and gives `true`: the
+    /// layer is built. Errors: the database's (the layer is then not read; the next
+    /// [`ensure`] begins again).
+    pub async fn fill<D: Database>(&mut self, db: &D, end: StepEnd) -> Result<bool, DbError> {
+        let mut sql = fill_sql(self.after, end);
+        if end.is_none() {
+            sql.push('\n');
+            sql.push_str(&complete_sql());
+        }
+        db.execute_batch(&sql).await?;
+        self.after = end;
+        Ok(end.is_none())
+    }
 }
 
 /// Whether the layer is built and kept ([`BUILT_SQL`]). Errors: the database's.
@@ -182,14 +287,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn built_looks_for_the_triggers_the_build_makes_last() {
-        let sql = build_sql();
-        let first = sql.find("CREATE TEMP TRIGGER").unwrap();
+    fn built_looks_for_the_triggers_and_the_mark_the_build_makes_last() {
+        let sql = begin_sql();
+        assert!(sql.starts_with(&format!("DROP TABLE IF EXISTS temp.{COMPLETE};")), "the mark goes first");
         for t in ["inserted", "updated", "deleted"] {
             let name = format!("{MEMBERS}_{t}");
-            assert!(sql[first..].contains(&format!("CREATE TEMP TRIGGER {name} ")), "{name}");
+            assert!(sql.contains(&format!("CREATE TEMP TRIGGER {name} ")), "{name}");
             assert!(BUILT_SQL.contains(&format!("'{name}'")), "{name}");
         }
+        assert!(BUILT_SQL.contains(&format!("'{COMPLETE}'")));
+        assert!(complete_sql().contains(COMPLETE));
+        assert!(step_end_sql(false).contains(TABLE));
         assert!(UNREADABLE_SQL.contains(MEMBERS));
     }
 }
