@@ -370,18 +370,26 @@ function writeManyQuests() {
   return { many, order };
 }
 
-test("the agent page lists an agent's quests 50 at a time in SQL's order, with their total and its open turns, by its layer built at open", async (t) => {
-  if (skipWithoutV2Fixtures(t)) return;
-  const { many } = manyQuests();
-  // The agent with the most quests in its turn or on its team (JSON lists here), and its
-  // quests as plain SQL orders them: its turn first, then newest id first.
+/**
+ * The agent of `file` with the most quests in its turn or on its team (JSON lists here): its
+ * name, the SQL that selects its quests (`mine`, from `FROM`), and their ids as plain SQL orders
+ * them (`want`: its turn first, then newest id first).
+ */
+function busiestAgent(file) {
   const [[agent]] = query(
-    many,
+    file,
     `SELECT a FROM (SELECT current_agent AS a FROM acolyte_quests UNION ALL
        SELECT r.value FROM acolyte_quests, json_each(recruited) AS r) WHERE a IS NOT NULL GROUP BY a ORDER BY count(*) DESC, a LIMIT 1`,
   );
   const mine = `FROM acolyte_quests q WHERE q.current_agent = '${agent}' OR EXISTS (SELECT 1 FROM json_each(q.recruited) WHERE value = '${agent}')`;
-  const want = query(many, `SELECT quest_id ${mine} ORDER BY q.current_agent IS '${agent}' DESC, quest_id DESC`).map(([id]) => id);
+  const want = query(file, `SELECT quest_id ${mine} ORDER BY q.current_agent IS '${agent}' DESC, quest_id DESC`).map(([id]) => id);
+  return { agent, mine, want };
+}
+
+test("the agent page lists an agent's quests 50 at a time in SQL's order, with their total and its open turns, by its layer built at open", async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const { many } = manyQuests();
+  const { agent, mine, want } = busiestAgent(many);
   const [[turns]] = query(many, `SELECT count(*) ${mine} AND q.current_agent = '${agent}' AND q.status NOT IN ('completed', 'failed', 'timeout')`);
   assert.ok(want.length > 100, `${agent} has ${want.length} quests`);
   // An open quest on its second page, changed before the visit and undone during it.
@@ -461,13 +469,7 @@ async function gateWorkerAnswers(page) {
 test("the agent page's Show more, answered while its first page is still being drawn, draws on in one loop: at most 25 rows a frame", async (t) => {
   if (skipWithoutV2Fixtures(t)) return;
   const { many } = manyQuests();
-  const [[agent]] = query(
-    many,
-    `SELECT a FROM (SELECT current_agent AS a FROM acolyte_quests UNION ALL
-       SELECT r.value FROM acolyte_quests, json_each(recruited) AS r) WHERE a IS NOT NULL GROUP BY a ORDER BY count(*) DESC, a LIMIT 1`,
-  );
-  const mine = `FROM acolyte_quests q WHERE q.current_agent = '${agent}' OR EXISTS (SELECT 1 FROM json_each(q.recruited) WHERE value = '${agent}')`;
-  const want = query(many, `SELECT quest_id ${mine} ORDER BY q.current_agent IS '${agent}' DESC, quest_id DESC`).map(([id]) => id);
+  const { agent, want } = busiestAgent(many);
   assert.ok(want.length > 100, `${agent} has ${want.length} quests`);
   const app = await openApp(env.browser, `${env.servers.app.url}/`);
   try {
