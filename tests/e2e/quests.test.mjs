@@ -419,6 +419,16 @@ test("the agent page lists an agent's quests 50 at a time in SQL's order, with t
     await page.locator('[data-testid="agent-quests-more"]').click();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="agent-quest"]').length === 100, null, { timeout: WAIT_MS });
     assert.deepEqual(await rows(), want.slice(0, 100), 'the next 50 follow them');
+    // Each 50 rows are a table of their own (a frame adding rows lays out that table only),
+    // whose columns line up with the first's.
+    const tables = await page.evaluate(() =>
+      [...document.querySelectorAll('table.agent-quests')].map((t) => ({
+        rows: t.querySelectorAll('[data-testid="agent-quest"]').length,
+        lefts: [...t.querySelector('[data-testid="agent-quest"]').children].map((td) => Math.round(td.getBoundingClientRect().left)),
+      })),
+    );
+    assert.deepEqual(tables.map((t) => t.rows), [50, 50]);
+    assert.deepEqual(tables[1].lefts, tables[0].lefts, 'the columns line up');
     const statusOf = (id) => page.evaluate((id) => document.querySelector(`[data-testid="agent-quest"][data-quest-id="${id}"]`)?.dataset.status, id);
     assert.equal(await statusOf(changed), 'reviewing');
     // A change to the data reads the page again, with as many quests as were shown.
