@@ -552,6 +552,16 @@ test('200k flags: the agent page and the routing page show their counts and read
     );
     assert.deepEqual(await footer(), [2 * n, pendingTo]);
     assert.deepEqual(await ids('agent-pending-flag'), expectTo(2 * n), 'the next page follows it');
+    // Each page of rows is a table of its own (a frame adding rows lays out that table only),
+    // whose columns line up with the first's.
+    const parts = await page.evaluate(() =>
+      [...document.querySelector('[data-testid="agent-pending-flag"]').closest('.flag-parts').querySelectorAll('table.flag-part')].map((t) => ({
+        rows: t.querySelectorAll('[data-testid="agent-pending-flag"]').length,
+        lefts: [...t.querySelector('[data-testid="agent-pending-flag"]').children].map((td) => Math.round(td.getBoundingClientRect().left)),
+      })),
+    );
+    assert.deepEqual(parts.map((t) => t.rows), [n, n]);
+    assert.deepEqual(parts[1].lefts, parts[0].lefts, 'the columns line up');
     assert.ok((await fromLayer()) > layerBefore || (await fromMemory()) > memoryBefore, 'the next page came from the layer or from memory');
 
     // With every row held and the list's order held (data-order="held"), the next page is taken

@@ -1160,17 +1160,30 @@ fn FlagLink(id: i64) -> impl IntoView {
     view! { <a class="flag-link" href=View::Flag(id).to_hash() data-testid="flag-link">{format!("#{id}")}</a> }
 }
 
-/// A paged flag list as a compact table, a page at a time (a cut change whole on hover).
+/// A paged flag list as a compact table, a page at a time (a cut change whole on hover): every
+/// [`LIST_PAGE`] rows a table of their own, with fixed column widths so that they line up, as
+/// the agent's quests are ([`AgentQuestList`]): a frame adding rows lays out the last table only.
 #[component]
 fn FlagList(list: PagedFlags, testid: &'static str) -> impl IntoView {
     list.drawn_here();
     let empty = move || list.total.get() == Some(0) && list.rows.with(Vec::is_empty);
     view! {
         <Show when=move || !empty() fallback=|| view! { <p class="muted">"None."</p> }>
-            <table class="flags">
-                <thead><tr><th>"Flag"</th><th>"Impact"</th><th>"Type"</th><th>"From → to"</th><th>"Change"</th><th>"Lock"</th><th>"Created"</th></tr></thead>
+            <div class="flag-parts">
+            <For each=move || 0..list.shown_len().div_ceil(LIST_PAGE) key=|part| *part children=move |part| {
+            let from = part * LIST_PAGE;
+            let to = Memo::new(move |_| list.shown_len().clamp(from, from + LIST_PAGE));
+            view! {
+            <table class="flags flag-part">
+                <colgroup>
+                    <col class="col-flag" /><col class="col-impact" /><col class="col-type" /><col class="col-route" />
+                    <col class="col-change" /><col class="col-lock" /><col class="col-time" />
+                </colgroup>
+                {(part == 0).then(|| view! {
+                    <thead><tr><th>"Flag"</th><th>"Impact"</th><th>"Type"</th><th>"From → to"</th><th>"Change"</th><th>"Lock"</th><th>"Created"</th></tr></thead>
+                })}
                 <tbody>
-                    <For each=move || list.shown_rows() key=|(read, f)| (*read, f.id) let(row)>
+                    <For each=move || list.rows_in(from..to.get()) key=|(read, f)| (*read, f.id) let(row)>
                         {
                             let f = row.1;
                             let level = f.impact_level.clone().unwrap_or_default();
@@ -1189,6 +1202,9 @@ fn FlagList(list: PagedFlags, testid: &'static str) -> impl IntoView {
                     </For>
                 </tbody>
             </table>
+            }
+            } />
+            </div>
             <PagedFooter list=list testid=testid />
         </Show>
     }

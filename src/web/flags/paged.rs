@@ -347,6 +347,18 @@ impl PagedFlags {
         self.rows.with(|r| r[..drawn.min(r.len())].to_vec())
     }
 
+    /// How many rows views draw now (tracked): [`PagedFlags::drawn`], at most those read.
+    pub fn shown_len(self) -> usize {
+        let drawn = self.drawn.get();
+        self.rows.with(|r| drawn.min(r.len()))
+    }
+
+    /// Rows `range` of those read (tracked; the part of it past the rows read left out): the
+    /// rows of one part of a view drawn in parts ([`PagedFlags::shown_len`] gives their end).
+    pub fn rows_in(self, range: std::ops::Range<usize>) -> Vec<PagedRow> {
+        self.rows.with(|r| r[range.start.min(r.len())..range.end.min(r.len())].to_vec())
+    }
+
     /// How many new rows to draw in the frame that shows a page: as many as can fit between
     /// the list's footer (where new rows appear) and the viewport's bottom, rows being at
     /// least [`SHORTEST_ROW_PX`] tall; [`MIN_FIRST_ROWS`] at least, a page at most; what its
