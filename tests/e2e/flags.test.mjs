@@ -446,6 +446,19 @@ test('200k flags: a jump to the middle shows the rows of its position from the r
   }
 });
 
+/**
+ * The tables of the list whose rows are `testid` (a table per page of rows, `.flag-parts`):
+ * each one's row count and the left edges of its first row's cells.
+ */
+const tableParts = (page, testid) =>
+  page.evaluate((testid) => {
+    const rows = (t) => t.querySelectorAll(`[data-testid="${testid}"]`);
+    return [...document.querySelector(`[data-testid="${testid}"]`).closest('.flag-parts').querySelectorAll('table')].map((t) => ({
+      rows: rows(t).length,
+      lefts: [...rows(t)[0].children].map((td) => Math.round(td.getBoundingClientRect().left)),
+    }));
+  }, testid);
+
 test('200k flags: the agent page and the routing page show their counts and read their lists a page at a time from the derived layer (then from memory), as SQL gives them', async () => {
   const db = path.join(env.out, 'generated-200k.db');
   if (!existsSync(db)) xtask(['gen-demo', '--flags', '200000', '--out', db]);
@@ -554,12 +567,7 @@ test('200k flags: the agent page and the routing page show their counts and read
     assert.deepEqual(await ids('agent-pending-flag'), expectTo(2 * n), 'the next page follows it');
     // Each page of rows is a table of its own (a frame adding rows lays out that table only),
     // whose columns line up with the first's.
-    const parts = await page.evaluate(() =>
-      [...document.querySelector('[data-testid="agent-pending-flag"]').closest('.flag-parts').querySelectorAll('table.flag-part')].map((t) => ({
-        rows: t.querySelectorAll('[data-testid="agent-pending-flag"]').length,
-        lefts: [...t.querySelector('[data-testid="agent-pending-flag"]').children].map((td) => Math.round(td.getBoundingClientRect().left)),
-      })),
-    );
+    const parts = await tableParts(page, 'agent-pending-flag');
     assert.deepEqual(parts.map((t) => t.rows), [n, n]);
     assert.deepEqual(parts[1].lefts, parts[0].lefts, 'the columns line up');
     assert.ok((await fromLayer()) > layerBefore || (await fromMemory()) > memoryBefore, 'the next page came from the layer or from memory');
@@ -640,6 +648,9 @@ test('200k flags: the agent page and the routing page show their counts and read
     await page.locator('[data-testid="routing-more"]').click();
     await rowCount('routing-error', 2 * n);
     assert.deepEqual(await ids('routing-error'), expectUnrouted(2 * n), 'and the next page');
+    const routingParts = await tableParts(page, 'routing-error');
+    assert.deepEqual(routingParts.map((t) => t.rows), [n, n], 'a table per page');
+    assert.deepEqual(routingParts[1].lefts, routingParts[0].lefts, 'whose columns line up');
     assert.equal(await fromMemory(), memoryPages + 1, 'taken from memory');
     // Each row's suggestion is worked out after the row is painted, a few per frame.
     await page.waitForFunction(

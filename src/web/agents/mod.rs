@@ -1344,10 +1344,22 @@ pub fn RoutingPage() -> impl IntoView {
                             let n = count();
                             format!("{} pending flag{} without a known target.", group_digits(n), if n == 1 { "" } else { "s" })
                         }}</p>
-                        <table class="flags">
-                            <thead><tr><th>"Flag"</th><th>"Impact"</th><th>"From"</th><th>"Target"</th><th>"Change"</th><th>"Suggested target"</th></tr></thead>
+                        // A table per LIST_PAGE rows, as the agent page's lists ([`FlagList`]).
+                        <div class="flag-parts">
+                        <For each=move || 0..unrouted.shown_len().div_ceil(LIST_PAGE) key=|part| *part children=move |part| {
+                        let from = part * LIST_PAGE;
+                        let to = Memo::new(move |_| unrouted.shown_len().clamp(from, from + LIST_PAGE));
+                        view! {
+                        <table class="flags routing-part">
+                            <colgroup>
+                                <col class="col-flag" /><col class="col-impact" /><col class="col-agent" /><col class="col-agent" />
+                                <col class="col-change" /><col class="col-suggested" />
+                            </colgroup>
+                            {(part == 0).then(|| view! {
+                                <thead><tr><th>"Flag"</th><th>"Impact"</th><th>"From"</th><th>"Target"</th><th>"Change"</th><th>"Suggested target"</th></tr></thead>
+                            })}
                             <tbody>
-                                <For each=move || unrouted.shown_rows() key=|(read, f)| (*read, f.id) let(row)>
+                                <For each=move || unrouted.rows_in(from..to.get()) key=|(read, f)| (*read, f.id) let(row)>
                                     {
                                         let f = row.1;
                                         // This row's suggestion alone: its cell redraws when it is found.
@@ -1385,6 +1397,9 @@ pub fn RoutingPage() -> impl IntoView {
                                 </For>
                             </tbody>
                         </table>
+                        }
+                        } />
+                        </div>
                         <PagedFooter list=unrouted testid="routing" />
                     }
                 })

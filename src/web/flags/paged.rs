@@ -82,7 +82,7 @@ pub type PagedRow = (u64, FlagRow);
 /// failed read again.
 ///
 /// A page is drawn in parts, as a long feed is: the new rows that can be in view in the frame
-/// that shows it, the rest [`ROWS_PER_FRAME`] a frame after ([`PagedFlags::shown_rows`]). That
+/// that shows it, the rest [`ROWS_PER_FRAME`] a frame after ([`PagedFlags::shown_len`]). That
 /// frame lays out and paints a few rows instead of a page of 50 (the agent page draws two
 /// lists); the measures end when those first rows are painted.
 #[derive(Clone, Copy)]
@@ -339,12 +339,6 @@ impl PagedFlags {
                 }
             }
         });
-    }
-
-    /// The rows views draw now (tracked): the first [`PagedFlags::drawn`] of those read.
-    pub fn shown_rows(self) -> Vec<PagedRow> {
-        let drawn = self.drawn.get();
-        self.rows.with(|r| r[..drawn.min(r.len())].to_vec())
     }
 
     /// How many rows views draw now (tracked): [`PagedFlags::drawn`], at most those read.
