@@ -18,6 +18,7 @@ use crate::web::flags::read::{agent_chains, count_flags};
 use crate::web::platform::browser::warn;
 use crate::web::platform::perf::{after_paint, mark, measure, measure_since, next_paint, perf_now};
 use crate::web::state::{use_latest, AppState, CatalogState, View};
+use crate::web::widgets::table_parts::TableParts;
 use crate::web::widgets::time::{Time, TimeText};
 use crate::web::widgets::{group_digits, showing_of};
 use flagdeck_core::agents::{
@@ -938,9 +939,8 @@ fn warn_layer_error(page: &AgentQuests) {
 /// as many of the new ones, then [`ROWS_PER_FRAME`] more after each paint; read again after a
 /// change, the rows are drawn whole, so the page keeps its height and scroll position.
 ///
-/// Every [`AGENT_QUESTS_PAGE`] rows are a table of their own (fixed column widths, so they line
-/// up): new rows lay out their own table only, where one table was laid out whole in every
-/// frame that added to it (a frame ~40 ms at 4,000 rows, growing with them).
+/// Every [`AGENT_QUESTS_PAGE`] rows are a table of their own ([`TableParts`]): new rows lay out
+/// their own table only, where one table was laid out whole in every frame that added to it.
 #[component]
 fn AgentQuestList(
     quests: AgentQuests,
@@ -1039,29 +1039,20 @@ fn AgentQuestList(
         view! { <p class="muted">"Recruited to no quest."</p> }.into_any()
     } else {
         view! {
-            <For each=move || 0..shown.with(|rows| drawn.get().min(rows.len())).div_ceil(AGENT_QUESTS_PAGE) key=|part| *part children=move |part| {
-                // Rows `part * AGENT_QUESTS_PAGE..` of those drawn, in a table of their own.
-                let from = part * AGENT_QUESTS_PAGE;
-                let to = Memo::new(move |_| shown.with(|rows| drawn.get().min(rows.len())).clamp(from, from + AGENT_QUESTS_PAGE));
-                view! {
-                    <table class="flags quests agent-quests">
-                        <colgroup>
-                            <col class="col-quest" /><col class="col-status" /><col class="col-turn" /><col class="col-role" />
-                            <col class="col-mission" /><col class="col-time" /><col class="col-time" />
-                        </colgroup>
-                        {(part == 0).then(|| view! {
-                            <thead><tr><th>"Quest"</th><th>"Status"</th><th>"Turn"</th><th>"Role"</th><th>"Mission"</th><th>"Created"</th><th>"Updated"</th></tr></thead>
-                        })}
-                        <tbody>
-                            <For
-                                each=move || from..to.get()
-                                key=|i| *i
-                                children=move |i| shown.with_untracked(|rows| rows.get(i).cloned()).map(agent_quest_row)
-                            />
-                        </tbody>
-                    </table>
-                }
-            } />
+            <TableParts
+                len=Signal::derive(move || shown.with(|rows| drawn.get().min(rows.len())))
+                per=AGENT_QUESTS_PAGE
+                class="flags quests agent-quests"
+                cols={&["col-quest", "col-status", "col-turn", "col-role", "col-mission", "col-time", "col-time"]}
+                head={&["Quest", "Status", "Turn", "Role", "Mission", "Created", "Updated"]}
+                rows={move |range: Memo<std::ops::Range<usize>>| view! {
+                    <For
+                        each=move || range.get()
+                        key=|i| *i
+                        children=move |i| shown.with_untracked(|rows| rows.get(i).cloned()).map(agent_quest_row)
+                    />
+                }}
+            />
             <div class="paged-footer" data-testid="agent-quests-footer">
                 <span class="muted" aria-live="polite" data-testid="agent-quests-shown" data-shown=count data-total=total>
                     {move || (total > AGENT_QUESTS_PAGE).then(|| {
@@ -1161,8 +1152,8 @@ fn FlagLink(id: i64) -> impl IntoView {
 }
 
 /// A paged flag list as a compact table, a page at a time (a cut change whole on hover): every
-/// [`LIST_PAGE`] rows a table of their own, with fixed column widths so that they line up, as
-/// the agent's quests are ([`AgentQuestList`]): a frame adding rows lays out the last table only.
+/// [`LIST_PAGE`] rows a table of their own ([`TableParts`]), so a frame adding rows lays out the
+/// last table only.
 #[component]
 fn FlagList(list: PagedFlags, testid: &'static str) -> impl IntoView {
     list.drawn_here();
@@ -1170,20 +1161,14 @@ fn FlagList(list: PagedFlags, testid: &'static str) -> impl IntoView {
     view! {
         <Show when=move || !empty() fallback=|| view! { <p class="muted">"None."</p> }>
             <div class="flag-parts">
-            <For each=move || 0..list.shown_len().div_ceil(LIST_PAGE) key=|part| *part children=move |part| {
-            let from = part * LIST_PAGE;
-            let to = Memo::new(move |_| list.shown_len().clamp(from, from + LIST_PAGE));
-            view! {
-            <table class="flags flag-part">
-                <colgroup>
-                    <col class="col-flag" /><col class="col-impact" /><col class="col-type" /><col class="col-route" />
-                    <col class="col-change" /><col class="col-lock" /><col class="col-time" />
-                </colgroup>
-                {(part == 0).then(|| view! {
-                    <thead><tr><th>"Flag"</th><th>"Impact"</th><th>"Type"</th><th>"From → to"</th><th>"Change"</th><th>"Lock"</th><th>"Created"</th></tr></thead>
-                })}
-                <tbody>
-                    <For each=move || list.rows_in(from..to.get()) key=|(read, f)| (*read, f.id) let(row)>
+            <TableParts
+                len=Signal::derive(move || list.shown_len())
+                per=LIST_PAGE
+                class="flags flag-part"
+                cols={&["col-flag", "col-impact", "col-type", "col-route", "col-change", "col-lock", "col-time"]}
+                head={&["Flag", "Impact", "Type", "From → to", "Change", "Lock", "Created"]}
+                rows={move |range: Memo<std::ops::Range<usize>>| view! {
+                    <For each=move || list.rows_in(range.get()) key=|(read, f)| (*read, f.id) let(row)>
                         {
                             let f = row.1;
                             let level = f.impact_level.clone().unwrap_or_default();
@@ -1200,10 +1185,8 @@ fn FlagList(list: PagedFlags, testid: &'static str) -> impl IntoView {
                             }
                         }
                     </For>
-                </tbody>
-            </table>
-            }
-            } />
+                }}
+            />
             </div>
             <PagedFooter list=list testid=testid />
         </Show>
@@ -1344,22 +1327,15 @@ pub fn RoutingPage() -> impl IntoView {
                             let n = count();
                             format!("{} pending flag{} without a known target.", group_digits(n), if n == 1 { "" } else { "s" })
                         }}</p>
-                        // A table per LIST_PAGE rows, as the agent page's lists ([`FlagList`]).
                         <div class="flag-parts">
-                        <For each=move || 0..unrouted.shown_len().div_ceil(LIST_PAGE) key=|part| *part children=move |part| {
-                        let from = part * LIST_PAGE;
-                        let to = Memo::new(move |_| unrouted.shown_len().clamp(from, from + LIST_PAGE));
-                        view! {
-                        <table class="flags routing-part">
-                            <colgroup>
-                                <col class="col-flag" /><col class="col-impact" /><col class="col-agent" /><col class="col-agent" />
-                                <col class="col-change" /><col class="col-suggested" />
-                            </colgroup>
-                            {(part == 0).then(|| view! {
-                                <thead><tr><th>"Flag"</th><th>"Impact"</th><th>"From"</th><th>"Target"</th><th>"Change"</th><th>"Suggested target"</th></tr></thead>
-                            })}
-                            <tbody>
-                                <For each=move || unrouted.rows_in(from..to.get()) key=|(read, f)| (*read, f.id) let(row)>
+                        <TableParts
+                            len=Signal::derive(move || unrouted.shown_len())
+                            per=LIST_PAGE
+                            class="flags routing-part"
+                            cols={&["col-flag", "col-impact", "col-agent", "col-agent", "col-change", "col-suggested"]}
+                            head={&["Flag", "Impact", "From", "Target", "Change", "Suggested target"]}
+                            rows={move |range: Memo<std::ops::Range<usize>>| view! {
+                                <For each=move || unrouted.rows_in(range.get()) key=|(read, f)| (*read, f.id) let(row)>
                                     {
                                         let f = row.1;
                                         // This row's suggestion alone: its cell redraws when it is found.
@@ -1395,10 +1371,8 @@ pub fn RoutingPage() -> impl IntoView {
                                         }
                                     }
                                 </For>
-                            </tbody>
-                        </table>
-                        }
-                        } />
+                            }}
+                        />
                         </div>
                         <PagedFooter list=unrouted testid="routing" />
                     }

@@ -4,6 +4,7 @@ pub mod charts;
 pub mod drawn;
 pub mod html;
 pub mod long_text;
+pub mod table_parts;
 pub mod time;
 
 /// "1.9 MB (1,998,848 bytes)".
