@@ -98,7 +98,7 @@ pub fn step_end_sql(first: bool) -> String {
     format!("SELECT quest_id AS id FROM main.{TABLE} {after}ORDER BY quest_id LIMIT 1 OFFSET ?2")
 }
 
-/// Quests filled by one statement of a build ([`Build::next`]): ~0.1 s of the engine at a
+/// Quests filled by one statement of a build ([`Build::fill`]): ~0.1 s of the engine at a
 /// time, so that other reads wait at most that long behind a build (the whole build is ~1.1 s
 /// in the app at 100k quests).
 pub const BUILD_STEP: usize = 10_000;
