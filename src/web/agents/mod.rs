@@ -885,11 +885,7 @@ fn build_quest_layer(state: AppState) {
         building.set_value(Some(open.clone()));
         let started = perf_now();
         let db = &open.db;
-        let current = state.db().current();
-        let may_build = || {
-            !db.in_transaction()
-                && current.with_untracked(|c| c.as_ref().is_some_and(|c| Rc::ptr_eq(c, &open)))
-        };
+        let may_build = || !db.in_transaction() && state.db().is_current(&open);
         match members::ensure(db, may_build).await {
             Ok(Ensured::Built) => measure_since("flagdeck:quest-members", started),
             Ok(_) => {}

@@ -152,10 +152,15 @@ impl OpenDb {
         self.opened_version.set_value(self.data_version.get_untracked());
     }
 
+    /// Whether `open` is the open database now (the same read of it, not a follow-mode swap's
+    /// newer one); untracked.
+    pub fn is_current(&self, open: &Shared) -> bool {
+        self.current.with_untracked(|c| c.as_ref().is_some_and(|c| Rc::ptr_eq(c, open)))
+    }
+
     /// The catalog of `open` was read: shown if `open` is still the open database.
     pub fn catalog_read(&self, open: &Shared, catalog: CatalogState) {
-        let still_open = self.current.with_untracked(|c| c.as_ref().is_some_and(|c| Rc::ptr_eq(c, open)));
-        if still_open {
+        if self.is_current(open) {
             self.catalog.set(catalog);
         }
     }

@@ -1,8 +1,6 @@
 //! The summary page: what is open (file, generation, counts) and the changes since opening.
 //! Flag counts show only for files with flags, the quest count only for files with quests.
 
-use std::rc::Rc;
-
 use leptos::prelude::*;
 
 use crate::web::files::loader::{Shared, Source, WalOutcome};
@@ -23,14 +21,8 @@ use leptos::task::spawn_local;
 /// swap, another file) gives another key, so they are counted again.
 ///
 /// [`data_key`]: crate::web::state::OpenDb::data_key
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 pub struct QuestFiguresCache(StoredValue<Option<((u64, u64), QuestSummary)>>);
-
-impl Default for QuestFiguresCache {
-    fn default() -> Self {
-        QuestFiguresCache(StoredValue::new(None))
-    }
-}
 
 impl QuestFiguresCache {
     /// The figures counted from the data `key` names, if they are the ones held.
@@ -136,11 +128,7 @@ pub fn SummaryPanel(open: Shared) -> impl IntoView {
         // to the quests page showing them; counted again only when the data changed.
         let (state, cache) = (expect_context::<AppState>(), expect_context::<QuestFiguresCache>());
         // The key of the data read, when this panel shows the file on screen.
-        let key = state
-            .db()
-            .current()
-            .with_untracked(|c| c.as_ref().is_some_and(|c| Rc::ptr_eq(c, &open)))
-            .then(|| state.db().data_key());
+        let key = state.db().is_current(&open).then(|| state.db().data_key());
         let figures = RwSignal::new(key.and_then(|k| cache.get(k)));
         if figures.get_untracked().is_none() {
             let db = open.clone();
