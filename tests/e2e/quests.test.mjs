@@ -451,6 +451,64 @@ test("the agent page lists an agent's quests 50 at a time in SQL's order, with t
  * `window.holdWorkerAnswers()` holds them, `window.releaseWorkerAnswers()` delivers those held
  * (each in a task of its own, as they would have come) and stops holding.
  */
+test("v2: the file's latest activity is read once per change of the data, shared by the quest page and the board", async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const [[id]] = query(V2, "SELECT quest_id FROM acolyte_quests WHERE status = 'waiting' ORDER BY quest_id LIMIT 1");
+  // Another quest, whose status can change (not completed) to working.
+  const [[other]] = query(V2, `SELECT quest_id FROM acolyte_quests WHERE status NOT IN ('completed', 'working') AND quest_id <> ${id} LIMIT 1`);
+  const [[updated]] = query(V2, `SELECT CAST(updated_at AS INTEGER) FROM acolyte_quests WHERE quest_id = ${id}`);
+  const app = await openApp(env.browser, `${env.servers.app.url}/`);
+  try {
+    const { page } = app;
+    // Counts the statements of the activity's pass over the quests' creation times sent to the
+    // worker (one per step: the fixture's quests fit in one).
+    await page.addInitScript(() => {
+      window.activityReads = 0;
+      const post = Worker.prototype.postMessage;
+      Worker.prototype.postMessage = function (message, transfer) {
+        const sql = String(message?.sql ?? '');
+        if (sql.includes('substr(m, 1, 10)') && sql.includes('FROM acolyte_quests WHERE created_at IS NOT NULL')) window.activityReads += 1;
+        return post.call(this, message, transfer);
+      };
+    });
+    await page.reload();
+    await pickFile(page, V2);
+    await waitForSummary(page, { fileName: path.basename(V2) });
+    const reads = () => page.evaluate(() => window.activityReads);
+    const asOfShown = async () => {
+      await page.locator(`[data-testid="quest-page"][data-quest-id="${id}"] [data-testid="quest-as-of"]`).waitFor({ timeout: WAIT_MS });
+      return Number(await page.locator('[data-testid="quest-as-of"]').getAttribute('data-as-of-ms'));
+    };
+    // The board's cards count "updated … ago" to that instant once it is read (the clock before).
+    const boardCountsTo = async (asOfMs) => {
+      await showQuests(page);
+      await page.waitForFunction(
+        ([id, want]) => Number(document.querySelector(`[data-testid="quest-card"][data-quest-id="${id}"] time.since`)?.dataset.agoMs) === want,
+        [id, asOfMs - updated * 1000],
+        { timeout: WAIT_MS },
+      );
+    };
+    const before = await reads();
+    await showQuest(page, id);
+    const asOf = await asOfShown();
+    assert.equal(await reads(), before + 1, 'the quest page read it');
+    await boardCountsTo(asOf);
+    await showQuest(page, id);
+    assert.equal(await asOfShown(), asOf);
+    assert.equal(await reads(), before + 1, 'the board and the quest page again: the same read, data unchanged');
+    // A change: read again once, for both.
+    await changeStatus(page, other, 'working');
+    await showQuest(page, id);
+    const after = await asOfShown();
+    await page.waitForFunction((n) => window.activityReads === n, before + 2, { timeout: WAIT_MS });
+    await boardCountsTo(after);
+    assert.equal(await reads(), before + 2, 'after the change: one read for the quest pages and the board');
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
 async function gateWorkerAnswers(page) {
   await page.addInitScript(() => {
     let held = null;

@@ -85,6 +85,33 @@ pub async fn keyed_by_rowid<D: Database>(
     Ok(key_is_rowid && !ddl.contains("COLLATE") && count(unique) == Some(0) && count(pk) == Some(0))
 }
 
+/// Where a keyset step over `table`'s rows by `key` (its rowid, [`keyed_by_rowid`]) ends:
+/// the key of the `step`-th row after key `after` (from the first row when `None`; `step` at
+/// least 1), or `None` when fewer rows are left (the last step then has no upper bound). A
+/// walk of the rowid's b-tree, no sort. Errors: the database's.
+pub async fn step_end<D: Database>(
+    db: &D,
+    table: &str,
+    key: &str,
+    after: Option<i64>,
+    step: usize,
+) -> Result<Option<i64>, DbError> {
+    let skip = Value::Integer(i64::try_from(step.max(1) - 1).unwrap_or(i64::MAX));
+    let rs = match after {
+        None => {
+            let sql = format!("SELECT {key} AS id FROM main.{table} ORDER BY {key} LIMIT 1 OFFSET ?1");
+            db.query(&sql, &[skip]).await?
+        }
+        Some(after) => {
+            let sql = format!(
+                "SELECT {key} AS id FROM main.{table} WHERE {key} > ?1 ORDER BY {key} LIMIT 1 OFFSET ?2"
+            );
+            db.query(&sql, &[Value::Integer(after), skip]).await?
+        }
+    };
+    Ok(rs.scalar().and_then(Value::as_i64))
+}
+
 /// The column affinity SQLite gives a declared type (rules of "Determination Of Column
 /// Affinity", <https://www.sqlite.org/datatype3.html#determination_of_column_affinity>, §3.1,
 /// in their order).

@@ -43,6 +43,7 @@ pub fn App() -> impl IntoView {
     provide_context(quest_index);
     // The summary's quest figures, kept across visits while the data is the same.
     provide_context(crate::web::summary::QuestFiguresCache::default());
+    provide_context(crate::web::quests::LatestActivity::default());
     // The agent page's quest layer: one build at a time, begun when a file with quests opens.
     provide_context(crate::web::agents::QuestLayerBuild::default());
     crate::web::agents::build_quest_layer_on_open(state);

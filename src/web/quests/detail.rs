@@ -2,6 +2,7 @@
 //! thread with its file chips, context and result as readable key/value views (raw with a
 //! warning when malformed), the turn timeline, and the history from the quest's log.
 
+use futures::future::{FutureExt, LocalBoxFuture, Shared as SharedFuture};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::Value as Json;
@@ -31,6 +32,7 @@ pub fn QuestPage(id: i64) -> impl IntoView {
     let (nav, view) = (expect_context::<Nav>(), expect_context::<QuestsView>());
     let version = db.data_version();
     let settings = expect_context::<DashboardSettings>();
+    let latest = expect_context::<LatestActivity>();
     // Only the "as of" setting is read again: the stall threshold changes the drawing, not the
     // reading (tracking every setting replaced the page, and its threshold input, on each edit).
     let as_of = Memo::new(move |_| settings.with(|s| s.as_of));
@@ -38,9 +40,10 @@ pub fn QuestPage(id: i64) -> impl IntoView {
         version.track();
         let as_of = as_of.get();
         let open = db.get()?;
+        let key = db.data_key();
         Some(async move {
             let detail = quest_detail(&open.db, id).await.map_err(|e| e.to_string())?;
-            let as_of = AsOfInstant::read(&open, as_of).await.map_err(|e| e.to_string())?;
+            let as_of = AsOfInstant::read(&open, as_of, latest, Some(key)).await?;
             // The stored text, shown when the conversation cannot be read from it.
             let raw = match &detail {
                 Some(d) if d.thread.messages.is_empty() && d.card.messages.is_none() => {
@@ -79,12 +82,78 @@ pub(crate) struct AsOfInstant {
     pub words: String,
 }
 
+/// A read of the file's latest activity minute ([`as_of_minute`] with [`AsOf::Latest`],
+/// `YYYY-MM-DD HH:MM`), shared by those who ask for the same data; `Err` in the database's words.
+type MinuteRead = SharedFuture<LocalBoxFuture<'static, Result<String, String>>>;
+
+/// A [`MinuteRead`] with the data it reads ([`OpenDb::data_key`]).
+type HeldRead = ((u64, u64), MinuteRead);
+
+/// The file's latest activity minute as last read, with the data it was read from
+/// ([`OpenDb::data_key`]): an app context. The quest page and the quests list both measure
+/// from it and read it again after every change, each read a pass over every quest's two times
+/// (~1.3 s of the worker at 100k quests, in steps: `ACTIVITY_STEP`); a page that asks while
+/// another's read of the same data is under way shares it, and one that asks again for
+/// unchanged data reads nothing. A failed read is not kept. With no readable activity the
+/// minute is the clock's at the read (`as_of_minute`), kept until the data changes.
+#[derive(Clone, Copy)]
+pub struct LatestActivity(StoredValue<Option<HeldRead>, LocalStorage>);
+
+impl Default for LatestActivity {
+    fn default() -> Self {
+        LatestActivity(StoredValue::new_local(None))
+    }
+}
+
+impl LatestActivity {
+    /// The minute of `open`'s data: the read held for `key`, else a new one (held when `key`
+    /// is given: `None` for a file that is not the one on screen).
+    async fn minute(self, open: &Shared, key: Option<(u64, u64)>) -> Result<String, String> {
+        let held = key.and_then(|k| {
+            self.0
+                .try_with_value(|h| h.as_ref().filter(|(held, _)| *held == k).map(|(_, r)| r.clone()))
+                .flatten()
+        });
+        let read = held.unwrap_or_else(|| {
+            let open = open.clone();
+            let read: MinuteRead = async move {
+                as_of_minute(&open.db, &open.facts, AsOf::Latest, &local_minute())
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            .boxed_local()
+            .shared();
+            if let Some(k) = key {
+                self.0.try_set_value(Some((k, read.clone())));
+            }
+            read
+        });
+        let minute = read.await;
+        if minute.is_err() {
+            // Not kept: the next page asks again.
+            self.0.try_update_value(|h| {
+                if h.as_ref().is_some_and(|(held, _)| Some(*held) == key) {
+                    *h = None;
+                }
+            });
+        }
+        minute
+    }
+}
+
 impl AsOfInstant {
-    pub(crate) async fn read(open: &Shared, as_of: AsOf) -> Result<AsOfInstant, flagdeck_core::DbError> {
+    /// The instant for the setting `as_of` and `open`'s data (`key`, [`LatestActivity`]).
+    /// Errors: the database's, in words.
+    pub(crate) async fn read(
+        open: &Shared,
+        as_of: AsOf,
+        latest: LatestActivity,
+        key: Option<(u64, u64)>,
+    ) -> Result<AsOfInstant, String> {
         if as_of == AsOf::Now {
             return Ok(AsOfInstant { ms: date_now() as i64, words: "now (the computer clock)".into() });
         }
-        let minute = as_of_minute(&open.db, &open.facts, as_of, &local_minute()).await?;
+        let minute = latest.minute(open, key).await?;
         Ok(match timestamp::read_str(&minute) {
             Some(t) => AsOfInstant {
                 ms: t.epoch_ms + 59_999,

@@ -15,7 +15,7 @@ mod page;
 mod timeline;
 
 pub use address::{Layout, QuestQuery, QuestsView};
-pub use detail::QuestPage;
+pub use detail::{LatestActivity, QuestPage};
 pub use logs::QuestLogs;
 pub use page::{QuestIndexStore, QuestsPage};
 

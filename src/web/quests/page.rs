@@ -19,7 +19,7 @@ use crate::web::platform::perf::{after_paint, mark, measure, measure_since, perf
 use crate::web::platform::sqljs::SqlJsWorker;
 use crate::web::quests::address::{empty_filter, Layout, QuestQuery, QuestsView};
 use crate::web::quests::board::Board;
-use crate::web::quests::detail::AsOfInstant;
+use crate::web::quests::detail::{AsOfInstant, LatestActivity};
 use crate::web::quests::list::QuestList;
 use crate::web::quests::logs::AddLogs;
 use crate::web::state::{Nav, OpenDb, PageTasks, View};
@@ -242,6 +242,8 @@ pub(super) struct QuestsState {
     /// The dashboard's settings, whose as-of the page uses (taken when the page is built: an
     /// async task has no context to look it up in).
     settings: DashboardSettings,
+    /// The file's latest activity, as last read (shared with the quest page).
+    latest: LatestActivity,
     /// The page's async work (reads, key tables), which ends with the page.
     pub tasks: PageTasks,
 }
@@ -297,6 +299,7 @@ impl QuestsState {
             typed: StoredValue::new(0),
             as_of: RwSignal::new(None),
             settings: expect_context::<DashboardSettings>(),
+            latest: expect_context::<LatestActivity>(),
             tasks: PageTasks::new(),
         }
     }
@@ -345,7 +348,7 @@ impl QuestsState {
         }
         let open = open.clone();
         self.tasks.spawn(async move {
-            if let Ok(instant) = AsOfInstant::read(&open, setting).await {
+            if let Ok(instant) = AsOfInstant::read(&open, setting, self.latest, Some(key.0)).await {
                 self.as_of.try_set(Some((key, instant.ms)));
             }
         });

@@ -44,7 +44,7 @@
 
 use crate::agents::{quest_open_sql, recruited_is_list_sql};
 use crate::port::{Database, DbError};
-use crate::table_info::{keyed_by_rowid, table_info, Affinity};
+use crate::table_info::{self, keyed_by_rowid, table_info, Affinity};
 use crate::value::Value;
 
 use super::keys::Ensured;
@@ -87,15 +87,6 @@ pub fn fill_sql(after: Option<i64>, upto: Option<i64>) -> String {
     rows_of("q", &format!("main.{TABLE} AS q, "))
         .map(|rows| format!("INSERT OR IGNORE INTO {MEMBERS} (agent, turn, quest_id, open) {rows}{range};"))
         .join("\n")
-}
-
-/// Where a build's step ends: the id of the `step`-th quest after id `?1` (`?2` being `step -
-/// 1`), or from the first quest when `first` (then `?1` is not in the statement). No row when
-/// fewer are left (the last step has no upper bound). A walk of the rowid's b-tree from its
-/// start, no sort.
-pub fn step_end_sql(first: bool) -> String {
-    let after = if first { "" } else { "WHERE quest_id > ?1 " };
-    format!("SELECT quest_id AS id FROM main.{TABLE} {after}ORDER BY quest_id LIMIT 1 OFFSET ?2")
 }
 
 /// Quests filled by one statement of a build ([`Build::fill`]): ~0.1 s of the engine at a
@@ -227,14 +218,10 @@ impl Build {
         Ok(Build { after: None, step: step.max(1) })
     }
 
-    /// Where the next step ends, read now ([`step_end_sql`]). Errors: the database's.
+    /// Where the next step ends, read now (a walk of the rowid's b-tree,
+    /// [`table_info::step_end`]). Errors: the database's.
     pub async fn step_end<D: Database>(&self, db: &D) -> Result<StepEnd, DbError> {
-        let skip = Value::Integer(i64::try_from(self.step - 1).unwrap_or(i64::MAX));
-        let rs = match self.after {
-            None => db.query(&step_end_sql(true), &[Value::Null, skip]).await?,
-            Some(after) => db.query(&step_end_sql(false), &[Value::Integer(after), skip]).await?,
-        };
-        Ok(rs.scalar().and_then(Value::as_i64))
+        table_info::step_end(db, TABLE, "quest_id", self.after, self.step).await
     }
 
     /// Fills the quests after the last step up to `end` ([`fill_sql`]); after the last one
@@ -297,7 +284,6 @@ mod tests {
         }
         assert!(BUILT_SQL.contains(&format!("'{COMPLETE}'")));
         assert!(complete_sql().contains(COMPLETE));
-        assert!(step_end_sql(false).contains(TABLE));
         assert!(UNREADABLE_SQL.contains(MEMBERS));
     }
 }
