@@ -446,6 +446,42 @@ test("the agent page lists an agent's quests 50 at a time in SQL's order, with t
   }
 });
 
+test("v2: an agent page opened by its address has its first quests in its first frame, from its route's read", async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const { many } = manyQuests();
+  const { agent, want } = busiestAgent(many);
+  const app = await open(many);
+  try {
+    const { page } = app;
+    await page.waitForFunction(() => performance.getEntriesByName('flagdeck:quest-members').length > 0, null, { timeout: WAIT_MS });
+    for (const round of [1, 2]) {
+      // From the agent catalog, which reads nothing; every frame sampled until 50 rows are drawn.
+      const frames = await page.evaluate(async (agent) => {
+        location.hash = '#agents';
+        while (!document.querySelector('[data-testid="agent-search"]') || document.querySelector('[data-testid="agent-page"]')) {
+          await new Promise((r) => requestAnimationFrame(r));
+        }
+        location.hash = `#agent/${encodeURIComponent(agent)}`;
+        const frames = [];
+        for (let i = 0; i < 600; i++) {
+          await new Promise((r) => requestAnimationFrame(r));
+          if (!document.querySelector('[data-testid="agent-page"]')) continue;
+          const ids = [...document.querySelectorAll('[data-testid="agent-quest"]')].map((e) => Number(e.dataset.questId));
+          frames.push(ids);
+          if (ids.length >= 50) break;
+        }
+        return frames;
+      }, agent);
+      assert.ok(frames[0].length > 0, `round ${round}: the page's first frame holds its first quests (rows per frame: ${frames.map((f) => f.length)})`);
+      assert.deepEqual(frames[0], want.slice(0, frames[0].length), `round ${round}: in SQL's order`);
+      assert.deepEqual(frames.at(-1), want.slice(0, 50), `round ${round}: then its first 50`);
+    }
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
 /**
  * Loads the app in `page` again with a gate on the messages of every worker it creates:
  * `window.holdWorkerAnswers()` holds them, `window.releaseWorkerAnswers()` delivers those held
