@@ -29,7 +29,7 @@ use crate::port::{Database, DbError};
 use crate::schema::SchemaFacts;
 use crate::table_info::{self, keyed_by_rowid, table_info};
 use crate::timestamp::instant_sql;
-use crate::value::Value;
+use crate::value::{sql_cmp, Value};
 
 /// Days before this (`YYYY-MM-DD`) are placeholders, whatever the rest of the file holds.
 pub const PLACEHOLDER_BEFORE: &str = "2020-01-01";
@@ -243,18 +243,20 @@ pub(super) fn sources(facts: &SchemaFacts, has_flags: bool, quests: bool) -> Vec
     out
 }
 
-/// One group of a source's counting pass, as its statement gives it: the day's text (its
-/// first 10 characters; `None` when not text), the instants that day, and their first and last
-/// as text (`None` when not text).
-type DayText = (Option<String>, i64, Option<String>, Option<String>);
+/// One group of a source's counting pass, as its statement gives it: the day (the first 10
+/// characters, or bytes of a blob), the instants that day, and the least and greatest of them
+/// by SQLite's order.
+type DayGroup = (Value, i64, Value, Value);
 
-/// The counting pass over one source in SQL, grouped by day: one statement, or for a quest
-/// source whose key is its table's rowid ([`keyed_by_rowid`]) one per `step` quests by key
-/// (keyset steps, [`table_info::step_end`]), their groups merged. Exact: a quest source's
-/// values are `YYYY-MM-DD HH:MM` text or NULL (its minute expression, BINARY), so a day's
-/// count is the steps' sum and its first and last are the least and greatest of theirs, as
-/// one statement's `min`/`max` give them. Errors: the database's.
-async fn source_days<D: Database>(db: &D, s: &Source, step: usize) -> Result<Vec<DayText>, DbError> {
+/// The counting pass over one source in SQL, grouped by day: one statement, or for a table
+/// whose row key is the source's id and its rowid ([`keyed_by_rowid`]: no collation declared,
+/// so every comparison is BINARY) one per `step` rows by key (keyset steps,
+/// [`table_info::step_end`]), their groups merged: a day's rows are the steps' sum and its
+/// least and greatest values the least and greatest of theirs by SQLite's order
+/// ([`sql_cmp`]: numbers, then text, then blobs; NULL ignored, as by `min`/`max`), days equal
+/// as `GROUP BY` makes them (a text day and a blob day of the same bytes are two). So the
+/// groups are those of one statement. Errors: the database's.
+async fn source_days<D: Database>(db: &D, s: &Source, step: usize) -> Result<Vec<DayGroup>, DbError> {
     let group = |range: &str| {
         format!(
             "SELECT substr(m, 1, 10) AS day, COUNT(*) AS n, min(m) AS lo, max(m) AS hi FROM \
@@ -264,21 +266,36 @@ async fn source_days<D: Database>(db: &D, s: &Source, step: usize) -> Result<Vec
             t = s.table
         )
     };
-    let text = |v: &Value| v.as_str().map(str::to_owned);
     let read = |rs: crate::value::ResultSet| {
-        rs.map_rows(|r| Ok((text(r.get("day")?), r.i64("n")?, text(r.get("lo")?), text(r.get("hi")?))))
+        rs.map_rows(|r| Ok((r.get("day")?.clone(), r.i64("n")?, r.get("lo")?.clone(), r.get("hi")?.clone())))
     };
-    let stepped = s.table == "acolyte_quests" && s.scan == s.minute && {
-        match table_info(db, s.table).await? {
-            Some(info) => keyed_by_rowid(db, s.table, &info, s.id).await?,
-            None => false,
-        }
+    let stepped = match table_info(db, s.table).await? {
+        Some(info) => keyed_by_rowid(db, s.table, &info, s.id).await?,
+        None => false,
     };
     if !stepped {
         return read(db.query(&group(""), &[]).await?);
     }
-    let mut merged: std::collections::BTreeMap<Option<String>, (i64, Option<String>, Option<String>)> =
-        Default::default();
+    // A day's key as GROUP BY tells days apart: its kind (substr gives NULL, text or a blob)
+    // and its bytes.
+    let key = |day: &Value| match day {
+        Value::Text(t) => (1u8, t.as_bytes().to_vec()),
+        Value::Blob(b) => (2, b.clone()),
+        other => (0, other.display().into_bytes()),
+    };
+    let least = |a: Value, b: Value| match (&a, &b) {
+        (Value::Null, _) => b,
+        (_, Value::Null) => a,
+        _ if sql_cmp(&b, &a).is_lt() => b,
+        _ => a,
+    };
+    let greatest = |a: Value, b: Value| match (&a, &b) {
+        (Value::Null, _) => b,
+        (_, Value::Null) => a,
+        _ if sql_cmp(&b, &a).is_gt() => b,
+        _ => a,
+    };
+    let mut merged: std::collections::BTreeMap<(u8, Vec<u8>), DayGroup> = Default::default();
     let mut after: Option<i64> = None;
     loop {
         let end = table_info::step_end(db, s.table, s.id, after, step).await?;
@@ -288,18 +305,17 @@ async fn source_days<D: Database>(db: &D, s: &Source, step: usize) -> Result<Vec
                 .flatten()
                 .collect();
         for (day, n, lo, hi) in read(db.query(&group(&range), &[]).await?)? {
-            let e = merged.entry(day).or_insert((0, None, None));
-            e.0 += n;
-            // `None` (no text) is below every text here, as NULL is ignored by min/max.
-            e.1 = [e.1.take(), lo].into_iter().flatten().min();
-            e.2 = [e.2.take(), hi].into_iter().flatten().max();
+            match merged.remove(&key(&day)) {
+                None => merged.insert(key(&day), (day, n, lo, hi)),
+                Some((day, m, l, h)) => merged.insert(key(&day), (day, m + n, least(l, lo), greatest(h, hi))),
+            };
         }
         match end {
             Some(end) => after = Some(end),
             None => break,
         }
     }
-    Ok(merged.into_iter().map(|(day, (n, lo, hi))| (day, n, lo, hi)).collect())
+    Ok(merged.into_values().collect())
 }
 
 /// The activity of a file: its bounds inside the fences and over everything, and its outliers.
@@ -327,18 +343,19 @@ pub struct Day {
     pub hi: Option<i64>,
 }
 
-/// Quest rows counted by one statement of the activity's counting pass (its keyset steps,
-/// [`activity`]): ~15–25 ms of the app's worker at a time, so that a read asked meanwhile (an
-/// agent's page after a quest's edit) waits at most that long. One statement over 100k quests
-/// took 0.3–0.45 s, and the quest pages read the activity after every edit.
+/// Rows counted by one statement of the activity's counting pass (its keyset steps,
+/// [`source_days`]): ~19 ms of the app's worker at a time for quests (a time in any form read
+/// per row), less for the other tables, so that a read asked meanwhile (an agent's page after
+/// a quest's edit) waits at most that long. One statement over 100k quests took 0.3–0.45 s,
+/// over 100k tool calls ~155 ms, and the quest pages read the activity after every edit.
 pub const ACTIVITY_STEP: usize = 5_000;
 
 /// Reads the activity of `sources` in one pass over each (instants counted per day with the
 /// day's first and last minute; unreadable values as the day NULL) and, only when there is
 /// something to report, one more listing the first rows. Errors: the database's.
 /// With stores in `logs`, their tables' sources are read from them instead (no SQL over flags
-/// or tool_logs). A quest source is read in keyset steps of [`ACTIVITY_STEP`] quests
-/// ([`source_days`]).
+/// or tool_logs). A source whose table is keyed by its rowid is read in keyset steps of
+/// [`ACTIVITY_STEP`] rows ([`source_days`]).
 pub(super) async fn activity<D: Database>(
     db: &D,
     sources: &[Source],
@@ -347,7 +364,7 @@ pub(super) async fn activity<D: Database>(
     activity_in_steps(db, sources, logs, ACTIVITY_STEP).await
 }
 
-/// [`activity`], its quest sources read `step` quests a statement.
+/// [`activity`], its sources read `step` rows a statement where they can be.
 async fn activity_in_steps<D: Database>(
     db: &D,
     sources: &[Source],
@@ -365,13 +382,14 @@ async fn activity_in_steps<D: Database>(
     // (the app's worker) then runs a user's query after one statement, not after all of them.
     let mut days: Vec<Day> = Vec::new();
     for (i, s) in sources.iter().enumerate().filter(|(_, s)| !from_log(s)) {
+        let text = |v: &Value| v.as_str().map(str::to_owned);
         days.extend(source_days(db, s, step).await?.into_iter().map(|(day, n, lo, hi)| Day {
             src: i,
             // A day that is not one (NULL, odd text, a number) is unreadable.
-            day: day.as_deref().filter(|d| d.len() == 10).and_then(parse_day),
+            day: day.as_str().filter(|d| d.len() == 10).and_then(parse_day),
             n,
-            lo: minute(lo),
-            hi: minute(hi),
+            lo: minute(text(&lo)),
+            hi: minute(text(&hi)),
         }));
     }
     if let Some(log) = logs.flags {
@@ -466,10 +484,10 @@ async fn activity_in_steps<D: Database>(
 mod tests {
     use super::*;
 
-    /// The activity of quests read in keyset steps (of 1, 2, 3 and 7 quests) is the one
-    /// statement's, over values of every kind (calendar text in several forms, epoch numbers,
-    /// odd text, blobs, NULL, empty), ids with gaps, outliers and days split across steps;
-    /// and each step's statement reads only its range of ids.
+    /// The activity read in keyset steps (of 1, 2, 3 and 7 rows) is the one statement's, for
+    /// quests, flags and tool calls, over values of every kind (calendar text in several forms,
+    /// epoch numbers, odd text, text and numbers and blobs in one day's group, NULL, empty), ids
+    /// with gaps, outliers and days split across steps; and each step reads only its ids.
     #[cfg(not(target_arch = "wasm32"))]
     #[test]
     fn quest_activity_in_keyset_steps_is_the_one_statement_s() {
@@ -477,7 +495,9 @@ mod tests {
         use crate::port::Recording;
         let db = NativeDb::open_bytes(&[]).unwrap();
         let mut sql = String::from(
-            "CREATE TABLE acolyte_quests (quest_id INTEGER PRIMARY KEY, created_at, updated_at, current_agent TEXT);\n",
+            "CREATE TABLE acolyte_quests (quest_id INTEGER PRIMARY KEY, created_at, updated_at, current_agent TEXT);\n\
+             CREATE TABLE flags (id INTEGER PRIMARY KEY, created_at, completed_at);\n\
+             CREATE TABLE tool_logs (id INTEGER PRIMARY KEY, timestamp);\n",
         );
         let values = [
             "'2025-03-01 10:00:00'",
@@ -499,6 +519,9 @@ mod tests {
             "'2025-03-03 12:00'",
             "'2025-02-28 2R:10'",
             "'2025-03-03 1R:30'",
+            "'1740826800xyz'",
+            "X'00FF'",
+            "'2025-03-01'",
         ];
         let mut id = 3;
         for round in 0..4 {
@@ -511,13 +534,17 @@ mod tests {
             for (k, v) in values.iter().enumerate() {
                 id += 1 + (k * 7 + round) % 5;
                 let (v, other) = (at(v), at(values[(k + round + 1) % values.len()]));
-                sql.push_str(&format!("INSERT INTO acolyte_quests VALUES ({id}, {v}, {other}, 'a');\n"));
+                sql.push_str(&format!(
+                    "INSERT INTO acolyte_quests VALUES ({id}, {v}, {other}, 'a');\n\
+                     INSERT INTO flags VALUES ({id}, {other}, {v});\n\
+                     INSERT INTO tool_logs VALUES ({id}, {v});\n"
+                ));
             }
         }
         db.execute_batch_sync(&sql).unwrap();
         let facts = pollster::block_on(crate::schema::read_facts(&db)).unwrap();
-        let all = sources(&facts, false, true);
-        assert_eq!(all.len(), 2, "created_at and updated_at");
+        let all = sources(&facts, true, true);
+        assert_eq!(all.len(), 5, "the quests', flags' and tool calls' times");
         let whole = pollster::block_on(activity_in_steps(&db, &all, Default::default(), usize::MAX)).unwrap();
         assert!(!whole.outliers.is_empty(), "the file has outliers");
         let day = |m: Option<i64>| m.map(|m| day_text(m.div_euclid(24 * 60)));
@@ -531,11 +558,7 @@ mod tests {
             assert_eq!(stepped, whole, "steps of {step}");
             let counts = rec.statements.borrow().iter().filter(|(s, _)| s.contains("GROUP BY")).count();
             let rows = values.len() * 4;
-            assert_eq!(
-                counts,
-                2 * rows.div_ceil(step) + 2 * usize::from(rows % step == 0),
-                "steps of {step}"
-            );
+            assert_eq!(counts, 5 * (rows.div_ceil(step) + usize::from(rows % step == 0)), "steps of {step}");
         }
     }
 
