@@ -29,7 +29,7 @@
 //!   slot's position in an order is built once per change, 4 bytes a slot); a batch of changes
 //!   is one merge per order.
 //! * **Counts by agent**: the flags of each source and target agent are also held by value
-//!   (postings, [`POSTED`]: ~2 × 8 bytes a flag), so a count whose filter keeps a few agents
+//!   (postings, `POSTED`: ~2 × 8 bytes a flag), so a count whose filter keeps a few agents
 //!   (a flag list filtered by agent and more) tests only their flags instead of every flag (at
 //!   1M flags, ~40k for the busiest agent), and a page of them is taken from those flags once
 //!   a stretch of its order has been walked (see Cost). Each agent's flags are also tallied by their

@@ -481,7 +481,7 @@ impl QuestsState {
     fn ensure_index(self, open: &Shared) {
         // Only for the database on screen: after a follow-mode swap, a generation of the one
         // left may still be shown before the page reads the new one.
-        if !self.db.get().is_some_and(|current| Rc::ptr_eq(&current, open)) {
+        if !self.db.is_current(open) {
             return;
         }
         let key = self.db.data_key();
@@ -534,7 +534,7 @@ impl QuestsState {
                 }
             };
             reading.done();
-            let current = self.db.get().is_some_and(|current| Rc::ptr_eq(&current, &open));
+            let current = self.db.is_current(&open);
             self.index.try_update_value(|i| {
                 if current && i.as_ref().is_some_and(|(k, _)| *k == key) {
                     *i = match (held, earlier) {

@@ -343,8 +343,8 @@ pub struct Day {
     pub hi: Option<i64>,
 }
 
-/// Rows counted by one statement of the activity's counting pass (its keyset steps,
-/// [`source_days`]): ~19 ms of the app's worker at a time for quests (a time in any form read
+/// Rows counted by one statement of the activity's counting pass (its keyset steps over a
+/// table keyed by its rowid, [`table_info::step_end`]): ~19 ms of the app's worker at a time for quests (a time in any form read
 /// per row), less for the other tables, so that a read asked meanwhile (an agent's page after
 /// a quest's edit) waits at most that long. One statement over 100k quests took 0.3–0.45 s,
 /// over 100k tool calls ~155 ms, and the quest pages read the activity after every edit.

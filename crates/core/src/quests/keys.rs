@@ -16,7 +16,7 @@
 //! DELETE, in the writing statement itself (so inside its transaction: a rollback takes both
 //! back). Every edit path writes through SQL, so none is missed. Only for a table whose
 //! `quest_id` is the rowid with nothing that deletes rows unseen
-//! ([`keyed_by_rowid`](crate::table_info::keyed_by_rowid)); elsewhere the list runs its SQL.
+//! ([`crate::table_info::keyed_by_rowid`]); elsewhere the list runs its SQL.
 //!
 //! Memory (the key table and its index, for the orders used): ~23 bytes a quest for a number
 //! key, a little over twice the key's text for a text key (`dbstat` on a 100k-quest file:
