@@ -472,6 +472,7 @@ test("v2: an agent page opened by its address has its first quests in its first 
         }
         return frames;
       }, agent);
+      assert.ok(frames.length > 0, `round ${round}: the agent page is shown`);
       assert.ok(frames[0].length > 0, `round ${round}: the page's first frame holds its first quests (rows per frame: ${frames.map((f) => f.length)})`);
       assert.deepEqual(frames[0], want.slice(0, frames[0].length), `round ${round}: in SQL's order`);
       assert.deepEqual(frames.at(-1), want.slice(0, 50), `round ${round}: then its first 50`);
@@ -482,11 +483,6 @@ test("v2: an agent page opened by its address has its first quests in its first 
   }
 });
 
-/**
- * Loads the app in `page` again with a gate on the messages of every worker it creates:
- * `window.holdWorkerAnswers()` holds them, `window.releaseWorkerAnswers()` delivers those held
- * (each in a task of its own, as they would have come) and stops holding.
- */
 test("v2: the file's latest activity is read once per change of the data, shared by the quest page and the board", async (t) => {
   if (skipWithoutV2Fixtures(t)) return;
   const [[id]] = query(V2, "SELECT quest_id FROM acolyte_quests WHERE status = 'waiting' ORDER BY quest_id LIMIT 1");
@@ -545,6 +541,52 @@ test("v2: the file's latest activity is read once per change of the data, shared
   }
 });
 
+test("a file opened while another's quest page reads its latest activity gets its own", async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const ids = (file) => query(file, 'SELECT quest_id FROM acolyte_quests ORDER BY quest_id LIMIT 2').map(([id]) => id);
+  const [a1, a2] = ids(V2);
+  const [b1] = ids(HYBRID);
+  const app = await openApp(env.browser, `${env.servers.app.url}/`);
+  try {
+    const { page } = app;
+    await gateWorkerAnswers(page);
+    const asOfOf = async (id) => {
+      await showQuest(page, id);
+      const shown = page.locator(`[data-testid="quest-page"][data-quest-id="${id}"] [data-testid="quest-as-of"]`);
+      await shown.waitFor({ timeout: WAIT_MS });
+      return Number(await shown.getAttribute('data-as-of-ms'));
+    };
+    await pickFile(page, V2);
+    await waitForSummary(page, { fileName: path.basename(V2) });
+    const asOfV2 = await asOfOf(a1);
+    // The hybrid file picked, its open held in its worker: the v2 file is still on screen, and
+    // another of its quests is shown, whose page reads the latest activity of the v2 file.
+    await page.evaluate(() => window.holdWorkerAnswers());
+    await pickFile(page, HYBRID);
+    await page.evaluate((id) => (location.hash = `#quest/${id}`), a2);
+    await page.locator(`[data-testid="quest-page"][data-quest-id="${a2}"]`).waitFor({ timeout: WAIT_MS });
+    await page.evaluate(() => window.releaseWorkerAnswers());
+    await page.locator(`[data-testid="quest-page"][data-quest-id="${a2}"] [data-testid="quest-as-of"]`).waitFor({ timeout: WAIT_MS });
+    await page.evaluate(() => (location.hash = '#summary'));
+    await waitForSummary(page, { fileName: path.basename(HYBRID) });
+    const asOfHybrid = await asOfOf(b1);
+    // The dashboard computes the hybrid file's own.
+    await page.locator('[data-testid="nav-dashboard"]').click();
+    const windowText = await page.locator('[data-testid="dashboard-window"]').textContent({ timeout: WAIT_MS });
+    const dashboard = windowText.match(/as of (\d{4}-\d\d-\d\d \d\d:\d\d)/)[1];
+    assert.notEqual(asOfHybrid, asOfV2, 'the two files have different latest activity');
+    assert.equal(asOfHybrid, Date.parse(`${dashboard.replace(' ', 'T')}:00Z`) + 59_999, "the hybrid file's, as its dashboard says");
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+/**
+ * Loads the app in `page` again with a gate on the messages of every worker it creates:
+ * `window.holdWorkerAnswers()` holds them, `window.releaseWorkerAnswers()` delivers those held
+ * (each in a task of its own, as they would have come) and stops holding.
+ */
 async function gateWorkerAnswers(page) {
   await page.addInitScript(() => {
     let held = null;

@@ -542,14 +542,21 @@ fn answering(open: &Shared) -> bool {
 /// The agent page's route loader (see `Nav::set_loader`): asks the derived layer the page's
 /// first questions as one batch ([`FlagLayer::prefetch`]) and reads the page's detail (lock
 /// counts from those answers, health, quests) for it ([`AgentPreload`]); resolves once both
-/// are in. A file with quests and no flags (2.x) has only the detail to read (its quests
-/// through their layer once built: ~10 ms at 100k quests). `None` (the page is shown at once
-/// and reads for itself) when there is no file, or its flags' layer is not answering now (no
-/// layer, or one still being built).
+/// are in. A file with quests and no flags (2.x) has only the detail to read, once its quests'
+/// layer is kept (`layer`; through it ~10 ms at 100k quests, without it a pass over every
+/// quest). `None` (the page is shown at once and reads for itself) when there is no file, or
+/// its layer is not answering now (none, or one still being built).
 ///
 /// [`FlagLayer::prefetch`]: crate::web::flags::layer::FlagLayer::prefetch
-pub fn load(state: AppState, preload: AgentPreload, name: &str) -> Option<LocalBoxFuture<'static, ()>> {
-    let quests_only = |o: &Shared| !o.report.generation.has_flags() && o.report.generation.has_quests();
+pub fn load(
+    state: AppState,
+    preload: AgentPreload,
+    layer: QuestLayerBuild,
+    name: &str,
+) -> Option<LocalBoxFuture<'static, ()>> {
+    let quests_only = |o: &Shared| {
+        !o.report.generation.has_flags() && o.report.generation.has_quests() && layer.kept_for(o)
+    };
     let open = state.db().current().get_untracked().filter(|o| answering(o) || quests_only(o))?;
     let (questions, owned) = (first_questions(name), name.to_owned());
     let asked = {
@@ -866,11 +873,31 @@ fn agent_quest_row(q: AgentQuest) -> impl IntoView {
     }
 }
 
-/// The open file whose agent page quest layer is being built, if any: one build at a time (a
-/// second one's first statement would drop the first's table, which would then mark it
-/// complete half filled). Provided by the app.
-#[derive(Clone, Copy, Default)]
-pub struct QuestLayerBuild(StoredValue<Option<Shared>, LocalStorage>);
+/// The agent page's quest layer, as far as the page knows: the open file whose layer is being
+/// built, if any (one build at a time: a second one's first statement would drop the first's
+/// table, which would then mark it complete half filled), and the file whose layer was last
+/// found kept (built, or there already). Provided by the app.
+#[derive(Clone, Copy)]
+pub struct QuestLayerBuild {
+    building: StoredValue<Option<Shared>, LocalStorage>,
+    kept: StoredValue<Option<std::rc::Weak<crate::web::files::loader::OpenDb>>, LocalStorage>,
+}
+
+impl Default for QuestLayerBuild {
+    fn default() -> Self {
+        QuestLayerBuild { building: StoredValue::new_local(None), kept: StoredValue::new_local(None) }
+    }
+}
+
+impl QuestLayerBuild {
+    /// Whether `open`'s layer was found kept by its last build or check (a hint: the page's
+    /// read still checks, and reads by SQL without it).
+    fn kept_for(&self, open: &Shared) -> bool {
+        self.kept
+            .try_with_value(|k| k.as_ref().and_then(|k| k.upgrade()).is_some_and(|k| Rc::ptr_eq(&k, open)))
+            == Some(true)
+    }
+}
 
 /// Builds the agent page's quest layer ([`members::ensure`], in steps) behind the next paint,
 /// unless it is there, being built, or an edit's transaction is open; a build stops when another
@@ -879,7 +906,7 @@ pub struct QuestLayerBuild(StoredValue<Option<Shared>, LocalStorage>);
 /// page to its SQL and says why in the console).
 fn build_quest_layer(state: AppState) {
     let Some(open) = state.db().current().get_untracked() else { return };
-    let Some(QuestLayerBuild(building)) = use_context::<QuestLayerBuild>() else { return };
+    let Some(QuestLayerBuild { building, kept }) = use_context::<QuestLayerBuild>() else { return };
     spawn_local(async move {
         next_paint().await;
         if building.with_value(|b| b.as_ref().is_some_and(|b| Rc::ptr_eq(b, &open))) {
@@ -889,7 +916,11 @@ fn build_quest_layer(state: AppState) {
         let started = perf_now();
         let db = &open.db;
         let may_build = || !db.in_transaction() && state.db().is_current(&open);
-        match members::ensure(db, may_build).await {
+        let ensured = members::ensure(db, may_build).await;
+        if matches!(ensured, Ok(Ensured::Built | Ensured::Present)) {
+            kept.try_set_value(Some(Rc::downgrade(&open)));
+        }
+        match ensured {
             Ok(Ensured::Built) => measure_since("flagdeck:quest-members", started),
             Ok(_) => {}
             Err(e) => {

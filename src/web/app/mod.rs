@@ -45,10 +45,11 @@ pub fn App() -> impl IntoView {
     provide_context(crate::web::summary::QuestFiguresCache::default());
     provide_context(crate::web::quests::LatestActivity::default());
     // The agent page's quest layer: one build at a time, begun when a file with quests opens.
-    provide_context(crate::web::agents::QuestLayerBuild::default());
+    let quest_layer = crate::web::agents::QuestLayerBuild::default();
+    provide_context(quest_layer);
     crate::web::agents::build_quest_layer_on_open(state);
     nav.set_loader(move |view| match view {
-        View::Agent(name) => crate::web::agents::load(state, agent_preload, name),
+        View::Agent(name) => crate::web::agents::load(state, agent_preload, quest_layer, name),
         View::Routing => crate::web::agents::load_routing(state, routing_preload),
         _ => None,
     });

@@ -83,8 +83,9 @@ pub(crate) struct AsOfInstant {
 }
 
 /// A read of the file's latest activity minute ([`as_of_minute`] with [`AsOf::Latest`],
-/// `YYYY-MM-DD HH:MM`), shared by those who ask for the same data; `Err` in the database's words.
-type MinuteRead = SharedFuture<LocalBoxFuture<'static, Result<String, String>>>;
+/// `YYYY-MM-DD HH:MM`, and whether it is the clock's: no readable activity, or some this very
+/// minute), shared by those who ask for the same data; `Err` in the database's words.
+type MinuteRead = SharedFuture<LocalBoxFuture<'static, Result<(String, bool), String>>>;
 
 /// A [`MinuteRead`] with the data it reads ([`OpenDb::data_key`]).
 type HeldRead = ((u64, u64), MinuteRead);
@@ -94,8 +95,10 @@ type HeldRead = ((u64, u64), MinuteRead);
 /// from it and read it again after every change, each read a pass over every quest's two times
 /// (~1.3 s of the worker at 100k quests, in steps: `ACTIVITY_STEP`); a page that asks while
 /// another's read of the same data is under way shares it, and one that asks again for
-/// unchanged data reads nothing. A failed read is not kept. With no readable activity the
-/// minute is the clock's at the read (`as_of_minute`), kept until the data changes.
+/// unchanged data reads nothing. A failed read is not kept, nor one that gave the clock's
+/// minute (with no readable activity, `as_of_minute` gives the clock's: kept, it would stop).
+/// The key names the database made current and its change count, not the open attempt: a
+/// file being opened does not change it while the one before is on screen.
 #[derive(Clone, Copy)]
 pub struct LatestActivity(StoredValue<Option<HeldRead>, LocalStorage>);
 
@@ -117,9 +120,9 @@ impl LatestActivity {
         let read = held.unwrap_or_else(|| {
             let open = open.clone();
             let read: MinuteRead = async move {
-                as_of_minute(&open.db, &open.facts, AsOf::Latest, &local_minute())
-                    .await
-                    .map_err(|e| e.to_string())
+                let now = local_minute();
+                let minute = as_of_minute(&open.db, &open.facts, AsOf::Latest, &now).await;
+                minute.map(|m| (m.clone(), m == now)).map_err(|e| e.to_string())
             }
             .boxed_local()
             .shared();
@@ -128,16 +131,16 @@ impl LatestActivity {
             }
             read
         });
-        let minute = read.await;
-        if minute.is_err() {
-            // Not kept: the next page asks again.
+        let minute = read.clone().await;
+        if !matches!(minute, Ok((_, false))) {
+            // Not kept (a failure, or the clock's minute): the next page asks again.
             self.0.try_update_value(|h| {
-                if h.as_ref().is_some_and(|(held, _)| Some(*held) == key) {
+                if h.as_ref().is_some_and(|(_, held)| held.ptr_eq(&read)) {
                     *h = None;
                 }
             });
         }
-        minute
+        minute.map(|(m, _)| m)
     }
 }
 

@@ -348,7 +348,8 @@ impl QuestsState {
         }
         let open = open.clone();
         self.tasks.spawn(async move {
-            if let Ok(instant) = AsOfInstant::read(&open, setting, self.latest, Some(key.0)).await {
+            let data = self.db.is_current(&open).then_some(key.0);
+            if let Ok(instant) = AsOfInstant::read(&open, setting, self.latest, data).await {
                 self.as_of.try_set(Some((key, instant.ms)));
             }
         });

@@ -29,6 +29,9 @@ pub struct OpenDb {
     busy: RwSignal<Option<String>>,
     /// Increases with every open attempt, so a slow earlier attempt cannot replace a later one.
     attempt: StoredValue<u64>,
+    /// Increases whenever a database is made the one on screen (opened, or swapped in by
+    /// follow mode): with `data_version`, which data a read was of ([`OpenDb::data_key`]).
+    shown: StoredValue<u64>,
     /// Increases when another database (or another generation of it) is on screen; not when
     /// follow mode swaps in a newer read of the same file: pages are built anew only when it
     /// changes, so a follow swap keeps their filters, scroll position and selection.
@@ -46,6 +49,7 @@ impl OpenDb {
             catalog: RwSignal::new_local(CatalogState::Loading),
             busy: RwSignal::new(None),
             attempt: StoredValue::new(0),
+            shown: StoredValue::new(0),
             lineage: RwSignal::new(0),
             opened_version: StoredValue::new(0),
         }
@@ -73,9 +77,11 @@ impl OpenDb {
         self.data_version.read_only()
     }
 
-    /// Which data is on screen: the open attempt and the change count.
+    /// Which data is on screen: which database was made current (not the open attempt, which
+    /// changes as soon as another file starts to open, while this one is still on screen) and
+    /// the change count.
     pub fn data_key(&self) -> (u64, u64) {
-        (self.attempt.get_value(), self.data_version.get_untracked())
+        (self.shown.get_value(), self.data_version.get_untracked())
     }
 
     /// The catalog of the open database.
@@ -126,6 +132,7 @@ impl OpenDb {
     /// `open` is the database on screen from now on; the flag list's rows start to be held in
     /// the page once its layer is ready ([`keep_mirror`](crate::web::flags::layer::keep_mirror)).
     fn make_current(&self, open: Shared) {
+        self.shown.update_value(|n| *n += 1);
         crate::web::flags::layer::keep_mirror(&open);
         self.current.set(Some(open));
     }
