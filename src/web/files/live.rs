@@ -121,7 +121,7 @@ impl Place {
 #[derive(Clone, Debug)]
 pub struct Live {
     pub place: Place,
-    /// The open attempt ([`OpenDb::data_key`](crate::web::state::OpenDb::data_key)'s first part).
+    /// The open attempt ([`OpenDb::open_attempt`](crate::web::state::OpenDb::open_attempt)).
     generation: u64,
     /// The files as they were when what is on screen was read.
     pub stamp: Stamp,
@@ -133,13 +133,13 @@ thread_local! {
 
 /// The place of the database on screen, if it was opened from one.
 pub fn current(app: AppState) -> Option<Live> {
-    let generation = app.db().data_key().0;
+    let generation = app.db().open_attempt();
     LIVE.with(|l| l.borrow().clone()).filter(|l| l.generation == generation)
 }
 
 /// What is on screen now is the files at `stamp` (after a follow re-read or a save).
 pub fn read_at(app: AppState, stamp: Stamp) {
-    let generation = app.db().data_key().0;
+    let generation = app.db().open_attempt();
     LIVE.with(|l| {
         if let Some(l) = l.borrow_mut().as_mut().filter(|l| l.generation == generation) {
             l.stamp = stamp;
@@ -159,7 +159,7 @@ pub async fn open_place(app: AppState, place: Place) {
         None => app.open_file(disk.db),
     }
     // The open above started a new attempt: the place belongs to that one only.
-    let generation = app.db().data_key().0;
+    let generation = app.db().open_attempt();
     LIVE.with(|l| *l.borrow_mut() = Some(Live { place, generation, stamp: disk.stamp }));
 }
 

@@ -134,7 +134,7 @@ impl Follow {
 
     /// The snapshot of what is on screen (read now when there is none for this open).
     async fn snapshot_now(self, app: AppState) -> Result<Rc<Snapshot>, String> {
-        let generation = app.db().data_key().0;
+        let generation = app.db().open_attempt();
         if let Some((g, s)) = self.snapshot.get_value() {
             if g == generation {
                 return Ok(s);
@@ -202,7 +202,7 @@ impl Follow {
         }
         self.state.set(FollowState::Reading);
         let started = perf_now();
-        let generation = app.db().data_key().0;
+        let generation = app.db().open_attempt();
         let before = self.snapshot_now(app).await.map_err(Failure::Retry)?;
         let newer = loader::open_disk(&disk.db, disk.wal.as_ref(), loader::StoresRead::WhenAsked)
             .await
@@ -223,7 +223,7 @@ impl Follow {
         };
         // Still the database, the loop and the history this read was for?
         if !self.current_run(run)
-            || app.db().data_key().0 != generation
+            || app.db().open_attempt() != generation
             || !app.changes().history().get_untracked().done.is_empty()
         {
             // Dropped (its worker ends with it); the next poll reads again if it still matters.
@@ -279,7 +279,7 @@ impl Follow {
                             merge.already.len()
                         ));
                     }
-                    let generation = app.db().data_key().0;
+                    let generation = app.db().open_attempt();
                     self.snapshot.set_value(Some((generation, Rc::new(after))));
                     app.follow_swap_replayed(newer, merge.applied);
                     live::read_at(app, stamp);
@@ -359,7 +359,7 @@ pub fn FollowControl() -> impl IntoView {
     // Another database opened: following it would be a surprise.
     Effect::new(move |previous: Option<u64>| {
         app.db().current().track();
-        let generation = app.db().data_key().0;
+        let generation = app.db().open_attempt();
         if previous.is_some_and(|p| p != generation) && live::current(app).is_none() {
             follow.stop();
         }

@@ -77,6 +77,12 @@ impl OpenDb {
         self.data_version.read_only()
     }
 
+    /// The latest open attempt (raised as soon as a file starts to open, not at a follow-mode
+    /// swap): what a place opened from disk belongs to (`files::live`, follow mode).
+    pub fn open_attempt(&self) -> u64 {
+        self.attempt.get_value()
+    }
+
     /// Which data is on screen: which database was made current (not the open attempt, which
     /// changes as soon as another file starts to open, while this one is still on screen) and
     /// the change count.
