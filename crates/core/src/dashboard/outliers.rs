@@ -487,7 +487,7 @@ mod tests {
     /// The activity read in keyset steps (of 1, 2, 3 and 7 rows) is the one statement's, for
     /// quests, flags and tool calls, over values of every kind (calendar text in several forms,
     /// epoch numbers, odd text, text and numbers and blobs in one day's group, NULL, empty), ids
-    /// with gaps, outliers and days split across steps; and each step reads only its ids.
+    /// with gaps, outliers and days split across steps; and it takes one statement a step.
     #[cfg(not(target_arch = "wasm32"))]
     #[test]
     fn quest_activity_in_keyset_steps_is_the_one_statement_s() {
