@@ -495,13 +495,13 @@ impl QuestsState {
         // the one a refresh still under way started from).
         let earlier = self.index.with_value(|held| match held {
             Some((
-                (attempt, version),
+                (shown, version),
                 HeldIndex::Ready(index, from) | HeldIndex::Reading(Some((index, from))),
-            )) if *attempt == key.0
+            )) if *shown == key.0
                 && *version < key.1
                 && from.upgrade().is_some_and(|from| Rc::ptr_eq(&from, open)) =>
             {
-                Some((index.clone(), from.clone(), (*attempt, *version)))
+                Some((index.clone(), from.clone(), (*shown, *version)))
             }
             _ => None,
         });
