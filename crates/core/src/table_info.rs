@@ -85,6 +85,16 @@ pub async fn keyed_by_rowid<D: Database>(
     Ok(key_is_rowid && !ddl.contains("COLLATE") && count(unique) == Some(0) && count(pk) == Some(0))
 }
 
+/// The SQL condition of a keyset step's rows by `key` (any expression of it, e.g. `q.quest_id`):
+/// ` AND key > after AND key <= upto`, each bound left out when `None` (integers written into
+/// the SQL, for batches without parameters); empty when both are.
+pub fn step_range(key: &str, after: Option<i64>, upto: Option<i64>) -> String {
+    [after.map(|a| format!(" AND {key} > {a}")), upto.map(|u| format!(" AND {key} <= {u}"))]
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
 /// Where a keyset step over `table`'s rows by `key` (its rowid, [`keyed_by_rowid`]) ends:
 /// the key of the `step`-th row after key `after` (from the first row when `None`; `step` at
 /// least 1), or `None` when fewer rows are left (the last step then has no upper bound). A

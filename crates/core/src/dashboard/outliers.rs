@@ -299,11 +299,7 @@ async fn source_days<D: Database>(db: &D, s: &Source, step: usize) -> Result<Vec
     let mut after: Option<i64> = None;
     loop {
         let end = table_info::step_end(db, s.table, s.id, after, step).await?;
-        let range: String =
-            [after.map(|a| format!(" AND {} > {a}", s.id)), end.map(|e| format!(" AND {} <= {e}", s.id))]
-                .into_iter()
-                .flatten()
-                .collect();
+        let range = table_info::step_range(s.id, after, end);
         for (day, n, lo, hi) in read(db.query(&group(&range), &[]).await?)? {
             match merged.remove(&key(&day)) {
                 None => merged.insert(key(&day), (day, n, lo, hi)),

@@ -78,11 +78,7 @@ fn rows_of(r: &str, join: &str) -> [String; 3] {
 /// since the build began) is one row by the key (`OR IGNORE`: the build's own statements).
 /// The bounds are integers written into the SQL (a batch has no parameters).
 pub fn fill_sql(after: Option<i64>, upto: Option<i64>) -> String {
-    let range: String =
-        [after.map(|a| format!(" AND q.quest_id > {a}")), upto.map(|u| format!(" AND q.quest_id <= {u}"))]
-            .into_iter()
-            .flatten()
-            .collect();
+    let range = table_info::step_range("q.quest_id", after, upto);
     // Each of the three SELECTs ends in its WHERE clause.
     rows_of("q", &format!("main.{TABLE} AS q, "))
         .map(|rows| format!("INSERT OR IGNORE INTO {MEMBERS} (agent, turn, quest_id, open) {rows}{range};"))
