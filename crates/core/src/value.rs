@@ -320,6 +320,28 @@ fn class(v: &Value) -> u8 {
     }
 }
 
+/// The lesser of two values by [`sql_cmp`], NULL ignored (as the aggregate `min()` folds
+/// them; NULL only when both are).
+pub fn sql_min(a: Value, b: Value) -> Value {
+    match (&a, &b) {
+        (Value::Null, _) => b,
+        (_, Value::Null) => a,
+        _ if sql_cmp(&b, &a).is_lt() => b,
+        _ => a,
+    }
+}
+
+/// The greater of two values by [`sql_cmp`], NULL ignored (as the aggregate `max()` folds
+/// them; NULL only when both are).
+pub fn sql_max(a: Value, b: Value) -> Value {
+    match (&a, &b) {
+        (Value::Null, _) => b,
+        (_, Value::Null) => a,
+        _ if sql_cmp(&b, &a).is_gt() => b,
+        _ => a,
+    }
+}
+
 /// SQLite's order of two values (BINARY collation, <https://www.sqlite.org/datatype3.html#sort_order>):
 /// NULL < numbers (integers and reals compared exactly) < text (memcmp) < blob. The dashboard's
 /// stores group, sort and pick minima with it, as `GROUP BY` / `ORDER BY` / `min()` do.

@@ -124,7 +124,7 @@ pub fn SummaryPanel(open: Shared) -> impl IntoView {
         }
     });
     let quests = c.quests.map(|n| {
-        // Open, waiting and stalled quests: one count query (`quests::summary_sql`), each a link
+        // Open, waiting and stalled quests (`quests::summary`, in keyset steps), each a link
         // to the quests page showing them; counted again only when the data changed.
         let (state, cache) = (expect_context::<AppState>(), expect_context::<QuestFiguresCache>());
         // The key of the data read, when this panel shows the file on screen.

@@ -29,7 +29,7 @@ use crate::port::{Database, DbError};
 use crate::schema::SchemaFacts;
 use crate::table_info::{self, keyed_by_rowid, table_info};
 use crate::timestamp::instant_sql;
-use crate::value::{sql_cmp, Value};
+use crate::value::{sql_max, sql_min, Value};
 
 /// Days before this (`YYYY-MM-DD`) are placeholders, whatever the rest of the file holds.
 pub const PLACEHOLDER_BEFORE: &str = "2020-01-01";
@@ -253,7 +253,7 @@ type DayGroup = (Value, i64, Value, Value);
 /// so every comparison is BINARY) one per `step` rows by key (keyset steps,
 /// [`table_info::step_end`]), their groups merged: a day's rows are the steps' sum and its
 /// least and greatest values the least and greatest of theirs by SQLite's order
-/// ([`sql_cmp`]: numbers, then text, then blobs; NULL ignored, as by `min`/`max`), days equal
+/// ([`sql_min`](crate::value::sql_min) / [`sql_max`](crate::value::sql_max), by [`sql_cmp`](crate::value::sql_cmp): numbers, then text, then blobs; NULL ignored, as by `min`/`max`), days equal
 /// as `GROUP BY` makes them (a text day and a blob day of the same bytes are two). So the
 /// groups are those of one statement. Errors: the database's.
 async fn source_days<D: Database>(db: &D, s: &Source, step: usize) -> Result<Vec<DayGroup>, DbError> {
@@ -283,18 +283,6 @@ async fn source_days<D: Database>(db: &D, s: &Source, step: usize) -> Result<Vec
         Value::Blob(b) => (2, b.clone()),
         other => (0, other.display().into_bytes()),
     };
-    let least = |a: Value, b: Value| match (&a, &b) {
-        (Value::Null, _) => b,
-        (_, Value::Null) => a,
-        _ if sql_cmp(&b, &a).is_lt() => b,
-        _ => a,
-    };
-    let greatest = |a: Value, b: Value| match (&a, &b) {
-        (Value::Null, _) => b,
-        (_, Value::Null) => a,
-        _ if sql_cmp(&b, &a).is_gt() => b,
-        _ => a,
-    };
     let mut merged: std::collections::BTreeMap<(u8, Vec<u8>), DayGroup> = Default::default();
     let mut after: Option<i64> = None;
     loop {
@@ -303,7 +291,9 @@ async fn source_days<D: Database>(db: &D, s: &Source, step: usize) -> Result<Vec
         for (day, n, lo, hi) in read(db.query(&group(&range), &[]).await?)? {
             match merged.remove(&key(&day)) {
                 None => merged.insert(key(&day), (day, n, lo, hi)),
-                Some((day, m, l, h)) => merged.insert(key(&day), (day, m + n, least(l, lo), greatest(h, hi))),
+                Some((day, m, l, h)) => {
+                    merged.insert(key(&day), (day, m + n, sql_min(l, lo), sql_max(h, hi)))
+                }
             };
         }
         match end {
