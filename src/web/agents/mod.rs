@@ -17,6 +17,7 @@ use crate::web::flags::paged::{
 use crate::web::flags::read::{agent_chains, count_flags};
 use crate::web::platform::browser::warn;
 use crate::web::platform::perf::{after_paint, mark, measure, measure_since, next_paint, perf_now};
+use crate::web::platform::sqljs::BackgroundJob;
 use crate::web::state::{use_latest, AppState, CatalogState, View};
 use crate::web::widgets::table_parts::TableParts;
 use crate::web::widgets::time::{Time, TimeText};
@@ -916,7 +917,8 @@ fn build_quest_layer(state: AppState) {
         let started = perf_now();
         let db = &open.db;
         let may_build = || !db.in_transaction() && state.db().is_current(&open);
-        let ensured = members::ensure(db, may_build).await;
+        // Its steps let the reads a person asks for meanwhile go first.
+        let ensured = members::ensure(&BackgroundJob(db), may_build).await;
         if matches!(ensured, Ok(Ensured::Built | Ensured::Present)) {
             kept.try_set_value(Some(Rc::downgrade(&open)));
         }

@@ -7,7 +7,7 @@
 //! request in flight.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::rc::Rc;
 
 use futures_channel::oneshot;
@@ -137,6 +137,12 @@ pub struct SqlJsWorker {
     log_turns: Turns,
     /// Ids the change log had noted when the file was last exported, for the next take.
     carried: RefCell<Vec<i64>>,
+    /// The next request posted is a background job's ([`BackgroundJob`]).
+    next_in_background: Cell<bool>,
+    /// Background requests posted and perhaps not yet answered (pruned against `pending`).
+    background: RefCell<HashSet<u32>>,
+    /// When (`performance.now()`, ms) a request other than a background job's was last posted.
+    others_posted_at: Cell<f64>,
 }
 
 fn get(obj: &JsValue, key: &str) -> Result<JsValue, DbError> {
@@ -212,6 +218,9 @@ impl SqlJsWorker {
             change_log: Cell::new(false),
             log_turns: Turns::default(),
             carried: RefCell::new(Vec::new()),
+            next_in_background: Cell::new(false),
+            background: RefCell::default(),
+            others_posted_at: Cell::new(f64::NEG_INFINITY),
         };
         // Warm-up: an empty database, answered to nobody (id 0 is never awaited).
         let warm = Object::new();
@@ -249,11 +258,17 @@ impl SqlJsWorker {
         msg: Object,
         transfer: Option<Array>,
     ) -> Result<oneshot::Receiver<Reply>, DbError> {
+        let in_background = self.next_in_background.replace(false);
         if let Some(error) = self.failed.borrow().clone() {
             return Err(error);
         }
         let id = self.next_id.get();
         self.next_id.set(id.wrapping_add(1));
+        if in_background {
+            self.background.borrow_mut().insert(id);
+        } else {
+            self.others_posted_at.set(super::perf::perf_now());
+        }
         set(&msg, "id", &JsValue::from(id));
         set(&msg, "action", &JsValue::from_str(action));
         let (tx, rx) = oneshot::channel();
@@ -503,6 +518,60 @@ impl SqlJsWorker {
     /// The database file as a JS array, for a download without a copy through wasm memory.
     pub async fn export_array(&self) -> Result<Uint8Array, DbError> {
         self.export_buffer().await
+    }
+}
+
+/// How long the engine must have had no other request in flight or posted before a
+/// background job's next step goes ([`BackgroundJob`]): longer than the gap between the
+/// answer to one of a page's reads and its next (a frame's work at most).
+const QUIET_MS: f64 = 50.0;
+
+/// The engine as a job that reads in the background uses it (a derived layer's build, the
+/// summary's quest figures in keyset steps): its requests are the engine's own, but at each of
+/// the job's steps ([`Database::yield_to_others`]) it waits until no other request has been in
+/// flight or posted for [`QUIET_MS`], so the reads a person asks for, which come one after
+/// another, do not queue behind its steps (a read asked while a step runs still waits for it).
+pub struct BackgroundJob<'a>(pub &'a SqlJsWorker);
+
+impl BackgroundJob<'_> {
+    /// Whether a request other than a background job's is posted and not yet answered.
+    fn others_in_flight(&self) -> bool {
+        let pending = self.0.pending.borrow();
+        let mut background = self.0.background.borrow_mut();
+        background.retain(|id| pending.contains_key(id));
+        pending.keys().any(|id| !background.contains(id))
+    }
+}
+
+impl Database for BackgroundJob<'_> {
+    async fn query(&self, sql: &str, params: &[Value]) -> Result<ResultSet, DbError> {
+        // Taken by the request `query` posts before it first waits.
+        self.0.next_in_background.set(true);
+        self.0.query(sql, params).await
+    }
+
+    async fn execute_batch(&self, sql: &str) -> Result<(), DbError> {
+        self.0.next_in_background.set(true);
+        self.0.execute_batch(sql).await
+    }
+
+    async fn export(&self) -> Result<Vec<u8>, DbError> {
+        self.0.export().await
+    }
+
+    async fn pause(&self) {
+        self.0.pause().await
+    }
+
+    async fn yield_to_others(&self) {
+        loop {
+            let quiet_for = super::perf::perf_now() - self.0.others_posted_at.get();
+            if self.0.failed.borrow().is_some() || (!self.others_in_flight() && quiet_for >= QUIET_MS) {
+                return;
+            }
+            let wait = if quiet_for < QUIET_MS { QUIET_MS - quiet_for } else { QUIET_MS };
+            super::browser::sleep_ms(wait.ceil() as u32).await;
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::web::files::loader::{Shared, Source, WalOutcome};
+use crate::web::platform::sqljs::BackgroundJob;
 use crate::web::quests::{Layout, QuestQuery};
 use crate::web::state::{AppState, Changes};
 use crate::web::widgets::human_size;
@@ -133,7 +134,8 @@ pub fn SummaryPanel(open: Shared) -> impl IntoView {
         if figures.get_untracked().is_none() {
             let db = open.clone();
             spawn_local(async move {
-                if let Ok(s) = quests::summary(&db.db, DEFAULT_STALL_AFTER_HOURS).await {
+                // Read in the background: a page opened meanwhile reads first.
+                if let Ok(s) = quests::summary(&BackgroundJob(&db.db), DEFAULT_STALL_AFTER_HOURS).await {
                     if let Some(k) = key {
                         cache.put(k, s);
                     }
