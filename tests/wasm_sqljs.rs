@@ -67,8 +67,8 @@ async fn parameters_round_trip_with_their_storage_class() {
     assert_eq!(stored.rows, [[Value::Integer(5_000_000_000), Value::Text("integer".into())]]);
 }
 
-/// A background job's next step (`BackgroundJob::yield_to_others`) waits for a read someone
-/// else has in flight to be answered, while the job's own request in flight holds nothing up.
+/// A background job's next request (`BackgroundJob::quiet`) waits for a read someone else has
+/// in flight to be answered, while the job's own request in flight holds nothing up.
 #[wasm_bindgen_test]
 async fn a_background_job_lets_the_reads_of_others_go_first() {
     use std::cell::RefCell;
@@ -78,30 +78,30 @@ async fn a_background_job_lets_the_reads_of_others_go_first() {
     const SLOW: &str =
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) SELECT count(*) AS c FROM n";
     let order = RefCell::new(Vec::new());
-    // Another's read, posted first (join polls in order): the job's step goes after its answer.
+    // Another's read, posted first (join polls in order): the job's next goes after its answer.
     futures::join!(
         async {
             db.query(SLOW, &[]).await.unwrap();
             order.borrow_mut().push("their read");
         },
         async {
-            job.yield_to_others().await;
-            order.borrow_mut().push("the job's step");
+            job.quiet().await;
+            order.borrow_mut().push("the job's next");
         }
     );
-    assert_eq!(order.take(), ["their read", "the job's step"]);
-    // The job's own read in flight: its next step may go at once (nobody else asked meanwhile).
+    assert_eq!(order.take(), ["their read", "the job's next"]);
+    // The job's own read in flight: its next request may go at once (nobody else asked meanwhile).
     futures::join!(
         async {
             job.query(SLOW, &[]).await.unwrap();
             order.borrow_mut().push("its own read");
         },
         async {
-            job.yield_to_others().await;
-            order.borrow_mut().push("the job's step");
+            job.quiet().await;
+            order.borrow_mut().push("the job's next");
         }
     );
-    assert_eq!(order.take(), ["the job's step", "its own read"]);
+    assert_eq!(order.take(), ["the job's next", "its own read"]);
 }
 
 #[wasm_bindgen_test]

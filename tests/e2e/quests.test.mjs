@@ -582,6 +582,103 @@ test("a file opened while another's quest page reads its latest activity gets it
   }
 });
 
+test('the summary\'s quest figures and the agent page\'s quest layer, read in steps in the background, let the board\'s reads go first', async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  // ~10k quests: the figures take two keyset steps each way, the layer five.
+  const file = path.join(env.out, 'quests-10k.db');
+  const columns = 'quest_name, quest_phase, mission, recruited, current_agent, status, broadcast, context, result, created_at, updated_at';
+  xtask([
+    'exec-sql', '--from', V2, '--out', file,
+    `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 250)
+     INSERT INTO acolyte_quests (${columns}) SELECT ${columns} FROM acolyte_quests, n;`,
+  ]);
+  const [[total, open, waiting]] = query(
+    file,
+    "SELECT count(*), sum(IFNULL(status, '') NOT IN ('completed', 'failed', 'timeout')), sum(status = 'waiting') FROM acolyte_quests",
+  );
+  assert.ok(total > 10_000, `${total} quests`);
+  const app = await openApp(env.browser, `${env.servers.app.url}/`);
+  try {
+    const { page } = app;
+    await gateWorkerAnswers(page);
+    // Every statement posted to an engine worker and every answer, in order; the first
+    // statement of a background job (the app names them in the message) holds the answers as
+    // it is posted, so that the board is asked for while the jobs are under way.
+    await page.addInitScript(() => {
+      window.engineLog = [];
+      const workers = new Map();
+      const post = Worker.prototype.postMessage;
+      Worker.prototype.postMessage = function (message, transfer) {
+        if (typeof message?.sql === 'string') {
+          if (!workers.has(this)) workers.set(this, workers.size);
+          const bg = message.background === true;
+          window.engineLog.push({ post: `${workers.get(this)}:${message.id}`, bg, sql: message.sql.slice(0, 50) });
+          if (bg && !window.heldOnce) {
+            window.heldOnce = true;
+            window.holdWorkerAnswers();
+          }
+        }
+        return post.call(this, message, transfer);
+      };
+      const own = Object.getOwnPropertyDescriptor(Worker.prototype, 'onmessage');
+      Object.defineProperty(Worker.prototype, 'onmessage', {
+        configurable: true,
+        get() {
+          return own.get.call(this);
+        },
+        set(handler) {
+          const worker = this;
+          own.set.call(this, handler && function (e) {
+            if (workers.has(worker)) window.engineLog.push({ answer: `${workers.get(worker)}:${e.data?.id}` });
+            return handler.call(this, e);
+          });
+        },
+      });
+    });
+    await page.reload();
+    await pickFile(page, file);
+    await waitForSummary(page, { fileName: path.basename(file) });
+    await page.waitForFunction(() => window.heldOnce === true, null, { timeout: WAIT_MS });
+    const clicked = await page.evaluate(() => window.engineLog.length);
+    await page.locator('[data-testid="nav-quests"]').click();
+    await page.waitForFunction((n) => window.engineLog.slice(n).some((e) => e.post && !e.bg), clicked, { timeout: WAIT_MS });
+    await page.evaluate(() => window.releaseWorkerAnswers());
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="quest-total"]')?.dataset.generation) > 0, null, { timeout: WAIT_MS });
+    await page.waitForFunction(() => performance.getEntriesByName('flagdeck:quest-members', 'measure').length > 0, null, { timeout: WAIT_MS });
+    // The figures, read in steps, are the one statement's.
+    await page.locator('[data-testid="nav-summary"]').click();
+    for (const [testid, want] of [['count-quests-open', open], ['count-quests-waiting', waiting]]) {
+      await page.waitForFunction(([id, want]) => document.querySelector(`[data-testid="${id}"]`)?.textContent.trim() === String(want), [testid, want], { timeout: WAIT_MS });
+    }
+    const log = await page.evaluate(() => window.engineLog);
+    // No background statement was posted while a statement of someone else was unanswered.
+    const inFlight = new Set();
+    const foreground = new Set();
+    let afterBoard = 0;
+    let boardAsked = false;
+    for (const [i, e] of log.entries()) {
+      if (e.answer) {
+        inFlight.delete(e.answer);
+        continue;
+      }
+      if (e.bg) {
+        const waiting = [...inFlight].filter((id) => foreground.has(id));
+        const sql = (id) => log.find((p) => p.post === id).sql;
+        assert.deepEqual(waiting, [], `background ${e.post} (${e.sql}) posted while ${waiting.map((id) => `${id} (${sql(id)})`)} were unanswered`);
+        if (boardAsked) afterBoard += 1;
+      } else {
+        foreground.add(e.post);
+        if (i >= clicked) boardAsked = true;
+      }
+      inFlight.add(e.post);
+    }
+    assert.ok(afterBoard > 0, 'the jobs went on after the board was asked for');
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
 /**
  * Loads the app in `page` again with a gate on the messages of every worker it creates:
  * `window.holdWorkerAnswers()` holds them, `window.releaseWorkerAnswers()` delivers those held

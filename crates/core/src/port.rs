@@ -51,15 +51,6 @@ pub trait Database {
     /// the page a turn (input, paint), so no task of the UI thread runs long. Nothing by
     /// default: a native host runs the core on its own thread.
     async fn pause(&self) {}
-
-    /// A point between the steps of a job that reads in the background (a derived layer's
-    /// build, figures read in keyset steps: `quests::members::ensure`, `quests::summary`),
-    /// where its host may let the requests others make go first, so that reads a person is
-    /// waiting for do not queue behind the job's steps. The browser's background handle
-    /// (`BackgroundJob`, `src/web/platform/sqljs.rs`) waits until no other request has been in
-    /// flight or posted for a moment. Nothing by default (a job run on its own has no one to let
-    /// go first).
-    async fn yield_to_others(&self) {}
 }
 
 /// A database that writes down every statement it runs (in order) before passing it on: the
@@ -92,9 +83,5 @@ impl<D: Database> Database for Recording<'_, D> {
 
     async fn pause(&self) {
         self.inner.pause().await
-    }
-
-    async fn yield_to_others(&self) {
-        self.inner.yield_to_others().await
     }
 }

@@ -266,6 +266,8 @@ impl SqlJsWorker {
         self.next_id.set(id.wrapping_add(1));
         if in_background {
             self.background.borrow_mut().insert(id);
+            // Named in the message too (the worker ignores it), for traces and tests.
+            set(&msg, "background", &JsValue::TRUE);
         } else {
             self.others_posted_at.set(super::perf::perf_now());
         }
@@ -526,14 +528,29 @@ impl SqlJsWorker {
 /// answer to one of a page's reads and its next (a frame's work at most).
 const QUIET_MS: f64 = 50.0;
 
-/// The engine as a job that reads in the background uses it (a derived layer's build, the
-/// summary's quest figures in keyset steps): its requests are the engine's own, but at each of
-/// the job's steps ([`Database::yield_to_others`]) it waits until no other request has been in
-/// flight or posted for [`QUIET_MS`], so the reads a person asks for, which come one after
-/// another, do not queue behind its steps (a read asked while a step runs still waits for it).
+/// The engine as a job that reads in the background uses it (the agent page's quest layer
+/// build, the summary's quest figures in keyset steps): each of its requests waits until no
+/// other request has been in flight or posted for [`QUIET_MS`] ([`BackgroundJob::quiet`]), so
+/// the reads a person asks for, which come one after another, do not queue behind the job's
+/// statements (a read asked while one runs still waits for it). Its requests carry
+/// `background: true` in their message.
 pub struct BackgroundJob<'a>(pub &'a SqlJsWorker);
 
 impl BackgroundJob<'_> {
+    /// Resolves once no request other than a background job's has been in flight or posted for
+    /// [`QUIET_MS`] (at once when none has; a timer checks again meanwhile), or the engine has
+    /// failed.
+    pub async fn quiet(&self) {
+        loop {
+            let quiet_for = super::perf::perf_now() - self.0.others_posted_at.get();
+            if self.0.failed.borrow().is_some() || (!self.others_in_flight() && quiet_for >= QUIET_MS) {
+                return;
+            }
+            let wait = if quiet_for < QUIET_MS { QUIET_MS - quiet_for } else { QUIET_MS };
+            super::browser::sleep_ms(wait.ceil() as u32).await;
+        }
+    }
+
     /// Whether a request other than a background job's is posted and not yet answered.
     fn others_in_flight(&self) -> bool {
         let pending = self.0.pending.borrow();
@@ -545,12 +562,14 @@ impl BackgroundJob<'_> {
 
 impl Database for BackgroundJob<'_> {
     async fn query(&self, sql: &str, params: &[Value]) -> Result<ResultSet, DbError> {
+        self.quiet().await;
         // Taken by the request `query` posts before it first waits.
         self.0.next_in_background.set(true);
         self.0.query(sql, params).await
     }
 
     async fn execute_batch(&self, sql: &str) -> Result<(), DbError> {
+        self.quiet().await;
         self.0.next_in_background.set(true);
         self.0.execute_batch(sql).await
     }
@@ -561,17 +580,6 @@ impl Database for BackgroundJob<'_> {
 
     async fn pause(&self) {
         self.0.pause().await
-    }
-
-    async fn yield_to_others(&self) {
-        loop {
-            let quiet_for = super::perf::perf_now() - self.0.others_posted_at.get();
-            if self.0.failed.borrow().is_some() || (!self.others_in_flight() && quiet_for >= QUIET_MS) {
-                return;
-            }
-            let wait = if quiet_for < QUIET_MS { QUIET_MS - quiet_for } else { QUIET_MS };
-            super::browser::sleep_ms(wait.ceil() as u32).await;
-        }
     }
 }
 

@@ -286,7 +286,6 @@ async fn source_days<D: Database>(db: &D, s: &Source, step: usize) -> Result<Vec
     let mut merged: std::collections::BTreeMap<(u8, Vec<u8>), DayGroup> = Default::default();
     let mut after: Option<i64> = None;
     loop {
-        db.yield_to_others().await;
         let end = table_info::step_end(db, s.table, s.id, after, step).await?;
         let range = table_info::step_range(s.id, after, end);
         for (day, n, lo, hi) in read(db.query(&group(&range), &[]).await?)? {

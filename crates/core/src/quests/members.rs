@@ -172,8 +172,7 @@ pub async fn applies<D: Database>(db: &D) -> Result<bool, DbError> {
 /// quests ([`Build`]) when the file's quests can be followed ([`applies`]) and `may_build()`
 /// says so right before each statement of the build is sent: a caller whose edits may have a
 /// transaction open says no then, as a rollback would take the layer back). Other questions to
-/// the engine are answered between the steps, and before each step the host may let them go
-/// first ([`Database::yield_to_others`]). [`Ensured::Skipped`]: not built (a build stopped
+/// the engine are answered between the steps. [`Ensured::Skipped`]: not built (a build stopped
 /// half way is not read, and begins again next time); read by the page's SQL meanwhile.
 /// Errors: the database's.
 pub async fn ensure<D: Database>(db: &D, may_build: impl Fn() -> bool) -> Result<Ensured, DbError> {
@@ -185,7 +184,6 @@ pub async fn ensure<D: Database>(db: &D, may_build: impl Fn() -> bool) -> Result
     }
     let mut build = Build::begin(db, BUILD_STEP).await?;
     loop {
-        db.yield_to_others().await;
         let step = build.step_end(db).await?;
         if !may_build() {
             return Ok(Ensured::Skipped);

@@ -439,7 +439,6 @@ pub async fn summary_in_steps<D: Database>(
     let mut figures = QuestSummary::default();
     let (mut latest, mut ranges, mut after) = (Value::Null, Vec::new(), None);
     loop {
-        db.yield_to_others().await;
         let end = step_end(db, TABLE, "quest_id", after, step).await?;
         let range = step_range("quest_id", after, end);
         let sql = format!(
@@ -463,7 +462,6 @@ pub async fn summary_in_steps<D: Database>(
     // Below a NULL bound no quest is stalled (the comparison is NULL).
     if latest != Value::Null {
         for range in ranges {
-            db.yield_to_others().await;
             let sql = format!(
                 "SELECT IFNULL(sum({stalled}?1 - ?2), 0) AS stalled FROM main.{TABLE} WHERE 1{range}"
             );
