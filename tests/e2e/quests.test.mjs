@@ -356,14 +356,20 @@ function manyQuests() {
   return manyQuestsFile;
 }
 
-function writeManyQuests() {
-  const many = path.join(env.out, 'many-quests.db');
+/** Writes `name` in the suite's folder: the v2 fixture with its quests copied `times` times more. */
+function withQuestsCopied(name, times) {
+  const file = path.join(env.out, name);
   const columns = 'quest_name, quest_phase, mission, recruited, current_agent, status, broadcast, context, result, created_at, updated_at';
   xtask([
-    'exec-sql', '--from', V2, '--out', many,
-    `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50)
+    'exec-sql', '--from', V2, '--out', file,
+    `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${times})
      INSERT INTO acolyte_quests (${columns}) SELECT ${columns} FROM acolyte_quests, n;`,
   ]);
+  return file;
+}
+
+function writeManyQuests() {
+  const many = withQuestsCopied('many-quests.db', 50);
   const [[total]] = query(many, 'SELECT count(*) FROM acolyte_quests');
   assert.equal(total, 2040);
   const order = query(many, 'SELECT quest_id FROM acolyte_quests ORDER BY created_at DESC, quest_id DESC').map(([id]) => id);
@@ -584,14 +590,8 @@ test("a file opened while another's quest page reads its latest activity gets it
 
 test('the summary\'s quest figures and the agent page\'s quest layer, read in steps in the background, let the board\'s reads go first', async (t) => {
   if (skipWithoutV2Fixtures(t)) return;
-  // ~10k quests: the figures take two keyset steps each way, the layer five.
-  const file = path.join(env.out, 'quests-10k.db');
-  const columns = 'quest_name, quest_phase, mission, recruited, current_agent, status, broadcast, context, result, created_at, updated_at';
-  xtask([
-    'exec-sql', '--from', V2, '--out', file,
-    `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 250)
-     INSERT INTO acolyte_quests (${columns}) SELECT ${columns} FROM acolyte_quests, n;`,
-  ]);
+  // 10,040 quests: the figures take three keyset steps each way, the layer's build five.
+  const file = withQuestsCopied('quests-10k.db', 250);
   const [[total, open, waiting]] = query(
     file,
     "SELECT count(*), sum(IFNULL(status, '') NOT IN ('completed', 'failed', 'timeout')), sum(status = 'waiting') FROM acolyte_quests",
@@ -600,42 +600,10 @@ test('the summary\'s quest figures and the agent page\'s quest layer, read in st
   const app = await openApp(env.browser, `${env.servers.app.url}/`);
   try {
     const { page } = app;
-    await gateWorkerAnswers(page);
-    // Every statement posted to an engine worker and every answer, in order; the first
-    // statement of a background job (the app names them in the message) holds the answers as
-    // it is posted, so that the board is asked for while the jobs are under way.
-    await page.addInitScript(() => {
-      window.engineLog = [];
-      const workers = new Map();
-      const post = Worker.prototype.postMessage;
-      Worker.prototype.postMessage = function (message, transfer) {
-        if (typeof message?.sql === 'string') {
-          if (!workers.has(this)) workers.set(this, workers.size);
-          const bg = message.background === true;
-          window.engineLog.push({ post: `${workers.get(this)}:${message.id}`, bg, sql: message.sql.slice(0, 50) });
-          if (bg && !window.heldOnce) {
-            window.heldOnce = true;
-            window.holdWorkerAnswers();
-          }
-        }
-        return post.call(this, message, transfer);
-      };
-      const own = Object.getOwnPropertyDescriptor(Worker.prototype, 'onmessage');
-      Object.defineProperty(Worker.prototype, 'onmessage', {
-        configurable: true,
-        get() {
-          return own.get.call(this);
-        },
-        set(handler) {
-          const worker = this;
-          own.set.call(this, handler && function (e) {
-            if (workers.has(worker)) window.engineLog.push({ answer: `${workers.get(worker)}:${e.data?.id}` });
-            return handler.call(this, e);
-          });
-        },
-      });
-    });
-    await page.reload();
+    // Every statement posted to an engine worker and every answer, in order; the answers are
+    // held from the first statement of a background job (the app names them in the message),
+    // so that the board is asked for while the jobs are under way.
+    await gateWorkerAnswers(page, { holdAtBackground: true });
     await pickFile(page, file);
     await waitForSummary(page, { fileName: path.basename(file) });
     await page.waitForFunction(() => window.heldOnce === true, null, { timeout: WAIT_MS });
@@ -662,9 +630,9 @@ test('the summary\'s quest figures and the agent page\'s quest layer, read in st
         continue;
       }
       if (e.bg) {
-        const waiting = [...inFlight].filter((id) => foreground.has(id));
+        const unanswered = [...inFlight].filter((id) => foreground.has(id));
         const sql = (id) => log.find((p) => p.post === id).sql;
-        assert.deepEqual(waiting, [], `background ${e.post} (${e.sql}) posted while ${waiting.map((id) => `${id} (${sql(id)})`)} were unanswered`);
+        assert.deepEqual(unanswered, [], `background ${e.post} (${e.sql}) posted while ${unanswered.map((id) => `${id} (${sql(id)})`)} were unanswered`);
         if (boardAsked) afterBoard += 1;
       } else {
         foreground.add(e.post);
@@ -682,11 +650,31 @@ test('the summary\'s quest figures and the agent page\'s quest layer, read in st
 /**
  * Loads the app in `page` again with a gate on the messages of every worker it creates:
  * `window.holdWorkerAnswers()` holds them, `window.releaseWorkerAnswers()` delivers those held
- * (each in a task of its own, as they would have come) and stops holding.
+ * (each in a task of its own, as they would have come) and stops holding. Every statement posted
+ * to an engine worker (`post`: worker number and id, `bg`: a background job's, `sql`: its start)
+ * and every answer delivered from one (`answer`) is noted in `window.engineLog`, in order;
+ * `holdAtBackground` holds the answers as the first statement of a background job is posted
+ * (`window.heldOnce` says it was).
  */
-async function gateWorkerAnswers(page) {
-  await page.addInitScript(() => {
+async function gateWorkerAnswers(page, { holdAtBackground = false } = {}) {
+  await page.addInitScript((holdAtBackground) => {
     let held = null;
+    window.engineLog = [];
+    // The engine workers (those sent a statement), numbered.
+    const workers = new Map();
+    const post = Worker.prototype.postMessage;
+    Worker.prototype.postMessage = function (message, transfer) {
+      if (typeof message?.sql === 'string') {
+        if (!workers.has(this)) workers.set(this, workers.size);
+        const bg = message.background === true;
+        window.engineLog.push({ post: `${workers.get(this)}:${message.id}`, bg, sql: message.sql.slice(0, 50) });
+        if (bg && holdAtBackground && !window.heldOnce) {
+          window.heldOnce = true;
+          window.holdWorkerAnswers();
+        }
+      }
+      return post.call(this, message, transfer);
+    };
     const own = Object.getOwnPropertyDescriptor(Worker.prototype, 'onmessage');
     Object.defineProperty(Worker.prototype, 'onmessage', {
       configurable: true,
@@ -694,7 +682,11 @@ async function gateWorkerAnswers(page) {
         return own.get.call(this);
       },
       set(handler) {
-        const gated = handler && ((e) => (held ? held.push(() => handler.call(this, e)) : handler.call(this, e)));
+        const deliver = (e) => {
+          if (workers.has(this)) window.engineLog.push({ answer: `${workers.get(this)}:${e.data?.id}` });
+          return handler.call(this, e);
+        };
+        const gated = handler && ((e) => (held ? held.push(() => deliver(e)) : deliver(e)));
         own.set.call(this, gated);
       },
     });
@@ -704,7 +696,7 @@ async function gateWorkerAnswers(page) {
       held = null;
       for (const deliver of queued) setTimeout(deliver);
     };
-  });
+  }, holdAtBackground);
   await page.reload();
   await page.locator('[data-testid="open-file"]').waitFor({ state: 'attached', timeout: WAIT_MS });
 }

@@ -323,21 +323,21 @@ fn class(v: &Value) -> u8 {
 /// The lesser of two values by [`sql_cmp`], NULL ignored (as the aggregate `min()` folds
 /// them; NULL only when both are).
 pub fn sql_min(a: Value, b: Value) -> Value {
-    match (&a, &b) {
-        (Value::Null, _) => b,
-        (_, Value::Null) => a,
-        _ if sql_cmp(&b, &a).is_lt() => b,
-        _ => a,
-    }
+    fold(a, b, Ordering::Less)
 }
 
 /// The greater of two values by [`sql_cmp`], NULL ignored (as the aggregate `max()` folds
 /// them; NULL only when both are).
 pub fn sql_max(a: Value, b: Value) -> Value {
+    fold(a, b, Ordering::Greater)
+}
+
+/// `b` when it is not NULL and compares to `a` as `keep` (or `a` is NULL), else `a`.
+fn fold(a: Value, b: Value, keep: Ordering) -> Value {
     match (&a, &b) {
         (Value::Null, _) => b,
         (_, Value::Null) => a,
-        _ if sql_cmp(&b, &a).is_gt() => b,
+        _ if sql_cmp(&b, &a) == keep => b,
         _ => a,
     }
 }
