@@ -281,6 +281,19 @@ pub async fn quest_pages_and_counts<D: Database>(db: &D) {
             format!("SELECT count(*) FROM acolyte_quests WHERE status = '{}'", c.status.replace('\'', "''"));
         assert_eq!(c.count, count(db, &sql).await, "{}", c.status);
     }
+    // The summary's figures read in keyset steps are the one statement's on this engine.
+    for hours in [0.0, 24.0, 24.0 * 365.0] {
+        let whole = db.query(&quests::summary_sql(), &[Value::Real(hours * 3600.0)]).await.unwrap();
+        let figure = |name: &str| whole.map_first(|r| r.i64(name)).unwrap().unwrap();
+        for step in [1, 7, quests::SUMMARY_STEP] {
+            let got = quests::summary_in_steps(db, hours, step).await.unwrap();
+            assert_eq!(
+                (got.open, got.waiting, got.stalled),
+                (figure("open"), figure("waiting"), figure("stalled")),
+                "steps of {step}, {hours} h"
+            );
+        }
+    }
 }
 
 /// Edits through the tool's rules: the first open quests (up to three, ids returned) changed to

@@ -43,8 +43,8 @@ pub use log::{
     ViolationKind,
 };
 pub use query::{
-    agents, agents_sql, count, page, status_counts, summary, summary_sql, QuestFilter, QuestPageQuery,
-    QuestSort, QuestSummary, StatusCount, TimeOrder,
+    agents, agents_sql, count, page, status_counts, summary, summary_in_steps, summary_sql, QuestFilter,
+    QuestPageQuery, QuestSort, QuestSummary, StatusCount, TimeOrder, SUMMARY_STEP,
 };
 pub use status::QuestStatus;
 pub use thread::{split_files, QuestMessage, Thread};
