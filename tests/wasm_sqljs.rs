@@ -2,6 +2,7 @@
 //! serves the repository root, so the worker comes straight from node_modules.
 #![cfg(target_arch = "wasm32")]
 
+use flagdeck::web::platform::browser::sleep_ms;
 use flagdeck::web::platform::sqljs::{BackgroundJob, SqlJsWorker};
 use flagdeck_core::header;
 use flagdeck_core::inspect::{self, OpenError};
@@ -68,7 +69,8 @@ async fn parameters_round_trip_with_their_storage_class() {
 }
 
 /// A background job's next request (`BackgroundJob::quiet`) waits for a read someone else has
-/// in flight to be answered, while the job's own request in flight holds nothing up.
+/// in flight to be answered, while the job's own request in flight holds nothing up; and it
+/// waits for an open transaction to end.
 #[wasm_bindgen_test]
 async fn a_background_job_lets_the_reads_of_others_go_first() {
     use std::cell::RefCell;
@@ -102,6 +104,22 @@ async fn a_background_job_lets_the_reads_of_others_go_first() {
         }
     );
     assert_eq!(order.take(), ["the job's next", "its own read"]);
+    // An edit's transaction open, nothing in flight: the job's next waits for its end, however
+    // long the engine has been quiet.
+    db.execute_batch("BEGIN").await.unwrap();
+    futures::join!(
+        async {
+            job.quiet().await;
+            order.borrow_mut().push("the job's next");
+        },
+        async {
+            // Four times the quiet the job waits for otherwise.
+            sleep_ms(200).await;
+            order.borrow_mut().push("the commit");
+            db.execute_batch("COMMIT").await.unwrap();
+        }
+    );
+    assert_eq!(order.take(), ["the commit", "the job's next"]);
 }
 
 #[wasm_bindgen_test]

@@ -613,7 +613,7 @@ test('the summary\'s quest figures and the agent page\'s quest layer, read in st
     await page.evaluate(() => window.releaseWorkerAnswers());
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="quest-total"]')?.dataset.generation) > 0, null, { timeout: WAIT_MS });
     await page.waitForFunction(() => performance.getEntriesByName('flagdeck:quest-members', 'measure').length > 0, null, { timeout: WAIT_MS });
-    // The figures, read in steps, are the one statement's.
+    // The open and waiting figures, read in steps, are SQL's.
     await page.locator('[data-testid="nav-summary"]').click();
     for (const [testid, want] of [['count-quests-open', open], ['count-quests-waiting', waiting]]) {
       await page.waitForFunction(([id, want]) => document.querySelector(`[data-testid="${id}"]`)?.textContent.trim() === String(want), [testid, want], { timeout: WAIT_MS });

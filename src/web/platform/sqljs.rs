@@ -139,10 +139,12 @@ pub struct SqlJsWorker {
     carried: RefCell<Vec<i64>>,
     /// The next request posted is a background job's ([`BackgroundJob`]).
     next_in_background: Cell<bool>,
-    /// Background requests posted and perhaps not yet answered (pruned against `pending`).
-    background: RefCell<HashSet<u32>>,
-    /// When (`performance.now()`, ms) a request other than a background job's was last posted.
-    others_posted_at: Cell<f64>,
+    /// Background requests posted and not yet answered (an answer removes its id; pruned
+    /// against `pending` too, for requests failed without one).
+    background: Rc<RefCell<HashSet<u32>>>,
+    /// When (`performance.now()`, ms) a request other than a background job's was last posted
+    /// or answered.
+    others_active_at: Rc<Cell<f64>>,
 }
 
 fn get(obj: &JsValue, key: &str) -> Result<JsValue, DbError> {
@@ -173,6 +175,9 @@ impl SqlJsWorker {
         let failed: Failed = Rc::default();
 
         let answers = pending.clone();
+        let (background, others_active_at): (Rc<RefCell<HashSet<u32>>>, _) =
+            (Rc::default(), Rc::new(Cell::new(f64::NEG_INFINITY)));
+        let (in_background, others_answered_at) = (background.clone(), others_active_at.clone());
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             let data = event.data();
             let Some(id) = Reflect::get(&data, &JsValue::from_str("id")).ok().and_then(|v| v.as_f64()) else {
@@ -181,6 +186,9 @@ impl SqlJsWorker {
                 return;
             };
             let Some(sender) = answers.borrow_mut().remove(&(id as u32)) else { return };
+            if !in_background.borrow_mut().remove(&(id as u32)) {
+                others_answered_at.set(super::perf::perf_now());
+            }
             let error = Reflect::get(&data, &JsValue::from_str("error")).unwrap_or(JsValue::UNDEFINED);
             let reply = if error.is_undefined()
                 && !Reflect::has(&data, &JsValue::from_str("error")).unwrap_or(false)
@@ -219,8 +227,8 @@ impl SqlJsWorker {
             log_turns: Turns::default(),
             carried: RefCell::new(Vec::new()),
             next_in_background: Cell::new(false),
-            background: RefCell::default(),
-            others_posted_at: Cell::new(f64::NEG_INFINITY),
+            background,
+            others_active_at,
         };
         // Warm-up: an empty database, answered to nobody (id 0 is never awaited).
         let warm = Object::new();
@@ -269,7 +277,7 @@ impl SqlJsWorker {
             // Named in the message too (the worker ignores it), for traces and tests.
             set(&msg, "background", &JsValue::TRUE);
         } else {
-            self.others_posted_at.set(super::perf::perf_now());
+            self.others_active_at.set(super::perf::perf_now());
         }
         set(&msg, "id", &JsValue::from(id));
         set(&msg, "action", &JsValue::from_str(action));
@@ -523,27 +531,39 @@ impl SqlJsWorker {
     }
 }
 
-/// How long the engine must have had no other request in flight or posted before a
-/// background job's next step goes ([`BackgroundJob`]): longer than the gap between the
+/// How long the engine must have had no other request in flight, posted or answered before a
+/// background job's next statement goes ([`BackgroundJob`]): longer than the gap between the
 /// answer to one of a page's reads and its next (a frame's work at most).
 const QUIET_MS: f64 = 50.0;
 
+/// The longest a background job's statement waits for quiet ([`BackgroundJob::quiet`]) while
+/// no transaction is open: other work that reads back to back for long (the flag list's rows
+/// filled into the page, the quest list's background fill) delays a job, but does not stop it.
+const MOST_WAIT_MS: f64 = 2_000.0;
+
 /// The engine as a job that reads in the background uses it (the agent page's quest layer
 /// build, the summary's quest figures in keyset steps): each of its requests waits until no
-/// other request has been in flight or posted for [`QUIET_MS`] ([`BackgroundJob::quiet`]), so
-/// the reads a person asks for, which come one after another, do not queue behind the job's
-/// statements (a read asked while one runs still waits for it). Its requests carry
-/// `background: true` in their message.
+/// other request has been in flight, posted or answered for [`QUIET_MS`]
+/// ([`BackgroundJob::quiet`]), so the reads a person asks for, which come one after another,
+/// do not queue behind the job's statements (a read asked while one runs still waits for it).
+/// Never inside a transaction an edit has open. Its requests carry `background: true` in their
+/// message.
 pub struct BackgroundJob<'a>(pub &'a SqlJsWorker);
 
 impl BackgroundJob<'_> {
-    /// Resolves once no request other than a background job's has been in flight or posted for
-    /// [`QUIET_MS`] (at once when none has; a timer checks again meanwhile), or the engine has
-    /// failed.
+    /// Resolves once no transaction is open and no request other than a background job's has
+    /// been in flight, posted or answered for [`QUIET_MS`] (at once when none has; a timer
+    /// checks again meanwhile), or after [`MOST_WAIT_MS`] with no transaction open, or when the
+    /// engine has failed. The caller posts its request in the same task, so nothing comes
+    /// between.
     pub async fn quiet(&self) {
+        let began = super::perf::perf_now();
         loop {
-            let quiet_for = super::perf::perf_now() - self.0.others_posted_at.get();
-            if self.0.failed.borrow().is_some() || (!self.others_in_flight() && quiet_for >= QUIET_MS) {
+            let now = super::perf::perf_now();
+            let quiet_for = now - self.0.others_active_at.get();
+            let idle = !self.others_in_flight() && quiet_for >= QUIET_MS;
+            let waited_enough = now - began >= MOST_WAIT_MS;
+            if self.0.failed.borrow().is_some() || (!self.0.in_transaction() && (idle || waited_enough)) {
                 return;
             }
             let wait = if quiet_for < QUIET_MS { QUIET_MS - quiet_for } else { QUIET_MS };

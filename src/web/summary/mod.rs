@@ -17,9 +17,9 @@ use leptos::task::spawn_local;
 
 /// The summary's quest figures as last counted, with the data they were counted from
 /// ([`data_key`]): a context kept across visits. Shown again at once while the data is the
-/// same, they spare the worker a pass over every quest (~250 ms at 100k quests in sql.js) that
-/// the next page opened would wait behind; any change to the data (an edit, undo, a follow-mode
-/// swap, another file) gives another key, so they are counted again.
+/// same, they spare the worker a pass over every quest (~250 ms at 100k quests in sql.js, read
+/// in steps as a background job); any change to the data (an edit, undo, a follow-mode swap,
+/// another file) gives another key, so they are counted again.
 ///
 /// [`data_key`]: crate::web::state::OpenDb::data_key
 #[derive(Clone, Copy, Default)]

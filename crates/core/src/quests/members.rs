@@ -170,9 +170,10 @@ pub async fn applies<D: Database>(db: &D) -> Result<bool, DbError> {
 
 /// Makes sure the layer is there ([`BUILT_SQL`], else builds it in steps of [`BUILD_STEP`]
 /// quests ([`Build`]) when the file's quests can be followed ([`applies`]) and `may_build()`
-/// says so right before each statement of the build is sent: a caller whose edits may have a
-/// transaction open says no then, as a rollback would take the layer back). Other questions to
-/// the engine are answered between the steps. [`Ensured::Skipped`]: not built (a build stopped
+/// says so before each statement of the build is asked: a caller whose edits may have a
+/// transaction open says no then, as a rollback would take the layer back; a host that makes
+/// the statement wait, as the browser's background handle does, must not send it inside a
+/// transaction either). Other questions to the engine are answered between the steps. [`Ensured::Skipped`]: not built (a build stopped
 /// half way is not read, and begins again next time); read by the page's SQL meanwhile.
 /// Errors: the database's.
 pub async fn ensure<D: Database>(db: &D, may_build: impl Fn() -> bool) -> Result<Ensured, DbError> {

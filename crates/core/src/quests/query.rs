@@ -364,7 +364,8 @@ pub async fn agents<D: Database>(db: &D) -> Result<Vec<String>, DbError> {
 /// `quest_message.py`), and stalled ones: open, someone's turn, and no update for
 /// `stall_after_hours` before the latest `updated_at` of the file (the dashboard's default "as
 /// of the latest activity": a frozen file does not read as months idle). One row, columns
-/// `open`, `waiting`, `stalled`; one scan of the table. Parameter: the threshold in seconds.
+/// `open`, `waiting`, `stalled`; a scan of the table for the latest update and one for the
+/// figures. Parameter: the threshold in seconds.
 /// The figures' definition, which [`summary`] reads in keyset steps.
 pub fn summary_sql() -> String {
     let at = instant_sql("updated_at");
@@ -415,7 +416,8 @@ pub async fn summary<D: Database>(db: &D, stall_after_hours: f64) -> Result<Ques
 /// waiting counts and the latest update instant step by step (summed; the greatest instant by
 /// SQLite's order, NULL ignored, as `max()` folds, [`sql_max`]), then the stalled count over the
 /// same ranges with that instant bound: the figures of the one statement, unless a write comes
-/// between two steps (the summary reads again after one). Errors: the database's.
+/// between two steps (the app keeps the figures under the data they began from, which a write
+/// replaces). Errors: the database's.
 pub async fn summary_in_steps<D: Database>(
     db: &D,
     stall_after_hours: f64,
