@@ -252,9 +252,9 @@ type DayGroup = (Value, i64, Value, Value);
 /// whose row key is the source's id and its rowid ([`keyed_by_rowid`]: no collation declared,
 /// so every comparison is BINARY) one per `step` rows by key (keyset steps,
 /// [`table_info::step_end`]), their groups merged: a day's rows are the steps' sum and its
-/// least and greatest values the least and greatest of theirs by SQLite's order
-/// ([`sql_min`](crate::value::sql_min) / [`sql_max`](crate::value::sql_max), by [`sql_cmp`](crate::value::sql_cmp): numbers, then text, then blobs; NULL ignored, as by `min`/`max`), days equal
-/// as `GROUP BY` makes them (a text day and a blob day of the same bytes are two). So the
+/// least and greatest values the least and greatest of theirs by SQLite's order ([`sql_min`] /
+/// [`sql_max`], by [`sql_cmp`](crate::value::sql_cmp): numbers, then text, then blobs; NULL
+/// ignored, as by `min`/`max`), days equal as `GROUP BY` makes them (a text day and a blob day of the same bytes are two). So the
 /// groups are those of one statement. Errors: the database's.
 async fn source_days<D: Database>(db: &D, s: &Source, step: usize) -> Result<Vec<DayGroup>, DbError> {
     let group = |range: &str| {

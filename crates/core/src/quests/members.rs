@@ -173,8 +173,9 @@ pub async fn applies<D: Database>(db: &D) -> Result<bool, DbError> {
 /// says so before each statement of the build is asked: a caller whose edits may have a
 /// transaction open says no then, as a rollback would take the layer back; a host that makes
 /// the statement wait, as the browser's background handle does, must not send it inside a
-/// transaction either). Other questions to the engine are answered between the steps. [`Ensured::Skipped`]: not built (a build stopped
-/// half way is not read, and begins again next time); read by the page's SQL meanwhile.
+/// transaction either). Other questions to the engine are answered between the steps.
+/// [`Ensured::Skipped`]: not built (a build stopped half way is not read, and begins again next
+/// time); read by the page's SQL meanwhile.
 /// Errors: the database's.
 pub async fn ensure<D: Database>(db: &D, may_build: impl Fn() -> bool) -> Result<Ensured, DbError> {
     if built(db).await? {
