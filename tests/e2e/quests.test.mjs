@@ -498,21 +498,17 @@ test("v2: the file's latest activity is read once per change of the data, shared
   const app = await openApp(env.browser, `${env.servers.app.url}/`);
   try {
     const { page } = app;
-    // Counts the statements of the activity's pass over the quests' creation times sent to the
-    // worker (one per step: the fixture's quests fit in one).
-    await page.addInitScript(() => {
-      window.activityReads = 0;
-      const post = Worker.prototype.postMessage;
-      Worker.prototype.postMessage = function (message, transfer) {
-        const sql = String(message?.sql ?? '');
-        if (sql.includes('substr(m, 1, 10)') && sql.includes('FROM acolyte_quests WHERE created_at IS NOT NULL')) window.activityReads += 1;
-        return post.call(this, message, transfer);
-      };
-    });
-    await page.reload();
+    // Notes the statements sent to the engine (answers are not held here).
+    await gateWorkerAnswers(page);
     await pickFile(page, V2);
     await waitForSummary(page, { fileName: path.basename(V2) });
-    const reads = () => page.evaluate(() => window.activityReads);
+    // The statements of the activity's pass over the quests' creation times (one per step: the
+    // fixture's quests fit in one).
+    await page.evaluate(() => {
+      window.activityReads = () =>
+        window.engineLog.filter((e) => e.post && e.sql.includes('substr(m, 1, 10)') && e.sql.includes('FROM acolyte_quests WHERE created_at IS NOT NULL')).length;
+    });
+    const reads = () => page.evaluate(() => window.activityReads());
     const asOfShown = async () => {
       await page.locator(`[data-testid="quest-page"][data-quest-id="${id}"] [data-testid="quest-as-of"]`).waitFor({ timeout: WAIT_MS });
       return Number(await page.locator('[data-testid="quest-as-of"]').getAttribute('data-as-of-ms'));
@@ -538,7 +534,7 @@ test("v2: the file's latest activity is read once per change of the data, shared
     await changeStatus(page, other, 'working');
     await showQuest(page, id);
     const after = await asOfShown();
-    await page.waitForFunction((n) => window.activityReads === n, before + 2, { timeout: WAIT_MS });
+    await page.waitForFunction((n) => window.activityReads() === n, before + 2, { timeout: WAIT_MS });
     await boardCountsTo(after);
     assert.equal(await reads(), before + 2, 'after the change: one read for the quest pages and the board');
     app.assertHealthy();
@@ -631,8 +627,8 @@ test('the summary\'s quest figures and the agent page\'s quest layer, read in st
       }
       if (e.bg) {
         const unanswered = [...inFlight].filter((id) => foreground.has(id));
-        const sql = (id) => log.find((p) => p.post === id).sql;
-        assert.deepEqual(unanswered, [], `background ${e.post} (${e.sql}) posted while ${unanswered.map((id) => `${id} (${sql(id)})`)} were unanswered`);
+        const sql = (id) => log.find((p) => p.post === id).sql.slice(0, 50);
+        assert.deepEqual(unanswered, [], `background ${e.post} (${e.sql.slice(0, 50)}) posted while ${unanswered.map((id) => `${id} (${sql(id)})`)} were unanswered`);
         if (boardAsked) afterBoard += 1;
       } else {
         foreground.add(e.post);
@@ -651,7 +647,7 @@ test('the summary\'s quest figures and the agent page\'s quest layer, read in st
  * Loads the app in `page` again with a gate on the messages of every worker it creates:
  * `window.holdWorkerAnswers()` holds them, `window.releaseWorkerAnswers()` delivers those held
  * (each in a task of its own, as they would have come) and stops holding. Every statement posted
- * to an engine worker (`post`: worker number and id, `bg`: a background job's, `sql`: its start)
+ * to an engine worker (`post`: worker number and id, `bg`: a background job's, `sql`: its text)
  * and every answer delivered from one (`answer`) is noted in `window.engineLog`, in order;
  * `holdAtBackground` holds the answers as the first statement of a background job is posted
  * (`window.heldOnce` says it was).
@@ -667,7 +663,7 @@ async function gateWorkerAnswers(page, { holdAtBackground = false } = {}) {
       if (typeof message?.sql === 'string') {
         if (!workers.has(this)) workers.set(this, workers.size);
         const bg = message.background === true;
-        window.engineLog.push({ post: `${workers.get(this)}:${message.id}`, bg, sql: message.sql.slice(0, 50) });
+        window.engineLog.push({ post: `${workers.get(this)}:${message.id}`, bg, sql: message.sql });
         if (bg && holdAtBackground && !window.heldOnce) {
           window.heldOnce = true;
           window.holdWorkerAnswers();

@@ -85,6 +85,49 @@ pub async fn keyed_by_rowid<D: Database>(
     Ok(key_is_rowid && !ddl.contains("COLLATE") && count(unique) == Some(0) && count(pk) == Some(0))
 }
 
+/// Whether `table` exists and `key` is its rowid as [`keyed_by_rowid`] says (so keyset steps
+/// by it, [`KeysetSteps`], see every row once). Errors: the database's.
+pub async fn is_keyed_by_rowid<D: Database>(db: &D, table: &str, key: &str) -> Result<bool, DbError> {
+    match table_info(db, table).await? {
+        Some(info) => keyed_by_rowid(db, table, &info, key).await,
+        None => Ok(false),
+    }
+}
+
+/// A walk over `table`'s rows by `key` (its rowid, [`is_keyed_by_rowid`]) in keyset steps of
+/// `step` rows: each [`KeysetSteps::next`] gives the bounds of the next step, which together
+/// cover every key, whatever is written between two steps.
+#[derive(Debug, Clone)]
+pub struct KeysetSteps<'a> {
+    table: &'a str,
+    key: &'a str,
+    step: usize,
+    /// The last key of the step before (`None` before the first).
+    after: Option<i64>,
+    done: bool,
+}
+
+impl<'a> KeysetSteps<'a> {
+    /// The walk from the first row (`step` at least 1).
+    pub fn new(table: &'a str, key: &'a str, step: usize) -> Self {
+        KeysetSteps { table, key, step, after: None, done: false }
+    }
+
+    /// The next step's bounds `(after, upto)`, for [`step_range`]: keys above `after` (from the
+    /// first when `None`) up to `upto` ([`step_end`], read now; `None` for every key left, the
+    /// last step). `None` once the last step was given. Errors: the database's.
+    pub async fn next<D: Database>(&mut self, db: &D) -> Result<Option<(Option<i64>, Option<i64>)>, DbError> {
+        if self.done {
+            return Ok(None);
+        }
+        let after = self.after;
+        let upto = step_end(db, self.table, self.key, after, self.step).await?;
+        self.after = upto;
+        self.done = upto.is_none();
+        Ok(Some((after, upto)))
+    }
+}
+
 /// The SQL condition of a keyset step's rows by `key` (any expression of it, e.g. `q.quest_id`):
 /// ` AND key > after AND key <= upto`, each bound left out when `None` (integers written into
 /// the SQL, for batches without parameters); empty when both are.

@@ -27,7 +27,7 @@ use super::DATE_GLOB;
 use crate::calendar::days_from_civil;
 use crate::port::{Database, DbError};
 use crate::schema::SchemaFacts;
-use crate::table_info::{self, keyed_by_rowid, table_info};
+use crate::table_info;
 use crate::timestamp::instant_sql;
 use crate::value::{sql_max, sql_min, Value};
 
@@ -249,9 +249,9 @@ pub(super) fn sources(facts: &SchemaFacts, has_flags: bool, quests: bool) -> Vec
 type DayGroup = (Value, i64, Value, Value);
 
 /// The counting pass over one source in SQL, grouped by day: one statement, or for a table
-/// whose row key is the source's id and its rowid ([`keyed_by_rowid`]: no collation declared,
-/// so every comparison is BINARY) one per `step` rows by key (keyset steps,
-/// [`table_info::step_end`]), their groups merged: a day's rows are the steps' sum and its
+/// whose row key is the source's id and its rowid ([`table_info::is_keyed_by_rowid`]: no
+/// collation declared, so every comparison is BINARY) one per `step` rows by key (keyset
+/// steps, [`table_info::KeysetSteps`]), their groups merged: a day's rows are the steps' sum and its
 /// least and greatest values the least and greatest of theirs by SQLite's order ([`sql_min`] /
 /// [`sql_max`], by [`sql_cmp`](crate::value::sql_cmp): numbers, then text, then blobs; NULL
 /// ignored, as by `min`/`max`), days equal as `GROUP BY` makes them (a text day and a blob day of the same bytes are two). So the
@@ -269,11 +269,7 @@ async fn source_days<D: Database>(db: &D, s: &Source, step: usize) -> Result<Vec
     let read = |rs: crate::value::ResultSet| {
         rs.map_rows(|r| Ok((r.get("day")?.clone(), r.i64("n")?, r.get("lo")?.clone(), r.get("hi")?.clone())))
     };
-    let stepped = match table_info(db, s.table).await? {
-        Some(info) => keyed_by_rowid(db, s.table, &info, s.id).await?,
-        None => false,
-    };
-    if !stepped {
+    if !table_info::is_keyed_by_rowid(db, s.table, s.id).await? {
         return read(db.query(&group(""), &[]).await?);
     }
     // A day's key as GROUP BY tells days apart: its kind (substr gives NULL, text or a blob)
@@ -284,10 +280,9 @@ async fn source_days<D: Database>(db: &D, s: &Source, step: usize) -> Result<Vec
         other => (0, other.display().into_bytes()),
     };
     let mut merged: std::collections::BTreeMap<(u8, Vec<u8>), DayGroup> = Default::default();
-    let mut after: Option<i64> = None;
-    loop {
-        let end = table_info::step_end(db, s.table, s.id, after, step).await?;
-        let range = table_info::step_range(s.id, after, end);
+    let mut steps = table_info::KeysetSteps::new(s.table, s.id, step);
+    while let Some((after, upto)) = steps.next(db).await? {
+        let range = table_info::step_range(s.id, after, upto);
         for (day, n, lo, hi) in read(db.query(&group(&range), &[]).await?)? {
             match merged.remove(&key(&day)) {
                 None => merged.insert(key(&day), (day, n, lo, hi)),
@@ -295,10 +290,6 @@ async fn source_days<D: Database>(db: &D, s: &Source, step: usize) -> Result<Vec
                     merged.insert(key(&day), (day, m + n, sql_min(l, lo), sql_max(h, hi)))
                 }
             };
-        }
-        match end {
-            Some(end) => after = Some(end),
-            None => break,
         }
     }
     Ok(merged.into_values().collect())

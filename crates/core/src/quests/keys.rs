@@ -25,7 +25,7 @@
 //! layer.
 
 use crate::port::{Database, DbError};
-use crate::table_info::{keyed_by_rowid, table_info};
+use crate::table_info::is_keyed_by_rowid;
 use crate::value::Value;
 
 use super::query::{QuestFilter, QuestSort, StatusCount, TimeOrder};
@@ -48,10 +48,7 @@ pub fn table(sort: QuestSort, order: TimeOrder) -> String {
 /// Whether this file's quests can be followed by key tables (see the module doc).
 /// Errors: the database's; a file without the table gives `false`.
 pub async fn applies<D: Database>(db: &D) -> Result<bool, DbError> {
-    match table_info(db, TABLE).await? {
-        Some(info) => keyed_by_rowid(db, TABLE, &info, "quest_id").await,
-        None => Ok(false),
-    }
+    is_keyed_by_rowid(db, TABLE, "quest_id").await
 }
 
 /// Builds `sort`'s key table from scratch (dropping any earlier one), then its index, then

@@ -6,13 +6,13 @@ use serde::Serialize;
 use crate::flags::Cursor;
 use crate::paging::Viewport;
 use crate::port::{Database, DbError};
-use crate::table_info::{keyed_by_rowid, step_end, step_range, table_info};
+use crate::table_info::{step_range, KeysetSteps};
 use crate::timestamp::instant_sql;
 use crate::value::{sql_max, Value};
 
 use super::card::QuestCard;
 use super::status::QuestStatus;
-use super::TABLE;
+use super::{keys, TABLE};
 
 /// Rows per page of the quest list (`#quests?view=list`): what the page asks for at a time,
 /// and what `cargo xtask quests-bench-sql` asks for to play the same scrolling natively.
@@ -412,7 +412,7 @@ pub async fn summary<D: Database>(db: &D, stall_after_hours: f64) -> Result<Ques
 }
 
 /// [`summary`] reading `step` quests a statement (at least 1) where `quest_id` is the table's
-/// rowid ([`keyed_by_rowid`]), else in one statement ([`summary_sql`]). First the open and
+/// rowid ([`keys::applies`]), else in one statement ([`summary_sql`]). First the open and
 /// waiting counts and the latest update instant step by step (summed; the greatest instant by
 /// SQLite's order, NULL ignored, as `max()` folds, [`sql_max`]), then the stalled count over the
 /// same ranges with that instant bound: the figures of the one statement, unless a write comes
@@ -429,20 +429,16 @@ pub async fn summary_in_steps<D: Database>(
             Ok(QuestSummary { open: r.i64("open")?, waiting: r.i64("waiting")?, stalled: r.i64("stalled")? })
         })
     };
-    let stepped = match table_info(db, TABLE).await? {
-        Some(info) => keyed_by_rowid(db, TABLE, &info, "quest_id").await?,
-        None => false,
-    };
-    if !stepped {
+    if !keys::applies(db).await? {
         return Ok(read(db.query(&summary_sql(), &[threshold]).await?)?.unwrap_or_default());
     }
     let at = instant_sql("updated_at");
     let (open, stalled) = (open_sql(), stalled_sql());
     let mut figures = QuestSummary::default();
-    let (mut latest, mut ranges, mut after) = (Value::Null, Vec::new(), None);
-    loop {
-        let end = step_end(db, TABLE, "quest_id", after, step).await?;
-        let range = step_range("quest_id", after, end);
+    let (mut latest, mut ranges, mut steps) =
+        (Value::Null, Vec::new(), KeysetSteps::new(TABLE, "quest_id", step));
+    while let Some((after, upto)) = steps.next(db).await? {
+        let range = step_range("quest_id", after, upto);
         let sql = format!(
             "SELECT IFNULL(sum({open}), 0) AS open, IFNULL(sum(status = 'waiting'), 0) AS waiting, \
                max({at}) AS latest FROM main.{TABLE} WHERE 1{range}"
@@ -456,10 +452,6 @@ pub async fn summary_in_steps<D: Database>(
             latest = sql_max(latest, l);
         }
         ranges.push(range);
-        match end {
-            Some(end) => after = Some(end),
-            None => break,
-        }
     }
     // Below a NULL bound no quest is stalled (the comparison is NULL).
     if latest != Value::Null {
