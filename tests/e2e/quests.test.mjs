@@ -711,8 +711,8 @@ test("the agent page's Show more, answered while its first page is still being d
     // The page's layer is built at open: Show more is then one read, not behind a build.
     await page.waitForFunction(() => performance.getEntriesByName('flagdeck:quest-members').length > 0, null, { timeout: WAIT_MS });
     // The rows in the page at each frame (before its paint), from the address set until 100
-    // are drawn. Show more is clicked in the task that first draws rows (12 of the first 50),
-    // and its answer is held until that frame, so it comes while the first page is drawn on.
+    // are drawn. Show more is clicked in the task that first draws rows (5 of the first 50),
+    // and the answers are held until that frame, so its page comes while the first is drawn on.
     const counts = await page.evaluate(
       (a) =>
         new Promise((resolve) => {
@@ -745,15 +745,89 @@ test("the agent page's Show more, answered while its first page is still being d
     );
     assert.equal(counts.at(-1), 100, `every row drawn: ${counts}`);
     assert.ok(counts[0] < 50, `Show more was clicked while the first page was being drawn: ${counts}`);
-    // One loop draws 25 rows after each paint; Show more's answer adds the first 12 of its rows
-    // in its own task, which may come in the same frame as a step of the first page's loop (two
-    // loops drawing at once: 50).
+    // One loop draws 25 rows after each paint; Show more's page adds those of its rows that can
+    // be in view under the list's footer (at most 12 here: the list stands under the agent's
+    // details) in its own task, which may come in the same frame as a step of the first page's
+    // loop (two loops drawing at once: 50).
     const steps = counts.slice(1).map((n, i) => n - counts[i]);
     assert.ok(Math.max(...steps) <= 25 + 12, `rows added per frame: ${steps} (counts ${counts})`);
     assert.deepEqual(
       await page.evaluate(() => [...document.querySelectorAll('[data-testid="agent-quest"]')].map((e) => Number(e.dataset.questId))),
       want.slice(0, 100),
     );
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test("the agent page's Show more draws the page it read ahead in its click's own task, and a change to the data reads it again", async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const { many } = manyQuests();
+  const { agent, want } = busiestAgent(many);
+  assert.ok(want.length > 150, `${agent} has ${want.length} quests`);
+  // An open quest on its second page: changed before the visit, undone while the page read
+  // ahead holds it with the change.
+  const [[changed, status]] = query(
+    many,
+    `SELECT quest_id, status FROM acolyte_quests WHERE quest_id IN (${want.slice(50, 100).join(', ')}) AND status IN ('working', 'waiting') LIMIT 1`,
+  );
+  const app = await openApp(env.browser, `${env.servers.app.url}/`);
+  try {
+    const { page } = app;
+    await gateWorkerAnswers(page);
+    await pickFile(page, many);
+    await waitForSummary(page, { fileName: path.basename(many) });
+    await page.waitForFunction(() => performance.getEntriesByName('flagdeck:quest-members').length > 0, null, { timeout: WAIT_MS });
+    await changeStatus(page, changed, 'reviewing');
+    await page.evaluate((a) => (location.hash = `#agent/${encodeURIComponent(a)}`), agent);
+    const rows = () => page.evaluate(() => [...document.querySelectorAll('[data-testid="agent-quest"]')].map((e) => Number(e.dataset.questId)));
+    const statusOf = (id) => page.evaluate((id) => document.querySelector(`[data-testid="agent-quest"][data-quest-id="${id}"]`)?.dataset.status, id);
+    const held = '[data-testid="agent-quests-shown"][data-ahead="held"]';
+    const uses = () => page.evaluate(() => performance.getEntriesByName('flagdeck:agent-quests-ahead').length);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="agent-quest"]').length === 50, null, { timeout: WAIT_MS });
+    await page.locator(held).waitFor({ state: 'attached', timeout: WAIT_MS });
+    // No answer of any worker reaches the page until the rows are drawn: they come from the
+    // page read ahead.
+    const drawn = await page.evaluate(
+      () =>
+        new Promise((resolve) => {
+          window.holdWorkerAnswers();
+          const before = window.engineLog.length;
+          document.querySelector('[data-testid="agent-quests-more"]').click();
+          let frames = 0;
+          const frame = () => {
+            const n = document.querySelectorAll('[data-testid="agent-quest"]').length;
+            if (n > 50 || ++frames > 60) resolve({ n, answers: window.engineLog.slice(before).filter((e) => e.answer).length });
+            else requestAnimationFrame(frame);
+          };
+          requestAnimationFrame(frame);
+        }),
+    );
+    await page.evaluate(() => window.releaseWorkerAnswers());
+    assert.ok(drawn.n > 50, `new rows drawn while every answer was held (${drawn.n} rows after 60 frames)`);
+    assert.equal(drawn.answers, 0, 'no answer was delivered before the new rows were drawn');
+    assert.equal(await uses(), 1, 'Show more took the page read ahead');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="agent-quest"]').length === 100, null, { timeout: WAIT_MS });
+    assert.deepEqual(await rows(), want.slice(0, 100), 'the next 50 in SQL order');
+    assert.equal(await statusOf(changed), 'reviewing');
+    // The page after those is read ahead in its turn.
+    await page.locator(held).waitFor({ state: 'attached', timeout: WAIT_MS });
+    assert.equal(await page.locator('[data-testid="agent-quests-shown"]').getAttribute('data-shown'), '100');
+    // Undone: the page is read again whole, and its page read ahead is the data's after the undo.
+    await page.locator('[data-testid="undo"]').click();
+    await page.waitForFunction(
+      ([id, s]) => document.querySelector(`[data-testid="agent-quest"][data-quest-id="${id}"]`)?.dataset.status === s,
+      [changed, status],
+      { timeout: WAIT_MS },
+    );
+    assert.deepEqual(await rows(), want.slice(0, 100), 'after the undo, the 100 quests shown are read again');
+    await page.locator(held).waitFor({ state: 'attached', timeout: WAIT_MS });
+    await page.locator('[data-testid="agent-quests-more"]').click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="agent-quest"]').length === 150, null, { timeout: WAIT_MS });
+    assert.equal(await uses(), 2, 'Show more took the page read ahead after the undo');
+    assert.deepEqual(await rows(), want.slice(0, 150), 'the third 50 in SQL order');
+    assert.equal(await statusOf(changed), status, 'the quest undone shows its status from before');
     app.assertHealthy();
   } finally {
     await app.close();

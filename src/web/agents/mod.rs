@@ -11,8 +11,7 @@ use leptos::prelude::*;
 use crate::web::files::loader::{CatalogData, Shared};
 use crate::web::flags::change_title;
 use crate::web::flags::paged::{
-    use_paged_flags, PagedFlags, PagedFooter, Paging, Unplaced, LIST_PAGE, ROWS_PER_FRAME,
-    UNPLACED_FIRST_ROWS,
+    rows_in_view_below, use_paged_flags, PagedFlags, PagedFooter, Paging, Unplaced, LIST_PAGE, ROWS_PER_FRAME,
 };
 use crate::web::flags::read::{agent_chains, count_flags};
 use crate::web::platform::browser::warn;
@@ -23,8 +22,8 @@ use crate::web::widgets::table_parts::TableParts;
 use crate::web::widgets::time::{Time, TimeText};
 use crate::web::widgets::{group_digits, showing_of};
 use flagdeck_core::agents::{
-    agent_quests, known_targets, latest_health, lists, AgentQuest, AgentQuests, ChainSummary, Connection,
-    Health, JsonList, AGENT_LIST_ORDER, AGENT_QUESTS_PAGE,
+    agent_quests, known_targets, latest_health, layer_agent_quests, lists, AgentQuest, AgentQuests,
+    ChainSummary, Connection, Health, JsonList, AGENT_LIST_ORDER, AGENT_QUESTS_PAGE,
 };
 use flagdeck_core::catalog::{catalog_rows, search_of_type, suggest_target, CatalogAgent, CatalogOrder};
 use flagdeck_core::flag_index::Request;
@@ -966,9 +965,16 @@ fn warn_layer_error(page: &AgentQuests) {
 /// it (a file of 100k quests gives one agent ~18k, which drawn at once would take seconds).
 /// Once the data changes it reads nothing more: the page's detail is being read again.
 ///
-/// Drawn in parts, as the flag lists' pages are: when `in_parts` (the page's first read), its
-/// first [`UNPLACED_FIRST_ROWS`] in the frame that shows them, and after *Show more* the first
-/// as many of the new ones, then [`ROWS_PER_FRAME`] more after each paint; read again after a
+/// The next page is read ahead once the rows are painted ([`read_ahead`], through the page's
+/// layer), so Show more draws it in its click's own task, with no read to wait for
+/// (`data-ahead="held"` on the count while it is held; `flagdeck:agent-quests-ahead` marks each
+/// use); without it Show more reads the page itself.
+///
+/// Drawn in parts, as the flag lists' pages are: when `in_parts` (the page's first read), the
+/// first rows of [`Unplaced::BelowFold`] in the frame that shows them (the list stands under
+/// the agent's details: its first row at 642 px in a 1280×720 view, rows ~45 px tall), and
+/// after *Show more* as many of the new ones as can be in view under its footer
+/// ([`rows_in_view_below`]), then [`ROWS_PER_FRAME`] more after each paint; read again after a
 /// change, the rows are drawn whole, so the page keeps its height and scroll position.
 ///
 /// Every [`AGENT_QUESTS_PAGE`] rows are a table of their own ([`TableParts`]): new rows lay out
@@ -993,7 +999,9 @@ fn AgentQuestList(
     // names it for as long as this list lives (read again after a change, the list is new).
     let shown = RwSignal::new(quests.quests);
     // How many of the rows read are drawn.
-    let drawn = RwSignal::new(if in_parts { UNPLACED_FIRST_ROWS } else { usize::MAX });
+    let drawn = RwSignal::new(if in_parts { Unplaced::BelowFold.first_rows() } else { usize::MAX });
+    // Under the rows drawn: where Show more's rows appear.
+    let footer = NodeRef::<leptos::html::Div>::new();
     // Draws on from what is drawn now, a frame at a time; a later call (after Show more) sets
     // `drawn` itself and takes over, so this one leaves (one loop, ROWS_PER_FRAME per frame).
     let draw_rest = move || {
@@ -1018,6 +1026,30 @@ fn AgentQuestList(
     }
     let reading = RwSignal::new(false);
     let failed = RwSignal::new(None::<String>);
+    let name = StoredValue::new(name);
+    // The page after the rows read, read ahead once they are painted ([`read_ahead`]), with the
+    // number of rows it follows: Show more takes it when that is still the number read.
+    let ahead = StoredValue::new_local(None::<(usize, ReadAhead)>);
+    // The number of rows the page read ahead follows once it has arrived (`data-ahead="held"`
+    // on the count while that is the number read).
+    let ahead_held = RwSignal::new(None::<usize>);
+    let ask_ahead = move || {
+        let (Some(open), Some(offset)) =
+            (state.db().current().get_untracked(), shown.try_with_untracked(Vec::len))
+        else {
+            return;
+        };
+        if offset < total && state.db().data_key() == key {
+            let read = read_ahead(open, name.get_value(), offset);
+            ahead.try_set_value(Some((offset, read.clone())));
+            spawn_local(async move {
+                if read.await.is_some() {
+                    ahead_held.try_set(Some(offset));
+                }
+            });
+        }
+    };
+    ask_ahead();
     let more = move |_| {
         let Some(open) = state.db().current().get_untracked() else { return };
         if reading.get_untracked() || state.db().data_key() != key {
@@ -1025,27 +1057,53 @@ fn AgentQuestList(
         }
         reading.set(true);
         failed.set(None);
-        let (offset, name) = (shown.with_untracked(Vec::len), name.clone());
+        let offset = shown.with_untracked(Vec::len);
+        let ready = ahead.try_update_value(|a| a.take().filter(|(after, _)| *after == offset)).flatten();
         spawn_local(async move {
-            let page = agent_quests(&open.db, open.report.generation, &name, offset, AGENT_QUESTS_PAGE).await;
-            if let Ok(page) = &page {
-                warn_layer_error(page);
-            }
+            // The page read ahead when there is one for these rows (its read may still be under
+            // way: it is the same statement), else read now.
+            let held = match ready {
+                Some((_, read)) => read.await,
+                None => None,
+            };
+            let page = match held {
+                Some(quests) => {
+                    mark("flagdeck:agent-quests-ahead");
+                    Ok(quests)
+                }
+                None => {
+                    let page = agent_quests(
+                        &open.db,
+                        open.report.generation,
+                        &name.get_value(),
+                        offset,
+                        AGENT_QUESTS_PAGE,
+                    )
+                    .await;
+                    if let Ok(page) = &page {
+                        warn_layer_error(page);
+                    }
+                    page.map(|p| p.quests)
+                }
+            };
             match page {
                 // Still the rows and the data it was read for (after a change the detail is
                 // read again from its start).
-                Ok(page)
+                Ok(quests)
                     if shown.try_with_untracked(Vec::len) == Some(offset) && state.db().data_key() == key =>
                 {
-                    // The new rows under those drawn: the first of them in this frame.
-                    drawn.set(drawn.get_untracked().min(offset) + UNPLACED_FIRST_ROWS);
+                    // The new rows under those drawn: those that can be in view in this frame.
+                    let top = footer.get_untracked().map(|f| f.get_bounding_client_rect().top());
+                    let first = top.map_or(Unplaced::BelowFold.first_rows(), rows_in_view_below);
+                    drawn.set(drawn.get_untracked().min(offset) + first);
                     shown.update(|rows| {
                         let held: HashSet<i64> = rows.iter().map(|q| q.id).collect();
-                        rows.extend(page.quests.into_iter().filter(|q| !held.contains(&q.id)));
+                        rows.extend(quests.into_iter().filter(|q| !held.contains(&q.id)));
                     });
                     draw_rest();
                     build_quest_layer(state);
                     shown_count.try_set_value(shown.with_untracked(Vec::len).max(AGENT_QUESTS_PAGE));
+                    ask_ahead();
                 }
                 Ok(_) => {}
                 Err(e) => {
@@ -1085,14 +1143,15 @@ fn AgentQuestList(
                     />
                 }}
             />
-            <div class="paged-footer" data-testid="agent-quests-footer">
-                <span class="muted" aria-live="polite" data-testid="agent-quests-shown" data-shown=count data-total=total>
+            <div class="paged-footer" data-testid="agent-quests-footer" node_ref=footer>
+                <span class="muted" aria-live="polite" data-testid="agent-quests-shown" data-shown=count data-total=total
+                    data-ahead=move || (ahead_held.get() == Some(count())).then_some("held")>
                     {move || (total > AGENT_QUESTS_PAGE).then(|| {
                         showing_of(count(), total)
                     })}
                 </span>
                 <Show when=move || count() < total>
-                    <button data-testid="agent-quests-more" aria-disabled=move || reading.get().to_string() on:click=more.clone()>
+                    <button data-testid="agent-quests-more" aria-disabled=move || reading.get().to_string() on:click=more>
                         {move || format!("Show {} more", total.saturating_sub(count()).min(AGENT_QUESTS_PAGE))}
                     </button>
                 </Show>
@@ -1114,6 +1173,30 @@ fn AgentQuestList(
         {note}
         {body}
     }
+}
+
+/// A page of an agent's quests read ahead ([`read_ahead`]): its rows, or `None` when it could
+/// not be read that way.
+type ReadAhead = SharedFuture<LocalBoxFuture<'static, Option<Vec<AgentQuest>>>>;
+
+/// Reads `name`'s quests after the first `offset` (a page, [`AGENT_QUESTS_PAGE`]) once the next
+/// frame is painted, through the agent page's layer only ([`layer_agent_quests`]: one statement
+/// of a few ms at 100k quests; never the pass over every quest that reading without it is), so
+/// that *Show more* draws them in its click's own task. `None` when the layer is not kept or
+/// its read fails: Show more then reads the page itself, and says why it fails. Runs to its end
+/// whether or not the page is taken.
+fn read_ahead(open: Shared, name: String, offset: usize) -> ReadAhead {
+    let read = async move {
+        next_paint().await;
+        match layer_agent_quests(&open.db, &name, offset, AGENT_QUESTS_PAGE).await {
+            Ok(Some(page)) => Some(page.quests),
+            _ => None,
+        }
+    }
+    .boxed_local()
+    .shared();
+    spawn_local(read.clone().map(drop));
+    read
 }
 
 /// The agent's chains as read (`None` while there is no file to read them from).

@@ -33,7 +33,7 @@ const MIN_FIRST_ROWS: usize = 5;
 /// footer is not drawn: the agent page holds its lists until its counts are read), so where
 /// its rows will be is not known, for a list near the top of its page ([`Unplaced::NearTop`]):
 /// about a screen's worth below a page's heading.
-pub const UNPLACED_FIRST_ROWS: usize = 12;
+const UNPLACED_FIRST_ROWS: usize = 12;
 
 /// Where a paged list stands on its page, for the frame that draws it before its place can be
 /// read (its footer not painted yet: a page built with its rows in hand): how many new rows
@@ -50,13 +50,23 @@ pub enum Unplaced {
 }
 
 impl Unplaced {
-    fn first_rows(self) -> usize {
+    /// New rows drawn in the frame that shows the list's page.
+    pub fn first_rows(self) -> usize {
         match self {
             Unplaced::NearTop => UNPLACED_FIRST_ROWS,
             Unplaced::BelowFold => MIN_FIRST_ROWS,
             Unplaced::BelowList => 1,
         }
     }
+}
+
+/// How many new rows can be in view when they are drawn from `top` down (CSS pixels from the
+/// viewport's top: where a list's footer stands, which its new rows push down): as many as fit
+/// above the viewport's bottom, rows being at least [`SHORTEST_ROW_PX`] tall;
+/// [`MIN_FIRST_ROWS`] at least, a page ([`LIST_PAGE`]) at most.
+pub fn rows_in_view_below(top: f64) -> usize {
+    let fit = ((viewport_height() - top).max(0.0) / SHORTEST_ROW_PX).ceil() as usize;
+    fit.clamp(MIN_FIRST_ROWS, LIST_PAGE)
 }
 
 /// Rows drawn per frame after the first rows of a page, until the page is drawn whole.
@@ -369,10 +379,7 @@ impl PagedFlags {
             .filter(|f| f.is_connected())
             .map(|f| f.get_bounding_client_rect().top());
         match top {
-            Some(top) => {
-                let fit = ((viewport_height() - top).max(0.0) / SHORTEST_ROW_PX).ceil() as usize;
-                fit.clamp(MIN_FIRST_ROWS, LIST_PAGE)
-            }
+            Some(top) => rows_in_view_below(top),
             None => self.unplaced.first_rows(),
         }
     }
