@@ -46,3 +46,21 @@ fn v0_fixture_is_recognised_with_the_documented_counts() {
     assert!(facts.has_table("agents_dynamic"));
     assert!(!facts.has_table("schema_migrations"));
 }
+
+/// The engine warm-up the app runs on its spare worker's own empty database before any file
+/// (`inspect::ENGINE_WARM_UP`): valid SQL on real SQLite, building its table and index and
+/// passing the check it exists to run.
+#[test]
+fn the_engine_warm_up_builds_and_checks_its_own_table_on_an_empty_database() {
+    use flagdeck_core::inspect::ENGINE_WARM_UP;
+    use flagdeck_core::native::NativeDb;
+    use flagdeck_core::Value;
+    let db = NativeDb::open_bytes(&[]).expect("an empty database opens");
+    db.execute_batch_sync(ENGINE_WARM_UP).expect("the warm-up runs");
+    let rows = db.query_sync("SELECT count(*), count(DISTINCT kind) FROM warm_up", &[]).unwrap();
+    let row = rows.rows.first().expect("one row");
+    assert_eq!(row.as_slice(), [Value::Integer(10_000), Value::Integer(97)]);
+    let index = db.query_sync("SELECT name FROM sqlite_master WHERE type = 'index'", &[]).unwrap();
+    assert_eq!(index.first_column_text(), ["warm_up_kind"]);
+    assert_eq!(db.query_sync("PRAGMA quick_check", &[]).unwrap().first_column_text(), ["ok"]);
+}

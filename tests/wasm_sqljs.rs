@@ -156,6 +156,31 @@ async fn a_missing_worker_script_is_an_engine_error() {
     }
 }
 
+/// The engine warm-up (`SqlJsWorker::warm_up`) runs on the worker's own empty database, before
+/// any file: a file loaded after it holds none of its table, and once a file is loaded the
+/// warm-up is refused.
+#[wasm_bindgen_test]
+async fn the_warm_up_runs_on_the_workers_own_database_never_on_a_file() {
+    // A file: a database with a table of its own.
+    let source = empty().await;
+    source.execute_batch("CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('kept');").await.unwrap();
+    let bytes = source.export().await.unwrap();
+
+    let db = SqlJsWorker::start(WORKER).expect("the worker starts");
+    assert!(db.warm_up(inspect::ENGINE_WARM_UP), "posted before any file");
+    // Requests reach the worker in the order posted: this read runs after the warm-up, on the
+    // worker's own database.
+    let warm = db.query("SELECT count(*) FROM warm_up", &[]).await.unwrap();
+    assert_eq!(warm.scalar(), Some(&Value::Integer(10_000)));
+    db.load(Some(js_sys::Uint8Array::from(bytes.as_slice()))).await.unwrap();
+    let tables = "SELECT name FROM sqlite_master ORDER BY name";
+    assert_eq!(db.query(tables, &[]).await.unwrap().first_column_text(), ["t"]);
+    assert!(!db.warm_up(inspect::ENGINE_WARM_UP), "refused once a file is loaded");
+    assert_eq!(db.query(tables, &[]).await.unwrap().first_column_text(), ["t"], "the file is as it was");
+    let check = db.query("PRAGMA integrity_check", &[]).await.unwrap();
+    assert_eq!(check.first_column_text(), ["ok"]);
+}
+
 #[wasm_bindgen_test]
 async fn export_gives_a_database_that_reopens_with_the_same_rows() {
     let db = empty().await;

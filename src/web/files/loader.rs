@@ -178,6 +178,8 @@ impl From<OpenError> for LoadError {
 thread_local! {
     /// A worker that has already loaded sql.js, ready for the next open.
     static SPARE: std::cell::RefCell<Option<SqlJsWorker>> = const { std::cell::RefCell::new(None) };
+    /// Whether a worker was taken for an open.
+    static TAKEN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Starts the spare worker if there is none, so that opening a file does not wait for sql.js to
@@ -192,8 +194,35 @@ pub fn prepare_spare_worker() {
     });
 }
 
+/// [`WARM_UP_AFTER_MS`] after the app starts, the spare worker runs
+/// [`inspect::ENGINE_WARM_UP`] on its empty database ([`SqlJsWorker::warm_up`]) unless a file
+/// is being opened or was: the first open's integrity check then runs sql.js' code compiled for
+/// speed (~150 ms sooner at 277 MB). Workers started later share that code (their warm-up took
+/// ~20 ms), so this is done once, by the app at start.
+pub fn warm_up_spare_worker_later() {
+    leptos::task::spawn_local(async {
+        crate::web::platform::browser::sleep_ms(WARM_UP_AFTER_MS).await;
+        // A file being opened or opened already runs its check on that code, which every
+        // worker shares.
+        if TAKEN.with(std::cell::Cell::get) {
+            return;
+        }
+        SPARE.with(|spare| {
+            if let Some(worker) = spare.borrow().as_ref() {
+                worker.warm_up(inspect::ENGINE_WARM_UP);
+            }
+        });
+    });
+}
+
+/// How long after the app starts the spare worker warms up (ms): past the page's first paint.
+/// A file opened sooner is opened on cold code, as before; one opened during the warm-up waits
+/// for it (at most ~160 ms, then checks on the warm code).
+const WARM_UP_AFTER_MS: u32 = 250;
+
 /// The spare worker, or a new one; then a new spare is started for next time.
 fn take_worker() -> Result<SqlJsWorker, DbError> {
+    TAKEN.with(|t| t.set(true));
     let worker = SPARE.with(|spare| spare.borrow_mut().take());
     let worker = match worker {
         Some(w) => w,

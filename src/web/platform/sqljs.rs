@@ -145,6 +145,8 @@ pub struct SqlJsWorker {
     /// When (`performance.now()`, ms) a request other than a background job's was last posted
     /// or answered.
     others_active_at: Rc<Cell<f64>>,
+    /// Whether a database was loaded ([`SqlJsWorker::load`]): the warm-up is refused from then on.
+    loaded: Cell<bool>,
 }
 
 fn get(obj: &JsValue, key: &str) -> Result<JsValue, DbError> {
@@ -229,6 +231,7 @@ impl SqlJsWorker {
             next_in_background: Cell::new(false),
             background,
             others_active_at,
+            loaded: Cell::new(false),
         };
         // Warm-up: an empty database, answered to nobody (id 0 is never awaited).
         let warm = Object::new();
@@ -238,8 +241,27 @@ impl SqlJsWorker {
         Ok(db)
     }
 
+    /// Runs `sql` ([`flagdeck_core::inspect::ENGINE_WARM_UP`]) on the worker's own empty
+    /// database, answered to nobody, so that the engine's code for the open's checks is compiled
+    /// for speed before a file comes. Only before the first [`load`](Self::load): posted after
+    /// the empty database's `open` and before any load (requests reach the worker in the order
+    /// posted), never on a file's database. Returns whether it was posted (`false` once a
+    /// database was loaded, or when the worker is gone).
+    pub fn warm_up(&self, sql: &str) -> bool {
+        if self.loaded.get() || self.failed.borrow().is_some() {
+            return false;
+        }
+        let msg = Object::new();
+        // Id 0 is never awaited: its answer, or its error, is dropped.
+        set(&msg, "id", &JsValue::from(0));
+        set(&msg, "action", &JsValue::from_str("exec"));
+        set(&msg, "sql", &JsValue::from_str(sql));
+        self.worker.post_message(&msg).is_ok()
+    }
+
     /// Replaces the worker's database with `bytes` (transferred), or an empty one.
     pub async fn load(&self, bytes: Option<Uint8Array>) -> Result<(), DbError> {
+        self.loaded.set(true);
         let msg = Object::new();
         let transfer = Array::new();
         if let Some(bytes) = bytes {
