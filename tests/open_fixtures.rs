@@ -52,9 +52,10 @@ fn v0_fixture_is_recognised_with_the_documented_counts() {
 /// passing the check it exists to run.
 #[test]
 fn the_engine_warm_up_builds_and_checks_its_own_table_on_an_empty_database() {
-    use flagdeck_core::inspect::ENGINE_WARM_UP;
+    use flagdeck_core::inspect::{ENGINE_WARM_UP, SAFETY_PRAGMAS};
     use flagdeck_core::native::NativeDb;
     use flagdeck_core::Value;
+    assert!(ENGINE_WARM_UP.starts_with(SAFETY_PRAGMAS), "it checks with the open's settings");
     let db = NativeDb::open_bytes(&[]).expect("an empty database opens");
     db.execute_batch_sync(ENGINE_WARM_UP).expect("the warm-up runs");
     let rows = db.query_sync("SELECT count(*), count(DISTINCT kind) FROM warm_up", &[]).unwrap();

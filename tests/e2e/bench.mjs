@@ -321,6 +321,11 @@ function percentile(xs, p) {
   return v[Math.min(v.length, Math.max(1, Math.ceil(p * v.length))) - 1];
 }
 
+/** Animation frames counted per step ([`rowsPainted`]): their median and max, or n/a. */
+function framesLine(xs) {
+  return xs.length ? `median ${percentile(xs, 0.5)}, max ${Math.max(...xs)}` : 'n/a';
+}
+
 /**
  * Types `query` (after selecting what the box holds, so the first key replaces it) and waits
  * until the page shows the native top results and no new `flagdeck:search` measure has come for
@@ -583,43 +588,67 @@ async function appScrollStep(page, step) {
   return { ms, fromEvent, asked, agrees, span: [from, to] };
 }
 
+/** A frame of the headless browser's display (60 Hz), in ms. */
+const FRAME_MS = 1000 / 60;
+
+/**
+ * Where in a frame a step starts. A step's preparation ends with an animation frame and the
+ * step is the next call, which arrives ~2 ms later: ~14 ms before the next frame (median of 30,
+ * 8–21), where a person's input comes at any point of a frame (~8 ms before the next on
+ * average). `random` starts the step after a delay drawn uniformly from one frame, so its
+ * point in the frame is uniform.
+ */
+const randomPhase = () => Math.random() * FRAME_MS;
+
+/**
+ * Starts a step in the page's own task (a click on `button`, else the address `start`), after
+ * `delay` ms when given ([`randomPhase`]), and returns [ms to the `from + 1`-th row `testid`
+ * painted, ms to the `n`-th painted, animation frames from the step to the first: 1 when they
+ * are painted in the first frame after it], from the step's start.
+ */
+function rowsPainted(page, { testid, from, n, start, button, delay = 0 }) {
+  return page.evaluate(
+    async ({ testid, from, n, start, button, delay }) => {
+      if (delay) await new Promise((r) => setTimeout(r, delay));
+      const t0 = performance.now();
+      if (button) document.querySelector(button).click();
+      else location.hash = start;
+      const rows = () => document.querySelectorAll(`[data-testid="${testid}"]`).length;
+      let frames = 0;
+      const painted = async (k) => {
+        for (let f = 0; f < 72000 && rows() < k; f++) {
+          await new Promise((r) => requestAnimationFrame(r));
+          frames++;
+        }
+        await new Promise((r) => setTimeout(r, 0));
+        return performance.now() - t0;
+      };
+      const first = await painted(from + 1);
+      const firstFrames = frames;
+      return [first, await painted(n), firstFrames];
+    },
+    { testid, from, n, start, button, delay },
+  );
+}
+
 /**
  * The agent page and the routing page (issue 15 item 4): per round, the page opened by its
  * address until its first rows are painted and until its first page is painted whole (rAF after
  * the rows are in; a page is drawn in parts, the rows that can be in view first), then "Show
  * more" (its button in view, clicked in the page) until the first of the next page's rows are
  * painted and until it is whole; each also as the app's own measure (flagdeck:agent-to, -more;
- * flagdeck:routing, -more: read asked → first rows painted). The rows are checked against the
- * native answer.
+ * flagdeck:routing, -more: read asked → first rows painted); the page and its Show more again
+ * started at a random point of a frame ([`randomPhase`]); the animation frames to each step's
+ * first rows counted. The rows are checked against the native answer.
  */
-/**
- * Starts a step in the page's own task (a click on `button`, else the address `start`) and
- * returns [ms to the `from + 1`-th row `testid` painted, ms to the `n`-th painted], from the
- * step's start.
- */
-function rowsPainted(page, { testid, from, n, start, button }) {
-  return page.evaluate(
-    async ({ testid, from, n, start, button }) => {
-      const t0 = performance.now();
-      if (button) document.querySelector(button).click();
-      else location.hash = start;
-      const rows = () => document.querySelectorAll(`[data-testid="${testid}"]`).length;
-      const painted = async (k) => {
-        for (let f = 0; f < 72000 && rows() < k; f++) await new Promise((r) => requestAnimationFrame(r));
-        await new Promise((r) => setTimeout(r, 0));
-        return performance.now() - t0;
-      };
-      const first = await painted(from + 1);
-      return [first, await painted(n)];
-    },
-    { testid, from, n, start, button },
-  );
-}
-
 async function agentListSteps(page, spec, rounds) {
   const out = {
     toWall: [], toWhole: [], to: [], toMoreWall: [], toMoreWhole: [], toMore: [],
     routingWall: [], routingWhole: [], routing: [], routingMoreWall: [], routingMoreWhole: [], routingMore: [],
+    // The same steps started at a random point of a frame, and the frames to the first rows of
+    // every step (fixed and random).
+    toRandom: [], toMoreRandom: [], routingRandom: [], routingMoreRandom: [],
+    toFrames: [], toMoreFrames: [], routingFrames: [], routingMoreFrames: [],
     disagree: [],
   };
   // From the step (`start`: an address to follow, or "more": click the list's Show more) until
@@ -627,14 +656,14 @@ async function agentListSteps(page, spec, rounds) {
   // page shown, or the button scrolled into view and painted) in a call of its own, so the step
   // starts when the next call arrives: at no set point of a frame, as a person's input.
   const more = (testid) => `[data-testid="${testid === 'routing-error' ? 'routing-more' : `${testid}-more`}"]`;
-  const timed = async (testid, from, n, start) => {
+  const timed = async (testid, from, n, start, delay = 0) => {
     const button = start === 'more' ? more(testid) : null;
     await page.evaluate(async ({ button }) => {
       if (button) document.querySelector(button).scrollIntoView({ block: 'nearest' });
       else location.hash = '#summary';
       await new Promise((r) => requestAnimationFrame(r));
     }, { button });
-    return rowsPainted(page, { testid, from, n, start, button });
+    return rowsPainted(page, { testid, from, n, start, button, delay });
   };
   const ids = (testid) => page.evaluate((t) => [...document.querySelectorAll(`[data-testid="${t}"]`)].map((e) => Number(e.dataset.flagId)), testid);
   const check = async (label, testid, expected) => {
@@ -652,17 +681,30 @@ async function agentListSteps(page, spec, rounds) {
     ]) {
       const [m, mm] = testid === 'routing-error' ? ['flagdeck:routing', 'flagdeck:routing-more'] : ['flagdeck:agent-to', 'flagdeck:agent-to-more'];
       await clearMeasures(page, [m, mm]);
-      const [wall, whole] = await timed(testid, 0, list.first.length, hash);
+      const [wall, whole, frames] = await timed(testid, 0, list.first.length, hash);
       out[`${key}Wall`].push(wall);
       out[`${key}Whole`].push(whole);
+      out[`${key}Frames`].push(frames);
       out[key].push(await measured(m));
       await check(`${testid} first page`, testid, list.first);
+      const n = list.first.length + list.next.length;
       if (list.next.length) {
-        const n = list.first.length + list.next.length;
-        const [moreWall, moreWhole] = await timed(testid, list.first.length, n, 'more');
+        const [moreWall, moreWhole, moreFrames] = await timed(testid, list.first.length, n, 'more');
         out[`${key}MoreWall`].push(moreWall);
         out[`${key}MoreWhole`].push(moreWhole);
+        out[`${key}MoreFrames`].push(moreFrames);
         out[`${key}More`].push(await measured(mm));
+        await check(`${testid} next page`, testid, [...list.first, ...list.next]);
+      }
+      // Again, each step started at a random point of a frame.
+      const [random, , randomFrames] = await timed(testid, 0, list.first.length, hash, randomPhase());
+      out[`${key}Random`].push(random);
+      out[`${key}Frames`].push(randomFrames);
+      await check(`${testid} first page`, testid, list.first);
+      if (list.next.length) {
+        const [moreRandom, , moreFrames] = await timed(testid, list.first.length, n, 'more', randomPhase());
+        out[`${key}MoreRandom`].push(moreRandom);
+        out[`${key}MoreFrames`].push(moreFrames);
         await check(`${testid} next page`, testid, [...list.first, ...list.next]);
       }
     }
@@ -1051,7 +1093,9 @@ async function flagsBench(dist, db, jsonFile, rounds) {
       `\n-- the agent page (${al.agent}: ${al.to.total} pending flags to it, ${al.from.total} from it) and the routing page (${al.routing.total}\n` +
         `   flags without a known target), ${al.page_size} rows at a time, each page drawn in parts (the rows that can be in view first):\n` +
         '   app = the address set → its first rows painted, and → the first page whole, and the app\'s measure (read asked → first\n' +
-        '   rows painted), then "Show more" likewise (clicked in view); raw = the statements these pages ran before (every\n' +
+        '   rows painted), then "Show more" likewise (clicked in view); each step also started at a random point of a frame\n' +
+        '   (a step follows its preparation\'s animation frame by ~2 ms: ~14 ms before the next frame, where a person\'s input\n' +
+        '   comes at any point); raw = the statements these pages ran before (every\n' +
         `   pending flag to and from the agent, and its chains; every routing error) in the warmed worker (a "Show more" had no\n` +
         '   statement before: those pages came whole); raw+layer = what these pages ask now on raw sql.js with the keys table\n' +
         '   (the agent page: its two lock counts and each list\'s count and first page, ids then rows by id; "Show more": the\n' +
@@ -1066,9 +1110,11 @@ async function flagsBench(dist, db, jsonFile, rounds) {
     // as the app's measure.
     const pageLines = (name, key, measure, naive, layer, layerMore) => [
       [`${name}: address → first rows`, lists[`${key}Wall`], naive, layer],
+      ['  the same, at a random point of a frame', lists[`${key}Random`], naive, layer],
       ['  → its first page whole', lists[`${key}Whole`], naive, layer],
       [`  its measure (${measure})`, lists[key], naive, layer],
       ['  show more: click → first rows', lists[`${key}MoreWall`], null, layerMore],
+      ['    the same, at a random point of a frame', lists[`${key}MoreRandom`], null, layerMore],
       ['    → the page whole', lists[`${key}MoreWhole`], null, layerMore],
       [`    its measure (${measure}-more)`, lists[`${key}More`], null, layerMore],
     ];
@@ -1081,6 +1127,11 @@ async function flagsBench(dist, db, jsonFile, rounds) {
           `${(rawMs ? ratio(app, rawMs) : '—').padStart(7)} ${longTasksIn(tasks, listSpan).short.padStart(10)}`,
       );
     }
+    console.log(
+      `  animation frames from the step to its first rows painted (1: the first frame after it; every step, fixed and random points):\n` +
+        `    agent page ${framesLine(lists.toFrames)}, its Show more ${framesLine(lists.toMoreFrames)}; ` +
+        `routing ${framesLine(lists.routingFrames)}, its Show more ${framesLine(lists.routingMoreFrames)}`,
+    );
     console.log(
       `  the agent's chains (now from the layer, read once both lists are shown): their statement on raw sql.js ${spread(raw.naive.chains)} ms; ` +
         `rows = native: ${lists.disagree.length ? `NO (${lists.disagree[0]})` : 'yes'}`,
@@ -1363,16 +1414,22 @@ async function rawQuestSteps(page, db, workerUrl, spec, rounds) {
  * parts), and their ids against the native ones.
  */
 async function questAgentSteps(page, spec, rounds) {
-  const out = { first: null, build: null, visit: [], visitWhole: [], more: [], moreWhole: [], disagree: [] };
+  const out = {
+    first: null, build: null, visit: [], visitWhole: [], more: [], moreWhole: [], disagree: [],
+    // The same steps started at a random point of a frame, and the frames to the first rows of
+    // every step (fixed and random).
+    visitRandom: [], moreRandom: [], visitFrames: [], moreFrames: [],
+  };
   const n = spec.first.length;
   // [its first new row painted, all `want` painted] (the list is drawn in parts).
-  const timed = (start, from, want) =>
+  const timed = (start, from, want, delay = 0) =>
     rowsPainted(page, {
       testid: 'agent-quest',
       from,
       n: want,
       start,
       button: start === 'more' ? '[data-testid="agent-quests-more"]' : null,
+      delay,
     });
   // The page before is the agent catalog, which reads nothing: from the summary, its quest
   // counts (a pass over every quest, each time it is shown) would be measured too.
@@ -1393,17 +1450,21 @@ async function questAgentSteps(page, spec, rounds) {
   out.first = (await timed(address, 0, n))[0];
   await check('first visit', spec.first);
   for (let round = 0; round < rounds; round++) {
-    await ready(false);
-    const [visit, visitWhole] = await timed(address, 0, n);
-    out.visit.push(visit);
-    out.visitWhole.push(visitWhole);
-    await check('page', spec.first);
-    if (spec.next.length) {
-      await ready(true);
-      const [more, moreWhole] = await timed('more', n, n + spec.next.length);
-      out.more.push(more);
-      out.moreWhole.push(moreWhole);
-      await check('Show more', [...spec.first, ...spec.next]);
+    for (const random of [false, true]) {
+      await ready(false);
+      const [visit, visitWhole, visitFrames] = await timed(address, 0, n, random ? randomPhase() : 0);
+      out[random ? 'visitRandom' : 'visit'].push(visit);
+      if (!random) out.visitWhole.push(visitWhole);
+      out.visitFrames.push(visitFrames);
+      await check('page', spec.first);
+      if (spec.next.length) {
+        await ready(true);
+        const [more, moreWhole, moreFrames] = await timed('more', n, n + spec.next.length, random ? randomPhase() : 0);
+        out[random ? 'moreRandom' : 'more'].push(more);
+        if (!random) out.moreWhole.push(moreWhole);
+        out.moreFrames.push(moreFrames);
+        await check('Show more', [...spec.first, ...spec.next]);
+      }
     }
   }
   return out;
@@ -1769,7 +1830,8 @@ async function questsBench(dist, files, runs, rounds) {
           `\n-- the agent page of ${ap.agent} (${ap.total} quests, ${ap.first.length} a page; ${rounds} rounds): app = address set (the agent catalog\n` +
             '   shown first) or Show more clicked → its first rows painted, and (whole) → all of them; raw (a) = the page\'s plain statement (a\n' +
             `   pass over every quest), raw (b) = the same page through the page's layer, built in raw sql.js in ${ms(raw.agent.build)}; goals as\n` +
-            '   pages (issue 15), for the first rows --',
+            '   pages (issue 15), for the first rows; each step also started at a random point of a frame (a step follows its\n' +
+            '   preparation\'s animation frame by ~2 ms: ~14 ms before the next frame, where a person\'s input comes at any point) --',
         );
         console.log(
           `  first visit (after the layer, built in steps at open in ${ms(agentPage.build)}, flagdeck:quest-members): app ${ms(agentPage.first)} to its first rows`,
@@ -1781,6 +1843,12 @@ async function questsBench(dist, files, runs, rounds) {
         console.log(
           `  ${'Show more'.padEnd(22)} app ${spread(agentPage.more).padStart(16)}  raw (a) ${spread(raw.agent.plain[1]).padStart(16)}  ` +
             `raw (b) ${spread(raw.agent.layer[1]).padStart(16)} — ${goal(agentPage.more)}`,
+        );
+        console.log(`  ${'page, random point'.padEnd(22)} app ${spread(agentPage.visitRandom).padStart(16)} — ${goal(agentPage.visitRandom)}`);
+        console.log(`  ${'Show more, random'.padEnd(22)} app ${spread(agentPage.moreRandom).padStart(16)} — ${goal(agentPage.moreRandom)}`);
+        console.log(
+          `  animation frames from the step to its first rows painted (1: the first frame after it; fixed and random points): ` +
+            `page ${framesLine(agentPage.visitFrames)}; Show more ${framesLine(agentPage.moreFrames)}`,
         );
         console.log(`  ${'page, whole'.padEnd(22)} app ${spread(agentPage.visitWhole).padStart(16)}`);
         console.log(`  ${'Show more, whole'.padEnd(22)} app ${spread(agentPage.moreWhole).padStart(16)}`);

@@ -20,12 +20,12 @@ pub const SAFETY_PRAGMAS: &str = "PRAGMA trusted_schema = OFF; PRAGMA cell_size_
 
 /// Statements for an engine's own empty database, run before a file is opened: they build a
 /// small table and index (10,000 rows, ~1 MB) and check them twice with the open's settings
-/// ([`SAFETY_PRAGMAS`]), so that the code of the open's `PRAGMA quick_check` has run hot once.
-/// In a browser, a fresh page runs sql.js' WebAssembly with its baseline compiler until it
-/// finds that code hot; run first on a file, the check of 277 MB took 410–480 ms, and
-/// 260–290 ms after this warm-up (85–160 ms in the worker while the page is idle). Never for a
-/// file's database: it creates a table.
-pub const ENGINE_WARM_UP: &str = "PRAGMA cell_size_check = ON; \
+/// ([`SAFETY_PRAGMAS`], which it begins with), so that the code of the open's
+/// `PRAGMA quick_check` has run hot once. In a browser, a fresh page runs sql.js' WebAssembly
+/// with its baseline compiler until it finds that code hot; run first on a file, the check of
+/// 277 MB took 395–480 ms, and 256–310 ms after this warm-up (85–160 ms in the worker while the
+/// page is idle). Never for a file's database: it creates a table.
+pub const ENGINE_WARM_UP: &str = "PRAGMA trusted_schema = OFF; PRAGMA cell_size_check = ON; \
     CREATE TABLE warm_up (id INTEGER PRIMARY KEY, body TEXT, kind INTEGER); \
     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000) \
     INSERT INTO warm_up SELECT i, hex(randomblob(20)), i % 97 FROM n; \

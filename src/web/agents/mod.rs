@@ -453,8 +453,16 @@ fn first_questions(name: &str) -> Vec<Request> {
     questions
 }
 
-/// A read a route started for its page, shared with the page (which may arrive before it ends).
+/// A read running to its end in a task of its own ([`run_to_end`]), shared with whoever awaits
+/// it: a route's read for its page (which may arrive before it ends), a page read ahead.
 type RouteRead<T> = SharedFuture<LocalBoxFuture<'static, T>>;
+
+/// Runs `read` to its end in a task of its own, whether or not anyone awaits it.
+fn run_to_end<T: Clone + 'static>(read: LocalBoxFuture<'static, T>) -> RouteRead<T> {
+    let read = read.shared();
+    spawn_local(read.clone().map(drop));
+    read
+}
 
 /// A page's read started by its route: the page it is for (the agent's name; empty for the
 /// routing page), the data it reads ([`OpenDb::data_key`](crate::web::state::OpenDb::data_key))
@@ -516,8 +524,7 @@ fn run_for_page<T: Clone + 'static>(
     key: (u64, u64),
     read: LocalBoxFuture<'static, T>,
 ) -> LocalBoxFuture<'static, ()> {
-    let read = read.shared();
-    spawn_local(read.clone().map(drop));
+    let read = run_to_end(read);
     preload.put(page, key, read.clone());
     read.map(drop).boxed_local()
 }
@@ -1057,7 +1064,7 @@ fn AgentQuestList(
         }
         reading.set(true);
         failed.set(None);
-        let offset = shown.with_untracked(Vec::len);
+        let (offset, name) = (shown.with_untracked(Vec::len), name.get_value());
         let ready = ahead.try_update_value(|a| a.take().filter(|(after, _)| *after == offset)).flatten();
         spawn_local(async move {
             // The page read ahead when there is one for these rows (its read may still be under
@@ -1066,20 +1073,13 @@ fn AgentQuestList(
                 Some((_, read)) => read.await,
                 None => None,
             };
+            let from_ahead = held.is_some();
             let page = match held {
-                Some(quests) => {
-                    mark("flagdeck:agent-quests-ahead");
-                    Ok(quests)
-                }
+                Some(quests) => Ok(quests),
                 None => {
-                    let page = agent_quests(
-                        &open.db,
-                        open.report.generation,
-                        &name.get_value(),
-                        offset,
-                        AGENT_QUESTS_PAGE,
-                    )
-                    .await;
+                    let page =
+                        agent_quests(&open.db, open.report.generation, &name, offset, AGENT_QUESTS_PAGE)
+                            .await;
                     if let Ok(page) = &page {
                         warn_layer_error(page);
                     }
@@ -1092,6 +1092,9 @@ fn AgentQuestList(
                 Ok(quests)
                     if shown.try_with_untracked(Vec::len) == Some(offset) && state.db().data_key() == key =>
                 {
+                    if from_ahead {
+                        mark("flagdeck:agent-quests-ahead");
+                    }
                     // The new rows under those drawn: those that can be in view in this frame.
                     let top = footer.get_untracked().map(|f| f.get_bounding_client_rect().top());
                     let first = top.map_or(Unplaced::BelowFold.first_rows(), rows_in_view_below);
@@ -1177,7 +1180,7 @@ fn AgentQuestList(
 
 /// A page of an agent's quests read ahead ([`read_ahead`]): its rows, or `None` when it could
 /// not be read that way.
-type ReadAhead = SharedFuture<LocalBoxFuture<'static, Option<Vec<AgentQuest>>>>;
+type ReadAhead = RouteRead<Option<Vec<AgentQuest>>>;
 
 /// Reads `name`'s quests after the first `offset` (a page, [`AGENT_QUESTS_PAGE`]) once the next
 /// frame is painted, through the agent page's layer only ([`layer_agent_quests`]: one statement
@@ -1186,17 +1189,16 @@ type ReadAhead = SharedFuture<LocalBoxFuture<'static, Option<Vec<AgentQuest>>>>;
 /// its read fails: Show more then reads the page itself, and says why it fails. Runs to its end
 /// whether or not the page is taken.
 fn read_ahead(open: Shared, name: String, offset: usize) -> ReadAhead {
-    let read = async move {
-        next_paint().await;
-        match layer_agent_quests(&open.db, &name, offset, AGENT_QUESTS_PAGE).await {
-            Ok(Some(page)) => Some(page.quests),
-            _ => None,
+    run_to_end(
+        async move {
+            next_paint().await;
+            match layer_agent_quests(&open.db, &name, offset, AGENT_QUESTS_PAGE).await {
+                Ok(Some(page)) => Some(page.quests),
+                _ => None,
+            }
         }
-    }
-    .boxed_local()
-    .shared();
-    spawn_local(read.clone().map(drop));
-    read
+        .boxed_local(),
+    )
 }
 
 /// The agent's chains as read (`None` while there is no file to read them from).

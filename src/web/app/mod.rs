@@ -66,7 +66,7 @@ pub fn App() -> impl IntoView {
     });
 
     loader::prepare_spare_worker();
-    loader::warm_up_spare_worker_later();
+    loader::warm_up_spare_worker_later(move || state.db().busy().get_untracked().is_some());
     // Looks for a stored working copy first: `?db=` opens once it is clear nothing is replaced.
     state.start_working_copy(db_param());
 

@@ -195,16 +195,17 @@ pub fn prepare_spare_worker() {
 }
 
 /// [`WARM_UP_AFTER_MS`] after the app starts, the spare worker runs
-/// [`inspect::ENGINE_WARM_UP`] on its empty database ([`SqlJsWorker::warm_up`]) unless a file
-/// is being opened or was: the first open's integrity check then runs sql.js' code compiled for
-/// speed (~150 ms sooner at 277 MB). Workers started later share that code (their warm-up took
-/// ~20 ms), so this is done once, by the app at start.
-pub fn warm_up_spare_worker_later() {
-    leptos::task::spawn_local(async {
+/// [`inspect::ENGINE_WARM_UP`] on its empty database ([`SqlJsWorker::warm_up`]) unless the app
+/// is `busy` then (a file being read or opened, or an export) or a worker was taken for an open
+/// already: the first open's integrity check then runs sql.js' code compiled for speed (~150 ms
+/// sooner at 277 MB). Workers started later share that code (their warm-up took ~20 ms), so
+/// this is done once, by the app at start.
+pub fn warm_up_spare_worker_later(busy: impl Fn() -> bool + 'static) {
+    leptos::task::spawn_local(async move {
         crate::web::platform::browser::sleep_ms(WARM_UP_AFTER_MS).await;
-        // A file being opened or opened already runs its check on that code, which every
-        // worker shares.
-        if TAKEN.with(std::cell::Cell::get) {
+        // A file being opened would wait for it; one opened already ran its check on that
+        // code, which every worker shares.
+        if busy() || TAKEN.with(std::cell::Cell::get) {
             return;
         }
         SPARE.with(|spare| {
@@ -216,7 +217,7 @@ pub fn warm_up_spare_worker_later() {
 }
 
 /// How long after the app starts the spare worker warms up (ms): past the page's first paint.
-/// A file opened sooner is opened on cold code, as before; one opened during the warm-up waits
+/// A file opened sooner is opened on cold code, as before; one picked during the warm-up waits
 /// for it (at most ~160 ms, then checks on the warm code).
 const WARM_UP_AFTER_MS: u32 = 250;
 

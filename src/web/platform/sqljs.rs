@@ -233,11 +233,8 @@ impl SqlJsWorker {
             others_active_at,
             loaded: Cell::new(false),
         };
-        // Warm-up: an empty database, answered to nobody (id 0 is never awaited).
-        let warm = Object::new();
-        set(&warm, "id", &JsValue::from(0));
-        set(&warm, "action", &JsValue::from_str("open"));
-        db.worker.post_message(&warm).map_err(|e| JsFailure::Post(e).into_db_error())?;
+        // An empty database to begin with, so sql.js loads now.
+        db.post_unanswered("open", None).map_err(|e| JsFailure::Post(e).into_db_error())?;
         Ok(db)
     }
 
@@ -251,12 +248,19 @@ impl SqlJsWorker {
         if self.loaded.get() || self.failed.borrow().is_some() {
             return false;
         }
+        self.post_unanswered("exec", Some(sql)).is_ok()
+    }
+
+    /// Posts `action` (with `sql`, if any) as id 0, which is never awaited: its answer, or its
+    /// error, is dropped. Errors: `postMessage`'s.
+    fn post_unanswered(&self, action: &str, sql: Option<&str>) -> Result<(), JsValue> {
         let msg = Object::new();
-        // Id 0 is never awaited: its answer, or its error, is dropped.
         set(&msg, "id", &JsValue::from(0));
-        set(&msg, "action", &JsValue::from_str("exec"));
-        set(&msg, "sql", &JsValue::from_str(sql));
-        self.worker.post_message(&msg).is_ok()
+        set(&msg, "action", &JsValue::from_str(action));
+        if let Some(sql) = sql {
+            set(&msg, "sql", &JsValue::from_str(sql));
+        }
+        self.worker.post_message(&msg)
     }
 
     /// Replaces the worker's database with `bytes` (transferred), or an empty one.
