@@ -392,6 +392,15 @@ function busiestAgent(file) {
   return { agent, mine, want };
 }
 
+/** An open quest (working or waiting) among `want`'s second 50, as [id, status]: one to edit. */
+function openQuestOnSecondPage(file, want) {
+  const [[id, status]] = query(
+    file,
+    `SELECT quest_id, status FROM acolyte_quests WHERE quest_id IN (${want.slice(50, 100).join(', ')}) AND status IN ('working', 'waiting') LIMIT 1`,
+  );
+  return [id, status];
+}
+
 test("the agent page lists an agent's quests 50 at a time in SQL's order, with their total and its open turns, by its layer built at open", async (t) => {
   if (skipWithoutV2Fixtures(t)) return;
   const { many } = manyQuests();
@@ -399,10 +408,7 @@ test("the agent page lists an agent's quests 50 at a time in SQL's order, with t
   const [[turns]] = query(many, `SELECT count(*) ${mine} AND q.current_agent = '${agent}' AND q.status NOT IN ('completed', 'failed', 'timeout')`);
   assert.ok(want.length > 100, `${agent} has ${want.length} quests`);
   // An open quest on its second page, changed before the visit and undone during it.
-  const [[changed, status]] = query(
-    many,
-    `SELECT quest_id, status FROM acolyte_quests WHERE quest_id IN (${want.slice(50, 100).join(', ')}) AND status IN ('working', 'waiting') LIMIT 1`,
-  );
+  const [changed, status] = openQuestOnSecondPage(many, want);
   const app = await open(many);
   try {
     const { page } = app;
@@ -697,19 +703,33 @@ async function gateWorkerAnswers(page, { holdAtBackground = false } = {}) {
   await page.locator('[data-testid="open-file"]').waitFor({ state: 'attached', timeout: WAIT_MS });
 }
 
+/**
+ * `file` opened in a fresh page whose workers' answers can be held ([`gateWorkerAnswers`]),
+ * once the agent page's quest layer, built at open, is there.
+ */
+async function openGatedWithQuestLayer(file) {
+  const app = await openApp(env.browser, `${env.servers.app.url}/`);
+  try {
+    await gateWorkerAnswers(app.page);
+    await pickFile(app.page, file);
+    await waitForSummary(app.page, { fileName: path.basename(file) });
+    await app.page.waitForFunction(() => performance.getEntriesByName('flagdeck:quest-members').length > 0, null, { timeout: WAIT_MS });
+    return app;
+  } catch (e) {
+    await app.close();
+    throw e;
+  }
+}
+
 test("the agent page's Show more, answered while its first page is still being drawn, draws on in one loop: at most 25 rows a frame", async (t) => {
   if (skipWithoutV2Fixtures(t)) return;
   const { many } = manyQuests();
   const { agent, want } = busiestAgent(many);
   assert.ok(want.length > 100, `${agent} has ${want.length} quests`);
-  const app = await openApp(env.browser, `${env.servers.app.url}/`);
+  // The page's layer is built at open: Show more is then one read, not behind a build.
+  const app = await openGatedWithQuestLayer(many);
   try {
     const { page } = app;
-    await gateWorkerAnswers(page);
-    await pickFile(page, many);
-    await waitForSummary(page, { fileName: path.basename(many) });
-    // The page's layer is built at open: Show more is then one read, not behind a build.
-    await page.waitForFunction(() => performance.getEntriesByName('flagdeck:quest-members').length > 0, null, { timeout: WAIT_MS });
     // The rows in the page at each frame (before its paint), from the address set until 100
     // are drawn. Show more is clicked in the task that first draws rows (5 of the first 50),
     // and the answers are held until that frame, so its page comes while the first is drawn on.
@@ -768,17 +788,10 @@ test("the agent page's Show more draws the page it read ahead in its click's own
   assert.ok(want.length > 100, `${agent} has ${want.length} quests`);
   // An open quest on its second page: changed before the visit, so the page read ahead holds the
   // change; undone while it is held.
-  const [[changed, status]] = query(
-    many,
-    `SELECT quest_id, status FROM acolyte_quests WHERE quest_id IN (${want.slice(50, 100).join(', ')}) AND status IN ('working', 'waiting') LIMIT 1`,
-  );
-  const app = await openApp(env.browser, `${env.servers.app.url}/`);
+  const [changed, status] = openQuestOnSecondPage(many, want);
+  const app = await openGatedWithQuestLayer(many);
   try {
     const { page } = app;
-    await gateWorkerAnswers(page);
-    await pickFile(page, many);
-    await waitForSummary(page, { fileName: path.basename(many) });
-    await page.waitForFunction(() => performance.getEntriesByName('flagdeck:quest-members').length > 0, null, { timeout: WAIT_MS });
     await changeStatus(page, changed, 'reviewing');
     await page.evaluate((a) => (location.hash = `#agent/${encodeURIComponent(a)}`), agent);
     const rows = () => page.evaluate(() => [...document.querySelectorAll('[data-testid="agent-quest"]')].map((e) => Number(e.dataset.questId)));
