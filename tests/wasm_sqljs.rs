@@ -181,6 +181,27 @@ async fn the_warm_up_runs_on_the_workers_own_database_never_on_a_file() {
     assert_eq!(check.first_column_text(), ["ok"]);
 }
 
+/// `browser::idle_period`: a period of `requestIdleCallback` (at most 50 ms long), and where the
+/// browser has none, the period after the next paint (at most 4 ms).
+#[wasm_bindgen_test]
+async fn an_idle_period_has_a_bounded_time_left_with_or_without_request_idle_callback() {
+    use flagdeck::web::platform::browser::idle_period;
+    use wasm_bindgen::JsValue;
+    let idle = idle_period().await;
+    let left = idle.time_remaining();
+    assert!((0.0..=50.0).contains(&left), "requestIdleCallback's period: {left} ms left");
+    // Without requestIdleCallback (as in Safari).
+    let window = js_sys::global();
+    let key = JsValue::from_str("requestIdleCallback");
+    let own = js_sys::Reflect::get(&window, &key).unwrap();
+    assert!(js_sys::Reflect::delete_property(&window.clone().into(), &key).unwrap());
+    let has = js_sys::Reflect::has(&window, &key).unwrap();
+    let fallback = if has { None } else { Some(idle_period().await.time_remaining()) };
+    js_sys::Reflect::set(&window, &key, &own).unwrap();
+    let left = fallback.expect("requestIdleCallback could be hidden for the test");
+    assert!((0.0..=4.0).contains(&left), "after a paint: {left} ms left");
+}
+
 #[wasm_bindgen_test]
 async fn export_gives_a_database_that_reopens_with_the_same_rows() {
     let db = empty().await;

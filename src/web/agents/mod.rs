@@ -14,7 +14,7 @@ use crate::web::flags::paged::{
     rows_in_view_below, use_paged_flags, PagedFlags, PagedFooter, Paging, Unplaced, LIST_PAGE, ROWS_PER_FRAME,
 };
 use crate::web::flags::read::{agent_chains, count_flags};
-use crate::web::platform::browser::warn;
+use crate::web::platform::browser::{idle_period, warn};
 use crate::web::platform::perf::{after_paint, mark, measure, measure_since, next_paint, perf_now};
 use crate::web::platform::sqljs::BackgroundJob;
 use crate::web::state::{use_latest, AppState, CatalogState, View};
@@ -1310,8 +1310,13 @@ fn FlagList(list: PagedFlags, testid: &'static str) -> impl IntoView {
     }
 }
 
-/// Rows whose target suggestion (one agent search each) is worked out per frame.
-const SUGGESTIONS_PER_FRAME: usize = 8;
+/// Time left in an idle period below which no further target suggestion (one agent search,
+/// ~1 ms in the browser) is worked out in it, ms.
+const SUGGESTION_MS: f64 = 2.0;
+
+/// The longest the target suggestions run at a time, ms: an idle period with no frame due
+/// lasts up to 50 ms, and a click in it waits for the work under way.
+const SUGGESTIONS_AT_A_TIME_MS: f64 = 4.0;
 
 /// What the routing page shows above (or instead of) its rows.
 #[derive(Debug, Clone, PartialEq)]
@@ -1403,9 +1408,12 @@ pub fn RoutingPage() -> impl IntoView {
                     // Rows render as they arrive, each with its suggestion: the catalog is held
                     // here for them (the rows' closures cannot hold an `Rc`).
                     let catalog = StoredValue::new_local(data);
-                    // One agent search per row (~1 ms each in the browser): worked out a few
-                    // rows per frame once the rows are painted, so they show at once and no
-                    // task runs long; each cell fills in as its search is done.
+                    // One agent search per row (~1 ms each in the browser): worked out in the
+                    // browser's idle periods once the rows are painted, so they show at once
+                    // and the searches delay neither a frame nor a click (after Show more, ~8
+                    // rows a frame right after each paint made its rows miss a frame: 19 ms to
+                    // them, 7 ms once the searches were done); each cell fills in as its
+                    // period's searches are done.
                     // Keyed by the row's id and text (an edited text gets its own search);
                     // `queued`: asked for, so a page arriving meanwhile does not ask again.
                     type Key = (i64, String);
@@ -1422,15 +1430,20 @@ pub fn RoutingPage() -> impl IntoView {
                             return;
                         }
                         spawn_local(async move {
-                            for part in wanted.chunks(SUGGESTIONS_PER_FRAME) {
-                                next_paint().await;
-                                let found: Vec<_> = part
-                                    .iter()
-                                    .map(|k| {
-                                        let s = catalog.try_with_value(|d| suggest_target(&d.index, &d.agents, &k.1));
-                                        (k.clone(), s.flatten())
-                                    })
-                                    .collect();
+                            let mut left = wanted.into_iter().peekable();
+                            while left.peek().is_some() {
+                                let (idle, began) = (idle_period().await, perf_now());
+                                // One search at least per period, then while it has room.
+                                let mut found = Vec::new();
+                                let room = |found: &Vec<_>| {
+                                    found.is_empty()
+                                        || (idle.time_remaining() > SUGGESTION_MS
+                                            && perf_now() - began < SUGGESTIONS_AT_A_TIME_MS)
+                                };
+                                while let Some(k) = left.next_if(|_| room(&found)) {
+                                    let s = catalog.try_with_value(|d| suggest_target(&d.index, &d.agents, &k.1));
+                                    found.push((k, s.flatten()));
+                                }
                                 if suggested.try_update(|done| done.extend(found)).is_none() {
                                     return;
                                 }

@@ -42,6 +42,58 @@ pub async fn yield_to_browser() {
     channel.port1().set_onmessage(None);
 }
 
+/// An idle period of the browser ([`idle_period`]): how long is left of it.
+pub struct IdlePeriod {
+    deadline: Option<web_sys::IdleDeadline>,
+    /// Where the browser gives no deadline: when the period ends (`performance.now()`, ms).
+    until: f64,
+}
+
+impl IdlePeriod {
+    /// Milliseconds left before the browser needs its thread back (0 once past).
+    pub fn time_remaining(&self) -> f64 {
+        match &self.deadline {
+            Some(d) => d.time_remaining(),
+            None => (self.until - super::perf::perf_now()).max(0.0),
+        }
+    }
+}
+
+/// The longest an idle period of [`idle_period`] lasts where the browser has no
+/// `requestIdleCallback` (Safari), ms: it begins after a paint.
+const IDLE_WITHOUT_DEADLINE_MS: f64 = 4.0;
+
+/// The longest work given to [`idle_period`] waits for an idle period while the page stays
+/// busy, ms (`requestIdleCallback`'s `timeout`).
+const IDLE_AT_MOST_AFTER_MS: u32 = 500;
+
+/// Resolves in the browser's next idle period (`requestIdleCallback`: after a frame's work,
+/// before the next frame is due, with no input waiting), or after [`IDLE_AT_MOST_AFTER_MS`] if
+/// none comes; work nobody waits for then runs while [`IdlePeriod::time_remaining`] allows,
+/// and neither delays a frame nor the answer to a click. Where the browser has no
+/// `requestIdleCallback`, after the next paint, for [`IDLE_WITHOUT_DEADLINE_MS`].
+pub async fn idle_period() -> IdlePeriod {
+    let window = web_sys::window();
+    let has_idle = window.as_ref().is_some_and(|w| {
+        js_sys::Reflect::has(w, &wasm_bindgen::JsValue::from_str("requestIdleCallback")).unwrap_or(false)
+    });
+    if let (Some(window), true) = (window, has_idle) {
+        let (tx, rx) = futures_channel::oneshot::channel();
+        let called = wasm_bindgen::closure::Closure::once_into_js(move |deadline: web_sys::IdleDeadline| {
+            let _ = tx.send(deadline);
+        });
+        let options = web_sys::IdleRequestOptions::new();
+        options.set_timeout(IDLE_AT_MOST_AFTER_MS);
+        if window.request_idle_callback_with_options(called.unchecked_ref(), &options).is_ok() {
+            if let Ok(deadline) = rx.await {
+                return IdlePeriod { deadline: Some(deadline), until: 0.0 };
+            }
+        }
+    }
+    super::perf::next_paint().await;
+    IdlePeriod { deadline: None, until: super::perf::perf_now() + IDLE_WITHOUT_DEADLINE_MS }
+}
+
 /// Waits `ms` milliseconds (a timer: the browser may stretch it in a hidden tab).
 pub async fn sleep_ms(ms: u32) {
     gloo_timers::future::TimeoutFuture::new(ms).await
