@@ -194,7 +194,7 @@ async fn an_idle_period_has_a_bounded_time_left_with_or_without_request_idle_cal
     let window = js_sys::global();
     let key = JsValue::from_str("requestIdleCallback");
     let own = js_sys::Reflect::get(&window, &key).unwrap();
-    assert!(js_sys::Reflect::delete_property(&window.clone().into(), &key).unwrap());
+    assert!(js_sys::Reflect::delete_property(&window, &key).unwrap());
     let has = js_sys::Reflect::has(&window, &key).unwrap();
     let fallback = if has { None } else { Some(idle_period().await.time_remaining()) };
     js_sys::Reflect::set(&window, &key, &own).unwrap();

@@ -1410,10 +1410,10 @@ pub fn RoutingPage() -> impl IntoView {
                     let catalog = StoredValue::new_local(data);
                     // One agent search per row (~1 ms each in the browser): worked out in the
                     // browser's idle periods once the rows are painted, so they show at once
-                    // and the searches delay neither a frame nor a click (after Show more, ~8
-                    // rows a frame right after each paint made its rows miss a frame: 19 ms to
-                    // them, 7 ms once the searches were done); each cell fills in as its
-                    // period's searches are done.
+                    // and the searches delay neither a frame nor a click (a Show more clicked
+                    // just after the page showed: 20–24 ms to its first rows with 8 searches
+                    // right after each paint, 15–16 ms so); each cell fills in as its period's
+                    // searches are done.
                     // Keyed by the row's id and text (an edited text gets its own search);
                     // `queued`: asked for, so a page arriving meanwhile does not ask again.
                     type Key = (i64, String);
