@@ -424,13 +424,8 @@ pub async fn summary_in_steps<D: Database>(
     step: usize,
 ) -> Result<QuestSummary, DbError> {
     let threshold = Value::Real(stall_after_hours * 3600.0);
-    let read = |rs: crate::value::ResultSet| {
-        rs.map_first(|r| {
-            Ok(QuestSummary { open: r.i64("open")?, waiting: r.i64("waiting")?, stalled: r.i64("stalled")? })
-        })
-    };
     if !keys::applies(db).await? {
-        return Ok(read(db.query(&summary_sql(), &[threshold]).await?)?.unwrap_or_default());
+        return Ok(summary_row(&db.query(&summary_sql(), &[threshold]).await?)?.unwrap_or_default());
     }
     let at = instant_sql("updated_at");
     let (open, stalled) = (open_sql(), stalled_sql());
@@ -464,6 +459,14 @@ pub async fn summary_in_steps<D: Database>(
         }
     }
     Ok(figures)
+}
+
+/// The figures of [`summary_sql`]'s row (`None` without one). Errors: a column missing or not
+/// an integer.
+fn summary_row(rs: &crate::value::ResultSet) -> Result<Option<QuestSummary>, DbError> {
+    rs.map_first(|r| {
+        Ok(QuestSummary { open: r.i64("open")?, waiting: r.i64("waiting")?, stalled: r.i64("stalled")? })
+    })
 }
 
 /// One column of the board: a stored status and how many quests have it.
@@ -729,16 +732,7 @@ mod tests {
             for hours in [0.0, 24.0, 24.0 * 30.0, 24.0 * 365.0] {
                 let rs =
                     pollster::block_on(db.query(&summary_sql(), &[Value::Real(hours * 3600.0)])).unwrap();
-                let whole = rs
-                    .map_first(|r| {
-                        Ok(QuestSummary {
-                            open: r.i64("open")?,
-                            waiting: r.i64("waiting")?,
-                            stalled: r.i64("stalled")?,
-                        })
-                    })
-                    .unwrap()
-                    .unwrap();
+                let whole = summary_row(&rs).unwrap().unwrap();
                 assert!(whole.open > 0 && whole.waiting > 0, "{whole:?}");
                 if readable && hours == 24.0 {
                     assert!(
