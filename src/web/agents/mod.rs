@@ -35,6 +35,36 @@ use flagdeck_core::search::{Field, Hit, Query, Reason, DEFAULT_LIMIT};
 use flagdeck_core::Value;
 use leptos::task::spawn_local;
 
+/// The handlers that start an agent page's reads before its link is followed, spread onto a
+/// list of links (`<ol {..agent_links(state)}>`), each link marked `data-agent-link` with the
+/// agent's name: when the pointer rests on a link or the keyboard focuses it
+/// ([`Nav::intent`]), at once when it is pressed ([`Nav::preload`]); leaving the link first
+/// starts nothing. One set of handlers per list, read from the events that bubble to it.
+///
+/// [`Nav::intent`]: crate::web::state::Nav::intent
+/// [`Nav::preload`]: crate::web::state::Nav::preload
+fn agent_links(state: AppState) -> impl leptos::attr::Attribute {
+    use wasm_bindgen::JsCast;
+    let nav = state.nav();
+    // The page of the link the event is on, if it is on one.
+    let link = |e: &web_sys::Event| {
+        let el = e.target()?.dyn_into::<web_sys::Element>().ok()?;
+        let name = el.closest("[data-agent-link]").ok()??.get_attribute("data-agent-link")?;
+        Some(View::Agent(name))
+    };
+    view! {
+        <{..}
+            on:pointerover=move |e| match link(&e) {
+                Some(page) => nav.intent(page),
+                None => nav.stop_intent(),
+            }
+            on:focusin=move |e| if let Some(page) = link(&e) { nav.intent(page) }
+            on:pointerleave=move |_| nav.stop_intent()
+            on:pointerdown=move |e| if let Some(page) = link(&e) { nav.preload(page) }
+        />
+    }
+}
+
 /// Shows the catalog once it is loaded.
 fn with_catalog<V: IntoView + 'static>(
     state: AppState,
@@ -163,7 +193,7 @@ fn SearchResults(data: Rc<CatalogData>, query: Query, type_filter: String, limit
     }
     let state = expect_context::<AppState>();
     view! {
-        <ol class="results">
+        <ol class="results" {..agent_links(state)}>
             {hits
                 .into_iter()
                 .map(|hit| {
@@ -175,7 +205,7 @@ fn SearchResults(data: Rc<CatalogData>, query: Query, type_filter: String, limit
                     view! {
                         <li class="result" data-testid="agent-result" data-agent=name.clone() data-score=score>
                             // The whole line opens the agent; the name is the keyboard target.
-                            <div class="result-line clickable" on:click=move |_| state.go(View::Agent(open.clone()))>
+                            <div class="result-line clickable" data-agent-link=name.clone() on:click=move |_| state.go(View::Agent(open.clone()))>
                                 <span class="rank">{hit.rank}</span>
                                 <button class="link agent-name">
                                     {name.clone()}
@@ -352,7 +382,7 @@ fn CatalogTable(
             let summary = if v0 { agent.role.clone().unwrap_or_default() } else { first_item(&agent.role) };
             let problem = has_json_problem(agent);
             view! {
-                <tr data-testid="catalog-row" data-agent=name.clone() class="clickable" on:click=move |_| state.go(View::Agent(open.clone()))>
+                <tr data-testid="catalog-row" data-agent=name.clone() class="clickable" on:click=move |_| state.go(View::Agent(open.clone())) data-agent-link=name.clone()>
                     <td>
                         <button class="link agent-name">
                             {name.clone()}
@@ -383,7 +413,7 @@ fn CatalogTable(
                     <th>{if v0 { "Description" } else { "Role" }}</th>
                 </tr>
             </thead>
-            <tbody>{rows}</tbody>
+            <tbody {..agent_links(state)}>{rows}</tbody>
         </table>
         {(shown < total).then(|| view! {
             <p class="muted" data-testid="catalog-truncated">
@@ -395,13 +425,13 @@ fn CatalogTable(
         {(!data.dynamic.is_empty()).then(|| view! {
             <h2>"Project agents (agents_dynamic)"</h2>
             <p class="muted">"Stored without the @ that flags use to address them."</p>
-            <ul class="dynamic">
+            <ul class="dynamic" {..agent_links(state2)}>
                 {data.dynamic.iter().map(|d| {
                     let flag_name = d.flag_name();
                     let open = flag_name.clone();
                     view! {
                         <li data-testid="dynamic-agent" data-agent=flag_name.clone()>
-                            <button class="link" on:click=move |_| state2.go(View::Agent(open.clone()))>{d.name.clone()}</button>
+                            <button class="link" data-agent-link=flag_name.clone() on:click=move |_| state2.go(View::Agent(open.clone()))>{d.name.clone()}</button>
                             <span class="muted">{format!(" module {} · {} pending", d.module.clone().unwrap_or_default(), data.pending_for(&flag_name))}</span>
                         </li>
                     }
@@ -766,7 +796,7 @@ fn AgentFields(data: Rc<CatalogData>, name: String) -> impl IntoView {
                     view! {
                         <li>
                             {if known {
-                                view! { <button class="link" on:click=move |_| state.go(View::Agent(target.clone()))>{c.agent.clone()}</button> }.into_any()
+                                view! { <button class="link" data-agent-link=c.agent.clone() on:click=move |_| state.go(View::Agent(target.clone()))>{c.agent.clone()}</button> }.into_any()
                             } else {
                                 view! { <span title="not in the catalog">{c.agent.clone()}</span> }.into_any()
                             }}
@@ -775,7 +805,7 @@ fn AgentFields(data: Rc<CatalogData>, name: String) -> impl IntoView {
                     }
                 })
                 .collect_view();
-            view! { <ul class="connections">{links}</ul> }.into_any()
+            view! { <ul class="connections" {..agent_links(state)}>{links}</ul> }.into_any()
         }
         _ => view! { <FieldChips label="connections" raw=agent.connections.clone() /> }.into_any(),
     };
@@ -1457,7 +1487,7 @@ pub fn RoutingPage() -> impl IntoView {
                             let n = count();
                             format!("{} pending flag{} without a known target.", group_digits(n), if n == 1 { "" } else { "s" })
                         }}</p>
-                        <div class="flag-parts">
+                        <div class="flag-parts" {..agent_links(state)}>
                         <TableParts
                             len=Signal::derive(move || unrouted.shown_len())
                             per=LIST_PAGE
@@ -1490,7 +1520,7 @@ pub fn RoutingPage() -> impl IntoView {
                                                         Some(Some((name, score))) => {
                                                             let open = name.clone();
                                                             view! {
-                                                                <button class="link" on:click=move |_| state.go(View::Agent(open.clone()))>{name.clone()}</button>
+                                                                <button class="link" data-agent-link=name.clone() on:click=move |_| state.go(View::Agent(open.clone()))>{name.clone()}</button>
                                                                 <span class="muted">{format!(" score {score}")}</span>
                                                             }
                                                             .into_any()

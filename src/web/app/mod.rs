@@ -60,6 +60,7 @@ pub fn App() -> impl IntoView {
     Effect::new(move |_| {
         db.current().track();
         crate::web::dashboard::forget_other_files(state);
+        nav.drop_preload();
         agent_preload.clear();
         routing_preload.clear();
         quest_index.clear();

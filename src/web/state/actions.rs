@@ -104,6 +104,11 @@ impl AppState {
         self.read_notices.set_value(said);
     }
 
+    /// The navigation, for what starts a page's reads ahead ([`Nav::preload`]).
+    pub fn nav(&self) -> Nav {
+        self.nav
+    }
+
     /// Shows a page (see [`Nav::go`]).
     pub fn go(&self, view: View) {
         self.nav.go(view);

@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use futures::future::LocalBoxFuture;
+use futures::future::{FutureExt, LocalBoxFuture};
 use leptos::prelude::*;
 
 use crate::web::platform::browser::{decode_uri_component, encode_uri_component, set_location_hash};
@@ -81,6 +81,16 @@ type Loader = Rc<dyn Fn(&View) -> Option<LocalBoxFuture<'static, ()>>>;
 /// response reads as instant.
 pub const ROUTE_WAIT_MS: u32 = 100;
 
+/// How long the pointer rests on a link before its page's route starts reading ([`Nav::intent`],
+/// ms): long enough that a pointer passing over a list of links starts nothing, short against
+/// the ~100–300 ms it rests on the link it is about to click (the "hover intent" of
+/// instant.page's 65 ms, a little shorter).
+pub const INTENT_MS: u32 = 50;
+
+/// A route's reads started before its page was asked for ([`Nav::preload`]): what resolves once
+/// they are in.
+type Preloaded = (View, futures::future::Shared<LocalBoxFuture<'static, ()>>);
+
 /// The page shown, and the actions that change it.
 #[derive(Clone, Copy)]
 pub struct Nav {
@@ -90,6 +100,10 @@ pub struct Nav {
     /// one drops an earlier that is still reading).
     pending: StoredValue<Option<View>>,
     asked: StoredValue<u64>,
+    /// The page whose route started reading ahead ([`Nav::preload`]), taken by the next
+    /// [`Nav::show`]; and the pointer's rest that will start one ([`Nav::intent`]).
+    preloaded: StoredValue<Option<Preloaded>, LocalStorage>,
+    resting: StoredValue<Option<(View, gloo_timers::callback::Timeout)>, LocalStorage>,
 }
 
 impl Nav {
@@ -99,6 +113,8 @@ impl Nav {
             loader: StoredValue::new_local(None),
             pending: StoredValue::new(None),
             asked: StoredValue::new(0),
+            preloaded: StoredValue::new_local(None),
+            resting: StoredValue::new_local(None),
         }
     }
 
@@ -121,10 +137,16 @@ impl Nav {
         let asked = self.asked.get_value() + 1;
         self.asked.set_value(asked);
         self.pending.set_value(None);
+        // A read started ahead serves only the page it was started for, and only once.
+        let ahead = self.preloaded.try_update_value(Option::take).flatten();
+        self.stop_intent();
         if self.view.get_untracked() == view {
             return;
         }
-        let reading = self.loader.get_value().and_then(|load| load(&view));
+        let reading = match ahead {
+            Some((page, read)) if page == view => Some(read.boxed_local()),
+            _ => self.loader.get_value().and_then(|load| load(&view)),
+        };
         let Some(reading) = reading else {
             self.view.set(view);
             return;
@@ -139,6 +161,56 @@ impl Nav {
                 nav.view.set(view);
             }
         });
+    }
+
+    /// Starts `view`'s route reading now, before the page is asked for (a link the person is
+    /// about to follow: [`Nav::intent`], or pressed): the next [`Nav::show`] of `view` waits
+    /// for that read instead of starting its own, so a click whose reads are in builds the
+    /// page inside its own task and the page is painted in the frame after the click. (After a
+    /// click, Chromium defers every task but input and rendering until the next frame
+    /// (`DeferRendererTasksAfterInput`, on by default), so a worker's answer asked in the
+    /// click arrives only after that frame and the page is painted a frame later.) Nothing
+    /// when `view` is shown or already reading ahead, or its route reads nothing. Replaces a
+    /// read ahead for another page (the route leaves its read for the page it is for; the page
+    /// reads its own when it finds none, see `agents::RoutePreload`).
+    pub fn preload(&self, view: View) {
+        let started = self.preloaded.with_value(|p| p.as_ref().is_some_and(|(v, _)| *v == view));
+        if started || self.view.get_untracked() == view || self.pending.with_value(|p| p.is_some()) {
+            return;
+        }
+        let read = self.loader.get_value().and_then(|load| load(&view));
+        self.preloaded.set_value(read.map(|read| (view, read.shared())));
+    }
+
+    /// Drops a read started ahead (another file is open: it read the one before).
+    pub fn drop_preload(&self) {
+        self.stop_intent();
+        self.preloaded.try_set_value(None);
+    }
+
+    /// The pointer came to rest on a link to `view` (or the keyboard focused it): its route
+    /// starts reading after [`INTENT_MS`] unless the pointer leaves first
+    /// ([`Nav::stop_intent`]). Again for the same page while waiting: the wait goes on.
+    pub fn intent(&self, view: View) {
+        if self.resting.with_value(|r| r.as_ref().is_some_and(|(v, _)| *v == view)) {
+            return;
+        }
+        let (nav, page) = (*self, view.clone());
+        let timer = gloo_timers::callback::Timeout::new(INTENT_MS, move || {
+            nav.resting.try_set_value(None);
+            nav.preload(page);
+        });
+        if let Some((_, before)) = self.resting.try_update_value(|r| r.replace((view, timer))).flatten() {
+            before.cancel();
+        }
+    }
+
+    /// The pointer left the link: the read [`Nav::intent`] would start is not started (one
+    /// already started goes on; the next page shown drops it).
+    pub fn stop_intent(&self) {
+        if let Some((_, timer)) = self.resting.try_update_value(Option::take).flatten() {
+            timer.cancel();
+        }
     }
 
     /// The page shown.
