@@ -14,6 +14,7 @@ import {
   FIXTURES,
   V0,
   V1,
+  gateWorkerAnswers,
   launchBrowser,
   openApp,
   outDir,
@@ -412,6 +413,48 @@ test('v1: an agent page opened by its address has its counts and first rows in i
     const workable = Number(await hookText(page, 'agent-workable'));
     const locked = Number(await hookText(page, 'agent-locked'));
     assert.equal(workable + locked, documented.length - 1, 'workable and locked add up to the pending flags');
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test('v1: a catalog row the pointer rests on starts its agent page\'s reads, so the click draws the page in the frame after it with every worker answer held', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const documented = [203, 269, 298, 8, 38, 104, 192];
+  const app = await openApp(browser, `${servers.app.url}/`);
+  try {
+    const { page } = app;
+    await gateWorkerAnswers(page);
+    await pickFile(page, V1);
+    await waitForSummary(page, { fileName: path.basename(V1), flags: '300', alertFails: true });
+    await page.waitForFunction(() => performance.getEntriesByName('flagdeck:layer-built', 'measure').length > 0, null, { timeout: SETTLE_MS });
+    await gotoAgents(page);
+    const row = page.locator(sel('catalog-row', '@backend.api'));
+    await row.hover();
+    // The pointer rests on the row: its page's reads start, then are in.
+    await page.waitForFunction(() => performance.getEntriesByName('flagdeck:route-read-ahead', 'mark').length > 0, null, { timeout: SETTLE_MS });
+    // From here no worker answer reaches the page. The first frame after the click is sampled.
+    await page.evaluate(() => {
+      window.holdWorkerAnswers();
+      document.addEventListener('click', () => requestAnimationFrame(() => {
+        window.firstFrame = {
+          page: document.querySelector('[data-testid="agent-page"]')?.dataset.agent ?? null,
+          drawn: [...document.querySelectorAll('[data-testid="agent-pending-flag"]')].map((e) => Number(e.dataset.flagId)),
+          workable: document.querySelector('[data-testid="agent-workable"]')?.textContent ?? null,
+        };
+      }), { capture: true, once: true });
+    });
+    await row.click();
+    await page.waitForFunction(() => window.firstFrame, null, { timeout: SETTLE_MS });
+    const first = await page.evaluate(() => window.firstFrame);
+    // Five rows in that frame (the list stands below the agent's details: paged.rs,
+    // Unplaced::BelowFold), in get-pending-flags order, and the counts.
+    assert.deepEqual(first, { page: '@backend.api', drawn: documented.slice(0, 5), workable: '6' },
+      'the first frame after the click holds the agent page, its first rows and its counts, with every worker answer held since before the click');
+    await page.evaluate(() => window.releaseWorkerAnswers());
+    assert.deepEqual(await pendingIds(page, documented.length), documented, 'the whole list once answers flow again');
+    assert.equal(await hookText(page, 'agent-locked'), '1');
     app.assertHealthy();
   } finally {
     await app.close();

@@ -20,6 +20,7 @@ import {
   alertText,
   demoDatabase,
   exportTo,
+  gateWorkerAnswers,
   openApp,
   pickFile,
   skipWithoutV2Fixtures,
@@ -648,60 +649,6 @@ test('the summary\'s quest figures and the agent page\'s quest layer, read in st
     await app.close();
   }
 });
-
-/**
- * Loads the app in `page` again with a gate on the messages of every worker it creates:
- * `window.holdWorkerAnswers()` holds them, `window.releaseWorkerAnswers()` delivers those held
- * (each in a task of its own, as they would have come) and stops holding. Every statement posted
- * to an engine worker (`post`: worker number and id, `bg`: a background job's, `sql`: its text)
- * and every answer delivered from one (`answer`) is noted in `window.engineLog`, in order;
- * `holdAtBackground` holds the answers as the first statement of a background job is posted
- * (`window.heldOnce` says it was).
- */
-async function gateWorkerAnswers(page, { holdAtBackground = false } = {}) {
-  await page.addInitScript((holdAtBackground) => {
-    let held = null;
-    window.engineLog = [];
-    // The engine workers (those sent a statement), numbered.
-    const workers = new Map();
-    const post = Worker.prototype.postMessage;
-    Worker.prototype.postMessage = function (message, transfer) {
-      if (typeof message?.sql === 'string') {
-        if (!workers.has(this)) workers.set(this, workers.size);
-        const bg = message.background === true;
-        window.engineLog.push({ post: `${workers.get(this)}:${message.id}`, bg, sql: message.sql });
-        if (bg && holdAtBackground && !window.heldOnce) {
-          window.heldOnce = true;
-          window.holdWorkerAnswers();
-        }
-      }
-      return post.call(this, message, transfer);
-    };
-    const own = Object.getOwnPropertyDescriptor(Worker.prototype, 'onmessage');
-    Object.defineProperty(Worker.prototype, 'onmessage', {
-      configurable: true,
-      get() {
-        return own.get.call(this);
-      },
-      set(handler) {
-        const deliver = (e) => {
-          if (workers.has(this)) window.engineLog.push({ answer: `${workers.get(this)}:${e.data?.id}` });
-          return handler.call(this, e);
-        };
-        const gated = handler && ((e) => (held ? held.push(() => deliver(e)) : deliver(e)));
-        own.set.call(this, gated);
-      },
-    });
-    window.holdWorkerAnswers = () => (held = held ?? []);
-    window.releaseWorkerAnswers = () => {
-      const queued = held ?? [];
-      held = null;
-      for (const deliver of queued) setTimeout(deliver);
-    };
-  }, holdAtBackground);
-  await page.reload();
-  await page.locator('[data-testid="open-file"]').waitFor({ state: 'attached', timeout: WAIT_MS });
-}
 
 /**
  * `file` opened in a fresh page whose workers' answers can be held ([`gateWorkerAnswers`]),

@@ -6,6 +6,7 @@ use futures::future::{FutureExt, LocalBoxFuture};
 use leptos::prelude::*;
 
 use crate::web::platform::browser::{decode_uri_component, encode_uri_component, set_location_hash};
+use crate::web::platform::perf::mark;
 
 /// Which page is shown. Mirrored in the address fragment (`#agents`, `#agent/@backend.api`,
 /// `#routing`) so that back/forward and links work.
@@ -172,14 +173,18 @@ impl Nav {
     /// click arrives only after that frame and the page is painted a frame later.) Nothing
     /// when `view` is shown or already reading ahead, or its route reads nothing. Replaces a
     /// read ahead for another page (the route leaves its read for the page it is for; the page
-    /// reads its own when it finds none, see `agents::RoutePreload`).
+    /// reads its own when it finds none, see `agents::RoutePreload`). Marks
+    /// `flagdeck:route-read-ahead` once the read is in.
     pub fn preload(&self, view: View) {
         let started = self.preloaded.with_value(|p| p.as_ref().is_some_and(|(v, _)| *v == view));
         if started || self.view.get_untracked() == view || self.pending.with_value(|p| p.is_some()) {
             return;
         }
-        let read = self.loader.get_value().and_then(|load| load(&view));
-        self.preloaded.set_value(read.map(|read| (view, read.shared())));
+        let Some(read) = self.loader.get_value().and_then(|load| load(&view)) else { return };
+        let read = read.shared();
+        // The mark `flagdeck:route-read-ahead` once the read is in (a test hook).
+        leptos::task::spawn_local(read.clone().map(|()| mark("flagdeck:route-read-ahead")));
+        self.preloaded.set_value(Some((view, read)));
     }
 
     /// Drops a read started ahead (another file is open: it read the one before).
