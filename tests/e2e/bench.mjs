@@ -631,6 +631,47 @@ function rowsPainted(page, { testid, from, n, start, button, delay = 0 }) {
   );
 }
 
+/** How long the pointer rests on a link before the bench presses it, as a person's does (ms). */
+const POINTER_REST_MS = 100;
+
+/**
+ * Opens an agent page as a person does, from the agent catalog with real input events: the
+ * pointer moved onto the agent's catalog row (`row`), resting there `rest` ms (plus a random
+ * point of a frame), then pressed and released. Returns [ms from the click (its event's time)
+ * to the first row `testid` painted, animation frames from the click to them: 1 when they are
+ * painted in the first frame after it], or null when the catalog shows no such row.
+ */
+async function clickPainted(page, { row, testid, rest }) {
+  // The pointer away first: a row drawn under it would count as the pointer resting there.
+  await page.mouse.move(0, 0);
+  await page.evaluate(() => (location.hash = '#agents'));
+  const target = page.locator(row);
+  try {
+    await target.waitFor({ timeout: 30_000 });
+  } catch {
+    return null;
+  }
+  await target.scrollIntoViewIfNeeded();
+  await page.evaluate((testid) => {
+    window.benchClick = null;
+    document.addEventListener('click', (e) => {
+      let frames = 0;
+      const tick = () => {
+        frames++;
+        if (document.querySelector(`[data-testid="${testid}"]`)) setTimeout(() => (window.benchClick = [performance.now() - e.timeStamp, frames]));
+        else requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    }, { capture: true, once: true });
+  }, testid);
+  await target.hover();
+  await page.waitForTimeout(rest + randomPhase());
+  await page.mouse.down();
+  await page.mouse.up();
+  await page.waitForFunction(() => window.benchClick, null, { timeout: 120_000 });
+  return page.evaluate(() => window.benchClick);
+}
+
 /**
  * The agent page and the routing page (issue 15 item 4): per round, the page opened by its
  * address until its first rows are painted and until its first page is painted whole (rAF after
@@ -639,7 +680,9 @@ function rowsPainted(page, { testid, from, n, start, button, delay = 0 }) {
  * painted and until it is whole; each also as the app's own measure (flagdeck:agent-to, -more;
  * flagdeck:routing, -more: read asked → first rows painted); the page and its Show more again
  * started at a random point of a frame ([`randomPhase`]); the animation frames to each step's
- * first rows counted. The rows are checked against the native answer.
+ * first rows counted; the agent page also opened by a click on its catalog row, the pointer
+ * resting on it first ([`POINTER_REST_MS`]) and not ([`clickPainted`]). The rows are checked
+ * against the native answer.
  */
 async function agentListSteps(page, spec, rounds) {
   const out = {
@@ -649,6 +692,9 @@ async function agentListSteps(page, spec, rounds) {
     // every step (fixed and random).
     toRandom: [], toMoreRandom: [], routingRandom: [], routingMoreRandom: [],
     toFrames: [], toMoreFrames: [], routingFrames: [], routingMoreFrames: [],
+    // The agent page opened by a click on its catalog row, the pointer resting on it first and
+    // not, with the frames to the first rows.
+    toClick: [], toClickFrames: [], toPress: [], toPressFrames: [],
     disagree: [],
   };
   // From the step (`start`: an address to follow, or "more": click the list's Show more) until
@@ -707,10 +753,24 @@ async function agentListSteps(page, spec, rounds) {
         out[`${key}MoreFrames`].push(moreFrames);
         await check(`${testid} next page`, testid, [...list.first, ...list.next]);
       }
+      if (key === 'to') {
+        const row = `[data-testid="catalog-row"][data-agent="${cssString(spec.agent)}"]`;
+        for (const [rest, at, frames] of [[POINTER_REST_MS, 'toClick', 'toClickFrames'], [0, 'toPress', 'toPressFrames']]) {
+          const got = await clickPainted(page, { row, testid, rest });
+          if (!got) continue;
+          out[at].push(got[0]);
+          out[frames].push(got[1]);
+          await page.waitForFunction(([t, n]) => document.querySelectorAll(`[data-testid="${t}"]`).length >= n, [testid, list.first.length], { timeout: 120_000 });
+          await check(`${testid} first page (click)`, testid, list.first);
+        }
+      }
     }
   }
   return out;
 }
+
+/** A value inside a CSS attribute selector's double quotes. */
+const cssString = (v) => v.replace(/["\\]/g, '\\$&');
 
 /**
  * Raw sql.js in the same page: a worker of dist/worker.sql-wasm.js with the database open under
@@ -1095,7 +1155,9 @@ async function flagsBench(dist, db, jsonFile, rounds) {
         '   app = the address set → its first rows painted, and → the first page whole, and the app\'s measure (read asked → first\n' +
         '   rows painted), then "Show more" likewise (clicked in view); each step also started at a random point of a frame\n' +
         '   (a step follows its preparation\'s animation frame by ~2 ms: ~14 ms before the next frame, where a person\'s input\n' +
-        '   comes at any point); raw = the statements these pages ran before (every\n' +
+        '   comes at any point); the agent page also opened by a click on its catalog row (real input events, timed from the\n' +
+        `   click event), the pointer resting ${POINTER_REST_MS} ms on the row first (its reads start then) and\n` +
+        '   pressed as it arrives; raw = the statements these pages ran before (every\n' +
         `   pending flag to and from the agent, and its chains; every routing error) in the warmed worker (a "Show more" had no\n` +
         '   statement before: those pages came whole); raw+layer = what these pages ask now on raw sql.js with the keys table\n' +
         '   (the agent page: its two lock counts and each list\'s count and first page, ids then rows by id; "Show more": the\n' +
@@ -1112,6 +1174,12 @@ async function flagsBench(dist, db, jsonFile, rounds) {
       [`${name}: address → first rows`, lists[`${key}Wall`], naive, layer],
       ['  the same, at a random point of a frame', lists[`${key}Random`], naive, layer],
       ['  → its first page whole', lists[`${key}Whole`], naive, layer],
+      ...(key === 'to'
+        ? [
+            [`  click on its catalog row (pointer rests ${POINTER_REST_MS} ms) → first rows`, lists.toClick, naive, layer],
+            ['  the same, pressed as the pointer arrives', lists.toPress, naive, layer],
+          ]
+        : []),
       [`  its measure (${measure})`, lists[key], naive, layer],
       ['  show more: click → first rows', lists[`${key}MoreWall`], null, layerMore],
       ['    the same, at a random point of a frame', lists[`${key}MoreRandom`], null, layerMore],
@@ -1130,6 +1198,7 @@ async function flagsBench(dist, db, jsonFile, rounds) {
     console.log(
       `  animation frames from the step to its first rows painted (1: the first frame after it; every step, fixed and random points):\n` +
         `    agent page ${framesLine(lists.toFrames)}, its Show more ${framesLine(lists.toMoreFrames)}; ` +
+        `from its catalog row: pointer resting ${framesLine(lists.toClickFrames)}, pressed as it arrives ${framesLine(lists.toPressFrames)}; ` +
         `routing ${framesLine(lists.routingFrames)}, its Show more ${framesLine(lists.routingMoreFrames)}`,
     );
     console.log(

@@ -282,26 +282,35 @@ fn WhyScore(agent: CatalogAgent, hit: Hit) -> impl IntoView {
     }
 }
 
-/// Text with the words of `marked` (compared lower-cased) wrapped in `<mark>`.
+/// Text with the words of `marked` (compared lower-cased) wrapped in `<mark>`; the text between
+/// them as one text node each (a chip without a marked word is one text node).
 fn highlight(text: &str, marked: &HashSet<String>) -> impl IntoView {
     let mut parts = Vec::new();
+    if marked.is_empty() {
+        parts.push(text.to_owned().into_any());
+        return parts;
+    }
+    // The text since the last marked word.
+    let mut plain = String::new();
     let mut rest = text;
     while !rest.is_empty() {
         let space_end = rest.find(|c: char| !c.is_whitespace()).unwrap_or(rest.len());
         let (space, after) = rest.split_at(space_end);
         let word_end = after.find(char::is_whitespace).unwrap_or(after.len());
         let (word, tail) = after.split_at(word_end);
-        if !space.is_empty() {
-            parts.push(space.to_owned().into_any());
-        }
-        if !word.is_empty() {
-            if marked.contains(&word.to_lowercase()) {
-                parts.push(view! { <mark>{word.to_owned()}</mark> }.into_any());
-            } else {
-                parts.push(word.to_owned().into_any());
+        plain.push_str(space);
+        if !word.is_empty() && marked.contains(&word.to_lowercase()) {
+            if !plain.is_empty() {
+                parts.push(std::mem::take(&mut plain).into_any());
             }
+            parts.push(view! { <mark>{word.to_owned()}</mark> }.into_any());
+        } else {
+            plain.push_str(word);
         }
         rest = tail;
+    }
+    if !plain.is_empty() {
+        parts.push(plain.into_any());
     }
     parts
 }

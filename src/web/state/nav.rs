@@ -6,7 +6,7 @@ use futures::future::{FutureExt, LocalBoxFuture};
 use leptos::prelude::*;
 
 use crate::web::platform::browser::{decode_uri_component, encode_uri_component, set_location_hash};
-use crate::web::platform::perf::mark;
+use crate::web::platform::perf::{after_paint, mark};
 
 /// Which page is shown. Mirrored in the address fragment (`#agents`, `#agent/@backend.api`,
 /// `#routing`) so that back/forward and links work.
@@ -234,9 +234,20 @@ impl Nav {
 
     /// Records a page in the address fragment and shows it: at once, or once its route's
     /// reads are in ([`Nav::set_loader`]). Going to the page shown drops a route still reading.
+    ///
+    /// The address changes once the page is painted: setting it is a navigation of the document
+    /// that costs the task ~1 ms, at times 4–8 ms (probe: 10 sets on the agent catalog), which
+    /// would hold back the page a click builds in its own task. It is not set when another page
+    /// was asked for meanwhile.
     pub fn go(&self, view: View) {
-        set_location_hash(&view.to_hash());
+        let hash = view.to_hash();
         self.show(view);
+        let (nav, asked) = (*self, self.asked.get_value());
+        after_paint(move || {
+            if nav.asked.try_get_value() == Some(asked) {
+                set_location_hash(&hash);
+            }
+        });
     }
 
     /// As [`Nav::go`] for a page tab's click: the address now, the page built in a task of its
