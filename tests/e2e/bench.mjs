@@ -669,6 +669,8 @@ async function clickPainted(page, { row, testid, rest }) {
   await page.mouse.down();
   await page.mouse.up();
   await page.waitForFunction(() => window.benchClick, null, { timeout: 120_000 });
+  // The pointer away again: a later step must not find it resting on a link.
+  await page.mouse.move(0, 0);
   return page.evaluate(() => window.benchClick);
 }
 
@@ -1488,6 +1490,9 @@ async function questAgentSteps(page, spec, rounds) {
     // The same steps started at a random point of a frame, and the frames to the first rows of
     // every step (fixed and random).
     visitRandom: [], moreRandom: [], visitFrames: [], moreFrames: [],
+    // The page opened by a click on its catalog row (`clickPainted`), the pointer resting on it
+    // first, with the frames to the first rows.
+    click: [], clickFrames: [],
   };
   const n = spec.first.length;
   // [its first new row painted, all `want` painted] (the list is drawn in parts).
@@ -1533,6 +1538,16 @@ async function questAgentSteps(page, spec, rounds) {
         if (!random) out.moreWhole.push(moreWhole);
         out.moreFrames.push(moreFrames);
         await check('Show more', [...spec.first, ...spec.next]);
+      }
+      if (random) {
+        const row = `[data-testid="catalog-row"][data-agent="${cssString(spec.agent)}"]`;
+        const got = await clickPainted(page, { row, testid: 'agent-quest', rest: POINTER_REST_MS });
+        if (got) {
+          out.click.push(got[0]);
+          out.clickFrames.push(got[1]);
+          await page.waitForFunction((n) => document.querySelectorAll('[data-testid="agent-quest"]').length >= n, n, { timeout: 120_000 });
+          await check('page (click)', spec.first);
+        }
       }
     }
   }
@@ -1915,6 +1930,10 @@ async function questsBench(dist, files, runs, rounds) {
         );
         console.log(`  ${'page, random point'.padEnd(22)} app ${spread(agentPage.visitRandom).padStart(16)} — ${goal(agentPage.visitRandom)}`);
         console.log(`  ${'Show more, random'.padEnd(22)} app ${spread(agentPage.moreRandom).padStart(16)} — ${goal(agentPage.moreRandom)}`);
+        console.log(
+          `  ${'page, catalog click'.padEnd(22)} app ${spread(agentPage.click).padStart(16)} — ${goal(agentPage.click)} ` +
+            `(a click on its catalog row, the pointer resting ${POINTER_REST_MS} ms first; frames to the first rows ${framesLine(agentPage.clickFrames)})`,
+        );
         console.log(
           `  animation frames from the step to its first rows painted (1: the first frame after it; fixed and random points): ` +
             `page ${framesLine(agentPage.visitFrames)}; Show more ${framesLine(agentPage.moreFrames)}`,
