@@ -14,7 +14,7 @@ use crate::web::flags::paged::{
     rows_in_view_below, use_paged_flags, PagedFlags, PagedFooter, Paging, Unplaced, LIST_PAGE, ROWS_PER_FRAME,
 };
 use crate::web::flags::read::{agent_chains, count_flags};
-use crate::web::platform::browser::{idle_period, warn};
+use crate::web::platform::browser::{closest, idle_period, warn};
 use crate::web::platform::perf::{after_paint, mark, measure, measure_since, next_paint, perf_now};
 use crate::web::platform::sqljs::BackgroundJob;
 use crate::web::state::{use_latest, AppState, CatalogState, View};
@@ -44,13 +44,10 @@ use leptos::task::spawn_local;
 /// [`Nav::intent`]: crate::web::state::Nav::intent
 /// [`Nav::preload`]: crate::web::state::Nav::preload
 fn agent_links(state: AppState) -> impl leptos::attr::Attribute {
-    use wasm_bindgen::JsCast;
     let nav = state.nav();
     // The page of the link the event is on, if it is on one.
     let link = |e: &web_sys::Event| {
-        let el = e.target()?.dyn_into::<web_sys::Element>().ok()?;
-        let name = el.closest("[data-agent-link]").ok()??.get_attribute("data-agent-link")?;
-        Some(View::Agent(name))
+        closest(e, "[data-agent-link]")?.get_attribute("data-agent-link").map(View::Agent)
     };
     view! {
         <{..}

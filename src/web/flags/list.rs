@@ -15,11 +15,12 @@ use crate::web::flags::detail::FlagDetailPanel;
 use crate::web::flags::form::{FlagForm, FormRequest, FORM_INLINE_CHARS};
 use crate::web::flags::layer::Mirrored;
 use crate::web::flags::read::{count_flags, facet_values, page_rows};
-use crate::web::platform::browser::{blur_target, from_form_field, local_minute, warn};
+use crate::web::platform::browser::{blur_target, closest, from_form_field, local_minute, warn, Intent};
 use crate::web::platform::perf::{after_paint, clear_mark, mark, measure, measure_when_painted};
 use crate::web::state::{AppState, Nav, OpenDb, View};
 use crate::web::widgets::drawn::{use_drawn_rows, DrawnRows, SlotState};
 use flagdeck_core::edits;
+use flagdeck_core::flag_index::Request;
 use flagdeck_core::flags::{
     flag_detail_preview, with_at, Cursor, Facet, FlagFilter, FlagPageQuery, FlagRow, Preset, SortColumn,
     SHOWN_FACETS,
@@ -86,6 +87,10 @@ struct ListState {
     /// The latest query asked for: answers to any other are dropped. While it is not the shown
     /// generation's, the previous generation stays on screen and asks for no pages.
     asked: StoredValue<u64>,
+    /// The filter and sort last asked ahead ([`ListState::ask_ahead`]) since the list last
+    /// started over: not asked again (a press after the pointer rested would replace answers
+    /// already in with the same ones still to come).
+    ahead: StoredValue<Option<(FlagFilter, (SortColumn, bool))>>,
 }
 
 impl ListState {
@@ -100,6 +105,7 @@ impl ListState {
             error: RwSignal::new(None),
             wanted: RwSignal::new(None),
             asked: StoredValue::new(0),
+            ahead: StoredValue::new(None),
         }
     }
 
@@ -126,11 +132,54 @@ impl ListState {
         FlagPageQuery::first(self.filter.get_untracked(), self.sort.get_untracked(), PAGE)
     }
 
+    /// Asks the layer ahead for what a change to `filter` and `sort` reads first, the questions
+    /// [`ListState::restart`] asks before the table is drawn: the count and the first page
+    /// (`FlagLayer::prefetch`). The click that makes the change then takes the answers, and
+    /// with the page's rows held in the page (the row mirror) the table is drawn in the click's
+    /// own task and painted in the frame after it; without them the worker's answers arrive
+    /// only after that frame (Chromium defers other tasks to it after a click). Marks
+    /// `flagdeck:flags-ahead` once they are in. Nothing without a layer, or for the list's own
+    /// filter and sort.
+    fn ask_ahead(self, open: Option<Shared>, filter: FlagFilter, sort: (SortColumn, bool)) {
+        let Some(open) = open else { return };
+        let Some(layer) = open.layer.clone() else { return };
+        let change = Some((filter.clone(), sort));
+        let own = self.filter.get_untracked() == filter && self.sort.get_untracked() == sort;
+        if own || self.ahead.with_value(|a| *a == change) {
+            return;
+        }
+        self.ahead.set_value(change);
+        let first = FlagPageQuery::first(filter.clone(), sort, PAGE).at_page(0, None);
+        spawn_local(async move {
+            layer.prefetch(&open.db, vec![Request::Count(filter), Request::Page(first)]).await;
+            mark("flagdeck:flags-ahead");
+        });
+    }
+
+    /// What a click on the control an event is on would change the list to, with a key naming
+    /// that control: a preset button's filter and sort, or the filter with a facet value ticked
+    /// or unticked (`data-facet`, `data-value` of its `facet-value`).
+    fn change_under(self, e: &web_sys::Event) -> Option<(String, FlagFilter, (SortColumn, bool))> {
+        if let Some(button) = closest(e, "button[data-testid^=\"preset-\"]") {
+            let id = button.get_attribute("data-testid")?;
+            let preset =
+                [Preset::Pending, Preset::Workable, Preset::All].into_iter().find(|p| p.test_id() == id)?;
+            return Some((id, preset.filter(), preset.sort()));
+        }
+        let value = closest(e, "[data-testid=\"facet-value\"]")?;
+        let (label, v) = (value.get_attribute("data-facet")?, value.get_attribute("data-value")?);
+        let facet = SHOWN_FACETS.into_iter().find(|f| f.label() == label)?;
+        let mut filter = self.filter.get_untracked();
+        filter.toggle(facet, &v);
+        Some((format!("{label}={v}"), filter, self.sort.get_untracked()))
+    }
+
     /// Starts a new generation: count, first page and facets for the current filter and sort.
     /// The count is asked first and the first page right behind it, before the facets: the
     /// worker answers in order, and the table needs the count (its height) and the page.
     fn restart(self, open: Option<Shared>) {
         mark("flagdeck:flags-start");
+        self.ahead.set_value(None);
         let epoch = self.asked.get_value() + 1;
         self.asked.set_value(epoch);
         self.in_flight.set(BTreeSet::new());
@@ -658,10 +707,29 @@ fn flag_key(page: Page, key: &str) -> bool {
 /// The filters: new flag, presets, export, text, locked, and one box of values per facet.
 #[component]
 fn Filters(page: Page) -> impl IntoView {
-    let (app, list) = (page.app, page.list);
+    let (app, list, db) = (page.app, page.list, page.db);
     let off = super::flag_edit_off(app.db());
+    // A preset or facet value the pointer rests on (or the keyboard focuses) is asked ahead,
+    // at once when pressed (ListState::ask_ahead).
+    let intent = Intent::new();
+    let rest = move |e: web_sys::Event| match list.change_under(&e) {
+        Some((key, filter, sort)) => intent.rest(&key, move || list.ask_ahead(db.get(), filter, sort)),
+        None => intent.leave(),
+    };
     view! {
-        <aside class="filters" aria-label="Filters">
+        <aside
+            class="filters"
+            aria-label="Filters"
+            on:pointerover=move |e| rest(e.into())
+            on:focusin=move |e| rest(e.into())
+            on:pointerleave=move |_| intent.leave()
+            on:pointerdown=move |e| {
+                intent.leave();
+                if let Some((_, filter, sort)) = list.change_under(&e) {
+                    list.ask_ahead(db.get(), filter, sort);
+                }
+            }
+        >
             <button class="button primary" data-testid="new-flag" disabled=off.is_some() title=off on:click=move |_| page.new_flag()>
                 "New flag"
             </button>

@@ -1,5 +1,5 @@
 //! Small wrappers over the page itself: clocks, the address (fragment and query), a timeout,
-//! the console, randomness, and the DOM elements behind events.
+//! the pointer's rest on a control, the console, randomness, and the DOM elements behind events.
 
 use std::future::Future;
 use std::task::Poll;
@@ -23,6 +23,66 @@ pub async fn within<F: Future>(ms: u32, f: F) {
         }
     })
     .await
+}
+
+/// How long the pointer rests on a control before what a click on it would read is asked for
+/// ([`Intent`], ms): long enough that a pointer passing over a list of links or boxes asks
+/// nothing, short against the ~100–300 ms it rests on the control it is about to click (the
+/// "hover intent" of instant.page's 65 ms, a little shorter).
+pub const INTENT_MS: u32 = 50;
+
+/// Hover intent over a set of controls (a Copy handle): [`Intent::rest`] runs an action once
+/// the pointer has stayed [`INTENT_MS`] on the same control, [`Intent::leave`] forgets it. One
+/// control waits at a time: resting on another replaces the wait.
+#[derive(Clone, Copy)]
+pub struct Intent(
+    leptos::prelude::StoredValue<
+        Option<(String, gloo_timers::callback::Timeout)>,
+        leptos::prelude::LocalStorage,
+    >,
+);
+
+impl Intent {
+    pub fn new() -> Intent {
+        Intent(leptos::prelude::StoredValue::new_local(None))
+    }
+
+    /// The pointer (or the keyboard's focus) rests on the control `key`: `then` runs after
+    /// [`INTENT_MS`] unless it leaves first. Again for the same control while waiting: the
+    /// wait goes on (a pointer crossing the control's children).
+    pub fn rest(&self, key: &str, then: impl FnOnce() + 'static) {
+        use leptos::prelude::*;
+        if self.0.with_value(|r| r.as_ref().is_some_and(|(k, _)| k == key)) {
+            return;
+        }
+        let slot = self.0;
+        let timer = gloo_timers::callback::Timeout::new(INTENT_MS, move || {
+            slot.try_set_value(None);
+            then();
+        });
+        if let Some((_, before)) = self.0.try_update_value(|r| r.replace((key.to_owned(), timer))).flatten() {
+            before.cancel();
+        }
+    }
+
+    /// The pointer left: what [`Intent::rest`] would run is not run (what already ran stays).
+    pub fn leave(&self) {
+        use leptos::prelude::*;
+        if let Some((_, timer)) = self.0.try_update_value(Option::take).flatten() {
+            timer.cancel();
+        }
+    }
+}
+
+impl Default for Intent {
+    fn default() -> Self {
+        Intent::new()
+    }
+}
+
+/// The element an event happened on, or the nearest of its ancestors matching `selector`.
+pub fn closest(e: &web_sys::Event, selector: &str) -> Option<web_sys::Element> {
+    e.target()?.dyn_into::<web_sys::Element>().ok()?.closest(selector).ok()?
 }
 
 /// Lets the browser handle input and paint before the caller goes on with long work: resumes

@@ -5,7 +5,7 @@ use std::rc::Rc;
 use futures::future::{FutureExt, LocalBoxFuture};
 use leptos::prelude::*;
 
-use crate::web::platform::browser::{decode_uri_component, encode_uri_component, set_location_hash};
+use crate::web::platform::browser::{decode_uri_component, encode_uri_component, set_location_hash, Intent};
 use crate::web::platform::perf::{after_paint, mark};
 
 /// Which page is shown. Mirrored in the address fragment (`#agents`, `#agent/@backend.api`,
@@ -82,12 +82,6 @@ type Loader = Rc<dyn Fn(&View) -> Option<LocalBoxFuture<'static, ()>>>;
 /// response reads as instant.
 pub const ROUTE_WAIT_MS: u32 = 100;
 
-/// How long the pointer rests on a link before its page's route starts reading ([`Nav::intent`],
-/// ms): long enough that a pointer passing over a list of links starts nothing, short against
-/// the ~100–300 ms it rests on the link it is about to click (the "hover intent" of
-/// instant.page's 65 ms, a little shorter).
-pub const INTENT_MS: u32 = 50;
-
 /// A route's reads started before its page was asked for ([`Nav::preload`]): what resolves once
 /// they are in.
 type Preloaded = (View, futures::future::Shared<LocalBoxFuture<'static, ()>>);
@@ -104,7 +98,7 @@ pub struct Nav {
     /// The page whose route started reading ahead ([`Nav::preload`]), taken by the next
     /// [`Nav::show`]; and the pointer's rest that will start one ([`Nav::intent`]).
     preloaded: StoredValue<Option<Preloaded>, LocalStorage>,
-    resting: StoredValue<Option<(View, gloo_timers::callback::Timeout)>, LocalStorage>,
+    resting: Intent,
 }
 
 impl Nav {
@@ -115,7 +109,7 @@ impl Nav {
             pending: StoredValue::new(None),
             asked: StoredValue::new(0),
             preloaded: StoredValue::new_local(None),
-            resting: StoredValue::new_local(None),
+            resting: Intent::new(),
         }
     }
 
@@ -194,28 +188,17 @@ impl Nav {
     }
 
     /// The pointer came to rest on a link to `view` (or the keyboard focused it): its route
-    /// starts reading after [`INTENT_MS`] unless the pointer leaves first
-    /// ([`Nav::stop_intent`]). Again for the same page while waiting: the wait goes on.
+    /// starts reading after [`INTENT_MS`](crate::web::platform::browser::INTENT_MS) unless the
+    /// pointer leaves first ([`Nav::stop_intent`]).
     pub fn intent(&self, view: View) {
-        if self.resting.with_value(|r| r.as_ref().is_some_and(|(v, _)| *v == view)) {
-            return;
-        }
-        let (nav, page) = (*self, view.clone());
-        let timer = gloo_timers::callback::Timeout::new(INTENT_MS, move || {
-            nav.resting.try_set_value(None);
-            nav.preload(page);
-        });
-        if let Some((_, before)) = self.resting.try_update_value(|r| r.replace((view, timer))).flatten() {
-            before.cancel();
-        }
+        let nav = *self;
+        self.resting.rest(&view.to_hash(), move || nav.preload(view));
     }
 
     /// The pointer left the link: the read [`Nav::intent`] would start is not started (one
     /// already started goes on; the next page shown drops it).
     pub fn stop_intent(&self) {
-        if let Some((_, timer)) = self.resting.try_update_value(Option::take).flatten() {
-            timer.cancel();
-        }
+        self.resting.leave();
     }
 
     /// The page shown.
