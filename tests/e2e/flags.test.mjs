@@ -11,7 +11,11 @@ import {
   FIXTURES,
   V1,
   exportTo,
+  gateWorkerAnswers,
+  openApp,
   openWith,
+  pickFile,
+  waitForSummary,
   skipWithoutFixtures,
   useSuite,
   xtask,
@@ -85,6 +89,64 @@ test('pending flags for @backend.api come in get-pending-flags order, with facet
     const expected = JSON.parse(readFileSync(path.join(FIXTURES, 'expected', 'get-pending-flags-backend.api.json'), 'utf8'));
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid="flag-row"]').length === n, expected.length);
     assert.deepEqual(await rowIds(page), expected.map((f) => f.id));
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test('a preset and a facet value the pointer rests on are asked ahead: the click draws the new list in the frame after it, with every worker answer held', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const ids = (where) => JSON.parse(xtask(['query', V1, `SELECT id FROM flags ${where} ORDER BY IFNULL(created_at, '') DESC, id DESC`])).rows.map((r) => r[0]);
+  const app = await openApp(env.browser, `${env.servers.app.url}/`);
+  try {
+    const { page } = app;
+    await gateWorkerAnswers(page);
+    await pickFile(page, V1);
+    await waitForSummary(page, { fileName: path.basename(V1), flags: '300', alertFails: true });
+    await page.locator('[data-testid="nav-flags"]').click();
+    await page.locator('[data-testid="flag-row"]').first().waitFor({ timeout: 10_000 });
+    // The table's rows come from the rows held in the page once they are all there.
+    await page.waitForFunction(
+      () => ['flagdeck:layer-built', 'flagdeck:mirror-filled'].every((n) => performance.getEntriesByName(n, 'measure').length > 0),
+      null,
+      { timeout: 10_000 },
+    );
+    // Rests the pointer on `control` until what its click reads is in, then clicks it with every
+    // worker answer held: what the first frame after the click shows.
+    const clickAhead = async (control) => {
+      const before = await page.evaluate(() => performance.getEntriesByName('flagdeck:flags-ahead', 'mark').length);
+      await page.mouse.move(0, 0);
+      await control.hover();
+      await page.waitForFunction((n) => performance.getEntriesByName('flagdeck:flags-ahead', 'mark').length > n, before, { timeout: 10_000 });
+      await page.evaluate(() => {
+        window.holdWorkerAnswers();
+        window.firstFrame = null;
+        document.addEventListener('click', () => requestAnimationFrame(() => {
+          window.firstFrame = {
+            total: document.querySelector('[data-testid="flag-total"]')?.textContent.trim() ?? null,
+            ids: [...document.querySelectorAll('[data-testid="flag-row"]')]
+              .sort((a, b) => Number(a.dataset.index) - Number(b.dataset.index))
+              .slice(0, 5)
+              .map((e) => Number(e.dataset.flagId)),
+          };
+        }), { capture: true, once: true });
+      });
+      await control.click();
+      await page.waitForFunction(() => window.firstFrame, null, { timeout: 10_000 });
+      const first = await page.evaluate(() => window.firstFrame);
+      await page.evaluate(() => window.releaseWorkerAnswers());
+      return first;
+    };
+    const all = ids('');
+    assert.deepEqual(await clickAhead(page.locator('[data-testid="preset-all"]')), { total: `${all.length} flags`, ids: all.slice(0, 5) },
+      'the first frame after a click on "All flags" holds its count and first rows (newest first)');
+    await page.waitForFunction(() => document.querySelector('[data-testid="facet-value"][data-facet="Impact"][data-value="high"]'), null, { timeout: 10_000 });
+    const high = ids("WHERE impact_level = 'high'");
+    assert.ok(high.length > 5 && high.length < all.length, `${high.length} high-impact flags`);
+    const tick = page.locator('[data-testid="facet-value"][data-facet="Impact"][data-value="high"] input');
+    assert.deepEqual(await clickAhead(tick), { total: `${high.length} flags`, ids: high.slice(0, 5) },
+      'the first frame after ticking Impact = high holds its count and first rows');
     app.assertHealthy();
   } finally {
     await app.close();
