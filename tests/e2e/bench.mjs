@@ -481,14 +481,25 @@ const shownRows = (page) =>
     total: document.querySelector('[data-testid="flag-total"]')?.textContent?.trim() ?? null,
   }));
 
-/** Does what a filter step says: a preset button, a facet tick, or text committed with Enter. */
-async function filterAction(page, action) {
+/**
+ * Does what a filter step says: a preset button, a facet tick, or text committed with Enter. A
+ * button or box is clicked as a person clicks it, the pointer resting on it `rest` ms first
+ * (plus a random point of a frame: what the pointer rests on is asked ahead), or with `rest`
+ * null pressed as the pointer arrives.
+ */
+async function filterAction(page, action, rest) {
+  const click = async (control) => {
+    if (rest === null) return control.click();
+    await page.mouse.move(0, 0);
+    await control.hover();
+    await page.waitForTimeout(rest + randomPhase());
+    await page.mouse.down();
+    await page.mouse.up();
+  };
   if (action.preset) {
-    await page.locator(`[data-testid="${action.preset}"]`).click();
+    await click(page.locator(`[data-testid="${action.preset}"]`));
   } else if (action.facet) {
-    await page
-      .locator(`[data-testid="facet-value"][data-facet="${action.facet}"][data-value="${action.value}"] input`)
-      .click();
+    await click(page.locator(`[data-testid="facet-value"][data-facet="${action.facet}"][data-value="${action.value}"] input`));
   } else {
     const box = page.locator('[data-testid="flag-text"]');
     await box.fill(action.text);
@@ -512,11 +523,15 @@ const pageNow = (page) => page.evaluate(() => performance.now());
 const clearMeasures = (page, names) =>
   page.evaluate((names) => names.forEach((n) => performance.clearMeasures(n)), names);
 
-/** One filter change in the app: its two measures and whether the page agrees with native. */
-async function appFilterStep(page, step) {
+/**
+ * One filter change in the app (clicked with the pointer resting `rest` ms first, or with
+ * `rest` null pressed as it arrives: [`filterAction`]): its two measures and whether the page
+ * agrees with native.
+ */
+async function appFilterStep(page, step, rest = POINTER_REST_MS) {
   await clearMeasures(page, ['flagdeck:flags', 'flagdeck:facets']);
   const from = await pageNow(page);
-  await filterAction(page, step.action);
+  await filterAction(page, step.action, rest);
   await waitForQuery(page);
   const to = await pageNow(page);
   const table = await lastMeasure(page, 'flagdeck:flags');
@@ -1056,12 +1071,20 @@ async function flagsBench(dist, db, jsonFile, rounds) {
     });
 
     const filterApp = spec.filter_steps.map(() => ({ table: [], facets: [], disagree: [], spans: [] }));
+    const filterPress = spec.filter_steps.map(() => ({ table: [], facets: [] }));
     for (let round = 0; round < rounds; round++) {
       for (const [i, step] of spec.filter_steps.entries()) {
         const r = await appFilterStep(page, step);
         filterApp[i].table.push(r.table);
         filterApp[i].facets.push(r.facets);
         filterApp[i].spans.push(r.span);
+        if (!r.agrees) filterApp[i].disagree.push(r.shown);
+      }
+      // The same changes pressed as the pointer arrives (nothing asked ahead).
+      for (const [i, step] of spec.filter_steps.entries()) {
+        const r = await appFilterStep(page, step, null);
+        filterPress[i].table.push(r.table);
+        filterPress[i].facets.push(r.facets);
         if (!r.agrees) filterApp[i].disagree.push(r.shown);
       }
     }
@@ -1091,7 +1114,8 @@ async function flagsBench(dist, db, jsonFile, rounds) {
     console.log(
       '\n-- filter change: app = flagdeck:flags (query started → first page painted) and flagdeck:facets (→ facet counts\n' +
         '   painted); raw = the same statements in a warmed sql.js worker (with the app\'s safety pragmas): count + first page,\n' +
-        '   and count + first page + 5 facets --',
+        '   and count + first page + 5 facets; a button or box clicked with real input events, the pointer resting on it\n' +
+        `   ${POINTER_REST_MS} ms first (what it rests on is asked ahead), and again pressed as the pointer arrives (last line) --`,
     );
     console.log(
       '   (b) raw+layer = raw sql.js with the layer held in SQL (TEMP keys table, an index per order and facet: built in\n' +
@@ -1117,6 +1141,10 @@ async function flagsBench(dist, db, jsonFile, rounds) {
     console.log(
       `${'every filter change but the text'.padEnd(34)} ${spread(all(filterApp, 'table')).padStart(16)} ${spread(all(raw.filter, 'table')).padStart(16)} ${spread(all(raw.layer.filter, 'table')).padStart(16)} ` +
         `${spread(all(filterApp, 'facets')).padStart(16)} ${spread(all(raw.filter, 'all')).padStart(16)} ${spread(all(raw.layer.filter, 'all')).padStart(16)} ${ratio(all(filterApp, 'table'), all(raw.filter, 'table')).padStart(7)}`,
+    );
+    console.log(
+      `${'  the same, pressed as it arrives'.padEnd(34)} ${spread(all(filterPress, 'table')).padStart(16)} ${''.padStart(33)} ` +
+        `${spread(all(filterPress, 'facets')).padStart(16)} ${''.padStart(33)} ${ratio(all(filterPress, 'table'), all(raw.filter, 'table')).padStart(7)}`,
     );
 
     console.log(
