@@ -114,11 +114,11 @@ impl AppState {
         self.nav.go(view);
     }
 
-    /// The page the address shows now (the page follows it at its `hashchange`): taken when an
-    /// edit is asked for, to show its result only if the person is still there
-    /// ([`AppState::go_unless_moved`]).
+    /// The page the address shows now, or will once a link's page is painted ([`Nav::address`];
+    /// the page follows the address at its `hashchange`): taken when an edit is asked for, to
+    /// show its result only if the person is still there ([`AppState::go_unless_moved`]).
     pub fn shown(&self) -> View {
-        View::from_hash(&crate::web::platform::browser::location_hash())
+        View::from_hash(&self.nav.address())
     }
 
     /// Shows `view` if the page shown is still `from`: a save that ends after the person went

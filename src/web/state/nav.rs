@@ -5,7 +5,9 @@ use std::rc::Rc;
 use futures::future::{FutureExt, LocalBoxFuture};
 use leptos::prelude::*;
 
-use crate::web::platform::browser::{decode_uri_component, encode_uri_component, set_location_hash, Intent};
+use crate::web::platform::browser::{
+    decode_uri_component, encode_uri_component, location_hash, set_location_hash, Intent,
+};
 use crate::web::platform::perf::{after_paint, mark};
 
 /// Which page is shown. Mirrored in the address fragment (`#agents`, `#agent/@backend.api`,
@@ -99,6 +101,8 @@ pub struct Nav {
     /// [`Nav::show`]; and the pointer's rest that will start one ([`Nav::intent`]).
     preloaded: StoredValue<Option<Preloaded>, LocalStorage>,
     resting: Intent,
+    /// The address [`Nav::go`] will set once its page is painted, until it is set.
+    addressing: StoredValue<Option<String>>,
 }
 
 impl Nav {
@@ -110,6 +114,7 @@ impl Nav {
             asked: StoredValue::new(0),
             preloaded: StoredValue::new_local(None),
             resting: Intent::new(),
+            addressing: StoredValue::new(None),
         }
     }
 
@@ -132,6 +137,8 @@ impl Nav {
         let asked = self.asked.get_value() + 1;
         self.asked.set_value(asked);
         self.pending.set_value(None);
+        // Another page asked for after a link's: its address is not set.
+        self.addressing.set_value(None);
         // A read started ahead serves only the page it was started for, and only once.
         let ahead = self.preloaded.try_update_value(Option::take).flatten();
         self.stop_intent();
@@ -221,16 +228,28 @@ impl Nav {
     /// The address changes once the page is painted: setting it is a navigation of the document
     /// that costs the task ~1 ms, at times 4–8 ms (probe: 10 sets on the agent catalog), which
     /// would hold back the page a click builds in its own task. It is not set when another page
-    /// was asked for meanwhile.
+    /// was asked for meanwhile or the address changed.
     pub fn go(&self, view: View) {
-        let hash = view.to_hash();
+        let (hash, before) = (view.to_hash(), location_hash());
         self.show(view);
+        self.addressing.set_value(Some(hash.clone()));
         let (nav, asked) = (*self, self.asked.get_value());
         after_paint(move || {
+            // Not when another page was asked for, or the address changed (its `hashchange`
+            // may not have come yet).
             if nav.asked.try_get_value() == Some(asked) {
-                set_location_hash(&hash);
+                nav.addressing.set_value(None);
+                if location_hash() == before {
+                    set_location_hash(&hash);
+                }
             }
         });
+    }
+
+    /// The address fragment as it is, or as [`Nav::go`] is about to set it once its page is
+    /// painted: the page the person went to last.
+    pub fn address(&self) -> String {
+        self.addressing.get_value().unwrap_or_else(location_hash)
     }
 
     /// As [`Nav::go`] for a page tab's click: the address now, the page built in a task of its
