@@ -26,6 +26,8 @@ import {
 } from './helpers.mjs';
 
 const EXPECTED = path.join(FIXTURES, 'expected');
+/** The pending flags to @backend.api in get-pending-flags order (the fixture README). */
+const BACKEND_API_PENDING = [203, 269, 298, 8, 38, 104, 192];
 /** How long to wait for a view to show what it should before reporting what it shows. */
 const SETTLE_MS = 10_000;
 
@@ -333,7 +335,7 @@ async function openAgentFromCatalog(page, agent) {
 
 test('v1: the agent page of @backend.api lists its pending flags in get-pending-flags order, workable 6, locked 1', async (t) => {
   if (skipWithoutFixtures(t)) return;
-  const documented = [203, 269, 298, 8, 38, 104, 192];
+  const documented = BACKEND_API_PENDING;
   const captured = readJson(path.join(EXPECTED, 'get-pending-flags-backend.api.json')).map((f) => f.id);
   assert.deepEqual(captured, documented, 'the fixture README and the captured output agree');
   const app = await openDb(V1, '300');
@@ -381,7 +383,7 @@ function openByAddressFrames(page, hash, { pageSel, row, count, rows }) {
 
 test('v1: an agent page opened by its address has its counts and first rows in its first frame and its rows whole in the next, from its route\'s reads, and after an edit from the table as it is', async (t) => {
   if (skipWithoutFixtures(t)) return;
-  const documented = [203, 269, 298, 8, 38, 104, 192];
+  const documented = BACKEND_API_PENDING;
   const app = await openDb(V1, '300');
   try {
     const { page } = app;
@@ -421,7 +423,7 @@ test('v1: an agent page opened by its address has its counts and first rows in i
 
 test('v1: a catalog row the pointer rests on starts its agent page\'s reads, so the click draws the page in the frame after it with every worker answer held', async (t) => {
   if (skipWithoutFixtures(t)) return;
-  const documented = [203, 269, 298, 8, 38, 104, 192];
+  const documented = BACKEND_API_PENDING;
   const app = await openApp(browser, `${servers.app.url}/`);
   try {
     const { page } = app;
@@ -455,6 +457,11 @@ test('v1: a catalog row the pointer rests on starts its agent page\'s reads, so 
     await page.evaluate(() => window.releaseWorkerAnswers());
     assert.deepEqual(await pendingIds(page, documented.length), documented, 'the whole list once answers flow again');
     assert.equal(await hookText(page, 'agent-locked'), '1');
+    // The address follows once the page is painted, as a history entry: Back returns to the catalog.
+    await page.waitForFunction(() => location.hash === `#agent/${encodeURIComponent('@backend.api')}`, null, { timeout: SETTLE_MS });
+    await page.goBack();
+    await page.locator(sel('catalog-row', '@backend.api')).waitFor({ timeout: SETTLE_MS });
+    assert.equal(await page.evaluate(() => location.hash), '#agents');
     app.assertHealthy();
   } finally {
     await app.close();

@@ -485,12 +485,14 @@ const shownRows = (page) =>
  * Does what a filter step says: a preset button, a facet tick, or text committed with Enter. A
  * button or box is clicked as a person clicks it, the pointer resting on it `rest` ms first
  * (plus a random point of a frame: what the pointer rests on is asked ahead), or with `rest`
- * null pressed as the pointer arrives.
+ * null pressed as the pointer arrives (Playwright's press and release ~0 ms apart: what the
+ * press asks ahead comes too late for its click; a person's ~100 ms press gives it time).
  */
 async function filterAction(page, action, rest) {
   const click = async (control) => {
-    if (rest === null) return control.click();
+    // The pointer away first: a control drawn under it would count as the pointer resting there.
     await page.mouse.move(0, 0);
+    if (rest === null) return control.click();
     await control.hover();
     await page.waitForTimeout(rest + randomPhase());
     await page.mouse.down();
@@ -771,10 +773,13 @@ async function agentListSteps(page, spec, rounds) {
         await check(`${testid} next page`, testid, [...list.first, ...list.next]);
       }
       if (key === 'to') {
-        const row = `[data-testid="catalog-row"][data-agent="${cssString(spec.agent)}"]`;
+        const row = catalogRow(spec.agent);
         for (const [rest, at, frames] of [[POINTER_REST_MS, 'toClick', 'toClickFrames'], [0, 'toPress', 'toPressFrames']]) {
           const got = await clickPainted(page, { row, testid, rest });
-          if (!got) continue;
+          if (!got) {
+            out.disagree.push(`no catalog row for ${spec.agent}: its click was not measured`);
+            continue;
+          }
           out[at].push(got[0]);
           out[frames].push(got[1]);
           await page.waitForFunction(([t, n]) => document.querySelectorAll(`[data-testid="${t}"]`).length >= n, [testid, list.first.length], { timeout: 120_000 });
@@ -786,8 +791,8 @@ async function agentListSteps(page, spec, rounds) {
   return out;
 }
 
-/** A value inside a CSS attribute selector's double quotes. */
-const cssString = (v) => v.replace(/["\\]/g, '\\$&');
+/** The agent catalog's row of `agent` (a CSS selector). */
+const catalogRow = (agent) => `[data-testid="catalog-row"][data-agent="${agent.replace(/["\\]/g, '\\$&')}"]`;
 
 /**
  * Raw sql.js in the same page: a worker of dist/worker.sql-wasm.js with the database open under
@@ -1080,7 +1085,8 @@ async function flagsBench(dist, db, jsonFile, rounds) {
         filterApp[i].spans.push(r.span);
         if (!r.agrees) filterApp[i].disagree.push(r.shown);
       }
-      // The same changes pressed as the pointer arrives (nothing asked ahead).
+      // The same changes pressed as the pointer arrives (asked ahead only at the press, too late
+      // for its click).
       for (const [i, step] of spec.filter_steps.entries()) {
         const r = await appFilterStep(page, step, null);
         filterPress[i].table.push(r.table);
@@ -1568,7 +1574,7 @@ async function questAgentSteps(page, spec, rounds) {
         await check('Show more', [...spec.first, ...spec.next]);
       }
       if (random) {
-        const row = `[data-testid="catalog-row"][data-agent="${cssString(spec.agent)}"]`;
+        const row = catalogRow(spec.agent);
         const got = await clickPainted(page, { row, testid: 'agent-quest', rest: POINTER_REST_MS });
         if (got) {
           out.click.push(got[0]);

@@ -14,10 +14,10 @@ use crate::web::flags::paged::{
     rows_in_view_below, use_paged_flags, PagedFlags, PagedFooter, Paging, Unplaced, LIST_PAGE, ROWS_PER_FRAME,
 };
 use crate::web::flags::read::{agent_chains, count_flags};
-use crate::web::platform::browser::{closest, idle_period, warn};
+use crate::web::platform::browser::{idle_period, target_data, warn};
 use crate::web::platform::perf::{after_paint, mark, measure, measure_since, next_paint, perf_now};
 use crate::web::platform::sqljs::BackgroundJob;
-use crate::web::state::{use_latest, AppState, CatalogState, View};
+use crate::web::state::{use_latest, AppState, CatalogState, Nav, View};
 use crate::web::widgets::table_parts::TableParts;
 use crate::web::widgets::time::{Time, TimeText};
 use crate::web::widgets::{group_digits, showing_of};
@@ -36,19 +36,14 @@ use flagdeck_core::Value;
 use leptos::task::spawn_local;
 
 /// The handlers that start an agent page's reads before its link is followed, spread onto a
-/// list of links (`<ol {..agent_links(state)}>`), each link marked `data-agent-link` with the
+/// list of links (`<ol {..agent_links()}>`), each link marked `data-agent-link` with the
 /// agent's name: when the pointer rests on a link or the keyboard focuses it
 /// ([`Nav::intent`]), at once when it is pressed ([`Nav::preload`]); leaving the link first
 /// starts nothing. One set of handlers per list, read from the events that bubble to it.
-///
-/// [`Nav::intent`]: crate::web::state::Nav::intent
-/// [`Nav::preload`]: crate::web::state::Nav::preload
-fn agent_links(state: AppState) -> impl leptos::attr::Attribute {
-    let nav = state.nav();
+fn agent_links() -> impl leptos::attr::Attribute {
+    let nav = expect_context::<Nav>();
     // The page of the link the event is on, if it is on one.
-    let link = |e: &web_sys::Event| {
-        closest(e, "[data-agent-link]")?.get_attribute("data-agent-link").map(View::Agent)
-    };
+    let link = |e: &web_sys::Event| target_data(e, "agent-link").map(View::Agent);
     view! {
         <{..}
             on:pointerover=move |e| match link(&e) {
@@ -190,7 +185,7 @@ fn SearchResults(data: Rc<CatalogData>, query: Query, type_filter: String, limit
     }
     let state = expect_context::<AppState>();
     view! {
-        <ol class="results" {..agent_links(state)}>
+        <ol class="results" {..agent_links()}>
             {hits
                 .into_iter()
                 .map(|hit| {
@@ -419,7 +414,7 @@ fn CatalogTable(
                     <th>{if v0 { "Description" } else { "Role" }}</th>
                 </tr>
             </thead>
-            <tbody {..agent_links(state)}>{rows}</tbody>
+            <tbody {..agent_links()}>{rows}</tbody>
         </table>
         {(shown < total).then(|| view! {
             <p class="muted" data-testid="catalog-truncated">
@@ -431,7 +426,7 @@ fn CatalogTable(
         {(!data.dynamic.is_empty()).then(|| view! {
             <h2>"Project agents (agents_dynamic)"</h2>
             <p class="muted">"Stored without the @ that flags use to address them."</p>
-            <ul class="dynamic" {..agent_links(state2)}>
+            <ul class="dynamic" {..agent_links()}>
                 {data.dynamic.iter().map(|d| {
                     let flag_name = d.flag_name();
                     let open = flag_name.clone();
@@ -811,7 +806,7 @@ fn AgentFields(data: Rc<CatalogData>, name: String) -> impl IntoView {
                     }
                 })
                 .collect_view();
-            view! { <ul class="connections" {..agent_links(state)}>{links}</ul> }.into_any()
+            view! { <ul class="connections" {..agent_links()}>{links}</ul> }.into_any()
         }
         _ => view! { <FieldChips label="connections" raw=agent.connections.clone() /> }.into_any(),
     };
@@ -1493,7 +1488,7 @@ pub fn RoutingPage() -> impl IntoView {
                             let n = count();
                             format!("{} pending flag{} without a known target.", group_digits(n), if n == 1 { "" } else { "s" })
                         }}</p>
-                        <div class="flag-parts" {..agent_links(state)}>
+                        <div class="flag-parts" {..agent_links()}>
                         <TableParts
                             len=Signal::derive(move || unrouted.shown_len())
                             per=LIST_PAGE

@@ -55,12 +55,16 @@ pub fn App() -> impl IntoView {
     });
     provide_context(Follow::new());
 
+    // A read a link started ahead is for the data as it was: any change of it drops the read.
+    Effect::new(move |_| {
+        db.data_version().track();
+        nav.drop_preload();
+    });
     // Another file on screen: the dashboard's stores of the previous one go, and so do the
     // reads routes left for pages (each holds the file it read) and the quest filter index.
     Effect::new(move |_| {
         db.current().track();
         crate::web::dashboard::forget_other_files(state);
-        nav.drop_preload();
         agent_preload.clear();
         routing_preload.clear();
         quest_index.clear();

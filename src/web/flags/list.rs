@@ -138,8 +138,9 @@ impl ListState {
     /// with the page's rows held in the page (the row mirror) the table is drawn in the click's
     /// own task and painted in the frame after it; without them the worker's answers arrive
     /// only after that frame (Chromium defers other tasks to it after a click). Marks
-    /// `flagdeck:flags-ahead` once they are in. Nothing without a layer, or for the list's own
-    /// filter and sort.
+    /// `flagdeck:flags-ahead` once the question has ended (whatever the layer kept). Nothing
+    /// without a layer, for the list's own filter and sort, or for a change already asked ahead
+    /// since the list last started over.
     fn ask_ahead(self, open: Option<Shared>, filter: FlagFilter, sort: (SortColumn, bool)) {
         let Some(open) = open else { return };
         let Some(layer) = open.layer.clone() else { return };

@@ -43,6 +43,7 @@ pub struct Intent(
 );
 
 impl Intent {
+    /// A set of controls with nothing waiting.
     pub fn new() -> Intent {
         Intent(leptos::prelude::StoredValue::new_local(None))
     }
@@ -80,7 +81,8 @@ impl Default for Intent {
     }
 }
 
-/// The element an event happened on, or the nearest of its ancestors matching `selector`.
+/// The element an event came from if it matches `selector`, else its nearest ancestor that
+/// does (`Element.closest`); `None` when none does.
 pub fn closest(e: &web_sys::Event, selector: &str) -> Option<web_sys::Element> {
     e.target()?.dyn_into::<web_sys::Element>().ok()?.closest(selector).ok()?
 }
@@ -281,9 +283,8 @@ pub fn select_input_text(e: &web_sys::Event) {
 /// The `data-NAME` attribute of the element an event came from, or of its nearest ancestor that
 /// has one (for one listener on a container whose content is HTML text).
 pub fn target_data(e: &web_sys::Event, name: &str) -> Option<String> {
-    let element: web_sys::Element = e.target()?.dyn_into().ok()?;
     let attribute = format!("data-{name}");
-    element.closest(&format!("[{attribute}]")).ok()??.get_attribute(&attribute)
+    closest(e, &format!("[{attribute}]"))?.get_attribute(&attribute)
 }
 
 /// Whether the checkbox an event came from is ticked.

@@ -104,17 +104,12 @@ impl AppState {
         self.read_notices.set_value(said);
     }
 
-    /// The navigation, for what starts a page's reads ahead ([`Nav::preload`]).
-    pub fn nav(&self) -> Nav {
-        self.nav
-    }
-
     /// Shows a page (see [`Nav::go`]).
     pub fn go(&self, view: View) {
         self.nav.go(view);
     }
 
-    /// The page the address shows now, or will once a link's page is painted ([`Nav::address`];
+    /// The page the address shows now, or will once a link's address is set ([`Nav::address`];
     /// the page follows the address at its `hashchange`): taken when an edit is asked for, to
     /// show its result only if the person is still there ([`AppState::go_unless_moved`]).
     pub fn shown(&self) -> View {

@@ -101,8 +101,10 @@ pub struct Nav {
     /// [`Nav::show`]; and the pointer's rest that will start one ([`Nav::intent`]).
     preloaded: StoredValue<Option<Preloaded>, LocalStorage>,
     resting: Intent,
-    /// The address [`Nav::go`] will set once its page is painted, until it is set.
+    /// The address [`Nav::go`] will set after the next paint, while it waits; and the pages of
+    /// the addresses it set whose `hashchange` has not come yet, oldest first ([`Nav::follow`]).
     addressing: StoredValue<Option<String>>,
+    addressed: StoredValue<Vec<View>>,
 }
 
 impl Nav {
@@ -115,6 +117,7 @@ impl Nav {
             preloaded: StoredValue::new_local(None),
             resting: Intent::new(),
             addressing: StoredValue::new(None),
+            addressed: StoredValue::new(Vec::new()),
         }
     }
 
@@ -139,12 +142,12 @@ impl Nav {
         self.pending.set_value(None);
         // Another page asked for after a link's: its address is not set.
         self.addressing.set_value(None);
-        // A read started ahead serves only the page it was started for, and only once.
-        let ahead = self.preloaded.try_update_value(Option::take).flatten();
-        self.stop_intent();
         if self.view.get_untracked() == view {
             return;
         }
+        // A read started ahead serves only the page it was started for, and only once.
+        let ahead = self.preloaded.try_update_value(Option::take).flatten();
+        self.stop_intent();
         let reading = match ahead {
             Some((page, read)) if page == view => Some(read.boxed_local()),
             _ => self.loader.get_value().and_then(|load| load(&view)),
@@ -174,8 +177,9 @@ impl Nav {
     /// click arrives only after that frame and the page is painted a frame later.) Nothing
     /// when `view` is shown or already reading ahead, or its route reads nothing. Replaces a
     /// read ahead for another page (the route leaves its read for the page it is for; the page
-    /// reads its own when it finds none, see `agents::RoutePreload`). Marks
-    /// `flagdeck:route-read-ahead` once the read is in.
+    /// reads its own when it finds none, see `agents::RoutePreload`), and nothing while a
+    /// route is reading for a page asked for. Marks `flagdeck:route-read-ahead` once the read
+    /// has ended (whatever it kept).
     pub fn preload(&self, view: View) {
         let started = self.preloaded.with_value(|p| p.as_ref().is_some_and(|(v, _)| *v == view));
         if started || self.view.get_untracked() == view || self.pending.with_value(|p| p.is_some()) {
@@ -188,7 +192,8 @@ impl Nav {
         self.preloaded.set_value(Some((view, read)));
     }
 
-    /// Drops a read started ahead (another file is open: it read the one before).
+    /// Drops a read started ahead (another file is open, or the data changed: it read them as
+    /// they were).
     pub fn drop_preload(&self) {
         self.stop_intent();
         self.preloaded.try_set_value(None);
@@ -225,10 +230,11 @@ impl Nav {
     /// Records a page in the address fragment and shows it: at once, or once its route's
     /// reads are in ([`Nav::set_loader`]). Going to the page shown drops a route still reading.
     ///
-    /// The address changes once the page is painted: setting it is a navigation of the document
-    /// that costs the task ~1 ms, at times 4–8 ms (probe: 10 sets on the agent catalog), which
-    /// would hold back the page a click builds in its own task. It is not set when another page
-    /// was asked for meanwhile or the address changed.
+    /// The address changes after the next paint (the page's, when it is built in this task):
+    /// setting it is a navigation of the document that costs the task ~1 ms, at times 4–8 ms
+    /// (probe: 10 sets on the agent catalog), which would hold back the page a click builds in
+    /// its own task. It is not set when another page was asked for meanwhile or the address
+    /// changed.
     pub fn go(&self, view: View) {
         let (hash, before) = (view.to_hash(), location_hash());
         self.show(view);
@@ -240,14 +246,15 @@ impl Nav {
             if nav.asked.try_get_value() == Some(asked) {
                 nav.addressing.set_value(None);
                 if location_hash() == before {
+                    nav.addressed.update_value(|a| a.push(View::from_hash(&hash)));
                     set_location_hash(&hash);
                 }
             }
         });
     }
 
-    /// The address fragment as it is, or as [`Nav::go`] is about to set it once its page is
-    /// painted: the page the person went to last.
+    /// The address fragment as it is, or as [`Nav::go`] is about to set it after the next
+    /// paint: the page the person went to last.
     pub fn address(&self) -> String {
         self.addressing.get_value().unwrap_or_else(location_hash)
     }
@@ -276,8 +283,19 @@ impl Nav {
 
     /// Shows the page the address fragment names (at start, after back/forward or an edited
     /// fragment), as [`Nav::go`] does; the page shown stays when it is the one named (a route
-    /// still reading for another is dropped).
+    /// still reading for another is dropped). The `hashchange` of an address [`Nav::go`] set
+    /// itself changes nothing (a page asked for since, a key's next flag, stays), and neither
+    /// does one that comes while a link's address waits to be set (the person went on since).
     pub fn follow(&self, view: View) {
+        // Its own addresses' events come in the order they were set.
+        let own = self
+            .addressed
+            .try_update_value(|a| a.iter().position(|v| *v == view).map(|i| a.drain(..=i).count()))
+            .flatten()
+            .is_some();
+        if own || self.addressing.with_value(Option::is_some) {
+            return;
+        }
         self.show(view);
     }
 }
