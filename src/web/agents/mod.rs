@@ -35,9 +35,10 @@ use flagdeck_core::search::{Field, Hit, Query, Reason, DEFAULT_LIMIT};
 use flagdeck_core::Value;
 use leptos::task::spawn_local;
 
-/// The handlers that start an agent page's reads before its link is followed, spread onto a
-/// list of links (`<ol {..agent_links()}>`), each link marked `data-agent-link` with the
-/// agent's name: when the pointer rests on a link or the keyboard focuses it
+/// The handlers of a list of links to agent pages, spread onto the list (`<ol
+/// {..agent_links()}>`), each link (any element: a row, a line, a button) marked
+/// `data-agent-link` with the agent's name: a click opens the agent's page ([`Nav::go`]), and
+/// its reads start before: when the pointer rests on a link or the keyboard focuses it
 /// ([`Nav::intent`]), at once when it is pressed ([`Nav::preload`]); leaving the link first
 /// starts nothing. One set of handlers per list, read from the events that bubble to it.
 fn agent_links() -> impl leptos::attr::Attribute {
@@ -53,6 +54,7 @@ fn agent_links() -> impl leptos::attr::Attribute {
             on:focusin=move |e| if let Some(page) = link(&e) { nav.intent(page) }
             on:pointerleave=move |_| nav.stop_intent()
             on:pointerdown=move |e| if let Some(page) = link(&e) { nav.preload(page) }
+            on:click=move |e| if let Some(page) = link(&e) { nav.go(page) }
         />
     }
 }
@@ -183,7 +185,6 @@ fn SearchResults(data: Rc<CatalogData>, query: Query, type_filter: String, limit
     if hits.is_empty() {
         return view! { <p class="muted">"No agent scores above zero for this query."</p> }.into_any();
     }
-    let state = expect_context::<AppState>();
     view! {
         <ol class="results" {..agent_links()}>
             {hits
@@ -193,11 +194,10 @@ fn SearchResults(data: Rc<CatalogData>, query: Query, type_filter: String, limit
                     let score = hit.score;
                     let expanded = RwSignal::new(false);
                     let name = agent.name.clone();
-                    let open = name.clone();
                     view! {
                         <li class="result" data-testid="agent-result" data-agent=name.clone() data-score=score>
                             // The whole line opens the agent; the name is the keyboard target.
-                            <div class="result-line clickable" data-agent-link=name.clone() on:click=move |_| state.go(View::Agent(open.clone()))>
+                            <div class="result-line clickable" data-agent-link=name.clone()>
                                 <span class="rank">{hit.rank}</span>
                                 <button class="link agent-name">
                                     {name.clone()}
@@ -362,7 +362,6 @@ fn CatalogTable(
     show_all: bool,
     show_all_signal: RwSignal<bool>,
 ) -> impl IntoView {
-    let state = expect_context::<AppState>();
     let order = match sort {
         SortBy::Name => CatalogOrder::Name,
         SortBy::Pending => CatalogOrder::Pending,
@@ -379,11 +378,10 @@ fn CatalogTable(
         .take(shown)
         .map(|agent| {
             let name = agent.name.clone();
-            let open = name.clone();
             let summary = if v0 { agent.role.clone().unwrap_or_default() } else { first_item(&agent.role) };
             let problem = has_json_problem(agent);
             view! {
-                <tr data-testid="catalog-row" data-agent=name.clone() class="clickable" on:click=move |_| state.go(View::Agent(open.clone())) data-agent-link=name.clone()>
+                <tr data-testid="catalog-row" data-agent=name.clone() class="clickable" data-agent-link=name.clone()>
                     <td>
                         <button class="link agent-name">
                             {name.clone()}
@@ -402,7 +400,6 @@ fn CatalogTable(
             }
         })
         .collect_view();
-    let state2 = state;
     view! {
         <table class="catalog">
             <thead>
@@ -429,10 +426,9 @@ fn CatalogTable(
             <ul class="dynamic" {..agent_links()}>
                 {data.dynamic.iter().map(|d| {
                     let flag_name = d.flag_name();
-                    let open = flag_name.clone();
                     view! {
                         <li data-testid="dynamic-agent" data-agent=flag_name.clone()>
-                            <button class="link" data-agent-link=flag_name.clone() on:click=move |_| state2.go(View::Agent(open.clone()))>{d.name.clone()}</button>
+                            <button class="link" data-agent-link=flag_name.clone()>{d.name.clone()}</button>
                             <span class="muted">{format!(" module {} · {} pending", d.module.clone().unwrap_or_default(), data.pending_for(&flag_name))}</span>
                         </li>
                     }
@@ -761,7 +757,6 @@ pub fn AgentPage(name: String) -> impl IntoView {
 
 #[component]
 fn AgentFields(data: Rc<CatalogData>, name: String) -> impl IntoView {
-    let state = expect_context::<AppState>();
     let Some(agent) = data.agent(&name).cloned() else {
         let dynamic = data.dynamic.iter().find(|d| d.flag_name() == name).cloned();
         return match dynamic {
@@ -784,7 +779,6 @@ fn AgentFields(data: Rc<CatalogData>, name: String) -> impl IntoView {
                 .map(|entry| {
                     let c = Connection::parse(entry);
                     let known = data.agent(&c.agent).is_some();
-                    let target = c.agent.clone();
                     let detail = [
                         c.required.map(|r| if r { "required".to_owned() } else { "optional".to_owned() }),
                         c.sequence.map(|s| format!("step {s}")),
@@ -797,7 +791,7 @@ fn AgentFields(data: Rc<CatalogData>, name: String) -> impl IntoView {
                     view! {
                         <li>
                             {if known {
-                                view! { <button class="link" data-agent-link=c.agent.clone() on:click=move |_| state.go(View::Agent(target.clone()))>{c.agent.clone()}</button> }.into_any()
+                                view! { <button class="link" data-agent-link=c.agent.clone()>{c.agent.clone()}</button> }.into_any()
                             } else {
                                 view! { <span title="not in the catalog">{c.agent.clone()}</span> }.into_any()
                             }}
@@ -1519,9 +1513,8 @@ pub fn RoutingPage() -> impl IntoView {
                                                         None => view! { <span class="muted" title="searching the catalog">"…"</span> }.into_any(),
                                                         Some(None) => ().into_any(),
                                                         Some(Some((name, score))) => {
-                                                            let open = name.clone();
                                                             view! {
-                                                                <button class="link" data-agent-link=name.clone() on:click=move |_| state.go(View::Agent(open.clone()))>{name.clone()}</button>
+                                                                <button class="link" data-agent-link=name.clone()>{name.clone()}</button>
                                                                 <span class="muted">{format!(" score {score}")}</span>
                                                             }
                                                             .into_any()
