@@ -272,6 +272,34 @@ test('keyboard triage: move, lock, complete, undo, help, search focus', async (t
   }
 });
 
+test('an address edited while a key\'s page waits for its address is followed, and the key\'s address is not set over it', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const app = await openFlags();
+  try {
+    const { page } = app;
+    const first = await rowIds(page);
+    await page.keyboard.press('j');
+    await page.waitForFunction((id) => location.hash === `#flag/${id}`, first[0]);
+    // In one task: the key j shows the next flag (its address is set after the paint), then the
+    // address is edited before that paint; its hashchange comes after the task.
+    await page.evaluate(() => {
+      document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'j', bubbles: true }));
+      location.hash = '#flag/203';
+    });
+    await page.locator('[data-testid="flag-detail"][data-flag-id="203"]').waitFor({ timeout: 10_000 });
+    // Two frames later the address is still the edited one and so is the page.
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    assert.equal(await page.evaluate(() => location.hash), '#flag/203');
+    assert.equal(await page.locator('[data-testid="flag-detail"]').getAttribute('data-flag-id'), '203');
+    // Back returns to the flag before the edit.
+    await page.goBack();
+    await page.locator(`[data-testid="flag-detail"][data-flag-id="${first[0]}"]`).waitFor({ timeout: 10_000 });
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
 test('bulk: lock three chosen flags in one step, undo takes all three back', async (t) => {
   if (skipWithoutFixtures(t)) return;
   const app = await openFlags();

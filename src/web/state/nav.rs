@@ -246,8 +246,7 @@ impl Nav {
             if nav.asked.try_get_value() == Some(asked) {
                 nav.addressing.set_value(None);
                 if location_hash() == before {
-                    nav.addressed.update_value(|a| a.push(View::from_hash(&hash)));
-                    set_location_hash(&hash);
+                    nav.set_address(&hash);
                 }
             }
         });
@@ -264,7 +263,7 @@ impl Nav {
     /// the new page out in the same task (a dashboard: one UI task of ~80 ms instead of two
     /// under 50).
     pub fn go_after_click(&self, view: View) {
-        set_location_hash(&view.to_hash());
+        self.set_address(&view.to_hash());
         let nav = *self;
         leptos::task::spawn_local(async move {
             crate::web::platform::browser::yield_to_browser().await;
@@ -277,15 +276,26 @@ impl Nav {
     /// encoded; empty gives the plain address.
     pub fn go_with_query(&self, view: View, query: &str) {
         let hash = if query.is_empty() { view.to_hash() } else { format!("{}?{query}", view.to_hash()) };
-        set_location_hash(&hash);
+        self.set_address(&hash);
         self.show(view);
+    }
+
+    /// Sets the address fragment to `hash` and, when that changed it (a `hashchange` will
+    /// come), records its page so that [`Nav::follow`] knows the event for its own.
+    fn set_address(&self, hash: &str) {
+        let before = location_hash();
+        set_location_hash(hash);
+        if location_hash() != before {
+            self.addressed.update_value(|a| a.push(View::from_hash(hash)));
+        }
     }
 
     /// Shows the page the address fragment names (at start, after back/forward or an edited
     /// fragment), as [`Nav::go`] does; the page shown stays when it is the one named (a route
-    /// still reading for another is dropped). The `hashchange` of an address [`Nav::go`] set
-    /// itself changes nothing (a page asked for since, a key's next flag, stays), and neither
-    /// does one that comes while a link's address waits to be set (the person went on since).
+    /// still reading for another is dropped). The `hashchange` of an address flagdeck set
+    /// itself changes nothing: a page asked for since (a key's next flag, whose address waits
+    /// for the paint) stays. Any other address is followed, even while a link's address waits
+    /// to be set: that one is then not set.
     pub fn follow(&self, view: View) {
         // Its own addresses' events come in the order they were set.
         let own = self
@@ -293,9 +303,8 @@ impl Nav {
             .try_update_value(|a| a.iter().position(|v| *v == view).map(|i| a.drain(..=i).count()))
             .flatten()
             .is_some();
-        if own || self.addressing.with_value(Option::is_some) {
-            return;
+        if !own {
+            self.show(view);
         }
-        self.show(view);
     }
 }
