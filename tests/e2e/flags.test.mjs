@@ -272,7 +272,7 @@ test('keyboard triage: move, lock, complete, undo, help, search focus', async (t
   }
 });
 
-test('an address edited while a key\'s page waits for its address is followed, and the key\'s address is not set over it', async (t) => {
+test('an address edited while a key\'s page waits for its address is followed, the key\'s address not set over it; a link followed just before a key leaves the key\'s page', async (t) => {
   if (skipWithoutFixtures(t)) return;
   const app = await openFlags();
   try {
@@ -294,6 +294,18 @@ test('an address edited while a key\'s page waits for its address is followed, a
     // Back returns to the flag before the edit.
     await page.goBack();
     await page.locator(`[data-testid="flag-detail"][data-flag-id="${first[0]}"]`).waitFor({ timeout: 10_000 });
+    // The other order in one task, as a link followed just before a key: the key's page was
+    // asked last and stays; its address comes after the link's.
+    await page.evaluate(() => {
+      location.hash = '#flag/203';
+      document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'j', bubbles: true }));
+    });
+    await page.waitForFunction((id) => location.hash === `#flag/${id}`, first[1]);
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    assert.equal(await page.locator('[data-testid="flag-detail"]').getAttribute('data-flag-id'), String(first[1]));
+    assert.equal(await page.evaluate(() => location.hash), `#flag/${first[1]}`);
+    await page.goBack();
+    await page.locator('[data-testid="flag-detail"][data-flag-id="203"]').waitFor({ timeout: 10_000 });
     app.assertHealthy();
   } finally {
     await app.close();

@@ -102,9 +102,18 @@ pub struct Nav {
     preloaded: StoredValue<Option<Preloaded>, LocalStorage>,
     resting: Intent,
     /// The address [`Nav::go`] will set after the next paint, while it waits; and the pages of
-    /// the addresses it set whose `hashchange` has not come yet, oldest first ([`Nav::follow`]).
-    addressing: StoredValue<Option<String>>,
+    /// the addresses flagdeck set whose `hashchange` has not come yet, oldest first
+    /// ([`Nav::follow`]).
+    addressing: StoredValue<Option<Addressing>>,
     addressed: StoredValue<Vec<View>>,
+}
+
+/// The address [`Nav::go`] sets after the next paint (`hash`), and the address there when it
+/// was called (`before`).
+#[derive(Clone)]
+struct Addressing {
+    hash: String,
+    before: String,
 }
 
 impl Nav {
@@ -238,7 +247,7 @@ impl Nav {
     pub fn go(&self, view: View) {
         let (hash, before) = (view.to_hash(), location_hash());
         self.show(view);
-        self.addressing.set_value(Some(hash.clone()));
+        self.addressing.set_value(Some(Addressing { hash: hash.clone(), before: before.clone() }));
         let (nav, asked) = (*self, self.asked.get_value());
         after_paint(move || {
             // Not when another page was asked for, or the address changed (its `hashchange`
@@ -255,7 +264,7 @@ impl Nav {
     /// The address fragment as it is, or as [`Nav::go`] is about to set it after the next
     /// paint: the page the person went to last.
     pub fn address(&self) -> String {
-        self.addressing.get_value().unwrap_or_else(location_hash)
+        self.addressing.with_value(|a| a.as_ref().map(|a| a.hash.clone())).unwrap_or_else(location_hash)
     }
 
     /// As [`Nav::go`] for a page tab's click: the address now, the page built in a task of its
@@ -292,10 +301,12 @@ impl Nav {
 
     /// Shows the page the address fragment names (at start, after back/forward or an edited
     /// fragment), as [`Nav::go`] does; the page shown stays when it is the one named (a route
-    /// still reading for another is dropped). The `hashchange` of an address flagdeck set
-    /// itself changes nothing: a page asked for since (a key's next flag, whose address waits
-    /// for the paint) stays. Any other address is followed, even while a link's address waits
-    /// to be set: that one is then not set.
+    /// still reading for another is dropped). A `hashchange` whose address was there before
+    /// the page asked for last changes nothing (that page, a key's next flag whose address
+    /// waits for the paint, stays): the event of an address flagdeck set itself, or of one
+    /// that was already there when [`Nav::go`] was called (a link's `href` followed just
+    /// before a key). An address changed after that call (typed, Back) is followed, and the
+    /// one [`Nav::go`] waits to set is then not set.
     pub fn follow(&self, view: View) {
         // Its own addresses' events come in the order they were set.
         let own = self
@@ -303,7 +314,9 @@ impl Nav {
             .try_update_value(|a| a.iter().position(|v| *v == view).map(|i| a.drain(..=i).count()))
             .flatten()
             .is_some();
-        if !own {
+        let replaced =
+            self.addressing.with_value(|a| a.as_ref().is_some_and(|a| a.before == location_hash()));
+        if !own && !replaced {
             self.show(view);
         }
     }
