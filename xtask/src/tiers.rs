@@ -12,8 +12,11 @@ use crate::util::{cmd, fixtures_dir, fmt_duration, repo_root, run, run_tee, run_
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
-/// `trunk build --release --offline`, then checks that dist/ has the page.
+/// `cargo fetch --locked` (trunk passes `--offline` on to cargo, and on a fresh machine nothing
+/// has downloaded the crates only the wasm32 build uses yet), then `trunk build --release
+/// --offline`; checks that dist/ has the page.
 pub fn trunk_build() -> Result<PathBuf> {
+    run(cmd("cargo").args(["fetch", "--locked"]))?;
     run(cmd("trunk").args(["build", "--release", "--offline"]))?;
     let dist = repo_root().join("dist");
     if !dist.join("index.html").is_file() {

@@ -113,13 +113,13 @@ pub fn App() -> impl IntoView {
     let hash = location_hash();
     apply_shared_state(state, &hash);
     quests_view.follow_address(&hash);
-    nav.follow(View::from_hash(&hash));
+    nav.follow(None);
     follow_section(&hash);
-    let hash_listener = window_event_listener(ev::hashchange, move |_| {
+    let hash_listener = window_event_listener(ev::hashchange, move |e| {
         let hash = location_hash();
         apply_shared_state(state, &hash);
         quests_view.follow_address(&hash);
-        nav.follow(View::from_hash(&hash));
+        nav.follow(web_sys::Url::new(&e.new_url()).ok().map(|u| u.hash()).as_deref());
         follow_section(&hash);
     });
     on_cleanup(move || {

@@ -101,16 +101,15 @@ pub struct Nav {
     /// [`Nav::show`]; and the pointer's rest that will start one ([`Nav::intent`]).
     preloaded: StoredValue<Option<Preloaded>, LocalStorage>,
     resting: Intent,
-    /// The address [`Nav::go`] will set after the next paint, while it waits; and the pages of
-    /// the addresses flagdeck set whose `hashchange` has not come yet, oldest first
-    /// ([`Nav::follow`]).
+    /// The address [`Nav::go`] will set after the next paint if nothing changes meanwhile,
+    /// while it waits; and the addresses flagdeck set whose `hashchange` has not come yet,
+    /// oldest first, as the browser wrote them ([`Nav::follow`]).
     addressing: StoredValue<Option<Addressing>>,
-    addressed: StoredValue<Vec<View>>,
+    addressed: StoredValue<Vec<String>>,
 }
 
-/// The address [`Nav::go`] sets after the next paint (`hash`), and the address there when it
-/// was called (`before`).
-#[derive(Clone)]
+/// The address [`Nav::go`] sets after the next paint unless another page was asked for or the
+/// address changed (`hash`), and the address there when it was called (`before`).
 struct Addressing {
     hash: String,
     before: String,
@@ -250,6 +249,8 @@ impl Nav {
         self.addressing.set_value(Some(Addressing { hash: hash.clone(), before: before.clone() }));
         let (nav, asked) = (*self, self.asked.get_value());
         after_paint(move || {
+            // A test hook: the address is set, or left, by now.
+            mark("flagdeck:address-settled");
             // Not when another page was asked for, or the address changed (its `hashchange`
             // may not have come yet).
             if nav.asked.try_get_value() == Some(asked) {
@@ -270,13 +271,18 @@ impl Nav {
     /// As [`Nav::go`] for a page tab's click: the address now, the page built in a task of its
     /// own. Built inside the click, the browser's hover update at the mouse release would lay
     /// the new page out in the same task (a dashboard: one UI task of ~80 ms instead of two
-    /// under 50).
+    /// under 50). Not built when another page is asked for before that task (an address
+    /// changed in the same task is followed instead).
     pub fn go_after_click(&self, view: View) {
+        // The address a [`Nav::go`] waits to set is not set now.
+        self.addressing.set_value(None);
         self.set_address(&view.to_hash());
-        let nav = *self;
+        let (nav, asked) = (*self, self.asked.get_value());
         leptos::task::spawn_local(async move {
             crate::web::platform::browser::yield_to_browser().await;
-            nav.show(view);
+            if nav.asked.try_get_value() == Some(asked) {
+                nav.show(view);
+            }
         });
     }
 
@@ -290,34 +296,41 @@ impl Nav {
     }
 
     /// Sets the address fragment to `hash` and, when that changed it (a `hashchange` will
-    /// come), records its page so that [`Nav::follow`] knows the event for its own.
+    /// come), records it as the browser wrote it, so that [`Nav::follow`] knows that event
+    /// for its own.
     fn set_address(&self, hash: &str) {
         let before = location_hash();
         set_location_hash(hash);
-        if location_hash() != before {
-            self.addressed.update_value(|a| a.push(View::from_hash(hash)));
+        let after = location_hash();
+        if after != before {
+            self.addressed.update_value(|a| a.push(after));
         }
     }
 
-    /// Shows the page the address fragment names (at start, after back/forward or an edited
-    /// fragment), as [`Nav::go`] does; the page shown stays when it is the one named (a route
-    /// still reading for another is dropped). A `hashchange` whose address was there before
-    /// the page asked for last changes nothing (that page, a key's next flag whose address
-    /// waits for the paint, stays): the event of an address flagdeck set itself, or of one
-    /// that was already there when [`Nav::go`] was called (a link's `href` followed just
-    /// before a key). An address changed after that call (typed, Back) is followed, and the
-    /// one [`Nav::go`] waits to set is then not set.
-    pub fn follow(&self, view: View) {
-        // Its own addresses' events come in the order they were set.
-        let own = self
-            .addressed
-            .try_update_value(|a| a.iter().position(|v| *v == view).map(|i| a.drain(..=i).count()))
-            .flatten()
-            .is_some();
-        let replaced =
-            self.addressing.with_value(|a| a.as_ref().is_some_and(|a| a.before == location_hash()));
+    /// Shows the page the address fragment names, as [`Nav::go`] does: at start (`arrived`
+    /// `None`) and at each `hashchange` (`arrived`: the fragment of its `newURL`, `#…`). The
+    /// page shown stays when it is the one named (a route still reading for another is
+    /// dropped). Changes nothing when
+    /// - the event is for an address flagdeck set itself (matched by the fragment; the events
+    ///   come in the order the addresses were set): a page asked for since stays;
+    /// - a [`Nav::go`] waits for the paint to set its address and the address is still the one
+    ///   there when it was called: the event is for an address set before it (a link's `href`
+    ///   followed just before a key), and the page asked for last stays. (An address that
+    ///   changed and came back to that one in the meantime is taken for the same.)
+    ///
+    /// Any other address (typed, Back) is followed, and the one [`Nav::go`] waits to set is
+    /// then not set.
+    pub fn follow(&self, arrived: Option<&str>) {
+        let own = arrived.is_some_and(|hash| {
+            self.addressed
+                .try_update_value(|a| a.iter().position(|h| h == hash).map(|i| a.drain(..=i).count()))
+                .flatten()
+                .is_some()
+        });
+        let hash = location_hash();
+        let replaced = self.addressing.with_value(|a| a.as_ref().is_some_and(|a| a.before == hash));
         if !own && !replaced {
-            self.show(view);
+            self.show(View::from_hash(&hash));
         }
     }
 }
