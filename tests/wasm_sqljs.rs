@@ -349,111 +349,118 @@ async fn the_open_procedure_recognises_a_flag_database_and_rejects_others() {
     }
 }
 
-/// The v1 fixture, opened exactly as the app opens a file: the port's test bodies
-/// (`flagdeck_core::testkit`, also run natively by tests/port_suite.rs) run on it.
-async fn v1() -> (SqlJsWorker, flagdeck_core::schema::SchemaFacts) {
-    let bytes = include_bytes!("../../shared/fixtures/acolytes-v1-small.db").to_vec();
-    let info = inspect::check_bytes(&bytes).unwrap();
-    let db = open(header::for_engine(&bytes, &info)).await;
-    let (_, facts) = inspect::inspect(&db, &info).await.expect("the v1 fixture is a flag database");
-    (db, facts)
-}
+/// The tests on the v1 and v2 fixtures, compiled in: only when `../shared/fixtures` holds them
+/// (`cfg(shared_fixtures)`, set by build.rs).
+#[cfg(shared_fixtures)]
+mod fixtures {
+    use super::*;
 
-#[wasm_bindgen_test]
-async fn port_suite_paging_keyset_equals_offset() {
-    let (db, _) = v1().await;
-    flagdeck_core::testkit::paging_keyset_equals_offset(&db).await;
-}
+    /// The v1 fixture, opened exactly as the app opens a file: the port's test bodies
+    /// (`flagdeck_core::testkit`, also run natively by tests/port_suite.rs) run on it.
+    async fn v1() -> (SqlJsWorker, flagdeck_core::schema::SchemaFacts) {
+        let bytes = include_bytes!("../../shared/fixtures/acolytes-v1-small.db").to_vec();
+        let info = inspect::check_bytes(&bytes).unwrap();
+        let db = open(header::for_engine(&bytes, &info)).await;
+        let (_, facts) = inspect::inspect(&db, &info).await.expect("the v1 fixture is a flag database");
+        (db, facts)
+    }
 
-#[wasm_bindgen_test]
-async fn port_suite_mirror_rows_agree_with_sql() {
-    let (db, _) = v1().await;
-    flagdeck_core::testkit::mirror_rows_agree_with_sql(&db).await;
-}
+    #[wasm_bindgen_test]
+    async fn port_suite_paging_keyset_equals_offset() {
+        let (db, _) = v1().await;
+        flagdeck_core::testkit::paging_keyset_equals_offset(&db).await;
+    }
 
-#[wasm_bindgen_test]
-async fn port_suite_edit_undo_round_trip() {
-    let (db, _) = v1().await;
-    flagdeck_core::testkit::edit_undo_round_trip(&db).await;
-}
+    #[wasm_bindgen_test]
+    async fn port_suite_mirror_rows_agree_with_sql() {
+        let (db, _) = v1().await;
+        flagdeck_core::testkit::mirror_rows_agree_with_sql(&db).await;
+    }
 
-#[wasm_bindgen_test]
-async fn port_suite_create_and_undo() {
-    let (db, facts) = v1().await;
-    flagdeck_core::testkit::create_and_undo(&db, &facts).await;
-}
+    #[wasm_bindgen_test]
+    async fn port_suite_edit_undo_round_trip() {
+        let (db, _) = v1().await;
+        flagdeck_core::testkit::edit_undo_round_trip(&db).await;
+    }
 
-#[wasm_bindgen_test]
-async fn port_suite_big_integers_exact() {
-    let (db, _) = v1().await;
-    flagdeck_core::testkit::big_integers_exact(&db).await;
-}
+    #[wasm_bindgen_test]
+    async fn port_suite_create_and_undo() {
+        let (db, facts) = v1().await;
+        flagdeck_core::testkit::create_and_undo(&db, &facts).await;
+    }
 
-#[wasm_bindgen_test]
-async fn port_suite_counts_agree() {
-    let (db, facts) = v1().await;
-    flagdeck_core::testkit::counts_agree(&db, &facts).await;
-}
+    #[wasm_bindgen_test]
+    async fn port_suite_big_integers_exact() {
+        let (db, _) = v1().await;
+        flagdeck_core::testkit::big_integers_exact(&db).await;
+    }
 
-#[wasm_bindgen_test]
-async fn port_suite_instants_agree() {
-    let (db, facts) = v1().await;
-    flagdeck_core::testkit::instants_agree(&db, &facts).await;
-}
+    #[wasm_bindgen_test]
+    async fn port_suite_counts_agree() {
+        let (db, facts) = v1().await;
+        flagdeck_core::testkit::counts_agree(&db, &facts).await;
+    }
 
-/// The v2 fixture (Acolytes 2.x quests, `updated_at` a TEXT column), opened as the app opens
-/// it: the quest test bodies of `flagdeck_core::testkit` run on it (natively also on the hybrid,
-/// tests/port_suite.rs).
-async fn v2() -> SqlJsWorker {
-    let bytes = include_bytes!("../../shared/fixtures/acolytes-v2-small.db").to_vec();
-    let info = inspect::check_bytes(&bytes).unwrap();
-    open(header::for_engine(&bytes, &info)).await
-}
+    #[wasm_bindgen_test]
+    async fn port_suite_instants_agree() {
+        let (db, facts) = v1().await;
+        flagdeck_core::testkit::instants_agree(&db, &facts).await;
+    }
 
-#[wasm_bindgen_test]
-async fn port_suite_quest_pages_and_counts() {
-    flagdeck_core::testkit::quest_pages_and_counts(&v2().await).await;
-}
+    /// The v2 fixture (Acolytes 2.x quests, `updated_at` a TEXT column), opened as the app opens
+    /// it: the quest test bodies of `flagdeck_core::testkit` run on it (natively also on the hybrid,
+    /// tests/port_suite.rs).
+    async fn v2() -> SqlJsWorker {
+        let bytes = include_bytes!("../../shared/fixtures/acolytes-v2-small.db").to_vec();
+        let info = inspect::check_bytes(&bytes).unwrap();
+        open(header::for_engine(&bytes, &info)).await
+    }
 
-#[wasm_bindgen_test]
-async fn port_suite_quest_index_agrees_with_sql() {
-    flagdeck_core::testkit::quest_index_agrees_with_sql(&v2().await).await;
-}
+    #[wasm_bindgen_test]
+    async fn port_suite_quest_pages_and_counts() {
+        flagdeck_core::testkit::quest_pages_and_counts(&v2().await).await;
+    }
 
-#[wasm_bindgen_test]
-async fn port_suite_agent_quest_layer_agrees_with_sql() {
-    flagdeck_core::testkit::agent_quest_layer_agrees_with_sql(&v2().await).await;
-}
+    #[wasm_bindgen_test]
+    async fn port_suite_quest_index_agrees_with_sql() {
+        flagdeck_core::testkit::quest_index_agrees_with_sql(&v2().await).await;
+    }
 
-#[wasm_bindgen_test]
-async fn port_suite_agent_quest_layer_built_in_steps_agrees_with_sql() {
-    flagdeck_core::testkit::agent_quest_layer_built_in_steps_agrees_with_sql(&v2().await).await;
-}
+    #[wasm_bindgen_test]
+    async fn port_suite_agent_quest_layer_agrees_with_sql() {
+        flagdeck_core::testkit::agent_quest_layer_agrees_with_sql(&v2().await).await;
+    }
 
-#[wasm_bindgen_test]
-async fn port_suite_quest_key_pages_agree_with_sql() {
-    flagdeck_core::testkit::quest_key_pages_agree_with_sql(&v2().await).await;
-}
+    #[wasm_bindgen_test]
+    async fn port_suite_agent_quest_layer_built_in_steps_agrees_with_sql() {
+        flagdeck_core::testkit::agent_quest_layer_built_in_steps_agrees_with_sql(&v2().await).await;
+    }
 
-#[wasm_bindgen_test]
-async fn port_suite_quest_details_agree_with_sql() {
-    flagdeck_core::testkit::quest_details_agree_with_sql(&v2().await).await;
-}
+    #[wasm_bindgen_test]
+    async fn port_suite_quest_key_pages_agree_with_sql() {
+        flagdeck_core::testkit::quest_key_pages_agree_with_sql(&v2().await).await;
+    }
 
-#[wasm_bindgen_test]
-async fn port_suite_quest_status_change_round_trip() {
-    flagdeck_core::testkit::quest_status_change_round_trip(&v2().await, "text").await;
-}
+    #[wasm_bindgen_test]
+    async fn port_suite_quest_details_agree_with_sql() {
+        flagdeck_core::testkit::quest_details_agree_with_sql(&v2().await).await;
+    }
 
-#[wasm_bindgen_test]
-async fn port_suite_quest_completed_is_refused() {
-    flagdeck_core::testkit::quest_completed_is_refused(&v2().await).await;
-}
+    #[wasm_bindgen_test]
+    async fn port_suite_quest_status_change_round_trip() {
+        flagdeck_core::testkit::quest_status_change_round_trip(&v2().await, "text").await;
+    }
 
-#[wasm_bindgen_test]
-async fn port_suite_quest_kpis_by_hand() {
-    let (db, _) = v1().await;
-    flagdeck_core::testkit::quest_kpis_by_hand(&db).await;
+    #[wasm_bindgen_test]
+    async fn port_suite_quest_completed_is_refused() {
+        flagdeck_core::testkit::quest_completed_is_refused(&v2().await).await;
+    }
+
+    #[wasm_bindgen_test]
+    async fn port_suite_quest_kpis_by_hand() {
+        let (db, _) = v1().await;
+        flagdeck_core::testkit::quest_kpis_by_hand(&db).await;
+    }
 }
 
 /// Thrown values are told apart by their DOMException name, never by their message.
