@@ -263,9 +263,13 @@ impl Nav {
     }
 
     /// The address fragment as it is, or as [`Nav::go`] is about to set it after the next
-    /// paint: the page the person went to last.
+    /// paint (while the fragment is still the one it replaces): the page the person went to
+    /// last.
     pub fn address(&self) -> String {
-        self.addressing.with_value(|a| a.as_ref().map(|a| a.hash.clone())).unwrap_or_else(location_hash)
+        let now = location_hash();
+        self.addressing
+            .with_value(|a| a.as_ref().filter(|a| a.before == now).map(|a| a.hash.clone()))
+            .unwrap_or(now)
     }
 
     /// As [`Nav::go`] for a page tab's click: the address now, the page built in a task of its
