@@ -278,10 +278,13 @@ impl Nav {
     /// under 50). Not built when another page is asked for before that task (an address
     /// changed in the same task is followed instead).
     pub fn go_after_click(&self, view: View) {
-        // The address a [`Nav::go`] waits to set is not set now.
+        // A page asked for: the address a [`Nav::go`] waits to set is not set now (its
+        // callback sees the count move even when this address is the one already there).
+        let asked = self.asked.get_value() + 1;
+        self.asked.set_value(asked);
         self.addressing.set_value(None);
         self.set_address(&view.to_hash());
-        let (nav, asked) = (*self, self.asked.get_value());
+        let nav = *self;
         leptos::task::spawn_local(async move {
             crate::web::platform::browser::yield_to_browser().await;
             if nav.asked.try_get_value() == Some(asked) {
@@ -312,9 +315,9 @@ impl Nav {
     }
 
     /// Shows the page the address fragment names, as [`Nav::go`] does: at start (`arrived`
-    /// `None`) and at each `hashchange` (`arrived`: the fragment of its `newURL`, `#…`). The
-    /// page shown stays when it is the one named (a route still reading for another is
-    /// dropped). Changes nothing when
+    /// `None`) and at each `hashchange` (`arrived`: the fragment of its `newURL`, `#…`, or
+    /// empty). The page shown stays when it is the one named (a route still reading for
+    /// another is dropped). Changes nothing when
     /// - the event is for an address flagdeck set itself (matched by the fragment; the events
     ///   come in the order the addresses were set): a page asked for since stays;
     /// - a [`Nav::go`] waits for the paint to set its address and the address is still the one
