@@ -482,6 +482,17 @@ const shownRows = (page) =>
   }));
 
 /**
+ * A person's click on `target` with real input events: the pointer moved onto it, resting there
+ * `rest` ms plus a random point of a frame ([`randomPhase`]), then pressed and released.
+ */
+async function restThenPress(page, target, rest) {
+  await target.hover();
+  await page.waitForTimeout(rest + randomPhase());
+  await page.mouse.down();
+  await page.mouse.up();
+}
+
+/**
  * Does what a filter step says: a preset button, a facet tick, or text committed with Enter. A
  * button or box is clicked as a person clicks it, the pointer resting on it `rest` ms first
  * (plus a random point of a frame: what the pointer rests on is asked ahead), or with `rest`
@@ -493,10 +504,7 @@ async function filterAction(page, action, rest) {
     // The pointer away first: a control drawn under it would count as the pointer resting there.
     await page.mouse.move(0, 0);
     if (rest === null) return control.click();
-    await control.hover();
-    await page.waitForTimeout(rest + randomPhase());
-    await page.mouse.down();
-    await page.mouse.up();
+    await restThenPress(page, control, rest);
   };
   if (action.preset) {
     await click(page.locator(`[data-testid="${action.preset}"]`));
@@ -681,10 +689,7 @@ async function clickPainted(page, { row, testid, rest }) {
       requestAnimationFrame(tick);
     }, { capture: true, once: true });
   }, testid);
-  await target.hover();
-  await page.waitForTimeout(rest + randomPhase());
-  await page.mouse.down();
-  await page.mouse.up();
+  await restThenPress(page, target, rest);
   await page.waitForFunction(() => window.benchClick, null, { timeout: 120_000 });
   // The pointer away again: a later step must not find it resting on a link.
   await page.mouse.move(0, 0);

@@ -102,9 +102,10 @@ pub struct Nav {
     preloaded: StoredValue<Option<Preloaded>, LocalStorage>,
     resting: Intent,
     /// The address [`Nav::go`] will set after the next paint if nothing changes meanwhile,
-    /// while it waits; and the addresses flagdeck set whose `hashchange` has not come yet,
-    /// oldest first, as the browser wrote them ([`Nav::follow`]).
+    /// while it waits.
     addressing: StoredValue<Option<Addressing>>,
+    /// The addresses flagdeck set whose `hashchange` has not come yet, oldest first, as the
+    /// browser wrote them ([`Nav::follow`]).
     addressed: StoredValue<Vec<String>>,
 }
 
