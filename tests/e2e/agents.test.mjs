@@ -421,23 +421,16 @@ test('v1: an agent page opened by its address has its counts and first rows in i
   }
 });
 
-test('v1: a catalog row the pointer rests on starts its agent page\'s reads, so the click draws the page in the frame after it with every worker answer held', async (t) => {
-  if (skipWithoutFixtures(t)) return;
-  const documented = BACKEND_API_PENDING;
-  const app = await openApp(browser, `${servers.app.url}/`);
-  try {
-    const { page } = app;
-    await gateWorkerAnswers(page);
-    await pickFile(page, V1);
-    await waitForSummary(page, { fileName: path.basename(V1), flags: '300', alertFails: true });
-    await page.waitForFunction(() => performance.getEntriesByName('flagdeck:layer-built', 'measure').length > 0, null, { timeout: SETTLE_MS });
-    await gotoAgents(page);
-    const row = page.locator(sel('catalog-row', '@backend.api'));
-    await row.hover();
-    // The pointer rests on the row: its page's reads start, then are in.
-    await page.waitForFunction(() => performance.getEntriesByName('flagdeck:route-read-ahead', 'mark').length > 0, null, { timeout: SETTLE_MS });
-    // From here no worker answer reaches the page. The first frame after the click is sampled.
-    await page.evaluate(() => {
+/** Whether the route reads of the page at `hash` were started ahead and are in (the mark `flagdeck:route-read-ahead` names the page). */
+const readAhead = (page, hash) =>
+  page.evaluate((hash) => performance.getEntriesByName('flagdeck:route-read-ahead', 'mark').some((m) => m.detail === hash), hash);
+
+/**
+ * Holds every worker answer from now on and samples the first frame after the next click: the
+ * agent page shown, its pending flags drawn, its workable count (`window.firstFrame`).
+ */
+function holdAnswersAndSampleClick(page) {
+  return page.evaluate(() => {
       window.holdWorkerAnswers();
       document.addEventListener('click', () => requestAnimationFrame(() => {
         window.firstFrame = {
@@ -446,7 +439,33 @@ test('v1: a catalog row the pointer rests on starts its agent page\'s reads, so 
           workable: document.querySelector('[data-testid="agent-workable"]')?.textContent ?? null,
         };
       }), { capture: true, once: true });
-    });
+  });
+}
+
+test('v1: a catalog row the pointer rests on starts its agent page\'s reads, so the click draws the page in the frame after it with every worker answer held', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const documented = BACKEND_API_PENDING;
+  const app = await openApp(browser, `${servers.app.url}/`);
+  try {
+    const { page } = app;
+    // A window so low that the row is below the catalog's rows in view, whose pages' reads
+    // start by themselves: its read starts only when the pointer rests on it.
+    await page.setViewportSize({ width: 1280, height: 360 });
+    await gateWorkerAnswers(page);
+    await pickFile(page, V1);
+    await waitForSummary(page, { fileName: path.basename(V1), flags: '300', alertFails: true });
+    await page.waitForFunction(() => performance.getEntriesByName('flagdeck:layer-built', 'measure').length > 0, null, { timeout: SETTLE_MS });
+    await gotoAgents(page);
+    await page.waitForFunction(() => performance.getEntriesByName('flagdeck:catalog-read-ahead', 'mark').length > 0, null, { timeout: SETTLE_MS });
+    const hash = `#agent/${encodeURIComponent('@backend.api')}`;
+    assert.equal(await readAhead(page, hash), false, 'the row was out of view: its reads have not started by themselves');
+    await page.setViewportSize({ width: 1280, height: 720 });
+    const row = page.locator(sel('catalog-row', '@backend.api'));
+    await row.hover();
+    // The pointer rests on the row: its page's reads start, then are in.
+    await page.waitForFunction((hash) => performance.getEntriesByName('flagdeck:route-read-ahead', 'mark').some((m) => m.detail === hash), hash, { timeout: SETTLE_MS });
+    // From here no worker answer reaches the page. The first frame after the click is sampled.
+    await holdAnswersAndSampleClick(page);
     await row.click();
     await page.waitForFunction(() => window.firstFrame, null, { timeout: SETTLE_MS });
     const first = await page.evaluate(() => window.firstFrame);
@@ -462,6 +481,65 @@ test('v1: a catalog row the pointer rests on starts its agent page\'s reads, so 
     await page.goBack();
     await page.locator(sel('catalog-row', '@backend.api')).waitFor({ timeout: SETTLE_MS });
     assert.equal(await page.evaluate(() => location.hash), '#agents');
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
+test('v1: the catalog starts the reads of the agent pages of its rows in view, so a row pressed as the pointer arrives draws its page in the frame after the click with every worker answer held', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const documented = BACKEND_API_PENDING;
+  const app = await openApp(browser, `${servers.app.url}/`);
+  try {
+    const { page } = app;
+    await gateWorkerAnswers(page);
+    await pickFile(page, V1);
+    await waitForSummary(page, { fileName: path.basename(V1), flags: '300', alertFails: true });
+    await page.waitForFunction(() => performance.getEntriesByName('flagdeck:layer-built', 'measure').length > 0, null, { timeout: SETTLE_MS });
+    await page.mouse.move(0, 0);
+    await gotoAgents(page);
+    // Nothing rests on a row: the catalog's own reads for its rows in view, top first.
+    await page.waitForFunction(() => performance.getEntriesByName('flagdeck:catalog-read-ahead', 'mark').length > 0, null, { timeout: SETTLE_MS });
+    const inView = await page.evaluate(() => {
+      const rows = [...document.querySelectorAll('[data-testid="catalog-row"]')]
+        .filter((r) => { const b = r.getBoundingClientRect(); return b.bottom > 0 && b.top < innerHeight; })
+        .map((r) => ({ name: r.dataset.agent, pending: Number(r.querySelector('td.num').textContent) }));
+      const read = performance.getEntriesByName('flagdeck:route-read-ahead', 'mark').map((m) => m.detail);
+      return { rows, read };
+    });
+    const hashOf = (name) => `#agent/${encodeURIComponent(name)}`;
+    const readAheadRows = inView.rows.slice(0, 12);
+    assert.ok(readAheadRows.length >= 3, `rows in view: ${JSON.stringify(inView.rows)}`);
+    assert.deepEqual(inView.read, readAheadRows.map((r) => hashOf(r.name)), 'the pages read ahead are the rows in view, top first, at most 12');
+    // Pressed at once (the pointer arrives and presses in the same moment: no rest to start a
+    // read) on the first row with pending flags read ahead before the last: every page's
+    // reads are kept, not only the last one's.
+    const agent = readAheadRows.slice(0, -1).find((r) => r.pending > 0);
+    assert.ok(agent, `a row with pending flags among ${JSON.stringify(readAheadRows)}`);
+    await holdAnswersAndSampleClick(page);
+    const box = await page.locator(sel('catalog-row', agent.name)).boundingBox();
+    await page.mouse.click(box.x + 20, box.y + box.height / 2);
+    await page.waitForFunction(() => window.firstFrame, null, { timeout: SETTLE_MS });
+    const first = await page.evaluate(() => window.firstFrame);
+    await page.evaluate(() => window.releaseWorkerAnswers());
+    const whole = await pendingIds(page, agent.pending);
+    assert.equal(whole.length, agent.pending, `the whole list once answers flow again: the catalog's pending count of ${agent.name}`);
+    assert.deepEqual(first, { page: agent.name, drawn: whole.slice(0, first.drawn.length), workable: first.workable }, 'the first frame holds the page and the head of its list');
+    assert.ok(first.drawn.length >= Math.min(5, agent.pending) && first.workable !== null,
+      `the first frame after the click holds the agent page, its first rows and its counts, with every worker answer held since before the click: ${JSON.stringify(first)}`);
+
+    // After an edit, the reads started before it are dropped: the page reads the table as it is.
+    await page.evaluate(() => (location.hash = '#flag/203'));
+    await page.locator('[data-testid="flag-complete"]').waitFor({ timeout: SETTLE_MS });
+    await page.locator('[data-testid="complete-by"]').fill('backend.api');
+    await page.locator('[data-testid="flag-complete"]').click();
+    await page.locator('[data-testid="flag-reopen"]').waitFor({ timeout: SETTLE_MS });
+    await gotoAgents(page);
+    await page.waitForFunction(() => performance.getEntriesByName('flagdeck:catalog-read-ahead', 'mark').length > 1, null, { timeout: SETTLE_MS });
+    await page.locator(sel('catalog-row', '@backend.api')).click();
+    assert.deepEqual(await pendingIds(page, documented.length - 1), documented.slice(1), 'the completed flag left the list');
+    assert.equal(await hookText(page, 'agent-workable'), '5');
     app.assertHealthy();
   } finally {
     await app.close();

@@ -17,7 +17,7 @@ use crate::web::flags::read::{agent_chains, count_flags};
 use crate::web::platform::browser::{idle_period, target_data, warn};
 use crate::web::platform::perf::{after_paint, mark, measure, measure_since, next_paint, perf_now};
 use crate::web::platform::sqljs::BackgroundJob;
-use crate::web::state::{use_latest, AppState, CatalogState, Nav, View};
+use crate::web::state::{use_latest, AppState, CatalogState, Nav, View, READS_AHEAD_KEPT};
 use crate::web::widgets::table_parts::TableParts;
 use crate::web::widgets::time::{Time, TimeText};
 use crate::web::widgets::{group_digits, showing_of};
@@ -373,6 +373,8 @@ fn CatalogTable(
     // (search reaches every agent).
     let total = agents.len();
     let shown = if show_all { total } else { total.min(CATALOG_ROWS) };
+    let tbody = NodeRef::<leptos::html::Tbody>::new();
+    read_ahead_in_view(tbody);
     let rows = agents
         .into_iter()
         .take(shown)
@@ -411,7 +413,7 @@ fn CatalogTable(
                     <th>{if v0 { "Description" } else { "Role" }}</th>
                 </tr>
             </thead>
-            <tbody {..agent_links()}>{rows}</tbody>
+            <tbody node_ref={tbody} {..agent_links()}>{rows}</tbody>
         </table>
         {(shown < total).then(|| view! {
             <p class="muted" data-testid="catalog-truncated">
@@ -436,6 +438,61 @@ fn CatalogTable(
             </ul>
         })}
     }
+}
+
+/// The most agent pages whose reads the catalog starts for its rows in view
+/// ([`read_ahead_in_view`]): about the rows a 1080-pixel-high window shows.
+pub const READ_AHEAD_IN_VIEW: usize = 12;
+
+/// Starts the route reads of the agent pages whose links are in view in `list`, top first, at
+/// most [`READ_AHEAD_IN_VIEW`], as a router prefetches the links in view ([`Nav::read_ahead`]):
+/// one after another, from the browser's first idle period after the list is painted, while
+/// the list is on the page. A click on one of them then builds its page inside its own task,
+/// painted in the frame after the click even when pressed as the pointer arrives (reads
+/// started at the press would be answered only after that frame). Rows scrolled into view
+/// later start theirs when the pointer rests on them ([`Nav::intent`]). Marks
+/// `flagdeck:catalog-read-ahead` once the last read is in (a test hook).
+fn read_ahead_in_view(list: NodeRef<leptos::html::Tbody>) {
+    let nav = expect_context::<Nav>();
+    let alive = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let shown = alive.clone();
+    on_cleanup(move || shown.store(false, std::sync::atomic::Ordering::Relaxed));
+    spawn_local(async move {
+        next_paint().await;
+        idle_period().await;
+        let on_page = || alive.load(std::sync::atomic::Ordering::Relaxed);
+        // The list's owner (with its node) is gone once it left the page.
+        if !on_page() {
+            return;
+        }
+        let Some(list) = list.get_untracked() else { return };
+        for name in links_in_view(&list).into_iter().take(READ_AHEAD_IN_VIEW) {
+            if !on_page() {
+                return;
+            }
+            if let Some(read) = nav.read_ahead(View::Agent(name)) {
+                read.await;
+            }
+        }
+        if on_page() {
+            mark("flagdeck:catalog-read-ahead");
+        }
+    });
+}
+
+/// The agent names of the links (`data-agent-link`) in `list` that are in the window, top
+/// first.
+fn links_in_view(list: &web_sys::Element) -> Vec<String> {
+    let Ok(links) = list.query_selector_all("[data-agent-link]") else { return Vec::new() };
+    let bottom = crate::web::platform::browser::viewport_height();
+    (0..links.length())
+        .filter_map(|i| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(links.item(i)?).ok())
+        .filter(|link| {
+            let rect = link.get_bounding_client_rect();
+            rect.bottom() > 0.0 && rect.top() < bottom
+        })
+        .filter_map(|link| link.get_attribute("data-agent-link"))
+        .collect()
 }
 
 fn first_item(raw: &Option<String>) -> String {
@@ -500,9 +557,10 @@ struct Preload<T: Clone + 'static> {
     read: RouteRead<T>,
 }
 
-/// Where a route leaves the read it started for its page (a context): the page takes it when
-/// it is the page it was for and the data is the same, else reads its own.
-pub struct RoutePreload<T: Clone + 'static>(StoredValue<Option<Preload<T>>, LocalStorage>);
+/// Where routes leave the reads they started for their pages (a context), the last
+/// [`READS_AHEAD_KEPT`] of them: a page takes the one for it when the data is the same, else
+/// reads its own.
+pub struct RoutePreload<T: Clone + 'static>(StoredValue<Vec<Preload<T>>, LocalStorage>);
 
 impl<T: Clone + 'static> Clone for RoutePreload<T> {
     fn clone(&self) -> Self {
@@ -514,30 +572,38 @@ impl<T: Clone + 'static> Copy for RoutePreload<T> {}
 
 impl<T: Clone + 'static> Default for RoutePreload<T> {
     fn default() -> Self {
-        RoutePreload(StoredValue::new_local(None))
+        RoutePreload(StoredValue::new_local(Vec::new()))
     }
 }
 
 impl<T: Clone + 'static> RoutePreload<T> {
-    /// Leaves `read` for `page`, read from the data `key` names (replacing any other).
+    /// Leaves `read` for `page`, read from the data `key` names: it replaces a read left for
+    /// the same page, and the reads left from other data go (the oldest too, past
+    /// [`READS_AHEAD_KEPT`]).
     fn put(&self, page: &str, key: (u64, u64), read: RouteRead<T>) {
-        self.0.set_value(Some(Preload { page: page.to_owned(), key, read }));
+        self.0.update_value(|left| {
+            left.retain(|p| p.page != page && p.key == key);
+            if left.len() >= READS_AHEAD_KEPT {
+                left.remove(0);
+            }
+            left.push(Preload { page: page.to_owned(), key, read });
+        });
     }
 
-    /// The read left for `page` from the data `key` names, taken out (used once); a read left
-    /// for another page or other data stays.
+    /// The read left for `page` from the data `key` names, taken out (used once); the reads
+    /// left for other pages stay.
     fn take(&self, page: &str, key: (u64, u64)) -> Option<RouteRead<T>> {
         self.0
-            .try_update_value(|slot| match slot {
-                Some(p) if p.page == page && p.key == key => slot.take().map(|p| p.read),
-                _ => None,
+            .try_update_value(|left| {
+                let i = left.iter().position(|p| p.page == page && p.key == key)?;
+                Some(left.remove(i).read)
             })
             .flatten()
     }
 
-    /// Drops the read left, if any (another file is open: it holds the one before).
+    /// Drops the reads left (another file is open: they hold the one before).
     pub fn clear(&self) {
-        self.0.try_set_value(None);
+        self.0.try_update_value(Vec::clear);
     }
 }
 

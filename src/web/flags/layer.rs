@@ -156,6 +156,13 @@ pub struct FlagLayer {
     prefetched: RefCell<Vec<Prefetched>>,
 }
 
+/// The most answers asked ahead kept at once ([`FlagLayer::prefetch`]): the first questions of
+/// [`READS_AHEAD_KEPT`] agent pages (six each), each answer a count or a page of at most
+/// [`LIST_PAGE`](crate::web::flags::paged::LIST_PAGE) rows.
+///
+/// [`READS_AHEAD_KEPT`]: crate::web::state::READS_AHEAD_KEPT
+pub const PREFETCHED_KEPT: usize = 6 * crate::web::state::READS_AHEAD_KEPT;
+
 /// An answer asked ahead ([`FlagLayer::prefetch`]): its question's JSON, the revision and the
 /// change log's take it reflects, and the answer.
 struct Prefetched {
@@ -326,10 +333,10 @@ impl FlagLayer {
     /// a route asks its page's first questions before it builds the page. The answers are
     /// kept, and the first [`FlagLayer::ask`] of the same request while the table is where it
     /// was (no take of the change log since, no write posted since it) takes its answer
-    /// instead of asking the worker. Replaces the answers kept before; nothing is kept when
-    /// the layer does not answer (the page then asks for itself).
+    /// instead of asking the worker. Answers kept before for the table as it is stay (a
+    /// request asked again is answered anew), up to [`PREFETCHED_KEPT`], the oldest going
+    /// first; nothing is kept when the layer does not answer (the page then asks for itself).
     pub async fn prefetch(&self, db: &SqlJsWorker, requests: Vec<Request>) {
-        self.prefetched.borrow_mut().clear();
         let jsons: Vec<String> = requests.iter().filter_map(|r| serde_json::to_string(r).ok()).collect();
         if jsons.len() != requests.len() {
             return;
@@ -338,11 +345,17 @@ impl FlagLayer {
             return;
         };
         let synced = self.synced.get();
-        *self.prefetched.borrow_mut() = jsons
-            .into_iter()
-            .zip(answers)
-            .map(|(json, answer)| Prefetched { json, at, synced, answer })
-            .collect();
+        let mut kept = self.prefetched.borrow_mut();
+        // Answers for the table as it was cannot be taken any more.
+        kept.retain(|p| p.at == at && p.synced == synced && !jsons.contains(&p.json));
+        kept.extend(jsons.into_iter().zip(answers).map(|(json, answer)| Prefetched {
+            json,
+            at,
+            synced,
+            answer,
+        }));
+        let over = kept.len().saturating_sub(PREFETCHED_KEPT);
+        kept.drain(..over);
     }
 
     /// The answer asked ahead for `json` when the table is where it was then: at revision `at`,
@@ -351,7 +364,7 @@ impl FlagLayer {
     fn take_prefetched(&self, json: &str, at: u64, writes: u64) -> Option<Answer> {
         let mut ahead = self.prefetched.borrow_mut();
         let i = ahead.iter().position(|p| p.json == json && p.at == at && p.synced == Some(writes))?;
-        Some(ahead.swap_remove(i).answer)
+        Some(ahead.remove(i).answer)
     }
 
     /// Asks the layer, after handing it what the change log noted since the last question:

@@ -17,6 +17,10 @@ extern "C" {
         name: &str,
         options: &Object,
     ) -> Result<JsValue, JsValue>;
+
+    /// `performance.mark(name, {detail})`.
+    #[wasm_bindgen(method, catch, js_name = mark)]
+    fn mark_with_options(this: &PerformanceTimes, name: &str, options: &Object) -> Result<JsValue, JsValue>;
 }
 
 fn performance() -> Option<Performance> {
@@ -28,6 +32,16 @@ pub fn mark(name: &str) {
     if let Some(perf) = performance() {
         let _ = perf.mark(name);
     }
+}
+
+/// A `performance.mark` named `name` whose `detail` is the text `detail` (what it is about:
+/// `flagdeck:route-read-ahead` carries the page's address).
+pub fn mark_detail(name: &str, detail: &str) {
+    let Some(perf) = performance() else { return };
+    let options = Object::new();
+    // A data property on a fresh object: cannot throw.
+    let _ = js_sys::Reflect::set(&options, &"detail".into(), &detail.into());
+    let _ = perf.unchecked_into::<PerformanceTimes>().mark_with_options(name, &options);
 }
 
 /// A `performance.measure` from the mark `start` to now.

@@ -27,7 +27,7 @@ pub use actions::AppState;
 pub use alerts::Alerts;
 pub use changes::Changes;
 pub use latest::{use_latest, Run};
-pub use nav::{Nav, View};
+pub use nav::{Nav, View, READS_AHEAD_KEPT};
 pub use open::{CatalogState, OpenDb};
 pub use tasks::PageTasks;
 

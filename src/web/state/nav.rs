@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use crate::web::platform::browser::{
     decode_uri_component, encode_uri_component, location_hash, set_location_hash, Intent,
 };
-use crate::web::platform::perf::{after_paint, mark};
+use crate::web::platform::perf::{after_paint, mark, mark_detail};
 
 /// Which page is shown. Mirrored in the address fragment (`#agents`, `#agent/@backend.api`,
 /// `#routing`) so that back/forward and links work.
@@ -86,7 +86,17 @@ pub const ROUTE_WAIT_MS: u32 = 100;
 
 /// A route's reads started before its page was asked for ([`Nav::preload`]): what resolves once
 /// they are in.
-type Preloaded = (View, futures::future::Shared<LocalBoxFuture<'static, ()>>);
+pub type RouteReadAhead = futures::future::Shared<LocalBoxFuture<'static, ()>>;
+
+/// A page and its route's reads started ahead ([`Nav::read_ahead`]).
+type Preloaded = (View, RouteReadAhead);
+
+/// The most pages whose route reads are kept started ahead ([`Nav::read_ahead`]; the oldest
+/// goes first): the catalog's rows in view ([`READ_AHEAD_IN_VIEW`] of them) and a link or two
+/// the pointer rests on. Each keeps its page's first answers (a few KB).
+///
+/// [`READ_AHEAD_IN_VIEW`]: crate::web::agents::READ_AHEAD_IN_VIEW
+pub const READS_AHEAD_KEPT: usize = 16;
 
 /// The page shown, and the actions that change it.
 #[derive(Clone, Copy)]
@@ -97,9 +107,10 @@ pub struct Nav {
     /// one drops an earlier that is still reading).
     pending: StoredValue<Option<View>>,
     asked: StoredValue<u64>,
-    /// The page whose route started reading ahead ([`Nav::preload`]), taken by the next
-    /// [`Nav::show`]; and the pointer's rest that will start one ([`Nav::intent`]).
-    preloaded: StoredValue<Option<Preloaded>, LocalStorage>,
+    /// The pages whose routes started reading ahead ([`Nav::read_ahead`]), oldest first, at
+    /// most [`READS_AHEAD_KEPT`]: each taken by the [`Nav::show`] of its page; and the
+    /// pointer's rest that will start one ([`Nav::intent`]).
+    preloaded: StoredValue<Vec<Preloaded>, LocalStorage>,
     resting: Intent,
     /// The address [`Nav::go`] will set after the next paint if nothing changes meanwhile,
     /// while it waits.
@@ -123,7 +134,7 @@ impl Nav {
             loader: StoredValue::new_local(None),
             pending: StoredValue::new(None),
             asked: StoredValue::new(0),
-            preloaded: StoredValue::new_local(None),
+            preloaded: StoredValue::new_local(Vec::new()),
             resting: Intent::new(),
             addressing: StoredValue::new(None),
             addressed: StoredValue::new(Vec::new()),
@@ -155,11 +166,14 @@ impl Nav {
             return;
         }
         // A read started ahead serves only the page it was started for, and only once.
-        let ahead = self.preloaded.try_update_value(Option::take).flatten();
+        let ahead = self
+            .preloaded
+            .try_update_value(|p| p.iter().position(|(page, _)| *page == view).map(|i| p.remove(i).1))
+            .flatten();
         self.stop_intent();
         let reading = match ahead {
-            Some((page, read)) if page == view => Some(read.boxed_local()),
-            _ => self.loader.get_value().and_then(|load| load(&view)),
+            Some(read) => Some(read.boxed_local()),
+            None => self.loader.get_value().and_then(|load| load(&view)),
         };
         let Some(reading) = reading else {
             self.view.set(view);
@@ -178,34 +192,54 @@ impl Nav {
     }
 
     /// Starts `view`'s route reading now, before the page is asked for (a link the person is
-    /// about to follow: [`Nav::intent`], or pressed): the next [`Nav::show`] of `view` waits
-    /// for that read instead of starting its own, so a click whose reads are in builds the
-    /// page inside its own task and the page is painted in the frame after the click. (After a
-    /// click, Chromium defers every task but input and rendering until the next frame
-    /// (`DeferRendererTasksAfterInput`, on by default), so a worker's answer asked in the
-    /// click arrives only after that frame and the page is painted a frame later.) Nothing
-    /// when `view` is shown or already reading ahead, or its route reads nothing. Replaces a
-    /// read ahead for another page (the route leaves its read for the page it is for; the page
-    /// reads its own when it finds none, see `agents::RoutePreload`), and nothing while a
-    /// route is reading for a page asked for. Marks `flagdeck:route-read-ahead` once the read
-    /// has ended (whatever it kept).
+    /// about to follow: [`Nav::intent`], or pressed): see [`Nav::read_ahead`].
     pub fn preload(&self, view: View) {
-        let started = self.preloaded.with_value(|p| p.as_ref().is_some_and(|(v, _)| *v == view));
-        if started || self.view.get_untracked() == view || self.pending.with_value(|p| p.is_some()) {
-            return;
-        }
-        let Some(read) = self.loader.get_value().and_then(|load| load(&view)) else { return };
-        let read = read.shared();
-        // The mark `flagdeck:route-read-ahead` once the read is in (a test hook).
-        leptos::task::spawn_local(read.clone().map(|()| mark("flagdeck:route-read-ahead")));
-        self.preloaded.set_value(Some((view, read)));
+        let _ = self.read_ahead(view);
     }
 
-    /// Drops a read started ahead (another file is open, or the data changed: it read them as
-    /// they were).
+    /// Starts `view`'s route reading now, before the page is asked for (a link the person is
+    /// about to follow, or in view: `agents::read_ahead_in_view`), and returns what resolves
+    /// once its reads are in: the next [`Nav::show`] of `view` waits for that read instead of
+    /// starting its own, so a click whose reads are in builds the page inside its own task and
+    /// the page is painted in the frame after the click. (After a click, Chromium defers every
+    /// task but input and rendering until the next frame (`DeferRendererTasksAfterInput`, on by
+    /// default), so a worker's answer asked in the click arrives only after that frame and the
+    /// page is painted a frame later.) A page already reading ahead gives its read; `None` when
+    /// `view` is shown, a route is reading for a page asked for, or its route reads nothing.
+    /// Keeps the reads of [`READS_AHEAD_KEPT`] pages (the route leaves each read for the page it
+    /// is for; a page that finds none reads its own, see `agents::RoutePreload`). Marks
+    /// `flagdeck:route-read-ahead` (its detail the page's address) once the read has ended
+    /// (whatever it kept).
+    pub fn read_ahead(&self, view: View) -> Option<RouteReadAhead> {
+        let started =
+            self.preloaded.with_value(|p| p.iter().find(|(v, _)| *v == view).map(|(_, r)| r.clone()));
+        if started.is_some() {
+            return started;
+        }
+        if self.view.get_untracked() == view || self.pending.with_value(|p| p.is_some()) {
+            return None;
+        }
+        let read = self.loader.get_value().and_then(|load| load(&view))?.shared();
+        // The mark `flagdeck:route-read-ahead` once the read is in, its detail the page's
+        // address (a test hook).
+        let hash = view.to_hash();
+        leptos::task::spawn_local(
+            read.clone().map(move |()| mark_detail("flagdeck:route-read-ahead", &hash)),
+        );
+        self.preloaded.update_value(|p| {
+            if p.len() >= READS_AHEAD_KEPT {
+                drop(p.remove(0));
+            }
+            p.push((view, read.clone()));
+        });
+        Some(read)
+    }
+
+    /// Drops the reads started ahead (another file is open, or the data changed: they read
+    /// them as they were).
     pub fn drop_preload(&self) {
         self.stop_intent();
-        self.preloaded.try_set_value(None);
+        self.preloaded.try_update_value(Vec::clear);
     }
 
     /// The pointer came to rest on a link to `view` (or the keyboard focused it): its route
