@@ -176,6 +176,18 @@ pub struct FlagIndex {
     interner: Interner,
     /// Per value: its impact ranks (severity, tool) were it an impact level (the list's CASE).
     ranks: Vec<[u8; 2]>,
+    /// Per value: whether a status holding it is `'pending'` (`status = 'pending'` with the
+    /// column's affinity), `None` for NULL (left out of SQL's `SUM`).
+    pending: Vec<Option<bool>>,
+    /// Per chain origin a flag names (an INTEGER `chain_origin_id`), those flags counted
+    /// ([`ChainTally`]), kept with every flag stored and released: a chain's flags are these
+    /// and its origin flag when that one names no origin ([`FlagIndex::chains`]).
+    followers: FxHashMap<i64, ChainTally>,
+    /// Flags whose `chain_origin_id` is neither NULL nor an INTEGER (the layer then does not
+    /// answer for chains).
+    odd_chains: usize,
+    /// The number of NULL, once interned.
+    null: Option<u32>,
     /// Per column: how many flags hold each value (by number); a filter is compiled against
     /// these values only, and a facet without other filters is read from them.
     used: [FxHashMap<u32, i64>; N],
@@ -201,6 +213,27 @@ pub struct FlagIndex {
     odd_tool_keys: usize,
     /// Whether the table has `chain_origin_id` (the chains' statement fails without it).
     chain_column: bool,
+}
+
+/// Flags of one chain counted as the agent page's chains statement sums them
+/// ([`crate::agents::CHAINS_SQL`]): how many, how many pending, how many with a status (a
+/// chain whose statuses are all NULL has a NULL sum, which the layer does not answer).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct ChainTally {
+    flags: i64,
+    pending: i64,
+    statused: i64,
+}
+
+impl ChainTally {
+    /// Counts a flag whose status is pending or not (`None`: NULL) in, by `by` (1 or -1).
+    fn add(&mut self, pending: Option<bool>, by: i64) {
+        self.flags += by;
+        if let Some(p) = pending {
+            self.statused += by;
+            self.pending += by * i64::from(p);
+        }
+    }
 }
 
 /// The flags of one agent (one value of a [`POSTED`] column) counted by their (status,
@@ -237,6 +270,9 @@ enum Key<'a> {
 }
 
 static EMPTY: Value = Value::Text(String::new());
+
+/// The status the chains count (`status = 'pending'`).
+static PENDING: std::sync::LazyLock<Value> = std::sync::LazyLock::new(|| Value::Text("pending".into()));
 
 impl Key<'_> {
     fn cmp_with(&self, other: &Key<'_>) -> Ordering {
@@ -372,6 +408,10 @@ impl FlagIndex {
             affinity,
             interner: Interner::default(),
             ranks: Vec::new(),
+            pending: Vec::new(),
+            followers: FxHashMap::default(),
+            odd_chains: 0,
+            null: None,
             used: Default::default(),
             postings: Default::default(),
             tallies: Default::default(),
@@ -455,6 +495,8 @@ impl FlagIndex {
             // The interner's hash heads, about one per value.
             + map(self.values().len(), 12)
             + self.ranks.capacity() * 2
+            + self.pending.capacity() * 2
+            + map(self.followers.capacity(), 8 + size_of::<ChainTally>())
             + self.used.iter().map(|m| map(m.capacity(), 12)).sum::<usize>()
             + per_value(&mut self.postings.iter().flat_map(|p| p.values()).map(|set| set.capacity()), 4)
             + per_value(&mut self.tallies.iter().flat_map(|t| t.values()).map(|tally| tally.capacity()), 16)
@@ -488,7 +530,31 @@ impl FlagIndex {
                 .unwrap_or(Impact::other_rank(ranking))
         };
         self.ranks.push([rank(Ranking::Severity), rank(Ranking::Tool)]);
+        let pending =
+            (!matches!(v, Value::Null)).then(|| eq_affinity(&v, self.affinity[STATUS], &PENDING, None));
+        self.pending.push(pending);
+        if matches!(v, Value::Null) {
+            self.null = Some(n);
+        }
         n
+    }
+
+    /// Counts a flag's value numbers in or out of the chain it names (or of the odd chains),
+    /// by `by` (1 or -1).
+    fn tally_follower(&mut self, numbers: &[u32; N], by: i64) {
+        let origin = match self.values()[numbers[CHAIN] as usize] {
+            Value::Null => return,
+            Value::Integer(o) => o,
+            _ => {
+                self.odd_chains = self.odd_chains.saturating_add_signed(by as isize);
+                return;
+            }
+        };
+        let tally = self.followers.entry(origin).or_default();
+        tally.add(self.pending[numbers[STATUS] as usize], by);
+        if tally.flags == 0 {
+            self.followers.remove(&origin);
+        }
     }
 
     /// Puts `row` in a slot (not in the orders).
@@ -516,6 +582,7 @@ impl FlagIndex {
             }
         };
         self.slot_of.insert(id, slot);
+        self.tally_follower(&numbers, 1);
         for (p, &c) in POSTED.iter().enumerate() {
             self.postings[p].entry(numbers[c]).or_default().insert(slot);
             *self.tallies[p]
@@ -703,6 +770,8 @@ impl FlagIndex {
         if self.odd_tool_key(slot) {
             self.odd_tool_keys -= 1;
         }
+        let numbers = self.rows[slot as usize];
+        self.tally_follower(&numbers, -1);
         for c in 0..N {
             let n = self.rows[slot as usize][c];
             if let Some(k) = self.used[c].get_mut(&n) {
@@ -764,62 +833,69 @@ impl FlagIndex {
         if !self.chain_column {
             return None;
         }
-        let values = self.values();
-        if self.used[CHAIN].keys().any(|n| !matches!(values[*n as usize], Value::Null | Value::Integer(_))) {
+        if self.odd_chains > 0 {
             return None;
         }
-        // Per value number: whether a source / target holding it is `agent` (`= ?1`), whether a
-        // status holding it is 'pending' (`Some(bool)`; `None`: NULL, left out of the sum).
+        let values = self.values();
+        // The origins of the agent's flags (`source = ?1 OR target = ?1`) that flags name: a
+        // chain of two flags or more has one naming its origin ([`FlagIndex::followers`]).
         let param = Value::from(agent);
-        let names = |col: usize| {
-            let mut is = vec![false; values.len()];
-            for n in self.used[col].keys() {
-                is[*n as usize] = eq_affinity(&values[*n as usize], self.affinity[col], &param, None);
+        // Per posted column: the numbers of the values that are `agent` (a handful at most),
+        // and how many flags hold them.
+        let mut held = 0;
+        let agent_numbers: [Vec<u32>; 2] = std::array::from_fn(|p| {
+            let col = POSTED[p];
+            let numbers: Vec<u32> = self.postings[p]
+                .keys()
+                .copied()
+                .filter(|n| eq_affinity(&values[*n as usize], self.affinity[col], &param, None))
+                .collect();
+            held += numbers.iter().map(|n| self.postings[p][n].len()).sum::<usize>();
+            numbers
+        });
+        let mut origins: rustc_hash::FxHashSet<i64> = Default::default();
+        let mut consider = |slot: u32| {
+            // NULL told by its number: the value itself is read for a flag naming an origin only.
+            let chain = self.rows[slot as usize][CHAIN];
+            let origin = match &values[chain as usize] {
+                Value::Integer(o) if Some(chain) != self.null => *o,
+                _ => self.id(slot),
+            };
+            if self.followers.contains_key(&origin) {
+                origins.insert(origin);
             }
-            is
         };
-        let (from, to) = (names(SOURCE), names(TARGET));
-        let pending_text = Value::Text("pending".into());
-        let mut pending: Vec<Option<bool>> = vec![None; values.len()];
-        for n in self.used[STATUS].keys() {
-            let v = &values[*n as usize];
-            if !matches!(v, Value::Null) {
-                pending[*n as usize] = Some(eq_affinity(v, self.affinity[STATUS], &pending_text, None));
+        if held * 4 > self.len() {
+            // A large share of the flags: one pass over the rows as they lie in memory.
+            let [from, to] = &agent_numbers;
+            for slot in self.live() {
+                let row = &self.rows[slot as usize];
+                if from.contains(&row[SOURCE]) || to.contains(&row[TARGET]) {
+                    consider(slot);
+                }
             }
-        }
-        let origin = |slot: u32| match values[self.rows[slot as usize][CHAIN] as usize] {
-            Value::Integer(o) => o,
-            _ => self.id(slot),
-        };
-        let involved: rustc_hash::FxHashSet<i64> = self
-            .live()
-            .filter(|s| {
-                let row = &self.rows[*s as usize];
-                from[row[SOURCE] as usize] || to[row[TARGET] as usize]
-            })
-            .map(origin)
-            .collect();
-        // origin → (flags, pending sum, whether any status was not NULL)
-        let mut groups: FxHashMap<i64, (i64, i64, bool)> = FxHashMap::default();
-        for slot in self.live() {
-            let o = origin(slot);
-            if !involved.contains(&o) {
-                continue;
-            }
-            let g = groups.entry(o).or_default();
-            g.0 += 1;
-            if let Some(p) = pending[self.rows[slot as usize][STATUS] as usize] {
-                g.1 += p as i64;
-                g.2 = true;
+        } else {
+            for (p, numbers) in agent_numbers.iter().enumerate() {
+                for n in numbers {
+                    self.postings[p][n].iter().for_each(|&slot| consider(slot));
+                }
             }
         }
         let mut chains = Vec::new();
-        for (origin, (flags, sum, counted)) in groups {
-            if flags > 1 {
-                if !counted {
+        for origin in origins {
+            // The flags naming it, and the origin flag itself when it names none.
+            let mut tally = self.followers.get(&origin).copied().unwrap_or_default();
+            if let Some(&slot) = self.slot_of.get(&origin) {
+                let row = &self.rows[slot as usize];
+                if Some(row[CHAIN]) == self.null {
+                    tally.add(self.pending[row[STATUS] as usize], 1);
+                }
+            }
+            if tally.flags > 1 {
+                if tally.statused == 0 {
                     return None;
                 }
-                chains.push(ChainSummary { origin, flags, pending: sum });
+                chains.push(ChainSummary { origin, flags: tally.flags, pending: tally.pending });
             }
         }
         chains.sort_by_key(|c| c.origin);
