@@ -668,6 +668,16 @@ test('200k flags: the agent page and the routing page show their counts and read
         'GROUP BY origin HAVING COUNT(*) > 1 ORDER BY origin',
     ).map((r) => r[0]);
     assert.ok(chains.length > 2 * n, `${agent} takes part in ${chains.length} chains: more than two pages`);
+    // Read once their place, below both lists, comes within a window's height of the window:
+    // two frames after the lists are drawn (the watch's first report comes in the frame after
+    // it starts), nothing yet.
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    assert.deepEqual(
+      await page.evaluate(() => [performance.getEntriesByName('flagdeck:agent-chains-near', 'mark').length, document.querySelectorAll('[data-testid="agent-chains"]').length]),
+      [0, 0],
+      'the chains are not read while far below the window',
+    );
+    await page.locator('h2', { hasText: 'Chains' }).scrollIntoViewIfNeeded();
     await page.waitForFunction(
       (k) => document.querySelector('[data-testid="agent-chains"]')?.dataset.value === String(k),
       chains.length,

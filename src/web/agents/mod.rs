@@ -14,7 +14,7 @@ use crate::web::flags::paged::{
     rows_in_view_below, use_paged_flags, PagedFlags, PagedFooter, Paging, Unplaced, LIST_PAGE, ROWS_PER_FRAME,
 };
 use crate::web::flags::read::{agent_chains, count_flags};
-use crate::web::platform::browser::{idle_period, target_data, warn};
+use crate::web::platform::browser::{idle_period, target_data, warn, NearView};
 use crate::web::platform::perf::{after_paint, mark, measure, measure_since, next_paint, perf_now};
 use crate::web::platform::sqljs::BackgroundJob;
 use crate::web::state::{use_latest, AppState, CatalogState, Nav, View, READS_AHEAD_KEPT};
@@ -775,12 +775,16 @@ pub fn AgentPage(name: String) -> impl IntoView {
     });
     // Chains come from the layer, or where it cannot answer from a scan of the table: read
     // once both lists are shown (the engine answers in order, so a scan asked earlier would hold
-    // their rows up).
+    // their rows up) and the chains' place, below both lists, comes within a window's height of
+    // the window (`chains_near`). At a million flags an agent's chains cost the layer's worker
+    // ~60 ms, which the next page's questions would wait behind (it answers in order): read
+    // only for a person who scrolls down to them.
     let lists_read = Memo::new(move |_| to.settled.get() > 0 && from.settled.get() > 0);
+    let chains_near = RwSignal::new(false);
     let chains = {
         let name = name.clone();
         use_latest(move |_| {
-            if !lists_read.get() {
+            if !lists_read.get() || !chains_near.get() {
                 return None;
             }
             let (open, name) = (with_flags(state), name.clone());
@@ -814,7 +818,7 @@ pub fn AgentPage(name: String) -> impl IntoView {
                         quests_first.set_value(false);
                         view! { <AgentQuestList quests=q name=quests_name.clone() shown_count=quests_shown in_parts=in_parts /> }
                     })}
-                    {d.flags.map(|_| view! { <AgentFlags to=to from=from chains=chains /> })}
+                    {d.flags.map(|_| view! { <AgentFlags to=to from=from chains=chains chains_near=chains_near /> })}
                 }.into_any(),
             }}
         </section>
@@ -1300,14 +1304,35 @@ fn AgentFlags(
     to: PagedFlags,
     from: PagedFlags,
     chains: ReadSignal<Option<ChainsRead>, LocalStorage>,
+    /// Set once the chains' heading comes within a window's height of the window (mark
+    /// `flagdeck:agent-chains-near`).
+    chains_near: RwSignal<bool>,
 ) -> impl IntoView {
+    let heading = NodeRef::<leptos::html::H2>::new();
+    // Dropped with the page, which stops the watch.
+    let watching = StoredValue::new_local(None::<NearView>);
+    // Watched once both lists stand at their full height (drawn in parts, they are short at
+    // first), from the frame after.
+    let lists_whole = Memo::new(move |_| to.drawn_whole() && from.drawn_whole());
+    Effect::new(move |_| {
+        if !lists_whole.get() || watching.with_value(Option::is_some) {
+            return;
+        }
+        let Some(h) = heading.get() else { return };
+        let near = NearView::watch(&h, move || {
+            // A test hook: the chains are read from here on.
+            mark("flagdeck:agent-chains-near");
+            chains_near.set(true);
+        });
+        watching.set_value(Some(near));
+    });
     view! {
         <h2>"Pending flags to this agent"</h2>
         <p class="muted">"In get-pending-flags order: critical, high, medium, then the rest; oldest first."</p>
         <FlagList list=to testid="agent-pending-flag" />
         <h2>"Pending flags from this agent"</h2>
         <FlagList list=from testid="agent-raised-flag" />
-        <h2>"Chains"</h2>
+        <h2 node_ref=heading>"Chains"</h2>
         {move || match chains.get().flatten() {
             None => view! { <p class="muted">"Finding the chains…"</p> }.into_any(),
             Some(Err(e)) => view! { <p class="alert" role="alert">{format!("Could not read the chains: {e}")}</p> }.into_any(),

@@ -351,6 +351,12 @@ impl PagedFlags {
         });
     }
 
+    /// Whether a first read has ended and every row read is drawn (tracked): the list stands
+    /// at its full height.
+    pub fn drawn_whole(self) -> bool {
+        self.settled.get() > 0 && self.drawn.get() >= self.rows.with(Vec::len)
+    }
+
     /// How many rows views draw now (tracked): [`PagedFlags::drawn`], at most those read.
     pub fn shown_len(self) -> usize {
         let drawn = self.drawn.get();

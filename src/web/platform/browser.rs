@@ -1,7 +1,10 @@
 //! Small wrappers over the page itself: clocks, the address (fragment and query), a timeout,
-//! the pointer's rest on a control, the console, randomness, and the DOM elements behind events.
+//! the pointer's rest on a control, the console, randomness, the DOM elements behind events and
+//! an element coming near the window.
 
+use std::cell::RefCell;
 use std::future::Future;
+use std::rc::Rc;
 use std::task::Poll;
 
 use wasm_bindgen::JsCast;
@@ -159,6 +162,68 @@ pub async fn idle_period() -> IdlePeriod {
 /// Waits `ms` milliseconds (a timer: the browser may stretch it in a hidden tab).
 pub async fn sleep_ms(ms: u32) {
     gloo_timers::future::TimeoutFuture::new(ms).await
+}
+
+/// Watches an element until it comes within one window height below the window (an
+/// `IntersectionObserver` whose root margin extends the viewport by 100 % at the bottom): then
+/// calls `near` once and stops. Dropping it stops watching (the observer is disconnected and
+/// its callback freed). Where no observer can be made, `near` is called at once.
+pub struct NearView {
+    observer: Option<web_sys::IntersectionObserver>,
+    _callback:
+        Option<wasm_bindgen::closure::Closure<dyn FnMut(js_sys::Array, web_sys::IntersectionObserver)>>,
+}
+
+/// A callback called at most once, by whoever takes it first.
+type CallOnce = Rc<RefCell<Option<Box<dyn FnOnce()>>>>;
+
+impl NearView {
+    /// Starts watching `el`; see [`NearView`].
+    pub fn watch(el: &web_sys::Element, near: impl FnOnce() + 'static) -> NearView {
+        let near: CallOnce = Rc::new(RefCell::new(Some(Box::new(near))));
+        let call = {
+            let near = near.clone();
+            move || {
+                if let Some(near) = near.borrow_mut().take() {
+                    near();
+                }
+            }
+        };
+        let callback =
+            wasm_bindgen::closure::Closure::<dyn FnMut(js_sys::Array, web_sys::IntersectionObserver)>::new(
+                move |entries: js_sys::Array, observer: web_sys::IntersectionObserver| {
+                    let close = entries
+                        .iter()
+                        .any(|e| e.unchecked_into::<web_sys::IntersectionObserverEntry>().is_intersecting());
+                    if close {
+                        observer.disconnect();
+                        call();
+                    }
+                },
+            );
+        let options = web_sys::IntersectionObserverInit::new();
+        options.set_root_margin("0px 0px 100% 0px");
+        match web_sys::IntersectionObserver::new_with_options(callback.as_ref().unchecked_ref(), &options) {
+            Ok(observer) => {
+                observer.observe(el);
+                NearView { observer: Some(observer), _callback: Some(callback) }
+            }
+            Err(_) => {
+                if let Some(near) = near.borrow_mut().take() {
+                    near();
+                }
+                NearView { observer: None, _callback: None }
+            }
+        }
+    }
+}
+
+impl Drop for NearView {
+    fn drop(&mut self) {
+        if let Some(observer) = &self.observer {
+            observer.disconnect();
+        }
+    }
 }
 
 /// The viewport's height in CSS pixels (`window.innerHeight`); 0 without a window.
