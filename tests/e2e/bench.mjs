@@ -1243,7 +1243,7 @@ async function flagsBench(dist, db, jsonFile, rounds) {
         `routing ${framesLine(lists.routingFrames)}, its Show more ${framesLine(lists.routingMoreFrames)}`,
     );
     console.log(
-      `  the agent's chains (now from the layer, read once both lists are shown): their statement on raw sql.js ${spread(raw.naive.chains)} ms; ` +
+      `  the agent's chains (from the layer, read only once a person scrolls near them: not in these steps): their statement on raw sql.js ${spread(raw.naive.chains)} ms; ` +
         `rows = native: ${lists.disagree.length ? `NO (${lists.disagree[0]})` : 'yes'}`,
     );
 

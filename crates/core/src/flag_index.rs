@@ -176,9 +176,9 @@ pub struct FlagIndex {
     interner: Interner,
     /// Per value: its impact ranks (severity, tool) were it an impact level (the list's CASE).
     ranks: Vec<[u8; 2]>,
-    /// Per value: whether a status holding it is `'pending'` (`status = 'pending'` with the
-    /// column's affinity), `None` for NULL (left out of SQL's `SUM`).
-    pending: Vec<Option<bool>>,
+    /// Per status value (by number) seen so far: whether it is `'pending'` (`status =
+    /// 'pending'` with the column's affinity), `None` for NULL (left out of SQL's `SUM`).
+    pending: FxHashMap<u32, Option<bool>>,
     /// Per chain origin a flag names (an INTEGER `chain_origin_id`), those flags counted
     /// ([`ChainTally`]), kept with every flag stored and released: a chain's flags are these
     /// and its origin flag when that one names no origin ([`FlagIndex::chains`]).
@@ -408,7 +408,7 @@ impl FlagIndex {
             affinity,
             interner: Interner::default(),
             ranks: Vec::new(),
-            pending: Vec::new(),
+            pending: FxHashMap::default(),
             followers: FxHashMap::default(),
             odd_chains: 0,
             null: None,
@@ -495,7 +495,7 @@ impl FlagIndex {
             // The interner's hash heads, about one per value.
             + map(self.values().len(), 12)
             + self.ranks.capacity() * 2
-            + self.pending.capacity() * 2
+            + map(self.pending.capacity(), 6)
             + map(self.followers.capacity(), 8 + size_of::<ChainTally>())
             + self.used.iter().map(|m| map(m.capacity(), 12)).sum::<usize>()
             + per_value(&mut self.postings.iter().flat_map(|p| p.values()).map(|set| set.capacity()), 4)
@@ -530,18 +530,28 @@ impl FlagIndex {
                 .unwrap_or(Impact::other_rank(ranking))
         };
         self.ranks.push([rank(Ranking::Severity), rank(Ranking::Tool)]);
-        let pending =
-            (!matches!(v, Value::Null)).then(|| eq_affinity(&v, self.affinity[STATUS], &PENDING, None));
-        self.pending.push(pending);
         if matches!(v, Value::Null) {
             self.null = Some(n);
         }
         n
     }
 
+    /// Whether a status holding value `n` is `'pending'`, `None` for NULL ([`FlagIndex::pending`]
+    /// when it was seen, else worked out).
+    fn is_pending(&self, n: u32) -> Option<bool> {
+        self.pending.get(&n).copied().unwrap_or_else(|| {
+            let v = &self.values()[n as usize];
+            (!matches!(v, Value::Null)).then(|| eq_affinity(v, self.affinity[STATUS], &PENDING, None))
+        })
+    }
+
     /// Counts a flag's value numbers in or out of the chain it names (or of the odd chains),
     /// by `by` (1 or -1).
     fn tally_follower(&mut self, numbers: &[u32; N], by: i64) {
+        // Most flags name no origin: told by the number, without reading the value.
+        if Some(numbers[CHAIN]) == self.null {
+            return;
+        }
         let origin = match self.values()[numbers[CHAIN] as usize] {
             Value::Null => return,
             Value::Integer(o) => o,
@@ -550,8 +560,11 @@ impl FlagIndex {
                 return;
             }
         };
+        let status = numbers[STATUS];
+        let pending = self.is_pending(status);
+        self.pending.entry(status).or_insert(pending);
         let tally = self.followers.entry(origin).or_default();
-        tally.add(self.pending[numbers[STATUS] as usize], by);
+        tally.add(pending, by);
         if tally.flags == 0 {
             self.followers.remove(&origin);
         }
@@ -888,7 +901,7 @@ impl FlagIndex {
             if let Some(&slot) = self.slot_of.get(&origin) {
                 let row = &self.rows[slot as usize];
                 if Some(row[CHAIN]) == self.null {
-                    tally.add(self.pending[row[STATUS] as usize], 1);
+                    tally.add(self.is_pending(row[STATUS]), 1);
                 }
             }
             if tally.flags > 1 {
