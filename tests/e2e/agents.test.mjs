@@ -535,8 +535,14 @@ test('v1: the catalog starts the reads of the agent pages of its rows in view, s
     await page.locator('[data-testid="complete-by"]').fill('backend.api');
     await page.locator('[data-testid="flag-complete"]').click();
     await page.locator('[data-testid="flag-reopen"]').waitFor({ timeout: SETTLE_MS });
+    // A page read ahead before the edit and never opened is read again (its read was dropped;
+    // kept, the catalog would find it started and read nothing).
+    const unopened = readAheadRows.find((r) => r.name !== agent.name);
+    const readsOf = (hash) => page.evaluate((hash) => performance.getEntriesByName('flagdeck:route-read-ahead', 'mark').filter((m) => m.detail === hash).length, hash);
+    const readsBefore = await readsOf(hashOf(unopened.name));
     await gotoAgents(page);
     await page.waitForFunction(() => performance.getEntriesByName('flagdeck:catalog-read-ahead', 'mark').length > 1, null, { timeout: SETTLE_MS });
+    assert.equal(await readsOf(hashOf(unopened.name)), readsBefore + 1, `${unopened.name}'s page, read ahead before the edit, is read again after it`);
     await page.locator(sel('catalog-row', '@backend.api')).click();
     assert.deepEqual(await pendingIds(page, documented.length - 1), documented.slice(1), 'the completed flag left the list');
     assert.equal(await hookText(page, 'agent-workable'), '5');

@@ -178,11 +178,11 @@ pub struct FlagIndex {
     ranks: Vec<[u8; 2]>,
     /// Per status value (by number) seen so far: whether it is `'pending'` (`status =
     /// 'pending'` with the column's affinity), `None` for NULL (left out of SQL's `SUM`).
-    pending: FxHashMap<u32, Option<bool>>,
+    status_pending: FxHashMap<u32, Option<bool>>,
     /// Per chain origin a flag names (an INTEGER `chain_origin_id`), those flags counted
     /// ([`ChainTally`]), kept with every flag stored and released: a chain's flags are these
     /// and its origin flag when that one names no origin ([`FlagIndex::chains`]).
-    followers: FxHashMap<i64, ChainTally>,
+    follow_ups: FxHashMap<i64, ChainTally>,
     /// Flags whose `chain_origin_id` is neither NULL nor an INTEGER (the layer then does not
     /// answer for chains).
     odd_chains: usize,
@@ -218,7 +218,7 @@ pub struct FlagIndex {
 /// Flags of one chain counted as the agent page's chains statement sums them
 /// ([`crate::agents::CHAINS_SQL`]): how many, how many pending, how many with a status (a
 /// chain whose statuses are all NULL has a NULL sum, which the layer does not answer).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default)]
 struct ChainTally {
     flags: i64,
     pending: i64,
@@ -408,8 +408,8 @@ impl FlagIndex {
             affinity,
             interner: Interner::default(),
             ranks: Vec::new(),
-            pending: FxHashMap::default(),
-            followers: FxHashMap::default(),
+            status_pending: FxHashMap::default(),
+            follow_ups: FxHashMap::default(),
             odd_chains: 0,
             null: None,
             used: Default::default(),
@@ -495,8 +495,8 @@ impl FlagIndex {
             // The interner's hash heads, about one per value.
             + map(self.values().len(), 12)
             + self.ranks.capacity() * 2
-            + map(self.pending.capacity(), 6)
-            + map(self.followers.capacity(), 8 + size_of::<ChainTally>())
+            + map(self.status_pending.capacity(), 6)
+            + map(self.follow_ups.capacity(), 8 + size_of::<ChainTally>())
             + self.used.iter().map(|m| map(m.capacity(), 12)).sum::<usize>()
             + per_value(&mut self.postings.iter().flat_map(|p| p.values()).map(|set| set.capacity()), 4)
             + per_value(&mut self.tallies.iter().flat_map(|t| t.values()).map(|tally| tally.capacity()), 16)
@@ -536,10 +536,10 @@ impl FlagIndex {
         n
     }
 
-    /// Whether a status holding value `n` is `'pending'`, `None` for NULL ([`FlagIndex::pending`]
+    /// Whether a status holding value `n` is `'pending'`, `None` for NULL ([`FlagIndex::status_pending`]
     /// when it was seen, else worked out).
     fn is_pending(&self, n: u32) -> Option<bool> {
-        self.pending.get(&n).copied().unwrap_or_else(|| {
+        self.status_pending.get(&n).copied().unwrap_or_else(|| {
             let v = &self.values()[n as usize];
             (!matches!(v, Value::Null)).then(|| eq_affinity(v, self.affinity[STATUS], &PENDING, None))
         })
@@ -547,7 +547,7 @@ impl FlagIndex {
 
     /// Counts a flag's value numbers in or out of the chain it names (or of the odd chains),
     /// by `by` (1 or -1).
-    fn tally_follower(&mut self, numbers: &[u32; N], by: i64) {
+    fn tally_follow_up(&mut self, numbers: &[u32; N], by: i64) {
         // Most flags name no origin: told by the number, without reading the value.
         if Some(numbers[CHAIN]) == self.null {
             return;
@@ -556,17 +556,19 @@ impl FlagIndex {
             Value::Null => return,
             Value::Integer(o) => o,
             _ => {
-                self.odd_chains = self.odd_chains.saturating_add_signed(by as isize);
+                let odd = self.odd_chains as i64 + by;
+                debug_assert!(odd >= 0, "an odd chain released that was never stored");
+                self.odd_chains = odd.max(0) as usize;
                 return;
             }
         };
         let status = numbers[STATUS];
         let pending = self.is_pending(status);
-        self.pending.entry(status).or_insert(pending);
-        let tally = self.followers.entry(origin).or_default();
+        self.status_pending.entry(status).or_insert(pending);
+        let tally = self.follow_ups.entry(origin).or_default();
         tally.add(pending, by);
         if tally.flags == 0 {
-            self.followers.remove(&origin);
+            self.follow_ups.remove(&origin);
         }
     }
 
@@ -595,7 +597,7 @@ impl FlagIndex {
             }
         };
         self.slot_of.insert(id, slot);
-        self.tally_follower(&numbers, 1);
+        self.tally_follow_up(&numbers, 1);
         for (p, &c) in POSTED.iter().enumerate() {
             self.postings[p].entry(numbers[c]).or_default().insert(slot);
             *self.tallies[p]
@@ -784,7 +786,7 @@ impl FlagIndex {
             self.odd_tool_keys -= 1;
         }
         let numbers = self.rows[slot as usize];
-        self.tally_follower(&numbers, -1);
+        self.tally_follow_up(&numbers, -1);
         for c in 0..N {
             let n = self.rows[slot as usize][c];
             if let Some(k) = self.used[c].get_mut(&n) {
@@ -843,6 +845,12 @@ impl FlagIndex {
     /// layer could not be exact: the table lacks `chain_origin_id`, a chain origin is neither
     /// NULL nor an INTEGER, or a chain's pending sum is NULL (every status NULL).
     pub fn chains(&self, agent: &str) -> Option<Vec<ChainSummary>> {
+        self.chains_by(agent, None)
+    }
+
+    /// [`FlagIndex::chains`], the agent's flags found through its postings or by one pass over
+    /// the rows as `scan_rows` says (`None`: the pass when it holds over a quarter of them).
+    fn chains_by(&self, agent: &str, scan_rows: Option<bool>) -> Option<Vec<ChainSummary>> {
         if !self.chain_column {
             return None;
         }
@@ -851,7 +859,7 @@ impl FlagIndex {
         }
         let values = self.values();
         // The origins of the agent's flags (`source = ?1 OR target = ?1`) that flags name: a
-        // chain of two flags or more has one naming its origin ([`FlagIndex::followers`]).
+        // chain of two flags or more has one naming its origin ([`FlagIndex::follow_ups`]).
         let param = Value::from(agent);
         // Per posted column: the numbers of the values that are `agent` (a handful at most),
         // and how many flags hold them.
@@ -870,15 +878,18 @@ impl FlagIndex {
         let mut consider = |slot: u32| {
             // NULL told by its number: the value itself is read for a flag naming an origin only.
             let chain = self.rows[slot as usize][CHAIN];
-            let origin = match &values[chain as usize] {
-                Value::Integer(o) if Some(chain) != self.null => *o,
-                _ => self.id(slot),
+            let origin = if Some(chain) == self.null {
+                self.id(slot)
+            } else if let Value::Integer(o) = values[chain as usize] {
+                o
+            } else {
+                self.id(slot)
             };
-            if self.followers.contains_key(&origin) {
+            if self.follow_ups.contains_key(&origin) {
                 origins.insert(origin);
             }
         };
-        if held * 4 > self.len() {
+        if scan_rows.unwrap_or(held * 4 > self.len()) {
             // A large share of the flags: one pass over the rows as they lie in memory.
             let [from, to] = &agent_numbers;
             for slot in self.live() {
@@ -897,7 +908,7 @@ impl FlagIndex {
         let mut chains = Vec::new();
         for origin in origins {
             // The flags naming it, and the origin flag itself when it names none.
-            let mut tally = self.followers.get(&origin).copied().unwrap_or_default();
+            let mut tally = self.follow_ups.get(&origin).copied().unwrap_or_default();
             if let Some(&slot) = self.slot_of.get(&origin) {
                 let row = &self.rows[slot as usize];
                 if Some(row[CHAIN]) == self.null {
@@ -1460,7 +1471,78 @@ impl FlagIndexBuilder {
 
 #[cfg(test)]
 mod tests {
-    use super::may_write;
+    use super::*;
+
+    /// A flag of the chain tests: its id, status, source, target and chain origin.
+    fn flag(id: i64, status: Value, source: &str, target: &str, chain: Value) -> KeyRow {
+        let mut values: [Value; N] = std::array::from_fn(|_| Value::Null);
+        values[STATUS] = status;
+        values[SOURCE] = Value::from(source);
+        values[TARGET] = Value::from(target);
+        values[CREATED] = Value::from("2025-01-01 00:00:00");
+        values[CHAIN] = chain;
+        KeyRow { id, values }
+    }
+
+    fn text(t: &str) -> Value {
+        Value::from(t)
+    }
+
+    /// Both ways of finding the agent's flags, which must agree.
+    fn chains_of(index: &FlagIndex, agent: &str) -> Option<Vec<(i64, i64, i64)>> {
+        let [rows, postings] = [true, false].map(|scan| {
+            index
+                .chains_by(agent, Some(scan))
+                .map(|c| c.into_iter().map(|c| (c.origin, c.flags, c.pending)).collect())
+        });
+        assert_eq!(rows, postings, "chains of {agent}: one pass over the rows and the postings differ");
+        rows
+    }
+
+    #[test]
+    fn chains_count_each_chain_as_its_statement_groups_it() {
+        let mut affinity = [Affinity::Text; N];
+        affinity[CHAIN] = Affinity::Integer;
+        affinity[LOCKED] = Affinity::Numeric;
+        let pending = || text("pending");
+        let index = &mut FlagIndex::build(
+            affinity,
+            vec![
+                // Chain 1: its origin, a follow-up by @a, one without @a.
+                flag(1, pending(), "@a", "@b", Value::Null),
+                flag(2, text("completed"), "@b", "@a", Value::Integer(1)),
+                flag(3, pending(), "@c", "@d", Value::Integer(1)),
+                // A flag naming itself as its origin, and one following it.
+                flag(6, pending(), "@a", "@a", Value::Integer(6)),
+                flag(7, pending(), "@x", "@y", Value::Integer(6)),
+                // Alone: no chain.
+                flag(8, pending(), "@a", "@b", Value::Null),
+            ],
+        );
+        assert_eq!(chains_of(index, "@a"), Some(vec![(1, 3, 2), (6, 2, 2)]));
+        assert_eq!(chains_of(index, "@d"), Some(vec![(1, 3, 2)]));
+        assert_eq!(chains_of(index, "@nobody"), Some(vec![]));
+        // A chain whose statuses are all NULL has a NULL sum: not answered.
+        let null_chain = vec![
+            flag(4, Value::Null, "@a", "@c", Value::Null),
+            flag(5, Value::Null, "@c", "@d", Value::Integer(4)),
+        ];
+        index.apply(Changes { rows: null_chain, gone: vec![] });
+        assert_eq!(chains_of(index, "@a"), None);
+        assert_eq!(chains_of(index, "@b"), Some(vec![(1, 3, 2)]), "an agent outside that chain is answered");
+        // Its follow-up gone, flag 4 is alone again; the completed follow-up of chain 1 turned pending.
+        index.apply(Changes { rows: vec![flag(2, pending(), "@b", "@a", Value::Integer(1))], gone: vec![5] });
+        assert_eq!(chains_of(index, "@a"), Some(vec![(1, 3, 3), (6, 2, 2)]));
+        // An origin that is not an integer sends every agent's chains to the SQL, until it goes.
+        index.apply(Changes { rows: vec![flag(9, pending(), "@z", "@z", text("x"))], gone: vec![] });
+        assert_eq!(chains_of(index, "@a"), None);
+        index.apply(Changes { rows: vec![], gone: vec![9] });
+        assert_eq!(chains_of(index, "@a"), Some(vec![(1, 3, 3), (6, 2, 2)]));
+        // Flag 6 no longer names itself: it is the origin flag of its chain.
+        index
+            .apply(Changes { rows: vec![flag(6, text("completed"), "@a", "@a", Value::Null)], gone: vec![] });
+        assert_eq!(chains_of(index, "@a"), Some(vec![(1, 3, 3), (6, 2, 1)]));
+    }
 
     #[test]
     fn writes_are_told_from_reads_by_their_words() {

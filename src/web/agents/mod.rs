@@ -17,7 +17,7 @@ use crate::web::flags::read::{agent_chains, count_flags};
 use crate::web::platform::browser::{idle_period, target_data, warn, NearView};
 use crate::web::platform::perf::{after_paint, mark, measure, measure_since, next_paint, perf_now};
 use crate::web::platform::sqljs::BackgroundJob;
-use crate::web::state::{use_latest, AppState, CatalogState, Nav, View, READS_AHEAD_KEPT};
+use crate::web::state::{use_latest, AppState, CatalogState, Nav, PageTasks, View, READS_AHEAD_KEPT};
 use crate::web::widgets::table_parts::TableParts;
 use crate::web::widgets::time::{Time, TimeText};
 use crate::web::widgets::{group_digits, showing_of};
@@ -446,52 +446,48 @@ pub const READ_AHEAD_IN_VIEW: usize = 12;
 
 /// Starts the route reads of the agent pages whose links are in view in `list`, top first, at
 /// most [`READ_AHEAD_IN_VIEW`], as a router prefetches the links in view ([`Nav::read_ahead`]):
-/// one after another, from the browser's first idle period after the list is painted, while
-/// the list is on the page. A click on one of them then builds its page inside its own task,
+/// one after another, each in an idle period of the browser's after the list is painted, while
+/// the list is on the page; none for a file with quests whose quest layer is not kept (each
+/// page's quests would be a pass over every quest), and none while the flag layer is being
+/// built (the route then reads nothing ahead). A click on one of them then builds its page inside its own task,
 /// painted in the frame after the click even when pressed as the pointer arrives (reads
 /// started at the press would be answered only after that frame). Rows scrolled into view
 /// later start theirs when the pointer rests on them ([`Nav::intent`]). Marks
 /// `flagdeck:catalog-read-ahead` once the last read is in (a test hook).
 fn read_ahead_in_view(list: NodeRef<leptos::html::Tbody>) {
-    let nav = expect_context::<Nav>();
-    let alive = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-    let shown = alive.clone();
-    on_cleanup(move || shown.store(false, std::sync::atomic::Ordering::Relaxed));
-    spawn_local(async move {
+    let (nav, state, quest_layer) =
+        (expect_context::<Nav>(), expect_context::<AppState>(), expect_context::<QuestLayerBuild>());
+    // Stops with the list: each read runs to its end in a task of its own (`run_to_end`).
+    PageTasks::new().spawn(async move {
         next_paint().await;
-        idle_period().await;
-        let on_page = || alive.load(std::sync::atomic::Ordering::Relaxed);
-        // The list's owner (with its node) is gone once it left the page.
-        if !on_page() {
+        let Some(list) = list.get_untracked() else { return };
+        // Without its quest layer, each page's quests would be a pass over every quest.
+        let open = state.db().current().get_untracked();
+        if open.is_some_and(|o| o.report.generation.has_quests() && !quest_layer.kept_for(&o)) {
             return;
         }
-        let Some(list) = list.get_untracked() else { return };
         for name in links_in_view(&list).into_iter().take(READ_AHEAD_IN_VIEW) {
-            if !on_page() {
-                return;
-            }
+            // Each in an idle period of its own: a person's input and the frames come first.
+            idle_period().await;
             if let Some(read) = nav.read_ahead(View::Agent(name)) {
                 read.await;
             }
         }
-        if on_page() {
-            mark("flagdeck:catalog-read-ahead");
-        }
+        mark("flagdeck:catalog-read-ahead");
     });
 }
 
 /// The agent names of the links (`data-agent-link`) in `list` that are in the window, top
-/// first.
+/// first (the links lie in the list top to bottom: those below the window are not looked at).
 fn links_in_view(list: &web_sys::Element) -> Vec<String> {
     let Ok(links) = list.query_selector_all("[data-agent-link]") else { return Vec::new() };
     let bottom = crate::web::platform::browser::viewport_height();
     (0..links.length())
         .filter_map(|i| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(links.item(i)?).ok())
-        .filter(|link| {
-            let rect = link.get_bounding_client_rect();
-            rect.bottom() > 0.0 && rect.top() < bottom
-        })
-        .filter_map(|link| link.get_attribute("data-agent-link"))
+        .map(|link| (link.get_bounding_client_rect(), link))
+        .skip_while(|(rect, _)| rect.bottom() <= 0.0)
+        .take_while(|(rect, _)| rect.top() < bottom)
+        .filter_map(|(_, link)| link.get_attribute("data-agent-link"))
         .collect()
 }
 

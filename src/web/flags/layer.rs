@@ -152,20 +152,26 @@ pub struct FlagLayer {
     /// ([`Mirrored::at`]) still reflects the table while it has not moved and every write
     /// posted has been taken.
     revision: Cell<u64>,
-    /// Answers asked ahead of the page that will ask them ([`FlagLayer::prefetch`]).
+    /// Answers asked ahead of the page that will ask them ([`FlagLayer::prefetch`]), oldest
+    /// batch first, and the number of the last batch.
     prefetched: RefCell<Vec<Prefetched>>,
+    batches: Cell<u64>,
 }
 
-/// The most answers asked ahead kept at once ([`FlagLayer::prefetch`]): the first questions of
-/// [`READS_AHEAD_KEPT`] agent pages (six each), each answer a count or a page of at most
-/// [`LIST_PAGE`](crate::web::flags::paged::LIST_PAGE) rows.
+/// The most batches asked ahead kept at once ([`FlagLayer::prefetch`]): the first questions of
+/// the [`READS_AHEAD_KEPT`] agent pages `Nav` keeps read (six each), with as many again for the
+/// flag list's filters the pointer rested on (two each) and the routing page, so a page `Nav`
+/// holds read finds its answers here too. Each answer is a count or a page of at most
+/// [`LIST_PAGE`](crate::web::flags::paged::LIST_PAGE) rows' ids and keys.
 ///
 /// [`READS_AHEAD_KEPT`]: crate::web::state::READS_AHEAD_KEPT
-pub const PREFETCHED_KEPT: usize = 6 * crate::web::state::READS_AHEAD_KEPT;
+pub const PREFETCHED_BATCHES_KEPT: usize = 4 * crate::web::state::READS_AHEAD_KEPT;
 
 /// An answer asked ahead ([`FlagLayer::prefetch`]): its question's JSON, the revision and the
 /// change log's take it reflects, and the answer.
 struct Prefetched {
+    /// The batch it came in (numbered in the order asked).
+    batch: u64,
     json: String,
     at: u64,
     synced: Option<u64>,
@@ -230,6 +236,7 @@ impl FlagLayer {
             built_flags: Cell::new(0),
             revision: Cell::new(0),
             prefetched: RefCell::new(Vec::new()),
+            batches: Cell::new(0),
         });
         let weak = Rc::downgrade(&layer);
         let started = perf_now();
@@ -334,8 +341,9 @@ impl FlagLayer {
     /// kept, and the first [`FlagLayer::ask`] of the same request while the table is where it
     /// was (no take of the change log since, no write posted since it) takes its answer
     /// instead of asking the worker. Answers kept before for the table as it is stay (a
-    /// request asked again is answered anew), up to [`PREFETCHED_KEPT`], the oldest going
-    /// first; nothing is kept when the layer does not answer (the page then asks for itself).
+    /// request asked again is answered anew), up to [`PREFETCHED_BATCHES_KEPT`] batches, the
+    /// oldest going first; nothing is kept when the layer does not answer (the page then asks
+    /// for itself) or the table moved while the batch was answered.
     pub async fn prefetch(&self, db: &SqlJsWorker, requests: Vec<Request>) {
         let jsons: Vec<String> = requests.iter().filter_map(|r| serde_json::to_string(r).ok()).collect();
         if jsons.len() != requests.len() {
@@ -344,18 +352,26 @@ impl FlagLayer {
         let Some((Answer::Batch(answers), at)) = self.ask_at(db, &Request::Batch(requests)).await else {
             return;
         };
+        // A take of the change log meanwhile found changes: these answers could never be taken.
+        if at != self.revision.get() {
+            return;
+        }
         let synced = self.synced.get();
+        let batch = self.batches.get() + 1;
+        self.batches.set(batch);
         let mut kept = self.prefetched.borrow_mut();
         // Answers for the table as it was cannot be taken any more.
         kept.retain(|p| p.at == at && p.synced == synced && !jsons.contains(&p.json));
         kept.extend(jsons.into_iter().zip(answers).map(|(json, answer)| Prefetched {
+            batch,
             json,
             at,
             synced,
             answer,
         }));
-        let over = kept.len().saturating_sub(PREFETCHED_KEPT);
-        kept.drain(..over);
+        // Batches are numbered in the order kept: the oldest past the limit go.
+        let oldest_kept = batch.saturating_sub(PREFETCHED_BATCHES_KEPT as u64 - 1);
+        kept.retain(|p| p.batch >= oldest_kept);
     }
 
     /// The answer asked ahead for `json` when the table is where it was then: at revision `at`,

@@ -221,6 +221,8 @@ impl NearView {
 impl Drop for NearView {
     fn drop(&mut self) {
         if let Some(observer) = &self.observer {
+            // Reports already queued go too: the callback is freed with this.
+            let _ = observer.take_records();
             observer.disconnect();
         }
     }

@@ -251,7 +251,7 @@ impl Nav {
     }
 
     /// The pointer left the link: the read [`Nav::intent`] would start is not started (one
-    /// already started goes on; the next page shown drops it).
+    /// already started goes on, kept for its page as any read ahead).
     pub fn stop_intent(&self) {
         self.resting.leave();
     }
