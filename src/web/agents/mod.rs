@@ -449,10 +449,10 @@ pub const READ_AHEAD_IN_VIEW: usize = 12;
 /// one after another, each in an idle period of the browser's after the list is painted, while
 /// the list is on the page; none for a file with quests whose quest layer is not kept (each
 /// page's quests would be a pass over every quest), and none while the flag layer is being
-/// built (the route then reads nothing ahead). A click on one of them then builds its page inside its own task,
-/// painted in the frame after the click even when pressed as the pointer arrives (reads
-/// started at the press would be answered only after that frame). Rows scrolled into view
-/// later start theirs when the pointer rests on them ([`Nav::intent`]). Marks
+/// built (the route then reads nothing ahead). A click on one of them then builds its page
+/// inside its own task, painted in the frame after the click even when pressed as the pointer
+/// arrives (reads started at the press would be answered only after that frame). Rows scrolled
+/// into view later start theirs when the pointer rests on them ([`Nav::intent`]). Marks
 /// `flagdeck:catalog-read-ahead` once the last read is in (a test hook).
 fn read_ahead_in_view(list: NodeRef<leptos::html::Tbody>) {
     let (nav, state, quest_layer) =
