@@ -421,6 +421,17 @@ test('v1: an agent page opened by its address has its counts and first rows in i
   }
 });
 
+/**
+ * Opens the v1 fixture in `page`, whose workers' answers can be held ([`gateWorkerAnswers`]),
+ * and waits for its summary and the flag list's layer.
+ */
+async function openV1Gated(page) {
+  await gateWorkerAnswers(page);
+  await pickFile(page, V1);
+  await waitForSummary(page, { fileName: path.basename(V1), flags: '300', alertFails: true });
+  await page.waitForFunction(() => performance.getEntriesByName('flagdeck:layer-built', 'measure').length > 0, null, { timeout: SETTLE_MS });
+}
+
 /** Whether the route reads of the page at `hash` were started ahead and are in (the mark `flagdeck:route-read-ahead` names the page). */
 const readAhead = (page, hash) =>
   page.evaluate((hash) => performance.getEntriesByName('flagdeck:route-read-ahead', 'mark').some((m) => m.detail === hash), hash);
@@ -451,10 +462,7 @@ test('v1: a catalog row the pointer rests on starts its agent page\'s reads, so 
     // A window so low that the row is below the catalog's rows in view, whose pages' reads
     // start by themselves: its read starts only when the pointer rests on it.
     await page.setViewportSize({ width: 1280, height: 360 });
-    await gateWorkerAnswers(page);
-    await pickFile(page, V1);
-    await waitForSummary(page, { fileName: path.basename(V1), flags: '300', alertFails: true });
-    await page.waitForFunction(() => performance.getEntriesByName('flagdeck:layer-built', 'measure').length > 0, null, { timeout: SETTLE_MS });
+    await openV1Gated(page);
     await gotoAgents(page);
     await page.waitForFunction(() => performance.getEntriesByName('flagdeck:catalog-read-ahead', 'mark').length > 0, null, { timeout: SETTLE_MS });
     const hash = `#agent/${encodeURIComponent('@backend.api')}`;
@@ -493,10 +501,7 @@ test('v1: the catalog starts the reads of the agent pages of its rows in view, s
   const app = await openApp(browser, `${servers.app.url}/`);
   try {
     const { page } = app;
-    await gateWorkerAnswers(page);
-    await pickFile(page, V1);
-    await waitForSummary(page, { fileName: path.basename(V1), flags: '300', alertFails: true });
-    await page.waitForFunction(() => performance.getEntriesByName('flagdeck:layer-built', 'measure').length > 0, null, { timeout: SETTLE_MS });
+    await openV1Gated(page);
     await page.mouse.move(0, 0);
     await gotoAgents(page);
     // Nothing rests on a row: the catalog's own reads for its rows in view, top first.

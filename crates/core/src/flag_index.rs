@@ -274,6 +274,12 @@ static EMPTY: Value = Value::Text(String::new());
 /// The status the chains count (`status = 'pending'`).
 static PENDING: std::sync::LazyLock<Value> = std::sync::LazyLock::new(|| Value::Text("pending".into()));
 
+/// Whether a status column of affinity `affinity` holding `v` is `'pending'`, `None` for NULL
+/// (left out of SQL's `SUM(status = 'pending')`).
+fn status_is_pending(v: &Value, affinity: Affinity) -> Option<bool> {
+    (!matches!(v, Value::Null)).then(|| eq_affinity(v, affinity, &PENDING, None))
+}
+
 impl Key<'_> {
     fn cmp_with(&self, other: &Key<'_>) -> Ordering {
         match (self, other) {
@@ -539,10 +545,8 @@ impl FlagIndex {
     /// Whether a status holding value `n` is `'pending'`, `None` for NULL ([`FlagIndex::status_pending`]
     /// when it was seen, else worked out).
     fn is_pending(&self, n: u32) -> Option<bool> {
-        self.status_pending.get(&n).copied().unwrap_or_else(|| {
-            let v = &self.values()[n as usize];
-            (!matches!(v, Value::Null)).then(|| eq_affinity(v, self.affinity[STATUS], &PENDING, None))
-        })
+        let work_out = || status_is_pending(&self.values()[n as usize], self.affinity[STATUS]);
+        self.status_pending.get(&n).copied().unwrap_or_else(work_out)
     }
 
     /// Counts a flag's value numbers in or out of the chain it names (or of the odd chains),
@@ -562,9 +566,11 @@ impl FlagIndex {
                 return;
             }
         };
-        let status = numbers[STATUS];
-        let pending = self.is_pending(status);
-        self.status_pending.entry(status).or_insert(pending);
+        let (status, values, affinity) = (numbers[STATUS], self.interner.values(), self.affinity[STATUS]);
+        let pending = *self
+            .status_pending
+            .entry(status)
+            .or_insert_with(|| status_is_pending(&values[status as usize], affinity));
         let tally = self.follow_ups.entry(origin).or_default();
         tally.add(pending, by);
         if tally.flags == 0 {
@@ -878,12 +884,9 @@ impl FlagIndex {
         let mut consider = |slot: u32| {
             // NULL told by its number: the value itself is read for a flag naming an origin only.
             let chain = self.rows[slot as usize][CHAIN];
-            let origin = if Some(chain) == self.null {
-                self.id(slot)
-            } else if let Value::Integer(o) = values[chain as usize] {
-                o
-            } else {
-                self.id(slot)
+            let origin = match (Some(chain) != self.null).then(|| &values[chain as usize]) {
+                Some(Value::Integer(o)) => *o,
+                _ => self.id(slot),
             };
             if self.follow_ups.contains_key(&origin) {
                 origins.insert(origin);

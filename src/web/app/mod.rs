@@ -9,7 +9,7 @@ use crate::web::files::live;
 use crate::web::files::loader;
 use crate::web::flags::{FlagsPage, NoFlagsNotice};
 use crate::web::follow::{Follow, FollowChanges};
-use crate::web::platform::browser::{drag_has_files, location_hash, query_param};
+use crate::web::platform::browser::{drag_has_files, location_hash, query_param, url_fragment};
 use crate::web::platform::dropped::{dropped, folder_files, DropError, Dropped, DroppedFolder};
 use crate::web::quests::logs::{is_quest_log, read_files};
 use crate::web::quests::{NoQuestsNotice, QuestPage, QuestsPage, QuestsView};
@@ -119,7 +119,7 @@ pub fn App() -> impl IntoView {
         let hash = location_hash();
         apply_shared_state(state, &hash);
         quests_view.follow_address(&hash);
-        nav.follow(web_sys::Url::new(&e.new_url()).ok().map(|u| u.hash()).as_deref());
+        nav.follow(url_fragment(&e.new_url()).as_deref());
         follow_section(&hash);
     });
     on_cleanup(move || {

@@ -359,9 +359,13 @@ impl FlagLayer {
         let synced = self.synced.get();
         let batch = self.batches.get() + 1;
         self.batches.set(batch);
+        // Batches are numbered in the order kept: the oldest past the limit go, and answers for
+        // the table as it was, which cannot be taken any more.
+        let oldest_kept = batch.saturating_sub(PREFETCHED_BATCHES_KEPT as u64 - 1);
         let mut kept = self.prefetched.borrow_mut();
-        // Answers for the table as it was cannot be taken any more.
-        kept.retain(|p| p.at == at && p.synced == synced && !jsons.contains(&p.json));
+        kept.retain(|p| {
+            p.batch >= oldest_kept && p.at == at && p.synced == synced && !jsons.contains(&p.json)
+        });
         kept.extend(jsons.into_iter().zip(answers).map(|(json, answer)| Prefetched {
             batch,
             json,
@@ -369,9 +373,6 @@ impl FlagLayer {
             synced,
             answer,
         }));
-        // Batches are numbered in the order kept: the oldest past the limit go.
-        let oldest_kept = batch.saturating_sub(PREFETCHED_BATCHES_KEPT as u64 - 1);
-        kept.retain(|p| p.batch >= oldest_kept);
     }
 
     /// The answer asked ahead for `json` when the table is where it was then: at revision `at`,

@@ -2,7 +2,7 @@
 //! the pointer's rest on a control, the console, randomness, the DOM elements behind events and
 //! an element coming near the window.
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::future::Future;
 use std::rc::Rc;
 use std::task::Poll;
@@ -175,20 +175,18 @@ pub struct NearView {
 }
 
 /// A callback called at most once, by whoever takes it first.
-type CallOnce = Rc<RefCell<Option<Box<dyn FnOnce()>>>>;
+type CallOnce = Rc<Cell<Option<Box<dyn FnOnce()>>>>;
 
 impl NearView {
     /// Starts watching `el`; see [`NearView`].
     pub fn watch(el: &web_sys::Element, near: impl FnOnce() + 'static) -> NearView {
-        let near: CallOnce = Rc::new(RefCell::new(Some(Box::new(near))));
-        let call = {
-            let near = near.clone();
-            move || {
-                if let Some(near) = near.borrow_mut().take() {
-                    near();
-                }
+        let near: CallOnce = Rc::new(Cell::new(Some(Box::new(near))));
+        let call = |near: &CallOnce| {
+            if let Some(near) = near.take() {
+                near();
             }
         };
+        let ours = near.clone();
         let callback =
             wasm_bindgen::closure::Closure::<dyn FnMut(js_sys::Array, web_sys::IntersectionObserver)>::new(
                 move |entries: js_sys::Array, observer: web_sys::IntersectionObserver| {
@@ -197,7 +195,7 @@ impl NearView {
                         .any(|e| e.unchecked_into::<web_sys::IntersectionObserverEntry>().is_intersecting());
                     if close {
                         observer.disconnect();
-                        call();
+                        call(&ours);
                     }
                 },
             );
@@ -209,9 +207,7 @@ impl NearView {
                 NearView { observer: Some(observer), _callback: Some(callback) }
             }
             Err(_) => {
-                if let Some(near) = near.borrow_mut().take() {
-                    near();
-                }
+                call(&near);
                 NearView { observer: None, _callback: None }
             }
         }
@@ -285,6 +281,12 @@ pub fn encode_uri_component(text: &str) -> String {
 /// The address fragment, `#` included (empty when there is none).
 pub fn location_hash() -> String {
     web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
+}
+
+/// The fragment of the address `url` (`#…`, or empty when it has none); `None` when `url` is
+/// not an address (a `hashchange` event's `newURL`).
+pub fn url_fragment(url: &str) -> Option<String> {
+    web_sys::Url::new(url).ok().map(|u| u.hash())
 }
 
 /// Sets the address fragment (a new history entry; `hashchange` follows).

@@ -157,11 +157,8 @@ impl Nav {
         if self.pending.with_value(|p| p.as_ref() == Some(&view)) {
             return;
         }
-        let asked = self.asked.get_value() + 1;
-        self.asked.set_value(asked);
+        let asked = self.ask();
         self.pending.set_value(None);
-        // Another page asked for after a link's: its address is not set.
-        self.addressing.set_value(None);
         if self.view.get_untracked() == view {
             return;
         }
@@ -189,6 +186,16 @@ impl Nav {
                 nav.view.set(view);
             }
         });
+    }
+
+    /// Counts a page asked for and returns its number: a page asked for earlier and still
+    /// waiting (for its route's reads, or its task) is not shown, and the address a
+    /// [`Nav::go`] waits to set after the paint is not set.
+    fn ask(&self) -> u64 {
+        let asked = self.asked.get_value() + 1;
+        self.asked.set_value(asked);
+        self.addressing.set_value(None);
+        asked
     }
 
     /// Starts `view`'s route reading now, before the page is asked for (a link the person is
@@ -313,11 +320,8 @@ impl Nav {
     /// under 50). Not built when another page is asked for before that task (an address
     /// changed in the same task is followed instead).
     pub fn go_after_click(&self, view: View) {
-        // A page asked for: the address a [`Nav::go`] waits to set is not set now (its
-        // callback sees the count move even when this address is the one already there).
-        let asked = self.asked.get_value() + 1;
-        self.asked.set_value(asked);
-        self.addressing.set_value(None);
+        // Its callback sees the count move even when this address is the one already there.
+        let asked = self.ask();
         self.set_address(&view.to_hash());
         let nav = *self;
         leptos::task::spawn_local(async move {
