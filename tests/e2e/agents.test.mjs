@@ -602,6 +602,35 @@ test('v1: the routing page opened by its address has its rows in its first frame
   }
 });
 
+test('v1: once the catalog is read, the routing page opened by its address asks the engine nothing: the names a target may carry come with the catalog', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const expected = native.routing(V1).flags.map((f) => f.id);
+  assert.ok(expected.length > 0 && expected.length <= 50, `the v1 fixture's unrouted flags fit the first page: ${expected.length}`);
+  const app = await openApp(browser, `${servers.app.url}/`);
+  try {
+    const { page } = app;
+    // Gated only to log what is posted to the engine (`window.engineLog`); nothing is held.
+    await openV1Gated(page);
+    await gotoAgents(page);
+    await page.locator(sel('catalog-row')).first().waitFor({ timeout: SETTLE_MS });
+    await page.evaluate(() => (location.hash = '#summary'));
+    await page.locator('[data-testid="count-flags"]').waitFor({ timeout: SETTLE_MS });
+    const before = await page.evaluate(() => window.engineLog.length);
+    await page.evaluate(() => (location.hash = '#routing'));
+    await page.waitForFunction(({ s, n }) => document.querySelectorAll(s).length >= n, { s: sel('routing-error'), n: expected.length }, { timeout: SETTLE_MS });
+    const asked = await page.evaluate((from) => window.engineLog.slice(from).filter((e) => e.post).map((e) => e.sql), before);
+    assert.deepEqual(asked.filter((sql) => /agents_catalog|agents_dynamic/.test(sql)), [],
+      `the page read no names from the engine (statements posted: ${JSON.stringify(asked)})`);
+    const drawn = await page.evaluate((s) => [...document.querySelectorAll(s)].map((r) => Number(r.dataset.flagId)), sel('routing-error'));
+    // The page lists them in get-pending-flags order, routing-errors in its own: compared as sets.
+    const sorted = (ids) => [...ids].sort((a, b) => a - b);
+    assert.deepEqual(sorted(drawn), sorted(expected), 'every unrouted flag, as routing-errors gives them');
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
 test('a catalog field that is not valid JSON shows its raw text with a warning, and search ignores that agent\'s lists', async (t) => {
   if (skipWithoutFixtures(t)) return;
   const broken = path.join(out, 'v1-broken-tags.db');

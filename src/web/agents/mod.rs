@@ -669,14 +669,15 @@ pub fn load(
     Some(run_for_page(preload, name, state.db().data_key(), detail))
 }
 
-/// The routing page's route loader (see `Nav::set_loader`): reads the names a target may carry,
-/// then asks the derived layer the unrouted list's count and first page as one batch, and
-/// leaves the names for the page ([`RoutingPreload`]); resolves once both are in. `None` (the
-/// page reads for itself) when the layer is not answering now.
+/// The routing page's route loader (see `Nav::set_loader`): takes the names a target may carry
+/// ([`read_known`]: held with the catalog once it is read, so the engine is not asked), then
+/// asks the derived layer the unrouted list's count and first page as one batch, and leaves the
+/// names for the page ([`RoutingPreload`]); resolves once both are in. `None` (the page reads
+/// for itself) when the layer is not answering now.
 pub fn load_routing(state: AppState, preload: RoutingPreload) -> Option<LocalBoxFuture<'static, ()>> {
     let open = state.db().current().get_untracked().filter(answering)?;
     let read = async move {
-        let known = read_known(Some(open)).await.unwrap_or(Ok(None));
+        let known = read_known(state, Some(open)).await.unwrap_or(Ok(None));
         if let Ok(Some((open, names))) = &known {
             if let Some(layer) = &open.layer {
                 let filter = lists::unrouted(names.clone());
@@ -1442,17 +1443,24 @@ enum Routing {
     Listed,
 }
 
-/// The names a target may carry in `open` (a small read of the catalog): `None` while there is
-/// no file, `Some(Ok(None))` for a file without flags.
-async fn read_known(open: Option<Shared>) -> Option<KnownRead> {
+/// The names a target may carry in `open`: those read with its catalog ([`CatalogData::known`])
+/// when `open` is on screen and its catalog is read, else a small read of the catalog (one
+/// question to the engine, which may be answering others). `None` while there is no file,
+/// `Some(Ok(None))` for a file without flags.
+async fn read_known(state: AppState, open: Option<Shared>) -> Option<KnownRead> {
     match open {
         Some(open) if !open.report.generation.has_flags() => Some(Ok(None)),
-        Some(open) => Some(
-            known_targets(&open.db, &open.facts)
-                .await
-                .map(|names| Some((open.clone(), names)))
-                .map_err(|e| e.to_string()),
-        ),
+        Some(open) => {
+            let held = match state.db().catalog().get_untracked() {
+                CatalogState::Ready(data) if state.db().is_current(&open) => data.known.clone(),
+                _ => None,
+            };
+            let names = match held {
+                Some(names) => Ok(names),
+                None => known_targets(&open.db, &open.facts).await.map_err(|e| e.to_string()),
+            };
+            Some(names.map(|names| Some((open, names))))
+        }
         None => None,
     }
 }
@@ -1473,7 +1481,7 @@ pub fn RoutingPage() -> impl IntoView {
         Some(async move {
             match (read, open) {
                 (Some(read), _) => Some(read.await),
-                (None, open) => read_known(open).await,
+                (None, open) => read_known(state, open).await,
             }
         })
     });

@@ -8,12 +8,13 @@ use std::rc::Rc;
 
 use js_sys::Uint8Array;
 
-use flagdeck_core::agents::{dynamic_agents, pending_by_target, DynamicAgent};
+use flagdeck_core::agents::{dynamic_agents, known_targets, pending_by_target, DynamicAgent};
 use flagdeck_core::catalog::{read_catalog, CatalogAgent};
 use flagdeck_core::header::{self, HeaderInfo, JournalMode};
 use flagdeck_core::inspect::{self, OpenError, Report};
 use flagdeck_core::schema::{Generation, SchemaFacts};
 use flagdeck_core::search::SearchIndex;
+use flagdeck_core::value::Value;
 use flagdeck_core::wal::{self, WalReport};
 use flagdeck_core::{Database, DbError};
 
@@ -557,6 +558,13 @@ pub struct CatalogData {
     pub pending: HashMap<String, i64>,
     /// v0 project agents.
     pub dynamic: Vec<DynamicAgent>,
+    /// The names a flag's target may carry to reach an agent, as the file stores them
+    /// ([`known_targets`]: what the routing page's list is filtered by), read with the catalog:
+    /// flagdeck never writes `agents_catalog` or `agents_dynamic`, so they hold until the file
+    /// is read again (another file, a follow-mode swap), when the catalog is read again too.
+    /// `None` for a file without flags, or when that read failed (the routing page then reads
+    /// them itself and shows its error).
+    pub known: Option<Vec<Value>>,
 }
 
 impl CatalogData {
@@ -569,8 +577,8 @@ impl CatalogData {
     }
 }
 
-/// Reads the catalog, the pending flags per target (when the file has flags) and the v0 project
-/// agents, and builds the search index.
+/// Reads the catalog, the pending flags per target and the names a target may carry (when the
+/// file has flags) and the v0 project agents, and builds the search index.
 pub async fn load_catalog(open: &OpenDb) -> Result<CatalogData, DbError> {
     let generation = open.report.generation;
     let agents = read_catalog(&open.db, generation).await?;
@@ -580,6 +588,10 @@ pub async fn load_catalog(open: &OpenDb) -> Result<CatalogData, DbError> {
         HashMap::new()
     };
     let dynamic = dynamic_agents(&open.db, &open.facts).await?;
+    let known = match generation.has_flags() {
+        true => known_targets(&open.db, &open.facts).await.ok(),
+        false => None,
+    };
     let index = SearchIndex::new(&agents.iter().map(CatalogAgent::search_text).collect::<Vec<_>>());
-    Ok(CatalogData { generation, agents, index, pending, dynamic })
+    Ok(CatalogData { generation, agents, index, pending, dynamic, known })
 }
