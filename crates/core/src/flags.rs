@@ -311,7 +311,19 @@ pub enum Preset {
 }
 
 impl Preset {
-    /// The preset button's `data-testid`.
+    /// Every preset, in the order the list's buttons show them.
+    pub const ALL: [Preset; 3] = [Preset::Pending, Preset::Workable, Preset::All];
+
+    /// The preset's name, as its button carries it (`data-preset`) for the list to read.
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Pending => "pending",
+            Preset::Workable => "workable",
+            Preset::All => "all",
+        }
+    }
+
+    /// The preset button's `data-testid` (a test hook, never read by the app).
     pub fn test_id(self) -> &'static str {
         match self {
             Preset::Pending => "preset-pending",

@@ -46,7 +46,7 @@ async fn walk<D: Database>(db: &D, query: &FlagPageQuery, keyset: bool) -> Vec<i
 /// every preset and every sort column, both directions.
 pub async fn paging_keyset_equals_offset<D: Database>(db: &D) {
     let mut checked = 0;
-    for preset in [Preset::Pending, Preset::Workable, Preset::All] {
+    for preset in Preset::ALL {
         let filter: FlagFilter = preset.filter();
         let (count_sql, params) = filter.count_sql();
         let total = db.query(&count_sql, &params).await.unwrap().scalar().and_then(Value::as_i64).unwrap();

@@ -158,16 +158,15 @@ impl ListState {
     }
 
     /// What a click on the control an event is on would change the list to, with a key naming
-    /// that control: a preset button's filter and sort, or the filter with a facet value ticked
-    /// or unticked (`data-facet`, `data-value` of its `facet-value`).
+    /// that control: a preset button's filter and sort (its `data-preset`), or the filter with a
+    /// facet value ticked or unticked (its `data-facet` and `data-value`).
     fn change_under(self, e: &web_sys::Event) -> Option<(String, FlagFilter, (SortColumn, bool))> {
-        if let Some(button) = closest(e, "button[data-testid^=\"preset-\"]") {
-            let id = button.get_attribute("data-testid")?;
-            let preset =
-                [Preset::Pending, Preset::Workable, Preset::All].into_iter().find(|p| p.test_id() == id)?;
-            return Some((id, preset.filter(), preset.sort()));
+        if let Some(button) = closest(e, "button[data-preset]") {
+            let name = button.get_attribute("data-preset")?;
+            let preset = Preset::ALL.into_iter().find(|p| p.name() == name)?;
+            return Some((name, preset.filter(), preset.sort()));
         }
-        let value = closest(e, "[data-testid=\"facet-value\"]")?;
+        let value = closest(e, "[data-facet][data-value]")?;
         let (label, v) = (value.get_attribute("data-facet")?, value.get_attribute("data-value")?);
         let facet = SHOWN_FACETS.into_iter().find(|f| f.label() == label)?;
         let mut filter = self.filter.get_untracked();
@@ -735,13 +734,13 @@ fn Filters(page: Page) -> impl IntoView {
                 "New flag"
             </button>
             <div class="presets">
-                <button class="button" data-testid=Preset::Pending.test_id() on:click=move |_| list.apply(Preset::Pending)>
+                <button class="button" data-testid=Preset::Pending.test_id() data-preset=Preset::Pending.name() on:click=move |_| list.apply(Preset::Pending)>
                     "Pending (tool order)"
                 </button>
-                <button class="button" data-testid=Preset::Workable.test_id() on:click=move |_| list.apply(Preset::Workable)>
+                <button class="button" data-testid=Preset::Workable.test_id() data-preset=Preset::Workable.name() on:click=move |_| list.apply(Preset::Workable)>
                     "Workable"
                 </button>
-                <button class="button" data-testid=Preset::All.test_id() on:click=move |_| list.apply(Preset::All)>
+                <button class="button" data-testid=Preset::All.test_id() data-preset=Preset::All.name() on:click=move |_| list.apply(Preset::All)>
                     "All flags"
                 </button>
             </div>

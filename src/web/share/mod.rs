@@ -46,7 +46,7 @@ fn escape(text: &str) -> String {
 /// controls are left out and there is no script.
 fn report_html(title: &str, subtitle: &str) -> Option<String> {
     const CONTROLS: &str = "input, select, button, datalist, label.control, .what-if, .budget-inputs";
-    let body = element_html_without("[data-testid=\"dashboard-body\"]", CONTROLS)?;
+    let body = element_html_without(".dashboard-body", CONTROLS)?;
     // The page's stylesheet, inlined so the report needs nothing else.
     let css = page_css();
     Some(format!(
