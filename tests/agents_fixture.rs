@@ -3,8 +3,11 @@
 
 mod common;
 
-use flagdeck_core::agents::{chains_of, dynamic_agents, latest_health, pending_for, routing_errors};
+use flagdeck_core::agents::{
+    chains_of, dynamic_agents, latest_health, pending_for, routing_errors, triggers_name_the_catalog,
+};
 use flagdeck_core::catalog::{read_catalog, CatalogAgent};
+use flagdeck_core::port::Database;
 use flagdeck_core::schema::Generation;
 use flagdeck_core::search::SearchIndex;
 use pollster::block_on;
@@ -74,6 +77,30 @@ fn routing_errors_are_the_pending_flags_addressed_to_nobody_known() {
         )
         .unwrap();
     assert!(to_dynamic.scalar().unwrap().as_i64().unwrap() > 0, "the v0 fixture has flags to dynamic agents");
+}
+
+#[test]
+fn a_trigger_naming_the_catalog_tables_is_found() {
+    for fixture in ["acolytes-v1-small.db", "claudesquad-v0-small.db"] {
+        let Some(bytes) = common::fixture_bytes(fixture) else { return };
+        let (db, _, facts) = common::open_and_inspect(&bytes).unwrap();
+        // The fixtures' own triggers (v1: the quality rules on flags) name neither table.
+        assert!(!facts.triggers.is_empty() || fixture.starts_with("claudesquad"), "{fixture}: {facts:?}");
+        assert!(!block_on(triggers_name_the_catalog(&db)).unwrap(), "{fixture}");
+        // A trigger on flags that names another table: still no.
+        block_on(db.execute_batch(
+            "CREATE TRIGGER other AFTER UPDATE ON flags BEGIN UPDATE flags SET notes = notes WHERE 0; END;",
+        ))
+        .unwrap();
+        assert!(!block_on(triggers_name_the_catalog(&db)).unwrap(), "{fixture}");
+        // One that writes a catalog table (in capitals): an edit to flags could change the names.
+        let table = if fixture.starts_with("claudesquad") { "AGENTS_DYNAMIC" } else { "AGENTS_CATALOG" };
+        block_on(db.execute_batch(&format!(
+            "CREATE TRIGGER renames AFTER UPDATE ON flags BEGIN UPDATE {table} SET name = name WHERE 0; END;"
+        )))
+        .unwrap();
+        assert!(block_on(triggers_name_the_catalog(&db)).unwrap(), "{fixture}");
+    }
 }
 
 #[test]

@@ -422,13 +422,13 @@ test('v1: an agent page opened by its address has its counts and first rows in i
 });
 
 /**
- * Opens the v1 fixture in `page`, whose workers' answers can be held ([`gateWorkerAnswers`]),
- * and waits for its summary and the flag list's layer.
+ * Opens the v1 fixture (or `file`, a copy of it) in `page`, whose workers' answers can be held
+ * ([`gateWorkerAnswers`]), and waits for its summary and the flag list's layer.
  */
-async function openV1Gated(page) {
+async function openV1Gated(page, file = V1) {
   await gateWorkerAnswers(page);
-  await pickFile(page, V1);
-  await waitForSummary(page, { fileName: path.basename(V1), flags: '300', alertFails: true });
+  await pickFile(page, file);
+  await waitForSummary(page, { fileName: path.basename(file), flags: '300', alertFails: true });
   await page.waitForFunction(() => performance.getEntriesByName('flagdeck:layer-built', 'measure').length > 0, null, { timeout: SETTLE_MS });
 }
 
@@ -602,34 +602,45 @@ test('v1: the routing page opened by its address has its rows in its first frame
   }
 });
 
-test('v1: once the catalog is read, the routing page opened by its address asks the engine nothing: the names a target may carry come with the catalog', async (t) => {
-  if (skipWithoutFixtures(t)) return;
-  const expected = native.routing(V1).flags.map((f) => f.id);
-  assert.ok(expected.length > 0 && expected.length <= 50, `the v1 fixture's unrouted flags fit the first page: ${expected.length}`);
-  const app = await openApp(browser, `${servers.app.url}/`);
-  try {
-    const { page } = app;
-    // Gated only to log what is posted to the engine (`window.engineLog`); nothing is held.
-    await openV1Gated(page);
-    await gotoAgents(page);
-    await page.locator(sel('catalog-row')).first().waitFor({ timeout: SETTLE_MS });
-    await page.evaluate(() => (location.hash = '#summary'));
-    await page.locator('[data-testid="count-flags"]').waitFor({ timeout: SETTLE_MS });
-    const before = await page.evaluate(() => window.engineLog.length);
-    await page.evaluate(() => (location.hash = '#routing'));
-    await page.waitForFunction(({ s, n }) => document.querySelectorAll(s).length >= n, { s: sel('routing-error'), n: expected.length }, { timeout: SETTLE_MS });
-    const asked = await page.evaluate((from) => window.engineLog.slice(from).filter((e) => e.post).map((e) => e.sql), before);
-    assert.deepEqual(asked.filter((sql) => /agents_catalog|agents_dynamic/.test(sql)), [],
-      `the page read no names from the engine (statements posted: ${JSON.stringify(asked)})`);
-    const drawn = await page.evaluate((s) => [...document.querySelectorAll(s)].map((r) => Number(r.dataset.flagId)), sel('routing-error'));
-    // The page lists them in get-pending-flags order, routing-errors in its own: compared as sets.
-    const sorted = (ids) => [...ids].sort((a, b) => a - b);
-    assert.deepEqual(sorted(drawn), sorted(expected), 'every unrouted flag, as routing-errors gives them');
-    app.assertHealthy();
-  } finally {
-    await app.close();
-  }
-});
+for (const trigger of [false, true]) {
+  test(trigger
+    ? 'v1 with a trigger of its own naming agents_catalog: the routing page reads the names from the engine, as an edit could change them'
+    : 'v1: once the catalog is read, the routing page opened by its address reads no names from the engine: the names a target may carry come with the catalog', async (t) => {
+    if (skipWithoutFixtures(t)) return;
+    let file = V1;
+    if (trigger) {
+      file = path.join(out, 'v1-catalog-trigger.db');
+      xtask(['exec-sql', '--from', V1, '--out', file,
+        'CREATE TRIGGER touch_catalog AFTER UPDATE ON flags BEGIN UPDATE agents_catalog SET name = name WHERE 0; END']);
+    }
+    const expected = native.routing(file).flags.map((f) => f.id);
+    assert.ok(expected.length > 0 && expected.length <= 50, `the unrouted flags fit the first page: ${expected.length}`);
+    const app = await openApp(browser, `${servers.app.url}/`);
+    try {
+      const { page } = app;
+      // Gated only to log what is posted to the engine (`window.engineLog`); nothing is held.
+      await openV1Gated(page, file);
+      await gotoAgents(page);
+      await page.locator(sel('catalog-row')).first().waitFor({ timeout: SETTLE_MS });
+      await page.evaluate(() => (location.hash = '#summary'));
+      await page.locator('[data-testid="count-flags"]').waitFor({ timeout: SETTLE_MS });
+      const before = await page.evaluate(() => window.engineLog.length);
+      await page.evaluate(() => (location.hash = '#routing'));
+      await page.waitForFunction(({ s, n }) => document.querySelectorAll(s).length >= n, { s: sel('routing-error'), n: expected.length }, { timeout: SETTLE_MS });
+      const asked = await page.evaluate((from) => window.engineLog.slice(from).filter((e) => e.post).map((e) => e.sql), before);
+      const names = asked.filter((sql) => /agents_catalog|agents_dynamic/.test(sql));
+      if (trigger) assert.ok(names.length > 0, `the page read the names from the engine (statements posted: ${JSON.stringify(asked)})`);
+      else assert.deepEqual(names, [], `the page read no names from the engine (statements posted: ${JSON.stringify(asked)})`);
+      const drawn = await page.evaluate((s) => [...document.querySelectorAll(s)].map((r) => Number(r.dataset.flagId)), sel('routing-error'));
+      // The page lists them in get-pending-flags order, routing-errors in its own: compared as sets.
+      const sorted = (ids) => [...ids].sort((a, b) => a - b);
+      assert.deepEqual(sorted(drawn), sorted(expected), 'every unrouted flag, as routing-errors gives them');
+      app.assertHealthy();
+    } finally {
+      await app.close();
+    }
+  });
+}
 
 test('a catalog field that is not valid JSON shows its raw text with a warning, and search ignores that agent\'s lists', async (t) => {
   if (skipWithoutFixtures(t)) return;

@@ -298,6 +298,22 @@ pub async fn known_targets<D: Database>(db: &D, facts: &SchemaFacts) -> Result<V
     Ok(catalog.names.into_iter().chain(dynamic).collect())
 }
 
+/// Whether a trigger stored in the file names `agents_catalog` or `agents_dynamic` in its SQL
+/// (case-insensitively; `_` matches any character, so the test errs on the side of yes).
+/// flagdeck's own statements never write those tables, but an edit it makes to `flags` or
+/// `acolyte_quests` fires the file's triggers, which could: while none names them, what
+/// [`known_targets`] reads holds for as long as the file is open. Errors: the port's.
+pub async fn triggers_name_the_catalog<D: Database>(db: &D) -> Result<bool, DbError> {
+    let rs = db
+        .query(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' \
+             AND (sql LIKE '%agents_catalog%' OR sql LIKE '%agents_dynamic%')",
+            &[],
+        )
+        .await?;
+    Ok(rs.scalar().and_then(Value::as_i64).unwrap_or(0) > 0)
+}
+
 /// The agent page's and routing page's flag lists as flag-list queries, so the list's derived
 /// layer pages them (issue 15) and they page like the list: all in the list's tool order
 /// ([`AGENT_LIST_ORDER`]).

@@ -1471,7 +1471,7 @@ async fn read_known(state: AppState, open: Option<Shared>) -> Option<KnownRead> 
 #[component]
 pub fn RoutingPage() -> impl IntoView {
     let state = expect_context::<AppState>();
-    // The names a target may carry (a small read of the catalog), then the list of the others.
+    // The names a target may carry ([`read_known`]), then the list of the others.
     let preload = expect_context::<RoutingPreload>();
     let known = use_latest(move |_| {
         state.db().data_version().track();

@@ -8,7 +8,9 @@ use std::rc::Rc;
 
 use js_sys::Uint8Array;
 
-use flagdeck_core::agents::{dynamic_agents, known_targets, pending_by_target, DynamicAgent};
+use flagdeck_core::agents::{
+    dynamic_agents, known_targets, pending_by_target, triggers_name_the_catalog, DynamicAgent,
+};
 use flagdeck_core::catalog::{read_catalog, CatalogAgent};
 use flagdeck_core::header::{self, HeaderInfo, JournalMode};
 use flagdeck_core::inspect::{self, OpenError, Report};
@@ -560,10 +562,11 @@ pub struct CatalogData {
     pub dynamic: Vec<DynamicAgent>,
     /// The names a flag's target may carry to reach an agent, as the file stores them
     /// ([`known_targets`]: what the routing page's list is filtered by), read with the catalog:
-    /// flagdeck never writes `agents_catalog` or `agents_dynamic`, so they hold until the file
-    /// is read again (another file, a follow-mode swap), when the catalog is read again too.
-    /// `None` for a file without flags, or when that read failed (the routing page then reads
-    /// them itself and shows its error).
+    /// flagdeck's own statements never write `agents_catalog` or `agents_dynamic`, so they hold
+    /// until the file is read again (another file, a follow-mode swap), when the catalog is read
+    /// again too. `None` (the routing page then reads them itself, after every change, and shows
+    /// the engine's error) for a file without flags, one with a trigger that names those tables
+    /// ([`triggers_name_the_catalog`]: an edit could change them), or when a read failed.
     pub known: Option<Vec<Value>>,
 }
 
@@ -588,7 +591,8 @@ pub async fn load_catalog(open: &OpenDb) -> Result<CatalogData, DbError> {
         HashMap::new()
     };
     let dynamic = dynamic_agents(&open.db, &open.facts).await?;
-    let known = match generation.has_flags() {
+    // Held only while no trigger of the file could change them behind an edit.
+    let known = match generation.has_flags() && triggers_name_the_catalog(&open.db).await == Ok(false) {
         true => known_targets(&open.db, &open.facts).await.ok(),
         false => None,
     };
