@@ -1734,6 +1734,31 @@ test('v2: a card is titled by its mission and opens its quest anywhere; counts s
   }
 });
 
+test('v2: a focused card keeps the keyboard focus when the board is drawn again around it (another column shows more)', async (t) => {
+  if (skipWithoutV2Fixtures(t)) return;
+  const app = await open(V2);
+  try {
+    const { page } = app;
+    await showQuests(page);
+    const completed = '[data-testid="quest-card"][data-status="completed"]';
+    await page.locator(completed).first().waitFor({ timeout: WAIT_MS });
+    const shown = await page.locator(completed).count();
+    const card = page.locator('[data-testid="quest-card"][data-status="working"]').first();
+    const id = await card.getAttribute('data-quest-id');
+    await card.focus();
+    // Clicked from script, so the focus stays on the card: the whole board is drawn again.
+    await page.evaluate(() => document.querySelector('[data-testid="quest-show-more"][data-more="completed"]').click());
+    await page.waitForFunction(({ s, n }) => document.querySelectorAll(s).length > n, { s: completed, n: shown }, { timeout: WAIT_MS });
+    const focused = await page.evaluate(() => ({ testid: document.activeElement?.dataset?.testid ?? null, id: document.activeElement?.dataset?.questId ?? null }));
+    assert.deepEqual(focused, { testid: 'quest-card', id }, 'the same card has the focus after the redraw');
+    await page.keyboard.press('Enter');
+    await page.locator(`[data-testid="quest-page"][data-quest-id="${id}"]`).waitFor({ timeout: WAIT_MS });
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
 test('v2: the list sorts by messages, team and mission; the sort is in the address and in aria-sort', async (t) => {
   if (skipWithoutV2Fixtures(t)) return;
   const app = await open(V2);

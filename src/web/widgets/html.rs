@@ -69,9 +69,9 @@ impl Html {
 }
 
 /// Keeps `el`'s HTML equal to `html` (an Effect), keeping the keyboard focus across each
-/// rewrite: when the focused element is inside `el` and carries a `data-testid`, the element of
-/// the new HTML with the same `data-testid` and the same values of the attributes `keys` (e.g.
-/// `data-quest-id`) gets the focus back. For HTML text redrawn while a person may be on it (the
+/// rewrite: when the focused element is inside `el`, the element of the new HTML with the same
+/// tag, the same `class` and the same values of the attributes `keys` (e.g. `data-quest-id`)
+/// gets the focus back. For HTML text redrawn while a person may be on it (the
 /// quest board's cards and the quest list's rows redraw when the "as of" instant arrives).
 pub fn bind_html_keeping_focus(
     el: leptos::prelude::NodeRef<leptos::html::Div>,
@@ -89,23 +89,22 @@ pub fn bind_html_keeping_focus(
 
 fn set_html_keeping_focus(el: &web_sys::Element, html: &str, keys: &[&str]) {
     use wasm_bindgen::JsCast;
-    // The focused element's test id and `keys`' values (attributes compared, not a CSS
+    // The focused element's tag, class and `keys`' values (attributes compared, not a CSS
     // selector: the values are the file's texts).
     let identity = |e: &web_sys::Element| {
-        e.get_attribute("data-testid")
-            .map(|t| (t, keys.iter().map(|k| e.get_attribute(k)).collect::<Vec<_>>()))
+        (e.tag_name(), e.get_attribute("class"), keys.iter().map(|k| e.get_attribute(k)).collect::<Vec<_>>())
     };
     let focused = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.active_element())
         .filter(|a| el.contains(Some(a)))
-        .and_then(|a| identity(&a));
+        .map(|a| identity(&a));
     el.set_inner_html(html);
     let Some(focused) = focused else { return };
-    let Ok(named) = el.query_selector_all("[data-testid]") else { return };
-    let again = (0..named.length())
-        .filter_map(|i| named.item(i)?.dyn_into::<web_sys::HtmlElement>().ok())
-        .find(|e| identity(e).as_ref() == Some(&focused));
+    let same_tag = el.get_elements_by_tag_name(&focused.0);
+    let again = (0..same_tag.length())
+        .filter_map(|i| same_tag.item(i)?.dyn_into::<web_sys::HtmlElement>().ok())
+        .find(|e| identity(e) == focused);
     if let Some(again) = again {
         let _ = again.focus();
     }
