@@ -1743,11 +1743,14 @@ test('v2: a focused card keeps the keyboard focus when the board is drawn again 
     const completed = '[data-testid="quest-card"][data-status="completed"]';
     await page.locator(completed).first().waitFor({ timeout: WAIT_MS });
     const shown = await page.locator(completed).count();
+    const more = '[data-testid="quest-show-more"][data-more="completed"]';
+    assert.equal(await page.locator(more).count(), 1, `the v2 fixture's completed column (31 quests) shows ${shown} cards and a Show more`);
+    assert.ok(await page.locator('[data-testid="quest-card"][data-status="working"]').count() > 0, 'the v2 fixture has a working quest');
     const card = page.locator('[data-testid="quest-card"][data-status="working"]').first();
     const id = await card.getAttribute('data-quest-id');
     await card.focus();
     // Clicked from script, so the focus stays on the card: the whole board is drawn again.
-    await page.evaluate(() => document.querySelector('[data-testid="quest-show-more"][data-more="completed"]').click());
+    await page.evaluate((more) => document.querySelector(more).click(), more);
     await page.waitForFunction(({ s, n }) => document.querySelectorAll(s).length > n, { s: completed, n: shown }, { timeout: WAIT_MS });
     const focused = await page.evaluate(() => ({ testid: document.activeElement?.dataset?.testid ?? null, id: document.activeElement?.dataset?.questId ?? null }));
     assert.deepEqual(focused, { testid: 'quest-card', id }, 'the same card has the focus after the redraw');

@@ -298,16 +298,19 @@ pub async fn known_targets<D: Database>(db: &D, facts: &SchemaFacts) -> Result<V
     Ok(catalog.names.into_iter().chain(dynamic).collect())
 }
 
-/// Whether a trigger stored in the file names `agents_catalog` or `agents_dynamic` in its SQL
-/// (case-insensitively; `_` matches any character, so the test errs on the side of yes).
-/// flagdeck's own statements never write those tables, but an edit it makes to `flags` or
-/// `acolyte_quests` fires the file's triggers, which could: while none names them, what
-/// [`known_targets`] reads holds for as long as the file is open. Errors: the port's.
-pub async fn triggers_name_the_catalog<D: Database>(db: &D) -> Result<bool, DbError> {
+/// Whether an edit flagdeck makes could change what [`known_targets`] reads: a trigger stored
+/// in the file names `agents_catalog` or `agents_dynamic` in its SQL (case-insensitively; `_`
+/// matches any character, so the test errs on the side of yes), or either is not an ordinary
+/// table (a view or a virtual table, whose names may come from another table). flagdeck's own
+/// statements never write those tables, but an edit it makes to `flags` or `acolyte_quests`
+/// fires the file's triggers. While this is `false`, what [`known_targets`] reads holds for as
+/// long as the file is open. Errors: the port's.
+pub async fn catalog_names_may_change<D: Database>(db: &D) -> Result<bool, DbError> {
     let rs = db
         .query(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' \
-             AND (sql LIKE '%agents_catalog%' OR sql LIKE '%agents_dynamic%')",
+            "SELECT count(*) FROM sqlite_master \
+             WHERE (type = 'trigger' AND (sql LIKE '%agents_catalog%' OR sql LIKE '%agents_dynamic%')) \
+             OR (lower(name) IN ('agents_catalog', 'agents_dynamic') AND (type <> 'table' OR NOT rootpage > 0))",
             &[],
         )
         .await?;

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use js_sys::Uint8Array;
 
 use flagdeck_core::agents::{
-    dynamic_agents, known_targets, pending_by_target, triggers_name_the_catalog, DynamicAgent,
+    catalog_names_may_change, dynamic_agents, known_targets, pending_by_target, DynamicAgent,
 };
 use flagdeck_core::catalog::{read_catalog, CatalogAgent};
 use flagdeck_core::header::{self, HeaderInfo, JournalMode};
@@ -565,8 +565,9 @@ pub struct CatalogData {
     /// flagdeck's own statements never write `agents_catalog` or `agents_dynamic`, so they hold
     /// until the file is read again (another file, a follow-mode swap), when the catalog is read
     /// again too. `None` (the routing page then reads them itself, after every change, and shows
-    /// the engine's error) for a file without flags, one with a trigger that names those tables
-    /// ([`triggers_name_the_catalog`]: an edit could change them), or when a read failed.
+    /// the engine's error) for a file without flags, one where an edit could change them (a
+    /// trigger naming those tables, a view or virtual table by those names:
+    /// [`catalog_names_may_change`]), or when a read failed.
     pub known: Option<Vec<Value>>,
 }
 
@@ -591,8 +592,8 @@ pub async fn load_catalog(open: &OpenDb) -> Result<CatalogData, DbError> {
         HashMap::new()
     };
     let dynamic = dynamic_agents(&open.db, &open.facts).await?;
-    // Held only while no trigger of the file could change them behind an edit.
-    let known = match generation.has_flags() && triggers_name_the_catalog(&open.db).await == Ok(false) {
+    // Held only while no edit could change them (a trigger of the file's, a view).
+    let known = match generation.has_flags() && catalog_names_may_change(&open.db).await == Ok(false) {
         true => known_targets(&open.db, &open.facts).await.ok(),
         false => None,
     };
