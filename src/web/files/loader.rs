@@ -16,9 +16,8 @@ use flagdeck_core::header::{self, HeaderInfo, JournalMode};
 use flagdeck_core::inspect::{self, OpenError, Report};
 use flagdeck_core::schema::{Generation, SchemaFacts};
 use flagdeck_core::search::SearchIndex;
-use flagdeck_core::value::Value;
 use flagdeck_core::wal::{self, WalReport};
-use flagdeck_core::{Database, DbError};
+use flagdeck_core::{Database, DbError, Value};
 
 use crate::web::flags::layer::FlagLayer;
 use crate::web::platform::browser::{warn, yield_to_browser};

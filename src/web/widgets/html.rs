@@ -71,8 +71,9 @@ impl Html {
 /// Keeps `el`'s HTML equal to `html` (an Effect), keeping the keyboard focus across each
 /// rewrite: when the focused element is inside `el`, the element of the new HTML with the same
 /// tag, the same `class` and the same values of the attributes `keys` (e.g. `data-quest-id`)
-/// gets the focus back. For HTML text redrawn while a person may be on it (the
-/// quest board's cards and the quest list's rows redraw when the "as of" instant arrives).
+/// gets the focus back. For HTML text redrawn while a person may be on it (the quest board's
+/// cards and the quest list's rows redraw when the "as of" instant arrives, and the whole board
+/// when a column shows more).
 pub fn bind_html_keeping_focus(
     el: leptos::prelude::NodeRef<leptos::html::Div>,
     html: leptos::prelude::Memo<String>,
