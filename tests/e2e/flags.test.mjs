@@ -789,10 +789,20 @@ test('200k flags: the agent page and the routing page show their counts and read
     await page.waitForFunction(() => document.querySelector('[data-testid="routing-shown"]')?.dataset.order === 'held', null, { timeout: 120_000 });
     const expectUnrouted = (n) => rows(`SELECT id FROM flags WHERE ${unrouted} ORDER BY ${toolOrder} LIMIT ${n}`).map((r) => r[0]);
     assert.deepEqual(await ids('routing-error'), expectUnrouted(n), 'the unrouted flags, in get-pending-flags order');
+    // The first page's suggestions in (each written into its cell once found); its rows marked,
+    // to tell whether Show more draws them again.
+    const suggested = '[data-testid="routing-error"] [data-testid="routing-suggestion"][data-suggested="true"]';
+    await page.waitForFunction(([s, k]) => document.querySelectorAll(s).length === k, [suggested, n], { timeout: 60_000 });
+    await page.evaluate(() => document.querySelectorAll('[data-testid="routing-error"]').forEach((r) => (r.flagdeckKept = true)));
     const memoryPages = await fromMemory();
     await page.locator('[data-testid="routing-more"]').click();
     await rowCount('routing-error', 2 * n);
     assert.deepEqual(await ids('routing-error'), expectUnrouted(2 * n), 'and the next page');
+    assert.deepEqual(
+      await page.evaluate(() => [...document.querySelectorAll('[data-testid="routing-error"]')].map((r) => r.flagdeckKept === true)),
+      [...Array(n).fill(true), ...Array(n).fill(false)],
+      "Show more adds the next page's rows and leaves the first page's elements as they were (a suggestion being clicked stays)",
+    );
     const routingParts = await tableParts(page, 'routing-error');
     assert.deepEqual(routingParts.map((t) => t.rows), [n, n], 'a table per page');
     assert.deepEqual(routingParts[1].lefts, routingParts[0].lefts, 'whose columns line up');

@@ -11,15 +11,17 @@ use leptos::prelude::*;
 use crate::web::files::loader::{CatalogData, Shared};
 use crate::web::flags::change_title;
 use crate::web::flags::paged::{
-    rows_in_view_below, use_paged_flags, PagedFlags, PagedFooter, Paging, Unplaced, LIST_PAGE, ROWS_PER_FRAME,
+    rows_in_view_below, use_paged_flags, PagedFlags, PagedFooter, PagedRow, Paging, Unplaced, LIST_PAGE,
+    ROWS_PER_FRAME,
 };
 use crate::web::flags::read::{agent_chains, count_flags};
 use crate::web::platform::browser::{idle_period, target_data, warn, NearView};
 use crate::web::platform::perf::{after_paint, mark, measure, measure_since, next_paint, perf_now};
 use crate::web::platform::sqljs::BackgroundJob;
 use crate::web::state::{use_latest, AppState, CatalogState, Nav, PageTasks, View, READS_AHEAD_KEPT};
+use crate::web::widgets::html::Html;
 use crate::web::widgets::table_parts::TableParts;
-use crate::web::widgets::time::{Time, TimeText};
+use crate::web::widgets::time::{time_html, TimeText};
 use crate::web::widgets::{group_digits, showing_of};
 use flagdeck_core::agents::{
     agent_quests, known_targets, latest_health, layer_agent_quests, lists, AgentQuest, AgentQuests,
@@ -27,7 +29,7 @@ use flagdeck_core::agents::{
 };
 use flagdeck_core::catalog::{catalog_rows, search_of_type, suggest_target, CatalogAgent, CatalogOrder};
 use flagdeck_core::flag_index::Request;
-use flagdeck_core::flags::{FlagFilter, FlagPageQuery};
+use flagdeck_core::flags::{FlagFilter, FlagPageQuery, FlagRow};
 use flagdeck_core::quests::keys::Ensured;
 use flagdeck_core::quests::members;
 use flagdeck_core::schema::{CatalogShape, Generation};
@@ -941,35 +943,53 @@ fn AgentHealth(health: Health) -> impl IntoView {
     }
 }
 
-/// One quest of the agent page's list: its link and name, status, whose turn, the agent's role,
-/// the mission's first line, its times.
-fn agent_quest_row(q: AgentQuest) -> impl IntoView {
-    let mission = q.mission.lines().next().unwrap_or_default().to_owned();
+/// One quest of the agent page's list, as HTML text: its link and name, status, whose turn,
+/// the agent's role, the mission's first line, its times.
+fn agent_quest_row(h: &mut Html, q: &AgentQuest) {
+    let mission = q.mission.lines().next().unwrap_or_default();
     let role = match (q.leader, q.recruited) {
         (true, _) => "leader",
         (false, true) => "recruited",
         (false, false) => "not recruited",
     };
     let turn = match (&q.current_agent, q.turn) {
-        (_, true) => "its turn".to_owned(),
-        (Some(holder), false) => holder.clone(),
-        (None, false) => "—".to_owned(),
+        (_, true) => "its turn",
+        (Some(holder), false) => holder.as_str(),
+        (None, false) => "—",
     };
-    view! {
-        <tr data-testid="agent-quest" data-quest-id=q.id data-turn=q.turn.to_string() data-status=q.status.clone() class:turn=q.turn>
-            <td class="num">
-                <a href=format!("#quest/{}", q.id) data-testid="agent-quest-link">{format!("#{}", q.id)}</a>
-                " " <span class="muted">{q.name.clone()}</span>
-                {q.phase.clone().map(|p| view! { <span class="muted">{format!(" · phase {p}")}</span> })}
-            </td>
-            <td><span class=format!("quest-status {}", q.status)>{q.status.clone()}</span></td>
-            <td>{if q.turn { view! { <strong>{turn}</strong> }.into_any() } else { view! { <span class="muted">{turn}</span> }.into_any() }}</td>
-            <td>{role}</td>
-            <td class="desc">{mission}</td>
-            <td class="muted"><Time value=q.created_at.clone() testid="agent-quest-created" /></td>
-            <td class="muted"><Time value=q.updated_at.clone() testid="agent-quest-updated" /></td>
-        </tr>
+    let id = q.id.to_string();
+    h.open(
+        "tr",
+        &[
+            ("data-testid", Some("agent-quest")),
+            ("data-quest-id", Some(&id)),
+            ("data-turn", Some(if q.turn { "true" } else { "false" })),
+            ("data-status", Some(&q.status)),
+            ("class", q.turn.then_some("turn")),
+        ],
+    );
+    h.open("td", &[("class", Some("num"))]);
+    h.elem(
+        "a",
+        &[("href", Some(&format!("#quest/{id}"))), ("data-testid", Some("agent-quest-link"))],
+        &format!("#{id}"),
+    );
+    h.text(" ").elem("span", &[("class", Some("muted"))], &q.name);
+    if let Some(p) = &q.phase {
+        h.elem("span", &[("class", Some("muted"))], &format!(" · phase {p}"));
     }
+    h.close("td").open("td", &[]);
+    h.elem("span", &[("class", Some(&format!("quest-status {}", q.status)))], &q.status);
+    h.close("td").open("td", &[]);
+    h.elem(if q.turn { "strong" } else { "span" }, &[("class", (!q.turn).then_some("muted"))], turn);
+    h.close("td");
+    h.elem("td", &[], role).elem("td", &[("class", Some("desc"))], mission);
+    for (value, testid) in [(&q.created_at, "agent-quest-created"), (&q.updated_at, "agent-quest-updated")] {
+        h.open("td", &[("class", Some("muted"))]);
+        time_html(h, value, Some(testid));
+        h.close("td");
+    }
+    h.close("tr");
 }
 
 /// The agent page's quest layer, as far as the page knows: the open file whose layer is being
@@ -1230,13 +1250,9 @@ fn AgentQuestList(
                 class="flags quests agent-quests"
                 cols={&["col-quest", "col-status", "col-turn", "col-role", "col-mission", "col-time", "col-time"]}
                 head={&["Quest", "Status", "Turn", "Role", "Mission", "Created", "Updated"]}
-                rows={move |range: Memo<std::ops::Range<usize>>| view! {
-                    <For
-                        each=move || range.get()
-                        key=|i| *i
-                        children=move |i| shown.with_untracked(|rows| rows.get(i).cloned()).map(agent_quest_row)
-                    />
-                }}
+                rows={move |range: std::ops::Range<usize>| shown.with(|rows| rows.get(range).map(<[_]>::to_vec).unwrap_or_default())}
+                row=agent_quest_row
+                keys=&["href"]
             />
             <div class="paged-footer" data-testid="agent-quests-footer" node_ref=footer>
                 <span class="muted" aria-live="polite" data-testid="agent-quests-shown" data-shown=count data-total=total
@@ -1374,13 +1390,6 @@ fn ChainList(chains: Vec<ChainSummary>) -> impl IntoView {
     }
 }
 
-/// A flag's number as a link to its detail (`#flag/ID`, `data-testid="flag-link"`): a
-/// click opens it, Back returns here, and a middle click opens it in a new tab.
-#[component]
-fn FlagLink(id: i64) -> impl IntoView {
-    view! { <a class="flag-link" href=View::Flag(id).to_hash() data-testid="flag-link">{format!("#{id}")}</a> }
-}
-
 /// A paged flag list as a compact table, a page at a time (a cut change whole on hover): every
 /// [`LIST_PAGE`] rows a table of their own ([`TableParts`]), so a frame adding rows lays out the
 /// last table only.
@@ -1397,30 +1406,58 @@ fn FlagList(list: PagedFlags, testid: &'static str) -> impl IntoView {
                 class="flags flag-part"
                 cols={&["col-flag", "col-impact", "col-type", "col-route", "col-change", "col-lock", "col-time"]}
                 head={&["Flag", "Impact", "Type", "From → to", "Change", "Lock", "Created"]}
-                rows={move |range: Memo<std::ops::Range<usize>>| view! {
-                    <For each=move || list.rows_in(range.get()) key=|(read, f)| (*read, f.id) let(row)>
-                        {
-                            let f = row.1;
-                            let level = f.impact_level.clone().unwrap_or_default();
-                            view! {
-                                <tr data-testid=testid data-flag-id=f.id>
-                                    <td class="num"><FlagLink id=f.id /></td>
-                                    <td><span class=format!("impact {level}")>{level.clone()}</span></td>
-                                    <td>{f.flag_type.clone()}</td>
-                                    <td class="muted">{format!("{} → {}", f.source_agent, f.target_agent.clone().filter(|t| !t.is_empty()).unwrap_or_else(|| "(nobody)".into()))}</td>
-                                    <td class="desc" title=change_title(&f)>{f.change_description.clone()}{f.change_description_is_cut().then_some("…")}</td>
-                                    <td>{f.locked.then_some("locked")}</td>
-                                    <td class="muted"><TimeText text=f.created_at.clone() /></td>
-                                </tr>
-                            }
-                        }
-                    </For>
-                }}
+                rows={move |range: std::ops::Range<usize>| list.rows_in(range)}
+                row={move |h: &mut Html, (_, f): &PagedRow| flag_row_html(h, f, testid)}
+                keys=&["href"]
             />
             </div>
             <PagedFooter list=list testid=testid />
         </Show>
     }
+}
+
+/// The start of a row of a list of flags and its first two cells, as HTML text: the row
+/// (`data-testid` `testid`, `data-flag-id`), the flag's number as a link to its detail
+/// (`#flag/ID`, `data-testid="flag-link"`: a click opens it, Back returns here, a middle click
+/// opens it in a new tab) and its impact level.
+fn flag_row_start(h: &mut Html, f: &FlagRow, testid: &str) {
+    let (id, level) = (f.id.to_string(), f.impact_level.clone().unwrap_or_default());
+    h.open("tr", &[("data-testid", Some(testid)), ("data-flag-id", Some(&id))]);
+    h.open("td", &[("class", Some("num"))]);
+    let href = View::Flag(f.id).to_hash();
+    h.elem(
+        "a",
+        &[("class", Some("flag-link")), ("href", Some(href.as_str())), ("data-testid", Some("flag-link"))],
+        &format!("#{id}"),
+    );
+    h.close("td").open("td", &[]);
+    h.elem("span", &[("class", Some(format!("impact {level}").as_str()))], &level);
+    h.close("td");
+}
+
+/// A flag's change description cell, as HTML text: its text (cut ones end with "…") with the
+/// whole text's start and length on hover ([`change_title`]).
+fn change_cell(h: &mut Html, f: &FlagRow) {
+    h.open("td", &[("class", Some("desc")), ("title", Some(&change_title(f)))]);
+    h.text(&f.change_description);
+    if f.change_description_is_cut() {
+        h.text("…");
+    }
+    h.close("td");
+}
+
+/// One row of a [`FlagList`], as HTML text: number, impact, type, from → to, change, lock,
+/// created.
+fn flag_row_html(h: &mut Html, f: &FlagRow, testid: &str) {
+    flag_row_start(h, f, testid);
+    h.elem("td", &[], &f.flag_type);
+    let target = f.target_agent.clone().filter(|t| !t.is_empty()).unwrap_or_else(|| "(nobody)".into());
+    h.elem("td", &[("class", Some("muted"))], &format!("{} → {target}", f.source_agent));
+    change_cell(h, f);
+    h.elem("td", &[], if f.locked { "locked" } else { "" });
+    h.open("td", &[("class", Some("muted"))]);
+    time_html(h, &Value::Text(f.created_at.clone()), None);
+    h.close("td").close("tr");
 }
 
 /// Time left in an idle period below which no further target suggestion (one agent search,
@@ -1441,6 +1478,71 @@ enum Routing {
     AllRouted,
     /// Some flags have no known target: the table.
     Listed,
+}
+
+/// One row of the routing page's table, as HTML text: number, impact, from, target, change,
+/// and the suggested target (`data-testid="routing-suggestion"`, `data-suggested`): "…" while
+/// it is searched for (`suggestion` `None`), the agent as a link to its page with its score,
+/// or nothing when the search found none ([`suggestion_html`]).
+fn routing_row_html(h: &mut Html, f: &FlagRow, suggestion: Option<&Option<(String, u32)>>) {
+    flag_row_start(h, f, "routing-error");
+    h.elem("td", &[], &f.source_agent);
+    let target = match f.target_agent.as_deref() {
+        None => "NULL".to_owned(),
+        Some("") => "(empty: broadcast)".to_owned(),
+        Some(t) => format!("{t} (unknown)"),
+    };
+    h.elem("td", &[], &target);
+    change_cell(h, f);
+    let found = suggestion.is_some().to_string();
+    h.open("td", &[("data-testid", Some("routing-suggestion")), ("data-suggested", Some(&found))]);
+    suggestion_html(h, suggestion);
+    h.close("td").close("tr");
+}
+
+/// The inside of a routing row's suggestion cell, as HTML text (see [`routing_row_html`]).
+fn suggestion_html(h: &mut Html, suggestion: Option<&Option<(String, u32)>>) {
+    match suggestion {
+        None => {
+            h.elem("span", &[("class", Some("muted")), ("title", Some("searching the catalog"))], "…");
+        }
+        Some(None) => {}
+        Some(Some((name, score))) => {
+            h.elem("button", &[("class", Some("link")), ("data-agent-link", Some(name))], name);
+            h.elem("span", &[("class", Some("muted"))], &format!(" score {score}"));
+        }
+    }
+}
+
+/// Writes the suggestions `found` into the routing table's cells under `list` that still wait
+/// for theirs (`data-suggested="false"`): the cell of a row whose flag id and change text are a
+/// key of `found` (its text as `rows` holds it). A cell written once is left alone.
+fn fill_suggestions(
+    list: &web_sys::Element,
+    rows: &[PagedRow],
+    found: &HashMap<(i64, String), Option<(String, u32)>>,
+) {
+    let Ok(cells) =
+        list.query_selector_all(r#"td[data-testid="routing-suggestion"][data-suggested="false"]"#)
+    else {
+        return;
+    };
+    let texts: HashMap<i64, &str> = rows.iter().map(|(_, f)| (f.id, f.change_description.as_str())).collect();
+    for i in 0..cells.length() {
+        let Some(cell) =
+            cells.item(i).and_then(|c| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(c).ok())
+        else {
+            continue;
+        };
+        let id =
+            cell.parent_element().and_then(|r| r.get_attribute("data-flag-id")).and_then(|v| v.parse().ok());
+        let Some((id, text)) = id.and_then(|id| Some((id, *texts.get(&id)?))) else { continue };
+        let Some(suggestion) = found.get(&(id, text.to_owned())) else { continue };
+        let mut h = Html::new();
+        suggestion_html(&mut h, Some(suggestion));
+        cell.set_inner_html(&h.finish());
+        let _ = cell.set_attribute("data-suggested", "true");
+    }
 }
 
 /// The names a target may carry in `open`: those read with its catalog ([`CatalogData::known`])
@@ -1570,6 +1672,15 @@ pub fn RoutingPage() -> impl IntoView {
                             }
                         });
                     });
+                    // Suggestions found after their rows were drawn go into their cells.
+                    let suggestion_cells = NodeRef::<leptos::html::Div>::new();
+                    Effect::new(move |_| {
+                        suggested.with(|found| {
+                            if let Some(list) = suggestion_cells.get() {
+                                unrouted.rows.with_untracked(|rows| fill_suggestions(&list, rows, found));
+                            }
+                        });
+                    });
                     unrouted.drawn_here();
                     let count = move || unrouted.total.get().unwrap_or(0);
                     view! {
@@ -1577,50 +1688,20 @@ pub fn RoutingPage() -> impl IntoView {
                             let n = count();
                             format!("{} pending flag{} without a known target.", group_digits(n), if n == 1 { "" } else { "s" })
                         }}</p>
-                        <div class="flag-parts" {..agent_links()}>
+                        <div class="flag-parts" node_ref={suggestion_cells} {..agent_links()}>
                         <TableParts
                             len=Signal::derive(move || unrouted.shown_len())
                             per=LIST_PAGE
                             class="flags routing-part"
                             cols={&["col-flag", "col-impact", "col-agent", "col-agent", "col-change", "col-suggested"]}
                             head={&["Flag", "Impact", "From", "Target", "Change", "Suggested target"]}
-                            rows={move |range: Memo<std::ops::Range<usize>>| view! {
-                                <For each=move || unrouted.rows_in(range.get()) key=|(read, f)| (*read, f.id) let(row)>
-                                    {
-                                        let f = row.1;
-                                        // This row's suggestion alone: its cell redraws when it is found.
-                                        let key = (f.id, f.change_description.clone());
-                                        let suggestion = Memo::new(move |_| suggested.with(|m| m.get(&key).cloned()));
-                                        let level = f.impact_level.clone().unwrap_or_default();
-                                        view! {
-                                            <tr data-testid="routing-error" data-flag-id=f.id>
-                                                <td class="num"><FlagLink id=f.id /></td>
-                                                <td><span class=format!("impact {level}")>{level.clone()}</span></td>
-                                                <td>{f.source_agent.clone()}</td>
-                                                <td>{match f.target_agent.as_deref() {
-                                                    None => "NULL".to_owned(),
-                                                    Some("") => "(empty: broadcast)".to_owned(),
-                                                    Some(t) => format!("{t} (unknown)"),
-                                                }}</td>
-                                                <td class="desc" title=change_title(&f)>{f.change_description.clone()}{f.change_description_is_cut().then_some("…")}</td>
-                                                <td data-testid="routing-suggestion" data-suggested=move || suggestion.with(Option::is_some).to_string()>
-                                                    {move || match suggestion.get() {
-                                                        None => view! { <span class="muted" title="searching the catalog">"…"</span> }.into_any(),
-                                                        Some(None) => ().into_any(),
-                                                        Some(Some((name, score))) => {
-                                                            view! {
-                                                                <button class="link" data-agent-link=name.clone()>{name.clone()}</button>
-                                                                <span class="muted">{format!(" score {score}")}</span>
-                                                            }
-                                                            .into_any()
-                                                        }
-                                                    }}
-                                                </td>
-                                            </tr>
-                                        }
-                                    }
-                                </For>
-                            }}
+                            rows={move |range: std::ops::Range<usize>| unrouted.rows_in(range)}
+                            // With the suggestions found so far; those found later are written
+                            // into their cells (above), not the part again.
+                            row={move |h: &mut Html, (_, f): &PagedRow| suggested.with_untracked(|found| {
+                                routing_row_html(h, f, found.get(&(f.id, f.change_description.clone())))
+                            })}
+                            keys=&["href", "data-agent-link"]
                         />
                         </div>
                         <PagedFooter list=unrouted testid="routing" />

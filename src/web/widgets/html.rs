@@ -1,6 +1,7 @@
 //! Read-only parts of pages written as HTML text and set with `inner_html`: the quests pages'
-//! cards, list rows, thread, key/value views, log history and timeline, and the dashboard's
-//! charts ([`super::charts`]). One string-building function per part instead of a typed view
+//! cards, list rows, thread, key/value views, log history and timeline, the dashboard's
+//! charts ([`super::charts`]), and the rows of the agent and routing pages' tables
+//! ([`super::table_parts`]). One string-building function per part instead of a typed view
 //! tree per element keeps the app's wasm small (typed views cost several times more here) and
 //! draws much faster: the browser parses the text at once where a view tree makes one call per
 //! element and attribute (a dashboard at a million tool calls has ~2,500 chart elements). Links
@@ -73,17 +74,20 @@ impl Html {
 /// tag, the same `class` and the same values of the attributes `keys` (e.g. `data-quest-id`)
 /// gets the focus back. For HTML text redrawn while a person may be on it (the quest board's
 /// cards and the quest list's rows redraw when the "as of" instant arrives, and the whole board
-/// when a column shows more).
-pub fn bind_html_keeping_focus(
-    el: leptos::prelude::NodeRef<leptos::html::Div>,
+/// when a column shows more; a part of a table drawn in parts as rows are added to it).
+pub fn bind_html_keeping_focus<E>(
+    el: leptos::prelude::NodeRef<E>,
     html: leptos::prelude::Memo<String>,
     keys: &'static [&'static str],
-) {
+) where
+    E: leptos::html::ElementType + 'static,
+    E::Output: AsRef<web_sys::Element> + wasm_bindgen::JsCast + Clone + 'static,
+{
     use leptos::prelude::{Effect, Get};
     Effect::new(move |_| {
         let html = html.get();
         if let Some(el) = el.get() {
-            set_html_keeping_focus(&el, &html, keys);
+            set_html_keeping_focus(el.as_ref(), &html, keys);
         }
     });
 }

@@ -4,44 +4,71 @@
 //! per part, a frame that adds rows lays out the last table only (17 ms frames, 7 ms of
 //! layout, whatever the number of rows). The agent page's lists and the routing page draw
 //! their rows this way.
+//!
+//! Each part is written as HTML text ([`Html`], as the quests pages are): the browser parses a
+//! part at once, where a view tree makes calls per element and attribute (the agent page's
+//! first frame draws ~110 table elements: ~3.5 ms of its ~7 ms build at 100k flags).
 
 use std::ops::Range;
 
 use leptos::prelude::*;
 
+use crate::web::widgets::html::{bind_html_keeping_focus, Html};
+
 /// `len` rows (tracked: how many are drawn now) as a table per `per` rows, each with the class
 /// `class` and a `col` per entry of `cols` (its class: the CSS gives those columns fixed widths,
 /// `table-layout: fixed`, so that the tables' columns line up; a width on a first-row cell
 /// would win over its `col`); the first table also has a header row, a `th` per entry of
-/// `head`. `rows(range)` draws the rows of one table in its `tbody`, `range` (tracked) being
-/// their indices: only the last table's range changes as rows are drawn.
+/// `head`. `rows(range)` gives the rows of one table, `range` being their indices (signals it
+/// reads are tracked), and `row` writes one (`<tr>…</tr>`; what it reads is not tracked): a
+/// table is written again only when its rows differ (only the last table's range changes as
+/// rows are drawn). A focused element inside a table written again gets the focus back when
+/// the new text has one with the same tag, class and values of the attributes `keys`
+/// ([`bind_html_keeping_focus`]).
 #[component]
-pub fn TableParts<R, V>(
+pub fn TableParts<T, R, W>(
     len: Signal<usize>,
     per: usize,
     class: &'static str,
     cols: &'static [&'static str],
     head: &'static [&'static str],
     rows: R,
+    row: W,
+    keys: &'static [&'static str],
 ) -> impl IntoView
 where
-    R: Fn(Memo<Range<usize>>) -> V + Clone + Send + Sync + 'static,
-    V: IntoView + 'static,
+    T: PartialEq + Clone + Send + Sync + 'static,
+    R: Fn(Range<usize>) -> Vec<T> + Clone + Send + Sync + 'static,
+    W: Fn(&mut Html, &T) + Clone + Send + Sync + 'static,
 {
     let per = per.max(1);
     view! {
         <For each=move || 0..len.get().div_ceil(per) key=|part| *part children=move |part| {
             let from = part * per;
-            let range = Memo::new(move |_| from..len.get().clamp(from, from + per));
-            view! {
-                <table class=class>
-                    <colgroup>{cols.iter().map(|c| view! { <col class=*c /> }).collect_view()}</colgroup>
-                    {(part == 0).then(|| view! {
-                        <thead><tr>{head.iter().map(|h| view! { <th>{*h}</th> }).collect_view()}</tr></thead>
-                    })}
-                    <tbody>{rows.clone()(range)}</tbody>
-                </table>
-            }
+            let (rows, row) = (rows.clone(), row.clone());
+            let shown = Memo::new(move |_| rows(from..len.get().clamp(from, from + per)));
+            let html = Memo::new(move |_| {
+                let mut h = Html::new();
+                h.open("colgroup", &[]);
+                for c in cols {
+                    h.open("col", &[("class", Some(c))]);
+                }
+                h.close("colgroup");
+                if part == 0 {
+                    h.open("thead", &[]).open("tr", &[]);
+                    for title in head {
+                        h.elem("th", &[], title);
+                    }
+                    h.close("tr").close("thead");
+                }
+                h.open("tbody", &[]);
+                shown.with(|shown| untrack(|| shown.iter().for_each(|r| row(&mut h, r))));
+                h.close("tbody");
+                h.finish()
+            });
+            let table = NodeRef::<leptos::html::Table>::new();
+            bind_html_keeping_focus(table, html, keys);
+            view! { <table class=class node_ref=table></table> }
         } />
     }
 }

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::web::platform::browser::set_or_remove_attribute;
+use crate::web::widgets::html::Html;
 use flagdeck_core::timestamp::{self, Timestamp};
 use flagdeck_core::Value;
 
@@ -90,6 +91,23 @@ pub fn Time(value: Value, #[prop(optional)] testid: &'static str) -> impl IntoVi
         }
         .into_any(),
     }
+}
+
+/// [`Time`] as HTML text (see [`super::html`]): the same element, class, text and attributes.
+pub fn time_html(h: &mut Html, value: &Value, testid: Option<&str>) {
+    let parts = TimeParts::of(value);
+    let tag = if parts.datetime.is_some() { "time" } else { "span" };
+    h.elem(
+        tag,
+        &[
+            ("class", Some(parts.class)),
+            ("datetime", parts.datetime.as_deref()),
+            ("title", parts.title.as_deref()),
+            ("data-testid", testid),
+            ("data-stored", parts.stored.as_deref()),
+        ],
+        &parts.text,
+    );
 }
 
 /// [`Time`] for text read as text (a column read with `NamedRow::text`).
