@@ -1496,19 +1496,26 @@ fn routing_row_html(h: &mut Html, f: &FlagRow, suggestion: Option<&Option<(Strin
     change_cell(h, f);
     let found = suggestion.is_some().to_string();
     h.open("td", &[("data-testid", Some("routing-suggestion")), ("data-suggested", Some(&found))]);
-    suggestion_html(h, suggestion);
+    suggestion_html(h, f.id, suggestion);
     h.close("td").close("tr");
 }
 
-/// The inside of a routing row's suggestion cell, as HTML text (see [`routing_row_html`]).
-fn suggestion_html(h: &mut Html, suggestion: Option<&Option<(String, u32)>>) {
+/// The inside of the suggestion cell of flag `id`'s routing row, as HTML text (see
+/// [`routing_row_html`]); the link carries the flag's id (`data-for-flag`), so that the focus
+/// on it stays on that row's when the table is written again.
+fn suggestion_html(h: &mut Html, id: i64, suggestion: Option<&Option<(String, u32)>>) {
     match suggestion {
         None => {
             h.elem("span", &[("class", Some("muted")), ("title", Some("searching the catalog"))], "…");
         }
         Some(None) => {}
         Some(Some((name, score))) => {
-            h.elem("button", &[("class", Some("link")), ("data-agent-link", Some(name))], name);
+            let id = id.to_string();
+            h.elem(
+                "button",
+                &[("class", Some("link")), ("data-agent-link", Some(name)), ("data-for-flag", Some(&id))],
+                name,
+            );
             h.elem("span", &[("class", Some("muted"))], &format!(" score {score}"));
         }
     }
@@ -1539,7 +1546,7 @@ fn fill_suggestions(
         let Some((id, text)) = id.and_then(|id| Some((id, *texts.get(&id)?))) else { continue };
         let Some(suggestion) = found.get(&(id, text.to_owned())) else { continue };
         let mut h = Html::new();
-        suggestion_html(&mut h, Some(suggestion));
+        suggestion_html(&mut h, id, Some(suggestion));
         cell.set_inner_html(&h.finish());
         let _ = cell.set_attribute("data-suggested", "true");
     }
@@ -1701,7 +1708,7 @@ pub fn RoutingPage() -> impl IntoView {
                             row={move |h: &mut Html, (_, f): &PagedRow| suggested.with_untracked(|found| {
                                 routing_row_html(h, f, found.get(&(f.id, f.change_description.clone())))
                             })}
-                            keys=&["href", "data-agent-link"]
+                            keys=&["href", "data-agent-link", "data-for-flag"]
                         />
                         </div>
                         <PagedFooter list=unrouted testid="routing" />
