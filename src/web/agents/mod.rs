@@ -34,7 +34,7 @@ use flagdeck_core::quests::keys::Ensured;
 use flagdeck_core::quests::members;
 use flagdeck_core::schema::{CatalogShape, Generation};
 use flagdeck_core::search::{Field, Hit, Query, Reason, DEFAULT_LIMIT};
-use flagdeck_core::Value;
+use flagdeck_core::{timestamp, Value};
 use leptos::task::spawn_local;
 
 /// The handlers of a list of links to agent pages, spread onto the list (`<ol
@@ -986,7 +986,7 @@ fn agent_quest_row(h: &mut Html, q: &AgentQuest) {
     h.elem("td", &[], role).elem("td", &[("class", Some("desc"))], mission);
     for (value, testid) in [(&q.created_at, "agent-quest-created"), (&q.updated_at, "agent-quest-updated")] {
         h.open("td", &[("class", Some("muted"))]);
-        time_html(h, value, Some(testid));
+        time_html(h, value, timestamp::read(value).as_ref(), Some(testid));
         h.close("td");
     }
     h.close("tr");
@@ -1114,8 +1114,8 @@ fn AgentQuestList(
     if in_parts && total > AGENT_QUESTS_PAGE {
         build_quest_layer(state);
     }
-    // The rows read, in order; only ever added to at the end (Show more), so a row's place
-    // names it for as long as this list lives (read again after a change, the list is new).
+    // The rows read, in order; only ever added to at the end (Show more): read again after a
+    // change, the list is new.
     let shown = RwSignal::new(quests.quests);
     // How many of the rows read are drawn.
     let drawn = RwSignal::new(if in_parts { Unplaced::BelowFold.first_rows() } else { usize::MAX });
@@ -1456,7 +1456,8 @@ fn flag_row_html(h: &mut Html, f: &FlagRow, testid: &str) {
     change_cell(h, f);
     h.elem("td", &[], if f.locked { "locked" } else { "" });
     h.open("td", &[("class", Some("muted"))]);
-    time_html(h, &Value::Text(f.created_at.clone()), None);
+    let created = Value::Text(f.created_at.clone());
+    time_html(h, &created, timestamp::read(&created).as_ref(), None);
     h.close("td").close("tr");
 }
 
@@ -1534,17 +1535,28 @@ fn fill_suggestions(
     else {
         return;
     };
-    let texts: HashMap<i64, &str> = rows.iter().map(|(_, f)| (f.id, f.change_description.as_str())).collect();
-    for i in 0..cells.length() {
-        let Some(cell) =
+    let waiting: Vec<(web_sys::Element, i64)> = (0..cells.length())
+        .filter_map(|i| {
             cells.item(i).and_then(|c| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(c).ok())
-        else {
-            continue;
-        };
-        let id =
-            cell.parent_element().and_then(|r| r.get_attribute("data-flag-id")).and_then(|v| v.parse().ok());
-        let Some((id, text)) = id.and_then(|id| Some((id, *texts.get(&id)?))) else { continue };
-        let Some(suggestion) = found.get(&(id, text.to_owned())) else { continue };
+        })
+        .filter_map(|cell| {
+            let id = cell.parent_element()?.get_attribute("data-flag-id")?.parse().ok()?;
+            Some((cell, id))
+        })
+        .collect();
+    if waiting.is_empty() {
+        return;
+    }
+    // The change texts of the waiting rows' flags only.
+    let ids: HashSet<i64> = waiting.iter().map(|(_, id)| *id).collect();
+    let texts: HashMap<i64, &str> = rows
+        .iter()
+        .filter(|(_, f)| ids.contains(&f.id))
+        .map(|(_, f)| (f.id, f.change_description.as_str()))
+        .collect();
+    for (cell, id) in waiting {
+        let Some(text) = texts.get(&id) else { continue };
+        let Some(suggestion) = found.get(&(id, (*text).to_owned())) else { continue };
         let mut h = Html::new();
         suggestion_html(&mut h, id, Some(suggestion));
         cell.set_inner_html(&h.finish());
@@ -1634,8 +1646,8 @@ pub fn RoutingPage() -> impl IntoView {
                 }.into_any(),
                 Routing::AllRouted => view! { <p data-testid="routing-ok">"Every pending flag is addressed to a known agent."</p> }.into_any(),
                 Routing::Listed => with_catalog(state, move |data| {
-                    // Rows render as they arrive, each with its suggestion: the catalog is held
-                    // here for them (the rows' closures cannot hold an `Rc`).
+                    // Each row gets its suggestion once it is painted: the catalog is held here
+                    // for the searches.
                     let catalog = StoredValue::new_local(data);
                     // One agent search per row (~1 ms each in the browser): worked out in the
                     // browser's idle periods once the rows are painted, so they show at once

@@ -83,7 +83,8 @@ pub enum Paging {
 }
 
 /// A row as read, with the number of the read that gave it: a list read again (after an edit
-/// or a follow-mode swap) gives new rows under the same ids, so views key rows by both.
+/// or a follow-mode swap) gives new rows under the same ids, which differ from the rows before
+/// by that number, so views draw them again.
 pub type PagedRow = (u64, FlagRow);
 
 /// A paged flag list ([`use_paged_flags`]): read-only signals of the rows read so far, how

@@ -22,32 +22,6 @@ fn title_of(raw: &Value, read: Option<&Timestamp>) -> String {
     }
 }
 
-/// A stored time as `widgets::time::Time` shows it (`YYYY-MM-DD HH:MM`, the stored value on
-/// hover, `—` for none, the stored text with ⚠ when it is no date), as HTML text.
-pub(super) fn time(h: &mut Html, raw: &Value, read: Option<&Timestamp>) {
-    let stored = raw.display();
-    let title = title_of(raw, read);
-    match read {
-        _ if matches!(raw, Value::Null) || stored.trim().is_empty() => {
-            h.elem("span", &[("class", Some("muted"))], "—");
-        }
-        Some(t) => {
-            h.elem(
-                "time",
-                &[("class", Some("ts")), ("title", Some(&title)), ("data-stored", Some(&stored))],
-                &t.display(),
-            );
-        }
-        None => {
-            h.elem(
-                "span",
-                &[("class", Some("ts unreadable")), ("title", Some(&title)), ("data-stored", Some(&stored))],
-                &format!("⚠ {stored}"),
-            );
-        }
-    }
-}
-
 /// "3.4 h ago" for a time before `now_ms` ("in …" after it), the stored value on hover;
 /// `data-ago-ms` carries the difference in milliseconds.
 pub(super) fn since(h: &mut Html, raw: &Value, read: Option<&Timestamp>, now_ms: i64) {

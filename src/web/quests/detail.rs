@@ -11,12 +11,13 @@ use crate::web::dashboard::DashboardSettings;
 use crate::web::files::loader::Shared;
 use crate::web::platform::browser::{date_now, local_minute};
 use crate::web::quests::address::QuestsView;
-use crate::web::quests::cards::{team, time};
+use crate::web::quests::cards::team;
 use crate::web::quests::logs::{AddLogs, LogHistory};
 use crate::web::quests::page::status_label;
 use crate::web::quests::timeline::Timeline;
 use crate::web::state::{use_latest, with_writes_off, AppState, Nav, OpenDb};
 use crate::web::widgets::html::Html;
+use crate::web::widgets::time::time_html;
 use flagdeck_core::dashboard::{as_of_minute, AsOf};
 use flagdeck_core::quests::edit::plan_status_change;
 use flagdeck_core::quests::raw::broadcast_raw;
@@ -188,9 +189,9 @@ fn head_html(detail: &QuestDetail) -> String {
     h.close("header");
     let turn = card.current_agent.as_deref().unwrap_or("");
     h.open("p", &[("class", Some("muted"))]).text("created ");
-    time(&mut h, &card.created.0, card.created.1.as_ref());
+    time_html(&mut h, &card.created.0, card.created.1.as_ref(), None);
     h.text(" · updated ");
-    time(&mut h, &card.updated.0, card.updated.1.as_ref());
+    time_html(&mut h, &card.updated.0, card.updated.1.as_ref(), None);
     h.text(&match card.messages {
         Some(n) => format!(" · {n} messages · turn: "),
         None => " · messages: ? · turn: ".to_owned(),
@@ -263,7 +264,7 @@ fn thread_html(messages: &[QuestMessage], recruited: &[String], raw: Option<&str
         h.elem("span", &[("class", Some("to"))], if to.is_empty() { "(no addressee)" } else { to });
         h.text(" · ");
         let raw_at = m.at_raw.as_deref().map(Value::from).unwrap_or(Value::Null);
-        time(&mut h, &raw_at, m.at.as_ref());
+        time_html(&mut h, &raw_at, m.at.as_ref(), None);
         h.close("header");
         h.elem("p", &[("class", Some("prose")), ("data-testid", Some("quest-message-text"))], &m.text);
         if !m.files.is_empty() {
@@ -403,7 +404,7 @@ fn context_result_html(detail: &QuestDetail) -> String {
     }
     if let Some(completed) = map.get("completed_at").and_then(Json::as_str) {
         h.open("p", &[("class", Some("muted"))]).text("completed ");
-        time(&mut h, &Value::from(completed), timestamp::read_str(completed).as_ref());
+        time_html(&mut h, &Value::from(completed), timestamp::read_str(completed).as_ref(), None);
         h.close("p");
     }
     if let Some(details) = map.get("details") {

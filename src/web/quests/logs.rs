@@ -11,10 +11,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::web::files::loader::Shared;
 use crate::web::platform::dropped::{file_text, take_input_files};
-use crate::web::quests::cards::{counted, time};
+use crate::web::quests::cards::counted;
 use crate::web::quests::has_quests;
 use crate::web::state::AppState;
 use crate::web::widgets::html::Html;
+use crate::web::widgets::time::time_html;
 use flagdeck_core::quests::log::quest_id_of;
 use flagdeck_core::quests::{check_log_in, parse_log, HistoryRow, LogKind, QuestLog};
 use flagdeck_core::Value;
@@ -381,7 +382,7 @@ fn history_html(id: i64, log: Option<&QuestLog>) -> String {
             ],
         );
         h.open("span", &[("class", Some("qlog-time"))]);
-        time(&mut h, &Value::from(e.at_raw.as_str()), Some(&e.at));
+        time_html(&mut h, &Value::from(e.at_raw.as_str()), Some(&e.at), None);
         h.close("span");
         let who = match &e.kind {
             LogKind::Message { .. } => None,

@@ -46,18 +46,23 @@ struct TimeParts {
 
 impl TimeParts {
     fn of(value: &Value) -> TimeParts {
+        TimeParts::read(value, timestamp::read(value).as_ref())
+    }
+
+    /// [`TimeParts::of`] with `value` already read (`read`: what [`timestamp::read`] gives).
+    fn read(value: &Value, read: Option<&Timestamp>) -> TimeParts {
         let stored = value.display();
         if matches!(value, Value::Null) || stored.trim().is_empty() {
             return TimeParts {
                 class: "muted", text: "—".into(), datetime: None, title: None, stored: None
             };
         }
-        match timestamp::read(value) {
+        match read {
             Some(ts) => TimeParts {
                 class: "ts",
                 text: ts.display(),
-                datetime: Some(machine_text(&ts)),
-                title: Some(time_title(&ts, &stored)),
+                datetime: Some(machine_text(ts)),
+                title: Some(time_title(ts, &stored)),
                 stored: Some(stored),
             },
             None => TimeParts {
@@ -93,9 +98,10 @@ pub fn Time(value: Value, #[prop(optional)] testid: &'static str) -> impl IntoVi
     }
 }
 
-/// [`Time`] as HTML text (see [`super::html`]): the same element, class, text and attributes.
-pub fn time_html(h: &mut Html, value: &Value, testid: Option<&str>) {
-    let parts = TimeParts::of(value);
+/// [`Time`] as HTML text (see [`super::html`]): the same element, class, text and attributes,
+/// for `value` as [`timestamp::read`] reads it (`read`; the caller has it or reads it).
+pub fn time_html(h: &mut Html, value: &Value, read: Option<&Timestamp>, testid: Option<&str>) {
+    let parts = TimeParts::read(value, read);
     let tag = if parts.datetime.is_some() { "time" } else { "span" };
     h.elem(
         tag,
