@@ -1250,7 +1250,9 @@ fn AgentQuestList(
                 class="flags quests agent-quests"
                 cols={&["col-quest", "col-status", "col-turn", "col-role", "col-mission", "col-time", "col-time"]}
                 head={&["Quest", "Status", "Turn", "Role", "Mission", "Created", "Updated"]}
-                rows={move |range: std::ops::Range<usize>| shown.with(|rows| rows.get(range).map(<[_]>::to_vec).unwrap_or_default())}
+                rows={move |range: std::ops::Range<usize>| {
+                    shown.with(|rows| rows.get(range).map(<[_]>::to_vec).unwrap_or_default())
+                }}
                 row=agent_quest_row
                 keys=&["href"]
             />

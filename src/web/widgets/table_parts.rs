@@ -23,9 +23,9 @@ use crate::web::widgets::html::{bind_html_keeping_focus, Html};
 /// `head`. `rows(range)` gives the rows of one table, `range` being their indices (signals it
 /// reads are tracked: it runs again when they change, and for the last table when its range
 /// moves as rows are drawn), and `row` writes one (`<tr>…</tr>`; what it reads is not tracked):
-/// a table is written again only when its rows differ. A focused element inside a table written again gets the focus back when
-/// the new text has one with the same tag, class and values of the attributes `keys`
-/// ([`bind_html_keeping_focus`]).
+/// a table is written again only when its rows differ. A focused element inside a table
+/// written again gets the focus back when the new text has one with the same tag, class and
+/// values of the attributes `keys` ([`bind_html_keeping_focus`]).
 #[component]
 pub fn TableParts<T, R, W>(
     len: Signal<usize>,
