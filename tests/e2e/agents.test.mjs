@@ -579,6 +579,88 @@ test('v0: the agent page of @backend.api lists its 12 pending flags in get-pendi
   }
 });
 
+/** How many times every agent page's and the routing page's first reads were held (a mark per round). */
+const heldRounds = (page) => page.evaluate(() => performance.getEntriesByName('flagdeck:first-reads-held', 'mark').length);
+
+/**
+ * Has `window.firstAtHashchange`, when set, called at every `hashchange` before the app's own
+ * listener (registered before the app starts; listeners run in the order registered).
+ */
+async function listenFirstToHashchange(page) {
+  await page.addInitScript(() =>
+    window.addEventListener('hashchange', () => window.firstAtHashchange?.(), { capture: true }));
+}
+
+/**
+ * From the summary, holds every worker answer and follows `hash` by its address: what the page
+ * has drawn when the address's `hashchange` event comes, before the app's listener (`row`'s ids, and the text of
+ * `[data-testid=count]`), then lets the answers flow again.
+ */
+function followHeld(page, hash, { row, count }) {
+  return page.evaluate(async ({ hash, row, count }) => {
+    location.hash = '#summary';
+    while (!document.querySelector('[data-testid="count-pending"]')) await new Promise((r) => requestAnimationFrame(r));
+    window.holdWorkerAnswers();
+    const drawn = () => ({
+      ids: [...document.querySelectorAll(`[data-testid="${row}"]`)].map((e) => Number(e.dataset.flagId)),
+      [count]: document.querySelector(`[data-testid="${count}"]`)?.textContent ?? null,
+    });
+    // Taken by a listener registered before the app's (`listenFirstToHashchange`).
+    const atHashchange = new Promise((resolve) => (window.firstAtHashchange = () => resolve(drawn())));
+    location.hash = hash;
+    const seen = await atHashchange;
+    window.firstAtHashchange = null;
+    window.releaseWorkerAnswers();
+    return seen;
+  }, { hash, row, count });
+}
+
+test('v1: once every agent page\'s and the routing page\'s first reads are held, each page followed from its address is drawn before the address\'s hashchange with every worker answer held, and after an edit from the table as it is', async (t) => {
+  if (skipWithoutFixtures(t)) return;
+  const documented = BACKEND_API_PENDING;
+  const routing = native.routing(V1).flags.map((f) => f.id);
+  assert.ok(routing.length > 0, 'the v1 fixture has unrouted pending flags');
+  const app = await openApp(browser, `${servers.app.url}/`);
+  try {
+    const { page } = app;
+    await listenFirstToHashchange(page);
+    await openV1Gated(page);
+    await page.waitForFunction(() => performance.getEntriesByName('flagdeck:first-reads-held', 'mark').length > 0, null, { timeout: SETTLE_MS });
+    const agentHash = `#agent/${encodeURIComponent('@backend.api')}`;
+    const agent = await followHeld(page, agentHash, { row: 'agent-pending-flag', count: 'agent-workable' });
+    // The page is followed at the address's popstate, inside the setter of location.hash, and
+    // built from what is held: its first rows (five: the list stands below the agent's details,
+    // paged.rs Unplaced::BelowFold) and counts are there before the hashchange task, though no
+    // worker has answered since the address was set.
+    assert.deepEqual(agent, { ids: documented.slice(0, 5), 'agent-workable': '6' }, 'the agent page at its hashchange');
+    assert.deepEqual(await pendingIds(page, documented.length), documented, 'the whole list once answers flow again');
+    const shown = Math.min(routing.length, 5);
+    const route = await followHeld(page, '#routing', { row: 'routing-error', count: 'routing-ok' });
+    assert.ok(route.ids.length >= shown, `the routing page's rows at its hashchange: ${route.ids}`);
+    // The same rows, in the same order, as once the answers flow again; the ones native finds.
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="routing-error"]').length === n, routing.length, { timeout: SETTLE_MS });
+    const whole = await page.evaluate(() => [...document.querySelectorAll('[data-testid="routing-error"]')].map((e) => Number(e.dataset.flagId)));
+    assert.deepEqual(route.ids, whole.slice(0, route.ids.length), 'the routing page at its hashchange');
+    assert.deepEqual([...whole].sort((a, b) => a - b), [...routing].sort((a, b) => a - b), 'the unrouted flags native finds');
+
+    // Complete the agent's first pending flag: the held answers go with the table's move, and
+    // are held again for the table as it is.
+    const rounds = await heldRounds(page);
+    await page.evaluate(() => (location.hash = '#flag/203'));
+    await page.locator('[data-testid="flag-complete"]').waitFor({ timeout: SETTLE_MS });
+    await page.locator('[data-testid="complete-by"]').fill('backend.api');
+    await page.locator('[data-testid="flag-complete"]').click();
+    await page.locator('[data-testid="flag-reopen"]').waitFor({ timeout: SETTLE_MS });
+    await page.waitForFunction((n) => performance.getEntriesByName('flagdeck:first-reads-held', 'mark').length > n, rounds, { timeout: SETTLE_MS });
+    const after = await followHeld(page, agentHash, { row: 'agent-pending-flag', count: 'agent-workable' });
+    assert.deepEqual(after, { ids: documented.slice(1, 6), 'agent-workable': '5' }, 'the completed flag left the held first rows and counts');
+    assert.equal(await hookText(page, 'agent-pending'), String(documented.length - 1));
+    app.assertHealthy();
+  } finally {
+    await app.close();
+  }
+});
+
 test('v1: the routing page opened by its address has its rows in its first frame, from its route\'s reads', async (t) => {
   if (skipWithoutFixtures(t)) return;
   const expected = native.routing(V1);

@@ -2,6 +2,8 @@
 //! `get-pending-flags` order, its chains and latest health, flags routed to nobody, and (in
 //! Acolytes 2.x and hybrid files) the quests it is recruited to or whose turn it holds.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
@@ -10,7 +12,7 @@ pub use super::flags::FlagRow;
 use super::flags::{FlagFilter, SortColumn};
 use super::port::{Database, DbError};
 use super::schema::{CatalogShape, Generation, SchemaFacts, QUEST_TABLE};
-use super::value::Value;
+use super::value::{NamedRow, Value};
 use super::vocabulary::{Impact, Ranking, Status};
 
 /// A JSON list column as it should be shown.
@@ -159,45 +161,81 @@ pub struct Health {
     pub checked_at: String,
 }
 
-/// The Acolytes generations (v1, v2, hybrid) key health by agent name; v0 by
-/// `agents_dynamic.id`, whose names have no `@`. `None` when there is no check (or no table).
+/// The columns of a health check that [`Health`] reads, from `agent_health h`.
+const HEALTH_COLUMNS: &str =
+    "h.status, h.drift_score, h.confidence_score, h.needs_compaction, h.memory_size_kb, h.checked_at";
+
+/// Which check is an agent's latest: the first in this order (as the Acolytes CLI reads it).
+const HEALTH_LATEST_FIRST: &str = "h.checked_at DESC, h.id DESC";
+
+/// How `agent_health h` is joined to an agent's name `{name}` in this file, or `None` when it
+/// cannot be: the Acolytes generations (v1, v2, hybrid) key health by agent name; v0 by
+/// `agents_dynamic.id`, whose names have no `@`, so `@x` and `x` both name the agent `x`.
+fn health_join(facts: &SchemaFacts, generation: Generation, name: &str) -> Option<String> {
+    match generation.catalog_shape() {
+        Some(CatalogShape::ClaudeSquad) if facts.has_table("agent_health") && facts.has_table("agents_dynamic") => {
+            Some(format!(
+                "agent_health h JOIN agents_dynamic d ON d.id = h.agent_id WHERE (d.name = {name} OR '@' || d.name = {name})"
+            ))
+        }
+        Some(CatalogShape::Acolytes)
+            if facts.has_table("agent_health") && facts.has_column("agent_health", "agent_name") =>
+        {
+            Some(format!("agent_health h WHERE h.agent_name = {name}"))
+        }
+        _ => None,
+    }
+}
+
+fn health_row(r: &NamedRow<'_>) -> Result<Health, DbError> {
+    Ok(Health {
+        status: r.text("status")?,
+        drift_score: r.opt_text("drift_score")?,
+        confidence_score: r.opt_text("confidence_score")?,
+        needs_compaction: r.flag("needs_compaction")?,
+        memory_size_kb: r.opt_text("memory_size_kb")?,
+        checked_at: r.text("checked_at")?,
+    })
+}
+
+/// The latest health check of `agent` ([`health_join`] says how a check names it). `None` when
+/// there is no check (or no table). Errors: the engine's.
 pub async fn latest_health<D: Database>(
     db: &D,
     facts: &SchemaFacts,
     generation: Generation,
     agent: &str,
 ) -> Result<Option<Health>, DbError> {
-    if !facts.has_table("agent_health") {
-        return Ok(None);
+    let Some(from) = health_join(facts, generation, "?1") else { return Ok(None) };
+    let sql = format!("SELECT {HEALTH_COLUMNS} FROM {from} ORDER BY {HEALTH_LATEST_FIRST} LIMIT 1");
+    db.query(&sql, &[Value::from(agent)]).await?.map_first(health_row)
+}
+
+/// [`latest_health`] of every agent of `agents` in one statement (the same join and order, each
+/// name's checks ranked by `ROW_NUMBER()`): a map with an entry for each name, `None` for one
+/// without a check. Errors: the engine's (a file whose `agent_health` has no `id`, as for
+/// [`latest_health`]).
+pub async fn latest_health_of<D: Database>(
+    db: &D,
+    facts: &SchemaFacts,
+    generation: Generation,
+    agents: &[String],
+) -> Result<HashMap<String, Option<Health>>, DbError> {
+    let mut latest: HashMap<String, Option<Health>> = agents.iter().map(|a| (a.clone(), None)).collect();
+    let Some(from) = health_join(facts, generation, "k.value") else { return Ok(latest) };
+    let sql = format!(
+        "SELECT agent, status, drift_score, confidence_score, needs_compaction, memory_size_kb, checked_at FROM \
+           (SELECT k.value AS agent, {HEALTH_COLUMNS}, \
+              ROW_NUMBER() OVER (PARTITION BY k.key ORDER BY {HEALTH_LATEST_FIRST}) AS latest \
+            FROM json_each(?1) k, {from}) \
+         WHERE latest = 1"
+    );
+    let names = Json::from(agents.to_vec()).to_string();
+    let rs = db.query(&sql, &[Value::from(names.as_str())]).await?;
+    for (agent, health) in rs.map_rows(|r| Ok((r.text("agent")?, health_row(r)?)))? {
+        latest.insert(agent, Some(health));
     }
-    const COLUMNS: &str =
-        "h.status, h.drift_score, h.confidence_score, h.needs_compaction, h.memory_size_kb, h.checked_at";
-    let rs = match generation.catalog_shape() {
-        Some(CatalogShape::ClaudeSquad) if facts.has_table("agents_dynamic") => {
-            let sql = format!(
-                "SELECT {COLUMNS} FROM agent_health h JOIN agents_dynamic d ON d.id = h.agent_id \
-                 WHERE d.name = ?1 OR '@' || d.name = ?1 ORDER BY h.checked_at DESC, h.id DESC LIMIT 1"
-            );
-            db.query(&sql, &[Value::from(agent)]).await?
-        }
-        Some(CatalogShape::Acolytes) if facts.has_column("agent_health", "agent_name") => {
-            let sql = format!(
-                "SELECT {COLUMNS} FROM agent_health h WHERE h.agent_name = ? ORDER BY h.checked_at DESC, h.id DESC LIMIT 1"
-            );
-            db.query(&sql, &[Value::from(agent)]).await?
-        }
-        _ => return Ok(None),
-    };
-    rs.map_first(|r| {
-        Ok(Health {
-            status: r.text("status")?,
-            drift_score: r.opt_text("drift_score")?,
-            confidence_score: r.opt_text("confidence_score")?,
-            needs_compaction: r.flag("needs_compaction")?,
-            memory_size_kb: r.opt_text("memory_size_kb")?,
-            checked_at: r.text("checked_at")?,
-        })
-    })
+    Ok(latest)
 }
 
 /// Pending flags per target (NULL and '' kept apart), for sorting the catalog.

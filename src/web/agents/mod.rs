@@ -18,14 +18,16 @@ use crate::web::flags::read::{agent_chains, count_flags};
 use crate::web::platform::browser::{idle_period, target_data, warn, NearView};
 use crate::web::platform::perf::{after_paint, mark, measure, measure_since, next_paint, perf_now};
 use crate::web::platform::sqljs::BackgroundJob;
-use crate::web::state::{use_latest, AppState, CatalogState, Nav, PageTasks, View, READS_AHEAD_KEPT};
+use crate::web::state::{
+    use_latest, use_latest_from, AppState, CatalogState, Nav, PageTasks, View, READS_AHEAD_KEPT,
+};
 use crate::web::widgets::html::Html;
 use crate::web::widgets::table_parts::TableParts;
 use crate::web::widgets::time::{time_html, TimeText};
 use crate::web::widgets::{group_digits, showing_of};
 use flagdeck_core::agents::{
-    agent_quests, known_targets, latest_health, layer_agent_quests, lists, AgentQuest, AgentQuests,
-    ChainSummary, Connection, Health, JsonList, AGENT_LIST_ORDER, AGENT_QUESTS_PAGE,
+    agent_quests, known_targets, latest_health, latest_health_of, layer_agent_quests, lists, AgentQuest,
+    AgentQuests, ChainSummary, Connection, Health, JsonList, AGENT_LIST_ORDER, AGENT_QUESTS_PAGE,
 };
 use flagdeck_core::catalog::{catalog_rows, search_of_type, suggest_target, CatalogAgent, CatalogOrder};
 use flagdeck_core::flag_index::Request;
@@ -535,6 +537,14 @@ fn first_questions(name: &str) -> Vec<Request> {
     questions
 }
 
+/// The routing page's first questions to the derived layer, for the names a target may carry
+/// (`known`, [`read_known`]): the unrouted list's count and first page.
+fn routing_questions(known: Vec<Value>) -> Vec<Request> {
+    let filter = lists::unrouted(known);
+    let first = FlagPageQuery::first(filter.clone(), AGENT_LIST_ORDER, LIST_PAGE);
+    vec![Request::Count(filter), Request::Page(first)]
+}
+
 /// A read running to its end in a task of its own ([`run_to_end`]), shared with whoever awaits
 /// it: a route's read for its page (which may arrive before it ends), a page read ahead.
 type RouteRead<T> = SharedFuture<LocalBoxFuture<'static, T>>;
@@ -599,9 +609,52 @@ impl<T: Clone + 'static> RoutePreload<T> {
             .flatten()
     }
 
+    /// The read left for `page` from the data `key` names, taken by the page as it is built
+    /// ([`RoutePreload::take`]): its answer when the read has ended (as it has when the route
+    /// waited for it: the page is built with it), and what the page's load then asks
+    /// ([`RouteTaken::next`]).
+    fn take_ended(&self, page: &str, key: (u64, u64)) -> (Option<T>, RouteTaken<T>) {
+        let read = self.take(page, key);
+        let ended = read.as_ref().and_then(|r| r.peek().cloned());
+        let taken = RouteTaken {
+            first: StoredValue::new(ended.is_some()),
+            pending: StoredValue::new_local(read.filter(|_| ended.is_none())),
+        };
+        (ended, taken)
+    }
+
     /// Drops the reads left (another file is open: they hold the one before).
     pub fn clear(&self) {
         self.0.try_update_value(Vec::clear);
+    }
+}
+
+/// A route's read as its page took it ([`RoutePreload::take_ended`]).
+struct RouteTaken<T: Clone + 'static> {
+    /// The page was built with the read's answer, and its load has not run yet.
+    first: StoredValue<bool>,
+    /// The read, still running, not yet awaited by the page's load.
+    pending: StoredValue<Option<RouteRead<T>>, LocalStorage>,
+}
+
+impl<T: Clone + 'static> Clone for RouteTaken<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Clone + 'static> Copy for RouteTaken<T> {}
+
+impl<T: Clone + 'static> RouteTaken<T> {
+    /// What the page's load does at a run: `None` at the first when the page was built with the
+    /// answer (nothing to read); else the route's read to await, at the first run only
+    /// (`Some(None)`: read for itself).
+    fn next(&self) -> Option<Option<RouteRead<T>>> {
+        if self.first.get_value() {
+            self.first.set_value(false);
+            return None;
+        }
+        Some(self.pending.try_update_value(Option::take).flatten())
     }
 }
 
@@ -650,6 +703,7 @@ pub fn load(
     state: AppState,
     preload: AgentPreload,
     layer: QuestLayerBuild,
+    health: HeldHealth,
     name: &str,
 ) -> Option<LocalBoxFuture<'static, ()>> {
     let quests_only = |o: &Shared| {
@@ -657,6 +711,7 @@ pub fn load(
     };
     let open = state.db().current().get_untracked().filter(|o| answering(o) || quests_only(o))?;
     let (questions, owned) = (first_questions(name), name.to_owned());
+    let held = health.of(state.db().data_key(), name);
     let asked = {
         let open = open.clone();
         async move {
@@ -667,7 +722,8 @@ pub fn load(
         .boxed_local()
         .shared()
     };
-    let detail = async move { load_detail(&open, &owned, asked, AGENT_QUESTS_PAGE).await }.boxed_local();
+    let detail =
+        async move { load_detail(&open, &owned, asked, held, AGENT_QUESTS_PAGE).await }.boxed_local();
     Some(run_for_page(preload, name, state.db().data_key(), detail))
 }
 
@@ -682,9 +738,7 @@ pub fn load_routing(state: AppState, preload: RoutingPreload) -> Option<LocalBox
         let known = read_known(state, Some(open)).await.unwrap_or(Ok(None));
         if let Ok(Some((open, names))) = &known {
             if let Some(layer) = &open.layer {
-                let filter = lists::unrouted(names.clone());
-                let first = FlagPageQuery::first(filter.clone(), AGENT_LIST_ORDER, LIST_PAGE);
-                layer.prefetch(&open.db, vec![Request::Count(filter), Request::Page(first)]).await;
+                layer.prefetch(&open.db, routing_questions(names.clone())).await;
             }
         }
         known
@@ -694,11 +748,13 @@ pub fn load_routing(state: AppState, preload: RoutingPreload) -> Option<LocalBox
 }
 
 /// The page's detail; its lock counts are asked once `asked` resolves (the route's batch, whose
-/// answers they then take); its first `quests` quests.
+/// answers they then take); its first `quests` quests; its health `held` when it was read for
+/// the data as it is ([`HeldHealth`]), else read here.
 async fn load_detail(
     open: &Shared,
     name: &str,
     asked: impl Future<Output = ()>,
+    held: Option<Option<Health>>,
     quests: usize,
 ) -> Result<AgentDetail, String> {
     let (db, generation) = (&open.db, open.report.generation);
@@ -721,7 +777,12 @@ async fn load_detail(
         warn_layer_error(&page);
         Ok(Some(page))
     };
-    let health = async { latest_health(db, &open.facts, generation, name).await.map_err(|e| e.to_string()) };
+    let health = async {
+        match held {
+            Some(health) => Ok(health),
+            None => latest_health(db, &open.facts, generation, name).await.map_err(|e| e.to_string()),
+        }
+    };
     let (flags, quests, health) = futures::join!(flags, quests, health);
     Ok(AgentDetail { flags: flags?, quests: quests?, health: health? })
 }
@@ -738,23 +799,26 @@ fn with_flags(state: AppState) -> Option<Shared> {
 pub fn AgentPage(name: String) -> impl IntoView {
     let state = expect_context::<AppState>();
     let preload = expect_context::<AgentPreload>();
+    let held_health = expect_context::<HeldHealth>();
+    // The route's read, when it read this agent from the same data.
+    let (ended, route_read) = preload.take_ended(&name, state.db().data_key());
     // How many of its quests were shown: a change to the data reads as many again.
     let quests_shown = StoredValue::new(AGENT_QUESTS_PAGE);
     // Whether its quests are yet to be drawn: the first time in parts, after a change whole.
     let quests_first = StoredValue::new(true);
     let detail = {
         let name = name.clone();
-        use_latest(move |_| {
+        use_latest_from(ended.map(Some), move |_| {
             // Read again with every change, as the lists are (`with_flags`).
             state.db().data_version().track();
             let (open, name) = (state.db().current().get(), name.clone());
-            // The route's read, when it read this agent from the same data.
-            let read = preload.take(&name, state.db().data_key());
+            let read = route_read.next()?;
+            let held = held_health.of(state.db().data_key(), &name);
             Some(async move {
                 match (read, open) {
                     (Some(read), _) => Some(read.await),
                     (None, Some(open)) => {
-                        Some(load_detail(&open, &name, async {}, quests_shown.get_value()).await)
+                        Some(load_detail(&open, &name, async {}, held, quests_shown.get_value()).await)
                     }
                     (None, None) => None,
                 }
@@ -990,6 +1054,98 @@ fn agent_quest_row(h: &mut Html, q: &AgentQuest) {
         h.close("td");
     }
     h.close("tr");
+}
+
+/// The latest health check of each catalog agent, read in one statement per data
+/// ([`latest_health_of`], by [`hold_first_reads`]): the data read ([`OpenDb::data_key`]) and
+/// the checks by agent name. An agent page takes its agent's check from here when the data is
+/// the same, and reads its own otherwise. Provided by the app.
+///
+/// [`OpenDb::data_key`]: crate::web::state::OpenDb::data_key
+#[derive(Clone, Copy)]
+pub struct HeldHealth(StoredValue<Option<HealthRead>, LocalStorage>);
+
+/// The data a [`HeldHealth`] was read from, and the checks by agent name (`None`: no check).
+type HealthRead = ((u64, u64), Rc<HashMap<String, Option<Health>>>);
+
+impl Default for HeldHealth {
+    fn default() -> Self {
+        HeldHealth(StoredValue::new_local(None))
+    }
+}
+
+impl HeldHealth {
+    /// `agent`'s latest check when it was read from the data `key` names (`Some(None)`: it has
+    /// none); `None` when it was not.
+    fn of(&self, key: (u64, u64), agent: &str) -> Option<Option<Health>> {
+        self.0
+            .try_with_value(|h| {
+                h.as_ref().filter(|(k, _)| *k == key).and_then(|(_, m)| m.get(agent).cloned())
+            })
+            .flatten()
+    }
+}
+
+/// Holds, in idle time, what every catalog agent's page and the routing page begin with, so a
+/// page followed from its address (a link, Back, a typed address) is built in the task that
+/// follows the address, without waiting for a worker: each catalog agent's latest health
+/// check, read in one statement ([`HeldHealth`]), and the first questions of every catalog
+/// agent's page ([`first_questions`]) and of the routing page, held by the flag layer until
+/// the table moves ([`FlagLayer::hold`]: ~3–7 ms of its worker for each agent at 100k flags,
+/// where a page asking them waited as long). Begun again at every change of the data (an edit
+/// moves the table, whose held answers go at the layer's next take), once the layer is built;
+/// one agent at a time, each in an idle period of its own, so a read a person asks for waits at
+/// most one agent's questions. Marks `flagdeck:first-reads-held` once all are held (a test
+/// hook). Called once by the app.
+///
+/// [`FlagLayer::hold`]: crate::web::flags::layer::FlagLayer::hold
+pub fn hold_first_reads(state: AppState, health: HeldHealth) {
+    let db = state.db();
+    let runs = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        db.data_version().track();
+        let (open, catalog) = (db.current().get(), db.catalog().get());
+        let run = runs.get_value() + 1;
+        runs.set_value(run);
+        let (Some(open), CatalogState::Ready(data)) = (open, catalog) else { return };
+        let key = db.data_key();
+        spawn_local(async move {
+            let current = || runs.try_get_value() == Some(run) && db.is_current(&open);
+            let names: Vec<String> = data.agents.iter().map(|a| a.name.clone()).collect();
+            idle_period().await;
+            if !current() {
+                return;
+            }
+            let (generation, facts) = (open.report.generation, &open.facts);
+            if let Ok(checks) = latest_health_of(&open.db, facts, generation, &names).await {
+                if current() {
+                    health.0.set_value(Some((key, Rc::new(checks))));
+                }
+            }
+            let Some(layer) = open.layer.clone().filter(|_| generation.has_flags()) else {
+                mark("flagdeck:first-reads-held");
+                return;
+            };
+            if !layer.ready().await {
+                return;
+            }
+            for name in &names {
+                idle_period().await;
+                if !current() {
+                    return;
+                }
+                layer.hold(&open.db, first_questions(name)).await;
+            }
+            idle_period().await;
+            if !current() {
+                return;
+            }
+            if let Some(Ok(Some((open, known)))) = read_known(state, Some(open)).await {
+                layer.hold(&open.db, routing_questions(known)).await;
+            }
+            mark("flagdeck:first-reads-held");
+        });
+    });
 }
 
 /// The agent page's quest layer, as far as the page knows: the open file whose layer is being
@@ -1596,11 +1752,12 @@ pub fn RoutingPage() -> impl IntoView {
     let state = expect_context::<AppState>();
     // The names a target may carry ([`read_known`]), then the list of the others.
     let preload = expect_context::<RoutingPreload>();
-    let known = use_latest(move |_| {
+    // The route's read, when it read the same data.
+    let (ended, route_read) = preload.take_ended("", state.db().data_key());
+    let known = use_latest_from(ended.map(Some), move |_| {
         state.db().data_version().track();
         let open = state.db().current().get();
-        // The route's read, when it read the same data.
-        let read = preload.take("", state.db().data_key());
+        let read = route_read.next()?;
         Some(async move {
             match (read, open) {
                 (Some(read), _) => Some(read.await),

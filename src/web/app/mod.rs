@@ -48,8 +48,12 @@ pub fn App() -> impl IntoView {
     let quest_layer = crate::web::agents::QuestLayerBuild::default();
     provide_context(quest_layer);
     crate::web::agents::build_quest_layer_on_open(state);
+    // What every agent page and the routing page begin with, held in idle time.
+    let held_health = crate::web::agents::HeldHealth::default();
+    provide_context(held_health);
+    crate::web::agents::hold_first_reads(state, held_health);
     nav.set_loader(move |view| match view {
-        View::Agent(name) => crate::web::agents::load(state, agent_preload, quest_layer, name),
+        View::Agent(name) => crate::web::agents::load(state, agent_preload, quest_layer, held_health, name),
         View::Routing => crate::web::agents::load_routing(state, routing_preload),
         _ => None,
     });
@@ -115,15 +119,29 @@ pub fn App() -> impl IntoView {
     quests_view.follow_address(&hash);
     nav.follow(None);
     follow_section(&hash);
-    let hash_listener = window_event_listener(ev::hashchange, move |e| {
+    let followed = move |arrived: Option<&str>| {
         let hash = location_hash();
         apply_shared_state(state, &hash);
         quests_view.follow_address(&hash);
-        nav.follow(url_fragment(&e.new_url()).as_deref());
+        nav.follow(arrived);
         follow_section(&hash);
+    };
+    // A new fragment is followed at its `popstate`, which comes first (see `Nav::at_popstate`),
+    // or else at its `hashchange`.
+    let pop_listener = window_event_listener(ev::popstate, move |_| {
+        if let Some(hash) = nav.at_popstate() {
+            followed(Some(&hash));
+        }
+    });
+    let hash_listener = window_event_listener(ev::hashchange, move |e| {
+        let arrived = url_fragment(&e.new_url());
+        if !nav.at_hashchange(arrived.as_deref()) {
+            followed(arrived.as_deref());
+        }
     });
     on_cleanup(move || {
         hash_listener.remove();
+        pop_listener.remove();
         unload.remove();
         over.remove();
         leave.remove();

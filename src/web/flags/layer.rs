@@ -16,6 +16,7 @@
 //! mirror, and they are read again.
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
 use futures::future::FutureExt;
@@ -156,6 +157,9 @@ pub struct FlagLayer {
     /// batch first, and the number of the last batch.
     prefetched: RefCell<Vec<Prefetched>>,
     batches: Cell<u64>,
+    /// Answers held for the table as it is ([`FlagLayer::hold`]), by their question's JSON:
+    /// every one reflects the current revision (they go when it moves).
+    held: RefCell<HashMap<String, Answer>>,
 }
 
 /// The most batches asked ahead kept at once ([`FlagLayer::prefetch`]): the first questions of
@@ -237,6 +241,7 @@ impl FlagLayer {
             revision: Cell::new(0),
             prefetched: RefCell::new(Vec::new()),
             batches: Cell::new(0),
+            held: RefCell::new(HashMap::new()),
         });
         let weak = Rc::downgrade(&layer);
         let started = perf_now();
@@ -326,7 +331,7 @@ impl FlagLayer {
     }
 
     /// Waits while the layer is being built; whether it can be asked.
-    async fn ready(&self) -> bool {
+    pub async fn ready(&self) -> bool {
         match self.wait() {
             Ok(ready) => ready,
             Err(rx) => {
@@ -373,6 +378,44 @@ impl FlagLayer {
             synced,
             answer,
         }));
+    }
+
+    /// Asks `requests` as one batch, as [`FlagLayer::prefetch`] does, and holds the answers
+    /// until the table moves (a take of the change log finds changes): every [`FlagLayer::ask`]
+    /// of one of them meanwhile is answered in the page, without a round trip to the worker,
+    /// and a batch whose questions are all held is too. For the questions every page of a kind
+    /// begins with, asked in idle time (each agent's page, the routing page: `agents::hold`).
+    /// Nothing is held when the layer does not answer or the table moved while the batch was
+    /// answered. Held answers take room in the page: a count, or a page of at most
+    /// [`LIST_PAGE`](crate::web::flags::paged::LIST_PAGE) rows' ids and sort keys.
+    pub async fn hold(&self, db: &SqlJsWorker, requests: Vec<Request>) {
+        let jsons: Vec<String> = requests.iter().filter_map(|r| serde_json::to_string(r).ok()).collect();
+        if jsons.len() != requests.len() {
+            return;
+        }
+        let Some((Answer::Batch(answers), at)) = self.ask_at(db, &Request::Batch(requests)).await else {
+            return;
+        };
+        if at == self.revision.get() && answers.len() == jsons.len() {
+            self.held.borrow_mut().extend(jsons.into_iter().zip(answers));
+        }
+    }
+
+    /// The held answer to `request` (its JSON `json`; [`FlagLayer::hold`]), and for a batch
+    /// whose every question is held, their answers in its order.
+    fn held_answer(&self, request: &Request, json: &str) -> Option<Answer> {
+        let held = self.held.borrow();
+        if held.is_empty() {
+            return None;
+        }
+        match request {
+            Request::Batch(requests) => requests
+                .iter()
+                .map(|r| held.get(&serde_json::to_string(r).ok()?).cloned())
+                .collect::<Option<Vec<_>>>()
+                .map(Answer::Batch),
+            _ => held.get(json).cloned(),
+        }
     }
 
     /// The answer asked ahead for `json` when the table is where it was then: at revision `at`,
@@ -448,6 +491,7 @@ impl FlagLayer {
             if !changes.is_empty() {
                 self.revision.set(self.revision.get() + 1);
                 self.prefetched.borrow_mut().clear();
+                self.held.borrow_mut().clear();
                 self.invalidate(changes.rows.iter().map(|r| r.id).chain(changes.gone.iter().copied()));
             }
             let at = self.revision.get();
@@ -465,13 +509,24 @@ impl FlagLayer {
                     }
                 }
             };
+            // An answer asked ahead (used once), else one held: the log was taken up to every
+            // write posted, so a held answer (all at the current revision) is the table as it is.
             let ahead = || {
-                if self.prefetched.borrow().is_empty() {
+                if self.prefetched.borrow().is_empty() && self.held.borrow().is_empty() {
                     return None;
                 }
                 let json = post(request).ok()?;
-                let answer = self.take_prefetched(&json, at, writes)?;
-                mark("flagdeck:layer-prefetched");
+                let answer = match self.take_prefetched(&json, at, writes) {
+                    Some(answer) => {
+                        mark("flagdeck:layer-prefetched");
+                        answer
+                    }
+                    None => {
+                        let answer = self.held_answer(request, &json)?;
+                        mark("flagdeck:layer-held");
+                        answer
+                    }
+                };
                 Some(futures::future::ready(Ok(answer)).boxed_local())
             };
             if let Some(answer) = apply.is_none().then(ahead).flatten() {

@@ -30,7 +30,22 @@ where
     T: 'static,
     Fut: Future<Output = T> + 'static,
 {
-    let value = RwSignal::new_local(None);
+    use_latest_from(None, load)
+}
+
+/// [`use_latest`] whose value starts at `first`: an answer already in hand when the page is
+/// built (a route's read that has ended), so the page is built with it rather than built again
+/// once a run answers. `load`'s first run must then only read the signals it follows and return
+/// `None`.
+pub fn use_latest_from<T, Fut>(
+    first: Option<T>,
+    load: impl Fn(Run) -> Option<Fut> + 'static,
+) -> ReadSignal<Option<T>, LocalStorage>
+where
+    T: 'static,
+    Fut: Future<Output = T> + 'static,
+{
+    let value = RwSignal::new_local(first);
     let latest = StoredValue::new(0u64);
     Effect::new(move |_| {
         let run = Run { number: latest.get_value() + 1, latest };

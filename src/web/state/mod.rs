@@ -26,7 +26,7 @@ pub(in crate::web) use actions::with_writes_off;
 pub use actions::AppState;
 pub use alerts::Alerts;
 pub use changes::Changes;
-pub use latest::{use_latest, Run};
+pub use latest::{use_latest, use_latest_from, Run};
 pub use nav::{Nav, View, READS_AHEAD_KEPT};
 pub use open::{CatalogState, OpenDb};
 pub use tasks::PageTasks;
