@@ -4,8 +4,7 @@
 mod common;
 
 use flagdeck_core::agents::{
-    catalog_names_may_change, chains_of, dynamic_agents, latest_health, latest_health_of, pending_for,
-    routing_errors,
+    catalog_names_may_change, chains_of, dynamic_agents, latest_health, pending_for, routing_errors,
 };
 use flagdeck_core::catalog::{read_catalog, CatalogAgent};
 use flagdeck_core::port::Database;
@@ -220,62 +219,4 @@ fn agent_and_routing_lists_as_list_queries_give_the_tools_flags() {
         }
     }
     assert!(checked > 40, "agents checked: {checked}");
-}
-
-/// Every name an agent page may be opened for in `db`: the catalog's, the names health checks
-/// carry (v1, v2, hybrid) or their agents' (v0, with and without `@`), and odd ones.
-fn page_names(db: &flagdeck_core::native::NativeDb, generation: Generation) -> Vec<String> {
-    let mut names: Vec<String> =
-        block_on(read_catalog(db, generation)).unwrap().into_iter().map(|a| a.name).collect();
-    for sql in [
-        "SELECT DISTINCT CAST(agent_name AS TEXT) FROM agent_health",
-        "SELECT name FROM agents_dynamic UNION SELECT '@' || name FROM agents_dynamic",
-    ] {
-        if let Ok(rs) = db.query_sync(sql, &[]) {
-            names.extend(rs.rows.iter().filter_map(|r| r.first()).map(|v| v.display()));
-        }
-    }
-    names.extend(["", "@", "nobody", "@backend.api", "it's \"quoted\"", "7"].map(String::from));
-    names
-}
-
-#[test]
-fn the_latest_health_of_every_agent_in_one_statement_is_each_agents_own() {
-    for fixture in [
-        "acolytes-v1-small.db",
-        "claudesquad-v0-small.db",
-        "acolytes-v2-small.db",
-        "acolytes-hybrid-small.db",
-    ] {
-        let Some(bytes) = common::fixture_bytes(fixture) else { return };
-        let (db, report, facts) = common::open_and_inspect(&bytes).unwrap();
-        // Checks the tool never writes but a file may hold: two at the same time (the later
-        // id wins), another timestamp format, a name stored as a number, one for nobody known.
-        let hostile = if report.generation.catalog_shape()
-            == Some(flagdeck_core::schema::CatalogShape::ClaudeSquad)
-        {
-            "INSERT INTO agent_health (agent_id, drift_score, status, checked_at) \
-               SELECT agent_id, 1, 'tie-' || id, checked_at FROM agent_health ORDER BY checked_at DESC LIMIT 1; \
-             INSERT INTO agent_health (agent_id, drift_score, status, checked_at) \
-               SELECT id, 2, 'isoT', '2099-01-01T00:00:00Z' FROM agents_dynamic LIMIT 1;"
-        } else {
-            "INSERT INTO agent_health (agent_name, drift_score, status, checked_at) \
-               SELECT agent_name, 1, 'tie-' || id, checked_at FROM agent_health ORDER BY checked_at DESC LIMIT 1; \
-             INSERT INTO agent_health (agent_name, drift_score, status, checked_at) VALUES \
-               ('@docs.specialist', 2, 'isoT', '2099-01-01T00:00:00Z'), (7, 3, 'numeric', '2001-01-01'), \
-               ('@ghost', 4, 'gone', '2002-02-02');"
-        };
-        // As the tool's Python connections do (SQLite's default): foreign keys not enforced.
-        db.execute_batch_sync(&format!("PRAGMA foreign_keys = OFF; {hostile}")).unwrap();
-        let names = page_names(&db, report.generation);
-        let all = block_on(latest_health_of(&db, &facts, report.generation, &names)).unwrap();
-        assert_eq!(all.len(), names.iter().collect::<std::collections::HashSet<_>>().len(), "{fixture}");
-        let mut found = 0;
-        for name in &names {
-            let own = block_on(latest_health(&db, &facts, report.generation, name)).unwrap();
-            found += usize::from(own.is_some());
-            assert_eq!(all.get(name), Some(&own), "{fixture}: {name:?}");
-        }
-        assert!(found >= 3, "{fixture}: the comparison saw checks ({found})");
-    }
 }

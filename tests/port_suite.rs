@@ -60,6 +60,21 @@ fn instants_agree_on_every_fixture() {
     }
 }
 
+#[test]
+fn latest_health_of_agrees_on_every_fixture() {
+    for name in [
+        "acolytes-v1-small.db",
+        "claudesquad-v0-small.db",
+        "acolytes-v2-small.db",
+        "acolytes-hybrid-small.db",
+    ] {
+        let Some(bytes) = common::fixture_bytes(name) else { continue };
+        let db = NativeDb::open_bytes(&bytes).unwrap();
+        let facts = block_on(flagdeck_core::schema::read_facts(&db)).unwrap();
+        block_on(testkit::latest_health_of_agrees(&db, &facts));
+    }
+}
+
 /// The v2 and the hybrid fixture, each with the `typeof(updated_at)` the quest scripts store in
 /// it (TEXT column in v2, INTEGER column in the hybrid).
 fn quest_files() -> Vec<(NativeDb, &'static str)> {

@@ -402,6 +402,12 @@ mod fixtures {
     }
 
     #[wasm_bindgen_test]
+    async fn port_suite_latest_health_of_agrees() {
+        let (db, facts) = v1().await;
+        flagdeck_core::testkit::latest_health_of_agrees(&db, &facts).await;
+    }
+
+    #[wasm_bindgen_test]
     async fn port_suite_instants_agree() {
         let (db, facts) = v1().await;
         flagdeck_core::testkit::instants_agree(&db, &facts).await;
@@ -414,6 +420,13 @@ mod fixtures {
         let bytes = include_bytes!("../../shared/fixtures/acolytes-v2-small.db").to_vec();
         let info = inspect::check_bytes(&bytes).unwrap();
         open(header::for_engine(&bytes, &info)).await
+    }
+
+    #[wasm_bindgen_test]
+    async fn port_suite_latest_health_of_agrees_on_v2() {
+        let db = v2().await;
+        let facts = flagdeck_core::schema::read_facts(&db).await.unwrap();
+        flagdeck_core::testkit::latest_health_of_agrees(&db, &facts).await;
     }
 
     #[wasm_bindgen_test]

@@ -7,6 +7,7 @@
 //! copy of the v2 fixture (natively also the hybrid). A body panics with a message when a check
 //! fails. Built only with the `testkit` feature (tests enable it).
 
+use crate::agents;
 use crate::edits::{self, EditError, EditTable, History};
 use crate::flags::{Cursor, FlagFilter, FlagPageQuery, FlagRow, Preset, SortColumn};
 use crate::port::Database;
@@ -176,6 +177,53 @@ pub async fn counts_agree<D: Database>(db: &D, facts: &SchemaFacts) {
         let values = crate::flags::facet_counts(db, &filter, facet).await.unwrap();
         assert_eq!(values.iter().map(|(_, n)| n).sum::<i64>(), c.total, "{facet:?}");
     }
+}
+
+/// [`agents::latest_health_of`] (every agent's latest health check in one statement) gives
+/// each name what [`agents::latest_health`] gives it alone: for every name an agent page may be
+/// opened for (the catalog's, the names the checks carry, v0's project agents with and without
+/// `@`, odd ones), after adding checks the tool never writes but a file may hold (two at the
+/// same time, where the later id wins; another timestamp format; a name stored as a number; a
+/// check for nobody known). Any fixture (v0, v1, v2, hybrid); it is written to.
+pub async fn latest_health_of_agrees<D: Database>(db: &D, facts: &SchemaFacts) {
+    let generation = crate::schema::detect(facts).generation;
+    // As the tool's Python connections do (SQLite's default): foreign keys not enforced.
+    let hostile = if generation.catalog_shape() == Some(crate::schema::CatalogShape::ClaudeSquad) {
+        "PRAGMA foreign_keys = OFF; \
+         INSERT INTO agent_health (agent_id, drift_score, status, checked_at) \
+           SELECT agent_id, 1, 'tie-' || id, checked_at FROM agent_health ORDER BY checked_at DESC LIMIT 1; \
+         INSERT INTO agent_health (agent_id, drift_score, status, checked_at) \
+           SELECT id, 2, 'isoT', '2099-01-01T00:00:00Z' FROM agents_dynamic LIMIT 1;"
+    } else {
+        "PRAGMA foreign_keys = OFF; \
+         INSERT INTO agent_health (agent_name, drift_score, status, checked_at) \
+           SELECT agent_name, 1, 'tie-' || id, checked_at FROM agent_health ORDER BY checked_at DESC LIMIT 1; \
+         INSERT INTO agent_health (agent_name, drift_score, status, checked_at) VALUES \
+           ('@docs.specialist', 2, 'isoT', '2099-01-01T00:00:00Z'), (7, 3, 'numeric', '2001-01-01'), \
+           ('@ghost', 4, 'gone', '2002-02-02');"
+    };
+    db.execute_batch(hostile).await.expect("the added checks");
+    let mut names: Vec<String> =
+        crate::catalog::read_catalog(db, generation).await.unwrap().into_iter().map(|a| a.name).collect();
+    for sql in [
+        "SELECT DISTINCT CAST(agent_name AS TEXT) FROM agent_health",
+        "SELECT name FROM agents_dynamic UNION SELECT '@' || name FROM agents_dynamic",
+    ] {
+        if let Ok(rs) = db.query(sql, &[]).await {
+            names.extend(rs.rows.iter().filter_map(|r| r.first()).map(Value::display));
+        }
+    }
+    names.extend(["", "@", "nobody", "@backend.api", "it's \"quoted\"", "7"].map(String::from));
+    let all = agents::latest_health_of(db, facts, generation, &names).await.unwrap();
+    let distinct: std::collections::HashSet<&String> = names.iter().collect();
+    assert_eq!(all.len(), distinct.len(), "an entry for each name");
+    let mut found = 0;
+    for name in &names {
+        let own = agents::latest_health(db, facts, generation, name).await.unwrap();
+        found += usize::from(own.is_some());
+        assert_eq!(all.get(name), Some(&own), "{name:?}");
+    }
+    assert!(found >= 3, "the comparison saw checks ({found})");
 }
 
 /// Stored shapes the instant reader must agree on, beyond what a fixture happens to hold.
