@@ -183,8 +183,8 @@ pub async fn counts_agree<D: Database>(db: &D, facts: &SchemaFacts) {
 /// each name what [`agents::latest_health`] gives it alone: for every name an agent page may be
 /// opened for (the catalog's, the names the checks carry, v0's project agents with and without
 /// `@`, odd ones), after adding checks the tool never writes but a file may hold (two at the
-/// same time, where the later id wins; another timestamp format; a name stored as a number; a
-/// check for nobody known). Any fixture (v0, v1, v2, hybrid); it is written to.
+/// same time, where the later id wins; another timestamp format; a name stored as a blob, which
+/// no text names; a check for nobody known). Any fixture (v0, v1, v2, hybrid); it is written to.
 pub async fn latest_health_of_agrees<D: Database>(db: &D, facts: &SchemaFacts) {
     let generation = crate::schema::detect(facts).generation;
     // As the tool's Python connections do (SQLite's default): foreign keys not enforced.
@@ -199,7 +199,7 @@ pub async fn latest_health_of_agrees<D: Database>(db: &D, facts: &SchemaFacts) {
          INSERT INTO agent_health (agent_name, drift_score, status, checked_at) \
            SELECT agent_name, 1, 'tie-' || id, checked_at FROM agent_health ORDER BY checked_at DESC LIMIT 1; \
          INSERT INTO agent_health (agent_name, drift_score, status, checked_at) VALUES \
-           ('@docs.specialist', 2, 'isoT', '2099-01-01T00:00:00Z'), (7, 3, 'numeric', '2001-01-01'), \
+           ('@docs.specialist', 2, 'isoT', '2099-01-01T00:00:00Z'), (x'37', 3, 'blob', '2001-01-01'), \
            ('@ghost', 4, 'gone', '2002-02-02');"
     };
     db.execute_batch(hostile).await.expect("the added checks");

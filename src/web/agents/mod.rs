@@ -598,26 +598,21 @@ impl<T: Clone + 'static> RoutePreload<T> {
         });
     }
 
-    /// The read left for `page` from the data `key` names, taken out (used once); the reads
-    /// left for other pages stay.
-    fn take(&self, page: &str, key: (u64, u64)) -> Option<RouteRead<T>> {
-        self.0
+    /// The read left for `page` from the data `key` names, taken out by the page as it is
+    /// built (used once; the reads left for other pages stay): its answer when the read has
+    /// ended (as it has when the route waited for it: the page is built with it), and what the
+    /// page's load then asks ([`RouteTaken::next`]).
+    fn take_ended(&self, page: &str, key: (u64, u64)) -> (Option<T>, RouteTaken<T>) {
+        let read = self
+            .0
             .try_update_value(|left| {
                 let i = left.iter().position(|p| p.page == page && p.key == key)?;
                 Some(left.remove(i).read)
             })
-            .flatten()
-    }
-
-    /// The read left for `page` from the data `key` names, taken by the page as it is built
-    /// ([`RoutePreload::take`]): its answer when the read has ended (as it has when the route
-    /// waited for it: the page is built with it), and what the page's load then asks
-    /// ([`RouteTaken::next`]).
-    fn take_ended(&self, page: &str, key: (u64, u64)) -> (Option<T>, RouteTaken<T>) {
-        let read = self.take(page, key);
+            .flatten();
         let ended = read.as_ref().and_then(|r| r.peek().cloned());
         let taken = RouteTaken {
-            first: StoredValue::new(ended.is_some()),
+            built_with: StoredValue::new(ended.as_ref().map(|_| key)),
             pending: StoredValue::new_local(read.filter(|_| ended.is_none())),
         };
         (ended, taken)
@@ -631,8 +626,8 @@ impl<T: Clone + 'static> RoutePreload<T> {
 
 /// A route's read as its page took it ([`RoutePreload::take_ended`]).
 struct RouteTaken<T: Clone + 'static> {
-    /// The page was built with the read's answer, and its load has not run yet.
-    first: StoredValue<bool>,
+    /// The data the page was built from (the read's answer), until its load first runs.
+    built_with: StoredValue<Option<(u64, u64)>>,
     /// The read, still running, not yet awaited by the page's load.
     pending: StoredValue<Option<RouteRead<T>>, LocalStorage>,
 }
@@ -646,12 +641,12 @@ impl<T: Clone + 'static> Clone for RouteTaken<T> {
 impl<T: Clone + 'static> Copy for RouteTaken<T> {}
 
 impl<T: Clone + 'static> RouteTaken<T> {
-    /// What the page's load does at a run: `None` at the first when the page was built with the
-    /// answer (nothing to read); else the route's read to await, at the first run only
+    /// What the page's load does at a run for the data `key` names: `None` at the first when
+    /// the page was built with the answer for that data (nothing to read; a change between
+    /// the build and this run is read); else the route's read to await, at the first run only
     /// (`Some(None)`: read for itself).
-    fn next(&self) -> Option<Option<RouteRead<T>>> {
-        if self.first.get_value() {
-            self.first.set_value(false);
+    fn next(&self, key: (u64, u64)) -> Option<Option<RouteRead<T>>> {
+        if self.built_with.try_update_value(Option::take).flatten() == Some(key) {
             return None;
         }
         Some(self.pending.try_update_value(Option::take).flatten())
@@ -812,7 +807,7 @@ pub fn AgentPage(name: String) -> impl IntoView {
             // Read again with every change, as the lists are (`with_flags`).
             state.db().data_version().track();
             let (open, name) = (state.db().current().get(), name.clone());
-            let read = route_read.next()?;
+            let read = route_read.next(state.db().data_key())?;
             let held = held_health.of(state.db().data_key(), &name);
             Some(async move {
                 match (read, open) {
@@ -1092,61 +1087,83 @@ impl HeldHealth {
 /// check, read in one statement ([`HeldHealth`]), and the first questions of every catalog
 /// agent's page ([`first_questions`]) and of the routing page, held by the flag layer until
 /// the table moves ([`FlagLayer::hold`]: ~3–7 ms of its worker for each agent at 100k flags,
-/// where a page asking them waited as long). Begun again at every change of the data (an edit
-/// moves the table, whose held answers go at the layer's next take), once the layer is built;
-/// one agent at a time, each in an idle period of its own, so a read a person asks for waits at
-/// most one agent's questions. Marks `flagdeck:first-reads-held` once all are held (a test
-/// hook). Called once by the app.
+/// where a page asking them waited as long). Begun again at every change of the data, a second
+/// after it ([`HOLD_AFTER_CHANGE_MS`]: an edit moves the table, whose held answers go at the
+/// layer's next take), once the layer is built (the file is not kept alive meanwhile); one agent
+/// at a time, each in an idle period of its own, so a read a person asks for waits at most one
+/// agent's questions. A round stops when the data changes, another file is on screen or the
+/// layer stops answering. Marks `flagdeck:first-reads-held` at the end of a round that asked
+/// every batch (a test hook; a batch asked while a transaction was open holds nothing, and the
+/// page then asks the layer itself). Called once by the app.
 ///
 /// [`FlagLayer::hold`]: crate::web::flags::layer::FlagLayer::hold
 pub fn hold_first_reads(state: AppState, health: HeldHealth) {
     let db = state.db();
     let runs = StoredValue::new(0u64);
+    // The file the last round was for: a round for the same file after a change waits first.
+    let last = StoredValue::new_local(None::<std::rc::Weak<crate::web::files::loader::OpenDb>>);
     Effect::new(move |_| {
         db.data_version().track();
         let (open, catalog) = (db.current().get(), db.catalog().get());
         let run = runs.get_value() + 1;
         runs.set_value(run);
         let (Some(open), CatalogState::Ready(data)) = (open, catalog) else { return };
+        let again =
+            last.with_value(|l| l.as_ref().and_then(|l| l.upgrade()).is_some_and(|l| Rc::ptr_eq(&l, &open)));
+        last.set_value(Some(Rc::downgrade(&open)));
         let key = db.data_key();
         spawn_local(async move {
-            let current = || runs.try_get_value() == Some(run) && db.is_current(&open);
-            let names: Vec<String> = data.agents.iter().map(|a| a.name.clone()).collect();
-            idle_period().await;
-            if !current() {
-                return;
+            // After a change, once edits have paused: each change drops what is held.
+            if again {
+                gloo_timers::future::TimeoutFuture::new(HOLD_AFTER_CHANGE_MS).await;
             }
-            let (generation, facts) = (open.report.generation, &open.facts);
-            if let Ok(checks) = latest_health_of(&open.db, facts, generation, &names).await {
-                if current() {
+            let names: Vec<String> = data.agents.iter().map(|a| a.name.clone()).collect();
+            let open = Rc::downgrade(&open);
+            // The file, while this round is the latest and the file is on screen.
+            let current = || {
+                let open = open.upgrade()?;
+                (runs.try_get_value() == Some(run) && db.is_current(&open)).then_some(open)
+            };
+            idle_period().await;
+            let Some(file) = current() else { return };
+            let (generation, facts) = (file.report.generation, &file.facts);
+            if let Ok(checks) = latest_health_of(&file.db, facts, generation, &names).await {
+                if current().is_some() {
                     health.0.set_value(Some((key, Rc::new(checks))));
                 }
             }
-            let Some(layer) = open.layer.clone().filter(|_| generation.has_flags()) else {
-                mark("flagdeck:first-reads-held");
+            let Some(layer) = file.layer.clone().filter(|_| generation.has_flags()) else {
+                if current().is_some() {
+                    mark("flagdeck:first-reads-held");
+                }
                 return;
             };
-            if !layer.ready().await {
-                return;
-            }
+            // While the layer is being built, nothing of the file is held here.
+            let built = layer.built();
+            drop((file, layer));
+            built.await;
             for name in &names {
                 idle_period().await;
-                if !current() {
-                    return;
-                }
-                layer.hold(&open.db, first_questions(name)).await;
+                let Some(file) = current() else { return };
+                let Some(layer) = file.layer.clone().filter(|l| l.answering()) else { return };
+                layer.hold(&file.db, first_questions(name)).await;
             }
             idle_period().await;
-            if !current() {
-                return;
+            let Some(file) = current() else { return };
+            let Some(layer) = file.layer.clone().filter(|l| l.answering()) else { return };
+            if let Some(Ok(Some((file, known)))) = read_known(state, Some(file)).await {
+                layer.hold(&file.db, routing_questions(known)).await;
             }
-            if let Some(Ok(Some((open, known)))) = read_known(state, Some(open)).await {
-                layer.hold(&open.db, routing_questions(known)).await;
+            if current().is_some() {
+                mark("flagdeck:first-reads-held");
             }
-            mark("flagdeck:first-reads-held");
         });
     });
 }
+
+/// How long [`hold_first_reads`] waits after a change of the data before holding again, ms:
+/// each change drops what the layer held, so while a person edits nothing is asked.
+const HOLD_AFTER_CHANGE_MS: u32 = 1000;
 
 /// The agent page's quest layer, as far as the page knows: the open file whose layer is being
 /// built, if any (one build at a time: a second one's first statement would drop the first's
@@ -1757,7 +1774,7 @@ pub fn RoutingPage() -> impl IntoView {
     let known = use_latest_from(ended.map(Some), move |_| {
         state.db().data_version().track();
         let open = state.db().current().get();
-        let read = route_read.next()?;
+        let read = route_read.next(state.db().data_key())?;
         Some(async move {
             match (read, open) {
                 (Some(read), _) => Some(read.await),

@@ -17,6 +17,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::future::Future;
 use std::rc::{Rc, Weak};
 
 use futures::future::FutureExt;
@@ -293,6 +294,7 @@ impl FlagLayer {
 
     fn turn_off(&self, why: &str) {
         self.drop_mirror();
+        self.held.borrow_mut().clear();
         if !matches!(*self.state.borrow(), State::Off) {
             web_sys::console::warn_1(&JsValue::from_str(&format!(
                 "flagdeck: the flag list runs its SQL from now on ({why})"
@@ -330,8 +332,19 @@ impl FlagLayer {
         }
     }
 
+    /// What resolves once the layer is no longer being built (built, turned off, or dropped),
+    /// without holding the layer meanwhile.
+    pub fn built(&self) -> impl Future<Output = ()> + 'static {
+        let wait = self.wait().err();
+        async move {
+            if let Some(rx) = wait {
+                let _ = rx.await;
+            }
+        }
+    }
+
     /// Waits while the layer is being built; whether it can be asked.
-    pub async fn ready(&self) -> bool {
+    async fn ready(&self) -> bool {
         match self.wait() {
             Ok(ready) => ready,
             Err(rx) => {
@@ -348,17 +361,19 @@ impl FlagLayer {
     /// instead of asking the worker. Answers kept before for the table as it is stay (a
     /// request asked again is answered anew), up to [`PREFETCHED_BATCHES_KEPT`] batches, the
     /// oldest going first; nothing is kept when the layer does not answer (the page then asks
-    /// for itself) or the table moved while the batch was answered.
+    /// for itself) or the table moved while the batch was answered. Nothing is asked when every
+    /// request is held ([`FlagLayer::hold`]): the page's own questions take the log first, so a
+    /// held answer serves them only while the table is where it was.
     pub async fn prefetch(&self, db: &SqlJsWorker, requests: Vec<Request>) {
         let jsons: Vec<String> = requests.iter().filter_map(|r| serde_json::to_string(r).ok()).collect();
-        if jsons.len() != requests.len() {
+        if jsons.len() != requests.len() || self.holds(&jsons) {
             return;
         }
         let Some((Answer::Batch(answers), at)) = self.ask_at(db, &Request::Batch(requests)).await else {
             return;
         };
         // A take of the change log meanwhile found changes: these answers could never be taken.
-        if at != self.revision.get() {
+        if at != self.revision.get() || answers.len() != jsons.len() {
             return;
         }
         let synced = self.synced.get();
@@ -384,7 +399,8 @@ impl FlagLayer {
     /// until the table moves (a take of the change log finds changes): every [`FlagLayer::ask`]
     /// of one of them meanwhile is answered in the page, without a round trip to the worker,
     /// and a batch whose questions are all held is too. For the questions every page of a kind
-    /// begins with, asked in idle time (each agent's page, the routing page: `agents::hold`).
+    /// begins with, asked in idle time (each agent's page, the routing page:
+    /// `agents::hold_first_reads`).
     /// Nothing is held when the layer does not answer or the table moved while the batch was
     /// answered. Held answers take room in the page: a count, or a page of at most
     /// [`LIST_PAGE`](crate::web::flags::paged::LIST_PAGE) rows' ids and sort keys.
@@ -399,6 +415,12 @@ impl FlagLayer {
         if at == self.revision.get() && answers.len() == jsons.len() {
             self.held.borrow_mut().extend(jsons.into_iter().zip(answers));
         }
+    }
+
+    /// Whether an answer to each of the requests `jsons` (their JSON) is held.
+    fn holds(&self, jsons: &[String]) -> bool {
+        let held = self.held.borrow();
+        jsons.iter().all(|j| held.contains_key(j))
     }
 
     /// The held answer to `request` (its JSON `json`; [`FlagLayer::hold`]), and for a batch

@@ -121,13 +121,16 @@ pub struct Nav {
     /// Whether [`Nav::set_address`] is setting the fragment now: a `popstate` then is for
     /// flagdeck's own address.
     setting: StoredValue<bool>,
-    /// The addresses followed at their `popstate` whose `hashchange` has not come yet, oldest
-    /// first, at most [`FOLLOWED_KEPT`] ([`Nav::at_popstate`]).
+    /// The fragments followed at their `popstate` whose `hashchange` has not come yet, oldest
+    /// first, at most [`FOLLOWED_KEPT`] ([`Nav::at_popstate`]), and the fragment last seen (at
+    /// a `popstate`, a `hashchange` or set by flagdeck): a `popstate` that leaves the fragment
+    /// as it was has no `hashchange` and is not recorded.
     followed: StoredValue<Vec<String>>,
+    seen: StoredValue<String>,
 }
 
-/// How many addresses followed at their `popstate` are kept to know their `hashchange`: a
-/// `popstate` without one (Back between two entries of the same fragment) leaves one behind.
+/// How many fragments followed at their `popstate` are kept to know their `hashchange` (a
+/// bound: each is taken out by its own `hashchange`).
 const FOLLOWED_KEPT: usize = 32;
 
 /// The address [`Nav::go`] sets after the next paint unless another page was asked for or the
@@ -150,6 +153,7 @@ impl Nav {
             addressed: StoredValue::new(Vec::new()),
             setting: StoredValue::new(false),
             followed: StoredValue::new(Vec::new()),
+            seen: StoredValue::new(location_hash()),
         }
     }
 
@@ -362,6 +366,7 @@ impl Nav {
         set_location_hash(hash);
         self.setting.set_value(false);
         let after = location_hash();
+        self.seen.set_value(after.clone());
         if after != before {
             self.addressed.update_value(|a| a.push(after));
         }
@@ -369,34 +374,39 @@ impl Nav {
 
     /// The address fragment to follow at a `popstate` event, or `None` when the event is for
     /// flagdeck's own address ([`Nav::set_address`]; its `hashchange` is known by then). A
-    /// change of fragment fires `popstate` before `hashchange`: inside the setter of
-    /// `location.hash` (Chromium, Firefox), where `hashchange` comes in a task of its own
-    /// 1–14 ms later (3 ms median; probe: 21 agent pages from their address at 100k flags),
-    /// and a page followed there is read and drawn that much sooner. The fragment is kept until
-    /// its `hashchange` ([`Nav::at_hashchange`]).
+    /// change of fragment fires `popstate` before `hashchange` (the HTML standard's fragment
+    /// navigation): in Chromium inside the setter of `location.hash`, where `hashchange` comes
+    /// in a task of its own 1–14 ms later (3 ms median; probe: 21 agent pages from their
+    /// address at 100k flags), so a page followed there is read and drawn that much sooner. A
+    /// fragment that changed is kept until its `hashchange` ([`Nav::at_hashchange`]); one that
+    /// did not (Back between two entries of one fragment, a link to the fragment there) has
+    /// none and is followed as any.
     pub fn at_popstate(&self) -> Option<String> {
         if self.setting.get_value() {
             return None;
         }
         let hash = location_hash();
-        self.followed.update_value(|f| {
-            if f.len() >= FOLLOWED_KEPT {
-                f.remove(0);
-            }
-            f.push(hash.clone());
-        });
+        if self.seen.with_value(|seen| *seen != hash) {
+            self.seen.set_value(hash.clone());
+            self.followed.update_value(|f| {
+                if f.len() >= FOLLOWED_KEPT {
+                    f.remove(0);
+                }
+                f.push(hash.clone());
+            });
+        }
         Some(hash)
     }
 
     /// Whether a `hashchange` event for `arrived` (the fragment of its `newURL`) was followed
     /// already at its `popstate` ([`Nav::at_popstate`]): then it changes nothing.
     pub fn at_hashchange(&self, arrived: Option<&str>) -> bool {
-        arrived.is_some_and(|hash| {
-            self.followed
-                .try_update_value(|f| f.iter().position(|h| h == hash).map(|i| f.drain(..=i).count()))
-                .flatten()
-                .is_some()
-        })
+        self.seen.set_value(location_hash());
+        let Some(hash) = arrived else { return false };
+        self.followed
+            .try_update_value(|f| f.iter().position(|h| h == hash).map(|i| f.drain(..=i).count()))
+            .flatten()
+            .is_some()
     }
 
     /// Shows the page the address fragment names, as [`Nav::go`] does: at start (`arrived`
