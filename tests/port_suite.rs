@@ -45,32 +45,29 @@ fn counts_agree() {
     block_on(testkit::counts_agree(&db, &facts));
 }
 
+/// A fresh copy of each fixture (v1, v0, v2, hybrid) that is present, with its facts.
+fn every_fixture() -> Vec<(NativeDb, SchemaFacts)> {
+    ["acolytes-v1-small.db", "claudesquad-v0-small.db", "acolytes-v2-small.db", "acolytes-hybrid-small.db"]
+        .into_iter()
+        .filter_map(common::fixture_bytes)
+        .map(|bytes| {
+            let db = NativeDb::open_bytes(&bytes).unwrap();
+            let facts = block_on(flagdeck_core::schema::read_facts(&db)).unwrap();
+            (db, facts)
+        })
+        .collect()
+}
+
 #[test]
 fn instants_agree_on_every_fixture() {
-    for name in [
-        "acolytes-v1-small.db",
-        "claudesquad-v0-small.db",
-        "acolytes-v2-small.db",
-        "acolytes-hybrid-small.db",
-    ] {
-        let Some(bytes) = common::fixture_bytes(name) else { continue };
-        let db = NativeDb::open_bytes(&bytes).unwrap();
-        let facts = block_on(flagdeck_core::schema::read_facts(&db)).unwrap();
+    for (db, facts) in every_fixture() {
         block_on(testkit::instants_agree(&db, &facts));
     }
 }
 
 #[test]
 fn latest_health_of_agrees_on_every_fixture() {
-    for name in [
-        "acolytes-v1-small.db",
-        "claudesquad-v0-small.db",
-        "acolytes-v2-small.db",
-        "acolytes-hybrid-small.db",
-    ] {
-        let Some(bytes) = common::fixture_bytes(name) else { continue };
-        let db = NativeDb::open_bytes(&bytes).unwrap();
-        let facts = block_on(flagdeck_core::schema::read_facts(&db)).unwrap();
+    for (db, facts) in every_fixture() {
         block_on(testkit::latest_health_of_agrees(&db, &facts));
     }
 }

@@ -411,8 +411,8 @@ impl Nav {
 
     /// Shows the page the address fragment names, as [`Nav::go`] does: at start (`arrived`
     /// `None`) and at each change of fragment (`arrived`: the fragment, `#…` or empty, at its
-    /// `popstate` or else its `hashchange`). The page shown stays when it is the one named (a route still reading for
-    /// another is dropped). Changes nothing when
+    /// `popstate` or else its `hashchange`). The page shown stays when it is the one named (a
+    /// route still reading for another is dropped). Changes nothing when
     /// - the event is for an address flagdeck set itself (matched by the fragment; the events
     ///   come in the order the addresses were set): a page asked for since stays;
     /// - a [`Nav::go`] waits for the paint to set its address and the address is still the one
