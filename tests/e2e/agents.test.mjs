@@ -360,13 +360,17 @@ test('v1: the agent page of @backend.api lists its pending flags in get-pending-
 /**
  * Goes to `hash` from the summary and samples every frame until `rows` rows (`row` inside
  * `pageSel`) are drawn: for each frame in which the page is there, its rows drawn and the text
- * of `[data-testid=count]`; and how many answers the page took from its route's batch.
+ * of `[data-testid=count]`; and how many answers the page took without asking the layer's
+ * worker (from its route's batch, or held: the marks `flagdeck:layer-prefetched` and
+ * `flagdeck:layer-held`).
  */
 function openByAddressFrames(page, hash, { pageSel, row, count, rows }) {
   return page.evaluate(async ({ hash, pageSel, row, count, rows }) => {
     location.hash = '#summary';
     while (!document.querySelector('[data-testid="count-pending"]') || document.querySelector(pageSel)) await new Promise((r) => requestAnimationFrame(r));
-    const prefetched = () => performance.getEntriesByName('flagdeck:layer-prefetched', 'mark').length;
+    // Answers taken in the page: asked ahead by the route, or held since the open
+    // (agents::hold_first_reads), whichever came first.
+    const prefetched = () => ['flagdeck:layer-prefetched', 'flagdeck:layer-held'].reduce((n, m) => n + performance.getEntriesByName(m, 'mark').length, 0);
     const before = prefetched();
     location.hash = hash;
     const frames = [];
@@ -396,7 +400,7 @@ test('v1: an agent page opened by its address has its counts and first rows in i
     assert.deepEqual(first.frames[0], { drawn: 5, 'agent-workable': '6' }, `the first frame of the agent page holds its first rows and counts (frames: ${JSON.stringify(first.frames)})`);
     assert.deepEqual(first.frames[1], { drawn: documented.length, 'agent-workable': '6' }, `the next frame holds every row (frames: ${JSON.stringify(first.frames)})`);
     // Two lock counts, then each list's count and first page.
-    assert.equal(first.prefetched, 6, 'the page took the six answers its route asked for (flagdeck:layer-prefetched marks)');
+    assert.equal(first.prefetched, 6, 'the page took the six answers its route asked for, or that were held (flagdeck:layer-prefetched and -held marks)');
     assert.deepEqual(await pendingIds(page, documented.length), documented);
 
     // Complete the first pending flag, then read the flag list (a question to the layer: the
@@ -409,7 +413,7 @@ test('v1: an agent page opened by its address has its counts and first rows in i
     await page.evaluate(() => (location.hash = '#flags'));
     await page.locator('[data-testid="flag-scroll"]').waitFor({ timeout: SETTLE_MS });
     const after = await openByAddressFrames(page, hash, { ...agentPage, rows: documented.length - 1 });
-    assert.equal(after.prefetched, 6, 'the route asked ahead again once the change was taken');
+    assert.equal(after.prefetched, 6, 'the route asked ahead again once the change was taken, or the answers were held again');
     assert.deepEqual(await pendingIds(page, documented.length - 1), documented.slice(1), 'the completed flag left the list');
     assert.equal(await hookText(page, 'agent-pending'), String(documented.length - 1));
     const workable = Number(await hookText(page, 'agent-workable'));
@@ -677,7 +681,7 @@ test('v1: the routing page opened by its address has its rows in its first frame
       rows: shown,
     });
     assert.ok(frames[0].drawn >= shown, `the first frame of the routing page holds its rows (frames: ${JSON.stringify(frames)})`);
-    assert.equal(prefetched, 2, 'the page took the list\'s count and first page from its route\'s batch');
+    assert.equal(prefetched, 2, 'the page took the list\'s count and first page from its route\'s batch, or held');
     app.assertHealthy();
   } finally {
     await app.close();
