@@ -19,7 +19,7 @@ use crate::web::platform::browser::{idle_period, target_data, warn, NearView};
 use crate::web::platform::perf::{after_paint, mark, measure, measure_since, next_paint, perf_now};
 use crate::web::platform::sqljs::BackgroundJob;
 use crate::web::state::{
-    use_latest, use_latest_from, AppState, CatalogState, Nav, PageTasks, View, READS_AHEAD_KEPT,
+    use_latest, use_latest_from, AppState, CatalogState, ForData, Nav, PageTasks, View, READS_AHEAD_KEPT,
 };
 use crate::web::widgets::html::Html;
 use crate::web::widgets::table_parts::TableParts;
@@ -1052,32 +1052,17 @@ fn agent_quest_row(h: &mut Html, q: &AgentQuest) {
 }
 
 /// The latest health check of each catalog agent, read in one statement per data
-/// ([`latest_health_of`], by [`hold_first_reads`]): the data read ([`OpenDb::data_key`]) and
-/// the checks by agent name. An agent page takes its agent's check from here when the data is
-/// the same, and reads its own otherwise. Provided by the app.
-///
-/// [`OpenDb::data_key`]: crate::web::state::OpenDb::data_key
-#[derive(Clone, Copy)]
-pub struct HeldHealth(StoredValue<Option<HealthRead>, LocalStorage>);
-
-/// The data a [`HeldHealth`] was read from, and the checks by agent name (`None`: no check).
-type HealthRead = ((u64, u64), Rc<HashMap<String, Option<Health>>>);
-
-impl Default for HeldHealth {
-    fn default() -> Self {
-        HeldHealth(StoredValue::new_local(None))
-    }
-}
+/// ([`latest_health_of`], by [`hold_first_reads`]), by agent name (`None`: no check), held for
+/// the data read ([`ForData`]). An agent page takes its agent's check from here when the data
+/// is the same, and reads its own otherwise. Provided by the app.
+#[derive(Clone, Copy, Default)]
+pub struct HeldHealth(ForData<Rc<HashMap<String, Option<Health>>>>);
 
 impl HeldHealth {
     /// `agent`'s latest check when it was read from the data `key` names (`Some(None)`: it has
     /// none); `None` when it was not.
     fn of(&self, key: (u64, u64), agent: &str) -> Option<Option<Health>> {
-        self.0
-            .try_with_value(|h| {
-                h.as_ref().filter(|(k, _)| *k == key).and_then(|(_, m)| m.get(agent).cloned())
-            })
-            .flatten()
+        self.0.get(key).and_then(|checks| checks.get(agent).cloned())
     }
 }
 
@@ -1129,7 +1114,7 @@ pub fn hold_first_reads(state: AppState, health: HeldHealth) {
             let (generation, facts) = (file.report.generation, &file.facts);
             if let Ok(checks) = latest_health_of(&file.db, facts, generation, &names).await {
                 if current().is_some() {
-                    health.0.set_value(Some((key, Rc::new(checks))));
+                    health.0.put(key, Rc::new(checks));
                 }
             }
             let Some(layer) = file.layer.clone().filter(|_| generation.has_flags()) else {

@@ -17,6 +17,7 @@
 mod actions;
 mod alerts;
 mod changes;
+mod for_data;
 mod latest;
 mod nav;
 mod open;
@@ -26,6 +27,7 @@ pub(in crate::web) use actions::with_writes_off;
 pub use actions::AppState;
 pub use alerts::Alerts;
 pub use changes::Changes;
+pub use for_data::ForData;
 pub use latest::{use_latest, use_latest_from, Run};
 pub use nav::{Nav, View, READS_AHEAD_KEPT};
 pub use open::{CatalogState, OpenDb};

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::web::files::loader::{Shared, Source, WalOutcome};
 use crate::web::platform::sqljs::BackgroundJob;
 use crate::web::quests::{Layout, QuestQuery};
-use crate::web::state::{AppState, Changes};
+use crate::web::state::{AppState, Changes, ForData};
 use crate::web::widgets::human_size;
 use flagdeck_core::dashboard::quests::DEFAULT_STALL_AFTER_HOURS;
 use flagdeck_core::edits::EditTable;
@@ -16,26 +16,11 @@ use flagdeck_core::wal::WalReport;
 use leptos::task::spawn_local;
 
 /// The summary's quest figures as last counted, with the data they were counted from
-/// ([`data_key`]): a context kept across visits. Shown again at once while the data is the
+/// ([`ForData`]): a context kept across visits. Shown again at once while the data is the
 /// same, they spare the worker a pass over every quest (~250 ms at 100k quests in sql.js, read
-/// in steps as a background job); any change to the data (an edit, undo, a follow-mode swap,
-/// another file) gives another key, so they are counted again.
-///
-/// [`data_key`]: crate::web::state::OpenDb::data_key
-#[derive(Clone, Copy, Default)]
-pub struct QuestFiguresCache(StoredValue<Option<((u64, u64), QuestSummary)>>);
-
-impl QuestFiguresCache {
-    /// The figures counted from the data `key` names, if they are the ones held.
-    fn get(&self, key: (u64, u64)) -> Option<QuestSummary> {
-        self.0.try_with_value(|held| held.filter(|(k, _)| *k == key).map(|(_, f)| f)).flatten()
-    }
-
-    /// Holds `figures`, counted from the data `key` names (replacing any held).
-    fn put(&self, key: (u64, u64), figures: QuestSummary) {
-        self.0.try_set_value(Some((key, figures)));
-    }
-}
+/// in steps as a background job); any change to the data gives another key, so they are
+/// counted again.
+pub type QuestFiguresCache = ForData<QuestSummary>;
 
 /// One headline number with its hook for tests.
 #[component]
