@@ -16,6 +16,7 @@ import {
   openApp,
   openWith,
   pickFile,
+  setBudget,
   skipWithoutFixtures,
   skipWithoutV2Fixtures,
   sqlValue,
@@ -204,8 +205,7 @@ test('filters, range, the +300 % what-if and a budget change the figures they to
     assert.ok(got['days-to-double'] < base['days-to-double']);
 
     // A budget the user relaxes passes.
-    await page.locator('[data-testid="budget-tool-p95"]').fill('600000');
-    await page.locator('[data-testid="budget-tool-p95"]').press('Enter');
+    await setBudget(page, 'budget-tool-p95', '600000');
     await page.waitForFunction(
       () => document.querySelector('[data-testid="budget"][data-name="tool-p95"]')?.dataset.pass === 'true',
     );
@@ -233,8 +233,7 @@ test('v2: without any duration the tool p95 budget says no data, and every "now"
     await page.locator('[data-testid="kpi-tool-calls"]').waitFor({ timeout: 30_000 });
     await settled(page);
     // A stricter limit than the default still has nothing to judge.
-    await page.locator('[data-testid="budget-tool-p95"]').fill('1000');
-    await page.locator('[data-testid="budget-tool-p95"]').press('Enter');
+    await setBudget(page, 'budget-tool-p95', '1000');
     await page.waitForFunction(() =>
       document.querySelector('[data-testid="budget"][data-name="tool-p95"]')?.textContent.includes('≤ 1.0 s'),
     );

@@ -403,6 +403,19 @@ export async function openWith(env, file, flags) {
 }
 
 /**
+ * Sets the dashboard's budget input `testid` to `value` and presses Enter, as a person does:
+ * scrolled to the budgets section first. The sections off screen are not laid out
+ * (`content-visibility: auto`), so an input in one has no box and is not visible until the
+ * section comes near the window.
+ */
+export async function setBudget(page, testid, value) {
+  await page.locator('details.dash-section[data-section="budgets"]').scrollIntoViewIfNeeded();
+  const input = page.locator(`[data-testid="${testid}"]`);
+  await input.fill(value);
+  await input.press('Enter');
+}
+
+/**
  * Loads the app in `page` again with a gate on the messages of every worker it creates:
  * `window.holdWorkerAnswers()` holds them, `window.releaseWorkerAnswers()` delivers those held
  * (each in a task of its own, as they would have come) and stops holding. Every statement posted

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 
-import { V1, exportTo, inspectDb, openApp, openWith, pickFile, skipWithoutFixtures, useSuite, waitForSummary } from './helpers.mjs';
+import { V1, exportTo, inspectDb, openApp, openWith, pickFile, setBudget, skipWithoutFixtures, useSuite, waitForSummary } from './helpers.mjs';
 
 const env = useSuite('share', { before, after });
 
@@ -35,8 +35,7 @@ test('a settings link restores the view once the same file is opened', async (t)
     await page.locator('[data-testid="filter-tool"]').selectOption('Bash');
     await page.waitForFunction(() => document.querySelector('[data-testid="kpi-tool-calls"]')?.dataset.value === '696');
     await page.locator('[data-testid="growth-300"]').click();
-    await page.locator('[data-testid="budget-critical"]').fill('5');
-    await page.locator('[data-testid="budget-critical"]').press('Enter');
+    await setBudget(page, 'budget-critical', '5');
     await page.waitForFunction(
       () => document.querySelector('[data-testid="budget"][data-name="critical-pending"]')?.dataset.pass === 'true',
     );
