@@ -537,6 +537,89 @@ async function floorClick(page, rest) {
   return page.evaluate(() => window.benchFloor);
 }
 
+/**
+ * The flag table's row elements as written now: per element, each node of its subtree in
+ * document order as `[tag, attributes]` (an element) or `['#text', data]`.
+ */
+const rowsWritten = (page) =>
+  page.evaluate(() =>
+    [...document.querySelectorAll('.flag-space > .flag-row')].map((row) => {
+      const nodes = [];
+      const walk = document.createTreeWalker(row, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
+      for (let n = walk.currentNode; n; n = walk.nextNode()) {
+        nodes.push(n.nodeType === Node.TEXT_NODE ? ['#text', n.data] : [n.tagName, [...n.attributes].map((a) => [a.name, a.value])]);
+      }
+      return nodes;
+    }),
+  );
+
+/**
+ * Defines `window.benchWriteRows(rows)` in the page: writes [`rowsWritten`]'s `rows` into the
+ * flag table's row elements by plain script (each text's data, each element's attributes, only
+ * what differs), as the app writes a new first page into the same elements; a row element whose
+ * nodes are not those of `rows` (another shape: a length badge added or gone) is left as it is.
+ * Returns how many row elements were written.
+ */
+const defineWriteRows = (page) =>
+  page.evaluate(() => {
+    window.benchWriteRows = (rows) => {
+      let written = 0;
+      [...document.querySelectorAll('.flag-space > .flag-row')].forEach((row, k) => {
+        const want = rows[k];
+        const nodes = [];
+        const walk = document.createTreeWalker(row, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
+        for (let n = walk.currentNode; n; n = walk.nextNode()) nodes.push(n);
+        const same = want && want.length === nodes.length &&
+          nodes.every((n, i) => (n.nodeType === Node.TEXT_NODE ? '#text' : n.tagName) === want[i][0]);
+        if (!same) return;
+        nodes.forEach((n, i) => {
+          if (n.nodeType === Node.TEXT_NODE) {
+            if (n.data !== want[i][1]) n.data = want[i][1];
+            return;
+          }
+          const attrs = new Map(want[i][1]);
+          for (const a of [...n.attributes]) if (!attrs.has(a.name)) n.removeAttribute(a.name);
+          for (const [name, value] of attrs) if (n.getAttribute(name) !== value) n.setAttribute(name, value);
+        });
+        written++;
+      });
+      return written;
+    };
+  });
+
+/**
+ * The frame floor of a filter change that rewrites the table: a click as [`floorClick`]'s,
+ * whose capture listener writes `to` ([`rowsWritten`] after the app's own change) over `from`
+ * (written untimed first, two frames before) by plain script, timed from its event to its
+ * frame painted as `flagdeck:flags` is. `back` is written again afterwards, so the app's
+ * elements hold what it wrote. `{ ms, written, of }`: row elements written, of how many.
+ */
+async function floorRewrite(page, rest, { from, to, back }) {
+  await page.mouse.move(0, 0);
+  await page.evaluate(async ({ from, to }) => {
+    window.benchWriteRows(from);
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    window.benchFloor = null;
+    document.addEventListener('click', () => {
+      const t0 = performance.now();
+      window.benchWritten = window.benchWriteRows(to);
+      requestAnimationFrame(() => setTimeout(() => (window.benchFloor = performance.now() - t0)));
+    }, { capture: true, once: true });
+  }, { from, to });
+  await restThenPress(page, page.locator('fieldset.facet legend').first(), rest);
+  await page.waitForFunction(() => window.benchFloor !== null, null, { timeout: 30_000 });
+  const got = await page.evaluate(() => ({
+    ms: window.benchFloor,
+    written: window.benchWritten,
+    of: document.querySelectorAll('.flag-space > .flag-row').length,
+  }));
+  await page.evaluate(async (back) => {
+    window.benchWriteRows(back);
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  }, back);
+  return got;
+}
+
 /** Waits for the next `flagdeck:flags` and `flagdeck:facets` measures (cleared before). */
 async function waitForQuery(page) {
   await page.waitForFunction(
@@ -1159,16 +1242,30 @@ async function flagsBench(dist, db, jsonFile, rounds) {
     const filterApp = spec.filter_steps.map(() => ({ table: [], facets: [], disagree: [], spans: [] }));
     const filterPress = spec.filter_steps.map(() => ({ table: [], facets: [] }));
     const filterFloor = [];
+    // The same first pages written into the table by plain script, per step.
+    const rewriteFloor = spec.filter_steps.map(() => ({ ms: [], written: [] }));
+    await defineWriteRows(page);
     for (let round = 0; round < rounds; round++) {
+      // The table as each step leaves it (the last step's is where the round starts).
+      const after = [];
       for (const [i, step] of spec.filter_steps.entries()) {
         const r = await appFilterStep(page, step);
         filterApp[i].table.push(r.table);
         filterApp[i].facets.push(r.facets);
         filterApp[i].spans.push(r.span);
         if (!r.agrees) filterApp[i].disagree.push(r.shown);
+        after.push(await rowsWritten(page));
       }
       // The frame floor of a click, as the filter changes are clicked: one that changes nothing.
       for (let k = 0; k < spec.filter_steps.length; k++) filterFloor.push(await floorClick(page, POINTER_REST_MS));
+      // And one whose handler writes each step's first page over the step before's.
+      const back = after.at(-1);
+      for (const [i] of spec.filter_steps.entries()) {
+        const r = await floorRewrite(page, POINTER_REST_MS, { from: i ? after[i - 1] : back, to: after[i], back });
+        rewriteFloor[i].ms.push(r.ms);
+        rewriteFloor[i].written.push(r.written);
+        rewriteFloor[i].of = r.of;
+      }
       // The same changes pressed as the pointer arrives (asked ahead only at the press, too late
       // for its click).
       for (const [i, step] of spec.filter_steps.entries()) {
@@ -1242,6 +1339,15 @@ async function flagsBench(dist, db, jsonFile, rounds) {
         '   (floor = a click like theirs, the pointer resting first, on a facet\'s title, which changes nothing: from its event\n' +
         '   to its frame painted, timed as the app\'s measure. No change painted after a click can beat it, so app ÷ raw can\n' +
         '   be no lower than floor ÷ raw)',
+    );
+    const rewrites = layered(rewriteFloor);
+    const rewritten = rewrites.flatMap((x) => x.written);
+    console.log(
+      `${'  floor: the rows written by script'.padEnd(34)} ${spread(rewrites.flatMap((x) => x.ms)).padStart(16)} ${''.padStart(33)} ${''.padStart(16)} ${''.padStart(33)} ` +
+        `${ratio(rewrites.flatMap((x) => x.ms), all(raw.filter, 'table')).padStart(7)}\n` +
+        '   (the same click, whose handler writes by plain script each step\'s first page, as the app left the table, over\n' +
+        `   the step before's: text and attributes that differ, into the app's own row elements (${Math.min(...rewritten)}–${Math.max(...rewritten)} of ${rewrites[0]?.of}\n` +
+        '   written; an element whose shape differs is left), timed as the app\'s measure: no Rust, no reactive graph, no worker)',
     );
 
     console.log(
