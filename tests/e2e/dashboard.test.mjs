@@ -16,6 +16,7 @@ import {
   openApp,
   openWith,
   pickFile,
+  scrollToSection,
   setBudget,
   skipWithoutFixtures,
   skipWithoutV2Fixtures,
@@ -191,6 +192,7 @@ test('filters, range, the +300 % what-if and a budget change the figures they to
     await settled(page, () => document.querySelector('[data-testid="kpi-created"]')?.dataset.value === '300');
 
     // +300 %: four times the inflow, four times ρ, and a backlog that doubles sooner.
+    await scrollToSection(page, 'capacity');
     await page.locator('[data-testid="growth-300"]').click();
     // The figures are drawn after the label: wait for the inflow's to move off the base.
     got = await settled(

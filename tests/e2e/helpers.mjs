@@ -403,13 +403,18 @@ export async function openWith(env, file, flags) {
 }
 
 /**
- * Sets the dashboard's budget input `testid` to `value` and presses Enter, as a person does:
- * scrolled to the budgets section first. The sections off screen are not laid out
- * (`content-visibility: auto`), so an input in one has no box and is not visible until the
- * section comes near the window.
+ * Scrolls the dashboard's section `section` (its `data-section`) into view, as a person does
+ * before using its controls. The sections off screen are not laid out (`content-visibility:
+ * auto`), so a control in one has no box and is not visible until the section comes near the
+ * window.
  */
+export async function scrollToSection(page, section) {
+  await page.locator(`details.dash-section[data-section="${section}"]`).scrollIntoViewIfNeeded();
+}
+
+/** Sets the dashboard's budget input `testid` to `value` and presses Enter, scrolled to it first. */
 export async function setBudget(page, testid, value) {
-  await page.locator('details.dash-section[data-section="budgets"]').scrollIntoViewIfNeeded();
+  await scrollToSection(page, 'budgets');
   const input = page.locator(`[data-testid="${testid}"]`);
   await input.fill(value);
   await input.press('Enter');

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 
-import { V1, exportTo, inspectDb, openApp, openWith, pickFile, setBudget, skipWithoutFixtures, useSuite, waitForSummary } from './helpers.mjs';
+import { V1, exportTo, inspectDb, openApp, openWith, pickFile, scrollToSection, setBudget, skipWithoutFixtures, useSuite, waitForSummary } from './helpers.mjs';
 
 const env = useSuite('share', { before, after });
 
@@ -34,6 +34,7 @@ test('a settings link restores the view once the same file is opened', async (t)
     await dashboard(page);
     await page.locator('[data-testid="filter-tool"]').selectOption('Bash');
     await page.waitForFunction(() => document.querySelector('[data-testid="kpi-tool-calls"]')?.dataset.value === '696');
+    await scrollToSection(page, 'capacity');
     await page.locator('[data-testid="growth-300"]').click();
     await setBudget(page, 'budget-critical', '5');
     await page.waitForFunction(
