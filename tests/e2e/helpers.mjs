@@ -412,12 +412,26 @@ export async function scrollToSection(page, section) {
   await page.locator(`details.dash-section[data-section="${section}"]`).scrollIntoViewIfNeeded();
 }
 
-/** Sets the dashboard's budget input `testid` to `value` and presses Enter, scrolled to it first. */
+/**
+ * Sets the dashboard's budget input `testid` to `value` and presses Enter, scrolled to it first.
+ * The budgets section is drawn again whenever the figures change (a what-if just clicked): an
+ * input replaced between the fill and Enter shows the old limit, and the new one was never
+ * committed. So each try is checked by the input showing `value` (the typed text, or the
+ * limit drawn again from the settings); up to three tries.
+ */
 export async function setBudget(page, testid, value) {
-  await scrollToSection(page, 'budgets');
-  const input = page.locator(`[data-testid="${testid}"]`);
-  await input.fill(value);
-  await input.press('Enter');
+  const selector = `[data-testid="${testid}"]`;
+  for (let attempt = 1; ; attempt++) {
+    await scrollToSection(page, 'budgets');
+    await page.locator(selector).fill(value);
+    await page.locator(selector).press('Enter');
+    try {
+      await page.waitForFunction(([s, v]) => document.querySelector(s)?.value === v, [selector, value], { timeout: 5_000 });
+      return;
+    } catch (e) {
+      if (attempt === 3) throw e;
+    }
+  }
 }
 
 /**

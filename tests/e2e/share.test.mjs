@@ -36,6 +36,7 @@ test('a settings link restores the view once the same file is opened', async (t)
     await page.waitForFunction(() => document.querySelector('[data-testid="kpi-tool-calls"]')?.dataset.value === '696');
     await scrollToSection(page, 'capacity');
     await page.locator('[data-testid="growth-300"]').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="growth-value"]')?.textContent === '300 %');
     await setBudget(page, 'budget-critical', '5');
     await page.waitForFunction(
       () => document.querySelector('[data-testid="budget"][data-name="critical-pending"]')?.dataset.pass === 'true',
