@@ -15,12 +15,14 @@ import {
   V0,
   V1,
   gateWorkerAnswers,
+  heldRounds,
   launchBrowser,
   openApp,
   outDir,
   pickFile,
   skipWithoutFixtures,
   startServers,
+  waitForHeldRound,
   waitForSummary,
   xtask,
 } from './helpers.mjs';
@@ -583,9 +585,6 @@ test('v0: the agent page of @backend.api lists its 12 pending flags in get-pendi
   }
 });
 
-/** How many times every agent page's and the routing page's first reads were held (a mark per round). */
-const heldRounds = (page) => page.evaluate(() => performance.getEntriesByName('flagdeck:first-reads-held', 'mark').length);
-
 /**
  * Has `window.firstAtHashchange`, when set, called at every `hashchange` before the app's own
  * listener (registered before the app starts; listeners run in the order registered).
@@ -629,7 +628,7 @@ test('v1: once every agent page\'s and the routing page\'s first reads are held,
     const { page } = app;
     await listenFirstToHashchange(page);
     await openV1Gated(page);
-    await page.waitForFunction(() => performance.getEntriesByName('flagdeck:first-reads-held', 'mark').length > 0, null, { timeout: SETTLE_MS });
+    await waitForHeldRound(page, 0, SETTLE_MS);
     const agentHash = `#agent/${encodeURIComponent('@backend.api')}`;
     const agent = await followHeld(page, agentHash, { row: 'agent-pending-flag', count: 'agent-workable' });
     // The page is followed at the address's popstate, inside the setter of location.hash, and
@@ -655,7 +654,7 @@ test('v1: once every agent page\'s and the routing page\'s first reads are held,
     await page.locator('[data-testid="complete-by"]').fill('backend.api');
     await page.locator('[data-testid="flag-complete"]').click();
     await page.locator('[data-testid="flag-reopen"]').waitFor({ timeout: SETTLE_MS });
-    await page.waitForFunction((n) => performance.getEntriesByName('flagdeck:first-reads-held', 'mark').length > n, rounds, { timeout: SETTLE_MS });
+    await waitForHeldRound(page, rounds, SETTLE_MS);
     const after = await followHeld(page, agentHash, { row: 'agent-pending-flag', count: 'agent-workable' });
     assert.deepEqual(after, { ids: documented.slice(1, 6), 'agent-workable': '5' }, 'the completed flag left the held first rows and counts');
     assert.equal(await hookText(page, 'agent-pending'), String(documented.length - 1));

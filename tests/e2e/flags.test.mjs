@@ -12,12 +12,14 @@ import {
   V1,
   exportTo,
   gateWorkerAnswers,
+  heldRounds,
   openApp,
   openWith,
   pickFile,
   waitForSummary,
   skipWithoutFixtures,
   useSuite,
+  waitForHeldRound,
   xtask,
 } from './helpers.mjs';
 
@@ -756,8 +758,7 @@ test('200k flags: the agent page and the routing page show their counts and read
     // the three pages shown, and the next page comes from memory again, as SQL orders it.
     // Read again in place, the list is drawn whole at once: the page keeps its height.
     const rereading = await watch('agent-pending-flag');
-    const heldRounds = () => page.evaluate(() => performance.getEntriesByName('flagdeck:first-reads-held', 'mark').length);
-    const heldBeforeUndo = await heldRounds();
+    const heldBeforeUndo = await heldRounds(page);
     await page.locator('[data-testid="undo"]').click();
     await page.waitForFunction(
       (id) => [...document.querySelectorAll('[data-testid="agent-pending-flag"]')].some((e) => Number(e.dataset.flagId) === id),
@@ -779,7 +780,7 @@ test('200k flags: the agent page and the routing page show their counts and read
     // by OFFSET, from the layer, and is still SQL's next page.
     // The first reads held again after the undo (agents::hold_first_reads asks the layer in
     // idle time, and each question takes the change log): none is asked after the export.
-    await page.waitForFunction((n) => performance.getEntriesByName('flagdeck:first-reads-held', 'mark').length > n, heldBeforeUndo, { timeout: 60_000 });
+    await waitForHeldRound(page, heldBeforeUndo, 60_000);
     await exportTo(page, path.join(env.out, 'agent-page-200k.db'));
     const [layerBeforeOffset, memoryBeforeOffset] = [await fromLayer(), await fromMemory()];
     await page.locator('[data-testid="agent-pending-flag-more"]').click();

@@ -403,6 +403,22 @@ export async function openWith(env, file, flags) {
 }
 
 /**
+ * How many rounds of every agent page's and the routing page's first reads were held so far
+ * (`agents::hold_first_reads` marks `flagdeck:first-reads-held` at the end of each).
+ */
+export const heldRounds = (page) =>
+  page.evaluate(() => performance.getEntriesByName('flagdeck:first-reads-held', 'mark').length);
+
+/** Waits until more than `after` rounds of first reads were held ([`heldRounds`]). */
+export async function waitForHeldRound(page, after, timeout) {
+  await page.waitForFunction(
+    (n) => performance.getEntriesByName('flagdeck:first-reads-held', 'mark').length > n,
+    after,
+    { timeout },
+  );
+}
+
+/**
  * Scrolls the dashboard's section `section` (its `data-section`) into view, as a person does
  * before using its controls. The sections off screen are not laid out (`content-visibility:
  * auto`), so a control in one has no box and is not visible until the section comes near the
